@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Prefix of every temp file we create; listings and watchers ignore names starting with it. */
+export const TEMP_PREFIX = '.tmp-';
+
+/**
+ * Writes `content` to `path` atomically: a temp file in the same folder, fsync, then rename.
+ * A crash or a full disk leaves the previous file intact and at most a stray temp file.
+ */
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error: unknown) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The one IPC contract between the UI and the bottle core. The Electron main process binds it to
+ * ipcMain, `claude-bottle serve` binds it to a WebSocket, and the preload / browser client expose
+ * the same `window.claudeBottle` API over it. Imports nothing from electron, node or zod (the
+ * sandboxed preload bundles it); the argument schemas live in ipc-schemas.ts.
+ */
+import type { AgentSummary, BottleActivity, BottleView, EngineStatus, JournalEntry } from './bottle-view';
+
+export const IpcChannels = {
+  listBottles: 'bottles:list',
+  listAgents: 'agents:list',
+  engineStatus: 'engine:status',
+  startBottle: 'bottle:start',
+  stopBottle: 'bottle:stop',
+  removeBottle: 'bottle:remove',
+  resumeBottle: 'bottle:resume',
+  approveRequest: 'bottle:approve',
+  rejectRequest: 'bottle:reject',
+  bottleHistory: 'bottle:history',
+  terminalOpen: 'terminal:open',
+  terminalInput: 'terminal:input',
+  terminalResize: 'terminal:resize',
+  terminalClose: 'terminal:close',
+  chooseFolder: 'dialog:choose-folder',
+} as const;
+
+export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
+export const IPC_CHANNEL_NAMES: readonly IpcChannel[] = Object.values(IpcChannels);
+
+export interface StartBottleRequest {
+  agent: string;
+  cwd: string;
+  copy: boolean;
+}
+
+export interface TerminalOpenRequest {
+  identity: string;
+  cols: number;
+  rows: number;
+}
+
+/** Channel → argument tuple and result, shared by the main-side handlers and the client `invoke()`. */
+export interface IpcSignatures {
+  'bottles:list': { args: []; result: BottleView[] };
+  'agents:list': { args: [{ cwd?: string }]; result: AgentSummary[] };
+  'engine:status': { args: []; result: EngineStatus };
+  'bottle:start': { args: [StartBottleRequest]; result: { identity: string } };
+  'bottle:stop': { args: [identity: string]; result: null };
+  'bottle:remove': { args: [identity: string, options: { keepState: boolean }]; result: null };
+  'bottle:resume': { args: [identity: string]; result: { identity: string } };
+  'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean }]; result: { imageId: string } };
+  'bottle:reject': { args: [identity: string, options: { requestId: string; message: string }]; result: null };
+  'bottle:history': { args: [identity: string]; result: JournalEntry[] };
+  'terminal:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };
+  'terminal:input': { args: [sessionId: string, data: string]; result: null };
+  'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
+  'terminal:close': { args: [sessionId: string]; result: null };
+  'dialog:choose-folder': { args: []; result: string | null };
+}
+
+export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];
+export type IpcResult<C extends IpcChannel> = IpcSignatures[C]['result'];
+
+export type IpcErrorCode =
+  | 'invalid-argument'
+  | 'not-found'
+  | 'corrupt'
+  | 'engine-unavailable'
+  | 'conflict'
+  | 'build-failed'
+  | 'unsupported'
+  | 'forbidden'
+  | 'internal';
+
+export type IpcResponse<T> = { ok: true; data: T } | { ok: false; error: { code: IpcErrorCode; message: string } };
+
+/** Everything main pushes to the UI, on one stream. */
+export type AppEvent =
+  | { type: 'bottle-changed'; bottle: BottleView }
+  | { type: 'bottle-removed'; identity: string }
+  | { type: 'engine-status'; status: EngineStatus }
+  | { type: 'activity'; identity: string; activity: BottleActivity | null }
+  | { type: 'terminal-data'; sessionId: string; data: string }
+  | { type: 'terminal-exit'; sessionId: string }
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+
+export const APP_EVENT_CHANNEL = 'app:event';
+
+/** The API the preload (Electron) or the browser client (serve mode) puts on `window.claudeBottle`. */
+export interface ClaudeBottleApi {
+  mode: 'electron' | 'browser';
+  invoke<C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<IpcResult<C>>;
+  onEvent(listener: (event: AppEvent) => void): () => void;
+  /** Absolute path of a dropped file or folder; null where the platform cannot tell (browser mode). */
+  getPathForFile(file: File): string | null;
+}
+
+/** The error a client rethrows for `{ok:false}` responses, keeping the code for the UI. */
+export class IpcError extends Error {
+  constructor(
+    readonly code: IpcErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IpcError';
+  }
+}

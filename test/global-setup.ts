@@ -1,0 +1,18 @@
+import { connectDocker, engineInfo } from '../src/main/core/docker/docker-client';
+import { ensureTestBaseImage } from './helpers/busybox-image';
+
+/**
+ * Builds the busybox base image once per run. Under CI a missing engine fails the run outright:
+ * the Docker tests must run there, never skip.
+ */
+export default async function globalSetup(): Promise<void> {
+  const connection = connectDocker();
+  try {
+    await engineInfo(connection);
+  } catch (error: unknown) {
+    if (process.env.CI === 'true') throw error;
+    process.stderr.write(`Docker tests will be skipped: ${(error as Error).message}\n`);
+    return;
+  }
+  await ensureTestBaseImage(connection.docker);
+}
