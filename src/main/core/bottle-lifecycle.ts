@@ -1,0 +1,233 @@
+import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import createIgnore from '@balena/dockerignore';
+import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
+import type { StartBottleRequest } from '../../shared/ipc-contract';
+import { parseIdentity } from '../../shared/identity';
+import { loadAgent, type AgentDefinition } from './agents';
+import { writeFileAtomic } from './atomic-write';
+import type { BottleContext } from './bottle-context';
+import { BottleError } from './bottle-error';
+import { bottleIdentity } from './bottle-identity';
+import { currentDockerfileFor, imageForLaunch, loadBottleAgent } from './bottle-image';
+import { containerCreateOptions, passthroughEnv, WORKSPACE } from './container-spec';
+import { findBottleContainer } from './docker/bottle-containers';
+import { copyFolderOut, putFolders, recoverSnapshotSwap, type ArchiveSource } from './docker/container-archive';
+import { readContainerPasswd, resolveUser } from './docker/container-user';
+import { engineInfo } from './docker/docker-client';
+import { clearReadyToResume, markReadyToResume, type TeardownReason } from './lifecycle-marker';
+import { isoNow, writeMetadata, type BottleMetadata } from './metadata';
+import { bottleToolDir } from './resources';
+import { bottlePaths, stateRoot } from './state-paths';
+
+async function requireDirectory(path: string, what: string): Promise<void> {
+  if (!isAbsolute(path)) throw new BottleError('invalid-argument', `${what} must be an absolute path: ${path}`);
+  const info = await stat(path).catch(() => null);
+  if (info === null) throw new BottleError('not-found', `${what} does not exist: ${path}`);
+  if (!info.isDirectory()) throw new BottleError('invalid-argument', `${what} is not a folder: ${path}`);
+}
+
+/** `.dockerignore` in the project folder, applied when copying it into the bottle. */
+function projectIgnore(cwd: string): ((relativePath: string) => boolean) | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, '.dockerignore'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const matcher = createIgnore().add(text.split('\n'));
+  return (relativePath: string) => relativePath !== '' && matcher.ignores(relativePath);
+}
+
+function progressTo(ctx: BottleContext, identity: string) {
+  return (progress: { step: number | null; totalSteps: number | null; line: string }): void =>
+    ctx.activity.progress(identity, progress);
+}
+
+/**
+ * Creates and starts the bottle's container: image chosen (and built if needed), the bottle's own
+ * folders prepared, transcript and (copy mode) workspace put in owned by the agent's user, then
+ * started. Shared by start and resume, like the Python CLI's `_launch_bottle`.
+ */
+async function launch(ctx: BottleContext, metadata: BottleMetadata, agent: AgentDefinition, resume: boolean): Promise<Docker.Container> {
+  const identity = metadata.identity;
+  const paths = bottlePaths(identity);
+  ctx.activity.progress(identity, { line: resume ? 'Preparing image for resume' : 'Preparing image' });
+  const image = await imageForLaunch(ctx, identity, agent, progressTo(ctx, identity));
+  const imageInfo = await ctx.docker.getImage(image).inspect();
+  const imagePath = imageInfo.Config.Env?.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? null;
+  const agentUser = agent.config.user ?? (imageInfo.Config.User || null);
+
+  // Mount mode: run as the project folder's owner, so the agent can write the folder and what it
+  // creates belongs to the operator, whatever uid that is. Copy mode: the agent's own user.
+  let runUser = agentUser;
+  if (!metadata.copy_cwd) {
+    const owner = await stat(metadata.cwd);
+    runUser = `${owner.uid}:${owner.gid}`;
+  }
+
+  await mkdir(paths.inbox, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(paths.runDockerfile, await currentDockerfileFor(identity, agent), 0o644);
+
+  const create = (home: string | null): Promise<Docker.Container> =>
+    ctx.docker.createContainer(
+      containerCreateOptions({
+        identity,
+        agentName: agent.name,
+        agent: agent.config,
+        image,
+        imagePath,
+        command: resume ? agent.config.resumeCommand : agent.config.command,
+        user: runUser,
+        home,
+        mountCwd: metadata.copy_cwd ? null : metadata.cwd,
+        toolDir: bottleToolDir(),
+        passthroughEnv: passthroughEnv(agent.config.env),
+      }),
+    );
+  let container = await create(null);
+  try {
+    const passwd = await readContainerPasswd(container);
+    const run = resolveUser(runUser, passwd);
+    const home = resolveUser(agentUser, passwd).home;
+    // Docker derives HOME from the run uid; when that is not the agent's own user (mount mode
+    // under another uid) the container is recreated with HOME pointing at the agent's home.
+    if (run.home !== home) {
+      await container.remove({ force: true });
+      container = await create(home);
+    }
+    await handOverInbox(paths.inbox, run.uid, run.gid);
+
+    const sources: ArchiveSource[] = [];
+    if (home !== '/' && home !== '') sources.push({ target: home, from: null });
+    const transcriptDir = agent.config.transcriptDir;
+    if (transcriptDir !== null) {
+      await recoverSnapshotSwap(paths.transcript);
+      const snapshot = await stat(paths.transcript).then((info) => info.isDirectory(), () => false);
+      sources.push({ target: transcriptDir, from: resume && snapshot ? paths.transcript : null });
+    }
+    if (metadata.copy_cwd) {
+      await recoverSnapshotSwap(paths.workspace);
+      const snapshot = resume && (await stat(paths.workspace).then((info) => info.isDirectory(), () => false));
+      sources.push(snapshot ? { target: WORKSPACE, from: paths.workspace } : { target: WORKSPACE, from: metadata.cwd, ignore: projectIgnore(metadata.cwd) });
+    }
+    await putFolders(container, sources, run);
+    await clearReadyToResume(identity);
+    await container.start();
+    return container;
+  } catch (error: unknown) {
+    // A container that never started holds nothing of the agent's: remove it, keep the state.
+    await container.remove({ force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The agent's user must be able to write its inbox whatever uid the operator has on the host. */
+async function handOverInbox(inbox: string, uid: number, gid: number): Promise<void> {
+  if (process.getuid?.() === 0) await chown(inbox, uid, gid);
+  else if (process.getuid?.() !== uid) await chmod(inbox, 0o777);
+}
+
+/** Starts a new bottle: validates everything before writing anything, then mints an identity. */
+export async function startBottle(ctx: BottleContext, request: StartBottleRequest): Promise<{ identity: string }> {
+  await requireDirectory(request.cwd, 'project folder');
+  const agent = await loadAgent(request.agent, request.cwd);
+  await engineInfo(ctx.connection);
+  const identity = bottleIdentity(agent.name);
+  const metadata: BottleMetadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
+  await writeMetadata(metadata);
+  await ctx.activity.run(identity, 'starting', () => launch(ctx, metadata, agent, false));
+  return { identity };
+}
+
+/**
+ * Resumes a bottle with its recorded identity: a container that just exited is snapshotted and
+ * replaced; transcript and workspace snapshots go into the new container before it starts.
+ */
+export async function resumeBottle(ctx: BottleContext, identity: string): Promise<{ identity: string }> {
+  parseIdentity(identity);
+  const { metadata, agent } = await loadBottleAgent(identity).catch((error: unknown) => {
+    if (error instanceof BottleError && error.code === 'not-found' && error.message.startsWith('no bottle')) {
+      throw new BottleError('not-found', `no state for bottle ${identity} under ${stateRoot()}; nothing to resume`);
+    }
+    throw error;
+  });
+  if (!metadata.copy_cwd) await requireDirectory(metadata.cwd, `project folder of ${identity}`);
+  await engineInfo(ctx.connection);
+  await ctx.activity.run(identity, 'resuming', async () => {
+    const existing = await findBottleContainer(ctx.docker, identity);
+    if (existing !== null) {
+      if (existing.State === 'running' || existing.State === 'restarting' || existing.State === 'paused') {
+        throw new BottleError('conflict', `bottle ${identity} is already running`);
+      }
+      await saveSnapshotsFrom(ctx, ctx.docker.getContainer(existing.Id), metadata, agent);
+      await ctx.docker.getContainer(existing.Id).remove({ force: true });
+    }
+    const resumed = { ...metadata, started_at: isoNow() };
+    await launch(ctx, resumed, agent, true);
+    await writeMetadata(resumed);
+  });
+  return { identity };
+}
+
+async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Container, metadata: BottleMetadata, agent: AgentDefinition): Promise<void> {
+  const paths = bottlePaths(metadata.identity);
+  ctx.activity.progress(metadata.identity, { line: 'Saving transcript' });
+  if (agent.config.transcriptDir !== null) await copyFolderOut(container, agent.config.transcriptDir, paths.transcript);
+  if (metadata.copy_cwd) {
+    ctx.activity.progress(metadata.identity, { line: 'Saving workspace' });
+    await copyFolderOut(container, WORKSPACE, paths.workspace);
+  }
+}
+
+/**
+ * Saves the transcript and, in copy mode, /workspace from the bottle's container (running or
+ * exited) into the state folder, replacing the old snapshots only once the new ones are complete.
+ */
+export async function saveBottleSnapshots(ctx: BottleContext, identity: string): Promise<void> {
+  const { metadata, agent } = await loadBottleAgent(identity);
+  const info = await findBottleContainer(ctx.docker, identity);
+  if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container to save from`);
+  await saveSnapshotsFrom(ctx, ctx.docker.getContainer(info.Id), metadata, agent);
+}
+
+/** Stops and removes the container (no snapshot) and marks the bottle ready to resume. */
+export async function teardownBottle(ctx: BottleContext, identity: string, reason: TeardownReason = 'approved'): Promise<void> {
+  const info = await findBottleContainer(ctx.docker, identity);
+  await markReadyToResume(identity, reason);
+  if (info === null) return;
+  const container = ctx.docker.getContainer(info.Id);
+  if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
+  await container.remove({ force: true });
+}
+
+/** Stop: the transcript (and workspace in copy mode) are saved before the container goes. */
+export async function stopBottle(ctx: BottleContext, identity: string): Promise<void> {
+  parseIdentity(identity);
+  await engineInfo(ctx.connection);
+  await ctx.activity.run(identity, 'stopping', async () => {
+    const info = await findBottleContainer(ctx.docker, identity);
+    if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container to stop`);
+    const container = ctx.docker.getContainer(info.Id);
+    if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
+    const { metadata, agent } = await loadBottleAgent(identity).catch(() => ({ metadata: null, agent: null }));
+    if (metadata !== null && agent !== null) await saveSnapshotsFrom(ctx, container, metadata, agent);
+    await teardownBottle(ctx, identity, 'stopped');
+  });
+}
+
+/** Removes the container and, unless keepState, the bottle's state folder. */
+export async function removeBottle(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<void> {
+  parseIdentity(identity);
+  const paths = bottlePaths(identity);
+  const hasState = await stat(paths.dir).then(() => true, () => false);
+  await engineInfo(ctx.connection);
+  await ctx.activity.run(identity, 'removing', async () => {
+    const info = await findBottleContainer(ctx.docker, identity);
+    if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
+    if (info !== null) await ctx.docker.getContainer(info.Id).remove({ force: true });
+    if (!options.keepState && hasState) await rm(paths.dir, { recursive: true, force: true });
+    else if (hasState) await markReadyToResume(identity, 'stopped');
+  });
+}

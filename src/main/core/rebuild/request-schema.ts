@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** DESIGN.md §5 caps: the inbox is written by the agent, so every size is bounded. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+export const MAX_REASON_CHARS = 2000;
+export const MAX_RUN_COMMANDS = 50;
+export const MAX_RUN_CHARS = 8000;
+
+/** Request ids and inbox file stems: a plain file name, never a path. */
+export const SAFE_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+export const MAX_NAME_CHARS = 128;
+
+export function isSafeName(value: string): boolean {
+  return value.length <= MAX_NAME_CHARS && SAFE_NAME_PATTERN.test(value) && value !== '.' && value !== '..' && !value.startsWith('.');
+}
+
+// Control characters would let a RUN line smuggle in further Dockerfile instructions the operator
+// might overlook; a Dockerfile may hold tabs and newlines but never NUL.
+const noControl = (value: string): boolean => !/[\u0000-\u001f\u007f]/.test(value);
+const noNul = (value: string): boolean => !value.includes('\u0000');
+
+const nonBlank = (value: string): boolean => value.trim().length > 0;
+
+const requestBase = {
+  version: z.literal(1),
+  id: z.string().refine(isSafeName, 'must be a plain name of letters, digits, ".", "_" and "-"'),
+  created_at: z.string().max(64),
+  reason: z.string().refine(nonBlank, 'must not be empty').max(MAX_REASON_CHARS, `must be at most ${MAX_REASON_CHARS} characters`),
+};
+
+const dockerfileRequestSchema = z.strictObject({
+  ...requestBase,
+  dockerfile: z.string().refine(nonBlank, 'must not be empty').refine(noNul, 'must not contain NUL characters'),
+});
+
+const runRequestSchema = z.strictObject({
+  ...requestBase,
+  run: z
+    .array(z.string().refine(nonBlank, 'must not be empty').max(MAX_RUN_CHARS).refine(noControl, 'must be one line without control characters'))
+    .min(1, 'must hold at least one command')
+    .max(MAX_RUN_COMMANDS),
+});
+
+export type CapabilityRequest = z.infer<typeof dockerfileRequestSchema> | z.infer<typeof runRequestSchema>;
+
+export type RequestParseResult = { ok: true; request: CapabilityRequest } | { ok: false; message: string };
+
+/** Validates a parsed request; the message names the first bad field, in one line. */
+export function parseCapabilityRequest(value: unknown): RequestParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: 'the request must be a JSON object' };
+  }
+  const hasDockerfile = 'dockerfile' in value;
+  const hasRun = 'run' in value;
+  if (hasDockerfile === hasRun) return { ok: false, message: 'the request needs exactly one of "dockerfile" or "run"' };
+  const result = (hasDockerfile ? dockerfileRequestSchema : runRequestSchema).safeParse(value);
+  if (result.success) return { ok: true, request: result.data };
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  return { ok: false, message: `invalid request${field === '' ? '' : ` field "${field}"`}: ${issue?.message ?? 'invalid'}` };
+}
+
+/** What the host writes back as `<id>.response.json`. */
+export interface InboxResponse {
+  version: 1;
+  id: string;
+  status: 'approved' | 'rejected' | 'error';
+  message: string;
+}

@@ -1,0 +1,87 @@
+import { chown, mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBottleContext } from '../../src/main/core/bottle-context';
+import { resumeBottle, startBottle, stopBottle } from '../../src/main/core/bottle-lifecycle';
+import { readMetadata } from '../../src/main/core/metadata';
+import { bottlePaths } from '../../src/main/core/state-paths';
+import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { useTempHome } from '../helpers/temp-home';
+import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
+
+useTempHome();
+removeTestBottlesAfterEach();
+
+let project = '';
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  await writeFile(join(project, 'README.md'), 'hello project\n');
+  await writeTestAgent();
+});
+afterEach(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+async function transcriptOf(identity: string): Promise<string> {
+  const { output } = await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`]);
+  return output;
+}
+
+describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
+  it('copy mode: start, stop, resume keeps identity, transcript and workspace', async () => {
+    const ctx = createBottleContext();
+    await mkdir(join(project, 'ignored'));
+    await writeFile(join(project, 'ignored', 'secret.txt'), 'x');
+    await writeFile(join(project, '.dockerignore'), 'ignored\n');
+    const { identity } = await startBottle(ctx, { agent: 'scripted', cwd: project, copy: true });
+    expect(identity).toMatch(/^scripted-[a-z0-9]{5}$/);
+    const first = await readMetadata(identity);
+    expect(first).toMatchObject({ identity, agent_name: 'scripted', cwd: project, copy_cwd: true });
+
+    await eventually(async () => expect(await transcriptOf(identity)).toContain('run 1 as 1000 mode=start'));
+    const container = await bottleContainer(identity);
+    const files = await execIn(container, ['ls', '-a', '/workspace']);
+    expect(files.output).toContain('README.md');
+    expect(files.output).toContain('agent-output-1.txt');
+    expect(files.output).not.toContain('ignored');
+    // The non-root agent can write its workspace and its inbox.
+    expect((await execIn(container, ['sh', '-c', 'touch /workspace/x /run/claude-bottle/inbox/probe && echo ok'])).output).toContain('ok');
+    // In copy mode nothing reaches the host folder.
+    expect(await readdir(project)).not.toContain('agent-output-1.txt');
+
+    await stopBottle(ctx, identity);
+    expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('run 1');
+    expect(await readdir(bottlePaths(identity).workspace)).toContain('agent-output-1.txt');
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await resumeBottle(ctx, identity);
+    const resumed = await readMetadata(identity);
+    expect(resumed).toEqual({ ...first, started_at: resumed?.started_at });
+    expect(resumed?.started_at).not.toBe(first?.started_at);
+    await eventually(async () => {
+      const transcript = await transcriptOf(identity);
+      expect(transcript).toContain('run 1 as 1000 mode=start');
+      expect(transcript).toContain('run 2 as 1000 mode=resume');
+    });
+    const after = await execIn(await bottleContainer(identity), ['ls', '/workspace']);
+    expect(after.output).toContain('agent-output-1.txt');
+    expect(after.output).toContain('agent-output-2.txt');
+  });
+
+  it('mount mode: the agent writes the project folder as its owner, whatever uid that is', async () => {
+    const ctx = createBottleContext();
+    await chown(project, 1234, 1234);
+    const { identity } = await startBottle(ctx, { agent: 'scripted', cwd: project, copy: false });
+    await eventually(async () => expect(await readdir(project)).toContain('agent-output-1.txt'));
+    expect((await stat(join(project, 'agent-output-1.txt'))).uid).toBe(1234);
+    expect(await transcriptOf(identity)).toContain('as 1234 mode=start home=/home/agent');
+
+    await stopBottle(ctx, identity);
+    await resumeBottle(ctx, identity);
+    await eventually(async () => expect(await transcriptOf(identity)).toContain('run 2 as 1234 mode=resume'));
+    expect(await readdir(project)).toContain('agent-output-2.txt');
+  });
+});

@@ -1,0 +1,42 @@
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { connectDocker } from '../../src/main/core/docker/docker-client';
+import { findBottleContainer } from '../../src/main/core/docker/bottle-containers';
+
+/** Runs a command in a running container and returns its output (TTY containers: one stream). */
+export async function execIn(container: Docker.Container, cmd: string[], user?: string): Promise<{ output: string; exitCode: number }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, ...(user ? { User: user } : {}) });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  let output = '';
+  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  container.modem.demuxStream(stream, out, out);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { output, exitCode: info.ExitCode ?? -1 };
+}
+
+export async function bottleContainer(identity: string): Promise<Docker.Container> {
+  const { docker } = connectDocker();
+  const info = await findBottleContainer(docker, identity);
+  if (info === null) throw new Error(`no container for ${identity}`);
+  return docker.getContainer(info.Id);
+}
+
+/** Polls until `check` passes or the deadline hits; the failure message is the last error. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error: unknown) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+  throw lastError;
+}
