@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { connectDocker, engineInfo } from '../src/main/core/docker/docker-client';
 import { ensureTestBaseImage } from './helpers/busybox-image';
 
@@ -6,6 +7,8 @@ import { ensureTestBaseImage } from './helpers/busybox-image';
  * the Docker tests must run there, never skip.
  */
 export default async function globalSetup(): Promise<void> {
+  // The CLI tests run the real bin, which runs the bundle: rebuild it from the current sources.
+  execFileSync(process.execPath, ['scripts/build-cli.mjs'], { stdio: 'inherit' });
   const connection = connectDocker();
   try {
     await engineInfo(connection);

@@ -1,2 +1,46 @@
-process.stderr.write('claude-bottle: not implemented yet\n');
-process.exit(1);
+import { fail, UsageError, type CliCommand } from './cli-io';
+
+const USAGE = `usage: claude-bottle <command> [options]
+
+  start <agent> [--cwd DIR] [--copy] [--detach] [--json]   start a new bottle
+  resume <identity> [--detach] [--json]                    continue a bottle with its transcript
+  ls [--json]                                              list bottles
+  approve <identity> [--request ID] [--resume]             approve a capability-block request
+  reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
+  stop <identity>                                          save state and remove the container
+  rm <identity> [--keep-state]                             remove a bottle
+  attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
+  serve [--port N]                                         browser mode on 127.0.0.1`;
+
+// Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
+const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
+  start: () => import('./commands/start'),
+  resume: () => import('./commands/resume'),
+  ls: () => import('./commands/ls'),
+  approve: () => import('./commands/approve'),
+  reject: () => import('./commands/reject'),
+  stop: () => import('./commands/stop'),
+  rm: () => import('./commands/rm'),
+  attach: () => import('./commands/attach'),
+  serve: () => import('./commands/serve'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 1 : 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) throw new UsageError(`unknown command "${name.slice(0, 40)}"; run claude-bottle --help`);
+  return (await load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = fail(error);
+  },
+);

@@ -1,7 +1,13 @@
+import type { BottleView } from '../../shared/bottle-view';
 import type { AppEvent } from '../../shared/ipc-contract';
 import type { IpcHandlers } from '../ipc/dispatch';
-import { BottleError } from './bottle-error';
+import { listAgents } from './agents';
 import { createBottleContext, type BottleContext } from './bottle-context';
+import { watchBottles, type BottleWatcher } from './bottle-events';
+import { removeBottle, resumeBottle, startBottle, stopBottle } from './bottle-lifecycle';
+import { bottleView, listBottles, type RebuildFieldsProvider } from './bottle-list';
+import { createRebuildHooks } from './rebuild-hooks';
+import { TerminalSessions } from './terminal-sessions';
 
 export type CoreHandlers = Omit<IpcHandlers, 'dialog:choose-folder'>;
 
@@ -12,31 +18,108 @@ export interface BottleCore {
   close(): Promise<void>;
 }
 
-function notYet(name: string): () => Promise<never> {
-  return async () => {
-    throw new BottleError('unsupported', `${name} is not available yet`);
-  };
+/** The rebuild loop's entry points, plugged in by createRebuildHooks (kept apart to avoid a cycle). */
+export interface RebuildHooks {
+  rebuildFields: RebuildFieldsProvider;
+  approve: IpcHandlers['bottle:approve'];
+  reject: IpcHandlers['bottle:reject'];
+  history: IpcHandlers['bottle:history'];
+  /** Starts watching inboxes; calls back with the identity whose requests changed. */
+  watchInboxes(onChange: (identity: string) => void): { close(): void };
+  recover(): Promise<void>;
 }
 
-/** The bottle core shared by the Electron main process and `claude-bottle serve`. */
-export function createBottleCore(context: BottleContext = createBottleContext()): BottleCore {
+export interface BottleCoreOptions {
+  context?: BottleContext;
+  rebuild?: RebuildHooks;
+}
+
+/** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
+const REFRESH_DEBOUNCE_MS = 25;
+
+/**
+ * The bottle core shared by the Electron main process and `claude-bottle serve`: the contract's
+ * handlers plus one live event stream (Docker events, state-folder and inbox changes, activity).
+ */
+export function createBottleCore(options: BottleCoreOptions = {}): BottleCore {
+  const context = options.context ?? createBottleContext();
+  const rebuild = options.rebuild ?? createRebuildHooks(context);
+  const listOptions = { rebuildFields: rebuild.rebuildFields };
   const listeners = new Set<(event: AppEvent) => void>();
-  const handlers: CoreHandlers = {
-    'bottles:list': notYet('bottles:list'),
-    'agents:list': notYet('agents:list'),
-    'engine:status': notYet('engine:status'),
-    'bottle:start': notYet('bottle:start'),
-    'bottle:stop': notYet('bottle:stop'),
-    'bottle:remove': notYet('bottle:remove'),
-    'bottle:resume': notYet('bottle:resume'),
-    'bottle:approve': notYet('bottle:approve'),
-    'bottle:reject': notYet('bottle:reject'),
-    'bottle:history': notYet('bottle:history'),
-    'terminal:open': notYet('terminal:open'),
-    'terminal:input': notYet('terminal:input'),
-    'terminal:resize': notYet('terminal:resize'),
-    'terminal:close': notYet('terminal:close'),
+  const emit = (event: AppEvent): void => {
+    for (const listener of listeners) listener(event);
   };
+  const known = new Set<string>();
+  const pending = new Map<string, NodeJS.Timeout>();
+
+  const publish = (identity: string, view: BottleView | null): void => {
+    if (view === null) {
+      if (known.delete(identity)) emit({ type: 'bottle-removed', identity });
+      return;
+    }
+    known.add(identity);
+    emit({ type: 'bottle-changed', bottle: view });
+  };
+  const refresh = (identity: string): void => {
+    if (pending.has(identity)) return;
+    pending.set(
+      identity,
+      setTimeout(() => {
+        pending.delete(identity);
+        bottleView(context, identity, listOptions).then(
+          (view) => publish(identity, view),
+          () => undefined,
+        );
+      }, REFRESH_DEBOUNCE_MS),
+    );
+  };
+  const resync = async (): Promise<void> => {
+    const views = await listBottles(context, listOptions);
+    const now = new Set(views.map((view) => view.identity));
+    for (const identity of [...known]) if (!now.has(identity)) publish(identity, null);
+    for (const view of views) publish(view.identity, view);
+  };
+
+  const watcher: BottleWatcher = watchBottles(context, {
+    onBottleChanged: refresh,
+    onResync: () => void resync().catch(() => undefined),
+    onEngineStatus: (status) => emit({ type: 'engine-status', status }),
+  });
+  const inboxes = rebuild.watchInboxes(refresh);
+  const stopActivity = context.activity.subscribe((identity, activity) => emit({ type: 'activity', identity, activity }));
+  const terminals = new TerminalSessions(context, emit);
+  void rebuild.recover().catch(() => undefined);
+
+  /** Runs a lifecycle action and refreshes the bottle's view afterwards, whatever happened. */
+  const acting = async <T>(identity: string, action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } finally {
+      refresh(identity);
+    }
+  };
+
+  const handlers: CoreHandlers = {
+    'bottles:list': async () => listBottles(context, listOptions),
+    'agents:list': async ({ cwd }) => listAgents(cwd),
+    'engine:status': async () => watcher.engineStatus(),
+    'bottle:start': async (request) => {
+      const result = await startBottle(context, request);
+      refresh(result.identity);
+      return result;
+    },
+    'bottle:stop': async (identity) => acting(identity, async () => (await stopBottle(context, identity), null)),
+    'bottle:remove': async (identity, { keepState }) => acting(identity, async () => (await removeBottle(context, identity, { keepState }), null)),
+    'bottle:resume': async (identity) => acting(identity, () => resumeBottle(context, identity)),
+    'bottle:approve': async (identity, request) => acting(identity, () => rebuild.approve(identity, request)),
+    'bottle:reject': async (identity, request) => acting(identity, () => rebuild.reject(identity, request)),
+    'bottle:history': async (identity) => rebuild.history(identity),
+    'terminal:open': async ({ identity, cols, rows }) => terminals.open(identity, cols, rows),
+    'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
+    'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
+    'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+  };
+
   return {
     context,
     handlers,
@@ -45,6 +128,12 @@ export function createBottleCore(context: BottleContext = createBottleContext())
       return () => listeners.delete(listener);
     },
     async close() {
+      watcher.close();
+      inboxes.close();
+      stopActivity();
+      terminals.closeAll();
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
       listeners.clear();
     },
   };

@@ -1,0 +1,15 @@
+import { parseIdentity } from '../../shared/identity';
+import { stopBottle } from '../../main/core/bottle-lifecycle';
+import { createCliContext } from '../cli-context';
+import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
+
+const USAGE = 'claude-bottle stop <identity>';
+
+export const run: CliCommand = async (argv) => {
+  const { positionals } = parseCommandArgs(argv, {}, USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
+  const identity = parseIdentity(positionals[0]);
+  await stopBottle(createCliContext(false), identity);
+  info(`stopped ${identity} (transcript saved); continue it with: claude-bottle resume ${identity}`);
+  return 0;
+};

@@ -1,0 +1,141 @@
+import { lstat } from 'node:fs/promises';
+import type Docker from 'dockerode';
+import type { BottleActivity, BottleStatus, BottleView, InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import { isValidIdentity } from '../../shared/identity';
+import type { BottleContext } from './bottle-context';
+import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from './docker/bottle-containers';
+import { isConnectionError } from './docker/docker-client';
+import { readyMarkerPath } from './lifecycle-marker';
+import { listStateEntries, mapLimited, type StateEntry } from './state-listing';
+import { readMetadataResult } from './metadata';
+import { bottlePaths } from './state-paths';
+
+/** What the rebuild loop adds to each bottle's view (pending request, warnings, history). */
+export interface RebuildFields {
+  pendingRequest: PendingRequestView | null;
+  warnings: InboxWarning[];
+  historyCount: number;
+}
+export type RebuildFieldsProvider = (identity: string) => Promise<RebuildFields>;
+const NO_REBUILD_FIELDS: RebuildFieldsProvider = async () => ({ pendingRequest: null, warnings: [], historyCount: 0 });
+
+export interface ListOptions {
+  rebuildFields?: RebuildFieldsProvider;
+}
+
+/** Containers by identity; null when the engine is unavailable (the state folder still lists). */
+async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
+  let containers: Docker.ContainerInfo[];
+  try {
+    containers = await listBottleContainers(ctx.docker, identity);
+  } catch (error: unknown) {
+    if (isConnectionError(error)) return null;
+    throw error;
+  }
+  const byIdentity = new Map<string, Docker.ContainerInfo>();
+  for (const info of containers) {
+    const id = info.Labels[LABEL_IDENTITY];
+    if (id === undefined || !isValidIdentity(id)) continue;
+    const known = byIdentity.get(id);
+    if (known === undefined || info.Created > known.Created) byIdentity.set(id, info);
+  }
+  return byIdentity;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(() => true, () => false);
+}
+
+function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; exitCode: number | null } {
+  switch (info.State) {
+    case 'created':
+      return { status: 'starting', exitCode: null };
+    case 'running':
+    case 'restarting':
+    case 'paused':
+      return { status: 'running', exitCode: null };
+    default:
+      return { status: 'exited', exitCode: exitCodeFromStatus(info.Status) };
+  }
+}
+
+async function viewOf(
+  entry: StateEntry | null,
+  identity: string,
+  container: Docker.ContainerInfo | undefined,
+  engineUp: boolean,
+  activity: BottleActivity | null,
+  rebuildFields: RebuildFieldsProvider,
+): Promise<BottleView> {
+  const base: BottleView = {
+    identity,
+    agentName: container?.Labels[LABEL_AGENT] ?? null,
+    cwd: null,
+    copyCwd: null,
+    startedAt: null,
+    status: 'orphan',
+    exitCode: null,
+    containerId: container?.Id ?? null,
+    image: container?.Image ?? null,
+    hasDockerfile: entry?.hasDockerfile ?? false,
+    corruptReason: null,
+    pendingRequest: null,
+    warnings: [],
+    historyCount: 0,
+    activity,
+  };
+  if (entry === null) return base;
+  if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
+  const meta = entry.metadata;
+  let status: BottleStatus;
+  let exitCode: number | null = null;
+  if (container !== undefined) ({ status, exitCode } = containerStatus(container));
+  else if (!engineUp) status = 'missing-container';
+  else status = (await exists(readyMarkerPath(identity))) ? 'ready-to-resume' : 'missing-container';
+  if (activity !== null && (activity.kind === 'starting' || activity.kind === 'building') && container === undefined) status = 'building';
+  return {
+    ...base,
+    ...(await rebuildFields(identity)),
+    agentName: meta.agent_name,
+    cwd: meta.cwd,
+    copyCwd: meta.copy_cwd,
+    startedAt: meta.started_at,
+    status,
+    exitCode,
+  };
+}
+
+/**
+ * Every bottle: the state folder joined with its container (by label) in one view. Containers
+ * with our label but no state folder are listed as orphans, never dropped.
+ */
+export async function listBottles(ctx: BottleContext, options: ListOptions = {}): Promise<BottleView[]> {
+  const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
+  const [entries, containers] = await Promise.all([listStateEntries(), containersByIdentity(ctx)]);
+  const engineUp = containers !== null;
+  const seen = new Set<string>();
+  const views = await mapLimited(entries, 64, (entry) => {
+    seen.add(entry.identity);
+    return viewOf(entry, entry.identity, containers?.get(entry.identity), engineUp, ctx.activity.get(entry.identity), rebuildFields);
+  });
+  for (const [identity, info] of containers ?? []) {
+    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, engineUp, ctx.activity.get(identity), rebuildFields));
+  }
+  return views.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.identity.localeCompare(b.identity));
+}
+
+/** One bottle's view, or null when it has neither a state folder nor a container. */
+export async function bottleView(ctx: BottleContext, identity: string, options: ListOptions = {}): Promise<BottleView | null> {
+  const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
+  const [result, containers, hasDockerfile] = await Promise.all([
+    readMetadataResult(identity),
+    containersByIdentity(ctx, identity),
+    exists(bottlePaths(identity).dockerfile),
+  ]);
+  const container = containers?.get(identity);
+  let entry: StateEntry | null = null;
+  if (result.status === 'ok') entry = { identity, status: 'ok', metadata: result.metadata, hasDockerfile };
+  else if (result.status === 'corrupt') entry = { identity, status: 'corrupt', reason: result.reason, hasDockerfile };
+  if (entry === null && container === undefined) return null;
+  return viewOf(entry, identity, container, containers !== null, ctx.activity.get(identity), rebuildFields);
+}

@@ -1,0 +1,135 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BottleView } from '../../src/shared/bottle-view';
+import { bottlePaths, claudeBottleRoot } from '../../src/main/core/state-paths';
+import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { runCli } from '../helpers/run-cli';
+import { useTempHome } from '../helpers/temp-home';
+import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
+
+const home = useTempHome();
+removeTestBottlesAfterEach();
+
+let project = '';
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  await writeTestAgent();
+});
+afterEach(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+async function stateFolders(): Promise<string[]> {
+  return readdir(join(home(), 'state')).catch(() => []);
+}
+
+describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
+  it('start --detach --json, ls --json, stop, resume --detach', async () => {
+    const started = await runCli(['start', 'scripted', '--cwd', project, '--detach', '--json']);
+    expect(started.stderr).not.toContain('claude-bottle:');
+    expect(started.code).toBe(0);
+    const view = JSON.parse(started.stdout) as BottleView;
+    expect(view).toMatchObject({ agentName: 'scripted', cwd: project, copyCwd: false, status: 'running' });
+
+    const listed = await runCli(['ls', '--json']);
+    expect(listed.code).toBe(0);
+    const views = JSON.parse(listed.stdout) as BottleView[];
+    expect(views.map((v) => [v.identity, v.status])).toEqual([[view.identity, 'running']]);
+    expect(views[0]?.containerId).toMatch(/^[0-9a-f]{64}$/);
+
+    const stopped = await runCli(['stop', view.identity]);
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain(`claude-bottle resume ${view.identity}`);
+    const afterStop = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
+    expect(afterStop[0]?.status).toBe('ready-to-resume');
+
+    const resumed = await runCli(['resume', view.identity, '--detach', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ identity: view.identity, status: 'running' });
+    await eventually(async () => {
+      const { output } = await execIn(await bottleContainer(view.identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`]);
+      expect(output).toMatch(/run 1 .*mode=start[\s\S]*run 2 .*mode=resume/);
+    });
+
+    const removed = await runCli(['rm', view.identity]);
+    expect(removed.code).toBe(0);
+    expect(await stateFolders()).toEqual([]);
+    expect(JSON.parse((await runCli(['ls', '--json'])).stdout)).toEqual([]);
+  });
+
+  it('10 concurrent starts of one agent on one folder give 10 distinct running bottles', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => runCli(['start', 'scripted', '--cwd', project, '--detach', '--json'])));
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const identities = results.map((result) => (JSON.parse(result.stdout) as BottleView).identity);
+    expect(new Set(identities).size).toBe(10);
+    expect((await stateFolders()).sort()).toEqual([...identities].sort());
+    const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
+    expect(views.filter((v) => v.status === 'running').map((v) => v.identity).sort()).toEqual([...identities].sort());
+  });
+
+  it('lists and resumes a state folder written by hand in the Python CLI format', async () => {
+    const identity = 'scripted-py4ab';
+    await mkdir(join(home(), 'state', identity, 'transcript'), { recursive: true });
+    // json.dump(asdict(meta), f, indent=2) — what the Python CLI writes.
+    await writeFile(
+      bottlePaths(identity).metadata,
+      `{\n  "identity": "${identity}",\n  "agent_name": "scripted",\n  "cwd": "${project}",\n  "copy_cwd": false,\n  "started_at": "2026-05-25T12:00:00.123456+00:00"\n}`,
+    );
+    await writeFile(join(bottlePaths(identity).transcript, 'log.txt'), 'run 1 by the python cli\n');
+    const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
+    expect(views).toMatchObject([{ identity, agentName: 'scripted', status: 'missing-container', startedAt: '2026-05-25T12:00:00.123456+00:00' }]);
+
+    const resumed = await runCli(['resume', identity, '--detach']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    await eventually(async () => {
+      const { output } = await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`]);
+      expect(output).toContain('run 1 by the python cli');
+      expect(output).toContain('run 2 as');
+    });
+    const meta = JSON.parse(await readFile(bottlePaths(identity).metadata, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(meta)).toEqual(['identity', 'agent_name', 'cwd', 'copy_cwd', 'started_at']);
+    expect(meta.started_at).not.toBe('2026-05-25T12:00:00.123456+00:00');
+  });
+
+  it('resume refuses a mount-mode bottle whose folder is gone', async () => {
+    const identity = 'scripted-gone1';
+    await mkdir(bottlePaths(identity).dir, { recursive: true });
+    await writeFile(bottlePaths(identity).metadata, JSON.stringify({ identity, agent_name: 'scripted', cwd: join(project, 'nope'), copy_cwd: false, started_at: 't' }));
+    const result = await runCli(['resume', identity, '--detach']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^claude-bottle: project folder of scripted-gone1 does not exist: .*\n$/);
+  });
+});
+
+describe('claude-bottle CLI bad input: one line, non-zero exit, nothing written', () => {
+  async function expectRefused(args: string[], message: RegExp, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    const before = await stateFolders();
+    const result = await runCli(args, env);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^claude-bottle: [^\n]+\n$/);
+    expect(result.stderr).toMatch(message);
+    expect(await stateFolders()).toEqual(before);
+  }
+
+  it('unknown agent', () => expectRefused(['start', 'no-such-agent', '--cwd', project, '--detach'], /unknown agent "no-such-agent"/));
+  it('malformed agent.json', async () => {
+    await writeFile(join(claudeBottleRoot(), 'agents', 'scripted', 'agent.json'), '{"command": "not-an-array"}');
+    await expectRefused(['start', 'scripted', '--cwd', project, '--detach'], /agent\.json: field "command"/);
+  });
+  it('missing cwd', () => expectRefused(['start', 'scripted', '--cwd', join(project, 'missing'), '--detach'], /project folder does not exist/));
+  it('unknown identity', () => expectRefused(['resume', 'scripted-zzzzz'], /no state for bottle scripted-zzzzz under /));
+  it('invalid identity', () => expectRefused(['stop', '../etc'], /invalid bottle identity/));
+  it('unknown command and flags', async () => {
+    await expectRefused(['frobnicate'], /unknown command/);
+    await expectRefused(['ls', '--bogus'], /Unknown option '--bogus'/);
+  });
+  it('Docker socket absent', () =>
+    expectRefused(['start', 'scripted', '--cwd', project, '--detach'], /Docker engine not reachable at unix:\/\/\/tmp\/claude-bottle-dead\.sock/, {
+      DOCKER_HOST: 'unix:///tmp/claude-bottle-dead.sock',
+    }));
+});
