@@ -1,0 +1,109 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BottleView, EngineStatus } from '../../src/shared/bottle-view';
+import type { AppEvent } from '../../src/shared/ipc-contract';
+import { createBottleCore, type BottleCore } from '../../src/main/core/bottle-core';
+import { connectDocker } from '../../src/main/core/docker/docker-client';
+import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/main/core/docker/bottle-containers';
+import { bottlePaths } from '../../src/main/core/state-paths';
+import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
+import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { bottleContainer, eventually } from '../helpers/docker-exec';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { cannotRestartDockerdReason, startDockerd, stopDockerd } from '../helpers/dockerd-control';
+import { useTempHome } from '../helpers/temp-home';
+import { writeTestAgent } from '../helpers/test-agents';
+
+useTempHome();
+const orphanIdentities: string[] = [];
+removeTestBottlesAfterEach(() => orphanIdentities);
+
+let project = '';
+let core: BottleCore | null = null;
+let events: AppEvent[] = [];
+beforeEach(async () => {
+  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  await writeTestAgent();
+  events = [];
+});
+afterEach(async () => {
+  await core?.close();
+  core = null;
+  await rm(project, { recursive: true, force: true });
+});
+
+function openCore(): BottleCore {
+  core = createBottleCore();
+  core.subscribe((event) => events.push(event));
+  return core;
+}
+
+function latestView(identity: string): BottleView | undefined {
+  const changes = events.filter((e): e is Extract<AppEvent, { type: 'bottle-changed' }> => e.type === 'bottle-changed' && e.bottle.identity === identity);
+  return changes[changes.length - 1]?.bottle;
+}
+
+function latestEngine(): EngineStatus | undefined {
+  const statuses = events.filter((e): e is Extract<AppEvent, { type: 'engine-status' }> => e.type === 'engine-status');
+  return statuses[statuses.length - 1]?.status;
+}
+
+describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
+  it('pushes a change when a container is stopped by hand, and lists orphans and corrupt bottles', async () => {
+    const app = openCore();
+    await eventually(async () => expect(latestEngine()?.state).toBe('connected'));
+    const { identity } = await app.handlers['bottle:start']({ agent: 'scripted', cwd: project, copy: false });
+    await eventually(async () => expect(latestView(identity)?.status).toBe('running'));
+
+    await (await bottleContainer(identity)).stop({ t: 0 });
+    await eventually(async () => expect(latestView(identity)).toMatchObject({ status: 'exited', exitCode: expect.toBeOneOf([137, 143]) }), 5000, 20);
+
+    // An orphan: our label, no state folder. A corrupt bottle: unreadable metadata.
+    const orphan = 'scripted-orph1';
+    orphanIdentities.push(orphan);
+    const { docker } = connectDocker();
+    await docker.createContainer({ Image: TEST_BASE_IMAGE, Cmd: ['sleep', '60'], Labels: { [LABEL_IDENTITY]: orphan, [LABEL_AGENT]: 'scripted', [LABEL_MANAGED]: 'true' } });
+    await mkdir(bottlePaths('scripted-bad01').dir, { recursive: true });
+    await writeFile(bottlePaths('scripted-bad01').metadata, '{"identity": 5}');
+    await eventually(async () => expect(latestView(orphan)?.status).toBe('orphan'));
+    await eventually(async () => expect(latestView('scripted-bad01')).toMatchObject({ status: 'corrupt', corruptReason: expect.stringContaining('identity') }));
+
+    const listed = await app.handlers['bottles:list']();
+    expect(listed.map((v) => [v.identity, v.status]).sort()).toEqual(
+      [
+        [identity, 'exited'],
+        [orphan, 'orphan'],
+        ['scripted-bad01', 'corrupt'],
+      ].sort(),
+    );
+  });
+
+  const cannotRestart = cannotRestartDockerdReason();
+  it.skipIf(cannotRestart !== null)(`survives a dockerd restart${cannotRestart ? ` (skipped: ${cannotRestart})` : ''}`, async () => {
+    const app = openCore();
+    await eventually(async () => expect(latestEngine()?.state).toBe('connected'));
+    const { identity } = await app.handlers['bottle:start']({ agent: 'scripted', cwd: project, copy: false });
+    await eventually(async () => expect(latestView(identity)?.status).toBe('running'));
+
+    try {
+      await stopDockerd();
+      await eventually(async () => expect(latestEngine()?.state).toBe('unavailable'), 10_000);
+      // The state folder still lists while the engine is away.
+      expect((await app.handlers['bottles:list']()).map((v) => v.identity)).toContain(identity);
+    } finally {
+      await startDockerd();
+    }
+    await eventually(async () => expect(latestEngine()?.state).toBe('connected'), 20_000);
+    // dockerd stopped the container on shutdown; the resync shows it exited.
+    await eventually(async () => expect(latestView(identity)?.status).toBe('exited'), 10_000);
+
+    // A later container event still arrives on the reconnected stream.
+    const before = events.length;
+    await app.handlers['bottle:resume'](identity);
+    await eventually(async () => {
+      expect(events.slice(before).some((e) => e.type === 'bottle-changed' && e.bottle.identity === identity && e.bottle.status === 'running')).toBe(true);
+    });
+  });
+});
