@@ -23,6 +23,12 @@ afterEach(async () => {
   await rm(project, { recursive: true, force: true });
 });
 
+/** `ls --json`, keeping only this test's bottles: other bottles may share the engine. */
+async function listMine(): Promise<BottleView[]> {
+  const mine = new Set(await stateFolders());
+  return (JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[]).filter((v) => mine.has(v.identity));
+}
+
 async function stateFolders(): Promise<string[]> {
   return readdir(join(home(), 'state')).catch(() => []);
 }
@@ -35,16 +41,15 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     const view = JSON.parse(started.stdout) as BottleView;
     expect(view).toMatchObject({ agentName: 'scripted', cwd: project, copyCwd: false, status: 'running' });
 
-    const listed = await runCli(['ls', '--json']);
-    expect(listed.code).toBe(0);
-    const views = JSON.parse(listed.stdout) as BottleView[];
+    expect((await runCli(['ls', '--json'])).code).toBe(0);
+    const views = await listMine();
     expect(views.map((v) => [v.identity, v.status])).toEqual([[view.identity, 'running']]);
     expect(views[0]?.containerId).toMatch(/^[0-9a-f]{64}$/);
 
     const stopped = await runCli(['stop', view.identity]);
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toContain(`claude-bottle resume ${view.identity}`);
-    const afterStop = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
+    const afterStop = await listMine();
     expect(afterStop[0]?.status).toBe('ready-to-resume');
 
     const resumed = await runCli(['resume', view.identity, '--detach', '--json']);
@@ -58,7 +63,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     const removed = await runCli(['rm', view.identity]);
     expect(removed.code).toBe(0);
     expect(await stateFolders()).toEqual([]);
-    expect(JSON.parse((await runCli(['ls', '--json'])).stdout)).toEqual([]);
+    expect((JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[]).map((v) => v.identity)).not.toContain(view.identity);
   });
 
   it('10 concurrent starts of one agent on one folder give 10 distinct running bottles', async () => {
@@ -67,7 +72,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     const identities = results.map((result) => (JSON.parse(result.stdout) as BottleView).identity);
     expect(new Set(identities).size).toBe(10);
     expect((await stateFolders()).sort()).toEqual([...identities].sort());
-    const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
+    const views = await listMine();
     expect(views.filter((v) => v.status === 'running').map((v) => v.identity).sort()).toEqual([...identities].sort());
   });
 
@@ -80,7 +85,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
       `{\n  "identity": "${identity}",\n  "agent_name": "scripted",\n  "cwd": "${project}",\n  "copy_cwd": false,\n  "started_at": "2026-05-25T12:00:00.123456+00:00"\n}`,
     );
     await writeFile(join(bottlePaths(identity).transcript, 'log.txt'), 'run 1 by the python cli\n');
-    const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
+    const views = await listMine();
     expect(views).toMatchObject([{ identity, agentName: 'scripted', status: 'missing-container', startedAt: '2026-05-25T12:00:00.123456+00:00' }]);
 
     const resumed = await runCli(['resume', identity, '--detach']);

@@ -12,6 +12,7 @@ export const TEST_TRANSCRIPT_DIR = '/home/agent/.transcript';
 export const TRANSCRIPT_AGENT_SCRIPT = [
   'set -e',
   `t=${TEST_TRANSCRIPT_DIR}/log.txt`,
+  'mkdir -p "$(dirname "$t")"',
   'n=$(cat "$t" 2>/dev/null | wc -l)',
   'echo "run $((n + 1)) as $(id -u) mode=$1 home=$HOME" >> "$t"',
   'echo "agent run $((n + 1)) saw $n earlier transcript lines"',

@@ -14,7 +14,8 @@ import { currentDockerfileFor, imageForLaunch, loadBottleAgent } from './bottle-
 import { containerCreateOptions, passthroughEnv, WORKSPACE } from './container-spec';
 import { findBottleContainer } from './docker/bottle-containers';
 import { copyFolderOut, putFolders, recoverSnapshotSwap, type ArchiveSource } from './docker/container-archive';
-import { readContainerPasswd, resolveUser } from './docker/container-user';
+import { resolveUser, type PasswdEntry } from './docker/container-user';
+import { cachedImagePasswd, readAndCacheImagePasswd } from './docker/image-users';
 import { engineInfo } from './docker/docker-client';
 import { clearReadyToResume, markReadyToResume, type TeardownReason } from './lifecycle-marker';
 import { isoNow, writeMetadata, type BottleMetadata } from './metadata';
@@ -67,8 +68,11 @@ async function launch(ctx: BottleContext, metadata: BottleMetadata, agent: Agent
     runUser = `${owner.uid}:${owner.gid}`;
   }
 
-  await mkdir(paths.inbox, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(paths.runDockerfile, await currentDockerfileFor(identity, agent), 0o644);
+  const [, , cachedPasswd] = await Promise.all([
+    mkdir(paths.inbox, { recursive: true, mode: 0o700 }),
+    currentDockerfileFor(identity, agent).then((dockerfile) => writeFileAtomic(paths.runDockerfile, dockerfile, 0o644)),
+    cachedImagePasswd(imageInfo.Id),
+  ]);
 
   const create = (home: string | null): Promise<Docker.Container> =>
     ctx.docker.createContainer(
@@ -86,33 +90,45 @@ async function launch(ctx: BottleContext, metadata: BottleMetadata, agent: Agent
         passthroughEnv: passthroughEnv(agent.config.env),
       }),
     );
-  let container = await create(null);
+  // Docker derives HOME from the run uid; when that is not the agent's own user (mount mode
+  // under another uid) HOME must point at the agent's home, where its transcript lives.
+  const homeOverride = (passwd: PasswdEntry[]): string | null => {
+    const agentHome = resolveUser(agentUser, passwd).home;
+    return resolveUser(runUser, passwd).home === agentHome ? null : agentHome;
+  };
+  let container = await create(cachedPasswd === null ? null : homeOverride(cachedPasswd));
   try {
-    const passwd = await readContainerPasswd(container);
-    const run = resolveUser(runUser, passwd);
-    const home = resolveUser(agentUser, passwd).home;
-    // Docker derives HOME from the run uid; when that is not the agent's own user (mount mode
-    // under another uid) the container is recreated with HOME pointing at the agent's home.
-    if (run.home !== home) {
-      await container.remove({ force: true });
-      container = await create(home);
+    let passwd = cachedPasswd;
+    if (passwd === null) {
+      passwd = await readAndCacheImagePasswd(imageInfo.Id, container);
+      if (homeOverride(passwd) !== null) {
+        await container.remove({ force: true });
+        container = await create(homeOverride(passwd));
+      }
     }
+    const run = resolveUser(runUser, passwd);
+    const owner = resolveUser(agentUser, passwd);
+    const home = owner.home;
     await handOverInbox(paths.inbox, run.uid, run.gid);
 
+    // The agent's home and transcript folder already belong to it unless it runs under another
+    // uid; then they are handed over (created empty) so it can write them.
+    const handOver = run.uid !== owner.uid;
     const sources: ArchiveSource[] = [];
-    if (home !== '/' && home !== '') sources.push({ target: home, from: null });
+    if (handOver && home !== '/' && home !== '') sources.push({ target: home, from: null });
     const transcriptDir = agent.config.transcriptDir;
     if (transcriptDir !== null) {
       await recoverSnapshotSwap(paths.transcript);
-      const snapshot = await stat(paths.transcript).then((info) => info.isDirectory(), () => false);
-      sources.push({ target: transcriptDir, from: resume && snapshot ? paths.transcript : null });
+      const snapshot = resume && (await stat(paths.transcript).then((info) => info.isDirectory(), () => false));
+      if (snapshot) sources.push({ target: transcriptDir, from: paths.transcript });
+      else if (handOver) sources.push({ target: transcriptDir, from: null });
     }
     if (metadata.copy_cwd) {
       await recoverSnapshotSwap(paths.workspace);
       const snapshot = resume && (await stat(paths.workspace).then((info) => info.isDirectory(), () => false));
       sources.push(snapshot ? { target: WORKSPACE, from: paths.workspace } : { target: WORKSPACE, from: metadata.cwd, ignore: projectIgnore(metadata.cwd) });
     }
-    await putFolders(container, sources, run);
+    if (sources.length > 0) await putFolders(container, sources, run);
     await clearReadyToResume(identity);
     await container.start();
     return container;

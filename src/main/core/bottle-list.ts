@@ -1,14 +1,10 @@
-import { lstat } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { BottleActivity, BottleStatus, BottleView, InboxWarning, PendingRequestView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { BottleContext } from './bottle-context';
 import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from './docker/bottle-containers';
 import { isConnectionError } from './docker/docker-client';
-import { readyMarkerPath } from './lifecycle-marker';
-import { listStateEntries, mapLimited, type StateEntry } from './state-listing';
-import { readMetadataResult } from './metadata';
-import { bottlePaths } from './state-paths';
+import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from './state-listing';
 
 /** What the rebuild loop adds to each bottle's view (pending request, warnings, history). */
 export interface RebuildFields {
@@ -42,10 +38,6 @@ async function containersByIdentity(ctx: BottleContext, identity?: string): Prom
   return byIdentity;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
-}
-
 function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; exitCode: number | null } {
   switch (info.State) {
     case 'created':
@@ -63,7 +55,6 @@ async function viewOf(
   entry: StateEntry | null,
   identity: string,
   container: Docker.ContainerInfo | undefined,
-  engineUp: boolean,
   activity: BottleActivity | null,
   rebuildFields: RebuildFieldsProvider,
 ): Promise<BottleView> {
@@ -90,12 +81,11 @@ async function viewOf(
   let status: BottleStatus;
   let exitCode: number | null = null;
   if (container !== undefined) ({ status, exitCode } = containerStatus(container));
-  else if (!engineUp) status = 'missing-container';
-  else status = (await exists(readyMarkerPath(identity))) ? 'ready-to-resume' : 'missing-container';
+  else status = entry.readyToResume ? 'ready-to-resume' : 'missing-container';
   if (activity !== null && (activity.kind === 'starting' || activity.kind === 'building') && container === undefined) status = 'building';
   return {
     ...base,
-    ...(await rebuildFields(identity)),
+    ...(entry.hasRebuildState ? await rebuildFields(identity) : {}),
     agentName: meta.agent_name,
     cwd: meta.cwd,
     copyCwd: meta.copy_cwd,
@@ -112,14 +102,13 @@ async function viewOf(
 export async function listBottles(ctx: BottleContext, options: ListOptions = {}): Promise<BottleView[]> {
   const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
   const [entries, containers] = await Promise.all([listStateEntries(), containersByIdentity(ctx)]);
-  const engineUp = containers !== null;
   const seen = new Set<string>();
   const views = await mapLimited(entries, 64, (entry) => {
     seen.add(entry.identity);
-    return viewOf(entry, entry.identity, containers?.get(entry.identity), engineUp, ctx.activity.get(entry.identity), rebuildFields);
+    return viewOf(entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity), rebuildFields);
   });
   for (const [identity, info] of containers ?? []) {
-    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, engineUp, ctx.activity.get(identity), rebuildFields));
+    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity), rebuildFields));
   }
   return views.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.identity.localeCompare(b.identity));
 }
@@ -127,15 +116,9 @@ export async function listBottles(ctx: BottleContext, options: ListOptions = {})
 /** One bottle's view, or null when it has neither a state folder nor a container. */
 export async function bottleView(ctx: BottleContext, identity: string, options: ListOptions = {}): Promise<BottleView | null> {
   const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
-  const [result, containers, hasDockerfile] = await Promise.all([
-    readMetadataResult(identity),
-    containersByIdentity(ctx, identity),
-    exists(bottlePaths(identity).dockerfile),
-  ]);
+  const containers = await containersByIdentity(ctx, identity);
+  const entry = scanBottleFolder(identity);
   const container = containers?.get(identity);
-  let entry: StateEntry | null = null;
-  if (result.status === 'ok') entry = { identity, status: 'ok', metadata: result.metadata, hasDockerfile };
-  else if (result.status === 'corrupt') entry = { identity, status: 'corrupt', reason: result.reason, hasDockerfile };
   if (entry === null && container === undefined) return null;
-  return viewOf(entry, identity, container, containers !== null, ctx.activity.get(identity), rebuildFields);
+  return viewOf(entry, identity, container, ctx.activity.get(identity), rebuildFields);
 }

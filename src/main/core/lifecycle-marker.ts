@@ -6,10 +6,10 @@ import { stateDir } from './state-paths';
 /** Why a bottle has no container on purpose: it was torn down with its state saved. */
 export type TeardownReason = 'stopped' | 'approved';
 
-const MARKER = 'ready-to-resume.json';
+export const READY_MARKER_FILE = 'ready-to-resume.json';
 
 export function readyMarkerPath(identity: string): string {
-  return join(stateDir(identity), MARKER);
+  return join(stateDir(identity), READY_MARKER_FILE);
 }
 
 export async function markReadyToResume(identity: string, reason: TeardownReason): Promise<void> {

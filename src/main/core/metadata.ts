@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write';
@@ -65,6 +65,11 @@ export async function readMetadataResult(identity: string): Promise<MetadataRead
     if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'missing' };
     return { status: 'corrupt', reason: `metadata.json is unreadable (${code ?? String(error)})` };
   }
+  return parseMetadataText(identity, raw);
+}
+
+/** Validates metadata.json's text: exactly the five typed keys, naming its own folder. */
+export function parseMetadataText(identity: string, raw: string): MetadataReadResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -81,6 +86,31 @@ export async function readMetadataResult(identity: string): Promise<MetadataRead
     return { status: 'corrupt', reason: `metadata.json names identity "${result.data.identity}", not its folder` };
   }
   return { status: 'ok', metadata: pickMetadata(result.data) };
+}
+
+/**
+ * Synchronous read of a metadata.json already known to be a regular file (from its folder's
+ * listing): the listing of thousands of bottles does it in a tight loop, where a promise per
+ * syscall would cost more than the I/O. Never follows a symlink, never reads more than the cap.
+ */
+export function readMetadataFileSync(identity: string, path: string): MetadataReadResult {
+  let raw: string;
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { status: 'corrupt', reason: 'metadata.json is not a regular file' };
+    if (info.size > MAX_METADATA_BYTES) return { status: 'corrupt', reason: 'metadata.json is too large' };
+    raw = readFileSync(fd, 'utf8');
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { status: 'missing' };
+    if (code === 'ELOOP') return { status: 'corrupt', reason: 'metadata.json is a symlink' };
+    return { status: 'corrupt', reason: `metadata.json is unreadable (${code ?? String(error)})` };
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  return parseMetadataText(identity, raw);
 }
 
 /** Missing → null; corrupt → CorruptBottleError (for callers that act on one bottle). */

@@ -1,15 +1,24 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
-import { readMetadataResult, type BottleMetadata } from './metadata';
-import { bottlePaths, stateRoot } from './state-paths';
+import { READY_MARKER_FILE } from './lifecycle-marker';
+import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
+import { stateDir, stateRoot } from './state-paths';
 
-export type StateEntry =
-  | { identity: string; status: 'ok'; metadata: BottleMetadata; hasDockerfile: boolean }
-  | { identity: string; status: 'corrupt'; reason: string; hasDockerfile: boolean };
+interface StateEntryFacts {
+  identity: string;
+  hasDockerfile: boolean;
+  /** Torn down on purpose with its state saved (stop or approve). */
+  readyToResume: boolean;
+  /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
+  hasRebuildState: boolean;
+}
 
-/** Enough parallel reads to hide disk latency without opening thousands of files at once. */
-const READ_CONCURRENCY = 64;
+export type StateEntry = StateEntryFacts &
+  ({ status: 'ok'; metadata: BottleMetadata } | { status: 'corrupt'; reason: string });
+
+/** Yield to the event loop this often, so listing thousands of bottles never stalls the app. */
+const YIELD_EVERY = 256;
 
 export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -25,12 +34,36 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-async function isRegularFile(path: string): Promise<boolean> {
+function metadataResult(identity: string, dir: string, dirent: Dirent | undefined): MetadataReadResult {
+  if (dirent === undefined) return { status: 'missing' };
+  if (dirent.isSymbolicLink()) return { status: 'corrupt', reason: 'metadata.json is a symlink' };
+  if (!dirent.isFile()) return { status: 'corrupt', reason: 'metadata.json is not a regular file' };
+  return readMetadataFileSync(identity, join(dir, 'metadata.json'));
+}
+
+/**
+ * One bottle folder from a single listing of it: metadata plus which of our files are there.
+ * Null when the folder is gone or holds no metadata.json (not a bottle). Synchronous on purpose:
+ * a promise per syscall costs more than the I/O when thousands of bottles are listed.
+ */
+export function scanBottleFolder(identity: string): StateEntry | null {
+  const dir = stateDir(identity);
+  let dirents: Dirent[];
   try {
-    return (await lstat(path)).isFile();
+    dirents = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return false;
+    return null;
   }
+  const byName = new Map(dirents.map((dirent) => [dirent.name, dirent]));
+  const result = metadataResult(identity, dir, byName.get('metadata.json'));
+  if (result.status === 'missing') return null;
+  const facts: StateEntryFacts = {
+    identity,
+    hasDockerfile: byName.get('Dockerfile')?.isFile() === true,
+    readyToResume: byName.has(READY_MARKER_FILE),
+    hasRebuildState: byName.has('rebuild') || byName.has('journal.jsonl'),
+  };
+  return result.status === 'ok' ? { ...facts, status: 'ok', metadata: result.metadata } : { ...facts, status: 'corrupt', reason: result.reason };
 }
 
 /**
@@ -39,28 +72,21 @@ async function isRegularFile(path: string): Promise<boolean> {
  * invalid metadata yields a `corrupt` entry rather than an exception.
  */
 export async function listStateEntries(): Promise<StateEntry[]> {
-  let names: string[];
+  let dirents: Dirent[];
   try {
-    names = await readdir(stateRoot());
+    dirents = readdirSync(stateRoot(), { withFileTypes: true });
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const candidates = names.filter((name) => isValidIdentity(name));
-  const entries = await mapLimited(candidates, READ_CONCURRENCY, async (identity): Promise<StateEntry | null> => {
-    try {
-      const info = await lstat(join(stateRoot(), identity));
-      if (!info.isDirectory()) return null;
-    } catch {
-      return null;
-    }
-    const [result, hasDockerfile] = await Promise.all([
-      readMetadataResult(identity),
-      isRegularFile(bottlePaths(identity).dockerfile),
-    ]);
-    if (result.status === 'missing') return null;
-    if (result.status === 'corrupt') return { identity, status: 'corrupt', reason: result.reason, hasDockerfile };
-    return { identity, status: 'ok', metadata: result.metadata, hasDockerfile };
-  });
-  return entries.filter((entry): entry is StateEntry => entry !== null);
+  const entries: StateEntry[] = [];
+  let scanned = 0;
+  for (const dirent of dirents) {
+    if (!dirent.isDirectory() || !isValidIdentity(dirent.name)) continue;
+    const entry = scanBottleFolder(dirent.name);
+    if (entry !== null) entries.push(entry);
+    scanned += 1;
+    if (scanned % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return entries;
 }

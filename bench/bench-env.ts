@@ -1,0 +1,55 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBottleContext, type BottleContext } from '../src/main/core/bottle-context';
+import { containerCreateOptions } from '../src/main/core/container-spec';
+import { bottleToolDir } from '../src/main/core/resources';
+import { bottlePaths } from '../src/main/core/state-paths';
+import { writeTestAgent } from '../test/helpers/test-agents';
+
+export interface BenchEnv {
+  home: string;
+  project: string;
+  ctx: BottleContext;
+}
+
+/** A fresh CLAUDE_BOTTLE_HOME (inherited by every CLI child) with the scripted test agent. */
+export async function createBenchEnv(): Promise<BenchEnv> {
+  const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-'));
+  const project = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-project-'));
+  process.env.CLAUDE_BOTTLE_HOME = home;
+  await writeTestAgent();
+  return { home, project, ctx: createBottleContext() };
+}
+
+/**
+ * The `docker run -d` line equivalent to one of our launches: same image, same mounts, same
+ * hardening, limits, labels, TTY — the fair reference for start and resume.
+ */
+export function dockerRunArgs(identity: string, image: string, cwd: string, name: string): string[] {
+  const paths = bottlePaths(identity);
+  const options = containerCreateOptions({
+    identity,
+    agentName: 'scripted',
+    agent: { description: '', command: [], resumeCommand: [], workdir: '/workspace', user: null, transcriptDir: null, env: [] },
+    image,
+    imagePath: null,
+    command: ['sh', '/usr/bin/agent.sh', 'start'],
+    user: 'agent',
+    home: null,
+    mountCwd: cwd,
+    toolDir: bottleToolDir(),
+    passthroughEnv: [],
+  });
+  const host = options.HostConfig ?? {};
+  return [
+    'run', '-d', '-t', '-i', '--name', name,
+    ...Object.entries(options.Labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`, '--label', 'claude-bottle.bench=true']),
+    ...(host.Binds ?? []).flatMap((bind) => ['-v', bind]),
+    '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', '--pids-limit', String(host.PidsLimit), '--memory', String(host.Memory), '--init',
+    '--user', 'agent', '-w', '/workspace',
+    ...(options.Env ?? []).flatMap((entry) => ['-e', entry]),
+    ...(paths ? [] : []),
+    image, ...(options.Cmd as string[]),
+  ];
+}

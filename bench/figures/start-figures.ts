@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { BottleView } from '../../src/shared/bottle-view';
+import { bottlePaths } from '../../src/main/core/state-paths';
+import { abMedians, cli, docker, type Figure } from '../bench-lib';
+import { dockerRunArgs, type BenchEnv } from '../bench-env';
+import { removeBenchContainers, writeBlob } from '../fixtures';
+
+const ROUNDS = 7;
+
+/** `claude-bottle start --detach` with a cached image vs `docker run -d` of the same image and mounts. */
+export async function startFigure(env: BenchEnv): Promise<Figure> {
+  const warm = JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--detach', '--json'])) as BottleView;
+  const image = warm.image as string;
+  const made = new Set<string>([warm.identity]);
+  const paths = bottlePaths(warm.identity);
+  await mkdir(paths.inbox, { recursive: true });
+  let n = 0;
+  const result = await abMedians(
+    ROUNDS,
+    async () => {
+      const view = JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--detach', '--json'])) as BottleView;
+      made.add(view.identity);
+    },
+    async () => {
+      n += 1;
+      await docker(dockerRunArgs(warm.identity, image, env.project, `claude-bottle-bench-ref-${n}-${randomBytes(3).toString('hex')}`));
+    },
+    async () => removeBenchContainers(env.ctx.docker, made),
+  );
+  const ratio = result.ours / result.docker;
+  return { figure: 'start --detach (cached image) vs docker run -d', ours: result.ours, docker: result.docker, unit: 's', ratio, target: 'ratio ≤ 1.3', pass: ratio <= 1.3 };
+}
+
+/** Resume with a prebuilt image and a 10 MB transcript vs `docker run -d`. */
+export async function resumeFigure(env: BenchEnv): Promise<Figure> {
+  const view = JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--detach', '--json'])) as BottleView;
+  const image = view.image as string;
+  await cli(['stop', view.identity]);
+  await writeBlob(`${bottlePaths(view.identity).transcript}/blob`, 10);
+  await writeFile(`${bottlePaths(view.identity).transcript}/log.txt`, 'run 1\n');
+  const made = new Set<string>();
+  let n = 0;
+  let running = false;
+  const result = await abMedians(
+    ROUNDS,
+    async () => {
+      await cli(['resume', view.identity, '--detach']);
+      running = true;
+    },
+    async () => {
+      n += 1;
+      await docker(dockerRunArgs(view.identity, image, env.project, `claude-bottle-bench-ref-${n}-${randomBytes(3).toString('hex')}`));
+    },
+    async () => {
+      if (running) await cli(['stop', view.identity]);
+      running = false;
+      await removeBenchContainers(env.ctx.docker, made);
+    },
+  );
+  const ratio = result.ours / result.docker;
+  return { figure: 'resume (prebuilt image, 10 MB transcript) vs docker run -d', ours: result.ours, docker: result.docker, unit: 's', ratio, target: 'ratio ≤ 1.6', pass: ratio <= 1.6 };
+}

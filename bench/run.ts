@@ -1,0 +1,57 @@
+// `npm run bench`: every speed figure, ours against the plain docker CLI in the same run.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connectDocker } from '../src/main/core/docker/docker-client';
+import { ensureTestBaseImage } from '../test/helpers/busybox-image';
+import { ROOT, type Figure } from './bench-lib';
+import { createBenchEnv } from './bench-env';
+import { listFigure, measureList, scaleFigure } from './figures/list-figures';
+import { snapshotFigure } from './figures/snapshot-figure';
+import { resumeFigure, startFigure } from './figures/start-figures';
+import { removeBenchContainers } from './fixtures';
+import { listStateEntries } from '../src/main/core/state-listing';
+
+function format(value: number | null, unit: string): string {
+  if (value === null) return '-';
+  if (unit === 's') return `${(value * 1000).toFixed(0)} ms`;
+  return `${value.toFixed(unit === 'ratio' ? 2 : 0)} ${unit}`;
+}
+
+function printTable(figures: Figure[]): void {
+  const rows = figures.map((f) => [f.figure, format(f.ours, f.unit), format(f.docker, f.unit), f.ratio === null ? '-' : f.ratio.toFixed(2), f.target, f.pass ? 'pass' : 'FAIL', f.note ?? '']);
+  const header = ['figure', 'ours', 'docker', 'ratio', 'target', 'result', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+}
+
+const only = process.argv.slice(2);
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+
+const { docker } = connectDocker();
+await ensureTestBaseImage(docker);
+const env = await createBenchEnv();
+const figures: Figure[] = [];
+const step = async (name: string, work: () => Promise<Figure | Figure[]>): Promise<void> => {
+  if (!wanted(name)) return;
+  process.stderr.write(`bench: ${name}…\n`);
+  const result = await work();
+  figures.push(...(Array.isArray(result) ? result : [result]));
+};
+try {
+  await step('start', () => startFigure(env));
+  await step('resume', () => resumeFigure(env));
+  await step('list', async () => {
+    const small = await measureList(env, 1000, 20);
+    const out = [listFigure(small)];
+    if (wanted('scale') || only.length === 0) out.push(scaleFigure(small, await measureList(env, 5000, 100)));
+    return out;
+  });
+  await step('snapshot', () => snapshotFigure(env));
+} finally {
+  const mine = new Set((await listStateEntries()).map((e) => e.identity));
+  await removeBenchContainers(docker, mine);
+}
+printTable(figures);
+await writeFile(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), figures }, null, 2)}\n`);
+process.stdout.write(`\nwritten to bench/results.json\n`);
