@@ -1,10 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
+import { chown, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBottleContext, type BottleContext } from '../src/main/core/bottle-context';
 import { containerCreateOptions } from '../src/main/core/container-spec';
 import { bottleToolDir } from '../src/main/core/resources';
-import { bottlePaths } from '../src/main/core/state-paths';
 import { writeTestAgent } from '../test/helpers/test-agents';
 
 export interface BenchEnv {
@@ -17,6 +16,10 @@ export interface BenchEnv {
 export async function createBenchEnv(): Promise<BenchEnv> {
   const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-'));
   const project = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-project-'));
+  // The common desktop case: the operator's uid owns the project and matches the agent image's
+  // user (uid 1000, like `node` in the official Node images). A root-owned folder is measured
+  // separately, since the agent's home must then be handed over to uid 0 first.
+  if (process.getuid?.() === 0) await chown(project, 1000, 1000);
   process.env.CLAUDE_BOTTLE_HOME = home;
   await writeTestAgent();
   return { home, project, ctx: createBottleContext() };
@@ -26,8 +29,7 @@ export async function createBenchEnv(): Promise<BenchEnv> {
  * The `docker run -d` line equivalent to one of our launches: same image, same mounts, same
  * hardening, limits, labels, TTY — the fair reference for start and resume.
  */
-export function dockerRunArgs(identity: string, image: string, cwd: string, name: string): string[] {
-  const paths = bottlePaths(identity);
+export function dockerRunArgs(identity: string, image: string, cwd: string, name: string, user = '1000:1000'): string[] {
   const options = containerCreateOptions({
     identity,
     agentName: 'scripted',
@@ -47,9 +49,8 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
     ...Object.entries(options.Labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`, '--label', 'claude-bottle.bench=true']),
     ...(host.Binds ?? []).flatMap((bind) => ['-v', bind]),
     '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', '--pids-limit', String(host.PidsLimit), '--memory', String(host.Memory), '--init',
-    '--user', 'agent', '-w', '/workspace',
+    '--user', user, '-w', '/workspace',
     ...(options.Env ?? []).flatMap((entry) => ['-e', entry]),
-    ...(paths ? [] : []),
     image, ...(options.Cmd as string[]),
   ];
 }

@@ -39,7 +39,7 @@ const step = async (name: string, work: () => Promise<Figure | Figure[]>): Promi
   figures.push(...(Array.isArray(result) ? result : [result]));
 };
 try {
-  await step('start', () => startFigure(env));
+  await step('start', async () => [await startFigure(env), await startFigure(env, true)]);
   await step('resume', () => resumeFigure(env));
   await step('list', async () => {
     const small = await measureList(env, 1000, 20);

@@ -17,6 +17,7 @@ import { copyFolderOut, putFolders, recoverSnapshotSwap, type ArchiveSource } fr
 import { resolveUser, type PasswdEntry } from './docker/container-user';
 import { cachedImagePasswd, readAndCacheImagePasswd } from './docker/image-users';
 import { engineInfo } from './docker/docker-client';
+import { faultPoint } from './fault-point';
 import { clearReadyToResume, markReadyToResume, type TeardownReason } from './lifecycle-marker';
 import { isoNow, writeMetadata, type BottleMetadata } from './metadata';
 import { bottleToolDir } from './resources';
@@ -153,6 +154,7 @@ export async function startBottle(ctx: BottleContext, request: StartBottleReques
   const identity = bottleIdentity(agent.name);
   const metadata: BottleMetadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
   await writeMetadata(metadata);
+  faultPoint('start-after-metadata');
   await ctx.activity.run(identity, 'starting', () => launch(ctx, metadata, agent, false));
   return { identity };
 }
