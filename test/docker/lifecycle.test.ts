@@ -77,6 +77,16 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     const { identity } = await startBottle(ctx, { agent: 'scripted', cwd: project, copy: false });
     await eventually(async () => expect(await readdir(project)).toContain('agent-output-1.txt'));
     expect((await stat(join(project, 'agent-output-1.txt'))).uid).toBe(1234);
+    // What the engine actually runs is hardened, labelled, interactive and never auto-removed.
+    const inspected = await (await bottleContainer(identity)).inspect();
+    expect(inspected.Name).toBe(`/claude-bottle-${identity}`);
+    expect(inspected.Config.Labels).toMatchObject({ 'claude-bottle.identity': identity, 'claude-bottle.agent': 'scripted', 'claude-bottle.managed': 'true' });
+    expect(inspected.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
+    expect(inspected.HostConfig.PidsLimit).toBeGreaterThan(0);
+    expect(inspected.Config).toMatchObject({ Tty: true, OpenStdin: true });
+    expect(inspected.Mounts.map((m) => m.Destination).sort()).toEqual(['/opt/claude-bottle', '/run/claude-bottle/Dockerfile', '/run/claude-bottle/inbox', '/workspace']);
+    expect(inspected.Mounts.find((m) => m.Destination === '/opt/claude-bottle')?.RW).toBe(false);
+    expect(inspected.Config.Env).toContain(`CLAUDE_BOTTLE_IDENTITY=${identity}`);
     expect(await transcriptOf(identity)).toContain('as 1234 mode=start home=/home/agent');
 
     await stopBottle(ctx, identity);

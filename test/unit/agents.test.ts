@@ -1,0 +1,110 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listAgents, loadAgent } from '../../src/main/core/agents';
+import { parsePasswd, resolveUser } from '../../src/main/core/docker/container-user';
+import { containerCreateOptions, passthroughEnv } from '../../src/main/core/container-spec';
+import { claudeBottleRoot } from '../../src/main/core/state-paths';
+import { useTempHome } from '../helpers/temp-home';
+
+const home = useTempHome();
+
+async function agentAt(dir: string, json: unknown, dockerfile = 'FROM scratch\n'): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'agent.json'), typeof json === 'string' ? json : JSON.stringify(json));
+  if (dockerfile !== '') await writeFile(join(dir, 'Dockerfile'), dockerfile);
+}
+
+describe('agents', () => {
+  it('ships a claude agent with the defaults filled in', async () => {
+    const agent = await loadAgent('claude');
+    expect(agent.source).toBe('builtin');
+    expect(agent.config).toMatchObject({ command: ['claude'], resumeCommand: ['claude', '--continue'], user: 'node', transcriptDir: '/home/node/.claude', env: ['ANTHROPIC_API_KEY'], workdir: '/workspace' });
+  });
+
+  it('applies defaults: resumeCommand = command, workdir /workspace, no user, no transcript, no env', async () => {
+    await agentAt(join(claudeBottleRoot(), 'agents', 'mini'), { command: ['sh'] });
+    expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [] });
+  });
+
+  it('searches the project, then the user folder, then the shipped agents', async () => {
+    const project = join(home(), 'project');
+    await agentAt(join(claudeBottleRoot(), 'agents', 'claude'), { description: 'user claude', command: ['u'] });
+    expect((await loadAgent('claude')).source).toBe('user');
+    await agentAt(join(project, '.claude-bottle', 'agents', 'claude'), { description: 'project claude', command: ['p'] });
+    expect((await loadAgent('claude', project)).config.command).toEqual(['p']);
+    const names = await listAgents(project);
+    expect(names.find((a) => a.name === 'claude')).toEqual({ name: 'claude', description: 'project claude', source: 'project' });
+  });
+
+  it.each([
+    ['invalid JSON', '{', /agent\.json: not valid JSON/],
+    ['a missing command', { description: 'x' }, /field "command"/],
+    ['an empty command', { command: [] }, /field "command": must name a program/],
+    ['a relative transcriptDir', { command: ['x'], transcriptDir: 'rel' }, /field "transcriptDir": must be an absolute path/],
+    ['a bad env name', { command: ['x'], env: ['A=B'] }, /field "env.0"/],
+    ['an unknown key', { command: ['x'], privileged: true }, /privileged/],
+  ])('refuses %s with the file and field named', async (_name, json, message) => {
+    const dir = join(claudeBottleRoot(), 'agents', 'broken');
+    await agentAt(dir, json);
+    await expect(loadAgent('broken')).rejects.toThrow(message);
+    await expect(loadAgent('broken')).rejects.toThrow(join(dir, 'agent.json'));
+  });
+
+  it('refuses an agent without a Dockerfile, an unknown agent and a hostile name', async () => {
+    await agentAt(join(claudeBottleRoot(), 'agents', 'nodocker'), { command: ['x'] }, '');
+    await expect(loadAgent('nodocker')).rejects.toThrow(/has no Dockerfile/);
+    await expect(loadAgent('ghost')).rejects.toThrow(/unknown agent "ghost"/);
+    await expect(loadAgent('../etc')).rejects.toThrow(/invalid agent name/);
+  });
+
+  it('does not follow a symlinked agent.json', async () => {
+    const dir = join(claudeBottleRoot(), 'agents', 'linked');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(home(), 'elsewhere.json'), '{"command":["x"]}');
+    await symlink(join(home(), 'elsewhere.json'), join(dir, 'agent.json'));
+    await writeFile(join(dir, 'Dockerfile'), 'FROM x\n');
+    await expect(loadAgent('linked')).rejects.toThrow(/cannot read/);
+  });
+});
+
+describe('container spec', () => {
+  it('is hardened by default and mounts only the project and supervision paths', () => {
+    const options = containerCreateOptions({
+      identity: 'dev-abcde',
+      agentName: 'dev',
+      agent: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: 'node', transcriptDir: null, env: [] },
+      image: 'img',
+      imagePath: '/usr/bin:/bin',
+      command: ['x'],
+      user: '1000:1000',
+      home: '/home/node',
+      mountCwd: '/home/me/project',
+      toolDir: '/app/resources/bottle',
+      passthroughEnv: ['ANTHROPIC_API_KEY=sk-test'],
+    });
+    expect(options.name).toBe('claude-bottle-dev-abcde');
+    expect(options.Labels).toEqual({ 'claude-bottle.identity': 'dev-abcde', 'claude-bottle.agent': 'dev', 'claude-bottle.managed': 'true' });
+    expect(options.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], CapAdd: [], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
+    expect(options.HostConfig?.PidsLimit).toBeGreaterThan(0);
+    expect(options.HostConfig?.Memory).toBeGreaterThan(0);
+    const binds = options.HostConfig?.Binds ?? [];
+    expect(binds.map((b) => b.split(':')[1])).toEqual(['/workspace', '/opt/claude-bottle', '/run/claude-bottle/inbox', '/run/claude-bottle/Dockerfile']);
+    expect(binds.join(' ')).not.toContain('docker.sock');
+    expect(options.Env).toEqual(['CLAUDE_BOTTLE_IDENTITY=dev-abcde', 'PATH=/usr/bin:/bin:/opt/claude-bottle/bin', 'HOME=/home/node', 'ANTHROPIC_API_KEY=sk-test']);
+    expect(options).toMatchObject({ Tty: true, OpenStdin: true, User: '1000:1000', WorkingDir: '/workspace' });
+  });
+
+  it('passes through only the named variables that are set', () => {
+    expect(passthroughEnv(['A', 'B', 'C'], { A: '1', C: '' })).toEqual(['A=1', 'C=']);
+  });
+
+  it('resolves users by name, uid and uid:gid against the image passwd', () => {
+    const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/bash\nbroken line\n');
+    expect(resolveUser('node', passwd)).toEqual({ uid: 1000, gid: 1000, home: '/home/node' });
+    expect(resolveUser('0:0', passwd)).toEqual({ uid: 0, gid: 0, home: '/root' });
+    expect(resolveUser('1000', passwd)).toEqual({ uid: 1000, gid: 1000, home: '/home/node' });
+    expect(resolveUser('4242:4242', passwd)).toEqual({ uid: 4242, gid: 4242, home: '/tmp' });
+    expect(resolveUser(null, passwd)).toEqual({ uid: 0, gid: 0, home: '/root' });
+  });
+});
