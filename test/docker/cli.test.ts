@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,24 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     const meta = JSON.parse(await readFile(bottlePaths(identity).metadata, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(meta)).toEqual(['identity', 'agent_name', 'cwd', 'copy_cwd', 'started_at']);
     expect(meta.started_at).not.toBe('2026-05-25T12:00:00.123456+00:00');
+  });
+
+  it('passes API keys through by name without writing them to the state folder, output or listing', async () => {
+    const secret = `sk-ant-test-${Math.random().toString(36).slice(2)}`;
+    await writeTestAgent({ name: 'keyed', env: ['ANTHROPIC_API_KEY'] });
+    const started = await runCli(['start', 'keyed', '--cwd', project, '--detach', '--json'], { ANTHROPIC_API_KEY: secret });
+    expect(started.code, started.stderr).toBe(0);
+    const { identity } = JSON.parse(started.stdout) as BottleView;
+    const inside = await execIn(await bottleContainer(identity), ['sh', '-c', 'echo "$ANTHROPIC_API_KEY"']);
+    expect(inside.output.trim()).toBe(secret);
+    const stopped = await runCli(['stop', identity]);
+    const listed = await runCli(['ls', '--json']);
+    const everything = [started.stdout, started.stderr, stopped.stdout, stopped.stderr, listed.stdout].join('\n');
+    expect(everything).not.toContain(secret);
+    const grep = await new Promise<string>((resolve) => {
+      execFile('grep', ['-r', '-l', secret, home()], (_error, stdout) => resolve(stdout));
+    });
+    expect(grep).toBe('');
   });
 
   it('resume refuses a mount-mode bottle whose folder is gone', async () => {
