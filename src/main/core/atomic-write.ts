@@ -20,6 +20,9 @@ export async function writeFileAtomic(
   try {
     const handle = await open(temp, 'wx', mode);
     try {
+      // The requested mode, not what the process umask leaves of it: inbox responses must stay
+      // readable by an agent running under another uid.
+      await handle.chmod(mode);
       await handle.writeFile(content);
       await handle.sync();
     } finally {

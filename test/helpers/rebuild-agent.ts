@@ -1,0 +1,32 @@
+import { TEST_TRANSCRIPT_DIR, writeTestAgent } from './test-agents';
+
+export const REBUILD_TRANSCRIPT = `${TEST_TRANSCRIPT_DIR}/log.txt`;
+
+/**
+ * A shell-script agent for the rebuild loop: on its first run it writes transcript lines, asks for
+ * a capability with capability-block (found on PATH), waits for the answer and writes it to its
+ * transcript; every run records whether /opt/marker exists and leaves a file in /workspace.
+ * `run` must not contain single quotes.
+ */
+export async function writeRebuildAgent(name: string, run = 'echo built > /opt/marker'): Promise<void> {
+  const script = [
+    `t=${REBUILD_TRANSCRIPT}`,
+    // Like a real agent, it creates its own transcript folder on a first start.
+    'mkdir -p "$(dirname "$t")"',
+    'n=$(cat "$t" 2>/dev/null | grep -c "line A")',
+    'run=$((n + 1))',
+    'echo "run $run mode=$1 line A" >> "$t"',
+    'echo "run $run mode=$1 line B" >> "$t"',
+    '[ -f /opt/marker ] && echo "run $run marker: $(cat /opt/marker)" >> "$t"',
+    'echo "file by run $run" > /workspace/agent-file-$run.txt',
+    'if [ "$1" = start ]; then',
+    `  capability-block --reason "need a marker file" --run '${run}' > /tmp/cb.out 2>&1 || echo "capability-block failed" >> "$t"`,
+    '  id=$(sed -n "s/^Request \\([^ ]*\\) sent.*/\\1/p" /tmp/cb.out)',
+    '  echo "run $run asked $id" >> "$t"',
+    '  while [ ! -f "/run/claude-bottle/inbox/$id.response.json" ]; do sleep 0.2; done',
+    '  echo "run $run answer: $(cat "/run/claude-bottle/inbox/$id.response.json")" >> "$t"',
+    'fi',
+    'exec sleep 3600',
+  ].join('\n');
+  await writeTestAgent({ name, script });
+}

@@ -1,0 +1,62 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readHistory } from '../../src/main/core/rebuild/journal';
+import { bottlePaths } from '../../src/main/core/state-paths';
+import { makeStateBottle, writeRequest } from '../helpers/rebuild-fixtures';
+import { useTempHome } from '../helpers/temp-home';
+
+const home = useTempHome();
+const ROOT = join(import.meta.dirname, '..', '..');
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, stdio: 'ignore' });
+});
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, CLAUDE_BOTTLE_HOME: home() };
+  delete env.CLAUDE_BOTTLE_FAULT;
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'claude-bottle.mjs'), ...args], { env, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('claude-bottle approve / reject (no engine needed for these paths)', () => {
+  it.each([
+    [['approve'], /expected one identity/],
+    [['approve', 'Bad!'], /invalid bottle identity/],
+    [['approve', 'ghost-zzzzz'], /no bottle ghost-zzzzz under/],
+    [['reject', 'unit-abcde', '--bogus'], /Unknown option '--bogus'/],
+    [['approve', 'unit-abcde'], /bottle unit-abcde has no pending request$/m],
+    [['reject', 'unit-abcde', '--request', 'nope'], /has no pending request "nope"/],
+  ])('%j fails with a one-line error', async (args, message) => {
+    await makeStateBottle();
+    const result = cli(...args);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reject picks the only pending request (read from the inbox) and answers the agent', async () => {
+    const identity = await makeStateBottle();
+    await writeRequest(identity, 'req-1-a');
+    const result = cli('reject', identity, '--message', 'not today');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`rejected req-1-a for ${identity}`);
+    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, 'req-1-a.response.json'), 'utf8')) as Record<string, unknown>;
+    expect(response).toMatchObject({ status: 'rejected', message: 'The operator rejected this request: not today' });
+    expect((await readHistory(identity)).map((entry) => entry.decision)).toEqual(['rejected']);
+  });
+
+  it('refuses to guess between several pending requests', async () => {
+    const identity = await makeStateBottle();
+    await writeRequest(identity, 'req-1-a');
+    await writeRequest(identity, 'req-2-b');
+    const result = cli('approve', identity);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/2 pending requests \(req-1-a, req-2-b\); choose one with --request ID/);
+    expect(cli('reject', identity, '--request', 'req-2-b').code).toBe(0);
+  });
+});
