@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
 const bundle = fileURLToPath(new URL('../out/cli/claude-bottle.cjs', import.meta.url));
-const cacheFile = `${bundle}.v8-${process.version}.cache`;
+// One cache per command: V8 caches the functions a run compiled, and each command runs others.
+const command = /^[a-z]{1,16}$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other';
+const cacheFile = `${bundle}.${command}.v8-${process.version}.cache`;
 
 let source;
 try {
