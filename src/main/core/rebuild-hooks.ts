@@ -1,11 +1,7 @@
 import type { BottleContext } from './bottle-context';
 import type { RebuildHooks } from './bottle-core';
 import type { RebuildFieldsProvider } from './bottle-list';
-import { approveRequest, rejectRequest } from './rebuild/approval';
-import { createInboxWatcher } from './rebuild/inbox-watcher';
-import { readHistory } from './rebuild/journal';
-import { recoverInterruptedApprovals } from './rebuild/recovery';
-import { rebuildViewFields } from './rebuild/view-fields';
+import { approveRequest, createInboxWatcher, readHistory, rebuildViewFields, recoverInterruptedApprovals, rejectRequest } from './rebuild';
 
 /** The rebuild loop's fields in every bottle view (pending request, warnings, history count). */
 export function rebuildFieldsProvider(): RebuildFieldsProvider {

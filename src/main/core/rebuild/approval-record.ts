@@ -99,8 +99,3 @@ export function isHeldByLiveProcess(record: ApprovalRecord): boolean {
 export function newApprovalRecord(fields: Omit<ApprovalRecord, 'version' | 'step' | 'pid' | 'host' | 'startedAt' | 'imageId'>): ApprovalRecord {
   return { version: 1, step: 'building', pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), imageId: null, ...fields };
 }
-
-/** Test hook (DESIGN: injectable fault points): `CLAUDE_BOTTLE_FAULT=after-build` etc. kills us here. */
-export function faultPoint(name: 'after-build' | 'after-snapshot' | 'after-commit'): void {
-  if (process.env.CLAUDE_BOTTLE_FAULT === name) process.kill(process.pid, 'SIGKILL');
-}

@@ -8,7 +8,6 @@ import { findBottleContainer } from '../docker/bottle-containers';
 import { BuildFailedError } from '../docker/image-build';
 import {
   createApprovalRecord,
-  faultPoint,
   isHeldByLiveProcess,
   newApprovalRecord,
   readApprovalRecord,
@@ -16,6 +15,7 @@ import {
   updateApprovalRecord,
   type ApprovalRecord,
 } from './approval-record';
+import { faultPoint } from '../fault-point';
 import { commitApproval, finishTeardown } from './approval-steps';
 import { writeInboxResponse } from './inbox-files';
 import { appendJournal } from './journal';
