@@ -46,7 +46,9 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
   const host = options.HostConfig ?? {};
   return [
     'run', '-d', '-t', '-i', '--name', name,
-    ...Object.entries(options.Labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`, '--label', 'claude-bottle.bench=true']),
+    // Same number of labels as ours, but never our identity: the reference must not pass for the bottle.
+    ...Object.keys(options.Labels ?? {}).flatMap((key) => ['--label', `${key.replace('claude-bottle.', 'claude-bottle-bench.')}=${identity}`]),
+    '--label', 'claude-bottle.bench=true',
     ...(host.Binds ?? []).flatMap((bind) => ['-v', bind]),
     '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', '--pids-limit', String(host.PidsLimit), '--memory', String(host.Memory), '--init',
     '--user', user, '-w', '/workspace',

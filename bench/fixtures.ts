@@ -32,7 +32,8 @@ export async function createLabelledContainers(docker: Docker, identities: strin
 }
 
 export async function removeBenchContainers(docker: Docker, identities: Set<string>): Promise<void> {
-  const containers = await listBottleContainers(docker);
+  const references = await docker.listContainers({ all: true, filters: { label: ['claude-bottle.bench=true'] } });
+  const containers = [...(await listBottleContainers(docker)), ...references];
   await Promise.all(
     containers
       .filter((info) => identities.has(info.Labels[LABEL_IDENTITY] ?? '') || info.Labels['claude-bottle.bench'] === 'true')

@@ -6,6 +6,7 @@ import { ensureTestBaseImage } from '../test/helpers/busybox-image';
 import { ROOT, type Figure } from './bench-lib';
 import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
+import { approveFigure } from './figures/approve-figure';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { resumeFigure, startFigure } from './figures/start-figures';
 import { removeBenchContainers } from './fixtures';
@@ -47,6 +48,7 @@ try {
     if (wanted('scale') || only.length === 0) out.push(scaleFigure(small, await measureList(env, 5000, 100)));
     return out;
   });
+  await step('approve', () => approveFigure(env));
   await step('snapshot', () => snapshotFigure(env));
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
