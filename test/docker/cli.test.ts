@@ -1,33 +1,29 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { bottlePaths, claudeBottleRoot } from '../../src/main/core/state-paths';
 import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { runCli } from '../helpers/run-cli';
+import { listOwnBottles, runCli } from '../helpers/run-cli';
+import { useTempProject } from '../helpers/temp-project';
 import { useTempHome } from '../helpers/temp-home';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
 const home = useTempHome();
 removeTestBottlesAfterEach();
 
+const tempProject = useTempProject();
 let project = '';
 beforeEach(async () => {
-  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  project = tempProject();
   await writeTestAgent();
 });
-afterEach(async () => {
-  await rm(project, { recursive: true, force: true });
-});
 
-/** `ls --json`, keeping only this test's bottles: other bottles may share the engine. */
-async function listMine(): Promise<BottleView[]> {
-  const mine = new Set(await stateFolders());
-  return (JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[]).filter((v) => mine.has(v.identity));
+function listMine(): Promise<BottleView[]> {
+  return listOwnBottles(home());
 }
 
 async function stateFolders(): Promise<string[]> {

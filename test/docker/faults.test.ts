@@ -10,25 +10,23 @@ import { bottlePaths, claudeBottleRoot } from '../../src/main/core/state-paths';
 import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { runCli } from '../helpers/run-cli';
+import { listOwnBottles, runCli } from '../helpers/run-cli';
+import { useTempProject } from '../helpers/temp-project';
 import { useTempHome } from '../helpers/temp-home';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
 const home = useTempHome();
 removeTestBottlesAfterEach();
 
+const tempProject = useTempProject();
 let project = '';
 beforeEach(async () => {
-  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  project = tempProject();
   await writeTestAgent();
 });
-afterEach(async () => {
-  await rm(project, { recursive: true, force: true });
-});
 
-async function listMine(): Promise<BottleView[]> {
-  const mine = new Set(await readdir(join(home(), 'state')).catch(() => []));
-  return (JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[]).filter((v) => mine.has(v.identity));
+function listMine(): Promise<BottleView[]> {
+  return listOwnBottles(home());
 }
 
 describe.skipIf(skipWithoutDocker)('faults', () => {

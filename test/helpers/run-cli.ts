@@ -18,3 +18,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     });
   });
 }
+
+/** `claude-bottle ls --json`, keeping only the bottles under `home`: others may share the engine. */
+export async function listOwnBottles(home: string): Promise<import('../../src/shared/bottle-view').BottleView[]> {
+  const { readdir } = await import('node:fs/promises');
+  const mine = new Set(await readdir(join(home, 'state')).catch(() => [] as string[]));
+  const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as import('../../src/shared/bottle-view').BottleView[];
+  return views.filter((view) => mine.has(view.identity));
+}

@@ -115,7 +115,7 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
     const agentDir = join(dir, name);
     searched.push(dir);
     if (!(await isDirectory(agentDir))) continue;
-    if (!(await isDirectory(agentDir)) || (await lstat(join(agentDir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
+    if ((await lstat(join(agentDir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
       throw new BottleError('invalid-argument', `agent "${name}" at ${agentDir} has no Dockerfile`);
     }
     return { name, dir: agentDir, source, config: await readAgentConfig(agentDir) };
@@ -126,7 +126,7 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
 /** Every loadable agent, first match per name wins; malformed agents are left out of the list. */
 export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
   const seen = new Map<string, AgentSummary>();
-  for (const { dir, source } of agentSearchPath(cwd)) {
+  for (const { dir } of agentSearchPath(cwd)) {
     let names: string[];
     try {
       names = await readdir(dir);

@@ -230,7 +230,12 @@ export async function stopBottle(ctx: BottleContext, identity: string): Promise<
     const container = ctx.docker.getContainer(info.Id);
     if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
     const { metadata, agent } = await loadBottleAgent(identity).catch(() => ({ metadata: null, agent: null }));
-    if (metadata !== null && agent !== null) await saveSnapshotsFrom(ctx, container, metadata, agent);
+    if (metadata === null || agent === null) {
+      // An orphan (or a bottle whose agent is gone): nothing of ours to save or mark.
+      await container.remove({ force: true });
+      return;
+    }
+    await saveSnapshotsFrom(ctx, container, metadata, agent);
     await teardownBottle(ctx, identity, 'stopped');
   });
 }
