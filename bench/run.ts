@@ -9,6 +9,7 @@ import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { resumeFigure, startFigure } from './figures/start-figures';
+import { cardLatencyFigure, manyBottlesFigures } from './figures/ui-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/main/core/state-listing';
 
@@ -50,6 +51,7 @@ try {
   });
   await step('approve', () => approveFigure(env));
   await step('snapshot', () => snapshotFigure(env));
+  await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);

@@ -60,16 +60,30 @@ export function createBottleCore(options: BottleCoreOptions = {}): BottleCore {
     known.add(identity);
     emit({ type: 'bottle-changed', bottle: view });
   };
+  // Per bottle: a refresh is scheduled, running, or both; an event that lands while one runs
+  // schedules another, so the last event is always followed by a fresh read.
+  const running = new Set<string>();
+  const dirty = new Set<string>();
   const refresh = (identity: string): void => {
     if (pending.has(identity)) return;
+    if (running.has(identity)) {
+      dirty.add(identity);
+      return;
+    }
     pending.set(
       identity,
       setTimeout(() => {
         pending.delete(identity);
-        bottleView(context, identity, listOptions).then(
-          (view) => publish(identity, view),
-          () => undefined,
-        );
+        running.add(identity);
+        bottleView(context, identity, listOptions)
+          .then(
+            (view) => publish(identity, view),
+            () => undefined,
+          )
+          .finally(() => {
+            running.delete(identity);
+            if (dirty.delete(identity)) refresh(identity);
+          });
       }, REFRESH_DEBOUNCE_MS),
     );
   };

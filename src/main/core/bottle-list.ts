@@ -113,12 +113,28 @@ export async function listBottles(ctx: BottleContext, options: ListOptions = {})
   return views.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.identity.localeCompare(b.identity));
 }
 
+/**
+ * The list endpoint reads a replica the engine updates a moment after it emits an event, so a
+ * refresh triggered by `die` could still read "running". Inspect reads the container itself.
+ */
+async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promise<Docker.ContainerInfo> {
+  try {
+    const inspected = await ctx.docker.getContainer(info.Id).inspect();
+    const state = inspected.State;
+    const exited = state.Status === 'exited' || state.Status === 'dead';
+    return { ...info, State: state.Status, Status: exited ? `Exited (${state.ExitCode})` : info.Status };
+  } catch {
+    return info;
+  }
+}
+
 /** One bottle's view, or null when it has neither a state folder nor a container. */
 export async function bottleView(ctx: BottleContext, identity: string, options: ListOptions = {}): Promise<BottleView | null> {
   const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
   const containers = await containersByIdentity(ctx, identity);
   const entry = scanBottleFolder(identity);
-  const container = containers?.get(identity);
+  const listed = containers?.get(identity);
+  const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
   return viewOf(entry, identity, container, ctx.activity.get(identity), rebuildFields);
 }

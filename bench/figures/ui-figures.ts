@@ -1,0 +1,118 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import type { BottleView } from '../../src/shared/bottle-view';
+import { startServe } from '../../e2e/helpers/serve-process';
+import { cli, docker, median, percentile, timed, type Figure } from '../bench-lib';
+import type { BenchEnv } from '../bench-env';
+import { generateStateFolders } from '../fixtures';
+
+const ROUNDS = 15;
+
+async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Resolves with Date.now() in the page when the card's status pill shows `status`. Written as a
+ * string: tsx would wrap named inner functions in a helper that does not exist in the page.
+ */
+function whenStatus(page: Page, identity: string, status: string): Promise<number> {
+  const selector = JSON.stringify(`[data-identity="${identity}"] [data-testid="status-pill"]`);
+  return page.evaluate(`new Promise((resolve) => {
+    const check = () => {
+      const pill = document.querySelector(${selector});
+      if (!pill || pill.getAttribute('data-status') !== ${JSON.stringify(status)}) return false;
+      resolve(Date.now());
+      return true;
+    };
+    if (check()) return;
+    const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  })`) as Promise<number>;
+}
+
+/** Resolves when at least `count` cards are in the page (a string, for the reason above). */
+async function whenCards(page: Page, count: number): Promise<void> {
+  await page.evaluate(`new Promise((resolve) => {
+    const done = () => document.querySelectorAll('[data-testid="bottle-card"]').length >= ${count};
+    if (done()) return resolve(true);
+    const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(true); } });
+    observer.observe(document.body, { subtree: true, childList: true });
+  })`);
+}
+
+/** A container killed by hand with `docker kill` → its card shows it exited (p95 over rounds). */
+export async function cardLatencyFigure(env: BenchEnv): Promise<Figure> {
+  const view = JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--detach', '--json'])) as BottleView;
+  const serve = await startServe(env.home);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(serve.url);
+    const name = `claude-bottle-${view.identity}`;
+    const latencies: number[] = [];
+    const dockerTimes: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      await whenStatus(page, view.identity, 'running');
+      const shown = whenStatus(page, view.identity, 'exited');
+      shown.catch(() => undefined); // awaited below; a failure before that must not go unhandled
+      const issued = Date.now();
+      dockerTimes.push((await timed(() => docker(['kill', name]))).seconds);
+      latencies.push(((await shown) - issued) / 1000);
+      await docker(['start', name]);
+    }
+    const p95 = percentile(latencies, 95);
+    return {
+      figure: 'docker kill by hand → card shows exited (p95; docker = kill CLI time)',
+      ours: p95,
+      docker: median(dockerTimes),
+      unit: 's',
+      ratio: null,
+      target: 'p95 ≤ 300 ms',
+      pass: p95 <= 0.3,
+      note: `median ${(median(latencies) * 1000).toFixed(0)} ms over ${ROUNDS}`,
+    };
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+}
+
+async function rssMegabytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** 500 bottles: page load → all cards rendered; and the serving (main) process's RSS. */
+export async function manyBottlesFigures(env: BenchEnv): Promise<Figure[]> {
+  const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-ui-'));
+  await generateStateFolders(home, 500, env.project);
+  const serve = await startServe(home);
+  const browser = await launchBrowser();
+  try {
+    const loads: number[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      const page = await browser.newPage();
+      const { seconds } = await timed(async () => {
+        await page.goto(serve.url);
+        await whenCards(page, 500);
+      });
+      loads.push(seconds);
+      await page.close();
+    }
+    const load = median(loads);
+    const rss = await rssMegabytes(serve.pid);
+    return [
+      { figure: '500 bottles: page load → all cards rendered (median of 5)', ours: load, docker: null, unit: 's', ratio: null, target: '≤ 1 s', pass: load <= 1 },
+      { figure: '500 bottles: serving main process RSS', ours: rss, docker: null, unit: 'MB', ratio: null, target: '≤ 200 MB', pass: rss <= 200 },
+    ];
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+}

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+import { writeE2eAgent } from './helpers/agents';
+import { removeBottles } from './helpers/docker';
+import { approveAndResume, makeProject, shooter, startFromUi } from './helpers/flows';
+
+const REPO = join(import.meta.dirname, '..');
+
+/** The Electron binary, if this machine has one: ELECTRON_PATH, or the one the npm package installed. */
+function electronBinary(): string | null {
+  const fromEnv = process.env.ELECTRON_PATH;
+  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : null;
+  try {
+    // The package's main export is the binary path; it throws when the download never happened.
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+const binary = electronBinary();
+const builtMain = join(REPO, 'out', 'main', 'index.js');
+
+test.describe('desktop app (Electron)', () => {
+  test.skip(binary === null, 'no Electron binary on this machine (it cannot be downloaded here); set ELECTRON_PATH to run this spec');
+  test.skip(!existsSync(builtMain), 'the app is not built; run `npm run build` first');
+
+  let home = '';
+  let app: ElectronApplication | null = null;
+  const started: string[] = [];
+
+  test.beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'claude-bottle-electron-e2e-'));
+    await writeE2eAgent(home);
+  });
+
+  test.afterAll(async () => {
+    await app?.close();
+    await removeBottles(started);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  test('start, approve & resume, terminal — through the desktop window', async () => {
+    app = await electron.launch({
+      executablePath: binary ?? undefined,
+      args: [REPO, '--no-sandbox'],
+      env: { ...process.env, CLAUDE_BOTTLE_HOME: home } as Record<string, string>,
+    });
+    const page = await app.firstWindow();
+    // The preload, not the browser client, must provide the API, with the sandbox on.
+    expect(await page.evaluate(() => (globalThis as unknown as { claudeBottle: { mode: string } }).claudeBottle.mode)).toBe('electron');
+    expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    await expect(page.getByTestId('engine-chip')).toContainText('Docker', { timeout: 20_000 });
+    await expect(page.getByRole('button', { name: 'Choose folder…' })).toBeVisible();
+
+    const reason = 'needs the e2e tool in the desktop app';
+    const identity = await startFromUi(page, await makeProject(home, 'electron-approve', reason));
+    started.push(identity);
+    await approveAndResume(page, identity, reason, shooter(page, 'electron-'));
+  });
+});

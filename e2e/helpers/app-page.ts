@@ -1,0 +1,42 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export function card(page: Page, identity: string): Locator {
+  return page.locator(`[data-testid="bottle-card"][data-identity="${identity}"]`);
+}
+
+export async function expectStatus(page: Page, identity: string, status: string, timeout = 60_000): Promise<void> {
+  await expect(card(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', status, { timeout });
+}
+
+/** Text currently in the xterm screen (its DOM renderer keeps one row per line). */
+export async function terminalText(page: Page): Promise<string> {
+  return page.locator('[data-testid="terminal"] .xterm-rows').innerText();
+}
+
+/**
+ * Dispatches a real `drop` event on the page, carrying a DataTransfer with one file the way a file
+ * manager drag does. Browser mode cannot learn the dropped item's path, so this exercises the drop
+ * handler and its message; the folder path itself is then typed, as an operator on a headless host does.
+ */
+export async function dropFile(page: Page, name: string): Promise<void> {
+  // Runs in the page; typed loosely because the e2e files compile without the DOM library.
+  const dataTransfer = await page.evaluateHandle((fileName) => {
+    const dom = globalThis as unknown as {
+      DataTransfer: new () => { items: { add(file: unknown): void } };
+      File: new (parts: string[], name: string, options: { type: string }) => unknown;
+    };
+    const transfer = new dom.DataTransfer();
+    transfer.items.add(new dom.File(['x'], fileName, { type: 'text/plain' }));
+    return transfer;
+  }, name);
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('body', 'dragover', { dataTransfer });
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+}
+
+/** The identity of the newest card (cards are newest first). */
+export async function newestIdentity(page: Page): Promise<string> {
+  const first = page.getByTestId('bottle-card').first();
+  await expect(first).toBeVisible({ timeout: 60_000 });
+  return (await first.getAttribute('data-identity')) ?? '';
+}

@@ -1,0 +1,86 @@
+import type { AppEvent } from '../../../shared/ipc-contract';
+import { useBottlesStore } from '../stores/bottles-store';
+import { useEngineStore } from '../stores/engine-store';
+import { useLaunchStore } from '../stores/launch-store';
+import { emitTerminalData, emitTerminalExit } from '../stores/terminal-store';
+import { useUiStore } from '../stores/ui-store';
+import { invoke, messageOf } from './api';
+import type { BrowserClient } from './browser-client';
+
+function applyEvent(event: AppEvent): void {
+  switch (event.type) {
+    case 'bottle-changed':
+      useBottlesStore.getState().upsert(event.bottle);
+      return;
+    case 'bottle-removed':
+      useBottlesStore.getState().remove(event.identity);
+      return;
+    case 'activity':
+      useBottlesStore.getState().setActivity(event.identity, event.activity);
+      return;
+    case 'engine-status':
+      useEngineStore.getState().setStatus(event.status);
+      return;
+    case 'terminal-data':
+      emitTerminalData(event.sessionId, event.data);
+      return;
+    case 'terminal-exit':
+      emitTerminalExit(event.sessionId);
+      return;
+    case 'notice':
+      useUiStore.getState().notify(event.level, event.message);
+      return;
+  }
+}
+
+/** The full picture: bottles, engine status and agents. Run at start and after every reconnect. */
+export async function loadAll(): Promise<void> {
+  await Promise.all([
+    invoke('bottles:list').then(
+      (bottles) => useBottlesStore.getState().replaceAll(bottles),
+      (error: unknown) => useBottlesStore.getState().setLoadError(messageOf(error)),
+    ),
+    invoke('engine:status').then(
+      (status) => useEngineStore.getState().setStatus(status),
+      (error: unknown) => useEngineStore.getState().setStatusError(messageOf(error)),
+    ),
+    loadAgents(),
+  ]);
+}
+
+export async function loadAgents(cwd?: string): Promise<void> {
+  try {
+    const agents = await invoke('agents:list', cwd === undefined || cwd === '' ? {} : { cwd });
+    useLaunchStore.getState().setAgents(agents);
+  } catch (error: unknown) {
+    useLaunchStore.getState().setAgentsError(messageOf(error));
+  }
+}
+
+/**
+ * Live updates come only from the pushed event stream (never polling); the list is fetched once,
+ * and again whenever a browser-mode connection comes back, since events may have been missed.
+ */
+export function startAppBridge(client: BrowserClient | null): () => void {
+  const unsubscribe = window.claudeBottle.onEvent(applyEvent);
+  let unlink = (): void => undefined;
+  if (client !== null) {
+    useEngineStore.getState().setLink(client.connectionState());
+    let wasDown = false;
+    unlink = client.onConnectionChange((state) => {
+      useEngineStore.getState().setLink(state);
+      if (state === 'disconnected') wasDown = true;
+      if (state === 'connected' && wasDown) {
+        wasDown = false;
+        void loadAll();
+      }
+    });
+  }
+  void loadAll();
+  const timer = window.setInterval(() => useUiStore.getState().tick(), 30_000);
+  return () => {
+    unsubscribe();
+    unlink();
+    window.clearInterval(timer);
+  };
+}

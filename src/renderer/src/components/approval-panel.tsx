@@ -1,0 +1,97 @@
+import { useState, type JSX } from 'react';
+import { invoke } from '../api/api';
+import { runAction } from '../lib/bottle-actions';
+import { exactTime, relativeTime } from '../lib/format';
+import { useBottle } from '../stores/bottles-store';
+import { useUiStore } from '../stores/ui-store';
+import { DiffView } from './diff-view';
+
+type Busy = 'approve' | 'approve-resume' | 'reject' | null;
+
+/** The operator's decision on one capability-block request: reason, diff, approve / reject. */
+export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
+  const bottle = useBottle(identity);
+  const now = useUiStore((state) => state.now);
+  const closePanel = useUiStore((state) => state.closePanel);
+  const notify = useUiStore((state) => state.notify);
+  const [busy, setBusy] = useState<Busy>(null);
+  const [message, setMessage] = useState('');
+  const request = bottle?.pendingRequest ?? null;
+
+  if (bottle === undefined || request === null) {
+    return <p className="panel-empty">No request is waiting for {identity}.</p>;
+  }
+
+  const approve = async (resume: boolean): Promise<void> => {
+    setBusy(resume ? 'approve-resume' : 'approve');
+    const ok = await runAction(`Approve for ${identity}`, () => invoke('bottle:approve', identity, { requestId: request.id, resume }));
+    setBusy(null);
+    if (ok) {
+      notify('info', resume ? `Approved; ${identity} is resuming with the new image` : `Approved; ${identity} is ready to resume`);
+      closePanel();
+    }
+  };
+  const reject = async (): Promise<void> => {
+    setBusy('reject');
+    const ok = await runAction(`Reject for ${identity}`, () => invoke('bottle:reject', identity, { requestId: request.id, message: message.trim() }));
+    setBusy(null);
+    if (ok) {
+      notify('info', `Rejected the request from ${identity}`);
+      closePanel();
+    }
+  };
+  const activity = bottle.activity;
+
+  return (
+    <div className="approval" data-testid="approval-panel">
+      <section className="approval-reason">
+        <h3>Reason</h3>
+        <p data-testid="approval-reason">{request.reason}</p>
+        <p className="muted">
+          Request <code>{request.id}</code>, <time title={exactTime(request.createdAt)}>{relativeTime(request.createdAt, now)}</time>
+        </p>
+      </section>
+      {request.buildError !== null ? (
+        <section className="approval-error" role="alert" data-testid="build-error">
+          <h3>The last build of this request failed</h3>
+          <pre>{request.buildError}</pre>
+        </section>
+      ) : null}
+      <section>
+        <h3>Dockerfile changes</h3>
+        <DiffView diff={request.diff} />
+      </section>
+      {activity !== null ? (
+        <p className="approval-progress" role="status">
+          {activity.kind}
+          {activity.step !== null ? ` — step ${activity.step}/${activity.totalSteps ?? '?'}` : ''}
+          {activity.logTail.length > 0 ? `: ${activity.logTail[activity.logTail.length - 1]}` : ''}
+        </p>
+      ) : null}
+      <div className="approval-actions">
+        <button type="button" className="button button-primary" disabled={busy !== null} onClick={() => void approve(true)}>
+          {busy === 'approve-resume' ? 'Approving…' : 'Approve & resume'}
+        </button>
+        <button type="button" className="button" disabled={busy !== null} onClick={() => void approve(false)}>
+          {busy === 'approve' ? 'Approving…' : 'Approve'}
+        </button>
+      </div>
+      <section className="approval-reject">
+        <label htmlFor="reject-message">
+          <h3>Reject with a message to the agent</h3>
+        </label>
+        <textarea
+          id="reject-message"
+          rows={3}
+          maxLength={2000}
+          placeholder="e.g. Use the tools already installed instead."
+          value={message}
+          onChange={(event) => setMessage(event.target.value)}
+        />
+        <button type="button" className="button button-danger" disabled={busy !== null} onClick={() => void reject()}>
+          {busy === 'reject' ? 'Rejecting…' : 'Reject'}
+        </button>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { memo, type JSX } from 'react';
+import { useBottle } from '../stores/bottles-store';
+import { useEngineStore } from '../stores/engine-store';
+import { useUiStore } from '../stores/ui-store';
+import { exactTime, relativeTime, shortId, shortPath } from '../lib/format';
+import { CardActions } from './card-actions';
+import { CardStatusArea, statusAreaKind } from './card-status-area';
+import { StatusPill } from './status-pill';
+
+function StartedAt({ iso }: { iso: string }): JSX.Element {
+  const now = useUiStore((state) => state.now);
+  return (
+    <time dateTime={iso} title={exactTime(iso)}>
+      {relativeTime(iso, now)}
+    </time>
+  );
+}
+
+function Fact({ label, value, title }: { label: string; value: string; title?: string }): JSX.Element {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd title={title ?? value}>{value}</dd>
+    </div>
+  );
+}
+
+/** One bottle; selects only its own record, so an event re-renders one card, not the list. */
+export const BottleCard = memo(function BottleCard({ identity }: { identity: string }): JSX.Element | null {
+  const bottle = useBottle(identity);
+  // While Docker is unreachable, container states are only the last ones seen: say so, don't pretend.
+  const engineDown = useEngineStore((state) => state.status?.state === 'unavailable');
+  if (bottle === undefined) return null;
+  const mode = bottle.copyCwd === null ? '—' : bottle.copyCwd ? 'copied' : 'mounted';
+  return (
+    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
+      <div className="card-head">
+        <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
+        <h3 className="card-identity">{identity}</h3>
+        <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
+        {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
+          <span className="badge-warning" title={bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n')}>
+            {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}
+          </span>
+        ) : null}
+        <span className="card-started">{bottle.startedAt !== null ? <StartedAt iso={bottle.startedAt} /> : null}</span>
+      </div>
+      <dl className="card-facts">
+        <Fact label="Folder" value={bottle.cwd === null || bottle.cwd === '' ? '—' : shortPath(bottle.cwd)} title={bottle.cwd ?? ''} />
+        <Fact label="Mode" value={mode} />
+        <Fact label="Container" value={bottle.containerId === null ? '—' : shortId(bottle.containerId)} title={bottle.containerId ?? 'no container'} />
+        <Fact label="Image" value={bottle.image ?? '—'} />
+      </dl>
+      <CardStatusArea bottle={bottle} />
+      <CardActions bottle={bottle} engineDown={engineDown} />
+    </article>
+  );
+});

@@ -1,0 +1,142 @@
+import type { JSX } from 'react';
+import type { BottleView } from '../../../shared/bottle-view';
+import { useUiStore } from '../stores/ui-store';
+
+const ACTIVITY_LABELS: Record<string, string> = {
+  starting: 'Starting',
+  building: 'Building image',
+  approving: 'Approving: building the new image',
+  resuming: 'Resuming',
+  stopping: 'Stopping',
+  removing: 'Removing',
+};
+
+function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
+  const activity = bottle.activity;
+  if (activity === null) return null;
+  const hasSteps = activity.step !== null && activity.totalSteps !== null && activity.totalSteps > 0;
+  const percent = hasSteps ? Math.round(((activity.step ?? 0) / (activity.totalSteps ?? 1)) * 100) : null;
+  return (
+    <div className={`status-area activity ${activity.error !== null ? 'is-error' : ''}`} data-testid="activity">
+      <div className="activity-head">
+        <span>{hasSteps && activity.kind !== 'approving' ? 'Building image' : (ACTIVITY_LABELS[activity.kind] ?? activity.kind)}</span>
+        {hasSteps ? (
+          <span className="activity-step">
+            step {activity.step}/{activity.totalSteps}
+          </span>
+        ) : null}
+        <span
+          className={`progress ${percent === null ? 'is-indeterminate' : ''}`}
+          role="progressbar"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent ?? undefined}
+        >
+          <span style={{ width: `${percent ?? 30}%` }} />
+        </span>
+      </div>
+      <pre className="log-tail" title={activity.logTail.join('\n')}>
+        {activity.error ?? activity.logTail[activity.logTail.length - 1] ?? ''}
+      </pre>
+    </div>
+  );
+}
+
+export type StatusAreaKind = 'activity' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'warning' | 'hint';
+
+/** What the area shows, most urgent first; the card uses it to badge warnings shown elsewhere. */
+export function statusAreaKind(bottle: BottleView): StatusAreaKind {
+  if (bottle.activity !== null) return 'activity';
+  if (bottle.pendingRequest !== null) return 'pending';
+  if (bottle.status === 'corrupt') return 'corrupt';
+  if (bottle.status === 'orphan') return 'orphan';
+  if (bottle.status === 'ready-to-resume') return 'ready';
+  if (bottle.warnings.length > 0) return 'warning';
+  return 'hint';
+}
+
+/**
+ * One fixed-height area per card for whatever needs attention (work in progress, a request waiting,
+ * a corrupt state, an inbox warning), so cards never change height as a bottle moves through states.
+ */
+export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element {
+  const openPanel = useUiStore((state) => state.openPanel);
+  const kind = statusAreaKind(bottle);
+  if (kind === 'activity') return <ActivityView bottle={bottle} />;
+  if (kind === 'ready') {
+    return (
+      <div className="status-area ready" data-testid="ready-to-resume">
+        <span className="attention-label">Rebuilt</span>
+        <span className="attention-text">
+          Resume here, or from a terminal: <code>claude-bottle resume {bottle.identity}</code>
+        </span>
+      </div>
+    );
+  }
+  if (bottle.pendingRequest !== null) {
+    return (
+      <div className="status-area attention" data-testid="pending-request">
+        <span className="attention-label">Approval needed</span>
+        <span className="attention-text" title={bottle.pendingRequest.reason}>
+          {bottle.pendingRequest.reason}
+        </span>
+        <button type="button" className="button button-primary button-small" onClick={() => openPanel('approval', bottle.identity)}>
+          Review
+        </button>
+      </div>
+    );
+  }
+  if (bottle.status === 'corrupt') {
+    return (
+      <div className="status-area problem" data-testid="corrupt-reason">
+        <span className="attention-label">Corrupt state</span>
+        <span className="attention-text" title={bottle.corruptReason ?? undefined}>
+          {bottle.corruptReason ?? 'metadata.json cannot be read'} — Remove deletes the broken state folder.
+        </span>
+      </div>
+    );
+  }
+  if (bottle.status === 'orphan') {
+    return (
+      <div className="status-area problem" data-testid="orphan-reason">
+        <span className="attention-label">Orphan container</span>
+        <span className="attention-text">Its state folder is gone, so it cannot be resumed. Remove deletes the container.</span>
+      </div>
+    );
+  }
+  const warning = bottle.warnings[bottle.warnings.length - 1];
+  if (warning !== undefined) {
+    return (
+      <div className="status-area warning" data-testid="inbox-warning">
+        <span className="attention-label">{bottle.warnings.length > 1 ? `${bottle.warnings.length} bad requests` : 'Bad request'}</span>
+        <span className="attention-text" title={`${warning.file}: ${warning.message}`}>
+          {warning.file}: {warning.message}
+        </span>
+      </div>
+    );
+  }
+  return (
+    <div className="status-area quiet" data-testid="status-hint">
+      <span className="attention-text">{quietHint(bottle)}</span>
+    </div>
+  );
+}
+
+/** What the operator can do next, in the space the card keeps for attention anyway. */
+function quietHint(bottle: BottleView): string {
+  switch (bottle.status) {
+    case 'running':
+      return 'The agent is running. Open its terminal to follow or talk to it.';
+    case 'starting':
+    case 'building':
+      return 'Getting the bottle ready…';
+    case 'exited':
+      return `The container exited${bottle.exitCode !== null ? ` with code ${bottle.exitCode}` : ''}. Resume continues with the saved transcript.`;
+    case 'ready-to-resume':
+      return 'Rebuilt and ready. Resume continues with the saved transcript and the new image.';
+    case 'missing-container':
+      return 'No container right now. Resume starts one from the saved state.';
+    default:
+      return '';
+  }
+}

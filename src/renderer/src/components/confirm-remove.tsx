@@ -1,0 +1,58 @@
+import { useEffect, useRef, useState, type JSX } from 'react';
+import { removeBottle } from '../lib/bottle-actions';
+import { useBottle } from '../stores/bottles-store';
+import { useUiStore } from '../stores/ui-store';
+
+/** A native modal <dialog>: focus is trapped and Esc cancels without any code of ours. */
+export function ConfirmRemove(): JSX.Element {
+  const identity = useUiStore((state) => state.confirmRemove);
+  const askRemove = useUiStore((state) => state.askRemove);
+  const bottle = useBottle(identity ?? '');
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [keepState, setKeepState] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const broken = bottle?.status === 'corrupt' || bottle?.status === 'orphan';
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (dialog === null) return;
+    if (identity !== null && !dialog.open) {
+      setKeepState(false);
+      dialog.showModal();
+    }
+    if (identity === null && dialog.open) dialog.close();
+  }, [identity]);
+
+  const confirm = async (): Promise<void> => {
+    if (identity === null) return;
+    setBusy(true);
+    await removeBottle(identity, broken ? false : keepState);
+    setBusy(false);
+    askRemove(null);
+  };
+
+  return (
+    <dialog ref={dialogRef} className="confirm" onClose={() => askRemove(null)} data-testid="confirm-remove">
+      <h2>Remove {identity}?</h2>
+      <p>
+        {broken
+          ? 'This deletes what is left of the bottle (its container and state folder), so the list is clean again.'
+          : 'The container is stopped and removed. Without its state folder, the bottle and its transcript are gone for good.'}
+      </p>
+      {!broken ? (
+        <label className="checkbox">
+          <input type="checkbox" checked={keepState} onChange={(event) => setKeepState(event.target.checked)} />
+          Keep the state folder (transcript, Dockerfile, history)
+        </label>
+      ) : null}
+      <div className="confirm-actions">
+        <button type="button" className="button" onClick={() => askRemove(null)} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
+          {busy ? 'Removing…' : 'Remove'}
+        </button>
+      </div>
+    </dialog>
+  );
+}

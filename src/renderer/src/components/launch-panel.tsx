@@ -1,0 +1,104 @@
+import type { FormEvent, JSX } from 'react';
+import { useLaunchStore } from '../stores/launch-store';
+import { chooseFolder, startBottle, selectFolder } from '../lib/launch-actions';
+
+function AgentSelect(): JSX.Element {
+  const agents = useLaunchStore((state) => state.agents);
+  const agent = useLaunchStore((state) => state.agent);
+  const agentsError = useLaunchStore((state) => state.agentsError);
+  const setAgent = useLaunchStore((state) => state.setAgent);
+  return (
+    <label className="field field-agent">
+      <span className="field-label">Agent</span>
+      <select
+        value={agent}
+        onChange={(event) => setAgent(event.target.value)}
+        disabled={agents.length === 0}
+        title={agentsError ?? undefined}
+        data-testid="agent-select"
+      >
+        {agents.length === 0 ? <option value="">{agentsError === null ? 'Loading…' : 'No agents'}</option> : null}
+        {agents.map((candidate) => (
+          <option key={candidate.name} value={candidate.name} title={candidate.description}>
+            {candidate.name}
+            {candidate.source === 'builtin' ? '' : ` (${candidate.source})`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ModeSwitch(): JSX.Element {
+  const copy = useLaunchStore((state) => state.copy);
+  const setCopy = useLaunchStore((state) => state.setCopy);
+  return (
+    <div className="field">
+      <span className="field-label" id="mode-label">Project folder is</span>
+      <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
+      <label title="The bottle works on your folder directly (bind mount)">
+        <input type="radio" name="mode" checked={!copy} onChange={() => setCopy(false)} />
+        <span>Mounted</span>
+      </label>
+      <label title="The bottle works on its own copy; your folder is not touched">
+        <input type="radio" name="mode" checked={copy} onChange={() => setCopy(true)} />
+        <span>Copied</span>
+      </label>
+      </div>
+    </div>
+  );
+}
+
+export function LaunchPanel(): JSX.Element {
+  const folder = useLaunchStore((state) => state.folder);
+  const starting = useLaunchStore((state) => state.starting);
+  const message = useLaunchStore((state) => state.message);
+  const setFolder = useLaunchStore((state) => state.setFolder);
+  const electron = window.claudeBottle.mode === 'electron';
+
+  const onSubmit = (event: FormEvent): void => {
+    event.preventDefault();
+    void startBottle();
+  };
+
+  return (
+    <form className="launch" onSubmit={onSubmit} aria-label="Start a bottle">
+      <div className="launch-hint">
+        <span className="launch-icon" aria-hidden="true">⤓</span>
+        <span>
+          <strong>Drop a project folder anywhere in this window</strong>
+          {electron ? ', or choose one.' : ', or type its path (browser mode cannot read dropped paths).'}
+        </span>
+      </div>
+      <div className="launch-row">
+        <label className="field field-folder">
+          <span className="field-label">Project folder</span>
+          <input
+            id="launch-folder"
+            type="text"
+            spellCheck={false}
+            autoComplete="off"
+            placeholder="/home/you/projects/my-app"
+            value={folder}
+            onChange={(event) => setFolder(event.target.value)}
+            onBlur={(event) => selectFolder(event.target.value.trim())}
+            data-testid="folder-input"
+          />
+        </label>
+        {electron ? (
+          <button type="button" className="button" onClick={() => void chooseFolder()}>
+            Choose folder…
+          </button>
+        ) : null}
+        <AgentSelect />
+        <ModeSwitch />
+        <button id="launch-start" type="submit" className="button button-primary" disabled={starting} data-testid="start-button">
+          {starting ? 'Starting…' : 'Start bottle'}
+        </button>
+      </div>
+      <p className={`launch-message ${message?.level === 'error' ? 'is-error' : ''}`} role="status" data-testid="launch-message">
+        {message?.text ?? ''}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,48 @@
+import type { BottleView } from '../../../shared/bottle-view';
+import { invoke, messageOf } from '../api/api';
+import { useUiStore } from '../stores/ui-store';
+
+/** Runs one bottle action; failures become a notice (the card itself updates from pushed events). */
+export async function runAction(label: string, action: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await action();
+    return true;
+  } catch (error: unknown) {
+    useUiStore.getState().notify('error', `${label} failed: ${messageOf(error)}`);
+    return false;
+  }
+}
+
+export function stopBottle(identity: string): Promise<boolean> {
+  return runAction(`Stop ${identity}`, () => invoke('bottle:stop', identity));
+}
+
+export function resumeBottle(identity: string): Promise<boolean> {
+  return runAction(`Resume ${identity}`, () => invoke('bottle:resume', identity));
+}
+
+export function removeBottle(identity: string, keepState: boolean): Promise<boolean> {
+  return runAction(`Remove ${identity}`, () => invoke('bottle:remove', identity, { keepState }));
+}
+
+export function resumeCommand(identity: string): string {
+  return `claude-bottle resume ${identity}`;
+}
+
+export async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    useUiStore.getState().notify('info', `Copied: ${text}`);
+  } catch {
+    // Clipboard access needs a secure context or focus; show the text so it can be copied by hand.
+    useUiStore.getState().notify('warning', `Copy this by hand: ${text}`);
+  }
+}
+
+export function canResume(bottle: BottleView): boolean {
+  return bottle.status === 'exited' || bottle.status === 'ready-to-resume' || bottle.status === 'missing-container';
+}
+
+export function isLive(bottle: BottleView): boolean {
+  return bottle.status === 'running' || bottle.status === 'starting';
+}

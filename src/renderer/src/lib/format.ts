@@ -1,0 +1,30 @@
+/** "/home/me/src/project" → "…/src/project": the last two segments are what tells folders apart. */
+export function shortPath(path: string): string {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  if (parts.length <= 2) return path;
+  return `…/${parts.slice(-2).join('/')}`;
+}
+
+export function relativeTime(iso: string, now: number): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.round((now - then) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days < 30) return `${days} d ago`;
+  return new Date(then).toLocaleDateString();
+}
+
+export function exactTime(iso: string): string {
+  const then = Date.parse(iso);
+  return Number.isNaN(then) ? iso : `${new Date(then).toLocaleString()} (${iso})`;
+}
+
+/** Container ids and image ids shown the way `docker ps` does. */
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}

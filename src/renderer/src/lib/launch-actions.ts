@@ -1,0 +1,72 @@
+import { invoke, messageOf } from '../api/api';
+import { loadAgents } from '../api/app-bridge';
+import { useLaunchStore } from '../stores/launch-store';
+import { useUiStore } from '../stores/ui-store';
+import type { DropResult } from './drop';
+
+export function isAbsolutePath(path: string): boolean {
+  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
+}
+
+/** A folder was picked (drop, dialog or typed): agents can come from the project, so re-list them. */
+export function selectFolder(path: string): void {
+  const store = useLaunchStore.getState();
+  store.setFolder(path);
+  store.setMessage(null);
+  if (isAbsolutePath(path)) void loadAgents(path);
+}
+
+export function applyDrop(result: DropResult): void {
+  const store = useLaunchStore.getState();
+  switch (result.kind) {
+    case 'folder':
+      selectFolder(result.path);
+      document.getElementById('launch-start')?.focus();
+      return;
+    case 'file':
+      store.setMessage({ level: 'error', text: `“${result.name}” is a file, not a folder. Drop the project folder itself.` });
+      return;
+    case 'no-path':
+      store.setMessage({
+        level: 'info',
+        text: `The browser does not reveal where “${result.name}” is on disk. Type or paste its full path in the Project folder field.`,
+      });
+      document.getElementById('launch-folder')?.focus();
+      return;
+    case 'nothing':
+      store.setMessage({ level: 'error', text: 'Nothing to use in that drop: drag a project folder from your file manager.' });
+      return;
+  }
+}
+
+export async function chooseFolder(): Promise<void> {
+  try {
+    const path = await invoke('dialog:choose-folder');
+    if (path !== null) selectFolder(path);
+  } catch (error: unknown) {
+    useLaunchStore.getState().setMessage({ level: 'error', text: messageOf(error) });
+  }
+}
+
+export async function startBottle(): Promise<void> {
+  const store = useLaunchStore.getState();
+  const cwd = store.folder.trim();
+  if (!isAbsolutePath(cwd)) {
+    store.setMessage({ level: 'error', text: 'Choose a project folder first: drop it here or type its absolute path.' });
+    return;
+  }
+  if (store.agent === '') {
+    store.setMessage({ level: 'error', text: 'No agent to start: none was found.' });
+    return;
+  }
+  store.setStarting(true);
+  store.setMessage(null);
+  try {
+    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy });
+    useUiStore.getState().notify('info', `Started ${identity}`);
+  } catch (error: unknown) {
+    store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
+  } finally {
+    store.setStarting(false);
+  }
+}

@@ -1,0 +1,62 @@
+import { create } from 'zustand';
+import type { BottleActivity, BottleView } from '../../../shared/bottle-view';
+
+interface BottlesState {
+  byIdentity: Record<string, BottleView>;
+  /** Identities, newest first: cards render from this and select their own bottle. */
+  order: string[];
+  loaded: boolean;
+  loadError: string | null;
+  replaceAll(bottles: BottleView[]): void;
+  upsert(bottle: BottleView): void;
+  remove(identity: string): void;
+  setActivity(identity: string, activity: BottleActivity | null): void;
+  setLoadError(message: string | null): void;
+}
+
+function startedMs(bottle: BottleView | undefined): number {
+  const value = bottle?.startedAt ? Date.parse(bottle.startedAt) : NaN;
+  return Number.isNaN(value) ? -Infinity : value;
+}
+
+function sortOrder(byIdentity: Record<string, BottleView>): string[] {
+  return Object.keys(byIdentity).sort((a, b) => startedMs(byIdentity[b]) - startedMs(byIdentity[a]) || a.localeCompare(b));
+}
+
+export const useBottlesStore = create<BottlesState>()((set) => ({
+  byIdentity: {},
+  order: [],
+  loaded: false,
+  loadError: null,
+  replaceAll: (bottles) => {
+    const byIdentity: Record<string, BottleView> = {};
+    for (const bottle of bottles) byIdentity[bottle.identity] = bottle;
+    set({ byIdentity, order: sortOrder(byIdentity), loaded: true, loadError: null });
+  },
+  upsert: (bottle) =>
+    set((state) => {
+      const previous = state.byIdentity[bottle.identity];
+      const byIdentity = { ...state.byIdentity, [bottle.identity]: bottle };
+      // Only a new bottle or a new start time moves cards; other changes keep the order array stable.
+      const moved = previous === undefined || previous.startedAt !== bottle.startedAt;
+      return { byIdentity, order: moved ? sortOrder(byIdentity) : state.order };
+    }),
+  remove: (identity) =>
+    set((state) => {
+      if (!(identity in state.byIdentity)) return state;
+      const byIdentity = { ...state.byIdentity };
+      delete byIdentity[identity];
+      return { byIdentity, order: state.order.filter((id) => id !== identity) };
+    }),
+  setActivity: (identity, activity) =>
+    set((state) => {
+      const bottle = state.byIdentity[identity];
+      if (bottle === undefined) return state;
+      return { byIdentity: { ...state.byIdentity, [identity]: { ...bottle, activity } } };
+    }),
+  setLoadError: (message) => set({ loadError: message }),
+}));
+
+export function useBottle(identity: string): BottleView | undefined {
+  return useBottlesStore((state) => state.byIdentity[identity]);
+}

@@ -1,0 +1,42 @@
+import { create } from 'zustand';
+import type { AgentSummary } from '../../../shared/bottle-view';
+
+interface LaunchState {
+  agents: AgentSummary[];
+  agentsError: string | null;
+  agent: string;
+  folder: string;
+  copy: boolean;
+  starting: boolean;
+  /** A message about the last drop or start (a file instead of a folder, a start error). */
+  message: { level: 'info' | 'error'; text: string } | null;
+  setAgents(agents: AgentSummary[]): void;
+  setAgentsError(message: string): void;
+  setAgent(agent: string): void;
+  setFolder(folder: string): void;
+  setCopy(copy: boolean): void;
+  setStarting(starting: boolean): void;
+  setMessage(message: LaunchState['message']): void;
+}
+
+export const useLaunchStore = create<LaunchState>()((set, get) => ({
+  agents: [],
+  agentsError: null,
+  agent: '',
+  folder: '',
+  copy: false,
+  starting: false,
+  message: null,
+  setAgents: (agents) => {
+    const current = get().agent;
+    const keep = agents.some((agent) => agent.name === current);
+    const preferred = agents.find((agent) => agent.name === 'claude') ?? agents[0];
+    set({ agents, agentsError: null, agent: keep ? current : (preferred?.name ?? '') });
+  },
+  setAgentsError: (message) => set({ agentsError: message }),
+  setAgent: (agent) => set({ agent }),
+  setFolder: (folder) => set({ folder }),
+  setCopy: (copy) => set({ copy }),
+  setStarting: (starting) => set({ starting }),
+  setMessage: (message) => set({ message }),
+}));

@@ -1,0 +1,44 @@
+import { create } from 'zustand';
+
+export type PanelKind = 'approval' | 'history';
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+interface UiState {
+  filter: string;
+  panel: { kind: PanelKind; identity: string } | null;
+  confirmRemove: string | null;
+  notices: Notice[];
+  /** Ticks once a minute so relative times stay true without any backend polling. */
+  now: number;
+  setFilter(filter: string): void;
+  openPanel(kind: PanelKind, identity: string): void;
+  closePanel(): void;
+  askRemove(identity: string | null): void;
+  notify(level: Notice['level'], message: string): void;
+  dismiss(id: number): void;
+  tick(): void;
+}
+
+let nextNoticeId = 1;
+const NOTICE_LIMIT = 4;
+
+export const useUiStore = create<UiState>()((set) => ({
+  filter: '',
+  panel: null,
+  confirmRemove: null,
+  notices: [],
+  now: Date.now(),
+  setFilter: (filter) => set({ filter }),
+  openPanel: (kind, identity) => set({ panel: { kind, identity } }),
+  closePanel: () => set({ panel: null }),
+  askRemove: (identity) => set({ confirmRemove: identity }),
+  notify: (level, message) =>
+    set((state) => ({ notices: [...state.notices, { id: nextNoticeId++, level, message }].slice(-NOTICE_LIMIT) })),
+  dismiss: (id) => set((state) => ({ notices: state.notices.filter((notice) => notice.id !== id) })),
+  tick: () => set({ now: Date.now() }),
+}));
