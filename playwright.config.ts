@@ -5,7 +5,7 @@ export default defineConfig({
   outputDir: 'test-results/e2e',
   timeout: 120_000,
   workers: 1,
-  reporter: [['list']],
+  reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
