@@ -8,7 +8,7 @@ import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
 import { snapshotFigure } from './figures/snapshot-figure';
-import { resumeFigure, startFigure } from './figures/start-figures';
+import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures } from './figures/ui-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/main/core/state-listing';
@@ -43,6 +43,7 @@ const step = async (name: string, work: () => Promise<Figure | Figure[]>): Promi
 try {
   await step('start', async () => [await startFigure(env), await startFigure(env, true)]);
   await step('resume', () => resumeFigure(env));
+  await step('warm', () => warmCoreFigures(env));
   await step('list', async () => {
     const small = await measureList(env, 1000, 20);
     const out = [listFigure(small)];

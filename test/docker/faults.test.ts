@@ -7,27 +7,17 @@ import type { BottleView } from '../../src/shared/bottle-view';
 import { readMetadata, writeMetadata } from '../../src/main/core/metadata';
 import { readPerBottleDockerfile, writePerBottleDockerfile } from '../../src/main/core/per-bottle-dockerfile';
 import { bottlePaths, claudeBottleRoot } from '../../src/main/core/state-paths';
-import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { listOwnBottles, runCli } from '../helpers/run-cli';
-import { useTempProject } from '../helpers/temp-project';
-import { useTempHome } from '../helpers/temp-home';
+import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
-const home = useTempHome();
-removeTestBottlesAfterEach();
-
-const tempProject = useTempProject();
+const { project: projectDir, listMine } = useBottleTestEnv();
 let project = '';
-beforeEach(async () => {
-  project = tempProject();
-  await writeTestAgent();
+beforeEach(() => {
+  project = projectDir();
 });
-
-function listMine(): Promise<BottleView[]> {
-  return listOwnBottles(home());
-}
 
 describe.skipIf(skipWithoutDocker)('faults', () => {
   it('SIGKILL during start (after metadata, before the container) leaves a resumable missing-container bottle', async () => {

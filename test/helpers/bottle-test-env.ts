@@ -1,0 +1,28 @@
+import { beforeEach } from 'vitest';
+import type { BottleView } from '../../src/shared/bottle-view';
+import { removeTestBottlesAfterEach } from './bottle-cleanup';
+import { listOwnBottles } from './run-cli';
+import { useTempHome } from './temp-home';
+import { useTempProject } from './temp-project';
+import { writeTestAgent } from './test-agents';
+
+export interface BottleTestEnv {
+  home(): string;
+  project(): string;
+  /** `claude-bottle ls --json`, only this test's bottles. */
+  listMine(): Promise<BottleView[]>;
+}
+
+/**
+ * What a Docker test of bottles needs: a temporary CLAUDE_BOTTLE_HOME with the scripted test
+ * agent, an empty project folder, and its containers removed afterwards.
+ */
+export function useBottleTestEnv(): BottleTestEnv {
+  const home = useTempHome();
+  removeTestBottlesAfterEach();
+  const project = useTempProject();
+  beforeEach(async () => {
+    await writeTestAgent();
+  });
+  return { home, project, listMine: () => listOwnBottles(home()) };
+}
