@@ -50,7 +50,7 @@ try {
     if (wanted('scale') || only.length === 0) out.push(scaleFigure(small, await measureList(env, 5000, 100)));
     return out;
   });
-  await step('approve', () => approveFigure(env));
+  await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
 } finally {

@@ -122,22 +122,24 @@ async function approveNow(ctx: BottleContext, identity: string, requestId: strin
   }
   try {
     ctx.activity.progress(identity, { line: `Building the proposed image for ${requestId}` });
-    let imageId: string;
-    try {
-      imageId = await buildBottleImage(ctx, identity, proposed, (progress) => ctx.activity.progress(identity, progress));
-    } catch (error: unknown) {
+    // The snapshot runs while the image builds: neither touches what the bottle runs from, and a
+    // fresher snapshot is harmless if the build fails. No container means it was stopped, and
+    // stopping saved the snapshots already.
+    const hasContainer = (await findBottleContainer(ctx.docker, identity)) !== null;
+    const [built, saved] = await Promise.allSettled([
+      buildBottleImage(ctx, identity, proposed, (progress) => ctx.activity.progress(identity, progress)),
+      hasContainer ? saveBottleSnapshots(ctx, identity) : Promise.resolve(),
+    ]);
+    if (built.status === 'rejected') {
+      const error: unknown = built.reason;
       if (error instanceof BuildFailedError) await recordBuildFailure(identity, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff }, error);
       throw error;
     }
-    record = { ...record, step: 'built', imageId };
+    record = { ...record, step: 'built', imageId: built.value };
     await updateApprovalRecord(record);
     faultPoint('after-build');
 
-    if ((await findBottleContainer(ctx.docker, identity)) !== null) {
-      ctx.activity.progress(identity, { line: 'Saving transcript and workspace' });
-      await saveBottleSnapshots(ctx, identity);
-    }
-    // No container: it was stopped, and stopping saved the snapshots already.
+    if (saved.status === 'rejected') throw saved.reason;
     record = { ...record, step: 'snapshotted' };
     await updateApprovalRecord(record);
     faultPoint('after-snapshot');
