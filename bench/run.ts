@@ -9,7 +9,7 @@ import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
-import { cardLatencyFigure, manyBottlesFigures } from './figures/ui-figures';
+import { cardLatencyFigure, manyBottlesFigures, uiScaleFigure } from './figures/ui-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/main/core/state-listing';
 
@@ -53,6 +53,7 @@ try {
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
+  await step('ui-scale', () => uiScaleFigure(env));
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);

@@ -110,7 +110,10 @@ export async function listBottles(ctx: BottleContext, options: ListOptions = {})
   for (const [identity, info] of containers ?? []) {
     if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity), rebuildFields));
   }
-  return views.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.identity.localeCompare(b.identity));
+  // Newest first. Plain string comparison: ISO timestamps with the same offset sort as text, and
+  // localeCompare costs tens of milliseconds over thousands of bottles.
+  const key = (view: BottleView): string => view.startedAt ?? '';
+  return views.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
 }
 
 /**

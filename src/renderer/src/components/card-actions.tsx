@@ -6,9 +6,11 @@ import { useUiStore } from '../stores/ui-store';
 
 /** The buttons a bottle's status allows; busy while an activity runs so nothing is clicked twice. */
 export function CardActions({ bottle, engineDown }: { bottle: BottleView; engineDown: boolean }): JSX.Element {
-  const openTerminal = useTerminalStore((state) => state.open);
-  const askRemove = useUiStore((state) => state.askRemove);
-  const openPanel = useUiStore((state) => state.openPanel);
+  // Store actions never change: read them when clicked instead of subscribing every card to them
+  // (thousands of cards, three subscriptions each, is what made a large first list slow).
+  const openTerminal = (id: string): void => useTerminalStore.getState().open(id);
+  const askRemove = (id: string): void => useUiStore.getState().askRemove(id);
+  const openPanel = (panel: 'history', id: string): void => useUiStore.getState().openPanel(panel, id);
   const busy = bottle.activity !== null && bottle.activity.error === null;
   // Terminal, stop and resume all need the engine; Remove stays (the state folder is ours).
   const needsEngine = busy || engineDown;

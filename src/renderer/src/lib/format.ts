@@ -5,6 +5,10 @@ export function shortPath(path: string): string {
   return `…/${parts.slice(-2).join('/')}`;
 }
 
+// One formatter each, shared by every card: building one per call is what costs with thousands.
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
 export function relativeTime(iso: string, now: number): string {
   const then = Date.parse(iso);
   if (Number.isNaN(then)) return iso;
@@ -16,12 +20,12 @@ export function relativeTime(iso: string, now: number): string {
   if (hours < 24) return `${hours} h ago`;
   const days = Math.round(hours / 24);
   if (days < 30) return `${days} d ago`;
-  return new Date(then).toLocaleDateString();
+  return dateFormat.format(then);
 }
 
 export function exactTime(iso: string): string {
   const then = Date.parse(iso);
-  return Number.isNaN(then) ? iso : `${new Date(then).toLocaleString()} (${iso})`;
+  return Number.isNaN(then) ? iso : `${dateTimeFormat.format(then)} (${iso})`;
 }
 
 /** Container ids and image ids shown the way `docker ps` does. */

@@ -19,8 +19,11 @@ function startedMs(bottle: BottleView | undefined): number {
   return Number.isNaN(value) ? -Infinity : value;
 }
 
+/** Newest first; keys computed once per bottle, not once per comparison (thousands of bottles). */
 function sortOrder(byIdentity: Record<string, BottleView>): string[] {
-  return Object.keys(byIdentity).sort((a, b) => startedMs(byIdentity[b]) - startedMs(byIdentity[a]) || a.localeCompare(b));
+  const keyed = Object.keys(byIdentity).map((identity) => ({ identity, started: startedMs(byIdentity[identity]) }));
+  keyed.sort((a, b) => b.started - a.started || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
+  return keyed.map((entry) => entry.identity);
 }
 
 export const useBottlesStore = create<BottlesState>()((set) => ({
