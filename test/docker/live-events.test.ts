@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,6 +45,17 @@ function latestView(identity: string): BottleView | undefined {
   return changes[changes.length - 1]?.bottle;
 }
 
+/** Every regular file of the bottle's state folder (but the transcript), name → content. */
+async function readStateFiles(identity: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(bottlePaths(identity).dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[path] = await readFile(path, 'utf8');
+  }
+  return files;
+}
+
 function latestEngine(): EngineStatus | undefined {
   const statuses = events.filter((e): e is Extract<AppEvent, { type: 'engine-status' }> => e.type === 'engine-status');
   return statuses[statuses.length - 1]?.status;
@@ -89,6 +100,7 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
     const { identity } = await app.handlers['bottle:start']({ agent: 'scripted', cwd: project, copy: false });
     await eventually(async () => expect(latestView(identity)?.status).toBe('running'));
 
+    const stateBefore = await readStateFiles(identity);
     try {
       await stopDockerd();
       await eventually(async () => expect(latestEngine()?.state).toBe('unavailable'), 10_000);
@@ -98,8 +110,10 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
       await startDockerd();
     }
     await eventually(async () => expect(latestEngine()?.state).toBe('connected'), 20_000);
-    // dockerd stopped the container on shutdown; the resync shows it exited.
+    // dockerd stopped the container on shutdown; the resync shows it exited, within 10 s.
     await eventually(async () => expect(latestView(identity)?.status).toBe('exited'), 10_000);
+    // Losing and regaining the engine rewrote nothing in the state folder.
+    expect(await readStateFiles(identity)).toEqual(stateBefore);
 
     // A later container event still arrives on the reconnected stream.
     const before = events.length;
