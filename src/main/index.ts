@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Notification } from 'electron';
 import { createBottleCore } from './core/bottle-core';
 import { errorMessage } from './core/bottle-error';
@@ -7,6 +8,8 @@ import { bindIpcMain, pushAppEvent } from './ipc-main-binding';
 import { applySecurityRestrictions } from './security-restrictions';
 
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererFile = join(import.meta.dirname, '../renderer/index.html');
+const appLocation = { rendererFileUrl: pathToFileURL(rendererFile).href, devServerUrl };
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -27,7 +30,7 @@ function createMainWindow(): BrowserWindow {
   });
   window.once('ready-to-show', () => window.show());
   if (devServerUrl !== undefined && devServerUrl !== '') void window.loadURL(devServerUrl);
-  else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  else void window.loadFile(rendererFile);
   return window;
 }
 
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     app.quit();
     return;
   }
-  applySecurityRestrictions(devServerUrl);
+  applySecurityRestrictions(appLocation);
   await app.whenReady();
 
   const core = createBottleCore();
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     },
     (error) => console.error('claude-bottle: internal error:', errorMessage(error)),
   );
-  const unbind = bindIpcMain(window, dispatcher, devServerUrl);
+  const unbind = bindIpcMain(window, dispatcher, appLocation);
 
   // One desktop notification per request that starts waiting for the operator.
   const notified = new Set<string>();

@@ -1,8 +1,18 @@
 import { app, shell, type WebContents } from 'electron';
 
-/** True for URLs that belong to the app itself (the built renderer, or the dev server). */
-export function isAppUrl(url: string, devServerUrl: string | undefined): boolean {
-  if (url.startsWith('file://')) return true;
+/** Where the app's own page comes from: the built renderer file, or the dev server in development. */
+export interface AppLocation {
+  rendererFileUrl: string;
+  devServerUrl?: string | undefined;
+}
+
+/**
+ * True for URLs that belong to the app itself: exactly the built renderer page (never any other
+ * local file, e.g. an HTML file in a hostile repository), or the dev server's origin.
+ */
+export function isAppUrl(url: string, app: AppLocation): boolean {
+  if (url.startsWith('file://')) return url.split(/[?#]/)[0] === app.rendererFileUrl;
+  const devServerUrl = app.devServerUrl;
   if (devServerUrl !== undefined && devServerUrl !== '') {
     try {
       return new URL(url).origin === new URL(devServerUrl).origin;
@@ -17,13 +27,13 @@ export function isAppUrl(url: string, devServerUrl: string | undefined): boolean
  * Applied to every web contents the app creates: no navigation away from the app, no new windows
  * (https links open in the system browser instead), no permission grants, no <webview>.
  */
-export function applySecurityRestrictions(devServerUrl: string | undefined): void {
+export function applySecurityRestrictions(location: AppLocation): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url, devServerUrl)) event.preventDefault();
+      if (!isAppUrl(url, location)) event.preventDefault();
     });
     contents.on('will-redirect', (event, url) => {
-      if (!isAppUrl(url, devServerUrl)) event.preventDefault();
+      if (!isAppUrl(url, location)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {

@@ -22,6 +22,9 @@ describe('proposal', () => {
     const request = { version: 1 as const, id: 'r', created_at: 't', reason: 'x', run: ['apk add jq', 'echo hi'] };
     expect(composeProposedDockerfile(request, 'FROM a')).toBe('FROM a\nRUN apk add jq\nRUN echo hi\n');
     expect(composeProposedDockerfile(request, 'FROM a\n')).toBe('FROM a\nRUN apk add jq\nRUN echo hi\n');
+    // An image that ends as a non-root user gets the RUN lines as root, then switches back.
+    expect(composeProposedDockerfile(request, 'FROM node\nUSER node\nWORKDIR /w\n')).toBe('FROM node\nUSER node\nWORKDIR /w\nUSER root\nRUN apk add jq\nRUN echo hi\nUSER node\n');
+    expect(composeProposedDockerfile(request, 'FROM a\nUSER root\n')).toBe('FROM a\nUSER root\nRUN apk add jq\nRUN echo hi\n');
   });
 
   it('takes a whole Dockerfile as is', () => {

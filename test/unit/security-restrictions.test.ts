@@ -12,29 +12,34 @@ vi.mock('electron', async () => {
 
 const { applySecurityRestrictions, isAppUrl } = await import('../../src/main/security-restrictions');
 
+const APP = { rendererFileUrl: 'file:///opt/app/out/renderer/index.html' };
+
 describe('isAppUrl', () => {
   it('accepts the packaged renderer (file://)', () => {
-    expect(isAppUrl('file:///opt/app/out/renderer/index.html', undefined)).toBe(true);
+    expect(isAppUrl('file:///opt/app/out/renderer/index.html', APP)).toBe(true);
+    expect(isAppUrl('file:///opt/app/out/renderer/index.html#/bottles', APP)).toBe(true);
+    // Any other local page (say, HTML in a hostile repository) is not the app.
+    expect(isAppUrl('file:///home/me/project/evil.html', APP)).toBe(false);
   });
 
   it('refuses remote pages when there is no dev server', () => {
-    expect(isAppUrl('https://example.com/', undefined)).toBe(false);
-    expect(isAppUrl('http://127.0.0.1:5173/', undefined)).toBe(false);
-    expect(isAppUrl('http://127.0.0.1:5173/', '')).toBe(false);
+    expect(isAppUrl('https://example.com/', APP)).toBe(false);
+    expect(isAppUrl('http://127.0.0.1:5173/', APP)).toBe(false);
+    expect(isAppUrl('http://127.0.0.1:5173/', { ...APP, devServerUrl: '' })).toBe(false);
   });
 
   it('accepts only the dev server origin when one is set', () => {
     const dev = 'http://localhost:5173/';
-    expect(isAppUrl('http://localhost:5173/some/route?x=1', dev)).toBe(true);
-    expect(isAppUrl('http://localhost:5174/', dev)).toBe(false);
-    expect(isAppUrl('https://localhost:5173/', dev)).toBe(false);
-    expect(isAppUrl('http://localhost.evil.example:5173/', dev)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/some/route?x=1', { ...APP, devServerUrl: dev })).toBe(true);
+    expect(isAppUrl('http://localhost:5174/', { ...APP, devServerUrl: dev })).toBe(false);
+    expect(isAppUrl('https://localhost:5173/', { ...APP, devServerUrl: dev })).toBe(false);
+    expect(isAppUrl('http://localhost.evil.example:5173/', { ...APP, devServerUrl: dev })).toBe(false);
   });
 
   it('never throws on garbage', () => {
-    expect(isAppUrl('not a url', 'http://localhost:5173/')).toBe(false);
-    expect(isAppUrl('javascript:alert(1)', undefined)).toBe(false);
-    expect(isAppUrl('data:text/html,<h1>x</h1>', undefined)).toBe(false);
+    expect(isAppUrl('not a url', { ...APP, devServerUrl: 'http://localhost:5173/' })).toBe(false);
+    expect(isAppUrl('javascript:alert(1)', APP)).toBe(false);
+    expect(isAppUrl('data:text/html,<h1>x</h1>', APP)).toBe(false);
   });
 });
 
@@ -67,7 +72,7 @@ describe('applySecurityRestrictions', () => {
     fakes.app.removeAllListeners();
     fakes.openExternal.mockReset();
     fakes.openExternal.mockResolvedValue(undefined);
-    applySecurityRestrictions(undefined);
+    applySecurityRestrictions(APP);
     contents = new FakeContents();
     fakes.app.emit('web-contents-created', {}, contents);
   });

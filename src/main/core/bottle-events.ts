@@ -100,17 +100,19 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers)
   const watchState = async (): Promise<void> => {
     try {
       await mkdir(stateRoot(), { recursive: true, mode: 0o700 });
-      stateWatcher = watch(stateRoot(), (_event, name) => {
+      // close() may have run while mkdir was pending: a watch made now would keep the process alive.
+      if (closed) return;
+      stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => {
         const identity = typeof name === 'string' ? name : null;
         if (identity !== null && isValidIdentity(identity)) handlers.onBottleChanged(identity);
       });
       stateWatcher.on('error', () => {
         stateWatcher?.close();
         stateWatcher = null;
-        if (!closed) setTimeout(() => void watchState(), 1000);
+        if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
       });
     } catch {
-      if (!closed) setTimeout(() => void watchState(), 1000);
+      if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
     }
   };
 

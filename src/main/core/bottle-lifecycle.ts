@@ -19,7 +19,7 @@ import { cachedImagePasswd, readAndCacheImagePasswd } from './docker/image-users
 import { engineInfo } from './docker/docker-client';
 import { faultPoint } from './fault-point';
 import { clearReadyToResume, markReadyToResume, type TeardownReason } from './lifecycle-marker';
-import { isoNow, writeMetadata, type BottleMetadata } from './metadata';
+import { isoNow, readMetadataResult, writeMetadata, type BottleMetadata } from './metadata';
 import { bottleToolDir } from './resources';
 import { bottlePaths, stateRoot } from './state-paths';
 
@@ -229,12 +229,14 @@ export async function stopBottle(ctx: BottleContext, identity: string): Promise<
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container to stop`);
     const container = ctx.docker.getContainer(info.Id);
     if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
-    const { metadata, agent } = await loadBottleAgent(identity).catch(() => ({ metadata: null, agent: null }));
-    if (metadata === null || agent === null) {
-      // An orphan (or a bottle whose agent is gone): nothing of ours to save or mark.
+    if ((await readMetadataResult(identity)).status === 'missing') {
+      // A true orphan: no state folder of ours, so nothing to save or mark.
       await container.remove({ force: true });
       return;
     }
+    // Anything else that cannot be loaded (corrupt metadata, a missing agent) must not cost the
+    // agent's work: the error surfaces and the stopped container stays for a later save.
+    const { metadata, agent } = await loadBottleAgent(identity);
     await saveSnapshotsFrom(ctx, container, metadata, agent);
     await teardownBottle(ctx, identity, 'stopped');
   });
@@ -249,6 +251,13 @@ export async function removeBottle(ctx: BottleContext, identity: string, options
   await ctx.activity.run(identity, 'removing', async () => {
     const info = await findBottleContainer(ctx.docker, identity);
     if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
+    if (info !== null && options.keepState && hasState) {
+      // Keeping the state means keeping the agent's work: save it before the container goes.
+      const container = ctx.docker.getContainer(info.Id);
+      if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
+      const { metadata, agent } = await loadBottleAgent(identity);
+      await saveSnapshotsFrom(ctx, container, metadata, agent);
+    }
     if (info !== null) await ctx.docker.getContainer(info.Id).remove({ force: true });
     if (!options.keepState && hasState) await rm(paths.dir, { recursive: true, force: true });
     else if (hasState) await markReadyToResume(identity, 'stopped');
