@@ -49,7 +49,7 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
     // Same number of labels as ours, but never our identity: the reference must not pass for the bottle.
     ...Object.keys(options.Labels ?? {}).flatMap((key) => ['--label', `${key.replace('claude-bottle.', 'claude-bottle-bench.')}=${identity}`]),
     '--label', 'claude-bottle.bench=true',
-    ...(host.Binds ?? []).flatMap((bind) => ['-v', bind]),
+    ...(host.Mounts ?? []).flatMap((m) => ['--mount', `type=bind,source=${m.Source},target=${m.Target}${m.ReadOnly ? ',readonly' : ''}`]),
     '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', '--pids-limit', String(host.PidsLimit), '--memory', String(host.Memory), '--init',
     '--user', user, '-w', '/workspace',
     ...(options.Env ?? []).flatMap((entry) => ['-e', entry]),

@@ -2,6 +2,7 @@ import { chown, mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { agentPinPath } from '../../src/main/core/agent-pin';
 import { createBottleContext } from '../../src/main/core/bottle-context';
 import { resumeBottle, startBottle, stopBottle } from '../../src/main/core/bottle-lifecycle';
 import { readMetadata } from '../../src/main/core/metadata';
@@ -69,6 +70,22 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     const after = await execIn(await bottleContainer(identity), ['ls', '/workspace']);
     expect(after.output).toContain('agent-output-1.txt');
     expect(after.output).toContain('agent-output-2.txt');
+  });
+
+  it("refuses to resume from a project agent the bottle rewrote, until the operator accepts it", async () => {
+    const ctx = createBottleContext();
+    const agentDir = await writeTestAgent({ name: 'local', agentsDir: join(project, '.claude-bottle', 'agents') });
+    const { identity } = await startBottle(ctx, { agent: 'local', cwd: project, copy: false });
+    await stopBottle(ctx, identity);
+    // What an agent could do through its writable /workspace: change its own build.
+    await writeFile(join(agentDir, 'Dockerfile'), 'FROM claude-bottle-test-base:latest\nRUN echo unapproved > /opt/x\n');
+    await expect(resumeBottle(ctx, identity)).rejects.toThrow(/agent "local" at .* changed since bottle .* started/);
+    await expect(bottleContainer(identity)).rejects.toThrow(/no container/);
+    // The operator reviewed it and accepts it.
+    await rm(agentPinPath(identity));
+    await writeFile(join(agentDir, 'Dockerfile'), `FROM claude-bottle-test-base:latest\nCOPY agent.sh /usr/bin/agent.sh\n`);
+    await resumeBottle(ctx, identity);
+    await eventually(async () => expect(await transcriptOf(identity)).toContain('mode=resume'));
   });
 
   it('mount mode: the agent writes the project folder as its owner, whatever uid that is', async () => {

@@ -22,6 +22,8 @@ export const TRANSCRIPT_AGENT_SCRIPT = [
 
 export interface TestAgentOptions {
   name?: string;
+  /** Where the agent folder goes; default `<CLAUDE_BOTTLE_HOME>/agents`. */
+  agentsDir?: string;
   script?: string;
   resumeScript?: string;
   user?: string;
@@ -32,7 +34,7 @@ export interface TestAgentOptions {
 /** Writes an agent folder under `<CLAUDE_BOTTLE_HOME>/agents/<name>` built on the busybox base. */
 export async function writeTestAgent(options: TestAgentOptions = {}): Promise<string> {
   const name = options.name ?? 'scripted';
-  const dir = join(claudeBottleRoot(), 'agents', name);
+  const dir = join(options.agentsDir ?? join(claudeBottleRoot(), 'agents'), name);
   await mkdir(dir, { recursive: true });
   const script = options.script ?? TRANSCRIPT_AGENT_SCRIPT;
   await writeFile(join(dir, 'agent.sh'), `${script}\n`, { mode: 0o755 });

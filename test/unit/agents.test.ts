@@ -88,9 +88,16 @@ describe('container spec', () => {
     expect(options.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], CapAdd: [], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
     expect(options.HostConfig?.PidsLimit).toBeGreaterThan(0);
     expect(options.HostConfig?.Memory).toBeGreaterThan(0);
-    const binds = options.HostConfig?.Binds ?? [];
-    expect(binds.map((b) => b.split(':')[1])).toEqual(['/workspace', '/opt/claude-bottle', '/run/claude-bottle/inbox', '/run/claude-bottle/Dockerfile']);
-    expect(binds.join(' ')).not.toContain('docker.sock');
+    const mounts = options.HostConfig?.Mounts ?? [];
+    expect(mounts.map((m) => [m.Type, m.Target, m.ReadOnly])).toEqual([
+      ['bind', '/workspace', false],
+      ['bind', '/opt/claude-bottle', true],
+      ['bind', '/run/claude-bottle/inbox', false],
+      ['bind', '/run/claude-bottle/Dockerfile', true],
+    ]);
+    expect(mounts[0]?.Source).toBe('/home/me/project');
+    expect(JSON.stringify(mounts)).not.toContain('docker.sock');
+    expect(options.HostConfig?.Binds).toBeUndefined();
     expect(options.Env).toEqual(['CLAUDE_BOTTLE_IDENTITY=dev-abcde', 'PATH=/usr/bin:/bin:/opt/claude-bottle/bin', 'HOME=/home/node', 'ANTHROPIC_API_KEY=sk-test']);
     expect(options).toMatchObject({ Tty: true, OpenStdin: true, User: '1000:1000', WorkingDir: '/workspace' });
   });

@@ -16,7 +16,7 @@ export const run: CliCommand = async (argv) => {
   const ctx = createCliContext(json);
   await resumeBottle(ctx, identity);
   if (json) {
-    printJson(await bottleView(ctx, identity));
+    printJson((await bottleView(ctx, identity)) ?? { identity });
     return 0;
   }
   info(`resumed ${identity}`);

@@ -21,7 +21,7 @@ export const run: CliCommand = async (argv) => {
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
   const { identity } = await startBottle(ctx, { agent, cwd, copy: values.copy === true });
   if (json) {
-    printJson(await bottleView(ctx, identity));
+    printJson((await bottleView(ctx, identity)) ?? { identity });
     return 0;
   }
   info(`started ${identity}`);

@@ -64,7 +64,12 @@ export function createBottleCore(options: BottleCoreOptions = {}): BottleCore {
   // schedules another, so the last event is always followed by a fresh read.
   const running = new Set<string>();
   const dirty = new Set<string>();
+  // When each bottle last had an event: a resync must not overwrite what a refresh since read.
+  const lastEvent = new Map<string, number>();
+  let tick = 0;
   const refresh = (identity: string): void => {
+    tick += 1;
+    lastEvent.set(identity, tick);
     if (pending.has(identity)) return;
     if (running.has(identity)) {
       dirty.add(identity);
@@ -88,10 +93,13 @@ export function createBottleCore(options: BottleCoreOptions = {}): BottleCore {
     );
   };
   const resync = async (): Promise<void> => {
+    const startedAt = tick;
     const views = await listBottles(context, listOptions);
+    // A bottle with an event after the listing began has a newer refresh of its own on the way.
+    const settled = (identity: string): boolean => (lastEvent.get(identity) ?? 0) <= startedAt;
     const now = new Set(views.map((view) => view.identity));
-    for (const identity of [...known]) if (!now.has(identity)) publish(identity, null);
-    for (const view of views) publish(view.identity, view);
+    for (const identity of [...known]) if (!now.has(identity) && settled(identity)) publish(identity, null);
+    for (const view of views) if (settled(view.identity)) publish(view.identity, view);
   };
 
   const watcher: BottleWatcher = watchBottles(context, {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
+import { verifyAgentPin } from './agent-pin';
 import { loadAgent, type AgentDefinition } from './agents';
 import { BottleError } from './bottle-error';
 import type { BottleContext } from './bottle-context';
@@ -30,6 +31,7 @@ export async function loadBottleAgent(identity: string): Promise<{ metadata: Bot
   const metadata = await readMetadata(identity);
   if (metadata === null) throw new BottleError('not-found', `no bottle ${identity} in ${stateRoot()}`);
   const agent = await loadAgent(metadata.agent_name, metadata.cwd === '' ? undefined : metadata.cwd);
+  await verifyAgentPin(identity, agent);
   return { metadata, agent };
 }
 

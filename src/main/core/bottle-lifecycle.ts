@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import type { StartBottleRequest } from '../../shared/ipc-contract';
 import { parseIdentity } from '../../shared/identity';
+import { pinAgent } from './agent-pin';
 import { loadAgent, type AgentDefinition } from './agents';
 import { writeFileAtomic } from './atomic-write';
 import type { BottleContext } from './bottle-context';
@@ -154,6 +155,7 @@ export async function startBottle(ctx: BottleContext, request: StartBottleReques
   const identity = bottleIdentity(agent.name);
   const metadata: BottleMetadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
   await writeMetadata(metadata);
+  await pinAgent(identity, agent);
   faultPoint('start-after-metadata');
   await ctx.activity.run(identity, 'starting', () => launch(ctx, metadata, agent, false));
   return { identity };

@@ -35,12 +35,14 @@ export interface ContainerPlan {
  */
 export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
   const paths = bottlePaths(plan.identity);
-  const binds = [
-    `${plan.toolDir}:${TOOL_MOUNT}:ro`,
-    `${paths.inbox}:${RUN_MOUNT}/inbox:rw`,
-    `${paths.runDockerfile}:${RUN_MOUNT}/Dockerfile:ro`,
+  // Mounts rather than "src:dst" bind strings: a path with a colon in it stays a path.
+  const bind = (source: string, target: string, readOnly: boolean): Docker.MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
+  const mounts = [
+    ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
+    bind(plan.toolDir, TOOL_MOUNT, true),
+    bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
+    bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),
   ];
-  if (plan.mountCwd !== null) binds.unshift(`${plan.mountCwd}:${WORKSPACE}:rw`);
   const basePath = plan.imagePath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const env = [
     `CLAUDE_BOTTLE_IDENTITY=${plan.identity}`,
@@ -63,7 +65,7 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
     AttachStdout: false,
     AttachStderr: false,
     HostConfig: {
-      Binds: binds,
+      Mounts: mounts,
       Privileged: false,
       CapDrop: ['ALL'],
       CapAdd: [],
