@@ -1,6 +1,7 @@
 import { parseIdentity } from '../../shared/identity';
 import { resumeBottle } from '../../main/core/bottle-lifecycle';
 import { bottleView } from '../../main/core/bottle-list';
+import { settleInterruptedApproval } from '../../main/core/rebuild';
 import { createCliContext } from '../cli-context';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 import { attachTerminal } from '../terminal-attach';
@@ -14,6 +15,8 @@ export const run: CliCommand = async (argv) => {
   const json = values.json === true;
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
   const ctx = createCliContext(json);
+  // Settle an approval a killed process left half done before replacing the container.
+  await settleInterruptedApproval(ctx, identity);
   await resumeBottle(ctx, identity);
   if (json) {
     printJson((await bottleView(ctx, identity)) ?? { identity });

@@ -1,5 +1,6 @@
 import { parseIdentity } from '../../shared/identity';
 import { stopBottle } from '../../main/core/bottle-lifecycle';
+import { settleInterruptedApproval } from '../../main/core/rebuild';
 import { createCliContext } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
@@ -9,7 +10,10 @@ export const run: CliCommand = async (argv) => {
   const { positionals } = parseCommandArgs(argv, {}, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
-  await stopBottle(createCliContext(false), identity);
+  const ctx = createCliContext(false);
+  // Settle an approval a killed process left half done before stopping the container.
+  await settleInterruptedApproval(ctx, identity);
+  await stopBottle(ctx, identity);
   info(`stopped ${identity} (transcript saved); continue it with: claude-bottle resume ${identity}`);
   return 0;
 };

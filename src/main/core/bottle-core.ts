@@ -24,6 +24,8 @@ export interface RebuildHooks {
   approve: IpcHandlers['bottle:approve'];
   reject: IpcHandlers['bottle:reject'];
   history: IpcHandlers['bottle:history'];
+  /** Settles one bottle's approval that a killed process left half done, before acting on it. */
+  recoverBottle(identity: string): Promise<void>;
   /** Starts watching inboxes; calls back with the identity whose requests changed. */
   watchInboxes(onChange: (identity: string) => void): { close(): void };
   recover(): Promise<void>;
@@ -130,9 +132,18 @@ export function createBottleCore(options: BottleCoreOptions = {}): BottleCore {
       refresh(result.identity);
       return result;
     },
-    'bottle:stop': async (identity) => acting(identity, async () => (await stopBottle(context, identity), null)),
+    'bottle:stop': async (identity) =>
+      acting(identity, async () => {
+        await rebuild.recoverBottle(identity);
+        await stopBottle(context, identity);
+        return null;
+      }),
     'bottle:remove': async (identity, { keepState }) => acting(identity, async () => (await removeBottle(context, identity, { keepState }), null)),
-    'bottle:resume': async (identity) => acting(identity, () => resumeBottle(context, identity)),
+    'bottle:resume': async (identity) =>
+      acting(identity, async () => {
+        await rebuild.recoverBottle(identity);
+        return resumeBottle(context, identity);
+      }),
     'bottle:approve': async (identity, request) => acting(identity, () => rebuild.approve(identity, request)),
     'bottle:reject': async (identity, request) => acting(identity, () => rebuild.reject(identity, request)),
     'bottle:history': async (identity) => rebuild.history(identity),

@@ -1,7 +1,7 @@
 import type { BottleContext } from './bottle-context';
 import type { RebuildHooks } from './bottle-core';
 import type { RebuildFieldsProvider } from './bottle-list';
-import { approveRequest, createInboxWatcher, readHistory, rebuildViewFields, recoverInterruptedApprovals, rejectRequest } from './rebuild';
+import { approveRequest, createInboxWatcher, readHistory, rebuildViewFields, recoverInterruptedApprovals, rejectRequest, settleInterruptedApproval } from './rebuild';
 
 /** The rebuild loop's fields in every bottle view (pending request, warnings, history count). */
 export function rebuildFieldsProvider(): RebuildFieldsProvider {
@@ -18,6 +18,7 @@ export function createRebuildHooks(ctx: BottleContext): RebuildHooks {
       return null;
     },
     history: readHistory,
+    recoverBottle: (identity) => settleInterruptedApproval(ctx, identity),
     watchInboxes: (onChange) => createInboxWatcher(onChange),
     recover: async () => {
       await recoverInterruptedApprovals(ctx);

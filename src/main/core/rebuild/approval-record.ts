@@ -83,10 +83,19 @@ export async function removeApprovalRecord(identity: string): Promise<void> {
   await rm(rebuildPaths(identity).approval, { force: true });
 }
 
+/** Bottles this process is approving right now (its own records are live only while listed). */
+const approvingHere = new Set<string>();
+
+export function markApprovingHere(identity: string, approving: boolean): void {
+  if (approving) approvingHere.add(identity);
+  else approvingHere.delete(identity);
+}
+
 /** True when the process that wrote the record may still be working on it. */
 export function isHeldByLiveProcess(record: ApprovalRecord): boolean {
-  // Another host (a state folder moved or shared) or our own pid: nobody is working on it now.
-  if (record.host !== hostname() || record.pid === process.pid) return false;
+  // Another host (a state folder moved or shared): nobody is working on it from here.
+  if (record.host !== hostname()) return false;
+  if (record.pid === process.pid) return approvingHere.has(record.identity);
   try {
     process.kill(record.pid, 0);
     return true;

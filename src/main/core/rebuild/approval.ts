@@ -9,6 +9,7 @@ import { BuildFailedError } from '../docker/image-build';
 import {
   createApprovalRecord,
   isHeldByLiveProcess,
+  markApprovingHere,
   newApprovalRecord,
   readApprovalRecord,
   removeApprovalRecord,
@@ -75,6 +76,16 @@ export async function recoverApproval(ctx: BottleContext, identity: string): Pro
 }
 
 /**
+ * Settles a half-done approval before anything else acts on the bottle (resume, stop, reject), so
+ * a later recovery never tears down a bottle that was resumed in the meantime.
+ */
+export async function settleInterruptedApproval(ctx: BottleContext, identity: string): Promise<void> {
+  if (!(await recoverApproval(ctx, identity))) {
+    throw new BottleError('conflict', `bottle ${identity} is being approved by another process; try again when it finishes`);
+  }
+}
+
+/**
  * Approve (DESIGN.md §6): build while the old bottle runs; save its snapshots; commit the
  * Dockerfile, journal and answer; tear the old container down. Each step is recorded first, so a
  * kill at any point is settled by recoverApproval. With `resume`, the bottle is resumed after.
@@ -109,7 +120,7 @@ async function approveNow(ctx: BottleContext, identity: string, requestId: strin
   const current = await currentDockerfile(identity);
   const proposed = composeProposedDockerfile(pending.request, current);
   const diff = dockerfileDiff(current, proposed);
-  let record: ApprovalRecord = newApprovalRecord({
+  const record: ApprovalRecord = newApprovalRecord({
     identity,
     requestId,
     reason: pending.request.reason,
@@ -120,6 +131,20 @@ async function approveNow(ctx: BottleContext, identity: string, requestId: strin
   if (!(await createApprovalRecord(record))) {
     throw new BottleError('conflict', `bottle ${identity} is being approved by another process`);
   }
+  // While this runs, the record is live even though its pid is ours: a resume, stop or reject
+  // arriving meanwhile in this same process must not "recover" it from under us.
+  markApprovingHere(identity, true);
+  try {
+    return await runApproval(ctx, record, pending, current);
+  } finally {
+    markApprovingHere(identity, false);
+  }
+}
+
+/** Steps 1–4 of an approval whose record exists: build and snapshot, commit, tear down. */
+async function runApproval(ctx: BottleContext, created: ApprovalRecord, pending: PendingRecord, current: string): Promise<{ imageId: string }> {
+  const { identity, requestId, proposedDockerfile: proposed, diff } = created;
+  let record = created;
   try {
     ctx.activity.progress(identity, { line: `Building the proposed image for ${requestId}` });
     // The snapshot runs while the image builds: neither touches what the bottle runs from, and a
@@ -179,12 +204,15 @@ async function recordBuildFailure(identity: string, pending: PendingRecord, erro
 
 /** Reject: answer the agent with the operator's message and journal it; the bottle keeps running. */
 export async function rejectRequest(
-  _ctx: BottleContext,
+  ctx: BottleContext,
   identity: string,
   options: { requestId: string; message: string },
 ): Promise<void> {
   parseIdentity(identity);
   checkRequestId(options.requestId);
+  // An approval a killed process left half done is settled first: if it was already committed,
+  // the request is answered (approved) and no longer pending, and rejecting it now is refused.
+  await settleInterruptedApproval(ctx, identity);
   const pending = await requirePending(identity, options.requestId);
   const approval = await readApprovalRecord(identity);
   if (approval !== null && approval !== 'corrupt' && approval.requestId === options.requestId && isHeldByLiveProcess(approval)) {

@@ -6,7 +6,7 @@
 export { rebuildViewFields, type RebuildViewFields } from './view-fields';
 export { processInbox } from './process-inbox';
 export { createInboxWatcher, type InboxWatcher, type InboxWatcherOptions } from './inbox-watcher';
-export { approveRequest, rejectRequest, recoverApproval } from './approval';
+export { approveRequest, rejectRequest, recoverApproval, settleInterruptedApproval } from './approval';
 export { recoverInterruptedApprovals, type RecoveryFailure } from './recovery';
 export { readHistory } from './journal';
 export { listPendingRecords, toPendingView, type PendingRecord } from './rebuild-store';
