@@ -1,9 +1,9 @@
-import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentSummary } from '../../shared/bottle-view';
 import { BottleError } from './bottle-error';
+import { readRegularFile } from './read-regular-file';
 import { builtinAgentsDir } from './resources';
 import { claudeBottleRoot } from './state-paths';
 
@@ -59,24 +59,12 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-async function readSmallFile(path: string, maxBytes: number): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new Error('not a regular file');
-    if (info.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Reads and validates `<dir>/agent.json`; errors name the file and the field. */
 export async function readAgentConfig(dir: string): Promise<AgentConfig> {
   const file = join(dir, 'agent.json');
   let raw: string;
   try {
-    raw = await readSmallFile(file, 64 * 1024);
+    raw = await readRegularFile(file, 64 * 1024);
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new BottleError('invalid-argument', `${file}: cannot read (${code ?? (error as Error).message})`);

@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-write';
 import { bottlePaths } from './state-paths';
@@ -45,27 +44,9 @@ export function isoNow(date: Date = new Date()): string {
   return date.toISOString().replace('Z', '+00:00');
 }
 
+/** One bottle's metadata; a single small read, done with the same checks the listing uses. */
 export async function readMetadataResult(identity: string): Promise<MetadataReadResult> {
-  const path = bottlePaths(identity).metadata;
-  let raw: string;
-  try {
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) return { status: 'corrupt', reason: 'metadata.json is a symlink' };
-    if (!info.isFile()) return { status: 'corrupt', reason: 'metadata.json is not a regular file' };
-    if (info.size > MAX_METADATA_BYTES) return { status: 'corrupt', reason: 'metadata.json is too large' };
-    // O_NOFOLLOW closes the gap between the lstat above and the open.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      raw = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'missing' };
-    return { status: 'corrupt', reason: `metadata.json is unreadable (${code ?? String(error)})` };
-  }
-  return parseMetadataText(identity, raw);
+  return readMetadataFileSync(identity, bottlePaths(identity).metadata);
 }
 
 /** Validates metadata.json's text: exactly the five typed keys, naming its own folder. */
@@ -89,9 +70,9 @@ export function parseMetadataText(identity: string, raw: string): MetadataReadRe
 }
 
 /**
- * Synchronous read of a metadata.json already known to be a regular file (from its folder's
- * listing): the listing of thousands of bottles does it in a tight loop, where a promise per
- * syscall would cost more than the I/O. Never follows a symlink, never reads more than the cap.
+ * Synchronous read of metadata.json: the listing of thousands of bottles does it in a tight loop,
+ * where a promise per syscall would cost more than the I/O. Never follows a symlink (ELOOP), never
+ * blocks on a FIFO, never reads more than the cap.
  */
 export function readMetadataFileSync(identity: string, path: string): MetadataReadResult {
   let raw: string;
@@ -104,7 +85,7 @@ export function readMetadataFileSync(identity: string, path: string): MetadataRe
     raw = readFileSync(fd, 'utf8');
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { status: 'missing' };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'missing' };
     if (code === 'ELOOP') return { status: 'corrupt', reason: 'metadata.json is a symlink' };
     return { status: 'corrupt', reason: `metadata.json is unreadable (${code ?? String(error)})` };
   } finally {

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
+import { readRegularFile } from './read-regular-file';
 import { bottlePaths } from './state-paths';
 
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;
@@ -16,18 +15,10 @@ export function transcriptSnapshotDir(identity: string): string {
 /** The Dockerfile committed by an approved capability-block, or null when there is none. */
 export async function readPerBottleDockerfile(identity: string): Promise<string | null> {
   try {
-    const handle = await open(perBottleDockerfilePath(identity), constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) throw new Error(`per-bottle Dockerfile of ${identity} is not a regular file`);
-      if (info.size > MAX_DOCKERFILE_BYTES) throw new Error(`per-bottle Dockerfile of ${identity} is too large`);
-      return await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    return await readRegularFile(perBottleDockerfilePath(identity), MAX_DOCKERFILE_BYTES);
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    throw new Error(`per-bottle Dockerfile of ${identity}: ${(error as Error).message}`);
   }
 }
 
