@@ -1,29 +1,22 @@
-import { chown, mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { agentPinPath } from '../../src/main/core/agent-pin';
 import { createBottleContext } from '../../src/main/core/bottle-context';
 import { resumeBottle, startBottle, stopBottle } from '../../src/main/core/bottle-lifecycle';
 import { readMetadata } from '../../src/main/core/metadata';
 import { bottlePaths } from '../../src/main/core/state-paths';
-import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { useTempHome } from '../helpers/temp-home';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
-useTempHome();
-removeTestBottlesAfterEach();
+const env = useBottleTestEnv();
 
 let project = '';
 beforeEach(async () => {
-  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  project = env.project();
   await writeFile(join(project, 'README.md'), 'hello project\n');
-  await writeTestAgent();
-});
-afterEach(async () => {
-  await rm(project, { recursive: true, force: true });
 });
 
 async function transcriptOf(identity: string): Promise<string> {

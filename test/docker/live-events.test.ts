@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BottleView, EngineStatus } from '../../src/shared/bottle-view';
@@ -9,29 +8,24 @@ import { connectDocker } from '../../src/main/core/docker/docker-client';
 import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/main/core/docker/bottle-containers';
 import { bottlePaths } from '../../src/main/core/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
-import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { cannotRestartDockerdReason, startDockerd, stopDockerd } from '../helpers/dockerd-control';
-import { useTempHome } from '../helpers/temp-home';
-import { writeTestAgent } from '../helpers/test-agents';
 
-useTempHome();
 const orphanIdentities: string[] = [];
-removeTestBottlesAfterEach(() => orphanIdentities);
+const env = useBottleTestEnv(() => orphanIdentities);
 
 let project = '';
 let core: BottleCore | null = null;
 let events: AppEvent[] = [];
-beforeEach(async () => {
-  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
-  await writeTestAgent();
+beforeEach(() => {
+  project = env.project();
   events = [];
 });
 afterEach(async () => {
   await core?.close();
   core = null;
-  await rm(project, { recursive: true, force: true });
 });
 
 function openCore(): BottleCore {

@@ -1,81 +1,51 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBottleContext, type BottleContext } from '../../src/main/core/bottle-context';
-import { startBottle } from '../../src/main/core/bottle-lifecycle';
-import { findBottleContainer } from '../../src/main/core/docker/bottle-containers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createBottleContext } from '../../src/main/core/bottle-context';
 import { BuildFailedError } from '../../src/main/core/docker/image-build';
 import { readMetadata } from '../../src/main/core/metadata';
 import { readPerBottleDockerfile } from '../../src/main/core/per-bottle-dockerfile';
 import { approveRequest, rejectRequest } from '../../src/main/core/rebuild/approval';
 import { readApprovalRecord } from '../../src/main/core/rebuild/approval-record';
 import { readHistory } from '../../src/main/core/rebuild/journal';
-import { processInbox } from '../../src/main/core/rebuild/process-inbox';
 import { rebuildViewFields } from '../../src/main/core/rebuild/view-fields';
 import { bottlePaths, perBottleImageTag } from '../../src/main/core/state-paths';
-import type { PendingRequestView } from '../../src/shared/bottle-view';
-import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { REBUILD_TRANSCRIPT, writeRebuildAgent } from '../helpers/rebuild-agent';
-import { useTempHome } from '../helpers/temp-home';
+import { containerIdOf, rebuildTranscriptOf, startAndAwaitRequest } from '../helpers/rebuild-agent';
 
-useTempHome();
-removeTestBottlesAfterEach();
+const env = useBottleTestEnv();
 
 let project = '';
 beforeEach(async () => {
-  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  project = env.project();
   await writeFile(join(project, 'README.md'), 'hello\n');
 });
-afterEach(async () => {
-  await rm(project, { recursive: true, force: true });
-});
 
-async function transcriptOf(identity: string): Promise<string> {
-  return (await execIn(await bottleContainer(identity), ['cat', REBUILD_TRANSCRIPT])).output;
-}
-
-async function containerId(ctx: BottleContext, identity: string): Promise<string | null> {
-  return (await findBottleContainer(ctx.docker, identity))?.Id ?? null;
-}
-
-/** Starts a bottle of the rebuild agent and waits until its capability-block request is pending. */
-async function startAndAwaitRequest(ctx: BottleContext, copy: boolean, run?: string): Promise<{ identity: string; pending: PendingRequestView }> {
-  await writeRebuildAgent('rebuilder', run);
-  const { identity } = await startBottle(ctx, { agent: 'rebuilder', cwd: project, copy });
-  const pending = await eventually(async () => {
-    await processInbox(identity);
-    const view = await rebuildViewFields(identity);
-    if (view.pendingRequest === null) throw new Error('no pending request yet');
-    return view.pendingRequest;
-  });
-  return { identity, pending };
-}
 
 describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => {
   it('mount mode: the request shows the right diff; Approve & resume rebuilds with the same identity and transcript', async () => {
     const ctx = createBottleContext();
-    const { identity, pending } = await startAndAwaitRequest(ctx, false);
+    const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false });
     expect(pending.reason).toBe('need a marker file');
     expect(pending.diff).toContain('+RUN echo built > /opt/marker');
     expect(pending.diff.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++'))).toEqual(['+RUN echo built > /opt/marker']);
     expect(pending.proposedDockerfile).toBe(`${pending.currentDockerfile}RUN echo built > /opt/marker\n`);
-    await eventually(async () => expect(await transcriptOf(identity)).toContain(`asked ${pending.id}`));
-    const oldContainer = await containerId(ctx, identity);
+    await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain(`asked ${pending.id}`));
+    const oldContainer = await containerIdOf(ctx, identity);
     const before = await readMetadata(identity);
     await new Promise((resolve) => setTimeout(resolve, 5));
 
     const { imageId } = await approveRequest(ctx, identity, { requestId: pending.id, resume: true });
 
-    const newContainer = await containerId(ctx, identity);
+    const newContainer = await containerIdOf(ctx, identity);
     expect(newContainer).not.toBeNull();
     expect(newContainer).not.toBe(oldContainer);
     const container = await bottleContainer(identity);
     expect((await execIn(container, ['cat', '/opt/marker'])).output).toBe('built\n');
     await eventually(async () => {
-      const transcript = await transcriptOf(identity);
+      const transcript = await rebuildTranscriptOf(identity);
       expect(transcript).toContain('run 1 mode=start line A');
       expect(transcript).toContain('run 1 mode=start line B');
       expect(transcript).toContain(`run 1 asked ${pending.id}`);
@@ -99,10 +69,10 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
 
   it('copy mode: files the agent created in /workspace survive the rebuild; without resume it is ready to resume', async () => {
     const ctx = createBottleContext();
-    const { identity, pending } = await startAndAwaitRequest(ctx, true);
+    const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
     await execIn(await bottleContainer(identity), ['sh', '-c', 'echo precious > /workspace/notes.txt']);
     await approveRequest(ctx, identity, { requestId: pending.id, resume: false });
-    expect(await containerId(ctx, identity)).toBeNull();
+    expect(await containerIdOf(ctx, identity)).toBeNull();
     expect(await readFile(join(bottlePaths(identity).workspace, 'notes.txt'), 'utf8')).toBe('precious\n');
     expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('run 1 mode=start line B');
 
@@ -114,7 +84,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     const { resumeBottle } = await import('../../src/main/core/bottle-lifecycle');
     await resumeBottle(ctx, identity);
     const container = await bottleContainer(identity);
-    await eventually(async () => expect(await transcriptOf(identity)).toContain('run 2 marker: built'));
+    await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain('run 2 marker: built'));
     const files = (await execIn(container, ['ls', '/workspace'])).output;
     expect(files).toContain('notes.txt');
     expect(files).toContain('agent-file-1.txt');
@@ -124,12 +94,12 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
 
   it('a proposal that fails to build leaves the bottle running and shows the error; reject answers the agent', async () => {
     const ctx = createBottleContext();
-    const { identity, pending } = await startAndAwaitRequest(ctx, false, 'echo about to fail && exit 3');
-    const oldContainer = await containerId(ctx, identity);
+    const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false, run: 'echo about to fail && exit 3' });
+    const oldContainer = await containerIdOf(ctx, identity);
 
     await expect(approveRequest(ctx, identity, { requestId: pending.id, resume: true })).rejects.toBeInstanceOf(BuildFailedError);
 
-    expect(await containerId(ctx, identity)).toBe(oldContainer);
+    expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
     expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
     const view = await rebuildViewFields(identity);
     expect(view.pendingRequest?.id).toBe(pending.id);
@@ -139,8 +109,8 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     expect(await readApprovalRecord(identity)).toBeNull();
 
     await rejectRequest(ctx, identity, { requestId: pending.id, message: 'that command cannot work' });
-    await eventually(async () => expect(await transcriptOf(identity)).toMatch(/answer: .*"status":"rejected".*that command cannot work/));
-    expect(await containerId(ctx, identity)).toBe(oldContainer);
+    await eventually(async () => expect(await rebuildTranscriptOf(identity)).toMatch(/answer: .*"status":"rejected".*that command cannot work/));
+    expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
     expect(await rebuildViewFields(identity)).toMatchObject({ pendingRequest: null, historyCount: 2 });
   });
 });

@@ -1,83 +1,39 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { PendingRequestView } from '../../src/shared/bottle-view';
 import { createBottleContext, type BottleContext } from '../../src/main/core/bottle-context';
-import { resumeBottle, startBottle } from '../../src/main/core/bottle-lifecycle';
-import { findBottleContainer } from '../../src/main/core/docker/bottle-containers';
+import { resumeBottle } from '../../src/main/core/bottle-lifecycle';
 import { readPerBottleDockerfile } from '../../src/main/core/per-bottle-dockerfile';
 import { readApprovalRecord } from '../../src/main/core/rebuild/approval-record';
 import { readHistory } from '../../src/main/core/rebuild/journal';
-import { processInbox } from '../../src/main/core/rebuild/process-inbox';
 import { recoverInterruptedApprovals } from '../../src/main/core/rebuild/recovery';
 import { rebuildViewFields } from '../../src/main/core/rebuild/view-fields';
 import { bottlePaths } from '../../src/main/core/state-paths';
-import type { PendingRequestView } from '../../src/shared/bottle-view';
-import { removeTestBottlesAfterEach } from '../helpers/bottle-cleanup';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { REBUILD_TRANSCRIPT, writeRebuildAgent } from '../helpers/rebuild-agent';
-import { useTempHome } from '../helpers/temp-home';
+import { containerIdOf, rebuildTranscriptOf, REBUILD_TRANSCRIPT, startAndAwaitRequest } from '../helpers/rebuild-agent';
+import { runCli, type CliResult } from '../helpers/run-cli';
 
-const home = useTempHome();
-removeTestBottlesAfterEach();
-
-const ROOT = join(import.meta.dirname, '..', '..');
+const env = useBottleTestEnv();
 
 let project = '';
-beforeAll(() => {
-  // The SIGKILL tests drive the real CLI bundle, as an operator's shell would.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, stdio: 'ignore' });
-});
 beforeEach(async () => {
-  project = await mkdtemp(join(tmpdir(), 'claude-bottle-project-'));
+  project = env.project();
   await writeFile(join(project, 'README.md'), 'hello\n');
 });
-afterEach(async () => {
-  await rm(project, { recursive: true, force: true });
-});
 
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The real CLI bundle (built by the global setup), as an operator's shell would drive it. */
 function cli(args: string[], fault?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CLAUDE_BOTTLE_HOME: home() };
-    if (fault === undefined) delete env.CLAUDE_BOTTLE_FAULT;
-    else env.CLAUDE_BOTTLE_FAULT = fault;
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'claude-bottle.mjs'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runCli(args, { CLAUDE_BOTTLE_HOME: env.home(), CLAUDE_BOTTLE_FAULT: fault ?? '' });
 }
 
-async function transcriptOf(identity: string): Promise<string> {
-  return (await execIn(await bottleContainer(identity), ['cat', REBUILD_TRANSCRIPT])).output;
-}
 
-async function containerId(ctx: BottleContext, identity: string): Promise<string | null> {
-  return (await findBottleContainer(ctx.docker, identity))?.Id ?? null;
-}
-
-async function startAndAwaitRequest(ctx: BottleContext): Promise<{ identity: string; pending: PendingRequestView }> {
-  await writeRebuildAgent('rebuilder');
-  const { identity } = await startBottle(ctx, { agent: 'rebuilder', cwd: project, copy: true });
-  const pending = await eventually(async () => {
-    await processInbox(identity);
-    const view = await rebuildViewFields(identity);
-    if (view.pendingRequest === null) throw new Error('no pending request yet');
-    return view.pendingRequest;
-  });
-  await eventually(async () => expect(await transcriptOf(identity)).toContain(`asked ${pending.id}`));
+/** The rebuild agent in copy mode, its request pending, and something precious in /workspace. */
+async function startWithPrecious(ctx: BottleContext): Promise<{ identity: string; pending: PendingRequestView }> {
+  const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
+  await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain(`asked ${pending.id}`));
   await execIn(await bottleContainer(identity), ['sh', '-c', 'echo precious > /workspace/notes.txt']);
   return { identity, pending };
 }
@@ -86,7 +42,7 @@ async function expectRebuiltWithEverything(identity: string, extraLines: string[
   const container = await bottleContainer(identity);
   expect((await execIn(container, ['cat', '/opt/marker'])).output).toBe('built\n');
   await eventually(async () => {
-    const transcript = await transcriptOf(identity);
+    const transcript = await rebuildTranscriptOf(identity);
     for (const line of ['run 1 mode=start line A', 'run 1 mode=start line B', 'run 1 asked', 'run 2 mode=resume line A', 'run 2 marker: built', ...extraLines]) {
       expect(transcript).toContain(line);
     }
@@ -97,15 +53,15 @@ async function expectRebuiltWithEverything(identity: string, extraLines: string[
 describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CLI, injected fault points)', () => {
   it.each(['after-build', 'after-snapshot'])('%s: the old bottle is intact; approving again after the restart works', async (fault) => {
     const ctx = createBottleContext();
-    const { identity, pending } = await startAndAwaitRequest(ctx);
-    const oldContainer = await containerId(ctx, identity);
+    const { identity, pending } = await startWithPrecious(ctx);
+    const oldContainer = await containerIdOf(ctx, identity);
 
     const killed = await cli(['approve', identity], fault);
     expect(killed.signal).toBe('SIGKILL');
 
     // Killed mid-way: nothing the bottle runs from changed, the request is still pending.
     expect(await readApprovalRecord(identity)).toMatchObject({ step: fault === 'after-build' ? 'built' : 'snapshotted' });
-    expect(await containerId(ctx, identity)).toBe(oldContainer);
+    expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
     expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
     expect(await readPerBottleDockerfile(identity)).toBeNull();
     expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe(pending.id);
@@ -124,8 +80,8 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
 
   it('after-commit: Dockerfile, journal and answer are in place; recovery finishes the teardown and loses no line', async () => {
     const ctx = createBottleContext();
-    const { identity, pending } = await startAndAwaitRequest(ctx);
-    const oldContainer = await containerId(ctx, identity);
+    const { identity, pending } = await startWithPrecious(ctx);
+    const oldContainer = await containerIdOf(ctx, identity);
 
     const killed = await cli(['approve', identity, '--request', pending.id], 'after-commit');
     expect(killed.signal).toBe('SIGKILL');
@@ -137,14 +93,14 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
     expect(response.status).toBe('approved');
     expect((await rebuildViewFields(identity)).pendingRequest).toBeNull();
     // The old container still runs, and the agent writes more after reading the answer.
-    expect(await containerId(ctx, identity)).toBe(oldContainer);
-    await eventually(async () => expect(await transcriptOf(identity)).toMatch(/run 1 answer: .*"status":"approved"/));
+    expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
+    await eventually(async () => expect(await rebuildTranscriptOf(identity)).toMatch(/run 1 answer: .*"status":"approved"/));
     await execIn(await bottleContainer(identity), ['sh', '-c', `echo "written after the kill" >> ${REBUILD_TRANSCRIPT}`]);
 
     // Restart (what the app, serve and CLI approve do first).
     expect(await recoverInterruptedApprovals(ctx)).toEqual([]);
     expect(await readApprovalRecord(identity)).toBeNull();
-    expect(await containerId(ctx, identity)).toBeNull();
+    expect(await containerIdOf(ctx, identity)).toBeNull();
     expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('written after the kill');
 
     await resumeBottle(ctx, identity);

@@ -15,12 +15,13 @@ export interface BottleTestEnv {
 
 /**
  * What a Docker test of bottles needs: a temporary CLAUDE_BOTTLE_HOME with the scripted test
- * agent, an empty project folder, and its containers removed afterwards.
+ * agent, an empty project folder, and its containers removed afterwards (before the folders).
  */
-export function useBottleTestEnv(): BottleTestEnv {
+export function useBottleTestEnv(extraIdentities: () => string[] = () => []): BottleTestEnv {
   const home = useTempHome();
-  removeTestBottlesAfterEach();
   const project = useTempProject();
+  // Registered last so it runs first: containers go before the folders they write into.
+  removeTestBottlesAfterEach(extraIdentities);
   beforeEach(async () => {
     await writeTestAgent();
   });

@@ -1,3 +1,9 @@
+import type { PendingRequestView } from '../../src/shared/bottle-view';
+import type { BottleContext } from '../../src/main/core/bottle-context';
+import { startBottle } from '../../src/main/core/bottle-lifecycle';
+import { findBottleContainer } from '../../src/main/core/docker/bottle-containers';
+import { processInbox, rebuildViewFields } from '../../src/main/core/rebuild';
+import { bottleContainer, eventually, execIn } from './docker-exec';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from './test-agents';
 
 export const REBUILD_TRANSCRIPT = `${TEST_TRANSCRIPT_DIR}/log.txt`;
@@ -29,4 +35,28 @@ export async function writeRebuildAgent(name: string, run = 'echo built > /opt/m
     'exec sleep 3600',
   ].join('\n');
   await writeTestAgent({ name, script });
+}
+
+export async function rebuildTranscriptOf(identity: string): Promise<string> {
+  return (await execIn(await bottleContainer(identity), ['cat', REBUILD_TRANSCRIPT])).output;
+}
+
+export async function containerIdOf(ctx: BottleContext, identity: string): Promise<string | null> {
+  return (await findBottleContainer(ctx.docker, identity))?.Id ?? null;
+}
+
+/** Starts a bottle of the rebuild agent and waits until its capability-block request is pending. */
+export async function startAndAwaitRequest(
+  ctx: BottleContext,
+  options: { cwd: string; copy: boolean; run?: string },
+): Promise<{ identity: string; pending: PendingRequestView }> {
+  await writeRebuildAgent('rebuilder', options.run);
+  const { identity } = await startBottle(ctx, { agent: 'rebuilder', cwd: options.cwd, copy: options.copy });
+  const pending = await eventually(async () => {
+    await processInbox(identity);
+    const view = await rebuildViewFields(identity);
+    if (view.pendingRequest === null) throw new Error('no pending request yet');
+    return view.pendingRequest;
+  });
+  return { identity, pending };
 }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'claude-bottle.mjs');
 
 export interface CliResult {
+  /** The exit code; 1 when the process was killed (see `signal`). */
   code: number;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -14,7 +16,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal: error?.signal ?? null, stdout, stderr });
     });
   });
 }

@@ -1,25 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readHistory } from '../../src/main/core/rebuild/journal';
 import { bottlePaths } from '../../src/main/core/state-paths';
 import { makeStateBottle, writeRequest } from '../helpers/rebuild-fixtures';
+import { runCli, type CliResult } from '../helpers/run-cli';
 import { useTempHome } from '../helpers/temp-home';
 
 const home = useTempHome();
-const ROOT = join(import.meta.dirname, '..', '..');
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, stdio: 'ignore' });
-});
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, CLAUDE_BOTTLE_HOME: home() };
-  delete env.CLAUDE_BOTTLE_FAULT;
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'claude-bottle.mjs'), ...args], { env, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+// The CLI bundle is built by the test global setup; runCli runs the real bin.
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, { CLAUDE_BOTTLE_HOME: home() });
 
 describe('claude-bottle approve / reject (no engine needed for these paths)', () => {
   it.each([
@@ -31,7 +21,7 @@ describe('claude-bottle approve / reject (no engine needed for these paths)', ()
     [['reject', 'unit-abcde', '--request', 'nope'], /has no pending request "nope"/],
   ])('%j fails with a one-line error', async (args, message) => {
     await makeStateBottle();
-    const result = cli(...args);
+    const result = await cli(...args);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
@@ -41,7 +31,7 @@ describe('claude-bottle approve / reject (no engine needed for these paths)', ()
   it('reject picks the only pending request (read from the inbox) and answers the agent', async () => {
     const identity = await makeStateBottle();
     await writeRequest(identity, 'req-1-a');
-    const result = cli('reject', identity, '--message', 'not today');
+    const result = await cli('reject', identity, '--message', 'not today');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`rejected req-1-a for ${identity}`);
@@ -54,9 +44,9 @@ describe('claude-bottle approve / reject (no engine needed for these paths)', ()
     const identity = await makeStateBottle();
     await writeRequest(identity, 'req-1-a');
     await writeRequest(identity, 'req-2-b');
-    const result = cli('approve', identity);
+    const result = await cli('approve', identity);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/2 pending requests \(req-1-a, req-2-b\); choose one with --request ID/);
-    expect(cli('reject', identity, '--request', 'req-2-b').code).toBe(0);
+    expect((await cli('reject', identity, '--request', 'req-2-b')).code).toBe(0);
   });
 });

@@ -1,10 +1,9 @@
 import { parseIdentity } from '../../shared/identity';
 import { resumeBottle } from '../../main/core/bottle-lifecycle';
-import { bottleView } from '../../main/core/bottle-list';
 import { settleInterruptedApproval } from '../../main/core/rebuild';
 import { createCliContext } from '../cli-context';
-import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
-import { attachTerminal } from '../terminal-attach';
+import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
+import { finishLaunch } from '../launch-output';
 
 const USAGE = 'claude-bottle resume <identity> [--detach] [--json]';
 
@@ -18,13 +17,5 @@ export const run: CliCommand = async (argv) => {
   // Settle an approval a killed process left half done before replacing the container.
   await settleInterruptedApproval(ctx, identity);
   await resumeBottle(ctx, identity);
-  if (json) {
-    printJson((await bottleView(ctx, identity)) ?? { identity });
-    return 0;
-  }
-  info(`resumed ${identity}`);
-  if (values.detach === true) return 0;
-  await attachTerminal(ctx, identity);
-  info(`\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
-  return 0;
+  return finishLaunch(ctx, identity, { json, detach: values.detach === true, done: `resumed ${identity}` });
 };

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 import { startBottle } from '../../main/core/bottle-lifecycle';
-import { bottleView } from '../../main/core/bottle-list';
 import { createCliContext } from '../cli-context';
-import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
-import { attachTerminal } from '../terminal-attach';
+import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
+import { finishLaunch } from '../launch-output';
 
 const USAGE = 'claude-bottle start <agent> [--cwd DIR] [--copy] [--detach] [--json]';
 
@@ -20,16 +19,5 @@ export const run: CliCommand = async (argv) => {
   const ctx = createCliContext(json);
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
   const { identity } = await startBottle(ctx, { agent, cwd, copy: values.copy === true });
-  if (json) {
-    printJson((await bottleView(ctx, identity)) ?? { identity });
-    return 0;
-  }
-  info(`started ${identity}`);
-  if (values.detach === true) {
-    info(`attach with: claude-bottle attach ${identity}`);
-    return 0;
-  }
-  await attachTerminal(ctx, identity);
-  info(`\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
-  return 0;
+  return finishLaunch(ctx, identity, { json, detach: values.detach === true, done: `started ${identity}`, detached: `attach with: claude-bottle attach ${identity}` });
 };

@@ -212,13 +212,27 @@ export async function saveBottleSnapshots(ctx: BottleContext, identity: string):
   await saveSnapshotsFrom(ctx, ctx.docker.getContainer(info.Id), metadata, agent);
 }
 
-/** Stops and removes the container (no snapshot) and marks the bottle ready to resume. */
-export async function teardownBottle(ctx: BottleContext, identity: string, reason: TeardownReason = 'approved'): Promise<void> {
+/**
+ * Takes a bottle down with its state kept: stops its container, saves the transcript (and, in copy
+ * mode, /workspace) from it, marks the bottle ready to resume, then removes the container. With
+ * no container there is nothing to save and only the mark is written. Stop, remove --keep-state
+ * and the last step of an approval all end a bottle this way.
+ */
+export async function retireBottle(ctx: BottleContext, identity: string, reason: TeardownReason): Promise<void> {
   const info = await findBottleContainer(ctx.docker, identity);
-  await markReadyToResume(identity, reason);
-  if (info === null) return;
+  if (info === null) {
+    await markReadyToResume(identity, reason);
+    return;
+  }
   const container = ctx.docker.getContainer(info.Id);
-  if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
+  if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
+    // A failed stop (e.g. it exited meanwhile) surfaces, if it matters, in the save below.
+    await container.stop({ t: 10 }).catch(() => undefined);
+  }
+  // Metadata or agent that cannot be loaded throws here, before anything is removed.
+  const { metadata, agent } = await loadBottleAgent(identity);
+  await saveSnapshotsFrom(ctx, container, metadata, agent);
+  await markReadyToResume(identity, reason);
   await container.remove({ force: true });
 }
 
@@ -229,18 +243,12 @@ export async function stopBottle(ctx: BottleContext, identity: string): Promise<
   await ctx.activity.run(identity, 'stopping', async () => {
     const info = await findBottleContainer(ctx.docker, identity);
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container to stop`);
-    const container = ctx.docker.getContainer(info.Id);
-    if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
     if ((await readMetadataResult(identity)).status === 'missing') {
       // A true orphan: no state folder of ours, so nothing to save or mark.
-      await container.remove({ force: true });
+      await ctx.docker.getContainer(info.Id).remove({ force: true });
       return;
     }
-    // Anything else that cannot be loaded (corrupt metadata, a missing agent) must not cost the
-    // agent's work: the error surfaces and the stopped container stays for a later save.
-    const { metadata, agent } = await loadBottleAgent(identity);
-    await saveSnapshotsFrom(ctx, container, metadata, agent);
-    await teardownBottle(ctx, identity, 'stopped');
+    await retireBottle(ctx, identity, 'stopped');
   });
 }
 
@@ -253,15 +261,9 @@ export async function removeBottle(ctx: BottleContext, identity: string, options
   await ctx.activity.run(identity, 'removing', async () => {
     const info = await findBottleContainer(ctx.docker, identity);
     if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
-    if (info !== null && options.keepState && hasState) {
-      // Keeping the state means keeping the agent's work: save it before the container goes.
-      const container = ctx.docker.getContainer(info.Id);
-      if (info.State === 'running') await container.stop({ t: 10 }).catch(() => undefined);
-      const { metadata, agent } = await loadBottleAgent(identity);
-      await saveSnapshotsFrom(ctx, container, metadata, agent);
-    }
+    // Keeping the state means keeping the agent's work: saved before the container goes.
+    if (options.keepState && hasState) return retireBottle(ctx, identity, 'stopped');
     if (info !== null) await ctx.docker.getContainer(info.Id).remove({ force: true });
-    if (!options.keepState && hasState) await rm(paths.dir, { recursive: true, force: true });
-    else if (hasState) await markReadyToResume(identity, 'stopped');
+    if (hasState) await rm(paths.dir, { recursive: true, force: true });
   });
 }

@@ -1,6 +1,3 @@
-import type { BottleContext } from '../bottle-context';
-import { saveBottleSnapshots, teardownBottle } from '../bottle-lifecycle';
-import { findBottleContainer } from '../docker/bottle-containers';
 import { writePerBottleDockerfile } from '../per-bottle-dockerfile';
 import type { ApprovalRecord } from './approval-record';
 import { writeInboxResponse } from './inbox-files';
@@ -46,22 +43,4 @@ async function refreshOtherProposals(identity: string, current: string): Promise
     const proposed = composeProposedDockerfile(pending.request, current);
     await writePendingRecord(identity, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff: dockerfileDiff(current, proposed) });
   }
-}
-
-/**
- * Step 4: stop the old container, take a last snapshot (the agent kept running since step 2 and
- * may have written more transcript), then remove it and mark the bottle ready to resume. The
- * first snapshot stays in place if the last one fails, and a retry starts here again.
- */
-export async function finishTeardown(ctx: BottleContext, identity: string): Promise<void> {
-  const info = await findBottleContainer(ctx.docker, identity);
-  if (info !== null) {
-    const container = ctx.docker.getContainer(info.Id);
-    if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
-      // A failed stop (e.g. already exited) surfaces, if it matters, in the snapshot below.
-      await container.stop({ t: 10 }).catch(() => undefined);
-    }
-    await saveBottleSnapshots(ctx, identity);
-  }
-  await teardownBottle(ctx, identity, 'approved');
 }

@@ -3,7 +3,7 @@ import { parseIdentity } from '../../../shared/identity';
 import type { BottleContext } from '../bottle-context';
 import { BottleError, errorMessage } from '../bottle-error';
 import { buildBottleImage, currentDockerfile } from '../bottle-image';
-import { resumeBottle, saveBottleSnapshots } from '../bottle-lifecycle';
+import { resumeBottle, retireBottle, saveBottleSnapshots } from '../bottle-lifecycle';
 import { findBottleContainer } from '../docker/bottle-containers';
 import { BuildFailedError } from '../docker/image-build';
 import {
@@ -17,7 +17,7 @@ import {
   type ApprovalRecord,
 } from './approval-record';
 import { faultPoint } from '../fault-point';
-import { commitApproval, finishTeardown } from './approval-steps';
+import { commitApproval } from './approval-steps';
 import { writeInboxResponse } from './inbox-files';
 import { appendJournal } from './journal';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
@@ -70,7 +70,7 @@ export async function recoverApproval(ctx: BottleContext, identity: string): Pro
     await commitApproval(identity, record);
     await updateApprovalRecord({ ...record, step: 'committed' });
   }
-  await finishTeardown(ctx, identity);
+  await retireBottle(ctx, identity, 'approved');
   await removeApprovalRecord(identity);
   return true;
 }
@@ -182,7 +182,10 @@ async function runApproval(ctx: BottleContext, created: ApprovalRecord, pending:
   faultPoint('after-commit');
 
   ctx.activity.progress(identity, { line: 'Replacing the old container' });
-  await finishTeardown(ctx, identity);
+  // Step 4: stop the old container and take a last snapshot (the agent kept running since step 2
+  // and may have written more), then remove it. If that fails the first snapshot stays, and a
+  // retry (or recovery) starts here again.
+  await retireBottle(ctx, identity, 'approved');
   await removeApprovalRecord(identity);
   return { imageId: record.imageId ?? '' };
 }

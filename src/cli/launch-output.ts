@@ -1,0 +1,32 @@
+import { bottleView } from '../main/core/bottle-list';
+import type { BottleContext } from '../main/core/bottle-context';
+import { info, printJson } from './cli-io';
+import { attachTerminal } from './terminal-attach';
+
+export interface LaunchOutput {
+  json: boolean;
+  detach: boolean;
+  /** e.g. "started dev-abcde". */
+  done: string;
+  /** Printed instead of attaching, with --detach. */
+  detached?: string;
+}
+
+/**
+ * What start and resume do once the bottle runs: print its view (--json), or say so and either
+ * return (--detach) or attach this terminal and, when the session ends, print how to resume.
+ */
+export async function finishLaunch(ctx: BottleContext, identity: string, output: LaunchOutput): Promise<number> {
+  if (output.json) {
+    printJson((await bottleView(ctx, identity)) ?? { identity });
+    return 0;
+  }
+  info(output.done);
+  if (output.detach) {
+    if (output.detached !== undefined) info(output.detached);
+    return 0;
+  }
+  await attachTerminal(ctx, identity);
+  info(`\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
+  return 0;
+}
