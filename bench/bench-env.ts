@@ -1,9 +1,9 @@
 import { chown, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBottleContext, type BottleContext } from '../src/main/core/bottle-context';
-import { containerCreateOptions } from '../src/main/core/container-spec';
-import { bottleToolDir } from '../src/main/core/resources';
+import { createBottleContext, type BottleContext } from '../src/core/services/bottle-context';
+import { containerCreateOptions } from '../src/core/bottles/container-spec';
+import { bottleToolDir } from '../src/core/bottles/resources';
 import { writeTestAgent } from '../test/helpers/test-agents';
 
 export interface BenchEnv {

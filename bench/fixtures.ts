@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED, listBottleContainers } from '../src/main/core/docker/bottle-containers';
+import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED, listBottleContainers } from '../src/core/engine/bottle-containers';
 import { TEST_BASE_IMAGE } from '../test/helpers/busybox-image';
 
 /** Writes `count` bottle state folders in the Python CLI's format (metadata.json only). */

@@ -1,7 +1,7 @@
 // `npm run bench`: every speed figure, ours against the plain docker CLI in the same run.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connectDocker } from '../src/main/core/docker/docker-client';
+import { connectDocker } from '../src/core/engine/docker-client';
 import { ensureTestBaseImage } from '../test/helpers/busybox-image';
 import { ROOT, type Figure } from './bench-lib';
 import { createBenchEnv } from './bench-env';
@@ -11,7 +11,7 @@ import { snapshotFigure } from './figures/snapshot-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigure } from './figures/ui-figures';
 import { removeBenchContainers } from './fixtures';
-import { listStateEntries } from '../src/main/core/state-listing';
+import { listStateEntries } from '../src/core/state/state-listing';
 
 function format(value: number | null, unit: string): string {
   if (value === null) return '-';

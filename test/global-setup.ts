@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { connectDocker, engineInfo } from '../src/main/core/docker/docker-client';
+import { connectDocker, engineInfo } from '../src/core/engine/docker-client';
 import { ensureTestBaseImage } from './helpers/busybox-image';
 
 /**

@@ -1,4 +1,4 @@
-import { createBottleContext, type BottleContext } from '../main/core/bottle-context';
+import { createBottleContext, type BottleContext } from '../core/services/bottle-context';
 
 /** A bottle context whose build and start progress is printed (to stderr when --json owns stdout). */
 export function createCliContext(json: boolean): BottleContext {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BottleError, errorMessage } from '../main/core/bottle-error';
+import { BottleError, errorMessage } from '../core/services/bottle-error';
 
 /** Every command: `run(argv)` resolves to the process exit code. */
 export type CliCommand = (argv: string[]) => Promise<number>;

@@ -1,5 +1,5 @@
-import { bottleView } from '../main/core/bottle-list';
-import type { BottleContext } from '../main/core/bottle-context';
+import { bottleView } from '../core/bottles/bottle-list';
+import type { BottleContext } from '../core/services/bottle-context';
 import { info, printJson } from './cli-io';
 import { attachTerminal } from './terminal-attach';
 

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
-import type { BottleContext } from '../main/core/bottle-context';
-import { BottleError } from '../main/core/bottle-error';
-import { findBottleContainer } from '../main/core/docker/bottle-containers';
+import type { BottleContext } from '../core/services/bottle-context';
+import { BottleError } from '../core/services/bottle-error';
+import { findBottleContainer } from '../core/engine/bottle-containers';
 
 /**
  * Attaches this terminal to the bottle's TTY until the agent exits or the operator detaches

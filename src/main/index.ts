@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Notification } from 'electron';
-import { createBottleCore } from './core/bottle-core';
-import { errorMessage } from './core/bottle-error';
-import { createIpcDispatcher } from './ipc/dispatch';
+import { createBottleCore } from '../core/services/bottle-core';
+import { errorMessage } from '../core/services/bottle-error';
+import { createIpcDispatcher } from '../ipc/dispatch';
 import { bindIpcMain, pushAppEvent } from './ipc-main-binding';
 import { applySecurityRestrictions } from './security-restrictions';
 

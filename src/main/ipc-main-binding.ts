@@ -1,6 +1,6 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { APP_EVENT_CHANNEL, IPC_CHANNEL_NAMES, type AppEvent } from '../shared/ipc-contract';
-import type { IpcDispatcher } from './ipc/dispatch';
+import type { IpcDispatcher } from '../ipc/dispatch';
 import { isAppUrl, type AppLocation } from './security-restrictions';
 
 /**

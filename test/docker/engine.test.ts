@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { connectDocker, engineInfo, EngineUnavailableError } from '../../src/main/core/docker/docker-client';
+import { connectDocker, engineInfo, EngineUnavailableError } from '../../src/core/engine/docker-client';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { dockerUnavailableReason, skipWithoutDocker } from '../helpers/docker-available';
 

@@ -1,11 +1,11 @@
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { agentPinPath } from '../../src/main/core/agent-pin';
-import { createBottleContext } from '../../src/main/core/bottle-context';
-import { resumeBottle, startBottle, stopBottle } from '../../src/main/core/bottle-lifecycle';
-import { readMetadata } from '../../src/main/core/metadata';
-import { bottlePaths } from '../../src/main/core/state-paths';
+import { agentPinPath } from '../../src/core/agents/agent-pin';
+import { createBottleContext } from '../../src/core/services/bottle-context';
+import { resumeBottle, startBottle, stopBottle } from '../../src/core/bottles/bottle-lifecycle';
+import { readMetadata } from '../../src/core/state/metadata';
+import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';

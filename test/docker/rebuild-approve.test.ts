@@ -1,15 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/main/core/bottle-context';
-import { BuildFailedError } from '../../src/main/core/docker/image-build';
-import { readMetadata } from '../../src/main/core/metadata';
-import { readPerBottleDockerfile } from '../../src/main/core/per-bottle-dockerfile';
-import { approveRequest, rejectRequest } from '../../src/main/core/rebuild/approval';
-import { readApprovalRecord } from '../../src/main/core/rebuild/approval-record';
-import { readHistory } from '../../src/main/core/rebuild/journal';
-import { rebuildViewFields } from '../../src/main/core/rebuild/view-fields';
-import { bottlePaths, perBottleImageTag } from '../../src/main/core/state-paths';
+import { createBottleContext } from '../../src/core/services/bottle-context';
+import { BuildFailedError } from '../../src/core/engine/image-build';
+import { readMetadata } from '../../src/core/state/metadata';
+import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
+import { approveRequest, rejectRequest } from '../../src/core/rebuild/approval';
+import { readApprovalRecord } from '../../src/core/rebuild/approval-record';
+import { readHistory } from '../../src/core/rebuild/journal';
+import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
+import { bottlePaths, perBottleImageTag } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
@@ -81,7 +81,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
       (error: unknown) => expect(String(error)).toMatch(/no pending request/),
     );
 
-    const { resumeBottle } = await import('../../src/main/core/bottle-lifecycle');
+    const { resumeBottle } = await import('../../src/core/bottles/bottle-lifecycle');
     await resumeBottle(ctx, identity);
     const container = await bottleContainer(identity);
     await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain('run 2 marker: built'));

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
-import { connectDocker } from '../../src/main/core/docker/docker-client';
-import { LABEL_IDENTITY, listBottleContainers } from '../../src/main/core/docker/bottle-containers';
-import { listStateEntries } from '../../src/main/core/state-listing';
+import { connectDocker } from '../../src/core/engine/docker-client';
+import { LABEL_IDENTITY, listBottleContainers } from '../../src/core/engine/bottle-containers';
+import { listStateEntries } from '../../src/core/state/state-listing';
 
 /**
  * Removes the containers of the bottles this test created (by the identities in its temporary

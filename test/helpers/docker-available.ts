@@ -1,4 +1,4 @@
-import { connectDocker, engineInfo } from '../../src/main/core/docker/docker-client';
+import { connectDocker, engineInfo } from '../../src/core/engine/docker-client';
 
 async function probe(): Promise<string | null> {
   try {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { connectDocker } from '../../src/main/core/docker/docker-client';
-import { findBottleContainer } from '../../src/main/core/docker/bottle-containers';
+import { connectDocker } from '../../src/core/engine/docker-client';
+import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 
 /** Runs a command in a running container and returns its output (TTY containers: one stream). */
 export async function execIn(container: Docker.Container, cmd: string[], user?: string): Promise<{ output: string; exitCode: number }> {

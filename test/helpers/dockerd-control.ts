@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { connectDocker, engineInfo } from '../../src/main/core/docker/docker-client';
+import { connectDocker, engineInfo } from '../../src/core/engine/docker-client';
 
 function dockerdRunning(): boolean {
   try {

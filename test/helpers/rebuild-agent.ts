@@ -1,8 +1,8 @@
 import type { PendingRequestView } from '../../src/shared/bottle-view';
-import type { BottleContext } from '../../src/main/core/bottle-context';
-import { startBottle } from '../../src/main/core/bottle-lifecycle';
-import { findBottleContainer } from '../../src/main/core/docker/bottle-containers';
-import { processInbox, rebuildViewFields } from '../../src/main/core/rebuild';
+import type { BottleContext } from '../../src/core/services/bottle-context';
+import { startBottle } from '../../src/core/bottles/bottle-lifecycle';
+import { findBottleContainer } from '../../src/core/engine/bottle-containers';
+import { processInbox, rebuildViewFields } from '../../src/core/rebuild';
 import { bottleContainer, eventually, execIn } from './docker-exec';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from './test-agents';
 

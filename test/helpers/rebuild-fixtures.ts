@@ -5,8 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeMetadata } from '../../src/main/core/metadata';
-import { bottlePaths, claudeBottleRoot } from '../../src/main/core/state-paths';
+import { writeMetadata } from '../../src/core/state/metadata';
+import { bottlePaths, claudeBottleRoot } from '../../src/core/state/state-paths';
 
 export const CAPABILITY_BLOCK = join(import.meta.dirname, '..', '..', 'resources', 'bottle', 'bin', 'capability-block');
 export const AGENT_DOCKERFILE = 'FROM claude-bottle-test-base:latest\nCOPY agent.sh /usr/bin/agent.sh\n';

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { claudeBottleRoot } from '../../src/main/core/state-paths';
+import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from './busybox-image';
 
 export const TEST_TRANSCRIPT_DIR = '/home/agent/.transcript';

@@ -1,10 +1,10 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listAgents, loadAgent } from '../../src/main/core/agents';
-import { parsePasswd, resolveUser } from '../../src/main/core/docker/container-user';
-import { containerCreateOptions, passthroughEnv } from '../../src/main/core/container-spec';
-import { claudeBottleRoot } from '../../src/main/core/state-paths';
+import { listAgents, loadAgent } from '../../src/core/agents/agents';
+import { parsePasswd, resolveUser } from '../../src/core/engine/container-user';
+import { containerCreateOptions, passthroughEnv } from '../../src/core/bottles/container-spec';
+import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useTempHome } from '../helpers/temp-home';
 
 const home = useTempHome();

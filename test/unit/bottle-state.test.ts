@@ -1,22 +1,22 @@
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bottleIdentity } from '../../src/main/core/bottle-identity';
+import { bottleIdentity } from '../../src/core/state/bottle-identity';
 import {
   CorruptBottleError,
   readMetadata,
   readMetadataResult,
   writeMetadata,
   type BottleMetadata,
-} from '../../src/main/core/metadata';
+} from '../../src/core/state/metadata';
 import {
   perBottleDockerfilePath,
   readPerBottleDockerfile,
   transcriptSnapshotDir,
   writePerBottleDockerfile,
-} from '../../src/main/core/per-bottle-dockerfile';
-import { listStateEntries } from '../../src/main/core/state-listing';
-import { bottlePaths, perBottleImageTag, stateDir } from '../../src/main/core/state-paths';
+} from '../../src/core/state/per-bottle-dockerfile';
+import { listStateEntries } from '../../src/core/state/state-listing';
+import { bottlePaths, perBottleImageTag, stateDir } from '../../src/core/state/state-paths';
 import { InvalidIdentityError, isValidIdentity, parseIdentity } from '../../src/shared/identity';
 import { useTempHome } from '../helpers/temp-home';
 

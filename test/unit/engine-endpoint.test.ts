@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { modemOptionsFor, resolveEngineEndpoint } from '../../src/main/core/docker/engine-endpoint';
+import { modemOptionsFor, resolveEngineEndpoint } from '../../src/core/engine/engine-endpoint';
 
 let configDir = '';
 beforeEach(async () => {

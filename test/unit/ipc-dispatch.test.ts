@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IPC_CHANNEL_NAMES } from '../../src/shared/ipc-contract';
-import { createIpcDispatcher, type IpcHandlers } from '../../src/main/ipc/dispatch';
-import { BottleError } from '../../src/main/core/bottle-error';
-import { EngineUnavailableError } from '../../src/main/core/docker/docker-client';
+import { createIpcDispatcher, type IpcHandlers } from '../../src/ipc/dispatch';
+import { BottleError } from '../../src/core/services/bottle-error';
+import { EngineUnavailableError } from '../../src/core/engine/docker-client';
 import { parseIdentity } from '../../src/shared/identity';
 
 /** Handlers that record their calls: the dispatcher under test must stop bad input before them. */

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCapabilityRequest } from '../../src/main/core/rebuild/request-schema';
+import { parseCapabilityRequest } from '../../src/core/rebuild/request-schema';
 import { runCapabilityBlock } from '../helpers/rebuild-fixtures';
 
 let inbox = '';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readHistory } from '../../src/main/core/rebuild/journal';
-import { bottlePaths } from '../../src/main/core/state-paths';
+import { readHistory } from '../../src/core/rebuild/journal';
+import { bottlePaths } from '../../src/core/state/state-paths';
 import { makeStateBottle, writeRequest } from '../helpers/rebuild-fixtures';
 import { runCli, type CliResult } from '../helpers/run-cli';
 import { useTempHome } from '../helpers/temp-home';

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processInbox } from '../../src/main/core/rebuild/process-inbox';
-import { composeProposedDockerfile, dockerfileDiff } from '../../src/main/core/rebuild/proposal';
-import { parseCapabilityRequest } from '../../src/main/core/rebuild/request-schema';
-import { readHistory } from '../../src/main/core/rebuild/journal';
-import { rebuildViewFields } from '../../src/main/core/rebuild/view-fields';
-import { bottlePaths } from '../../src/main/core/state-paths';
+import { processInbox } from '../../src/core/rebuild/process-inbox';
+import { composeProposedDockerfile, dockerfileDiff } from '../../src/core/rebuild/proposal';
+import { parseCapabilityRequest } from '../../src/core/rebuild/request-schema';
+import { readHistory } from '../../src/core/rebuild/journal';
+import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
+import { bottlePaths } from '../../src/core/state/state-paths';
 import { AGENT_DOCKERFILE, makeStateBottle, requestJson, runCapabilityBlock, writeRequest } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 

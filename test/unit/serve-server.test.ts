@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { IPC_CHANNEL_NAMES, type AppEvent } from '../../src/shared/ipc-contract';
-import type { BottleCore } from '../../src/main/core/bottle-core';
-import { startServeServer, type ServeServer } from '../../src/main/serve/serve-server';
+import type { BottleCore } from '../../src/core/services/bottle-core';
+import { startServeServer, type ServeServer } from '../../src/serve/serve-server';
 
 interface HttpResult {
   status: number;

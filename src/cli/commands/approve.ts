@@ -1,7 +1,7 @@
 import { parseIdentity } from '../../shared/identity';
-import { approveRequest } from '../../main/core/rebuild/approval';
-import { pickPendingRequest } from '../../main/core/rebuild/pick-request';
-import { recoverInterruptedApprovals } from '../../main/core/rebuild/recovery';
+import { approveRequest } from '../../core/rebuild/approval';
+import { pickPendingRequest } from '../../core/rebuild/pick-request';
+import { recoverInterruptedApprovals } from '../../core/rebuild/recovery';
 import { createCliContext } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 

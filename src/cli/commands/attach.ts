@@ -1,5 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
-import { createBottleContext } from '../../main/core/bottle-context';
+import { createBottleContext } from '../../core/services/bottle-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { attachTerminal } from '../terminal-attach';
 

@@ -1,7 +1,7 @@
 import type { BottleView } from '../../shared/bottle-view';
-import { createBottleContext } from '../../main/core/bottle-context';
-import { listBottles } from '../../main/core/bottle-list';
-import { rebuildFieldsProvider } from '../../main/core/rebuild-hooks';
+import { createBottleContext } from '../../core/services/bottle-context';
+import { listBottles } from '../../core/bottles/bottle-list';
+import { rebuildFieldsProvider } from '../../core/services/rebuild-hooks';
 import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle ls [--json]';

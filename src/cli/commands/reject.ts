@@ -1,7 +1,7 @@
 import { parseIdentity } from '../../shared/identity';
-import { createBottleContext } from '../../main/core/bottle-context';
-import { rejectRequest } from '../../main/core/rebuild/approval';
-import { pickPendingRequest } from '../../main/core/rebuild/pick-request';
+import { createBottleContext } from '../../core/services/bottle-context';
+import { rejectRequest } from '../../core/rebuild/approval';
+import { pickPendingRequest } from '../../core/rebuild/pick-request';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle reject <identity> [--request ID] [--message TEXT]';

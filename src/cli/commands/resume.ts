@@ -1,6 +1,6 @@
 import { parseIdentity } from '../../shared/identity';
-import { resumeBottle } from '../../main/core/bottle-lifecycle';
-import { settleInterruptedApproval } from '../../main/core/rebuild';
+import { resumeBottle } from '../../core/bottles/bottle-lifecycle';
+import { settleInterruptedApproval } from '../../core/rebuild';
 import { createCliContext } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch } from '../launch-output';

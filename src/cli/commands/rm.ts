@@ -1,5 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
-import { removeBottle } from '../../main/core/bottle-lifecycle';
+import { removeBottle } from '../../core/bottles/bottle-lifecycle';
 import { createCliContext } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 

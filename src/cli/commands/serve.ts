@@ -1,5 +1,5 @@
-import { createBottleCore } from '../../main/core/bottle-core';
-import { startServeServer } from '../../main/serve/serve-server';
+import { createBottleCore } from '../../core/services/bottle-core';
+import { startServeServer } from '../../serve/serve-server';
 import { fail, info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle serve [--port N]';

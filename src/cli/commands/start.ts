@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { startBottle } from '../../main/core/bottle-lifecycle';
+import { startBottle } from '../../core/bottles/bottle-lifecycle';
 import { createCliContext } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch } from '../launch-output';

@@ -1,6 +1,6 @@
 import { parseIdentity } from '../../shared/identity';
-import { stopBottle } from '../../main/core/bottle-lifecycle';
-import { settleInterruptedApproval } from '../../main/core/rebuild';
+import { stopBottle } from '../../core/bottles/bottle-lifecycle';
+import { settleInterruptedApproval } from '../../core/rebuild';
 import { createCliContext } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 

@@ -1,0 +1,131 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { EngineStatus } from '../../shared/bottle-view';
+import { isValidIdentity } from '../../shared/identity';
+import type { BottleContext } from '../services/bottle-context';
+import { errorMessage } from '../services/bottle-error';
+import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
+import { engineInfo } from '../engine/docker-client';
+import { stateRoot } from '../state/state-paths';
+
+export interface BottleChangeHandlers {
+  /** One bottle may have changed: recompute its view. */
+  onBottleChanged(identity: string): void;
+  /** Events may have been missed (engine came back, watcher restarted): recompute every view. */
+  onResync(): void;
+  onEngineStatus(status: EngineStatus): void;
+}
+
+export interface BottleWatcher {
+  engineStatus(): EngineStatus;
+  close(): void;
+}
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+
+/**
+ * One Docker event subscription filtered by our label plus a watch on the state folder, merged
+ * into "bottle changed" notifications. When the engine goes away (error, end or close of the event
+ * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
+ */
+export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers): BottleWatcher {
+  const endpoint = ctx.connection.endpoint;
+  let status: EngineStatus = { state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };
+  let closed = false;
+  let attempt = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let events: NodeJS.ReadableStream | null = null;
+  let stateWatcher: FSWatcher | null = null;
+
+  const setStatus = (next: EngineStatus): void => {
+    const changed = next.state !== status.state || next.version !== status.version || next.message !== status.message;
+    status = next;
+    if (changed) handlers.onEngineStatus(next);
+  };
+
+  const scheduleReconnect = (reason: string): void => {
+    if (closed || retryTimer !== undefined) return;
+    events = null;
+    setStatus({ ...status, state: 'unavailable', version: null, message: reason });
+    const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
+    attempt += 1;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void connect();
+    }, delay);
+  };
+
+  const connect = async (): Promise<void> => {
+    if (closed) return;
+    try {
+      const info = await engineInfo(ctx.connection);
+      const stream = (await ctx.docker.getEvents({
+        filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
+      })) as NodeJS.ReadableStream;
+      if (closed) {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        return;
+      }
+      events = stream;
+      attempt = 0;
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        let newline = buffered.indexOf('\n');
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          newline = buffered.indexOf('\n');
+          if (line === '') continue;
+          try {
+            const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+            const identity = event.Actor?.Attributes?.[LABEL_IDENTITY];
+            if (identity !== undefined && isValidIdentity(identity)) handlers.onBottleChanged(identity);
+          } catch {
+            // A torn line from a dying connection; the resync after reconnect covers it.
+          }
+        }
+      });
+      const lost = (why: string) => (): void => scheduleReconnect(`Docker engine connection lost (${why})`);
+      stream.on('error', (error: unknown) => scheduleReconnect(`Docker engine connection lost: ${errorMessage(error)}`));
+      stream.on('end', lost('end'));
+      stream.on('close', lost('close'));
+      setStatus({ state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null });
+      handlers.onResync();
+    } catch (error: unknown) {
+      scheduleReconnect(errorMessage(error));
+    }
+  };
+
+  const watchState = async (): Promise<void> => {
+    try {
+      await mkdir(stateRoot(), { recursive: true, mode: 0o700 });
+      // close() may have run while mkdir was pending: a watch made now would keep the process alive.
+      if (closed) return;
+      stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => {
+        const identity = typeof name === 'string' ? name : null;
+        if (identity !== null && isValidIdentity(identity)) handlers.onBottleChanged(identity);
+      });
+      stateWatcher.on('error', () => {
+        stateWatcher?.close();
+        stateWatcher = null;
+        if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
+      });
+    } catch {
+      if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
+    }
+  };
+
+  void connect();
+  void watchState();
+
+  return {
+    engineStatus: () => status,
+    close() {
+      closed = true;
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      (events as unknown as { destroy?: () => void } | null)?.destroy?.();
+      stateWatcher?.close();
+    },
+  };
+}

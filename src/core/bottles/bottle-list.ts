@@ -1,0 +1,143 @@
+import type Docker from 'dockerode';
+import type { BottleActivity, BottleStatus, BottleView, InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import { isValidIdentity } from '../../shared/identity';
+import type { BottleContext } from '../services/bottle-context';
+import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
+import { isConnectionError } from '../engine/docker-client';
+import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
+
+/** What the rebuild loop adds to each bottle's view (pending request, warnings, history). */
+export interface RebuildFields {
+  pendingRequest: PendingRequestView | null;
+  warnings: InboxWarning[];
+  historyCount: number;
+}
+export type RebuildFieldsProvider = (identity: string) => Promise<RebuildFields>;
+const NO_REBUILD_FIELDS: RebuildFieldsProvider = async () => ({ pendingRequest: null, warnings: [], historyCount: 0 });
+
+export interface ListOptions {
+  rebuildFields?: RebuildFieldsProvider;
+}
+
+/** Containers by identity; null when the engine is unavailable (the state folder still lists). */
+async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
+  let containers: Docker.ContainerInfo[];
+  try {
+    containers = await listBottleContainers(ctx.docker, identity);
+  } catch (error: unknown) {
+    if (isConnectionError(error)) return null;
+    throw error;
+  }
+  const byIdentity = new Map<string, Docker.ContainerInfo>();
+  for (const info of containers) {
+    const id = info.Labels[LABEL_IDENTITY];
+    if (id === undefined || !isValidIdentity(id)) continue;
+    const known = byIdentity.get(id);
+    if (known === undefined || info.Created > known.Created) byIdentity.set(id, info);
+  }
+  return byIdentity;
+}
+
+function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; exitCode: number | null } {
+  switch (info.State) {
+    case 'created':
+      return { status: 'starting', exitCode: null };
+    case 'running':
+    case 'restarting':
+    case 'paused':
+      return { status: 'running', exitCode: null };
+    default:
+      return { status: 'exited', exitCode: exitCodeFromStatus(info.Status) };
+  }
+}
+
+async function viewOf(
+  entry: StateEntry | null,
+  identity: string,
+  container: Docker.ContainerInfo | undefined,
+  activity: BottleActivity | null,
+  rebuildFields: RebuildFieldsProvider,
+): Promise<BottleView> {
+  const base: BottleView = {
+    identity,
+    agentName: container?.Labels[LABEL_AGENT] ?? null,
+    cwd: null,
+    copyCwd: null,
+    startedAt: null,
+    status: 'orphan',
+    exitCode: null,
+    containerId: container?.Id ?? null,
+    image: container?.Image ?? null,
+    hasDockerfile: entry?.hasDockerfile ?? false,
+    corruptReason: null,
+    pendingRequest: null,
+    warnings: [],
+    historyCount: 0,
+    activity,
+  };
+  if (entry === null) return base;
+  if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
+  const meta = entry.metadata;
+  let status: BottleStatus;
+  let exitCode: number | null = null;
+  if (container !== undefined) ({ status, exitCode } = containerStatus(container));
+  else status = entry.readyToResume ? 'ready-to-resume' : 'missing-container';
+  if (activity !== null && (activity.kind === 'starting' || activity.kind === 'building') && container === undefined) status = 'building';
+  return {
+    ...base,
+    ...(entry.hasRebuildState ? await rebuildFields(identity) : {}),
+    agentName: meta.agent_name,
+    cwd: meta.cwd,
+    copyCwd: meta.copy_cwd,
+    startedAt: meta.started_at,
+    status,
+    exitCode,
+  };
+}
+
+/**
+ * Every bottle: the state folder joined with its container (by label) in one view. Containers
+ * with our label but no state folder are listed as orphans, never dropped.
+ */
+export async function listBottles(ctx: BottleContext, options: ListOptions = {}): Promise<BottleView[]> {
+  const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
+  const [entries, containers] = await Promise.all([listStateEntries(), containersByIdentity(ctx)]);
+  const seen = new Set<string>();
+  const views = await mapLimited(entries, 64, (entry) => {
+    seen.add(entry.identity);
+    return viewOf(entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity), rebuildFields);
+  });
+  for (const [identity, info] of containers ?? []) {
+    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity), rebuildFields));
+  }
+  // Newest first. Plain string comparison: ISO timestamps with the same offset sort as text, and
+  // localeCompare costs tens of milliseconds over thousands of bottles.
+  const key = (view: BottleView): string => view.startedAt ?? '';
+  return views.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
+}
+
+/**
+ * The list endpoint reads a replica the engine updates a moment after it emits an event, so a
+ * refresh triggered by `die` could still read "running". Inspect reads the container itself.
+ */
+async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promise<Docker.ContainerInfo> {
+  try {
+    const inspected = await ctx.docker.getContainer(info.Id).inspect();
+    const state = inspected.State;
+    const exited = state.Status === 'exited' || state.Status === 'dead';
+    return { ...info, State: state.Status, Status: exited ? `Exited (${state.ExitCode})` : info.Status };
+  } catch {
+    return info;
+  }
+}
+
+/** One bottle's view, or null when it has neither a state folder nor a container. */
+export async function bottleView(ctx: BottleContext, identity: string, options: ListOptions = {}): Promise<BottleView | null> {
+  const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
+  const containers = await containersByIdentity(ctx, identity);
+  const entry = scanBottleFolder(identity);
+  const listed = containers?.get(identity);
+  const container = listed === undefined ? undefined : await liveState(ctx, listed);
+  if (entry === null && container === undefined) return null;
+  return viewOf(entry, identity, container, ctx.activity.get(identity), rebuildFields);
+}

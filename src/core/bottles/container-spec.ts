@@ -1,0 +1,85 @@
+import type Docker from 'dockerode';
+import type { AgentConfig } from '../agents/agents';
+import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
+import { bottlePaths, containerName } from '../state/state-paths';
+
+export const TOOL_MOUNT = '/opt/claude-bottle';
+export const RUN_MOUNT = '/run/claude-bottle';
+export const WORKSPACE = '/workspace';
+
+/** Resource limits: generous for an agent, but a runaway fork bomb or leak cannot take the host. */
+export const BOTTLE_LIMITS = { pids: 2048, memoryBytes: 8 * 1024 ** 3 };
+
+export interface ContainerPlan {
+  identity: string;
+  agentName: string;
+  agent: AgentConfig;
+  image: string;
+  /** The image's own PATH, so the in-bottle tool can be appended to it. */
+  imagePath: string | null;
+  command: string[];
+  /** Docker `User`: the agent's user, or the project folder owner's uid:gid in mount mode. */
+  user: string | null;
+  home: string | null;
+  /** Bind-mounted at /workspace in mount mode; null in copy mode. */
+  mountCwd: string | null;
+  toolDir: string;
+  /** NAME=value pairs passed through from the host; values are never logged or stored. */
+  passthroughEnv: string[];
+}
+
+/**
+ * The container for one launch, hardened by default (DESIGN.md §3): no privileges, all
+ * capabilities dropped, no-new-privileges, pid and memory limits, no Docker socket, and no host
+ * path but the project folder and the bottle's own supervision paths.
+ */
+export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
+  const paths = bottlePaths(plan.identity);
+  // Mounts rather than "src:dst" bind strings: a path with a colon in it stays a path.
+  const bind = (source: string, target: string, readOnly: boolean): Docker.MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
+  const mounts = [
+    ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
+    bind(plan.toolDir, TOOL_MOUNT, true),
+    bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
+    bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),
+  ];
+  const basePath = plan.imagePath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const env = [
+    `CLAUDE_BOTTLE_IDENTITY=${plan.identity}`,
+    `PATH=${basePath.split(':').includes(`${TOOL_MOUNT}/bin`) ? basePath : `${basePath}:${TOOL_MOUNT}/bin`}`,
+    ...(plan.home === null ? [] : [`HOME=${plan.home}`]),
+    ...plan.passthroughEnv,
+  ];
+  return {
+    name: containerName(plan.identity),
+    Image: plan.image,
+    Cmd: plan.command,
+    ...(plan.user === null ? {} : { User: plan.user }),
+    WorkingDir: plan.agent.workdir,
+    Env: env,
+    Labels: { [LABEL_IDENTITY]: plan.identity, [LABEL_AGENT]: plan.agentName, [LABEL_MANAGED]: 'true' },
+    Tty: true,
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      Mounts: mounts,
+      Privileged: false,
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges:true'],
+      PidsLimit: BOTTLE_LIMITS.pids,
+      Memory: BOTTLE_LIMITS.memoryBytes,
+      AutoRemove: false,
+      Init: true,
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+}
+
+/** Host values for the agent's `env` names; names unset on the host are left out. */
+export function passthroughEnv(names: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  return names.filter((name) => env[name] !== undefined).map((name) => `${name}=${env[name] ?? ''}`);
+}

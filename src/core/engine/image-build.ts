@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { pack as packDir } from 'tar-fs';
+import type { Pack } from 'tar-stream';
+import { BottleError } from '../services/bottle-error';
+
+export interface BuildProgress {
+  step: number | null;
+  totalSteps: number | null;
+  line: string;
+}
+
+export type BuildProgressListener = (progress: BuildProgress) => void;
+
+/** Name of the Dockerfile we inject into a build context when the bottle has its own. */
+const INJECTED_DOCKERFILE = '.claude-bottle.Dockerfile';
+const LOG_TAIL_LINES = 40;
+
+/**
+ * A stable hash of a build context (paths, modes, contents, link targets), so an unchanged agent
+ * maps to the same image tag and is built once.
+ */
+export async function hashBuildContext(dir: string, extra = ''): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (relative: string): Promise<void> => {
+    const names = (await readdir(join(dir, relative))).sort();
+    for (const name of names) {
+      const rel = relative === '' ? name : `${relative}/${name}`;
+      const info = await lstat(join(dir, rel));
+      if (info.isDirectory()) {
+        hash.update(`d ${rel}\n`);
+        await walk(rel);
+      } else if (info.isSymbolicLink()) {
+        hash.update(`l ${rel} ${await readlink(join(dir, rel))}\n`);
+      } else if (info.isFile()) {
+        hash.update(`f ${rel} ${info.mode & 0o111 ? 'x' : '-'} ${info.size}\n`);
+        hash.update(await readFile(join(dir, rel)));
+      }
+    }
+  };
+  await walk('');
+  hash.update(`extra ${extra}`);
+  return hash.digest('hex');
+}
+
+function contextTar(dir: string, dockerfile: string | null): NodeJS.ReadableStream {
+  if (dockerfile === null) return packDir(dir) as unknown as NodeJS.ReadableStream;
+  return packDir(dir, {
+    finalize: false,
+    finish: (pack: Pack) => {
+      pack.entry({ name: INJECTED_DOCKERFILE, mode: 0o644 }, dockerfile);
+      pack.finalize();
+    },
+  }) as unknown as NodeJS.ReadableStream;
+}
+
+/** A failed image build: a one-line message plus the tail of the build log for the UI. */
+export class BuildFailedError extends BottleError {
+  constructor(
+    detail: string,
+    readonly logTail: string[],
+  ) {
+    super('build-failed', `image build failed: ${detail}`);
+    this.name = 'BuildFailedError';
+  }
+}
+
+interface BuildMessage {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+  status?: string;
+}
+
+/**
+ * Builds an image from a context folder (optionally with a replacement Dockerfile), streaming
+ * "Step n/m" progress. Resolves with the image id; a failed build rejects with BuildFailedError.
+ */
+export async function buildImage(
+  docker: Docker,
+  options: { contextDir: string; dockerfile: string | null; tag: string; labels?: Record<string, string> },
+  onProgress: BuildProgressListener = () => undefined,
+): Promise<string> {
+  const stream = await docker.buildImage(contextTar(options.contextDir, options.dockerfile) as never, {
+    t: options.tag,
+    dockerfile: options.dockerfile === null ? 'Dockerfile' : INJECTED_DOCKERFILE,
+    labels: options.labels ?? {},
+    rm: true,
+    forcerm: true,
+  });
+  const tail: string[] = [];
+  let step: number | null = null;
+  let totalSteps: number | null = null;
+  let imageId: string | null = null;
+  let failure: string | null = null;
+  const report = (line: string): void => {
+    const match = /^Step (\d+)\/(\d+)/.exec(line);
+    if (match) {
+      step = Number(match[1]);
+      totalSteps = Number(match[2]);
+    }
+    tail.push(line);
+    if (tail.length > LOG_TAIL_LINES) tail.shift();
+    onProgress({ step, totalSteps, line });
+  };
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => (error ? reject(error) : resolve()),
+      (message: BuildMessage) => {
+        if (message.error !== undefined) {
+          failure = message.errorDetail?.message ?? message.error;
+          report(failure);
+        }
+        if (message.aux?.ID !== undefined) imageId = message.aux.ID;
+        const text = message.stream ?? message.status;
+        if (text !== undefined) {
+          for (const line of text.split('\n')) if (line.trim() !== '') report(line.replace(/\r$/, ''));
+          const built = /Successfully built ([0-9a-f]+)/.exec(text);
+          if (built && imageId === null) imageId = built[1] ?? null;
+        }
+      },
+    );
+  }).catch((error: unknown) => {
+    failure ??= (error as Error).message;
+  });
+  if (failure !== null) throw new BuildFailedError(String(failure).split('\n')[0] ?? 'unknown error', tail);
+  const inspected = await docker.getImage(options.tag).inspect();
+  return imageId ?? inspected.Id;
+}
+
+/** True when an image with this tag exists. */
+export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
+  try {
+    await docker.getImage(tag).inspect();
+    return true;
+  } catch (error: unknown) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,243 @@
+import { userInfo } from 'node:os';
+import { parseIdentity } from '../../shared/identity';
+import type { BottleContext } from '../services/bottle-context';
+import { BottleError, errorMessage } from '../services/bottle-error';
+import { buildBottleImage, currentDockerfile } from '../bottles/bottle-image';
+import { resumeBottle, retireBottle, saveBottleSnapshots } from '../bottles/bottle-lifecycle';
+import { findBottleContainer } from '../engine/bottle-containers';
+import { BuildFailedError } from '../engine/image-build';
+import {
+  createApprovalRecord,
+  isHeldByLiveProcess,
+  markApprovingHere,
+  newApprovalRecord,
+  readApprovalRecord,
+  removeApprovalRecord,
+  updateApprovalRecord,
+  type ApprovalRecord,
+} from './approval-record';
+import { faultPoint } from '../bottles/fault-point';
+import { commitApproval } from './approval-steps';
+import { writeInboxResponse } from './inbox-files';
+import { appendJournal } from './journal';
+import { composeProposedDockerfile, dockerfileDiff } from './proposal';
+import { rebuildPaths } from './rebuild-paths';
+import { readPendingRecord, removePendingRecord, writePendingRecord, type PendingRecord } from './rebuild-store';
+import { isSafeName } from './request-schema';
+
+export const MAX_REJECT_MESSAGE_CHARS = 2000;
+
+/** Who decided, for the journal; never throws (some containers have no passwd entry). */
+export function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+}
+
+function checkRequestId(requestId: string): void {
+  if (!isSafeName(requestId)) throw new BottleError('invalid-argument', `invalid request id ${JSON.stringify(requestId.slice(0, 80))}`);
+}
+
+async function requirePending(identity: string, requestId: string): Promise<PendingRecord> {
+  const record = await readPendingRecord(identity, requestId);
+  if (record === null) throw new BottleError('not-found', `bottle ${identity} has no pending request ${requestId}`);
+  return record;
+}
+
+/**
+ * Settles an approval a killed process left behind (see ApprovalStep). Returns false, touching
+ * nothing, when a live process still holds it.
+ */
+export async function recoverApproval(ctx: BottleContext, identity: string): Promise<boolean> {
+  const record = await readApprovalRecord(identity);
+  if (record === null) return true;
+  if (record === 'corrupt') {
+    // Only we write it, and always by rename, so this takes a damaged disk. Dropping it is the
+    // safe side: before the commit nothing changed, and a commit is idempotent and re-checkable
+    // (the per-bottle Dockerfile and the journal show whether it happened).
+    await removeApprovalRecord(identity);
+    return true;
+  }
+  if (isHeldByLiveProcess(record)) return false;
+  if (record.step === 'building' || record.step === 'built' || record.step === 'snapshotted') {
+    // The old container still runs from the old Dockerfile; the request stays pending.
+    await removeApprovalRecord(identity);
+    return true;
+  }
+  if (record.step === 'committing') {
+    await commitApproval(identity, record);
+    await updateApprovalRecord({ ...record, step: 'committed' });
+  }
+  await retireBottle(ctx, identity, 'approved');
+  await removeApprovalRecord(identity);
+  return true;
+}
+
+/**
+ * Settles a half-done approval before anything else acts on the bottle (resume, stop, reject), so
+ * a later recovery never tears down a bottle that was resumed in the meantime.
+ */
+export async function settleInterruptedApproval(ctx: BottleContext, identity: string): Promise<void> {
+  if (!(await recoverApproval(ctx, identity))) {
+    throw new BottleError('conflict', `bottle ${identity} is being approved by another process; try again when it finishes`);
+  }
+}
+
+/**
+ * Approve (DESIGN.md §6): build while the old bottle runs; save its snapshots; commit the
+ * Dockerfile, journal and answer; tear the old container down. Each step is recorded first, so a
+ * kill at any point is settled by recoverApproval. With `resume`, the bottle is resumed after.
+ */
+export async function approveRequest(
+  ctx: BottleContext,
+  identity: string,
+  options: { requestId: string; resume: boolean },
+): Promise<{ imageId: string }> {
+  parseIdentity(identity);
+  checkRequestId(options.requestId);
+  const result = await ctx.activity.run(identity, 'approving', () => approveNow(ctx, identity, options.requestId));
+  // resumeBottle runs its own activity, so it starts once the approving one has ended.
+  if (options.resume) {
+    try {
+      await resumeBottle(ctx, identity);
+    } catch (error: unknown) {
+      // The approval itself stands (Dockerfile committed, bottle ready to resume): say so.
+      const code = error instanceof BottleError ? error.code : 'internal';
+      throw new BottleError(code, `approved ${options.requestId}, but resuming ${identity} failed: ${errorMessage(error)}`);
+    }
+  }
+  return result;
+}
+
+async function approveNow(ctx: BottleContext, identity: string, requestId: string): Promise<{ imageId: string }> {
+  if (!(await recoverApproval(ctx, identity))) {
+    throw new BottleError('conflict', `bottle ${identity} is being approved by another process`);
+  }
+  const pending = await requirePending(identity, requestId);
+  // Recomposed now: an approval since the request arrived may have changed the current Dockerfile.
+  const current = await currentDockerfile(identity);
+  const proposed = composeProposedDockerfile(pending.request, current);
+  const diff = dockerfileDiff(current, proposed);
+  const record: ApprovalRecord = newApprovalRecord({
+    identity,
+    requestId,
+    reason: pending.request.reason,
+    proposedDockerfile: proposed,
+    diff,
+    by: operatorName(),
+  });
+  if (!(await createApprovalRecord(record))) {
+    throw new BottleError('conflict', `bottle ${identity} is being approved by another process`);
+  }
+  // While this runs, the record is live even though its pid is ours: a resume, stop or reject
+  // arriving meanwhile in this same process must not "recover" it from under us.
+  markApprovingHere(identity, true);
+  try {
+    return await runApproval(ctx, record, pending, current);
+  } finally {
+    markApprovingHere(identity, false);
+  }
+}
+
+/** Steps 1–4 of an approval whose record exists: build and snapshot, commit, tear down. */
+async function runApproval(ctx: BottleContext, created: ApprovalRecord, pending: PendingRecord, current: string): Promise<{ imageId: string }> {
+  const { identity, requestId, proposedDockerfile: proposed, diff } = created;
+  let record = created;
+  try {
+    ctx.activity.progress(identity, { line: `Building the proposed image for ${requestId}` });
+    // The snapshot runs while the image builds: neither touches what the bottle runs from, and a
+    // fresher snapshot is harmless if the build fails. No container means it was stopped, and
+    // stopping saved the snapshots already.
+    const hasContainer = (await findBottleContainer(ctx.docker, identity)) !== null;
+    const [built, saved] = await Promise.allSettled([
+      buildBottleImage(ctx, identity, proposed, (progress) => ctx.activity.progress(identity, progress)),
+      hasContainer ? saveBottleSnapshots(ctx, identity) : Promise.resolve(),
+    ]);
+    if (built.status === 'rejected') {
+      const error: unknown = built.reason;
+      if (error instanceof BuildFailedError) await recordBuildFailure(identity, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff }, error);
+      throw error;
+    }
+    record = { ...record, step: 'built', imageId: built.value };
+    await updateApprovalRecord(record);
+    faultPoint('after-build');
+
+    if (saved.status === 'rejected') throw saved.reason;
+    record = { ...record, step: 'snapshotted' };
+    await updateApprovalRecord(record);
+    faultPoint('after-snapshot');
+  } catch (error: unknown) {
+    // Nothing the bottle runs from has changed yet: roll back, the request stays pending.
+    await removeApprovalRecord(identity);
+    throw error;
+  }
+
+  record = { ...record, step: 'committing' };
+  await updateApprovalRecord(record);
+  await commitApproval(identity, record);
+  record = { ...record, step: 'committed' };
+  await updateApprovalRecord(record);
+  faultPoint('after-commit');
+
+  ctx.activity.progress(identity, { line: 'Replacing the old container' });
+  // Step 4: stop the old container and take a last snapshot (the agent kept running since step 2
+  // and may have written more), then remove it. If that fails the first snapshot stays, and a
+  // retry (or recovery) starts here again.
+  await retireBottle(ctx, identity, 'approved');
+  await removeApprovalRecord(identity);
+  return { imageId: record.imageId ?? '' };
+}
+
+async function recordBuildFailure(identity: string, pending: PendingRecord, error: BuildFailedError): Promise<void> {
+  const tail = error.logTail.join('\n');
+  await writePendingRecord(identity, { ...pending, buildError: tail === '' ? error.message : tail });
+  await appendJournal(identity, {
+    at: new Date().toISOString(),
+    decision: 'build-failed',
+    requestId: pending.request.id,
+    reason: pending.request.reason,
+    diff: pending.diff,
+    imageId: null,
+    message: error.message,
+    by: operatorName(),
+  });
+}
+
+/** Reject: answer the agent with the operator's message and journal it; the bottle keeps running. */
+export async function rejectRequest(
+  ctx: BottleContext,
+  identity: string,
+  options: { requestId: string; message: string },
+): Promise<void> {
+  parseIdentity(identity);
+  checkRequestId(options.requestId);
+  // An approval a killed process left half done is settled first: if it was already committed,
+  // the request is answered (approved) and no longer pending, and rejecting it now is refused.
+  await settleInterruptedApproval(ctx, identity);
+  const pending = await requirePending(identity, options.requestId);
+  const approval = await readApprovalRecord(identity);
+  if (approval !== null && approval !== 'corrupt' && approval.requestId === options.requestId && isHeldByLiveProcess(approval)) {
+    throw new BottleError('conflict', `request ${options.requestId} of bottle ${identity} is being approved`);
+  }
+  const message = options.message.trim().slice(0, MAX_REJECT_MESSAGE_CHARS);
+  await appendJournal(identity, {
+    at: new Date().toISOString(),
+    decision: 'rejected',
+    requestId: options.requestId,
+    reason: pending.request.reason,
+    diff: pending.diff,
+    imageId: null,
+    message: message === '' ? null : message,
+    by: operatorName(),
+  });
+  await writeInboxResponse(rebuildPaths(identity).inbox, {
+    version: 1,
+    id: options.requestId,
+    status: 'rejected',
+    message: message === '' ? 'The operator rejected this request.' : `The operator rejected this request: ${message}`,
+  });
+  await removePendingRecord(identity, options.requestId);
+}
+

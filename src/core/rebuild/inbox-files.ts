@@ -1,0 +1,120 @@
+import { constants } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TEMP_PREFIX, writeFileAtomic } from '../state/atomic-write';
+import { MAX_REQUEST_BYTES, parseCapabilityRequest, type CapabilityRequest, type InboxResponse } from './request-schema';
+
+const REQUEST_SUFFIX = '.json';
+const RESPONSE_SUFFIX = '.response.json';
+
+export function responseFileName(stem: string): string {
+  return `${stem}${RESPONSE_SUFFIX}`;
+}
+
+/**
+ * Names in the inbox that may be requests: `*.json`, not our responses, not temp or hidden files.
+ * Returns [] when the inbox is missing or is not a real directory (never followed as a symlink).
+ */
+export async function listRequestFileNames(inbox: string): Promise<string[]> {
+  try {
+    if (!(await lstat(inbox)).isDirectory()) return [];
+    const names = await readdir(inbox);
+    return names
+      .filter((name) => name.endsWith(REQUEST_SUFFIX) && !name.endsWith(RESPONSE_SUFFIX))
+      .filter((name) => !name.startsWith('.') && !name.startsWith(TEMP_PREFIX))
+      .sort();
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+export function requestStem(fileName: string): string {
+  return fileName.slice(0, -REQUEST_SUFFIX.length);
+}
+
+export type InboxReadResult = { ok: true; request: CapabilityRequest } | { ok: false; message: string };
+
+function describeType(info: { isSymbolicLink(): boolean; isFIFO(): boolean; isDirectory(): boolean; isSocket(): boolean }): string {
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isSocket()) return 'a socket';
+  return 'a device or special file';
+}
+
+/**
+ * Reads one request file as hostile input. The type is checked with lstat BEFORE any open, so a
+ * FIFO or device is never opened (it could block or have side effects) and a symlink is never
+ * followed; O_NOFOLLOW|O_NONBLOCK and an inode comparison close the race with a swap in between.
+ * Never reads more than the size cap, and never echoes file content in its messages.
+ */
+export async function readRequestFile(path: string): Promise<InboxReadResult> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error: unknown) {
+    return { ok: false, message: `the request file cannot be inspected (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  if (!info.isFile()) return { ok: false, message: `the request is ${describeType(info)}, not a regular file` };
+  if (info.size > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
+  let bytes: Buffer;
+  try {
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile() || opened.ino !== info.ino || opened.dev !== info.dev) {
+        return { ok: false, message: 'the request file was replaced while it was read' };
+      }
+      // One byte more than the cap tells a file that grew after the lstat from one at the cap.
+      const buffer = Buffer.alloc(MAX_REQUEST_BYTES + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length === buffer.length) break;
+      }
+      if (length > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
+      bytes = buffer.subarray(0, length);
+    } finally {
+      await handle.close();
+    }
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { ok: false, message: 'the request is a symbolic link, not a regular file' };
+    return { ok: false, message: `the request file cannot be read (${code ?? 'error'})` };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, message: 'the request is not valid UTF-8' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'the request is not valid JSON' };
+  }
+  return parseCapabilityRequest(parsed);
+}
+
+/** True when `<stem>.response.json` exists in the inbox (as anything: we never overwrite a dir). */
+export async function responseExists(inbox: string, stem: string): Promise<boolean> {
+  try {
+    await lstat(join(inbox, responseFileName(stem)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Answers the agent: `<id>.response.json`, atomically. Mode 0644 because the agent may run as a
+ * different uid than the host. A rename replaces a symlink planted under that name, never its target.
+ */
+export async function writeInboxResponse(inbox: string, response: InboxResponse): Promise<void> {
+  await writeFileAtomic(join(inbox, responseFileName(response.id)), `${JSON.stringify(response)}\n`, 0o644);
+}

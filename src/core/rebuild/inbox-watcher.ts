@@ -1,0 +1,124 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isValidIdentity } from '../../shared/identity';
+import { stateRoot } from '../state/state-paths';
+import { processInbox } from './process-inbox';
+
+export interface InboxWatcher {
+  close(): void;
+}
+
+export interface InboxWatcherOptions {
+  /** Safety-net rescan period: fs.watch misses events on some mounts (VM file sharing, NFS). */
+  rescanMs?: number;
+  onError?: (identity: string, error: unknown) => void;
+}
+
+/**
+ * Watches every bottle's inbox under `<root>/state/*\/inbox` and runs processInbox when something
+ * arrives; `onChange(identity)` fires when that changed what the bottle shows. fs.watch gives
+ * sub-second pickup; a periodic rescan (one stat per inbox, processing only when the folder's
+ * mtime moved) catches whatever the watch missed, including bottles created after we started.
+ */
+export function createInboxWatcher(onChange: (identity: string) => void, options: InboxWatcherOptions = {}): InboxWatcher {
+  const rescanMs = options.rescanMs ?? 1000;
+  const watchers = new Map<string, FSWatcher>();
+  const lastMtime = new Map<string, number>();
+  let closed = false;
+  let rootWatcher: FSWatcher | null = null;
+
+  const handle = (identity: string): void => {
+    if (closed) return;
+    processInbox(identity).then(
+      (changed) => {
+        if (changed && !closed) onChange(identity);
+      },
+      (error: unknown) => options.onError?.(identity, error),
+    );
+  };
+
+  const watchInbox = (identity: string, inbox: string): void => {
+    if (watchers.has(identity)) return;
+    try {
+      const watcher = watch(inbox, { persistent: false }, () => handle(identity));
+      watcher.on('error', () => {
+        // The inbox went away (bottle removed): forget it; the rescan re-adds it if it returns.
+        watcher.close();
+        watchers.delete(identity);
+        lastMtime.delete(identity);
+      });
+      watchers.set(identity, watcher);
+    } catch {
+      // Not watchable right now; the rescan keeps trying.
+    }
+  };
+
+  const rescan = async (): Promise<void> => {
+    let names: string[];
+    try {
+      names = await readdir(stateRoot());
+    } catch {
+      return;
+    }
+    if (rootWatcher === null && !closed) {
+      try {
+        rootWatcher = watch(stateRoot(), { persistent: false }, () => tick());
+        rootWatcher.on('error', () => {
+          rootWatcher?.close();
+          rootWatcher = null;
+        });
+      } catch {
+        rootWatcher = null;
+      }
+    }
+    // Bottles removed since the last pass: stop watching their (deleted) inboxes.
+    const current = new Set(names);
+    for (const [identity, watcher] of watchers) {
+      if (current.has(identity)) continue;
+      watcher.close();
+      watchers.delete(identity);
+      lastMtime.delete(identity);
+    }
+    for (const identity of names) {
+      if (closed) return;
+      if (!isValidIdentity(identity)) continue;
+      const inbox = join(stateRoot(), identity, 'inbox');
+      let mtime: number;
+      try {
+        const info = await lstat(inbox);
+        if (!info.isDirectory()) continue;
+        mtime = info.mtimeMs;
+      } catch {
+        continue;
+      }
+      watchInbox(identity, inbox);
+      if (lastMtime.get(identity) !== mtime) {
+        lastMtime.set(identity, mtime);
+        handle(identity);
+      }
+    }
+  };
+
+  let running = false;
+  const tick = (): void => {
+    if (running || closed) return;
+    running = true;
+    void rescan().finally(() => {
+      running = false;
+    });
+  };
+  tick();
+  const timer = setInterval(tick, rescanMs);
+  timer.unref();
+
+  return {
+    close(): void {
+      closed = true;
+      clearInterval(timer);
+      rootWatcher?.close();
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
+    },
+  };
+}

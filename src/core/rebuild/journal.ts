@@ -1,0 +1,79 @@
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { JournalEntry } from '../../shared/bottle-view';
+import { bottlePaths } from '../state/state-paths';
+
+const journalEntrySchema = z.object({
+  at: z.string(),
+  decision: z.enum(['approved', 'rejected', 'build-failed', 'invalid-request']),
+  requestId: z.string(),
+  reason: z.string(),
+  diff: z.string(),
+  imageId: z.string().nullable(),
+  message: z.string().nullable(),
+  by: z.string(),
+});
+
+/**
+ * Appends one decision as a JSON line. One write on an O_APPEND descriptor, then fsync: a crash
+ * leaves at most a torn last line, which readers skip.
+ */
+export async function appendJournal(identity: string, entry: JournalEntry): Promise<void> {
+  const path = bottlePaths(identity).journal;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.write(`${JSON.stringify(entry)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every readable journal entry, oldest first; torn or foreign lines are skipped. */
+export async function readHistory(identity: string): Promise<JournalEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(bottlePaths(identity).journal, 'utf8');
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const entries: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const parsed = journalEntrySchema.safeParse(JSON.parse(line));
+      if (parsed.success) entries.push(parsed.data);
+    } catch {
+      // A torn last line after a crash: skip it.
+    }
+  }
+  return entries;
+}
+
+/** Request ids that already have a decision (so a request the agent's response was deleted for is not re-asked). */
+export async function decidedRequestIds(identity: string): Promise<Set<string>> {
+  return new Set((await readHistory(identity)).map((entry) => entry.requestId));
+}
+
+// The listing asks for every bottle's count on each refresh; recount only when the file changed.
+const countCache = new Map<string, { size: number; mtimeMs: number; count: number }>();
+
+/** Number of journal entries, cheap on repeat calls (one stat when unchanged). */
+export async function historyCount(identity: string): Promise<number> {
+  const path = bottlePaths(identity).journal;
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    countCache.delete(path);
+    return 0;
+  }
+  const cached = countCache.get(path);
+  if (cached !== undefined && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.count;
+  const count = (await readHistory(identity)).length;
+  countCache.set(path, { size: info.size, mtimeMs: info.mtimeMs, count });
+  return count;
+}

@@ -1,0 +1,115 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import { TEMP_PREFIX, writeFileAtomic } from '../state/atomic-write';
+import { rebuildPaths } from './rebuild-paths';
+import { isSafeName, parseCapabilityRequest, type CapabilityRequest } from './request-schema';
+
+/** A validated request awaiting the operator, with the proposal as it was computed on arrival. */
+export interface PendingRecord {
+  request: CapabilityRequest;
+  receivedAt: string;
+  currentDockerfile: string;
+  proposedDockerfile: string;
+  diff: string;
+  buildError: string | null;
+}
+
+const pendingRecordSchema = z.object({
+  request: z.unknown(),
+  receivedAt: z.string(),
+  currentDockerfile: z.string(),
+  proposedDockerfile: z.string(),
+  diff: z.string(),
+  buildError: z.string().nullable(),
+});
+
+const MAX_WARNINGS = 20;
+const warningsSchema = z.array(z.object({ file: z.string(), message: z.string(), at: z.string() }));
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export function toPendingView(record: PendingRecord): PendingRequestView {
+  return {
+    id: record.request.id,
+    reason: record.request.reason,
+    createdAt: record.request.created_at,
+    diff: record.diff,
+    currentDockerfile: record.currentDockerfile,
+    proposedDockerfile: record.proposedDockerfile,
+    buildError: record.buildError,
+  };
+}
+
+function pendingFile(identity: string, requestId: string): string {
+  if (!isSafeName(requestId)) throw new Error(`invalid request id ${JSON.stringify(requestId.slice(0, 80))}`);
+  return join(rebuildPaths(identity).pending, `${requestId}.json`);
+}
+
+export async function writePendingRecord(identity: string, record: PendingRecord): Promise<void> {
+  await writeFileAtomic(pendingFile(identity, record.request.id), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export async function removePendingRecord(identity: string, requestId: string): Promise<void> {
+  await rm(pendingFile(identity, requestId), { force: true });
+}
+
+async function readPendingFile(path: string): Promise<PendingRecord | null> {
+  try {
+    const parsed = pendingRecordSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    if (!parsed.success) return null;
+    const request = parseCapabilityRequest(parsed.data.request);
+    if (!request.ok) return null;
+    return { ...parsed.data, request: request.request };
+  } catch {
+    // A record we cannot read is treated as absent; the inbox request is still there to re-read.
+    return null;
+  }
+}
+
+export async function readPendingRecord(identity: string, requestId: string): Promise<PendingRecord | null> {
+  if (!isSafeName(requestId)) return null;
+  return readPendingFile(pendingFile(identity, requestId));
+}
+
+/** Every pending request of the bottle, oldest first. */
+export async function listPendingRecords(identity: string): Promise<PendingRecord[]> {
+  let names: string[];
+  try {
+    names = await readdir(rebuildPaths(identity).pending);
+  } catch (error: unknown) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  const records = await Promise.all(
+    names
+      .filter((name) => name.endsWith('.json') && !name.startsWith(TEMP_PREFIX))
+      .map((name) => readPendingFile(join(rebuildPaths(identity).pending, name))),
+  );
+  return records
+    .filter((record): record is PendingRecord => record !== null)
+    .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.request.id.localeCompare(b.request.id));
+}
+
+export async function readWarnings(identity: string): Promise<InboxWarning[]> {
+  try {
+    const parsed = warningsSchema.safeParse(JSON.parse(await readFile(rebuildPaths(identity).warnings, 'utf8')));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Keeps the newest warnings, one per file name. */
+export async function writeWarnings(identity: string, warnings: InboxWarning[]): Promise<void> {
+  const path = rebuildPaths(identity).warnings;
+  if (warnings.length === 0) {
+    await rm(path, { force: true });
+    return;
+  }
+  await writeFileAtomic(path, `${JSON.stringify(warnings.slice(-MAX_WARNINGS), null, 2)}\n`);
+}

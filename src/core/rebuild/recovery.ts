@@ -1,0 +1,39 @@
+import { readdir } from 'node:fs/promises';
+import { isValidIdentity } from '../../shared/identity';
+import { ActivityConflictError } from '../services/activity-tracker';
+import type { BottleContext } from '../services/bottle-context';
+import { errorMessage } from '../services/bottle-error';
+import { stateRoot } from '../state/state-paths';
+import { recoverApproval } from './approval';
+import { readApprovalRecord } from './approval-record';
+
+export interface RecoveryFailure {
+  identity: string;
+  message: string;
+}
+
+/**
+ * Run at startup (app, serve, CLI approve): settles every approval a killed process left half
+ * done — rolled back before the commit, finished from the commit on. One bottle failing (engine
+ * away, say) does not stop the others; the failures are returned for the caller to show.
+ */
+export async function recoverInterruptedApprovals(ctx: BottleContext): Promise<RecoveryFailure[]> {
+  let names: string[];
+  try {
+    names = await readdir(stateRoot());
+  } catch {
+    return [];
+  }
+  const failures: RecoveryFailure[] = [];
+  for (const identity of names.filter((name) => isValidIdentity(name))) {
+    try {
+      if ((await readApprovalRecord(identity)) === null) continue;
+      await ctx.activity.run(identity, 'approving', () => recoverApproval(ctx, identity));
+    } catch (error: unknown) {
+      // Busy in this process: that approval is alive, not interrupted.
+      if (error instanceof ActivityConflictError) continue;
+      failures.push({ identity, message: errorMessage(error) });
+    }
+  }
+  return failures;
+}

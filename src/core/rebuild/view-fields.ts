@@ -1,0 +1,30 @@
+import { readdir } from 'node:fs/promises';
+import type { InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import { historyCount } from './journal';
+import { rebuildPaths } from './rebuild-paths';
+import { listPendingRecords, readWarnings, toPendingView } from './rebuild-store';
+
+export interface RebuildViewFields {
+  pendingRequest: PendingRequestView | null;
+  warnings: InboxWarning[];
+  historyCount: number;
+}
+
+/**
+ * The rebuild part of a bottle's view. Called for every bottle on every listing, so it is
+ * read-only, never touches Docker, and costs two syscalls for a bottle that never asked for
+ * anything (one readdir of our folder, one stat of the journal).
+ */
+export async function rebuildViewFields(identity: string): Promise<RebuildViewFields> {
+  const paths = rebuildPaths(identity);
+  const [names, count] = await Promise.all([
+    readdir(paths.dir).catch(() => [] as string[]),
+    historyCount(identity),
+  ]);
+  const [pending, warnings] = await Promise.all([
+    names.includes('pending') ? listPendingRecords(identity).catch(() => []) : Promise.resolve([]),
+    names.includes('warnings.json') ? readWarnings(identity) : Promise.resolve([]),
+  ]);
+  const first = pending[0];
+  return { pendingRequest: first === undefined ? null : toPendingView(first), warnings, historyCount: count };
+}

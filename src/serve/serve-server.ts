@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AppEvent } from '../shared/ipc-contract';
+import { BottleError } from '../core/services/bottle-error';
+import type { BottleCore } from '../core/services/bottle-core';
+import { createIpcDispatcher, type IpcDispatcher, type IpcHandlers } from '../ipc/dispatch';
+import { isLoopbackHost, isSameOrigin, newToken, sessionCookie, tokenSource } from './serve-auth';
+import { handleSocket } from './serve-socket';
+import { defaultRendererDir, readStaticFile } from './static-files';
+
+export interface ServeOptions {
+  core: Pick<BottleCore, 'handlers' | 'subscribe'>;
+  /** 0 picks a free port. */
+  port: number;
+  /** Loopback only; anything else is refused (the token is the only guard, so never expose it). */
+  host?: string;
+  rendererDir?: string;
+}
+
+export interface ServeServer {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_BIND = new Set(['127.0.0.1', '::1']);
+export const WEBSOCKET_PATH = '/ws';
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+  // frame-ancestors only works as a header; the page's own meta CSP covers the rest.
+  'Content-Security-Policy': "frame-ancestors 'none'",
+};
+
+function refuse(response: ServerResponse, status: number, message: string): void {
+  response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+  response.end(`${message}\n`);
+}
+
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Serve-mode handlers: the core's, plus the one channel a browser cannot offer. */
+function serveHandlers(core: ServeOptions['core']): IpcHandlers {
+  return {
+    ...core.handlers,
+    'dialog:choose-folder': async () => {
+      throw new BottleError('unsupported', 'the folder picker is not available in browser mode; type or paste the folder path');
+    },
+  };
+}
+
+/**
+ * `claude-bottle serve`: the built renderer over HTTP and the IPC contract over a WebSocket, on
+ * loopback only, every request guarded by a random token (URL query once, then an HttpOnly cookie).
+ */
+export async function startServeServer(options: ServeOptions): Promise<ServeServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK_BIND.has(host)) throw new BottleError('invalid-argument', `serve binds to loopback only, not ${host}`);
+  const token = newToken();
+  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new BottleError('not-found', `the app is not built (no ${join(rendererDir, 'index.html')}); run npm run build first`);
+  }
+  const dispatcher: IpcDispatcher = createIpcDispatcher(serveHandlers(options.core), (error) => {
+    process.stderr.write(`claude-bottle serve: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+  });
+  let port = options.port;
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    void handleHttp(request, response);
+  });
+
+  async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!isLoopbackHost(request)) return refuse(response, 403, 'Forbidden host');
+    const source = tokenSource(request, token, port);
+    if (source === null) return refuse(response, 401, 'Missing or wrong token: open the URL that `claude-bottle serve` printed.');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed');
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    if (source === 'query') {
+      // Trade the URL token for a cookie and drop it from the address bar (and the history).
+      url.searchParams.delete('token');
+      response.writeHead(303, { ...SECURITY_HEADERS, 'Set-Cookie': sessionCookie(port, token), Location: `${url.pathname}${url.search}` });
+      response.end();
+      return;
+    }
+    const file = await readStaticFile(rendererDir, url.pathname);
+    if (file === null) return refuse(response, 404, 'Not found');
+    response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.contentType, 'Content-Length': file.body.length });
+    response.end(request.method === 'HEAD' ? undefined : file.body);
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
+    if (path !== WEBSOCKET_PATH) return refuseUpgrade(socket, '404 Not Found');
+    if (!isLoopbackHost(request) || !isSameOrigin(request)) return refuseUpgrade(socket, '403 Forbidden');
+    if (tokenSource(request, token, port) === null) return refuseUpgrade(socket, '401 Unauthorized');
+    sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      handleSocket(ws, dispatcher, options.core.handlers['terminal:close']);
+    });
+  });
+
+  const unsubscribe = options.core.subscribe((event: AppEvent) => {
+    const message = JSON.stringify({ event });
+    for (const client of sockets.clients) {
+      if (client.readyState === client.OPEN) client.send(message);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}/?token=${token}`,
+    token,
+    port,
+    async close() {
+      unsubscribe();
+      for (const client of sockets.clients) client.terminate();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
