@@ -1,6 +1,7 @@
 import { chown, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCore, type Core } from '../src/core/create-core';
 import { createBottleContext, type BottleContext } from '../src/core/services/bottle-context';
 import { containerCreateOptions } from '../src/core/bottles/container-spec';
 import { bottleToolDir } from '../src/core/bottles/resources';
@@ -10,6 +11,8 @@ export interface BenchEnv {
   home: string;
   project: string;
   ctx: BottleContext;
+  /** The warm core, as the running desktop app or `serve` holds it. */
+  core: Core;
 }
 
 /** A fresh CLAUDE_BOTTLE_HOME (inherited by every CLI child) with the scripted test agent. */
@@ -22,7 +25,8 @@ export async function createBenchEnv(): Promise<BenchEnv> {
   if (process.getuid?.() === 0) await chown(project, 1000, 1000);
   process.env.CLAUDE_BOTTLE_HOME = home;
   await writeTestAgent();
-  return { home, project, ctx: createBottleContext() };
+  const ctx = createBottleContext();
+  return { home, project, ctx, core: createCore({ context: ctx }) };
 }
 
 /**

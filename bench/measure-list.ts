@@ -1,7 +1,5 @@
 // Lists every bottle the way `claude-bottle ls` does and prints the process's peak RSS in KiB.
-import { createBottleContext } from '../src/core/services/bottle-context';
-import { listBottles } from '../src/core/bottles/bottle-list';
-import { rebuildFieldsProvider } from '../src/core/services/rebuild-hooks';
+import { createCore } from '../src/core/create-core';
 
-await listBottles(createBottleContext(), { rebuildFields: rebuildFieldsProvider() });
+await createCore().bottles.list();
 process.stdout.write(String(process.resourceUsage().maxRSS));

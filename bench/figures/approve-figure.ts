@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { agentImageTag } from '../../src/core/bottles/bottle-image';
 import { loadAgent } from '../../src/core/agents/agents';
-import { approveRequest, processInbox } from '../../src/core/rebuild';
+import { processInbox } from '../../src/core/rebuild';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { TEST_TRANSCRIPT_DIR } from '../../test/helpers/test-agents';
 import { abMedians, cli, docker, type Figure } from '../bench-lib';
@@ -65,7 +65,7 @@ export async function approveFigure(env: BenchEnv, warm = false): Promise<Figure
           return;
         }
         // What the app does on "Approve & resume" (its inbox watcher read the request earlier).
-        await approveRequest(env.ctx, identity, { requestId: `req-bench-${round}`, resume: true });
+        await env.core.bottles.approve(identity, { requestId: `req-bench-${round}`, resume: true });
       },
       async () => {
         await docker(['build', '-q', '-t', `claude-bottle-bench-ref:latest`, '-f', refDockerfile, contextDir]);

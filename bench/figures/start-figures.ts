@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BottleView } from '../../src/shared/bottle-view';
-import { resumeBottle, startBottle, stopBottle } from '../../src/core/bottles/bottle-lifecycle';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { abMedians, cli, docker, type Figure } from '../bench-lib';
@@ -75,7 +74,7 @@ export async function resumeFigure(env: BenchEnv): Promise<Figure> {
  */
 export async function warmCoreFigures(env: BenchEnv): Promise<Figure[]> {
   const started = new Set<string>();
-  const warm = await startBottle(env.ctx, { agent: 'scripted', cwd: env.project, copy: false });
+  const warm = await env.core.bottles.start({ agent: 'scripted', cwd: env.project, copy: false });
   const image = (await findBottleContainer(env.ctx.docker, warm.identity))?.Image as string;
   let n = 0;
   const reference = async (): Promise<void> => {
@@ -85,23 +84,23 @@ export async function warmCoreFigures(env: BenchEnv): Promise<Figure[]> {
   const start = await abMedians(
     ROUNDS,
     async () => {
-      started.add((await startBottle(env.ctx, { agent: 'scripted', cwd: env.project, copy: false })).identity);
+      started.add((await env.core.bottles.start({ agent: 'scripted', cwd: env.project, copy: false })).identity);
     },
     reference,
     async () => removeBenchContainers(env.ctx.docker, started),
   );
-  await stopBottle(env.ctx, warm.identity);
+  await env.core.bottles.stop(warm.identity);
   await writeBlob(`${bottlePaths(warm.identity).transcript}/blob`, 10);
   let running = false;
   const resume = await abMedians(
     ROUNDS,
     async () => {
-      await resumeBottle(env.ctx, warm.identity);
+      await env.core.bottles.resume(warm.identity);
       running = true;
     },
     reference,
     async () => {
-      if (running) await stopBottle(env.ctx, warm.identity);
+      if (running) await env.core.bottles.stop(warm.identity);
       running = false;
       await removeBenchContainers(env.ctx.docker, new Set());
     },

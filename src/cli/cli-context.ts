@@ -1,16 +1,17 @@
-import { createBottleContext, type BottleContext } from '../core/services/bottle-context';
+import { createCore, type Core } from '../core/create-core';
 
-/** A bottle context whose build and start progress is printed (to stderr when --json owns stdout). */
-export function createCliContext(json: boolean): BottleContext {
-  const ctx = createBottleContext();
+/** The CLI's core (not live: each command reads the truth when it runs), printing build and start progress. */
+export function createCliCore(json = false): Core {
+  const core = createCore();
+  // Progress goes to stderr when --json owns stdout.
   const out = json ? process.stderr : process.stdout;
   let lastStep = '';
-  ctx.activity.subscribe((_identity, activity) => {
+  core.context.activity.subscribe((_identity, activity) => {
     const line = activity?.logTail[activity.logTail.length - 1];
-    if (activity === null || line === undefined || line === lastStep) return;
+    if (activity === null || activity.error !== null || line === undefined || line === lastStep) return;
     lastStep = line;
     const step = activity.step !== null && activity.totalSteps !== null ? `[${activity.step}/${activity.totalSteps}] ` : '';
     out.write(`  ${step}${line}\n`);
   });
-  return ctx;
+  return core;
 }

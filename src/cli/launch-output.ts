@@ -1,5 +1,4 @@
-import { bottleView } from '../core/bottles/bottle-list';
-import type { BottleContext } from '../core/services/bottle-context';
+import type { Core } from '../core/create-core';
 import { info, printJson } from './cli-io';
 import { attachTerminal } from './terminal-attach';
 
@@ -16,9 +15,9 @@ export interface LaunchOutput {
  * What start and resume do once the bottle runs: print its view (--json), or say so and either
  * return (--detach) or attach this terminal and, when the session ends, print how to resume.
  */
-export async function finishLaunch(ctx: BottleContext, identity: string, output: LaunchOutput): Promise<number> {
+export async function finishLaunch(core: Core, identity: string, output: LaunchOutput): Promise<number> {
   if (output.json) {
-    printJson((await bottleView(ctx, identity)) ?? { identity });
+    printJson((await core.bottles.view(identity)) ?? { identity });
     return 0;
   }
   info(output.done);
@@ -26,7 +25,7 @@ export async function finishLaunch(ctx: BottleContext, identity: string, output:
     if (output.detached !== undefined) info(output.detached);
     return 0;
   }
-  await attachTerminal(ctx, identity);
+  await attachTerminal(core, identity);
   info(`\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
   return 0;
 }

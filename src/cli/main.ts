@@ -5,6 +5,7 @@ const USAGE = `usage: claude-bottle <command> [options]
   start <agent> [--cwd DIR] [--copy] [--detach] [--json]   start a new bottle
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
+  show <identity> [--json]                                 one bottle: status, engine, pending request and diff
   approve <identity> [--request ID] [--resume]             approve a capability-block request
   reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
   stop <identity>                                          save state and remove the container
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   start: () => import('./commands/start'),
   resume: () => import('./commands/resume'),
   ls: () => import('./commands/ls'),
+  show: () => import('./commands/show'),
   approve: () => import('./commands/approve'),
   reject: () => import('./commands/reject'),
   stop: () => import('./commands/stop'),

@@ -1,22 +1,21 @@
-import type { Duplex } from 'node:stream';
-import type { BottleContext } from '../core/services/bottle-context';
-import { BottleError } from '../core/services/bottle-error';
-import { findBottleContainer } from '../core/engine/bottle-containers';
+import type { Core } from '../core/create-core';
+import { errorMessage } from '../core/services/bottle-error';
 
 /**
  * Attaches this terminal to the bottle's TTY until the agent exits or the operator detaches
  * (Ctrl-P Ctrl-Q, as with `docker attach`). Resolves with the container's state afterwards.
  */
-export async function attachTerminal(ctx: BottleContext, identity: string): Promise<'running' | 'exited'> {
-  const info = await findBottleContainer(ctx.docker, identity);
-  if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
-  if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
-  const container = ctx.docker.getContainer(info.Id);
-  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys: 'ctrl-p,ctrl-q' })) as unknown as Duplex;
+export async function attachTerminal(core: Core, identity: string): Promise<'running' | 'exited'> {
+  const attachment = await core.terminals.attachRaw(identity, 'ctrl-p,ctrl-q');
+  const { stream } = attachment;
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   const resize = (): void => {
-    if (process.stdout.columns && process.stdout.rows) void container.resize({ w: process.stdout.columns, h: process.stdout.rows }).catch(() => undefined);
+    if (!process.stdout.columns || !process.stdout.rows) return;
+    attachment.resize(process.stdout.columns, process.stdout.rows).catch((error: unknown) => {
+      // The agent may have exited between the resize event and the call; the session end says so.
+      core.notices.log.write('warning', `resize of ${identity} failed: ${errorMessage(error)}`);
+    });
   };
   if (raw) stdin.setRawMode(true);
   stdin.resume();
@@ -35,6 +34,5 @@ export async function attachTerminal(ctx: BottleContext, identity: string): Prom
   stdin.unpipe(stream);
   if (raw) stdin.setRawMode(false);
   stdin.pause();
-  const after = await container.inspect().catch(() => null);
-  return after?.State.Running === true ? 'running' : 'exited';
+  return attachment.stateAfter();
 }

@@ -16,6 +16,9 @@ import { CorruptBottleError } from '../core/state/metadata';
 /** One implementation per channel; both the Electron binding and `serve` dispatch into these. */
 export type IpcHandlers = { [C in IpcChannel]: (...args: IpcArgs<C>) => Promise<IpcResult<C>> };
 
+/** Every channel but the ones only a front end can answer (a native folder dialog). */
+export type CoreHandlers = Omit<IpcHandlers, 'dialog:choose-folder'>;
+
 export type IpcDispatcher = (channel: unknown, rawArgs: unknown) => Promise<IpcResponse<unknown>>;
 
 function isChannel(value: unknown): value is IpcChannel {
@@ -50,6 +53,7 @@ export function createIpcDispatcher(handlers: IpcHandlers, onInternalError?: (er
       return { ok: false, error: { code: 'invalid-argument', message: `${channel}: ${describeZodError(parsed.error)}` } };
     }
     try {
+      // The schema fixed the argument types for this channel; TypeScript cannot follow that per key.
       const handler = handlers[channel] as (...args: unknown[]) => Promise<unknown>;
       const data = await handler(...(parsed.data as unknown[]));
       return { ok: true, data: data ?? null };

@@ -4,21 +4,28 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AppEvent } from '../shared/ipc-contract';
+import type { AppEvent } from '../shared/app-events';
 import { BottleError } from '../core/services/bottle-error';
-import type { BottleCore } from '../core/services/bottle-core';
-import { createIpcDispatcher, type IpcDispatcher, type IpcHandlers } from '../ipc/dispatch';
+import { createIpcDispatcher, type CoreHandlers, type IpcDispatcher, type IpcHandlers } from '../ipc/dispatch';
 import { isLoopbackHost, isSameOrigin, newToken, sessionCookie, tokenSource } from './serve-auth';
 import { handleSocket } from './serve-socket';
 import { defaultRendererDir, readStaticFile } from './static-files';
 
+/** What serve needs of the core: the contract's handlers, and its event stream. */
+export interface ServedCore {
+  handlers: CoreHandlers;
+  subscribe(listener: (event: AppEvent) => void): () => void;
+}
+
 export interface ServeOptions {
-  core: Pick<BottleCore, 'handlers' | 'subscribe'>;
+  core: ServedCore;
   /** 0 picks a free port. */
   port: number;
   /** Loopback only; anything else is refused (the token is the only guard, so never expose it). */
   host?: string;
   rendererDir?: string;
+  /** A handler failed in a way no operator error explains (a bug): log it. */
+  onInternalError?: (error: unknown) => void;
 }
 
 export interface ServeServer {
@@ -74,6 +81,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   }
   const dispatcher: IpcDispatcher = createIpcDispatcher(serveHandlers(options.core), (error) => {
     process.stderr.write(`claude-bottle serve: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    options.onInternalError?.(error);
   });
   let port = options.port;
 

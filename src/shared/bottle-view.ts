@@ -2,6 +2,7 @@
  * The view model every surface shows (desktop app, browser mode, `claude-bottle ls --json`).
  * Pure types: imported by main, preload, renderer and the CLI.
  */
+import type { ActionState } from './allowed-actions';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -35,7 +36,7 @@ export interface InboxWarning {
   at: string;
 }
 
-export type ActivityKind = 'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing';
+export type ActivityKind = 'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {
@@ -45,6 +46,7 @@ export interface BottleActivity {
   totalSteps: number | null;
   /** The last lines of output, newest last (at most 20). */
   logTail: string[];
+  /** Set when the operation failed: kept on the bottle until the next one starts or it is dismissed. */
   error: string | null;
 }
 
@@ -65,6 +67,21 @@ export interface BottleView {
   warnings: InboxWarning[];
   historyCount: number;
   activity: BottleActivity | null;
+}
+
+/** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
+export interface BottleDetail extends BottleView {
+  engine: { endpoint: string; source: string; context: string | null };
+  pendingRequests: PendingRequestView[];
+  actions: ActionState[];
+}
+
+/** What starting a bottle takes: which agent, on which folder, mounted or copied. */
+export interface StartBottleRequest {
+  agent: string;
+  /** Absolute host path of the project folder. */
+  cwd: string;
+  copy: boolean;
 }
 
 export interface AgentSummary {

@@ -4,7 +4,12 @@
  * the same `window.claudeBottle` API over it. Imports nothing from electron, node or zod (the
  * sandboxed preload bundles it); the argument schemas live in ipc-schemas.ts.
  */
-import type { AgentSummary, BottleActivity, BottleView, EngineStatus, JournalEntry } from './bottle-view';
+import type { AppEvent } from './app-events';
+import type { AgentSummary, BottleView, EngineStatus, JournalEntry, StartBottleRequest } from './bottle-view';
+import type { ErrorCode } from './errors';
+
+export type { AppEvent } from './app-events';
+export type { StartBottleRequest } from './bottle-view';
 
 export const IpcChannels = {
   listBottles: 'bottles:list',
@@ -17,6 +22,7 @@ export const IpcChannels = {
   approveRequest: 'bottle:approve',
   rejectRequest: 'bottle:reject',
   bottleHistory: 'bottle:history',
+  dismissError: 'bottle:dismiss-error',
   terminalOpen: 'terminal:open',
   terminalInput: 'terminal:input',
   terminalResize: 'terminal:resize',
@@ -27,11 +33,6 @@ export const IpcChannels = {
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
 export const IPC_CHANNEL_NAMES: readonly IpcChannel[] = Object.values(IpcChannels);
 
-export interface StartBottleRequest {
-  agent: string;
-  cwd: string;
-  copy: boolean;
-}
 
 export interface TerminalOpenRequest {
   identity: string;
@@ -51,6 +52,7 @@ export interface IpcSignatures {
   'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean }]; result: { imageId: string } };
   'bottle:reject': { args: [identity: string, options: { requestId: string; message: string }]; result: null };
   'bottle:history': { args: [identity: string]; result: JournalEntry[] };
+  'bottle:dismiss-error': { args: [identity: string]; result: null };
   'terminal:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };
   'terminal:input': { args: [sessionId: string, data: string]; result: null };
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
@@ -61,28 +63,10 @@ export interface IpcSignatures {
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];
 export type IpcResult<C extends IpcChannel> = IpcSignatures[C]['result'];
 
-export type IpcErrorCode =
-  | 'invalid-argument'
-  | 'not-found'
-  | 'corrupt'
-  | 'engine-unavailable'
-  | 'conflict'
-  | 'build-failed'
-  | 'unsupported'
-  | 'forbidden'
-  | 'internal';
+export type IpcErrorCode = ErrorCode;
 
 export type IpcResponse<T> = { ok: true; data: T } | { ok: false; error: { code: IpcErrorCode; message: string } };
 
-/** Everything main pushes to the UI, on one stream. */
-export type AppEvent =
-  | { type: 'bottle-changed'; bottle: BottleView }
-  | { type: 'bottle-removed'; identity: string }
-  | { type: 'engine-status'; status: EngineStatus }
-  | { type: 'activity'; identity: string; activity: BottleActivity | null }
-  | { type: 'terminal-data'; sessionId: string; data: string }
-  | { type: 'terminal-exit'; sessionId: string }
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
 
 export const APP_EVENT_CHANNEL = 'app:event';
 

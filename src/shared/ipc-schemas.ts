@@ -1,20 +1,25 @@
 /**
  * zod schemas for every channel's arguments: the main-side dispatcher validates with these before
  * any handler runs. Kept apart from ipc-contract.ts so the sandboxed preload does not pull in zod.
+ * Each schema is checked against its channel's `IpcArgs` at compile time (both directions), so the
+ * contract and its validation cannot drift apart.
  */
 import { z } from 'zod';
-import { IDENTITY_MAX_LENGTH, IDENTITY_PATTERN } from './identity';
-import { IpcChannels, type IpcChannel } from './ipc-contract';
+import { IpcChannels, type IpcArgs, type IpcChannel } from './ipc-contract';
+import { MAX_TERMINAL_INPUT_CHARS } from './rules';
+import {
+  absolutePathSchema,
+  agentNameSchema,
+  identitySchema,
+  rejectMessageSchema,
+  requestIdSchema,
+  sessionIdSchema,
+  terminalSizeSchema,
+} from './validation';
 
-export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
-const requestIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'invalid request id');
-const sessionIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid terminal session');
-const agentNameSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'invalid agent name');
-const absolutePathSchema = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');
-const terminalSizeSchema = z.number().int().min(1).max(1000);
+export { identitySchema } from './validation';
 
-/** Argument tuple schemas, one per channel: every handler validates with these before acting. */
-export const ipcArgSchemas = {
+const argSchemas = {
   [IpcChannels.listBottles]: z.tuple([]),
   [IpcChannels.listAgents]: z.tuple([z.object({ cwd: absolutePathSchema.optional() }).strict()]),
   [IpcChannels.engineStatus]: z.tuple([]),
@@ -23,12 +28,22 @@ export const ipcArgSchemas = {
   [IpcChannels.removeBottle]: z.tuple([identitySchema, z.object({ keepState: z.boolean() }).strict()]),
   [IpcChannels.resumeBottle]: z.tuple([identitySchema]),
   [IpcChannels.approveRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, resume: z.boolean() }).strict()]),
-  [IpcChannels.rejectRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, message: z.string().max(2000) }).strict()]),
+  [IpcChannels.rejectRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, message: rejectMessageSchema }).strict()]),
   [IpcChannels.bottleHistory]: z.tuple([identitySchema]),
+  [IpcChannels.dismissError]: z.tuple([identitySchema]),
   [IpcChannels.terminalOpen]: z.tuple([z.object({ identity: identitySchema, cols: terminalSizeSchema, rows: terminalSizeSchema }).strict()]),
-  [IpcChannels.terminalInput]: z.tuple([sessionIdSchema, z.string().max(64 * 1024)]),
+  [IpcChannels.terminalInput]: z.tuple([sessionIdSchema, z.string().max(MAX_TERMINAL_INPUT_CHARS)]),
   [IpcChannels.terminalResize]: z.tuple([sessionIdSchema, terminalSizeSchema, terminalSizeSchema]),
   [IpcChannels.terminalClose]: z.tuple([sessionIdSchema]),
   [IpcChannels.chooseFolder]: z.tuple([]),
-} as const satisfies Record<IpcChannel, z.ZodType>;
+} as const;
 
+/** True only when A and B are the same type (a schema whose output is wider or narrower fails). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Drifted = { [C in IpcChannel]: Same<z.output<(typeof argSchemas)[C]>, IpcArgs<C>> extends true ? never : C }[IpcChannel];
+/** Fails to compile, naming the channel, when a schema and its contract signature disagree. */
+const noDrift: [Drifted] extends [never] ? true : { drifted: Drifted } = true;
+void noDrift;
+
+/** Argument tuple schemas, one per channel: every handler validates with these before acting. */
+export const ipcArgSchemas: { readonly [C in IpcChannel]: z.ZodType<IpcArgs<C>> } = argSchemas;

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { agentPinPath } from '../../src/core/agents/agent-pin';
 import { createBottleContext } from '../../src/core/services/bottle-context';
-import { resumeBottle, startBottle, stopBottle } from '../../src/core/bottles/bottle-lifecycle';
 import { readMetadata } from '../../src/core/state/metadata';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
+import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();
 
@@ -30,7 +30,7 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     await mkdir(join(project, 'ignored'));
     await writeFile(join(project, 'ignored', 'secret.txt'), 'x');
     await writeFile(join(project, '.dockerignore'), 'ignored\n');
-    const { identity } = await startBottle(ctx, { agent: 'scripted', cwd: project, copy: true });
+    const { identity } = await service(ctx).start({ agent: 'scripted', cwd: project, copy: true });
     expect(identity).toMatch(/^scripted-[a-z0-9]{5}$/);
     const first = await readMetadata(identity);
     expect(first).toMatchObject({ identity, agent_name: 'scripted', cwd: project, copy_cwd: true });
@@ -46,12 +46,12 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     // In copy mode nothing reaches the host folder.
     expect(await readdir(project)).not.toContain('agent-output-1.txt');
 
-    await stopBottle(ctx, identity);
+    await service(ctx).stop(identity);
     expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('run 1');
     expect(await readdir(bottlePaths(identity).workspace)).toContain('agent-output-1.txt');
 
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await resumeBottle(ctx, identity);
+    await service(ctx).resume(identity);
     const resumed = await readMetadata(identity);
     expect(resumed).toEqual({ ...first, started_at: resumed?.started_at });
     expect(resumed?.started_at).not.toBe(first?.started_at);
@@ -68,23 +68,23 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
   it("refuses to resume from a project agent the bottle rewrote, until the operator accepts it", async () => {
     const ctx = createBottleContext();
     const agentDir = await writeTestAgent({ name: 'local', agentsDir: join(project, '.claude-bottle', 'agents') });
-    const { identity } = await startBottle(ctx, { agent: 'local', cwd: project, copy: false });
-    await stopBottle(ctx, identity);
+    const { identity } = await service(ctx).start({ agent: 'local', cwd: project, copy: false });
+    await service(ctx).stop(identity);
     // What an agent could do through its writable /workspace: change its own build.
     await writeFile(join(agentDir, 'Dockerfile'), 'FROM claude-bottle-test-base:latest\nRUN echo unapproved > /opt/x\n');
-    await expect(resumeBottle(ctx, identity)).rejects.toThrow(/agent "local" at .* changed since bottle .* started/);
+    await expect(service(ctx).resume(identity)).rejects.toThrow(/agent "local" at .* changed since bottle .* started/);
     await expect(bottleContainer(identity)).rejects.toThrow(/no container/);
     // The operator reviewed it and accepts it.
     await rm(agentPinPath(identity));
     await writeFile(join(agentDir, 'Dockerfile'), `FROM claude-bottle-test-base:latest\nCOPY agent.sh /usr/bin/agent.sh\n`);
-    await resumeBottle(ctx, identity);
+    await service(ctx).resume(identity);
     await eventually(async () => expect(await transcriptOf(identity)).toContain('mode=resume'));
   });
 
   it('mount mode: the agent writes the project folder as its owner, whatever uid that is', async () => {
     const ctx = createBottleContext();
     await chown(project, 1234, 1234);
-    const { identity } = await startBottle(ctx, { agent: 'scripted', cwd: project, copy: false });
+    const { identity } = await service(ctx).start({ agent: 'scripted', cwd: project, copy: false });
     await eventually(async () => expect(await readdir(project)).toContain('agent-output-1.txt'));
     expect((await stat(join(project, 'agent-output-1.txt'))).uid).toBe(1234);
     // What the engine actually runs is hardened, labelled, interactive and never auto-removed.
@@ -99,8 +99,8 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     expect(inspected.Config.Env).toContain(`CLAUDE_BOTTLE_IDENTITY=${identity}`);
     expect(await transcriptOf(identity)).toContain('as 1234 mode=start home=/home/agent');
 
-    await stopBottle(ctx, identity);
-    await resumeBottle(ctx, identity);
+    await service(ctx).stop(identity);
+    await service(ctx).resume(identity);
     await eventually(async () => expect(await transcriptOf(identity)).toContain('run 2 as 1234 mode=resume'));
     expect(await readdir(project)).toContain('agent-output-2.txt');
   });

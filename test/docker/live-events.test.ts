@@ -2,8 +2,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BottleView, EngineStatus } from '../../src/shared/bottle-view';
-import type { AppEvent } from '../../src/shared/ipc-contract';
-import { createBottleCore, type BottleCore } from '../../src/core/services/bottle-core';
+import type { AppEvent } from '../../src/shared/app-events';
+import { createCore, type Core } from '../../src/core/create-core';
 import { connectDocker } from '../../src/core/engine/docker-client';
 import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/core/engine/bottle-containers';
 import { bottlePaths } from '../../src/core/state/state-paths';
@@ -17,7 +17,7 @@ const orphanIdentities: string[] = [];
 const env = useBottleTestEnv(() => orphanIdentities);
 
 let project = '';
-let core: BottleCore | null = null;
+let core: Core | null = null;
 let events: AppEvent[] = [];
 beforeEach(() => {
   project = env.project();
@@ -28,8 +28,8 @@ afterEach(async () => {
   core = null;
 });
 
-function openCore(): BottleCore {
-  core = createBottleCore();
+function openCore(): Core {
+  core = createCore({ live: true });
   core.subscribe((event) => events.push(event));
   return core;
 }
@@ -59,7 +59,7 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
   it('pushes a change when a container is stopped by hand, and lists orphans and corrupt bottles', async () => {
     const app = openCore();
     await eventually(async () => expect(latestEngine()?.state).toBe('connected'));
-    const { identity } = await app.handlers['bottle:start']({ agent: 'scripted', cwd: project, copy: false });
+    const { identity } = await app.bottles.start({ agent: 'scripted', cwd: project, copy: false });
     await eventually(async () => expect(latestView(identity)?.status).toBe('running'));
 
     // kill: its die event arrives before the engine's list shows the container exited.
@@ -76,7 +76,7 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
     await eventually(async () => expect(latestView(orphan)?.status).toBe('orphan'));
     await eventually(async () => expect(latestView('scripted-bad01')).toMatchObject({ status: 'corrupt', corruptReason: expect.stringContaining('identity') }));
 
-    const listed = await app.handlers['bottles:list']();
+    const listed = await app.bottles.list();
     const ours = new Set([identity, orphan, 'scripted-bad01']);
     expect(listed.filter((v) => ours.has(v.identity)).map((v) => [v.identity, v.status]).sort()).toEqual(
       [
@@ -91,7 +91,7 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
   it.skipIf(cannotRestart !== null)(`survives a dockerd restart${cannotRestart ? ` (skipped: ${cannotRestart})` : ''}`, async () => {
     const app = openCore();
     await eventually(async () => expect(latestEngine()?.state).toBe('connected'));
-    const { identity } = await app.handlers['bottle:start']({ agent: 'scripted', cwd: project, copy: false });
+    const { identity } = await app.bottles.start({ agent: 'scripted', cwd: project, copy: false });
     await eventually(async () => expect(latestView(identity)?.status).toBe('running'));
 
     const stateBefore = await readStateFiles(identity);
@@ -99,7 +99,7 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
       await stopDockerd();
       await eventually(async () => expect(latestEngine()?.state).toBe('unavailable'), 10_000);
       // The state folder still lists while the engine is away.
-      expect((await app.handlers['bottles:list']()).map((v) => v.identity)).toContain(identity);
+      expect((await app.bottles.list()).map((v) => v.identity)).toContain(identity);
     } finally {
       await startDockerd();
     }
@@ -111,7 +111,7 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
 
     // A later container event still arrives on the reconnected stream.
     const before = events.length;
-    await app.handlers['bottle:resume'](identity);
+    await app.bottles.resume(identity);
     await eventually(async () => {
       expect(events.slice(before).some((e) => e.type === 'bottle-changed' && e.bottle.identity === identity && e.bottle.status === 'running')).toBe(true);
     });

@@ -5,7 +5,6 @@ import { createBottleContext } from '../../src/core/services/bottle-context';
 import { BuildFailedError } from '../../src/core/engine/image-build';
 import { readMetadata } from '../../src/core/state/metadata';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
-import { approveRequest, rejectRequest } from '../../src/core/rebuild/approval';
 import { readApprovalRecord } from '../../src/core/rebuild/approval-record';
 import { readHistory } from '../../src/core/rebuild/journal';
 import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
@@ -14,6 +13,7 @@ import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { containerIdOf, rebuildTranscriptOf, startAndAwaitRequest } from '../helpers/rebuild-agent';
+import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();
 
@@ -37,7 +37,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     const before = await readMetadata(identity);
     await new Promise((resolve) => setTimeout(resolve, 5));
 
-    const { imageId } = await approveRequest(ctx, identity, { requestId: pending.id, resume: true });
+    const { imageId } = await service(ctx).approve(identity, { requestId: pending.id, resume: true });
 
     const newContainer = await containerIdOf(ctx, identity);
     expect(newContainer).not.toBeNull();
@@ -71,18 +71,17 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     const ctx = createBottleContext();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
     await execIn(await bottleContainer(identity), ['sh', '-c', 'echo precious > /workspace/notes.txt']);
-    await approveRequest(ctx, identity, { requestId: pending.id, resume: false });
+    await service(ctx).approve(identity, { requestId: pending.id, resume: false });
     expect(await containerIdOf(ctx, identity)).toBeNull();
     expect(await readFile(join(bottlePaths(identity).workspace, 'notes.txt'), 'utf8')).toBe('precious\n');
     expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('run 1 mode=start line B');
 
-    await approveRequest(ctx, identity, { requestId: pending.id, resume: false }).then(
+    await service(ctx).approve(identity, { requestId: pending.id, resume: false }).then(
       () => expect.unreachable('a decided request cannot be approved twice'),
       (error: unknown) => expect(String(error)).toMatch(/no pending request/),
     );
 
-    const { resumeBottle } = await import('../../src/core/bottles/bottle-lifecycle');
-    await resumeBottle(ctx, identity);
+    await service(ctx).resume(identity);
     const container = await bottleContainer(identity);
     await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain('run 2 marker: built'));
     const files = (await execIn(container, ['ls', '/workspace'])).output;
@@ -97,7 +96,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false, run: 'echo about to fail && exit 3' });
     const oldContainer = await containerIdOf(ctx, identity);
 
-    await expect(approveRequest(ctx, identity, { requestId: pending.id, resume: true })).rejects.toBeInstanceOf(BuildFailedError);
+    await expect(service(ctx).approve(identity, { requestId: pending.id, resume: true })).rejects.toBeInstanceOf(BuildFailedError);
 
     expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
     expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
@@ -108,7 +107,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     expect((await readHistory(identity)).map((entry) => entry.decision)).toEqual(['build-failed']);
     expect(await readApprovalRecord(identity)).toBeNull();
 
-    await rejectRequest(ctx, identity, { requestId: pending.id, message: 'that command cannot work' });
+    await service(ctx).reject(identity, { requestId: pending.id, message: 'that command cannot work' });
     await eventually(async () => expect(await rebuildTranscriptOf(identity)).toMatch(/answer: .*"status":"rejected".*that command cannot work/));
     expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
     expect(await rebuildViewFields(identity)).toMatchObject({ pendingRequest: null, historyCount: 2 });

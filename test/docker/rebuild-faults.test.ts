@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PendingRequestView } from '../../src/shared/bottle-view';
 import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
-import { resumeBottle } from '../../src/core/bottles/bottle-lifecycle';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { readApprovalRecord } from '../../src/core/rebuild/approval-record';
 import { readHistory } from '../../src/core/rebuild/journal';
@@ -15,6 +14,7 @@ import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { containerIdOf, rebuildTranscriptOf, REBUILD_TRANSCRIPT, startAndAwaitRequest } from '../helpers/rebuild-agent';
 import { runCli, type CliResult } from '../helpers/run-cli';
+import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();
 
@@ -103,7 +103,7 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
     expect(await containerIdOf(ctx, identity)).toBeNull();
     expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('written after the kill');
 
-    await resumeBottle(ctx, identity);
+    await service(ctx).resume(identity);
     await expectRebuiltWithEverything(identity, ['run 1 answer:', 'written after the kill']);
     expect((await readHistory(identity)).map((entry) => entry.decision)).toEqual(['approved']);
   });

@@ -1,10 +1,10 @@
 import type { PendingRequestView } from '../../src/shared/bottle-view';
 import type { BottleContext } from '../../src/core/services/bottle-context';
-import { startBottle } from '../../src/core/bottles/bottle-lifecycle';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 import { processInbox, rebuildViewFields } from '../../src/core/rebuild';
 import { bottleContainer, eventually, execIn } from './docker-exec';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from './test-agents';
+import { service } from './test-service';
 
 export const REBUILD_TRANSCRIPT = `${TEST_TRANSCRIPT_DIR}/log.txt`;
 
@@ -51,7 +51,7 @@ export async function startAndAwaitRequest(
   options: { cwd: string; copy: boolean; run?: string },
 ): Promise<{ identity: string; pending: PendingRequestView }> {
   await writeRebuildAgent('rebuilder', options.run);
-  const { identity } = await startBottle(ctx, { agent: 'rebuilder', cwd: options.cwd, copy: options.copy });
+  const { identity } = await service(ctx).start({ agent: 'rebuilder', cwd: options.cwd, copy: options.copy });
   const pending = await eventually(async () => {
     await processInbox(identity);
     const view = await rebuildViewFields(identity);

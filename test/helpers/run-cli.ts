@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BottleView } from '../../src/shared/bottle-view';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'claude-bottle.mjs');
 
@@ -22,9 +24,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
 }
 
 /** `claude-bottle ls --json`, keeping only the bottles under `home`: others may share the engine. */
-export async function listOwnBottles(home: string): Promise<import('../../src/shared/bottle-view').BottleView[]> {
-  const { readdir } = await import('node:fs/promises');
+export async function listOwnBottles(home: string): Promise<BottleView[]> {
   const mine = new Set(await readdir(join(home, 'state')).catch(() => [] as string[]));
-  const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as import('../../src/shared/bottle-view').BottleView[];
+  const views = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
   return views.filter((view) => mine.has(view.identity));
 }

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { createBottleContext } from '../../src/core/services/bottle-context';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { createApprovalRecord, readApprovalRecord, type ApprovalRecord } from '../../src/core/rebuild/approval-record';
-import { rejectRequest } from '../../src/core/rebuild/approval';
 import { commitApproval } from '../../src/core/rebuild/approval-steps';
 import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
 import { appendJournal, historyCount, readHistory } from '../../src/core/rebuild/journal';
@@ -19,6 +18,8 @@ import { mapLimited } from '../../src/core/state/state-listing';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { AGENT_DOCKERFILE, makeStateBottle, runCapabilityBlock, writeRequest } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
+import { service } from '../helpers/test-service';
+import { rejectNow } from '../../src/core/rebuild/approval';
 
 useTempHome();
 
@@ -53,7 +54,7 @@ describe('reject', () => {
     const identity = await makeStateBottle();
     await writeRequest(identity, 'req-1-a');
     await processInbox(identity);
-    await rejectRequest(createBottleContext(), identity, { requestId: 'req-1-a', message: 'use the python3 that is there' });
+    await service().reject(identity, { requestId: 'req-1-a', message: 'use the python3 that is there' });
     expect(await response(identity, 'req-1-a')).toEqual({
       version: 1,
       id: 'req-1-a',
@@ -79,15 +80,16 @@ describe('reject', () => {
     await writeFile(outside, 'untouched');
     const { symlink, lstat } = await import('node:fs/promises');
     await symlink(outside, join(bottlePaths(identity).inbox, 'req-1-a.response.json'));
-    await rejectRequest(createBottleContext(), identity, { requestId: 'req-1-a', message: 'no' });
+    await service().reject(identity, { requestId: 'req-1-a', message: 'no' });
     expect(await readFile(outside, 'utf8')).toBe('untouched');
     expect((await lstat(join(bottlePaths(identity).inbox, 'req-1-a.response.json'))).isFile()).toBe(true);
   });
 
   it('refuses an unknown or malformed request id', async () => {
     const identity = await makeStateBottle();
-    await expect(rejectRequest(createBottleContext(), identity, { requestId: 'nope', message: '' })).rejects.toThrow(/no pending request nope/);
-    await expect(rejectRequest(createBottleContext(), identity, { requestId: '../x', message: '' })).rejects.toThrow(/invalid request id/);
+    await expect(rejectNow(identity, { requestId: 'nope', message: '' })).rejects.toThrow(/no pending request nope/);
+    await expect(rejectNow(identity, { requestId: '../x', message: '' })).rejects.toThrow(/invalid request id/);
+    await expect(service().reject(identity, { requestId: '../x', message: '' })).rejects.toThrow(/invalid request id/);
   });
 
   it('the agent finds the answer through the inbox, as capability-block told it', async () => {
@@ -95,7 +97,7 @@ describe('reject', () => {
     const result = await runCapabilityBlock(bottlePaths(identity).inbox, ['--reason', 'r', '--run', 'true']);
     const id = /Request (\S+) sent/.exec(result.stdout)?.[1] ?? '';
     await processInbox(identity);
-    await rejectRequest(createBottleContext(), identity, { requestId: id, message: 'no' });
+    await service().reject(identity, { requestId: id, message: 'no' });
     expect(result.stdout).toContain(`${id}.response.json`);
     expect((await response(identity, id)).status).toBe('rejected');
   });
@@ -148,6 +150,25 @@ describe('approval records and recovery without Docker', () => {
     expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe('req-1-a');
     expect(await readPerBottleDockerfile(identity)).toBeNull();
     expect(await readHistory(identity)).toEqual([]);
+  });
+
+  it('every change settles a half-done approval first: while another live process holds one, remove, stop, resume, reject and approve refuse', async () => {
+    const identity = await makeStateBottle();
+    await writeRequest(identity, 'req-1-a');
+    await processInbox(identity);
+    await createApprovalRecord(approvalRecord(identity, 'built', process.ppid));
+    const bottles = service();
+    const changes = [
+      () => bottles.remove(identity, { keepState: false }),
+      () => bottles.stop(identity),
+      () => bottles.resume(identity),
+      () => bottles.reject(identity, { requestId: 'req-1-a', message: '' }),
+      () => bottles.approve(identity, { requestId: 'req-1-a', resume: false }),
+    ];
+    for (const change of changes) await expect(change()).rejects.toThrow(/being approved by another process/);
+    expect(await readApprovalRecord(identity)).not.toBeNull();
+    expect((await readdir(bottlePaths(identity).dir)).sort()).toContain('metadata.json');
+    expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe('req-1-a');
   });
 
   it('leaves an approval held by a live process alone', async () => {

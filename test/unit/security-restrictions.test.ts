@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 // The real `electron` package only resolves a binary path under node; these tests need the app's
 // event wiring, so app and shell are stand-ins that record what the restrictions do.
-const fakes = vi.hoisted(() => ({ app: null as unknown as import('node:events').EventEmitter, openExternal: vi.fn() }));
+const fakes = vi.hoisted(() => ({ app: null as unknown as EventEmitter, openExternal: vi.fn() }));
 vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
   fakes.app = new Emitter();

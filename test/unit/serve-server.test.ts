@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { IPC_CHANNEL_NAMES, type AppEvent } from '../../src/shared/ipc-contract';
-import type { BottleCore } from '../../src/core/services/bottle-core';
-import { startServeServer, type ServeServer } from '../../src/serve/serve-server';
+import type { CoreHandlers } from '../../src/ipc/dispatch';
+import { startServeServer, type ServedCore, type ServeServer } from '../../src/serve/serve-server';
 
 interface HttpResult {
   status: number;
@@ -51,14 +51,14 @@ function call(ws: WebSocket, id: number, channel: string, args: unknown[]): Prom
 }
 
 /** A stand-in core: these tests are about the transport and its guards, not bottles. */
-function fakeCore(): { core: Pick<BottleCore, 'handlers' | 'subscribe'>; emit(event: AppEvent): void } {
+function fakeCore(): { core: ServedCore; emit(event: AppEvent): void } {
   const listeners = new Set<(event: AppEvent) => void>();
   const unexpected = async (): Promise<never> => {
     throw new Error('not used in this test');
   };
   const handlers = Object.fromEntries(
     IPC_CHANNEL_NAMES.filter((channel) => channel !== 'dialog:choose-folder').map((channel) => [channel, unexpected]),
-  ) as unknown as BottleCore['handlers'];
+  ) as unknown as CoreHandlers;
   handlers['bottles:list'] = async () => [];
   handlers['bottle:stop'] = async () => null;
   return {

@@ -1,7 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
-import { resumeBottle } from '../../core/bottles/bottle-lifecycle';
-import { settleInterruptedApproval } from '../../core/rebuild';
-import { createCliContext } from '../cli-context';
+import { createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch } from '../launch-output';
 
@@ -13,9 +11,7 @@ export const run: CliCommand = async (argv) => {
   const identity = parseIdentity(positionals[0]);
   const json = values.json === true;
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
-  const ctx = createCliContext(json);
-  // Settle an approval a killed process left half done before replacing the container.
-  await settleInterruptedApproval(ctx, identity);
-  await resumeBottle(ctx, identity);
-  return finishLaunch(ctx, identity, { json, detach: values.detach === true, done: `resumed ${identity}` });
+  const core = createCliCore(json);
+  await core.bottles.resume(identity);
+  return finishLaunch(core, identity, { json, detach: values.detach === true, done: `resumed ${identity}` });
 };

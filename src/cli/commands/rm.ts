@@ -1,6 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
-import { removeBottle } from '../../core/bottles/bottle-lifecycle';
-import { createCliContext } from '../cli-context';
+import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle rm <identity> [--keep-state]';
@@ -10,7 +9,7 @@ export const run: CliCommand = async (argv) => {
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const keepState = values['keep-state'] === true;
-  await removeBottle(createCliContext(false), identity, { keepState });
+  await createCliCore().bottles.remove(identity, { keepState });
   info(keepState ? `removed the container of ${identity}; its state is kept` : `removed ${identity}`);
   return 0;
 };

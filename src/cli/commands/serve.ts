@@ -1,4 +1,5 @@
-import { createBottleCore } from '../../core/services/bottle-core';
+import { createCore, type Core } from '../../core/create-core';
+import { coreHandlers } from '../../ipc/ipc-handlers';
 import { startServeServer } from '../../serve/serve-server';
 import { fail, info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
@@ -15,13 +16,18 @@ function parsePort(value: string | boolean | undefined): number {
 
 /** Browser mode: serves the app on 127.0.0.1 until SIGINT/SIGTERM, then closes streams; bottles keep running. */
 export const run: CliCommand = async (argv) => {
-  let core: ReturnType<typeof createBottleCore> | null = null;
+  let core: Core | null = null;
   try {
     const { values, positionals } = parseCommandArgs(argv, { port: { type: 'string' } }, USAGE);
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (usage: ${USAGE})`);
     const port = parsePort(values.port);
-    core = createBottleCore();
-    const server = await startServeServer({ core, port });
+    const live = createCore({ live: true });
+    core = live;
+    const server = await startServeServer({
+      core: { handlers: coreHandlers(live), subscribe: (listener) => live.subscribe(listener) },
+      port,
+      onInternalError: (error) => live.notices.failure('Internal error', error),
+    });
     info(`Claude Bottle is serving on 127.0.0.1 only. Open this URL (it holds the access token):\n${server.url}`);
     info(`From another machine: ssh -L ${server.port}:127.0.0.1:${server.port} <this host>, then open the same URL there.`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -30,7 +36,7 @@ export const run: CliCommand = async (argv) => {
     });
     info(`Received ${signal}; closing (bottles keep running).`);
     await server.close();
-    await core.close();
+    await live.close();
     return 0;
   } catch (error: unknown) {
     if (core !== null) await core.close().catch(() => undefined);

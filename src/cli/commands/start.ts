@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { startBottle } from '../../core/bottles/bottle-lifecycle';
-import { createCliContext } from '../cli-context';
+import { createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch } from '../launch-output';
 
@@ -16,8 +15,8 @@ export const run: CliCommand = async (argv) => {
   if (agent === undefined || extra.length > 0) throw new UsageError(`expected one agent name (usage: ${USAGE})`);
   const json = values.json === true;
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
-  const ctx = createCliContext(json);
+  const core = createCliCore(json);
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
-  const { identity } = await startBottle(ctx, { agent, cwd, copy: values.copy === true });
-  return finishLaunch(ctx, identity, { json, detach: values.detach === true, done: `started ${identity}`, detached: `attach with: claude-bottle attach ${identity}` });
+  const { identity } = await core.bottles.start({ agent, cwd, copy: values.copy === true });
+  return finishLaunch(core, identity, { json, detach: values.detach === true, done: `started ${identity}`, detached: `attach with: claude-bottle attach ${identity}` });
 };

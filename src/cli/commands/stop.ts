@@ -1,7 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
-import { stopBottle } from '../../core/bottles/bottle-lifecycle';
-import { settleInterruptedApproval } from '../../core/rebuild';
-import { createCliContext } from '../cli-context';
+import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle stop <identity>';
@@ -10,10 +8,7 @@ export const run: CliCommand = async (argv) => {
   const { positionals } = parseCommandArgs(argv, {}, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
-  const ctx = createCliContext(false);
-  // Settle an approval a killed process left half done before stopping the container.
-  await settleInterruptedApproval(ctx, identity);
-  await stopBottle(ctx, identity);
+  await createCliCore().bottles.stop(identity);
   info(`stopped ${identity} (transcript saved); continue it with: claude-bottle resume ${identity}`);
   return 0;
 };

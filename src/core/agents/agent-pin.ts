@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentDefinition } from './agents';
-import { writeFileAtomic } from '../state/atomic-write';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { BottleError } from '../services/bottle-error';
-import { hashBuildContext } from '../engine/image-build';
 import { stateDir } from '../state/state-paths';
 
 const PIN_FILE = 'agent-pin.json';
@@ -30,7 +29,7 @@ async function readPin(identity: string): Promise<AgentPin | null> {
 
 /** Records which agent folder, with which content, a bottle was started from. */
 export async function pinAgent(identity: string, agent: AgentDefinition): Promise<void> {
-  const pin: AgentPin = { name: agent.name, source: agent.source, dir: agent.dir, contextHash: await hashBuildContext(agent.dir) };
+  const pin: AgentPin = { name: agent.name, source: agent.source, dir: agent.dir, contextHash: await agent.contextHash() };
   await writeFileAtomic(agentPinPath(identity), `${JSON.stringify(pin, null, 2)}\n`);
 }
 
@@ -45,7 +44,7 @@ export async function verifyAgentPin(identity: string, agent: AgentDefinition): 
   const pin = await readPin(identity);
   // No pin (a bottle from the Python CLI or an older version): trust the agent as it is now.
   if (pin === null) return pinAgent(identity, agent);
-  if (pin.dir === agent.dir && pin.contextHash === (await hashBuildContext(agent.dir))) return;
+  if (pin.dir === agent.dir && pin.contextHash === (await agent.contextHash())) return;
   throw new BottleError(
     'conflict',
     `agent "${agent.name}" at ${agent.dir} changed since bottle ${identity} started (the project folder is writable from inside the bottle); review it, then accept it by deleting ${agentPinPath(identity)}`,

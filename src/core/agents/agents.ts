@@ -2,12 +2,13 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentSummary } from '../../shared/bottle-view';
+import { AGENT_NAME_PATTERN, isAgentName } from '../../shared/rules';
+import { hashBuildContext } from '../engine/image-build';
 import { BottleError } from '../services/bottle-error';
-import { readRegularFile } from '../state/read-regular-file';
+import { readRegularFile } from '../fs/read-regular-file';
 import { builtinAgentsDir } from '../bottles/resources';
 import { claudeBottleRoot } from '../state/state-paths';
 
-export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const commandSchema = z.array(z.string().min(1)).min(1, 'must name a program');
 const agentConfigSchema = z
@@ -40,6 +41,27 @@ export interface AgentDefinition {
   dir: string;
   source: AgentSummary['source'];
   config: AgentConfig;
+  /**
+   * Hash of the build context (tags its image, pins a project agent). Computed on first use and
+   * kept for the life of this definition, so one operation that passes its agent along (an
+   * approve: build, snapshot, commit, teardown, resume) walks the folder once.
+   */
+  contextHash(): Promise<string>;
+}
+
+export function agentDefinition(fields: Omit<AgentDefinition, 'contextHash'>): AgentDefinition {
+  let hash: Promise<string> | null = null;
+  return {
+    ...fields,
+    contextHash() {
+      hash ??= hashBuildContext(fields.dir);
+      // A failed walk (folder gone meanwhile) is not cached: the next call tries again.
+      hash.catch(() => {
+        hash = null;
+      });
+      return hash;
+    },
+  };
 }
 
 /** Where agents are looked up, in order (DESIGN.md §4). */
@@ -95,7 +117,7 @@ export async function readAgentConfig(dir: string): Promise<AgentConfig> {
 
 /** Finds and loads an agent by name; a one-line error when it is unknown or malformed. */
 export async function loadAgent(name: string, cwd?: string): Promise<AgentDefinition> {
-  if (!AGENT_NAME_PATTERN.test(name) || name.length > 128) {
+  if (!isAgentName(name)) {
     throw new BottleError('invalid-argument', `invalid agent name ${JSON.stringify(name.slice(0, 80))}`);
   }
   const searched: string[] = [];
@@ -106,7 +128,7 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
     if ((await lstat(join(agentDir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
       throw new BottleError('invalid-argument', `agent "${name}" at ${agentDir} has no Dockerfile`);
     }
-    return { name, dir: agentDir, source, config: await readAgentConfig(agentDir) };
+    return agentDefinition({ name, dir: agentDir, source, config: await readAgentConfig(agentDir) });
   }
   throw new BottleError('not-found', `unknown agent "${name}" (looked in ${searched.join(', ')})`);
 }

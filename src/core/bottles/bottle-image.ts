@@ -2,19 +2,17 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
-import { verifyAgentPin } from '../agents/agent-pin';
-import { loadAgent, type AgentDefinition } from '../agents/agents';
-import { BottleError } from '../services/bottle-error';
+import type { AgentDefinition } from '../agents/agents';
+import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
 import type { BottleContext } from '../services/bottle-context';
-import { buildImage, hashBuildContext, imageExists, type BuildProgressListener } from '../engine/image-build';
-import { readMetadata, type BottleMetadata } from '../state/metadata';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
-import { perBottleImageTag, stateRoot } from '../state/state-paths';
+import { perBottleImageTag } from '../state/state-paths';
+import { loadBottle, type LoadedBottle } from './loaded-bottle';
 
 const LABEL_CONTEXT_HASH = 'claude-bottle.context-hash';
 
 export async function agentImageTag(agent: AgentDefinition): Promise<string> {
-  const hash = await hashBuildContext(agent.dir);
+  const hash = await agent.contextHash();
   return `claude-bottle-agent-${slugifyAgentName(agent.name)}:${hash.slice(0, 16)}`;
 }
 
@@ -26,54 +24,36 @@ export async function ensureAgentImage(ctx: BottleContext, agent: AgentDefinitio
   return tag;
 }
 
-/** The agent a bottle was launched with, from its metadata. */
-export async function loadBottleAgent(identity: string): Promise<{ metadata: BottleMetadata; agent: AgentDefinition }> {
-  const metadata = await readMetadata(identity);
-  if (metadata === null) throw new BottleError('not-found', `no bottle ${identity} in ${stateRoot()}`);
-  const agent = await loadAgent(metadata.agent_name, metadata.cwd === '' ? undefined : metadata.cwd);
-  await verifyAgentPin(identity, agent);
-  return { metadata, agent };
-}
-
 /** The Dockerfile a bottle runs from: its own after an approved capability-block, else the agent's. */
-export async function currentDockerfile(identity: string): Promise<string> {
-  return currentDockerfileFor(identity, (await loadBottleAgent(identity)).agent);
-}
-
 export async function currentDockerfileFor(identity: string, agent: AgentDefinition): Promise<string> {
   return (await readPerBottleDockerfile(identity)) ?? (await readFile(join(agent.dir, 'Dockerfile'), 'utf8'));
 }
 
 async function perBottleHash(agent: AgentDefinition, dockerfile: string): Promise<string> {
-  const context = await hashBuildContext(agent.dir);
+  const context = await agent.contextHash();
   return createHash('sha256').update(context).update('\0').update(dockerfile).digest('hex');
 }
 
 /** Builds `claude-bottle-rebuilt-<identity>:latest` from the agent's context and the given Dockerfile. */
-export async function buildBottleImage(ctx: BottleContext, identity: string, dockerfile: string, onProgress?: BuildProgressListener): Promise<string> {
-  return buildBottleImageFor(ctx, identity, (await loadBottleAgent(identity)).agent, dockerfile, onProgress);
-}
-
-export async function buildBottleImageFor(
+export async function buildBottleImage(
   ctx: BottleContext,
-  identity: string,
-  agent: AgentDefinition,
+  bottle: LoadedBottle,
   dockerfile: string,
   onProgress?: BuildProgressListener,
 ): Promise<string> {
-  const labels = { [LABEL_CONTEXT_HASH]: await perBottleHash(agent, dockerfile) };
-  return buildImage(ctx.docker, { contextDir: agent.dir, dockerfile, tag: perBottleImageTag(identity), labels }, onProgress);
+  const labels = { [LABEL_CONTEXT_HASH]: await perBottleHash(bottle.agent, dockerfile) };
+  return buildImage(ctx.docker, { contextDir: bottle.agent.dir, dockerfile, tag: perBottleImageTag(bottle.identity), labels }, onProgress);
 }
 
 /**
  * The image a (re)launch uses: the per-bottle image when the bottle has its own Dockerfile —
  * rebuilt if the tag is missing or was built from another Dockerfile — else the agent's image.
  */
-export async function imageForLaunch(ctx: BottleContext, identity: string, agent: AgentDefinition, onProgress?: BuildProgressListener): Promise<string> {
-  const dockerfile = await readPerBottleDockerfile(identity);
-  if (dockerfile === null) return ensureAgentImage(ctx, agent, onProgress);
-  const tag = perBottleImageTag(identity);
-  const wanted = await perBottleHash(agent, dockerfile);
+export async function imageForLaunch(ctx: BottleContext, bottle: LoadedBottle, onProgress?: BuildProgressListener): Promise<string> {
+  const dockerfile = await readPerBottleDockerfile(bottle.identity);
+  if (dockerfile === null) return ensureAgentImage(ctx, bottle.agent, onProgress);
+  const tag = perBottleImageTag(bottle.identity);
+  const wanted = await perBottleHash(bottle.agent, dockerfile);
   const current = await ctx.docker
     .getImage(tag)
     .inspect()
@@ -82,6 +62,11 @@ export async function imageForLaunch(ctx: BottleContext, identity: string, agent
       if ((error as { statusCode?: number }).statusCode === 404) return null;
       throw error;
     });
-  if (current !== wanted) await buildBottleImageFor(ctx, identity, agent, dockerfile, onProgress);
+  if (current !== wanted) await buildBottleImage(ctx, bottle, dockerfile, onProgress);
   return tag;
+}
+
+/** The Dockerfile a bottle runs from, loading its agent (one request's proposal, say). */
+export async function currentDockerfile(identity: string): Promise<string> {
+  return currentDockerfileFor(identity, (await loadBottle(identity)).agent);
 }

@@ -1,23 +1,11 @@
 import type Docker from 'dockerode';
-import type { BottleActivity, BottleStatus, BottleView, InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import type { BottleActivity, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { BottleContext } from '../services/bottle-context';
 import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
+import { rebuildViewFields } from '../rebuild/view-fields';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
-
-/** What the rebuild loop adds to each bottle's view (pending request, warnings, history). */
-export interface RebuildFields {
-  pendingRequest: PendingRequestView | null;
-  warnings: InboxWarning[];
-  historyCount: number;
-}
-export type RebuildFieldsProvider = (identity: string) => Promise<RebuildFields>;
-const NO_REBUILD_FIELDS: RebuildFieldsProvider = async () => ({ pendingRequest: null, warnings: [], historyCount: 0 });
-
-export interface ListOptions {
-  rebuildFields?: RebuildFieldsProvider;
-}
 
 /** Containers by identity; null when the engine is unavailable (the state folder still lists). */
 async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
@@ -56,7 +44,6 @@ async function viewOf(
   identity: string,
   container: Docker.ContainerInfo | undefined,
   activity: BottleActivity | null,
-  rebuildFields: RebuildFieldsProvider,
 ): Promise<BottleView> {
   const base: BottleView = {
     identity,
@@ -82,10 +69,11 @@ async function viewOf(
   let exitCode: number | null = null;
   if (container !== undefined) ({ status, exitCode } = containerStatus(container));
   else status = entry.readyToResume ? 'ready-to-resume' : 'missing-container';
-  if (activity !== null && (activity.kind === 'starting' || activity.kind === 'building') && container === undefined) status = 'building';
+  const preparing = activity !== null && activity.error === null && (activity.kind === 'starting' || activity.kind === 'building');
+  if (preparing && container === undefined) status = 'building';
   return {
     ...base,
-    ...(entry.hasRebuildState ? await rebuildFields(identity) : {}),
+    ...(entry.hasRebuildState ? await rebuildViewFields(identity) : {}),
     agentName: meta.agent_name,
     cwd: meta.cwd,
     copyCwd: meta.copy_cwd,
@@ -99,16 +87,15 @@ async function viewOf(
  * Every bottle: the state folder joined with its container (by label) in one view. Containers
  * with our label but no state folder are listed as orphans, never dropped.
  */
-export async function listBottles(ctx: BottleContext, options: ListOptions = {}): Promise<BottleView[]> {
-  const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
+export async function listBottles(ctx: BottleContext): Promise<BottleView[]> {
   const [entries, containers] = await Promise.all([listStateEntries(), containersByIdentity(ctx)]);
   const seen = new Set<string>();
   const views = await mapLimited(entries, 64, (entry) => {
     seen.add(entry.identity);
-    return viewOf(entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity), rebuildFields);
+    return viewOf(entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity));
   });
   for (const [identity, info] of containers ?? []) {
-    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity), rebuildFields));
+    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity)));
   }
   // Newest first. Plain string comparison: ISO timestamps with the same offset sort as text, and
   // localeCompare costs tens of milliseconds over thousands of bottles.
@@ -127,17 +114,17 @@ async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promis
     const exited = state.Status === 'exited' || state.Status === 'dead';
     return { ...info, State: state.Status, Status: exited ? `Exited (${state.ExitCode})` : info.Status };
   } catch {
+    // Gone between the listing and the inspect: the listing's state is the last one there is.
     return info;
   }
 }
 
 /** One bottle's view, or null when it has neither a state folder nor a container. */
-export async function bottleView(ctx: BottleContext, identity: string, options: ListOptions = {}): Promise<BottleView | null> {
-  const rebuildFields = options.rebuildFields ?? NO_REBUILD_FIELDS;
+export async function bottleView(ctx: BottleContext, identity: string): Promise<BottleView | null> {
   const containers = await containersByIdentity(ctx, identity);
   const entry = scanBottleFolder(identity);
   const listed = containers?.get(identity);
   const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
-  return viewOf(entry, identity, container, ctx.activity.get(identity), rebuildFields);
+  return viewOf(entry, identity, container, ctx.activity.get(identity));
 }

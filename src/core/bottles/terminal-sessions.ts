@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { AppEvent } from '../../shared/ipc-contract';
+import type { AppEvent } from '../../shared/app-events';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
@@ -15,6 +15,14 @@ interface Session {
 /** Output replayed when a terminal opens, so the operator sees what the agent said before. */
 const REPLAY_LINES = 300;
 
+/** A bottle's TTY handed to a front end that does its own terminal plumbing (the CLI's attach). */
+export interface RawAttachment {
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** After the stream ends: whether the bottle still runs (detached) or its agent exited. */
+  stateAfter(): Promise<'running' | 'exited'>;
+}
+
 /**
  * Terminals attached to bottles' TTYs for the UI: output is pushed as `terminal-data` events,
  * input and resizes come back through the contract. Closing a terminal never stops the bottle.
@@ -26,6 +34,25 @@ export class TerminalSessions {
     private readonly ctx: BottleContext,
     private readonly emit: (event: AppEvent) => void,
   ) {}
+
+  /** Attaches to the bottle's TTY; `detachKeys` (e.g. ctrl-p,ctrl-q) end the attachment, not the agent. */
+  async attachRaw(identity: string, detachKeys: string): Promise<RawAttachment> {
+    const info = await findBottleContainer(this.ctx.docker, identity);
+    if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
+    if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
+    const container = this.ctx.docker.getContainer(info.Id);
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys })) as unknown as Duplex;
+    return {
+      stream,
+      resize: async (cols, rows) => {
+        await container.resize({ w: cols, h: rows });
+      },
+      stateAfter: async () => {
+        const after = await container.inspect().catch(() => null);
+        return after?.State.Running === true ? 'running' : 'exited';
+      },
+    };
+  }
 
   async open(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
     const info = await findBottleContainer(this.ctx.docker, identity);

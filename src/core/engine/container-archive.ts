@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
 import { pack as createPack, type Header } from 'tar-stream';
-import { TEMP_PREFIX } from '../state/atomic-write';
+import { TEMP_PREFIX } from '../fs/atomic-write';
 
 /** One folder to put into a container, owned by the agent's uid:gid there. */
 export interface ArchiveSource {

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { TEMP_PREFIX, writeFileAtomic } from '../state/atomic-write';
+import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { rebuildPaths } from './rebuild-paths';
 
 /**

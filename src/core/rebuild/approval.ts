@@ -1,11 +1,11 @@
 import { userInfo } from 'node:os';
-import { parseIdentity } from '../../shared/identity';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError, errorMessage } from '../services/bottle-error';
-import { buildBottleImage, currentDockerfile } from '../bottles/bottle-image';
-import { resumeBottle, retireBottle, saveBottleSnapshots } from '../bottles/bottle-lifecycle';
-import { findBottleContainer } from '../engine/bottle-containers';
+import { isSafeName, MAX_REJECT_MESSAGE_CHARS } from '../../shared/rules';
+import { buildBottleImage, currentDockerfileFor } from '../bottles/bottle-image';
+import { retireBottle, saveBottleSnapshots } from '../bottles/bottle-lifecycle';
+import type { LoadedBottle } from '../bottles/loaded-bottle';
 import { BuildFailedError } from '../engine/image-build';
+import type { BottleContext } from '../services/bottle-context';
+import { BottleError } from '../services/bottle-error';
 import {
   createApprovalRecord,
   isHeldByLiveProcess,
@@ -23,9 +23,6 @@ import { appendJournal } from './journal';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from './rebuild-paths';
 import { readPendingRecord, removePendingRecord, writePendingRecord, type PendingRecord } from './rebuild-store';
-import { isSafeName } from './request-schema';
-
-export const MAX_REJECT_MESSAGE_CHARS = 2000;
 
 /** Who decided, for the journal; never throws (some containers have no passwd entry). */
 export function operatorName(): string {
@@ -76,8 +73,8 @@ export async function recoverApproval(ctx: BottleContext, identity: string): Pro
 }
 
 /**
- * Settles a half-done approval before anything else acts on the bottle (resume, stop, reject), so
- * a later recovery never tears down a bottle that was resumed in the meantime.
+ * Settles a half-done approval before anything else acts on the bottle (resume, stop, remove,
+ * reject, approve), so a later recovery never tears down a bottle that was resumed meanwhile.
  */
 export async function settleInterruptedApproval(ctx: BottleContext, identity: string): Promise<void> {
   if (!(await recoverApproval(ctx, identity))) {
@@ -88,36 +85,18 @@ export async function settleInterruptedApproval(ctx: BottleContext, identity: st
 /**
  * Approve (DESIGN.md §6): build while the old bottle runs; save its snapshots; commit the
  * Dockerfile, journal and answer; tear the old container down. Each step is recorded first, so a
- * kill at any point is settled by recoverApproval. With `resume`, the bottle is resumed after.
+ * kill at any point is settled by recoverApproval. The caller holds the bottle's lock (and, for
+ * "Approve & resume", keeps holding it through the resume).
  */
-export async function approveRequest(
-  ctx: BottleContext,
-  identity: string,
-  options: { requestId: string; resume: boolean },
-): Promise<{ imageId: string }> {
-  parseIdentity(identity);
-  checkRequestId(options.requestId);
-  const result = await ctx.activity.run(identity, 'approving', () => approveNow(ctx, identity, options.requestId));
-  // resumeBottle runs its own activity, so it starts once the approving one has ended.
-  if (options.resume) {
-    try {
-      await resumeBottle(ctx, identity);
-    } catch (error: unknown) {
-      // The approval itself stands (Dockerfile committed, bottle ready to resume): say so.
-      const code = error instanceof BottleError ? error.code : 'internal';
-      throw new BottleError(code, `approved ${options.requestId}, but resuming ${identity} failed: ${errorMessage(error)}`);
-    }
-  }
-  return result;
-}
-
-async function approveNow(ctx: BottleContext, identity: string, requestId: string): Promise<{ imageId: string }> {
+export async function approveNow(ctx: BottleContext, bottle: LoadedBottle, requestId: string): Promise<{ imageId: string }> {
+  const { identity } = bottle;
+  checkRequestId(requestId);
   if (!(await recoverApproval(ctx, identity))) {
     throw new BottleError('conflict', `bottle ${identity} is being approved by another process`);
   }
   const pending = await requirePending(identity, requestId);
   // Recomposed now: an approval since the request arrived may have changed the current Dockerfile.
-  const current = await currentDockerfile(identity);
+  const current = await currentDockerfileFor(identity, bottle.agent);
   const proposed = composeProposedDockerfile(pending.request, current);
   const diff = dockerfileDiff(current, proposed);
   const record: ApprovalRecord = newApprovalRecord({
@@ -135,29 +114,28 @@ async function approveNow(ctx: BottleContext, identity: string, requestId: strin
   // arriving meanwhile in this same process must not "recover" it from under us.
   markApprovingHere(identity, true);
   try {
-    return await runApproval(ctx, record, pending, current);
+    return await runApproval(ctx, bottle, record, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff });
   } finally {
     markApprovingHere(identity, false);
   }
 }
 
 /** Steps 1–4 of an approval whose record exists: build and snapshot, commit, tear down. */
-async function runApproval(ctx: BottleContext, created: ApprovalRecord, pending: PendingRecord, current: string): Promise<{ imageId: string }> {
-  const { identity, requestId, proposedDockerfile: proposed, diff } = created;
+async function runApproval(ctx: BottleContext, bottle: LoadedBottle, created: ApprovalRecord, pending: PendingRecord): Promise<{ imageId: string }> {
+  const { identity, requestId, proposedDockerfile: proposed } = created;
   let record = created;
   try {
     ctx.activity.progress(identity, { line: `Building the proposed image for ${requestId}` });
     // The snapshot runs while the image builds: neither touches what the bottle runs from, and a
     // fresher snapshot is harmless if the build fails. No container means it was stopped, and
     // stopping saved the snapshots already.
-    const hasContainer = (await findBottleContainer(ctx.docker, identity)) !== null;
     const [built, saved] = await Promise.allSettled([
-      buildBottleImage(ctx, identity, proposed, (progress) => ctx.activity.progress(identity, progress)),
-      hasContainer ? saveBottleSnapshots(ctx, identity) : Promise.resolve(),
+      buildBottleImage(ctx, bottle, proposed, (progress) => ctx.activity.progress(identity, progress)),
+      saveBottleSnapshots(ctx, bottle),
     ]);
     if (built.status === 'rejected') {
       const error: unknown = built.reason;
-      if (error instanceof BuildFailedError) await recordBuildFailure(identity, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff }, error);
+      if (error instanceof BuildFailedError) await recordBuildFailure(identity, pending, error);
       throw error;
     }
     record = { ...record, step: 'built', imageId: built.value };
@@ -185,7 +163,7 @@ async function runApproval(ctx: BottleContext, created: ApprovalRecord, pending:
   // Step 4: stop the old container and take a last snapshot (the agent kept running since step 2
   // and may have written more), then remove it. If that fails the first snapshot stays, and a
   // retry (or recovery) starts here again.
-  await retireBottle(ctx, identity, 'approved');
+  await retireBottle(ctx, identity, 'approved', bottle);
   await removeApprovalRecord(identity);
   return { imageId: record.imageId ?? '' };
 }
@@ -205,17 +183,13 @@ async function recordBuildFailure(identity: string, pending: PendingRecord, erro
   });
 }
 
-/** Reject: answer the agent with the operator's message and journal it; the bottle keeps running. */
-export async function rejectRequest(
-  ctx: BottleContext,
-  identity: string,
-  options: { requestId: string; message: string },
-): Promise<void> {
-  parseIdentity(identity);
+/**
+ * Reject: answer the agent with the operator's message and journal it; the bottle keeps running.
+ * The caller settles a half-done approval first: if it was already committed, the request is
+ * answered (approved) and no longer pending, and rejecting it is refused here.
+ */
+export async function rejectNow(identity: string, options: { requestId: string; message: string }): Promise<void> {
   checkRequestId(options.requestId);
-  // An approval a killed process left half done is settled first: if it was already committed,
-  // the request is answered (approved) and no longer pending, and rejecting it now is refused.
-  await settleInterruptedApproval(ctx, identity);
   const pending = await requirePending(identity, options.requestId);
   const approval = await readApprovalRecord(identity);
   if (approval !== null && approval !== 'corrupt' && approval.requestId === options.requestId && isHeldByLiveProcess(approval)) {

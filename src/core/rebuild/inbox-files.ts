@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TEMP_PREFIX, writeFileAtomic } from '../state/atomic-write';
+import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { MAX_REQUEST_BYTES, parseCapabilityRequest, type CapabilityRequest, type InboxResponse } from './request-schema';
 
 const REQUEST_SUFFIX = '.json';
@@ -11,21 +11,33 @@ export function responseFileName(stem: string): string {
   return `${stem}${RESPONSE_SUFFIX}`;
 }
 
+/** What one listing of an inbox holds: candidate request files, and the stems already answered. */
+export interface InboxNames {
+  /** `*.json` that may be requests: not our responses, not temp or hidden files; sorted. */
+  requests: string[];
+  /** Stems with a `<stem>.response.json` beside them (answered, whatever became of them). */
+  answered: Set<string>;
+}
+
 /**
- * Names in the inbox that may be requests: `*.json`, not our responses, not temp or hidden files.
- * Returns [] when the inbox is missing or is not a real directory (never followed as a symlink).
+ * Lists the inbox once. Returns nothing when the inbox is missing or is not a real directory (it is
+ * never followed as a symlink): a bottle that never asked for anything costs two syscalls.
  */
-export async function listRequestFileNames(inbox: string): Promise<string[]> {
+export async function readInboxNames(inbox: string): Promise<InboxNames> {
+  const none: InboxNames = { requests: [], answered: new Set() };
   try {
-    if (!(await lstat(inbox)).isDirectory()) return [];
+    if (!(await lstat(inbox)).isDirectory()) return none;
     const names = await readdir(inbox);
-    return names
-      .filter((name) => name.endsWith(REQUEST_SUFFIX) && !name.endsWith(RESPONSE_SUFFIX))
-      .filter((name) => !name.startsWith('.') && !name.startsWith(TEMP_PREFIX))
-      .sort();
+    const requests: string[] = [];
+    const answered = new Set<string>();
+    for (const name of names) {
+      if (name.endsWith(RESPONSE_SUFFIX)) answered.add(name.slice(0, -RESPONSE_SUFFIX.length));
+      else if (name.endsWith(REQUEST_SUFFIX) && !name.startsWith('.') && !name.startsWith(TEMP_PREFIX)) requests.push(name);
+    }
+    return { requests: requests.sort(), answered };
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    if (code === 'ENOENT' || code === 'ENOTDIR') return none;
     throw error;
   }
 }
@@ -99,16 +111,6 @@ export async function readRequestFile(path: string): Promise<InboxReadResult> {
     return { ok: false, message: 'the request is not valid JSON' };
   }
   return parseCapabilityRequest(parsed);
-}
-
-/** True when `<stem>.response.json` exists in the inbox (as anything: we never overwrite a dir). */
-export async function responseExists(inbox: string, stem: string): Promise<boolean> {
-  try {
-    await lstat(join(inbox, responseFileName(stem)));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isSafeName } from '../../shared/rules';
 import { BottleError } from '../services/bottle-error';
 import { readMetadata } from '../state/metadata';
 import { stateRoot } from '../state/state-paths';
@@ -9,12 +10,15 @@ import { listPendingRecords } from './rebuild-store';
  * The inbox is read first, so a request that arrived while no app was running is seen too.
  */
 export async function pickPendingRequest(identity: string, requestId: string | undefined): Promise<string> {
+  if (requestId !== undefined && !isSafeName(requestId)) {
+    throw new BottleError('invalid-argument', `invalid request id ${JSON.stringify(requestId.slice(0, 80))}`);
+  }
   if ((await readMetadata(identity)) === null) throw new BottleError('not-found', `no bottle ${identity} under ${stateRoot()}`);
   await processInbox(identity);
   const pending = await listPendingRecords(identity);
   if (requestId !== undefined) {
     if (!pending.some((record) => record.request.id === requestId)) {
-      throw new BottleError('not-found', `bottle ${identity} has no pending request ${JSON.stringify(requestId.slice(0, 80))}`);
+      throw new BottleError('not-found', `bottle ${identity} has no pending request ${JSON.stringify(requestId)}`);
     }
     return requestId;
   }

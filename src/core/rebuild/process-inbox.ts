@@ -4,7 +4,7 @@ import { parseIdentity } from '../../shared/identity';
 import { errorMessage } from '../services/bottle-error';
 import { currentDockerfile } from '../bottles/bottle-image';
 import { appendJournal, decidedRequestIds } from './journal';
-import { listRequestFileNames, readRequestFile, requestStem, responseExists, writeInboxResponse } from './inbox-files';
+import { readInboxNames, readRequestFile, requestStem, writeInboxResponse } from './inbox-files';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from './rebuild-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
@@ -43,57 +43,34 @@ export async function processInbox(identity: string): Promise<boolean> {
 
 async function processInboxNow(identity: string): Promise<boolean> {
   const paths = rebuildPaths(identity);
-  const names = await listRequestFileNames(paths.inbox);
+  const { requests: names, answered } = await readInboxNames(paths.inbox);
   const warnings = await readWarnings(identity);
-  let changed = false;
+  // The common case on every listing: nothing new, nothing to forget. One readdir, one read.
+  if (names.length === 0 && warnings.length === 0) return false;
 
   // A warning goes away once its file is gone from the inbox.
   const present = new Set(names.map(shownName));
   const kept = warnings.filter((warning) => present.has(warning.file));
   const warned = new Set(kept.map((warning) => warning.file));
-  if (kept.length !== warnings.length) changed = true;
-
-  const pendingIds = new Set((await listPendingRecords(identity)).map((record) => record.request.id));
-  let decided: Set<string> | null = null;
+  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)));
+  let changed = false;
   const newWarnings: InboxWarning[] = [];
 
-  for (const name of names) {
-    if (warned.has(shownName(name))) continue;
-    const stem = requestStem(name);
-    if (!isSafeName(stem)) {
-      // No safe name to answer under: the warning alone records that it was seen.
-      newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
-      continue;
-    }
-    if (pendingIds.has(stem) || (await responseExists(paths.inbox, stem))) continue;
-    decided ??= await decidedRequestIds(identity);
-    if (decided.has(stem)) continue;
-
-    const result = await readRequestFile(join(paths.inbox, name));
-    let problem: string | null = null;
-    if (!result.ok) problem = result.message;
-    else if (result.request.id !== stem) problem = 'the request id does not match its file name';
-    if (problem === null && result.ok) {
-      const request = result.request;
-      try {
-        const current = await currentDockerfile(identity);
-        const proposed = composeProposedDockerfile(request, current);
-        await writePendingRecord(identity, {
-          request,
-          receivedAt: new Date().toISOString(),
-          currentDockerfile: current,
-          proposedDockerfile: proposed,
-          diff: dockerfileDiff(current, proposed),
-          buildError: null,
-        });
-        changed = true;
+  if (fresh.length > 0) {
+    const pendingIds = new Set((await listPendingRecords(identity)).map((record) => record.request.id));
+    let decided: Set<string> | null = null;
+    for (const name of fresh) {
+      const stem = requestStem(name);
+      if (!isSafeName(stem)) {
+        // No safe name to answer under: the warning alone records that it was seen.
+        newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
         continue;
-      } catch (error: unknown) {
-        problem = `the host could not prepare the request: ${errorMessage(error)}`;
       }
+      if (pendingIds.has(stem)) continue;
+      decided ??= await decidedRequestIds(identity);
+      if (decided.has(stem)) continue;
+      if (await admitRequest(identity, stem, name, newWarnings)) changed = true;
     }
-    await rejectInvalid(identity, stem, name, problem ?? 'invalid request', newWarnings);
-    changed = true;
   }
 
   if (newWarnings.length > 0 || kept.length !== warnings.length) {
@@ -101,6 +78,34 @@ async function processInboxNow(identity: string): Promise<boolean> {
     changed = true;
   }
   return changed;
+}
+
+/** Validates one new request file: pending when good, answered with an error when not. */
+async function admitRequest(identity: string, stem: string, name: string, newWarnings: InboxWarning[]): Promise<boolean> {
+  const result = await readRequestFile(join(rebuildPaths(identity).inbox, name));
+  let problem: string | null = null;
+  if (!result.ok) problem = result.message;
+  else if (result.request.id !== stem) problem = 'the request id does not match its file name';
+  if (problem === null && result.ok) {
+    const request = result.request;
+    try {
+      const current = await currentDockerfile(identity);
+      const proposed = composeProposedDockerfile(request, current);
+      await writePendingRecord(identity, {
+        request,
+        receivedAt: new Date().toISOString(),
+        currentDockerfile: current,
+        proposedDockerfile: proposed,
+        diff: dockerfileDiff(current, proposed),
+        buildError: null,
+      });
+      return true;
+    } catch (error: unknown) {
+      problem = `the host could not prepare the request: ${errorMessage(error)}`;
+    }
+  }
+  await rejectInvalid(identity, stem, name, problem ?? 'invalid request', newWarnings);
+  return true;
 }
 
 async function rejectInvalid(identity: string, stem: string, name: string, message: string, warnings: InboxWarning[]): Promise<void> {

@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InboxWarning, PendingRequestView } from '../../shared/bottle-view';
-import { TEMP_PREFIX, writeFileAtomic } from '../state/atomic-write';
+import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { rebuildPaths } from './rebuild-paths';
 import { isSafeName, parseCapabilityRequest, type CapabilityRequest } from './request-schema';
 

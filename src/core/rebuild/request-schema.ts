@@ -1,18 +1,13 @@
 import { z } from 'zod';
+import { isSafeName } from '../../shared/rules';
+
+export { isSafeName } from '../../shared/rules';
 
 /** DESIGN.md §5 caps: the inbox is written by the agent, so every size is bounded. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 export const MAX_REASON_CHARS = 2000;
 export const MAX_RUN_COMMANDS = 50;
 export const MAX_RUN_CHARS = 8000;
-
-/** Request ids and inbox file stems: a plain file name, never a path. */
-export const SAFE_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
-export const MAX_NAME_CHARS = 128;
-
-export function isSafeName(value: string): boolean {
-  return value.length <= MAX_NAME_CHARS && SAFE_NAME_PATTERN.test(value) && value !== '.' && value !== '..' && !value.startsWith('.');
-}
 
 // Control characters would let a RUN line smuggle in further Dockerfile instructions the operator
 // might overlook; a Dockerfile may hold tabs and newlines but never NUL.

@@ -1,13 +1,15 @@
 import type { ActivityKind, BottleActivity } from '../../shared/bottle-view';
-import { BottleError } from './bottle-error';
+import { BottleError, errorMessage } from './bottle-error';
 
 const TAIL_LINES = 20;
 
 export type ActivityListener = (identity: string, activity: BottleActivity | null) => void;
 
 /**
- * Long work in progress per bottle (builds, approve, resume). In memory only: it describes what
- * this process is doing right now, and listeners push it to the UI as it moves.
+ * Long work in progress per bottle (builds, approve, resume), and the in-process lock that keeps two
+ * of them off one bottle. In memory only: it describes what this process is doing right now, and
+ * listeners push it to the UI as it moves. A failed operation stays, with its error, until the
+ * next one starts or the operator dismisses it, so a failure is never just a card that stopped.
  */
 export class ActivityTracker {
   private readonly current = new Map<string, BottleActivity>();
@@ -17,18 +19,20 @@ export class ActivityTracker {
     return this.current.get(identity) ?? null;
   }
 
+  /** True while work runs on the bottle (a kept failure does not count). */
+  isBusy(identity: string): boolean {
+    const activity = this.current.get(identity);
+    return activity !== undefined && activity.error === null;
+  }
+
   subscribe(listener: ActivityListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  begin(identity: string, kind: ActivityKind): void {
-    this.set(identity, { kind, step: null, totalSteps: null, logTail: [], error: null });
-  }
-
   progress(identity: string, update: { step?: number | null; totalSteps?: number | null; line?: string }): void {
     const activity = this.current.get(identity);
-    if (activity === undefined) return;
+    if (activity === undefined || activity.error !== null) return;
     const logTail = update.line === undefined ? activity.logTail : [...activity.logTail, update.line].slice(-TAIL_LINES);
     this.set(identity, {
       ...activity,
@@ -38,21 +42,42 @@ export class ActivityTracker {
     });
   }
 
-  end(identity: string): void {
-    if (!this.current.delete(identity)) return;
-    for (const listener of this.listeners) listener(identity, null);
+  /** The work in progress moves on to its next phase under the same lock (approve → resume). */
+  switchTo(identity: string, kind: ActivityKind): void {
+    const activity = this.current.get(identity);
+    if (activity === undefined || activity.error !== null) return;
+    this.set(identity, { ...activity, kind, step: null, totalSteps: null });
   }
 
-  /** Runs `work` as an activity of this bottle; refuses to overlap two activities on one bottle. */
+  /** Forgets a kept failure (the operator read it). */
+  dismiss(identity: string): void {
+    if (this.current.get(identity)?.error == null) return;
+    this.clear(identity);
+  }
+
+  /**
+   * Runs `work` as an activity of this bottle, holding its lock until `work` settles; refuses to
+   * overlap two activities on one bottle. A failure is kept with its message and rethrown.
+   */
   async run<T>(identity: string, kind: ActivityKind, work: () => Promise<T>): Promise<T> {
     const busy = this.current.get(identity);
-    if (busy !== undefined) throw new ActivityConflictError(identity, busy.kind);
-    this.begin(identity, kind);
+    if (busy !== undefined && busy.error === null) throw new ActivityConflictError(identity, busy.kind);
+    this.set(identity, { kind, step: null, totalSteps: null, logTail: [], error: null });
+    let result: T;
     try {
-      return await work();
-    } finally {
-      this.end(identity);
+      result = await work();
+    } catch (error: unknown) {
+      const failed = this.current.get(identity);
+      if (failed !== undefined) this.set(identity, { ...failed, step: null, totalSteps: null, error: errorMessage(error) });
+      throw error;
     }
+    this.clear(identity);
+    return result;
+  }
+
+  private clear(identity: string): void {
+    if (!this.current.delete(identity)) return;
+    for (const listener of this.listeners) listener(identity, null);
   }
 
   private set(identity: string, activity: BottleActivity): void {
@@ -62,7 +87,7 @@ export class ActivityTracker {
 }
 
 export class ActivityConflictError extends BottleError {
-  constructor(identity: string, kind: ActivityKind) {
+  constructor(identity: string, kind: string) {
     super('conflict', `bottle ${identity} is busy (${kind}); try again when it finishes`);
     this.name = 'ActivityConflictError';
   }

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { stateDir } from './state-paths';
 
 /** Why a bottle has no container on purpose: it was torn down with its state saved. */

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { bottlePaths } from './state-paths';
 
 /** Exactly the five keys the Python CLI's BottleMetadata dataclass is built from. */

@@ -1,5 +1,5 @@
-import { writeFileAtomic } from './atomic-write';
-import { readRegularFile } from './read-regular-file';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { readRegularFile } from '../fs/read-regular-file';
 import { bottlePaths } from './state-paths';
 
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;

@@ -12,6 +12,16 @@ export function stateRoot(): string {
   return join(claudeBottleRoot(), 'state');
 }
 
+/** Our own log (rotated, without secrets): `<root>/logs/claude-bottle.log`. */
+export function logFilePath(): string {
+  return join(claudeBottleRoot(), 'logs', 'claude-bottle.log');
+}
+
+/** Caches of facts about images (content-addressed, so never stale). */
+export function imageCacheDir(): string {
+  return join(claudeBottleRoot(), 'cache');
+}
+
 /** The bottle's own folder. The identity is validated here so no path is built from junk. */
 export function stateDir(identity: string): string {
   return join(stateRoot(), parseIdentity(identity));

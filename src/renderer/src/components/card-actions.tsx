@@ -1,62 +1,66 @@
 import type { JSX } from 'react';
+import { allowedActions, type ActionState, type BottleAction } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
-import { canResume, copyText, isLive, resumeBottle, resumeCommand, stopBottle } from '../lib/bottle-actions';
+import { copyText, resumeBottle, resumeCommand, stopBottle } from '../lib/bottle-actions';
 import { useTerminalStore } from '../stores/terminal-store';
 import { useUiStore } from '../stores/ui-store';
 
-/** The buttons a bottle's status allows; busy while an activity runs so nothing is clicked twice. */
-export function CardActions({ bottle, engineDown }: { bottle: BottleView; engineDown: boolean }): JSX.Element {
-  // Store actions never change: read them when clicked instead of subscribing every card to them
-  // (thousands of cards, three subscriptions each, is what made a large first list slow).
-  const openTerminal = (id: string): void => useTerminalStore.getState().open(id);
-  const askRemove = (id: string): void => useUiStore.getState().askRemove(id);
-  const openPanel = (panel: 'history', id: string): void => useUiStore.getState().openPanel(panel, id);
-  const busy = bottle.activity !== null && bottle.activity.error === null;
-  // Terminal, stop and resume all need the engine; Remove stays (the state folder is ours).
-  const needsEngine = busy || engineDown;
+interface ButtonSpec {
+  label: (bottle: BottleView) => string;
+  className: string;
+  run: (identity: string) => void;
+  title?: (identity: string) => string;
+}
+
+// Store actions never change: read them when clicked instead of subscribing every card to them
+// (thousands of cards, three subscriptions each, is what made a large first list slow).
+const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
+  'open-terminal': { label: () => 'Open terminal', className: '', run: (id) => useTerminalStore.getState().open(id) },
+  stop: { label: () => 'Stop', className: '', run: (id) => void stopBottle(id) },
+  resume: { label: () => 'Resume', className: 'button-primary', run: (id) => void resumeBottle(id) },
+  history: { label: (bottle) => `History (${bottle.historyCount})`, className: 'button-quiet', run: (id) => useUiStore.getState().openPanel('history', id) },
+  'copy-resume-command': {
+    label: () => 'Copy resume command',
+    className: 'button-quiet',
+    run: (id) => void copyText(resumeCommand(id)),
+    title: (id) => `Copy “${resumeCommand(id)}”`,
+  },
+  remove: { label: () => 'Remove', className: 'button-quiet-danger', run: (id) => useUiStore.getState().askRemove(id) },
+};
+
+/** Shown after the spacer, at the card's right edge. */
+const TRAILING: ReadonlySet<BottleAction> = new Set(['copy-resume-command', 'remove']);
+
+function ActionButton({ bottle, state }: { bottle: BottleView; state: ActionState }): JSX.Element | null {
+  const spec = BUTTONS[state.action];
+  if (spec === undefined) return null;
   const broken = bottle.status === 'corrupt' || bottle.status === 'orphan';
-  const { identity } = bottle;
+  const className = state.action === 'remove' && broken ? 'button-danger' : spec.className;
+  return (
+    <button
+      type="button"
+      className={`button button-small ${className}`}
+      disabled={!state.enabled}
+      title={state.reason ?? spec.title?.(bottle.identity)}
+      onClick={() => spec.run(bottle.identity)}
+    >
+      {spec.label(bottle)}
+    </button>
+  );
+}
+
+/** The buttons the bottle's state allows (shared/allowed-actions decides), disabled with a reason while they must wait. */
+export function CardActions({ bottle, engineDown }: { bottle: BottleView; engineDown: boolean }): JSX.Element {
+  const states = allowedActions(bottle, { engineAvailable: !engineDown });
   return (
     <div className="card-actions">
-      {bottle.status === 'running' ? (
-        <button type="button" className="button button-small" disabled={engineDown} onClick={() => openTerminal(identity)}>
-          Open terminal
-        </button>
-      ) : null}
-      {isLive(bottle) || (bottle.status === 'orphan' && bottle.containerId !== null) ? (
-        <button type="button" className="button button-small" disabled={needsEngine} onClick={() => void stopBottle(identity)}>
-          Stop
-        </button>
-      ) : null}
-      {canResume(bottle) ? (
-        <button type="button" className="button button-small button-primary" disabled={needsEngine} onClick={() => void resumeBottle(identity)}>
-          Resume
-        </button>
-      ) : null}
-      {bottle.historyCount > 0 ? (
-        <button type="button" className="button button-small button-quiet" onClick={() => openPanel('history', identity)}>
-          History ({bottle.historyCount})
-        </button>
-      ) : null}
+      {states.filter((state) => !TRAILING.has(state.action)).map((state) => (
+        <ActionButton key={state.action} bottle={bottle} state={state} />
+      ))}
       <span className="card-actions-spacer" />
-      {!broken ? (
-        <button
-          type="button"
-          className="button button-small button-quiet"
-          title={`Copy “${resumeCommand(identity)}”`}
-          onClick={() => void copyText(resumeCommand(identity))}
-        >
-          Copy resume command
-        </button>
-      ) : null}
-      <button
-        type="button"
-        className={`button button-small ${broken ? 'button-danger' : 'button-quiet-danger'}`}
-        disabled={busy}
-        onClick={() => askRemove(identity)}
-      >
-        Remove
-      </button>
+      {states.filter((state) => TRAILING.has(state.action)).map((state) => (
+        <ActionButton key={state.action} bottle={bottle} state={state} />
+      ))}
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import type { JSX } from 'react';
+import { actionState } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
+import { dismissError } from '../lib/bottle-actions';
 import { useUiStore } from '../stores/ui-store';
 
 const ACTIVITY_LABELS: Record<string, string> = {
@@ -9,6 +11,7 @@ const ACTIVITY_LABELS: Record<string, string> = {
   resuming: 'Resuming',
   stopping: 'Stopping',
   removing: 'Removing',
+  rejecting: 'Rejecting',
 };
 
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
@@ -16,8 +19,23 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   if (activity === null) return null;
   const hasSteps = activity.step !== null && activity.totalSteps !== null && activity.totalSteps > 0;
   const percent = hasSteps ? Math.round(((activity.step ?? 0) / (activity.totalSteps ?? 1)) * 100) : null;
+  if (activity.error !== null) {
+    return (
+      <div className="status-area problem" data-testid="activity-error" role="alert">
+        <span className="attention-label">{ACTIVITY_LABELS[activity.kind] ?? activity.kind} failed</span>
+        <span className="attention-text" title={[activity.error, ...activity.logTail].join('\n')}>
+          {activity.error}
+        </span>
+        {actionState(bottle, 'dismiss-error') !== null ? (
+          <button type="button" className="button button-small button-quiet" onClick={() => void dismissError(bottle.identity)}>
+            Dismiss
+          </button>
+        ) : null}
+      </div>
+    );
+  }
   return (
-    <div className={`status-area activity ${activity.error !== null ? 'is-error' : ''}`} data-testid="activity">
+    <div className="status-area activity" data-testid="activity">
       <div className="activity-head">
         <span>{hasSteps && activity.kind !== 'approving' ? 'Building image' : (ACTIVITY_LABELS[activity.kind] ?? activity.kind)}</span>
         {hasSteps ? (
@@ -36,7 +54,7 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
         </span>
       </div>
       <pre className="log-tail" title={activity.logTail.join('\n')}>
-        {activity.error ?? activity.logTail[activity.logTail.length - 1] ?? ''}
+        {activity.logTail[activity.logTail.length - 1] ?? ''}
       </pre>
     </div>
   );
@@ -74,13 +92,19 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     );
   }
   if (bottle.pendingRequest !== null) {
+    const approve = actionState(bottle, 'approve');
     return (
       <div className="status-area attention" data-testid="pending-request">
         <span className="attention-label">Approval needed</span>
         <span className="attention-text" title={bottle.pendingRequest.reason}>
           {bottle.pendingRequest.reason}
         </span>
-        <button type="button" className="button button-primary button-small" onClick={() => openPanel('approval', bottle.identity)}>
+        <button
+          type="button"
+          className="button button-primary button-small"
+          title={approve?.reason ?? undefined}
+          onClick={() => openPanel('approval', bottle.identity)}
+        >
           Review
         </button>
       </div>

@@ -1,4 +1,3 @@
-import type { BottleView } from '../../../shared/bottle-view';
 import { invoke, messageOf } from '../api/api';
 import { useUiStore } from '../stores/ui-store';
 
@@ -25,6 +24,10 @@ export function removeBottle(identity: string, keepState: boolean): Promise<bool
   return runAction(`Remove ${identity}`, () => invoke('bottle:remove', identity, { keepState }));
 }
 
+export function dismissError(identity: string): Promise<boolean> {
+  return runAction(`Dismiss the error of ${identity}`, () => invoke('bottle:dismiss-error', identity));
+}
+
 export function resumeCommand(identity: string): string {
   return `claude-bottle resume ${identity}`;
 }
@@ -37,12 +40,4 @@ export async function copyText(text: string): Promise<void> {
     // Clipboard access needs a secure context or focus; show the text so it can be copied by hand.
     useUiStore.getState().notify('warning', `Copy this by hand: ${text}`);
   }
-}
-
-export function canResume(bottle: BottleView): boolean {
-  return bottle.status === 'exited' || bottle.status === 'ready-to-resume' || bottle.status === 'missing-container';
-}
-
-export function isLive(bottle: BottleView): boolean {
-  return bottle.status === 'running' || bottle.status === 'starting';
 }

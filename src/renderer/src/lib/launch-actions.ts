@@ -1,12 +1,9 @@
+import { isAbsolutePath } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
 import { useLaunchStore } from '../stores/launch-store';
 import { useUiStore } from '../stores/ui-store';
 import type { DropResult } from './drop';
-
-export function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
-}
 
 /** A folder was picked (drop, dialog or typed): agents can come from the project, so re-list them. */
 export function selectFolder(path: string): void {

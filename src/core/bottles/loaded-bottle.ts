@@ -1,0 +1,27 @@
+import { parseIdentity } from '../../shared/identity';
+import { verifyAgentPin } from '../agents/agent-pin';
+import { loadAgent, type AgentDefinition } from '../agents/agents';
+import { BottleError } from '../services/bottle-error';
+import { readMetadata, type BottleMetadata } from '../state/metadata';
+import { stateRoot } from '../state/state-paths';
+
+/**
+ * A bottle as one operation sees it: its metadata and its agent, read and checked once at the start
+ * and passed along to every step, so an approve or resume reads agent.json and hashes the agent's
+ * folder once, not once per step.
+ */
+export interface LoadedBottle {
+  identity: string;
+  metadata: BottleMetadata;
+  agent: AgentDefinition;
+}
+
+/** Reads a bottle's metadata and loads (and, for a project agent, verifies) its agent. */
+export async function loadBottle(identity: string): Promise<LoadedBottle> {
+  parseIdentity(identity);
+  const metadata = await readMetadata(identity);
+  if (metadata === null) throw new BottleError('not-found', `no state for bottle ${identity} under ${stateRoot()}`);
+  const agent = await loadAgent(metadata.agent_name, metadata.cwd === '' ? undefined : metadata.cwd);
+  await verifyAgentPin(identity, agent);
+  return { identity, metadata, agent };
+}

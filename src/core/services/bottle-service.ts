@@ -1,0 +1,183 @@
+import type { ActivityKind, BottleDetail, BottleView, JournalEntry, PendingRequestView, StartBottleRequest } from '../../shared/bottle-view';
+import { allowedActions } from '../../shared/allowed-actions';
+import { isValidIdentity, parseIdentity } from '../../shared/identity';
+import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, stopNow } from '../bottles/bottle-lifecycle';
+import { bottleView, listBottles } from '../bottles/bottle-list';
+import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
+import { mapLimited } from '../state/state-listing';
+import { stateRoot } from '../state/state-paths';
+import type { BottleContext } from './bottle-context';
+import { BottleError, errorMessage } from './bottle-error';
+import type { Notices } from './notices';
+import { readdir } from 'node:fs/promises';
+
+export interface ApproveResult {
+  requestId: string;
+  imageId: string;
+  resumed: boolean;
+}
+
+export interface BottleServiceHooks {
+  /** The bottle may look different now: refresh whatever shows it (a no-op for the CLI). */
+  changed(identity: string): void;
+  notices: Notices;
+}
+
+/**
+ * The one front door to bottles: the desktop app, `serve` and the CLI all act through it, so they
+ * follow the same rules.
+ * - Every read settles the bottle's inbox first (the same code the live watcher runs), so a request
+ *   an agent wrote is visible whether or not any app is running.
+ * - Every change holds the bottle's lock for its whole length (approve → resume is one hold) and
+ *   first settles an approval a killed process left half done.
+ * - A bottle is loaded once per operation and passed along (see LoadedBottle).
+ */
+export class BottleService {
+  constructor(
+    private readonly ctx: BottleContext,
+    private readonly hooks: BottleServiceHooks,
+  ) {}
+
+  /** Every bottle, with every inbox settled first. */
+  async list(): Promise<BottleView[]> {
+    await this.settleAllInboxes();
+    return listBottles(this.ctx);
+  }
+
+  /** One bottle's view with its inbox settled; null when it has neither state nor container. */
+  async view(identity: string): Promise<BottleView | null> {
+    await this.settleInbox(parseIdentity(identity));
+    return bottleView(this.ctx, identity);
+  }
+
+  /** Everything `show` prints: the view, the engine, every pending request in full, the actions. */
+  async show(identity: string): Promise<BottleDetail> {
+    const view = await this.view(identity);
+    if (view === null) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
+    const { endpoint } = this.ctx.connection;
+    const pending = await listPendingRecords(identity);
+    return {
+      ...view,
+      engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
+      pendingRequests: pending.map(toPendingView),
+      actions: allowedActions(view),
+    };
+  }
+
+  async start(request: StartBottleRequest): Promise<{ identity: string }> {
+    const bottle = await createBottleState(this.ctx, request);
+    await this.locked(bottle.identity, 'starting', () => launchNew(this.ctx, bottle), { settle: false });
+    return { identity: bottle.identity };
+  }
+
+  async resume(identity: string): Promise<{ identity: string }> {
+    await this.locked(identity, 'resuming', async () => {
+      const bottle = await this.ctx.loadBottle(identity);
+      await checkResumable(this.ctx, bottle);
+      await resumeLoaded(this.ctx, bottle);
+    });
+    return { identity };
+  }
+
+  async stop(identity: string): Promise<void> {
+    await this.locked(identity, 'stopping', () => stopNow(this.ctx, identity));
+  }
+
+  async remove(identity: string, options: { keepState: boolean }): Promise<void> {
+    await this.locked(identity, 'removing', () => removeNow(this.ctx, identity, options));
+  }
+
+  /**
+   * Approves one request (the named one, or the bottle's only pending one). With `resume` the
+   * bottle is resumed under the same lock, so nothing can act on it between the two.
+   */
+  async approve(identity: string, options: { requestId?: string | undefined; resume: boolean }): Promise<ApproveResult> {
+    return this.locked(identity, 'approving', async () => {
+      const requestId = await pickPendingRequest(identity, options.requestId);
+      const bottle = await this.ctx.loadBottle(identity);
+      const { imageId } = await approveNow(this.ctx, bottle, requestId);
+      if (!options.resume) return { requestId, imageId, resumed: false };
+      this.ctx.activity.switchTo(identity, 'resuming');
+      try {
+        await checkResumable(this.ctx, bottle);
+        await resumeLoaded(this.ctx, bottle);
+      } catch (error: unknown) {
+        // The approval itself stands (Dockerfile committed, bottle ready to resume): say so.
+        const code = error instanceof BottleError ? error.code : 'internal';
+        throw new BottleError(code, `approved ${requestId}, but resuming ${identity} failed: ${errorMessage(error)}`);
+      }
+      return { requestId, imageId, resumed: true };
+    });
+  }
+
+  /** Rejects one request (the named one, or the only pending one) with the operator's message. */
+  async reject(identity: string, options: { requestId?: string | undefined; message: string }): Promise<{ requestId: string }> {
+    return this.locked(identity, 'rejecting', async () => {
+      const requestId = await pickPendingRequest(identity, options.requestId);
+      await rejectNow(identity, { requestId, message: options.message });
+      return { requestId };
+    });
+  }
+
+  /** Every pending request of the bottle in full, oldest first, its inbox settled first. */
+  async pendingRequests(identity: string): Promise<PendingRequestView[]> {
+    await this.settleInbox(parseIdentity(identity));
+    return (await listPendingRecords(identity)).map(toPendingView);
+  }
+
+  async history(identity: string): Promise<JournalEntry[]> {
+    return readHistory(parseIdentity(identity));
+  }
+
+  /** The operator read a failed operation's error: clear it from the bottle. */
+  dismissError(identity: string): void {
+    this.ctx.activity.dismiss(parseIdentity(identity));
+    this.hooks.changed(identity);
+  }
+
+  /**
+   * Validates and settles the bottle's inbox: new requests become pending, bad ones are answered.
+   * Returns whether anything the bottle shows changed. The live watcher calls this too.
+   */
+  async settleInbox(identity: string): Promise<boolean> {
+    return processInbox(identity);
+  }
+
+  /** Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest. */
+  async settleAllInboxes(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(stateRoot());
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await mapLimited(names.filter(isValidIdentity), 32, async (identity) => {
+      try {
+        if (await processInbox(identity)) this.hooks.changed(identity);
+      } catch (error: unknown) {
+        this.hooks.notices.failure(`Could not read the inbox of ${identity}`, error);
+      }
+    });
+  }
+
+  /**
+   * Runs a change under the bottle's lock: refused while another runs on it in this process, a
+   * half-done approval settled first, the failure kept on the bottle and logged, and its view
+   * refreshed afterwards whatever happened.
+   */
+  private async locked<T>(identity: string, kind: ActivityKind, work: () => Promise<T>, options: { settle: boolean } = { settle: true }): Promise<T> {
+    parseIdentity(identity);
+    try {
+      return await this.ctx.activity.run(identity, kind, async () => {
+        if (options.settle) await settleInterruptedApproval(this.ctx, identity);
+        return work();
+      });
+    } catch (error: unknown) {
+      this.hooks.notices.log.write('warning', `${kind} ${identity} failed: ${errorMessage(error)}`);
+      throw error;
+    } finally {
+      this.hooks.changed(identity);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { AppEvent } from '../../shared/app-events';
+import type { BottleView } from '../../shared/bottle-view';
+import type { BottleContext } from './bottle-context';
+import type { Notices } from './notices';
+
+/** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
+const REFRESH_DEBOUNCE_MS = 25;
+
+export interface LiveViewSources {
+  view(identity: string): Promise<BottleView | null>;
+  list(): Promise<BottleView[]>;
+}
+
+/**
+ * Keeps every open window's bottles true: a change to one bottle (Docker event, state-folder or
+ * inbox change, an operation ending) re-reads that bottle and pushes its view; a resync re-reads
+ * all. Views carry the activity as it is when they are pushed, never as it was when the read
+ * began, so a view read during an operation cannot bring back progress that has since ended.
+ */
+export class LiveViews {
+  private readonly known = new Set<string>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  // Per bottle: a refresh is scheduled, running, or both; an event that lands while one runs
+  // schedules another, so the last event is always followed by a fresh read.
+  private readonly running = new Set<string>();
+  private readonly dirty = new Set<string>();
+  // When each bottle last had an event: a resync must not overwrite what a refresh since read.
+  private readonly lastEvent = new Map<string, number>();
+  private tick = 0;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: BottleContext,
+    private readonly sources: LiveViewSources,
+    private readonly emit: (event: AppEvent) => void,
+    private readonly notices: Notices,
+  ) {}
+
+  refresh(identity: string): void {
+    if (this.closed) return;
+    this.tick += 1;
+    this.lastEvent.set(identity, this.tick);
+    if (this.pending.has(identity)) return;
+    if (this.running.has(identity)) {
+      this.dirty.add(identity);
+      return;
+    }
+    this.pending.set(
+      identity,
+      setTimeout(() => {
+        this.pending.delete(identity);
+        this.running.add(identity);
+        this.sources
+          .view(identity)
+          .then(
+            (view) => this.publish(identity, view),
+            (error: unknown) => this.notices.failure(`Could not refresh bottle ${identity}`, error),
+          )
+          .finally(() => {
+            this.running.delete(identity);
+            if (this.dirty.delete(identity)) this.refresh(identity);
+          });
+      }, REFRESH_DEBOUNCE_MS),
+    );
+  }
+
+  /** Re-reads every bottle (the engine came back, a watcher restarted, a window reconnected). */
+  async resync(): Promise<void> {
+    const startedAt = this.tick;
+    const views = await this.sources.list();
+    // A bottle with an event after the listing began has a newer refresh of its own on the way.
+    const settled = (identity: string): boolean => (this.lastEvent.get(identity) ?? 0) <= startedAt;
+    const now = new Set(views.map((view) => view.identity));
+    for (const identity of [...this.known]) if (!now.has(identity) && settled(identity)) this.publish(identity, null);
+    for (const view of views) if (settled(view.identity)) this.publish(view.identity, view);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private publish(identity: string, view: BottleView | null): void {
+    if (this.closed) return;
+    if (view === null) {
+      if (this.known.delete(identity)) this.emit({ type: 'bottle-removed', identity });
+      return;
+    }
+    this.known.add(identity);
+    this.emit({ type: 'bottle-changed', bottle: { ...view, activity: this.ctx.activity.get(identity) } });
+  }
+}

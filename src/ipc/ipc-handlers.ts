@@ -1,0 +1,27 @@
+import type { Core } from '../core/create-core';
+import type { CoreHandlers } from './dispatch';
+
+/**
+ * The contract bound to the core's services, one line per channel: what the desktop app and
+ * `serve` dispatch into. No rule lives here; the services own them all.
+ */
+export function coreHandlers(core: Core): CoreHandlers {
+  const { bottles, terminals } = core;
+  return {
+    'bottles:list': () => bottles.list(),
+    'agents:list': async ({ cwd }) => core.agents.list(cwd),
+    'engine:status': () => core.engine.status(),
+    'bottle:start': (request) => bottles.start(request),
+    'bottle:stop': async (identity) => (await bottles.stop(identity), null),
+    'bottle:remove': async (identity, options) => (await bottles.remove(identity, options), null),
+    'bottle:resume': (identity) => bottles.resume(identity),
+    'bottle:approve': async (identity, options) => ({ imageId: (await bottles.approve(identity, options)).imageId }),
+    'bottle:reject': async (identity, options) => (await bottles.reject(identity, options), null),
+    'bottle:history': (identity) => bottles.history(identity),
+    'bottle:dismiss-error': async (identity) => (bottles.dismissError(identity), null),
+    'terminal:open': ({ identity, cols, rows }) => terminals.open(identity, cols, rows),
+    'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
+    'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
+    'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Which actions a bottle's state allows, decided once for every surface: the card's buttons, its
+ * status area, the keyboard, `claude-bottle show` and the services' own preconditions. Pure.
+ */
+import type { BottleView } from './bottle-view';
+
+export const BOTTLE_ACTIONS = [
+  'open-terminal',
+  'stop',
+  'resume',
+  'approve',
+  'reject',
+  'history',
+  'copy-resume-command',
+  'dismiss-error',
+  'remove',
+] as const;
+export type BottleAction = (typeof BOTTLE_ACTIONS)[number];
+
+export interface ActionState {
+  action: BottleAction;
+  /** False while something passing blocks it (work in progress, Docker away); `reason` says what. */
+  enabled: boolean;
+  reason: string | null;
+}
+
+export interface ActionContext {
+  /** False while the Docker engine does not answer: container actions wait for it. */
+  engineAvailable: boolean;
+}
+
+/** True while a long operation runs on the bottle (a failed one, kept to show its error, is not). */
+export function isBusy(view: BottleView): boolean {
+  return view.activity !== null && view.activity.error === null;
+}
+
+/** The status a person reads: a pending request outranks the container's own state. */
+export function displayStatus(view: BottleView): string {
+  if (view.pendingRequest !== null) return 'awaiting-approval';
+  if (view.status === 'exited' && view.exitCode !== null) return `exited (${view.exitCode})`;
+  return view.status;
+}
+
+function relevant(view: BottleView, action: BottleAction): boolean {
+  const { status } = view;
+  switch (action) {
+    case 'open-terminal':
+      return status === 'running';
+    case 'stop':
+      return status === 'running' || status === 'starting' || (status === 'orphan' && view.containerId !== null);
+    case 'resume':
+      return status === 'exited' || status === 'ready-to-resume' || status === 'missing-container';
+    case 'approve':
+    case 'reject':
+      return view.pendingRequest !== null;
+    case 'history':
+      return view.historyCount > 0;
+    case 'copy-resume-command':
+      return status !== 'corrupt' && status !== 'orphan';
+    case 'dismiss-error':
+      return view.activity?.error != null;
+    case 'remove':
+      return true;
+  }
+}
+
+/** Actions that talk to Docker, and so wait while it is away. */
+const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'stop', 'resume', 'approve']);
+/** Actions that change the bottle, and so wait for the work in progress to finish. */
+const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove']);
+
+/** The actions that apply to this bottle now, in display order, each enabled or with why not. */
+export function allowedActions(view: BottleView, context: ActionContext = { engineAvailable: true }): ActionState[] {
+  const busy = isBusy(view);
+  const states: ActionState[] = [];
+  for (const action of BOTTLE_ACTIONS) {
+    if (!relevant(view, action)) continue;
+    let reason: string | null = null;
+    if (busy && WAITS_FOR_WORK.has(action)) reason = `busy: ${view.activity?.kind ?? 'working'}`;
+    else if (!context.engineAvailable && NEEDS_ENGINE.has(action)) reason = 'Docker is not running';
+    states.push({ action, enabled: reason === null, reason });
+  }
+  return states;
+}
+
+/** The state of one action: null when it does not apply to this bottle at all. */
+export function actionState(view: BottleView, action: BottleAction, context?: ActionContext): ActionState | null {
+  return allowedActions(view, context).find((state) => state.action === action) ?? null;
+}

@@ -1,0 +1,23 @@
+/** A plausible bottle view for specs of pure modules (tests only; nothing in the app imports it). */
+import type { BottleView } from './bottle-view';
+
+export function testView(overrides: Partial<BottleView> = {}): BottleView {
+  return {
+    identity: 'dev-abcde',
+    agentName: 'dev',
+    cwd: '/home/me/project',
+    copyCwd: false,
+    startedAt: '2026-11-26T10:00:00+00:00',
+    status: 'running',
+    exitCode: null,
+    containerId: 'c0ffee'.repeat(10),
+    image: 'claude-bottle-agent-dev:0123',
+    hasDockerfile: false,
+    corruptReason: null,
+    pendingRequest: null,
+    warnings: [],
+    historyCount: 0,
+    activity: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * zod schemas for values that arrive from outside, built from the plain rules in rules.ts (which
+ * the renderer uses without pulling in zod): the IPC schemas and the core check with these.
+ */
+import { z } from 'zod';
+import { IDENTITY_MAX_LENGTH, IDENTITY_PATTERN } from './identity';
+import { isAbsolutePath, isAgentName, isSafeName, MAX_REJECT_MESSAGE_CHARS } from './rules';
+
+export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
+export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
+export const agentNameSchema = z.string().refine(isAgentName, 'invalid agent name');
+export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');
+export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
+export const sessionIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid terminal session');
+export const terminalSizeSchema = z.number().int().min(1).max(1000);
