@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
@@ -10,15 +9,20 @@ import { approveAndResume, makeProject, shooter, startFromUi } from './helpers/f
 
 const REPO = join(import.meta.dirname, '..');
 
-/** The Electron binary, if this machine has one: ELECTRON_PATH, or the one the npm package installed. */
+/**
+ * The Electron binary, if this machine has one: ELECTRON_PATH, or the one `npx install-electron`
+ * (our postinstall) fetched. Read from the package's path.txt, never by loading `electron`: from
+ * Electron 42 on, requiring it under Node starts a download.
+ */
 function electronBinary(): string | null {
   const fromEnv = process.env.ELECTRON_PATH;
   if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : null;
+  const packageDir = join(REPO, 'node_modules', 'electron');
   try {
-    // The package's main export is the binary path; it throws when the download never happened.
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : null;
+    const binary = join(packageDir, 'dist', readFileSync(join(packageDir, 'path.txt'), 'utf8'));
+    return existsSync(binary) ? binary : null;
   } catch {
+    // No path.txt: the binary was never fetched (ELECTRON_SKIP_BINARY_DOWNLOAD).
     return null;
   }
 }
@@ -27,7 +31,7 @@ const binary = electronBinary();
 const builtMain = join(REPO, 'out', 'main', 'index.js');
 
 test.describe('desktop app (Electron)', () => {
-  test.skip(binary === null, 'no Electron binary on this machine (it cannot be downloaded here); set ELECTRON_PATH to run this spec');
+  test.skip(binary === null, 'no Electron binary on this machine (it cannot be downloaded here; the built main process is driven with a stand-in by test/electron instead); run `npx install-electron` or set ELECTRON_PATH to run this spec');
   test.skip(!existsSync(builtMain), 'the app is not built; run `npm run build` first');
 
   let home = '';

@@ -1,0 +1,30 @@
+// postinstall: fetches the Electron binary. From Electron 42 on, the `electron` package no longer
+// downloads it at install time (it ships an `install-electron` command instead), so `npm install
+// && npm start` stays the whole set-up only because of this step. Machines that cannot download it
+// (CI here, headless hosts that only run `claude-bottle`) set ELECTRON_SKIP_BINARY_DOWNLOAD=1: the
+// build, typecheck and tests need only Electron's type definitions.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const skip = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
+if (skip !== undefined && skip !== '' && skip !== '0' && skip !== 'false') {
+  process.stdout.write('claude-bottle: ELECTRON_SKIP_BINARY_DOWNLOAD is set; not fetching the Electron binary (npm start needs it: run `npx install-electron` later)\n');
+  process.exit(0);
+}
+
+let installer;
+try {
+  installer = createRequire(import.meta.url).resolve('electron/install.js');
+} catch {
+  // A production install without devDependencies: the CLI and serve mode do not need Electron.
+  process.stdout.write('claude-bottle: the electron package is not installed; skipping the Electron binary\n');
+  process.exit(0);
+}
+const result = spawnSync(process.execPath, [installer], { stdio: 'inherit' });
+if (result.status !== 0) {
+  process.stderr.write(
+    'claude-bottle: could not fetch the Electron binary (see above). The command line and `claude-bottle serve` work without it;\n' +
+      'for the desktop app, retry with `npx install-electron`, or install with ELECTRON_SKIP_BINARY_DOWNLOAD=1 to skip it.\n',
+  );
+  process.exit(result.status ?? 1);
+}

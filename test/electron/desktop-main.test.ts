@@ -1,0 +1,163 @@
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppEvent } from '../../src/shared/app-events';
+import type { BottleView, JournalEntry } from '../../src/shared/bottle-view';
+import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { writeRebuildAgent } from '../helpers/rebuild-agent';
+import { BUILT_RENDERER, MainHarness, type MainState } from './main-harness';
+
+const env = useBottleTestEnv();
+let harness: MainHarness | null = null;
+
+afterEach(async () => {
+  await harness?.stop();
+  harness = null;
+});
+
+async function openApp(): Promise<MainHarness> {
+  harness = await MainHarness.start({ CLAUDE_BOTTLE_HOME: env.home() });
+  return harness;
+}
+
+function viewIn(events: AppEvent[], identity: string): BottleView | undefined {
+  const views = events.filter((event): event is Extract<AppEvent, { type: 'bottle-changed' }> => event.type === 'bottle-changed' && event.bottle.identity === identity);
+  return views[views.length - 1]?.bottle;
+}
+
+/** Waits until the pushed events show the bottle in the given shape. */
+async function pushedView(app: MainHarness, identity: string, check: (view: BottleView) => boolean): Promise<BottleView> {
+  return eventually(async () => {
+    const view = viewIn(await app.events(), identity);
+    if (view === undefined || !check(view)) throw new Error(`no pushed view of ${identity} matching yet (last: ${JSON.stringify(view?.status)})`);
+    return view;
+  }, 30_000);
+}
+
+describe('the Electron main process, built, with a stand-in electron module', () => {
+  it('opens one sandboxed window on the built renderer, binds every channel, and locks the window down', async () => {
+    const app = await openApp();
+    const state: MainState = await app.state();
+    expect(state.windows).toBe(1);
+    expect(state.windowOptions.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(String(state.windowOptions.webPreferences.preload)).toMatch(/out\/preload\/index\.cjs$/);
+    expect(state.loaded).toEqual({ kind: 'file', path: BUILT_RENDERER });
+    expect(state.channels).toEqual([...IPC_CHANNEL_NAMES].sort());
+    expect(state.webContentsCreated).toBe(1);
+
+    // No navigation away from the app, no new windows (https opens in the system browser), no
+    // permissions, no <webview>.
+    expect(await app.call('navigate', { url: 'https://attacker.example/' })).toBe(true);
+    expect(await app.call('navigate', { url: 'file:///etc/passwd' })).toBe(true);
+    expect(await app.call('navigate', { url: 'https://attacker.example/', event: 'will-redirect' })).toBe(true);
+    expect(await app.call('navigate', { url: pathToFileURL(BUILT_RENDERER).href })).toBe(false);
+    expect(await app.call('windowOpen', { url: 'https://docs.example/' })).toEqual({ action: 'deny' });
+    expect(await app.call('windowOpen', { url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect((await app.state()).openedExternal).toEqual(['https://docs.example/']);
+    expect(await app.call('permission', { permission: 'media' })).toEqual({ granted: false, check: false });
+    expect(await app.call('attachWebview')).toBe(true);
+  });
+
+  it('refuses IPC from any frame but the window’s own page, and bad arguments before any handler runs', async () => {
+    const app = await openApp();
+    for (const sender of ['foreign-url', 'subframe', 'other-contents', 'no-frame'] as const) {
+      expect(await app.invoke('bottles:list', [], sender)).toEqual({ ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame was refused' } });
+    }
+    // A foreign frame cannot start anything either, however good its arguments.
+    expect(await app.invoke('bottle:start', [{ agent: 'scripted', cwd: env.project(), copy: false }], 'foreign-url')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await app.invoke('bottle:stop', ['../etc'])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(await app.invoke('bottle:approve', ['dev-abcde', { requestId: '..', resume: true }])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(await app.invoke('bottles:list', [])).toEqual({ ok: true, data: [] });
+  });
+
+  it.skipIf(skipWithoutDocker)('drives every channel against the real core and engine; a waiting request raises one notification', async () => {
+    await writeRebuildAgent('rebuilder');
+    const app = await openApp();
+    const exercised = new Set<string>();
+    const call = async <T>(channel: IpcChannel, args: unknown[]): Promise<T> => {
+      exercised.add(channel);
+      return app.ok<T>(channel, args);
+    };
+
+    // The folder dialog's answer is what the start panel then starts.
+    await app.call('setDialog', { result: { canceled: false, filePaths: [env.project()] } });
+    const folder = await call<string | null>('dialog:choose-folder', []);
+    expect(folder).toBe(env.project());
+    expect((await app.state()).dialogCalls).toBe(1);
+    expect((await call<{ name: string }[]>('agents:list', [{ cwd: folder }])).map((agent) => agent.name)).toContain('rebuilder');
+    await eventually(async () => expect((await call<{ state: string }>('engine:status', [])).state).toBe('connected'), 20_000);
+    const { identity } = await call<{ identity: string }>('bottle:start', [{ agent: 'rebuilder', cwd: folder, copy: false }]);
+
+    // The agent asks for a capability: the window is told, and the desktop notifies once.
+    const first = (await pushedView(app, identity, (view) => view.pendingRequest !== null)).pendingRequest;
+    expect((await call<BottleView[]>('bottles:list', [])).find((view) => view.identity === identity)?.pendingRequest?.id).toBe(first?.id);
+    await eventually(async () => expect((await app.state()).notifications).toEqual([{ title: `${identity} needs approval`, body: 'need a marker file' }]));
+    await call('bottle:reject', [identity, { requestId: first?.id, message: 'not this one' }]);
+    await pushedView(app, identity, (view) => view.pendingRequest === null);
+    expect((await call<JournalEntry[]>('bottle:history', [identity])).map((entry) => entry.decision)).toEqual(['rejected']);
+
+    // A second request from the same bottle is a new one: announced again, once.
+    await execIn(await bottleContainer(identity), ['sh', '-c', "capability-block --reason 'second try' --run 'echo built > /opt/marker'"]);
+    const second = (await pushedView(app, identity, (view) => view.pendingRequest !== null && view.pendingRequest.id !== first?.id)).pendingRequest;
+    await eventually(async () => expect((await app.state()).notifications.map((n) => n.body)).toEqual(['need a marker file', 'second try']));
+    // Clicking it brings the window forward.
+    const before = (await app.state()).focusCalls;
+    await app.call('clickNotification', { index: 1 });
+    expect((await app.state()).focusCalls).toBe(before + 1);
+
+    const { imageId } = await call<{ imageId: string }>('bottle:approve', [identity, { requestId: second?.id, resume: true }]);
+    expect(imageId).toMatch(/^sha256:/);
+    await pushedView(app, identity, (view) => view.status === 'running' && view.pendingRequest === null && view.activity === null);
+    expect((await bottleContainer(identity).then((container) => execIn(container, ['cat', '/opt/marker']))).output).toBe('built\n');
+    expect((await app.state()).notifications).toHaveLength(2);
+
+    // A terminal on the bottle's TTY: input echoes back as pushed output.
+    const { sessionId } = await call<{ sessionId: string }>('terminal:open', [{ identity, cols: 80, rows: 24 }]);
+    await call('terminal:resize', [sessionId, 100, 30]);
+    await call('terminal:input', [sessionId, 'typed-through-the-desktop\n']);
+    await eventually(async () => {
+      const output = (await app.events()).filter((event) => event.type === 'terminal-data' && event.sessionId === sessionId).map((event) => (event as { data: string }).data).join('');
+      expect(output).toContain('typed-through-the-desktop');
+    });
+    await call('terminal:close', [sessionId]);
+
+    // A failed operation stays on the bottle until dismissed.
+    expect(await app.invoke('bottle:resume', [identity])).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect((await pushedView(app, identity, (view) => view.activity?.error != null)).activity?.error).toMatch(/already running/);
+    await call('bottle:dismiss-error', [identity]);
+    await pushedView(app, identity, (view) => view.activity === null);
+
+    await call('bottle:stop', [identity]);
+    await pushedView(app, identity, (view) => view.status === 'ready-to-resume');
+    await call('bottle:resume', [identity]);
+    await pushedView(app, identity, (view) => view.status === 'running');
+    await call('bottle:remove', [identity, { keepState: false }]);
+    await eventually(async () => expect((await app.events()).some((event) => event.type === 'bottle-removed' && event.identity === identity)).toBe(true));
+
+    // Every channel of the contract was driven through the real main process.
+    expect([...exercised].sort()).toEqual([...IPC_CHANNEL_NAMES].sort());
+  });
+
+  it.skipIf(skipWithoutDocker)('a second instance focuses the window; quitting closes every stream and leaves bottles running', async () => {
+    const app = await openApp();
+    const { identity } = await app.ok<{ identity: string }>('bottle:start', [{ agent: 'scripted', cwd: env.project(), copy: false }]);
+    await pushedView(app, identity, (view) => view.status === 'running');
+
+    await app.call('minimize');
+    await app.call('appEvent', { name: 'second-instance', args: [['claude-bottle'], env.project()] });
+    const focused = await app.state();
+    expect(focused.restoreCalls).toBe(1);
+    expect(focused.focusCalls).toBeGreaterThanOrEqual(1);
+
+    const quit = await app.call<MainState>('quit');
+    expect(quit.quitCalls).toBe(1);
+    expect(quit.removedHandlers.sort()).toEqual([...IPC_CHANNEL_NAMES].sort());
+    // With the IPC channel to the driver gone, only a watcher or stream the app forgot to close
+    // could keep this process alive.
+    const code = await Promise.race([app.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+    expect(code).toBe(0);
+    expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
+  });
+});
