@@ -11,6 +11,7 @@ const USAGE = `usage: claude-bottle <command> [options]
   stop <identity>                                          save state and remove the container
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
+  logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)
   serve [--port N]                                         browser mode on 127.0.0.1`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   stop: () => import('./commands/stop'),
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),
+  logs: () => import('./commands/logs'),
   serve: () => import('./commands/serve'),
 };
 

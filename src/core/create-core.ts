@@ -2,6 +2,8 @@ import type { AppEvent } from '../shared/app-events';
 import type { AgentSummary, EngineStatus } from '../shared/bottle-view';
 import { listAgents } from './agents/agents';
 import { watchBottles, type BottleWatcher } from './bottles/bottle-events';
+import { LogStreams } from './bottles/log-streams';
+import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
 import { engineInfo } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
@@ -11,6 +13,7 @@ import { errorMessage } from './services/bottle-error';
 import { createCoreLog, type CoreLog } from './services/core-log';
 import { LiveViews } from './services/live-views';
 import { Notices } from './services/notices';
+import { StatsSampler } from './services/stats-sampler';
 
 export interface CoreOptions {
   context?: BottleContext;
@@ -30,6 +33,10 @@ export interface Core {
   agents: { list(cwd?: string): Promise<AgentSummary[]> };
   engine: { status(): Promise<EngineStatus> };
   terminals: TerminalSessions;
+  /** Open Logs tabs: the engine's log of a bottle, pushed as log-data events. */
+  logs: LogStreams;
+  /** CPU and memory of the running bottles some window watches. */
+  stats: StatsSampler;
   notices: Notices;
   subscribe(listener: (event: AppEvent) => void): () => void;
   /** Closes streams and watchers; bottles keep running. */
@@ -45,15 +52,28 @@ export function createCore(options: CoreOptions = {}): Core {
   };
   const notices = new Notices(options.log ?? createCoreLog(), emit);
   let live: LiveViews | null = null;
-  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices });
-  const terminals = new TerminalSessions(context, emit);
+  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices, keptViews: () => live?.kept() ?? null });
+  const feeds = new TerminalFeeds(context, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
+  const terminals = new TerminalSessions(context, emit, feeds);
+  const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
+  const stats = new StatsSampler(context, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
 
   let watcher: BottleWatcher | null = null;
   let inboxes: InboxWatcher | null = null;
   let stopActivity = (): void => undefined;
   if (options.live === true) {
-    const views = new LiveViews(context, { view: (identity) => bottles.view(identity), list: () => bottles.list() }, emit, notices);
+    const views = new LiveViews(
+      context,
+      { view: (identity) => bottles.view(identity), list: () => bottles.listFresh(), engineConnected: () => watcher?.engineStatus().state === 'connected' },
+      emit,
+      notices,
+    );
     live = views;
+    // Every running bottle's terminal output is kept from the moment it is seen running.
+    listeners.add((event) => {
+      if (event.type === 'bottle-changed') feeds.track(event.bottle);
+      else if (event.type === 'bottle-removed') feeds.forget(event.identity);
+    });
     watcher = watchBottles(context, {
       onBottleChanged: (identity) => views.refresh(identity),
       onResync: () => {
@@ -93,6 +113,8 @@ export function createCore(options: CoreOptions = {}): Core {
       },
     },
     terminals,
+    logs,
+    stats,
     notices,
     subscribe(listener) {
       listeners.add(listener);
@@ -104,6 +126,8 @@ export function createCore(options: CoreOptions = {}): Core {
       live?.close();
       stopActivity();
       terminals.closeAll();
+      logs.closeAll();
+      stats.close();
       notices.close();
       listeners.clear();
       await notices.log.flush();

@@ -6,7 +6,7 @@ import type { CoreHandlers } from './dispatch';
  * `serve` dispatch into. No rule lives here; the services own them all.
  */
 export function coreHandlers(core: Core): CoreHandlers {
-  const { bottles, terminals } = core;
+  const { bottles, terminals, logs, stats } = core;
   return {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
@@ -23,5 +23,12 @@ export function coreHandlers(core: Core): CoreHandlers {
     'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
     'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
     'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+    'bottles:bulk': (request) => bottles.bulk(request),
+    'bottle:inspect': (identity) => bottles.inspect(identity),
+    'shell:open': ({ identity, cols, rows }) => terminals.openShell(identity, cols, rows),
+    'logs:open': (request) => logs.open(request),
+    'logs:close': async (streamId) => (logs.close(streamId), null),
+    'stats:watch': async (request) => stats.watch(request),
+    'stats:unwatch': async (subscriptionId) => (stats.unwatch(subscriptionId), null),
   };
 }

@@ -53,10 +53,20 @@ export async function runDesktopApp(): Promise<void> {
     (error) => core.notices.failure('Internal error', error),
   );
   const unbind = bindIpcMain(window, dispatcher, location);
-  const notifications = new ApprovalNotifications(() => focus(window));
+  // A click on a notification brings the window forward with that bottle's approval panel open.
+  const notifications = new ApprovalNotifications((identity) => {
+    focus(window);
+    pushAppEvent(window, { type: 'open-approval', identity });
+  });
+  let badge = -1;
   const unsubscribe = core.subscribe((event) => {
     pushAppEvent(window, event);
     notifications.handle(event);
+    // The dock / taskbar badge counts the bottles waiting for a decision.
+    if (notifications.size !== badge) {
+      badge = notifications.size;
+      app.setBadgeCount(badge);
+    }
   });
 
   app.on('second-instance', () => focus(window));

@@ -115,7 +115,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     if (!isLoopbackHost(request) || !isSameOrigin(request)) return refuseUpgrade(socket, '403 Forbidden');
     if (tokenSource(request, token, port) === null) return refuseUpgrade(socket, '401 Unauthorized');
     sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      handleSocket(ws, dispatcher, options.core.handlers['terminal:close']);
+      handleSocket(ws, dispatcher);
     });
   });
 

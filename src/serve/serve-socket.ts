@@ -1,5 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import type { IpcDispatcher } from '../ipc/dispatch';
+import { trackClientResources } from '../ipc/client-resources';
 
 /** Wire format (the browser client in src/renderer/src/api/browser-client.ts speaks the same). */
 interface RequestMessage {
@@ -22,32 +23,20 @@ function parseRequest(raw: RawData): RequestMessage | null {
 
 /**
  * One browser connection: each `{id, channel, args}` goes through the validating dispatcher and is
- * answered with `{id, response}`. Terminal sessions opened over this socket are closed with it, so a
- * closed tab never leaves an attach stream behind.
+ * answered with `{id, response}`. What the tab opened over this socket (terminals, shells, log
+ * streams, stats watches) is closed with it, so a closed tab never leaves a stream behind.
  */
-export function handleSocket(
-  ws: WebSocket,
-  dispatcher: IpcDispatcher,
-  closeTerminal: (sessionId: string) => Promise<null>,
-): void {
-  const terminals = new Set<string>();
+export function handleSocket(ws: WebSocket, dispatcher: IpcDispatcher): void {
+  const resources = trackClientResources(dispatcher);
   ws.on('message', (raw: RawData) => {
     const request = parseRequest(raw);
     if (request === null) {
       ws.close(1003, 'malformed message');
       return;
     }
-    void dispatcher(request.channel, request.args).then((response) => {
-      if (response.ok && request.channel === 'terminal:open') {
-        const sessionId = (response.data as { sessionId?: unknown } | null)?.sessionId;
-        if (typeof sessionId === 'string') terminals.add(sessionId);
-      }
-      if (request.channel === 'terminal:close' && typeof request.args[0] === 'string') terminals.delete(request.args[0]);
+    void resources.dispatch(request.channel, request.args).then((response) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, response }));
     });
   });
-  ws.on('close', () => {
-    for (const sessionId of terminals) void closeTerminal(sessionId).catch(() => undefined);
-    terminals.clear();
-  });
+  ws.on('close', () => resources.closeAll());
 }

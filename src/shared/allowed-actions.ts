@@ -6,6 +6,7 @@ import type { BottleView } from './bottle-view';
 
 export const BOTTLE_ACTIONS = [
   'open-terminal',
+  'open-logs',
   'stop',
   'resume',
   'approve',
@@ -46,6 +47,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
   switch (action) {
     case 'open-terminal':
       return status === 'running';
+    case 'open-logs':
+      // The engine keeps a container's output until the container is removed (stop removes it).
+      return view.containerId !== null;
     case 'stop':
       return status === 'running' || status === 'starting' || (status === 'orphan' && view.containerId !== null);
     case 'resume':
@@ -65,7 +69,7 @@ function relevant(view: BottleView, action: BottleAction): boolean {
 }
 
 /** Actions that talk to Docker, and so wait while it is away. */
-const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'stop', 'resume', 'approve']);
+const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'stop', 'resume', 'approve']);
 /** Actions that change the bottle, and so wait for the work in progress to finish. */
 const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove']);
 

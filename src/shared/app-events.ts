@@ -2,6 +2,7 @@
  * Everything the core pushes to whoever shows bottles (desktop window, browser tab), on one stream.
  * Pure types: the core emits them, the contract carries them, the renderer applies them.
  */
+import type { StatsSample } from './bottle-stats';
 import type { BottleActivity, BottleView, EngineStatus } from './bottle-view';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
@@ -13,4 +14,11 @@ export type AppEvent =
   | { type: 'activity'; identity: string; activity: BottleActivity | null }
   | { type: 'terminal-data'; sessionId: string; data: string }
   | { type: 'terminal-exit'; sessionId: string }
-  | { type: 'notice'; level: NoticeLevel; message: string };
+  | { type: 'notice'; level: NoticeLevel; message: string }
+  | { type: 'log-data'; streamId: string; data: string }
+  /** The log stream ended: the container stopped, or (reason set) reading failed. */
+  | { type: 'log-end'; streamId: string; reason: string | null }
+  /** One sampling round of the bottles some window watches. */
+  | { type: 'stats'; samples: StatsSample[] }
+  /** From the desktop app to its window only: the operator clicked a notification about this bottle. */
+  | { type: 'open-approval'; identity: string };

@@ -5,11 +5,16 @@
  * sandboxed preload bundles it); the argument schemas live in ipc-schemas.ts.
  */
 import type { AppEvent } from './app-events';
+import type { BottleInspect } from './bottle-inspect';
+import type { BulkRequest, BulkResult, LogsOpenRequest } from './bottle-requests';
+import type { StatsSample, StatsWatchRequest } from './bottle-stats';
 import type { AgentSummary, BottleView, EngineStatus, JournalEntry, StartBottleRequest } from './bottle-view';
 import type { ErrorCode } from './errors';
 
 export type { AppEvent } from './app-events';
 export type { StartBottleRequest } from './bottle-view';
+export type { BulkRequest, BulkResult, LogsOpenRequest } from './bottle-requests';
+export type { StatsWatchRequest } from './bottle-stats';
 
 export const IpcChannels = {
   listBottles: 'bottles:list',
@@ -28,6 +33,13 @@ export const IpcChannels = {
   terminalResize: 'terminal:resize',
   terminalClose: 'terminal:close',
   chooseFolder: 'dialog:choose-folder',
+  bulkAction: 'bottles:bulk',
+  inspectBottle: 'bottle:inspect',
+  shellOpen: 'shell:open',
+  logsOpen: 'logs:open',
+  logsClose: 'logs:close',
+  statsWatch: 'stats:watch',
+  statsUnwatch: 'stats:unwatch',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -58,6 +70,13 @@ export interface IpcSignatures {
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
   'terminal:close': { args: [sessionId: string]; result: null };
   'dialog:choose-folder': { args: []; result: string | null };
+  'bottles:bulk': { args: [BulkRequest]; result: BulkResult[] };
+  'bottle:inspect': { args: [identity: string]; result: BottleInspect };
+  'shell:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };
+  'logs:open': { args: [LogsOpenRequest]; result: { streamId: string } };
+  'logs:close': { args: [streamId: string]; result: null };
+  'stats:watch': { args: [StatsWatchRequest]; result: { subscriptionId: string; history: StatsSample[] } };
+  'stats:unwatch': { args: [subscriptionId: string]; result: null };
 }
 
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { IpcChannels, type IpcArgs, type IpcChannel } from './ipc-contract';
-import { MAX_TERMINAL_INPUT_CHARS } from './rules';
+import { MAX_BOTTLES_PER_CALL, MAX_LOG_TAIL_LINES, MAX_TERMINAL_INPUT_CHARS } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
@@ -14,10 +14,14 @@ import {
   rejectMessageSchema,
   requestIdSchema,
   sessionIdSchema,
+  streamIdSchema,
   terminalSizeSchema,
 } from './validation';
 
 export { identitySchema } from './validation';
+
+const terminalOpenSchema = z.object({ identity: identitySchema, cols: terminalSizeSchema, rows: terminalSizeSchema }).strict();
+const identitiesSchema = z.array(identitySchema).max(MAX_BOTTLES_PER_CALL);
 
 const argSchemas = {
   [IpcChannels.listBottles]: z.tuple([]),
@@ -31,11 +35,22 @@ const argSchemas = {
   [IpcChannels.rejectRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, message: rejectMessageSchema }).strict()]),
   [IpcChannels.bottleHistory]: z.tuple([identitySchema]),
   [IpcChannels.dismissError]: z.tuple([identitySchema]),
-  [IpcChannels.terminalOpen]: z.tuple([z.object({ identity: identitySchema, cols: terminalSizeSchema, rows: terminalSizeSchema }).strict()]),
+  [IpcChannels.terminalOpen]: z.tuple([terminalOpenSchema]),
   [IpcChannels.terminalInput]: z.tuple([sessionIdSchema, z.string().max(MAX_TERMINAL_INPUT_CHARS)]),
   [IpcChannels.terminalResize]: z.tuple([sessionIdSchema, terminalSizeSchema, terminalSizeSchema]),
   [IpcChannels.terminalClose]: z.tuple([sessionIdSchema]),
   [IpcChannels.chooseFolder]: z.tuple([]),
+  [IpcChannels.bulkAction]: z.tuple([
+    z.object({ action: z.enum(['stop', 'remove']), identities: identitiesSchema.min(1), keepState: z.boolean() }).strict(),
+  ]),
+  [IpcChannels.inspectBottle]: z.tuple([identitySchema]),
+  [IpcChannels.shellOpen]: z.tuple([terminalOpenSchema]),
+  [IpcChannels.logsOpen]: z.tuple([
+    z.object({ identity: identitySchema, tail: z.number().int().min(0).max(MAX_LOG_TAIL_LINES), follow: z.boolean() }).strict(),
+  ]),
+  [IpcChannels.logsClose]: z.tuple([streamIdSchema]),
+  [IpcChannels.statsWatch]: z.tuple([z.object({ subscriptionId: streamIdSchema.nullable(), identities: identitiesSchema }).strict()]),
+  [IpcChannels.statsUnwatch]: z.tuple([streamIdSchema]),
 } as const;
 
 /** True only when A and B are the same type (a schema whose output is wider or narrower fails). */

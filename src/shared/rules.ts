@@ -29,3 +29,8 @@ export function isAbsolutePath(path: string): boolean {
 
 export const MAX_REJECT_MESSAGE_CHARS = 2000;
 export const MAX_TERMINAL_INPUT_CHARS = 64 * 1024;
+
+/** Log lines a window may ask for at once: the tail of a huge log, never all of it. */
+export const MAX_LOG_TAIL_LINES = 100_000;
+/** Bottles in one bulk action or one stats watch. */
+export const MAX_BOTTLES_PER_CALL = 5000;

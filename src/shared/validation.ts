@@ -13,3 +13,4 @@ export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an 
 export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
 export const sessionIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid terminal session');
 export const terminalSizeSchema = z.number().int().min(1).max(1000);
+export const streamIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid stream id');

@@ -97,8 +97,14 @@ export async function listBottles(ctx: BottleContext): Promise<BottleView[]> {
   for (const [identity, info] of containers ?? []) {
     if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity)));
   }
-  // Newest first. Plain string comparison: ISO timestamps with the same offset sort as text, and
-  // localeCompare costs tens of milliseconds over thousands of bottles.
+  return sortNewestFirst(views);
+}
+
+/**
+ * Newest first, in place. Plain string comparison: ISO timestamps with the same offset sort as
+ * text, and localeCompare costs tens of milliseconds over thousands of bottles.
+ */
+export function sortNewestFirst(views: BottleView[]): BottleView[] {
   const key = (view: BottleView): string => view.startedAt ?? '';
   return views.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
 }

@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import type Docker from 'dockerode';
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
+import { TerminalFeeds } from './terminal-feeds';
 
-interface Session {
-  identity: string;
-  containerId: string;
-  stream: Duplex;
-}
-
-/** Output replayed when a terminal opens, so the operator sees what the agent said before. */
-const REPLAY_LINES = 300;
+type Session =
+  | { kind: 'agent'; identity: string; containerId: string; feed: { write(data: string): void }; detach: () => void }
+  | { kind: 'shell'; identity: string; container: Docker.Container; user: string; exec: Docker.Exec; stream: Duplex; pid: string | null };
 
 /** A bottle's TTY handed to a front end that does its own terminal plumbing (the CLI's attach). */
 export interface RawAttachment {
@@ -24,8 +21,11 @@ export interface RawAttachment {
 }
 
 /**
- * Terminals attached to bottles' TTYs for the UI: output is pushed as `terminal-data` events,
- * input and resizes come back through the contract. Closing a terminal never stops the bottle.
+ * Terminals for the UI, output pushed as `terminal-data` events, input and resizes back through
+ * the contract. An agent terminal shows the bottle's shared TTY feed: first the ring of what it
+ * printed before (so a reopened or second window shows where the agent is), then live output.
+ * A shell is a separate `sh` exec'd in the bottle as the agent's user. Closing a terminal never
+ * stops the bottle.
  */
 export class TerminalSessions {
   private readonly sessions = new Map<string, Session>();
@@ -33,6 +33,7 @@ export class TerminalSessions {
   constructor(
     private readonly ctx: BottleContext,
     private readonly emit: (event: AppEvent) => void,
+    readonly feeds: TerminalFeeds = new TerminalFeeds(ctx),
   ) {}
 
   /** Attaches to the bottle's TTY; `detachKeys` (e.g. ctrl-p,ctrl-q) end the attachment, not the agent. */
@@ -54,28 +55,86 @@ export class TerminalSessions {
     };
   }
 
-  async open(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+  private async runningContainer(identity: string, what: string): Promise<string> {
     const info = await findBottleContainer(this.ctx.docker, identity);
-    if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open a terminal`);
-    const container = this.ctx.docker.getContainer(info.Id);
-    const sessionId = `t-${randomBytes(8).toString('hex')}`;
-    const replay = (await container.logs({ stdout: true, stderr: true, tail: REPLAY_LINES, follow: false })) as unknown as Buffer;
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
-    this.sessions.set(sessionId, { identity, containerId: info.Id, stream });
+    if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
+    return info.Id;
+  }
+
+  private newSessionId(): string {
+    return `t-${randomBytes(8).toString('hex')}`;
+  }
+
+  private ended(sessionId: string): void {
+    if (this.sessions.delete(sessionId)) this.emit({ type: 'terminal-exit', sessionId });
+  }
+
+  async open(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+    const containerId = await this.runningContainer(identity, 'a terminal');
+    const feed = await this.feeds.ensure(identity, containerId);
+    const sessionId = this.newSessionId();
+    // Replay and subscribe in one tick: nothing the agent prints can fall between the two.
+    const replay = feed.ring.text();
+    if (replay !== '') this.emit({ type: 'terminal-data', sessionId, data: replay });
+    const detach = feed.subscribe({
+      data: (data) => this.emit({ type: 'terminal-data', sessionId, data }),
+      end: () => this.ended(sessionId),
+    });
+    if (feed.isEnded) return { sessionId };
+    this.sessions.set(sessionId, { kind: 'agent', identity, containerId, feed, detach });
+    await this.resize(sessionId, cols, rows);
+    return { sessionId };
+  }
+
+  /** A separate `sh` in the bottle, as the user the agent runs as, in its working folder, on a TTY. */
+  async openShell(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+    const containerId = await this.runningContainer(identity, 'a shell');
+    const container = this.ctx.docker.getContainer(containerId);
+    const config = (await container.inspect()).Config;
+    // The container's own user is the agent's run user (launch decides it): the shell gets the same.
+    const user = config.User ?? '';
+    const exec = await container.exec({
+      // The first line is the shell's pid (not shown): closing the session hangs it up by pid, since
+      // the engine leaves an exec running when its connection closes.
+      Cmd: ['sh', '-c', 'echo "$$"; exec sh'],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: ['TERM=xterm-256color'],
+      ...(user !== '' ? { User: user } : {}),
+      ...(config.WorkingDir ? { WorkingDir: config.WorkingDir } : {}),
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+    const sessionId = this.newSessionId();
+    const session: Session = { kind: 'shell', identity, container, user, exec, stream, pid: null };
+    this.sessions.set(sessionId, session);
     const decoder = new StringDecoder('utf8');
-    if (replay.length > 0) this.emit({ type: 'terminal-data', sessionId, data: replay.toString('utf8') });
+    let head = '';
     stream.on('data', (chunk: Buffer) => {
-      const data = decoder.write(chunk);
+      let data = decoder.write(chunk);
+      if (session.pid === null) {
+        head += data;
+        const line = /^(\d+)\r?\n/.exec(head);
+        if (line === null && head.length < 64) return;
+        session.pid = line?.[1] ?? '';
+        data = line === null ? head : head.slice(line[0].length);
+      }
       if (data !== '') this.emit({ type: 'terminal-data', sessionId, data });
     });
-    const ended = (): void => {
-      if (this.sessions.delete(sessionId)) this.emit({ type: 'terminal-exit', sessionId });
-    };
+    const ended = (): void => this.ended(sessionId);
     stream.on('end', ended);
     stream.on('close', ended);
     stream.on('error', ended);
     await this.resize(sessionId, cols, rows);
     return { sessionId };
+  }
+
+  /** Hangs up a shell (and what runs in its foreground) from a second exec as the same user. */
+  private async hangUp(session: Extract<Session, { kind: 'shell' }>): Promise<void> {
+    if (session.pid === null || session.pid === '') return;
+    const kill = await session.container.exec({ Cmd: ['sh', '-c', 'kill -HUP "$1"', 'sh', session.pid], ...(session.user !== '' ? { User: session.user } : {}) });
+    await kill.start({ Detach: true });
   }
 
   private session(sessionId: string): Session {
@@ -85,25 +144,33 @@ export class TerminalSessions {
   }
 
   async input(sessionId: string, data: string): Promise<void> {
-    this.session(sessionId).stream.write(data);
+    const session = this.session(sessionId);
+    if (session.kind === 'agent') session.feed.write(data);
+    else session.stream.write(data);
   }
 
   async resize(sessionId: string, cols: number, rows: number): Promise<void> {
     const session = this.session(sessionId);
-    await this.ctx.docker
-      .getContainer(session.containerId)
-      .resize({ h: rows, w: cols })
-      .catch(() => undefined);
+    // A resize racing the end of the process is harmless: the session's end says what happened.
+    if (session.kind === 'agent') await this.ctx.docker.getContainer(session.containerId).resize({ h: rows, w: cols }).catch(() => undefined);
+    else await session.exec.resize({ h: rows, w: cols }).catch(() => undefined);
   }
 
   async close(sessionId: string): Promise<void> {
     const session = this.sessions.get(sessionId);
     if (session === undefined) return;
     this.sessions.delete(sessionId);
+    if (session.kind === 'agent') {
+      session.detach();
+      return;
+    }
+    // The shell may have exited on its own already, or the bottle stopped: nothing left to hang up.
+    await this.hangUp(session).catch(() => undefined);
     session.stream.destroy();
   }
 
   closeAll(): void {
     for (const id of [...this.sessions.keys()]) void this.close(id);
+    this.feeds.closeAll();
   }
 }

@@ -1,7 +1,12 @@
+import type { BottleInspect } from '../../shared/bottle-inspect';
 import type { ActivityKind, BottleDetail, BottleView, JournalEntry, PendingRequestView, StartBottleRequest } from '../../shared/bottle-view';
-import { allowedActions } from '../../shared/allowed-actions';
+import { actionState, allowedActions, displayStatus } from '../../shared/allowed-actions';
+import type { BulkRequest, BulkResult } from '../../shared/bottle-requests';
 import { isValidIdentity, parseIdentity } from '../../shared/identity';
 import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, stopNow } from '../bottles/bottle-lifecycle';
+import type { Readable } from 'node:stream';
+import { inspectBottle } from '../bottles/bottle-inspect';
+import { openBottleLogs } from '../bottles/log-streams';
 import { bottleView, listBottles } from '../bottles/bottle-list';
 import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
 import { mapLimited } from '../state/state-listing';
@@ -21,7 +26,12 @@ export interface BottleServiceHooks {
   /** The bottle may look different now: refresh whatever shows it (a no-op for the CLI). */
   changed(identity: string): void;
   notices: Notices;
+  /** A live core's kept views (see LiveViews.kept): null when it has none to offer. */
+  keptViews?: () => BottleView[] | null;
 }
+
+/** Bottles a bulk action works on at once: each holds its own lock, and stop saves state. */
+const BULK_CONCURRENCY = 4;
 
 /**
  * The one front door to bottles: the desktop app, `serve` and the CLI all act through it, so they
@@ -38,8 +48,17 @@ export class BottleService {
     private readonly hooks: BottleServiceHooks,
   ) {}
 
-  /** Every bottle, with every inbox settled first. */
+  /**
+   * Every bottle, with every inbox settled first. A live core answers from the views it keeps true
+   * (its watchers settle each inbox as it changes, and a background re-read follows), so a window's
+   * first list does not wait on reading thousands of state folders.
+   */
   async list(): Promise<BottleView[]> {
+    return this.hooks.keptViews?.() ?? this.listFresh();
+  }
+
+  /** Every bottle read now from the state folder and the engine, with every inbox settled first. */
+  async listFresh(): Promise<BottleView[]> {
     await this.settleAllInboxes();
     return listBottles(this.ctx);
   }
@@ -62,6 +81,41 @@ export class BottleService {
       pendingRequests: pending.map(toPendingView),
       actions: allowedActions(view),
     };
+  }
+
+  /** How the bottle is built and run: Dockerfile, image, user, mounts, limits, engine (never its environment). */
+  async inspect(identity: string): Promise<BottleInspect> {
+    return inspectBottle(this.ctx, parseIdentity(identity));
+  }
+
+  /**
+   * The container's output as the engine kept it: the last `tail` lines, then with `follow` what
+   * it writes until it stops. Streamed; only the tail is read from a huge log.
+   */
+  async logs(identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
+    return openBottleLogs(this.ctx, parseIdentity(identity), options);
+  }
+
+  /**
+   * One action on several bottles, each exactly as on its own (its rules, its lock), a few at a
+   * time. Every bottle gets its own result: one that fails or may not do it now does not stop the rest.
+   */
+  async bulk(request: BulkRequest): Promise<BulkResult[]> {
+    const identities = [...new Set(request.identities.map((identity) => parseIdentity(identity)))];
+    return mapLimited(identities, BULK_CONCURRENCY, async (identity): Promise<BulkResult> => {
+      try {
+        const view = await this.view(identity);
+        if (view === null) return { identity, outcome: 'skipped', message: 'no such bottle' };
+        const state = actionState(view, request.action);
+        if (state === null) return { identity, outcome: 'skipped', message: `cannot ${request.action} a bottle that is ${displayStatus(view)}` };
+        if (!state.enabled) return { identity, outcome: 'skipped', message: state.reason };
+        if (request.action === 'stop') await this.stop(identity);
+        else await this.remove(identity, { keepState: request.keepState });
+        return { identity, outcome: 'done', message: null };
+      } catch (error: unknown) {
+        return { identity, outcome: 'failed', message: errorMessage(error) };
+      }
+    });
   }
 
   async start(request: StartBottleRequest): Promise<{ identity: string }> {

@@ -1,14 +1,20 @@
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleView } from '../../shared/bottle-view';
+import { sortNewestFirst } from '../bottles/bottle-list';
 import type { BottleContext } from './bottle-context';
 import type { Notices } from './notices';
 
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
+/** A window that just listed paints first; the background re-read follows. */
+const REVALIDATE_DELAY_MS = 500;
 
 export interface LiveViewSources {
   view(identity: string): Promise<BottleView | null>;
+  /** A fresh read of every bottle, every inbox settled first. */
   list(): Promise<BottleView[]>;
+  /** False while the engine does not answer: kept views would show container states from before. */
+  engineConnected(): boolean;
 }
 
 /**
@@ -16,9 +22,15 @@ export interface LiveViewSources {
  * inbox change, an operation ending) re-reads that bottle and pushes its view; a resync re-reads
  * all. Views carry the activity as it is when they are pushed, never as it was when the read
  * began, so a view read during an operation cannot bring back progress that has since ended.
+ *
+ * It keeps the last view of every bottle: once a full read has been done, a window's list is
+ * answered from them (`kept`), without reading thousands of folders again, and a background
+ * re-read pushes whatever the watchers could have missed. Only views that differ from the kept
+ * one are pushed.
  */
 export class LiveViews {
-  private readonly known = new Set<string>();
+  private readonly views = new Map<string, BottleView>();
+  private readonly shown = new Map<string, string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   // Per bottle: a refresh is scheduled, running, or both; an event that lands while one runs
   // schedules another, so the last event is always followed by a fresh read.
@@ -28,6 +40,8 @@ export class LiveViews {
   private readonly lastEvent = new Map<string, number>();
   private tick = 0;
   private closed = false;
+  private complete = false;
+  private revalidation: NodeJS.Timeout | Promise<void> | null = null;
 
   constructor(
     private readonly ctx: BottleContext,
@@ -71,23 +85,57 @@ export class LiveViews {
     // A bottle with an event after the listing began has a newer refresh of its own on the way.
     const settled = (identity: string): boolean => (this.lastEvent.get(identity) ?? 0) <= startedAt;
     const now = new Set(views.map((view) => view.identity));
-    for (const identity of [...this.known]) if (!now.has(identity) && settled(identity)) this.publish(identity, null);
+    for (const identity of [...this.views.keys()]) if (!now.has(identity) && settled(identity)) this.publish(identity, null);
     for (const view of views) if (settled(view.identity)) this.publish(view.identity, view);
+    this.complete = true;
+  }
+
+  /**
+   * Every bottle as last pushed, newest first, once a full read has been done and while the
+   * engine answers; null otherwise (the caller reads afresh). Schedules a background re-read.
+   */
+  kept(): BottleView[] | null {
+    if (!this.complete || this.closed || !this.sources.engineConnected()) return null;
+    this.revalidate();
+    const views: BottleView[] = [];
+    for (const view of this.views.values()) views.push({ ...view, activity: this.ctx.activity.get(view.identity) });
+    return sortNewestFirst(views);
   }
 
   close(): void {
     this.closed = true;
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
+    if (this.revalidation !== null && !(this.revalidation instanceof Promise)) clearTimeout(this.revalidation);
+  }
+
+  /** One background re-read at a time; more windows listing meanwhile share it. */
+  private revalidate(): void {
+    if (this.revalidation !== null) return;
+    const timer = setTimeout(() => {
+      const reading = this.resync()
+        .catch((error: unknown) => this.notices.failure('Could not re-read the bottles', error))
+        .finally(() => {
+          this.revalidation = null;
+        });
+      this.revalidation = reading;
+    }, REVALIDATE_DELAY_MS);
+    timer.unref();
+    this.revalidation = timer;
   }
 
   private publish(identity: string, view: BottleView | null): void {
     if (this.closed) return;
     if (view === null) {
-      if (this.known.delete(identity)) this.emit({ type: 'bottle-removed', identity });
+      this.shown.delete(identity);
+      if (this.views.delete(identity)) this.emit({ type: 'bottle-removed', identity });
       return;
     }
-    this.known.add(identity);
-    this.emit({ type: 'bottle-changed', bottle: { ...view, activity: this.ctx.activity.get(identity) } });
+    const bottle = { ...view, activity: this.ctx.activity.get(identity) };
+    const text = JSON.stringify(bottle);
+    this.views.set(identity, view);
+    if (this.shown.get(identity) === text) return;
+    this.shown.set(identity, text);
+    this.emit({ type: 'bottle-changed', bottle });
   }
 }

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BottleInspect, InspectMount } from '../../shared/bottle-inspect';
+import { findBottleContainer } from '../engine/bottle-containers';
+import { isConnectionError } from '../engine/docker-client';
+import type { BottleContext } from '../services/bottle-context';
+import { errorMessage } from '../services/bottle-error';
+import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
+import { stateDir } from '../state/state-paths';
+
+async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
+  try {
+    const own = await readPerBottleDockerfile(identity);
+    if (own !== null) return { dockerfile: { source: 'bottle', text: own }, dockerfileError: null };
+    const { agent } = await ctx.loadBottle(identity);
+    return { dockerfile: { source: 'agent', text: await readFile(join(agent.dir, 'Dockerfile'), 'utf8') }, dockerfileError: null };
+  } catch (error: unknown) {
+    return { dockerfile: null, dockerfileError: errorMessage(error) };
+  }
+}
+
+/**
+ * How a bottle is built and run, for the Inspect tab: its Dockerfile, and from the engine its
+ * image, user, mounts and limits. Never its environment: passed-through secrets live there.
+ */
+export async function inspectBottle(ctx: BottleContext, identity: string): Promise<BottleInspect> {
+  const { endpoint } = ctx.connection;
+  const base: BottleInspect = {
+    identity,
+    image: null,
+    imageId: null,
+    ...(await dockerfileOf(ctx, identity)),
+    container: null,
+    mounts: [],
+    limits: null,
+    engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
+    stateFolder: stateDir(identity),
+    // Measuring the state folder is the state-size work's (issue 10); shown once it is set.
+    stateBytes: null,
+  };
+  let info;
+  try {
+    info = await findBottleContainer(ctx.docker, identity);
+  } catch (error: unknown) {
+    // Docker away: what the state folder says is still worth showing.
+    if (isConnectionError(error)) return base;
+    throw error;
+  }
+  if (info === null) return base;
+  const inspected = await ctx.docker.getContainer(info.Id).inspect();
+  const host = inspected.HostConfig;
+  const mounts: InspectMount[] = (inspected.Mounts ?? []).map((mount) => ({
+    type: mount.Type ?? 'bind',
+    source: mount.Source ?? mount.Name ?? '',
+    target: mount.Destination,
+    readOnly: mount.RW === false,
+  }));
+  return {
+    ...base,
+    image: inspected.Config.Image,
+    imageId: inspected.Image,
+    container: {
+      id: inspected.Id,
+      name: inspected.Name.replace(/^\//, ''),
+      state: inspected.State.Status,
+      createdAt: inspected.Created,
+      startedAt: inspected.State.StartedAt === '0001-01-01T00:00:00Z' ? null : inspected.State.StartedAt,
+      user: inspected.Config.User === '' ? null : inspected.Config.User,
+      workdir: inspected.Config.WorkingDir === '' ? null : inspected.Config.WorkingDir,
+      command: [...(inspected.Config.Entrypoint ?? []), ...(inspected.Config.Cmd ?? [])],
+    },
+    mounts,
+    limits: {
+      memoryBytes: host.Memory ? host.Memory : null,
+      nanoCpus: host.NanoCpus ? host.NanoCpus : null,
+      pidsLimit: host.PidsLimit ? host.PidsLimit : null,
+      capDrop: host.CapDrop ?? [],
+      capAdd: host.CapAdd ?? [],
+      securityOpt: host.SecurityOpt ?? [],
+      privileged: host.Privileged === true,
+    },
+  };
+}

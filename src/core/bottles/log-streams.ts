@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { AppEvent } from '../../shared/app-events';
+import type { LogsOpenRequest } from '../../shared/bottle-requests';
+import { findBottleContainer } from '../engine/bottle-containers';
+import { containerLogStream } from '../engine/container-output';
+import type { BottleContext } from '../services/bottle-context';
+import { BottleError, errorMessage } from '../services/bottle-error';
+
+export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
+
+/** Output is pushed in batches: a burst of tiny chunks becomes one event, not thousands. */
+const FLUSH_MS = 40;
+const FLUSH_BYTES = 256 * 1024;
+
+/** The container of a bottle, or a clear error saying why it has no logs to show. */
+export async function bottleContainerId(ctx: BottleContext, identity: string): Promise<string> {
+  const info = await findBottleContainer(ctx.docker, identity);
+  if (info === null) {
+    throw new BottleError('not-found', `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`);
+  }
+  return info.Id;
+}
+
+/** A bottle's output for a window: the tail, then (following) what it writes next, as log-data events. */
+export async function openBottleLogs(ctx: BottleContext, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
+  return containerLogStream(ctx.docker, await bottleContainerId(ctx, identity), options);
+}
+
+/**
+ * The Logs tabs that are open: each reads its bottle's log through the engine and pushes it as
+ * `log-data` events, then `log-end` when the log ends (the container stopped, or reading failed).
+ * Nothing is kept here beyond one batch; the window keeps what it shows.
+ */
+export class LogStreams {
+  private readonly streams = new Map<string, Readable>();
+
+  constructor(
+    private readonly openLog: LogOpener,
+    private readonly emit: (event: AppEvent) => void,
+  ) {}
+
+  async open(request: LogsOpenRequest): Promise<{ streamId: string }> {
+    const stream = await this.openLog(request.identity, { tail: request.tail, follow: request.follow });
+    const streamId = `l-${randomBytes(8).toString('hex')}`;
+    this.streams.set(streamId, stream);
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    let timer: NodeJS.Timeout | null = null;
+    const flush = (): void => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (pending === '') return;
+      const data = pending;
+      pending = '';
+      this.emit({ type: 'log-data', streamId, data });
+    };
+    stream.on('data', (chunk: Buffer) => {
+      pending += decoder.write(chunk);
+      if (pending.length >= FLUSH_BYTES) flush();
+      else timer ??= setTimeout(flush, FLUSH_MS);
+    });
+    let ended = false;
+    const end = (reason: string | null): void => {
+      if (ended) return;
+      ended = true;
+      pending += decoder.end();
+      flush();
+      if (this.streams.delete(streamId)) this.emit({ type: 'log-end', streamId, reason });
+    };
+    stream.on('end', () => end(null));
+    stream.on('close', () => end(null));
+    stream.on('error', (error: Error) => end(`reading the log failed: ${errorMessage(error)}`));
+    return { streamId };
+  }
+
+  close(streamId: string): void {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined) return;
+    this.streams.delete(streamId);
+    stream.destroy();
+  }
+
+  closeAll(): void {
+    for (const streamId of [...this.streams.keys()]) this.close(streamId);
+  }
+}

@@ -1,0 +1,161 @@
+import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { BottleView } from '../../shared/bottle-view';
+import { containerLogStream } from '../engine/container-output';
+import type { BottleContext } from '../services/bottle-context';
+import { errorMessage } from '../services/bottle-error';
+import { OutputRing } from './output-ring';
+
+/** Lines of the engine's log that seed a feed started while the bottle already ran (the ring keeps 1 MiB of them). */
+const SEED_TAIL_LINES = 2000;
+
+export interface FeedListener {
+  data(text: string): void;
+  end(): void;
+}
+
+/**
+ * One running bottle's TTY, attached once and shared by every terminal open on it: its output
+ * goes into a bounded ring (replayed to a terminal that opens) and to the open terminals; their
+ * input goes to the same stdin.
+ */
+export class TerminalFeed {
+  readonly ring = new OutputRing();
+  private readonly listeners = new Set<FeedListener>();
+  private stream: Duplex | null = null;
+  private ended = false;
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly ctx: BottleContext,
+    readonly identity: string,
+    readonly containerId: string,
+    private readonly onEnd: (feed: TerminalFeed) => void,
+  ) {
+    this.ready = this.start();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Replays nothing: the caller reads `ring.text()` first, in the same tick, so nothing falls between. */
+  subscribe(listener: FeedListener): () => void {
+    if (this.ended) {
+      listener.end();
+      return () => undefined;
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  write(data: string): void {
+    this.stream?.write(data);
+  }
+
+  close(): void {
+    this.stream?.destroy();
+    this.finish();
+  }
+
+  private async start(): Promise<void> {
+    // What the bottle printed before this process attached: the engine's log, newest part only.
+    // (Output between the read and the attach is not repeated; it is the log tab's to show.)
+    const seed = await containerLogStream(this.ctx.docker, this.containerId, { tail: SEED_TAIL_LINES, follow: false });
+    const seedDecoder = new StringDecoder('utf8');
+    await new Promise<void>((resolve, reject) => {
+      seed.on('data', (chunk: Buffer) => this.ring.push(seedDecoder.write(chunk)));
+      seed.on('end', resolve);
+      seed.on('error', reject);
+    });
+    this.ring.push(seedDecoder.end());
+    if (this.ended) return;
+    const container = this.ctx.docker.getContainer(this.containerId);
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    if (this.ended) {
+      stream.destroy();
+      return;
+    }
+    this.stream = stream;
+    const decoder = new StringDecoder('utf8');
+    stream.on('data', (chunk: Buffer) => {
+      const text = decoder.write(chunk);
+      if (text === '') return;
+      this.ring.push(text);
+      for (const listener of this.listeners) listener.data(text);
+    });
+    stream.on('end', () => this.finish());
+    stream.on('close', () => this.finish());
+    stream.on('error', () => this.finish());
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const listener of this.listeners) listener.end();
+    this.listeners.clear();
+    this.onEnd(this);
+  }
+}
+
+/**
+ * The feeds of the running bottles. The live core keeps one per running bottle from the moment it
+ * sees it run (so a terminal opened later shows what the agent said before); any core starts one
+ * when a terminal opens. A feed ends with its container; a resumed bottle gets a fresh one.
+ */
+export class TerminalFeeds {
+  private readonly feeds = new Map<string, TerminalFeed>();
+
+  constructor(
+    private readonly ctx: BottleContext,
+    private readonly onError: (identity: string, message: string) => void = () => undefined,
+  ) {}
+
+  /** The feed of this container, started if needed; rejects when it cannot attach. */
+  async ensure(identity: string, containerId: string): Promise<TerminalFeed> {
+    let feed = this.feeds.get(identity);
+    if (feed !== undefined && (feed.containerId !== containerId || feed.isEnded)) {
+      feed.close();
+      feed = undefined;
+    }
+    if (feed === undefined) {
+      const started = new TerminalFeed(this.ctx, identity, containerId, (ended) => {
+        if (this.feeds.get(identity) === ended) this.feeds.delete(identity);
+      });
+      this.feeds.set(identity, started);
+      feed = started;
+      started.ready.catch(() => {
+        // A feed that could not attach is dropped; the next terminal (or view) tries again.
+        started.close();
+      });
+    }
+    await feed.ready;
+    return feed;
+  }
+
+  /** Follows a bottle's pushed view: a running container gets a feed, anything else loses its own. */
+  track(view: BottleView): void {
+    if (view.status === 'running' && view.containerId !== null) {
+      const current = this.feeds.get(view.identity);
+      if (current !== undefined && current.containerId === view.containerId && !current.isEnded) return;
+      this.ensure(view.identity, view.containerId).catch((error: unknown) => this.onError(view.identity, errorMessage(error)));
+      return;
+    }
+    this.forget(view.identity);
+  }
+
+  forget(identity: string): void {
+    this.feeds.get(identity)?.close();
+    this.feeds.delete(identity);
+  }
+
+  /** How many feeds are held (for tests and diagnostics). */
+  get size(): number {
+    return this.feeds.size;
+  }
+
+  closeAll(): void {
+    for (const feed of [...this.feeds.values()]) feed.close();
+    this.feeds.clear();
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { AppEvent } from '../../shared/app-events';
+import type { BottleView } from '../../shared/bottle-view';
+import { testView } from '../../shared/test-views';
+import { ActivityTracker } from './activity-tracker';
+import type { BottleContext } from './bottle-context';
+import { LiveViews } from './live-views';
+import type { Notices } from './notices';
+
+function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; disk: Map<string, BottleView>; engine: { up: boolean }; lists: { count: number } } {
+  const disk = new Map(initial.map((view) => [view.identity, view]));
+  const engine = { up: true };
+  const lists = { count: 0 };
+  const events: AppEvent[] = [];
+  const ctx = { activity: new ActivityTracker() } as unknown as BottleContext;
+  const notices = { failure: (what: string, error: unknown) => events.push({ type: 'notice', level: 'error', message: `${what}: ${String(error)}` }) } as unknown as Notices;
+  const views = new LiveViews(
+    ctx,
+    {
+      view: async (identity) => disk.get(identity) ?? null,
+      list: async () => {
+        lists.count += 1;
+        return [...disk.values()];
+      },
+      engineConnected: () => engine.up,
+    },
+    (event) => events.push(event),
+    notices,
+  );
+  return { views, events, disk, engine, lists };
+}
+
+describe('live views kept for windows', () => {
+  it('answers lists from what it keeps once it read everything, and re-reads in the background', async () => {
+    const old = testView({ identity: 'old-aaaaa', startedAt: '2026-01-01T00:00:00+00:00' });
+    const recent = testView({ identity: 'new-bbbbb', startedAt: '2026-02-01T00:00:00+00:00' });
+    const { views, events, disk, engine, lists } = setup([old, recent]);
+    expect(views.kept()).toBeNull();
+    await views.resync();
+    expect(events.map((event) => event.type)).toEqual(['bottle-changed', 'bottle-changed']);
+    expect(views.kept()?.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
+
+    // A folder the watchers missed: the background re-read after a kept list finds and pushes it.
+    disk.set('missed-ccccc', testView({ identity: 'missed-ccccc' }));
+    disk.delete('old-aaaaa');
+    views.kept();
+    views.kept();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(lists.count).toBe(2);
+    // Unchanged bottles are not pushed again.
+    expect(events.slice(2)).toEqual([
+      { type: 'bottle-removed', identity: 'old-aaaaa' },
+      { type: 'bottle-changed', bottle: disk.get('missed-ccccc') },
+    ]);
+    expect(views.kept()?.map((view) => view.identity).sort()).toEqual(['missed-ccccc', 'new-bbbbb']);
+
+    // While Docker is away, container states kept from before would mislead: read afresh.
+    engine.up = false;
+    expect(views.kept()).toBeNull();
+    views.close();
+  });
+});

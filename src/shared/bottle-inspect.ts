@@ -1,0 +1,47 @@
+/**
+ * What the bottle view's Inspect tab shows: how the bottle is built and run, read from the engine
+ * and the state folder by the core. Pure types.
+ */
+
+export interface InspectMount {
+  type: string;
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface BottleInspect {
+  identity: string;
+  /** The image the container runs (tag), and its id; null without a container. */
+  image: string | null;
+  imageId: string | null;
+  /** The Dockerfile the bottle is built from: its own after an approved request, else its agent's. */
+  dockerfile: { source: 'bottle' | 'agent'; text: string } | null;
+  /** Why the Dockerfile could not be read (a missing agent, a corrupt bottle); null when it was. */
+  dockerfileError: string | null;
+  container: {
+    id: string;
+    name: string;
+    state: string;
+    createdAt: string;
+    startedAt: string | null;
+    /** Docker `User` the agent runs as (and the Shell tab opens as); null means the image's own. */
+    user: string | null;
+    workdir: string | null;
+    command: string[];
+  } | null;
+  mounts: InspectMount[];
+  limits: {
+    memoryBytes: number | null;
+    nanoCpus: number | null;
+    pidsLimit: number | null;
+    capDrop: string[];
+    capAdd: string[];
+    securityOpt: string[];
+    privileged: boolean;
+  } | null;
+  engine: { endpoint: string; source: string; context: string | null };
+  stateFolder: string;
+  /** Size of the state folder in bytes, when it has been measured; null otherwise. */
+  stateBytes: number | null;
+}
