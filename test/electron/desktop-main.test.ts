@@ -102,16 +102,20 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     await execIn(await bottleContainer(identity), ['sh', '-c', "capability-block --reason 'second try' --run 'echo built > /opt/marker'"]);
     const second = (await pushedView(app, identity, (view) => view.pendingRequest !== null && view.pendingRequest.id !== first?.id)).pendingRequest;
     await eventually(async () => expect((await app.state()).notifications.map((n) => n.body)).toEqual(['need a marker file', 'second try']));
-    // Clicking it brings the window forward.
+    // The dock / taskbar badge counts the bottles waiting.
+    expect((await app.state()).badgeCount).toBe(1);
+    // Clicking it brings the window forward and tells the page to open that bottle's approval panel.
     const before = (await app.state()).focusCalls;
     await app.call('clickNotification', { index: 1 });
     expect((await app.state()).focusCalls).toBe(before + 1);
+    expect(await app.events()).toContainEqual({ type: 'open-approval', identity });
 
     const { imageId } = await call<{ imageId: string }>('bottle:approve', [identity, { requestId: second?.id, resume: true }]);
     expect(imageId).toMatch(/^sha256:/);
     await pushedView(app, identity, (view) => view.status === 'running' && view.pendingRequest === null && view.activity === null);
     expect((await bottleContainer(identity).then((container) => execIn(container, ['cat', '/opt/marker']))).output).toBe('built\n');
     expect((await app.state()).notifications).toHaveLength(2);
+    expect((await app.state()).badgeCount).toBe(0);
 
     // A terminal on the bottle's TTY: input echoes back as pushed output.
     const { sessionId } = await call<{ sessionId: string }>('terminal:open', [{ identity, cols: 80, rows: 24 }]);
@@ -123,6 +127,28 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     });
     await call('terminal:close', [sessionId]);
 
+    // The cockpit: a shell, the logs, live stats and what the bottle is built from.
+    const shell = await call<{ sessionId: string }>('shell:open', [{ identity, cols: 80, rows: 24 }]);
+    await call('terminal:input', [shell.sessionId, 'echo shell-$((5*5))\n']);
+    await eventually(async () => {
+      const output = (await app.events()).filter((event) => event.type === 'terminal-data' && event.sessionId === shell.sessionId).map((event) => (event as { data: string }).data).join('');
+      expect(output).toContain('shell-25');
+    });
+    await call('terminal:close', [shell.sessionId]);
+    const { streamId } = await call<{ streamId: string }>('logs:open', [{ identity, tail: 100, follow: false }]);
+    await eventually(async () => expect((await app.events()).some((event) => event.type === 'log-end' && event.streamId === streamId)).toBe(true));
+    expect((await app.events()).filter((event) => event.type === 'log-data' && event.streamId === streamId).map((event) => (event as { data: string }).data).join('')).toContain('typed-through-the-desktop');
+    const following = await call<{ streamId: string }>('logs:open', [{ identity, tail: 10, follow: true }]);
+    await call('logs:close', [following.streamId]);
+    const watch = await call<{ subscriptionId: string }>('stats:watch', [{ subscriptionId: null, identities: [identity] }]);
+    await eventually(async () => expect((await app.events()).some((event) => event.type === 'stats' && event.samples.some((sample) => sample.identity === identity))).toBe(true), 20_000);
+    await call('stats:unwatch', [watch.subscriptionId]);
+    expect((await call<{ container: { user: string } | null }>('bottle:inspect', [identity])).container?.user).toMatch(/^\d+:\d+$/);
+    // A page that reloads leaves nothing open behind it.
+    const left = await app.ok<{ subscriptionId: string }>('stats:watch', [{ subscriptionId: null, identities: [identity] }]);
+    await app.call('navigate', { url: pathToFileURL(BUILT_RENDERER).href, event: 'did-navigate' });
+    await eventually(async () => expect(await app.invoke('stats:watch', [{ subscriptionId: left.subscriptionId, identities: [] }])).toMatchObject({ ok: false, error: { code: 'not-found' } }));
+
     // A failed operation stays on the bottle until dismissed.
     expect(await app.invoke('bottle:resume', [identity])).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect((await pushedView(app, identity, (view) => view.activity?.error != null)).activity?.error).toMatch(/already running/);
@@ -133,6 +159,8 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     await pushedView(app, identity, (view) => view.status === 'ready-to-resume');
     await call('bottle:resume', [identity]);
     await pushedView(app, identity, (view) => view.status === 'running');
+    expect(await call('bottles:bulk', [{ action: 'stop', identities: [identity], keepState: false }])).toEqual([{ identity, outcome: 'done', message: null }]);
+    await pushedView(app, identity, (view) => view.status === 'ready-to-resume');
     await call('bottle:remove', [identity, { keepState: false }]);
     await eventually(async () => expect((await app.events()).some((event) => event.type === 'bottle-removed' && event.identity === identity)).toBe(true));
 

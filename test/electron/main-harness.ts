@@ -25,6 +25,8 @@ export interface MainState {
   showCalls: number;
   restoreCalls: number;
   openedExternal: string[];
+  badgeCount: number | null;
+  title: string | null;
 }
 
 /**

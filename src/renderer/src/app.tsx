@@ -1,17 +1,20 @@
 import { lazy, Suspense, useEffect, type JSX } from 'react';
+import { AttentionSignals } from './components/attention-signals';
 import { BottleList, ListToolbar } from './components/bottle-list';
+import { ConfirmBulk } from './components/bulk-actions';
 import { ConfirmRemove } from './components/confirm-remove';
 import { DropOverlay } from './components/drop-overlay';
 import { EngineBanner } from './components/engine-banner';
 import { Header } from './components/header';
+import { KeyboardHelp } from './components/keyboard-help';
 import { LaunchPanel } from './components/launch-panel';
 import { Notices } from './components/notices';
 import { SidePanel } from './components/side-panel';
-import { useTerminalStore } from './stores/terminal-store';
+import { useBottlePanelStore } from './stores/bottle-panel-store';
 import { useUiStore } from './stores/ui-store';
 
-// xterm.js is most of the bundle: load it when a terminal first opens, not before the list shows.
-const TerminalPanel = lazy(() => import('./components/terminal-panel'));
+// The bottle view (terminals, logs…) loads when a bottle is first opened, not before the list shows.
+const BottlePanel = lazy(() => import('./components/bottle-panel'));
 
 /** Esc closes the top-most panel; inside the terminal it belongs to the program running there. */
 function useEscapeCloses(): void {
@@ -22,7 +25,7 @@ function useEscapeCloses(): void {
       if (target?.closest('.terminal-host') != null) return;
       if (target?.closest('dialog') != null) return;
       if (useUiStore.getState().panel !== null) useUiStore.getState().closePanel();
-      else if (useTerminalStore.getState().identity !== null) useTerminalStore.getState().close();
+      else if (useBottlePanelStore.getState().identity !== null) useBottlePanelStore.getState().close();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -31,9 +34,10 @@ function useEscapeCloses(): void {
 
 export function App(): JSX.Element {
   useEscapeCloses();
-  const terminalOpen = useTerminalStore((state) => state.identity !== null);
+  const panelOpen = useBottlePanelStore((state) => state.identity !== null);
   return (
-    <div className={`app ${terminalOpen ? 'has-terminal' : ''}`}>
+    <div className={`app ${panelOpen ? 'has-terminal' : ''}`}>
+      <AttentionSignals />
       <Header />
       <EngineBanner />
       <main className="app-main">
@@ -44,12 +48,14 @@ export function App(): JSX.Element {
         </section>
       </main>
       <SidePanel />
-      {terminalOpen ? (
+      {panelOpen ? (
         <Suspense fallback={null}>
-          <TerminalPanel />
+          <BottlePanel />
         </Suspense>
       ) : null}
       <ConfirmRemove />
+      <ConfirmBulk />
+      <KeyboardHelp />
       <Notices />
       <DropOverlay />
     </div>

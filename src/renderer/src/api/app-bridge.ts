@@ -2,7 +2,9 @@ import type { AppEvent } from '../../../shared/ipc-contract';
 import { useBottlesStore } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
-import { emitTerminalData, emitTerminalExit } from '../stores/terminal-store';
+import { logStreams, terminalStreams } from '../lib/keyed-streams';
+import { statsWatch } from '../lib/stats-watch';
+import { useStatsStore } from '../stores/stats-store';
 import { useUiStore } from '../stores/ui-store';
 import { invoke, messageOf } from './api';
 import type { BrowserClient } from './browser-client';
@@ -22,10 +24,22 @@ function applyEvent(event: AppEvent): void {
       useEngineStore.getState().setStatus(event.status);
       return;
     case 'terminal-data':
-      emitTerminalData(event.sessionId, event.data);
+      terminalStreams.push(event.sessionId, event.data);
       return;
     case 'terminal-exit':
-      emitTerminalExit(event.sessionId);
+      terminalStreams.end(event.sessionId, null);
+      return;
+    case 'log-data':
+      logStreams.push(event.streamId, event.data);
+      return;
+    case 'log-end':
+      logStreams.end(event.streamId, event.reason);
+      return;
+    case 'stats':
+      useStatsStore.getState().add(event.samples);
+      return;
+    case 'open-approval':
+      useUiStore.getState().openPanel('approval', event.identity);
       return;
     case 'notice':
       useUiStore.getState().notify(event.level, event.message);
@@ -73,6 +87,7 @@ export function startAppBridge(client: BrowserClient | null): () => void {
       if (state === 'connected' && wasDown) {
         wasDown = false;
         void loadAll();
+        statsWatch.reconnected();
       }
     });
   }

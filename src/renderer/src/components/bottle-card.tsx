@@ -3,11 +3,12 @@ import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useUiStore } from '../stores/ui-store';
 import { exactTime, relativeTime, shortId, shortPath } from '../lib/format';
+import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
 import { CardStatusArea, statusAreaKind } from './card-status-area';
 import { StatusPill } from './status-pill';
 
-function StartedAt({ iso }: { iso: string }): JSX.Element {
+export function StartedAt({ iso }: { iso: string }): JSX.Element {
   const now = useUiStore((state) => state.now);
   return (
     <time dateTime={iso} title={exactTime(iso)}>
@@ -43,6 +44,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}
           </span>
         ) : null}
+        {bottle.status === 'running' ? <BottleStats identity={identity} layout="card" /> : null}
         <span className="card-started">{bottle.startedAt !== null ? <StartedAt iso={bottle.startedAt} /> : null}</span>
       </div>
       <dl className="card-facts">

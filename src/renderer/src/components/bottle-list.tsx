@@ -1,13 +1,42 @@
-import { useDeferredValue, useMemo, type JSX } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
 import type { BottleView } from '../../../shared/bottle-view';
+import { arrangeBottles, type ListItem, type ListSort } from '../lib/list-arrangement';
+import { statsWatch } from '../lib/stats-watch';
+import { stackOffsets, type ItemRange } from '../lib/windowing';
 import { useBottlesStore } from '../stores/bottles-store';
+import { useListPrefsStore, type ListView } from '../stores/list-prefs-store';
+import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
 import { BottleCard } from './bottle-card';
+import { BottleRow, ROW_HEIGHT, RowsHeader } from './bottle-row';
+import { BulkBar } from './bulk-actions';
+import { openKeyboardHelp } from './keyboard-help';
+import { useListKeyboard } from './use-list-keyboard';
+import { VirtualList } from './virtual-list';
 
-function matches(bottle: BottleView | undefined, needle: string): boolean {
-  if (bottle === undefined) return false;
-  return [bottle.identity, bottle.agentName, bottle.cwd, bottle.status, bottle.image, bottle.containerId]
-    .some((value) => value !== null && value.toLowerCase().includes(needle));
+/** What covers the page over the list: the sticky header and bulk bar above, the bottle view docked below. */
+function obstructions(): { top: number; bottom: number } {
+  const sticky = document.querySelector('.list-sticky')?.getBoundingClientRect().bottom ?? 0;
+  const dock = document.querySelector('.bottle-panel')?.getBoundingClientRect().top ?? window.innerHeight;
+  return { top: Math.max(52, sticky), bottom: Math.max(0, window.innerHeight - dock) };
+}
+
+/** Heights the stack is laid out with (the CSS gives cards and rows exactly these). */
+const CARD_HEIGHT = 174;
+const CARD_HEIGHT_NARROW = 236;
+const CARD_GAP = 10;
+const GROUP_HEIGHT = { rows: 34, cards: 40 } as const;
+const NARROW = '(max-width: 760px)';
+
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => window.matchMedia(NARROW).matches);
+  useEffect(() => {
+    const query = window.matchMedia(NARROW);
+    const onChange = (): void => setNarrow(query.matches);
+    query.addEventListener('change', onChange);
+    return () => query.removeEventListener('change', onChange);
+  }, []);
+  return narrow;
 }
 
 function EmptyState({ filtered }: { filtered: boolean }): JSX.Element {
@@ -20,17 +49,71 @@ function EmptyState({ filtered }: { filtered: boolean }): JSX.Element {
   );
 }
 
-export function BottleList(): JSX.Element {
+function GroupHeader({ item }: { item: Extract<ListItem, { kind: 'group' }> }): JSX.Element {
+  return (
+    <div className="group-header" title={item.title} data-testid="group-header">
+      <span className="group-name">{item.label}</span>
+      <span className="count">{item.count}</span>
+      {item.waiting > 0 ? <span className="count count-attention">{item.waiting} awaiting approval</span> : null}
+    </div>
+  );
+}
+
+/** What the list shows, arranged; without filter, sort or groups it depends on the order alone, so one bottle's update re-renders only its card or row. */
+function useArrangement(): ReturnType<typeof arrangeBottles> {
   const order = useBottlesStore((state) => state.order);
+  const sort = useListPrefsStore((state) => state.sort);
+  const group = useListPrefsStore((state) => state.group);
+  const filter = useDeferredValue(useUiStore((state) => state.filter).trim().toLowerCase());
+  const plain = filter === '' && sort === 'age' && !group;
+  const byIdentity = useBottlesStore((state) => (plain ? null : state.byIdentity));
+  return useMemo(
+    () => (byIdentity === null ? { items: order.map((identity) => ({ kind: 'bottle' as const, identity })), identities: order } : arrangeBottles(order, byIdentity, { filter, sort, group })),
+    [order, byIdentity, filter, sort, group],
+  );
+}
+
+export function BottleList(): JSX.Element {
   const loaded = useBottlesStore((state) => state.loaded);
   const loadError = useBottlesStore((state) => state.loadError);
-  const filter = useDeferredValue(useUiStore((state) => state.filter).trim().toLowerCase());
-  // Without a filter the list depends on the order alone, so a bottle's update re-renders only its card.
-  const byIdentity = useBottlesStore((state) => (filter === '' ? null : state.byIdentity));
-  const visible = useMemo(
-    () => (byIdentity === null ? order : order.filter((identity) => matches(byIdentity[identity], filter))),
-    [order, filter, byIdentity],
+  const filtering = useUiStore((state) => state.filter.trim() !== '');
+  const view = useListPrefsStore((state) => state.view);
+  const { items, identities } = useArrangement();
+  const focused = useSelectionStore((state) => state.focused);
+  const selected = useSelectionStore((state) => state.selected);
+  const narrow = useNarrow();
+  useListKeyboard(identities);
+
+  // Selections and focus of bottles that went away are forgotten (outside React: no re-render per event).
+  useEffect(
+    () =>
+      useBottlesStore.subscribe((state, previous) => {
+        if (state.order !== previous.order) useSelectionStore.getState().keepOnly((identity) => identity in state.byIdentity);
+      }),
+    [],
   );
+
+  const offsets = useMemo(() => {
+    const card = (narrow ? CARD_HEIGHT_NARROW : CARD_HEIGHT) + CARD_GAP;
+    return stackOffsets(items.length, (index) => (items[index]?.kind === 'group' ? GROUP_HEIGHT[view] : view === 'rows' ? ROW_HEIGHT : card));
+  }, [items, view, narrow]);
+
+  // The core samples only the running bottles on screen.
+  const onVisible = useCallback(
+    (range: ItemRange) => {
+      const { byIdentity } = useBottlesStore.getState();
+      const running: string[] = [];
+      for (let index = range.start; index < range.end; index += 1) {
+        const item = items[index];
+        if (item?.kind === 'bottle' && byIdentity[item.identity]?.status === 'running') running.push(item.identity);
+      }
+      statsWatch.want('list', running);
+    },
+    [items],
+  );
+  useEffect(() => () => statsWatch.drop('list'), []);
+
+  const revealIndex = useMemo(() => (focused === null ? null : items.findIndex((item) => item.kind === 'bottle' && item.identity === focused)), [focused, items]);
 
   if (loadError !== null && !loaded) {
     return (
@@ -41,12 +124,63 @@ export function BottleList(): JSX.Element {
     );
   }
   if (!loaded) return <p className="empty-state">Loading bottles…</p>;
-  if (visible.length === 0) return <EmptyState filtered={filter !== ''} />;
+  if (items.length === 0) return <EmptyState filtered={filtering} />;
+
+  const renderItem = (index: number): JSX.Element | null => {
+    const item = items[index];
+    if (item === undefined) return null;
+    if (item.kind === 'group') return <GroupHeader item={item} />;
+    const isFocused = item.identity === focused;
+    const isSelected = selected.has(item.identity);
+    if (view === 'rows') return <BottleRow identity={item.identity} focused={isFocused} selected={isSelected} />;
+    return (
+      <div className={`card-slot ${isFocused ? 'is-focused' : ''} ${isSelected ? 'is-selected' : ''}`} onClick={() => useSelectionStore.getState().focus(item.identity)}>
+        <BottleCard identity={item.identity} />
+      </div>
+    );
+  };
+  const allSelected = identities.length > 0 && identities.every((identity) => selected.has(identity));
   return (
-    <div className="card-list" data-testid="bottle-list">
-      {visible.map((identity) => (
-        <BottleCard key={identity} identity={identity} />
-      ))}
+    <div className={`bottle-list list-${view}`} data-testid="bottle-list" role={view === 'rows' ? 'grid' : undefined} aria-label="Bottles" aria-rowcount={view === 'rows' ? identities.length : undefined}>
+      <div className="list-sticky">
+        <BulkBar />
+        {view === 'rows' ? <RowsHeader allSelected={allSelected} onToggleAll={() => useSelectionStore.getState().toggleAll(identities)} /> : null}
+      </div>
+      <VirtualList
+        offsets={offsets}
+        renderItem={renderItem}
+        keyOf={(index) => {
+          const item = items[index];
+          return item === undefined ? String(index) : item.kind === 'group' ? `group:${item.key}` : item.identity;
+        }}
+        onVisible={onVisible}
+        revealIndex={revealIndex === -1 ? null : revealIndex}
+        obstructions={obstructions}
+        className={view === 'rows' ? 'row-stack' : 'card-stack'}
+      />
+    </div>
+  );
+}
+
+const SORTS: { value: ListSort; label: string }[] = [
+  { value: 'age', label: 'Newest first' },
+  { value: 'status', label: 'Status' },
+  { value: 'project', label: 'Project' },
+];
+
+function ViewSwitch(): JSX.Element {
+  const view = useListPrefsStore((state) => state.view);
+  const setView = useListPrefsStore((state) => state.setView);
+  const option = (value: ListView, label: string): JSX.Element => (
+    <label title={value === 'rows' ? 'One compact row per bottle' : 'One card per bottle, with its actions'}>
+      <input type="radio" name="list-view" checked={view === value} onChange={() => setView(value)} data-testid={`view-${value}`} />
+      <span>{label}</span>
+    </label>
+  );
+  return (
+    <div className="segmented segmented-small" role="radiogroup" aria-label="Show bottles as">
+      {option('cards', 'Cards')}
+      {option('rows', 'Rows')}
     </div>
   );
 }
@@ -55,22 +189,52 @@ export function ListToolbar(): JSX.Element {
   const filter = useUiStore((state) => state.filter);
   const setFilter = useUiStore((state) => state.setFilter);
   const total = useBottlesStore((state) => state.order.length);
-  const waiting = useBottlesStore((state) => Object.values(state.byIdentity).filter((bottle) => bottle.pendingRequest !== null).length);
+  const waiting = useBottlesStore((state) => Object.values(state.byIdentity).filter((bottle: BottleView) => bottle.pendingRequest !== null).length);
+  const sort = useListPrefsStore((state) => state.sort);
+  const setSort = useListPrefsStore((state) => state.setSort);
+  const group = useListPrefsStore((state) => state.group);
+  const setGroup = useListPrefsStore((state) => state.setGroup);
   return (
-    <div className="list-toolbar">
-      <h2>
-        Bottles <span className="count">{total}</span>
-        {waiting > 0 ? <span className="count count-attention">{waiting} awaiting approval</span> : null}
-      </h2>
-      <input
-        type="search"
-        className="filter"
-        placeholder="Filter by identity, agent, folder, status…"
-        aria-label="Filter bottles"
-        value={filter}
-        onChange={(event) => setFilter(event.target.value)}
-        data-testid="filter-input"
-      />
-    </div>
+    <>
+      <div className="list-toolbar">
+        <h2>
+          Bottles <span className="count">{total}</span>
+          {waiting > 0 ? <span className="count count-attention">{waiting} awaiting approval</span> : null}
+        </h2>
+        <div className="list-controls">
+          <input
+            type="search"
+            className="filter"
+            placeholder="Filter: identity, agent, folder, status  ( / )"
+            aria-label="Filter bottles"
+            value={filter}
+            onChange={(event) => setFilter(event.target.value)}
+            onKeyDown={(event) => {
+              // Esc leaves the field for the list (its keys work again); a second Esc clears nothing else.
+              if (event.key === 'Escape') event.currentTarget.blur();
+            }}
+            data-testid="filter-input"
+          />
+          <label className="list-sort">
+            <span className="visually-hidden">Sort by</span>
+            <select value={sort} onChange={(event) => setSort(event.target.value as ListSort)} aria-label="Sort bottles" data-testid="sort-select">
+              {SORTS.map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="checkbox list-group" title="Group bottles by project folder">
+            <input type="checkbox" checked={group} onChange={(event) => setGroup(event.target.checked)} data-testid="group-toggle" />
+            By folder
+          </label>
+          <ViewSwitch />
+          <button type="button" className="button button-small button-quiet keys-button" onClick={openKeyboardHelp} aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)">
+            ?
+          </button>
+        </div>
+      </div>
+    </>
   );
 }

@@ -2,7 +2,7 @@ import type { JSX } from 'react';
 import { allowedActions, type ActionState, type BottleAction } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
 import { copyText, resumeBottle, resumeCommand, stopBottle } from '../lib/bottle-actions';
-import { useTerminalStore } from '../stores/terminal-store';
+import { useBottlePanelStore } from '../stores/bottle-panel-store';
 import { useUiStore } from '../stores/ui-store';
 
 interface ButtonSpec {
@@ -15,7 +15,8 @@ interface ButtonSpec {
 // Store actions never change: read them when clicked instead of subscribing every card to them
 // (thousands of cards, three subscriptions each, is what made a large first list slow).
 const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
-  'open-terminal': { label: () => 'Open terminal', className: '', run: (id) => useTerminalStore.getState().open(id) },
+  'open-terminal': { label: () => 'Open terminal', className: '', run: (id) => useBottlePanelStore.getState().open(id, 'terminal') },
+  'open-logs': { label: () => 'Logs', className: '', run: (id) => useBottlePanelStore.getState().open(id, 'logs') },
   stop: { label: () => 'Stop', className: '', run: (id) => void stopBottle(id) },
   resume: { label: () => 'Resume', className: 'button-primary', run: (id) => void resumeBottle(id) },
   history: { label: (bottle) => `History (${bottle.historyCount})`, className: 'button-quiet', run: (id) => useUiStore.getState().openPanel('history', id) },
@@ -50,8 +51,8 @@ function ActionButton({ bottle, state }: { bottle: BottleView; state: ActionStat
 }
 
 /** The buttons the bottle's state allows (shared/allowed-actions decides), disabled with a reason while they must wait. */
-export function CardActions({ bottle, engineDown }: { bottle: BottleView; engineDown: boolean }): JSX.Element {
-  const states = allowedActions(bottle, { engineAvailable: !engineDown });
+export function CardActions({ bottle, engineDown, exclude }: { bottle: BottleView; engineDown: boolean; exclude?: ReadonlySet<BottleAction> }): JSX.Element {
+  const states = allowedActions(bottle, { engineAvailable: !engineDown }).filter((state) => exclude?.has(state.action) !== true);
   return (
     <div className="card-actions">
       {states.filter((state) => !TRAILING.has(state.action)).map((state) => (

@@ -32,12 +32,14 @@ export function resumeCommand(identity: string): string {
   return `claude-bottle resume ${identity}`;
 }
 
-export async function copyText(text: string): Promise<void> {
+/** Copies to the clipboard and says so (`done` names what was copied when the text is long). */
+export async function copyText(text: string, done = `Copied: ${text}`): Promise<void> {
   try {
     await navigator.clipboard.writeText(text);
-    useUiStore.getState().notify('info', `Copied: ${text}`);
+    useUiStore.getState().notify('info', done);
   } catch {
-    // Clipboard access needs a secure context or focus; show the text so it can be copied by hand.
-    useUiStore.getState().notify('warning', `Copy this by hand: ${text}`);
+    // Clipboard access needs a secure context or focus; show a short text so it can be copied by hand.
+    const message = text.length <= 200 ? `Copy this by hand: ${text}` : 'The browser refused the clipboard: select the text and copy it by hand.';
+    useUiStore.getState().notify('warning', message);
   }
 }

@@ -32,3 +32,36 @@ export function exactTime(iso: string): string {
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** 1536 → "1.5 KB", the way `docker stats` shows sizes (powers of 1024). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** CPU in percent of one core, whole numbers from 10 up. */
+export function formatPercent(percent: number): string {
+  return `${percent >= 10 ? Math.round(percent) : percent.toFixed(1)}%`;
+}
+
+/**
+ * Which engine a bottle lives on, as the list shows it. Views carry no engine yet (every bottle is
+ * on the one the app connects to); once they name a context or endpoint, that shows.
+ */
+export function engineLabel(view: object): string {
+  const engine = (view as { engine?: unknown }).engine;
+  if (typeof engine === 'string' && engine !== '') return engine;
+  if (typeof engine === 'object' && engine !== null) {
+    const { context, endpoint } = engine as { context?: unknown; endpoint?: unknown };
+    if (typeof context === 'string' && context !== '') return context;
+    if (typeof endpoint === 'string' && endpoint !== '') return endpoint;
+  }
+  return 'default';
+}

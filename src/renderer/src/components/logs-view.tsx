@@ -1,0 +1,219 @@
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type JSX } from 'react';
+import { invoke, messageOf } from '../api/api';
+import { copyText } from '../lib/bottle-actions';
+import { logStreams } from '../lib/keyed-streams';
+import { LogLines, matchingLines, splitMatches } from '../lib/log-lines';
+import { stackOffsets, visibleRange } from '../lib/windowing';
+
+const LINE_HEIGHT = 18;
+const TAILS = [1_000, 10_000, 100_000] as const;
+
+type StreamState = { kind: 'opening' } | { kind: 'open' } | { kind: 'ended'; reason: string | null } | { kind: 'failed'; message: string };
+
+/** The lines in the scroll box that show now, and only those in the DOM. */
+function LogScroller({ lines, version, needle, current, follow, onUserScroll }: { lines: LogLines; version: number; needle: string; current: number | null; follow: boolean; onUserScroll: (atEnd: boolean) => void }): JSX.Element {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 400 });
+  const count = lines.length;
+  const offsets = useMemo(() => stackOffsets(count, () => LINE_HEIGHT), [count]);
+  const range = visibleRange(offsets, view.top, view.height, 20);
+
+  const measure = useCallback(() => {
+    const box = boxRef.current;
+    if (box !== null) setView({ top: box.scrollTop, height: box.clientHeight });
+  }, []);
+  useLayoutEffect(() => {
+    const box = boxRef.current;
+    if (box === null) return;
+    if (follow) box.scrollTop = box.scrollHeight;
+    measure();
+  }, [version, follow, measure]);
+  useLayoutEffect(() => {
+    const box = boxRef.current;
+    if (box === null || current === null) return;
+    const top = current * LINE_HEIGHT;
+    if (top < box.scrollTop || top + LINE_HEIGHT > box.scrollTop + box.clientHeight) box.scrollTop = top - box.clientHeight / 2;
+    measure();
+  }, [current, measure]);
+  useEffect(() => {
+    const box = boxRef.current;
+    if (box === null) return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, [measure]);
+
+  const rows: JSX.Element[] = [];
+  for (let index = range.start; index < range.end; index += 1) {
+    const text = lines.line(index);
+    rows.push(
+      <div key={index} className={`log-line ${index === current ? 'is-current' : ''}`} style={{ transform: `translateY(${index * LINE_HEIGHT}px)` }}>
+        {needle === '' ? text : splitMatches(text, needle).map((part, at) => (part.match ? <mark key={at}>{part.text}</mark> : part.text))}
+        {text === '' ? ' ' : null}
+      </div>,
+    );
+  }
+  return (
+    <div
+      ref={boxRef}
+      className="log-box"
+      tabIndex={0}
+      data-testid="log-lines"
+      data-count={count}
+      onScroll={(event) => {
+        const box = event.currentTarget;
+        onUserScroll(box.scrollTop + box.clientHeight >= box.scrollHeight - LINE_HEIGHT);
+        measure();
+      }}
+    >
+      <div className="log-stack" style={{ height: count * LINE_HEIGHT }}>
+        {rows}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A bottle's output as the engine kept it: the last lines (the engine seeks to the tail, so a huge
+ * log opens as fast as a small one), then what it writes next while following. Search marks and
+ * steps through matches; Copy and Download take the lines shown. At most 100,000 lines are kept.
+ */
+export function LogsView({ identity, containerId }: { identity: string; containerId: string | null }): JSX.Element {
+  const [tail, setTail] = useState<number>(TAILS[0]);
+  const [follow, setFollow] = useState(true);
+  const [pinned, setPinned] = useState(true);
+  const [stream, setStream] = useState<StreamState>({ kind: 'opening' });
+  const [search, setSearch] = useState('');
+  const [current, setCurrent] = useState<number | null>(null);
+  const [version, bump] = useReducer((value: number) => value + 1, 0);
+  const lines = useMemo(() => new LogLines(), []);
+
+  useEffect(() => {
+    if (containerId === null) return;
+    lines.clear();
+    bump();
+    setStream({ kind: 'opening' });
+    let streamId: string | null = null;
+    let stopped = false;
+    let stopListening = (): void => undefined;
+    let frame = 0;
+    // Many chunks in one frame redraw once.
+    const redraw = (): void => {
+      if (frame === 0) frame = window.requestAnimationFrame(() => ((frame = 0), bump()));
+    };
+    invoke('logs:open', { identity, tail, follow }).then(
+      (result) => {
+        if (stopped) {
+          logStreams.drop(result.streamId);
+          void invoke('logs:close', result.streamId).catch(() => undefined);
+          return;
+        }
+        streamId = result.streamId;
+        setStream({ kind: 'open' });
+        stopListening = logStreams.listen(result.streamId, {
+          data: (text) => {
+            lines.append(text);
+            redraw();
+          },
+          end: (reason) => {
+            streamId = null;
+            setStream({ kind: 'ended', reason });
+          },
+        });
+      },
+      (error: unknown) => !stopped && setStream({ kind: 'failed', message: messageOf(error) }),
+    );
+    return () => {
+      stopped = true;
+      stopListening();
+      if (frame !== 0) window.cancelAnimationFrame(frame);
+      if (streamId !== null) {
+        logStreams.drop(streamId);
+        void invoke('logs:close', streamId).catch(() => undefined);
+      }
+    };
+  }, [identity, containerId, tail, follow, lines]);
+
+  const needle = useDeferredValue(search.trim());
+  // `version` moves whenever the lines do, so the matches follow new output.
+  const matches = useMemo(() => (needle === '' ? [] : matchingLines(lines.all(), needle)), [lines, needle, version]);
+  useEffect(() => setCurrent(null), [needle]);
+  const step = (by: 1 | -1): void => {
+    if (matches.length === 0) return;
+    const at = current === null ? -1 : matches.indexOf(current);
+    const next = at === -1 ? (by === 1 ? 0 : matches.length - 1) : (at + by + matches.length) % matches.length;
+    setPinned(false);
+    setCurrent(matches[next] ?? null);
+  };
+
+  if (containerId === null) {
+    return <p className="panel-empty" data-testid="logs-none">No container, so no logs: stopping a bottle saves its state and removes its container. Resume it to see new output.</p>;
+  }
+  const download = (): void => {
+    const url = URL.createObjectURL(new Blob([`${lines.all().join('\n')}\n`], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${identity}.log`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  const status =
+    stream.kind === 'opening' ? 'Reading…' : stream.kind === 'failed' ? stream.message : stream.kind === 'ended' ? (stream.reason ?? (follow ? 'The container stopped; the log ends here.' : `Last ${lines.length.toLocaleString()} lines`)) : `Following · ${lines.length.toLocaleString()} lines`;
+  return (
+    <div className="logs-view" data-testid="logs-view">
+      <div className="logs-toolbar">
+        <label className="checkbox">
+          <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.target.checked)} data-testid="logs-follow" />
+          Follow
+        </label>
+        <label className="logs-tail">
+          Last
+          <select value={tail} onChange={(event) => setTail(Number(event.target.value))} aria-label="Lines to show" data-testid="logs-tail">
+            {TAILS.map((value) => (
+              <option key={value} value={value}>
+                {value.toLocaleString()} lines
+              </option>
+            ))}
+          </select>
+        </label>
+        <input
+          type="search"
+          className="logs-search"
+          placeholder="Search the log"
+          aria-label="Search the log"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') step(event.shiftKey ? -1 : 1);
+          }}
+          data-testid="logs-search"
+        />
+        <span className="logs-matches" data-testid="logs-matches" aria-live="polite">
+          {needle === '' ? '' : matches.length === 0 ? 'no match' : `${current === null ? '' : `${matches.indexOf(current) + 1} of `}${matches.length} ${matches.length === 1 ? 'line' : 'lines'}`}
+        </span>
+        <button type="button" className="button button-small button-quiet" onClick={() => step(-1)} disabled={matches.length === 0} aria-label="Previous match">
+          ↑
+        </button>
+        <button type="button" className="button button-small button-quiet" onClick={() => step(1)} disabled={matches.length === 0} aria-label="Next match">
+          ↓
+        </button>
+        <span className="bulk-spacer" />
+        <button type="button" className="button button-small button-quiet" onClick={() => void copyText(lines.all().join('\n'), `Copied ${lines.length.toLocaleString()} lines`)}>
+          Copy
+        </button>
+        <button type="button" className="button button-small button-quiet" onClick={download} title="Saves the lines shown; claude-bottle logs gives the whole log">
+          Download
+        </button>
+      </div>
+      <p className={`logs-status ${stream.kind === 'failed' ? 'is-error' : ''}`} role="status" data-testid="logs-status" data-state={stream.kind}>
+        {status}
+        {follow && !pinned ? (
+          <button type="button" className="button button-small button-quiet" onClick={() => setPinned(true)}>
+            Jump to the end
+          </button>
+        ) : null}
+      </p>
+      <LogScroller lines={lines} version={version} needle={needle} current={current} follow={follow && pinned} onUserScroll={(atEnd) => setPinned(atEnd)} />
+    </div>
+  );
+}

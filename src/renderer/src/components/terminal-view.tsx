@@ -1,0 +1,151 @@
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef, useState, type JSX } from 'react';
+import { invoke, messageOf } from '../api/api';
+import { terminalStreams } from '../lib/keyed-streams';
+import { useUiStore } from '../stores/ui-store';
+
+type SessionState = 'opening' | 'attached' | 'ended' | 'failed';
+export type TerminalKind = 'agent' | 'shell';
+
+const LABELS: Record<TerminalKind, { testId: string; opening: string; ended: string }> = {
+  agent: { testId: 'terminal', opening: 'Attaching…', ended: 'The session ended' },
+  shell: { testId: 'shell', opening: 'Opening a shell…', ended: 'The shell exited' },
+};
+
+function readThemeColours(element: HTMLElement): { background: string; foreground: string } {
+  const style = getComputedStyle(element);
+  return { background: style.getPropertyValue('--terminal-bg').trim(), foreground: style.getPropertyValue('--terminal-fg').trim() };
+}
+
+async function copySelection(terminal: Terminal): Promise<void> {
+  const text = terminal.getSelection();
+  if (text === '') return;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    useUiStore.getState().notify('warning', 'The browser refused the clipboard: select the text and use your terminal’s copy instead.');
+  }
+}
+
+async function pasteInto(terminal: Terminal): Promise<void> {
+  try {
+    terminal.paste(await navigator.clipboard.readText());
+  } catch {
+    useUiStore.getState().notify('warning', 'The browser refused to read the clipboard: paste with Ctrl+V (or ⌘V) in the terminal.');
+  }
+  terminal.focus();
+}
+
+/**
+ * xterm.js on a bottle: the agent's own TTY (which opens with what it printed before), or a separate
+ * shell. Input, resizes and output go through terminal:* and shell:open. Ctrl+Shift+C / Ctrl+Shift+V
+ * (and the buttons) copy and paste; a plain Ctrl+C goes to the program, as in any terminal.
+ */
+export default function TerminalView({ identity, kind }: { identity: string; kind: TerminalKind }): JSX.Element {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const terminalRef = useRef<Terminal | null>(null);
+  const [state, setState] = useState<SessionState>('opening');
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const labels = LABELS[kind];
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (host === null) return;
+    setState('opening');
+    setError(null);
+    const terminal = new Terminal({ cursorBlink: true, fontSize: 13, theme: readThemeColours(host), scrollback: 10_000 });
+    terminalRef.current = terminal;
+    const fit = new FitAddon();
+    terminal.loadAddon(fit);
+    terminal.open(host);
+    fit.fit();
+    terminal.focus();
+    terminal.attachCustomKeyEventHandler((event) => {
+      if (event.type !== 'keydown' || !event.ctrlKey || !event.shiftKey) return true;
+      if (event.key === 'C' || event.key === 'c') {
+        void copySelection(terminal);
+        return false;
+      }
+      if (event.key === 'V' || event.key === 'v') {
+        void pasteInto(terminal);
+        return false;
+      }
+      return true;
+    });
+
+    let sessionId: string | null = null;
+    let disposed = false;
+    let stopListening = (): void => undefined;
+    const input = terminal.onData((data) => {
+      if (sessionId !== null) void invoke('terminal:input', sessionId, data).catch(() => undefined);
+    });
+    const resize = terminal.onResize(({ cols, rows }) => {
+      if (sessionId !== null) void invoke('terminal:resize', sessionId, cols, rows).catch(() => undefined);
+    });
+    const observer = new ResizeObserver(() => fit.fit());
+    observer.observe(host);
+
+    const open = kind === 'agent' ? invoke('terminal:open', { identity, cols: terminal.cols, rows: terminal.rows }) : invoke('shell:open', { identity, cols: terminal.cols, rows: terminal.rows });
+    open.then(
+      (result) => {
+        if (disposed) {
+          terminalStreams.drop(result.sessionId);
+          void invoke('terminal:close', result.sessionId).catch(() => undefined);
+          return;
+        }
+        sessionId = result.sessionId;
+        setState('attached');
+        stopListening = terminalStreams.listen(result.sessionId, {
+          data: (data) => terminal.write(data),
+          end: () => setState('ended'),
+        });
+      },
+      (failure: unknown) => {
+        if (disposed) return;
+        setState('failed');
+        setError(messageOf(failure));
+      },
+    );
+
+    return () => {
+      disposed = true;
+      observer.disconnect();
+      input.dispose();
+      resize.dispose();
+      stopListening();
+      if (sessionId !== null) {
+        terminalStreams.drop(sessionId);
+        void invoke('terminal:close', sessionId).catch(() => undefined);
+      }
+      terminalRef.current = null;
+      terminal.dispose();
+    };
+  }, [identity, kind, generation]);
+
+  const status = state === 'opening' ? labels.opening : state === 'attached' ? (kind === 'agent' ? 'Attached' : 'Shell') : state === 'ended' ? labels.ended : `Could not open: ${error ?? ''}`;
+  return (
+    <div className="terminal-tab">
+      <div className="terminal-toolbar">
+        <p className={`terminal-state ${state === 'failed' ? 'is-error' : ''}`} role="status" data-testid={`${labels.testId}-state`} data-state={state}>
+          {status}
+        </p>
+        {kind === 'shell' && (state === 'ended' || state === 'failed') ? (
+          <button type="button" className="button button-small" onClick={() => setGeneration((value) => value + 1)}>
+            New shell
+          </button>
+        ) : null}
+        <span className="terminal-hint">Copy Ctrl+Shift+C · Paste Ctrl+Shift+V</span>
+        <button type="button" className="button button-small button-quiet" onClick={() => terminalRef.current !== null && void copySelection(terminalRef.current)}>
+          Copy
+        </button>
+        <button type="button" className="button button-small button-quiet" onClick={() => terminalRef.current !== null && void pasteInto(terminalRef.current)}>
+          Paste
+        </button>
+      </div>
+      <div ref={hostRef} className="terminal-host" data-testid={labels.testId} data-kind={kind} />
+    </div>
+  );
+}
