@@ -9,14 +9,15 @@ import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
-import { cardLatencyFigure, manyBottlesFigures, uiScaleFigure } from './figures/ui-figures';
+import { cardLatencyFigure, manyBottlesFigures, uiScaleFigures } from './figures/ui-figures';
+import { logsOpenFigures, statsCostFigure } from './figures/cockpit-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/core/state/state-listing';
 
 function format(value: number | null, unit: string): string {
   if (value === null) return '-';
   if (unit === 's') return `${(value * 1000).toFixed(0)} ms`;
-  return `${value.toFixed(unit === 'ratio' ? 2 : 0)} ${unit}`;
+  return `${value.toFixed(unit === 'ratio' || unit === '%' ? 2 : 0)} ${unit}`;
 }
 
 function printTable(figures: Figure[]): void {
@@ -53,7 +54,9 @@ try {
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
-  await step('ui-scale', () => uiScaleFigure(env));
+  await step('ui-scale', () => uiScaleFigures(env));
+  await step('logs', () => logsOpenFigures(env));
+  await step('stats', () => statsCostFigure(env));
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);

@@ -1,9 +1,12 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
 import { stateRoot } from '../state/state-paths';
 import { processInbox } from './process-inbox';
+
+/** Yield to the event loop this often while rescanning thousands of bottles. */
+const RESCAN_YIELD_EVERY = 256;
 
 export interface InboxWatcher {
   close(): void;
@@ -80,16 +83,22 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
       watchers.delete(identity);
       lastMtime.delete(identity);
     }
+    let checked = 0;
     for (const identity of names) {
       if (closed) return;
       if (!isValidIdentity(identity)) continue;
+      // Synchronous, and no exception for a missing inbox: this runs every second over every
+      // bottle, and a promise (or a thrown error) per bottle cost more than the stat itself.
+      checked += 1;
+      if (checked % RESCAN_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       const inbox = join(stateRoot(), identity, 'inbox');
       let mtime: number;
       try {
-        const info = await lstat(inbox);
-        if (!info.isDirectory()) continue;
+        const info = lstatSync(inbox, { throwIfNoEntry: false });
+        if (info === undefined || !info.isDirectory()) continue;
         mtime = info.mtimeMs;
       } catch {
+        // Unreadable right now (permissions, a racing removal): the next pass tries again.
         continue;
       }
       watchInbox(identity, inbox);

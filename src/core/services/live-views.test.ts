@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleView } from '../../shared/bottle-view';
 import { testView } from '../../shared/test-views';
@@ -35,17 +35,24 @@ describe('live views kept for windows', () => {
     const old = testView({ identity: 'old-aaaaa', startedAt: '2026-01-01T00:00:00+00:00' });
     const recent = testView({ identity: 'new-bbbbb', startedAt: '2026-02-01T00:00:00+00:00' });
     const { views, events, disk, engine, lists } = setup([old, recent]);
+    vi.useFakeTimers({ toFake: ['Date'] });
     expect(views.kept()).toBeNull();
     await views.resync();
     expect(events.map((event) => event.type)).toEqual(['bottle-changed', 'bottle-changed']);
     expect(views.kept()?.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
 
-    // A folder the watchers missed: the background re-read after a kept list finds and pushes it.
+    // A folder the watchers missed: the background re-read after a kept list finds and pushes it
+    // (once the last full read is old enough; many windows listing share one re-read).
     disk.set('missed-ccccc', testView({ identity: 'missed-ccccc' }));
     disk.delete('old-aaaaa');
     views.kept();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(lists.count).toBe(1);
+    vi.setSystemTime(Date.now() + 11_000);
     views.kept();
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    views.kept();
+    vi.useRealTimers();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(lists.count).toBe(2);
     // Unchanged bottles are not pushed again.
     expect(events.slice(2)).toEqual([

@@ -7,7 +7,12 @@ import type { Notices } from './notices';
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
 /** A window that just listed paints first; the background re-read follows. */
-const REVALIDATE_DELAY_MS = 500;
+const REVALIDATE_DELAY_MS = 1000;
+/**
+ * The background re-read is a safety net for what the watchers cannot see (a hand-edited
+ * metadata.json, a folder written in pieces): at most once this often, however many windows list.
+ */
+const REVALIDATE_EVERY_MS = 10_000;
 
 export interface LiveViewSources {
   view(identity: string): Promise<BottleView | null>;
@@ -41,6 +46,7 @@ export class LiveViews {
   private tick = 0;
   private closed = false;
   private complete = false;
+  private lastRead = 0;
   private revalidation: NodeJS.Timeout | Promise<void> | null = null;
 
   constructor(
@@ -88,11 +94,13 @@ export class LiveViews {
     for (const identity of [...this.views.keys()]) if (!now.has(identity) && settled(identity)) this.publish(identity, null);
     for (const view of views) if (settled(view.identity)) this.publish(view.identity, view);
     this.complete = true;
+    this.lastRead = Date.now();
   }
 
   /**
    * Every bottle as last pushed, newest first, once a full read has been done and while the
-   * engine answers; null otherwise (the caller reads afresh). Schedules a background re-read.
+   * engine answers; null otherwise (the caller reads afresh). Schedules a background re-read
+   * when the last full read is older than REVALIDATE_EVERY_MS.
    */
   kept(): BottleView[] | null {
     if (!this.complete || this.closed || !this.sources.engineConnected()) return null;
@@ -109,9 +117,9 @@ export class LiveViews {
     if (this.revalidation !== null && !(this.revalidation instanceof Promise)) clearTimeout(this.revalidation);
   }
 
-  /** One background re-read at a time; more windows listing meanwhile share it. */
+  /** One background re-read at a time, and not more often than REVALIDATE_EVERY_MS. */
   private revalidate(): void {
-    if (this.revalidation !== null) return;
+    if (this.revalidation !== null || Date.now() - this.lastRead < REVALIDATE_EVERY_MS) return;
     const timer = setTimeout(() => {
       const reading = this.resync()
         .catch((error: unknown) => this.notices.failure('Could not re-read the bottles', error))

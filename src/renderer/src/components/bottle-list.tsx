@@ -205,7 +205,7 @@ export function ListToolbar(): JSX.Element {
           <input
             type="search"
             className="filter"
-            placeholder="Filter: identity, agent, folder, status  ( / )"
+            placeholder="Filter bottles  ( / )"
             aria-label="Filter bottles"
             value={filter}
             onChange={(event) => setFilter(event.target.value)}

@@ -1,0 +1,154 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/core/engine/bottle-containers';
+import { startServe } from '../../e2e/helpers/serve-process';
+import { TEST_BASE_IMAGE } from '../../test/helpers/busybox-image';
+import { docker, median, run, timed, type Figure } from '../bench-lib';
+import type { BenchEnv } from '../bench-env';
+import { createLabelledContainers, generateStateFolders, removeBenchContainers } from '../fixtures';
+import { launchBrowser, rssMegabytes } from './ui-figures';
+
+const LOG_MB = 50;
+const LOG_TAIL = 1000;
+const ROUNDS = 5;
+const STATS_BOTTLES = 20;
+const STATS_WINDOW_S = 30;
+
+async function rowsPage(page: Page, url: string, count: number): Promise<void> {
+  await page.addInitScript(`localStorage.setItem('claude-bottle.list', ${JSON.stringify(JSON.stringify({ view: 'rows', sort: 'age', group: false }))})`);
+  await page.goto(url);
+  await page.waitForFunction((wanted) => document.querySelectorAll('[data-testid="bottle-row"]').length >= wanted, count, { timeout: 60_000 });
+}
+
+/** A bottle whose container printed `megabytes` of output (base64 lines, as a chatty agent's log), then idles. */
+async function chattyBottle(env: BenchEnv, home: string): Promise<{ identity: string; containerId: string }> {
+  const [identity] = await generateStateFolders(home, 1, env.project);
+  const container = await env.ctx.docker.createContainer({
+    Image: TEST_BASE_IMAGE,
+    Cmd: ['sh', '-c', `head -c ${Math.round((LOG_MB * 1024 * 1024 * 3) / 4)} /dev/urandom | base64; echo END-OF-THE-LOG; sleep 3600`],
+    Tty: true,
+    OpenStdin: true,
+    Labels: { [LABEL_IDENTITY]: identity as string, [LABEL_AGENT]: 'scripted', [LABEL_MANAGED]: 'true', 'claude-bottle.bench': 'true' },
+    HostConfig: { Init: true },
+  });
+  await container.start();
+  for (let waited = 0; waited < 300; waited += 1) {
+    const tail = (await container.logs({ stdout: true, stderr: true, tail: 1 })).toString();
+    if (tail.includes('END-OF-THE-LOG')) return { identity: identity as string, containerId: container.id };
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error('the chatty container did not finish writing its log in 5 minutes');
+}
+
+/**
+ * A bottle with a 50 MB log: the Logs tab opened in the page until its last 1,000 lines show
+ * (median of 5; docker = `docker logs --tail 1000` of the same container), and what the opens cost
+ * the serving process and the page in memory.
+ */
+export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
+  const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-logs-'));
+  const { identity, containerId } = await chattyBottle(env, home);
+  const logPath = (await env.ctx.docker.getContainer(containerId).inspect()).LogPath;
+  const logBytes = await stat(logPath).then((info) => info.size, () => null);
+  const serve = await startServe(home);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await rowsPage(page, serve.url, 1);
+    const rssBefore = await rssMegabytes(serve.pid);
+    const opens: number[] = [];
+    for (let round = 0; round <= ROUNDS; round += 1) {
+      await page.getByRole('button', { name: identity, exact: true }).click();
+      await page.getByTestId('tab-terminal').waitFor();
+      const { seconds } = await timed(async () => {
+        await page.getByTestId('tab-logs').click();
+        await page.waitForFunction((tail) => Number(document.querySelector('[data-testid="log-lines"]')?.getAttribute('data-count')) >= tail, LOG_TAIL, { polling: 'raf', timeout: 30_000 });
+      });
+      if (round > 0) opens.push(seconds);
+      await page.getByTestId('terminal-panel').getByRole('button', { name: 'Close' }).click();
+    }
+    const rssAfter = await rssMegabytes(serve.pid);
+    const heapMb = Number(await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize : 0')) / 1024 / 1024;
+    const dockerTimes: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) dockerTimes.push((await timed(() => docker(['logs', '--tail', String(LOG_TAIL), containerId]))).seconds);
+    const open = median(opens);
+    const reference = median(dockerTimes);
+    const growth = rssAfter - rssBefore;
+    return [
+      {
+        figure: `${LOG_MB} MB log: Logs tab → last ${LOG_TAIL.toLocaleString()} lines shown (median of ${ROUNDS})`,
+        ours: open,
+        docker: reference,
+        unit: 's',
+        ratio: open / reference,
+        target: '≤ 300 ms',
+        pass: open <= 0.3,
+        note: `log file ${logBytes === null ? '?' : (logBytes / 1024 / 1024).toFixed(0)} MB on disk; docker = docker logs --tail ${LOG_TAIL}`,
+      },
+      {
+        figure: `${LOG_MB} MB log: serving RSS growth over ${ROUNDS + 1} opens`,
+        ours: growth,
+        docker: null,
+        unit: 'MB',
+        ratio: null,
+        target: '≤ 30 MB',
+        pass: growth <= 30,
+        note: `serve RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB; page JS heap ${heapMb.toFixed(0)} MB`,
+      },
+    ];
+  } finally {
+    await browser.close();
+    await serve.stop();
+    await removeBenchContainers(env.ctx.docker, new Set([identity]));
+  }
+}
+
+async function cpuSeconds(pid: number, ticksPerSecond: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  // utime and stime: fields 14 and 15 of /proc/<pid>/stat, i.e. 11 and 12 after the command.
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * 20 running bottles on screen in the row view, their CPU and memory sampled for the page: the
+ * serving process's CPU over 30 s, in percent of one core (and, for comparison, the same process
+ * with no window watching).
+ */
+export async function statsCostFigure(env: BenchEnv): Promise<Figure> {
+  const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-stats-'));
+  const identities = await generateStateFolders(home, STATS_BOTTLES, env.project);
+  await createLabelledContainers(env.ctx.docker, identities);
+  const ticks = Number((await run('getconf', ['CLK_TCK'])).trim()) || 100;
+  const serve = await startServe(home);
+  const browser = await launchBrowser();
+  try {
+    const measure = async (): Promise<number> => {
+      const before = await cpuSeconds(serve.pid, ticks);
+      await new Promise((resolve) => setTimeout(resolve, STATS_WINDOW_S * 1000));
+      return ((await cpuSeconds(serve.pid, ticks)) - before) / STATS_WINDOW_S * 100;
+    };
+    // Settle: the first listing and attaching to every running bottle's terminal happen once.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idle = await measure();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    await rowsPage(page, serve.url, STATS_BOTTLES);
+    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="stats-cpu"]').length >= count, STATS_BOTTLES, { timeout: 60_000 });
+    const watching = await measure();
+    return {
+      figure: `live stats of ${STATS_BOTTLES} running bottles: serving process CPU (${STATS_WINDOW_S} s)`,
+      ours: watching,
+      docker: null,
+      unit: '%',
+      ratio: null,
+      target: '< 5% of one core',
+      pass: watching < 5,
+      note: `percent of one core; ${idle.toFixed(2)}% with no window watching`,
+    };
+  } finally {
+    await browser.close();
+    await serve.stop();
+    await removeBenchContainers(env.ctx.docker, new Set(identities));
+  }
+}
