@@ -52,7 +52,7 @@ export function createCore(options: CoreOptions = {}): Core {
   };
   const notices = new Notices(options.log ?? createCoreLog(), emit);
   let live: LiveViews | null = null;
-  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices, keptViews: () => live?.kept() ?? null });
+  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices, keptViews: async () => (live === null ? null : live.kept()) });
   const feeds = new TerminalFeeds(context, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(context, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);

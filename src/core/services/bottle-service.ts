@@ -27,7 +27,7 @@ export interface BottleServiceHooks {
   changed(identity: string): void;
   notices: Notices;
   /** A live core's kept views (see LiveViews.kept): null when it has none to offer. */
-  keptViews?: () => BottleView[] | null;
+  keptViews?: () => Promise<BottleView[] | null>;
 }
 
 /** Bottles a bulk action works on at once: each holds its own lock, and stop saves state. */
@@ -54,7 +54,7 @@ export class BottleService {
    * first list does not wait on reading thousands of state folders.
    */
   async list(): Promise<BottleView[]> {
-    return this.hooks.keptViews?.() ?? this.listFresh();
+    return (await this.hooks.keptViews?.()) ?? this.listFresh();
   }
 
   /** Every bottle read now from the state folder and the engine, with every inbox settled first. */

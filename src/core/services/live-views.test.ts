@@ -36,21 +36,25 @@ describe('live views kept for windows', () => {
     const recent = testView({ identity: 'new-bbbbb', startedAt: '2026-02-01T00:00:00+00:00' });
     const { views, events, disk, engine, lists } = setup([old, recent]);
     vi.useFakeTimers({ toFake: ['Date'] });
-    expect(views.kept()).toBeNull();
-    await views.resync();
+    expect(await views.kept()).toBeNull();
+    // A list while the first full read is under way waits for it instead of reading again.
+    const reading = views.resync();
+    expect((await views.kept())?.length).toBe(2);
+    await reading;
+    expect(lists.count).toBe(1);
     expect(events.map((event) => event.type)).toEqual(['bottle-changed', 'bottle-changed']);
-    expect(views.kept()?.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
+    expect((await views.kept())?.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
 
     // A folder the watchers missed: the background re-read after a kept list finds and pushes it
     // (once the last full read is old enough; many windows listing share one re-read).
     disk.set('missed-ccccc', testView({ identity: 'missed-ccccc' }));
     disk.delete('old-aaaaa');
-    views.kept();
+    await views.kept();
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(lists.count).toBe(1);
     vi.setSystemTime(Date.now() + 11_000);
-    views.kept();
-    views.kept();
+    await views.kept();
+    await views.kept();
     vi.useRealTimers();
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(lists.count).toBe(2);
@@ -59,11 +63,11 @@ describe('live views kept for windows', () => {
       { type: 'bottle-removed', identity: 'old-aaaaa' },
       { type: 'bottle-changed', bottle: disk.get('missed-ccccc') },
     ]);
-    expect(views.kept()?.map((view) => view.identity).sort()).toEqual(['missed-ccccc', 'new-bbbbb']);
+    expect((await views.kept())?.map((view) => view.identity).sort()).toEqual(['missed-ccccc', 'new-bbbbb']);
 
     // While Docker is away, container states kept from before would mislead: read afresh.
     engine.up = false;
-    expect(views.kept()).toBeNull();
+    expect(await views.kept()).toBeNull();
     views.close();
   });
 });

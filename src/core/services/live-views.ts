@@ -47,6 +47,7 @@ export class LiveViews {
   private closed = false;
   private complete = false;
   private lastRead = 0;
+  private reading: Promise<void> | null = null;
   private revalidation: NodeJS.Timeout | Promise<void> | null = null;
 
   constructor(
@@ -85,7 +86,17 @@ export class LiveViews {
   }
 
   /** Re-reads every bottle (the engine came back, a watcher restarted, a window reconnected). */
-  async resync(): Promise<void> {
+  resync(): Promise<void> {
+    const reading = this.readAll();
+    this.reading = reading;
+    const done = (): void => {
+      if (this.reading === reading) this.reading = null;
+    };
+    reading.then(done, done);
+    return reading;
+  }
+
+  private async readAll(): Promise<void> {
     const startedAt = this.tick;
     const views = await this.sources.list();
     // A bottle with an event after the listing began has a newer refresh of its own on the way.
@@ -98,11 +109,13 @@ export class LiveViews {
   }
 
   /**
-   * Every bottle as last pushed, newest first, once a full read has been done and while the
-   * engine answers; null otherwise (the caller reads afresh). Schedules a background re-read
-   * when the last full read is older than REVALIDATE_EVERY_MS.
+   * Every bottle as last pushed, newest first, once a full read has been done (waiting for the one
+   * under way, rather than starting another) and while the engine answers; null otherwise (the
+   * caller reads afresh). Schedules a background re-read when the last full read is older than
+   * REVALIDATE_EVERY_MS.
    */
-  kept(): BottleView[] | null {
+  async kept(): Promise<BottleView[] | null> {
+    if (!this.complete && this.reading !== null) await this.reading.catch(() => undefined);
     if (!this.complete || this.closed || !this.sources.engineConnected()) return null;
     this.revalidate();
     const views: BottleView[] = [];
