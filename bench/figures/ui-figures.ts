@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import type { BottleView } from '../../src/shared/bottle-view';
-import { startServe } from '../../e2e/helpers/serve-process';
+import { startServe, type ServeProcess } from '../../e2e/helpers/serve-process';
 import { cli, docker, median, percentile, timed, type Figure } from '../bench-lib';
 import type { BenchEnv } from '../bench-env';
 import { generateStateFolders } from '../fixtures';
@@ -37,21 +37,24 @@ function whenStatus(page: Page, identity: string, status: string): Promise<numbe
 }
 
 /**
- * Resolves when the list knows at least `count` bottles and has painted its first ones (the list
- * is windowed: only what fits on screen is in the page), one frame after they appeared.
+ * Resolves (with the page's clock) when `done` holds, one painted frame later. Written as a string:
+ * tsx would wrap named inner functions in a helper that does not exist in the page.
  */
-async function whenListShown(page: Page, count: number): Promise<void> {
-  await page.evaluate(`new Promise((resolve) => {
-    const done = () => {
-      const list = document.querySelector('.virtual-list');
-      return list !== null && Number(list.getAttribute('data-count')) >= ${count} && document.querySelector('[data-testid="bottle-card"], [data-testid="bottle-row"]') !== null;
-    };
-    const painted = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
+function whenPainted(page: Page, done: string): Promise<number> {
+  return page.evaluate(`new Promise((resolve) => {
+    const done = () => ${done};
+    const painted = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
     if (done()) return painted();
     const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); painted(); } });
-    observer.observe(document.body, { subtree: true, childList: true, attributes: true });
-  })`);
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  })`) as Promise<number>;
 }
+
+/** The first screen: some bottles painted, and the toolbar counting all `count` of them. */
+const firstScreen = (count: number): string =>
+  `document.querySelector('[data-testid="bottle-card"], [data-testid="bottle-row"]') !== null && Number((document.querySelector('.list-toolbar h2 .count')?.textContent ?? '').replace(/\\D/g, '')) >= ${count}`;
+/** The whole list in the page's hands (windowed: only what fits on screen is rendered). */
+const wholeList = (count: number): string => `Number(document.querySelector('.virtual-list')?.getAttribute('data-count')) >= ${count}`;
 
 /** A container killed by hand with `docker kill` → its card shows it exited (p95 over rounds). */
 export async function cardLatencyFigure(env: BenchEnv): Promise<Figure> {
@@ -96,73 +99,84 @@ export async function rssMegabytes(pid: number): Promise<number> {
 }
 
 interface PageLoad {
+  /** To the first screen. */
   seconds: number;
+  /** To the whole list. */
+  wholeSeconds: number;
   rssMb: number;
 }
 
 export type ListView = 'cards' | 'rows';
 
-/** `count` generated bottles: median page load until the list shows (cards or rows), and serve's RSS. */
-async function measurePageLoad(env: BenchEnv, count: number, rounds: number, view: ListView = 'cards'): Promise<PageLoad> {
-  const home = await mkdtemp(join(tmpdir(), `claude-bottle-bench-ui-${count}-`));
-  await generateStateFolders(home, count, env.project);
-  const serve = await startServe(home);
+/** Median page load until the first screen (and until the whole list) shows, for each serve, alternating. */
+async function measurePageLoads(env: BenchEnv, counts: number[], rounds: number, view: ListView = 'cards'): Promise<PageLoad[]> {
+  const serves: { count: number; serve: ServeProcess; first: number[]; whole: number[] }[] = [];
   const browser = await launchBrowser();
   try {
+    for (const count of counts) {
+      const home = await mkdtemp(join(tmpdir(), `claude-bottle-bench-ui-${count}-`));
+      await generateStateFolders(home, count, env.project);
+      serves.push({ count, serve: await startServe(home), first: [], whole: [] });
+    }
     const context = await browser.newContext();
     // The operator's remembered choice, as the app stores it.
     await context.addInitScript(`localStorage.setItem('claude-bottle.list', ${JSON.stringify(JSON.stringify({ view, sort: 'age', group: false }))})`);
-    const loads: number[] = [];
-    // One warm-up load: the serving process reads every bottle once, then keeps them.
+    // Round 0 warms up: each serving process reads every bottle once, then keeps them. The sizes
+    // alternate, so a machine that gets busier or quieter meanwhile weighs on both alike.
     for (let round = 0; round <= rounds; round += 1) {
-      const page = await context.newPage();
-      const { seconds } = await timed(async () => {
-        await page.goto(serve.url);
-        await whenListShown(page, count);
-      });
-      if (round > 0) loads.push(seconds);
-      await page.close();
+      for (const entry of round % 2 === 0 ? serves : [...serves].reverse()) {
+        const page = await context.newPage();
+        await page.goto(entry.serve.url);
+        const [first, whole] = await Promise.all([whenPainted(page, firstScreen(entry.count)), whenPainted(page, wholeList(entry.count))]);
+        if (round > 0) {
+          entry.first.push(first / 1000);
+          entry.whole.push(whole / 1000);
+        }
+        await page.close();
+      }
     }
-    return { seconds: median(loads), rssMb: await rssMegabytes(serve.pid) };
+    return await Promise.all(serves.map(async (entry) => ({ seconds: median(entry.first), wholeSeconds: median(entry.whole), rssMb: await rssMegabytes(entry.serve.pid) })));
   } finally {
     await browser.close();
-    await serve.stop();
+    for (const entry of serves) await entry.serve.stop();
   }
 }
 
 /** 500 bottles: page load → the list shown; and the serving (main) process's RSS. */
 export async function manyBottlesFigures(env: BenchEnv): Promise<Figure[]> {
-  const { seconds: load, rssMb: rss } = await measurePageLoad(env, 500, 5);
+  const [{ wholeSeconds: load, rssMb: rss }] = (await measurePageLoads(env, [500], 5)) as [PageLoad];
   return [
-    { figure: '500 bottles: page load → list shown (median of 5)', ours: load, docker: null, unit: 's', ratio: null, target: '≤ 1 s', pass: load <= 1 },
+    { figure: '500 bottles: page load → whole list in the page (median of 5)', ours: load, docker: null, unit: 's', ratio: null, target: '≤ 1 s', pass: load <= 1 },
     { figure: '500 bottles: serving main process RSS', ours: rss, docker: null, unit: 'MB', ratio: null, target: '≤ 200 MB', pass: rss <= 200 },
   ];
 }
 
 const FIRST_RENDER_LIMIT_S = 0.4;
 const FIRST_RENDER_GROWTH = 1.2;
+const SCALE_ROUNDS = 9;
 
 /**
- * The app's first list (page load → list shown) at 5,000 bottles against the same at 1,000, in
- * the row view and in the card view: windowed, it must not grow with the number of bottles.
+ * The app's first render (page load → the first screen painted, the toolbar counting them all) at
+ * 5,000 bottles against 1,000, in the row view and in the card view: it must not grow with the
+ * number of bottles. The whole list's arrival is noted beside it.
  */
 export async function uiScaleFigures(env: BenchEnv): Promise<Figure[]> {
   const figures: Figure[] = [];
   let largeRss = 0;
   for (const view of ['rows', 'cards'] as const) {
-    const small = await measurePageLoad(env, 1000, 5, view);
-    const large = await measurePageLoad(env, 5000, 5, view);
+    const [small, large] = (await measurePageLoads(env, [1000, 5000], SCALE_ROUNDS, view)) as [PageLoad, PageLoad];
     largeRss = Math.max(largeRss, large.rssMb);
     const growth = large.seconds / small.seconds;
+    const ms = (seconds: number): string => `${(seconds * 1000).toFixed(0)} ms`;
     figures.push({
-      figure: `first render, ${view}: 5,000 bottles (ratio to 1,000)`,
+      figure: `first render, ${view}: 5,000 bottles (ratio to 1,000, median of ${SCALE_ROUNDS})`,
       ours: large.seconds,
       docker: null,
       unit: 's',
       ratio: null,
       target: `≤ ${FIRST_RENDER_GROWTH}× the 1,000 time, ≤ ${FIRST_RENDER_LIMIT_S * 1000} ms`,
       pass: growth <= FIRST_RENDER_GROWTH && large.seconds <= FIRST_RENDER_LIMIT_S,
-      note: `1,000: ${(small.seconds * 1000).toFixed(0)} ms; ${growth.toFixed(2)}×; serve RSS ${small.rssMb.toFixed(0)} → ${large.rssMb.toFixed(0)} MB`,
+      note: `1,000: ${ms(small.seconds)}; ${growth.toFixed(2)}×; whole list ${ms(small.wholeSeconds)} → ${ms(large.wholeSeconds)}`,
     });
   }
   figures.push({ figure: 'serving process RSS with 5,000 bottles (after page loads)', ours: largeRss, docker: null, unit: 'MB', ratio: null, target: '≤ 250 MB', pass: largeRss <= 250 });

@@ -23,6 +23,7 @@ export function coreHandlers(core: Core): CoreHandlers {
     'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
     'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
     'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+    'bottles:newest': (count) => bottles.newest(count),
     'bottles:bulk': (request) => bottles.bulk(request),
     'bottle:inspect': (identity) => bottles.inspect(identity),
     'shell:open': ({ identity, cols, rows }) => terminals.openShell(identity, cols, rows),

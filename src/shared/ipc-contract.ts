@@ -33,6 +33,7 @@ export const IpcChannels = {
   terminalResize: 'terminal:resize',
   terminalClose: 'terminal:close',
   chooseFolder: 'dialog:choose-folder',
+  newestBottles: 'bottles:newest',
   bulkAction: 'bottles:bulk',
   inspectBottle: 'bottle:inspect',
   shellOpen: 'shell:open',
@@ -70,6 +71,7 @@ export interface IpcSignatures {
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
   'terminal:close': { args: [sessionId: string]; result: null };
   'dialog:choose-folder': { args: []; result: string | null };
+  'bottles:newest': { args: [count: number]; result: { bottles: BottleView[]; total: number } };
   'bottles:bulk': { args: [BulkRequest]; result: BulkResult[] };
   'bottle:inspect': { args: [identity: string]; result: BottleInspect };
   'shell:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { IpcChannels, type IpcArgs, type IpcChannel } from './ipc-contract';
-import { MAX_BOTTLES_PER_CALL, MAX_LOG_TAIL_LINES, MAX_TERMINAL_INPUT_CHARS } from './rules';
+import { MAX_BOTTLES_PER_CALL, MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_TERMINAL_INPUT_CHARS } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
@@ -40,6 +40,7 @@ const argSchemas = {
   [IpcChannels.terminalResize]: z.tuple([sessionIdSchema, terminalSizeSchema, terminalSizeSchema]),
   [IpcChannels.terminalClose]: z.tuple([sessionIdSchema]),
   [IpcChannels.chooseFolder]: z.tuple([]),
+  [IpcChannels.newestBottles]: z.tuple([z.number().int().min(1).max(MAX_FIRST_SCREEN)]),
   [IpcChannels.bulkAction]: z.tuple([
     z.object({ action: z.enum(['stop', 'remove']), identities: identitiesSchema.min(1), keepState: z.boolean() }).strict(),
   ]),

@@ -32,5 +32,7 @@ export const MAX_TERMINAL_INPUT_CHARS = 64 * 1024;
 
 /** Log lines a window may ask for at once: the tail of a huge log, never all of it. */
 export const MAX_LOG_TAIL_LINES = 100_000;
+/** Bottles a window asks for to paint its first screen before the whole list arrives. */
+export const MAX_FIRST_SCREEN = 1000;
 /** Bottles in one bulk action or one stats watch. */
 export const MAX_BOTTLES_PER_CALL = 5000;

@@ -93,6 +93,7 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     // The agent asks for a capability: the window is told, and the desktop notifies once.
     const first = (await pushedView(app, identity, (view) => view.pendingRequest !== null)).pendingRequest;
     expect((await call<BottleView[]>('bottles:list', [])).find((view) => view.identity === identity)?.pendingRequest?.id).toBe(first?.id);
+    expect(await call<{ bottles: BottleView[]; total: number }>('bottles:newest', [5])).toMatchObject({ bottles: [{ identity }], total: 1 });
     await eventually(async () => expect((await app.state()).notifications).toEqual([{ title: `${identity} needs approval`, body: 'need a marker file' }]));
     await call('bottle:reject', [identity, { requestId: first?.id, message: 'not this one' }]);
     await pushedView(app, identity, (view) => view.pendingRequest === null);

@@ -57,6 +57,15 @@ export class BottleService {
     return (await this.hooks.keptViews?.()) ?? this.listFresh();
   }
 
+  /**
+   * The newest `count` bottles and how many there are: what a window paints first, so its first
+   * screen does not wait for thousands of bottles it cannot show yet.
+   */
+  async newest(count: number): Promise<{ bottles: BottleView[]; total: number }> {
+    const all = await this.list();
+    return { bottles: all.slice(0, count), total: all.length };
+  }
+
   /** Every bottle read now from the state folder and the engine, with every inbox settled first. */
   async listFresh(): Promise<BottleView[]> {
     await this.settleAllInboxes();

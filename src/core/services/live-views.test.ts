@@ -36,11 +36,13 @@ describe('live views kept for windows', () => {
     const recent = testView({ identity: 'new-bbbbb', startedAt: '2026-02-01T00:00:00+00:00' });
     const { views, events, disk, engine, lists } = setup([old, recent]);
     vi.useFakeTimers({ toFake: ['Date'] });
-    expect(await views.kept()).toBeNull();
-    // A list while the first full read is under way waits for it instead of reading again.
+    // The first window to list starts the first full read; windows listing meanwhile (and the
+    // watchers' resync) share it rather than reading everything again.
     const reading = views.resync();
-    expect((await views.kept())?.length).toBe(2);
+    const [first, second] = await Promise.all([views.kept(), views.kept()]);
     await reading;
+    expect(first?.length).toBe(2);
+    expect(second?.length).toBe(2);
     expect(lists.count).toBe(1);
     expect(events.map((event) => event.type)).toEqual(['bottle-changed', 'bottle-changed']);
     expect((await views.kept())?.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
@@ -68,6 +70,15 @@ describe('live views kept for windows', () => {
     // While Docker is away, container states kept from before would mislead: read afresh.
     engine.up = false;
     expect(await views.kept()).toBeNull();
+    views.close();
+  });
+
+  it('starts the first full read itself when a window lists before the watchers did', async () => {
+    const { views, lists } = setup([testView({ identity: 'one-aaaaa' })]);
+    const [first, second] = await Promise.all([views.kept(), views.kept()]);
+    expect(first?.map((view) => view.identity)).toEqual(['one-aaaaa']);
+    expect(second?.length).toBe(1);
+    expect(lists.count).toBe(1);
     views.close();
   });
 });

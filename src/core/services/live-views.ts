@@ -110,12 +110,15 @@ export class LiveViews {
 
   /**
    * Every bottle as last pushed, newest first, once a full read has been done (waiting for the one
-   * under way, rather than starting another) and while the engine answers; null otherwise (the
-   * caller reads afresh). Schedules a background re-read when the last full read is older than
+   * under way, or starting it, so windows listing at once share one) and while the engine answers;
+   * null otherwise (the caller reads afresh). Schedules a background re-read when the last full read is older than
    * REVALIDATE_EVERY_MS.
    */
   async kept(): Promise<BottleView[] | null> {
-    if (!this.complete && this.reading !== null) await this.reading.catch(() => undefined);
+    if (!this.complete && this.sources.engineConnected()) {
+      // The first read of all is shared by every window listing meanwhile (and by the watchers').
+      await (this.reading ?? this.resync()).catch(() => undefined);
+    }
     if (!this.complete || this.closed || !this.sources.engineConnected()) return null;
     this.revalidate();
     const views: BottleView[] = [];

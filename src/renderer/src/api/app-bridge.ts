@@ -47,8 +47,18 @@ function applyEvent(event: AppEvent): void {
   }
 }
 
+/** Bottles painted before the whole list arrives: a screenful and some to scroll. */
+const FIRST_SCREEN = 100;
+
 /** The full picture: bottles, engine status and agents. Run at start and after every reconnect. */
 export async function loadAll(): Promise<void> {
+  // The first screen does not wait for thousands of bottles: the newest come first, then all.
+  if (!useBottlesStore.getState().loaded) {
+    invoke('bottles:newest', FIRST_SCREEN).then(
+      ({ bottles, total }) => useBottlesStore.getState().showFirst(bottles, total),
+      () => undefined, // the whole list's answer reports any failure
+    );
+  }
   await Promise.all([
     invoke('bottles:list').then(
       (bottles) => useBottlesStore.getState().replaceAll(bottles),

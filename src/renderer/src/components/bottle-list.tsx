@@ -60,7 +60,7 @@ function GroupHeader({ item }: { item: Extract<ListItem, { kind: 'group' }> }): 
 }
 
 /** What the list shows, arranged; without filter, sort or groups it depends on the order alone, so one bottle's update re-renders only its card or row. */
-function useArrangement(): ReturnType<typeof arrangeBottles> {
+function useArrangement(): ReturnType<typeof arrangeBottles> & { plain: boolean } {
   const order = useBottlesStore((state) => state.order);
   const sort = useListPrefsStore((state) => state.sort);
   const group = useListPrefsStore((state) => state.group);
@@ -68,8 +68,11 @@ function useArrangement(): ReturnType<typeof arrangeBottles> {
   const plain = filter === '' && sort === 'age' && !group;
   const byIdentity = useBottlesStore((state) => (plain ? null : state.byIdentity));
   return useMemo(
-    () => (byIdentity === null ? { items: order.map((identity) => ({ kind: 'bottle' as const, identity })), identities: order } : arrangeBottles(order, byIdentity, { filter, sort, group })),
-    [order, byIdentity, filter, sort, group],
+    () => ({
+      ...(byIdentity === null ? { items: order.map((identity) => ({ kind: 'bottle' as const, identity })), identities: order } : arrangeBottles(order, byIdentity, { filter, sort, group })),
+      plain,
+    }),
+    [order, byIdentity, filter, sort, group, plain],
   );
 }
 
@@ -78,7 +81,8 @@ export function BottleList(): JSX.Element {
   const loadError = useBottlesStore((state) => state.loadError);
   const filtering = useUiStore((state) => state.filter.trim() !== '');
   const view = useListPrefsStore((state) => state.view);
-  const { items, identities } = useArrangement();
+  const { items, identities, plain } = useArrangement();
+  const partial = useBottlesStore((state) => state.partial);
   const focused = useSelectionStore((state) => state.focused);
   const selected = useSelectionStore((state) => state.selected);
   const narrow = useNarrow();
@@ -124,6 +128,8 @@ export function BottleList(): JSX.Element {
     );
   }
   if (!loaded) return <p className="empty-state">Loading bottles…</p>;
+  // Only the newest are here yet: they are the top of the plain list, not of a sorted, grouped or filtered one.
+  if (partial !== null && !plain) return <p className="empty-state">Loading all {partial.total.toLocaleString()} bottles…</p>;
   if (items.length === 0) return <EmptyState filtered={filtering} />;
 
   const renderItem = (index: number): JSX.Element | null => {
@@ -188,7 +194,7 @@ function ViewSwitch(): JSX.Element {
 export function ListToolbar(): JSX.Element {
   const filter = useUiStore((state) => state.filter);
   const setFilter = useUiStore((state) => state.setFilter);
-  const total = useBottlesStore((state) => state.order.length);
+  const total = useBottlesStore((state) => state.partial?.total ?? state.order.length);
   const waiting = useBottlesStore((state) => Object.values(state.byIdentity).filter((bottle: BottleView) => bottle.pendingRequest !== null).length);
   const sort = useListPrefsStore((state) => state.sort);
   const setSort = useListPrefsStore((state) => state.setSort);

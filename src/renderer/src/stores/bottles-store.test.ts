@@ -5,7 +5,7 @@ import { useBottlesStore } from './bottles-store';
 const store = (): ReturnType<typeof useBottlesStore.getState> => useBottlesStore.getState();
 
 beforeEach(() => {
-  useBottlesStore.setState({ byIdentity: {}, order: [], loaded: false, loadError: null });
+  useBottlesStore.setState({ byIdentity: {}, order: [], loaded: false, partial: null, loadError: null });
 });
 
 describe('bottles store', () => {
@@ -35,5 +35,15 @@ describe('bottles store', () => {
     store().remove('one-aaaaa');
     store().remove('one-aaaaa');
     expect(store().order).toEqual([]);
+  });
+
+  it('shows the first screen until the whole list arrives, never after', () => {
+    store().showFirst([testView({ identity: 'new-aaaaa' })], 5000);
+    expect(store().partial).toEqual({ total: 5000 });
+    expect(store().loaded).toBe(true);
+    store().replaceAll([testView({ identity: 'new-aaaaa' }), testView({ identity: 'old-bbbbb', startedAt: null })]);
+    expect(store().partial).toBeNull();
+    store().showFirst([testView({ identity: 'late-ccccc' })], 1);
+    expect(store().order).toEqual(['new-aaaaa', 'old-bbbbb']);
   });
 });

@@ -6,8 +6,12 @@ interface BottlesState {
   /** Identities, newest first: cards render from this and select their own bottle. */
   order: string[];
   loaded: boolean;
+  /** Only the newest bottles are here yet (the first screen); `total` says how many there are. */
+  partial: { total: number } | null;
   loadError: string | null;
   replaceAll(bottles: BottleView[]): void;
+  /** The first screen, before the whole list arrives; ignored once the whole list is here. */
+  showFirst(bottles: BottleView[], total: number): void;
   upsert(bottle: BottleView): void;
   remove(identity: string): void;
   setActivity(identity: string, activity: BottleActivity | null): void;
@@ -30,12 +34,20 @@ export const useBottlesStore = create<BottlesState>()((set) => ({
   byIdentity: {},
   order: [],
   loaded: false,
+  partial: null,
   loadError: null,
   replaceAll: (bottles) => {
     const byIdentity: Record<string, BottleView> = {};
     for (const bottle of bottles) byIdentity[bottle.identity] = bottle;
-    set({ byIdentity, order: sortOrder(byIdentity), loaded: true, loadError: null });
+    set({ byIdentity, order: sortOrder(byIdentity), loaded: true, partial: null, loadError: null });
   },
+  showFirst: (bottles, total) =>
+    set((state) => {
+      if (state.loaded) return state;
+      const byIdentity: Record<string, BottleView> = {};
+      for (const bottle of bottles) byIdentity[bottle.identity] = bottle;
+      return { byIdentity, order: sortOrder(byIdentity), loaded: true, partial: { total }, loadError: null };
+    }),
   upsert: (bottle) =>
     set((state) => {
       const previous = state.byIdentity[bottle.identity];
