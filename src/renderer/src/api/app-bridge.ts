@@ -50,20 +50,36 @@ function applyEvent(event: AppEvent): void {
 /** Bottles painted before the whole list arrives: a screenful and some to scroll. */
 const FIRST_SCREEN = 100;
 
+/** Resolves once the browser has painted what is rendered now. */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/**
+ * Bottles: the newest first, painted, then all of them (so the first screen does not wait for
+ * thousands of bottles, nor for parsing them); only the whole list once some are shown.
+ */
+async function loadBottles(): Promise<void> {
+  if (!useBottlesStore.getState().loaded) {
+    try {
+      const { bottles, total } = await invoke('bottles:newest', FIRST_SCREEN);
+      useBottlesStore.getState().showFirst(bottles, total);
+      await afterPaint();
+    } catch {
+      // The whole list's answer says what went wrong.
+    }
+  }
+  try {
+    useBottlesStore.getState().replaceAll(await invoke('bottles:list'));
+  } catch (error: unknown) {
+    useBottlesStore.getState().setLoadError(messageOf(error));
+  }
+}
+
 /** The full picture: bottles, engine status and agents. Run at start and after every reconnect. */
 export async function loadAll(): Promise<void> {
-  // The first screen does not wait for thousands of bottles: the newest come first, then all.
-  if (!useBottlesStore.getState().loaded) {
-    invoke('bottles:newest', FIRST_SCREEN).then(
-      ({ bottles, total }) => useBottlesStore.getState().showFirst(bottles, total),
-      () => undefined, // the whole list's answer reports any failure
-    );
-  }
   await Promise.all([
-    invoke('bottles:list').then(
-      (bottles) => useBottlesStore.getState().replaceAll(bottles),
-      (error: unknown) => useBottlesStore.getState().setLoadError(messageOf(error)),
-    ),
+    loadBottles(),
     invoke('engine:status').then(
       (status) => useEngineStore.getState().setStatus(status),
       (error: unknown) => useEngineStore.getState().setStatusError(messageOf(error)),
