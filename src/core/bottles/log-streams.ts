@@ -10,8 +10,10 @@ import { BottleError, errorMessage } from '../services/bottle-error';
 
 export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
 
-/** Output is pushed in batches: a burst of tiny chunks becomes one event, not thousands. */
-const FLUSH_MS = 40;
+/**
+ * Output is pushed in batches: what arrived in one turn of the event loop becomes one event (a
+ * burst of tiny chunks is not thousands of them), and never more than this much at once.
+ */
 const FLUSH_BYTES = 256 * 1024;
 
 /** The container of a bottle, or a clear error saying why it has no logs to show. */
@@ -47,9 +49,9 @@ export class LogStreams {
     this.streams.set(streamId, stream);
     const decoder = new StringDecoder('utf8');
     let pending = '';
-    let timer: NodeJS.Timeout | null = null;
+    let timer: NodeJS.Immediate | null = null;
     const flush = (): void => {
-      if (timer !== null) clearTimeout(timer);
+      if (timer !== null) clearImmediate(timer);
       timer = null;
       if (pending === '') return;
       const data = pending;
@@ -59,7 +61,7 @@ export class LogStreams {
     stream.on('data', (chunk: Buffer) => {
       pending += decoder.write(chunk);
       if (pending.length >= FLUSH_BYTES) flush();
-      else timer ??= setTimeout(flush, FLUSH_MS);
+      else timer ??= setImmediate(flush);
     });
     let ended = false;
     const end = (reason: string | null): void => {

@@ -14,9 +14,12 @@ export interface ContainerLogOptions {
  * others are demultiplexed. The stream ends when the log does (or, following, when the container stops).
  */
 export async function containerLogStream(docker: Docker, containerId: string, options: ContainerLogOptions): Promise<Readable> {
-  const container = docker.getContainer(containerId);
-  const info = await container.inspect();
-  const raw = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+  // The log request does not wait for the inspect: one round trip to the engine, not two.
+  const tty = docker
+    .getContainer(containerId)
+    .inspect()
+    .then((info) => info.Config.Tty);
+  const raw = new Promise<NodeJS.ReadableStream>((resolve, reject) => {
     docker.modem.dial(
       {
         path: `/containers/${containerId}/logs?`,
@@ -29,11 +32,20 @@ export async function containerLogStream(docker: Docker, containerId: string, op
       (error: unknown, stream: unknown) => (error ? reject(error as Error) : resolve(stream as NodeJS.ReadableStream)),
     );
   });
-  if (info.Config.Tty) return raw as Readable;
+  let isTty: boolean;
+  let stream: NodeJS.ReadableStream;
+  try {
+    [isTty, stream] = await Promise.all([tty, raw]);
+  } catch (error: unknown) {
+    // The container went between the two calls: close whichever stream did open.
+    raw.then((opened) => (opened as Readable).destroy(), () => undefined);
+    throw error;
+  }
+  if (isTty) return stream as Readable;
   const out = new PassThrough();
-  docker.modem.demuxStream(raw, out, out);
-  raw.on('end', () => out.end());
-  raw.on('error', (error: Error) => out.destroy(error));
-  out.on('close', () => (raw as Readable).destroy());
+  docker.modem.demuxStream(stream, out, out);
+  stream.on('end', () => out.end());
+  stream.on('error', (error: Error) => out.destroy(error));
+  out.on('close', () => (stream as Readable).destroy());
   return out;
 }
