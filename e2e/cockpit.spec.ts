@@ -47,6 +47,8 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  // Eight bottles and their images to remove on a busy shared engine.
+  test.setTimeout(300_000);
   await serve?.stop();
   await removeBottles(started);
   await removeAgentImages(TICKER);

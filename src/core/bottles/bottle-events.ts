@@ -22,6 +22,7 @@ export interface BottleWatcher {
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+const SETTLE_AFTER_CREATE_MS = 1000;
 
 /**
  * One Docker event subscription filtered by our label plus a watch on the state folder, merged
@@ -104,7 +105,13 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers)
       if (closed) return;
       stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => {
         const identity = typeof name === 'string' ? name : null;
-        if (identity !== null && isValidIdentity(identity)) handlers.onBottleChanged(identity);
+        if (identity === null || !isValidIdentity(identity)) return;
+        handlers.onBottleChanged(identity);
+        // This watch sees a folder appear, not what is written into it next (its metadata.json):
+        // look again once the writer is likely done.
+        setTimeout(() => {
+          if (!closed) handlers.onBottleChanged(identity);
+        }, SETTLE_AFTER_CREATE_MS).unref();
       });
       stateWatcher.on('error', () => {
         stateWatcher?.close();

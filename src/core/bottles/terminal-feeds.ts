@@ -61,14 +61,19 @@ export class TerminalFeed {
   private async start(): Promise<void> {
     // What the bottle printed before this process attached: the engine's log, newest part only.
     // (Output between the read and the attach is not repeated; it is the log tab's to show.)
-    const seed = await containerLogStream(this.ctx.docker, this.containerId, { tail: SEED_TAIL_LINES, follow: false });
-    const seedDecoder = new StringDecoder('utf8');
-    await new Promise<void>((resolve, reject) => {
-      seed.on('data', (chunk: Buffer) => this.ring.push(seedDecoder.write(chunk)));
-      seed.on('end', resolve);
-      seed.on('error', reject);
-    });
-    this.ring.push(seedDecoder.end());
+    try {
+      const seed = await containerLogStream(this.ctx.docker, this.containerId, { tail: SEED_TAIL_LINES, follow: false });
+      const seedDecoder = new StringDecoder('utf8');
+      await new Promise<void>((resolve, reject) => {
+        seed.on('data', (chunk: Buffer) => this.ring.push(seedDecoder.write(chunk)));
+        seed.on('end', resolve);
+        seed.on('error', reject);
+      });
+      this.ring.push(seedDecoder.end());
+    } catch {
+      // A log driver the engine cannot read back (none, syslog…): the ring starts with the attach.
+      this.ring.clear();
+    }
     if (this.ended) return;
     const container = this.ctx.docker.getContainer(this.containerId);
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;

@@ -73,15 +73,17 @@ export class TerminalSessions {
     const containerId = await this.runningContainer(identity, 'a terminal');
     const feed = await this.feeds.ensure(identity, containerId);
     const sessionId = this.newSessionId();
+    const session: Session = { kind: 'agent', identity, containerId, feed, detach: () => undefined };
+    this.sessions.set(sessionId, session);
     // Replay and subscribe in one tick: nothing the agent prints can fall between the two.
     const replay = feed.ring.text();
     if (replay !== '') this.emit({ type: 'terminal-data', sessionId, data: replay });
-    const detach = feed.subscribe({
+    session.detach = feed.subscribe({
       data: (data) => this.emit({ type: 'terminal-data', sessionId, data }),
       end: () => this.ended(sessionId),
     });
-    if (feed.isEnded) return { sessionId };
-    this.sessions.set(sessionId, { kind: 'agent', identity, containerId, feed, detach });
+    // The bottle stopped just now: the session ended as it opened (terminal-exit was pushed).
+    if (!this.sessions.has(sessionId)) return { sessionId };
     await this.resize(sessionId, cols, rows);
     return { sessionId };
   }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type JSX } from 'react';
+import { useState, type JSX } from 'react';
 import { create } from 'zustand';
 import { actionState } from '../../../shared/allowed-actions';
 import type { BulkRequest, BulkResult } from '../../../shared/bottle-requests';
@@ -8,6 +8,7 @@ import { useBottlesStore } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
+import { useModalDialog } from './use-modal-dialog';
 
 type BulkAction = BulkRequest['action'];
 const VERBS: Record<BulkAction, { verb: string; done: string }> = { stop: { verb: 'Stop', done: 'Stopped' }, remove: { verb: 'Remove', done: 'Removed' } };
@@ -66,19 +67,9 @@ export function ConfirmBulk(): JSX.Element {
   const action = useBulkConfirm((state) => state.action);
   const ask = useBulkConfirm((state) => state.ask);
   const { selected, allowed } = useAllowed(action ?? 'stop');
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const [keepState, setKeepState] = useState(false);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    if (action !== null && !dialog.open) {
-      setKeepState(false);
-      dialog.showModal();
-    }
-    if (action === null && dialog.open) dialog.close();
-  }, [action]);
+  const dialogRef = useModalDialog(action !== null, () => setKeepState(false));
 
   const confirm = async (): Promise<void> => {
     if (action === null) return;

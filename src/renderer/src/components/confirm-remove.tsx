@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type JSX } from 'react';
+import { useState, type JSX } from 'react';
+import { useModalDialog } from './use-modal-dialog';
 import { removeBottle } from '../lib/bottle-actions';
 import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
@@ -8,20 +9,10 @@ export function ConfirmRemove(): JSX.Element {
   const identity = useUiStore((state) => state.confirmRemove);
   const askRemove = useUiStore((state) => state.askRemove);
   const bottle = useBottle(identity ?? '');
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const [keepState, setKeepState] = useState(false);
   const [busy, setBusy] = useState(false);
   const broken = bottle?.status === 'corrupt' || bottle?.status === 'orphan';
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    if (identity !== null && !dialog.open) {
-      setKeepState(false);
-      dialog.showModal();
-    }
-    if (identity === null && dialog.open) dialog.close();
-  }, [identity]);
+  const dialogRef = useModalDialog(identity !== null, () => setKeepState(false));
 
   const confirm = async (): Promise<void> => {
     if (identity === null) return;

@@ -1,6 +1,7 @@
-import { useEffect, useRef, type JSX } from 'react';
+import type { JSX } from 'react';
 import { create } from 'zustand';
 import { LIST_KEYS } from '../lib/list-keys';
+import { useModalDialog } from './use-modal-dialog';
 
 const useKeysHelp = create<{ open: boolean; set(open: boolean): void }>()((set) => ({ open: false, set: (open) => set({ open }) }));
 
@@ -12,13 +13,7 @@ export function openKeyboardHelp(): void {
 export function KeyboardHelp(): JSX.Element {
   const open = useKeysHelp((state) => state.open);
   const set = useKeysHelp((state) => state.set);
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const dialogRef = useModalDialog(open);
   return (
     <dialog ref={dialogRef} className="confirm keys-help" onClose={() => set(false)} data-testid="keyboard-help" aria-labelledby="keys-help-title">
       <h2 id="keys-help-title">Keyboard</h2>

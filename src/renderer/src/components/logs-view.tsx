@@ -1,7 +1,7 @@
 import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type JSX } from 'react';
 import { invoke, messageOf } from '../api/api';
 import { copyText } from '../lib/bottle-actions';
-import { logStreams } from '../lib/keyed-streams';
+import { followStream, logStreams } from '../lib/keyed-streams';
 import { LogLines, matchingLines, splitMatches } from '../lib/log-lines';
 import { stackOffsets, visibleRange } from '../lib/windowing';
 
@@ -93,44 +93,24 @@ export function LogsView({ identity, containerId }: { identity: string; containe
     lines.clear();
     bump();
     setStream({ kind: 'opening' });
-    let streamId: string | null = null;
-    let stopped = false;
-    let stopListening = (): void => undefined;
     let frame = 0;
     // Many chunks in one frame redraw once.
     const redraw = (): void => {
       if (frame === 0) frame = window.requestAnimationFrame(() => ((frame = 0), bump()));
     };
-    invoke('logs:open', { identity, tail, follow }).then(
-      (result) => {
-        if (stopped) {
-          logStreams.drop(result.streamId);
-          void invoke('logs:close', result.streamId).catch(() => undefined);
-          return;
-        }
-        streamId = result.streamId;
-        setStream({ kind: 'open' });
-        stopListening = logStreams.listen(result.streamId, {
-          data: (text) => {
-            lines.append(text);
-            redraw();
-          },
-          end: (reason) => {
-            streamId = null;
-            setStream({ kind: 'ended', reason });
-          },
-        });
+    const opening = invoke('logs:open', { identity, tail, follow }).then((result) => result.streamId);
+    const stop = followStream(logStreams, opening, (streamId) => invoke('logs:close', streamId), {
+      opened: () => setStream({ kind: 'open' }),
+      data: (text) => {
+        lines.append(text);
+        redraw();
       },
-      (error: unknown) => !stopped && setStream({ kind: 'failed', message: messageOf(error) }),
-    );
+      end: (reason) => setStream({ kind: 'ended', reason }),
+      failed: (error) => setStream({ kind: 'failed', message: messageOf(error) }),
+    });
     return () => {
-      stopped = true;
-      stopListening();
+      stop();
       if (frame !== 0) window.cancelAnimationFrame(frame);
-      if (streamId !== null) {
-        logStreams.drop(streamId);
-        void invoke('logs:close', streamId).catch(() => undefined);
-      }
     };
   }, [identity, containerId, tail, follow, lines]);
 

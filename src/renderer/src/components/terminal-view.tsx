@@ -3,7 +3,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState, type JSX } from 'react';
 import { invoke, messageOf } from '../api/api';
-import { terminalStreams } from '../lib/keyed-streams';
+import { followStream, terminalStreams } from '../lib/keyed-streams';
 import { useUiStore } from '../stores/ui-store';
 
 type SessionState = 'opening' | 'attached' | 'ended' | 'failed';
@@ -77,8 +77,6 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     });
 
     let sessionId: string | null = null;
-    let disposed = false;
-    let stopListening = (): void => undefined;
     const input = terminal.onData((data) => {
       if (sessionId !== null) void invoke('terminal:input', sessionId, data).catch(() => undefined);
     });
@@ -88,38 +86,29 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     const observer = new ResizeObserver(() => fit.fit());
     observer.observe(host);
 
-    const open = kind === 'agent' ? invoke('terminal:open', { identity, cols: terminal.cols, rows: terminal.rows }) : invoke('shell:open', { identity, cols: terminal.cols, rows: terminal.rows });
-    open.then(
-      (result) => {
-        if (disposed) {
-          terminalStreams.drop(result.sessionId);
-          void invoke('terminal:close', result.sessionId).catch(() => undefined);
-          return;
-        }
-        sessionId = result.sessionId;
+    const size = { identity, cols: terminal.cols, rows: terminal.rows };
+    const opening = (kind === 'agent' ? invoke('terminal:open', size) : invoke('shell:open', size)).then((result) => result.sessionId);
+    const stop = followStream(terminalStreams, opening, (id) => invoke('terminal:close', id), {
+      opened: (id) => {
+        sessionId = id;
         setState('attached');
-        stopListening = terminalStreams.listen(result.sessionId, {
-          data: (data) => terminal.write(data),
-          end: () => setState('ended'),
-        });
       },
-      (failure: unknown) => {
-        if (disposed) return;
+      data: (data) => terminal.write(data),
+      end: () => {
+        sessionId = null;
+        setState('ended');
+      },
+      failed: (failure) => {
         setState('failed');
         setError(messageOf(failure));
       },
-    );
+    });
 
     return () => {
-      disposed = true;
+      stop();
       observer.disconnect();
       input.dispose();
       resize.dispose();
-      stopListening();
-      if (sessionId !== null) {
-        terminalStreams.drop(sessionId);
-        void invoke('terminal:close', sessionId).catch(() => undefined);
-      }
       terminalRef.current = null;
       terminal.dispose();
     };

@@ -98,3 +98,46 @@ export class KeyedStreams {
 export const terminalStreams = new KeyedStreams();
 /** Logs tabs. */
 export const logStreams = new KeyedStreams();
+
+export interface StreamHandlers extends StreamListener {
+  /** The open call answered: the stream's id (to send input on, say). */
+  opened?(id: string): void;
+  failed?(error: unknown): void;
+}
+
+/**
+ * Listens to the stream an open call answers with, until the returned stop is called, which also
+ * closes it. A caller that stopped before the answer came never listens: the stream is closed.
+ */
+export function followStream(streams: KeyedStreams, opening: Promise<string>, close: (id: string) => Promise<unknown>, handlers: StreamHandlers): () => void {
+  let id: string | null = null;
+  let stopped = false;
+  let unlisten = (): void => undefined;
+  const closeQuietly = (streamId: string): void => {
+    streams.drop(streamId);
+    // Already closed on the other side (it ended, the link dropped): nothing left to close.
+    void close(streamId).catch(() => undefined);
+  };
+  opening.then(
+    (streamId) => {
+      if (stopped) return closeQuietly(streamId);
+      id = streamId;
+      handlers.opened?.(streamId);
+      unlisten = streams.listen(streamId, {
+        data: (text) => handlers.data(text),
+        end: (reason) => {
+          id = null;
+          handlers.end(reason);
+        },
+      });
+    },
+    (error: unknown) => {
+      if (!stopped) handlers.failed?.(error);
+    },
+  );
+  return () => {
+    stopped = true;
+    unlisten();
+    if (id !== null) closeQuietly(id);
+  };
+}
