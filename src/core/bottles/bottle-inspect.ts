@@ -7,6 +7,7 @@ import type { BottleContext } from '../services/bottle-context';
 import { errorMessage } from '../services/bottle-error';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
+import { engineOfBottle } from './engine-of-bottle';
 
 async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
   try {
@@ -23,7 +24,8 @@ async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<
  * How a bottle is built and run, for the Inspect tab: its Dockerfile, and from the engine its
  * image, user, mounts and limits. Never its environment: passed-through secrets live there.
  */
-export async function inspectBottle(ctx: BottleContext, identity: string): Promise<BottleInspect> {
+export async function inspectBottle(all: BottleContext, identity: string): Promise<BottleInspect> {
+  const ctx = engineOfBottle(all, identity);
   const { endpoint } = ctx.connection;
   const base: BottleInspect = {
     identity,

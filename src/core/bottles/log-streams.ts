@@ -7,6 +7,7 @@ import { findBottleContainer } from '../engine/bottle-containers';
 import { containerLogStream } from '../engine/container-output';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError, errorMessage } from '../services/bottle-error';
+import { engineOfBottle } from './engine-of-bottle';
 
 export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
 
@@ -17,17 +18,14 @@ export type LogOpener = (identity: string, options: { tail: number | 'all'; foll
 const FLUSH_BYTES = 256 * 1024;
 
 /** The container of a bottle, or a clear error saying why it has no logs to show. */
-export async function bottleContainerId(ctx: BottleContext, identity: string): Promise<string> {
-  const info = await findBottleContainer(ctx.docker, identity);
+/** A bottle's output: the tail, then (following) what it writes next; a clear error when it has no container. */
+export async function openBottleLogs(ctx: BottleContext, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
+  const { docker } = engineOfBottle(ctx, identity);
+  const info = await findBottleContainer(docker, identity);
   if (info === null) {
     throw new BottleError('not-found', `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`);
   }
-  return info.Id;
-}
-
-/** A bottle's output for a window: the tail, then (following) what it writes next, as log-data events. */
-export async function openBottleLogs(ctx: BottleContext, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
-  return containerLogStream(ctx.docker, await bottleContainerId(ctx, identity), options);
+  return containerLogStream(docker, info.Id, options);
 }
 
 /**

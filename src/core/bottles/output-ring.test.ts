@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputRing } from './output-ring';
+import { joinReplay, OutputRing } from './output-ring';
 
 describe('the terminal output ring', () => {
   it('keeps the newest output within its capacity, oldest chunks first to go', () => {
@@ -30,5 +30,15 @@ describe('the terminal output ring', () => {
     expect(ring.text().endsWith('line 99999\n')).toBe(true);
     ring.clear();
     expect(ring.text()).toBe('');
+  });
+
+  it('joins a log read after an attach opened without repeating what both saw', () => {
+    expect(joinReplay('hello\nprompt $ ', 'prompt $ ls\n')).toBe('hello\nprompt $ ls\n');
+    expect(joinReplay('line 1\nline 2\n', '')).toBe('line 1\nline 2\n');
+    expect(joinReplay('', 'fresh')).toBe('fresh');
+    expect(joinReplay('abc', 'xyz')).toBe('abcxyz');
+    // The log can lag a partial line behind the attach: only the shared part is dropped.
+    expect(joinReplay('one\ntwo\n', 'two\nthr')).toBe('one\ntwo\nthr');
+    expect(joinReplay('aaaa', 'aaab')).toBe('aaaab');
   });
 });

@@ -56,3 +56,27 @@ export class OutputRing {
     this.total = 0;
   }
 }
+
+/** Overlaps longer than this are not looked for (a replay is joined, never scanned at length). */
+const MAX_OVERLAP = 64 * 1024;
+/** Cannot occur in decoded output (a decoder turns a lone surrogate into U+FFFD). */
+const SEPARATOR = '\udfff';
+
+/**
+ * Joins what the engine's log held (`history`) with what a live attach, opened just before that
+ * log was read, received meanwhile (`live`): output written between the two is in both, so the
+ * longest end of `history` that `live` starts with is counted once. (KMP over live + history's end.)
+ */
+export function joinReplay(history: string, live: string): string {
+  const head = live.slice(0, MAX_OVERLAP);
+  const text = `${head}${SEPARATOR}${history.slice(-MAX_OVERLAP)}`;
+  const border = new Int32Array(text.length);
+  for (let index = 1; index < text.length; index += 1) {
+    let length = border[index - 1] as number;
+    while (length > 0 && text[index] !== text[length]) length = border[length - 1] as number;
+    if (text[index] === text[length]) length += 1;
+    border[index] = length;
+  }
+  const overlap = text.length === 0 ? 0 : (border[text.length - 1] as number);
+  return history + live.slice(overlap);
+}

@@ -4,9 +4,10 @@ import type { BottleView } from '../../shared/bottle-view';
 import { containerLogStream } from '../engine/container-output';
 import type { BottleContext } from '../services/bottle-context';
 import { errorMessage } from '../services/bottle-error';
-import { OutputRing } from './output-ring';
+import { engineOfBottle } from './engine-of-bottle';
+import { joinReplay, OutputRing } from './output-ring';
 
-/** Lines of the engine's log that seed a feed started while the bottle already ran (the ring keeps 1 MiB of them). */
+/** Lines of the engine's log a feed starts from (the ring keeps the last 1 MiB of them). */
 const SEED_TAIL_LINES = 2000;
 
 export interface FeedListener {
@@ -59,22 +60,9 @@ export class TerminalFeed {
   }
 
   private async start(): Promise<void> {
-    // What the bottle printed before this process attached: the engine's log, newest part only.
-    // (Output between the read and the attach is not repeated; it is the log tab's to show.)
-    try {
-      const seed = await containerLogStream(this.ctx.docker, this.containerId, { tail: SEED_TAIL_LINES, follow: false });
-      const seedDecoder = new StringDecoder('utf8');
-      await new Promise<void>((resolve, reject) => {
-        seed.on('data', (chunk: Buffer) => this.ring.push(seedDecoder.write(chunk)));
-        seed.on('end', resolve);
-        seed.on('error', reject);
-      });
-      this.ring.push(seedDecoder.end());
-    } catch {
-      // A log driver the engine cannot read back (none, syslog…): the ring starts with the attach.
-      this.ring.clear();
-    }
-    if (this.ended) return;
+    // Attach first, then read what the engine's log already holds: output written between the
+    // two is in both and is counted once (joinReplay), so nothing falls between them, not even
+    // the first words of an agent that just started.
     const container = this.ctx.docker.getContainer(this.containerId);
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     if (this.ended) {
@@ -83,15 +71,42 @@ export class TerminalFeed {
     }
     this.stream = stream;
     const decoder = new StringDecoder('utf8');
+    let meanwhile: string | null = '';
     stream.on('data', (chunk: Buffer) => {
       const text = decoder.write(chunk);
       if (text === '') return;
+      if (meanwhile !== null) {
+        meanwhile = (meanwhile + text).slice(-this.ring.capacity);
+        return;
+      }
       this.ring.push(text);
       for (const listener of this.listeners) listener.data(text);
     });
     stream.on('end', () => this.finish());
     stream.on('close', () => this.finish());
     stream.on('error', () => this.finish());
+    const history = await this.readHistory();
+    this.ring.push(joinReplay(history, meanwhile));
+    meanwhile = null;
+  }
+
+  /** The newest part of the engine's log, or nothing when its log driver cannot be read back. */
+  private async readHistory(): Promise<string> {
+    try {
+      const log = await containerLogStream(this.ctx.docker, this.containerId, { tail: SEED_TAIL_LINES, follow: false });
+      const decoder = new StringDecoder('utf8');
+      const kept = new OutputRing(this.ring.capacity);
+      await new Promise<void>((resolve, reject) => {
+        log.on('data', (chunk: Buffer) => kept.push(decoder.write(chunk)));
+        log.on('end', resolve);
+        log.on('error', reject);
+      });
+      kept.push(decoder.end());
+      return kept.text();
+    } catch {
+      // A log driver the engine cannot read back (none, syslog…): the ring starts with the attach.
+      return '';
+    }
   }
 
   private finish(): void {
@@ -124,7 +139,7 @@ export class TerminalFeeds {
       feed = undefined;
     }
     if (feed === undefined) {
-      const started = new TerminalFeed(this.ctx, identity, containerId, (ended) => {
+      const started = new TerminalFeed(engineOfBottle(this.ctx, identity), identity, containerId, (ended) => {
         if (this.feeds.get(identity) === ended) this.feeds.delete(identity);
       });
       this.feeds.set(identity, started);

@@ -6,11 +6,16 @@ import type { AppEvent } from '../../shared/app-events';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
+import { engineOfBottle } from './engine-of-bottle';
 import { TerminalFeeds } from './terminal-feeds';
 
 type Session =
-  | { kind: 'agent'; identity: string; containerId: string; feed: { write(data: string): void }; detach: () => void }
-  | { kind: 'shell'; identity: string; container: Docker.Container; user: string; exec: Docker.Exec; stream: Duplex; pid: string | null };
+  | { kind: 'agent'; identity: string; container: Docker.Container; feed: { write(data: string): void }; detach: () => void }
+  | { kind: 'shell'; identity: string; container: Docker.Container; user: string; marker: string; exec: Docker.Exec; stream: Duplex };
+
+const SHELL_MARKER = 'CLAUDE_BOTTLE_SHELL';
+/** HUP to every process whose environment holds the marker ($1): the shell and what runs in it. */
+const HANG_UP_SCRIPT = 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < "$p/environ" 2>/dev/null | grep -qxF "$1" && kill -HUP "${p#/proc/}" 2>/dev/null; done; true';
 
 /** A bottle's TTY handed to a front end that does its own terminal plumbing (the CLI's attach). */
 export interface RawAttachment {
@@ -55,10 +60,11 @@ export class TerminalSessions {
     };
   }
 
-  private async runningContainer(identity: string, what: string): Promise<string> {
-    const info = await findBottleContainer(this.ctx.docker, identity);
+  private async runningContainer(identity: string, what: string): Promise<Docker.Container> {
+    const { docker } = engineOfBottle(this.ctx, identity);
+    const info = await findBottleContainer(docker, identity);
     if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
-    return info.Id;
+    return docker.getContainer(info.Id);
   }
 
   private newSessionId(): string {
@@ -70,10 +76,10 @@ export class TerminalSessions {
   }
 
   async open(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
-    const containerId = await this.runningContainer(identity, 'a terminal');
-    const feed = await this.feeds.ensure(identity, containerId);
+    const container = await this.runningContainer(identity, 'a terminal');
+    const feed = await this.feeds.ensure(identity, container.id);
     const sessionId = this.newSessionId();
-    const session: Session = { kind: 'agent', identity, containerId, feed, detach: () => undefined };
+    const session: Session = { kind: 'agent', identity, container, feed, detach: () => undefined };
     this.sessions.set(sessionId, session);
     // Replay and subscribe in one tick: nothing the agent prints can fall between the two.
     const replay = feed.ring.text();
@@ -90,38 +96,28 @@ export class TerminalSessions {
 
   /** A separate `sh` in the bottle, as the user the agent runs as, in its working folder, on a TTY. */
   async openShell(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
-    const containerId = await this.runningContainer(identity, 'a shell');
-    const container = this.ctx.docker.getContainer(containerId);
+    const container = await this.runningContainer(identity, 'a shell');
     const config = (await container.inspect()).Config;
     // The container's own user is the agent's run user (launch decides it): the shell gets the same.
     const user = config.User ?? '';
+    const sessionId = this.newSessionId();
+    const marker = `${SHELL_MARKER}=${sessionId}`;
     const exec = await container.exec({
-      // The first line is the shell's pid (not shown): closing the session hangs it up by pid, since
-      // the engine leaves an exec running when its connection closes.
-      Cmd: ['sh', '-c', 'echo "$$"; exec sh'],
+      Cmd: ['sh'],
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
       Tty: true,
-      Env: ['TERM=xterm-256color'],
+      // The marker is inherited by all the shell starts: closing the session finds them by it.
+      Env: ['TERM=xterm-256color', marker],
       ...(user !== '' ? { User: user } : {}),
       ...(config.WorkingDir ? { WorkingDir: config.WorkingDir } : {}),
     });
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
-    const sessionId = this.newSessionId();
-    const session: Session = { kind: 'shell', identity, container, user, exec, stream, pid: null };
-    this.sessions.set(sessionId, session);
+    this.sessions.set(sessionId, { kind: 'shell', identity, container, user, marker, exec, stream });
     const decoder = new StringDecoder('utf8');
-    let head = '';
     stream.on('data', (chunk: Buffer) => {
-      let data = decoder.write(chunk);
-      if (session.pid === null) {
-        head += data;
-        const line = /^(\d+)\r?\n/.exec(head);
-        if (line === null && head.length < 64) return;
-        session.pid = line?.[1] ?? '';
-        data = line === null ? head : head.slice(line[0].length);
-      }
+      const data = decoder.write(chunk);
       if (data !== '') this.emit({ type: 'terminal-data', sessionId, data });
     });
     const ended = (): void => this.ended(sessionId);
@@ -132,10 +128,12 @@ export class TerminalSessions {
     return { sessionId };
   }
 
-  /** Hangs up a shell (and what runs in its foreground) from a second exec as the same user. */
+  /**
+   * Hangs up a shell and everything started from it, from a second exec as the same user: the
+   * engine leaves an exec running when its connection closes.
+   */
   private async hangUp(session: Extract<Session, { kind: 'shell' }>): Promise<void> {
-    if (session.pid === null || session.pid === '') return;
-    const kill = await session.container.exec({ Cmd: ['sh', '-c', 'kill -HUP "$1"', 'sh', session.pid], ...(session.user !== '' ? { User: session.user } : {}) });
+    const kill = await session.container.exec({ Cmd: ['sh', '-c', HANG_UP_SCRIPT, 'sh', session.marker], ...(session.user !== '' ? { User: session.user } : {}) });
     await kill.start({ Detach: true });
   }
 
@@ -154,7 +152,7 @@ export class TerminalSessions {
   async resize(sessionId: string, cols: number, rows: number): Promise<void> {
     const session = this.session(sessionId);
     // A resize racing the end of the process is harmless: the session's end says what happened.
-    if (session.kind === 'agent') await this.ctx.docker.getContainer(session.containerId).resize({ h: rows, w: cols }).catch(() => undefined);
+    if (session.kind === 'agent') await session.container.resize({ h: rows, w: cols }).catch(() => undefined);
     else await session.exec.resize({ h: rows, w: cols }).catch(() => undefined);
   }
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { AppEvent } from '../../shared/app-events';
 import { STATS_HISTORY_LENGTH, STATS_INTERVAL_MS, type StatsSample, type StatsWatchRequest } from '../../shared/bottle-stats';
 import { isValidIdentity } from '../../shared/identity';
+import type Docker from 'dockerode';
+import { engineOfBottle } from '../bottles/engine-of-bottle';
 import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { cpuCounters, cpuPercent, memoryInUse, memoryLimit, type CpuCounters, type RawContainerStats } from '../engine/container-stats';
 import type { BottleContext } from './bottle-context';
@@ -9,7 +11,8 @@ import { BottleError } from './bottle-error';
 
 /**
  * CPU and memory of the running bottles some window shows, and nothing else: windows say which
- * bottles they show (`watch`), and one loop reads exactly those, every STATS_INTERVAL_MS, with a
+ * bottles they show (`watch`), and one loop reads those of them that run (one listing per engine
+ * tells which), every STATS_INTERVAL_MS, with a
  * one-shot stats call per bottle (one request each, no stream held open), pushing one `stats` event
  * per round. With no window watching, nothing is read at all. The last minutes of readings are
  * kept per running bottle so a window that starts watching draws its sparkline at once.
@@ -88,25 +91,37 @@ export class StatsSampler {
   private async round(): Promise<void> {
     const wanted = this.watched();
     if (wanted.size === 0) return;
-    const running = await this.ctx.docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`], status: ['running'] } });
-    const containers = new Map<string, string>();
-    for (const info of running) {
-      const identity = info.Labels[LABEL_IDENTITY];
-      if (identity !== undefined && isValidIdentity(identity)) containers.set(identity, info.Id);
+    // One listing of running bottles per engine the watched bottles live on.
+    const engines = new Map<Docker, string[]>();
+    for (const identity of wanted) {
+      const { docker } = engineOfBottle(this.ctx, identity);
+      engines.set(docker, [...(engines.get(docker) ?? []), identity]);
     }
-    // A bottle that stopped loses its readings: a resumed one starts a fresh line.
-    for (const identity of [...this.history.keys()]) if (!containers.has(identity)) this.forget(identity);
-    const samples = await Promise.all(
-      [...wanted].filter((identity) => containers.has(identity)).map((identity) => this.read(identity, containers.get(identity) as string)),
-    );
+    const running = new Set<string>();
+    const containers = new Map<string, Docker.Container>();
+    for (const [docker, identities] of engines) {
+      const listed = await docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`], status: ['running'] } });
+      const watched = new Set(identities);
+      for (const info of listed) {
+        const identity = info.Labels[LABEL_IDENTITY];
+        if (identity === undefined || !isValidIdentity(identity)) continue;
+        running.add(identity);
+        if (watched.has(identity)) containers.set(identity, docker.getContainer(info.Id));
+      }
+    }
+    // A bottle that stopped loses its readings (a resumed one starts a fresh line); one scrolled
+    // out of view keeps them, so its sparkline is there when it comes back.
+    for (const identity of [...this.history.keys()]) if (!running.has(identity)) this.forget(identity);
+    const samples = await Promise.all([...containers].map(([identity, container]) => this.read(identity, container)));
     const read = samples.filter((sample): sample is StatsSample => sample !== null);
     if (read.length > 0 && !this.closed) this.emit({ type: 'stats', samples: read });
   }
 
-  private async read(identity: string, containerId: string): Promise<StatsSample | null> {
+  private async read(identity: string, container: Docker.Container): Promise<StatsSample | null> {
+    const containerId = container.id;
     let raw: RawContainerStats;
     try {
-      raw = (await this.ctx.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as RawContainerStats;
+      raw = (await container.stats({ stream: false, 'one-shot': true } as { stream: false })) as RawContainerStats;
     } catch {
       // Stopped between the listing and the read: the next round's listing drops it.
       return null;

@@ -102,16 +102,16 @@ export function BottleList(): JSX.Element {
     return stackOffsets(items.length, (index) => (items[index]?.kind === 'group' ? GROUP_HEIGHT[view] : view === 'rows' ? ROW_HEIGHT : card));
   }, [items, view, narrow]);
 
-  // The core samples only the running bottles on screen.
+  // The core samples the bottles on screen (those of them that run: one that starts later is
+  // picked up by the next round, with no scroll needed).
   const onVisible = useCallback(
     (range: ItemRange) => {
-      const { byIdentity } = useBottlesStore.getState();
-      const running: string[] = [];
+      const shown: string[] = [];
       for (let index = range.start; index < range.end; index += 1) {
         const item = items[index];
-        if (item?.kind === 'bottle' && byIdentity[item.identity]?.status === 'running') running.push(item.identity);
+        if (item?.kind === 'bottle') shown.push(item.identity);
       }
-      statsWatch.want('list', running);
+      statsWatch.want('list', shown);
     },
     [items],
   );

@@ -71,10 +71,10 @@ export default function BottlePanel(): JSX.Element | null {
 
   const running = bottle?.status === 'running';
   useEffect(() => {
-    if (identity === null || !running) return;
+    if (identity === null) return;
     statsWatch.want('panel', [identity]);
     return () => statsWatch.drop('panel');
-  }, [identity, running]);
+  }, [identity]);
 
   if (identity === null) return null;
   return (
