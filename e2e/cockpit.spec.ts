@@ -123,7 +123,8 @@ test('a reopened terminal, and a second window, show what the agent printed befo
   await second.close();
 });
 
-test('the Shell tab runs a command as the agent’s user; Inspect says how the bottle runs', async ({ page }) => {
+test('the Shell tab runs a command as the agent’s user, resizes and pastes; Inspect says how the bottle runs', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   // Copied, the bottle runs as the agent's own user (mounted, as the project folder's owner).
   const identity = await start(TICKER, await makeProject(home, 'shell-here', null), true);
   await openPage(page);
@@ -136,6 +137,28 @@ test('the Shell tab runs a command as the agent’s user; Inspect says how the b
   await page.keyboard.type('echo "I am $(id -un) in $PWD"\n');
   await expect.poll(() => shellText(page), { timeout: 15_000 }).toContain('I am agent in /workspace');
   await shootBoth(page, '34-shell');
+
+  // Maximized, the shell's terminal grows, and the program in it is told (stty prints rows and columns).
+  const sizes = async (): Promise<number[]> => [...(await shellText(page)).matchAll(/^(\d+) \d+$/gm)].map((match) => Number(match[1]));
+  await page.keyboard.type('stty size\n');
+  await expect.poll(async () => (await sizes()).length, { timeout: 15_000 }).toBe(1);
+  const [docked] = await sizes();
+  await panel.getByTestId('maximize').click();
+  await page.locator('[data-testid="shell"] .xterm-helper-textarea').focus();
+  // The resize reaches the bottle a moment after the panel grows: ask until it has.
+  const asked = async (): Promise<number> => {
+    await page.keyboard.type('stty size\n');
+    return (await sizes()).at(-1) ?? 0;
+  };
+  await expect.poll(asked, { timeout: 15_000 }).toBeGreaterThan(docked as number);
+  await shootBoth(page, '34-shell-maximized');
+  await panel.getByTestId('maximize').click();
+
+  // Paste (the button, as Ctrl+Shift+V does) types the clipboard into the shell.
+  await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((3*3))'));
+  await panel.getByRole('button', { name: 'Paste' }).click();
+  await page.keyboard.press('Enter');
+  await expect.poll(() => shellText(page), { timeout: 15_000 }).toContain('pasted-9');
   await panel.getByTestId('tab-inspect').click();
   await expect(panel.getByTestId('inspect-user')).toHaveText('agent');
   await expect(panel.getByTestId('inspect-view')).toContainText('/run/claude-bottle/inbox');
