@@ -2,15 +2,17 @@ import { fail, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent> [--cwd DIR] [--copy] [--detach] [--json]   start a new bottle
+  start <agent|project:agent> [--cwd DIR] [--copy] [--detach] [--json]
+                                                           start a new bottle
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff
-  approve <identity> [--request ID] [--resume]             approve a capability-block request
+  approve <identity> [--request ID] [--resume] [--yes]     show a capability-block request, then approve it
   reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
   stop <identity>                                          save state and remove the container
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
+  trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
   serve [--port N]                                         browser mode on 127.0.0.1`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),
   serve: () => import('./commands/serve'),
+  trust: () => import('./commands/trust'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,10 +1,10 @@
 import type { AppEvent } from '../shared/app-events';
-import type { AgentSummary, EngineStatus } from '../shared/bottle-view';
-import { listAgents } from './agents/agents';
+import type { EngineStatus } from '../shared/bottle-view';
 import { watchBottles, type BottleWatcher } from './bottles/bottle-events';
 import { TerminalSessions } from './bottles/terminal-sessions';
 import { engineInfo } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
+import { AgentService } from './services/agent-service';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
 import { errorMessage } from './services/bottle-error';
@@ -27,7 +27,7 @@ export interface CoreOptions {
 export interface Core {
   context: BottleContext;
   bottles: BottleService;
-  agents: { list(cwd?: string): Promise<AgentSummary[]> };
+  agents: AgentService;
   engine: { status(): Promise<EngineStatus> };
   terminals: TerminalSessions;
   notices: Notices;
@@ -79,7 +79,7 @@ export function createCore(options: CoreOptions = {}): Core {
   return {
     context,
     bottles,
-    agents: { list: (cwd) => listAgents(cwd) },
+    agents: new AgentService(context),
     engine: {
       async status() {
         if (watcher !== null) return watcher.engineStatus();

@@ -23,5 +23,8 @@ export function coreHandlers(core: Core): CoreHandlers {
     'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
     'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
     'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+    'agents:review': ({ cwd, name }) => core.agents.review(name, cwd),
+    'agents:trust': async ({ cwd, name, contextHash }) => (await core.agents.trust(name, cwd, contextHash), null),
+    'bottle:request': (identity, requestId) => bottles.request(identity, requestId),
   };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { actionState, allowedActions, displayStatus, isBusy } from './allowed-actions';
-import type { BottleActivity, PendingRequestView } from './bottle-view';
+import type { BottleActivity, PendingRequestSummary } from './bottle-view';
 import { testView } from './test-views';
 
-const pending = { id: 'req-1', reason: 'needs jq', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null } satisfies PendingRequestView;
+const pending = { id: 'req-1', reason: 'needs jq', createdAt: '', buildError: null } satisfies PendingRequestSummary;
 const working = (kind: BottleActivity['kind'], error: string | null = null): BottleActivity => ({ kind, step: null, totalSteps: null, logTail: [], error });
 const names = (view: Parameters<typeof allowedActions>[0], engineAvailable = true): string[] =>
   allowedActions(view, { engineAvailable }).map((state) => (state.enabled ? state.action : `${state.action}:off`));

@@ -3,6 +3,7 @@
  * Pure types: imported by main, preload, renderer and the CLI.
  */
 import type { ActionState } from './allowed-actions';
+import type { RiskNote } from './dockerfile-risks';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -16,17 +17,29 @@ export const BOTTLE_STATUSES = [
 ] as const;
 export type BottleStatus = (typeof BOTTLE_STATUSES)[number];
 
-/** A capability-block request waiting for the operator's decision. */
-export interface PendingRequestView {
+/**
+ * A capability-block request waiting for the operator's decision, as every view carries it: a
+ * summary only, so a bottle's view stays small whatever the agent proposed. The full request
+ * (diff, Dockerfiles, risk notes) is fetched for the one being reviewed.
+ */
+export interface PendingRequestSummary {
   id: string;
   reason: string;
   createdAt: string;
+  /** Set when the last Approve failed to build: the tail of the build log. */
+  buildError: string | null;
+}
+
+/** One pending request in full: what the approval panel and `show` review. */
+export interface PendingRequestView extends PendingRequestSummary {
   /** Unified diff, current Dockerfile → proposed Dockerfile. */
   diff: string;
   currentDockerfile: string;
   proposedDockerfile: string;
-  /** Set when the last Approve failed to build: the tail of the build log. */
-  buildError: string | null;
+  /** SHA-256 of proposedDockerfile: approve with it to approve exactly what was shown. */
+  proposalHash: string;
+  /** Lines of the proposal worth a second look; they inform, never block. */
+  risks: RiskNote[];
 }
 
 /** A bad inbox file, shown on the card; it never reached Docker. */
@@ -63,10 +76,15 @@ export interface BottleView {
   image: string | null;
   hasDockerfile: boolean;
   corruptReason: string | null;
-  pendingRequest: PendingRequestView | null;
+  /** The oldest pending request, summarized. */
+  pendingRequest: PendingRequestSummary | null;
+  /** How many requests are pending (capped per bottle). */
+  pendingCount: number;
   warnings: InboxWarning[];
   historyCount: number;
   activity: BottleActivity | null;
+  /** Bytes in the bottle's state folder; null where not computed (a listing reads no sizes). */
+  stateBytes: number | null;
 }
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
@@ -85,9 +103,33 @@ export interface StartBottleRequest {
 }
 
 export interface AgentSummary {
+  /** What `start` takes: a plain name, or `project:NAME` for a project's own agent. */
   name: string;
   description: string;
   source: 'project' | 'user' | 'builtin';
+  /** Project agents only: whether the operator trusted this very content of its folder. */
+  trust?: AgentTrust;
+}
+
+/** A project agent runs only once trusted; a change to its folder asks again. */
+export type AgentTrust = 'trusted' | 'untrusted' | 'changed';
+
+/** What the Trust step shows before the operator trusts a project agent. */
+export interface ProjectAgentReview {
+  /** `project:NAME`. */
+  name: string;
+  /** The agent folder (its build context), symlinks resolved. */
+  dir: string;
+  trust: AgentTrust;
+  /** SHA-256 over the whole folder: trust is pinned to it. */
+  contextHash: string;
+  agentJson: string;
+  dockerfile: string;
+  /** Host variables the agent would receive (names only). */
+  env: string[];
+  /** Everything else in the folder the build can COPY, with sizes (at most 200 listed). */
+  otherFiles: { path: string; bytes: number }[];
+  risks: RiskNote[];
 }
 
 export interface EngineStatus {

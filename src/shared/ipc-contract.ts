@@ -5,7 +5,7 @@
  * sandboxed preload bundles it); the argument schemas live in ipc-schemas.ts.
  */
 import type { AppEvent } from './app-events';
-import type { AgentSummary, BottleView, EngineStatus, JournalEntry, StartBottleRequest } from './bottle-view';
+import type { AgentSummary, BottleView, EngineStatus, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
 import type { ErrorCode } from './errors';
 
 export type { AppEvent } from './app-events';
@@ -28,6 +28,9 @@ export const IpcChannels = {
   terminalResize: 'terminal:resize',
   terminalClose: 'terminal:close',
   chooseFolder: 'dialog:choose-folder',
+  reviewProjectAgent: 'agents:review',
+  trustProjectAgent: 'agents:trust',
+  pendingRequest: 'bottle:request',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -49,7 +52,8 @@ export interface IpcSignatures {
   'bottle:stop': { args: [identity: string]; result: null };
   'bottle:remove': { args: [identity: string, options: { keepState: boolean }]; result: null };
   'bottle:resume': { args: [identity: string]; result: { identity: string } };
-  'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean }]; result: { imageId: string } };
+  /** `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since. */
+  'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean; proposalHash?: string }]; result: { imageId: string } };
   'bottle:reject': { args: [identity: string, options: { requestId: string; message: string }]; result: null };
   'bottle:history': { args: [identity: string]; result: JournalEntry[] };
   'bottle:dismiss-error': { args: [identity: string]; result: null };
@@ -58,6 +62,12 @@ export interface IpcSignatures {
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
   'terminal:close': { args: [sessionId: string]; result: null };
   'dialog:choose-folder': { args: []; result: string | null };
+  /** A project agent's files, for the Trust step. */
+  'agents:review': { args: [{ cwd: string; name: string }]; result: ProjectAgentReview };
+  /** Trusts a project agent exactly as reviewed (`contextHash` from the review). */
+  'agents:trust': { args: [{ cwd: string; name: string; contextHash: string }]; result: null };
+  /** One pending request in full (views carry summaries), for the approval panel. */
+  'bottle:request': { args: [identity: string, requestId: string]; result: PendingRequestView };
 }
 
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];

@@ -11,9 +11,11 @@ import {
   absolutePathSchema,
   agentNameSchema,
   identitySchema,
+  projectAgentNameSchema,
   rejectMessageSchema,
   requestIdSchema,
   sessionIdSchema,
+  sha256Schema,
   terminalSizeSchema,
 } from './validation';
 
@@ -27,7 +29,7 @@ const argSchemas = {
   [IpcChannels.stopBottle]: z.tuple([identitySchema]),
   [IpcChannels.removeBottle]: z.tuple([identitySchema, z.object({ keepState: z.boolean() }).strict()]),
   [IpcChannels.resumeBottle]: z.tuple([identitySchema]),
-  [IpcChannels.approveRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, resume: z.boolean() }).strict()]),
+  [IpcChannels.approveRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, resume: z.boolean(), proposalHash: sha256Schema.optional() }).strict()]),
   [IpcChannels.rejectRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, message: rejectMessageSchema }).strict()]),
   [IpcChannels.bottleHistory]: z.tuple([identitySchema]),
   [IpcChannels.dismissError]: z.tuple([identitySchema]),
@@ -36,6 +38,9 @@ const argSchemas = {
   [IpcChannels.terminalResize]: z.tuple([sessionIdSchema, terminalSizeSchema, terminalSizeSchema]),
   [IpcChannels.terminalClose]: z.tuple([sessionIdSchema]),
   [IpcChannels.chooseFolder]: z.tuple([]),
+  [IpcChannels.reviewProjectAgent]: z.tuple([z.object({ cwd: absolutePathSchema, name: projectAgentNameSchema }).strict()]),
+  [IpcChannels.trustProjectAgent]: z.tuple([z.object({ cwd: absolutePathSchema, name: projectAgentNameSchema, contextHash: sha256Schema }).strict()]),
+  [IpcChannels.pendingRequest]: z.tuple([identitySchema, requestIdSchema]),
 } as const;
 
 /** True only when A and B are the same type (a schema whose output is wider or narrower fails). */

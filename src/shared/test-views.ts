@@ -15,9 +15,11 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     hasDockerfile: false,
     corruptReason: null,
     pendingRequest: null,
+    pendingCount: 0,
     warnings: [],
     historyCount: 0,
     activity: null,
+    stateBytes: null,
     ...overrides,
   };
 }

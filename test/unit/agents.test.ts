@@ -27,14 +27,29 @@ describe('agents', () => {
     expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [] });
   });
 
-  it('searches the project, then the user folder, then the shipped agents', async () => {
+  it('resolves a plain name in the user folder, then the shipped agents: never the project', async () => {
     const project = join(home(), 'project');
-    await agentAt(join(claudeBottleRoot(), 'agents', 'claude'), { description: 'user claude', command: ['u'] });
-    expect((await loadAgent('claude')).source).toBe('user');
     await agentAt(join(project, '.claude-bottle', 'agents', 'claude'), { description: 'project claude', command: ['p'] });
-    expect((await loadAgent('claude', project)).config.command).toEqual(['p']);
-    const names = await listAgents(project);
-    expect(names.find((a) => a.name === 'claude')).toEqual({ name: 'claude', description: 'project claude', source: 'project' });
+    expect((await loadAgent('claude', project)).source).toBe('builtin');
+    await agentAt(join(claudeBottleRoot(), 'agents', 'claude'), { description: 'user claude', command: ['u'] });
+    expect((await loadAgent('claude', project)).config.command).toEqual(['u']);
+    // The project's own agent is only ever `project:NAME`, listed apart and untrusted.
+    const projectAgent = await loadAgent('project:claude', project);
+    expect(projectAgent).toMatchObject({ name: 'project:claude', source: 'project', dir: join(project, '.claude-bottle', 'agents', 'claude') });
+    const listed = await listAgents(project);
+    expect(listed.filter((a) => a.name.endsWith('claude'))).toEqual([
+      { name: 'claude', description: 'user claude', source: 'user' },
+      { name: 'project:claude', description: 'project claude', source: 'project', trust: 'untrusted' },
+    ]);
+    expect((await listAgents()).some((a) => a.source === 'project')).toBe(false);
+  });
+
+  it('names the project agent in the error when a plain name is only found there', async () => {
+    const project = join(home(), 'project');
+    await agentAt(join(project, '.claude-bottle', 'agents', 'local'), { command: ['p'] });
+    await expect(loadAgent('local', project)).rejects.toThrow(/unknown agent "local" .*start it as project:local once you trust it/);
+    await expect(loadAgent('project:local')).rejects.toThrow(/needs the project folder/);
+    await expect(loadAgent('project:../x', project)).rejects.toThrow(/invalid agent name/);
   });
 
   it.each([
@@ -82,12 +97,15 @@ describe('container spec', () => {
       mountCwd: '/home/me/project',
       toolDir: '/app/resources/bottle',
       passthroughEnv: ['ANTHROPIC_API_KEY=sk-test'],
+      limits: { cpus: 1.5, logMaxSize: '10m', logMaxFiles: 3 },
     });
     expect(options.name).toBe('claude-bottle-dev-abcde');
     expect(options.Labels).toEqual({ 'claude-bottle.identity': 'dev-abcde', 'claude-bottle.agent': 'dev', 'claude-bottle.managed': 'true' });
     expect(options.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], CapAdd: [], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
     expect(options.HostConfig?.PidsLimit).toBeGreaterThan(0);
     expect(options.HostConfig?.Memory).toBeGreaterThan(0);
+    expect(options.HostConfig?.NanoCpus).toBe(1_500_000_000);
+    expect(options.HostConfig?.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     const mounts = options.HostConfig?.Mounts ?? [];
     expect(mounts.map((m) => [m.Type, m.Target, m.ReadOnly])).toEqual([
       ['bind', '/workspace', false],

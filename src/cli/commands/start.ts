@@ -3,7 +3,7 @@ import { createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch } from '../launch-output';
 
-const USAGE = 'claude-bottle start <agent> [--cwd DIR] [--copy] [--detach] [--json]';
+const USAGE = 'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--detach] [--json]';
 
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(

@@ -1,47 +1,44 @@
 import { rm, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
-import { pinAgent } from '../agents/agent-pin';
+import { requireTrustedAgent } from '../agents/agent-trust';
 import { loadAgent } from '../agents/agents';
 import { findBottleContainer } from '../engine/bottle-containers';
-import { copyFolderOut } from '../engine/container-archive';
+import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { bottleIdentity } from '../state/bottle-identity';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
+import { formatBytes } from '../../shared/format-bytes';
+import { readLimits, snapshotCapHint } from '../state/limits';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
 import { bottlePaths, stateRoot } from '../state/state-paths';
 import { WORKSPACE } from './container-spec';
 import { faultPoint } from './fault-point';
 import { launch } from './launch';
 import type { LoadedBottle } from './loaded-bottle';
+import { checkProjectFolder } from './project-folder';
 
 /*
  * The bottle lifecycle's steps. None of them takes the bottle's lock or settles a half-done
  * approval: the bottle service does both, once, around whatever steps an operation runs.
  */
 
-async function requireDirectory(path: string, what: string): Promise<void> {
-  if (!isAbsolute(path)) throw new BottleError('invalid-argument', `${what} must be an absolute path: ${path}`);
-  const info = await stat(path).catch(() => null);
-  if (info === null) throw new BottleError('not-found', `${what} does not exist: ${path}`);
-  if (!info.isDirectory()) throw new BottleError('invalid-argument', `${what} is not a folder: ${path}`);
-}
-
 /**
- * A new bottle's state: validates everything before writing anything, then mints an identity and
- * writes its metadata and agent pin. The container is launched by `launchNew`.
+ * A new bottle's state: validates everything before writing anything (the project folder, the
+ * agent, a project agent's trust, the engine), then mints an identity and writes its metadata with
+ * the folder's resolved path. The container is launched by `launchNew`.
  */
 export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
-  await requireDirectory(request.cwd, 'project folder');
-  const agent = await loadAgent(request.agent, request.cwd);
+  const cwd = await checkProjectFolder(ctx, request.cwd);
+  const agent = await loadAgent(request.agent, cwd);
+  await requireTrustedAgent(agent, cwd);
   await engineInfo(ctx.connection);
   const identity = bottleIdentity(agent.name);
-  const metadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
+  // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
+  const metadata = { identity, agent_name: agent.name, cwd, copy_cwd: request.copy, started_at: isoNow() };
   await writeMetadata(metadata);
-  await pinAgent(identity, agent);
   faultPoint('start-after-metadata');
   return { identity, metadata, agent };
 }
@@ -50,9 +47,15 @@ export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promi
   await launch(ctx, bottle, false);
 }
 
-/** Checks that a loaded bottle can be resumed here, before any work starts. */
+/**
+ * Checks that a loaded bottle can be resumed here, before any work starts. The project folder gets
+ * the same rule as at start whenever resume would use it (mount mode; copy mode without a saved
+ * workspace), so a state folder written by hand cannot point a bottle at / or the state root.
+ */
 export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
-  if (!bottle.metadata.copy_cwd) await requireDirectory(bottle.metadata.cwd, `project folder of ${bottle.identity}`);
+  const { metadata, identity } = bottle;
+  const usesFolder = !metadata.copy_cwd || !(await stat(bottlePaths(identity).workspace).then((info) => info.isDirectory(), () => false));
+  if (usesFolder) await checkProjectFolder(ctx, metadata.cwd, `project folder of ${identity}`);
   await engineInfo(ctx.connection);
 }
 
@@ -78,16 +81,35 @@ export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Pr
 
 /**
  * Saves the transcript and, in copy mode, /workspace from the container (running or exited) into
- * the state folder, replacing the old snapshots only once the new ones are complete.
+ * the state folder. Both are copied out in full first and put in place only then, so a save that
+ * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
  */
 export async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
-  ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
-  if (bottle.agent.config.transcriptDir !== null) await copyFolderOut(container, bottle.agent.config.transcriptDir, paths.transcript);
-  if (bottle.metadata.copy_cwd) {
-    ctx.activity.progress(bottle.identity, { line: 'Saving workspace' });
-    await copyFolderOut(container, WORKSPACE, paths.workspace);
+  // One budget for transcript and workspace together: the cap is on what the bottle keeps on disk.
+  const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
+  const extracted: ExtractedFolder[] = [];
+  try {
+    const transcriptDir = bottle.agent.config.transcriptDir;
+    if (transcriptDir !== null) {
+      ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
+      const transcript = await extractFolder(container, transcriptDir, paths.transcript, budget);
+      if (transcript !== null) extracted.push(transcript);
+    }
+    if (bottle.metadata.copy_cwd) {
+      ctx.activity.progress(bottle.identity, { line: 'Saving workspace' });
+      const workspace = await extractFolder(container, WORKSPACE, paths.workspace, budget);
+      if (workspace !== null) extracted.push(workspace);
+    }
+  } catch (error: unknown) {
+    for (const folder of extracted) await discardExtracted(folder);
+    if (!(error instanceof SnapshotTooLargeError)) throw error;
+    throw new BottleError(
+      'limit-exceeded',
+      `the snapshot of ${bottle.identity} (${error.what}) is larger than its ${formatBytes(budget.limit)} cap (${snapshotCapHint()}); nothing was replaced: the previous snapshot and the container are kept`,
+    );
   }
+  for (const folder of extracted) await swapIntoPlace(folder);
 }
 
 /** The snapshots of a bottle's current container; false when it has none (nothing to save). */

@@ -6,6 +6,7 @@ import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers }
 import { isConnectionError } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
+import { knownStateBytes, stateFolderBytes } from '../state/state-size';
 
 /** Containers by identity; null when the engine is unavailable (the state folder still lists). */
 async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
@@ -58,9 +59,11 @@ async function viewOf(
     hasDockerfile: entry?.hasDockerfile ?? false,
     corruptReason: null,
     pendingRequest: null,
+    pendingCount: 0,
     warnings: [],
     historyCount: 0,
     activity,
+    stateBytes: entry === null ? null : knownStateBytes(identity),
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -126,5 +129,7 @@ export async function bottleView(ctx: BottleContext, identity: string): Promise<
   const listed = containers?.get(identity);
   const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
-  return viewOf(entry, identity, container, ctx.activity.get(identity));
+  const view = await viewOf(entry, identity, container, ctx.activity.get(identity));
+  // One bottle: its state folder's size is worth measuring (a listing only shows known sizes).
+  return entry === null ? view : { ...view, stateBytes: await stateFolderBytes(identity) };
 }

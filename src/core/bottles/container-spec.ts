@@ -26,12 +26,21 @@ export interface ContainerPlan {
   toolDir: string;
   /** NAME=value pairs passed through from the host; values are never logged or stored. */
   passthroughEnv: string[];
+  /** CPU and log limits of this launch (settings.json and the engine's CPU count). */
+  limits: ContainerLimits;
+}
+
+export interface ContainerLimits {
+  cpus: number;
+  /** json-file rotation: size of one log file (e.g. "10m") and how many are kept. */
+  logMaxSize: string;
+  logMaxFiles: number;
 }
 
 /**
  * The container for one launch, hardened by default (DESIGN.md §3): no privileges, all
- * capabilities dropped, no-new-privileges, pid and memory limits, no Docker socket, and no host
- * path but the project folder and the bottle's own supervision paths.
+ * capabilities dropped, no-new-privileges, pid, memory and CPU limits, rotated logs, no Docker
+ * socket, and no host path but the project folder and the bottle's own supervision paths.
  */
 export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
   const paths = bottlePaths(plan.identity);
@@ -72,6 +81,9 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
       SecurityOpt: ['no-new-privileges:true'],
       PidsLimit: BOTTLE_LIMITS.pids,
       Memory: BOTTLE_LIMITS.memoryBytes,
+      NanoCpus: Math.round(plan.limits.cpus * 1e9),
+      // A chatty agent must not fill the engine's disk with its output: rotated, a few files kept.
+      LogConfig: { Type: 'json-file', Config: { 'max-size': plan.limits.logMaxSize, 'max-file': String(plan.limits.logMaxFiles) } },
       AutoRemove: false,
       Init: true,
       RestartPolicy: { Name: 'no' },

@@ -3,15 +3,18 @@ import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import type Docker from 'dockerode';
+import { requireTrustedAgent } from '../agents/agent-trust';
 import { putFolders, recoverSnapshotSwap, type ArchiveSource } from '../engine/container-archive';
 import { resolveUser, type PasswdEntry } from '../engine/container-user';
+import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { BottleContext } from '../services/bottle-context';
 import { clearReadyToResume } from '../state/lifecycle-marker';
+import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
-import { containerCreateOptions, passthroughEnv, WORKSPACE } from './container-spec';
+import { containerCreateOptions, passthroughEnv, WORKSPACE, type ContainerLimits } from './container-spec';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
 
@@ -38,13 +41,21 @@ async function handOverInbox(inbox: string, uid: number, gid: number): Promise<v
   else if (process.getuid?.() !== uid) await chmod(inbox, 0o777);
 }
 
+/** CPU and log limits for a launch: settings.json, and the engine's own CPU count. */
+async function containerLimits(ctx: BottleContext): Promise<ContainerLimits> {
+  const [limits, facts] = await Promise.all([readLimits(), engineFacts(ctx.docker)]);
+  return { cpus: bottleCpus(limits, facts.cpus), logMaxSize: limits.logMaxSize, logMaxFiles: limits.logMaxFiles };
+}
+
 /**
  * Creates and starts the bottle's container: image chosen (and built if needed), the bottle's own
  * folders prepared, transcript and (copy mode) workspace put in owned by the agent's user, then
- * started. Shared by start and resume, like the Python CLI's `_launch_bottle`.
+ * started. Shared by start and resume, like the Python CLI's `_launch_bottle`. A project agent is
+ * built and run (and given its passthrough variables) only while the operator trusts it as it is.
  */
 export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
   const { identity, metadata, agent } = bottle;
+  await requireTrustedAgent(agent, metadata.cwd);
   const paths = bottlePaths(identity);
   const progress = (update: { step: number | null; totalSteps: number | null; line: string }): void => ctx.activity.progress(identity, update);
   ctx.activity.progress(identity, { line: resume ? 'Preparing image for resume' : 'Preparing image' });
@@ -61,10 +72,11 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     runUser = `${owner.uid}:${owner.gid}`;
   }
 
-  const [, , cachedPasswd] = await Promise.all([
+  const [, , cachedPasswd, limits] = await Promise.all([
     mkdir(paths.inbox, { recursive: true, mode: 0o700 }),
     currentDockerfileFor(identity, agent).then((dockerfile) => writeFileAtomic(paths.runDockerfile, dockerfile, 0o644)),
     cachedImagePasswd(imageCacheDir(), imageInfo.Id),
+    containerLimits(ctx),
   ]);
 
   const create = (home: string | null): Promise<Docker.Container> =>
@@ -81,6 +93,7 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
         mountCwd: metadata.copy_cwd ? null : metadata.cwd,
         toolDir: bottleToolDir(),
         passthroughEnv: passthroughEnv(agent.config.env),
+        limits,
       }),
     );
   // Docker derives HOME from the run uid; when that is not the agent's own user (mount mode

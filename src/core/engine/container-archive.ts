@@ -77,13 +77,37 @@ export async function recoverSnapshotSwap(dest: string): Promise<void> {
   for (const name of exists ? olds : olds.slice(1)) await rm(join(parent, name), { recursive: true, force: true });
 }
 
+/** Bytes a snapshot may still take: shared by the folders of one save, counted as they arrive. */
+export class SnapshotBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** A snapshot went over its budget: nothing of it was kept. */
+export class SnapshotTooLargeError extends Error {
+  constructor(readonly what: string) {
+    super(`the snapshot of ${what} is over its size cap`);
+    this.name = 'SnapshotTooLargeError';
+  }
+}
+
+/** Every archive entry costs at least a tar header: a flood of empty files is not free either. */
+const ENTRY_COST = 512;
+
+/** A folder copied out of a container into a temp folder beside its destination, not yet in place. */
+export interface ExtractedFolder {
+  temp: string;
+  dest: string;
+}
+
 /**
- * Copies a folder out of a container into `dest`, replacing the previous copy only once the new
- * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
- * exist in the container. The archive is the agent's, so it is treated as hostile: nothing is
- * written through a symlink, nothing outside the temp folder, no devices or FIFOs, no ownership.
+ * Copies a folder out of a container into a temp folder beside `dest`. Null when the folder does
+ * not exist in the container. The archive is the agent's, so it is treated as hostile: nothing is
+ * written through a symlink, nothing outside the temp folder, no devices or FIFOs, no ownership;
+ * and with a budget, every entry is counted at its apparent size (a sparse file at its full
+ * length) before its data is written, and the copy stops at the first entry over the budget.
  */
-export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
+export async function extractFolder(container: Docker.Container, source: string, dest: string, budget?: SnapshotBudget): Promise<ExtractedFolder | null> {
   await recoverSnapshotSwap(dest);
   const parent = dirname(dest);
   await mkdir(parent, { recursive: true, mode: 0o700 });
@@ -91,13 +115,12 @@ export async function copyFolderOut(container: Docker.Container, source: string,
   try {
     archive = await container.getArchive({ path: source });
   } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
     throw error;
   }
-  const suffix = randomBytes(6).toString('hex');
-  const temp = join(parent, `${TEMP_PREFIX}${basename(dest)}-${suffix}`);
-  const old = join(parent, `${OLD_PREFIX}${basename(dest)}-${suffix}`);
+  const temp = join(parent, `${TEMP_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
   const top = posix.basename(source.replace(/\/+$/, ''));
+  let overBudget = false;
   try {
     await mkdir(temp, { mode: 0o700 });
     await pipeline(
@@ -106,22 +129,54 @@ export async function copyFolderOut(container: Docker.Container, source: string,
         chown: false,
         strict: false,
         validateSymlinks: false,
+        // Entries past the budget are skipped unwritten while the stream is torn down.
         ignore: (_name: string, header?: Header) =>
-          header !== undefined && header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink',
+          overBudget || (header !== undefined && header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'),
         // The archive's entries start with the folder's own name: strip it.
         map: (header: Header) => {
+          if (budget !== undefined && !overBudget) {
+            budget.used += (header.size ?? 0) + ENTRY_COST;
+            if (budget.used > budget.limit) {
+              overBudget = true;
+              (archive as unknown as { destroy(error: Error): void }).destroy(new SnapshotTooLargeError(source));
+            }
+          }
           const rest = header.name === top || header.name === `${top}/` ? '.' : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
           return { ...header, name: rest };
         },
       } as unknown as ExtractOptions),
     );
-    const hadOld = await stat(dest).then(() => true, () => false);
-    if (hadOld) await rename(dest, old);
-    await rename(temp, dest);
-    if (hadOld) await rm(old, { recursive: true, force: true });
-    return true;
+    if (overBudget) throw new SnapshotTooLargeError(source);
+    return { temp, dest };
   } catch (error: unknown) {
     await rm(temp, { recursive: true, force: true });
-    throw error;
+    throw overBudget ? new SnapshotTooLargeError(source) : error;
   }
+}
+
+/** Puts an extracted folder in place of its destination: the old copy goes only once the new one is there. */
+export async function swapIntoPlace(extracted: ExtractedFolder): Promise<void> {
+  const { temp, dest } = extracted;
+  const old = join(dirname(dest), `${OLD_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
+  const hadOld = await stat(dest).then(() => true, () => false);
+  if (hadOld) await rename(dest, old);
+  await rename(temp, dest);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/** Drops an extracted folder that will not be used (another folder of the same save failed). */
+export async function discardExtracted(extracted: ExtractedFolder | null): Promise<void> {
+  if (extracted !== null) await rm(extracted.temp, { recursive: true, force: true });
+}
+
+/**
+ * Copies a folder out of a container into `dest`, replacing the previous copy only once the new
+ * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
+ * exist in the container. See extractFolder for how the archive is handled.
+ */
+export async function copyFolderOut(container: Docker.Container, source: string, dest: string, budget?: SnapshotBudget): Promise<boolean> {
+  const extracted = await extractFolder(container, source, dest, budget);
+  if (extracted === null) return false;
+  await swapIntoPlace(extracted);
+  return true;
 }

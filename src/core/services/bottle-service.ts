@@ -3,7 +3,7 @@ import { allowedActions } from '../../shared/allowed-actions';
 import { isValidIdentity, parseIdentity } from '../../shared/identity';
 import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, stopNow } from '../bottles/bottle-lifecycle';
 import { bottleView, listBottles } from '../bottles/bottle-list';
-import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
+import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, readPendingRecord, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
 import { mapLimited } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
 import type { BottleContext } from './bottle-context';
@@ -91,11 +91,11 @@ export class BottleService {
    * Approves one request (the named one, or the bottle's only pending one). With `resume` the
    * bottle is resumed under the same lock, so nothing can act on it between the two.
    */
-  async approve(identity: string, options: { requestId?: string | undefined; resume: boolean }): Promise<ApproveResult> {
+  async approve(identity: string, options: { requestId?: string | undefined; resume: boolean; proposalHash?: string | undefined }): Promise<ApproveResult> {
     return this.locked(identity, 'approving', async () => {
       const requestId = await pickPendingRequest(identity, options.requestId);
       const bottle = await this.ctx.loadBottle(identity);
-      const { imageId } = await approveNow(this.ctx, bottle, requestId);
+      const { imageId } = await approveNow(this.ctx, bottle, requestId, { proposalHash: options.proposalHash });
       if (!options.resume) return { requestId, imageId, resumed: false };
       this.ctx.activity.switchTo(identity, 'resuming');
       try {
@@ -123,6 +123,17 @@ export class BottleService {
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
     await this.settleInbox(parseIdentity(identity));
     return (await listPendingRecords(identity)).map(toPendingView);
+  }
+
+  /**
+   * One pending request in full (the named one, or the bottle's only one), as the operator reviews
+   * it before approving: views carry summaries only.
+   */
+  async request(identity: string, requestId?: string): Promise<PendingRequestView> {
+    const id = await pickPendingRequest(parseIdentity(identity), requestId);
+    const record = await readPendingRecord(identity, id);
+    if (record === null) throw new BottleError('not-found', `bottle ${identity} has no pending request ${JSON.stringify(id)}`);
+    return toPendingView(record);
   }
 
   async history(identity: string): Promise<JournalEntry[]> {

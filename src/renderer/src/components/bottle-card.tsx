@@ -2,6 +2,8 @@ import { memo, type JSX } from 'react';
 import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useUiStore } from '../stores/ui-store';
+import { escapeControl } from '../../../shared/escape-text';
+import { formatBytes } from '../../../shared/format-bytes';
 import { exactTime, relativeTime, shortId, shortPath } from '../lib/format';
 import { CardActions } from './card-actions';
 import { CardStatusArea, statusAreaKind } from './card-status-area';
@@ -39,7 +41,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
         <h3 className="card-identity">{identity}</h3>
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
         {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
-          <span className="badge-warning" title={bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n')}>
+          <span className="badge-warning" title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}>
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}
           </span>
         ) : null}
@@ -50,6 +52,11 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
         <Fact label="Mode" value={mode} />
         <Fact label="Container" value={bottle.containerId === null ? '—' : shortId(bottle.containerId)} title={bottle.containerId ?? 'no container'} />
         <Fact label="Image" value={bottle.image ?? '—'} />
+        <Fact
+          label="State"
+          value={bottle.stateBytes === null ? '—' : formatBytes(bottle.stateBytes)}
+          title={bottle.stateBytes === null ? 'Size of the state folder: measured when the bottle is shown or changes' : `${bottle.stateBytes} bytes in the state folder (snapshots, inbox, journal)`}
+        />
       </dl>
       <CardStatusArea bottle={bottle} />
       <CardActions bottle={bottle} engineDown={engineDown} />

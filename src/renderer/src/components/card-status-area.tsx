@@ -1,6 +1,7 @@
 import type { JSX } from 'react';
 import { actionState } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
+import { escapeControl } from '../../../shared/escape-text';
 import { dismissError } from '../lib/bottle-actions';
 import { useUiStore } from '../stores/ui-store';
 
@@ -23,8 +24,8 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
     return (
       <div className="status-area problem" data-testid="activity-error" role="alert">
         <span className="attention-label">{ACTIVITY_LABELS[activity.kind] ?? activity.kind} failed</span>
-        <span className="attention-text" title={[activity.error, ...activity.logTail].join('\n')}>
-          {activity.error}
+        <span className="attention-text" title={escapeControl([activity.error, ...activity.logTail].join('\n'))}>
+          {escapeControl(activity.error, { multiline: false })}
         </span>
         {actionState(bottle, 'dismiss-error') !== null ? (
           <button type="button" className="button button-small button-quiet" onClick={() => void dismissError(bottle.identity)}>
@@ -53,8 +54,8 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
           <span style={{ width: `${percent ?? 30}%` }} />
         </span>
       </div>
-      <pre className="log-tail" title={activity.logTail.join('\n')}>
-        {activity.logTail[activity.logTail.length - 1] ?? ''}
+      <pre className="log-tail" title={escapeControl(activity.logTail.join('\n'))}>
+        {escapeControl(activity.logTail[activity.logTail.length - 1] ?? '', { multiline: false })}
       </pre>
     </div>
   );
@@ -95,9 +96,9 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     const approve = actionState(bottle, 'approve');
     return (
       <div className="status-area attention" data-testid="pending-request">
-        <span className="attention-label">Approval needed</span>
-        <span className="attention-text" title={bottle.pendingRequest.reason}>
-          {bottle.pendingRequest.reason}
+        <span className="attention-label">{bottle.pendingCount > 1 ? `${bottle.pendingCount} approvals needed` : 'Approval needed'}</span>
+        <span className="attention-text" title={escapeControl(bottle.pendingRequest.reason)}>
+          {escapeControl(bottle.pendingRequest.reason, { multiline: false })}
         </span>
         <button
           type="button"
@@ -133,8 +134,8 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     return (
       <div className="status-area warning" data-testid="inbox-warning">
         <span className="attention-label">{bottle.warnings.length > 1 ? `${bottle.warnings.length} bad requests` : 'Bad request'}</span>
-        <span className="attention-text" title={`${warning.file}: ${warning.message}`}>
-          {warning.file}: {warning.message}
+        <span className="attention-text" title={escapeControl(`${warning.file}: ${warning.message}`)}>
+          {escapeControl(`${warning.file}: ${warning.message}`, { multiline: false })}
         </span>
       </div>
     );

@@ -1,6 +1,19 @@
 import type { FormEvent, JSX } from 'react';
+import type { AgentSummary } from '../../../shared/bottle-view';
 import { useLaunchStore } from '../stores/launch-store';
-import { chooseFolder, startBottle, selectFolder } from '../lib/launch-actions';
+import { chooseFolder, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+
+const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
+
+function AgentOption({ agent }: { agent: AgentSummary }): JSX.Element {
+  const note = agent.source === 'project' ? ` (${TRUST_LABELS[agent.trust ?? 'untrusted']})` : agent.source === 'builtin' ? '' : ` (${agent.source})`;
+  return (
+    <option value={agent.name} title={agent.description}>
+      {agent.name}
+      {note}
+    </option>
+  );
+}
 
 function AgentSelect(): JSX.Element {
   const agents = useLaunchStore((state) => state.agents);
@@ -18,12 +31,21 @@ function AgentSelect(): JSX.Element {
         data-testid="agent-select"
       >
         {agents.length === 0 ? <option value="">{agentsError === null ? 'Loading…' : 'No agents'}</option> : null}
-        {agents.map((candidate) => (
-          <option key={candidate.name} value={candidate.name} title={candidate.description}>
-            {candidate.name}
-            {candidate.source === 'builtin' ? '' : ` (${candidate.source})`}
-          </option>
-        ))}
+        {agents
+          .filter((candidate) => candidate.source !== 'project')
+          .map((candidate) => (
+            <AgentOption key={candidate.name} agent={candidate} />
+          ))}
+        {agents.some((candidate) => candidate.source === 'project') ? (
+          // A project's own agents, apart: they come from the repository and run only once trusted.
+          <optgroup label="This project's agents">
+            {agents
+              .filter((candidate) => candidate.source === 'project')
+              .map((candidate) => (
+                <AgentOption key={candidate.name} agent={candidate} />
+              ))}
+          </optgroup>
+        ) : null}
       </select>
     </label>
   );
@@ -45,6 +67,25 @@ function ModeSwitch(): JSX.Element {
         <span>Copied</span>
       </label>
       </div>
+    </div>
+  );
+}
+
+/** Shown while an untrusted project agent is selected: what it is, and the way to the Trust step. */
+function TrustHint(): JSX.Element | null {
+  const selected = useLaunchStore((state) => state.agents.find((agent) => agent.name === state.agent));
+  if (selected === undefined || selected.source !== 'project' || selected.trust === 'trusted') return null;
+  return (
+    <div className="launch-trust" role="note" data-testid="trust-hint">
+      <span>
+        <strong>{selected.name}</strong>{' '}
+        {selected.trust === 'changed'
+          ? 'changed since you trusted it. Read it again before it runs.'
+          : "comes from this project's folder. Read its agent.json and Dockerfile before it can run."}
+      </span>
+      <button type="button" className="button button-small" onClick={reviewSelectedAgent} data-testid="review-agent-button">
+        Review and trust…
+      </button>
     </div>
   );
 }
@@ -96,6 +137,7 @@ export function LaunchPanel(): JSX.Element {
           {starting ? 'Starting…' : 'Start bottle'}
         </button>
       </div>
+      <TrustHint />
       <p className={`launch-message ${message?.level === 'error' ? 'is-error' : ''}`} role="status" data-testid="launch-message">
         {message?.text ?? ''}
       </p>

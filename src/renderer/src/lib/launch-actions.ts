@@ -1,4 +1,4 @@
-import { isAbsolutePath } from '../../../shared/rules';
+import { isAbsolutePath, systemFolderProblem } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
 import { useLaunchStore } from '../stores/launch-store';
@@ -45,6 +45,13 @@ export async function chooseFolder(): Promise<void> {
   }
 }
 
+/** Opens the Trust step for the selected project agent. */
+export function reviewSelectedAgent(): void {
+  const store = useLaunchStore.getState();
+  const cwd = store.folder.trim();
+  if (isAbsolutePath(cwd) && store.agent !== '') useUiStore.getState().openTrust(store.agent, cwd);
+}
+
 export async function startBottle(): Promise<void> {
   const store = useLaunchStore.getState();
   const cwd = store.folder.trim();
@@ -52,8 +59,20 @@ export async function startBottle(): Promise<void> {
     store.setMessage({ level: 'error', text: 'Choose a project folder first: drop it here or type its absolute path.' });
     return;
   }
+  // A quick check of the path as typed; the core decides, with symlinks resolved.
+  const problem = systemFolderProblem(cwd);
+  if (problem !== null) {
+    store.setMessage({ level: 'error', text: `This folder cannot be a project: ${problem}.` });
+    return;
+  }
   if (store.agent === '') {
     store.setMessage({ level: 'error', text: 'No agent to start: none was found.' });
+    return;
+  }
+  const selected = store.agents.find((agent) => agent.name === store.agent);
+  if (selected?.source === 'project' && selected.trust !== 'trusted') {
+    // No dead end: starting an untrusted project agent leads to its Trust step.
+    reviewSelectedAgent();
     return;
   }
   store.setStarting(true);
