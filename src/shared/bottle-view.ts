@@ -123,6 +123,7 @@ export interface ProjectAgentReview {
   trust: AgentTrust;
   /** SHA-256 over the whole folder: trust is pinned to it. */
   contextHash: string;
+  /** agent.json as the app reads it (parsed, one key per line: a repeated key shows the value that counts). */
   agentJson: string;
   dockerfile: string;
   /** Host variables the agent would receive (names only). */

@@ -63,6 +63,7 @@ describe('risk notes on a proposed Dockerfile', () => {
     ['PIP_INDEX_URL', 'ENV PIP_INDEX_URL=https://pypi.example.com/simple', 'custom-registry'],
     ['GOPROXY', 'ENV GOPROXY=https://proxy.example.com', 'custom-registry'],
     ['an .npmrc', 'COPY .npmrc /root/.npmrc', 'custom-registry'],
+    ['a global npmrc written by echo', 'RUN echo "registry=https://npm.example.com/" > /etc/npmrc', 'custom-registry'],
     ['gem sources', 'RUN gem sources --add https://gems.example.com/', 'custom-registry'],
   ])('flags %s', (_what, line, kind) => {
     const notes = dockerfileRiskNotes(`${BASE}USER root\n${line}\nUSER node\n`, BASE);

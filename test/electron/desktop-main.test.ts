@@ -1,12 +1,14 @@
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
-import type { BottleView, JournalEntry } from '../../src/shared/bottle-view';
+import type { AgentSummary, BottleView, JournalEntry, PendingRequestView, ProjectAgentReview } from '../../src/shared/bottle-view';
 import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { writeRebuildAgent } from '../helpers/rebuild-agent';
+import { writeTestAgent } from '../helpers/test-agents';
 import { BUILT_RENDERER, MainHarness, type MainState } from './main-harness';
 
 const env = useBottleTestEnv();
@@ -87,11 +89,24 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     expect(folder).toBe(env.project());
     expect((await app.state()).dialogCalls).toBe(1);
     expect((await call<{ name: string }[]>('agents:list', [{ cwd: folder }])).map((agent) => agent.name)).toContain('rebuilder');
+    // A project's own agent is listed apart and untrusted; the Trust step reviews it, then trusts exactly that.
+    await writeTestAgent({ name: 'local', agentsDir: join(env.project(), '.claude-bottle', 'agents') });
+    const projectAgent = async (): Promise<AgentSummary | undefined> => (await call<AgentSummary[]>('agents:list', [{ cwd: folder }])).find((agent) => agent.name === 'project:local');
+    expect(await projectAgent()).toMatchObject({ source: 'project', trust: 'untrusted' });
+    const review = await call<ProjectAgentReview>('agents:review', [{ cwd: folder, name: 'project:local' }]);
+    expect(review.dockerfile).toContain('COPY agent.sh /usr/bin/agent.sh');
+    expect(await app.invoke('bottle:start', [{ agent: 'project:local', cwd: folder, copy: false }])).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/is not trusted/) } });
+    expect(await call('agents:trust', [{ cwd: folder, name: 'project:local', contextHash: review.contextHash }])).toBeNull();
+    expect((await projectAgent())?.trust).toBe('trusted');
     await eventually(async () => expect((await call<{ state: string }>('engine:status', [])).state).toBe('connected'), 20_000);
     const { identity } = await call<{ identity: string }>('bottle:start', [{ agent: 'rebuilder', cwd: folder, copy: false }]);
 
     // The agent asks for a capability: the window is told, and the desktop notifies once.
     const first = (await pushedView(app, identity, (view) => view.pendingRequest !== null)).pendingRequest;
+    // Views carry a summary; the approval panel reads the request in full.
+    const full = await call<PendingRequestView>('bottle:request', [identity, first?.id]);
+    expect(full).toMatchObject({ id: first?.id, reason: 'need a marker file', risks: [] });
+    expect(full.diff).toContain('+RUN echo built > /opt/marker');
     expect((await call<BottleView[]>('bottles:list', [])).find((view) => view.identity === identity)?.pendingRequest?.id).toBe(first?.id);
     await eventually(async () => expect((await app.state()).notifications).toEqual([{ title: `${identity} needs approval`, body: 'need a marker file' }]));
     await call('bottle:reject', [identity, { requestId: first?.id, message: 'not this one' }]);
@@ -107,7 +122,8 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     await app.call('clickNotification', { index: 1 });
     expect((await app.state()).focusCalls).toBe(before + 1);
 
-    const { imageId } = await call<{ imageId: string }>('bottle:approve', [identity, { requestId: second?.id, resume: true }]);
+    const reviewed = await call<PendingRequestView>('bottle:request', [identity, second?.id]);
+    const { imageId } = await call<{ imageId: string }>('bottle:approve', [identity, { requestId: second?.id, resume: true, proposalHash: reviewed.proposalHash }]);
     expect(imageId).toMatch(/^sha256:/);
     await pushedView(app, identity, (view) => view.status === 'running' && view.pendingRequest === null && view.activity === null);
     expect((await bottleContainer(identity).then((container) => execIn(container, ['cat', '/opt/marker']))).output).toBe('built\n');

@@ -33,6 +33,14 @@ async function otherFiles(dir: string): Promise<{ path: string; bytes: number }[
   return files;
 }
 
+/**
+ * agent.json as the app reads it: parsed and laid out one key per line. A file that repeats a key
+ * says two things; what is shown is the one that takes effect.
+ */
+function asRead(text: string): string {
+  return `${JSON.stringify(JSON.parse(text) as unknown, null, 2)}\n`;
+}
+
 /** What the operator reads before trusting a project agent: both files in full, the rest listed. */
 export async function reviewProjectAgent(name: string, cwd: string): Promise<ProjectAgentReview> {
   const agent = await loadProjectAgent(name, cwd);
@@ -44,7 +52,7 @@ export async function reviewProjectAgent(name: string, cwd: string): Promise<Pro
     agentTrust(agent),
     realpath(agent.dir),
   ]);
-  return { name: agent.name, dir, trust, contextHash, agentJson, dockerfile, env: agent.config.env, otherFiles: files, risks: dockerfileRiskNotes(dockerfile) };
+  return { name: agent.name, dir, trust, contextHash, agentJson: asRead(agentJson), dockerfile, env: agent.config.env, otherFiles: files, risks: dockerfileRiskNotes(dockerfile) };
 }
 
 /** Trusts a project agent as the operator saw it (`contextHash` from its review). */

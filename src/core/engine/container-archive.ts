@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
@@ -123,29 +124,35 @@ export async function extractFolder(container: Docker.Container, source: string,
   let overBudget = false;
   try {
     await mkdir(temp, { mode: 0o700 });
-    await pipeline(
-      archive,
-      extractDir(temp, {
-        chown: false,
-        strict: false,
-        validateSymlinks: false,
-        // Entries past the budget are skipped unwritten while the stream is torn down.
-        ignore: (_name: string, header?: Header) =>
-          overBudget || (header !== undefined && header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'),
-        // The archive's entries start with the folder's own name: strip it.
-        map: (header: Header) => {
-          if (budget !== undefined && !overBudget) {
-            budget.used += (header.size ?? 0) + ENTRY_COST;
-            if (budget.used > budget.limit) {
-              overBudget = true;
-              (archive as unknown as { destroy(error: Error): void }).destroy(new SnapshotTooLargeError(source));
-            }
-          }
-          const rest = header.name === top || header.name === `${top}/` ? '.' : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
-          return { ...header, name: rest };
-        },
-      } as unknown as ExtractOptions),
-    );
+    const sink = extractDir(temp, {
+      chown: false,
+      strict: false,
+      validateSymlinks: false,
+      // Entries past the budget are skipped unwritten while the stream is torn down.
+      ignore: (_name: string, header?: Header) =>
+        header !== undefined && ((overBudget && header.type !== 'file') || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink')),
+      // Counted before anything of the entry is written; the archive's entries start with the
+      // folder's own name: strip it.
+      map: (header: Header) => {
+        if (budget !== undefined && !overBudget) {
+          budget.used += (header.size ?? 0) + ENTRY_COST;
+          overBudget = budget.used > budget.limit;
+        }
+        const rest = header.name === top || header.name === `${top}/` ? '.' : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
+        return { ...header, name: rest };
+      },
+      // A file past the budget gets a stream that fails at once: the extraction stops there (its
+      // data never written) and the pipeline stops reading the archive from the engine.
+      mapStream: (entry: NodeJS.ReadableStream, header: Header) => {
+        if (!overBudget) return entry;
+        // The entry is torn down with the extraction; its error is the failure reported below.
+        entry.on('error', () => undefined);
+        const failing = new Readable({ read: () => undefined });
+        process.nextTick(() => failing.destroy(new SnapshotTooLargeError(header.name)));
+        return failing;
+      },
+    } as unknown as ExtractOptions);
+    await pipeline(archive, sink);
     if (overBudget) throw new SnapshotTooLargeError(source);
     return { temp, dest };
   } catch (error: unknown) {
