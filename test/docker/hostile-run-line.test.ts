@@ -103,7 +103,7 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
     const approval = service(ctx).approve(identity, { requestId: 'req-whole', resume: true, proposalHash: request.proposalHash });
     await expect(approval).rejects.toBeInstanceOf(BuildFailedError);
     await expect(approval).rejects.toThrow(
-      'image build failed: the built image runs as "root", but the Dockerfile reads as ending with user "agent": a line continuation or heredoc swallowed a line; nothing was changed',
+      'image build failed: the built image runs as "root", not as "agent" (its last USER line): a line continuation or heredoc can swallow a USER line; nothing was changed',
     );
     // Nothing changed: same container, still the agent's user, no per-bottle Dockerfile or image.
     expect(await containerIdOf(ctx, identity)).toBe(oldContainer);

@@ -36,15 +36,17 @@ async function perBottleHash(agent: AgentDefinition, dockerfile: string): Promis
 }
 
 /**
- * The user a per-bottle image must end up with: the last `USER` line as the operator reads the
- * Dockerfile, or, with none, the agent image's own user.
+ * The user a per-bottle image must end up with, and where that comes from: the last `USER` line
+ * as the operator reads the Dockerfile, or, with none, the agent image's own user.
  */
-async function expectedImageUser(ctx: BottleContext, bottle: LoadedBottle, dockerfile: string, onProgress?: BuildProgressListener): Promise<string> {
+async function expectedImageUser(ctx: BottleContext, bottle: LoadedBottle, dockerfile: string, onProgress?: BuildProgressListener): Promise<{ user: string; from: string }> {
   const user = finalUser(dockerfile);
-  if (user !== null) return user;
+  if (user !== null) return { user, from: 'its last USER line' };
   const agentImage = await ensureAgentImage(ctx, bottle.agent, onProgress);
-  return (await ctx.docker.getImage(agentImage).inspect()).Config.User ?? '';
+  return { user: (await ctx.docker.getImage(agentImage).inspect()).Config.User ?? '', from: "the agent image's user" };
 }
+
+const shownUser = (user: string): string => JSON.stringify(user === '' ? 'root (no USER)' : user);
 
 /**
  * Builds `claude-bottle-rebuilt-<identity>:latest` from the agent's context and the given
@@ -67,9 +69,9 @@ export async function buildBottleImage(
   const image = ctx.docker.getImage(candidate);
   try {
     const actual = (await image.inspect()).Config.User ?? '';
-    if (actual !== expected) {
+    if (actual !== expected.user) {
       throw new BuildFailedError(
-        `the built image runs as ${JSON.stringify(actual === '' ? 'root (no USER)' : actual)}, but the Dockerfile reads as ending with user ${JSON.stringify(expected === '' ? 'root (no USER)' : expected)}: a line continuation or heredoc swallowed a line; nothing was changed`,
+        `the built image runs as ${shownUser(actual)}, not as ${shownUser(expected.user)} (${expected.from}): a line continuation or heredoc can swallow a USER line; nothing was changed`,
         [],
       );
     }

@@ -6,6 +6,7 @@ import { loadAgent } from '../agents/agents';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
+import { engineFacts } from '../engine/engine-facts';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { bottleIdentity } from '../state/bottle-identity';
@@ -31,10 +32,17 @@ import { checkProjectFolder } from './project-folder';
  * the folder's resolved path. The container is launched by `launchNew`.
  */
 export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
+  // Both engine round trips (the ping, and the facts the folder check and the CPU limit need) run
+  // alongside the checks below; a refused folder or agent still reports first. The catches only
+  // keep a rejection unobserved after such a refusal from being unhandled: the ping is awaited
+  // below, and the facts are asked for again (not cached after a failure) where they are needed.
+  const engine = engineInfo(ctx.connection);
+  engine.catch(() => undefined);
+  engineFacts(ctx.docker).catch(() => undefined);
   const cwd = await checkProjectFolder(ctx, request.cwd);
   const agent = await loadAgent(request.agent, cwd);
   await requireTrustedAgent(agent, cwd);
-  await engineInfo(ctx.connection);
+  await engine;
   const identity = bottleIdentity(agent.name);
   // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
   const metadata = { identity, agent_name: agent.name, cwd, copy_cwd: request.copy, started_at: isoNow() };

@@ -98,7 +98,6 @@ export async function processInbox(identity: string): Promise<boolean> {
 
 /** What one scan learns once and shares between the requests it settles. */
 class Scan {
-  readonly newWarnings: InboxWarning[] = [];
   readonly journal: JournalEntry[] = [];
   private current: Promise<string> | null = null;
   /** Requests refused for a cap, by message: answered one by one, journaled and warned once. */
@@ -109,6 +108,7 @@ class Scan {
     readonly limits: BottleLimits,
     public pendingCount: number,
     readonly inboxBytes: number,
+    readonly newWarnings: InboxWarning[],
   ) {}
 
   currentDockerfile(): Promise<string> {
@@ -165,49 +165,60 @@ async function processInboxNow(identity: string): Promise<boolean> {
   const warned = new Set(kept.map((warning) => warning.file));
   const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)));
   let changed = false;
-  let scan: Scan | null = null;
+  const newWarnings: InboxWarning[] = [];
 
   if (fresh.length > 0) {
     const pending = await listPendingRecords(identity);
     const pendingIds = new Set(pending.map((record) => record.request.id));
-    scan = new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox));
-    const decided = await decidedRequestIds(identity);
+    const unsafe: string[] = [];
     const candidates: string[] = [];
+    let decided: Set<string> | null = null;
     for (const name of fresh) {
       const stem = requestStem(name);
-      if (!isSafeName(stem)) {
-        // No safe name to answer under: the warning alone records that it was seen.
-        scan.newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
-        continue;
+      if (!isSafeName(stem)) unsafe.push(name);
+      else if (!pendingIds.has(stem)) {
+        // Read only when some request is neither pending nor answered: every listing comes here.
+        decided ??= await decidedRequestIds(identity);
+        if (!decided.has(stem)) candidates.push(name);
       }
-      if (!pendingIds.has(stem) && !decided.has(stem)) candidates.push(name);
     }
-    // Oldest first (names sort by time), a chunk at a time: files read and answers written
-    // concurrently, decisions (which take a pending place) made in order.
-    for (let start = 0; start < candidates.length; start += CHUNK) {
-      const chunk = candidates.slice(start, start + CHUNK);
-      const read = await Promise.all(chunk.map((name) => readRequestFile(join(paths.inbox, name))));
-      const writes: (() => Promise<void>)[] = [];
-      for (const [index, name] of chunk.entries()) writes.push(await decide(scan, requestStem(name), name, read[index] as InboxReadResult));
-      await Promise.all(writes.map((write) => write()));
+    // No safe name to answer under: the warning alone records that it was seen.
+    for (const name of unsafe) newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
+    if (candidates.length > 0) {
+      await settleCandidates(new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox), newWarnings), candidates);
       changed = true;
     }
-    scan.summarizeCaps();
-    // A flood's answers are written without an fsync each; one fsync of the inbox commits them all.
-    await syncFolder(paths.inbox).catch((error: unknown) => {
-      scan?.newWarnings.push({ file: '(inbox)', message: `could not sync the inbox: ${errorMessage(error)}`, at: new Date().toISOString() });
-    });
-    // Answers first, the journal after: a crash between the two leaves requests answered (and so
-    // never re-read), never journaled as decided without an answer the agent is waiting for.
-    await appendJournal(identity, ...scan.journal);
   }
 
-  const newWarnings = scan?.newWarnings ?? [];
   if (newWarnings.length > 0 || kept.length !== warnings.length) {
     await writeWarnings(identity, [...kept, ...newWarnings]);
     changed = true;
   }
   return changed;
+}
+
+/**
+ * New request files, oldest first (names sort by time), a chunk at a time: files read and answers
+ * written concurrently, decisions (which take a pending place) made in order. Then the answers are
+ * committed, and the journal written.
+ */
+async function settleCandidates(scan: Scan, candidates: string[]): Promise<void> {
+  const inbox = rebuildPaths(scan.identity).inbox;
+  for (let start = 0; start < candidates.length; start += CHUNK) {
+    const chunk = candidates.slice(start, start + CHUNK);
+    const read = await Promise.all(chunk.map((name) => readRequestFile(join(inbox, name))));
+    const writes: (() => Promise<void>)[] = [];
+    for (const [index, name] of chunk.entries()) writes.push(await decide(scan, requestStem(name), name, read[index] as InboxReadResult));
+    await Promise.all(writes.map((write) => write()));
+  }
+  scan.summarizeCaps();
+  // A flood's answers are written without an fsync each; one fsync of the inbox commits them all.
+  await syncFolder(inbox).catch((error: unknown) => {
+    scan.newWarnings.push({ file: '(inbox)', message: `could not sync the inbox: ${errorMessage(error)}`, at: new Date().toISOString() });
+  });
+  // Answers first, the journal after: a crash between the two leaves requests answered (and so
+  // never re-read), never journaled as decided without an answer the agent is waiting for.
+  await appendJournal(scan.identity, ...scan.journal);
 }
 
 /**
