@@ -50,6 +50,17 @@ export interface BottleActivity {
   error: string | null;
 }
 
+/** An agent that exited within its first minute: what it said last, and why that looks like. */
+export interface EarlyExitView {
+  exitCode: number | null;
+  /** How long it ran, in whole seconds. */
+  seconds: number;
+  /** One line in the operator's words, e.g. "not signed in, or the key was refused". */
+  reason: string;
+  /** The last lines of its output (secrets redacted), oldest first. */
+  lines: string[];
+}
+
 export interface BottleView {
   identity: string;
   /** Null for an orphan container whose state folder is gone, or a corrupt bottle. */
@@ -67,6 +78,10 @@ export interface BottleView {
   warnings: InboxWarning[];
   historyCount: number;
   activity: BottleActivity | null;
+  /** Launched autonomous (the agent's autonomousArgs, e.g. --dangerously-skip-permissions). */
+  autonomous: boolean;
+  /** Set while the container is exited and it exited within its first minute. */
+  earlyExit: EarlyExitView | null;
 }
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
@@ -82,12 +97,16 @@ export interface StartBottleRequest {
   /** Absolute host path of the project folder. */
   cwd: string;
   copy: boolean;
+  /** Run the agent without asking before every command (its autonomousArgs); never the default. */
+  autonomous?: boolean;
 }
 
 export interface AgentSummary {
   name: string;
   description: string;
   source: 'project' | 'user' | 'builtin';
+  /** The agent declares how it runs autonomously (agent.json autonomousArgs). */
+  autonomous: boolean;
 }
 
 export interface EngineStatus {

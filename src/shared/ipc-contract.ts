@@ -6,6 +6,7 @@
  */
 import type { AppEvent } from './app-events';
 import type { AgentSummary, BottleView, EngineStatus, JournalEntry, StartBottleRequest } from './bottle-view';
+import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 
 export type { AppEvent } from './app-events';
@@ -28,6 +29,9 @@ export const IpcChannels = {
   terminalResize: 'terminal:resize',
   terminalClose: 'terminal:close',
   chooseFolder: 'dialog:choose-folder',
+  credentialsStatus: 'credentials:status',
+  credentialsForget: 'credentials:forget',
+  credentialsSet: 'credentials:set',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -58,7 +62,17 @@ export interface IpcSignatures {
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
   'terminal:close': { args: [sessionId: string]; result: null };
   'dialog:choose-folder': { args: []; result: string | null };
+  /** How Claude is signed in (the shipped agent's credential set). */
+  'credentials:status': { args: []; result: CredentialStatus };
+  /** Sign out: new bottles start signed out. */
+  'credentials:forget': { args: []; result: CredentialStatus };
+  /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
+  'credentials:set': { args: [{ name: SecretName; value: string }]; result: CredentialStatus };
 }
+
+/** The secrets the app lets an operator paste in for Claude Code. */
+export const SECRET_NAMES = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
 
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];
 export type IpcResult<C extends IpcChannel> = IpcSignatures[C]['result'];

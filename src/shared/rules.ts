@@ -29,3 +29,6 @@ export function isAbsolutePath(path: string): boolean {
 
 export const MAX_REJECT_MESSAGE_CHARS = 2000;
 export const MAX_TERMINAL_INPUT_CHARS = 64 * 1024;
+
+/** A pasted token or API key: a few hundred characters at most; the cap only refuses junk. */
+export const MAX_SECRET_VALUE_CHARS = 16 * 1024;

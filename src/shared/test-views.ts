@@ -18,6 +18,8 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     warnings: [],
     historyCount: 0,
     activity: null,
+    autonomous: false,
+    earlyExit: null,
     ...overrides,
   };
 }

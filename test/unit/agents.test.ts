@@ -6,6 +6,7 @@ import { parsePasswd, resolveUser } from '../../src/core/engine/container-user';
 import { containerCreateOptions, passthroughEnv } from '../../src/core/bottles/container-spec';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useTempHome } from '../helpers/temp-home';
+import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 
 const home = useTempHome();
 
@@ -24,7 +25,7 @@ describe('agents', () => {
 
   it('applies defaults: resumeCommand = command, workdir /workspace, no user, no transcript, no env', async () => {
     await agentAt(join(claudeBottleRoot(), 'agents', 'mini'), { command: ['sh'] });
-    expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [] });
+    expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS });
   });
 
   it('searches the project, then the user folder, then the shipped agents', async () => {
@@ -73,7 +74,7 @@ describe('container spec', () => {
     const options = containerCreateOptions({
       identity: 'dev-abcde',
       agentName: 'dev',
-      agent: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: 'node', transcriptDir: null, env: [] },
+      agent: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: 'node', transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS },
       image: 'img',
       imagePath: '/usr/bin:/bin',
       command: ['x'],

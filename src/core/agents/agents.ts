@@ -8,6 +8,7 @@ import { BottleError } from '../services/bottle-error';
 import { readRegularFile } from '../fs/read-regular-file';
 import { builtinAgentsDir } from '../bottles/resources';
 import { claudeBottleRoot } from '../state/state-paths';
+import { agentOptionFields, agentOptionsFrom, agentOptionsProblem, type AgentOptions } from './agent-options';
 
 
 const commandSchema = z.array(z.string().min(1)).min(1, 'must name a program');
@@ -20,10 +21,12 @@ const agentConfigSchema = z
     user: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be a user name or uid[:gid]').optional(),
     transcriptDir: z.string().startsWith('/', 'must be an absolute path').refine((p) => p !== '/', 'must not be /').optional(),
     env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
+    ...agentOptionFields,
   })
   .strict();
 
-export interface AgentConfig {
+/** The core keys, plus the options of agent-options.ts (secrets, autonomous mode, host setup). */
+export interface AgentConfig extends AgentOptions {
   description: string;
   command: string[];
   resumeCommand: string[];
@@ -104,7 +107,10 @@ export async function readAgentConfig(dir: string): Promise<AgentConfig> {
     throw new BottleError('invalid-argument', `${file}: field "${field}": ${issue?.message ?? 'invalid'}`);
   }
   const config = parsed.data;
+  const problem = agentOptionsProblem(config);
+  if (problem !== null) throw new BottleError('invalid-argument', `${file}: field "${problem.field}": ${problem.message}`);
   return {
+    ...agentOptionsFrom(config),
     description: config.description ?? '',
     command: config.command,
     resumeCommand: config.resumeCommand ?? config.command,
@@ -147,7 +153,7 @@ export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
       if (seen.has(name) || !AGENT_NAME_PATTERN.test(name)) continue;
       try {
         const agent = await loadAgent(name, cwd);
-        seen.set(name, { name, description: agent.config.description, source: agent.source });
+        seen.set(name, { name, description: agent.config.description, source: agent.source, autonomous: agent.config.autonomousArgs.length > 0 });
       } catch {
         // A broken agent folder must not hide the others; starting it reports the error.
       }

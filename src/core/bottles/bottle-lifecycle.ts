@@ -4,12 +4,14 @@ import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
 import { pinAgent } from '../agents/agent-pin';
 import { loadAgent } from '../agents/agents';
+import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { copyFolderOut } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { bottleIdentity } from '../state/bottle-identity';
+import { writeBottleOptions } from '../state/bottle-options';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
 import { bottlePaths, stateRoot } from '../state/state-paths';
@@ -37,11 +39,16 @@ async function requireDirectory(path: string, what: string): Promise<void> {
 export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
   await requireDirectory(request.cwd, 'project folder');
   const agent = await loadAgent(request.agent, request.cwd);
+  const autonomous = request.autonomous === true;
+  if (autonomous && agent.config.autonomousArgs.length === 0) {
+    throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
+  }
   await engineInfo(ctx.connection);
   const identity = bottleIdentity(agent.name);
   const metadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
   await writeMetadata(metadata);
   await pinAgent(identity, agent);
+  await writeBottleOptions(identity, { autonomous });
   faultPoint('start-after-metadata');
   return { identity, metadata, agent };
 }
@@ -78,12 +85,15 @@ export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Pr
 
 /**
  * Saves the transcript and, in copy mode, /workspace from the container (running or exited) into
- * the state folder, replacing the old snapshots only once the new ones are complete.
+ * the state folder, replacing the old snapshots only once the new ones are complete. The agent's
+ * login files go to the credential store (newest wins), never into the snapshot.
  */
 export async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
+  const { transcriptDir, secretFiles } = bottle.agent.config;
+  if (secretFiles.length > 0) await pickUpSecretFiles(container, bottle.agent);
   ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
-  if (bottle.agent.config.transcriptDir !== null) await copyFolderOut(container, bottle.agent.config.transcriptDir, paths.transcript);
+  if (transcriptDir !== null) await copyFolderOut(container, transcriptDir, paths.transcript, { exclude: secretFiles });
   if (bottle.metadata.copy_cwd) {
     ctx.activity.progress(bottle.identity, { line: 'Saving workspace' });
     await copyFolderOut(container, WORKSPACE, paths.workspace);
@@ -135,6 +145,18 @@ export async function stopNow(ctx: BottleContext, identity: string): Promise<voi
   await retireBottle(ctx, identity, 'stopped');
 }
 
+/** A remove must not fail for a bottle whose agent cannot be loaded any more: then there is nothing to pick up. */
+async function pickUpBeforeRemoval(ctx: BottleContext, identity: string, container: Docker.Container): Promise<void> {
+  let bottle: LoadedBottle;
+  try {
+    bottle = await ctx.loadBottle(identity);
+  } catch {
+    // Corrupt metadata or an agent gone or changed: it cannot say where a login would be.
+    return;
+  }
+  await pickUpSecretFiles(container, bottle.agent);
+}
+
 /** Removes the container and, unless keepState, the bottle's state folder. */
 export async function removeNow(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<void> {
   const paths = bottlePaths(identity);
@@ -144,6 +166,11 @@ export async function removeNow(ctx: BottleContext, identity: string, options: {
   if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
   // Keeping the state means keeping the agent's work: saved before the container goes.
   if (options.keepState && hasState) return retireBottle(ctx, identity, 'stopped');
-  if (info !== null) await ctx.docker.getContainer(info.Id).remove({ force: true });
+  if (info !== null) {
+    const container = ctx.docker.getContainer(info.Id);
+    // The bottle's work goes, but a login made or refreshed in it is the operator's: keep it.
+    if (hasState) await pickUpBeforeRemoval(ctx, identity, container);
+    await container.remove({ force: true });
+  }
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
 }

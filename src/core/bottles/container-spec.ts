@@ -26,6 +26,8 @@ export interface ContainerPlan {
   toolDir: string;
   /** NAME=value pairs passed through from the host; values are never logged or stored. */
   passthroughEnv: string[];
+  /** NAME=value pairs the launch adds (an agent's rootEnv when it runs as uid 0); never secrets. */
+  extraEnv?: string[];
 }
 
 /**
@@ -49,6 +51,7 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
     `PATH=${basePath.split(':').includes(`${TOOL_MOUNT}/bin`) ? basePath : `${basePath}:${TOOL_MOUNT}/bin`}`,
     ...(plan.home === null ? [] : [`HOME=${plan.home}`]),
     ...plan.passthroughEnv,
+    ...(plan.extraEnv ?? []),
   ];
   return {
     name: containerName(plan.identity),

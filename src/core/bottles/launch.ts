@@ -3,17 +3,26 @@ import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import type Docker from 'dockerode';
-import { putFolders, recoverSnapshotSwap, type ArchiveSource } from '../engine/container-archive';
+import { launchSecrets, plainEnvNames } from '../credentials/agent-secrets';
+import { moveSnapshotSecretsToStore } from '../credentials/credential-pickup';
+import { putFolders, recoverSnapshotSwap, type ArchiveEntry, type ArchiveSource } from '../engine/container-archive';
 import { resolveUser, type PasswdEntry } from '../engine/container-user';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { BottleContext } from '../services/bottle-context';
+import { readBottleOptions } from '../state/bottle-options';
 import { clearReadyToResume } from '../state/lifecycle-marker';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
+import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { containerCreateOptions, passthroughEnv, WORKSPACE } from './container-spec';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
+
+interface CreatePlan {
+  home: string | null;
+  extraEnv: string[];
+}
 
 /** `.dockerignore` in the project folder, applied when copying it into the bottle. */
 export function projectIgnore(cwd: string): ((relativePath: string) => boolean) | undefined {
@@ -38,10 +47,18 @@ async function handOverInbox(inbox: string, uid: number, gid: number): Promise<v
   else if (process.getuid?.() !== uid) await chmod(inbox, 0o777);
 }
 
+/** The run uid a Docker `User` gives before the image's passwd is known: null when it names a user. */
+function uidBeforePasswd(user: string | null): number | null {
+  const name = (user ?? '').split(':')[0] ?? '';
+  if (name === '' || name === 'root') return 0;
+  return /^\d+$/.test(name) ? Number(name) : null;
+}
+
 /**
  * Creates and starts the bottle's container: image chosen (and built if needed), the bottle's own
- * folders prepared, transcript and (copy mode) workspace put in owned by the agent's user, then
- * started. Shared by start and resume, like the Python CLI's `_launch_bottle`.
+ * folders prepared, transcript and (copy mode) workspace put in owned by the agent's user, with
+ * the agent's login and secrets (and, at a first start, the operator's own setup), then started.
+ * Shared by start and resume, like the Python CLI's `_launch_bottle`.
  */
 export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
   const { identity, metadata, agent } = bottle;
@@ -61,13 +78,17 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     runUser = `${owner.uid}:${owner.gid}`;
   }
 
+  const options = readBottleOptions(identity);
+  const secrets = await launchSecrets(agent);
+  const command = launchCommand(agent, options, resume, secrets);
+
   const [, , cachedPasswd] = await Promise.all([
     mkdir(paths.inbox, { recursive: true, mode: 0o700 }),
     currentDockerfileFor(identity, agent).then((dockerfile) => writeFileAtomic(paths.runDockerfile, dockerfile, 0o644)),
     cachedImagePasswd(imageCacheDir(), imageInfo.Id),
   ]);
 
-  const create = (home: string | null): Promise<Docker.Container> =>
+  const create = ({ home, extraEnv }: CreatePlan): Promise<Docker.Container> =>
     ctx.docker.createContainer(
       containerCreateOptions({
         identity,
@@ -75,28 +96,35 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
         agent: agent.config,
         image,
         imagePath,
-        command: resume ? agent.config.resumeCommand : agent.config.command,
+        command,
         user: runUser,
         home,
         mountCwd: metadata.copy_cwd ? null : metadata.cwd,
         toolDir: bottleToolDir(),
-        passthroughEnv: passthroughEnv(agent.config.env),
+        passthroughEnv: passthroughEnv(plainEnvNames(agent.config)),
+        extraEnv,
       }),
     );
   // Docker derives HOME from the run uid; when that is not the agent's own user (mount mode
-  // under another uid) HOME must point at the agent's home, where its transcript lives.
-  const homeOverride = (passwd: PasswdEntry[]): string | null => {
+  // under another uid) HOME must point at the agent's home, where its transcript lives. As uid 0
+  // the agent may need its rootEnv (Claude Code: IS_SANDBOX=1 to accept autonomous mode).
+  const planFor = (passwd: PasswdEntry[] | null): CreatePlan => {
+    if (passwd === null) return { home: null, extraEnv: rootEnvFor(agent, uidBeforePasswd(runUser) ?? -1) };
     const agentHome = resolveUser(agentUser, passwd).home;
-    return resolveUser(runUser, passwd).home === agentHome ? null : agentHome;
+    const run = resolveUser(runUser, passwd);
+    return { home: run.home === agentHome ? null : agentHome, extraEnv: rootEnvFor(agent, run.uid) };
   };
-  let container = await create(cachedPasswd === null ? null : homeOverride(cachedPasswd));
+  let plan = planFor(cachedPasswd);
+  let container = await create(plan);
   try {
     let passwd = cachedPasswd;
     if (passwd === null) {
       passwd = await readAndCacheImagePasswd(imageCacheDir(), imageInfo.Id, container);
-      if (homeOverride(passwd) !== null) {
+      const known = planFor(passwd);
+      if (JSON.stringify(known) !== JSON.stringify(plan)) {
         await container.remove({ force: true });
-        container = await create(homeOverride(passwd));
+        plan = known;
+        container = await create(plan);
       }
     }
     const run = resolveUser(runUser, passwd);
@@ -110,18 +138,27 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     const sources: ArchiveSource[] = [];
     if (handOver && home !== '/' && home !== '') sources.push({ target: home, from: null });
     const transcriptDir = agent.config.transcriptDir;
+    let snapshot = false;
     if (transcriptDir !== null) {
       await recoverSnapshotSwap(paths.transcript);
-      const snapshot = resume && (await isDirectory(paths.transcript));
+      snapshot = resume && (await isDirectory(paths.transcript));
+      if (snapshot) await moveSnapshotSecretsToStore(paths.transcript, agent);
+    }
+    const entries: ArchiveEntry[] = [
+      ...(resume ? [] : await hostConfigEntries(container, agent, (line) => ctx.activity.progress(identity, { line }))),
+      ...secretEntries(secrets),
+    ];
+    if (transcriptDir !== null) {
       if (snapshot) sources.push({ target: transcriptDir, from: paths.transcript });
-      else if (handOver) sources.push({ target: transcriptDir, from: null });
+      // The config folder must exist, and be the agent's, before anything goes into it.
+      else if (handOver || entries.some((entry) => entry.target.startsWith(`${transcriptDir}/`))) sources.push({ target: transcriptDir, from: null });
     }
     if (metadata.copy_cwd) {
       await recoverSnapshotSwap(paths.workspace);
       const snapshot = resume && (await isDirectory(paths.workspace));
       sources.push(snapshot ? { target: WORKSPACE, from: paths.workspace } : { target: WORKSPACE, from: metadata.cwd, ignore: projectIgnore(metadata.cwd) });
     }
-    if (sources.length > 0) await putFolders(container, sources, run);
+    if (sources.length > 0 || entries.length > 0) await putFolders(container, sources, run, entries);
     await clearReadyToResume(identity);
     await container.start();
     return container;

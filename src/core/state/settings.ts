@@ -12,12 +12,17 @@ const settingsSchema = z
   .object({
     /** Reserved so the file can say which format it is written in. */
     version: z.literal(1).optional(),
+    /**
+     * Copy the operator's own agent setup (for Claude Code: ~/.claude's CLAUDE.md, settings.json,
+     * agents/, commands/, skills/) into a new bottle of an agent that declares hostConfig.
+     */
+    copyHostConfig: z.boolean().optional(),
   })
   .strict();
 
 export type Settings = Required<z.infer<typeof settingsSchema>>;
 
-export const DEFAULT_SETTINGS: Settings = { version: 1 };
+export const DEFAULT_SETTINGS: Settings = { version: 1, copyHostConfig: true };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;
 
