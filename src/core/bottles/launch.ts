@@ -79,6 +79,12 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
   }
 
   const options = readBottleOptions(identity);
+  const transcriptDir = agent.config.transcriptDir;
+  if (transcriptDir !== null) {
+    await recoverSnapshotSwap(paths.transcript);
+    // A login an older version saved into the snapshot moves to the store first, so it goes in.
+    if (resume && (await isDirectory(paths.transcript))) await moveSnapshotSecretsToStore(paths.transcript, agent);
+  }
   const secrets = await launchSecrets(agent);
   const command = launchCommand(agent, options, resume, secrets);
 
@@ -137,13 +143,7 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     const handOver = run.uid !== owner.uid;
     const sources: ArchiveSource[] = [];
     if (handOver && home !== '/' && home !== '') sources.push({ target: home, from: null });
-    const transcriptDir = agent.config.transcriptDir;
-    let snapshot = false;
-    if (transcriptDir !== null) {
-      await recoverSnapshotSwap(paths.transcript);
-      snapshot = resume && (await isDirectory(paths.transcript));
-      if (snapshot) await moveSnapshotSecretsToStore(paths.transcript, agent);
-    }
+    const snapshot = resume && transcriptDir !== null && (await isDirectory(paths.transcript));
     const entries: ArchiveEntry[] = [
       ...(resume ? [] : await hostConfigEntries(container, agent, (line) => ctx.activity.progress(identity, { line }))),
       ...secretEntries(secrets),

@@ -124,7 +124,9 @@ export class CredentialSync {
       try {
         const bottle = await this.ctx.loadBottle(identity);
         const targets = pickupTargets(bottle.agent);
-        if (targets.length > 0) tracked = { identity, createdMs: info.Created * 1000, targets, seen: new Map(), owner: null };
+        // The listing's creation time is in whole seconds; a sign-out is compared to the exact one.
+        const createdMs = targets.length > 0 ? Date.parse((await this.ctx.docker.getContainer(info.Id).inspect()).Created) : 0;
+        if (targets.length > 0) tracked = { identity, createdMs, targets, seen: new Map(), owner: null };
       } catch {
         // An orphan, a corrupt bottle, an agent gone or changed: it has no login we can place.
         tracked = null;
