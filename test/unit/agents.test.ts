@@ -20,7 +20,16 @@ describe('agents', () => {
   it('ships a claude agent with the defaults filled in', async () => {
     const agent = await loadAgent('claude');
     expect(agent.source).toBe('builtin');
-    expect(agent.config).toMatchObject({ command: ['claude'], resumeCommand: ['claude', '--continue'], user: 'node', transcriptDir: '/home/node/.claude', env: ['ANTHROPIC_API_KEY'], workdir: '/workspace' });
+    expect(agent.config).toMatchObject({ command: ['claude'], resumeCommand: ['claude', '--continue'], user: 'node', transcriptDir: '/home/node/.claude', env: [], workdir: '/workspace' });
+    // Signing in once, autonomous mode, the operator's setup (issue 11).
+    expect(agent.config).toMatchObject({
+      secretFiles: ['.credentials.json'],
+      secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'],
+      credentialSet: 'claude',
+      autonomousArgs: ['--dangerously-skip-permissions'],
+      rootEnv: { IS_SANDBOX: '1' },
+      hostConfig: { from: '.claude', copy: ['settings.json', 'agents', 'commands', 'skills'], append: ['CLAUDE.md'] },
+    });
   });
 
   it('applies defaults: resumeCommand = command, workdir /workspace, no user, no transcript, no env', async () => {
@@ -35,7 +44,7 @@ describe('agents', () => {
     await agentAt(join(project, '.claude-bottle', 'agents', 'claude'), { description: 'project claude', command: ['p'] });
     expect((await loadAgent('claude', project)).config.command).toEqual(['p']);
     const names = await listAgents(project);
-    expect(names.find((a) => a.name === 'claude')).toEqual({ name: 'claude', description: 'project claude', source: 'project' });
+    expect(names.find((a) => a.name === 'claude')).toEqual({ name: 'claude', description: 'project claude', source: 'project', autonomous: false });
   });
 
   it.each([
@@ -45,6 +54,15 @@ describe('agents', () => {
     ['a relative transcriptDir', { command: ['x'], transcriptDir: 'rel' }, /field "transcriptDir": must be an absolute path/],
     ['a bad env name', { command: ['x'], env: ['A=B'] }, /field "env.0"/],
     ['an unknown key', { command: ['x'], privileged: true }, /privileged/],
+    ['a secret file given as a path', { command: ['x'], transcriptDir: '/c', secretFiles: ['../etc/shadow'] }, /field "secretFiles.0": must be a plain file name/],
+    ['a secret file given as an absolute path', { command: ['x'], transcriptDir: '/c', secretFiles: ['/etc/shadow'] }, /field "secretFiles.0": must be a plain file name/],
+    ['a secret file in a sub-folder', { command: ['x'], transcriptDir: '/c', secretFiles: ['a/b.json'] }, /field "secretFiles.0"/],
+    ['secret files without a config folder', { command: ['x'], secretFiles: ['.credentials.json'] }, /field "secretFiles": needs transcriptDir/],
+    ['a host setup outside the home folder', { command: ['x'], transcriptDir: '/c', hostConfig: { from: '/etc', copy: ['passwd'] } }, /field "hostConfig.from": must be a folder under the home folder/],
+    ['a host setup climbing out of the home folder', { command: ['x'], transcriptDir: '/c', hostConfig: { from: '~/../root', copy: ['x'] } }, /field "hostConfig.from": must not contain "\.\."/],
+    ['a host setup that copies the login', { command: ['x'], transcriptDir: '/c', secretFiles: ['.credentials.json'], hostConfig: { from: '~/.claude', copy: ['.credentials.json'] } }, /field "hostConfig": must not copy the secret file \.credentials\.json/],
+    ['a credential set that is a path', { command: ['x'], credentialSet: '../claude' }, /field "credentialSet"/],
+    ['an empty autonomous argument', { command: ['x'], autonomousArgs: [''] }, /field "autonomousArgs.0"/],
   ])('refuses %s with the file and field named', async (_name, json, message) => {
     const dir = join(claudeBottleRoot(), 'agents', 'broken');
     await agentAt(dir, json);
