@@ -1,5 +1,6 @@
 import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleDetail } from '../../shared/bottle-view';
+import { earlyExitTiming } from '../../shared/early-exit-text';
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
 import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
@@ -31,7 +32,7 @@ function describe(detail: BottleDetail): string {
   if (detail.activity?.error != null) lines.push(field('last error', detail.activity.error));
   if (detail.earlyExit !== null) {
     const { earlyExit } = detail;
-    lines.push(field('exited early', `after ${earlyExit.seconds} s (code ${earlyExit.exitCode ?? '?'}): ${earlyExit.reason}`));
+    lines.push(field('exited early', `${earlyExit.reason} (${earlyExitTiming(earlyExit)})`));
     for (const line of earlyExit.lines) lines.push(`${''.padEnd(14)}| ${line}`);
   }
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));

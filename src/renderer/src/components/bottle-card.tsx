@@ -33,7 +33,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
   if (bottle === undefined) return null;
   const mode = bottle.copyCwd === null ? '—' : bottle.copyCwd ? 'copied' : 'mounted';
   return (
-    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
+    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${statusAreaKind(bottle) === 'early-exit' ? 'has-early-exit' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
       <div className="card-head">
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>

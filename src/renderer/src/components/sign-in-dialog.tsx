@@ -2,8 +2,9 @@ import { useEffect, useRef, useState, type FormEvent, type JSX } from 'react';
 import { describeSignIn, methodLabel, type CredentialEntry } from '../../../shared/credentials-view';
 import type { SecretName } from '../../../shared/ipc-contract';
 import { signOut, storeSecret } from '../lib/credential-actions';
-import { exactTime } from '../lib/format';
+import { exactTime, relativeTime } from '../lib/format';
 import { useCredentialsStore } from '../stores/credentials-store';
+import { useUiStore } from '../stores/ui-store';
 
 /** The header's sign-in chip: how Claude is signed in, at a glance; it opens the dialog. */
 export function SignInChip(): JSX.Element {
@@ -28,9 +29,10 @@ export function SignInChip(): JSX.Element {
 }
 
 function EntryRow({ entry }: { entry: CredentialEntry }): JSX.Element {
-  const where = entry.source === 'environment' ? 'set in the environment the app was started from' : entry.updatedAt === null ? 'saved' : `saved ${exactTime(entry.updatedAt)}`;
+  const now = useUiStore((state) => state.now);
+  const where = entry.source === 'environment' ? 'set in the environment the app was started from' : entry.updatedAt === null ? 'saved' : `saved ${relativeTime(entry.updatedAt, now)}`;
   return (
-    <li>
+    <li title={entry.updatedAt === null ? undefined : exactTime(entry.updatedAt)}>
       <strong>{methodLabel(entry.method)}</strong>
       {entry.detail !== null ? ` (${entry.detail})` : ''} <code>{entry.name}</code>
       <span className="muted"> · {where}</span>
