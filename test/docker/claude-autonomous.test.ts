@@ -102,7 +102,8 @@ describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code 
     });
     expect((await service(ctx).view(identity))?.autonomous).toBe(true);
     expect((await runCli(['show', identity])).stdout).toMatch(/autonomous: +yes/);
-  });
+    // Start, stop, resume, build and resume again: a longer budget on a busy shared engine.
+  }, 240_000);
 
   it('refuses autonomous for an agent that has no autonomous mode, before writing anything', async () => {
     const ctx = createBottleContext();

@@ -83,7 +83,8 @@ describe.skipIf(skipWithoutDocker)("the operator's Claude setup, copied into a n
     await eventually(async () => expect(await inBottle(identity, `cat ${STAND_IN_LOG}`)).toContain('args=[--continue]'));
     expect(await inBottle(identity, `cat ${STAND_IN_CONFIG_DIR}/settings.json`)).toContain('opus');
     expect((await inBottle(identity, `cat ${STAND_IN_CONFIG_DIR}/CLAUDE.md`)).split('Operator memory').length).toBe(2);
-  });
+    // Start, stop and resume: a longer budget on a busy shared engine.
+  }, 180_000);
 
   it('is off with "copyHostConfig": false in settings.json; the bottle keeps its own memory', async () => {
     const ctx = createBottleContext();

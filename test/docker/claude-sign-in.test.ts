@@ -49,7 +49,8 @@ async function inspectText(containers: Docker.Container[]): Promise<string> {
 describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code on a real engine', () => {
   it('a login in bottle A signs in bottle B; a refresh in B reaches the store, A and C; older never wins; the token stays out of state and docker inspect', async () => {
     const ctx = createBottleContext();
-    const sync = new CredentialSync(ctx, { changed: () => undefined, failure: (what, error) => { throw new Error(`${what}: ${String(error)}`); } });
+    const changed: string[] = [];
+    const sync = new CredentialSync(ctx, { changed: (set) => changed.push(set), failure: (what, error) => { throw new Error(`${what}: ${String(error)}`); } });
     const first = testToken('first');
     const refreshed = testToken('refreshed');
     const stale = testToken('stale');
@@ -60,6 +61,8 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     await loginInside(containerA, 'alice', first, Date.now() + 8 * HOUR);
     await sync.tick();
     expect((await readStoredFile('claude', '.credentials.json'))?.content.toString()).toContain(first);
+    // The front ends are told, even when the very first look already found the login.
+    expect(changed).toEqual(['claude']);
     // The store is the operator's alone.
     expect((await stat(join(claudeBottleRoot(), 'credentials'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(claudeBottleRoot(), 'credentials', 'claude', 'files', '.credentials.json'))).mode & 0o777).toBe(0o600);
@@ -102,7 +105,8 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     await service(ctx).resume(a);
     await eventually(async () => expect(await logOf(a)).toMatch(/args=\[--continue\].*account=alice/));
     expect(await loginFileIn(await bottleContainer(a))).toContain(refreshed);
-  });
+    // Three bottles, stopped and resumed: slow on a busy shared engine, so a longer budget.
+  }, 240_000);
 
   it('a login picked up when the bottle stops (the CLI, no live app); forget signs new bottles out and old bottles never sign the store back in', async () => {
     const ctx = createBottleContext();
@@ -140,7 +144,7 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     await loginInside(await bottleContainer(c), 'carol', fresh, Date.now() + 8 * HOUR);
     await sync.tick();
     expect((await readStoredFile('claude', '.credentials.json'))?.content.toString()).toContain(fresh);
-  });
+  }, 240_000);
 
   it('the live core picks up a login within seconds, and pushes the sign-in state to the front ends', async () => {
     const ctx = createBottleContext();

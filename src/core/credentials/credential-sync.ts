@@ -54,6 +54,8 @@ function digest(content: Buffer): string {
 export class CredentialSync {
   private readonly tracked = new Map<string, Tracked | null>();
   private readonly fingerprints = new Map<string, string>();
+  /** Sets present when the loop started are compared from then; a set made later is new. */
+  private baselined = false;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
@@ -83,7 +85,15 @@ export class CredentialSync {
     this.timer = null;
   }
 
+  private async storedSets(): Promise<string[]> {
+    return (await readdir(credentialsRoot()).catch(() => [] as string[])).filter((name) => CREDENTIAL_SET_PATTERN.test(name));
+  }
+
   private async pass(): Promise<void> {
+    if (!this.baselined) {
+      for (const set of await this.storedSets()) this.fingerprints.set(set, digest(Buffer.from(await setFingerprint(set))));
+      this.baselined = true;
+    }
     let containers: Docker.ContainerInfo[];
     try {
       containers = (await listBottleContainers(this.ctx.docker)).filter((info) => info.State === 'running');
@@ -111,7 +121,7 @@ export class CredentialSync {
       }
     }
     // Every set in the store too: a sign-out or a CLI's pickup shows with no bottle running.
-    for (const name of await readdir(credentialsRoot()).catch(() => [] as string[])) if (CREDENTIAL_SET_PATTERN.test(name)) sets.add(name);
+    for (const set of await this.storedSets()) sets.add(set);
     for (const set of sets) await this.noticeStoreChange(set);
   }
 
@@ -183,6 +193,6 @@ export class CredentialSync {
     const fingerprint = digest(Buffer.from(await setFingerprint(set)));
     const previous = this.fingerprints.get(set);
     this.fingerprints.set(set, fingerprint);
-    if (previous !== undefined && previous !== fingerprint) this.hooks.changed(set);
+    if (previous !== fingerprint) this.hooks.changed(set);
   }
 }
