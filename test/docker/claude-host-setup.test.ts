@@ -9,7 +9,7 @@ import { execAsAgent, STAND_IN_CONFIG_DIR, STAND_IN_LOG, STAND_IN_MEMORY, testTo
 import { bottleContainer, eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
-import { useTempHostHome } from '../helpers/temp-host-home';
+import { useTempHostHome } from '../helpers/temp-home';
 import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();

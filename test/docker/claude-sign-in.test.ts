@@ -13,7 +13,7 @@ import { execAsAgent, loginFileIn, loginInside, md5, STAND_IN_CONFIG_DIR, STAND_
 import { bottleContainer, eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
-import { useTempHostHome } from '../helpers/temp-host-home';
+import { useTempHostHome } from '../helpers/temp-home';
 import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();
