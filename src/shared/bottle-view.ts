@@ -55,7 +55,7 @@ export interface EarlyExitView {
   exitCode: number | null;
   /** How long it ran, in whole seconds. */
   seconds: number;
-  /** One line in the operator's words, e.g. "not signed in, or the key was refused". */
+  /** One line in the operator's words, e.g. "the login or key was refused", "no network: the API cannot be reached". */
   reason: string;
   /** The last lines of its output (secrets redacted), oldest first. */
   lines: string[];
