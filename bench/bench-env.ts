@@ -1,6 +1,7 @@
 import { chown, mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_AGENT_OPTIONS } from '../src/core/agents/agent-options';
 import { createCore, type Core } from '../src/core/create-core';
 import { createBottleContext, type BottleContext } from '../src/core/services/bottle-context';
 import { containerCreateOptions, type ContainerLimits } from '../src/core/bottles/container-spec';
@@ -46,7 +47,7 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
   const options = containerCreateOptions({
     identity,
     agentName: 'scripted',
-    agent: { description: '', command: [], resumeCommand: [], workdir: '/workspace', user: null, transcriptDir: null, env: [] },
+    agent: { description: '', command: [], resumeCommand: [], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS },
     image,
     imagePath: null,
     command: ['sh', '/usr/bin/agent.sh', 'start'],

@@ -7,6 +7,7 @@ import { ROOT, type Figure } from './bench-lib';
 import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
+import { signInSyncFigure } from './figures/sign-in-figure';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
@@ -54,6 +55,7 @@ try {
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
   await step('inbox-flood', () => inboxFloodFigures());
+  await step('sign-in', () => signInSyncFigure(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
   await step('ui-scale', () => uiScaleFigure(env));
 } finally {

@@ -2,8 +2,8 @@ import { fail, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent|project:agent> [--cwd DIR] [--copy] [--detach] [--json]
-                                                           start a new bottle
+  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--detach] [--json]
+                                                           start a new bottle (--autonomous: no permission prompts)
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff
@@ -13,6 +13,7 @@ const USAGE = `usage: claude-bottle <command> [options]
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
   trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
+  credentials [status|forget|set NAME] [--agent A] [--json] how Claude is signed in; sign out; store a token
   serve [--port N]                                         browser mode on 127.0.0.1`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   attach: () => import('./commands/attach'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
+  credentials: () => import('./commands/credentials'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,9 +4,11 @@ import { watchBottles, type BottleWatcher } from './bottles/bottle-events';
 import { TerminalSessions } from './bottles/terminal-sessions';
 import { engineInfo } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
+import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
+import { CredentialService } from './services/credential-service';
 import { errorMessage } from './services/bottle-error';
 import { createCoreLog, type CoreLog } from './services/core-log';
 import { LiveViews } from './services/live-views';
@@ -27,6 +29,8 @@ export interface CoreOptions {
 export interface Core {
   context: BottleContext;
   bottles: BottleService;
+  /** How agents are signed in (the credential store), sign out, stored tokens. */
+  credentials: CredentialService;
   agents: AgentService;
   engine: { status(): Promise<EngineStatus> };
   terminals: TerminalSessions;
@@ -47,11 +51,21 @@ export function createCore(options: CoreOptions = {}): Core {
   let live: LiveViews | null = null;
   const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices });
   const terminals = new TerminalSessions(context, emit);
+  const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
 
   let watcher: BottleWatcher | null = null;
   let inboxes: InboxWatcher | null = null;
   let stopActivity = (): void => undefined;
+  let sync: CredentialSync | null = null;
   if (options.live === true) {
+    // Logins made or refreshed inside running bottles reach the store, and every other bottle.
+    sync = new CredentialSync(context, {
+      changed: (set) => {
+        credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+      },
+      failure: (what, error) => notices.failure(what, error),
+    });
+    sync.start();
     const views = new LiveViews(context, { view: (identity) => bottles.view(identity), list: () => bottles.list() }, emit, notices);
     live = views;
     watcher = watchBottles(context, {
@@ -79,6 +93,7 @@ export function createCore(options: CoreOptions = {}): Core {
   return {
     context,
     bottles,
+    credentials,
     agents: new AgentService(context),
     engine: {
       async status() {
@@ -102,6 +117,7 @@ export function createCore(options: CoreOptions = {}): Core {
       watcher?.close();
       inboxes?.close();
       live?.close();
+      sync?.close();
       stopActivity();
       terminals.closeAll();
       notices.close();

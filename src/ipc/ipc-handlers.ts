@@ -6,7 +6,7 @@ import type { CoreHandlers } from './dispatch';
  * `serve` dispatch into. No rule lives here; the services own them all.
  */
 export function coreHandlers(core: Core): CoreHandlers {
-  const { bottles, terminals } = core;
+  const { bottles, terminals, credentials } = core;
   return {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
@@ -26,5 +26,8 @@ export function coreHandlers(core: Core): CoreHandlers {
     'agents:review': ({ cwd, name }) => core.agents.review(name, cwd),
     'agents:trust': async ({ cwd, name, contextHash }) => (await core.agents.trust(name, cwd, contextHash), null),
     'bottle:request': (identity, requestId) => bottles.request(identity, requestId),
+    'credentials:status': () => credentials.status(),
+    'credentials:forget': () => credentials.forget(),
+    'credentials:set': ({ name, value }) => credentials.setSecret(name, value),
   };
 }

@@ -3,6 +3,7 @@
  * Pure types: the core emits them, the contract carries them, the renderer applies them.
  */
 import type { BottleActivity, BottleView, EngineStatus } from './bottle-view';
+import type { CredentialStatus } from './credentials-view';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
@@ -13,4 +14,5 @@ export type AppEvent =
   | { type: 'activity'; identity: string; activity: BottleActivity | null }
   | { type: 'terminal-data'; sessionId: string; data: string }
   | { type: 'terminal-exit'; sessionId: string }
-  | { type: 'notice'; level: NoticeLevel; message: string };
+  | { type: 'notice'; level: NoticeLevel; message: string }
+  | { type: 'credentials'; status: CredentialStatus };

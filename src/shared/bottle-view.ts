@@ -63,6 +63,17 @@ export interface BottleActivity {
   error: string | null;
 }
 
+/** An agent that exited within its first minute: what it said last, and why that looks like. */
+export interface EarlyExitView {
+  exitCode: number | null;
+  /** How long it ran, in whole seconds. */
+  seconds: number;
+  /** One line in the operator's words, e.g. "the login or key was refused", "no network: the API cannot be reached". */
+  reason: string;
+  /** The last lines of its output (secrets redacted), oldest first. */
+  lines: string[];
+}
+
 export interface BottleView {
   identity: string;
   /** Null for an orphan container whose state folder is gone, or a corrupt bottle. */
@@ -85,6 +96,10 @@ export interface BottleView {
   activity: BottleActivity | null;
   /** Bytes in the bottle's state folder; null where not computed (a listing reads no sizes). */
   stateBytes: number | null;
+  /** Launched autonomous (the agent's autonomousArgs, e.g. --dangerously-skip-permissions). */
+  autonomous: boolean;
+  /** Set while the container is exited and it exited within its first minute. */
+  earlyExit: EarlyExitView | null;
 }
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
@@ -100,6 +115,8 @@ export interface StartBottleRequest {
   /** Absolute host path of the project folder. */
   cwd: string;
   copy: boolean;
+  /** Run the agent without asking before every command (its autonomousArgs); never the default. */
+  autonomous?: boolean;
 }
 
 export interface AgentSummary {
@@ -107,6 +124,8 @@ export interface AgentSummary {
   name: string;
   description: string;
   source: 'project' | 'user' | 'builtin';
+  /** The agent declares how it runs autonomously (agent.json autonomousArgs). */
+  autonomous: boolean;
   /** Project agents only: whether the operator trusted this very content of its folder. */
   trust?: AgentTrust;
 }

@@ -6,6 +6,7 @@
  */
 import type { AppEvent } from './app-events';
 import type { AgentSummary, BottleView, EngineStatus, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
+import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 
 export type { AppEvent } from './app-events';
@@ -31,6 +32,9 @@ export const IpcChannels = {
   reviewProjectAgent: 'agents:review',
   trustProjectAgent: 'agents:trust',
   pendingRequest: 'bottle:request',
+  credentialsStatus: 'credentials:status',
+  credentialsForget: 'credentials:forget',
+  credentialsSet: 'credentials:set',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -68,7 +72,17 @@ export interface IpcSignatures {
   'agents:trust': { args: [{ cwd: string; name: string; contextHash: string }]; result: null };
   /** One pending request in full (views carry summaries), for the approval panel. */
   'bottle:request': { args: [identity: string, requestId: string]; result: PendingRequestView };
+  /** How Claude is signed in (the shipped agent's credential set). */
+  'credentials:status': { args: []; result: CredentialStatus };
+  /** Sign out: new bottles start signed out. */
+  'credentials:forget': { args: []; result: CredentialStatus };
+  /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
+  'credentials:set': { args: [{ name: SecretName; value: string }]; result: CredentialStatus };
 }
+
+/** The secrets the app lets an operator paste in for Claude Code. */
+export const SECRET_NAMES = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
 
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];
 export type IpcResult<C extends IpcChannel> = IpcSignatures[C]['result'];

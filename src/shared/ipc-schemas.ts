@@ -5,8 +5,8 @@
  * contract and its validation cannot drift apart.
  */
 import { z } from 'zod';
-import { IpcChannels, type IpcArgs, type IpcChannel } from './ipc-contract';
-import { MAX_TERMINAL_INPUT_CHARS } from './rules';
+import { IpcChannels, SECRET_NAMES, type IpcArgs, type IpcChannel } from './ipc-contract';
+import { MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
@@ -25,7 +25,7 @@ const argSchemas = {
   [IpcChannels.listBottles]: z.tuple([]),
   [IpcChannels.listAgents]: z.tuple([z.object({ cwd: absolutePathSchema.optional() }).strict()]),
   [IpcChannels.engineStatus]: z.tuple([]),
-  [IpcChannels.startBottle]: z.tuple([z.object({ agent: agentNameSchema, cwd: absolutePathSchema, copy: z.boolean() }).strict()]),
+  [IpcChannels.startBottle]: z.tuple([z.object({ agent: agentNameSchema, cwd: absolutePathSchema, copy: z.boolean(), autonomous: z.boolean().optional() }).strict()]),
   [IpcChannels.stopBottle]: z.tuple([identitySchema]),
   [IpcChannels.removeBottle]: z.tuple([identitySchema, z.object({ keepState: z.boolean() }).strict()]),
   [IpcChannels.resumeBottle]: z.tuple([identitySchema]),
@@ -41,6 +41,9 @@ const argSchemas = {
   [IpcChannels.reviewProjectAgent]: z.tuple([z.object({ cwd: absolutePathSchema, name: projectAgentNameSchema }).strict()]),
   [IpcChannels.trustProjectAgent]: z.tuple([z.object({ cwd: absolutePathSchema, name: projectAgentNameSchema, contextHash: sha256Schema }).strict()]),
   [IpcChannels.pendingRequest]: z.tuple([identitySchema, requestIdSchema]),
+  [IpcChannels.credentialsStatus]: z.tuple([]),
+  [IpcChannels.credentialsForget]: z.tuple([]),
+  [IpcChannels.credentialsSet]: z.tuple([z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(MAX_SECRET_VALUE_CHARS) }).strict()]),
 } as const;
 
 /** True only when A and B are the same type (a schema whose output is wider or narrower fails). */

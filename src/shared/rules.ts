@@ -94,3 +94,5 @@ export function systemFolderProblem(path: string): string | null {
   if (SHARED_ROOTS.includes(normal)) return `it is the shared folder ${normal} itself (choose a project folder inside it)`;
   return null;
 }
+/** A pasted token or API key: a few hundred characters at most; the cap only refuses junk. */
+export const MAX_SECRET_VALUE_CHARS = 16 * 1024;

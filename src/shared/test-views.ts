@@ -20,6 +20,8 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     historyCount: 0,
     activity: null,
     stateBytes: null,
+    autonomous: false,
+    earlyExit: null,
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { AgentSummary, BottleView, JournalEntry, PendingRequestView, ProjectAgentReview } from '../../src/shared/bottle-view';
+import type { CredentialStatus } from '../../src/shared/credentials-view';
 import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
@@ -151,6 +152,17 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     await pushedView(app, identity, (view) => view.status === 'running');
     await call('bottle:remove', [identity, { keepState: false }]);
     await eventually(async () => expect((await app.events()).some((event) => event.type === 'bottle-removed' && event.identity === identity)).toBe(true));
+
+    // Signing in: the header's status, a pasted token (its value never comes back), Sign out.
+    expect(await call<CredentialStatus>('credentials:status', [])).toMatchObject({ set: 'claude', method: null });
+    const token = `sk-ant-oat01-desktop-${Math.random().toString(36).slice(2)}`;
+    const saved = await call<CredentialStatus>('credentials:set', [{ name: 'CLAUDE_CODE_OAUTH_TOKEN', value: token }]);
+    expect(saved.method).toBe('token');
+    expect(JSON.stringify(saved)).not.toContain(token);
+    await eventually(async () => expect((await app.events()).some((event) => event.type === 'credentials' && event.status.method === 'token')).toBe(true));
+    expect(await app.invoke('credentials:set', [{ name: 'AWS_SECRET', value: 'x' }])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect((await call<CredentialStatus>('credentials:forget', [])).method).toBeNull();
+    expect(JSON.stringify(await app.events())).not.toContain(token);
 
     // Every channel of the contract was driven through the real main process.
     expect([...exercised].sort()).toEqual([...IPC_CHANNEL_NAMES].sort());

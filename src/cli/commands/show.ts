@@ -2,6 +2,7 @@ import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleDetail } from '../../shared/bottle-view';
 import { escapeControl } from '../../shared/escape-text';
 import { formatBytes } from '../../shared/format-bytes';
+import { earlyExitTiming } from '../../shared/early-exit-text';
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
 import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
@@ -21,6 +22,7 @@ function describe(detail: BottleDetail): string {
     field('agent', detail.agentName),
     field('project', detail.cwd),
     field('mode', detail.copyCwd === null ? null : detail.copyCwd ? 'copy' : 'mount'),
+    field('autonomous', detail.autonomous ? 'yes (runs without asking before each command)' : 'no'),
     field('started', detail.startedAt),
     field('engine', engine),
     field('container', detail.containerId?.slice(0, 12) ?? null),
@@ -32,6 +34,11 @@ function describe(detail: BottleDetail): string {
   ];
   if (detail.corruptReason !== null) lines.push(field('corrupt', detail.corruptReason));
   if (detail.activity?.error != null) lines.push(field('last error', detail.activity.error));
+  if (detail.earlyExit !== null) {
+    const { earlyExit } = detail;
+    lines.push(field('exited early', `${earlyExit.reason} (${earlyExitTiming(earlyExit)})`));
+    for (const line of earlyExit.lines) lines.push(`${''.padEnd(14)}| ${line}`);
+  }
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));
   for (const request of detail.pendingRequests) {
     lines.push('', requestText(request));

@@ -3,12 +3,12 @@ import { createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch } from '../launch-output';
 
-const USAGE = 'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--detach] [--json]';
+const USAGE = 'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--detach] [--json]';
 
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { cwd: { type: 'string' }, copy: { type: 'boolean' }, detach: { type: 'boolean' }, json: { type: 'boolean' } },
+    { cwd: { type: 'string' }, copy: { type: 'boolean' }, autonomous: { type: 'boolean' }, detach: { type: 'boolean' }, json: { type: 'boolean' } },
     USAGE,
   );
   const [agent, ...extra] = positionals;
@@ -17,6 +17,6 @@ export const run: CliCommand = async (argv) => {
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
   const core = createCliCore(json);
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
-  const { identity } = await core.bottles.start({ agent, cwd, copy: values.copy === true });
+  const { identity } = await core.bottles.start({ agent, cwd, copy: values.copy === true, autonomous: values.autonomous === true });
   return finishLaunch(core, identity, { json, detach: values.detach === true, done: `started ${identity}`, detached: `attach with: claude-bottle attach ${identity}` });
 };

@@ -9,6 +9,7 @@ import { BottleError } from '../services/bottle-error';
 import { readRegularFile } from '../fs/read-regular-file';
 import { builtinAgentsDir } from '../bottles/resources';
 import { claudeBottleRoot } from '../state/state-paths';
+import { agentOptionFields, agentOptionsFrom, agentOptionsProblem, type AgentOptions } from './agent-options';
 
 
 const commandSchema = z.array(z.string().min(1)).min(1, 'must name a program');
@@ -21,10 +22,12 @@ const agentConfigSchema = z
     user: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be a user name or uid[:gid]').optional(),
     transcriptDir: z.string().startsWith('/', 'must be an absolute path').refine((p) => p !== '/', 'must not be /').optional(),
     env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
+    ...agentOptionFields,
   })
   .strict();
 
-export interface AgentConfig {
+/** The core keys, plus the options of agent-options.ts (secrets, autonomous mode, host setup). */
+export interface AgentConfig extends AgentOptions {
   description: string;
   command: string[];
   resumeCommand: string[];
@@ -112,7 +115,10 @@ export async function readAgentConfig(dir: string): Promise<AgentConfig> {
     throw new BottleError('invalid-argument', `${file}: field "${field}": ${issue?.message ?? 'invalid'}`);
   }
   const config = parsed.data;
+  const problem = agentOptionsProblem(config);
+  if (problem !== null) throw new BottleError('invalid-argument', `${file}: field "${problem.field}": ${problem.message}`);
   return {
+    ...agentOptionsFrom(config),
     description: config.description ?? '',
     command: config.command,
     resumeCommand: config.resumeCommand ?? config.command,
@@ -171,7 +177,7 @@ async function listProjectAgents(cwd: string): Promise<AgentSummary[]> {
     if (!AGENT_NAME_PATTERN.test(folder)) continue;
     try {
       const agent = await loadAgent(`${PROJECT_AGENT_PREFIX}${folder}`, cwd);
-      agents.push({ name: agent.name, description: agent.config.description, source: 'project', trust: await agentTrust(agent) });
+      agents.push({ name: agent.name, description: agent.config.description, source: 'project', autonomous: agent.config.autonomousArgs.length > 0, trust: await agentTrust(agent) });
     } catch {
       // A broken agent folder must not hide the others; reviewing or starting it reports the error.
     }
@@ -196,7 +202,7 @@ export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
       if (seen.has(name) || !AGENT_NAME_PATTERN.test(name)) continue;
       try {
         const agent = await loadAgent(name);
-        seen.set(name, { name, description: agent.config.description, source: agent.source });
+        seen.set(name, { name, description: agent.config.description, source: agent.source, autonomous: agent.config.autonomousArgs.length > 0 });
       } catch {
         // A broken agent folder must not hide the others; starting it reports the error.
       }

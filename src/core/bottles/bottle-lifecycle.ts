@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { loadAgent } from '../agents/agents';
+import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
@@ -10,6 +11,7 @@ import { engineFacts } from '../engine/engine-facts';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { bottleIdentity } from '../state/bottle-identity';
+import { writeBottleOptions } from '../state/bottle-options';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
 import { formatBytes } from '../../shared/format-bytes';
 import { readLimits, snapshotCapHint } from '../state/limits';
@@ -42,11 +44,16 @@ export async function createBottleState(ctx: BottleContext, request: StartBottle
   const cwd = await checkProjectFolder(ctx, request.cwd);
   const agent = await loadAgent(request.agent, cwd);
   await requireTrustedAgent(agent, cwd);
+  const autonomous = request.autonomous === true;
+  if (autonomous && agent.config.autonomousArgs.length === 0) {
+    throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
+  }
   await engine;
   const identity = bottleIdentity(agent.name);
   // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
   const metadata = { identity, agent_name: agent.name, cwd, copy_cwd: request.copy, started_at: isoNow() };
   await writeMetadata(metadata);
+  await writeBottleOptions(identity, { autonomous });
   faultPoint('start-after-metadata');
   return { identity, metadata, agent };
 }
@@ -91,17 +98,19 @@ export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Pr
  * Saves the transcript and, in copy mode, /workspace from the container (running or exited) into
  * the state folder. Both are copied out in full first and put in place only then, so a save that
  * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
+ * The agent's login files go to the credential store (newest wins), never into the snapshot.
  */
 export async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
+  const { transcriptDir, secretFiles } = bottle.agent.config;
+  if (secretFiles.length > 0) await pickUpSecretFiles(container, bottle.agent);
   // One budget for transcript and workspace together: the cap is on what the bottle keeps on disk.
   const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
   const extracted: ExtractedFolder[] = [];
   try {
-    const transcriptDir = bottle.agent.config.transcriptDir;
     if (transcriptDir !== null) {
       ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
-      const transcript = await extractFolder(container, transcriptDir, paths.transcript, budget);
+      const transcript = await extractFolder(container, transcriptDir, paths.transcript, budget, { exclude: secretFiles });
       if (transcript !== null) extracted.push(transcript);
     }
     if (bottle.metadata.copy_cwd) {
@@ -165,6 +174,18 @@ export async function stopNow(ctx: BottleContext, identity: string): Promise<voi
   await retireBottle(ctx, identity, 'stopped');
 }
 
+/** A remove must not fail for a bottle whose agent cannot be loaded any more: then there is nothing to pick up. */
+async function pickUpBeforeRemoval(ctx: BottleContext, identity: string, container: Docker.Container): Promise<void> {
+  let bottle: LoadedBottle;
+  try {
+    bottle = await ctx.loadBottle(identity);
+  } catch {
+    // Corrupt metadata or an agent gone or changed: it cannot say where a login would be.
+    return;
+  }
+  await pickUpSecretFiles(container, bottle.agent);
+}
+
 /** Removes the container and, unless keepState, the bottle's state folder. */
 export async function removeNow(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<void> {
   const paths = bottlePaths(identity);
@@ -174,6 +195,11 @@ export async function removeNow(ctx: BottleContext, identity: string, options: {
   if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
   // Keeping the state means keeping the agent's work: saved before the container goes.
   if (options.keepState && hasState) return retireBottle(ctx, identity, 'stopped');
-  if (info !== null) await ctx.docker.getContainer(info.Id).remove({ force: true });
+  if (info !== null) {
+    const container = ctx.docker.getContainer(info.Id);
+    // The bottle's work goes, but a login made or refreshed in it is the operator's: keep it.
+    if (hasState) await pickUpBeforeRemoval(ctx, identity, container);
+    await container.remove({ force: true });
+  }
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
 }

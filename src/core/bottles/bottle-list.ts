@@ -5,8 +5,10 @@ import type { BottleContext } from '../services/bottle-context';
 import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
+import { readBottleOptions } from '../state/bottle-options';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { knownStateBytes, stateFolderBytes } from '../state/state-size';
+import { earlyExitOf } from './early-exit';
 
 /** Containers by identity; null when the engine is unavailable (the state folder still lists). */
 async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
@@ -41,6 +43,7 @@ function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; ex
 }
 
 async function viewOf(
+  ctx: BottleContext,
   entry: StateEntry | null,
   identity: string,
   container: Docker.ContainerInfo | undefined,
@@ -64,6 +67,8 @@ async function viewOf(
     historyCount: 0,
     activity,
     stateBytes: entry === null ? null : knownStateBytes(identity),
+    autonomous: false,
+    earlyExit: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -83,6 +88,8 @@ async function viewOf(
     startedAt: meta.started_at,
     status,
     exitCode,
+    autonomous: entry.hasOptions && readBottleOptions(identity).autonomous,
+    earlyExit: status === 'exited' && container !== undefined ? await earlyExitOf(ctx, identity, container.Id) : null,
   };
 }
 
@@ -95,10 +102,10 @@ export async function listBottles(ctx: BottleContext): Promise<BottleView[]> {
   const seen = new Set<string>();
   const views = await mapLimited(entries, 64, (entry) => {
     seen.add(entry.identity);
-    return viewOf(entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity));
+    return viewOf(ctx, entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity));
   });
   for (const [identity, info] of containers ?? []) {
-    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity)));
+    if (!seen.has(identity)) views.push(await viewOf(ctx, null, identity, info, ctx.activity.get(identity)));
   }
   // Newest first. Plain string comparison: ISO timestamps with the same offset sort as text, and
   // localeCompare costs tens of milliseconds over thousands of bottles.
@@ -129,7 +136,7 @@ export async function bottleView(ctx: BottleContext, identity: string): Promise<
   const listed = containers?.get(identity);
   const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
-  const view = await viewOf(entry, identity, container, ctx.activity.get(identity));
+  const view = await viewOf(ctx, entry, identity, container, ctx.activity.get(identity));
   // One bottle: its state folder's size is worth measuring (a listing only shows known sizes).
   return entry === null ? view : { ...view, stateBytes: await stateFolderBytes(identity) };
 }

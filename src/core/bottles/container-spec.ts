@@ -28,6 +28,8 @@ export interface ContainerPlan {
   passthroughEnv: string[];
   /** CPU and log limits of this launch (settings.json and the engine's CPU count). */
   limits: ContainerLimits;
+  /** NAME=value pairs the launch adds (an agent's rootEnv when it runs as uid 0); never secrets. */
+  extraEnv?: string[];
 }
 
 export interface ContainerLimits {
@@ -58,6 +60,7 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
     `PATH=${basePath.split(':').includes(`${TOOL_MOUNT}/bin`) ? basePath : `${basePath}:${TOOL_MOUNT}/bin`}`,
     ...(plan.home === null ? [] : [`HOME=${plan.home}`]),
     ...plan.passthroughEnv,
+    ...(plan.extraEnv ?? []),
   ];
   return {
     name: containerName(plan.identity),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
@@ -23,6 +23,19 @@ export interface ArchiveOwner {
   gid: number;
 }
 
+/** One file or folder written as given (secrets, the operator's setup), after the folders. */
+export interface ArchiveEntry {
+  /** Absolute path inside the container. */
+  target: string;
+  type: 'file' | 'directory';
+  /** File content; ignored for folders. */
+  content?: Buffer;
+  mode: number;
+  mtime?: Date;
+  /** Default: the owner of the whole put. */
+  owner?: ArchiveOwner;
+}
+
 const OLD_PREFIX = `${TEMP_PREFIX}old-`;
 
 function containerRelative(target: string): string {
@@ -35,8 +48,8 @@ function containerRelative(target: string): string {
  * operator has on the host. Symlinks are copied as links, never followed out of the folder;
  * sockets, FIFOs and devices are skipped.
  */
-export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner): Promise<void> {
-  const owned = (header: Header, name: string): Header => ({ ...header, name, uid: owner.uid, gid: owner.gid, uname: '', gname: '' });
+export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
+  const owned = (header: Header, name: string, by: ArchiveOwner = owner): Header => ({ ...header, name, uid: by.uid, gid: by.gid, uname: '', gname: '' });
   const tar = createPack();
   const copies: { prefix: string; from: string; ignore?: (relativePath: string) => boolean }[] = [];
   for (const source of sources) {
@@ -49,6 +62,13 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
   const packFrom = (index: number): void => {
     const copy = copies[index];
     if (copy === undefined) {
+      for (const entry of entries) {
+        const name = containerRelative(entry.target);
+        if (name === '') continue;
+        const header = { type: entry.type, mode: entry.mode, ...(entry.mtime === undefined ? {} : { mtime: entry.mtime }) } as Header;
+        if (entry.type === 'directory') tar.entry(owned(header, `${name}/`, entry.owner));
+        else tar.entry(owned(header, name, entry.owner), entry.content ?? Buffer.alloc(0));
+      }
       tar.finalize();
       return;
     }
@@ -67,6 +87,15 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
   };
   packFrom(0);
   await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' });
+}
+
+/** True when the path (relative, host separators) is an excluded name or inside one. */
+function isExcluded(path: string, excluded: Set<string>): boolean {
+  const parts = path.split(sep);
+  for (let length = 1; length <= parts.length; length += 1) {
+    if (excluded.has(parts.slice(0, length).join('/'))) return true;
+  }
+  return false;
 }
 
 /** Puts back a half-swapped snapshot folder left by a process killed between two renames. */
@@ -107,8 +136,16 @@ export interface ExtractedFolder {
  * written through a symlink, nothing outside the temp folder, no devices or FIFOs, no ownership;
  * and with a budget, every entry is counted at its apparent size (a sparse file at its full
  * length) before its data is written, and the copy stops at the first entry over the budget.
+ * `exclude` names paths (relative to the folder) that never reach `dest`, e.g. an agent's login.
  */
-export async function extractFolder(container: Docker.Container, source: string, dest: string, budget?: SnapshotBudget): Promise<ExtractedFolder | null> {
+export async function extractFolder(
+  container: Docker.Container,
+  source: string,
+  dest: string,
+  budget?: SnapshotBudget,
+  options: { exclude?: string[] } = {},
+): Promise<ExtractedFolder | null> {
+  const excluded = new Set((options.exclude ?? []).map((name) => posix.normalize(name).replace(/^\/+|\/+$/g, '')));
   await recoverSnapshotSwap(dest);
   const parent = dirname(dest);
   await mkdir(parent, { recursive: true, mode: 0o700 });
@@ -129,8 +166,9 @@ export async function extractFolder(container: Docker.Container, source: string,
       strict: false,
       validateSymlinks: false,
       // Entries past the budget are skipped unwritten while the stream is torn down.
-      ignore: (_name: string, header?: Header) =>
-        header !== undefined && ((overBudget && header.type !== 'file') || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink')),
+      ignore: (name: string, header?: Header) =>
+        (header !== undefined && ((overBudget && header.type !== 'file') || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'))) ||
+        (excluded.size > 0 && isExcluded(relative(temp, name), excluded)),
       // Counted before anything of the entry is written; the archive's entries start with the
       // folder's own name: strip it.
       map: (header: Header) => {

@@ -13,7 +13,7 @@ export async function writeFileAtomic(
   path: string,
   content: string | Uint8Array,
   mode = 0o600,
-  options: { durable?: boolean } = {},
+  options: { durable?: boolean; mtime?: Date } = {},
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -25,6 +25,8 @@ export async function writeFileAtomic(
       // readable by an agent running under another uid.
       await handle.chmod(mode);
       await handle.writeFile(content);
+      // Set before the rename, so no reader ever sees the file with the wrong time.
+      if (options.mtime !== undefined) await handle.utimes(options.mtime, options.mtime);
       // Not durable: the caller syncs the folder once for a whole batch (see syncFolder).
       if (options.durable !== false) await handle.sync();
     } finally {

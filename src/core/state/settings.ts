@@ -34,6 +34,11 @@ const settingsSchema = z
     /** Container log rotation (json-file driver): size of one file, and how many are kept. */
     logMaxSize: z.string().regex(/^[1-9]\d*[kmg]?$/, 'must be a size such as 10m').optional(),
     logMaxFiles: z.number().int().min(1).max(100).optional(),
+    /**
+     * Copy the operator's own agent setup (for Claude Code: ~/.claude's CLAUDE.md, settings.json,
+     * agents/, commands/, skills/) into a new bottle of an agent that declares hostConfig.
+     */
+    copyHostConfig: z.boolean().optional(),
   })
   .strict();
 
@@ -47,6 +52,7 @@ export const DEFAULT_SETTINGS: Settings = {
   cpus: null,
   logMaxSize: '10m',
   logMaxFiles: 3,
+  copyHostConfig: true,
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;

@@ -1,6 +1,7 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
+import { BOTTLE_OPTIONS_FILE } from './bottle-options';
 import { READY_MARKER_FILE } from './lifecycle-marker';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
 import { stateDir, stateRoot } from './state-paths';
@@ -12,6 +13,8 @@ interface StateEntryFacts {
   readyToResume: boolean;
   /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
   hasRebuildState: boolean;
+  /** Has launch options of its own (autonomous), so they are read for it. */
+  hasOptions: boolean;
 }
 
 export type StateEntry = StateEntryFacts &
@@ -62,6 +65,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     hasDockerfile: byName.get('Dockerfile')?.isFile() === true,
     readyToResume: byName.has(READY_MARKER_FILE),
     hasRebuildState: byName.has('rebuild') || byName.has('journal.jsonl'),
+    hasOptions: byName.has(BOTTLE_OPTIONS_FILE),
   };
   return result.status === 'ok' ? { ...facts, status: 'ok', metadata: result.metadata } : { ...facts, status: 'corrupt', reason: result.reason };
 }

@@ -7,6 +7,7 @@ import { Header } from './components/header';
 import { LaunchPanel } from './components/launch-panel';
 import { Notices } from './components/notices';
 import { SidePanel } from './components/side-panel';
+import { SignInDialog } from './components/sign-in-dialog';
 import { useTerminalStore } from './stores/terminal-store';
 import { useUiStore } from './stores/ui-store';
 
@@ -50,6 +51,7 @@ export function App(): JSX.Element {
         </Suspense>
       ) : null}
       <ConfirmRemove />
+      <SignInDialog />
       <Notices />
       <DropOverlay />
     </div>

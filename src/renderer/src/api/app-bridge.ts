@@ -1,5 +1,7 @@
 import type { AppEvent } from '../../../shared/ipc-contract';
+import { loadCredentials } from '../lib/credential-actions';
 import { useBottlesStore } from '../stores/bottles-store';
+import { useCredentialsStore } from '../stores/credentials-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { emitTerminalData, emitTerminalExit } from '../stores/terminal-store';
@@ -30,6 +32,9 @@ function applyEvent(event: AppEvent): void {
     case 'notice':
       useUiStore.getState().notify(event.level, event.message);
       return;
+    case 'credentials':
+      useCredentialsStore.getState().setStatus(event.status);
+      return;
   }
 }
 
@@ -45,6 +50,7 @@ export async function loadAll(): Promise<void> {
       (error: unknown) => useEngineStore.getState().setStatusError(messageOf(error)),
     ),
     loadAgents(),
+    loadCredentials(),
   ]);
 }
 

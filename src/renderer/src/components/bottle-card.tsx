@@ -35,11 +35,16 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
   if (bottle === undefined) return null;
   const mode = bottle.copyCwd === null ? '—' : bottle.copyCwd ? 'copied' : 'mounted';
   return (
-    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
+    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${statusAreaKind(bottle) === 'early-exit' ? 'has-early-exit' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
       <div className="card-head">
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
+        {bottle.autonomous ? (
+          <span className="badge-autonomous" title="Launched autonomous: the agent runs without asking before each command" data-testid="autonomous-badge">
+            autonomous
+          </span>
+        ) : null}
         {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
           <span className="badge-warning" title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}>
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}

@@ -3,6 +3,7 @@ import { actionState } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
 import { escapeControl } from '../../../shared/escape-text';
 import { dismissError } from '../lib/bottle-actions';
+import { EarlyExitArea } from './early-exit-area';
 import { useUiStore } from '../stores/ui-store';
 
 const ACTIVITY_LABELS: Record<string, string> = {
@@ -61,7 +62,7 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   );
 }
 
-export type StatusAreaKind = 'activity' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'warning' | 'hint';
+export type StatusAreaKind = 'activity' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'early-exit' | 'warning' | 'hint';
 
 /** What the area shows, most urgent first; the card uses it to badge warnings shown elsewhere. */
 export function statusAreaKind(bottle: BottleView): StatusAreaKind {
@@ -70,6 +71,7 @@ export function statusAreaKind(bottle: BottleView): StatusAreaKind {
   if (bottle.status === 'corrupt') return 'corrupt';
   if (bottle.status === 'orphan') return 'orphan';
   if (bottle.status === 'ready-to-resume') return 'ready';
+  if (bottle.status === 'exited' && bottle.earlyExit !== null) return 'early-exit';
   if (bottle.warnings.length > 0) return 'warning';
   return 'hint';
 }
@@ -82,6 +84,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   const openPanel = useUiStore((state) => state.openPanel);
   const kind = statusAreaKind(bottle);
   if (kind === 'activity') return <ActivityView bottle={bottle} />;
+  if (kind === 'early-exit' && bottle.earlyExit !== null) return <EarlyExitArea earlyExit={bottle.earlyExit} />;
   if (kind === 'ready') {
     return (
       <div className="status-area ready" data-testid="ready-to-resume">

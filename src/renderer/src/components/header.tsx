@@ -1,5 +1,6 @@
 import type { JSX } from 'react';
 import { useEngineStore } from '../stores/engine-store';
+import { SignInChip } from './sign-in-dialog';
 
 function EngineChip(): JSX.Element {
   const status = useEngineStore((state) => state.status);
@@ -47,6 +48,7 @@ export function Header(): JSX.Element {
       </div>
       <div className="header-status" aria-live="polite">
         <LinkChip />
+        <SignInChip />
         <EngineChip />
       </div>
     </header>

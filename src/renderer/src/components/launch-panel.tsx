@@ -90,6 +90,33 @@ function TrustHint(): JSX.Element | null {
   );
 }
 
+/** Autonomous mode, per launch: visible and off by default, only for agents that have one. */
+function AutonomousToggle(): JSX.Element {
+  const autonomous = useLaunchStore((state) => state.autonomous);
+  const setAutonomous = useLaunchStore((state) => state.setAutonomous);
+  const supported = useLaunchStore((state) => state.agents.find((agent) => agent.name === state.agent)?.autonomous === true);
+  const on = autonomous && supported;
+  const title = supported
+    ? 'The agent runs without asking before each command (Claude Code: --dangerously-skip-permissions). The bottle is its sandbox.'
+    : 'This agent has no autonomous mode (agent.json "autonomousArgs").';
+  return (
+    <div className="field">
+      <span className="field-label" id="autonomous-label">Permissions</span>
+      <label className={`toggle ${on ? 'is-on' : ''} ${supported ? '' : 'is-disabled'}`} title={title}>
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={!supported}
+          onChange={(event) => setAutonomous(event.target.checked)}
+          aria-describedby="autonomous-label"
+          data-testid="autonomous-toggle"
+        />
+        <span>Autonomous</span>
+      </label>
+    </div>
+  );
+}
+
 export function LaunchPanel(): JSX.Element {
   const folder = useLaunchStore((state) => state.folder);
   const starting = useLaunchStore((state) => state.starting);
@@ -133,6 +160,7 @@ export function LaunchPanel(): JSX.Element {
         ) : null}
         <AgentSelect />
         <ModeSwitch />
+        <AutonomousToggle />
         <button id="launch-start" type="submit" className="button button-primary" disabled={starting} data-testid="start-button">
           {starting ? 'Starting…' : 'Start bottle'}
         </button>

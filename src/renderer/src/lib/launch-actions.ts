@@ -78,7 +78,9 @@ export async function startBottle(): Promise<void> {
   store.setStarting(true);
   store.setMessage(null);
   try {
-    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy });
+    const supportsAutonomous = store.agents.find((agent) => agent.name === store.agent)?.autonomous === true;
+    const autonomous = store.autonomous && supportsAutonomous;
+    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy, autonomous });
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });

@@ -7,6 +7,8 @@ interface LaunchState {
   agent: string;
   folder: string;
   copy: boolean;
+  /** Run without permission prompts; off until the operator turns it on, never remembered across runs. */
+  autonomous: boolean;
   starting: boolean;
   /** A message about the last drop or start (a file instead of a folder, a start error). */
   message: { level: 'info' | 'error'; text: string } | null;
@@ -15,6 +17,7 @@ interface LaunchState {
   setAgent(agent: string): void;
   setFolder(folder: string): void;
   setCopy(copy: boolean): void;
+  setAutonomous(autonomous: boolean): void;
   setStarting(starting: boolean): void;
   setMessage(message: LaunchState['message']): void;
 }
@@ -25,6 +28,7 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   agent: '',
   folder: '',
   copy: false,
+  autonomous: false,
   starting: false,
   message: null,
   setAgents: (agents) => {
@@ -37,6 +41,7 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   setAgent: (agent) => set({ agent }),
   setFolder: (folder) => set({ folder }),
   setCopy: (copy) => set({ copy }),
+  setAutonomous: (autonomous) => set({ autonomous }),
   setStarting: (starting) => set({ starting }),
   setMessage: (message) => set({ message }),
 }));
