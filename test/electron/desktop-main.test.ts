@@ -72,7 +72,8 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     expect(await app.invoke('bottle:start', [{ agent: 'scripted', cwd: env.project(), copy: false }], 'foreign-url')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await app.invoke('bottle:stop', ['../etc'])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(await app.invoke('bottle:approve', ['dev-abcde', { requestId: '..', resume: true }])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
-    expect(await app.invoke('bottles:list', [])).toEqual({ ok: true, data: [] });
+    // Good arguments from the window's own page go through (the engine may hold others' bottles).
+    expect(await app.invoke('bottles:list', [])).toMatchObject({ ok: true, data: expect.any(Array) });
   });
 
   it.skipIf(skipWithoutDocker)('drives every channel against the real core and engine; a waiting request raises one notification', async () => {
