@@ -33,7 +33,7 @@ export async function createBenchEnv(): Promise<BenchEnv> {
  * The `docker run -d` line equivalent to one of our launches: same image, same mounts, same
  * hardening, limits, labels, TTY — the fair reference for start and resume.
  */
-export function dockerRunArgs(identity: string, image: string, cwd: string, name: string, user = '1000:1000'): string[] {
+export function dockerRunArgs(identity: string, image: string, cwd: string, name: string, user = '1000:1000', remote = false): string[] {
   const options = containerCreateOptions({
     identity,
     agentName: 'scripted',
@@ -43,8 +43,9 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
     command: ['sh', '/usr/bin/agent.sh', 'start'],
     user: 'agent',
     home: null,
-    mountCwd: cwd,
+    mountCwd: remote ? null : cwd,
     toolDir: bottleToolDir(),
+    hostMounts: !remote,
     passthroughEnv: [],
   });
   const host = options.HostConfig ?? {};

@@ -2,7 +2,8 @@ import { fail, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent> [--cwd DIR] [--copy] [--detach] [--json]   start a new bottle
+  start <agent> [--cwd DIR] [--copy] [--context NAME] [--detach] [--json]
+                                                           start a new bottle (on a Docker context)
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff

@@ -1,14 +1,13 @@
 import type { AppEvent } from '../shared/app-events';
-import type { AgentSummary, EngineStatus } from '../shared/bottle-view';
+import type { AgentSummary, EngineStatus, EngineSummary } from '../shared/bottle-view';
 import { listAgents } from './agents/agents';
-import { watchBottles, type BottleWatcher } from './bottles/bottle-events';
 import { TerminalSessions } from './bottles/terminal-sessions';
-import { engineInfo } from './engine/docker-client';
+import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
-import { errorMessage } from './services/bottle-error';
 import { createCoreLog, type CoreLog } from './services/core-log';
+import { EngineWatchers, probeEngine } from './services/engine-watch';
 import { LiveViews } from './services/live-views';
 import { Notices } from './services/notices';
 
@@ -28,7 +27,12 @@ export interface Core {
   context: BottleContext;
   bottles: BottleService;
   agents: { list(cwd?: string): Promise<AgentSummary[]> };
-  engine: { status(): Promise<EngineStatus> };
+  engine: {
+    /** The current engine's status (where new bottles go). */
+    status(): Promise<EngineStatus>;
+    /** Every engine the operator can start bottles on, with its status. */
+    list(): Promise<EngineSummary[]>;
+  };
   terminals: TerminalSessions;
   notices: Notices;
   subscribe(listener: (event: AppEvent) => void): () => void;
@@ -48,22 +52,43 @@ export function createCore(options: CoreOptions = {}): Core {
   const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices });
   const terminals = new TerminalSessions(context, emit);
 
-  let watcher: BottleWatcher | null = null;
+  let watchers: EngineWatchers | null = null;
   let inboxes: InboxWatcher | null = null;
+  let remotePoll: NodeJS.Timeout | undefined;
   let stopActivity = (): void => undefined;
   if (options.live === true) {
-    const views = new LiveViews(context, { view: (identity) => bottles.view(identity), list: () => bottles.list() }, emit, notices);
-    live = views;
-    watcher = watchBottles(context, {
-      onBottleChanged: (identity) => views.refresh(identity),
-      onResync: () => {
-        views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
+    // Every engine a listed bottle lives on gets its own event stream.
+    const sources = {
+      view: async (identity: string) => {
+        const view = await bottles.view(identity);
+        if (view !== null) watchers?.watch(view.engine);
+        return view;
       },
+      list: async () => {
+        const views = await bottles.list();
+        for (const view of views) watchers?.watch(view.engine);
+        return views;
+      },
+    };
+    const views = new LiveViews(context, sources, emit, notices);
+    live = views;
+    const resync = (): void => {
+      views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
+    };
+    watchers = new EngineWatchers(context, {
+      onBottleChanged: (identity) => views.refresh(identity),
+      onResync: resync,
       onEngineStatus: (status) => {
         emit({ type: 'engine-status', status });
-        if (status.state === 'unavailable' && status.message !== 'connecting…') notices.log.write('warning', `Docker engine unavailable: ${status.message ?? ''}`);
+        if (status.state === 'unavailable' && status.message !== 'connecting…') {
+          notices.log.write('warning', `Docker engine ${status.name} unavailable: ${status.message ?? ''}`);
+          // Its bottles show offline now, not their last state.
+          resync();
+        }
       },
     });
+    watchers.watch(context.engines.currentName);
+    remotePoll = pollRemoteInboxes(bottles, (identity) => views.refresh(identity), notices);
     inboxes = createInboxWatcher((identity) => views.refresh(identity), {
       onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
     });
@@ -82,14 +107,13 @@ export function createCore(options: CoreOptions = {}): Core {
     agents: { list: (cwd) => listAgents(cwd) },
     engine: {
       async status() {
-        if (watcher !== null) return watcher.engineStatus();
-        const { endpoint } = context.connection;
-        try {
-          const info = await engineInfo(context.connection);
-          return { state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null };
-        } catch (error: unknown) {
-          return { state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: errorMessage(error) };
-        }
+        const name = context.engines.currentName;
+        return watchers?.status(name) ?? probeEngine(context, name);
+      },
+      async list() {
+        return Promise.all(
+          context.engines.summaries().map(async (summary) => ({ ...summary, status: watchers?.status(summary.name) ?? (await probeEngine(context, summary.name)) })),
+        );
       },
     },
     terminals,
@@ -99,14 +123,46 @@ export function createCore(options: CoreOptions = {}): Core {
       return () => listeners.delete(listener);
     },
     async close() {
-      watcher?.close();
+      clearInterval(remotePoll);
+      watchers?.close();
       inboxes?.close();
       live?.close();
       stopActivity();
       terminals.closeAll();
       notices.close();
       listeners.clear();
+      context.engines.close();
       await notices.log.flush();
     },
   };
+}
+
+/** How often the live core looks into remote bottles' inboxes (one HEAD request each when unchanged). */
+const REMOTE_INBOX_POLL_MS = 1000;
+
+/**
+ * A remote bottle's inbox is inside its container, out of reach of a file watch: the live core
+ * asks each one's engine whether it changed, and settles it when it did.
+ */
+function pollRemoteInboxes(bottles: BottleService, changed: (identity: string) => void, notices: Notices): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const pass = async (): Promise<void> => {
+      for (const identity of bottles.remoteIdentities()) {
+        try {
+          if (await bottles.settleInbox(identity)) changed(identity);
+        } catch (error: unknown) {
+          // An engine that is away shows as such on its bottles; anything else is worth saying.
+          if (!isConnectionError(error)) notices.failure(`Could not read the inbox of ${identity}`, error);
+        }
+      }
+    };
+    void pass().finally(() => {
+      running = false;
+    });
+  }, REMOTE_INBOX_POLL_MS);
+  timer.unref();
+  return timer;
 }

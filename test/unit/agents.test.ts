@@ -81,6 +81,7 @@ describe('container spec', () => {
       home: '/home/node',
       mountCwd: '/home/me/project',
       toolDir: '/app/resources/bottle',
+      hostMounts: true,
       passthroughEnv: ['ANTHROPIC_API_KEY=sk-test'],
     });
     expect(options.name).toBe('claude-bottle-dev-abcde');

@@ -9,6 +9,8 @@ import { copyFolderOut } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
+import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
+import { writeEngineRecord } from '../state/bottle-engine';
 import { bottleIdentity } from '../state/bottle-identity';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
@@ -30,16 +32,29 @@ async function requireDirectory(path: string, what: string): Promise<void> {
   if (!info.isDirectory()) throw new BottleError('invalid-argument', `${what} is not a folder: ${path}`);
 }
 
+/** A remote engine cannot see this machine's folders: a bottle there works on a copy. */
+function requireReachableProject(ctx: BottleContext, copy: boolean): void {
+  if (copy || ctx.engine.local) return;
+  throw new BottleError(
+    'unsupported',
+    `mount mode needs the project folder on the engine's own machine, and engine "${ctx.engine.name}" is reached over ${ctx.connection.endpoint.host.split('://')[0] ?? 'the network'}: start it with --copy (copy mode), and bring the work home from the bottle`,
+  );
+}
+
 /**
- * A new bottle's state: validates everything before writing anything, then mints an identity and
- * writes its metadata and agent pin. The container is launched by `launchNew`.
+ * A new bottle's state, on the engine `ctx` works on: validates everything before writing
+ * anything, then mints an identity and writes its metadata, its engine (unless the default one)
+ * and its agent pin. The container is launched by `launchNew`.
  */
 export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
   await requireDirectory(request.cwd, 'project folder');
+  requireReachableProject(ctx, request.copy);
   const agent = await loadAgent(request.agent, request.cwd);
   await engineInfo(ctx.connection);
   const identity = bottleIdentity(agent.name);
   const metadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
+  // The engine first: a bottle whose metadata exists without it would be looked for on the default one.
+  if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
   await writeMetadata(metadata);
   await pinAgent(identity, agent);
   faultPoint('start-after-metadata');
@@ -52,6 +67,7 @@ export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promi
 
 /** Checks that a loaded bottle can be resumed here, before any work starts. */
 export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
+  requireReachableProject(ctx, bottle.metadata.copy_cwd);
   if (!bottle.metadata.copy_cwd) await requireDirectory(bottle.metadata.cwd, `project folder of ${bottle.identity}`);
   await engineInfo(ctx.connection);
 }

@@ -11,7 +11,7 @@ import type { BottleContext } from '../services/bottle-context';
 import { clearReadyToResume } from '../state/lifecycle-marker';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
-import { containerCreateOptions, passthroughEnv, WORKSPACE } from './container-spec';
+import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from './container-spec';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
 
@@ -30,6 +30,24 @@ export function projectIgnore(cwd: string): ((relativePath: string) => boolean) 
 
 async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
+}
+
+const ROOT_OWNER = { uid: 0, gid: 0 };
+
+/**
+ * What a local engine bind-mounts, put into the container instead on a remote one: the in-bottle
+ * tool and the bottle's Dockerfile (root's, read-only to the agent), and an empty inbox the agent
+ * owns (read back through the engine's API).
+ */
+function remoteSupervision(dockerfile: string, inbox: string): ArchiveSource[] {
+  return [
+    { target: TOOL_MOUNT, from: bottleToolDir(), owner: ROOT_OWNER, readOnly: true },
+    { target: RUN_MOUNT, from: null, owner: ROOT_OWNER },
+    { target: `${RUN_MOUNT}/Dockerfile`, from: null, content: dockerfile, owner: ROOT_OWNER, readOnly: true },
+    // What the inbox held (requests and their answers) goes with the bottle across a rebuild, as
+    // the bind-mounted inbox of a local bottle does.
+    { target: `${RUN_MOUNT}/inbox`, from: inbox },
+  ];
 }
 
 /** The agent's user must be able to write its inbox whatever uid the operator has on the host. */
@@ -61,11 +79,15 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     runUser = `${owner.uid}:${owner.gid}`;
   }
 
-  const [, , cachedPasswd] = await Promise.all([
+  const [, dockerfile, cachedPasswd] = await Promise.all([
     mkdir(paths.inbox, { recursive: true, mode: 0o700 }),
-    currentDockerfileFor(identity, agent).then((dockerfile) => writeFileAtomic(paths.runDockerfile, dockerfile, 0o644)),
+    currentDockerfileFor(identity, agent).then(async (text) => {
+      await writeFileAtomic(paths.runDockerfile, text, 0o644);
+      return text;
+    }),
     cachedImagePasswd(imageCacheDir(), imageInfo.Id),
   ]);
+  const hostMounts = ctx.engine.local;
 
   const create = (home: string | null): Promise<Docker.Container> =>
     ctx.docker.createContainer(
@@ -80,6 +102,7 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
         home,
         mountCwd: metadata.copy_cwd ? null : metadata.cwd,
         toolDir: bottleToolDir(),
+        hostMounts,
         passthroughEnv: passthroughEnv(agent.config.env),
       }),
     );
@@ -102,12 +125,12 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     const run = resolveUser(runUser, passwd);
     const owner = resolveUser(agentUser, passwd);
     const home = owner.home;
-    await handOverInbox(paths.inbox, run.uid, run.gid);
+    if (hostMounts) await handOverInbox(paths.inbox, run.uid, run.gid);
 
     // The agent's home and transcript folder already belong to it unless it runs under another
     // uid; then they are handed over (created empty) so it can write them.
     const handOver = run.uid !== owner.uid;
-    const sources: ArchiveSource[] = [];
+    const sources: ArchiveSource[] = hostMounts ? [] : remoteSupervision(dockerfile, paths.inbox);
     if (handOver && home !== '/' && home !== '') sources.push({ target: home, from: null });
     const transcriptDir = agent.config.transcriptDir;
     if (transcriptDir !== null) {

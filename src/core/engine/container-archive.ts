@@ -15,6 +15,12 @@ export interface ArchiveSource {
   from: string | null;
   /** Names (relative to `from`) to leave out, e.g. from a .dockerignore. */
   ignore?: (relativePath: string) => boolean;
+  /** Owner of this source's entries, instead of the archive's (root for the in-bottle tool). */
+  owner?: ArchiveOwner;
+  /** No write permission on any entry: the agent may read and run it, never change it. */
+  readOnly?: boolean;
+  /** Puts one file with this content at `target` (with `from: null`), instead of a folder. */
+  content?: string;
 }
 
 export interface ArchiveOwner {
@@ -35,14 +41,19 @@ function containerRelative(target: string): string {
  * sockets, FIFOs and devices are skipped.
  */
 export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner): Promise<void> {
-  const owned = (header: Header, name: string): Header => ({ ...header, name, uid: owner.uid, gid: owner.gid, uname: '', gname: '' });
+  const owned = (header: Header, name: string, source: ArchiveSource): Header => {
+    const { uid, gid } = source.owner ?? owner;
+    const mode = source.readOnly === true && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
+    return { ...header, name, mode, uid, gid, uname: '', gname: '' };
+  };
   const tar = createPack();
-  const copies: { prefix: string; from: string; ignore?: (relativePath: string) => boolean }[] = [];
+  const copies: { prefix: string; from: string; source: ArchiveSource }[] = [];
   for (const source of sources) {
     const prefix = containerRelative(source.target);
     if (prefix === '') continue;
-    if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`));
-    else copies.push({ prefix, from: source.from, ignore: source.ignore });
+    if (source.content !== undefined) tar.entry(owned({ name: '', type: 'file', mode: 0o644 } as Header, prefix, source), source.content);
+    else if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`, source));
+    else copies.push({ prefix, from: source.from, source });
   }
   // tar-fs appends each folder to the same pack and calls `finish` when done: chain them.
   const packFrom = (index: number): void => {
@@ -51,7 +62,8 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
       tar.finalize();
       return;
     }
-    const { prefix, from, ignore } = copy;
+    const { prefix, from, source } = copy;
+    const ignore = source.ignore;
     packDir(from, {
       pack: tar,
       strict: false,
@@ -60,7 +72,7 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
       ignore: ignore === undefined ? undefined : (name: string) => ignore(name.slice(from.length + 1)),
       map: (header: Header) => {
         const name = header.name === '.' ? '' : header.name.replace(/^\.\//, '');
-        return owned(header, name === '' ? `${prefix}/` : `${prefix}/${name}`);
+        return owned(header, name === '' ? `${prefix}/` : `${prefix}/${name}`, source);
       },
     } as unknown as PackOptions);
   };

@@ -38,6 +38,11 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
+        {bottle.engine !== 'default' ? (
+          <span className="card-engine" title={`Docker context ${bottle.engine}`} data-testid="card-engine">
+            on {bottle.engine}
+          </span>
+        ) : null}
         {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
           <span className="badge-warning" title={bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n')}>
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}

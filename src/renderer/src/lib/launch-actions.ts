@@ -1,6 +1,8 @@
+import type { EngineSummary } from '../../../shared/bottle-view';
 import { isAbsolutePath } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
+import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { useUiStore } from '../stores/ui-store';
 import type { DropResult } from './drop';
@@ -59,11 +61,21 @@ export async function startBottle(): Promise<void> {
   store.setStarting(true);
   store.setMessage(null);
   try {
-    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy });
+    const context = store.context === null ? {} : { context: store.context };
+    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy || isRemote(store.context), ...context });
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
   } finally {
     store.setStarting(false);
   }
+}
+
+/** A remote engine cannot mount this machine's folders: bottles there always work on a copy. */
+export function isRemoteEngine(engines: readonly EngineSummary[], context: string | null): boolean {
+  return engines.find((engine) => (context === null ? engine.current : engine.name === context))?.local === false;
+}
+
+function isRemote(context: string | null): boolean {
+  return isRemoteEngine(useEngineStore.getState().engines, context);
 }

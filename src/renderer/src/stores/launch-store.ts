@@ -7,6 +7,8 @@ interface LaunchState {
   agent: string;
   folder: string;
   copy: boolean;
+  /** The Docker context to start on; null: the current engine. */
+  context: string | null;
   starting: boolean;
   /** A message about the last drop or start (a file instead of a folder, a start error). */
   message: { level: 'info' | 'error'; text: string } | null;
@@ -15,6 +17,7 @@ interface LaunchState {
   setAgent(agent: string): void;
   setFolder(folder: string): void;
   setCopy(copy: boolean): void;
+  setContext(context: string | null): void;
   setStarting(starting: boolean): void;
   setMessage(message: LaunchState['message']): void;
 }
@@ -25,6 +28,7 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   agent: '',
   folder: '',
   copy: false,
+  context: null,
   starting: false,
   message: null,
   setAgents: (agents) => {
@@ -37,6 +41,7 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   setAgent: (agent) => set({ agent }),
   setFolder: (folder) => set({ folder }),
   setCopy: (copy) => set({ copy }),
+  setContext: (context) => set({ context }),
   setStarting: (starting) => set({ starting }),
   setMessage: (message) => set({ message }),
 }));
