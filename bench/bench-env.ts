@@ -43,7 +43,16 @@ const REFERENCE_LIMITS: ContainerLimits = {
  * The `docker run -d` line equivalent to one of our launches: same image, same mounts, same
  * hardening, limits, labels, TTY — the fair reference for start and resume.
  */
-export function dockerRunArgs(identity: string, image: string, cwd: string, name: string, user = '1000:1000', limits: ContainerLimits = REFERENCE_LIMITS): string[] {
+export function dockerRunArgs(
+  identity: string,
+  image: string,
+  cwd: string,
+  name: string,
+  user = '1000:1000',
+  extra: { limits?: ContainerLimits; remote?: boolean } = {},
+): string[] {
+  const limits = extra.limits ?? REFERENCE_LIMITS;
+  const remote = extra.remote === true;
   const options = containerCreateOptions({
     identity,
     agentName: 'scripted',
@@ -53,8 +62,9 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
     command: ['sh', '/usr/bin/agent.sh', 'start'],
     user: 'agent',
     home: null,
-    mountCwd: cwd,
+    mountCwd: remote ? null : cwd,
     toolDir: bottleToolDir(),
+    hostMounts: !remote,
     passthroughEnv: [],
     limits,
   });

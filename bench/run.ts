@@ -12,6 +12,7 @@ import { snapshotFigure } from './figures/snapshot-figure';
 import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigure } from './figures/ui-figures';
+import { contextStartFigure, twoEngineListFigure } from './figures/engine-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/core/state/state-listing';
 
@@ -58,6 +59,7 @@ try {
   await step('sign-in', () => signInSyncFigure(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
   await step('ui-scale', () => uiScaleFigure(env));
+  await step('engines', async () => [await contextStartFigure(env), await twoEngineListFigure(env)]);
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);

@@ -2,8 +2,9 @@ import { fail, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--detach] [--json]
-                                                           start a new bottle (--autonomous: no permission prompts)
+  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--context NAME] [--detach] [--json]
+                                                           start a new bottle (--autonomous: no permission prompts;
+                                                           --context: on that Docker context)
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff

@@ -1,16 +1,15 @@
 import type { AppEvent } from '../shared/app-events';
-import type { EngineStatus } from '../shared/bottle-view';
-import { watchBottles, type BottleWatcher } from './bottles/bottle-events';
+import type { EngineStatus, EngineSummary } from '../shared/bottle-view';
 import { TerminalSessions } from './bottles/terminal-sessions';
-import { engineInfo } from './engine/docker-client';
+import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
 import { CredentialService } from './services/credential-service';
-import { errorMessage } from './services/bottle-error';
 import { createCoreLog, type CoreLog } from './services/core-log';
+import { EngineWatchers, probeEngine } from './services/engine-watch';
 import { LiveViews } from './services/live-views';
 import { Notices } from './services/notices';
 
@@ -32,7 +31,12 @@ export interface Core {
   /** How agents are signed in (the credential store), sign out, stored tokens. */
   credentials: CredentialService;
   agents: AgentService;
-  engine: { status(): Promise<EngineStatus> };
+  engine: {
+    /** The current engine's status (where new bottles go). */
+    status(): Promise<EngineStatus>;
+    /** Every engine the operator can start bottles on, with its status. */
+    list(): Promise<EngineSummary[]>;
+  };
   terminals: TerminalSessions;
   notices: Notices;
   subscribe(listener: (event: AppEvent) => void): () => void;
@@ -53,31 +57,56 @@ export function createCore(options: CoreOptions = {}): Core {
   const terminals = new TerminalSessions(context, emit);
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
 
-  let watcher: BottleWatcher | null = null;
+  let watchers: EngineWatchers | null = null;
   let inboxes: InboxWatcher | null = null;
+  let remotePoll: NodeJS.Timeout | undefined;
   let stopActivity = (): void => undefined;
   let sync: CredentialSync | null = null;
   if (options.live === true) {
     // Logins made or refreshed inside running bottles reach the store, and every other bottle.
-    sync = new CredentialSync(context, {
-      changed: (set) => {
-        credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+    sync = new CredentialSync(
+      context,
+      {
+        changed: (set) => {
+          credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+        },
+        failure: (what, error) => notices.failure(what, error),
       },
-      failure: (what, error) => notices.failure(what, error),
-    });
+      () => watchers?.contexts() ?? [context],
+    );
     sync.start();
-    const views = new LiveViews(context, { view: (identity) => bottles.view(identity), list: () => bottles.list() }, emit, notices);
-    live = views;
-    watcher = watchBottles(context, {
-      onBottleChanged: (identity) => views.refresh(identity),
-      onResync: () => {
-        views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
+    // Every engine a listed bottle lives on gets its own event stream.
+    const sources = {
+      view: async (identity: string) => {
+        const view = await bottles.view(identity);
+        if (view !== null) watchers?.watch(view.engine);
+        return view;
       },
+      list: async () => {
+        const views = await bottles.list();
+        for (const view of views) watchers?.watch(view.engine);
+        return views;
+      },
+    };
+    const views = new LiveViews(context, sources, emit, notices);
+    live = views;
+    const resync = (): void => {
+      views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
+    };
+    watchers = new EngineWatchers(context, {
+      onBottleChanged: (identity) => views.refresh(identity),
+      onResync: resync,
       onEngineStatus: (status) => {
         emit({ type: 'engine-status', status });
-        if (status.state === 'unavailable' && status.message !== 'connecting…') notices.log.write('warning', `Docker engine unavailable: ${status.message ?? ''}`);
+        if (status.state === 'unavailable' && status.message !== 'connecting…') {
+          notices.log.write('warning', `Docker engine ${status.name} unavailable: ${status.message ?? ''}`);
+          // Its bottles show offline now, not their last state.
+          resync();
+        }
       },
     });
+    watchers.watch(context.engines.currentName);
+    remotePoll = pollRemoteInboxes(bottles, (identity) => views.refresh(identity), notices);
     inboxes = createInboxWatcher((identity) => views.refresh(identity), {
       onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
     });
@@ -97,14 +126,13 @@ export function createCore(options: CoreOptions = {}): Core {
     agents: new AgentService(context),
     engine: {
       async status() {
-        if (watcher !== null) return watcher.engineStatus();
-        const { endpoint } = context.connection;
-        try {
-          const info = await engineInfo(context.connection);
-          return { state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null };
-        } catch (error: unknown) {
-          return { state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: errorMessage(error) };
-        }
+        const name = context.engines.currentName;
+        return watchers?.status(name) ?? probeEngine(context, name);
+      },
+      async list() {
+        return Promise.all(
+          context.engines.summaries().map(async (summary) => ({ ...summary, status: watchers?.status(summary.name) ?? (await probeEngine(context, summary.name)) })),
+        );
       },
     },
     terminals,
@@ -114,7 +142,8 @@ export function createCore(options: CoreOptions = {}): Core {
       return () => listeners.delete(listener);
     },
     async close() {
-      watcher?.close();
+      clearInterval(remotePoll);
+      watchers?.close();
       inboxes?.close();
       live?.close();
       sync?.close();
@@ -122,7 +151,38 @@ export function createCore(options: CoreOptions = {}): Core {
       terminals.closeAll();
       notices.close();
       listeners.clear();
+      context.engines.close();
       await notices.log.flush();
     },
   };
+}
+
+/** How often the live core looks into remote bottles' inboxes (one HEAD request each when unchanged). */
+const REMOTE_INBOX_POLL_MS = 1000;
+
+/**
+ * A remote bottle's inbox is inside its container, out of reach of a file watch: the live core
+ * asks each one's engine whether it changed, and settles it when it did.
+ */
+function pollRemoteInboxes(bottles: BottleService, changed: (identity: string) => void, notices: Notices): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const pass = async (): Promise<void> => {
+      for (const identity of bottles.remoteIdentities()) {
+        try {
+          if (await bottles.settleInbox(identity)) changed(identity);
+        } catch (error: unknown) {
+          // An engine that is away shows as such on its bottles; anything else is worth saying.
+          if (!isConnectionError(error)) notices.failure(`Could not read the inbox of ${identity}`, error);
+        }
+      }
+    };
+    void pass().finally(() => {
+      running = false;
+    });
+  }, REMOTE_INBOX_POLL_MS);
+  timer.unref();
+  return timer;
 }

@@ -11,6 +11,7 @@ export function coreHandlers(core: Core): CoreHandlers {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
     'engine:status': () => core.engine.status(),
+    'engines:list': () => core.engine.list(),
     'bottle:start': (request) => bottles.start(request),
     'bottle:stop': async (identity) => (await bottles.stop(identity), null),
     'bottle:remove': async (identity, options) => (await bottles.remove(identity, options), null),

@@ -14,6 +14,7 @@ export const BOTTLE_STATUSES = [
   'missing-container',
   'corrupt',
   'orphan',
+  'engine-offline',
 ] as const;
 export type BottleStatus = (typeof BOTTLE_STATUSES)[number];
 
@@ -76,6 +77,8 @@ export interface EarlyExitView {
 
 export interface BottleView {
   identity: string;
+  /** The Docker context the bottle lives on ('default': DOCKER_HOST or the platform's socket). */
+  engine: string;
   /** Null for an orphan container whose state folder is gone, or a corrupt bottle. */
   agentName: string | null;
   cwd: string | null;
@@ -104,7 +107,8 @@ export interface BottleView {
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
 export interface BottleDetail extends BottleView {
-  engine: { endpoint: string; source: string; context: string | null };
+  /** Where the bottle's engine is reached (its name is `engine`). */
+  engineEndpoint: { host: string; source: string; local: boolean };
   pendingRequests: PendingRequestView[];
   actions: ActionState[];
 }
@@ -117,6 +121,20 @@ export interface StartBottleRequest {
   copy: boolean;
   /** Run the agent without asking before every command (its autonomousArgs); never the default. */
   autonomous?: boolean;
+  /** The Docker context to start it on; absent: the current engine (as the docker CLI picks it). */
+  context?: string;
+}
+
+/** An engine the operator can start bottles on: the default one or a Docker context. */
+export interface EngineSummary {
+  name: string;
+  /** Its endpoint, e.g. unix:///var/run/docker.sock, tcp://build-box:2376, ssh://me@build-box. */
+  host: string;
+  description: string;
+  current: boolean;
+  /** On this machine: it can mount a project folder; a remote engine takes copies only. */
+  local: boolean;
+  status: EngineStatus | null;
 }
 
 export interface AgentSummary {
@@ -153,6 +171,8 @@ export interface ProjectAgentReview {
 }
 
 export interface EngineStatus {
+  /** The engine's Docker context name ('default' for DOCKER_HOST or the platform's socket). */
+  name: string;
   state: 'connected' | 'unavailable';
   version: string | null;
   /** The endpoint in use, e.g. unix:///var/run/docker.sock, and how it was found. */

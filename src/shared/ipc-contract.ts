@@ -5,7 +5,7 @@
  * sandboxed preload bundles it); the argument schemas live in ipc-schemas.ts.
  */
 import type { AppEvent } from './app-events';
-import type { AgentSummary, BottleView, EngineStatus, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
+import type { AgentSummary, BottleView, EngineStatus, EngineSummary, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 
@@ -16,6 +16,7 @@ export const IpcChannels = {
   listBottles: 'bottles:list',
   listAgents: 'agents:list',
   engineStatus: 'engine:status',
+  listEngines: 'engines:list',
   startBottle: 'bottle:start',
   stopBottle: 'bottle:stop',
   removeBottle: 'bottle:remove',
@@ -52,6 +53,7 @@ export interface IpcSignatures {
   'bottles:list': { args: []; result: BottleView[] };
   'agents:list': { args: [{ cwd?: string }]; result: AgentSummary[] };
   'engine:status': { args: []; result: EngineStatus };
+  'engines:list': { args: []; result: EngineSummary[] };
   'bottle:start': { args: [StartBottleRequest]; result: { identity: string } };
   'bottle:stop': { args: [identity: string]; result: null };
   'bottle:remove': { args: [identity: string, options: { keepState: boolean }]; result: null };

@@ -10,6 +10,7 @@ import { MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
+  contextNameSchema,
   identitySchema,
   projectAgentNameSchema,
   rejectMessageSchema,
@@ -25,7 +26,10 @@ const argSchemas = {
   [IpcChannels.listBottles]: z.tuple([]),
   [IpcChannels.listAgents]: z.tuple([z.object({ cwd: absolutePathSchema.optional() }).strict()]),
   [IpcChannels.engineStatus]: z.tuple([]),
-  [IpcChannels.startBottle]: z.tuple([z.object({ agent: agentNameSchema, cwd: absolutePathSchema, copy: z.boolean(), autonomous: z.boolean().optional() }).strict()]),
+  [IpcChannels.listEngines]: z.tuple([]),
+  [IpcChannels.startBottle]: z.tuple([
+    z.object({ agent: agentNameSchema, cwd: absolutePathSchema, copy: z.boolean(), autonomous: z.boolean().optional(), context: contextNameSchema.optional() }).strict(),
+  ]),
   [IpcChannels.stopBottle]: z.tuple([identitySchema]),
   [IpcChannels.removeBottle]: z.tuple([identitySchema, z.object({ keepState: z.boolean() }).strict()]),
   [IpcChannels.resumeBottle]: z.tuple([identitySchema]),

@@ -39,6 +39,13 @@ export function isAgentName(value: string): boolean {
   return isPlainAgentName(value) || projectAgentFolder(value) !== null;
 }
 
+/** Docker context names, as the docker CLI allows them. */
+export const CONTEXT_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
+
+export function isContextName(value: string): boolean {
+  return value.length <= 128 && CONTEXT_NAME_PATTERN.test(value);
+}
+
 export const MAX_PATH_CHARS = 4096;
 
 /** A host path the operator gave: absolute (POSIX, or a Windows drive path), no NUL, bounded. */

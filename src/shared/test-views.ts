@@ -4,6 +4,7 @@ import type { BottleView } from './bottle-view';
 export function testView(overrides: Partial<BottleView> = {}): BottleView {
   return {
     identity: 'dev-abcde',
+    engine: 'default',
     agentName: 'dev',
     cwd: '/home/me/project',
     copyCwd: false,

@@ -4,13 +4,14 @@
  */
 import { z } from 'zod';
 import { IDENTITY_MAX_LENGTH, IDENTITY_PATTERN } from './identity';
-import { isAbsolutePath, isAgentName, isSafeName, MAX_REJECT_MESSAGE_CHARS, projectAgentFolder } from './rules';
+import { isAbsolutePath, isAgentName, isContextName, isSafeName, MAX_REJECT_MESSAGE_CHARS, projectAgentFolder } from './rules';
 
 export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
 export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
 export const agentNameSchema = z.string().refine(isAgentName, 'invalid agent name');
 export const projectAgentNameSchema = z.string().refine((value) => projectAgentFolder(value) !== null, 'invalid project agent name (expected project:NAME)');
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex');
+export const contextNameSchema = z.string().refine(isContextName, 'invalid Docker context name');
 export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');
 export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
 export const sessionIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid terminal session');

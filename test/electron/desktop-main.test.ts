@@ -101,6 +101,7 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     expect(await call('agents:trust', [{ cwd: folder, name: 'project:local', contextHash: review.contextHash }])).toBeNull();
     expect((await projectAgent())?.trust).toBe('trusted');
     await eventually(async () => expect((await call<{ state: string }>('engine:status', [])).state).toBe('connected'), 20_000);
+    expect((await call<{ name: string; current: boolean }[]>('engines:list', [])).find((engine) => engine.current)?.name).toBe('default');
     const { identity } = await call<{ identity: string }>('bottle:start', [{ agent: 'rebuilder', cwd: folder, copy: false }]);
 
     // The agent asks for a capability: the window is told, and the desktop notifies once.

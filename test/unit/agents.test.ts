@@ -115,6 +115,7 @@ describe('container spec', () => {
       home: '/home/node',
       mountCwd: '/home/me/project',
       toolDir: '/app/resources/bottle',
+      hostMounts: true,
       passthroughEnv: ['ANTHROPIC_API_KEY=sk-test'],
       limits: { cpus: 1.5, logMaxSize: '10m', logMaxFiles: 3 },
     });

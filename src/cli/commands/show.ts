@@ -15,7 +15,7 @@ function field(label: string, value: string | number | boolean | null): string {
 }
 
 function describe(detail: BottleDetail): string {
-  const engine = `${detail.engine.endpoint} (${detail.engine.context === null ? detail.engine.source : `context ${detail.engine.context}`})`;
+  const engine = `${detail.engine} (${detail.engineEndpoint.host}${detail.engineEndpoint.local ? '' : ', remote: copy mode only'})`;
   const lines = [
     field('identity', detail.identity),
     field('status', displayStatus(detail)),

@@ -10,6 +10,8 @@ import { engineInfo } from '../engine/docker-client';
 import { engineFacts } from '../engine/engine-facts';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
+import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
+import { writeEngineRecord } from '../state/bottle-engine';
 import { bottleIdentity } from '../state/bottle-identity';
 import { writeBottleOptions } from '../state/bottle-options';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
@@ -28,12 +30,23 @@ import { checkProjectFolder } from './project-folder';
  * approval: the bottle service does both, once, around whatever steps an operation runs.
  */
 
+/** A remote engine cannot see this machine's folders: a bottle there works on a copy. */
+function requireReachableProject(ctx: BottleContext, copy: boolean): void {
+  if (copy || ctx.engine.local) return;
+  throw new BottleError(
+    'unsupported',
+    `mount mode needs the project folder on the engine's own machine, and engine "${ctx.engine.name}" is reached over ${ctx.connection.endpoint.host.split('://')[0] ?? 'the network'}: start it with --copy (copy mode), and bring the work home from the bottle`,
+  );
+}
+
 /**
- * A new bottle's state: validates everything before writing anything (the project folder, the
- * agent, a project agent's trust, the engine), then mints an identity and writes its metadata with
- * the folder's resolved path. The container is launched by `launchNew`.
+ * A new bottle's state, on the engine `ctx` works on: validates everything before writing anything
+ * (the project folder, the agent, a project agent's trust, the engine), then mints an identity and
+ * writes its metadata with the folder's resolved path, and its engine (unless the default one).
+ * The container is launched by `launchNew`.
  */
 export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
+  requireReachableProject(ctx, request.copy);
   // Both engine round trips (the ping, and the facts the folder check and the CPU limit need) run
   // alongside the checks below; a refused folder or agent still reports first. The catches only
   // keep a rejection unobserved after such a refusal from being unhandled: the ping is awaited
@@ -52,6 +65,8 @@ export async function createBottleState(ctx: BottleContext, request: StartBottle
   const identity = bottleIdentity(agent.name);
   // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
   const metadata = { identity, agent_name: agent.name, cwd, copy_cwd: request.copy, started_at: isoNow() };
+  // The engine first: a bottle whose metadata exists without it would be looked for on the default one.
+  if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
   await writeMetadata(metadata);
   await writeBottleOptions(identity, { autonomous });
   faultPoint('start-after-metadata');
@@ -69,6 +84,7 @@ export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promi
  */
 export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
   const { metadata, identity } = bottle;
+  requireReachableProject(ctx, metadata.copy_cwd);
   const usesFolder = !metadata.copy_cwd || !(await stat(bottlePaths(identity).workspace).then((info) => info.isDirectory(), () => false));
   if (usesFolder) await checkProjectFolder(ctx, metadata.cwd, `project folder of ${identity}`);
   await engineInfo(ctx.connection);

@@ -24,6 +24,12 @@ export interface ContainerPlan {
   /** Bind-mounted at /workspace in mount mode; null in copy mode. */
   mountCwd: string | null;
   toolDir: string;
+  /**
+   * The engine shares this machine's filesystem: the in-bottle tool, the inbox and the bottle's
+   * Dockerfile are bind-mounted. On a remote engine nothing of this machine is mounted: they are
+   * put into the container before it starts, and the inbox is read through the engine's API.
+   */
+  hostMounts: boolean;
   /** NAME=value pairs passed through from the host; values are never logged or stored. */
   passthroughEnv: string[];
   /** CPU and log limits of this launch (settings.json and the engine's CPU count). */
@@ -48,12 +54,14 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
   const paths = bottlePaths(plan.identity);
   // Mounts rather than "src:dst" bind strings: a path with a colon in it stays a path.
   const bind = (source: string, target: string, readOnly: boolean): Docker.MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
-  const mounts = [
-    ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
-    bind(plan.toolDir, TOOL_MOUNT, true),
-    bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
-    bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),
-  ];
+  const mounts = !plan.hostMounts
+    ? []
+    : [
+        ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
+        bind(plan.toolDir, TOOL_MOUNT, true),
+        bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
+        bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),
+      ];
   const basePath = plan.imagePath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const env = [
     `CLAUDE_BOTTLE_IDENTITY=${plan.identity}`,

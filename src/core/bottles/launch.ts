@@ -18,7 +18,7 @@ import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
-import { containerCreateOptions, passthroughEnv, WORKSPACE, type ContainerLimits } from './container-spec';
+import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
 
@@ -42,6 +42,26 @@ export function projectIgnore(cwd: string): ((relativePath: string) => boolean) 
 
 async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
+}
+
+const ROOT_OWNER = { uid: 0, gid: 0 };
+
+/**
+ * What a local engine bind-mounts, put into the container instead on a remote one: the in-bottle
+ * tool and the bottle's Dockerfile (root's, read-only to the agent), and an empty inbox the agent
+ * owns (read back through the engine's API).
+ */
+function remoteSupervision(dockerfile: string, inbox: string): { sources: ArchiveSource[]; entries: ArchiveEntry[] } {
+  return {
+    sources: [
+      { target: TOOL_MOUNT, from: bottleToolDir(), owner: ROOT_OWNER, readOnly: true },
+      { target: RUN_MOUNT, from: null, owner: ROOT_OWNER },
+      // What the inbox held (requests and their answers) goes with the bottle across a rebuild, as
+      // the bind-mounted inbox of a local bottle does.
+      { target: `${RUN_MOUNT}/inbox`, from: inbox },
+    ],
+    entries: [{ target: `${RUN_MOUNT}/Dockerfile`, type: 'file', content: Buffer.from(dockerfile), mode: 0o444, owner: ROOT_OWNER }],
+  };
 }
 
 /** The agent's user must be able to write its inbox whatever uid the operator has on the host. */
@@ -99,12 +119,16 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
   const secrets = await launchSecrets(agent);
   const command = launchCommand(agent, options, resume, secrets);
 
-  const [, , cachedPasswd, limits] = await Promise.all([
+  const [, dockerfile, cachedPasswd, limits] = await Promise.all([
     mkdir(paths.inbox, { recursive: true, mode: 0o700 }),
-    currentDockerfileFor(identity, agent).then((dockerfile) => writeFileAtomic(paths.runDockerfile, dockerfile, 0o644)),
+    currentDockerfileFor(identity, agent).then(async (text) => {
+      await writeFileAtomic(paths.runDockerfile, text, 0o644);
+      return text;
+    }),
     cachedImagePasswd(imageCacheDir(), imageInfo.Id),
     containerLimits(ctx),
   ]);
+  const hostMounts = ctx.engine.local;
 
   const create = ({ home, extraEnv }: CreatePlan): Promise<Docker.Container> =>
     ctx.docker.createContainer(
@@ -119,6 +143,7 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
         home,
         mountCwd: metadata.copy_cwd ? null : metadata.cwd,
         toolDir: bottleToolDir(),
+        hostMounts,
         passthroughEnv: passthroughEnv(plainEnvNames(agent.config)),
         limits,
         extraEnv,
@@ -149,15 +174,17 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     const run = resolveUser(runUser, passwd);
     const owner = resolveUser(agentUser, passwd);
     const home = owner.home;
-    await handOverInbox(paths.inbox, run.uid, run.gid);
+    if (hostMounts) await handOverInbox(paths.inbox, run.uid, run.gid);
 
     // The agent's home and transcript folder already belong to it unless it runs under another
     // uid; then they are handed over (created empty) so it can write them.
     const handOver = run.uid !== owner.uid;
-    const sources: ArchiveSource[] = [];
+    const supervision = hostMounts ? { sources: [], entries: [] } : remoteSupervision(dockerfile, paths.inbox);
+    const sources: ArchiveSource[] = supervision.sources;
     if (handOver && home !== '/' && home !== '') sources.push({ target: home, from: null });
     const snapshot = resume && transcriptDir !== null && (await isDirectory(paths.transcript));
     const entries: ArchiveEntry[] = [
+      ...supervision.entries,
       ...(resume ? [] : await hostConfigEntries(container, agent, (line) => ctx.activity.progress(identity, { line }))),
       ...secretEntries(secrets),
     ];

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
-import type { BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
 
 interface Session {
   identity: string;
-  containerId: string;
+  /** The bottle's container, on its own engine. */
+  container: Docker.Container;
   stream: Duplex;
 }
 
@@ -37,10 +39,11 @@ export class TerminalSessions {
 
   /** Attaches to the bottle's TTY; `detachKeys` (e.g. ctrl-p,ctrl-q) end the attachment, not the agent. */
   async attachRaw(identity: string, detachKeys: string): Promise<RawAttachment> {
-    const info = await findBottleContainer(this.ctx.docker, identity);
+    const { docker } = contextForBottle(this.ctx, identity);
+    const info = await findBottleContainer(docker, identity);
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
     if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
-    const container = this.ctx.docker.getContainer(info.Id);
+    const container = docker.getContainer(info.Id);
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys })) as unknown as Duplex;
     return {
       stream,
@@ -55,13 +58,14 @@ export class TerminalSessions {
   }
 
   async open(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
-    const info = await findBottleContainer(this.ctx.docker, identity);
+    const { docker } = contextForBottle(this.ctx, identity);
+    const info = await findBottleContainer(docker, identity);
     if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open a terminal`);
-    const container = this.ctx.docker.getContainer(info.Id);
+    const container = docker.getContainer(info.Id);
     const sessionId = `t-${randomBytes(8).toString('hex')}`;
     const replay = (await container.logs({ stdout: true, stderr: true, tail: REPLAY_LINES, follow: false })) as unknown as Buffer;
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
-    this.sessions.set(sessionId, { identity, containerId: info.Id, stream });
+    this.sessions.set(sessionId, { identity, container, stream });
     const decoder = new StringDecoder('utf8');
     if (replay.length > 0) this.emit({ type: 'terminal-data', sessionId, data: replay.toString('utf8') });
     stream.on('data', (chunk: Buffer) => {
@@ -90,10 +94,8 @@ export class TerminalSessions {
 
   async resize(sessionId: string, cols: number, rows: number): Promise<void> {
     const session = this.session(sessionId);
-    await this.ctx.docker
-      .getContainer(session.containerId)
-      .resize({ h: rows, w: cols })
-      .catch(() => undefined);
+    // A resize racing the agent's exit fails; the terminal's exit event says what happened.
+    await session.container.resize({ h: rows, w: cols }).catch(() => undefined);
   }
 
   async close(sessionId: string): Promise<void> {

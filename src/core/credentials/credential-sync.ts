@@ -59,10 +59,19 @@ export class CredentialSync {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
+  /**
+   * `engines` gives a context for each engine whose running bottles are looked at (every engine
+   * that has bottles, in the live core); by default, the one `ctx` works on.
+   */
+  private readonly engines: () => BottleContext[];
+
   constructor(
-    private readonly ctx: BottleContext,
+    ctx: BottleContext,
     private readonly hooks: CredentialSyncHooks,
-  ) {}
+    engines?: () => BottleContext[],
+  ) {
+    this.engines = engines ?? ((): BottleContext[] => [ctx]);
+  }
 
   start(): void {
     if (this.timer !== null) return;
@@ -94,21 +103,25 @@ export class CredentialSync {
       for (const set of await this.storedSets()) this.fingerprints.set(set, digest(Buffer.from(await setFingerprint(set))));
       this.baselined = true;
     }
-    let containers: Docker.ContainerInfo[];
-    try {
-      containers = (await listBottleContainers(this.ctx.docker)).filter((info) => info.State === 'running');
-    } catch (error: unknown) {
-      // The engine is away: the engine status already says so; the next tick tries again.
-      if (!isConnectionError(error)) this.hooks.failure('Could not list bottles to pick up logins', error);
-      return;
+    const containers: { ctx: BottleContext; info: Docker.ContainerInfo }[] = [];
+    let listed = false;
+    for (const ctx of this.engines()) {
+      try {
+        for (const info of await listBottleContainers(ctx.docker)) if (info.State === 'running') containers.push({ ctx, info });
+        listed = true;
+      } catch (error: unknown) {
+        // The engine is away: the engine status already says so; the next tick tries again.
+        if (!isConnectionError(error)) this.hooks.failure('Could not list bottles to pick up logins', error);
+      }
     }
-    const live = new Set(containers.map((info) => info.Id));
+    if (!listed) return;
+    const live = new Set(containers.map(({ info }) => info.Id));
     for (const id of [...this.tracked.keys()]) if (!live.has(id)) this.tracked.delete(id);
     const sets = new Set<string>();
-    for (const info of containers) {
-      const tracked = await this.track(info);
+    for (const { ctx, info } of containers) {
+      const tracked = await this.track(ctx, info);
       if (tracked === null) continue;
-      const container = this.ctx.docker.getContainer(info.Id);
+      const container = ctx.docker.getContainer(info.Id);
       for (const target of tracked.targets) {
         sets.add(target.set);
         try {
@@ -126,16 +139,16 @@ export class CredentialSync {
   }
 
   /** A running container's bottle, loaded once per container; null when its agent keeps no login. */
-  private async track(info: Docker.ContainerInfo): Promise<Tracked | null> {
+  private async track(ctx: BottleContext, info: Docker.ContainerInfo): Promise<Tracked | null> {
     if (this.tracked.has(info.Id)) return this.tracked.get(info.Id) ?? null;
     const identity = info.Labels[LABEL_IDENTITY];
     let tracked: Tracked | null = null;
     if (identity !== undefined && isValidIdentity(identity)) {
       try {
-        const bottle = await this.ctx.loadBottle(identity);
+        const bottle = await ctx.loadBottle(identity);
         const targets = pickupTargets(bottle.agent);
         // The listing's creation time is in whole seconds; a sign-out is compared to the exact one.
-        const createdMs = targets.length > 0 ? Date.parse((await this.ctx.docker.getContainer(info.Id).inspect()).Created) : 0;
+        const createdMs = targets.length > 0 ? Date.parse((await ctx.docker.getContainer(info.Id).inspect()).Created) : 0;
         if (targets.length > 0) tracked = { identity, createdMs, targets, seen: new Map(), owner: null };
       } catch {
         // An orphan, a corrupt bottle, an agent gone or changed: it has no login we can place.

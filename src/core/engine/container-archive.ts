@@ -16,6 +16,10 @@ export interface ArchiveSource {
   from: string | null;
   /** Names (relative to `from`) to leave out, e.g. from a .dockerignore. */
   ignore?: (relativePath: string) => boolean;
+  /** Owner of this source's entries, instead of the archive's (root for the in-bottle tool). */
+  owner?: ArchiveOwner;
+  /** No write permission on any entry: the agent may read and run it, never change it. */
+  readOnly?: boolean;
 }
 
 export interface ArchiveOwner {
@@ -49,14 +53,17 @@ function containerRelative(target: string): string {
  * sockets, FIFOs and devices are skipped.
  */
 export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
-  const owned = (header: Header, name: string, by: ArchiveOwner = owner): Header => ({ ...header, name, uid: by.uid, gid: by.gid, uname: '', gname: '' });
+  const owned = (header: Header, name: string, by: ArchiveOwner = owner, readOnly = false): Header => {
+    const mode = readOnly && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
+    return { ...header, name, mode, uid: by.uid, gid: by.gid, uname: '', gname: '' };
+  };
   const tar = createPack();
-  const copies: { prefix: string; from: string; ignore?: (relativePath: string) => boolean }[] = [];
+  const copies: { prefix: string; from: string; source: ArchiveSource }[] = [];
   for (const source of sources) {
     const prefix = containerRelative(source.target);
     if (prefix === '') continue;
-    if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`));
-    else copies.push({ prefix, from: source.from, ignore: source.ignore });
+    if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`, source.owner, source.readOnly));
+    else copies.push({ prefix, from: source.from, source });
   }
   // tar-fs appends each folder to the same pack and calls `finish` when done: chain them.
   const packFrom = (index: number): void => {
@@ -72,7 +79,8 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
       tar.finalize();
       return;
     }
-    const { prefix, from, ignore } = copy;
+    const { prefix, from, source } = copy;
+    const ignore = source.ignore;
     packDir(from, {
       pack: tar,
       strict: false,
@@ -81,7 +89,7 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
       ignore: ignore === undefined ? undefined : (name: string) => ignore(name.slice(from.length + 1)),
       map: (header: Header) => {
         const name = header.name === '.' ? '' : header.name.replace(/^\.\//, '');
-        return owned(header, name === '' ? `${prefix}/` : `${prefix}/${name}`);
+        return owned(header, name === '' ? `${prefix}/` : `${prefix}/${name}`, source.owner, source.readOnly);
       },
     } as unknown as PackOptions);
   };

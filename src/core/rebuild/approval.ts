@@ -93,7 +93,7 @@ export async function approveNow(
   ctx: BottleContext,
   bottle: LoadedBottle,
   requestId: string,
-  options: { proposalHash?: string | undefined } = {},
+  options: { proposalHash?: string | undefined; onCommitted?: () => Promise<void> } = {},
 ): Promise<{ imageId: string }> {
   const { identity } = bottle;
   checkRequestId(requestId);
@@ -126,14 +126,20 @@ export async function approveNow(
   // arriving meanwhile in this same process must not "recover" it from under us.
   markApprovingHere(identity, true);
   try {
-    return await runApproval(ctx, bottle, record, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff });
+    return await runApproval(ctx, bottle, record, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff }, options.onCommitted ?? (async () => undefined));
   } finally {
     markApprovingHere(identity, false);
   }
 }
 
 /** Steps 1–4 of an approval whose record exists: build and snapshot, commit, tear down. */
-async function runApproval(ctx: BottleContext, bottle: LoadedBottle, created: ApprovalRecord, pending: PendingRecord): Promise<{ imageId: string }> {
+async function runApproval(
+  ctx: BottleContext,
+  bottle: LoadedBottle,
+  created: ApprovalRecord,
+  pending: PendingRecord,
+  onCommitted: () => Promise<void>,
+): Promise<{ imageId: string }> {
   const { identity, requestId, proposedDockerfile: proposed } = created;
   let record = created;
   try {
@@ -170,6 +176,10 @@ async function runApproval(ctx: BottleContext, bottle: LoadedBottle, created: Ap
   record = { ...record, step: 'committed' };
   await updateApprovalRecord(record);
   faultPoint('after-commit');
+  // The answer is where the agent reads it before its container goes (a no-op for a local bottle,
+  // whose inbox is mounted). If this fails, recovery finishes the teardown and the answer goes
+  // into the resumed bottle's inbox.
+  await onCommitted();
 
   ctx.activity.progress(identity, { line: 'Replacing the old container' });
   // Step 4: stop the old container and take a last snapshot (the agent kept running since step 2

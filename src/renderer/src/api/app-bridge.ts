@@ -46,12 +46,22 @@ export async function loadAll(): Promise<void> {
       (error: unknown) => useBottlesStore.getState().setLoadError(messageOf(error)),
     ),
     invoke('engine:status').then(
-      (status) => useEngineStore.getState().setStatus(status),
+      (status) => useEngineStore.getState().setCurrent(status),
       (error: unknown) => useEngineStore.getState().setStatusError(messageOf(error)),
     ),
+    loadEngines(),
     loadAgents(),
     loadCredentials(),
   ]);
+}
+
+/** The engines the start panel offers; a failure leaves the picker on the current engine. */
+export async function loadEngines(): Promise<void> {
+  try {
+    useEngineStore.getState().setEngines(await invoke('engines:list'));
+  } catch (error: unknown) {
+    useUiStore.getState().notify('warning', `Could not list the Docker engines: ${messageOf(error)}`);
+  }
 }
 
 export async function loadAgents(cwd?: string): Promise<void> {

@@ -45,6 +45,11 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
             autonomous
           </span>
         ) : null}
+        {bottle.engine !== 'default' ? (
+          <span className="card-engine" title={`Docker context ${bottle.engine}`} data-testid="card-engine">
+            on {bottle.engine}
+          </span>
+        ) : null}
         {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
           <span className="badge-warning" title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}>
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}

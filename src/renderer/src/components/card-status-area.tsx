@@ -164,6 +164,8 @@ function quietHint(bottle: BottleView): string {
       return 'Rebuilt and ready. Resume continues with the saved transcript and the new image.';
     case 'missing-container':
       return 'No container right now. Resume starts one from the saved state.';
+    case 'engine-offline':
+      return `Its Docker engine (${bottle.engine}) does not answer. The bottle shows again as soon as it does; its state is safe here.`;
     default:
       return '';
   }

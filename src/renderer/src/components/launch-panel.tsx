@@ -1,7 +1,8 @@
 import type { FormEvent, JSX } from 'react';
 import type { AgentSummary } from '../../../shared/bottle-view';
+import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
-import { chooseFolder, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+import { chooseFolder, isRemoteEngine, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
 
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
 
@@ -51,19 +52,49 @@ function AgentSelect(): JSX.Element {
   );
 }
 
+/** Where the bottle runs: shown once there is more than one engine (a Docker context) to pick from. */
+function EngineSelect(): JSX.Element | null {
+  const engines = useEngineStore((state) => state.engines);
+  const statuses = useEngineStore((state) => state.statuses);
+  const context = useLaunchStore((state) => state.context);
+  const setContext = useLaunchStore((state) => state.setContext);
+  if (engines.length < 2) return null;
+  const current = engines.find((engine) => engine.current)?.name ?? null;
+  return (
+    <label className="field field-engine">
+      <span className="field-label">Engine</span>
+      <select value={context ?? current ?? ''} onChange={(event) => setContext(event.target.value === current ? null : event.target.value)} data-testid="engine-select">
+        {engines.map((engine) => {
+          const offline = statuses[engine.name]?.state === 'unavailable';
+          const notes = [engine.current ? 'current' : null, engine.local ? null : 'remote', offline ? 'offline' : null].filter(Boolean).join(', ');
+          return (
+            <option key={engine.name} value={engine.name} title={`${engine.host}${engine.description === '' ? '' : ` — ${engine.description}`}`}>
+              {engine.name}
+              {notes === '' ? '' : ` (${notes})`}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}
+
 function ModeSwitch(): JSX.Element {
   const copy = useLaunchStore((state) => state.copy);
   const setCopy = useLaunchStore((state) => state.setCopy);
+  const context = useLaunchStore((state) => state.context);
+  const engines = useEngineStore((state) => state.engines);
+  const remote = isRemoteEngine(engines, context);
   return (
     <div className="field">
       <span className="field-label" id="mode-label">Project folder is</span>
       <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
-      <label title="The bottle works on your folder directly (bind mount)">
-        <input type="radio" name="mode" checked={!copy} onChange={() => setCopy(false)} />
+      <label title={remote ? 'A remote engine cannot mount this machine’s folders: it works on a copy' : 'The bottle works on your folder directly (bind mount)'}>
+        <input type="radio" name="mode" checked={!copy && !remote} disabled={remote} onChange={() => setCopy(false)} />
         <span>Mounted</span>
       </label>
       <label title="The bottle works on its own copy; your folder is not touched">
-        <input type="radio" name="mode" checked={copy} onChange={() => setCopy(true)} />
+        <input type="radio" name="mode" checked={copy || remote} onChange={() => setCopy(true)} />
         <span>Copied</span>
       </label>
       </div>
@@ -159,6 +190,7 @@ export function LaunchPanel(): JSX.Element {
           </button>
         ) : null}
         <AgentSelect />
+        <EngineSelect />
         <ModeSwitch />
         <AutonomousToggle />
         <button id="launch-start" type="submit" className="button button-primary" disabled={starting} data-testid="start-button">

@@ -1,6 +1,8 @@
+import type { EngineSummary } from '../../../shared/bottle-view';
 import { isAbsolutePath, systemFolderProblem } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
+import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { useUiStore } from '../stores/ui-store';
 import type { DropResult } from './drop';
@@ -80,11 +82,21 @@ export async function startBottle(): Promise<void> {
   try {
     const supportsAutonomous = store.agents.find((agent) => agent.name === store.agent)?.autonomous === true;
     const autonomous = store.autonomous && supportsAutonomous;
-    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy, autonomous });
+    const context = store.context === null ? {} : { context: store.context };
+    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy || isRemote(store.context), autonomous, ...context });
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
   } finally {
     store.setStarting(false);
   }
+}
+
+/** A remote engine cannot mount this machine's folders: bottles there always work on a copy. */
+export function isRemoteEngine(engines: readonly EngineSummary[], context: string | null): boolean {
+  return engines.find((engine) => (context === null ? engine.current : engine.name === context))?.local === false;
+}
+
+function isRemote(context: string | null): boolean {
+  return isRemoteEngine(useEngineStore.getState().engines, context);
 }

@@ -9,6 +9,8 @@ interface LaunchState {
   copy: boolean;
   /** Run without permission prompts; off until the operator turns it on, never remembered across runs. */
   autonomous: boolean;
+  /** The Docker context to start on; null: the current engine. */
+  context: string | null;
   starting: boolean;
   /** A message about the last drop or start (a file instead of a folder, a start error). */
   message: { level: 'info' | 'error'; text: string } | null;
@@ -18,6 +20,7 @@ interface LaunchState {
   setFolder(folder: string): void;
   setCopy(copy: boolean): void;
   setAutonomous(autonomous: boolean): void;
+  setContext(context: string | null): void;
   setStarting(starting: boolean): void;
   setMessage(message: LaunchState['message']): void;
 }
@@ -29,6 +32,7 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   folder: '',
   copy: false,
   autonomous: false,
+  context: null,
   starting: false,
   message: null,
   setAgents: (agents) => {
@@ -42,6 +46,7 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   setFolder: (folder) => set({ folder }),
   setCopy: (copy) => set({ copy }),
   setAutonomous: (autonomous) => set({ autonomous }),
+  setContext: (context) => set({ context }),
   setStarting: (starting) => set({ starting }),
   setMessage: (message) => set({ message }),
 }));
