@@ -100,10 +100,13 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
     expect(result.resumed).toBe(true);
     await eventually(async () => {
       const transcript = await transcriptOnSecond(identity);
-      for (const line of ['run 1 mode=start line A', `run 1 asked ${requestId}`, 'run 1 answer:', '"status":"approved"', 'run 2 mode=resume line A', 'run 2 marker: built']) {
+      for (const line of ['run 1 mode=start line A', `run 1 asked ${requestId}`, 'run 2 mode=resume line A', 'run 2 marker: built']) {
         expect(transcript).toContain(line);
       }
     }, 30_000);
+    // The answer went into the bottle's inbox over the API, and stays there across the rebuild.
+    const answer = (await execIn(await onSecond(identity), ['cat', `/run/claude-bottle/inbox/${requestId}.response.json`])).output;
+    expect(JSON.parse(answer)).toMatchObject({ id: requestId, status: 'approved' });
     expect(await findBottleContainer(connectDocker().docker, identity)).toBeNull();
     await core.close();
   });
@@ -183,11 +186,12 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
   it('the engine dies mid-approve: a one-line error, the bottle and its request intact; approving once it is back works', async () => {
     const core = createCore();
     try {
-      const { identity, requestId } = await startRemoteWithRequest(core, TCP_CONTEXT, 'sleep 4; echo built > /opt/marker');
+      // A build step long enough that the engine is surely gone before it ends, however loaded the machine.
+      const { identity, requestId } = await startRemoteWithRequest(core, TCP_CONTEXT, 'sleep 25; echo built > /opt/marker');
       await execIn(await onSecond(identity), ['sh', '-c', `echo "precious line" >> ${TEST_TRANSCRIPT_DIR}/log.txt`]);
       let killed: Promise<void> | null = null;
       core.context.activity.subscribe((id, activity) => {
-        if (id !== identity || killed !== null || !(activity?.logTail.some((line) => line.includes('sleep 4')) ?? false)) return;
+        if (id !== identity || killed !== null || !(activity?.logTail.some((line) => line.includes('sleep 25')) ?? false)) return;
         killed = stopSecondEngine();
       });
       const failure = await core.bottles.approve(identity, { requestId, resume: true }).then(
@@ -213,5 +217,5 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
       await startSecondEngine();
       await core.close();
     }
-  });
+  }, 240_000);
 });

@@ -47,7 +47,7 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
     expect(shown.stdout).toMatch(/status:\s+awaiting-approval/);
     expect(shown.stdout).toContain('reason: need a marker file');
     expect(shown.stdout).toContain('+RUN echo built > /opt/marker');
-    expect(shown.stdout).toMatch(/engine:\s+unix:\/\//);
+    expect(shown.stdout).toMatch(/engine:\s+default \(unix:\/\//);
     const detail = JSON.parse((await runCli(['show', identity, '--json'])).stdout) as BottleDetail;
     expect(detail.pendingRequests.map((request) => request.id)).toEqual([id]);
     expect(detail.pendingRequests[0]?.diff).toContain('+RUN echo built > /opt/marker');
