@@ -11,6 +11,9 @@ const USAGE = `usage: claude-bottle <command> [options]
   stop <identity>                                          save state and remove the container
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
+  diff <identity> [--stat] [--json] [--file PATH]          what the agent changed since its bottle started
+  apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder
+  export <identity> (--branch NAME | --patch FILE)         the agent's work as a git branch or a patch
   serve [--port N]                                         browser mode on 127.0.0.1`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
@@ -24,6 +27,9 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   stop: () => import('./commands/stop'),
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),
+  diff: () => import('./commands/diff'),
+  apply: () => import('./commands/apply'),
+  export: () => import('./commands/export'),
   serve: () => import('./commands/serve'),
 };
 

@@ -7,6 +7,7 @@ import { engineInfo } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
+import { ChangesService } from './services/changes-service';
 import { errorMessage } from './services/bottle-error';
 import { createCoreLog, type CoreLog } from './services/core-log';
 import { LiveViews } from './services/live-views';
@@ -27,6 +28,8 @@ export interface CoreOptions {
 export interface Core {
   context: BottleContext;
   bottles: BottleService;
+  /** What agents changed: diff, apply, export, and the Changes view's live refresh. */
+  changes: ChangesService;
   agents: { list(cwd?: string): Promise<AgentSummary[]> };
   engine: { status(): Promise<EngineStatus> };
   terminals: TerminalSessions;
@@ -45,7 +48,12 @@ export function createCore(options: CoreOptions = {}): Core {
   };
   const notices = new Notices(options.log ?? createCoreLog(), emit);
   let live: LiveViews | null = null;
-  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices });
+  const bottleChanged = (identity: string): void => {
+    live?.refresh(identity);
+    changes.bottleChanged(identity);
+  };
+  const bottles = new BottleService(context, { changed: bottleChanged, notices });
+  const changes = new ChangesService(context, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const terminals = new TerminalSessions(context, emit);
 
   let watcher: BottleWatcher | null = null;
@@ -55,7 +63,7 @@ export function createCore(options: CoreOptions = {}): Core {
     const views = new LiveViews(context, { view: (identity) => bottles.view(identity), list: () => bottles.list() }, emit, notices);
     live = views;
     watcher = watchBottles(context, {
-      onBottleChanged: (identity) => views.refresh(identity),
+      onBottleChanged: bottleChanged,
       onResync: () => {
         views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
       },
@@ -79,6 +87,7 @@ export function createCore(options: CoreOptions = {}): Core {
   return {
     context,
     bottles,
+    changes,
     agents: { list: (cwd) => listAgents(cwd) },
     engine: {
       async status() {
@@ -104,6 +113,7 @@ export function createCore(options: CoreOptions = {}): Core {
       live?.close();
       stopActivity();
       terminals.closeAll();
+      await changes.close();
       notices.close();
       listeners.clear();
       await notices.log.flush();

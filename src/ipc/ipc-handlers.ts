@@ -6,7 +6,7 @@ import type { CoreHandlers } from './dispatch';
  * `serve` dispatch into. No rule lives here; the services own them all.
  */
 export function coreHandlers(core: Core): CoreHandlers {
-  const { bottles, terminals } = core;
+  const { bottles, terminals, changes } = core;
   return {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
@@ -23,5 +23,10 @@ export function coreHandlers(core: Core): CoreHandlers {
     'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
     'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
     'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+    'changes:watch': (identity) => changes.watch(identity),
+    'changes:unwatch': async (identity) => (await changes.unwatch(identity), null),
+    'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
+    'changes:apply': (identity, options) => changes.apply(identity, options),
+    'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
   };
 }

@@ -13,4 +13,6 @@ export type AppEvent =
   | { type: 'activity'; identity: string; activity: BottleActivity | null }
   | { type: 'terminal-data'; sessionId: string; data: string }
   | { type: 'terminal-exit'; sessionId: string }
-  | { type: 'notice'; level: NoticeLevel; message: string };
+  | { type: 'notice'; level: NoticeLevel; message: string }
+  /** A watched bottle's changes moved (revision -1: something happened, ask again). */
+  | { type: 'changes-updated'; identity: string; revision: number };

@@ -6,6 +6,7 @@
  */
 import type { AppEvent } from './app-events';
 import type { AgentSummary, BottleView, EngineStatus, JournalEntry, StartBottleRequest } from './bottle-view';
+import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
 import type { ErrorCode } from './errors';
 
 export type { AppEvent } from './app-events';
@@ -28,6 +29,11 @@ export const IpcChannels = {
   terminalResize: 'terminal:resize',
   terminalClose: 'terminal:close',
   chooseFolder: 'dialog:choose-folder',
+  watchChanges: 'changes:watch',
+  unwatchChanges: 'changes:unwatch',
+  changedFile: 'changes:file',
+  applyChanges: 'changes:apply',
+  exportChanges: 'changes:export',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -58,6 +64,13 @@ export interface IpcSignatures {
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
   'terminal:close': { args: [sessionId: string]; result: null };
   'dialog:choose-folder': { args: []; result: string | null };
+  /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
+  'changes:watch': { args: [identity: string]; result: ChangeSet };
+  'changes:unwatch': { args: [identity: string]; result: null };
+  /** One file whole: its full diff, or its full content on the agent's side. */
+  'changes:file': { args: [identity: string, request: { path: string; view: 'diff' | 'content' }]; result: FileDetail };
+  'changes:apply': { args: [identity: string, options: { dryRun: boolean; sidecars: boolean }]; result: ApplyResult };
+  'changes:export': { args: [identity: string, options: { branch: string }]; result: ExportResult };
 }
 
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];

@@ -10,11 +10,13 @@ import { MAX_TERMINAL_INPUT_CHARS } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
+  branchNameSchema,
   identitySchema,
   rejectMessageSchema,
   requestIdSchema,
   sessionIdSchema,
   terminalSizeSchema,
+  workspacePathSchema,
 } from './validation';
 
 export { identitySchema } from './validation';
@@ -36,6 +38,11 @@ const argSchemas = {
   [IpcChannels.terminalResize]: z.tuple([sessionIdSchema, terminalSizeSchema, terminalSizeSchema]),
   [IpcChannels.terminalClose]: z.tuple([sessionIdSchema]),
   [IpcChannels.chooseFolder]: z.tuple([]),
+  [IpcChannels.watchChanges]: z.tuple([identitySchema]),
+  [IpcChannels.unwatchChanges]: z.tuple([identitySchema]),
+  [IpcChannels.changedFile]: z.tuple([identitySchema, z.object({ path: workspacePathSchema, view: z.enum(['diff', 'content']) }).strict()]),
+  [IpcChannels.applyChanges]: z.tuple([identitySchema, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]),
+  [IpcChannels.exportChanges]: z.tuple([identitySchema, z.object({ branch: branchNameSchema }).strict()]),
 } as const;
 
 /** True only when A and B are the same type (a schema whose output is wider or narrower fails). */

@@ -29,3 +29,20 @@ export function isAbsolutePath(path: string): boolean {
 
 export const MAX_REJECT_MESSAGE_CHARS = 2000;
 export const MAX_TERMINAL_INPUT_CHARS = 64 * 1024;
+
+export const MAX_BRANCH_NAME_CHARS = 200;
+
+/**
+ * Why a branch name would be refused, or null: git's own rules (check-ref-format --branch), so
+ * the form can say it as the name is typed; the core asks git itself before creating anything.
+ */
+export function branchNameProblem(name: string): string | null {
+  if (name.trim() === '') return 'enter a branch name';
+  if (name.length > MAX_BRANCH_NAME_CHARS) return `at most ${MAX_BRANCH_NAME_CHARS} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'no spaces or any of ~ ^ : ? * [ \\';
+  if (name.startsWith('-') || name.startsWith('/') || name.endsWith('/')) return 'cannot start with - or start or end with /';
+  if (name.includes('..') || name.includes('//') || name.includes('@{') || name === '@') return 'no .., //, @{ and not @ alone';
+  if (name.endsWith('.') || name.endsWith('.lock') || name.split('/').some((part) => part.startsWith('.'))) return 'no part may start with . or end with . or .lock';
+  return null;
+}

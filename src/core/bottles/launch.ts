@@ -3,6 +3,7 @@ import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import type Docker from 'dockerode';
+import { recordBaseline } from '../changes/baseline';
 import { putFolders, recoverSnapshotSwap, type ArchiveSource } from '../engine/container-archive';
 import { resolveUser, type PasswdEntry } from '../engine/container-user';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
@@ -116,6 +117,8 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
       if (snapshot) sources.push({ target: transcriptDir, from: paths.transcript });
       else if (handOver) sources.push({ target: transcriptDir, from: null });
     }
+    // What the agent starts from, taken just before it gets the folder; resume and rebuild keep the first.
+    if (!resume) await recordBaseline(identity, metadata.cwd, metadata.copy_cwd);
     if (metadata.copy_cwd) {
       await recoverSnapshotSwap(paths.workspace);
       const snapshot = resume && (await isDirectory(paths.workspace));

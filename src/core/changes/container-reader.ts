@@ -1,0 +1,132 @@
+import type Docker from 'dockerode';
+import type { BaselineEntry } from './baseline-types';
+import { ignoredWithin, scanContainerWorkspace } from './archive-scan';
+import { readContainerFile } from './container-files';
+import { isGitInternal } from './relative-path';
+import { ProbeSession, type ProbeEntry } from './workspace-probe';
+import { sameStat, type AgentContent, type AgentEntry, type AgentListing, type WorkspaceReader } from './workspace-reader';
+
+function dirKey(item: ProbeEntry): string {
+  return `${item.mtimeMs}:${item.ctimeMs}:${item.mode}:${item.ino}`;
+}
+
+/** After this many cheap looks, a full listing: catches changes no modification time shows (chmod). */
+const FULL_LISTING_EVERY = 10;
+
+export interface ContainerReaderOptions {
+  container: Docker.Container;
+  /** Running: listings come from inside the bottle; exited: from its whole archive. */
+  running: boolean;
+  /** When the container last started: workspace files it was given before then have older ctimes. */
+  startedAtMs: number;
+  ignore: ((path: string) => boolean) | undefined;
+  prunedDirs: string[];
+}
+
+/**
+ * The agent's side read from its container. A running bottle is listed from inside (one `find`,
+ * through a kept-open exec while a view watches) and the changed files are read through the
+ * archive API; when nothing can run inside, the whole archive is scanned instead.
+ */
+export class ContainerReader implements WorkspaceReader {
+  private session: ProbeSession | null = null;
+  private probeBroken: string | null = null;
+  private looks = 0;
+  /** Folders of the last full listing (path → stat key): `recent` is checked against them. */
+  private dirs = new Map<string, string>();
+  source: 'container' | 'container-archive';
+
+  constructor(private readonly options: ContainerReaderOptions) {
+    this.source = options.running ? 'container' : 'container-archive';
+  }
+
+  /** Why listings come from the archive instead of from inside the bottle, if they do. */
+  get fallbackReason(): string | null {
+    return this.probeBroken;
+  }
+
+  async list(): Promise<AgentListing> {
+    const takenAtMs = Date.now();
+    if (this.options.running && this.probeBroken === null) {
+      try {
+        const probed = await (await this.openSession()).full();
+        this.looks = 0;
+        this.dirs = new Map(probed.filter((item) => item.kind === 'dir').map((item) => [item.path, dirKey(item)]));
+        return { entries: this.toEntries(probed), takenAtMs };
+      } catch (error: unknown) {
+        // No sh/find/stat in the image, a name no line can carry, an unreadable folder: the
+        // engine's own archive still lists everything.
+        this.probeBroken = error instanceof Error ? error.message : String(error);
+        this.closeSession();
+      }
+    }
+    this.source = 'container-archive';
+    return { entries: await scanContainerWorkspace(this.options.container, this.options.ignore), takenAtMs };
+  }
+
+  async refresh(previous: AgentListing): Promise<AgentListing | null> {
+    const sinceMinutes = (Date.now() - previous.takenAtMs) / 60_000;
+    if (!this.options.running || this.probeBroken !== null || this.looks >= FULL_LISTING_EVERY || sinceMinutes > 30) return this.list();
+    this.looks += 1;
+    let recent: ProbeEntry[];
+    try {
+      recent = await (await this.openSession()).recent(sinceMinutes + 2);
+    } catch {
+      // The session broke (the agent killed it, the bottle restarted): a full listing decides.
+      this.closeSession();
+      return this.list();
+    }
+    const previousSecond = Math.floor(previous.takenAtMs / 1000);
+    for (const item of recent) {
+      if (isGitInternal(item.path) || ignoredWithin(item.path, this.options.ignore)) continue;
+      // Modified in the very second of the last listing: it may have changed again since.
+      if (item.mtimeMs / 1000 >= previousSecond) return this.list();
+      if (item.kind === 'dir') {
+        // A new, removed or renamed entry changes its folder's modification time.
+        if (this.dirs.get(item.path) !== dirKey(item)) return this.list();
+        continue;
+      }
+      const before = previous.entries.get(item.path);
+      if (before === undefined || before.size !== item.size || before.mtimeMs !== item.mtimeMs || before.ctimeMs !== item.ctimeMs || before.mode !== item.mode || before.ino !== item.ino) return this.list();
+    }
+    return null;
+  }
+
+  sameAsBaseline(base: BaselineEntry, entry: AgentEntry): boolean {
+    if (!sameStat(base, entry, 1000)) return false;
+    // A file rewritten with its old size and time still gets a new ctime: only files the bottle was
+    // given before it started (ctime no later than that second) are proven unchanged.
+    return entry.ctimeMs === null || entry.ctimeMs <= Math.floor(this.options.startedAtMs / 1000) * 1000;
+  }
+
+  read(path: string, keepBytes: number): Promise<AgentContent | null> {
+    return readContainerFile(this.options.container, path, keepBytes);
+  }
+
+  copyTo(path: string, dest: string, mode: number): Promise<AgentContent | null> {
+    return readContainerFile(this.options.container, path, 0, { dest, mode });
+  }
+
+  async close(): Promise<void> {
+    this.closeSession();
+  }
+
+  private async openSession(): Promise<ProbeSession> {
+    if (this.session === null || !this.session.isOpen) this.session = await ProbeSession.open(this.options.container, this.options.prunedDirs);
+    return this.session;
+  }
+
+  private closeSession(): void {
+    this.session?.close();
+    this.session = null;
+  }
+
+  private toEntries(probed: ProbeEntry[]): Map<string, AgentEntry> {
+    const entries = new Map<string, AgentEntry>();
+    for (const item of probed) {
+      if (item.kind === 'dir' || isGitInternal(item.path) || ignoredWithin(item.path, this.options.ignore)) continue;
+      entries.set(item.path, { path: item.path, kind: item.kind, size: item.size, mode: item.mode, mtimeMs: item.mtimeMs, ctimeMs: item.ctimeMs, ino: item.ino, target: null });
+    }
+    return entries;
+  }
+}
