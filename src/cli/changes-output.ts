@@ -52,6 +52,7 @@ export function formatStat(set: ChangeSet): string {
   const lines = set.files.map((file) => {
     const name = (file.oldPath === null ? file.path : `${file.oldPath} => ${file.path}`).padEnd(width);
     if (file.binary) return ` ${name} | Bin ${file.oldSize ?? 0} -> ${file.size ?? 0} bytes`;
+    if (file.kind === 'symlink') return ` ${name} | symlink → ${file.linkTarget ?? ''}`;
     const scale = Math.min(1, 40 / most);
     const bar = `${'+'.repeat(Math.ceil(file.insertions * scale))}${'-'.repeat(Math.ceil(file.deletions * scale))}`;
     const label = file.status === 'mode-changed' ? `mode ${octal(file.oldMode)} → ${octal(file.mode)}` : `${file.insertions + file.deletions} ${bar}`;

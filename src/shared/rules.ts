@@ -39,7 +39,6 @@ export const MAX_BRANCH_NAME_CHARS = 200;
 export function branchNameProblem(name: string): string | null {
   if (name.trim() === '') return 'enter a branch name';
   if (name.length > MAX_BRANCH_NAME_CHARS) return `at most ${MAX_BRANCH_NAME_CHARS} characters`;
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'no spaces or any of ~ ^ : ? * [ \\';
   if (name.startsWith('-') || name.startsWith('/') || name.endsWith('/')) return 'cannot start with - or start or end with /';
   if (name.includes('..') || name.includes('//') || name.includes('@{') || name === '@') return 'no .., //, @{ and not @ alone';

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';

@@ -1,5 +1,6 @@
 import type { AppEvent } from '../../../shared/ipc-contract';
 import { useBottlesStore } from '../stores/bottles-store';
+import { useChangesStore } from '../stores/changes-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { emitTerminalData, emitTerminalExit } from '../stores/terminal-store';
@@ -29,6 +30,9 @@ function applyEvent(event: AppEvent): void {
       return;
     case 'notice':
       useUiStore.getState().notify(event.level, event.message);
+      return;
+    case 'changes-updated':
+      useChangesStore.getState().updated(event.identity, event.revision);
       return;
   }
 }

@@ -1,9 +1,10 @@
 import { useEffect, useRef, type JSX } from 'react';
 import { useUiStore } from '../stores/ui-store';
 import { ApprovalPanel } from './approval-panel';
+import { ChangesView } from './changes-view';
 import { HistoryPanel } from './history-panel';
 
-const TITLES = { approval: 'Approval needed', history: 'Rebuild history' } as const;
+const TITLES = { approval: 'Approval needed', history: 'Rebuild history', changes: 'Changes' } as const;
 
 /** A drawer on the right for one bottle's approval or history; Esc or Close dismisses it. */
 export function SidePanel(): JSX.Element | null {
@@ -21,7 +22,7 @@ export function SidePanel(): JSX.Element | null {
 
   if (panel === null) return null;
   return (
-    <aside className="side-panel" role="dialog" aria-labelledby="side-panel-title" data-testid="side-panel">
+    <aside className={`side-panel side-panel-${panel.kind}`} role="dialog" aria-labelledby="side-panel-title" data-testid="side-panel">
       <header className="panel-header">
         <div>
           <h2 id="side-panel-title">{TITLES[panel.kind]}</h2>
@@ -32,7 +33,9 @@ export function SidePanel(): JSX.Element | null {
         </button>
       </header>
       <div className="panel-body">
-        {panel.kind === 'approval' ? <ApprovalPanel key={panel.identity} identity={panel.identity} /> : <HistoryPanel identity={panel.identity} />}
+        {panel.kind === 'approval' ? <ApprovalPanel key={panel.identity} identity={panel.identity} /> : null}
+        {panel.kind === 'history' ? <HistoryPanel identity={panel.identity} /> : null}
+        {panel.kind === 'changes' ? <ChangesView key={panel.identity} identity={panel.identity} /> : null}
       </div>
     </aside>
   );

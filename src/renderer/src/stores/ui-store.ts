@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type PanelKind = 'approval' | 'history';
+export type PanelKind = 'approval' | 'history' | 'changes';
 
 export interface Notice {
   id: number;
