@@ -7,6 +7,7 @@ import { ROOT, type Figure } from './bench-lib';
 import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
+import { changesFigures } from './figures/changes-figures';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigure } from './figures/ui-figures';
@@ -52,6 +53,7 @@ try {
   });
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
+  await step('changes', () => changesFigures(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
   await step('ui-scale', () => uiScaleFigure(env));
 } finally {

@@ -23,6 +23,9 @@ export interface FileChange {
   oldMode: number | null;
   size: number | null;
   oldSize: number | null;
+  /** Git's blob id of each side's content, where known. */
+  oid: string | null;
+  oldOid: string | null;
   /** Either side holds binary data (a NUL byte in its first 8,000 bytes, as git decides). */
   binary: boolean;
   linkTarget: string | null;

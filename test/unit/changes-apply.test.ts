@@ -38,7 +38,7 @@ async function apply(baseline: Baseline, record: AppliedRecord, options: { dryRu
   const reader = new FolderReader('snapshot', snapshot, undefined);
   const blobs = new BlobStore(changesPaths(ID).blobs);
   const changes = await compareWorkspace({ baseline, listing: await reader.list(), reader, base: new BaseContent(baseline, blobs, record), applied: record, cache: new CompareCache() });
-  const steps = await planApply({ identity: ID, baseline, changes, reader, applied: record, sidecars: options.sidecars ?? true });
+  const steps = await planApply({ identity: ID, baseline, changes, applied: record, sidecars: options.sidecars ?? true });
   if (options.dryRun === true) return steps.map((step) => ({ path: step.path, action: step.action, detail: step.detail, sidecar: step.sidecar }));
   return runApply({ root: project, steps, reader, record, blobs, progress: () => undefined });
 }

@@ -1,12 +1,10 @@
 import { posix } from 'node:path';
 import { sidecarName, type ApplyAction, type FileChange } from '../../shared/changes';
-import { BottleError } from '../services/bottle-error';
 import { mapLimited } from '../state/state-listing';
 import type { AppliedRecord, AppliedVersion } from './applied-record';
 import type { Baseline } from './baseline-types';
 import { hostMatchesApplied, hostMatchesBaseline, hostStamp, hostVersion, type HostVersion } from './host-state';
 import { checkHostAncestors } from './relative-path';
-import type { WorkspaceReader } from './workspace-reader';
 
 /** A file larger than this is not applied: copy it by hand if it is really wanted. */
 export const MAX_APPLY_FILE_BYTES = 1024 * 1024 * 1024;
@@ -31,7 +29,6 @@ export interface PlanOptions {
   identity: string;
   baseline: Baseline;
   changes: FileChange[];
-  reader: WorkspaceReader;
   applied: AppliedRecord;
   sidecars: boolean;
 }
@@ -54,11 +51,10 @@ async function sameAsAgent(host: HostVersion, agent: AgentVersion): Promise<bool
   return host.kind === 'file' && agent.oid !== null && (host.mode & 0o777) === (agent.mode & 0o777) && host.size === agent.size && (await host.oid()) === agent.oid;
 }
 
-async function agentVersionOf(reader: WorkspaceReader, change: FileChange): Promise<AgentVersion> {
-  const content = await reader.read(change.path, 0);
-  if (content === null) throw new BottleError('conflict', `${change.path} changed in the bottle while it was read; try again`);
-  if (content.kind === 'symlink') return { kind: 'symlink', target: content.target ?? '' };
-  return { kind: 'file', oid: content.digest?.oid ?? null, mode: content.mode & 0o7777, size: content.size };
+/** The agent's version as the comparison just read it (apply copies it again when it writes). */
+function agentVersionOf(change: FileChange): AgentVersion {
+  if (change.kind === 'symlink') return { kind: 'symlink', target: change.linkTarget ?? '' };
+  return { kind: 'file', oid: change.oid, mode: change.mode ?? 0o644, size: change.size ?? 0 };
 }
 
 /**
@@ -79,7 +75,7 @@ export async function planApply(options: PlanOptions): Promise<PlannedStep[]> {
   }
   const root = baseline.cwd;
   const steps = await mapLimited(targets, 8, async ({ path, change, gone }): Promise<PlannedStep> => {
-    const agent: AgentVersion = gone ? { kind: 'absent' } : await agentVersionOf(options.reader, change);
+    const agent: AgentVersion = gone ? { kind: 'absent' } : agentVersionOf(change);
     const step: PlannedStep = { path, agent, action: 'skipped', detail: null, sidecar: null, hostIsBaseline: false, stamp: '' };
     try {
       await checkHostAncestors(root, path);

@@ -8,7 +8,7 @@ import { readHostFile } from './content-digest';
 import { hostStamp } from './host-state';
 import { versionOf, type PlannedStep } from './apply-plan';
 import { checkHostAncestors, hostPathOf, parentOf } from './relative-path';
-import type { WorkspaceReader } from './workspace-reader';
+import type { AgentContent, CopyRequest, WorkspaceReader } from './workspace-reader';
 
 export interface RunOptions {
   root: string;
@@ -19,40 +19,23 @@ export interface RunOptions {
   progress(line: string): void;
 }
 
+const CHANGED_MEANWHILE = 'you changed it while apply ran: your file stays; apply again';
+
 function tempBeside(target: string): string {
   return join(dirname(target), `.${basename(target)}.claude-bottle-${randomBytes(6).toString('hex')}`);
 }
-
-class ChangedMeanwhile extends Error {}
 
 /** Creates the folders above `path` that do not exist yet (none of them may be a symlink). */
 async function makeParents(root: string, path: string): Promise<void> {
   if ((await checkHostAncestors(root, path)) !== null) await mkdir(dirname(hostPathOf(root, path)), { recursive: true });
 }
 
-/**
- * Writes the agent's version of a file beside the target, then renames it over the target: the
- * project folder holds either the old file or the whole new one, never half of it. Returns the
- * content id written, or null when the file changed kind in the bottle meanwhile.
- */
-async function writeAtomically(options: RunOptions, from: string, to: string, mode: number, stamp: string | null): Promise<string | null> {
-  await makeParents(options.root, to);
-  const target = hostPathOf(options.root, to);
-  const temp = tempBeside(target);
-  try {
-    const content = await options.reader.copyTo(from, temp, mode);
-    if (content === null || content.kind !== 'file' || content.digest === null) {
-      await rm(temp, { force: true });
-      return null;
-    }
-    // The operator may have saved the file while the agent's version was copied: theirs wins.
-    if (stamp !== null && (await hostStamp(options.root, to)) !== stamp) throw new ChangedMeanwhile();
-    await rename(temp, target);
-    return content.digest.oid;
-  } catch (error: unknown) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+/** Where each step's copy of the agent's file goes: the file itself, or the sidecar beside it. */
+function destinationOf(step: PlannedStep): string | null {
+  if (step.agent.kind !== 'file') return null;
+  if (step.action === 'write') return step.path;
+  if (step.action === 'conflict') return step.sidecar;
+  return null;
 }
 
 /** Before apply replaces or removes a start-of-run file, its content is kept for later diffs. */
@@ -76,65 +59,98 @@ async function removeEmptyParents(root: string, path: string): Promise<void> {
   }
 }
 
+/**
+ * Copies every agent file a plan writes into a temp file beside its target first (in one stream
+ * out of a running bottle), so each write below is a rename: the project folder holds the old file
+ * or the whole new one, never half of it.
+ */
+async function copyAgentFiles(options: RunOptions): Promise<{ temps: Map<PlannedStep, string>; copies: Map<string, AgentContent | null> }> {
+  const temps = new Map<PlannedStep, string>();
+  const requests: CopyRequest[] = [];
+  for (const step of options.steps) {
+    const to = destinationOf(step);
+    if (to === null || step.agent.kind !== 'file') continue;
+    await makeParents(options.root, to);
+    const temp = tempBeside(hostPathOf(options.root, to));
+    temps.set(step, temp);
+    requests.push({ path: step.path, dest: temp, mode: step.agent.mode });
+  }
+  if (requests.length > 0) options.progress(`Copying ${requests.length} file${requests.length === 1 ? '' : 's'} out of the bottle`);
+  try {
+    return { temps, copies: await options.reader.copyMany(requests) };
+  } catch (error: unknown) {
+    await Promise.all([...temps.values()].map((temp) => rm(temp, { force: true })));
+    throw error;
+  }
+}
+
 /** Carries out a plan; every written path is recorded so the next apply knows it is ours. */
 export async function runApply(options: RunOptions): Promise<ApplyOutcome[]> {
   const outcomes: ApplyOutcome[] = [];
-  const { record } = options;
-  for (const step of options.steps) {
-    const outcome: ApplyOutcome = { path: step.path, action: step.action, detail: step.detail, sidecar: null };
-    const agent = step.agent;
-    const target = hostPathOf(options.root, step.path);
-    if (step.action !== 'skipped' && step.action !== 'unchanged') options.progress(`${step.action} ${step.path}`);
-    if (step.action === 'write' && agent.kind === 'file') {
-      await keepOriginal(options, step);
-      const oid = await writeAtomically(options, step.path, step.path, agent.mode, step.stamp).catch((error: unknown) => {
-        if (error instanceof ChangedMeanwhile) return 'changed' as const;
-        throw error;
-      });
-      if (oid === null || oid === 'changed') {
-        outcome.action = 'skipped';
-        outcome.detail = oid === null ? 'it changed in the bottle while apply ran; apply again' : 'you changed it while apply ran: your file stays; apply again';
-      } else {
-        record.files[step.path] = { kind: 'file', oid, mode: agent.mode };
-      }
-    } else if (step.action === 'chmod' && agent.kind === 'file') {
-      if ((await hostStamp(options.root, step.path)) !== step.stamp) {
-        outcomes.push({ ...outcome, action: 'skipped', detail: 'you changed it while apply ran: your file stays; apply again' });
-        continue;
-      }
-      await keepOriginal(options, step);
-      await chmod(target, agent.mode);
-      record.files[step.path] = versionOf(agent);
-    } else if (step.action === 'symlink' && agent.kind === 'symlink') {
-      await keepOriginal(options, step);
-      await makeParents(options.root, step.path);
-      const temp = tempBeside(target);
-      await symlink(agent.target, temp);
-      await rename(temp, target).catch(async (error: unknown) => {
-        await unlink(temp).catch(() => undefined); // the rename's own error is the one to report
-        throw error;
-      });
-      record.files[step.path] = versionOf(agent);
-    } else if (step.action === 'delete') {
-      if ((await hostStamp(options.root, step.path)) !== step.stamp) {
-        outcomes.push({ ...outcome, action: 'skipped', detail: 'you changed it while apply ran: your file stays; apply again' });
-        continue;
-      }
-      await keepOriginal(options, step);
-      const info = await lstat(target).catch(() => null);
-      if (info !== null && !info.isDirectory()) await unlink(target);
-      record.files[step.path] = { kind: 'absent' };
-      await removeEmptyParents(options.root, step.path);
-    } else if (step.action === 'unchanged') {
-      record.files[step.path] = versionOf(agent);
-    } else if (step.action === 'conflict' && step.sidecar !== null && agent.kind === 'file') {
-      const oid = await writeAtomically(options, step.path, step.sidecar, agent.mode, null);
-      if (oid !== null) {
-        record.files[step.sidecar] = { kind: 'file', oid, mode: agent.mode };
-        outcome.sidecar = step.sidecar;
+  const { record, root } = options;
+  const { temps, copies } = await copyAgentFiles(options);
+  try {
+    for (const step of options.steps) {
+      const outcome: ApplyOutcome = { path: step.path, action: step.action, detail: step.detail, sidecar: null };
+      outcomes.push(outcome);
+      const agent = step.agent;
+      const target = hostPathOf(root, step.path);
+      const unchangedSincePlan = async (): Promise<boolean> => (await hostStamp(root, step.path)) === step.stamp;
+      if (step.action === 'write' || (step.action === 'conflict' && step.sidecar !== null)) {
+        const temp = temps.get(step);
+        const copy = copies.get(step.path);
+        const to = destinationOf(step);
+        if (temp === undefined || to === null || agent.kind !== 'file') continue;
+        if (copy?.kind !== 'file' || copy.digest === null) {
+          outcome.action = step.action === 'write' ? 'skipped' : outcome.action;
+          outcome.detail = 'it changed in the bottle while apply ran; apply again';
+          continue;
+        }
+        if (step.action === 'write') {
+          // The operator may have saved the file while the agent's version was copied: theirs wins.
+          if (!(await unchangedSincePlan())) {
+            outcome.action = 'skipped';
+            outcome.detail = CHANGED_MEANWHILE;
+            continue;
+          }
+          await keepOriginal(options, step);
+        }
+        await rename(temp, hostPathOf(root, to));
+        temps.delete(step);
+        record.files[to] = { kind: 'file', oid: copy.digest.oid, mode: agent.mode };
+        if (step.action === 'conflict') outcome.sidecar = to;
+        options.progress(`${step.action === 'write' ? 'wrote' : 'beside a conflict:'} ${to}`);
+      } else if (step.action === 'chmod' || step.action === 'symlink' || step.action === 'delete') {
+        if (!(await unchangedSincePlan())) {
+          outcome.action = 'skipped';
+          outcome.detail = CHANGED_MEANWHILE;
+          continue;
+        }
+        await keepOriginal(options, step);
+        if (step.action === 'chmod' && agent.kind === 'file') {
+          await chmod(target, agent.mode);
+        } else if (step.action === 'symlink' && agent.kind === 'symlink') {
+          await makeParents(root, step.path);
+          const temp = tempBeside(target);
+          await symlink(agent.target, temp);
+          await rename(temp, target).catch(async (error: unknown) => {
+            await unlink(temp).catch(() => undefined); // the rename's own error is the one to report
+            throw error;
+          });
+        } else if (step.action === 'delete') {
+          const info = await lstat(target).catch(() => null);
+          if (info !== null && !info.isDirectory()) await unlink(target);
+          await removeEmptyParents(root, step.path);
+        }
+        record.files[step.path] = versionOf(agent);
+        options.progress(`${step.action} ${step.path}`);
+      } else if (step.action === 'unchanged') {
+        record.files[step.path] = versionOf(agent);
       }
     }
-    outcomes.push(outcome);
+  } finally {
+    // Copies a step did not use (it was skipped, or a failure stopped the run) are removed.
+    await Promise.all([...temps.values()].map((temp) => rm(temp, { force: true })));
   }
   return outcomes;
 }

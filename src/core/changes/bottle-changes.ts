@@ -20,9 +20,11 @@ export interface ComparableBottle {
   baseline: Baseline;
 }
 
-export async function loadComparable(identity: string): Promise<ComparableBottle> {
+/** Reads a bottle's metadata and (unless given the one read before: it never changes) its baseline. */
+export async function loadComparable(identity: string, known?: Baseline): Promise<ComparableBottle> {
   const metadata = await readMetadata(identity);
   if (metadata === null) throw new BottleError('not-found', `no bottle ${identity}`);
+  if (known !== undefined) return { metadata, baseline: known };
   const baseline = await readBaseline(identity);
   if (baseline === null) throw new BottleError('not-found', `bottle ${identity} has no baseline (it was started before claude-bottle recorded one, or by another tool), so its changes cannot be told`);
   if ('unavailable' in baseline) throw new BottleError('unsupported', `bottle ${identity}: ${baseline.unavailable}`);
@@ -51,6 +53,7 @@ export class BottleChanges {
   private fingerprint = '';
   private revision = 0;
   private last: Comparison | null = null;
+  private baseline: Baseline | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -90,7 +93,8 @@ export class BottleChanges {
   }
 
   private async computeNow(quick: boolean, retry: boolean): Promise<Comparison> {
-    const bottle = await loadComparable(this.identity);
+    const bottle = await loadComparable(this.identity, this.baseline ?? undefined);
+    this.baseline = bottle.baseline;
     if (this.located === null || this.sourceStale) {
       await this.close();
       this.sourceStale = false;

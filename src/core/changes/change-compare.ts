@@ -3,7 +3,6 @@ import type { AppliedRecord, AppliedVersion } from './applied-record';
 import type { Baseline, BaselineEntry } from './baseline-types';
 import type { BaseContent, BaseText } from './base-content';
 import { looksBinary } from './content-digest';
-import { mapLimited } from '../state/state-listing';
 import { unifiedDiff } from './text-diff';
 import { statKey, type AgentContent, type AgentEntry, type AgentListing, type WorkspaceReader } from './workspace-reader';
 
@@ -62,6 +61,8 @@ function draft(path: string, status: ChangeStatus): FileChange {
     oldMode: null,
     size: null,
     oldSize: null,
+    oid: null,
+    oldOid: null,
     binary: false,
     linkTarget: null,
     oldLinkTarget: null,
@@ -141,20 +142,25 @@ export async function compareWorkspace(input: CompareInput): Promise<FileChange[
     if (cached !== undefined && cached.key === key && !key.endsWith(':racy')) sides.set(path, cached.side);
     else toRead.push(entry);
   }
+  // Whole small files are kept for their diffs while the memory budget lasts; past it, only
+  // enough of each to tell binary from text (their diffs then load on demand).
   let keepBudget = READ_KEEP_BUDGET;
-  const readSide = async (path: string): Promise<AgentSide | null> => {
-    const keep = keepBudget >= INLINE_DIFF_MAX_BYTES ? INLINE_DIFF_MAX_BYTES : SNIFF_BYTES;
-    const content = await reader.read(path, keep);
-    if (content === null) return null;
-    keepBudget -= content.data.length;
-    return sideOf(content, keep < INLINE_DIFF_MAX_BYTES && !content.complete);
+  const keepFor = (size: number): number => {
+    const keep = Math.min(size, INLINE_DIFF_MAX_BYTES) <= keepBudget ? INLINE_DIFF_MAX_BYTES : SNIFF_BYTES;
+    keepBudget -= Math.min(size, keep);
+    return keep;
   };
-  await mapLimited(toRead, 8, async (entry) => {
-    const side = await readSide(entry.path);
+  const sideFrom = (content: AgentContent | null | undefined, keep: number): AgentSide | null =>
+    content == null ? null : sideOf(content, keep < INLINE_DIFF_MAX_BYTES && !content.complete);
+  const requests = toRead.map((entry) => ({ path: entry.path, keep: keepFor(entry.size) }));
+  const contents = await reader.readMany(requests);
+  for (const [index, entry] of toRead.entries()) {
+    const side = sideFrom(contents.get(entry.path), requests[index]?.keep ?? SNIFF_BYTES);
     const key = statKey(entry) + (Math.floor(entry.mtimeMs / 1000) >= racySecond ? ':racy' : '');
     cache.sides.set(entry.path, { key, side });
     sides.set(entry.path, side);
-  });
+  }
+  const readSide = async (path: string): Promise<AgentSide | null> => sideFrom(await reader.read(path, INLINE_DIFF_MAX_BYTES), INLINE_DIFF_MAX_BYTES);
   for (const path of cache.sides.keys()) if (!sides.has(path)) cache.sides.delete(path);
 
   const changes: FileChange[] = [];
@@ -208,6 +214,8 @@ export async function compareWorkspace(input: CompareInput): Promise<FileChange[
       change.kind = side?.kind ?? null;
       change.mode = side === null ? null : side.mode & 0o777;
       change.size = side?.size ?? null;
+      change.oid = side?.oid ?? null;
+      change.oldOid = basePath === null ? null : await base.oid(basePath);
       change.linkTarget = side?.target ?? null;
       change.oldKind = baseEntry?.kind ?? null;
       change.oldMode = baseEntry === undefined ? null : baseEntry.mode & 0o777;

@@ -1,10 +1,12 @@
 import type Docker from 'dockerode';
 import type { BaselineEntry } from './baseline-types';
 import { ignoredWithin, scanContainerWorkspace } from './archive-scan';
+import { mapLimited } from '../state/state-listing';
 import { readContainerFile } from './container-files';
+import { readFromBottle, TarUnavailableError } from './container-tar';
 import { isGitInternal } from './relative-path';
 import { ProbeSession, type ProbeEntry } from './workspace-probe';
-import { sameStat, type AgentContent, type AgentEntry, type AgentListing, type WorkspaceReader } from './workspace-reader';
+import { sameStat, type AgentContent, type AgentEntry, type AgentListing, type CopyRequest, type ReadRequest, type WorkspaceReader } from './workspace-reader';
 
 function dirKey(item: ProbeEntry): string {
   return `${item.mtimeMs}:${item.ctimeMs}:${item.mode}:${item.ino}`;
@@ -31,6 +33,7 @@ export interface ContainerReaderOptions {
 export class ContainerReader implements WorkspaceReader {
   private session: ProbeSession | null = null;
   private probeBroken: string | null = null;
+  private tarBroken: string | null = null;
   private looks = 0;
   /** Folders of the last full listing (path → stat key): `recent` is checked against them. */
   private dirs = new Map<string, string>();
@@ -99,12 +102,40 @@ export class ContainerReader implements WorkspaceReader {
     return entry.ctimeMs === null || entry.ctimeMs <= Math.floor(this.options.startedAtMs / 1000) * 1000;
   }
 
-  read(path: string, keepBytes: number): Promise<AgentContent | null> {
-    return readContainerFile(this.options.container, path, keepBytes);
+  async read(path: string, keepBytes: number): Promise<AgentContent | null> {
+    return (await this.readMany([{ path, keep: keepBytes }])).get(path) ?? null;
   }
 
-  copyTo(path: string, dest: string, mode: number): Promise<AgentContent | null> {
-    return readContainerFile(this.options.container, path, 0, { dest, mode });
+  readMany(requests: ReadRequest[]): Promise<Map<string, AgentContent | null>> {
+    return this.fetch(requests.map(({ path, keep }) => ({ path, keep, copy: null })));
+  }
+
+  copyMany(requests: CopyRequest[]): Promise<Map<string, AgentContent | null>> {
+    return this.fetch(requests.map((request) => ({ path: request.path, keep: 0, copy: request })));
+  }
+
+  /**
+   * A running bottle streams the files with its own tar, in one exec; whatever that cannot carry
+   * (no tar in the image, a stopped container, a hard link) is read file by file through the
+   * engine's archive API.
+   */
+  private async fetch(requests: { path: string; keep: number; copy: CopyRequest | null }[]): Promise<Map<string, AgentContent | null>> {
+    let results = new Map<string, AgentContent | null>();
+    if (this.options.running && this.tarBroken === null && requests.length > 1) {
+      try {
+        results = await readFromBottle(this.options.container, requests);
+      } catch (error: unknown) {
+        if (!(error instanceof TarUnavailableError)) throw error;
+        this.tarBroken = error.message;
+        results = new Map();
+      }
+    }
+    const rest = requests.filter((request) => !results.has(request.path));
+    const read = await mapLimited(rest, 4, (request) =>
+      readContainerFile(this.options.container, request.path, request.keep, request.copy === null ? undefined : { dest: request.copy.dest, mode: request.copy.mode }),
+    );
+    rest.forEach((request, index) => results.set(request.path, read[index] ?? null));
+    return results;
   }
 
   async close(): Promise<void> {

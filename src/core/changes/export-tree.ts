@@ -3,10 +3,9 @@ import { dirname } from 'node:path';
 import { FULL_FILE_MAX_BYTES, type FileChange } from '../../shared/changes';
 import { BottleError } from '../services/bottle-error';
 import type { BaseContent } from './base-content';
-import { mapLimited } from '../state/state-listing';
 import { hostPathOf, parentOf } from './relative-path';
 import type { ShadowRepo } from './shadow-repo';
-import type { AgentListing, WorkspaceReader } from './workspace-reader';
+import type { AgentListing, CopyRequest, WorkspaceReader } from './workspace-reader';
 
 export interface UncommittedInput {
   shadow: ShadowRepo;
@@ -23,20 +22,21 @@ function splitZ(buffer: Buffer): string[] {
   return buffer.toString('utf8').split('\0').filter((part) => part.length > 0);
 }
 
-/** Puts the agent's version of each path into the shadow's sparse work tree. */
+/** Puts the agent's version of each path into the shadow's sparse work tree (one stream out of a bottle). */
 async function materialize(input: UncommittedInput, paths: string[]): Promise<void> {
-  await mapLimited(paths, 8, async (path) => {
+  const requests: CopyRequest[] = [];
+  for (const path of paths) {
+    const entry = input.listing.entries.get(path);
+    if (entry === undefined) continue;
     const dest = hostPathOf(input.shadow.worktree, path);
     await mkdir(dirname(dest), { recursive: true });
-    const entry = input.listing.entries.get(path);
-    if (entry === undefined) return;
-    if (entry.kind === 'symlink') {
-      const content = await input.reader.read(path, 0);
-      if (content?.kind === 'symlink') await symlink(content.target ?? '', dest);
-      return;
-    }
-    await input.reader.copyTo(path, dest, entry.mode & 0o777);
-  });
+    requests.push({ path, dest, mode: entry.mode & 0o777 });
+  }
+  const copies = await input.reader.copyMany(requests);
+  for (const request of requests) {
+    const copy = copies.get(request.path);
+    if (copy?.kind === 'symlink') await symlink(copy.target ?? '', request.dest);
+  }
 }
 
 /**

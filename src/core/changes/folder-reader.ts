@@ -3,7 +3,8 @@ import type { BaselineEntry } from './baseline-types';
 import { linkDigest, readHostFile } from './content-digest';
 import { walkFolder } from './host-walk';
 import { hostPathOf } from './relative-path';
-import { MAX_COMPARE_BYTES, sameStat, type AgentContent, type AgentEntry, type AgentListing, type WorkspaceReader } from './workspace-reader';
+import { mapLimited } from '../state/state-listing';
+import { MAX_COMPARE_BYTES, sameStat, type AgentContent, type AgentEntry, type AgentListing, type CopyRequest, type ReadRequest, type WorkspaceReader } from './workspace-reader';
 
 /**
  * The agent's side read from a folder on the host: the project folder itself (mount mode, where
@@ -50,11 +51,18 @@ export class FolderReader implements WorkspaceReader {
     return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null };
   }
 
-  async copyTo(path: string, dest: string, mode: number): Promise<AgentContent | null> {
-    const full = hostPathOf(this.root, path);
-    const read = await readHostFile(full, 0, { dest, mode });
-    if (read === null) return this.read(path, 0);
-    return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null };
+  async readMany(requests: ReadRequest[]): Promise<Map<string, AgentContent | null>> {
+    const results = await mapLimited(requests, 8, ({ path, keep }) => this.read(path, keep));
+    return new Map(requests.map((request, index) => [request.path, results[index] ?? null]));
+  }
+
+  async copyMany(requests: CopyRequest[]): Promise<Map<string, AgentContent | null>> {
+    const results = await mapLimited(requests, 8, async ({ path, dest, mode }) => {
+      const read = await readHostFile(hostPathOf(this.root, path), 0, { dest, mode });
+      if (read === null) return this.read(path, 0);
+      return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null } satisfies AgentContent;
+    });
+    return new Map(requests.map((request, index) => [request.path, results[index] ?? null]));
   }
 
   async close(): Promise<void> {

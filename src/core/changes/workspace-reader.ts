@@ -33,6 +33,19 @@ export interface AgentContent {
   target: string | null;
 }
 
+/** One entry to read, keeping at most `keep` bytes of it. */
+export interface ReadRequest {
+  path: string;
+  keep: number;
+}
+
+/** One file to copy whole out of the workspace, to a new host file. */
+export interface CopyRequest {
+  path: string;
+  dest: string;
+  mode: number;
+}
+
 /** Files larger than this are not read just to compare them: they count as changed. */
 export const MAX_COMPARE_BYTES = 256 * 1024 * 1024;
 
@@ -50,8 +63,13 @@ export interface WorkspaceReader {
   sameAsBaseline(base: BaselineEntry, entry: AgentEntry): boolean;
   /** The entry's content (at most `keepBytes` kept) with its digest; null when it is gone. */
   read(path: string, keepBytes: number): Promise<AgentContent | null>;
-  /** Writes the file's whole content to `dest` (created exclusively); null when it is gone. */
-  copyTo(path: string, dest: string, mode: number): Promise<AgentContent | null>;
+  /** Many entries at once (one stream out of a running bottle); null for those that are gone. */
+  readMany(requests: ReadRequest[]): Promise<Map<string, AgentContent | null>>;
+  /**
+   * Writes each regular file's whole content to its `dest` (created exclusively); a symlink comes
+   * back as such with nothing written; null for what is gone.
+   */
+  copyMany(requests: CopyRequest[]): Promise<Map<string, AgentContent | null>>;
   close(): Promise<void>;
 }
 

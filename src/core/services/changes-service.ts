@@ -147,7 +147,7 @@ export class ChangesService {
       const reader = comparison.located.reader;
       const progress = (line: string): void => this.ctx.activity.progress(identity, { line });
       progress('Comparing with the project folder');
-      const steps = await planApply({ identity, baseline, changes: comparison.set.files, reader, applied: comparison.applied, sidecars: options.sidecars });
+      const steps = await planApply({ identity, baseline, changes: comparison.set.files, applied: comparison.applied, sidecars: options.sidecars });
       if (options.dryRun) {
         const outcomes = steps.map((step) => ({ path: step.path, action: step.action, detail: step.detail, sidecar: step.sidecar }));
         return summarizeApply(identity, baseline.cwd, true, outcomes);

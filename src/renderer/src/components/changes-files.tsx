@@ -103,7 +103,11 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
           Symlink: {file.oldLinkTarget ?? '(none)'} → {file.linkTarget ?? '(none)'}
         </p>
       ) : null}
-      {(whole?.note ?? file.note) !== null ? <p className="changes-note" data-testid="changes-note">{whole?.note ?? file.note}</p> : null}
+      {(whole?.note ?? file.note) !== null ? (
+        <p className={`changes-note ${file.binary || file.kind === 'symlink' ? 'is-info' : ''}`} data-testid="changes-note">
+          {whole?.note ?? file.note}
+        </p>
+      ) : null}
       {diff !== null && diff !== '' ? <DiffView diff={diff} label={`Diff of ${file.path}`} /> : null}
       {file.truncated && whole === undefined ? (
         <button type="button" className="button button-small" disabled={view.loadingWhole === file.path} onClick={() => void loadWhole(identity, file.path)}>
