@@ -1,4 +1,4 @@
-import { chmod, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emptyAppliedRecord } from '../../src/core/changes/applied-record';
@@ -122,5 +122,19 @@ describe('comparing a workspace with its baseline', () => {
     expect(baseline.entries['tracked.txt']).toMatchObject({ oid: (await git(project, 'rev-parse', 'HEAD:tracked.txt')).trim(), kept: false });
     expect(baseline.entries['dirty.txt']).toMatchObject({ kept: true });
     expect(baseline.entries['untracked.txt']).toMatchObject({ kept: true });
+  });
+
+  it('never reads through a folder the agent swapped for a symlink to somewhere else', async () => {
+    const outside = await tempDir('changes-outside-');
+    await writeTree(outside, { 'secret.txt': 'host secret\n' });
+    await writeTree(project, { 'dir/secret.txt': 'agent file\n' });
+    const reader = new FolderReader('folder', project, undefined);
+    expect([...(await reader.list()).entries.keys()]).toEqual(['dir/secret.txt']);
+    await rm(join(project, 'dir'), { recursive: true });
+    await symlink(outside, join(project, 'dir'));
+    expect(await reader.read('dir/secret.txt', 1024)).toBeNull();
+    const dest = join(await tempDir('changes-dest-'), 'copy');
+    expect((await reader.copyMany([{ path: 'dir/secret.txt', dest, mode: 0o644 }])).get('dir/secret.txt')).toBeNull();
+    expect(await readFile(dest).catch(() => null)).toBeNull();
   });
 });

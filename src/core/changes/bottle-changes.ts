@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { ChangeSet } from '../../shared/changes';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
@@ -54,6 +55,7 @@ export class BottleChanges {
   private revision = 0;
   private last: Comparison | null = null;
   private baseline: Baseline | null = null;
+  private appliedStamp = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -110,8 +112,11 @@ export class BottleChanges {
       this.markSourceStale();
       return this.computeNow(false, false);
     }
-    if (listing === null && this.last !== null) return this.last;
-    listing ??= await located.reader.list();
+    // What apply wrote decides which files count as applied: a newer record means a new look.
+    const appliedStamp = await stat(changesPaths(this.identity).applied).then((info) => info.mtimeMs, () => 0);
+    if (listing === null && this.last !== null && appliedStamp === this.appliedStamp) return this.last;
+    this.appliedStamp = appliedStamp;
+    listing ??= this.listing ?? (await located.reader.list());
     this.listing = listing;
     const applied = await readAppliedRecord(this.identity);
     const base = new BaseContent(bottle.baseline, new BlobStore(changesPaths(this.identity).blobs), applied);

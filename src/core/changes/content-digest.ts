@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readlink, realpath } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
 
 /** The two names of one content: git's blob id (to meet git objects) and a SHA-256. */
 export interface ContentDigest {
@@ -76,12 +77,25 @@ export interface HostFileRead {
 }
 
 /**
+ * Where an open file really is. Linux names it in /proc/self/fd whatever happened to the path
+ * since (a folder above it swapped for a symlink); elsewhere its folder's real path is the best
+ * there is.
+ */
+async function openedPath(fd: number, path: string): Promise<string> {
+  const named = await readlink(`/proc/self/fd/${fd}`).catch(() => null);
+  if (named !== null && named.startsWith('/')) return named;
+  return `${await realpath(dirname(path))}${sep}x`;
+}
+
+/**
  * Reads a regular file on the host, never through a symlink (O_NOFOLLOW) and never a FIFO or
  * device, hashing all of it and keeping at most `keepBytes`; with `copyTo`, also writes every
- * byte to that new file (created exclusively with `mode`). Null when the source is not a regular
- * file (any more).
+ * byte to that new file (created exclusively with `mode`). With `within` (a real path), a file
+ * that turns out to be outside it (a folder on the way was a symlink: a workspace the agent
+ * writes can swap one in at any time) is refused. Null when the source is not a regular file (any
+ * more).
  */
-export async function readHostFile(path: string, keepBytes: number, copyTo?: { dest: string; mode: number }): Promise<HostFileRead | null> {
+export async function readHostFile(path: string, keepBytes: number, copyTo?: { dest: string; mode: number }, within?: string): Promise<HostFileRead | null> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -94,6 +108,7 @@ export async function readHostFile(path: string, keepBytes: number, copyTo?: { d
   try {
     const info = await handle.stat();
     if (!info.isFile()) return null;
+    if (within !== undefined && !(await openedPath(handle.fd, path)).startsWith(`${within}${sep}`)) return null;
     if (copyTo !== undefined) {
       out = await open(copyTo.dest, 'wx', copyTo.mode);
       await out.chmod(copyTo.mode);

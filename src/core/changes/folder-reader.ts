@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import type { BaselineEntry } from './baseline-types';
 import { linkDigest, readHostFile } from './content-digest';
 import { walkFolder } from './host-walk';
@@ -12,6 +12,8 @@ import { MAX_COMPARE_BYTES, sameStat, type AgentContent, type AgentEntry, type A
  * bottle stopped (copy mode; its times come from a tar, in whole seconds).
  */
 export class FolderReader implements WorkspaceReader {
+  private realRoot: string | null = null;
+
   constructor(
     readonly source: 'folder' | 'snapshot',
     private readonly root: string,
@@ -46,7 +48,7 @@ export class FolderReader implements WorkspaceReader {
     }
     if (!info.isFile()) return null;
     if (info.size > MAX_COMPARE_BYTES) return { kind: 'file', size: info.size, mode: info.mode & 0o7777, digest: null, data: Buffer.alloc(0), complete: false, target: null };
-    const read = await readHostFile(full, keepBytes);
+    const read = await readHostFile(full, keepBytes, undefined, await this.within());
     if (read === null) return null;
     return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null };
   }
@@ -58,11 +60,17 @@ export class FolderReader implements WorkspaceReader {
 
   async copyMany(requests: CopyRequest[]): Promise<Map<string, AgentContent | null>> {
     const results = await mapLimited(requests, 8, async ({ path, dest, mode }) => {
-      const read = await readHostFile(hostPathOf(this.root, path), 0, { dest, mode });
+      const read = await readHostFile(hostPathOf(this.root, path), 0, { dest, mode }, await this.within());
       if (read === null) return this.read(path, 0);
       return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null } satisfies AgentContent;
     });
     return new Map(requests.map((request, index) => [request.path, results[index] ?? null]));
+  }
+
+  /** The folder's real path: every file read must be inside it. */
+  private async within(): Promise<string> {
+    this.realRoot ??= await realpath(this.root);
+    return this.realRoot;
   }
 
   async close(): Promise<void> {

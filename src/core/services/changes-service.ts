@@ -115,6 +115,10 @@ export class ChangesService {
     const tracker = this.tracker(identity);
     const comparison = await tracker.compute(true);
     try {
+      // Only what the workspace lists or the baseline holds: a path is never just joined and read.
+      if (!comparison.listing.entries.has(path) && comparison.bottle.baseline.entries[path] === undefined) {
+        throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
+      }
       const change = comparison.set.files.find((file) => file.path === path);
       const basePath = change?.oldPath ?? path;
       const agent = change?.status === 'deleted' ? null : await comparison.located.reader.read(path, FULL_FILE_MAX_BYTES);
