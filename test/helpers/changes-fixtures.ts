@@ -3,6 +3,16 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { beforeEach } from 'vitest';
+import { emptyAppliedRecord, type AppliedRecord } from '../../src/core/changes/applied-record';
+import { BaseContent } from '../../src/core/changes/base-content';
+import type { Baseline } from '../../src/core/changes/baseline-types';
+import { BlobStore } from '../../src/core/changes/blob-store';
+import { changesPaths } from '../../src/core/changes/change-paths';
+import { CompareCache, compareWorkspace } from '../../src/core/changes/change-compare';
+import type { AgentListing, WorkspaceReader } from '../../src/core/changes/workspace-reader';
+import type { FileChange } from '../../src/shared/changes';
+import { useTempHome } from './temp-home';
 
 const run = promisify(execFile);
 
@@ -41,4 +51,27 @@ export async function treeContents(root: string, skip: (path: string) => boolean
     out[path] = info.isSymbolicLink() ? `link:${await readlink(join(root, path))}` : `${(info.mode & 0o777).toString(8)}:${(await readFile(join(root, path))).toString('base64')}`;
   }
   return out;
+}
+
+export const TEST_IDENTITY = 'dev-abcde';
+
+/**
+ * A temporary CLAUDE_BOTTLE_HOME plus, for every test, a fresh project folder and a folder that
+ * stands in for the bottle's workspace (a copy-mode snapshot): `dirs.project`, `dirs.snapshot`.
+ */
+export function useChangesFolders(): { readonly project: string; readonly snapshot: string } {
+  useTempHome();
+  const dirs = { project: '', snapshot: '' };
+  beforeEach(async () => {
+    dirs.project = await tempDir('changes-project-');
+    dirs.snapshot = await tempDir('changes-snapshot-');
+  });
+  return dirs;
+}
+
+/** What the changes service computes, on a folder reader: the comparison and what it read. */
+export async function compareWith(baseline: Baseline, reader: WorkspaceReader, applied: AppliedRecord = emptyAppliedRecord(), cache = new CompareCache()): Promise<{ changes: FileChange[]; listing: AgentListing; base: BaseContent }> {
+  const listing = await reader.list();
+  const base = new BaseContent(baseline, new BlobStore(changesPaths(baseline.identity).blobs), applied);
+  return { changes: await compareWorkspace({ baseline, listing, reader, base, applied, cache }), listing, base };
 }

@@ -1,31 +1,19 @@
 import { chmod, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { emptyAppliedRecord } from '../../src/core/changes/applied-record';
-import { BaseContent } from '../../src/core/changes/base-content';
+import { describe, expect, it } from 'vitest';
 import { dockerignoreMatcher, takeBaseline } from '../../src/core/changes/baseline';
-import { BlobStore } from '../../src/core/changes/blob-store';
-import { changesPaths } from '../../src/core/changes/change-paths';
-import { CompareCache, compareWorkspace } from '../../src/core/changes/change-compare';
-import { FolderReader } from '../../src/core/changes/folder-reader';
 import type { Baseline } from '../../src/core/changes/baseline-types';
+import { CompareCache } from '../../src/core/changes/change-compare';
+import { FolderReader } from '../../src/core/changes/folder-reader';
 import type { WorkspaceReader } from '../../src/core/changes/workspace-reader';
-import { copyTree, git, tempDir, writeTree } from '../helpers/changes-fixtures';
-import { useTempHome } from '../helpers/temp-home';
+import type { FileChange } from '../../src/shared/changes';
+import { compareWith, copyTree, git, tempDir, TEST_IDENTITY, useChangesFolders, writeTree } from '../helpers/changes-fixtures';
 
-useTempHome();
-const ID = 'dev-abcde';
+const ID = TEST_IDENTITY;
+const dirs = useChangesFolders();
 
-let project = '';
-let snapshot = '';
-beforeEach(async () => {
-  project = await tempDir('changes-project-');
-  snapshot = await tempDir('changes-snapshot-');
-});
-
-async function compare(baseline: Baseline, reader: WorkspaceReader, cache = new CompareCache()): ReturnType<typeof compareWorkspace> {
-  const base = new BaseContent(baseline, new BlobStore(changesPaths(ID).blobs), emptyAppliedRecord());
-  return compareWorkspace({ baseline, listing: await reader.list(), reader, base, applied: emptyAppliedRecord(), cache });
+async function compare(baseline: Baseline, reader: WorkspaceReader, cache?: CompareCache): Promise<FileChange[]> {
+  return (await compareWith(baseline, reader, undefined, cache)).changes;
 }
 
 /** A past time for every start-of-run file, so nothing counts as modified in the baseline's second. */
@@ -37,24 +25,24 @@ async function age(root: string, paths: string[]): Promise<void> {
 describe('comparing a workspace with its baseline', () => {
   it('copy mode: lists exactly what the agent added, modified, deleted, renamed, chmodded, linked and wrote as binary', async () => {
     const files = { 'keep.txt': 'same\n', 'edit.txt': 'one\ntwo\nthree\n', 'gone.txt': 'bye\n', 'move.txt': 'moving\n', 'run.sh': 'echo hi\n', 'ignored/x': 'x', '.dockerignore': 'ignored\n' };
-    await writeTree(project, files);
-    await age(project, Object.keys(files));
-    const baseline = await takeBaseline(ID, project, true);
+    await writeTree(dirs.project, files);
+    await age(dirs.project, Object.keys(files));
+    const baseline = await takeBaseline(ID, dirs.project, true);
     expect(Object.keys(baseline.entries).sort()).toEqual(['.dockerignore', 'edit.txt', 'gone.txt', 'keep.txt', 'move.txt', 'run.sh']);
     // Copy mode hashes nothing up front: the project folder is the start-of-run content.
     expect(Object.values(baseline.entries).every((entry) => entry.sha256 === null && !entry.kept)).toBe(true);
 
-    await copyTree(project, snapshot);
-    await writeFile(join(snapshot, 'edit.txt'), 'one\n2\nthree\nfour\n');
-    await rm(join(snapshot, 'gone.txt'));
-    await rename(join(snapshot, 'move.txt'), join(snapshot, 'moved.txt'));
-    await chmod(join(snapshot, 'run.sh'), 0o755);
-    await writeFile(join(snapshot, 'blob.bin'), Buffer.from([0, 1, 2, 3, 255]));
-    await symlink('edit.txt', join(snapshot, 'link'));
-    await writeFile(join(snapshot, 'ignored', 'y'), 'ignored by .dockerignore');
-    await writeTree(snapshot, { '.git/config': 'never compared' });
+    await copyTree(dirs.project, dirs.snapshot);
+    await writeFile(join(dirs.snapshot, 'edit.txt'), 'one\n2\nthree\nfour\n');
+    await rm(join(dirs.snapshot, 'gone.txt'));
+    await rename(join(dirs.snapshot, 'move.txt'), join(dirs.snapshot, 'moved.txt'));
+    await chmod(join(dirs.snapshot, 'run.sh'), 0o755);
+    await writeFile(join(dirs.snapshot, 'blob.bin'), Buffer.from([0, 1, 2, 3, 255]));
+    await symlink('edit.txt', join(dirs.snapshot, 'link'));
+    await writeFile(join(dirs.snapshot, 'ignored', 'y'), 'ignored by .dockerignore');
+    await writeTree(dirs.snapshot, { '.git/config': 'never compared' });
 
-    const reader = new FolderReader('snapshot', snapshot, dockerignoreMatcher(baseline.dockerignore));
+    const reader = new FolderReader('snapshot', dirs.snapshot, dockerignoreMatcher(baseline.dockerignore));
     const changes = await compare(baseline, reader);
     expect(changes.map((change) => [change.status, change.path, change.oldPath])).toEqual([
       ['added', 'blob.bin', null],
@@ -74,13 +62,13 @@ describe('comparing a workspace with its baseline', () => {
   });
 
   it('reads a changed file once: an unchanged listing reuses what the last comparison read', async () => {
-    await writeTree(project, { 'a.txt': 'a\n' });
-    await age(project, ['a.txt']);
-    const baseline = await takeBaseline(ID, project, true);
-    await copyTree(project, snapshot);
-    await writeFile(join(snapshot, 'a.txt'), 'changed\n');
-    await utimes(join(snapshot, 'a.txt'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    const inner = new FolderReader('snapshot', snapshot, undefined);
+    await writeTree(dirs.project, { 'a.txt': 'a\n' });
+    await age(dirs.project, ['a.txt']);
+    const baseline = await takeBaseline(ID, dirs.project, true);
+    await copyTree(dirs.project, dirs.snapshot);
+    await writeFile(join(dirs.snapshot, 'a.txt'), 'changed\n');
+    await utimes(join(dirs.snapshot, 'a.txt'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const inner = new FolderReader('snapshot', dirs.snapshot, undefined);
     const reads: string[] = [];
     const counting: WorkspaceReader = Object.assign(Object.create(inner) as WorkspaceReader, {
       read: (path: string, keep: number) => {
@@ -95,14 +83,14 @@ describe('comparing a workspace with its baseline', () => {
   });
 
   it('mount mode: what was there before the start is not a change; what the agent wrote is, with the old content', async () => {
-    await writeTree(project, { 'before.txt': 'was here\n', 'notes.md': 'old line\n' });
-    await age(project, ['before.txt', 'notes.md']);
-    const baseline = await takeBaseline(ID, project, false);
+    await writeTree(dirs.project, { 'before.txt': 'was here\n', 'notes.md': 'old line\n' });
+    await age(dirs.project, ['before.txt', 'notes.md']);
+    const baseline = await takeBaseline(ID, dirs.project, false);
     // Mount mode keeps a copy of what the agent may overwrite.
     expect(baseline.entries['notes.md']).toMatchObject({ kept: true });
-    await writeFile(join(project, 'notes.md'), 'new line\n');
-    await writeFile(join(project, 'agent.txt'), 'written by the agent\n');
-    const changes = await compare(baseline, new FolderReader('folder', project, undefined));
+    await writeFile(join(dirs.project, 'notes.md'), 'new line\n');
+    await writeFile(join(dirs.project, 'agent.txt'), 'written by the agent\n');
+    const changes = await compare(baseline, new FolderReader('folder', dirs.project, undefined));
     expect(changes.map((change) => [change.status, change.path])).toEqual([
       ['added', 'agent.txt'],
       ['modified', 'notes.md'],
@@ -111,15 +99,15 @@ describe('comparing a workspace with its baseline', () => {
   });
 
   it('a git project: clean files are known by their blob ids, dirty ones are hashed and kept', async () => {
-    await writeTree(project, { 'tracked.txt': 'v1\n', 'dirty.txt': 'v1\n', '.gitignore': 'build/\n' });
-    await git(project, 'init', '-q');
-    await git(project, 'add', '.');
-    await git(project, 'commit', '-qm', 'start');
-    await writeFile(join(project, 'dirty.txt'), 'operator edit\n');
-    await writeTree(project, { 'untracked.txt': 'new\n', 'build/out.o': 'artifact' });
-    const baseline = await takeBaseline(ID, project, true);
+    await writeTree(dirs.project, { 'tracked.txt': 'v1\n', 'dirty.txt': 'v1\n', '.gitignore': 'build/\n' });
+    await git(dirs.project, 'init', '-q');
+    await git(dirs.project, 'add', '.');
+    await git(dirs.project, 'commit', '-qm', 'start');
+    await writeFile(join(dirs.project, 'dirty.txt'), 'operator edit\n');
+    await writeTree(dirs.project, { 'untracked.txt': 'new\n', 'build/out.o': 'artifact' });
+    const baseline = await takeBaseline(ID, dirs.project, true);
     expect(baseline.git?.head).toMatch(/^[0-9a-f]{40}$/);
-    expect(baseline.entries['tracked.txt']).toMatchObject({ oid: (await git(project, 'rev-parse', 'HEAD:tracked.txt')).trim(), kept: false });
+    expect(baseline.entries['tracked.txt']).toMatchObject({ oid: (await git(dirs.project, 'rev-parse', 'HEAD:tracked.txt')).trim(), kept: false });
     expect(baseline.entries['dirty.txt']).toMatchObject({ kept: true });
     expect(baseline.entries['untracked.txt']).toMatchObject({ kept: true });
   });
@@ -127,11 +115,11 @@ describe('comparing a workspace with its baseline', () => {
   it('never reads through a folder the agent swapped for a symlink to somewhere else', async () => {
     const outside = await tempDir('changes-outside-');
     await writeTree(outside, { 'secret.txt': 'host secret\n' });
-    await writeTree(project, { 'dir/secret.txt': 'agent file\n' });
-    const reader = new FolderReader('folder', project, undefined);
+    await writeTree(dirs.project, { 'dir/secret.txt': 'agent file\n' });
+    const reader = new FolderReader('folder', dirs.project, undefined);
     expect([...(await reader.list()).entries.keys()]).toEqual(['dir/secret.txt']);
-    await rm(join(project, 'dir'), { recursive: true });
-    await symlink(outside, join(project, 'dir'));
+    await rm(join(dirs.project, 'dir'), { recursive: true });
+    await symlink(outside, join(dirs.project, 'dir'));
     expect(await reader.read('dir/secret.txt', 1024)).toBeNull();
     const dest = join(await tempDir('changes-dest-'), 'copy');
     expect((await reader.copyMany([{ path: 'dir/secret.txt', dest, mode: 0o644 }])).get('dir/secret.txt')).toBeNull();

@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import type { WalkEntry } from './host-walk';
 
-/** One file or symlink as it was when the agent started. */
-export interface BaselineEntry {
-  kind: 'file' | 'symlink';
-  size: number;
-  /** Permission bits. */
-  mode: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
+/** One file or symlink as it was when the agent started: what lstat said, and its content's names. */
+export interface BaselineEntry extends Omit<WalkEntry, 'path'> {
   /** Git's blob id of the content, when known (clean in a repository, or hashed). */
   oid: string | null;
   sha256: string | null;
-  target: string | null;
   /** Modified in the second the baseline was taken: size and time cannot prove it unchanged. */
   racy: boolean;
   /** A copy of the content is in the blob store (named by sha256). */

@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { readRegularFile } from '../fs/read-regular-file';
 import { errorMessage } from '../services/bottle-error';
 import { mapLimited } from '../state/state-listing';
 import { baselineFileSchema, type Baseline, type BaselineEntry, type BaselineFailure } from './baseline-types';
@@ -30,20 +30,8 @@ export function dockerignoreMatcher(text: string | null): ((path: string) => boo
 }
 
 async function readDockerignore(cwd: string): Promise<string | null> {
-  let handle;
-  try {
-    handle = await open(join(cwd, '.dockerignore'), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    // No .dockerignore (the usual case), or not a plain file: the copy reads it the same way.
-    return null;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_DOCKERIGNORE_BYTES) return null;
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  // No .dockerignore (the usual case), or not a plain file: the copy reads it the same way.
+  return readRegularFile(join(cwd, '.dockerignore'), MAX_DOCKERIGNORE_BYTES).catch(() => null);
 }
 
 /** Git's blob id for a clean tracked path whose index mode matches what is on disk. */

@@ -131,9 +131,7 @@ export class ContainerReader implements WorkspaceReader {
       }
     }
     const rest = requests.filter((request) => !results.has(request.path));
-    const read = await mapLimited(rest, 4, (request) =>
-      readContainerFile(this.options.container, request.path, request.keep, request.copy === null ? undefined : { dest: request.copy.dest, mode: request.copy.mode }),
-    );
+    const read = await mapLimited(rest, 4, (request) => readContainerFile(this.options.container, request.path, request));
     rest.forEach((request, index) => results.set(request.path, read[index] ?? null));
     return results;
   }

@@ -1,10 +1,9 @@
-import { open } from 'node:fs/promises';
 import { PassThrough, type Duplex, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
-import { DigestSink, linkDigest } from './content-digest';
-import { MAX_COMPARE_BYTES, type AgentContent, type CopyRequest } from './workspace-reader';
+import { readArchiveEntry, type EntryWant } from './container-files';
+import type { AgentContent, CopyRequest } from './workspace-reader';
 
 /** Paths per `tar` exec: well under any argument-length limit. */
 const BATCH = 400;
@@ -18,35 +17,7 @@ export class TarUnavailableError extends Error {
   }
 }
 
-type Wanted = Map<string, { keep: number; copy: CopyRequest | null }>;
-
-async function consume(header: Header, stream: NodeJS.ReadableStream, want: { keep: number; copy: CopyRequest | null }): Promise<AgentContent | null> {
-  const mode = (header.mode ?? 0) & 0o7777;
-  if (header.type === 'symlink') {
-    const target = header.linkname ?? '';
-    return { kind: 'symlink', size: Buffer.byteLength(target), mode, digest: linkDigest(target), data: Buffer.alloc(0), complete: true, target };
-  }
-  if (header.type !== 'file') return null;
-  const size = header.size ?? 0;
-  if (size > MAX_COMPARE_BYTES && want.copy === null) {
-    for await (const chunk of stream as AsyncIterable<Buffer>) void chunk; // drained: too large to compare
-    return { kind: 'file', size, mode, digest: null, data: Buffer.alloc(0), complete: false, target: null };
-  }
-  const sink = new DigestSink(size, want.keep);
-  const out = want.copy === null ? null : await open(want.copy.dest, 'wx', want.copy.mode);
-  try {
-    await out?.chmod(want.copy?.mode ?? 0o600);
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      sink.write(chunk);
-      if (out !== null) await out.write(chunk);
-    }
-    await out?.sync();
-  } finally {
-    await out?.close();
-  }
-  const finished = sink.finish();
-  return { kind: 'file', size, mode, digest: finished.digest, data: finished.data, complete: finished.complete, target: null };
-}
+type Wanted = Map<string, EntryWant>;
 
 /** One `tar -c` in the running bottle for a batch of paths; entries are checked against what was asked. */
 async function tarBatch(container: Docker.Container, wanted: Wanted, results: Map<string, AgentContent | null>): Promise<void> {
@@ -73,7 +44,7 @@ async function tarBatch(container: Docker.Container, wanted: Wanted, results: Ma
       entry.on('end', () => (unasked > MAX_UNASKED_BYTES ? tar.destroy(new Error('the bottle sent far more than was asked for')) : next()));
       return;
     }
-    consume(header, entry as unknown as NodeJS.ReadableStream, want).then(
+    readArchiveEntry(header, entry as unknown as NodeJS.ReadableStream, want).then(
       (content) => {
         // A hard link or anything else is read again through the archive API by the caller.
         if (content !== null) results.set(name, content);

@@ -1,6 +1,6 @@
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../services/bottle-error';
 import { gitText, runGit, type GitOptions } from './git-cli';
 import { walkFolder } from './host-walk';
@@ -8,21 +8,9 @@ import { walkFolder } from './host-walk';
 const MAX_REF_FILE_BYTES = 64 * 1024;
 const MAX_PACKED_REFS_BYTES = 64 * 1024 * 1024;
 
+/** A small file of the bottle's repository, read as data; null when missing, a symlink, or too large. */
 async function readSmall(path: string, maxBytes: number): Promise<string | null> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    // Missing, a symlink or not openable: the repository simply has no such file for us.
-    return null;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > maxBytes) return null;
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  return readRegularFile(path, maxBytes).catch(() => null);
 }
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
