@@ -1,4 +1,4 @@
-import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleView } from '../../src/shared/bottle-view';
@@ -137,6 +137,7 @@ describe.skipIf(skipWithoutDocker)('changes of a copy-mode bottle, on a real eng
     await refused(['diff', 'worker-zzzzz'], /no bottle worker-zzzzz/);
     await refused(['apply', '../x'], /invalid bottle identity/);
     await refused(['export', 'worker-zzzzz'], /exactly one of --branch NAME or --patch FILE/);
+    const copied = await json<BottleView>(['start', 'worker', '--cwd', project, '--copy', '--detach', '--json']);
     const { identity } = await json<BottleView>(['start', 'worker', '--cwd', project, '--detach', '--json']);
     await refused(['apply', identity], /mount mode\): there is nothing to apply/);
     await refused(['export', identity, '--branch', 'x'], /is not a git repository/);
@@ -145,6 +146,9 @@ describe.skipIf(skipWithoutDocker)('changes of a copy-mode bottle, on a real eng
     await rm(project, { recursive: true });
     await refused(['diff', identity], /the project folder .* is gone/);
     await refused(['export', identity, '--patch', join(await tempDir('changes-patch-'), 'x.patch')], /is gone/);
+    // A copy-mode bottle still has its workspace, but nothing is applied to a folder that is gone.
+    await refused(['apply', copied.identity], /^claude-bottle: the project folder .* is gone\n$/);
+    expect(await stat(project).catch(() => null)).toBeNull();
     expect(before).not.toEqual({});
   });
 });

@@ -14,6 +14,7 @@ import { runCli } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
 
 const env = useBottleTestEnv();
+const home = env.home;
 let project = '';
 beforeEach(() => {
   project = env.project();
@@ -118,6 +119,13 @@ describe.skipIf(skipWithoutDocker)('the agent’s work as a git branch, and moun
         ['deleted', 'old.txt'],
       ]);
       await core.changes.unwatch(identity);
+
+      // Resume (and rebuild, which resumes) keep the first baseline: what was there before stays out.
+      const baseline = await readFile(join(home(), 'state', identity, 'changes', 'baseline.json'), 'utf8');
+      await core.bottles.stop(identity);
+      await core.bottles.resume(identity);
+      expect(await readFile(join(home(), 'state', identity, 'changes', 'baseline.json'), 'utf8')).toBe(baseline);
+      expect((await core.changes.diff(identity)).files.map((file) => file.path)).toEqual(['agent.txt', 'notes.md', 'old.txt']);
     } finally {
       await core.close();
     }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { AppEvent } from '../../shared/app-events';
 import { FULL_FILE_MAX_BYTES, type ApplyResult, type ChangeSet, type ExportResult, type FileDetail } from '../../shared/changes';
 import type { ActivityKind } from '../../shared/bottle-view';
@@ -148,6 +149,7 @@ export class ChangesService {
       const comparison = await this.fresh(identity);
       const { baseline, metadata } = comparison.bottle;
       if (!metadata.copy_cwd) throw new BottleError('unsupported', `bottle ${identity} works on the project folder itself (mount mode): there is nothing to apply`);
+      if (!(await stat(baseline.cwd).then((info) => info.isDirectory(), () => false))) throw new BottleError('not-found', `the project folder ${baseline.cwd} is gone`);
       const reader = comparison.located.reader;
       const progress = (line: string): void => this.ctx.activity.progress(identity, { line });
       progress('Comparing with the project folder');
