@@ -13,12 +13,13 @@ import { startServe, type ServeProcess } from './helpers/serve-process';
 const run = promisify(execFile);
 const AGENT = 'changes-agent';
 
-/** An agent that changes the project as soon as it starts: an edit, a new file, a deletion, a binary. */
+/** An agent that changes the project as soon as it starts: an edit, a new file, a deletion, a binary, a large file. */
 const SCRIPT = `cd /workspace
 printf 'one\\n2\\nthree\\nfour\\n' > edit.txt
 echo 'written by the agent' > new.txt
 rm gone.txt
 printf '\\000\\001\\002logo' > logo.bin
+i=0; while [ $i -lt 16000 ]; do echo "line $i of a large generated file"; i=$((i+1)); done > big.txt
 exec sh -i
 `;
 
@@ -72,14 +73,22 @@ test('open Changes, read a diff, Apply and see the summary, export a branch', as
   await card(page, identity).getByRole('button', { name: 'Changes' }).click();
   const view = page.getByTestId('changes-view');
   const files = view.getByTestId('changes-files');
-  await expect(files.getByRole('option')).toHaveCount(4, { timeout: 60_000 });
-  await expect(files.getByRole('option')).toHaveText([/edit\.txt/, /gone\.txt/, /logo\.bin.*binary/, /new\.txt/]);
-  await expect(view.getByTestId('changes-summary')).toContainText('4 files changed');
+  await expect(files.getByRole('option')).toHaveCount(5, { timeout: 60_000 });
+  await expect(files.getByRole('option')).toHaveText([/big\.txt/, /edit\.txt/, /gone\.txt/, /logo\.bin.*binary/, /new\.txt/]);
+  await expect(view.getByTestId('changes-summary')).toContainText('5 files changed');
+
+  // A large file: a note, and its whole diff on demand.
+  const diff = view.getByTestId('changes-diff');
+  await files.getByRole('option', { name: /big\.txt/ }).click();
+  await expect(diff.getByTestId('changes-note')).toHaveText('large file: open it to see the whole diff');
+  await diff.getByRole('button', { name: 'Show the whole diff' }).click();
+  await expect(diff.locator('.diff-line[data-kind="add"]')).toHaveCount(16000, { timeout: 30_000 });
+  await expect(diff.locator('.diff-line[data-kind="add"] .diff-text').last()).toHaveText('line 15999 of a large generated file');
 
   // Read a diff: pick the edited file (keyboard: the list takes arrow keys).
   await files.focus();
   await page.keyboard.press('Home');
-  const diff = view.getByTestId('changes-diff');
+  await page.keyboard.press('ArrowDown');
   await expect(diff.locator('h3')).toHaveText('edit.txt');
   await expect(diff.locator('.diff-line[data-kind="add"] .diff-text')).toHaveText(['2', 'four']);
   await expect(diff.locator('.diff-line[data-kind="remove"] .diff-text')).toHaveText(['two']);
@@ -92,11 +101,11 @@ test('open Changes, read a diff, Apply and see the summary, export a branch', as
 
   // Apply: the plan first, then the summary.
   await view.getByTestId('apply-button').click();
-  await expect(view.getByTestId('apply-plan')).toContainText('Apply would write 3 and delete 1 file');
+  await expect(view.getByTestId('apply-plan')).toContainText('Apply would write 4 and delete 1 file');
   await screenshot(page, '21-changes-apply-plan');
   await view.getByTestId('apply-confirm').click();
   const summary = view.getByTestId('apply-summary');
-  await expect(summary).toContainText(`Applied: 3 written, 1 deleted in ${project}.`, { timeout: 60_000 });
+  await expect(summary).toContainText(`Applied: 4 written, 1 deleted in ${project}.`, { timeout: 60_000 });
   await expect(summary).toContainText('0 conflicts');
   expect(await readFile(join(project, 'edit.txt'), 'utf8')).toBe('one\n2\nthree\nfour\n');
   expect(await readFile(join(project, 'new.txt'), 'utf8')).toBe('written by the agent\n');
