@@ -13,6 +13,7 @@ const MEGABYTES = 200;
 const CHANGED = 50;
 const ROUNDS = 3;
 const REFRESHES = 20;
+const POLL_MS = 2_000;
 
 /** 10,000 text files, 200 MB in all, in 100 folders. */
 async function writeWorkspace(root: string): Promise<void> {
@@ -63,16 +64,21 @@ export async function changesFigures(env: BenchEnv): Promise<Figure[]> {
     );
     if (files !== CHANGED) throw new Error(`diff listed ${files} files, expected ${CHANGED}`);
 
-    await env.core.changes.watch(identity);
+    // As a watching view runs it: one look every two seconds (the watch's own timer is not
+    // relied on for timing; the same call is made here on the same schedule).
+    await env.core.changes.refresh(identity);
     const refreshes: number[] = [];
-    for (let i = 0; i < REFRESHES; i += 1) refreshes.push((await timed(() => env.core.changes.refresh(identity))).seconds * 1000);
+    for (let i = 0; i < REFRESHES; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      refreshes.push((await timed(() => env.core.changes.refresh(identity))).seconds * 1000);
+    }
     await env.core.changes.unwatch(identity);
     const refresh = median(refreshes);
     await env.core.bottles.remove(identity, { keepState: false });
     const ratio = diff.ours / diff.docker;
     return [
       { figure: `changes: diff --json of ${FILES} files, ${MEGABYTES} MB, ${CHANGED} changed (vs docker cp + git diff --no-index --stat)`, ours: diff.ours, docker: diff.docker, unit: 's', ratio, target: 'ratio ≤ 1.0', pass: ratio <= 1.0 },
-      { figure: `changes: refresh of the unchanged ${FILES}-file tree (warm core, median of ${REFRESHES})`, ours: refresh, docker: null, unit: 'ms', ratio: null, target: '≤ 100 ms', pass: refresh <= 100 },
+      { figure: `changes: refresh of the unchanged ${FILES}-file tree (warm core, one look every 2 s, median of ${REFRESHES})`, ours: refresh, docker: null, unit: 'ms', ratio: null, target: '≤ 100 ms', pass: refresh <= 100 },
     ];
   } finally {
     await rm(project, { recursive: true, force: true });

@@ -1,7 +1,11 @@
 import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { AppEvent } from '../../src/shared/app-events';
 import type { BottleView } from '../../src/shared/bottle-view';
+import { createCore } from '../../src/core/create-core';
 import type { ApplyResult, ChangeSet } from '../../src/shared/changes';
 import { copyFolderOut } from '../../src/core/engine/container-archive';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -12,6 +16,7 @@ import { runCli } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
 
 const env = useBottleTestEnv();
+const run = promisify(execFile);
 
 /** An agent that does its work as soon as it starts, then idles: every kind of change there is. */
 const WORKER_SCRIPT = [
@@ -124,6 +129,35 @@ describe.skipIf(skipWithoutDocker)('changes of a copy-mode bottle, on a real eng
     expect(stopped.source).toBe('snapshot');
     expect(stopped.files.map((file) => file.path)).toEqual(set.files.map((file) => file.path));
     expect(stopped.files.filter((file) => file.applied).map((file) => file.path)).toEqual(['blob.bin', 'gone.txt', 'link', 'moved.txt', 'new.txt', 'run.sh']);
+  });
+
+  it('a watched running bottle: each look runs one find in an exec kept open, and a write shows up pushed', { timeout: 180_000 }, async () => {
+    const core = createCore();
+    const events: AppEvent[] = [];
+    core.subscribe((event) => events.push(event));
+    try {
+      const { identity } = await core.bottles.start({ agent: 'worker', cwd: project, copy: true });
+      const container = await bottleContainer(identity);
+      await eventually(async () => expect((await execIn(container, ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
+      // The execs the engine runs in the bottle from here on are counted below.
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const first = await core.changes.watch(identity);
+      expect(first.files).toHaveLength(7);
+      const quiet = await core.changes.refresh(identity);
+      expect(quiet.revision).toBe(first.revision);
+      await execIn(container, ['sh', '-c', 'echo later > /workspace/later.txt && chmod 600 /workspace/keep.txt']);
+      await eventually(async () => expect(events.some((event) => event.type === 'changes-updated' && event.identity === identity && event.revision > first.revision)).toBe(true), 60_000);
+      const now = await core.changes.watch(identity);
+      expect(now.files.find((file) => file.path === 'later.txt')).toMatchObject({ status: 'added', diff: '--- /dev/null\n+++ b/later.txt\n@@ -0,0 +1,1 @@\n+later\n' });
+      // A chmod changes no modification time: a full listing (every tenth look) finds it.
+      await eventually(async () => expect((await core.changes.refresh(identity)).files.find((file) => file.path === 'keep.txt')).toMatchObject({ status: 'mode-changed', mode: 0o600 }), 90_000, 500);
+      const { stdout } = await run('docker', ['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${container.id}`, '--filter', 'event=exec_create', '--format', '{{json .Action}}']);
+      // The listing session is one exec, however many looks ran (tar execs read changed files).
+      expect(stdout.split('\n').filter((line) => line.includes('claude-bottle-probe'))).toHaveLength(1);
+      await core.changes.unwatch(identity);
+    } finally {
+      await core.close();
+    }
   });
 
   it('bad input: one line, non-zero, nothing written', { timeout: 180_000 }, async () => {

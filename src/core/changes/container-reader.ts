@@ -35,8 +35,13 @@ export class ContainerReader implements WorkspaceReader {
   private probeBroken: string | null = null;
   private tarBroken: string | null = null;
   private looks = 0;
-  /** Folders of the last full listing (path → stat key): `recent` is checked against them. */
+  /** Folders of the last full listing (path → stat key): a cheap look is checked against them. */
   private dirs = new Map<string, string>();
+  /** Time markers written in the bottle (id → host time of the listing that wrote it), newest last. */
+  private markers: { id: number; atMs: number }[] = [];
+  private nextMarker = 1;
+  /** When the last look that found the workspace as listed began (a full listing or a cheap look). */
+  private confirmedAtMs = 0;
   source: 'container' | 'container-archive';
 
   constructor(private readonly options: ContainerReaderOptions) {
@@ -52,10 +57,13 @@ export class ContainerReader implements WorkspaceReader {
     const takenAtMs = Date.now();
     if (this.options.running && this.probeBroken === null) {
       try {
-        const probed = await (await this.openSession()).full();
+        const mark = this.nextMarker++;
+        const answer = await (await this.openSession()).full(mark);
+        this.remember(mark, answer.marked);
+        this.confirmedAtMs = takenAtMs;
         this.looks = 0;
-        this.dirs = new Map(probed.filter((item) => item.kind === 'dir').map((item) => [item.path, dirKey(item)]));
-        return { entries: this.toEntries(probed), takenAtMs };
+        this.dirs = new Map(answer.entries.filter((item) => item.kind === 'dir').map((item) => [item.path, dirKey(item)]));
+        return { entries: this.toEntries(answer.entries), takenAtMs };
       } catch (error: unknown) {
         // No sh/find/stat in the image, a name no line can carry, an unreadable folder: the
         // engine's own archive still lists everything.
@@ -71,19 +79,30 @@ export class ContainerReader implements WorkspaceReader {
     const sinceMinutes = (Date.now() - previous.takenAtMs) / 60_000;
     if (!this.options.running || this.probeBroken !== null || this.looks >= FULL_LISTING_EVERY || sinceMinutes > 30) return this.list();
     this.looks += 1;
+    // Entries modified after a marker written at least two seconds before the last look began:
+    // find compares whole seconds, so a marker from that same second could miss a later write.
+    // Until such a marker exists (the first seconds of a session), the clock decides, in minutes.
+    const since = [...this.markers].reverse().find((marker) => marker.atMs <= this.confirmedAtMs - 2000);
+    const mark = this.nextMarker++;
+    const startedAt = Date.now();
     let recent: ProbeEntry[];
     try {
-      recent = await (await this.openSession()).recent(sinceMinutes + 2);
+      const session = await this.openSession();
+      const oldest = this.markers[0];
+      const drop = since !== undefined && oldest !== undefined && oldest.id !== since.id ? (this.markers.shift()?.id ?? null) : null;
+      const answer = since === undefined ? await session.recent(sinceMinutes + 2, mark) : await session.since(since.id, mark, drop);
+      this.remember(mark, answer.marked);
+      recent = answer.entries;
     } catch {
       // The session broke (the agent killed it, the bottle restarted): a full listing decides.
       this.closeSession();
       return this.list();
     }
-    const previousSecond = Math.floor(previous.takenAtMs / 1000);
+    const confirmedSecond = Math.floor(this.confirmedAtMs / 1000);
     for (const item of recent) {
       if (isGitInternal(item.path) || ignoredWithin(item.path, this.options.ignore)) continue;
       // Modified in the very second of the last listing: it may have changed again since.
-      if (item.mtimeMs / 1000 >= previousSecond) return this.list();
+      if (item.mtimeMs / 1000 >= confirmedSecond) return this.list();
       if (item.kind === 'dir') {
         // A new, removed or renamed entry changes its folder's modification time.
         if (this.dirs.get(item.path) !== dirKey(item)) return this.list();
@@ -92,6 +111,7 @@ export class ContainerReader implements WorkspaceReader {
       const before = previous.entries.get(item.path);
       if (before === undefined || before.size !== item.size || before.mtimeMs !== item.mtimeMs || before.ctimeMs !== item.ctimeMs || before.mode !== item.mode || before.ino !== item.ino) return this.list();
     }
+    this.confirmedAtMs = startedAt;
     return null;
   }
 
@@ -141,8 +161,16 @@ export class ContainerReader implements WorkspaceReader {
   }
 
   private async openSession(): Promise<ProbeSession> {
-    if (this.session === null || !this.session.isOpen) this.session = await ProbeSession.open(this.options.container, this.options.prunedDirs);
+    if (this.session === null || !this.session.isOpen) {
+      this.session = await ProbeSession.open(this.options.container, this.options.prunedDirs);
+      this.markers = [];
+    }
     return this.session;
+  }
+
+  /** A marker the bottle wrote; its time is taken once the answer is back (no earlier than the write). */
+  private remember(id: number, marked: boolean): void {
+    if (marked) this.markers.push({ id, atMs: Date.now() });
   }
 
   private closeSession(): void {

@@ -14,6 +14,12 @@ export interface ProbeEntry {
   ino: number;
 }
 
+/** A listing, and whether its time marker was written (a read-only /tmp cannot hold one). */
+export interface ProbeAnswer {
+  entries: ProbeEntry[];
+  marked: boolean;
+}
+
 export class ProbeError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,23 +33,34 @@ const STAT_FORMAT = "'%s %Y %Z %f %i %n'";
 
 /*
  * A POSIX sh loop run inside the bottle: it reads a nonce, then one command a line, and answers
- * each with a listing followed by an end line carrying the nonce and find's exit status. Folders
- * to leave out arrive as arguments (never spliced into the script), `.git` folders are never
- * entered. `recent M` lists only entries modified in the last M minutes: the cheap look that
- * tells an unchanged tree from a changed one without listing it all.
+ * each with a listing followed by an end line carrying the nonce, find's exit status and whether
+ * the listing's marker could be written. Folders to leave out arrive as arguments (never spliced
+ * into the script), `.git` folders are never entered.
+ * - `full ID`: marks the time (touches marker ID in a private folder under /tmp), lists everything.
+ * - `since OLD ID DROP`: marks the time as ID, lists only entries modified after marker OLD was
+ *   touched, forgets marker DROP: the cheap look that tells an unchanged tree from a changed one.
+ * - `recent M ID`: the same by the clock, entries modified in the last M minutes (no marker yet).
  */
 const SCRIPT = `n=$#
 for p in "$@"; do set -- "$@" -path "$p" -o; done
 shift "$n"
 IFS= read -r nonce || exit 0
-while IFS= read -r cmd; do
+d=/tmp/.claude-bottle-probe-$nonce
+mkdir -m 700 "$d" 2>/dev/null
+while IFS=' ' read -r cmd a b c; do
+  m=1
+  case "$a$b$c" in *[!0-9]*) cmd=bad ;; esac
   case "$cmd" in
-    full) find ${WORKSPACE} \\( "$@" -name .git \\) -prune -o -exec stat -c ${STAT_FORMAT} {} + ;;
-    recent\\ [0-9]*) find ${WORKSPACE} \\( "$@" -name .git \\) -prune -o -mmin "-\${cmd#recent }" -exec stat -c ${STAT_FORMAT} {} + ;;
+    full) touch "$d/m$a" 2>/dev/null || m=0; find ${WORKSPACE} \\( "$@" -name .git \\) -prune -o -exec stat -c ${STAT_FORMAT} {} + ;;
+    since) touch "$d/m$b" 2>/dev/null || m=0; find ${WORKSPACE} \\( "$@" -name .git \\) -prune -o -newer "$d/m$a" -exec stat -c ${STAT_FORMAT} {} + ;;
+    recent) touch "$d/m$b" 2>/dev/null || m=0; find ${WORKSPACE} \\( "$@" -name .git \\) -prune -o -mmin "-$a" -exec stat -c ${STAT_FORMAT} {} + ;;
     *) false ;;
   esac
-  echo "@@claude-bottle-probe $nonce $?"
-done`;
+  s=$?
+  [ -n "$c" ] && rm -f "$d/m$c"
+  echo "@@claude-bottle-probe $nonce $s $m"
+done
+rm -rf "$d"`;
 
 /** `find -path` takes a glob: a folder name with glob characters must match only itself. */
 function globEscape(path: string): string {
@@ -91,7 +108,7 @@ export class ProbeSession {
   private readonly nonce = randomBytes(12).toString('hex');
   private buffer = '';
   private errors = '';
-  private waiting: { resolve(text: string): void; reject(error: Error): void } | null = null;
+  private waiting: { resolve(answer: { text: string; marked: boolean }): void; reject(error: Error): void } | null = null;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -127,14 +144,19 @@ export class ProbeSession {
     return !this.closed;
   }
 
-  /** Every entry of /workspace (ignored folders and `.git` left out). */
-  full(): Promise<ProbeEntry[]> {
-    return this.ask('full');
+  /** Every entry of /workspace (ignored folders and `.git` left out); marks the time as `mark`. */
+  full(mark: number): Promise<ProbeAnswer> {
+    return this.ask(`full ${mark}`);
   }
 
-  /** Entries modified in the last `minutes` minutes. */
-  recent(minutes: number): Promise<ProbeEntry[]> {
-    return this.ask(`recent ${Math.max(1, Math.ceil(minutes))}`);
+  /** Entries modified since marker `since` was written; marks the time as `mark`, forgets `drop`. */
+  since(since: number, mark: number, drop: number | null): Promise<ProbeAnswer> {
+    return this.ask(`since ${since} ${mark}${drop === null ? '' : ` ${drop}`}`);
+  }
+
+  /** Entries modified in the last `minutes` minutes; marks the time as `mark`. */
+  recent(minutes: number, mark: number): Promise<ProbeAnswer> {
+    return this.ask(`recent ${Math.max(1, Math.ceil(minutes))} ${mark}`);
   }
 
   close(): void {
@@ -146,15 +168,15 @@ export class ProbeSession {
     this.waiting = null;
   }
 
-  private ask(command: string): Promise<ProbeEntry[]> {
-    const run = async (): Promise<ProbeEntry[]> => {
+  private ask(command: string): Promise<ProbeAnswer> {
+    const run = async (): Promise<ProbeAnswer> => {
       if (this.closed || this.stream === null) throw new ProbeError('the listing session is closed');
       this.errors = '';
-      const text = await new Promise<string>((resolve, reject) => {
+      const { text, marked } = await new Promise<{ text: string; marked: boolean }>((resolve, reject) => {
         this.waiting = { resolve, reject };
         this.stream?.write(`${command}\n`);
       });
-      return parseProbeListing(text);
+      return { entries: parseProbeListing(text), marked };
     };
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined); // the next command waits for this one, whatever its outcome
@@ -172,13 +194,13 @@ export class ProbeSession {
     if (at === -1) return;
     const end = this.buffer.indexOf('\n', at);
     if (end === -1) return;
-    const status = this.buffer.slice(at + marker.length, end);
+    const [status, marked] = this.buffer.slice(at + marker.length, end).split(' ');
     const text = this.buffer.slice(0, at);
     this.buffer = this.buffer.slice(end + 1);
     const waiter = this.waiting;
     this.waiting = null;
     if (status !== '0') waiter?.reject(new ProbeError(this.errors.trim().split('\n').pop() || `find inside the bottle exited with ${status}`));
-    else waiter?.resolve(text);
+    else waiter?.resolve({ text, marked: marked === '1' });
   }
 
   private fail(error: Error): void {
