@@ -76,8 +76,10 @@ export class ContainerReader implements WorkspaceReader {
   }
 
   async refresh(previous: AgentListing): Promise<AgentListing | null> {
+    // A stopped container's filesystem cannot change (a restart finds the workspace anew).
+    if (!this.options.running) return null;
     const sinceMinutes = (Date.now() - previous.takenAtMs) / 60_000;
-    if (!this.options.running || this.probeBroken !== null || this.looks >= FULL_LISTING_EVERY || sinceMinutes > 30) return this.list();
+    if (this.probeBroken !== null || this.looks >= FULL_LISTING_EVERY || sinceMinutes > 30) return this.list();
     this.looks += 1;
     // Entries modified after a marker written at least two seconds before the last look began:
     // find compares whole seconds, so a marker from that same second could miss a later write.

@@ -28,8 +28,12 @@ export class FolderReader implements WorkspaceReader {
     return { entries, takenAtMs };
   }
 
-  async refresh(): Promise<AgentListing> {
-    return this.list();
+  /**
+   * The project folder is walked again. A snapshot only changes when its bottle stops or is
+   * rebuilt, and then the workspace is found anew: nothing to look at.
+   */
+  async refresh(): Promise<AgentListing | null> {
+    return this.source === 'snapshot' ? null : this.list();
   }
 
   sameAsBaseline(base: BaselineEntry, entry: AgentEntry): boolean {
