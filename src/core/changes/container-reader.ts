@@ -12,8 +12,10 @@ function dirKey(item: ProbeEntry): string {
   return `${item.mtimeMs}:${item.ctimeMs}:${item.mode}:${item.ino}`;
 }
 
-/** After this many cheap looks, a full listing: catches changes no modification time shows (chmod). */
-const FULL_LISTING_EVERY = 10;
+/** After this many cheap looks (about 30 s), a full listing: catches what no modification time shows (chmod). */
+const FULL_LISTING_EVERY = 15;
+/** A marker's recorded time is no earlier than its write: this much before a look, it is from an earlier second. */
+const MARKER_MARGIN_MS = 1200;
 
 export interface ContainerReaderOptions {
   container: Docker.Container;
@@ -81,10 +83,10 @@ export class ContainerReader implements WorkspaceReader {
     const sinceMinutes = (Date.now() - previous.takenAtMs) / 60_000;
     if (this.probeBroken !== null || this.looks >= FULL_LISTING_EVERY || sinceMinutes > 30) return this.list();
     this.looks += 1;
-    // Entries modified after a marker written at least two seconds before the last look began:
-    // find compares whole seconds, so a marker from that same second could miss a later write.
-    // Until such a marker exists (the first seconds of a session), the clock decides, in minutes.
-    const since = [...this.markers].reverse().find((marker) => marker.atMs <= this.confirmedAtMs - 2000);
+    // Entries modified after a marker written in an earlier second than the last look began (find
+    // compares whole seconds: a marker from that same second could miss a later write there).
+    // Until such a marker exists (the first second after a full listing), the clock decides, in minutes.
+    const since = [...this.markers].reverse().find((marker) => marker.atMs <= this.confirmedAtMs - MARKER_MARGIN_MS);
     const mark = this.nextMarker++;
     const startedAt = Date.now();
     let recent: ProbeEntry[];
