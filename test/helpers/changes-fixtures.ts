@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeEach } from 'vitest';
+import { afterEach, beforeEach } from 'vitest';
 import { emptyAppliedRecord, type AppliedRecord } from '../../src/core/changes/applied-record';
 import { BaseContent } from '../../src/core/changes/base-content';
 import type { Baseline } from '../../src/core/changes/baseline-types';
@@ -29,9 +29,18 @@ export async function copyTree(from: string, to: string): Promise<void> {
   await run('cp', ['-a', `${from}/.`, to]);
 }
 
+const made: string[] = [];
+
+/** A fresh temporary folder, removed after the test that made it. */
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
+
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 /** git in a folder, with an identity, failing loudly. */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
