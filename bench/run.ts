@@ -8,6 +8,7 @@ import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
 import { signInSyncFigure } from './figures/sign-in-figure';
+import { changesFigures } from './figures/changes-figures';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
@@ -57,6 +58,7 @@ try {
   await step('snapshot', () => snapshotFigure(env));
   await step('inbox-flood', () => inboxFloodFigures());
   await step('sign-in', () => signInSyncFigure(env));
+  await step('changes', () => changesFigures(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
   await step('ui-scale', () => uiScaleFigure(env));
   await step('engines', async () => [await contextStartFigure(env), await twoEngineListFigure(env)]);

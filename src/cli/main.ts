@@ -15,6 +15,9 @@ const USAGE = `usage: claude-bottle <command> [options]
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
   trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
   credentials [status|forget|set NAME] [--agent A] [--json] how Claude is signed in; sign out; store a token
+  diff <identity> [--stat] [--json] [--file PATH]          what the agent changed since its bottle started
+  apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder
+  export <identity> (--branch NAME | --patch FILE)         the agent's work as a git branch or a patch
   serve [--port N]                                         browser mode on 127.0.0.1`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
@@ -28,6 +31,9 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   stop: () => import('./commands/stop'),
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),
+  diff: () => import('./commands/diff'),
+  apply: () => import('./commands/apply'),
+  export: () => import('./commands/export'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),

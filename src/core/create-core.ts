@@ -7,6 +7,7 @@ import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
+import { ChangesService } from './services/changes-service';
 import { CredentialService } from './services/credential-service';
 import { createCoreLog, type CoreLog } from './services/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
@@ -30,6 +31,8 @@ export interface Core {
   bottles: BottleService;
   /** How agents are signed in (the credential store), sign out, stored tokens. */
   credentials: CredentialService;
+  /** What agents changed: diff, apply, export, and the Changes view's live refresh. */
+  changes: ChangesService;
   agents: AgentService;
   engine: {
     /** The current engine's status (where new bottles go). */
@@ -53,7 +56,12 @@ export function createCore(options: CoreOptions = {}): Core {
   };
   const notices = new Notices(options.log ?? createCoreLog(), emit);
   let live: LiveViews | null = null;
-  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices });
+  const bottleChanged = (identity: string): void => {
+    live?.refresh(identity);
+    changes.bottleChanged(identity);
+  };
+  const bottles = new BottleService(context, { changed: bottleChanged, notices });
+  const changes = new ChangesService(context, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const terminals = new TerminalSessions(context, emit);
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
 
@@ -94,7 +102,7 @@ export function createCore(options: CoreOptions = {}): Core {
       views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
     };
     watchers = new EngineWatchers(context, {
-      onBottleChanged: (identity) => views.refresh(identity),
+      onBottleChanged: bottleChanged,
       onResync: resync,
       onEngineStatus: (status) => {
         emit({ type: 'engine-status', status });
@@ -123,6 +131,7 @@ export function createCore(options: CoreOptions = {}): Core {
     context,
     bottles,
     credentials,
+    changes,
     agents: new AgentService(context),
     engine: {
       async status() {
@@ -149,6 +158,7 @@ export function createCore(options: CoreOptions = {}): Core {
       sync?.close();
       stopActivity();
       terminals.closeAll();
+      await changes.close();
       notices.close();
       listeners.clear();
       context.engines.close();

@@ -6,7 +6,7 @@ import type { CoreHandlers } from './dispatch';
  * `serve` dispatch into. No rule lives here; the services own them all.
  */
 export function coreHandlers(core: Core): CoreHandlers {
-  const { bottles, terminals, credentials } = core;
+  const { bottles, terminals, credentials, changes } = core;
   return {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
@@ -30,5 +30,10 @@ export function coreHandlers(core: Core): CoreHandlers {
     'credentials:status': () => credentials.status(),
     'credentials:forget': () => credentials.forget(),
     'credentials:set': ({ name, value }) => credentials.setSecret(name, value),
+    'changes:watch': (identity) => changes.watch(identity),
+    'changes:unwatch': async (identity) => (await changes.unwatch(identity), null),
+    'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
+    'changes:apply': (identity, options) => changes.apply(identity, options),
+    'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
   };
 }

@@ -10,29 +10,30 @@ const names = (view: Parameters<typeof allowedActions>[0], engineAvailable = tru
 
 describe('allowed actions per bottle state', () => {
   it('offers what each status allows, in display order', () => {
-    expect(names(testView({ status: 'running' }))).toEqual(['open-terminal', 'stop', 'copy-resume-command', 'remove']);
-    expect(names(testView({ status: 'exited', exitCode: 3 }))).toEqual(['resume', 'copy-resume-command', 'remove']);
-    expect(names(testView({ status: 'ready-to-resume', historyCount: 2 }))).toEqual(['resume', 'history', 'copy-resume-command', 'remove']);
-    expect(names(testView({ status: 'missing-container' }))).toEqual(['resume', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'running' }))).toEqual(['open-terminal', 'stop', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'exited', exitCode: 3 }))).toEqual(['resume', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'ready-to-resume', historyCount: 2 }))).toEqual(['resume', 'history', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'missing-container' }))).toEqual(['resume', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'running', cwd: '' }))).toEqual(['open-terminal', 'stop', 'copy-resume-command', 'remove']);
     expect(names(testView({ status: 'corrupt' }))).toEqual(['remove']);
     expect(names(testView({ status: 'orphan', containerId: 'abc' }))).toEqual(['stop', 'remove']);
     expect(names(testView({ status: 'orphan', containerId: null }))).toEqual(['remove']);
-    expect(names(testView({ pendingRequest: pending }))).toEqual(['open-terminal', 'stop', 'approve', 'reject', 'copy-resume-command', 'remove']);
+    expect(names(testView({ pendingRequest: pending }))).toEqual(['open-terminal', 'stop', 'approve', 'reject', 'changes', 'copy-resume-command', 'remove']);
   });
 
   it('holds back changes while work runs, and container actions while Docker is away', () => {
     const busy = testView({ pendingRequest: pending, activity: working('approving') });
-    expect(names(busy)).toEqual(['open-terminal', 'stop:off', 'approve:off', 'reject:off', 'copy-resume-command', 'remove:off']);
+    expect(names(busy)).toEqual(['open-terminal', 'stop:off', 'approve:off', 'reject:off', 'changes', 'copy-resume-command', 'remove:off']);
     expect(actionState(busy, 'stop')?.reason).toBe('busy: approving');
     const away = testView({ status: 'exited', pendingRequest: pending });
-    expect(names(away, false)).toEqual(['resume:off', 'approve:off', 'reject', 'copy-resume-command', 'remove']);
+    expect(names(away, false)).toEqual(['resume:off', 'approve:off', 'reject', 'changes', 'copy-resume-command', 'remove']);
     expect(actionState(away, 'resume', { engineAvailable: false })?.reason).toBe('Docker is not running');
   });
 
   it('treats a kept failure as finished work that can be dismissed', () => {
     const failed = testView({ status: 'exited', activity: working('resuming', 'image build failed: no space left') });
     expect(isBusy(failed)).toBe(false);
-    expect(names(failed)).toEqual(['resume', 'copy-resume-command', 'dismiss-error', 'remove']);
+    expect(names(failed)).toEqual(['resume', 'changes', 'copy-resume-command', 'dismiss-error', 'remove']);
     expect(actionState(testView(), 'dismiss-error')).toBeNull();
   });
 

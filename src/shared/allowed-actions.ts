@@ -11,6 +11,7 @@ export const BOTTLE_ACTIONS = [
   'approve',
   'reject',
   'history',
+  'changes',
   'copy-resume-command',
   'dismiss-error',
   'remove',
@@ -55,6 +56,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
       return view.pendingRequest !== null;
     case 'history':
       return view.historyCount > 0;
+    case 'changes':
+      // What the agent changed: for any bottle with a project folder (a read, never waiting).
+      return status !== 'corrupt' && status !== 'orphan' && view.cwd !== null && view.cwd !== '';
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':

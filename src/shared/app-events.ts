@@ -15,4 +15,6 @@ export type AppEvent =
   | { type: 'terminal-data'; sessionId: string; data: string }
   | { type: 'terminal-exit'; sessionId: string }
   | { type: 'notice'; level: NoticeLevel; message: string }
-  | { type: 'credentials'; status: CredentialStatus };
+  | { type: 'credentials'; status: CredentialStatus }
+  /** A watched bottle's changes moved (revision -1: something happened, ask again). */
+  | { type: 'changes-updated'; identity: string; revision: number };

@@ -6,6 +6,7 @@
  */
 import type { AppEvent } from './app-events';
 import type { AgentSummary, BottleView, EngineStatus, EngineSummary, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
+import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 
@@ -36,6 +37,11 @@ export const IpcChannels = {
   credentialsStatus: 'credentials:status',
   credentialsForget: 'credentials:forget',
   credentialsSet: 'credentials:set',
+  watchChanges: 'changes:watch',
+  unwatchChanges: 'changes:unwatch',
+  changedFile: 'changes:file',
+  applyChanges: 'changes:apply',
+  exportChanges: 'changes:export',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -80,6 +86,13 @@ export interface IpcSignatures {
   'credentials:forget': { args: []; result: CredentialStatus };
   /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
   'credentials:set': { args: [{ name: SecretName; value: string }]; result: CredentialStatus };
+  /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
+  'changes:watch': { args: [identity: string]; result: ChangeSet };
+  'changes:unwatch': { args: [identity: string]; result: null };
+  /** One file whole: its full diff, or its full content on the agent's side. */
+  'changes:file': { args: [identity: string, request: { path: string; view: 'diff' | 'content' }]; result: FileDetail };
+  'changes:apply': { args: [identity: string, options: { dryRun: boolean; sidecars: boolean }]; result: ApplyResult };
+  'changes:export': { args: [identity: string, options: { branch: string }]; result: ExportResult };
 }
 
 /** The secrets the app lets an operator paste in for Claude Code. */

@@ -11,6 +11,7 @@ import {
   absolutePathSchema,
   agentNameSchema,
   contextNameSchema,
+  branchNameSchema,
   identitySchema,
   projectAgentNameSchema,
   rejectMessageSchema,
@@ -18,6 +19,7 @@ import {
   sessionIdSchema,
   sha256Schema,
   terminalSizeSchema,
+  workspacePathSchema,
 } from './validation';
 
 export { identitySchema } from './validation';
@@ -48,6 +50,11 @@ const argSchemas = {
   [IpcChannels.credentialsStatus]: z.tuple([]),
   [IpcChannels.credentialsForget]: z.tuple([]),
   [IpcChannels.credentialsSet]: z.tuple([z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(MAX_SECRET_VALUE_CHARS) }).strict()]),
+  [IpcChannels.watchChanges]: z.tuple([identitySchema]),
+  [IpcChannels.unwatchChanges]: z.tuple([identitySchema]),
+  [IpcChannels.changedFile]: z.tuple([identitySchema, z.object({ path: workspacePathSchema, view: z.enum(['diff', 'content']) }).strict()]),
+  [IpcChannels.applyChanges]: z.tuple([identitySchema, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]),
+  [IpcChannels.exportChanges]: z.tuple([identitySchema, z.object({ branch: branchNameSchema }).strict()]),
 } as const;
 
 /** True only when A and B are the same type (a schema whose output is wider or narrower fails). */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { IDENTITY_MAX_LENGTH, IDENTITY_PATTERN } from './identity';
-import { isAbsolutePath, isAgentName, isContextName, isSafeName, MAX_REJECT_MESSAGE_CHARS, projectAgentFolder } from './rules';
+import { branchNameProblem, isAbsolutePath, isAgentName, isContextName, isSafeName, MAX_PATH_CHARS, MAX_REJECT_MESSAGE_CHARS, projectAgentFolder } from './rules';
 
 export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
 export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
@@ -16,3 +16,6 @@ export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an 
 export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
 export const sessionIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid terminal session');
 export const terminalSizeSchema = z.number().int().min(1).max(1000);
+export const branchNameSchema = z.string().refine((name) => branchNameProblem(name) === null, 'invalid branch name');
+/** A path inside a bottle's workspace; the core checks it is relative and stays inside. */
+export const workspacePathSchema = z.string().min(1).max(MAX_PATH_CHARS).refine((path) => !path.includes('\0'), 'invalid path');

@@ -51,7 +51,7 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
     const detail = JSON.parse((await runCli(['show', identity, '--json'])).stdout) as BottleDetail;
     expect(detail.pendingRequests.map((request) => request.id)).toEqual([id]);
     expect(detail.pendingRequests[0]?.diff).toContain('+RUN echo built > /opt/marker');
-    expect(detail.actions.map((state) => state.action)).toEqual(['open-terminal', 'stop', 'approve', 'reject', 'copy-resume-command', 'remove']);
+    expect(detail.actions.map((state) => state.action)).toEqual(['open-terminal', 'stop', 'approve', 'reject', 'changes', 'copy-resume-command', 'remove']);
     expect(detail.historyCount).toBe(0);
 
     const unknown = await runCli(['show', 'nobody-zzzzz']);

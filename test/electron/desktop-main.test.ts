@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { AgentSummary, BottleView, JournalEntry, PendingRequestView, ProjectAgentReview } from '../../src/shared/bottle-view';
+import type { ChangeSet, FileDetail } from '../../src/shared/changes';
 import type { CredentialStatus } from '../../src/shared/credentials-view';
 import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -147,6 +149,23 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     expect((await pushedView(app, identity, (view) => view.activity?.error != null)).activity?.error).toMatch(/already running/);
     await call('bottle:dismiss-error', [identity]);
     await pushedView(app, identity, (view) => view.activity === null);
+
+    // Changes: the agent's files since the start, watched live, one file whole; in mount mode
+    // apply has nothing to do and a folder outside git has no branch to export to.
+    const changes = await call<ChangeSet>('changes:watch', [identity]);
+    expect(changes).toMatchObject({ identity, mode: 'mount', source: 'folder' });
+    expect(changes.files.map((file) => [file.status, file.path])).toEqual([['added', 'agent-file-1.txt'], ['added', 'agent-file-2.txt']]);
+    await writeFile(join(env.project(), 'agent-file-2.txt'), 'file by run 2\nand more\n');
+    await eventually(async () => expect((await app.events()).some((event) => event.type === 'changes-updated' && event.identity === identity && event.revision > changes.revision)).toBe(true), 30_000);
+    const detail = await call<FileDetail>('changes:file', [identity, { path: 'agent-file-2.txt', view: 'diff' }]);
+    expect(detail.text).toContain('+and more');
+    exercised.add('changes:apply');
+    expect(await app.invoke('changes:apply', [identity, { dryRun: true, sidecars: true }])).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    exercised.add('changes:export');
+    expect(await app.invoke('changes:export', [identity, { branch: 'agent-work' }])).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringContaining('is not a git repository') } });
+    expect(await app.invoke('changes:export', [identity, { branch: 'bad..name' }])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(await app.invoke('changes:file', [identity, { path: '../../etc/passwd', view: 'content' }])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    await call('changes:unwatch', [identity]);
 
     await call('bottle:stop', [identity]);
     await pushedView(app, identity, (view) => view.status === 'ready-to-resume');

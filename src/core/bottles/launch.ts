@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import type Docker from 'dockerode';
 import { requireTrustedAgent } from '../agents/agent-trust';
+import { recordBaseline } from '../changes/baseline';
 import { launchSecrets, plainEnvNames } from '../credentials/agent-secrets';
 import { moveSnapshotSecretsToStore } from '../credentials/credential-pickup';
 import { putFolders, recoverSnapshotSwap, type ArchiveEntry, type ArchiveSource } from '../engine/container-archive';
@@ -193,6 +194,8 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
       // The config folder must exist, and be the agent's, before anything goes into it.
       else if (handOver || entries.some((entry) => entry.target.startsWith(`${transcriptDir}/`))) sources.push({ target: transcriptDir, from: null });
     }
+    // What the agent starts from, taken just before it gets the folder; resume and rebuild keep the first.
+    if (!resume) await recordBaseline(identity, metadata.cwd, metadata.copy_cwd);
     if (metadata.copy_cwd) {
       await recoverSnapshotSwap(paths.workspace);
       const snapshot = resume && (await isDirectory(paths.workspace));

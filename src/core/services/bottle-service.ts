@@ -171,6 +171,11 @@ export class BottleService {
     this.hooks.changed(identity);
   }
 
+  /** Runs another service's change to a bottle under the same lock and rules (applying its changes). */
+  withLock<T>(identity: string, kind: ActivityKind, work: () => Promise<T>): Promise<T> {
+    return this.locked(identity, kind, work);
+  }
+
   /**
    * Validates and settles the bottle's inbox: new requests become pending, bad ones are answered.
    * Returns whether anything the bottle shows changed. The live watcher calls this too.

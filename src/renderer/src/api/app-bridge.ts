@@ -1,6 +1,7 @@
 import type { AppEvent } from '../../../shared/ipc-contract';
 import { loadCredentials } from '../lib/credential-actions';
 import { useBottlesStore } from '../stores/bottles-store';
+import { useChangesStore } from '../stores/changes-store';
 import { useCredentialsStore } from '../stores/credentials-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
@@ -34,6 +35,9 @@ function applyEvent(event: AppEvent): void {
       return;
     case 'credentials':
       useCredentialsStore.getState().setStatus(event.status);
+      return;
+    case 'changes-updated':
+      useChangesStore.getState().updated(event.identity, event.revision);
       return;
   }
 }

@@ -14,6 +14,8 @@ const ACTIVITY_LABELS: Record<string, string> = {
   stopping: 'Stopping',
   removing: 'Removing',
   rejecting: 'Rejecting',
+  applying: 'Applying changes',
+  exporting: 'Exporting changes',
 };
 
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {

@@ -8,11 +8,11 @@ const SIGNS = { add: '+', remove: '−', context: ' ', hunk: '' } as const;
  * A unified diff with old/new line numbers; added and removed lines coloured (and signed, for
  * colour-blind readers). The text is the agent's: control and bidi characters are shown escaped.
  */
-export const DiffView = memo(function DiffView({ diff }: { diff: string }): JSX.Element {
+export const DiffView = memo(function DiffView({ diff, label = 'Dockerfile changes' }: { diff: string; label?: string }): JSX.Element {
   const lines = useMemo(() => parseUnifiedDiff(diff), [diff]);
   if (lines.length === 0) return <p className="diff-empty">No changes.</p>;
   return (
-    <div className="diff" role="table" aria-label="Dockerfile changes" data-testid="diff">
+    <div className="diff" role="table" aria-label={label} data-testid="diff">
       {lines.map((line, index) =>
         line.kind === 'hunk' ? (
           <div key={index} className="diff-line diff-hunk" role="row">

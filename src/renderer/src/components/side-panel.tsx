@@ -1,10 +1,11 @@
 import { useEffect, useRef, type JSX } from 'react';
 import { useUiStore, type Panel } from '../stores/ui-store';
 import { ApprovalPanel } from './approval-panel';
+import { ChangesView } from './changes-view';
 import { HistoryPanel } from './history-panel';
 import { TrustPanel } from './trust-panel';
 
-const TITLES = { approval: 'Approval needed', history: 'Rebuild history', trust: 'Trust a project agent' } as const;
+const TITLES = { approval: 'Approval needed', history: 'Rebuild history', trust: 'Trust a project agent', changes: 'Changes' } as const;
 
 function subtitle(panel: Panel): string {
   return panel.kind === 'trust' ? panel.agent : panel.identity;
@@ -18,10 +19,12 @@ function body(panel: Panel): JSX.Element {
       return <HistoryPanel identity={panel.identity} />;
     case 'trust':
       return <TrustPanel key={`${panel.cwd}\0${panel.agent}`} agent={panel.agent} cwd={panel.cwd} />;
+    case 'changes':
+      return <ChangesView key={panel.identity} identity={panel.identity} />;
   }
 }
 
-/** A drawer on the right for one bottle's approval or history, or a project agent's Trust step; Esc or Close dismisses it. */
+/** A drawer on the right for one bottle's approval, history or changes, or a project agent's Trust step; Esc or Close dismisses it. */
 export function SidePanel(): JSX.Element | null {
   const panel = useUiStore((state) => state.panel);
   const closePanel = useUiStore((state) => state.closePanel);
@@ -38,7 +41,7 @@ export function SidePanel(): JSX.Element | null {
 
   if (panel === null) return null;
   return (
-    <aside className="side-panel" role="dialog" aria-labelledby="side-panel-title" data-testid="side-panel">
+    <aside className={`side-panel side-panel-${panel.kind}`} role="dialog" aria-labelledby="side-panel-title" data-testid="side-panel">
       <header className="panel-header">
         <div>
           <h2 id="side-panel-title">{TITLES[panel.kind]}</h2>

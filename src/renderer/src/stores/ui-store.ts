@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type PanelKind = 'approval' | 'history';
+export type PanelKind = 'approval' | 'history' | 'changes';
 
 /** The side panel: one bottle's approval or history, or the Trust step of a project agent. */
 export type Panel = { kind: PanelKind; identity: string } | { kind: 'trust'; agent: string; cwd: string };
