@@ -1,9 +1,12 @@
 import { chown, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_AGENT_OPTIONS } from '../src/core/agents/agent-options';
 import { createCore, type Core } from '../src/core/create-core';
 import { createBottleContext, type BottleContext } from '../src/core/services/bottle-context';
-import { containerCreateOptions } from '../src/core/bottles/container-spec';
+import { containerCreateOptions, type ContainerLimits } from '../src/core/bottles/container-spec';
+import { bottleCpus } from '../src/core/state/limits';
+import { DEFAULT_SETTINGS } from '../src/core/state/settings';
 import { bottleToolDir } from '../src/core/bottles/resources';
 import { writeTestAgent } from '../test/helpers/test-agents';
 
@@ -29,25 +32,44 @@ export async function createBenchEnv(): Promise<BenchEnv> {
   return { home, project, ctx, core: createCore({ context: ctx }) };
 }
 
+/** The limits our launches get with default settings on this machine's engine (2 cores: 1 CPU). */
+const REFERENCE_LIMITS: ContainerLimits = {
+  cpus: bottleCpus(DEFAULT_SETTINGS, cpus().length),
+  logMaxSize: DEFAULT_SETTINGS.logMaxSize,
+  logMaxFiles: DEFAULT_SETTINGS.logMaxFiles,
+};
+
 /**
  * The `docker run -d` line equivalent to one of our launches: same image, same mounts, same
  * hardening, limits, labels, TTY — the fair reference for start and resume.
  */
-export function dockerRunArgs(identity: string, image: string, cwd: string, name: string, user = '1000:1000'): string[] {
+export function dockerRunArgs(
+  identity: string,
+  image: string,
+  cwd: string,
+  name: string,
+  user = '1000:1000',
+  extra: { limits?: ContainerLimits; remote?: boolean } = {},
+): string[] {
+  const limits = extra.limits ?? REFERENCE_LIMITS;
+  const remote = extra.remote === true;
   const options = containerCreateOptions({
     identity,
     agentName: 'scripted',
-    agent: { description: '', command: [], resumeCommand: [], workdir: '/workspace', user: null, transcriptDir: null, env: [] },
+    agent: { description: '', command: [], resumeCommand: [], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS },
     image,
     imagePath: null,
     command: ['sh', '/usr/bin/agent.sh', 'start'],
     user: 'agent',
     home: null,
-    mountCwd: cwd,
+    mountCwd: remote ? null : cwd,
     toolDir: bottleToolDir(),
+    hostMounts: !remote,
     passthroughEnv: [],
+    limits,
   });
   const host = options.HostConfig ?? {};
+  const log = host.LogConfig?.Config ?? {};
   return [
     'run', '-d', '-t', '-i', '--name', name,
     // Same number of labels as ours, but never our identity: the reference must not pass for the bottle.
@@ -55,6 +77,8 @@ export function dockerRunArgs(identity: string, image: string, cwd: string, name
     '--label', 'claude-bottle.bench=true',
     ...(host.Mounts ?? []).flatMap((m) => ['--mount', `type=bind,source=${m.Source},target=${m.Target}${m.ReadOnly ? ',readonly' : ''}`]),
     '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', '--pids-limit', String(host.PidsLimit), '--memory', String(host.Memory), '--init',
+    '--cpus', String((host.NanoCpus ?? 0) / 1e9), '--log-driver', host.LogConfig?.Type ?? 'json-file',
+    ...Object.entries(log).flatMap(([key, value]) => ['--log-opt', `${key}=${value}`]),
     '--user', user, '-w', '/workspace',
     ...(options.Env ?? []).flatMap((entry) => ['-e', entry]),
     image, ...(options.Cmd as string[]),

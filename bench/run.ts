@@ -7,10 +7,14 @@ import { ROOT, type Figure } from './bench-lib';
 import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
 import { approveFigure } from './figures/approve-figure';
+import { signInSyncFigure } from './figures/sign-in-figure';
+import { changesFigures } from './figures/changes-figures';
 import { snapshotFigure } from './figures/snapshot-figure';
+import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigures } from './figures/ui-figures';
 import { logsOpenFigures, statsCostFigure } from './figures/cockpit-figures';
+import { contextStartFigure, twoEngineListFigure } from './figures/engine-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/core/state/state-listing';
 
@@ -53,10 +57,14 @@ try {
   });
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
+  await step('inbox-flood', () => inboxFloodFigures());
+  await step('sign-in', () => signInSyncFigure(env));
+  await step('changes', () => changesFigures(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
   await step('ui-scale', () => uiScaleFigures(env));
   await step('logs', () => logsOpenFigures(env));
   await step('stats', () => statsCostFigure(env));
+  await step('engines', async () => [await contextStartFigure(env), await twoEngineListFigure(env)]);
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);

@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
 import { card, dropFile, expectStatus, terminalText } from './helpers/app-page';
 import { containerId, containerState, removeAgentImages, removeBottles } from './helpers/docker';
-import { approveAndResume, makeProject, shooter, startFromUi } from './helpers/flows';
+import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
@@ -25,6 +25,7 @@ test.afterAll(async () => {
   await serve?.stop();
   await removeBottles(started);
   await removeAgentImages('slow-build');
+  await rm(projectsDir(home), { recursive: true, force: true });
   await rm(home, { recursive: true, force: true });
 });
 

@@ -165,7 +165,9 @@ test('the Shell tab runs a command as the agent’s user, resizes and pastes; In
   await expect(panel.getByTestId('inspect-view')).toContainText(`FROM ${TEST_BASE_IMAGE}`);
   await shootBoth(page, '35-inspect');
   await panel.getByTestId('tab-changes').click();
-  await expect(panel.getByTestId('changes-slot')).toBeVisible();
+  // The work-comes-home view is this tab: the copied project is unchanged so far.
+  await expect(panel.getByTestId('changes-view')).toBeVisible({ timeout: 30_000 });
+  await expect(panel.getByTestId('changes-summary')).toContainText('0 files changed');
 });
 
 test('keyboard: j/k and Enter open a bottle, a opens the waiting approval, the title counts it, a notification announces it', async ({ page, context }) => {

@@ -6,7 +6,7 @@ import { writeE2eAgent } from './helpers/agents';
 import { card, expectStatus } from './helpers/app-page';
 import { containerId, docker, removeBottles } from './helpers/docker';
 import { startEngineProxy, type EngineProxy } from './helpers/engine-proxy';
-import { makeProject, startFromUi } from './helpers/flows';
+import { makeProject, projectsDir, startFromUi } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
@@ -26,6 +26,7 @@ test.afterAll(async () => {
   await serve?.stop();
   await proxy?.down();
   await removeBottles(started);
+  await rm(projectsDir(home), { recursive: true, force: true });
   await rm(home, { recursive: true, force: true });
 });
 

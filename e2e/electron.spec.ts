@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
 import { writeE2eAgent } from './helpers/agents';
 import { removeBottles } from './helpers/docker';
-import { approveAndResume, makeProject, shooter, startFromUi } from './helpers/flows';
+import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
 
 const REPO = join(import.meta.dirname, '..');
 
@@ -46,6 +46,7 @@ test.describe('desktop app (Electron)', () => {
   test.afterAll(async () => {
     await app?.close();
     await removeBottles(started);
+    await rm(projectsDir(home), { recursive: true, force: true });
     await rm(home, { recursive: true, force: true });
   });
 

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { connectDocker, engineInfo } from '../src/core/engine/docker-client';
 import { ensureTestBaseImage } from './helpers/busybox-image';
+import { cannotRunSecondEngineReason, ensureSecondEngine, secondEngineDocker } from './helpers/second-engine';
 
 /**
- * Builds the busybox base image once per run. Under CI a missing engine fails the run outright:
- * the Docker tests must run there, never skip.
+ * Builds the busybox base image once per run, on the default engine and on the second test engine
+ * (started here when it is not running). Under CI a missing engine fails the run outright: the
+ * Docker tests must run there, never skip.
  */
 export default async function globalSetup(): Promise<void> {
   // The CLI tests run the real bin, which runs the bundle: rebuild it from the current sources.
@@ -18,4 +20,12 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   await ensureTestBaseImage(connection.docker);
+  const cannot = cannotRunSecondEngineReason();
+  if (cannot !== null) {
+    if (process.env.CI === 'true') throw new Error(`the multi-engine tests need a second dockerd here: ${cannot}`);
+    process.stderr.write(`Multi-engine tests will be skipped: ${cannot}\n`);
+    return;
+  }
+  await ensureSecondEngine();
+  await ensureTestBaseImage(secondEngineDocker());
 }

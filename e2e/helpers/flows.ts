@@ -5,9 +5,14 @@ import { E2E_AGENT } from './agents';
 import { card, expectStatus, newestIdentity, terminalText } from './app-page';
 import { screenshot } from './screens';
 
+/** Where a spec's projects go: beside its state folder, never inside it (a project there is refused). */
+export function projectsDir(home: string): string {
+  return `${home}-projects`;
+}
+
 /** A project folder; with `wantsTool`, the e2e agent asks for a tool via capability-block on start. */
 export async function makeProject(home: string, name: string, wantsTool: string | null): Promise<string> {
-  const dir = join(home, 'projects', name);
+  const dir = join(projectsDir(home), name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'README.md'), `# ${name}\n`);
   if (wantsTool !== null) await writeFile(join(dir, '.wants-tool'), wantsTool);

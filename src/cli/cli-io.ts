@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BottleError, errorMessage } from '../core/services/bottle-error';
 
@@ -37,4 +38,19 @@ export function info(message: string, json = false): void {
 export function fail(error: unknown): number {
   process.stderr.write(`claude-bottle: ${errorMessage(error)}\n`);
   return 1;
+}
+
+/** True when a person can answer a question here: stdin and stdout are both a terminal. */
+export function onTerminal(): boolean {
+  return process.stdin.isTTY === true && process.stdout.isTTY === true;
+}
+
+/** Asks a yes/no question on the terminal; anything but y/yes is a no. */
+export async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await prompt.question(question));
+  } finally {
+    prompt.close();
+  }
 }

@@ -1,4 +1,5 @@
 import type { Core } from '../core/create-core';
+import { earlyExitTiming } from '../shared/early-exit-text';
 import { info, printJson } from './cli-io';
 import { attachTerminal } from './terminal-attach';
 
@@ -26,6 +27,10 @@ export async function finishLaunch(core: Core, identity: string, output: LaunchO
     return 0;
   }
   await attachTerminal(core, identity);
+  // An agent that died on start: say why, not just that the session ended.
+  // (A view that cannot be read only costs the hint; the resume line below still shows.)
+  const earlyExit = (await core.bottles.view(identity).catch(() => null))?.earlyExit ?? null;
+  if (earlyExit !== null) info(`\nthe agent exited on start: ${earlyExit.reason} (${earlyExitTiming(earlyExit)}); details: claude-bottle show ${identity}`);
   info(`\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
   return 0;
 }

@@ -2,16 +2,23 @@ import { fail, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent> [--cwd DIR] [--copy] [--detach] [--json]   start a new bottle
+  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--context NAME] [--detach] [--json]
+                                                           start a new bottle (--autonomous: no permission prompts;
+                                                           --context: on that Docker context)
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff
-  approve <identity> [--request ID] [--resume]             approve a capability-block request
+  approve <identity> [--request ID] [--resume] [--yes]     show a capability-block request, then approve it
   reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
   stop <identity>                                          save state and remove the container
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
   logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)
+  trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
+  credentials [status|forget|set NAME] [--agent A] [--json] how Claude is signed in; sign out; store a token
+  diff <identity> [--stat] [--json] [--file PATH]          what the agent changed since its bottle started
+  apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder
+  export <identity> (--branch NAME | --patch FILE)         the agent's work as a git branch or a patch
   serve [--port N]                                         browser mode on 127.0.0.1`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
@@ -26,7 +33,12 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),
   logs: () => import('./commands/logs'),
+  diff: () => import('./commands/diff'),
+  apply: () => import('./commands/apply'),
+  export: () => import('./commands/export'),
   serve: () => import('./commands/serve'),
+  trust: () => import('./commands/trust'),
+  credentials: () => import('./commands/credentials'),
 };
 
 async function main(argv: string[]): Promise<number> {

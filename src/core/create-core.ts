@@ -1,17 +1,20 @@
 import type { AppEvent } from '../shared/app-events';
-import type { AgentSummary, EngineStatus } from '../shared/bottle-view';
-import { listAgents } from './agents/agents';
-import { watchBottles, type BottleWatcher } from './bottles/bottle-events';
+import type { EngineStatus, EngineSummary } from '../shared/bottle-view';
 import { LogStreams } from './bottles/log-streams';
 import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
-import { engineInfo } from './engine/docker-client';
+import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
+import { CredentialSync } from './credentials/credential-sync';
+import { AgentService } from './services/agent-service';
 import { createBottleContext, type BottleContext } from './services/bottle-context';
 import { BottleService } from './services/bottle-service';
-import { errorMessage } from './services/bottle-error';
+import { ChangesService } from './services/changes-service';
+import { CredentialService } from './services/credential-service';
 import { createCoreLog, type CoreLog } from './services/core-log';
+import { EngineWatchers, probeEngine } from './services/engine-watch';
 import { LiveViews } from './services/live-views';
+import { errorMessage } from './services/bottle-error';
 import { Notices } from './services/notices';
 import { StatsSampler } from './services/stats-sampler';
 
@@ -30,8 +33,17 @@ export interface CoreOptions {
 export interface Core {
   context: BottleContext;
   bottles: BottleService;
-  agents: { list(cwd?: string): Promise<AgentSummary[]> };
-  engine: { status(): Promise<EngineStatus> };
+  /** How agents are signed in (the credential store), sign out, stored tokens. */
+  credentials: CredentialService;
+  /** What agents changed: diff, apply, export, and the Changes view's live refresh. */
+  changes: ChangesService;
+  agents: AgentService;
+  engine: {
+    /** The current engine's status (where new bottles go). */
+    status(): Promise<EngineStatus>;
+    /** Every engine the operator can start bottles on, with its status. */
+    list(): Promise<EngineSummary[]>;
+  };
   terminals: TerminalSessions;
   /** Open Logs tabs: the engine's log of a bottle, pushed as log-data events. */
   logs: LogStreams;
@@ -52,38 +64,74 @@ export function createCore(options: CoreOptions = {}): Core {
   };
   const notices = new Notices(options.log ?? createCoreLog(), emit);
   let live: LiveViews | null = null;
-  const bottles = new BottleService(context, { changed: (identity) => live?.refresh(identity), notices, keptViews: async () => (live === null ? null : live.kept()) });
+  const bottleChanged = (identity: string): void => {
+    live?.refresh(identity);
+    changes.bottleChanged(identity);
+  };
+  const bottles = new BottleService(context, { changed: bottleChanged, notices, keptViews: async () => (live === null ? null : live.kept()) });
+  const changes = new ChangesService(context, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const feeds = new TerminalFeeds(context, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(context, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
   const stats = new StatsSampler(context, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
+  const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
 
-  let watcher: BottleWatcher | null = null;
+  let watchers: EngineWatchers | null = null;
   let inboxes: InboxWatcher | null = null;
+  let remotePoll: NodeJS.Timeout | undefined;
   let stopActivity = (): void => undefined;
+  let sync: CredentialSync | null = null;
   if (options.live === true) {
-    const views = new LiveViews(
+    // Logins made or refreshed inside running bottles reach the store, and every other bottle.
+    sync = new CredentialSync(
       context,
-      { view: (identity) => bottles.view(identity), list: () => bottles.listFresh(), engineConnected: () => watcher?.engineStatus().state === 'connected' },
-      emit,
-      notices,
+      {
+        changed: (set) => {
+          credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+        },
+        failure: (what, error) => notices.failure(what, error),
+      },
+      () => watchers?.contexts() ?? [context],
     );
+    sync.start();
+    // Every engine a listed bottle lives on gets its own event stream.
+    const sources = {
+      view: async (identity: string) => {
+        const view = await bottles.view(identity);
+        if (view !== null) watchers?.watch(view.engine);
+        return view;
+      },
+      list: async () => {
+        const views = await bottles.listFresh();
+        for (const view of views) watchers?.watch(view.engine);
+        return views;
+      },
+      engineConnected: () => watchers?.allConnected() ?? false,
+    };
+    const views = new LiveViews(context, sources, emit, notices);
     live = views;
     // Every running bottle's terminal output is kept from the moment it is seen running.
     listeners.add((event) => {
       if (event.type === 'bottle-changed') feeds.track(event.bottle);
       else if (event.type === 'bottle-removed') feeds.forget(event.identity);
     });
-    watcher = watchBottles(context, {
-      onBottleChanged: (identity) => views.refresh(identity),
-      onResync: () => {
-        views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
-      },
+    const resync = (): void => {
+      views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
+    };
+    watchers = new EngineWatchers(context, {
+      onBottleChanged: bottleChanged,
+      onResync: resync,
       onEngineStatus: (status) => {
         emit({ type: 'engine-status', status });
-        if (status.state === 'unavailable' && status.message !== 'connecting…') notices.log.write('warning', `Docker engine unavailable: ${status.message ?? ''}`);
+        if (status.state === 'unavailable' && status.message !== 'connecting…') {
+          notices.log.write('warning', `Docker engine ${status.name} unavailable: ${status.message ?? ''}`);
+          // Its bottles show offline now, not their last state.
+          resync();
+        }
       },
     });
+    watchers.watch(context.engines.currentName);
+    remotePoll = pollRemoteInboxes(bottles, (identity) => views.refresh(identity), notices);
     inboxes = createInboxWatcher((identity) => views.refresh(identity), {
       onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
     });
@@ -99,17 +147,18 @@ export function createCore(options: CoreOptions = {}): Core {
   return {
     context,
     bottles,
-    agents: { list: (cwd) => listAgents(cwd) },
+    credentials,
+    changes,
+    agents: new AgentService(context),
     engine: {
       async status() {
-        if (watcher !== null) return watcher.engineStatus();
-        const { endpoint } = context.connection;
-        try {
-          const info = await engineInfo(context.connection);
-          return { state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null };
-        } catch (error: unknown) {
-          return { state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: errorMessage(error) };
-        }
+        const name = context.engines.currentName;
+        return watchers?.status(name) ?? probeEngine(context, name);
+      },
+      async list() {
+        return Promise.all(
+          context.engines.summaries().map(async (summary) => ({ ...summary, status: watchers?.status(summary.name) ?? (await probeEngine(context, summary.name)) })),
+        );
       },
     },
     terminals,
@@ -121,16 +170,50 @@ export function createCore(options: CoreOptions = {}): Core {
       return () => listeners.delete(listener);
     },
     async close() {
-      watcher?.close();
+      clearInterval(remotePoll);
+      watchers?.close();
       inboxes?.close();
       live?.close();
+      sync?.close();
       stopActivity();
       terminals.closeAll();
       logs.closeAll();
       stats.close();
+      await changes.close();
       notices.close();
       listeners.clear();
+      context.engines.close();
       await notices.log.flush();
     },
   };
+}
+
+/** How often the live core looks into remote bottles' inboxes (one HEAD request each when unchanged). */
+const REMOTE_INBOX_POLL_MS = 1000;
+
+/**
+ * A remote bottle's inbox is inside its container, out of reach of a file watch: the live core
+ * asks each one's engine whether it changed, and settles it when it did.
+ */
+function pollRemoteInboxes(bottles: BottleService, changed: (identity: string) => void, notices: Notices): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const pass = async (): Promise<void> => {
+      for (const identity of bottles.remoteIdentities()) {
+        try {
+          if (await bottles.settleInbox(identity)) changed(identity);
+        } catch (error: unknown) {
+          // An engine that is away shows as such on its bottles; anything else is worth saying.
+          if (!isConnectionError(error)) notices.failure(`Could not read the inbox of ${identity}`, error);
+        }
+      }
+    };
+    void pass().finally(() => {
+      running = false;
+    });
+  }, REMOTE_INBOX_POLL_MS);
+  timer.unref();
+  return timer;
 }

@@ -6,11 +6,12 @@ import type { CoreHandlers } from './dispatch';
  * `serve` dispatch into. No rule lives here; the services own them all.
  */
 export function coreHandlers(core: Core): CoreHandlers {
-  const { bottles, terminals, logs, stats } = core;
+  const { bottles, terminals, logs, stats, credentials, changes } = core;
   return {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
     'engine:status': () => core.engine.status(),
+    'engines:list': () => core.engine.list(),
     'bottle:start': (request) => bottles.start(request),
     'bottle:stop': async (identity) => (await bottles.stop(identity), null),
     'bottle:remove': async (identity, options) => (await bottles.remove(identity, options), null),
@@ -31,5 +32,16 @@ export function coreHandlers(core: Core): CoreHandlers {
     'logs:close': async (streamId) => (logs.close(streamId), null),
     'stats:watch': async (request) => stats.watch(request),
     'stats:unwatch': async (subscriptionId) => (stats.unwatch(subscriptionId), null),
+    'agents:review': ({ cwd, name }) => core.agents.review(name, cwd),
+    'agents:trust': async ({ cwd, name, contextHash }) => (await core.agents.trust(name, cwd, contextHash), null),
+    'bottle:request': (identity, requestId) => bottles.request(identity, requestId),
+    'credentials:status': () => credentials.status(),
+    'credentials:forget': () => credentials.forget(),
+    'credentials:set': ({ name, value }) => credentials.setSecret(name, value),
+    'changes:watch': (identity) => changes.watch(identity),
+    'changes:unwatch': async (identity) => (await changes.unwatch(identity), null),
+    'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
+    'changes:apply': (identity, options) => changes.apply(identity, options),
+    'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
   };
 }

@@ -12,6 +12,7 @@ export const BOTTLE_ACTIONS = [
   'approve',
   'reject',
   'history',
+  'changes',
   'copy-resume-command',
   'dismiss-error',
   'remove',
@@ -59,6 +60,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
       return view.pendingRequest !== null;
     case 'history':
       return view.historyCount > 0;
+    case 'changes':
+      // What the agent changed: for any bottle with a project folder (a read, never waiting).
+      return status !== 'corrupt' && status !== 'orphan' && view.cwd !== null && view.cwd !== '';
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':

@@ -4,6 +4,7 @@
  */
 import type { StatsSample } from './bottle-stats';
 import type { BottleActivity, BottleView, EngineStatus } from './bottle-view';
+import type { CredentialStatus } from './credentials-view';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
@@ -21,4 +22,7 @@ export type AppEvent =
   /** One sampling round of the bottles some window watches. */
   | { type: 'stats'; samples: StatsSample[] }
   /** From the desktop app to its window only: the operator clicked a notification about this bottle. */
-  | { type: 'open-approval'; identity: string };
+  | { type: 'open-approval'; identity: string }
+  | { type: 'credentials'; status: CredentialStatus }
+  /** A watched bottle's changes moved (revision -1: something happened, ask again). */
+  | { type: 'changes-updated'; identity: string; revision: number };

@@ -3,6 +3,7 @@
  * Pure types: imported by main, preload, renderer and the CLI.
  */
 import type { ActionState } from './allowed-actions';
+import type { RiskNote } from './dockerfile-risks';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -13,20 +14,33 @@ export const BOTTLE_STATUSES = [
   'missing-container',
   'corrupt',
   'orphan',
+  'engine-offline',
 ] as const;
 export type BottleStatus = (typeof BOTTLE_STATUSES)[number];
 
-/** A capability-block request waiting for the operator's decision. */
-export interface PendingRequestView {
+/**
+ * A capability-block request waiting for the operator's decision, as every view carries it: a
+ * summary only, so a bottle's view stays small whatever the agent proposed. The full request
+ * (diff, Dockerfiles, risk notes) is fetched for the one being reviewed.
+ */
+export interface PendingRequestSummary {
   id: string;
   reason: string;
   createdAt: string;
+  /** Set when the last Approve failed to build: the tail of the build log. */
+  buildError: string | null;
+}
+
+/** One pending request in full: what the approval panel and `show` review. */
+export interface PendingRequestView extends PendingRequestSummary {
   /** Unified diff, current Dockerfile → proposed Dockerfile. */
   diff: string;
   currentDockerfile: string;
   proposedDockerfile: string;
-  /** Set when the last Approve failed to build: the tail of the build log. */
-  buildError: string | null;
+  /** SHA-256 of proposedDockerfile: approve with it to approve exactly what was shown. */
+  proposalHash: string;
+  /** Lines of the proposal worth a second look; they inform, never block. */
+  risks: RiskNote[];
 }
 
 /** A bad inbox file, shown on the card; it never reached Docker. */
@@ -36,7 +50,7 @@ export interface InboxWarning {
   at: string;
 }
 
-export type ActivityKind = 'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting';
+export type ActivityKind = 'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting' | 'applying' | 'exporting';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {
@@ -50,8 +64,21 @@ export interface BottleActivity {
   error: string | null;
 }
 
+/** An agent that exited within its first minute: what it said last, and why that looks like. */
+export interface EarlyExitView {
+  exitCode: number | null;
+  /** How long it ran, in whole seconds. */
+  seconds: number;
+  /** One line in the operator's words, e.g. "the login or key was refused", "no network: the API cannot be reached". */
+  reason: string;
+  /** The last lines of its output (secrets redacted), oldest first. */
+  lines: string[];
+}
+
 export interface BottleView {
   identity: string;
+  /** The Docker context the bottle lives on ('default': DOCKER_HOST or the platform's socket). */
+  engine: string;
   /** Null for an orphan container whose state folder is gone, or a corrupt bottle. */
   agentName: string | null;
   cwd: string | null;
@@ -63,15 +90,25 @@ export interface BottleView {
   image: string | null;
   hasDockerfile: boolean;
   corruptReason: string | null;
-  pendingRequest: PendingRequestView | null;
+  /** The oldest pending request, summarized. */
+  pendingRequest: PendingRequestSummary | null;
+  /** How many requests are pending (capped per bottle). */
+  pendingCount: number;
   warnings: InboxWarning[];
   historyCount: number;
   activity: BottleActivity | null;
+  /** Bytes in the bottle's state folder; null where not computed (a listing reads no sizes). */
+  stateBytes: number | null;
+  /** Launched autonomous (the agent's autonomousArgs, e.g. --dangerously-skip-permissions). */
+  autonomous: boolean;
+  /** Set while the container is exited and it exited within its first minute. */
+  earlyExit: EarlyExitView | null;
 }
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
 export interface BottleDetail extends BottleView {
-  engine: { endpoint: string; source: string; context: string | null };
+  /** Where the bottle's engine is reached (its name is `engine`). */
+  engineEndpoint: { host: string; source: string; local: boolean };
   pendingRequests: PendingRequestView[];
   actions: ActionState[];
 }
@@ -82,15 +119,60 @@ export interface StartBottleRequest {
   /** Absolute host path of the project folder. */
   cwd: string;
   copy: boolean;
+  /** Run the agent without asking before every command (its autonomousArgs); never the default. */
+  autonomous?: boolean;
+  /** The Docker context to start it on; absent: the current engine (as the docker CLI picks it). */
+  context?: string;
+}
+
+/** An engine the operator can start bottles on: the default one or a Docker context. */
+export interface EngineSummary {
+  name: string;
+  /** Its endpoint, e.g. unix:///var/run/docker.sock, tcp://build-box:2376, ssh://me@build-box. */
+  host: string;
+  description: string;
+  current: boolean;
+  /** On this machine: it can mount a project folder; a remote engine takes copies only. */
+  local: boolean;
+  status: EngineStatus | null;
 }
 
 export interface AgentSummary {
+  /** What `start` takes: a plain name, or `project:NAME` for a project's own agent. */
   name: string;
   description: string;
   source: 'project' | 'user' | 'builtin';
+  /** The agent declares how it runs autonomously (agent.json autonomousArgs). */
+  autonomous: boolean;
+  /** Project agents only: whether the operator trusted this very content of its folder. */
+  trust?: AgentTrust;
+}
+
+/** A project agent runs only once trusted; a change to its folder asks again. */
+export type AgentTrust = 'trusted' | 'untrusted' | 'changed';
+
+/** What the Trust step shows before the operator trusts a project agent. */
+export interface ProjectAgentReview {
+  /** `project:NAME`. */
+  name: string;
+  /** The agent folder (its build context), symlinks resolved. */
+  dir: string;
+  trust: AgentTrust;
+  /** SHA-256 over the whole folder: trust is pinned to it. */
+  contextHash: string;
+  /** agent.json as the app reads it (parsed, one key per line: a repeated key shows the value that counts). */
+  agentJson: string;
+  dockerfile: string;
+  /** Host variables the agent would receive (names only). */
+  env: string[];
+  /** Everything else in the folder the build can COPY, with sizes (at most 200 listed). */
+  otherFiles: { path: string; bytes: number }[];
+  risks: RiskNote[];
 }
 
 export interface EngineStatus {
+  /** The engine's Docker context name ('default' for DOCKER_HOST or the platform's socket). */
+  name: string;
   state: 'connected' | 'unavailable';
   version: string | null;
   /** The endpoint in use, e.g. unix:///var/run/docker.sock, and how it was found. */

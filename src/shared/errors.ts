@@ -11,4 +11,5 @@ export type ErrorCode =
   | 'build-failed'
   | 'unsupported'
   | 'forbidden'
+  | 'limit-exceeded'
   | 'internal';

@@ -8,7 +8,9 @@ import type { AppEvent } from './app-events';
 import type { BottleInspect } from './bottle-inspect';
 import type { BulkRequest, BulkResult, LogsOpenRequest } from './bottle-requests';
 import type { StatsSample, StatsWatchRequest } from './bottle-stats';
-import type { AgentSummary, BottleView, EngineStatus, JournalEntry, StartBottleRequest } from './bottle-view';
+import type { AgentSummary, BottleView, EngineStatus, EngineSummary, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
+import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
+import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 
 export type { AppEvent } from './app-events';
@@ -20,6 +22,7 @@ export const IpcChannels = {
   listBottles: 'bottles:list',
   listAgents: 'agents:list',
   engineStatus: 'engine:status',
+  listEngines: 'engines:list',
   startBottle: 'bottle:start',
   stopBottle: 'bottle:stop',
   removeBottle: 'bottle:remove',
@@ -41,6 +44,17 @@ export const IpcChannels = {
   logsClose: 'logs:close',
   statsWatch: 'stats:watch',
   statsUnwatch: 'stats:unwatch',
+  reviewProjectAgent: 'agents:review',
+  trustProjectAgent: 'agents:trust',
+  pendingRequest: 'bottle:request',
+  credentialsStatus: 'credentials:status',
+  credentialsForget: 'credentials:forget',
+  credentialsSet: 'credentials:set',
+  watchChanges: 'changes:watch',
+  unwatchChanges: 'changes:unwatch',
+  changedFile: 'changes:file',
+  applyChanges: 'changes:apply',
+  exportChanges: 'changes:export',
 } as const;
 
 export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
@@ -58,11 +72,13 @@ export interface IpcSignatures {
   'bottles:list': { args: []; result: BottleView[] };
   'agents:list': { args: [{ cwd?: string }]; result: AgentSummary[] };
   'engine:status': { args: []; result: EngineStatus };
+  'engines:list': { args: []; result: EngineSummary[] };
   'bottle:start': { args: [StartBottleRequest]; result: { identity: string } };
   'bottle:stop': { args: [identity: string]; result: null };
   'bottle:remove': { args: [identity: string, options: { keepState: boolean }]; result: null };
   'bottle:resume': { args: [identity: string]; result: { identity: string } };
-  'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean }]; result: { imageId: string } };
+  /** `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since. */
+  'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean; proposalHash?: string }]; result: { imageId: string } };
   'bottle:reject': { args: [identity: string, options: { requestId: string; message: string }]; result: null };
   'bottle:history': { args: [identity: string]; result: JournalEntry[] };
   'bottle:dismiss-error': { args: [identity: string]; result: null };
@@ -79,7 +95,30 @@ export interface IpcSignatures {
   'logs:close': { args: [streamId: string]; result: null };
   'stats:watch': { args: [StatsWatchRequest]; result: { subscriptionId: string; history: StatsSample[] } };
   'stats:unwatch': { args: [subscriptionId: string]; result: null };
+  /** A project agent's files, for the Trust step. */
+  'agents:review': { args: [{ cwd: string; name: string }]; result: ProjectAgentReview };
+  /** Trusts a project agent exactly as reviewed (`contextHash` from the review). */
+  'agents:trust': { args: [{ cwd: string; name: string; contextHash: string }]; result: null };
+  /** One pending request in full (views carry summaries), for the approval panel. */
+  'bottle:request': { args: [identity: string, requestId: string]; result: PendingRequestView };
+  /** How Claude is signed in (the shipped agent's credential set). */
+  'credentials:status': { args: []; result: CredentialStatus };
+  /** Sign out: new bottles start signed out. */
+  'credentials:forget': { args: []; result: CredentialStatus };
+  /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
+  'credentials:set': { args: [{ name: SecretName; value: string }]; result: CredentialStatus };
+  /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
+  'changes:watch': { args: [identity: string]; result: ChangeSet };
+  'changes:unwatch': { args: [identity: string]; result: null };
+  /** One file whole: its full diff, or its full content on the agent's side. */
+  'changes:file': { args: [identity: string, request: { path: string; view: 'diff' | 'content' }]; result: FileDetail };
+  'changes:apply': { args: [identity: string, options: { dryRun: boolean; sidecars: boolean }]; result: ApplyResult };
+  'changes:export': { args: [identity: string, options: { branch: string }]; result: ExportResult };
 }
+
+/** The secrets the app lets an operator paste in for Claude Code. */
+export const SECRET_NAMES = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
 
 export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];
 export type IpcResult<C extends IpcChannel> = IpcSignatures[C]['result'];

@@ -5,17 +5,22 @@
  * contract and its validation cannot drift apart.
  */
 import { z } from 'zod';
-import { IpcChannels, type IpcArgs, type IpcChannel } from './ipc-contract';
-import { MAX_BOTTLES_PER_CALL, MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_TERMINAL_INPUT_CHARS } from './rules';
+import { IpcChannels, SECRET_NAMES, type IpcArgs, type IpcChannel } from './ipc-contract';
+import { MAX_BOTTLES_PER_CALL, MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
+  contextNameSchema,
+  branchNameSchema,
   identitySchema,
+  projectAgentNameSchema,
   rejectMessageSchema,
   requestIdSchema,
   sessionIdSchema,
   streamIdSchema,
+  sha256Schema,
   terminalSizeSchema,
+  workspacePathSchema,
 } from './validation';
 
 export { identitySchema } from './validation';
@@ -27,11 +32,14 @@ const argSchemas = {
   [IpcChannels.listBottles]: z.tuple([]),
   [IpcChannels.listAgents]: z.tuple([z.object({ cwd: absolutePathSchema.optional() }).strict()]),
   [IpcChannels.engineStatus]: z.tuple([]),
-  [IpcChannels.startBottle]: z.tuple([z.object({ agent: agentNameSchema, cwd: absolutePathSchema, copy: z.boolean() }).strict()]),
+  [IpcChannels.listEngines]: z.tuple([]),
+  [IpcChannels.startBottle]: z.tuple([
+    z.object({ agent: agentNameSchema, cwd: absolutePathSchema, copy: z.boolean(), autonomous: z.boolean().optional(), context: contextNameSchema.optional() }).strict(),
+  ]),
   [IpcChannels.stopBottle]: z.tuple([identitySchema]),
   [IpcChannels.removeBottle]: z.tuple([identitySchema, z.object({ keepState: z.boolean() }).strict()]),
   [IpcChannels.resumeBottle]: z.tuple([identitySchema]),
-  [IpcChannels.approveRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, resume: z.boolean() }).strict()]),
+  [IpcChannels.approveRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, resume: z.boolean(), proposalHash: sha256Schema.optional() }).strict()]),
   [IpcChannels.rejectRequest]: z.tuple([identitySchema, z.object({ requestId: requestIdSchema, message: rejectMessageSchema }).strict()]),
   [IpcChannels.bottleHistory]: z.tuple([identitySchema]),
   [IpcChannels.dismissError]: z.tuple([identitySchema]),
@@ -52,6 +60,17 @@ const argSchemas = {
   [IpcChannels.logsClose]: z.tuple([streamIdSchema]),
   [IpcChannels.statsWatch]: z.tuple([z.object({ subscriptionId: streamIdSchema.nullable(), identities: identitiesSchema }).strict()]),
   [IpcChannels.statsUnwatch]: z.tuple([streamIdSchema]),
+  [IpcChannels.reviewProjectAgent]: z.tuple([z.object({ cwd: absolutePathSchema, name: projectAgentNameSchema }).strict()]),
+  [IpcChannels.trustProjectAgent]: z.tuple([z.object({ cwd: absolutePathSchema, name: projectAgentNameSchema, contextHash: sha256Schema }).strict()]),
+  [IpcChannels.pendingRequest]: z.tuple([identitySchema, requestIdSchema]),
+  [IpcChannels.credentialsStatus]: z.tuple([]),
+  [IpcChannels.credentialsForget]: z.tuple([]),
+  [IpcChannels.credentialsSet]: z.tuple([z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(MAX_SECRET_VALUE_CHARS) }).strict()]),
+  [IpcChannels.watchChanges]: z.tuple([identitySchema]),
+  [IpcChannels.unwatchChanges]: z.tuple([identitySchema]),
+  [IpcChannels.changedFile]: z.tuple([identitySchema, z.object({ path: workspacePathSchema, view: z.enum(['diff', 'content']) }).strict()]),
+  [IpcChannels.applyChanges]: z.tuple([identitySchema, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]),
+  [IpcChannels.exportChanges]: z.tuple([identitySchema, z.object({ branch: branchNameSchema }).strict()]),
 } as const;
 
 /** True only when A and B are the same type (a schema whose output is wider or narrower fails). */

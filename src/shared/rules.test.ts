@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAbsolutePath, isAgentName, isSafeName } from './rules';
+import { isAbsolutePath, isAgentName, isPlainAgentName, isSafeName, projectAgentFolder, systemFolderProblem } from './rules';
 import { absolutePathSchema, agentNameSchema, requestIdSchema } from './validation';
 
 describe('the one set of rules for outside input', () => {
@@ -24,10 +24,61 @@ describe('the one set of rules for outside input', () => {
     ['-x', false],
     ['../claude', false],
     ['a b', false],
+    ['project:claude', true],
+    ['project:', false],
+    ['project:../x', false],
+    ['project:project:x', false],
+    ['user:claude', false],
   ])('agent name %j → %s', (value, ok) => {
     expect(isAgentName(value)).toBe(ok);
     expect(agentNameSchema.safeParse(value).success).toBe(ok);
   });
+
+  it('keeps project agents apart from plain names', () => {
+    expect(projectAgentFolder('project:claude')).toBe('claude');
+    expect(projectAgentFolder('claude')).toBeNull();
+    expect(isPlainAgentName('project:claude')).toBe(false);
+  });
+
+  it.each([
+    ['/', /root of the host/],
+    ['//', /root of the host/],
+    ['/tmp/..', /root of the host/],
+    ['/etc', /system folder \/etc/],
+    ['/etc/ssh', /system folder \/etc/],
+    ['/usr/local/src/app', /system folder \/usr/],
+    ['/proc/self/root', /system folder \/proc/],
+    ['/sys', /system folder/],
+    ['/dev/shm', /system folder/],
+    ['/boot', /system folder/],
+    ['/run/user/1000', /system folder \/run/],
+    ['/bin', /system folder/],
+    ['/lib64/x', /system folder \/lib64/],
+    ['/libx32', /system folder/],
+    ['/System/Library', /system folder/],
+    ['/private/etc', /system folder/],
+    ['/tmp', /shared folder \/tmp itself/],
+    ['/tmp/', /shared folder \/tmp itself/],
+    ['/home', /shared folder/],
+    ['/var', /shared folder/],
+    ['/opt', /shared folder/],
+    ['/srv', /shared folder/],
+    ['/mnt', /shared folder/],
+    ['/media', /shared folder/],
+    ['/Users', /shared folder/],
+    ['C:\\', /root of a drive/],
+    ['C:\\Windows\\System32', /system folder/],
+    ['c:/Users', /every user/],
+  ])('refuses %j', (path, reason) => {
+    expect(systemFolderProblem(path)).toMatch(reason);
+  });
+
+  it.each(['/tmp/project', '/home/me/src/app', '/var/www/site', '/opt/work', '/Users/me/code', '/library-code', '/srv/git/repo', 'D:\\work\\app'])(
+    'allows %j',
+    (path) => {
+      expect(systemFolderProblem(path)).toBeNull();
+    },
+  );
 
   it.each([
     ['/home/me/p', true],

@@ -4,6 +4,7 @@ import type { BottleView } from './bottle-view';
 export function testView(overrides: Partial<BottleView> = {}): BottleView {
   return {
     identity: 'dev-abcde',
+    engine: 'default',
     agentName: 'dev',
     cwd: '/home/me/project',
     copyCwd: false,
@@ -15,9 +16,13 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     hasDockerfile: false,
     corruptReason: null,
     pendingRequest: null,
+    pendingCount: 0,
     warnings: [],
     historyCount: 0,
     activity: null,
+    stateBytes: null,
+    autonomous: false,
+    earlyExit: null,
     ...overrides,
   };
 }

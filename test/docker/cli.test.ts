@@ -87,14 +87,19 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     expect(meta.started_at).not.toBe('2026-05-25T12:00:00.123456+00:00');
   });
 
-  it('passes API keys through by name without writing them to the state folder, output or listing', async () => {
+  it('passes API keys through by name without writing them to the state folder, output, listing or docker inspect', async () => {
     const secret = `sk-ant-test-${Math.random().toString(36).slice(2)}`;
-    await writeTestAgent({ name: 'keyed', env: ['ANTHROPIC_API_KEY'] });
-    const started = await runCli(['start', 'keyed', '--cwd', project, '--detach', '--json'], { ANTHROPIC_API_KEY: secret });
+    await writeTestAgent({ name: 'keyed', env: ['ANTHROPIC_API_KEY', 'PLAIN_SETTING'] });
+    const started = await runCli(['start', 'keyed', '--cwd', project, '--detach', '--json'], { ANTHROPIC_API_KEY: secret, PLAIN_SETTING: 'visible' });
     expect(started.code, started.stderr).toBe(0);
     const { identity } = JSON.parse(started.stdout) as BottleView;
-    const inside = await execIn(await bottleContainer(identity), ['sh', '-c', 'echo "$ANTHROPIC_API_KEY"']);
-    expect(inside.output.trim()).toBe(secret);
+    // The agent's own processes have it (it arrives as a file the wrapper exports)...
+    const inside = await execIn(await bottleContainer(identity), ['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ 2>/dev/null; done | grep "^ANTHROPIC_API_KEY=" | head -1']);
+    expect(inside.output.trim()).toBe(`ANTHROPIC_API_KEY=${secret}`);
+    // ...but the container's configuration does not; a plain variable still passes through as before.
+    const inspected = await (await bottleContainer(identity)).inspect();
+    expect(JSON.stringify(inspected)).not.toContain(secret);
+    expect(inspected.Config.Env).toContain('PLAIN_SETTING=visible');
     const stopped = await runCli(['stop', identity]);
     const listed = await runCli(['ls', '--json']);
     const everything = [started.stdout, started.stderr, stopped.stdout, stopped.stderr, listed.stdout].join('\n');

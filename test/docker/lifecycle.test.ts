@@ -1,7 +1,7 @@
-import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { agentPinPath } from '../../src/core/agents/agent-pin';
+import { createCore } from '../../src/core/create-core';
 import { createBottleContext } from '../../src/core/services/bottle-context';
 import { readMetadata } from '../../src/core/state/metadata';
 import { bottlePaths } from '../../src/core/state/state-paths';
@@ -65,19 +65,27 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     expect(after.output).toContain('agent-output-2.txt');
   });
 
-  it("refuses to resume from a project agent the bottle rewrote, until the operator accepts it", async () => {
+  it('refuses to resume from a project agent the bottle rewrote, until it is what the operator trusted', async () => {
     const ctx = createBottleContext();
+    const core = createCore({ context: ctx });
     const agentDir = await writeTestAgent({ name: 'local', agentsDir: join(project, '.claude-bottle', 'agents') });
-    const { identity } = await service(ctx).start({ agent: 'local', cwd: project, copy: false });
-    await service(ctx).stop(identity);
+    const review = await core.agents.review('project:local', project);
+    await core.agents.trust('project:local', project, review.contextHash);
+    const { identity } = await core.bottles.start({ agent: 'project:local', cwd: project, copy: false });
+    expect(identity).toMatch(/^project-local-[a-z0-9]{5}$/);
+    expect((await readMetadata(identity))?.agent_name).toBe('project:local');
+    await core.bottles.stop(identity);
     // What an agent could do through its writable /workspace: change its own build.
+    const original = await readFile(join(agentDir, 'Dockerfile'), 'utf8');
     await writeFile(join(agentDir, 'Dockerfile'), 'FROM claude-bottle-test-base:latest\nRUN echo unapproved > /opt/x\n');
-    await expect(service(ctx).resume(identity)).rejects.toThrow(/agent "local" at .* changed since bottle .* started/);
+    await expect(core.bottles.resume(identity)).rejects.toThrow(/project agent project:local at .* changed since you trusted it; review it and run: claude-bottle trust project:local --cwd /);
     await expect(bottleContainer(identity)).rejects.toThrow(/no container/);
-    // The operator reviewed it and accepts it.
-    await rm(agentPinPath(identity));
-    await writeFile(join(agentDir, 'Dockerfile'), `FROM claude-bottle-test-base:latest\nCOPY agent.sh /usr/bin/agent.sh\n`);
-    await service(ctx).resume(identity);
+    expect((await core.agents.list(project)).find((agent) => agent.name === 'project:local')?.trust).toBe('changed');
+    // Trusting needs the review of what is there now: the earlier review no longer matches.
+    await expect(core.agents.trust('project:local', project, review.contextHash)).rejects.toThrow(/changed while you reviewed it/);
+    // Put back as the operator trusted it: it runs again without asking.
+    await writeFile(join(agentDir, 'Dockerfile'), original);
+    await core.bottles.resume(identity);
     await eventually(async () => expect(await transcriptOf(identity)).toContain('mode=resume'));
   });
 
@@ -93,6 +101,10 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     expect(inspected.Config.Labels).toMatchObject({ 'claude-bottle.identity': identity, 'claude-bottle.agent': 'scripted', 'claude-bottle.managed': 'true' });
     expect(inspected.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
     expect(inspected.HostConfig.PidsLimit).toBeGreaterThan(0);
+    // Every bottle has a CPU limit (all but one of the engine's CPUs, at least one) and rotated logs.
+    const engineCpus = (await ctx.docker.info()).NCPU as number;
+    expect(inspected.HostConfig.NanoCpus).toBe(Math.max(1, engineCpus - 1) * 1e9);
+    expect(inspected.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     expect(inspected.Config).toMatchObject({ Tty: true, OpenStdin: true });
     expect(inspected.Mounts.map((m) => m.Destination).sort()).toEqual(['/opt/claude-bottle', '/run/claude-bottle/Dockerfile', '/run/claude-bottle/inbox', '/workspace']);
     expect(inspected.Mounts.find((m) => m.Destination === '/opt/claude-bottle')?.RW).toBe(false);

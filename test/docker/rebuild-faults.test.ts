@@ -56,7 +56,7 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
     const { identity, pending } = await startWithPrecious(ctx);
     const oldContainer = await containerIdOf(ctx, identity);
 
-    const killed = await cli(['approve', identity], fault);
+    const killed = await cli(['approve', identity, '--yes'], fault);
     expect(killed.signal).toBe('SIGKILL');
 
     // Killed mid-way: nothing the bottle runs from changed, the request is still pending.
@@ -68,7 +68,7 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
     expect(await readHistory(identity)).toEqual([]);
 
     // Restart: the CLI recovers the interrupted approval first, then approves for real.
-    const again = await cli(['approve', identity, '--resume']);
+    const again = await cli(['approve', identity, '--resume', '--yes']);
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`approved ${pending.id} for ${identity}`);
@@ -83,7 +83,7 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
     const { identity, pending } = await startWithPrecious(ctx);
     const oldContainer = await containerIdOf(ctx, identity);
 
-    const killed = await cli(['approve', identity, '--request', pending.id], 'after-commit');
+    const killed = await cli(['approve', identity, '--request', pending.id, '--yes'], 'after-commit');
     expect(killed.signal).toBe('SIGKILL');
 
     expect(await readApprovalRecord(identity)).toMatchObject({ step: 'committed', requestId: pending.id });

@@ -38,19 +38,20 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
     const listed = JSON.parse((await runCli(['ls', '--json'])).stdout) as (BottleView & { displayStatus: string })[];
     const mine = listed.find((view) => view.identity === identity);
     expect(mine?.displayStatus).toBe('awaiting-approval');
-    expect(mine?.pendingRequest).toMatchObject({ id, reason: 'need a marker file' });
-    expect(mine?.pendingRequest?.diff).toContain('+RUN echo built > /opt/marker');
+    // A listing carries the summary only; show prints the request in full.
+    expect(mine?.pendingRequest).toEqual({ id, reason: 'need a marker file', createdAt: expect.any(String), buildError: null });
+    expect(mine?.pendingCount).toBe(1);
 
     const shown = await runCli(['show', identity]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/status:\s+awaiting-approval/);
     expect(shown.stdout).toContain('reason: need a marker file');
     expect(shown.stdout).toContain('+RUN echo built > /opt/marker');
-    expect(shown.stdout).toMatch(/engine:\s+unix:\/\//);
+    expect(shown.stdout).toMatch(/engine:\s+default \(unix:\/\//);
     const detail = JSON.parse((await runCli(['show', identity, '--json'])).stdout) as BottleDetail;
     expect(detail.pendingRequests.map((request) => request.id)).toEqual([id]);
     expect(detail.pendingRequests[0]?.diff).toContain('+RUN echo built > /opt/marker');
-    expect(detail.actions.map((state) => state.action)).toEqual(['open-terminal', 'open-logs', 'stop', 'approve', 'reject', 'copy-resume-command', 'remove']);
+    expect(detail.actions.map((state) => state.action)).toEqual(['open-terminal', 'open-logs', 'stop', 'approve', 'reject', 'changes', 'copy-resume-command', 'remove']);
     expect(detail.historyCount).toBe(0);
 
     const unknown = await runCli(['show', 'nobody-zzzzz']);

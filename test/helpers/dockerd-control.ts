@@ -1,14 +1,22 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import { connectDocker, engineInfo } from '../../src/core/engine/docker-client';
 
-function dockerdRunning(): boolean {
+/** The default engine's dockerd, by its own pidfile: a second test engine runs beside it. */
+const PIDFILE = '/var/run/docker.pid';
+
+function dockerdPid(): number | null {
   try {
-    execFileSync('pgrep', ['-x', 'dockerd'], { stdio: 'ignore' });
-    return true;
+    const pid = Number(readFileSync(PIDFILE, 'utf8').trim());
+    process.kill(pid, 0);
+    return pid;
   } catch {
-    return false;
+    return null;
   }
+}
+
+function dockerdRunning(): boolean {
+  return dockerdPid() !== null;
 }
 
 /** Why the engine cannot be restarted from a test here, or null when it can (root, local dockerd). */
@@ -36,7 +44,8 @@ const engineAnswers = async (): Promise<boolean> =>
 
 /** Stops the local dockerd (SIGTERM) and waits until the engine no longer answers. */
 export async function stopDockerd(): Promise<void> {
-  execFileSync('pkill', ['-TERM', '-x', 'dockerd']);
+  const pid = dockerdPid();
+  if (pid !== null) process.kill(pid, 'SIGTERM');
   await waitFor(async () => !dockerdRunning() && !(await engineAnswers()), 60_000, 'dockerd to stop');
 }
 

@@ -52,11 +52,12 @@ export async function startAndAwaitRequest(
 ): Promise<{ identity: string; pending: PendingRequestView }> {
   await writeRebuildAgent('rebuilder', options.run);
   const { identity } = await service(ctx).start({ agent: 'rebuilder', cwd: options.cwd, copy: options.copy });
-  const pending = await eventually(async () => {
+  const summary = await eventually(async () => {
     await processInbox(identity);
     const view = await rebuildViewFields(identity);
     if (view.pendingRequest === null) throw new Error('no pending request yet');
     return view.pendingRequest;
   });
-  return { identity, pending };
+  // Views carry a summary; the operator reviews the request in full.
+  return { identity, pending: await service(ctx).request(identity, summary.id) };
 }

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BottleView } from '../../src/shared/bottle-view';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'claude-bottle.mjs');
+export const CLI_BIN = join(import.meta.dirname, '..', '..', 'bin', 'claude-bottle.mjs');
 
 export interface CliResult {
   /** The exit code; 1 when the process was killed (see `signal`). */
@@ -13,13 +13,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `claude-bottle` bin (the bundle built by the test global setup). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+/** Runs the real `claude-bottle` bin (the bundle built by the test global setup); `input` is piped to its stdin. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000, input?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, signal: error?.signal ?? null, stdout, stderr });
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

@@ -26,7 +26,8 @@ export interface TestAgentOptions {
   agentsDir?: string;
   script?: string;
   resumeScript?: string;
-  user?: string;
+  /** The agent.json `user`; null leaves it out, so the image's own user runs the agent. */
+  user?: string | null;
   dockerfileExtra?: string;
   env?: string[];
 }
@@ -49,7 +50,7 @@ export async function writeTestAgent(options: TestAgentOptions = {}): Promise<st
       command: ['sh', '/usr/bin/agent.sh', 'start'],
       resumeCommand: ['sh', '/usr/bin/agent.sh', 'resume'],
       workdir: '/workspace',
-      user: options.user ?? 'agent',
+      ...(options.user === null ? {} : { user: options.user ?? 'agent' }),
       transcriptDir: TEST_TRANSCRIPT_DIR,
       env: options.env ?? [],
     }),

@@ -6,6 +6,7 @@ import { parsePasswd, resolveUser } from '../../src/core/engine/container-user';
 import { containerCreateOptions, passthroughEnv } from '../../src/core/bottles/container-spec';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useTempHome } from '../helpers/temp-home';
+import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 
 const home = useTempHome();
 
@@ -19,22 +20,46 @@ describe('agents', () => {
   it('ships a claude agent with the defaults filled in', async () => {
     const agent = await loadAgent('claude');
     expect(agent.source).toBe('builtin');
-    expect(agent.config).toMatchObject({ command: ['claude'], resumeCommand: ['claude', '--continue'], user: 'node', transcriptDir: '/home/node/.claude', env: ['ANTHROPIC_API_KEY'], workdir: '/workspace' });
+    expect(agent.config).toMatchObject({ command: ['claude'], resumeCommand: ['claude', '--continue'], user: 'node', transcriptDir: '/home/node/.claude', env: [], workdir: '/workspace' });
+    // Signing in once, autonomous mode, the operator's setup (issue 11).
+    expect(agent.config).toMatchObject({
+      secretFiles: ['.credentials.json'],
+      secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'],
+      credentialSet: 'claude',
+      autonomousArgs: ['--dangerously-skip-permissions'],
+      rootEnv: { IS_SANDBOX: '1' },
+      hostConfig: { from: '.claude', copy: ['settings.json', 'agents', 'commands', 'skills'], append: ['CLAUDE.md'] },
+    });
   });
 
   it('applies defaults: resumeCommand = command, workdir /workspace, no user, no transcript, no env', async () => {
     await agentAt(join(claudeBottleRoot(), 'agents', 'mini'), { command: ['sh'] });
-    expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [] });
+    expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS });
   });
 
-  it('searches the project, then the user folder, then the shipped agents', async () => {
+  it('resolves a plain name in the user folder, then the shipped agents: never the project', async () => {
     const project = join(home(), 'project');
-    await agentAt(join(claudeBottleRoot(), 'agents', 'claude'), { description: 'user claude', command: ['u'] });
-    expect((await loadAgent('claude')).source).toBe('user');
     await agentAt(join(project, '.claude-bottle', 'agents', 'claude'), { description: 'project claude', command: ['p'] });
-    expect((await loadAgent('claude', project)).config.command).toEqual(['p']);
-    const names = await listAgents(project);
-    expect(names.find((a) => a.name === 'claude')).toEqual({ name: 'claude', description: 'project claude', source: 'project' });
+    expect((await loadAgent('claude', project)).source).toBe('builtin');
+    await agentAt(join(claudeBottleRoot(), 'agents', 'claude'), { description: 'user claude', command: ['u'] });
+    expect((await loadAgent('claude', project)).config.command).toEqual(['u']);
+    // The project's own agent is only ever `project:NAME`, listed apart and untrusted.
+    const projectAgent = await loadAgent('project:claude', project);
+    expect(projectAgent).toMatchObject({ name: 'project:claude', source: 'project', dir: join(project, '.claude-bottle', 'agents', 'claude') });
+    const listed = await listAgents(project);
+    expect(listed.filter((a) => a.name.endsWith('claude'))).toEqual([
+      { name: 'claude', description: 'user claude', source: 'user', autonomous: false },
+      { name: 'project:claude', description: 'project claude', source: 'project', autonomous: false, trust: 'untrusted' },
+    ]);
+    expect((await listAgents()).some((a) => a.source === 'project')).toBe(false);
+  });
+
+  it('names the project agent in the error when a plain name is only found there', async () => {
+    const project = join(home(), 'project');
+    await agentAt(join(project, '.claude-bottle', 'agents', 'local'), { command: ['p'] });
+    await expect(loadAgent('local', project)).rejects.toThrow(/unknown agent "local" .*start it as project:local once you trust it/);
+    await expect(loadAgent('project:local')).rejects.toThrow(/needs the project folder/);
+    await expect(loadAgent('project:../x', project)).rejects.toThrow(/invalid agent name/);
   });
 
   it.each([
@@ -44,6 +69,15 @@ describe('agents', () => {
     ['a relative transcriptDir', { command: ['x'], transcriptDir: 'rel' }, /field "transcriptDir": must be an absolute path/],
     ['a bad env name', { command: ['x'], env: ['A=B'] }, /field "env.0"/],
     ['an unknown key', { command: ['x'], privileged: true }, /privileged/],
+    ['a secret file given as a path', { command: ['x'], transcriptDir: '/c', secretFiles: ['../etc/shadow'] }, /field "secretFiles.0": must be a plain file name/],
+    ['a secret file given as an absolute path', { command: ['x'], transcriptDir: '/c', secretFiles: ['/etc/shadow'] }, /field "secretFiles.0": must be a plain file name/],
+    ['a secret file in a sub-folder', { command: ['x'], transcriptDir: '/c', secretFiles: ['a/b.json'] }, /field "secretFiles.0"/],
+    ['secret files without a config folder', { command: ['x'], secretFiles: ['.credentials.json'] }, /field "secretFiles": needs transcriptDir/],
+    ['a host setup outside the home folder', { command: ['x'], transcriptDir: '/c', hostConfig: { from: '/etc', copy: ['passwd'] } }, /field "hostConfig.from": must be a folder under the home folder/],
+    ['a host setup climbing out of the home folder', { command: ['x'], transcriptDir: '/c', hostConfig: { from: '~/../root', copy: ['x'] } }, /field "hostConfig.from": must not contain "\.\."/],
+    ['a host setup that copies the login', { command: ['x'], transcriptDir: '/c', secretFiles: ['.credentials.json'], hostConfig: { from: '~/.claude', copy: ['.credentials.json'] } }, /field "hostConfig": must not copy the secret file \.credentials\.json/],
+    ['a credential set that is a path', { command: ['x'], credentialSet: '../claude' }, /field "credentialSet"/],
+    ['an empty autonomous argument', { command: ['x'], autonomousArgs: [''] }, /field "autonomousArgs.0"/],
   ])('refuses %s with the file and field named', async (_name, json, message) => {
     const dir = join(claudeBottleRoot(), 'agents', 'broken');
     await agentAt(dir, json);
@@ -73,7 +107,7 @@ describe('container spec', () => {
     const options = containerCreateOptions({
       identity: 'dev-abcde',
       agentName: 'dev',
-      agent: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: 'node', transcriptDir: null, env: [] },
+      agent: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: 'node', transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS },
       image: 'img',
       imagePath: '/usr/bin:/bin',
       command: ['x'],
@@ -81,13 +115,17 @@ describe('container spec', () => {
       home: '/home/node',
       mountCwd: '/home/me/project',
       toolDir: '/app/resources/bottle',
+      hostMounts: true,
       passthroughEnv: ['ANTHROPIC_API_KEY=sk-test'],
+      limits: { cpus: 1.5, logMaxSize: '10m', logMaxFiles: 3 },
     });
     expect(options.name).toBe('claude-bottle-dev-abcde');
     expect(options.Labels).toEqual({ 'claude-bottle.identity': 'dev-abcde', 'claude-bottle.agent': 'dev', 'claude-bottle.managed': 'true' });
     expect(options.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], CapAdd: [], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
     expect(options.HostConfig?.PidsLimit).toBeGreaterThan(0);
     expect(options.HostConfig?.Memory).toBeGreaterThan(0);
+    expect(options.HostConfig?.NanoCpus).toBe(1_500_000_000);
+    expect(options.HostConfig?.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     const mounts = options.HostConfig?.Mounts ?? [];
     expect(mounts.map((m) => [m.Type, m.Target, m.ReadOnly])).toEqual([
       ['bind', '/workspace', false],

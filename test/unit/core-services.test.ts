@@ -8,6 +8,7 @@ import { createCoreLog, redactSecrets } from '../../src/core/services/core-log';
 import { Notices } from '../../src/core/services/notices';
 import { logFilePath } from '../../src/core/state/state-paths';
 import { useTempHome } from '../helpers/temp-home';
+import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 
 const home = useTempHome();
 
@@ -85,7 +86,7 @@ describe('agent definitions', () => {
   it('hash their build context once, however many steps ask', async () => {
     const dir = home();
     await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
-    const agent = agentDefinition({ name: 'a', dir, source: 'user', config: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: null, transcriptDir: null, env: [] } });
+    const agent = agentDefinition({ name: 'a', dir, source: 'user', config: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS } });
     const first = agent.contextHash();
     expect(agent.contextHash()).toBe(first);
     expect(await first).toMatch(/^[0-9a-f]{64}$/);

@@ -61,7 +61,8 @@ describe('capability-block under busybox sh (busybox applets only)', () => {
   });
 
   it('escapes --run commands with quotes and backslashes', async () => {
-    const command = `printf '%s\\n' "a\\"b" \\\\`;
+    // (Not at the very end: a trailing backslash, even an escaped one, continues a Dockerfile line.)
+    const command = `printf '%s\\n' "a\\"b" \\\\ end`;
     expect((await runCapabilityBlock(inbox, ['--reason=r', `--run=${command}`])).code).toBe(0);
     expect((await onlyRequest()).run).toEqual([command]);
   });
@@ -80,6 +81,7 @@ describe('capability-block under busybox sh (busybox applets only)', () => {
     ['both forms', ['--reason', 'r', '--run', 'true', '--dockerfile', '/etc/hostname'], /either --dockerfile or --run/],
     ['a missing Dockerfile', ['--reason', 'r', '--dockerfile', '/nonexistent/Dockerfile'], /cannot read Dockerfile/],
     ['a multi-line --run', ['--reason', 'r', '--run', 'a\nb'], /one line/],
+    ['a --run ending in a backslash', ['--reason', 'r', '--run', 'echo a \\  '], /must not end with a backslash/],
     ['an unknown flag', ['--reason', 'r', '--bogus'], /unknown argument/],
     ['a too long reason', ['--reason', 'x'.repeat(2001), '--run', 'true'], /too long/],
   ])('refuses %s with exit 2 and writes nothing', async (_name, args, message) => {

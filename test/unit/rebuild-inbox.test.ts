@@ -7,6 +7,7 @@ import { composeProposedDockerfile, dockerfileDiff } from '../../src/core/rebuil
 import { parseCapabilityRequest } from '../../src/core/rebuild/request-schema';
 import { readHistory } from '../../src/core/rebuild/journal';
 import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
+import { listPendingRecords, toPendingView } from '../../src/core/rebuild/rebuild-store';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { AGENT_DOCKERFILE, makeStateBottle, requestJson, runCapabilityBlock, writeRequest } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
@@ -52,6 +53,13 @@ describe('request schema', () => {
     ['a blank reason', { ...base, reason: '  ', run: ['x'] }, /"reason"/],
     ['a 2,001-character reason', { ...base, reason: 'r'.repeat(2001), run: ['x'] }, /2000/],
     ['a RUN with a newline', { ...base, run: ['a\nFROM evil'] }, /"run.0"/],
+    ['a RUN ending in a backslash (it would swallow the USER after it)', { ...base, run: ['echo pwned \\'] }, /"run.0": must not end with a backslash/],
+    ['a RUN ending in a backslash and spaces', { ...base, run: ['ok', 'echo pwned \\   '] }, /"run.1": must not end with a backslash/],
+    ['a RUN with a carriage return', { ...base, run: ['echo a\rUSER root'] }, /"run.0": must be one line/],
+    ['a RUN with an escape sequence', { ...base, run: ['echo \u001b[2J'] }, /"run.0": must be one line/],
+    ['a RUN with a C1 control', { ...base, run: ['echo \u0085x'] }, /"run.0": must be one line/],
+    ['a RUN with a Unicode line separator', { ...base, run: ['echo a\u2028USER root'] }, /"run.0": must be one line/],
+    ['a RUN opening a heredoc', { ...base, run: ['cat <<EOF'] }, /"run.0": must not open a heredoc/],
     ['an empty run list', { ...base, run: [] }, /"run"/],
     ['a NUL in the Dockerfile', { ...base, dockerfile: 'FROM a\u0000' }, /NUL/],
     ['an array', [], /object/],
@@ -59,6 +67,18 @@ describe('request schema', () => {
     const result = parseCapabilityRequest(value);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toMatch(message);
+  });
+
+  it('accepts ordinary one-line commands, backslashes inside them, here-strings and shifts', () => {
+    for (const command of ['apt-get install -y jq', "printf 'a\\nb' > /x", 'grep -E "a|b" <<< "$x"', 'echo $((1<<4))', 'echo done # \\ not at the end']) {
+      expect(parseCapabilityRequest({ ...base, run: [command] }).ok).toBe(true);
+    }
+  });
+
+  it('refuses a RUN ending in the escape character a Dockerfile chose', () => {
+    const request = { version: 1 as const, id: 'r', created_at: 't', reason: 'x', run: ['echo pwned `'] };
+    expect(() => composeProposedDockerfile(request, '# escape=`\nFROM a\nUSER node\n')).toThrow(/must not end with `/);
+    expect(composeProposedDockerfile(request, 'FROM a\n')).toBe('FROM a\nRUN echo pwned `\n');
   });
 
   it('accepts a 2,000-character reason', () => {
@@ -74,10 +94,15 @@ describe('processInbox', () => {
     const view = await rebuildViewFields(identity);
     expect(view.warnings).toEqual([]);
     expect(view.historyCount).toBe(0);
-    expect(view.pendingRequest).toMatchObject({ reason: 'need a marker', buildError: null, currentDockerfile: AGENT_DOCKERFILE });
+    expect(view.pendingCount).toBe(1);
+    // The view carries a summary; the full request is read for the one being reviewed.
+    expect(Object.keys(view.pendingRequest ?? {}).sort()).toEqual(['buildError', 'createdAt', 'id', 'reason']);
+    expect(view.pendingRequest).toMatchObject({ reason: 'need a marker', buildError: null });
     expect(view.pendingRequest?.id).toMatch(/^req-/);
-    expect(view.pendingRequest?.proposedDockerfile).toBe(`${AGENT_DOCKERFILE}RUN echo built > /opt/marker\n`);
-    expect(view.pendingRequest?.diff).toContain('+RUN echo built > /opt/marker');
+    const [full] = (await listPendingRecords(identity)).map(toPendingView);
+    expect(full).toMatchObject({ currentDockerfile: AGENT_DOCKERFILE, proposedDockerfile: `${AGENT_DOCKERFILE}RUN echo built > /opt/marker\n`, risks: [] });
+    expect(full?.diff).toContain('+RUN echo built > /opt/marker');
+    expect(full?.proposalHash).toMatch(/^[0-9a-f]{64}$/);
     // Pending is on disk, not in memory: a second pass (or a restarted app) changes nothing.
     expect(await processInbox(identity)).toBe(false);
     expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe(view.pendingRequest?.id);
@@ -101,7 +126,7 @@ describe('processInbox', () => {
     await writeFile(join(inbox, '.tmp-req-1.json'), 'partial');
     await writeFile(join(inbox, 'notes.txt'), 'hello');
     expect(await processInbox(identity)).toBe(false);
-    expect(await rebuildViewFields(identity)).toEqual({ pendingRequest: null, warnings: [], historyCount: 0 });
+    expect(await rebuildViewFields(identity)).toEqual({ pendingRequest: null, pendingCount: 0, warnings: [], historyCount: 0 });
   });
 
   describe('treats the inbox as hostile', () => {
@@ -211,7 +236,8 @@ describe('processInbox', () => {
       await writeFile(join(home(), 'secret.json'), SECRET);
       await symlink(join(home(), 'secret.json'), join(inbox, 'a-link.json'));
       execFileSync('mkfifo', [join(inbox, 'b-fifo.json')]);
-      await writeFile(join(inbox, 'c-big.json'), Buffer.alloc(10 * 1024 * 1024, 0x20));
+      // Over the request cap, under the inbox's (an inbox over its cap takes no new request at all).
+      await writeFile(join(inbox, 'c-big.json'), Buffer.alloc(200 * 1024, 0x20));
       await writeFile(join(inbox, 'd-bad.json'), '{nope');
       await writeRequest(identity, 'e-good');
       expect(await processInbox(identity)).toBe(true);

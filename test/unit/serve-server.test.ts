@@ -120,6 +120,25 @@ describe('claude-bottle serve', () => {
     expect((await get(server.port, '/', { Cookie: `claude_bottle_token_1=${server.token}` })).status).toBe(401);
   });
 
+  it("keeps two servers apart: one server's cookie (a browser sends it to every port) never opens the other", async () => {
+    const other = await startServeServer({ core: fakeCore().core, port: 0, rendererDir });
+    try {
+      // What the browser holds after opening both URLs: one cookie per port, each with its own token.
+      const otherCookie = (await get(other.port, `/?token=${other.token}`)).headers['set-cookie']?.[0]?.split(';')[0] ?? '';
+      expect(otherCookie).toBe(`claude_bottle_token_${other.port}=${other.token}`);
+      // Sent to this server, the other's cookie is not ours: refused over HTTP and WebSocket...
+      expect((await get(server.port, '/', { Cookie: otherCookie })).status).toBe(401);
+      expect(await openSocket(`ws://127.0.0.1:${server.port}/ws`, { Origin: origin, Cookie: otherCookie })).toBe(401);
+      // ...even renamed to this port's cookie name: the token is the other server's.
+      expect((await get(server.port, '/', { Cookie: `claude_bottle_token_${server.port}=${other.token}` })).status).toBe(401);
+      // Both cookies together (what the browser really sends): each server picks its own.
+      expect((await get(server.port, '/', { Cookie: `${otherCookie}; ${cookie}` })).status).toBe(200);
+      expect((await get(other.port, '/', { Cookie: `${cookie}; ${otherCookie}` })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('trades the URL token for an HttpOnly SameSite=Strict cookie and drops it from the URL', async () => {
     const first = await get(server.port, `/?token=${server.token}`);
     expect(first.status).toBe(303);

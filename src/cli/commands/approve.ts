@@ -1,16 +1,38 @@
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
-import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
+import { confirm, info, onTerminal, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
+import { requestText } from '../review-output';
 
-const USAGE = 'claude-bottle approve <identity> [--request ID] [--resume]';
+const USAGE = 'claude-bottle approve <identity> [--request ID] [--resume] [--yes]';
 
+/**
+ * Approve shows what it approves (DESIGN.md §7): on a terminal it prints the reason, the risk notes
+ * and the diff and asks; the approval is then for exactly that proposal. Without a terminal nobody
+ * can be shown anything, so it needs --yes.
+ */
 export const run: CliCommand = async (argv) => {
-  const { values, positionals } = parseCommandArgs(argv, { request: { type: 'string' }, resume: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(argv, { request: { type: 'string' }, resume: { type: 'boolean' }, yes: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const resume = values.resume === true;
-  const requestId = typeof values.request === 'string' ? values.request : undefined;
-  const result = await createCliCore().bottles.approve(identity, { requestId, resume });
+  const yes = values.yes === true;
+  if (!yes && !onTerminal()) {
+    throw new UsageError(`approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${identity})`);
+  }
+  const core = createCliCore();
+  let requestId = typeof values.request === 'string' ? values.request : undefined;
+  let proposalHash: string | undefined;
+  if (!yes) {
+    const request = await core.bottles.request(identity, requestId);
+    info(requestText(request));
+    if (!(await confirm(`\nApprove ${request.id} and rebuild ${identity}${resume ? ', then resume it' : ''}? [y/N] `))) {
+      info('not approved; nothing changed');
+      return 1;
+    }
+    requestId = request.id;
+    proposalHash = request.proposalHash;
+  }
+  const result = await core.bottles.approve(identity, { requestId, resume, proposalHash });
   info(`approved ${result.requestId} for ${identity} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})`);
   if (resume) info(`resumed ${identity}; attach with: claude-bottle attach ${identity}`);
   else info(`bottle ${identity} is ready to resume: claude-bottle resume ${identity}`);

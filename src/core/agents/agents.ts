@@ -2,12 +2,14 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentSummary } from '../../shared/bottle-view';
-import { AGENT_NAME_PATTERN, isAgentName } from '../../shared/rules';
+import { AGENT_NAME_PATTERN, isAgentName, PROJECT_AGENT_PREFIX, projectAgentFolder } from '../../shared/rules';
 import { hashBuildContext } from '../engine/image-build';
+import { agentTrust } from './agent-trust';
 import { BottleError } from '../services/bottle-error';
 import { readRegularFile } from '../fs/read-regular-file';
 import { builtinAgentsDir } from '../bottles/resources';
 import { claudeBottleRoot } from '../state/state-paths';
+import { agentOptionFields, agentOptionsFrom, agentOptionsProblem, type AgentOptions } from './agent-options';
 
 
 const commandSchema = z.array(z.string().min(1)).min(1, 'must name a program');
@@ -20,10 +22,12 @@ const agentConfigSchema = z
     user: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be a user name or uid[:gid]').optional(),
     transcriptDir: z.string().startsWith('/', 'must be an absolute path').refine((p) => p !== '/', 'must not be /').optional(),
     env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
+    ...agentOptionFields,
   })
   .strict();
 
-export interface AgentConfig {
+/** The core keys, plus the options of agent-options.ts (secrets, autonomous mode, host setup). */
+export interface AgentConfig extends AgentOptions {
   description: string;
   command: string[];
   resumeCommand: string[];
@@ -64,13 +68,20 @@ export function agentDefinition(fields: Omit<AgentDefinition, 'contextHash'>): A
   };
 }
 
-/** Where agents are looked up, in order (DESIGN.md §4). */
-export function agentSearchPath(cwd?: string): { dir: string; source: AgentSummary['source'] }[] {
-  const path: { dir: string; source: AgentSummary['source'] }[] = [];
-  if (cwd !== undefined && cwd !== '') path.push({ dir: join(cwd, '.claude-bottle', 'agents'), source: 'project' });
-  path.push({ dir: join(claudeBottleRoot(), 'agents'), source: 'user' });
-  path.push({ dir: builtinAgentsDir(), source: 'builtin' });
-  return path;
+/**
+ * Where a plain agent name is looked up, in order (DESIGN.md §4): the operator's own agents, then
+ * the shipped ones. Never the project: a repository must not be able to replace an agent by name.
+ */
+export function agentSearchPath(): { dir: string; source: AgentSummary['source'] }[] {
+  return [
+    { dir: join(claudeBottleRoot(), 'agents'), source: 'user' },
+    { dir: builtinAgentsDir(), source: 'builtin' },
+  ];
+}
+
+/** A project's own agents, each started as `project:NAME` once trusted. */
+export function projectAgentsDir(cwd: string): string {
+  return join(cwd, '.claude-bottle', 'agents');
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -104,7 +115,10 @@ export async function readAgentConfig(dir: string): Promise<AgentConfig> {
     throw new BottleError('invalid-argument', `${file}: field "${field}": ${issue?.message ?? 'invalid'}`);
   }
   const config = parsed.data;
+  const problem = agentOptionsProblem(config);
+  if (problem !== null) throw new BottleError('invalid-argument', `${file}: field "${problem.field}": ${problem.message}`);
   return {
+    ...agentOptionsFrom(config),
     description: config.description ?? '',
     command: config.command,
     resumeCommand: config.resumeCommand ?? config.command,
@@ -115,28 +129,69 @@ export async function readAgentConfig(dir: string): Promise<AgentConfig> {
   };
 }
 
-/** Finds and loads an agent by name; a one-line error when it is unknown or malformed. */
+async function loadFrom(name: string, agentDir: string, source: AgentSummary['source']): Promise<AgentDefinition> {
+  if ((await lstat(join(agentDir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
+    throw new BottleError('invalid-argument', `agent "${name}" at ${agentDir} has no Dockerfile`);
+  }
+  return agentDefinition({ name, dir: agentDir, source, config: await readAgentConfig(agentDir) });
+}
+
+/**
+ * Finds and loads an agent by name; a one-line error when it is unknown or malformed. A plain name
+ * is a user or shipped agent; `project:NAME` is the project's own (whose trust the caller checks
+ * before building or running it: see agent-trust.ts).
+ */
 export async function loadAgent(name: string, cwd?: string): Promise<AgentDefinition> {
   if (!isAgentName(name)) {
     throw new BottleError('invalid-argument', `invalid agent name ${JSON.stringify(name.slice(0, 80))}`);
   }
+  const folder = projectAgentFolder(name);
+  if (folder !== null) {
+    if (cwd === undefined || cwd === '') throw new BottleError('invalid-argument', `agent ${name} is a project agent: it needs the project folder`);
+    const agentDir = join(projectAgentsDir(cwd), folder);
+    if (!(await isDirectory(agentDir))) throw new BottleError('not-found', `unknown agent "${name}" (no folder ${agentDir})`);
+    return loadFrom(name, agentDir, 'project');
+  }
   const searched: string[] = [];
-  for (const { dir, source } of agentSearchPath(cwd)) {
+  for (const { dir, source } of agentSearchPath()) {
     const agentDir = join(dir, name);
     searched.push(dir);
-    if (!(await isDirectory(agentDir))) continue;
-    if ((await lstat(join(agentDir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
-      throw new BottleError('invalid-argument', `agent "${name}" at ${agentDir} has no Dockerfile`);
-    }
-    return agentDefinition({ name, dir: agentDir, source, config: await readAgentConfig(agentDir) });
+    if (await isDirectory(agentDir)) return loadFrom(name, agentDir, source);
   }
-  throw new BottleError('not-found', `unknown agent "${name}" (looked in ${searched.join(', ')})`);
+  const inProject = cwd !== undefined && cwd !== '' && (await isDirectory(join(projectAgentsDir(cwd), name)));
+  const hint = inProject ? `; the project has its own agent of that name: start it as ${PROJECT_AGENT_PREFIX}${name} once you trust it` : '';
+  throw new BottleError('not-found', `unknown agent "${name}" (looked in ${searched.join(', ')})${hint}`);
 }
 
-/** Every loadable agent, first match per name wins; malformed agents are left out of the list. */
+/** The project's own agents, named `project:NAME`, each with whether it is trusted as it is now. */
+async function listProjectAgents(cwd: string): Promise<AgentSummary[]> {
+  let names: string[];
+  try {
+    names = await readdir(projectAgentsDir(cwd));
+  } catch {
+    // No .claude-bottle/agents in this project (the usual case).
+    return [];
+  }
+  const agents: AgentSummary[] = [];
+  for (const folder of names.sort()) {
+    if (!AGENT_NAME_PATTERN.test(folder)) continue;
+    try {
+      const agent = await loadAgent(`${PROJECT_AGENT_PREFIX}${folder}`, cwd);
+      agents.push({ name: agent.name, description: agent.config.description, source: 'project', autonomous: agent.config.autonomousArgs.length > 0, trust: await agentTrust(agent) });
+    } catch {
+      // A broken agent folder must not hide the others; reviewing or starting it reports the error.
+    }
+  }
+  return agents;
+}
+
+/**
+ * Every loadable agent: user and shipped ones (first match per name wins), then, with a project
+ * folder, the project's own as `project:NAME`; malformed agents are left out of the list.
+ */
 export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
   const seen = new Map<string, AgentSummary>();
-  for (const { dir } of agentSearchPath(cwd)) {
+  for (const { dir } of agentSearchPath()) {
     let names: string[];
     try {
       names = await readdir(dir);
@@ -146,12 +201,13 @@ export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
     for (const name of names.sort()) {
       if (seen.has(name) || !AGENT_NAME_PATTERN.test(name)) continue;
       try {
-        const agent = await loadAgent(name, cwd);
-        seen.set(name, { name, description: agent.config.description, source: agent.source });
+        const agent = await loadAgent(name);
+        seen.set(name, { name, description: agent.config.description, source: agent.source, autonomous: agent.config.autonomousArgs.length > 0 });
       } catch {
         // A broken agent folder must not hide the others; starting it reports the error.
       }
     }
   }
-  return [...seen.values()];
+  const project = cwd === undefined || cwd === '' ? [] : await listProjectAgents(cwd);
+  return [...seen.values(), ...project];
 }

@@ -21,20 +21,33 @@ export interface BottleWatcher {
   close(): void;
 }
 
+export interface WatchOptions {
+  /** Also watch the state folder (one watcher per process does; the others watch their engine only). */
+  stateFolder?: boolean;
+}
+
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const SETTLE_AFTER_CREATE_MS = 1000;
+/**
+ * A remote engine can vanish without closing anything (a host or network gone): a ping this often,
+ * answered within the same time, tells it is still there; together they bound how long its bottles
+ * go on showing a state that is no longer true.
+ */
+const HEARTBEAT_MS = 2000;
 
 /**
  * One Docker event subscription filtered by our label plus a watch on the state folder, merged
  * into "bottle changed" notifications. When the engine goes away (error, end or close of the event
  * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
  */
-export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers): BottleWatcher {
+export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
   const endpoint = ctx.connection.endpoint;
-  let status: EngineStatus = { state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };
+  const name = ctx.engine.name;
+  let status: EngineStatus = { name, state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };
   let closed = false;
   let attempt = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let events: NodeJS.ReadableStream | null = null;
   let stateWatcher: FSWatcher | null = null;
 
@@ -46,6 +59,8 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers)
 
   const scheduleReconnect = (reason: string): void => {
     if (closed || retryTimer !== undefined) return;
+    clearInterval(heartbeat);
+    (events as unknown as { destroy?: () => void } | null)?.destroy?.();
     events = null;
     setStatus({ ...status, state: 'unavailable', version: null, message: reason });
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
@@ -91,7 +106,13 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers)
       stream.on('error', (error: unknown) => scheduleReconnect(`Docker engine connection lost: ${errorMessage(error)}`));
       stream.on('end', lost('end'));
       stream.on('close', lost('close'));
-      setStatus({ state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null });
+      setStatus({ name, state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null });
+      if (!ctx.engine.local) {
+        heartbeat = setInterval(() => {
+          engineInfo(ctx.connection, HEARTBEAT_MS).catch((error: unknown) => scheduleReconnect(errorMessage(error)));
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
+      }
       handlers.onResync();
     } catch (error: unknown) {
       scheduleReconnect(errorMessage(error));
@@ -124,13 +145,14 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers)
   };
 
   void connect();
-  void watchState();
+  if (options.stateFolder !== false) void watchState();
 
   return {
     engineStatus: () => status,
     close() {
       closed = true;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
+      clearInterval(heartbeat);
       (events as unknown as { destroy?: () => void } | null)?.destroy?.();
       stateWatcher?.close();
     },

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finalUser } from '../../shared/dockerfile-lines';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
-import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
+import { buildImage, BuildFailedError, imageExists, type BuildProgressListener } from '../engine/image-build';
 import type { BottleContext } from '../services/bottle-context';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { perBottleImageTag } from '../state/state-paths';
@@ -34,7 +35,26 @@ async function perBottleHash(agent: AgentDefinition, dockerfile: string): Promis
   return createHash('sha256').update(context).update('\0').update(dockerfile).digest('hex');
 }
 
-/** Builds `claude-bottle-rebuilt-<identity>:latest` from the agent's context and the given Dockerfile. */
+/**
+ * The user a per-bottle image must end up with, and where that comes from: the last `USER` line
+ * as the operator reads the Dockerfile, or, with none, the agent image's own user.
+ */
+async function expectedImageUser(ctx: BottleContext, bottle: LoadedBottle, dockerfile: string, onProgress?: BuildProgressListener): Promise<{ user: string; from: string }> {
+  const user = finalUser(dockerfile);
+  if (user !== null) return { user, from: 'its last USER line' };
+  const agentImage = await ensureAgentImage(ctx, bottle.agent, onProgress);
+  return { user: (await ctx.docker.getImage(agentImage).inspect()).Config.User ?? '', from: "the agent image's user" };
+}
+
+const shownUser = (user: string): string => JSON.stringify(user === '' ? 'root (no USER)' : user);
+
+/**
+ * Builds `claude-bottle-rebuilt-<identity>:latest` from the agent's context and the given
+ * Dockerfile, which is sent to the engine byte for byte as given (what the operator reviewed).
+ * It is built under a candidate tag and takes the real tag only once its configured user is the
+ * one the Dockerfile reads as: a line continuation that swallowed the `USER` switching back from
+ * root fails the build here, and the bottle's image stays what it was.
+ */
 export async function buildBottleImage(
   ctx: BottleContext,
   bottle: LoadedBottle,
@@ -42,7 +62,26 @@ export async function buildBottleImage(
   onProgress?: BuildProgressListener,
 ): Promise<string> {
   const labels = { [LABEL_CONTEXT_HASH]: await perBottleHash(bottle.agent, dockerfile) };
-  return buildImage(ctx.docker, { contextDir: bottle.agent.dir, dockerfile, tag: perBottleImageTag(bottle.identity), labels }, onProgress);
+  const expected = await expectedImageUser(ctx, bottle, dockerfile, onProgress);
+  const tag = perBottleImageTag(bottle.identity);
+  const candidate = tag.replace(/:latest$/, ':candidate');
+  const imageId = await buildImage(ctx.docker, { contextDir: bottle.agent.dir, dockerfile, tag: candidate, labels }, onProgress);
+  const image = ctx.docker.getImage(candidate);
+  try {
+    const actual = (await image.inspect()).Config.User ?? '';
+    if (actual !== expected.user) {
+      throw new BuildFailedError(
+        `the built image runs as ${shownUser(actual)}, not as ${shownUser(expected.user)} (${expected.from}): a line continuation or heredoc can swallow a USER line; nothing was changed`,
+        [],
+      );
+    }
+    const [repo, latest] = tag.split(':') as [string, string];
+    await image.tag({ repo, tag: latest });
+  } finally {
+    // Only the candidate name goes: the image itself stays under its real tag, or is dropped if it failed.
+    await image.remove({ noprune: false }).catch(() => undefined);
+  }
+  return imageId;
 }
 
 /**

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { BottleInspect, InspectMount } from '../../shared/bottle-inspect';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
-import type { BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../services/bottle-context';
+import { stateFolderBytes } from '../state/state-size';
 import { errorMessage } from '../services/bottle-error';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
-import { engineOfBottle } from './engine-of-bottle';
 
 async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
   try {
@@ -25,7 +25,7 @@ async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<
  * image, user, mounts and limits. Never its environment: passed-through secrets live there.
  */
 export async function inspectBottle(all: BottleContext, identity: string): Promise<BottleInspect> {
-  const ctx = engineOfBottle(all, identity);
+  const ctx = contextForBottle(all, identity);
   const { endpoint } = ctx.connection;
   const base: BottleInspect = {
     identity,
@@ -37,8 +37,7 @@ export async function inspectBottle(all: BottleContext, identity: string): Promi
     limits: null,
     engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
     stateFolder: stateDir(identity),
-    // Measuring the state folder is the state-size work's (issue 10); shown once it is set.
-    stateBytes: null,
+    stateBytes: await stateFolderBytes(identity),
   };
   let info;
   try {

@@ -1,47 +1,74 @@
 import { rm, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
-import { pinAgent } from '../agents/agent-pin';
+import { requireTrustedAgent } from '../agents/agent-trust';
 import { loadAgent } from '../agents/agents';
+import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import { findBottleContainer } from '../engine/bottle-containers';
-import { copyFolderOut } from '../engine/container-archive';
+import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
+import { engineFacts } from '../engine/engine-facts';
 import type { BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
+import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
+import { writeEngineRecord } from '../state/bottle-engine';
 import { bottleIdentity } from '../state/bottle-identity';
+import { writeBottleOptions } from '../state/bottle-options';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
+import { formatBytes } from '../../shared/format-bytes';
+import { readLimits, snapshotCapHint } from '../state/limits';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
 import { bottlePaths, stateRoot } from '../state/state-paths';
 import { WORKSPACE } from './container-spec';
 import { faultPoint } from './fault-point';
 import { launch } from './launch';
 import type { LoadedBottle } from './loaded-bottle';
+import { checkProjectFolder } from './project-folder';
 
 /*
  * The bottle lifecycle's steps. None of them takes the bottle's lock or settles a half-done
  * approval: the bottle service does both, once, around whatever steps an operation runs.
  */
 
-async function requireDirectory(path: string, what: string): Promise<void> {
-  if (!isAbsolute(path)) throw new BottleError('invalid-argument', `${what} must be an absolute path: ${path}`);
-  const info = await stat(path).catch(() => null);
-  if (info === null) throw new BottleError('not-found', `${what} does not exist: ${path}`);
-  if (!info.isDirectory()) throw new BottleError('invalid-argument', `${what} is not a folder: ${path}`);
+/** A remote engine cannot see this machine's folders: a bottle there works on a copy. */
+function requireReachableProject(ctx: BottleContext, copy: boolean): void {
+  if (copy || ctx.engine.local) return;
+  throw new BottleError(
+    'unsupported',
+    `mount mode needs the project folder on the engine's own machine, and engine "${ctx.engine.name}" is reached over ${ctx.connection.endpoint.host.split('://')[0] ?? 'the network'}: start it with --copy (copy mode), and bring the work home from the bottle`,
+  );
 }
 
 /**
- * A new bottle's state: validates everything before writing anything, then mints an identity and
- * writes its metadata and agent pin. The container is launched by `launchNew`.
+ * A new bottle's state, on the engine `ctx` works on: validates everything before writing anything
+ * (the project folder, the agent, a project agent's trust, the engine), then mints an identity and
+ * writes its metadata with the folder's resolved path, and its engine (unless the default one).
+ * The container is launched by `launchNew`.
  */
 export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
-  await requireDirectory(request.cwd, 'project folder');
-  const agent = await loadAgent(request.agent, request.cwd);
-  await engineInfo(ctx.connection);
+  requireReachableProject(ctx, request.copy);
+  // Both engine round trips (the ping, and the facts the folder check and the CPU limit need) run
+  // alongside the checks below; a refused folder or agent still reports first. The catches only
+  // keep a rejection unobserved after such a refusal from being unhandled: the ping is awaited
+  // below, and the facts are asked for again (not cached after a failure) where they are needed.
+  const engine = engineInfo(ctx.connection);
+  engine.catch(() => undefined);
+  engineFacts(ctx.docker).catch(() => undefined);
+  const cwd = await checkProjectFolder(ctx, request.cwd);
+  const agent = await loadAgent(request.agent, cwd);
+  await requireTrustedAgent(agent, cwd);
+  const autonomous = request.autonomous === true;
+  if (autonomous && agent.config.autonomousArgs.length === 0) {
+    throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
+  }
+  await engine;
   const identity = bottleIdentity(agent.name);
-  const metadata = { identity, agent_name: agent.name, cwd: request.cwd, copy_cwd: request.copy, started_at: isoNow() };
+  // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
+  const metadata = { identity, agent_name: agent.name, cwd, copy_cwd: request.copy, started_at: isoNow() };
+  // The engine first: a bottle whose metadata exists without it would be looked for on the default one.
+  if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
   await writeMetadata(metadata);
-  await pinAgent(identity, agent);
+  await writeBottleOptions(identity, { autonomous });
   faultPoint('start-after-metadata');
   return { identity, metadata, agent };
 }
@@ -50,9 +77,16 @@ export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promi
   await launch(ctx, bottle, false);
 }
 
-/** Checks that a loaded bottle can be resumed here, before any work starts. */
+/**
+ * Checks that a loaded bottle can be resumed here, before any work starts. The project folder gets
+ * the same rule as at start whenever resume would use it (mount mode; copy mode without a saved
+ * workspace), so a state folder written by hand cannot point a bottle at / or the state root.
+ */
 export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
-  if (!bottle.metadata.copy_cwd) await requireDirectory(bottle.metadata.cwd, `project folder of ${bottle.identity}`);
+  const { metadata, identity } = bottle;
+  requireReachableProject(ctx, metadata.copy_cwd);
+  const usesFolder = !metadata.copy_cwd || !(await stat(bottlePaths(identity).workspace).then((info) => info.isDirectory(), () => false));
+  if (usesFolder) await checkProjectFolder(ctx, metadata.cwd, `project folder of ${identity}`);
   await engineInfo(ctx.connection);
 }
 
@@ -78,16 +112,37 @@ export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Pr
 
 /**
  * Saves the transcript and, in copy mode, /workspace from the container (running or exited) into
- * the state folder, replacing the old snapshots only once the new ones are complete.
+ * the state folder. Both are copied out in full first and put in place only then, so a save that
+ * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
+ * The agent's login files go to the credential store (newest wins), never into the snapshot.
  */
 export async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
-  ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
-  if (bottle.agent.config.transcriptDir !== null) await copyFolderOut(container, bottle.agent.config.transcriptDir, paths.transcript);
-  if (bottle.metadata.copy_cwd) {
-    ctx.activity.progress(bottle.identity, { line: 'Saving workspace' });
-    await copyFolderOut(container, WORKSPACE, paths.workspace);
+  const { transcriptDir, secretFiles } = bottle.agent.config;
+  if (secretFiles.length > 0) await pickUpSecretFiles(container, bottle.agent);
+  // One budget for transcript and workspace together: the cap is on what the bottle keeps on disk.
+  const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
+  const extracted: ExtractedFolder[] = [];
+  try {
+    if (transcriptDir !== null) {
+      ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
+      const transcript = await extractFolder(container, transcriptDir, paths.transcript, budget, { exclude: secretFiles });
+      if (transcript !== null) extracted.push(transcript);
+    }
+    if (bottle.metadata.copy_cwd) {
+      ctx.activity.progress(bottle.identity, { line: 'Saving workspace' });
+      const workspace = await extractFolder(container, WORKSPACE, paths.workspace, budget);
+      if (workspace !== null) extracted.push(workspace);
+    }
+  } catch (error: unknown) {
+    for (const folder of extracted) await discardExtracted(folder);
+    if (!(error instanceof SnapshotTooLargeError)) throw error;
+    throw new BottleError(
+      'limit-exceeded',
+      `the snapshot of ${bottle.identity} (${error.what}) is larger than its ${formatBytes(budget.limit)} cap (${snapshotCapHint()}); nothing was replaced: the previous snapshot and the container are kept`,
+    );
   }
+  for (const folder of extracted) await swapIntoPlace(folder);
 }
 
 /** The snapshots of a bottle's current container; false when it has none (nothing to save). */
@@ -135,6 +190,18 @@ export async function stopNow(ctx: BottleContext, identity: string): Promise<voi
   await retireBottle(ctx, identity, 'stopped');
 }
 
+/** A remove must not fail for a bottle whose agent cannot be loaded any more: then there is nothing to pick up. */
+async function pickUpBeforeRemoval(ctx: BottleContext, identity: string, container: Docker.Container): Promise<void> {
+  let bottle: LoadedBottle;
+  try {
+    bottle = await ctx.loadBottle(identity);
+  } catch {
+    // Corrupt metadata or an agent gone or changed: it cannot say where a login would be.
+    return;
+  }
+  await pickUpSecretFiles(container, bottle.agent);
+}
+
 /** Removes the container and, unless keepState, the bottle's state folder. */
 export async function removeNow(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<void> {
   const paths = bottlePaths(identity);
@@ -144,6 +211,11 @@ export async function removeNow(ctx: BottleContext, identity: string, options: {
   if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
   // Keeping the state means keeping the agent's work: saved before the container goes.
   if (options.keepState && hasState) return retireBottle(ctx, identity, 'stopped');
-  if (info !== null) await ctx.docker.getContainer(info.Id).remove({ force: true });
+  if (info !== null) {
+    const container = ctx.docker.getContainer(info.Id);
+    // The bottle's work goes, but a login made or refreshed in it is the operator's: keep it.
+    if (hasState) await pickUpBeforeRemoval(ctx, identity, container);
+    await container.remove({ force: true });
+  }
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
 }

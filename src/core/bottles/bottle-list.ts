@@ -1,20 +1,35 @@
 import type Docker from 'dockerode';
 import type { BottleActivity, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
-import type { BottleContext } from '../services/bottle-context';
+import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
+import { onEngine, type BottleContext } from '../services/bottle-context';
 import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
+import { readBottleOptions } from '../state/bottle-options';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
+import { knownStateBytes, stateFolderBytes } from '../state/state-size';
+import { earlyExitOf } from './early-exit';
 
-/** Containers by identity; null when the engine is unavailable (the state folder still lists). */
+/** An engine that does not answer a listing in this long is shown offline, not waited for. */
+const LIST_TIMEOUT_MS = 5000;
+
+/** Containers by identity on one engine; null when it is unavailable (the state folder still lists). */
 async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
   let containers: Docker.ContainerInfo[];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    containers = await listBottleContainers(ctx.docker, identity);
+    containers = await Promise.race([
+      listBottleContainers(ctx.docker, identity),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })), LIST_TIMEOUT_MS);
+      }),
+    ]);
   } catch (error: unknown) {
     if (isConnectionError(error)) return null;
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
   const byIdentity = new Map<string, Docker.ContainerInfo>();
   for (const info of containers) {
@@ -24,6 +39,34 @@ async function containersByIdentity(ctx: BottleContext, identity?: string): Prom
     if (known === undefined || info.Created > known.Created) byIdentity.set(id, info);
   }
   return byIdentity;
+}
+
+/** One engine as a listing sees it: its name, a context on it, and its containers (null: away). */
+interface ListedEngine {
+  name: string;
+  /** Null for a context that left the Docker CLI's store. */
+  ctx: BottleContext | null;
+  containers: Map<string, Docker.ContainerInfo> | null;
+  /** The container already read for a single bottle's view. */
+  container?: Docker.ContainerInfo;
+}
+
+/** Each engine's containers, listed in parallel; an unknown context or a silent engine maps to null. */
+async function containersPerEngine(ctx: BottleContext, names: Set<string>): Promise<Map<string, ListedEngine>> {
+  const results = await Promise.all(
+    [...names].map(async (name): Promise<[string, ListedEngine]> => {
+      let engine;
+      try {
+        engine = ctx.engines.get(name);
+      } catch {
+        // A context deleted from the Docker CLI's store: its bottles show offline until it is back.
+        return [name, { name, ctx: null, containers: null }];
+      }
+      const onIt = onEngine(ctx, engine);
+      return [name, { name, ctx: onIt, containers: await containersByIdentity(onIt) }];
+    }),
+  );
+  return new Map(results);
 }
 
 function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; exitCode: number | null } {
@@ -39,14 +82,11 @@ function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; ex
   }
 }
 
-async function viewOf(
-  entry: StateEntry | null,
-  identity: string,
-  container: Docker.ContainerInfo | undefined,
-  activity: BottleActivity | null,
-): Promise<BottleView> {
+async function viewOf(entry: StateEntry | null, identity: string, engine: ListedEngine, activity: BottleActivity | null): Promise<BottleView> {
+  const container = engine.container ?? engine.containers?.get(identity);
   const base: BottleView = {
     identity,
+    engine: engine.name,
     agentName: container?.Labels[LABEL_AGENT] ?? null,
     cwd: null,
     copyCwd: null,
@@ -58,9 +98,13 @@ async function viewOf(
     hasDockerfile: entry?.hasDockerfile ?? false,
     corruptReason: null,
     pendingRequest: null,
+    pendingCount: 0,
     warnings: [],
     historyCount: 0,
     activity,
+    stateBytes: entry === null ? null : knownStateBytes(identity),
+    autonomous: false,
+    earlyExit: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -68,6 +112,7 @@ async function viewOf(
   let status: BottleStatus;
   let exitCode: number | null = null;
   if (container !== undefined) ({ status, exitCode } = containerStatus(container));
+  else if (engine.containers === null) status = 'engine-offline';
   else status = entry.readyToResume ? 'ready-to-resume' : 'missing-container';
   const preparing = activity !== null && activity.error === null && (activity.kind === 'starting' || activity.kind === 'building');
   if (preparing && container === undefined) status = 'building';
@@ -80,22 +125,35 @@ async function viewOf(
     startedAt: meta.started_at,
     status,
     exitCode,
+    autonomous: entry.hasOptions && readBottleOptions(identity).autonomous,
+    earlyExit: status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
 }
 
 /**
- * Every bottle: the state folder joined with its container (by label) in one view. Containers
- * with our label but no state folder are listed as orphans, never dropped.
+ * Every bottle: the state folder joined with its container (by label) on the engine it records, in
+ * one view. Engines are listed in parallel: one that is away marks only its bottles offline.
+ * Containers with our label but no state folder are listed as orphans, never dropped.
  */
 export async function listBottles(ctx: BottleContext): Promise<BottleView[]> {
-  const [entries, containers] = await Promise.all([listStateEntries(), containersByIdentity(ctx)]);
+  const entries = await listStateEntries();
+  const engineOf = (entry: StateEntry): string => entry.engine ?? DEFAULT_CONTEXT;
+  // The current engine (orphans there are worth showing) and every engine a bottle is on.
+  const names = new Set([ctx.engines.currentName, ...entries.map(engineOf)]);
+  const perEngine = await containersPerEngine(ctx, names);
   const seen = new Set<string>();
   const views = await mapLimited(entries, 64, (entry) => {
     seen.add(entry.identity);
-    return viewOf(entry, entry.identity, containers?.get(entry.identity), ctx.activity.get(entry.identity));
+    const name = engineOf(entry);
+    return viewOf(entry, entry.identity, perEngine.get(name) ?? { name, ctx: null, containers: null }, ctx.activity.get(entry.identity));
   });
-  for (const [identity, info] of containers ?? []) {
-    if (!seen.has(identity)) views.push(await viewOf(null, identity, info, ctx.activity.get(identity)));
+  for (const engine of perEngine.values()) {
+    for (const identity of engine.containers?.keys() ?? []) {
+      // The same engine reached through two contexts lists its orphans twice: show them once.
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      views.push(await viewOf(null, identity, engine, ctx.activity.get(identity)));
+    }
   }
   return sortNewestFirst(views);
 }
@@ -125,12 +183,15 @@ async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promis
   }
 }
 
-/** One bottle's view, or null when it has neither a state folder nor a container. */
+/** One bottle's view, or null when it has neither a state folder nor a container. `ctx` is on its engine. */
 export async function bottleView(ctx: BottleContext, identity: string): Promise<BottleView | null> {
   const containers = await containersByIdentity(ctx, identity);
   const entry = scanBottleFolder(identity);
   const listed = containers?.get(identity);
   const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
-  return viewOf(entry, identity, container, ctx.activity.get(identity));
+  const engine: ListedEngine = { name: ctx.engine.name, ctx, containers, ...(container === undefined ? {} : { container }) };
+  const view = await viewOf(entry, identity, engine, ctx.activity.get(identity));
+  // One bottle: its state folder's size is worth measuring (a listing only shows known sizes).
+  return entry === null ? view : { ...view, stateBytes: await stateFolderBytes(identity) };
 }

@@ -24,31 +24,51 @@ export interface ContainerPlan {
   /** Bind-mounted at /workspace in mount mode; null in copy mode. */
   mountCwd: string | null;
   toolDir: string;
+  /**
+   * The engine shares this machine's filesystem: the in-bottle tool, the inbox and the bottle's
+   * Dockerfile are bind-mounted. On a remote engine nothing of this machine is mounted: they are
+   * put into the container before it starts, and the inbox is read through the engine's API.
+   */
+  hostMounts: boolean;
   /** NAME=value pairs passed through from the host; values are never logged or stored. */
   passthroughEnv: string[];
+  /** CPU and log limits of this launch (settings.json and the engine's CPU count). */
+  limits: ContainerLimits;
+  /** NAME=value pairs the launch adds (an agent's rootEnv when it runs as uid 0); never secrets. */
+  extraEnv?: string[];
+}
+
+export interface ContainerLimits {
+  cpus: number;
+  /** json-file rotation: size of one log file (e.g. "10m") and how many are kept. */
+  logMaxSize: string;
+  logMaxFiles: number;
 }
 
 /**
  * The container for one launch, hardened by default (DESIGN.md §3): no privileges, all
- * capabilities dropped, no-new-privileges, pid and memory limits, no Docker socket, and no host
- * path but the project folder and the bottle's own supervision paths.
+ * capabilities dropped, no-new-privileges, pid, memory and CPU limits, rotated logs, no Docker
+ * socket, and no host path but the project folder and the bottle's own supervision paths.
  */
 export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
   const paths = bottlePaths(plan.identity);
   // Mounts rather than "src:dst" bind strings: a path with a colon in it stays a path.
   const bind = (source: string, target: string, readOnly: boolean): Docker.MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
-  const mounts = [
-    ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
-    bind(plan.toolDir, TOOL_MOUNT, true),
-    bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
-    bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),
-  ];
+  const mounts = !plan.hostMounts
+    ? []
+    : [
+        ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
+        bind(plan.toolDir, TOOL_MOUNT, true),
+        bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
+        bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),
+      ];
   const basePath = plan.imagePath ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const env = [
     `CLAUDE_BOTTLE_IDENTITY=${plan.identity}`,
     `PATH=${basePath.split(':').includes(`${TOOL_MOUNT}/bin`) ? basePath : `${basePath}:${TOOL_MOUNT}/bin`}`,
     ...(plan.home === null ? [] : [`HOME=${plan.home}`]),
     ...plan.passthroughEnv,
+    ...(plan.extraEnv ?? []),
   ];
   return {
     name: containerName(plan.identity),
@@ -72,6 +92,9 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
       SecurityOpt: ['no-new-privileges:true'],
       PidsLimit: BOTTLE_LIMITS.pids,
       Memory: BOTTLE_LIMITS.memoryBytes,
+      NanoCpus: Math.round(plan.limits.cpus * 1e9),
+      // A chatty agent must not fill the engine's disk with its output: rotated, a few files kept.
+      LogConfig: { Type: 'json-file', Config: { 'max-size': plan.limits.logMaxSize, 'max-file': String(plan.limits.logMaxFiles) } },
       AutoRemove: false,
       Init: true,
       RestartPolicy: { Name: 'no' },

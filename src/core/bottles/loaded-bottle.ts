@@ -1,5 +1,4 @@
 import { parseIdentity } from '../../shared/identity';
-import { verifyAgentPin } from '../agents/agent-pin';
 import { loadAgent, type AgentDefinition } from '../agents/agents';
 import { BottleError } from '../services/bottle-error';
 import { readMetadata, type BottleMetadata } from '../state/metadata';
@@ -16,12 +15,15 @@ export interface LoadedBottle {
   agent: AgentDefinition;
 }
 
-/** Reads a bottle's metadata and loads (and, for a project agent, verifies) its agent. */
+/**
+ * Reads a bottle's metadata and loads its agent. A project agent's trust is checked where it is
+ * built or run (launch, approve), not here: stopping or removing a bottle must work even after its
+ * agent folder changed.
+ */
 export async function loadBottle(identity: string): Promise<LoadedBottle> {
   parseIdentity(identity);
   const metadata = await readMetadata(identity);
   if (metadata === null) throw new BottleError('not-found', `no state for bottle ${identity} under ${stateRoot()}`);
   const agent = await loadAgent(metadata.agent_name, metadata.cwd === '' ? undefined : metadata.cwd);
-  await verifyAgentPin(identity, agent);
   return { identity, metadata, agent };
 }

@@ -5,9 +5,8 @@ import type { AppEvent } from '../../shared/app-events';
 import type { LogsOpenRequest } from '../../shared/bottle-requests';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { containerLogStream } from '../engine/container-output';
-import type { BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../services/bottle-context';
 import { BottleError, errorMessage } from '../services/bottle-error';
-import { engineOfBottle } from './engine-of-bottle';
 
 export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
 
@@ -20,7 +19,7 @@ const FLUSH_BYTES = 256 * 1024;
 /** The container of a bottle, or a clear error saying why it has no logs to show. */
 /** A bottle's output: the tail, then (following) what it writes next; a clear error when it has no container. */
 export async function openBottleLogs(ctx: BottleContext, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
-  const { docker } = engineOfBottle(ctx, identity);
+  const { docker } = contextForBottle(ctx, identity);
   const info = await findBottleContainer(docker, identity);
   if (info === null) {
     throw new BottleError('not-found', `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`);

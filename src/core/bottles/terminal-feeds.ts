@@ -2,9 +2,8 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { BottleView } from '../../shared/bottle-view';
 import { containerLogStream } from '../engine/container-output';
-import type { BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../services/bottle-context';
 import { errorMessage } from '../services/bottle-error';
-import { engineOfBottle } from './engine-of-bottle';
 import { joinReplay, OutputRing } from './output-ring';
 
 /** Lines of the engine's log a feed starts from (the ring keeps the last 1 MiB of them). */
@@ -139,7 +138,7 @@ export class TerminalFeeds {
       feed = undefined;
     }
     if (feed === undefined) {
-      const started = new TerminalFeed(engineOfBottle(this.ctx, identity), identity, containerId, (ended) => {
+      const started = new TerminalFeed(contextForBottle(this.ctx, identity), identity, containerId, (ended) => {
         if (this.feeds.get(identity) === ended) this.feeds.delete(identity);
       });
       this.feeds.set(identity, started);

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import type Docker from 'dockerode';
+import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
-import type { BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
-import { engineOfBottle } from './engine-of-bottle';
 import { TerminalFeeds } from './terminal-feeds';
 
 type Session =
@@ -43,10 +42,11 @@ export class TerminalSessions {
 
   /** Attaches to the bottle's TTY; `detachKeys` (e.g. ctrl-p,ctrl-q) end the attachment, not the agent. */
   async attachRaw(identity: string, detachKeys: string): Promise<RawAttachment> {
-    const info = await findBottleContainer(this.ctx.docker, identity);
+    const { docker } = contextForBottle(this.ctx, identity);
+    const info = await findBottleContainer(docker, identity);
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
     if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
-    const container = this.ctx.docker.getContainer(info.Id);
+    const container = docker.getContainer(info.Id);
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys })) as unknown as Duplex;
     return {
       stream,
@@ -61,7 +61,7 @@ export class TerminalSessions {
   }
 
   private async runningContainer(identity: string, what: string): Promise<Docker.Container> {
-    const { docker } = engineOfBottle(this.ctx, identity);
+    const { docker } = contextForBottle(this.ctx, identity);
     const info = await findBottleContainer(docker, identity);
     if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
     return docker.getContainer(info.Id);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
@@ -15,11 +16,28 @@ export interface ArchiveSource {
   from: string | null;
   /** Names (relative to `from`) to leave out, e.g. from a .dockerignore. */
   ignore?: (relativePath: string) => boolean;
+  /** Owner of this source's entries, instead of the archive's (root for the in-bottle tool). */
+  owner?: ArchiveOwner;
+  /** No write permission on any entry: the agent may read and run it, never change it. */
+  readOnly?: boolean;
 }
 
 export interface ArchiveOwner {
   uid: number;
   gid: number;
+}
+
+/** One file or folder written as given (secrets, the operator's setup), after the folders. */
+export interface ArchiveEntry {
+  /** Absolute path inside the container. */
+  target: string;
+  type: 'file' | 'directory';
+  /** File content; ignored for folders. */
+  content?: Buffer;
+  mode: number;
+  mtime?: Date;
+  /** Default: the owner of the whole put. */
+  owner?: ArchiveOwner;
 }
 
 const OLD_PREFIX = `${TEMP_PREFIX}old-`;
@@ -34,24 +52,35 @@ function containerRelative(target: string): string {
  * operator has on the host. Symlinks are copied as links, never followed out of the folder;
  * sockets, FIFOs and devices are skipped.
  */
-export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner): Promise<void> {
-  const owned = (header: Header, name: string): Header => ({ ...header, name, uid: owner.uid, gid: owner.gid, uname: '', gname: '' });
+export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
+  const owned = (header: Header, name: string, by: ArchiveOwner = owner, readOnly = false): Header => {
+    const mode = readOnly && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
+    return { ...header, name, mode, uid: by.uid, gid: by.gid, uname: '', gname: '' };
+  };
   const tar = createPack();
-  const copies: { prefix: string; from: string; ignore?: (relativePath: string) => boolean }[] = [];
+  const copies: { prefix: string; from: string; source: ArchiveSource }[] = [];
   for (const source of sources) {
     const prefix = containerRelative(source.target);
     if (prefix === '') continue;
-    if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`));
-    else copies.push({ prefix, from: source.from, ignore: source.ignore });
+    if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`, source.owner, source.readOnly));
+    else copies.push({ prefix, from: source.from, source });
   }
   // tar-fs appends each folder to the same pack and calls `finish` when done: chain them.
   const packFrom = (index: number): void => {
     const copy = copies[index];
     if (copy === undefined) {
+      for (const entry of entries) {
+        const name = containerRelative(entry.target);
+        if (name === '') continue;
+        const header = { type: entry.type, mode: entry.mode, ...(entry.mtime === undefined ? {} : { mtime: entry.mtime }) } as Header;
+        if (entry.type === 'directory') tar.entry(owned(header, `${name}/`, entry.owner));
+        else tar.entry(owned(header, name, entry.owner), entry.content ?? Buffer.alloc(0));
+      }
       tar.finalize();
       return;
     }
-    const { prefix, from, ignore } = copy;
+    const { prefix, from, source } = copy;
+    const ignore = source.ignore;
     packDir(from, {
       pack: tar,
       strict: false,
@@ -60,12 +89,21 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
       ignore: ignore === undefined ? undefined : (name: string) => ignore(name.slice(from.length + 1)),
       map: (header: Header) => {
         const name = header.name === '.' ? '' : header.name.replace(/^\.\//, '');
-        return owned(header, name === '' ? `${prefix}/` : `${prefix}/${name}`);
+        return owned(header, name === '' ? `${prefix}/` : `${prefix}/${name}`, source.owner, source.readOnly);
       },
     } as unknown as PackOptions);
   };
   packFrom(0);
   await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' });
+}
+
+/** True when the path (relative, host separators) is an excluded name or inside one. */
+function isExcluded(path: string, excluded: Set<string>): boolean {
+  const parts = path.split(sep);
+  for (let length = 1; length <= parts.length; length += 1) {
+    if (excluded.has(parts.slice(0, length).join('/'))) return true;
+  }
+  return false;
 }
 
 /** Puts back a half-swapped snapshot folder left by a process killed between two renames. */
@@ -77,13 +115,45 @@ export async function recoverSnapshotSwap(dest: string): Promise<void> {
   for (const name of exists ? olds : olds.slice(1)) await rm(join(parent, name), { recursive: true, force: true });
 }
 
+/** Bytes a snapshot may still take: shared by the folders of one save, counted as they arrive. */
+export class SnapshotBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** A snapshot went over its budget: nothing of it was kept. */
+export class SnapshotTooLargeError extends Error {
+  constructor(readonly what: string) {
+    super(`the snapshot of ${what} is over its size cap`);
+    this.name = 'SnapshotTooLargeError';
+  }
+}
+
+/** Every archive entry costs at least a tar header: a flood of empty files is not free either. */
+const ENTRY_COST = 512;
+
+/** A folder copied out of a container into a temp folder beside its destination, not yet in place. */
+export interface ExtractedFolder {
+  temp: string;
+  dest: string;
+}
+
 /**
- * Copies a folder out of a container into `dest`, replacing the previous copy only once the new
- * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
- * exist in the container. The archive is the agent's, so it is treated as hostile: nothing is
- * written through a symlink, nothing outside the temp folder, no devices or FIFOs, no ownership.
+ * Copies a folder out of a container into a temp folder beside `dest`. Null when the folder does
+ * not exist in the container. The archive is the agent's, so it is treated as hostile: nothing is
+ * written through a symlink, nothing outside the temp folder, no devices or FIFOs, no ownership;
+ * and with a budget, every entry is counted at its apparent size (a sparse file at its full
+ * length) before its data is written, and the copy stops at the first entry over the budget.
+ * `exclude` names paths (relative to the folder) that never reach `dest`, e.g. an agent's login.
  */
-export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
+export async function extractFolder(
+  container: Docker.Container,
+  source: string,
+  dest: string,
+  budget?: SnapshotBudget,
+  options: { exclude?: string[] } = {},
+): Promise<ExtractedFolder | null> {
+  const excluded = new Set((options.exclude ?? []).map((name) => posix.normalize(name).replace(/^\/+|\/+$/g, '')));
   await recoverSnapshotSwap(dest);
   const parent = dirname(dest);
   await mkdir(parent, { recursive: true, mode: 0o700 });
@@ -91,37 +161,75 @@ export async function copyFolderOut(container: Docker.Container, source: string,
   try {
     archive = await container.getArchive({ path: source });
   } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
     throw error;
   }
-  const suffix = randomBytes(6).toString('hex');
-  const temp = join(parent, `${TEMP_PREFIX}${basename(dest)}-${suffix}`);
-  const old = join(parent, `${OLD_PREFIX}${basename(dest)}-${suffix}`);
+  const temp = join(parent, `${TEMP_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
   const top = posix.basename(source.replace(/\/+$/, ''));
+  let overBudget = false;
   try {
     await mkdir(temp, { mode: 0o700 });
-    await pipeline(
-      archive,
-      extractDir(temp, {
-        chown: false,
-        strict: false,
-        validateSymlinks: false,
-        ignore: (_name: string, header?: Header) =>
-          header !== undefined && header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink',
-        // The archive's entries start with the folder's own name: strip it.
-        map: (header: Header) => {
-          const rest = header.name === top || header.name === `${top}/` ? '.' : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
-          return { ...header, name: rest };
-        },
-      } as unknown as ExtractOptions),
-    );
-    const hadOld = await stat(dest).then(() => true, () => false);
-    if (hadOld) await rename(dest, old);
-    await rename(temp, dest);
-    if (hadOld) await rm(old, { recursive: true, force: true });
-    return true;
+    const sink = extractDir(temp, {
+      chown: false,
+      strict: false,
+      validateSymlinks: false,
+      // Entries past the budget are skipped unwritten while the stream is torn down.
+      ignore: (name: string, header?: Header) =>
+        (header !== undefined && ((overBudget && header.type !== 'file') || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'))) ||
+        (excluded.size > 0 && isExcluded(relative(temp, name), excluded)),
+      // Counted before anything of the entry is written; the archive's entries start with the
+      // folder's own name: strip it.
+      map: (header: Header) => {
+        if (budget !== undefined && !overBudget) {
+          budget.used += (header.size ?? 0) + ENTRY_COST;
+          overBudget = budget.used > budget.limit;
+        }
+        const rest = header.name === top || header.name === `${top}/` ? '.' : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
+        return { ...header, name: rest };
+      },
+      // A file past the budget gets a stream that fails at once: the extraction stops there (its
+      // data never written) and the pipeline stops reading the archive from the engine.
+      mapStream: (entry: NodeJS.ReadableStream, header: Header) => {
+        if (!overBudget) return entry;
+        // The entry is torn down with the extraction; its error is the failure reported below.
+        entry.on('error', () => undefined);
+        const failing = new Readable({ read: () => undefined });
+        process.nextTick(() => failing.destroy(new SnapshotTooLargeError(header.name)));
+        return failing;
+      },
+    } as unknown as ExtractOptions);
+    await pipeline(archive, sink);
+    if (overBudget) throw new SnapshotTooLargeError(source);
+    return { temp, dest };
   } catch (error: unknown) {
     await rm(temp, { recursive: true, force: true });
-    throw error;
+    throw overBudget ? new SnapshotTooLargeError(source) : error;
   }
+}
+
+/** Puts an extracted folder in place of its destination: the old copy goes only once the new one is there. */
+export async function swapIntoPlace(extracted: ExtractedFolder): Promise<void> {
+  const { temp, dest } = extracted;
+  const old = join(dirname(dest), `${OLD_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
+  const hadOld = await stat(dest).then(() => true, () => false);
+  if (hadOld) await rename(dest, old);
+  await rename(temp, dest);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/** Drops an extracted folder that will not be used (another folder of the same save failed). */
+export async function discardExtracted(extracted: ExtractedFolder | null): Promise<void> {
+  if (extracted !== null) await rm(extracted.temp, { recursive: true, force: true });
+}
+
+/**
+ * Copies a folder out of a container into `dest`, replacing the previous copy only once the new
+ * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
+ * exist in the container. See extractFolder for how the archive is handled.
+ */
+export async function copyFolderOut(container: Docker.Container, source: string, dest: string, budget?: SnapshotBudget): Promise<boolean> {
+  const extracted = await extractFolder(container, source, dest, budget);
+  if (extracted === null) return false;
+  await swapIntoPlace(extracted);
+  return true;
 }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { extract } from 'tar-stream';
+import { readContainerFile } from './container-files';
 
 export interface PasswdEntry {
   name: string;
@@ -23,30 +23,9 @@ export function parsePasswd(text: string): PasswdEntry[] {
 
 /** Reads /etc/passwd out of a created (not yet started) container; empty when it has none. */
 export async function readContainerPasswd(container: Docker.Container): Promise<PasswdEntry[]> {
-  let archive: NodeJS.ReadableStream;
-  try {
-    archive = await container.getArchive({ path: '/etc/passwd' });
-  } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return [];
-    throw error;
-  }
-  const chunks: Buffer[] = [];
-  const tar = extract();
-  tar.on('entry', (header, stream, next) => {
-    // /etc/passwd is small; cap what we buffer in case the image is hostile.
-    stream.on('data', (chunk: unknown) => {
-      if (!Buffer.isBuffer(chunk)) return;
-      if (header.type === 'file' && chunks.reduce((n, c) => n + c.length, 0) < 1024 * 1024) chunks.push(chunk);
-    });
-    stream.on('end', next);
-    stream.resume();
-  });
-  await new Promise<void>((resolve, reject) => {
-    tar.on('finish', resolve);
-    tar.on('error', reject);
-    archive.pipe(tar);
-  });
-  return parsePasswd(Buffer.concat(chunks).toString('utf8'));
+  // /etc/passwd is small; the cap guards against a hostile image.
+  const file = await readContainerFile(container, '/etc/passwd', 1024 * 1024);
+  return file === null ? [] : parsePasswd(file.content.toString('utf8'));
 }
 
 export interface ResolvedUser {

@@ -1,33 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { modemOptionsFor, resolveEngineEndpoint, type EngineEndpoint } from './engine-endpoint';
+import { SSH_ERROR_CODES, sshDockerAgent } from './ssh-transport';
 
 export interface DockerConnection {
   docker: Docker;
   endpoint: EngineEndpoint;
+  /** Ends what the connection keeps open (an ssh session); the engine is not touched. */
+  close(): void;
 }
 
-/** One dockerode client for the resolved endpoint; creating it does not touch the network. */
+function tlsMaterial(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv): { ca: Buffer; cert: Buffer; key: Buffer } | null {
+  const dir = endpoint.tlsDir ?? (endpoint.source === 'DOCKER_HOST' && env.DOCKER_TLS_VERIFY === '1' ? env.DOCKER_CERT_PATH : undefined);
+  if (dir === undefined || dir === '') return null;
+  try {
+    return { ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+  } catch (error: unknown) {
+    throw new Error(`cannot read the TLS material of Docker endpoint ${endpoint.host} in ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/**
+ * One dockerode client for an endpoint (unix socket, tcp with its context's TLS material, or ssh
+ * over one shared session); creating it does not touch the network.
+ */
+export function connectEndpoint(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): DockerConnection {
+  const options = modemOptionsFor(endpoint.host, env);
+  if (options.protocol === 'ssh') {
+    const agent = sshDockerAgent({ host: options.host ?? '', port: options.port ?? 22, username: options.username || 'root' });
+    // Requests go to the engine through the agent's dial-stdio channels; host and port are nominal.
+    return { docker: new Docker({ protocol: 'http', host: 'docker-over-ssh', port: 80, agent } as Docker.DockerOptions), endpoint, close: () => agent.destroy() };
+  }
+  const tls = tlsMaterial(endpoint, env);
+  if (tls !== null) {
+    const agent = endpoint.skipTlsVerify === true ? new HttpsAgent({ rejectUnauthorized: false, keepAlive: true }) : undefined;
+    const docker = new Docker({ ...options, protocol: 'https', ...tls, ...(agent === undefined ? {} : { agent }) } as Docker.DockerOptions);
+    return { docker, endpoint, close: () => agent?.destroy() };
+  }
+  return { docker: new Docker(options as Docker.DockerOptions), endpoint, close: () => undefined };
+}
+
+/** A client for the engine the docker CLI would use now (DOCKER_HOST, current context, default). */
 export function connectDocker(env: NodeJS.ProcessEnv = process.env): DockerConnection {
-  const endpoint = resolveEngineEndpoint(env);
-  return { docker: new Docker(modemOptionsFor(endpoint.host, env)), endpoint };
+  return connectEndpoint(resolveEngineEndpoint(env), env);
 }
 
 export class EngineUnavailableError extends Error {
   constructor(endpoint: EngineEndpoint, cause: unknown) {
     const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    const ssh = (SSH_ERROR_CODES as readonly string[]).includes((cause as { code?: string } | null)?.code ?? '');
     super(
-      `Docker engine not reachable at ${endpoint.host} (${detail}); start Docker (e.g. \`sudo systemctl start docker\` or Docker Desktop) and try again`,
+      ssh
+        ? `Docker engine ${endpoint.contextName ?? endpoint.host} not reachable: ${detail}`
+        : `Docker engine not reachable at ${endpoint.host} (${detail}); start Docker (e.g. \`sudo systemctl start docker\` or Docker Desktop) and try again`,
     );
     this.name = 'EngineUnavailableError';
   }
 }
 
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EACCES']);
+const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EACCES', 'ECONNABORTED', ...SSH_ERROR_CODES]);
 
 /** True for errors that mean "no engine answered" rather than "the engine said no". */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONNECTION_CODES.has(code);
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  // ssh2 and TLS failures that never reached the engine.
+  const level = (error as { level?: unknown } | null)?.level;
+  return level === 'client-socket' || level === 'client-timeout' || (typeof code === 'string' && code.startsWith('ERR_TLS')) || (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO/.test(code));
 }
 
 export interface EngineInfo {
@@ -37,12 +78,18 @@ export interface EngineInfo {
 }
 
 /** Pings the engine; throws EngineUnavailableError with a one-line hint when it does not answer. */
-export async function engineInfo(connection: DockerConnection): Promise<EngineInfo> {
+export async function engineInfo(connection: DockerConnection, timeoutMs = 10_000): Promise<EngineInfo> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
+  });
   try {
-    const version = await connection.docker.version();
+    const version = await Promise.race([connection.docker.version(), timeout]);
     return { version: version.Version, apiVersion: version.ApiVersion, endpoint: connection.endpoint };
   } catch (error: unknown) {
     if (isConnectionError(error)) throw new EngineUnavailableError(connection.endpoint, error);
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }

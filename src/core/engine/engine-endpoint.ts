@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
 import { join } from 'node:path';
+import { currentContextName, DEFAULT_CONTEXT, readDockerContext } from './docker-contexts';
 
 /** Where the engine was found, so the UI and `claude-bottle` can say which one is in use. */
 export interface EngineEndpoint {
@@ -9,36 +9,9 @@ export interface EngineEndpoint {
   host: string;
   source: 'DOCKER_HOST' | 'context' | 'default';
   contextName?: string;
-}
-
-function dockerConfigDir(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '' ? env.DOCKER_CONFIG : join(homedir(), '.docker');
-}
-
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function currentContextName(env: NodeJS.ProcessEnv, configDir: string): string | undefined {
-  if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '') return env.DOCKER_CONTEXT;
-  const config = readJson(join(configDir, 'config.json'));
-  if (typeof config === 'object' && config !== null) {
-    const name = (config as { currentContext?: unknown }).currentContext;
-    if (typeof name === 'string' && name !== '') return name;
-  }
-  return undefined;
-}
-
-function contextHost(configDir: string, name: string): string | undefined {
-  // The docker CLI stores each context's metadata under the SHA-256 of its name.
-  const digest = createHash('sha256').update(name).digest('hex');
-  const meta = readJson(join(configDir, 'contexts', 'meta', digest, 'meta.json'));
-  const host = (meta as { Endpoints?: { docker?: { Host?: unknown } } } | undefined)?.Endpoints?.docker?.Host;
-  return typeof host === 'string' && host !== '' ? host : undefined;
+  /** TLS material of a `tcp://` context (paths to ca.pem, cert.pem, key.pem), when it has some. */
+  tlsDir?: string;
+  skipTlsVerify?: boolean;
 }
 
 function defaultHost(): string {
@@ -50,16 +23,37 @@ function defaultHost(): string {
   return `unix://${perUser}`;
 }
 
+/** The built-in default context: DOCKER_HOST when set, else the platform's default socket. */
+export function defaultEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
+  if (env.DOCKER_HOST !== undefined && env.DOCKER_HOST !== '') return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
+  return { host: defaultHost(), source: 'default' };
+}
+
+/** A stored context's endpoint; null when the store has no such context. */
+export function contextEndpoint(name: string, env: NodeJS.ProcessEnv = process.env): EngineEndpoint | null {
+  if (name === DEFAULT_CONTEXT) return defaultEndpoint(env);
+  const context = readDockerContext(name, env);
+  if (context === null) return null;
+  return {
+    host: context.host,
+    source: 'context',
+    contextName: name,
+    ...(context.tlsDir === null ? {} : { tlsDir: context.tlsDir }),
+    ...(context.skipTlsVerify ? { skipTlsVerify: true } : {}),
+  };
+}
+
 /** Resolves the engine endpoint the way the docker CLI does: DOCKER_HOST, current context, default socket. */
 export function resolveEngineEndpoint(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
   if (env.DOCKER_HOST !== undefined && env.DOCKER_HOST !== '') return { host: env.DOCKER_HOST, source: 'DOCKER_HOST' };
-  const configDir = dockerConfigDir(env);
-  const name = currentContextName(env, configDir);
-  if (name !== undefined && name !== 'default') {
-    const host = contextHost(configDir, name);
-    if (host !== undefined) return { host, source: 'context', contextName: name };
-  }
-  return { host: defaultHost(), source: 'default' };
+  const name = currentContextName(env);
+  // An unknown current context falls back to the default socket, as before (the CLI would fail).
+  return (name === DEFAULT_CONTEXT ? null : contextEndpoint(name, env)) ?? defaultEndpoint(env);
+}
+
+/** True for an engine on this machine, which can bind-mount this machine's folders. */
+export function isLocalEndpoint(endpoint: EngineEndpoint): boolean {
+  return endpoint.host.startsWith('unix://') || endpoint.host.startsWith('npipe://');
 }
 
 export interface ModemOptions {

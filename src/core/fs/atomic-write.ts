@@ -13,6 +13,7 @@ export async function writeFileAtomic(
   path: string,
   content: string | Uint8Array,
   mode = 0o600,
+  options: { durable?: boolean; mtime?: Date } = {},
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -24,7 +25,10 @@ export async function writeFileAtomic(
       // readable by an agent running under another uid.
       await handle.chmod(mode);
       await handle.writeFile(content);
-      await handle.sync();
+      // Set before the rename, so no reader ever sees the file with the wrong time.
+      if (options.mtime !== undefined) await handle.utimes(options.mtime, options.mtime);
+      // Not durable: the caller syncs the folder once for a whole batch (see syncFolder).
+      if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -32,5 +36,18 @@ export async function writeFileAtomic(
   } catch (error: unknown) {
     await rm(temp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Makes a batch of non-durable writes in a folder durable at once: an fsync of the folder commits
+ * the renames, and with them (on journaling filesystems in ordered mode) the data written before.
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { isSafeName, MAX_REJECT_MESSAGE_CHARS } from '../../shared/rules';
+import { requireTrustedAgent } from '../agents/agent-trust';
 import { buildBottleImage, currentDockerfileFor } from '../bottles/bottle-image';
 import { retireBottle, saveBottleSnapshots } from '../bottles/bottle-lifecycle';
 import type { LoadedBottle } from '../bottles/loaded-bottle';
@@ -20,7 +21,7 @@ import { faultPoint } from '../bottles/fault-point';
 import { commitApproval } from './approval-steps';
 import { writeInboxResponse } from './inbox-files';
 import { appendJournal } from './journal';
-import { composeProposedDockerfile, dockerfileDiff } from './proposal';
+import { composeProposedDockerfile, dockerfileDiff, proposalHash } from './proposal';
 import { rebuildPaths } from './rebuild-paths';
 import { readPendingRecord, removePendingRecord, writePendingRecord, type PendingRecord } from './rebuild-store';
 
@@ -88,9 +89,16 @@ export async function settleInterruptedApproval(ctx: BottleContext, identity: st
  * kill at any point is settled by recoverApproval. The caller holds the bottle's lock (and, for
  * "Approve & resume", keeps holding it through the resume).
  */
-export async function approveNow(ctx: BottleContext, bottle: LoadedBottle, requestId: string): Promise<{ imageId: string }> {
+export async function approveNow(
+  ctx: BottleContext,
+  bottle: LoadedBottle,
+  requestId: string,
+  options: { proposalHash?: string | undefined; onCommitted?: () => Promise<void> } = {},
+): Promise<{ imageId: string }> {
   const { identity } = bottle;
   checkRequestId(requestId);
+  // The build runs in the agent's folder: a project agent only while trusted as it is.
+  await requireTrustedAgent(bottle.agent, bottle.metadata.cwd);
   if (!(await recoverApproval(ctx, identity))) {
     throw new BottleError('conflict', `bottle ${identity} is being approved by another process`);
   }
@@ -98,6 +106,10 @@ export async function approveNow(ctx: BottleContext, bottle: LoadedBottle, reque
   // Recomposed now: an approval since the request arrived may have changed the current Dockerfile.
   const current = await currentDockerfileFor(identity, bottle.agent);
   const proposed = composeProposedDockerfile(pending.request, current);
+  // What is built is what the operator reviewed, byte for byte: a proposal that changed since is refused.
+  if (options.proposalHash !== undefined && options.proposalHash !== proposalHash(proposed)) {
+    throw new BottleError('conflict', `request ${requestId} of ${identity} changed since you reviewed it (another approval changed its Dockerfile); review it again`);
+  }
   const diff = dockerfileDiff(current, proposed);
   const record: ApprovalRecord = newApprovalRecord({
     identity,
@@ -114,14 +126,20 @@ export async function approveNow(ctx: BottleContext, bottle: LoadedBottle, reque
   // arriving meanwhile in this same process must not "recover" it from under us.
   markApprovingHere(identity, true);
   try {
-    return await runApproval(ctx, bottle, record, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff });
+    return await runApproval(ctx, bottle, record, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff }, options.onCommitted ?? (async () => undefined));
   } finally {
     markApprovingHere(identity, false);
   }
 }
 
 /** Steps 1–4 of an approval whose record exists: build and snapshot, commit, tear down. */
-async function runApproval(ctx: BottleContext, bottle: LoadedBottle, created: ApprovalRecord, pending: PendingRecord): Promise<{ imageId: string }> {
+async function runApproval(
+  ctx: BottleContext,
+  bottle: LoadedBottle,
+  created: ApprovalRecord,
+  pending: PendingRecord,
+  onCommitted: () => Promise<void>,
+): Promise<{ imageId: string }> {
   const { identity, requestId, proposedDockerfile: proposed } = created;
   let record = created;
   try {
@@ -158,6 +176,10 @@ async function runApproval(ctx: BottleContext, bottle: LoadedBottle, created: Ap
   record = { ...record, step: 'committed' };
   await updateApprovalRecord(record);
   faultPoint('after-commit');
+  // The answer is where the agent reads it before its container goes (a no-op for a local bottle,
+  // whose inbox is mounted). If this fails, recovery finishes the teardown and the answer goes
+  // into the resumed bottle's inbox.
+  await onCommitted();
 
   ctx.activity.progress(identity, { line: 'Replacing the old container' });
   // Step 4: stop the old container and take a last snapshot (the agent kept running since step 2

@@ -42,6 +42,23 @@ export async function readInboxNames(inbox: string): Promise<InboxNames> {
   }
 }
 
+/**
+ * Bytes in the inbox folder: every entry at its apparent size (lstat, never followed). The agent
+ * writes this folder on the host's disk, so the scan measures it before taking more requests in.
+ */
+export async function inboxBytes(inbox: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(inbox);
+  } catch {
+    // No inbox (yet): nothing in it.
+    return 0;
+  }
+  let total = 0;
+  for (const name of names) total += await lstat(join(inbox, name)).then((info) => info.size, () => 0);
+  return total;
+}
+
 export function requestStem(fileName: string): string {
   return fileName.slice(0, -REQUEST_SUFFIX.length);
 }
@@ -79,8 +96,10 @@ export async function readRequestFile(path: string): Promise<InboxReadResult> {
       if (!opened.isFile() || opened.ino !== info.ino || opened.dev !== info.dev) {
         return { ok: false, message: 'the request file was replaced while it was read' };
       }
-      // One byte more than the cap tells a file that grew after the lstat from one at the cap.
-      const buffer = Buffer.alloc(MAX_REQUEST_BYTES + 1);
+      if (opened.size > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
+      // One byte more than the file had when opened tells a file that grew meanwhile (a request
+      // is written by rename, never appended to) from one that did not.
+      const buffer = Buffer.alloc(opened.size + 1);
       let length = 0;
       for (;;) {
         const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
@@ -88,7 +107,7 @@ export async function readRequestFile(path: string): Promise<InboxReadResult> {
         length += bytesRead;
         if (length === buffer.length) break;
       }
-      if (length > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
+      if (length > opened.size) return { ok: false, message: 'the request file grew while it was read' };
       bytes = buffer.subarray(0, length);
     } finally {
       await handle.close();
@@ -117,6 +136,6 @@ export async function readRequestFile(path: string): Promise<InboxReadResult> {
  * Answers the agent: `<id>.response.json`, atomically. Mode 0644 because the agent may run as a
  * different uid than the host. A rename replaces a symlink planted under that name, never its target.
  */
-export async function writeInboxResponse(inbox: string, response: InboxResponse): Promise<void> {
-  await writeFileAtomic(join(inbox, responseFileName(response.id)), `${JSON.stringify(response)}\n`, 0o644);
+export async function writeInboxResponse(inbox: string, response: InboxResponse, options: { durable?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(join(inbox, responseFileName(response.id)), `${JSON.stringify(response)}\n`, 0o644, options);
 }

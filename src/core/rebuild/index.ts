@@ -9,6 +9,6 @@ export { createInboxWatcher, type InboxWatcher, type InboxWatcherOptions } from 
 export { approveNow, rejectNow, recoverApproval, settleInterruptedApproval } from './approval';
 export { recoverInterruptedApprovals, type RecoveryFailure } from './recovery';
 export { readHistory } from './journal';
-export { listPendingRecords, toPendingView, type PendingRecord } from './rebuild-store';
+export { listPendingRecords, readPendingRecord, toPendingView, type PendingRecord } from './rebuild-store';
 export { pickPendingRequest } from './pick-request';
 export { MAX_REQUEST_BYTES, MAX_REASON_CHARS, type CapabilityRequest, type InboxResponse } from './request-schema';

@@ -16,15 +16,16 @@ const journalEntrySchema = z.object({
 });
 
 /**
- * Appends one decision as a JSON line. One write on an O_APPEND descriptor, then fsync: a crash
+ * Appends decisions as JSON lines. One write on an O_APPEND descriptor, then fsync: a crash
  * leaves at most a torn last line, which readers skip.
  */
-export async function appendJournal(identity: string, entry: JournalEntry): Promise<void> {
+export async function appendJournal(identity: string, ...entries: JournalEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   const path = bottlePaths(identity).journal;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const handle = await open(path, 'a', 0o600);
   try {
-    await handle.write(`${JSON.stringify(entry)}\n`);
+    await handle.write(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     await handle.sync();
   } finally {
     await handle.close();

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
-import type { InboxWarning } from '../../shared/bottle-view';
+import type { InboxWarning, JournalEntry } from '../../shared/bottle-view';
+import { formatBytes } from '../../shared/format-bytes';
 import { parseIdentity } from '../../shared/identity';
+import { syncFolder } from '../fs/atomic-write';
 import { errorMessage } from '../services/bottle-error';
 import { currentDockerfile } from '../bottles/bottle-image';
+import { readLimits, type BottleLimits } from '../state/limits';
 import { appendJournal, decidedRequestIds } from './journal';
-import { readInboxNames, readRequestFile, requestStem, writeInboxResponse } from './inbox-files';
+import { inboxBytes, readInboxNames, readRequestFile, requestStem, writeInboxResponse, type InboxReadResult } from './inbox-files';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from './rebuild-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
@@ -16,19 +19,71 @@ function shownName(name: string): string {
   return cleaned.length > 100 ? `${cleaned.slice(0, 100)}…` : cleaned;
 }
 
-// processInbox may be triggered by the watcher, the rescan and a listing at once: one at a time per
-// bottle, so a request is never validated and answered twice by this process.
-const queues = new Map<string, Promise<unknown>>();
+/*
+ * Scans are triggered by the watcher (once per file event), its rescan and every read, so a flood
+ * of requests would queue thousands of scans that each re-read the whole inbox. Per bottle, one
+ * scan runs and at most one waits: a trigger while one waits joins it (the waiting scan starts
+ * after the trigger, so it sees whatever the trigger was about). Never two at once, so a request
+ * is never validated and answered twice by this process.
+ */
+interface ScanSlot {
+  running: Promise<boolean>;
+  queued: Promise<boolean> | null;
+}
 
-function serialized<T>(identity: string, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(identity) ?? Promise.resolve();
-  const next = previous.then(work, work);
-  const settled = next.catch(() => undefined);
-  queues.set(identity, settled);
-  void settled.then(() => {
-    if (queues.get(identity) === settled) queues.delete(identity);
-  });
-  return next;
+const slots = new Map<string, ScanSlot>();
+
+/** How often a bottle's inbox was scanned by this process, and the most scans that ever overlapped. */
+export interface InboxScanStats {
+  scans: number;
+  mostAtOnce: number;
+}
+
+const stats = new Map<string, InboxScanStats & { now: number }>();
+
+export function inboxScanStats(identity: string): InboxScanStats {
+  const entry = stats.get(identity);
+  return { scans: entry?.scans ?? 0, mostAtOnce: entry?.mostAtOnce ?? 0 };
+}
+
+async function counted(identity: string): Promise<boolean> {
+  const entry = stats.get(identity) ?? { scans: 0, mostAtOnce: 0, now: 0 };
+  stats.set(identity, entry);
+  entry.scans += 1;
+  entry.now += 1;
+  entry.mostAtOnce = Math.max(entry.mostAtOnce, entry.now);
+  try {
+    return await processInboxNow(identity);
+  } finally {
+    entry.now -= 1;
+  }
+}
+
+function coalesced(identity: string): Promise<boolean> {
+  const slot = slots.get(identity);
+  const settle = (promise: Promise<boolean>): void => {
+    const current = slots.get(identity);
+    if (current !== undefined && current.running === promise && current.queued === null) slots.delete(identity);
+  };
+  if (slot === undefined) {
+    const running: Promise<boolean> = counted(identity).finally(() => settle(running));
+    slots.set(identity, { running, queued: null });
+    return running;
+  }
+  if (slot.queued !== null) return slot.queued;
+  const queued: Promise<boolean> = slot.running
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .then(() => {
+      slot.running = queued;
+      slot.queued = null;
+      return counted(identity);
+    })
+    .finally(() => settle(queued));
+  slot.queued = queued;
+  return queued;
 }
 
 /**
@@ -38,8 +93,64 @@ function serialized<T>(identity: string, work: () => Promise<T>): Promise<T> {
  */
 export async function processInbox(identity: string): Promise<boolean> {
   parseIdentity(identity);
-  return serialized(identity, () => processInboxNow(identity));
+  return coalesced(identity);
 }
+
+/** What one scan learns once and shares between the requests it settles. */
+class Scan {
+  readonly journal: JournalEntry[] = [];
+  private current: Promise<string> | null = null;
+  /** Requests refused for a cap, by message: answered one by one, journaled and warned once. */
+  private readonly capped = new Map<string, { names: string[] }>();
+
+  constructor(
+    readonly identity: string,
+    readonly limits: BottleLimits,
+    public pendingCount: number,
+    readonly inboxBytes: number,
+    readonly newWarnings: InboxWarning[],
+  ) {}
+
+  currentDockerfile(): Promise<string> {
+    this.current ??= currentDockerfile(this.identity);
+    return this.current;
+  }
+
+  /** Why no further request can be taken in now, or null. */
+  capProblem(): string | null {
+    if (this.inboxBytes > this.limits.maxInboxBytes) {
+      return `the inbox holds ${formatBytes(this.inboxBytes)}, over its ${formatBytes(this.limits.maxInboxBytes)} cap: delete old requests and responses from it, then ask again`;
+    }
+    if (this.pendingCount >= this.limits.maxPendingRequests) {
+      return `${this.pendingCount} requests are already waiting for the operator (at most ${this.limits.maxPendingRequests}): wait for their answers, then ask again`;
+    }
+    return null;
+  }
+
+  noteCapped(message: string, name: string): void {
+    const entry = this.capped.get(message) ?? { names: [] };
+    entry.names.push(name);
+    this.capped.set(message, entry);
+  }
+
+  /** One warning and one journal entry per cap reason, however many requests it refused. */
+  summarizeCaps(): void {
+    const at = new Date().toISOString();
+    for (const [message, { names }] of this.capped) {
+      const first = names[0] ?? '';
+      const more = names.length > 1 ? ` (${names.length} requests refused)` : '';
+      this.newWarnings.push({ file: shownName(first), message: `${message}${more}`, at });
+      this.journal.push(invalidEntry(requestStem(first), `${message}${more}`, at));
+    }
+  }
+}
+
+function invalidEntry(requestId: string, message: string, at: string): JournalEntry {
+  return { at, decision: 'invalid-request', requestId, reason: '', diff: '', imageId: null, message, by: 'claude-bottle' };
+}
+
+/** Requests read and answered at once: enough to keep the disk busy, few enough to bound memory. */
+const CHUNK = 32;
 
 async function processInboxNow(identity: string): Promise<boolean> {
   const paths = rebuildPaths(identity);
@@ -57,19 +168,25 @@ async function processInboxNow(identity: string): Promise<boolean> {
   const newWarnings: InboxWarning[] = [];
 
   if (fresh.length > 0) {
-    const pendingIds = new Set((await listPendingRecords(identity)).map((record) => record.request.id));
+    const pending = await listPendingRecords(identity);
+    const pendingIds = new Set(pending.map((record) => record.request.id));
+    const unsafe: string[] = [];
+    const candidates: string[] = [];
     let decided: Set<string> | null = null;
     for (const name of fresh) {
       const stem = requestStem(name);
-      if (!isSafeName(stem)) {
-        // No safe name to answer under: the warning alone records that it was seen.
-        newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
-        continue;
+      if (!isSafeName(stem)) unsafe.push(name);
+      else if (!pendingIds.has(stem)) {
+        // Read only when some request is neither pending nor answered: every listing comes here.
+        decided ??= await decidedRequestIds(identity);
+        if (!decided.has(stem)) candidates.push(name);
       }
-      if (pendingIds.has(stem)) continue;
-      decided ??= await decidedRequestIds(identity);
-      if (decided.has(stem)) continue;
-      if (await admitRequest(identity, stem, name, newWarnings)) changed = true;
+    }
+    // No safe name to answer under: the warning alone records that it was seen.
+    for (const name of unsafe) newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
+    if (candidates.length > 0) {
+      await settleCandidates(new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox), newWarnings), candidates);
+      changed = true;
     }
   }
 
@@ -80,52 +197,69 @@ async function processInboxNow(identity: string): Promise<boolean> {
   return changed;
 }
 
-/** Validates one new request file: pending when good, answered with an error when not. */
-async function admitRequest(identity: string, stem: string, name: string, newWarnings: InboxWarning[]): Promise<boolean> {
-  const result = await readRequestFile(join(rebuildPaths(identity).inbox, name));
+/**
+ * New request files, oldest first (names sort by time), a chunk at a time: files read and answers
+ * written concurrently, decisions (which take a pending place) made in order. Then the answers are
+ * committed, and the journal written.
+ */
+async function settleCandidates(scan: Scan, candidates: string[]): Promise<void> {
+  const inbox = rebuildPaths(scan.identity).inbox;
+  for (let start = 0; start < candidates.length; start += CHUNK) {
+    const chunk = candidates.slice(start, start + CHUNK);
+    const read = await Promise.all(chunk.map((name) => readRequestFile(join(inbox, name))));
+    const writes: (() => Promise<void>)[] = [];
+    for (const [index, name] of chunk.entries()) writes.push(await decide(scan, requestStem(name), name, read[index] as InboxReadResult));
+    await Promise.all(writes.map((write) => write()));
+  }
+  scan.summarizeCaps();
+  // A flood's answers are written without an fsync each; one fsync of the inbox commits them all.
+  await syncFolder(inbox).catch((error: unknown) => {
+    scan.newWarnings.push({ file: '(inbox)', message: `could not sync the inbox: ${errorMessage(error)}`, at: new Date().toISOString() });
+  });
+  // Answers first, the journal after: a crash between the two leaves requests answered (and so
+  // never re-read), never journaled as decided without an answer the agent is waiting for.
+  await appendJournal(scan.identity, ...scan.journal);
+}
+
+/**
+ * What becomes of one new request file (read as hostile input, never more than its size cap): a
+ * bad one is answered with its error; a good one becomes pending unless a cap says there is no
+ * room, then it is answered with the cap's message. Returns the write that carries it out.
+ */
+async function decide(scan: Scan, stem: string, name: string, result: InboxReadResult): Promise<() => Promise<void>> {
+  const { identity } = scan;
   let problem: string | null = null;
   if (!result.ok) problem = result.message;
   else if (result.request.id !== stem) problem = 'the request id does not match its file name';
   if (problem === null && result.ok) {
+    const cap = scan.capProblem();
+    if (cap !== null) {
+      scan.noteCapped(cap, name);
+      return () => answerError(scan, stem, name, cap);
+    }
     const request = result.request;
     try {
-      const current = await currentDockerfile(identity);
+      const current = await scan.currentDockerfile();
       const proposed = composeProposedDockerfile(request, current);
-      await writePendingRecord(identity, {
-        request,
-        receivedAt: new Date().toISOString(),
-        currentDockerfile: current,
-        proposedDockerfile: proposed,
-        diff: dockerfileDiff(current, proposed),
-        buildError: null,
-      });
-      return true;
+      const record = { request, receivedAt: new Date().toISOString(), currentDockerfile: current, proposedDockerfile: proposed, diff: dockerfileDiff(current, proposed), buildError: null };
+      scan.pendingCount += 1;
+      return () => writePendingRecord(identity, record);
     } catch (error: unknown) {
       problem = `the host could not prepare the request: ${errorMessage(error)}`;
     }
   }
-  await rejectInvalid(identity, stem, name, problem ?? 'invalid request', newWarnings);
-  return true;
+  const message = problem ?? 'invalid request';
+  const at = new Date().toISOString();
+  scan.newWarnings.push({ file: shownName(name), message, at });
+  scan.journal.push(invalidEntry(stem, message, at));
+  return () => answerError(scan, stem, name, message);
 }
 
-async function rejectInvalid(identity: string, stem: string, name: string, message: string, warnings: InboxWarning[]): Promise<void> {
-  const paths = rebuildPaths(identity);
-  const at = new Date().toISOString();
-  warnings.push({ file: shownName(name), message, at });
-  await appendJournal(identity, {
-    at,
-    decision: 'invalid-request',
-    requestId: stem,
-    reason: '',
-    diff: '',
-    imageId: null,
-    message,
-    by: 'claude-bottle',
-  });
+async function answerError(scan: Scan, stem: string, name: string, message: string): Promise<void> {
   try {
-    await writeInboxResponse(paths.inbox, { version: 1, id: stem, status: 'error', message: `request refused: ${message}` });
+    await writeInboxResponse(rebuildPaths(scan.identity).inbox, { version: 1, id: stem, status: 'error', message: `request refused: ${message}` }, { durable: false });
   } catch (error: unknown) {
     // The warning and journal entry still record it; an unwritable inbox must not stop the scan.
-    warnings.push({ file: shownName(name), message: `could not answer in the inbox: ${errorMessage(error)}`, at });
+    scan.newWarnings.push({ file: shownName(name), message: `could not answer in the inbox: ${errorMessage(error)}`, at: new Date().toISOString() });
   }
 }

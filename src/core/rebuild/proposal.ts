@@ -1,17 +1,10 @@
+import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
+import { escapeCharacter, finalUser, isRootUser } from '../../shared/dockerfile-lines';
+import { BottleError } from '../services/bottle-error';
 import type { CapabilityRequest } from './request-schema';
 
-/** The user of the Dockerfile's last `USER` instruction, or null when it never switches user. */
-export function finalUser(dockerfile: string): string | null {
-  let user: string | null = null;
-  for (const line of dockerfile.split('\n')) {
-    const match = /^\s*USER\s+(\S+)/i.exec(line);
-    if (match) user = match[1] ?? null;
-  }
-  return user;
-}
-
-const ROOT_USERS = new Set(['root', '0', '0:0', 'root:root']);
+export { finalUser } from '../../shared/dockerfile-lines';
 
 /**
  * `--run` requests: the current Dockerfile plus one RUN line per command, in order. Installing a
@@ -20,11 +13,21 @@ const ROOT_USERS = new Set(['root', '0', '0:0', 'root:root']);
  */
 export function composeProposedDockerfile(request: CapabilityRequest, current: string): string {
   if ('dockerfile' in request) return request.dockerfile;
+  // The schema refuses a trailing backslash; a Dockerfile may have chosen another escape character.
+  const escape = escapeCharacter(current);
+  if (request.run.some((command) => command.trim().endsWith(escape))) {
+    throw new BottleError('invalid-argument', `a --run command must not end with ${escape}, the Dockerfile's line continuation`);
+  }
   const base = current === '' || current.endsWith('\n') ? current : `${current}\n`;
   const runs = request.run.map((command) => `RUN ${command.trim()}\n`).join('');
   const user = finalUser(base);
-  if (user === null || ROOT_USERS.has(user)) return `${base}${runs}`;
+  if (user === null || isRootUser(user)) return `${base}${runs}`;
   return `${base}USER root\n${runs}USER ${user}\n`;
+}
+
+/** SHA-256 of a proposed Dockerfile: approving with it approves exactly that text. */
+export function proposalHash(proposed: string): string {
+  return createHash('sha256').update(proposed).digest('hex');
 }
 
 /** Unified diff, current → proposed, as the operator reviews it. */

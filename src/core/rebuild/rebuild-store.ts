@@ -1,8 +1,10 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import type { InboxWarning, PendingRequestSummary, PendingRequestView } from '../../shared/bottle-view';
+import { dockerfileRiskNotes } from '../../shared/dockerfile-risks';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
+import { proposalHash } from './proposal';
 import { rebuildPaths } from './rebuild-paths';
 import { isSafeName, parseCapabilityRequest, type CapabilityRequest } from './request-schema';
 
@@ -33,15 +35,20 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** What every view carries of a pending request: small, whatever the agent proposed. */
+export function toPendingSummary(record: PendingRecord): PendingRequestSummary {
+  return { id: record.request.id, reason: record.request.reason, createdAt: record.request.created_at, buildError: record.buildError };
+}
+
+/** The request in full, for the one being reviewed: diff, both Dockerfiles, hash and risk notes. */
 export function toPendingView(record: PendingRecord): PendingRequestView {
   return {
-    id: record.request.id,
-    reason: record.request.reason,
-    createdAt: record.request.created_at,
+    ...toPendingSummary(record),
     diff: record.diff,
     currentDockerfile: record.currentDockerfile,
     proposedDockerfile: record.proposedDockerfile,
-    buildError: record.buildError,
+    proposalHash: proposalHash(record.proposedDockerfile),
+    risks: dockerfileRiskNotes(record.proposedDockerfile, record.currentDockerfile),
   };
 }
 

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
 import { ActivityConflictError } from '../services/activity-tracker';
-import type { BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../services/bottle-context';
 import { errorMessage } from '../services/bottle-error';
 import { stateRoot } from '../state/state-paths';
 import { recoverApproval } from './approval';
@@ -28,7 +28,7 @@ export async function recoverInterruptedApprovals(ctx: BottleContext): Promise<R
   for (const identity of names.filter((name) => isValidIdentity(name))) {
     try {
       if ((await readApprovalRecord(identity)) === null) continue;
-      await ctx.activity.run(identity, 'approving', () => recoverApproval(ctx, identity));
+      await ctx.activity.run(identity, 'approving', () => recoverApproval(contextForBottle(ctx, identity), identity));
     } catch (error: unknown) {
       // Busy in this process: that approval is alive, not interrupted.
       if (error instanceof ActivityConflictError) continue;

@@ -9,9 +9,14 @@ export const MAX_REASON_CHARS = 2000;
 export const MAX_RUN_COMMANDS = 50;
 export const MAX_RUN_CHARS = 8000;
 
-// Control characters would let a RUN line smuggle in further Dockerfile instructions the operator
-// might overlook; a Dockerfile may hold tabs and newlines but never NUL.
-const noControl = (value: string): boolean => !/[\u0000-\u001f\u007f]/.test(value);
+// A RUN line must be exactly one Dockerfile line: a newline (or a Unicode line separator) would
+// start another instruction, a trailing backslash would swallow the next one (the USER that switches
+// back from root), and other control characters hide what the operator reads. A Dockerfile may
+// hold tabs and newlines but never NUL.
+const noControl = (value: string): boolean => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value);
+const noContinuation = (value: string): boolean => !/\\\s*$/.test(value);
+// A heredoc (`<<EOF`) would make the following Dockerfile lines part of the RUN with BuildKit.
+const noHeredoc = (value: string): boolean => !/(^|[^<])<<-?\s*["']?[A-Za-z_]/.test(value);
 const noNul = (value: string): boolean => !value.includes('\u0000');
 
 const nonBlank = (value: string): boolean => value.trim().length > 0;
@@ -31,7 +36,15 @@ const dockerfileRequestSchema = z.strictObject({
 const runRequestSchema = z.strictObject({
   ...requestBase,
   run: z
-    .array(z.string().refine(nonBlank, 'must not be empty').max(MAX_RUN_CHARS).refine(noControl, 'must be one line without control characters'))
+    .array(
+      z
+        .string()
+        .refine(nonBlank, 'must not be empty')
+        .max(MAX_RUN_CHARS)
+        .refine(noControl, 'must be one line without control characters')
+        .refine(noContinuation, 'must not end with a backslash (it would continue into the next Dockerfile line)')
+        .refine(noHeredoc, 'must not open a heredoc (<<WORD): the lines after it would become part of the command'),
+    )
     .min(1, 'must hold at least one command')
     .max(MAX_RUN_COMMANDS),
 });

@@ -1,11 +1,12 @@
 import { readdir } from 'node:fs/promises';
-import type { InboxWarning, PendingRequestView } from '../../shared/bottle-view';
+import type { InboxWarning, PendingRequestSummary } from '../../shared/bottle-view';
 import { historyCount } from './journal';
 import { rebuildPaths } from './rebuild-paths';
-import { listPendingRecords, readWarnings, toPendingView } from './rebuild-store';
+import { listPendingRecords, readWarnings, toPendingSummary } from './rebuild-store';
 
 export interface RebuildViewFields {
-  pendingRequest: PendingRequestView | null;
+  pendingRequest: PendingRequestSummary | null;
+  pendingCount: number;
   warnings: InboxWarning[];
   historyCount: number;
 }
@@ -26,5 +27,5 @@ export async function rebuildViewFields(identity: string): Promise<RebuildViewFi
     names.includes('warnings.json') ? readWarnings(identity) : Promise.resolve([]),
   ]);
   const first = pending[0];
-  return { pendingRequest: first === undefined ? null : toPendingView(first), warnings, historyCount: count };
+  return { pendingRequest: first === undefined ? null : toPendingSummary(first), pendingCount: pending.length, warnings, historyCount: count };
 }

@@ -8,10 +8,13 @@ import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
 import { bottleView, listBottles } from '../bottles/bottle-list';
-import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
+import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, readPendingRecord, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
 import { mapLimited } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
-import type { BottleContext } from './bottle-context';
+import { isLocalEndpoint } from '../engine/engine-endpoint';
+import { syncRemoteInbox } from '../rebuild/remote-inbox';
+import { contextForBottle, onEngine, type BottleContext } from './bottle-context';
+import { isConnectionError } from '../engine/docker-client';
 import { BottleError, errorMessage } from './bottle-error';
 import type { Notices } from './notices';
 import { readdir } from 'node:fs/promises';
@@ -43,10 +46,27 @@ const BULK_CONCURRENCY = 4;
  * - A bottle is loaded once per operation and passed along (see LoadedBottle).
  */
 export class BottleService {
+  /** Bottles seen on a remote engine: their inboxes are read through the engine's API. */
+  private readonly remote = new Set<string>();
+
   constructor(
     private readonly ctx: BottleContext,
     private readonly hooks: BottleServiceHooks,
   ) {}
+
+  /** The context for one bottle: on the engine it records. */
+  private on(identity: string): BottleContext {
+    const ctx = contextForBottle(this.ctx, identity);
+    if (ctx.engine.local) this.remote.delete(identity);
+    else this.remote.add(identity);
+    return ctx;
+  }
+
+  /** Puts answers written in a remote bottle's state inbox into its container (a local one shares it). */
+  private async deliver(ctx: BottleContext, identity: string): Promise<void> {
+    if (ctx.engine.local) return;
+    await syncRemoteInbox(ctx, identity, { force: true });
+  }
 
   /**
    * Every bottle, with every inbox settled first. A live core answers from the views it keeps true
@@ -75,18 +95,18 @@ export class BottleService {
   /** One bottle's view with its inbox settled; null when it has neither state nor container. */
   async view(identity: string): Promise<BottleView | null> {
     await this.settleInbox(parseIdentity(identity));
-    return bottleView(this.ctx, identity);
+    return bottleView(this.on(identity), identity);
   }
 
   /** Everything `show` prints: the view, the engine, every pending request in full, the actions. */
   async show(identity: string): Promise<BottleDetail> {
     const view = await this.view(identity);
     if (view === null) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
-    const { endpoint } = this.ctx.connection;
+    const { endpoint } = this.on(identity).connection;
     const pending = await listPendingRecords(identity);
     return {
       ...view,
-      engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
+      engineEndpoint: { host: endpoint.host, source: endpoint.source, local: isLocalEndpoint(endpoint) },
       pendingRequests: pending.map(toPendingView),
       actions: allowedActions(view),
     };
@@ -127,43 +147,47 @@ export class BottleService {
     });
   }
 
+  /** Starts a bottle on the named Docker context, or on the current engine (as the docker CLI picks it). */
   async start(request: StartBottleRequest): Promise<{ identity: string }> {
-    const bottle = await createBottleState(this.ctx, request);
-    await this.locked(bottle.identity, 'starting', () => launchNew(this.ctx, bottle), { settle: false });
+    const engine = request.context === undefined ? this.ctx.engines.current() : this.ctx.engines.get(request.context);
+    const ctx = onEngine(this.ctx, engine);
+    const bottle = await createBottleState(ctx, request);
+    await this.locked(bottle.identity, 'starting', () => launchNew(ctx, bottle), { settle: false });
     return { identity: bottle.identity };
   }
 
   async resume(identity: string): Promise<{ identity: string }> {
-    await this.locked(identity, 'resuming', async () => {
-      const bottle = await this.ctx.loadBottle(identity);
-      await checkResumable(this.ctx, bottle);
-      await resumeLoaded(this.ctx, bottle);
+    await this.locked(identity, 'resuming', async (ctx) => {
+      const bottle = await ctx.loadBottle(identity);
+      await checkResumable(ctx, bottle);
+      await resumeLoaded(ctx, bottle);
     });
     return { identity };
   }
 
   async stop(identity: string): Promise<void> {
-    await this.locked(identity, 'stopping', () => stopNow(this.ctx, identity));
+    await this.locked(identity, 'stopping', (ctx) => stopNow(ctx, identity));
   }
 
   async remove(identity: string, options: { keepState: boolean }): Promise<void> {
-    await this.locked(identity, 'removing', () => removeNow(this.ctx, identity, options));
+    await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
   }
 
   /**
    * Approves one request (the named one, or the bottle's only pending one). With `resume` the
    * bottle is resumed under the same lock, so nothing can act on it between the two.
    */
-  async approve(identity: string, options: { requestId?: string | undefined; resume: boolean }): Promise<ApproveResult> {
-    return this.locked(identity, 'approving', async () => {
+  async approve(identity: string, options: { requestId?: string | undefined; resume: boolean; proposalHash?: string | undefined }): Promise<ApproveResult> {
+    return this.locked(identity, 'approving', async (ctx) => {
       const requestId = await pickPendingRequest(identity, options.requestId);
-      const bottle = await this.ctx.loadBottle(identity);
-      const { imageId } = await approveNow(this.ctx, bottle, requestId);
+      const bottle = await ctx.loadBottle(identity);
+      // A remote bottle's answer is put into its container before the container goes.
+      const { imageId } = await approveNow(ctx, bottle, requestId, { proposalHash: options.proposalHash, onCommitted: () => this.deliver(ctx, identity) });
       if (!options.resume) return { requestId, imageId, resumed: false };
-      this.ctx.activity.switchTo(identity, 'resuming');
+      ctx.activity.switchTo(identity, 'resuming');
       try {
-        await checkResumable(this.ctx, bottle);
-        await resumeLoaded(this.ctx, bottle);
+        await checkResumable(ctx, bottle);
+        await resumeLoaded(ctx, bottle);
       } catch (error: unknown) {
         // The approval itself stands (Dockerfile committed, bottle ready to resume): say so.
         const code = error instanceof BottleError ? error.code : 'internal';
@@ -175,9 +199,10 @@ export class BottleService {
 
   /** Rejects one request (the named one, or the only pending one) with the operator's message. */
   async reject(identity: string, options: { requestId?: string | undefined; message: string }): Promise<{ requestId: string }> {
-    return this.locked(identity, 'rejecting', async () => {
+    return this.locked(identity, 'rejecting', async (ctx) => {
       const requestId = await pickPendingRequest(identity, options.requestId);
       await rejectNow(identity, { requestId, message: options.message });
+      await this.deliver(ctx, identity);
       return { requestId };
     });
   }
@@ -186,6 +211,17 @@ export class BottleService {
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
     await this.settleInbox(parseIdentity(identity));
     return (await listPendingRecords(identity)).map(toPendingView);
+  }
+
+  /**
+   * One pending request in full (the named one, or the bottle's only one), as the operator reviews
+   * it before approving: views carry summaries only.
+   */
+  async request(identity: string, requestId?: string): Promise<PendingRequestView> {
+    const id = await pickPendingRequest(parseIdentity(identity), requestId);
+    const record = await readPendingRecord(identity, id);
+    if (record === null) throw new BottleError('not-found', `bottle ${identity} has no pending request ${JSON.stringify(id)}`);
+    return toPendingView(record);
   }
 
   async history(identity: string): Promise<JournalEntry[]> {
@@ -198,12 +234,30 @@ export class BottleService {
     this.hooks.changed(identity);
   }
 
+  /** Runs another service's change to a bottle under the same lock and rules (applying its changes). */
+  withLock<T>(identity: string, kind: ActivityKind, work: () => Promise<T>): Promise<T> {
+    return this.locked(identity, kind, work);
+  }
+
   /**
    * Validates and settles the bottle's inbox: new requests become pending, bad ones are answered.
    * Returns whether anything the bottle shows changed. The live watcher calls this too.
    */
   async settleInbox(identity: string): Promise<boolean> {
-    return processInbox(identity);
+    const ctx = this.on(identity);
+    if (ctx.engine.local) return processInbox(identity);
+    try {
+      return await syncRemoteInbox(ctx, identity);
+    } catch (error: unknown) {
+      // The engine is away: what the state folder already holds is still true; its bottles show offline.
+      if (isConnectionError(error)) return processInbox(identity);
+      throw error;
+    }
+  }
+
+  /** Bottles whose inbox lives in a container on a remote engine (the live core polls these). */
+  remoteIdentities(): string[] {
+    return [...this.remote];
   }
 
   /** Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest. */
@@ -217,7 +271,7 @@ export class BottleService {
     }
     await mapLimited(names.filter(isValidIdentity), 32, async (identity) => {
       try {
-        if (await processInbox(identity)) this.hooks.changed(identity);
+        if (await this.settleInbox(identity)) this.hooks.changed(identity);
       } catch (error: unknown) {
         this.hooks.notices.failure(`Could not read the inbox of ${identity}`, error);
       }
@@ -229,12 +283,18 @@ export class BottleService {
    * half-done approval settled first, the failure kept on the bottle and logged, and its view
    * refreshed afterwards whatever happened.
    */
-  private async locked<T>(identity: string, kind: ActivityKind, work: () => Promise<T>, options: { settle: boolean } = { settle: true }): Promise<T> {
+  private async locked<T>(
+    identity: string,
+    kind: ActivityKind,
+    work: (ctx: BottleContext) => Promise<T>,
+    options: { settle: boolean } = { settle: true },
+  ): Promise<T> {
     parseIdentity(identity);
     try {
       return await this.ctx.activity.run(identity, kind, async () => {
-        if (options.settle) await settleInterruptedApproval(this.ctx, identity);
-        return work();
+        const ctx = this.on(identity);
+        if (options.settle) await settleInterruptedApproval(ctx, identity);
+        return work(ctx);
       });
     } catch (error: unknown) {
       this.hooks.notices.log.write('warning', `${kind} ${identity} failed: ${errorMessage(error)}`);

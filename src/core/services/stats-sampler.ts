@@ -3,10 +3,9 @@ import type { AppEvent } from '../../shared/app-events';
 import { STATS_HISTORY_LENGTH, STATS_INTERVAL_MS, type StatsSample, type StatsWatchRequest } from '../../shared/bottle-stats';
 import { isValidIdentity } from '../../shared/identity';
 import type Docker from 'dockerode';
-import { engineOfBottle } from '../bottles/engine-of-bottle';
 import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { cpuCounters, cpuPercent, memoryInUse, memoryLimit, type CpuCounters, type RawContainerStats } from '../engine/container-stats';
-import type { BottleContext } from './bottle-context';
+import { contextForBottle, type BottleContext } from './bottle-context';
 import { BottleError } from './bottle-error';
 
 /**
@@ -94,7 +93,7 @@ export class StatsSampler {
     // One listing of running bottles per engine the watched bottles live on.
     const engines = new Map<Docker, string[]>();
     for (const identity of wanted) {
-      const { docker } = engineOfBottle(this.ctx, identity);
+      const { docker } = contextForBottle(this.ctx, identity);
       engines.set(docker, [...(engines.get(docker) ?? []), identity]);
     }
     const running = new Set<string>();

@@ -2,7 +2,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../services/bottle-error';
+import { parseByteSize } from './byte-size';
 import { claudeBottleRoot } from './state-paths';
+
+/** A size as a number of bytes or a text like "2G" / "500M". */
+const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, context) => {
+  const bytes = typeof value === 'number' ? value : parseByteSize(value);
+  if (bytes === null) {
+    context.addIssue({ code: 'custom', message: 'must be a size such as 2G, 500M or a number of bytes' });
+    return z.NEVER;
+  }
+  return bytes;
+});
 
 /**
  * The operator's defaults, `<root>/settings.json` (DESIGN.md §2): every key optional, every value
@@ -12,12 +23,37 @@ const settingsSchema = z
   .object({
     /** Reserved so the file can say which format it is written in. */
     version: z.literal(1).optional(),
+    /** Cap on a bottle's saved snapshot (transcript + workspace); CLAUDE_BOTTLE_MAX_SNAPSHOT wins. */
+    maxSnapshotBytes: byteSize.optional(),
+    /** Cap on everything in a bottle's inbox folder: past it new requests are refused. */
+    maxInboxBytes: byteSize.optional(),
+    /** Requests that may wait for the operator per bottle; the rest are refused. */
+    maxPendingRequests: z.number().int().min(1).max(1000).optional(),
+    /** CPUs per bottle; null: all of the engine's CPUs but one (at least one). */
+    cpus: z.number().positive().max(1024).nullable().optional(),
+    /** Container log rotation (json-file driver): size of one file, and how many are kept. */
+    logMaxSize: z.string().regex(/^[1-9]\d*[kmg]?$/, 'must be a size such as 10m').optional(),
+    logMaxFiles: z.number().int().min(1).max(100).optional(),
+    /**
+     * Copy the operator's own agent setup (for Claude Code: ~/.claude's CLAUDE.md, settings.json,
+     * agents/, commands/, skills/) into a new bottle of an agent that declares hostConfig.
+     */
+    copyHostConfig: z.boolean().optional(),
   })
   .strict();
 
 export type Settings = Required<z.infer<typeof settingsSchema>>;
 
-export const DEFAULT_SETTINGS: Settings = { version: 1 };
+export const DEFAULT_SETTINGS: Settings = {
+  version: 1,
+  maxSnapshotBytes: 2 * 1024 ** 3,
+  maxInboxBytes: 1024 ** 2,
+  maxPendingRequests: 20,
+  cpus: null,
+  logMaxSize: '10m',
+  logMaxFiles: 3,
+  copyHostConfig: true,
+};
 
 const MAX_SETTINGS_BYTES = 64 * 1024;
 

@@ -1,6 +1,8 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
+import { ENGINE_FILE, readEngineRecordSync } from './bottle-engine';
+import { BOTTLE_OPTIONS_FILE } from './bottle-options';
 import { READY_MARKER_FILE } from './lifecycle-marker';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
 import { stateDir, stateRoot } from './state-paths';
@@ -12,6 +14,10 @@ interface StateEntryFacts {
   readyToResume: boolean;
   /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
   hasRebuildState: boolean;
+  /** Has launch options of its own (autonomous), so they are read for it. */
+  hasOptions: boolean;
+  /** The Docker context it records (engine.json); null: the default engine. */
+  engine: string | null;
 }
 
 export type StateEntry = StateEntryFacts &
@@ -57,13 +63,18 @@ export function scanBottleFolder(identity: string): StateEntry | null {
   const byName = new Map(dirents.map((dirent) => [dirent.name, dirent]));
   const result = metadataResult(identity, dir, byName.get('metadata.json'));
   if (result.status === 'missing') return null;
+  const engine = byName.has(ENGINE_FILE) ? readEngineRecordSync(dir) : ({ status: 'none' } as const);
   const facts: StateEntryFacts = {
     identity,
     hasDockerfile: byName.get('Dockerfile')?.isFile() === true,
     readyToResume: byName.has(READY_MARKER_FILE),
     hasRebuildState: byName.has('rebuild') || byName.has('journal.jsonl'),
+    hasOptions: byName.has(BOTTLE_OPTIONS_FILE),
+    engine: engine.status === 'ok' ? engine.context : null,
   };
-  return result.status === 'ok' ? { ...facts, status: 'ok', metadata: result.metadata } : { ...facts, status: 'corrupt', reason: result.reason };
+  if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };
+  if (engine.status === 'corrupt') return { ...facts, status: 'corrupt', reason: engine.reason };
+  return { ...facts, status: 'ok', metadata: result.metadata };
 }
 
 /**

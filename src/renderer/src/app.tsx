@@ -11,6 +11,7 @@ import { LaunchPanel } from './components/launch-panel';
 import { Notices } from './components/notices';
 import { SidePanel } from './components/side-panel';
 import { useBottlePanelStore } from './stores/bottle-panel-store';
+import { SignInDialog } from './components/sign-in-dialog';
 import { useUiStore } from './stores/ui-store';
 
 // The bottle view (terminals, logs…) loads when a bottle is first opened, not before the list shows.
@@ -56,6 +57,7 @@ export function App(): JSX.Element {
       <ConfirmRemove />
       <ConfirmBulk />
       <KeyboardHelp />
+      <SignInDialog />
       <Notices />
       <DropOverlay />
     </div>

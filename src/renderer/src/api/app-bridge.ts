@@ -1,5 +1,8 @@
 import type { AppEvent } from '../../../shared/ipc-contract';
+import { loadCredentials } from '../lib/credential-actions';
 import { useBottlesStore } from '../stores/bottles-store';
+import { useChangesStore } from '../stores/changes-store';
+import { useCredentialsStore } from '../stores/credentials-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { logStreams, terminalStreams } from '../lib/keyed-streams';
@@ -44,6 +47,12 @@ function applyEvent(event: AppEvent): void {
     case 'notice':
       useUiStore.getState().notify(event.level, event.message);
       return;
+    case 'credentials':
+      useCredentialsStore.getState().setStatus(event.status);
+      return;
+    case 'changes-updated':
+      useChangesStore.getState().updated(event.identity, event.revision);
+      return;
   }
 }
 
@@ -81,11 +90,22 @@ export async function loadAll(): Promise<void> {
   await Promise.all([
     loadBottles(),
     invoke('engine:status').then(
-      (status) => useEngineStore.getState().setStatus(status),
+      (status) => useEngineStore.getState().setCurrent(status),
       (error: unknown) => useEngineStore.getState().setStatusError(messageOf(error)),
     ),
+    loadEngines(),
     loadAgents(),
+    loadCredentials(),
   ]);
+}
+
+/** The engines the start panel offers; a failure leaves the picker on the current engine. */
+export async function loadEngines(): Promise<void> {
+  try {
+    useEngineStore.getState().setEngines(await invoke('engines:list'));
+  } catch (error: unknown) {
+    useUiStore.getState().notify('warning', `Could not list the Docker engines: ${messageOf(error)}`);
+  }
 }
 
 export async function loadAgents(cwd?: string): Promise<void> {

@@ -1,14 +1,38 @@
-import { useState, type JSX } from 'react';
-import { invoke } from '../api/api';
+import { useEffect, useState, type JSX } from 'react';
+import type { PendingRequestView } from '../../../shared/bottle-view';
+import { escapeControl } from '../../../shared/escape-text';
+import { invoke, messageOf } from '../api/api';
 import { runAction } from '../lib/bottle-actions';
 import { exactTime, relativeTime } from '../lib/format';
 import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
 import { DiffView } from './diff-view';
+import { RiskNotes } from './risk-notes';
 
 type Busy = 'approve' | 'approve-resume' | 'reject' | null;
 
-/** The operator's decision on one capability-block request: reason, diff, approve / reject. */
+/**
+ * The request under review in full. Views carry a summary only, so the panel fetches the diff,
+ * both Dockerfiles and the risk notes of the one request it shows (again when a new build error
+ * or another approval changes it).
+ */
+function useFullRequest(identity: string, requestId: string | null, buildError: string | null): { request: PendingRequestView | null; error: string | null } {
+  const [state, setState] = useState<{ request: PendingRequestView | null; error: string | null }>({ request: null, error: null });
+  useEffect(() => {
+    if (requestId === null) return;
+    let live = true;
+    invoke('bottle:request', identity, requestId).then(
+      (request) => live && setState({ request, error: null }),
+      (error: unknown) => live && setState({ request: null, error: messageOf(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [identity, requestId, buildError]);
+  return state.request?.id === requestId || state.error !== null ? state : { request: null, error: null };
+}
+
+/** The operator's decision on one capability-block request: reason, risk notes, diff, approve / reject. */
 export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   const bottle = useBottle(identity);
   const now = useUiStore((state) => state.now);
@@ -16,15 +40,20 @@ export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   const notify = useUiStore((state) => state.notify);
   const [busy, setBusy] = useState<Busy>(null);
   const [message, setMessage] = useState('');
-  const request = bottle?.pendingRequest ?? null;
+  const summary = bottle?.pendingRequest ?? null;
+  const { request, error } = useFullRequest(identity, summary?.id ?? null, summary?.buildError ?? null);
 
-  if (bottle === undefined || request === null) {
+  if (bottle === undefined || summary === null) {
     return <p className="panel-empty">No request is waiting for {identity}.</p>;
   }
+  if (error !== null) return <p className="panel-empty is-error" role="alert">Could not read the request: {error}</p>;
+  if (request === null) return <p className="panel-empty" role="status">Reading the request…</p>;
 
   const approve = async (resume: boolean): Promise<void> => {
     setBusy(resume ? 'approve-resume' : 'approve');
-    const ok = await runAction(`Approve for ${identity}`, () => invoke('bottle:approve', identity, { requestId: request.id, resume }));
+    // With the hash of what is shown here: if the proposal changed meanwhile, the core refuses.
+    const options = { requestId: request.id, resume, proposalHash: request.proposalHash };
+    const ok = await runAction(`Approve for ${identity}`, () => invoke('bottle:approve', identity, options));
     setBusy(null);
     if (ok) {
       notify('info', resume ? `Approved; ${identity} is resuming with the new image` : `Approved; ${identity} is ready to resume`);
@@ -46,17 +75,19 @@ export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
     <div className="approval" data-testid="approval-panel">
       <section className="approval-reason">
         <h3>Reason</h3>
-        <p data-testid="approval-reason">{request.reason}</p>
+        <p data-testid="approval-reason">{escapeControl(request.reason)}</p>
         <p className="muted">
           Request <code>{request.id}</code>, <time title={exactTime(request.createdAt)}>{relativeTime(request.createdAt, now)}</time>
+          {bottle.pendingCount > 1 ? ` · ${bottle.pendingCount - 1} more waiting after it` : ''}
         </p>
       </section>
       {request.buildError !== null ? (
         <section className="approval-error" role="alert" data-testid="build-error">
           <h3>The last build of this request failed</h3>
-          <pre>{request.buildError}</pre>
+          <pre>{escapeControl(request.buildError)}</pre>
         </section>
       ) : null}
+      <RiskNotes risks={request.risks} />
       <section>
         <h3>Dockerfile changes</h3>
         <DiffView diff={request.diff} />

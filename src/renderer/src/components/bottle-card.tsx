@@ -2,6 +2,8 @@ import { memo, type JSX } from 'react';
 import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useUiStore } from '../stores/ui-store';
+import { escapeControl } from '../../../shared/escape-text';
+import { formatBytes } from '../../../shared/format-bytes';
 import { exactTime, relativeTime, shortId, shortPath } from '../lib/format';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
@@ -34,13 +36,23 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
   if (bottle === undefined) return null;
   const mode = bottle.copyCwd === null ? '—' : bottle.copyCwd ? 'copied' : 'mounted';
   return (
-    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
+    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${statusAreaKind(bottle) === 'early-exit' ? 'has-early-exit' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
       <div className="card-head">
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
+        {bottle.autonomous ? (
+          <span className="badge-autonomous" title="Launched autonomous: the agent runs without asking before each command" data-testid="autonomous-badge">
+            autonomous
+          </span>
+        ) : null}
+        {bottle.engine !== 'default' ? (
+          <span className="card-engine" title={`Docker context ${bottle.engine}`} data-testid="card-engine">
+            on {bottle.engine}
+          </span>
+        ) : null}
         {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
-          <span className="badge-warning" title={bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n')}>
+          <span className="badge-warning" title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}>
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}
           </span>
         ) : null}
@@ -52,6 +64,11 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
         <Fact label="Mode" value={mode} />
         <Fact label="Container" value={bottle.containerId === null ? '—' : shortId(bottle.containerId)} title={bottle.containerId ?? 'no container'} />
         <Fact label="Image" value={bottle.image ?? '—'} />
+        <Fact
+          label="State"
+          value={bottle.stateBytes === null ? '—' : formatBytes(bottle.stateBytes)}
+          title={bottle.stateBytes === null ? 'Size of the state folder: measured when the bottle is shown or changes' : `${bottle.stateBytes} bytes in the state folder (snapshots, inbox, journal)`}
+        />
       </dl>
       <CardStatusArea bottle={bottle} />
       <CardActions bottle={bottle} engineDown={engineDown} />

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, type JSX } from 'react';
-import type { BottleAction } from '../../../shared/allowed-actions';
+import { actionState, type BottleAction } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
 import { statsWatch } from '../lib/stats-watch';
 import { BOTTLE_TABS, useBottlePanelStore, type BottleTab } from '../stores/bottle-panel-store';
@@ -7,7 +7,7 @@ import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
-import { ChangesSlot } from './changes-slot';
+import { ChangesView } from './changes-view';
 import { HistoryPanel } from './history-panel';
 import { InspectView } from './inspect-view';
 import { LogsView } from './logs-view';
@@ -18,10 +18,11 @@ const TerminalView = lazy(() => import('./terminal-view'));
 
 const TAB_LABELS: Record<BottleTab, string> = { terminal: 'Terminal', shell: 'Shell', logs: 'Logs', changes: 'Changes', history: 'History', inspect: 'Inspect' };
 /** The tabs are these actions already (and the resume command is on the card); the header keeps the ones that change the bottle. */
-const SHOWN_AS_TABS: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'history', 'copy-resume-command']);
+const SHOWN_AS_TABS: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'history', 'changes', 'copy-resume-command']);
 
 function unavailable(tab: BottleTab, bottle: BottleView): string | null {
   if ((tab === 'terminal' || tab === 'shell') && bottle.status !== 'running') return 'The bottle is not running: resume it to open a terminal.';
+  if (tab === 'changes' && actionState(bottle, 'changes') === null) return 'This bottle has no project folder to compare with.';
   return null;
 }
 
@@ -40,7 +41,7 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
     case 'logs':
       return <LogsView key={bottle.containerId ?? 'none'} identity={bottle.identity} containerId={bottle.containerId} />;
     case 'changes':
-      return <ChangesSlot identity={bottle.identity} />;
+      return <ChangesView key={bottle.identity} identity={bottle.identity} />;
     case 'history':
       return (
         <div className="panel-scroll">

@@ -20,6 +20,7 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
   stop: { label: () => 'Stop', className: '', run: (id) => void stopBottle(id) },
   resume: { label: () => 'Resume', className: 'button-primary', run: (id) => void resumeBottle(id) },
   history: { label: (bottle) => `History (${bottle.historyCount})`, className: 'button-quiet', run: (id) => useUiStore.getState().openPanel('history', id) },
+  changes: { label: () => 'Changes', className: 'button-quiet', run: (id) => useBottlePanelStore.getState().open(id, 'changes'), title: () => 'What the agent changed: diffs, apply, export as a branch' },
   'copy-resume-command': {
     label: () => 'Copy resume command',
     className: 'button-quiet',

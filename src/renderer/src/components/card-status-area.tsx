@@ -1,7 +1,9 @@
 import type { JSX } from 'react';
 import { actionState } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
+import { escapeControl } from '../../../shared/escape-text';
 import { dismissError } from '../lib/bottle-actions';
+import { EarlyExitArea } from './early-exit-area';
 import { useUiStore } from '../stores/ui-store';
 
 const ACTIVITY_LABELS: Record<string, string> = {
@@ -12,6 +14,8 @@ const ACTIVITY_LABELS: Record<string, string> = {
   stopping: 'Stopping',
   removing: 'Removing',
   rejecting: 'Rejecting',
+  applying: 'Applying changes',
+  exporting: 'Exporting changes',
 };
 
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
@@ -23,8 +27,8 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
     return (
       <div className="status-area problem" data-testid="activity-error" role="alert">
         <span className="attention-label">{ACTIVITY_LABELS[activity.kind] ?? activity.kind} failed</span>
-        <span className="attention-text" title={[activity.error, ...activity.logTail].join('\n')}>
-          {activity.error}
+        <span className="attention-text" title={escapeControl([activity.error, ...activity.logTail].join('\n'))}>
+          {escapeControl(activity.error, { multiline: false })}
         </span>
         {actionState(bottle, 'dismiss-error') !== null ? (
           <button type="button" className="button button-small button-quiet" onClick={() => void dismissError(bottle.identity)}>
@@ -53,14 +57,14 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
           <span style={{ width: `${percent ?? 30}%` }} />
         </span>
       </div>
-      <pre className="log-tail" title={activity.logTail.join('\n')}>
-        {activity.logTail[activity.logTail.length - 1] ?? ''}
+      <pre className="log-tail" title={escapeControl(activity.logTail.join('\n'))}>
+        {escapeControl(activity.logTail[activity.logTail.length - 1] ?? '', { multiline: false })}
       </pre>
     </div>
   );
 }
 
-export type StatusAreaKind = 'activity' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'warning' | 'hint';
+export type StatusAreaKind = 'activity' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'early-exit' | 'warning' | 'hint';
 
 /** What the area shows, most urgent first; the card uses it to badge warnings shown elsewhere. */
 export function statusAreaKind(bottle: BottleView): StatusAreaKind {
@@ -69,6 +73,7 @@ export function statusAreaKind(bottle: BottleView): StatusAreaKind {
   if (bottle.status === 'corrupt') return 'corrupt';
   if (bottle.status === 'orphan') return 'orphan';
   if (bottle.status === 'ready-to-resume') return 'ready';
+  if (bottle.status === 'exited' && bottle.earlyExit !== null) return 'early-exit';
   if (bottle.warnings.length > 0) return 'warning';
   return 'hint';
 }
@@ -81,6 +86,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   const openPanel = useUiStore((state) => state.openPanel);
   const kind = statusAreaKind(bottle);
   if (kind === 'activity') return <ActivityView bottle={bottle} />;
+  if (kind === 'early-exit' && bottle.earlyExit !== null) return <EarlyExitArea earlyExit={bottle.earlyExit} />;
   if (kind === 'ready') {
     return (
       <div className="status-area ready" data-testid="ready-to-resume">
@@ -95,9 +101,9 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     const approve = actionState(bottle, 'approve');
     return (
       <div className="status-area attention" data-testid="pending-request">
-        <span className="attention-label">Approval needed</span>
-        <span className="attention-text" title={bottle.pendingRequest.reason}>
-          {bottle.pendingRequest.reason}
+        <span className="attention-label">{bottle.pendingCount > 1 ? `${bottle.pendingCount} approvals needed` : 'Approval needed'}</span>
+        <span className="attention-text" title={escapeControl(bottle.pendingRequest.reason)}>
+          {escapeControl(bottle.pendingRequest.reason, { multiline: false })}
         </span>
         <button
           type="button"
@@ -133,8 +139,8 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     return (
       <div className="status-area warning" data-testid="inbox-warning">
         <span className="attention-label">{bottle.warnings.length > 1 ? `${bottle.warnings.length} bad requests` : 'Bad request'}</span>
-        <span className="attention-text" title={`${warning.file}: ${warning.message}`}>
-          {warning.file}: {warning.message}
+        <span className="attention-text" title={escapeControl(`${warning.file}: ${warning.message}`)}>
+          {escapeControl(`${warning.file}: ${warning.message}`, { multiline: false })}
         </span>
       </div>
     );
@@ -160,6 +166,8 @@ function quietHint(bottle: BottleView): string {
       return 'Rebuilt and ready. Resume continues with the saved transcript and the new image.';
     case 'missing-container':
       return 'No container right now. Resume starts one from the saved state.';
+    case 'engine-offline':
+      return `Its Docker engine (${bottle.engine}) does not answer. The bottle shows again as soon as it does; its state is safe here.`;
     default:
       return '';
   }

@@ -1,5 +1,6 @@
 import type { JSX } from 'react';
-import { useEngineStore } from '../stores/engine-store';
+import { SignInChip } from './sign-in-dialog';
+import { offlineEngines, useEngineStore } from '../stores/engine-store';
 
 function EngineChip(): JSX.Element {
   const status = useEngineStore((state) => state.status);
@@ -26,6 +27,20 @@ function EngineChip(): JSX.Element {
   );
 }
 
+/** Other engines (Docker contexts with bottles) that do not answer: their bottles show offline. */
+function OfflineEnginesChip(): JSX.Element | null {
+  const statuses = useEngineStore((state) => state.statuses);
+  const status = useEngineStore((state) => state.status);
+  const offline = offlineEngines({ statuses, status });
+  if (offline.length === 0) return null;
+  return (
+    <span className="chip chip-bad" title={offline.map((name) => `${name}: ${statuses[name]?.message ?? 'not answering'}`).join('\n')} data-testid="offline-engines-chip">
+      <span className="dot" aria-hidden="true" />
+      {offline.length === 1 ? `Engine ${offline[0]} offline` : `${offline.length} engines offline`}
+    </span>
+  );
+}
+
 function LinkChip(): JSX.Element | null {
   const link = useEngineStore((state) => state.link);
   if (link === 'connected') return null;
@@ -47,6 +62,8 @@ export function Header(): JSX.Element {
       </div>
       <div className="header-status" aria-live="polite">
         <LinkChip />
+        <SignInChip />
+        <OfflineEnginesChip />
         <EngineChip />
       </div>
     </header>

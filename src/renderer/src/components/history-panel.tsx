@@ -1,3 +1,4 @@
+import { escapeControl } from '../../../shared/escape-text';
 import { useEffect, useState, type JSX } from 'react';
 import type { JournalEntry } from '../../../shared/bottle-view';
 import { invoke, messageOf } from '../api/api';
@@ -35,8 +36,8 @@ export function HistoryPanel({ identity }: { identity: string }): JSX.Element {
             <span className="muted">by {entry.by}</span>
             {entry.imageId !== null ? <code className="muted">{shortId(entry.imageId)}</code> : null}
           </div>
-          <p>{entry.reason}</p>
-          {entry.message !== null && entry.message !== '' ? <p className="muted">Message: {entry.message}</p> : null}
+          <p>{escapeControl(entry.reason)}</p>
+          {entry.message !== null && entry.message !== '' ? <p className="muted">Message: {escapeControl(entry.message)}</p> : null}
           {entry.diff !== '' ? (
             <details>
               <summary>Dockerfile diff</summary>

@@ -1,6 +1,20 @@
 import type { FormEvent, JSX } from 'react';
+import type { AgentSummary } from '../../../shared/bottle-view';
+import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
-import { chooseFolder, startBottle, selectFolder } from '../lib/launch-actions';
+import { chooseFolder, isRemoteEngine, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+
+const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
+
+function AgentOption({ agent }: { agent: AgentSummary }): JSX.Element {
+  const note = agent.source === 'project' ? ` (${TRUST_LABELS[agent.trust ?? 'untrusted']})` : agent.source === 'builtin' ? '' : ` (${agent.source})`;
+  return (
+    <option value={agent.name} title={agent.description}>
+      {agent.name}
+      {note}
+    </option>
+  );
+}
 
 function AgentSelect(): JSX.Element {
   const agents = useLaunchStore((state) => state.agents);
@@ -18,12 +32,48 @@ function AgentSelect(): JSX.Element {
         data-testid="agent-select"
       >
         {agents.length === 0 ? <option value="">{agentsError === null ? 'Loading…' : 'No agents'}</option> : null}
-        {agents.map((candidate) => (
-          <option key={candidate.name} value={candidate.name} title={candidate.description}>
-            {candidate.name}
-            {candidate.source === 'builtin' ? '' : ` (${candidate.source})`}
-          </option>
-        ))}
+        {agents
+          .filter((candidate) => candidate.source !== 'project')
+          .map((candidate) => (
+            <AgentOption key={candidate.name} agent={candidate} />
+          ))}
+        {agents.some((candidate) => candidate.source === 'project') ? (
+          // A project's own agents, apart: they come from the repository and run only once trusted.
+          <optgroup label="This project's agents">
+            {agents
+              .filter((candidate) => candidate.source === 'project')
+              .map((candidate) => (
+                <AgentOption key={candidate.name} agent={candidate} />
+              ))}
+          </optgroup>
+        ) : null}
+      </select>
+    </label>
+  );
+}
+
+/** Where the bottle runs: shown once there is more than one engine (a Docker context) to pick from. */
+function EngineSelect(): JSX.Element | null {
+  const engines = useEngineStore((state) => state.engines);
+  const statuses = useEngineStore((state) => state.statuses);
+  const context = useLaunchStore((state) => state.context);
+  const setContext = useLaunchStore((state) => state.setContext);
+  if (engines.length < 2) return null;
+  const current = engines.find((engine) => engine.current)?.name ?? null;
+  return (
+    <label className="field field-engine">
+      <span className="field-label">Engine</span>
+      <select value={context ?? current ?? ''} onChange={(event) => setContext(event.target.value === current ? null : event.target.value)} data-testid="engine-select">
+        {engines.map((engine) => {
+          const offline = statuses[engine.name]?.state === 'unavailable';
+          const notes = [engine.current ? 'current' : null, engine.local ? null : 'remote', offline ? 'offline' : null].filter(Boolean).join(', ');
+          return (
+            <option key={engine.name} value={engine.name} title={`${engine.host}${engine.description === '' ? '' : ` — ${engine.description}`}`}>
+              {engine.name}
+              {notes === '' ? '' : ` (${notes})`}
+            </option>
+          );
+        })}
       </select>
     </label>
   );
@@ -32,19 +82,68 @@ function AgentSelect(): JSX.Element {
 function ModeSwitch(): JSX.Element {
   const copy = useLaunchStore((state) => state.copy);
   const setCopy = useLaunchStore((state) => state.setCopy);
+  const context = useLaunchStore((state) => state.context);
+  const engines = useEngineStore((state) => state.engines);
+  const remote = isRemoteEngine(engines, context);
   return (
     <div className="field">
       <span className="field-label" id="mode-label">Project folder is</span>
       <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
-      <label title="The bottle works on your folder directly (bind mount)">
-        <input type="radio" name="mode" checked={!copy} onChange={() => setCopy(false)} />
+      <label title={remote ? 'A remote engine cannot mount this machine’s folders: it works on a copy' : 'The bottle works on your folder directly (bind mount)'}>
+        <input type="radio" name="mode" checked={!copy && !remote} disabled={remote} onChange={() => setCopy(false)} />
         <span>Mounted</span>
       </label>
       <label title="The bottle works on its own copy; your folder is not touched">
-        <input type="radio" name="mode" checked={copy} onChange={() => setCopy(true)} />
+        <input type="radio" name="mode" checked={copy || remote} onChange={() => setCopy(true)} />
         <span>Copied</span>
       </label>
       </div>
+    </div>
+  );
+}
+
+/** Shown while an untrusted project agent is selected: what it is, and the way to the Trust step. */
+function TrustHint(): JSX.Element | null {
+  const selected = useLaunchStore((state) => state.agents.find((agent) => agent.name === state.agent));
+  if (selected === undefined || selected.source !== 'project' || selected.trust === 'trusted') return null;
+  return (
+    <div className="launch-trust" role="note" data-testid="trust-hint">
+      <span>
+        <strong>{selected.name}</strong>{' '}
+        {selected.trust === 'changed'
+          ? 'changed since you trusted it. Read it again before it runs.'
+          : "comes from this project's folder. Read its agent.json and Dockerfile before it can run."}
+      </span>
+      <button type="button" className="button button-small" onClick={reviewSelectedAgent} data-testid="review-agent-button">
+        Review and trust…
+      </button>
+    </div>
+  );
+}
+
+/** Autonomous mode, per launch: visible and off by default, only for agents that have one. */
+function AutonomousToggle(): JSX.Element {
+  const autonomous = useLaunchStore((state) => state.autonomous);
+  const setAutonomous = useLaunchStore((state) => state.setAutonomous);
+  const supported = useLaunchStore((state) => state.agents.find((agent) => agent.name === state.agent)?.autonomous === true);
+  const on = autonomous && supported;
+  const title = supported
+    ? 'The agent runs without asking before each command (Claude Code: --dangerously-skip-permissions). The bottle is its sandbox.'
+    : 'This agent has no autonomous mode (agent.json "autonomousArgs").';
+  return (
+    <div className="field">
+      <span className="field-label" id="autonomous-label">Permissions</span>
+      <label className={`toggle ${on ? 'is-on' : ''} ${supported ? '' : 'is-disabled'}`} title={title}>
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={!supported}
+          onChange={(event) => setAutonomous(event.target.checked)}
+          aria-describedby="autonomous-label"
+          data-testid="autonomous-toggle"
+        />
+        <span>Autonomous</span>
+      </label>
     </div>
   );
 }
@@ -91,11 +190,14 @@ export function LaunchPanel(): JSX.Element {
           </button>
         ) : null}
         <AgentSelect />
+        <EngineSelect />
         <ModeSwitch />
+        <AutonomousToggle />
         <button id="launch-start" type="submit" className="button button-primary" disabled={starting} data-testid="start-button">
           {starting ? 'Starting…' : 'Start bottle'}
         </button>
       </div>
+      <TrustHint />
       <p className={`launch-message ${message?.level === 'error' ? 'is-error' : ''}`} role="status" data-testid="launch-message">
         {message?.text ?? ''}
       </p>

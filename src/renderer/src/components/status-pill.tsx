@@ -10,6 +10,7 @@ const LABELS: Record<BottleStatus, string> = {
   'missing-container': 'No container',
   corrupt: 'Corrupt',
   orphan: 'Orphan',
+  'engine-offline': 'Engine offline',
 };
 
 export function statusLabel(status: BottleStatus, exitCode: number | null): string {

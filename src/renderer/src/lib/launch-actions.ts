@@ -1,6 +1,8 @@
-import { isAbsolutePath } from '../../../shared/rules';
+import type { EngineSummary } from '../../../shared/bottle-view';
+import { isAbsolutePath, systemFolderProblem } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
+import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { useUiStore } from '../stores/ui-store';
 import type { DropResult } from './drop';
@@ -45,6 +47,13 @@ export async function chooseFolder(): Promise<void> {
   }
 }
 
+/** Opens the Trust step for the selected project agent. */
+export function reviewSelectedAgent(): void {
+  const store = useLaunchStore.getState();
+  const cwd = store.folder.trim();
+  if (isAbsolutePath(cwd) && store.agent !== '') useUiStore.getState().openTrust(store.agent, cwd);
+}
+
 export async function startBottle(): Promise<void> {
   const store = useLaunchStore.getState();
   const cwd = store.folder.trim();
@@ -52,18 +61,42 @@ export async function startBottle(): Promise<void> {
     store.setMessage({ level: 'error', text: 'Choose a project folder first: drop it here or type its absolute path.' });
     return;
   }
+  // A quick check of the path as typed; the core decides, with symlinks resolved.
+  const problem = systemFolderProblem(cwd);
+  if (problem !== null) {
+    store.setMessage({ level: 'error', text: `This folder cannot be a project: ${problem}.` });
+    return;
+  }
   if (store.agent === '') {
     store.setMessage({ level: 'error', text: 'No agent to start: none was found.' });
+    return;
+  }
+  const selected = store.agents.find((agent) => agent.name === store.agent);
+  if (selected?.source === 'project' && selected.trust !== 'trusted') {
+    // No dead end: starting an untrusted project agent leads to its Trust step.
+    reviewSelectedAgent();
     return;
   }
   store.setStarting(true);
   store.setMessage(null);
   try {
-    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy });
+    const supportsAutonomous = store.agents.find((agent) => agent.name === store.agent)?.autonomous === true;
+    const autonomous = store.autonomous && supportsAutonomous;
+    const context = store.context === null ? {} : { context: store.context };
+    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy || isRemote(store.context), autonomous, ...context });
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
   } finally {
     store.setStarting(false);
   }
+}
+
+/** A remote engine cannot mount this machine's folders: bottles there always work on a copy. */
+export function isRemoteEngine(engines: readonly EngineSummary[], context: string | null): boolean {
+  return engines.find((engine) => (context === null ? engine.current : engine.name === context))?.local === false;
+}
+
+function isRemote(context: string | null): boolean {
+  return isRemoteEngine(useEngineStore.getState().engines, context);
 }

@@ -7,6 +7,10 @@ interface LaunchState {
   agent: string;
   folder: string;
   copy: boolean;
+  /** Run without permission prompts; off until the operator turns it on, never remembered across runs. */
+  autonomous: boolean;
+  /** The Docker context to start on; null: the current engine. */
+  context: string | null;
   starting: boolean;
   /** A message about the last drop or start (a file instead of a folder, a start error). */
   message: { level: 'info' | 'error'; text: string } | null;
@@ -15,6 +19,8 @@ interface LaunchState {
   setAgent(agent: string): void;
   setFolder(folder: string): void;
   setCopy(copy: boolean): void;
+  setAutonomous(autonomous: boolean): void;
+  setContext(context: string | null): void;
   setStarting(starting: boolean): void;
   setMessage(message: LaunchState['message']): void;
 }
@@ -25,6 +31,8 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   agent: '',
   folder: '',
   copy: false,
+  autonomous: false,
+  context: null,
   starting: false,
   message: null,
   setAgents: (agents) => {
@@ -37,6 +45,8 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   setAgent: (agent) => set({ agent }),
   setFolder: (folder) => set({ folder }),
   setCopy: (copy) => set({ copy }),
+  setAutonomous: (autonomous) => set({ autonomous }),
+  setContext: (context) => set({ context }),
   setStarting: (starting) => set({ starting }),
   setMessage: (message) => set({ message }),
 }));

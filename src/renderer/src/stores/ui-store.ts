@@ -2,6 +2,9 @@ import { create } from 'zustand';
 
 export type PanelKind = 'approval' | 'history';
 
+/** The side panel: one bottle's approval or history, or the Trust step of a project agent. */
+export type Panel = { kind: PanelKind; identity: string } | { kind: 'trust'; agent: string; cwd: string };
+
 export interface Notice {
   id: number;
   level: 'info' | 'warning' | 'error';
@@ -10,13 +13,14 @@ export interface Notice {
 
 interface UiState {
   filter: string;
-  panel: { kind: PanelKind; identity: string } | null;
+  panel: Panel | null;
   confirmRemove: string | null;
   notices: Notice[];
   /** Ticks once a minute so relative times stay true without any backend polling. */
   now: number;
   setFilter(filter: string): void;
   openPanel(kind: PanelKind, identity: string): void;
+  openTrust(agent: string, cwd: string): void;
   closePanel(): void;
   askRemove(identity: string | null): void;
   notify(level: Notice['level'], message: string): void;
@@ -35,6 +39,7 @@ export const useUiStore = create<UiState>()((set) => ({
   now: Date.now(),
   setFilter: (filter) => set({ filter }),
   openPanel: (kind, identity) => set({ panel: { kind, identity } }),
+  openTrust: (agent, cwd) => set({ panel: { kind: 'trust', agent, cwd } }),
   closePanel: () => set({ panel: null }),
   askRemove: (identity) => set({ confirmRemove: identity }),
   notify: (level, message) =>

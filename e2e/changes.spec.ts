@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from '@playwright/test';
+import { TEST_BASE_IMAGE } from './helpers/agents';
+import { card, expectStatus, newestIdentity } from './helpers/app-page';
+import { removeAgentImages, removeBottles } from './helpers/docker';
+import { screenshot } from './helpers/screens';
+import { startServe, type ServeProcess } from './helpers/serve-process';
+
+const run = promisify(execFile);
+const AGENT = 'changes-agent';
+
+/** An agent that changes the project as soon as it starts: an edit, a new file, a deletion, a binary, a large file. */
+const SCRIPT = `cd /workspace
+printf 'one\\n2\\nthree\\nfour\\n' > edit.txt
+echo 'written by the agent' > new.txt
+rm gone.txt
+printf '\\000\\001\\002logo' > logo.bin
+i=0; while [ $i -lt 16000 ]; do echo "line $i of a large generated file"; i=$((i+1)); done > big.txt
+exec sh -i
+`;
+
+test.describe.configure({ mode: 'serial' });
+
+let home = '';
+let serve: ServeProcess;
+const started: string[] = [];
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await run('git', ['-c', 'user.name=Operator', '-c', 'user.email=op@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd })).stdout;
+}
+
+test.beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-changes-'));
+  const dir = join(home, 'agents', AGENT);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
+  await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
+  await writeFile(join(dir, 'agent.json'), JSON.stringify({ description: 'changes the project', command: ['sh', '/usr/bin/agent.sh'], workdir: '/workspace', user: 'agent' }));
+  serve = await startServe(home);
+});
+
+test.afterAll(async () => {
+  await serve?.stop();
+  await removeBottles(started);
+  await removeAgentImages(AGENT);
+  await rm(home, { recursive: true, force: true });
+});
+
+test('open Changes, read a diff, Apply and see the summary, export a branch', async ({ page }) => {
+  const project = join(home, 'projects', 'changes');
+  await mkdir(project, { recursive: true });
+  await writeFile(join(project, 'edit.txt'), 'one\ntwo\nthree\n');
+  await writeFile(join(project, 'gone.txt'), 'to be deleted\n');
+  await writeFile(join(project, 'README.md'), '# changes\n');
+  await git(project, 'init', '-q');
+  await git(project, 'add', '.');
+  await git(project, 'commit', '-qm', 'start');
+
+  await page.goto(serve.url);
+  await page.getByTestId('folder-input').fill(project);
+  await page.getByTestId('agent-select').selectOption(AGENT);
+  await page.getByRole('radio', { name: 'Copied' }).check();
+  await page.getByTestId('start-button').click();
+  await expect.poll(async () => (await newestIdentity(page)).startsWith(`${AGENT}-`), { timeout: 90_000 }).toBe(true);
+  const identity = await newestIdentity(page);
+  started.push(identity);
+  await expectStatus(page, identity, 'running', 90_000);
+
+  await card(page, identity).getByRole('button', { name: 'Changes' }).click();
+  const view = page.getByTestId('changes-view');
+  const files = view.getByTestId('changes-files');
+  await expect(files.getByRole('option')).toHaveCount(5, { timeout: 60_000 });
+  await expect(files.getByRole('option')).toHaveText([/big\.txt/, /edit\.txt/, /gone\.txt/, /logo\.bin.*binary/, /new\.txt/]);
+  await expect(view.getByTestId('changes-summary')).toContainText('5 files changed');
+
+  // A large file: a note, and its whole diff on demand.
+  const diff = view.getByTestId('changes-diff');
+  await files.getByRole('option', { name: /big\.txt/ }).click();
+  await expect(diff.getByTestId('changes-note')).toHaveText('large file: open it to see the whole diff');
+  await diff.getByRole('button', { name: 'Show the whole diff' }).click();
+  await expect(diff.locator('.diff-line[data-kind="add"]')).toHaveCount(16000, { timeout: 30_000 });
+  await expect(diff.locator('.diff-line[data-kind="add"] .diff-text').last()).toHaveText('line 15999 of a large generated file');
+
+  // Read a diff: pick the edited file (keyboard: the list takes arrow keys).
+  await files.focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  await expect(diff.locator('h3')).toHaveText('edit.txt');
+  await expect(diff.locator('.diff-line[data-kind="add"] .diff-text')).toHaveText(['2', 'four']);
+  await expect(diff.locator('.diff-line[data-kind="remove"] .diff-text')).toHaveText(['two']);
+  await screenshot(page, '20-changes-diff-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, '20-changes-diff-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await files.getByRole('option', { name: /logo\.bin/ }).click();
+  await expect(diff.getByTestId('changes-note')).toHaveText('binary file');
+
+  // Apply: the plan first, then the summary.
+  await view.getByTestId('apply-button').click();
+  await expect(view.getByTestId('apply-plan')).toContainText('Apply would write 4 and delete 1 file');
+  await screenshot(page, '21-changes-apply-plan');
+  await view.getByTestId('apply-confirm').click();
+  const summary = view.getByTestId('apply-summary');
+  await expect(summary).toContainText(`Applied: 4 written, 1 deleted in ${project}.`, { timeout: 60_000 });
+  await expect(summary).toContainText('0 conflicts');
+  expect(await readFile(join(project, 'edit.txt'), 'utf8')).toBe('one\n2\nthree\nfour\n');
+  expect(await readFile(join(project, 'new.txt'), 'utf8')).toBe('written by the agent\n');
+  await expect(files.getByRole('option', { name: /edit\.txt.*applied/ })).toBeVisible({ timeout: 30_000 });
+  await screenshot(page, '22-changes-applied-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, '22-changes-applied-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Export as a branch: a name git refuses says why before anything is sent.
+  await view.getByTestId('branch-input').fill('bad..name');
+  await expect(view.getByText(/Branch name: no \.\./)).toBeVisible();
+  await expect(view.getByTestId('export-button')).toBeDisabled();
+  await view.getByTestId('branch-input').fill(`bottle/${identity}`);
+  await view.getByTestId('export-button').click();
+  await expect(view.getByTestId('export-result')).toContainText(`Created branch bottle/${identity}`, { timeout: 60_000 });
+  expect((await git(project, 'log', '--format=%s', `bottle/${identity}`)).split('\n')[0]).toBe(`Uncommitted changes from bottle ${identity}`);
+  await screenshot(page, '23-changes-exported');
+
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('terminal-panel')).toBeHidden();
+});

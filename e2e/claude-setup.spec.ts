@@ -1,0 +1,114 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { testToken, writeClaudeStandIn } from '../test/helpers/claude-stand-in';
+import { card } from './helpers/app-page';
+import { containerId, docker, removeBottles } from './helpers/docker';
+import { screenshot } from './helpers/screens';
+import { startServe, type ServeProcess } from './helpers/serve-process';
+
+test.describe.configure({ mode: 'serial' });
+
+let home = '';
+let hostHome = '';
+let serve: ServeProcess;
+const started: string[] = [];
+
+test.beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-claude-'));
+  // The operator's home, where ~/.claude is read: never the real one.
+  hostHome = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-host-'));
+  await mkdir(join(hostHome, '.claude'), { recursive: true });
+  await writeFile(join(hostHome, '.claude', 'CLAUDE.md'), 'Operator memory.\n');
+  await writeClaudeStandIn(join(home, 'agents'));
+  serve = await startServe(home, { HOME: hostHome });
+});
+
+test.afterAll(async () => {
+  await serve?.stop();
+  await removeBottles(started);
+  await rm(home, { recursive: true, force: true });
+  await rm(hostHome, { recursive: true, force: true });
+});
+
+async function bothThemes(page: Page, name: string): Promise<void> {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await screenshot(page, `${name}-light`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+async function project(name: string, failOnStart: string | null): Promise<string> {
+  const dir = join(home, 'projects', name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'README.md'), `# ${name}\n`);
+  if (failOnStart !== null) await writeFile(join(dir, 'FAIL_ON_START'), failOnStart);
+  return dir;
+}
+
+/** Starts from the panel; the new bottle is the card that was not there before (other suites' bottles may come and go). */
+async function start(page: Page, folder: string, autonomous: boolean): Promise<string> {
+  const identities = (): Promise<string[]> => page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
+  const before = new Set(await identities());
+  await page.getByTestId('folder-input').fill(folder);
+  await page.getByTestId('agent-select').selectOption('claude');
+  await page.getByRole('radio', { name: 'Copied' }).check();
+  await page.getByTestId('autonomous-toggle').setChecked(autonomous);
+  await page.getByTestId('start-button').click();
+  let identity = '';
+  await expect
+    .poll(async () => {
+      identity = (await identities()).find((candidate) => !before.has(candidate) && candidate.startsWith('claude-')) ?? '';
+      return identity;
+    }, { timeout: 90_000 })
+    .not.toBe('');
+  started.push(identity);
+  await expect(card(page, identity)).toContainText(folder.split('/').pop() ?? '');
+  return identity;
+}
+
+test('the header shows how Claude is signed in; a login in a bottle signs the app in; Sign out', async ({ page }) => {
+  await page.goto(serve.url);
+  const chip = page.getByTestId('sign-in-chip');
+  await expect(chip).toHaveText('Claude: not signed in', { timeout: 20_000 });
+  await bothThemes(page, 'claude-01-header-not-signed-in');
+  await chip.click();
+  const dialog = page.getByTestId('sign-in-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('Sign in once');
+  await bothThemes(page, 'claude-02-sign-in-dialog');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  // Autonomous is off until the operator turns it on, for this launch.
+  await expect(page.getByTestId('autonomous-toggle')).not.toBeChecked();
+  const identity = await start(page, await project('signed-in', null), true);
+  await expect(card(page, identity).getByTestId('autonomous-badge')).toBeVisible({ timeout: 60_000 });
+  await expect(card(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+
+  // The operator logs in inside the bottle: within seconds the app knows, pushed, not polled by the page.
+  const id = await containerId(identity);
+  await docker('exec', '-u', 'agent', id, 'claude', 'login', 'alice', testToken('e2e'), String(Date.now() + 8 * 3600_000));
+  await expect(chip).toHaveText('Claude: subscription (max)', { timeout: 30_000 });
+  await bothThemes(page, 'claude-03-header-signed-in-autonomous-badge');
+
+  await chip.click();
+  await expect(dialog).toContainText('.credentials.json');
+  await bothThemes(page, 'claude-04-signed-in-dialog');
+  await dialog.getByTestId('sign-out').click();
+  await expect(dialog).toBeHidden();
+  await expect(chip).toHaveText('Claude: not signed in');
+});
+
+test('an agent that exits on start shows why, and its last lines, on the card', async ({ page }) => {
+  await page.goto(serve.url);
+  const identity = await start(page, await project('no-key', 'Checking your login…\nInvalid API key · Please run /login\n'), false);
+  const area = card(page, identity).getByTestId('early-exit');
+  await expect(area).toBeVisible({ timeout: 60_000 });
+  await expect(area.getByTestId('early-exit-reason')).toContainText('the login or key was refused');
+  await expect(area.getByTestId('early-exit-output')).toContainText('Invalid API key · Please run /login');
+  await expect(card(page, identity).getByTestId('autonomous-badge')).toHaveCount(0);
+  await bothThemes(page, 'claude-05-exited-on-start');
+});

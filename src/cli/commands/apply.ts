@@ -1,0 +1,17 @@
+import { parseIdentity } from '../../shared/identity';
+import { createCliCore } from '../cli-context';
+import { formatApply } from '../changes-output';
+import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
+
+const USAGE = 'claude-bottle apply <identity> [--dry-run] [--no-sidecars] [--json]';
+
+/** Copy mode: brings the agent's changes into the project folder, never over the operator's. */
+export const run: CliCommand = async (argv) => {
+  const { values, positionals } = parseCommandArgs(argv, { 'dry-run': { type: 'boolean' }, 'no-sidecars': { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
+  if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
+  const identity = parseIdentity(positionals[0]);
+  const result = await createCliCore(values.json === true).changes.apply(identity, { dryRun: values['dry-run'] === true, sidecars: values['no-sidecars'] !== true });
+  if (values.json === true) printJson(result);
+  else process.stdout.write(`${formatApply(result)}\n`);
+  return 0;
+};

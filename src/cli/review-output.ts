@@ -1,0 +1,46 @@
+import type { PendingRequestView, ProjectAgentReview } from '../shared/bottle-view';
+import type { RiskNote } from '../shared/dockerfile-risks';
+import { escapeControl } from '../shared/escape-text';
+import { formatBytes } from '../shared/format-bytes';
+
+/*
+ * What the operator reads before deciding (approve, trust, show). Everything in it was written by
+ * an agent or a repository, so every piece goes through escapeControl: no terminal escape sequence,
+ * bidi override or invisible character reaches the terminal as itself.
+ */
+
+/** Risk notes, one per line; empty when there are none. */
+export function riskLines(risks: RiskNote[]): string[] {
+  if (risks.length === 0) return [];
+  return ['worth a second look:', ...risks.map((risk) => `  line ${risk.line}: ${escapeControl(risk.text, { multiline: false }).slice(0, 160)}\n    ${risk.why}`)];
+}
+
+/** A pending request as `show` and `approve` print it: reason, build error, risk notes, diff. */
+export function requestText(request: PendingRequestView): string {
+  const lines = [`pending request ${escapeControl(request.id)} (${escapeControl(request.createdAt, { multiline: false })})`, `reason: ${escapeControl(request.reason)}`];
+  if (request.buildError !== null) lines.push(`last build failed:\n${escapeControl(request.buildError)}`);
+  lines.push(...riskLines(request.risks));
+  lines.push(escapeControl(request.diff.trimEnd()));
+  return lines.join('\n');
+}
+
+/** A project agent as `trust` prints it: where it is, its files in full, the rest listed. */
+export function agentReviewText(review: ProjectAgentReview): string {
+  const lines = [
+    `project agent ${review.name} (${review.trust}) at ${escapeControl(review.dir)}`,
+    `it receives these host variables: ${review.env.length === 0 ? 'none' : review.env.join(', ')}`,
+    '',
+    '--- agent.json',
+    escapeControl(review.agentJson.trimEnd()),
+    '',
+    '--- Dockerfile',
+    escapeControl(review.dockerfile.trimEnd()),
+  ];
+  if (review.otherFiles.length > 0) {
+    lines.push('', '--- other files the build can use');
+    for (const file of review.otherFiles) lines.push(`  ${escapeControl(file.path, { multiline: false })} (${formatBytes(file.bytes)})`);
+  }
+  const risks = riskLines(review.risks);
+  if (risks.length > 0) lines.push('', ...risks);
+  return lines.join('\n');
+}

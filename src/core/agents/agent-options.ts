@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * The agent.json keys for running a real agent the way an operator uses it: the secret files it
+ * keeps in its config folder (sign in once), the secret variables it reads, how it runs
+ * autonomously, what it needs as root, and which of the operator's own setup files it takes.
+ * Kept apart from the core keys in agents.ts; AgentConfig carries them with their defaults.
+ */
+
+/** One plain name inside a folder: never a path, never `.` or `..`. */
+export const PLAIN_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+export function isPlainName(name: string): boolean {
+  return name.length <= 128 && PLAIN_NAME_PATTERN.test(name) && name !== '.' && name !== '..';
+}
+
+const plainName = z.string().refine(isPlainName, 'must be a plain file name (no folders, no "..", not absolute)');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+/** Credential sets name folders under <root>/credentials. */
+export const CREDENTIAL_SET_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+export const agentOptionFields = {
+  /** Files in the config folder (transcriptDir) that hold a login: kept in the credential store, never in a snapshot. */
+  secretFiles: z.array(plainName).max(16).optional(),
+  /** Variables whose values are secrets: taken from the host at launch or from the store, injected as files. */
+  secretEnv: z.array(envName).max(32).optional(),
+  /** Which credential store folder the agent shares (default: its own name); agents of one set sign in once. */
+  credentialSet: z.string().regex(CREDENTIAL_SET_PATTERN, 'must be lower-case letters, digits and -').optional(),
+  /** Appended to command and resumeCommand when the operator launches the bottle autonomous. */
+  autonomousArgs: z.array(z.string().min(1)).max(16).optional(),
+  /** Variables set only when the agent runs as uid 0 (a root-owned project folder in mount mode). */
+  rootEnv: z.record(envName, z.string().max(1024)).optional(),
+  /** The operator's own setup, copied (never mounted) into the config folder at a bottle's first start. */
+  hostConfig: z
+    .object({
+      /** The host folder, under the operator's home: `~/...`. */
+      from: z.string().regex(/^~\/[^\0]+$/, 'must be a folder under the home folder, written ~/...').refine((path) => !path.split('/').includes('..'), 'must not contain ".."'),
+      /** Files and folders copied as they are. */
+      copy: z.array(plainName).max(32).optional(),
+      /** Text files appended to the image's own copy (so the bottle's instructions stay). */
+      append: z.array(plainName).max(8).optional(),
+    })
+    .strict()
+    .optional(),
+};
+
+export interface HostConfigSpec {
+  /** Relative to the operator's home (the `~/` stripped). */
+  from: string;
+  copy: string[];
+  append: string[];
+}
+
+export interface AgentOptions {
+  secretFiles: string[];
+  secretEnv: string[];
+  /** Null: the agent's own name decides (see credentialSetOf). */
+  credentialSet: string | null;
+  autonomousArgs: string[];
+  rootEnv: Record<string, string>;
+  hostConfig: HostConfigSpec | null;
+}
+
+type ParsedOptions = { [K in keyof typeof agentOptionFields]?: z.output<(typeof agentOptionFields)[K]> };
+
+/** Cross-field rules, as one-line messages naming the field; null when the options hold together. */
+export function agentOptionsProblem(config: ParsedOptions & { transcriptDir?: string | undefined }): { field: string; message: string } | null {
+  if ((config.secretFiles?.length ?? 0) > 0 && config.transcriptDir === undefined) {
+    return { field: 'secretFiles', message: 'needs transcriptDir (secret files live in the config folder)' };
+  }
+  if (config.hostConfig !== undefined && config.transcriptDir === undefined) {
+    return { field: 'hostConfig', message: 'needs transcriptDir (the setup is copied into the config folder)' };
+  }
+  const secrets = new Set(config.secretFiles ?? []);
+  const copied = [...(config.hostConfig?.copy ?? []), ...(config.hostConfig?.append ?? [])];
+  const leak = copied.find((name) => secrets.has(name));
+  if (leak !== undefined) return { field: 'hostConfig', message: `must not copy the secret file ${leak}` };
+  return null;
+}
+
+export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
+  const host = config.hostConfig;
+  return {
+    secretFiles: config.secretFiles ?? [],
+    secretEnv: config.secretEnv ?? [],
+    credentialSet: config.credentialSet ?? null,
+    autonomousArgs: config.autonomousArgs ?? [],
+    rootEnv: config.rootEnv ?? {},
+    hostConfig: host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
+  };
+}
+
+/** An agent.json that says none of this: what AgentConfig holds then. */
+export const DEFAULT_AGENT_OPTIONS: AgentOptions = agentOptionsFrom({});

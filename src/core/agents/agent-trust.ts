@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { AgentTrust } from '../../shared/bottle-view';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { readRegularFile } from '../fs/read-regular-file';
+import { BottleError } from '../services/bottle-error';
+import { claudeBottleRoot } from '../state/state-paths';
+import type { AgentDefinition } from './agents';
+
+/*
+ * The operator's trust in project agents (DESIGN.md §4). A project's agent folder is untrusted
+ * input (a cloned repository, or a mount-mode agent writing into its own project), so it runs only
+ * once the operator has read it and trusted it, and trust is pinned to the hash of the whole
+ * folder: any change asks again. Records live in the state root (never in the project, which the
+ * agent could write): one file per agent folder, named by the hash of its resolved path.
+ */
+
+const trustRecordSchema = z.object({
+  version: z.literal(1),
+  dir: z.string(),
+  name: z.string(),
+  contextHash: z.string(),
+  trustedAt: z.string(),
+  by: z.string(),
+});
+
+type TrustRecord = z.infer<typeof trustRecordSchema>;
+
+export function trustStoreDir(): string {
+  return join(claudeBottleRoot(), 'trust', 'project-agents');
+}
+
+async function recordPath(agent: AgentDefinition): Promise<{ path: string; dir: string }> {
+  const dir = await realpath(agent.dir).catch(() => agent.dir);
+  const key = createHash('sha256').update(dir).digest('hex').slice(0, 40);
+  return { path: join(trustStoreDir(), `${key}.json`), dir };
+}
+
+async function readRecord(path: string): Promise<TrustRecord | null> {
+  try {
+    const parsed = trustRecordSchema.safeParse(JSON.parse(await readRegularFile(path, 64 * 1024)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    // No record (the usual case for a new project agent), or one we cannot read: not trusted.
+    return null;
+  }
+}
+
+/** Whether the operator trusted this agent folder with exactly its current content. */
+export async function agentTrust(agent: AgentDefinition): Promise<AgentTrust> {
+  if (agent.source !== 'project') return 'trusted';
+  const { path, dir } = await recordPath(agent);
+  const record = await readRecord(path);
+  if (record === null || record.dir !== dir) return 'untrusted';
+  return record.contextHash === (await agent.contextHash()) ? 'trusted' : 'changed';
+}
+
+/** Refuses, in one line naming what to do, a project agent the operator has not trusted as it is now. */
+export async function requireTrustedAgent(agent: AgentDefinition, cwd: string): Promise<void> {
+  const trust = await agentTrust(agent);
+  if (trust === 'trusted') return;
+  const how = `review it and run: claude-bottle trust ${agent.name} --cwd ${cwd} (or use the Trust step in the app)`;
+  if (trust === 'changed') {
+    throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.dir} changed since you trusted it; ${how}`);
+  }
+  throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.dir} is not trusted (a repository is untrusted input); ${how}`);
+}
+
+/**
+ * Records trust in the agent folder's current content. `expectedHash` is the hash of what the
+ * operator was shown: if the folder changed since, nothing is recorded.
+ */
+export async function trustAgent(agent: AgentDefinition, expectedHash: string | null, by: string): Promise<void> {
+  if (agent.source !== 'project') throw new BottleError('invalid-argument', `${agent.name} is not a project agent; only project agents need trust`);
+  const contextHash = await agent.contextHash();
+  if (expectedHash !== null && expectedHash !== contextHash) {
+    throw new BottleError('conflict', `project agent ${agent.name} changed while you reviewed it; review it again`);
+  }
+  const { path, dir } = await recordPath(agent);
+  const record: TrustRecord = { version: 1, dir, name: agent.name, contextHash, trustedAt: new Date().toISOString(), by };
+  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+}

@@ -1,0 +1,103 @@
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EarlyExitView } from '../../shared/bottle-view';
+import { writeFileAtomic } from '../fs/atomic-write';
+import type { BottleContext } from '../services/bottle-context';
+import { redactSecrets } from '../services/core-log';
+import { stateDir } from '../state/state-paths';
+import { exitReason } from './exit-reason';
+
+/** An agent that exits within this long of its start "exited on start" (no network, no login). */
+export const EARLY_EXIT_SECONDS = 60;
+const EARLY_EXIT_FILE = 'early-exit.json';
+const TAIL_LINES = 12;
+const MAX_LINE_CHARS = 240;
+
+/** One per bottle, naming the container it describes, so each exit is read from Docker once. */
+interface EarlyExitRecord {
+  containerId: string;
+  early: EarlyExitView | null;
+}
+
+function recordPath(identity: string): string {
+  return join(stateDir(identity), EARLY_EXIT_FILE);
+}
+
+function readRecord(identity: string): EarlyExitRecord | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(recordPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > 64 * 1024) return null;
+    const record = JSON.parse(readFileSync(fd, 'utf8')) as Partial<EarlyExitRecord>;
+    return typeof record.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
+  } catch {
+    // No record yet (the usual case) or a damaged one: read the exit from Docker again.
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/** A non-TTY container's log is multiplexed: 8-byte frame headers before each chunk. */
+function demultiplex(buffer: Buffer): Buffer {
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    chunks.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The last readable lines of a terminal's output: escapes, carriage-return redraws and secrets gone. */
+export function cleanOutputTail(text: string, count = TAIL_LINES): string[] {
+  const lines = text
+    // CSI and OSC sequences, then any other escape or control character but tab and newline.
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+    .replace(/\x1b./g, '')
+    .split('\n')
+    .map((line) => (line.split('\r').filter((part) => part.trim() !== '').pop() ?? '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd())
+    .filter((line) => line.trim() !== '');
+  return lines.slice(-count).map((line) => redactSecrets(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line));
+}
+
+async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<EarlyExitView | null> {
+  const container = ctx.docker.getContainer(containerId);
+  const info = await container.inspect();
+  if (info.State.Running || info.State.Status !== 'exited') return null;
+  const ranMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
+  if (!Number.isFinite(ranMs) || ranMs < 0 || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
+  const raw = (await container.logs({ stdout: true, stderr: true, follow: false, tail: 100 })) as unknown as Buffer;
+  const text = (info.Config.Tty ? raw : demultiplex(raw)).toString('utf8');
+  const lines = cleanOutputTail(text);
+  const exitCode = info.State.ExitCode ?? null;
+  return { exitCode, seconds: Math.round(ranMs / 1000), reason: exitReason(exitCode, info.State.OOMKilled === true, lines), lines };
+}
+
+/**
+ * For an exited container: what the agent said last and why, when it exited within its first
+ * minute; null otherwise. Read from Docker once per container and kept beside the bottle's state,
+ * so every surface (card, `show`, `ls --json`) shows it, with or without a running app.
+ */
+export async function earlyExitOf(ctx: BottleContext, identity: string, containerId: string): Promise<EarlyExitView | null> {
+  const recorded = readRecord(identity);
+  if (recorded?.containerId === containerId) return recorded.early;
+  // Our own stop or approval is taking it down: that is no failure of the agent.
+  if (ctx.activity.isBusy(identity)) return null;
+  let early: EarlyExitView | null;
+  try {
+    early = await readEarlyExit(ctx, containerId);
+  } catch {
+    // Removed meanwhile, or the engine did not answer: the card shows the plain exit code, and
+    // the next refresh tries again (nothing was recorded).
+    return null;
+  }
+  // Only beside an existing bottle's state (never creating a folder for an orphan container).
+  if (existsSync(stateDir(identity))) {
+    await writeFileAtomic(recordPath(identity), `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
+  }
+  return early;
+}

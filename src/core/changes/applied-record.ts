@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { changesPaths } from './change-paths';
+
+/** What apply last wrote (or removed) at one path of the project folder. */
+export type AppliedVersion = { kind: 'absent' } | { kind: 'file'; oid: string; mode: number } | { kind: 'symlink'; target: string };
+
+export interface AppliedRecord {
+  version: 1;
+  at: string | null;
+  /** Path → what apply left there: the operator's "unchanged since" for the next apply. */
+  files: Record<string, AppliedVersion>;
+  /** Start-of-run content apply saved before replacing it (path → its blob names). */
+  originals: Record<string, { oid: string; sha256: string }>;
+  last: { at: string; written: number; conflicts: number } | null;
+}
+
+const versionSchema = z.union([
+  z.object({ kind: z.literal('absent') }),
+  z.object({ kind: z.literal('file'), oid: z.string(), mode: z.number() }),
+  z.object({ kind: z.literal('symlink'), target: z.string() }),
+]);
+
+const recordSchema = z.object({
+  version: z.literal(1),
+  at: z.string().nullable(),
+  files: z.record(z.string(), versionSchema),
+  originals: z.record(z.string(), z.object({ oid: z.string(), sha256: z.string() })),
+  last: z.object({ at: z.string(), written: z.number(), conflicts: z.number() }).nullable(),
+});
+
+export function emptyAppliedRecord(): AppliedRecord {
+  return { version: 1, at: null, files: {}, originals: {}, last: null };
+}
+
+export async function readAppliedRecord(identity: string): Promise<AppliedRecord> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(changesPaths(identity).applied, 'utf8'));
+  } catch {
+    // Never applied (no file), or a record we cannot read: every file counts as not applied,
+    // which only ever makes apply more careful (a conflict instead of an overwrite).
+    return emptyAppliedRecord();
+  }
+  const parsed = recordSchema.safeParse(raw);
+  return parsed.success ? (parsed.data as AppliedRecord) : emptyAppliedRecord();
+}
+
+export async function writeAppliedRecord(identity: string, record: AppliedRecord): Promise<void> {
+  await writeFileAtomic(changesPaths(identity).applied, JSON.stringify(record));
+}

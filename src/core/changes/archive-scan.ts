@@ -1,0 +1,49 @@
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { extract, type Header } from 'tar-stream';
+import { cleanRelativePath, isGitInternal } from './relative-path';
+import type { AgentEntry } from './workspace-reader';
+
+/**
+ * Lists a container's /workspace from its whole archive: what is left when nothing can run
+ * inside it (it exited, or its image has no `find`/`stat`). Reads every byte, like `docker cp`;
+ * the entries' content is read again, file by file, only where it changed.
+ */
+export async function scanContainerWorkspace(container: Docker.Container, ignore: ((path: string) => boolean) | undefined): Promise<Map<string, AgentEntry>> {
+  const archive = await container.getArchive({ path: '/workspace' });
+  const entries = new Map<string, AgentEntry>();
+  const tar = extract();
+  tar.on('entry', (header: Header, stream, next) => {
+    stream.on('end', () => next());
+    stream.resume();
+    const name = header.name.replace(/\/$/, '');
+    if (!name.startsWith('workspace/')) return;
+    const path = cleanRelativePath(name.slice('workspace/'.length));
+    if (path === null || isGitInternal(path) || ignoredWithin(path, ignore)) return;
+    if (header.type !== 'file' && header.type !== 'symlink') return;
+    entries.set(path, {
+      path,
+      kind: header.type === 'symlink' ? 'symlink' : 'file',
+      size: header.type === 'symlink' ? Buffer.byteLength(header.linkname ?? '') : (header.size ?? 0),
+      mode: (header.mode ?? 0) & 0o7777,
+      mtimeMs: Math.floor((header.mtime?.getTime() ?? 0) / 1000) * 1000,
+      ctimeMs: null,
+      ino: null,
+      target: header.type === 'symlink' ? (header.linkname ?? '') : null,
+    });
+  });
+  await pipeline(archive, tar as unknown as Writable);
+  return entries;
+}
+
+/** True when the path or any folder above it is left out by the ignore rules (as the copy does). */
+export function ignoredWithin(path: string, ignore: ((path: string) => boolean) | undefined): boolean {
+  if (ignore === undefined) return false;
+  let current = '';
+  for (const segment of path.split('/')) {
+    current = current === '' ? segment : `${current}/${segment}`;
+    if (ignore(current)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,44 @@
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write';
+
+/**
+ * Copies of start-of-run content git cannot give back (files outside a repository, or dirty in
+ * one), named by their SHA-256, so a diff can show what a file held when the agent started.
+ */
+export class BlobStore {
+  constructor(private readonly dir: string) {}
+
+  private pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('invalid blob name');
+    return join(this.dir, sha256);
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return stat(this.pathOf(sha256)).then(() => true, () => false);
+  }
+
+  async put(sha256: string, data: Uint8Array): Promise<void> {
+    if (await this.has(sha256)) return;
+    await writeFileAtomic(this.pathOf(sha256), data, 0o600);
+  }
+
+  /** The content, or null when it was never kept (or is larger than `maxBytes`). */
+  async get(sha256: string, maxBytes: number): Promise<Buffer | null> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(sha256), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error: unknown) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile() || info.size > maxBytes) return null;
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { stat } from 'node:fs/promises';
+import type { ChangeSet } from '../../shared/changes';
+import type { BottleContext } from '../services/bottle-context';
+import { BottleError } from '../services/bottle-error';
+import { readMetadata, type BottleMetadata } from '../state/metadata';
+import { readAppliedRecord, type AppliedRecord } from './applied-record';
+import { BaseContent } from './base-content';
+import { readBaseline } from './baseline';
+import type { Baseline } from './baseline-types';
+import { BlobStore } from './blob-store';
+import { changesPaths } from './change-paths';
+import { changeSetOf, fingerprintOf } from './change-set';
+import { CompareCache, compareWorkspace } from './change-compare';
+import { ContainerReader } from './container-reader';
+import { locateWorkspace, type LocatedWorkspace } from './workspace-locator';
+import type { AgentListing } from './workspace-reader';
+
+/** A bottle whose metadata and baseline are both there. */
+export interface ComparableBottle {
+  metadata: BottleMetadata;
+  baseline: Baseline;
+}
+
+/** Reads a bottle's metadata and (unless given the one read before: it never changes) its baseline. */
+export async function loadComparable(identity: string, known?: Baseline): Promise<ComparableBottle> {
+  const metadata = await readMetadata(identity);
+  if (metadata === null) throw new BottleError('not-found', `no bottle ${identity}`);
+  if (known !== undefined) return { metadata, baseline: known };
+  const baseline = await readBaseline(identity);
+  if (baseline === null) throw new BottleError('not-found', `bottle ${identity} has no baseline (it was started before claude-bottle recorded one, or by another tool), so its changes cannot be told`);
+  if ('unavailable' in baseline) throw new BottleError('unsupported', `bottle ${identity}: ${baseline.unavailable}`);
+  return { metadata, baseline };
+}
+
+export interface Comparison {
+  set: ChangeSet;
+  bottle: ComparableBottle;
+  located: LocatedWorkspace;
+  listing: AgentListing;
+  base: BaseContent;
+  applied: AppliedRecord;
+}
+
+/**
+ * One bottle's changes as this process last computed them: the reader (kept open while a view
+ * watches, so a refresh of a running bottle is one `find` in an already-open exec), the last
+ * listing and per-file results, and the revision counter views follow.
+ */
+export class BottleChanges {
+  private readonly cache = new CompareCache();
+  private located: LocatedWorkspace | null = null;
+  private listing: AgentListing | null = null;
+  private sourceStale = false;
+  private fingerprint = '';
+  private revision = 0;
+  private last: Comparison | null = null;
+  private baseline: Baseline | null = null;
+  private appliedStamp = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: BottleContext,
+    readonly identity: string,
+  ) {}
+
+  get lastSet(): ChangeSet | null {
+    return this.last?.set ?? null;
+  }
+
+  /** The bottle started, stopped or was rebuilt: the next look finds its workspace again. */
+  markSourceStale(): void {
+    this.sourceStale = true;
+  }
+
+  /** What apply wrote changes which files count as applied: the next look compares again. */
+  markApplied(): void {
+    this.last = null;
+  }
+
+  /**
+   * The changes now. `quick` first asks the reader whether anything changed since the last
+   * listing (one cheap look) and returns the last result when nothing did.
+   */
+  compute(quick: boolean): Promise<Comparison> {
+    const run = (): Promise<Comparison> => this.computeNow(quick, true);
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined); // one computation at a time; the next waits for this one whatever its outcome
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.located?.reader.close();
+    this.located = null;
+    this.listing = null;
+  }
+
+  private async computeNow(quick: boolean, retry: boolean): Promise<Comparison> {
+    const bottle = await loadComparable(this.identity, this.baseline ?? undefined);
+    this.baseline = bottle.baseline;
+    if (this.located === null || this.sourceStale) {
+      await this.close();
+      this.sourceStale = false;
+      this.located = await locateWorkspace(this.ctx, bottle.metadata, bottle.baseline);
+    }
+    const located = this.located;
+    let listing: AgentListing | null;
+    try {
+      listing = quick && this.listing !== null ? await located.reader.refresh(this.listing) : await located.reader.list();
+    } catch (error: unknown) {
+      // The container went away or stopped under us: find the workspace again, once.
+      if (!retry) throw error;
+      this.markSourceStale();
+      return this.computeNow(false, false);
+    }
+    // What apply wrote decides which files count as applied: a newer record means a new look.
+    const appliedStamp = await stat(changesPaths(this.identity).applied).then((info) => info.mtimeMs, () => 0);
+    if (listing === null && this.last !== null && appliedStamp === this.appliedStamp) return this.last;
+    this.appliedStamp = appliedStamp;
+    listing ??= this.listing ?? (await located.reader.list());
+    this.listing = listing;
+    const applied = await readAppliedRecord(this.identity);
+    const base = new BaseContent(bottle.baseline, new BlobStore(changesPaths(this.identity).blobs), applied);
+    const files = await compareWorkspace({ baseline: bottle.baseline, listing, reader: located.reader, base, applied, cache: this.cache });
+    const fingerprint = fingerprintOf(files);
+    if (fingerprint !== this.fingerprint) {
+      this.fingerprint = fingerprint;
+      this.revision += 1;
+    }
+    const notes: string[] = [];
+    if (located.reader instanceof ContainerReader && located.reader.fallbackReason !== null) {
+      notes.push(`listed from the container's whole archive (slower): ${located.reader.fallbackReason}`);
+    }
+    if (bottle.baseline.mode === 'mount') notes.push('mount mode: the agent writes the project folder itself; these are its changes since the bottle started');
+    const set = changeSetOf({ identity: this.identity, baseline: bottle.baseline, source: located.reader.source, files, revision: this.revision, notes, applied });
+    this.last = { set, bottle, located, listing, base, applied };
+    return this.last;
+  }
+}

@@ -1,0 +1,83 @@
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import type { BaselineEntry } from './baseline-types';
+import { linkDigest, readHostFile } from './content-digest';
+import { walkFolder } from './host-walk';
+import { hostPathOf } from './relative-path';
+import { mapLimited } from '../state/state-listing';
+import { MAX_COMPARE_BYTES, sameStat, type AgentContent, type AgentEntry, type AgentListing, type CopyRequest, type ReadRequest, type WorkspaceReader } from './workspace-reader';
+
+/**
+ * The agent's side read from a folder on the host: the project folder itself (mount mode, where
+ * the host's own clocks tell every touch: ctime and inode too), or the snapshot saved when the
+ * bottle stopped (copy mode; its times come from a tar, in whole seconds).
+ */
+export class FolderReader implements WorkspaceReader {
+  private realRoot: string | null = null;
+
+  constructor(
+    readonly source: 'folder' | 'snapshot',
+    private readonly root: string,
+    private readonly ignore: ((path: string) => boolean) | undefined,
+  ) {}
+
+  async list(): Promise<AgentListing> {
+    const takenAtMs = Date.now();
+    const walk = await walkFolder(this.root, this.ignore);
+    const entries = new Map<string, AgentEntry>();
+    for (const item of walk.entries.values()) entries.set(item.path, { ...item });
+    return { entries, takenAtMs };
+  }
+
+  /**
+   * The project folder is walked again. A snapshot only changes when its bottle stops or is
+   * rebuilt, and then the workspace is found anew: nothing to look at.
+   */
+  async refresh(): Promise<AgentListing | null> {
+    return this.source === 'snapshot' ? null : this.list();
+  }
+
+  sameAsBaseline(base: BaselineEntry, entry: AgentEntry): boolean {
+    if (this.source === 'snapshot') return sameStat(base, entry, 1000);
+    return sameStat(base, entry, 1) && base.ctimeMs === entry.ctimeMs && base.ino === entry.ino;
+  }
+
+  async read(path: string, keepBytes: number): Promise<AgentContent | null> {
+    const full = hostPathOf(this.root, path);
+    const info = await lstat(full).catch(() => null);
+    if (info === null) return null;
+    if (info.isSymbolicLink()) {
+      const target = await readlink(full).catch(() => null);
+      if (target === null) return null;
+      return { kind: 'symlink', size: info.size, mode: info.mode & 0o7777, digest: linkDigest(target), data: Buffer.alloc(0), complete: true, target };
+    }
+    if (!info.isFile()) return null;
+    if (info.size > MAX_COMPARE_BYTES) return { kind: 'file', size: info.size, mode: info.mode & 0o7777, digest: null, data: Buffer.alloc(0), complete: false, target: null };
+    const read = await readHostFile(full, keepBytes, undefined, await this.within());
+    if (read === null) return null;
+    return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null };
+  }
+
+  async readMany(requests: ReadRequest[]): Promise<Map<string, AgentContent | null>> {
+    const results = await mapLimited(requests, 8, ({ path, keep }) => this.read(path, keep));
+    return new Map(requests.map((request, index) => [request.path, results[index] ?? null]));
+  }
+
+  async copyMany(requests: CopyRequest[]): Promise<Map<string, AgentContent | null>> {
+    const results = await mapLimited(requests, 8, async ({ path, dest, mode }) => {
+      const read = await readHostFile(hostPathOf(this.root, path), 0, { dest, mode }, await this.within());
+      if (read === null) return this.read(path, 0);
+      return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null } satisfies AgentContent;
+    });
+    return new Map(requests.map((request, index) => [request.path, results[index] ?? null]));
+  }
+
+  /** The folder's real path: every file read must be inside it. */
+  private async within(): Promise<string> {
+    this.realRoot ??= await realpath(this.root);
+    return this.realRoot;
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open: every read opens and closes its own file.
+  }
+}

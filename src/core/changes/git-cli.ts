@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { BottleError } from '../services/bottle-error';
+
+/**
+ * The host's `git`, run with an argument array (never a shell) and a clean environment: the
+ * operator's GIT_DIR, GIT_INDEX_FILE and friends can never point a command at the wrong
+ * repository, and nothing ever waits for a password prompt.
+ *
+ * Why the git CLI rather than a JavaScript implementation: it is what maintains the operator's
+ * repository, so it reads every repository format the operator's git writes (packs, split
+ * indexes, SHA-256 repositories, worktrees), checks incoming objects (`fetch.fsckObjects`), and
+ * is fast on large histories; a developer host has it, and `.ci/run` installs it.
+ */
+export interface GitOptions {
+  cwd?: string;
+  /** Extra variables (GIT_DIR, GIT_INDEX_FILE, identities) for this call only. */
+  env?: Record<string, string>;
+  input?: string | Buffer;
+  /** Exit codes that are answers, not failures (e.g. 1 for "no such ref"). */
+  okCodes?: number[];
+  maxBuffer?: number;
+}
+
+export interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export class GitMissingError extends BottleError {
+  constructor() {
+    super('unsupported', 'git is not installed on this host (install git and try again)');
+  }
+}
+
+function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
+  return { ...env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', ...extra };
+}
+
+export function runGit(args: string[], options: GitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd: options.cwd, env: gitEnv(options.env), encoding: 'buffer', maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          reject(new GitMissingError());
+          return;
+        }
+        const text = stderr.toString('utf8');
+        if (code !== 0 && !(options.okCodes ?? []).includes(code)) {
+          const last = text.trim().split('\n').filter(Boolean).pop() ?? (error as Error).message;
+          reject(new BottleError('internal', `git ${args[0] ?? ''} failed: ${last.replace(/^(fatal|error): /, '')}`));
+          return;
+        }
+        resolve({ code, stdout, stderr: text });
+      },
+    );
+    child.stdin?.on('error', () => undefined); // git may exit before reading all input; its exit code says why
+    child.stdin?.end(options.input);
+  });
+}
+
+/** stdout of a git command as trimmed text. */
+export async function gitText(args: string[], options: GitOptions = {}): Promise<string> {
+  return (await runGit(args, options)).stdout.toString('utf8').trim();
+}

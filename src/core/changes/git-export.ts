@@ -1,0 +1,109 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExportResult, FileChange } from '../../shared/changes';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { BottleError } from '../services/bottle-error';
+import type { Baseline } from './baseline-types';
+import type { BaseContent } from './base-content';
+import { commitBaselineContent, commitUncommitted } from './export-tree';
+import { gitText, runGit } from './git-cli';
+import { isRepositoryTop } from './git-repo';
+import { checkOwnObjects, resolveHead, ShadowRepo } from './shadow-repo';
+import type { AgentListing, WorkspaceReader } from './workspace-reader';
+
+export interface ExportTarget {
+  branch?: string | undefined;
+  patchFile?: string | undefined;
+}
+
+export interface ExportInput {
+  identity: string;
+  baseline: Baseline;
+  reader: WorkspaceReader;
+  listing: AgentListing;
+  changes: FileChange[];
+  base: BaseContent;
+  /**
+   * Puts the bottle's `.git` folder (if it has one) where host git can read it as data, and
+   * returns its path; null when the workspace holds no repository of its own.
+   */
+  agentGitDir(tempDir: string): Promise<string | null>;
+  progress(line: string): void;
+}
+
+/** `git check-ref-format --branch`: the branch name git itself would accept. */
+export async function checkBranchName(cwd: string, name: string): Promise<string> {
+  const result = await runGit(['check-ref-format', '--branch', name], { cwd, okCodes: [1, 128] });
+  if (result.code !== 0 || name.startsWith('-')) throw new BottleError('invalid-argument', `invalid branch name ${JSON.stringify(name.slice(0, 120))}`);
+  return result.stdout.toString('utf8').trim();
+}
+
+/** Everything an export checks before it writes anything: one-line errors, nothing written. */
+export async function checkExportTarget(baseline: Baseline, target: ExportTarget): Promise<{ branch: string | null }> {
+  const cwd = baseline.cwd;
+  if (!(await stat(cwd).then((info) => info.isDirectory(), () => false))) throw new BottleError('not-found', `the project folder ${cwd} is gone`);
+  if (target.patchFile !== undefined && (await stat(target.patchFile).then(() => true, () => false))) {
+    throw new BottleError('conflict', `${target.patchFile} already exists; choose another file name`);
+  }
+  if (target.branch === undefined) return { branch: null };
+  if (!(await isRepositoryTop(cwd))) throw new BottleError('invalid-argument', `${cwd} is not a git repository (the top of one), so no branch can be created there`);
+  if (baseline.git === null) throw new BottleError('invalid-argument', `${cwd} was not a git repository when the bottle started; export a patch instead (--patch FILE)`);
+  const branch = await checkBranchName(cwd, target.branch);
+  const exists = await runGit(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { cwd, okCodes: [1] });
+  if (exists.code === 0) throw new BottleError('conflict', `branch ${branch} already exists in ${cwd}`);
+  return { branch };
+}
+
+/**
+ * The agent's work as git sees it: its own commits (read from the bottle's repository as data),
+ * plus one commit of what it left uncommitted; then either a new branch in the project's
+ * repository (objects fetched in with fsck, the ref created only if it does not exist: HEAD,
+ * index and working tree untouched) or a patch file `git apply` takes.
+ */
+export async function exportChanges(input: ExportInput, target: ExportTarget): Promise<ExportResult> {
+  const { baseline, identity } = input;
+  const { branch } = await checkExportTarget(baseline, target);
+  const cwd = baseline.cwd;
+  const temp = await mkdtemp(join(tmpdir(), 'claude-bottle-export-'));
+  try {
+    const notes: string[] = [];
+    const objectFormat = baseline.git === null ? 'sha1' : await gitText(['rev-parse', '--show-object-format'], { cwd }).catch(() => 'sha1');
+    input.progress('Reading the bottle\'s repository');
+    const agentGit = baseline.git === null ? null : await input.agentGitDir(temp);
+    if (agentGit !== null && baseline.mode === 'copy') await checkOwnObjects(agentGit);
+    const borrow = [...(agentGit === null ? [] : [join(agentGit, 'objects')]), ...(baseline.git === null ? [] : [join(cwd, '.git', 'objects')])];
+    const shadow = await ShadowRepo.create(temp, borrow, objectFormat);
+    // Outside a repository, the start-of-run content of the touched files is the base commit.
+    const baseHead = baseline.git === null ? await commitBaselineContent(shadow, input.base, input.changes, join(temp, 'base'), identity) : baseline.git.head;
+    let agentHead = agentGit === null ? baseHead : await resolveHead(agentGit);
+    if (agentHead !== null && !(await shadow.hasCommit(agentHead))) throw new BottleError('corrupt', `the bottle's HEAD ${agentHead.slice(0, 12)} is not a commit its repository holds`);
+    if (agentGit === null && baseline.git !== null) notes.push('the bottle holds no repository of its own (.git was not copied in): its changes are one commit on the start commit');
+    input.progress('Committing what the agent left uncommitted');
+    const uncommitted = await commitUncommitted({ shadow, reader: input.reader, listing: input.listing, changes: input.changes, agentHead, baseHead, identity });
+    const tip = uncommitted ?? agentHead;
+    if (tip === null) throw new BottleError('invalid-argument', 'there is nothing to export: no commits and no changes');
+    agentHead = tip;
+    const range = baseHead === null ? [tip] : [`${baseHead}..${tip}`];
+    const commits = Number(await shadow.text(['rev-list', '--count', ...range]));
+    if (baseHead !== null && (await shadow.run(['merge-base', '--is-ancestor', baseHead, tip], { okCodes: [1] })).code !== 0) {
+      notes.push(`the agent's history does not start from ${baseHead.slice(0, 12)} (it was rewritten in the bottle)`);
+    }
+    const result: ExportResult = { identity, branch, patchFile: target.patchFile ?? null, tip, base: baseline.git === null ? null : baseHead, commits, uncommitted: uncommitted !== null, notes };
+    if (target.patchFile !== undefined) {
+      input.progress('Writing the patch');
+      const from = baseHead ?? (await shadow.text(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' }));
+      const diff = await shadow.run(['diff', '--binary', '--full-index', '--no-color', '--no-ext-diff', from, tip]);
+      await writeFileAtomic(target.patchFile, diff.stdout, 0o644);
+    }
+    if (branch !== null) {
+      input.progress(`Creating branch ${branch}`);
+      await runGit(['-c', 'fetch.fsckObjects=true', '-c', 'transfer.fsckObjects=true', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', shadow.gitDir, tip], { cwd });
+      const zero = '0'.repeat(tip.length);
+      await runGit(['update-ref', '-m', `claude-bottle export ${identity}`, `refs/heads/${branch}`, tip, zero], { cwd });
+    }
+    return result;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,67 @@
+import { posix } from 'node:path';
+import { slugifyAgentName } from '../../shared/identity';
+import type { AgentConfig, AgentDefinition } from '../agents/agents';
+import { readStoredEnv, readStoredFile } from './credential-store';
+import type { CredentialVersion } from './credential-freshness';
+
+/** The set the shipped Claude Code agent signs in to; what the header shows. */
+export const CLAUDE_CREDENTIAL_SET = 'claude';
+
+/**
+ * The credential store folder an agent uses: its `credentialSet`, else its own name. A project's
+ * agent (a repository's, untrusted input) gets a set of its own, whatever it declares, so it can
+ * never be handed the operator's own login.
+ */
+export function credentialSetOf(agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>): string {
+  const base = (agent.config.credentialSet ?? slugifyAgentName(agent.name)).slice(0, 55);
+  return agent.source === 'project' ? `project-${base}` : base;
+}
+
+// Names that say they hold a secret: an agent's plain `env` passthrough of one of these is
+// delivered as a file too, so an older agent.json with `"env": ["ANTHROPIC_API_KEY"]` never puts
+// the key into `docker inspect`.
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL|PRIVATE_KEY)/i;
+
+/** Variables whose values are secrets: declared `secretEnv`, and `env` names that look like one. */
+export function secretEnvNames(config: AgentConfig): string[] {
+  return [...new Set([...config.secretEnv, ...config.env.filter((name) => SECRET_NAME.test(name))])];
+}
+
+/** The plain passthrough names that stay container environment entries. */
+export function plainEnvNames(config: AgentConfig): string[] {
+  const secret = new Set(secretEnvNames(config));
+  return config.env.filter((name) => !secret.has(name));
+}
+
+export interface SecretFileForLaunch extends CredentialVersion {
+  /** Absolute path in the container (in the agent's config folder). */
+  target: string;
+}
+
+export interface LaunchSecrets {
+  files: SecretFileForLaunch[];
+  env: { name: string; value: string }[];
+}
+
+/**
+ * What a launch injects: the stored login files into the config folder, and each secret variable
+ * from this process's environment (set when the operator launched) or else from the store.
+ */
+export async function launchSecrets(agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>, hostEnv: NodeJS.ProcessEnv = process.env): Promise<LaunchSecrets> {
+  const set = credentialSetOf(agent);
+  const { transcriptDir } = agent.config;
+  const files: SecretFileForLaunch[] = [];
+  if (transcriptDir !== null) {
+    for (const name of agent.config.secretFiles) {
+      const stored = await readStoredFile(set, name);
+      if (stored !== null) files.push({ ...stored, target: posix.join(transcriptDir, name) });
+    }
+  }
+  const env: LaunchSecrets['env'] = [];
+  for (const name of secretEnvNames(agent.config)) {
+    const fromHost = hostEnv[name];
+    const value = fromHost !== undefined && fromHost !== '' ? fromHost : await readStoredEnv(set, name);
+    if (value !== null && value !== '') env.push({ name, value });
+  }
+  return { files, env };
+}

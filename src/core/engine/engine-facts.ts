@@ -1,0 +1,26 @@
+import type Docker from 'dockerode';
+
+/** What the engine says about itself that bottle limits and folder checks need. */
+export interface EngineFacts {
+  /** CPUs the engine can give containers (a Docker Desktop VM has fewer than its host). */
+  cpus: number;
+  /** Where the engine keeps images and containers on its host, e.g. /var/lib/docker. */
+  dockerRootDir: string | null;
+}
+
+// One `docker info` per engine client and process: these facts do not change while we run.
+const cache = new WeakMap<Docker, Promise<EngineFacts>>();
+
+/** The engine's CPU count and data folder; a failure is not cached, so the next call asks again. */
+export function engineFacts(docker: Docker): Promise<EngineFacts> {
+  let facts = cache.get(docker);
+  if (facts === undefined) {
+    facts = docker.info().then((info: { NCPU?: unknown; DockerRootDir?: unknown }) => ({
+      cpus: typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : 1,
+      dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir !== '' ? info.DockerRootDir : null,
+    }));
+    cache.set(docker, facts);
+    facts.catch(() => cache.delete(docker));
+  }
+  return facts;
+}

@@ -1,0 +1,209 @@
+import { lstat, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type Docker from 'dockerode';
+import { extract, type Header } from 'tar-stream';
+import { RUN_MOUNT } from '../bottles/container-spec';
+import { findBottleContainer } from '../engine/bottle-containers';
+import { putFolders } from '../engine/container-archive';
+import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
+import type { BottleContext } from '../services/bottle-context';
+import { processInbox } from './process-inbox';
+import { rebuildPaths } from './rebuild-paths';
+import { MAX_REQUEST_BYTES } from './request-schema';
+
+/*
+ * A bottle on a remote engine has its inbox inside its container: nothing of this machine is
+ * mounted there. This brings it home through the engine's API (the archive endpoint): request files
+ * are copied into the bottle's state inbox, where the same hostile-input code as for a local bottle
+ * validates them, and the answers written there are put back into the container. What the agent
+ * wrote is treated as hostile on the way in too: plain names only, regular files (a symlink is kept
+ * as a link to nowhere, so validation reports it), at most a byte over the request cap read of each,
+ * a bounded number of files and bytes per pass.
+ */
+
+export const CONTAINER_INBOX = `${RUN_MOUNT}/inbox`;
+const REQUEST_SUFFIX = '.json';
+const RESPONSE_SUFFIX = '.response.json';
+const MAX_FILES_PER_PASS = 2000;
+const MAX_BYTES_PER_PASS = 4 * 1024 * 1024;
+const ROOT_OWNER = { uid: 0, gid: 0 };
+
+interface RemoteInbox {
+  /** Request files by name: their content (regular files) or null (a symlink). */
+  requests: Map<string, Buffer | null>;
+  /** Stems answered inside the container. */
+  answered: Set<string>;
+}
+
+/**
+ * What the last full read saw of each bottle's container inbox. The engine reports the folder's
+ * mtime to the second: a file added in the same second as a read leaves it unchanged, so an
+ * unchanged stamp is trusted only once a second read, a second or more after the first, saw it too.
+ */
+interface Seen {
+  stamp: string;
+  readAt: number;
+  confirmed: boolean;
+}
+const lastSeen = new Map<string, Seen>();
+const CONFIRM_AFTER_MS = 1100;
+const queues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(identity: string, work: () => Promise<T>): Promise<T> {
+  const next = (queues.get(identity) ?? Promise.resolve()).then(work, work);
+  const settled = next.catch(() => undefined);
+  queues.set(identity, settled);
+  void settled.then(() => {
+    if (queues.get(identity) === settled) queues.delete(identity);
+  });
+  return next;
+}
+
+function plainName(entryName: string): string | null {
+  const parts = posix.normalize(entryName).replace(/\/+$/, '').split('/');
+  if (parts.length !== 2 || parts[0] !== 'inbox') return null;
+  const name = parts[1] as string;
+  return name === '' || name === '.' || name === '..' || name.includes('\0') || name.startsWith(TEMP_PREFIX) ? null : name;
+}
+
+/** The inbox folder's modification time, from a HEAD request (no content moves). */
+async function inboxStamp(container: Docker.Container): Promise<string | null> {
+  try {
+    const response = (await container.infoArchive({ path: CONTAINER_INBOX })) as unknown as IncomingMessage;
+    response.resume();
+    const header = response.headers['x-docker-container-path-stat'];
+    if (typeof header !== 'string') return null;
+    const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mtime?: string; size?: number };
+    return `${stat.mtime ?? ''}/${stat.size ?? ''}`;
+  } catch (error: unknown) {
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    throw error;
+  }
+}
+
+async function readRemoteInbox(container: Docker.Container): Promise<RemoteInbox | null> {
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = await container.getArchive({ path: CONTAINER_INBOX });
+  } catch (error: unknown) {
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    throw error;
+  }
+  const inbox: RemoteInbox = { requests: new Map(), answered: new Set() };
+  let files = 0;
+  let bytes = 0;
+  const tar = extract();
+  tar.on('entry', (header: Header, stream, next) => {
+    const name = plainName(header.name);
+    const done = (): void => {
+      stream.resume();
+      stream.once('end', next);
+    };
+    if (name === null || files >= MAX_FILES_PER_PASS) return done();
+    if (name.endsWith(RESPONSE_SUFFIX)) {
+      inbox.answered.add(name.slice(0, -RESPONSE_SUFFIX.length));
+      return done();
+    }
+    if (!name.endsWith(REQUEST_SUFFIX)) return done();
+    files += 1;
+    if (header.type === 'symlink') {
+      inbox.requests.set(name, null);
+      return done();
+    }
+    if (header.type !== 'file') return done();
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    stream.on('data', (chunk: unknown) => {
+      if (!Buffer.isBuffer(chunk)) return;
+      // One byte over the cap is enough for validation to say the request is too large.
+      const room = Math.min(MAX_REQUEST_BYTES + 1 - kept, MAX_BYTES_PER_PASS - bytes);
+      if (room <= 0) return;
+      const part = chunk.subarray(0, room);
+      chunks.push(part);
+      kept += part.length;
+      bytes += part.length;
+    });
+    stream.once('end', () => {
+      inbox.requests.set(name, Buffer.concat(chunks));
+      next();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    tar.once('finish', resolve);
+    tar.once('error', reject);
+    archive.once('error', reject);
+    archive.pipe(tar);
+  });
+  return inbox;
+}
+
+/** Makes the state inbox hold exactly the container's request files (our answers stay). */
+async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<void> {
+  const local = await readdir(inboxDir).catch(() => [] as string[]);
+  for (const name of local) {
+    if (name.endsWith(RESPONSE_SUFFIX) || !name.endsWith(REQUEST_SUFFIX) || remote.requests.has(name)) continue;
+    await rm(join(inboxDir, name), { force: true });
+  }
+  for (const [name, content] of remote.requests) {
+    const path = join(inboxDir, name);
+    const existing = await lstat(path).catch(() => null);
+    if (content === null) {
+      if (existing?.isSymbolicLink() === true) continue;
+      await rm(path, { recursive: true, force: true });
+      // A link to nowhere: validation sees (and reports) a symlink, and nothing can follow it.
+      await symlink('/nonexistent/remote-symlink', path);
+      continue;
+    }
+    if (existing?.isFile() === true && existing.size === content.length && (await readFile(path)).equals(content)) continue;
+    await rm(path, { recursive: true, force: true });
+    await writeFileAtomic(path, content, 0o600);
+  }
+}
+
+/** Answers written in the state inbox for requests still waiting in the container go in. */
+async function deliverAnswers(container: Docker.Container, inboxDir: string, remote: RemoteInbox): Promise<void> {
+  const answers = (await readdir(inboxDir).catch(() => [] as string[])).filter((name) => {
+    if (!name.endsWith(RESPONSE_SUFFIX)) return false;
+    const stem = name.slice(0, -RESPONSE_SUFFIX.length);
+    return remote.requests.has(`${stem}${REQUEST_SUFFIX}`) && !remote.answered.has(stem);
+  });
+  if (answers.length === 0) return;
+  const sources = await Promise.all(
+    answers.map(async (name) => ({ target: `${CONTAINER_INBOX}/${name}`, from: null, content: await readFile(join(inboxDir, name), 'utf8'), owner: ROOT_OWNER })),
+  );
+  await putFolders(container, sources, ROOT_OWNER);
+}
+
+/**
+ * One pass over a remote bottle's inbox: skipped (one HEAD request) when the container's inbox did
+ * not change since the last pass, unless `force`. Returns whether what the bottle shows changed.
+ * `ctx` works on the bottle's engine.
+ */
+export function syncRemoteInbox(ctx: BottleContext, identity: string, options: { force?: boolean } = {}): Promise<boolean> {
+  return serialized(identity, async () => {
+    const info = await findBottleContainer(ctx.docker, identity);
+    if (info === null) return processInbox(identity);
+    const container = ctx.docker.getContainer(info.Id);
+    const stamp = await inboxStamp(container);
+    if (stamp === null) return processInbox(identity);
+    const seen = lastSeen.get(identity);
+    const now = Date.now();
+    if (options.force !== true && seen?.stamp === stamp && (seen.confirmed || now - seen.readAt < CONFIRM_AFTER_MS)) return false;
+    const remote = await readRemoteInbox(container);
+    if (remote === null) return processInbox(identity);
+    const inboxDir = rebuildPaths(identity).inbox;
+    await mirrorRequests(inboxDir, remote);
+    const changed = await processInbox(identity);
+    await deliverAnswers(container, inboxDir, remote);
+    // Read after delivering: our own answers moved the folder's mtime.
+    const after = await inboxStamp(container);
+    if (after !== null) lastSeen.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
+    return changed;
+  });
+}
+
+/** Forgets what was seen of a bottle's inbox (its container was replaced). */
+export function forgetRemoteInbox(identity: string): void {
+  lastSeen.delete(identity);
+}

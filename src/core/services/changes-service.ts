@@ -1,0 +1,232 @@
+import { stat } from 'node:fs/promises';
+import type { AppEvent } from '../../shared/app-events';
+import { FULL_FILE_MAX_BYTES, type ApplyResult, type ChangeSet, type ExportResult, type FileDetail } from '../../shared/changes';
+import type { ActivityKind } from '../../shared/bottle-view';
+import { parseIdentity } from '../../shared/identity';
+import { writeAppliedRecord } from '../changes/applied-record';
+import { planApply } from '../changes/apply-plan';
+import { runApply } from '../changes/apply-run';
+import { BlobStore } from '../changes/blob-store';
+import { BottleChanges, type Comparison } from '../changes/bottle-changes';
+import { changesPaths } from '../changes/change-paths';
+import { looksBinary } from '../changes/content-digest';
+import { exportChanges, type ExportTarget } from '../changes/git-export';
+import { summarizeApply } from '../changes/apply-summary';
+import { parseRelativePath } from '../changes/relative-path';
+import { unifiedDiff } from '../changes/text-diff';
+import type { BottleContext } from './bottle-context';
+import { BottleError } from './bottle-error';
+
+/** A view keeps watching for this long after it last asked; it asks again well before. */
+const WATCH_LEASE_MS = 60_000;
+/** How often a watched bottle is looked at. */
+const POLL_MS = 2_000;
+
+export interface ChangesServiceHooks {
+  emit(event: AppEvent): void;
+  /** Runs a change under the bottle's lock (the bottle service's `locked`). */
+  locked<T>(identity: string, kind: ActivityKind, work: () => Promise<T>): Promise<T>;
+}
+
+interface Watch {
+  until: number;
+  timer: NodeJS.Timeout | null;
+  lastError: string | null;
+}
+
+/**
+ * The front door to what agents changed, for every surface (`claude-bottle diff/apply/export`,
+ * the Changes view): the comparison against the bottle's baseline, applying it to the project
+ * folder, exporting it as a git branch or patch. A view watches a bottle: while it does, the
+ * bottle is looked at every two seconds (one cheap `find` in an exec kept open, for a running
+ * bottle) and a `changes-updated` event is pushed when its changes differ.
+ */
+export class ChangesService {
+  private readonly bottles = new Map<string, BottleChanges>();
+  private readonly watches = new Map<string, Watch>();
+
+  constructor(
+    private readonly ctx: BottleContext,
+    private readonly hooks: ChangesServiceHooks,
+  ) {}
+
+  private tracker(identity: string): BottleChanges {
+    let tracker = this.bottles.get(parseIdentity(identity));
+    if (tracker === undefined) {
+      tracker = new BottleChanges(this.ctx, identity);
+      this.bottles.set(identity, tracker);
+    }
+    return tracker;
+  }
+
+  /** Closes a tracker nobody watches: a one-off read keeps no exec open. */
+  private async release(identity: string): Promise<void> {
+    if (this.watches.has(identity)) return;
+    const tracker = this.bottles.get(identity);
+    this.bottles.delete(identity);
+    await tracker?.close();
+  }
+
+  private async fresh(identity: string): Promise<Comparison> {
+    try {
+      return await this.tracker(identity).compute(false);
+    } finally {
+      await this.release(identity);
+    }
+  }
+
+  /** Every change since the bottle's baseline, read now (`claude-bottle diff`). */
+  async diff(identity: string): Promise<ChangeSet> {
+    return (await this.fresh(identity)).set;
+  }
+
+  /**
+   * The changes, and a promise to push `changes-updated` while they move, for the next minute;
+   * a view calls it again to keep watching. Cheap when nothing changed.
+   */
+  async watch(identity: string): Promise<ChangeSet> {
+    parseIdentity(identity);
+    const watch = this.watches.get(identity) ?? { until: 0, timer: null, lastError: null };
+    watch.until = Date.now() + WATCH_LEASE_MS;
+    this.watches.set(identity, watch);
+    if (watch.timer === null) this.schedule(identity, watch);
+    return (await this.tracker(identity).compute(true)).set;
+  }
+
+  /** One refresh of a watched bottle (what the poll runs): the last result if nothing changed. */
+  async refresh(identity: string): Promise<ChangeSet> {
+    return (await this.tracker(identity).compute(true)).set;
+  }
+
+  async unwatch(identity: string): Promise<void> {
+    const watch = this.watches.get(parseIdentity(identity));
+    if (watch?.timer != null) clearTimeout(watch.timer);
+    this.watches.delete(identity);
+    await this.release(identity);
+  }
+
+  /** A bottle started, stopped or was rebuilt: its workspace is found again at the next look. */
+  bottleChanged(identity: string): void {
+    this.bottles.get(identity)?.markSourceStale();
+  }
+
+  /** One file in full: its whole diff against the start, or its whole current content. */
+  async file(identity: string, rawPath: string, view: 'diff' | 'content'): Promise<FileDetail> {
+    const path = parseRelativePath(rawPath);
+    const tracker = this.tracker(identity);
+    const comparison = await tracker.compute(true);
+    try {
+      // Only what the workspace lists or the baseline holds: a path is never just joined and read.
+      if (!comparison.listing.entries.has(path) && comparison.bottle.baseline.entries[path] === undefined) {
+        throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
+      }
+      const change = comparison.set.files.find((file) => file.path === path);
+      const basePath = change?.oldPath ?? path;
+      const agent = change?.status === 'deleted' ? null : await comparison.located.reader.read(path, FULL_FILE_MAX_BYTES);
+      const base = change?.status === 'added' ? null : await comparison.base.read(basePath, FULL_FILE_MAX_BYTES);
+      if (agent === null && base === null) throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
+      const size = agent?.size ?? base?.data.length ?? 0;
+      const binary = (agent !== null && agent.kind === 'file' && looksBinary(agent.data)) || (base !== null && looksBinary(base.data));
+      const truncated = (agent !== null && !agent.complete) || (base !== null && !base.complete);
+      const detail: FileDetail = { path, view, text: null, binary, size, truncated, note: null };
+      if (agent?.kind === 'symlink') detail.note = `a symlink to ${agent.target ?? ''}`;
+      else if (binary) detail.note = 'binary file';
+      else if (truncated) detail.note = `larger than ${FULL_FILE_MAX_BYTES / 1024 / 1024} MiB: not shown`;
+      else if (view === 'content') detail.text = (agent?.data ?? base?.data ?? Buffer.alloc(0)).toString('utf8');
+      else detail.text = unifiedDiff(change?.status === 'added' ? null : basePath, agent === null ? null : path, base?.data.toString('utf8') ?? null, agent?.data.toString('utf8') ?? null).diff;
+      return detail;
+    } finally {
+      await this.release(identity);
+    }
+  }
+
+  /**
+   * Copy mode: brings the agent's changes into the project folder, file by file, never over a
+   * change of the operator's (see planApply). A dry run only plans.
+   */
+  async apply(identity: string, options: { dryRun: boolean; sidecars: boolean }): Promise<ApplyResult> {
+    const work = async (): Promise<ApplyResult> => {
+      const comparison = await this.fresh(identity);
+      const { baseline, metadata } = comparison.bottle;
+      if (!metadata.copy_cwd) throw new BottleError('unsupported', `bottle ${identity} works on the project folder itself (mount mode): there is nothing to apply`);
+      if (!(await stat(baseline.cwd).then((info) => info.isDirectory(), () => false))) throw new BottleError('not-found', `the project folder ${baseline.cwd} is gone`);
+      const reader = comparison.located.reader;
+      const progress = (line: string): void => this.ctx.activity.progress(identity, { line });
+      progress('Comparing with the project folder');
+      const steps = await planApply({ identity, baseline, changes: comparison.set.files, applied: comparison.applied, sidecars: options.sidecars });
+      if (options.dryRun) {
+        const outcomes = steps.map((step) => ({ path: step.path, action: step.action, detail: step.detail, sidecar: step.sidecar }));
+        return summarizeApply(identity, baseline.cwd, true, outcomes);
+      }
+      const record = comparison.applied;
+      const outcomes = await runApply({ root: baseline.cwd, steps, reader, record, blobs: new BlobStore(changesPaths(identity).blobs), progress });
+      const result = summarizeApply(identity, baseline.cwd, false, outcomes);
+      const at = new Date().toISOString();
+      await writeAppliedRecord(identity, { ...record, at, last: { at, written: result.counts.written + result.counts.deleted, conflicts: result.counts.conflicts } });
+      this.bottles.get(identity)?.markApplied();
+      this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
+      return result;
+    };
+    if (options.dryRun) return work();
+    return this.hooks.locked(identity, 'applying', work);
+  }
+
+  /** The agent's work as a new git branch in the project's repository, or as a patch file. */
+  async export(identity: string, target: ExportTarget): Promise<ExportResult> {
+    if ((target.branch === undefined) === (target.patchFile === undefined)) throw new BottleError('invalid-argument', 'export needs exactly one of a branch name or a patch file');
+    return this.hooks.locked(identity, 'exporting', async () => {
+      const comparison = await this.fresh(identity);
+      return exportChanges(
+        {
+          identity,
+          baseline: comparison.bottle.baseline,
+          reader: comparison.located.reader,
+          listing: comparison.listing,
+          changes: comparison.set.files,
+          base: comparison.base,
+          agentGitDir: (temp) => comparison.located.agentGitDir(temp),
+          progress: (line) => this.ctx.activity.progress(identity, { line }),
+        },
+        target,
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const watch of this.watches.values()) if (watch.timer !== null) clearTimeout(watch.timer);
+    this.watches.clear();
+    await Promise.all([...this.bottles.values()].map((tracker) => tracker.close()));
+    this.bottles.clear();
+  }
+
+  private schedule(identity: string, watch: Watch): void {
+    watch.timer = setTimeout(() => {
+      watch.timer = null;
+      if (this.watches.get(identity) !== watch) return;
+      if (Date.now() > watch.until) {
+        this.watches.delete(identity);
+        void this.release(identity);
+        return;
+      }
+      const before = this.bottles.get(identity)?.lastSet?.revision ?? null;
+      this.tracker(identity)
+        .compute(true)
+        .then(
+          (comparison) => {
+            watch.lastError = null;
+            if (comparison.set.revision !== before) this.hooks.emit({ type: 'changes-updated', identity, revision: comparison.set.revision });
+          },
+          (error: unknown) => {
+            // The view asks again on this event and shows the error it gets; said once per error.
+            const message = error instanceof Error ? error.message : String(error);
+            if (message !== watch.lastError) this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
+            watch.lastError = message;
+          },
+        )
+        .finally(() => {
+          if (this.watches.get(identity) === watch) this.schedule(identity, watch);
+        });
+    }, POLL_MS);
+    watch.timer.unref?.();
+  }
+}

@@ -1,0 +1,54 @@
+import type { CredentialStatus } from '../../shared/credentials-view';
+import { loadAgent } from '../agents/agents';
+import { CLAUDE_CREDENTIAL_SET, credentialSetOf, secretEnvNames } from '../credentials/agent-secrets';
+import { credentialStatus } from '../credentials/credential-status';
+import { forgetSet, MAX_SECRET_BYTES, storeEnv } from '../credentials/credential-store';
+import { BottleError } from './bottle-error';
+
+export interface CredentialServiceHooks {
+  /** A set's status changed (a sign-out, a stored value, a login picked up from a bottle). */
+  changed(status: CredentialStatus): void;
+}
+
+/**
+ * Signing in once, for every front end: how an agent's credential set is signed in, signing out,
+ * and storing a token or key for bottles to get. The shipped Claude Code agent's set (`claude`)
+ * is the default; `agent` names another agent's set.
+ */
+export class CredentialService {
+  constructor(private readonly hooks: CredentialServiceHooks) {}
+
+  async status(agent?: string): Promise<CredentialStatus> {
+    return credentialStatus(await this.setOf(agent));
+  }
+
+  /** Sign out: new bottles start signed out; bottles running now keep their session until they stop. */
+  async forget(agent?: string): Promise<CredentialStatus> {
+    const set = await this.setOf(agent);
+    await forgetSet(set);
+    return this.announce(set);
+  }
+
+  /** Stores a secret variable (e.g. the token `claude setup-token` prints) for the agent's bottles. */
+  async setSecret(name: string, value: string, agent?: string): Promise<CredentialStatus> {
+    const set = await this.setOf(agent);
+    const allowed = agent === undefined ? ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] : secretEnvNames((await loadAgent(agent)).config);
+    if (!allowed.includes(name)) throw new BottleError('invalid-argument', `${name} is not a secret this agent reads (one of: ${allowed.join(', ') || 'none'})`);
+    const trimmed = value.trim();
+    if (trimmed === '') throw new BottleError('invalid-argument', `no value for ${name}`);
+    if (Buffer.byteLength(trimmed) > MAX_SECRET_BYTES || /\s/.test(trimmed)) throw new BottleError('invalid-argument', `that does not look like a ${name} (spaces, or too long)`);
+    await storeEnv(set, name, trimmed);
+    return this.announce(set);
+  }
+
+  /** Tells the front ends a set changed (the live core's sync calls this too). */
+  async announce(set: string): Promise<CredentialStatus> {
+    const status = await credentialStatus(set);
+    this.hooks.changed(status);
+    return status;
+  }
+
+  private async setOf(agent: string | undefined): Promise<string> {
+    return agent === undefined ? CLAUDE_CREDENTIAL_SET : credentialSetOf(await loadAgent(agent));
+  }
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isContextName } from '../../shared/rules';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { stateDir } from './state-paths';
+
+/**
+ * Which engine a bottle lives on: our own file beside metadata.json (never in it, which the Python
+ * CLI reads). No file: the default engine, as for bottles the Python CLI made.
+ */
+export const ENGINE_FILE = 'engine.json';
+const MAX_ENGINE_FILE_BYTES = 4096;
+
+export type EngineRecord = { status: 'none' } | { status: 'ok'; context: string } | { status: 'corrupt'; reason: string };
+
+export function parseEngineRecord(text: string): EngineRecord {
+  if (text.length > MAX_ENGINE_FILE_BYTES) return { status: 'corrupt', reason: `${ENGINE_FILE} is too large` };
+  try {
+    const value = JSON.parse(text) as { context?: unknown };
+    if (typeof value.context === 'string' && isContextName(value.context)) return { status: 'ok', context: value.context };
+  } catch {
+    // Reported below, as for any other malformed record.
+  }
+  return { status: 'corrupt', reason: `${ENGINE_FILE} does not name a Docker context` };
+}
+
+/** The engine record in a bottle folder (synchronous: the listing reads thousands in a loop). */
+export function readEngineRecordSync(dir: string): EngineRecord {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, ENGINE_FILE), 'utf8');
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'none' };
+    return { status: 'corrupt', reason: `${ENGINE_FILE} is unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  return parseEngineRecord(text);
+}
+
+export function readEngineRecord(identity: string): EngineRecord {
+  return readEngineRecordSync(stateDir(identity));
+}
+
+export async function writeEngineRecord(identity: string, context: string): Promise<void> {
+  await writeFileAtomic(join(stateDir(identity), ENGINE_FILE), `${JSON.stringify({ version: 1, context })}\n`);
+}

@@ -1,0 +1,47 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { stateDir } from './state-paths';
+
+/**
+ * How the operator launched a bottle, kept for every later resume and rebuild: our own file beside
+ * metadata.json (which keeps exactly the five keys the Python CLI reads). Written only when an
+ * option differs from the default, so a plain bottle costs the listing nothing.
+ */
+export const BOTTLE_OPTIONS_FILE = 'bottle-options.json';
+
+export interface BottleOptions {
+  /** Launched with the agent's autonomousArgs (e.g. --dangerously-skip-permissions). */
+  autonomous: boolean;
+}
+
+export const DEFAULT_BOTTLE_OPTIONS: BottleOptions = { autonomous: false };
+
+export function bottleOptionsPath(identity: string): string {
+  return join(stateDir(identity), BOTTLE_OPTIONS_FILE);
+}
+
+/**
+ * The bottle's options; defaults when there is no file. Synchronous like the metadata read, for
+ * the listing. A damaged file reads as the defaults: never autonomous by accident.
+ */
+export function readBottleOptions(identity: string): BottleOptions {
+  let fd: number | null = null;
+  try {
+    fd = openSync(bottleOptionsPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > 4096) return { ...DEFAULT_BOTTLE_OPTIONS };
+    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as Partial<BottleOptions>;
+    return { autonomous: parsed.autonomous === true };
+  } catch {
+    // Missing (the usual case) or unreadable: the defaults.
+    return { ...DEFAULT_BOTTLE_OPTIONS };
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+export async function writeBottleOptions(identity: string, options: BottleOptions): Promise<void> {
+  if (!options.autonomous) return;
+  await writeFileAtomic(bottleOptionsPath(identity), `${JSON.stringify({ version: 1, ...options }, null, 2)}\n`);
+}

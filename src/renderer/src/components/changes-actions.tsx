@@ -1,0 +1,137 @@
+import type { JSX } from 'react';
+import { isBusy } from '../../../shared/allowed-actions';
+import type { BottleView } from '../../../shared/bottle-view';
+import type { ApplyOutcome, ApplyResult, ChangeSet } from '../../../shared/changes';
+import { branchNameProblem } from '../../../shared/rules';
+import { useChangesStore, useChangesView } from '../stores/changes-store';
+
+const LIST_LIMIT = 12;
+
+function OutcomeList({ title, outcomes, dry }: { title: string; outcomes: ApplyOutcome[]; dry: boolean }): JSX.Element | null {
+  if (outcomes.length === 0) return null;
+  return (
+    <div className="apply-list">
+      <h4>{title}</h4>
+      <ul>
+        {outcomes.slice(0, LIST_LIMIT).map((outcome) => (
+          <li key={outcome.path}>
+            <code>{outcome.path}</code>
+            {outcome.detail !== null ? ` — ${outcome.detail}` : ''}
+            {outcome.sidecar !== null ? (
+              <>
+                {'; the agent’s version '}
+                {dry ? 'would go' : 'is'} in <code>{outcome.sidecar}</code>
+              </>
+            ) : null}
+          </li>
+        ))}
+        {outcomes.length > LIST_LIMIT ? <li className="muted">… and {outcomes.length - LIST_LIMIT} more</li> : null}
+      </ul>
+    </div>
+  );
+}
+
+/** The one-screen summary of an apply, or of the plan a dry run made. */
+function ApplySummary({ result }: { result: ApplyResult }): JSX.Element {
+  const { counts } = result;
+  const changing = counts.written + counts.deleted;
+  const headline = result.dryRun
+    ? `Apply would write ${counts.written} and delete ${counts.deleted} file${counts.deleted === 1 ? '' : 's'} in ${result.project}.`
+    : changing === 0 && counts.conflicts === 0
+      ? `Nothing to apply: ${result.project} already has every change.`
+      : `Applied: ${counts.written} written, ${counts.deleted} deleted in ${result.project}.`;
+  return (
+    <div className={`apply-summary ${counts.conflicts > 0 ? 'has-conflicts' : ''}`} role="status" data-testid={result.dryRun ? 'apply-plan' : 'apply-summary'}>
+      <p className="apply-headline">{headline}</p>
+      <p className="muted">
+        {counts.conflicts} conflict{counts.conflicts === 1 ? '' : 's'} · {counts.unchanged} already there · {counts.skipped} skipped
+      </p>
+      <OutcomeList title="Conflicts: your version stays" outcomes={result.outcomes.filter((outcome) => outcome.action === 'conflict')} dry={result.dryRun} />
+      <OutcomeList title="Skipped" outcomes={result.outcomes.filter((outcome) => outcome.action === 'skipped')} dry={result.dryRun} />
+    </div>
+  );
+}
+
+/** Apply (copy mode, with a dry run shown first) and Export as a branch (git projects). */
+export function ChangesActions({ identity, set, bottle }: { identity: string; set: ChangeSet; bottle: BottleView | undefined }): JSX.Element {
+  const view = useChangesView(identity);
+  const { planApply, confirmApply, cancelApply, setBranch, exportBranch } = useChangesStore.getState();
+  const busyElsewhere = bottle !== undefined && isBusy(bottle);
+  const applyBlocked =
+    set.mode !== 'copy' ? 'The agent works on the project folder itself: there is nothing to apply' : set.files.length === 0 ? 'No changes to apply' : busyElsewhere ? `Busy: ${bottle?.activity?.kind ?? 'working'}` : null;
+  const branchProblem = view.branch === '' ? null : branchNameProblem(view.branch);
+  const exportBlocked = set.baseline.kind !== 'git' ? 'The project was not a git repository when the bottle started' : busyElsewhere ? `Busy: ${bottle?.activity?.kind ?? 'working'}` : null;
+  return (
+    <section className="changes-actions" aria-label="Bring the changes home">
+      <div className="changes-action-row">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={applyBlocked !== null || view.busy !== null}
+          title={applyBlocked ?? 'See what apply would do, then confirm'}
+          onClick={() => void planApply(identity)}
+          data-testid="apply-button"
+        >
+          {view.busy === 'planning' ? 'Checking…' : 'Apply to project folder…'}
+        </button>
+        <form
+          className="export-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (branchNameProblem(view.branch) === null) void exportBranch(identity);
+          }}
+        >
+          <label className="field">
+            <span className="field-label">New branch</span>
+            <input
+              type="text"
+              value={view.branch}
+              placeholder={`bottle/${identity}`}
+              spellCheck={false}
+              disabled={exportBlocked !== null}
+              aria-invalid={branchProblem !== null}
+              aria-describedby={branchProblem !== null ? `branch-problem-${identity}` : undefined}
+              onChange={(event) => setBranch(identity, event.target.value)}
+              data-testid="branch-input"
+            />
+          </label>
+          <button type="submit" className="button" disabled={exportBlocked !== null || view.busy !== null || view.branch === '' || branchProblem !== null} title={exportBlocked ?? undefined} data-testid="export-button">
+            {view.busy === 'exporting' ? 'Exporting…' : 'Export branch'}
+          </button>
+        </form>
+      </div>
+      {branchProblem !== null ? (
+        <p className="field-problem" id={`branch-problem-${identity}`}>
+          Branch name: {branchProblem}
+        </p>
+      ) : null}
+      {view.actionError !== null ? (
+        <p className="changes-error" role="alert">
+          {view.actionError}
+        </p>
+      ) : null}
+      {view.plan !== null ? (
+        <div className="apply-confirm">
+          <ApplySummary result={view.plan} />
+          <div className="apply-confirm-actions">
+            <button type="button" className="button button-primary" disabled={view.busy !== null} onClick={() => void confirmApply(identity)} autoFocus data-testid="apply-confirm">
+              {view.busy === 'applying' ? 'Applying…' : 'Apply'}
+            </button>
+            <button type="button" className="button" disabled={view.busy !== null} onClick={() => cancelApply(identity)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {view.applyResult !== null ? <ApplySummary result={view.applyResult} /> : null}
+      {view.exportResult !== null ? (
+        <p className="export-result" role="status" data-testid="export-result">
+          Created branch <code>{view.exportResult.branch}</code> at <code>{view.exportResult.tip?.slice(0, 12)}</code>: {view.exportResult.commits} commit
+          {view.exportResult.commits === 1 ? '' : 's'}
+          {view.exportResult.base !== null ? ` on top of ${view.exportResult.base.slice(0, 12)}` : ''}
+          {view.exportResult.uncommitted ? ', the last holding what the agent left uncommitted' : ''}. Your checkout is untouched.
+        </p>
+      ) : null}
+    </section>
+  );
+}

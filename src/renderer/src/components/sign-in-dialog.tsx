@@ -1,0 +1,143 @@
+import { useEffect, useRef, useState, type FormEvent, type JSX } from 'react';
+import { describeSignIn, methodLabel, type CredentialEntry } from '../../../shared/credentials-view';
+import type { SecretName } from '../../../shared/ipc-contract';
+import { signOut, storeSecret } from '../lib/credential-actions';
+import { exactTime, relativeTime } from '../lib/format';
+import { useCredentialsStore } from '../stores/credentials-store';
+import { useUiStore } from '../stores/ui-store';
+
+/** The header's sign-in chip: how Claude is signed in, at a glance; it opens the dialog. */
+export function SignInChip(): JSX.Element {
+  const status = useCredentialsStore((state) => state.status);
+  const error = useCredentialsStore((state) => state.error);
+  const openDialog = useCredentialsStore((state) => state.openDialog);
+  const signedIn = status !== null && status.method !== null;
+  const tone = status === null ? 'chip-muted' : signedIn ? 'chip-ok' : 'chip-warn';
+  return (
+    <button
+      type="button"
+      className={`chip chip-button ${tone}`}
+      onClick={() => openDialog(true)}
+      title={error ?? 'How bottles sign in to Claude'}
+      aria-haspopup="dialog"
+      data-testid="sign-in-chip"
+    >
+      <span className="dot" aria-hidden="true" />
+      {status === null ? 'Claude: …' : `Claude: ${describeSignIn(status)}`}
+    </button>
+  );
+}
+
+function EntryRow({ entry }: { entry: CredentialEntry }): JSX.Element {
+  const now = useUiStore((state) => state.now);
+  const where = entry.source === 'environment' ? 'set in the environment the app was started from' : entry.updatedAt === null ? 'saved' : `saved ${relativeTime(entry.updatedAt, now)}`;
+  return (
+    <li title={entry.updatedAt === null ? undefined : exactTime(entry.updatedAt)}>
+      <strong>{methodLabel(entry.method)}</strong>
+      {entry.detail !== null ? ` (${entry.detail})` : ''} <code>{entry.name}</code>
+      <span className="muted"> · {where}</span>
+    </li>
+  );
+}
+
+function TokenForm(): JSX.Element {
+  const [name, setName] = useState<SecretName>('CLAUDE_CODE_OAUTH_TOKEN');
+  const [value, setValue] = useState('');
+  const [busy, setBusy] = useState(false);
+  const onSubmit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setBusy(true);
+    const saved = await storeSecret(name, value);
+    setBusy(false);
+    if (saved) setValue('');
+  };
+  return (
+    <form className="token-form" onSubmit={(event) => void onSubmit(event)} aria-label="Save a token or API key">
+      <select value={name} onChange={(event) => setName(event.target.value as SecretName)} aria-label="Kind of secret">
+        <option value="CLAUDE_CODE_OAUTH_TOKEN">Token (claude setup-token)</option>
+        <option value="ANTHROPIC_API_KEY">API key</option>
+      </select>
+      <input
+        type="password"
+        autoComplete="off"
+        spellCheck={false}
+        placeholder="Paste it here"
+        value={value}
+        onChange={(event) => setValue(event.target.value)}
+        aria-label="Token or API key"
+        data-testid="token-input"
+      />
+      <button type="submit" className="button" disabled={busy || value.trim() === ''}>
+        {busy ? 'Saving…' : 'Save'}
+      </button>
+    </form>
+  );
+}
+
+/** Sign-in details, Sign out, and a way in when there is none: a native modal, Esc closes it. */
+export function SignInDialog(): JSX.Element {
+  const open = useCredentialsStore((state) => state.dialogOpen);
+  const openDialog = useCredentialsStore((state) => state.openDialog);
+  const status = useCredentialsStore((state) => state.status);
+  const error = useCredentialsStore((state) => state.error);
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (dialog === null) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  const stored = status?.entries.filter((entry) => entry.source === 'store') ?? [];
+  const fromEnvironment = status?.entries.filter((entry) => entry.source === 'environment') ?? [];
+  const onSignOut = async (): Promise<void> => {
+    setBusy(true);
+    if (await signOut()) openDialog(false);
+    setBusy(false);
+  };
+
+  return (
+    <dialog ref={dialogRef} className="confirm sign-in" onClose={() => openDialog(false)} aria-labelledby="sign-in-title" data-testid="sign-in-dialog">
+      <h2 id="sign-in-title">Claude: {status === null ? 'checking…' : describeSignIn(status)}</h2>
+      {status !== null && status.entries.length > 0 ? (
+        <ul className="sign-in-entries">
+          {status.entries.map((entry) => (
+            <EntryRow key={`${entry.source}-${entry.name}`} entry={entry} />
+          ))}
+        </ul>
+      ) : null}
+      {stored.length > 0 ? (
+        <p>
+          Every new, resumed or rebuilt bottle starts signed in with this. Signing out deletes it from{' '}
+          <code>{status?.storeDir}</code>; bottles running now keep their session until they stop.
+        </p>
+      ) : (
+        <>
+          <p>
+            Sign in once: start a <strong>claude</strong> bottle and log in there (<code>/login</code>). The login is picked up within
+            seconds, and every later bottle starts signed in. Or paste a token from <code>claude setup-token</code>, or an API key:
+          </p>
+          <TokenForm />
+        </>
+      )}
+      {fromEnvironment.length > 0 ? <p className="muted">Values set in the app’s environment are passed to bottles too; Sign out cannot remove them.</p> : null}
+      {error !== null ? (
+        <p className="sign-in-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div className="confirm-actions">
+        <button type="button" className="button" onClick={() => openDialog(false)} autoFocus>
+          Close
+        </button>
+        {stored.length > 0 ? (
+          <button type="button" className="button button-danger" disabled={busy} onClick={() => void onSignOut()} data-testid="sign-out">
+            {busy ? 'Signing out…' : 'Sign out'}
+          </button>
+        ) : null}
+      </div>
+    </dialog>
+  );
+}

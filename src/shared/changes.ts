@@ -1,0 +1,145 @@
+/**
+ * What an agent changed in its bottle's workspace, and what applying or exporting it did: the
+ * types every surface shows (`claude-bottle diff/apply/export`, the Changes view). Pure.
+ */
+
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'mode-changed';
+export type EntryKind = 'file' | 'symlink';
+
+/** Where the agent's side of the comparison was read. */
+export type ChangeSource = 'container' | 'container-archive' | 'snapshot' | 'folder';
+
+export interface FileChange {
+  path: string;
+  /** The path at the start, for a rename; null otherwise. */
+  oldPath: string | null;
+  status: ChangeStatus;
+  /** Null when deleted. */
+  kind: EntryKind | null;
+  /** Null when added. */
+  oldKind: EntryKind | null;
+  /** Permission bits (e.g. 0o644); null on the side where the file does not exist. */
+  mode: number | null;
+  oldMode: number | null;
+  size: number | null;
+  oldSize: number | null;
+  /** Git's blob id of each side's content, where known. */
+  oid: string | null;
+  oldOid: string | null;
+  /** Either side holds binary data (a NUL byte in its first 8,000 bytes, as git decides). */
+  binary: boolean;
+  linkTarget: string | null;
+  oldLinkTarget: string | null;
+  insertions: number;
+  deletions: number;
+  /** Unified diff of a text file; null for binary files, symlinks and mode-only changes. */
+  diff: string | null;
+  /** The diff shown is cut short: the whole one comes from `changes:file`. */
+  truncated: boolean;
+  /** Why the diff is missing or partial, for a person. */
+  note: string | null;
+  /** The host folder already holds exactly this version (an earlier apply wrote it). */
+  applied: boolean;
+}
+
+export interface BaselineSummary {
+  kind: 'git' | 'manifest';
+  /** The commit the agent started from (git baselines). */
+  head: string | null;
+  branch: string | null;
+  takenAt: string;
+  files: number;
+}
+
+export interface ChangeTotals {
+  added: number;
+  modified: number;
+  deleted: number;
+  renamed: number;
+  modeChanged: number;
+  insertions: number;
+  deletions: number;
+}
+
+export interface ChangeSet {
+  identity: string;
+  mode: 'copy' | 'mount';
+  source: ChangeSource;
+  baseline: BaselineSummary;
+  files: FileChange[];
+  totals: ChangeTotals;
+  /** Bumps whenever the set of changes differs from the last one this process computed. */
+  revision: number;
+  computedAt: string;
+  notes: string[];
+  lastApply: { at: string; written: number; conflicts: number } | null;
+}
+
+/** One file in full, on demand: its whole diff, or its whole content on the agent's side. */
+export interface FileDetail {
+  path: string;
+  view: 'diff' | 'content';
+  text: string | null;
+  binary: boolean;
+  size: number;
+  truncated: boolean;
+  note: string | null;
+}
+
+export type ApplyAction = 'write' | 'delete' | 'chmod' | 'symlink' | 'conflict' | 'unchanged' | 'skipped';
+
+export interface ApplyOutcome {
+  path: string;
+  action: ApplyAction;
+  /** Why: for conflicts and skips, what the operator should know. */
+  detail: string | null;
+  /** Where the agent's version went beside a conflicting file (relative), if it was written. */
+  sidecar: string | null;
+}
+
+export interface ApplyCounts {
+  written: number;
+  deleted: number;
+  conflicts: number;
+  unchanged: number;
+  skipped: number;
+}
+
+export interface ApplyResult {
+  identity: string;
+  /** The project folder applied to. */
+  project: string;
+  dryRun: boolean;
+  outcomes: ApplyOutcome[];
+  counts: ApplyCounts;
+}
+
+export interface ExportResult {
+  identity: string;
+  branch: string | null;
+  patchFile: string | null;
+  /** The commit the branch points at (or the patch ends at). */
+  tip: string | null;
+  /** The commit the agent started from. */
+  base: string | null;
+  /** Commits on top of the base: the agent's own, plus one for its uncommitted changes. */
+  commits: number;
+  uncommitted: boolean;
+  notes: string[];
+}
+
+/** A diff longer than this many lines is cut short in a change set; the whole one is on demand. */
+export const INLINE_DIFF_MAX_LINES = 1500;
+/** Files larger than this are compared and applied, but not diffed line by line inline. */
+export const INLINE_DIFF_MAX_BYTES = 512 * 1024;
+/** On demand (`changes:file`), text up to this size is returned whole. */
+export const FULL_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The name written beside a conflicting file for the agent's version. */
+export function sidecarName(path: string, identity: string): string {
+  return `${path}.bottle-${identity}`;
+}
+
+export function emptyTotals(): ChangeTotals {
+  return { added: 0, modified: 0, deleted: 0, renamed: 0, modeChanged: 0, insertions: 0, deletions: 0 };
+}

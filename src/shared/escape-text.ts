@@ -1,0 +1,35 @@
+/**
+ * Text an agent or a repository wrote (a request's reason, a Dockerfile, a file name) is shown to
+ * the operator, who decides on it. Control characters could rewrite the terminal (escape
+ * sequences), and bidirectional overrides or invisible characters make text read differently from
+ * what it is (a "Trojan Source" line). Every surface (CLI, UI) shows such characters escaped, as
+ * `\x1b` or `\u202e`, with this one function. Pure.
+ */
+
+/** C0 and C1 controls, DEL, bidi controls, zero-width and invisible formatting, line separators. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+
+function escapeOne(char: string): string {
+  if (char === '\n') return '\\n';
+  if (char === '\r') return '\\r';
+  if (char === '\t') return '\\t';
+  const code = char.codePointAt(0) ?? 0;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+export interface EscapeOptions {
+  /** Keep line feeds and tabs as they are (a Dockerfile, a multi-line reason); default true. */
+  multiline?: boolean;
+}
+
+/** The text with every unsafe character shown as an escape; safe text comes back unchanged. */
+export function escapeControl(text: string, options: EscapeOptions = {}): string {
+  const multiline = options.multiline ?? true;
+  return text.replace(UNSAFE, (char) => (multiline && (char === '\n' || char === '\t') ? char : escapeOne(char)));
+}
+
+/** True when the text holds a character escapeControl would escape (line feeds and tabs aside). */
+export function hasUnsafeCharacters(text: string): boolean {
+  return escapeControl(text) !== text;
+}
