@@ -112,8 +112,12 @@ describe('the Electron main process, built, with a stand-in electron module', ()
     const full = await call<PendingRequestView>('bottle:request', [identity, first?.id]);
     expect(full).toMatchObject({ id: first?.id, reason: 'need a marker file', risks: [] });
     expect(full.diff).toContain('+RUN echo built > /opt/marker');
-    expect((await call<BottleView[]>('bottles:list', [])).find((view) => view.identity === identity)?.pendingRequest?.id).toBe(first?.id);
-    expect(await call<{ bottles: BottleView[]; total: number }>('bottles:newest', [5])).toMatchObject({ bottles: [{ identity }], total: 1 });
+    const listed = await call<BottleView[]>('bottles:list', []);
+    expect(listed.find((view) => view.identity === identity)?.pendingRequest?.id).toBe(first?.id);
+    // Other test files' containers may show as orphans on the shared engine: the newest is ours.
+    const newest = await call<{ bottles: BottleView[]; total: number }>('bottles:newest', [1]);
+    expect(newest.bottles.map((view) => view.identity)).toEqual([identity]);
+    expect(newest.total).toBeGreaterThanOrEqual(1);
     await eventually(async () => expect((await app.state()).notifications).toEqual([{ title: `${identity} needs approval`, body: 'need a marker file' }]));
     await call('bottle:reject', [identity, { requestId: first?.id, message: 'not this one' }]);
     await pushedView(app, identity, (view) => view.pendingRequest === null);

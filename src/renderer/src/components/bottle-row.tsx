@@ -4,7 +4,7 @@ import { useEngineStore } from '../stores/engine-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
 import { openBottle } from '../lib/bottle-panel-actions';
-import { engineLabel, shortPath } from '../lib/format';
+import { shortPath } from '../lib/format';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
 import { StatusPill } from './status-pill';
@@ -96,7 +96,9 @@ export const BottleRow = memo(function BottleRow({ identity, focused, selected }
       <span role="gridcell" className="row-text row-mono" title={bottle.cwd ?? ''}>
         {bottle.cwd === null || bottle.cwd === '' ? '—' : shortPath(bottle.cwd)}
       </span>
-      <span role="gridcell" className="row-text">{engineLabel(bottle)}</span>
+      <span role="gridcell" className="row-text" title={bottle.engine === 'default' ? 'The default Docker engine' : `Docker context ${bottle.engine}`}>
+        {bottle.engine}
+      </span>
       <span role="gridcell" className="row-text row-muted">{bottle.startedAt !== null ? <StartedAt iso={bottle.startedAt} /> : '—'}</span>
       <span role="gridcell">{bottle.status === 'running' ? <BottleStats identity={identity} layout="row" /> : <span className="row-muted">—</span>}</span>
       <span role="gridcell" className="row-attention">

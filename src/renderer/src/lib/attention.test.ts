@@ -3,7 +3,7 @@ import type { PendingRequestView } from '../../../shared/bottle-view';
 import { testView } from '../../../shared/test-views';
 import { attentionTitle, newRequests, waitingRequests } from './attention';
 
-const request = (id: string): PendingRequestView => ({ id, reason: '', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null });
+const request = (id: string): PendingRequestView => ({ id, reason: '', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null, proposalHash: '', risks: [] });
 
 describe('attention signals', () => {
   it('puts the number waiting in the window title', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engineLabel, formatBytes, formatPercent, relativeTime, shortId, shortPath } from './format';
+import { formatBytes, formatPercent, relativeTime, shortId, shortPath } from './format';
 
 describe('formatting for cards', () => {
   it('shortens paths to the two segments that tell folders apart', () => {
@@ -28,8 +28,5 @@ describe('formatting for cards', () => {
     expect(formatBytes(8 * 1024 ** 3)).toBe('8.0 GB');
     expect(formatPercent(3.14159)).toBe('3.1%');
     expect(formatPercent(145.6)).toBe('146%');
-    expect(engineLabel({})).toBe('default');
-    expect(engineLabel({ engine: { context: 'colima', endpoint: 'unix:///x' } })).toBe('colima');
-    expect(engineLabel({ engine: { context: null, endpoint: 'tcp://10.0.0.2:2376' } })).toBe('tcp://10.0.0.2:2376');
   });
 });

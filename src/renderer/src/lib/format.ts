@@ -50,18 +50,3 @@ export function formatBytes(bytes: number): string {
 export function formatPercent(percent: number): string {
   return `${percent >= 10 ? Math.round(percent) : percent.toFixed(1)}%`;
 }
-
-/**
- * Which engine a bottle lives on, as the list shows it. Views carry no engine yet (every bottle is
- * on the one the app connects to); once they name a context or endpoint, that shows.
- */
-export function engineLabel(view: object): string {
-  const engine = (view as { engine?: unknown }).engine;
-  if (typeof engine === 'string' && engine !== '') return engine;
-  if (typeof engine === 'object' && engine !== null) {
-    const { context, endpoint } = engine as { context?: unknown; endpoint?: unknown };
-    if (typeof context === 'string' && context !== '') return context;
-    if (typeof endpoint === 'string' && endpoint !== '') return endpoint;
-  }
-  return 'default';
-}

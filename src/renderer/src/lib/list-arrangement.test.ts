@@ -3,7 +3,7 @@ import type { BottleView, PendingRequestView } from '../../../shared/bottle-view
 import { testView } from '../../../shared/test-views';
 import { arrangeBottles } from './list-arrangement';
 
-const pending = { id: 'r', reason: 'jq', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null } satisfies PendingRequestView;
+const pending = { id: 'r', reason: 'jq', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null, proposalHash: '', risks: [] } satisfies PendingRequestView;
 const views = [
   testView({ identity: 'a-00001', status: 'running', cwd: '/src/web' }),
   testView({ identity: 'b-00002', status: 'exited', cwd: '/src/api', agentName: 'codex' }),

@@ -22,6 +22,8 @@ const STATUS_RANK: Record<BottleStatus, number> = {
   'ready-to-resume': 5,
   'missing-container': 6,
   orphan: 7,
+  // Nothing can be done with it until its engine answers again.
+  'engine-offline': 7,
   corrupt: 8,
 };
 
