@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -186,8 +187,12 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
   it('the engine dies mid-approve: a one-line error, the bottle and its request intact; approving once it is back works', async () => {
     const core = createCore();
     try {
-      // A build step long enough that the engine is surely gone before it ends, however loaded the machine.
-      const { identity, requestId } = await startRemoteWithRequest(core, TCP_CONTEXT, 'sleep 25; echo built > /opt/marker');
+      // A build step new to the engine. The second engine and its build cache outlive a run, and
+      // this test's own approve at the end builds the step, so a fixed step came from the cache on
+      // every later run: the build was done at once and the engine died after the commit, not
+      // during the build. The sleep outlasts the engine's shutdown (the build fails within seconds
+      // of the SIGTERM, when containerd goes).
+      const { identity, requestId } = await startRemoteWithRequest(core, TCP_CONTEXT, `echo ${randomBytes(8).toString('hex')} > /opt/build-id; sleep 25; echo built > /opt/marker`);
       await execIn(await onSecond(identity), ['sh', '-c', `echo "precious line" >> ${TEST_TRANSCRIPT_DIR}/log.txt`]);
       let killed: Promise<void> | null = null;
       core.context.activity.subscribe((id, activity) => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,11 +8,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 import { agentDefinition, type AgentConfig } from '../../src/core/agents/agents';
 import { launchCommand, rootEnvFor, SECRETS_WRAPPER } from '../../src/core/bottles/bottle-setup';
-import { cleanOutputTail } from '../../src/core/bottles/early-exit';
+import { cleanOutputTail, earlyExitOf, endedByOutsideSignal } from '../../src/core/bottles/early-exit';
 import { exitReason } from '../../src/core/bottles/exit-reason';
 import { appendHostFile, collectHostConfig } from '../../src/core/bottles/host-config';
 import { bottleToolDir } from '../../src/core/bottles/resources';
+import type { BottleContext } from '../../src/core/services/bottle-context';
 import { DEFAULT_SETTINGS, readSettings, settingsPath } from '../../src/core/state/settings';
+import { stateDir } from '../../src/core/state/state-paths';
 import { busyboxOnlyPath } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 
@@ -149,5 +152,60 @@ describe('an agent that exits in its first minute', () => {
     [3, false, ['something else'], 'the agent failed (exit code 3)'],
   ])('exit %i says why: %s', (code, oom, lines, reason) => {
     expect(exitReason(code, oom, lines)).toBe(reason);
+  });
+
+  it.each([
+    [143, false, true],
+    [137, false, true],
+    [130, false, true],
+    [129, false, true],
+    [137, true, false],
+    [139, false, false],
+    [1, false, false],
+    [0, false, false],
+    [null, false, false],
+  ])('exit %s (OOM-killed: %s) is by an outside signal: %s', (code, oom, bySignal) => {
+    expect(endedByOutsideSignal(code, oom)).toBe(bySignal);
+  });
+
+  /** A bottle context whose one container exited as given, counting how often it is inspected. */
+  function exitedContainer(exitCode: number, ranMs: number): { ctx: BottleContext; inspections: () => number } {
+    let inspections = 0;
+    const startedAt = Date.parse('2026-01-01T00:00:00Z');
+    const container = {
+      inspect: async () => {
+        inspections += 1;
+        return {
+          State: { Status: 'exited', Running: false, ExitCode: exitCode, OOMKilled: false, StartedAt: new Date(startedAt).toISOString(), FinishedAt: new Date(startedAt + ranMs).toISOString() },
+          Config: { Tty: true },
+        };
+      },
+      logs: async () => Buffer.from('starting\nTerminated\n'),
+    };
+    const ctx = { docker: { getContainer: () => container }, activity: { isBusy: () => false } } as unknown as BottleContext;
+    return { ctx, inspections: () => inspections };
+  }
+
+  it('is not what a stop or kill from outside did (the engine going down): nothing recorded, inspected once', async () => {
+    for (const [code, id] of [[143, 'c143-signal'], [137, 'c137-signal']] as const) {
+      const identity = `scripted-sig${code}`;
+      await mkdir(stateDir(identity), { recursive: true });
+      const { ctx, inspections } = exitedContainer(code, 150);
+      expect(await earlyExitOf(ctx, identity, id)).toBeNull();
+      expect(await earlyExitOf(ctx, identity, id)).toBeNull();
+      expect(inspections()).toBe(1);
+      expect(await readdir(stateDir(identity))).toEqual([]);
+    }
+  });
+
+  it('is what the agent did when it exited by itself: recorded beside the bottle once', async () => {
+    const identity = 'scripted-fail1';
+    await mkdir(stateDir(identity), { recursive: true });
+    const { ctx, inspections } = exitedContainer(1, 2400);
+    const early = { exitCode: 1, seconds: 2, reason: 'the agent failed (exit code 1)', lines: ['starting', 'Terminated'] };
+    expect(await earlyExitOf(ctx, identity, 'c1-self')).toEqual(early);
+    expect(await earlyExitOf(ctx, identity, 'c1-self')).toEqual(early);
+    expect(inspections()).toBe(1);
+    expect(existsSync(join(stateDir(identity), 'early-exit.json'))).toBe(true);
   });
 });

@@ -13,6 +13,18 @@ const EARLY_EXIT_FILE = 'early-exit.json';
 const TAIL_LINES = 12;
 const MAX_LINE_CHARS = 240;
 
+/**
+ * Exit codes of a process ended by a signal from outside (128 + SIGHUP, SIGINT, SIGKILL, SIGTERM):
+ * `docker stop` or `kill`, or the engine stopping its containers as it shuts down or restarts.
+ */
+const OUTSIDE_SIGNAL_EXIT_CODES = new Set([129, 130, 137, 143]);
+
+/**
+ * Containers this process found ended by an outside signal: nothing is recorded beside the bottle
+ * for them (losing the engine leaves the state folder as it was), and each is inspected once.
+ */
+const endedBySignal = new Set<string>();
+
 /** One per bottle, naming the container it describes, so each exit is read from Docker once. */
 interface EarlyExitRecord {
   containerId: string;
@@ -64,10 +76,19 @@ export function cleanOutputTail(text: string, count = TAIL_LINES): string[] {
   return lines.slice(-count).map((line) => redactSecrets(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line));
 }
 
-async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<EarlyExitView | null> {
+/**
+ * True when the container was ended by a signal from outside rather than exiting by itself: no
+ * failure of the agent, however soon after its start. A kill by the memory limit is the agent's.
+ */
+export function endedByOutsideSignal(exitCode: number | null, oomKilled: boolean): boolean {
+  return !oomKilled && exitCode !== null && OUTSIDE_SIGNAL_EXIT_CODES.has(exitCode);
+}
+
+async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<EarlyExitView | null | 'signal'> {
   const container = ctx.docker.getContainer(containerId);
   const info = await container.inspect();
   if (info.State.Running || info.State.Status !== 'exited') return null;
+  if (endedByOutsideSignal(info.State.ExitCode ?? null, info.State.OOMKilled === true)) return 'signal';
   const ranMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
   if (!Number.isFinite(ranMs) || ranMs < 0 || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
   const raw = (await container.logs({ stdout: true, stderr: true, follow: false, tail: 100 })) as unknown as Buffer;
@@ -78,21 +99,28 @@ async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<E
 }
 
 /**
- * For an exited container: what the agent said last and why, when it exited within its first
- * minute; null otherwise. Read from Docker once per container and kept beside the bottle's state,
- * so every surface (card, `show`, `ls --json`) shows it, with or without a running app.
+ * For an exited container: what the agent said last and why, when it exited by itself within its
+ * first minute; null otherwise. Read from Docker once per container and kept beside the bottle's
+ * state, so every surface (card, `show`, `ls --json`) shows it, with or without a running app.
  */
 export async function earlyExitOf(ctx: BottleContext, identity: string, containerId: string): Promise<EarlyExitView | null> {
+  if (endedBySignal.has(containerId)) return null;
   const recorded = readRecord(identity);
   if (recorded?.containerId === containerId) return recorded.early;
   // Our own stop or approval is taking it down: that is no failure of the agent.
   if (ctx.activity.isBusy(identity)) return null;
-  let early: EarlyExitView | null;
+  let early: EarlyExitView | null | 'signal';
   try {
     early = await readEarlyExit(ctx, containerId);
   } catch {
     // Removed meanwhile, or the engine did not answer: the card shows the plain exit code, and
     // the next refresh tries again (nothing was recorded).
+    return null;
+  }
+  if (early === 'signal') {
+    // Stopped or killed from outside (by hand, or by the engine going down): the card shows the
+    // plain exit code, and the state folder is left as it was.
+    endedBySignal.add(containerId);
     return null;
   }
   // Only beside an existing bottle's state (never creating a folder for an orphan container).
