@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 import { TEST_BASE_IMAGE } from './helpers/agents';
 import { card, expectStatus, newestIdentity } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
+import { projectsDir } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
@@ -48,10 +49,11 @@ test.afterAll(async () => {
   await removeBottles(started);
   await removeAgentImages(AGENT);
   await rm(home, { recursive: true, force: true });
+  await rm(projectsDir(home), { recursive: true, force: true });
 });
 
 test('open Changes, read a diff, Apply and see the summary, export a branch', async ({ page }) => {
-  const project = join(home, 'projects', 'changes');
+  const project = join(projectsDir(home), 'changes');
   await mkdir(project, { recursive: true });
   await writeFile(join(project, 'edit.txt'), 'one\ntwo\nthree\n');
   await writeFile(join(project, 'gone.txt'), 'to be deleted\n');

@@ -5,6 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { testToken, writeClaudeStandIn } from '../test/helpers/claude-stand-in';
 import { card } from './helpers/app-page';
 import { containerId, docker, removeBottles } from './helpers/docker';
+import { projectsDir } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
@@ -29,6 +30,7 @@ test.afterAll(async () => {
   await serve?.stop();
   await removeBottles(started);
   await rm(home, { recursive: true, force: true });
+  await rm(projectsDir(home), { recursive: true, force: true });
   await rm(hostHome, { recursive: true, force: true });
 });
 
@@ -41,7 +43,7 @@ async function bothThemes(page: Page, name: string): Promise<void> {
 }
 
 async function project(name: string, failOnStart: string | null): Promise<string> {
-  const dir = join(home, 'projects', name);
+  const dir = join(projectsDir(home), name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'README.md'), `# ${name}\n`);
   if (failOnStart !== null) await writeFile(join(dir, 'FAIL_ON_START'), failOnStart);

@@ -54,8 +54,9 @@ test('pick an engine: the bottle starts there in copy mode, shows it, and goes o
   await page.getByTestId('folder-input').fill(await makeProject(home, 'remote-work', null));
   await page.getByTestId('agent-select').selectOption('e2e-agent');
   await page.getByTestId('start-button').click();
-  // Other bottles may share this engine (orphans to this state folder): wait for ours by its agent.
-  const ours = page.locator('[data-testid="bottle-card"][data-identity^="e2e-agent-"]');
+  // Other suites' containers may share the engines (orphans to this state folder): ours is the
+  // e2e agent's bottle that has a state folder here.
+  const ours = page.locator('[data-testid="bottle-card"][data-identity^="e2e-agent-"]:not(.card-orphan)');
   await expect(ours).toHaveCount(1, { timeout: 120_000 });
   const identity = (await ours.getAttribute('data-identity')) ?? '';
   await expectStatus(page, identity, 'running', 120_000);
