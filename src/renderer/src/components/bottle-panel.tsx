@@ -41,7 +41,11 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
     case 'logs':
       return <LogsView key={bottle.containerId ?? 'none'} identity={bottle.identity} containerId={bottle.containerId} />;
     case 'changes':
-      return <ChangesView key={bottle.identity} identity={bottle.identity} />;
+      return (
+        <div className="panel-scroll">
+          <ChangesView key={bottle.identity} identity={bottle.identity} />
+        </div>
+      );
     case 'history':
       return (
         <div className="panel-scroll">
