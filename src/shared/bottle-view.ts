@@ -131,6 +131,7 @@ export interface EngineSummary {
   /** Its endpoint, e.g. unix:///var/run/docker.sock, tcp://build-box:2376, ssh://me@build-box. */
   host: string;
   description: string;
+  /** The engine the docker CLI would use now; new bottles go there unless told otherwise. */
   current: boolean;
   /** On this machine: it can mount a project folder; a remote engine takes copies only. */
   local: boolean;

@@ -1,3 +1,4 @@
+import type { EngineSummary as SharedEngineSummary } from '../../shared/bottle-view';
 import { BottleError } from '../services/bottle-error';
 import { connectEndpoint, type DockerConnection } from './docker-client';
 import { DEFAULT_CONTEXT, listDockerContexts } from './docker-contexts';
@@ -11,14 +12,8 @@ export interface Engine {
   local: boolean;
 }
 
-export interface EngineSummary {
-  name: string;
-  host: string;
-  description: string;
-  /** The engine the docker CLI would use now; new bottles go there unless told otherwise. */
-  current: boolean;
-  local: boolean;
-}
+/** What the registry knows of an engine without asking it; its status is the watchers' to add. */
+export type EngineSummary = Omit<SharedEngineSummary, 'status'>;
 
 /**
  * Every engine the app may talk to: the built-in default, and each context in the Docker CLI's
