@@ -157,6 +157,8 @@ test('the Shell tab runs a command as the agent’s user, resizes and pastes; In
   // Paste (the button, as Ctrl+Shift+V does) types the clipboard into the shell.
   await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((3*3))'));
   await panel.getByRole('button', { name: 'Paste' }).click();
+  // The clipboard is read asynchronously: Enter once the pasted line shows at the prompt.
+  await expect.poll(() => shellText(page), { timeout: 15_000 }).toContain('echo pasted-$((3*3))');
   await page.keyboard.press('Enter');
   await expect.poll(() => shellText(page), { timeout: 15_000 }).toContain('pasted-9');
   await panel.getByTestId('tab-inspect').click();

@@ -176,7 +176,7 @@ export function createCore(options: CoreOptions = {}): Core {
       live?.close();
       sync?.close();
       stopActivity();
-      terminals.closeAll();
+      await terminals.closeAll();
       logs.closeAll();
       stats.close();
       await changes.close();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
@@ -13,6 +14,8 @@ type Session =
   | { kind: 'shell'; identity: string; container: Docker.Container; user: string; marker: string; exec: Docker.Exec; stream: Duplex };
 
 const SHELL_MARKER = 'CLAUDE_BOTTLE_SHELL';
+/** How long closing a shell waits for the engine to take the hang-up. */
+const HANG_UP_WAIT_MS = 5000;
 /** HUP to every process whose environment holds the marker ($1): the shell and what runs in it. */
 const HANG_UP_SCRIPT = 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < "$p/environ" 2>/dev/null | grep -qxF "$1" && kill -HUP "${p#/proc/}" 2>/dev/null; done; true';
 
@@ -134,7 +137,10 @@ export class TerminalSessions {
    */
   private async hangUp(session: Extract<Session, { kind: 'shell' }>): Promise<void> {
     const kill = await session.container.exec({ Cmd: ['sh', '-c', HANG_UP_SCRIPT, 'sh', session.marker], ...(session.user !== '' ? { User: session.user } : {}) });
-    await kill.start({ Detach: true });
+    const answer = (await kill.start({ Detach: true })) as unknown;
+    // The engine's (empty) answer is read to its end: left unread, it holds an engine connection
+    // open, and a serve process being stopped would never exit.
+    if (answer instanceof Readable) await finished(answer.resume(), { signal: AbortSignal.timeout(HANG_UP_WAIT_MS) }).catch(() => answer.destroy());
   }
 
   private session(sessionId: string): Session {
@@ -169,8 +175,9 @@ export class TerminalSessions {
     session.stream.destroy();
   }
 
-  closeAll(): void {
-    for (const id of [...this.sessions.keys()]) void this.close(id);
+  /** Every terminal and shell closed (shells hung up), and every feed let go. */
+  async closeAll(): Promise<void> {
     this.feeds.closeAll();
+    await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
   }
 }

@@ -30,12 +30,13 @@ async function copySelection(terminal: Terminal): Promise<void> {
 }
 
 async function pasteInto(terminal: Terminal): Promise<void> {
+  // Focus first: keys typed while the clipboard is read go to the terminal, not to the Paste button.
+  terminal.focus();
   try {
     terminal.paste(await navigator.clipboard.readText());
   } catch {
     useUiStore.getState().notify('warning', 'The browser refused to read the clipboard: paste with Ctrl+V (or ⌘V) in the terminal.');
   }
-  terminal.focus();
 }
 
 /**
