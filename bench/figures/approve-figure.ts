@@ -61,7 +61,7 @@ export async function approveFigure(env: BenchEnv, warm = false): Promise<Figure
       ROUNDS,
       async () => {
         if (!warm) {
-          await cli(['approve', identity, '--request', `req-bench-${round}`, '--resume']);
+          await cli(['approve', identity, '--request', `req-bench-${round}`, '--resume', '--yes']);
           return;
         }
         // What the app does on "Approve & resume" (its inbox watcher read the request earlier).
