@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
+import { openArchive } from '../engine/container-files';
 import { DigestSink, linkDigest } from './content-digest';
 import { MAX_COMPARE_BYTES, type AgentContent, type CopyRequest } from './workspace-reader';
 
@@ -51,13 +52,8 @@ export async function readArchiveEntry(header: Header, stream: NodeJS.ReadableSt
  * name. Null when it is gone, or not a file or symlink.
  */
 export async function readContainerFile(container: Docker.Container, path: string, want: EntryWant): Promise<AgentContent | null> {
-  let archive: NodeJS.ReadableStream;
-  try {
-    archive = await container.getArchive({ path: `/workspace/${path}` });
-  } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw error;
-  }
+  const archive = await openArchive(container, `/workspace/${path}`);
+  if (archive === null) return null;
   const name = path.split('/').pop() as string;
   let result: AgentContent | null = null;
   let entries = 0;

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
 import { pack as createPack, type Header } from 'tar-stream';
 import { TEMP_PREFIX } from '../fs/atomic-write';
+import { openArchive } from './container-files';
 
 /** One folder to put into a container, owned by the agent's uid:gid there. */
 export interface ArchiveSource {
@@ -157,13 +158,8 @@ export async function extractFolder(
   await recoverSnapshotSwap(dest);
   const parent = dirname(dest);
   await mkdir(parent, { recursive: true, mode: 0o700 });
-  let archive: NodeJS.ReadableStream;
-  try {
-    archive = await container.getArchive({ path: source });
-  } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw error;
-  }
+  const archive = await openArchive(container, source);
+  if (archive === null) return null;
   const temp = join(parent, `${TEMP_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
   const top = posix.basename(source.replace(/\/+$/, ''));
   let overBudget = false;

@@ -5,6 +5,8 @@ import { extract } from 'tar-stream';
 export interface ContainerPathStat {
   size: number;
   mtimeMs: number;
+  /** The engine's own modification time, to the nanosecond: what a change check compares. */
+  mtime: string;
   /** A regular file: not a folder, link, FIFO, socket or device. */
   isFile: boolean;
 }
@@ -15,6 +17,16 @@ const GO_TYPE_BITS = 0x80000000 | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) 
 
 function statusCode(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
+}
+
+/** The tar of a path in a container (created, running or exited); null when the path does not exist. */
+export async function openArchive(container: Docker.Container, path: string): Promise<NodeJS.ReadableStream | null> {
+  try {
+    return await container.getArchive({ path });
+  } catch (error: unknown) {
+    if (statusCode(error) === 404) return null;
+    throw error;
+  }
 }
 
 /**
@@ -36,6 +48,7 @@ export async function statContainerPath(container: Docker.Container, path: strin
   return {
     size: stat.size ?? 0,
     mtimeMs: Date.parse(stat.mtime ?? '') || 0,
+    mtime: stat.mtime ?? '',
     isFile: ((stat.mode ?? 0) & GO_TYPE_BITS) === 0,
   };
 }
@@ -53,13 +66,8 @@ export interface ContainerFile {
  * than `maxBytes` is refused with an error rather than buffered.
  */
 export async function readContainerFile(container: Docker.Container, path: string, maxBytes: number): Promise<ContainerFile | null> {
-  let archive: NodeJS.ReadableStream;
-  try {
-    archive = await container.getArchive({ path });
-  } catch (error: unknown) {
-    if (statusCode(error) === 404) return null;
-    throw error;
-  }
+  const archive = await openArchive(container, path);
+  if (archive === null) return null;
   let found: ContainerFile | null = null;
   let tooLarge = false;
   const tar = extract();

@@ -1,10 +1,10 @@
 import { lstat, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { IncomingMessage } from 'node:http';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
 import { RUN_MOUNT } from '../bottles/container-spec';
 import { findBottleContainer } from '../engine/bottle-containers';
+import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import type { BottleContext } from '../services/bottle-context';
@@ -69,27 +69,13 @@ function plainName(entryName: string): string | null {
 
 /** The inbox folder's modification time, from a HEAD request (no content moves). */
 async function inboxStamp(container: Docker.Container): Promise<string | null> {
-  try {
-    const response = (await container.infoArchive({ path: CONTAINER_INBOX })) as unknown as IncomingMessage;
-    response.resume();
-    const header = response.headers['x-docker-container-path-stat'];
-    if (typeof header !== 'string') return null;
-    const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mtime?: string; size?: number };
-    return `${stat.mtime ?? ''}/${stat.size ?? ''}`;
-  } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw error;
-  }
+  const stat = await statContainerPath(container, CONTAINER_INBOX);
+  return stat === null ? null : `${stat.mtime}/${stat.size}`;
 }
 
 async function readRemoteInbox(container: Docker.Container): Promise<RemoteInbox | null> {
-  let archive: NodeJS.ReadableStream;
-  try {
-    archive = await container.getArchive({ path: CONTAINER_INBOX });
-  } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw error;
-  }
+  const archive = await openArchive(container, CONTAINER_INBOX);
+  if (archive === null) return null;
   const inbox: RemoteInbox = { requests: new Map(), answered: new Set() };
   let files = 0;
   let bytes = 0;
