@@ -21,7 +21,7 @@ const TAB_LABELS: Record<BottleTab, string> = { terminal: 'Terminal', shell: 'Sh
 const SHOWN_AS_TABS: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'history', 'changes', 'copy-resume-command']);
 
 function unavailable(tab: BottleTab, bottle: BottleView): string | null {
-  if ((tab === 'terminal' || tab === 'shell') && bottle.status !== 'running') return 'The bottle is not running: resume it to open a terminal.';
+  if ((tab === 'terminal' || tab === 'shell') && actionState(bottle, 'open-terminal') === null) return 'The bottle is not running: resume it to open a terminal.';
   if (tab === 'changes' && actionState(bottle, 'changes') === null) return 'This bottle has no project folder to compare with.';
   return null;
 }

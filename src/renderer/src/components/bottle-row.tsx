@@ -1,4 +1,5 @@
 import { memo, type JSX } from 'react';
+import { escapeControl } from '../../../shared/escape-text';
 import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useSelectionStore } from '../stores/selection-store';
@@ -7,6 +8,7 @@ import { openBottle } from '../lib/bottle-panel-actions';
 import { shortPath } from '../lib/format';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
+import { ACTIVITY_LABELS } from './card-status-area';
 import { StatusPill } from './status-pill';
 
 export const ROW_HEIGHT = 40;
@@ -38,7 +40,7 @@ function Attention({ identity }: { identity: string }): JSX.Element | null {
       <button
         type="button"
         className="badge-pending"
-        title={bottle.pendingRequest.reason}
+        title={escapeControl(bottle.pendingRequest.reason)}
         onClick={(event) => {
           event.stopPropagation();
           useUiStore.getState().openPanel('approval', identity);
@@ -50,9 +52,22 @@ function Attention({ identity }: { identity: string }): JSX.Element | null {
     );
   }
   const activity = bottle.activity;
-  if (activity?.error != null) return <span className="row-note is-error" title={activity.error}>{activity.kind} failed</span>;
-  if (activity !== null) return <span className="row-note is-busy">{activity.kind}…</span>;
-  if (bottle.warnings.length > 0) return <span className="row-note is-warning" title={bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n')}>bad request</span>;
+  // Agent-written text (a reason, an error quoting it, a bad request) is escaped, as on the card.
+  if (activity?.error != null) {
+    return (
+      <span className="row-note is-error" title={escapeControl(activity.error)}>
+        {ACTIVITY_LABELS[activity.kind] ?? activity.kind} failed
+      </span>
+    );
+  }
+  if (activity !== null) return <span className="row-note is-busy">{ACTIVITY_LABELS[activity.kind] ?? activity.kind}…</span>;
+  if (bottle.warnings.length > 0) {
+    return (
+      <span className="row-note is-warning" title={escapeControl(bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n'))}>
+        bad request
+      </span>
+    );
+  }
   return null;
 }
 

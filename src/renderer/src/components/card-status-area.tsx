@@ -6,7 +6,7 @@ import { dismissError } from '../lib/bottle-actions';
 import { EarlyExitArea } from './early-exit-area';
 import { useUiStore } from '../stores/ui-store';
 
-const ACTIVITY_LABELS: Record<string, string> = {
+export const ACTIVITY_LABELS: Record<string, string> = {
   starting: 'Starting',
   building: 'Building image',
   approving: 'Approving: building the new image',

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState, type FormEvent, type JSX } from 'react';
+import { useState, type FormEvent, type JSX } from 'react';
 import { describeSignIn, methodLabel, type CredentialEntry } from '../../../shared/credentials-view';
 import type { SecretName } from '../../../shared/ipc-contract';
 import { signOut, storeSecret } from '../lib/credential-actions';
 import { exactTime, relativeTime } from '../lib/format';
 import { useCredentialsStore } from '../stores/credentials-store';
 import { useUiStore } from '../stores/ui-store';
+import { useModalDialog } from './use-modal-dialog';
 
 /** The header's sign-in chip: how Claude is signed in, at a glance; it opens the dialog. */
 export function SignInChip(): JSX.Element {
@@ -80,15 +81,8 @@ export function SignInDialog(): JSX.Element {
   const openDialog = useCredentialsStore((state) => state.openDialog);
   const status = useCredentialsStore((state) => state.status);
   const error = useCredentialsStore((state) => state.error);
-  const dialogRef = useRef<HTMLDialogElement>(null);
+  const dialogRef = useModalDialog(open);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
 
   const stored = status?.entries.filter((entry) => entry.source === 'store') ?? [];
   const fromEnvironment = status?.entries.filter((entry) => entry.source === 'environment') ?? [];

@@ -80,8 +80,7 @@ export async function startBottle(): Promise<void> {
   store.setStarting(true);
   store.setMessage(null);
   try {
-    const supportsAutonomous = store.agents.find((agent) => agent.name === store.agent)?.autonomous === true;
-    const autonomous = store.autonomous && supportsAutonomous;
+    const autonomous = store.autonomous && selected?.autonomous === true;
     const context = store.context === null ? {} : { context: store.context };
     const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy || isRemote(store.context), autonomous, ...context });
     useUiStore.getState().notify('info', `Started ${identity}`);
