@@ -4,7 +4,7 @@ import { isValidIdentity } from '../../shared/identity';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { onEngine, type BottleContext } from '../services/bottle-context';
 import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
-import { isConnectionError } from '../engine/docker-client';
+import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
 import { readBottleOptions } from '../state/bottle-options';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
@@ -17,19 +17,11 @@ const LIST_TIMEOUT_MS = 5000;
 /** Containers by identity on one engine; null when it is unavailable (the state folder still lists). */
 async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
   let containers: Docker.ContainerInfo[];
-  let timer: NodeJS.Timeout | undefined;
   try {
-    containers = await Promise.race([
-      listBottleContainers(ctx.docker, identity),
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })), LIST_TIMEOUT_MS);
-      }),
-    ]);
+    containers = await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
   } catch (error: unknown) {
     if (isConnectionError(error)) return null;
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
   const byIdentity = new Map<string, Docker.ContainerInfo>();
   for (const info of containers) {

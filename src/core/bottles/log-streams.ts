@@ -16,7 +16,6 @@ export type LogOpener = (identity: string, options: { tail: number | 'all'; foll
  */
 const FLUSH_BYTES = 256 * 1024;
 
-/** The container of a bottle, or a clear error saying why it has no logs to show. */
 /** A bottle's output: the tail, then (following) what it writes next; a clear error when it has no container. */
 export async function openBottleLogs(ctx: BottleContext, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
   const { docker } = contextForBottle(ctx, identity);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { FULL_FILE_MAX_BYTES, type FileChange } from '../../shared/changes';
 import { BottleError } from '../services/bottle-error';
 import type { BaseContent } from './base-content';
+import { splitZ } from './git-cli';
 import { hostPathOf, parentOf } from './relative-path';
 import type { ShadowRepo } from './shadow-repo';
 import type { AgentListing, CopyRequest, WorkspaceReader } from './workspace-reader';
@@ -16,10 +17,6 @@ export interface UncommittedInput {
   agentHead: string | null;
   baseHead: string | null;
   identity: string;
-}
-
-function splitZ(buffer: Buffer): string[] {
-  return buffer.toString('utf8').split('\0').filter((part) => part.length > 0);
 }
 
 /** Puts the agent's version of each path into the shadow's sparse work tree (one stream out of a bottle). */

@@ -69,3 +69,8 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
 export async function gitText(args: string[], options: GitOptions = {}): Promise<string> {
   return (await runGit(args, options)).stdout.toString('utf8').trim();
 }
+
+/** The parts of git's NUL-separated (`-z`) output. */
+export function splitZ(buffer: Buffer): string[] {
+  return buffer.toString('utf8').split('\0').filter((part) => part.length > 0);
+}

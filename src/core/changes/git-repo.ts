@@ -1,6 +1,6 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gitText, runGit } from './git-cli';
+import { gitText, runGit, splitZ } from './git-cli';
 
 /** What git says about a project folder that is the top of its own repository. */
 export interface RepoFacts {
@@ -29,10 +29,6 @@ export async function isRepositoryTop(cwd: string): Promise<boolean> {
 export async function headCommit(cwd: string): Promise<string | null> {
   const result = await runGit(['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { cwd, okCodes: [1, 128] });
   return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
-}
-
-function splitZ(buffer: Buffer): string[] {
-  return buffer.toString('utf8').split('\0').filter((part) => part.length > 0);
 }
 
 /** HEAD, branch, the dirty paths and the index of the repository at `cwd`; null when not one. */

@@ -16,8 +16,6 @@ import type { WorkspaceReader } from './workspace-reader';
 /** Where the agent's workspace is right now, and how to read it. */
 export interface LocatedWorkspace {
   reader: WorkspaceReader;
-  /** Identifies the source: a different key means a different reader is needed. */
-  key: string;
   /** The bottle's `.git` copied (or found) where host git can read it as data; null if none. */
   agentGitDir(tempDir: string): Promise<string | null>;
 }
@@ -36,7 +34,6 @@ export async function locateWorkspace(ctx: BottleContext, metadata: BottleMetada
     if (!(await isDirectory(metadata.cwd))) throw new BottleError('not-found', `the project folder ${metadata.cwd} of ${metadata.identity} is gone`);
     return {
       reader: new FolderReader('folder', metadata.cwd, ignore),
-      key: `folder:${metadata.cwd}`,
       agentGitDir: async () => ((await isDirectory(join(metadata.cwd, '.git'))) ? join(metadata.cwd, '.git') : null),
     };
   }
@@ -49,7 +46,6 @@ export async function locateWorkspace(ctx: BottleContext, metadata: BottleMetada
     const running = inspected.State.Running && !inspected.State.Paused;
     return {
       reader: new ContainerReader({ container, running, startedAtMs: Date.parse(inspected.State.StartedAt), ignore, prunedDirs: baseline.prunedDirs }),
-      key: `container:${info.Id}:${running ? 'running' : 'stopped'}:${inspected.State.StartedAt}`,
       agentGitDir: async (tempDir) => {
         const dest = join(tempDir, 'bottle-git');
         return (await copyFolderOut(container, '/workspace/.git', dest)) ? dest : null;
@@ -58,10 +54,8 @@ export async function locateWorkspace(ctx: BottleContext, metadata: BottleMetada
   }
   const snapshot = bottlePaths(metadata.identity).workspace;
   if (!(await isDirectory(snapshot))) throw new BottleError('not-found', `bottle ${metadata.identity} has no container and no saved workspace to compare`);
-  const snapshotStat = await stat(snapshot);
   return {
     reader: new FolderReader('snapshot', snapshot, ignore),
-    key: `snapshot:${snapshotStat.ino}:${snapshotStat.mtimeMs}`,
     agentGitDir: async () => ((await isDirectory(join(snapshot, '.git'))) ? join(snapshot, '.git') : null),
   };
 }

@@ -223,8 +223,8 @@ export async function discardExtracted(extracted: ExtractedFolder | null): Promi
  * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
  * exist in the container. See extractFolder for how the archive is handled.
  */
-export async function copyFolderOut(container: Docker.Container, source: string, dest: string, budget?: SnapshotBudget): Promise<boolean> {
-  const extracted = await extractFolder(container, source, dest, budget);
+export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
+  const extracted = await extractFolder(container, source, dest);
   if (extracted === null) return false;
   await swapIntoPlace(extracted);
   return true;

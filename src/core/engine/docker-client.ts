@@ -77,19 +77,29 @@ export interface EngineInfo {
   endpoint: EngineEndpoint;
 }
 
-/** Pings the engine; throws EngineUnavailableError with a one-line hint when it does not answer. */
-export async function engineInfo(connection: DockerConnection, timeoutMs = 10_000): Promise<EngineInfo> {
+/**
+ * The engine's answer, or an ETIMEDOUT error (a connection error, as a refused socket is) when it
+ * gives none within `timeoutMs`: an engine that went silent must not hold up its caller.
+ */
+export async function withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
   });
   try {
-    const version = await Promise.race([connection.docker.version(), timeout]);
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Pings the engine; throws EngineUnavailableError with a one-line hint when it does not answer. */
+export async function engineInfo(connection: DockerConnection, timeoutMs = 10_000): Promise<EngineInfo> {
+  try {
+    const version = await withinTimeout(connection.docker.version(), timeoutMs);
     return { version: version.Version, apiVersion: version.ApiVersion, endpoint: connection.endpoint };
   } catch (error: unknown) {
     if (isConnectionError(error)) throw new EngineUnavailableError(connection.endpoint, error);
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -188,8 +188,3 @@ export function syncRemoteInbox(ctx: BottleContext, identity: string, options: {
     return changed;
   });
 }
-
-/** Forgets what was seen of a bottle's inbox (its container was replaced). */
-export function forgetRemoteInbox(identity: string): void {
-  lastSeen.delete(identity);
-}
