@@ -36,7 +36,8 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ seconds: numbe
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').pop() ?? error.message}`));
+      // The exit code goes with the error: some commands answer with one (git diff: 1 = differences).
+      if (error) reject(Object.assign(new Error(`${command} ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').pop() ?? error.message}`), { exitCode: error.code }));
       else resolve(stdout);
     });
   });

@@ -57,7 +57,7 @@ export async function changesFigures(env: BenchEnv): Promise<Figure[]> {
         await docker(['cp', `${info.Id}:/workspace`, join(out, 'workspace')]);
         // Exit code 1 means "differences found": the answer, not a failure.
         await run('git', ['diff', '--no-index', '--stat', project, join(out, 'workspace')]).catch((error: unknown) => {
-          if (!String(error).includes('failed')) throw error;
+          if ((error as { exitCode?: unknown }).exitCode !== 1) throw error;
         });
       },
       async () => rm(join(out, 'workspace'), { recursive: true, force: true }),
