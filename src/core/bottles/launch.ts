@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import createIgnore from '@balena/dockerignore';
 import type Docker from 'dockerode';
 import { requireTrustedAgent } from '../agents/agent-trust';
-import { recordBaseline } from '../changes/baseline';
+import { projectIgnore, recordBaseline } from '../changes/baseline';
 import { launchSecrets, plainEnvNames } from '../credentials/agent-secrets';
 import { moveSnapshotSecretsToStore } from '../credentials/credential-pickup';
 import { putFolders, recoverSnapshotSwap, type ArchiveEntry, type ArchiveSource } from '../engine/container-archive';
@@ -26,19 +23,6 @@ import { bottleToolDir } from './resources';
 interface CreatePlan {
   home: string | null;
   extraEnv: string[];
-}
-
-/** `.dockerignore` in the project folder, applied when copying it into the bottle. */
-export function projectIgnore(cwd: string): ((relativePath: string) => boolean) | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(cwd, '.dockerignore'), 'utf8');
-  } catch {
-    // No .dockerignore (the usual case): everything is copied.
-    return undefined;
-  }
-  const matcher = createIgnore().add(text.split('\n'));
-  return (relativePath: string) => relativePath !== '' && matcher.ignores(relativePath);
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -199,7 +183,7 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     if (metadata.copy_cwd) {
       await recoverSnapshotSwap(paths.workspace);
       const snapshot = resume && (await isDirectory(paths.workspace));
-      sources.push(snapshot ? { target: WORKSPACE, from: paths.workspace } : { target: WORKSPACE, from: metadata.cwd, ignore: projectIgnore(metadata.cwd) });
+      sources.push(snapshot ? { target: WORKSPACE, from: paths.workspace } : { target: WORKSPACE, from: metadata.cwd, ignore: await projectIgnore(metadata.cwd) });
     }
     if (sources.length > 0 || entries.length > 0) await putFolders(container, sources, run, entries);
     await clearReadyToResume(identity);

@@ -22,7 +22,7 @@ const KEEP_TOTAL_MAX_BYTES = 32 * 1024 * 1024;
 const MAX_DOCKERIGNORE_BYTES = 1024 * 1024;
 const MAX_BASELINE_FILE_BYTES = 512 * 1024 * 1024;
 
-/** The `.dockerignore` rules as the copy into a bottle applies them (see launch.ts). */
+/** The `.dockerignore` rules: what the copy into a bottle leaves out, and what its baseline skips. */
 export function dockerignoreMatcher(text: string | null): ((path: string) => boolean) | undefined {
   if (text === null) return undefined;
   const matcher = createIgnore().add(text.split('\n'));
@@ -30,8 +30,16 @@ export function dockerignoreMatcher(text: string | null): ((path: string) => boo
 }
 
 async function readDockerignore(cwd: string): Promise<string | null> {
-  // No .dockerignore (the usual case), or not a plain file: the copy reads it the same way.
+  // No .dockerignore (the usual case), or not a plain file: nothing is left out.
   return readRegularFile(join(cwd, '.dockerignore'), MAX_DOCKERIGNORE_BYTES).catch(() => null);
+}
+
+/**
+ * The project's `.dockerignore`, read and applied once for both the copy into a bottle and its
+ * baseline, so a file the copy left out is never listed as one the agent deleted.
+ */
+export async function projectIgnore(cwd: string): Promise<((relativePath: string) => boolean) | undefined> {
+  return dockerignoreMatcher(await readDockerignore(cwd));
 }
 
 /** Git's blob id for a clean tracked path whose index mode matches what is on disk. */
