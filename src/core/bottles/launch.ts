@@ -4,7 +4,7 @@ import { requireTrustedAgent } from '../agents/agent-trust';
 import { projectIgnore, recordBaseline } from '../changes/baseline';
 import { launchSecrets, plainEnvNames } from '../credentials/agent-secrets';
 import { moveSnapshotSecretsToStore } from '../credentials/credential-pickup';
-import { putFolders, recoverSnapshotSwap, type ArchiveEntry, type ArchiveSource } from '../engine/container-archive';
+import { putFolders, recoverSnapshotSwap, ROOT_OWNER, type ArchiveEntry, type ArchiveSource } from '../engine/container-archive';
 import { resolveUser, type PasswdEntry } from '../engine/container-user';
 import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
@@ -29,7 +29,6 @@ async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
 }
 
-const ROOT_OWNER = { uid: 0, gid: 0 };
 
 /**
  * What a local engine bind-mounts, put into the container instead on a remote one: the in-bottle

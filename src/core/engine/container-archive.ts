@@ -28,6 +28,9 @@ export interface ArchiveOwner {
   gid: number;
 }
 
+/** root:root, for what the agent may read but never change (the tool, our run folder, answers). */
+export const ROOT_OWNER: ArchiveOwner = { uid: 0, gid: 0 };
+
 /** One file or folder written as given (secrets, the operator's setup), after the folders. */
 export interface ArchiveEntry {
   /** Absolute path inside the container. */

@@ -11,6 +11,20 @@ export function responseFileName(stem: string): string {
   return `${stem}${RESPONSE_SUFFIX}`;
 }
 
+export function requestFileName(stem: string): string {
+  return `${stem}${REQUEST_SUFFIX}`;
+}
+
+/** The stem an answer file answers (`<stem>.response.json`); null for any other name. */
+export function answeredStem(name: string): string | null {
+  return name.endsWith(RESPONSE_SUFFIX) ? name.slice(0, -RESPONSE_SUFFIX.length) : null;
+}
+
+/** A `*.json` that is not an answer: a request, if valid (hidden and temp files are the caller's to drop). */
+export function isRequestName(name: string): boolean {
+  return name.endsWith(REQUEST_SUFFIX) && !name.endsWith(RESPONSE_SUFFIX);
+}
+
 /** What one listing of an inbox holds: candidate request files, and the stems already answered. */
 export interface InboxNames {
   /** `*.json` that may be requests: not our responses, not temp or hidden files; sorted. */
@@ -31,8 +45,9 @@ export async function readInboxNames(inbox: string): Promise<InboxNames> {
     const requests: string[] = [];
     const answered = new Set<string>();
     for (const name of names) {
-      if (name.endsWith(RESPONSE_SUFFIX)) answered.add(name.slice(0, -RESPONSE_SUFFIX.length));
-      else if (name.endsWith(REQUEST_SUFFIX) && !name.startsWith('.') && !name.startsWith(TEMP_PREFIX)) requests.push(name);
+      const stem = answeredStem(name);
+      if (stem !== null) answered.add(stem);
+      else if (isRequestName(name) && !name.startsWith('.') && !name.startsWith(TEMP_PREFIX)) requests.push(name);
     }
     return { requests: requests.sort(), answered };
   } catch (error: unknown) {

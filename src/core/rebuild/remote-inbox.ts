@@ -5,9 +5,10 @@ import { extract, type Header } from 'tar-stream';
 import { RUN_MOUNT } from '../bottles/container-spec';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
-import { putFolders } from '../engine/container-archive';
+import { putFolders, ROOT_OWNER } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import type { BottleContext } from '../services/bottle-context';
+import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
 import { rebuildPaths } from './rebuild-paths';
 import { MAX_REQUEST_BYTES } from './request-schema';
@@ -23,11 +24,8 @@ import { MAX_REQUEST_BYTES } from './request-schema';
  */
 
 export const CONTAINER_INBOX = `${RUN_MOUNT}/inbox`;
-const REQUEST_SUFFIX = '.json';
-const RESPONSE_SUFFIX = '.response.json';
 const MAX_FILES_PER_PASS = 2000;
 const MAX_BYTES_PER_PASS = 4 * 1024 * 1024;
-const ROOT_OWNER = { uid: 0, gid: 0 };
 
 interface RemoteInbox {
   /** Request files by name: their content (regular files) or null (a symlink). */
@@ -87,11 +85,12 @@ async function readRemoteInbox(container: Docker.Container): Promise<RemoteInbox
       stream.once('end', next);
     };
     if (name === null || files >= MAX_FILES_PER_PASS) return done();
-    if (name.endsWith(RESPONSE_SUFFIX)) {
-      inbox.answered.add(name.slice(0, -RESPONSE_SUFFIX.length));
+    const stem = answeredStem(name);
+    if (stem !== null) {
+      inbox.answered.add(stem);
       return done();
     }
-    if (!name.endsWith(REQUEST_SUFFIX)) return done();
+    if (!isRequestName(name)) return done();
     files += 1;
     if (header.type === 'symlink') {
       inbox.requests.set(name, null);
@@ -128,7 +127,7 @@ async function readRemoteInbox(container: Docker.Container): Promise<RemoteInbox
 async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<void> {
   const local = await readdir(inboxDir).catch(() => [] as string[]);
   for (const name of local) {
-    if (name.endsWith(RESPONSE_SUFFIX) || !name.endsWith(REQUEST_SUFFIX) || remote.requests.has(name)) continue;
+    if (!isRequestName(name) || remote.requests.has(name)) continue;
     await rm(join(inboxDir, name), { force: true });
   }
   for (const [name, content] of remote.requests) {
@@ -150,9 +149,8 @@ async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<vo
 /** Answers written in the state inbox for requests still waiting in the container go in. */
 async function deliverAnswers(container: Docker.Container, inboxDir: string, remote: RemoteInbox): Promise<void> {
   const answers = (await readdir(inboxDir).catch(() => [] as string[])).filter((name) => {
-    if (!name.endsWith(RESPONSE_SUFFIX)) return false;
-    const stem = name.slice(0, -RESPONSE_SUFFIX.length);
-    return remote.requests.has(`${stem}${REQUEST_SUFFIX}`) && !remote.answered.has(stem);
+    const stem = answeredStem(name);
+    return stem !== null && remote.requests.has(requestFileName(stem)) && !remote.answered.has(stem);
   });
   if (answers.length === 0) return;
   const sources = await Promise.all(
