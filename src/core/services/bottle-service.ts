@@ -94,8 +94,9 @@ export class BottleService {
 
   /** One bottle's view with its inbox settled; null when it has neither state nor container. */
   async view(identity: string): Promise<BottleView | null> {
-    await this.settleInbox(parseIdentity(identity));
-    return bottleView(this.on(identity), identity);
+    const ctx = this.on(parseIdentity(identity));
+    await this.settleOn(ctx, identity);
+    return bottleView(ctx, identity);
   }
 
   /** Everything `show` prints: the view, the engine, every pending request in full, the actions. */
@@ -244,7 +245,11 @@ export class BottleService {
    * Returns whether anything the bottle shows changed. The live watcher calls this too.
    */
   async settleInbox(identity: string): Promise<boolean> {
-    const ctx = this.on(identity);
+    return this.settleOn(this.on(identity), identity);
+  }
+
+  /** settleInbox with the bottle's context already known. */
+  private async settleOn(ctx: BottleContext, identity: string): Promise<boolean> {
     if (ctx.engine.local) return processInbox(identity);
     try {
       return await syncRemoteInbox(ctx, identity);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isContextName } from '../../shared/rules';
 import { writeFileAtomic } from '../fs/atomic-write';
@@ -26,9 +26,12 @@ export function parseEngineRecord(text: string): EngineRecord {
 
 /** The engine record in a bottle folder (synchronous: the listing reads thousands in a loop). */
 export function readEngineRecordSync(dir: string): EngineRecord {
+  const path = join(dir, ENGINE_FILE);
+  // Most bottles (all on the default engine) have none: found out without a thrown error each.
+  if (!existsSync(path)) return { status: 'none' };
   let text: string;
   try {
-    text = readFileSync(join(dir, ENGINE_FILE), 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error: unknown) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'none' };
     return { status: 'corrupt', reason: `${ENGINE_FILE} is unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
