@@ -19,6 +19,8 @@ function applyEvent(event: AppEvent): void {
       return;
     case 'bottle-removed':
       useBottlesStore.getState().remove(event.identity);
+      // Its sparkline history goes with it (a long session would otherwise keep every removed bottle's).
+      useStatsStore.getState().forget(event.identity);
       return;
     case 'activity':
       useBottlesStore.getState().setActivity(event.identity, event.activity);
