@@ -24,6 +24,7 @@ import { faultPoint } from './fault-point';
 import { launch } from './launch';
 import type { LoadedBottle } from './loaded-bottle';
 import { checkProjectFolder } from './project-folder';
+import { isDirectory } from '../fs/is-directory';
 
 /*
  * The bottle lifecycle's steps. None of them takes the bottle's lock or settles a half-done
@@ -85,7 +86,7 @@ export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promi
 export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
   const { metadata, identity } = bottle;
   requireReachableProject(ctx, metadata.copy_cwd);
-  const usesFolder = !metadata.copy_cwd || !(await stat(bottlePaths(identity).workspace).then((info) => info.isDirectory(), () => false));
+  const usesFolder = !metadata.copy_cwd || !(await isDirectory(bottlePaths(identity).workspace));
   if (usesFolder) await checkProjectFolder(ctx, metadata.cwd, `project folder of ${identity}`);
   await engineInfo(ctx.connection);
 }

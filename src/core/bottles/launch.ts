@@ -19,14 +19,11 @@ import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './b
 import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
+import { isDirectory } from '../fs/is-directory';
 
 interface CreatePlan {
   home: string | null;
   extraEnv: string[];
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
 }
 
 

@@ -11,6 +11,7 @@ import { gitText, runGit } from './git-cli';
 import { isRepositoryTop } from './git-repo';
 import { checkOwnObjects, resolveHead, ShadowRepo } from './shadow-repo';
 import type { AgentListing, WorkspaceReader } from './workspace-reader';
+import { isDirectory } from '../fs/is-directory';
 
 export interface ExportTarget {
   branch?: string | undefined;
@@ -42,7 +43,7 @@ export async function checkBranchName(cwd: string, name: string): Promise<string
 /** Everything an export checks before it writes anything: one-line errors, nothing written. */
 export async function checkExportTarget(baseline: Baseline, target: ExportTarget): Promise<{ branch: string | null }> {
   const cwd = baseline.cwd;
-  if (!(await stat(cwd).then((info) => info.isDirectory(), () => false))) throw new BottleError('not-found', `the project folder ${cwd} is gone`);
+  if (!(await isDirectory(cwd))) throw new BottleError('not-found', `the project folder ${cwd} is gone`);
   if (target.patchFile !== undefined && (await stat(target.patchFile).then(() => true, () => false))) {
     throw new BottleError('conflict', `${target.patchFile} already exists; choose another file name`);
   }

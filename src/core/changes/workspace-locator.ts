@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { findBottleContainer } from '../engine/bottle-containers';
@@ -12,16 +11,13 @@ import type { Baseline } from './baseline-types';
 import { ContainerReader } from './container-reader';
 import { FolderReader } from './folder-reader';
 import type { WorkspaceReader } from './workspace-reader';
+import { isDirectory } from '../fs/is-directory';
 
 /** Where the agent's workspace is right now, and how to read it. */
 export interface LocatedWorkspace {
   reader: WorkspaceReader;
   /** The bottle's `.git` copied (or found) where host git can read it as data; null if none. */
   agentGitDir(tempDir: string): Promise<string | null>;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
 }
 
 /**

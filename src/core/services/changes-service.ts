@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { AppEvent } from '../../shared/app-events';
 import { FULL_FILE_MAX_BYTES, type ApplyResult, type ChangeSet, type ExportResult, type FileDetail } from '../../shared/changes';
 import type { ActivityKind } from '../../shared/bottle-view';
@@ -16,6 +15,7 @@ import { parseRelativePath } from '../changes/relative-path';
 import { unifiedDiff } from '../changes/text-diff';
 import type { BottleContext } from './bottle-context';
 import { BottleError } from './bottle-error';
+import { isDirectory } from '../fs/is-directory';
 
 /** A view keeps watching for this long after it last asked; it asks again well before. */
 const WATCH_LEASE_MS = 60_000;
@@ -149,7 +149,7 @@ export class ChangesService {
       const comparison = await this.fresh(identity);
       const { baseline, metadata } = comparison.bottle;
       if (!metadata.copy_cwd) throw new BottleError('unsupported', `bottle ${identity} works on the project folder itself (mount mode): there is nothing to apply`);
-      if (!(await stat(baseline.cwd).then((info) => info.isDirectory(), () => false))) throw new BottleError('not-found', `the project folder ${baseline.cwd} is gone`);
+      if (!(await isDirectory(baseline.cwd))) throw new BottleError('not-found', `the project folder ${baseline.cwd} is gone`);
       const reader = comparison.located.reader;
       const progress = (line: string): void => this.ctx.activity.progress(identity, { line });
       progress('Comparing with the project folder');
