@@ -21,6 +21,11 @@ export interface ArchiveSource {
   owner?: ArchiveOwner;
   /** No write permission on any entry: the agent may read and run it, never change it. */
   readOnly?: boolean;
+  /**
+   * A folder source has no content of its own: a file goes in as an ArchiveEntry. Declared so the
+   * compiler refuses a source given `content` (it was silently delivered as an empty folder).
+   */
+  content?: never;
 }
 
 export interface ArchiveOwner {

@@ -5,7 +5,7 @@ import { extract, type Header } from 'tar-stream';
 import { RUN_MOUNT } from '../bottles/container-spec';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
-import { putFolders, ROOT_OWNER } from '../engine/container-archive';
+import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import type { BottleContext } from '../services/bottle-context';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
@@ -153,10 +153,12 @@ async function deliverAnswers(container: Docker.Container, inboxDir: string, rem
     return stem !== null && remote.requests.has(requestFileName(stem)) && !remote.answered.has(stem);
   });
   if (answers.length === 0) return;
-  const sources = await Promise.all(
-    answers.map(async (name) => ({ target: `${CONTAINER_INBOX}/${name}`, from: null, content: await readFile(join(inboxDir, name), 'utf8'), owner: ROOT_OWNER })),
+  // Each answer is a file of root's the agent can read (0444, as the local inbox's 0644 answer
+  // reads to it) but not rewrite: the operator's word reaches the agent as the operator wrote it.
+  const entries = await Promise.all(
+    answers.map(async (name): Promise<ArchiveEntry> => ({ target: `${CONTAINER_INBOX}/${name}`, type: 'file', content: await readFile(join(inboxDir, name)), mode: 0o444, owner: ROOT_OWNER })),
   );
-  await putFolders(container, sources, ROOT_OWNER);
+  await putFolders(container, [], ROOT_OWNER, entries);
 }
 
 /**
