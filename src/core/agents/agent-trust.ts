@@ -33,7 +33,8 @@ export function trustStoreDir(): string {
 }
 
 async function recordPath(agent: AgentDefinition): Promise<{ path: string; dir: string }> {
-  const dir = await realpath(agent.dir).catch(() => agent.dir);
+  // Keyed by the folder the operator knows, never by the private copy its content is read from.
+  const dir = await realpath(agent.origin).catch(() => agent.origin);
   const key = createHash('sha256').update(dir).digest('hex').slice(0, 40);
   return { path: join(trustStoreDir(), `${key}.json`), dir };
 }
@@ -63,9 +64,9 @@ export async function requireTrustedAgent(agent: AgentDefinition, cwd: string): 
   if (trust === 'trusted') return;
   const how = `review it and run: claude-bottle trust ${agent.name} --cwd ${cwd} (or use the Trust step in the app)`;
   if (trust === 'changed') {
-    throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.dir} changed since you trusted it; ${how}`);
+    throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.origin} changed since you trusted it; ${how}`);
   }
-  throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.dir} is not trusted (a repository is untrusted input); ${how}`);
+  throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.origin} is not trusted (a repository is untrusted input); ${how}`);
 }
 
 /**

@@ -1,9 +1,10 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentSummary } from '../../shared/bottle-view';
 import { AGENT_NAME_PATTERN, isAgentName, PROJECT_AGENT_PREFIX, projectAgentFolder } from '../../shared/rules';
 import { hashBuildContext } from '../engine/image-build';
+import { privateAgentCopy } from './agent-copy';
 import { agentTrust } from './agent-trust';
 import { BottleError } from '../services/bottle-error';
 import { readRegularFile } from '../fs/read-regular-file';
@@ -41,8 +42,15 @@ export interface AgentConfig extends AgentOptions {
 
 export interface AgentDefinition {
   name: string;
-  /** The agent folder: its build context. */
+  /**
+   * Where everything of the agent is read from: its build context, agent.json, its Dockerfile.
+   * For a project agent a private copy of its folder (agent-copy.ts), never the folder itself.
+   */
   dir: string;
+  /** The folder the agent was found in: named to the operator, and what its trust is recorded for. */
+  origin: string;
+  /** A project agent's project folder (symlinks resolved); null for the operator's and shipped agents. */
+  project: string | null;
   source: AgentSummary['source'];
   config: AgentConfig;
   /**
@@ -53,10 +61,15 @@ export interface AgentDefinition {
   contextHash(): Promise<string>;
 }
 
-export function agentDefinition(fields: Omit<AgentDefinition, 'contextHash'>): AgentDefinition {
-  let hash: Promise<string> | null = null;
+type AgentFields = Omit<AgentDefinition, 'contextHash' | 'origin' | 'project'> & Partial<Pick<AgentDefinition, 'origin' | 'project'>>;
+
+/** `knownHash`: the hash of `dir` when the caller already took it (a project agent's copy). */
+export function agentDefinition(fields: AgentFields, knownHash?: string): AgentDefinition {
+  let hash: Promise<string> | null = knownHash === undefined ? null : Promise.resolve(knownHash);
   return {
     ...fields,
+    origin: fields.origin ?? fields.dir,
+    project: fields.project ?? null,
     contextHash() {
       hash ??= hashBuildContext(fields.dir);
       // A failed walk (folder gone meanwhile) is not cached: the next call tries again.
@@ -92,12 +105,15 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** Reads and validates `<dir>/agent.json`; errors name the file and the field. */
-export async function readAgentConfig(dir: string): Promise<AgentConfig> {
-  const file = join(dir, 'agent.json');
+/**
+ * Reads and validates `<dir>/agent.json`; errors name the file (in `shownDir`, where the operator
+ * put it, when `dir` is a copy) and the field.
+ */
+export async function readAgentConfig(dir: string, shownDir = dir): Promise<AgentConfig> {
+  const file = join(shownDir, 'agent.json');
   let raw: string;
   try {
-    raw = await readRegularFile(file, 64 * 1024);
+    raw = await readRegularFile(join(dir, 'agent.json'), 64 * 1024);
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new BottleError('invalid-argument', `${file}: cannot read (${code ?? (error as Error).message})`);
@@ -129,11 +145,26 @@ export async function readAgentConfig(dir: string): Promise<AgentConfig> {
   };
 }
 
-async function loadFrom(name: string, agentDir: string, source: AgentSummary['source']): Promise<AgentDefinition> {
-  if ((await lstat(join(agentDir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
-    throw new BottleError('invalid-argument', `agent "${name}" at ${agentDir} has no Dockerfile`);
+async function requireDockerfile(name: string, dir: string, origin: string): Promise<void> {
+  if ((await lstat(join(dir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
+    throw new BottleError('invalid-argument', `agent "${name}" at ${origin} has no Dockerfile`);
   }
+}
+
+async function loadFrom(name: string, agentDir: string, source: AgentSummary['source']): Promise<AgentDefinition> {
+  await requireDockerfile(name, agentDir, agentDir);
   return agentDefinition({ name, dir: agentDir, source, config: await readAgentConfig(agentDir) });
+}
+
+/**
+ * A project agent, from one private copy of its folder taken now: the folder may change at any
+ * moment (see agent-copy.ts), the copy and its hash do not.
+ */
+async function loadProjectAgentCopy(name: string, origin: string, cwd: string): Promise<AgentDefinition> {
+  const copy = await privateAgentCopy(origin);
+  await requireDockerfile(name, copy.dir, origin);
+  const config = await readAgentConfig(copy.dir, origin);
+  return agentDefinition({ name, dir: copy.dir, origin, project: await realpath(cwd), source: 'project', config }, copy.contextHash);
 }
 
 /**
@@ -150,7 +181,7 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
     if (cwd === undefined || cwd === '') throw new BottleError('invalid-argument', `agent ${name} is a project agent: it needs the project folder`);
     const agentDir = join(projectAgentsDir(cwd), folder);
     if (!(await isDirectory(agentDir))) throw new BottleError('not-found', `unknown agent "${name}" (no folder ${agentDir})`);
-    return loadFrom(name, agentDir, 'project');
+    return loadProjectAgentCopy(name, agentDir, cwd);
   }
   const searched: string[] = [];
   for (const { dir, source } of agentSearchPath()) {

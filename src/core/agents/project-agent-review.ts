@@ -41,7 +41,10 @@ function asRead(text: string): string {
   return `${JSON.stringify(JSON.parse(text) as unknown, null, 2)}\n`;
 }
 
-/** What the operator reads before trusting a project agent: both files in full, the rest listed. */
+/**
+ * What the operator reads before trusting a project agent: both files in full, the rest listed,
+ * all from the one private copy whose hash the review carries (what is shown is what is trusted).
+ */
 export async function reviewProjectAgent(name: string, cwd: string): Promise<ProjectAgentReview> {
   const agent = await loadProjectAgent(name, cwd);
   const [agentJson, dockerfile, files, contextHash, trust, dir] = await Promise.all([
@@ -50,7 +53,7 @@ export async function reviewProjectAgent(name: string, cwd: string): Promise<Pro
     otherFiles(agent.dir),
     agent.contextHash(),
     agentTrust(agent),
-    realpath(agent.dir),
+    realpath(agent.origin),
   ]);
   return { name: agent.name, dir, trust, contextHash, agentJson: asRead(agentJson), dockerfile, env: agent.config.env, otherFiles: files, risks: dockerfileRiskNotes(dockerfile) };
 }
