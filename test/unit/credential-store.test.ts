@@ -105,9 +105,9 @@ describe('the credential store', () => {
 
 describe('an agent’s secrets', () => {
   it('a project agent never shares the operator’s set, whatever it declares', () => {
-    expect(credentialSetOf({ name: 'claude', source: 'builtin', config: config({ credentialSet: 'claude' }) })).toBe('claude');
-    expect(credentialSetOf({ name: 'My Agent', source: 'user', config: config() })).toBe('my-agent');
-    expect(credentialSetOf({ name: 'claude', source: 'project', config: config({ credentialSet: 'claude' }) })).toBe('project-claude');
+    expect(credentialSetOf({ name: 'claude', source: 'builtin', project: null, config: config({ credentialSet: 'claude' }) })).toBe('claude');
+    expect(credentialSetOf({ name: 'My Agent', source: 'user', project: null, config: config() })).toBe('my-agent');
+    expect(credentialSetOf({ name: 'claude', source: 'project', project: '/repo', config: config({ credentialSet: 'claude' }) })).toMatch(/^project-claude-[0-9a-f]{16}$/);
   });
 
   it('moves secret-looking env names to files; plain ones stay environment entries', () => {
@@ -117,7 +117,7 @@ describe('an agent’s secrets', () => {
   });
 
   it('a launch gets the stored login and each variable from the launching environment, else the store', async () => {
-    const agent = { name: 'claude', source: 'builtin' as const, config: config({ secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] }) };
+    const agent = { name: 'claude', source: 'builtin' as const, project: null, config: config({ secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] }) };
     expect(await launchSecrets(agent, {})).toEqual({ files: [], env: [] });
     await offerSecretFile('claude', '.credentials.json', { content: login('a', 2000), mtimeMs: 3000 }, fromBottle);
     await storeEnv('claude', 'CLAUDE_CODE_OAUTH_TOKEN', 'stored-token');
@@ -133,7 +133,7 @@ describe('an agent’s secrets', () => {
     await writeFile(join(snapshot, '.credentials.json'), login('legacy', 2000));
     await utimes(join(snapshot, '.credentials.json'), 3, 3);
     await writeFile(join(snapshot, 'history.jsonl'), 'kept\n');
-    await moveSnapshotSecretsToStore(snapshot, { name: 'claude', source: 'builtin', config: config() });
+    await moveSnapshotSecretsToStore(snapshot, { name: 'claude', source: 'builtin', project: null, config: config() });
     expect((await readStoredFile('claude', '.credentials.json'))?.content.toString()).toContain('legacy');
     await expect(stat(join(snapshot, '.credentials.json'))).rejects.toThrow(/ENOENT/);
     expect((await stat(join(snapshot, 'history.jsonl'))).isFile()).toBe(true);

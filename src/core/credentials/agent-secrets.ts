@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentConfig, AgentDefinition } from '../agents/agents';
@@ -7,14 +8,21 @@ import type { CredentialVersion } from './credential-freshness';
 /** The set the shipped Claude Code agent signs in to; what the header shows. */
 export const CLAUDE_CREDENTIAL_SET = 'claude';
 
+/** What decides an agent's credential set. */
+export type CredentialHolder = Pick<AgentDefinition, 'name' | 'source' | 'config' | 'project'>;
+
 /**
  * The credential store folder an agent uses: its `credentialSet`, else its own name. A project's
- * agent (a repository's, untrusted input) gets a set of its own, whatever it declares, so it can
- * never be handed the operator's own login.
+ * agent (a repository's, untrusted input) gets a set of its own, whatever it declares, keyed by
+ * its repository too (`project-<set>-<hash of the project's resolved path and the set>`): it can
+ * never be handed the operator's own login, nor read or overwrite another repository's agent's.
  */
-export function credentialSetOf(agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>): string {
-  const base = (agent.config.credentialSet ?? slugifyAgentName(agent.name)).slice(0, 55);
-  return agent.source === 'project' ? `project-${base}` : base;
+export function credentialSetOf(agent: CredentialHolder): string {
+  const declared = agent.config.credentialSet ?? slugifyAgentName(agent.name);
+  if (agent.source !== 'project') return declared.slice(0, 55);
+  if (agent.project === null) throw new Error(`project agent ${agent.name} has no project folder`);
+  const repository = createHash('sha256').update(agent.project).update('\0').update(declared).digest('hex').slice(0, 16);
+  return `project-${declared.slice(0, 39)}-${repository}`;
 }
 
 // Names that say they hold a secret: an agent's plain `env` passthrough of one of these is
@@ -47,7 +55,7 @@ export interface LaunchSecrets {
  * What a launch injects: the stored login files into the config folder, and each secret variable
  * from this process's environment (set when the operator launched) or else from the store.
  */
-export async function launchSecrets(agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>, hostEnv: NodeJS.ProcessEnv = process.env): Promise<LaunchSecrets> {
+export async function launchSecrets(agent: CredentialHolder, hostEnv: NodeJS.ProcessEnv = process.env): Promise<LaunchSecrets> {
   const set = credentialSetOf(agent);
   const { transcriptDir } = agent.config;
   const files: SecretFileForLaunch[] = [];

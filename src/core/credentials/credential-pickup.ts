@@ -1,9 +1,8 @@
 import { lstat, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
-import type { AgentDefinition } from '../agents/agents';
 import { readContainerFile } from '../engine/container-files';
-import { credentialSetOf } from './agent-secrets';
+import { credentialSetOf, type CredentialHolder } from './agent-secrets';
 import { MAX_SECRET_BYTES, offerSecretFile, type OfferResult } from './credential-store';
 
 export interface PickupTarget {
@@ -14,7 +13,7 @@ export interface PickupTarget {
 }
 
 /** The secret files an agent keeps in its config folder, where they are in its containers. */
-export function pickupTargets(agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>): PickupTarget[] {
+export function pickupTargets(agent: CredentialHolder): PickupTarget[] {
   const { transcriptDir, secretFiles } = agent.config;
   if (transcriptDir === null) return [];
   const set = credentialSetOf(agent);
@@ -26,7 +25,7 @@ export function pickupTargets(agent: Pick<AgentDefinition, 'name' | 'source' | '
  * wins: the last chance for a login or refresh made inside it, run before the container goes
  * (stop, remove, approve, resume of an exited one). Returns whether the store changed.
  */
-export async function pickUpSecretFiles(container: Docker.Container, agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>): Promise<boolean> {
+export async function pickUpSecretFiles(container: Docker.Container, agent: CredentialHolder): Promise<boolean> {
   const targets = pickupTargets(agent);
   if (targets.length === 0) return false;
   const createdMs = Date.parse((await container.inspect()).Created);
@@ -44,7 +43,7 @@ export async function pickUpSecretFiles(container: Docker.Container, agent: Pick
  * A snapshot saved before secret files were kept out of snapshots may hold a login: it moves to
  * the store (newest wins) and leaves the state folder, before the snapshot goes into a container.
  */
-export async function moveSnapshotSecretsToStore(snapshotDir: string, agent: Pick<AgentDefinition, 'name' | 'source' | 'config'>): Promise<void> {
+export async function moveSnapshotSecretsToStore(snapshotDir: string, agent: CredentialHolder): Promise<void> {
   for (const target of pickupTargets(agent)) {
     const path = join(snapshotDir, target.name);
     const info = await lstat(path).catch(() => null);
