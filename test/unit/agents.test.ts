@@ -1,6 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { agentCopiesDir } from '../../src/core/agents/agent-copy';
 import { listAgents, loadAgent } from '../../src/core/agents/agents';
 import { parsePasswd, resolveUser } from '../../src/core/engine/container-user';
 import { containerCreateOptions, passthroughEnv } from '../../src/core/bottles/container-spec';
@@ -45,7 +46,9 @@ describe('agents', () => {
     expect((await loadAgent('claude', project)).config.command).toEqual(['u']);
     // The project's own agent is only ever `project:NAME`, listed apart and untrusted.
     const projectAgent = await loadAgent('project:claude', project);
-    expect(projectAgent).toMatchObject({ name: 'project:claude', source: 'project', dir: join(project, '.claude-bottle', 'agents', 'claude') });
+    expect(projectAgent).toMatchObject({ name: 'project:claude', source: 'project', origin: join(project, '.claude-bottle', 'agents', 'claude') });
+    // Read from a private copy of the folder, never from the folder the repository can change.
+    expect(dirname(projectAgent.dir)).toBe(agentCopiesDir());
     const listed = await listAgents(project);
     expect(listed.filter((a) => a.name.endsWith('claude'))).toEqual([
       { name: 'claude', description: 'user claude', source: 'user', autonomous: false },
