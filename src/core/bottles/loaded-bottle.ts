@@ -7,7 +7,9 @@ import { stateRoot } from '../state/state-paths';
 /**
  * A bottle as one operation sees it: its metadata and its agent, read and checked once at the start
  * and passed along to every step, so an approve or resume reads agent.json and hashes the agent's
- * folder once, not once per step.
+ * folder once, not once per step. A project agent comes from one private copy of its folder
+ * (agent-copy.ts): the trust check, the build and the launch of one operation all see that copy,
+ * whatever the folder does meanwhile.
  */
 export interface LoadedBottle {
   identity: string;
