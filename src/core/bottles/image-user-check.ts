@@ -50,7 +50,9 @@ export async function checkImageUser(ctx: BottleContext, bottle: LoadedBottle, c
   const runUser = bottle.agent.config.user ?? actual;
   let passwd: PasswdEntry[];
   try {
-    passwd = (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
+    // An image id already read (a cached build gives the same id again) is not read twice. A launch's
+    // read keeps no entries for a passwd that is not a file, and no entries resolve no name: refused.
+    passwd = (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
   } catch (error: unknown) {
     throw new BuildFailedError(`cannot tell which uid the built image runs the agent as: ${errorMessage(error)}; nothing was changed`, []);
   }
