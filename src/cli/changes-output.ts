@@ -1,4 +1,16 @@
 import type { ApplyOutcome, ApplyResult, ChangeSet, FileChange } from '../shared/changes';
+import { escapeControl } from '../shared/escape-text';
+
+/*
+ * Names and link targets are the agent's: besides the escapes every printed line gets (writeText),
+ * each is kept on its own line here, so a line feed in a file name cannot forge a line of ours.
+ * `raw` (diff --raw) shows them exactly as they are.
+ */
+type Shown = (text: string) => string;
+
+function shownAs(raw: boolean): Shown {
+  return raw ? (text) => text : (text) => escapeControl(text, { multiline: false });
+}
 
 /** Listed in full up to this many lines per group; `--json` always has them all. */
 const LIST_LIMIT = 15;
@@ -25,34 +37,37 @@ function headline(set: ChangeSet): string {
   return `${set.identity}: ${set.files.length} file${set.files.length === 1 ? '' : 's'} changed since ${since} (${parts.join(', ')}; +${t.insertions} −${t.deletions}), read from the ${set.source}`;
 }
 
-function describeFile(file: FileChange): string[] {
-  const lines = [`${statusLetter(file)} ${file.oldPath === null ? file.path : `${file.oldPath} → ${file.path}`}`];
+function describeFile(file: FileChange, show: Shown): string[] {
+  const lines = [`${statusLetter(file)} ${file.oldPath === null ? show(file.path) : `${show(file.oldPath)} → ${show(file.path)}`}`];
   if (file.mode !== null && file.oldMode !== null && file.mode !== file.oldMode) lines.push(`  mode ${octal(file.oldMode)} → ${octal(file.mode)}`);
-  if (file.kind === 'symlink' || file.oldKind === 'symlink') lines.push(`  symlink ${file.oldLinkTarget ?? '(none)'} → ${file.linkTarget ?? '(none)'}`);
+  if (file.kind === 'symlink' || file.oldKind === 'symlink') lines.push(`  symlink ${file.oldLinkTarget === null ? '(none)' : show(file.oldLinkTarget)} → ${file.linkTarget === null ? '(none)' : show(file.linkTarget)}`);
   if (file.note !== null) lines.push(`  (${file.note})`);
   if (file.applied) lines.push('  (already in the project folder)');
   return lines;
 }
 
 /** `claude-bottle diff`: a headline, then each file and its unified diff, git style. */
-export function formatChangeSet(set: ChangeSet): string {
+export function formatChangeSet(set: ChangeSet, raw = false): string {
+  const show = shownAs(raw);
   const lines = [headline(set), ...set.notes.map((note) => `note: ${note}`)];
   for (const file of set.files) {
-    lines.push('', ...describeFile(file));
+    lines.push('', ...describeFile(file, show));
     if (file.diff !== null) lines.push(file.diff.trimEnd());
-    if (file.truncated) lines.push(`  … see it whole: claude-bottle diff ${set.identity} --file ${JSON.stringify(file.path)}`);
+    if (file.truncated) lines.push(`  … see it whole: claude-bottle diff ${set.identity} --file ${show(JSON.stringify(file.path))}`);
   }
   return lines.join('\n');
 }
 
 /** `claude-bottle diff --stat`: one line per file with a bar of its added and removed lines. */
-export function formatStat(set: ChangeSet): string {
-  const width = Math.min(60, Math.max(...set.files.map((file) => (file.oldPath === null ? file.path : `${file.oldPath} => ${file.path}`).length), 0));
+export function formatStat(set: ChangeSet, raw = false): string {
+  const show = shownAs(raw);
+  const names = set.files.map((file) => (file.oldPath === null ? show(file.path) : `${show(file.oldPath)} => ${show(file.path)}`));
+  const width = Math.min(60, Math.max(...names.map((name) => name.length), 0));
   const most = Math.max(1, ...set.files.map((file) => file.insertions + file.deletions));
-  const lines = set.files.map((file) => {
-    const name = (file.oldPath === null ? file.path : `${file.oldPath} => ${file.path}`).padEnd(width);
+  const lines = set.files.map((file, index) => {
+    const name = (names[index] ?? '').padEnd(width);
     if (file.binary) return ` ${name} | Bin ${file.oldSize ?? 0} -> ${file.size ?? 0} bytes`;
-    if (file.kind === 'symlink') return ` ${name} | symlink → ${file.linkTarget ?? ''}`;
+    if (file.kind === 'symlink') return ` ${name} | symlink → ${show(file.linkTarget ?? '')}`;
     const scale = Math.min(1, 40 / most);
     const bar = `${'+'.repeat(Math.ceil(file.insertions * scale))}${'-'.repeat(Math.ceil(file.deletions * scale))}`;
     const label = file.status === 'mode-changed' ? `mode ${octal(file.oldMode)} → ${octal(file.mode)}` : `${file.insertions + file.deletions} ${bar}`;
@@ -72,7 +87,9 @@ function listed(title: string, outcomes: ApplyOutcome[], line: (outcome: ApplyOu
 
 /** `claude-bottle apply`: one screen: counts, then conflicts and skips (and, dry, the plan). */
 export function formatApply(result: ApplyResult): string {
-  const { counts, project } = result;
+  const show = shownAs(false);
+  const { counts } = result;
+  const project = show(result.project);
   const changing = result.outcomes.filter((outcome) => ['write', 'delete', 'chmod', 'symlink'].includes(outcome.action));
   const head = result.dryRun
     ? `dry run: apply would change ${changing.length} file${changing.length === 1 ? '' : 's'} in ${project}; nothing was written`
@@ -83,12 +100,12 @@ export function formatApply(result: ApplyResult): string {
     head,
     `  ${result.dryRun ? 'would write' : 'written'} ${counts.written}, ${result.dryRun ? 'would delete' : 'deleted'} ${counts.deleted}, conflicts ${counts.conflicts}, already there ${counts.unchanged}, skipped ${counts.skipped}`,
   ];
-  if (result.dryRun) lines.push(...listed('plan:', changing, (outcome) => `${outcome.action.padEnd(7)} ${outcome.path}`));
+  if (result.dryRun) lines.push(...listed('plan:', changing, (outcome) => `${outcome.action.padEnd(7)} ${show(outcome.path)}`));
   lines.push(
     ...listed('conflicts (your version stays):', result.outcomes.filter((outcome) => outcome.action === 'conflict'), (outcome) =>
-      `${outcome.path}: ${outcome.detail ?? 'changed on both sides'}${outcome.sidecar === null ? '' : `; the agent's version ${result.dryRun ? 'would go' : 'is'} in ${outcome.sidecar}`}`,
+      `${show(outcome.path)}: ${outcome.detail ?? 'changed on both sides'}${outcome.sidecar === null ? '' : `; the agent's version ${result.dryRun ? 'would go' : 'is'} in ${show(outcome.sidecar)}`}`,
     ),
-    ...listed('skipped:', result.outcomes.filter((outcome) => outcome.action === 'skipped'), (outcome) => `${outcome.path}: ${outcome.detail ?? 'skipped'}`),
+    ...listed('skipped:', result.outcomes.filter((outcome) => outcome.action === 'skipped'), (outcome) => `${show(outcome.path)}: ${outcome.detail ?? 'skipped'}`),
   );
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BottleError, errorMessage } from '../core/services/bottle-error';
+import { escapeControl, escapeJsonText } from '../shared/escape-text';
 
 /** Every command: `run(argv)` resolves to the process exit code. */
 export type CliCommand = (argv: string[]) => Promise<number>;
@@ -26,17 +27,40 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
 }
 
+/*
+ * Every byte the CLI prints for a person goes through writeText (or info, fail, printJson, which
+ * use it). Much of it was written by an agent or a repository: file names, diff lines, link
+ * targets, reasons, build output, error messages that echo a path. A terminal obeys the escape
+ * sequences in such text (erase the line being read, retitle the window, OSC 52: write the
+ * clipboard), and bidi overrides make it read as something else; so control and bidi characters
+ * are shown as escapes, by the UI's own rule (escapeControl). `logs` and `attach` are the agent's
+ * terminal stream and never come here; `--raw` on `diff` asks for the text as it is.
+ */
+
+export interface WriteOptions {
+  /** stderr instead of stdout (when --json owns stdout). */
+  stderr?: boolean;
+  /** Exactly as given, escapes and all: only where the operator asked for it (`--raw`). */
+  raw?: boolean;
+}
+
+/** Writes text for a person: line feeds and tabs as they are, every other control shown escaped. */
+export function writeText(text: string, options: WriteOptions = {}): void {
+  (options.stderr === true ? process.stderr : process.stdout).write(options.raw === true ? text : escapeControl(text));
+}
+
+/** One JSON document on stdout: the same value to any reader, with nothing a terminal would obey. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${escapeJsonText(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** Human output goes to stderr when --json owns stdout, so stdout stays one JSON document. */
 export function info(message: string, json = false): void {
-  (json ? process.stderr : process.stdout).write(`${message}\n`);
+  writeText(`${message}\n`, { stderr: json });
 }
 
 export function fail(error: unknown): number {
-  process.stderr.write(`claude-bottle: ${errorMessage(error)}\n`);
+  writeText(`claude-bottle: ${errorMessage(error)}\n`, { stderr: true });
   return 1;
 }
 
@@ -49,7 +73,7 @@ export function onTerminal(): boolean {
 export async function confirm(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    return /^\s*y(es)?\s*$/i.test(await prompt.question(question));
+    return /^\s*y(es)?\s*$/i.test(await prompt.question(escapeControl(question)));
   } finally {
     prompt.close();
   }

@@ -1,4 +1,4 @@
-import { fail, UsageError, type CliCommand } from './cli-io';
+import { fail, info, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
@@ -16,7 +16,8 @@ const USAGE = `usage: claude-bottle <command> [options]
   logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)
   trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
   credentials [status|forget|set NAME] [--agent A] [--json] how Claude is signed in; sign out; store a token
-  diff <identity> [--stat] [--json] [--file PATH]          what the agent changed since its bottle started
+  diff <identity> [--stat] [--json] [--file PATH] [--raw]  what the agent changed since its bottle started
+                                                           (--raw: control characters unescaped)
   apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder
   export <identity> (--branch NAME | --patch FILE)         the agent's work as a git branch or a patch
   serve [--port N]                                         browser mode on 127.0.0.1`;
@@ -44,7 +45,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    info(USAGE);
     return name === undefined ? 1 : 0;
   }
   const load = COMMANDS[name];

@@ -69,8 +69,13 @@ export function finalUser(dockerfile: string): string | null {
   return user;
 }
 
-export const ROOT_USERS: ReadonlySet<string> = new Set(['root', '0', '0:0', 'root:root', 'root:0', '0:root']);
-
+/**
+ * A `USER` value that names root by how it reads: `root`, or uid 0 however the number is written
+ * (`0`, `00`, `+0`: the engine reads the number, not the spelling), with any group. Whether a
+ * built image really runs as root is decided on its own passwd (the core's image-user check).
+ */
 export function isRootUser(user: string | null): boolean {
-  return user !== null && ROOT_USERS.has(user);
+  if (user === null) return false;
+  const name = user.split(':')[0] ?? '';
+  return name === 'root' || /^[+-]?0+$/.test(name);
 }

@@ -52,6 +52,22 @@ describe('risk notes on a proposed Dockerfile', () => {
     ['chmod +s', 'RUN chmod +s /bin/bash', 'setuid'],
     ['setcap', 'RUN setcap cap_net_raw+ep /usr/bin/ping', 'setuid'],
     ['passwordless sudo', 'RUN echo "node ALL=(ALL) NOPASSWD: ALL" >> /etc/sudoers', 'setuid'],
+    ['sudo rights through visudo', 'RUN visudo -cf /tmp/agent-sudo && cp /tmp/agent-sudo /etc/sudoers.d/agent', 'setuid'],
+    ['a numeric USER', 'USER 1000', 'numeric-user'],
+    ['uid 0 spelled 00', 'USER 00', 'numeric-user'],
+    ['uid 0 spelled +0, with a group', 'USER +0:agent', 'numeric-user'],
+    ['sed on passwd', "RUN sed -i 's/^agent:x:1000:/agent:x:0:/' /etc/passwd", 'account-edit'],
+    ['echo >> passwd', 'RUN echo "toor:x:0:0::/root:/bin/sh" >> /etc/passwd', 'account-edit'],
+    ['tee onto shadow', 'RUN printf "root::1::::::\\n" | tee /etc/shadow', 'account-edit'],
+    ['cp over group', 'RUN cp /tmp/group /etc/group', 'account-edit'],
+    ['chpasswd', 'RUN echo "root:root" | chpasswd', 'account-edit'],
+    ['a passwd copied in', 'COPY passwd /etc/passwd', 'account-edit'],
+    ['a whole /etc copied in', 'COPY etc/ /etc/', 'account-edit'],
+    ['usermod -o', 'RUN usermod -o -u 0 agent', 'uid-zero'],
+    ['useradd --non-unique', 'RUN useradd --non-unique --uid 1000 twin', 'uid-zero'],
+    ['useradd -u 0', 'RUN useradd -u 0 -m boss', 'uid-zero'],
+    ['usermod --uid=00', 'RUN usermod --uid=00 agent', 'uid-zero'],
+    ['busybox adduser -u 0', 'RUN adduser -D -u0 boss', 'uid-zero'],
     ['--privileged', 'RUN echo "run me with --privileged" > /README', 'privilege'],
     ['the Docker socket', 'ENV DOCKER_HOST=unix:///var/run/docker.sock', 'privilege'],
     ['a capability', 'LABEL needs="--cap-add SYS_ADMIN"', 'privilege'],
@@ -82,6 +98,10 @@ describe('risk notes on a proposed Dockerfile', () => {
     ['pip install', 'RUN pip install ruff'],
     ['COPY from the context', 'COPY tool.sh /usr/local/bin/tool.sh'],
     ['ADD of a local file', 'ADD vendor.tar.gz /opt/'],
+    ['a user by name', 'USER agent'],
+    ['root by name (in the middle: the build needs it)', 'USER root'],
+    ['reading passwd', 'RUN grep agent /etc/passwd && id agent'],
+    ['an ordinary useradd', 'RUN useradd -m -u 1001 -s /bin/bash builder && usermod -aG builder node'],
   ])('does not flag %s', (_what, line) => {
     expect(kindsFor(line)).toEqual([]);
   });
@@ -102,6 +122,8 @@ describe('risk notes on a proposed Dockerfile', () => {
       { kind: 'root-user', line: 4, text: 'USER root', why: expect.stringMatching(/ends as root/) },
     ]);
     expect(dockerfileRiskNotes(`${BASE}USER 0:0\n`, BASE).map((note) => note.kind)).toEqual(['root-user']);
+    // Root under another spelling is root too, and its number gets its own note.
+    expect(dockerfileRiskNotes(`${BASE}USER 00\n`, BASE).map((note) => note.kind).sort()).toEqual(['numeric-user', 'root-user']);
     const alreadyRoot = 'FROM a\nUSER root\n';
     expect(dockerfileRiskNotes(`${alreadyRoot}RUN x\n`, alreadyRoot)).toEqual([]);
     // No USER at all: the base image's own user, nothing to say.

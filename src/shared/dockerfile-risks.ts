@@ -13,6 +13,9 @@ export type RiskKind =
   | 'setuid'
   | 'privilege'
   | 'custom-registry'
+  | 'numeric-user'
+  | 'account-edit'
+  | 'uid-zero'
   | 'swallowed-line';
 
 export interface RiskNote {
@@ -34,6 +37,7 @@ interface Rule {
 
 const SHELLS = '(?:sudo\\s+(?:-\\S+\\s+)*)?(?:\\S*/)?(?:ba|da|z|k|c|tc|fi)?sh|(?:\\S*/)?(?:python[0-9.]*|perl|ruby|node|php)';
 const FETCH = '(?:curl|wget|fetch|iwr|invoke-webrequest)';
+const ACCOUNT_FILES = '/etc/(?:passwd|shadow|group|gshadow)\\b';
 
 const RULES: readonly Rule[] = [
   {
@@ -74,8 +78,35 @@ const RULES: readonly Rule[] = [
   {
     kind: 'setuid',
     keywords: ['RUN'],
-    patterns: [/\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b/i, /\bsetcap\b/i, /\/etc\/sudoers|\bNOPASSWD\b/i],
+    patterns: [/\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b/i, /\bsetcap\b/i, /\/etc\/sudoers|\bNOPASSWD\b|\bvisudo\b/i],
     why: 'grants a way to more privileges (setuid/setgid bit, file capabilities or sudo rights)',
+  },
+  {
+    kind: 'numeric-user',
+    keywords: ['USER'],
+    // `USER 0` and `USER 0:0` read as root plainly (and are flagged when the image ends so).
+    patterns: [/^USER\s+(?!0(?::|\s|$))[+-]?[0-9]+(?::|\s|$)/i],
+    why: 'a USER by number runs as that uid whatever the image names it, and 0 written any way (00, +0, -0) is root',
+  },
+  {
+    kind: 'account-edit',
+    keywords: ['RUN', 'COPY', 'ADD'],
+    patterns: [
+      new RegExp(`>>?\\s*${ACCOUNT_FILES}`, 'i'),
+      new RegExp(`\\b(?:sed|perl|ruby|python[0-9.]*|awk|gawk|ed|ex|vim?|tee|cp|mv|install|ln|dd|rsync|truncate|busybox)\\b[^;&|]*${ACCOUNT_FILES}`, 'i'),
+      /\b(?:chpasswd|chgpasswd|newusers|vipw|vigr|pwconv|grpconv)\b/i,
+      new RegExp(`^(?:COPY|ADD)\\b.*\\s(?:${ACCOUNT_FILES}|/etc/?)\\s*$`, 'i'),
+    ],
+    why: 'writes the account files (passwd, shadow, group): a user given uid 0 there is root whatever its name',
+  },
+  {
+    kind: 'uid-zero',
+    keywords: ['RUN'],
+    patterns: [
+      /\b(?:usermod|useradd|adduser|groupmod|groupadd|addgroup)\b[^;&|]*\s(?:--non-unique\b|-[a-zA-Z]*o[a-zA-Z]*(?=\s|$))/i,
+      /\b(?:usermod|useradd|adduser)\b[^;&|]*\s(?:-[a-zA-Z]*u\s*|--uid(?:=|\s+))["']?[+-]?0+["']?(?=[\s;&|]|$)/i,
+    ],
+    why: 'gives an account uid 0, or a uid another account already has (-o): that account is root, or that other user, whatever its name',
   },
   {
     kind: 'privilege',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl, hasUnsafeCharacters } from './escape-text';
+import { escapeControl, escapeJsonText, hasUnsafeCharacters } from './escape-text';
 
 describe('escapeControl: what an agent wrote, shown as it is', () => {
   it.each([
@@ -25,5 +25,17 @@ describe('escapeControl: what an agent wrote, shown as it is', () => {
     const text = 'Needs jq — für die Tests, 日本語, 🙂, "quotes" and \\ backslashes';
     expect(escapeControl(text)).toBe(text);
     expect(hasUnsafeCharacters(text)).toBe(false);
+  });
+});
+
+describe('escapeJsonText: --json output, the same value, inert on a terminal', () => {
+  it('escapes DEL, C1 controls, bidi and tag characters inside strings; a JSON reader gets the same value back', () => {
+    const value = { name: 'a\u001b]0;title\u0007b\u009b2K\u007f\u202egnp.exe', list: ['x\u{e0041}y', 'plain — ok 🙂'], n: 1 };
+    const json = escapeJsonText(JSON.stringify(value, null, 2));
+    expect(JSON.parse(json)).toEqual(value);
+    expect(hasUnsafeCharacters(json)).toBe(false);
+    expect(json).toContain('\\u009b2K\\u007f\\u202egnp.exe');
+    expect(json).toContain('x\\udb40\\udc41y');
+    expect(json).toContain('plain — ok 🙂');
   });
 });

@@ -29,6 +29,23 @@ export function escapeControl(text: string, options: EscapeOptions = {}): string
   return text.replace(UNSAFE, (char) => (multiline && (char === '\n' || char === '\t') ? char : escapeOne(char)));
 }
 
+/**
+ * JSON text (as JSON.stringify writes it) with every unsafe character inside its strings written
+ * as a `\uXXXX` escape: any JSON reader gets the very same value, and a terminal shows it inert.
+ * JSON.stringify escapes C0 controls already, but leaves DEL, the C1 controls (U+009B is a CSI to
+ * some terminals), bidi overrides and invisible characters as they are. Outside strings JSON text
+ * holds only ASCII, so a C0 match there is the indentation's own line feed, kept.
+ */
+export function escapeJsonText(json: string): string {
+  return json.replace(UNSAFE, (match) => {
+    if (match.charCodeAt(0) < 0x20) return match;
+    // One escape per UTF-16 unit: a tag character (a surrogate pair) becomes two, as JSON spells it.
+    let escaped = '';
+    for (let index = 0; index < match.length; index += 1) escaped += `\\u${match.charCodeAt(index).toString(16).padStart(4, '0')}`;
+    return escaped;
+  });
+}
+
 /** True when the text holds a character escapeControl would escape (line feeds and tabs aside). */
 export function hasUnsafeCharacters(text: string): boolean {
   return escapeControl(text) !== text;

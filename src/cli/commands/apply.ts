@@ -1,7 +1,7 @@
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
 import { formatApply } from '../changes-output';
-import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
+import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle apply <identity> [--dry-run] [--no-sidecars] [--json]';
 
@@ -12,6 +12,6 @@ export const run: CliCommand = async (argv) => {
   const identity = parseIdentity(positionals[0]);
   const result = await createCliCore(values.json === true).changes.apply(identity, { dryRun: values['dry-run'] === true, sidecars: values['no-sidecars'] !== true });
   if (values.json === true) printJson(result);
-  else process.stdout.write(`${formatApply(result)}\n`);
+  else info(formatApply(result));
   return 0;
 };

@@ -46,6 +46,6 @@ export const run: CliCommand = async (argv) => {
     throw new UsageError(`expected status, forget or set NAME (usage: ${USAGE})`);
   }
   if (json) printJson(status);
-  else process.stdout.write(`${describe(status)}\n`);
+  else info(describe(status));
   return 0;
 };

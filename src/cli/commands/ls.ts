@@ -1,11 +1,13 @@
 import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleView } from '../../shared/bottle-view';
 import { createCliCore } from '../cli-context';
-import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
+import { escapeControl } from '../../shared/escape-text';
+import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle ls [--json]';
 
 function table(views: BottleView[]): string {
+  // One line per bottle, and the columns measured as printed: a cell is escaped before padding.
   const rows = views.map((view) => [
     view.identity,
     view.agentName ?? '-',
@@ -14,7 +16,7 @@ function table(views: BottleView[]): string {
     view.copyCwd === null ? '-' : `${view.copyCwd ? 'copy' : 'mount'}${view.autonomous ? ' (autonomous)' : ''}`,
     view.startedAt?.slice(0, 19).replace('T', ' ') ?? '-',
     view.cwd ?? '-',
-  ]);
+  ].map((cell) => escapeControl(cell, { multiline: false })));
   const header = ['IDENTITY', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'PROJECT'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]): string => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
@@ -27,6 +29,6 @@ export const run: CliCommand = async (argv) => {
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
   const views = await createCliCore().bottles.list();
   if (values.json === true) printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view) })));
-  else process.stdout.write(views.length === 0 ? 'no bottles\n' : `${table(views)}\n`);
+  else info(views.length === 0 ? 'no bottles' : table(views));
   return 0;
 };

@@ -5,7 +5,7 @@ import { formatBytes } from '../../shared/format-bytes';
 import { earlyExitTiming } from '../../shared/early-exit-text';
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
-import { parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
+import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 import { requestText } from '../review-output';
 
 const USAGE = 'claude-bottle show <identity> [--json]';
@@ -53,6 +53,6 @@ export const run: CliCommand = async (argv) => {
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const detail = await createCliCore().bottles.show(parseIdentity(positionals[0]));
   if (values.json === true) printJson({ ...detail, displayStatus: displayStatus(detail) });
-  else process.stdout.write(`${describe(detail)}\n`);
+  else info(describe(detail));
   return 0;
 };

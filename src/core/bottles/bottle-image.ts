@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finalUser } from '../../shared/dockerfile-lines';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
-import { buildImage, BuildFailedError, imageExists, type BuildProgressListener } from '../engine/image-build';
+import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
 import type { BottleContext } from '../services/bottle-context';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { perBottleImageTag } from '../state/state-paths';
+import { checkImageUser, imageUserRule } from './image-user-check';
 import { loadBottle, type LoadedBottle } from './loaded-bottle';
 
 const LABEL_CONTEXT_HASH = 'claude-bottle.context-hash';
@@ -36,24 +36,11 @@ async function perBottleHash(agent: AgentDefinition, dockerfile: string): Promis
 }
 
 /**
- * The user a per-bottle image must end up with, and where that comes from: the last `USER` line
- * as the operator reads the Dockerfile, or, with none, the agent image's own user.
- */
-async function expectedImageUser(ctx: BottleContext, bottle: LoadedBottle, dockerfile: string, onProgress?: BuildProgressListener): Promise<{ user: string; from: string }> {
-  const user = finalUser(dockerfile);
-  if (user !== null) return { user, from: 'its last USER line' };
-  const agentImage = await ensureAgentImage(ctx, bottle.agent, onProgress);
-  return { user: (await ctx.docker.getImage(agentImage).inspect()).Config.User ?? '', from: "the agent image's user" };
-}
-
-const shownUser = (user: string): string => JSON.stringify(user === '' ? 'root (no USER)' : user);
-
-/**
  * Builds `claude-bottle-rebuilt-<identity>:latest` from the agent's context and the given
  * Dockerfile, which is sent to the engine byte for byte as given (what the operator reviewed).
- * It is built under a candidate tag and takes the real tag only once its configured user is the
- * one the Dockerfile reads as: a line continuation that swallowed the `USER` switching back from
- * root fails the build here, and the bottle's image stays what it was.
+ * It is built under a candidate tag and takes the real tag only once checkImageUser passed: it
+ * runs the agent as the user its Dockerfile reads as, and not as uid 0 unless the agent's own
+ * image does. Otherwise the build fails here, and the bottle's image stays what it was.
  */
 export async function buildBottleImage(
   ctx: BottleContext,
@@ -62,19 +49,13 @@ export async function buildBottleImage(
   onProgress?: BuildProgressListener,
 ): Promise<string> {
   const labels = { [LABEL_CONTEXT_HASH]: await perBottleHash(bottle.agent, dockerfile) };
-  const expected = await expectedImageUser(ctx, bottle, dockerfile, onProgress);
+  const rule = await imageUserRule(ctx, bottle, dockerfile, await ensureAgentImage(ctx, bottle.agent, onProgress));
   const tag = perBottleImageTag(bottle.identity);
   const candidate = tag.replace(/:latest$/, ':candidate');
   const imageId = await buildImage(ctx.docker, { contextDir: bottle.agent.dir, dockerfile, tag: candidate, labels }, onProgress);
   const image = ctx.docker.getImage(candidate);
   try {
-    const actual = (await image.inspect()).Config.User ?? '';
-    if (actual !== expected.user) {
-      throw new BuildFailedError(
-        `the built image runs as ${shownUser(actual)}, not as ${shownUser(expected.user)} (${expected.from}): a line continuation or heredoc can swallow a USER line; nothing was changed`,
-        [],
-      );
-    }
+    await checkImageUser(ctx, bottle, candidate, rule, onProgress);
     const [repo, latest] = tag.split(':') as [string, string];
     await image.tag({ repo, tag: latest });
   } finally {

@@ -5,7 +5,7 @@ import { projectIgnore, recordBaseline } from '../changes/baseline';
 import { launchSecrets, plainEnvNames } from '../credentials/agent-secrets';
 import { moveSnapshotSecretsToStore } from '../credentials/credential-pickup';
 import { putFolders, recoverSnapshotSwap, ROOT_OWNER, type ArchiveEntry, type ArchiveSource } from '../engine/container-archive';
-import { resolveUser, type PasswdEntry } from '../engine/container-user';
+import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/container-user';
 import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import { writeFileAtomic } from '../fs/atomic-write';
@@ -136,8 +136,9 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
   const planFor = (passwd: PasswdEntry[] | null): CreatePlan => {
     if (passwd === null) return { home: null, extraEnv: rootEnvFor(agent, uidBeforePasswd(runUser) ?? -1) };
     const agentHome = resolveUser(agentUser, passwd).home;
-    const run = resolveUser(runUser, passwd);
-    return { home: run.home === agentHome ? null : agentHome, extraEnv: rootEnvFor(agent, run.uid) };
+    // Root is the uid the image's passwd gives, as the engine resolves it, never how the name reads.
+    const run = resolveExecUser(runUser, passwd);
+    return { home: run === null || run.home === agentHome ? null : agentHome, extraEnv: rootEnvFor(agent, run?.uid ?? -1) };
   };
   let plan = planFor(cachedPasswd);
   let container = await create(plan);

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { parsePasswd, readContainerPasswd, type PasswdEntry } from './container-user';
+import { parsePasswd, readContainerPasswd, readContainerPasswdStrictly, type PasswdEntry } from './container-user';
 
 function cachePath(cacheDir: string, imageId: string): string | null {
   const hex = /^sha256:([0-9a-f]{64})$/.exec(imageId)?.[1];
-  return hex === undefined ? null : join(cacheDir, 'passwd', `${hex}.txt`);
+  // v2: entries as the engine parses them (an older cache was read by a laxer parser).
+  return hex === undefined ? null : join(cacheDir, 'passwd-v2', `${hex}.txt`);
 }
 
 /**
@@ -24,13 +25,35 @@ export async function cachedImagePasswd(cacheDir: string, imageId: string): Prom
   }
 }
 
+/** Keeps what was read for the image; the fields written read back as the same entries. */
+async function cachePasswd(cacheDir: string, imageId: string, passwd: PasswdEntry[]): Promise<void> {
+  const path = cachePath(cacheDir, imageId);
+  if (path === null) return;
+  const text = passwd.map((e) => `${e.name}:x:${e.uidField}:${e.gid}::${e.home}:`).join('\n');
+  // A cache that cannot be written only costs the next launch the same read again.
+  await writeFileAtomic(path, `${text}\n`, 0o644).catch(() => undefined);
+}
+
 export async function readAndCacheImagePasswd(cacheDir: string, imageId: string, container: Docker.Container): Promise<PasswdEntry[]> {
   const passwd = await readContainerPasswd(container);
-  const path = cachePath(cacheDir, imageId);
-  if (path !== null) {
-    const text = passwd.map((e) => `${e.name}:x:${e.uid}:${e.gid}::${e.home}:`).join('\n');
-    // A cache that cannot be written only costs the next launch the same read again.
-    await writeFileAtomic(path, `${text}\n`, 0o644).catch(() => undefined);
-  }
+  await cachePasswd(cacheDir, imageId, passwd);
   return passwd;
+}
+
+/**
+ * An image's /etc/passwd for a decision on it (readContainerPasswdStrictly: null when it has
+ * none), read from a container created for it and never started, so none of the image's code
+ * runs; the container is removed again. What was read is cached for the image's launches.
+ */
+export async function readImagePasswdStrictly(docker: Docker, cacheDir: string, imageId: string): Promise<PasswdEntry[] | null> {
+  // A command is given only so that an image without one can be created; it is never started.
+  const container = await docker.createContainer({ Image: imageId, Cmd: ['/claude-bottle-never-started'], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+  try {
+    const passwd = await readContainerPasswdStrictly(container);
+    if (passwd !== null) await cachePasswd(cacheDir, imageId, passwd);
+    return passwd;
+  } finally {
+    // It never ran and holds nothing; a removal that fails leaves only an unstarted container.
+    await container.remove({ force: true }).catch(() => undefined);
+  }
 }
