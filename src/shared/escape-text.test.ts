@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeControl, escapeJsonText, hasUnsafeCharacters } from './escape-text';
+import { escapeControl, escapeJsonText, escapeLine, hasUnsafeCharacters } from './escape-text';
 
 describe('escapeControl: what an agent wrote, shown as it is', () => {
   it.each([
@@ -37,5 +37,12 @@ describe('escapeJsonText: --json output, the same value, inert on a terminal', (
     expect(json).toContain('\\u009b2K\\u007f\\u202egnp.exe');
     expect(json).toContain('x\\udb40\\udc41y');
     expect(json).toContain('plain — ok 🙂');
+  });
+});
+
+describe('escapeLine: a file name or link target cannot fake a second line or reorder the row', () => {
+  it('escapes line feeds and tabs as well as controls and bidi overrides', () => {
+    expect(escapeLine('a\nb\tc\u202ed.txt')).toBe('a\\nb\\tc\\u202ed.txt');
+    expect(escapeLine('src/plain name.ts')).toBe('src/plain name.ts');
   });
 });

@@ -29,6 +29,11 @@ export function escapeControl(text: string, options: EscapeOptions = {}): string
   return text.replace(UNSAFE, (char) => (multiline && (char === '\n' || char === '\t') ? char : escapeOne(char)));
 }
 
+/** A name or a one-line field (a file path, a link target, a log line): line feeds escaped too. */
+export function escapeLine(text: string): string {
+  return escapeControl(text, { multiline: false });
+}
+
 /**
  * JSON text (as JSON.stringify writes it) with every unsafe character inside its strings written
  * as a `\uXXXX` escape: any JSON reader gets the very same value, and a terminal shows it inert.

@@ -3,6 +3,7 @@ import { isBusy } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
 import type { ApplyOutcome, ApplyResult, ChangeSet } from '../../../shared/changes';
 import { branchNameProblem } from '../../../shared/rules';
+import { escapeLine } from '../../../shared/escape-text';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
 
 const LIST_LIMIT = 12;
@@ -15,12 +16,12 @@ function OutcomeList({ title, outcomes, dry }: { title: string; outcomes: ApplyO
       <ul>
         {outcomes.slice(0, LIST_LIMIT).map((outcome) => (
           <li key={outcome.path}>
-            <code>{outcome.path}</code>
+            <code>{escapeLine(outcome.path)}</code>
             {outcome.detail !== null ? ` — ${outcome.detail}` : ''}
             {outcome.sidecar !== null ? (
               <>
                 {'; the agent’s version '}
-                {dry ? 'would go' : 'is'} in <code>{outcome.sidecar}</code>
+                {dry ? 'would go' : 'is'} in <code>{escapeLine(outcome.sidecar)}</code>
               </>
             ) : null}
           </li>

@@ -2,6 +2,7 @@ import { useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
 import type { ChangeStatus, FileChange } from '../../../shared/changes';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
 import { DiffView } from './diff-view';
+import { escapeLine } from '../../../shared/escape-text';
 
 const STATUS: Record<ChangeStatus, { letter: string; label: string }> = {
   added: { letter: 'A', label: 'added' },
@@ -64,9 +65,9 @@ export function ChangesFileList({ identity, files }: { identity: string; files: 
           <span className={`change-badge change-${file.status}`} title={STATUS[file.status].label} aria-label={STATUS[file.status].label}>
             {STATUS[file.status].letter}
           </span>
-          <span className="changes-file-path" title={file.oldPath === null ? file.path : `${file.oldPath} → ${file.path}`}>
-            {file.oldPath !== null ? <span className="muted">{file.oldPath} → </span> : null}
-            {file.path}
+          <span className="changes-file-path" title={file.oldPath === null ? escapeLine(file.path) : `${escapeLine(file.oldPath)} → ${escapeLine(file.path)}`}>
+            {file.oldPath !== null ? <span className="muted">{escapeLine(file.oldPath)} → </span> : null}
+            {escapeLine(file.path)}
           </span>
           <span className="changes-file-tags">
             {file.applied ? <span className="tag tag-ok">applied</span> : null}
@@ -88,19 +89,19 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
   const whole = view.whole[file.path];
   const diff = whole?.text ?? file.diff;
   return (
-    <section className="changes-diff" aria-label={`Changes in ${file.path}`} data-testid="changes-diff">
+    <section className="changes-diff" aria-label={`Changes in ${escapeLine(file.path)}`} data-testid="changes-diff">
       <header className="changes-diff-head">
-        <h3>{file.path}</h3>
+        <h3>{escapeLine(file.path)}</h3>
         <span className="muted">
           {STATUS[file.status].label}
-          {file.oldPath !== null ? ` from ${file.oldPath}` : ''}
+          {file.oldPath !== null ? ` from ${escapeLine(file.oldPath)}` : ''}
           {file.mode !== null && file.oldMode !== null && file.mode !== file.oldMode ? ` · mode ${octal(file.oldMode)} → ${octal(file.mode)}` : ''}
           {file.size !== null ? ` · ${file.size.toLocaleString()} bytes` : ''}
         </span>
       </header>
       {file.kind === 'symlink' || file.oldKind === 'symlink' ? (
         <p className="changes-note">
-          Symlink: {file.oldLinkTarget ?? '(none)'} → {file.linkTarget ?? '(none)'}
+          Symlink: {file.oldLinkTarget === null ? '(none)' : escapeLine(file.oldLinkTarget)} → {file.linkTarget === null ? '(none)' : escapeLine(file.linkTarget)}
         </p>
       ) : null}
       {(whole?.note ?? file.note) !== null ? (
@@ -108,7 +109,7 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
           {whole?.note ?? file.note}
         </p>
       ) : null}
-      {diff !== null && diff !== '' ? <DiffView diff={diff} label={`Diff of ${file.path}`} /> : null}
+      {diff !== null && diff !== '' ? <DiffView diff={diff} label={`Diff of ${escapeLine(file.path)}`} /> : null}
       {file.truncated && whole === undefined ? (
         <button type="button" className="button button-small" disabled={view.loadingWhole === file.path} onClick={() => void loadWhole(identity, file.path)}>
           {view.loadingWhole === file.path ? 'Loading…' : 'Show the whole diff'}
