@@ -33,6 +33,7 @@ function describe(detail: BottleDetail): string {
     field('actions', detail.actions.map((state) => (state.enabled ? state.action : `${state.action} (${state.reason ?? 'not now'})`)).join(', ')),
   ];
   if (detail.corruptReason !== null) lines.push(field('corrupt', detail.corruptReason));
+  if (detail.stopReason !== null) lines.push(field('stopped for', detail.stopReason));
   if (detail.activity?.error != null) lines.push(field('last error', detail.activity.error));
   if (detail.earlyExit !== null) {
     const { earlyExit } = detail;

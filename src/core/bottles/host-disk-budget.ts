@@ -1,0 +1,152 @@
+import { formatBytes } from '../../shared/format-bytes';
+import { findBottleContainer } from '../engine/bottle-containers';
+import type { BottleContext } from '../services/bottle-context';
+import { readStopReason, writeStopReason } from '../state/stop-reason';
+import { measureFolder } from '../fs/measure-folder';
+import { readLimits, type BottleLimits } from '../state/limits';
+import { settingsPath } from '../state/settings';
+import { bottlePaths } from '../state/state-paths';
+
+/**
+ * The host folders a bottle's agent can write (DESIGN.md §3): its inbox, bind-mounted read-write.
+ * The tool and the bottle's Dockerfile are mounted read-only; the transcript and a copy-mode
+ * workspace reach the host only as snapshots copied out at stop and approve, under the snapshot
+ * cap; the project folder in mount mode is the operator's own and has no budget.
+ */
+export function hostWriteFolders(identity: string): { name: string; path: string }[] {
+  return [{ name: 'inbox', path: bottlePaths(identity).inbox }];
+}
+
+/** Why the bottle's writable host folders are over their budget now; null when they are within it. */
+export async function hostWriteOverBudget(identity: string, limits: Pick<BottleLimits, 'maxHostWriteBytes' | 'maxHostWriteEntries'>): Promise<string | null> {
+  let bytes = 0;
+  let entries = 0;
+  for (const folder of hostWriteFolders(identity)) {
+    // One budget for all of them: the agent cannot spread its writes to get more.
+    const measured = await measureFolder(folder.path, { maxBytes: limits.maxHostWriteBytes - bytes, maxEntries: limits.maxHostWriteEntries - entries });
+    bytes += measured.bytes;
+    entries += measured.entries;
+    const where = `its ${folder.name} (${folder.path})`;
+    const then = 'delete what it holds there, then resume';
+    if (measured.over === 'bytes') return `${where} went over its disk budget of ${formatBytes(limits.maxHostWriteBytes)} (maxHostWriteBytes in ${settingsPath()}): ${then}`;
+    if (measured.over === 'entries') return `${where} went over its budget of ${limits.maxHostWriteEntries} files (maxHostWriteEntries in ${settingsPath()}): ${then}`;
+    if (measured.over === 'unreadable') return `${where} holds something this host cannot read, so its size cannot be bounded: ${then}`;
+  }
+  return null;
+}
+
+/** Measurements of one bottle during a flood of file events: at most one per this long. */
+const EVENT_GAP_MS = 100;
+/** The safety-net pass over every inbox (writes in subfolders or through mmap raise no event on the inbox). */
+const SWEEP_GAP_MS = 5000;
+
+interface GuardSlot {
+  lastAt: number;
+  running: Promise<void> | null;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Keeps each bottle's writable host folders within their budget: measures them when told they
+ * changed, and calls `overBudget` with the reason when they are past it. Measurements of one bottle
+ * never overlap and come at most every EVENT_GAP_MS however many events a flood raises (the first
+ * at once, the last after the flood, so neither the start nor the end of a burst goes unmeasured);
+ * each measurement is itself bounded (see measureFolder). Nothing here rejects: failures go to `failed`.
+ */
+export class HostDiskGuard {
+  private readonly slots = new Map<string, GuardSlot>();
+
+  constructor(
+    private readonly overBudget: (identity: string, reason: string) => Promise<void>,
+    private readonly failed: (identity: string, error: unknown) => void,
+  ) {}
+
+  /** A file event in one of the bottle's folders: measured now, or as soon as the gap allows. */
+  changed(identity: string): void {
+    void this.check(identity, EVENT_GAP_MS, true);
+  }
+
+  /** The periodic pass: measured if it was not in the last SWEEP_GAP_MS. */
+  sweep(identity: string): void {
+    void this.check(identity, SWEEP_GAP_MS, false);
+  }
+
+  /** A read (ls, show, the app's refresh): measured unless it just was; resolves once acted on. */
+  async settle(identity: string): Promise<void> {
+    await this.check(identity, EVENT_GAP_MS, false);
+  }
+
+  /** Forgets a bottle that is gone (its timer, its last measurement). */
+  forget(identity: string): void {
+    const slot = this.slots.get(identity);
+    if (slot?.timer) clearTimeout(slot.timer);
+    this.slots.delete(identity);
+  }
+
+  close(): void {
+    for (const identity of [...this.slots.keys()]) this.forget(identity);
+  }
+
+  private check(identity: string, gapMs: number, trailing: boolean): Promise<void> {
+    let slot = this.slots.get(identity);
+    if (slot === undefined) {
+      slot = { lastAt: Number.NEGATIVE_INFINITY, running: null, timer: null };
+      this.slots.set(identity, slot);
+    }
+    const current = slot;
+    if (current.running !== null) {
+      if (trailing) this.later(identity, current, gapMs);
+      return current.running;
+    }
+    const wait = current.lastAt + gapMs - Date.now();
+    if (wait > 0) {
+      if (trailing) this.later(identity, current, wait);
+      return Promise.resolve();
+    }
+    current.lastAt = Date.now();
+    current.running = this.measure(identity).finally(() => {
+      current.running = null;
+    });
+    return current.running;
+  }
+
+  private later(identity: string, slot: GuardSlot, delayMs: number): void {
+    if (slot.timer !== null) return;
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      void this.check(identity, EVENT_GAP_MS, true);
+    }, delayMs);
+    slot.timer.unref();
+  }
+
+  private async measure(identity: string): Promise<void> {
+    try {
+      const reason = await hostWriteOverBudget(identity, await readLimits());
+      if (reason !== null) await this.overBudget(identity, reason);
+    } catch (error: unknown) {
+      this.failed(identity, error);
+    }
+  }
+}
+
+/**
+ * First step of stopping a bottle over its budget, before (and without) its lock: records why, then
+ * kills its container if it runs. Killed, not stopped: a graceful stop gives a hostile agent ten
+ * more seconds of writing, and every file it already wrote stays in the container for the save.
+ * Returns whether there is a container to retire (with no container nothing writes any more).
+ */
+export async function haltOverBudget(ctx: BottleContext, identity: string, reason: string): Promise<boolean> {
+  const info = await findBottleContainer(ctx.docker, identity);
+  if (info === null) return false;
+  if ((await readStopReason(identity))?.reason !== reason) await writeStopReason(identity, reason);
+  if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
+    await ctx.docker
+      .getContainer(info.Id)
+      .kill()
+      .catch((error: unknown) => {
+        // It exited meanwhile: nothing writes any more, which is all the kill was for.
+        if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      });
+  }
+  return true;
+}
