@@ -25,7 +25,8 @@ function table(views: BottleView[]): string {
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
-  const views = await createCliCore().bottles.list();
+  // A read may stop a bottle over its disk budget: its progress must not mix with the JSON.
+  const views = await createCliCore(values.json === true).bottles.list();
   if (values.json === true) printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view) })));
   else process.stdout.write(views.length === 0 ? 'no bottles\n' : `${table(views)}\n`);
   return 0;

@@ -52,7 +52,7 @@ function describe(detail: BottleDetail): string {
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const detail = await createCliCore().bottles.show(parseIdentity(positionals[0]));
+  const detail = await createCliCore(values.json === true).bottles.show(parseIdentity(positionals[0]));
   if (values.json === true) printJson({ ...detail, displayStatus: displayStatus(detail) });
   else process.stdout.write(`${describe(detail)}\n`);
   return 0;

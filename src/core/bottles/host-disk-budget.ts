@@ -35,13 +35,19 @@ export async function hostWriteOverBudget(identity: string, limits: Pick<BottleL
   return null;
 }
 
-/** Measurements of one bottle during a flood of file events: at most one per this long. */
-const EVENT_GAP_MS = 100;
+/**
+ * Measurements of one bottle during a flood of file events: at least this far apart, and at least
+ * twice as far apart as the last one took, so a flood costs at most a third of a core however
+ * big the folder while a fast writer (hundreds of MB/s) is still measured every few megabytes.
+ */
+const EVENT_GAP_MS = 20;
 /** The safety-net pass over every inbox (writes in subfolders or through mmap raise no event on the inbox). */
 const SWEEP_GAP_MS = 5000;
 
 interface GuardSlot {
   lastAt: number;
+  /** How long the last measurement took. */
+  lastCostMs: number;
   running: Promise<void> | null;
   timer: NodeJS.Timeout | null;
 }
@@ -49,9 +55,9 @@ interface GuardSlot {
 /**
  * Keeps each bottle's writable host folders within their budget: measures them when told they
  * changed, and calls `overBudget` with the reason when they are past it. Measurements of one bottle
- * never overlap and come at most every EVENT_GAP_MS however many events a flood raises (the first
- * at once, the last after the flood, so neither the start nor the end of a burst goes unmeasured);
- * each measurement is itself bounded (see measureFolder). Nothing here rejects: failures go to `failed`.
+ * never overlap and are spaced out however many events a flood raises (the first at once, the last
+ * after the flood, so neither the start nor the end of a burst goes unmeasured); each measurement
+ * is itself bounded (see measureFolder). Nothing here rejects: failures go to `failed`.
  */
 export class HostDiskGuard {
   private readonly slots = new Map<string, GuardSlot>();
@@ -87,24 +93,23 @@ export class HostDiskGuard {
     for (const identity of [...this.slots.keys()]) this.forget(identity);
   }
 
-  private check(identity: string, gapMs: number, trailing: boolean): Promise<void> {
+  private check(identity: string, minGapMs: number, trailing: boolean): Promise<void> {
     let slot = this.slots.get(identity);
     if (slot === undefined) {
-      slot = { lastAt: Number.NEGATIVE_INFINITY, running: null, timer: null };
+      slot = { lastAt: Number.NEGATIVE_INFINITY, lastCostMs: 0, running: null, timer: null };
       this.slots.set(identity, slot);
     }
     const current = slot;
-    if (current.running !== null) {
-      if (trailing) this.later(identity, current, gapMs);
-      return current.running;
+    const wait = current.lastAt + Math.max(minGapMs, 2 * current.lastCostMs) - Date.now();
+    if (current.running !== null || wait > 0) {
+      if (trailing) this.later(identity, current, Math.max(wait, EVENT_GAP_MS));
+      return current.running ?? Promise.resolve();
     }
-    const wait = current.lastAt + gapMs - Date.now();
-    if (wait > 0) {
-      if (trailing) this.later(identity, current, wait);
-      return Promise.resolve();
-    }
-    current.lastAt = Date.now();
-    current.running = this.measure(identity).finally(() => {
+    const startedAt = Date.now();
+    current.lastAt = startedAt;
+    current.running = this.measure(identity, () => {
+      current.lastCostMs = Date.now() - startedAt;
+    }).finally(() => {
       current.running = null;
     });
     return current.running;
@@ -119,9 +124,10 @@ export class HostDiskGuard {
     slot.timer.unref();
   }
 
-  private async measure(identity: string): Promise<void> {
+  private async measure(identity: string, measured: () => void): Promise<void> {
     try {
       const reason = await hostWriteOverBudget(identity, await readLimits());
+      measured();
       if (reason !== null) await this.overBudget(identity, reason);
     } catch (error: unknown) {
       this.failed(identity, error);
@@ -130,15 +136,15 @@ export class HostDiskGuard {
 }
 
 /**
- * First step of stopping a bottle over its budget, before (and without) its lock: records why, then
- * kills its container if it runs. Killed, not stopped: a graceful stop gives a hostile agent ten
+ * First step of stopping a bottle over its budget, before (and without) its lock: kills its
+ * container if it runs, then records why. Killed, not stopped: a graceful stop gives a hostile agent ten
  * more seconds of writing, and every file it already wrote stays in the container for the save.
  * Returns whether there is a container to retire (with no container nothing writes any more).
  */
 export async function haltOverBudget(ctx: BottleContext, identity: string, reason: string): Promise<boolean> {
   const info = await findBottleContainer(ctx.docker, identity);
   if (info === null) return false;
-  if ((await readStopReason(identity))?.reason !== reason) await writeStopReason(identity, reason);
+  // The kill first: every millisecond before it is more of the host's disk.
   if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
     await ctx.docker
       .getContainer(info.Id)
@@ -148,5 +154,6 @@ export async function haltOverBudget(ctx: BottleContext, identity: string, reaso
         if ((error as { statusCode?: number }).statusCode !== 409) throw error;
       });
   }
+  if ((await readStopReason(identity))?.reason !== reason) await writeStopReason(identity, reason);
   return true;
 }
