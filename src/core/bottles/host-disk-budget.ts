@@ -26,11 +26,10 @@ export async function hostWriteOverBudget(identity: string, limits: Pick<BottleL
     const measured = await measureFolder(folder.path, { maxBytes: limits.maxHostWriteBytes - bytes, maxEntries: limits.maxHostWriteEntries - entries });
     bytes += measured.bytes;
     entries += measured.entries;
-    const where = `its ${folder.name} (${folder.path})`;
-    const then = 'delete what it holds there, then resume';
-    if (measured.over === 'bytes') return `${where} went over its disk budget of ${formatBytes(limits.maxHostWriteBytes)} (maxHostWriteBytes in ${settingsPath()}): ${then}`;
-    if (measured.over === 'entries') return `${where} went over its budget of ${limits.maxHostWriteEntries} files (maxHostWriteEntries in ${settingsPath()}): ${then}`;
-    if (measured.over === 'unreadable') return `${where} holds something this host cannot read, so its size cannot be bounded: ${then}`;
+    const then = `delete what it holds (${folder.path}), then resume`;
+    if (measured.over === 'bytes') return `its ${folder.name} went over its ${formatBytes(limits.maxHostWriteBytes)} disk budget: ${then} (the budget is maxHostWriteBytes in ${settingsPath()})`;
+    if (measured.over === 'entries') return `its ${folder.name} went over its budget of ${limits.maxHostWriteEntries} files: ${then} (the budget is maxHostWriteEntries in ${settingsPath()})`;
+    if (measured.over === 'unreadable') return `its ${folder.name} holds something this host cannot read, so its size cannot be bounded: ${then}`;
   }
   return null;
 }
