@@ -115,7 +115,6 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     // The CLI, with no app of its own, says why: in JSON and in words.
     const detail = await showJson(identity);
     expect(detail.stopReason).toBe(stopped?.stopReason);
-    expect(detail.displayStatus).toBeDefined();
     const words = await runCli(['show', identity]);
     expect(words.stdout).toMatch(/^stopped for: +its inbox went over its 10 MiB disk budget: delete what it holds/m);
 
