@@ -40,6 +40,8 @@ export async function hostWriteOverBudget(identity: string, limits: Pick<BottleL
  * big the folder while a fast writer (hundreds of MB/s) is still measured every few megabytes.
  */
 const EVENT_GAP_MS = 20;
+/** How long a read of settings.json stands for the budget's measurements. */
+const LIMITS_TTL_MS = 1000;
 /** The safety-net pass over every inbox (writes in subfolders or through mmap raise no event on the inbox). */
 const SWEEP_GAP_MS = 5000;
 
@@ -60,6 +62,8 @@ interface GuardSlot {
  */
 export class HostDiskGuard {
   private readonly slots = new Map<string, GuardSlot>();
+  /** settings.json read at most once a second, not once per bottle of a listing or per event of a flood. */
+  private limits: { at: number; read: Promise<BottleLimits> } | null = null;
 
   constructor(
     private readonly overBudget: (identity: string, reason: string) => Promise<void>,
@@ -123,9 +127,21 @@ export class HostDiskGuard {
     slot.timer.unref();
   }
 
+  private currentLimits(): Promise<BottleLimits> {
+    if (this.limits === null || Date.now() - this.limits.at > LIMITS_TTL_MS) {
+      const read = readLimits();
+      // A settings.json that cannot be read is reported by this measurement and read again by the next.
+      read.catch(() => {
+        if (this.limits?.read === read) this.limits = null;
+      });
+      this.limits = { at: Date.now(), read };
+    }
+    return this.limits.read;
+  }
+
   private async measure(identity: string, measured: () => void): Promise<void> {
     try {
-      const reason = await hostWriteOverBudget(identity, await readLimits());
+      const reason = await hostWriteOverBudget(identity, await this.currentLimits());
       measured();
       if (reason !== null) await this.overBudget(identity, reason);
     } catch (error: unknown) {
