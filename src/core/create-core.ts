@@ -134,6 +134,7 @@ export function createCore(options: CoreOptions = {}): Core {
     remotePoll = pollRemoteInboxes(bottles, (identity) => views.refresh(identity), notices);
     inboxes = createInboxWatcher((identity) => views.refresh(identity), {
       onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
+      onTouched: (identity, how) => (how === 'event' ? bottles.hostDisk.changed(identity) : bottles.hostDisk.sweep(identity)),
     });
     stopActivity = context.activity.subscribe((identity, activity) => emit({ type: 'activity', identity, activity }));
     recoverInterruptedApprovals(context).then(
@@ -173,6 +174,7 @@ export function createCore(options: CoreOptions = {}): Core {
       clearInterval(remotePoll);
       watchers?.close();
       inboxes?.close();
+      bottles.hostDisk.close();
       live?.close();
       sync?.close();
       stopActivity();

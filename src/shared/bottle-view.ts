@@ -103,6 +103,11 @@ export interface BottleView {
   autonomous: boolean;
   /** Set while the container is exited and it exited within its first minute. */
   earlyExit: EarlyExitView | null;
+  /**
+   * Why claude-bottle stopped the bottle itself (e.g. its inbox went over its disk budget), in the
+   * operator's words; null when it did not. Cleared when the bottle is resumed.
+   */
+  stopReason: string | null;
 }
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */

@@ -23,6 +23,7 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     stateBytes: null,
     autonomous: false,
     earlyExit: null,
+    stopReason: null,
     ...overrides,
   };
 }

@@ -36,8 +36,17 @@ describe('settings.json', () => {
 });
 
 describe('limits: settings.json, then the environment', () => {
-  it('defaults: a 2 GiB snapshot, a 1 MiB inbox, 20 pending requests, all CPUs but one, rotated logs', async () => {
-    expect(await readLimits({})).toEqual({ maxSnapshotBytes: 2 * 1024 ** 3, maxInboxBytes: 1024 ** 2, maxPendingRequests: 20, cpus: null, logMaxSize: '10m', logMaxFiles: 3 });
+  it('defaults: a 2 GiB snapshot, a 1 MiB inbox, 64 MiB / 10,000 files of writable host folders, 20 pending requests, all CPUs but one, rotated logs', async () => {
+    expect(await readLimits({})).toEqual({
+      maxSnapshotBytes: 2 * 1024 ** 3,
+      maxInboxBytes: 1024 ** 2,
+      maxHostWriteBytes: 64 * 1024 ** 2,
+      maxHostWriteEntries: 10_000,
+      maxPendingRequests: 20,
+      cpus: null,
+      logMaxSize: '10m',
+      logMaxFiles: 3,
+    });
     expect(bottleCpus({ cpus: null }, 8)).toBe(7);
     expect(bottleCpus({ cpus: null }, 1)).toBe(1);
     expect(bottleCpus({ cpus: 16 }, 4)).toBe(4);
@@ -49,6 +58,14 @@ describe('limits: settings.json, then the environment', () => {
     expect(await readLimits({})).toMatchObject({ maxSnapshotBytes: 500 * 1024 ** 2, maxInboxBytes: 4096, cpus: 2 });
     expect((await readLimits({ CLAUDE_BOTTLE_MAX_SNAPSHOT: '64k' })).maxSnapshotBytes).toBe(65536);
     await expect(readLimits({ CLAUDE_BOTTLE_MAX_SNAPSHOT: 'two gigs' })).rejects.toThrow(/^CLAUDE_BOTTLE_MAX_SNAPSHOT="two gigs" is not a size \(e\.g\. 500M, 2G\)$/);
+  });
+
+  it('the writable host folders budget: its own setting, never above the snapshot cap', async () => {
+    await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M', maxHostWriteEntries: 500 }));
+    expect(await readLimits({})).toMatchObject({ maxHostWriteBytes: 10 * 1024 ** 2, maxHostWriteEntries: 500 });
+    expect((await readLimits({ CLAUDE_BOTTLE_MAX_SNAPSHOT: '4M' })).maxHostWriteBytes).toBe(4 * 1024 ** 2);
+    await writeFile(settingsPath(), JSON.stringify({ maxHostWriteEntries: 0 }));
+    await expect(readLimits({})).rejects.toThrow(/field "maxHostWriteEntries"/);
   });
 
   it.each([

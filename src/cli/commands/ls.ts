@@ -27,7 +27,8 @@ function table(views: BottleView[]): string {
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
-  const views = await createCliCore().bottles.list();
+  // A read may stop a bottle over its disk budget: its progress must not mix with the JSON.
+  const views = await createCliCore(values.json === true).bottles.list();
   if (values.json === true) printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view) })));
   else info(views.length === 0 ? 'no bottles' : table(views));
   return 0;

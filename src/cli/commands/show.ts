@@ -33,6 +33,7 @@ function describe(detail: BottleDetail): string {
     field('actions', detail.actions.map((state) => (state.enabled ? state.action : `${state.action} (${state.reason ?? 'not now'})`)).join(', ')),
   ];
   if (detail.corruptReason !== null) lines.push(field('corrupt', detail.corruptReason));
+  if (detail.stopReason !== null) lines.push(field('stopped for', detail.stopReason));
   if (detail.activity?.error != null) lines.push(field('last error', detail.activity.error));
   if (detail.earlyExit !== null) {
     const { earlyExit } = detail;
@@ -51,7 +52,7 @@ function describe(detail: BottleDetail): string {
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const detail = await createCliCore().bottles.show(parseIdentity(positionals[0]));
+  const detail = await createCliCore(values.json === true).bottles.show(parseIdentity(positionals[0]));
   if (values.json === true) printJson({ ...detail, displayStatus: displayStatus(detail) });
   else info(describe(detail));
   return 0;

@@ -25,6 +25,8 @@ import { launch } from './launch';
 import type { LoadedBottle } from './loaded-bottle';
 import { checkProjectFolder } from './project-folder';
 import { isDirectory } from '../fs/is-directory';
+import { clearStopReason } from '../state/stop-reason';
+import { hostWriteOverBudget } from './host-disk-budget';
 
 /*
  * The bottle lifecycle's steps. None of them takes the bottle's lock or settles a half-done
@@ -88,6 +90,11 @@ export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): 
   requireReachableProject(ctx, metadata.copy_cwd);
   const usesFolder = !metadata.copy_cwd || !(await isDirectory(bottlePaths(identity).workspace));
   if (usesFolder) await checkProjectFolder(ctx, metadata.cwd, `project folder of ${identity}`);
+  // A bottle stopped over its disk budget runs again only once the operator made room.
+  if (ctx.engine.local) {
+    const over = await hostWriteOverBudget(identity, await readLimits());
+    if (over !== null) throw new BottleError('limit-exceeded', `cannot resume ${identity}: ${over}`);
+  }
   await engineInfo(ctx.connection);
 }
 
@@ -109,6 +116,8 @@ export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Pr
   const resumed = { ...bottle, metadata: { ...bottle.metadata, started_at: isoNow() } };
   await launch(ctx, resumed, true);
   await writeMetadata(resumed.metadata);
+  // Running again: why it was stopped is history now.
+  await clearStopReason(identity);
 }
 
 /**

@@ -8,6 +8,7 @@ import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
 import { readBottleOptions } from '../state/bottle-options';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
+import { readStopReason } from '../state/stop-reason';
 import { knownStateBytes, stateFolderBytes } from '../state/state-size';
 import { earlyExitOf } from './early-exit';
 
@@ -97,6 +98,7 @@ async function viewOf(entry: StateEntry | null, identity: string, engine: Listed
     stateBytes: entry === null ? null : knownStateBytes(identity),
     autonomous: false,
     earlyExit: null,
+    stopReason: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -118,6 +120,7 @@ async function viewOf(entry: StateEntry | null, identity: string, engine: Listed
     status,
     exitCode,
     autonomous: entry.hasOptions && readBottleOptions(identity).autonomous,
+    stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit: status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
 }

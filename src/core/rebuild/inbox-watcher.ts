@@ -16,6 +16,11 @@ export interface InboxWatcherOptions {
   /** Safety-net rescan period: fs.watch misses events on some mounts (VM file sharing, NFS). */
   rescanMs?: number;
   onError?: (identity: string, error: unknown) => void;
+  /**
+   * Every file event in a bottle's inbox ('event'), and every rescan pass over it ('rescan'),
+   * whether or not it changed any request: the disk budget's measurements are timed by these.
+   */
+  onTouched?: (identity: string, how: 'event' | 'rescan') => void;
 }
 
 /**
@@ -44,7 +49,10 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
   const watchInbox = (identity: string, inbox: string): void => {
     if (watchers.has(identity)) return;
     try {
-      const watcher = watch(inbox, { persistent: false }, () => handle(identity));
+      const watcher = watch(inbox, { persistent: false }, () => {
+        options.onTouched?.(identity, 'event');
+        handle(identity);
+      });
       watcher.on('error', () => {
         // The inbox went away (bottle removed): forget it; the rescan re-adds it if it returns.
         watcher.close();
@@ -102,6 +110,7 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
         continue;
       }
       watchInbox(identity, inbox);
+      options.onTouched?.(identity, 'rescan');
       if (lastMtime.get(identity) !== mtime) {
         lastMtime.set(identity, mtime);
         handle(identity);

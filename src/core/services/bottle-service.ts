@@ -3,7 +3,8 @@ import type { ActivityKind, BottleDetail, BottleView, JournalEntry, PendingReque
 import { actionState, allowedActions, displayStatus } from '../../shared/allowed-actions';
 import type { BulkRequest, BulkResult } from '../../shared/bottle-requests';
 import { isValidIdentity, parseIdentity } from '../../shared/identity';
-import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, stopNow } from '../bottles/bottle-lifecycle';
+import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, retireBottle, stopNow } from '../bottles/bottle-lifecycle';
+import { haltOverBudget, HostDiskGuard } from '../bottles/host-disk-budget';
 import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
@@ -16,6 +17,7 @@ import { syncRemoteInbox } from '../rebuild/remote-inbox';
 import { contextForBottle, onEngine, type BottleContext } from './bottle-context';
 import { isConnectionError } from '../engine/docker-client';
 import { BottleError, errorMessage } from './bottle-error';
+import { ActivityConflictError } from './activity-tracker';
 import type { Notices } from './notices';
 import { readdir } from 'node:fs/promises';
 
@@ -48,11 +50,22 @@ const BULK_CONCURRENCY = 4;
 export class BottleService {
   /** Bottles seen on a remote engine: their inboxes are read through the engine's API. */
   private readonly remote = new Set<string>();
+  /**
+   * Keeps every local bottle's writable host folders (its inbox) within their disk budget: every
+   * read measures them (so `ls`/`show` act on a budget passed while no app ran), and a live core's
+   * inbox watcher reports their changes to it.
+   */
+  readonly hostDisk: HostDiskGuard;
 
   constructor(
     private readonly ctx: BottleContext,
     private readonly hooks: BottleServiceHooks,
-  ) {}
+  ) {
+    this.hostDisk = new HostDiskGuard(
+      (identity, reason) => this.stopOverBudget(identity, reason),
+      (identity, error) => this.hooks.notices.failure(`Could not keep ${identity} within its disk budget`, error),
+    );
+  }
 
   /** The context for one bottle: on the engine it records. */
   private on(identity: string): BottleContext {
@@ -172,6 +185,7 @@ export class BottleService {
 
   async remove(identity: string, options: { keepState: boolean }): Promise<void> {
     await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
+    if (!options.keepState) this.hostDisk.forget(identity);
   }
 
   /**
@@ -250,12 +264,38 @@ export class BottleService {
 
   /** settleInbox with the bottle's context already known. */
   private async settleOn(ctx: BottleContext, identity: string): Promise<boolean> {
-    if (ctx.engine.local) return processInbox(identity);
+    if (ctx.engine.local) {
+      // The budget first: an inbox flooded with files is stopped before it is read for requests.
+      await this.hostDisk.settle(identity);
+      return processInbox(identity);
+    }
     try {
       return await syncRemoteInbox(ctx, identity);
     } catch (error: unknown) {
       // The engine is away: what the state folder already holds is still true; its bottles show offline.
       if (isConnectionError(error)) return processInbox(identity);
+      throw error;
+    }
+  }
+
+  /**
+   * The bottle's writable host folders went over their budget: it is killed at once (no lock is
+   * needed to stop the writing), then retired under its lock like any stop, so its transcript and a
+   * copy-mode workspace are saved as usual. What it wrote into the inbox stays there for the
+   * operator to look at, outside every snapshot; the reason stays on the bottle until a resume,
+   * which refuses while the inbox is still over its budget. A remote bottle's inbox is inside its
+   * container, on the engine's disk: nothing of it is on this host to budget.
+   */
+  private async stopOverBudget(identity: string, reason: string): Promise<void> {
+    const ctx = this.on(identity);
+    if (!ctx.engine.local) return;
+    if (!(await haltOverBudget(ctx, identity, reason))) return;
+    this.hooks.notices.log.write('warning', `stopping ${identity}: ${reason}`);
+    try {
+      await this.locked(identity, 'stopping', (locked) => retireBottle(locked, identity, 'stopped'));
+    } catch (error: unknown) {
+      // Busy with other work (logged by locked): it is killed, and an approval retires it anyway.
+      if (error instanceof ActivityConflictError) return;
       throw error;
     }
   }

@@ -3,7 +3,7 @@ import { parseByteSize } from './byte-size';
 import { readSettings, settingsPath, type Settings } from './settings';
 
 /** What bounds one bottle's use of the host (DESIGN.md §3): settings.json, then the environment. */
-export type BottleLimits = Pick<Settings, 'maxSnapshotBytes' | 'maxInboxBytes' | 'maxPendingRequests' | 'cpus' | 'logMaxSize' | 'logMaxFiles'>;
+export type BottleLimits = Pick<Settings, 'maxSnapshotBytes' | 'maxInboxBytes' | 'maxHostWriteBytes' | 'maxHostWriteEntries' | 'maxPendingRequests' | 'cpus' | 'logMaxSize' | 'logMaxFiles'>;
 
 export const MAX_SNAPSHOT_ENV = 'CLAUDE_BOTTLE_MAX_SNAPSHOT';
 
@@ -17,8 +17,10 @@ export async function readLimits(env: NodeJS.ProcessEnv = process.env): Promise<
     if (parsed === null) throw new BottleError('invalid-argument', `${MAX_SNAPSHOT_ENV}=${JSON.stringify(fromEnv.slice(0, 40))} is not a size (e.g. 500M, 2G)`);
     maxSnapshotBytes = parsed;
   }
-  const { maxInboxBytes, maxPendingRequests, cpus, logMaxSize, logMaxFiles } = settings;
-  return { maxSnapshotBytes, maxInboxBytes, maxPendingRequests, cpus, logMaxSize, logMaxFiles };
+  const { maxInboxBytes, maxHostWriteEntries, maxPendingRequests, cpus, logMaxSize, logMaxFiles } = settings;
+  // The snapshot cap bounds everything a bottle keeps on the host: its writable folders too.
+  const maxHostWriteBytes = Math.min(settings.maxHostWriteBytes, maxSnapshotBytes);
+  return { maxSnapshotBytes, maxInboxBytes, maxHostWriteBytes, maxHostWriteEntries, maxPendingRequests, cpus, logMaxSize, logMaxFiles };
 }
 
 /** Where the operator changes the snapshot cap, for error messages. */

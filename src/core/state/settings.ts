@@ -27,6 +27,13 @@ const settingsSchema = z
     maxSnapshotBytes: byteSize.optional(),
     /** Cap on everything in a bottle's inbox folder: past it new requests are refused. */
     maxInboxBytes: byteSize.optional(),
+    /**
+     * Disk budget of the host folders a bottle can write (its inbox; never the project folder in
+     * mount mode): past it, or past maxHostWriteEntries entries, the bottle is stopped. The
+     * snapshot cap bounds it too: the smaller of the two applies.
+     */
+    maxHostWriteBytes: byteSize.optional(),
+    maxHostWriteEntries: z.number().int().min(1).max(10_000_000).optional(),
     /** Requests that may wait for the operator per bottle; the rest are refused. */
     maxPendingRequests: z.number().int().min(1).max(1000).optional(),
     /** CPUs per bottle; null: all of the engine's CPUs but one (at least one). */
@@ -48,6 +55,10 @@ export const DEFAULT_SETTINGS: Settings = {
   version: 1,
   maxSnapshotBytes: 2 * 1024 ** 3,
   maxInboxBytes: 1024 ** 2,
+  // Far above what requests and answers take (the inbox refuses requests past maxInboxBytes), far
+  // below a disk: an agent that writes this much there is not asking for anything.
+  maxHostWriteBytes: 64 * 1024 ** 2,
+  maxHostWriteEntries: 10_000,
   maxPendingRequests: 20,
   cpus: null,
   logMaxSize: '10m',

@@ -6,6 +6,7 @@ import { BOTTLE_OPTIONS_FILE } from './bottle-options';
 import { READY_MARKER_FILE } from './lifecycle-marker';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
 import { stateDir, stateRoot } from './state-paths';
+import { STOP_REASON_FILE } from './stop-reason';
 
 interface StateEntryFacts {
   identity: string;
@@ -16,6 +17,8 @@ interface StateEntryFacts {
   hasRebuildState: boolean;
   /** Has launch options of its own (autonomous), so they are read for it. */
   hasOptions: boolean;
+  /** We stopped it ourselves and recorded why (stop-reason.json), so the reason is read for it. */
+  hasStopReason: boolean;
   /** The Docker context it records (engine.json); null: the default engine. */
   engine: string | null;
 }
@@ -70,6 +73,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     readyToResume: byName.has(READY_MARKER_FILE),
     hasRebuildState: byName.has('rebuild') || byName.has('journal.jsonl'),
     hasOptions: byName.has(BOTTLE_OPTIONS_FILE),
+    hasStopReason: byName.has(STOP_REASON_FILE),
     engine: engine.status === 'ok' ? engine.context : null,
   };
   if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };

@@ -61,6 +61,13 @@ function Attention({ identity }: { identity: string }): JSX.Element | null {
     );
   }
   if (activity !== null) return <span className="row-note is-busy">{ACTIVITY_LABELS[activity.kind] ?? activity.kind}…</span>;
+  if (bottle.stopReason !== null) {
+    return (
+      <span className="row-note is-error" title={escapeControl(bottle.stopReason)} data-testid="row-stop-reason">
+        stopped: over budget
+      </span>
+    );
+  }
   if (bottle.warnings.length > 0) {
     return (
       <span className="row-note is-warning" title={escapeControl(bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n'))}>

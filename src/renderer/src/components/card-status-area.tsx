@@ -64,11 +64,13 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   );
 }
 
-export type StatusAreaKind = 'activity' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'early-exit' | 'warning' | 'hint';
+export type StatusAreaKind = 'activity' | 'stopped' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'early-exit' | 'warning' | 'hint';
 
 /** What the area shows, most urgent first; the card uses it to badge warnings shown elsewhere. */
 export function statusAreaKind(bottle: BottleView): StatusAreaKind {
   if (bottle.activity !== null) return 'activity';
+  // We stopped it ourselves: why comes before anything it may still be asking.
+  if (bottle.stopReason !== null) return 'stopped';
   if (bottle.pendingRequest !== null) return 'pending';
   if (bottle.status === 'corrupt') return 'corrupt';
   if (bottle.status === 'orphan') return 'orphan';
@@ -87,6 +89,16 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   const kind = statusAreaKind(bottle);
   if (kind === 'activity') return <ActivityView bottle={bottle} />;
   if (kind === 'early-exit' && bottle.earlyExit !== null) return <EarlyExitArea earlyExit={bottle.earlyExit} />;
+  if (kind === 'stopped' && bottle.stopReason !== null) {
+    return (
+      <div className="status-area problem" data-testid="stop-reason" role="alert">
+        <span className="attention-label">Stopped by claude-bottle</span>
+        <span className="attention-text" title={escapeControl(bottle.stopReason)}>
+          {escapeControl(bottle.stopReason, { multiline: false })}
+        </span>
+      </div>
+    );
+  }
   if (kind === 'ready') {
     return (
       <div className="status-area ready" data-testid="ready-to-resume">

@@ -1,0 +1,49 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { readRegularFile } from '../fs/read-regular-file';
+import { stateDir } from './state-paths';
+
+/**
+ * Why we stopped a bottle ourselves (its writable host folders went over their disk budget): our
+ * own file beside metadata.json, so the card and `show` say why after any restart of the app or
+ * the CLI, until a resume clears it. Absent for every bottle the operator stopped.
+ */
+export const STOP_REASON_FILE = 'stop-reason.json';
+
+const MAX_STOP_REASON_BYTES = 4096;
+
+export interface StopReason {
+  reason: string;
+  at: string;
+}
+
+function stopReasonPath(identity: string): string {
+  return join(stateDir(identity), STOP_REASON_FILE);
+}
+
+/** The recorded reason; null when there is none or the file is damaged (it only explains, never decides). */
+export async function readStopReason(identity: string): Promise<StopReason | null> {
+  let text: string;
+  try {
+    text = await readRegularFile(stopReasonPath(identity), MAX_STOP_REASON_BYTES);
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<StopReason>;
+    if (typeof parsed.reason === 'string' && typeof parsed.at === 'string') return { reason: parsed.reason.slice(0, 1000), at: parsed.at };
+  } catch {
+    // Damaged (a crash mid-write cannot do it: the write is atomic): still say that we stopped it.
+  }
+  return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
+}
+
+export async function writeStopReason(identity: string, reason: string): Promise<void> {
+  await writeFileAtomic(stopReasonPath(identity), `${JSON.stringify({ version: 1, reason, at: new Date().toISOString() })}\n`);
+}
+
+export async function clearStopReason(identity: string): Promise<void> {
+  await rm(stopReasonPath(identity), { force: true });
+}
