@@ -22,7 +22,7 @@ test.beforeAll(async () => {
   await mkdir(join(dir, 'inbox'), { recursive: true });
   await writeFile(join(dir, 'metadata.json'), JSON.stringify({ identity: IDENTITY, agent_name: 'claude', cwd: '/home/operator/projects/shop', copy_cwd: true, started_at: '2026-12-03T08:00:00+00:00' }));
   await writeFile(join(dir, 'ready-to-resume.json'), JSON.stringify({ reason: 'stopped', at: '2026-12-03T08:05:00.000Z' }));
-  const reason = `its inbox went over its 10 MiB disk budget: delete what it holds (${join(dir, 'inbox')}), then resume (the budget is maxHostWriteBytes in ${join(home, 'settings.json')})`;
+  const reason = `its inbox went over its 10 MiB disk budget; empty it to resume (${join(dir, 'inbox')}; the budget is maxHostWriteBytes in ${join(home, 'settings.json')})`;
   await writeFile(join(dir, 'stop-reason.json'), JSON.stringify({ version: 1, reason, at: '2026-12-03T08:05:00.000Z' }));
   serve = await startServe(home);
 });

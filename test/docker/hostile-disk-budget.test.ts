@@ -96,7 +96,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     );
     const afterStop = await folderSize(paths.inbox);
     process.stdout.write(`inbox at the stop: ${(afterStop.bytes / MiB).toFixed(1)} MiB in ${afterStop.entries} files, ${Date.now() - floodStarted} ms after the resume began\n`);
-    expect(stopped?.stopReason).toBe(`its inbox went over its 10 MiB disk budget: delete what it holds (${paths.inbox}), then resume (the budget is maxHostWriteBytes in ${settingsPath()})`);
+    expect(stopped?.stopReason).toBe(`its inbox went over its 10 MiB disk budget; empty it to resume (${paths.inbox}; the budget is maxHostWriteBytes in ${settingsPath()})`);
 
     // Stopped before it got to the end, and the folder grows no more.
     const entries = await readdir(paths.inbox);
@@ -116,7 +116,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const detail = await showJson(identity);
     expect(detail.stopReason).toBe(stopped?.stopReason);
     const words = await runCli(['show', identity]);
-    expect(words.stdout).toMatch(/^stopped for: +its inbox went over its 10 MiB disk budget: delete what it holds/m);
+    expect(words.stdout).toMatch(/^stopped for: +its inbox went over its 10 MiB disk budget; empty it to resume/m);
 
     // Resume refuses while the junk is there, and says what to do; nothing changes.
     await expect(bottles.resume(identity)).rejects.toThrow(`cannot resume ${identity}: ${stopped?.stopReason ?? ''}`);
@@ -153,7 +153,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const listed = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleDetail[];
     const view = listed.find((bottle) => bottle.identity === identity);
     expect(view?.status).toBe('ready-to-resume');
-    expect(view?.stopReason).toMatch(/^its inbox went over its 10 MiB disk budget: /);
+    expect(view?.stopReason).toMatch(/^its inbox went over its 10 MiB disk budget; /);
     expect((await showJson(identity)).stopReason).toBe(view?.stopReason);
     expect(await readFile(join(paths.transcript, 'log.txt'), 'utf8')).toBe(`${firstTranscript}run 2 mode=resume\n`);
   });
@@ -178,7 +178,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
       30_000,
       50,
     );
-    expect(stopped?.stopReason).toMatch(/^its inbox went over its budget of 1000 files: delete what it holds \(.*\), then resume \(the budget is maxHostWriteEntries in .*settings\.json\)$/);
+    expect(stopped?.stopReason).toMatch(/^its inbox went over its budget of 1000 files; empty it to resume \(.*; the budget is maxHostWriteEntries in .*settings\.json\)$/);
     const count = (await readdir(bottlePaths(identity).inbox)).length;
     process.stdout.write(`inbox at the stop: ${count} entries\n`);
     expect(count).toBeLessThan(20_000);

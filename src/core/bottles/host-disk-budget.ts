@@ -26,10 +26,11 @@ export async function hostWriteOverBudget(identity: string, limits: Pick<BottleL
     const measured = await measureFolder(folder.path, { maxBytes: limits.maxHostWriteBytes - bytes, maxEntries: limits.maxHostWriteEntries - entries });
     bytes += measured.bytes;
     entries += measured.entries;
-    const then = `delete what it holds (${folder.path}), then resume`;
-    if (measured.over === 'bytes') return `its ${folder.name} went over its ${formatBytes(limits.maxHostWriteBytes)} disk budget: ${then} (the budget is maxHostWriteBytes in ${settingsPath()})`;
-    if (measured.over === 'entries') return `its ${folder.name} went over its budget of ${limits.maxHostWriteEntries} files: ${then} (the budget is maxHostWriteEntries in ${settingsPath()})`;
-    if (measured.over === 'unreadable') return `its ${folder.name} holds something this host cannot read, so its size cannot be bounded: ${then}`;
+    // The card shows the first words: what happened and what to do; where and which setting follow.
+    const then = `empty it to resume (${folder.path};`;
+    if (measured.over === 'bytes') return `its ${folder.name} went over its ${formatBytes(limits.maxHostWriteBytes)} disk budget; ${then} the budget is maxHostWriteBytes in ${settingsPath()})`;
+    if (measured.over === 'entries') return `its ${folder.name} went over its budget of ${limits.maxHostWriteEntries} files; ${then} the budget is maxHostWriteEntries in ${settingsPath()})`;
+    if (measured.over === 'unreadable') return `its ${folder.name} holds something this host cannot read, so its size cannot be bounded; empty it to resume (${folder.path})`;
   }
   return null;
 }
