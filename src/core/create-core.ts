@@ -102,9 +102,9 @@ export function createCore(options: CoreOptions = {}): Core {
         return view;
       },
       list: async () => {
-        const views = await bottles.listFresh();
-        for (const view of views) watchers?.watch(view.engine);
-        return views;
+        const listing = await bottles.listFresh();
+        for (const view of listing.bottles) watchers?.watch(view.engine);
+        return listing;
       },
       engineConnected: () => watchers?.allConnected() ?? false,
     };

@@ -4,7 +4,7 @@ import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { BottleContext } from '../services/bottle-context';
 import { errorMessage } from '../services/bottle-error';
-import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
+import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
 import { stateRoot } from '../state/state-paths';
 
@@ -36,8 +36,8 @@ const SETTLE_AFTER_CREATE_MS = 1000;
 const HEARTBEAT_MS = 2000;
 
 /**
- * One Docker event subscription filtered by our label plus a watch on the state folder, merged
- * into "bottle changed" notifications. When the engine goes away (error, end or close of the event
+ * One Docker event subscription filtered by our label (and kept to this instance's containers) plus
+ * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
  * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
  */
 export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
@@ -95,8 +95,10 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers,
           if (line === '') continue;
           try {
             const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
-            const identity = event.Actor?.Attributes?.[LABEL_IDENTITY];
-            if (identity !== undefined && isValidIdentity(identity)) handlers.onBottleChanged(identity);
+            // An event carries the container's labels: another instance's bottles are not ours to show.
+            const labels = event.Actor?.Attributes;
+            const identity = labels?.[LABEL_IDENTITY];
+            if (identity !== undefined && isValidIdentity(identity) && isOwnContainer(labels)) handlers.onBottleChanged(identity);
           } catch {
             // A torn line from a dying connection; the resync after reconnect covers it.
           }

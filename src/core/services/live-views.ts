@@ -1,5 +1,5 @@
 import type { AppEvent } from '../../shared/app-events';
-import type { BottleView } from '../../shared/bottle-view';
+import type { BottleListing, BottleView } from '../../shared/bottle-view';
 import { sortNewestFirst } from '../bottles/bottle-list';
 import type { BottleContext } from './bottle-context';
 import type { Notices } from './notices';
@@ -17,7 +17,7 @@ const REVALIDATE_EVERY_MS = 10_000;
 export interface LiveViewSources {
   view(identity: string): Promise<BottleView | null>;
   /** A fresh read of every bottle, every inbox settled first. */
-  list(): Promise<BottleView[]>;
+  list(): Promise<BottleListing>;
   /** False while the engine does not answer: kept views would show container states from before. */
   engineConnected(): boolean;
 }
@@ -49,6 +49,8 @@ export class LiveViews {
   private lastRead = 0;
   private reading: Promise<void> | null = null;
   private revalidation: NodeJS.Timeout | Promise<void> | null = null;
+  /** Other instances' bottles on the engines, as of the last full read (pushed when it changes). */
+  private otherInstances = 0;
 
   constructor(
     private readonly ctx: BottleContext,
@@ -98,7 +100,11 @@ export class LiveViews {
 
   private async readAll(): Promise<void> {
     const startedAt = this.tick;
-    const views = await this.sources.list();
+    const { bottles: views, otherInstances } = await this.sources.list();
+    if (otherInstances !== this.otherInstances && !this.closed) {
+      this.otherInstances = otherInstances;
+      this.emit({ type: 'other-instances', count: otherInstances });
+    }
     // A bottle with an event after the listing began has a newer refresh of its own on the way.
     const settled = (identity: string): boolean => (this.lastEvent.get(identity) ?? 0) <= startedAt;
     const now = new Set(views.map((view) => view.identity));
@@ -114,7 +120,7 @@ export class LiveViews {
    * null otherwise (the caller reads afresh). Schedules a background re-read when the last full read is older than
    * REVALIDATE_EVERY_MS.
    */
-  async kept(): Promise<BottleView[] | null> {
+  async kept(): Promise<BottleListing | null> {
     if (!this.complete && this.sources.engineConnected()) {
       // The first read of all is shared by every window listing meanwhile (and by the watchers').
       await (this.reading ?? this.resync()).catch(() => undefined);
@@ -123,7 +129,7 @@ export class LiveViews {
     this.revalidate();
     const views: BottleView[] = [];
     for (const view of this.views.values()) views.push({ ...view, activity: this.ctx.activity.get(view.identity) });
-    return sortNewestFirst(views);
+    return { bottles: sortNewestFirst(views), otherInstances: this.otherInstances };
   }
 
   close(): void {
