@@ -5,7 +5,7 @@ import type { BottleView, EngineStatus } from '../../src/shared/bottle-view';
 import type { AppEvent } from '../../src/shared/app-events';
 import { createCore, type Core } from '../../src/core/create-core';
 import { connectDocker } from '../../src/core/engine/docker-client';
-import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/core/engine/bottle-containers';
+import { bottleLabels } from '../../src/core/engine/bottle-containers';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
