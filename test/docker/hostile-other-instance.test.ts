@@ -208,4 +208,18 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
     expect(await exists(sharedImage)).toBe(true);
     expect((await docker.getContainer(user).inspect()).State.Running).toBe(true);
   });
+
+  it('processes starting at once on a fresh state root agree on one instance id, kept in a file of its own', async () => {
+    expect(existsSync(join(rootB, 'instance-id'))).toBe(false);
+    const identities = await Promise.all([startInB(), startInB(), startInB()]);
+    const id = readFileSync(join(rootB, 'instance-id'), 'utf8').trim();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    for (const identity of identities) {
+      expect((await docker.getContainer(`claude-bottle-${identity}`).inspect()).Config.Labels['claude-bottle.instance']).toBe(id);
+      // Not in metadata.json, which keeps exactly the five keys the Python CLI reads.
+      expect(Object.keys(JSON.parse(await readFile(join(rootB, 'state', identity, 'metadata.json'), 'utf8')) as object).sort()).toEqual(['agent_name', 'copy_cwd', 'cwd', 'identity', 'started_at']);
+    }
+    // No candidate left behind by the processes that lost the race.
+    expect((await readdir(rootB)).filter((name) => name.includes('instance-id'))).toEqual(['instance-id']);
+  });
 });
