@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
+import { TEST_BASE_IMAGE, writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
 import { card, dropFile, expectStatus, terminalText } from './helpers/app-page';
-import { containerId, containerState, removeAgentImages, removeBottles } from './helpers/docker';
+import { containerId, containerState, docker, removeAgentImages, removeBottles } from './helpers/docker';
 import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -169,6 +169,21 @@ test('a corrupt bottle is shown as such and Remove fixes it', async ({ page }) =
   await card(page, identity).getByRole('button', { name: 'Remove', exact: true }).click();
   await page.getByTestId('confirm-remove').getByRole('button', { name: 'Remove' }).click();
   await expect(card(page, identity)).toHaveCount(0, { timeout: 30_000 });
+});
+
+test("another instance's bottle is no card of ours: the list header only counts it", async ({ page }) => {
+  // Another state root's running bottle (its own instance label) on the same engine.
+  const identity = 'e2e-agent-other';
+  const name = `claude-bottle-${identity}`;
+  await docker('run', '-d', '--name', name, '--label', 'claude-bottle.managed=true', '--label', `claude-bottle.identity=${identity}`, '--label', `claude-bottle.instance=${'e'.repeat(32)}`, TEST_BASE_IMAGE, 'sleep', '600');
+  try {
+    await page.goto(serve.url);
+    await expect(page.getByTestId('other-instances-note')).toContainText(/of another claude-bottle instance \(another state root\) on this engine (is|are) not shown/, { timeout: 20_000 });
+    await expect(card(page, identity)).toHaveCount(0);
+    expect(await containerState(identity)).toBe('running');
+  } finally {
+    await docker('rm', '-f', name).catch(() => '');
+  }
 });
 
 test('Docker unreachable: banner, and the state folder still lists', async ({ page }) => {
