@@ -14,6 +14,8 @@ export interface BottleChangeHandlers {
   /** Events may have been missed (engine came back, watcher restarted): recompute every view. */
   onResync(): void;
   onEngineStatus(status: EngineStatus): void;
+  /** Another instance's bottle came or went on this engine: what the list leaves out changed. */
+  onOtherInstance?(): void;
 }
 
 export interface BottleWatcher {
@@ -94,11 +96,13 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers,
           newline = buffered.indexOf('\n');
           if (line === '') continue;
           try {
-            const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+            const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
             // An event carries the container's labels: another instance's bottles are not ours to show.
             const labels = event.Actor?.Attributes;
             const identity = labels?.[LABEL_IDENTITY];
-            if (identity !== undefined && isValidIdentity(identity) && isOwnContainer(labels)) handlers.onBottleChanged(identity);
+            if (identity === undefined || !isValidIdentity(identity)) continue;
+            if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
+            else if (event.Action === 'create' || event.Action === 'destroy') handlers.onOtherInstance?.();
           } catch {
             // A torn line from a dying connection; the resync after reconnect covers it.
           }

@@ -154,10 +154,7 @@ export async function listBottles(ctx: BottleContext): Promise<BottleListing> {
     const name = engineOf(entry);
     return viewOf(entry, entry.identity, perEngine.get(name) ?? { name, ctx: null, containers: null }, ctx.activity.get(entry.identity));
   });
-  // The same engine reached through two contexts lists its containers twice: count them once.
-  const endpoints = new Map<string, number>();
   for (const engine of perEngine.values()) {
-    if (engine.ctx !== null && engine.containers !== null) endpoints.set(engine.ctx.connection.endpoint.host, engine.containers.otherInstances);
     for (const identity of engine.containers?.ours.keys() ?? []) {
       // The same engine reached through two contexts lists its orphans twice: show them once.
       if (seen.has(identity)) continue;
@@ -165,9 +162,21 @@ export async function listBottles(ctx: BottleContext): Promise<BottleListing> {
       views.push(await viewOf(null, identity, engine, ctx.activity.get(identity)));
     }
   }
-  let otherInstances = 0;
-  for (const count of endpoints.values()) otherInstances += count;
-  return { bottles: sortNewestFirst(views), otherInstances };
+  return { bottles: sortNewestFirst(views), otherInstances: sumOtherInstances([...perEngine.values()]) };
+}
+
+/** Other instances' containers over engines; one reached through two contexts is counted once. */
+function sumOtherInstances(engines: Pick<ListedEngine, 'ctx' | 'containers'>[]): number {
+  const byEndpoint = new Map<string, number>();
+  for (const { ctx, containers } of engines) if (ctx !== null && containers !== null) byEndpoint.set(ctx.connection.endpoint.host, containers.otherInstances);
+  let total = 0;
+  for (const count of byEndpoint.values()) total += count;
+  return total;
+}
+
+/** How many bottles of other instances the given engines hold: what the list leaves out, recounted alone. */
+export async function countOtherInstances(contexts: BottleContext[]): Promise<number> {
+  return sumOtherInstances(await Promise.all(contexts.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
 }
 
 /**

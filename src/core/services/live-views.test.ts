@@ -22,6 +22,7 @@ function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; d
         lists.count += 1;
         return { bottles: [...disk.values()], otherInstances: 0 };
       },
+      otherInstances: async () => 0,
       engineConnected: () => engine.up,
     },
     (event) => events.push(event),

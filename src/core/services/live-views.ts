@@ -6,6 +6,8 @@ import type { Notices } from './notices';
 
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
+/** Other instances' bottles are recounted at most this often while theirs come and go. */
+const RECOUNT_DEBOUNCE_MS = 500;
 /** A window that just listed paints first; the background re-read follows. */
 const REVALIDATE_DELAY_MS = 1000;
 /**
@@ -18,6 +20,8 @@ export interface LiveViewSources {
   view(identity: string): Promise<BottleView | null>;
   /** A fresh read of every bottle, every inbox settled first. */
   list(): Promise<BottleListing>;
+  /** How many bottles of other instances the engines hold (the list leaves them out). */
+  otherInstances(): Promise<number>;
   /** False while the engine does not answer: kept views would show container states from before. */
   engineConnected(): boolean;
 }
@@ -51,6 +55,7 @@ export class LiveViews {
   private revalidation: NodeJS.Timeout | Promise<void> | null = null;
   /** Other instances' bottles on the engines, as of the last full read (pushed when it changes). */
   private otherInstances = 0;
+  private recounting: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: BottleContext,
@@ -101,10 +106,7 @@ export class LiveViews {
   private async readAll(): Promise<void> {
     const startedAt = this.tick;
     const { bottles: views, otherInstances } = await this.sources.list();
-    if (otherInstances !== this.otherInstances && !this.closed) {
-      this.otherInstances = otherInstances;
-      this.emit({ type: 'other-instances', count: otherInstances });
-    }
+    this.publishOtherInstances(otherInstances);
     // A bottle with an event after the listing began has a newer refresh of its own on the way.
     const settled = (identity: string): boolean => (this.lastEvent.get(identity) ?? 0) <= startedAt;
     const now = new Set(views.map((view) => view.identity));
@@ -132,8 +134,35 @@ export class LiveViews {
     return { bottles: sortNewestFirst(views), otherInstances: this.otherInstances };
   }
 
+  /**
+   * Another instance's bottle came or went: recount theirs alone (no state folder is read), once
+   * per burst, since a test run elsewhere can create and destroy many at once.
+   */
+  recountOtherInstances(): void {
+    if (this.closed || this.recounting !== null) return;
+    this.recounting = setTimeout(() => {
+      this.sources
+        .otherInstances()
+        .then(
+          (count) => this.publishOtherInstances(count),
+          (error: unknown) => this.notices.failure('Could not count the bottles of other instances', error),
+        )
+        .finally(() => {
+          this.recounting = null;
+        });
+    }, RECOUNT_DEBOUNCE_MS);
+    this.recounting.unref();
+  }
+
+  private publishOtherInstances(count: number): void {
+    if (count === this.otherInstances || this.closed) return;
+    this.otherInstances = count;
+    this.emit({ type: 'other-instances', count });
+  }
+
   close(): void {
     this.closed = true;
+    if (this.recounting !== null) clearTimeout(this.recounting);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     if (this.revalidation !== null && !(this.revalidation instanceof Promise)) clearTimeout(this.revalidation);
