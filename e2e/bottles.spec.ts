@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
+import { TEST_BASE_IMAGE, writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
 import { card, dropFile, expectStatus, terminalText } from './helpers/app-page';
-import { containerId, containerState, removeAgentImages, removeBottles } from './helpers/docker';
+import { containerId, containerState, docker, removeAgentImages, removeBottles } from './helpers/docker';
 import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -169,6 +169,39 @@ test('a corrupt bottle is shown as such and Remove fixes it', async ({ page }) =
   await card(page, identity).getByRole('button', { name: 'Remove', exact: true }).click();
   await page.getByTestId('confirm-remove').getByRole('button', { name: 'Remove' }).click();
   await expect(card(page, identity)).toHaveCount(0, { timeout: 30_000 });
+});
+
+test("another instance's bottle is no card of ours: the list header only counts it, live", async ({ page }) => {
+  // Other state roots' running bottles (their own instance label) on the same engine.
+  const names: string[] = [];
+  const runOther = async (identity: string): Promise<void> => {
+    names.push(`claude-bottle-${identity}`);
+    await docker('run', '-d', '--name', `claude-bottle-${identity}`, '--label', 'claude-bottle.managed=true', '--label', `claude-bottle.identity=${identity}`, '--label', `claude-bottle.instance=${'e'.repeat(32)}`, TEST_BASE_IMAGE, 'sleep', '600');
+  };
+  const note = page.getByTestId('other-instances-note');
+  const shown = async (): Promise<number> => Number(/^(\d+) bottles? of another/.exec((await note.textContent({ timeout: 1000 }).catch(() => null)) ?? '')?.[1] ?? 0);
+  // What the engine holds that this root did not make, read from the engine at the same moment.
+  const onEngine = async (): Promise<number> => {
+    const ours = (await readFile(join(home, 'instance-id'), 'utf8')).trim();
+    const labels = await docker('ps', '-a', '--filter', 'label=claude-bottle.managed=true', '--format', '{{.Label "claude-bottle.instance"}} {{.Label "claude-bottle.identity"}}');
+    const rows = labels.split('\n').filter(Boolean).map((row) => row.split(' '));
+    const state = new Set(await readdir(join(home, 'state')).catch(() => [] as string[]));
+    return rows.filter(([instance, identity]) => (instance === '' ? !state.has(identity ?? '') : instance !== ours)).length;
+  };
+  try {
+    await runOther('e2e-agent-other1');
+    await page.goto(serve.url);
+    await expect(note).toContainText(/of another claude-bottle instance \(another state root\) on this engine (is|are) not shown/, { timeout: 20_000 });
+    await expect(card(page, 'e2e-agent-other1')).toHaveCount(0);
+    // One more comes while the window is open: the count follows it, without a reload.
+    await runOther('e2e-agent-other2');
+    // Pushed within a second or two; the background re-read (every 10 s at most) would be too late.
+    await expect.poll(async () => (await shown()) - (await onEngine()), { timeout: 4000 }).toBe(0);
+    await expect(card(page, 'e2e-agent-other2')).toHaveCount(0);
+    expect(await containerState('e2e-agent-other1')).toBe('running');
+  } finally {
+    for (const name of names) await docker('rm', '-f', name).catch(() => '');
+  }
 });
 
 test('Docker unreachable: banner, and the state folder still lists', async ({ page }) => {

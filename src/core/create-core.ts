@@ -1,5 +1,6 @@
 import type { AppEvent } from '../shared/app-events';
 import type { EngineStatus, EngineSummary } from '../shared/bottle-view';
+import { countOtherInstances } from './bottles/bottle-list';
 import { LogStreams } from './bottles/log-streams';
 import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
@@ -102,10 +103,11 @@ export function createCore(options: CoreOptions = {}): Core {
         return view;
       },
       list: async () => {
-        const views = await bottles.listFresh();
-        for (const view of views) watchers?.watch(view.engine);
-        return views;
+        const listing = await bottles.listFresh();
+        for (const view of listing.bottles) watchers?.watch(view.engine);
+        return listing;
       },
+      otherInstances: () => countOtherInstances(watchers?.contexts() ?? [context]),
       engineConnected: () => watchers?.allConnected() ?? false,
     };
     const views = new LiveViews(context, sources, emit, notices);
@@ -121,6 +123,7 @@ export function createCore(options: CoreOptions = {}): Core {
     watchers = new EngineWatchers(context, {
       onBottleChanged: bottleChanged,
       onResync: resync,
+      onOtherInstance: () => views.recountOtherInstances(),
       onEngineStatus: (status) => {
         emit({ type: 'engine-status', status });
         if (status.state === 'unavailable' && status.message !== 'connecting…') {

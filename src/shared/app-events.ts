@@ -25,4 +25,6 @@ export type AppEvent =
   | { type: 'open-approval'; identity: string }
   | { type: 'credentials'; status: CredentialStatus }
   /** A watched bottle's changes moved (revision -1: something happened, ask again). */
-  | { type: 'changes-updated'; identity: string; revision: number };
+  | { type: 'changes-updated'; identity: string; revision: number }
+  /** How many bottles of other instances (other state roots) on the engines are left out of the list. */
+  | { type: 'other-instances'; count: number };

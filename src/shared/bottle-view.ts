@@ -110,6 +110,15 @@ export interface BottleView {
   stopReason: string | null;
 }
 
+/**
+ * Every bottle of this state root, and how many containers on the same engines belong to another
+ * claude-bottle instance (another state root): those are never listed, as orphans or otherwise.
+ */
+export interface BottleListing {
+  bottles: BottleView[];
+  otherInstances: number;
+}
+
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */
 export interface BottleDetail extends BottleView {
   /** Where the bottle's engine is reached (its name is `engine`). */

@@ -87,7 +87,8 @@ export interface IpcSignatures {
   'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
   'terminal:close': { args: [sessionId: string]; result: null };
   'dialog:choose-folder': { args: []; result: string | null };
-  'bottles:newest': { args: [count: number]; result: { bottles: BottleView[]; total: number } };
+  /** `otherInstances`: bottles of other claude-bottle instances (state roots) on the engines, left out. */
+  'bottles:newest': { args: [count: number]; result: { bottles: BottleView[]; total: number; otherInstances: number } };
   'bottles:bulk': { args: [BulkRequest]; result: BulkResult[] };
   'bottle:inspect': { args: [identity: string]; result: BottleInspect };
   'shell:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };

@@ -5,7 +5,7 @@ import type { BottleView, EngineStatus } from '../../src/shared/bottle-view';
 import type { AppEvent } from '../../src/shared/app-events';
 import { createCore, type Core } from '../../src/core/create-core';
 import { connectDocker } from '../../src/core/engine/docker-client';
-import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/core/engine/bottle-containers';
+import { bottleLabels } from '../../src/core/engine/bottle-containers';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -66,11 +66,11 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
     await (await bottleContainer(identity)).kill();
     await eventually(async () => expect(latestView(identity)).toMatchObject({ status: 'exited', exitCode: 137 }), 5000, 20);
 
-    // An orphan: our label, no state folder. A corrupt bottle: unreadable metadata.
+    // An orphan: our labels (this instance's), no state folder. A corrupt bottle: unreadable metadata.
     const orphan = 'scripted-orph1';
     orphanIdentities.push(orphan);
     const { docker } = connectDocker();
-    await docker.createContainer({ Image: TEST_BASE_IMAGE, Cmd: ['sleep', '60'], Labels: { [LABEL_IDENTITY]: orphan, [LABEL_AGENT]: 'scripted', [LABEL_MANAGED]: 'true' } });
+    await docker.createContainer({ Image: TEST_BASE_IMAGE, Cmd: ['sleep', '60'], Labels: bottleLabels(orphan, 'scripted') });
     await mkdir(bottlePaths('scripted-bad01').dir, { recursive: true });
     await writeFile(bottlePaths('scripted-bad01').metadata, '{"identity": 5}');
     await eventually(async () => expect(latestView(orphan)?.status).toBe('orphan'));

@@ -1,4 +1,5 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentCopiesDir } from '../../src/core/agents/agent-copy';
@@ -123,7 +124,12 @@ describe('container spec', () => {
       limits: { cpus: 1.5, logMaxSize: '10m', logMaxFiles: 3 },
     });
     expect(options.name).toBe('claude-bottle-dev-abcde');
-    expect(options.Labels).toEqual({ 'claude-bottle.identity': 'dev-abcde', 'claude-bottle.agent': 'dev', 'claude-bottle.managed': 'true' });
+    expect(options.Labels).toEqual({
+      'claude-bottle.identity': 'dev-abcde',
+      'claude-bottle.agent': 'dev',
+      'claude-bottle.managed': 'true',
+      'claude-bottle.instance': readFileSync(join(home(), 'instance-id'), 'utf8').trim(),
+    });
     expect(options.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], CapAdd: [], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
     expect(options.HostConfig?.PidsLimit).toBeGreaterThan(0);
     expect(options.HostConfig?.Memory).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleView } from '../../shared/bottle-view';
+import { otherInstancesNote } from '../../shared/other-instances';
 import { createCliCore } from '../cli-context';
 import { escapeControl } from '../../shared/escape-text';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
@@ -23,13 +24,19 @@ function table(views: BottleView[]): string {
   return [format(header), ...rows.map(format)].join('\n');
 }
 
-/** Every bottle, each inbox settled first: a request an agent just wrote shows with no app running. */
+/**
+ * Every bottle of this state root, each inbox settled first: a request an agent just wrote shows with
+ * no app running. Other instances' bottles on the engine are only counted, on stderr.
+ */
 export const run: CliCommand = async (argv) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
   // A read may stop a bottle over its disk budget: its progress must not mix with the JSON.
-  const views = await createCliCore(values.json === true).bottles.list();
+  const { bottles: views, otherInstances } = await createCliCore(values.json === true).bottles.listing();
   if (values.json === true) printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view) })));
   else info(views.length === 0 ? 'no bottles' : table(views));
+  // On stderr: stdout stays the table, or one JSON array of this instance's bottles.
+  const note = otherInstancesNote(otherInstances);
+  if (note !== null) info(note, true);
   return 0;
 };

@@ -1,5 +1,6 @@
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
+import { perBottleImageTag } from '../../core/state/state-paths';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle rm <identity> [--keep-state]';
@@ -9,7 +10,9 @@ export const run: CliCommand = async (argv) => {
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const keepState = values['keep-state'] === true;
-  await createCliCore().bottles.remove(identity, { keepState });
-  info(keepState ? `removed the container of ${identity}; its state is kept` : `removed ${identity}`);
+  const { image } = await createCliCore().bottles.remove(identity, { keepState });
+  if (keepState) info(`removed the container of ${identity}; its state is kept`);
+  else if (image === 'in-use') info(`removed ${identity}; its image ${perBottleImageTag(identity)} is kept: a container still uses it`);
+  else info(`removed ${identity}`);
   return 0;
 };

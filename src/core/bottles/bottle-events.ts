@@ -4,7 +4,7 @@ import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { BottleContext } from '../services/bottle-context';
 import { errorMessage } from '../services/bottle-error';
-import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
+import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
 import { stateRoot } from '../state/state-paths';
 
@@ -14,6 +14,8 @@ export interface BottleChangeHandlers {
   /** Events may have been missed (engine came back, watcher restarted): recompute every view. */
   onResync(): void;
   onEngineStatus(status: EngineStatus): void;
+  /** Another instance's bottle came or went on this engine: what the list leaves out changed. */
+  onOtherInstance?(): void;
 }
 
 export interface BottleWatcher {
@@ -36,8 +38,8 @@ const SETTLE_AFTER_CREATE_MS = 1000;
 const HEARTBEAT_MS = 2000;
 
 /**
- * One Docker event subscription filtered by our label plus a watch on the state folder, merged
- * into "bottle changed" notifications. When the engine goes away (error, end or close of the event
+ * One Docker event subscription filtered by our label (and kept to this instance's containers) plus
+ * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
  * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
  */
 export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
@@ -94,9 +96,13 @@ export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers,
           newline = buffered.indexOf('\n');
           if (line === '') continue;
           try {
-            const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
-            const identity = event.Actor?.Attributes?.[LABEL_IDENTITY];
-            if (identity !== undefined && isValidIdentity(identity)) handlers.onBottleChanged(identity);
+            const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+            // An event carries the container's labels: another instance's bottles are not ours to show.
+            const labels = event.Actor?.Attributes;
+            const identity = labels?.[LABEL_IDENTITY];
+            if (identity === undefined || !isValidIdentity(identity)) continue;
+            if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
+            else if (event.Action === 'create' || event.Action === 'destroy') handlers.onOtherInstance?.();
           } catch {
             // A torn line from a dying connection; the resync after reconnect covers it.
           }

@@ -4,7 +4,7 @@ import type { StartBottleRequest } from '../../shared/bottle-view';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { loadAgent } from '../agents/agents';
 import { pickUpSecretFiles } from '../credentials/credential-pickup';
-import { findBottleContainer } from '../engine/bottle-containers';
+import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
 import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import { engineFacts } from '../engine/engine-facts';
@@ -22,6 +22,7 @@ import { bottlePaths, stateRoot } from '../state/state-paths';
 import { WORKSPACE } from './container-spec';
 import { faultPoint } from './fault-point';
 import { launch } from './launch';
+import { removeRebuiltImage, type RemoveOutcome } from './rebuilt-image';
 import type { LoadedBottle } from './loaded-bottle';
 import { checkProjectFolder } from './project-folder';
 import { isDirectory } from '../fs/is-directory';
@@ -104,7 +105,9 @@ export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): 
  */
 export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
   const { identity } = bottle;
-  const existing = await findBottleContainer(ctx.docker, identity);
+  const { ours: existing, other } = await bottleContainers(ctx.docker, identity);
+  // Its name is taken by a container this root did not make: never replaced, never reused.
+  if (existing === null && other !== null) throw otherInstanceError(identity, 'resumed');
   if (existing !== null) {
     if (existing.State === 'running' || existing.State === 'restarting' || existing.State === 'paused') {
       throw new BottleError('conflict', `bottle ${identity} is already running`);
@@ -190,7 +193,8 @@ export async function retireBottle(ctx: BottleContext, identity: string, reason:
 /** Stop: the transcript (and workspace in copy mode) are saved before the container goes. */
 export async function stopNow(ctx: BottleContext, identity: string): Promise<void> {
   await engineInfo(ctx.connection);
-  const info = await findBottleContainer(ctx.docker, identity);
+  const { ours: info, other } = await bottleContainers(ctx.docker, identity);
+  if (info === null && other !== null) throw otherInstanceError(identity, 'stopped');
   if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container to stop`);
   if ((await readMetadataResult(identity)).status === 'missing') {
     // A true orphan: no state folder of ours, so nothing to save or mark.
@@ -212,15 +216,22 @@ async function pickUpBeforeRemoval(ctx: BottleContext, identity: string, contain
   await pickUpSecretFiles(container, bottle.agent);
 }
 
-/** Removes the container and, unless keepState, the bottle's state folder. */
-export async function removeNow(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<void> {
+/**
+ * Removes the container and, unless keepState, the bottle's state folder and its rebuilt image.
+ * Only what this state root made: another instance's container is refused, never touched.
+ */
+export async function removeNow(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
   const paths = bottlePaths(identity);
   const hasState = await stat(paths.dir).then(() => true, () => false);
   await engineInfo(ctx.connection);
-  const info = await findBottleContainer(ctx.docker, identity);
+  const { ours: info, other } = await bottleContainers(ctx.docker, identity);
+  if (info === null && !hasState && other !== null) throw otherInstanceError(identity, 'removed');
   if (info === null && !hasState) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
   // Keeping the state means keeping the agent's work: saved before the container goes.
-  if (options.keepState && hasState) return retireBottle(ctx, identity, 'stopped');
+  if (options.keepState && hasState) {
+    await retireBottle(ctx, identity, 'stopped');
+    return { image: 'kept' };
+  }
   if (info !== null) {
     const container = ctx.docker.getContainer(info.Id);
     // The bottle's work goes, but a login made or refreshed in it is the operator's: keep it.
@@ -228,4 +239,6 @@ export async function removeNow(ctx: BottleContext, identity: string, options: {
     await container.remove({ force: true });
   }
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
+  if (options.keepState) return { image: 'kept' };
+  return { image: await removeRebuiltImage(ctx, identity) };
 }

@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
-import type { BottleActivity, BottleStatus, BottleView } from '../../shared/bottle-view';
+import type { BottleActivity, BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { onEngine, type BottleContext } from '../services/bottle-context';
-import { exitCodeFromStatus, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
+import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
 import { readBottleOptions } from '../state/bottle-options';
+import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { readStopReason } from '../state/stop-reason';
 import { knownStateBytes, stateFolderBytes } from '../state/state-size';
@@ -15,8 +16,14 @@ import { earlyExitOf } from './early-exit';
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
 const LIST_TIMEOUT_MS = 5000;
 
+/** One engine's containers of this state root by identity, and how many other instances' it left out. */
+interface EngineContainers {
+  ours: Map<string, Docker.ContainerInfo>;
+  otherInstances: number;
+}
+
 /** Containers by identity on one engine; null when it is unavailable (the state folder still lists). */
-async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<Map<string, Docker.ContainerInfo> | null> {
+async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<EngineContainers | null> {
   let containers: Docker.ContainerInfo[];
   try {
     containers = await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
@@ -24,14 +31,21 @@ async function containersByIdentity(ctx: BottleContext, identity?: string): Prom
     if (isConnectionError(error)) return null;
     throw error;
   }
-  const byIdentity = new Map<string, Docker.ContainerInfo>();
+  const instance = instanceId();
+  const ours = new Map<string, Docker.ContainerInfo>();
+  let otherInstances = 0;
   for (const info of containers) {
     const id = info.Labels[LABEL_IDENTITY];
     if (id === undefined || !isValidIdentity(id)) continue;
-    const known = byIdentity.get(id);
-    if (known === undefined || info.Created > known.Created) byIdentity.set(id, info);
+    // Another state root's bottle is neither ours nor an orphan of ours: counted, never shown.
+    if (!isOwnContainer(info.Labels, instance)) {
+      otherInstances += 1;
+      continue;
+    }
+    const known = ours.get(id);
+    if (known === undefined || info.Created > known.Created) ours.set(id, info);
   }
-  return byIdentity;
+  return { ours, otherInstances };
 }
 
 /** One engine as a listing sees it: its name, a context on it, and its containers (null: away). */
@@ -39,7 +53,7 @@ interface ListedEngine {
   name: string;
   /** Null for a context that left the Docker CLI's store. */
   ctx: BottleContext | null;
-  containers: Map<string, Docker.ContainerInfo> | null;
+  containers: EngineContainers | null;
   /** The container already read for a single bottle's view. */
   container?: Docker.ContainerInfo;
 }
@@ -76,7 +90,7 @@ function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; ex
 }
 
 async function viewOf(entry: StateEntry | null, identity: string, engine: ListedEngine, activity: BottleActivity | null): Promise<BottleView> {
-  const container = engine.container ?? engine.containers?.get(identity);
+  const container = engine.container ?? engine.containers?.ours.get(identity);
   const base: BottleView = {
     identity,
     engine: engine.name,
@@ -128,9 +142,10 @@ async function viewOf(entry: StateEntry | null, identity: string, engine: Listed
 /**
  * Every bottle: the state folder joined with its container (by label) on the engine it records, in
  * one view. Engines are listed in parallel: one that is away marks only its bottles offline.
- * Containers with our label but no state folder are listed as orphans, never dropped.
+ * Containers this state root made but has no state folder for are listed as orphans, never
+ * dropped; another instance's are only counted (DESIGN.md §3).
  */
-export async function listBottles(ctx: BottleContext): Promise<BottleView[]> {
+export async function listBottles(ctx: BottleContext): Promise<BottleListing> {
   const entries = await listStateEntries();
   const engineOf = (entry: StateEntry): string => entry.engine ?? DEFAULT_CONTEXT;
   // The current engine (orphans there are worth showing) and every engine a bottle is on.
@@ -143,14 +158,28 @@ export async function listBottles(ctx: BottleContext): Promise<BottleView[]> {
     return viewOf(entry, entry.identity, perEngine.get(name) ?? { name, ctx: null, containers: null }, ctx.activity.get(entry.identity));
   });
   for (const engine of perEngine.values()) {
-    for (const identity of engine.containers?.keys() ?? []) {
+    for (const identity of engine.containers?.ours.keys() ?? []) {
       // The same engine reached through two contexts lists its orphans twice: show them once.
       if (seen.has(identity)) continue;
       seen.add(identity);
       views.push(await viewOf(null, identity, engine, ctx.activity.get(identity)));
     }
   }
-  return sortNewestFirst(views);
+  return { bottles: sortNewestFirst(views), otherInstances: sumOtherInstances([...perEngine.values()]) };
+}
+
+/** Other instances' containers over engines; one reached through two contexts is counted once. */
+function sumOtherInstances(engines: Pick<ListedEngine, 'ctx' | 'containers'>[]): number {
+  const byEndpoint = new Map<string, number>();
+  for (const { ctx, containers } of engines) if (ctx !== null && containers !== null) byEndpoint.set(ctx.connection.endpoint.host, containers.otherInstances);
+  let total = 0;
+  for (const count of byEndpoint.values()) total += count;
+  return total;
+}
+
+/** How many bottles of other instances the given engines hold: what the list leaves out, recounted alone. */
+export async function countOtherInstances(contexts: BottleContext[]): Promise<number> {
+  return sumOtherInstances(await Promise.all(contexts.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
 }
 
 /**
@@ -182,7 +211,7 @@ async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promis
 export async function bottleView(ctx: BottleContext, identity: string): Promise<BottleView | null> {
   const containers = await containersByIdentity(ctx, identity);
   const entry = scanBottleFolder(identity);
-  const listed = containers?.get(identity);
+  const listed = containers?.ours.get(identity);
   const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
   const engine: ListedEngine = { name: ctx.engine.name, ctx, containers, ...(container === undefined ? {} : { container }) };

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { AgentConfig } from '../agents/agents';
-import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
+import { bottleLabels } from '../engine/bottle-containers';
 import { bottlePaths, containerName } from '../state/state-paths';
 
 export const TOOL_MOUNT = '/opt/claude-bottle';
@@ -77,7 +77,7 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
     ...(plan.user === null ? {} : { User: plan.user }),
     WorkingDir: plan.agent.workdir,
     Env: env,
-    Labels: { [LABEL_IDENTITY]: plan.identity, [LABEL_AGENT]: plan.agentName, [LABEL_MANAGED]: 'true' },
+    Labels: bottleLabels(plan.identity, plan.agentName),
     Tty: true,
     OpenStdin: true,
     StdinOnce: false,

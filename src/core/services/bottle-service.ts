@@ -1,10 +1,11 @@
 import type { BottleInspect } from '../../shared/bottle-inspect';
-import type { ActivityKind, BottleDetail, BottleView, JournalEntry, PendingRequestView, StartBottleRequest } from '../../shared/bottle-view';
+import type { ActivityKind, BottleDetail, BottleListing, BottleView, JournalEntry, PendingRequestView, StartBottleRequest } from '../../shared/bottle-view';
 import { actionState, allowedActions, displayStatus } from '../../shared/allowed-actions';
 import type { BulkRequest, BulkResult } from '../../shared/bottle-requests';
 import { isValidIdentity, parseIdentity } from '../../shared/identity';
 import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, retireBottle, stopNow } from '../bottles/bottle-lifecycle';
 import { haltOverBudget, HostDiskGuard } from '../bottles/host-disk-budget';
+import type { RemoveOutcome } from '../bottles/rebuilt-image';
 import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
@@ -16,6 +17,7 @@ import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
 import { contextForBottle, onEngine, type BottleContext } from './bottle-context';
 import { isConnectionError } from '../engine/docker-client';
+import { bottleContainers, otherInstanceError } from '../engine/bottle-containers';
 import { BottleError, errorMessage } from './bottle-error';
 import { ActivityConflictError } from './activity-tracker';
 import type { Notices } from './notices';
@@ -32,7 +34,7 @@ export interface BottleServiceHooks {
   changed(identity: string): void;
   notices: Notices;
   /** A live core's kept views (see LiveViews.kept): null when it has none to offer. */
-  keptViews?: () => Promise<BottleView[] | null>;
+  keptViews?: () => Promise<BottleListing | null>;
 }
 
 /** Bottles a bulk action works on at once: each holds its own lock, and stop saves state. */
@@ -87,6 +89,11 @@ export class BottleService {
    * first list does not wait on reading thousands of state folders.
    */
   async list(): Promise<BottleView[]> {
+    return (await this.listing()).bottles;
+  }
+
+  /** Every bottle (as `list`), and how many bottles of other instances on the engines it leaves out. */
+  async listing(): Promise<BottleListing> {
     return (await this.hooks.keptViews?.()) ?? this.listFresh();
   }
 
@@ -94,13 +101,13 @@ export class BottleService {
    * The newest `count` bottles and how many there are: what a window paints first, so its first
    * screen does not wait for thousands of bottles it cannot show yet.
    */
-  async newest(count: number): Promise<{ bottles: BottleView[]; total: number }> {
-    const all = await this.list();
-    return { bottles: all.slice(0, count), total: all.length };
+  async newest(count: number): Promise<{ bottles: BottleView[]; total: number; otherInstances: number }> {
+    const { bottles, otherInstances } = await this.listing();
+    return { bottles: bottles.slice(0, count), total: bottles.length, otherInstances };
   }
 
   /** Every bottle read now from the state folder and the engine, with every inbox settled first. */
-  async listFresh(): Promise<BottleView[]> {
+  async listFresh(): Promise<BottleListing> {
     await this.settleAllInboxes();
     return listBottles(this.ctx);
   }
@@ -148,7 +155,7 @@ export class BottleService {
     return mapLimited(identities, BULK_CONCURRENCY, async (identity): Promise<BulkResult> => {
       try {
         const view = await this.view(identity);
-        if (view === null) return { identity, outcome: 'skipped', message: 'no such bottle' };
+        if (view === null) return { identity, outcome: 'skipped', message: await this.missingReason(identity, request.action) };
         const state = actionState(view, request.action);
         if (state === null) return { identity, outcome: 'skipped', message: `cannot ${request.action} a bottle that is ${displayStatus(view)}` };
         if (!state.enabled) return { identity, outcome: 'skipped', message: state.reason };
@@ -159,6 +166,12 @@ export class BottleService {
         return { identity, outcome: 'failed', message: errorMessage(error) };
       }
     });
+  }
+
+  /** Why a bulk action found no bottle of ours: another instance's container has the name, or nothing has. */
+  private async missingReason(identity: string, action: BulkRequest['action']): Promise<string> {
+    const { other } = await bottleContainers(this.on(identity).docker, identity);
+    return other === null ? 'no such bottle' : otherInstanceError(identity, action === 'stop' ? 'stopped' : 'removed').message;
   }
 
   /** Starts a bottle on the named Docker context, or on the current engine (as the docker CLI picks it). */
@@ -183,9 +196,11 @@ export class BottleService {
     await this.locked(identity, 'stopping', (ctx) => stopNow(ctx, identity));
   }
 
-  async remove(identity: string, options: { keepState: boolean }): Promise<void> {
-    await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
+  /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
+  async remove(identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
+    const outcome = await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
     if (!options.keepState) this.hostDisk.forget(identity);
+    return outcome;
   }
 
   /**

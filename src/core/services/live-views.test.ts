@@ -20,8 +20,9 @@ function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; d
       view: async (identity) => disk.get(identity) ?? null,
       list: async () => {
         lists.count += 1;
-        return [...disk.values()];
+        return { bottles: [...disk.values()], otherInstances: 0 };
       },
+      otherInstances: async () => 0,
       engineConnected: () => engine.up,
     },
     (event) => events.push(event),
@@ -41,11 +42,11 @@ describe('live views kept for windows', () => {
     const reading = views.resync();
     const [first, second] = await Promise.all([views.kept(), views.kept()]);
     await reading;
-    expect(first?.length).toBe(2);
-    expect(second?.length).toBe(2);
+    expect(first?.bottles.length).toBe(2);
+    expect(second?.bottles.length).toBe(2);
     expect(lists.count).toBe(1);
     expect(events.map((event) => event.type)).toEqual(['bottle-changed', 'bottle-changed']);
-    expect((await views.kept())?.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
+    expect((await views.kept())?.bottles.map((view) => view.identity)).toEqual(['new-bbbbb', 'old-aaaaa']);
 
     // A folder the watchers missed: the background re-read after a kept list finds and pushes it
     // (once the last full read is old enough; many windows listing share one re-read).
@@ -65,7 +66,7 @@ describe('live views kept for windows', () => {
       { type: 'bottle-removed', identity: 'old-aaaaa' },
       { type: 'bottle-changed', bottle: disk.get('missed-ccccc') },
     ]);
-    expect((await views.kept())?.map((view) => view.identity).sort()).toEqual(['missed-ccccc', 'new-bbbbb']);
+    expect((await views.kept())?.bottles.map((view) => view.identity).sort()).toEqual(['missed-ccccc', 'new-bbbbb']);
 
     // While Docker is away, container states kept from before would mislead: read afresh.
     engine.up = false;
@@ -76,8 +77,8 @@ describe('live views kept for windows', () => {
   it('starts the first full read itself when a window lists before the watchers did', async () => {
     const { views, lists } = setup([testView({ identity: 'one-aaaaa' })]);
     const [first, second] = await Promise.all([views.kept(), views.kept()]);
-    expect(first?.map((view) => view.identity)).toEqual(['one-aaaaa']);
-    expect(second?.length).toBe(1);
+    expect(first?.bottles.map((view) => view.identity)).toEqual(['one-aaaaa']);
+    expect(second?.bottles.length).toBe(1);
     expect(lists.count).toBe(1);
     views.close();
   });

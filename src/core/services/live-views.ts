@@ -1,11 +1,13 @@
 import type { AppEvent } from '../../shared/app-events';
-import type { BottleView } from '../../shared/bottle-view';
+import type { BottleListing, BottleView } from '../../shared/bottle-view';
 import { sortNewestFirst } from '../bottles/bottle-list';
 import type { BottleContext } from './bottle-context';
 import type { Notices } from './notices';
 
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
+/** Other instances' bottles are recounted at most this often while theirs come and go. */
+const RECOUNT_DEBOUNCE_MS = 500;
 /** A window that just listed paints first; the background re-read follows. */
 const REVALIDATE_DELAY_MS = 1000;
 /**
@@ -17,7 +19,9 @@ const REVALIDATE_EVERY_MS = 10_000;
 export interface LiveViewSources {
   view(identity: string): Promise<BottleView | null>;
   /** A fresh read of every bottle, every inbox settled first. */
-  list(): Promise<BottleView[]>;
+  list(): Promise<BottleListing>;
+  /** How many bottles of other instances the engines hold (the list leaves them out). */
+  otherInstances(): Promise<number>;
   /** False while the engine does not answer: kept views would show container states from before. */
   engineConnected(): boolean;
 }
@@ -49,6 +53,9 @@ export class LiveViews {
   private lastRead = 0;
   private reading: Promise<void> | null = null;
   private revalidation: NodeJS.Timeout | Promise<void> | null = null;
+  /** Other instances' bottles on the engines, as of the last full read (pushed when it changes). */
+  private otherInstances = 0;
+  private recounting: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: BottleContext,
@@ -98,7 +105,8 @@ export class LiveViews {
 
   private async readAll(): Promise<void> {
     const startedAt = this.tick;
-    const views = await this.sources.list();
+    const { bottles: views, otherInstances } = await this.sources.list();
+    this.publishOtherInstances(otherInstances);
     // A bottle with an event after the listing began has a newer refresh of its own on the way.
     const settled = (identity: string): boolean => (this.lastEvent.get(identity) ?? 0) <= startedAt;
     const now = new Set(views.map((view) => view.identity));
@@ -114,7 +122,7 @@ export class LiveViews {
    * null otherwise (the caller reads afresh). Schedules a background re-read when the last full read is older than
    * REVALIDATE_EVERY_MS.
    */
-  async kept(): Promise<BottleView[] | null> {
+  async kept(): Promise<BottleListing | null> {
     if (!this.complete && this.sources.engineConnected()) {
       // The first read of all is shared by every window listing meanwhile (and by the watchers').
       await (this.reading ?? this.resync()).catch(() => undefined);
@@ -123,11 +131,38 @@ export class LiveViews {
     this.revalidate();
     const views: BottleView[] = [];
     for (const view of this.views.values()) views.push({ ...view, activity: this.ctx.activity.get(view.identity) });
-    return sortNewestFirst(views);
+    return { bottles: sortNewestFirst(views), otherInstances: this.otherInstances };
+  }
+
+  /**
+   * Another instance's bottle came or went: recount theirs alone (no state folder is read), once
+   * per burst, since a test run elsewhere can create and destroy many at once.
+   */
+  recountOtherInstances(): void {
+    if (this.closed || this.recounting !== null) return;
+    this.recounting = setTimeout(() => {
+      this.sources
+        .otherInstances()
+        .then(
+          (count) => this.publishOtherInstances(count),
+          (error: unknown) => this.notices.failure('Could not count the bottles of other instances', error),
+        )
+        .finally(() => {
+          this.recounting = null;
+        });
+    }, RECOUNT_DEBOUNCE_MS);
+    this.recounting.unref();
+  }
+
+  private publishOtherInstances(count: number): void {
+    if (count === this.otherInstances || this.closed) return;
+    this.otherInstances = count;
+    this.emit({ type: 'other-instances', count });
   }
 
   close(): void {
     this.closed = true;
+    if (this.recounting !== null) clearTimeout(this.recounting);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     if (this.revalidation !== null && !(this.revalidation instanceof Promise)) clearTimeout(this.revalidation);

@@ -55,6 +55,9 @@ function applyEvent(event: AppEvent): void {
     case 'changes-updated':
       useChangesStore.getState().updated(event.identity, event.revision);
       return;
+    case 'other-instances':
+      useBottlesStore.getState().setOtherInstances(event.count);
+      return;
   }
 }
 
@@ -73,8 +76,9 @@ function afterPaint(): Promise<void> {
 async function loadBottles(): Promise<void> {
   if (!useBottlesStore.getState().loaded) {
     try {
-      const { bottles, total } = await invoke('bottles:newest', FIRST_SCREEN);
+      const { bottles, total, otherInstances } = await invoke('bottles:newest', FIRST_SCREEN);
       useBottlesStore.getState().showFirst(bottles, total);
+      useBottlesStore.getState().setOtherInstances(otherInstances);
       await afterPaint();
     } catch {
       // The whole list's answer says what went wrong.

@@ -1,5 +1,6 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
 import type { BottleView } from '../../../shared/bottle-view';
+import { otherInstancesNote } from '../../../shared/other-instances';
 import { arrangeBottles, type ListItem, type ListSort } from '../lib/list-arrangement';
 import { statsWatch } from '../lib/stats-watch';
 import { stackOffsets, type ItemRange } from '../lib/windowing';
@@ -196,6 +197,7 @@ export function ListToolbar(): JSX.Element {
   const setFilter = useUiStore((state) => state.setFilter);
   const total = useBottlesStore((state) => state.partial?.total ?? state.order.length);
   const waiting = useBottlesStore((state) => Object.values(state.byIdentity).filter((bottle: BottleView) => bottle.pendingRequest !== null).length);
+  const othersNote = otherInstancesNote(useBottlesStore((state) => state.otherInstances));
   const sort = useListPrefsStore((state) => state.sort);
   const setSort = useListPrefsStore((state) => state.setSort);
   const group = useListPrefsStore((state) => state.group);
@@ -206,6 +208,11 @@ export function ListToolbar(): JSX.Element {
         <h2>
           Bottles <span className="count">{total}</span>
           {waiting > 0 ? <span className="count count-attention">{waiting} awaiting approval</span> : null}
+          {othersNote !== null ? (
+            <span className="list-note" data-testid="other-instances-note">
+              {othersNote}
+            </span>
+          ) : null}
         </h2>
         <div className="list-controls">
           <input

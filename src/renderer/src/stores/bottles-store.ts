@@ -9,6 +9,8 @@ interface BottlesState {
   /** Only the newest bottles are here yet (the first screen); `total` says how many there are. */
   partial: { total: number } | null;
   loadError: string | null;
+  /** Bottles of other claude-bottle instances (other state roots) on the engines: left out, only counted. */
+  otherInstances: number;
   replaceAll(bottles: BottleView[]): void;
   /** The first screen, before the whole list arrives; ignored once the whole list is here. */
   showFirst(bottles: BottleView[], total: number): void;
@@ -16,6 +18,7 @@ interface BottlesState {
   remove(identity: string): void;
   setActivity(identity: string, activity: BottleActivity | null): void;
   setLoadError(message: string | null): void;
+  setOtherInstances(count: number): void;
 }
 
 function startedMs(bottle: BottleView | undefined): number {
@@ -36,6 +39,7 @@ export const useBottlesStore = create<BottlesState>()((set) => ({
   loaded: false,
   partial: null,
   loadError: null,
+  otherInstances: 0,
   replaceAll: (bottles) => {
     const byIdentity: Record<string, BottleView> = {};
     for (const bottle of bottles) byIdentity[bottle.identity] = bottle;
@@ -70,6 +74,7 @@ export const useBottlesStore = create<BottlesState>()((set) => ({
       return { byIdentity: { ...state.byIdentity, [identity]: { ...bottle, activity } } };
     }),
   setLoadError: (message) => set({ loadError: message }),
+  setOtherInstances: (count) => set({ otherInstances: count }),
 }));
 
 export function useBottle(identity: string): BottleView | undefined {
