@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { isValidIdentity } from '../../shared/identity';
-import { LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
+import { isOwnContainer, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { putFolders, type ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile, statContainerPath } from '../engine/container-files';
 import { resolveUser } from '../engine/container-user';
@@ -107,7 +107,8 @@ export class CredentialSync {
     let listed = false;
     for (const ctx of this.engines()) {
       try {
-        for (const info of await listBottleContainers(ctx.docker)) if (info.State === 'running') containers.push({ ctx, info });
+        // Another instance's bottles share the engine, never this store's logins.
+        for (const info of await listBottleContainers(ctx.docker)) if (info.State === 'running' && isOwnContainer(info.Labels)) containers.push({ ctx, info });
         listed = true;
       } catch (error: unknown) {
         // The engine is away: the engine status already says so; the next tick tries again.
