@@ -17,6 +17,7 @@ import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
+import { prepareGitControl } from './git-control-mounts';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
 import { isDirectory } from '../fs/is-directory';
@@ -110,6 +111,8 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     containerLimits(ctx),
   ]);
   const hostMounts = ctx.engine.local;
+  // Whatever git would read if the agent created it must exist before it is mounted read-only.
+  if (hostMounts && !metadata.copy_cwd) prepareGitControl(metadata.cwd);
 
   const create = ({ home, extraEnv }: CreatePlan): Promise<Docker.Container> =>
     ctx.docker.createContainer(
