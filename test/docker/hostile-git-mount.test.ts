@@ -92,6 +92,8 @@ describe.skipIf(skipWithoutDocker)('a hostile agent and the operator’s reposit
     for (const [what, script] of attacks) {
       const result = await inBottle(identity, script);
       expect(result.exitCode, `${what} should have failed: ${result.output}`).not.toBe(0);
+      // Refused by the wall itself (a read-only mount, or a mount point that cannot move), not by chance.
+      expect(result.output, what).toMatch(/read-only file system|resource busy/i);
     }
 
     // The agent still commits: objects, refs, index, HEAD and logs are writable.
