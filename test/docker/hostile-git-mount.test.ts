@@ -115,6 +115,32 @@ describe.skipIf(skipWithoutDocker)('a hostile agent and the operator’s reposit
     expect(await readdir(markers)).toEqual([]);
   });
 
+  it('mount mode on a subfolder of a repository: the agent cannot make a .git of its own there for the operator’s next git status', { timeout: 300_000 }, async () => {
+    await writeTree(project, { 'pkg/app.txt': 'v1\n' });
+    await git(project, 'init', '-q');
+    await git(project, 'add', '.');
+    await git(project, 'commit', '-qm', 'start');
+    const top = project;
+    project = join(top, 'pkg');
+    const identity = await startBottle(false);
+    const ownRepository = [
+      'mkdir -p .git/objects .git/refs',
+      "echo 'ref: refs/heads/main' > .git/HEAD",
+      `printf '[core]\\n\\trepositoryformatversion = 0\\n\\tfsmonitor = "touch ${markers}/fsmonitor; false"\\n' > .git/config`,
+    ].join(' && ');
+    for (const script of [ownRepository, 'rmdir .git', 'mv .git .git-away']) {
+      const result = await inBottle(identity, script);
+      expect(result.exitCode, result.output).not.toBe(0);
+      expect(result.output).toMatch(/read-only file system|resource busy/i);
+    }
+    // What stands there is an empty folder git passes over: the operator's repository is still the one above.
+    expect(await readdir(join(project, '.git'))).toEqual([]);
+    expect((await operatorGit(project, 'rev-parse', '--show-toplevel')).trim()).toBe(top);
+    await writeFile(join(project, 'app.txt'), 'v2\n');
+    expect(await operatorGit(project, 'status', '--porcelain')).toBe(' M pkg/app.txt\n');
+    expect(await readdir(markers)).toEqual([]);
+  });
+
   it('a repository whose hooks and fsmonitor were planted already: start, diff and export --branch run none of them', { timeout: 300_000 }, async () => {
     await writeTree(project, { 'app.txt': 'v1\n' });
     await git(project, 'init', '-q');

@@ -62,12 +62,17 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     expect((await git(join(project, 'libs', 'a'), 'log', '--format=%s'))).toBe('start\n');
   });
 
-  it('a .git file (a worktree or submodule checkout) is itself read-only; no .git, no mounts', async () => {
+  it('a .git file (a worktree or submodule checkout) is itself read-only; where there is no .git, an empty read-only one', async () => {
     const project = await repository();
     const linked = join(await tempDir('git-linked-'), 'wt');
     await git(project, 'worktree', 'add', '-q', linked);
     expect(gitControlMounts(linked)).toEqual([{ path: '.git', readOnly: true }]);
-    expect(gitControlMounts(await tempDir('no-git-'))).toEqual([]);
+    // No repository here (or a subfolder of one): an empty .git, read-only, so the agent cannot make one.
+    const plain = await tempDir('no-git-');
+    expect(() => gitControlMounts(plain)).toThrow(/\.git vanished/);
+    prepareGitControl(plain);
+    expect(await readdir(join(plain, '.git'))).toEqual([]);
+    expect(gitControlMounts(plain)).toEqual([{ path: '.git', readOnly: true }]);
   });
 
   it('refuses a symlink where a control file should be, rather than mount whatever it points at', async () => {

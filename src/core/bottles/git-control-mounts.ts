@@ -133,13 +133,23 @@ function planGitDir(plan: ControlPlan, root: string, gitDir: string, depth: numb
 
 function planControl(projectDir: string): ControlPlan {
   const plan: ControlPlan = { mounts: [], missing: [] };
+  // No project folder, no container: the engine refuses to bind a source that does not exist.
+  if (entryAt(projectDir, '.') === null) return plan;
   const dotGit = entryAt(projectDir, '.git');
-  if (dotGit === null) return plan;
+  // Not a repository (or a subfolder of one): a `.git` the agent made would be the repository of
+  // the operator's next git command here. An empty folder is made and mounted read-only instead;
+  // git passes over an empty `.git` (it is no repository) and looks further up, as before.
+  if (dotGit === null) {
+    plan.missing.push({ path: '.git', kind: 'dir', content: '' });
+    return plan;
+  }
   if (dotGit.isSymbolicLink()) refuse('.git', 'it is a symlink');
   // A `.git` file (a linked worktree or a submodule checkout) names a gitdir outside the folder,
   // which the bottle cannot see; the pointer itself is what must not be rewritten.
   if (dotGit.isFile()) add(plan, '.git', true);
-  else if (dotGit.isDirectory()) planGitDir(plan, projectDir, '.git', 0);
+  else if (!dotGit.isDirectory()) refuse('.git', 'it is neither a folder nor a file');
+  else if (isGitDir(projectDir, '.git')) planGitDir(plan, projectDir, '.git', 0);
+  else add(plan, '.git', true);
   return plan;
 }
 
