@@ -173,7 +173,12 @@ export function gitControlMounts(projectDir: string): GitControlMount[] {
 export function prepareGitControl(projectDir: string): void {
   for (const missing of planControl(projectDir).missing) {
     const path = join(projectDir, ...missing.path.split('/'));
-    if (missing.kind === 'dir') mkdirSync(path, { mode: 0o755 });
-    else writeFileSync(path, missing.content, { mode: 0o644, flag: 'wx' });
+    try {
+      if (missing.kind === 'dir') mkdirSync(path, { mode: 0o755 });
+      else writeFileSync(path, missing.content, { mode: 0o644, flag: 'wx' });
+    } catch (error: unknown) {
+      // Another start on the same folder made it first; what it is gets checked when mounting.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }
