@@ -7,6 +7,7 @@ import { gitControlMounts, prepareGitControl } from '../../src/core/bottles/git-
 import { git, tempDir } from '../helpers/changes-fixtures';
 
 const run = promisify(execFile);
+const OWNER = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 
 async function repository(): Promise<string> {
   const project = await tempDir('git-control-');
@@ -29,7 +30,7 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
 
     // Before the missing pieces are made, no bottle may start.
     expect(() => gitControlMounts(project)).toThrow(/vanished from the project folder while the bottle was set up/);
-    prepareGitControl(project);
+    prepareGitControl(project, OWNER);
     expect(await readdir(join(project, '.git', 'hooks'))).toEqual([]);
     expect(await readFile(join(project, '.git', 'commondir'), 'utf8')).toBe('.\n');
     expect(await readFile(join(project, '.git', 'config.worktree'), 'utf8')).toBe('');
@@ -56,7 +57,7 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
       '.git/worktrees/wt/config.worktree': 'ro',
     });
     // Made once: a second start changes nothing, and the operator's git still works.
-    prepareGitControl(project);
+    prepareGitControl(project, OWNER);
     expect(gitControlMounts(project)).toEqual(mounts);
     expect((await git(project, 'status', '--porcelain'))).toBe('');
     expect((await git(join(project, 'libs', 'a'), 'log', '--format=%s'))).toBe('start\n');
@@ -70,7 +71,7 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     // No repository here (or a subfolder of one): an empty .git, read-only, so the agent cannot make one.
     const plain = await tempDir('no-git-');
     expect(() => gitControlMounts(plain)).toThrow(/\.git vanished/);
-    prepareGitControl(plain);
+    prepareGitControl(plain, OWNER);
     expect(await readdir(join(plain, '.git'))).toEqual([]);
     expect(gitControlMounts(plain)).toEqual([{ path: '.git', readOnly: true }]);
   });
@@ -80,7 +81,7 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     const elsewhere = await tempDir('git-elsewhere-');
     await rm(join(project, '.git', 'hooks'), { recursive: true });
     await symlink(elsewhere, join(project, '.git', 'hooks'));
-    expect(() => prepareGitControl(project)).toThrow(/^mount mode cannot protect \.git\/hooks \(it is a symlink\); start the bottle in copy mode$/);
+    expect(() => prepareGitControl(project, OWNER)).toThrow(/^mount mode cannot protect \.git\/hooks \(it is a symlink\); start the bottle in copy mode$/);
     const moved = await tempDir('git-moved-');
     await run('mv', [join(project, '.git'), join(moved, 'real.git')]);
     await symlink(join(moved, 'real.git'), join(project, '.git'));

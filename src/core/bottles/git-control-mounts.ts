@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
+import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { BottleError } from '../services/bottle-error';
 
@@ -167,10 +167,10 @@ export function gitControlMounts(projectDir: string): GitControlMount[] {
 
 /**
  * Creates what git would read if the agent made it (hooks/, info/, commondir, config.worktree
- * where the repository reads one), owned by whoever runs this, as `git init` would: so every
- * control path exists and can be mounted read-only. Nothing that exists is changed.
+ * where the repository reads one), owned by the project folder's owner, as `git init` would make
+ * them: so every control path exists and can be mounted read-only. Nothing that exists is changed.
  */
-export function prepareGitControl(projectDir: string): void {
+export function prepareGitControl(projectDir: string, owner: { uid: number; gid: number }): void {
   for (const missing of planControl(projectDir).missing) {
     const path = join(projectDir, ...missing.path.split('/'));
     try {
@@ -179,6 +179,9 @@ export function prepareGitControl(projectDir: string): void {
     } catch (error: unknown) {
       // Another start on the same folder made it first; what it is gets checked when mounting.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      continue;
     }
+    // Run as root for another user's folder, what we made is that user's, like the rest of it.
+    if (process.getuid?.() === 0) chownSync(path, owner.uid, owner.gid);
   }
 }

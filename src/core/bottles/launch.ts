@@ -86,9 +86,10 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
   // Mount mode: run as the project folder's owner, so the agent can write the folder and what it
   // creates belongs to the operator, whatever uid that is. Copy mode: the agent's own user.
   let runUser = agentUser;
+  let folderOwner = { uid: 0, gid: 0 };
   if (!metadata.copy_cwd) {
-    const owner = await stat(metadata.cwd);
-    runUser = `${owner.uid}:${owner.gid}`;
+    folderOwner = await stat(metadata.cwd);
+    runUser = `${folderOwner.uid}:${folderOwner.gid}`;
   }
 
   const options = readBottleOptions(identity);
@@ -112,7 +113,7 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
   ]);
   const hostMounts = ctx.engine.local;
   // Whatever git would read if the agent created it must exist before it is mounted read-only.
-  if (hostMounts && !metadata.copy_cwd) prepareGitControl(metadata.cwd);
+  if (hostMounts && !metadata.copy_cwd) prepareGitControl(metadata.cwd, folderOwner);
 
   const create = ({ home, extraEnv }: CreatePlan): Promise<Docker.Container> =>
     ctx.docker.createContainer(
