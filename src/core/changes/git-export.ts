@@ -106,7 +106,7 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
     }
     if (branch !== null) {
       input.progress(`Creating branch ${branch}`);
-      await runGit(['-c', 'fetch.fsckObjects=true', '-c', 'transfer.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', shadow.gitDir, tip], { cwd });
+      await runGit(['-c', 'fetch.fsckObjects=true', '-c', 'transfer.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--upload-pack=git-upload-pack', shadow.gitDir, tip], { cwd });
       const zero = '0'.repeat(tip.length);
       await runGit(['update-ref', '-m', `claude-bottle export ${identity}`, `refs/heads/${branch}`, tip, zero], { cwd });
     }
