@@ -106,7 +106,10 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     expect(inspected.HostConfig.NanoCpus).toBe(Math.max(1, engineCpus - 1) * 1e9);
     expect(inspected.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     expect(inspected.Config).toMatchObject({ Tty: true, OpenStdin: true });
-    expect(inspected.Mounts.map((m) => m.Destination).sort()).toEqual(['/opt/claude-bottle', '/run/claude-bottle/Dockerfile', '/run/claude-bottle/inbox', '/workspace']);
+    expect(inspected.Mounts.map((m) => m.Destination).sort()).toEqual(['/opt/claude-bottle', '/run/claude-bottle/Dockerfile', '/run/claude-bottle/inbox', '/workspace', '/workspace/.git']);
+    // Not a repository: an empty .git, read-only, the folder owner's, so the agent cannot make one.
+    expect(inspected.Mounts.find((m) => m.Destination === '/workspace/.git')?.RW).toBe(false);
+    expect((await stat(join(project, '.git'))).uid).toBe(1234);
     expect(inspected.Mounts.find((m) => m.Destination === '/opt/claude-bottle')?.RW).toBe(false);
     expect(inspected.Config.Env).toContain(`CLAUDE_BOTTLE_IDENTITY=${identity}`);
     expect(await transcriptOf(identity)).toContain('as 1234 mode=start home=/home/agent');

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { AgentConfig } from '../agents/agents';
 import { bottleLabels } from '../engine/bottle-containers';
 import { bottlePaths, containerName } from '../state/state-paths';
+import { gitControlMounts } from './git-control-mounts';
 
 export const TOOL_MOUNT = '/opt/claude-bottle';
 export const RUN_MOUNT = '/run/claude-bottle';
@@ -46,6 +48,15 @@ export interface ContainerLimits {
 }
 
 /**
+ * Mount mode: the project folder, writable, and over it its repository's control files read-only
+ * (git-control-mounts.ts), so the agent can commit but not configure or hook the operator's git.
+ */
+function projectMounts(cwd: string, bind: (source: string, target: string, readOnly: boolean) => Docker.MountSettings): Docker.MountSettings[] {
+  const control = gitControlMounts(cwd).map((mount) => bind(join(cwd, ...mount.path.split('/')), `${WORKSPACE}/${mount.path}`, mount.readOnly));
+  return [bind(cwd, WORKSPACE, false), ...control];
+}
+
+/**
  * The container for one launch, hardened by default (DESIGN.md §3): no privileges, all
  * capabilities dropped, no-new-privileges, pid, memory and CPU limits, rotated logs, no Docker
  * socket, and no host path but the project folder and the bottle's own supervision paths.
@@ -57,7 +68,7 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
   const mounts = !plan.hostMounts
     ? []
     : [
-        ...(plan.mountCwd === null ? [] : [bind(plan.mountCwd, WORKSPACE, false)]),
+        ...(plan.mountCwd === null ? [] : projectMounts(plan.mountCwd, bind)),
         bind(plan.toolDir, TOOL_MOUNT, true),
         bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
         bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),

@@ -17,6 +17,7 @@ import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
+import { prepareGitControl } from './git-control-mounts';
 import type { LoadedBottle } from './loaded-bottle';
 import { bottleToolDir } from './resources';
 import { isDirectory } from '../fs/is-directory';
@@ -85,9 +86,10 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
   // Mount mode: run as the project folder's owner, so the agent can write the folder and what it
   // creates belongs to the operator, whatever uid that is. Copy mode: the agent's own user.
   let runUser = agentUser;
+  let folderOwner = { uid: 0, gid: 0 };
   if (!metadata.copy_cwd) {
-    const owner = await stat(metadata.cwd);
-    runUser = `${owner.uid}:${owner.gid}`;
+    folderOwner = await stat(metadata.cwd);
+    runUser = `${folderOwner.uid}:${folderOwner.gid}`;
   }
 
   const options = readBottleOptions(identity);
@@ -110,6 +112,8 @@ export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: b
     containerLimits(ctx),
   ]);
   const hostMounts = ctx.engine.local;
+  // Whatever git would read if the agent created it must exist before it is mounted read-only.
+  if (hostMounts && !metadata.copy_cwd) prepareGitControl(metadata.cwd, folderOwner);
 
   const create = ({ home, extraEnv }: CreatePlan): Promise<Docker.Container> =>
     ctx.docker.createContainer(

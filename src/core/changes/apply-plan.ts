@@ -4,7 +4,7 @@ import { mapLimited } from '../state/state-listing';
 import type { AppliedRecord, AppliedVersion } from './applied-record';
 import type { Baseline } from './baseline-types';
 import { hostMatchesApplied, hostMatchesBaseline, hostStamp, hostVersion, type HostVersion } from './host-state';
-import { checkHostAncestors } from './relative-path';
+import { checkHostAncestors, gitFolderName, gitFolderRefusal } from './relative-path';
 
 /** A file larger than this is not applied: copy it by hand if it is really wanted. */
 export const MAX_APPLY_FILE_BYTES = 1024 * 1024 * 1024;
@@ -77,6 +77,11 @@ export async function planApply(options: PlanOptions): Promise<PlannedStep[]> {
   const steps = await mapLimited(targets, 8, async ({ path, change, gone }): Promise<PlannedStep> => {
     const agent: AgentVersion = gone ? { kind: 'absent' } : agentVersionOf(change);
     const step: PlannedStep = { path, agent, action: 'skipped', detail: null, sidecar: null, hostIsBaseline: false, stamp: '' };
+    const gitName = gitFolderName(path);
+    if (gitName !== null) {
+      step.detail = gitFolderRefusal(gitName);
+      return step;
+    }
     try {
       await checkHostAncestors(root, path);
     } catch (error: unknown) {

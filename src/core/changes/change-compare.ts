@@ -3,6 +3,7 @@ import type { AppliedRecord, AppliedVersion } from './applied-record';
 import type { Baseline, BaselineEntry } from './baseline-types';
 import type { BaseContent, BaseText } from './base-content';
 import { looksBinary } from './content-digest';
+import { gitFolderName, gitFolderRefusal } from './relative-path';
 import { unifiedDiff } from './text-diff';
 import { statKey, type AgentContent, type AgentEntry, type AgentListing, type WorkspaceReader } from './workspace-reader';
 
@@ -244,6 +245,8 @@ export async function compareWorkspace(input: CompareInput): Promise<FileChange[
         budget -= change.diff.length;
       }
     }
+    const gitName = gitFolderName(path) ?? (oldPath === null ? null : gitFolderName(oldPath));
+    if (gitName !== null) change.note = gitFolderRefusal(gitName);
     change.applied = matchesApplied(applied.files[path], side) && (oldPath === null || matchesApplied(applied.files[oldPath], null));
     return change;
   };

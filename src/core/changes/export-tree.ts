@@ -4,7 +4,7 @@ import { FULL_FILE_MAX_BYTES, type FileChange } from '../../shared/changes';
 import { BottleError } from '../services/bottle-error';
 import type { BaseContent } from './base-content';
 import { splitZ } from './git-cli';
-import { hostPathOf, parentOf } from './relative-path';
+import { gitFolderName, gitFolderRefusal, hostPathOf, parentOf } from './relative-path';
 import type { ShadowRepo } from './shadow-repo';
 import type { AgentListing, CopyRequest, WorkspaceReader } from './workspace-reader';
 
@@ -52,7 +52,13 @@ export async function commitUncommitted(input: UncommittedInput): Promise<string
   }
   if (input.baseHead !== null && input.agentHead !== null && input.baseHead !== input.agentHead) {
     const committed = await shadow.run(['diff-tree', '-r', '--no-renames', '--name-only', '-z', input.baseHead, input.agentHead]);
-    for (const path of splitZ(committed.stdout)) touched.add(path);
+    for (const path of splitZ(committed.stdout)) {
+      // The agent's own commits go into the operator's repository whole: one that holds such a
+      // path is refused, not trimmed.
+      const gitName = gitFolderName(path);
+      if (gitName !== null) throw new BottleError('forbidden', `the bottle's commits hold ${path}: ${gitFolderRefusal(gitName)}; export refuses them`);
+      touched.add(path);
+    }
   }
   if (touched.size === 0) return null;
   const paths = [...touched].sort();

@@ -33,6 +33,31 @@ export class GitMissingError extends BottleError {
   }
 }
 
+/**
+ * Config that wins over whatever the repository (or the bottle's copy of one) says, on every git
+ * command of ours: no hooks, no fsmonitor, no credential helper, no transport but a local path,
+ * no signing program, no recursion into submodules (whose config is the agent's to choose), no
+ * background gc. A repository's config can name programs; none of them runs here. Diffs also pass
+ * `--no-ext-diff --no-textconv`, and the bottle's own repository is never git's GIT_DIR at all
+ * (only its objects are borrowed, see ShadowRepo).
+ */
+export const NO_REPOSITORY_PROGRAMS: readonly string[] = [
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'credential.helper=',
+  'protocol.allow=never',
+  'protocol.file.allow=always',
+  'commit.gpgSign=false',
+  'tag.gpgSign=false',
+  'submodule.recurse=false',
+  'fetch.recurseSubmodules=false',
+  'diff.ignoreSubmodules=all',
+  'gc.auto=0',
+  'maintenance.auto=false',
+];
+
+const SAFE_CONFIG_ARGS = NO_REPOSITORY_PROGRAMS.flatMap((setting) => ['-c', setting]);
+
 function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
@@ -43,7 +68,7 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      args,
+      [...SAFE_CONFIG_ARGS, ...args],
       { cwd: options.cwd, env: gitEnv(options.env), encoding: 'buffer', maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;

@@ -9,6 +9,7 @@ import type { BaseContent } from './base-content';
 import { commitBaselineContent, commitUncommitted } from './export-tree';
 import { gitText, runGit } from './git-cli';
 import { isRepositoryTop } from './git-repo';
+import { gitFolderName, gitFolderRefusal } from './relative-path';
 import { checkOwnObjects, resolveHead, ShadowRepo } from './shadow-repo';
 import type { AgentListing, WorkspaceReader } from './workspace-reader';
 import { isDirectory } from '../fs/is-directory';
@@ -81,7 +82,13 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
     if (agentHead !== null && !(await shadow.hasCommit(agentHead))) throw new BottleError('corrupt', `the bottle's HEAD ${agentHead.slice(0, 12)} is not a commit its repository holds`);
     if (agentGit === null && baseline.git !== null) notes.push('the bottle holds no repository of its own (.git was not copied in): its changes are one commit on the start commit');
     input.progress('Committing what the agent left uncommitted');
-    const uncommitted = await commitUncommitted({ shadow, reader: input.reader, listing: input.listing, changes: input.changes, agentHead, baseHead, identity });
+    // A path through git's own folder (by any alias) is never part of the work handed over.
+    const changes = input.changes.filter((change) => {
+      const gitName = gitFolderName(change.path) ?? (change.oldPath === null ? null : gitFolderName(change.oldPath));
+      if (gitName !== null) notes.push(`${change.path} left out: ${gitFolderRefusal(gitName)}`);
+      return gitName === null;
+    });
+    const uncommitted = await commitUncommitted({ shadow, reader: input.reader, listing: input.listing, changes, agentHead, baseHead, identity });
     const tip = uncommitted ?? agentHead;
     if (tip === null) throw new BottleError('invalid-argument', 'there is nothing to export: no commits and no changes');
     agentHead = tip;
@@ -94,12 +101,12 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
     if (target.patchFile !== undefined) {
       input.progress('Writing the patch');
       const from = baseHead ?? (await shadow.text(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' }));
-      const diff = await shadow.run(['diff', '--binary', '--full-index', '--no-color', '--no-ext-diff', from, tip]);
+      const diff = await shadow.run(['diff', '--binary', '--full-index', '--no-color', '--no-ext-diff', '--no-textconv', from, tip]);
       await writeFileAtomic(target.patchFile, diff.stdout, 0o644);
     }
     if (branch !== null) {
       input.progress(`Creating branch ${branch}`);
-      await runGit(['-c', 'fetch.fsckObjects=true', '-c', 'transfer.fsckObjects=true', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', shadow.gitDir, tip], { cwd });
+      await runGit(['-c', 'fetch.fsckObjects=true', '-c', 'transfer.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--upload-pack=git-upload-pack', shadow.gitDir, tip], { cwd });
       const zero = '0'.repeat(tip.length);
       await runGit(['update-ref', '-m', `claude-bottle export ${identity}`, `refs/heads/${branch}`, tip, zero], { cwd });
     }

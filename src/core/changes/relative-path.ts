@@ -29,6 +29,40 @@ export function isGitInternal(path: string): boolean {
   return path === '.git' || path.startsWith('.git/') || path.includes('/.git/') || path.endsWith('/.git');
 }
 
+/**
+ * Code points HFS+ ignores in a name, so `.g\u200cit` is `.git` on a Mac (git's utf8.c,
+ * next_hfs_char).
+ */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/gu;
+
+/**
+ * True when a file system the project might live on resolves this name to git's own `.git`
+ * folder, as git's is_hfs_dotgit and is_ntfs_dotgit decide: any case (`.GIT`, macOS and Windows
+ * fold it), HFS+ ignorable code points anywhere, trailing dots and spaces (`.git. `, NTFS drops
+ * them), the 8.3 short name `git~1`, and an NTFS stream (`.git::$INDEX_ALLOCATION`).
+ * `.gitmodules`, `.gitignore` and the like are ordinary files.
+ */
+export function namesGitFolder(segment: string): boolean {
+  return /^(\.git|git~1)[. ]*(:.*)?$/s.test(segment.replace(HFS_IGNORABLE, '').toLowerCase());
+}
+
+/**
+ * The first folder or file name of a workspace path that is, or on some disk resolves to, git's
+ * own folder; null when there is none. What apply and export refuse to write, whatever the case
+ * of the operator's disk: through such a name a file lands in the repository's hooks or config.
+ * A backslash separates names too, as it does on Windows (and in git's own check).
+ */
+export function gitFolderName(path: string): string | null {
+  return path.split(/[/\\]/).find(namesGitFolder) ?? null;
+}
+
+/** The note shown for, and the reason apply and export give for skipping, such a path. */
+export function gitFolderRefusal(name: string): string {
+  // Invisible and non-ASCII characters spelled out: the alias is the point of the note.
+  const shown = name.replace(/[^\x21-\x7e]/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`);
+  return `"${shown}" names git's own .git folder on a case-insensitive or Windows disk: never written to the project`;
+}
+
 export function parentOf(path: string): string {
   const parent = posix.dirname(path);
   return parent === '.' ? '' : parent;

@@ -1,17 +1,45 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { findBottleContainer } from '../engine/bottle-containers';
-import { copyFolderOut } from '../engine/container-archive';
+import { extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace } from '../engine/container-archive';
 import { contextForBottle, type BottleContext } from '../services/bottle-context';
 import { BottleError } from '../services/bottle-error';
 import type { BottleMetadata } from '../state/metadata';
+import { readLimits, snapshotCapHint } from '../state/limits';
 import { bottlePaths } from '../state/state-paths';
+import { formatBytes } from '../../shared/format-bytes';
+import { WORKSPACE } from '../bottles/container-spec';
 import { dockerignoreMatcher } from './baseline';
 import type { Baseline } from './baseline-types';
 import { ContainerReader } from './container-reader';
 import { FolderReader } from './folder-reader';
 import type { WorkspaceReader } from './workspace-reader';
 import { isDirectory } from '../fs/is-directory';
+
+/**
+ * What of a bottle's repository could name a program, or point git at another folder: left out
+ * of the copy export reads, so the copy can never be opened as a repository with the agent's
+ * settings. Export reads HEAD, refs and objects as data (see ShadowRepo).
+ */
+const AGENT_GIT_CONTROL = ['config', 'config.worktree', 'commondir', 'hooks', 'info', 'modules', 'worktrees'];
+
+/**
+ * The running or exited bottle's `.git`, copied into the export's temp folder under the snapshot
+ * cap (it is the agent's, and may be made huge): past the cap, a one-line error and nothing kept.
+ */
+async function copyAgentGitDir(container: Docker.Container, dest: string): Promise<string | null> {
+  const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
+  let extracted;
+  try {
+    extracted = await extractFolder(container, `${WORKSPACE}/.git`, dest, budget, { exclude: AGENT_GIT_CONTROL });
+  } catch (error: unknown) {
+    if (!(error instanceof SnapshotTooLargeError)) throw error;
+    throw new BottleError('limit-exceeded', `the bottle's .git is larger than the ${formatBytes(budget.limit)} snapshot cap (${snapshotCapHint()}); nothing was exported`);
+  }
+  if (extracted === null) return null;
+  await swapIntoPlace(extracted);
+  return dest;
+}
 
 /** Where the agent's workspace is right now, and how to read it. */
 export interface LocatedWorkspace {
@@ -42,10 +70,7 @@ export async function locateWorkspace(ctx: BottleContext, metadata: BottleMetada
     const running = inspected.State.Running && !inspected.State.Paused;
     return {
       reader: new ContainerReader({ container, running, startedAtMs: Date.parse(inspected.State.StartedAt), ignore, prunedDirs: baseline.prunedDirs }),
-      agentGitDir: async (tempDir) => {
-        const dest = join(tempDir, 'bottle-git');
-        return (await copyFolderOut(container, '/workspace/.git', dest)) ? dest : null;
-      },
+      agentGitDir: (tempDir) => copyAgentGitDir(container, join(tempDir, 'bottle-git')),
     };
   }
   const snapshot = bottlePaths(metadata.identity).workspace;
