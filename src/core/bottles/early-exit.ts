@@ -84,10 +84,10 @@ export function endedByOutsideSignal(exitCode: number | null, oomKilled: boolean
   return !oomKilled && exitCode !== null && OUTSIDE_SIGNAL_EXIT_CODES.has(exitCode);
 }
 
-async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<EarlyExitView | null | 'signal'> {
+async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<EarlyExitView | null | 'signal' | 'not-exited'> {
   const container = ctx.docker.getContainer(containerId);
   const info = await container.inspect();
-  if (info.State.Running || info.State.Status !== 'exited') return null;
+  if (info.State.Running || info.State.Status !== 'exited') return 'not-exited';
   if (endedByOutsideSignal(info.State.ExitCode ?? null, info.State.OOMKilled === true)) return 'signal';
   const ranMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
   if (!Number.isFinite(ranMs) || ranMs < 0 || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
@@ -109,7 +109,7 @@ export async function earlyExitOf(ctx: BottleContext, identity: string, containe
   if (recorded?.containerId === containerId) return recorded.early;
   // Our own stop or approval is taking it down: that is no failure of the agent.
   if (ctx.activity.isBusy(identity)) return null;
-  let early: EarlyExitView | null | 'signal';
+  let early: EarlyExitView | null | 'signal' | 'not-exited';
   try {
     early = await readEarlyExit(ctx, containerId);
   } catch {
@@ -117,6 +117,9 @@ export async function earlyExitOf(ctx: BottleContext, identity: string, containe
     // the next refresh tries again (nothing was recorded).
     return null;
   }
+  // Asked about a container the engine does not call exited (yet, or any more: restarted): nothing
+  // to record, or a later exit of the same container would be read as "not early" for good.
+  if (early === 'not-exited') return null;
   if (early === 'signal') {
     // Stopped or killed from outside (by hand, or by the engine going down): the card shows the
     // plain exit code, and the state folder is left as it was.
