@@ -3,11 +3,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_AGENT_OPTIONS } from '../src/core/agents/agent-options';
 import { createCore, type Core } from '../src/core/create-core';
-import { createBottleContext, type BottleContext } from '../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../src/core/deps/bottle-context';
 import { containerCreateOptions, type ContainerLimits } from '../src/core/bottles/container-spec';
 import { bottleCpus } from '../src/core/state/limits';
 import { DEFAULT_SETTINGS } from '../src/core/state/settings';
-import { bottleToolDir } from '../src/core/bottles/resources';
+import { bottleToolDir } from '../src/core/base/resources';
 import { writeTestAgent } from '../test/helpers/test-agents';
 
 export interface BenchEnv {

@@ -1,6 +1,6 @@
 import type { AppEvent } from '../shared/app-events';
 import type { EngineStatus, EngineSummary } from '../shared/bottle-view';
-import { countOtherInstances } from './bottles/bottle-list';
+import { countOtherInstances } from './services/bottle-list';
 import { LogStreams } from './bottles/log-streams';
 import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
@@ -8,15 +8,15 @@ import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
-import { createBottleContext, type BottleContext } from './services/bottle-context';
+import { createBottleContext, type BottleContext } from './deps/bottle-context';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
 import { CredentialService } from './services/credential-service';
-import { createCoreLog, type CoreLog } from './services/core-log';
+import { createCoreLog, type CoreLog } from './base/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
 import { LiveViews } from './services/live-views';
-import { errorMessage } from './services/bottle-error';
-import { Notices } from './services/notices';
+import { errorMessage } from './base/bottle-error';
+import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
 
 export interface CoreOptions {

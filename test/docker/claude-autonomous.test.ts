@@ -2,7 +2,7 @@ import { chown, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { processInbox } from '../../src/core/rebuild';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../../src/core/deps/bottle-context';
 import { bottlePaths, claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { execAsAgent, loginInside, STAND_IN_LOG, testToken, writeClaudeStandIn } from '../helpers/claude-stand-in';

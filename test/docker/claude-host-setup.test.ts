@@ -1,7 +1,7 @@
 import { chown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext } from '../../src/core/deps/bottle-context';
 import { settingsPath } from '../../src/core/state/settings';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { createCore } from '../../src/core/create-core';
 import { CredentialSync } from '../../src/core/credentials/credential-sync';
 import { readStoredFile } from '../../src/core/credentials/credential-store';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../../src/core/deps/bottle-context';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { execAsAgent, loginFileIn, loginInside, md5, STAND_IN_CONFIG_DIR, STAND_IN_LOG, testToken, writeClaudeStandIn, writeLoginFile } from '../helpers/claude-stand-in';

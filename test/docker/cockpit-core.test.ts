@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import { createCore, type Core } from '../../src/core/create-core';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext } from '../../src/core/deps/bottle-context';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';

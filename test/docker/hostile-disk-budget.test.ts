@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext } from '../../src/core/deps/bottle-context';
 import { settingsPath } from '../../src/core/state/settings';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import type { BottleDetail } from '../../src/shared/bottle-view';

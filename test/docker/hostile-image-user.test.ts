@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BuildFailedError, imageExists } from '../../src/core/engine/image-build';
 import { readHistory } from '../../src/core/rebuild/journal';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../../src/core/deps/bottle-context';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { bottlePaths, claudeBottleRoot, perBottleImageTag } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';

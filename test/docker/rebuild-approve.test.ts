@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext } from '../../src/core/deps/bottle-context';
 import { BuildFailedError } from '../../src/core/engine/image-build';
 import { readMetadata } from '../../src/core/state/metadata';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';

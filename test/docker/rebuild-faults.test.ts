@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PendingRequestView } from '../../src/shared/bottle-view';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../../src/core/deps/bottle-context';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { readApprovalRecord } from '../../src/core/rebuild/approval-record';
 import { readHistory } from '../../src/core/rebuild/journal';

@@ -1,5 +1,5 @@
 import type { PendingRequestView } from '../../src/shared/bottle-view';
-import type { BottleContext } from '../../src/core/services/bottle-context';
+import type { BottleContext } from '../../src/core/deps/bottle-context';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 import { processInbox, rebuildViewFields } from '../../src/core/rebuild';
 import { bottleContainer, eventually, execIn } from './docker-exec';

@@ -1,5 +1,5 @@
 import { createCore } from '../../src/core/create-core';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../../src/core/deps/bottle-context';
 import type { BottleService } from '../../src/core/services/bottle-service';
 
 /** The bottle service, as every front end reaches it (a CLI-style core: not live). */

@@ -11,8 +11,8 @@ import { launchCommand, rootEnvFor, SECRETS_WRAPPER } from '../../src/core/bottl
 import { cleanOutputTail, earlyExitOf, endedByOutsideSignal } from '../../src/core/bottles/early-exit';
 import { exitReason } from '../../src/core/bottles/exit-reason';
 import { appendHostFile, collectHostConfig } from '../../src/core/bottles/host-config';
-import { bottleToolDir } from '../../src/core/bottles/resources';
-import type { BottleContext } from '../../src/core/services/bottle-context';
+import { bottleToolDir } from '../../src/core/base/resources';
+import type { BottleContext } from '../../src/core/deps/bottle-context';
 import { DEFAULT_SETTINGS, readSettings, settingsPath } from '../../src/core/state/settings';
 import { stateDir } from '../../src/core/state/state-paths';
 import { busyboxOnlyPath } from '../helpers/rebuild-fixtures';

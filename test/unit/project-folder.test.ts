@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkProjectFolder } from '../../src/core/bottles/project-folder';
 import { connectDocker } from '../../src/core/engine/docker-client';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext, type BottleContext } from '../../src/core/deps/bottle-context';
 
 /*
  * The project-folder rule on its own (no engine needed: the engine's socket is a file under a temp

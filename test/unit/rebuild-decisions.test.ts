@@ -3,7 +3,7 @@ import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createBottleContext } from '../../src/core/deps/bottle-context';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { createApprovalRecord, readApprovalRecord, type ApprovalRecord } from '../../src/core/rebuild/approval-record';
 import { commitApproval } from '../../src/core/rebuild/approval-steps';

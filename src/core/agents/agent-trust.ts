@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AgentTrust } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
 import type { AgentDefinition } from './agents';
 

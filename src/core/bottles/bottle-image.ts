@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
 import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
-import type { BottleContext } from '../services/bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { perBottleImageTag } from '../state/state-paths';
 import { checkImageUser, imageUserRule } from './image-user-check';
-import { loadBottle, type LoadedBottle } from './loaded-bottle';
+import { loadBottle, type LoadedBottle } from '../deps/loaded-bottle';
 
 const LABEL_CONTEXT_HASH = 'claude-bottle.context-hash';
 

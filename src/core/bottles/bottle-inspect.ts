@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { BottleInspect, InspectMount } from '../../shared/bottle-inspect';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
+import { contextForBottle, type BottleContext } from '../deps/bottle-context';
 import { stateFolderBytes } from '../state/state-size';
-import { errorMessage } from '../services/bottle-error';
+import { errorMessage } from '../base/bottle-error';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
 

@@ -2,8 +2,8 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } f
 import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../services/bottle-context';
-import { redactSecrets } from '../services/core-log';
+import type { BottleContext } from '../deps/bottle-context';
+import { redactSecrets } from '../base/core-log';
 import { stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
 

@@ -1,6 +1,6 @@
 import { formatBytes } from '../../shared/format-bytes';
 import { findBottleContainer } from '../engine/bottle-containers';
-import type { BottleContext } from '../services/bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 import { readStopReason, writeStopReason } from '../state/stop-reason';
 import { measureFolder } from '../fs/measure-folder';
 import { readLimits, type BottleLimits } from '../state/limits';

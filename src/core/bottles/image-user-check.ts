@@ -1,11 +1,11 @@
 import { finalUser } from '../../shared/dockerfile-lines';
 import { resolveExecUser, type PasswdEntry } from '../engine/container-user';
-import { errorMessage } from '../services/bottle-error';
+import { errorMessage } from '../base/bottle-error';
 import { BuildFailedError, type BuildProgressListener } from '../engine/image-build';
 import { cachedImagePasswd, readImagePasswdStrictly } from '../engine/image-users';
-import type { BottleContext } from '../services/bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 import { imageCacheDir } from '../state/state-paths';
-import type { LoadedBottle } from './loaded-bottle';
+import type { LoadedBottle } from '../deps/loaded-bottle';
 
 /** What a per-bottle image is held to, known before it is built. */
 export interface ImageUserRule {

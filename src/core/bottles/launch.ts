@@ -9,7 +9,7 @@ import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/contai
 import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import { writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../services/bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 import { readBottleOptions } from '../state/bottle-options';
 import { clearReadyToResume } from '../state/lifecycle-marker';
 import { bottleCpus, readLimits } from '../state/limits';
@@ -18,8 +18,8 @@ import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
 import { prepareGitControl } from './git-control-mounts';
-import type { LoadedBottle } from './loaded-bottle';
-import { bottleToolDir } from './resources';
+import type { LoadedBottle } from '../deps/loaded-bottle';
+import { bottleToolDir } from '../base/resources';
 import { isDirectory } from '../fs/is-directory';
 
 interface CreatePlan {

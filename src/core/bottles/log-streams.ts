@@ -5,8 +5,8 @@ import type { AppEvent } from '../../shared/app-events';
 import type { LogsOpenRequest } from '../../shared/bottle-requests';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { containerLogStream } from '../engine/container-output';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { BottleError, errorMessage } from '../services/bottle-error';
+import { contextForBottle, type BottleContext } from '../deps/bottle-context';
+import { BottleError, errorMessage } from '../base/bottle-error';
 
 export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
 

@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { isSameOrInside, systemFolderProblem } from '../../shared/rules';
 import { engineFacts } from '../engine/engine-facts';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { BottleContext } from '../deps/bottle-context';
+import { BottleError } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /** Symlinks resolved; a path that does not exist (yet) is taken as written. */

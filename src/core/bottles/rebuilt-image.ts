@@ -1,5 +1,5 @@
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError, errorMessage } from '../services/bottle-error';
+import type { BottleContext } from '../deps/bottle-context';
+import { BottleError, errorMessage } from '../base/bottle-error';
 import { perBottleImageTag } from '../state/state-paths';
 
 /**

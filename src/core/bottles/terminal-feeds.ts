@@ -2,8 +2,8 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { BottleView } from '../../shared/bottle-view';
 import { containerLogStream } from '../engine/container-output';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { errorMessage } from '../services/bottle-error';
+import { contextForBottle, type BottleContext } from '../deps/bottle-context';
+import { errorMessage } from '../base/bottle-error';
 import { joinReplay, OutputRing } from './output-ring';
 
 /** Lines of the engine's log a feed starts from (the ring keeps the last 1 MiB of them). */

@@ -4,8 +4,8 @@ import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import { contextForBottle, type BottleContext } from '../deps/bottle-context';
+import { BottleError } from '../base/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { TerminalFeeds } from './terminal-feeds';
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ChangeSet } from '../../shared/changes';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { BottleContext } from '../deps/bottle-context';
+import { BottleError } from '../base/bottle-error';
 import { readMetadata, type BottleMetadata } from '../state/metadata';
 import { readAppliedRecord, type AppliedRecord } from './applied-record';
 import { BaseContent } from './base-content';

@@ -9,7 +9,7 @@ import { readContainerFile, statContainerPath } from '../engine/container-files'
 import { resolveUser } from '../engine/container-user';
 import { isConnectionError } from '../engine/docker-client';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
-import type { BottleContext } from '../services/bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 import { imageCacheDir } from '../state/state-paths';
 import { isNewer, type CredentialVersion } from './credential-freshness';
 import { pickupTargets, type PickupTarget } from './credential-pickup';

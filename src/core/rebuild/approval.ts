@@ -3,10 +3,10 @@ import { isSafeName, MAX_REJECT_MESSAGE_CHARS } from '../../shared/rules';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { buildBottleImage, currentDockerfileFor } from '../bottles/bottle-image';
 import { retireBottle, saveBottleSnapshots } from '../bottles/bottle-lifecycle';
-import type { LoadedBottle } from '../bottles/loaded-bottle';
+import type { LoadedBottle } from '../deps/loaded-bottle';
 import { BuildFailedError } from '../engine/image-build';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { BottleContext } from '../deps/bottle-context';
+import { BottleError } from '../base/bottle-error';
 import {
   createApprovalRecord,
   isHeldByLiveProcess,

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
-import { ActivityConflictError } from '../services/activity-tracker';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { errorMessage } from '../services/bottle-error';
+import { ActivityConflictError } from '../base/activity-tracker';
+import { contextForBottle, type BottleContext } from '../deps/bottle-context';
+import { errorMessage } from '../base/bottle-error';
 import { stateRoot } from '../state/state-paths';
 import { recoverApproval } from './approval';
 import { readApprovalRecord } from './approval-record';

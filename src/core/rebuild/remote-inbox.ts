@@ -7,7 +7,7 @@ import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../services/bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
 import { rebuildPaths } from './rebuild-paths';

@@ -3,7 +3,7 @@ import { listAgents } from '../agents/agents';
 import { reviewProjectAgent, trustProjectAgent } from '../agents/project-agent-review';
 import { checkProjectFolder } from '../bottles/project-folder';
 import { operatorName } from '../rebuild/approval';
-import type { BottleContext } from './bottle-context';
+import type { BottleContext } from '../deps/bottle-context';
 
 /**
  * Agents as every front end sees them: the list (project agents apart, with their trust), and the

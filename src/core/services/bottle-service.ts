@@ -9,18 +9,18 @@ import type { RemoveOutcome } from '../bottles/rebuilt-image';
 import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
-import { bottleView, listBottles } from '../bottles/bottle-list';
+import { bottleView, listBottles } from './bottle-list';
 import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, readPendingRecord, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
 import { mapLimited } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
-import { contextForBottle, onEngine, type BottleContext } from './bottle-context';
+import { contextForBottle, onEngine, type BottleContext } from '../deps/bottle-context';
 import { isConnectionError } from '../engine/docker-client';
 import { bottleContainers, otherInstanceError } from '../engine/bottle-containers';
-import { BottleError, errorMessage } from './bottle-error';
-import { ActivityConflictError } from './activity-tracker';
-import type { Notices } from './notices';
+import { BottleError, errorMessage } from '../base/bottle-error';
+import { ActivityConflictError } from '../base/activity-tracker';
+import type { Notices } from '../base/notices';
 import { readdir } from 'node:fs/promises';
 
 export interface ApproveResult {

@@ -13,8 +13,8 @@ import { exportChanges, type ExportTarget } from '../changes/git-export';
 import { summarizeApply } from '../changes/apply-summary';
 import { parseRelativePath } from '../changes/relative-path';
 import { unifiedDiff } from '../changes/text-diff';
-import type { BottleContext } from './bottle-context';
-import { BottleError } from './bottle-error';
+import type { BottleContext } from '../deps/bottle-context';
+import { BottleError } from '../base/bottle-error';
 import { isDirectory } from '../fs/is-directory';
 
 /** A view keeps watching for this long after it last asked; it asks again well before. */

@@ -1,8 +1,8 @@
 import type { EngineStatus } from '../../shared/bottle-view';
 import { watchBottles, type BottleChangeHandlers, type BottleWatcher } from '../bottles/bottle-events';
 import { engineInfo } from '../engine/docker-client';
-import { onEngine, type BottleContext } from './bottle-context';
-import { errorMessage } from './bottle-error';
+import { onEngine, type BottleContext } from '../deps/bottle-context';
+import { errorMessage } from '../base/bottle-error';
 
 /**
  * One event stream per engine that has bottles (and the current one), each reconnecting on its

@@ -2,10 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleView } from '../../shared/bottle-view';
 import { testView } from '../../shared/test-views';
-import { ActivityTracker } from './activity-tracker';
-import type { BottleContext } from './bottle-context';
+import { ActivityTracker } from '../base/activity-tracker';
+import type { BottleContext } from '../deps/bottle-context';
 import { LiveViews } from './live-views';
-import type { Notices } from './notices';
+import type { Notices } from '../base/notices';
 
 function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; disk: Map<string, BottleView>; engine: { up: boolean }; lists: { count: number } } {
   const disk = new Map(initial.map((view) => [view.identity, view]));

@@ -5,8 +5,8 @@ import { isValidIdentity } from '../../shared/identity';
 import type Docker from 'dockerode';
 import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { cpuCounters, cpuPercent, memoryInUse, memoryLimit, type CpuCounters, type RawContainerStats } from '../engine/container-stats';
-import { contextForBottle, type BottleContext } from './bottle-context';
-import { BottleError } from './bottle-error';
+import { contextForBottle, type BottleContext } from '../deps/bottle-context';
+import { BottleError } from '../base/bottle-error';
 
 /**
  * CPU and memory of the running bottles some window shows, and nothing else: windows say which

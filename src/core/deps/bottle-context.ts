@@ -1,10 +1,10 @@
 import type Docker from 'dockerode';
-import { loadBottle, type LoadedBottle } from '../bottles/loaded-bottle';
+import { loadBottle, type LoadedBottle } from './loaded-bottle';
 import { connectDocker, type DockerConnection } from '../engine/docker-client';
 import { EngineRegistry, type Engine } from '../engine/engine-registry';
 import { readEngineRecord } from '../state/bottle-engine';
 import { CorruptBottleError } from '../state/metadata';
-import { ActivityTracker } from './activity-tracker';
+import { ActivityTracker } from '../base/activity-tracker';
 
 /**
  * What every bottle operation needs: the engine it works on (connection and client), every engine

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { BottleActivity, BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
-import { onEngine, type BottleContext } from '../services/bottle-context';
+import { onEngine, type BottleContext } from '../deps/bottle-context';
 import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
@@ -11,7 +11,7 @@ import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { readStopReason } from '../state/stop-reason';
 import { knownStateBytes, stateFolderBytes } from '../state/state-size';
-import { earlyExitOf } from './early-exit';
+import { earlyExitOf } from '../bottles/early-exit';
 
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
 const LIST_TIMEOUT_MS = 5000;
