@@ -18,6 +18,7 @@ import { LiveViews } from './services/live-views';
 import { errorMessage } from './base/bottle-error';
 import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
+import { logFilePath } from './state/state-paths';
 
 export interface CoreOptions {
   context?: BottleContext;
@@ -63,7 +64,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);
   };
-  const notices = new Notices(options.log ?? createCoreLog(), emit);
+  const notices = new Notices(options.log ?? createCoreLog(logFilePath()), emit);
   let live: LiveViews | null = null;
   const bottleChanged = (identity: string): void => {
     live?.refresh(identity);

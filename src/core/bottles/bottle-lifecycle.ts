@@ -19,7 +19,7 @@ import { formatBytes } from '../../shared/format-bytes';
 import { readLimits, snapshotCapHint } from '../state/limits';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
 import { bottlePaths, stateRoot } from '../state/state-paths';
-import { WORKSPACE } from './container-spec';
+import { WORKSPACE } from '../engine/bottle-mounts';
 import { faultPoint } from './fault-point';
 import { launch } from './launch';
 import { removeRebuiltImage, type RemoveOutcome } from './rebuilt-image';

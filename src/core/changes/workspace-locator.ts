@@ -8,7 +8,7 @@ import type { BottleMetadata } from '../state/metadata';
 import { readLimits, snapshotCapHint } from '../state/limits';
 import { bottlePaths } from '../state/state-paths';
 import { formatBytes } from '../../shared/format-bytes';
-import { WORKSPACE } from '../bottles/container-spec';
+import { WORKSPACE } from '../engine/bottle-mounts';
 import { dockerignoreMatcher } from './baseline';
 import type { Baseline } from './baseline-types';
 import { ContainerReader } from './container-reader';

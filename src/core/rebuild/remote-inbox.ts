@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
-import { RUN_MOUNT } from '../bottles/container-spec';
+import { RUN_MOUNT } from '../engine/bottle-mounts';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
