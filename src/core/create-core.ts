@@ -8,7 +8,7 @@ import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
-import { createBottleContext, type BottleContext } from './deps/bottle-context';
+import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
 import { CredentialService } from './services/credential-service';
@@ -21,7 +21,7 @@ import { StatsSampler } from './services/stats-sampler';
 import { logFilePath } from './state/state-paths';
 
 export interface CoreOptions {
-  context?: BottleContext;
+  context?: CoreDeps;
   /**
    * Live cores (the desktop app, `serve`) watch Docker events, the state folder and every inbox,
    * settle interrupted approvals at start, and push views as bottles change. The CLI's core is not
@@ -33,7 +33,7 @@ export interface CoreOptions {
 
 /** Everything a front end may call: services, never the steps below them. */
 export interface Core {
-  context: BottleContext;
+  context: CoreDeps;
   bottles: BottleService;
   /** How agents are signed in (the credential store), sign out, stored tokens. */
   credentials: CredentialService;
@@ -59,7 +59,7 @@ export interface Core {
 
 /** The bottle core shared by the desktop app, `claude-bottle serve` and the CLI. */
 export function createCore(options: CoreOptions = {}): Core {
-  const context = options.context ?? createBottleContext();
+  const context = options.context ?? createCoreDeps();
   const listeners = new Set<(event: AppEvent) => void>();
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);

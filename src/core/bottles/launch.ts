@@ -9,7 +9,7 @@ import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/contai
 import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import { writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../deps/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { readBottleOptions } from '../state/bottle-options';
 import { clearReadyToResume } from '../state/lifecycle-marker';
 import { bottleCpus, readLimits } from '../state/limits';
@@ -54,7 +54,7 @@ async function handOverInbox(inbox: string, uid: number, gid: number): Promise<v
 }
 
 /** CPU and log limits for a launch: settings.json, and the engine's own CPU count. */
-async function containerLimits(ctx: BottleContext): Promise<ContainerLimits> {
+async function containerLimits(ctx: CoreDeps): Promise<ContainerLimits> {
   const [limits, facts] = await Promise.all([readLimits(), engineFacts(ctx.docker)]);
   return { cpus: bottleCpus(limits, facts.cpus), logMaxSize: limits.logMaxSize, logMaxFiles: limits.logMaxFiles };
 }
@@ -73,7 +73,7 @@ function uidBeforePasswd(user: string | null): number | null {
  * Shared by start and resume, like the Python CLI's `_launch_bottle`. A project agent is built and
  * run (and given its passthrough variables) only while the operator trusts it as it is.
  */
-export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
+export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
   const { identity, metadata, agent } = bottle;
   await requireTrustedAgent(agent, metadata.cwd);
   const paths = bottlePaths(identity);

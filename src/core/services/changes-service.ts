@@ -13,7 +13,7 @@ import { exportChanges, type ExportTarget } from '../changes/git-export';
 import { summarizeApply } from '../changes/apply-summary';
 import { parseRelativePath } from '../changes/relative-path';
 import { unifiedDiff } from '../changes/text-diff';
-import type { BottleContext } from '../deps/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { isDirectory } from '../fs/is-directory';
 
@@ -46,7 +46,7 @@ export class ChangesService {
   private readonly watches = new Map<string, Watch>();
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly hooks: ChangesServiceHooks,
   ) {}
 

@@ -3,7 +3,7 @@ import type { AppEvent } from '../../shared/app-events';
 import type { BottleView } from '../../shared/bottle-view';
 import { testView } from '../../shared/test-views';
 import { ActivityTracker } from '../base/activity-tracker';
-import type { BottleContext } from '../deps/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { LiveViews } from './live-views';
 import type { Notices } from '../base/notices';
 
@@ -12,7 +12,7 @@ function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; d
   const engine = { up: true };
   const lists = { count: 0 };
   const events: AppEvent[] = [];
-  const ctx = { activity: new ActivityTracker() } as unknown as BottleContext;
+  const ctx = { activity: new ActivityTracker() } as unknown as CoreDeps;
   const notices = { failure: (what: string, error: unknown) => events.push({ type: 'notice', level: 'error', message: `${what}: ${String(error)}` }) } as unknown as Notices;
   const views = new LiveViews(
     ctx,
