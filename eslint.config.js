@@ -20,7 +20,49 @@ const CONTRACT = {
   message: 'the core knows nothing of IPC: use the domain types in src/shared (bottle-view, app-events, errors)',
 };
 
+const CORE = forbid(['main', 'serve', 'cli', 'renderer', 'ipc', 'preload'], [ELECTRON, CONTRACT]);
 const boundary = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
+/*
+ * The core's layers, bottom first. A file in src/core/<layer> may import its own layer and the
+ * layers before it, never one after it: the order is total, so no two folders can import each other
+ * and no cycle can form between them (test/unit/core-layers.test.ts also finds any cycle between
+ * files, and any folder missing from this list). Why each sits where it does:
+ *   fs           file helpers over node:fs (atomic write, no-symlink read, folder size): nothing of ours.
+ *   base         what every layer uses and that knows no domain: BottleError, the activity tracker
+ *                (progress and the per-bottle lock), the core log, notices, the app's resources folder.
+ *   state        the state folder (paths, metadata, settings, limits, listing): files only, no engine.
+ *   engine       Docker: connections, the engine registry, containers, archives, images, mount points;
+ *                it labels containers with this state root's instance, so it sits above state.
+ *   agents       agent definitions, their copies and their trust: folders and an image hash, never a
+ *                running bottle, so the first domain.
+ *   deps         the dependency bag every later domain takes (CoreDeps: the engine, every engine, the
+ *                activity tracker, the bottle loader) and LoadedBottle; a loaded bottle carries its
+ *                agent, so above agents.
+ *   credentials  the host credential store, the pickup from a container, the sync into running
+ *                bottles: an agent's options and the engine, never a bottle's lifecycle.
+ *   changes      a bottle's workspace read, compared, exported and applied: the engine and the
+ *                baseline, never a lifecycle or a credential (its order after credentials is only
+ *                fixed so that the two can never start importing each other).
+ *   bottles      a bottle's lifecycle (launch, stop, remove, image, terminals, logs): the launch loads
+ *                the agent, injects credentials and takes the Changes baseline, so above all three.
+ *   rebuild      capability requests and their approval, which rebuilds the image and restarts the
+ *                bottle: above bottles.
+ *   services     the operations the front ends call, each composing the domains (with the bottle
+ *                listing, a view over all of them).
+ * On top, src/core/create-core.ts wires the services; nothing in the core imports it.
+ */
+export const CORE_LAYERS = ['fs', 'base', 'state', 'engine', 'agents', 'deps', 'credentials', 'changes', 'bottles', 'rebuild', 'services'];
+const CORE_ORDER = `${CORE_LAYERS.join(' < ')} < create-core`;
+
+/** Patterns forbidding a core layer every layer after it, and create-core. */
+function coreLayerPatterns(layer) {
+  const above = [...CORE_LAYERS.slice(CORE_LAYERS.indexOf(layer) + 1), 'create-core'];
+  return above.map((upper) => ({
+    group: [`../${upper}`, `../${upper}/**`, `./${upper}`, `./${upper}/**`],
+    message: `core layers: src/core/${layer} must not import src/core/${upper}, which sits above it (${CORE_ORDER}; see eslint.config.js)`,
+  }));
+}
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bin/**', 'scripts/*.mjs', 'scripts/*.cjs', '**/*.mjs', 'eslint.config.js'] },
@@ -38,8 +80,10 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },
-  // The core: no Electron, no front end, no IPC.
-  boundary(['src/core/**'], forbid(['main', 'serve', 'cli', 'renderer', 'ipc', 'preload'], [ELECTRON, CONTRACT])),
+  // The core: no Electron, no front end, no IPC; inside it, no layer imports one above it. (A later
+  // entry replaces an earlier one's patterns for the same files, so each layer repeats the core's.)
+  boundary(['src/core/**'], CORE),
+  ...CORE_LAYERS.map((layer) => boundary([`src/core/${layer}/**`], [...CORE, ...coreLayerPatterns(layer)])),
   // The contract and its validation: pure, imported by every side.
   boundary(['src/shared/**'], forbid(['core', 'main', 'serve', 'cli', 'renderer', 'ipc', 'preload'], [ELECTRON, NODE])),
   // The contract bound to the services, shared by the desktop app and serve.

@@ -3,17 +3,17 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_AGENT_OPTIONS } from '../src/core/agents/agent-options';
 import { createCore, type Core } from '../src/core/create-core';
-import { createBottleContext, type BottleContext } from '../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../src/core/deps/core-deps';
 import { containerCreateOptions, type ContainerLimits } from '../src/core/bottles/container-spec';
 import { bottleCpus } from '../src/core/state/limits';
 import { DEFAULT_SETTINGS } from '../src/core/state/settings';
-import { bottleToolDir } from '../src/core/bottles/resources';
+import { bottleToolDir } from '../src/core/base/resources';
 import { writeTestAgent } from '../test/helpers/test-agents';
 
 export interface BenchEnv {
   home: string;
   project: string;
-  ctx: BottleContext;
+  ctx: CoreDeps;
   /** The warm core, as the running desktop app or `serve` holds it. */
   core: Core;
 }
@@ -28,7 +28,7 @@ export async function createBenchEnv(): Promise<BenchEnv> {
   if (process.getuid?.() === 0) await chown(project, 1000, 1000);
   process.env.CLAUDE_BOTTLE_HOME = home;
   await writeTestAgent();
-  const ctx = createBottleContext();
+  const ctx = createCoreDeps();
   return { home, project, ctx, core: createCore({ context: ctx }) };
 }
 

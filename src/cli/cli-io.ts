@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BottleError, errorMessage } from '../core/services/bottle-error';
+import { BottleError, errorMessage } from '../core/base/bottle-error';
 import { escapeControl, escapeJsonText } from '../shared/escape-text';
 
 /** Every command: `run(argv)` resolves to the process exit code. */

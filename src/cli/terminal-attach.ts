@@ -1,5 +1,5 @@
 import type { Core } from '../core/create-core';
-import { errorMessage } from '../core/services/bottle-error';
+import { errorMessage } from '../core/base/bottle-error';
 
 /**
  * Attaches this terminal to the bottle's TTY until the agent exits or the operator detaches

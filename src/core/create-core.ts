@@ -1,6 +1,6 @@
 import type { AppEvent } from '../shared/app-events';
 import type { EngineStatus, EngineSummary } from '../shared/bottle-view';
-import { countOtherInstances } from './bottles/bottle-list';
+import { countOtherInstances } from './services/bottle-list';
 import { LogStreams } from './bottles/log-streams';
 import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
@@ -8,19 +8,20 @@ import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
-import { createBottleContext, type BottleContext } from './services/bottle-context';
+import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
 import { CredentialService } from './services/credential-service';
-import { createCoreLog, type CoreLog } from './services/core-log';
+import { createCoreLog, type CoreLog } from './base/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
 import { LiveViews } from './services/live-views';
-import { errorMessage } from './services/bottle-error';
-import { Notices } from './services/notices';
+import { errorMessage } from './base/bottle-error';
+import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
+import { logFilePath } from './state/state-paths';
 
 export interface CoreOptions {
-  context?: BottleContext;
+  context?: CoreDeps;
   /**
    * Live cores (the desktop app, `serve`) watch Docker events, the state folder and every inbox,
    * settle interrupted approvals at start, and push views as bottles change. The CLI's core is not
@@ -32,7 +33,7 @@ export interface CoreOptions {
 
 /** Everything a front end may call: services, never the steps below them. */
 export interface Core {
-  context: BottleContext;
+  context: CoreDeps;
   bottles: BottleService;
   /** How agents are signed in (the credential store), sign out, stored tokens. */
   credentials: CredentialService;
@@ -58,12 +59,12 @@ export interface Core {
 
 /** The bottle core shared by the desktop app, `claude-bottle serve` and the CLI. */
 export function createCore(options: CoreOptions = {}): Core {
-  const context = options.context ?? createBottleContext();
+  const context = options.context ?? createCoreDeps();
   const listeners = new Set<(event: AppEvent) => void>();
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);
   };
-  const notices = new Notices(options.log ?? createCoreLog(), emit);
+  const notices = new Notices(options.log ?? createCoreLog(logFilePath()), emit);
   let live: LiveViews | null = null;
   const bottleChanged = (identity: string): void => {
     live?.refresh(identity);

@@ -9,7 +9,7 @@ import {
   type IpcResult,
 } from '../shared/ipc-contract';
 import { ipcArgSchemas } from '../shared/ipc-schemas';
-import { BottleError, errorMessage } from '../core/services/bottle-error';
+import { BottleError, errorMessage } from '../core/base/bottle-error';
 import { EngineUnavailableError } from '../core/engine/docker-client';
 import { CorruptBottleError } from '../core/state/metadata';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent } from '../shared/app-events';
-import { BottleError } from '../core/services/bottle-error';
+import { BottleError } from '../core/base/bottle-error';
 import { createIpcDispatcher, type CoreHandlers, type IpcDispatcher, type IpcHandlers } from '../ipc/dispatch';
 import { isLoopbackHost, isSameOrigin, newToken, sessionCookie, tokenSource } from './serve-auth';
 import { handleSocket } from './serve-socket';

@@ -2,7 +2,7 @@ import { chown, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { processInbox } from '../../src/core/rebuild';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { bottlePaths, claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { execAsAgent, loginInside, STAND_IN_LOG, testToken, writeClaudeStandIn } from '../helpers/claude-stand-in';
@@ -34,14 +34,14 @@ async function askForRebuild(identity: string): Promise<string> {
   return id;
 }
 
-async function startIn(ctx: BottleContext, cwd: string, copy: boolean, autonomous: boolean): Promise<string> {
+async function startIn(ctx: CoreDeps, cwd: string, copy: boolean, autonomous: boolean): Promise<string> {
   const { identity } = await service(ctx).start({ agent: 'claude', cwd, copy, autonomous });
   return identity;
 }
 
 describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code on a real engine', () => {
   it.skipIf(!isRoot)('as uid 0 (a root-owned mounted folder): IS_SANDBOX=1 makes the agent accept it; without it the card says why it exited', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await chown(env.project(), 0, 0);
     const identity = await startIn(ctx, env.project(), false, true);
     await eventually(async () => expect(await logOf(identity)).toContain('args=[--dangerously-skip-permissions] uid=0 autonomous=yes sandbox=1'));
@@ -65,7 +65,7 @@ describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code 
   });
 
   it('as uid 1000 (copy mode): no IS_SANDBOX; launched plain it stays plain, and nothing extra is written', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const autonomous = await startIn(ctx, env.project(), true, true);
     await eventually(async () => expect(await logOf(autonomous)).toContain('args=[--dangerously-skip-permissions] uid=1000 autonomous=yes sandbox=none'));
     const plain = await startIn(ctx, env.project(), true, false);
@@ -81,7 +81,7 @@ describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code 
   });
 
   it.skipIf(!isRoot)('as uid 1234 (mounted folder): kept across stop, resume, and a rebuild (approve & resume), signed in throughout', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await chown(env.project(), 1234, 1234);
     const identity = await startIn(ctx, env.project(), false, true);
     await eventually(async () => expect(await logOf(identity)).toContain('args=[--dangerously-skip-permissions] uid=1234 autonomous=yes sandbox=none'));
@@ -106,7 +106,7 @@ describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code 
   }, 240_000);
 
   it('refuses autonomous for an agent that has no autonomous mode, before writing anything', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await expect(service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true, autonomous: true })).rejects.toThrow(/agent "scripted" has no autonomous mode/);
     expect(await readdir(join(env.home(), 'state')).catch(() => [])).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { chown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { settingsPath } from '../../src/core/state/settings';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -50,7 +50,7 @@ async function inBottle(identity: string, command: string): Promise<string> {
 
 describe.skipIf(skipWithoutDocker)("the operator's Claude setup, copied into a new bottle on a real engine", () => {
   it('copies CLAUDE.md (appended to the bottle’s own), settings, agents, commands, skills; never the login, history, projects or todos', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await chown(env.project(), 1234, 1234);
     const started = await runCli(['start', 'claude', '--cwd', env.project(), '--detach'], { HOME: hostHome() });
     expect(started.code, started.stderr).toBe(0);
@@ -87,7 +87,7 @@ describe.skipIf(skipWithoutDocker)("the operator's Claude setup, copied into a n
   }, 180_000);
 
   it('is off with "copyHostConfig": false in settings.json; the bottle keeps its own memory', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await writeFile(settingsPath(), '{"copyHostConfig": false}\n');
     const { identity } = await service(ctx).start({ agent: 'claude', cwd: env.project(), copy: true });
     await eventually(async () => expect(await inBottle(identity, `cat ${STAND_IN_LOG}`)).toContain('CLAUDE run'));

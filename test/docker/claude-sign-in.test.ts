@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { createCore } from '../../src/core/create-core';
 import { CredentialSync } from '../../src/core/credentials/credential-sync';
 import { readStoredFile } from '../../src/core/credentials/credential-store';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { execAsAgent, loginFileIn, loginInside, md5, STAND_IN_CONFIG_DIR, STAND_IN_LOG, testToken, writeClaudeStandIn, writeLoginFile } from '../helpers/claude-stand-in';
@@ -36,7 +36,7 @@ async function logOf(identity: string): Promise<string> {
   return (await execAsAgent(await bottleContainer(identity), ['cat', STAND_IN_LOG])).output;
 }
 
-async function startClaude(ctx: BottleContext, options: { copy?: boolean; autonomous?: boolean } = {}): Promise<string> {
+async function startClaude(ctx: CoreDeps, options: { copy?: boolean; autonomous?: boolean } = {}): Promise<string> {
   const { identity } = await service(ctx).start({ agent: 'claude', cwd: env.project(), copy: options.copy ?? true, autonomous: options.autonomous ?? false });
   await eventually(async () => expect(await logOf(identity)).toContain('CLAUDE run'));
   return identity;
@@ -48,7 +48,7 @@ async function inspectText(containers: Docker.Container[]): Promise<string> {
 
 describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code on a real engine', () => {
   it('a login in bottle A signs in bottle B; a refresh in B reaches the store, A and C; older never wins; the token stays out of state and docker inspect', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const changed: string[] = [];
     const sync = new CredentialSync(ctx, { changed: (set) => changed.push(set), failure: (what, error) => { throw new Error(`${what}: ${String(error)}`); } });
     const first = testToken('first');
@@ -109,7 +109,7 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
   }, 240_000);
 
   it('a login picked up when the bottle stops (the CLI, no live app); forget signs new bottles out and old bottles never sign the store back in', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const token = testToken('cli');
     const a = await startClaude(ctx);
     const containerA = await bottleContainer(a);
@@ -147,7 +147,7 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
   }, 240_000);
 
   it('the live core picks up a login within seconds, and pushes the sign-in state to the front ends', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const core = createCore({ context: ctx, live: true });
     const events: string[] = [];
     core.subscribe((event) => {
@@ -185,7 +185,7 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
   });
 
   it('a login saved in a snapshot by an older version moves to the store when the bottle resumes', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const a = await startClaude(ctx);
     await service(ctx).stop(a);
     const legacy = testToken('legacy');

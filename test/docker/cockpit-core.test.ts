@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import { createCore, type Core } from '../../src/core/create-core';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
@@ -30,7 +30,7 @@ beforeEach(async () => {
 });
 
 function liveCore(): Core {
-  core = createCore({ context: createBottleContext(), live: true });
+  core = createCore({ context: createCoreDeps(), live: true });
   core.subscribe((event) => events.push(event));
   return core;
 }

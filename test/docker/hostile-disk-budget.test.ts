@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { settingsPath } from '../../src/core/state/settings';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import type { BottleDetail } from '../../src/shared/bottle-view';
@@ -70,7 +70,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
   it('100 MB into the inbox under a running app: stopped near its 10 MiB budget, snapshots saved, the reason shown, resume only once there is room', async () => {
     await writeTestAgent({ script: floodingAgent(FLOOD_100_MB) });
     await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M' }));
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     core = createCore({ context: ctx, live: true });
     const bottles = core.bottles;
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
@@ -163,7 +163,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const empties = `cd ${INBOX} && seq 1 20000 | sed 's/^/e-/' | xargs touch; echo all > ${INBOX}/flood-finished`;
     await writeTestAgent({ script: floodingAgent(empties) });
     await writeFile(settingsPath(), JSON.stringify({ maxHostWriteEntries: 1000 }));
-    core = createCore({ context: createBottleContext(), live: true });
+    core = createCore({ context: createCoreDeps(), live: true });
     const bottles = core.bottles;
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
     await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'));

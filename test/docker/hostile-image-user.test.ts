@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BuildFailedError, imageExists } from '../../src/core/engine/image-build';
 import { readHistory } from '../../src/core/rebuild/journal';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { bottlePaths, claudeBottleRoot, perBottleImageTag } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
@@ -24,11 +24,11 @@ import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();
 const AGENT_DOCKERFILE = `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\nUSER agent\n`;
-let ctx: BottleContext;
+let ctx: CoreDeps;
 let identity = '';
 
 beforeEach(async () => {
-  ctx = createBottleContext();
+  ctx = createCoreDeps();
   await writeTestAgent({ name: 'imaged', user: null, dockerfileExtra: 'USER agent\n', script: 'exec sleep 3600' });
   ({ identity } = await service(ctx).start({ agent: 'imaged', cwd: env.project(), copy: true }));
 });

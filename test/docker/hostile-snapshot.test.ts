@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
-import { BottleError } from '../../src/core/services/bottle-error';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { BottleError } from '../../src/core/base/bottle-error';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
@@ -28,7 +28,7 @@ async function transcriptOf(identity: string): Promise<string> {
 
 describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk through its snapshot', () => {
   it('a sparse file over CLAUDE_BOTTLE_MAX_SNAPSHOT fails the save: the container and the old snapshot stay', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const bottles = service(ctx);
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
     await eventually(async () => expect(await transcriptOf(identity)).toContain('run 1'));

@@ -2,7 +2,7 @@ import { chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src/core/create-core';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { readMetadata } from '../../src/core/state/metadata';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -26,7 +26,7 @@ async function transcriptOf(identity: string): Promise<string> {
 
 describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
   it('copy mode: start, stop, resume keeps identity, transcript and workspace', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await mkdir(join(project, 'ignored'));
     await writeFile(join(project, 'ignored', 'secret.txt'), 'x');
     await writeFile(join(project, '.dockerignore'), 'ignored\n');
@@ -66,7 +66,7 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
   });
 
   it('refuses to resume from a project agent the bottle rewrote, until it is what the operator trusted', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const core = createCore({ context: ctx });
     const agentDir = await writeTestAgent({ name: 'local', agentsDir: join(project, '.claude-bottle', 'agents') });
     const review = await core.agents.review('project:local', project);
@@ -90,7 +90,7 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
   });
 
   it('mount mode: the agent writes the project folder as its owner, whatever uid that is', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     await chown(project, 1234, 1234);
     const { identity } = await service(ctx).start({ agent: 'scripted', cwd: project, copy: false });
     await eventually(async () => expect(await readdir(project)).toContain('agent-output-1.txt'));

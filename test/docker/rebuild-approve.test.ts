@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { BuildFailedError } from '../../src/core/engine/image-build';
 import { readMetadata } from '../../src/core/state/metadata';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
@@ -26,7 +26,7 @@ beforeEach(async () => {
 
 describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => {
   it('mount mode: the request shows the right diff; Approve & resume rebuilds with the same identity and transcript', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false });
     expect(pending.reason).toBe('need a marker file');
     expect(pending.diff).toContain('+RUN echo built > /opt/marker');
@@ -68,7 +68,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
   });
 
   it('copy mode: files the agent created in /workspace survive the rebuild; without resume it is ready to resume', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
     await execIn(await bottleContainer(identity), ['sh', '-c', 'echo precious > /workspace/notes.txt']);
     await service(ctx).approve(identity, { requestId: pending.id, resume: false });
@@ -92,7 +92,7 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
   });
 
   it('a proposal that fails to build leaves the bottle running and shows the error; reject answers the agent', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false, run: 'echo about to fail && exit 3' });
     const oldContainer = await containerIdOf(ctx, identity);
 

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PendingRequestView } from '../../src/shared/bottle-view';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { readApprovalRecord } from '../../src/core/rebuild/approval-record';
 import { readHistory } from '../../src/core/rebuild/journal';
@@ -31,7 +31,7 @@ function cli(args: string[], fault?: string): Promise<CliResult> {
 
 
 /** The rebuild agent in copy mode, its request pending, and something precious in /workspace. */
-async function startWithPrecious(ctx: BottleContext): Promise<{ identity: string; pending: PendingRequestView }> {
+async function startWithPrecious(ctx: CoreDeps): Promise<{ identity: string; pending: PendingRequestView }> {
   const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
   await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain(`asked ${pending.id}`));
   await execIn(await bottleContainer(identity), ['sh', '-c', 'echo precious > /workspace/notes.txt']);
@@ -52,7 +52,7 @@ async function expectRebuiltWithEverything(identity: string, extraLines: string[
 
 describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CLI, injected fault points)', () => {
   it.each(['after-build', 'after-snapshot'])('%s: the old bottle is intact; approving again after the restart works', async (fault) => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const { identity, pending } = await startWithPrecious(ctx);
     const oldContainer = await containerIdOf(ctx, identity);
 
@@ -79,7 +79,7 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
   });
 
   it('after-commit: Dockerfile, journal and answer are in place; recovery finishes the teardown and loses no line', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const { identity, pending } = await startWithPrecious(ctx);
     const oldContainer = await containerIdOf(ctx, identity);
 

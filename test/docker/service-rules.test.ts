@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleDetail, BottleView } from '../../src/shared/bottle-view';
-import { loadBottle } from '../../src/core/bottles/loaded-bottle';
-import { ActivityConflictError } from '../../src/core/services/activity-tracker';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { loadBottle } from '../../src/core/deps/loaded-bottle';
+import { ActivityConflictError } from '../../src/core/base/activity-tracker';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { eventually } from '../helpers/docker-exec';
@@ -60,7 +60,7 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
   });
 
   it('approve & resume loads its bottle once and holds the lock throughout: nothing acts on the bottle in between', async () => {
-    const ctx = createBottleContext();
+    const ctx = createCoreDeps();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false });
     let loads = 0;
     ctx.loadBottle = async (id) => {

@@ -1,5 +1,5 @@
 import type { PendingRequestView } from '../../src/shared/bottle-view';
-import type { BottleContext } from '../../src/core/services/bottle-context';
+import type { CoreDeps } from '../../src/core/deps/core-deps';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 import { processInbox, rebuildViewFields } from '../../src/core/rebuild';
 import { bottleContainer, eventually, execIn } from './docker-exec';
@@ -41,13 +41,13 @@ export async function rebuildTranscriptOf(identity: string): Promise<string> {
   return (await execIn(await bottleContainer(identity), ['cat', REBUILD_TRANSCRIPT])).output;
 }
 
-export async function containerIdOf(ctx: BottleContext, identity: string): Promise<string | null> {
+export async function containerIdOf(ctx: CoreDeps, identity: string): Promise<string | null> {
   return (await findBottleContainer(ctx.docker, identity))?.Id ?? null;
 }
 
 /** Starts a bottle of the rebuild agent and waits until its capability-block request is pending. */
 export async function startAndAwaitRequest(
-  ctx: BottleContext,
+  ctx: CoreDeps,
   options: { cwd: string; copy: boolean; run?: string },
 ): Promise<{ identity: string; pending: PendingRequestView }> {
   await writeRebuildAgent('rebuilder', options.run);

@@ -1,8 +1,8 @@
 import { createCore } from '../../src/core/create-core';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import type { BottleService } from '../../src/core/services/bottle-service';
 
 /** The bottle service, as every front end reaches it (a CLI-style core: not live). */
-export function service(ctx: BottleContext = createBottleContext()): BottleService {
+export function service(ctx: CoreDeps = createCoreDeps()): BottleService {
   return createCore({ context: ctx }).bottles;
 }

@@ -11,8 +11,8 @@ import { launchCommand, rootEnvFor, SECRETS_WRAPPER } from '../../src/core/bottl
 import { cleanOutputTail, earlyExitOf, endedByOutsideSignal } from '../../src/core/bottles/early-exit';
 import { exitReason } from '../../src/core/bottles/exit-reason';
 import { appendHostFile, collectHostConfig } from '../../src/core/bottles/host-config';
-import { bottleToolDir } from '../../src/core/bottles/resources';
-import type { BottleContext } from '../../src/core/services/bottle-context';
+import { bottleToolDir } from '../../src/core/base/resources';
+import type { CoreDeps } from '../../src/core/deps/core-deps';
 import { DEFAULT_SETTINGS, readSettings, settingsPath } from '../../src/core/state/settings';
 import { stateDir } from '../../src/core/state/state-paths';
 import { busyboxOnlyPath } from '../helpers/rebuild-fixtures';
@@ -169,7 +169,7 @@ describe('an agent that exits in its first minute', () => {
   });
 
   /** A bottle context whose one container exited as given, counting how often it is inspected. */
-  function exitedContainer(exitCode: number, ranMs: number): { ctx: BottleContext; inspections: () => number } {
+  function exitedContainer(exitCode: number, ranMs: number): { ctx: CoreDeps; inspections: () => number } {
     let inspections = 0;
     const startedAt = Date.parse('2026-01-01T00:00:00Z');
     const container = {
@@ -182,7 +182,7 @@ describe('an agent that exits in its first minute', () => {
       },
       logs: async () => Buffer.from('starting\nTerminated\n'),
     };
-    const ctx = { docker: { getContainer: () => container }, activity: { isBusy: () => false } } as unknown as BottleContext;
+    const ctx = { docker: { getContainer: () => container }, activity: { isBusy: () => false } } as unknown as CoreDeps;
     return { ctx, inspections: () => inspections };
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IPC_CHANNEL_NAMES } from '../../src/shared/ipc-contract';
 import { createIpcDispatcher, type IpcHandlers } from '../../src/ipc/dispatch';
-import { BottleError } from '../../src/core/services/bottle-error';
+import { BottleError } from '../../src/core/base/bottle-error';
 import { EngineUnavailableError } from '../../src/core/engine/docker-client';
 import { parseIdentity } from '../../src/shared/identity';
 

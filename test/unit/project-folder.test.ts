@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkProjectFolder } from '../../src/core/bottles/project-folder';
 import { connectDocker } from '../../src/core/engine/docker-client';
-import { createBottleContext, type BottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 
 /*
  * The project-folder rule on its own (no engine needed: the engine's socket is a file under a temp
@@ -12,7 +12,7 @@ import { createBottleContext, type BottleContext } from '../../src/core/services
  */
 
 let base = '';
-let ctx: BottleContext;
+let ctx: CoreDeps;
 const saved = { HOME: process.env.HOME, CLAUDE_BOTTLE_HOME: process.env.CLAUDE_BOTTLE_HOME };
 
 beforeEach(async () => {
@@ -23,7 +23,7 @@ beforeEach(async () => {
   process.env.HOME = join(base, 'home', 'me');
   process.env.CLAUDE_BOTTLE_HOME = join(base, 'work', 'root');
   await mkdir(join(base, 'work', 'root', 'state', 'x-abcde'), { recursive: true });
-  ctx = createBottleContext(connectDocker({ DOCKER_HOST: `unix://${join(base, 'engine', 'docker.sock')}` }));
+  ctx = createCoreDeps(connectDocker({ DOCKER_HOST: `unix://${join(base, 'engine', 'docker.sock')}` }));
 });
 
 afterEach(async () => {

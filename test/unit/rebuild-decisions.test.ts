@@ -3,7 +3,7 @@ import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBottleContext } from '../../src/core/services/bottle-context';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { createApprovalRecord, readApprovalRecord, type ApprovalRecord } from '../../src/core/rebuild/approval-record';
 import { commitApproval } from '../../src/core/rebuild/approval-steps';
@@ -146,7 +146,7 @@ describe('approval records and recovery without Docker', () => {
     await writeRequest(identity, 'req-1-a');
     await processInbox(identity);
     await createApprovalRecord(approvalRecord(identity, step, deadPid()));
-    expect(await recoverInterruptedApprovals(createBottleContext())).toEqual([]);
+    expect(await recoverInterruptedApprovals(createCoreDeps())).toEqual([]);
     expect(await readApprovalRecord(identity)).toBeNull();
     expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe('req-1-a');
     expect(await readPerBottleDockerfile(identity)).toBeNull();
@@ -175,7 +175,7 @@ describe('approval records and recovery without Docker', () => {
   it('leaves an approval held by a live process alone', async () => {
     const identity = await makeStateBottle();
     await createApprovalRecord(approvalRecord(identity, 'built', process.ppid));
-    await recoverInterruptedApprovals(createBottleContext());
+    await recoverInterruptedApprovals(createCoreDeps());
     expect(await readApprovalRecord(identity)).not.toBeNull();
   });
 

@@ -4,7 +4,7 @@ import { chmod, lstat, mkdir, open, readdir, readlink, rename, rm, symlink, utim
 import { join } from 'node:path';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { hashBuildContext } from '../engine/image-build';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /*

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AgentTrust } from '../../shared/bottle-view';
+import type { AgentSummary, AgentTrust } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
-import type { AgentDefinition } from './agents';
 
 /*
  * The operator's trust in project agents (DESIGN.md §4). A project's agent folder is untrusted
@@ -28,11 +27,22 @@ const trustRecordSchema = z.object({
 
 type TrustRecord = z.infer<typeof trustRecordSchema>;
 
+/**
+ * What trust reads of an agent: an AgentDefinition (agents.ts) has it. Declared here rather than
+ * imported, because listing the project's agents (agents.ts) asks this file for their trust.
+ */
+interface TrustSubject {
+  name: string;
+  origin: string;
+  source: AgentSummary['source'];
+  contextHash(): Promise<string>;
+}
+
 export function trustStoreDir(): string {
   return join(claudeBottleRoot(), 'trust', 'project-agents');
 }
 
-async function recordPath(agent: AgentDefinition): Promise<{ path: string; dir: string }> {
+async function recordPath(agent: TrustSubject): Promise<{ path: string; dir: string }> {
   // Keyed by the folder the operator knows, never by the private copy its content is read from.
   const dir = await realpath(agent.origin).catch(() => agent.origin);
   const key = createHash('sha256').update(dir).digest('hex').slice(0, 40);
@@ -50,7 +60,7 @@ async function readRecord(path: string): Promise<TrustRecord | null> {
 }
 
 /** Whether the operator trusted this agent folder with exactly its current content. */
-export async function agentTrust(agent: AgentDefinition): Promise<AgentTrust> {
+export async function agentTrust(agent: TrustSubject): Promise<AgentTrust> {
   if (agent.source !== 'project') return 'trusted';
   const { path, dir } = await recordPath(agent);
   const record = await readRecord(path);
@@ -59,7 +69,7 @@ export async function agentTrust(agent: AgentDefinition): Promise<AgentTrust> {
 }
 
 /** Refuses, in one line naming what to do, a project agent the operator has not trusted as it is now. */
-export async function requireTrustedAgent(agent: AgentDefinition, cwd: string): Promise<void> {
+export async function requireTrustedAgent(agent: TrustSubject, cwd: string): Promise<void> {
   const trust = await agentTrust(agent);
   if (trust === 'trusted') return;
   const how = `review it and run: claude-bottle trust ${agent.name} --cwd ${cwd} (or use the Trust step in the app)`;
@@ -73,7 +83,7 @@ export async function requireTrustedAgent(agent: AgentDefinition, cwd: string): 
  * Records trust in the agent folder's current content. `expectedHash` is the hash of what the
  * operator was shown: if the folder changed since, nothing is recorded.
  */
-export async function trustAgent(agent: AgentDefinition, expectedHash: string | null, by: string): Promise<void> {
+export async function trustAgent(agent: TrustSubject, expectedHash: string | null, by: string): Promise<void> {
   if (agent.source !== 'project') throw new BottleError('invalid-argument', `${agent.name} is not a project agent; only project agents need trust`);
   const contextHash = await agent.contextHash();
   if (expectedHash !== null && expectedHash !== contextHash) {

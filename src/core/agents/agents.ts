@@ -6,9 +6,9 @@ import { AGENT_NAME_PATTERN, isAgentName, PROJECT_AGENT_PREFIX, projectAgentFold
 import { hashBuildContext } from '../engine/image-build';
 import { privateAgentCopy } from './agent-copy';
 import { agentTrust } from './agent-trust';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { readRegularFile } from '../fs/read-regular-file';
-import { builtinAgentsDir } from '../bottles/resources';
+import { builtinAgentsDir } from '../base/resources';
 import { claudeBottleRoot } from '../state/state-paths';
 import { agentOptionFields, agentOptionsFrom, agentOptionsProblem, type AgentOptions } from './agent-options';
 

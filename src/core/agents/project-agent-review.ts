@@ -4,7 +4,7 @@ import type { ProjectAgentReview } from '../../shared/bottle-view';
 import { dockerfileRiskNotes } from '../../shared/dockerfile-risks';
 import { projectAgentFolder } from '../../shared/rules';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { agentTrust, trustAgent } from './agent-trust';
 import { loadAgent, type AgentDefinition } from './agents';
 

@@ -2,8 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
-import type { BottleContext } from '../services/bottle-context';
-import { errorMessage } from '../services/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { errorMessage } from '../base/bottle-error';
 import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
 import { stateRoot } from '../state/state-paths';
@@ -42,7 +42,7 @@ const HEARTBEAT_MS = 2000;
  * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
  * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
  */
-export function watchBottles(ctx: BottleContext, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
+export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
   const endpoint = ctx.connection.endpoint;
   const name = ctx.engine.name;
   let status: EngineStatus = { name, state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
 import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
-import type { BottleContext } from '../services/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { perBottleImageTag } from '../state/state-paths';
 import { checkImageUser, imageUserRule } from './image-user-check';
-import { loadBottle, type LoadedBottle } from './loaded-bottle';
+import { loadBottle, type LoadedBottle } from '../deps/loaded-bottle';
 
 const LABEL_CONTEXT_HASH = 'claude-bottle.context-hash';
 
@@ -18,7 +18,7 @@ export async function agentImageTag(agent: AgentDefinition): Promise<string> {
 }
 
 /** The agent's image, built from its folder only when no image with its context hash exists. */
-export async function ensureAgentImage(ctx: BottleContext, agent: AgentDefinition, onProgress?: BuildProgressListener): Promise<string> {
+export async function ensureAgentImage(ctx: CoreDeps, agent: AgentDefinition, onProgress?: BuildProgressListener): Promise<string> {
   const tag = await agentImageTag(agent);
   if (await imageExists(ctx.docker, tag)) return tag;
   await buildImage(ctx.docker, { contextDir: agent.dir, dockerfile: null, tag, labels: { [LABEL_CONTEXT_HASH]: tag.split(':')[1] ?? '' } }, onProgress);
@@ -43,7 +43,7 @@ async function perBottleHash(agent: AgentDefinition, dockerfile: string): Promis
  * image does. Otherwise the build fails here, and the bottle's image stays what it was.
  */
 export async function buildBottleImage(
-  ctx: BottleContext,
+  ctx: CoreDeps,
   bottle: LoadedBottle,
   dockerfile: string,
   onProgress?: BuildProgressListener,
@@ -69,7 +69,7 @@ export async function buildBottleImage(
  * The image a (re)launch uses: the per-bottle image when the bottle has its own Dockerfile —
  * rebuilt if the tag is missing or was built from another Dockerfile — else the agent's image.
  */
-export async function imageForLaunch(ctx: BottleContext, bottle: LoadedBottle, onProgress?: BuildProgressListener): Promise<string> {
+export async function imageForLaunch(ctx: CoreDeps, bottle: LoadedBottle, onProgress?: BuildProgressListener): Promise<string> {
   const dockerfile = await readPerBottleDockerfile(bottle.identity);
   if (dockerfile === null) return ensureAgentImage(ctx, bottle.agent, onProgress);
   const tag = perBottleImageTag(bottle.identity);

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import type { BottleInspect, InspectMount } from '../../shared/bottle-inspect';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { stateFolderBytes } from '../state/state-size';
-import { errorMessage } from '../services/bottle-error';
+import { errorMessage } from '../base/bottle-error';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
 
-async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
+async function dockerfileOf(ctx: CoreDeps, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
   try {
     const own = await readPerBottleDockerfile(identity);
     if (own !== null) return { dockerfile: { source: 'bottle', text: own }, dockerfileError: null };
@@ -24,8 +24,8 @@ async function dockerfileOf(ctx: BottleContext, identity: string): Promise<Pick<
  * How a bottle is built and run, for the Inspect tab: its Dockerfile, and from the engine its
  * image, user, mounts and limits. Never its environment: passed-through secrets live there.
  */
-export async function inspectBottle(all: BottleContext, identity: string): Promise<BottleInspect> {
-  const ctx = contextForBottle(all, identity);
+export async function inspectBottle(all: CoreDeps, identity: string): Promise<BottleInspect> {
+  const ctx = depsForBottle(all, identity);
   const { endpoint } = ctx.connection;
   const base: BottleInspect = {
     identity,

@@ -8,8 +8,8 @@ import { bottleContainers, findBottleContainer, otherInstanceError } from '../en
 import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import { engineFacts } from '../engine/engine-facts';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { writeEngineRecord } from '../state/bottle-engine';
 import { bottleIdentity } from '../state/bottle-identity';
@@ -19,11 +19,11 @@ import { formatBytes } from '../../shared/format-bytes';
 import { readLimits, snapshotCapHint } from '../state/limits';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
 import { bottlePaths, stateRoot } from '../state/state-paths';
-import { WORKSPACE } from './container-spec';
+import { WORKSPACE } from '../engine/bottle-mounts';
 import { faultPoint } from './fault-point';
 import { launch } from './launch';
 import { removeRebuiltImage, type RemoveOutcome } from './rebuilt-image';
-import type { LoadedBottle } from './loaded-bottle';
+import type { LoadedBottle } from '../deps/loaded-bottle';
 import { checkProjectFolder } from './project-folder';
 import { isDirectory } from '../fs/is-directory';
 import { clearStopReason } from '../state/stop-reason';
@@ -35,7 +35,7 @@ import { hostWriteOverBudget } from './host-disk-budget';
  */
 
 /** A remote engine cannot see this machine's folders: a bottle there works on a copy. */
-function requireReachableProject(ctx: BottleContext, copy: boolean): void {
+function requireReachableProject(ctx: CoreDeps, copy: boolean): void {
   if (copy || ctx.engine.local) return;
   throw new BottleError(
     'unsupported',
@@ -49,7 +49,7 @@ function requireReachableProject(ctx: BottleContext, copy: boolean): void {
  * writes its metadata with the folder's resolved path, and its engine (unless the default one).
  * The container is launched by `launchNew`.
  */
-export async function createBottleState(ctx: BottleContext, request: StartBottleRequest): Promise<LoadedBottle> {
+export async function createBottleState(ctx: CoreDeps, request: StartBottleRequest): Promise<LoadedBottle> {
   requireReachableProject(ctx, request.copy);
   // Both engine round trips (the ping, and the facts the folder check and the CPU limit need) run
   // alongside the checks below; a refused folder or agent still reports first. The catches only
@@ -77,7 +77,7 @@ export async function createBottleState(ctx: BottleContext, request: StartBottle
   return { identity, metadata, agent };
 }
 
-export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
+export async function launchNew(ctx: CoreDeps, bottle: LoadedBottle): Promise<void> {
   await launch(ctx, bottle, false);
 }
 
@@ -86,7 +86,7 @@ export async function launchNew(ctx: BottleContext, bottle: LoadedBottle): Promi
  * the same rule as at start whenever resume would use it (mount mode; copy mode without a saved
  * workspace), so a state folder written by hand cannot point a bottle at / or the state root.
  */
-export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
+export async function checkResumable(ctx: CoreDeps, bottle: LoadedBottle): Promise<void> {
   const { metadata, identity } = bottle;
   requireReachableProject(ctx, metadata.copy_cwd);
   const usesFolder = !metadata.copy_cwd || !(await isDirectory(bottlePaths(identity).workspace));
@@ -103,7 +103,7 @@ export async function checkResumable(ctx: BottleContext, bottle: LoadedBottle): 
  * Resumes a bottle with its recorded identity: a container that just exited is snapshotted and
  * replaced; transcript and workspace snapshots go into the new container before it starts.
  */
-export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Promise<void> {
+export async function resumeLoaded(ctx: CoreDeps, bottle: LoadedBottle): Promise<void> {
   const { identity } = bottle;
   const { ours: existing, other } = await bottleContainers(ctx.docker, identity);
   // Its name is taken by a container this root did not make: never replaced, never reused.
@@ -129,7 +129,7 @@ export async function resumeLoaded(ctx: BottleContext, bottle: LoadedBottle): Pr
  * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
  * The agent's login files go to the credential store (newest wins), never into the snapshot.
  */
-export async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
+export async function saveSnapshotsFrom(ctx: CoreDeps, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
   const { transcriptDir, secretFiles } = bottle.agent.config;
   if (secretFiles.length > 0) await pickUpSecretFiles(container, bottle.agent);
@@ -159,7 +159,7 @@ export async function saveSnapshotsFrom(ctx: BottleContext, container: Docker.Co
 }
 
 /** The snapshots of a bottle's current container; false when it has none (nothing to save). */
-export async function saveBottleSnapshots(ctx: BottleContext, bottle: LoadedBottle): Promise<boolean> {
+export async function saveBottleSnapshots(ctx: CoreDeps, bottle: LoadedBottle): Promise<boolean> {
   const info = await findBottleContainer(ctx.docker, bottle.identity);
   if (info === null) return false;
   await saveSnapshotsFrom(ctx, ctx.docker.getContainer(info.Id), bottle);
@@ -173,7 +173,7 @@ export async function saveBottleSnapshots(ctx: BottleContext, bottle: LoadedBott
  * and the last step of an approval all end a bottle this way. Without a loaded bottle it is loaded
  * here: metadata or an agent that cannot be loaded throws before anything is removed.
  */
-export async function retireBottle(ctx: BottleContext, identity: string, reason: TeardownReason, loaded?: LoadedBottle): Promise<void> {
+export async function retireBottle(ctx: CoreDeps, identity: string, reason: TeardownReason, loaded?: LoadedBottle): Promise<void> {
   const info = await findBottleContainer(ctx.docker, identity);
   if (info === null) {
     await markReadyToResume(identity, reason);
@@ -191,7 +191,7 @@ export async function retireBottle(ctx: BottleContext, identity: string, reason:
 }
 
 /** Stop: the transcript (and workspace in copy mode) are saved before the container goes. */
-export async function stopNow(ctx: BottleContext, identity: string): Promise<void> {
+export async function stopNow(ctx: CoreDeps, identity: string): Promise<void> {
   await engineInfo(ctx.connection);
   const { ours: info, other } = await bottleContainers(ctx.docker, identity);
   if (info === null && other !== null) throw otherInstanceError(identity, 'stopped');
@@ -205,7 +205,7 @@ export async function stopNow(ctx: BottleContext, identity: string): Promise<voi
 }
 
 /** A remove must not fail for a bottle whose agent cannot be loaded any more: then there is nothing to pick up. */
-async function pickUpBeforeRemoval(ctx: BottleContext, identity: string, container: Docker.Container): Promise<void> {
+async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: Docker.Container): Promise<void> {
   let bottle: LoadedBottle;
   try {
     bottle = await ctx.loadBottle(identity);
@@ -220,7 +220,7 @@ async function pickUpBeforeRemoval(ctx: BottleContext, identity: string, contain
  * Removes the container and, unless keepState, the bottle's state folder and its rebuilt image.
  * Only what this state root made: another instance's container is refused, never touched.
  */
-export async function removeNow(ctx: BottleContext, identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
+export async function removeNow(ctx: CoreDeps, identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
   const paths = bottlePaths(identity);
   const hasState = await stat(paths.dir).then(() => true, () => false);
   await engineInfo(ctx.connection);

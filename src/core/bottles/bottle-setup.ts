@@ -4,10 +4,10 @@ import type { AgentDefinition } from '../agents/agents';
 import type { LaunchSecrets } from '../credentials/agent-secrets';
 import type { ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile } from '../engine/container-files';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import type { BottleOptions } from '../state/bottle-options';
 import { readSettings } from '../state/settings';
-import { TOOL_MOUNT } from './container-spec';
+import { TOOL_MOUNT } from '../engine/bottle-mounts';
 import { appendHostFile, collectHostConfig, HOST_CONFIG_LIMITS } from './host-config';
 
 /*

@@ -2,12 +2,9 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { AgentConfig } from '../agents/agents';
 import { bottleLabels } from '../engine/bottle-containers';
+import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import { bottlePaths, containerName } from '../state/state-paths';
 import { gitControlMounts } from './git-control-mounts';
-
-export const TOOL_MOUNT = '/opt/claude-bottle';
-export const RUN_MOUNT = '/run/claude-bottle';
-export const WORKSPACE = '/workspace';
 
 /** Resource limits: generous for an agent, but a runaway fork bomb or leak cannot take the host. */
 export const BOTTLE_LIMITS = { pids: 2048, memoryBytes: 8 * 1024 ** 3 };

@@ -2,8 +2,8 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } f
 import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../services/bottle-context';
-import { redactSecrets } from '../services/core-log';
+import type { CoreDeps } from '../deps/core-deps';
+import { redactSecrets } from '../base/core-log';
 import { stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
 
@@ -84,7 +84,7 @@ export function endedByOutsideSignal(exitCode: number | null, oomKilled: boolean
   return !oomKilled && exitCode !== null && OUTSIDE_SIGNAL_EXIT_CODES.has(exitCode);
 }
 
-async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<EarlyExitView | null | 'signal' | 'not-exited'> {
+async function readEarlyExit(ctx: CoreDeps, containerId: string): Promise<EarlyExitView | null | 'signal' | 'not-exited'> {
   const container = ctx.docker.getContainer(containerId);
   const info = await container.inspect();
   if (info.State.Running || info.State.Status !== 'exited') return 'not-exited';
@@ -103,7 +103,7 @@ async function readEarlyExit(ctx: BottleContext, containerId: string): Promise<E
  * first minute; null otherwise. Read from Docker once per container and kept beside the bottle's
  * state, so every surface (card, `show`, `ls --json`) shows it, with or without a running app.
  */
-export async function earlyExitOf(ctx: BottleContext, identity: string, containerId: string): Promise<EarlyExitView | null> {
+export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: string): Promise<EarlyExitView | null> {
   if (endedBySignal.has(containerId)) return null;
   const recorded = readRecord(identity);
   if (recorded?.containerId === containerId) return recorded.early;

@@ -1,6 +1,6 @@
 import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 
 /**
  * In mount mode the project folder is the operator's own repository, mounted writable. What git

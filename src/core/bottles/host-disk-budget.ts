@@ -1,6 +1,6 @@
 import { formatBytes } from '../../shared/format-bytes';
 import { findBottleContainer } from '../engine/bottle-containers';
-import type { BottleContext } from '../services/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { readStopReason, writeStopReason } from '../state/stop-reason';
 import { measureFolder } from '../fs/measure-folder';
 import { readLimits, type BottleLimits } from '../state/limits';
@@ -157,7 +157,7 @@ export class HostDiskGuard {
  * more seconds of writing, and every file it already wrote stays in the container for the save.
  * Returns whether there is a container to retire (with no container nothing writes any more).
  */
-export async function haltOverBudget(ctx: BottleContext, identity: string, reason: string): Promise<boolean> {
+export async function haltOverBudget(ctx: CoreDeps, identity: string, reason: string): Promise<boolean> {
   const info = await findBottleContainer(ctx.docker, identity);
   if (info === null) return false;
   // The kill first: every millisecond before it is more of the host's disk.

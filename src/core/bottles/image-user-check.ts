@@ -1,11 +1,11 @@
 import { finalUser } from '../../shared/dockerfile-lines';
 import { resolveExecUser, type PasswdEntry } from '../engine/container-user';
-import { errorMessage } from '../services/bottle-error';
+import { errorMessage } from '../base/bottle-error';
 import { BuildFailedError, type BuildProgressListener } from '../engine/image-build';
 import { cachedImagePasswd, readImagePasswdStrictly } from '../engine/image-users';
-import type { BottleContext } from '../services/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { imageCacheDir } from '../state/state-paths';
-import type { LoadedBottle } from './loaded-bottle';
+import type { LoadedBottle } from '../deps/loaded-bottle';
 
 /** What a per-bottle image is held to, known before it is built. */
 export interface ImageUserRule {
@@ -19,7 +19,7 @@ export interface ImageUserRule {
 const shownUser = (user: string): string => JSON.stringify(user === '' ? 'root (no USER)' : user);
 
 /** The rule for a bottle's next image, given the agent's own image (built). */
-export async function imageUserRule(ctx: BottleContext, bottle: LoadedBottle, dockerfile: string, agentImage: string): Promise<ImageUserRule> {
+export async function imageUserRule(ctx: CoreDeps, bottle: LoadedBottle, dockerfile: string, agentImage: string): Promise<ImageUserRule> {
   const info = await ctx.docker.getImage(agentImage).inspect();
   const imageUser = info.Config.User ?? '';
   const passwd = (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
@@ -37,7 +37,7 @@ export async function imageUserRule(ctx: BottleContext, bottle: LoadedBottle, do
  * image runs it as root: `USER 00`, or a RUN line that gives the agent's user uid 0 in passwd, is
  * root under another name. Throws a BuildFailedError, so the request shows why and nothing changes.
  */
-export async function checkImageUser(ctx: BottleContext, bottle: LoadedBottle, candidate: string, rule: ImageUserRule, onProgress?: BuildProgressListener): Promise<void> {
+export async function checkImageUser(ctx: CoreDeps, bottle: LoadedBottle, candidate: string, rule: ImageUserRule, onProgress?: BuildProgressListener): Promise<void> {
   const info = await ctx.docker.getImage(candidate).inspect();
   const actual = info.Config.User ?? '';
   if (actual !== rule.user) {

@@ -9,17 +9,18 @@ import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/contai
 import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import { writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../services/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { readBottleOptions } from '../state/bottle-options';
 import { clearReadyToResume } from '../state/lifecycle-marker';
 import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import { hostConfigEntries, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
-import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
+import { containerCreateOptions, passthroughEnv, type ContainerLimits } from './container-spec';
+import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import { prepareGitControl } from './git-control-mounts';
-import type { LoadedBottle } from './loaded-bottle';
-import { bottleToolDir } from './resources';
+import type { LoadedBottle } from '../deps/loaded-bottle';
+import { bottleToolDir } from '../base/resources';
 import { isDirectory } from '../fs/is-directory';
 
 interface CreatePlan {
@@ -53,7 +54,7 @@ async function handOverInbox(inbox: string, uid: number, gid: number): Promise<v
 }
 
 /** CPU and log limits for a launch: settings.json, and the engine's own CPU count. */
-async function containerLimits(ctx: BottleContext): Promise<ContainerLimits> {
+async function containerLimits(ctx: CoreDeps): Promise<ContainerLimits> {
   const [limits, facts] = await Promise.all([readLimits(), engineFacts(ctx.docker)]);
   return { cpus: bottleCpus(limits, facts.cpus), logMaxSize: limits.logMaxSize, logMaxFiles: limits.logMaxFiles };
 }
@@ -72,7 +73,7 @@ function uidBeforePasswd(user: string | null): number | null {
  * Shared by start and resume, like the Python CLI's `_launch_bottle`. A project agent is built and
  * run (and given its passthrough variables) only while the operator trusts it as it is.
  */
-export async function launch(ctx: BottleContext, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
+export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
   const { identity, metadata, agent } = bottle;
   await requireTrustedAgent(agent, metadata.cwd);
   const paths = bottlePaths(identity);

@@ -5,8 +5,8 @@ import type { AppEvent } from '../../shared/app-events';
 import type { LogsOpenRequest } from '../../shared/bottle-requests';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { containerLogStream } from '../engine/container-output';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { BottleError, errorMessage } from '../services/bottle-error';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
+import { BottleError, errorMessage } from '../base/bottle-error';
 
 export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
 
@@ -17,8 +17,8 @@ export type LogOpener = (identity: string, options: { tail: number | 'all'; foll
 const FLUSH_BYTES = 256 * 1024;
 
 /** A bottle's output: the tail, then (following) what it writes next; a clear error when it has no container. */
-export async function openBottleLogs(ctx: BottleContext, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
-  const { docker } = contextForBottle(ctx, identity);
+export async function openBottleLogs(ctx: CoreDeps, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
+  const { docker } = depsForBottle(ctx, identity);
   const info = await findBottleContainer(docker, identity);
   if (info === null) {
     throw new BottleError('not-found', `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`);

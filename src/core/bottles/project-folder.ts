@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { isSameOrInside, systemFolderProblem } from '../../shared/rules';
 import { engineFacts } from '../engine/engine-facts';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /** Symlinks resolved; a path that does not exist (yet) is taken as written. */
@@ -13,7 +13,7 @@ async function resolved(path: string): Promise<string> {
 }
 
 /** Where Docker engines put their sockets, besides the one we are connected to. */
-function knownSocketPaths(ctx: BottleContext): string[] {
+function knownSocketPaths(ctx: CoreDeps): string[] {
   const home = homedir();
   const uid = process.getuid?.();
   const sockets = ['/var/run/docker.sock', '/run/docker.sock', join(home, '.docker', 'run', 'docker.sock'), join(home, '.docker', 'desktop', 'docker.sock')];
@@ -26,7 +26,7 @@ function knownSocketPaths(ctx: BottleContext): string[] {
 }
 
 /** Why this (resolved) folder may not be a project, or null when it may. */
-async function folderProblem(ctx: BottleContext, real: string): Promise<string | null> {
+async function folderProblem(ctx: CoreDeps, real: string): Promise<string | null> {
   const lexical = systemFolderProblem(real);
   if (lexical !== null) return lexical;
   const home = await resolved(homedir());
@@ -56,7 +56,7 @@ async function folderProblem(ctx: BottleContext, real: string): Promise<string |
  * shared root, the operator's home (or hold it), hold or lie in the state root, or hold the
  * engine's socket. Returns the resolved path, which is what the bottle then uses.
  */
-export async function checkProjectFolder(ctx: BottleContext, path: string, what = 'project folder'): Promise<string> {
+export async function checkProjectFolder(ctx: CoreDeps, path: string, what = 'project folder'): Promise<string> {
   if (!isAbsolute(path)) throw new BottleError('invalid-argument', `${what} must be an absolute path: ${path}`);
   let real: string;
   try {

@@ -1,5 +1,5 @@
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError, errorMessage } from '../services/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { BottleError, errorMessage } from '../base/bottle-error';
 import { perBottleImageTag } from '../state/state-paths';
 
 /**
@@ -19,7 +19,7 @@ export interface RemoveOutcome {
  * remove an image a container uses (409), and that refusal is what keeps another instance's
  * container, which may share it, working.
  */
-export async function removeRebuiltImage(ctx: BottleContext, identity: string): Promise<RebuiltImageOutcome> {
+export async function removeRebuiltImage(ctx: CoreDeps, identity: string): Promise<RebuiltImageOutcome> {
   const latest = perBottleImageTag(identity);
   let outcome: RebuiltImageOutcome = 'none';
   for (const tag of [latest, latest.replace(/:latest$/, ':candidate')]) {

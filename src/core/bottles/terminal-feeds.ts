@@ -2,8 +2,8 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { BottleView } from '../../shared/bottle-view';
 import { containerLogStream } from '../engine/container-output';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { errorMessage } from '../services/bottle-error';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
+import { errorMessage } from '../base/bottle-error';
 import { joinReplay, OutputRing } from './output-ring';
 
 /** Lines of the engine's log a feed starts from (the ring keeps the last 1 MiB of them). */
@@ -27,7 +27,7 @@ export class TerminalFeed {
   readonly ready: Promise<void>;
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     readonly identity: string,
     readonly containerId: string,
     private readonly onEnd: (feed: TerminalFeed) => void,
@@ -126,7 +126,7 @@ export class TerminalFeeds {
   private readonly feeds = new Map<string, TerminalFeed>();
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly onError: (identity: string, message: string) => void = () => undefined,
   ) {}
 
@@ -138,7 +138,7 @@ export class TerminalFeeds {
       feed = undefined;
     }
     if (feed === undefined) {
-      const started = new TerminalFeed(contextForBottle(this.ctx, identity), identity, containerId, (ended) => {
+      const started = new TerminalFeed(depsForBottle(this.ctx, identity), identity, containerId, (ended) => {
         if (this.feeds.get(identity) === ended) this.feeds.delete(identity);
       });
       this.feeds.set(identity, started);

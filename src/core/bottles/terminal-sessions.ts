@@ -4,8 +4,8 @@ import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { TerminalFeeds } from './terminal-feeds';
 
@@ -38,14 +38,14 @@ export class TerminalSessions {
   private readonly sessions = new Map<string, Session>();
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly emit: (event: AppEvent) => void,
     readonly feeds: TerminalFeeds = new TerminalFeeds(ctx),
   ) {}
 
   /** Attaches to the bottle's TTY; `detachKeys` (e.g. ctrl-p,ctrl-q) end the attachment, not the agent. */
   async attachRaw(identity: string, detachKeys: string): Promise<RawAttachment> {
-    const { docker } = contextForBottle(this.ctx, identity);
+    const { docker } = depsForBottle(this.ctx, identity);
     const info = await findBottleContainer(docker, identity);
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
     if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
@@ -64,7 +64,7 @@ export class TerminalSessions {
   }
 
   private async runningContainer(identity: string, what: string): Promise<Docker.Container> {
-    const { docker } = contextForBottle(this.ctx, identity);
+    const { docker } = depsForBottle(this.ctx, identity);
     const info = await findBottleContainer(docker, identity);
     if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
     return docker.getContainer(info.Id);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readRegularFile } from '../fs/read-regular-file';
-import { errorMessage } from '../services/bottle-error';
+import { errorMessage } from '../base/bottle-error';
 import { mapLimited } from '../state/state-listing';
 import { baselineFileSchema, type Baseline, type BaselineEntry, type BaselineFailure } from './baseline-types';
 import { BlobStore } from './blob-store';

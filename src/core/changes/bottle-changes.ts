@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ChangeSet } from '../../shared/changes';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import { readMetadata, type BottleMetadata } from '../state/metadata';
 import { readAppliedRecord, type AppliedRecord } from './applied-record';
 import { BaseContent } from './base-content';
@@ -59,7 +59,7 @@ export class BottleChanges {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     readonly identity: string,
   ) {}
 

@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FULL_FILE_MAX_BYTES, type FileChange } from '../../shared/changes';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import type { BaseContent } from './base-content';
 import { splitZ } from './git-cli';
 import { gitFolderName, gitFolderRefusal, hostPathOf, parentOf } from './relative-path';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 
 /**
  * The host's `git`, run with an argument array (never a shell) and a clean environment: the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportResult, FileChange } from '../../shared/changes';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import type { Baseline } from './baseline-types';
 import type { BaseContent } from './base-content';
 import { commitBaselineContent, commitUncommitted } from './export-tree';

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 
 /** Longest relative path accepted from a workspace listing or a request. */
 const MAX_RELATIVE_PATH_CHARS = 4096;

@@ -1,7 +1,7 @@
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { gitText, runGit, type GitOptions } from './git-cli';
 import { walkFolder } from './host-walk';
 

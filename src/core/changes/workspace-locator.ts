@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace } from '../engine/container-archive';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import type { BottleMetadata } from '../state/metadata';
 import { readLimits, snapshotCapHint } from '../state/limits';
 import { bottlePaths } from '../state/state-paths';
 import { formatBytes } from '../../shared/format-bytes';
-import { WORKSPACE } from '../bottles/container-spec';
+import { WORKSPACE } from '../engine/bottle-mounts';
 import { dockerignoreMatcher } from './baseline';
 import type { Baseline } from './baseline-types';
 import { ContainerReader } from './container-reader';
@@ -52,7 +52,7 @@ export interface LocatedWorkspace {
  * Mount mode: the project folder itself. Copy mode: the running bottle's /workspace; an exited
  * container's filesystem (newer than any snapshot); else the snapshot saved when it stopped.
  */
-export async function locateWorkspace(ctx: BottleContext, metadata: BottleMetadata, baseline: Baseline): Promise<LocatedWorkspace> {
+export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, baseline: Baseline): Promise<LocatedWorkspace> {
   const ignore = dockerignoreMatcher(baseline.dockerignore);
   if (!metadata.copy_cwd) {
     if (!(await isDirectory(metadata.cwd))) throw new BottleError('not-found', `the project folder ${metadata.cwd} of ${metadata.identity} is gone`);
@@ -62,7 +62,7 @@ export async function locateWorkspace(ctx: BottleContext, metadata: BottleMetada
     };
   }
   // The bottle's own engine: a copy-mode bottle may live on a remote one, read over its API alone.
-  const { docker } = contextForBottle(ctx, metadata.identity);
+  const { docker } = depsForBottle(ctx, metadata.identity);
   const info = await findBottleContainer(docker, metadata.identity);
   if (info !== null) {
     const container: Docker.Container = docker.getContainer(info.Id);

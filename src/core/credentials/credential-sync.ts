@@ -9,7 +9,7 @@ import { readContainerFile, statContainerPath } from '../engine/container-files'
 import { resolveUser } from '../engine/container-user';
 import { isConnectionError } from '../engine/docker-client';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
-import type { BottleContext } from '../services/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { imageCacheDir } from '../state/state-paths';
 import { isNewer, type CredentialVersion } from './credential-freshness';
 import { pickupTargets, type PickupTarget } from './credential-pickup';
@@ -63,14 +63,14 @@ export class CredentialSync {
    * `engines` gives a context for each engine whose running bottles are looked at (every engine
    * that has bottles, in the live core); by default, the one `ctx` works on.
    */
-  private readonly engines: () => BottleContext[];
+  private readonly engines: () => CoreDeps[];
 
   constructor(
-    ctx: BottleContext,
+    ctx: CoreDeps,
     private readonly hooks: CredentialSyncHooks,
-    engines?: () => BottleContext[],
+    engines?: () => CoreDeps[],
   ) {
-    this.engines = engines ?? ((): BottleContext[] => [ctx]);
+    this.engines = engines ?? ((): CoreDeps[] => [ctx]);
   }
 
   start(): void {
@@ -103,7 +103,7 @@ export class CredentialSync {
       for (const set of await this.storedSets()) this.fingerprints.set(set, digest(Buffer.from(await setFingerprint(set))));
       this.baselined = true;
     }
-    const containers: { ctx: BottleContext; info: Docker.ContainerInfo }[] = [];
+    const containers: { ctx: CoreDeps; info: Docker.ContainerInfo }[] = [];
     let listed = false;
     for (const ctx of this.engines()) {
       try {
@@ -140,7 +140,7 @@ export class CredentialSync {
   }
 
   /** A running container's bottle, loaded once per container; null when its agent keeps no login. */
-  private async track(ctx: BottleContext, info: Docker.ContainerInfo): Promise<Tracked | null> {
+  private async track(ctx: CoreDeps, info: Docker.ContainerInfo): Promise<Tracked | null> {
     if (this.tracked.has(info.Id)) return this.tracked.get(info.Id) ?? null;
     const identity = info.Labels[LABEL_IDENTITY];
     let tracked: Tracked | null = null;

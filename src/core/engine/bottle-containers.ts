@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { isValidIdentity, parseIdentity } from '../../shared/identity';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { instanceId } from '../state/instance-id';
 import { claudeBottleRoot, stateDir } from '../state/state-paths';
 

@@ -1,5 +1,5 @@
 import type { EngineSummary as SharedEngineSummary } from '../../shared/bottle-view';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { connectEndpoint, type DockerConnection } from './docker-client';
 import { DEFAULT_CONTEXT, listDockerContexts } from './docker-contexts';
 import { contextEndpoint, isLocalEndpoint, resolveEngineEndpoint, type EngineEndpoint } from './engine-endpoint';

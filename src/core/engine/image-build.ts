@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { pack as packDir } from 'tar-fs';
 import type { Pack } from 'tar-stream';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 
 export interface BuildProgress {
   step: number | null;

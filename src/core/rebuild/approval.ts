@@ -3,10 +3,10 @@ import { isSafeName, MAX_REJECT_MESSAGE_CHARS } from '../../shared/rules';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { buildBottleImage, currentDockerfileFor } from '../bottles/bottle-image';
 import { retireBottle, saveBottleSnapshots } from '../bottles/bottle-lifecycle';
-import type { LoadedBottle } from '../bottles/loaded-bottle';
+import type { LoadedBottle } from '../deps/loaded-bottle';
 import { BuildFailedError } from '../engine/image-build';
-import type { BottleContext } from '../services/bottle-context';
-import { BottleError } from '../services/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import {
   createApprovalRecord,
   isHeldByLiveProcess,
@@ -48,7 +48,7 @@ async function requirePending(identity: string, requestId: string): Promise<Pend
  * Settles an approval a killed process left behind (see ApprovalStep). Returns false, touching
  * nothing, when a live process still holds it.
  */
-export async function recoverApproval(ctx: BottleContext, identity: string): Promise<boolean> {
+export async function recoverApproval(ctx: CoreDeps, identity: string): Promise<boolean> {
   const record = await readApprovalRecord(identity);
   if (record === null) return true;
   if (record === 'corrupt') {
@@ -77,7 +77,7 @@ export async function recoverApproval(ctx: BottleContext, identity: string): Pro
  * Settles a half-done approval before anything else acts on the bottle (resume, stop, remove,
  * reject, approve), so a later recovery never tears down a bottle that was resumed meanwhile.
  */
-export async function settleInterruptedApproval(ctx: BottleContext, identity: string): Promise<void> {
+export async function settleInterruptedApproval(ctx: CoreDeps, identity: string): Promise<void> {
   if (!(await recoverApproval(ctx, identity))) {
     throw new BottleError('conflict', `bottle ${identity} is being approved by another process; try again when it finishes`);
   }
@@ -90,7 +90,7 @@ export async function settleInterruptedApproval(ctx: BottleContext, identity: st
  * "Approve & resume", keeps holding it through the resume).
  */
 export async function approveNow(
-  ctx: BottleContext,
+  ctx: CoreDeps,
   bottle: LoadedBottle,
   requestId: string,
   options: { proposalHash?: string | undefined; onCommitted?: () => Promise<void> } = {},
@@ -134,7 +134,7 @@ export async function approveNow(
 
 /** Steps 1–4 of an approval whose record exists: build and snapshot, commit, tear down. */
 async function runApproval(
-  ctx: BottleContext,
+  ctx: CoreDeps,
   bottle: LoadedBottle,
   created: ApprovalRecord,
   pending: PendingRecord,

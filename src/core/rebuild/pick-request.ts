@@ -1,5 +1,5 @@
 import { isSafeName } from '../../shared/rules';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { readMetadata } from '../state/metadata';
 import { stateRoot } from '../state/state-paths';
 import { processInbox } from './process-inbox';

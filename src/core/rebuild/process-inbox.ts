@@ -3,7 +3,7 @@ import type { InboxWarning, JournalEntry } from '../../shared/bottle-view';
 import { formatBytes } from '../../shared/format-bytes';
 import { parseIdentity } from '../../shared/identity';
 import { syncFolder } from '../fs/atomic-write';
-import { errorMessage } from '../services/bottle-error';
+import { errorMessage } from '../base/bottle-error';
 import { currentDockerfile } from '../bottles/bottle-image';
 import { readLimits, type BottleLimits } from '../state/limits';
 import { appendJournal, decidedRequestIds } from './journal';

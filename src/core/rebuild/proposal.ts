@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import { escapeCharacter, finalUser, isRootUser } from '../../shared/dockerfile-lines';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import type { CapabilityRequest } from './request-schema';
 
 export { finalUser } from '../../shared/dockerfile-lines';

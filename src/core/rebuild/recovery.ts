@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
-import { ActivityConflictError } from '../services/activity-tracker';
-import { contextForBottle, type BottleContext } from '../services/bottle-context';
-import { errorMessage } from '../services/bottle-error';
+import { ActivityConflictError } from '../base/activity-tracker';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
+import { errorMessage } from '../base/bottle-error';
 import { stateRoot } from '../state/state-paths';
 import { recoverApproval } from './approval';
 import { readApprovalRecord } from './approval-record';
@@ -17,7 +17,7 @@ export interface RecoveryFailure {
  * done — rolled back before the commit, finished from the commit on. One bottle failing (engine
  * away, say) does not stop the others; the failures are returned for the caller to show.
  */
-export async function recoverInterruptedApprovals(ctx: BottleContext): Promise<RecoveryFailure[]> {
+export async function recoverInterruptedApprovals(ctx: CoreDeps): Promise<RecoveryFailure[]> {
   let names: string[];
   try {
     names = await readdir(stateRoot());
@@ -28,7 +28,7 @@ export async function recoverInterruptedApprovals(ctx: BottleContext): Promise<R
   for (const identity of names.filter((name) => isValidIdentity(name))) {
     try {
       if ((await readApprovalRecord(identity)) === null) continue;
-      await ctx.activity.run(identity, 'approving', () => recoverApproval(contextForBottle(ctx, identity), identity));
+      await ctx.activity.run(identity, 'approving', () => recoverApproval(depsForBottle(ctx, identity), identity));
     } catch (error: unknown) {
       // Busy in this process: that approval is alive, not interrupted.
       if (error instanceof ActivityConflictError) continue;

@@ -2,12 +2,12 @@ import { lstat, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
-import { RUN_MOUNT } from '../bottles/container-spec';
+import { RUN_MOUNT } from '../engine/bottle-mounts';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
-import type { BottleContext } from '../services/bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
 import { rebuildPaths } from './rebuild-paths';
@@ -166,7 +166,7 @@ async function deliverAnswers(container: Docker.Container, inboxDir: string, rem
  * not change since the last pass, unless `force`. Returns whether what the bottle shows changed.
  * `ctx` works on the bottle's engine.
  */
-export function syncRemoteInbox(ctx: BottleContext, identity: string, options: { force?: boolean } = {}): Promise<boolean> {
+export function syncRemoteInbox(ctx: CoreDeps, identity: string, options: { force?: boolean } = {}): Promise<boolean> {
   return serialized(identity, async () => {
     const info = await findBottleContainer(ctx.docker, identity);
     if (info === null) return processInbox(identity);

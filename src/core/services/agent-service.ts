@@ -3,14 +3,14 @@ import { listAgents } from '../agents/agents';
 import { reviewProjectAgent, trustProjectAgent } from '../agents/project-agent-review';
 import { checkProjectFolder } from '../bottles/project-folder';
 import { operatorName } from '../rebuild/approval';
-import type { BottleContext } from './bottle-context';
+import type { CoreDeps } from '../deps/core-deps';
 
 /**
  * Agents as every front end sees them: the list (project agents apart, with their trust), and the
  * Trust step for a project agent (review it, then trust exactly what was reviewed).
  */
 export class AgentService {
-  constructor(private readonly ctx: BottleContext) {}
+  constructor(private readonly ctx: CoreDeps) {}
 
   list(cwd?: string): Promise<AgentSummary[]> {
     return listAgents(cwd);

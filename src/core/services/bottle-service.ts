@@ -9,18 +9,18 @@ import type { RemoveOutcome } from '../bottles/rebuilt-image';
 import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
-import { bottleView, listBottles } from '../bottles/bottle-list';
+import { bottleView, listBottles } from './bottle-list';
 import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, readPendingRecord, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
 import { mapLimited } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
-import { contextForBottle, onEngine, type BottleContext } from './bottle-context';
+import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { isConnectionError } from '../engine/docker-client';
 import { bottleContainers, otherInstanceError } from '../engine/bottle-containers';
-import { BottleError, errorMessage } from './bottle-error';
-import { ActivityConflictError } from './activity-tracker';
-import type { Notices } from './notices';
+import { BottleError, errorMessage } from '../base/bottle-error';
+import { ActivityConflictError } from '../base/activity-tracker';
+import type { Notices } from '../base/notices';
 import { readdir } from 'node:fs/promises';
 
 export interface ApproveResult {
@@ -60,7 +60,7 @@ export class BottleService {
   readonly hostDisk: HostDiskGuard;
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly hooks: BottleServiceHooks,
   ) {
     this.hostDisk = new HostDiskGuard(
@@ -70,15 +70,15 @@ export class BottleService {
   }
 
   /** The context for one bottle: on the engine it records. */
-  private on(identity: string): BottleContext {
-    const ctx = contextForBottle(this.ctx, identity);
+  private on(identity: string): CoreDeps {
+    const ctx = depsForBottle(this.ctx, identity);
     if (ctx.engine.local) this.remote.delete(identity);
     else this.remote.add(identity);
     return ctx;
   }
 
   /** Puts answers written in a remote bottle's state inbox into its container (a local one shares it). */
-  private async deliver(ctx: BottleContext, identity: string): Promise<void> {
+  private async deliver(ctx: CoreDeps, identity: string): Promise<void> {
     if (ctx.engine.local) return;
     await syncRemoteInbox(ctx, identity, { force: true });
   }
@@ -278,7 +278,7 @@ export class BottleService {
   }
 
   /** settleInbox with the bottle's context already known. */
-  private async settleOn(ctx: BottleContext, identity: string): Promise<boolean> {
+  private async settleOn(ctx: CoreDeps, identity: string): Promise<boolean> {
     if (ctx.engine.local) {
       // The budget first: an inbox flooded with files is stopped before it is read for requests.
       await this.hostDisk.settle(identity);
@@ -346,7 +346,7 @@ export class BottleService {
   private async locked<T>(
     identity: string,
     kind: ActivityKind,
-    work: (ctx: BottleContext) => Promise<T>,
+    work: (ctx: CoreDeps) => Promise<T>,
     options: { settle: boolean } = { settle: true },
   ): Promise<T> {
     parseIdentity(identity);

@@ -13,8 +13,8 @@ import { exportChanges, type ExportTarget } from '../changes/git-export';
 import { summarizeApply } from '../changes/apply-summary';
 import { parseRelativePath } from '../changes/relative-path';
 import { unifiedDiff } from '../changes/text-diff';
-import type { BottleContext } from './bottle-context';
-import { BottleError } from './bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import { isDirectory } from '../fs/is-directory';
 
 /** A view keeps watching for this long after it last asked; it asks again well before. */
@@ -46,7 +46,7 @@ export class ChangesService {
   private readonly watches = new Map<string, Watch>();
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly hooks: ChangesServiceHooks,
   ) {}
 

@@ -3,7 +3,7 @@ import { loadAgent } from '../agents/agents';
 import { CLAUDE_CREDENTIAL_SET, credentialSetOf, secretEnvNames } from '../credentials/agent-secrets';
 import { credentialStatus } from '../credentials/credential-status';
 import { forgetSet, MAX_SECRET_BYTES, storeEnv } from '../credentials/credential-store';
-import { BottleError } from './bottle-error';
+import { BottleError } from '../base/bottle-error';
 
 export interface CredentialServiceHooks {
   /** A set's status changed (a sign-out, a stored value, a login picked up from a bottle). */

@@ -1,8 +1,8 @@
 import type { EngineStatus } from '../../shared/bottle-view';
 import { watchBottles, type BottleChangeHandlers, type BottleWatcher } from '../bottles/bottle-events';
 import { engineInfo } from '../engine/docker-client';
-import { onEngine, type BottleContext } from './bottle-context';
-import { errorMessage } from './bottle-error';
+import { onEngine, type CoreDeps } from '../deps/core-deps';
+import { errorMessage } from '../base/bottle-error';
 
 /**
  * One event stream per engine that has bottles (and the current one), each reconnecting on its
@@ -13,7 +13,7 @@ export class EngineWatchers {
   private closed = false;
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly handlers: BottleChangeHandlers,
   ) {}
 
@@ -32,7 +32,7 @@ export class EngineWatchers {
   }
 
   /** A context on each watched engine (the current one, and every engine that has bottles). */
-  contexts(): BottleContext[] {
+  contexts(): CoreDeps[] {
     return [...this.watchers.keys()].flatMap((name) => {
       try {
         return [onEngine(this.ctx, this.ctx.engines.get(name))];
@@ -60,7 +60,7 @@ export class EngineWatchers {
 }
 
 /** An engine's status asked on the spot (the CLI, or an engine nothing watches). */
-export async function probeEngine(ctx: BottleContext, name: string): Promise<EngineStatus> {
+export async function probeEngine(ctx: CoreDeps, name: string): Promise<EngineStatus> {
   let engine;
   try {
     engine = ctx.engines.get(name);

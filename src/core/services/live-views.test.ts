@@ -2,17 +2,17 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleView } from '../../shared/bottle-view';
 import { testView } from '../../shared/test-views';
-import { ActivityTracker } from './activity-tracker';
-import type { BottleContext } from './bottle-context';
+import { ActivityTracker } from '../base/activity-tracker';
+import type { CoreDeps } from '../deps/core-deps';
 import { LiveViews } from './live-views';
-import type { Notices } from './notices';
+import type { Notices } from '../base/notices';
 
 function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; disk: Map<string, BottleView>; engine: { up: boolean }; lists: { count: number } } {
   const disk = new Map(initial.map((view) => [view.identity, view]));
   const engine = { up: true };
   const lists = { count: 0 };
   const events: AppEvent[] = [];
-  const ctx = { activity: new ActivityTracker() } as unknown as BottleContext;
+  const ctx = { activity: new ActivityTracker() } as unknown as CoreDeps;
   const notices = { failure: (what: string, error: unknown) => events.push({ type: 'notice', level: 'error', message: `${what}: ${String(error)}` }) } as unknown as Notices;
   const views = new LiveViews(
     ctx,

@@ -1,8 +1,8 @@
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleListing, BottleView } from '../../shared/bottle-view';
-import { sortNewestFirst } from '../bottles/bottle-list';
-import type { BottleContext } from './bottle-context';
-import type { Notices } from './notices';
+import { sortNewestFirst } from './bottle-list';
+import type { CoreDeps } from '../deps/core-deps';
+import type { Notices } from '../base/notices';
 
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
@@ -58,7 +58,7 @@ export class LiveViews {
   private recounting: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly sources: LiveViewSources,
     private readonly emit: (event: AppEvent) => void,
     private readonly notices: Notices,

@@ -5,8 +5,8 @@ import { isValidIdentity } from '../../shared/identity';
 import type Docker from 'dockerode';
 import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { cpuCounters, cpuPercent, memoryInUse, memoryLimit, type CpuCounters, type RawContainerStats } from '../engine/container-stats';
-import { contextForBottle, type BottleContext } from './bottle-context';
-import { BottleError } from './bottle-error';
+import { depsForBottle, type CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 
 /**
  * CPU and memory of the running bottles some window shows, and nothing else: windows say which
@@ -25,7 +25,7 @@ export class StatsSampler {
   private closed = false;
 
   constructor(
-    private readonly ctx: BottleContext,
+    private readonly ctx: CoreDeps,
     private readonly emit: (event: AppEvent) => void,
     private readonly onError: (error: unknown) => void = () => undefined,
     private readonly intervalMs: number = STATS_INTERVAL_MS,
@@ -93,7 +93,7 @@ export class StatsSampler {
     // One listing of running bottles per engine the watched bottles live on.
     const engines = new Map<Docker, string[]>();
     for (const identity of wanted) {
-      const { docker } = contextForBottle(this.ctx, identity);
+      const { docker } = depsForBottle(this.ctx, identity);
       engines.set(docker, [...(engines.get(docker) ?? []), identity]);
     }
     const running = new Set<string>();

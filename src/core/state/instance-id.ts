@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { claudeBottleRoot } from './state-paths';
 

@@ -1,4 +1,4 @@
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { parseByteSize } from './byte-size';
 import { readSettings, settingsPath, type Settings } from './settings';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { parseByteSize } from './byte-size';
 import { claudeBottleRoot } from './state-paths';
 

@@ -1,7 +1,6 @@
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NoticeLevel } from '../../shared/app-events';
-import { logFilePath } from '../state/state-paths';
 
 /** Rotated at this size: the current file becomes `.1` (the previous `.1` is dropped). */
 export const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
@@ -28,8 +27,11 @@ export interface CoreLog {
   path: string;
 }
 
-/** `<root>/logs/claude-bottle.log`: one line per event, in order, rotated at 5 MB, secrets redacted. */
-export function createCoreLog(path: string = logFilePath(), rotateBytes = LOG_ROTATE_BYTES): CoreLog {
+/**
+ * One line per event, in order, rotated at 5 MB, secrets redacted. The caller names the file
+ * (`<root>/logs/claude-bottle.log`, state-paths.ts): the log sits below the state layer.
+ */
+export function createCoreLog(path: string, rotateBytes = LOG_ROTATE_BYTES): CoreLog {
   let queue: Promise<void> = Promise.resolve();
   let failures = 0;
   const append = async (line: string): Promise<void> => {

@@ -1,6 +1,6 @@
 import { parseIdentity } from '../../shared/identity';
 import { loadAgent, type AgentDefinition } from '../agents/agents';
-import { BottleError } from '../services/bottle-error';
+import { BottleError } from '../base/bottle-error';
 import { readMetadata, type BottleMetadata } from '../state/metadata';
 import { stateRoot } from '../state/state-paths';
 

@@ -1,18 +1,19 @@
 import type Docker from 'dockerode';
-import { loadBottle, type LoadedBottle } from '../bottles/loaded-bottle';
+import { loadBottle, type LoadedBottle } from './loaded-bottle';
 import { connectDocker, type DockerConnection } from '../engine/docker-client';
 import { EngineRegistry, type Engine } from '../engine/engine-registry';
 import { readEngineRecord } from '../state/bottle-engine';
 import { CorruptBottleError } from '../state/metadata';
-import { ActivityTracker } from './activity-tracker';
+import { ActivityTracker } from '../base/activity-tracker';
 
 /**
- * What every bottle operation needs: the engine it works on (connection and client), every engine
+ * The core's dependencies (named so apart from a Docker context, which `engines` lists): what every
+ * bottle operation needs: the engine it works on (connection and client), every engine
  * the app knows, the activity tracker (progress and the in-process lock), and how a bottle is
  * loaded. Created once per process (app, serve, CLI) for the current engine; an operation on one
  * bottle works on that bottle's engine through `onEngine`.
  */
-export interface BottleContext {
+export interface CoreDeps {
   engine: Engine;
   connection: DockerConnection;
   docker: Docker;
@@ -22,20 +23,20 @@ export interface BottleContext {
   loadBottle(identity: string): Promise<LoadedBottle>;
 }
 
-export function createBottleContext(connection: DockerConnection = connectDocker()): BottleContext {
+export function createCoreDeps(connection: DockerConnection = connectDocker()): CoreDeps {
   const engines = new EngineRegistry(process.env, connection);
   const engine = engines.current();
   return { engine, connection, docker: connection.docker, engines, activity: new ActivityTracker(), loadBottle };
 }
 
-/** The same context, working on another engine. */
-export function onEngine(ctx: BottleContext, engine: Engine): BottleContext {
+/** The same dependencies, working on another engine. */
+export function onEngine(ctx: CoreDeps, engine: Engine): CoreDeps {
   if (engine === ctx.engine) return ctx;
   return { ...ctx, engine, connection: engine.connection, docker: engine.connection.docker };
 }
 
-/** The context for one bottle: on the engine its state folder records (the default one if none). */
-export function contextForBottle(ctx: BottleContext, identity: string): BottleContext {
+/** The dependencies for one bottle: on the engine its state folder records (the default one if none). */
+export function depsForBottle(ctx: CoreDeps, identity: string): CoreDeps {
   const record = readEngineRecord(identity);
   if (record.status === 'corrupt') throw new CorruptBottleError(identity, record.reason);
   return onEngine(ctx, ctx.engines.forBottle(record.status === 'ok' ? record.context : null));

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { BottleActivity, BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
-import { onEngine, type BottleContext } from '../services/bottle-context';
+import { onEngine, type CoreDeps } from '../deps/core-deps';
 import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { rebuildViewFields } from '../rebuild/view-fields';
@@ -11,7 +11,7 @@ import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { readStopReason } from '../state/stop-reason';
 import { knownStateBytes, stateFolderBytes } from '../state/state-size';
-import { earlyExitOf } from './early-exit';
+import { earlyExitOf } from '../bottles/early-exit';
 
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
 const LIST_TIMEOUT_MS = 5000;
@@ -23,7 +23,7 @@ interface EngineContainers {
 }
 
 /** Containers by identity on one engine; null when it is unavailable (the state folder still lists). */
-async function containersByIdentity(ctx: BottleContext, identity?: string): Promise<EngineContainers | null> {
+async function containersByIdentity(ctx: CoreDeps, identity?: string): Promise<EngineContainers | null> {
   let containers: Docker.ContainerInfo[];
   try {
     containers = await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
@@ -52,14 +52,14 @@ async function containersByIdentity(ctx: BottleContext, identity?: string): Prom
 interface ListedEngine {
   name: string;
   /** Null for a context that left the Docker CLI's store. */
-  ctx: BottleContext | null;
+  ctx: CoreDeps | null;
   containers: EngineContainers | null;
   /** The container already read for a single bottle's view. */
   container?: Docker.ContainerInfo;
 }
 
 /** Each engine's containers, listed in parallel; an unknown context or a silent engine maps to null. */
-async function containersPerEngine(ctx: BottleContext, names: Set<string>): Promise<Map<string, ListedEngine>> {
+async function containersPerEngine(ctx: CoreDeps, names: Set<string>): Promise<Map<string, ListedEngine>> {
   const results = await Promise.all(
     [...names].map(async (name): Promise<[string, ListedEngine]> => {
       let engine;
@@ -145,7 +145,7 @@ async function viewOf(entry: StateEntry | null, identity: string, engine: Listed
  * Containers this state root made but has no state folder for are listed as orphans, never
  * dropped; another instance's are only counted (DESIGN.md §3).
  */
-export async function listBottles(ctx: BottleContext): Promise<BottleListing> {
+export async function listBottles(ctx: CoreDeps): Promise<BottleListing> {
   const entries = await listStateEntries();
   const engineOf = (entry: StateEntry): string => entry.engine ?? DEFAULT_CONTEXT;
   // The current engine (orphans there are worth showing) and every engine a bottle is on.
@@ -178,7 +178,7 @@ function sumOtherInstances(engines: Pick<ListedEngine, 'ctx' | 'containers'>[]):
 }
 
 /** How many bottles of other instances the given engines hold: what the list leaves out, recounted alone. */
-export async function countOtherInstances(contexts: BottleContext[]): Promise<number> {
+export async function countOtherInstances(contexts: CoreDeps[]): Promise<number> {
   return sumOtherInstances(await Promise.all(contexts.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
 }
 
@@ -195,7 +195,7 @@ export function sortNewestFirst(views: BottleView[]): BottleView[] {
  * The list endpoint reads a replica the engine updates a moment after it emits an event, so a
  * refresh triggered by `die` could still read "running". Inspect reads the container itself.
  */
-async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promise<Docker.ContainerInfo> {
+async function liveState(ctx: CoreDeps, info: Docker.ContainerInfo): Promise<Docker.ContainerInfo> {
   try {
     const inspected = await ctx.docker.getContainer(info.Id).inspect();
     const state = inspected.State;
@@ -208,7 +208,7 @@ async function liveState(ctx: BottleContext, info: Docker.ContainerInfo): Promis
 }
 
 /** One bottle's view, or null when it has neither a state folder nor a container. `ctx` is on its engine. */
-export async function bottleView(ctx: BottleContext, identity: string): Promise<BottleView | null> {
+export async function bottleView(ctx: CoreDeps, identity: string): Promise<BottleView | null> {
   const containers = await containersByIdentity(ctx, identity);
   const entry = scanBottleFolder(identity);
   const listed = containers?.ours.get(identity);
