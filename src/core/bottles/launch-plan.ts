@@ -9,9 +9,11 @@ import { launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { containerCreateOptions, passthroughEnv, RUN_MOUNT, TOOL_MOUNT, WORKSPACE, type ContainerLimits } from './container-spec';
 
 /*
- * What one launch does, decided from facts gathered beforehand (launch-facts.ts) without asking
- * the engine: the container to create, the files to put in, the secrets to inject, the baseline
- * to take. launch.ts gathers the facts, asks for the plan and runs its steps.
+ * What one launch does, decided from facts gathered beforehand (launch-facts.ts) without the
+ * engine: the container to create, the files to put in, the secrets to inject, the baseline to
+ * take. launch.ts gathers the facts, asks for the plan and runs its steps. The one read left in
+ * here is mount mode's list of git control files to wall off (git-control-mounts.ts), taken from
+ * the project folder as the container is planned, after the facts prepared them.
  */
 
 /** What the launch's image says of itself. */
@@ -62,6 +64,10 @@ export interface ContainerUser {
 }
 
 export interface LaunchPlan {
+  /**
+   * The container, as created: launch.ts creates it from what is known of the image's users before
+   * its passwd is read, and replaces it when the passwd gives another HOME or rootEnv.
+   */
   create: Docker.ContainerCreateOptions;
   /** Who the agent runs as: owner of what is put in, and (local engine) of its inbox. */
   run: ArchiveOwner;
