@@ -5,7 +5,7 @@ import { LogStreams } from './bottles/log-streams';
 import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
 import { isConnectionError } from './engine/docker-client';
-import { createInboxWatcher, recoverInterruptedApprovals, type InboxWatcher } from './rebuild';
+import { createInboxWatcher, recoverInterruptedApprovals } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
 import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
@@ -14,7 +14,7 @@ import { ChangesService } from './services/changes-service';
 import { CredentialService } from './services/credential-service';
 import { createCoreLog, type CoreLog } from './base/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
-import { LiveViews } from './services/live-views';
+import { LiveViews, type LiveViewSources } from './services/live-views';
 import { errorMessage } from './base/bottle-error';
 import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
@@ -60,93 +60,30 @@ export interface Core {
 /** The bottle core shared by the desktop app, `claude-bottle serve` and the CLI. */
 export function createCore(options: CoreOptions = {}): Core {
   const context = options.context ?? createCoreDeps();
+  // The front ends' listeners; the core's own parts are called directly, never subscribed here.
   const listeners = new Set<(event: AppEvent) => void>();
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);
   };
   const notices = new Notices(options.log ?? createCoreLog(logFilePath()), emit);
-  let live: LiveViews | null = null;
+  // Bottles and their Changes call each other (a change runs under the bottle's lock, a bottle's
+  // change marks its Changes stale), and a live core's views read bottles: these hooks are resolved
+  // when called, and none is called before the core is built.
+  let live: LiveCore | null = null;
   const bottleChanged = (identity: string): void => {
-    live?.refresh(identity);
+    live?.views.refresh(identity);
     changes.bottleChanged(identity);
   };
-  const bottles = new BottleService(context, { changed: bottleChanged, notices, keptViews: async () => (live === null ? null : live.kept()) });
+  const bottles = new BottleService(context, { changed: bottleChanged, notices, keptViews: async () => (live === null ? null : live.views.kept()) });
   const changes = new ChangesService(context, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const feeds = new TerminalFeeds(context, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(context, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
   const stats = new StatsSampler(context, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
-
-  let watchers: EngineWatchers | null = null;
-  let inboxes: InboxWatcher | null = null;
-  let remotePoll: NodeJS.Timeout | undefined;
-  let stopActivity = (): void => undefined;
-  let sync: CredentialSync | null = null;
+  const agents = new AgentService(context);
   if (options.live === true) {
-    // Logins made or refreshed inside running bottles reach the store, and every other bottle.
-    sync = new CredentialSync(
-      context,
-      {
-        changed: (set) => {
-          credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
-        },
-        failure: (what, error) => notices.failure(what, error),
-      },
-      () => watchers?.contexts() ?? [context],
-    );
-    sync.start();
-    // Every engine a listed bottle lives on gets its own event stream.
-    const sources = {
-      view: async (identity: string) => {
-        const view = await bottles.view(identity);
-        if (view !== null) watchers?.watch(view.engine);
-        return view;
-      },
-      list: async () => {
-        const listing = await bottles.listFresh();
-        for (const view of listing.bottles) watchers?.watch(view.engine);
-        return listing;
-      },
-      otherInstances: () => countOtherInstances(watchers?.contexts() ?? [context]),
-      engineConnected: () => watchers?.allConnected() ?? false,
-    };
-    const views = new LiveViews(context, sources, emit, notices);
-    live = views;
-    // Every running bottle's terminal output is kept from the moment it is seen running.
-    listeners.add((event) => {
-      if (event.type === 'bottle-changed') feeds.track(event.bottle);
-      else if (event.type === 'bottle-removed') feeds.forget(event.identity);
-    });
-    const resync = (): void => {
-      views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
-    };
-    watchers = new EngineWatchers(context, {
-      onBottleChanged: bottleChanged,
-      onResync: resync,
-      onOtherInstance: () => views.recountOtherInstances(),
-      onEngineStatus: (status) => {
-        emit({ type: 'engine-status', status });
-        if (status.state === 'unavailable' && status.message !== 'connecting…') {
-          notices.log.write('warning', `Docker engine ${status.name} unavailable: ${status.message ?? ''}`);
-          // Its bottles show offline now, not their last state.
-          resync();
-        }
-      },
-    });
-    watchers.watch(context.engines.currentName);
-    remotePoll = pollRemoteInboxes(bottles, (identity) => views.refresh(identity), notices);
-    inboxes = createInboxWatcher((identity) => views.refresh(identity), {
-      onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
-      onTouched: (identity, how) => (how === 'event' ? bottles.hostDisk.changed(identity) : bottles.hostDisk.sweep(identity)),
-    });
-    stopActivity = context.activity.subscribe((identity, activity) => emit({ type: 'activity', identity, activity }));
-    recoverInterruptedApprovals(context).then(
-      (failures) => {
-        for (const failure of failures) notices.report('error', `Could not finish the interrupted approval of ${failure.identity}: ${failure.message}`);
-      },
-      (error: unknown) => notices.failure('Could not check for interrupted approvals', error),
-    );
+    live = startLive({ context, bottles, credentials, feeds, notices, emit, bottleChanged });
   }
 
   return {
@@ -154,18 +91,8 @@ export function createCore(options: CoreOptions = {}): Core {
     bottles,
     credentials,
     changes,
-    agents: new AgentService(context),
-    engine: {
-      async status() {
-        const name = context.engines.currentName;
-        return watchers?.status(name) ?? probeEngine(context, name);
-      },
-      async list() {
-        return Promise.all(
-          context.engines.summaries().map(async (summary) => ({ ...summary, status: watchers?.status(summary.name) ?? (await probeEngine(context, summary.name)) })),
-        );
-      },
-    },
+    agents,
+    engine: engineStatus(context, () => live?.watchers ?? null),
     terminals,
     logs,
     stats,
@@ -175,13 +102,9 @@ export function createCore(options: CoreOptions = {}): Core {
       return () => listeners.delete(listener);
     },
     async close() {
-      clearInterval(remotePoll);
-      watchers?.close();
-      inboxes?.close();
+      // Everything that feeds events first, then the services they fed, then the log.
+      await live?.close();
       bottles.hostDisk.close();
-      live?.close();
-      sync?.close();
-      stopActivity();
       await terminals.closeAll();
       logs.closeAll();
       stats.close();
@@ -194,32 +117,189 @@ export function createCore(options: CoreOptions = {}): Core {
   };
 }
 
+/** Engines' status: a live core's watchers know it; otherwise each engine is asked. */
+function engineStatus(context: CoreDeps, watchers: () => EngineWatchers | null): Core['engine'] {
+  return {
+    async status() {
+      const name = context.engines.currentName;
+      return watchers()?.status(name) ?? probeEngine(context, name);
+    },
+    async list() {
+      return Promise.all(
+        context.engines.summaries().map(async (summary) => ({ ...summary, status: watchers()?.status(summary.name) ?? (await probeEngine(context, summary.name)) })),
+      );
+    },
+  };
+}
+
+/** What only a live core runs: each part started by startLive, each released by `close`. */
+interface LiveCore {
+  views: LiveViews;
+  watchers: EngineWatchers;
+  close(): Promise<void>;
+}
+
+/** The core's parts a live core watches, refreshes and reports through. */
+interface LiveParts {
+  context: CoreDeps;
+  bottles: BottleService;
+  credentials: CredentialService;
+  feeds: TerminalFeeds;
+  notices: Notices;
+  emit: (event: AppEvent) => void;
+  bottleChanged: (identity: string) => void;
+}
+
+/** The views' reads: every engine a listed bottle lives on gets its own event stream. */
+function liveSources(bottles: BottleService, watchers: () => EngineWatchers): LiveViewSources {
+  return {
+    view: async (identity: string) => {
+      const view = await bottles.view(identity);
+      if (view !== null) watchers().watch(view.engine);
+      return view;
+    },
+    list: async () => {
+      const listing = await bottles.listFresh();
+      for (const view of listing.bottles) watchers().watch(view.engine);
+      return listing;
+    },
+    otherInstances: () => countOtherInstances(watchers().contexts()),
+    engineConnected: () => watchers().allConnected(),
+  };
+}
+
+/** One event stream per engine: a bottle's change refreshes it, and a lost engine shows its bottles offline. */
+function engineWatchers(parts: LiveParts, views: LiveViews): EngineWatchers {
+  const { context, notices, emit } = parts;
+  const resync = (): void => {
+    views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
+  };
+  return new EngineWatchers(context, {
+    onBottleChanged: parts.bottleChanged,
+    onResync: resync,
+    onOtherInstance: () => views.recountOtherInstances(),
+    onEngineStatus: (status) => {
+      emit({ type: 'engine-status', status });
+      if (status.state === 'unavailable' && status.message !== 'connecting…') {
+        notices.log.write('warning', `Docker engine ${status.name} unavailable: ${status.message ?? ''}`);
+        // Its bottles show offline now, not their last state.
+        resync();
+      }
+    },
+  });
+}
+
+/** Logins made or refreshed inside running bottles reach the store, and every other bottle. */
+function credentialSync(parts: LiveParts, watchers: EngineWatchers): CredentialSync {
+  const { credentials, notices } = parts;
+  return new CredentialSync(
+    parts.context,
+    {
+      changed: (set) => {
+        credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+      },
+      failure: (what, error) => notices.failure(what, error),
+    },
+    () => watchers.contexts(),
+  );
+}
+
+/**
+ * What a live core runs: built first, then started in this order (the sign-in loop, the engine
+ * event streams, the remote inbox poll, the inbox watcher, the activity subscription, the one-off
+ * recovery of interrupted approvals); `close` releases each, event sources before their views. The
+ * terminal feeds it starts belong to the terminals, closed with them.
+ */
+function startLive(parts: LiveParts): LiveCore {
+  const { context, bottles, feeds, notices, emit } = parts;
+  // The views read bottles through the engine watchers, which tell the views what changed. Every
+  // running bottle's terminal output is kept from the moment its view shows it running.
+  const viewEvents = (event: AppEvent): void => {
+    followTerminalFeeds(feeds, event);
+    emit(event);
+  };
+  const views = new LiveViews(context, liveSources(bottles, () => watchers), viewEvents, notices);
+  const watchers = engineWatchers(parts, views);
+  const sync = credentialSync(parts, watchers);
+  sync.start();
+  watchers.watch(context.engines.currentName);
+  const remotePoll = new RemoteInboxPoll(bottles, (identity) => views.refresh(identity), notices);
+  const inboxes = createInboxWatcher((identity) => views.refresh(identity), {
+    onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
+    onTouched: (identity, how) => (how === 'event' ? bottles.hostDisk.changed(identity) : bottles.hostDisk.sweep(identity)),
+  });
+  const stopActivity = context.activity.subscribe((identity, activity) => {
+    emit({ type: 'activity', identity, activity });
+  });
+  recoverApprovals(context, notices);
+  return {
+    views,
+    watchers,
+    async close() {
+      await remotePoll.close();
+      watchers.close();
+      inboxes.close();
+      views.close();
+      sync.close();
+      stopActivity();
+    },
+  };
+}
+
+/** A pushed view starts its running bottle's terminal feed, and a bottle gone ends its own. */
+function followTerminalFeeds(feeds: TerminalFeeds, event: AppEvent): void {
+  if (event.type === 'bottle-changed') feeds.track(event.bottle);
+  else if (event.type === 'bottle-removed') feeds.forget(event.identity);
+}
+
+/** Settles, once at start, the approvals an earlier process was killed in the middle of. */
+function recoverApprovals(context: CoreDeps, notices: Notices): void {
+  recoverInterruptedApprovals(context).then(
+    (failures) => {
+      for (const failure of failures) notices.report('error', `Could not finish the interrupted approval of ${failure.identity}: ${failure.message}`);
+    },
+    (error: unknown) => notices.failure('Could not check for interrupted approvals', error),
+  );
+}
+
 /** How often the live core looks into remote bottles' inboxes (one HEAD request each when unchanged). */
 const REMOTE_INBOX_POLL_MS = 1000;
 
 /**
  * A remote bottle's inbox is inside its container, out of reach of a file watch: the live core
- * asks each one's engine whether it changed, and settles it when it did.
+ * asks each one's engine whether it changed, and settles it when it did. One pass at a time; a
+ * closed poll starts none, and its close waits for the pass in flight, so nothing reports after.
  */
-function pollRemoteInboxes(bottles: BottleService, changed: (identity: string) => void, notices: Notices): NodeJS.Timeout {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    const pass = async (): Promise<void> => {
-      for (const identity of bottles.remoteIdentities()) {
-        try {
-          if (await bottles.settleInbox(identity)) changed(identity);
-        } catch (error: unknown) {
-          // An engine that is away shows as such on its bottles; anything else is worth saying.
-          if (!isConnectionError(error)) notices.failure(`Could not read the inbox of ${identity}`, error);
-        }
+class RemoteInboxPoll {
+  private readonly timer: NodeJS.Timeout;
+  private pass: Promise<void> | null = null;
+
+  constructor(
+    private readonly bottles: BottleService,
+    private readonly changed: (identity: string) => void,
+    private readonly notices: Notices,
+  ) {
+    this.timer = setInterval(() => {
+      this.pass ??= this.settleAll().finally(() => {
+        this.pass = null;
+      });
+    }, REMOTE_INBOX_POLL_MS);
+    this.timer.unref();
+  }
+
+  private async settleAll(): Promise<void> {
+    for (const identity of this.bottles.remoteIdentities()) {
+      try {
+        if (await this.bottles.settleInbox(identity)) this.changed(identity);
+      } catch (error: unknown) {
+        // An engine that is away shows as such on its bottles; anything else is worth saying.
+        if (!isConnectionError(error)) this.notices.failure(`Could not read the inbox of ${identity}`, error);
       }
-    };
-    void pass().finally(() => {
-      running = false;
-    });
-  }, REMOTE_INBOX_POLL_MS);
-  timer.unref();
-  return timer;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pass;
+  }
 }
