@@ -152,7 +152,9 @@ function pin(plan: ControlPlan, path: string): void {
  */
 function planCheckouts(plan: ControlPlan, root: string, repoPath: string, depth: number): void {
   if (depth > MAX_MODULE_DEPTH) refuse(repoPath, `submodules nested deeper than ${MAX_MODULE_DEPTH}`);
-  const stage = runGitSync(['ls-files', '-s', '-z'], join(root, ...repoPath.split('/')));
+  // Read as data by our git (nothing of the repository's runs), also where the folder is another
+  // user's (root starting a bottle for them): git would otherwise refuse to read it, and the wall would have a hole.
+  const stage = runGitSync(['-c', 'safe.directory=*', 'ls-files', '-s', '-z'], join(root, ...repoPath.split('/')));
   if (stage === null) return;
   for (const link of [...gitlinksOf(stage).keys()].sort()) {
     const parts = link.split('/');
