@@ -46,10 +46,15 @@ function describeFile(file: FileChange, show: Shown): string[] {
   return lines;
 }
 
+/** What the operator must look at before running git there: the paths in it are the agent's. */
+function warningLines(set: ChangeSet, show: Shown): string[] {
+  return set.warnings.map((warning) => `warning: ${show(warning)}`);
+}
+
 /** `claude-bottle diff`: a headline, then each file and its unified diff, git style. */
 export function formatChangeSet(set: ChangeSet, raw = false): string {
   const show = shownAs(raw);
-  const lines = [headline(set), ...set.notes.map((note) => `note: ${note}`)];
+  const lines = [headline(set), ...warningLines(set, show), ...set.notes.map((note) => `note: ${note}`)];
   for (const file of set.files) {
     lines.push('', ...describeFile(file, show));
     if (file.diff !== null) lines.push(file.diff.trimEnd());
@@ -75,6 +80,7 @@ export function formatStat(set: ChangeSet, raw = false): string {
   });
   const t = set.totals;
   lines.push(` ${set.files.length} file${set.files.length === 1 ? '' : 's'} changed, ${t.insertions} insertion${t.insertions === 1 ? '' : 's'}(+), ${t.deletions} deletion${t.deletions === 1 ? '' : 's'}(-)`);
+  lines.push(...warningLines(set, show));
   return lines.join('\n');
 }
 

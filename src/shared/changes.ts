@@ -72,6 +72,12 @@ export interface ChangeSet {
   revision: number;
   computedAt: string;
   notes: string[];
+  /**
+   * What the operator must look at before running git in the project folder (mount mode): a
+   * repository the agent added as a submodule, or a nested `.git` it made or rewrote. `.git`
+   * paths are never among the files, so this is where they show.
+   */
+  warnings: string[];
   lastApply: { at: string; written: number; conflicts: number } | null;
 }
 

@@ -55,12 +55,35 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
       '.git/worktrees/wt/commondir': 'ro',
       '.git/worktrees/wt/gitdir': 'ro',
       '.git/worktrees/wt/config.worktree': 'ro',
+      // The checkout of the submodule: its pointer read-only, it and the folders on the way pinned.
+      libs: 'rw',
+      'libs/a': 'rw',
+      'libs/a/.git': 'ro',
     });
     // Made once: a second start changes nothing, and the operator's git still works.
     prepareGitControl(project, OWNER);
     expect(gitControlMounts(project)).toEqual(mounts);
     expect((await git(project, 'status', '--porcelain'))).toBe('');
     expect((await git(join(project, 'libs', 'a'), 'log', '--format=%s'))).toBe('start\n');
+  });
+
+  it('an old-style submodule (its own .git folder in the work tree) is walled like the top, also when the project is a subfolder', async () => {
+    const top = await repository();
+    const upstream = await repository();
+    await run('git', ['clone', '-q', upstream, join(top, 'pkg', 'vendor', 'lib')]);
+    await git(top, '-c', 'advice.addEmbeddedRepo=false', 'add', 'pkg/vendor/lib');
+    await git(top, 'commit', '-qm', 'embedded');
+    await rm(join(top, 'pkg', 'vendor', 'lib', '.git', 'hooks'), { recursive: true });
+    const inner = ['vendor', 'vendor/lib', 'vendor/lib/.git', 'vendor/lib/.git/config', 'vendor/lib/.git/commondir', 'vendor/lib/.git/hooks', 'vendor/lib/.git/info'];
+    const readOnly = new Set(['vendor/lib/.git/config', 'vendor/lib/.git/commondir', 'vendor/lib/.git/hooks', 'vendor/lib/.git/info']);
+    for (const [project, prefix] of [[top, 'pkg/'], [join(top, 'pkg'), '']] as const) {
+      prepareGitControl(project, OWNER);
+      const mounts = gitControlMounts(project).filter((mount) => !mount.path.startsWith('.git'));
+      const pinned = prefix === '' ? [] : [{ path: 'pkg', readOnly: false }];
+      expect(mounts).toEqual([...pinned, ...inner.map((path) => ({ path: `${prefix}${path}`, readOnly: readOnly.has(path) }))]);
+    }
+    expect(await readdir(join(top, 'pkg', 'vendor', 'lib', '.git', 'hooks'))).toEqual([]);
+    expect(await git(join(top, 'pkg', 'vendor', 'lib'), 'log', '--format=%s')).toBe('start\n');
   });
 
   it('a .git file (a worktree or submodule checkout) is itself read-only; where there is no .git, an empty read-only one', async () => {

@@ -1,6 +1,7 @@
 import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { BottleError } from '../base/bottle-error';
+import { gitlinksOf, runGitSync } from '../changes/git-cli';
 
 /**
  * In mount mode the project folder is the operator's own repository, mounted writable. What git
@@ -13,6 +14,13 @@ import { BottleError } from '../base/bottle-error';
  * under worktrees/) and every folder on the way to one is also mounted onto itself: a mount point
  * cannot be renamed or removed (EBUSY), so the agent cannot move a protected folder aside and put
  * a fresh one with its own config in its place.
+ *
+ * Submodules checked out in the work tree (the gitlinks of the index) are walled the same way:
+ * `git status` recurses into them, so their `.git` (a pointer file, or an old-style folder with
+ * its own config and hooks) is read-only or walled like the top one, and it and every folder on
+ * the way to it are mount points, so it cannot be renamed aside for another. A repository the
+ * agent makes and registers as a submodule later cannot be walled in advance; the changes
+ * listing reports it (nested-repos.ts) and export refuses it.
  */
 export interface GitControlMount {
   /** Relative to the project folder, '/'-separated: the same path on the host and under /workspace. */
@@ -131,6 +139,42 @@ function planGitDir(plan: ControlPlan, root: string, gitDir: string, depth: numb
   if (worktrees?.isDirectory() === true) planWorktrees(plan, root, `${gitDir}/worktrees`);
 }
 
+/** A folder of the work tree mounted onto itself (once), so that it cannot be renamed or removed. */
+function pin(plan: ControlPlan, path: string): void {
+  if (!plan.mounts.some((mount) => mount.path === path)) add(plan, path, false);
+}
+
+/**
+ * The submodules checked out below `repoPath` (relative, '' for the project folder): found from
+ * that repository's index by our own git (no hooks, no fsmonitor), then each one's submodules.
+ * One not checked out (no `.git` there) is left alone: a `.git` made there later is reported by
+ * the changes listing.
+ */
+function planCheckouts(plan: ControlPlan, root: string, repoPath: string, depth: number): void {
+  if (depth > MAX_MODULE_DEPTH) refuse(repoPath, `submodules nested deeper than ${MAX_MODULE_DEPTH}`);
+  // Read as data by our git (nothing of the repository's runs), also where the folder is another
+  // user's (root starting a bottle for them): git would otherwise refuse to read it, and the wall would have a hole.
+  const stage = runGitSync(['-c', 'safe.directory=*', 'ls-files', '-s', '-z'], join(root, ...repoPath.split('/')));
+  if (stage === null) return;
+  for (const link of [...gitlinksOf(stage).keys()].sort()) {
+    const parts = link.split('/');
+    if (parts.some((part) => part === '' || part === '.' || part === '..')) continue;
+    const path = repoPath === '' ? link : `${repoPath}/${link}`;
+    // Git does not look into a submodule beyond a symlink or a file, and neither does the wall.
+    const folders = parts.map((_, index) => [repoPath, ...parts.slice(0, index + 1)].filter(Boolean).join('/'));
+    if (folders.some((folder) => entryAt(root, folder)?.isDirectory() !== true)) continue;
+    const dotGit = entryAt(root, `${path}/.git`);
+    if (dotGit === null) continue;
+    for (const folder of folders) pin(plan, folder);
+    if (dotGit.isSymbolicLink()) refuse(`${path}/.git`, 'it is a symlink');
+    if (dotGit.isFile()) add(plan, `${path}/.git`, true);
+    else if (!dotGit.isDirectory()) refuse(`${path}/.git`, 'it is neither a folder nor a file');
+    else if (isGitDir(root, `${path}/.git`)) planGitDir(plan, root, `${path}/.git`, depth + 1);
+    else add(plan, `${path}/.git`, true);
+    planCheckouts(plan, root, path, depth + 1);
+  }
+}
+
 function planControl(projectDir: string): ControlPlan {
   const plan: ControlPlan = { mounts: [], missing: [] };
   // No project folder, no container: the engine refuses to bind a source that does not exist.
@@ -141,6 +185,7 @@ function planControl(projectDir: string): ControlPlan {
   // git passes over an empty `.git` (it is no repository) and looks further up, as before.
   if (dotGit === null) {
     plan.missing.push({ path: '.git', kind: 'dir', content: '' });
+    planCheckouts(plan, projectDir, '', 0);
     return plan;
   }
   if (dotGit.isSymbolicLink()) refuse('.git', 'it is a symlink');
@@ -150,6 +195,7 @@ function planControl(projectDir: string): ControlPlan {
   else if (!dotGit.isDirectory()) refuse('.git', 'it is neither a folder nor a file');
   else if (isGitDir(projectDir, '.git')) planGitDir(plan, projectDir, '.git', 0);
   else add(plan, '.git', true);
+  planCheckouts(plan, projectDir, '', 0);
   return plan;
 }
 

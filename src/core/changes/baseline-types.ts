@@ -26,6 +26,17 @@ export interface Baseline {
   entries: Record<string, BaselineEntry>;
   /** Folders the ignore rules left out whole: never listed in the workspace either. */
   prunedDirs: string[];
+  /** Mount mode: the submodules (gitlinks) the index held, path to commit. Absent in older baselines. */
+  gitlinks?: Record<string, string>;
+  /** Mount mode: the `.git` entries below the top and what git reads of them. Absent in older baselines. */
+  nestedGit?: Record<string, NestedGitRecord>;
+}
+
+/** What git reads of a nested `.git`: its kind and inode, and a digest of its pointer or its config, commondir and hooks. */
+export interface NestedGitRecord {
+  kind: 'dir' | 'file' | 'other';
+  ino: number;
+  digest: string;
 }
 
 /** Written instead of a baseline when none could be taken, so every surface can say why. */
@@ -61,6 +72,8 @@ export const baselineFileSchema = z.union([
     git: z.object({ head: z.string().nullable(), branch: z.string().nullable() }).nullable(),
     entries: z.record(z.string(), entrySchema),
     prunedDirs: z.array(z.string()),
+    gitlinks: z.record(z.string(), z.string().regex(/^[0-9a-f]{40,64}$/)).optional(),
+    nestedGit: z.record(z.string(), z.object({ kind: z.enum(['dir', 'file', 'other']), ino: z.number(), digest: z.string() })).optional(),
   }),
   z.object({ version: z.literal(1), identity: z.string(), unavailable: z.string() }),
 ]);

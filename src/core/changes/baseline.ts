@@ -12,6 +12,7 @@ import { linkDigest, readHostFile } from './content-digest';
 import { GitMissingError } from './git-cli';
 import { repoFacts, type RepoFacts } from './git-repo';
 import { walkFolder, type WalkEntry } from './host-walk';
+import { describeNestedGit } from './nested-repos';
 import { hostPathOf } from './relative-path';
 
 export type { Baseline, BaselineEntry } from './baseline-types';
@@ -113,6 +114,9 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
       entry.kept = true;
     }
   });
+  // Mount mode: the repositories inside the folder, to tell later which ones the agent added or rewrote.
+  const gitlinks = repo === null ? {} : Object.fromEntries([...repo.index].filter(([, indexed]) => indexed.mode === '160000').map(([path, indexed]) => [path, indexed.oid]));
+  const nested = copy ? {} : { gitlinks, nestedGit: await describeNestedGit(cwd, [...walk.gitEntries, ...Object.keys(gitlinks).map((path) => `${path}/.git`)]) };
   return {
     version: 1,
     identity,
@@ -124,6 +128,7 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
     git: repo === null ? null : { head: repo.head, branch: repo.branch },
     entries,
     prunedDirs: walk.prunedDirs,
+    ...nested,
   };
 }
 

@@ -12,6 +12,7 @@ import { changesPaths } from './change-paths';
 import { changeSetOf, fingerprintOf } from './change-set';
 import { CompareCache, compareWorkspace } from './change-compare';
 import { ContainerReader } from './container-reader';
+import { NestedRepoCheck } from './nested-repos';
 import { locateWorkspace, type LocatedWorkspace } from './workspace-locator';
 import type { AgentListing } from './workspace-reader';
 
@@ -48,6 +49,7 @@ export interface Comparison {
  */
 export class BottleChanges {
   private readonly cache = new CompareCache();
+  private readonly nested = new NestedRepoCheck();
   private located: LocatedWorkspace | null = null;
   private listing: AgentListing | null = null;
   private sourceStale = false;
@@ -121,7 +123,8 @@ export class BottleChanges {
     const applied = await readAppliedRecord(this.identity);
     const base = new BaseContent(bottle.baseline, new BlobStore(changesPaths(this.identity).blobs), applied);
     const files = await compareWorkspace({ baseline: bottle.baseline, listing, reader: located.reader, base, applied, cache: this.cache });
-    const fingerprint = fingerprintOf(files);
+    const warnings = (await this.nested.findings(bottle.baseline, listing.gitEntries ?? [])).map((finding) => finding.message);
+    const fingerprint = fingerprintOf(files, warnings);
     if (fingerprint !== this.fingerprint) {
       this.fingerprint = fingerprint;
       this.revision += 1;
@@ -131,7 +134,7 @@ export class BottleChanges {
       notes.push(`listed from the container's whole archive (slower): ${located.reader.fallbackReason}`);
     }
     if (bottle.baseline.mode === 'mount') notes.push('mount mode: the agent writes the project folder itself; these are its changes since the bottle started');
-    const set = changeSetOf({ identity: this.identity, baseline: bottle.baseline, source: located.reader.source, files, revision: this.revision, notes, applied });
+    const set = changeSetOf({ identity: this.identity, baseline: bottle.baseline, source: located.reader.source, files, revision: this.revision, notes, warnings, applied });
     this.last = { set, bottle, located, listing, base, applied };
     return this.last;
   }

@@ -18,8 +18,9 @@ export function totalsOf(files: FileChange[]): ChangeTotals {
 }
 
 /** Changes in the set's content (not its clock): a new fingerprint bumps the revision. */
-export function fingerprintOf(files: FileChange[]): string {
+export function fingerprintOf(files: FileChange[], warnings: string[]): string {
   const hash = createHash('sha256');
+  hash.update(JSON.stringify(warnings));
   for (const file of files) {
     hash.update(JSON.stringify([file.path, file.oldPath, file.status, file.mode, file.size, file.linkTarget, file.insertions, file.deletions, file.diff?.length ?? -1, file.applied, file.note]));
   }
@@ -33,6 +34,7 @@ export interface ChangeSetParts {
   files: FileChange[];
   revision: number;
   notes: string[];
+  warnings: string[];
   applied: AppliedRecord;
 }
 
@@ -54,6 +56,7 @@ export function changeSetOf(parts: ChangeSetParts): ChangeSet {
     revision: parts.revision,
     computedAt: new Date().toISOString(),
     notes: parts.notes,
+    warnings: parts.warnings,
     lastApply: parts.applied.last,
   };
 }

@@ -25,7 +25,7 @@ export class FolderReader implements WorkspaceReader {
     const walk = await walkFolder(this.root, this.ignore);
     const entries = new Map<string, AgentEntry>();
     for (const item of walk.entries.values()) entries.set(item.path, { ...item });
-    return { entries, takenAtMs };
+    return { entries, takenAtMs, gitEntries: walk.gitEntries };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { BottleError } from '../base/bottle-error';
 
 /**
@@ -88,6 +88,31 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
     child.stdin?.on('error', () => undefined); // git may exit before reading all input; its exit code says why
     child.stdin?.end(options.input);
   });
+}
+
+/**
+ * runGit for the one caller that must stay synchronous (the mounts of a container spec): the same
+ * config and environment. Null when git is missing or the command fails (e.g. not a repository):
+ * the caller treats both as "git has nothing to say here".
+ */
+export function runGitSync(args: string[], cwd: string): Buffer | null {
+  try {
+    return execFileSync('git', [...SAFE_CONFIG_ARGS, ...args], { cwd, env: gitEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch (error: unknown) {
+    // No git on this host (ENOENT) or a non-zero exit: either way there is no answer to act on.
+    if (error instanceof Error) return null;
+    throw error;
+  }
+}
+
+/** Paths git records as submodules (gitlinks, mode 160000) in `-s -z` output of ls-files, with their commits. */
+export function gitlinksOf(lsFilesStage: Buffer): Map<string, string> {
+  const links = new Map<string, string>();
+  for (const record of splitZ(lsFilesStage)) {
+    const match = /^160000 ([0-9a-f]{40,64}) (\d)\t(.+)$/s.exec(record);
+    if (match !== null) links.set(match[3] as string, match[1] as string);
+  }
+  return links;
 }
 
 /** stdout of a git command as trimmed text. */

@@ -9,6 +9,7 @@ import type { BaseContent } from './base-content';
 import { commitBaselineContent, commitUncommitted } from './export-tree';
 import { gitText, runGit } from './git-cli';
 import { isRepositoryTop } from './git-repo';
+import { addedGitlinksBetween, NestedRepoCheck } from './nested-repos';
 import { gitFolderName, gitFolderRefusal } from './relative-path';
 import { checkOwnObjects, resolveHead, ShadowRepo } from './shadow-repo';
 import type { AgentListing, WorkspaceReader } from './workspace-reader';
@@ -66,6 +67,9 @@ export async function checkExportTarget(baseline: Baseline, target: ExportTarget
 export async function exportChanges(input: ExportInput, target: ExportTarget): Promise<ExportResult> {
   const { baseline, identity } = input;
   const { branch } = await checkExportTarget(baseline, target);
+  // A repository the agent registered as a submodule is never handed over (see nested-repos.ts).
+  const added = (await new NestedRepoCheck().findings(baseline, input.listing.gitEntries ?? [])).find((finding) => finding.kind === 'added-gitlink');
+  if (added !== undefined) throw new BottleError('forbidden', `${added.message}; export refuses it`);
   const cwd = baseline.cwd;
   const temp = await mkdtemp(join(tmpdir(), 'claude-bottle-export-'));
   try {
@@ -80,6 +84,8 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
     const baseHead = baseline.git === null ? await commitBaselineContent(shadow, input.base, input.changes, join(temp, 'base'), identity) : baseline.git.head;
     let agentHead = agentGit === null ? baseHead : await resolveHead(agentGit);
     if (agentHead !== null && !(await shadow.hasCommit(agentHead))) throw new BottleError('corrupt', `the bottle's HEAD ${agentHead.slice(0, 12)} is not a commit its repository holds`);
+    const gitlink = agentHead === null ? undefined : (await addedGitlinksBetween(shadow, baseHead, agentHead))[0];
+    if (gitlink !== undefined) throw new BottleError('forbidden', `${gitlink}: the bottle's commits add a git repository as a submodule; your \`git status\` would run what its config says once they are checked out; export refuses them`);
     if (agentGit === null && baseline.git !== null) notes.push('the bottle holds no repository of its own (.git was not copied in): its changes are one commit on the start commit');
     input.progress('Committing what the agent left uncommitted');
     // A path through git's own folder (by any alias) is never part of the work handed over.

@@ -20,6 +20,8 @@ export interface WalkResult {
   prunedDirs: string[];
   /** Sockets, FIFOs and devices: never compared, never copied. */
   skipped: string[];
+  /** `.git` entries below the top (nested repositories, submodule checkouts): never listed, but reported. */
+  gitEntries: string[];
 }
 
 /** A tree larger than this is refused rather than held in memory. */
@@ -34,6 +36,7 @@ export async function walkFolder(root: string, ignore?: (path: string) => boolea
   const entries = new Map<string, WalkEntry>();
   const prunedDirs: string[] = [];
   const skipped: string[] = [];
+  const gitEntries: string[] = [];
   let pending = [''];
   while (pending.length > 0) {
     const next: string[] = [];
@@ -48,7 +51,10 @@ export async function walkFolder(root: string, ignore?: (path: string) => boolea
       }
       await mapLimited(names, 16, async (dirent) => {
         const path = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
-        if (dirent.name === '.git') return;
+        if (dirent.name === '.git') {
+          if (dir !== '') gitEntries.push(path);
+          return;
+        }
         if (ignore?.(path) === true) {
           if (dirent.isDirectory()) prunedDirs.push(path);
           return;
@@ -85,5 +91,5 @@ export async function walkFolder(root: string, ignore?: (path: string) => boolea
     });
     pending = next;
   }
-  return { entries, prunedDirs: prunedDirs.sort(), skipped: skipped.sort() };
+  return { entries, prunedDirs: prunedDirs.sort(), skipped: skipped.sort(), gitEntries: gitEntries.sort() };
 }

@@ -19,6 +19,8 @@ export interface AgentEntry {
 export interface AgentListing {
   entries: Map<string, AgentEntry>;
   takenAtMs: number;
+  /** `.git` entries below the top, where the reader sees them (a folder on the host). */
+  gitEntries?: string[];
 }
 
 export interface AgentContent {

@@ -1,5 +1,6 @@
 import { useEffect, type JSX } from 'react';
 import type { ChangeSet } from '../../../shared/changes';
+import { escapeLine } from '../../../shared/escape-text';
 import { exactTime } from '../lib/format';
 import { useBottle } from '../stores/bottles-store';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
@@ -48,6 +49,11 @@ function Summary({ set }: { set: ChangeSet }): JSX.Element {
           updated {new Date(set.computedAt).toLocaleTimeString()}
         </span>
       </div>
+      {set.warnings.map((warning) => (
+        <p key={warning} className="changes-note is-danger" role="alert" data-testid="changes-warning">
+          {escapeLine(warning)}
+        </p>
+      ))}
       {set.notes.map((note) => (
         <p key={note} className="changes-note">
           {note}

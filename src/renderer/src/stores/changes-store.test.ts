@@ -18,6 +18,7 @@ function changeSet(): ChangeSet {
     revision,
     computedAt: '',
     notes: [],
+    warnings: [],
     lastApply: null,
   };
 }
