@@ -4,15 +4,23 @@
  * and (in ipc-schemas.ts) the validation map are all derived. The Electron main process binds it to
  * ipcMain, `claude-bottle serve` binds it to a WebSocket, and the preload / browser client expose
  * the same `window.claudeBottle` API over it. Each entry builds its schema from the zod kit it is
- * handed, so this file imports zod for its types only: the sandboxed preload and the page bundle
- * it without zod (one channel list, no validator they never run).
+ * handed, so this file imports zod for its types only: the sandboxed preload, which needs the
+ * channel list, bundles no zod (validation runs in the main process and in serve).
  */
 import type { z } from 'zod';
 import type { AppEvent } from './app-events';
 import type { BottleInspect } from './bottle-inspect';
 import type { BulkResult } from './bottle-requests';
 import type { StatsSample } from './bottle-stats';
-import type { AgentSummary, BottleView, EngineStatus, EngineSummary, JournalEntry, PendingRequestView, ProjectAgentReview } from './bottle-view';
+import type {
+  AgentSummary,
+  BottleView,
+  EngineStatus,
+  EngineSummary,
+  JournalEntry,
+  PendingRequestView,
+  ProjectAgentReview,
+} from './bottle-view';
 import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
@@ -28,7 +36,7 @@ export type { StatsWatchRequest } from './bottle-stats';
 export const SECRET_NAMES = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
-/** A channel's answer type, carried by the table's type alone (answers come from our own core: not re-validated). */
+/** A channel's answer type, carried by the table's type alone (answers come from our own core: not validated). */
 export interface Returns<T> {
   readonly returns?: T;
 }
@@ -46,20 +54,37 @@ interface ChannelEntry {
 /** Every channel, once: the contract itself. */
 export const ipcChannels = {
   'bottles:list': { args: ({ z }) => z.tuple([]), result: returns<BottleView[]>() },
-  'agents:list': { args: ({ z, absolutePath }) => z.tuple([z.object({ cwd: absolutePath.optional() }).strict()]), result: returns<AgentSummary[]>() },
+  'agents:list': {
+    args: ({ z, absolutePath }) => z.tuple([z.object({ cwd: absolutePath.optional() }).strict()]),
+    result: returns<AgentSummary[]>(),
+  },
   'engine:status': { args: ({ z }) => z.tuple([]), result: returns<EngineStatus>() },
   'engines:list': { args: ({ z }) => z.tuple([]), result: returns<EngineSummary[]>() },
   'bottle:start': {
     args: ({ z, agentName, absolutePath, contextName }) =>
-      z.tuple([z.object({ agent: agentName, cwd: absolutePath, copy: z.boolean(), autonomous: z.boolean().optional(), context: contextName.optional() }).strict()]),
+      z.tuple([
+        z
+          .object({
+            agent: agentName,
+            cwd: absolutePath,
+            copy: z.boolean(),
+            autonomous: z.boolean().optional(),
+            context: contextName.optional(),
+          })
+          .strict(),
+      ]),
     result: returns<{ identity: string }>(),
   },
   'bottle:stop': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
-  'bottle:remove': { args: ({ z, identity }) => z.tuple([identity, z.object({ keepState: z.boolean() }).strict()]), result: returns<null>() },
+  'bottle:remove': {
+    args: ({ z, identity }) => z.tuple([identity, z.object({ keepState: z.boolean() }).strict()]),
+    result: returns<null>(),
+  },
   'bottle:resume': { args: ({ z, identity }) => z.tuple([identity]), result: returns<{ identity: string }>() },
   /** `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since. */
   'bottle:approve': {
-    args: ({ z, identity, requestId, sha256 }) => z.tuple([identity, z.object({ requestId, resume: z.boolean(), proposalHash: sha256.optional() }).strict()]),
+    args: ({ z, identity, requestId, sha256 }) =>
+      z.tuple([identity, z.object({ requestId, resume: z.boolean(), proposalHash: sha256.optional() }).strict()]),
     result: returns<{ imageId: string }>(),
   },
   'bottle:reject': {
@@ -70,7 +95,10 @@ export const ipcChannels = {
   'bottle:dismiss-error': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
   'terminal:open': { args: ({ z, terminalOpenRequest }) => z.tuple([terminalOpenRequest]), result: returns<{ sessionId: string }>() },
   'terminal:input': { args: ({ z, sessionId }) => z.tuple([sessionId, z.string().max(MAX_TERMINAL_INPUT_CHARS)]), result: returns<null>() },
-  'terminal:resize': { args: ({ z, sessionId, terminalSize }) => z.tuple([sessionId, terminalSize, terminalSize]), result: returns<null>() },
+  'terminal:resize': {
+    args: ({ z, sessionId, terminalSize }) => z.tuple([sessionId, terminalSize, terminalSize]),
+    result: returns<null>(),
+  },
   'terminal:close': { args: ({ z, sessionId }) => z.tuple([sessionId]), result: returns<null>() },
   'dialog:choose-folder': { args: ({ z }) => z.tuple([]), result: returns<string | null>() },
   /** `otherInstances`: bottles of other claude-bottle instances (state roots) on the engines, left out. */
@@ -79,13 +107,15 @@ export const ipcChannels = {
     result: returns<{ bottles: BottleView[]; total: number; otherInstances: number }>(),
   },
   'bottles:bulk': {
-    args: ({ z, identities }) => z.tuple([z.object({ action: z.enum(['stop', 'remove']), identities: identities.min(1), keepState: z.boolean() }).strict()]),
+    args: ({ z, identities }) =>
+      z.tuple([z.object({ action: z.enum(['stop', 'remove']), identities: identities.min(1), keepState: z.boolean() }).strict()]),
     result: returns<BulkResult[]>(),
   },
   'bottle:inspect': { args: ({ z, identity }) => z.tuple([identity]), result: returns<BottleInspect>() },
   'shell:open': { args: ({ z, terminalOpenRequest }) => z.tuple([terminalOpenRequest]), result: returns<{ sessionId: string }>() },
   'logs:open': {
-    args: ({ z, identity }) => z.tuple([z.object({ identity, tail: z.number().int().min(0).max(MAX_LOG_TAIL_LINES), follow: z.boolean() }).strict()]),
+    args: ({ z, identity }) =>
+      z.tuple([z.object({ identity, tail: z.number().int().min(0).max(MAX_LOG_TAIL_LINES), follow: z.boolean() }).strict()]),
     result: returns<{ streamId: string }>(),
   },
   'logs:close': { args: ({ z, streamId }) => z.tuple([streamId]), result: returns<null>() },
@@ -95,10 +125,14 @@ export const ipcChannels = {
   },
   'stats:unwatch': { args: ({ z, streamId }) => z.tuple([streamId]), result: returns<null>() },
   /** A project agent's files, for the Trust step. */
-  'agents:review': { args: ({ z, absolutePath, projectAgentName }) => z.tuple([z.object({ cwd: absolutePath, name: projectAgentName }).strict()]), result: returns<ProjectAgentReview>() },
+  'agents:review': {
+    args: ({ z, absolutePath, projectAgentName }) => z.tuple([z.object({ cwd: absolutePath, name: projectAgentName }).strict()]),
+    result: returns<ProjectAgentReview>(),
+  },
   /** Trusts a project agent exactly as reviewed (`contextHash` from the review). */
   'agents:trust': {
-    args: ({ z, absolutePath, projectAgentName, sha256 }) => z.tuple([z.object({ cwd: absolutePath, name: projectAgentName, contextHash: sha256 }).strict()]),
+    args: ({ z, absolutePath, projectAgentName, sha256 }) =>
+      z.tuple([z.object({ cwd: absolutePath, name: projectAgentName, contextHash: sha256 }).strict()]),
     result: returns<null>(),
   },
   /** One pending request in full (views carry summaries), for the approval panel. */
@@ -117,16 +151,24 @@ export const ipcChannels = {
   'changes:unwatch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
   /** One file whole: its full diff, or its full content on the agent's side. */
   'changes:file': {
-    args: ({ z, identity, workspacePath }) => z.tuple([identity, z.object({ path: workspacePath, view: z.enum(['diff', 'content']) }).strict()]),
+    args: ({ z, identity, workspacePath }) =>
+      z.tuple([identity, z.object({ path: workspacePath, view: z.enum(['diff', 'content']) }).strict()]),
     result: returns<FileDetail>(),
   },
-  'changes:apply': { args: ({ z, identity }) => z.tuple([identity, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]), result: returns<ApplyResult>() },
-  'changes:export': { args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]), result: returns<ExportResult>() },
+  'changes:apply': {
+    args: ({ z, identity }) => z.tuple([identity, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]),
+    result: returns<ApplyResult>(),
+  },
+  'changes:export': {
+    args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]),
+    result: returns<ExportResult>(),
+  },
 } satisfies Record<string, ChannelEntry>;
 
 type Channels = typeof ipcChannels;
 export type IpcChannel = keyof Channels;
-export const IPC_CHANNEL_NAMES = Object.keys(ipcChannels) as readonly IpcChannel[];
+// Pure: a page that only needs the types and IpcError leaves the table out of its bundle.
+export const IPC_CHANNEL_NAMES = /* @__PURE__ */ Object.keys(ipcChannels) as readonly IpcChannel[];
 
 /** A channel's arguments: what its schema lets through, so what the handler receives. */
 export type IpcArgs<C extends IpcChannel> = z.output<ReturnType<Channels[C]['args']>>;

@@ -26,7 +26,8 @@ describe('the IPC contract table', () => {
   });
 
   it('derives argument and result types from the table', () => {
-    expectTypeOf<IpcArgs<'bottle:approve'>>().toEqualTypeOf<[string, { requestId: string; resume: boolean; proposalHash?: string | undefined }]>();
+    type Approve = [identity: string, options: { requestId: string; resume: boolean; proposalHash?: string | undefined }];
+    expectTypeOf<IpcArgs<'bottle:approve'>>().toEqualTypeOf<Approve>();
     expectTypeOf<IpcArgs<'bottles:list'>>().toEqualTypeOf<[]>();
     expectTypeOf<IpcResult<'bottle:stop'>>().toEqualTypeOf<null>();
     expectTypeOf<IpcResult<'dialog:choose-folder'>>().toEqualTypeOf<string | null>();
