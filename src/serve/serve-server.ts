@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent } from '../shared/app-events';
+import { WEBSOCKET_PATH, type WireEvent } from '../shared/browser-wire';
 import { BottleError } from '../core/base/bottle-error';
 import { createIpcDispatcher, type CoreHandlers, type IpcDispatcher, type IpcHandlers } from '../ipc/dispatch';
 import { isLoopbackHost, isSameOrigin, newToken, sessionCookie, tokenSource } from './serve-auth';
@@ -36,7 +37,6 @@ export interface ServeServer {
 }
 
 const LOOPBACK_BIND = new Set(['127.0.0.1', '::1']);
-export const WEBSOCKET_PATH = '/ws';
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const SECURITY_HEADERS = {
@@ -120,7 +120,8 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   });
 
   const unsubscribe = options.core.subscribe((event: AppEvent) => {
-    const message = JSON.stringify({ event });
+    const pushed: WireEvent = { event };
+    const message = JSON.stringify(pushed);
     for (const client of sockets.clients) {
       if (client.readyState === client.OPEN) client.send(message);
     }

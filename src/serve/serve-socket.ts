@@ -1,15 +1,9 @@
 import type { RawData, WebSocket } from 'ws';
+import type { WireAnswer, WireRequest } from '../shared/browser-wire';
 import type { IpcDispatcher } from '../ipc/dispatch';
 import { trackClientResources } from '../ipc/client-resources';
 
-/** Wire format (the browser client in src/renderer/src/api/browser-client.ts speaks the same). */
-interface RequestMessage {
-  id: number;
-  channel: string;
-  args: unknown[];
-}
-
-function parseRequest(raw: RawData): RequestMessage | null {
+function parseRequest(raw: RawData): WireRequest | null {
   try {
     const value: unknown = JSON.parse(raw.toString());
     if (typeof value !== 'object' || value === null) return null;
@@ -35,7 +29,8 @@ export function handleSocket(ws: WebSocket, dispatcher: IpcDispatcher): void {
       return;
     }
     void resources.dispatch(request.channel, request.args).then((response) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, response }));
+      const answer: WireAnswer = { id: request.id, response };
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
     });
   });
   ws.on('close', () => resources.closeAll());

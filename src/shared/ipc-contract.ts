@@ -1,133 +1,182 @@
 /**
- * The one IPC contract between the UI and the bottle core. The Electron main process binds it to
+ * The one IPC contract between the UI and the bottle core: one entry per channel, holding its
+ * argument schema and its result type, from which the channel list, the argument and result types
+ * and (in ipc-schemas.ts) the validation map are all derived. The Electron main process binds it to
  * ipcMain, `claude-bottle serve` binds it to a WebSocket, and the preload / browser client expose
- * the same `window.claudeBottle` API over it. Imports nothing from electron, node or zod (the
- * sandboxed preload bundles it); the argument schemas live in ipc-schemas.ts.
+ * the same `window.claudeBottle` API over it. Each entry builds its schema from the zod kit it is
+ * handed, so this file imports zod for its types only: the sandboxed preload, which needs the
+ * channel list, bundles no zod (validation runs in the main process and in serve).
  */
+import type { z } from 'zod';
 import type { AppEvent } from './app-events';
 import type { BottleInspect } from './bottle-inspect';
-import type { BulkRequest, BulkResult, LogsOpenRequest } from './bottle-requests';
-import type { StatsSample, StatsWatchRequest } from './bottle-stats';
-import type { AgentSummary, BottleView, EngineStatus, EngineSummary, JournalEntry, PendingRequestView, ProjectAgentReview, StartBottleRequest } from './bottle-view';
+import type { BulkResult } from './bottle-requests';
+import type { StatsSample } from './bottle-stats';
+import type {
+  AgentSummary,
+  BottleView,
+  EngineStatus,
+  EngineSummary,
+  JournalEntry,
+  PendingRequestView,
+  ProjectAgentReview,
+} from './bottle-view';
 import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
+import type { SchemaKit } from './ipc-schemas';
+import { MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 
 export type { AppEvent } from './app-events';
 export type { StartBottleRequest } from './bottle-view';
 export type { BulkRequest, BulkResult, LogsOpenRequest } from './bottle-requests';
 export type { StatsWatchRequest } from './bottle-stats';
 
-export const IpcChannels = {
-  listBottles: 'bottles:list',
-  listAgents: 'agents:list',
-  engineStatus: 'engine:status',
-  listEngines: 'engines:list',
-  startBottle: 'bottle:start',
-  stopBottle: 'bottle:stop',
-  removeBottle: 'bottle:remove',
-  resumeBottle: 'bottle:resume',
-  approveRequest: 'bottle:approve',
-  rejectRequest: 'bottle:reject',
-  bottleHistory: 'bottle:history',
-  dismissError: 'bottle:dismiss-error',
-  terminalOpen: 'terminal:open',
-  terminalInput: 'terminal:input',
-  terminalResize: 'terminal:resize',
-  terminalClose: 'terminal:close',
-  chooseFolder: 'dialog:choose-folder',
-  newestBottles: 'bottles:newest',
-  bulkAction: 'bottles:bulk',
-  inspectBottle: 'bottle:inspect',
-  shellOpen: 'shell:open',
-  logsOpen: 'logs:open',
-  logsClose: 'logs:close',
-  statsWatch: 'stats:watch',
-  statsUnwatch: 'stats:unwatch',
-  reviewProjectAgent: 'agents:review',
-  trustProjectAgent: 'agents:trust',
-  pendingRequest: 'bottle:request',
-  credentialsStatus: 'credentials:status',
-  credentialsForget: 'credentials:forget',
-  credentialsSet: 'credentials:set',
-  watchChanges: 'changes:watch',
-  unwatchChanges: 'changes:unwatch',
-  changedFile: 'changes:file',
-  applyChanges: 'changes:apply',
-  exportChanges: 'changes:export',
-} as const;
-
-export type IpcChannel = (typeof IpcChannels)[keyof typeof IpcChannels];
-export const IPC_CHANNEL_NAMES: readonly IpcChannel[] = Object.values(IpcChannels);
-
-
-export interface TerminalOpenRequest {
-  identity: string;
-  cols: number;
-  rows: number;
-}
-
-/** Channel → argument tuple and result, shared by the main-side handlers and the client `invoke()`. */
-export interface IpcSignatures {
-  'bottles:list': { args: []; result: BottleView[] };
-  'agents:list': { args: [{ cwd?: string }]; result: AgentSummary[] };
-  'engine:status': { args: []; result: EngineStatus };
-  'engines:list': { args: []; result: EngineSummary[] };
-  'bottle:start': { args: [StartBottleRequest]; result: { identity: string } };
-  'bottle:stop': { args: [identity: string]; result: null };
-  'bottle:remove': { args: [identity: string, options: { keepState: boolean }]; result: null };
-  'bottle:resume': { args: [identity: string]; result: { identity: string } };
-  /** `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since. */
-  'bottle:approve': { args: [identity: string, options: { requestId: string; resume: boolean; proposalHash?: string }]; result: { imageId: string } };
-  'bottle:reject': { args: [identity: string, options: { requestId: string; message: string }]; result: null };
-  'bottle:history': { args: [identity: string]; result: JournalEntry[] };
-  'bottle:dismiss-error': { args: [identity: string]; result: null };
-  'terminal:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };
-  'terminal:input': { args: [sessionId: string, data: string]; result: null };
-  'terminal:resize': { args: [sessionId: string, cols: number, rows: number]; result: null };
-  'terminal:close': { args: [sessionId: string]; result: null };
-  'dialog:choose-folder': { args: []; result: string | null };
-  /** `otherInstances`: bottles of other claude-bottle instances (state roots) on the engines, left out. */
-  'bottles:newest': { args: [count: number]; result: { bottles: BottleView[]; total: number; otherInstances: number } };
-  'bottles:bulk': { args: [BulkRequest]; result: BulkResult[] };
-  'bottle:inspect': { args: [identity: string]; result: BottleInspect };
-  'shell:open': { args: [TerminalOpenRequest]; result: { sessionId: string } };
-  'logs:open': { args: [LogsOpenRequest]; result: { streamId: string } };
-  'logs:close': { args: [streamId: string]; result: null };
-  'stats:watch': { args: [StatsWatchRequest]; result: { subscriptionId: string; history: StatsSample[] } };
-  'stats:unwatch': { args: [subscriptionId: string]; result: null };
-  /** A project agent's files, for the Trust step. */
-  'agents:review': { args: [{ cwd: string; name: string }]; result: ProjectAgentReview };
-  /** Trusts a project agent exactly as reviewed (`contextHash` from the review). */
-  'agents:trust': { args: [{ cwd: string; name: string; contextHash: string }]; result: null };
-  /** One pending request in full (views carry summaries), for the approval panel. */
-  'bottle:request': { args: [identity: string, requestId: string]; result: PendingRequestView };
-  /** How Claude is signed in (the shipped agent's credential set). */
-  'credentials:status': { args: []; result: CredentialStatus };
-  /** Sign out: new bottles start signed out. */
-  'credentials:forget': { args: []; result: CredentialStatus };
-  /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
-  'credentials:set': { args: [{ name: SecretName; value: string }]; result: CredentialStatus };
-  /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
-  'changes:watch': { args: [identity: string]; result: ChangeSet };
-  'changes:unwatch': { args: [identity: string]; result: null };
-  /** One file whole: its full diff, or its full content on the agent's side. */
-  'changes:file': { args: [identity: string, request: { path: string; view: 'diff' | 'content' }]; result: FileDetail };
-  'changes:apply': { args: [identity: string, options: { dryRun: boolean; sidecars: boolean }]; result: ApplyResult };
-  'changes:export': { args: [identity: string, options: { branch: string }]; result: ExportResult };
-}
-
 /** The secrets the app lets an operator paste in for Claude Code. */
 export const SECRET_NAMES = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
-export type IpcArgs<C extends IpcChannel> = IpcSignatures[C]['args'];
-export type IpcResult<C extends IpcChannel> = IpcSignatures[C]['result'];
+/** A channel's answer type, carried by the table's type alone (answers come from our own core: not validated). */
+export interface Returns<T> {
+  readonly returns?: T;
+}
+
+function returns<T>(): Returns<T> {
+  return {};
+}
+
+/** One channel: its argument tuple's schema, built from the kit on the validating side, and its answer. */
+interface ChannelEntry {
+  args: (kit: SchemaKit) => z.ZodType<unknown[]>;
+  result: Returns<unknown>;
+}
+
+/** Every channel, once: the contract itself. */
+export const ipcChannels = {
+  'bottles:list': { args: ({ z }) => z.tuple([]), result: returns<BottleView[]>() },
+  'agents:list': {
+    args: ({ z, absolutePath }) => z.tuple([z.object({ cwd: absolutePath.optional() }).strict()]),
+    result: returns<AgentSummary[]>(),
+  },
+  'engine:status': { args: ({ z }) => z.tuple([]), result: returns<EngineStatus>() },
+  'engines:list': { args: ({ z }) => z.tuple([]), result: returns<EngineSummary[]>() },
+  'bottle:start': {
+    args: ({ z, agentName, absolutePath, contextName }) =>
+      z.tuple([
+        z
+          .object({
+            agent: agentName,
+            cwd: absolutePath,
+            copy: z.boolean(),
+            autonomous: z.boolean().optional(),
+            context: contextName.optional(),
+          })
+          .strict(),
+      ]),
+    result: returns<{ identity: string }>(),
+  },
+  'bottle:stop': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
+  'bottle:remove': {
+    args: ({ z, identity }) => z.tuple([identity, z.object({ keepState: z.boolean() }).strict()]),
+    result: returns<null>(),
+  },
+  'bottle:resume': { args: ({ z, identity }) => z.tuple([identity]), result: returns<{ identity: string }>() },
+  /** `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since. */
+  'bottle:approve': {
+    args: ({ z, identity, requestId, sha256 }) =>
+      z.tuple([identity, z.object({ requestId, resume: z.boolean(), proposalHash: sha256.optional() }).strict()]),
+    result: returns<{ imageId: string }>(),
+  },
+  'bottle:reject': {
+    args: ({ z, identity, requestId, rejectMessage }) => z.tuple([identity, z.object({ requestId, message: rejectMessage }).strict()]),
+    result: returns<null>(),
+  },
+  'bottle:history': { args: ({ z, identity }) => z.tuple([identity]), result: returns<JournalEntry[]>() },
+  'bottle:dismiss-error': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
+  'terminal:open': { args: ({ z, terminalOpenRequest }) => z.tuple([terminalOpenRequest]), result: returns<{ sessionId: string }>() },
+  'terminal:input': { args: ({ z, sessionId }) => z.tuple([sessionId, z.string().max(MAX_TERMINAL_INPUT_CHARS)]), result: returns<null>() },
+  'terminal:resize': {
+    args: ({ z, sessionId, terminalSize }) => z.tuple([sessionId, terminalSize, terminalSize]),
+    result: returns<null>(),
+  },
+  'terminal:close': { args: ({ z, sessionId }) => z.tuple([sessionId]), result: returns<null>() },
+  'dialog:choose-folder': { args: ({ z }) => z.tuple([]), result: returns<string | null>() },
+  /** `otherInstances`: bottles of other claude-bottle instances (state roots) on the engines, left out. */
+  'bottles:newest': {
+    args: ({ z }) => z.tuple([z.number().int().min(1).max(MAX_FIRST_SCREEN)]),
+    result: returns<{ bottles: BottleView[]; total: number; otherInstances: number }>(),
+  },
+  'bottles:bulk': {
+    args: ({ z, identities }) =>
+      z.tuple([z.object({ action: z.enum(['stop', 'remove']), identities: identities.min(1), keepState: z.boolean() }).strict()]),
+    result: returns<BulkResult[]>(),
+  },
+  'bottle:inspect': { args: ({ z, identity }) => z.tuple([identity]), result: returns<BottleInspect>() },
+  'shell:open': { args: ({ z, terminalOpenRequest }) => z.tuple([terminalOpenRequest]), result: returns<{ sessionId: string }>() },
+  'logs:open': {
+    args: ({ z, identity }) =>
+      z.tuple([z.object({ identity, tail: z.number().int().min(0).max(MAX_LOG_TAIL_LINES), follow: z.boolean() }).strict()]),
+    result: returns<{ streamId: string }>(),
+  },
+  'logs:close': { args: ({ z, streamId }) => z.tuple([streamId]), result: returns<null>() },
+  'stats:watch': {
+    args: ({ z, streamId, identities }) => z.tuple([z.object({ subscriptionId: streamId.nullable(), identities }).strict()]),
+    result: returns<{ subscriptionId: string; history: StatsSample[] }>(),
+  },
+  'stats:unwatch': { args: ({ z, streamId }) => z.tuple([streamId]), result: returns<null>() },
+  /** A project agent's files, for the Trust step. */
+  'agents:review': {
+    args: ({ z, absolutePath, projectAgentName }) => z.tuple([z.object({ cwd: absolutePath, name: projectAgentName }).strict()]),
+    result: returns<ProjectAgentReview>(),
+  },
+  /** Trusts a project agent exactly as reviewed (`contextHash` from the review). */
+  'agents:trust': {
+    args: ({ z, absolutePath, projectAgentName, sha256 }) =>
+      z.tuple([z.object({ cwd: absolutePath, name: projectAgentName, contextHash: sha256 }).strict()]),
+    result: returns<null>(),
+  },
+  /** One pending request in full (views carry summaries), for the approval panel. */
+  'bottle:request': { args: ({ z, identity, requestId }) => z.tuple([identity, requestId]), result: returns<PendingRequestView>() },
+  /** How Claude is signed in (the shipped agent's credential set). */
+  'credentials:status': { args: ({ z }) => z.tuple([]), result: returns<CredentialStatus>() },
+  /** Sign out: new bottles start signed out. */
+  'credentials:forget': { args: ({ z }) => z.tuple([]), result: returns<CredentialStatus>() },
+  /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
+  'credentials:set': {
+    args: ({ z }) => z.tuple([z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(MAX_SECRET_VALUE_CHARS) }).strict()]),
+    result: returns<CredentialStatus>(),
+  },
+  /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
+  'changes:watch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<ChangeSet>() },
+  'changes:unwatch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
+  /** One file whole: its full diff, or its full content on the agent's side. */
+  'changes:file': {
+    args: ({ z, identity, workspacePath }) =>
+      z.tuple([identity, z.object({ path: workspacePath, view: z.enum(['diff', 'content']) }).strict()]),
+    result: returns<FileDetail>(),
+  },
+  'changes:apply': {
+    args: ({ z, identity }) => z.tuple([identity, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]),
+    result: returns<ApplyResult>(),
+  },
+  'changes:export': {
+    args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]),
+    result: returns<ExportResult>(),
+  },
+} satisfies Record<string, ChannelEntry>;
+
+type Channels = typeof ipcChannels;
+export type IpcChannel = keyof Channels;
+// Pure: a page that only needs the types and IpcError leaves the table out of its bundle.
+export const IPC_CHANNEL_NAMES = /* @__PURE__ */ Object.keys(ipcChannels) as readonly IpcChannel[];
+
+/** A channel's arguments: what its schema lets through, so what the handler receives. */
+export type IpcArgs<C extends IpcChannel> = z.output<ReturnType<Channels[C]['args']>>;
+export type IpcResult<C extends IpcChannel> = Channels[C]['result'] extends Returns<infer T> ? T : never;
 
 export type IpcErrorCode = ErrorCode;
 
 export type IpcResponse<T> = { ok: true; data: T } | { ok: false; error: { code: IpcErrorCode; message: string } };
-
 
 export const APP_EVENT_CHANNEL = 'app:event';
 

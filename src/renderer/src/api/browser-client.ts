@@ -1,15 +1,12 @@
+import { WEBSOCKET_PATH, type ServerMessage, type WireRequest } from '../../../shared/browser-wire';
 import {
   IpcError,
   type AppEvent,
   type ClaudeBottleApi,
   type IpcArgs,
   type IpcChannel,
-  type IpcResponse,
   type IpcResult,
 } from '../../../shared/ipc-contract';
-
-/** Wire format shared with src/main/serve/serve-socket.ts. */
-type ServerMessage = { id: number; response: IpcResponse<unknown> } | { event: AppEvent };
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -95,7 +92,8 @@ export function createBrowserClient(url: string): BrowserClient {
     mode: 'browser',
     invoke<C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<IpcResult<C>> {
       const id = nextId++;
-      const message = JSON.stringify({ id, channel, args });
+      const request: WireRequest = { id, channel, args };
+      const message = JSON.stringify(request);
       return new Promise<IpcResult<C>>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
         if (socket !== null && socket.readyState === WebSocket.OPEN) socket.send(message);
@@ -122,7 +120,7 @@ export function createBrowserClient(url: string): BrowserClient {
 export function installBrowserClient(): BrowserClient | null {
   if ((window as Partial<Window>).claudeBottle !== undefined) return null;
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const client = createBrowserClient(`${scheme}//${window.location.host}/ws`);
+  const client = createBrowserClient(`${scheme}//${window.location.host}${WEBSOCKET_PATH}`);
   window.claudeBottle = client;
   return client;
 }
