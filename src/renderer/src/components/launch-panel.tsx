@@ -2,7 +2,8 @@ import type { FormEvent, JSX } from 'react';
 import type { AgentSummary } from '../../../shared/bottle-view';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
-import { chooseFolder, isRemoteEngine, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+import { launchModeUsed } from '../../../shared/launch-modes';
+import { chooseFolder, launchModesOn, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
 
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
 
@@ -84,21 +85,36 @@ function ModeSwitch(): JSX.Element {
   const setCopy = useLaunchStore((state) => state.setCopy);
   const context = useLaunchStore((state) => state.context);
   const engines = useEngineStore((state) => state.engines);
-  const remote = isRemoteEngine(engines, context);
+  const modes = launchModesOn(engines, context);
+  const mountRefused = modes?.find((state) => state.mode === 'mount')?.reason ?? null;
+  const used = launchModeUsed(modes, copy);
   return (
     <div className="field">
       <span className="field-label" id="mode-label">Project folder is</span>
       <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
-      <label title={remote ? 'A remote engine cannot mount this machine’s folders: it works on a copy' : 'The bottle works on your folder directly (bind mount)'}>
-        <input type="radio" name="mode" checked={!copy && !remote} disabled={remote} onChange={() => setCopy(false)} />
+      <label title={mountRefused ?? 'The bottle works on your folder directly (bind mount)'}>
+        <input type="radio" name="mode" checked={used === 'mount'} disabled={mountRefused !== null} onChange={() => setCopy(false)} />
         <span>Mounted</span>
       </label>
       <label title="The bottle works on its own copy; your folder is not touched">
-        <input type="radio" name="mode" checked={copy || remote} onChange={() => setCopy(true)} />
+        <input type="radio" name="mode" checked={used === 'copy'} onChange={() => setCopy(true)} />
         <span>Copied</span>
       </label>
       </div>
     </div>
+  );
+}
+
+/** Shown while the chosen engine refuses mount mode: why, so the switch to a copy is never silent. */
+function ModeNote(): JSX.Element | null {
+  const context = useLaunchStore((state) => state.context);
+  const engines = useEngineStore((state) => state.engines);
+  const refused = launchModesOn(engines, context)?.find((state) => state.mode === 'mount' && !state.allowed);
+  if (refused === undefined) return null;
+  return (
+    <p className="launch-mode-note" role="note" data-testid="mode-note">
+      Mounted is off: {refused.reason}. This bottle works on a copy of the folder.
+    </p>
   );
 }
 
@@ -197,6 +213,7 @@ export function LaunchPanel(): JSX.Element {
           {starting ? 'Starting…' : 'Start bottle'}
         </button>
       </div>
+      <ModeNote />
       <TrustHint />
       <p className={`launch-message ${message?.level === 'error' ? 'is-error' : ''}`} role="status" data-testid="launch-message">
         {message?.text ?? ''}
