@@ -2,8 +2,8 @@ import type { FormEvent, JSX } from 'react';
 import type { AgentSummary } from '../../../shared/bottle-view';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
-import { launchModeUsed } from '../../../shared/launch-modes';
 import { chooseFolder, launchModesOn, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+import { ModeChoice, ModeRefusedNote } from './launch-mode-choice';
 
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
 
@@ -85,37 +85,13 @@ function ModeSwitch(): JSX.Element {
   const setCopy = useLaunchStore((state) => state.setCopy);
   const context = useLaunchStore((state) => state.context);
   const engines = useEngineStore((state) => state.engines);
-  const modes = launchModesOn(engines, context);
-  const mountRefused = modes?.find((state) => state.mode === 'mount')?.reason ?? null;
-  const used = launchModeUsed(modes, copy);
-  return (
-    <div className="field">
-      <span className="field-label" id="mode-label">Project folder is</span>
-      <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
-      <label title={mountRefused ?? 'The bottle works on your folder directly (bind mount)'}>
-        <input type="radio" name="mode" checked={used === 'mount'} disabled={mountRefused !== null} onChange={() => setCopy(false)} />
-        <span>Mounted</span>
-      </label>
-      <label title="The bottle works on its own copy; your folder is not touched">
-        <input type="radio" name="mode" checked={used === 'copy'} onChange={() => setCopy(true)} />
-        <span>Copied</span>
-      </label>
-      </div>
-    </div>
-  );
+  return <ModeChoice modes={launchModesOn(engines, context)} copy={copy} onChoose={setCopy} />;
 }
 
-/** Shown while the chosen engine refuses mount mode: why, so the switch to a copy is never silent. */
 function ModeNote(): JSX.Element | null {
   const context = useLaunchStore((state) => state.context);
   const engines = useEngineStore((state) => state.engines);
-  const refused = launchModesOn(engines, context)?.find((state) => state.mode === 'mount' && !state.allowed);
-  if (refused === undefined) return null;
-  return (
-    <p className="launch-mode-note" role="note" data-testid="mode-note">
-      Mounted is off: {refused.reason}. This bottle works on a copy of the folder.
-    </p>
-  );
+  return <ModeRefusedNote modes={launchModesOn(engines, context)} />;
 }
 
 /** Shown while an untrusted project agent is selected: what it is, and the way to the Trust step. */
