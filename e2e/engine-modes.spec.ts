@@ -51,7 +51,7 @@ test('a remote engine shows Mounted disabled and says why; the local one offers 
   await expect(page.getByTestId('mode-note')).toHaveText(
     'Mounted is off: mount mode needs the project folder on the engine\'s own machine, and engine "build-box" is reached over tcp. This bottle works on a copy of the folder.',
   );
-  await screenshot(page, '33-engine-mode-note');
+  await screenshot(page, '42-engine-mode-note');
 
   await picker.selectOption('default');
   await expect(page.getByRole('radio', { name: 'Mounted' })).toBeEnabled();
