@@ -63,7 +63,7 @@ test('stats appear for a running bottle; Logs follow and search; the rows view i
   const stats = row(page, identity).getByTestId('bottle-stats');
   await expect(stats).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
   await expect(stats.getByTestId('stats-cpu')).toHaveText(/^\d+(\.\d)?%$/, { timeout: 20_000 });
-  await expect(stats.getByTestId('stats-memory')).toHaveText(/\d+(\.\d)? (KB|MB)/);
+  await expect(stats.getByTestId('stats-memory')).toHaveText(/\d+(\.\d)? (KiB|MiB)/);
   await shootBoth(page, '30-rows-stats');
 
   // Reloaded, the list is still rows: the choice is remembered.

@@ -1,5 +1,6 @@
 import type { Core } from '../core/create-core';
 import { earlyExitTiming } from '../shared/early-exit-text';
+import { sessionEndedLine } from '../shared/resume-line';
 import { info, printJson } from './cli-io';
 import { attachTerminal } from './terminal-attach';
 
@@ -31,6 +32,6 @@ export async function finishLaunch(core: Core, identity: string, output: LaunchO
   // (A view that cannot be read only costs the hint; the resume line below still shows.)
   const earlyExit = (await core.bottles.view(identity).catch(() => null))?.earlyExit ?? null;
   if (earlyExit !== null) info(`\nthe agent exited on start: ${earlyExit.reason} (${earlyExitTiming(earlyExit)}); details: claude-bottle show ${identity}`);
-  info(`\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
+  info(`\n${sessionEndedLine(identity)}`);
   return 0;
 }

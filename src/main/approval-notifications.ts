@@ -1,6 +1,6 @@
 import { Notification } from 'electron';
 import type { AppEvent } from '../shared/app-events';
-import { escapeControl } from '../shared/escape-text';
+import { requestNotification } from '../shared/request-notification';
 
 /**
  * One desktop notification per request that starts waiting for the operator. It remembers, per
@@ -31,7 +31,7 @@ export class ApprovalNotifications {
     if (this.announced.get(identity) === pendingRequest.id) return;
     this.announced.set(identity, pendingRequest.id);
     if (!Notification.isSupported()) return;
-    const notification = new Notification({ title: `${identity} needs approval`, body: escapeControl(pendingRequest.reason, { multiline: false }).slice(0, 200) });
+    const notification = new Notification(requestNotification(identity, pendingRequest));
     notification.on('click', () => this.onClick(identity));
     notification.show();
   }

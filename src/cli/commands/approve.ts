@@ -1,4 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
+import { resumeLine } from '../../shared/resume-line';
 import { createCliCore } from '../cli-context';
 import { confirm, info, onTerminal, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { requestText } from '../review-output';
@@ -35,6 +36,6 @@ export const run: CliCommand = async (argv) => {
   const result = await core.bottles.approve(identity, { requestId, resume, proposalHash });
   info(`approved ${result.requestId} for ${identity} (image ${result.imageId.replace(/^sha256:/, '').slice(0, 12)})`);
   if (resume) info(`resumed ${identity}; attach with: claude-bottle attach ${identity}`);
-  else info(`bottle ${identity} is ready to resume: claude-bottle resume ${identity}`);
+  else info(`bottle ${identity} is ready to resume: ${resumeLine(identity)}`);
   return 0;
 };

@@ -1,4 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
+import { sessionEndedLine } from '../../shared/resume-line';
 import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { attachTerminal } from '../terminal-attach';
@@ -10,6 +11,6 @@ export const run: CliCommand = async (argv) => {
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const state = await attachTerminal(createCliCore(), identity);
-  info(state === 'running' ? `\ndetached from ${identity}; it keeps running` : `\nbottle ${identity} session ended; continue it with: claude-bottle resume ${identity}`);
+  info(state === 'running' ? `\ndetached from ${identity}; it keeps running` : `\n${sessionEndedLine(identity)}`);
   return 0;
 };

@@ -4,6 +4,7 @@ import { escapeControl } from '../../shared/escape-text';
 import { formatBytes } from '../../shared/format-bytes';
 import { earlyExitTiming } from '../../shared/early-exit-text';
 import { parseIdentity } from '../../shared/identity';
+import { launchModeRefusal } from '../../shared/launch-modes';
 import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 import { requestText } from '../review-output';
@@ -15,7 +16,9 @@ function field(label: string, value: string | number | boolean | null): string {
 }
 
 function describe(detail: BottleDetail): string {
-  const engine = `${detail.engine} (${detail.engineEndpoint.host}${detail.engineEndpoint.local ? '' : ', remote: copy mode only'})`;
+  // What the engine allows is the start panel's and the core's rule: a remote one takes copies only.
+  const mountAllowed = launchModeRefusal({ name: detail.engine, ...detail.engineEndpoint }, 'mount') === null;
+  const engine = `${detail.engine} (${detail.engineEndpoint.host}${mountAllowed ? '' : ', remote: copy mode only'})`;
   const lines = [
     field('identity', detail.identity),
     field('status', displayStatus(detail)),

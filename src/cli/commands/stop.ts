@@ -1,4 +1,5 @@
 import { parseIdentity } from '../../shared/identity';
+import { resumeLine } from '../../shared/resume-line';
 import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
@@ -9,6 +10,6 @@ export const run: CliCommand = async (argv) => {
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   await createCliCore().bottles.stop(identity);
-  info(`stopped ${identity} (transcript saved); continue it with: claude-bottle resume ${identity}`);
+  info(`stopped ${identity} (transcript saved); continue it with: ${resumeLine(identity)}`);
   return 0;
 };

@@ -16,6 +16,7 @@ import { bottleIdentity } from '../state/bottle-identity';
 import { writeBottleOptions } from '../state/bottle-options';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
 import { formatBytes } from '../../shared/format-bytes';
+import { launchModeRefusal } from '../../shared/launch-modes';
 import { readLimits, snapshotCapHint } from '../state/limits';
 import { isoNow, readMetadataResult, writeMetadata } from '../state/metadata';
 import { bottlePaths, stateRoot } from '../state/state-paths';
@@ -34,13 +35,11 @@ import { hostWriteOverBudget } from './host-disk-budget';
  * approval: the bottle service does both, once, around whatever steps an operation runs.
  */
 
-/** A remote engine cannot see this machine's folders: a bottle there works on a copy. */
+/** A remote engine cannot see this machine's folders: a bottle there works on a copy (the rule the start panel shows). */
 function requireReachableProject(ctx: CoreDeps, copy: boolean): void {
-  if (copy || ctx.engine.local) return;
-  throw new BottleError(
-    'unsupported',
-    `mount mode needs the project folder on the engine's own machine, and engine "${ctx.engine.name}" is reached over ${ctx.connection.endpoint.host.split('://')[0] ?? 'the network'}: start it with --copy (copy mode), and bring the work home from the bottle`,
-  );
+  const refusal = launchModeRefusal({ name: ctx.engine.name, local: ctx.engine.local, host: ctx.connection.endpoint.host }, copy ? 'copy' : 'mount');
+  if (refusal === null) return;
+  throw new BottleError('unsupported', `${refusal}: start it with --copy (copy mode), and bring the work home from the bottle`);
 }
 
 /**

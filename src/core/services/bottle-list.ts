@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { BottleActivity, BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
+import { newestFirst } from '../../shared/newest-first';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { onEngine, type CoreDeps } from '../deps/core-deps';
 import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
@@ -182,13 +183,9 @@ export async function countOtherInstances(contexts: CoreDeps[]): Promise<number>
   return sumOtherInstances(await Promise.all(contexts.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
 }
 
-/**
- * Newest first, in place. Plain string comparison: ISO timestamps with the same offset sort as
- * text, and localeCompare costs tens of milliseconds over thousands of bottles.
- */
+/** Newest first: the one order the renderer keeps too (src/shared/newest-first). */
 export function sortNewestFirst(views: BottleView[]): BottleView[] {
-  const key = (view: BottleView): string => view.startedAt ?? '';
-  return views.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
+  return newestFirst(views);
 }
 
 /**

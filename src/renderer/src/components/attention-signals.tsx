@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { requestNotification } from '../../../shared/request-notification';
 import { attentionTitle, newRequests, waitingRequests } from '../lib/attention';
 import { useBottlesStore } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
@@ -27,8 +28,9 @@ function announce(keys: readonly string[]): void {
   const { byIdentity } = useBottlesStore.getState();
   for (const key of keys) {
     const identity = key.split(' ')[0] ?? '';
-    const reason = byIdentity[identity]?.pendingRequest?.reason ?? '';
-    const notification = new Notification(`${identity} needs approval`, { body: reason.slice(0, 200), tag: key });
+    // The agent's reason, escaped as the desktop app's notification escapes it (one function).
+    const { title, body } = requestNotification(identity, byIdentity[identity]?.pendingRequest ?? { reason: '' });
+    const notification = new Notification(title, { body, tag: key });
     notification.onclick = () => {
       window.focus();
       useUiStore.getState().openPanel('approval', identity);

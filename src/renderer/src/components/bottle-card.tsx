@@ -2,12 +2,13 @@ import { memo, type JSX } from 'react';
 import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useUiStore } from '../stores/ui-store';
+import { attentionState } from '../../../shared/attention-state';
 import { escapeControl } from '../../../shared/escape-text';
 import { formatBytes } from '../../../shared/format-bytes';
 import { exactTime, relativeTime, shortId, shortPath } from '../lib/format';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
-import { CardStatusArea, statusAreaKind } from './card-status-area';
+import { CardStatusArea } from './card-status-area';
 import { StatusPill } from './status-pill';
 
 export function StartedAt({ iso }: { iso: string }): JSX.Element {
@@ -36,7 +37,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
   if (bottle === undefined) return null;
   const mode = bottle.copyCwd === null ? '—' : bottle.copyCwd ? 'copied' : 'mounted';
   return (
-    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${statusAreaKind(bottle) === 'early-exit' ? 'has-early-exit' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
+    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${attentionState(bottle) === 'early-exit' ? 'has-early-exit' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
       <div className="card-head">
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>
@@ -51,7 +52,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
             on {bottle.engine}
           </span>
         ) : null}
-        {bottle.warnings.length > 0 && statusAreaKind(bottle) !== 'warning' ? (
+        {bottle.warnings.length > 0 && attentionState(bottle) !== 'warning' ? (
           <span className="badge-warning" title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}>
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}
           </span>

@@ -1,5 +1,9 @@
 import { memo, type JSX } from 'react';
+import { activityLabel, attentionState } from '../../../shared/attention-state';
+import type { BottleView } from '../../../shared/bottle-view';
+import { earlyExitTiming } from '../../../shared/early-exit-text';
 import { escapeControl } from '../../../shared/escape-text';
+import { resumeLine } from '../../../shared/resume-line';
 import { useBottle } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useSelectionStore } from '../stores/selection-store';
@@ -8,7 +12,6 @@ import { openBottle } from '../lib/bottle-panel-actions';
 import { shortPath } from '../lib/format';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
-import { ACTIVITY_LABELS } from './card-status-area';
 import { StatusPill } from './status-pill';
 
 export const ROW_HEIGHT = 40;
@@ -32,50 +35,75 @@ export function RowsHeader({ allSelected, onToggleAll }: { allSelected: boolean;
   );
 }
 
-function Attention({ identity }: { identity: string }): JSX.Element | null {
-  const bottle = useBottle(identity);
-  if (bottle === undefined) return null;
-  if (bottle.pendingRequest !== null) {
-    return (
-      <button
-        type="button"
-        className="badge-pending"
-        title={escapeControl(bottle.pendingRequest.reason)}
-        onClick={(event) => {
-          event.stopPropagation();
-          useUiStore.getState().openPanel('approval', identity);
-        }}
-        data-testid="pending-badge"
-      >
-        Approval needed
-      </button>
-    );
-  }
+/** The row's short word for each attention state; which state wins is the card's rule, shared. */
+export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | null {
+  const identity = bottle.identity;
+  const kind = attentionState(bottle);
   const activity = bottle.activity;
   // Agent-written text (a reason, an error quoting it, a bad request) is escaped, as on the card.
-  if (activity?.error != null) {
-    return (
-      <span className="row-note is-error" title={escapeControl(activity.error)}>
-        {ACTIVITY_LABELS[activity.kind] ?? activity.kind} failed
-      </span>
-    );
+  switch (kind) {
+    case 'failed':
+      return (
+        <span className="row-note is-error" title={escapeControl(activity?.error ?? '')} data-attention={kind}>
+          {activityLabel(activity?.kind ?? '')} failed
+        </span>
+      );
+    case 'activity':
+      return (
+        <span className="row-note is-busy" data-attention={kind}>
+          {activityLabel(activity?.kind ?? '')}…
+        </span>
+      );
+    case 'stopped':
+      return (
+        <span className="row-note is-error" title={escapeControl(bottle.stopReason ?? '')} data-testid="row-stop-reason" data-attention={kind}>
+          stopped: over budget
+        </span>
+      );
+    case 'pending':
+      return (
+        <button
+          type="button"
+          className="badge-pending"
+          title={escapeControl(bottle.pendingRequest?.reason ?? '')}
+          onClick={(event) => {
+            event.stopPropagation();
+            useUiStore.getState().openPanel('approval', identity);
+          }}
+          data-testid="pending-badge"
+          data-attention={kind}
+        >
+          Approval needed
+        </button>
+      );
+    case 'corrupt':
+    case 'orphan':
+    case 'ready':
+    case 'early-exit':
+      return (
+        <span className={`row-note ${kind === 'ready' ? '' : 'is-error'}`} title={quietTitle(bottle, kind)} data-attention={kind}>
+          {ROW_NOTES[kind]}
+        </span>
+      );
+    case 'warning':
+      return (
+        <span className="row-note is-warning" title={escapeControl(bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n'))} data-attention={kind}>
+          bad request
+        </span>
+      );
+    case 'hint':
+      return null;
   }
-  if (activity !== null) return <span className="row-note is-busy">{ACTIVITY_LABELS[activity.kind] ?? activity.kind}…</span>;
-  if (bottle.stopReason !== null) {
-    return (
-      <span className="row-note is-error" title={escapeControl(bottle.stopReason)} data-testid="row-stop-reason">
-        stopped: over budget
-      </span>
-    );
-  }
-  if (bottle.warnings.length > 0) {
-    return (
-      <span className="row-note is-warning" title={escapeControl(bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n'))}>
-        bad request
-      </span>
-    );
-  }
-  return null;
+}
+
+/** The states the row had no word for before: the same states the card's status area names. */
+const ROW_NOTES = { corrupt: 'corrupt state', orphan: 'orphan container', ready: 'rebuilt', 'early-exit': 'exited on start' } as const;
+
+function quietTitle(bottle: BottleView, kind: keyof typeof ROW_NOTES): string {
+  if (kind === 'corrupt') return bottle.corruptReason ?? 'metadata.json cannot be read';
+  if (kind === 'orphan') return 'Its state folder is gone, so it cannot be resumed';
+  if (kind === 'ready') return `Rebuilt: resume here, or from a terminal: ${resumeLine(bottle.identity)}`;
+  return bottle.earlyExit === null ? '' : `${bottle.earlyExit.reason} (${earlyExitTiming(bottle.earlyExit)})`;
 }
 
 /**
@@ -124,7 +152,7 @@ export const BottleRow = memo(function BottleRow({ identity, focused, selected }
       <span role="gridcell" className="row-text row-muted">{bottle.startedAt !== null ? <StartedAt iso={bottle.startedAt} /> : '—'}</span>
       <span role="gridcell">{bottle.status === 'running' ? <BottleStats identity={identity} layout="row" /> : <span className="row-muted">—</span>}</span>
       <span role="gridcell" className="row-attention">
-        <Attention identity={identity} />
+        <RowAttention bottle={bottle} />
       </span>
     </div>
   );

@@ -1,6 +1,7 @@
 import { memo, type JSX } from 'react';
 import { nearMemoryLimit } from '../../../shared/bottle-stats';
-import { formatBytes, formatPercent } from '../lib/format';
+import { formatBytes } from '../../../shared/format-bytes';
+import { formatPercent } from '../lib/format';
 import { useStats } from '../stores/stats-store';
 import { Sparkline } from './sparkline';
 

@@ -1,7 +1,8 @@
 import type { JSX } from 'react';
 import { allowedActions, type ActionState, type BottleAction } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
-import { copyText, resumeBottle, resumeCommand, stopBottle } from '../lib/bottle-actions';
+import { resumeLine } from '../../../shared/resume-line';
+import { copyText, resumeBottle, stopBottle } from '../lib/bottle-actions';
 import { useBottlePanelStore } from '../stores/bottle-panel-store';
 import { useUiStore } from '../stores/ui-store';
 
@@ -24,8 +25,8 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
   'copy-resume-command': {
     label: () => 'Copy resume command',
     className: 'button-quiet',
-    run: (id) => void copyText(resumeCommand(id)),
-    title: (id) => `Copy “${resumeCommand(id)}”`,
+    run: (id) => void copyText(resumeLine(id)),
+    title: (id) => `Copy “${resumeLine(id)}”`,
   },
   remove: { label: () => 'Remove', className: 'button-quiet-danger', run: (id) => useUiStore.getState().askRemove(id) },
 };

@@ -1,22 +1,12 @@
 import type { JSX } from 'react';
 import { actionState } from '../../../shared/allowed-actions';
+import { activityLabel, attentionState } from '../../../shared/attention-state';
 import type { BottleView } from '../../../shared/bottle-view';
 import { escapeControl } from '../../../shared/escape-text';
+import { resumeLine } from '../../../shared/resume-line';
 import { dismissError } from '../lib/bottle-actions';
 import { EarlyExitArea } from './early-exit-area';
 import { useUiStore } from '../stores/ui-store';
-
-export const ACTIVITY_LABELS: Record<string, string> = {
-  starting: 'Starting',
-  building: 'Building image',
-  approving: 'Approving: building the new image',
-  resuming: 'Resuming',
-  stopping: 'Stopping',
-  removing: 'Removing',
-  rejecting: 'Rejecting',
-  applying: 'Applying changes',
-  exporting: 'Exporting changes',
-};
 
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   const activity = bottle.activity;
@@ -25,8 +15,8 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   const percent = hasSteps ? Math.round(((activity.step ?? 0) / (activity.totalSteps ?? 1)) * 100) : null;
   if (activity.error !== null) {
     return (
-      <div className="status-area problem" data-testid="activity-error" role="alert">
-        <span className="attention-label">{ACTIVITY_LABELS[activity.kind] ?? activity.kind} failed</span>
+      <div className="status-area problem" data-testid="activity-error" data-attention="failed" role="alert">
+        <span className="attention-label">{activityLabel(activity.kind)} failed</span>
         <span className="attention-text" title={escapeControl([activity.error, ...activity.logTail].join('\n'))}>
           {escapeControl(activity.error, { multiline: false })}
         </span>
@@ -39,9 +29,9 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
     );
   }
   return (
-    <div className="status-area activity" data-testid="activity">
+    <div className="status-area activity" data-testid="activity" data-attention="activity">
       <div className="activity-head">
-        <span>{hasSteps && activity.kind !== 'approving' ? 'Building image' : (ACTIVITY_LABELS[activity.kind] ?? activity.kind)}</span>
+        <span>{hasSteps && activity.kind !== 'approving' ? 'Building image' : activityLabel(activity.kind)}</span>
         {hasSteps ? (
           <span className="activity-step">
             step {activity.step}/{activity.totalSteps}
@@ -64,34 +54,19 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   );
 }
 
-export type StatusAreaKind = 'activity' | 'stopped' | 'pending' | 'corrupt' | 'orphan' | 'ready' | 'early-exit' | 'warning' | 'hint';
-
-/** What the area shows, most urgent first; the card uses it to badge warnings shown elsewhere. */
-export function statusAreaKind(bottle: BottleView): StatusAreaKind {
-  if (bottle.activity !== null) return 'activity';
-  // We stopped it ourselves: why comes before anything it may still be asking.
-  if (bottle.stopReason !== null) return 'stopped';
-  if (bottle.pendingRequest !== null) return 'pending';
-  if (bottle.status === 'corrupt') return 'corrupt';
-  if (bottle.status === 'orphan') return 'orphan';
-  if (bottle.status === 'ready-to-resume') return 'ready';
-  if (bottle.status === 'exited' && bottle.earlyExit !== null) return 'early-exit';
-  if (bottle.warnings.length > 0) return 'warning';
-  return 'hint';
-}
-
 /**
  * One fixed-height area per card for whatever needs attention (work in progress, a request waiting,
  * a corrupt state, an inbox warning), so cards never change height as a bottle moves through states.
  */
 export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element {
   const openPanel = useUiStore((state) => state.openPanel);
-  const kind = statusAreaKind(bottle);
-  if (kind === 'activity') return <ActivityView bottle={bottle} />;
+  // Which state wins is the shared rule: the row asks the same function, so the two always agree.
+  const kind = attentionState(bottle);
+  if (kind === 'activity' || kind === 'failed') return <ActivityView bottle={bottle} />;
   if (kind === 'early-exit' && bottle.earlyExit !== null) return <EarlyExitArea earlyExit={bottle.earlyExit} />;
   if (kind === 'stopped' && bottle.stopReason !== null) {
     return (
-      <div className="status-area problem" data-testid="stop-reason" role="alert">
+      <div className="status-area problem" data-testid="stop-reason" data-attention="stopped" role="alert">
         <span className="attention-label">Stopped by claude-bottle</span>
         <span className="attention-text" title={escapeControl(bottle.stopReason)}>
           {escapeControl(bottle.stopReason, { multiline: false })}
@@ -101,18 +76,18 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   }
   if (kind === 'ready') {
     return (
-      <div className="status-area ready" data-testid="ready-to-resume">
+      <div className="status-area ready" data-testid="ready-to-resume" data-attention="ready">
         <span className="attention-label">Rebuilt</span>
         <span className="attention-text">
-          Resume here, or from a terminal: <code>claude-bottle resume {bottle.identity}</code>
+          Resume here, or from a terminal: <code>{resumeLine(bottle.identity)}</code>
         </span>
       </div>
     );
   }
-  if (bottle.pendingRequest !== null) {
+  if (kind === 'pending' && bottle.pendingRequest !== null) {
     const approve = actionState(bottle, 'approve');
     return (
-      <div className="status-area attention" data-testid="pending-request">
+      <div className="status-area attention" data-testid="pending-request" data-attention="pending">
         <span className="attention-label">{bottle.pendingCount > 1 ? `${bottle.pendingCount} approvals needed` : 'Approval needed'}</span>
         <span className="attention-text" title={escapeControl(bottle.pendingRequest.reason)}>
           {escapeControl(bottle.pendingRequest.reason, { multiline: false })}
@@ -128,9 +103,9 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       </div>
     );
   }
-  if (bottle.status === 'corrupt') {
+  if (kind === 'corrupt') {
     return (
-      <div className="status-area problem" data-testid="corrupt-reason">
+      <div className="status-area problem" data-testid="corrupt-reason" data-attention="corrupt">
         <span className="attention-label">Corrupt state</span>
         <span className="attention-text" title={bottle.corruptReason ?? undefined}>
           {bottle.corruptReason ?? 'metadata.json cannot be read'} — Remove deletes the broken state folder.
@@ -138,18 +113,18 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       </div>
     );
   }
-  if (bottle.status === 'orphan') {
+  if (kind === 'orphan') {
     return (
-      <div className="status-area problem" data-testid="orphan-reason">
+      <div className="status-area problem" data-testid="orphan-reason" data-attention="orphan">
         <span className="attention-label">Orphan container</span>
         <span className="attention-text">Its state folder is gone, so it cannot be resumed. Remove deletes the container.</span>
       </div>
     );
   }
   const warning = bottle.warnings[bottle.warnings.length - 1];
-  if (warning !== undefined) {
+  if (kind === 'warning' && warning !== undefined) {
     return (
-      <div className="status-area warning" data-testid="inbox-warning">
+      <div className="status-area warning" data-testid="inbox-warning" data-attention="warning">
         <span className="attention-label">{bottle.warnings.length > 1 ? `${bottle.warnings.length} bad requests` : 'Bad request'}</span>
         <span className="attention-text" title={escapeControl(`${warning.file}: ${warning.message}`)}>
           {escapeControl(`${warning.file}: ${warning.message}`, { multiline: false })}
@@ -158,7 +133,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     );
   }
   return (
-    <div className="status-area quiet" data-testid="status-hint">
+    <div className="status-area quiet" data-testid="status-hint" data-attention="hint">
       <span className="attention-text">{quietHint(bottle)}</span>
     </div>
   );

@@ -8,7 +8,7 @@ const SHOWN_LINES = 4;
 /** An agent that exited within its first minute: why that looks like, and what it said last. */
 export function EarlyExitArea({ earlyExit }: { earlyExit: EarlyExitView }): JSX.Element {
   return (
-    <div className="status-area problem early-exit" data-testid="early-exit" role="alert">
+    <div className="status-area problem early-exit" data-testid="early-exit" data-attention="early-exit" role="alert">
       <div className="early-exit-head">
         <span className="attention-label">Exited on start</span>
         <span className="attention-text" data-testid="early-exit-reason">

@@ -1,7 +1,8 @@
 import { useEffect, useState, type JSX, type ReactNode } from 'react';
 import type { BottleInspect } from '../../../shared/bottle-inspect';
 import { invoke, messageOf } from '../api/api';
-import { exactTime, formatBytes, shortId } from '../lib/format';
+import { formatBytes } from '../../../shared/format-bytes';
+import { exactTime, shortId } from '../lib/format';
 
 function Row({ label, children }: { label: string; children: ReactNode }): JSX.Element {
   return (

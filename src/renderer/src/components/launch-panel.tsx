@@ -2,7 +2,8 @@ import type { FormEvent, JSX } from 'react';
 import type { AgentSummary } from '../../../shared/bottle-view';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
-import { chooseFolder, isRemoteEngine, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+import { chooseFolder, launchModesOn, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
+import { ModeChoice, ModeRefusedNote } from './launch-mode-choice';
 
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
 
@@ -84,22 +85,13 @@ function ModeSwitch(): JSX.Element {
   const setCopy = useLaunchStore((state) => state.setCopy);
   const context = useLaunchStore((state) => state.context);
   const engines = useEngineStore((state) => state.engines);
-  const remote = isRemoteEngine(engines, context);
-  return (
-    <div className="field">
-      <span className="field-label" id="mode-label">Project folder is</span>
-      <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
-      <label title={remote ? 'A remote engine cannot mount this machine’s folders: it works on a copy' : 'The bottle works on your folder directly (bind mount)'}>
-        <input type="radio" name="mode" checked={!copy && !remote} disabled={remote} onChange={() => setCopy(false)} />
-        <span>Mounted</span>
-      </label>
-      <label title="The bottle works on its own copy; your folder is not touched">
-        <input type="radio" name="mode" checked={copy || remote} onChange={() => setCopy(true)} />
-        <span>Copied</span>
-      </label>
-      </div>
-    </div>
-  );
+  return <ModeChoice modes={launchModesOn(engines, context)} copy={copy} onChoose={setCopy} />;
+}
+
+function ModeNote(): JSX.Element | null {
+  const context = useLaunchStore((state) => state.context);
+  const engines = useEngineStore((state) => state.engines);
+  return <ModeRefusedNote modes={launchModesOn(engines, context)} />;
 }
 
 /** Shown while an untrusted project agent is selected: what it is, and the way to the Trust step. */
@@ -197,6 +189,7 @@ export function LaunchPanel(): JSX.Element {
           {starting ? 'Starting…' : 'Start bottle'}
         </button>
       </div>
+      <ModeNote />
       <TrustHint />
       <p className={`launch-message ${message?.level === 'error' ? 'is-error' : ''}`} role="status" data-testid="launch-message">
         {message?.text ?? ''}

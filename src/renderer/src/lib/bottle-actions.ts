@@ -28,10 +28,6 @@ export function dismissError(identity: string): Promise<boolean> {
   return runAction(`Dismiss the error of ${identity}`, () => invoke('bottle:dismiss-error', identity));
 }
 
-export function resumeCommand(identity: string): string {
-  return `claude-bottle resume ${identity}`;
-}
-
 /** Copies to the clipboard and says so (`done` names what was copied when the text is long). */
 export async function copyText(text: string, done = `Copied: ${text}`): Promise<void> {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatPercent, relativeTime, shortId, shortPath } from './format';
+import { formatPercent, relativeTime, shortId, shortPath } from './format';
 
 describe('formatting for cards', () => {
   it('shortens paths to the two segments that tell folders apart', () => {
@@ -21,11 +21,8 @@ describe('formatting for cards', () => {
     expect(shortId('sha256:0123456789abcdef0123')).toBe('0123456789ab');
   });
 
-  it('shows sizes, CPU and the engine the way an operator reads them', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(150 * 1024 * 1024)).toBe('150 MB');
-    expect(formatBytes(8 * 1024 ** 3)).toBe('8.0 GB');
+  // Sizes: src/shared/format-bytes.test.ts (one formatter for every view).
+  it('shows CPU and the engine the way an operator reads them', () => {
     expect(formatPercent(3.14159)).toBe('3.1%');
     expect(formatPercent(145.6)).toBe('146%');
   });

@@ -33,19 +33,6 @@ export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** 1536 → "1.5 KB", the way `docker stats` shows sizes (powers of 1024). */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${UNITS[unit]}`;
-}
-
 /** CPU in percent of one core, whole numbers from 10 up. */
 export function formatPercent(percent: number): string {
   return `${percent >= 10 ? Math.round(percent) : percent.toFixed(1)}%`;

@@ -1,4 +1,5 @@
 import type { EngineSummary } from '../../../shared/bottle-view';
+import { launchModesFor, launchModeUsed, type LaunchModeState } from '../../../shared/launch-modes';
 import { isAbsolutePath, systemFolderProblem } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
@@ -82,7 +83,7 @@ export async function startBottle(): Promise<void> {
   try {
     const autonomous = store.autonomous && selected?.autonomous === true;
     const context = store.context === null ? {} : { context: store.context };
-    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: store.copy || isRemote(store.context), autonomous, ...context });
+    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: launchModeUsed(launchModesOn(useEngineStore.getState().engines, store.context), store.copy) === 'copy', autonomous, ...context });
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
@@ -91,11 +92,12 @@ export async function startBottle(): Promise<void> {
   }
 }
 
-/** A remote engine cannot mount this machine's folders: bottles there always work on a copy. */
-export function isRemoteEngine(engines: readonly EngineSummary[], context: string | null): boolean {
-  return engines.find((engine) => (context === null ? engine.current : engine.name === context))?.local === false;
+/**
+ * The modes the chosen engine allows, by the rule the core applies too (a remote engine cannot
+ * mount this machine's folders); null while the engine list is not in, when the core decides alone.
+ */
+export function launchModesOn(engines: readonly EngineSummary[], context: string | null): LaunchModeState[] | null {
+  const engine = engines.find((candidate) => (context === null ? candidate.current : candidate.name === context));
+  return engine === undefined ? null : launchModesFor(engine);
 }
 
-function isRemote(context: string | null): boolean {
-  return isRemoteEngine(useEngineStore.getState().engines, context);
-}

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { BottleActivity, BottleView } from '../../../shared/bottle-view';
+import { newestFirst } from '../../../shared/newest-first';
 
 interface BottlesState {
   byIdentity: Record<string, BottleView>;
@@ -21,16 +22,9 @@ interface BottlesState {
   setOtherInstances(count: number): void;
 }
 
-function startedMs(bottle: BottleView | undefined): number {
-  const value = bottle?.startedAt ? Date.parse(bottle.startedAt) : NaN;
-  return Number.isNaN(value) ? -Infinity : value;
-}
-
-/** Newest first; keys computed once per bottle, not once per comparison (thousands of bottles). */
+/** Newest first, as the core lists them: one shared order. */
 function sortOrder(byIdentity: Record<string, BottleView>): string[] {
-  const keyed = Object.keys(byIdentity).map((identity) => ({ identity, started: startedMs(byIdentity[identity]) }));
-  keyed.sort((a, b) => b.started - a.started || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
-  return keyed.map((entry) => entry.identity);
+  return newestFirst(Object.values(byIdentity)).map((view) => view.identity);
 }
 
 export const useBottlesStore = create<BottlesState>()((set) => ({

@@ -1,0 +1,33 @@
+/**
+ * The order every bottle list comes in, newest first, decided once for the core's listing and the
+ * renderer's store. Start times are compared as instants (parsed), not as text: an ISO time written
+ * with another offset ("+02:00") sorts by when it was, not by how it reads. A bottle without a start
+ * time (or with one that does not parse) comes last; ties go by identity, so the order is total. Pure.
+ */
+
+export interface Started {
+  identity: string;
+  startedAt: string | null;
+}
+
+/** When it started, in milliseconds; -Infinity when unknown, so it sorts after every known time. */
+export function startedTime(startedAt: string | null | undefined): number {
+  const value = startedAt ? Date.parse(startedAt) : NaN;
+  return Number.isNaN(value) ? -Infinity : value;
+}
+
+/** Newest first, then identity: the comparator over keys computed once per item. */
+export function compareNewestFirst(a: { identity: string; started: number }, b: { identity: string; started: number }): number {
+  if (a.started !== b.started) return a.started > b.started ? -1 : 1;
+  return a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0;
+}
+
+/**
+ * The items newest first, as a new array. Each start time is parsed once, not once per comparison:
+ * the list holds thousands of bottles.
+ */
+export function newestFirst<T extends Started>(items: readonly T[]): T[] {
+  const keyed = items.map((item) => ({ item, identity: item.identity, started: startedTime(item.startedAt) }));
+  keyed.sort(compareNewestFirst);
+  return keyed.map((entry) => entry.item);
+}
