@@ -1,3 +1,4 @@
+import { escapeControl } from '../../../shared/escape-text';
 import type { JSX } from 'react';
 import type { EarlyExitView } from '../../../shared/bottle-view';
 import { earlyExitTiming } from '../../../shared/early-exit-text';
@@ -16,8 +17,8 @@ export function EarlyExitArea({ earlyExit }: { earlyExit: EarlyExitView }): JSX.
         </span>
       </div>
       {earlyExit.lines.length > 0 ? (
-        <pre className="early-exit-output" title={earlyExit.lines.join('\n')} data-testid="early-exit-output">
-          {earlyExit.lines.slice(-SHOWN_LINES).join('\n')}
+        <pre className="early-exit-output" title={escapeControl(earlyExit.lines.join('\n'))} data-testid="early-exit-output">
+          {escapeControl(earlyExit.lines.slice(-SHOWN_LINES).join('\n'))}
         </pre>
       ) : null}
     </div>
