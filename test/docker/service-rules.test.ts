@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -21,10 +22,12 @@ beforeEach(() => {
 
 describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
   it('with no app running, the first ls after an agent asks shows the bottle awaiting approval, with reason and diff; show prints both', async () => {
-    await writeRebuildAgent('rebuilder');
+    await writeRebuildAgent('rebuilder', undefined, { gate: 'go' });
     const started = await runCli(['start', 'rebuilder', '--cwd', project, '--detach', '--json']);
     expect(started.code).toBe(0);
     const identity = (JSON.parse(started.stdout) as BottleView).identity;
+    // Only now may the agent ask: the start command's own last read has been and gone.
+    await writeFile(join(project, 'go'), '');
     // The agent has written its request once its transcript says so; nothing has processed it.
     const id = await eventually(async () => {
       const asked = /run 1 asked (\S+)/.exec(await rebuildTranscriptOf(identity))?.[1];

@@ -14,7 +14,11 @@ export const REBUILD_TRANSCRIPT = `${TEST_TRANSCRIPT_DIR}/log.txt`;
  * transcript; every run records whether /opt/marker exists and leaves a file in /workspace.
  * `run` must not contain single quotes.
  */
-export async function writeRebuildAgent(name: string, run = 'echo built > /opt/marker'): Promise<void> {
+/**
+ * `gate`: a file under /workspace the agent waits for before it asks, so a test can be sure that
+ * nothing (not even the start command's own last read) saw the request before the read it checks.
+ */
+export async function writeRebuildAgent(name: string, run = 'echo built > /opt/marker', options: { gate?: string } = {}): Promise<void> {
   const script = [
     `t=${REBUILD_TRANSCRIPT}`,
     // Like a real agent, it creates its own transcript folder on a first start.
@@ -26,6 +30,7 @@ export async function writeRebuildAgent(name: string, run = 'echo built > /opt/m
     '[ -f /opt/marker ] && echo "run $run marker: $(cat /opt/marker)" >> "$t"',
     'echo "file by run $run" > /workspace/agent-file-$run.txt',
     'if [ "$1" = start ]; then',
+    ...(options.gate === undefined ? [] : [`  while [ ! -f /workspace/${options.gate} ]; do sleep 0.1; done`]),
     `  capability-block --reason "need a marker file" --run '${run}' > /tmp/cb.out 2>&1 || echo "capability-block failed" >> "$t"`,
     '  id=$(sed -n "s/^Request \\([^ ]*\\) sent.*/\\1/p" /tmp/cb.out)',
     '  echo "run $run asked $id" >> "$t"',
