@@ -6,6 +6,8 @@
 export interface BottleCache {
   /** Entries held now, over every bottle. */
   size(): number;
+  /** Whether anything of the bottle is held. */
+  has(identity: string): boolean;
   forget(identity: string): void;
   clear(): void;
 }
@@ -35,6 +37,11 @@ export class BottleCaches {
   /** The core closed: every entry goes. */
   clear(): void {
     for (const cache of this.caches.values()) cache.clear();
+  }
+
+  /** The kinds (by class name) holding anything of the bottle. */
+  holding(identity: string): string[] {
+    return [...this.caches].filter(([, cache]) => cache.has(identity)).map(([kind]) => kind.name);
   }
 
   /** Entries held per kind (by class name), for tests and diagnostics. */

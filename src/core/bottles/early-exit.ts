@@ -44,6 +44,10 @@ export class EarlyExits implements BottleCache {
     return entries;
   }
 
+  has(identity: string): boolean {
+    return this.signalled.has(identity);
+  }
+
   forget(identity: string): void {
     this.signalled.delete(identity);
   }

@@ -80,6 +80,10 @@ export class JournalCounts implements BottleCache {
     return this.counts.size;
   }
 
+  has(identity: string): boolean {
+    return this.counts.has(identity);
+  }
+
   forget(identity: string): void {
     this.counts.delete(identity);
   }

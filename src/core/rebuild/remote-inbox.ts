@@ -62,6 +62,10 @@ export class RemoteInboxStamps implements BottleCache {
     return this.seen.size;
   }
 
+  has(identity: string): boolean {
+    return this.seen.has(identity);
+  }
+
   forget(identity: string): void {
     this.seen.delete(identity);
   }

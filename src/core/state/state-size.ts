@@ -41,6 +41,10 @@ export class StateSizes implements BottleCache {
     return entries;
   }
 
+  has(identity: string): boolean {
+    return this.lastKnown.has(identity) || this.cachedTotals.has(identity);
+  }
+
   forget(identity: string): void {
     this.cachedTotals.delete(identity);
     this.lastKnown.delete(identity);
