@@ -18,7 +18,7 @@ const MAX_LINE_CHARS = 240;
  * Exit codes of a process ended by a signal from outside (128 + SIGHUP, SIGINT, SIGKILL, SIGTERM):
  * `docker stop` or `kill`, or the engine stopping its containers as it shuts down or restarts.
  */
-const OUTSIDE_SIGNAL_EXIT_CODES = new Set([129, 130, 137, 143]);
+const OUTSIDE_SIGNAL_EXIT_CODES: ReadonlySet<number> = new Set([129, 130, 137, 143]);
 
 /**
  * Containers one core found ended by an outside signal, by bottle (`CoreDeps.caches`): nothing is

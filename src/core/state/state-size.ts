@@ -13,7 +13,7 @@ import { bottlePaths } from './state-paths';
  * files) is walked each time.
  */
 
-const CACHED_FOLDERS = new Set(['transcript', 'workspace', join('changes', 'blobs')]);
+const CACHED_FOLDERS: ReadonlySet<string> = new Set(['transcript', 'workspace', join('changes', 'blobs')]);
 
 /** One core's state-folder sizes (`CoreDeps.caches`): forgotten with the bottle, dropped with the core. */
 export class StateSizes implements BottleCache {
