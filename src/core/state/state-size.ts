@@ -5,7 +5,7 @@ import { bottlePaths } from './state-paths';
 
 /*
  * The size of a bottle's state folder, shown on its card and by `show`. Listings never walk
- * folders (5,000 bottles must list as fast as before): they show the last size this process
+ * folders (5,000 bottles must list as fast as before): they show the last size this core
  * computed, and a single bottle's view computes it (every live refresh does). The folders that
  * hold nearly all of it only change by rename: the snapshots (transcript/, workspace/) are
  * replaced whole, and the start-of-run copies (changes/blobs/, flat and write-once) are added one
