@@ -112,6 +112,7 @@ export function createCore(options: CoreOptions = {}): Core {
       notices.close();
       listeners.clear();
       context.engines.close();
+      context.caches.clear();
       await notices.log.flush();
     },
   };

@@ -12,6 +12,7 @@ import { cleanOutputTail, earlyExitOf, endedByOutsideSignal } from '../../src/co
 import { exitReason } from '../../src/core/bottles/exit-reason';
 import { appendHostFile, collectHostConfig } from '../../src/core/bottles/host-config';
 import { bottleToolDir } from '../../src/core/base/resources';
+import { BottleCaches } from '../../src/core/base/bottle-caches';
 import type { CoreDeps } from '../../src/core/deps/core-deps';
 import { DEFAULT_SETTINGS, readSettings, settingsPath } from '../../src/core/state/settings';
 import { stateDir } from '../../src/core/state/state-paths';
@@ -182,7 +183,7 @@ describe('an agent that exits in its first minute', () => {
       },
       logs: async () => Buffer.from('starting\nTerminated\n'),
     };
-    const ctx = { docker: { getContainer: () => container }, activity: { isBusy: () => false } } as unknown as CoreDeps;
+    const ctx = { docker: { getContainer: () => container }, activity: { isBusy: () => false }, caches: new BottleCaches() } as unknown as CoreDeps;
     return { ctx, inspections: () => inspections };
   }
 

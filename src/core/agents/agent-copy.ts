@@ -26,7 +26,7 @@ const MAX_DEPTH = 32;
 const UNUSED_FOR_MS = 24 * 60 * 60 * 1000;
 const CHUNK = 1024 * 1024;
 /** What a walk meets when an entry is removed or replaced under it (readlink of a non-link: EINVAL). */
-const VANISHED = new Set(['ENOENT', 'ELOOP', 'ENOTDIR', 'EINVAL']);
+const VANISHED: ReadonlySet<string> = new Set(['ENOENT', 'ELOOP', 'ENOTDIR', 'EINVAL']);
 
 export function agentCopiesDir(): string {
   return join(claudeBottleRoot(), 'cache', 'agent-copies');

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Found once per process: where the app's files are shipped does not change while it runs. */
 let cached: string | undefined;
 
 /**

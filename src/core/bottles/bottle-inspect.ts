@@ -4,7 +4,7 @@ import type { BottleInspect, InspectMount } from '../../shared/bottle-inspect';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
-import { stateFolderBytes } from '../state/state-size';
+import { StateSizes } from '../state/state-size';
 import { errorMessage } from '../base/bottle-error';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
@@ -37,7 +37,7 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
     limits: null,
     engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
     stateFolder: stateDir(identity),
-    stateBytes: await stateFolderBytes(identity),
+    stateBytes: await all.caches.of(StateSizes).measure(identity),
   };
   let info;
   try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { CoreDeps } from '../deps/core-deps';
+import type { BottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
 import { stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
@@ -17,13 +18,44 @@ const MAX_LINE_CHARS = 240;
  * Exit codes of a process ended by a signal from outside (128 + SIGHUP, SIGINT, SIGKILL, SIGTERM):
  * `docker stop` or `kill`, or the engine stopping its containers as it shuts down or restarts.
  */
-const OUTSIDE_SIGNAL_EXIT_CODES = new Set([129, 130, 137, 143]);
+const OUTSIDE_SIGNAL_EXIT_CODES: ReadonlySet<number> = new Set([129, 130, 137, 143]);
 
 /**
- * Containers this process found ended by an outside signal: nothing is recorded beside the bottle
- * for them (losing the engine leaves the state folder as it was), and each is inspected once.
+ * Containers one core found ended by an outside signal, by bottle (`CoreDeps.caches`): nothing is
+ * recorded beside the bottle for them (losing the engine leaves the state folder as it was), and
+ * each is inspected once while the core runs and the bottle exists.
  */
-const endedBySignal = new Set<string>();
+export class EarlyExits implements BottleCache {
+  private readonly signalled = new Map<string, Set<string>>();
+
+  endedBySignal(identity: string, containerId: string): boolean {
+    return this.signalled.get(identity)?.has(containerId) === true;
+  }
+
+  noteSignal(identity: string, containerId: string): void {
+    const containers = this.signalled.get(identity) ?? new Set<string>();
+    containers.add(containerId);
+    this.signalled.set(identity, containers);
+  }
+
+  size(): number {
+    let entries = 0;
+    for (const containers of this.signalled.values()) entries += containers.size;
+    return entries;
+  }
+
+  has(identity: string): boolean {
+    return this.signalled.has(identity);
+  }
+
+  forget(identity: string): void {
+    this.signalled.delete(identity);
+  }
+
+  clear(): void {
+    this.signalled.clear();
+  }
+}
 
 /** One per bottle, naming the container it describes, so each exit is read from Docker once. */
 interface EarlyExitRecord {
@@ -104,7 +136,8 @@ async function readEarlyExit(ctx: CoreDeps, containerId: string): Promise<EarlyE
  * state, so every surface (card, `show`, `ls --json`) shows it, with or without a running app.
  */
 export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: string): Promise<EarlyExitView | null> {
-  if (endedBySignal.has(containerId)) return null;
+  const exits = ctx.caches.of(EarlyExits);
+  if (exits.endedBySignal(identity, containerId)) return null;
   const recorded = readRecord(identity);
   if (recorded?.containerId === containerId) return recorded.early;
   // Our own stop or approval is taking it down: that is no failure of the agent.
@@ -123,7 +156,7 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   if (early === 'signal') {
     // Stopped or killed from outside (by hand, or by the engine going down): the card shows the
     // plain exit code, and the state folder is left as it was.
-    endedBySignal.add(containerId);
+    exits.noteSignal(identity, containerId);
     return null;
   }
   // Only beside an existing bottle's state (never creating a folder for an orphan container).

@@ -11,7 +11,7 @@ import type { HostConfigSpec } from '../agents/agent-options';
  */
 
 /** Never copied, whatever an agent.json lists: logins, history, other projects' conversations. */
-const NEVER_COPIED = new Set(['.credentials.json', 'credentials.json', 'history.jsonl', 'projects', 'todos', '.claude.json']);
+const NEVER_COPIED: ReadonlySet<string> = new Set(['.credentials.json', 'credentials.json', 'history.jsonl', 'projects', 'todos', '.claude.json']);
 export const HOST_CONFIG_LIMITS = { fileBytes: 1024 * 1024, totalBytes: 16 * 1024 * 1024, files: 2000, depth: 12 };
 
 export interface HostConfigFile {

@@ -5,6 +5,7 @@ import { EngineRegistry, type Engine } from '../engine/engine-registry';
 import { readEngineRecord } from '../state/bottle-engine';
 import { CorruptBottleError } from '../state/metadata';
 import { ActivityTracker } from '../base/activity-tracker';
+import { BottleCaches } from '../base/bottle-caches';
 
 /**
  * The core's dependencies (named so apart from a Docker context, which `engines` lists): what every
@@ -19,6 +20,8 @@ export interface CoreDeps {
   docker: Docker;
   engines: EngineRegistry;
   activity: ActivityTracker;
+  /** What this core remembers per bottle: forgotten on remove, dropped on close. */
+  caches: BottleCaches;
   /** Reads a bottle's metadata and agent once per operation (see LoadedBottle). */
   loadBottle(identity: string): Promise<LoadedBottle>;
 }
@@ -26,7 +29,7 @@ export interface CoreDeps {
 export function createCoreDeps(connection: DockerConnection = connectDocker()): CoreDeps {
   const engines = new EngineRegistry(process.env, connection);
   const engine = engines.current();
-  return { engine, connection, docker: connection.docker, engines, activity: new ActivityTracker(), loadBottle };
+  return { engine, connection, docker: connection.docker, engines, activity: new ActivityTracker(), caches: new BottleCaches(), loadBottle };
 }
 
 /** The same dependencies, working on another engine. */

@@ -60,7 +60,7 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EACCES', 'ECONNABORTED', ...SSH_ERROR_CODES]);
+const CONNECTION_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EACCES', 'ECONNABORTED', ...SSH_ERROR_CODES]);
 
 /** True for errors that mean "no engine answered" rather than "the engine said no". */
 export function isConnectionError(error: unknown): boolean {

@@ -8,7 +8,9 @@ export interface EngineFacts {
   dockerRootDir: string | null;
 }
 
-// One `docker info` per engine client and process: these facts do not change while we run.
+// One `docker info` per engine client and process: these facts do not change while we run. Kept at
+// module level: keyed weakly by the client, an entry goes with the client (and so with the core
+// whose engine registry made it), never held for a bottle.
 const cache = new WeakMap<Docker, Promise<EngineFacts>>();
 
 /** The engine's CPU count and data folder; a failure is not cached, so the next call asks again. */

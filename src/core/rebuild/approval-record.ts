@@ -83,7 +83,12 @@ export async function removeApprovalRecord(identity: string): Promise<void> {
   await rm(rebuildPaths(identity).approval, { force: true });
 }
 
-/** Bottles this process is approving right now (its own records are live only while listed). */
+/**
+ * Bottles this process is approving right now (its own records are live only while listed). Kept at
+ * module level, not in a core: a record names the process (its pid), so a second core in the same
+ * process must see the first one's approval as live, not settle it as interrupted; an entry is
+ * deleted when its approval ends, so nothing outlives the work.
+ */
 const approvingHere = new Set<string>();
 
 export function markApprovingHere(identity: string, approving: boolean): void {

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { JournalEntry } from '../../shared/bottle-view';
+import type { BottleCache } from '../base/bottle-caches';
 import { bottlePaths } from '../state/state-paths';
 
 const journalEntrySchema = z.object({
@@ -59,22 +60,52 @@ export async function decidedRequestIds(identity: string): Promise<Set<string>> 
   return new Set((await readHistory(identity)).map((entry) => entry.requestId));
 }
 
-// The listing asks for every bottle's count on each refresh; recount only when the file changed.
-const countCache = new Map<string, { size: number; mtimeMs: number; count: number }>();
+/**
+ * Journal lengths by bottle: the listing asks for every bottle's count on each refresh, so one
+ * core keeps them (`CoreDeps.caches`) and recounts only when the file changed.
+ */
+export class JournalCounts implements BottleCache {
+  private readonly counts = new Map<string, { size: number; mtimeMs: number; count: number }>();
 
-/** Number of journal entries, cheap on repeat calls (one stat when unchanged). */
-export async function historyCount(identity: string): Promise<number> {
+  get(identity: string, size: number, mtimeMs: number): number | null {
+    const cached = this.counts.get(identity);
+    return cached !== undefined && cached.size === size && cached.mtimeMs === mtimeMs ? cached.count : null;
+  }
+
+  set(identity: string, size: number, mtimeMs: number, count: number): void {
+    this.counts.set(identity, { size, mtimeMs, count });
+  }
+
+  size(): number {
+    return this.counts.size;
+  }
+
+  has(identity: string): boolean {
+    return this.counts.has(identity);
+  }
+
+  forget(identity: string): void {
+    this.counts.delete(identity);
+  }
+
+  clear(): void {
+    this.counts.clear();
+  }
+}
+
+/** Number of journal entries, cheap on repeat calls with the same `counts` (one stat when unchanged). */
+export async function historyCount(identity: string, counts: JournalCounts = new JournalCounts()): Promise<number> {
   const path = bottlePaths(identity).journal;
   let info;
   try {
     info = await stat(path);
   } catch {
-    countCache.delete(path);
+    counts.forget(identity);
     return 0;
   }
-  const cached = countCache.get(path);
-  if (cached !== undefined && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.count;
+  const cached = counts.get(identity, info.size, info.mtimeMs);
+  if (cached !== null) return cached;
   const count = (await readHistory(identity)).length;
-  countCache.set(path, { size: info.size, mtimeMs: info.mtimeMs, count });
+  counts.set(identity, info.size, info.mtimeMs, count);
   return count;
 }

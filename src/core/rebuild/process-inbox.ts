@@ -25,6 +25,10 @@ function shownName(name: string): string {
  * scan runs and at most one waits: a trigger while one waits joins it (the waiting scan starts
  * after the trigger, so it sees whatever the trigger was about). Never two at once, so a request
  * is never validated and answered twice by this process.
+ *
+ * Kept at module level, not in a core: the rule is the process's (two cores in one process must
+ * not scan one inbox at once either), and a slot is deleted when its last scan settles, so nothing
+ * outlives the work.
  */
 interface ScanSlot {
   running: Promise<boolean>;
@@ -33,29 +37,24 @@ interface ScanSlot {
 
 const slots = new Map<string, ScanSlot>();
 
-/** How often a bottle's inbox was scanned by this process, and the most scans that ever overlapped. */
-export interface InboxScanStats {
-  scans: number;
-  mostAtOnce: number;
+/** Told when a scan of a bottle's inbox starts and ends (how a test sees whether scans overlap). */
+export type InboxScanObserver = (identity: string, phase: 'start' | 'end') => void;
+
+/** Empty unless someone watches: the hook costs nothing otherwise. */
+const observers = new Set<InboxScanObserver>();
+
+/** Watches every inbox scan of this process until the returned function is called. */
+export function observeInboxScans(observer: InboxScanObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
 }
 
-const stats = new Map<string, InboxScanStats & { now: number }>();
-
-export function inboxScanStats(identity: string): InboxScanStats {
-  const entry = stats.get(identity);
-  return { scans: entry?.scans ?? 0, mostAtOnce: entry?.mostAtOnce ?? 0 };
-}
-
-async function counted(identity: string): Promise<boolean> {
-  const entry = stats.get(identity) ?? { scans: 0, mostAtOnce: 0, now: 0 };
-  stats.set(identity, entry);
-  entry.scans += 1;
-  entry.now += 1;
-  entry.mostAtOnce = Math.max(entry.mostAtOnce, entry.now);
+async function observed(identity: string): Promise<boolean> {
+  for (const observer of observers) observer(identity, 'start');
   try {
     return await processInboxNow(identity);
   } finally {
-    entry.now -= 1;
+    for (const observer of observers) observer(identity, 'end');
   }
 }
 
@@ -66,7 +65,7 @@ function coalesced(identity: string): Promise<boolean> {
     if (current !== undefined && current.running === promise && current.queued === null) slots.delete(identity);
   };
   if (slot === undefined) {
-    const running: Promise<boolean> = counted(identity).finally(() => settle(running));
+    const running: Promise<boolean> = observed(identity).finally(() => settle(running));
     slots.set(identity, { running, queued: null });
     return running;
   }
@@ -79,7 +78,7 @@ function coalesced(identity: string): Promise<boolean> {
     .then(() => {
       slot.running = queued;
       slot.queued = null;
-      return counted(identity);
+      return observed(identity);
     })
     .finally(() => settle(queued));
   slot.queued = queued;

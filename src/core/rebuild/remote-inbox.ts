@@ -7,6 +7,7 @@ import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
+import type { BottleCache } from '../base/bottle-caches';
 import type { CoreDeps } from '../deps/core-deps';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
@@ -44,8 +45,43 @@ interface Seen {
   readAt: number;
   confirmed: boolean;
 }
-const lastSeen = new Map<string, Seen>();
+
+/** What one core last saw of each remote bottle's container inbox (`CoreDeps.caches`). */
+export class RemoteInboxStamps implements BottleCache {
+  private readonly seen = new Map<string, Seen>();
+
+  get(identity: string): Seen | undefined {
+    return this.seen.get(identity);
+  }
+
+  set(identity: string, seen: Seen): void {
+    this.seen.set(identity, seen);
+  }
+
+  size(): number {
+    return this.seen.size;
+  }
+
+  has(identity: string): boolean {
+    return this.seen.has(identity);
+  }
+
+  forget(identity: string): void {
+    this.seen.delete(identity);
+  }
+
+  clear(): void {
+    this.seen.clear();
+  }
+}
+
 const CONFIRM_AFTER_MS = 1100;
+
+/*
+ * One pass at a time per bottle in this process, whichever core asks: two passes at once would
+ * mirror and answer the same inbox twice. Kept at module level because the rule is the process's,
+ * not a core's; each entry is deleted when its pass settles, so nothing outlives the work.
+ */
 const queues = new Map<string, Promise<unknown>>();
 
 function serialized<T>(identity: string, work: () => Promise<T>): Promise<T> {
@@ -173,7 +209,8 @@ export function syncRemoteInbox(ctx: CoreDeps, identity: string, options: { forc
     const container = ctx.docker.getContainer(info.Id);
     const stamp = await inboxStamp(container);
     if (stamp === null) return processInbox(identity);
-    const seen = lastSeen.get(identity);
+    const stamps = ctx.caches.of(RemoteInboxStamps);
+    const seen = stamps.get(identity);
     const now = Date.now();
     if (options.force !== true && seen?.stamp === stamp && (seen.confirmed || now - seen.readAt < CONFIRM_AFTER_MS)) return false;
     const remote = await readRemoteInbox(container);
@@ -184,7 +221,7 @@ export function syncRemoteInbox(ctx: CoreDeps, identity: string, options: { forc
     await deliverAnswers(container, inboxDir, remote);
     // Read after delivering: our own answers moved the folder's mtime.
     const after = await inboxStamp(container);
-    if (after !== null) lastSeen.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
+    if (after !== null) stamps.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
     return changed;
   });
 }

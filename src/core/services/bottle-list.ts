@@ -1,17 +1,18 @@
 import type Docker from 'dockerode';
-import type { BottleActivity, BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
+import type { BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import { newestFirst } from '../../shared/newest-first';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { onEngine, type CoreDeps } from '../deps/core-deps';
 import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError, withinTimeout } from '../engine/docker-client';
+import { JournalCounts } from '../rebuild/journal';
 import { rebuildViewFields } from '../rebuild/view-fields';
 import { readBottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { readStopReason } from '../state/stop-reason';
-import { knownStateBytes, stateFolderBytes } from '../state/state-size';
+import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
 
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
@@ -90,7 +91,8 @@ function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; ex
   }
 }
 
-async function viewOf(entry: StateEntry | null, identity: string, engine: ListedEngine, activity: BottleActivity | null): Promise<BottleView> {
+async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string, engine: ListedEngine): Promise<BottleView> {
+  const activity = ctx.activity.get(identity);
   const container = engine.container ?? engine.containers?.ours.get(identity);
   const base: BottleView = {
     identity,
@@ -110,7 +112,7 @@ async function viewOf(entry: StateEntry | null, identity: string, engine: Listed
     warnings: [],
     historyCount: 0,
     activity,
-    stateBytes: entry === null ? null : knownStateBytes(identity),
+    stateBytes: entry === null ? null : ctx.caches.of(StateSizes).known(identity),
     autonomous: false,
     earlyExit: null,
     stopReason: null,
@@ -127,7 +129,7 @@ async function viewOf(entry: StateEntry | null, identity: string, engine: Listed
   if (preparing && container === undefined) status = 'building';
   return {
     ...base,
-    ...(entry.hasRebuildState ? await rebuildViewFields(identity) : {}),
+    ...(entry.hasRebuildState ? await rebuildViewFields(identity, ctx.caches.of(JournalCounts)) : {}),
     agentName: meta.agent_name,
     cwd: meta.cwd,
     copyCwd: meta.copy_cwd,
@@ -156,14 +158,14 @@ export async function listBottles(ctx: CoreDeps): Promise<BottleListing> {
   const views = await mapLimited(entries, 64, (entry) => {
     seen.add(entry.identity);
     const name = engineOf(entry);
-    return viewOf(entry, entry.identity, perEngine.get(name) ?? { name, ctx: null, containers: null }, ctx.activity.get(entry.identity));
+    return viewOf(ctx, entry, entry.identity, perEngine.get(name) ?? { name, ctx: null, containers: null });
   });
   for (const engine of perEngine.values()) {
     for (const identity of engine.containers?.ours.keys() ?? []) {
       // The same engine reached through two contexts lists its orphans twice: show them once.
       if (seen.has(identity)) continue;
       seen.add(identity);
-      views.push(await viewOf(null, identity, engine, ctx.activity.get(identity)));
+      views.push(await viewOf(ctx, null, identity, engine));
     }
   }
   return { bottles: sortNewestFirst(views), otherInstances: sumOtherInstances([...perEngine.values()]) };
@@ -212,7 +214,7 @@ export async function bottleView(ctx: CoreDeps, identity: string): Promise<Bottl
   const container = listed === undefined ? undefined : await liveState(ctx, listed);
   if (entry === null && container === undefined) return null;
   const engine: ListedEngine = { name: ctx.engine.name, ctx, containers, ...(container === undefined ? {} : { container }) };
-  const view = await viewOf(entry, identity, engine, ctx.activity.get(identity));
+  const view = await viewOf(ctx, entry, identity, engine);
   // One bottle: its state folder's size is worth measuring (a listing only shows known sizes).
-  return entry === null ? view : { ...view, stateBytes: await stateFolderBytes(identity) };
+  return entry === null ? view : { ...view, stateBytes: await ctx.caches.of(StateSizes).measure(identity) };
 }

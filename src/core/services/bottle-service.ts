@@ -199,7 +199,11 @@ export class BottleService {
   /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
   async remove(identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
     const outcome = await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
-    if (!options.keepState) this.hostDisk.forget(identity);
+    if (!options.keepState) {
+      // The bottle is gone: nothing this core remembered of it stays.
+      this.hostDisk.forget(identity);
+      this.ctx.caches.forget(identity);
+    }
     return outcome;
   }
 

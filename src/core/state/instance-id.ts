@@ -10,7 +10,10 @@ export const INSTANCE_ID_FILE = 'instance-id';
 
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 
-/** One read per root and process: the id never changes once written, and events ask for it often. */
+/**
+ * One read per root and process: the id never changes once written, and events ask for it often.
+ * Kept at module level: it is the root's, not a core's or a bottle's (one entry per state root).
+ */
 const known = new Map<string, string>();
 
 /**

@@ -1,10 +1,11 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BottleCache } from '../base/bottle-caches';
 import { bottlePaths } from './state-paths';
 
 /*
  * The size of a bottle's state folder, shown on its card and by `show`. Listings never walk
- * folders (5,000 bottles must list as fast as before): they show the last size this process
+ * folders (5,000 bottles must list as fast as before): they show the last size this core
  * computed, and a single bottle's view computes it (every live refresh does). The folders that
  * hold nearly all of it only change by rename: the snapshots (transcript/, workspace/) are
  * replaced whole, and the start-of-run copies (changes/blobs/, flat and write-once) are added one
@@ -12,12 +13,51 @@ import { bottlePaths } from './state-paths';
  * files) is walked each time.
  */
 
-const CACHED_FOLDERS = new Set(['transcript', 'workspace', join('changes', 'blobs')]);
-const cachedTotals = new Map<string, { key: string; bytes: number }>();
-const lastKnown = new Map<string, number>();
+const CACHED_FOLDERS: ReadonlySet<string> = new Set(['transcript', 'workspace', join('changes', 'blobs')]);
+
+/** One core's state-folder sizes (`CoreDeps.caches`): forgotten with the bottle, dropped with the core. */
+export class StateSizes implements BottleCache {
+  /** Per bottle, the cached folders' totals by path. */
+  private readonly cachedTotals = new Map<string, Map<string, { key: string; bytes: number }>>();
+  private readonly lastKnown = new Map<string, number>();
+
+  /** Bytes in the bottle's state folder now (files at their apparent size); remembered for listings. */
+  async measure(identity: string): Promise<number> {
+    const totals = this.cachedTotals.get(identity) ?? new Map<string, { key: string; bytes: number }>();
+    this.cachedTotals.set(identity, totals);
+    const total = await walk(totals, bottlePaths(identity).dir, '');
+    this.lastKnown.set(identity, total);
+    return total;
+  }
+
+  /** The last size computed for the bottle by this core, or null: no I/O, for listings. */
+  known(identity: string): number | null {
+    return this.lastKnown.get(identity) ?? null;
+  }
+
+  size(): number {
+    let entries = this.lastKnown.size;
+    for (const totals of this.cachedTotals.values()) entries += totals.size;
+    return entries;
+  }
+
+  has(identity: string): boolean {
+    return this.lastKnown.has(identity) || this.cachedTotals.has(identity);
+  }
+
+  forget(identity: string): void {
+    this.cachedTotals.delete(identity);
+    this.lastKnown.delete(identity);
+  }
+
+  clear(): void {
+    this.cachedTotals.clear();
+    this.lastKnown.clear();
+  }
+}
 
 /** Bytes under `path`; `relative` is its path inside the state folder. */
-async function walk(path: string, relative: string): Promise<number> {
+async function walk(cachedTotals: Map<string, { key: string; bytes: number }>, path: string, relative: string): Promise<number> {
   const info = await lstat(path).catch(() => null);
   if (info === null) return 0;
   if (!info.isDirectory()) return info.size;
@@ -26,19 +66,7 @@ async function walk(path: string, relative: string): Promise<number> {
   if (cached !== undefined && cached.key === key) return cached.bytes;
   let total = 0;
   const names = await readdir(path).catch(() => [] as string[]);
-  for (const name of names) total += await walk(join(path, name), relative === '' ? name : join(relative, name));
+  for (const name of names) total += await walk(cachedTotals, join(path, name), relative === '' ? name : join(relative, name));
   if (key !== null) cachedTotals.set(path, { key, bytes: total });
   return total;
-}
-
-/** Bytes in the bottle's state folder now (files at their apparent size); remembered for listings. */
-export async function stateFolderBytes(identity: string): Promise<number> {
-  const total = await walk(bottlePaths(identity).dir, '');
-  lastKnown.set(identity, total);
-  return total;
-}
-
-/** The last size computed for the bottle by this process, or null: no I/O, for listings. */
-export function knownStateBytes(identity: string): number | null {
-  return lastKnown.get(identity) ?? null;
 }
