@@ -42,10 +42,14 @@ test('a bottle stopped over its disk budget says why on its card', async ({ page
   await expect(reason).toContainText('Stopped by claude-bottle');
   await expect(reason).toContainText('its inbox went over its 10 MiB disk budget');
   await screenshot(page, '30-disk-budget-stop');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, '30-disk-budget-stop-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // The compact view says it too, with the whole reason on hover.
   await showRows(page);
   const note = row(page, IDENTITY).getByTestId('row-stop-reason');
-  await expect(note).toHaveText('stopped: over budget');
+  await expect(note).toHaveText('over disk budget');
   await expect(note).toHaveAttribute('title', /^its inbox went over its 10 MiB disk budget/);
+  await screenshot(page, '31-disk-budget-row');
 });

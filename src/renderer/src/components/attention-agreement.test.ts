@@ -31,7 +31,7 @@ const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: str
   stopped: {
     view: testView({ status: 'exited', stopReason: 'its inbox went over its 10 MiB disk budget', pendingRequest: pending, pendingCount: 1 }),
     card: 'Stopped by claude-bottle',
-    row: 'stopped: over budget',
+    row: 'over disk budget',
   },
   pending: { view: testView({ pendingRequest: pending, pendingCount: 1, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }), card: 'Approval needed', row: 'Approval needed' },
   corrupt: { view: testView({ status: 'corrupt', containerId: null, corruptReason: 'bad json' }), card: 'Corrupt state', row: 'corrupt state' },

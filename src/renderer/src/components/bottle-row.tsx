@@ -57,7 +57,7 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
     case 'stopped':
       return (
         <span className="row-note is-error" title={escapeControl(bottle.stopReason ?? '')} data-testid="row-stop-reason" data-attention={kind}>
-          stopped: over budget
+          over disk budget
         </span>
       );
     case 'pending':
