@@ -11,6 +11,7 @@ import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
+import { ClientSession } from './services/client-session';
 import { CredentialService } from './services/credential-service';
 import { createCoreLog, type CoreLog } from './base/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
@@ -52,8 +53,18 @@ export interface Core {
   /** CPU and memory of the running bottles some window watches. */
   stats: StatsSampler;
   notices: Notices;
+  /** Every event, every client's included: for the core's own front-end parts (notifications), never a client. */
   subscribe(listener: (event: AppEvent) => void): () => void;
-  /** Closes streams and watchers; bottles keep running. */
+  /**
+   * A client (a window's page, a browser tab): it receives the broadcast events and the events of
+   * what it opened, nothing of another client's; closing it (or the core) releases what it opened.
+   */
+  openSession(send: (event: AppEvent) => void): ClientSession;
+  /** Open client sessions (for tests and diagnostics). */
+  readonly sessionCount: number;
+  /** Listeners subscribed to every event (for tests and diagnostics). */
+  readonly listenerCount: number;
+  /** Closes client sessions, streams and watchers; bottles keep running. */
   close(): Promise<void>;
 }
 
@@ -62,8 +73,10 @@ export function createCore(options: CoreOptions = {}): Core {
   const context = options.context ?? createCoreDeps();
   // The front ends' listeners; the core's own parts are called directly, never subscribed here.
   const listeners = new Set<(event: AppEvent) => void>();
+  const sessions = new Set<ClientSession>();
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);
+    for (const session of sessions) session.deliver(event);
   };
   const notices = new Notices(options.log ?? createCoreLog(logFilePath()), emit);
   // Bottles and their Changes call each other (a change runs under the bottle's lock, a bottle's
@@ -101,8 +114,21 @@ export function createCore(options: CoreOptions = {}): Core {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    openSession(send) {
+      const session = new ClientSession({ terminals, logs, stats, changes }, send, (closed) => sessions.delete(closed));
+      sessions.add(session);
+      return session;
+    },
+    get sessionCount() {
+      return sessions.size;
+    },
+    get listenerCount() {
+      return listeners.size;
+    },
     async close() {
-      // Everything that feeds events first, then the services they fed, then the log.
+      // The clients and what they opened first, then everything that feeds events, then the
+      // services they fed, then the log.
+      await Promise.allSettled([...sessions].map((session) => session.dispose()));
       await live?.close();
       bottles.hostDisk.close();
       await terminals.closeAll();
