@@ -98,8 +98,20 @@ function resources(): Record<string, number> {
   return counts;
 }
 
+interface Holdings {
+  sessions: number;
+  listeners: number;
+  terminals: number;
+  logs: number;
+  stats: number;
+  changes: number;
+  connections: number;
+  timers: number;
+  handles: number;
+}
+
 /** Everything the core and the process hold that a client could leave behind. */
-function holdings(): Record<string, number> {
+function holdings(): Holdings {
   const active = resources();
   return {
     sessions: core.sessionCount,
