@@ -12,6 +12,7 @@ import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
 import { ClientSession } from './services/client-session';
+import { DisposableStore, toDisposable } from './base/disposable';
 import { CredentialService } from './services/credential-service';
 import { createCoreLog, type CoreLog } from './base/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
@@ -95,8 +96,26 @@ export function createCore(options: CoreOptions = {}): Core {
   const stats = new StatsSampler(context, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
   const agents = new AgentService(context);
+  // What the core owns, released newest first by close: the clients and what they opened, the
+  // live parts (everything that feeds events), the services they fed, then the engines and the log.
+  const owned = new DisposableStore();
+  owned.add(toDisposable(() => notices.log.flush()));
+  owned.add(toDisposable(() => context.engines.close()));
+  owned.add(
+    toDisposable(() => {
+      notices.close();
+      listeners.clear();
+    }),
+  );
+  owned.add(toDisposable(() => changes.close()));
+  owned.add(toDisposable(() => stats.close()));
+  owned.add(toDisposable(() => logs.closeAll()));
+  owned.add(toDisposable(() => terminals.closeAll()));
+  owned.add(toDisposable(() => bottles.hostDisk.close()));
   if (options.live === true) {
-    live = startLive({ context, bottles, credentials, feeds, notices, emit, bottleChanged });
+    const started = startLive({ context, bottles, credentials, feeds, notices, emit, bottleChanged });
+    live = started;
+    owned.add(toDisposable(() => started.close()));
   }
 
   return {
@@ -115,9 +134,12 @@ export function createCore(options: CoreOptions = {}): Core {
       return () => listeners.delete(listener);
     },
     openSession(send) {
-      const session = new ClientSession({ terminals, logs, stats, changes }, send, (closed) => sessions.delete(closed));
+      const session = new ClientSession({ terminals, logs, stats, changes }, send, (closed) => {
+        sessions.delete(closed);
+        owned.delete(closed);
+      });
       sessions.add(session);
-      return session;
+      return owned.add(session);
     },
     get sessionCount() {
       return sessions.size;
@@ -126,19 +148,7 @@ export function createCore(options: CoreOptions = {}): Core {
       return listeners.size;
     },
     async close() {
-      // The clients and what they opened first, then everything that feeds events, then the
-      // services they fed, then the log.
-      await Promise.allSettled([...sessions].map((session) => session.dispose()));
-      await live?.close();
-      bottles.hostDisk.close();
-      await terminals.closeAll();
-      logs.closeAll();
-      stats.close();
-      await changes.close();
-      notices.close();
-      listeners.clear();
-      context.engines.close();
-      await notices.log.flush();
+      await owned.dispose();
     },
   };
 }
