@@ -1,11 +1,16 @@
+import type { DisposableStore } from '../core/base/disposable';
 import { createCore, type Core } from '../core/create-core';
 import { writeText } from './cli-io';
 
-/** The CLI's core (not live: each command reads the truth when it runs), printing build and start progress. */
-export function createCliCore(json = false): Core {
+/**
+ * The CLI's core (not live: each command reads the truth when it runs), printing build and start
+ * progress; owned by the command, closed with it.
+ */
+export function createCliCore(owner: DisposableStore, json = false): Core {
   const core = createCore();
+  owner.add({ dispose: () => core.close() });
   let lastStep = '';
-  core.context.activity.subscribe((_identity, activity) => {
+  const stopProgress = core.context.activity.subscribe((_identity, activity) => {
     const line = activity?.logTail[activity.logTail.length - 1];
     if (activity === null || activity.error !== null || line === undefined || line === lastStep) return;
     lastStep = line;
@@ -13,5 +18,6 @@ export function createCliCore(json = false): Core {
     // Build output echoes the agent's Dockerfile, so it is escaped like all we print; on stderr when --json owns stdout.
     writeText(`  ${step}${line}\n`, { stderr: json });
   });
+  owner.add({ dispose: stopProgress });
   return core;
 }

@@ -1,10 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BottleError, errorMessage } from '../core/base/bottle-error';
+import type { DisposableStore } from '../core/base/disposable';
 import { escapeControl, escapeJsonText } from '../shared/escape-text';
 
-/** Every command: `run(argv)` resolves to the process exit code. */
-export type CliCommand = (argv: string[]) => Promise<number>;
+/**
+ * Every command: `run(argv, owner)` resolves to the process exit code. What it opens (its core,
+ * and through it every stream and engine connection) it registers with `owner`, which main closes
+ * when the command is done.
+ */
+export type CliCommand = (argv: string[], owner: DisposableStore) => Promise<number>;
 
 export class UsageError extends BottleError {
   constructor(message: string) {

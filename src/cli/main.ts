@@ -1,3 +1,4 @@
+import { DisposableStore } from '../core/base/disposable';
 import { fail, info, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
@@ -50,7 +51,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (load === undefined) throw new UsageError(`unknown command "${name.slice(0, 40)}"; run claude-bottle --help`);
-  return (await load()).run(rest);
+  const { run } = await load();
+  // The command's core and what it opened close when it is done, failed or not: nothing is left
+  // to keep the process alive after its answer.
+  const owner = new DisposableStore();
+  try {
+    return await run(rest, owner);
+  } finally {
+    await owner.dispose();
+  }
 }
 
 main(process.argv.slice(2)).then(

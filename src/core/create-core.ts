@@ -11,6 +11,8 @@ import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
+import { ClientSession } from './services/client-session';
+import { DisposableStore, toDisposable } from './base/disposable';
 import { CredentialService } from './services/credential-service';
 import { createCoreLog, type CoreLog } from './base/core-log';
 import { EngineWatchers, probeEngine } from './services/engine-watch';
@@ -52,8 +54,18 @@ export interface Core {
   /** CPU and memory of the running bottles some window watches. */
   stats: StatsSampler;
   notices: Notices;
+  /** Every event, every client's included: for the core's own front-end parts (notifications), never a client. */
   subscribe(listener: (event: AppEvent) => void): () => void;
-  /** Closes streams and watchers; bottles keep running. */
+  /**
+   * A client (a window's page, a browser tab): it receives the broadcast events and the events of
+   * what it opened, nothing of another client's; closing it (or the core) releases what it opened.
+   */
+  openSession(send: (event: AppEvent) => void): ClientSession;
+  /** Open client sessions (for tests and diagnostics). */
+  readonly sessionCount: number;
+  /** Listeners subscribed to every event (for tests and diagnostics). */
+  readonly listenerCount: number;
+  /** Closes client sessions, streams and watchers; bottles keep running. */
   close(): Promise<void>;
 }
 
@@ -62,8 +74,10 @@ export function createCore(options: CoreOptions = {}): Core {
   const context = options.context ?? createCoreDeps();
   // The front ends' listeners; the core's own parts are called directly, never subscribed here.
   const listeners = new Set<(event: AppEvent) => void>();
+  const sessions = new Set<ClientSession>();
   const emit = (event: AppEvent): void => {
     for (const listener of listeners) listener(event);
+    for (const session of sessions) session.deliver(event);
   };
   const notices = new Notices(options.log ?? createCoreLog(logFilePath()), emit);
   // Bottles and their Changes call each other (a change runs under the bottle's lock, a bottle's
@@ -82,8 +96,27 @@ export function createCore(options: CoreOptions = {}): Core {
   const stats = new StatsSampler(context, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
   const agents = new AgentService(context);
+  // What the core owns, released newest first by close: the clients and what they opened, the
+  // live parts (everything that feeds events), the services they fed, then the engines and the log.
+  const owned = new DisposableStore();
+  owned.add(toDisposable(() => notices.log.flush()));
+  owned.add(toDisposable(() => context.caches.clear()));
+  owned.add(toDisposable(() => context.engines.close()));
+  owned.add(
+    toDisposable(() => {
+      notices.close();
+      listeners.clear();
+    }),
+  );
+  owned.add(toDisposable(() => changes.close()));
+  owned.add(toDisposable(() => stats.close()));
+  owned.add(toDisposable(() => logs.closeAll()));
+  owned.add(toDisposable(() => terminals.closeAll()));
+  owned.add(toDisposable(() => bottles.hostDisk.close()));
   if (options.live === true) {
-    live = startLive({ context, bottles, credentials, feeds, notices, emit, bottleChanged });
+    const started = startLive({ context, bottles, credentials, feeds, notices, emit, bottleChanged });
+    live = started;
+    owned.add(toDisposable(() => started.close()));
   }
 
   return {
@@ -101,19 +134,22 @@ export function createCore(options: CoreOptions = {}): Core {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    openSession(send) {
+      const session = new ClientSession({ terminals, logs, stats, changes }, send, (closed) => {
+        sessions.delete(closed);
+        owned.delete(closed);
+      });
+      sessions.add(session);
+      return owned.add(session);
+    },
+    get sessionCount() {
+      return sessions.size;
+    },
+    get listenerCount() {
+      return listeners.size;
+    },
     async close() {
-      // Everything that feeds events first, then the services they fed, then the log.
-      await live?.close();
-      bottles.hostDisk.close();
-      await terminals.closeAll();
-      logs.closeAll();
-      stats.close();
-      await changes.close();
-      notices.close();
-      listeners.clear();
-      context.engines.close();
-      context.caches.clear();
-      await notices.log.flush();
+      await owned.dispose();
     },
   };
 }

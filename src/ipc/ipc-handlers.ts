@@ -1,12 +1,32 @@
+import type { AppEvent } from '../shared/app-events';
 import type { Core } from '../core/create-core';
+import type { ClientSession } from '../core/services/client-session';
 import type { CoreHandlers } from './dispatch';
 
+/** One client bound to the core: its handlers, and its close (which releases what it opened). */
+export interface ClientBinding {
+  handlers: CoreHandlers;
+  close(): Promise<void>;
+}
+
+/** Opens a client that receives its events through `send`. */
+export type OpenClient = (send: (event: AppEvent) => void) => ClientBinding;
+
+/** Each client (a window's page, a browser tab) gets its own session of the core. */
+export function coreClients(core: Core): OpenClient {
+  return (send) => {
+    const session = core.openSession(send);
+    return { handlers: coreHandlers(core, session), close: () => session.dispose() };
+  };
+}
+
 /**
- * The contract bound to the core's services, one line per channel: what the desktop app and
- * `serve` dispatch into. No rule lives here; the services own them all.
+ * The contract bound to the core's services for one client, one line per channel: what the
+ * desktop app and `serve` dispatch into. What a client opens (terminals, logs, stats and Changes
+ * watches) goes through its session, which owns it. No rule lives here; the services own them all.
  */
-export function coreHandlers(core: Core): CoreHandlers {
-  const { bottles, terminals, logs, stats, credentials, changes } = core;
+export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
+  const { bottles, credentials, changes } = core;
   return {
     'bottles:list': () => bottles.list(),
     'agents:list': async ({ cwd }) => core.agents.list(cwd),
@@ -20,26 +40,26 @@ export function coreHandlers(core: Core): CoreHandlers {
     'bottle:reject': async (identity, options) => (await bottles.reject(identity, options), null),
     'bottle:history': (identity) => bottles.history(identity),
     'bottle:dismiss-error': async (identity) => (bottles.dismissError(identity), null),
-    'terminal:open': ({ identity, cols, rows }) => terminals.open(identity, cols, rows),
-    'terminal:input': async (sessionId, data) => (await terminals.input(sessionId, data), null),
-    'terminal:resize': async (sessionId, cols, rows) => (await terminals.resize(sessionId, cols, rows), null),
-    'terminal:close': async (sessionId) => (await terminals.close(sessionId), null),
+    'terminal:open': ({ identity, cols, rows }) => session.openTerminal('agent', identity, cols, rows),
+    'terminal:input': async (sessionId, data) => (await session.terminalInput(sessionId, data), null),
+    'terminal:resize': async (sessionId, cols, rows) => (await session.terminalResize(sessionId, cols, rows), null),
+    'terminal:close': async (sessionId) => (await session.closeTerminal(sessionId), null),
     'bottles:newest': (count) => bottles.newest(count),
     'bottles:bulk': (request) => bottles.bulk(request),
     'bottle:inspect': (identity) => bottles.inspect(identity),
-    'shell:open': ({ identity, cols, rows }) => terminals.openShell(identity, cols, rows),
-    'logs:open': (request) => logs.open(request),
-    'logs:close': async (streamId) => (logs.close(streamId), null),
-    'stats:watch': async (request) => stats.watch(request),
-    'stats:unwatch': async (subscriptionId) => (stats.unwatch(subscriptionId), null),
+    'shell:open': ({ identity, cols, rows }) => session.openTerminal('shell', identity, cols, rows),
+    'logs:open': (request) => session.openLogs(request),
+    'logs:close': async (streamId) => (await session.closeLogs(streamId), null),
+    'stats:watch': async (request) => session.watchStats(request),
+    'stats:unwatch': async (subscriptionId) => (await session.unwatchStats(subscriptionId), null),
     'agents:review': ({ cwd, name }) => core.agents.review(name, cwd),
     'agents:trust': async ({ cwd, name, contextHash }) => (await core.agents.trust(name, cwd, contextHash), null),
     'bottle:request': (identity, requestId) => bottles.request(identity, requestId),
     'credentials:status': () => credentials.status(),
     'credentials:forget': () => credentials.forget(),
     'credentials:set': ({ name, value }) => credentials.setSecret(name, value),
-    'changes:watch': (identity) => changes.watch(identity),
-    'changes:unwatch': async (identity) => (await changes.unwatch(identity), null),
+    'changes:watch': (identity) => session.watchChanges(identity),
+    'changes:unwatch': async (identity) => (await session.unwatchChanges(identity), null),
     'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
     'changes:apply': (identity, options) => changes.apply(identity, options),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),

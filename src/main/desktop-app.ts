@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
-import { createCore } from '../core/create-core';
+import { createCore, type Core } from '../core/create-core';
 import { createIpcDispatcher } from '../ipc/dispatch';
-import { coreHandlers } from '../ipc/ipc-handlers';
+import { coreClients } from '../ipc/ipc-handlers';
 import { createMainWindow } from './app-window';
 import { ApprovalNotifications } from './approval-notifications';
 import { bindIpcMain, pushAppEvent } from './ipc-main-binding';
@@ -42,17 +42,27 @@ export async function runDesktopApp(): Promise<void> {
 
   const core = createCore({ live: true });
   const window = createMainWindow(location, rendererFile);
-  const dispatcher = createIpcDispatcher(
-    {
-      ...coreHandlers(core),
-      'dialog:choose-folder': async () => {
-        const result = await dialog.showOpenDialog(window, { properties: ['openDirectory'], title: 'Choose a project folder' });
-        return result.canceled ? null : (result.filePaths[0] ?? null);
-      },
+  const clients = coreClients(core);
+  // Each page the window loads is one client session: its events, its terminals and watches.
+  const unbind = bindIpcMain(
+    window,
+    (send) => {
+      const client = clients(send);
+      const dispatch = createIpcDispatcher(
+        {
+          ...client.handlers,
+          'dialog:choose-folder': async () => {
+            const result = await dialog.showOpenDialog(window, { properties: ['openDirectory'], title: 'Choose a project folder' });
+            return result.canceled ? null : (result.filePaths[0] ?? null);
+          },
+        },
+        (error) => core.notices.failure('Internal error', error),
+      );
+      return { dispatch, close: () => client.close() };
     },
-    (error) => core.notices.failure('Internal error', error),
+    location,
+    (error) => core.notices.failure('Could not close what the page had open', error),
   );
-  const unbind = bindIpcMain(window, dispatcher, location);
   // A click on a notification brings the window forward with that bottle's approval panel open.
   const notifications = new ApprovalNotifications((identity) => {
     focus(window);
@@ -60,7 +70,6 @@ export async function runDesktopApp(): Promise<void> {
   });
   let badge = -1;
   const unsubscribe = core.subscribe((event) => {
-    pushAppEvent(window, event);
     notifications.handle(event);
     // The dock / taskbar badge counts the bottles waiting for a decision.
     if (notifications.size !== badge) {
@@ -71,10 +80,37 @@ export async function runDesktopApp(): Promise<void> {
 
   app.on('second-instance', () => focus(window));
   app.on('window-all-closed', () => app.quit());
-  // Bottles keep running: quitting only closes our streams and watchers.
-  app.on('will-quit', () => {
-    unsubscribe();
-    unbind();
-    core.close().catch((error: unknown) => console.error('claude-bottle: closing the core failed:', error instanceof Error ? error.message : String(error)));
+  // Bottles keep running: quitting only closes our streams and watchers. The quit waits (a bounded
+  // time) for the core to close, so no stream or engine connection is cut half-way, then exits
+  // (which emits no second will-quit).
+  let closing: Promise<void> | null = null;
+  app.on('will-quit', (event) => {
+    event.preventDefault();
+    closing ??= closeCore(core, unsubscribe, unbind).finally(() => app.exit(0));
   });
+}
+
+/** How long quitting waits for the core to close before it goes anyway. */
+const CLOSE_WAIT_MS = 5000;
+
+async function closeCore(core: Core, unsubscribe: () => void, unbind: () => Promise<void>): Promise<void> {
+  unsubscribe();
+  const close = async (): Promise<void> => {
+    await unbind();
+    await core.close();
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`claude-bottle: the core did not close within ${CLOSE_WAIT_MS / 1000} s; quitting anyway`);
+      resolve();
+    }, CLOSE_WAIT_MS);
+  });
+  try {
+    await Promise.race([close(), timeout]);
+  } catch (error: unknown) {
+    console.error('claude-bottle: closing the core failed:', error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent } from '../shared/app-events';
-import { WEBSOCKET_PATH, type WireEvent } from '../shared/browser-wire';
+import { WEBSOCKET_PATH } from '../shared/browser-wire';
 import { BottleError } from '../core/base/bottle-error';
-import { createIpcDispatcher, type CoreHandlers, type IpcDispatcher, type IpcHandlers } from '../ipc/dispatch';
+import { createIpcDispatcher, type CoreHandlers, type IpcHandlers } from '../ipc/dispatch';
+import type { ClientBinding } from '../ipc/ipc-handlers';
 import { isLoopbackHost, isSameOrigin, newToken, sessionCookie, tokenSource } from './serve-auth';
-import { handleSocket } from './serve-socket';
+import { handleSocket, type SocketClient } from './serve-socket';
 import { defaultRendererDir, readStaticFile } from './static-files';
 
-/** What serve needs of the core: the contract's handlers, and its event stream. */
+/** What serve needs of the core: one client session per browser tab, with its handlers and events. */
 export interface ServedCore {
-  handlers: CoreHandlers;
-  subscribe(listener: (event: AppEvent) => void): () => void;
+  openClient(send: (event: AppEvent) => void): ClientBinding;
 }
 
 export interface ServeOptions {
@@ -57,10 +57,10 @@ function refuseUpgrade(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Serve-mode handlers: the core's, plus the one channel a browser cannot offer. */
-function serveHandlers(core: ServeOptions['core']): IpcHandlers {
+/** Serve-mode handlers: the client's, plus the one channel a browser cannot offer. */
+function serveHandlers(handlers: CoreHandlers): IpcHandlers {
   return {
-    ...core.handlers,
+    ...handlers,
     'dialog:choose-folder': async () => {
       throw new BottleError('unsupported', 'the folder picker is not available in browser mode; type or paste the folder path');
     },
@@ -79,10 +79,14 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new BottleError('not-found', `the app is not built (no ${join(rendererDir, 'index.html')}); run npm run build first`);
   }
-  const dispatcher: IpcDispatcher = createIpcDispatcher(serveHandlers(options.core), (error) => {
+  const internalError = (error: unknown): void => {
     process.stderr.write(`claude-bottle serve: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     options.onInternalError?.(error);
-  });
+  };
+  const openClient = (send: (event: AppEvent) => void): SocketClient => {
+    const client = options.core.openClient(send);
+    return { dispatch: createIpcDispatcher(serveHandlers(client.handlers), internalError), close: () => client.close() };
+  };
   let port = options.port;
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -115,16 +119,8 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     if (!isLoopbackHost(request) || !isSameOrigin(request)) return refuseUpgrade(socket, '403 Forbidden');
     if (tokenSource(request, token, port) === null) return refuseUpgrade(socket, '401 Unauthorized');
     sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      handleSocket(ws, dispatcher);
+      handleSocket(ws, openClient, internalError);
     });
-  });
-
-  const unsubscribe = options.core.subscribe((event: AppEvent) => {
-    const pushed: WireEvent = { event };
-    const message = JSON.stringify(pushed);
-    for (const client of sockets.clients) {
-      if (client.readyState === client.OPEN) client.send(message);
-    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -142,7 +138,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     token,
     port,
     async close() {
-      unsubscribe();
+      // Each socket's close event closes its client session.
       for (const client of sockets.clients) client.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
       server.closeAllConnections();

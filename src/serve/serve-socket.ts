@@ -1,7 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
-import type { WireAnswer, WireRequest } from '../shared/browser-wire';
+import type { AppEvent } from '../shared/app-events';
+import type { WireAnswer, WireEvent, WireRequest } from '../shared/browser-wire';
 import type { IpcDispatcher } from '../ipc/dispatch';
-import { trackClientResources } from '../ipc/client-resources';
 
 function parseRequest(raw: RawData): WireRequest | null {
   try {
@@ -15,23 +15,36 @@ function parseRequest(raw: RawData): WireRequest | null {
   }
 }
 
+/** One browser tab's client of the core: its dispatcher, and its close. */
+export interface SocketClient {
+  dispatch: IpcDispatcher;
+  close(): Promise<void>;
+}
+
 /**
- * One browser connection: each `{id, channel, args}` goes through the validating dispatcher and is
- * answered with `{id, response}`. What the tab opened over this socket (terminals, shells, log
- * streams, stats watches) is closed with it, so a closed tab never leaves a stream behind.
+ * One browser connection, one client session: each `{id, channel, args}` goes through the session's
+ * validating dispatcher and is answered with `{id, response}`; the session's events (the broadcast
+ * ones, and those of what this tab opened) are pushed as `{event}`. What the tab opened over this
+ * socket (terminals, shells, log streams, stats and Changes watches) is closed with it, so a closed
+ * tab never leaves a stream behind.
  */
-export function handleSocket(ws: WebSocket, dispatcher: IpcDispatcher): void {
-  const resources = trackClientResources(dispatcher);
+export function handleSocket(ws: WebSocket, openClient: (send: (event: AppEvent) => void) => SocketClient, onCloseError: (error: unknown) => void): void {
+  const client = openClient((event) => {
+    const pushed: WireEvent = { event };
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(pushed));
+  });
   ws.on('message', (raw: RawData) => {
     const request = parseRequest(raw);
     if (request === null) {
       ws.close(1003, 'malformed message');
       return;
     }
-    void resources.dispatch(request.channel, request.args).then((response) => {
+    void client.dispatch(request.channel, request.args).then((response) => {
       const answer: WireAnswer = { id: request.id, response };
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
     });
   });
-  ws.on('close', () => resources.closeAll());
+  ws.on('close', () => {
+    client.close().catch(onCloseError);
+  });
 }

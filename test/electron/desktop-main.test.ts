@@ -235,6 +235,8 @@ describe('the Electron main process, built, with a stand-in electron module', ()
 
     const quit = await app.call<MainState>('quit');
     expect(quit.quitCalls).toBe(1);
+    // The quit waited for the core to close, then exited (the driver answers on Electron's quit event).
+    expect(quit.exitCode).toBe(0);
     expect(quit.removedHandlers.sort()).toEqual([...IPC_CHANNEL_NAMES].sort());
     // With the IPC channel to the driver gone, only a watcher or stream the app forgot to close
     // could keep this process alive.

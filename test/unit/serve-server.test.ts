@@ -62,7 +62,12 @@ function fakeCore(): { core: ServedCore; emit(event: AppEvent): void } {
   handlers['bottles:list'] = async () => [];
   handlers['bottle:stop'] = async () => null;
   return {
-    core: { handlers, subscribe: (listener) => (listeners.add(listener), () => listeners.delete(listener)) },
+    core: {
+      openClient: (send) => {
+        listeners.add(send);
+        return { handlers, close: async () => void listeners.delete(send) };
+      },
+    },
     emit: (event) => listeners.forEach((listener) => listener(event)),
   };
 }

@@ -11,7 +11,7 @@ const USAGE = 'claude-bottle approve <identity> [--request ID] [--resume] [--yes
  * and the diff and asks; the approval is then for exactly that proposal. Without a terminal nobody
  * can be shown anything, so it needs --yes.
  */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { request: { type: 'string' }, resume: { type: 'boolean' }, yes: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
@@ -20,7 +20,7 @@ export const run: CliCommand = async (argv) => {
   if (!yes && !onTerminal()) {
     throw new UsageError(`approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${identity})`);
   }
-  const core = createCliCore();
+  const core = createCliCore(owner);
   let requestId = typeof values.request === 'string' ? values.request : undefined;
   let proposalHash: string | undefined;
   if (!yes) {

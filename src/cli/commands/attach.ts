@@ -6,11 +6,11 @@ import { attachTerminal } from '../terminal-attach';
 
 const USAGE = 'claude-bottle attach <identity>';
 
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { positionals } = parseCommandArgs(argv, {}, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
-  const state = await attachTerminal(createCliCore(), identity);
+  const state = await attachTerminal(createCliCore(owner), identity);
   info(state === 'running' ? `\ndetached from ${identity}; it keeps running` : `\n${sessionEndedLine(identity)}`);
   return 0;
 };

@@ -25,12 +25,12 @@ function describe(status: CredentialStatus): string {
  * How an agent is signed in (default: Claude Code), signing out, and storing a token or key read
  * from stdin (never an argument: arguments show in `ps`).
  */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { agent: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   const [action = 'status', ...rest] = positionals;
   const agent = typeof values.agent === 'string' ? values.agent : undefined;
   const json = values.json === true;
-  const { credentials } = createCliCore(json);
+  const { credentials } = createCliCore(owner, json);
   let status: CredentialStatus;
   if (action === 'status' && rest.length === 0) {
     status = await credentials.status(agent);

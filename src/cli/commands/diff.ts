@@ -9,13 +9,13 @@ const USAGE = 'claude-bottle diff <identity> [--stat] [--json] [--file PATH] [--
  * What the agent changed since its bottle started: every file, with its diff (or --stat). Control
  * and bidi characters of names and lines are shown escaped; --raw prints them as they are.
  */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { stat: { type: 'boolean' }, json: { type: 'boolean' }, file: { type: 'string' }, raw: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const raw = values.raw === true;
   if (raw && values.json === true) throw new UsageError(`--raw and --json do not go together: JSON is never raw (usage: ${USAGE})`);
-  const core = createCliCore(values.json === true);
+  const core = createCliCore(owner, values.json === true);
   if (typeof values.file === 'string') {
     const detail = await core.changes.file(identity, values.file, 'diff');
     if (values.json === true) printJson(detail);

@@ -6,7 +6,7 @@ import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '
 const USAGE = 'claude-bottle export <identity> (--branch NAME | --patch FILE) [--json]';
 
 /** The agent's work as a new branch of the project's repository, or as a patch file. */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { branch: { type: 'string' }, patch: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const branch = typeof values.branch === 'string' ? values.branch : undefined;
@@ -14,7 +14,7 @@ export const run: CliCommand = async (argv) => {
   if ((branch === undefined) === (patch === undefined)) throw new UsageError(`give exactly one of --branch NAME or --patch FILE (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const json = values.json === true;
-  const result = await createCliCore(json).changes.export(identity, { branch, patchFile: patch === undefined ? undefined : resolve(patch) });
+  const result = await createCliCore(owner, json).changes.export(identity, { branch, patchFile: patch === undefined ? undefined : resolve(patch) });
   if (json) {
     printJson(result);
     return 0;

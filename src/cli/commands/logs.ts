@@ -11,14 +11,15 @@ function parseTail(value: string | boolean | undefined): number | 'all' {
 }
 
 /** The bottle's output as the engine kept it (what its terminal showed); --follow keeps printing until it stops or Ctrl-C. */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { follow: { type: 'boolean', short: 'f' }, tail: { type: 'string', short: 'n' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
-  const stream = await createCliCore().bottles.logs(identity, { tail: parseTail(values.tail), follow: values.follow === true });
+  const stream = await createCliCore(owner).bottles.logs(identity, { tail: parseTail(values.tail), follow: values.follow === true });
   const stop = (): void => {
     stream.destroy();
   };
+  owner.add({ dispose: stop });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // Piped into `head` or a pager that quit: stop reading, not an error.

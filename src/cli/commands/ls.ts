@@ -28,11 +28,11 @@ function table(views: BottleView[]): string {
  * Every bottle of this state root, each inbox settled first: a request an agent just wrote shows with
  * no app running. Other instances' bottles on the engine are only counted, on stderr.
  */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
   // A read may stop a bottle over its disk budget: its progress must not mix with the JSON.
-  const { bottles: views, otherInstances } = await createCliCore(values.json === true).bottles.listing();
+  const { bottles: views, otherInstances } = await createCliCore(owner, values.json === true).bottles.listing();
   if (values.json === true) printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view) })));
   else info(views.length === 0 ? 'no bottles' : table(views));
   // On stderr: stdout stays the table, or one JSON array of this instance's bottles.

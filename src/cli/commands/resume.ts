@@ -5,13 +5,13 @@ import { finishLaunch } from '../launch-output';
 
 const USAGE = 'claude-bottle resume <identity> [--detach] [--json]';
 
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { detach: { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const json = values.json === true;
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
-  const core = createCliCore(json);
+  const core = createCliCore(owner, json);
   await core.bottles.resume(identity);
   return finishLaunch(core, identity, { json, detach: values.detach === true, done: `resumed ${identity}` });
 };

@@ -1,5 +1,5 @@
-import { createCore, type Core } from '../../core/create-core';
-import { coreHandlers } from '../../ipc/ipc-handlers';
+import { createCore } from '../../core/create-core';
+import { coreClients } from '../../ipc/ipc-handlers';
 import { startServeServer } from '../../serve/serve-server';
 import { fail, info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
@@ -15,19 +15,20 @@ function parsePort(value: string | boolean | undefined): number {
 }
 
 /** Browser mode: serves the app on 127.0.0.1 until SIGINT/SIGTERM, then closes streams; bottles keep running. */
-export const run: CliCommand = async (argv) => {
-  let core: Core | null = null;
+export const run: CliCommand = async (argv, owner) => {
   try {
     const { values, positionals } = parseCommandArgs(argv, { port: { type: 'string' } }, USAGE);
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (usage: ${USAGE})`);
     const port = parsePort(values.port);
     const live = createCore({ live: true });
-    core = live;
+    // Closed by the command's owner, newest first: the server (and each tab's session), then the core.
+    owner.add({ dispose: () => live.close() });
     const server = await startServeServer({
-      core: { handlers: coreHandlers(live), subscribe: (listener) => live.subscribe(listener) },
+      core: { openClient: coreClients(live) },
       port,
       onInternalError: (error) => live.notices.failure('Internal error', error),
     });
+    owner.add({ dispose: () => server.close() });
     info(`Claude Bottle is serving on 127.0.0.1 only. Open this URL; it holds the access token, valid until this server stops, so keep it to yourself:\n${server.url}`);
     info(`From another machine: ssh -L ${server.port}:127.0.0.1:${server.port} <this host>, then open the same URL there.`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -35,11 +36,8 @@ export const run: CliCommand = async (argv) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     info(`Received ${signal}; closing (bottles keep running).`);
-    await server.close();
-    await live.close();
     return 0;
   } catch (error: unknown) {
-    if (core !== null) await core.close().catch(() => undefined);
     return fail(error);
   }
 };

@@ -52,10 +52,10 @@ function describe(detail: BottleDetail): string {
 }
 
 /** One bottle in full, its inbox settled first: status, engine, every pending request with its diff. */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const detail = await createCliCore(values.json === true).bottles.show(parseIdentity(positionals[0]));
+  const detail = await createCliCore(owner, values.json === true).bottles.show(parseIdentity(positionals[0]));
   if (values.json === true) printJson({ ...detail, displayStatus: displayStatus(detail) });
   else info(describe(detail));
   return 0;

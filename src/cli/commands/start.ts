@@ -6,7 +6,7 @@ import { finishLaunch } from '../launch-output';
 
 const USAGE = 'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--context NAME] [--detach] [--json]';
 
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(
     argv,
     { cwd: { type: 'string' }, copy: { type: 'boolean' }, autonomous: { type: 'boolean' }, context: { type: 'string' }, detach: { type: 'boolean' }, json: { type: 'boolean' } },
@@ -16,7 +16,7 @@ export const run: CliCommand = async (argv) => {
   if (agent === undefined || extra.length > 0) throw new UsageError(`expected one agent name (usage: ${USAGE})`);
   const json = values.json === true;
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
-  const core = createCliCore(json);
+  const core = createCliCore(owner, json);
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
   const context = typeof values.context === 'string' ? values.context : undefined;
   if (context !== undefined && !isContextName(context)) throw new UsageError(`invalid Docker context name ${JSON.stringify(context.slice(0, 80))}`);

@@ -5,11 +5,11 @@ import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle stop <identity>';
 
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { positionals } = parseCommandArgs(argv, {}, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
-  await createCliCore().bottles.stop(identity);
+  await createCliCore(owner).bottles.stop(identity);
   info(`stopped ${identity} (transcript saved); continue it with: ${resumeLine(identity)}`);
   return 0;
 };

@@ -9,7 +9,7 @@ const USAGE = 'claude-bottle trust project:<agent> [--cwd DIR] [--yes]';
  * Trusts a project's own agent (DESIGN.md §4) after showing its agent.json and Dockerfile. Trust
  * is pinned to the hash of what was shown: any later change to the folder asks again.
  */
-export const run: CliCommand = async (argv) => {
+export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { cwd: { type: 'string' }, yes: { type: 'boolean' } }, USAGE);
   const [name, ...extra] = positionals;
   if (name === undefined || extra.length > 0) throw new UsageError(`expected one project agent name (usage: ${USAGE})`);
@@ -18,7 +18,7 @@ export const run: CliCommand = async (argv) => {
     throw new UsageError('trust needs --yes when not run from a terminal: it cannot show you the agent first');
   }
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
-  const core = createCliCore();
+  const core = createCliCore(owner);
   const review = await core.agents.review(name, cwd);
   info(agentReviewText(review));
   if (review.trust === 'trusted') {

@@ -39,7 +39,13 @@ export class LogStreams {
     private readonly emit: (event: AppEvent) => void,
   ) {}
 
-  async open(request: LogsOpenRequest): Promise<{ streamId: string }> {
+  /** How many log streams are open (for tests and diagnostics). */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** `to` receives this stream's data and end: the opening client's sink (by default, every listener). */
+  async open(request: LogsOpenRequest, to: (event: AppEvent) => void = this.emit): Promise<{ streamId: string }> {
     const stream = await this.openLog(request.identity, { tail: request.tail, follow: request.follow });
     const streamId = `l-${randomBytes(8).toString('hex')}`;
     this.streams.set(streamId, stream);
@@ -52,7 +58,7 @@ export class LogStreams {
       if (pending === '') return;
       const data = pending;
       pending = '';
-      this.emit({ type: 'log-data', streamId, data });
+      to({ type: 'log-data', streamId, data });
     };
     stream.on('data', (chunk: Buffer) => {
       pending += decoder.write(chunk);
@@ -65,7 +71,7 @@ export class LogStreams {
       ended = true;
       pending += decoder.end();
       flush();
-      if (this.streams.delete(streamId)) this.emit({ type: 'log-end', streamId, reason });
+      if (this.streams.delete(streamId)) to({ type: 'log-end', streamId, reason });
     };
     stream.on('end', () => end(null));
     stream.on('close', () => end(null));

@@ -9,9 +9,12 @@ import { BottleError } from '../base/bottle-error';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { TerminalFeeds } from './terminal-feeds';
 
+/** Where one terminal's events go: the client that opened it, and only that client. */
+export type TerminalSink = (event: AppEvent) => void;
+
 type Session =
-  | { kind: 'agent'; identity: string; container: Docker.Container; feed: { write(data: string): void }; detach: () => void }
-  | { kind: 'shell'; identity: string; container: Docker.Container; user: string; marker: string; exec: Docker.Exec; stream: Duplex };
+  | { kind: 'agent'; identity: string; to: TerminalSink; container: Docker.Container; feed: { write(data: string): void }; detach: () => void }
+  | { kind: 'shell'; identity: string; to: TerminalSink; container: Docker.Container; user: string; marker: string; exec: Docker.Exec; stream: Duplex };
 
 const SHELL_MARKER = 'CLAUDE_BOTTLE_SHELL';
 /** How long closing a shell waits for the engine to take the hang-up. */
@@ -75,20 +78,29 @@ export class TerminalSessions {
   }
 
   private ended(sessionId: string): void {
-    if (this.sessions.delete(sessionId)) this.emit({ type: 'terminal-exit', sessionId });
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return;
+    this.sessions.delete(sessionId);
+    session.to({ type: 'terminal-exit', sessionId });
   }
 
-  async open(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+  /** How many terminals and shells are open (for tests and diagnostics). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** `to` receives this terminal's output and end: the opening client's sink (by default, every listener). */
+  async open(identity: string, cols: number, rows: number, to: TerminalSink = this.emit): Promise<{ sessionId: string }> {
     const container = await this.runningContainer(identity, 'a terminal');
     const feed = await this.feeds.ensure(identity, container.id);
     const sessionId = this.newSessionId();
-    const session: Session = { kind: 'agent', identity, container, feed, detach: () => undefined };
+    const session: Session = { kind: 'agent', identity, to, container, feed, detach: () => undefined };
     this.sessions.set(sessionId, session);
     // Replay and subscribe in one tick: nothing the agent prints can fall between the two.
     const replay = feed.ring.text();
-    if (replay !== '') this.emit({ type: 'terminal-data', sessionId, data: replay });
+    if (replay !== '') to({ type: 'terminal-data', sessionId, data: replay });
     session.detach = feed.subscribe({
-      data: (data) => this.emit({ type: 'terminal-data', sessionId, data }),
+      data: (data) => to({ type: 'terminal-data', sessionId, data }),
       end: () => this.ended(sessionId),
     });
     // The bottle stopped just now: the session ended as it opened (terminal-exit was pushed).
@@ -98,7 +110,7 @@ export class TerminalSessions {
   }
 
   /** A separate `sh` in the bottle, as the user the agent runs as, in its working folder, on a TTY. */
-  async openShell(identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+  async openShell(identity: string, cols: number, rows: number, to: TerminalSink = this.emit): Promise<{ sessionId: string }> {
     const container = await this.runningContainer(identity, 'a shell');
     const config = (await container.inspect()).Config;
     // The container's own user is the agent's run user (launch decides it): the shell gets the same.
@@ -117,11 +129,11 @@ export class TerminalSessions {
       ...(config.WorkingDir ? { WorkingDir: config.WorkingDir } : {}),
     });
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
-    this.sessions.set(sessionId, { kind: 'shell', identity, container, user, marker, exec, stream });
+    this.sessions.set(sessionId, { kind: 'shell', identity, to, container, user, marker, exec, stream });
     const decoder = new StringDecoder('utf8');
     stream.on('data', (chunk: Buffer) => {
       const data = decoder.write(chunk);
-      if (data !== '') this.emit({ type: 'terminal-data', sessionId, data });
+      if (data !== '') to({ type: 'terminal-data', sessionId, data });
     });
     const ended = (): void => this.ended(sessionId);
     stream.on('end', ended);

@@ -29,7 +29,8 @@ export interface ChangesServiceHooks {
 }
 
 interface Watch {
-  until: number;
+  /** Each holder (a client session) and when its lease runs out: the watch lives while any holds it. */
+  holders: Map<string, number>;
   timer: NodeJS.Timeout | null;
   lastError: string | null;
 }
@@ -80,14 +81,20 @@ export class ChangesService {
     return (await this.fresh(identity)).set;
   }
 
+  /** How many bottles are watched (for tests and diagnostics). */
+  get size(): number {
+    return this.watches.size;
+  }
+
   /**
    * The changes, and a promise to push `changes-updated` while they move, for the next minute;
-   * a view calls it again to keep watching. Cheap when nothing changed.
+   * a view calls it again to keep watching. Cheap when nothing changed. Each holder (a client
+   * session) holds its own lease: one letting go never stops another's updates.
    */
-  async watch(identity: string): Promise<ChangeSet> {
+  async watch(identity: string, holder = 'default'): Promise<ChangeSet> {
     parseIdentity(identity);
-    const watch = this.watches.get(identity) ?? { until: 0, timer: null, lastError: null };
-    watch.until = Date.now() + WATCH_LEASE_MS;
+    const watch = this.watches.get(identity) ?? { holders: new Map<string, number>(), timer: null, lastError: null };
+    watch.holders.set(holder, Date.now() + WATCH_LEASE_MS);
     this.watches.set(identity, watch);
     if (watch.timer === null) this.schedule(identity, watch);
     return (await this.tracker(identity).compute(true)).set;
@@ -98,8 +105,11 @@ export class ChangesService {
     return (await this.tracker(identity).compute(true)).set;
   }
 
-  async unwatch(identity: string): Promise<void> {
+  /** This holder lets go; the watch ends when nobody holds it any more. */
+  async unwatch(identity: string, holder = 'default'): Promise<void> {
     const watch = this.watches.get(parseIdentity(identity));
+    watch?.holders.delete(holder);
+    if (watch !== undefined && watch.holders.size > 0) return;
     if (watch?.timer != null) clearTimeout(watch.timer);
     this.watches.delete(identity);
     await this.release(identity);
@@ -203,7 +213,9 @@ export class ChangesService {
     watch.timer = setTimeout(() => {
       watch.timer = null;
       if (this.watches.get(identity) !== watch) return;
-      if (Date.now() > watch.until) {
+      const now = Date.now();
+      for (const [holder, until] of watch.holders) if (now > until) watch.holders.delete(holder);
+      if (watch.holders.size === 0) {
         this.watches.delete(identity);
         void this.release(identity);
         return;

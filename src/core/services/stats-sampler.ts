@@ -49,6 +49,11 @@ export class StatsSampler {
     if (this.watches.size === 0) this.stop();
   }
 
+  /** How many watches are open (for tests and diagnostics). */
+  get size(): number {
+    return this.watches.size;
+  }
+
   /** Bottles some window watches now. */
   watched(): Set<string> {
     const all = new Set<string>();

@@ -35,14 +35,20 @@ class StandInApp extends EventEmitter {
   quit() {
     record.quitCalls += 1;
     // Electron emits before-quit, closes windows, then will-quit; the app listens for will-quit.
+    // Either event's preventDefault stops the quit, as in Electron.
     setImmediate(() => {
-      this.emit('before-quit', { preventDefault() {} });
-      this.emit('will-quit', { preventDefault() {} });
-      this.emit('quit');
+      let prevented = false;
+      const event = { preventDefault: () => (prevented = true) };
+      this.emit('before-quit', event);
+      if (prevented) return;
+      this.emit('will-quit', event);
+      if (!prevented) this.emit('quit');
     });
   }
   exit(code = 0) {
     record.exitCode = code;
+    // Electron's exit skips before-quit and will-quit, but still ends with quit.
+    setImmediate(() => this.emit('quit'));
   }
   setBadgeCount(count) {
     record.badgeCount = count;
