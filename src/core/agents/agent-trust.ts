@@ -6,7 +6,7 @@ import type { AgentSummary, AgentTrust } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, LINK_IS_MISSING, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../base/bottle-error';
+import { BottleError, errorMessage } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /*
@@ -55,7 +55,9 @@ async function recordPath(agent: TrustSubject): Promise<{ path: string; dir: str
  * host cannot read (permissions, I/O) is an error: asking to trust again would hide it.
  */
 async function readRecord(path: string): Promise<TrustRecord | null> {
-  const text = await ifExists(readRegularFile(path, 64 * 1024), LINK_IS_MISSING);
+  const text = await ifExists(readRegularFile(path, 64 * 1024), LINK_IS_MISSING).catch((error: unknown) => {
+    throw new BottleError('internal', `cannot read the trust record ${path}: ${errorMessage(error)}`);
+  });
   if (text === null) return null;
   let json: unknown;
   try {

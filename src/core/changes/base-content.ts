@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ifExists } from '../fs/if-exists';
 import type { AppliedRecord } from './applied-record';
 import type { Baseline, BaselineEntry } from './baseline-types';
@@ -44,6 +45,19 @@ export class BaseContent {
     return info !== null && info.isFile() && info.size === entry.size && info.mtimeMs === entry.mtimeMs && (info.mode & 0o777) === (entry.mode & 0o777);
   }
 
+  /**
+   * Git's objects of the project's repository; none when that repository is gone (the operator
+   * deleted the folder or its .git since the start). Any other git failure is the caller's.
+   */
+  private async readGitBlobs(oids: string[]): Promise<Map<string, Buffer>> {
+    try {
+      return await readBlobs(this.baseline.cwd, oids);
+    } catch (error: unknown) {
+      if ((await ifExists(lstat(join(this.baseline.cwd, '.git')))) === null) return new Map<string, Buffer>();
+      throw error;
+    }
+  }
+
   /** Git's blob id of the start-of-run content; computed from the unchanged host file if needed. */
   async oid(path: string): Promise<string | null> {
     const entry = this.entry(path);
@@ -69,7 +83,7 @@ export class BaseContent {
       .map((entry) => entry.oid as string)
       .filter((oid) => !this.gitBlobs.has(oid));
     if (wanted.length === 0) return;
-    for (const [oid, data] of await readBlobs(this.baseline.cwd, wanted)) this.gitBlobs.set(oid, data);
+    for (const [oid, data] of await this.readGitBlobs(wanted)) this.gitBlobs.set(oid, data);
   }
 
   /** Up to `maxBytes` of the start-of-run content; null when it is nowhere any more. */
@@ -86,7 +100,7 @@ export class BaseContent {
     if (entry.oid !== null && this.baseline.git !== null) {
       const cached = this.gitBlobs.get(entry.oid);
       if (cached !== undefined) return limit(cached);
-      const fetched = (await readBlobs(this.baseline.cwd, [entry.oid])).get(entry.oid);
+      const fetched = (await this.readGitBlobs([entry.oid])).get(entry.oid);
       if (fetched !== undefined) return limit(fetched);
     }
     if (this.hostRoot !== null && (await this.hostUnchanged(path, entry))) {
