@@ -9,6 +9,8 @@ import { changesPaths } from '../../src/core/changes/change-paths';
 import { setFingerprint } from '../../src/core/credentials/credential-store';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { ifExists, isMissing, LINK_IS_MISSING, orIfMissing } from '../../src/core/fs/if-exists';
+import { errorMessage } from '../../src/core/base/bottle-error';
+import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
 import { rebuildPaths } from '../../src/core/rebuild/rebuild-paths';
 import { listPendingRecords } from '../../src/core/rebuild/rebuild-store';
 import { recoverInterruptedApprovals } from '../../src/core/rebuild/recovery';
@@ -84,5 +86,16 @@ describe('a state file the host cannot read surfaces instead of reading as missi
     await mkdir(join(files, '..'), { recursive: true });
     await symlink(files, files);
     await expect(setFingerprint('default')).rejects.toThrow(/^ELOOP/);
+  });
+
+  it('an inbox the watcher cannot reach: reported once, instead of passed over every second', async () => {
+    await mkdir(stateRoot(), { recursive: true });
+    const looping = join(stateRoot(), 'unit-loops');
+    await symlink(looping, looping);
+    const errors: string[] = [];
+    const watcher = createInboxWatcher(() => undefined, { rescanMs: 50, onError: (identity, error) => errors.push(`${identity}: ${errorMessage(error)}`) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    watcher.close();
+    expect(errors).toEqual([expect.stringMatching(/^unit-loops: ELOOP/)]);
   });
 });
