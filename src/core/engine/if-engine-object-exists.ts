@@ -35,3 +35,6 @@ export async function ifContainerExists<T>(promise: Promise<T>, alsoMeant: reado
     throw error;
   }
 }
+
+/** The same for an image: its value, or null when the engine has no such image (404). */
+export const ifImageExists: typeof ifContainerExists = ifContainerExists;
