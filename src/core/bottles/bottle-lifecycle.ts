@@ -1,4 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
+import { ifExists } from '../fs/if-exists';
 import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
 import { requireTrustedAgent } from '../agents/agent-trust';
@@ -223,7 +224,7 @@ async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: D
  */
 export async function removeNow(ctx: CoreDeps, identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
   const paths = bottlePaths(identity);
-  const hasState = await stat(paths.dir).then(() => true, () => false);
+  const hasState = (await ifExists(stat(paths.dir))) !== null;
   await engineInfo(ctx.connection);
   const { ours: info, other } = await bottleContainers(ctx.docker, identity);
   if (info === null && !hasState && other !== null) throw otherInstanceError(identity, 'removed');

@@ -149,7 +149,7 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
  */
 export async function recordBaseline(identity: string, cwd: string, copy: boolean): Promise<void> {
   const path = changesPaths(identity).baseline;
-  if (await stat(path).then(() => true, () => false)) return;
+  if ((await ifExists(stat(path))) !== null) return;
   let content: Baseline | BaselineFailure;
   try {
     content = await takeBaseline(identity, cwd, copy);

@@ -218,7 +218,7 @@ export async function extractFolder(
 export async function swapIntoPlace(extracted: ExtractedFolder): Promise<void> {
   const { temp, dest } = extracted;
   const old = join(dirname(dest), `${OLD_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
-  const hadOld = await stat(dest).then(() => true, () => false);
+  const hadOld = (await ifExists(stat(dest))) !== null;
   if (hadOld) await rename(dest, old);
   await rename(temp, dest);
   if (hadOld) await rm(old, { recursive: true, force: true });
