@@ -5,7 +5,7 @@ import { isSameOrInside, systemFolderProblem } from '../../shared/rules';
 import { engineFacts } from '../engine/engine-facts';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
-import { ifExists, orIfMissing } from '../fs/if-exists';
+import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /** Symlinks resolved; a path that does not exist (yet) is taken as written. */
@@ -66,7 +66,7 @@ export async function checkProjectFolder(ctx: CoreDeps, path: string, what = 'pr
     real = await realpath(path);
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BottleError('not-found', `${what} does not exist: ${path}`);
+    if (isMissing(error)) throw new BottleError('not-found', `${what} does not exist: ${path}`);
     throw new BottleError('invalid-argument', `${what} cannot be read: ${path} (${code ?? 'error'})`);
   }
   const info = await stat(real);

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ifExists } from '../fs/if-exists';
+import { ifExists, isMissing } from '../fs/if-exists';
 import { writeFileAtomic } from '../fs/atomic-write';
 
 /**
@@ -31,7 +31,7 @@ export class BlobStore {
     try {
       handle = await open(this.pathOf(sha256), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error: unknown) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (isMissing(error)) return null;
       throw error;
     }
     try {
