@@ -8,6 +8,7 @@ import { readAppliedRecord } from '../../src/core/changes/applied-record';
 import { changesPaths } from '../../src/core/changes/change-paths';
 import { setFingerprint } from '../../src/core/credentials/credential-store';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
+import { knownHostKeys } from '../../src/core/engine/ssh-transport';
 import { ifExists, isMissing, LINK_IS_MISSING, orIfMissing } from '../../src/core/fs/if-exists';
 import { errorMessage } from '../../src/core/base/bottle-error';
 import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
@@ -97,5 +98,13 @@ describe('a state file the host cannot read surfaces instead of reading as missi
     await new Promise((resolve) => setTimeout(resolve, 500));
     watcher.close();
     expect(errors).toEqual([expect.stringMatching(/^unit-loops: ELOOP/)]);
+  });
+
+  it('known_hosts: one the host cannot read is said, never taken for a host nobody knows', async () => {
+    const target = { host: 'engine.example', port: 22, username: 'me' };
+    const file = join(claudeBottleRoot(), 'known_hosts');
+    expect(knownHostKeys(target, file)).toEqual([]);
+    await mkdir(file);
+    expect(() => knownHostKeys(target, file)).toThrow(`cannot read ${file}: EISDIR: illegal operation on a directory, read`);
   });
 });
