@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentSummary, AgentTrust } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { ifExists, LINK_IS_MISSING, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
-import { BottleError } from '../base/bottle-error';
+import { BottleError, errorMessage } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /*
@@ -44,19 +45,29 @@ export function trustStoreDir(): string {
 
 async function recordPath(agent: TrustSubject): Promise<{ path: string; dir: string }> {
   // Keyed by the folder the operator knows, never by the private copy its content is read from.
-  const dir = await realpath(agent.origin).catch(() => agent.origin);
+  const dir = await orIfMissing(realpath(agent.origin), agent.origin);
   const key = createHash('sha256').update(dir).digest('hex').slice(0, 40);
   return { path: join(trustStoreDir(), `${key}.json`), dir };
 }
 
+/**
+ * No record (the usual case for a new project agent) or a damaged one: not trusted. A record the
+ * host cannot read (permissions, I/O) is an error: asking to trust again would hide it.
+ */
 async function readRecord(path: string): Promise<TrustRecord | null> {
+  const text = await ifExists(readRegularFile(path, 64 * 1024), LINK_IS_MISSING).catch((error: unknown) => {
+    throw new BottleError('internal', `cannot read the trust record ${path}: ${errorMessage(error)}`);
+  });
+  if (text === null) return null;
+  let json: unknown;
   try {
-    const parsed = trustRecordSchema.safeParse(JSON.parse(await readRegularFile(path, 64 * 1024)));
-    return parsed.success ? parsed.data : null;
+    json = JSON.parse(text);
   } catch {
-    // No record (the usual case for a new project agent), or one we cannot read: not trusted.
+    // Damaged (we write it atomically, so someone else did): not trusted, as the comment above says.
     return null;
   }
+  const parsed = trustRecordSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Whether the operator trusted this agent folder with exactly its current content. */

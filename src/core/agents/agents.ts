@@ -7,6 +7,7 @@ import { hashBuildContext } from '../engine/image-build';
 import { privateAgentCopy } from './agent-copy';
 import { agentTrust } from './agent-trust';
 import { BottleError } from '../base/bottle-error';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { builtinAgentsDir } from '../base/resources';
 import { claudeBottleRoot } from '../state/state-paths';
@@ -72,7 +73,8 @@ export function agentDefinition(fields: AgentFields, knownHash?: string): AgentD
     project: fields.project ?? null,
     contextHash() {
       hash ??= hashBuildContext(fields.dir);
-      // A failed walk (folder gone meanwhile) is not cached: the next call tries again.
+      // A failed walk (folder gone meanwhile) is not cached: the next call tries again. The
+      // error itself reaches every caller awaiting the returned promise; this only forgets it.
       hash.catch(() => {
         hash = null;
       });
@@ -98,11 +100,7 @@ export function projectAgentsDir(cwd: string): string {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await lstat(path)).isDirectory();
-  } catch {
-    return false;
-  }
+  return (await ifExists(lstat(path)))?.isDirectory() === true;
 }
 
 /**
@@ -146,7 +144,7 @@ export async function readAgentConfig(dir: string, shownDir = dir): Promise<Agen
 }
 
 async function requireDockerfile(name: string, dir: string, origin: string): Promise<void> {
-  if ((await lstat(join(dir, 'Dockerfile')).catch(() => null))?.isFile() !== true) {
+  if ((await ifExists(lstat(join(dir, 'Dockerfile'))))?.isFile() !== true) {
     throw new BottleError('invalid-argument', `agent "${name}" at ${origin} has no Dockerfile`);
   }
 }
@@ -196,13 +194,8 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
 
 /** The project's own agents, named `project:NAME`, each with whether it is trusted as it is now. */
 async function listProjectAgents(cwd: string): Promise<AgentSummary[]> {
-  let names: string[];
-  try {
-    names = await readdir(projectAgentsDir(cwd));
-  } catch {
-    // No .claude-bottle/agents in this project (the usual case).
-    return [];
-  }
+  // No .claude-bottle/agents in this project is the usual case; one the host cannot read is an error.
+  const names = await orIfMissing(readdir(projectAgentsDir(cwd)), [] as string[]);
   const agents: AgentSummary[] = [];
   for (const folder of names.sort()) {
     if (!AGENT_NAME_PATTERN.test(folder)) continue;
@@ -223,12 +216,8 @@ async function listProjectAgents(cwd: string): Promise<AgentSummary[]> {
 export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
   const seen = new Map<string, AgentSummary>();
   for (const { dir } of agentSearchPath()) {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      continue;
-    }
+    // A folder of the search path that does not exist has no agents; an unreadable one is an error.
+    const names = await orIfMissing(readdir(dir), [] as string[]);
     for (const name of names.sort()) {
       if (seen.has(name) || !AGENT_NAME_PATTERN.test(name)) continue;
       try {

@@ -146,6 +146,7 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
         if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
       });
     } catch {
+      // No state folder yet (or not watchable now): tried again in a second, as after a watch error.
       if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
     }
   };

@@ -9,6 +9,7 @@ import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { perBottleImageTag } from '../state/state-paths';
 import { checkImageUser, imageUserRule } from './image-user-check';
 import { loadBottle, type LoadedBottle } from '../deps/loaded-bottle';
+import { ifImageExists } from '../engine/if-engine-object-exists';
 
 const LABEL_CONTEXT_HASH = 'claude-bottle.context-hash';
 
@@ -74,14 +75,7 @@ export async function imageForLaunch(ctx: CoreDeps, bottle: LoadedBottle, onProg
   if (dockerfile === null) return ensureAgentImage(ctx, bottle.agent, onProgress);
   const tag = perBottleImageTag(bottle.identity);
   const wanted = await perBottleHash(bottle.agent, dockerfile);
-  const current = await ctx.docker
-    .getImage(tag)
-    .inspect()
-    .then((image) => image.Config.Labels?.[LABEL_CONTEXT_HASH] ?? null)
-    .catch((error: unknown) => {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
-      throw error;
-    });
+  const current = (await ifImageExists(ctx.docker.getImage(tag).inspect()))?.Config.Labels?.[LABEL_CONTEXT_HASH] ?? null;
   if (current !== wanted) await buildBottleImage(ctx, bottle, dockerfile, onProgress);
   return tag;
 }

@@ -1,4 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
+import { ifExists } from '../fs/if-exists';
 import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
 import { requireTrustedAgent } from '../agents/agent-trust';
@@ -8,6 +9,7 @@ import { bottleContainers, findBottleContainer, otherInstanceError } from '../en
 import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import { engineFacts } from '../engine/engine-facts';
+import { ALREADY_DONE, ifContainerExists } from '../engine/if-engine-object-exists';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
@@ -180,8 +182,9 @@ export async function retireBottle(ctx: CoreDeps, identity: string, reason: Tear
   }
   const container = ctx.docker.getContainer(info.Id);
   if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
-    // A failed stop (e.g. it exited meanwhile) surfaces, if it matters, in the save below.
-    await container.stop({ t: 10 }).catch(() => undefined);
+    // Exited or removed meanwhile (304, 404) or already stopping (409): the save below reads what
+    // is there. Any other failure (the engine away) stops the teardown here, with its own error.
+    await ifContainerExists(container.stop({ t: 10 }), ALREADY_DONE);
   }
   const bottle = loaded ?? (await ctx.loadBottle(identity));
   await saveSnapshotsFrom(ctx, container, bottle);
@@ -221,7 +224,7 @@ async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: D
  */
 export async function removeNow(ctx: CoreDeps, identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
   const paths = bottlePaths(identity);
-  const hasState = await stat(paths.dir).then(() => true, () => false);
+  const hasState = (await ifExists(stat(paths.dir))) !== null;
   await engineInfo(ctx.connection);
   const { ours: info, other } = await bottleContainers(ctx.docker, identity);
   if (info === null && !hasState && other !== null) throw otherInstanceError(identity, 'removed');

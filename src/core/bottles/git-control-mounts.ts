@@ -1,5 +1,6 @@
 import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { isMissing } from '../fs/if-exists';
 import { BottleError } from '../base/bottle-error';
 import { gitlinksOf, runGitSync } from '../changes/git-cli';
 
@@ -53,7 +54,7 @@ function entryAt(root: string, path: string): Stats | null {
   try {
     return lstatSync(join(root, ...path.split('/')));
   } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isMissing(error)) return null;
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { measureFolder } from '../fs/measure-folder';
 import { readLimits, type BottleLimits } from '../state/limits';
 import { settingsPath } from '../state/settings';
 import { bottlePaths } from '../state/state-paths';
+import { engineStatus } from '../engine/if-engine-object-exists';
 
 /**
  * The host folders a bottle's agent can write (DESIGN.md §3): its inbox, bind-mounted read-write.
@@ -167,7 +168,7 @@ export async function haltOverBudget(ctx: CoreDeps, identity: string, reason: st
       .kill()
       .catch((error: unknown) => {
         // It exited meanwhile: nothing writes any more, which is all the kill was for.
-        if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+        if (engineStatus(error) !== 409) throw error;
       });
   }
   if ((await readStopReason(identity))?.reason !== reason) await writeStopReason(identity, reason);

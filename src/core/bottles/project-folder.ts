@@ -5,11 +5,12 @@ import { isSameOrInside, systemFolderProblem } from '../../shared/rules';
 import { engineFacts } from '../engine/engine-facts';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
+import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /** Symlinks resolved; a path that does not exist (yet) is taken as written. */
 async function resolved(path: string): Promise<string> {
-  return realpath(path).catch(() => path);
+  return orIfMissing(realpath(path), path);
 }
 
 /** Where Docker engines put their sockets, besides the one we are connected to. */
@@ -36,7 +37,9 @@ async function folderProblem(ctx: CoreDeps, real: string): Promise<string | null
   if (isSameOrInside(root, real)) return `it contains the claude-bottle state folder ${root}, which a bottle must never reach`;
   if (isSameOrInside(real, root)) return `it is inside the claude-bottle state folder ${root}`;
   for (const socket of knownSocketPaths(ctx)) {
-    const info = await stat(socket).catch(() => null);
+    // Not there, or in a folder the operator cannot enter (another user's runtime folder): no
+    // project of theirs reaches it through that path. Other errors fail the check, never pass it.
+    const info = await ifExists(stat(socket), ['EACCES']);
     if (info === null) continue;
     const realSocket = await resolved(socket);
     if (isSameOrInside(realSocket, real)) return `it contains the Docker engine's socket ${realSocket} (root on this host)`;
@@ -63,7 +66,7 @@ export async function checkProjectFolder(ctx: CoreDeps, path: string, what = 'pr
     real = await realpath(path);
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BottleError('not-found', `${what} does not exist: ${path}`);
+    if (isMissing(error)) throw new BottleError('not-found', `${what} does not exist: ${path}`);
     throw new BottleError('invalid-argument', `${what} cannot be read: ${path} (${code ?? 'error'})`);
   }
   const info = await stat(real);

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { perBottleImageTag } from '../state/state-paths';
+import { engineStatus } from '../engine/if-engine-object-exists';
 
 /**
  * What became of the bottle's own rebuilt image on remove: `removed`; `none` (it never had one);
@@ -27,7 +28,7 @@ export async function removeRebuiltImage(ctx: CoreDeps, identity: string): Promi
       await ctx.docker.getImage(tag).remove({ noprune: false });
       if (tag === latest) outcome = 'removed';
     } catch (error: unknown) {
-      const status = (error as { statusCode?: number }).statusCode;
+      const status = engineStatus(error);
       if (status === 404) continue;
       if (status === 409) {
         if (tag === latest) outcome = 'in-use';

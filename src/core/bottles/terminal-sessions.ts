@@ -60,6 +60,7 @@ export class TerminalSessions {
         await container.resize({ w: cols, h: rows });
       },
       stateAfter: async () => {
+        // Removed meanwhile, or the engine gone: either way it is not running any more.
         const after = await container.inspect().catch(() => null);
         return after?.State.Running === true ? 'running' : 'exited';
       },

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { ifExists } from '../fs/if-exists';
 import { changesPaths } from './change-paths';
 
 /** What apply last wrote (or removed) at one path of the project folder. */
@@ -35,12 +36,16 @@ export function emptyAppliedRecord(): AppliedRecord {
 }
 
 export async function readAppliedRecord(identity: string): Promise<AppliedRecord> {
+  // Never applied (no file): every file counts as not applied. A record the host cannot read
+  // (permissions, I/O) is an error: apply must not go on without knowing what it wrote before.
+  const text = await ifExists(readFile(changesPaths(identity).applied, 'utf8'));
+  if (text === null) return emptyAppliedRecord();
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(changesPaths(identity).applied, 'utf8'));
+    raw = JSON.parse(text);
   } catch {
-    // Never applied (no file), or a record we cannot read: every file counts as not applied,
-    // which only ever makes apply more careful (a conflict instead of an overwrite).
+    // Damaged: every file counts as not applied, which only ever makes apply more careful (a
+    // conflict instead of an overwrite).
     return emptyAppliedRecord();
   }
   const parsed = recordSchema.safeParse(raw);

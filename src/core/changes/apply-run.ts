@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FULL_FILE_MAX_BYTES, type ApplyOutcome } from '../../shared/changes';
+import { ifExists } from '../fs/if-exists';
 import type { AppliedRecord } from './applied-record';
 import type { BlobStore } from './blob-store';
 import { readHostFile } from './content-digest';
@@ -41,7 +42,9 @@ function destinationOf(step: PlannedStep): string | null {
 /** Before apply replaces or removes a start-of-run file, its content is kept for later diffs. */
 async function keepOriginal(options: RunOptions, step: PlannedStep): Promise<void> {
   if (!step.hostIsBaseline || options.record.originals[step.path] !== undefined) return;
-  const read = await readHostFile(hostPathOf(options.root, step.path), FULL_FILE_MAX_BYTES).catch(() => null);
+  // A start-of-run file the host cannot read fails the apply before anything replaces it: its
+  // content would be lost for later diffs. Gone (or a link now) it has nothing to keep.
+  const read = await readHostFile(hostPathOf(options.root, step.path), FULL_FILE_MAX_BYTES);
   if (read === null || !read.complete) return;
   await options.blobs.put(read.digest.sha256, read.data);
   options.record.originals[step.path] = { oid: read.digest.oid, sha256: read.digest.sha256 };
@@ -53,7 +56,8 @@ async function removeEmptyParents(root: string, path: string): Promise<void> {
     try {
       await rmdir(hostPathOf(root, dir));
     } catch {
-      // Not empty (or not ours to remove): everything above it stays too.
+      // Meant whatever the code: not empty, or not ours to remove (the operator's own folder, a
+      // mount point). The files were applied; only an empty folder stays, and everything above it.
       return;
     }
   }
@@ -138,7 +142,7 @@ export async function runApply(options: RunOptions): Promise<ApplyOutcome[]> {
             throw error;
           });
         } else if (step.action === 'delete') {
-          const info = await lstat(target).catch(() => null);
+          const info = await ifExists(lstat(target));
           if (info !== null && !info.isDirectory()) await unlink(target);
           await removeEmptyParents(root, step.path);
         }

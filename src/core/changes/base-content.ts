@@ -1,4 +1,6 @@
 import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ifExists } from '../fs/if-exists';
 import type { AppliedRecord } from './applied-record';
 import type { Baseline, BaselineEntry } from './baseline-types';
 import type { BlobStore } from './blob-store';
@@ -14,6 +16,8 @@ export interface BaseText {
 /**
  * The start-of-run content of a path, from wherever it still is: a copy kept in the blob store,
  * git's object for it, or (copy mode) the project folder's own file while it is unchanged since.
+ * Only "not there" means "nowhere": a project file the host cannot read, or a git that fails,
+ * is an error for the caller, never "the project file changed".
  */
 export class BaseContent {
   private readonly oids = new Map<string, string | null>();
@@ -37,8 +41,21 @@ export class BaseContent {
   /** True while the project folder's own file still has the size and time it had at the start. */
   private async hostUnchanged(path: string, entry: BaselineEntry): Promise<boolean> {
     if (this.hostRoot === null || entry.kind !== 'file') return false;
-    const info = await lstat(hostPathOf(this.hostRoot, path)).catch(() => null);
+    const info = await ifExists(lstat(hostPathOf(this.hostRoot, path)));
     return info !== null && info.isFile() && info.size === entry.size && info.mtimeMs === entry.mtimeMs && (info.mode & 0o777) === (entry.mode & 0o777);
+  }
+
+  /**
+   * Git's objects of the project's repository; none when that repository is gone (the operator
+   * deleted the folder or its .git since the start). Any other git failure is the caller's.
+   */
+  private async readGitBlobs(oids: string[]): Promise<Map<string, Buffer>> {
+    try {
+      return await readBlobs(this.baseline.cwd, oids);
+    } catch (error: unknown) {
+      if ((await ifExists(lstat(join(this.baseline.cwd, '.git')))) === null) return new Map<string, Buffer>();
+      throw error;
+    }
   }
 
   /** Git's blob id of the start-of-run content; computed from the unchanged host file if needed. */
@@ -51,7 +68,7 @@ export class BaseContent {
     if (this.oids.has(path)) return this.oids.get(path) ?? null;
     let oid: string | null = null;
     if (this.hostRoot !== null && (await this.hostUnchanged(path, entry))) {
-      oid = (await readHostFile(hostPathOf(this.hostRoot, path), 0).catch(() => null))?.digest.oid ?? null;
+      oid = (await readHostFile(hostPathOf(this.hostRoot, path), 0))?.digest.oid ?? null;
     }
     this.oids.set(path, oid);
     return oid;
@@ -66,7 +83,7 @@ export class BaseContent {
       .map((entry) => entry.oid as string)
       .filter((oid) => !this.gitBlobs.has(oid));
     if (wanted.length === 0) return;
-    for (const [oid, data] of await readBlobs(this.baseline.cwd, wanted).catch(() => new Map<string, Buffer>())) this.gitBlobs.set(oid, data);
+    for (const [oid, data] of await this.readGitBlobs(wanted)) this.gitBlobs.set(oid, data);
   }
 
   /** Up to `maxBytes` of the start-of-run content; null when it is nowhere any more. */
@@ -83,11 +100,11 @@ export class BaseContent {
     if (entry.oid !== null && this.baseline.git !== null) {
       const cached = this.gitBlobs.get(entry.oid);
       if (cached !== undefined) return limit(cached);
-      const fetched = (await readBlobs(this.baseline.cwd, [entry.oid]).catch(() => new Map<string, Buffer>())).get(entry.oid);
+      const fetched = (await this.readGitBlobs([entry.oid])).get(entry.oid);
       if (fetched !== undefined) return limit(fetched);
     }
     if (this.hostRoot !== null && (await this.hostUnchanged(path, entry))) {
-      const read = await readHostFile(hostPathOf(this.hostRoot, path), maxBytes).catch(() => null);
+      const read = await readHostFile(hostPathOf(this.hostRoot, path), maxBytes);
       if (read !== null && (entry.oid === null || read.digest.oid === entry.oid)) return { data: read.data, complete: read.complete };
     }
     return null;

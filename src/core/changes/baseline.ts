@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import createIgnore from '@balena/dockerignore';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { errorCode, ifExists, isMissing, LINK_IS_MISSING } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { errorMessage } from '../base/bottle-error';
 import { mapLimited } from '../state/state-listing';
@@ -31,8 +32,14 @@ export function dockerignoreMatcher(text: string | null): ((path: string) => boo
 }
 
 async function readDockerignore(cwd: string): Promise<string | null> {
-  // No .dockerignore (the usual case), or not a plain file: nothing is left out.
-  return readRegularFile(join(cwd, '.dockerignore'), MAX_DOCKERIGNORE_BYTES).catch(() => null);
+  try {
+    return await readRegularFile(join(cwd, '.dockerignore'), MAX_DOCKERIGNORE_BYTES);
+  } catch (error: unknown) {
+    // No .dockerignore (the usual case), a link (ELOOP), or not a plain small file (readRegularFile's
+    // own refusals carry no code): nothing is left out. One the host cannot read is an error.
+    if (isMissing(error, LINK_IS_MISSING) || errorCode(error) === undefined) return null;
+    throw error;
+  }
 }
 
 /**
@@ -105,6 +112,9 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
     if (!needHash) return;
     const keep = (!copy || dirtyInRepo) && item.size <= KEEP_FILE_MAX_BYTES && keptBytes + item.size <= KEEP_TOTAL_MAX_BYTES;
     if (keep) keptBytes += item.size;
+    // A project file the operator's own user cannot read (one root left there) has no start-of-run
+    // content to hash: it stays unknown, as the walk passes over unreadable folders, rather than
+    // failing every launch in that project. Missing or a link now is null from readHostFile itself.
     const read = await readHostFile(hostPathOf(cwd, item.path), keep ? KEEP_FILE_MAX_BYTES : 0).catch(() => null);
     if (read === null) return;
     entry.oid = read.digest.oid;
@@ -139,7 +149,7 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
  */
 export async function recordBaseline(identity: string, cwd: string, copy: boolean): Promise<void> {
   const path = changesPaths(identity).baseline;
-  if (await stat(path).then(() => true, () => false)) return;
+  if ((await ifExists(stat(path))) !== null) return;
   let content: Baseline | BaselineFailure;
   try {
     content = await takeBaseline(identity, cwd, copy);
@@ -152,7 +162,7 @@ export async function recordBaseline(identity: string, cwd: string, copy: boolea
 /** The bottle's baseline; a failure record when none could be taken; null when there is none. */
 export async function readBaseline(identity: string): Promise<Baseline | BaselineFailure | null> {
   const path = changesPaths(identity).baseline;
-  const info = await stat(path).catch(() => null);
+  const info = await ifExists(stat(path));
   if (info === null) return null;
   if (!info.isFile() || info.size > MAX_BASELINE_FILE_BYTES) return { version: 1, identity, unavailable: 'the baseline file is not readable' };
   let raw: unknown;

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifExists, isMissing } from '../fs/if-exists';
 import { writeFileAtomic } from '../fs/atomic-write';
 
 /**
@@ -16,7 +17,7 @@ export class BlobStore {
   }
 
   async has(sha256: string): Promise<boolean> {
-    return stat(this.pathOf(sha256)).then(() => true, () => false);
+    return (await ifExists(stat(this.pathOf(sha256)))) !== null;
   }
 
   async put(sha256: string, data: Uint8Array): Promise<void> {
@@ -30,7 +31,7 @@ export class BlobStore {
     try {
       handle = await open(this.pathOf(sha256), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error: unknown) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (isMissing(error)) return null;
       throw error;
     }
     try {

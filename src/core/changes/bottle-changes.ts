@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { ifExists } from '../fs/if-exists';
 import type { ChangeSet } from '../../shared/changes';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
@@ -115,7 +116,7 @@ export class BottleChanges {
       return this.computeNow(false, false);
     }
     // What apply wrote decides which files count as applied: a newer record means a new look.
-    const appliedStamp = await stat(changesPaths(this.identity).applied).then((info) => info.mtimeMs, () => 0);
+    const appliedStamp = (await ifExists(stat(changesPaths(this.identity).applied)))?.mtimeMs ?? 0;
     if (listing === null && this.last !== null && appliedStamp === this.appliedStamp) return this.last;
     this.appliedStamp = appliedStamp;
     listing ??= this.listing ?? (await located.reader.list());

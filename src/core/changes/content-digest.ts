@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readlink, realpath } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
+import { isMissing } from '../fs/if-exists';
 
 /** The two names of one content: git's blob id (to meet git objects) and a SHA-256. */
 export interface ContentDigest {
@@ -82,6 +83,7 @@ export interface HostFileRead {
  * there is.
  */
 async function openedPath(fd: number, path: string): Promise<string> {
+  // No /proc (macOS, Windows): the fallback below is the answer there, whatever readlink says.
   const named = await readlink(`/proc/self/fd/${fd}`).catch(() => null);
   if (named !== null && named.startsWith('/')) return named;
   return `${await realpath(dirname(path))}${sep}x`;
@@ -100,8 +102,8 @@ export async function readHostFile(path: string, keepBytes: number, copyTo?: { d
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENXIO') return null;
+    // A link (ELOOP under O_NOFOLLOW) or a socket (ENXIO) is no regular file to read: null as for one gone.
+    if (isMissing(error, ['ELOOP', 'ENXIO'])) return null;
     throw error;
   }
   let out;

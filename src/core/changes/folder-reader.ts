@@ -1,10 +1,17 @@
 import { lstat, readlink, realpath } from 'node:fs/promises';
+import { ifExists } from '../fs/if-exists';
 import type { BaselineEntry } from './baseline-types';
 import { linkDigest, readHostFile } from './content-digest';
 import { walkFolder } from './host-walk';
 import { hostPathOf } from './relative-path';
 import { mapLimited } from '../state/state-listing';
 import { MAX_COMPARE_BYTES, sameStat, type AgentContent, type AgentEntry, type AgentListing, type CopyRequest, type ReadRequest, type WorkspaceReader } from './workspace-reader';
+
+/**
+ * What hides an entry of the agent's folder from us, as its absence does: a folder on the way the
+ * agent made unreadable (EACCES) or swapped for a link loop (ELOOP). The walk passes over the same.
+ */
+const AGENT_HIDDEN: readonly string[] = ['EACCES', 'ELOOP'];
 
 /**
  * The agent's side read from a folder on the host: the project folder itself (mount mode, where
@@ -43,10 +50,11 @@ export class FolderReader implements WorkspaceReader {
 
   async read(path: string, keepBytes: number): Promise<AgentContent | null> {
     const full = hostPathOf(this.root, path);
-    const info = await lstat(full).catch(() => null);
+    const info = await ifExists(lstat(full), AGENT_HIDDEN);
     if (info === null) return null;
     if (info.isSymbolicLink()) {
-      const target = await readlink(full).catch(() => null);
+      // EINVAL: swapped for something that is not a link since the lstat.
+      const target = await ifExists(readlink(full), ['EINVAL', ...AGENT_HIDDEN]);
       if (target === null) return null;
       return { kind: 'symlink', size: info.size, mode: info.mode & 0o7777, digest: linkDigest(target), data: Buffer.alloc(0), complete: true, target };
     }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ifExists } from '../fs/if-exists';
 import type { ExportResult, FileChange } from '../../shared/changes';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { BottleError } from '../base/bottle-error';
@@ -46,7 +47,7 @@ export async function checkBranchName(cwd: string, name: string): Promise<string
 export async function checkExportTarget(baseline: Baseline, target: ExportTarget): Promise<{ branch: string | null }> {
   const cwd = baseline.cwd;
   if (!(await isDirectory(cwd))) throw new BottleError('not-found', `the project folder ${cwd} is gone`);
-  if (target.patchFile !== undefined && (await stat(target.patchFile).then(() => true, () => false))) {
+  if (target.patchFile !== undefined && (await ifExists(stat(target.patchFile))) !== null) {
     throw new BottleError('conflict', `${target.patchFile} already exists; choose another file name`);
   }
   if (target.branch === undefined) return { branch: null };
@@ -74,6 +75,7 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
   const temp = await mkdtemp(join(tmpdir(), 'claude-bottle-export-'));
   try {
     const notes: string[] = [];
+    // A git older than 2.25 has no --show-object-format, and knows only sha1.
     const objectFormat = baseline.git === null ? 'sha1' : await gitText(['rev-parse', '--show-object-format'], { cwd }).catch(() => 'sha1');
     input.progress('Reading the bottle\'s repository');
     const agentGit = baseline.git === null ? null : await input.agentGitDir(temp);

@@ -1,5 +1,6 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import { gitText, runGit, splitZ } from './git-cli';
 
 /** What git says about a project folder that is the top of its own repository. */
@@ -19,11 +20,13 @@ export interface RepoFacts {
  * is not: the bottle would hold no repository of its own.
  */
 export async function isRepositoryTop(cwd: string): Promise<boolean> {
-  const dotGit = await lstat(join(cwd, '.git')).catch(() => null);
+  const dotGit = await ifExists(lstat(join(cwd, '.git')));
   if (dotGit === null || !dotGit.isDirectory()) return false;
+  // git refusing the folder (a damaged or foreign .git, git missing) is an answer here: no
+  // repository of its own that a branch could go to; the caller says so in one line.
   const top = await gitText(['rev-parse', '--show-toplevel'], { cwd }).catch(() => null);
   if (top === null) return false;
-  return (await realpath(top).catch(() => top)) === (await realpath(cwd).catch(() => cwd));
+  return (await orIfMissing(realpath(top), top)) === (await orIfMissing(realpath(cwd), cwd));
 }
 
 export async function headCommit(cwd: string): Promise<string | null> {

@@ -1,4 +1,5 @@
 import { lstat, readlink } from 'node:fs/promises';
+import { ifExists } from '../fs/if-exists';
 import type { AppliedVersion } from './applied-record';
 import type { BaselineEntry } from './baseline-types';
 import { readHostFile } from './content-digest';
@@ -13,17 +14,14 @@ export type HostVersion =
 
 /** Size, time and inode of what is at a path now ('absent' when nothing): a cheap "is it still the same". */
 export async function hostStamp(root: string, path: string): Promise<string> {
-  const info = await lstat(hostPathOf(root, path)).catch(() => null);
+  const info = await ifExists(lstat(hostPathOf(root, path)));
   return info === null ? 'absent' : `${info.mode}:${info.size}:${info.mtimeMs}:${info.ino}`;
 }
 
 /** Reads one path of the project folder without following it; the hash is taken only if asked. */
 export async function hostVersion(root: string, path: string): Promise<HostVersion> {
   const full = hostPathOf(root, path);
-  const info = await lstat(full).catch((error: unknown) => {
-    if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return null;
-    throw error;
-  });
+  const info = await ifExists(lstat(full));
   if (info === null) return { kind: 'absent' };
   if (info.isSymbolicLink()) return { kind: 'symlink', target: await readlink(full) };
   if (info.isDirectory()) return { kind: 'other', what: 'a folder' };

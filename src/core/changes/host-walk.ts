@@ -1,4 +1,5 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
+import { ifExists } from '../fs/if-exists';
 import { mapLimited } from '../state/state-listing';
 import { hostPathOf } from './relative-path';
 
@@ -64,7 +65,8 @@ export async function walkFolder(root: string, ignore?: (path: string) => boolea
           return;
         }
         const full = hostPathOf(root, path);
-        const info = await lstat(full).catch(() => null);
+        // Gone mid-walk, or behind a folder that cannot be entered: left out, as a folder is above.
+        const info = await ifExists(lstat(full), ['EACCES']);
         if (info === null) return;
         if (info.isDirectory()) {
           next.push(path);
@@ -74,7 +76,8 @@ export async function walkFolder(root: string, ignore?: (path: string) => boolea
           skipped.push(path);
           return;
         }
-        const target = info.isSymbolicLink() ? await readlink(full).catch(() => null) : null;
+        // EINVAL: no longer a link since the lstat (the agent swapped it); it is left out like one gone.
+        const target = info.isSymbolicLink() ? await ifExists(readlink(full), ['EINVAL', 'EACCES']) : null;
         if (info.isSymbolicLink() && target === null) return;
         entries.set(path, {
           path,

@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { ifExists } from '../fs/if-exists';
 import { BottleError } from '../base/bottle-error';
 
 /** Longest relative path accepted from a workspace listing or a request. */
@@ -83,10 +84,7 @@ export async function checkHostAncestors(root: string, path: string): Promise<st
   let current = '';
   for (const segment of segments) {
     current = current === '' ? segment : `${current}/${segment}`;
-    const info = await lstat(hostPathOf(root, current)).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    });
+    const info = await ifExists(lstat(hostPathOf(root, current)));
     if (info === null) return current;
     if (info.isSymbolicLink()) throw new BottleError('forbidden', `${current} is a symlink in the project folder; nothing is written through it`);
     if (!info.isDirectory()) throw new BottleError('conflict', `${current} is a file in the project folder, not a folder`);

@@ -1,5 +1,6 @@
 import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifExists } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../base/bottle-error';
 import { gitText, runGit, type GitOptions } from './git-cli';
@@ -10,6 +11,8 @@ const MAX_PACKED_REFS_BYTES = 64 * 1024 * 1024;
 
 /** A small file of the bottle's repository, read as data; null when missing, a symlink, or too large. */
 async function readSmall(path: string, maxBytes: number): Promise<string | null> {
+  // Meant for every failure: the bottle's repository is the agent's, and whatever it put there
+  // instead of a small plain file (a link, a FIFO, a huge file, nothing) is read as no such file.
   return readRegularFile(path, maxBytes).catch(() => null);
 }
 
@@ -105,11 +108,12 @@ export class ShadowRepo {
  */
 export async function checkOwnObjects(gitDir: string): Promise<void> {
   for (const name of ['alternates', 'http-alternates']) {
-    if (await stat(join(gitDir, 'objects', 'info', name)).then(() => true, () => false)) {
+    // Present, or unreadable (a refusal then, with its own error): never passed as "none".
+    if ((await ifExists(stat(join(gitDir, 'objects', 'info', name)))) !== null) {
       throw new BottleError('forbidden', `the bottle's repository borrows objects from elsewhere (objects/info/${name}); export refuses it`);
     }
   }
-  const objects = await lstat(join(gitDir, 'objects')).catch(() => null);
+  const objects = await ifExists(lstat(join(gitDir, 'objects')));
   if (objects !== null && !objects.isDirectory()) throw new BottleError('forbidden', "the bottle's repository has no objects folder of its own; export refuses it");
   const walk = await walkFolder(join(gitDir, 'objects'));
   const link = [...walk.entries.values()].find((entry) => entry.kind === 'symlink');

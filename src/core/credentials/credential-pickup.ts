@@ -2,6 +2,7 @@ import { lstat, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
 import { readContainerFile } from '../engine/container-files';
+import { ifExists } from '../fs/if-exists';
 import { credentialSetOf, type CredentialHolder } from './agent-secrets';
 import { MAX_SECRET_BYTES, offerSecretFile, type OfferResult } from './credential-store';
 
@@ -46,7 +47,7 @@ export async function pickUpSecretFiles(container: Docker.Container, agent: Cred
 export async function moveSnapshotSecretsToStore(snapshotDir: string, agent: CredentialHolder): Promise<void> {
   for (const target of pickupTargets(agent)) {
     const path = join(snapshotDir, target.name);
-    const info = await lstat(path).catch(() => null);
+    const info = await ifExists(lstat(path));
     if (info === null) continue;
     if (info.isFile() && info.size <= MAX_SECRET_BYTES) {
       // Created "before" any sign-out it predates: a login the operator signed out of stays out.

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialEntry, CredentialStatus, SignInMethod } from '../../shared/credentials-view';
+import { ifExists } from '../fs/if-exists';
 import { expiresAtOf, planOf } from './credential-freshness';
 import { credentialsRoot, readSignedOut, readStoredFile, storedEnvNames, storedFileNames } from './credential-store';
 
@@ -31,7 +32,7 @@ export async function credentialStatus(set: string, hostEnv: NodeJS.ProcessEnv =
     entries.push({ method: METHODS[name] ?? 'other', name, source: 'store', updatedAt: iso(file.mtimeMs), expiresAt: iso(expiresAtOf(file.content)), detail: planOf(file.content) });
   }
   for (const name of await storedEnvNames(set)) {
-    const info = await stat(join(credentialsRoot(), set, 'env', name)).catch(() => null);
+    const info = await ifExists(stat(join(credentialsRoot(), set, 'env', name)));
     entries.push({ method: METHODS[name] ?? 'other', name, source: 'store', updatedAt: iso(info?.mtimeMs ?? null), expiresAt: null, detail: null });
   }
   for (const name of HOST_ENV_NAMES) {

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { claudeBottleRoot } from '../state/state-paths';
 import { isNewer, wholeSeconds, type CredentialVersion } from './credential-freshness';
 import { CREDENTIAL_SET_PATTERN, isPlainName } from '../agents/agent-options';
@@ -54,7 +55,7 @@ async function readSmallFile(path: string): Promise<{ content: Buffer; mtimeMs: 
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isMissing(error)) return null;
     throw error;
   }
   try {
@@ -71,7 +72,7 @@ export async function readStoredFile(set: string, name: string): Promise<Credent
 }
 
 export async function storedFileNames(set: string): Promise<string[]> {
-  return (await readdir(join(setDir(set), 'files')).catch(() => [] as string[])).filter(isPlainName).sort();
+  return (await orIfMissing(readdir(join(setDir(set), 'files')), [] as string[])).filter(isPlainName).sort();
 }
 
 async function writeStoredFile(set: string, name: string, version: CredentialVersion): Promise<void> {
@@ -85,7 +86,7 @@ export async function readStoredEnv(set: string, name: string): Promise<string |
 }
 
 export async function storedEnvNames(set: string): Promise<string[]> {
-  return (await readdir(join(setDir(set), 'env')).catch(() => [] as string[])).filter(isPlainName).sort();
+  return (await orIfMissing(readdir(join(setDir(set), 'env')), [] as string[])).filter(isPlainName).sort();
 }
 
 export async function storeEnv(set: string, name: string, value: string): Promise<void> {
@@ -167,12 +168,13 @@ export async function setFingerprint(set: string): Promise<string> {
   const dir = setDir(set);
   const parts: string[] = [];
   for (const sub of ['files', 'env']) {
-    for (const name of await readdir(join(dir, sub)).catch(() => [] as string[])) {
-      const info = await stat(join(dir, sub, name)).catch(() => null);
+    // Only "not there" counts as absent: a set the host cannot read fails, never looks signed out.
+    for (const name of await orIfMissing(readdir(join(dir, sub)), [] as string[])) {
+      const info = await ifExists(stat(join(dir, sub, name)));
       parts.push(`${sub}/${name}:${info?.size ?? -1}:${info?.mtimeMs ?? -1}`);
     }
   }
-  const signedOut = await stat(signedOutPath(set)).catch(() => null);
+  const signedOut = await ifExists(stat(signedOutPath(set)));
   parts.push(`signed-out:${signedOut?.mtimeMs ?? -1}`);
   return parts.sort().join('|');
 }

@@ -8,8 +8,10 @@ import { putFolders, type ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile, statContainerPath } from '../engine/container-files';
 import { resolveUser } from '../engine/container-user';
 import { isConnectionError } from '../engine/docker-client';
+import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import type { CoreDeps } from '../deps/core-deps';
+import { orIfMissing } from '../fs/if-exists';
 import { imageCacheDir } from '../state/state-paths';
 import { isNewer, type CredentialVersion } from './credential-freshness';
 import { pickupTargets, type PickupTarget } from './credential-pickup';
@@ -75,7 +77,8 @@ export class CredentialSync {
 
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => void this.tick(), SYNC_INTERVAL_MS);
+    // A pass that fails (the store unreadable) is reported; the next tick tries again.
+    this.timer = setInterval(() => void this.tick().catch((error: unknown) => this.hooks.failure('Could not check the stored logins', error)), SYNC_INTERVAL_MS);
     // The loop alone must not keep a process (serve, a test) alive.
     this.timer.unref();
   }
@@ -95,7 +98,8 @@ export class CredentialSync {
   }
 
   private async storedSets(): Promise<string[]> {
-    return (await readdir(credentialsRoot()).catch(() => [] as string[])).filter((name) => CREDENTIAL_SET_PATTERN.test(name));
+    // No store yet: no set. One the host cannot list fails the pass, which is reported.
+    return (await orIfMissing(readdir(credentialsRoot()), [] as string[])).filter((name) => CREDENTIAL_SET_PATTERN.test(name));
   }
 
   private async pass(): Promise<void> {
@@ -129,7 +133,7 @@ export class CredentialSync {
           await this.syncFile(container, tracked, target);
         } catch (error: unknown) {
           // Stopped or removed between the listing and now: nothing to do for it.
-          if ((error as { statusCode?: number }).statusCode === 404 || isConnectionError(error)) continue;
+          if (isEngineNotFound(error) || isConnectionError(error)) continue;
           this.hooks.failure(`Could not sync the login of ${tracked.identity}`, error);
         }
       }

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
 import { pack as createPack, type Header } from 'tar-stream';
 import { TEMP_PREFIX } from '../fs/atomic-write';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import { openArchive } from './container-files';
 
 /** One folder to put into a container, owned by the agent's uid:gid there. */
@@ -117,9 +118,11 @@ function isExcluded(path: string, excluded: Set<string>): boolean {
 
 /** Puts back a half-swapped snapshot folder left by a process killed between two renames. */
 export async function recoverSnapshotSwap(dest: string): Promise<void> {
-  const exists = await stat(dest).then(() => true, () => false);
+  // Only "not there" counts as absent: a folder the host cannot read must not be taken for one
+  // missing and replaced by an old copy.
+  const exists = (await ifExists(stat(dest))) !== null;
   const parent = dirname(dest);
-  const olds = (await readdir(parent).catch(() => [] as string[])).filter((name) => name.startsWith(`${OLD_PREFIX}${basename(dest)}-`));
+  const olds = (await orIfMissing(readdir(parent), [] as string[])).filter((name) => name.startsWith(`${OLD_PREFIX}${basename(dest)}-`));
   if (!exists && olds.length > 0) await rename(join(parent, olds[0] as string), dest);
   for (const name of exists ? olds : olds.slice(1)) await rm(join(parent, name), { recursive: true, force: true });
 }
@@ -215,7 +218,7 @@ export async function extractFolder(
 export async function swapIntoPlace(extracted: ExtractedFolder): Promise<void> {
   const { temp, dest } = extracted;
   const old = join(dirname(dest), `${OLD_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
-  const hadOld = await stat(dest).then(() => true, () => false);
+  const hadOld = (await ifExists(stat(dest))) !== null;
   if (hadOld) await rename(dest, old);
   await rename(temp, dest);
   if (hadOld) await rm(old, { recursive: true, force: true });

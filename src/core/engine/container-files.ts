@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { extract } from 'tar-stream';
+import { isEngineNotFound } from './if-engine-object-exists';
 
 /** What the engine says about one path in a container, without copying it (HEAD on the archive). */
 export interface ContainerPathStat {
@@ -15,16 +16,12 @@ export interface ContainerPathStat {
 // socket, char device, irregular. A regular file has none.
 const GO_TYPE_BITS = 0x80000000 | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
 
-function statusCode(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
 /** The tar of a path in a container (created, running or exited); null when the path does not exist. */
 export async function openArchive(container: Docker.Container, path: string): Promise<NodeJS.ReadableStream | null> {
   try {
     return await container.getArchive({ path });
   } catch (error: unknown) {
-    if (statusCode(error) === 404) return null;
+    if (isEngineNotFound(error)) return null;
     throw error;
   }
 }
@@ -38,7 +35,7 @@ export async function statContainerPath(container: Docker.Container, path: strin
   try {
     response = (await container.infoArchive({ path })) as typeof response;
   } catch (error: unknown) {
-    if (statusCode(error) === 404) return null;
+    if (isEngineNotFound(error)) return null;
     throw error;
   }
   response.resume?.();

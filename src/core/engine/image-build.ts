@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { pack as packDir } from 'tar-fs';
 import type { Pack } from 'tar-stream';
 import { BottleError } from '../base/bottle-error';
+import { ifImageExists } from './if-engine-object-exists';
 
 export interface BuildProgress {
   step: number | null;
@@ -134,11 +135,5 @@ export async function buildImage(
 
 /** True when an image with this tag exists. */
 export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
-  try {
-    await docker.getImage(tag).inspect();
-    return true;
-  } catch (error: unknown) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    throw error;
-  }
+  return (await ifImageExists(docker.getImage(tag).inspect())) !== null;
 }

@@ -21,6 +21,8 @@ export async function cachedImagePasswd(cacheDir: string, imageId: string): Prom
   try {
     return parsePasswd(await readFile(path, 'utf8'));
   } catch {
+    // Meant for any failure: a cache miss (or an unreadable cache) only costs reading the
+    // image's passwd again, which reports its own errors.
     return null;
   }
 }

@@ -4,6 +4,8 @@ import { Agent, type AgentOptions } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { errorMessage } from '../base/bottle-error';
+import { isMissing } from '../fs/if-exists';
 import type { AgentAuthMethod, Client, ConnectConfig, PublicKeyAuthMethod } from 'ssh2';
 
 /** An `ssh://user@host:port` Docker endpoint. */
@@ -42,7 +44,7 @@ function defaultKeys(): { path: string; key: Buffer }[] {
       // A passphrase-protected key needs the agent; reading it here would only fail later.
       if (!key.toString('utf8').includes('ENCRYPTED')) keys.push({ path, key });
     } catch {
-      // Not there: the next default name is tried.
+      // Not there, or unreadable: the next default name is tried, as ssh itself passes over it.
     }
   }
   return keys;
@@ -75,8 +77,10 @@ export function knownHostKeys(target: SshTarget, file = join(sshDir(), 'known_ho
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
+  } catch (error: unknown) {
+    // No known_hosts: no host is known yet. One that cannot be read must not read as "unknown host".
+    if (isMissing(error)) return [];
+    throw new Error(`cannot read ${file}: ${errorMessage(error)}`);
   }
   const names = knownHostNames(target);
   const keys: Buffer[] = [];

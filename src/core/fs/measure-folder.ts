@@ -1,5 +1,6 @@
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMissing } from './if-exists';
 
 export interface FolderLimits {
   maxBytes: number;
@@ -21,8 +22,7 @@ export interface FolderMeasure {
 
 /** Errors that mean "this entry went away meanwhile": the agent may delete while we count. */
 function vanished(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+  return isMissing(error);
 }
 
 /**

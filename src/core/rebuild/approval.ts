@@ -30,6 +30,7 @@ export function operatorName(): string {
   try {
     return userInfo().username;
   } catch {
+    // No passwd entry for our uid (a container, a deleted user): the uid names the operator.
     return String(process.getuid?.() ?? 'unknown');
   }
 }

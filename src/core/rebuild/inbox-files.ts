@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
+import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { MAX_REQUEST_BYTES, parseCapabilityRequest, type CapabilityRequest, type InboxResponse } from './request-schema';
 
 const REQUEST_SUFFIX = '.json';
@@ -51,8 +52,7 @@ export async function readInboxNames(inbox: string): Promise<InboxNames> {
     }
     return { requests: requests.sort(), answered };
   } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return none;
+    if (isMissing(error)) return none;
     throw error;
   }
 }
@@ -62,15 +62,11 @@ export async function readInboxNames(inbox: string): Promise<InboxNames> {
  * writes this folder on the host's disk, so the scan measures it before taking more requests in.
  */
 export async function inboxBytes(inbox: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(inbox);
-  } catch {
-    // No inbox (yet): nothing in it.
-    return 0;
-  }
+  // No inbox (yet): nothing in it. One the host cannot list fails the scan, which reports it.
+  const names = await orIfMissing(readdir(inbox), [] as string[]);
   let total = 0;
-  for (const name of names) total += await lstat(join(inbox, name)).then((info) => info.size, () => 0);
+  // An entry the agent removed meanwhile counts nothing.
+  for (const name of names) total += (await ifExists(lstat(join(inbox, name))))?.size ?? 0;
   return total;
 }
 

@@ -2,6 +2,7 @@ import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
+import { isMissing } from '../fs/if-exists';
 import { stateRoot } from '../state/state-paths';
 import { processInbox } from './process-inbox';
 
@@ -35,6 +36,8 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
   const lastMtime = new Map<string, number>();
   let closed = false;
   let rootWatcher: FSWatcher | null = null;
+  /** Inboxes whose lstat failed, reported once until they read again. */
+  const unreadable = new Set<string>();
 
   const handle = (identity: string): void => {
     if (closed) return;
@@ -70,6 +73,9 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
     try {
       names = await readdir(stateRoot());
     } catch {
+      // No state folder yet, or one the host cannot list: the bottle listing reads the same
+      // folder and reports that failure to the operator; repeating it every second adds nothing.
+      // The next pass tries again.
       return;
     }
     if (rootWatcher === null && !closed) {
@@ -80,11 +86,13 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
           rootWatcher = null;
         });
       } catch {
+        // Not watchable (an inotify limit, the folder replaced): the periodic rescan does the work.
         rootWatcher = null;
       }
     }
     // Bottles removed since the last pass: stop watching their (deleted) inboxes.
     const current = new Set(names);
+    for (const identity of unreadable) if (!current.has(identity)) unreadable.delete(identity);
     for (const [identity, watcher] of watchers) {
       if (current.has(identity)) continue;
       watcher.close();
@@ -105,10 +113,14 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
         const info = lstatSync(inbox, { throwIfNoEntry: false });
         if (info === undefined || !info.isDirectory()) continue;
         mtime = info.mtimeMs;
-      } catch {
-        // Unreadable right now (permissions, a racing removal): the next pass tries again.
+      } catch (error: unknown) {
+        // Unreadable (permissions, a folder in the way): said once until it reads again, since
+        // this runs every second; the next pass tries again.
+        if (!unreadable.has(identity) && !isMissing(error)) options.onError?.(identity, error);
+        unreadable.add(identity);
         continue;
       }
+      unreadable.delete(identity);
       watchInbox(identity, inbox);
       options.onTouched?.(identity, 'rescan');
       if (lastMtime.get(identity) !== mtime) {

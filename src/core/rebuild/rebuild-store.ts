@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { InboxWarning, PendingRequestSummary, PendingRequestView } from '../../shared/bottle-view';
 import { dockerfileRiskNotes } from '../../shared/dockerfile-risks';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import { proposalHash } from './proposal';
 import { rebuildPaths } from './rebuild-paths';
 import { isSafeName, parseCapabilityRequest, type CapabilityRequest } from './request-schema';
@@ -29,11 +30,6 @@ const pendingRecordSchema = z.object({
 
 const MAX_WARNINGS = 20;
 const warningsSchema = z.array(z.object({ file: z.string(), message: z.string(), at: z.string() }));
-
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
 
 /** What every view carries of a pending request: small, whatever the agent proposed. */
 export function toPendingSummary(record: PendingRecord): PendingRequestSummary {
@@ -65,16 +61,28 @@ export async function removePendingRecord(identity: string, requestId: string): 
   await rm(pendingFile(identity, requestId), { force: true });
 }
 
+/**
+ * The record, or null when it is gone or damaged (we write it atomically, so damage means someone
+ * else wrote it): the inbox request is still there to re-read. A record the host cannot read
+ * (permissions, a folder in its place, I/O) is an error, never "no request".
+ */
 async function readPendingFile(path: string): Promise<PendingRecord | null> {
+  const text = await ifExists(readFile(path, 'utf8'));
+  if (text === null) return null;
+  const parsed = pendingRecordSchema.safeParse(parseJson(text));
+  if (!parsed.success) return null;
+  const request = parseCapabilityRequest(parsed.data.request);
+  if (!request.ok) return null;
+  return { ...parsed.data, request: request.request };
+}
+
+/** The parsed JSON, or undefined for text that is not JSON (which every schema then refuses). */
+function parseJson(text: string): unknown {
   try {
-    const parsed = pendingRecordSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (!parsed.success) return null;
-    const request = parseCapabilityRequest(parsed.data.request);
-    if (!request.ok) return null;
-    return { ...parsed.data, request: request.request };
+    return JSON.parse(text);
   } catch {
-    // A record we cannot read is treated as absent; the inbox request is still there to re-read.
-    return null;
+    // Not JSON: the caller's schema check refuses undefined like any other malformed record.
+    return undefined;
   }
 }
 
@@ -85,13 +93,7 @@ export async function readPendingRecord(identity: string, requestId: string): Pr
 
 /** Every pending request of the bottle, oldest first. */
 export async function listPendingRecords(identity: string): Promise<PendingRecord[]> {
-  let names: string[];
-  try {
-    names = await readdir(rebuildPaths(identity).pending);
-  } catch (error: unknown) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
+  const names = await orIfMissing(readdir(rebuildPaths(identity).pending), [] as string[]);
   const records = await Promise.all(
     names
       .filter((name) => name.endsWith('.json') && !name.startsWith(TEMP_PREFIX))
@@ -102,13 +104,12 @@ export async function listPendingRecords(identity: string): Promise<PendingRecor
     .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.request.id.localeCompare(b.request.id));
 }
 
+/** The recorded warnings; none when there is no file or a damaged one. An unreadable file throws. */
 export async function readWarnings(identity: string): Promise<InboxWarning[]> {
-  try {
-    const parsed = warningsSchema.safeParse(JSON.parse(await readFile(rebuildPaths(identity).warnings, 'utf8')));
-    return parsed.success ? parsed.data : [];
-  } catch {
-    return [];
-  }
+  const text = await ifExists(readFile(rebuildPaths(identity).warnings, 'utf8'));
+  if (text === null) return [];
+  const parsed = warningsSchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : [];
 }
 
 /** Keeps the newest warnings, one per file name. */

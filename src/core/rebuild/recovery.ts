@@ -3,6 +3,7 @@ import { isValidIdentity } from '../../shared/identity';
 import { ActivityConflictError } from '../base/activity-tracker';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { errorMessage } from '../base/bottle-error';
+import { orIfMissing } from '../fs/if-exists';
 import { stateRoot } from '../state/state-paths';
 import { recoverApproval } from './approval';
 import { readApprovalRecord } from './approval-record';
@@ -18,12 +19,9 @@ export interface RecoveryFailure {
  * away, say) does not stop the others; the failures are returned for the caller to show.
  */
 export async function recoverInterruptedApprovals(ctx: CoreDeps): Promise<RecoveryFailure[]> {
-  let names: string[];
-  try {
-    names = await readdir(stateRoot());
-  } catch {
-    return [];
-  }
+  // No state folder yet: nothing was ever approved. One the host cannot list is the caller's
+  // error to show (every interrupted approval in it would stay unsettled).
+  const names = await orIfMissing(readdir(stateRoot()), [] as string[]);
   const failures: RecoveryFailure[] = [];
   for (const identity of names.filter((name) => isValidIdentity(name))) {
     try {

@@ -1,14 +1,25 @@
 import { readdir } from 'node:fs/promises';
 import type { InboxWarning, PendingRequestSummary } from '../../shared/bottle-view';
+import { errorMessage } from '../base/bottle-error';
+import { orIfMissing } from '../fs/if-exists';
 import { historyCount, JournalCounts } from './journal';
 import { rebuildPaths } from './rebuild-paths';
-import { listPendingRecords, readWarnings, toPendingSummary } from './rebuild-store';
+import { listPendingRecords, readWarnings, toPendingSummary, type PendingRecord } from './rebuild-store';
 
 export interface RebuildViewFields {
   pendingRequest: PendingRequestSummary | null;
   pendingCount: number;
   warnings: InboxWarning[];
   historyCount: number;
+}
+
+/**
+ * A part of the rebuild state the host could not read (permissions, a folder where a file was,
+ * I/O), shown on the card like a bad request: the listing goes on for every other bottle, and the
+ * operator sees why this one shows no request instead of reading "nothing pending".
+ */
+function unreadable(what: string, error: unknown): InboxWarning {
+  return { file: what, message: `could not be read: ${errorMessage(error)}`, at: new Date().toISOString() };
 }
 
 /**
@@ -19,14 +30,28 @@ export interface RebuildViewFields {
  */
 export async function rebuildViewFields(identity: string, counts: JournalCounts = new JournalCounts()): Promise<RebuildViewFields> {
   const paths = rebuildPaths(identity);
+  const problems: InboxWarning[] = [];
   const [names, count] = await Promise.all([
-    readdir(paths.dir).catch(() => [] as string[]),
+    orIfMissing(readdir(paths.dir), [] as string[]).catch((error: unknown) => {
+      problems.push(unreadable('the rebuild state folder', error));
+      return [] as string[];
+    }),
     historyCount(identity, counts),
   ]);
   const [pending, warnings] = await Promise.all([
-    names.includes('pending') ? listPendingRecords(identity).catch(() => []) : Promise.resolve([]),
-    names.includes('warnings.json') ? readWarnings(identity) : Promise.resolve([]),
+    names.includes('pending')
+      ? listPendingRecords(identity).catch((error: unknown) => {
+          problems.push(unreadable('the pending requests', error));
+          return [] as PendingRecord[];
+        })
+      : Promise.resolve([]),
+    names.includes('warnings.json')
+      ? readWarnings(identity).catch((error: unknown) => {
+          problems.push(unreadable('the inbox warnings', error));
+          return [] as InboxWarning[];
+        })
+      : Promise.resolve([]),
   ]);
   const first = pending[0];
-  return { pendingRequest: first === undefined ? null : toPendingSummary(first), pendingCount: pending.length, warnings, historyCount: count };
+  return { pendingRequest: first === undefined ? null : toPendingSummary(first), pendingCount: pending.length, warnings: [...warnings, ...problems], historyCount: count };
 }

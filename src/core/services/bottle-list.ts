@@ -91,6 +91,19 @@ function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; ex
   }
 }
 
+/**
+ * The listing shows a bottle whose options the host cannot read as not autonomous rather than
+ * failing every bottle's listing; its resume (launch-facts) reads them again and reports the error.
+ */
+function listedAutonomous(identity: string): boolean {
+  try {
+    return readBottleOptions(identity).autonomous;
+  } catch {
+    // Reported where it decides something: the resume. See above.
+    return false;
+  }
+}
+
 async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string, engine: ListedEngine): Promise<BottleView> {
   const activity = ctx.activity.get(identity);
   const container = engine.container ?? engine.containers?.ours.get(identity);
@@ -136,7 +149,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     startedAt: meta.started_at,
     status,
     exitCode,
-    autonomous: entry.hasOptions && readBottleOptions(identity).autonomous,
+    autonomous: entry.hasOptions && listedAutonomous(identity),
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit: status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };

@@ -22,6 +22,7 @@ import { BottleError, errorMessage } from '../base/bottle-error';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
 import { readdir } from 'node:fs/promises';
+import { isMissing } from '../fs/if-exists';
 
 export interface ApproveResult {
   requestId: string;
@@ -330,7 +331,7 @@ export class BottleService {
     try {
       names = await readdir(stateRoot());
     } catch (error: unknown) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (isMissing(error)) return;
       throw error;
     }
     await mapLimited(names.filter(isValidIdentity), 32, async (identity) => {

@@ -125,6 +125,8 @@ export class LiveViews {
   async kept(): Promise<BottleListing | null> {
     if (!this.complete && this.sources.engineConnected()) {
       // The first read of all is shared by every window listing meanwhile (and by the watchers').
+      // A read that failed leaves `complete` false: null below, and the caller's own fresh read
+      // reports the error to whoever asked.
       await (this.reading ?? this.resync()).catch(() => undefined);
     }
     if (!this.complete || this.closed || !this.sources.engineConnected()) return null;

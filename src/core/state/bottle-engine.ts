@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMissing } from '../fs/if-exists';
 import { isContextName } from '../../shared/rules';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { stateDir } from './state-paths';
@@ -33,7 +34,7 @@ export function readEngineRecordSync(dir: string): EngineRecord {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'none' };
+    if (isMissing(error)) return { status: 'none' };
     return { status: 'corrupt', reason: `${ENGINE_FILE} is unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
   }
   return parseEngineRecord(text);

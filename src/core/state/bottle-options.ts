@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { isMissing, LINK_IS_MISSING } from '../fs/if-exists';
 import { stateDir } from './state-paths';
 
 /**
@@ -23,7 +24,8 @@ export function bottleOptionsPath(identity: string): string {
 
 /**
  * The bottle's options; defaults when there is no file. Synchronous like the metadata read, for
- * the listing. A damaged file reads as the defaults: never autonomous by accident.
+ * the listing. A damaged file reads as the defaults: never autonomous by accident; an unreadable
+ * one throws.
  */
 export function readBottleOptions(identity: string): BottleOptions {
   let fd: number | null = null;
@@ -31,11 +33,13 @@ export function readBottleOptions(identity: string): BottleOptions {
     fd = openSync(bottleOptionsPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const info = fstatSync(fd);
     if (!info.isFile() || info.size > 4096) return { ...DEFAULT_BOTTLE_OPTIONS };
-    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as Partial<BottleOptions>;
-    return { autonomous: parsed.autonomous === true };
-  } catch {
-    // Missing (the usual case) or unreadable: the defaults.
-    return { ...DEFAULT_BOTTLE_OPTIONS };
+    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as Partial<BottleOptions> | null;
+    return { autonomous: parsed?.autonomous === true };
+  } catch (error: unknown) {
+    // Missing (the usual case), a link (never followed) or damaged JSON: the defaults. A file the
+    // host cannot read is an error: a resume must not quietly drop what the operator chose.
+    if (isMissing(error, LINK_IS_MISSING) || error instanceof SyntaxError) return { ...DEFAULT_BOTTLE_OPTIONS };
+    throw error;
   } finally {
     if (fd !== null) closeSync(fd);
   }

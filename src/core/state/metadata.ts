@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { isMissing } from '../fs/if-exists';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { bottlePaths } from './state-paths';
@@ -85,7 +86,7 @@ export function readMetadataFileSync(identity: string, path: string): MetadataRe
     raw = readFileSync(fd, 'utf8');
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'missing' };
+    if (isMissing(error)) return { status: 'missing' };
     if (code === 'ELOOP') return { status: 'corrupt', reason: 'metadata.json is a symlink' };
     return { status: 'corrupt', reason: `metadata.json is unreadable (${code ?? String(error)})` };
   } finally {

@@ -1,4 +1,5 @@
 import { writeFileAtomic } from '../fs/atomic-write';
+import { isMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { bottlePaths } from './state-paths';
 
@@ -17,7 +18,7 @@ export async function readPerBottleDockerfile(identity: string): Promise<string 
   try {
     return await readRegularFile(perBottleDockerfilePath(identity), MAX_DOCKERFILE_BYTES);
   } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isMissing(error)) return null;
     throw new Error(`per-bottle Dockerfile of ${identity}: ${(error as Error).message}`);
   }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isMissing } from '../fs/if-exists';
 import { z } from 'zod';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../base/bottle-error';
@@ -79,7 +80,7 @@ export async function readSettings(): Promise<Settings> {
   try {
     text = await readRegularFile(path, MAX_SETTINGS_BYTES);
   } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ...DEFAULT_SETTINGS };
+    if (isMissing(error)) return { ...DEFAULT_SETTINGS };
     throw new BottleError('invalid-argument', `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   let json: unknown;

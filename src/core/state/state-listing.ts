@@ -1,6 +1,8 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
+import { errorMessage } from '../base/bottle-error';
+import { isMissing } from '../fs/if-exists';
 import { ENGINE_FILE, readEngineRecordSync } from './bottle-engine';
 import { BOTTLE_OPTIONS_FILE } from './bottle-options';
 import { READY_MARKER_FILE } from './lifecycle-marker';
@@ -52,16 +54,21 @@ function metadataResult(identity: string, dir: string, dirent: Dirent | undefine
 
 /**
  * One bottle folder from a single listing of it: metadata plus which of our files are there.
- * Null when the folder is gone or holds no metadata.json (not a bottle). Synchronous on purpose:
- * a promise per syscall costs more than the I/O when thousands of bottles are listed.
+ * Null when the folder is gone or holds no metadata.json (not a bottle); damaged when it cannot
+ * be read. Synchronous on purpose: a promise per syscall costs more than the I/O when thousands
+ * of bottles are listed.
  */
 export function scanBottleFolder(identity: string): StateEntry | null {
   const dir = stateDir(identity);
   let dirents: Dirent[];
   try {
     dirents = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return null;
+  } catch (error: unknown) {
+    if (isMissing(error)) return null;
+    // A bottle folder the host cannot list (permissions, I/O) stays in the list as damaged,
+    // saying why, instead of vanishing from it.
+    const facts: StateEntryFacts = { identity, hasDockerfile: false, readyToResume: false, hasRebuildState: false, hasOptions: false, hasStopReason: false, engine: null };
+    return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
   }
   const byName = new Map(dirents.map((dirent) => [dirent.name, dirent]));
   const result = metadataResult(identity, dir, byName.get('metadata.json'));

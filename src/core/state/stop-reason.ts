@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isMissing } from '../fs/if-exists';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readRegularFile } from '../fs/read-regular-file';
 import { stateDir } from './state-paths';
@@ -28,7 +29,7 @@ export async function readStopReason(identity: string): Promise<StopReason | nul
   try {
     text = await readRegularFile(stopReasonPath(identity), MAX_STOP_REASON_BYTES);
   } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isMissing(error)) return null;
     return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
   }
   try {

@@ -50,6 +50,8 @@ export function createBrowserClient(url: string): BrowserClient {
     try {
       message = JSON.parse(raw) as ServerMessage;
     } catch {
+      // Not a message of ours (the server only sends JSON): nothing in it to answer or show.
+      console.warn('claude-bottle: ignored a message that is not JSON from the server');
       return;
     }
     if ('event' in message) {

@@ -56,6 +56,7 @@ export function AttentionSignals(): null {
     if (seen.current === null) {
       // What waits at load is on screen already: no notification, but it is the moment to ask.
       seen.current = new Set(keys);
+      // A browser that refuses to ask leaves the title count and the cards to say what waits.
       if (keys.length > 0) void askOnce().catch(() => undefined);
       return;
     }

@@ -78,10 +78,22 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     });
 
     let sessionId: string | null = null;
+    // Typing that did not reach the session is said once (not once per key) until some gets through.
+    let inputFailed = false;
     const input = terminal.onData((data) => {
-      if (sessionId !== null) void invoke('terminal:input', sessionId, data).catch(() => undefined);
+      if (sessionId === null) return;
+      invoke('terminal:input', sessionId, data).then(
+        () => {
+          inputFailed = false;
+        },
+        (error: unknown) => {
+          if (!inputFailed) useUiStore.getState().notify('error', `What you typed did not reach the terminal: ${messageOf(error)}`);
+          inputFailed = true;
+        },
+      );
     });
     const resize = terminal.onResize(({ cols, rows }) => {
+      // A resize racing the end of the session is harmless: the session's end is shown on its own.
       if (sessionId !== null) void invoke('terminal:resize', sessionId, cols, rows).catch(() => undefined);
     });
     const observer = new ResizeObserver(() => fit.fit());
