@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activityLabel, attentionState } from './attention-state';
 import type { BottleActivity, PendingRequestSummary } from './bottle-view';
-import { testView } from './test-views';
+import { testView } from '../../test/helpers/test-views';
 
 const pending = { id: 'req-1', reason: 'needs jq', createdAt: '', buildError: null } satisfies PendingRequestSummary;
 const working = (kind: BottleActivity['kind'], error: string | null = null): BottleActivity => ({ kind, step: null, totalSteps: null, logTail: [], error });

@@ -70,8 +70,8 @@ export class BottleService {
     );
   }
 
-  /** The context for one bottle: on the engine it records. */
-  private on(identity: string): CoreDeps {
+  /** The dependencies for one bottle, on the engine it records (and whether its inbox is read remotely). */
+  private engineFor(identity: string): CoreDeps {
     const ctx = depsForBottle(this.ctx, identity);
     if (ctx.engine.local) this.remote.delete(identity);
     else this.remote.add(identity);
@@ -115,7 +115,7 @@ export class BottleService {
 
   /** One bottle's view with its inbox settled; null when it has neither state nor container. */
   async view(identity: string): Promise<BottleView | null> {
-    const ctx = this.on(parseIdentity(identity));
+    const ctx = this.engineFor(parseIdentity(identity));
     await this.settleOn(ctx, identity);
     return bottleView(ctx, identity);
   }
@@ -124,7 +124,7 @@ export class BottleService {
   async show(identity: string): Promise<BottleDetail> {
     const view = await this.view(identity);
     if (view === null) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
-    const { endpoint } = this.on(identity).connection;
+    const { endpoint } = this.engineFor(identity).connection;
     const pending = await listPendingRecords(identity);
     return {
       ...view,
@@ -171,7 +171,7 @@ export class BottleService {
 
   /** Why a bulk action found no bottle of ours: another instance's container has the name, or nothing has. */
   private async missingReason(identity: string, action: BulkRequest['action']): Promise<string> {
-    const { other } = await bottleContainers(this.on(identity).docker, identity);
+    const { other } = await bottleContainers(this.engineFor(identity).docker, identity);
     return other === null ? 'no such bottle' : otherInstanceError(identity, action === 'stop' ? 'stopped' : 'removed').message;
   }
 
@@ -279,7 +279,7 @@ export class BottleService {
    * Returns whether anything the bottle shows changed. The live watcher calls this too.
    */
   async settleInbox(identity: string): Promise<boolean> {
-    return this.settleOn(this.on(identity), identity);
+    return this.settleOn(this.engineFor(identity), identity);
   }
 
   /** settleInbox with the bottle's context already known. */
@@ -307,7 +307,7 @@ export class BottleService {
    * container, on the engine's disk: nothing of it is on this host to budget.
    */
   private async stopOverBudget(identity: string, reason: string): Promise<void> {
-    const ctx = this.on(identity);
+    const ctx = this.engineFor(identity);
     if (!ctx.engine.local) return;
     if (!(await haltOverBudget(ctx, identity, reason))) return;
     this.hooks.notices.log.write('warning', `stopping ${identity}: ${reason}`);
@@ -357,7 +357,7 @@ export class BottleService {
     parseIdentity(identity);
     try {
       return await this.ctx.activity.run(identity, kind, async () => {
-        const ctx = this.on(identity);
+        const ctx = this.engineFor(identity);
         if (options.settle) await settleInterruptedApproval(ctx, identity);
         return work(ctx);
       });

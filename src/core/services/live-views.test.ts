@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleView } from '../../shared/bottle-view';
-import { testView } from '../../shared/test-views';
+import { testView } from '../../../test/helpers/test-views';
 import { ActivityTracker } from '../base/activity-tracker';
 import type { CoreDeps } from '../deps/core-deps';
 import { LiveViews } from './live-views';

@@ -3,7 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ATTENTION_STATES, attentionState, type AttentionState } from '../../../shared/attention-state';
 import type { BottleView, PendingRequestSummary } from '../../../shared/bottle-view';
-import { testView } from '../../../shared/test-views';
+import { testView } from '../../../../test/helpers/test-views';
 import { RowAttention } from './bottle-row';
 import { CardStatusArea } from './card-status-area';
 

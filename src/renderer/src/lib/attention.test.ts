@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PendingRequestView } from '../../../shared/bottle-view';
-import { testView } from '../../../shared/test-views';
+import { testView } from '../../../../test/helpers/test-views';
 import { attentionTitle, newRequests, waitingRequests } from './attention';
 
 const request = (id: string): PendingRequestView => ({ id, reason: '', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null, proposalHash: '', risks: [] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BottleView, PendingRequestView } from '../../../shared/bottle-view';
-import { testView } from '../../../shared/test-views';
+import { testView } from '../../../../test/helpers/test-views';
 import { arrangeBottles } from './list-arrangement';
 
 const pending = { id: 'r', reason: 'jq', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null, proposalHash: '', risks: [] } satisfies PendingRequestView;

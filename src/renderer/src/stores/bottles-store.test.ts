@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { testView } from '../../../shared/test-views';
+import { testView } from '../../../../test/helpers/test-views';
 import { useBottlesStore } from './bottles-store';
 
 const store = (): ReturnType<typeof useBottlesStore.getState> => useBottlesStore.getState();

@@ -1,5 +1,5 @@
-/** A plausible bottle view for specs of pure modules (tests only; nothing in the app imports it). */
-import type { BottleView } from './bottle-view';
+/** A plausible bottle view for specs of pure modules (kept out of src: nothing in the app may import it). */
+import type { BottleView } from '../../src/shared/bottle-view';
 
 export function testView(overrides: Partial<BottleView> = {}): BottleView {
   return {
