@@ -12,6 +12,27 @@ export interface BottleCache {
   clear(): void;
 }
 
+/** The common kind: one entry per bottle in a map (a kind with more per bottle overrides `size`). */
+export class MapBottleCache<V> implements BottleCache {
+  protected readonly entries = new Map<string, V>();
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  has(identity: string): boolean {
+    return this.entries.has(identity);
+  }
+
+  forget(identity: string): void {
+    this.entries.delete(identity);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
 /**
  * The caches of one core, reached through its dependencies (`CoreDeps.caches`). Each kind is
  * created on first use, so the layers below the dependency bag need not be known to it.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { CoreDeps } from '../deps/core-deps';
-import type { BottleCache } from '../base/bottle-caches';
+import { MapBottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
 import { stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
@@ -25,35 +25,21 @@ const OUTSIDE_SIGNAL_EXIT_CODES: ReadonlySet<number> = new Set([129, 130, 137, 1
  * recorded beside the bottle for them (losing the engine leaves the state folder as it was), and
  * each is inspected once while the core runs and the bottle exists.
  */
-export class EarlyExits implements BottleCache {
-  private readonly signalled = new Map<string, Set<string>>();
-
+export class EarlyExits extends MapBottleCache<Set<string>> {
   endedBySignal(identity: string, containerId: string): boolean {
-    return this.signalled.get(identity)?.has(containerId) === true;
+    return this.entries.get(identity)?.has(containerId) === true;
   }
 
   noteSignal(identity: string, containerId: string): void {
-    const containers = this.signalled.get(identity) ?? new Set<string>();
+    const containers = this.entries.get(identity) ?? new Set<string>();
     containers.add(containerId);
-    this.signalled.set(identity, containers);
+    this.entries.set(identity, containers);
   }
 
-  size(): number {
-    let entries = 0;
-    for (const containers of this.signalled.values()) entries += containers.size;
-    return entries;
-  }
-
-  has(identity: string): boolean {
-    return this.signalled.has(identity);
-  }
-
-  forget(identity: string): void {
-    this.signalled.delete(identity);
-  }
-
-  clear(): void {
-    this.signalled.clear();
+  override size(): number {
+    let count = 0;
+    for (const containers of this.entries.values()) count += containers.size;
+    return count;
   }
 }
 

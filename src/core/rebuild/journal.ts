@@ -2,7 +2,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { JournalEntry } from '../../shared/bottle-view';
-import type { BottleCache } from '../base/bottle-caches';
+import { MapBottleCache } from '../base/bottle-caches';
 import { bottlePaths } from '../state/state-paths';
 
 const journalEntrySchema = z.object({
@@ -64,32 +64,14 @@ export async function decidedRequestIds(identity: string): Promise<Set<string>> 
  * Journal lengths by bottle: the listing asks for every bottle's count on each refresh, so one
  * core keeps them (`CoreDeps.caches`) and recounts only when the file changed.
  */
-export class JournalCounts implements BottleCache {
-  private readonly counts = new Map<string, { size: number; mtimeMs: number; count: number }>();
-
+export class JournalCounts extends MapBottleCache<{ size: number; mtimeMs: number; count: number }> {
   get(identity: string, size: number, mtimeMs: number): number | null {
-    const cached = this.counts.get(identity);
+    const cached = this.entries.get(identity);
     return cached !== undefined && cached.size === size && cached.mtimeMs === mtimeMs ? cached.count : null;
   }
 
   set(identity: string, size: number, mtimeMs: number, count: number): void {
-    this.counts.set(identity, { size, mtimeMs, count });
-  }
-
-  size(): number {
-    return this.counts.size;
-  }
-
-  has(identity: string): boolean {
-    return this.counts.has(identity);
-  }
-
-  forget(identity: string): void {
-    this.counts.delete(identity);
-  }
-
-  clear(): void {
-    this.counts.clear();
+    this.entries.set(identity, { size, mtimeMs, count });
   }
 }
 

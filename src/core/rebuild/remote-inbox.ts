@@ -7,7 +7,7 @@ import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
-import type { BottleCache } from '../base/bottle-caches';
+import { MapBottleCache } from '../base/bottle-caches';
 import type { CoreDeps } from '../deps/core-deps';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
@@ -47,31 +47,13 @@ interface Seen {
 }
 
 /** What one core last saw of each remote bottle's container inbox (`CoreDeps.caches`). */
-export class RemoteInboxStamps implements BottleCache {
-  private readonly seen = new Map<string, Seen>();
-
+export class RemoteInboxStamps extends MapBottleCache<Seen> {
   get(identity: string): Seen | undefined {
-    return this.seen.get(identity);
+    return this.entries.get(identity);
   }
 
   set(identity: string, seen: Seen): void {
-    this.seen.set(identity, seen);
-  }
-
-  size(): number {
-    return this.seen.size;
-  }
-
-  has(identity: string): boolean {
-    return this.seen.has(identity);
-  }
-
-  forget(identity: string): void {
-    this.seen.delete(identity);
-  }
-
-  clear(): void {
-    this.seen.clear();
+    this.entries.set(identity, seen);
   }
 }
 
