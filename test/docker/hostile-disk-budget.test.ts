@@ -6,7 +6,8 @@ import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { settingsPath } from '../../src/core/state/settings';
 import { bottlePaths } from '../../src/core/state/state-paths';
-import type { BottleDetail } from '../../src/shared/bottle-view';
+import type { BottleDetail, BottleView } from '../../src/shared/bottle-view';
+import type { BottleService } from '../../src/core/services/bottle-service';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
@@ -60,6 +61,24 @@ async function folderSize(dir: string): Promise<{ bytes: number; entries: number
   return { bytes, entries };
 }
 
+/** The agent's first run has written its transcript line. */
+async function ranOnce(identity: string): Promise<void> {
+  await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'));
+}
+
+/** The view once the guard has stopped the bottle (retired: ready to resume), polled closely. */
+async function stoppedView(bottles: BottleService, identity: string): Promise<BottleView | null> {
+  return eventually(
+    async () => {
+      const view = await bottles.view(identity);
+      expect(view?.status).toBe('ready-to-resume');
+      return view;
+    },
+    30_000,
+    50,
+  );
+}
+
 async function showJson(identity: string): Promise<BottleDetail> {
   const shown = await runCli(['show', identity, '--json']);
   expect(shown.stderr).toBe('');
@@ -78,22 +97,14 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const transcript = (): Promise<string> => readFile(join(paths.transcript, 'log.txt'), 'utf8');
 
     // A first run, stopped by the operator: its snapshot is what must survive.
-    await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'));
+    await ranOnce(identity);
     await bottles.stop(identity);
     expect(await transcript()).toContain('run 1 mode=start');
 
     // The resume floods the inbox.
     const floodStarted = Date.now();
     await bottles.resume(identity);
-    const stopped = await eventually(
-      async () => {
-        const view = await bottles.view(identity);
-        expect(view?.status).toBe('ready-to-resume');
-        return view;
-      },
-      30_000,
-      50,
-    );
+    const stopped = await stoppedView(bottles, identity);
     const afterStop = await folderSize(paths.inbox);
     process.stdout.write(`inbox at the stop: ${(afterStop.bytes / MiB).toFixed(1)} MiB in ${afterStop.entries} files, ${Date.now() - floodStarted} ms after the resume began\n`);
     expect(stopped?.stopReason).toBe(`its inbox went over its 10 MiB disk budget; empty it to resume (${paths.inbox}; the budget is maxHostWriteBytes in ${settingsPath()})`);
@@ -139,7 +150,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M' }));
     const bottles = service();
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: false });
-    await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'));
+    await ranOnce(identity);
     await bottles.stop(identity);
     const paths = bottlePaths(identity);
     const firstTranscript = await readFile(join(paths.transcript, 'log.txt'), 'utf8');
@@ -166,18 +177,10 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     core = createCore({ context: createCoreDeps(), live: true });
     const bottles = core.bottles;
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
-    await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'));
+    await ranOnce(identity);
     await bottles.stop(identity);
     await bottles.resume(identity);
-    const stopped = await eventually(
-      async () => {
-        const view = await bottles.view(identity);
-        expect(view?.status).toBe('ready-to-resume');
-        return view;
-      },
-      30_000,
-      50,
-    );
+    const stopped = await stoppedView(bottles, identity);
     expect(stopped?.stopReason).toMatch(/^its inbox went over its budget of 1000 files; empty it to resume \(.*; the budget is maxHostWriteEntries in .*settings\.json\)$/);
     const count = (await readdir(bottlePaths(identity).inbox)).length;
     process.stdout.write(`inbox at the stop: ${count} entries\n`);

@@ -5,13 +5,12 @@ import { BuildFailedError, imageExists } from '../../src/core/engine/image-build
 import { readHistory } from '../../src/core/rebuild/journal';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
-import { bottlePaths, claudeBottleRoot, perBottleImageTag } from '../../src/core/state/state-paths';
-import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
+import { claudeBottleRoot, perBottleImageTag } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { containerIdOf } from '../helpers/rebuild-agent';
-import { requestJson } from '../helpers/rebuild-fixtures';
+import { askInInbox, IMAGED_AGENT_DOCKERFILE, runsAs, startImagedBottle } from '../helpers/imaged-agent';
 import { writeTestAgent } from '../helpers/test-agents';
 import { service } from '../helpers/test-service';
 
@@ -23,24 +22,15 @@ import { service } from '../helpers/test-service';
  */
 
 const env = useBottleTestEnv();
-const AGENT_DOCKERFILE = `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\nUSER agent\n`;
 let ctx: CoreDeps;
 let identity = '';
 
 beforeEach(async () => {
   ctx = createCoreDeps();
-  await writeTestAgent({ name: 'imaged', user: null, dockerfileExtra: 'USER agent\n', script: 'exec sleep 3600' });
-  ({ identity } = await service(ctx).start({ agent: 'imaged', cwd: env.project(), copy: true }));
+  identity = await startImagedBottle(ctx, env.project());
 });
 
-async function ask(id: string, dockerfile: string): Promise<void> {
-  await writeFile(join(bottlePaths(identity).inbox, `${id}.json`), requestJson(id, { dockerfile }));
-  await service(ctx).settleInbox(identity);
-}
-
-async function runsAs(): Promise<string> {
-  return (await execIn(await bottleContainer(identity), ['id', '-u'])).output.trim();
-}
+const ask = (id: string, dockerfile: string): Promise<void> => askInInbox(ctx, identity, id, { dockerfile });
 
 /** Approving the proposal fails with `message`, and the bottle is exactly as it was, still running as uid 1000. */
 async function refusedIntact(id: string, message: RegExp): Promise<void> {
@@ -51,7 +41,7 @@ async function refusedIntact(id: string, message: RegExp): Promise<void> {
   await expect(approval).rejects.toThrow(message);
   expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
   expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
-  expect(await runsAs()).toBe('1000');
+  expect(await runsAs(identity)).toBe('1000');
   expect(await readPerBottleDockerfile(identity)).toBeNull();
   expect(await imageExists(ctx.docker, perBottleImageTag(identity))).toBe(false);
   expect(await imageExists(ctx.docker, perBottleImageTag(identity).replace(':latest', ':candidate'))).toBe(false);
@@ -62,31 +52,31 @@ async function refusedIntact(id: string, message: RegExp): Promise<void> {
 
 describe.skipIf(skipWithoutDocker)('an approved image that would run the agent as root', () => {
   it('USER 00 (root by another spelling) is flagged, and its approval refused with the old bottle intact', async () => {
-    expect(await runsAs()).toBe('1000');
-    await ask('req-zeros', `${AGENT_DOCKERFILE}USER 00\n`);
+    expect(await runsAs(identity)).toBe('1000');
+    await ask('req-zeros', `${IMAGED_AGENT_DOCKERFILE}USER 00\n`);
     expect((await service(ctx).request(identity, 'req-zeros')).risks.map((risk) => risk.kind)).toEqual(expect.arrayContaining(['numeric-user', 'root-user']));
     await refusedIntact('req-zeros', /runs the agent as root: its user "00" is uid 0 by the image's own \/etc\/passwd/);
   });
 
   it('a RUN sed giving the agent’s user uid 0 in /etc/passwd is flagged, and its approval refused with the old bottle intact', async () => {
-    await ask('req-passwd', `${AGENT_DOCKERFILE}USER root\nRUN sed -i 's/^agent:x:1000:/agent:x:0:/' /etc/passwd\nUSER agent\n`);
+    await ask('req-passwd', `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN sed -i 's/^agent:x:1000:/agent:x:0:/' /etc/passwd\nUSER agent\n`);
     expect((await service(ctx).request(identity, 'req-passwd')).risks.map((risk) => risk.kind)).toContain('account-edit');
     await refusedIntact('req-passwd', /runs the agent as root: its user "agent" is uid 0 by the image's own \/etc\/passwd/);
   });
 
   it('a symlinked /etc/passwd (which the engine follows) is not judged by another file: refused', async () => {
-    await ask('req-link', `${AGENT_DOCKERFILE}USER root\nRUN sed 's/^agent:x:1000:/agent:x:0:/' /etc/passwd > /etc/passwd.real && ln -sf passwd.real /etc/passwd\nUSER agent\n`);
+    await ask('req-link', `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN sed 's/^agent:x:1000:/agent:x:0:/' /etc/passwd > /etc/passwd.real && ln -sf passwd.real /etc/passwd\nUSER agent\n`);
     await refusedIntact('req-link', /cannot tell which uid the built image runs the agent as: its \/etc\/passwd is not a regular file/);
   });
 
   it('a legitimate change still approves, even one that adds a user to passwd: the agent runs as its own uid', async () => {
-    await ask('req-good', `${AGENT_DOCKERFILE}USER root\nRUN echo built > /opt/marker && echo 'helper:x:1001:1001::/tmp:/bin/sh' >> /etc/passwd\nUSER agent\n`);
+    await ask('req-good', `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN echo built > /opt/marker && echo 'helper:x:1001:1001::/tmp:/bin/sh' >> /etc/passwd\nUSER agent\n`);
     const request = await service(ctx).request(identity, 'req-good');
     // Flagged for a look, never blocked by the note: the uid decides.
     expect(request.risks.map((risk) => risk.kind)).toEqual(['account-edit']);
     await service(ctx).approve(identity, { requestId: 'req-good', resume: true, proposalHash: request.proposalHash });
     expect(await readPerBottleDockerfile(identity)).toBe(request.proposedDockerfile);
-    expect(await runsAs()).toBe('1000');
+    expect(await runsAs(identity)).toBe('1000');
     expect((await execIn(await bottleContainer(identity), ['cat', '/opt/marker'])).output).toBe('built\n');
     expect((await execIn(await bottleContainer(identity), ['id', '-u', 'helper'])).output.trim()).toBe('1001');
   });

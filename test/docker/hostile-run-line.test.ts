@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { applyPatch } from 'diff';
@@ -10,13 +10,11 @@ import { readHistory } from '../../src/core/rebuild/journal';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { readPerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { bottlePaths, perBottleImageTag } from '../../src/core/state/state-paths';
-import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { containerIdOf } from '../helpers/rebuild-agent';
-import { requestJson } from '../helpers/rebuild-fixtures';
-import { writeTestAgent } from '../helpers/test-agents';
+import { askInInbox, IMAGED_AGENT_DOCKERFILE, runsAs, startImagedBottle } from '../helpers/imaged-agent';
 import { service } from '../helpers/test-service';
 
 /*
@@ -27,25 +25,15 @@ import { service } from '../helpers/test-service';
  */
 
 const env = useBottleTestEnv();
-const AGENT_DOCKERFILE = `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\nUSER agent\n`;
 let ctx: CoreDeps;
 let identity = '';
 
 beforeEach(async () => {
   ctx = createCoreDeps();
-  await writeTestAgent({ name: 'imaged', user: null, dockerfileExtra: 'USER agent\n', script: 'exec sleep 3600' });
-  // Copy mode: the agent runs as its image's user (mount mode would run it as the folder's owner).
-  ({ identity } = await service(ctx).start({ agent: 'imaged', cwd: env.project(), copy: true }));
+  identity = await startImagedBottle(ctx, env.project());
 });
 
-async function ask(id: string, extra: Record<string, unknown>): Promise<void> {
-  await writeFile(join(bottlePaths(identity).inbox, `${id}.json`), requestJson(id, extra));
-  await service(ctx).settleInbox(identity);
-}
-
-async function runsAs(): Promise<string> {
-  return (await execIn(await bottleContainer(identity), ['id', '-u'])).output.trim();
-}
+const ask = (id: string, extra: Record<string, unknown>): Promise<void> => askInInbox(ctx, identity, id, extra);
 
 /** The Dockerfile the engine was sent to build, read out of the build context as it went by. */
 function captureBuiltDockerfile(): { dockerfile: () => string | null } {
@@ -80,7 +68,7 @@ function captureBuiltDockerfile(): { dockerfile: () => string | null } {
 
 describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER after it', () => {
   it('is answered with an error, never pending, and the bottle still runs as its user', async () => {
-    expect(await runsAs()).toBe('1000');
+    expect(await runsAs(identity)).toBe('1000');
     await ask('req-sneaky', { run: ['echo pwned \\'] });
     const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, 'req-sneaky.response.json'), 'utf8')) as { status: string; message: string };
     expect(response).toEqual({
@@ -91,12 +79,12 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
     });
     expect((await service(ctx).view(identity))?.pendingRequest).toBeNull();
     expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
-    expect(await runsAs()).toBe('1000');
+    expect(await runsAs(identity)).toBe('1000');
   });
 
   it('smuggled in a whole Dockerfile instead: flagged, and the build that runs as root fails the approval with nothing changed', async () => {
     const oldContainer = await containerIdOf(ctx, identity);
-    await ask('req-whole', { dockerfile: `${AGENT_DOCKERFILE}USER root\nRUN echo pwned \\\nUSER agent\n` });
+    await ask('req-whole', { dockerfile: `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN echo pwned \\\nUSER agent\n` });
     const request = await service(ctx).request(identity, 'req-whole');
     expect(request.risks.map((risk) => risk.kind)).toContain('swallowed-line');
 
@@ -107,7 +95,7 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
     );
     // Nothing changed: same container, still the agent's user, no per-bottle Dockerfile or image.
     expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
-    expect(await runsAs()).toBe('1000');
+    expect(await runsAs(identity)).toBe('1000');
     expect(await readPerBottleDockerfile(identity)).toBeNull();
     expect(await imageExists(ctx.docker, perBottleImageTag(identity))).toBe(false);
     expect(await imageExists(ctx.docker, perBottleImageTag(identity).replace(':latest', ':candidate'))).toBe(false);
@@ -118,7 +106,7 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
   it('builds byte for byte the Dockerfile the operator saw (the diff’s right side), and only that', async () => {
     await ask('req-good', { run: ['echo built > /opt/marker'] });
     const request = await service(ctx).request(identity, 'req-good');
-    expect(request.proposedDockerfile).toBe(`${AGENT_DOCKERFILE}USER root\nRUN echo built > /opt/marker\nUSER agent\n`);
+    expect(request.proposedDockerfile).toBe(`${IMAGED_AGENT_DOCKERFILE}USER root\nRUN echo built > /opt/marker\nUSER agent\n`);
     expect(applyPatch(request.currentDockerfile, request.diff)).toBe(request.proposedDockerfile);
 
     // An approval for a proposal other than the one reviewed is refused before anything is built.
@@ -131,7 +119,7 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
     const image = await ctx.docker.getImage(perBottleImageTag(identity)).inspect();
     expect(image.Id).toBe(imageId);
     expect(image.Config.User).toBe('agent');
-    expect(await runsAs()).toBe('1000');
+    expect(await runsAs(identity)).toBe('1000');
     expect((await execIn(await bottleContainer(identity), ['cat', '/opt/marker'])).output).toBe('built\n');
   });
 });
