@@ -6,7 +6,7 @@ import { measureFolder } from '../fs/measure-folder';
 import { readLimits, type BottleLimits } from '../state/limits';
 import { settingsPath } from '../state/settings';
 import { bottlePaths } from '../state/state-paths';
-import { engineStatus } from '../engine/if-engine-object-exists';
+import { ifContainerExists } from '../engine/if-engine-object-exists';
 
 /**
  * The host folders a bottle's agent can write (DESIGN.md §3): its inbox, bind-mounted read-write.
@@ -163,13 +163,8 @@ export async function haltOverBudget(ctx: CoreDeps, identity: string, reason: st
   if (info === null) return false;
   // The kill first: every millisecond before it is more of the host's disk.
   if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
-    await ctx.docker
-      .getContainer(info.Id)
-      .kill()
-      .catch((error: unknown) => {
-        // It exited meanwhile: nothing writes any more, which is all the kill was for.
-        if (engineStatus(error) !== 409) throw error;
-      });
+    // Gone or exited meanwhile (404, 409): nothing writes any more, which is all the kill was for.
+    await ifContainerExists(ctx.docker.getContainer(info.Id).kill(), [409]);
   }
   if ((await readStopReason(identity))?.reason !== reason) await writeStopReason(identity, reason);
   return true;
