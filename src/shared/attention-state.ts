@@ -9,7 +9,7 @@ export const ATTENTION_STATES = ['failed', 'activity', 'stopped', 'pending', 'co
 export type AttentionState = (typeof ATTENTION_STATES)[number];
 
 /** What each long operation is called while it runs (and, with "failed", when it did not finish). */
-export const ACTIVITY_LABELS: Record<ActivityKind, string> = {
+const ACTIVITY_LABELS: Record<ActivityKind, string> = {
   starting: 'Starting',
   building: 'Building image',
   approving: 'Approving: building the new image',

@@ -17,7 +17,7 @@ export function startedTime(startedAt: string | null | undefined): number {
 }
 
 /** Newest first, then identity: the comparator over keys computed once per item. */
-export function compareNewestFirst(a: { identity: string; started: number }, b: { identity: string; started: number }): number {
+function compareNewestFirst(a: { identity: string; started: number }, b: { identity: string; started: number }): number {
   if (a.started !== b.started) return a.started > b.started ? -1 : 1;
   return a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0;
 }

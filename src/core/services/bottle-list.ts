@@ -181,7 +181,7 @@ export async function listBottles(ctx: CoreDeps): Promise<BottleListing> {
       views.push(await viewOf(ctx, null, identity, engine));
     }
   }
-  return { bottles: sortNewestFirst(views), otherInstances: sumOtherInstances([...perEngine.values()]) };
+  return { bottles: newestFirst(views), otherInstances: sumOtherInstances([...perEngine.values()]) };
 }
 
 /** Other instances' containers over engines; one reached through two contexts is counted once. */
@@ -196,11 +196,6 @@ function sumOtherInstances(engines: Pick<ListedEngine, 'ctx' | 'containers'>[]):
 /** How many bottles of other instances the given engines hold: what the list leaves out, recounted alone. */
 export async function countOtherInstances(contexts: CoreDeps[]): Promise<number> {
   return sumOtherInstances(await Promise.all(contexts.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
-}
-
-/** Newest first: the one order the renderer keeps too (src/shared/newest-first). */
-export function sortNewestFirst(views: BottleView[]): BottleView[] {
-  return newestFirst(views);
 }
 
 /**

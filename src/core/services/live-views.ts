@@ -1,6 +1,6 @@
 import type { AppEvent } from '../../shared/app-events';
 import type { BottleListing, BottleView } from '../../shared/bottle-view';
-import { sortNewestFirst } from './bottle-list';
+import { newestFirst } from '../../shared/newest-first';
 import type { CoreDeps } from '../deps/core-deps';
 import type { Notices } from '../base/notices';
 
@@ -133,7 +133,7 @@ export class LiveViews {
     this.revalidate();
     const views: BottleView[] = [];
     for (const view of this.views.values()) views.push({ ...view, activity: this.ctx.activity.get(view.identity) });
-    return { bottles: sortNewestFirst(views), otherInstances: this.otherInstances };
+    return { bottles: newestFirst(views), otherInstances: this.otherInstances };
   }
 
   /**
