@@ -1,5 +1,5 @@
 import type { ApplyOutcome, ApplyResult, ChangeSet, FileChange } from '../shared/changes';
-import { escapeControl } from '../shared/escape-text';
+import { escapeLine } from '../shared/escape-text';
 
 /*
  * Names and link targets are the agent's: besides the escapes every printed line gets (writeText),
@@ -9,7 +9,7 @@ import { escapeControl } from '../shared/escape-text';
 type Shown = (text: string) => string;
 
 function shownAs(raw: boolean): Shown {
-  return raw ? (text) => text : (text) => escapeControl(text, { multiline: false });
+  return raw ? (text) => text : (text) => escapeLine(text);
 }
 
 /** Listed in full up to this many lines per group; `--json` always has them all. */

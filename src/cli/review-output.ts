@@ -1,6 +1,6 @@
 import type { PendingRequestView, ProjectAgentReview } from '../shared/bottle-view';
 import type { RiskNote } from '../shared/dockerfile-risks';
-import { escapeControl } from '../shared/escape-text';
+import { escapeControl, escapeLine } from '../shared/escape-text';
 import { formatBytes } from '../shared/format-bytes';
 
 /*
@@ -12,12 +12,12 @@ import { formatBytes } from '../shared/format-bytes';
 /** Risk notes, one per line; empty when there are none. */
 export function riskLines(risks: RiskNote[]): string[] {
   if (risks.length === 0) return [];
-  return ['worth a second look:', ...risks.map((risk) => `  line ${risk.line}: ${escapeControl(risk.text, { multiline: false }).slice(0, 160)}\n    ${risk.why}`)];
+  return ['worth a second look:', ...risks.map((risk) => `  line ${risk.line}: ${escapeLine(risk.text).slice(0, 160)}\n    ${risk.why}`)];
 }
 
 /** A pending request as `show` and `approve` print it: reason, build error, risk notes, diff. */
 export function requestText(request: PendingRequestView): string {
-  const lines = [`pending request ${escapeControl(request.id)} (${escapeControl(request.createdAt, { multiline: false })})`, `reason: ${escapeControl(request.reason)}`];
+  const lines = [`pending request ${escapeLine(request.id)} (${escapeControl(request.createdAt)})`, `reason: ${escapeControl(request.reason)}`];
   if (request.buildError !== null) lines.push(`last build failed:\n${escapeControl(request.buildError)}`);
   lines.push(...riskLines(request.risks));
   lines.push(escapeControl(request.diff.trimEnd()));
@@ -38,7 +38,7 @@ export function agentReviewText(review: ProjectAgentReview): string {
   ];
   if (review.otherFiles.length > 0) {
     lines.push('', '--- other files the build can use');
-    for (const file of review.otherFiles) lines.push(`  ${escapeControl(file.path, { multiline: false })} (${formatBytes(file.bytes)})`);
+    for (const file of review.otherFiles) lines.push(`  ${escapeLine(file.path)} (${formatBytes(file.bytes)})`);
   }
   const risks = riskLines(review.risks);
   if (risks.length > 0) lines.push('', ...risks);

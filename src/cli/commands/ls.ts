@@ -2,7 +2,7 @@ import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleView } from '../../shared/bottle-view';
 import { otherInstancesNote } from '../../shared/other-instances';
 import { createCliCore } from '../cli-context';
-import { escapeControl } from '../../shared/escape-text';
+import { escapeLine } from '../../shared/escape-text';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle ls [--json]';
@@ -17,7 +17,7 @@ function table(views: BottleView[]): string {
     view.copyCwd === null ? '-' : `${view.copyCwd ? 'copy' : 'mount'}${view.autonomous ? ' (autonomous)' : ''}`,
     view.startedAt?.slice(0, 19).replace('T', ' ') ?? '-',
     view.cwd ?? '-',
-  ].map((cell) => escapeControl(cell, { multiline: false })));
+  ].map((cell) => escapeLine(cell)));
   const header = ['IDENTITY', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'PROJECT'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]): string => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');

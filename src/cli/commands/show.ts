@@ -1,6 +1,6 @@
 import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleDetail } from '../../shared/bottle-view';
-import { escapeControl } from '../../shared/escape-text';
+import { escapeLine } from '../../shared/escape-text';
 import { formatBytes } from '../../shared/format-bytes';
 import { earlyExitTiming } from '../../shared/early-exit-text';
 import { parseIdentity } from '../../shared/identity';
@@ -12,7 +12,7 @@ import { requestText } from '../review-output';
 const USAGE = 'claude-bottle show <identity> [--json]';
 
 function field(label: string, value: string | number | boolean | null): string {
-  return `${`${label}:`.padEnd(14)}${value === null || value === '' ? '-' : escapeControl(String(value), { multiline: false })}`;
+  return `${`${label}:`.padEnd(14)}${value === null || value === '' ? '-' : escapeLine(String(value))}`;
 }
 
 function describe(detail: BottleDetail): string {

@@ -2,7 +2,7 @@ import type { JSX } from 'react';
 import { actionState } from '../../../shared/allowed-actions';
 import { activityLabel, attentionState } from '../../../shared/attention-state';
 import type { BottleView } from '../../../shared/bottle-view';
-import { escapeControl } from '../../../shared/escape-text';
+import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { resumeLine } from '../../../shared/resume-line';
 import { dismissError } from '../lib/bottle-actions';
 import { EarlyExitArea } from './early-exit-area';
@@ -18,7 +18,7 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
       <div className="status-area problem" data-testid="activity-error" data-attention="failed" role="alert">
         <span className="attention-label">{activityLabel(activity.kind)} failed</span>
         <span className="attention-text" title={escapeControl([activity.error, ...activity.logTail].join('\n'))}>
-          {escapeControl(activity.error, { multiline: false })}
+          {escapeLine(activity.error)}
         </span>
         {actionState(bottle, 'dismiss-error') !== null ? (
           <button type="button" className="button button-small button-quiet" onClick={() => void dismissError(bottle.identity)}>
@@ -48,7 +48,7 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
         </span>
       </div>
       <pre className="log-tail" title={escapeControl(activity.logTail.join('\n'))}>
-        {escapeControl(activity.logTail[activity.logTail.length - 1] ?? '', { multiline: false })}
+        {escapeLine(activity.logTail[activity.logTail.length - 1] ?? '')}
       </pre>
     </div>
   );
@@ -69,7 +69,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       <div className="status-area problem" data-testid="stop-reason" data-attention="stopped" role="alert">
         <span className="attention-label">Stopped by claude-bottle</span>
         <span className="attention-text" title={escapeControl(bottle.stopReason)}>
-          {escapeControl(bottle.stopReason, { multiline: false })}
+          {escapeLine(bottle.stopReason)}
         </span>
       </div>
     );
@@ -90,7 +90,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       <div className="status-area attention" data-testid="pending-request" data-attention="pending">
         <span className="attention-label">{bottle.pendingCount > 1 ? `${bottle.pendingCount} approvals needed` : 'Approval needed'}</span>
         <span className="attention-text" title={escapeControl(bottle.pendingRequest.reason)}>
-          {escapeControl(bottle.pendingRequest.reason, { multiline: false })}
+          {escapeLine(bottle.pendingRequest.reason)}
         </span>
         <button
           type="button"
@@ -127,7 +127,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       <div className="status-area warning" data-testid="inbox-warning" data-attention="warning">
         <span className="attention-label">{bottle.warnings.length > 1 ? `${bottle.warnings.length} bad requests` : 'Bad request'}</span>
         <span className="attention-text" title={escapeControl(`${warning.file}: ${warning.message}`)}>
-          {escapeControl(`${warning.file}: ${warning.message}`, { multiline: false })}
+          {escapeLine(`${warning.file}: ${warning.message}`)}
         </span>
       </div>
     );

@@ -1,6 +1,6 @@
 import { useEffect, useState, type JSX } from 'react';
 import type { ProjectAgentReview } from '../../../shared/bottle-view';
-import { escapeControl } from '../../../shared/escape-text';
+import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { formatBytes } from '../../../shared/format-bytes';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
@@ -78,7 +78,7 @@ export function TrustPanel({ agent, cwd }: { agent: string; cwd: string }): JSX.
           <ul className="file-list">
             {review.otherFiles.map((file) => (
               <li key={file.path}>
-                <code>{escapeControl(file.path, { multiline: false })}</code> <span className="muted">{formatBytes(file.bytes)}</span>
+                <code>{escapeLine(file.path)}</code> <span className="muted">{formatBytes(file.bytes)}</span>
               </li>
             ))}
           </ul>
