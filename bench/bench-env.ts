@@ -63,6 +63,7 @@ export function dockerRunArgs(
     user: 'agent',
     home: null,
     mountCwd: remote ? null : cwd,
+    gitControl: [],
     toolDir: bottleToolDir(),
     hostMounts: !remote,
     passthroughEnv: [],

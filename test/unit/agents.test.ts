@@ -118,6 +118,7 @@ describe('container spec', () => {
       user: '1000:1000',
       home: '/home/node',
       mountCwd: '/home/me/project',
+      gitControl: [],
       toolDir: '/app/resources/bottle',
       hostMounts: true,
       passthroughEnv: ['ANTHROPIC_API_KEY=sk-test'],

@@ -10,7 +10,7 @@ import { parsePasswd } from '../../src/core/engine/container-user';
 import { LABEL_IDENTITY, LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { SECRETS_DIR, SECRETS_WRAPPER } from '../../src/core/bottles/bottle-setup';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../../src/core/engine/bottle-mounts';
-import { prepareGitControl } from '../../src/core/bottles/git-control-mounts';
+import { gitControlMounts, prepareGitControl } from '../../src/core/bottles/git-control-mounts';
 import { containerUser, planLaunch, type LaunchFacts } from '../../src/core/bottles/launch-plan';
 import { instanceId } from '../../src/core/state/instance-id';
 import { bottlePaths } from '../../src/core/state/state-paths';
@@ -52,6 +52,7 @@ const facts = (overrides: Partial<LaunchFacts> = {}): LaunchFacts => ({
   hostEnv: {},
   limits: { cpus: 2, logMaxSize: '10m', logMaxFiles: 3 },
   hostMounts: true,
+  gitControl: [],
   toolDir: '/opt/tool-on-host',
   dockerfile: 'FROM scratch\n',
   snapshots: { transcript: false, workspace: false },
@@ -82,7 +83,7 @@ describe('the launch plan: copy or mount', () => {
     await run('git', ['init', '-q', cwd]);
     // As the launch does before it plans: whatever git would read exists, to be mounted read-only.
     prepareGitControl(cwd, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
-    const plan = planLaunch(facts({ cwd, copyCwd: false, folderOwner: { uid: 4242, gid: 4343 } }), PASSWD, []);
+    const plan = planLaunch(facts({ cwd, copyCwd: false, folderOwner: { uid: 4242, gid: 4343 }, gitControl: gitControlMounts(cwd) }), PASSWD, []);
     expect(plan.create.User).toBe('4242:4343');
     const mounts = plan.create.HostConfig?.Mounts ?? [];
     expect(mounts[0]).toEqual({ Type: 'bind', Source: cwd, Target: WORKSPACE, ReadOnly: false });

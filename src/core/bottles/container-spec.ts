@@ -4,7 +4,7 @@ import type { AgentConfig } from '../agents/agents';
 import { bottleLabels } from '../engine/bottle-containers';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import { bottlePaths, containerName } from '../state/state-paths';
-import { gitControlMounts } from './git-control-mounts';
+import type { GitControlMount } from './git-control-mounts';
 
 /** Resource limits: generous for an agent, but a runaway fork bomb or leak cannot take the host. */
 export const BOTTLE_LIMITS = { pids: 2048, memoryBytes: 8 * 1024 ** 3 };
@@ -22,6 +22,8 @@ export interface ContainerPlan {
   home: string | null;
   /** Bind-mounted at /workspace in mount mode; null in copy mode. */
   mountCwd: string | null;
+  /** Mount mode: the repository's control files kept read-only (gitControlMounts, read once per launch). */
+  gitControl: GitControlMount[];
   toolDir: string;
   /**
    * The engine shares this machine's filesystem: the in-bottle tool, the inbox and the bottle's
@@ -48,8 +50,8 @@ export interface ContainerLimits {
  * Mount mode: the project folder, writable, and over it its repository's control files read-only
  * (git-control-mounts.ts), so the agent can commit but not configure or hook the operator's git.
  */
-function projectMounts(cwd: string, bind: (source: string, target: string, readOnly: boolean) => Docker.MountSettings): Docker.MountSettings[] {
-  const control = gitControlMounts(cwd).map((mount) => bind(join(cwd, ...mount.path.split('/')), `${WORKSPACE}/${mount.path}`, mount.readOnly));
+function projectMounts(cwd: string, gitControl: GitControlMount[], bind: (source: string, target: string, readOnly: boolean) => Docker.MountSettings): Docker.MountSettings[] {
+  const control = gitControl.map((mount) => bind(join(cwd, ...mount.path.split('/')), `${WORKSPACE}/${mount.path}`, mount.readOnly));
   return [bind(cwd, WORKSPACE, false), ...control];
 }
 
@@ -65,7 +67,7 @@ export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCre
   const mounts = !plan.hostMounts
     ? []
     : [
-        ...(plan.mountCwd === null ? [] : projectMounts(plan.mountCwd, bind)),
+        ...(plan.mountCwd === null ? [] : projectMounts(plan.mountCwd, plan.gitControl, bind)),
         bind(plan.toolDir, TOOL_MOUNT, true),
         bind(paths.inbox, `${RUN_MOUNT}/inbox`, false),
         bind(paths.runDockerfile, `${RUN_MOUNT}/Dockerfile`, true),

@@ -14,7 +14,7 @@ import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import type { ContainerLimits } from './container-spec';
-import { prepareGitControl } from './git-control-mounts';
+import { gitControlMounts, prepareGitControl } from './git-control-mounts';
 import { commandOf, type ImageFacts, type LaunchFacts } from './launch-plan';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { bottleToolDir } from '../base/resources';
@@ -95,6 +95,8 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   const hostMounts = ctx.engine.local;
   // Whatever git would read if the agent created it must exist before it is mounted read-only.
   if (hostMounts && folderOwner !== null) prepareGitControl(metadata.cwd, folderOwner);
+  // Read once: every container this launch creates gets the same walls (no git run per create).
+  const gitControl = hostMounts && !metadata.copy_cwd ? gitControlMounts(metadata.cwd) : [];
   const workspace = await workspaceFacts(bottle, resume);
-  return { ...known, cachedPasswd, limits, hostMounts, toolDir: bottleToolDir(), dockerfile, ...workspace };
+  return { ...known, cachedPasswd, limits, hostMounts, gitControl, toolDir: bottleToolDir(), dockerfile, ...workspace };
 }

@@ -8,6 +8,7 @@ import { bottlePaths } from '../state/state-paths';
 import { launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { containerCreateOptions, passthroughEnv, type ContainerLimits } from './container-spec';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
+import type { GitControlMount } from './git-control-mounts';
 
 /*
  * What one launch does, decided from facts gathered beforehand (launch-facts.ts) without the
@@ -48,6 +49,8 @@ export interface LaunchFacts {
   limits: ContainerLimits;
   /** The engine shares this machine's filesystem (see ContainerPlan.hostMounts). */
   hostMounts: boolean;
+  /** Mount mode on a local engine: the read-only walls over the repository's control files. */
+  gitControl: GitControlMount[];
   /** The in-bottle tool's folder on this machine. */
   toolDir: string;
   /** The bottle's Dockerfile as written for this launch; put in on a remote engine. */
@@ -135,6 +138,7 @@ export function createOptionsFor(facts: LaunchFacts, user: ContainerUser): Docke
     user: runUserOf(facts),
     home: user.home,
     mountCwd: facts.copyCwd ? null : facts.cwd,
+    gitControl: facts.gitControl,
     toolDir: facts.toolDir,
     hostMounts: facts.hostMounts,
     // Secret-looking names travel as files (facts.secrets), never in `Env`.
