@@ -58,6 +58,18 @@ export const NO_REPOSITORY_PROGRAMS: readonly string[] = [
 
 const SAFE_CONFIG_ARGS = NO_REPOSITORY_PROGRAMS.flatMap((setting) => ['-c', setting]);
 
+/**
+ * A repository file can be made to never answer (a FIFO for HEAD or the index, written by an
+ * agent in mount mode): no git of ours waits for it forever. Generous for real work on a large
+ * repository; the synchronous one blocks the process while it runs, so it is short.
+ */
+const GIT_TIMEOUT_MS = 10 * 60 * 1000;
+const GIT_SYNC_TIMEOUT_MS = 15 * 1000;
+
+function timedOut(args: string[], ms: number): BottleError {
+  return new BottleError('internal', `git ${args[0] ?? ''} did not finish within ${ms / 1000} s (a repository file that never answers, such as a FIFO, or a repository too large); nothing was changed`);
+}
+
 function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GIT_')) env[key] = value;
@@ -69,11 +81,15 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
     const child = execFile(
       'git',
       [...SAFE_CONFIG_ARGS, ...args],
-      { cwd: options.cwd, env: gitEnv(options.env), encoding: 'buffer', maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024 },
+      { cwd: options.cwd, env: gitEnv(options.env), encoding: 'buffer', maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
           reject(new GitMissingError());
+          return;
+        }
+        if (error !== null && error.killed === true) {
+          reject(timedOut(args, GIT_TIMEOUT_MS));
           return;
         }
         const text = stderr.toString('utf8');
@@ -97,8 +113,11 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
  */
 export function runGitSync(args: string[], cwd: string): Buffer | null {
   try {
-    return execFileSync('git', [...SAFE_CONFIG_ARGS, ...args], { cwd, env: gitEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync('git', [...SAFE_CONFIG_ARGS, ...args], { cwd, env: gitEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'], timeout: GIT_SYNC_TIMEOUT_MS, killSignal: 'SIGKILL' });
   } catch (error: unknown) {
+    // Killed at the time limit: an answer was never given, which is not "nothing to say" (a wall
+    // built on it would have a hole), so the caller refuses rather than goes on without it.
+    if ((error as { signal?: unknown }).signal === 'SIGKILL') throw timedOut(args, GIT_SYNC_TIMEOUT_MS);
     // No git on this host (ENOENT) or a non-zero exit: either way there is no answer to act on.
     if (error instanceof Error) return null;
     throw error;
