@@ -23,6 +23,15 @@ const LOG_TAIL_LINES = 40;
  * A stable hash of a build context (paths, modes, contents, link targets), so an unchanged agent
  * maps to the same image tag and is built once.
  */
+/**
+ * One entry of the hash, JSON-encoded: a name or link target may hold spaces and line feeds, and
+ * with plain `l name target` lines a link target could spell out entries of its own, so that two
+ * different folders hashed alike (and trust given to one passed for the other).
+ */
+function record(fields: (string | number)[]): string {
+  return `${JSON.stringify(fields)}\n`;
+}
+
 export async function hashBuildContext(dir: string, extra = ''): Promise<string> {
   const hash = createHash('sha256');
   const walk = async (relative: string): Promise<void> => {
@@ -31,12 +40,12 @@ export async function hashBuildContext(dir: string, extra = ''): Promise<string>
       const rel = relative === '' ? name : `${relative}/${name}`;
       const info = await lstat(join(dir, rel));
       if (info.isDirectory()) {
-        hash.update(`d ${rel}\n`);
+        hash.update(record(['d', rel]));
         await walk(rel);
       } else if (info.isSymbolicLink()) {
-        hash.update(`l ${rel} ${await readlink(join(dir, rel))}\n`);
+        hash.update(record(['l', rel, await readlink(join(dir, rel))]));
       } else if (info.isFile()) {
-        hash.update(`f ${rel} ${info.mode & 0o111 ? 'x' : '-'} ${info.size}\n`);
+        hash.update(record(['f', rel, info.mode & 0o111 ? 'x' : '-', info.size]));
         hash.update(await readFile(join(dir, rel)));
       }
     }
