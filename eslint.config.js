@@ -1,5 +1,6 @@
 // Lint: type-aware rules that catch lost promises, and the import boundaries that keep the layout
 // honest (VS Code's discipline: no upward imports, enforced here rather than hoped for).
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** `no-restricted-imports` patterns forbidding the given layers (relative imports, any depth). */
@@ -94,4 +95,11 @@ export default tseslint.config(
   boundary(['src/preload/**'], forbid(['core', 'main', 'serve', 'cli', 'renderer', 'ipc'], [NODE])),
   // The page: the contract only.
   boundary(['src/renderer/**'], forbid(['core', 'main', 'serve', 'cli', 'ipc', 'preload'], [ELECTRON, NODE])),
+  // React's own rules for hooks (and the compiler-backed ones of its recommended set), as errors:
+  // a missed effect dependency is a stale view, not a style point.
+  {
+    files: ['src/renderer/**/*.tsx', 'src/renderer/**/*.ts'],
+    ...reactHooks.configs.flat.recommended,
+    rules: { ...reactHooks.configs.flat.recommended.rules, 'react-hooks/exhaustive-deps': 'error' },
+  },
 );

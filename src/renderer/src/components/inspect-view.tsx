@@ -31,19 +31,21 @@ function Limits({ limits }: { limits: NonNullable<BottleInspect['limits']> }): J
 
 /** How the bottle is built and run: from the engine and the state folder, read when the tab opens. */
 export function InspectView({ identity, containerId }: { identity: string; containerId: string | null }): JSX.Element {
-  const [inspect, setInspect] = useState<BottleInspect | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // Each answer is tagged with what it was read for: another bottle (or a new container) shows
+  // "Reading…" until its own answer comes, never the previous one's.
+  const readFor = `${identity}\0${containerId ?? ''}`;
+  const [answer, setAnswer] = useState<{ for: string; inspect: BottleInspect | null; error: string | null } | null>(null);
   useEffect(() => {
     let current = true;
-    setError(null);
     invoke('bottle:inspect', identity).then(
-      (result) => current && setInspect(result),
-      (failure: unknown) => current && setError(messageOf(failure)),
+      (result) => current && setAnswer({ for: readFor, inspect: result, error: null }),
+      (failure: unknown) => current && setAnswer({ for: readFor, inspect: null, error: messageOf(failure) }),
     );
     return () => {
       current = false;
     };
-  }, [identity, containerId]);
+  }, [identity, readFor]);
+  const { inspect, error } = answer?.for === readFor ? answer : { inspect: null, error: null };
 
   if (error !== null) return <p className="panel-empty is-error">Could not inspect {identity}: {error}</p>;
   if (inspect === null) return <p className="panel-empty">Reading…</p>;

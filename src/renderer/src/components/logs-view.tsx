@@ -82,22 +82,28 @@ export function LogsView({ identity, containerId }: { identity: string; containe
   const [tail, setTail] = useState<number>(TAILS[0]);
   const [follow, setFollow] = useState(true);
   const [pinned, setPinned] = useState(true);
-  const [stream, setStream] = useState<StreamState>({ kind: 'opening' });
+  // The stream's state is tagged with the stream it belongs to: a new one (another bottle,
+  // container, tail or follow) reads as opening until its own first word.
+  const streamFor = `${identity}\0${containerId ?? ''}\0${tail}\0${String(follow)}`;
+  const [tagged, setTagged] = useState<{ for: string; state: StreamState } | null>(null);
+  const stream: StreamState = tagged?.for === streamFor ? tagged.state : { kind: 'opening' };
   const [search, setSearch] = useState('');
-  const [current, setCurrent] = useState<number | null>(null);
+  // The chosen match, with the search it was chosen in: a new search starts with none.
+  const [chosen, setChosen] = useState<{ needle: string; line: number } | null>(null);
   const [version, bump] = useReducer((value: number) => value + 1, 0);
   const lines = useMemo(() => new LogLines(), []);
 
   useEffect(() => {
     if (containerId === null) return;
-    lines.clear();
-    bump();
-    setStream({ kind: 'opening' });
     let frame = 0;
     // Many chunks in one frame redraw once.
     const redraw = (): void => {
       if (frame === 0) frame = window.requestAnimationFrame(() => ((frame = 0), bump()));
     };
+    const setStream = (state: StreamState): void => setTagged({ for: streamFor, state });
+    // The previous stream's lines go at the next frame.
+    lines.clear();
+    redraw();
     const opening = invoke('logs:open', { identity, tail, follow }).then((result) => result.streamId);
     const stop = followStream(logStreams, opening, (streamId) => invoke('logs:close', streamId), {
       opened: () => setStream({ kind: 'open' }),
@@ -112,18 +118,20 @@ export function LogsView({ identity, containerId }: { identity: string; containe
       stop();
       if (frame !== 0) window.cancelAnimationFrame(frame);
     };
-  }, [identity, containerId, tail, follow, lines]);
+  }, [identity, containerId, tail, follow, lines, streamFor]);
 
   const needle = useDeferredValue(search.trim());
-  // `version` moves whenever the lines do, so the matches follow new output.
+  // `lines` is mutable and `version` is its revision: the matches follow new output.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const matches = useMemo(() => (needle === '' ? [] : matchingLines(lines.all(), needle)), [lines, needle, version]);
-  useEffect(() => setCurrent(null), [needle]);
+  const current = chosen?.needle === needle ? chosen.line : null;
   const step = (by: 1 | -1): void => {
     if (matches.length === 0) return;
     const at = current === null ? -1 : matches.indexOf(current);
     const next = at === -1 ? (by === 1 ? 0 : matches.length - 1) : (at + by + matches.length) % matches.length;
     setPinned(false);
-    setCurrent(matches[next] ?? null);
+    const line = matches[next];
+    setChosen(line === undefined ? null : { needle, line });
   };
 
   if (containerId === null) {

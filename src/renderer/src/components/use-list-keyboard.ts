@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
 import { useBottlesStore } from '../stores/bottles-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
@@ -31,15 +31,13 @@ function belongsElsewhere(event: KeyboardEvent): boolean {
 
 /** j/k, Enter, /, a, x, Esc and ? over the list (see LIST_KEYS), acting on `identities` in display order. */
 export function useListKeyboard(identities: readonly string[]): void {
-  const current = useRef(identities);
-  current.current = identities;
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent): void => {
+  // One listener for the hook's life; each key reads the identities of the latest render.
+  const onKey = useEffectEvent((event: KeyboardEvent): void => {
       if (belongsElsewhere(event)) return;
       const selection = useSelectionStore.getState();
       const { byIdentity } = useBottlesStore.getState();
       const effect = listKey(event.key, {
-        identities: current.current,
+        identities,
         focused: selection.focused,
         hasSelection: selection.selected.size > 0,
         isWaiting: (identity) => byIdentity[identity]?.pendingRequest != null,
@@ -70,8 +68,10 @@ export function useListKeyboard(identities: readonly string[]): void {
           openKeyboardHelp();
           return;
       }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+  });
+  useEffect(() => {
+    const listener = (event: KeyboardEvent): void => onKey(event);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
   }, []);
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useEffectEvent, useRef, type RefObject } from 'react';
 
 /**
  * Keeps a native modal <dialog> open while `open` holds (focus trapped, Esc cancels, with no code
@@ -6,13 +6,13 @@ import { useEffect, useRef, type RefObject } from 'react';
  */
 export function useModalDialog(open: boolean, onShow?: () => void): RefObject<HTMLDialogElement | null> {
   const dialogRef = useRef<HTMLDialogElement>(null);
-  const showRef = useRef(onShow);
-  showRef.current = onShow;
+  // The latest onShow, read when the dialog opens (not a reason to re-run the effect).
+  const show = useEffectEvent((): void => onShow?.());
   useEffect(() => {
     const dialog = dialogRef.current;
     if (dialog === null) return;
     if (open && !dialog.open) {
-      showRef.current?.();
+      show();
       dialog.showModal();
     }
     if (!open && dialog.open) dialog.close();

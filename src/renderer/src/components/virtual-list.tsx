@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type JSX, type ReactNode } from 'react';
+import { useCallback, useEffect, useEffectEvent, useLayoutEffect, useRef, useState, type JSX, type ReactNode } from 'react';
 import { indexAt, scrollToReveal, visibleRange, type ItemRange } from '../lib/windowing';
 
 /** Lists this short render whole (find-in-page works, nothing to window); longer ones render what shows. */
@@ -67,14 +67,18 @@ export function VirtualList({ offsets, renderItem, keyOf, onVisible, revealIndex
     };
   }, [measure]);
 
-  useEffect(() => {
+  // Reads the latest offsets and obstructions, but only a new index to reveal scrolls: a list
+  // that grows must not yank the page back.
+  const reveal = useEffectEvent((index: number): void => {
     const element = containerRef.current;
-    if (revealIndex === null || element === null) return;
+    if (element === null) return;
     const { top, height } = viewportOver(element);
     const covered = obstructions?.() ?? { top: 0, bottom: 0 };
-    const target = scrollToReveal(offsets, revealIndex, top, height - covered.bottom, covered.top);
+    const target = scrollToReveal(offsets, index, top, height - covered.bottom, covered.top);
     if (target !== null) window.scrollBy({ top: target - top });
-    // Only a new index to reveal scrolls: a list that grows must not yank the page back.
+  });
+  useEffect(() => {
+    if (revealIndex !== null) reveal(revealIndex);
   }, [revealIndex]);
 
   const items: JSX.Element[] = [];
