@@ -9,6 +9,7 @@ import { useEngineStore } from '../stores/engine-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
 import { useModalDialog } from './use-modal-dialog';
+import { DialogActions, KeepStateCheckbox } from './dialog-actions';
 
 type BulkAction = BulkRequest['action'];
 const VERBS: Record<BulkAction, { verb: string; done: string }> = { stop: { verb: 'Stop', done: 'Stopped' }, remove: { verb: 'Remove', done: 'Removed' } };
@@ -107,20 +108,18 @@ export function ConfirmBulk(): JSX.Element {
         {allowed.length > 6 ? `, and ${allowed.length - 6} more` : ''}
       </p>
       {skipped > 0 ? <p className="bulk-skipped">{plural(skipped)} of the selection cannot {action} now and will be left as they are.</p> : null}
-      {action === 'remove' ? (
-        <label className="checkbox">
-          <input type="checkbox" checked={keepState} onChange={(event) => setKeepState(event.target.checked)} />
-          Keep each state folder (transcript, Dockerfile, history)
-        </label>
-      ) : null}
-      <div className="confirm-actions">
-        <button type="button" className="button" onClick={() => ask(null)} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className={`button ${action === 'remove' ? 'button-danger' : 'button-primary'}`} disabled={busy || allowed.length === 0} onClick={() => void confirm()}>
-          {busy ? `${verb === 'Stop' ? 'Stopping' : 'Removing'}…` : `${verb} ${plural(allowed.length)}`}
-        </button>
-      </div>
+      {action === 'remove' ? <KeepStateCheckbox checked={keepState} onChange={setKeepState} label="Keep each state folder (transcript, Dockerfile, history)" /> : null}
+      <DialogActions
+        onDismiss={() => ask(null)}
+        confirm={{
+          label: `${verb} ${plural(allowed.length)}`,
+          busyLabel: `${verb === 'Stop' ? 'Stopping' : 'Removing'}…`,
+          tone: action === 'remove' ? 'danger' : 'primary',
+          busy,
+          disabled: allowed.length === 0,
+          onConfirm: confirm,
+        }}
+      />
     </dialog>
   );
 }

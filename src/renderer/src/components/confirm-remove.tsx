@@ -3,6 +3,7 @@ import { useModalDialog } from './use-modal-dialog';
 import { removeBottle } from '../lib/bottle-actions';
 import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
+import { DialogActions, KeepStateCheckbox } from './dialog-actions';
 
 /** A native modal <dialog>: focus is trapped and Esc cancels without any code of ours. */
 export function ConfirmRemove(): JSX.Element {
@@ -30,20 +31,8 @@ export function ConfirmRemove(): JSX.Element {
           ? 'This deletes what is left of the bottle (its container and state folder), so the list is clean again.'
           : 'The container is stopped and removed. Without its state folder, the bottle and its transcript are gone for good.'}
       </p>
-      {!broken ? (
-        <label className="checkbox">
-          <input type="checkbox" checked={keepState} onChange={(event) => setKeepState(event.target.checked)} />
-          Keep the state folder (transcript, Dockerfile, history)
-        </label>
-      ) : null}
-      <div className="confirm-actions">
-        <button type="button" className="button" onClick={() => askRemove(null)} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className="button button-danger" disabled={busy} onClick={() => void confirm()}>
-          {busy ? 'Removing…' : 'Remove'}
-        </button>
-      </div>
+      {!broken ? <KeepStateCheckbox checked={keepState} onChange={setKeepState} label="Keep the state folder (transcript, Dockerfile, history)" /> : null}
+      <DialogActions onDismiss={() => askRemove(null)} confirm={{ label: 'Remove', busyLabel: 'Removing…', tone: 'danger', busy, onConfirm: confirm }} />
     </dialog>
   );
 }

@@ -6,6 +6,7 @@ import { exactTime, relativeTime } from '../lib/format';
 import { useCredentialsStore } from '../stores/credentials-store';
 import { useUiStore } from '../stores/ui-store';
 import { useModalDialog } from './use-modal-dialog';
+import { DialogActions } from './dialog-actions';
 
 /** The header's sign-in chip: how Claude is signed in, at a glance; it opens the dialog. */
 export function SignInChip(): JSX.Element {
@@ -122,16 +123,11 @@ export function SignInDialog(): JSX.Element {
           {error}
         </p>
       ) : null}
-      <div className="confirm-actions">
-        <button type="button" className="button" onClick={() => openDialog(false)} autoFocus>
-          Close
-        </button>
-        {stored.length > 0 ? (
-          <button type="button" className="button button-danger" disabled={busy} onClick={() => void onSignOut()} data-testid="sign-out">
-            {busy ? 'Signing out…' : 'Sign out'}
-          </button>
-        ) : null}
-      </div>
+      <DialogActions
+        dismissLabel="Close"
+        onDismiss={() => openDialog(false)}
+        confirm={stored.length > 0 ? { label: 'Sign out', busyLabel: 'Signing out…', tone: 'danger', busy, onConfirm: onSignOut, testId: 'sign-out' } : null}
+      />
     </dialog>
   );
 }
