@@ -88,8 +88,7 @@ class EngineEventWatch {
     private readonly deps: CoreDeps,
     private readonly handlers: BottleChangeHandlers,
   ) {
-    const endpoint = deps.connection.endpoint;
-    this.status = { name: deps.engine.name, state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };
+    this.status = this.statusOf('unavailable', null, 'connecting…');
   }
 
   start(): void {
@@ -105,6 +104,11 @@ class EngineEventWatch {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     clearInterval(this.heartbeat);
     destroyStream(this.events);
+  }
+
+  private statusOf(state: EngineStatus['state'], version: string | null, message: string | null): EngineStatus {
+    const endpoint = this.deps.connection.endpoint;
+    return { name: this.deps.engine.name, state, version, endpoint: endpoint.host, endpointSource: endpoint.source, message };
   }
 
   private setStatus(next: EngineStatus): void {
@@ -139,8 +143,7 @@ class EngineEventWatch {
         return;
       }
       this.listen(stream);
-      const endpoint = this.deps.connection.endpoint;
-      this.setStatus({ name: this.deps.engine.name, state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null });
+      this.setStatus(this.statusOf('connected', info.version, null));
       if (!this.deps.engine.local) this.startHeartbeat();
       this.handlers.onResync();
     } catch (error: unknown) {

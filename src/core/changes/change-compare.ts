@@ -35,7 +35,10 @@ export async function compareWorkspace(input: CompareInput): Promise<FileChange[
   const describer = new ChangeDescriber({ baseline, reader, base, applied, cache, sides });
   const changes: FileChange[] = [];
   for (const path of modified) changes.push(await describer.describe(path, 'modified', null));
-  for (const path of added) changes.push(await describer.describe(path, renamedFrom.has(path) ? 'renamed' : 'added', renamedFrom.get(path) ?? null));
+  for (const path of added) {
+    const from = renamedFrom.get(path) ?? null;
+    changes.push(await describer.describe(path, from === null ? 'added' : 'renamed', from));
+  }
   for (const path of deleted) if (!renamedAway.has(path)) changes.push(await describer.describe(path, 'deleted', null));
   cache.keepChanges(new Set(changes.map((change) => change.path)));
   cache.dropContent();

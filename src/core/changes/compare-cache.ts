@@ -15,6 +15,9 @@ export interface AgentSide {
   trimmed: boolean;
 }
 
+/** The agent's side of each path one comparison looks at (null: gone when it was read). */
+export type SideMap = Map<string, AgentSide | null>;
+
 /**
  * What one bottle's last comparison read, kept between refreshes: an entry whose listing is the
  * same as last time is not read again, and its change is not diffed again.
@@ -35,7 +38,9 @@ export class CompareCache {
 
   /** Described changes are cached whole; the content they came from need not stay in memory. */
   dropContent(): void {
-    for (const cached of this.sides.values()) if (cached.side !== null && cached.side.data.length > 0) cached.side = { ...cached.side, data: Buffer.alloc(0), trimmed: true };
+    for (const cached of this.sides.values()) {
+      if (cached.side !== null && cached.side.data.length > 0) cached.side = { ...cached.side, data: Buffer.alloc(0), trimmed: true };
+    }
   }
 }
 

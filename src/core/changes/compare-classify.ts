@@ -1,6 +1,6 @@
 import type { BaseContent } from './base-content';
 import type { Baseline } from './baseline-types';
-import type { AgentSide } from './compare-cache';
+import type { SideMap } from './compare-cache';
 import type { AgentListing } from './workspace-reader';
 
 /** Which paths changed, and how; each list in the order their changes are described. */
@@ -16,7 +16,7 @@ export interface Classified {
 }
 
 /** Added (no baseline entry) or modified (other content, kind or permission bits) among the read sides. */
-async function splitRead(baseline: Baseline, base: BaseContent, sides: Map<string, AgentSide | null>): Promise<{ added: string[]; modified: string[] }> {
+async function splitRead(baseline: Baseline, base: BaseContent, sides: SideMap): Promise<{ added: string[]; modified: string[] }> {
   const added: string[] = [];
   const modified: string[] = [];
   for (const [path, side] of sides) {
@@ -36,11 +36,13 @@ async function splitRead(baseline: Baseline, base: BaseContent, sides: Map<strin
 }
 
 /** Renames: a deleted path's content (same kind and object id) under an added path. */
-async function matchRenames(baseline: Baseline, base: BaseContent, sides: Map<string, AgentSide | null>, deleted: string[], added: string[]): Promise<Map<string, string>> {
+async function matchRenames(baseline: Baseline, base: BaseContent, sides: SideMap, deleted: string[], added: string[]): Promise<Map<string, string>> {
   const deletedByOid = new Map<string, string[]>();
   for (const path of deleted) {
     const oid = await base.oid(path);
-    if (oid !== null) deletedByOid.set(`${baseline.entries[path]?.kind}:${oid}`, [...(deletedByOid.get(`${baseline.entries[path]?.kind}:${oid}`) ?? []), path]);
+    if (oid === null) continue;
+    const key = `${baseline.entries[path]?.kind}:${oid}`;
+    deletedByOid.set(key, [...(deletedByOid.get(key) ?? []), path]);
   }
   const renamedFrom = new Map<string, string>();
   for (const path of added) {
@@ -53,7 +55,7 @@ async function matchRenames(baseline: Baseline, base: BaseContent, sides: Map<st
 }
 
 /** Sorts the read sides and the baseline's missing entries into added, modified, deleted and renamed. */
-export async function classifyChanges(baseline: Baseline, listing: AgentListing, base: BaseContent, sides: Map<string, AgentSide | null>): Promise<Classified> {
+export async function classifyChanges(baseline: Baseline, listing: AgentListing, base: BaseContent, sides: SideMap): Promise<Classified> {
   const { added, modified } = await splitRead(baseline, base, sides);
   const deleted = Object.keys(baseline.entries).filter((path) => !listing.entries.has(path));
   added.sort();

@@ -2,7 +2,7 @@ import { INLINE_DIFF_MAX_BYTES, INLINE_DIFF_MAX_LINES, type ChangeStatus, type F
 import type { AppliedRecord, AppliedVersion } from './applied-record';
 import type { BaseContent, BaseText } from './base-content';
 import type { Baseline, BaselineEntry } from './baseline-types';
-import type { AgentSide, CompareCache } from './compare-cache';
+import type { AgentSide, CompareCache, SideMap } from './compare-cache';
 import { readWholeSide } from './compare-read';
 import { looksBinary } from './content-digest';
 import { gitFolderName, gitFolderRefusal } from './relative-path';
@@ -45,6 +45,12 @@ function matchesApplied(version: AppliedVersion | undefined, side: AgentSide | n
   return version.kind === 'file' && side.kind === 'file' && side.oid === version.oid && (side.mode & 0o777) === (version.mode & 0o777);
 }
 
+/** The agent's side a change was described from (read again whole when it had been trimmed). */
+interface Described {
+  change: FileChange;
+  side: AgentSide | null;
+}
+
 /** Fills in the diff of a text change, or says why there is none. */
 function describeContent(change: FileChange, base: BaseText | null, side: AgentSide | null, baseEntry: BaselineEntry | undefined): void {
   const oldIsText = baseEntry === undefined || (baseEntry.kind === 'file' && base !== null && !looksBinary(base.data));
@@ -76,6 +82,11 @@ function describeContent(change: FileChange, base: BaseText | null, side: AgentS
   else if (result.truncated) change.note = `diff cut at ${INLINE_DIFF_MAX_LINES} lines: open it to see the whole diff`;
 }
 
+/** A text file whose content was not kept: its diff needs another read. */
+function trimmedText(side: AgentSide | null): boolean {
+  return side?.trimmed === true && side.kind === 'file' && !side.binary;
+}
+
 /** Both sides' kind, mode, size, object id and link target. */
 function fillSides(change: FileChange, side: AgentSide | null, baseEntry: BaselineEntry | undefined, oldOid: string | null): void {
   change.kind = side?.kind ?? null;
@@ -97,7 +108,7 @@ export interface DescribeInput {
   applied: AppliedRecord;
   cache: CompareCache;
   /** The agent's side of each path read for this comparison. */
-  sides: Map<string, AgentSide | null>;
+  sides: SideMap;
 }
 
 /**
@@ -128,15 +139,16 @@ export class ChangeDescriber {
     return change;
   }
 
-  /** A change not described before; also the side it was described from (read again whole when it had been trimmed). */
-  private async describeFresh(path: string, status: ChangeStatus, oldPath: string | null, side: AgentSide | null): Promise<{ change: FileChange; side: AgentSide | null }> {
+  /** A change not described before, and the side it was described from. */
+  private async describeFresh(path: string, status: ChangeStatus, oldPath: string | null, side: AgentSide | null): Promise<Described> {
     const { baseline, base } = this.input;
     const basePath = oldPath ?? (status === 'added' ? null : path);
     const baseEntry = basePath === null ? undefined : baseline.entries[basePath];
     const change = draft(path, status);
     change.oldPath = oldPath;
     fillSides(change, side, baseEntry, basePath === null ? null : await base.oid(basePath));
-    if (status === 'modified' && side !== null && baseEntry !== undefined && side.kind === baseEntry.kind && side.oid !== null && side.oid === (await base.oid(path))) {
+    const sameKind = side !== null && baseEntry !== undefined && side.kind === baseEntry.kind;
+    if (status === 'modified' && sameKind && side.oid !== null && side.oid === (await base.oid(path))) {
       change.status = 'mode-changed';
       return { change, side };
     }
@@ -146,7 +158,6 @@ export class ChangeDescriber {
 
   /** The diff of a change; returns the side it was taken from. */
   private async describeText(change: FileChange, path: string, basePath: string | null, side: AgentSide | null, baseEntry: BaselineEntry | undefined): Promise<AgentSide | null> {
-    const trimmedText = (candidate: AgentSide | null): boolean => candidate?.trimmed === true && candidate.kind === 'file' && !candidate.binary;
     let current = side;
     if (trimmedText(current)) current = (await readWholeSide(this.input.reader, path)) ?? current;
     if (trimmedText(current)) {

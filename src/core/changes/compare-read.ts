@@ -1,5 +1,5 @@
 import { INLINE_DIFF_MAX_BYTES } from '../../shared/changes';
-import { sideKey, type AgentSide, type CompareCache } from './compare-cache';
+import { sideKey, type AgentSide, type CompareCache, type SideMap } from './compare-cache';
 import { looksBinary } from './content-digest';
 import type { AgentContent, AgentEntry, AgentListing, WorkspaceReader } from './workspace-reader';
 
@@ -40,7 +40,7 @@ function keepPlan(entries: AgentEntry[]): number[] {
 }
 
 /** Reads the selected entries in one go, into `sides` and the cache; forgets the rest of the cache. */
-export async function readSides(toRead: AgentEntry[], listing: AgentListing, reader: WorkspaceReader, cache: CompareCache, sides: Map<string, AgentSide | null>): Promise<void> {
+export async function readSides(toRead: AgentEntry[], listing: AgentListing, reader: WorkspaceReader, cache: CompareCache, sides: SideMap): Promise<void> {
   const racySecond = Math.floor(listing.takenAtMs / 1000);
   const keeps = keepPlan(toRead);
   const requests = toRead.map((entry, index) => ({ path: entry.path, keep: keeps[index] ?? SNIFF_BYTES }));

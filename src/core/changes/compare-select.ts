@@ -1,10 +1,10 @@
 import type { Baseline } from './baseline-types';
-import { isRacyKey, sideKey, type AgentSide, type CompareCache } from './compare-cache';
+import { isRacyKey, sideKey, type CompareCache, type SideMap } from './compare-cache';
 import type { AgentEntry, AgentListing, WorkspaceReader } from './workspace-reader';
 
 export interface Selection {
   /** The agent's side of each entry that may differ, as far as the cache already knows it. */
-  sides: Map<string, AgentSide | null>;
+  sides: SideMap;
   /** Entries that may differ and must be read. */
   toRead: AgentEntry[];
 }
@@ -16,7 +16,7 @@ export interface Selection {
  */
 export function selectEntries(baseline: Baseline, listing: AgentListing, reader: WorkspaceReader, cache: CompareCache): Selection {
   const racySecond = Math.floor(listing.takenAtMs / 1000);
-  const sides = new Map<string, AgentSide | null>();
+  const sides: SideMap = new Map();
   const toRead: AgentEntry[] = [];
   for (const [path, entry] of listing.entries) {
     const baseEntry = baseline.entries[path];
