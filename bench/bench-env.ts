@@ -29,7 +29,7 @@ export async function createBenchEnv(): Promise<BenchEnv> {
   process.env.CLAUDE_BOTTLE_HOME = home;
   await writeTestAgent();
   const ctx = createCoreDeps();
-  return { home, project, ctx, core: createCore({ context: ctx }) };
+  return { home, project, ctx, core: createCore({ deps: ctx }) };
 }
 
 /** The limits our launches get with default settings on this machine's engine (2 cores: 1 CPU). */

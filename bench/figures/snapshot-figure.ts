@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyFolderOut } from '../../src/core/engine/container-archive';
+import { copyFolderOut } from '../../test/helpers/docker-exec';
 import { TEST_BASE_IMAGE } from '../../test/helpers/busybox-image';
 import { abMedians, docker, type Figure } from '../bench-lib';
 import type { BenchEnv } from '../bench-env';

@@ -10,7 +10,7 @@ export function createCliCore(owner: DisposableStore, json = false): Core {
   const core = createCore();
   owner.add({ dispose: () => core.close() });
   let lastStep = '';
-  const stopProgress = core.context.activity.subscribe((_identity, activity) => {
+  const stopProgress = core.deps.activity.subscribe((_identity, activity) => {
     const line = activity?.logTail[activity.logTail.length - 1];
     if (activity === null || activity.error !== null || line === undefined || line === lastStep) return;
     lastStep = line;

@@ -23,7 +23,8 @@ import { StatsSampler } from './services/stats-sampler';
 import { logFilePath } from './state/state-paths';
 
 export interface CoreOptions {
-  context?: CoreDeps;
+  /** The core's dependencies (the engines, the activity tracker, the caches); created when not given. */
+  deps?: CoreDeps;
   /**
    * Live cores (the desktop app, `serve`) watch Docker events, the state folder and every inbox,
    * settle interrupted approvals at start, and push views as bottles change. The CLI's core is not
@@ -35,7 +36,7 @@ export interface CoreOptions {
 
 /** Everything a front end may call: services, never the steps below them. */
 export interface Core {
-  context: CoreDeps;
+  deps: CoreDeps;
   bottles: BottleService;
   /** How agents are signed in (the credential store), sign out, stored tokens. */
   credentials: CredentialService;
@@ -71,7 +72,7 @@ export interface Core {
 
 /** The bottle core shared by the desktop app, `claude-bottle serve` and the CLI. */
 export function createCore(options: CoreOptions = {}): Core {
-  const context = options.context ?? createCoreDeps();
+  const deps = options.deps ?? createCoreDeps();
   // The front ends' listeners; the core's own parts are called directly, never subscribed here.
   const listeners = new Set<(event: AppEvent) => void>();
   const sessions = new Set<ClientSession>();
@@ -88,20 +89,20 @@ export function createCore(options: CoreOptions = {}): Core {
     live?.views.refresh(identity);
     changes.bottleChanged(identity);
   };
-  const bottles = new BottleService(context, { changed: bottleChanged, notices, keptViews: async () => (live === null ? null : live.views.kept()) });
-  const changes = new ChangesService(context, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
-  const feeds = new TerminalFeeds(context, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
-  const terminals = new TerminalSessions(context, emit, feeds);
+  const bottles = new BottleService(deps, { changed: bottleChanged, notices, keptViews: async () => (live === null ? null : live.views.kept()) });
+  const changes = new ChangesService(deps, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
+  const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
+  const terminals = new TerminalSessions(deps, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
-  const stats = new StatsSampler(context, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
+  const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
-  const agents = new AgentService(context);
+  const agents = new AgentService(deps);
   // What the core owns, released newest first by close: the clients and what they opened, the
   // live parts (everything that feeds events), the services they fed, then the engines and the log.
   const owned = new DisposableStore();
   owned.add(toDisposable(() => notices.log.flush()));
-  owned.add(toDisposable(() => context.caches.clear()));
-  owned.add(toDisposable(() => context.engines.close()));
+  owned.add(toDisposable(() => deps.caches.clear()));
+  owned.add(toDisposable(() => deps.engines.close()));
   owned.add(
     toDisposable(() => {
       notices.close();
@@ -114,18 +115,18 @@ export function createCore(options: CoreOptions = {}): Core {
   owned.add(toDisposable(() => terminals.closeAll()));
   owned.add(toDisposable(() => bottles.hostDisk.close()));
   if (options.live === true) {
-    const started = startLive({ context, bottles, credentials, feeds, notices, emit, bottleChanged });
+    const started = startLive({ deps, bottles, credentials, feeds, notices, emit, bottleChanged });
     live = started;
     owned.add(toDisposable(() => started.close()));
   }
 
   return {
-    context,
+    deps,
     bottles,
     credentials,
     changes,
     agents,
-    engine: engineStatus(context, () => live?.watchers ?? null),
+    engine: engineStatus(deps, () => live?.watchers ?? null),
     terminals,
     logs,
     stats,
@@ -155,15 +156,15 @@ export function createCore(options: CoreOptions = {}): Core {
 }
 
 /** Engines' status: a live core's watchers know it; otherwise each engine is asked. */
-function engineStatus(context: CoreDeps, watchers: () => EngineWatchers | null): Core['engine'] {
+function engineStatus(deps: CoreDeps, watchers: () => EngineWatchers | null): Core['engine'] {
   return {
     async status() {
-      const name = context.engines.currentName;
-      return watchers()?.status(name) ?? probeEngine(context, name);
+      const name = deps.engines.currentName;
+      return watchers()?.status(name) ?? probeEngine(deps, name);
     },
     async list() {
       return Promise.all(
-        context.engines.summaries().map(async (summary) => ({ ...summary, status: watchers()?.status(summary.name) ?? (await probeEngine(context, summary.name)) })),
+        deps.engines.summaries().map(async (summary) => ({ ...summary, status: watchers()?.status(summary.name) ?? (await probeEngine(deps, summary.name)) })),
       );
     },
   };
@@ -178,7 +179,7 @@ interface LiveCore {
 
 /** The core's parts a live core watches, refreshes and reports through. */
 interface LiveParts {
-  context: CoreDeps;
+  deps: CoreDeps;
   bottles: BottleService;
   credentials: CredentialService;
   feeds: TerminalFeeds;
@@ -200,18 +201,18 @@ function liveSources(bottles: BottleService, watchers: () => EngineWatchers): Li
       for (const view of listing.bottles) watchers().watch(view.engine);
       return listing;
     },
-    otherInstances: () => countOtherInstances(watchers().contexts()),
+    otherInstances: () => countOtherInstances(watchers().engineDeps()),
     engineConnected: () => watchers().allConnected(),
   };
 }
 
 /** One event stream per engine: a bottle's change refreshes it, and a lost engine shows its bottles offline. */
 function engineWatchers(parts: LiveParts, views: LiveViews): EngineWatchers {
-  const { context, notices, emit } = parts;
+  const { deps, notices, emit } = parts;
   const resync = (): void => {
     views.resync().catch((error: unknown) => notices.failure('Could not re-read the bottles', error));
   };
-  return new EngineWatchers(context, {
+  return new EngineWatchers(deps, {
     onBottleChanged: parts.bottleChanged,
     onResync: resync,
     onOtherInstance: () => views.recountOtherInstances(),
@@ -230,14 +231,14 @@ function engineWatchers(parts: LiveParts, views: LiveViews): EngineWatchers {
 function credentialSync(parts: LiveParts, watchers: EngineWatchers): CredentialSync {
   const { credentials, notices } = parts;
   return new CredentialSync(
-    parts.context,
+    parts.deps,
     {
       changed: (set) => {
         credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
       },
       failure: (what, error) => notices.failure(what, error),
     },
-    () => watchers.contexts(),
+    () => watchers.engineDeps(),
   );
 }
 
@@ -248,27 +249,27 @@ function credentialSync(parts: LiveParts, watchers: EngineWatchers): CredentialS
  * terminal feeds it starts belong to the terminals, closed with them.
  */
 function startLive(parts: LiveParts): LiveCore {
-  const { context, bottles, feeds, notices, emit } = parts;
+  const { deps, bottles, feeds, notices, emit } = parts;
   // The views read bottles through the engine watchers, which tell the views what changed. Every
   // running bottle's terminal output is kept from the moment its view shows it running.
   const viewEvents = (event: AppEvent): void => {
     followTerminalFeeds(feeds, event);
     emit(event);
   };
-  const views = new LiveViews(context, liveSources(bottles, () => watchers), viewEvents, notices);
+  const views = new LiveViews(deps, liveSources(bottles, () => watchers), viewEvents, notices);
   const watchers = engineWatchers(parts, views);
   const sync = credentialSync(parts, watchers);
   sync.start();
-  watchers.watch(context.engines.currentName);
+  watchers.watch(deps.engines.currentName);
   const remotePoll = new RemoteInboxPoll(bottles, (identity) => views.refresh(identity), notices);
   const inboxes = createInboxWatcher((identity) => views.refresh(identity), {
     onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
     onTouched: (identity, how) => (how === 'event' ? bottles.hostDisk.changed(identity) : bottles.hostDisk.sweep(identity)),
   });
-  const stopActivity = context.activity.subscribe((identity, activity) => {
+  const stopActivity = deps.activity.subscribe((identity, activity) => {
     emit({ type: 'activity', identity, activity });
   });
-  recoverApprovals(context, notices);
+  recoverApprovals(deps, notices);
   return {
     views,
     watchers,
@@ -290,8 +291,8 @@ function followTerminalFeeds(feeds: TerminalFeeds, event: AppEvent): void {
 }
 
 /** Settles, once at start, the approvals an earlier process was killed in the middle of. */
-function recoverApprovals(context: CoreDeps, notices: Notices): void {
-  recoverInterruptedApprovals(context).then(
+function recoverApprovals(deps: CoreDeps, notices: Notices): void {
+  recoverInterruptedApprovals(deps).then(
     (failures) => {
       for (const failure of failures) notices.report('error', `Could not finish the interrupted approval of ${failure.identity}: ${failure.message}`);
     },

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, dialog, type BrowserWindow } from 'electron';
 import { createCore, type Core } from '../core/create-core';
-import { createIpcDispatcher } from '../ipc/dispatch';
+import { dispatchClients } from '../ipc/client-dispatch';
 import { coreClients } from '../ipc/ipc-handlers';
 import { createMainWindow } from './app-window';
 import { ApprovalNotifications } from './approval-notifications';
@@ -42,27 +42,18 @@ export async function runDesktopApp(): Promise<void> {
 
   const core = createCore({ live: true });
   const window = createMainWindow(location, rendererFile);
-  const clients = coreClients(core);
   // Each page the window loads is one client session: its events, its terminals and watches.
-  const unbind = bindIpcMain(
-    window,
-    (send) => {
-      const client = clients(send);
-      const dispatch = createIpcDispatcher(
-        {
-          ...client.handlers,
-          'dialog:choose-folder': async () => {
-            const result = await dialog.showOpenDialog(window, { properties: ['openDirectory'], title: 'Choose a project folder' });
-            return result.canceled ? null : (result.filePaths[0] ?? null);
-          },
-        },
-        (error) => core.notices.failure('Internal error', error),
-      );
-      return { dispatch, close: () => client.close() };
+  const openClient = dispatchClients(
+    coreClients(core),
+    {
+      'dialog:choose-folder': async () => {
+        const result = await dialog.showOpenDialog(window, { properties: ['openDirectory'], title: 'Choose a project folder' });
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
     },
-    location,
-    (error) => core.notices.failure('Could not close what the page had open', error),
+    (error) => core.notices.failure('Internal error', error),
   );
+  const unbind = bindIpcMain(window, openClient, location, (error) => core.notices.failure('Could not close what the page had open', error));
   // A click on a notification brings the window forward with that bottle's approval panel open.
   const notifications = new ApprovalNotifications((identity) => {
     focus(window);

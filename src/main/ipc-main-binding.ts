@@ -1,13 +1,7 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { APP_EVENT_CHANNEL, IPC_CHANNEL_NAMES, type AppEvent } from '../shared/ipc-contract';
-import type { IpcDispatcher } from '../ipc/dispatch';
+import type { DispatchClient, OpenDispatchClient } from '../ipc/client-dispatch';
 import { isAppUrl, type AppLocation } from './security-restrictions';
-
-/** One page's client of the core: its dispatcher, and its close (which releases what it opened). */
-export interface PageClient {
-  dispatch: IpcDispatcher;
-  close(): Promise<void>;
-}
 
 /**
  * Binds every contract channel to ipcMain through `handle()`: the sender must be our own window's
@@ -17,8 +11,8 @@ export interface PageClient {
  * the next page starts a fresh session. The returned function closes the binding and waits for
  * the last session to close.
  */
-export function bindIpcMain(window: BrowserWindow, openClient: (send: (event: AppEvent) => void) => PageClient, app: AppLocation, onCloseError: (error: unknown) => void): () => Promise<void> {
-  const open = (): PageClient => openClient((event) => pushAppEvent(window, event));
+export function bindIpcMain(window: BrowserWindow, openClient: OpenDispatchClient, app: AppLocation, onCloseError: (error: unknown) => void): () => Promise<void> {
+  const open = (): DispatchClient => openClient((event) => pushAppEvent(window, event));
   let client = open();
   const handle = (channel: string) => async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<unknown> => {
     const frame = event.senderFrame;
@@ -29,7 +23,7 @@ export function bindIpcMain(window: BrowserWindow, openClient: (send: (event: Ap
   for (const channel of IPC_CHANNEL_NAMES) ipcMain.handle(channel, handle(channel));
   // After these, nothing the previous page opened has a reader any more; a new page gets a new session.
   let closing: Promise<void> = Promise.resolve();
-  const replace = (next: PageClient | null): void => {
+  const replace = (next: DispatchClient | null): void => {
     const gone = client;
     if (next !== null) client = next;
     closing = closing.then(() => gone.close()).catch(onCloseError);

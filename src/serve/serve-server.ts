@@ -4,18 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AppEvent } from '../shared/app-events';
 import { WEBSOCKET_PATH } from '../shared/browser-wire';
 import { BottleError } from '../core/base/bottle-error';
-import { createIpcDispatcher, type CoreHandlers, type IpcHandlers } from '../ipc/dispatch';
-import type { ClientBinding } from '../ipc/ipc-handlers';
+import { dispatchClients, type FrontEndHandlers } from '../ipc/client-dispatch';
+import type { OpenClient } from '../ipc/ipc-handlers';
 import { isLoopbackHost, isSameOrigin, newToken, sessionCookie, tokenSource } from './serve-auth';
-import { handleSocket, type SocketClient } from './serve-socket';
+import { handleSocket } from './serve-socket';
 import { defaultRendererDir, readStaticFile } from './static-files';
 
 /** What serve needs of the core: one client session per browser tab, with its handlers and events. */
 export interface ServedCore {
-  openClient(send: (event: AppEvent) => void): ClientBinding;
+  openClient: OpenClient;
 }
 
 export interface ServeOptions {
@@ -57,15 +56,12 @@ function refuseUpgrade(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Serve-mode handlers: the client's, plus the one channel a browser cannot offer. */
-function serveHandlers(handlers: CoreHandlers): IpcHandlers {
-  return {
-    ...handlers,
-    'dialog:choose-folder': async () => {
-      throw new BottleError('unsupported', 'the folder picker is not available in browser mode; type or paste the folder path');
-    },
-  };
-}
+/** The one channel a browser cannot offer. */
+const SERVE_HANDLERS: FrontEndHandlers = {
+  'dialog:choose-folder': async () => {
+    throw new BottleError('unsupported', 'the folder picker is not available in browser mode; type or paste the folder path');
+  },
+};
 
 /**
  * `claude-bottle serve`: the built renderer over HTTP and the IPC contract over a WebSocket, on
@@ -83,10 +79,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
     process.stderr.write(`claude-bottle serve: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     options.onInternalError?.(error);
   };
-  const openClient = (send: (event: AppEvent) => void): SocketClient => {
-    const client = options.core.openClient(send);
-    return { dispatch: createIpcDispatcher(serveHandlers(client.handlers), internalError), close: () => client.close() };
-  };
+  const openClient = dispatchClients(options.core.openClient, SERVE_HANDLERS, internalError);
   let port = options.port;
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {

@@ -1,7 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
-import type { AppEvent } from '../shared/app-events';
 import type { WireAnswer, WireEvent, WireRequest } from '../shared/browser-wire';
-import type { IpcDispatcher } from '../ipc/dispatch';
+import type { OpenDispatchClient } from '../ipc/client-dispatch';
 
 function parseRequest(raw: RawData): WireRequest | null {
   try {
@@ -15,12 +14,6 @@ function parseRequest(raw: RawData): WireRequest | null {
   }
 }
 
-/** One browser tab's client of the core: its dispatcher, and its close. */
-export interface SocketClient {
-  dispatch: IpcDispatcher;
-  close(): Promise<void>;
-}
-
 /**
  * One browser connection, one client session: each `{id, channel, args}` goes through the session's
  * validating dispatcher and is answered with `{id, response}`; the session's events (the broadcast
@@ -28,7 +21,7 @@ export interface SocketClient {
  * socket (terminals, shells, log streams, stats and Changes watches) is closed with it, so a closed
  * tab never leaves a stream behind.
  */
-export function handleSocket(ws: WebSocket, openClient: (send: (event: AppEvent) => void) => SocketClient, onCloseError: (error: unknown) => void): void {
+export function handleSocket(ws: WebSocket, openClient: OpenDispatchClient, onCloseError: (error: unknown) => void): void {
   const client = openClient((event) => {
     const pushed: WireEvent = { event };
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(pushed));

@@ -50,8 +50,3 @@ export function escapeJsonText(json: string): string {
     return escaped;
   });
 }
-
-/** True when the text holds a character escapeControl would escape (line feeds and tabs aside). */
-export function hasUnsafeCharacters(text: string): boolean {
-  return escapeControl(text) !== text;
-}

@@ -148,7 +148,7 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
 
   it('the live core picks up a login within seconds, and pushes the sign-in state to the front ends', async () => {
     const ctx = createCoreDeps();
-    const core = createCore({ context: ctx, live: true });
+    const core = createCore({ deps: ctx, live: true });
     const events: string[] = [];
     core.subscribe((event) => {
       if (event.type === 'credentials') events.push(event.status.method ?? 'none');

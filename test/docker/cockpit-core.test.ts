@@ -30,7 +30,7 @@ beforeEach(async () => {
 });
 
 function liveCore(): Core {
-  core = createCore({ context: createCoreDeps(), live: true });
+  core = createCore({ deps: createCoreDeps(), live: true });
   core.subscribe((event) => events.push(event));
   return core;
 }

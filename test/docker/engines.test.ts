@@ -195,7 +195,7 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
       const { identity, requestId } = await startRemoteWithRequest(core, TCP_CONTEXT, `echo ${randomBytes(8).toString('hex')} > /opt/build-id; sleep 25; echo built > /opt/marker`);
       await execIn(await onSecond(identity), ['sh', '-c', `echo "precious line" >> ${TEST_TRANSCRIPT_DIR}/log.txt`]);
       let killed: Promise<void> | null = null;
-      core.context.activity.subscribe((id, activity) => {
+      core.deps.activity.subscribe((id, activity) => {
         if (id !== identity || killed !== null || !(activity?.logTail.some((line) => line.includes('sleep 25')) ?? false)) return;
         killed = stopSecondEngine();
       });

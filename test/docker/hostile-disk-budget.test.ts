@@ -90,7 +90,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     await writeTestAgent({ script: floodingAgent(FLOOD_100_MB) });
     await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M' }));
     const ctx = createCoreDeps();
-    core = createCore({ context: ctx, live: true });
+    core = createCore({ deps: ctx, live: true });
     const bottles = core.bottles;
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
     const paths = bottlePaths(identity);
@@ -174,7 +174,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const empties = `cd ${INBOX} && seq 1 20000 | sed 's/^/e-/' | xargs touch; echo all > ${INBOX}/flood-finished`;
     await writeTestAgent({ script: floodingAgent(empties) });
     await writeFile(settingsPath(), JSON.stringify({ maxHostWriteEntries: 1000 }));
-    core = createCore({ context: createCoreDeps(), live: true });
+    core = createCore({ deps: createCoreDeps(), live: true });
     const bottles = core.bottles;
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
     await ranOnce(identity);

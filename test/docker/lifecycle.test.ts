@@ -67,7 +67,7 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
 
   it('refuses to resume from a project agent the bottle rewrote, until it is what the operator trusted', async () => {
     const ctx = createCoreDeps();
-    const core = createCore({ context: ctx });
+    const core = createCore({ deps: ctx });
     const agentDir = await writeTestAgent({ name: 'local', agentsDir: join(project, '.claude-bottle', 'agents') });
     const review = await core.agents.review('project:local', project);
     await core.agents.trust('project:local', project, review.contextHash);

@@ -27,7 +27,7 @@ beforeEach(async () => {
   rendererDir = await mkdtemp(join(tmpdir(), 'claude-bottle-renderer-'));
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>test renderer</title>');
   // What `claude-bottle serve` runs: a live core, one client session per browser tab.
-  core = createCore({ context: createCoreDeps(), live: true });
+  core = createCore({ deps: createCoreDeps(), live: true });
   server = await startServeServer({ core: { openClient: coreClients(core) }, port: 0, rendererDir });
 });
 

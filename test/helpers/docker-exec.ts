@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { connectDocker } from '../../src/core/engine/docker-client';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
+import { extractFolder, swapIntoPlace } from '../../src/core/engine/container-archive';
 
 /** Runs a command in a running container and returns its output (TTY containers: one stream). */
 export async function execIn(container: Docker.Container, cmd: string[], user?: string): Promise<{ output: string; exitCode: number }> {
@@ -39,4 +40,15 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000,
     }
   }
   throw lastError;
+}
+
+/**
+ * Copies a folder out of a container into `dest` through the snapshot's archive path (extract, then
+ * swap into place). Returns false (and leaves `dest` alone) when the folder does not exist there.
+ */
+export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
+  const extracted = await extractFolder(container, source, dest);
+  if (extracted === null) return false;
+  await swapIntoPlace(extracted);
+  return true;
 }

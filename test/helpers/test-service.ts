@@ -4,5 +4,5 @@ import type { BottleService } from '../../src/core/services/bottle-service';
 
 /** The bottle service, as every front end reaches it (a CLI-style core: not live). */
 export function service(ctx: CoreDeps = createCoreDeps()): BottleService {
-  return createCore({ context: ctx }).bottles;
+  return createCore({ deps: ctx }).bottles;
 }

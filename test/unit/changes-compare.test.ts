@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerignoreMatcher, takeBaseline } from '../../src/core/changes/baseline';
 import type { Baseline } from '../../src/core/changes/baseline-types';
-import { CompareCache } from '../../src/core/changes/change-compare';
+import { CompareCache } from '../../src/core/changes/compare-cache';
 import { FolderReader } from '../../src/core/changes/folder-reader';
 import type { WorkspaceReader } from '../../src/core/changes/workspace-reader';
 import type { FileChange } from '../../src/shared/changes';

@@ -19,7 +19,7 @@ describe("a core's caches", () => {
     const kept = await makeStateBottle('kept-abcde');
     for (const identity of [gone, kept]) await appendJournal(identity, decision);
     const core = createCore();
-    const caches = core.context.caches;
+    const caches = core.deps.caches;
     try {
       // A bottle's view measures its state folder and counts its journal.
       for (const identity of [gone, kept]) expect((await core.bottles.view(identity))?.historyCount).toBe(1);
@@ -45,8 +45,8 @@ describe("a core's caches", () => {
     const second = createCore();
     try {
       await first.bottles.view(identity);
-      expect(first.context.caches.holding(identity)).toContain('StateSizes');
-      expect(second.context.caches.holding(identity)).toEqual([]);
+      expect(first.deps.caches.holding(identity)).toContain('StateSizes');
+      expect(second.deps.caches.holding(identity)).toEqual([]);
     } finally {
       await first.close();
       await second.close();

@@ -1,8 +1,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type * as InboxFiles from '../../src/core/rebuild/inbox-files';
 import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
-import { observeInboxScans, processInbox } from '../../src/core/rebuild/process-inbox';
+import { processInbox } from '../../src/core/rebuild/process-inbox';
 import { readHistory } from '../../src/core/rebuild/journal';
 import { listPendingRecords } from '../../src/core/rebuild/rebuild-store';
 import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
@@ -14,20 +15,43 @@ import { useTempHome } from '../helpers/temp-home';
 
 useTempHome();
 
-/** How often a bottle's inbox is scanned from now on, and the most scans that ever overlapped. */
-function countScans(identity: string): { stats: () => { scans: number; mostAtOnce: number }; stop: () => void } {
-  let scans = 0;
-  let now = 0;
-  let mostAtOnce = 0;
-  const stop = observeInboxScans((scanned, phase) => {
-    if (scanned !== identity) return;
-    if (phase === 'start') {
-      scans += 1;
-      now += 1;
-      mostAtOnce = Math.max(mostAtOnce, now);
-    } else now -= 1;
-  });
-  return { stats: () => ({ scans, mostAtOnce }), stop };
+/*
+ * A scan begins by listing the inbox, once (processInbox's first step), so the listings of an inbox
+ * are its scans: the real listing, counted, and the next one held on request, so that a test can
+ * see whether any other scan starts while one is in progress.
+ */
+const listings = vi.hoisted(() => ({ count: new Map<string, number>(), hold: null as { inbox: string; reached: () => void; released: Promise<void> } | null }));
+vi.mock('../../src/core/rebuild/inbox-files', async (importOriginal) => {
+  const actual = await importOriginal<typeof InboxFiles>();
+  return {
+    ...actual,
+    readInboxNames: async (inbox: string): Promise<Awaited<ReturnType<typeof actual.readInboxNames>>> => {
+      listings.count.set(inbox, (listings.count.get(inbox) ?? 0) + 1);
+      const hold = listings.hold;
+      if (hold !== null && hold.inbox === inbox) {
+        listings.hold = null;
+        hold.reached();
+        await hold.released;
+      }
+      return actual.readInboxNames(inbox);
+    },
+  };
+});
+
+/** How often an inbox is scanned from now on; `holdNext` keeps the next scan in progress until released. */
+function countScans(inbox: string): { scans: () => number; holdNext: () => { reached: Promise<void>; release: () => void } } {
+  const before = listings.count.get(inbox) ?? 0;
+  return {
+    scans: () => (listings.count.get(inbox) ?? 0) - before,
+    holdNext: () => {
+      let reached = (): void => undefined;
+      let release = (): void => undefined;
+      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      listings.hold = { inbox, reached, released };
+      return { reached: reachedPromise, release };
+    },
+  };
 }
 
 /** Every request stem in the inbox, and the ones answered (a `.response.json` beside it). */
@@ -52,16 +76,20 @@ describe('an inbox flood', () => {
     const ids = Array.from({ length: 2000 }, (_, index) => `req-${String(index).padStart(5, '0')}`);
     for (const id of ids) await writeFile(join(inbox, `${id}.json`), requestJson(id, { run: [`echo ${id}`] }));
 
-    // What the watcher does on a flood: one trigger per file event, all at once.
-    const counter = countScans(identity);
-    const results = await Promise.all(ids.map(() => processInbox(identity)));
-    counter.stop();
+    // What the watcher does on a flood: one trigger per file event, all at once. The first scan is
+    // held in progress meanwhile: no other may start until it ends.
+    const counter = countScans(inbox);
+    const held = counter.holdNext();
+    const triggered = Promise.all(ids.map(() => processInbox(identity)));
+    await held.reached;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(counter.scans()).toBe(1);
+    held.release();
+    const results = await triggered;
     expect(results.some(Boolean)).toBe(true);
 
-    const stats = counter.stats();
-    expect(stats.mostAtOnce).toBe(1);
     // One running and at most one waiting: the 2,000 triggers coalesce into a couple of scans.
-    expect(stats.scans).toBeLessThanOrEqual(3);
+    expect(counter.scans()).toBeLessThanOrEqual(3);
 
     const pending = await listPendingRecords(identity);
     expect(pending.map((record) => record.request.id)).toEqual(ids.slice(0, 20));
@@ -86,20 +114,26 @@ describe('an inbox flood', () => {
   it('through the live watcher too: a burst of files ends with every one answered or pending', async () => {
     const identity = await makeStateBottle('watched-abcde');
     const inbox = bottlePaths(identity).inbox;
-    const counter = countScans(identity);
+    const counter = countScans(inbox);
+    const held = counter.holdNext();
     const watcher = createInboxWatcher(() => undefined, { rescanMs: 200 });
     try {
       const ids = Array.from({ length: 300 }, (_, index) => `w-${String(index).padStart(4, '0')}`);
       await Promise.all(ids.map((id) => writeFile(join(inbox, `${id}.json`), requestJson(id))));
+      // The watcher's first scan held in progress through its file events and a few rescans: no
+      // other scan starts meanwhile.
+      await held.reached;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(counter.scans()).toBe(1);
+      held.release();
       await eventually(async () => {
         const { answered } = await inboxState(identity);
         const pending = await listPendingRecords(identity);
         expect(answered.size + pending.length).toBe(300);
       }, 60_000);
       expect((await listPendingRecords(identity)).length).toBe(20);
-      expect(counter.stats().mostAtOnce).toBe(1);
     } finally {
-      counter.stop();
+      listings.hold = null;
       watcher.close();
     }
   });

@@ -37,131 +37,194 @@ const SETTLE_AFTER_CREATE_MS = 1000;
  */
 const HEARTBEAT_MS = 2000;
 
-/**
- * One Docker event subscription filtered by our label (and kept to this instance's containers) plus
- * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
- * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
- */
-export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
-  const endpoint = ctx.connection.endpoint;
-  const name = ctx.engine.name;
-  let status: EngineStatus = { name, state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };
-  let closed = false;
-  let attempt = 0;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
-  let events: NodeJS.ReadableStream | null = null;
-  let stateWatcher: FSWatcher | null = null;
-
-  const setStatus = (next: EngineStatus): void => {
-    const changed = next.state !== status.state || next.version !== status.version || next.message !== status.message;
-    status = next;
-    if (changed) handlers.onEngineStatus(next);
-  };
-
-  const scheduleReconnect = (reason: string): void => {
-    if (closed || retryTimer !== undefined) return;
-    clearInterval(heartbeat);
-    (events as unknown as { destroy?: () => void } | null)?.destroy?.();
-    events = null;
-    setStatus({ ...status, state: 'unavailable', version: null, message: reason });
-    const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
-    attempt += 1;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void connect();
-    }, delay);
-  };
-
-  const connect = async (): Promise<void> => {
-    if (closed) return;
-    try {
-      const info = await engineInfo(ctx.connection);
-      const stream = (await ctx.docker.getEvents({
-        filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
-      })) as NodeJS.ReadableStream;
-      if (closed) {
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-        return;
-      }
-      events = stream;
-      attempt = 0;
-      let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        let newline = buffered.indexOf('\n');
-        while (newline >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          newline = buffered.indexOf('\n');
-          if (line === '') continue;
-          try {
-            const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-            // An event carries the container's labels: another instance's bottles are not ours to show.
-            const labels = event.Actor?.Attributes;
-            const identity = labels?.[LABEL_IDENTITY];
-            if (identity === undefined || !isValidIdentity(identity)) continue;
-            if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
-            else if (event.Action === 'create' || event.Action === 'destroy') handlers.onOtherInstance?.();
-          } catch {
-            // A torn line from a dying connection; the resync after reconnect covers it.
-          }
-        }
-      });
-      const lost = (why: string) => (): void => scheduleReconnect(`Docker engine connection lost (${why})`);
-      stream.on('error', (error: unknown) => scheduleReconnect(`Docker engine connection lost: ${errorMessage(error)}`));
-      stream.on('end', lost('end'));
-      stream.on('close', lost('close'));
-      setStatus({ name, state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null });
-      if (!ctx.engine.local) {
-        heartbeat = setInterval(() => {
-          engineInfo(ctx.connection, HEARTBEAT_MS).catch((error: unknown) => scheduleReconnect(errorMessage(error)));
-        }, HEARTBEAT_MS);
-        heartbeat.unref();
-      }
-      handlers.onResync();
-    } catch (error: unknown) {
-      scheduleReconnect(errorMessage(error));
+/** Feeds each whole line of a newline-delimited stream to `onLine`, holding a partial line until its end arrives. */
+function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let buffered = '';
+  return (chunk) => {
+    buffered += chunk.toString('utf8');
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+      if (line !== '') onLine(line);
     }
   };
+}
 
+/** One line of the engine's event stream: a change to one of our bottles, or another instance's bottle coming or going. */
+function routeEvent(line: string, handlers: BottleChangeHandlers): void {
+  try {
+    const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+    // An event carries the container's labels: another instance's bottles are not ours to show.
+    const labels = event.Actor?.Attributes;
+    const identity = labels?.[LABEL_IDENTITY];
+    if (identity === undefined || !isValidIdentity(identity)) return;
+    if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
+    else if (event.Action === 'create' || event.Action === 'destroy') handlers.onOtherInstance?.();
+  } catch {
+    // A torn line from a dying connection; the resync after reconnect covers it.
+  }
+}
+
+function destroyStream(stream: NodeJS.ReadableStream | null): void {
+  (stream as unknown as { destroy?: () => void } | null)?.destroy?.();
+}
+
+/**
+ * One engine's event subscription, filtered by our label. When the engine goes away (error, end or
+ * close of the event stream, or a missed heartbeat) it reports the engine unavailable and reconnects
+ * with backoff, without a restart.
+ */
+class EngineEventWatch {
+  private status: EngineStatus;
+  private closed = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private events: NodeJS.ReadableStream | null = null;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly handlers: BottleChangeHandlers,
+  ) {
+    this.status = this.statusOf('unavailable', null, 'connecting…');
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  engineStatus(): EngineStatus {
+    return this.status;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
+    destroyStream(this.events);
+  }
+
+  private statusOf(state: EngineStatus['state'], version: string | null, message: string | null): EngineStatus {
+    const endpoint = this.deps.connection.endpoint;
+    return { name: this.deps.engine.name, state, version, endpoint: endpoint.host, endpointSource: endpoint.source, message };
+  }
+
+  private setStatus(next: EngineStatus): void {
+    const changed = next.state !== this.status.state || next.version !== this.status.version || next.message !== this.status.message;
+    this.status = next;
+    if (changed) this.handlers.onEngineStatus(next);
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    clearInterval(this.heartbeat);
+    destroyStream(this.events);
+    this.events = null;
+    this.setStatus({ ...this.status, state: 'unavailable', version: null, message: reason });
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] as number;
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, delay);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const info = await engineInfo(this.deps.connection);
+      const stream = (await this.deps.docker.getEvents({
+        filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
+      })) as NodeJS.ReadableStream;
+      if (this.closed) {
+        destroyStream(stream);
+        return;
+      }
+      this.listen(stream);
+      this.setStatus(this.statusOf('connected', info.version, null));
+      if (!this.deps.engine.local) this.startHeartbeat();
+      this.handlers.onResync();
+    } catch (error: unknown) {
+      this.scheduleReconnect(errorMessage(error));
+    }
+  }
+
+  private listen(stream: NodeJS.ReadableStream): void {
+    this.events = stream;
+    this.attempt = 0;
+    stream.on('data', lineSplitter((line) => routeEvent(line, this.handlers)));
+    const lost = (why: string) => (): void => this.scheduleReconnect(`Docker engine connection lost (${why})`);
+    stream.on('error', (error: unknown) => this.scheduleReconnect(`Docker engine connection lost: ${errorMessage(error)}`));
+    stream.on('end', lost('end'));
+    stream.on('close', lost('close'));
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => {
+      engineInfo(this.deps.connection, HEARTBEAT_MS).catch((error: unknown) => this.scheduleReconnect(errorMessage(error)));
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+}
+
+/** Watches the state folder for bottles' folders appearing, changing or going; a failed watch is tried again in a second. */
+function watchStateFolder(onBottleChanged: (identity: string) => void): { close(): void } {
+  let closed = false;
+  let stateWatcher: FSWatcher | null = null;
+  const retry = (): void => {
+    if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
+  };
+  const changed = (name: string | null): void => {
+    const identity = typeof name === 'string' ? name : null;
+    if (identity === null || !isValidIdentity(identity)) return;
+    onBottleChanged(identity);
+    // This watch sees a folder appear, not what is written into it next (its metadata.json):
+    // look again once the writer is likely done.
+    setTimeout(() => {
+      if (!closed) onBottleChanged(identity);
+    }, SETTLE_AFTER_CREATE_MS).unref();
+  };
   const watchState = async (): Promise<void> => {
     try {
       await mkdir(stateRoot(), { recursive: true, mode: 0o700 });
       // close() may have run while mkdir was pending: a watch made now would keep the process alive.
       if (closed) return;
-      stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => {
-        const identity = typeof name === 'string' ? name : null;
-        if (identity === null || !isValidIdentity(identity)) return;
-        handlers.onBottleChanged(identity);
-        // This watch sees a folder appear, not what is written into it next (its metadata.json):
-        // look again once the writer is likely done.
-        setTimeout(() => {
-          if (!closed) handlers.onBottleChanged(identity);
-        }, SETTLE_AFTER_CREATE_MS).unref();
-      });
+      stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => changed(name));
       stateWatcher.on('error', () => {
         stateWatcher?.close();
         stateWatcher = null;
-        if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
+        retry();
       });
     } catch {
       // No state folder yet (or not watchable now): tried again in a second, as after a watch error.
-      if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
+      retry();
     }
   };
-
-  void connect();
-  if (options.stateFolder !== false) void watchState();
-
+  void watchState();
   return {
-    engineStatus: () => status,
-    close() {
+    close(): void {
       closed = true;
-      if (retryTimer !== undefined) clearTimeout(retryTimer);
-      clearInterval(heartbeat);
-      (events as unknown as { destroy?: () => void } | null)?.destroy?.();
       stateWatcher?.close();
+    },
+  };
+}
+
+/**
+ * One Docker event subscription filtered by our label (and kept to this instance's containers) plus
+ * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
+ * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
+ */
+export function watchBottles(deps: CoreDeps, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
+  const engine = new EngineEventWatch(deps, handlers);
+  engine.start();
+  const stateFolder = options.stateFolder === false ? null : watchStateFolder((identity) => handlers.onBottleChanged(identity));
+  return {
+    engineStatus: () => engine.engineStatus(),
+    close() {
+      engine.close();
+      stateFolder?.close();
     },
   };
 }

@@ -62,7 +62,7 @@ export class CredentialSync {
   private running: Promise<void> | null = null;
 
   /**
-   * `engines` gives a context for each engine whose running bottles are looked at (every engine
+   * `engines` gives the dependencies on each engine whose running bottles are looked at (every engine
    * that has bottles, in the live core); by default, the one `ctx` works on.
    */
   private readonly engines: () => CoreDeps[];

@@ -228,15 +228,3 @@ export async function swapIntoPlace(extracted: ExtractedFolder): Promise<void> {
 export async function discardExtracted(extracted: ExtractedFolder | null): Promise<void> {
   if (extracted !== null) await rm(extracted.temp, { recursive: true, force: true });
 }
-
-/**
- * Copies a folder out of a container into `dest`, replacing the previous copy only once the new
- * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
- * exist in the container. See extractFolder for how the archive is handled.
- */
-export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
-  const extracted = await extractFolder(container, source, dest);
-  if (extracted === null) return false;
-  await swapIntoPlace(extracted);
-  return true;
-}

@@ -31,44 +31,78 @@ export interface InboxWatcherOptions {
  * mtime moved) catches whatever the watch missed, including bottles created after we started.
  */
 export function createInboxWatcher(onChange: (identity: string) => void, options: InboxWatcherOptions = {}): InboxWatcher {
-  const rescanMs = options.rescanMs ?? 1000;
-  const watchers = new Map<string, FSWatcher>();
-  const lastMtime = new Map<string, number>();
-  let closed = false;
-  let rootWatcher: FSWatcher | null = null;
-  /** Inboxes whose lstat failed, reported once until they read again. */
-  const unreadable = new Set<string>();
+  return new InboxWatch(onChange, options);
+}
 
-  const handle = (identity: string): void => {
-    if (closed) return;
+class InboxWatch implements InboxWatcher {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly lastMtime = new Map<string, number>();
+  /** Inboxes whose lstat failed, reported once until they read again. */
+  private readonly unreadable = new Set<string>();
+  private closed = false;
+  private rootWatcher: FSWatcher | null = null;
+  private running = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly onChange: (identity: string) => void,
+    private readonly options: InboxWatcherOptions,
+  ) {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), options.rescanMs ?? 1000);
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.rootWatcher?.close();
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  private handle(identity: string): void {
+    if (this.closed) return;
     processInbox(identity).then(
       (changed) => {
-        if (changed && !closed) onChange(identity);
+        if (changed && !this.closed) this.onChange(identity);
       },
-      (error: unknown) => options.onError?.(identity, error),
+      (error: unknown) => this.options.onError?.(identity, error),
     );
-  };
+  }
 
-  const watchInbox = (identity: string, inbox: string): void => {
-    if (watchers.has(identity)) return;
+  private watchInbox(identity: string, inbox: string): void {
+    if (this.watchers.has(identity)) return;
     try {
       const watcher = watch(inbox, { persistent: false }, () => {
-        options.onTouched?.(identity, 'event');
-        handle(identity);
+        this.options.onTouched?.(identity, 'event');
+        this.handle(identity);
       });
       watcher.on('error', () => {
         // The inbox went away (bottle removed): forget it; the rescan re-adds it if it returns.
-        watcher.close();
-        watchers.delete(identity);
-        lastMtime.delete(identity);
+        this.forget(identity, watcher);
       });
-      watchers.set(identity, watcher);
+      this.watchers.set(identity, watcher);
     } catch {
       // Not watchable right now; the rescan keeps trying.
     }
-  };
+  }
 
-  const rescan = async (): Promise<void> => {
+  private forget(identity: string, watcher: FSWatcher): void {
+    watcher.close();
+    this.watchers.delete(identity);
+    this.lastMtime.delete(identity);
+  }
+
+  private tick(): void {
+    if (this.running || this.closed) return;
+    this.running = true;
+    void this.rescan().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async rescan(): Promise<void> {
     let names: string[];
     try {
       names = await readdir(stateRoot());
@@ -78,77 +112,68 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
       // The next pass tries again.
       return;
     }
-    if (rootWatcher === null && !closed) {
-      try {
-        rootWatcher = watch(stateRoot(), { persistent: false }, () => tick());
-        rootWatcher.on('error', () => {
-          rootWatcher?.close();
-          rootWatcher = null;
-        });
-      } catch {
-        // Not watchable (an inotify limit, the folder replaced): the periodic rescan does the work.
-        rootWatcher = null;
-      }
-    }
-    // Bottles removed since the last pass: stop watching their (deleted) inboxes.
-    const current = new Set(names);
-    for (const identity of unreadable) if (!current.has(identity)) unreadable.delete(identity);
-    for (const [identity, watcher] of watchers) {
-      if (current.has(identity)) continue;
-      watcher.close();
-      watchers.delete(identity);
-      lastMtime.delete(identity);
-    }
+    if (this.rootWatcher === null && !this.closed) this.watchRoot();
+    this.forgetRemoved(new Set(names));
     let checked = 0;
     for (const identity of names) {
-      if (closed) return;
+      if (this.closed) return;
       if (!isValidIdentity(identity)) continue;
       // Synchronous, and no exception for a missing inbox: this runs every second over every
       // bottle, and a promise (or a thrown error) per bottle cost more than the stat itself.
       checked += 1;
       if (checked % RESCAN_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-      const inbox = join(stateRoot(), identity, 'inbox');
-      let mtime: number;
-      try {
-        const info = lstatSync(inbox, { throwIfNoEntry: false });
-        if (info === undefined || !info.isDirectory()) continue;
-        mtime = info.mtimeMs;
-      } catch (error: unknown) {
-        // Unreadable (permissions, a folder in the way): said once until it reads again, since
-        // this runs every second; the next pass tries again.
-        if (!unreadable.has(identity) && !isMissing(error)) options.onError?.(identity, error);
-        unreadable.add(identity);
-        continue;
-      }
-      unreadable.delete(identity);
-      watchInbox(identity, inbox);
-      options.onTouched?.(identity, 'rescan');
-      if (lastMtime.get(identity) !== mtime) {
-        lastMtime.set(identity, mtime);
-        handle(identity);
-      }
+      this.checkInbox(identity);
     }
-  };
+  }
 
-  let running = false;
-  const tick = (): void => {
-    if (running || closed) return;
-    running = true;
-    void rescan().finally(() => {
-      running = false;
-    });
-  };
-  tick();
-  const timer = setInterval(tick, rescanMs);
-  timer.unref();
+  /** A bottle's folder appearing starts a pass at once rather than at the next period. */
+  private watchRoot(): void {
+    try {
+      this.rootWatcher = watch(stateRoot(), { persistent: false }, () => this.tick());
+      this.rootWatcher.on('error', () => {
+        this.rootWatcher?.close();
+        this.rootWatcher = null;
+      });
+    } catch {
+      // Not watchable (an inotify limit, the folder replaced): the periodic rescan does the work.
+      this.rootWatcher = null;
+    }
+  }
 
-  return {
-    close(): void {
-      closed = true;
-      clearInterval(timer);
-      rootWatcher?.close();
-      for (const watcher of watchers.values()) watcher.close();
-      watchers.clear();
-    },
-  };
+  /** Bottles removed since the last pass: stop watching their (deleted) inboxes. */
+  private forgetRemoved(current: Set<string>): void {
+    for (const identity of this.unreadable) if (!current.has(identity)) this.unreadable.delete(identity);
+    for (const [identity, watcher] of this.watchers) {
+      if (!current.has(identity)) this.forget(identity, watcher);
+    }
+  }
+
+  /** One bottle in a pass: watch its inbox, and scan it when the folder's mtime moved. */
+  private checkInbox(identity: string): void {
+    const inbox = join(stateRoot(), identity, 'inbox');
+    const mtime = this.inboxMtime(identity, inbox);
+    if (mtime === null) return;
+    this.watchInbox(identity, inbox);
+    this.options.onTouched?.(identity, 'rescan');
+    if (this.lastMtime.get(identity) !== mtime) {
+      this.lastMtime.set(identity, mtime);
+      this.handle(identity);
+    }
+  }
+
+  /** The inbox folder's mtime; null when it is not a folder or cannot be read. */
+  private inboxMtime(identity: string, inbox: string): number | null {
+    try {
+      const info = lstatSync(inbox, { throwIfNoEntry: false });
+      if (info === undefined || !info.isDirectory()) return null;
+      this.unreadable.delete(identity);
+      return info.mtimeMs;
+    } catch (error: unknown) {
+      // Unreadable (permissions, a folder in the way): said once until it reads again, since
+      // this runs every second; the next pass tries again.
+      if (!this.unreadable.has(identity) && !isMissing(error)) this.options.onError?.(identity, error);
+      this.unreadable.add(identity);
+      return null;
+    }
+  }
 }

@@ -37,27 +37,6 @@ interface ScanSlot {
 
 const slots = new Map<string, ScanSlot>();
 
-/** Told when a scan of a bottle's inbox starts and ends (how a test sees whether scans overlap). */
-export type InboxScanObserver = (identity: string, phase: 'start' | 'end') => void;
-
-/** Empty unless someone watches: the hook costs nothing otherwise. */
-const observers = new Set<InboxScanObserver>();
-
-/** Watches every inbox scan of this process until the returned function is called. */
-export function observeInboxScans(observer: InboxScanObserver): () => void {
-  observers.add(observer);
-  return () => observers.delete(observer);
-}
-
-async function observed(identity: string): Promise<boolean> {
-  for (const observer of observers) observer(identity, 'start');
-  try {
-    return await processInboxNow(identity);
-  } finally {
-    for (const observer of observers) observer(identity, 'end');
-  }
-}
-
 function coalesced(identity: string): Promise<boolean> {
   const slot = slots.get(identity);
   const settle = (promise: Promise<boolean>): void => {
@@ -65,7 +44,7 @@ function coalesced(identity: string): Promise<boolean> {
     if (current !== undefined && current.running === promise && current.queued === null) slots.delete(identity);
   };
   if (slot === undefined) {
-    const running: Promise<boolean> = observed(identity).finally(() => settle(running));
+    const running: Promise<boolean> = processInboxNow(identity).finally(() => settle(running));
     slots.set(identity, { running, queued: null });
     return running;
   }
@@ -78,7 +57,7 @@ function coalesced(identity: string): Promise<boolean> {
     .then(() => {
       slot.running = queued;
       slot.queued = null;
-      return observed(identity);
+      return processInboxNow(identity);
     })
     .finally(() => settle(queued));
   slot.queued = queued;

@@ -50,7 +50,7 @@ async function containersByIdentity(ctx: CoreDeps, identity?: string): Promise<E
   return { ours, otherInstances };
 }
 
-/** One engine as a listing sees it: its name, a context on it, and its containers (null: away). */
+/** One engine as a listing sees it: its name, the dependencies on it, and its containers (null: away). */
 interface ListedEngine {
   name: string;
   /** Null for a context that left the Docker CLI's store. */
@@ -194,8 +194,8 @@ function sumOtherInstances(engines: Pick<ListedEngine, 'ctx' | 'containers'>[]):
 }
 
 /** How many bottles of other instances the given engines hold: what the list leaves out, recounted alone. */
-export async function countOtherInstances(contexts: CoreDeps[]): Promise<number> {
-  return sumOtherInstances(await Promise.all(contexts.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
+export async function countOtherInstances(engineDeps: CoreDeps[]): Promise<number> {
+  return sumOtherInstances(await Promise.all(engineDeps.map(async (ctx) => ({ ctx, containers: await containersByIdentity(ctx) }))));
 }
 
 /**

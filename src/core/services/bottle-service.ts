@@ -282,7 +282,7 @@ export class BottleService {
     return this.settleOn(this.engineFor(identity), identity);
   }
 
-  /** settleInbox with the bottle's context already known. */
+  /** settleInbox with the dependencies on the bottle's engine already known. */
   private async settleOn(ctx: CoreDeps, identity: string): Promise<boolean> {
     if (ctx.engine.local) {
       // The budget first: an inbox flooded with files is stopped before it is read for requests.

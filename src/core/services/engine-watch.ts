@@ -31,8 +31,8 @@ export class EngineWatchers {
     this.watchers.set(name, watchBottles(onEngine(this.ctx, engine), this.handlers, { stateFolder: this.watchers.size === 0 }));
   }
 
-  /** A context on each watched engine (the current one, and every engine that has bottles). */
-  contexts(): CoreDeps[] {
+  /** The dependencies on each watched engine (the current one, and every engine that has bottles). */
+  engineDeps(): CoreDeps[] {
     return [...this.watchers.keys()].flatMap((name) => {
       try {
         return [onEngine(this.ctx, this.ctx.engines.get(name))];
