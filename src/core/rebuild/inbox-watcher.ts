@@ -63,8 +63,9 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
         lastMtime.delete(identity);
       });
       watchers.set(identity, watcher);
-    } catch {
-      // Not watchable right now; the rescan keeps trying.
+    } catch (error: unknown) {
+      // Every failure to watch is meant (the inbox gone meanwhile, an inotify limit): the periodic
+      // rescan reads the inbox anyway, and reports what it cannot read.
     }
   };
 
@@ -72,7 +73,7 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
     let names: string[];
     try {
       names = await readdir(stateRoot());
-    } catch {
+    } catch (error: unknown) {
       // No state folder yet, or one the host cannot list: the bottle listing reads the same
       // folder and reports that failure to the operator; repeating it every second adds nothing.
       // The next pass tries again.
@@ -85,8 +86,8 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
           rootWatcher?.close();
           rootWatcher = null;
         });
-      } catch {
-        // Not watchable (an inotify limit, the folder replaced): the periodic rescan does the work.
+      } catch (error: unknown) {
+        // Every failure to watch is meant (an inotify limit, the folder replaced): the periodic rescan does the work.
         rootWatcher = null;
       }
     }
