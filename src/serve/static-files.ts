@@ -48,8 +48,8 @@ export async function readStaticFile(rootDir: string, urlPath: string): Promise<
   const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
   const root = await realpath(rootDir);
   // realpath resolves symlinks too, so nothing can lead outside the build folder. A path the
-  // browser made up (or a link loop in it) is simply not there.
-  const file = await ifExists(realpath(resolve(root, relative)), LINK_IS_MISSING);
+  // browser made up (a name too long for any file, or a link loop in it) is simply not there.
+  const file = await ifExists(realpath(resolve(root, relative)), [...LINK_IS_MISSING, 'ENAMETOOLONG']);
   if (file === null || (file !== root && !file.startsWith(root + sep))) return null;
   if (!(await stat(file)).isFile()) return null;
   return { body: await readFile(file), contentType: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' };
