@@ -16,8 +16,10 @@ export function isAppUrl(url: string, app: AppLocation): boolean {
   if (devServerUrl !== undefined && devServerUrl !== '') {
     try {
       return new URL(url).origin === new URL(devServerUrl).origin;
-    } catch {
-      return false;
+    } catch (error: unknown) {
+      // A URL that does not parse (TypeError) is no page of the app's: refused.
+      if (error instanceof TypeError) return false;
+      throw error;
     }
   }
   return false;
@@ -37,7 +39,9 @@ export function applySecurityRestrictions(location: AppLocation): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith('https://')) void shell.openExternal(url).catch(() => undefined);
+      // No browser to open it with (openExternal rejects): the link does nothing, as a link in a
+      // browser with no handler would; the page itself is never navigated either way.
+      if (url.startsWith('https://')) void shell.openExternal(url).catch((_error: unknown) => undefined);
       return { action: 'deny' };
     });
     contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));

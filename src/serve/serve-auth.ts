@@ -54,8 +54,10 @@ export function isLoopbackHost(request: IncomingMessage): boolean {
   if (host === undefined) return false;
   try {
     return LOOPBACK_HOSTNAMES.has(new URL(`http://${host}`).hostname);
-  } catch {
-    return false;
+  } catch (error: unknown) {
+    // A Host header that makes no URL (TypeError) names no host at all, so not a loopback one.
+    if (error instanceof TypeError) return false;
+    throw error;
   }
 }
 
@@ -71,8 +73,10 @@ export function isSameOrigin(request: IncomingMessage): boolean {
   try {
     const parsed = new URL(origin);
     return parsed.protocol === 'http:' && parsed.host === host && LOOPBACK_HOSTNAMES.has(parsed.hostname);
-  } catch {
-    return false;
+  } catch (error: unknown) {
+    // An Origin that is no URL (TypeError) is no origin of ours: refused.
+    if (error instanceof TypeError) return false;
+    throw error;
   }
 }
 

@@ -83,7 +83,12 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   let port = options.port;
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    void handleHttp(request, response);
+    handleHttp(request, response).catch((error: unknown) => {
+      // A build folder gone or unreadable: said on stderr, and the browser gets a 500, not a hang.
+      internalError(error);
+      if (!response.headersSent) refuse(response, 500, 'Internal error: see the serve output');
+      else response.destroy();
+    });
   });
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,17 +1,15 @@
 import type { RawData, WebSocket } from 'ws';
+import { parseJson } from '../core/base/parse-json';
 import type { WireAnswer, WireEvent, WireRequest } from '../shared/browser-wire';
 import type { OpenDispatchClient } from '../ipc/client-dispatch';
 
 function parseRequest(raw: RawData): WireRequest | null {
-  try {
-    const value: unknown = JSON.parse(raw.toString());
-    if (typeof value !== 'object' || value === null) return null;
-    const { id, channel, args } = value as Record<string, unknown>;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof channel !== 'string' || !Array.isArray(args)) return null;
-    return { id, channel, args };
-  } catch {
-    return null;
-  }
+  // A message that is not JSON (undefined) is refused like any other malformed one.
+  const value = parseJson(raw.toString());
+  if (typeof value !== 'object' || value === null) return null;
+  const { id, channel, args } = value as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof channel !== 'string' || !Array.isArray(args)) return null;
+  return { id, channel, args };
 }
 
 /**

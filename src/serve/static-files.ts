@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { ifExists, LINK_IS_MISSING } from '../core/fs/if-exists';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,24 +30,27 @@ export interface StaticFile {
   contentType: string;
 }
 
-/** Reads one file of the renderer build; null for anything outside it or missing. */
+/**
+ * Reads one file of the renderer build; null for anything outside it or missing (a 404). A build
+ * folder that is gone or that the host cannot read is an error (a 500, and a line on stderr),
+ * never a page that is "not found".
+ */
 export async function readStaticFile(rootDir: string, urlPath: string): Promise<StaticFile | null> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);
-  } catch {
-    return null;
+  } catch (error: unknown) {
+    // A malformed %-escape (URIError) names no file of ours: not found.
+    if (error instanceof URIError) return null;
+    throw error;
   }
   if (decoded.includes('\0')) return null;
   const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
-  try {
-    const root = await realpath(rootDir);
-    // realpath resolves symlinks too, so nothing can lead outside the build folder.
-    const file = await realpath(resolve(root, relative));
-    if (file !== root && !file.startsWith(root + sep)) return null;
-    if (!(await stat(file)).isFile()) return null;
-    return { body: await readFile(file), contentType: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' };
-  } catch {
-    return null;
-  }
+  const root = await realpath(rootDir);
+  // realpath resolves symlinks too, so nothing can lead outside the build folder. A path the
+  // browser made up (a name too long for any file, or a link loop in it) is simply not there.
+  const file = await ifExists(realpath(resolve(root, relative)), [...LINK_IS_MISSING, 'ENAMETOOLONG']);
+  if (file === null || (file !== root && !file.startsWith(root + sep))) return null;
+  if (!(await stat(file)).isFile()) return null;
+  return { body: await readFile(file), contentType: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' };
 }

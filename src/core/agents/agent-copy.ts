@@ -3,6 +3,7 @@ import { constants, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readlink, rename, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_PREFIX } from '../fs/atomic-write';
+import { ifExists } from '../fs/if-exists';
 import { hashBuildContext } from '../engine/image-build';
 import { BottleError } from '../base/bottle-error';
 import { claudeBottleRoot } from '../state/state-paths';
@@ -119,7 +120,8 @@ async function pruneCopies(dir: string, keep: string): Promise<void> {
   const now = Date.now();
   for (const name of await readdir(dir)) {
     if (name === keep) continue;
-    const info = await lstat(join(dir, name)).catch(() => null);
+    // Removed meanwhile (another process pruning too): nothing to prune.
+    const info = await ifExists(lstat(join(dir, name)));
     if (info !== null && now - info.mtimeMs > UNUSED_FOR_MS) await rm(join(dir, name), { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, LINK_IS_MISSING, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError, errorMessage } from '../base/bottle-error';
+import { parseJson } from '../base/parse-json';
 import { claudeBottleRoot } from '../state/state-paths';
 
 /*
@@ -59,14 +60,8 @@ async function readRecord(path: string): Promise<TrustRecord | null> {
     throw new BottleError('internal', `cannot read the trust record ${path}: ${errorMessage(error)}`);
   });
   if (text === null) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Damaged (we write it atomically, so someone else did): not trusted, as the comment above says.
-    return null;
-  }
-  const parsed = trustRecordSchema.safeParse(json);
+  // Damaged (we write it atomically, so someone else did): not trusted, as the comment above says.
+  const parsed = trustRecordSchema.safeParse(parseJson(text));
   return parsed.success ? parsed.data : null;
 }
 

@@ -75,7 +75,7 @@ export function agentDefinition(fields: AgentFields, knownHash?: string): AgentD
       hash ??= hashBuildContext(fields.dir);
       // A failed walk (folder gone meanwhile) is not cached: the next call tries again. The
       // error itself reaches every caller awaiting the returned promise; this only forgets it.
-      hash.catch(() => {
+      hash.catch((_error: unknown) => {
         hash = null;
       });
       return hash;
@@ -199,12 +199,17 @@ async function listProjectAgents(cwd: string): Promise<AgentSummary[]> {
   const agents: AgentSummary[] = [];
   for (const folder of names.sort()) {
     if (!AGENT_NAME_PATTERN.test(folder)) continue;
+    let agent: AgentDefinition;
     try {
-      const agent = await loadAgent(`${PROJECT_AGENT_PREFIX}${folder}`, cwd);
-      agents.push({ name: agent.name, description: agent.config.description, source: 'project', autonomous: agent.config.autonomousArgs.length > 0, trust: await agentTrust(agent) });
-    } catch {
-      // A broken agent folder must not hide the others; reviewing or starting it reports the error.
+      agent = await loadAgent(`${PROJECT_AGENT_PREFIX}${folder}`, cwd);
+    } catch (error: unknown) {
+      // Every failure of the repository's own folder is meant: the repository is not ours, and one
+      // broken (or hostile) agent folder must not hide the others; reviewing or starting it
+      // reports the error.
+      continue;
     }
+    // Our own trust record, outside the catch: one the host cannot read is an error, never "untrusted".
+    agents.push({ name: agent.name, description: agent.config.description, source: 'project', autonomous: agent.config.autonomousArgs.length > 0, trust: await agentTrust(agent) });
   }
   return agents;
 }
@@ -223,8 +228,10 @@ export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
       try {
         const agent = await loadAgent(name);
         seen.set(name, { name, description: agent.config.description, source: agent.source, autonomous: agent.config.autonomousArgs.length > 0 });
-      } catch {
-        // A broken agent folder must not hide the others; starting it reports the error.
+      } catch (error: unknown) {
+        // A broken definition (a BottleError naming the file and field) must not hide the others;
+        // starting it reports the error. Anything else is no broken definition: the listing fails.
+        if (!(error instanceof BottleError)) throw error;
       }
     }
   }

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NoticeLevel } from '../../shared/app-events';
+import { orIfMissing } from '../fs/if-exists';
 
 /** Rotated at this size: the current file becomes `.1` (the previous `.1` is dropped). */
 export const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
@@ -36,7 +37,8 @@ export function createCoreLog(path: string, rotateBytes = LOG_ROTATE_BYTES): Cor
   let failures = 0;
   const append = async (line: string): Promise<void> => {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const size = await stat(path).then((info) => info.size, () => 0);
+    // No log yet: nothing to rotate. Any other failure is the write's, said once below.
+    const size = await orIfMissing(stat(path).then((info) => info.size), 0);
     if (size + line.length > rotateBytes && size > 0) await rename(path, `${path}.1`);
     await appendFile(path, line, { mode: 0o600 });
   };

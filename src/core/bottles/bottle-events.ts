@@ -4,6 +4,7 @@ import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { CoreDeps } from '../deps/core-deps';
 import { errorMessage } from '../base/bottle-error';
+import { parseJson } from '../base/parse-json';
 import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
 import { stateRoot } from '../state/state-paths';
@@ -54,17 +55,14 @@ function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
 
 /** One line of the engine's event stream: a change to one of our bottles, or another instance's bottle coming or going. */
 function routeEvent(line: string, handlers: BottleChangeHandlers): void {
-  try {
-    const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
-    // An event carries the container's labels: another instance's bottles are not ours to show.
-    const labels = event.Actor?.Attributes;
-    const identity = labels?.[LABEL_IDENTITY];
-    if (identity === undefined || !isValidIdentity(identity)) return;
-    if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
-    else if (event.Action === 'create' || event.Action === 'destroy') handlers.onOtherInstance?.();
-  } catch {
-    // A torn line from a dying connection; the resync after reconnect covers it.
-  }
+  // A torn line from a dying connection is no JSON (undefined): the resync after reconnect covers it.
+  const event = parseJson(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } } | null | undefined;
+  // An event carries the container's labels: another instance's bottles are not ours to show.
+  const labels = event?.Actor?.Attributes;
+  const identity = labels?.[LABEL_IDENTITY];
+  if (identity === undefined || !isValidIdentity(identity)) return;
+  if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
+  else if (event?.Action === 'create' || event?.Action === 'destroy') handlers.onOtherInstance?.();
 }
 
 function destroyStream(stream: NodeJS.ReadableStream | null): void {
@@ -197,8 +195,10 @@ function watchStateFolder(onBottleChanged: (identity: string) => void): { close(
         stateWatcher = null;
         retry();
       });
-    } catch {
-      // No state folder yet (or not watchable now): tried again in a second, as after a watch error.
+    } catch (error: unknown) {
+      // Any failure to create or watch the state folder (an inotify limit, the folder replaced or
+      // unreadable): tried again in a second, as after a watch error. Not reported here: the bottle
+      // listing reads the same folder and reports what stops it, and the watch only hurries it.
       retry();
     }
   };

@@ -60,8 +60,10 @@ export async function buildBottleImage(
     const [repo, latest] = tag.split(':') as [string, string];
     await image.tag({ repo, tag: latest });
   } finally {
-    // Only the candidate name goes: the image itself stays under its real tag, or is dropped if it failed.
-    await image.remove({ noprune: false }).catch(() => undefined);
+    // Only the candidate name goes: the image itself stays under its real tag, or is dropped if it
+    // failed. Every failure of this removal is meant: it leaves only a stale `:candidate` name, which
+    // the next build's candidate replaces, and the build's own outcome is what the caller must hear.
+    await image.remove({ noprune: false }).catch((_error: unknown) => undefined);
   }
   return imageId;
 }

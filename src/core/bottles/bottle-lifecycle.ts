@@ -57,8 +57,8 @@ export async function createBottleState(ctx: CoreDeps, request: StartBottleReque
   // keep a rejection unobserved after such a refusal from being unhandled: the ping is awaited
   // below, and the facts are asked for again (not cached after a failure) where they are needed.
   const engine = engineInfo(ctx.connection);
-  engine.catch(() => undefined);
-  engineFacts(ctx.docker).catch(() => undefined);
+  engine.catch((_error: unknown) => undefined);
+  engineFacts(ctx.docker).catch((_error: unknown) => undefined);
   const cwd = await checkProjectFolder(ctx, request.cwd);
   const agent = await loadAgent(request.agent, cwd);
   await requireTrustedAgent(agent, cwd);
@@ -211,9 +211,11 @@ async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: D
   let bottle: LoadedBottle;
   try {
     bottle = await ctx.loadBottle(identity);
-  } catch {
-    // Corrupt metadata or an agent gone or changed: it cannot say where a login would be.
-    return;
+  } catch (error: unknown) {
+    // Corrupt or unreadable metadata, an agent gone or changed (each a BottleError): it cannot say
+    // where a login would be. Anything else is no such answer, and the remove stops on it.
+    if (error instanceof BottleError) return;
+    throw error;
   }
   await pickUpSecretFiles(container, bottle.agent);
 }

@@ -2,6 +2,8 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } f
 import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { isMissing, LINK_IS_MISSING } from '../fs/if-exists';
+import { parseJson } from '../base/parse-json';
 import type { CoreDeps } from '../deps/core-deps';
 import { MapBottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
@@ -59,11 +61,14 @@ function readRecord(identity: string): EarlyExitRecord | null {
     fd = openSync(recordPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const info = fstatSync(fd);
     if (!info.isFile() || info.size > 64 * 1024) return null;
-    const record = JSON.parse(readFileSync(fd, 'utf8')) as Partial<EarlyExitRecord>;
-    return typeof record.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
-  } catch {
-    // No record yet (the usual case) or a damaged one: read the exit from Docker again.
-    return null;
+    // A damaged record (not JSON, or not ours): the exit is read from Docker again.
+    const record = parseJson(readFileSync(fd, 'utf8')) as Partial<EarlyExitRecord> | null | undefined;
+    return typeof record?.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
+  } catch (error: unknown) {
+    // No record yet (the usual case), or a link where it was (never followed): read the exit from
+    // Docker again. A record the host cannot read is an error, as a failed write of it is.
+    if (isMissing(error, LINK_IS_MISSING)) return null;
+    throw error;
   } finally {
     if (fd !== null) closeSync(fd);
   }
@@ -131,9 +136,10 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   let early: EarlyExitView | null | 'signal' | 'not-exited';
   try {
     early = await readEarlyExit(ctx, containerId);
-  } catch {
-    // Removed meanwhile, or the engine did not answer: the card shows the plain exit code, and
-    // the next refresh tries again (nothing was recorded).
+  } catch (error: unknown) {
+    // Every engine failure is meant here (removed meanwhile, the engine not answering): the early
+    // exit is only a hint beside the exit code, which the card shows anyway, nothing is recorded,
+    // and the next refresh asks again. Failing the view would hide every bottle for a hint.
     return null;
   }
   // Asked about a container the engine does not call exited (yet, or any more: restarted): nothing

@@ -2,6 +2,7 @@ import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { HostConfigSpec } from '../agents/agent-options';
+import { ifExists, LINK_IS_MISSING } from '../fs/if-exists';
 
 /*
  * The operator's own agent setup (for Claude Code: ~/.claude's CLAUDE.md, settings.json, agents/,
@@ -43,7 +44,9 @@ interface Walk {
 
 /** The real path of `path` when it stays inside the root; null (and a note) when it leads out. */
 async function insideRoot(walk: Walk, path: string): Promise<string | null> {
-  const real = await realpath(path).catch(() => null);
+  // A link to nothing, or one that loops: broken. A link the host cannot follow (permissions, I/O)
+  // is an error for the launch to report, never a file quietly left out.
+  const real = await ifExists(realpath(path), LINK_IS_MISSING);
   if (real === null) {
     walk.result.skipped.push(`${shown(walk, path)}: a broken link`);
     return null;
@@ -110,7 +113,7 @@ async function copyEntry(walk: Walk, path: string, target: string, depth: number
 export async function collectHostConfig(spec: HostConfigSpec, secretFiles: string[], home: string = homedir()): Promise<HostConfigCopy> {
   const result: HostConfigCopy = { dirs: [], files: [], appends: [], copied: [], skipped: [] };
   const shownRoot = `~/${spec.from}`;
-  const root = await realpath(join(home, spec.from)).catch(() => null);
+  const root = await ifExists(realpath(join(home, spec.from)));
   if (root === null || !(await stat(root)).isDirectory()) return result;
   const walk: Walk = { root, shownRoot, result, totalBytes: 0, visited: new Set([root]) };
   const never = new Set([...NEVER_COPIED, ...secretFiles]);
@@ -120,7 +123,7 @@ export async function collectHostConfig(spec: HostConfigSpec, secretFiles: strin
       continue;
     }
     const path = join(root, name);
-    if ((await lstat(path).catch(() => null)) === null) continue;
+    if ((await ifExists(lstat(path))) === null) continue;
     const before = result.dirs.length;
     const count = await copyEntry(walk, path, name, 0);
     if (result.dirs.length > before) result.copied.push(`${name}/ (${count} file${count === 1 ? '' : 's'})`);
@@ -129,7 +132,7 @@ export async function collectHostConfig(spec: HostConfigSpec, secretFiles: strin
   for (const name of spec.append) {
     if (never.has(name)) continue;
     const path = join(root, name);
-    const linkInfo = await lstat(path).catch(() => null);
+    const linkInfo = await ifExists(lstat(path));
     if (linkInfo === null) continue;
     const real = linkInfo.isSymbolicLink() ? await insideRoot(walk, path) : path;
     if (real === null) continue;

@@ -133,7 +133,7 @@ export class HostDiskGuard {
     if (this.limits === null || Date.now() - this.limits.at > LIMITS_TTL_MS) {
       const read = readLimits();
       // A settings.json that cannot be read is reported by this measurement and read again by the next.
-      read.catch(() => {
+      read.catch((_error: unknown) => {
         if (this.limits?.read === read) this.limits = null;
       });
       this.limits = { at: Date.now(), read };

@@ -18,9 +18,14 @@ async function handOverInbox(inbox: string, owner: ArchiveOwner): Promise<void> 
   else if (process.getuid?.() !== owner.uid) await chmod(inbox, 0o777);
 }
 
-/** A container that never started holds nothing of the agent's: removed, the state kept. */
+/**
+ * A container that never started holds nothing of the agent's: removed, the state kept. Called on a
+ * launch's failure path: every failure of the removal is meant, since the launch's own error is the
+ * one to report, and a container left behind carries the bottle's labels: the listing shows it, and
+ * the bottle's remove takes it.
+ */
 async function removeUnstarted(container: Docker.Container): Promise<void> {
-  await container.remove({ force: true }).catch(() => undefined);
+  await container.remove({ force: true }).catch((_error: unknown) => undefined);
 }
 
 /**

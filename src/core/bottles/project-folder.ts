@@ -44,8 +44,11 @@ async function folderProblem(ctx: CoreDeps, real: string): Promise<string | null
     const realSocket = await resolved(socket);
     if (isSameOrInside(realSocket, real)) return `it contains the Docker engine's socket ${realSocket} (root on this host)`;
   }
-  // The engine's data folder holds every container's files; best effort (only a local path means anything).
-  const dataRoot = await engineFacts(ctx.docker).then((facts) => facts.dockerRootDir, () => null);
+  // The engine's data folder holds every container's files; best effort (only a local path means
+  // anything). Every failure is meant: a start or resume asks the engine for the same facts again
+  // (launch-facts) and fails there, so no bottle starts on a skipped check; an agent's review or
+  // trust, the other callers, starts nothing.
+  const dataRoot = await engineFacts(ctx.docker).then((facts) => facts.dockerRootDir, (_error: unknown) => null);
   if (dataRoot !== null && isAbsolute(dataRoot)) {
     const realRoot = await resolved(dataRoot);
     if (isSameOrInside(realRoot, real) || isSameOrInside(real, realRoot)) return `it overlaps the Docker engine's data folder ${realRoot}`;

@@ -31,6 +31,8 @@ export class TerminalFeed {
     readonly identity: string,
     readonly containerId: string,
     private readonly onEnd: (feed: TerminalFeed) => void,
+    /** What the feed could not do but went on without (to the core log). */
+    private readonly onProblem: (message: string) => void = () => undefined,
   ) {
     this.ready = this.start();
   }
@@ -102,8 +104,10 @@ export class TerminalFeed {
       });
       kept.push(decoder.end());
       return kept.text();
-    } catch {
-      // A log driver the engine cannot read back (none, syslog…): the ring starts with the attach.
+    } catch (error: unknown) {
+      // A log driver the engine cannot read back (none, syslog…), or any other failure to read it:
+      // the ring starts with the attach, and the log says why the earlier output is missing.
+      this.onProblem(`its earlier output could not be read back: ${errorMessage(error)}`);
       return '';
     }
   }
@@ -138,13 +142,20 @@ export class TerminalFeeds {
       feed = undefined;
     }
     if (feed === undefined) {
-      const started = new TerminalFeed(depsForBottle(this.ctx, identity), identity, containerId, (ended) => {
-        if (this.feeds.get(identity) === ended) this.feeds.delete(identity);
-      });
+      const started = new TerminalFeed(
+        depsForBottle(this.ctx, identity),
+        identity,
+        containerId,
+        (ended) => {
+          if (this.feeds.get(identity) === ended) this.feeds.delete(identity);
+        },
+        (message) => this.onError(identity, message),
+      );
       this.feeds.set(identity, started);
       feed = started;
-      started.ready.catch(() => {
-        // A feed that could not attach is dropped; the next terminal (or view) tries again.
+      started.ready.catch((_error: unknown) => {
+        // A feed that could not attach is dropped; the next terminal (or view) tries again. The
+        // error itself reaches whoever awaits `ready` (below, and track()'s report).
         started.close();
       });
     }

@@ -61,7 +61,7 @@ export class TerminalSessions {
       },
       stateAfter: async () => {
         // Removed meanwhile, or the engine gone: either way it is not running any more.
-        const after = await container.inspect().catch(() => null);
+        const after = await container.inspect().catch((_error: unknown) => null);
         return after?.State.Running === true ? 'running' : 'exited';
       },
     };
@@ -152,8 +152,9 @@ export class TerminalSessions {
     const kill = await session.container.exec({ Cmd: ['sh', '-c', HANG_UP_SCRIPT, 'sh', session.marker], ...(session.user !== '' ? { User: session.user } : {}) });
     const answer = (await kill.start({ Detach: true })) as unknown;
     // The engine's (empty) answer is read to its end: left unread, it holds an engine connection
-    // open, and a serve process being stopped would never exit.
-    if (answer instanceof Readable) await finished(answer.resume(), { signal: AbortSignal.timeout(HANG_UP_WAIT_MS) }).catch(() => answer.destroy());
+    // open, and a serve process being stopped would never exit. Every failure of that read (the
+    // time limit, a broken connection) is meant: the answer carries nothing; destroying it lets go.
+    if (answer instanceof Readable) await finished(answer.resume(), { signal: AbortSignal.timeout(HANG_UP_WAIT_MS) }).catch((_error: unknown) => answer.destroy());
   }
 
   private session(sessionId: string): Session {
@@ -171,8 +172,8 @@ export class TerminalSessions {
   async resize(sessionId: string, cols: number, rows: number): Promise<void> {
     const session = this.session(sessionId);
     // A resize racing the end of the process is harmless: the session's end says what happened.
-    if (session.kind === 'agent') await session.container.resize({ h: rows, w: cols }).catch(() => undefined);
-    else await session.exec.resize({ h: rows, w: cols }).catch(() => undefined);
+    if (session.kind === 'agent') await session.container.resize({ h: rows, w: cols }).catch((_error: unknown) => undefined);
+    else await session.exec.resize({ h: rows, w: cols }).catch((_error: unknown) => undefined);
   }
 
   async close(sessionId: string): Promise<void> {
@@ -184,7 +185,7 @@ export class TerminalSessions {
       return;
     }
     // The shell may have exited on its own already, or the bottle stopped: nothing left to hang up.
-    await this.hangUp(session).catch(() => undefined);
+    await this.hangUp(session).catch((_error: unknown) => undefined);
     session.stream.destroy();
   }
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists } from '../fs/if-exists';
 import { changesPaths } from './change-paths';
@@ -40,15 +41,9 @@ export async function readAppliedRecord(identity: string): Promise<AppliedRecord
   // (permissions, I/O) is an error: apply must not go on without knowing what it wrote before.
   const text = await ifExists(readFile(changesPaths(identity).applied, 'utf8'));
   if (text === null) return emptyAppliedRecord();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    // Damaged: every file counts as not applied, which only ever makes apply more careful (a
-    // conflict instead of an overwrite).
-    return emptyAppliedRecord();
-  }
-  const parsed = recordSchema.safeParse(raw);
+  // Damaged (not JSON, or not a record): every file counts as not applied, which only ever makes
+  // apply more careful (a conflict instead of an overwrite).
+  const parsed = recordSchema.safeParse(parseJson(text));
   return parsed.success ? (parsed.data as AppliedRecord) : emptyAppliedRecord();
 }
 

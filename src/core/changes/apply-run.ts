@@ -55,7 +55,7 @@ async function removeEmptyParents(root: string, path: string): Promise<void> {
   for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) {
     try {
       await rmdir(hostPathOf(root, dir));
-    } catch {
+    } catch (error: unknown) {
       // Meant whatever the code: not empty, or not ours to remove (the operator's own folder, a
       // mount point). The files were applied; only an empty folder stays, and everything above it.
       return;
@@ -138,7 +138,7 @@ export async function runApply(options: RunOptions): Promise<ApplyOutcome[]> {
           const temp = tempBeside(target);
           await symlink(agent.target, temp);
           await rename(temp, target).catch(async (error: unknown) => {
-            await unlink(temp).catch(() => undefined); // the rename's own error is the one to report
+            await unlink(temp).catch((_error: unknown) => undefined); // the rename's own error is the one to report
             throw error;
           });
         } else if (step.action === 'delete') {

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../fs/atomic-write';
 import { errorCode, ifExists, isMissing, LINK_IS_MISSING } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { errorMessage } from '../base/bottle-error';
+import { parseJson } from '../base/parse-json';
 import { mapLimited } from '../state/state-listing';
 import { baselineFileSchema, type Baseline, type BaselineEntry, type BaselineFailure } from './baseline-types';
 import { BlobStore } from './blob-store';
@@ -115,7 +116,7 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
     // A project file the operator's own user cannot read (one root left there) has no start-of-run
     // content to hash: it stays unknown, as the walk passes over unreadable folders, rather than
     // failing every launch in that project. Missing or a link now is null from readHostFile itself.
-    const read = await readHostFile(hostPathOf(cwd, item.path), keep ? KEEP_FILE_MAX_BYTES : 0).catch(() => null);
+    const read = await readHostFile(hostPathOf(cwd, item.path), keep ? KEEP_FILE_MAX_BYTES : 0).catch((_error: unknown) => null);
     if (read === null) return;
     entry.oid = read.digest.oid;
     entry.sha256 = read.digest.sha256;
@@ -165,13 +166,9 @@ export async function readBaseline(identity: string): Promise<Baseline | Baselin
   const info = await ifExists(stat(path));
   if (info === null) return null;
   if (!info.isFile() || info.size > MAX_BASELINE_FILE_BYTES) return { version: 1, identity, unavailable: 'the baseline file is not readable' };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return { version: 1, identity, unavailable: 'the baseline file is corrupt' };
-  }
-  const parsed = baselineFileSchema.safeParse(raw);
+  // Read apart from the parse: a file the host cannot read is an error for the caller, never
+  // "corrupt"; text that is not JSON (undefined) is refused by the schema as corrupt.
+  const parsed = baselineFileSchema.safeParse(parseJson(await readFile(path, 'utf8')));
   if (!parsed.success || parsed.data.identity !== identity) return { version: 1, identity, unavailable: 'the baseline file is corrupt' };
   return parsed.data as Baseline | BaselineFailure;
 }

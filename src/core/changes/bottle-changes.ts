@@ -3,6 +3,7 @@ import { ifExists } from '../fs/if-exists';
 import type { ChangeSet } from '../../shared/changes';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
+import { settled } from '../base/settled';
 import { readMetadata, type BottleMetadata } from '../state/metadata';
 import { readAppliedRecord, type AppliedRecord } from './applied-record';
 import { BaseContent } from './base-content';
@@ -88,7 +89,7 @@ export class BottleChanges {
   compute(quick: boolean): Promise<Comparison> {
     const run = (): Promise<Comparison> => this.computeNow(quick, true);
     const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined); // one computation at a time; the next waits for this one whatever its outcome
+    this.queue = settled(result); // one computation at a time; the next waits for this one whatever its outcome
     return result;
   }
 

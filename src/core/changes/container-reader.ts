@@ -97,8 +97,9 @@ export class ContainerReader implements WorkspaceReader {
       const answer = since === undefined ? await session.recent(sinceMinutes + 2, mark) : await session.since(since.id, mark, drop);
       this.remember(mark, answer.marked);
       recent = answer.entries;
-    } catch {
-      // The session broke (the agent killed it, the bottle restarted): a full listing decides.
+    } catch (error: unknown) {
+      // Every failure is meant: the session broke (the agent killed it, the bottle restarted) or
+      // answered nonsense; a full listing decides, and reports whatever stops it.
       this.closeSession();
       return this.list();
     }

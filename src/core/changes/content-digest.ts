@@ -84,7 +84,7 @@ export interface HostFileRead {
  */
 async function openedPath(fd: number, path: string): Promise<string> {
   // No /proc (macOS, Windows): the fallback below is the answer there, whatever readlink says.
-  const named = await readlink(`/proc/self/fd/${fd}`).catch(() => null);
+  const named = await readlink(`/proc/self/fd/${fd}`).catch((_error: unknown) => null);
   if (named !== null && named.startsWith('/')) return named;
   return `${await realpath(dirname(path))}${sep}x`;
 }

@@ -75,8 +75,9 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
   const temp = await mkdtemp(join(tmpdir(), 'claude-bottle-export-'));
   try {
     const notes: string[] = [];
-    // A git older than 2.25 has no --show-object-format, and knows only sha1.
-    const objectFormat = baseline.git === null ? 'sha1' : await gitText(['rev-parse', '--show-object-format'], { cwd }).catch(() => 'sha1');
+    // A git older than 2.25 has no --show-object-format, and knows only sha1. Any other failure of
+    // this git is met again, and reported, by the export's own git commands just below.
+    const objectFormat = baseline.git === null ? 'sha1' : await gitText(['rev-parse', '--show-object-format'], { cwd }).catch((_error: unknown) => 'sha1');
     input.progress('Reading the bottle\'s repository');
     const agentGit = baseline.git === null ? null : await input.agentGitDir(temp);
     if (agentGit !== null && baseline.mode === 'copy') await checkOwnObjects(agentGit);

@@ -24,7 +24,7 @@ export async function isRepositoryTop(cwd: string): Promise<boolean> {
   if (dotGit === null || !dotGit.isDirectory()) return false;
   // git refusing the folder (a damaged or foreign .git, git missing) is an answer here: no
   // repository of its own that a branch could go to; the caller says so in one line.
-  const top = await gitText(['rev-parse', '--show-toplevel'], { cwd }).catch(() => null);
+  const top = await gitText(['rev-parse', '--show-toplevel'], { cwd }).catch((_error: unknown) => null);
   if (top === null) return false;
   return (await orIfMissing(realpath(top), top)) === (await orIfMissing(realpath(cwd), cwd));
 }

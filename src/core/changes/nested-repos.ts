@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import type { Baseline, NestedGitRecord } from './baseline-types';
 import { gitlinksOf, runGit, splitZ } from './git-cli';
@@ -36,7 +37,8 @@ async function controlText(path: string): Promise<string> {
 
 /** What git reads of one nested `.git`: a pointer file's text, or a folder's config, commondir and hooks. */
 async function describeOne(full: string): Promise<NestedGitRecord | null> {
-  const info = await lstat(full).catch(() => null);
+  // Gone: nothing of git's there. One the host cannot reach is an error, never "no nested repository".
+  const info = await ifExists(lstat(full));
   if (info === null) return null;
   const hash = createHash('sha256');
   if (info.isFile()) {
@@ -45,9 +47,9 @@ async function describeOne(full: string): Promise<NestedGitRecord | null> {
   }
   if (!info.isDirectory()) return { kind: 'other', ino: info.ino, digest: '' };
   for (const name of ['config', 'config.worktree', 'commondir']) hash.update(`${name}\0${await controlText(join(full, name))}\0`);
-  const hooks = await readdir(join(full, 'hooks'), { withFileTypes: true }).catch(() => []);
+  const hooks = await orIfMissing(readdir(join(full, 'hooks'), { withFileTypes: true }), []);
   for (const hook of hooks.map((dirent) => dirent.name).sort()) {
-    const hookInfo = await lstat(join(full, 'hooks', hook)).catch(() => null);
+    const hookInfo = await ifExists(lstat(join(full, 'hooks', hook)));
     hash.update(`hook\0${hook}\0${hookInfo?.size ?? -1}\0${hookInfo?.mtimeMs ?? -1}\0`);
   }
   return { kind: 'dir', ino: info.ino, digest: hash.digest('hex') };
@@ -152,7 +154,7 @@ export class NestedRepoCheck {
   }
 
   private async currentLinks(cwd: string): Promise<Map<string, string>> {
-    const info = await lstat(join(cwd, '.git', 'index')).catch(() => null);
+    const info = await ifExists(lstat(join(cwd, '.git', 'index')));
     const stamp = info === null ? 'none' : `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
     if (stamp !== this.indexStamp) {
       this.links = info === null ? new Map() : await indexGitlinks(cwd);

@@ -13,7 +13,7 @@ const MAX_PACKED_REFS_BYTES = 64 * 1024 * 1024;
 async function readSmall(path: string, maxBytes: number): Promise<string | null> {
   // Meant for every failure: the bottle's repository is the agent's, and whatever it put there
   // instead of a small plain file (a link, a FIFO, a huge file, nothing) is read as no such file.
-  return readRegularFile(path, maxBytes).catch(() => null);
+  return readRegularFile(path, maxBytes).catch((_error: unknown) => null);
 }
 
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;

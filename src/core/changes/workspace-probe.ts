@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { settled } from '../base/settled';
 import { cleanRelativePath } from './relative-path';
 
 /** One entry of a listing made inside the bottle (`find` + `stat`), directories included. */
@@ -179,7 +180,7 @@ export class ProbeSession {
       return { entries: parseProbeListing(text), marked };
     };
     const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined); // the next command waits for this one, whatever its outcome
+    this.queue = settled(result); // the next command waits for this one, whatever its outcome
     return result;
   }
 

@@ -1,3 +1,5 @@
+import { parseJson } from '../base/parse-json';
+
 /**
  * Which of two copies of a login is the newer one. A login file that says when its token expires
  * (Claude Code's `.credentials.json`: `claudeAiOauth.expiresAt`) is compared by that: a login or a
@@ -14,19 +16,15 @@ export function wholeSeconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
 
-function parseJson(content: Buffer): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(content.toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    // Not JSON: compared by time only.
-    return null;
-  }
+/** The login file's JSON object; null for anything else (not JSON: compared by time only). */
+function parseObject(content: Buffer): Record<string, unknown> | null {
+  const value = parseJson(content.toString('utf8'));
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
 /** The object that describes the login: the file itself, or its one nested login object. */
 function loginObject(content: Buffer): Record<string, unknown> | null {
-  const json = parseJson(content);
+  const json = parseObject(content);
   if (json === null) return null;
   if (typeof json.expiresAt === 'number') return json;
   for (const value of Object.values(json)) {

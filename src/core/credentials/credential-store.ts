@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { claudeBottleRoot } from '../state/state-paths';
@@ -112,14 +113,10 @@ function signedOutPath(set: string): string {
 export async function readSignedOut(set: string): Promise<SignedOut | null> {
   const file = await readSmallFile(signedOutPath(set));
   if (file === null) return null;
-  try {
-    const parsed = JSON.parse(file.content.toString('utf8')) as Partial<SignedOut>;
-    if (typeof parsed.at !== 'string') return null;
-    return { at: parsed.at, pushed: Array.isArray(parsed.pushed) ? parsed.pushed.filter((id): id is string => typeof id === 'string') : [] };
-  } catch {
-    // Only we write it, atomically; unreadable means damaged: treat as never signed out.
-    return null;
-  }
+  // Only we write it, atomically; text that is not JSON means damaged: treat as never signed out.
+  const parsed = parseJson(file.content.toString('utf8')) as Partial<SignedOut> | null | undefined;
+  if (typeof parsed?.at !== 'string') return null;
+  return { at: parsed.at, pushed: Array.isArray(parsed.pushed) ? parsed.pushed.filter((id): id is string => typeof id === 'string') : [] };
 }
 
 /** Where a copy of a login comes from: the container, and when it was created (ms). */

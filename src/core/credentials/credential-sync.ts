@@ -11,6 +11,7 @@ import { isConnectionError } from '../engine/docker-client';
 import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-users';
 import type { CoreDeps } from '../deps/core-deps';
+import { BottleError } from '../base/bottle-error';
 import { orIfMissing } from '../fs/if-exists';
 import { imageCacheDir } from '../state/state-paths';
 import { isNewer, type CredentialVersion } from './credential-freshness';
@@ -155,8 +156,13 @@ export class CredentialSync {
         // The listing's creation time is in whole seconds; a sign-out is compared to the exact one.
         const createdMs = targets.length > 0 ? Date.parse((await ctx.docker.getContainer(info.Id).inspect()).Created) : 0;
         if (targets.length > 0) tracked = { identity, createdMs, targets, seen: new Map(), owner: null };
-      } catch {
-        // An orphan, a corrupt bottle, an agent gone or changed: it has no login we can place.
+      } catch (error: unknown) {
+        // The engine lost meanwhile: not remembered, the next pass looks again.
+        if (isConnectionError(error)) return null;
+        // An orphan, a corrupt bottle, an agent gone or changed (each a BottleError the bottle's own
+        // card shows), or the container gone (404): it has no login we can place. Anything else is
+        // said once: the login of that bottle is then not kept in sync.
+        if (!(error instanceof BottleError) && !isEngineNotFound(error)) this.hooks.failure(`Could not sync the login of ${identity}`, error);
         tracked = null;
       }
     }

@@ -3,7 +3,9 @@ import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
+import { ifExists } from '../fs/if-exists';
 import { rebuildPaths } from './rebuild-paths';
 
 /**
@@ -32,19 +34,11 @@ const approvalRecordSchema = z.object({
 export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
 
 export async function readApprovalRecord(identity: string): Promise<ApprovalRecord | 'corrupt' | null> {
-  let text: string;
-  try {
-    text = await readFile(rebuildPaths(identity).approval, 'utf8');
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  try {
-    const parsed = approvalRecordSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : 'corrupt';
-  } catch {
-    return 'corrupt';
-  }
+  // No approval under way; one the host cannot read is an error, never "nothing to recover".
+  const text = await ifExists(readFile(rebuildPaths(identity).approval, 'utf8'));
+  if (text === null) return null;
+  const parsed = approvalRecordSchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : 'corrupt';
 }
 
 /**

@@ -29,8 +29,9 @@ import { readPendingRecord, removePendingRecord, writePendingRecord, type Pendin
 export function operatorName(): string {
   try {
     return userInfo().username;
-  } catch {
-    // No passwd entry for our uid (a container, a deleted user): the uid names the operator.
+  } catch (error: unknown) {
+    // Meant whatever the error: userInfo() fails only when our uid has no passwd entry (a
+    // container, a deleted user); the uid then names the operator.
     return String(process.getuid?.() ?? 'unknown');
   }
 }

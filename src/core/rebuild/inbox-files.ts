@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { MAX_REQUEST_BYTES, parseCapabilityRequest, type CapabilityRequest, type InboxResponse } from './request-schema';
@@ -131,15 +132,14 @@ export async function readRequestFile(path: string): Promise<InboxReadResult> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { ok: false, message: 'the request is not valid UTF-8' };
+  } catch (error: unknown) {
+    // A fatal decoder fails only on bytes that are not UTF-8: said to the agent, as a bad request.
+    if (error instanceof TypeError) return { ok: false, message: 'the request is not valid UTF-8' };
+    throw error;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { ok: false, message: 'the request is not valid JSON' };
-  }
+  // JSON text never parses to undefined: undefined is text that is not JSON.
+  const parsed = parseJson(text);
+  if (parsed === undefined) return { ok: false, message: 'the request is not valid JSON' };
   return parseCapabilityRequest(parsed);
 }
 

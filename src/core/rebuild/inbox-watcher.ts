@@ -83,8 +83,9 @@ class InboxWatch implements InboxWatcher {
         this.forget(identity, watcher);
       });
       this.watchers.set(identity, watcher);
-    } catch {
-      // Not watchable right now; the rescan keeps trying.
+    } catch (error: unknown) {
+      // Every failure to watch is meant (the inbox gone meanwhile, an inotify limit): the periodic
+      // rescan reads the inbox anyway, and reports what it cannot read.
     }
   }
 
@@ -106,7 +107,7 @@ class InboxWatch implements InboxWatcher {
     let names: string[];
     try {
       names = await readdir(stateRoot());
-    } catch {
+    } catch (error: unknown) {
       // No state folder yet, or one the host cannot list: the bottle listing reads the same
       // folder and reports that failure to the operator; repeating it every second adds nothing.
       // The next pass tries again.
@@ -134,8 +135,8 @@ class InboxWatch implements InboxWatcher {
         this.rootWatcher?.close();
         this.rootWatcher = null;
       });
-    } catch {
-      // Not watchable (an inotify limit, the folder replaced): the periodic rescan does the work.
+    } catch (error: unknown) {
+      // Every failure to watch is meant (an inotify limit, the folder replaced): the periodic rescan does the work.
       this.rootWatcher = null;
     }
   }

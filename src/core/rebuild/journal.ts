@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { JournalEntry } from '../../shared/bottle-view';
 import { MapBottleCache } from '../base/bottle-caches';
+import { parseJson } from '../base/parse-json';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import { bottlePaths } from '../state/state-paths';
 
 const journalEntrySchema = z.object({
@@ -35,22 +37,13 @@ export async function appendJournal(identity: string, ...entries: JournalEntry[]
 
 /** Every readable journal entry, oldest first; torn or foreign lines are skipped. */
 export async function readHistory(identity: string): Promise<JournalEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(bottlePaths(identity).journal, 'utf8');
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await orIfMissing(readFile(bottlePaths(identity).journal, 'utf8'), '');
   const entries: JournalEntry[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    try {
-      const parsed = journalEntrySchema.safeParse(JSON.parse(line));
-      if (parsed.success) entries.push(parsed.data);
-    } catch {
-      // A torn last line after a crash: skip it.
-    }
+    // A torn last line after a crash (not JSON) or a foreign one: skipped.
+    const parsed = journalEntrySchema.safeParse(parseJson(line));
+    if (parsed.success) entries.push(parsed.data);
   }
   return entries;
 }
@@ -78,10 +71,9 @@ export class JournalCounts extends MapBottleCache<{ size: number; mtimeMs: numbe
 /** Number of journal entries, cheap on repeat calls with the same `counts` (one stat when unchanged). */
 export async function historyCount(identity: string, counts: JournalCounts = new JournalCounts()): Promise<number> {
   const path = bottlePaths(identity).journal;
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
+  // No journal: nothing decided yet. One the host cannot read throws (the view says so), never "no history".
+  const info = await ifExists(stat(path));
+  if (info === null) {
     counts.forget(identity);
     return 0;
   }

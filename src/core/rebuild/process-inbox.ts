@@ -4,6 +4,7 @@ import { formatBytes } from '../../shared/format-bytes';
 import { parseIdentity } from '../../shared/identity';
 import { syncFolder } from '../fs/atomic-write';
 import { errorMessage } from '../base/bottle-error';
+import { settled } from '../base/settled';
 import { currentDockerfile } from '../bottles/bottle-image';
 import { readLimits, type BottleLimits } from '../state/limits';
 import { appendJournal, decidedRequestIds } from './journal';
@@ -49,11 +50,7 @@ function coalesced(identity: string): Promise<boolean> {
     return running;
   }
   if (slot.queued !== null) return slot.queued;
-  const queued: Promise<boolean> = slot.running
-    .then(
-      () => undefined,
-      () => undefined,
-    )
+  const queued: Promise<boolean> = settled(slot.running)
     .then(() => {
       slot.running = queued;
       slot.queued = null;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { InboxWarning, PendingRequestSummary, PendingRequestView } from '../../shared/bottle-view';
 import { dockerfileRiskNotes } from '../../shared/dockerfile-risks';
+import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, orIfMissing } from '../fs/if-exists';
 import { proposalHash } from './proposal';
@@ -74,16 +75,6 @@ async function readPendingFile(path: string): Promise<PendingRecord | null> {
   const request = parseCapabilityRequest(parsed.data.request);
   if (!request.ok) return null;
   return { ...parsed.data, request: request.request };
-}
-
-/** The parsed JSON, or undefined for text that is not JSON (which every schema then refuses). */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Not JSON: the caller's schema check refuses undefined like any other malformed record.
-    return undefined;
-  }
 }
 
 export async function readPendingRecord(identity: string, requestId: string): Promise<PendingRecord | null> {

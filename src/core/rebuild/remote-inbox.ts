@@ -8,6 +8,8 @@ import { openArchive, statContainerPath } from '../engine/container-files';
 import { putFolders, ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { MapBottleCache } from '../base/bottle-caches';
+import { settled } from '../base/settled';
+import { ifExists, orIfMissing } from '../fs/if-exists';
 import type { CoreDeps } from '../deps/core-deps';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
@@ -68,10 +70,10 @@ const queues = new Map<string, Promise<unknown>>();
 
 function serialized<T>(identity: string, work: () => Promise<T>): Promise<T> {
   const next = (queues.get(identity) ?? Promise.resolve()).then(work, work);
-  const settled = next.catch(() => undefined);
-  queues.set(identity, settled);
-  void settled.then(() => {
-    if (queues.get(identity) === settled) queues.delete(identity);
+  const done = settled(next);
+  queues.set(identity, done);
+  void done.then(() => {
+    if (queues.get(identity) === done) queues.delete(identity);
   });
   return next;
 }
@@ -143,14 +145,14 @@ async function readRemoteInbox(container: Docker.Container): Promise<RemoteInbox
 
 /** Makes the state inbox hold exactly the container's request files (our answers stay). */
 async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<void> {
-  const local = await readdir(inboxDir).catch(() => [] as string[]);
+  const local = await orIfMissing(readdir(inboxDir), [] as string[]);
   for (const name of local) {
     if (!isRequestName(name) || remote.requests.has(name)) continue;
     await rm(join(inboxDir, name), { force: true });
   }
   for (const [name, content] of remote.requests) {
     const path = join(inboxDir, name);
-    const existing = await lstat(path).catch(() => null);
+    const existing = await ifExists(lstat(path));
     if (content === null) {
       if (existing?.isSymbolicLink() === true) continue;
       await rm(path, { recursive: true, force: true });
@@ -166,7 +168,7 @@ async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<vo
 
 /** Answers written in the state inbox for requests still waiting in the container go in. */
 async function deliverAnswers(container: Docker.Container, inboxDir: string, remote: RemoteInbox): Promise<void> {
-  const answers = (await readdir(inboxDir).catch(() => [] as string[])).filter((name) => {
+  const answers = (await orIfMissing(readdir(inboxDir), [] as string[])).filter((name) => {
     const stem = answeredStem(name);
     return stem !== null && remote.requests.has(requestFileName(stem)) && !remote.answered.has(stem);
   });

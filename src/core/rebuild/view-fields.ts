@@ -36,7 +36,10 @@ export async function rebuildViewFields(identity: string, counts: JournalCounts 
       problems.push(unreadable('the rebuild state folder', error));
       return [] as string[];
     }),
-    historyCount(identity, counts),
+    historyCount(identity, counts).catch((error: unknown) => {
+      problems.push(unreadable('the approval history', error));
+      return 0;
+    }),
   ]);
   const [pending, warnings] = await Promise.all([
     names.includes('pending')

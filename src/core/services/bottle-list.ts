@@ -6,6 +6,7 @@ import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { onEngine, type CoreDeps } from '../deps/core-deps';
 import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { isConnectionError, withinTimeout } from '../engine/docker-client';
+import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { JournalCounts } from '../rebuild/journal';
 import { rebuildViewFields } from '../rebuild/view-fields';
 import { readBottleOptions } from '../state/bottle-options';
@@ -67,8 +68,10 @@ async function containersPerEngine(ctx: CoreDeps, names: Set<string>): Promise<M
       let engine;
       try {
         engine = ctx.engines.get(name);
-      } catch {
-        // A context deleted from the Docker CLI's store: its bottles show offline until it is back.
+      } catch (error: unknown) {
+        // Every failure of the lookup is meant: a context deleted from the Docker CLI's store, or one
+        // whose endpoint cannot be used, leaves nothing that reaches the engine by that name. Its
+        // bottles show offline (the listing's own report of it) until it is back.
         return [name, { name, ctx: null, containers: null }];
       }
       const onIt = onEngine(ctx, engine);
@@ -98,8 +101,8 @@ function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; ex
 function listedAutonomous(identity: string): boolean {
   try {
     return readBottleOptions(identity).autonomous;
-  } catch {
-    // Reported where it decides something: the resume. See above.
+  } catch (error: unknown) {
+    // Every failure (unreadable, damaged): reported where it decides something, the resume. See above.
     return false;
   }
 }
@@ -208,9 +211,11 @@ async function liveState(ctx: CoreDeps, info: Docker.ContainerInfo): Promise<Doc
     const state = inspected.State;
     const exited = state.Status === 'exited' || state.Status === 'dead';
     return { ...info, State: state.Status, Status: exited ? `Exited (${state.ExitCode})` : info.Status };
-  } catch {
-    // Gone between the listing and the inspect: the listing's state is the last one there is.
-    return info;
+  } catch (error: unknown) {
+    // Gone between the listing and the inspect (404), or the engine lost meanwhile: the listing's
+    // state is the last one there is. Anything else fails the view, as a failed listing does.
+    if (isEngineNotFound(error) || isConnectionError(error)) return info;
+    throw error;
   }
 }
 

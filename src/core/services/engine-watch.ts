@@ -23,8 +23,9 @@ export class EngineWatchers {
     let engine;
     try {
       engine = this.ctx.engines.get(name);
-    } catch {
-      // The context left the Docker CLI's store; the listing shows its bottles offline.
+    } catch (error: unknown) {
+      // Every failure of the lookup is meant: the context left the Docker CLI's store, or its
+      // endpoint cannot be used; nothing reaches it to watch, and the listing shows its bottles offline.
       return;
     }
     // The first watcher also watches the state folder, which is the same for every engine.
@@ -36,8 +37,9 @@ export class EngineWatchers {
     return [...this.watchers.keys()].flatMap((name) => {
       try {
         return [onEngine(this.ctx, this.ctx.engines.get(name))];
-      } catch {
-        // Left the Docker CLI's store since it was watched: nothing to reach it by.
+      } catch (error: unknown) {
+        // Every failure of the lookup is meant, as in watch(): left the Docker CLI's store since it
+        // was watched, or no usable endpoint: nothing to reach it by.
         return [];
       }
     });

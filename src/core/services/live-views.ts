@@ -3,6 +3,7 @@ import type { BottleListing, BottleView } from '../../shared/bottle-view';
 import { newestFirst } from '../../shared/newest-first';
 import type { CoreDeps } from '../deps/core-deps';
 import type { Notices } from '../base/notices';
+import { settled } from '../base/settled';
 
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
@@ -127,7 +128,7 @@ export class LiveViews {
       // The first read of all is shared by every window listing meanwhile (and by the watchers').
       // A read that failed leaves `complete` false: null below, and the caller's own fresh read
       // reports the error to whoever asked.
-      await (this.reading ?? this.resync()).catch(() => undefined);
+      await settled(this.reading ?? this.resync());
     }
     if (!this.complete || this.closed || !this.sources.engineConnected()) return null;
     this.revalidate();

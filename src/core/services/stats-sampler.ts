@@ -7,6 +7,7 @@ import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { cpuCounters, cpuPercent, memoryInUse, memoryLimit, type CpuCounters, type RawContainerStats } from '../engine/container-stats';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
+import { isEngineNotFound } from '../engine/if-engine-object-exists';
 
 /**
  * CPU and memory of the running bottles some window shows, and nothing else: windows say which
@@ -126,8 +127,10 @@ export class StatsSampler {
     let raw: RawContainerStats;
     try {
       raw = (await container.stats({ stream: false, 'one-shot': true } as { stream: false })) as RawContainerStats;
-    } catch {
-      // Stopped between the listing and the read: the next round's listing drops it.
+    } catch (error: unknown) {
+      // Removed between the listing and the read (404): the next round's listing drops it. Any
+      // other failure goes to the log, and only this bottle misses the round.
+      if (!isEngineNotFound(error)) this.onError(error);
       return null;
     }
     const counters = cpuCounters(raw);
