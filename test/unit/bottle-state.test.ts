@@ -1,6 +1,8 @@
-import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readEngineRecord } from '../../src/core/state/bottle-engine';
 import { bottleIdentity } from '../../src/core/state/bottle-identity';
 import {
   CorruptBottleError,
@@ -214,6 +216,17 @@ describe('metadata', () => {
   it('treats a metadata.json directory as corrupt', async () => {
     await mkdir(bottlePaths('dev-a4f8c').metadata, { recursive: true });
     expect(await readMetadataResult('dev-a4f8c')).toMatchObject({ status: 'corrupt' });
+  });
+
+  it('engine.json: a link is never followed to the context it names, a FIFO never blocks the read', async () => {
+    await writeMetadata(meta());
+    const outside = join(home(), 'outside-engine.json');
+    await writeFile(outside, JSON.stringify({ version: 1, context: 'elsewhere' }));
+    await symlink(outside, join(stateDir('dev-a4f8c'), 'engine.json'));
+    expect(readEngineRecord('dev-a4f8c')).toEqual({ status: 'corrupt', reason: 'engine.json is a symlink' });
+    await rm(join(stateDir('dev-a4f8c'), 'engine.json'));
+    execFileSync('mkfifo', [join(stateDir('dev-a4f8c'), 'engine.json')]);
+    expect(readEngineRecord('dev-a4f8c')).toEqual({ status: 'corrupt', reason: 'engine.json is not a regular file' });
   });
 
   it('cleans up its temp file when the final rename fails', async () => {

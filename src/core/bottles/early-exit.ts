@@ -1,7 +1,8 @@
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { readSmallFileSync } from '../fs/read-small-file';
 import type { CoreDeps } from '../deps/core-deps';
 import { MapBottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
@@ -54,18 +55,16 @@ function recordPath(identity: string): string {
 }
 
 function readRecord(identity: string): EarlyExitRecord | null {
-  let fd: number | null = null;
+  const read = readSmallFileSync(recordPath(identity), 64 * 1024);
+  // No record yet (the usual case) or one that is no small file of ours: read the exit from Docker
+  // again (the record only saves asking it twice).
+  if (read.kind !== 'ok') return null;
   try {
-    fd = openSync(recordPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.size > 64 * 1024) return null;
-    const record = JSON.parse(readFileSync(fd, 'utf8')) as Partial<EarlyExitRecord>;
-    return typeof record.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
+    const record = JSON.parse(read.text) as Partial<EarlyExitRecord> | null;
+    return typeof record?.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
   } catch {
-    // No record yet (the usual case) or a damaged one: read the exit from Docker again.
+    // A damaged one: the same.
     return null;
-  } finally {
-    if (fd !== null) closeSync(fd);
   }
 }
 

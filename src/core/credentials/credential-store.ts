@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
+import { ifExists, orIfMissing } from '../fs/if-exists';
+import { readSmallFileBytes } from '../fs/read-small-file';
 import { claudeBottleRoot } from '../state/state-paths';
 import { isNewer, wholeSeconds, type CredentialVersion } from './credential-freshness';
 import { CREDENTIAL_SET_PATTERN, isPlainName } from '../agents/agent-options';
@@ -49,22 +49,15 @@ async function ensureSetDir(set: string, sub: 'files' | 'env' | null): Promise<s
   return join(dir, sub);
 }
 
-/** A small regular file of ours: never through a link, never more than the cap. */
+/**
+ * A small regular file of ours: never through a link, never more than the cap. Null when there is
+ * none, or what is there is no small file (no login); a link or a file the host cannot read throws.
+ */
 async function readSmallFile(path: string): Promise<{ content: Buffer; mtimeMs: number } | null> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error: unknown) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_SECRET_BYTES) return null;
-    return { content: await handle.readFile(), mtimeMs: info.mtimeMs };
-  } finally {
-    await handle.close();
-  }
+  const read = await readSmallFileBytes(path, MAX_SECRET_BYTES);
+  if (read.kind === 'ok') return { content: read.bytes, mtimeMs: read.mtimeMs };
+  if (read.kind === 'corrupt' && read.cause !== undefined) throw read.cause;
+  return null;
 }
 
 export async function readStoredFile(set: string, name: string): Promise<CredentialVersion | null> {

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMissing } from '../fs/if-exists';
 import { isContextName } from '../../shared/rules';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { readSmallFileSync } from '../fs/read-small-file';
 import { stateDir } from './state-paths';
 
 /**
@@ -30,14 +30,11 @@ export function readEngineRecordSync(dir: string): EngineRecord {
   const path = join(dir, ENGINE_FILE);
   // Most bottles (all on the default engine) have none: found out without a thrown error each.
   if (!existsSync(path)) return { status: 'none' };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error: unknown) {
-    if (isMissing(error)) return { status: 'none' };
-    return { status: 'corrupt', reason: `${ENGINE_FILE} is unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
-  return parseEngineRecord(text);
+  // Never through a link or into a FIFO, never more than the cap: the engine a bottle's commands go to.
+  const read = readSmallFileSync(path, MAX_ENGINE_FILE_BYTES);
+  if (read.kind === 'missing') return { status: 'none' };
+  if (read.kind === 'corrupt') return { status: 'corrupt', reason: `${ENGINE_FILE} ${read.reason}` };
+  return parseEngineRecord(read.text);
 }
 
 export function readEngineRecord(identity: string): EngineRecord {

@@ -1,7 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { isMissing, LINK_IS_MISSING } from '../fs/if-exists';
+import { readSmallFileSync } from '../fs/read-small-file';
 import { stateDir } from './state-paths';
 
 /**
@@ -28,20 +28,18 @@ export function bottleOptionsPath(identity: string): string {
  * one throws.
  */
 export function readBottleOptions(identity: string): BottleOptions {
-  let fd: number | null = null;
+  const read = readSmallFileSync(bottleOptionsPath(identity), 4096);
+  // A file the host cannot read is an error: a resume must not quietly drop what the operator chose.
+  if (read.kind === 'corrupt' && read.cause !== undefined && !isMissing(read.cause, LINK_IS_MISSING)) throw read.cause;
+  // Missing (the usual case), a link (never followed), not a small file: the defaults.
+  if (read.kind !== 'ok') return { ...DEFAULT_BOTTLE_OPTIONS };
   try {
-    fd = openSync(bottleOptionsPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.size > 4096) return { ...DEFAULT_BOTTLE_OPTIONS };
-    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as Partial<BottleOptions> | null;
+    const parsed = JSON.parse(read.text) as Partial<BottleOptions> | null;
     return { autonomous: parsed?.autonomous === true };
   } catch (error: unknown) {
-    // Missing (the usual case), a link (never followed) or damaged JSON: the defaults. A file the
-    // host cannot read is an error: a resume must not quietly drop what the operator chose.
-    if (isMissing(error, LINK_IS_MISSING) || error instanceof SyntaxError) return { ...DEFAULT_BOTTLE_OPTIONS };
+    // Damaged JSON: the defaults, never autonomous by accident.
+    if (error instanceof SyntaxError) return { ...DEFAULT_BOTTLE_OPTIONS };
     throw error;
-  } finally {
-    if (fd !== null) closeSync(fd);
   }
 }
 

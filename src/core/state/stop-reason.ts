@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMissing } from '../fs/if-exists';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { readRegularFile } from '../fs/read-regular-file';
+import { readSmallFile } from '../fs/read-small-file';
 import { stateDir } from './state-paths';
 
 /**
@@ -25,15 +24,12 @@ function stopReasonPath(identity: string): string {
 
 /** The recorded reason; null when there is none or the file is damaged (it only explains, never decides). */
 export async function readStopReason(identity: string): Promise<StopReason | null> {
-  let text: string;
+  const read = await readSmallFile(stopReasonPath(identity), MAX_STOP_REASON_BYTES);
+  if (read.kind === 'missing') return null;
+  // Unreadable or not a small file: still say that we stopped it.
+  if (read.kind === 'corrupt') return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
   try {
-    text = await readRegularFile(stopReasonPath(identity), MAX_STOP_REASON_BYTES);
-  } catch (error: unknown) {
-    if (isMissing(error)) return null;
-    return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<StopReason>;
+    const parsed = JSON.parse(read.text) as Partial<StopReason>;
     if (typeof parsed.reason === 'string' && typeof parsed.at === 'string') return { reason: parsed.reason.slice(0, 1000), at: parsed.at };
   } catch {
     // Damaged (a crash mid-write cannot do it: the write is atomic): still say that we stopped it.
