@@ -11,12 +11,7 @@ import {
   writeMetadata,
   type BottleMetadata,
 } from '../../src/core/state/metadata';
-import {
-  perBottleDockerfilePath,
-  readPerBottleDockerfile,
-  transcriptSnapshotDir,
-  writePerBottleDockerfile,
-} from '../../src/core/state/per-bottle-dockerfile';
+import { readPerBottleDockerfile, writePerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { listStateEntries } from '../../src/core/state/state-listing';
 import { bottlePaths, perBottleImageTag, stateDir } from '../../src/core/state/state-paths';
 import { InvalidIdentityError, isValidIdentity, parseIdentity } from '../../src/shared/identity';
@@ -58,8 +53,8 @@ describe('per-bottle Dockerfile', () => {
   });
 
   it('lives under the state dir', () => {
-    expect(perBottleDockerfilePath('dev')).toBe(join(home(), 'state', 'dev', 'Dockerfile'));
-    expect(perBottleDockerfilePath('dev').endsWith('/state/dev/Dockerfile')).toBe(true);
+    expect(bottlePaths('dev').dockerfile).toBe(join(home(), 'state', 'dev', 'Dockerfile'));
+    expect(bottlePaths('dev').dockerfile.endsWith('/state/dev/Dockerfile')).toBe(true);
   });
 
   it('leaves no temp file behind', async () => {
@@ -74,7 +69,7 @@ describe('per-bottle Dockerfile', () => {
   });
 
   it('has its transcript snapshot under the state dir', () => {
-    expect(transcriptSnapshotDir('dev')).toBe(join(home(), 'state', 'dev', 'transcript'));
+    expect(bottlePaths('dev').transcript).toBe(join(home(), 'state', 'dev', 'transcript'));
   });
 });
 

@@ -6,8 +6,7 @@ import { observeInboxScans, processInbox } from '../../src/core/rebuild/process-
 import { readHistory } from '../../src/core/rebuild/journal';
 import { listPendingRecords } from '../../src/core/rebuild/rebuild-store';
 import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
-import { bottlePaths } from '../../src/core/state/state-paths';
-import { settingsPath } from '../../src/core/state/settings';
+import { bottlePaths, settingsPath } from '../../src/core/state/state-paths';
 import { eventually } from '../helpers/docker-exec';
 import { makeStateBottle, requestJson } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';

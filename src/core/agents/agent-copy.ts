@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { hashBuildContext } from '../engine/image-build';
 import { BottleError } from '../base/bottle-error';
-import { claudeBottleRoot } from '../state/state-paths';
+import { agentCopiesDir } from '../state/state-paths';
 
 /*
  * A project agent's folder is untrusted and can change at any moment (a mount-mode bottle writes
@@ -27,10 +27,6 @@ const UNUSED_FOR_MS = 24 * 60 * 60 * 1000;
 const CHUNK = 1024 * 1024;
 /** What a walk meets when an entry is removed or replaced under it (readlink of a non-link: EINVAL). */
 const VANISHED: ReadonlySet<string> = new Set(['ENOENT', 'ELOOP', 'ENOTDIR', 'EINVAL']);
-
-export function agentCopiesDir(): string {
-  return join(claudeBottleRoot(), 'cache', 'agent-copies');
-}
 
 class CopyBudget {
   files = 0;

@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFileSync } from '../fs/read-small-file';
 import type { CoreDeps } from '../deps/core-deps';
 import { MapBottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
-import { stateDir } from '../state/state-paths';
+import { bottlePaths, stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
 
 /** An agent that exits within this long of its start "exited on start" (no network, no login). */
 export const EARLY_EXIT_SECONDS = 60;
-const EARLY_EXIT_FILE = 'early-exit.json';
 const TAIL_LINES = 12;
 const MAX_LINE_CHARS = 240;
 
@@ -50,12 +48,8 @@ interface EarlyExitRecord {
   early: EarlyExitView | null;
 }
 
-function recordPath(identity: string): string {
-  return join(stateDir(identity), EARLY_EXIT_FILE);
-}
-
 function readRecord(identity: string): EarlyExitRecord | null {
-  const read = readSmallFileSync(recordPath(identity), 64 * 1024);
+  const read = readSmallFileSync(bottlePaths(identity).earlyExit, 64 * 1024);
   // No record yet (the usual case) or one that is no small file of ours: read the exit from Docker
   // again (the record only saves asking it twice).
   if (read.kind !== 'ok') return null;
@@ -146,7 +140,7 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   }
   // Only beside an existing bottle's state (never creating a folder for an orphan container).
   if (existsSync(stateDir(identity))) {
-    await writeFileAtomic(recordPath(identity), `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
+    await writeFileAtomic(bottlePaths(identity).earlyExit, `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
   }
   return early;
 }

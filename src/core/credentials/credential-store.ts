@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, orIfMissing } from '../fs/if-exists';
 import { readSmallFileBytes } from '../fs/read-small-file';
-import { claudeBottleRoot } from '../state/state-paths';
+import { credentialsRoot } from '../state/state-paths';
 import { isNewer, wholeSeconds, type CredentialVersion } from './credential-freshness';
 import { CREDENTIAL_SET_PATTERN, isPlainName } from '../agents/agent-options';
 
@@ -22,10 +22,6 @@ import { CREDENTIAL_SET_PATTERN, isPlainName } from '../agents/agent-options';
 
 /** A login file or a token is small; anything larger is not one. */
 export const MAX_SECRET_BYTES = 64 * 1024;
-
-export function credentialsRoot(): string {
-  return join(claudeBottleRoot(), 'credentials');
-}
 
 function setDir(set: string): string {
   if (!CREDENTIAL_SET_PATTERN.test(set)) throw new Error(`invalid credential set ${JSON.stringify(set.slice(0, 80))}`);

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 
 /**
  * The steps of an approval, in order. Up to `snapshotted` nothing the old bottle runs from has

@@ -1,9 +1,8 @@
 import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
 import { isMissing } from '../fs/if-exists';
-import { stateRoot } from '../state/state-paths';
+import { bottlePaths, stateRoot } from '../state/state-paths';
 import { processInbox } from './process-inbox';
 
 /** Yield to the event loop this often while rescanning thousands of bottles. */
@@ -107,7 +106,7 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
       // bottle, and a promise (or a thrown error) per bottle cost more than the stat itself.
       checked += 1;
       if (checked % RESCAN_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-      const inbox = join(stateRoot(), identity, 'inbox');
+      const inbox = bottlePaths(identity).inbox;
       let mtime: number;
       try {
         const info = lstatSync(inbox, { throwIfNoEntry: false });

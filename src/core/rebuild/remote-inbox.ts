@@ -11,7 +11,7 @@ import { MapBottleCache } from '../base/bottle-caches';
 import type { CoreDeps } from '../deps/core-deps';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { MAX_REQUEST_BYTES } from './request-schema';
 
 /*

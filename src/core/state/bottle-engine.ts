@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { isContextName } from '../../shared/rules';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFileSync } from '../fs/read-small-file';
-import { stateDir } from './state-paths';
+import { BOTTLE_FILES, bottlePaths } from './state-paths';
 
 /**
  * Which engine a bottle lives on: our own file beside metadata.json (never in it, which the Python
  * CLI reads). No file: the default engine, as for bottles the Python CLI made.
  */
-export const ENGINE_FILE = 'engine.json';
+const ENGINE_FILE = BOTTLE_FILES.engine;
 const MAX_ENGINE_FILE_BYTES = 4096;
 
 export type EngineRecord = { status: 'none' } | { status: 'ok'; context: string } | { status: 'corrupt'; reason: string };
@@ -25,9 +24,9 @@ export function parseEngineRecord(text: string): EngineRecord {
   return { status: 'corrupt', reason: `${ENGINE_FILE} does not name a Docker context` };
 }
 
-/** The engine record in a bottle folder (synchronous: the listing reads thousands in a loop). */
-export function readEngineRecordSync(dir: string): EngineRecord {
-  const path = join(dir, ENGINE_FILE);
+/** The engine record of a bottle (synchronous: the listing reads thousands in a loop). */
+export function readEngineRecord(identity: string): EngineRecord {
+  const path = bottlePaths(identity).engine;
   // Most bottles (all on the default engine) have none: found out without a thrown error each.
   if (!existsSync(path)) return { status: 'none' };
   // Never through a link or into a FIFO, never more than the cap: the engine a bottle's commands go to.
@@ -37,10 +36,6 @@ export function readEngineRecordSync(dir: string): EngineRecord {
   return parseEngineRecord(read.text);
 }
 
-export function readEngineRecord(identity: string): EngineRecord {
-  return readEngineRecordSync(stateDir(identity));
-}
-
 export async function writeEngineRecord(identity: string, context: string): Promise<void> {
-  await writeFileAtomic(join(stateDir(identity), ENGINE_FILE), `${JSON.stringify({ version: 1, context })}\n`);
+  await writeFileAtomic(bottlePaths(identity).engine, `${JSON.stringify({ version: 1, context })}\n`);
 }

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BottleError } from '../base/bottle-error';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { readSmallFileSync } from '../fs/read-small-file';
-import { claudeBottleRoot } from './state-paths';
-
-/** `<root>/instance-id`: which containers on an engine this state root made (DESIGN.md §3). */
-export const INSTANCE_ID_FILE = 'instance-id';
+import { claudeBottleRoot, instanceIdPath } from './state-paths';
 
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 
@@ -31,7 +28,7 @@ export function instanceId(): string {
   const root = claudeBottleRoot();
   const cached = known.get(root);
   if (cached !== undefined) return cached;
-  const path = join(root, INSTANCE_ID_FILE);
+  const path = instanceIdPath();
   let id = readInstanceId(path);
   if (id === null) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -57,7 +54,7 @@ function readInstanceId(path: string): string | null {
 }
 
 function publishCandidate(root: string, path: string): void {
-  const temp = join(root, `${TEMP_PREFIX}${INSTANCE_ID_FILE}-${randomBytes(6).toString('hex')}`);
+  const temp = join(root, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, `${randomBytes(16).toString('hex')}\n`);

@@ -1,14 +1,10 @@
 import { readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
 import { errorMessage } from '../base/bottle-error';
 import { isMissing } from '../fs/if-exists';
-import { ENGINE_FILE, readEngineRecordSync } from './bottle-engine';
-import { BOTTLE_OPTIONS_FILE } from './bottle-options';
-import { READY_MARKER_FILE } from './lifecycle-marker';
+import { readEngineRecord } from './bottle-engine';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
-import { stateDir, stateRoot } from './state-paths';
-import { STOP_REASON_FILE } from './stop-reason';
+import { BOTTLE_FILES, bottlePaths, stateRoot } from './state-paths';
 
 interface StateEntryFacts {
   identity: string;
@@ -45,11 +41,11 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-function metadataResult(identity: string, dir: string, dirent: Dirent | undefined): MetadataReadResult {
+function metadataResult(identity: string, path: string, dirent: Dirent | undefined): MetadataReadResult {
   if (dirent === undefined) return { status: 'missing' };
   if (dirent.isSymbolicLink()) return { status: 'corrupt', reason: 'metadata.json is a symlink' };
   if (!dirent.isFile()) return { status: 'corrupt', reason: 'metadata.json is not a regular file' };
-  return readMetadataFileSync(identity, join(dir, 'metadata.json'));
+  return readMetadataFileSync(identity, path);
 }
 
 /**
@@ -59,10 +55,10 @@ function metadataResult(identity: string, dir: string, dirent: Dirent | undefine
  * of bottles are listed.
  */
 export function scanBottleFolder(identity: string): StateEntry | null {
-  const dir = stateDir(identity);
+  const paths = bottlePaths(identity);
   let dirents: Dirent[];
   try {
-    dirents = readdirSync(dir, { withFileTypes: true });
+    dirents = readdirSync(paths.dir, { withFileTypes: true });
   } catch (error: unknown) {
     if (isMissing(error)) return null;
     // A bottle folder the host cannot list (permissions, I/O) stays in the list as damaged,
@@ -71,16 +67,16 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
   }
   const byName = new Map(dirents.map((dirent) => [dirent.name, dirent]));
-  const result = metadataResult(identity, dir, byName.get('metadata.json'));
+  const result = metadataResult(identity, paths.metadata, byName.get(BOTTLE_FILES.metadata));
   if (result.status === 'missing') return null;
-  const engine = byName.has(ENGINE_FILE) ? readEngineRecordSync(dir) : ({ status: 'none' } as const);
+  const engine = byName.has(BOTTLE_FILES.engine) ? readEngineRecord(identity) : ({ status: 'none' } as const);
   const facts: StateEntryFacts = {
     identity,
-    hasDockerfile: byName.get('Dockerfile')?.isFile() === true,
-    readyToResume: byName.has(READY_MARKER_FILE),
-    hasRebuildState: byName.has('rebuild') || byName.has('journal.jsonl'),
-    hasOptions: byName.has(BOTTLE_OPTIONS_FILE),
-    hasStopReason: byName.has(STOP_REASON_FILE),
+    hasDockerfile: byName.get(BOTTLE_FILES.dockerfile)?.isFile() === true,
+    readyToResume: byName.has(BOTTLE_FILES.readyMarker),
+    hasRebuildState: byName.has(BOTTLE_FILES.rebuild) || byName.has(BOTTLE_FILES.journal),
+    hasOptions: byName.has(BOTTLE_FILES.options),
+    hasStopReason: byName.has(BOTTLE_FILES.stopReason),
     engine: engine.status === 'ok' ? engine.context : null,
   };
   if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };

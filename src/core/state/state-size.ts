@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BottleCache } from '../base/bottle-caches';
-import { bottlePaths } from './state-paths';
+import { BOTTLE_FILES, bottlePaths, CHANGES_BLOBS } from './state-paths';
 
 /*
  * The size of a bottle's state folder, shown on its card and by `show`. Listings never walk
@@ -13,7 +13,7 @@ import { bottlePaths } from './state-paths';
  * files) is walked each time.
  */
 
-const CACHED_FOLDERS: ReadonlySet<string> = new Set(['transcript', 'workspace', join('changes', 'blobs')]);
+const CACHED_FOLDERS: ReadonlySet<string> = new Set([BOTTLE_FILES.transcript, BOTTLE_FILES.workspace, join(BOTTLE_FILES.changes, CHANGES_BLOBS)]);
 
 /** One core's state-folder sizes (`CoreDeps.caches`): forgotten with the bottle, dropped with the core. */
 export class StateSizes implements BottleCache {
