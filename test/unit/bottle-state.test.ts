@@ -12,7 +12,7 @@ import {
   type BottleMetadata,
 } from '../../src/core/state/metadata';
 import { readPerBottleDockerfile, writePerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
-import { listStateEntries } from '../../src/core/state/state-listing';
+import { listStateEntries, listStateIdentities, listStateRoot } from '../../src/core/state/state-listing';
 import { bottlePaths, perBottleImageTag, stateDir } from '../../src/core/state/state-paths';
 import { InvalidIdentityError, isValidIdentity, parseIdentity } from '../../src/shared/identity';
 import { useTempHome } from '../helpers/temp-home';
@@ -235,6 +235,34 @@ describe('metadata', () => {
 describe('listing the state folder', () => {
   it('is empty when there is no state folder', async () => {
     expect(await listStateEntries()).toEqual([]);
+  });
+
+  it('one listing of the root: entries named as identities, real folders told from the rest', async () => {
+    expect(await listStateRoot()).toEqual([]);
+    await writeMetadata(meta({ identity: 'dev-aaaaa' }));
+    const root = join(home(), 'state');
+    await mkdir(join(root, 'no-metadata'));
+    await writeFile(join(root, 'file-named-like-one'), 'x');
+    await symlink(join(root, 'dev-aaaaa'), join(root, 'link-aaaaa'));
+    await writeFile(join(root, '.tmp-metadata.json-123'), 'half');
+    await mkdir(join(root, 'Not_An_Identity'));
+    const byIdentity = (entries: { identity: string }[]): unknown[] => [...entries].sort((a, b) => a.identity.localeCompare(b.identity));
+    expect(byIdentity(await listStateRoot())).toEqual([
+      { identity: 'dev-aaaaa', isFolder: true },
+      { identity: 'file-named-like-one', isFolder: false },
+      { identity: 'link-aaaaa', isFolder: false },
+      { identity: 'no-metadata', isFolder: true },
+    ]);
+    expect((await listStateIdentities()).sort()).toEqual(['dev-aaaaa', 'file-named-like-one', 'link-aaaaa', 'no-metadata']);
+    // Only real folders holding metadata.json are bottles.
+    expect((await listStateEntries()).map((entry) => entry.identity)).toEqual(['dev-aaaaa']);
+  });
+
+  it('a state root the host cannot list is an error, never "no bottles"', async () => {
+    const root = join(home(), 'state');
+    await symlink(root, root);
+    await expect(listStateRoot()).rejects.toMatchObject({ code: 'ELOOP' });
+    await expect(listStateEntries()).rejects.toMatchObject({ code: 'ELOOP' });
   });
 
   it('lists good and corrupt bottles and passes over strays', async () => {

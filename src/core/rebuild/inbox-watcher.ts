@@ -1,7 +1,7 @@
 import { lstatSync, watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
 import { isMissing } from '../fs/if-exists';
+import { listStateIdentities } from '../state/state-listing';
 import { bottlePaths, stateRoot } from '../state/state-paths';
 import { processInbox } from './process-inbox';
 
@@ -70,7 +70,7 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
   const rescan = async (): Promise<void> => {
     let names: string[];
     try {
-      names = await readdir(stateRoot());
+      names = await listStateIdentities();
     } catch {
       // No state folder yet, or one the host cannot list: the bottle listing reads the same
       // folder and reports that failure to the operator; repeating it every second adds nothing.

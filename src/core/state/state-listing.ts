@@ -1,4 +1,5 @@
 import { readdirSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
 import { errorMessage } from '../base/bottle-error';
 import { isMissing } from '../fs/if-exists';
@@ -84,24 +85,46 @@ export function scanBottleFolder(identity: string): StateEntry | null {
   return { ...facts, status: 'ok', metadata: result.metadata };
 }
 
+/** One entry of `<root>/state` whose name is an identity. */
+export interface StateRootEntry {
+  identity: string;
+  /** A real folder; a link to one (or anything else under that name) is not. */
+  isFolder: boolean;
+}
+
+/**
+ * The one listing of `<root>/state` (the bottle list, the inbox watcher, settling every inbox,
+ * recovering interrupted approvals): every entry named as an identity, so temp files, strays and
+ * foreign names are passed over. No state folder yet: none. One the host cannot list throws, for
+ * the caller to report: it must never read as "no bottles".
+ */
+export async function listStateRoot(): Promise<StateRootEntry[]> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(stateRoot(), { withFileTypes: true });
+  } catch (error: unknown) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  return dirents.filter((dirent) => isValidIdentity(dirent.name)).map((dirent) => ({ identity: dirent.name, isFolder: dirent.isDirectory() }));
+}
+
+/** The identities of every entry of `<root>/state` named as one (see listStateRoot). */
+export async function listStateIdentities(): Promise<string[]> {
+  return (await listStateRoot()).map((entry) => entry.identity);
+}
+
 /**
  * Every bottle folder under `<root>/state`. Stray files, temp files, names that are not valid
  * identities, symlinked folders and folders without metadata.json are passed over; unreadable or
  * invalid metadata yields a `corrupt` entry rather than an exception.
  */
 export async function listStateEntries(): Promise<StateEntry[]> {
-  let dirents: Dirent[];
-  try {
-    dirents = readdirSync(stateRoot(), { withFileTypes: true });
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
   const entries: StateEntry[] = [];
   let scanned = 0;
-  for (const dirent of dirents) {
-    if (!dirent.isDirectory() || !isValidIdentity(dirent.name)) continue;
-    const entry = scanBottleFolder(dirent.name);
+  for (const { identity, isFolder } of await listStateRoot()) {
+    if (!isFolder) continue;
+    const entry = scanBottleFolder(identity);
     if (entry !== null) entries.push(entry);
     scanned += 1;
     if (scanned % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
