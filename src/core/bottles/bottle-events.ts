@@ -1,12 +1,9 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { CoreDeps } from '../deps/core-deps';
 import { errorMessage } from '../base/bottle-error';
 import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
-import { stateRoot } from '../state/state-paths';
 
 export interface BottleChangeHandlers {
   /** One bottle may have changed: recompute its view. */
@@ -23,13 +20,7 @@ export interface BottleWatcher {
   close(): void;
 }
 
-export interface WatchOptions {
-  /** Also watch the state folder (one watcher per process does; the others watch their engine only). */
-  stateFolder?: boolean;
-}
-
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
-const SETTLE_AFTER_CREATE_MS = 1000;
 /**
  * A remote engine can vanish without closing anything (a host or network gone): a ping this often,
  * answered within the same time, tells it is still there; together they bound how long its bottles
@@ -38,11 +29,12 @@ const SETTLE_AFTER_CREATE_MS = 1000;
 const HEARTBEAT_MS = 2000;
 
 /**
- * One Docker event subscription filtered by our label (and kept to this instance's containers) plus
- * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
- * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
+ * One Docker event subscription filtered by our label (and kept to this instance's containers), as
+ * "bottle changed" notifications (the state folder's own changes come from state-root-watch.ts).
+ * When the engine goes away (error, end or close of the event stream) it reports the engine
+ * unavailable and reconnects with backoff, without a restart.
  */
-export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
+export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers): BottleWatcher {
   const endpoint = ctx.connection.endpoint;
   const name = ctx.engine.name;
   let status: EngineStatus = { name, state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: 'connecting…' };
@@ -51,7 +43,6 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
   let retryTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let events: NodeJS.ReadableStream | null = null;
-  let stateWatcher: FSWatcher | null = null;
 
   const setStatus = (next: EngineStatus): void => {
     const changed = next.state !== status.state || next.version !== status.version || next.message !== status.message;
@@ -125,34 +116,7 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
     }
   };
 
-  const watchState = async (): Promise<void> => {
-    try {
-      await mkdir(stateRoot(), { recursive: true, mode: 0o700 });
-      // close() may have run while mkdir was pending: a watch made now would keep the process alive.
-      if (closed) return;
-      stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => {
-        const identity = typeof name === 'string' ? name : null;
-        if (identity === null || !isValidIdentity(identity)) return;
-        handlers.onBottleChanged(identity);
-        // This watch sees a folder appear, not what is written into it next (its metadata.json):
-        // look again once the writer is likely done.
-        setTimeout(() => {
-          if (!closed) handlers.onBottleChanged(identity);
-        }, SETTLE_AFTER_CREATE_MS).unref();
-      });
-      stateWatcher.on('error', () => {
-        stateWatcher?.close();
-        stateWatcher = null;
-        if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
-      });
-    } catch {
-      // No state folder yet (or not watchable now): tried again in a second, as after a watch error.
-      if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
-    }
-  };
-
   void connect();
-  if (options.stateFolder !== false) void watchState();
 
   return {
     engineStatus: () => status,
@@ -161,7 +125,6 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       clearInterval(heartbeat);
       (events as unknown as { destroy?: () => void } | null)?.destroy?.();
-      stateWatcher?.close();
     },
   };
 }

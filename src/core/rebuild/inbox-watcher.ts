@@ -2,7 +2,8 @@ import { lstatSync, watch, type FSWatcher } from 'node:fs';
 import { isValidIdentity } from '../../shared/identity';
 import { isMissing } from '../fs/if-exists';
 import { listStateIdentities } from '../state/state-listing';
-import { bottlePaths, stateRoot } from '../state/state-paths';
+import { bottlePaths } from '../state/state-paths';
+import { StateRootWatch } from '../state/state-root-watch';
 import { processInbox } from './process-inbox';
 
 /** Yield to the event loop this often while rescanning thousands of bottles. */
@@ -21,6 +22,8 @@ export interface InboxWatcherOptions {
    * whether or not it changed any request: the disk budget's measurements are timed by these.
    */
   onTouched?: (identity: string, how: 'event' | 'rescan') => void;
+  /** The state root's one watch, shared with the bottle events; without it the watcher opens its own. */
+  stateRoot?: StateRootWatch;
 }
 
 /**
@@ -34,7 +37,7 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
   const watchers = new Map<string, FSWatcher>();
   const lastMtime = new Map<string, number>();
   let closed = false;
-  let rootWatcher: FSWatcher | null = null;
+  const root = options.stateRoot ?? new StateRootWatch();
   /** Inboxes whose lstat failed, reported once until they read again. */
   const unreadable = new Set<string>();
 
@@ -76,18 +79,6 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
       // folder and reports that failure to the operator; repeating it every second adds nothing.
       // The next pass tries again.
       return;
-    }
-    if (rootWatcher === null && !closed) {
-      try {
-        rootWatcher = watch(stateRoot(), { persistent: false }, () => tick());
-        rootWatcher.on('error', () => {
-          rootWatcher?.close();
-          rootWatcher = null;
-        });
-      } catch {
-        // Not watchable (an inotify limit, the folder replaced): the periodic rescan does the work.
-        rootWatcher = null;
-      }
     }
     // Bottles removed since the last pass: stop watching their (deleted) inboxes.
     const current = new Set(names);
@@ -140,12 +131,16 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
   tick();
   const timer = setInterval(tick, rescanMs);
   timer.unref();
+  // A bottle folder added or removed is rescanned at once; when the root cannot be watched (an
+  // inotify limit, the folder replaced), the periodic rescan does the work.
+  const rootEvents = root.subscribe(() => tick());
 
   return {
     close(): void {
       closed = true;
       clearInterval(timer);
-      rootWatcher?.close();
+      void rootEvents.dispose();
+      if (root !== options.stateRoot) root.dispose();
       for (const watcher of watchers.values()) watcher.close();
       watchers.clear();
     },

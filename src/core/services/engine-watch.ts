@@ -27,8 +27,7 @@ export class EngineWatchers {
       // The context left the Docker CLI's store; the listing shows its bottles offline.
       return;
     }
-    // The first watcher also watches the state folder, which is the same for every engine.
-    this.watchers.set(name, watchBottles(onEngine(this.ctx, engine), this.handlers, { stateFolder: this.watchers.size === 0 }));
+    this.watchers.set(name, watchBottles(onEngine(this.ctx, engine), this.handlers));
   }
 
   /** A context on each watched engine (the current one, and every engine that has bottles). */
