@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { errorCode, isMissing } from './if-exists';
 
 /*
@@ -35,14 +35,40 @@ function checkOpened(info: Stats, maxBytes: number): void {
 }
 
 /**
- * The bytes read into a buffer one byte longer than the file was when opened: that byte filled
- * tells a file that grew meanwhile (ours are replaced by rename, never appended to) from one that
- * did not, and nothing past the cap is ever held.
+ * At most `limit` bytes of an open file, from its start: one read call per chunk the kernel gives,
+ * never a byte past the limit in memory whatever the file does meanwhile.
  */
-function checkedRead(buffer: Buffer, length: number, info: Stats, maxBytes: number): Buffer {
-  if (length > maxBytes) throw new NotSmallFileError(`larger than ${maxBytes} bytes`);
-  if (length > info.size) throw new NotSmallFileError('changing while it is read');
+export async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(limit);
+  let length = 0;
+  while (length < limit) {
+    const { bytesRead } = await handle.read(buffer, length, limit - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
   return buffer.subarray(0, length);
+}
+
+function readAtMostSync(fd: number, limit: number): Buffer {
+  const buffer = Buffer.alloc(limit);
+  let length = 0;
+  while (length < limit) {
+    const bytesRead = readSync(fd, buffer, length, limit - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+/**
+ * The bytes read with room for one byte more than the file had when opened: that byte read tells
+ * a file that grew meanwhile (ours are replaced by rename, never appended to) from one that did
+ * not, and nothing past the cap is ever held.
+ */
+function checkedRead(bytes: Buffer, info: Stats, maxBytes: number): Buffer {
+  if (bytes.length > maxBytes) throw new NotSmallFileError(`larger than ${maxBytes} bytes`);
+  if (bytes.length > info.size) throw new NotSmallFileError('changing while it is read');
+  return bytes;
 }
 
 /**
@@ -54,15 +80,8 @@ export async function readSmallFileOrThrow(path: string, maxBytes: number): Prom
   try {
     const info = await handle.stat();
     checkOpened(info, maxBytes);
-    const buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) break;
-    }
-    return { bytes: checkedRead(buffer, length, info, maxBytes), mtimeMs: info.mtimeMs };
+    const bytes = await readAtMost(handle, Math.min(info.size, maxBytes) + 1);
+    return { bytes: checkedRead(bytes, info, maxBytes), mtimeMs: info.mtimeMs };
   } finally {
     await handle.close();
   }
@@ -74,15 +93,8 @@ function readSmallFileSyncOrThrow(path: string, maxBytes: number): { bytes: Buff
   try {
     const info = fstatSync(fd);
     checkOpened(info, maxBytes);
-    const buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
-    let length = 0;
-    for (;;) {
-      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) break;
-    }
-    return { bytes: checkedRead(buffer, length, info, maxBytes), mtimeMs: info.mtimeMs };
+    const bytes = readAtMostSync(fd, Math.min(info.size, maxBytes) + 1);
+    return { bytes: checkedRead(bytes, info, maxBytes), mtimeMs: info.mtimeMs };
   } finally {
     closeSync(fd);
   }
