@@ -75,9 +75,9 @@ export function createInboxWatcher(onChange: (identity: string) => void, options
     try {
       names = await listStateIdentities();
     } catch {
-      // No state folder yet, or one the host cannot list: the bottle listing reads the same
-      // folder and reports that failure to the operator; repeating it every second adds nothing.
-      // The next pass tries again.
+      // A state folder the host cannot list (none yet lists as empty): the bottle listing reads
+      // the same folder and reports that failure to the operator; repeating it every second adds
+      // nothing. The next pass tries again.
       return;
     }
     // Bottles removed since the last pass: stop watching their (deleted) inboxes.
