@@ -20,7 +20,8 @@ import { LiveViews, type LiveViewSources } from './services/live-views';
 import { errorMessage } from './base/bottle-error';
 import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
-import { logFilePath } from './state/state-paths';
+import { logFilePath, stateRoot } from './state/state-paths';
+import { StateRootWatch, watchBottleFolders } from './state/state-root-watch';
 
 export interface CoreOptions {
   /** The core's dependencies (the engines, the activity tracker, the caches); created when not given. */
@@ -244,9 +245,10 @@ function credentialSync(parts: LiveParts, watchers: EngineWatchers): CredentialS
 
 /**
  * What a live core runs: built first, then started in this order (the sign-in loop, the engine
- * event streams, the remote inbox poll, the inbox watcher, the activity subscription, the one-off
- * recovery of interrupted approvals); `close` releases each, event sources before their views. The
- * terminal feeds it starts belong to the terminals, closed with them.
+ * event streams, the state root's one watch, the remote inbox poll, the inbox watcher, the
+ * activity subscription, the one-off recovery of interrupted approvals); `close` releases each,
+ * event sources before their views. The terminal feeds it starts belong to the terminals, closed
+ * with them.
  */
 function startLive(parts: LiveParts): LiveCore {
   const { deps, bottles, feeds, notices, emit } = parts;
@@ -261,10 +263,14 @@ function startLive(parts: LiveParts): LiveCore {
   const sync = credentialSync(parts, watchers);
   sync.start();
   watchers.watch(deps.engines.currentName);
+  // One watch of the state root, for the bottle folders coming and going and for the inbox watcher.
+  const root = new StateRootWatch((error) => notices.log.write('warning', `cannot watch ${stateRoot()} (the periodic rescan stands in): ${errorMessage(error)}`));
+  const folders = watchBottleFolders(root, parts.bottleChanged);
   const remotePoll = new RemoteInboxPoll(bottles, (identity) => views.refresh(identity), notices);
   const inboxes = createInboxWatcher((identity) => views.refresh(identity), {
     onError: (identity, error) => notices.failure(`Could not read the inbox of ${identity}`, error),
     onTouched: (identity, how) => (how === 'event' ? bottles.hostDisk.changed(identity) : bottles.hostDisk.sweep(identity)),
+    stateRoot: root,
   });
   const stopActivity = deps.activity.subscribe((identity, activity) => {
     emit({ type: 'activity', identity, activity });
@@ -276,7 +282,9 @@ function startLive(parts: LiveParts): LiveCore {
     async close() {
       await remotePoll.close();
       watchers.close();
+      await folders.dispose();
       inboxes.close();
+      root.dispose();
       views.close();
       sync.close();
       stopActivity();

@@ -8,7 +8,7 @@ import { emptyAppliedRecord, type AppliedRecord } from '../../src/core/changes/a
 import { BaseContent } from '../../src/core/changes/base-content';
 import type { Baseline } from '../../src/core/changes/baseline-types';
 import { BlobStore } from '../../src/core/changes/blob-store';
-import { changesPaths } from '../../src/core/changes/change-paths';
+import { changesPaths } from '../../src/core/state/state-paths';
 import { compareWorkspace } from '../../src/core/changes/change-compare';
 import { CompareCache } from '../../src/core/changes/compare-cache';
 import type { AgentListing, WorkspaceReader } from '../../src/core/changes/workspace-reader';

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { agentCopiesDir, MAX_AGENT_FILES, privateAgentCopy } from '../../src/core/agents/agent-copy';
+import { MAX_AGENT_FILES, privateAgentCopy } from '../../src/core/agents/agent-copy';
 import { loadAgent } from '../../src/core/agents/agents';
 import { hashBuildContext } from '../../src/core/engine/image-build';
 import { useTempHome } from '../helpers/temp-home';
 import { useTempProject } from '../helpers/temp-project';
+import { agentCopiesDir } from '../../src/core/state/state-paths';
 
 const home = useTempHome();
 const project = useTempProject();

@@ -1,11 +1,12 @@
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { agentTrust, requireTrustedAgent, trustStoreDir } from '../../src/core/agents/agent-trust';
+import { agentTrust, requireTrustedAgent } from '../../src/core/agents/agent-trust';
 import { loadAgent } from '../../src/core/agents/agents';
 import { reviewProjectAgent, trustProjectAgent } from '../../src/core/agents/project-agent-review';
 import { useTempHome } from '../helpers/temp-home';
 import { useTempProject } from '../helpers/temp-project';
+import { trustStoreDir } from '../../src/core/state/state-paths';
 
 useTempHome();
 const project = useTempProject();

@@ -2,11 +2,10 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentCopiesDir } from '../../src/core/agents/agent-copy';
 import { listAgents, loadAgent } from '../../src/core/agents/agents';
 import { parsePasswd, resolveUser } from '../../src/core/engine/container-user';
 import { containerCreateOptions, passthroughEnv } from '../../src/core/bottles/container-spec';
-import { claudeBottleRoot } from '../../src/core/state/state-paths';
+import { agentCopiesDir, claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useTempHome } from '../helpers/temp-home';
 import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 

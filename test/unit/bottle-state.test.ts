@@ -1,6 +1,8 @@
-import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readEngineRecord } from '../../src/core/state/bottle-engine';
 import { bottleIdentity } from '../../src/core/state/bottle-identity';
 import {
   CorruptBottleError,
@@ -9,13 +11,8 @@ import {
   writeMetadata,
   type BottleMetadata,
 } from '../../src/core/state/metadata';
-import {
-  perBottleDockerfilePath,
-  readPerBottleDockerfile,
-  transcriptSnapshotDir,
-  writePerBottleDockerfile,
-} from '../../src/core/state/per-bottle-dockerfile';
-import { listStateEntries } from '../../src/core/state/state-listing';
+import { readPerBottleDockerfile, writePerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
+import { listStateEntries, listStateIdentities, listStateRoot } from '../../src/core/state/state-listing';
 import { bottlePaths, perBottleImageTag, stateDir } from '../../src/core/state/state-paths';
 import { InvalidIdentityError, isValidIdentity, parseIdentity } from '../../src/shared/identity';
 import { useTempHome } from '../helpers/temp-home';
@@ -56,8 +53,8 @@ describe('per-bottle Dockerfile', () => {
   });
 
   it('lives under the state dir', () => {
-    expect(perBottleDockerfilePath('dev')).toBe(join(home(), 'state', 'dev', 'Dockerfile'));
-    expect(perBottleDockerfilePath('dev').endsWith('/state/dev/Dockerfile')).toBe(true);
+    expect(bottlePaths('dev').dockerfile).toBe(join(home(), 'state', 'dev', 'Dockerfile'));
+    expect(bottlePaths('dev').dockerfile.endsWith('/state/dev/Dockerfile')).toBe(true);
   });
 
   it('leaves no temp file behind', async () => {
@@ -72,7 +69,7 @@ describe('per-bottle Dockerfile', () => {
   });
 
   it('has its transcript snapshot under the state dir', () => {
-    expect(transcriptSnapshotDir('dev')).toBe(join(home(), 'state', 'dev', 'transcript'));
+    expect(bottlePaths('dev').transcript).toBe(join(home(), 'state', 'dev', 'transcript'));
   });
 });
 
@@ -216,6 +213,17 @@ describe('metadata', () => {
     expect(await readMetadataResult('dev-a4f8c')).toMatchObject({ status: 'corrupt' });
   });
 
+  it('engine.json: a link is never followed to the context it names, a FIFO never blocks the read', async () => {
+    await writeMetadata(meta());
+    const outside = join(home(), 'outside-engine.json');
+    await writeFile(outside, JSON.stringify({ version: 1, context: 'elsewhere' }));
+    await symlink(outside, join(stateDir('dev-a4f8c'), 'engine.json'));
+    expect(readEngineRecord('dev-a4f8c')).toEqual({ status: 'corrupt', reason: 'engine.json is a symlink' });
+    await rm(join(stateDir('dev-a4f8c'), 'engine.json'));
+    execFileSync('mkfifo', [join(stateDir('dev-a4f8c'), 'engine.json')]);
+    expect(readEngineRecord('dev-a4f8c')).toEqual({ status: 'corrupt', reason: 'engine.json is not a regular file' });
+  });
+
   it('cleans up its temp file when the final rename fails', async () => {
     // A directory in the way makes rename() fail after the temp file was fully written.
     await mkdir(bottlePaths('dev-a4f8c').metadata, { recursive: true });
@@ -227,6 +235,34 @@ describe('metadata', () => {
 describe('listing the state folder', () => {
   it('is empty when there is no state folder', async () => {
     expect(await listStateEntries()).toEqual([]);
+  });
+
+  it('one listing of the root: entries named as identities, real folders told from the rest', async () => {
+    expect(await listStateRoot()).toEqual([]);
+    await writeMetadata(meta({ identity: 'dev-aaaaa' }));
+    const root = join(home(), 'state');
+    await mkdir(join(root, 'no-metadata'));
+    await writeFile(join(root, 'file-named-like-one'), 'x');
+    await symlink(join(root, 'dev-aaaaa'), join(root, 'link-aaaaa'));
+    await writeFile(join(root, '.tmp-metadata.json-123'), 'half');
+    await mkdir(join(root, 'Not_An_Identity'));
+    const byIdentity = (entries: { identity: string }[]): unknown[] => [...entries].sort((a, b) => a.identity.localeCompare(b.identity));
+    expect(byIdentity(await listStateRoot())).toEqual([
+      { identity: 'dev-aaaaa', isFolder: true },
+      { identity: 'file-named-like-one', isFolder: false },
+      { identity: 'link-aaaaa', isFolder: false },
+      { identity: 'no-metadata', isFolder: true },
+    ]);
+    expect((await listStateIdentities()).sort()).toEqual(['dev-aaaaa', 'file-named-like-one', 'link-aaaaa', 'no-metadata']);
+    // Only real folders holding metadata.json are bottles.
+    expect((await listStateEntries()).map((entry) => entry.identity)).toEqual(['dev-aaaaa']);
+  });
+
+  it('a state root the host cannot list is an error, never "no bottles"', async () => {
+    const root = join(home(), 'state');
+    await symlink(root, root);
+    await expect(listStateRoot()).rejects.toMatchObject({ code: 'ELOOP' });
+    await expect(listStateEntries()).rejects.toMatchObject({ code: 'ELOOP' });
   });
 
   it('lists good and corrupt bottles and passes over strays', async () => {

@@ -7,7 +7,7 @@ import { runApply } from '../../src/core/changes/apply-run';
 import { takeBaseline } from '../../src/core/changes/baseline';
 import type { Baseline } from '../../src/core/changes/baseline-types';
 import { BlobStore } from '../../src/core/changes/blob-store';
-import { changesPaths } from '../../src/core/changes/change-paths';
+import { changesPaths } from '../../src/core/state/state-paths';
 import { FolderReader } from '../../src/core/changes/folder-reader';
 import { compareWith, copyTree, tempDir, TEST_IDENTITY, treeContents, useChangesFolders, writeTree } from '../helpers/changes-fixtures';
 

@@ -14,8 +14,8 @@ import { appendHostFile, collectHostConfig } from '../../src/core/bottles/host-c
 import { bottleToolDir } from '../../src/core/base/resources';
 import { BottleCaches } from '../../src/core/base/bottle-caches';
 import type { CoreDeps } from '../../src/core/deps/core-deps';
-import { DEFAULT_SETTINGS, readSettings, settingsPath } from '../../src/core/state/settings';
-import { stateDir } from '../../src/core/state/state-paths';
+import { DEFAULT_SETTINGS, readSettings } from '../../src/core/state/settings';
+import { settingsPath, stateDir } from '../../src/core/state/state-paths';
 import { busyboxOnlyPath } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 

@@ -7,9 +7,10 @@ import { credentialSetOf, launchSecrets, plainEnvNames, secretEnvNames } from '.
 import { expiresAtOf, isNewer, planOf } from '../../src/core/credentials/credential-freshness';
 import { moveSnapshotSecretsToStore } from '../../src/core/credentials/credential-pickup';
 import { credentialStatus } from '../../src/core/credentials/credential-status';
-import { credentialsRoot, forgetSet, markSignedInAgain, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
+import { forgetSet, markSignedInAgain, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
 import { describeSignIn } from '../../src/shared/credentials-view';
 import { useTempHome } from '../helpers/temp-home';
+import { credentialsRoot } from '../../src/core/state/state-paths';
 
 const home = useTempHome();
 

@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { HostDiskGuard, hostWriteOverBudget } from '../../src/core/bottles/host-disk-budget';
-import { settingsPath } from '../../src/core/state/settings';
-import { bottlePaths } from '../../src/core/state/state-paths';
+import { bottlePaths, settingsPath } from '../../src/core/state/state-paths';
 import { makeStateBottle } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadAgent, type AgentDefinition } from '../../src/core/agents/agents';
 import { CLAUDE_CREDENTIAL_SET, credentialSetOf, launchSecrets } from '../../src/core/credentials/agent-secrets';
 import { moveSnapshotSecretsToStore } from '../../src/core/credentials/credential-pickup';
-import { credentialsRoot, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
+import { offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
 import { useTempHome } from '../helpers/temp-home';
+import { credentialsRoot } from '../../src/core/state/state-paths';
 
 /*
  * Issue 17, hole 7: project agents of different repositories that declared the same credential

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../src/core/state/byte-size';
 import { bottleCpus, readLimits } from '../../src/core/state/limits';
-import { DEFAULT_SETTINGS, readSettings, settingsPath } from '../../src/core/state/settings';
+import { DEFAULT_SETTINGS, readSettings } from '../../src/core/state/settings';
 import { useTempHome } from '../helpers/temp-home';
+import { settingsPath } from '../../src/core/state/state-paths';
 
 const home = useTempHome();
 

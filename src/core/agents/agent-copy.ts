@@ -6,7 +6,7 @@ import { TEMP_PREFIX } from '../fs/atomic-write';
 import { ifExists } from '../fs/if-exists';
 import { hashBuildContext } from '../engine/image-build';
 import { BottleError } from '../base/bottle-error';
-import { claudeBottleRoot } from '../state/state-paths';
+import { agentCopiesDir } from '../state/state-paths';
 
 /*
  * A project agent's folder is untrusted and can change at any moment (a mount-mode bottle writes
@@ -28,10 +28,6 @@ const UNUSED_FOR_MS = 24 * 60 * 60 * 1000;
 const CHUNK = 1024 * 1024;
 /** What a walk meets when an entry is removed or replaced under it (readlink of a non-link: EINVAL). */
 const VANISHED: ReadonlySet<string> = new Set(['ENOENT', 'ELOOP', 'ENOTDIR', 'EINVAL']);
-
-export function agentCopiesDir(): string {
-  return join(claudeBottleRoot(), 'cache', 'agent-copies');
-}
 
 class CopyBudget {
   files = 0;

@@ -8,7 +8,7 @@ import { ifExists, LINK_IS_MISSING, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { parseJson } from '../base/parse-json';
-import { claudeBottleRoot } from '../state/state-paths';
+import { trustStoreDir } from '../state/state-paths';
 
 /*
  * The operator's trust in project agents (DESIGN.md §4). A project's agent folder is untrusted
@@ -38,10 +38,6 @@ interface TrustSubject {
   origin: string;
   source: AgentSummary['source'];
   contextHash(): Promise<string>;
-}
-
-export function trustStoreDir(): string {
-  return join(claudeBottleRoot(), 'trust', 'project-agents');
 }
 
 async function recordPath(agent: TrustSubject): Promise<{ path: string; dir: string }> {

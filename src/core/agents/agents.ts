@@ -10,7 +10,7 @@ import { BottleError } from '../base/bottle-error';
 import { ifExists, orIfMissing } from '../fs/if-exists';
 import { readRegularFile } from '../fs/read-regular-file';
 import { builtinAgentsDir } from '../base/resources';
-import { claudeBottleRoot } from '../state/state-paths';
+import { userAgentsDir } from '../state/state-paths';
 import { agentOptionFields, agentOptionsFrom, agentOptionsProblem, type AgentOptions } from './agent-options';
 
 
@@ -89,7 +89,7 @@ export function agentDefinition(fields: AgentFields, knownHash?: string): AgentD
  */
 export function agentSearchPath(): { dir: string; source: AgentSummary['source'] }[] {
   return [
-    { dir: join(claudeBottleRoot(), 'agents'), source: 'user' },
+    { dir: userAgentsDir(), source: 'user' },
     { dir: builtinAgentsDir(), source: 'builtin' },
   ];
 }

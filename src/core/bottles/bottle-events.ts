@@ -1,5 +1,3 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { CoreDeps } from '../deps/core-deps';
@@ -7,7 +5,6 @@ import { errorMessage } from '../base/bottle-error';
 import { parseJson } from '../base/parse-json';
 import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
-import { stateRoot } from '../state/state-paths';
 
 export interface BottleChangeHandlers {
   /** One bottle may have changed: recompute its view. */
@@ -24,13 +21,7 @@ export interface BottleWatcher {
   close(): void;
 }
 
-export interface WatchOptions {
-  /** Also watch the state folder (one watcher per process does; the others watch their engine only). */
-  stateFolder?: boolean;
-}
-
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
-const SETTLE_AFTER_CREATE_MS = 1000;
 /**
  * A remote engine can vanish without closing anything (a host or network gone): a ping this often,
  * answered within the same time, tells it is still there; together they bound how long its bottles
@@ -167,64 +158,19 @@ class EngineEventWatch {
   }
 }
 
-/** Watches the state folder for bottles' folders appearing, changing or going; a failed watch is tried again in a second. */
-function watchStateFolder(onBottleChanged: (identity: string) => void): { close(): void } {
-  let closed = false;
-  let stateWatcher: FSWatcher | null = null;
-  const retry = (): void => {
-    if (!closed) setTimeout(() => void (closed ? undefined : watchState()), 1000).unref();
-  };
-  const changed = (name: string | null): void => {
-    const identity = typeof name === 'string' ? name : null;
-    if (identity === null || !isValidIdentity(identity)) return;
-    onBottleChanged(identity);
-    // This watch sees a folder appear, not what is written into it next (its metadata.json):
-    // look again once the writer is likely done.
-    setTimeout(() => {
-      if (!closed) onBottleChanged(identity);
-    }, SETTLE_AFTER_CREATE_MS).unref();
-  };
-  const watchState = async (): Promise<void> => {
-    try {
-      await mkdir(stateRoot(), { recursive: true, mode: 0o700 });
-      // close() may have run while mkdir was pending: a watch made now would keep the process alive.
-      if (closed) return;
-      stateWatcher = watch(stateRoot(), { persistent: false }, (_event, name) => changed(name));
-      stateWatcher.on('error', () => {
-        stateWatcher?.close();
-        stateWatcher = null;
-        retry();
-      });
-    } catch (error: unknown) {
-      // Any failure to create or watch the state folder (an inotify limit, the folder replaced or
-      // unreadable): tried again in a second, as after a watch error. Not reported here: the bottle
-      // listing reads the same folder and reports what stops it, and the watch only hurries it.
-      retry();
-    }
-  };
-  void watchState();
-  return {
-    close(): void {
-      closed = true;
-      stateWatcher?.close();
-    },
-  };
-}
-
 /**
- * One Docker event subscription filtered by our label (and kept to this instance's containers) plus
- * a watch on the state folder, merged into "bottle changed" notifications. When the engine goes away (error, end or close of the event
- * stream) it reports the engine unavailable and reconnects with backoff, without a restart.
+ * One Docker event subscription filtered by our label (and kept to this instance's containers), as
+ * "bottle changed" notifications (the state folder's own changes come from state-root-watch.ts).
+ * When the engine goes away (error, end or close of the event stream) it reports the engine
+ * unavailable and reconnects with backoff, without a restart.
  */
-export function watchBottles(deps: CoreDeps, handlers: BottleChangeHandlers, options: WatchOptions = { stateFolder: true }): BottleWatcher {
+export function watchBottles(deps: CoreDeps, handlers: BottleChangeHandlers): BottleWatcher {
   const engine = new EngineEventWatch(deps, handlers);
   engine.start();
-  const stateFolder = options.stateFolder === false ? null : watchStateFolder((identity) => handlers.onBottleChanged(identity));
   return {
     engineStatus: () => engine.engineStatus(),
     close() {
       engine.close();
-      stateFolder?.close();
     },
   };
 }

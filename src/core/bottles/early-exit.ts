@@ -1,18 +1,16 @@
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { EarlyExitView } from '../../shared/bottle-view';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { isMissing, LINK_IS_MISSING } from '../fs/if-exists';
 import { parseJson } from '../base/parse-json';
+import { readSmallFileSync } from '../fs/read-small-file';
 import type { CoreDeps } from '../deps/core-deps';
 import { MapBottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
-import { stateDir } from '../state/state-paths';
+import { bottlePaths, stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
 
 /** An agent that exits within this long of its start "exited on start" (no network, no login). */
 export const EARLY_EXIT_SECONDS = 60;
-const EARLY_EXIT_FILE = 'early-exit.json';
 const TAIL_LINES = 12;
 const MAX_LINE_CHARS = 240;
 
@@ -51,27 +49,14 @@ interface EarlyExitRecord {
   early: EarlyExitView | null;
 }
 
-function recordPath(identity: string): string {
-  return join(stateDir(identity), EARLY_EXIT_FILE);
-}
-
 function readRecord(identity: string): EarlyExitRecord | null {
-  let fd: number | null = null;
-  try {
-    fd = openSync(recordPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.size > 64 * 1024) return null;
-    // A damaged record (not JSON, or not ours): the exit is read from Docker again.
-    const record = parseJson(readFileSync(fd, 'utf8')) as Partial<EarlyExitRecord> | null | undefined;
-    return typeof record?.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
-  } catch (error: unknown) {
-    // No record yet (the usual case), or a link where it was (never followed): read the exit from
-    // Docker again. A record the host cannot read is an error, as a failed write of it is.
-    if (isMissing(error, LINK_IS_MISSING)) return null;
-    throw error;
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
+  const read = readSmallFileSync(bottlePaths(identity).earlyExit, 64 * 1024);
+  // No record yet (the usual case) or one that is no small file of ours: read the exit from Docker
+  // again (the record only saves asking it twice).
+  if (read.kind !== 'ok') return null;
+  // A damaged record (not JSON, or not ours): the same.
+  const record = parseJson(read.text) as Partial<EarlyExitRecord> | null | undefined;
+  return typeof record?.containerId === 'string' ? { containerId: record.containerId, early: record.early ?? null } : null;
 }
 
 /** A non-TTY container's log is multiplexed: 8-byte frame headers before each chunk. */
@@ -153,7 +138,7 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   }
   // Only beside an existing bottle's state (never creating a folder for an orphan container).
   if (existsSync(stateDir(identity))) {
-    await writeFileAtomic(recordPath(identity), `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
+    await writeFileAtomic(bottlePaths(identity).earlyExit, `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
   }
   return early;
 }

@@ -4,8 +4,7 @@ import type { CoreDeps } from '../deps/core-deps';
 import { readStopReason, writeStopReason } from '../state/stop-reason';
 import { measureFolder } from '../fs/measure-folder';
 import { readLimits, type BottleLimits } from '../state/limits';
-import { settingsPath } from '../state/settings';
-import { bottlePaths } from '../state/state-paths';
+import { bottlePaths, settingsPath } from '../state/state-paths';
 import { ifContainerExists } from '../engine/if-engine-object-exists';
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists } from '../fs/if-exists';
-import { changesPaths } from './change-paths';
+import { changesPaths } from '../state/state-paths';
 
 /** What apply last wrote (or removed) at one path of the project folder. */
 export type AppliedVersion = { kind: 'absent' } | { kind: 'file'; oid: string; mode: number } | { kind: 'symlink'; target: string };

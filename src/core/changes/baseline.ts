@@ -9,7 +9,7 @@ import { parseJson } from '../base/parse-json';
 import { mapLimited } from '../state/state-listing';
 import { baselineFileSchema, type Baseline, type BaselineEntry, type BaselineFailure } from './baseline-types';
 import { BlobStore } from './blob-store';
-import { changesPaths } from './change-paths';
+import { changesPaths } from '../state/state-paths';
 import { linkDigest, readHostFile } from './content-digest';
 import { GitMissingError } from './git-cli';
 import { repoFacts, type RepoFacts } from './git-repo';

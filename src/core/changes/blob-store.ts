@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ifExists, isMissing } from '../fs/if-exists';
+import { ifExists } from '../fs/if-exists';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { readSmallFileBytes } from '../fs/read-small-file';
 
 /**
  * Copies of start-of-run content git cannot give back (files outside a repository, or dirty in
@@ -27,19 +27,10 @@ export class BlobStore {
 
   /** The content, or null when it was never kept (or is larger than `maxBytes`). */
   async get(sha256: string, maxBytes: number): Promise<Buffer | null> {
-    let handle;
-    try {
-      handle = await open(this.pathOf(sha256), constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (error: unknown) {
-      if (isMissing(error)) return null;
-      throw error;
-    }
-    try {
-      const info = await handle.stat();
-      if (!info.isFile() || info.size > maxBytes) return null;
-      return await handle.readFile();
-    } finally {
-      await handle.close();
-    }
+    const read = await readSmallFileBytes(this.pathOf(sha256), maxBytes);
+    if (read.kind === 'ok') return read.bytes;
+    // A link in its place, or a blob the host cannot read, is an error, never "not kept".
+    if (read.kind === 'corrupt' && read.cause !== undefined) throw read.cause;
+    return null;
   }
 }

@@ -10,7 +10,7 @@ import { BaseContent } from './base-content';
 import { readBaseline } from './baseline';
 import type { Baseline } from './baseline-types';
 import { BlobStore } from './blob-store';
-import { changesPaths } from './change-paths';
+import { changesPaths } from '../state/state-paths';
 import { changeSetOf, fingerprintOf } from './change-set';
 import { compareWorkspace } from './change-compare';
 import { CompareCache } from './compare-cache';

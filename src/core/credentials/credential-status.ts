@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { CredentialEntry, CredentialStatus, SignInMethod } from '../../shared/credentials-view';
 import { ifExists } from '../fs/if-exists';
 import { expiresAtOf, planOf } from './credential-freshness';
-import { credentialsRoot, readSignedOut, readStoredFile, storedEnvNames, storedFileNames } from './credential-store';
+import { readSignedOut, readStoredFile, storedEnvNames, storedFileNames } from './credential-store';
+import { credentialsRoot } from '../state/state-paths';
 
 /** What each known secret is, in the operator's words (Claude Code's; anything else is "other"). */
 const METHODS: Record<string, SignInMethod> = {

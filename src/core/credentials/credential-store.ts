@@ -1,10 +1,10 @@
-import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
-import { claudeBottleRoot } from '../state/state-paths';
+import { ifExists, orIfMissing } from '../fs/if-exists';
+import { readSmallFileBytes } from '../fs/read-small-file';
+import { credentialsRoot } from '../state/state-paths';
 import { isNewer, wholeSeconds, type CredentialVersion } from './credential-freshness';
 import { CREDENTIAL_SET_PATTERN, isPlainName } from '../agents/agent-options';
 
@@ -23,10 +23,6 @@ import { CREDENTIAL_SET_PATTERN, isPlainName } from '../agents/agent-options';
 
 /** A login file or a token is small; anything larger is not one. */
 export const MAX_SECRET_BYTES = 64 * 1024;
-
-export function credentialsRoot(): string {
-  return join(claudeBottleRoot(), 'credentials');
-}
 
 function setDir(set: string): string {
   if (!CREDENTIAL_SET_PATTERN.test(set)) throw new Error(`invalid credential set ${JSON.stringify(set.slice(0, 80))}`);
@@ -50,22 +46,15 @@ async function ensureSetDir(set: string, sub: 'files' | 'env' | null): Promise<s
   return join(dir, sub);
 }
 
-/** A small regular file of ours: never through a link, never more than the cap. */
+/**
+ * A small regular file of ours: never through a link, never more than the cap. Null when there is
+ * none, or what is there is no small file (no login); a link or a file the host cannot read throws.
+ */
 async function readSmallFile(path: string): Promise<{ content: Buffer; mtimeMs: number } | null> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error: unknown) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_SECRET_BYTES) return null;
-    return { content: await handle.readFile(), mtimeMs: info.mtimeMs };
-  } finally {
-    await handle.close();
-  }
+  const read = await readSmallFileBytes(path, MAX_SECRET_BYTES);
+  if (read.kind === 'ok') return { content: read.bytes, mtimeMs: read.mtimeMs };
+  if (read.kind === 'corrupt' && read.cause !== undefined) throw read.cause;
+  return null;
 }
 
 export async function readStoredFile(set: string, name: string): Promise<CredentialVersion | null> {

@@ -13,11 +13,11 @@ import { cachedImagePasswd, readAndCacheImagePasswd } from '../engine/image-user
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { orIfMissing } from '../fs/if-exists';
-import { imageCacheDir } from '../state/state-paths';
+import { credentialsRoot, imageCacheDir } from '../state/state-paths';
 import { isNewer, type CredentialVersion } from './credential-freshness';
 import { pickupTargets, type PickupTarget } from './credential-pickup';
 import { CREDENTIAL_SET_PATTERN } from '../agents/agent-options';
-import { credentialsRoot, markSignedInAgain, MAX_SECRET_BYTES, offerSecretFile, readStoredFile, setFingerprint } from './credential-store';
+import { markSignedInAgain, MAX_SECRET_BYTES, offerSecretFile, readStoredFile, setFingerprint } from './credential-store';
 
 /** How often running bottles are looked at: a login shows up within a few seconds. */
 export const SYNC_INTERVAL_MS = 2000;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { ifExists } from '../fs/if-exists';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 
 /**
  * The steps of an approval, in order. Up to `snapshotted` nothing the old bottle runs from has

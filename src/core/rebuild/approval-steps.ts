@@ -3,7 +3,7 @@ import type { ApprovalRecord } from './approval-record';
 import { writeInboxResponse } from './inbox-files';
 import { appendJournal, readHistory } from './journal';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, removePendingRecord, writePendingRecord } from './rebuild-store';
 
 /**

@@ -22,7 +22,7 @@ import { commitApproval } from './approval-steps';
 import { writeInboxResponse } from './inbox-files';
 import { appendJournal } from './journal';
 import { composeProposedDockerfile, dockerfileDiff, proposalHash } from './proposal';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { readPendingRecord, removePendingRecord, writePendingRecord, type PendingRecord } from './rebuild-store';
 
 /** Who decided, for the journal; never throws (some containers have no passwd entry). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
+import { readAtMost } from '../fs/read-small-file';
 import { MAX_REQUEST_BYTES, parseCapabilityRequest, type CapabilityRequest, type InboxResponse } from './request-schema';
 
 const REQUEST_SUFFIX = '.json';
@@ -111,16 +112,9 @@ export async function readRequestFile(path: string): Promise<InboxReadResult> {
       if (opened.size > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
       // One byte more than the file had when opened tells a file that grew meanwhile (a request
       // is written by rename, never appended to) from one that did not.
-      const buffer = Buffer.alloc(opened.size + 1);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length === buffer.length) break;
-      }
-      if (length > opened.size) return { ok: false, message: 'the request file grew while it was read' };
-      bytes = buffer.subarray(0, length);
+      const read = await readAtMost(handle, opened.size + 1);
+      if (read.length > opened.size) return { ok: false, message: 'the request file grew while it was read' };
+      bytes = read;
     } finally {
       await handle.close();
     }

@@ -1,9 +1,10 @@
 import { lstatSync, watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isValidIdentity } from '../../shared/identity';
+import type { Disposable } from '../base/disposable';
 import { isMissing } from '../fs/if-exists';
-import { stateRoot } from '../state/state-paths';
+import { listStateIdentities } from '../state/state-listing';
+import { bottlePaths } from '../state/state-paths';
+import { StateRootWatch } from '../state/state-root-watch';
 import { processInbox } from './process-inbox';
 
 /** Yield to the event loop this often while rescanning thousands of bottles. */
@@ -22,6 +23,8 @@ export interface InboxWatcherOptions {
    * whether or not it changed any request: the disk budget's measurements are timed by these.
    */
   onTouched?: (identity: string, how: 'event' | 'rescan') => void;
+  /** The state root's one watch, shared with the bottle events; without it the watcher opens its own. */
+  stateRoot?: StateRootWatch;
 }
 
 /**
@@ -40,7 +43,8 @@ class InboxWatch implements InboxWatcher {
   /** Inboxes whose lstat failed, reported once until they read again. */
   private readonly unreadable = new Set<string>();
   private closed = false;
-  private rootWatcher: FSWatcher | null = null;
+  private readonly root: StateRootWatch;
+  private readonly rootEvents: Disposable;
   private running = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -48,15 +52,20 @@ class InboxWatch implements InboxWatcher {
     private readonly onChange: (identity: string) => void,
     private readonly options: InboxWatcherOptions,
   ) {
+    this.root = options.stateRoot ?? new StateRootWatch();
     this.tick();
     this.timer = setInterval(() => this.tick(), options.rescanMs ?? 1000);
     this.timer.unref();
+    // A bottle folder added or removed is rescanned at once; when the root cannot be watched (an
+    // inotify limit, the folder replaced), the periodic rescan does the work.
+    this.rootEvents = this.root.subscribe(() => this.tick());
   }
 
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
-    this.rootWatcher?.close();
+    void this.rootEvents.dispose();
+    if (this.root !== this.options.stateRoot) this.root.dispose();
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
   }
@@ -106,14 +115,13 @@ class InboxWatch implements InboxWatcher {
   private async rescan(): Promise<void> {
     let names: string[];
     try {
-      names = await readdir(stateRoot());
+      names = await listStateIdentities();
     } catch (error: unknown) {
-      // No state folder yet, or one the host cannot list: the bottle listing reads the same
-      // folder and reports that failure to the operator; repeating it every second adds nothing.
-      // The next pass tries again.
+      // A state folder the host cannot list (none yet lists as empty): the bottle listing reads
+      // the same folder and reports that failure to the operator; repeating it every second adds
+      // nothing. The next pass tries again.
       return;
     }
-    if (this.rootWatcher === null && !this.closed) this.watchRoot();
     this.forgetRemoved(new Set(names));
     let checked = 0;
     for (const identity of names) {
@@ -127,20 +135,6 @@ class InboxWatch implements InboxWatcher {
     }
   }
 
-  /** A bottle's folder appearing starts a pass at once rather than at the next period. */
-  private watchRoot(): void {
-    try {
-      this.rootWatcher = watch(stateRoot(), { persistent: false }, () => this.tick());
-      this.rootWatcher.on('error', () => {
-        this.rootWatcher?.close();
-        this.rootWatcher = null;
-      });
-    } catch (error: unknown) {
-      // Every failure to watch is meant (an inotify limit, the folder replaced): the periodic rescan does the work.
-      this.rootWatcher = null;
-    }
-  }
-
   /** Bottles removed since the last pass: stop watching their (deleted) inboxes. */
   private forgetRemoved(current: Set<string>): void {
     for (const identity of this.unreadable) if (!current.has(identity)) this.unreadable.delete(identity);
@@ -151,7 +145,7 @@ class InboxWatch implements InboxWatcher {
 
   /** One bottle in a pass: watch its inbox, and scan it when the folder's mtime moved. */
   private checkInbox(identity: string): void {
-    const inbox = join(stateRoot(), identity, 'inbox');
+    const inbox = bottlePaths(identity).inbox;
     const mtime = this.inboxMtime(identity, inbox);
     if (mtime === null) return;
     this.watchInbox(identity, inbox);

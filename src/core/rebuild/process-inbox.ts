@@ -10,7 +10,7 @@ import { readLimits, type BottleLimits } from '../state/limits';
 import { appendJournal, decidedRequestIds } from './journal';
 import { inboxBytes, readInboxNames, readRequestFile, requestStem, writeInboxResponse, type InboxReadResult } from './inbox-files';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
 import { isSafeName } from './request-schema';
 

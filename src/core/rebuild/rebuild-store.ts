@@ -7,7 +7,7 @@ import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, orIfMissing } from '../fs/if-exists';
 import { proposalHash } from './proposal';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { isSafeName, parseCapabilityRequest, type CapabilityRequest } from './request-schema';
 
 /** A validated request awaiting the operator, with the proposal as it was computed on arrival. */

@@ -1,10 +1,7 @@
-import { readdir } from 'node:fs/promises';
-import { isValidIdentity } from '../../shared/identity';
 import { ActivityConflictError } from '../base/activity-tracker';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { errorMessage } from '../base/bottle-error';
-import { orIfMissing } from '../fs/if-exists';
-import { stateRoot } from '../state/state-paths';
+import { listStateIdentities } from '../state/state-listing';
 import { recoverApproval } from './approval';
 import { readApprovalRecord } from './approval-record';
 
@@ -21,9 +18,9 @@ export interface RecoveryFailure {
 export async function recoverInterruptedApprovals(ctx: CoreDeps): Promise<RecoveryFailure[]> {
   // No state folder yet: nothing was ever approved. One the host cannot list is the caller's
   // error to show (every interrupted approval in it would stay unsettled).
-  const names = await orIfMissing(readdir(stateRoot()), [] as string[]);
+  const identities = await listStateIdentities();
   const failures: RecoveryFailure[] = [];
-  for (const identity of names.filter((name) => isValidIdentity(name))) {
+  for (const identity of identities) {
     try {
       if ((await readApprovalRecord(identity)) === null) continue;
       await ctx.activity.run(identity, 'approving', () => recoverApproval(depsForBottle(ctx, identity), identity));

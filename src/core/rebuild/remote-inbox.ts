@@ -13,7 +13,7 @@ import { ifExists, orIfMissing } from '../fs/if-exists';
 import type { CoreDeps } from '../deps/core-deps';
 import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { MAX_REQUEST_BYTES } from './request-schema';
 
 /*

@@ -3,7 +3,7 @@ import type { InboxWarning, PendingRequestSummary } from '../../shared/bottle-vi
 import { errorMessage } from '../base/bottle-error';
 import { orIfMissing } from '../fs/if-exists';
 import { historyCount, JournalCounts } from './journal';
-import { rebuildPaths } from './rebuild-paths';
+import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, toPendingSummary, type PendingRecord } from './rebuild-store';
 
 export interface RebuildViewFields {

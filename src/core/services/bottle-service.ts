@@ -2,7 +2,7 @@ import type { BottleInspect } from '../../shared/bottle-inspect';
 import type { ActivityKind, BottleDetail, BottleListing, BottleView, JournalEntry, PendingRequestView, StartBottleRequest } from '../../shared/bottle-view';
 import { actionState, allowedActions, displayStatus } from '../../shared/allowed-actions';
 import type { BulkRequest, BulkResult } from '../../shared/bottle-requests';
-import { isValidIdentity, parseIdentity } from '../../shared/identity';
+import { parseIdentity } from '../../shared/identity';
 import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, retireBottle, stopNow } from '../bottles/bottle-lifecycle';
 import { haltOverBudget, HostDiskGuard } from '../bottles/host-disk-budget';
 import type { RemoveOutcome } from '../bottles/rebuilt-image';
@@ -11,7 +11,7 @@ import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
 import { bottleView, listBottles } from './bottle-list';
 import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, readPendingRecord, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
-import { mapLimited } from '../state/state-listing';
+import { listStateIdentities, mapLimited } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
@@ -21,8 +21,6 @@ import { bottleContainers, otherInstanceError } from '../engine/bottle-container
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
-import { readdir } from 'node:fs/promises';
-import { isMissing } from '../fs/if-exists';
 
 export interface ApproveResult {
   requestId: string;
@@ -327,14 +325,7 @@ export class BottleService {
 
   /** Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest. */
   async settleAllInboxes(): Promise<void> {
-    let names: string[];
-    try {
-      names = await readdir(stateRoot());
-    } catch (error: unknown) {
-      if (isMissing(error)) return;
-      throw error;
-    }
-    await mapLimited(names.filter(isValidIdentity), 32, async (identity) => {
+    await mapLimited(await listStateIdentities(), 32, async (identity) => {
       try {
         if (await this.settleInbox(identity)) this.hooks.changed(identity);
       } catch (error: unknown) {

@@ -7,7 +7,7 @@ import { planApply } from '../changes/apply-plan';
 import { runApply } from '../changes/apply-run';
 import { BlobStore } from '../changes/blob-store';
 import { BottleChanges, type Comparison } from '../changes/bottle-changes';
-import { changesPaths } from '../changes/change-paths';
+import { changesPaths } from '../state/state-paths';
 import { looksBinary } from '../changes/content-digest';
 import { exportChanges, type ExportTarget } from '../changes/git-export';
 import { summarizeApply } from '../changes/apply-summary';

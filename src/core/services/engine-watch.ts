@@ -28,8 +28,7 @@ export class EngineWatchers {
       // endpoint cannot be used; nothing reaches it to watch, and the listing shows its bottles offline.
       return;
     }
-    // The first watcher also watches the state folder, which is the same for every engine.
-    this.watchers.set(name, watchBottles(onEngine(this.ctx, engine), this.handlers, { stateFolder: this.watchers.size === 0 }));
+    this.watchers.set(name, watchBottles(onEngine(this.ctx, engine), this.handlers));
   }
 
   /** The dependencies on each watched engine (the current one, and every engine that has bottles). */

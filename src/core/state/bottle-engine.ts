@@ -1,15 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isMissing } from '../fs/if-exists';
+import { existsSync } from 'node:fs';
 import { isContextName } from '../../shared/rules';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { stateDir } from './state-paths';
+import { readSmallFileSync } from '../fs/read-small-file';
+import { BOTTLE_FILES, bottlePaths } from './state-paths';
 
 /**
  * Which engine a bottle lives on: our own file beside metadata.json (never in it, which the Python
  * CLI reads). No file: the default engine, as for bottles the Python CLI made.
  */
-export const ENGINE_FILE = 'engine.json';
+const ENGINE_FILE = BOTTLE_FILES.engine;
 const MAX_ENGINE_FILE_BYTES = 4096;
 
 export type EngineRecord = { status: 'none' } | { status: 'ok'; context: string } | { status: 'corrupt'; reason: string };
@@ -25,25 +24,18 @@ export function parseEngineRecord(text: string): EngineRecord {
   return { status: 'corrupt', reason: `${ENGINE_FILE} does not name a Docker context` };
 }
 
-/** The engine record in a bottle folder (synchronous: the listing reads thousands in a loop). */
-export function readEngineRecordSync(dir: string): EngineRecord {
-  const path = join(dir, ENGINE_FILE);
+/** The engine record of a bottle (synchronous: the listing reads thousands in a loop). */
+export function readEngineRecord(identity: string): EngineRecord {
+  const path = bottlePaths(identity).engine;
   // Most bottles (all on the default engine) have none: found out without a thrown error each.
   if (!existsSync(path)) return { status: 'none' };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error: unknown) {
-    if (isMissing(error)) return { status: 'none' };
-    return { status: 'corrupt', reason: `${ENGINE_FILE} is unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
-  }
-  return parseEngineRecord(text);
-}
-
-export function readEngineRecord(identity: string): EngineRecord {
-  return readEngineRecordSync(stateDir(identity));
+  // Never through a link or into a FIFO, never more than the cap: the engine a bottle's commands go to.
+  const read = readSmallFileSync(path, MAX_ENGINE_FILE_BYTES);
+  if (read.kind === 'missing') return { status: 'none' };
+  if (read.kind === 'corrupt') return { status: 'corrupt', reason: `${ENGINE_FILE} ${read.reason}` };
+  return parseEngineRecord(read.text);
 }
 
 export async function writeEngineRecord(identity: string, context: string): Promise<void> {
-  await writeFileAtomic(join(stateDir(identity), ENGINE_FILE), `${JSON.stringify({ version: 1, context })}\n`);
+  await writeFileAtomic(bottlePaths(identity).engine, `${JSON.stringify({ version: 1, context })}\n`);
 }

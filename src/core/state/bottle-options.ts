@@ -1,16 +1,13 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { isMissing, LINK_IS_MISSING } from '../fs/if-exists';
-import { stateDir } from './state-paths';
+import { readSmallFileSync } from '../fs/read-small-file';
+import { bottlePaths } from './state-paths';
 
 /**
  * How the operator launched a bottle, kept for every later resume and rebuild: our own file beside
  * metadata.json (which keeps exactly the five keys the Python CLI reads). Written only when an
  * option differs from the default, so a plain bottle costs the listing nothing.
  */
-export const BOTTLE_OPTIONS_FILE = 'bottle-options.json';
-
 export interface BottleOptions {
   /** Launched with the agent's autonomousArgs (e.g. --dangerously-skip-permissions). */
   autonomous: boolean;
@@ -18,34 +15,28 @@ export interface BottleOptions {
 
 export const DEFAULT_BOTTLE_OPTIONS: BottleOptions = { autonomous: false };
 
-export function bottleOptionsPath(identity: string): string {
-  return join(stateDir(identity), BOTTLE_OPTIONS_FILE);
-}
-
 /**
  * The bottle's options; defaults when there is no file. Synchronous like the metadata read, for
  * the listing. A damaged file reads as the defaults: never autonomous by accident; an unreadable
  * one throws.
  */
 export function readBottleOptions(identity: string): BottleOptions {
-  let fd: number | null = null;
+  const read = readSmallFileSync(bottlePaths(identity).options, 4096);
+  // A file the host cannot read is an error: a resume must not quietly drop what the operator chose.
+  if (read.kind === 'corrupt' && read.cause !== undefined && !isMissing(read.cause, LINK_IS_MISSING)) throw read.cause;
+  // Missing (the usual case), a link (never followed), not a small file: the defaults.
+  if (read.kind !== 'ok') return { ...DEFAULT_BOTTLE_OPTIONS };
   try {
-    fd = openSync(bottleOptionsPath(identity), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.size > 4096) return { ...DEFAULT_BOTTLE_OPTIONS };
-    const parsed = JSON.parse(readFileSync(fd, 'utf8')) as Partial<BottleOptions> | null;
+    const parsed = JSON.parse(read.text) as Partial<BottleOptions> | null;
     return { autonomous: parsed?.autonomous === true };
   } catch (error: unknown) {
-    // Missing (the usual case), a link (never followed) or damaged JSON: the defaults. A file the
-    // host cannot read is an error: a resume must not quietly drop what the operator chose.
-    if (isMissing(error, LINK_IS_MISSING) || error instanceof SyntaxError) return { ...DEFAULT_BOTTLE_OPTIONS };
+    // Damaged JSON: the defaults, never autonomous by accident.
+    if (error instanceof SyntaxError) return { ...DEFAULT_BOTTLE_OPTIONS };
     throw error;
-  } finally {
-    if (fd !== null) closeSync(fd);
   }
 }
 
 export async function writeBottleOptions(identity: string, options: BottleOptions): Promise<void> {
   if (!options.autonomous) return;
-  await writeFileAtomic(bottleOptionsPath(identity), `${JSON.stringify({ version: 1, ...options }, null, 2)}\n`);
+  await writeFileAtomic(bottlePaths(identity).options, `${JSON.stringify({ version: 1, ...options }, null, 2)}\n`);
 }

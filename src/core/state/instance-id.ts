@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { BottleError } from '../base/bottle-error';
 import { TEMP_PREFIX } from '../fs/atomic-write';
-import { claudeBottleRoot } from './state-paths';
-
-/** `<root>/instance-id`: which containers on an engine this state root made (DESIGN.md §3). */
-export const INSTANCE_ID_FILE = 'instance-id';
+import { readSmallFileSync } from '../fs/read-small-file';
+import { claudeBottleRoot, instanceIdPath } from './state-paths';
 
 const INSTANCE_ID = /^[0-9a-f]{32}$/;
 
@@ -30,7 +28,7 @@ export function instanceId(): string {
   const root = claudeBottleRoot();
   const cached = known.get(root);
   if (cached !== undefined) return cached;
-  const path = join(root, INSTANCE_ID_FILE);
+  const path = instanceIdPath();
   let id = readInstanceId(path);
   if (id === null) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -44,21 +42,19 @@ export function instanceId(): string {
 
 /** The id in the file; null when there is none yet. Anything but an id is refused, never replaced. */
 function readInstanceId(path: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  const id = text.trim();
+  const read = readSmallFileSync(path, 1024);
+  if (read.kind === 'missing') return null;
+  // A link or a file the host cannot read fails as the file system said; anything else that is no
+  // small file is refused below like any text that is not an id.
+  if (read.kind === 'corrupt' && read.cause !== undefined) throw read.cause;
+  const id = read.kind === 'ok' ? read.text.trim() : '';
   // Replacing it would disown every bottle this root made: the operator decides (remove the file).
   if (!INSTANCE_ID.test(id)) throw new BottleError('corrupt', `${path} does not hold an instance id (32 hex digits); remove it to mint a new one (this root's running bottles would then look like another instance's)`);
   return id;
 }
 
 function publishCandidate(root: string, path: string): void {
-  const temp = join(root, `${TEMP_PREFIX}${INSTANCE_ID_FILE}-${randomBytes(6).toString('hex')}`);
+  const temp = join(root, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, `${randomBytes(16).toString('hex')}\n`);

@@ -1,6 +1,7 @@
 import { BottleError } from '../base/bottle-error';
 import { parseByteSize } from './byte-size';
-import { readSettings, settingsPath, type Settings } from './settings';
+import { readSettings, type Settings } from './settings';
+import { settingsPath } from './state-paths';
 
 /** What bounds one bottle's use of the host (DESIGN.md §3): settings.json, then the environment. */
 export type BottleLimits = Pick<Settings, 'maxSnapshotBytes' | 'maxInboxBytes' | 'maxHostWriteBytes' | 'maxHostWriteEntries' | 'maxPendingRequests' | 'cpus' | 'logMaxSize' | 'logMaxFiles'>;

@@ -1,7 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { isMissing } from '../fs/if-exists';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { readSmallFileSync } from '../fs/read-small-file';
 import { bottlePaths } from './state-paths';
 
 /** Exactly the five keys the Python CLI's BottleMetadata dataclass is built from. */
@@ -76,23 +75,10 @@ export function parseMetadataText(identity: string, raw: string): MetadataReadRe
  * blocks on a FIFO, never reads more than the cap.
  */
 export function readMetadataFileSync(identity: string, path: string): MetadataReadResult {
-  let raw: string;
-  let fd: number | null = null;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { status: 'corrupt', reason: 'metadata.json is not a regular file' };
-    if (info.size > MAX_METADATA_BYTES) return { status: 'corrupt', reason: 'metadata.json is too large' };
-    raw = readFileSync(fd, 'utf8');
-  } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (isMissing(error)) return { status: 'missing' };
-    if (code === 'ELOOP') return { status: 'corrupt', reason: 'metadata.json is a symlink' };
-    return { status: 'corrupt', reason: `metadata.json is unreadable (${code ?? String(error)})` };
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-  return parseMetadataText(identity, raw);
+  const read = readSmallFileSync(path, MAX_METADATA_BYTES);
+  if (read.kind === 'missing') return { status: 'missing' };
+  if (read.kind === 'corrupt') return { status: 'corrupt', reason: `metadata.json ${read.reason}` };
+  return parseMetadataText(identity, read.text);
 }
 
 /** Missing → null; corrupt → CorruptBottleError (for callers that act on one bottle). */

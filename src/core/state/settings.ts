@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { isMissing } from '../fs/if-exists';
 import { z } from 'zod';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../base/bottle-error';
 import { parseByteSize } from './byte-size';
-import { claudeBottleRoot } from './state-paths';
+import { settingsPath } from './state-paths';
 
 /** A size as a number of bytes or a text like "2G" / "500M". */
 const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, context) => {
@@ -68,10 +67,6 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;
-
-export function settingsPath(): string {
-  return join(claudeBottleRoot(), 'settings.json');
-}
 
 /** The settings, with defaults for what the file leaves out; no file means all defaults. */
 export async function readSettings(): Promise<Settings> {

@@ -1,14 +1,11 @@
 import { readdirSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
 import { errorMessage } from '../base/bottle-error';
 import { isMissing } from '../fs/if-exists';
-import { ENGINE_FILE, readEngineRecordSync } from './bottle-engine';
-import { BOTTLE_OPTIONS_FILE } from './bottle-options';
-import { READY_MARKER_FILE } from './lifecycle-marker';
+import { readEngineRecord } from './bottle-engine';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
-import { stateDir, stateRoot } from './state-paths';
-import { STOP_REASON_FILE } from './stop-reason';
+import { BOTTLE_FILES, bottlePaths, stateRoot } from './state-paths';
 
 interface StateEntryFacts {
   identity: string;
@@ -45,11 +42,11 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-function metadataResult(identity: string, dir: string, dirent: Dirent | undefined): MetadataReadResult {
+function metadataResult(identity: string, path: string, dirent: Dirent | undefined): MetadataReadResult {
   if (dirent === undefined) return { status: 'missing' };
   if (dirent.isSymbolicLink()) return { status: 'corrupt', reason: 'metadata.json is a symlink' };
   if (!dirent.isFile()) return { status: 'corrupt', reason: 'metadata.json is not a regular file' };
-  return readMetadataFileSync(identity, join(dir, 'metadata.json'));
+  return readMetadataFileSync(identity, path);
 }
 
 /**
@@ -59,10 +56,10 @@ function metadataResult(identity: string, dir: string, dirent: Dirent | undefine
  * of bottles are listed.
  */
 export function scanBottleFolder(identity: string): StateEntry | null {
-  const dir = stateDir(identity);
+  const paths = bottlePaths(identity);
   let dirents: Dirent[];
   try {
-    dirents = readdirSync(dir, { withFileTypes: true });
+    dirents = readdirSync(paths.dir, { withFileTypes: true });
   } catch (error: unknown) {
     if (isMissing(error)) return null;
     // A bottle folder the host cannot list (permissions, I/O) stays in the list as damaged,
@@ -71,21 +68,50 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
   }
   const byName = new Map(dirents.map((dirent) => [dirent.name, dirent]));
-  const result = metadataResult(identity, dir, byName.get('metadata.json'));
+  const result = metadataResult(identity, paths.metadata, byName.get(BOTTLE_FILES.metadata));
   if (result.status === 'missing') return null;
-  const engine = byName.has(ENGINE_FILE) ? readEngineRecordSync(dir) : ({ status: 'none' } as const);
+  const engine = byName.has(BOTTLE_FILES.engine) ? readEngineRecord(identity) : ({ status: 'none' } as const);
   const facts: StateEntryFacts = {
     identity,
-    hasDockerfile: byName.get('Dockerfile')?.isFile() === true,
-    readyToResume: byName.has(READY_MARKER_FILE),
-    hasRebuildState: byName.has('rebuild') || byName.has('journal.jsonl'),
-    hasOptions: byName.has(BOTTLE_OPTIONS_FILE),
-    hasStopReason: byName.has(STOP_REASON_FILE),
+    hasDockerfile: byName.get(BOTTLE_FILES.dockerfile)?.isFile() === true,
+    readyToResume: byName.has(BOTTLE_FILES.readyMarker),
+    hasRebuildState: byName.has(BOTTLE_FILES.rebuild) || byName.has(BOTTLE_FILES.journal),
+    hasOptions: byName.has(BOTTLE_FILES.options),
+    hasStopReason: byName.has(BOTTLE_FILES.stopReason),
     engine: engine.status === 'ok' ? engine.context : null,
   };
   if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };
   if (engine.status === 'corrupt') return { ...facts, status: 'corrupt', reason: engine.reason };
   return { ...facts, status: 'ok', metadata: result.metadata };
+}
+
+/** One entry of `<root>/state` whose name is an identity. */
+export interface StateRootEntry {
+  identity: string;
+  /** A real folder; a link to one (or anything else under that name) is not. */
+  isFolder: boolean;
+}
+
+/**
+ * The one listing of `<root>/state` (the bottle list, the inbox watcher, settling every inbox,
+ * recovering interrupted approvals): every entry named as an identity, so temp files, strays and
+ * foreign names are passed over. No state folder yet: none. One the host cannot list throws, for
+ * the caller to report: it must never read as "no bottles".
+ */
+export async function listStateRoot(): Promise<StateRootEntry[]> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(stateRoot(), { withFileTypes: true });
+  } catch (error: unknown) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  return dirents.filter((dirent) => isValidIdentity(dirent.name)).map((dirent) => ({ identity: dirent.name, isFolder: dirent.isDirectory() }));
+}
+
+/** The identities of every entry of `<root>/state` named as one (see listStateRoot). */
+export async function listStateIdentities(): Promise<string[]> {
+  return (await listStateRoot()).map((entry) => entry.identity);
 }
 
 /**
@@ -94,18 +120,11 @@ export function scanBottleFolder(identity: string): StateEntry | null {
  * invalid metadata yields a `corrupt` entry rather than an exception.
  */
 export async function listStateEntries(): Promise<StateEntry[]> {
-  let dirents: Dirent[];
-  try {
-    dirents = readdirSync(stateRoot(), { withFileTypes: true });
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
   const entries: StateEntry[] = [];
   let scanned = 0;
-  for (const dirent of dirents) {
-    if (!dirent.isDirectory() || !isValidIdentity(dirent.name)) continue;
-    const entry = scanBottleFolder(dirent.name);
+  for (const { identity, isFolder } of await listStateRoot()) {
+    if (!isFolder) continue;
+    const entry = scanBottleFolder(identity);
     if (entry !== null) entries.push(entry);
     scanned += 1;
     if (scanned % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));

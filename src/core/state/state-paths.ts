@@ -2,6 +2,20 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseIdentity } from '../../shared/identity';
 
+/*
+ * The layout of the state root (DESIGN.md §2, shared with the Python CLI): every path under
+ * `<root>` is built here and nowhere else. A module that keeps a file there asks for its path;
+ * what lies inside a folder a module owns alone (a credential set, an agent copy, a trust record,
+ * the inbox's request files) is that module's.
+ *
+ *   <root>/state/<identity>/     one bottle (bottlePaths; rebuild/ and changes/ inside it)
+ *   <root>/credentials/          agents' secret files (credential-store.ts owns what is inside)
+ *   <root>/agents/               the operator's own agents
+ *   <root>/trust/project-agents/ trust given to project agents (agent-trust.ts)
+ *   <root>/cache/                facts about images; cache/agent-copies/ (agent-copy.ts)
+ *   <root>/logs/claude-bottle.log, <root>/settings.json, <root>/instance-id
+ */
+
 /** `$CLAUDE_BOTTLE_HOME` if set, else `~/.claude-bottle` (shared with the Python CLI). */
 export function claudeBottleRoot(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.CLAUDE_BOTTLE_HOME;
@@ -22,35 +36,122 @@ export function imageCacheDir(): string {
   return join(claudeBottleRoot(), 'cache');
 }
 
+/** Private copies of project agents, built from (agent-copy.ts). */
+export function agentCopiesDir(): string {
+  return join(imageCacheDir(), 'agent-copies');
+}
+
+/** The operator's defaults (settings.ts). */
+export function settingsPath(): string {
+  return join(claudeBottleRoot(), 'settings.json');
+}
+
+/** Which containers on an engine this state root made (instance-id.ts, DESIGN.md §3). */
+export function instanceIdPath(): string {
+  return join(claudeBottleRoot(), 'instance-id');
+}
+
+/** The credential store, outside state/ so no snapshot or listing of bottles carries a secret. */
+export function credentialsRoot(): string {
+  return join(claudeBottleRoot(), 'credentials');
+}
+
+/** The operator's own agents, looked up by name before the shipped ones. */
+export function userAgentsDir(): string {
+  return join(claudeBottleRoot(), 'agents');
+}
+
+/** One record per project agent folder the operator trusted (agent-trust.ts). */
+export function trustStoreDir(): string {
+  return join(claudeBottleRoot(), 'trust', 'project-agents');
+}
+
 /** The bottle's own folder. The identity is validated here so no path is built from junk. */
 export function stateDir(identity: string): string {
   return join(stateRoot(), parseIdentity(identity));
 }
 
-export interface BottlePaths {
-  dir: string;
-  metadata: string;
-  dockerfile: string;
-  transcript: string;
-  workspace: string;
-  inbox: string;
-  journal: string;
-  runDockerfile: string;
-}
+/**
+ * The names inside a bottle's folder. The Python CLI reads metadata.json, Dockerfile and
+ * transcript/; the rest is ours (DESIGN.md §2: extra data beside metadata.json, never in it).
+ */
+export const BOTTLE_FILES = {
+  metadata: 'metadata.json',
+  dockerfile: 'Dockerfile',
+  transcript: 'transcript',
+  workspace: 'workspace',
+  inbox: 'inbox',
+  journal: 'journal.jsonl',
+  /** Which engine the bottle lives on; none: the default engine. */
+  engine: 'engine.json',
+  /** How the operator launched it (autonomous), written only when not the default. */
+  options: 'bottle-options.json',
+  /** Torn down on purpose with its state saved (stop or approve). */
+  readyMarker: 'ready-to-resume.json',
+  /** Why we stopped it ourselves (over its disk budget). */
+  stopReason: 'stop-reason.json',
+  /** What its container said when it exited within its first minute. */
+  earlyExit: 'early-exit.json',
+  /** The rebuild loop's own files (rebuildPaths). */
+  rebuild: 'rebuild',
+  /** The Changes view's own files (changesPaths). */
+  changes: 'changes',
+  /** What the bottle sees at /run/claude-bottle/Dockerfile: the Dockerfile it was built from. */
+  runDockerfile: join('run', 'Dockerfile'),
+} as const;
+
+export type BottlePaths = { readonly dir: string } & { readonly [K in keyof typeof BOTTLE_FILES]: string };
 
 export function bottlePaths(identity: string): BottlePaths {
   const dir = stateDir(identity);
+  const paths = Object.fromEntries(Object.entries(BOTTLE_FILES).map(([key, name]) => [key, join(dir, name)]));
+  return { dir, ...paths } as BottlePaths;
+}
+
+/** The rebuild loop's files beside metadata.json. */
+export interface RebuildPaths {
+  dir: string;
+  /** One `<request id>.json` per request awaiting the operator; survives restarts. */
+  pending: string;
+  /** Bad inbox files shown on the card. */
+  warnings: string;
+  /** The approval in progress, step by step, for crash recovery. */
+  approval: string;
+  inbox: string;
+  journal: string;
+}
+
+export function rebuildPaths(identity: string): RebuildPaths {
+  const paths = bottlePaths(identity);
+  const dir = paths.rebuild;
   return {
     dir,
-    metadata: join(dir, 'metadata.json'),
-    dockerfile: join(dir, 'Dockerfile'),
-    transcript: join(dir, 'transcript'),
-    workspace: join(dir, 'workspace'),
-    inbox: join(dir, 'inbox'),
-    journal: join(dir, 'journal.jsonl'),
-    // What the bottle sees at /run/claude-bottle/Dockerfile: the Dockerfile it was built from.
-    runDockerfile: join(dir, 'run', 'Dockerfile'),
+    pending: join(dir, 'pending'),
+    warnings: join(dir, 'warnings.json'),
+    approval: join(dir, 'approval.json'),
+    inbox: paths.inbox,
+    journal: paths.journal,
   };
+}
+
+/**
+ * The Changes view's files, in a folder beside metadata.json (never inside it): the baseline taken
+ * when the bottle was created, the copies of start-of-run content that git cannot give back, and
+ * the record of what `apply` last wrote to the host folder.
+ */
+export interface ChangesPaths {
+  dir: string;
+  baseline: string;
+  blobs: string;
+  applied: string;
+}
+
+/** Inside changes/: the blobs folder is named on its own too, for the size walk's cache. */
+export const CHANGES_BLOBS = 'blobs';
+
+export function changesPaths(identity: string): ChangesPaths {
+  const dir = bottlePaths(identity).changes;
+  return { dir, baseline: join(dir, 'baseline.json'), blobs: join(dir, CHANGES_BLOBS), applied: join(dir, 'applied.json') };
 }
 
 export function perBottleImageTag(identity: string): string {

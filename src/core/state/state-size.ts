@@ -1,7 +1,8 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BottleCache } from '../base/bottle-caches';
-import { bottlePaths } from './state-paths';
+import { errorCode, ifExists } from '../fs/if-exists';
+import { BOTTLE_FILES, bottlePaths, CHANGES_BLOBS } from './state-paths';
 
 /*
  * The size of a bottle's state folder, shown on its card and by `show`. Listings never walk
@@ -13,7 +14,7 @@ import { bottlePaths } from './state-paths';
  * files) is walked each time.
  */
 
-const CACHED_FOLDERS: ReadonlySet<string> = new Set(['transcript', 'workspace', join('changes', 'blobs')]);
+const CACHED_FOLDERS: ReadonlySet<string> = new Set([BOTTLE_FILES.transcript, BOTTLE_FILES.workspace, join(BOTTLE_FILES.changes, CHANGES_BLOBS)]);
 
 /** One core's state-folder sizes (`CoreDeps.caches`): forgotten with the bottle, dropped with the core. */
 export class StateSizes implements BottleCache {
@@ -21,11 +22,24 @@ export class StateSizes implements BottleCache {
   private readonly cachedTotals = new Map<string, Map<string, { key: string; bytes: number }>>();
   private readonly lastKnown = new Map<string, number>();
 
-  /** Bytes in the bottle's state folder now (files at their apparent size); remembered for listings. */
-  async measure(identity: string): Promise<number> {
+  /**
+   * Bytes in the bottle's state folder now (files at their apparent size); remembered for listings.
+   * Null when part of it cannot be read (permissions, I/O): a size that leaves it out would be a
+   * wrong number, and the view that shows it must not fail for it.
+   */
+  async measure(identity: string): Promise<number | null> {
     const totals = this.cachedTotals.get(identity) ?? new Map<string, { key: string; bytes: number }>();
     this.cachedTotals.set(identity, totals);
-    const total = await walk(totals, bottlePaths(identity).dir, '');
+    let total: number;
+    try {
+      total = await walk(totals, bottlePaths(identity).dir, '');
+    } catch (error: unknown) {
+      this.lastKnown.delete(identity);
+      // A bug is no file-system answer: never hidden as an unknown size.
+      if (errorCode(error) === undefined) throw error;
+      // The card shows no size rather than a smaller one.
+      return null;
+    }
     this.lastKnown.set(identity, total);
     return total;
   }
@@ -58,14 +72,15 @@ export class StateSizes implements BottleCache {
 
 /** Bytes under `path`; `relative` is its path inside the state folder. */
 async function walk(cachedTotals: Map<string, { key: string; bytes: number }>, path: string, relative: string): Promise<number> {
-  const info = await lstat(path).catch(() => null);
+  // Removed while the folder is walked (a snapshot replaced, a request taken in): it counts nothing.
+  const info = await ifExists(lstat(path));
   if (info === null) return 0;
   if (!info.isDirectory()) return info.size;
   const key = CACHED_FOLDERS.has(relative) ? `${info.dev}:${info.ino}:${info.mtimeMs}` : null;
   const cached = key === null ? undefined : cachedTotals.get(path);
   if (cached !== undefined && cached.key === key) return cached.bytes;
   let total = 0;
-  const names = await readdir(path).catch(() => [] as string[]);
+  const names = (await ifExists(readdir(path))) ?? [];
   for (const name of names) total += await walk(cachedTotals, join(path, name), relative === '' ? name : join(relative, name));
   if (key !== null) cachedTotals.set(path, { key, bytes: total });
   return total;

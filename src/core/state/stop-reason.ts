@@ -1,16 +1,13 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isMissing } from '../fs/if-exists';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { readRegularFile } from '../fs/read-regular-file';
-import { stateDir } from './state-paths';
+import { readSmallFile } from '../fs/read-small-file';
+import { bottlePaths } from './state-paths';
 
-/**
+/*
  * Why we stopped a bottle ourselves (its writable host folders went over their disk budget): our
  * own file beside metadata.json, so the card and `show` say why after any restart of the app or
  * the CLI, until a resume clears it. Absent for every bottle the operator stopped.
  */
-export const STOP_REASON_FILE = 'stop-reason.json';
 
 const MAX_STOP_REASON_BYTES = 4096;
 
@@ -19,21 +16,14 @@ export interface StopReason {
   at: string;
 }
 
-function stopReasonPath(identity: string): string {
-  return join(stateDir(identity), STOP_REASON_FILE);
-}
-
 /** The recorded reason; null when there is none or the file is damaged (it only explains, never decides). */
 export async function readStopReason(identity: string): Promise<StopReason | null> {
-  let text: string;
+  const read = await readSmallFile(bottlePaths(identity).stopReason, MAX_STOP_REASON_BYTES);
+  if (read.kind === 'missing') return null;
+  // Unreadable or not a small file: still say that we stopped it.
+  if (read.kind === 'corrupt') return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
   try {
-    text = await readRegularFile(stopReasonPath(identity), MAX_STOP_REASON_BYTES);
-  } catch (error: unknown) {
-    if (isMissing(error)) return null;
-    return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<StopReason>;
+    const parsed = JSON.parse(read.text) as Partial<StopReason>;
     if (typeof parsed.reason === 'string' && typeof parsed.at === 'string') return { reason: parsed.reason.slice(0, 1000), at: parsed.at };
   } catch {
     // Damaged (a crash mid-write cannot do it: the write is atomic): still say that we stopped it.
@@ -42,9 +32,9 @@ export async function readStopReason(identity: string): Promise<StopReason | nul
 }
 
 export async function writeStopReason(identity: string, reason: string): Promise<void> {
-  await writeFileAtomic(stopReasonPath(identity), `${JSON.stringify({ version: 1, reason, at: new Date().toISOString() })}\n`);
+  await writeFileAtomic(bottlePaths(identity).stopReason, `${JSON.stringify({ version: 1, reason, at: new Date().toISOString() })}\n`);
 }
 
 export async function clearStopReason(identity: string): Promise<void> {
-  await rm(stopReasonPath(identity), { force: true });
+  await rm(bottlePaths(identity).stopReason, { force: true });
 }
