@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { CoreDeps } from '../deps/core-deps';
@@ -50,7 +51,7 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
   let attempt = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
-  let events: NodeJS.ReadableStream | null = null;
+  let events: Readable | null = null;
   let stateWatcher: FSWatcher | null = null;
 
   const setStatus = (next: EngineStatus): void => {
@@ -62,7 +63,7 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
   const scheduleReconnect = (reason: string): void => {
     if (closed || retryTimer !== undefined) return;
     clearInterval(heartbeat);
-    (events as unknown as { destroy?: () => void } | null)?.destroy?.();
+    events?.destroy();
     events = null;
     setStatus({ ...status, state: 'unavailable', version: null, message: reason });
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
@@ -77,11 +78,9 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
     if (closed) return;
     try {
       const info = await engineInfo(ctx.connection);
-      const stream = (await ctx.docker.getEvents({
-        filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
-      })) as NodeJS.ReadableStream;
+      const stream = await ctx.docker.events({ type: ['container'], label: [`${LABEL_MANAGED}=true`] });
       if (closed) {
-        (stream as unknown as { destroy?: () => void }).destroy?.();
+        stream.destroy();
         return;
       }
       events = stream;
@@ -160,7 +159,7 @@ export function watchBottles(ctx: CoreDeps, handlers: BottleChangeHandlers, opti
       closed = true;
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       clearInterval(heartbeat);
-      (events as unknown as { destroy?: () => void } | null)?.destroy?.();
+      events?.destroy();
       stateWatcher?.close();
     },
   };

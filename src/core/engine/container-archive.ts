@@ -3,12 +3,12 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
 import { pack as createPack, type Header } from 'tar-stream';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { ifExists, orIfMissing } from '../fs/if-exists';
 import { openArchive } from './container-files';
+import type { EngineContainer } from './engine-client';
 
 /** One folder to put into a container, owned by the agent's uid:gid there. */
 export interface ArchiveSource {
@@ -62,7 +62,7 @@ function containerRelative(target: string): string {
  * operator has on the host. Symlinks are copied as links, never followed out of the folder;
  * sockets, FIFOs and devices are skipped.
  */
-export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
+export async function putFolders(container: EngineContainer, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
   const owned = (header: Header, name: string, by: ArchiveOwner = owner, readOnly = false): Header => {
     const mode = readOnly && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
     return { ...header, name, mode, uid: by.uid, gid: by.gid, uname: '', gname: '' };
@@ -104,7 +104,7 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
     } as unknown as PackOptions);
   };
   packFrom(0);
-  await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' });
+  await container.putArchive(tar, '/');
 }
 
 /** True when the path (relative, host separators) is an excluded name or inside one. */
@@ -159,7 +159,7 @@ export interface ExtractedFolder {
  * `exclude` names paths (relative to the folder) that never reach `dest`, e.g. an agent's login.
  */
 export async function extractFolder(
-  container: Docker.Container,
+  container: EngineContainer,
   source: string,
   dest: string,
   budget?: SnapshotBudget,
@@ -234,7 +234,7 @@ export async function discardExtracted(extracted: ExtractedFolder | null): Promi
  * one is completely on disk. Returns false (and leaves `dest` alone) when the folder does not
  * exist in the container. See extractFolder for how the archive is handled.
  */
-export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
+export async function copyFolderOut(container: EngineContainer, source: string, dest: string): Promise<boolean> {
   const extracted = await extractFolder(container, source, dest);
   if (extracted === null) return false;
   await swapIntoPlace(extracted);

@@ -1,6 +1,7 @@
 import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
+import type { RawContainerStats } from './container-stats';
 import { hijackedStream, responseStream, tarStream, type TarSource } from './engine-streams';
 
 /** The engine's answers about containers, execs and images, named here for the rest of the core. */
@@ -125,7 +126,7 @@ export class EngineContainer {
   }
 
   /** One reading of its CPU and memory counters (`one-shot`: no second sample to wait for). */
-  async stats(): Promise<unknown> {
+  async stats(): Promise<RawContainerStats> {
     // The API's `one-shot` is missing from dockerode's option type for a single reading.
     return this.container.stats({ stream: false, 'one-shot': true } as { stream: false });
   }
@@ -158,7 +159,7 @@ export class EngineImage {
     await this.image.tag(options);
   }
 
-  async remove(options: { noprune: boolean }): Promise<void> {
+  async remove(options: { noprune?: boolean; force?: boolean } = {}): Promise<void> {
     await this.image.remove(options);
   }
 }
