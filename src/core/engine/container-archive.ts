@@ -91,6 +91,7 @@ export async function putFolders(container: EngineContainer, sources: ArchiveSou
     }
     const { prefix, from, source } = copy;
     const ignore = source.ignore;
+    // Cast: @types/tar-fs declares its own narrower tar Headers for `map`; these are tar-stream's, as tar-fs 3 passes them.
     packDir(from, {
       pack: tar,
       strict: false,
@@ -176,6 +177,7 @@ export async function extractFolder(
   let overBudget = false;
   try {
     await mkdir(temp, { mode: 0o700 });
+    // Cast: @types/tar-fs lacks tar-fs 3's `chown` and `validateSymlinks`, and types `mapStream` over fs streams.
     const sink = extractDir(temp, {
       chown: false,
       strict: false,
