@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED, listBottleContainers } from '../src/core/engine/bottle-containers';
+import type { EngineClient } from '../src/core/engine/engine-client';
 import { TEST_BASE_IMAGE } from '../test/helpers/busybox-image';
 
 /**
@@ -23,7 +23,7 @@ export async function generateStateFolders(home: string, count: number, cwd: str
 }
 
 /** Creates (and starts) plain containers labelled as bottles, for listing at scale. */
-export async function createLabelledContainers(docker: Docker, identities: string[]): Promise<void> {
+export async function createLabelledContainers(docker: EngineClient, identities: string[]): Promise<void> {
   for (const identity of identities) {
     const container = await docker.createContainer({
       Image: TEST_BASE_IMAGE,
@@ -35,7 +35,7 @@ export async function createLabelledContainers(docker: Docker, identities: strin
   }
 }
 
-export async function removeBenchContainers(docker: Docker, identities: Set<string>): Promise<void> {
+export async function removeBenchContainers(docker: EngineClient, identities: Set<string>): Promise<void> {
   const references = await docker.listContainers({ all: true, filters: { label: ['claude-bottle.bench=true'] } });
   const containers = [...(await listBottleContainers(docker)), ...references];
   await Promise.all(

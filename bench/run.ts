@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectDocker } from '../src/core/engine/docker-client';
 import { ensureTestBaseImage } from '../test/helpers/busybox-image';
+import { rawDocker } from '../test/helpers/raw-docker';
 import { ROOT, type Figure } from './bench-lib';
 import { createBenchEnv } from './bench-env';
 import { listFigure, measureList, scaleFigure } from './figures/list-figures';
@@ -36,7 +37,7 @@ const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 
 const { docker } = connectDocker();
-await ensureTestBaseImage(docker);
+await ensureTestBaseImage(rawDocker());
 const env = await createBenchEnv();
 const figures: Figure[] = [];
 const step = async (name: string, work: () => Promise<Figure | Figure[]>): Promise<void> => {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { connectDocker, engineInfo } from '../src/core/engine/docker-client';
 import { ensureTestBaseImage } from './helpers/busybox-image';
+import { rawDocker } from './helpers/raw-docker';
 import { cannotRunSecondEngineReason, ensureSecondEngine, secondEngineDocker } from './helpers/second-engine';
 
 /**
@@ -19,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write(`Docker tests will be skipped: ${(error as Error).message}\n`);
     return;
   }
-  await ensureTestBaseImage(connection.docker);
+  await ensureTestBaseImage(rawDocker());
   const cannot = cannotRunSecondEngineReason();
   if (cannot !== null) {
     if (process.env.CI === 'true') throw new Error(`the multi-engine tests need a second dockerd here: ${cannot}`);

@@ -35,7 +35,7 @@ async function chattyBottle(env: BenchEnv, home: string): Promise<{ identity: st
   });
   await container.start();
   for (let waited = 0; waited < 300; waited += 1) {
-    const tail = (await container.logs({ stdout: true, stderr: true, tail: 1 })).toString();
+    const tail = (await container.logs({ tail: 1 })).toString();
     if (tail.includes('END-OF-THE-LOG')) return { identity: identity as string, containerId: container.id };
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { ensureTestBaseImage } from '../../test/helpers/busybox-image';
-import { ensureSecondEngine, secondEngineDocker } from '../../test/helpers/second-engine';
+import { ensureSecondEngine, secondEngineClient, secondEngineDocker } from '../../test/helpers/second-engine';
 import { abMedians, cli, run, type Figure } from '../bench-lib';
 import { dockerRunArgs, type BenchEnv } from '../bench-env';
 import { createLabelledContainers, generateStateFolders, removeBenchContainers } from '../fixtures';
@@ -29,7 +29,7 @@ async function benchContexts(): Promise<string> {
 export async function contextStartFigure(env: BenchEnv): Promise<Figure> {
   const config = await benchContexts();
   const cliEnv = { DOCKER_CONFIG: config };
-  const second = secondEngineDocker();
+  const second = secondEngineClient();
   const made = new Set<string>();
   try {
     const warm = JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--copy', '--context', CONTEXT, '--detach', '--json'], cliEnv)) as BottleView;
@@ -58,7 +58,7 @@ export async function contextStartFigure(env: BenchEnv): Promise<Figure> {
 /** `ls --json` over 200 bottles split across two engines vs 200 on one engine, in the same run. */
 export async function twoEngineListFigure(env: BenchEnv): Promise<Figure> {
   const config = await benchContexts();
-  const second = secondEngineDocker();
+  const second = secondEngineClient();
   const oneHome = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-ls-one-'));
   const twoHome = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-ls-two-'));
   const one = await generateStateFolders(oneHome, 200, env.project, { prefix: 'one' });

@@ -21,7 +21,7 @@ export async function snapshotFigure(env: BenchEnv): Promise<Figure> {
   try {
     for (;;) {
       const exec = await container.exec({ Cmd: ['sh', '-c', `ls /data | wc -l`], AttachStdout: true });
-      const stream = await exec.start({});
+      const stream = await exec.start({ stdin: false });
       let text = '';
       stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
       await new Promise((resolve) => stream.on('end', resolve));

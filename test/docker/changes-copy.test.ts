@@ -7,6 +7,7 @@ import type { AppEvent } from '../../src/shared/app-events';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { createCore } from '../../src/core/create-core';
 import type { ApplyResult, ChangeSet } from '../../src/shared/changes';
+import { EngineContainer } from '../../src/core/engine/engine-client';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { tempDir, treeContents, writeTree } from '../helpers/changes-fixtures';
 import { bottleContainer, copyFolderOut, eventually, execIn } from '../helpers/docker-exec';
@@ -62,7 +63,7 @@ async function json<T>(args: string[]): Promise<T> {
 /** The bottle's /workspace as files, copied out through the engine (outside ignored paths). */
 async function bottleTree(identity: string): Promise<Record<string, string>> {
   const out = join(await tempDir('changes-bottle-tree-'), 'workspace');
-  await copyFolderOut(await bottleContainer(identity), '/workspace', out);
+  await copyFolderOut(new EngineContainer(await bottleContainer(identity)), '/workspace', out);
   return treeContents(out, (path) => path.startsWith('ignored/'));
 }
 

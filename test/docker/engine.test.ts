@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { connectDocker, engineInfo, EngineUnavailableError } from '../../src/core/engine/docker-client';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { dockerUnavailableReason, skipWithoutDocker } from '../helpers/docker-available';
+import { rawDocker } from '../helpers/raw-docker';
 
 describe.skipIf(skipWithoutDocker)(`real Docker engine${dockerUnavailableReason ? ` (skipped: ${dockerUnavailableReason})` : ''}`, () => {
   it('creates, starts, waits for and removes a container from the busybox base image', async () => {
-    const { docker } = connectDocker();
+    const docker = rawDocker();
     const container = await docker.createContainer({
       Image: TEST_BASE_IMAGE,
       Cmd: ['sh', '-c', 'echo hello-from-busybox; id -u agent; exit 3'],

@@ -16,7 +16,7 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { SSH_CONTEXT, TCP_CONTEXT, useEngineContexts } from '../helpers/engine-contexts';
 import { REBUILD_TRANSCRIPT, writeRebuildAgent } from '../helpers/rebuild-agent';
 import { runCli } from '../helpers/run-cli';
-import { cannotRunSecondEngineReason, secondEngineDocker, startSecondEngine, stopSecondEngine } from '../helpers/second-engine';
+import { cannotRunSecondEngineReason, secondEngineClient, secondEngineDocker, startSecondEngine, stopSecondEngine } from '../helpers/second-engine';
 import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
 
 const cannot = cannotRunSecondEngineReason();
@@ -32,7 +32,7 @@ beforeEach(async () => {
 });
 
 async function onSecond(identity: string): Promise<Docker.Container> {
-  const info = await findBottleContainer(secondEngineDocker(), identity);
+  const info = await findBottleContainer(secondEngineClient(), identity);
   if (info === null) throw new Error(`no container for ${identity} on the second engine`);
   return secondEngineDocker().getContainer(info.Id);
 }

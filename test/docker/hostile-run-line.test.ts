@@ -4,6 +4,7 @@ import { Transform, type Readable } from 'node:stream';
 import { applyPatch } from 'diff';
 import { extract } from 'tar-stream';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { BuildOptions, TarSource } from '../../src/core/engine/engine-client';
 import { BuildFailedError } from '../../src/core/engine/image-build';
 import { imageExists } from '../../src/core/engine/image-build';
 import { readHistory } from '../../src/core/rebuild/journal';
@@ -38,8 +39,8 @@ const ask = (id: string, extra: Record<string, unknown>): Promise<void> => askIn
 /** The Dockerfile the engine was sent to build, read out of the build context as it went by. */
 function captureBuiltDockerfile(): { dockerfile: () => string | null } {
   let dockerfile: string | null = null;
-  const original = ctx.docker.buildImage.bind(ctx.docker) as (file: NodeJS.ReadableStream, options: object) => Promise<NodeJS.ReadableStream>;
-  (ctx.docker as { buildImage: unknown }).buildImage = (file: NodeJS.ReadableStream, options: object) => {
+  const original = ctx.docker.buildImage.bind(ctx.docker);
+  ctx.docker.buildImage = (file: TarSource, options: BuildOptions) => {
     const parser = extract({});
     // Everything on its way to the engine, copied to a tar parser as it passes.
     const toEngine = new Transform({

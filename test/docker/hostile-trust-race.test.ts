@@ -9,6 +9,7 @@ import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
+import { rawDocker } from '../helpers/raw-docker';
 
 /*
  * Issue 17, hole 6: a project agent's agent.json was read before its trust hash was taken, and its
@@ -40,7 +41,7 @@ async function stopSwapper(): Promise<void> {
 afterEach(async () => {
   await stopSwapper();
   delete process.env[hostVariable];
-  const { docker } = connectDocker();
+  const docker = rawDocker();
   for (const image of await docker.listImages({ filters: { reference: [imageRepo] } })) {
     await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
   }
@@ -123,7 +124,7 @@ describe.skipIf(skipWithoutDocker)('a project agent folder swapped while bottles
       await writeFile(join(agentDir, 'Dockerfile'), trusted.dockerfile);
       const { identity } = await core.bottles.start({ agent, cwd: project, copy: true });
       expect((await docker.getContainer((await findBottleContainer(docker, identity))?.Id ?? '').inspect()).Config.User).toBe('agent');
-      const images = await docker.listImages({ filters: { reference: [imageRepo] } });
+      const images = await rawDocker().listImages({ filters: { reference: [imageRepo] } });
       expect(images.flatMap((image) => image.RepoTags ?? [])).toEqual([trustedTag]);
     } finally {
       await stopSwapper();

@@ -2,10 +2,10 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectDocker } from '../../src/core/engine/docker-client';
 import { parseCapabilityRequest } from '../../src/core/rebuild/request-schema';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { skipWithoutDocker } from '../helpers/docker-available';
+import { rawDocker } from '../helpers/raw-docker';
 import { CAPABILITY_BLOCK } from '../helpers/rebuild-fixtures';
 
 let inbox = '';
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 /** Runs a shell command in a throwaway busybox container as uid 1000, with the tool and inbox mounted as in a bottle. */
 async function runInBusybox(command: string): Promise<{ exitCode: number; output: string }> {
-  const { docker } = connectDocker();
+  const docker = rawDocker();
   const container = await docker.createContainer({
     Image: TEST_BASE_IMAGE,
     Cmd: ['sh', '-c', command],

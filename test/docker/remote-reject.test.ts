@@ -9,7 +9,7 @@ import { eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { TCP_CONTEXT, useEngineContexts } from '../helpers/engine-contexts';
 import { REBUILD_TRANSCRIPT, writeRebuildAgent } from '../helpers/rebuild-agent';
-import { cannotRunSecondEngineReason, secondEngineDocker } from '../helpers/second-engine';
+import { cannotRunSecondEngineReason, secondEngineClient, secondEngineDocker } from '../helpers/second-engine';
 
 /*
  * Issue 17, hole 7: a remote bottle's answer went into its container as an empty folder (the
@@ -26,7 +26,7 @@ const env = useBottleTestEnv();
 useEngineContexts();
 
 async function onSecond(identity: string): Promise<Docker.Container> {
-  const info = await findBottleContainer(secondEngineDocker(), identity);
+  const info = await findBottleContainer(secondEngineClient(), identity);
   if (info === null) throw new Error(`no container for ${identity} on the second engine`);
   return secondEngineDocker().getContainer(info.Id);
 }

@@ -1,17 +1,17 @@
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { connectDocker } from '../../src/core/engine/docker-client';
 import { findBottleContainer } from '../../src/core/engine/bottle-containers';
 import { extractFolder, swapIntoPlace } from '../../src/core/engine/container-archive';
+import { EngineContainer } from '../../src/core/engine/engine-client';
+import { rawDocker } from './raw-docker';
 
 /** Runs a command in a running container and returns its output (TTY containers: one stream). */
-export async function execIn(container: Docker.Container, cmd: string[], user?: string): Promise<{ output: string; exitCode: number }> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, ...(user ? { User: user } : {}) });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
+export async function execIn(container: Docker.Container | EngineContainer, cmd: string[], user?: string): Promise<{ output: string; exitCode: number }> {
+  const engineContainer = container instanceof EngineContainer ? container : new EngineContainer(container);
+  const exec = await engineContainer.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, ...(user ? { User: user } : {}) });
+  const { stream, stdout, stderr } = await exec.startDemuxed({ stdin: false });
   let output = '';
-  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  container.modem.demuxStream(stream, out, out);
+  for (const out of [stdout, stderr]) out.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     stream.on('end', resolve);
     stream.on('error', reject);
@@ -21,10 +21,9 @@ export async function execIn(container: Docker.Container, cmd: string[], user?: 
 }
 
 export async function bottleContainer(identity: string): Promise<Docker.Container> {
-  const { docker } = connectDocker();
-  const info = await findBottleContainer(docker, identity);
+  const info = await findBottleContainer(connectDocker().docker, identity);
   if (info === null) throw new Error(`no container for ${identity}`);
-  return docker.getContainer(info.Id);
+  return rawDocker().getContainer(info.Id);
 }
 
 /** Polls until `check` passes or the deadline hits; the failure message is the last error. */
@@ -46,8 +45,8 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000,
  * Copies a folder out of a container into `dest` through the snapshot's archive path (extract, then
  * swap into place). Returns false (and leaves `dest` alone) when the folder does not exist there.
  */
-export async function copyFolderOut(container: Docker.Container, source: string, dest: string): Promise<boolean> {
-  const extracted = await extractFolder(container, source, dest);
+export async function copyFolderOut(container: Docker.Container | EngineContainer, source: string, dest: string): Promise<boolean> {
+  const extracted = await extractFolder(container instanceof EngineContainer ? container : new EngineContainer(container), source, dest);
   if (extracted === null) return false;
   await swapIntoPlace(extracted);
   return true;

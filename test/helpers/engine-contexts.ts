@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { LABEL_IDENTITY, listBottleContainers } from '../../src/core/engine/bottle-containers';
 import { listStateEntries } from '../../src/core/state/state-listing';
+import { EngineClient } from '../../src/core/engine/engine-client';
 import { ensureSecondEngine, secondEngineDocker, type SecondEngine } from './second-engine';
 
 export const TCP_CONTEXT = 'second';
@@ -44,7 +45,7 @@ export function useEngineContexts(): EngineContexts {
   afterEach(async () => {
     const mine = new Set((await listStateEntries()).map((entry) => entry.identity));
     const docker = secondEngineDocker();
-    for (const info of await listBottleContainers(docker)) {
+    for (const info of await listBottleContainers(new EngineClient(docker))) {
       if (mine.has(info.Labels[LABEL_IDENTITY] ?? '')) await docker.getContainer(info.Id).remove({ force: true });
     }
   });

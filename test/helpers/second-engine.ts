@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { EngineClient } from '../../src/core/engine/engine-client';
 
 /**
  * A second Docker engine on this machine, for the multi-engine tests (issue 14): its own data-root,
@@ -91,6 +92,11 @@ function ensureBridge(): void {
 
 export function secondEngineDocker(): Docker {
   return new Docker({ socketPath: SECOND_ENGINE.socket });
+}
+
+/** The core's engine client on the second engine, for the core's engine functions. */
+export function secondEngineClient(): EngineClient {
+  return new EngineClient(secondEngineDocker());
 }
 
 async function answers(docker: Docker): Promise<boolean> {

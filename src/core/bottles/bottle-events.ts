@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import type { CoreDeps } from '../deps/core-deps';
@@ -56,9 +57,6 @@ function routeEvent(line: string, handlers: BottleChangeHandlers): void {
   else if (event?.Action === 'create' || event?.Action === 'destroy') handlers.onOtherInstance?.();
 }
 
-function destroyStream(stream: NodeJS.ReadableStream | null): void {
-  (stream as unknown as { destroy?: () => void } | null)?.destroy?.();
-}
 
 /**
  * One engine's event subscription, filtered by our label. When the engine goes away (error, end or
@@ -71,7 +69,7 @@ class EngineEventWatch {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private events: NodeJS.ReadableStream | null = null;
+  private events: Readable | null = null;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -92,7 +90,7 @@ class EngineEventWatch {
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     clearInterval(this.heartbeat);
-    destroyStream(this.events);
+    this.events?.destroy();
   }
 
   private statusOf(state: EngineStatus['state'], version: string | null, message: string | null): EngineStatus {
@@ -109,7 +107,7 @@ class EngineEventWatch {
   private scheduleReconnect(reason: string): void {
     if (this.closed || this.retryTimer !== undefined) return;
     clearInterval(this.heartbeat);
-    destroyStream(this.events);
+    this.events?.destroy();
     this.events = null;
     this.setStatus({ ...this.status, state: 'unavailable', version: null, message: reason });
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] as number;
@@ -124,11 +122,9 @@ class EngineEventWatch {
     if (this.closed) return;
     try {
       const info = await engineInfo(this.deps.connection);
-      const stream = (await this.deps.docker.getEvents({
-        filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
-      })) as NodeJS.ReadableStream;
+      const stream = await this.deps.docker.events({ type: ['container'], label: [`${LABEL_MANAGED}=true`] });
       if (this.closed) {
-        destroyStream(stream);
+        stream.destroy();
         return;
       }
       this.listen(stream);
@@ -140,7 +136,7 @@ class EngineEventWatch {
     }
   }
 
-  private listen(stream: NodeJS.ReadableStream): void {
+  private listen(stream: Readable): void {
     this.events = stream;
     this.attempt = 0;
     stream.on('data', lineSplitter((line) => routeEvent(line, this.handlers)));

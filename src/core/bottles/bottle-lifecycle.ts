@@ -1,10 +1,10 @@
 import { rm, stat } from 'node:fs/promises';
 import { ifExists } from '../fs/if-exists';
-import type Docker from 'dockerode';
 import type { StartBottleRequest } from '../../shared/bottle-view';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { loadAgent } from '../agents/agents';
 import { pickUpSecretFiles } from '../credentials/credential-pickup';
+import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
 import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
@@ -130,7 +130,7 @@ export async function resumeLoaded(ctx: CoreDeps, bottle: LoadedBottle): Promise
  * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
  * The agent's login files go to the credential store (newest wins), never into the snapshot.
  */
-export async function saveSnapshotsFrom(ctx: CoreDeps, container: Docker.Container, bottle: LoadedBottle): Promise<void> {
+export async function saveSnapshotsFrom(ctx: CoreDeps, container: EngineContainer, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
   const { transcriptDir, secretFiles } = bottle.agent.config;
   if (secretFiles.length > 0) await pickUpSecretFiles(container, bottle.agent);
@@ -207,7 +207,7 @@ export async function stopNow(ctx: CoreDeps, identity: string): Promise<void> {
 }
 
 /** A remove must not fail for a bottle whose agent cannot be loaded any more: then there is nothing to pick up. */
-async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: Docker.Container): Promise<void> {
+async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: EngineContainer): Promise<void> {
   let bottle: LoadedBottle;
   try {
     bottle = await ctx.loadBottle(identity);

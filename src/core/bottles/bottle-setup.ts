@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
-import type Docker from 'dockerode';
 import type { AgentDefinition } from '../agents/agents';
 import type { LaunchSecrets } from '../credentials/agent-secrets';
+import type { EngineContainer } from '../engine/engine-client';
 import type { ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile } from '../engine/container-files';
 import { BottleError } from '../base/bottle-error';
@@ -52,7 +52,7 @@ export function secretEntries(secrets: LaunchSecrets): ArchiveEntry[] {
  * `progress` gets one line of what was copied and one per thing left out.
  */
 export async function hostConfigEntries(
-  container: Docker.Container,
+  container: EngineContainer,
   agent: AgentDefinition,
   progress: (line: string) => void,
 ): Promise<ArchiveEntry[]> {

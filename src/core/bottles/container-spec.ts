@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import type { AgentConfig } from '../agents/agents';
+import type { ContainerCreateOptions, MountSettings } from '../engine/engine-client';
 import { bottleLabels } from '../engine/bottle-containers';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import { bottlePaths, containerName } from '../state/state-paths';
@@ -50,7 +50,7 @@ export interface ContainerLimits {
  * Mount mode: the project folder, writable, and over it its repository's control files read-only
  * (git-control-mounts.ts), so the agent can commit but not configure or hook the operator's git.
  */
-function projectMounts(cwd: string, gitControl: GitControlMount[], bind: (source: string, target: string, readOnly: boolean) => Docker.MountSettings): Docker.MountSettings[] {
+function projectMounts(cwd: string, gitControl: GitControlMount[], bind: (source: string, target: string, readOnly: boolean) => MountSettings): MountSettings[] {
   const control = gitControl.map((mount) => bind(join(cwd, ...mount.path.split('/')), `${WORKSPACE}/${mount.path}`, mount.readOnly));
   return [bind(cwd, WORKSPACE, false), ...control];
 }
@@ -60,10 +60,10 @@ function projectMounts(cwd: string, gitControl: GitControlMount[], bind: (source
  * capabilities dropped, no-new-privileges, pid, memory and CPU limits, rotated logs, no Docker
  * socket, and no host path but the project folder and the bottle's own supervision paths.
  */
-export function containerCreateOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
+export function containerCreateOptions(plan: ContainerPlan): ContainerCreateOptions {
   const paths = bottlePaths(plan.identity);
   // Mounts rather than "src:dst" bind strings: a path with a colon in it stays a path.
-  const bind = (source: string, target: string, readOnly: boolean): Docker.MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
+  const bind = (source: string, target: string, readOnly: boolean): MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
   const mounts = !plan.hostMounts
     ? []
     : [

@@ -99,7 +99,7 @@ async function readEarlyExit(ctx: CoreDeps, containerId: string): Promise<EarlyE
   if (endedByOutsideSignal(info.State.ExitCode ?? null, info.State.OOMKilled === true)) return 'signal';
   const ranMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
   if (!Number.isFinite(ranMs) || ranMs < 0 || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
-  const raw = (await container.logs({ stdout: true, stderr: true, follow: false, tail: 100 })) as unknown as Buffer;
+  const raw = await container.logs({ tail: 100 });
   const text = (info.Config.Tty ? raw : demultiplex(raw)).toString('utf8');
   const lines = cleanOutputTail(text);
   const exitCode = info.State.ExitCode ?? null;

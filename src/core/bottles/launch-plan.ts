@@ -1,6 +1,6 @@
-import type Docker from 'dockerode';
 import type { AgentDefinition } from '../agents/agents';
 import { plainEnvNames, type LaunchSecrets } from '../credentials/agent-secrets';
+import type { ContainerCreateOptions } from '../engine/engine-client';
 import { ROOT_OWNER, type ArchiveEntry, type ArchiveOwner, type ArchiveSource } from '../engine/container-archive';
 import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/container-user';
 import type { BottleOptions } from '../state/bottle-options';
@@ -72,7 +72,7 @@ export interface LaunchPlan {
    * The container, as created: launch.ts creates it from what is known of the image's users before
    * its passwd is read, and replaces it when the passwd gives another HOME or rootEnv.
    */
-  create: Docker.ContainerCreateOptions;
+  create: ContainerCreateOptions;
   /** Who the agent runs as: owner of what is put in, and (local engine) of its inbox. */
   run: ArchiveOwner;
   /** A local engine's inbox is handed to the run user; a remote one's is put in. */
@@ -127,7 +127,7 @@ export function commandOf(facts: Pick<LaunchFacts, 'agent' | 'options' | 'resume
 }
 
 /** The container to create for this launch, given what is known of its user. */
-export function createOptionsFor(facts: LaunchFacts, user: ContainerUser): Docker.ContainerCreateOptions {
+export function createOptionsFor(facts: LaunchFacts, user: ContainerUser): ContainerCreateOptions {
   return containerCreateOptions({
     identity: facts.identity,
     agentName: facts.agent.name,

@@ -1,6 +1,6 @@
 import { chmod, chown } from 'node:fs/promises';
-import type Docker from 'dockerode';
 import { recordBaseline } from '../changes/baseline';
+import type { EngineContainer } from '../engine/engine-client';
 import { putFolders, type ArchiveOwner } from '../engine/container-archive';
 import type { PasswdEntry } from '../engine/container-user';
 import { readAndCacheImagePasswd } from '../engine/image-users';
@@ -24,7 +24,7 @@ async function handOverInbox(inbox: string, owner: ArchiveOwner): Promise<void> 
  * one to report, and a container left behind carries the bottle's labels: the listing shows it, and
  * the bottle's remove takes it.
  */
-async function removeUnstarted(container: Docker.Container): Promise<void> {
+async function removeUnstarted(container: EngineContainer): Promise<void> {
   await container.remove({ force: true }).catch((_error: unknown) => undefined);
 }
 
@@ -33,7 +33,7 @@ async function removeUnstarted(container: Docker.Container): Promise<void> {
  * not cached, it is read from this container; a container created for the wrong user (HOME,
  * rootEnv) is replaced by the right one.
  */
-async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ container: Docker.Container; passwd: PasswdEntry[] }> {
+async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ container: EngineContainer; passwd: PasswdEntry[] }> {
   const user = containerUser(facts, facts.cachedPasswd);
   let container = await ctx.docker.createContainer(createOptionsFor(facts, user));
   if (facts.cachedPasswd !== null) return { container, passwd: facts.cachedPasswd };
@@ -52,7 +52,7 @@ async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ con
 }
 
 /** Runs a plan's steps on its created container: inbox, baseline, files in, then the start. */
-async function runPlan(container: Docker.Container, identity: string, plan: LaunchPlan): Promise<void> {
+async function runPlan(container: EngineContainer, identity: string, plan: LaunchPlan): Promise<void> {
   if (plan.handOverInbox) await handOverInbox(bottlePaths(identity).inbox, plan.run);
   // What the agent starts from, taken just before it gets the folder.
   if (plan.baseline !== null) await recordBaseline(plan.baseline.identity, plan.baseline.cwd, plan.baseline.copy);
@@ -69,7 +69,7 @@ async function runPlan(container: Docker.Container, identity: string, plan: Laun
  * Shared by start and resume, like the Python CLI's `_launch_bottle`. The facts are gathered
  * (launch-facts.ts), the plan decided from them (launch-plan.ts), and its steps run here.
  */
-export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<Docker.Container> {
+export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<EngineContainer> {
   const { identity } = bottle;
   const facts = await gatherLaunchFacts(ctx, bottle, resume);
   const { container, passwd } = await createContainer(ctx, facts);

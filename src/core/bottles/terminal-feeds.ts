@@ -65,7 +65,7 @@ export class TerminalFeed {
     // two is in both and is counted once (joinReplay), so nothing falls between them, not even
     // the first words of an agent that just started.
     const container = this.ctx.docker.getContainer(this.containerId);
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    const stream = await container.attach();
     if (this.ended) {
       stream.destroy();
       return;

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Readable, type Duplex } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import type Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
+import type { EngineContainer, EngineExec } from '../engine/engine-client';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { TerminalFeeds } from './terminal-feeds';
 
@@ -13,8 +12,8 @@ import { TerminalFeeds } from './terminal-feeds';
 export type TerminalSink = (event: AppEvent) => void;
 
 type Session =
-  | { kind: 'agent'; identity: string; to: TerminalSink; container: Docker.Container; feed: { write(data: string): void }; detach: () => void }
-  | { kind: 'shell'; identity: string; to: TerminalSink; container: Docker.Container; user: string; marker: string; exec: Docker.Exec; stream: Duplex };
+  | { kind: 'agent'; identity: string; to: TerminalSink; container: EngineContainer; feed: { write(data: string): void }; detach: () => void }
+  | { kind: 'shell'; identity: string; to: TerminalSink; container: EngineContainer; user: string; marker: string; exec: EngineExec; stream: Duplex };
 
 const SHELL_MARKER = 'CLAUDE_BOTTLE_SHELL';
 /** How long closing a shell waits for the engine to take the hang-up. */
@@ -53,7 +52,7 @@ export class TerminalSessions {
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
     if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
     const container = docker.getContainer(info.Id);
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, detachKeys })) as unknown as Duplex;
+    const stream = await container.attach({ detachKeys });
     return {
       stream,
       resize: async (cols, rows) => {
@@ -67,7 +66,7 @@ export class TerminalSessions {
     };
   }
 
-  private async runningContainer(identity: string, what: string): Promise<Docker.Container> {
+  private async runningContainer(identity: string, what: string): Promise<EngineContainer> {
     const { docker } = depsForBottle(this.ctx, identity);
     const info = await findBottleContainer(docker, identity);
     if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
@@ -129,7 +128,7 @@ export class TerminalSessions {
       ...(user !== '' ? { User: user } : {}),
       ...(config.WorkingDir ? { WorkingDir: config.WorkingDir } : {}),
     });
-    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+    const stream = await exec.start({ stdin: true, tty: true });
     this.sessions.set(sessionId, { kind: 'shell', identity, to, container, user, marker, exec, stream });
     const decoder = new StringDecoder('utf8');
     stream.on('data', (chunk: Buffer) => {
@@ -150,11 +149,9 @@ export class TerminalSessions {
    */
   private async hangUp(session: Extract<Session, { kind: 'shell' }>): Promise<void> {
     const kill = await session.container.exec({ Cmd: ['sh', '-c', HANG_UP_SCRIPT, 'sh', session.marker], ...(session.user !== '' ? { User: session.user } : {}) });
-    const answer = (await kill.start({ Detach: true })) as unknown;
-    // The engine's (empty) answer is read to its end: left unread, it holds an engine connection
-    // open, and a serve process being stopped would never exit. Every failure of that read (the
-    // time limit, a broken connection) is meant: the answer carries nothing; destroying it lets go.
-    if (answer instanceof Readable) await finished(answer.resume(), { signal: AbortSignal.timeout(HANG_UP_WAIT_MS) }).catch((_error: unknown) => answer.destroy());
+    // Its (empty) answer is read to its end (startDetached): left unread, it would hold an engine
+    // connection open, and a serve process being stopped would never exit.
+    await kill.startDetached(HANG_UP_WAIT_MS);
   }
 
   private session(sessionId: string): Session {

@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
-import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
+import type { EngineContainer } from '../engine/engine-client';
 import { cleanRelativePath, isGitInternal } from './relative-path';
 import type { AgentEntry } from './workspace-reader';
 
@@ -10,8 +9,8 @@ import type { AgentEntry } from './workspace-reader';
  * inside it (it exited, or its image has no `find`/`stat`). Reads every byte, like `docker cp`;
  * the entries' content is read again, file by file, only where it changed.
  */
-export async function scanContainerWorkspace(container: Docker.Container, ignore: ((path: string) => boolean) | undefined): Promise<Map<string, AgentEntry>> {
-  const archive = await container.getArchive({ path: '/workspace' });
+export async function scanContainerWorkspace(container: EngineContainer, ignore: ((path: string) => boolean) | undefined): Promise<Map<string, AgentEntry>> {
+  const archive = await container.getArchive('/workspace');
   const entries = new Map<string, AgentEntry>();
   const tar = extract();
   tar.on('entry', (header: Header, stream, next) => {
@@ -33,7 +32,7 @@ export async function scanContainerWorkspace(container: Docker.Container, ignore
       target: header.type === 'symlink' ? (header.linkname ?? '') : null,
     });
   });
-  await pipeline(archive, tar as unknown as Writable);
+  await pipeline(archive, tar);
   return entries;
 }
 

@@ -1,8 +1,7 @@
 import { open } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
+import type { EngineContainer } from '../engine/engine-client';
 import { openArchive } from '../engine/container-files';
 import { DigestSink, linkDigest } from './content-digest';
 import { MAX_COMPARE_BYTES, type AgentContent, type CopyRequest } from './workspace-reader';
@@ -18,7 +17,7 @@ export interface EntryWant {
  * `keep` bytes kept, every byte written to the copy's new file (created exclusively). Null for
  * any other kind of entry (a hard link, a folder): the caller reads those another way.
  */
-export async function readArchiveEntry(header: Header, stream: NodeJS.ReadableStream, want: EntryWant): Promise<AgentContent | null> {
+export async function readArchiveEntry(header: Header, stream: AsyncIterable<unknown>, want: EntryWant): Promise<AgentContent | null> {
   const mode = (header.mode ?? 0) & 0o7777;
   if (header.type === 'symlink') {
     const target = header.linkname ?? '';
@@ -51,7 +50,7 @@ export async function readArchiveEntry(header: Header, stream: NodeJS.ReadableSt
  * stopped container too): a tar holding exactly that one entry, checked to be of the expected
  * name. Null when it is gone, or not a file or symlink.
  */
-export async function readContainerFile(container: Docker.Container, path: string, want: EntryWant): Promise<AgentContent | null> {
+export async function readContainerFile(container: EngineContainer, path: string, want: EntryWant): Promise<AgentContent | null> {
   const archive = await openArchive(container, `/workspace/${path}`);
   if (archive === null) return null;
   const name = path.split('/').pop() as string;
@@ -65,7 +64,7 @@ export async function readContainerFile(container: Docker.Container, path: strin
       tar.destroy(new Error(`the archive of ${path} holds more than that file`));
       return;
     }
-    readArchiveEntry(header, stream as unknown as NodeJS.ReadableStream, want).then(
+    readArchiveEntry(header, stream, want).then(
       (content) => {
         result = content;
         next();
@@ -73,6 +72,6 @@ export async function readContainerFile(container: Docker.Container, path: strin
       (error: unknown) => tar.destroy(error as Error),
     );
   });
-  await pipeline(archive, tar as unknown as Writable);
+  await pipeline(archive, tar);
   return result;
 }

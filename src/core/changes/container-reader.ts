@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineContainer } from '../engine/engine-client';
 import type { BaselineEntry } from './baseline-types';
 import { ignoredWithin, scanContainerWorkspace } from './archive-scan';
 import { mapLimited } from '../state/state-listing';
@@ -18,7 +18,7 @@ const FULL_LISTING_EVERY = 15;
 const MARKER_MARGIN_MS = 1200;
 
 export interface ContainerReaderOptions {
-  container: Docker.Container;
+  container: EngineContainer;
   /** Running: listings come from inside the bottle; exited: from its whole archive. */
   running: boolean;
   /** When the container last started: workspace files it was given before then have older ctimes. */

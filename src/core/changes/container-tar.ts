@@ -1,7 +1,6 @@
-import { PassThrough, type Duplex, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
+import type { EngineContainer } from '../engine/engine-client';
 import { readArchiveEntry, type EntryWant } from './container-files';
 import type { AgentContent, CopyRequest } from './workspace-reader';
 
@@ -20,18 +19,14 @@ export class TarUnavailableError extends Error {
 type Wanted = Map<string, EntryWant>;
 
 /** One `tar -c` in the running bottle for a batch of paths; entries are checked against what was asked. */
-async function tarBatch(container: Docker.Container, wanted: Wanted, results: Map<string, AgentContent | null>): Promise<void> {
+async function tarBatch(container: EngineContainer, wanted: Wanted, results: Map<string, AgentContent | null>): Promise<void> {
   const paths = [...wanted.keys()];
   const exec = await container.exec({ Cmd: ['tar', '-c', '-f', '-', '-C', '/workspace', '--', ...paths], AttachStdout: true, AttachStderr: true, Tty: false });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
-  const out = new PassThrough();
+  const { stdout: out, stderr: err } = await exec.startDemuxed({ stdin: false });
   let errors = '';
-  const err = new PassThrough();
   err.setEncoding('utf8').on('data', (chunk: string) => {
     errors = (errors + chunk).slice(-2000);
   });
-  container.modem.demuxStream(stream, out, err);
-  stream.on('end', () => out.end());
   let unasked = 0;
   const tar = extract();
   tar.on('entry', (header: Header, entry, next) => {
@@ -44,7 +39,7 @@ async function tarBatch(container: Docker.Container, wanted: Wanted, results: Ma
       entry.on('end', () => (unasked > MAX_UNASKED_BYTES ? tar.destroy(new Error('the bottle sent far more than was asked for')) : next()));
       return;
     }
-    readArchiveEntry(header, entry as unknown as NodeJS.ReadableStream, want).then(
+    readArchiveEntry(header, entry, want).then(
       (content) => {
         // A hard link or anything else is read again through the archive API by the caller.
         if (content !== null) results.set(name, content);
@@ -53,7 +48,7 @@ async function tarBatch(container: Docker.Container, wanted: Wanted, results: Ma
       (error: unknown) => tar.destroy(error as Error),
     );
   });
-  await pipeline(out, tar as unknown as Writable);
+  await pipeline(out, tar);
   const { ExitCode } = await exec.inspect();
   if (ExitCode === 126 || ExitCode === 127 || (results.size === 0 && /not found|no such file or directory: tar|executable file/i.test(errors))) {
     throw new TarUnavailableError(`no usable tar in the bottle (${errors.trim().split('\n').pop() ?? `exit ${String(ExitCode)}`})`);
@@ -67,7 +62,7 @@ async function tarBatch(container: Docker.Container, wanted: Wanted, results: Ma
  * as they arrive, at most `keep` bytes kept, or written whole to the copy's `dest`. Paths missing
  * from the stream come back absent from the map (gone, or something tar cannot carry).
  */
-export async function readFromBottle(container: Docker.Container, requests: { path: string; keep: number; copy: CopyRequest | null }[]): Promise<Map<string, AgentContent | null>> {
+export async function readFromBottle(container: EngineContainer, requests: { path: string; keep: number; copy: CopyRequest | null }[]): Promise<Map<string, AgentContent | null>> {
   const results = new Map<string, AgentContent | null>();
   for (let at = 0; at < requests.length; at += BATCH) {
     const wanted: Wanted = new Map(requests.slice(at, at + BATCH).map((request) => [request.path, { keep: request.keep, copy: request.copy }]));

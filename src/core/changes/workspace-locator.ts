@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type Docker from 'dockerode';
+import type { EngineContainer } from '../engine/engine-client';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace } from '../engine/container-archive';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
@@ -27,7 +27,7 @@ const AGENT_GIT_CONTROL = ['config', 'config.worktree', 'commondir', 'hooks', 'i
  * The running or exited bottle's `.git`, copied into the export's temp folder under the snapshot
  * cap (it is the agent's, and may be made huge): past the cap, a one-line error and nothing kept.
  */
-async function copyAgentGitDir(container: Docker.Container, dest: string): Promise<string | null> {
+async function copyAgentGitDir(container: EngineContainer, dest: string): Promise<string | null> {
   const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
   let extracted;
   try {
@@ -65,7 +65,7 @@ export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, b
   const { docker } = depsForBottle(ctx, metadata.identity);
   const info = await findBottleContainer(docker, metadata.identity);
   if (info !== null) {
-    const container: Docker.Container = docker.getContainer(info.Id);
+    const container: EngineContainer = docker.getContainer(info.Id);
     const inspected = await container.inspect();
     const running = inspected.State.Running && !inspected.State.Paused;
     return {

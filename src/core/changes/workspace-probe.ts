@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Duplex } from 'node:stream';
-import type Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
 import { settled } from '../base/settled';
+import type { EngineContainer } from '../engine/engine-client';
 import { cleanRelativePath } from './relative-path';
 
 /** One entry of a listing made inside the bottle (`find` + `stat`), directories included. */
@@ -115,7 +115,7 @@ export class ProbeSession {
 
   private constructor() {}
 
-  static async open(container: Docker.Container, prunedDirs: string[]): Promise<ProbeSession> {
+  static async open(container: EngineContainer, prunedDirs: string[]): Promise<ProbeSession> {
     const session = new ProbeSession();
     const exec = await container.exec({
       Cmd: ['sh', '-c', SCRIPT, 'claude-bottle-probe', ...prunedDirs.map((dir) => globEscape(`${WORKSPACE}/${dir}`))],
@@ -124,15 +124,12 @@ export class ProbeSession {
       AttachStderr: true,
       Tty: false,
     });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+    const { stream, stdout: out, stderr: err } = await exec.startDemuxed({ stdin: true });
     session.stream = stream;
-    const out = new PassThrough();
-    const err = new PassThrough();
     out.setEncoding('utf8').on('data', (chunk: string) => session.onOutput(chunk));
     err.setEncoding('utf8').on('data', (chunk: string) => {
       session.errors = (session.errors + chunk).slice(-4000);
     });
-    container.modem.demuxStream(stream, out, err);
     const ended = (): void => session.fail(new ProbeError(session.errors.trim().split('\n').pop() || 'the listing inside the bottle ended'));
     stream.on('end', ended);
     stream.on('close', ended);

@@ -1,6 +1,6 @@
 import { lstat, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type Docker from 'dockerode';
+import type { EngineContainer } from '../engine/engine-client';
 import { readContainerFile } from '../engine/container-files';
 import { ifExists } from '../fs/if-exists';
 import { credentialSetOf, type CredentialHolder } from './agent-secrets';
@@ -26,7 +26,7 @@ export function pickupTargets(agent: CredentialHolder): PickupTarget[] {
  * wins: the last chance for a login or refresh made inside it, run before the container goes
  * (stop, remove, approve, resume of an exited one). Returns whether the store changed.
  */
-export async function pickUpSecretFiles(container: Docker.Container, agent: CredentialHolder): Promise<boolean> {
+export async function pickUpSecretFiles(container: EngineContainer, agent: CredentialHolder): Promise<boolean> {
   const targets = pickupTargets(agent);
   if (targets.length === 0) return false;
   const createdMs = Date.parse((await container.inspect()).Created);

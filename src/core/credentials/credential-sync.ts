@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type Docker from 'dockerode';
 import { isValidIdentity } from '../../shared/identity';
+import type { ContainerInfo, EngineContainer } from '../engine/engine-client';
 import { isOwnContainer, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
 import { putFolders, type ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile, statContainerPath } from '../engine/container-files';
@@ -108,7 +108,7 @@ export class CredentialSync {
       for (const set of await this.storedSets()) this.fingerprints.set(set, digest(Buffer.from(await setFingerprint(set))));
       this.baselined = true;
     }
-    const containers: { ctx: CoreDeps; info: Docker.ContainerInfo }[] = [];
+    const containers: { ctx: CoreDeps; info: ContainerInfo }[] = [];
     let listed = false;
     for (const ctx of this.engines()) {
       try {
@@ -145,7 +145,7 @@ export class CredentialSync {
   }
 
   /** A running container's bottle, loaded once per container; null when its agent keeps no login. */
-  private async track(ctx: CoreDeps, info: Docker.ContainerInfo): Promise<Tracked | null> {
+  private async track(ctx: CoreDeps, info: ContainerInfo): Promise<Tracked | null> {
     if (this.tracked.has(info.Id)) return this.tracked.get(info.Id) ?? null;
     const identity = info.Labels[LABEL_IDENTITY];
     let tracked: Tracked | null = null;
@@ -170,7 +170,7 @@ export class CredentialSync {
     return tracked;
   }
 
-  private async syncFile(container: Docker.Container, tracked: Tracked, target: PickupTarget): Promise<void> {
+  private async syncFile(container: EngineContainer, tracked: Tracked, target: PickupTarget): Promise<void> {
     const stat = await statContainerPath(container, target.path);
     const key = stat === null ? 'absent' : `${stat.size}:${stat.mtimeMs}:${stat.isFile ? 'f' : 'x'}`;
     let seen = tracked.seen.get(target.name);
@@ -194,7 +194,7 @@ export class CredentialSync {
     await markSignedInAgain(target.set, container.id);
   }
 
-  private async putLogin(container: Docker.Container, tracked: Tracked, target: PickupTarget, login: CredentialVersion, absent: boolean): Promise<void> {
+  private async putLogin(container: EngineContainer, tracked: Tracked, target: PickupTarget, login: CredentialVersion, absent: boolean): Promise<void> {
     tracked.owner ??= await this.runOwner(container);
     const entries: ArchiveEntry[] = [];
     // A config folder the agent has not made yet would otherwise be created by the engine as root.
@@ -205,7 +205,7 @@ export class CredentialSync {
   }
 
   /** The uid:gid the agent runs as, from the container's User and its image's passwd. */
-  private async runOwner(container: Docker.Container): Promise<{ uid: number; gid: number }> {
+  private async runOwner(container: EngineContainer): Promise<{ uid: number; gid: number }> {
     const info = await container.inspect();
     const passwd = (await cachedImagePasswd(imageCacheDir(), info.Image)) ?? (await readAndCacheImagePasswd(imageCacheDir(), info.Image, container));
     const { uid, gid } = resolveUser(info.Config.User || null, passwd);

@@ -1,6 +1,6 @@
-import type Docker from 'dockerode';
 import { loadBottle, type LoadedBottle } from './loaded-bottle';
 import { connectDocker, type DockerConnection } from '../engine/docker-client';
+import type { EngineClient } from '../engine/engine-client';
 import { EngineRegistry, type Engine } from '../engine/engine-registry';
 import { readEngineRecord } from '../state/bottle-engine';
 import { CorruptBottleError } from '../state/metadata';
@@ -17,7 +17,8 @@ import { BottleCaches } from '../base/bottle-caches';
 export interface CoreDeps {
   engine: Engine;
   connection: DockerConnection;
-  docker: Docker;
+  /** The engine's client (src/core/engine/engine-client.ts): the only way to the engine. */
+  docker: EngineClient;
   engines: EngineRegistry;
   activity: ActivityTracker;
   /** What this core remembers per bottle: forgotten on remove, dropped on close. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type Docker from 'dockerode';
+import type { ContainerInfo, EngineClient } from './engine-client';
 import { isValidIdentity, parseIdentity } from '../../shared/identity';
 import { BottleError } from '../base/bottle-error';
 import { instanceId } from '../state/instance-id';
@@ -21,7 +21,7 @@ export function bottleLabels(identity: string, agentName: string): Record<string
 }
 
 /** Every container of any claude-bottle instance on the engine: found by label, never by name pattern (DESIGN.md §3). */
-export async function listBottleContainers(docker: Docker, identity?: string): Promise<Docker.ContainerInfo[]> {
+export async function listBottleContainers(docker: EngineClient, identity?: string): Promise<ContainerInfo[]> {
   const labels = [`${LABEL_MANAGED}=true`];
   if (identity !== undefined) labels.push(`${LABEL_IDENTITY}=${parseIdentity(identity)}`);
   return docker.listContainers({ all: true, filters: { label: labels } });
@@ -42,11 +42,11 @@ export function isOwnContainer(labels: Record<string, string> | undefined, insta
 
 /** The newest of one bottle's containers: ours, and (apart) another instance's with the same identity. */
 export interface IdentityContainers {
-  ours: Docker.ContainerInfo | null;
-  other: Docker.ContainerInfo | null;
+  ours: ContainerInfo | null;
+  other: ContainerInfo | null;
 }
 
-export async function bottleContainers(docker: Docker, identity: string): Promise<IdentityContainers> {
+export async function bottleContainers(docker: EngineClient, identity: string): Promise<IdentityContainers> {
   const containers = await listBottleContainers(docker, identity);
   containers.sort((a, b) => b.Created - a.Created);
   const instance = instanceId();
@@ -57,7 +57,7 @@ export async function bottleContainers(docker: Docker, identity: string): Promis
 }
 
 /** The bottle's container, newest first if (unexpectedly) there are several; null when this instance has none. */
-export async function findBottleContainer(docker: Docker, identity: string): Promise<Docker.ContainerInfo | null> {
+export async function findBottleContainer(docker: EngineClient, identity: string): Promise<ContainerInfo | null> {
   return (await bottleContainers(docker, identity)).ours;
 }
 

@@ -3,12 +3,12 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type Docker from 'dockerode';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
 import { pack as createPack, type Header } from 'tar-stream';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { ifExists, orIfMissing } from '../fs/if-exists';
 import { openArchive } from './container-files';
+import type { EngineContainer } from './engine-client';
 
 /** One folder to put into a container, owned by the agent's uid:gid there. */
 export interface ArchiveSource {
@@ -62,7 +62,7 @@ function containerRelative(target: string): string {
  * operator has on the host. Symlinks are copied as links, never followed out of the folder;
  * sockets, FIFOs and devices are skipped.
  */
-export async function putFolders(container: Docker.Container, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
+export async function putFolders(container: EngineContainer, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
   const owned = (header: Header, name: string, by: ArchiveOwner = owner, readOnly = false): Header => {
     const mode = readOnly && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
     return { ...header, name, mode, uid: by.uid, gid: by.gid, uname: '', gname: '' };
@@ -91,6 +91,7 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
     }
     const { prefix, from, source } = copy;
     const ignore = source.ignore;
+    // Cast: @types/tar-fs declares its own narrower tar Headers for `map`; these are tar-stream's, as tar-fs 3 passes them.
     packDir(from, {
       pack: tar,
       strict: false,
@@ -104,7 +105,7 @@ export async function putFolders(container: Docker.Container, sources: ArchiveSo
     } as unknown as PackOptions);
   };
   packFrom(0);
-  await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' });
+  await container.putArchive(tar, '/');
 }
 
 /** True when the path (relative, host separators) is an excluded name or inside one. */
@@ -159,7 +160,7 @@ export interface ExtractedFolder {
  * `exclude` names paths (relative to the folder) that never reach `dest`, e.g. an agent's login.
  */
 export async function extractFolder(
-  container: Docker.Container,
+  container: EngineContainer,
   source: string,
   dest: string,
   budget?: SnapshotBudget,
@@ -176,6 +177,7 @@ export async function extractFolder(
   let overBudget = false;
   try {
     await mkdir(temp, { mode: 0o700 });
+    // Cast: @types/tar-fs lacks tar-fs 3's `chown` and `validateSymlinks`, and types `mapStream` over fs streams.
     const sink = extractDir(temp, {
       chown: false,
       strict: false,

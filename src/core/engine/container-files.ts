@@ -1,5 +1,6 @@
-import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
+import type { EngineContainer } from './engine-client';
 import { isEngineNotFound } from './if-engine-object-exists';
 
 /** What the engine says about one path in a container, without copying it (HEAD on the archive). */
@@ -17,9 +18,9 @@ export interface ContainerPathStat {
 const GO_TYPE_BITS = 0x80000000 | (1 << 27) | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
 
 /** The tar of a path in a container (created, running or exited); null when the path does not exist. */
-export async function openArchive(container: Docker.Container, path: string): Promise<NodeJS.ReadableStream | null> {
+export async function openArchive(container: EngineContainer, path: string): Promise<Readable | null> {
   try {
-    return await container.getArchive({ path });
+    return await container.getArchive(path);
   } catch (error: unknown) {
     if (isEngineNotFound(error)) return null;
     throw error;
@@ -30,10 +31,10 @@ export async function openArchive(container: Docker.Container, path: string): Pr
  * Stats a path in a container (running or not) through the archive API, cheaply: no copy, no exec.
  * Null when the path does not exist.
  */
-export async function statContainerPath(container: Docker.Container, path: string): Promise<ContainerPathStat | null> {
+export async function statContainerPath(container: EngineContainer, path: string): Promise<ContainerPathStat | null> {
   let response: { headers?: Record<string, string | string[] | undefined>; resume?: () => void };
   try {
-    response = (await container.infoArchive({ path })) as typeof response;
+    response = await container.infoArchive(path);
   } catch (error: unknown) {
     if (isEngineNotFound(error)) return null;
     throw error;
@@ -62,7 +63,7 @@ export interface ContainerFile {
  * exist or is not a regular file (a link is never followed). The container is not trusted: more
  * than `maxBytes` is refused with an error rather than buffered.
  */
-export async function readContainerFile(container: Docker.Container, path: string, maxBytes: number): Promise<ContainerFile | null> {
+export async function readContainerFile(container: EngineContainer, path: string, maxBytes: number): Promise<ContainerFile | null> {
   const archive = await openArchive(container, path);
   if (archive === null) return null;
   let found: ContainerFile | null = null;

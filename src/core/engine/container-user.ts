@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineContainer } from './engine-client';
 import { readContainerFile, statContainerPath } from './container-files';
 
 /*
@@ -62,7 +62,7 @@ export function parsePasswd(text: string): PasswdEntry[] {
 }
 
 /** Reads /etc/passwd out of a created (not yet started) container; empty when it has none or it is not a file. */
-export async function readContainerPasswd(container: Docker.Container): Promise<PasswdEntry[]> {
+export async function readContainerPasswd(container: EngineContainer): Promise<PasswdEntry[]> {
   const file = await readContainerFile(container, '/etc/passwd', MAX_PASSWD_BYTES);
   return file === null ? [] : parsePasswd(file.content.toString('utf8'));
 }
@@ -72,7 +72,7 @@ export async function readContainerPasswd(container: Docker.Container): Promise<
  * follows a symlinked /etc/passwd, which the archive API does not, so one is refused here (as is
  * anything but a regular file, or one past MAX_PASSWD_BYTES) rather than judged by another file.
  */
-export async function readContainerPasswdStrictly(container: Docker.Container): Promise<PasswdEntry[] | null> {
+export async function readContainerPasswdStrictly(container: EngineContainer): Promise<PasswdEntry[] | null> {
   const stat = await statContainerPath(container, '/etc/passwd');
   if (stat === null) return null;
   if (!stat.isFile) throw new Error('its /etc/passwd is not a regular file (a symlink, say), so its users cannot be told apart');

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { EngineClient } from './engine-client';
 import { modemOptionsFor, resolveEngineEndpoint, type EngineEndpoint } from './engine-endpoint';
 import { SSH_ERROR_CODES, sshDockerAgent } from './ssh-transport';
 
 export interface DockerConnection {
-  docker: Docker;
+  /** The engine's client (named `docker` as the engine it speaks to). */
+  docker: EngineClient;
   endpoint: EngineEndpoint;
   /** Ends what the connection keeps open (an ssh session); the engine is not touched. */
   close(): void;
@@ -23,7 +25,7 @@ function tlsMaterial(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv): { ca: Bu
 }
 
 /**
- * One dockerode client for an endpoint (unix socket, tcp with its context's TLS material, or ssh
+ * One engine client for an endpoint (unix socket, tcp with its context's TLS material, or ssh
  * over one shared session); creating it does not touch the network.
  */
 export function connectEndpoint(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): DockerConnection {
@@ -31,15 +33,15 @@ export function connectEndpoint(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv
   if (options.protocol === 'ssh') {
     const agent = sshDockerAgent({ host: options.host ?? '', port: options.port ?? 22, username: options.username || 'root' });
     // Requests go to the engine through the agent's dial-stdio channels; host and port are nominal.
-    return { docker: new Docker({ protocol: 'http', host: 'docker-over-ssh', port: 80, agent } as Docker.DockerOptions), endpoint, close: () => agent.destroy() };
+    return { docker: new EngineClient(new Docker({ protocol: 'http', host: 'docker-over-ssh', port: 80, agent } as Docker.DockerOptions)), endpoint, close: () => agent.destroy() };
   }
   const tls = tlsMaterial(endpoint, env);
   if (tls !== null) {
     const agent = endpoint.skipTlsVerify === true ? new HttpsAgent({ rejectUnauthorized: false, keepAlive: true }) : undefined;
-    const docker = new Docker({ ...options, protocol: 'https', ...tls, ...(agent === undefined ? {} : { agent }) } as Docker.DockerOptions);
+    const docker = new EngineClient(new Docker({ ...options, protocol: 'https', ...tls, ...(agent === undefined ? {} : { agent }) } as Docker.DockerOptions));
     return { docker, endpoint, close: () => agent?.destroy() };
   }
-  return { docker: new Docker(options as Docker.DockerOptions), endpoint, close: () => undefined };
+  return { docker: new EngineClient(new Docker(options as Docker.DockerOptions)), endpoint, close: () => undefined };
 }
 
 /** A client for the engine the docker CLI would use now (DOCKER_HOST, current context, default). */

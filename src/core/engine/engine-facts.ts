@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { EngineClient } from './engine-client';
 
 /** What the engine says about itself that bottle limits and folder checks need. */
 export interface EngineFacts {
@@ -11,13 +11,13 @@ export interface EngineFacts {
 // One `docker info` per engine client and process: these facts do not change while we run. Kept at
 // module level: keyed weakly by the client, an entry goes with the client (and so with the core
 // whose engine registry made it), never held for a bottle.
-const cache = new WeakMap<Docker, Promise<EngineFacts>>();
+const cache = new WeakMap<EngineClient, Promise<EngineFacts>>();
 
 /** The engine's CPU count and data folder; a failure is not cached, so the next call asks again. */
-export function engineFacts(docker: Docker): Promise<EngineFacts> {
+export function engineFacts(docker: EngineClient): Promise<EngineFacts> {
   let facts = cache.get(docker);
   if (facts === undefined) {
-    facts = docker.info().then((info: { NCPU?: unknown; DockerRootDir?: unknown }) => ({
+    facts = docker.info().then((info) => ({
       cpus: typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : 1,
       dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir !== '' ? info.DockerRootDir : null,
     }));

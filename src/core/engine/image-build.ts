@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { pack as packDir } from 'tar-fs';
 import type { Pack } from 'tar-stream';
 import { BottleError } from '../base/bottle-error';
+import type { BuildMessage, EngineClient, TarSource } from './engine-client';
 import { ifImageExists } from './if-engine-object-exists';
 
 export interface BuildProgress {
@@ -55,15 +55,15 @@ export async function hashBuildContext(dir: string, extra = ''): Promise<string>
   return hash.digest('hex');
 }
 
-function contextTar(dir: string, dockerfile: string | null): NodeJS.ReadableStream {
-  if (dockerfile === null) return packDir(dir) as unknown as NodeJS.ReadableStream;
+function contextTar(dir: string, dockerfile: string | null): TarSource {
+  if (dockerfile === null) return packDir(dir);
   return packDir(dir, {
     finalize: false,
     finish: (pack: Pack) => {
       pack.entry({ name: INJECTED_DOCKERFILE, mode: 0o644 }, dockerfile);
       pack.finalize();
     },
-  }) as unknown as NodeJS.ReadableStream;
+  });
 }
 
 /** A failed image build: a one-line message plus the tail of the build log for the UI. */
@@ -77,24 +77,16 @@ export class BuildFailedError extends BottleError {
   }
 }
 
-interface BuildMessage {
-  stream?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-  status?: string;
-}
-
 /**
  * Builds an image from a context folder (optionally with a replacement Dockerfile), streaming
  * "Step n/m" progress. Resolves with the image id; a failed build rejects with BuildFailedError.
  */
 export async function buildImage(
-  docker: Docker,
+  docker: EngineClient,
   options: { contextDir: string; dockerfile: string | null; tag: string; labels?: Record<string, string> },
   onProgress: BuildProgressListener = () => undefined,
 ): Promise<string> {
-  const stream = await docker.buildImage(contextTar(options.contextDir, options.dockerfile) as never, {
+  const stream = await docker.buildImage(contextTar(options.contextDir, options.dockerfile), {
     t: options.tag,
     dockerfile: options.dockerfile === null ? 'Dockerfile' : INJECTED_DOCKERFILE,
     labels: options.labels ?? {},
@@ -117,7 +109,7 @@ export async function buildImage(
     onProgress({ step, totalSteps, line });
   };
   await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
+    docker.followProgress(
       stream,
       (error: Error | null) => (error ? reject(error) : resolve()),
       (message: BuildMessage) => {
@@ -143,6 +135,6 @@ export async function buildImage(
 }
 
 /** True when an image with this tag exists. */
-export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
+export async function imageExists(docker: EngineClient, tag: string): Promise<boolean> {
   return (await ifImageExists(docker.getImage(tag).inspect())) !== null;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { writeFileAtomic } from '../fs/atomic-write';
+import type { EngineClient, EngineContainer } from './engine-client';
 import { parsePasswd, readContainerPasswd, readContainerPasswdStrictly, type PasswdEntry } from './container-user';
 
 function cachePath(cacheDir: string, imageId: string): string | null {
@@ -36,7 +36,7 @@ async function cachePasswd(cacheDir: string, imageId: string, passwd: PasswdEntr
   await writeFileAtomic(path, `${text}\n`, 0o644).catch(() => undefined);
 }
 
-export async function readAndCacheImagePasswd(cacheDir: string, imageId: string, container: Docker.Container): Promise<PasswdEntry[]> {
+export async function readAndCacheImagePasswd(cacheDir: string, imageId: string, container: EngineContainer): Promise<PasswdEntry[]> {
   const passwd = await readContainerPasswd(container);
   await cachePasswd(cacheDir, imageId, passwd);
   return passwd;
@@ -47,7 +47,7 @@ export async function readAndCacheImagePasswd(cacheDir: string, imageId: string,
  * none), read from a container created for it and never started, so none of the image's code
  * runs; the container is removed again. What was read is cached for the image's launches.
  */
-export async function readImagePasswdStrictly(docker: Docker, cacheDir: string, imageId: string): Promise<PasswdEntry[] | null> {
+export async function readImagePasswdStrictly(docker: EngineClient, cacheDir: string, imageId: string): Promise<PasswdEntry[] | null> {
   // A command is given only so that an image without one can be created; it is never started.
   const container = await docker.createContainer({ Image: imageId, Cmd: ['/claude-bottle-never-started'], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
   try {

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type Docker from 'dockerode';
 import { extract, type Header } from 'tar-stream';
+import type { EngineContainer } from '../engine/engine-client';
 import { RUN_MOUNT } from '../engine/bottle-mounts';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
@@ -86,12 +86,12 @@ function plainName(entryName: string): string | null {
 }
 
 /** The inbox folder's modification time, from a HEAD request (no content moves). */
-async function inboxStamp(container: Docker.Container): Promise<string | null> {
+async function inboxStamp(container: EngineContainer): Promise<string | null> {
   const stat = await statContainerPath(container, CONTAINER_INBOX);
   return stat === null ? null : `${stat.mtime}/${stat.size}`;
 }
 
-async function readRemoteInbox(container: Docker.Container): Promise<RemoteInbox | null> {
+async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox | null> {
   const archive = await openArchive(container, CONTAINER_INBOX);
   if (archive === null) return null;
   const inbox: RemoteInbox = { requests: new Map(), answered: new Set() };
@@ -167,7 +167,7 @@ async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<vo
 }
 
 /** Answers written in the state inbox for requests still waiting in the container go in. */
-async function deliverAnswers(container: Docker.Container, inboxDir: string, remote: RemoteInbox): Promise<void> {
+async function deliverAnswers(container: EngineContainer, inboxDir: string, remote: RemoteInbox): Promise<void> {
   const answers = (await orIfMissing(readdir(inboxDir), [] as string[])).filter((name) => {
     const stem = answeredStem(name);
     return stem !== null && remote.requests.has(requestFileName(stem)) && !remote.answered.has(stem);

@@ -1,7 +1,7 @@
-import type Docker from 'dockerode';
 import type { BottleListing, BottleStatus, BottleView } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
 import { newestFirst } from '../../shared/newest-first';
+import type { ContainerInfo } from '../engine/engine-client';
 import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { onEngine, type CoreDeps } from '../deps/core-deps';
 import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBottleContainers } from '../engine/bottle-containers';
@@ -21,13 +21,13 @@ const LIST_TIMEOUT_MS = 5000;
 
 /** One engine's containers of this state root by identity, and how many other instances' it left out. */
 interface EngineContainers {
-  ours: Map<string, Docker.ContainerInfo>;
+  ours: Map<string, ContainerInfo>;
   otherInstances: number;
 }
 
 /** Containers by identity on one engine; null when it is unavailable (the state folder still lists). */
 async function containersByIdentity(ctx: CoreDeps, identity?: string): Promise<EngineContainers | null> {
-  let containers: Docker.ContainerInfo[];
+  let containers: ContainerInfo[];
   try {
     containers = await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
   } catch (error: unknown) {
@@ -35,7 +35,7 @@ async function containersByIdentity(ctx: CoreDeps, identity?: string): Promise<E
     throw error;
   }
   const instance = instanceId();
-  const ours = new Map<string, Docker.ContainerInfo>();
+  const ours = new Map<string, ContainerInfo>();
   let otherInstances = 0;
   for (const info of containers) {
     const id = info.Labels[LABEL_IDENTITY];
@@ -58,7 +58,7 @@ interface ListedEngine {
   ctx: CoreDeps | null;
   containers: EngineContainers | null;
   /** The container already read for a single bottle's view. */
-  container?: Docker.ContainerInfo;
+  container?: ContainerInfo;
 }
 
 /** Each engine's containers, listed in parallel; an unknown context or a silent engine maps to null. */
@@ -81,7 +81,7 @@ async function containersPerEngine(ctx: CoreDeps, names: Set<string>): Promise<M
   return new Map(results);
 }
 
-function containerStatus(info: Docker.ContainerInfo): { status: BottleStatus; exitCode: number | null } {
+function containerStatus(info: ContainerInfo): { status: BottleStatus; exitCode: number | null } {
   switch (info.State) {
     case 'created':
       return { status: 'starting', exitCode: null };
@@ -205,7 +205,7 @@ export async function countOtherInstances(engineDeps: CoreDeps[]): Promise<numbe
  * The list endpoint reads a replica the engine updates a moment after it emits an event, so a
  * refresh triggered by `die` could still read "running". Inspect reads the container itself.
  */
-async function liveState(ctx: CoreDeps, info: Docker.ContainerInfo): Promise<Docker.ContainerInfo> {
+async function liveState(ctx: CoreDeps, info: ContainerInfo): Promise<ContainerInfo> {
   try {
     const inspected = await ctx.docker.getContainer(info.Id).inspect();
     const state = inspected.State;

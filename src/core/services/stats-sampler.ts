@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppEvent } from '../../shared/app-events';
 import { STATS_HISTORY_LENGTH, STATS_INTERVAL_MS, type StatsSample, type StatsWatchRequest } from '../../shared/bottle-stats';
 import { isValidIdentity } from '../../shared/identity';
-import type Docker from 'dockerode';
+import type { EngineClient, EngineContainer } from '../engine/engine-client';
 import { LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { cpuCounters, cpuPercent, memoryInUse, memoryLimit, type CpuCounters, type RawContainerStats } from '../engine/container-stats';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
@@ -97,13 +97,13 @@ export class StatsSampler {
     const wanted = this.watched();
     if (wanted.size === 0) return;
     // One listing of running bottles per engine the watched bottles live on.
-    const engines = new Map<Docker, string[]>();
+    const engines = new Map<EngineClient, string[]>();
     for (const identity of wanted) {
       const { docker } = depsForBottle(this.ctx, identity);
       engines.set(docker, [...(engines.get(docker) ?? []), identity]);
     }
     const running = new Set<string>();
-    const containers = new Map<string, Docker.Container>();
+    const containers = new Map<string, EngineContainer>();
     for (const [docker, identities] of engines) {
       const listed = await docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`], status: ['running'] } });
       const watched = new Set(identities);
@@ -122,11 +122,11 @@ export class StatsSampler {
     if (read.length > 0 && !this.closed) this.emit({ type: 'stats', samples: read });
   }
 
-  private async read(identity: string, container: Docker.Container): Promise<StatsSample | null> {
+  private async read(identity: string, container: EngineContainer): Promise<StatsSample | null> {
     const containerId = container.id;
     let raw: RawContainerStats;
     try {
-      raw = (await container.stats({ stream: false, 'one-shot': true } as { stream: false })) as RawContainerStats;
+      raw = await container.stats();
     } catch (error: unknown) {
       // Removed between the listing and the read (404): the next round's listing drops it. Any
       // other failure goes to the log, and only this bottle misses the round.
