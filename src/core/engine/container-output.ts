@@ -26,7 +26,8 @@ export async function containerLogStream(docker: EngineClient, containerId: stri
     [isTty, stream] = await Promise.all([tty, raw]);
   } catch (error: unknown) {
     // The container went between the two calls: close whichever stream did open.
-    raw.then((opened) => opened.destroy(), () => undefined);
+    // A stream that never opened has nothing to close (its error is the one thrown above, or the same).
+    raw.then((opened) => opened.destroy(), (_error: unknown) => undefined);
     throw error;
   }
   if (isTty) return stream;

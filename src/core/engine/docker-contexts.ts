@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CONTEXT_NAME_PATTERN } from '../../shared/rules';
+import { parseJson } from '../base/parse-json';
 
 /**
  * The Docker CLI's context store, read as the `docker` CLI reads it: `$DOCKER_CONFIG` (else
@@ -29,12 +30,15 @@ export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function readJson(path: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch {
-    // A missing or broken file reads as nothing, as the docker CLI treats it.
+    text = readFileSync(path, 'utf8');
+  } catch (error: unknown) {
+    // A missing or unreadable file reads as nothing, as the docker CLI treats it.
     return undefined;
   }
+  // A broken one too (undefined).
+  return parseJson(text);
 }
 
 function contextDigest(name: string): string {
@@ -81,8 +85,9 @@ export function listDockerContexts(env: NodeJS.ProcessEnv = process.env): Docker
   let digests: string[];
   try {
     digests = readdirSync(join(configDir, 'contexts', 'meta'));
-  } catch {
-    // No store yet: only the default context exists.
+  } catch (error: unknown) {
+    // No store yet (or one that cannot be listed, which the docker CLI reads the same way): only
+    // the default context exists.
     return [];
   }
   return digests

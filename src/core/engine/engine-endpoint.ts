@@ -71,7 +71,8 @@ export function modemOptionsFor(host: string, env: NodeJS.ProcessEnv = process.e
   let url: URL;
   try {
     url = new URL(host.includes('//') ? host : `tcp://${host}`);
-  } catch {
+  } catch (error: unknown) {
+    // URL's own message ("Invalid URL") says less than ours; it is not lost, it is replaced.
     throw new Error(`cannot use Docker endpoint "${host}": expected unix://, npipe://, tcp:// or ssh://`);
   }
   if (url.protocol === 'ssh:') {

@@ -22,7 +22,8 @@ export function engineFacts(docker: EngineClient): Promise<EngineFacts> {
       dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir !== '' ? info.DockerRootDir : null,
     }));
     cache.set(docker, facts);
-    facts.catch(() => cache.delete(docker));
+    // A failed answer is not kept: the caller gets the error, and the next call asks again.
+    facts.catch((_error: unknown) => cache.delete(docker));
   }
   return facts;
 }

@@ -20,7 +20,7 @@ export async function cachedImagePasswd(cacheDir: string, imageId: string): Prom
   if (path === null) return null;
   try {
     return parsePasswd(await readFile(path, 'utf8'));
-  } catch {
+  } catch (error: unknown) {
     // Meant for any failure: a cache miss (or an unreadable cache) only costs reading the
     // image's passwd again, which reports its own errors.
     return null;
@@ -33,7 +33,7 @@ async function cachePasswd(cacheDir: string, imageId: string, passwd: PasswdEntr
   if (path === null) return;
   const text = passwd.map((e) => `${e.name}:x:${e.uidField}:${e.gid}::${e.home}:`).join('\n');
   // A cache that cannot be written only costs the next launch the same read again.
-  await writeFileAtomic(path, `${text}\n`, 0o644).catch(() => undefined);
+  await writeFileAtomic(path, `${text}\n`, 0o644).catch((_error: unknown) => undefined);
 }
 
 export async function readAndCacheImagePasswd(cacheDir: string, imageId: string, container: EngineContainer): Promise<PasswdEntry[]> {
@@ -56,6 +56,6 @@ export async function readImagePasswdStrictly(docker: EngineClient, cacheDir: st
     return passwd;
   } finally {
     // It never ran and holds nothing; a removal that fails leaves only an unstarted container.
-    await container.remove({ force: true }).catch(() => undefined);
+    await container.remove({ force: true }).catch((_error: unknown) => undefined);
   }
 }

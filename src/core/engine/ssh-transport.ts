@@ -43,8 +43,9 @@ function defaultKeys(): { path: string; key: Buffer }[] {
       const key = readFileSync(path);
       // A passphrase-protected key needs the agent; reading it here would only fail later.
       if (!key.toString('utf8').includes('ENCRYPTED')) keys.push({ path, key });
-    } catch {
-      // Not there, or unreadable: the next default name is tried, as ssh itself passes over it.
+    } catch (error: unknown) {
+      // Every failure is meant (not there, unreadable): the next default name is tried, as ssh
+      // itself passes over a key it cannot read.
     }
   }
   return keys;

@@ -3,6 +3,7 @@ import { isContextName } from '../../shared/rules';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFileSync } from '../fs/read-small-file';
 import { BOTTLE_FILES, bottlePaths } from './state-paths';
+import { parseJson } from '../base/parse-json';
 
 /**
  * Which engine a bottle lives on: our own file beside metadata.json (never in it, which the Python
@@ -15,12 +16,9 @@ export type EngineRecord = { status: 'none' } | { status: 'ok'; context: string 
 
 export function parseEngineRecord(text: string): EngineRecord {
   if (text.length > MAX_ENGINE_FILE_BYTES) return { status: 'corrupt', reason: `${ENGINE_FILE} is too large` };
-  try {
-    const value = JSON.parse(text) as { context?: unknown };
-    if (typeof value.context === 'string' && isContextName(value.context)) return { status: 'ok', context: value.context };
-  } catch {
-    // Reported below, as for any other malformed record.
-  }
+  // Not JSON (undefined) is reported below, as any other malformed record is.
+  const value = parseJson(text) as { context?: unknown } | null | undefined;
+  if (typeof value?.context === 'string' && isContextName(value.context)) return { status: 'ok', context: value.context };
   return { status: 'corrupt', reason: `${ENGINE_FILE} does not name a Docker context` };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFileSync } from '../fs/read-small-file';
 import { bottlePaths } from './state-paths';
+import { parseJson } from '../base/parse-json';
 
 /** Exactly the five keys the Python CLI's BottleMetadata dataclass is built from. */
 export interface BottleMetadata {
@@ -51,12 +52,8 @@ export async function readMetadataResult(identity: string): Promise<MetadataRead
 
 /** Validates metadata.json's text: exactly the five typed keys, naming its own folder. */
 export function parseMetadataText(identity: string, raw: string): MetadataReadResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return { status: 'corrupt', reason: 'metadata.json is not valid JSON' };
-  }
+  const parsed = parseJson(raw);
+  if (parsed === undefined) return { status: 'corrupt', reason: 'metadata.json is not valid JSON' };
   const result = metadataSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];

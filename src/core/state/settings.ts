@@ -4,6 +4,7 @@ import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../base/bottle-error';
 import { parseByteSize } from './byte-size';
 import { settingsPath } from './state-paths';
+import { parseJson } from '../base/parse-json';
 
 /** A size as a number of bytes or a text like "2G" / "500M". */
 const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, context) => {
@@ -78,12 +79,8 @@ export async function readSettings(): Promise<Settings> {
     if (isMissing(error)) return { ...DEFAULT_SETTINGS };
     throw new BottleError('invalid-argument', `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new BottleError('invalid-argument', `${path}: not valid JSON`);
-  }
+  const json = parseJson(text);
+  if (json === undefined) throw new BottleError('invalid-argument', `${path}: not valid JSON`);
   const parsed = settingsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

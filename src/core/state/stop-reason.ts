@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFile } from '../fs/read-small-file';
 import { bottlePaths } from './state-paths';
+import { parseJson } from '../base/parse-json';
 
 /*
  * Why we stopped a bottle ourselves (its writable host folders went over their disk budget): our
@@ -22,12 +23,9 @@ export async function readStopReason(identity: string): Promise<StopReason | nul
   if (read.kind === 'missing') return null;
   // Unreadable or not a small file: still say that we stopped it.
   if (read.kind === 'corrupt') return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
-  try {
-    const parsed = JSON.parse(read.text) as Partial<StopReason>;
-    if (typeof parsed.reason === 'string' && typeof parsed.at === 'string') return { reason: parsed.reason.slice(0, 1000), at: parsed.at };
-  } catch {
-    // Damaged (a crash mid-write cannot do it: the write is atomic): still say that we stopped it.
-  }
+  // Damaged (a crash mid-write cannot do it: the write is atomic): still say that we stopped it.
+  const parsed = parseJson(read.text) as Partial<StopReason> | null | undefined;
+  if (typeof parsed?.reason === 'string' && typeof parsed.at === 'string') return { reason: parsed.reason.slice(0, 1000), at: parsed.at };
   return { reason: 'stopped by claude-bottle (its reason could not be read)', at: '' };
 }
 
