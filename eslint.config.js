@@ -32,7 +32,12 @@ const CORE = forbid(['main', 'serve', 'cli', 'renderer', 'ipc', 'preload'], [ELE
 /** A boundary's patterns, plus dockerode for every file of src outside src/core/engine. */
 const boundary = (files, patterns) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { patterns: files.every((glob) => glob.startsWith('src/core/engine/')) ? patterns : [...patterns, DOCKERODE] }] },
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: files.every((glob) => glob.startsWith('src/core/engine/')) ? patterns : [...patterns, DOCKERODE] },
+    ],
+  },
 });
 
 /*
@@ -94,7 +99,8 @@ const SILENT_CATCH_FILES = [
   'src/ipc/**',
   'src/preload/**',
 ];
-const SILENT_CATCH = 'a silent catch: write catch (error: unknown), then rethrow, report (notices, core log), or say in a comment what it swallows and why; for "not there" use src/core/fs/if-exists.ts (see eslint.config.js)';
+const SILENT_CATCH =
+  'a silent catch: write catch (error: unknown), then rethrow, report (notices, core log), or say in a comment what it swallows and why; for "not there" use src/core/fs/if-exists.ts (see eslint.config.js)';
 const NO_SILENT_CATCH = {
   files: SILENT_CATCH_FILES,
   rules: {
@@ -102,13 +108,29 @@ const NO_SILENT_CATCH = {
       'error',
       { selector: 'CatchClause[param=null]', message: SILENT_CATCH },
       { selector: 'CallExpression[callee.property.name="catch"] > :function.arguments[params.length=0]', message: SILENT_CATCH },
-      { selector: 'CallExpression[callee.property.name="then"] > :function.arguments[params.length=0]:nth-child(2)', message: SILENT_CATCH },
+      {
+        selector: 'CallExpression[callee.property.name="then"] > :function.arguments[params.length=0]:nth-child(2)',
+        message: SILENT_CATCH,
+      },
     ],
   },
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bin/**', 'scripts/*.mjs', 'scripts/*.cjs', '**/*.mjs', 'eslint.config.js'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'bin/**',
+      'scripts/*.mjs',
+      'scripts/*.cjs',
+      '**/*.mjs',
+      'eslint.config.js',
+    ],
+  },
   {
     files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.base],
@@ -119,7 +141,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/explicit-function-return-type': ['error', { allowExpressions: true, allowTypedFunctionExpressions: true, allowHigherOrderFunctions: true }],
+      '@typescript-eslint/explicit-function-return-type': [
+        'error',
+        { allowExpressions: true, allowTypedFunctionExpressions: true, allowHigherOrderFunctions: true },
+      ],
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },

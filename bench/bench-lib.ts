@@ -37,7 +37,12 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}
   return new Promise((resolve, reject) => {
     execFile(command, args, { env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       // The exit code goes with the error: some commands answer with one (git diff: 1 = differences).
-      if (error) reject(Object.assign(new Error(`${command} ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').pop() ?? error.message}`), { exitCode: error.code }));
+      if (error)
+        reject(
+          Object.assign(new Error(`${command} ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').pop() ?? error.message}`), {
+            exitCode: error.code,
+          }),
+        );
       else resolve(stdout);
     });
   });
@@ -50,7 +55,12 @@ export const docker = (args: string[]): Promise<string> => run('docker', args);
  * Alternates ours and the docker reference for `rounds` rounds (A/B, B/A, …) after one warm-up
  * of each, and returns both medians in seconds.
  */
-export async function abMedians(rounds: number, ours: () => Promise<void>, reference: () => Promise<void>, between: () => Promise<void> = async () => undefined): Promise<{ ours: number; docker: number }> {
+export async function abMedians(
+  rounds: number,
+  ours: () => Promise<void>,
+  reference: () => Promise<void>,
+  between: () => Promise<void> = async () => undefined,
+): Promise<{ ours: number; docker: number }> {
   await ours();
   await between();
   await reference();

@@ -9,15 +9,24 @@ import { TEST_BASE_IMAGE } from '../test/helpers/busybox-image';
  * Writes `count` bottle state folders in the Python CLI's format (metadata.json only), plus an
  * engine.json naming `context` when one is given.
  */
-export async function generateStateFolders(home: string, count: number, cwd: string, options: { prefix?: string; context?: string } = {}): Promise<string[]> {
+export async function generateStateFolders(
+  home: string,
+  count: number,
+  cwd: string,
+  options: { prefix?: string; context?: string } = {},
+): Promise<string[]> {
   const identities: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const identity = `${options.prefix ?? 'gen'}-${i.toString(36).padStart(5, '0')}`;
     identities.push(identity);
     await mkdir(join(home, 'state', identity), { recursive: true, mode: 0o700 });
     const started = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace('Z', '+00:00');
-    await writeFile(join(home, 'state', identity, 'metadata.json'), JSON.stringify({ identity, agent_name: 'scripted', cwd, copy_cwd: false, started_at: started }, null, 2));
-    if (options.context !== undefined) await writeFile(join(home, 'state', identity, 'engine.json'), JSON.stringify({ version: 1, context: options.context }));
+    await writeFile(
+      join(home, 'state', identity, 'metadata.json'),
+      JSON.stringify({ identity, agent_name: 'scripted', cwd, copy_cwd: false, started_at: started }, null, 2),
+    );
+    if (options.context !== undefined)
+      await writeFile(join(home, 'state', identity, 'engine.json'), JSON.stringify({ version: 1, context: options.context }));
   }
   return identities;
 }
@@ -41,7 +50,12 @@ export async function removeBenchContainers(docker: EngineClient, identities: Se
   await Promise.all(
     containers
       .filter((info) => identities.has(info.Labels[LABEL_IDENTITY] ?? '') || info.Labels['claude-bottle.bench'] === 'true')
-      .map((info) => docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)),
+      .map((info) =>
+        docker
+          .getContainer(info.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
   );
 }
 

@@ -26,10 +26,22 @@ function format(value: number | null, unit: string): string {
 }
 
 function printTable(figures: Figure[]): void {
-  const rows = figures.map((f) => [f.figure, format(f.ours, f.unit), format(f.docker, f.unit), f.ratio === null ? '-' : f.ratio.toFixed(2), f.target, f.pass ? 'pass' : 'FAIL', f.note ?? '']);
+  const rows = figures.map((f) => [
+    f.figure,
+    format(f.ours, f.unit),
+    format(f.docker, f.unit),
+    f.ratio === null ? '-' : f.ratio.toFixed(2),
+    f.target,
+    f.pass ? 'pass' : 'FAIL',
+    f.note ?? '',
+  ]);
   const header = ['figure', 'ours', 'docker', 'ratio', 'target', 'result', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
 }
 

@@ -52,7 +52,9 @@ test('start by dropping a folder, approve & resume, terminal shows the resumed a
   await approveAndResume(page, identity, reason, shooter(page));
 
   // The decision is in the history view.
-  await card(page, identity).getByRole('button', { name: /History/ }).click();
+  await card(page, identity)
+    .getByRole('button', { name: /History/ })
+    .click();
   await expect(page.getByTestId('history')).toContainText('approved');
   await screenshot(page, '08-history');
   await page.keyboard.press('Escape');
@@ -99,7 +101,13 @@ test('Approve without resume: ready to resume, then Resume from the card (copy m
   await expectStatus(page, identity, 'running');
   // A request exactly as capability-block writes it: temp name, then rename into the inbox.
   const inbox = join(home, 'state', identity, 'inbox');
-  const request = { version: 1, id: 'req-e2e-manual', created_at: new Date().toISOString(), reason: 'needs the tool after all', run: ['echo e2e-tool-installed > /opt/e2e-tool'] };
+  const request = {
+    version: 1,
+    id: 'req-e2e-manual',
+    created_at: new Date().toISOString(),
+    reason: 'needs the tool after all',
+    run: ['echo e2e-tool-installed > /opt/e2e-tool'],
+  };
   await writeFile(join(inbox, '.req-e2e-manual.tmp'), JSON.stringify(request));
   await rename(join(inbox, '.req-e2e-manual.tmp'), join(inbox, 'req-e2e-manual.json'));
   await expect(card(page, identity).getByTestId('pending-request')).toContainText('needs the tool after all', { timeout: 30_000 });
@@ -149,10 +157,16 @@ test('build progress shows on the card while the image builds', async ({ page })
   await page.getByTestId('start-button').click();
   const activity = page.getByTestId('bottle-card').getByTestId('activity');
   await expect(activity.first()).toContainText(/step \d+\/\d+/, { timeout: 30_000 });
-  const building = page.getByTestId('bottle-card').filter({ has: page.getByTestId('activity') }).first();
+  const building = page
+    .getByTestId('bottle-card')
+    .filter({ has: page.getByTestId('activity') })
+    .first();
   const identity = (await building.getAttribute('data-identity')) ?? '';
   started.push(identity);
-  await expect(card(page, identity).getByTestId('activity')).toContainText(/compiling dependencies|linking the toolchain|warming caches|Step/, { timeout: 30_000 });
+  await expect(card(page, identity).getByTestId('activity')).toContainText(
+    /compiling dependencies|linking the toolchain|warming caches|Step/,
+    { timeout: 30_000 },
+  );
   await screenshot(page, '14-build-progress');
   await expectStatus(page, identity, 'running', 90_000);
   await expect(card(page, identity).getByTestId('activity')).toHaveCount(0);
@@ -176,22 +190,49 @@ test("another instance's bottle is no card of ours: the list header only counts 
   const names: string[] = [];
   const runOther = async (identity: string): Promise<void> => {
     names.push(`claude-bottle-${identity}`);
-    await docker('run', '-d', '--name', `claude-bottle-${identity}`, '--label', 'claude-bottle.managed=true', '--label', `claude-bottle.identity=${identity}`, '--label', `claude-bottle.instance=${'e'.repeat(32)}`, TEST_BASE_IMAGE, 'sleep', '600');
+    await docker(
+      'run',
+      '-d',
+      '--name',
+      `claude-bottle-${identity}`,
+      '--label',
+      'claude-bottle.managed=true',
+      '--label',
+      `claude-bottle.identity=${identity}`,
+      '--label',
+      `claude-bottle.instance=${'e'.repeat(32)}`,
+      TEST_BASE_IMAGE,
+      'sleep',
+      '600',
+    );
   };
   const note = page.getByTestId('other-instances-note');
-  const shown = async (): Promise<number> => Number(/^(\d+) bottles? of another/.exec((await note.textContent({ timeout: 1000 }).catch(() => null)) ?? '')?.[1] ?? 0);
+  const shown = async (): Promise<number> =>
+    Number(/^(\d+) bottles? of another/.exec((await note.textContent({ timeout: 1000 }).catch(() => null)) ?? '')?.[1] ?? 0);
   // What the engine holds that this root did not make, read from the engine at the same moment.
   const onEngine = async (): Promise<number> => {
     const ours = (await readFile(join(home, 'instance-id'), 'utf8')).trim();
-    const labels = await docker('ps', '-a', '--filter', 'label=claude-bottle.managed=true', '--format', '{{.Label "claude-bottle.instance"}} {{.Label "claude-bottle.identity"}}');
-    const rows = labels.split('\n').filter(Boolean).map((row) => row.split(' '));
+    const labels = await docker(
+      'ps',
+      '-a',
+      '--filter',
+      'label=claude-bottle.managed=true',
+      '--format',
+      '{{.Label "claude-bottle.instance"}} {{.Label "claude-bottle.identity"}}',
+    );
+    const rows = labels
+      .split('\n')
+      .filter(Boolean)
+      .map((row) => row.split(' '));
     const state = new Set(await readdir(join(home, 'state')).catch(() => [] as string[]));
     return rows.filter(([instance, identity]) => (instance === '' ? !state.has(identity ?? '') : instance !== ours)).length;
   };
   try {
     await runOther('e2e-agent-other1');
     await page.goto(serve.url);
-    await expect(note).toContainText(/of another claude-bottle instance \(another state root\) on this engine (is|are) not shown/, { timeout: 20_000 });
+    await expect(note).toContainText(/of another claude-bottle instance \(another state root\) on this engine (is|are) not shown/, {
+      timeout: 20_000,
+    });
     await expect(card(page, 'e2e-agent-other1')).toHaveCount(0);
     // One more comes while the window is open: the count follows it, without a reload.
     await runOther('e2e-agent-other2');

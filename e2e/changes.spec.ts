@@ -31,7 +31,9 @@ let serve: ServeProcess;
 const started: string[] = [];
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (await run('git', ['-c', 'user.name=Operator', '-c', 'user.email=op@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd })).stdout;
+  return (
+    await run('git', ['-c', 'user.name=Operator', '-c', 'user.email=op@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd })
+  ).stdout;
 }
 
 test.beforeAll(async () => {
@@ -40,7 +42,10 @@ test.beforeAll(async () => {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
   await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
-  await writeFile(join(dir, 'agent.json'), JSON.stringify({ description: 'changes the project', command: ['sh', '/usr/bin/agent.sh'], workdir: '/workspace', user: 'agent' }));
+  await writeFile(
+    join(dir, 'agent.json'),
+    JSON.stringify({ description: 'changes the project', command: ['sh', '/usr/bin/agent.sh'], workdir: '/workspace', user: 'agent' }),
+  );
   serve = await startServe(home);
 });
 
@@ -124,7 +129,9 @@ test('open Changes, read a diff, Apply and see the summary, export a branch', as
   await view.getByTestId('branch-input').fill(`bottle/${identity}`);
   await view.getByTestId('export-button').click();
   await expect(view.getByTestId('export-result')).toContainText(`Created branch bottle/${identity}`, { timeout: 60_000 });
-  expect((await git(project, 'log', '--format=%s', `bottle/${identity}`)).split('\n')[0]).toBe(`Uncommitted changes from bottle ${identity}`);
+  expect((await git(project, 'log', '--format=%s', `bottle/${identity}`)).split('\n')[0]).toBe(
+    `Uncommitted changes from bottle ${identity}`,
+  );
   await screenshot(page, '23-changes-exported');
 
   await page.keyboard.press('Escape');

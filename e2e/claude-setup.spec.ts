@@ -52,7 +52,8 @@ async function project(name: string, failOnStart: string | null): Promise<string
 
 /** Starts from the panel; the new bottle is the card that was not there before (other suites' bottles may come and go). */
 async function start(page: Page, folder: string, autonomous: boolean): Promise<string> {
-  const identities = (): Promise<string[]> => page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
+  const identities = (): Promise<string[]> =>
+    page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
   const before = new Set(await identities());
   await page.getByTestId('folder-input').fill(folder);
   await page.getByTestId('agent-select').selectOption('claude');
@@ -61,10 +62,13 @@ async function start(page: Page, folder: string, autonomous: boolean): Promise<s
   await page.getByTestId('start-button').click();
   let identity = '';
   await expect
-    .poll(async () => {
-      identity = (await identities()).find((candidate) => !before.has(candidate) && candidate.startsWith('claude-')) ?? '';
-      return identity;
-    }, { timeout: 90_000 })
+    .poll(
+      async () => {
+        identity = (await identities()).find((candidate) => !before.has(candidate) && candidate.startsWith('claude-')) ?? '';
+        return identity;
+      },
+      { timeout: 90_000 },
+    )
     .not.toBe('');
   started.push(identity);
   await expect(card(page, identity)).toContainText(folder.split('/').pop() ?? '');

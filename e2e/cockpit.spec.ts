@@ -21,10 +21,18 @@ const started: string[] = [];
 async function writeTickerAgent(): Promise<void> {
   const dir = join(home, 'agents', TICKER);
   await mkdir(dir, { recursive: true });
-  const script = ['echo "TICKER started as $(id -un)"', '(i=0; while :; do i=$((i + 1)); echo "tick $i"; sleep 1; done) &', 'exec sh -i', ''].join('\n');
+  const script = [
+    'echo "TICKER started as $(id -un)"',
+    '(i=0; while :; do i=$((i + 1)); echo "tick $i"; sleep 1; done) &',
+    'exec sh -i',
+    '',
+  ].join('\n');
   await writeFile(join(dir, 'agent.sh'), script, { mode: 0o755 });
   await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
-  await writeFile(join(dir, 'agent.json'), JSON.stringify({ description: 'ticks', command: ['sh', '/usr/bin/agent.sh'], workdir: '/workspace', user: 'agent' }));
+  await writeFile(
+    join(dir, 'agent.json'),
+    JSON.stringify({ description: 'ticks', command: ['sh', '/usr/bin/agent.sh'], workdir: '/workspace', user: 'agent' }),
+  );
 }
 
 async function start(agent: string, project: string, copy = false): Promise<string> {
@@ -123,7 +131,10 @@ test('a reopened terminal, and a second window, show what the agent printed befo
   await second.close();
 });
 
-test('the Shell tab runs a command as the agent’s user, resizes and pastes; Inspect says how the bottle runs', async ({ page, context }) => {
+test('the Shell tab runs a command as the agent’s user, resizes and pastes; Inspect says how the bottle runs', async ({
+  page,
+  context,
+}) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   // Copied, the bottle runs as the agent's own user (mounted, as the project folder's owner).
   const identity = await start(TICKER, await makeProject(home, 'shell-here', null), true);
@@ -172,7 +183,10 @@ test('the Shell tab runs a command as the agent’s user, resizes and pastes; In
   await expect(panel.getByTestId('changes-summary')).toContainText('0 files changed');
 });
 
-test('keyboard: j/k and Enter open a bottle, a opens the waiting approval, the title counts it, a notification announces it', async ({ page, context }) => {
+test('keyboard: j/k and Enter open a bottle, a opens the waiting approval, the title counts it, a notification announces it', async ({
+  page,
+  context,
+}) => {
   await context.grantPermissions(['notifications']);
   // Record the notifications the page raises (the browser shows them outside the page).
   await page.addInitScript(() => {
@@ -194,7 +208,11 @@ test('keyboard: j/k and Enter open a bottle, a opens the waiting approval, the t
   const identity = await start(E2E_AGENT, await makeProject(home, 'keyboard-approve', reason));
   await expect(row(page, identity).getByTestId('pending-badge')).toBeVisible({ timeout: 90_000 });
   await expect(page).toHaveTitle('(1) approval waiting · Claude Bottle');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications.map((n) => n.title))).toEqual([`${identity} needs approval`]);
+  await expect
+    .poll(() =>
+      page.evaluate(() => (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications.map((n) => n.title)),
+    )
+    .toEqual([`${identity} needs approval`]);
 
   // j focuses the newest bottle (this one), Enter opens it, Esc closes it again.
   await page.locator('body').click({ position: { x: 5, y: 300 } });
@@ -240,7 +258,8 @@ test('bulk stop of 3 bottles, confirmed by count; remove offers to keep the stat
   const three = [await start(TICKER, project), await start(TICKER, project), await start(TICKER, project)];
   await openPage(page);
   await page.getByTestId('filter-input').fill('/bulk');
-  for (const identity of three) await expect(row(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  for (const identity of three)
+    await expect(row(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await page.getByTestId('select-all').check();
   const bar = page.getByTestId('bulk-bar');
   await expect(bar).toContainText('3 bottles selected');
@@ -250,7 +269,8 @@ test('bulk stop of 3 bottles, confirmed by count; remove offers to keep the stat
   await expect(dialog.getByRole('heading')).toHaveText('Stop 3 bottles?');
   await shootBoth(page, '39-bulk-confirm');
   await dialog.getByRole('button', { name: 'Stop 3 bottles' }).click();
-  for (const identity of three) await expect(row(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'ready-to-resume', { timeout: 120_000 });
+  for (const identity of three)
+    await expect(row(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'ready-to-resume', { timeout: 120_000 });
   for (const identity of three) expect(await containerState(identity)).toBe('none');
   await expect(page.getByTestId('notice').filter({ hasText: 'Stopped 3 bottles' })).toBeVisible();
 

@@ -20,7 +20,16 @@ test.beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-budget-'));
   const dir = join(home, 'state', IDENTITY);
   await mkdir(join(dir, 'inbox'), { recursive: true });
-  await writeFile(join(dir, 'metadata.json'), JSON.stringify({ identity: IDENTITY, agent_name: 'claude', cwd: '/home/operator/projects/shop', copy_cwd: true, started_at: '2026-12-03T08:00:00+00:00' }));
+  await writeFile(
+    join(dir, 'metadata.json'),
+    JSON.stringify({
+      identity: IDENTITY,
+      agent_name: 'claude',
+      cwd: '/home/operator/projects/shop',
+      copy_cwd: true,
+      started_at: '2026-12-03T08:00:00+00:00',
+    }),
+  );
   await writeFile(join(dir, 'ready-to-resume.json'), JSON.stringify({ reason: 'stopped', at: '2026-12-03T08:05:00.000Z' }));
   const reason = `its inbox went over its 10 MiB disk budget; empty it to resume (${join(dir, 'inbox')}; the budget is maxHostWriteBytes in ${join(home, 'settings.json')})`;
   await writeFile(join(dir, 'stop-reason.json'), JSON.stringify({ version: 1, reason, at: '2026-12-03T08:05:00.000Z' }));

@@ -31,7 +31,10 @@ const binary = electronBinary();
 const builtMain = join(REPO, 'out', 'main', 'index.js');
 
 test.describe('desktop app (Electron)', () => {
-  test.skip(binary === null, 'no Electron binary on this machine (it cannot be downloaded here; the built main process is driven with a stand-in by test/electron instead); run `npx install-electron` or set ELECTRON_PATH to run this spec');
+  test.skip(
+    binary === null,
+    'no Electron binary on this machine (it cannot be downloaded here; the built main process is driven with a stand-in by test/electron instead); run `npx install-electron` or set ELECTRON_PATH to run this spec',
+  );
   test.skip(!existsSync(builtMain), 'the app is not built; run `npm run build` first');
 
   let home = '';

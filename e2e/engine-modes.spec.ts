@@ -26,7 +26,21 @@ test.beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-engine-modes-'));
   dockerConfig = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-docker-config-'));
   const { tls } = engine;
-  execFileSync('docker', ['--config', dockerConfig, 'context', 'create', 'build-box', '--description', 'the second test engine', '--docker', `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`], { stdio: 'ignore' });
+  execFileSync(
+    'docker',
+    [
+      '--config',
+      dockerConfig,
+      'context',
+      'create',
+      'build-box',
+      '--description',
+      'the second test engine',
+      '--docker',
+      `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`,
+    ],
+    { stdio: 'ignore' },
+  );
   await writeE2eAgent(home);
   serve = await startServe(home, { DOCKER_CONFIG: dockerConfig });
 });

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ensureTestBaseImage } from '../test/helpers/busybox-image';
-import { cannotRunSecondEngineReason, ensureSecondEngine, secondEngineDocker, startSecondEngine, stopSecondEngine } from '../test/helpers/second-engine';
+import {
+  cannotRunSecondEngineReason,
+  ensureSecondEngine,
+  secondEngineDocker,
+  startSecondEngine,
+  stopSecondEngine,
+} from '../test/helpers/second-engine';
 import { writeE2eAgent } from './helpers/agents';
 import { card, expectStatus } from './helpers/app-page';
 import { makeProject } from './helpers/flows';
@@ -24,7 +30,21 @@ test.beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-engines-'));
   dockerConfig = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-docker-config-'));
   const { tls } = engine;
-  execFileSync('docker', ['--config', dockerConfig, 'context', 'create', 'build-box', '--description', 'the second test engine', '--docker', `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`], { stdio: 'ignore' });
+  execFileSync(
+    'docker',
+    [
+      '--config',
+      dockerConfig,
+      'context',
+      'create',
+      'build-box',
+      '--description',
+      'the second test engine',
+      '--docker',
+      `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`,
+    ],
+    { stdio: 'ignore' },
+  );
   await writeE2eAgent(home);
   serve = await startServe(home, { DOCKER_CONFIG: dockerConfig });
 });

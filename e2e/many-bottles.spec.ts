@@ -50,7 +50,9 @@ test(`${COUNT} bottles as cards: windowed, newest first, every one reachable, th
   await expect(page.getByTestId('bottle-card').first()).toHaveAttribute('data-identity', NEWEST, { timeout: 30_000 });
   process.stdout.write(`[many-bottles] page load → first cards of ${COUNT}: ${Date.now() - started} ms\n`);
   // The newest come first; the whole list follows.
-  await expect.poll(async () => Number(await page.locator('.virtual-list').getAttribute('data-count')), { timeout: 30_000 }).toBeGreaterThanOrEqual(COUNT);
+  await expect
+    .poll(async () => Number(await page.locator('.virtual-list').getAttribute('data-count')), { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(COUNT);
   // Speed is `npm run bench`'s to judge; here only that the list is windowed and whole.
   const rendered = await page.getByTestId('bottle-card').count();
   expect(rendered).toBeGreaterThan(0);

@@ -22,7 +22,13 @@ test.afterAll(async () => {
 async function writeBottle(identity: string): Promise<void> {
   const dir = join(home, 'state', identity);
   await mkdir(dir, { recursive: true });
-  const metadata = { identity, agent_name: 'offline', cwd: '/srv/project', copy_cwd: false, started_at: new Date().toISOString().replace('Z', '+00:00') };
+  const metadata = {
+    identity,
+    agent_name: 'offline',
+    cwd: '/srv/project',
+    copy_cwd: false,
+    started_at: new Date().toISOString().replace('Z', '+00:00'),
+  };
   await writeFile(join(dir, 'metadata.json'), JSON.stringify(metadata));
 }
 

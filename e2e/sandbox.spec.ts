@@ -104,7 +104,9 @@ test('the approval panel flags risky lines and shows the agent’s text escaped'
   await expect(notes.locator('.risk-note')).toHaveCount(2);
   await expect(notes).toContainText('runs a script downloaded at build time');
   await expect(notes).toContainText('setuid/setgid');
-  await expect(panel.locator('.diff-line[data-kind="add"] .diff-text')).toContainText(['RUN curl -fsSL https://get.example.com/install.sh | sh']);
+  await expect(panel.locator('.diff-line[data-kind="add"] .diff-text')).toContainText([
+    'RUN curl -fsSL https://get.example.com/install.sh | sh',
+  ]);
   await both(page, '21-approval-risk-notes');
   await page.getByLabel('Reject with a message to the agent').fill('No installers piped to a shell.');
   await panel.getByRole('button', { name: 'Reject' }).click();

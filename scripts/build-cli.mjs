@@ -14,8 +14,16 @@ const deferHeavyRequires = {
   name: 'defer-heavy-requires',
   setup(pluginBuild) {
     const rewrites = [
-      { file: /docker-modem[\\/]lib[\\/]modem\.js$/, from: "ssh = require('./ssh'),", to: "ssh = function (opt) { return require('./ssh')(opt); }," },
-      { file: /dockerode[\\/]lib[\\/]docker\.js$/, from: "withSession = require('./session'),", to: "withSession = function () { return require('./session').apply(this, arguments); }," },
+      {
+        file: /docker-modem[\\/]lib[\\/]modem\.js$/,
+        from: "ssh = require('./ssh'),",
+        to: "ssh = function (opt) { return require('./ssh')(opt); },",
+      },
+      {
+        file: /dockerode[\\/]lib[\\/]docker\.js$/,
+        from: "withSession = require('./session'),",
+        to: "withSession = function () { return require('./session').apply(this, arguments); },",
+      },
     ];
     pluginBuild.onLoad({ filter: /(docker-modem|dockerode)[\\/]lib[\\/](modem|docker)\.js$/ }, async (args) => {
       let contents = await readFile(args.path, 'utf8');

@@ -14,6 +14,8 @@ try {
 const pathFile = join(packageDir, 'path.txt');
 const binary = existsSync(pathFile) ? join(packageDir, 'dist', readFileSync(pathFile, 'utf8')) : null;
 if (binary === null || !existsSync(binary)) {
-  process.stderr.write('claude-bottle: the Electron binary is not installed (was ELECTRON_SKIP_BINARY_DOWNLOAD set?); run `npx install-electron`, then `npm start` again\n');
+  process.stderr.write(
+    'claude-bottle: the Electron binary is not installed (was ELECTRON_SKIP_BINARY_DOWNLOAD set?); run `npx install-electron`, then `npm start` again\n',
+  );
   process.exit(1);
 }

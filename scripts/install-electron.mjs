@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 
 const skip = process.env.ELECTRON_SKIP_BINARY_DOWNLOAD;
 if (skip !== undefined && skip !== '' && skip !== '0' && skip !== 'false') {
-  process.stdout.write('claude-bottle: ELECTRON_SKIP_BINARY_DOWNLOAD is set; not fetching the Electron binary (npm start needs it: run `npx install-electron` later)\n');
+  process.stdout.write(
+    'claude-bottle: ELECTRON_SKIP_BINARY_DOWNLOAD is set; not fetching the Electron binary (npm start needs it: run `npx install-electron` later)\n',
+  );
   process.exit(0);
 }
 

@@ -18,6 +18,8 @@ if (unit === null || e2e === null) {
 const passed = unit.numPassedTests + e2e.stats.expected + (e2e.stats.flaky ?? 0);
 const failed = unit.numFailedTests + e2e.stats.unexpected;
 const skipped = unit.numPendingTests + (unit.numTodoTests ?? 0) + e2e.stats.skipped;
-process.stdout.write(`\nvitest: ${unit.numPassedTests} passed, ${unit.numFailedTests} failed; playwright: ${e2e.stats.expected} passed, ${e2e.stats.unexpected} failed\n`);
+process.stdout.write(
+  `\nvitest: ${unit.numPassedTests} passed, ${unit.numFailedTests} failed; playwright: ${e2e.stats.expected} passed, ${e2e.stats.unexpected} failed\n`,
+);
 process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -80,12 +80,15 @@ export async function approveFigure(env: BenchEnv, warm = false): Promise<Figure
         await request();
         if (warm) await processInbox(identity);
         const mine = JSON.parse(await cli(['ls', '--json'])) as BottleView[];
-        if (mine.find((v) => v.identity === identity)?.status !== 'running') throw new Error('bench bottle is not running after approve & resume');
+        if (mine.find((v) => v.identity === identity)?.status !== 'running')
+          throw new Error('bench bottle is not running after approve & resume');
         await execSh(refName, FILL_TRANSCRIPT).catch(async () => refStart());
       },
     );
     const ratio = result.ours / result.docker;
-    const figure = warm ? 'approve & resume from the running app (warm core) vs build+cp+rm+run' : 'approve & resume (cached build, 10 MB transcript) vs build+cp+rm+run';
+    const figure = warm
+      ? 'approve & resume from the running app (warm core) vs build+cp+rm+run'
+      : 'approve & resume (cached build, 10 MB transcript) vs build+cp+rm+run';
     return { figure, ours: result.ours, docker: result.docker, unit: 's', ratio, target: 'ratio ≤ 1.3', pass: ratio <= 1.3 };
   } finally {
     await removeBenchContainers(env.ctx.docker, new Set([identity]));

@@ -17,9 +17,13 @@ const STATS_BOTTLES = 20;
 const STATS_WINDOW_S = 30;
 
 async function rowsPage(page: Page, url: string, count: number): Promise<void> {
-  await page.addInitScript(`localStorage.setItem('claude-bottle.list', ${JSON.stringify(JSON.stringify({ view: 'rows', sort: 'age', group: false }))})`);
+  await page.addInitScript(
+    `localStorage.setItem('claude-bottle.list', ${JSON.stringify(JSON.stringify({ view: 'rows', sort: 'age', group: false }))})`,
+  );
   await page.goto(url);
-  await page.waitForFunction((wanted) => document.querySelectorAll('[data-testid="bottle-row"]').length >= wanted, count, { timeout: 60_000 });
+  await page.waitForFunction((wanted) => document.querySelectorAll('[data-testid="bottle-row"]').length >= wanted, count, {
+    timeout: 60_000,
+  });
 }
 
 /** A bottle whose container printed `megabytes` of output (base64 lines, as a chatty agent's log), then idles. */
@@ -51,7 +55,10 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
   const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-logs-'));
   const { identity, containerId } = await chattyBottle(env, home);
   const logPath = (await env.ctx.docker.getContainer(containerId).inspect()).LogPath;
-  const logBytes = await stat(logPath).then((info) => info.size, () => null);
+  const logBytes = await stat(logPath).then(
+    (info) => info.size,
+    () => null,
+  );
   const serve = await startServe(home);
   const browser = await launchBrowser();
   try {
@@ -64,7 +71,11 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
       await page.getByTestId('tab-terminal').waitFor();
       const { seconds } = await timed(async () => {
         await page.getByTestId('tab-logs').click();
-        await page.waitForFunction((tail) => Number(document.querySelector('[data-testid="log-lines"]')?.getAttribute('data-count')) >= tail, LOG_TAIL, { polling: 'raf', timeout: 30_000 });
+        await page.waitForFunction(
+          (tail) => Number(document.querySelector('[data-testid="log-lines"]')?.getAttribute('data-count')) >= tail,
+          LOG_TAIL,
+          { polling: 'raf', timeout: 30_000 },
+        );
       });
       if (round > 0) opens.push(seconds);
       await page.getByTestId('terminal-panel').getByRole('button', { name: 'Close' }).click();
@@ -72,7 +83,8 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
     const rssAfter = await rssMegabytes(serve.pid);
     const heapMb = Number(await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize : 0')) / 1024 / 1024;
     const dockerTimes: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) dockerTimes.push((await timed(() => docker(['logs', '--tail', String(LOG_TAIL), containerId]))).seconds);
+    for (let round = 0; round < ROUNDS; round += 1)
+      dockerTimes.push((await timed(() => docker(['logs', '--tail', String(LOG_TAIL), containerId]))).seconds);
     const open = median(opens);
     const reference = median(dockerTimes);
     // The process may give memory back meanwhile: a shrink counts as no growth.
@@ -128,14 +140,16 @@ export async function statsCostFigure(env: BenchEnv): Promise<Figure> {
     const measure = async (): Promise<number> => {
       const before = await cpuSeconds(serve.pid, ticks);
       await new Promise((resolve) => setTimeout(resolve, STATS_WINDOW_S * 1000));
-      return ((await cpuSeconds(serve.pid, ticks)) - before) / STATS_WINDOW_S * 100;
+      return (((await cpuSeconds(serve.pid, ticks)) - before) / STATS_WINDOW_S) * 100;
     };
     // Settle: the first listing and attaching to every running bottle's terminal happen once.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idle = await measure();
     const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     await rowsPage(page, serve.url, STATS_BOTTLES);
-    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="stats-cpu"]').length >= count, STATS_BOTTLES, { timeout: 60_000 });
+    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="stats-cpu"]').length >= count, STATS_BOTTLES, {
+      timeout: 60_000,
+    });
     const watching = await measure();
     return {
       figure: `live stats of ${STATS_BOTTLES} running bottles: serving process CPU (${STATS_WINDOW_S} s)`,

@@ -18,7 +18,11 @@ async function benchContexts(): Promise<string> {
   await ensureTestBaseImage(secondEngineDocker());
   const config = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-docker-config-'));
   const { tls } = engine;
-  execFileSync('docker', ['--config', config, 'context', 'create', CONTEXT, '--docker', `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`], { stdio: 'ignore' });
+  execFileSync(
+    'docker',
+    ['--config', config, 'context', 'create', CONTEXT, '--docker', `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`],
+    { stdio: 'ignore' },
+  );
   return config;
 }
 
@@ -32,23 +36,45 @@ export async function contextStartFigure(env: BenchEnv): Promise<Figure> {
   const second = secondEngineClient();
   const made = new Set<string>();
   try {
-    const warm = JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--copy', '--context', CONTEXT, '--detach', '--json'], cliEnv)) as BottleView;
+    const warm = JSON.parse(
+      await cli(['start', 'scripted', '--cwd', env.project, '--copy', '--context', CONTEXT, '--detach', '--json'], cliEnv),
+    ) as BottleView;
     made.add(warm.identity);
     const image = warm.image as string;
     let n = 0;
     const result = await abMedians(
       ROUNDS,
       async () => {
-        made.add((JSON.parse(await cli(['start', 'scripted', '--cwd', env.project, '--copy', '--context', CONTEXT, '--detach', '--json'], cliEnv)) as BottleView).identity);
+        made.add(
+          (
+            JSON.parse(
+              await cli(['start', 'scripted', '--cwd', env.project, '--copy', '--context', CONTEXT, '--detach', '--json'], cliEnv),
+            ) as BottleView
+          ).identity,
+        );
       },
       async () => {
         n += 1;
-        await run('docker', ['--config', config, '--context', CONTEXT, ...dockerRunArgs(warm.identity, image, env.project, `claude-bottle-bench-ctx-${n}`, '1000:1000', { remote: true })]);
+        await run('docker', [
+          '--config',
+          config,
+          '--context',
+          CONTEXT,
+          ...dockerRunArgs(warm.identity, image, env.project, `claude-bottle-bench-ctx-${n}`, '1000:1000', { remote: true }),
+        ]);
       },
       async () => removeBenchContainers(second, made),
     );
     const ratio = result.ours / result.docker;
-    return { figure: 'start --context (loopback tcp+TLS engine, copy mode) vs docker --context run -d', ours: result.ours, docker: result.docker, unit: 's', ratio, target: 'ratio ≤ 1.3', pass: ratio <= 1.3 };
+    return {
+      figure: 'start --context (loopback tcp+TLS engine, copy mode) vs docker --context run -d',
+      ours: result.ours,
+      docker: result.docker,
+      unit: 's',
+      ratio,
+      target: 'ratio ≤ 1.3',
+      pass: ratio <= 1.3,
+    };
   } finally {
     await removeBenchContainers(second, made);
     await rm(config, { recursive: true, force: true });

@@ -25,8 +25,12 @@ async function cpuSeconds(pid: number): Promise<number | null> {
 
 /** Requests answered in the inbox plus requests pending for the operator: the settled ones. */
 async function settled(home: string): Promise<number> {
-  const answered = (await readdir(join(home, 'state', IDENTITY, 'inbox')).catch(() => [] as string[])).filter((name) => name.endsWith('.response.json')).length;
-  const pending = (await readdir(join(home, 'state', IDENTITY, 'rebuild', 'pending')).catch(() => [] as string[])).filter((name) => name.endsWith('.json') && !name.startsWith('.')).length;
+  const answered = (await readdir(join(home, 'state', IDENTITY, 'inbox')).catch(() => [] as string[])).filter((name) =>
+    name.endsWith('.response.json'),
+  ).length;
+  const pending = (await readdir(join(home, 'state', IDENTITY, 'rebuild', 'pending')).catch(() => [] as string[])).filter(
+    (name) => name.endsWith('.json') && !name.startsWith('.'),
+  ).length;
   return answered + pending;
 }
 
@@ -45,7 +49,13 @@ export async function inboxFloodFigures(): Promise<Figure[]> {
     await writeFile(join(agent, 'agent.json'), JSON.stringify({ command: ['sh'] }));
     const inbox = join(home, 'state', IDENTITY, 'inbox');
     await mkdir(inbox, { recursive: true, mode: 0o700 });
-    const metadata = { identity: IDENTITY, agent_name: 'flood', cwd: '', copy_cwd: true, started_at: new Date().toISOString().replace('Z', '+00:00') };
+    const metadata = {
+      identity: IDENTITY,
+      agent_name: 'flood',
+      cwd: '',
+      copy_cwd: true,
+      started_at: new Date().toISOString().replace('Z', '+00:00'),
+    };
     await writeFile(join(home, 'state', IDENTITY, 'metadata.json'), JSON.stringify(metadata));
     const serve = await startServe(home);
     try {

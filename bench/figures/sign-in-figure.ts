@@ -31,7 +31,10 @@ export async function signInSyncFigure(env: BenchEnv): Promise<Figure> {
     else process.env.HOME = realHome;
   }
   await loginInside(await bottleContainer(identities[0] as string), 'bench', testToken('bench'), Date.now() + 3600_000);
-  const sync = new CredentialSync(env.ctx, { changed: () => undefined, failure: (what, error) => process.stderr.write(`bench: ${what}: ${String(error)}\n`) });
+  const sync = new CredentialSync(env.ctx, {
+    changed: () => undefined,
+    failure: (what, error) => process.stderr.write(`bench: ${what}: ${String(error)}\n`),
+  });
   // The first passes pick the login up and put it into the other nine: then nothing changes.
   await sync.tick();
   await sync.tick();
@@ -42,5 +45,13 @@ export async function signInSyncFigure(env: BenchEnv): Promise<Figure> {
     async () => void (await docker(['ps', '-a', '--filter', 'label=claude-bottle.managed=true'])),
   );
   const ratio = result.ours / result.docker;
-  return { figure: `sign-in sync pass, ${BOTTLES} running bottles (vs docker ps)`, ours: result.ours, docker: result.docker, unit: 's', ratio, target: 'ratio ≤ 1', pass: ratio <= 1 };
+  return {
+    figure: `sign-in sync pass, ${BOTTLES} running bottles (vs docker ps)`,
+    ours: result.ours,
+    docker: result.docker,
+    unit: 's',
+    ratio,
+    target: 'ratio ≤ 1',
+    pass: ratio <= 1,
+  };
 }

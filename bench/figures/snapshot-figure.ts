@@ -12,7 +12,11 @@ const MEGABYTES = 200;
 export async function snapshotFigure(env: BenchEnv): Promise<Figure> {
   const container = await env.ctx.docker.createContainer({
     Image: TEST_BASE_IMAGE,
-    Cmd: ['sh', '-c', `mkdir -p /data && i=0; while [ $i -lt ${MEGABYTES} ]; do head -c 1048576 /dev/urandom > /data/chunk-$i.bin; i=$((i+1)); done; sleep 3600`],
+    Cmd: [
+      'sh',
+      '-c',
+      `mkdir -p /data && i=0; while [ $i -lt ${MEGABYTES} ]; do head -c 1048576 /dev/urandom > /data/chunk-$i.bin; i=$((i+1)); done; sleep 3600`,
+    ],
     Labels: { 'claude-bottle.bench': 'true' },
     HostConfig: { Init: true },
   });
@@ -39,7 +43,15 @@ export async function snapshotFigure(env: BenchEnv): Promise<Figure> {
     );
     const ours = MEGABYTES / result.ours;
     const reference = MEGABYTES / result.docker;
-    return { figure: `snapshot throughput, ${MEGABYTES} MB (vs docker cp)`, ours, docker: reference, unit: 'MB/s', ratio: result.ours / result.docker, target: '≥ 100 MB/s', pass: ours >= 100 };
+    return {
+      figure: `snapshot throughput, ${MEGABYTES} MB (vs docker cp)`,
+      ours,
+      docker: reference,
+      unit: 'MB/s',
+      ratio: result.ours / result.docker,
+      target: '≥ 100 MB/s',
+      pass: ours >= 100,
+    };
   } finally {
     await container.remove({ force: true });
     await rm(out, { recursive: true, force: true });

@@ -13,7 +13,15 @@ const ROUNDS = 15;
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -120,7 +128,9 @@ async function measurePageLoads(env: BenchEnv, counts: number[], rounds: number,
     }
     const context = await browser.newContext();
     // The operator's remembered choice, as the app stores it.
-    await context.addInitScript(`localStorage.setItem('claude-bottle.list', ${JSON.stringify(JSON.stringify({ view, sort: 'age', group: false }))})`);
+    await context.addInitScript(
+      `localStorage.setItem('claude-bottle.list', ${JSON.stringify(JSON.stringify({ view, sort: 'age', group: false }))})`,
+    );
     // Round 0 warms up: each serving process reads every bottle once, then keeps them. The sizes
     // alternate, so a machine that gets busier or quieter meanwhile weighs on both alike.
     for (let round = 0; round <= rounds; round += 1) {
@@ -135,7 +145,13 @@ async function measurePageLoads(env: BenchEnv, counts: number[], rounds: number,
         await page.close();
       }
     }
-    return await Promise.all(serves.map(async (entry) => ({ seconds: median(entry.first), wholeSeconds: median(entry.whole), rssMb: await rssMegabytes(entry.serve.pid) })));
+    return await Promise.all(
+      serves.map(async (entry) => ({
+        seconds: median(entry.first),
+        wholeSeconds: median(entry.whole),
+        rssMb: await rssMegabytes(entry.serve.pid),
+      })),
+    );
   } finally {
     await browser.close();
     for (const entry of serves) await entry.serve.stop();
@@ -146,8 +162,24 @@ async function measurePageLoads(env: BenchEnv, counts: number[], rounds: number,
 export async function manyBottlesFigures(env: BenchEnv): Promise<Figure[]> {
   const [{ wholeSeconds: load, rssMb: rss }] = (await measurePageLoads(env, [500], 5)) as [PageLoad];
   return [
-    { figure: '500 bottles: page load → whole list in the page (median of 5)', ours: load, docker: null, unit: 's', ratio: null, target: '≤ 1 s', pass: load <= 1 },
-    { figure: '500 bottles: serving main process RSS', ours: rss, docker: null, unit: 'MB', ratio: null, target: '≤ 200 MB', pass: rss <= 200 },
+    {
+      figure: '500 bottles: page load → whole list in the page (median of 5)',
+      ours: load,
+      docker: null,
+      unit: 's',
+      ratio: null,
+      target: '≤ 1 s',
+      pass: load <= 1,
+    },
+    {
+      figure: '500 bottles: serving main process RSS',
+      ours: rss,
+      docker: null,
+      unit: 'MB',
+      ratio: null,
+      target: '≤ 200 MB',
+      pass: rss <= 200,
+    },
   ];
 }
 
@@ -179,6 +211,14 @@ export async function uiScaleFigures(env: BenchEnv): Promise<Figure[]> {
       note: `1,000: ${ms(small.seconds)}; ${growth.toFixed(2)}×; whole list ${ms(small.wholeSeconds)} → ${ms(large.wholeSeconds)}`,
     });
   }
-  figures.push({ figure: 'serving process RSS with 5,000 bottles (after page loads)', ours: largeRss, docker: null, unit: 'MB', ratio: null, target: '≤ 250 MB', pass: largeRss <= 250 });
+  figures.push({
+    figure: 'serving process RSS with 5,000 bottles (after page loads)',
+    ours: largeRss,
+    docker: null,
+    unit: 'MB',
+    ratio: null,
+    target: '≤ 250 MB',
+    pass: largeRss <= 250,
+  });
   return figures;
 }

@@ -6,10 +6,15 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'claude-bottle.mjs');
 /** Runs the real `claude-bottle` against a state folder; rejects with its one-line error. */
 export function claudeBottle(home: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CLAUDE_BOTTLE_HOME: home }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`claude-bottle ${args.join(' ')}: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, CLAUDE_BOTTLE_HOME: home }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`claude-bottle ${args.join(' ')}: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 

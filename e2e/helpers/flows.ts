@@ -40,7 +40,12 @@ function containerTitle(page: Page, identity: string): Promise<string | null> {
  * Approve & resume → same identity running again on the rebuilt image → the terminal shows the
  * resumed agent (it read its earlier transcript and sees the new tool) and takes input.
  */
-export async function approveAndResume(page: Page, identity: string, reason: string, shot: (name: string) => Promise<unknown>): Promise<void> {
+export async function approveAndResume(
+  page: Page,
+  identity: string,
+  reason: string,
+  shot: (name: string) => Promise<unknown>,
+): Promise<void> {
   await expectStatus(page, identity, 'running', 90_000);
   const firstContainer = await containerTitle(page, identity);
   await shot('03-running');

@@ -32,15 +32,22 @@ function headline(set: ChangeSet): string {
     t.renamed > 0 ? `${t.renamed} renamed` : null,
     t.modeChanged > 0 ? `${t.modeChanged} mode changed` : null,
   ].filter((part): part is string => part !== null);
-  const since = set.baseline.kind === 'git' && set.baseline.head !== null ? `commit ${set.baseline.head.slice(0, 12)}` : `the start (${set.baseline.takenAt})`;
+  const since =
+    set.baseline.kind === 'git' && set.baseline.head !== null
+      ? `commit ${set.baseline.head.slice(0, 12)}`
+      : `the start (${set.baseline.takenAt})`;
   if (set.files.length === 0) return `${set.identity}: no changes since ${since}`;
   return `${set.identity}: ${set.files.length} file${set.files.length === 1 ? '' : 's'} changed since ${since} (${parts.join(', ')}; +${t.insertions} −${t.deletions}), read from the ${set.source}`;
 }
 
 function describeFile(file: FileChange, show: Shown): string[] {
   const lines = [`${statusLetter(file)} ${file.oldPath === null ? show(file.path) : `${show(file.oldPath)} → ${show(file.path)}`}`];
-  if (file.mode !== null && file.oldMode !== null && file.mode !== file.oldMode) lines.push(`  mode ${octal(file.oldMode)} → ${octal(file.mode)}`);
-  if (file.kind === 'symlink' || file.oldKind === 'symlink') lines.push(`  symlink ${file.oldLinkTarget === null ? '(none)' : show(file.oldLinkTarget)} → ${file.linkTarget === null ? '(none)' : show(file.linkTarget)}`);
+  if (file.mode !== null && file.oldMode !== null && file.mode !== file.oldMode)
+    lines.push(`  mode ${octal(file.oldMode)} → ${octal(file.mode)}`);
+  if (file.kind === 'symlink' || file.oldKind === 'symlink')
+    lines.push(
+      `  symlink ${file.oldLinkTarget === null ? '(none)' : show(file.oldLinkTarget)} → ${file.linkTarget === null ? '(none)' : show(file.linkTarget)}`,
+    );
   if (file.note !== null) lines.push(`  (${file.note})`);
   if (file.applied) lines.push('  (already in the project folder)');
   return lines;
@@ -75,11 +82,14 @@ export function formatStat(set: ChangeSet, raw = false): string {
     if (file.kind === 'symlink') return ` ${name} | symlink → ${show(file.linkTarget ?? '')}`;
     const scale = Math.min(1, 40 / most);
     const bar = `${'+'.repeat(Math.ceil(file.insertions * scale))}${'-'.repeat(Math.ceil(file.deletions * scale))}`;
-    const label = file.status === 'mode-changed' ? `mode ${octal(file.oldMode)} → ${octal(file.mode)}` : `${file.insertions + file.deletions} ${bar}`;
+    const label =
+      file.status === 'mode-changed' ? `mode ${octal(file.oldMode)} → ${octal(file.mode)}` : `${file.insertions + file.deletions} ${bar}`;
     return ` ${name} | ${label}`;
   });
   const t = set.totals;
-  lines.push(` ${set.files.length} file${set.files.length === 1 ? '' : 's'} changed, ${t.insertions} insertion${t.insertions === 1 ? '' : 's'}(+), ${t.deletions} deletion${t.deletions === 1 ? '' : 's'}(-)`);
+  lines.push(
+    ` ${set.files.length} file${set.files.length === 1 ? '' : 's'} changed, ${t.insertions} insertion${t.insertions === 1 ? '' : 's'}(+), ${t.deletions} deletion${t.deletions === 1 ? '' : 's'}(-)`,
+  );
   lines.push(...warningLines(set, show));
   return lines.join('\n');
 }
@@ -108,10 +118,17 @@ export function formatApply(result: ApplyResult): string {
   ];
   if (result.dryRun) lines.push(...listed('plan:', changing, (outcome) => `${outcome.action.padEnd(7)} ${show(outcome.path)}`));
   lines.push(
-    ...listed('conflicts (your version stays):', result.outcomes.filter((outcome) => outcome.action === 'conflict'), (outcome) =>
-      `${show(outcome.path)}: ${outcome.detail ?? 'changed on both sides'}${outcome.sidecar === null ? '' : `; the agent's version ${result.dryRun ? 'would go' : 'is'} in ${show(outcome.sidecar)}`}`,
+    ...listed(
+      'conflicts (your version stays):',
+      result.outcomes.filter((outcome) => outcome.action === 'conflict'),
+      (outcome) =>
+        `${show(outcome.path)}: ${outcome.detail ?? 'changed on both sides'}${outcome.sidecar === null ? '' : `; the agent's version ${result.dryRun ? 'would go' : 'is'} in ${show(outcome.sidecar)}`}`,
     ),
-    ...listed('skipped:', result.outcomes.filter((outcome) => outcome.action === 'skipped'), (outcome) => `${show(outcome.path)}: ${outcome.detail ?? 'skipped'}`),
+    ...listed(
+      'skipped:',
+      result.outcomes.filter((outcome) => outcome.action === 'skipped'),
+      (outcome) => `${show(outcome.path)}: ${outcome.detail ?? 'skipped'}`,
+    ),
   );
   return lines.join('\n');
 }

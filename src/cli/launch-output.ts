@@ -31,7 +31,8 @@ export async function finishLaunch(core: Core, identity: string, output: LaunchO
   // An agent that died on start: say why, not just that the session ended.
   // (A view that cannot be read only costs the hint; the resume line below still shows.)
   const earlyExit = (await core.bottles.view(identity).catch((_error: unknown) => null))?.earlyExit ?? null;
-  if (earlyExit !== null) info(`\nthe agent exited on start: ${earlyExit.reason} (${earlyExitTiming(earlyExit)}); details: claude-bottle show ${identity}`);
+  if (earlyExit !== null)
+    info(`\nthe agent exited on start: ${earlyExit.reason} (${earlyExitTiming(earlyExit)}); details: claude-bottle show ${identity}`);
   info(`\n${sessionEndedLine(identity)}`);
   return 0;
 }

@@ -17,7 +17,10 @@ export function riskLines(risks: RiskNote[]): string[] {
 
 /** A pending request as `show` and `approve` print it: reason, build error, risk notes, diff. */
 export function requestText(request: PendingRequestView): string {
-  const lines = [`pending request ${escapeLine(request.id)} (${escapeControl(request.createdAt)})`, `reason: ${escapeControl(request.reason)}`];
+  const lines = [
+    `pending request ${escapeLine(request.id)} (${escapeControl(request.createdAt)})`,
+    `reason: ${escapeControl(request.reason)}`,
+  ];
   if (request.buildError !== null) lines.push(`last build failed:\n${escapeControl(request.buildError)}`);
   lines.push(...riskLines(request.risks));
   lines.push(escapeControl(request.diff.trimEnd()));

@@ -90,7 +90,11 @@ export function createCore(options: CoreOptions = {}): Core {
     live?.views.refresh(identity);
     changes.bottleChanged(identity);
   };
-  const bottles = new BottleService(deps, { changed: bottleChanged, notices, keptViews: async () => (live === null ? null : live.views.kept()) });
+  const bottles = new BottleService(deps, {
+    changed: bottleChanged,
+    notices,
+    keptViews: async () => (live === null ? null : live.views.kept()),
+  });
   const changes = new ChangesService(deps, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(deps, emit, feeds);
@@ -165,7 +169,9 @@ function engineStatus(deps: CoreDeps, watchers: () => EngineWatchers | null): Co
     },
     async list() {
       return Promise.all(
-        deps.engines.summaries().map(async (summary) => ({ ...summary, status: watchers()?.status(summary.name) ?? (await probeEngine(deps, summary.name)) })),
+        deps.engines
+          .summaries()
+          .map(async (summary) => ({ ...summary, status: watchers()?.status(summary.name) ?? (await probeEngine(deps, summary.name)) })),
       );
     },
   };
@@ -258,13 +264,20 @@ function startLive(parts: LiveParts): LiveCore {
     followTerminalFeeds(feeds, event);
     emit(event);
   };
-  const views = new LiveViews(deps, liveSources(bottles, () => watchers), viewEvents, notices);
+  const views = new LiveViews(
+    deps,
+    liveSources(bottles, () => watchers),
+    viewEvents,
+    notices,
+  );
   const watchers = engineWatchers(parts, views);
   const sync = credentialSync(parts, watchers);
   sync.start();
   watchers.watch(deps.engines.currentName);
   // One watch of the state root, for the bottle folders coming and going and for the inbox watcher.
-  const root = new StateRootWatch((error) => notices.log.write('warning', `cannot watch ${stateRoot()} (the periodic rescan stands in): ${errorMessage(error)}`));
+  const root = new StateRootWatch((error) =>
+    notices.log.write('warning', `cannot watch ${stateRoot()} (the periodic rescan stands in): ${errorMessage(error)}`),
+  );
   const folders = watchBottleFolders(root, parts.bottleChanged);
   const remotePoll = new RemoteInboxPoll(bottles, (identity) => views.refresh(identity), notices);
   const inboxes = createInboxWatcher((identity) => views.refresh(identity), {
@@ -302,7 +315,8 @@ function followTerminalFeeds(feeds: TerminalFeeds, event: AppEvent): void {
 function recoverApprovals(deps: CoreDeps, notices: Notices): void {
   recoverInterruptedApprovals(deps).then(
     (failures) => {
-      for (const failure of failures) notices.report('error', `Could not finish the interrupted approval of ${failure.identity}: ${failure.message}`);
+      for (const failure of failures)
+        notices.report('error', `Could not finish the interrupted approval of ${failure.identity}: ${failure.message}`);
     },
     (error: unknown) => notices.failure('Could not check for interrupted approvals', error),
   );

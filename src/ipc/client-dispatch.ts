@@ -22,7 +22,11 @@ export type FrontEndHandlers = Omit<IpcHandlers, keyof CoreHandlers>;
  * the front end's own channels, behind one validating dispatcher. The desktop window's pages and
  * serve's browser tabs are opened alike; only the transport differs.
  */
-export function dispatchClients(openClient: OpenClient, frontEnd: FrontEndHandlers, onInternalError: (error: unknown) => void): OpenDispatchClient {
+export function dispatchClients(
+  openClient: OpenClient,
+  frontEnd: FrontEndHandlers,
+  onInternalError: (error: unknown) => void,
+): OpenDispatchClient {
   return (send) => {
     const client = openClient(send);
     return { dispatch: createIpcDispatcher({ ...client.handlers, ...frontEnd }, onInternalError), close: () => client.close() };

@@ -21,7 +21,12 @@ export function createMainWindow(location: AppLocation, rendererFile: string): B
     },
   });
   window.once('ready-to-show', () => window.show());
-  const load = location.devServerUrl !== undefined && location.devServerUrl !== '' ? window.loadURL(location.devServerUrl) : window.loadFile(rendererFile);
-  load.catch((error: unknown) => console.error('claude-bottle: the window could not load the app:', error instanceof Error ? error.message : String(error)));
+  const load =
+    location.devServerUrl !== undefined && location.devServerUrl !== ''
+      ? window.loadURL(location.devServerUrl)
+      : window.loadFile(rendererFile);
+  load.catch((error: unknown) =>
+    console.error('claude-bottle: the window could not load the app:', error instanceof Error ? error.message : String(error)),
+  );
   return window;
 }

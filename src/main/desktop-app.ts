@@ -53,7 +53,9 @@ export async function runDesktopApp(): Promise<void> {
     },
     (error) => core.notices.failure('Internal error', error),
   );
-  const unbind = bindIpcMain(window, openClient, location, (error) => core.notices.failure('Could not close what the page had open', error));
+  const unbind = bindIpcMain(window, openClient, location, (error) =>
+    core.notices.failure('Could not close what the page had open', error),
+  );
   // A click on a notification brings the window forward with that bottle's approval panel open.
   const notifications = new ApprovalNotifications((identity) => {
     focus(window);

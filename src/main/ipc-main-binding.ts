@@ -11,15 +11,22 @@ import { isAppUrl, type AppLocation } from './security-restrictions';
  * the next page starts a fresh session. The returned function closes the binding and waits for
  * the last session to close.
  */
-export function bindIpcMain(window: BrowserWindow, openClient: OpenDispatchClient, app: AppLocation, onCloseError: (error: unknown) => void): () => Promise<void> {
+export function bindIpcMain(
+  window: BrowserWindow,
+  openClient: OpenDispatchClient,
+  app: AppLocation,
+  onCloseError: (error: unknown) => void,
+): () => Promise<void> {
   const open = (): DispatchClient => openClient((event) => pushAppEvent(window, event));
   let client = open();
-  const handle = (channel: string) => async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<unknown> => {
-    const frame = event.senderFrame;
-    const trusted = event.sender === window.webContents && frame !== null && frame.parent === null && isAppUrl(frame.url, app);
-    if (!trusted) return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame was refused' } };
-    return client.dispatch(channel, args);
-  };
+  const handle =
+    (channel: string) =>
+    async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<unknown> => {
+      const frame = event.senderFrame;
+      const trusted = event.sender === window.webContents && frame !== null && frame.parent === null && isAppUrl(frame.url, app);
+      if (!trusted) return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame was refused' } };
+      return client.dispatch(channel, args);
+    };
   for (const channel of IPC_CHANNEL_NAMES) ipcMain.handle(channel, handle(channel));
   // After these, nothing the previous page opened has a reader any more; a new page gets a new session.
   let closing: Promise<void> = Promise.resolve();

@@ -4,29 +4,85 @@ import type { BottleActivity, PendingRequestSummary } from './bottle-view';
 import { testView } from '../../test/helpers/test-views';
 
 const pending = { id: 'req-1', reason: 'needs jq', createdAt: '', buildError: null } satisfies PendingRequestSummary;
-const working = (kind: BottleActivity['kind'], error: string | null = null): BottleActivity => ({ kind, step: null, totalSteps: null, logTail: [], error });
+const working = (kind: BottleActivity['kind'], error: string | null = null): BottleActivity => ({
+  kind,
+  step: null,
+  totalSteps: null,
+  logTail: [],
+  error,
+});
 const names = (view: Parameters<typeof allowedActions>[0], engineAvailable = true): string[] =>
   allowedActions(view, { engineAvailable }).map((state) => (state.enabled ? state.action : `${state.action}:off`));
 
 describe('allowed actions per bottle state', () => {
   it('offers what each status allows, in display order', () => {
-    expect(names(testView({ status: 'running' }))).toEqual(['open-terminal', 'open-logs', 'stop', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'running' }))).toEqual([
+      'open-terminal',
+      'open-logs',
+      'stop',
+      'changes',
+      'copy-resume-command',
+      'remove',
+    ]);
     expect(names(testView({ status: 'exited', exitCode: 3 }))).toEqual(['open-logs', 'resume', 'changes', 'copy-resume-command', 'remove']);
-    expect(names(testView({ status: 'ready-to-resume', historyCount: 2, containerId: null }))).toEqual(['resume', 'history', 'changes', 'copy-resume-command', 'remove']);
-    expect(names(testView({ status: 'missing-container', containerId: null }))).toEqual(['resume', 'changes', 'copy-resume-command', 'remove']);
-    expect(names(testView({ status: 'running', cwd: '' }))).toEqual(['open-terminal', 'open-logs', 'stop', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'ready-to-resume', historyCount: 2, containerId: null }))).toEqual([
+      'resume',
+      'history',
+      'changes',
+      'copy-resume-command',
+      'remove',
+    ]);
+    expect(names(testView({ status: 'missing-container', containerId: null }))).toEqual([
+      'resume',
+      'changes',
+      'copy-resume-command',
+      'remove',
+    ]);
+    expect(names(testView({ status: 'running', cwd: '' }))).toEqual([
+      'open-terminal',
+      'open-logs',
+      'stop',
+      'copy-resume-command',
+      'remove',
+    ]);
     expect(names(testView({ status: 'corrupt', containerId: null }))).toEqual(['remove']);
     expect(names(testView({ status: 'orphan', containerId: 'abc' }))).toEqual(['open-logs', 'stop', 'remove']);
     expect(names(testView({ status: 'orphan', containerId: null }))).toEqual(['remove']);
-    expect(names(testView({ pendingRequest: pending }))).toEqual(['open-terminal', 'open-logs', 'stop', 'approve', 'reject', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ pendingRequest: pending }))).toEqual([
+      'open-terminal',
+      'open-logs',
+      'stop',
+      'approve',
+      'reject',
+      'changes',
+      'copy-resume-command',
+      'remove',
+    ]);
   });
 
   it('holds back changes while work runs, and container actions while Docker is away', () => {
     const busy = testView({ pendingRequest: pending, activity: working('approving') });
-    expect(names(busy)).toEqual(['open-terminal', 'open-logs', 'stop:off', 'approve:off', 'reject:off', 'changes', 'copy-resume-command', 'remove:off']);
+    expect(names(busy)).toEqual([
+      'open-terminal',
+      'open-logs',
+      'stop:off',
+      'approve:off',
+      'reject:off',
+      'changes',
+      'copy-resume-command',
+      'remove:off',
+    ]);
     expect(actionState(busy, 'stop')?.reason).toBe('busy: approving');
     const away = testView({ status: 'exited', pendingRequest: pending });
-    expect(names(away, false)).toEqual(['open-logs:off', 'resume:off', 'approve:off', 'reject', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(away, false)).toEqual([
+      'open-logs:off',
+      'resume:off',
+      'approve:off',
+      'reject',
+      'changes',
+      'copy-resume-command',
+      'remove',
+    ]);
     expect(actionState(away, 'resume', { engineAvailable: false })?.reason).toBe('Docker is not running');
   });
 

@@ -4,7 +4,13 @@ import type { BottleActivity, PendingRequestSummary } from './bottle-view';
 import { testView } from '../../test/helpers/test-views';
 
 const pending = { id: 'req-1', reason: 'needs jq', createdAt: '', buildError: null } satisfies PendingRequestSummary;
-const working = (kind: BottleActivity['kind'], error: string | null = null): BottleActivity => ({ kind, step: null, totalSteps: null, logTail: [], error });
+const working = (kind: BottleActivity['kind'], error: string | null = null): BottleActivity => ({
+  kind,
+  step: null,
+  totalSteps: null,
+  logTail: [],
+  error,
+});
 const earlyExit = { reason: 'exited before it started', seconds: 1, exitCode: 1, lines: [] };
 const warning = { file: 'x.json', message: 'bad', at: '' };
 

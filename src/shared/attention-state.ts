@@ -5,7 +5,18 @@
  */
 import type { ActivityKind, BottleView } from './bottle-view';
 
-export const ATTENTION_STATES = ['failed', 'activity', 'stopped', 'pending', 'corrupt', 'orphan', 'ready', 'early-exit', 'warning', 'hint'] as const;
+export const ATTENTION_STATES = [
+  'failed',
+  'activity',
+  'stopped',
+  'pending',
+  'corrupt',
+  'orphan',
+  'ready',
+  'early-exit',
+  'warning',
+  'hint',
+] as const;
 export type AttentionState = (typeof ATTENTION_STATES)[number];
 
 /** What each long operation is called while it runs (and, with "failed", when it did not finish). */

@@ -50,7 +50,8 @@ export interface InboxWarning {
   at: string;
 }
 
-export type ActivityKind = 'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting' | 'applying' | 'exporting';
+export type ActivityKind =
+  'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting' | 'applying' | 'exporting';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {

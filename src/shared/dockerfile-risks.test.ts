@@ -41,7 +41,11 @@ describe('risk notes on a proposed Dockerfile', () => {
     ['ADD of a git repository', 'ADD git@github.com:me/repo.git /src', 'remote-add'],
     ['a new apt source', 'RUN echo "deb http://ppa.example/ubuntu jammy main" >> /etc/apt/sources.list', 'package-source'],
     ['an apt key', 'RUN curl -s https://x.example/key.gpg | apt-key add -', 'package-source'],
-    ['a keyring for signed-by', 'RUN echo "deb [signed-by=/usr/share/keyrings/x.gpg] https://x.example stable main" > /etc/apt/sources.list.d/x.list', 'package-source'],
+    [
+      'a keyring for signed-by',
+      'RUN echo "deb [signed-by=/usr/share/keyrings/x.gpg] https://x.example stable main" > /etc/apt/sources.list.d/x.list',
+      'package-source',
+    ],
     ['add-apt-repository', 'RUN add-apt-repository ppa:deadsnakes/ppa', 'package-source'],
     ['a yum repository', 'RUN yum-config-manager --add-repo https://x.example/x.repo', 'package-source'],
     ['an rpm key', 'RUN rpm --import https://x.example/RPM-GPG-KEY', 'package-source'],
@@ -123,7 +127,11 @@ describe('risk notes on a proposed Dockerfile', () => {
     ]);
     expect(dockerfileRiskNotes(`${BASE}USER 0:0\n`, BASE).map((note) => note.kind)).toEqual(['root-user']);
     // Root under another spelling is root too, and its number gets its own note.
-    expect(dockerfileRiskNotes(`${BASE}USER 00\n`, BASE).map((note) => note.kind).sort()).toEqual(['numeric-user', 'root-user']);
+    expect(
+      dockerfileRiskNotes(`${BASE}USER 00\n`, BASE)
+        .map((note) => note.kind)
+        .sort(),
+    ).toEqual(['numeric-user', 'root-user']);
     const alreadyRoot = 'FROM a\nUSER root\n';
     expect(dockerfileRiskNotes(`${alreadyRoot}RUN x\n`, alreadyRoot)).toEqual([]);
     // No USER at all: the base image's own user, nothing to say.
@@ -134,7 +142,11 @@ describe('risk notes on a proposed Dockerfile', () => {
     const proposed = `${BASE}USER root\nRUN echo pwned \\\nUSER node\n`;
     const notes = dockerfileRiskNotes(proposed, BASE);
     expect(notes.map((note) => note.kind)).toEqual(['swallowed-line']);
-    expect(notes[0]).toMatchObject({ line: 5, text: 'RUN echo pwned USER node', why: expect.stringMatching(/"USER node" .*part of this RUN/) });
+    expect(notes[0]).toMatchObject({
+      line: 5,
+      text: 'RUN echo pwned USER node',
+      why: expect.stringMatching(/"USER node" .*part of this RUN/),
+    });
     // A multi-line RUN whose next lines are shell, not instructions, is fine.
     expect(kindsFor('RUN apt-get update \\\n  && apt-get install -y jq')).toEqual([]);
   });

@@ -78,7 +78,11 @@ const RULES: readonly Rule[] = [
   {
     kind: 'setuid',
     keywords: ['RUN'],
-    patterns: [/\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b/i, /\bsetcap\b/i, /\/etc\/sudoers|\bNOPASSWD\b|\bvisudo\b/i],
+    patterns: [
+      /\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b/i,
+      /\bsetcap\b/i,
+      /\/etc\/sudoers|\bNOPASSWD\b|\bvisudo\b/i,
+    ],
     why: 'grants a way to more privileges (setuid/setgid bit, file capabilities or sudo rights)',
   },
   {
@@ -93,7 +97,10 @@ const RULES: readonly Rule[] = [
     keywords: ['RUN', 'COPY', 'ADD'],
     patterns: [
       new RegExp(`>>?\\s*${ACCOUNT_FILES}`, 'i'),
-      new RegExp(`\\b(?:sed|perl|ruby|python[0-9.]*|awk|gawk|ed|ex|vim?|tee|cp|mv|install|ln|dd|rsync|truncate|busybox)\\b[^;&|]*${ACCOUNT_FILES}`, 'i'),
+      new RegExp(
+        `\\b(?:sed|perl|ruby|python[0-9.]*|awk|gawk|ed|ex|vim?|tee|cp|mv|install|ln|dd|rsync|truncate|busybox)\\b[^;&|]*${ACCOUNT_FILES}`,
+        'i',
+      ),
       /\b(?:chpasswd|chgpasswd|newusers|vipw|vigr|pwconv|grpconv)\b/i,
       new RegExp(`^(?:COPY|ADD)\\b.*\\s(?:${ACCOUNT_FILES}|/etc/?)\\s*$`, 'i'),
     ],
@@ -144,7 +151,8 @@ function matchesRule(instruction: LogicalLine, rule: Rule): boolean {
   return rule.keywords.includes(instruction.keyword) && rule.patterns.some((pattern) => pattern.test(instruction.text));
 }
 
-const INSTRUCTION_START = /^\s*(?:FROM|RUN|CMD|LABEL|EXPOSE|ENV|ADD|COPY|ENTRYPOINT|VOLUME|USER|WORKDIR|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL)\s/i;
+const INSTRUCTION_START =
+  /^\s*(?:FROM|RUN|CMD|LABEL|EXPOSE|ENV|ADD|COPY|ENTRYPOINT|VOLUME|USER|WORKDIR|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL)\s/i;
 
 /** A line continued into a line that reads as an instruction of its own: Docker joins them. */
 function swallowedLines(instructions: LogicalLine[]): RiskNote[] {

@@ -6,12 +6,7 @@ export const IDENTITY_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const IDENTITY_MAX_LENGTH = 64;
 
 export function isValidIdentity(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length > 0 &&
-    value.length <= IDENTITY_MAX_LENGTH &&
-    IDENTITY_PATTERN.test(value)
-  );
+  return typeof value === 'string' && value.length > 0 && value.length <= IDENTITY_MAX_LENGTH && IDENTITY_PATTERN.test(value);
 }
 
 export class InvalidIdentityError extends Error {

@@ -6,7 +6,14 @@ const order = (items: Array<{ identity: string; startedAt: string | null }>): st
 
 describe('newest first', () => {
   it('sorts by start time, newest first, and puts bottles without one last', () => {
-    expect(order([started('a-1', '2026-11-26T10:00:00+00:00'), started('b-1', null), started('c-1', '2026-11-26T11:00:00+00:00'), started('d-1', 'not a time')])).toEqual(['c-1', 'a-1', 'b-1', 'd-1']);
+    expect(
+      order([
+        started('a-1', '2026-11-26T10:00:00+00:00'),
+        started('b-1', null),
+        started('c-1', '2026-11-26T11:00:00+00:00'),
+        started('d-1', 'not a time'),
+      ]),
+    ).toEqual(['c-1', 'a-1', 'b-1', 'd-1']);
   });
 
   it('compares instants, not text: another offset sorts by when it was', () => {
@@ -17,7 +24,12 @@ describe('newest first', () => {
 
   it('breaks ties by identity, so the order never depends on where the list came from', () => {
     const at = '2026-11-26T10:00:00Z';
-    expect(order([started('b-1', at), started('a-1', at), started('c-1', null), started('a-2', null)])).toEqual(['a-1', 'b-1', 'a-2', 'c-1']);
+    expect(order([started('b-1', at), started('a-1', at), started('c-1', null), started('a-2', null)])).toEqual([
+      'a-1',
+      'b-1',
+      'a-2',
+      'c-1',
+    ]);
   });
 
   it('returns a new array and leaves the input alone', () => {

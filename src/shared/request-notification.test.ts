@@ -3,7 +3,10 @@ import { NOTIFICATION_BODY_CHARS, requestNotification } from './request-notifica
 
 describe('the notification for a waiting request', () => {
   it('names the bottle and shows the reason on one line', () => {
-    expect(requestNotification('dev-abcde', { reason: 'needs jq\nto parse JSON' })).toEqual({ title: 'dev-abcde needs approval', body: 'needs jq\\nto parse JSON' });
+    expect(requestNotification('dev-abcde', { reason: 'needs jq\nto parse JSON' })).toEqual({
+      title: 'dev-abcde needs approval',
+      body: 'needs jq\\nto parse JSON',
+    });
   });
 
   it('shows terminal escapes and bidi overrides escaped, never as they are', () => {

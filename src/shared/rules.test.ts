@@ -73,12 +73,18 @@ describe('the one set of rules for outside input', () => {
     expect(systemFolderProblem(path)).toMatch(reason);
   });
 
-  it.each(['/tmp/project', '/home/me/src/app', '/var/www/site', '/opt/work', '/Users/me/code', '/library-code', '/srv/git/repo', 'D:\\work\\app'])(
-    'allows %j',
-    (path) => {
-      expect(systemFolderProblem(path)).toBeNull();
-    },
-  );
+  it.each([
+    '/tmp/project',
+    '/home/me/src/app',
+    '/var/www/site',
+    '/opt/work',
+    '/Users/me/code',
+    '/library-code',
+    '/srv/git/repo',
+    'D:\\work\\app',
+  ])('allows %j', (path) => {
+    expect(systemFolderProblem(path)).toBeNull();
+  });
 
   it.each([
     ['/home/me/p', true],

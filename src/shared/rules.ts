@@ -68,8 +68,36 @@ export const MAX_BOTTLES_PER_CALL = 5000;
  * place, or copied), so these are refused however the folder was chosen. Lexical: the core resolves
  * symlinks first and adds what only it can know (home, state root, engine socket).
  */
-const SYSTEM_TREES = ['/etc', '/proc', '/sys', '/dev', '/boot', '/run', '/bin', '/sbin', '/usr', '/System', '/Library', '/private/etc', '/private/var/run'];
-const SHARED_ROOTS = ['/home', '/var', '/opt', '/srv', '/mnt', '/media', '/tmp', '/Users', '/Volumes', '/private', '/private/tmp', '/private/var', '/root'];
+const SYSTEM_TREES = [
+  '/etc',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/run',
+  '/bin',
+  '/sbin',
+  '/usr',
+  '/System',
+  '/Library',
+  '/private/etc',
+  '/private/var/run',
+];
+const SHARED_ROOTS = [
+  '/home',
+  '/var',
+  '/opt',
+  '/srv',
+  '/mnt',
+  '/media',
+  '/tmp',
+  '/Users',
+  '/Volumes',
+  '/private',
+  '/private/tmp',
+  '/private/var',
+  '/root',
+];
 
 /** A POSIX path with `.`, `..`, repeated and trailing slashes resolved lexically. */
 export function normalizePosixPath(path: string): string {
@@ -98,13 +126,14 @@ export function systemFolderProblem(path: string): string | null {
     const rest = (windows[2] ?? '').replace(/[\\/]+$/, '').toLowerCase();
     if (rest === '') return 'it is the root of a drive';
     if (/^(windows|program files( \(x86\))?|programdata)([\\/]|$)/.test(rest)) return 'it is a system folder';
-    if (rest === 'users') return 'it holds every user\'s home folder';
+    if (rest === 'users') return "it holds every user's home folder";
     return null;
   }
   const normal = normalizePosixPath(path);
   if (normal === '/') return "it is the root of the host's filesystem";
   const top = normal.split('/')[1] ?? '';
-  if (SYSTEM_TREES.some((tree) => isSameOrInside(normal, tree)) || /^lib(?:32|64|x32|exec)?$/.test(top)) return `it is inside the system folder /${top}`;
+  if (SYSTEM_TREES.some((tree) => isSameOrInside(normal, tree)) || /^lib(?:32|64|x32|exec)?$/.test(top))
+    return `it is inside the system folder /${top}`;
   if (SHARED_ROOTS.includes(normal)) return `it is the shared folder ${normal} itself (choose a project folder inside it)`;
   return null;
 }
@@ -122,6 +151,7 @@ export function branchNameProblem(name: string): string | null {
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return 'no spaces or any of ~ ^ : ? * [ \\';
   if (name.startsWith('-') || name.startsWith('/') || name.endsWith('/')) return 'cannot start with - or start or end with /';
   if (name.includes('..') || name.includes('//') || name.includes('@{') || name === '@') return 'no .., //, @{ and not @ alone';
-  if (name.endsWith('.') || name.endsWith('.lock') || name.split('/').some((part) => part.startsWith('.'))) return 'no part may start with . or end with . or .lock';
+  if (name.endsWith('.') || name.endsWith('.lock') || name.split('/').some((part) => part.startsWith('.')))
+    return 'no part may start with . or end with . or .lock';
   return null;
 }

@@ -4,19 +4,42 @@
  */
 import { z } from 'zod';
 import { IDENTITY_MAX_LENGTH, IDENTITY_PATTERN } from './identity';
-import { branchNameProblem, isAbsolutePath, isAgentName, isContextName, isSafeName, MAX_PATH_CHARS, MAX_REJECT_MESSAGE_CHARS, projectAgentFolder } from './rules';
+import {
+  branchNameProblem,
+  isAbsolutePath,
+  isAgentName,
+  isContextName,
+  isSafeName,
+  MAX_PATH_CHARS,
+  MAX_REJECT_MESSAGE_CHARS,
+  projectAgentFolder,
+} from './rules';
 
 export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
 export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
 export const agentNameSchema = z.string().refine(isAgentName, 'invalid agent name');
-export const projectAgentNameSchema = z.string().refine((value) => projectAgentFolder(value) !== null, 'invalid project agent name (expected project:NAME)');
+export const projectAgentNameSchema = z
+  .string()
+  .refine((value) => projectAgentFolder(value) !== null, 'invalid project agent name (expected project:NAME)');
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex');
 export const contextNameSchema = z.string().refine(isContextName, 'invalid Docker context name');
 export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');
 export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
-export const sessionIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid terminal session');
+export const sessionIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, 'invalid terminal session');
 export const terminalSizeSchema = z.number().int().min(1).max(1000);
-export const streamIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'invalid stream id');
+export const streamIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, 'invalid stream id');
 export const branchNameSchema = z.string().refine((name) => branchNameProblem(name) === null, 'invalid branch name');
 /** A path inside a bottle's workspace; the core checks it is relative and stays inside. */
-export const workspacePathSchema = z.string().min(1).max(MAX_PATH_CHARS).refine((path) => !path.includes('\0'), 'invalid path');
+export const workspacePathSchema = z
+  .string()
+  .min(1)
+  .max(MAX_PATH_CHARS)
+  .refine((path) => !path.includes('\0'), 'invalid path');

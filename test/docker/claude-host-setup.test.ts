@@ -4,7 +4,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { claudeBottleRoot, settingsPath } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { execAsAgent, STAND_IN_CONFIG_DIR, STAND_IN_LOG, STAND_IN_MEMORY, testToken, writeClaudeStandIn, writeLoginFile } from '../helpers/claude-stand-in';
+import {
+  execAsAgent,
+  STAND_IN_CONFIG_DIR,
+  STAND_IN_LOG,
+  STAND_IN_MEMORY,
+  testToken,
+  writeClaudeStandIn,
+  writeLoginFile,
+} from '../helpers/claude-stand-in';
 import { bottleContainer, eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
@@ -18,7 +26,8 @@ const hostToken = testToken('host-login');
 /** An operator's ~/.claude: their setup, and what must never leave it (login, history, other projects). */
 async function writeHostClaude(home: string): Promise<string> {
   const dir = join(home, '.claude');
-  for (const sub of ['agents', 'commands', 'skills/release', 'projects/-home-me-secret', 'todos']) await mkdir(join(dir, sub), { recursive: true });
+  for (const sub of ['agents', 'commands', 'skills/release', 'projects/-home-me-secret', 'todos'])
+    await mkdir(join(dir, sub), { recursive: true });
   await writeFile(join(dir, 'CLAUDE.md'), 'Operator memory: answer in British English.\n');
   await writeFile(join(dir, 'settings.json'), '{"model": "opus", "permissions": {"allow": ["Bash(npm test)"]}}\n');
   await writeFile(join(dir, 'agents', 'reviewer.md'), 'A careful reviewer.\n');
@@ -53,17 +62,28 @@ describe.skipIf(skipWithoutDocker)("the operator's Claude setup, copied into a n
     await chown(env.project(), 1234, 1234);
     const started = await runCli(['start', 'claude', '--cwd', env.project(), '--detach'], { HOME: hostHome() });
     expect(started.code, started.stderr).toBe(0);
-    expect(started.stdout).toMatch(/Copied your setup from ~\/\.claude: settings\.json, agents\/ \(1 file\), commands\/ \(2 files\), skills\/ \(2 files\), CLAUDE\.md/);
+    expect(started.stdout).toMatch(
+      /Copied your setup from ~\/\.claude: settings\.json, agents\/ \(1 file\), commands\/ \(2 files\), skills\/ \(2 files\), CLAUDE\.md/,
+    );
     expect(started.stdout).toContain('Left out ~/.claude/agents/huge.md: larger than 1 MiB');
     expect(started.stdout).toContain('Left out ~/.claude/skills/outside: a link out of ~/.claude');
     const identity = /started (\S+)/.exec(started.stdout)?.[1] ?? '';
     await eventually(async () => expect(await inBottle(identity, `cat ${STAND_IN_LOG}`)).toContain('CLAUDE run'));
 
     const listing = await inBottle(identity, `cd ${STAND_IN_CONFIG_DIR} && find . | sort`);
-    for (const present of ['./CLAUDE.md', './settings.json', './agents/reviewer.md', './commands/ship.md', './commands/ship-again.md', './skills/release/SKILL.md', './skills/release/run.sh']) {
+    for (const present of [
+      './CLAUDE.md',
+      './settings.json',
+      './agents/reviewer.md',
+      './commands/ship.md',
+      './commands/ship-again.md',
+      './skills/release/SKILL.md',
+      './skills/release/run.sh',
+    ]) {
       expect(listing).toContain(present);
     }
-    for (const absent of ['history.jsonl', 'projects', 'todos', 'huge.md', 'outside', 'private.md', '.credentials.json']) expect(listing).not.toContain(absent);
+    for (const absent of ['history.jsonl', 'projects', 'todos', 'huge.md', 'outside', 'private.md', '.credentials.json'])
+      expect(listing).not.toContain(absent);
     expect(await inBottle(identity, `grep -r -l '${hostToken}' ${STAND_IN_CONFIG_DIR} || echo none`)).toBe('none\n');
 
     // The bottle's own memory stays first; the operator's follows.
@@ -72,7 +92,12 @@ describe.skipIf(skipWithoutDocker)("the operator's Claude setup, copied into a n
     expect(memory).toContain("# The operator's own CLAUDE.md (copied from ~/.claude/CLAUDE.md on their machine)");
     expect(memory).toContain('Operator memory: answer in British English.');
     // Owned by the agent's run user (the mounted folder's owner here), executables kept executable.
-    expect(await inBottle(identity, `stat -c '%u %a' ${STAND_IN_CONFIG_DIR}/settings.json ${STAND_IN_CONFIG_DIR}/skills/release/run.sh ${STAND_IN_CONFIG_DIR}/agents`)).toBe('1234 644\n1234 755\n1234 755\n');
+    expect(
+      await inBottle(
+        identity,
+        `stat -c '%u %a' ${STAND_IN_CONFIG_DIR}/settings.json ${STAND_IN_CONFIG_DIR}/skills/release/run.sh ${STAND_IN_CONFIG_DIR}/agents`,
+      ),
+    ).toBe('1234 644\n1234 755\n1234 755\n');
     expect((await service(ctx).view(identity))?.status).toBe('running');
 
     // A copy, not a mount: changes on the host do not reach the bottle, and a resume does not copy again.

@@ -9,7 +9,17 @@ import { readStoredFile } from '../../src/core/credentials/credential-store';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { execAsAgent, loginFileIn, loginInside, md5, STAND_IN_CONFIG_DIR, STAND_IN_LOG, testToken, writeClaudeStandIn, writeLoginFile } from '../helpers/claude-stand-in';
+import {
+  execAsAgent,
+  loginFileIn,
+  loginInside,
+  md5,
+  STAND_IN_CONFIG_DIR,
+  STAND_IN_LOG,
+  testToken,
+  writeClaudeStandIn,
+  writeLoginFile,
+} from '../helpers/claude-stand-in';
 import { bottleContainer, eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
@@ -37,7 +47,12 @@ async function logOf(identity: string): Promise<string> {
 }
 
 async function startClaude(ctx: CoreDeps, options: { copy?: boolean; autonomous?: boolean } = {}): Promise<string> {
-  const { identity } = await service(ctx).start({ agent: 'claude', cwd: env.project(), copy: options.copy ?? true, autonomous: options.autonomous ?? false });
+  const { identity } = await service(ctx).start({
+    agent: 'claude',
+    cwd: env.project(),
+    copy: options.copy ?? true,
+    autonomous: options.autonomous ?? false,
+  });
   await eventually(async () => expect(await logOf(identity)).toContain('CLAUDE run'));
   return identity;
 }
@@ -50,7 +65,12 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
   it('a login in bottle A signs in bottle B; a refresh in B reaches the store, A and C; older never wins; the token stays out of state and docker inspect', async () => {
     const ctx = createCoreDeps();
     const changed: string[] = [];
-    const sync = new CredentialSync(ctx, { changed: (set) => changed.push(set), failure: (what, error) => { throw new Error(`${what}: ${String(error)}`); } });
+    const sync = new CredentialSync(ctx, {
+      changed: (set) => changed.push(set),
+      failure: (what, error) => {
+        throw new Error(`${what}: ${String(error)}`);
+      },
+    });
     const first = testToken('first');
     const refreshed = testToken('refreshed');
     const stale = testToken('stale');
@@ -71,7 +91,9 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     expect(await logOf(b)).toContain('account=alice');
     const containerB = await bottleContainer(b);
     // In the bottle: the agent's own file, readable by it alone.
-    expect((await execAsAgent(containerB, ['stat', '-c', '%u %a', `${STAND_IN_CONFIG_DIR}/.credentials.json`])).output.trim()).toBe('1000 600');
+    expect((await execAsAgent(containerB, ['stat', '-c', '%u %a', `${STAND_IN_CONFIG_DIR}/.credentials.json`])).output.trim()).toBe(
+      '1000 600',
+    );
 
     // Claude Code refreshes its token inside B: the store gets it, and so does A (still running).
     await loginInside(containerB, 'alice', refreshed, Date.now() + 16 * HOUR);
@@ -116,7 +138,10 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     await loginInside(containerA, 'bob', token, Date.now() + 8 * HOUR);
     const stopped = await runCli(['stop', a]);
     expect(stopped.code, stopped.stderr).toBe(0);
-    const status = JSON.parse((await runCli(['credentials', 'status', '--json'])).stdout) as { method: string | null; entries: { name: string; detail: string | null }[] };
+    const status = JSON.parse((await runCli(['credentials', 'status', '--json'])).stdout) as {
+      method: string | null;
+      entries: { name: string; detail: string | null }[];
+    };
     expect(status.method).toBe('subscription');
     expect(status.entries).toMatchObject([{ name: '.credentials.json', detail: 'max' }]);
     expect(await grepOutsideStore(env.home(), token)).toBe('');
@@ -170,7 +195,9 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     const set = await runCli(['credentials', 'set', 'CLAUDE_CODE_OAUTH_TOKEN'], {}, 60_000, `${oauth}\n`);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout + set.stderr).not.toContain(oauth);
-    const started = await runCli(['start', 'claude', '--cwd', env.project(), '--copy', '--detach', '--json'], { ANTHROPIC_API_KEY: apiKey });
+    const started = await runCli(['start', 'claude', '--cwd', env.project(), '--copy', '--detach', '--json'], {
+      ANTHROPIC_API_KEY: apiKey,
+    });
     expect(started.code, started.stderr).toBe(0);
     const { identity } = JSON.parse(started.stdout) as { identity: string };
     await eventually(async () => expect(await logOf(identity)).toContain(`oauth=${md5(oauth)} apikey=${md5(apiKey)}`));
@@ -181,7 +208,9 @@ describe.skipIf(skipWithoutDocker)('signing in once, with a stand-in Claude Code
     expect(await grepOutsideStore(env.home(), oauth)).toBe('');
     expect(await grepOutsideStore(env.home(), apiKey)).toBe('');
     // The key was only in the launching shell: it is not stored.
-    expect(await readFile(join(claudeBottleRoot(), 'credentials', 'claude', 'env', 'ANTHROPIC_API_KEY'), 'utf8').catch(() => null)).toBeNull();
+    expect(
+      await readFile(join(claudeBottleRoot(), 'credentials', 'claude', 'env', 'ANTHROPIC_API_KEY'), 'utf8').catch(() => null),
+    ).toBeNull();
   });
 
   it('a login saved in a snapshot by an older version moves to the store when the bottle resumes', async () => {

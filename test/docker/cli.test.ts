@@ -54,13 +54,20 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
   });
 
   it('10 concurrent starts of one agent on one folder give 10 distinct running bottles', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => runCli(['start', 'scripted', '--cwd', project, '--detach', '--json'])));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => runCli(['start', 'scripted', '--cwd', project, '--detach', '--json'])),
+    );
     for (const result of results) expect(result.code, result.stderr).toBe(0);
     const identities = results.map((result) => (JSON.parse(result.stdout) as BottleView).identity);
     expect(new Set(identities).size).toBe(10);
     expect((await stateFolders()).sort()).toEqual([...identities].sort());
     const views = await listMine();
-    expect(views.filter((v) => v.status === 'running').map((v) => v.identity).sort()).toEqual([...identities].sort());
+    expect(
+      views
+        .filter((v) => v.status === 'running')
+        .map((v) => v.identity)
+        .sort(),
+    ).toEqual([...identities].sort());
   });
 
   it('lists and resumes a state folder written by hand in the Python CLI format', async () => {
@@ -73,7 +80,9 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     );
     await writeFile(join(bottlePaths(identity).transcript, 'log.txt'), 'run 1 by the python cli\n');
     const views = await listMine();
-    expect(views).toMatchObject([{ identity, agentName: 'scripted', status: 'missing-container', startedAt: '2026-05-25T12:00:00.123456+00:00' }]);
+    expect(views).toMatchObject([
+      { identity, agentName: 'scripted', status: 'missing-container', startedAt: '2026-05-25T12:00:00.123456+00:00' },
+    ]);
 
     const resumed = await runCli(['resume', identity, '--detach']);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -90,11 +99,18 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
   it('passes API keys through by name without writing them to the state folder, output, listing or docker inspect', async () => {
     const secret = `sk-ant-test-${Math.random().toString(36).slice(2)}`;
     await writeTestAgent({ name: 'keyed', env: ['ANTHROPIC_API_KEY', 'PLAIN_SETTING'] });
-    const started = await runCli(['start', 'keyed', '--cwd', project, '--detach', '--json'], { ANTHROPIC_API_KEY: secret, PLAIN_SETTING: 'visible' });
+    const started = await runCli(['start', 'keyed', '--cwd', project, '--detach', '--json'], {
+      ANTHROPIC_API_KEY: secret,
+      PLAIN_SETTING: 'visible',
+    });
     expect(started.code, started.stderr).toBe(0);
     const { identity } = JSON.parse(started.stdout) as BottleView;
     // The agent's own processes have it (it arrives as a file the wrapper exports)...
-    const inside = await execIn(await bottleContainer(identity), ['sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ 2>/dev/null; done | grep "^ANTHROPIC_API_KEY=" | head -1']);
+    const inside = await execIn(await bottleContainer(identity), [
+      'sh',
+      '-c',
+      'for p in /proc/[0-9]*; do tr "\\0" "\\n" < $p/environ 2>/dev/null; done | grep "^ANTHROPIC_API_KEY=" | head -1',
+    ]);
     expect(inside.output.trim()).toBe(`ANTHROPIC_API_KEY=${secret}`);
     // ...but the container's configuration does not; a plain variable still passes through as before.
     const inspected = await (await bottleContainer(identity)).inspect();
@@ -113,7 +129,10 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
   it('resume refuses a mount-mode bottle whose folder is gone', async () => {
     const identity = 'scripted-gone1';
     await mkdir(bottlePaths(identity).dir, { recursive: true });
-    await writeFile(bottlePaths(identity).metadata, JSON.stringify({ identity, agent_name: 'scripted', cwd: join(project, 'nope'), copy_cwd: false, started_at: 't' }));
+    await writeFile(
+      bottlePaths(identity).metadata,
+      JSON.stringify({ identity, agent_name: 'scripted', cwd: join(project, 'nope'), copy_cwd: false, started_at: 't' }),
+    );
     const result = await runCli(['resume', identity, '--detach']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^claude-bottle: project folder of scripted-gone1 does not exist: .*\n$/);
@@ -136,7 +155,8 @@ describe('claude-bottle CLI bad input: one line, non-zero exit, nothing written'
     await writeFile(join(claudeBottleRoot(), 'agents', 'scripted', 'agent.json'), '{"command": "not-an-array"}');
     await expectRefused(['start', 'scripted', '--cwd', project, '--detach'], /agent\.json: field "command"/);
   });
-  it('missing cwd', () => expectRefused(['start', 'scripted', '--cwd', join(project, 'missing'), '--detach'], /project folder does not exist/));
+  it('missing cwd', () =>
+    expectRefused(['start', 'scripted', '--cwd', join(project, 'missing'), '--detach'], /project folder does not exist/));
   it('unknown identity', () => expectRefused(['resume', 'scripted-zzzzz'], /no state for bottle scripted-zzzzz under /));
   it('invalid identity', () => expectRefused(['stop', '../etc'], /invalid bottle identity/));
   it('unknown command and flags', async () => {
@@ -144,7 +164,11 @@ describe('claude-bottle CLI bad input: one line, non-zero exit, nothing written'
     await expectRefused(['ls', '--bogus'], /Unknown option '--bogus'/);
   });
   it('Docker socket absent', () =>
-    expectRefused(['start', 'scripted', '--cwd', project, '--detach'], /Docker engine not reachable at unix:\/\/\/tmp\/claude-bottle-dead\.sock/, {
-      DOCKER_HOST: 'unix:///tmp/claude-bottle-dead.sock',
-    }));
+    expectRefused(
+      ['start', 'scripted', '--cwd', project, '--detach'],
+      /Docker engine not reachable at unix:\/\/\/tmp\/claude-bottle-dead\.sock/,
+      {
+        DOCKER_HOST: 'unix:///tmp/claude-bottle-dead.sock',
+      },
+    ));
 });

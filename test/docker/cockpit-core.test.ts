@@ -36,7 +36,10 @@ function liveCore(): Core {
 }
 
 function terminalOutput(sessionId: string): string {
-  return events.filter((event) => event.type === 'terminal-data' && event.sessionId === sessionId).map((event) => (event as { data: string }).data).join('');
+  return events
+    .filter((event) => event.type === 'terminal-data' && event.sessionId === sessionId)
+    .map((event) => (event as { data: string }).data)
+    .join('');
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -50,14 +53,18 @@ describe.skipIf(skipWithoutDocker)('the cockpit core on a real engine', () => {
     const live = liveCore();
     const { identity } = await live.bottles.start({ agent: 'interactive', cwd: env.project(), copy: false });
     // The live core attached when it saw the bottle run: the greeting is in the ring before any terminal opens.
-    await eventually(async () => {
-      const first = await live.terminals.open(identity, 80, 24);
-      try {
-        expect(terminalOutput(first.sessionId)).toContain('hello from the agent');
-      } finally {
-        await live.terminals.close(first.sessionId);
-      }
-    }, 30_000, 500);
+    await eventually(
+      async () => {
+        const first = await live.terminals.open(identity, 80, 24);
+        try {
+          expect(terminalOutput(first.sessionId)).toContain('hello from the agent');
+        } finally {
+          await live.terminals.close(first.sessionId);
+        }
+      },
+      30_000,
+      500,
+    );
 
     const typing = await live.terminals.open(identity, 80, 24);
     await live.terminals.input(typing.sessionId, 'echo marker-$((6*7))\n');
@@ -77,7 +84,11 @@ describe.skipIf(skipWithoutDocker)('the cockpit core on a real engine', () => {
 
     // The bottle stops: its terminals end and its feed goes.
     await live.bottles.stop(identity);
-    await eventually(async () => expect(events.filter((event) => event.type === 'terminal-exit').map((event) => (event as { sessionId: string }).sessionId)).toEqual(expect.arrayContaining([reopened.sessionId, second.sessionId])));
+    await eventually(async () =>
+      expect(events.filter((event) => event.type === 'terminal-exit').map((event) => (event as { sessionId: string }).sessionId)).toEqual(
+        expect.arrayContaining([reopened.sessionId, second.sessionId]),
+      ),
+    );
     await eventually(async () => expect(live.terminals.feeds.size).toBe(0));
   });
 
@@ -94,23 +105,37 @@ describe.skipIf(skipWithoutDocker)('the cockpit core on a real engine', () => {
     const { sessionId } = await live.terminals.openShell(identity, 80, 24);
     await live.terminals.input(sessionId, 'echo "uid=$(id -u) name=$(id -un) pwd=$PWD"\n');
     await eventually(async () => expect(terminalOutput(sessionId)).toMatch(new RegExp(`uid=${agentUid} name=agent pwd=/workspace`)));
-    const shells = async (): Promise<number> => (await container.top()).Processes.filter((row: string[]) => row[row.length - 1] === 'sh').length;
+    const shells = async (): Promise<number> =>
+      (await container.top()).Processes.filter((row: string[]) => row[row.length - 1] === 'sh').length;
     // Something left running in the shell (in the foreground, or in the background) goes with it.
     expect(await shells()).toBe(1);
     await live.terminals.input(sessionId, 'sleep 301 & sleep 300\n');
-    await eventually(async () => expect((await container.top()).Processes.some((row: string[]) => row.join(' ').includes('sleep 300'))).toBe(true));
+    await eventually(async () =>
+      expect((await container.top()).Processes.some((row: string[]) => row.join(' ').includes('sleep 300'))).toBe(true),
+    );
     await live.terminals.close(sessionId);
-    await eventually(async () => expect((await container.top()).Processes.some((row: string[]) => /sleep 30[01]/.test(row.join(' ')))).toBe(false));
+    await eventually(async () =>
+      expect((await container.top()).Processes.some((row: string[]) => /sleep 30[01]/.test(row.join(' ')))).toBe(false),
+    );
     expect(await shells()).toBe(0);
   });
 
   it('logs: the tail, following, bounded by the engine; the CLI prints them', async () => {
     const live = liveCore();
     const { identity } = await live.bottles.start({ agent: 'interactive', cwd: env.project(), copy: false });
-    await eventually(async () => expect(await readAll(await live.bottles.logs(identity, { tail: 'all', follow: false }))).toContain('hello from the agent'), 30_000, 300);
+    await eventually(
+      async () =>
+        expect(await readAll(await live.bottles.logs(identity, { tail: 'all', follow: false }))).toContain('hello from the agent'),
+      30_000,
+      300,
+    );
 
     const { streamId } = await live.logs.open({ identity, tail: 50, follow: true });
-    const logText = (): string => events.filter((event) => event.type === 'log-data' && event.streamId === streamId).map((event) => (event as { data: string }).data).join('');
+    const logText = (): string =>
+      events
+        .filter((event) => event.type === 'log-data' && event.streamId === streamId)
+        .map((event) => (event as { data: string }).data)
+        .join('');
     await eventually(async () => expect(logText()).toContain('hello from the agent'));
     const terminal = await live.terminals.open(identity, 80, 24);
     await live.terminals.input(terminal.sessionId, 'echo followed-$((3*3))\n');
@@ -138,7 +163,10 @@ describe.skipIf(skipWithoutDocker)('the cockpit core on a real engine', () => {
     const watch = live.stats.watch({ subscriptionId: null, identities: [one.identity] });
     const samplesOf = (identity: string): { cpuPercent: number | null; memoryBytes: number; memoryLimitBytes: number | null }[] =>
       events.flatMap((event) => (event.type === 'stats' ? event.samples.filter((sample) => sample.identity === identity) : []));
-    await eventually(async () => expect(samplesOf(one.identity).filter((sample) => sample.cpuPercent !== null).length).toBeGreaterThan(0), 20_000);
+    await eventually(
+      async () => expect(samplesOf(one.identity).filter((sample) => sample.cpuPercent !== null).length).toBeGreaterThan(0),
+      20_000,
+    );
     const sample = samplesOf(one.identity).at(-1);
     expect(sample?.memoryBytes).toBeGreaterThan(0);
     expect(sample?.memoryLimitBytes).toBe(8 * 1024 ** 3);
@@ -152,7 +180,9 @@ describe.skipIf(skipWithoutDocker)('the cockpit core on a real engine', () => {
 
     const inspected = await live.bottles.inspect(one.identity);
     expect(inspected.container?.user).toMatch(/^\d+:\d+$/);
-    expect(inspected.mounts.map((mount) => mount.target)).toEqual(expect.arrayContaining(['/workspace', '/opt/claude-bottle', '/run/claude-bottle/inbox']));
+    expect(inspected.mounts.map((mount) => mount.target)).toEqual(
+      expect.arrayContaining(['/workspace', '/opt/claude-bottle', '/run/claude-bottle/inbox']),
+    );
     expect(inspected.limits).toMatchObject({ memoryBytes: 8 * 1024 ** 3, capDrop: ['ALL'], privileged: false });
     expect(inspected.dockerfile).toMatchObject({ source: 'agent' });
     expect(inspected.dockerfile?.text).toContain('FROM claude-bottle-test-base');

@@ -16,7 +16,13 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { SSH_CONTEXT, TCP_CONTEXT, useEngineContexts } from '../helpers/engine-contexts';
 import { REBUILD_TRANSCRIPT, writeRebuildAgent } from '../helpers/rebuild-agent';
 import { runCli } from '../helpers/run-cli';
-import { cannotRunSecondEngineReason, secondEngineClient, secondEngineDocker, startSecondEngine, stopSecondEngine } from '../helpers/second-engine';
+import {
+  cannotRunSecondEngineReason,
+  secondEngineClient,
+  secondEngineDocker,
+  startSecondEngine,
+  stopSecondEngine,
+} from '../helpers/second-engine';
 import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
 
 const cannot = cannotRunSecondEngineReason();
@@ -60,15 +66,35 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
     expect(started.code).toBe(0);
     const remote = JSON.parse(started.stdout) as BottleView;
     expect(remote).toMatchObject({ engine: TCP_CONTEXT, status: 'running', copyCwd: true });
-    expect(JSON.parse(await readFile(join(bottlePaths(remote.identity).dir, 'engine.json'), 'utf8'))).toMatchObject({ context: TCP_CONTEXT });
-    expect(Object.keys(JSON.parse(await readFile(bottlePaths(remote.identity).metadata, 'utf8'))).sort()).toEqual(['agent_name', 'copy_cwd', 'cwd', 'identity', 'started_at']);
+    expect(JSON.parse(await readFile(join(bottlePaths(remote.identity).dir, 'engine.json'), 'utf8'))).toMatchObject({
+      context: TCP_CONTEXT,
+    });
+    expect(Object.keys(JSON.parse(await readFile(bottlePaths(remote.identity).metadata, 'utf8'))).sort()).toEqual([
+      'agent_name',
+      'copy_cwd',
+      'cwd',
+      'identity',
+      'started_at',
+    ]);
 
     // Its container is on the second engine, not the first; nothing of this machine is mounted.
     expect(await findBottleContainer(connectDocker().docker, remote.identity)).toBeNull();
     const container = await onSecond(remote.identity);
     expect((await container.inspect()).HostConfig.Mounts ?? []).toEqual([]);
     expect((await execIn(container, ['cat', '/workspace/README.md'])).output).toBe('hello from the host\n');
-    expect((await execIn(container, ['sh', '-c', 'test -x /opt/claude-bottle/bin/capability-block && test ! -w /opt/claude-bottle/bin/capability-block && head -n 2 /run/claude-bottle/Dockerfile'], 'agent')).output).toContain('FROM claude-bottle-test-base');
+    expect(
+      (
+        await execIn(
+          container,
+          [
+            'sh',
+            '-c',
+            'test -x /opt/claude-bottle/bin/capability-block && test ! -w /opt/claude-bottle/bin/capability-block && head -n 2 /run/claude-bottle/Dockerfile',
+          ],
+          'agent',
+        )
+      ).output,
+    ).toContain('FROM claude-bottle-test-base');
 
     const listed = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
     expect(listed.find((view) => view.identity === local.identity)).toMatchObject({ engine: 'default', status: 'running' });
@@ -77,7 +103,9 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
 
     const refused = await runCli(['start', 'scripted', '--cwd', project, '--context', TCP_CONTEXT, '--detach']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^claude-bottle: mount mode needs the project folder on the engine's own machine, and engine "second" is reached over tcp: start it with --copy/);
+    expect(refused.stderr).toMatch(
+      /^claude-bottle: mount mode needs the project folder on the engine's own machine, and engine "second" is reached over tcp: start it with --copy/,
+    );
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
 
     // Stop and resume work over the API alone: the workspace comes back from the snapshot.
@@ -117,7 +145,12 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
     const events: AppEvent[] = [];
     core.subscribe((event) => events.push(event));
     const latest = (identity: string): BottleView | undefined =>
-      events.filter((event): event is Extract<AppEvent, { type: 'bottle-changed' }> => event.type === 'bottle-changed' && event.bottle.identity === identity).at(-1)?.bottle;
+      events
+        .filter(
+          (event): event is Extract<AppEvent, { type: 'bottle-changed' }> =>
+            event.type === 'bottle-changed' && event.bottle.identity === identity,
+        )
+        .at(-1)?.bottle;
     try {
       const local = await core.bottles.start({ agent: 'scripted', cwd: project, copy: false });
       const remote = await core.bottles.start({ agent: 'scripted', cwd: project, copy: true, context: TCP_CONTEXT });
@@ -129,8 +162,12 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
       const stoppedAt = Date.now();
       await stopSecondEngine();
       await eventually(async () => expect(latest(remote.identity)?.status).toBe('engine-offline'), 20_000);
-      process.stdout.write(`[engines] second dockerd stopped → its bottle shown offline after ${Date.now() - stoppedAt} ms (includes the stop itself)\n`);
-      expect(events.some((event) => event.type === 'engine-status' && event.status.name === TCP_CONTEXT && event.status.state === 'unavailable')).toBe(true);
+      process.stdout.write(
+        `[engines] second dockerd stopped → its bottle shown offline after ${Date.now() - stoppedAt} ms (includes the stop itself)\n`,
+      );
+      expect(
+        events.some((event) => event.type === 'engine-status' && event.status.name === TCP_CONTEXT && event.status.state === 'unavailable'),
+      ).toBe(true);
       expect(latest(local.identity)?.status).toBe('running');
       // The first engine's bottles keep working meanwhile, and a listing does not wait for the lost one.
       await core.bottles.stop(local.identity);
@@ -167,18 +204,31 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     };
-    await oneLine(['start', 'scripted', '--cwd', project, '--copy', '--context', 'nowhere'], /unknown Docker context "nowhere" \(known: default, second, second-ssh/);
+    await oneLine(
+      ['start', 'scripted', '--cwd', project, '--copy', '--context', 'nowhere'],
+      /unknown Docker context "nowhere" \(known: default, second, second-ssh/,
+    );
     await oneLine(['start', 'scripted', '--cwd', project, '--copy', '--context', '../x'], /invalid Docker context name/);
     const { execFileSync } = await import('node:child_process');
-    execFileSync('docker', ['--config', contexts.dockerConfig(), 'context', 'create', 'unreachable', '--docker', 'host=tcp://127.0.0.1:1'], { stdio: 'ignore' });
-    await oneLine(['start', 'scripted', '--cwd', project, '--copy', '--context', 'unreachable'], /Docker engine not reachable at tcp:\/\/127\.0\.0\.1:1/);
+    execFileSync(
+      'docker',
+      ['--config', contexts.dockerConfig(), 'context', 'create', 'unreachable', '--docker', 'host=tcp://127.0.0.1:1'],
+      { stdio: 'ignore' },
+    );
+    await oneLine(
+      ['start', 'scripted', '--cwd', project, '--copy', '--context', 'unreachable'],
+      /Docker engine not reachable at tcp:\/\/127\.0\.0\.1:1/,
+    );
     // An ssh key the host does not know.
     const { mkdtemp, mkdir: makeDir, copyFile } = await import('node:fs/promises');
     const strangerHome = await mkdtemp(join(env.home(), 'stranger-'));
     await makeDir(join(strangerHome, '.ssh'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(strangerHome, '.ssh', 'id_ed25519')]);
     await copyFile(join(contexts.home(), '.ssh', 'known_hosts'), join(strangerHome, '.ssh', 'known_hosts'));
-    const refused = await runCli(['start', 'scripted', '--cwd', project, '--copy', '--context', SSH_CONTEXT], { HOME: strangerHome, SSH_AUTH_SOCK: '' });
+    const refused = await runCli(['start', 'scripted', '--cwd', project, '--copy', '--context', SSH_CONTEXT], {
+      HOME: strangerHome,
+      SSH_AUTH_SOCK: '',
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/ssh root@127\.0\.0\.1:23722 refused every key tried \(.*stranger-.*id_ed25519\)/);
     expect(await readdir(join(env.home(), 'state')).catch(() => [] as string[])).toEqual(before);
@@ -192,7 +242,11 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
       // every later run: the build was done at once and the engine died after the commit, not
       // during the build. The sleep outlasts the engine's shutdown (the build fails within seconds
       // of the SIGTERM, when containerd goes).
-      const { identity, requestId } = await startRemoteWithRequest(core, TCP_CONTEXT, `echo ${randomBytes(8).toString('hex')} > /opt/build-id; sleep 25; echo built > /opt/marker`);
+      const { identity, requestId } = await startRemoteWithRequest(
+        core,
+        TCP_CONTEXT,
+        `echo ${randomBytes(8).toString('hex')} > /opt/build-id; sleep 25; echo built > /opt/marker`,
+      );
       await execIn(await onSecond(identity), ['sh', '-c', `echo "precious line" >> ${TEST_TRANSCRIPT_DIR}/log.txt`]);
       let killed: Promise<void> | null = null;
       core.deps.activity.subscribe((id, activity) => {
@@ -209,7 +263,10 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
       expect(failure?.message).toMatch(/not reachable|build failed|socket hang up|ECONNRESET|ECONNREFUSED/);
       expect(existsSync(join(bottlePaths(identity).dir, 'rebuild', 'approval.json'))).toBe(false);
       expect(existsSync(join(bottlePaths(identity).dir, 'Dockerfile'))).toBe(false);
-      expect((await core.bottles.list()).find((view) => view.identity === identity)).toMatchObject({ status: 'engine-offline', pendingRequest: { id: requestId } });
+      expect((await core.bottles.list()).find((view) => view.identity === identity)).toMatchObject({
+        status: 'engine-offline',
+        pendingRequest: { id: requestId },
+      });
 
       await startSecondEngine();
       await core.bottles.approve(identity, { requestId, resume: true });

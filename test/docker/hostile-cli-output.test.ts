@@ -43,7 +43,10 @@ const RAW_CONTROLS = /[\u0007\u001b\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\
 
 function expectInert(result: CliResult, what: string): void {
   expect(result.code, `${what}: ${result.stderr}`).toBe(0);
-  for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+  ] as const) {
     const found = RAW_CONTROLS.exec(text);
     expect(found === null ? null : `${what} ${stream} holds U+${(found[0].codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`).toBeNull();
   }
@@ -52,69 +55,78 @@ function expectInert(result: CliResult, what: string): void {
 const ESCAPED = '\\x1b[2K\\x1b]0;pwned\\x07\\x1b]52;c;cm0gLXJmIH4=\\x07\\x9b1A\\u202etxt.exe';
 
 describe.skipIf(skipWithoutDocker)('what an agent wrote, printed by the CLI', () => {
-  it('diff, diff --stat, diff --file, apply --dry-run, apply, show and ls print it escaped; apply writes the real name; diff --raw prints it as it is', { timeout: 240_000 }, async () => {
-    await writeTestAgent({ name: 'hostile', script: AGENT_SCRIPT });
-    const project = env.project();
-    const started = await runCli(['start', 'hostile', '--cwd', project, '--copy', '--detach', '--json']);
-    expect(started.code, started.stderr).toBe(0);
-    const { identity } = JSON.parse(started.stdout) as BottleView;
-    await eventually(async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
+  it(
+    'diff, diff --stat, diff --file, apply --dry-run, apply, show and ls print it escaped; apply writes the real name; diff --raw prints it as it is',
+    { timeout: 240_000 },
+    async () => {
+      await writeTestAgent({ name: 'hostile', script: AGENT_SCRIPT });
+      const project = env.project();
+      const started = await runCli(['start', 'hostile', '--cwd', project, '--copy', '--detach', '--json']);
+      expect(started.code, started.stderr).toBe(0);
+      const { identity } = JSON.parse(started.stdout) as BottleView;
+      await eventually(
+        async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0),
+        30_000,
+      );
 
-    const diff = await runCli(['diff', identity]);
-    expectInert(diff, 'diff');
-    expect(diff.stdout).toContain(`A evil-${ESCAPED}`);
-    expect(diff.stdout).toContain(`+second ${ESCAPED} line`);
-    expect(diff.stdout).toContain(`symlink (none) → target-${ESCAPED}`);
+      const diff = await runCli(['diff', identity]);
+      expectInert(diff, 'diff');
+      expect(diff.stdout).toContain(`A evil-${ESCAPED}`);
+      expect(diff.stdout).toContain(`+second ${ESCAPED} line`);
+      expect(diff.stdout).toContain(`symlink (none) → target-${ESCAPED}`);
 
-    const stat = await runCli(['diff', identity, '--stat']);
-    expectInert(stat, 'diff --stat');
-    expect(stat.stdout).toContain(` link-${ESCAPED} | symlink → target-${ESCAPED}`);
+      const stat = await runCli(['diff', identity, '--stat']);
+      expectInert(stat, 'diff --stat');
+      expect(stat.stdout).toContain(` link-${ESCAPED} | symlink → target-${ESCAPED}`);
 
-    const file = await runCli(['diff', identity, '--file', NAME]);
-    expectInert(file, 'diff --file');
-    expect(file.stdout).toContain(`+++ b/evil-${ESCAPED}`);
+      const file = await runCli(['diff', identity, '--file', NAME]);
+      expectInert(file, 'diff --file');
+      expect(file.stdout).toContain(`+++ b/evil-${ESCAPED}`);
 
-    // A path an error echoes is escaped too.
-    const missing = await runCli(['diff', identity, '--file', `nothing-${HOSTILE}`]);
-    expect(missing.code).toBe(1);
-    expect(RAW_CONTROLS.test(missing.stderr)).toBe(false);
+      // A path an error echoes is escaped too.
+      const missing = await runCli(['diff', identity, '--file', `nothing-${HOSTILE}`]);
+      expect(missing.code).toBe(1);
+      expect(RAW_CONTROLS.test(missing.stderr)).toBe(false);
 
-    const dry = await runCli(['apply', identity, '--dry-run']);
-    expectInert(dry, 'apply --dry-run');
-    expect(dry.stdout).toContain(`write   evil-${ESCAPED}`);
-    expect(await readdir(project)).toEqual([]);
+      const dry = await runCli(['apply', identity, '--dry-run']);
+      expectInert(dry, 'apply --dry-run');
+      expect(dry.stdout).toContain(`write   evil-${ESCAPED}`);
+      expect(await readdir(project)).toEqual([]);
 
-    // --json stays one JSON document, with the same names, and nothing a terminal would obey.
-    const json = await runCli(['apply', identity, '--dry-run', '--json']);
-    expectInert(json, 'apply --dry-run --json');
-    expect((JSON.parse(json.stdout) as ApplyResult).outcomes.map((outcome) => outcome.path).sort()).toEqual([NAME, LINK, 'notes.txt'].sort());
+      // --json stays one JSON document, with the same names, and nothing a terminal would obey.
+      const json = await runCli(['apply', identity, '--dry-run', '--json']);
+      expectInert(json, 'apply --dry-run --json');
+      expect((JSON.parse(json.stdout) as ApplyResult).outcomes.map((outcome) => outcome.path).sort()).toEqual(
+        [NAME, LINK, 'notes.txt'].sort(),
+      );
 
-    const applied = await runCli(['apply', identity]);
-    expectInert(applied, 'apply');
-    expect(applied.stdout).toMatch(/^applied /m);
-    // Its progress lines name the files too, and come through the same escaping.
-    expect(applied.stdout).toContain(`wrote evil-${ESCAPED}`);
-    // The files keep their real names and target: only what is printed is escaped.
-    expect((await readdir(project)).sort()).toEqual([NAME, LINK, 'notes.txt'].sort());
-    expect(await readFile(join(project, NAME), 'utf8')).toBe(`first line\nsecond ${HOSTILE} line\n`);
-    expect((await lstat(join(project, LINK))).isSymbolicLink()).toBe(true);
-    expect(await readlink(join(project, LINK))).toBe(`target-${HOSTILE}`);
+      const applied = await runCli(['apply', identity]);
+      expectInert(applied, 'apply');
+      expect(applied.stdout).toMatch(/^applied /m);
+      // Its progress lines name the files too, and come through the same escaping.
+      expect(applied.stdout).toContain(`wrote evil-${ESCAPED}`);
+      // The files keep their real names and target: only what is printed is escaped.
+      expect((await readdir(project)).sort()).toEqual([NAME, LINK, 'notes.txt'].sort());
+      expect(await readFile(join(project, NAME), 'utf8')).toBe(`first line\nsecond ${HOSTILE} line\n`);
+      expect((await lstat(join(project, LINK))).isSymbolicLink()).toBe(true);
+      expect(await readlink(join(project, LINK))).toBe(`target-${HOSTILE}`);
 
-    const show = await eventually(async () => {
-      const result = await runCli(['show', identity]);
-      expect(result.stdout).toContain('pending request');
-      return result;
-    });
-    expectInert(show, 'show');
-    expect(show.stdout).toContain(`reason: need it ${ESCAPED}`);
-    expectInert(await runCli(['ls']), 'ls');
+      const show = await eventually(async () => {
+        const result = await runCli(['show', identity]);
+        expect(result.stdout).toContain('pending request');
+        return result;
+      });
+      expectInert(show, 'show');
+      expect(show.stdout).toContain(`reason: need it ${ESCAPED}`);
+      expectInert(await runCli(['ls']), 'ls');
 
-    // Asked for, the text comes as the agent wrote it.
-    const raw = await runCli(['diff', identity, '--raw']);
-    expect(raw.code).toBe(0);
-    expect(raw.stdout).toContain(`A ${NAME}`);
-    expect(raw.stdout).toContain(`+second ${HOSTILE} line`);
-    const rawFile = await runCli(['diff', identity, '--file', 'notes.txt', '--raw']);
-    expect(rawFile.stdout).toContain(`+now ${HOSTILE}`);
-  });
+      // Asked for, the text comes as the agent wrote it.
+      const raw = await runCli(['diff', identity, '--raw']);
+      expect(raw.code).toBe(0);
+      expect(raw.stdout).toContain(`A ${NAME}`);
+      expect(raw.stdout).toContain(`+second ${HOSTILE} line`);
+      const rawFile = await runCli(['diff', identity, '--file', 'notes.txt', '--raw']);
+      expect(rawFile.stdout).toContain(`+now ${HOSTILE}`);
+    },
+  );
 });

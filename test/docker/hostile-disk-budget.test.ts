@@ -62,7 +62,9 @@ async function folderSize(dir: string): Promise<{ bytes: number; entries: number
 
 /** The agent's first run has written its transcript line. */
 async function ranOnce(identity: string): Promise<void> {
-  await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'));
+  await eventually(async () =>
+    expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 1'),
+  );
 }
 
 /** The view once the guard has stopped the bottle (retired: ready to resume), polled closely. */
@@ -105,8 +107,12 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     await bottles.resume(identity);
     const stopped = await stoppedView(bottles, identity);
     const afterStop = await folderSize(paths.inbox);
-    process.stdout.write(`inbox at the stop: ${(afterStop.bytes / MiB).toFixed(1)} MiB in ${afterStop.entries} files, ${Date.now() - floodStarted} ms after the resume began\n`);
-    expect(stopped?.stopReason).toBe(`its inbox went over its 10 MiB disk budget; empty it to resume (${paths.inbox}; the budget is maxHostWriteBytes in ${settingsPath()})`);
+    process.stdout.write(
+      `inbox at the stop: ${(afterStop.bytes / MiB).toFixed(1)} MiB in ${afterStop.entries} files, ${Date.now() - floodStarted} ms after the resume began\n`,
+    );
+    expect(stopped?.stopReason).toBe(
+      `its inbox went over its 10 MiB disk budget; empty it to resume (${paths.inbox}; the budget is maxHostWriteBytes in ${settingsPath()})`,
+    );
 
     // Stopped before it got to the end, and the folder grows no more.
     const entries = await readdir(paths.inbox);
@@ -135,7 +141,11 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     // Room made: it resumes, with everything it had, and the reason is history.
     for (const name of entries.filter((entry) => entry.startsWith('junk-'))) await rm(join(paths.inbox, name));
     await bottles.resume(identity);
-    await eventually(async () => expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain('run 3 mode=resume'));
+    await eventually(async () =>
+      expect((await execIn(await bottleContainer(identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`])).output).toContain(
+        'run 3 mode=resume',
+      ),
+    );
     const resumed = await bottles.view(identity);
     expect(resumed?.status).toBe('running');
     expect(resumed?.stopReason).toBeNull();
@@ -180,7 +190,9 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     await bottles.stop(identity);
     await bottles.resume(identity);
     const stopped = await stoppedView(bottles, identity);
-    expect(stopped?.stopReason).toMatch(/^its inbox went over its budget of 1000 files; empty it to resume \(.*; the budget is maxHostWriteEntries in .*settings\.json\)$/);
+    expect(stopped?.stopReason).toMatch(
+      /^its inbox went over its budget of 1000 files; empty it to resume \(.*; the budget is maxHostWriteEntries in .*settings\.json\)$/,
+    );
     const count = (await readdir(bottlePaths(identity).inbox)).length;
     process.stdout.write(`inbox at the stop: ${count} entries\n`);
     expect(count).toBeLessThan(20_000);

@@ -54,7 +54,9 @@ describe.skipIf(skipWithoutDocker)('an approved image that would run the agent a
   it('USER 00 (root by another spelling) is flagged, and its approval refused with the old bottle intact', async () => {
     expect(await runsAs(identity)).toBe('1000');
     await ask('req-zeros', `${IMAGED_AGENT_DOCKERFILE}USER 00\n`);
-    expect((await service(ctx).request(identity, 'req-zeros')).risks.map((risk) => risk.kind)).toEqual(expect.arrayContaining(['numeric-user', 'root-user']));
+    expect((await service(ctx).request(identity, 'req-zeros')).risks.map((risk) => risk.kind)).toEqual(
+      expect.arrayContaining(['numeric-user', 'root-user']),
+    );
     await refusedIntact('req-zeros', /runs the agent as root: its user "00" is uid 0 by the image's own \/etc\/passwd/);
   });
 
@@ -65,12 +67,18 @@ describe.skipIf(skipWithoutDocker)('an approved image that would run the agent a
   });
 
   it('a symlinked /etc/passwd (which the engine follows) is not judged by another file: refused', async () => {
-    await ask('req-link', `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN sed 's/^agent:x:1000:/agent:x:0:/' /etc/passwd > /etc/passwd.real && ln -sf passwd.real /etc/passwd\nUSER agent\n`);
+    await ask(
+      'req-link',
+      `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN sed 's/^agent:x:1000:/agent:x:0:/' /etc/passwd > /etc/passwd.real && ln -sf passwd.real /etc/passwd\nUSER agent\n`,
+    );
     await refusedIntact('req-link', /cannot tell which uid the built image runs the agent as: its \/etc\/passwd is not a regular file/);
   });
 
   it('a legitimate change still approves, even one that adds a user to passwd: the agent runs as its own uid', async () => {
-    await ask('req-good', `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN echo built > /opt/marker && echo 'helper:x:1001:1001::/tmp:/bin/sh' >> /etc/passwd\nUSER agent\n`);
+    await ask(
+      'req-good',
+      `${IMAGED_AGENT_DOCKERFILE}USER root\nRUN echo built > /opt/marker && echo 'helper:x:1001:1001::/tmp:/bin/sh' >> /etc/passwd\nUSER agent\n`,
+    );
     const request = await service(ctx).request(identity, 'req-good');
     // Flagged for a look, never blocked by the note: the uid decides.
     expect(request.risks.map((risk) => risk.kind)).toEqual(['account-edit']);
@@ -85,7 +93,12 @@ describe.skipIf(skipWithoutDocker)('an approved image that would run the agent a
 describe.skipIf(skipWithoutDocker)('the launch decides "root" by the uid the engine runs, not by how passwd reads to a lax parser', () => {
   it('a user whose uid field is not a number runs as uid 0, and gets its rootEnv (IS_SANDBOX=1)', async () => {
     // The operator's own (trusted) agent: its passwd line reads "1e3", which the engine parses as 0.
-    const dir = await writeTestAgent({ name: 'odd', user: null, dockerfileExtra: "RUN sed -i 's/^agent:x:1000:/agent:x:1e3:/' /etc/passwd\nUSER agent\n", script: 'exec sleep 3600' });
+    const dir = await writeTestAgent({
+      name: 'odd',
+      user: null,
+      dockerfileExtra: "RUN sed -i 's/^agent:x:1000:/agent:x:1e3:/' /etc/passwd\nUSER agent\n",
+      script: 'exec sleep 3600',
+    });
     const config = JSON.parse(await readFile(join(dir, 'agent.json'), 'utf8')) as Record<string, unknown>;
     await writeFile(join(dir, 'agent.json'), JSON.stringify({ ...config, rootEnv: { IS_SANDBOX: '1' } }));
     expect(dir.startsWith(claudeBottleRoot())).toBe(true);

@@ -37,9 +37,21 @@ beforeEach(async () => {
   await writeTestAgent({ agentsDir: join(rootB, 'agents') });
 });
 afterEach(async () => {
-  for (const name of handMade.splice(0)) await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
-  for (const identity of otherIdentities.splice(0)) await docker.getContainer(`claude-bottle-${identity}`).remove({ force: true }).catch(() => undefined);
-  for (const image of images.splice(0)) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  for (const name of handMade.splice(0))
+    await docker
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => undefined);
+  for (const identity of otherIdentities.splice(0))
+    await docker
+      .getContainer(`claude-bottle-${identity}`)
+      .remove({ force: true })
+      .catch(() => undefined);
+  for (const image of images.splice(0))
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   await rm(rootB, { recursive: true, force: true });
 });
 
@@ -143,7 +155,10 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
       { identity: theirs, outcome: 'skipped', message: expect.stringMatching(REFUSED) },
       { identity: legacy, outcome: 'skipped', message: expect.stringMatching(REFUSED) },
     ]);
-    expect((await service().bulk({ action: 'stop', identities: [theirs], keepState: false }))[0]).toMatchObject({ outcome: 'skipped', message: expect.stringMatching(REFUSED) });
+    expect((await service().bulk({ action: 'stop', identities: [theirs], keepState: false }))[0]).toMatchObject({
+      outcome: 'skipped',
+      message: expect.stringMatching(REFUSED),
+    });
     // The operator's cleanup: every orphan A lists, removed in bulk. Theirs are not among them.
     const orphans = (await service().list()).filter((view) => view.status === 'orphan').map((view) => view.identity);
     expect(orphans).not.toContain(theirs);
@@ -157,7 +172,7 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
     expect(fromB.find((view) => view.identity === theirs)).toMatchObject({ status: 'running' });
   });
 
-  it("a true orphan of this instance (its label, state folder gone) is still listed as one and removed", async () => {
+  it('a true orphan of this instance (its label, state folder gone) is still listed as one and removed', async () => {
     const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
     const identity = (JSON.parse(started.stdout) as BottleView).identity;
     otherIdentities.push(identity);
@@ -174,10 +189,22 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
       const tag = perBottleImageTag(identity);
       images.push(tag);
       // A distinct image (its own label), tagged only as the bottle's: what an approved rebuild leaves.
-      await buildImage(docker, { contextDir: join(env.home(), 'agents', 'scripted'), dockerfile: `FROM ${TEST_BASE_IMAGE}\n`, tag, labels: { 'test.bottle': identity } });
+      await buildImage(docker, {
+        contextDir: join(env.home(), 'agents', 'scripted'),
+        dockerfile: `FROM ${TEST_BASE_IMAGE}\n`,
+        tag,
+        labels: { 'test.bottle': identity },
+      });
       return tag;
     };
-    const exists = (tag: string): Promise<boolean> => docker.getImage(tag).inspect().then(() => true, () => false);
+    const exists = (tag: string): Promise<boolean> =>
+      docker
+        .getImage(tag)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
     const startA = async (): Promise<string> => {
       const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
       return (JSON.parse(started.stdout) as BottleView).identity;
@@ -200,7 +227,12 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
     const user = `claude-bottle-other-user-${shared}`;
     handMade.push(user);
     await docker
-      .createContainer({ name: user, Image: sharedImage, Cmd: ['sleep', '600'], Labels: { 'claude-bottle.managed': 'true', 'claude-bottle.identity': 'other-zzzzz', 'claude-bottle.instance': 'f'.repeat(32) } })
+      .createContainer({
+        name: user,
+        Image: sharedImage,
+        Cmd: ['sleep', '600'],
+        Labels: { 'claude-bottle.managed': 'true', 'claude-bottle.identity': 'other-zzzzz', 'claude-bottle.instance': 'f'.repeat(32) },
+      })
       .then((container) => container.start());
     const removed = await runCli(['rm', shared]);
     expect(removed.code).toBe(0);
@@ -217,7 +249,13 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
     for (const identity of identities) {
       expect((await docker.getContainer(`claude-bottle-${identity}`).inspect()).Config.Labels['claude-bottle.instance']).toBe(id);
       // Not in metadata.json, which keeps exactly the five keys the Python CLI reads.
-      expect(Object.keys(JSON.parse(await readFile(join(rootB, 'state', identity, 'metadata.json'), 'utf8')) as object).sort()).toEqual(['agent_name', 'copy_cwd', 'cwd', 'identity', 'started_at']);
+      expect(Object.keys(JSON.parse(await readFile(join(rootB, 'state', identity, 'metadata.json'), 'utf8')) as object).sort()).toEqual([
+        'agent_name',
+        'copy_cwd',
+        'cwd',
+        'identity',
+        'started_at',
+      ]);
     }
     // No candidate left behind by the processes that lost the race.
     expect((await readdir(rootB)).filter((name) => name.includes('instance-id'))).toEqual(['instance-id']);

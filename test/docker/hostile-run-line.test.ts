@@ -71,12 +71,16 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
   it('is answered with an error, never pending, and the bottle still runs as its user', async () => {
     expect(await runsAs(identity)).toBe('1000');
     await ask('req-sneaky', { run: ['echo pwned \\'] });
-    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, 'req-sneaky.response.json'), 'utf8')) as { status: string; message: string };
+    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, 'req-sneaky.response.json'), 'utf8')) as {
+      status: string;
+      message: string;
+    };
     expect(response).toEqual({
       version: 1,
       id: 'req-sneaky',
       status: 'error',
-      message: 'request refused: invalid request field "run.0": must not end with a backslash (it would continue into the next Dockerfile line)',
+      message:
+        'request refused: invalid request field "run.0": must not end with a backslash (it would continue into the next Dockerfile line)',
     });
     expect((await service(ctx).view(identity))?.pendingRequest).toBeNull();
     expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(true);
@@ -101,7 +105,10 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
     expect(await imageExists(ctx.docker, perBottleImageTag(identity))).toBe(false);
     expect(await imageExists(ctx.docker, perBottleImageTag(identity).replace(':latest', ':candidate'))).toBe(false);
     expect((await readHistory(identity)).map((entry) => entry.decision)).toEqual(['build-failed']);
-    expect((await service(ctx).view(identity))?.pendingRequest).toMatchObject({ id: 'req-whole', buildError: expect.stringMatching(/runs as "root/) });
+    expect((await service(ctx).view(identity))?.pendingRequest).toMatchObject({
+      id: 'req-whole',
+      buildError: expect.stringMatching(/runs as "root/),
+    });
   });
 
   it('builds byte for byte the Dockerfile the operator saw (the diff’s right side), and only that', async () => {
@@ -111,7 +118,9 @@ describe.skipIf(skipWithoutDocker)('a --run line that would swallow the USER aft
     expect(applyPatch(request.currentDockerfile, request.diff)).toBe(request.proposedDockerfile);
 
     // An approval for a proposal other than the one reviewed is refused before anything is built.
-    await expect(service(ctx).approve(identity, { requestId: 'req-good', resume: false, proposalHash: 'f'.repeat(64) })).rejects.toThrow(/changed since you reviewed it/);
+    await expect(service(ctx).approve(identity, { requestId: 'req-good', resume: false, proposalHash: 'f'.repeat(64) })).rejects.toThrow(
+      /changed since you reviewed it/,
+    );
 
     const built = captureBuiltDockerfile();
     const { imageId } = await service(ctx).approve(identity, { requestId: 'req-good', resume: true, proposalHash: request.proposalHash });

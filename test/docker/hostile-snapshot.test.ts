@@ -36,7 +36,10 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     await bottles.resume(identity);
     await eventually(async () => expect(await transcriptOf(identity)).toContain('run 2'));
     const paths = bottlePaths(identity);
-    const before = { workspace: (await readdir(paths.workspace)).sort(), transcript: await readFile(join(paths.transcript, 'log.txt'), 'utf8') };
+    const before = {
+      workspace: (await readdir(paths.workspace)).sort(),
+      transcript: await readFile(join(paths.transcript, 'log.txt'), 'utf8'),
+    };
     expect(before.workspace).toContain('agent-output-1.txt');
 
     // Costs nothing in the container: a 2 GiB hole.
@@ -45,7 +48,9 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const stopping = bottles.stop(identity);
     await expect(stopping).rejects.toBeInstanceOf(BottleError);
     await expect(stopping).rejects.toThrow(
-      new RegExp(`^the snapshot of ${identity} \\(/workspace\\) is larger than its 1 MiB cap \\(CLAUDE_BOTTLE_MAX_SNAPSHOT, or maxSnapshotBytes in .*settings\\.json\\); nothing was replaced: the previous snapshot and the container are kept$`),
+      new RegExp(
+        `^the snapshot of ${identity} \\(/workspace\\) is larger than its 1 MiB cap \\(CLAUDE_BOTTLE_MAX_SNAPSHOT, or maxSnapshotBytes in .*settings\\.json\\); nothing was replaced: the previous snapshot and the container are kept$`,
+      ),
     );
 
     // The container is still there (stopped, with the agent's files), the old snapshots unchanged,

@@ -43,7 +43,10 @@ afterEach(async () => {
   delete process.env[hostVariable];
   const docker = rawDocker();
   for (const image of await docker.listImages({ filters: { reference: [imageRepo] } })) {
-    await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 });
 
@@ -66,7 +69,10 @@ describe.skipIf(skipWithoutDocker)('a project agent folder swapped while bottles
     await mkdir(versions, { recursive: true });
     await writeFile(join(agentDir, 'agent.json'), trusted.json);
     await writeFile(join(agentDir, 'Dockerfile'), trusted.dockerfile);
-    for (const [label, content] of [['trusted', trusted], ['untrusted', untrusted]] as const) {
+    for (const [label, content] of [
+      ['trusted', trusted],
+      ['untrusted', untrusted],
+    ] as const) {
       await writeFile(join(versions, `${label}.json`), content.json);
       await writeFile(join(versions, `${label}.Dockerfile`), content.dockerfile);
     }
@@ -113,7 +119,9 @@ describe.skipIf(skipWithoutDocker)('a project agent folder swapped while bottles
         ran += 1;
         await core.bottles.remove(identity, { keepState: false });
       }
-      process.stdout.write(`[trust race] ${ran} of ${STARTS} starts ran, ${violations.length} findings of untrusted content, ${refusals.length} refused\n`);
+      process.stdout.write(
+        `[trust race] ${ran} of ${STARTS} starts ran, ${violations.length} findings of untrusted content, ${refusals.length} refused\n`,
+      );
       // Whatever got through the swapping ran the trusted content and nothing else.
       expect(violations).toEqual([]);
       expect(ran + refusals.length).toBe(STARTS);

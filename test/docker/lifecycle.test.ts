@@ -78,7 +78,9 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     // What an agent could do through its writable /workspace: change its own build.
     const original = await readFile(join(agentDir, 'Dockerfile'), 'utf8');
     await writeFile(join(agentDir, 'Dockerfile'), 'FROM claude-bottle-test-base:latest\nRUN echo unapproved > /opt/x\n');
-    await expect(core.bottles.resume(identity)).rejects.toThrow(/project agent project:local at .* changed since you trusted it; review it and run: claude-bottle trust project:local --cwd /);
+    await expect(core.bottles.resume(identity)).rejects.toThrow(
+      /project agent project:local at .* changed since you trusted it; review it and run: claude-bottle trust project:local --cwd /,
+    );
     await expect(bottleContainer(identity)).rejects.toThrow(/no container/);
     expect((await core.agents.list(project)).find((agent) => agent.name === 'project:local')?.trust).toBe('changed');
     // Trusting needs the review of what is there now: the earlier review no longer matches.
@@ -98,15 +100,30 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     // What the engine actually runs is hardened, labelled, interactive and never auto-removed.
     const inspected = await (await bottleContainer(identity)).inspect();
     expect(inspected.Name).toBe(`/claude-bottle-${identity}`);
-    expect(inspected.Config.Labels).toMatchObject({ 'claude-bottle.identity': identity, 'claude-bottle.agent': 'scripted', 'claude-bottle.managed': 'true' });
-    expect(inspected.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
+    expect(inspected.Config.Labels).toMatchObject({
+      'claude-bottle.identity': identity,
+      'claude-bottle.agent': 'scripted',
+      'claude-bottle.managed': 'true',
+    });
+    expect(inspected.HostConfig).toMatchObject({
+      Privileged: false,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      AutoRemove: false,
+    });
     expect(inspected.HostConfig.PidsLimit).toBeGreaterThan(0);
     // Every bottle has a CPU limit (all but one of the engine's CPUs, at least one) and rotated logs.
     const engineCpus = (await ctx.docker.info()).NCPU as number;
     expect(inspected.HostConfig.NanoCpus).toBe(Math.max(1, engineCpus - 1) * 1e9);
     expect(inspected.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
     expect(inspected.Config).toMatchObject({ Tty: true, OpenStdin: true });
-    expect(inspected.Mounts.map((m) => m.Destination).sort()).toEqual(['/opt/claude-bottle', '/run/claude-bottle/Dockerfile', '/run/claude-bottle/inbox', '/workspace', '/workspace/.git']);
+    expect(inspected.Mounts.map((m) => m.Destination).sort()).toEqual([
+      '/opt/claude-bottle',
+      '/run/claude-bottle/Dockerfile',
+      '/run/claude-bottle/inbox',
+      '/workspace',
+      '/workspace/.git',
+    ]);
     // Not a repository: an empty .git, read-only, the folder owner's, so the agent cannot make one.
     expect(inspected.Mounts.find((m) => m.Destination === '/workspace/.git')?.RW).toBe(false);
     expect((await stat(join(project, '.git'))).uid).toBe(1234);

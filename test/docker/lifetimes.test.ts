@@ -74,7 +74,11 @@ class Tab {
 
   output(type: 'terminal-data' | 'log-data', id: string): string {
     return this.events
-      .map((event) => (event.type === 'terminal-data' && event.sessionId === id) || (event.type === 'log-data' && event.streamId === id) ? event.data : '')
+      .map((event) =>
+        (event.type === 'terminal-data' && event.sessionId === id) || (event.type === 'log-data' && event.streamId === id)
+          ? event.data
+          : '',
+      )
       .join('');
   }
 
@@ -87,7 +91,16 @@ class Tab {
 
 async function runningBottle(tab: Tab): Promise<string> {
   const { identity } = await tab.call<{ identity: string }>('bottle:start', { agent: 'interactive', cwd: env.project(), copy: false });
-  await eventually(async () => expect(tab.events.some((event) => event.type === 'bottle-changed' && event.bottle.identity === identity && event.bottle.status === 'running')).toBe(true), 60_000, 200);
+  await eventually(
+    async () =>
+      expect(
+        tab.events.some(
+          (event) => event.type === 'bottle-changed' && event.bottle.identity === identity && event.bottle.status === 'running',
+        ),
+      ).toBe(true),
+    60_000,
+    200,
+  );
   return identity;
 }
 
@@ -132,7 +145,9 @@ describe.skipIf(skipWithoutDocker)('lifetimes: each client owns what it opens', 
     const b = await Tab.open();
     const identity = await runningBottle(a);
     // Bottle views are broadcast: the other tab sees the bottle run too.
-    await eventually(async () => expect(b.events.some((event) => event.type === 'bottle-changed' && event.bottle.identity === identity)).toBe(true));
+    await eventually(async () =>
+      expect(b.events.some((event) => event.type === 'bottle-changed' && event.bottle.identity === identity)).toBe(true),
+    );
     const { sessionId } = await a.call<{ sessionId: string }>('terminal:open', { identity, cols: 80, rows: 24 });
     await a.call('terminal:input', sessionId, 'echo private-$((6*7))\n');
     await eventually(async () => expect(a.output('terminal-data', sessionId)).toContain('private-42'));
@@ -154,7 +169,11 @@ describe.skipIf(skipWithoutDocker)('lifetimes: each client owns what it opens', 
     await b.call('changes:unwatch', identity);
     expect(core.changes.size).toBe(1);
     await writeFile(join(env.project(), 'written-after-unwatch.txt'), 'a change tab A should hear of\n');
-    await eventually(async () => expect(a.events.some((event) => event.type === 'changes-updated' && event.identity === identity)).toBe(true), 15_000, 200);
+    await eventually(
+      async () => expect(a.events.some((event) => event.type === 'changes-updated' && event.identity === identity)).toBe(true),
+      15_000,
+      200,
+    );
     // Only the tab that watches hears of it.
     expect(b.events.some((event) => event.type === 'changes-updated')).toBe(false);
     await a.close();

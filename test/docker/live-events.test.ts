@@ -35,7 +35,9 @@ function openCore(): Core {
 }
 
 function latestView(identity: string): BottleView | undefined {
-  const changes = events.filter((e): e is Extract<AppEvent, { type: 'bottle-changed' }> => e.type === 'bottle-changed' && e.bottle.identity === identity);
+  const changes = events.filter(
+    (e): e is Extract<AppEvent, { type: 'bottle-changed' }> => e.type === 'bottle-changed' && e.bottle.identity === identity,
+  );
   return changes[changes.length - 1]?.bottle;
 }
 
@@ -74,11 +76,18 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
     await mkdir(bottlePaths('scripted-bad01').dir, { recursive: true });
     await writeFile(bottlePaths('scripted-bad01').metadata, '{"identity": 5}');
     await eventually(async () => expect(latestView(orphan)?.status).toBe('orphan'));
-    await eventually(async () => expect(latestView('scripted-bad01')).toMatchObject({ status: 'corrupt', corruptReason: expect.stringContaining('identity') }));
+    await eventually(async () =>
+      expect(latestView('scripted-bad01')).toMatchObject({ status: 'corrupt', corruptReason: expect.stringContaining('identity') }),
+    );
 
     const listed = await app.bottles.list();
     const ours = new Set([identity, orphan, 'scripted-bad01']);
-    expect(listed.filter((v) => ours.has(v.identity)).map((v) => [v.identity, v.status]).sort()).toEqual(
+    expect(
+      listed
+        .filter((v) => ours.has(v.identity))
+        .map((v) => [v.identity, v.status])
+        .sort(),
+    ).toEqual(
       [
         [identity, 'exited'],
         [orphan, 'orphan'],
@@ -113,7 +122,9 @@ describe.skipIf(skipWithoutDocker)('live bottle changes', () => {
     const before = events.length;
     await app.bottles.resume(identity);
     await eventually(async () => {
-      expect(events.slice(before).some((e) => e.type === 'bottle-changed' && e.bottle.identity === identity && e.bottle.status === 'running')).toBe(true);
+      expect(
+        events.slice(before).some((e) => e.type === 'bottle-changed' && e.bottle.identity === identity && e.bottle.status === 'running'),
+      ).toBe(true);
     });
   });
 });

@@ -23,14 +23,15 @@ beforeEach(async () => {
   await writeFile(join(project, 'README.md'), 'hello\n');
 });
 
-
 describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => {
   it('mount mode: the request shows the right diff; Approve & resume rebuilds with the same identity and transcript', async () => {
     const ctx = createCoreDeps();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false });
     expect(pending.reason).toBe('need a marker file');
     expect(pending.diff).toContain('+RUN echo built > /opt/marker');
-    expect(pending.diff.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++'))).toEqual(['+RUN echo built > /opt/marker']);
+    expect(pending.diff.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++'))).toEqual([
+      '+RUN echo built > /opt/marker',
+    ]);
     expect(pending.proposedDockerfile).toBe(`${pending.currentDockerfile}RUN echo built > /opt/marker\n`);
     await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain(`asked ${pending.id}`));
     const oldContainer = await containerIdOf(ctx, identity);
@@ -60,9 +61,14 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     expect(after).toEqual({ ...before, started_at: after?.started_at });
     expect(after?.started_at).not.toBe(before?.started_at);
     const history = await readHistory(identity);
-    expect(history).toEqual([expect.objectContaining({ decision: 'approved', requestId: pending.id, imageId, diff: pending.diff, reason: pending.reason })]);
+    expect(history).toEqual([
+      expect.objectContaining({ decision: 'approved', requestId: pending.id, imageId, diff: pending.diff, reason: pending.reason }),
+    ]);
     expect(await rebuildViewFields(identity)).toMatchObject({ pendingRequest: null, warnings: [], historyCount: 1 });
-    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, `${pending.id}.response.json`), 'utf8')) as Record<string, unknown>;
+    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, `${pending.id}.response.json`), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(response).toMatchObject({ version: 1, id: pending.id, status: 'approved' });
     expect(await readApprovalRecord(identity)).toBeNull();
   });
@@ -76,10 +82,12 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     expect(await readFile(join(bottlePaths(identity).workspace, 'notes.txt'), 'utf8')).toBe('precious\n');
     expect(await readFile(join(bottlePaths(identity).transcript, 'log.txt'), 'utf8')).toContain('run 1 mode=start line B');
 
-    await service(ctx).approve(identity, { requestId: pending.id, resume: false }).then(
-      () => expect.unreachable('a decided request cannot be approved twice'),
-      (error: unknown) => expect(String(error)).toMatch(/no pending request/),
-    );
+    await service(ctx)
+      .approve(identity, { requestId: pending.id, resume: false })
+      .then(
+        () => expect.unreachable('a decided request cannot be approved twice'),
+        (error: unknown) => expect(String(error)).toMatch(/no pending request/),
+      );
 
     await service(ctx).resume(identity);
     const container = await bottleContainer(identity);
@@ -108,7 +116,9 @@ describe.skipIf(skipWithoutDocker)('approve and reject on a real engine', () => 
     expect(await readApprovalRecord(identity)).toBeNull();
 
     await service(ctx).reject(identity, { requestId: pending.id, message: 'that command cannot work' });
-    await eventually(async () => expect(await rebuildTranscriptOf(identity)).toMatch(/answer: .*"status":"rejected".*that command cannot work/));
+    await eventually(async () =>
+      expect(await rebuildTranscriptOf(identity)).toMatch(/answer: .*"status":"rejected".*that command cannot work/),
+    );
     expect(await containerIdOf(ctx, identity)).toBe(oldContainer);
     expect(await rebuildViewFields(identity)).toMatchObject({ pendingRequest: null, historyCount: 2 });
   });

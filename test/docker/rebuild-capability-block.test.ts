@@ -61,7 +61,7 @@ describe.skipIf(skipWithoutDocker)('capability-block in a busybox bottle (uid 10
 
   it('sends a whole Dockerfile with --dockerfile', async () => {
     const result = await runInBusybox(
-      "printf 'FROM base\\nRUN echo \"tab\\there\" \\\\\\n  && true\\n' > /tmp/Dockerfile && capability-block --reason r --dockerfile /tmp/Dockerfile",
+      'printf \'FROM base\\nRUN echo "tab\\there" \\\\\\n  && true\\n\' > /tmp/Dockerfile && capability-block --reason r --dockerfile /tmp/Dockerfile',
     );
     expect(result.exitCode).toBe(0);
     const names = await readdir(inbox);

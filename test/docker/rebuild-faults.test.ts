@@ -29,7 +29,6 @@ function cli(args: string[], fault?: string): Promise<CliResult> {
   return runCli(args, { CLAUDE_BOTTLE_HOME: env.home(), CLAUDE_BOTTLE_FAULT: fault ?? '' });
 }
 
-
 /** The rebuild agent in copy mode, its request pending, and something precious in /workspace. */
 async function startWithPrecious(ctx: CoreDeps): Promise<{ identity: string; pending: PendingRequestView }> {
   const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
@@ -43,7 +42,14 @@ async function expectRebuiltWithEverything(identity: string, extraLines: string[
   expect((await execIn(container, ['cat', '/opt/marker'])).output).toBe('built\n');
   await eventually(async () => {
     const transcript = await rebuildTranscriptOf(identity);
-    for (const line of ['run 1 mode=start line A', 'run 1 mode=start line B', 'run 1 asked', 'run 2 mode=resume line A', 'run 2 marker: built', ...extraLines]) {
+    for (const line of [
+      'run 1 mode=start line A',
+      'run 1 mode=start line B',
+      'run 1 asked',
+      'run 2 mode=resume line A',
+      'run 2 marker: built',
+      ...extraLines,
+    ]) {
       expect(transcript).toContain(line);
     }
   });
@@ -89,7 +95,9 @@ describe.skipIf(skipWithoutDocker)('approve killed with SIGKILL at each step (CL
     expect(await readApprovalRecord(identity)).toMatchObject({ step: 'committed', requestId: pending.id });
     expect(await readPerBottleDockerfile(identity)).toBe(pending.proposedDockerfile);
     expect((await readHistory(identity)).map((entry) => entry.decision)).toEqual(['approved']);
-    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, `${pending.id}.response.json`), 'utf8')) as { status: string };
+    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, `${pending.id}.response.json`), 'utf8')) as {
+      status: string;
+    };
     expect(response.status).toBe('approved');
     expect((await rebuildViewFields(identity)).pendingRequest).toBeNull();
     // The old container still runs, and the agent writes more after reading the answer.

@@ -54,12 +54,23 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
     const detail = JSON.parse((await runCli(['show', identity, '--json'])).stdout) as BottleDetail;
     expect(detail.pendingRequests.map((request) => request.id)).toEqual([id]);
     expect(detail.pendingRequests[0]?.diff).toContain('+RUN echo built > /opt/marker');
-    expect(detail.actions.map((state) => state.action)).toEqual(['open-terminal', 'open-logs', 'stop', 'approve', 'reject', 'changes', 'copy-resume-command', 'remove']);
+    expect(detail.actions.map((state) => state.action)).toEqual([
+      'open-terminal',
+      'open-logs',
+      'stop',
+      'approve',
+      'reject',
+      'changes',
+      'copy-resume-command',
+      'remove',
+    ]);
     expect(detail.historyCount).toBe(0);
 
     const unknown = await runCli(['show', 'nobody-zzzzz']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^claude-bottle: no bottle nobody-zzzzz \(no container, no state under /)]);
+    expect(unknown.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^claude-bottle: no bottle nobody-zzzzz \(no container, no state under /),
+    ]);
   });
 
   it('approve & resume loads its bottle once and holds the lock throughout: nothing acts on the bottle in between', async () => {

@@ -61,7 +61,10 @@ const ops = {
     if (handler === undefined) return { unbound: channel };
     return handler(invokeEvent(sender), ...args);
   },
-  events: ({ from = 0 }) => window().webContents.sent.slice(from).map((message) => ({ channel: message.channel, event: message.args[0] })),
+  events: ({ from = 0 }) =>
+    window()
+      .webContents.sent.slice(from)
+      .map((message) => ({ channel: message.channel, event: message.args[0] })),
   setDialog: ({ result }) => {
     record.dialogResult = result;
     return null;

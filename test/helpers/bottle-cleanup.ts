@@ -15,7 +15,12 @@ export function removeTestBottlesAfterEach(extraIdentities: () => string[] = () 
     await Promise.all(
       containers
         .filter((info) => mine.has(info.Labels[LABEL_IDENTITY] ?? ''))
-        .map((info) => docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)),
+        .map((info) =>
+          docker
+            .getContainer(info.Id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
     );
   });
 }

@@ -45,7 +45,11 @@ afterEach(async () => {
 
 /** git in a folder, with an identity, failing loudly. */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-c', 'user.name=Operator', '-c', 'user.email=op@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd });
+  const { stdout } = await run(
+    'git',
+    ['-c', 'user.name=Operator', '-c', 'user.email=op@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd },
+  );
   return stdout;
 }
 
@@ -58,7 +62,9 @@ export async function treeContents(root: string, skip: (path: string) => boolean
     const path = line.slice(2);
     if (skip(path)) continue;
     const info = await lstat(join(root, path));
-    out[path] = info.isSymbolicLink() ? `link:${await readlink(join(root, path))}` : `${(info.mode & 0o777).toString(8)}:${(await readFile(join(root, path))).toString('base64')}`;
+    out[path] = info.isSymbolicLink()
+      ? `link:${await readlink(join(root, path))}`
+      : `${(info.mode & 0o777).toString(8)}:${(await readFile(join(root, path))).toString('base64')}`;
   }
   return out;
 }
@@ -80,7 +86,12 @@ export function useChangesFolders(): { readonly project: string; readonly snapsh
 }
 
 /** What the changes service computes, on a folder reader: the comparison and what it read. */
-export async function compareWith(baseline: Baseline, reader: WorkspaceReader, applied: AppliedRecord = emptyAppliedRecord(), cache = new CompareCache()): Promise<{ changes: FileChange[]; listing: AgentListing; base: BaseContent }> {
+export async function compareWith(
+  baseline: Baseline,
+  reader: WorkspaceReader,
+  applied: AppliedRecord = emptyAppliedRecord(),
+  cache = new CompareCache(),
+): Promise<{ changes: FileChange[]; listing: AgentListing; base: BaseContent }> {
   const listing = await reader.list();
   const base = new BaseContent(baseline, new BlobStore(changesPaths(baseline.identity).blobs), applied);
   return { changes: await compareWorkspace({ baseline, listing, reader, base, applied, cache }), listing, base };

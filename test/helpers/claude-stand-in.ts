@@ -86,7 +86,9 @@ export async function loginFileIn(container: Docker.Container): Promise<string> 
 
 /** A login file as the stand-in writes it, into a host folder (a snapshot an older version saved). */
 export async function writeLoginFile(dir: string, account: string, token: string, expiresAtMs = Date.now() + 3600_000): Promise<void> {
-  const login = { claudeAiOauth: { accessToken: token, refreshToken: `refresh-${token}`, expiresAt: expiresAtMs, subscriptionType: 'max', account } };
+  const login = {
+    claudeAiOauth: { accessToken: token, refreshToken: `refresh-${token}`, expiresAt: expiresAtMs, subscriptionType: 'max', account },
+  };
   await writeFile(join(dir, '.credentials.json'), `${JSON.stringify(login)}\n`, { mode: 0o600 });
 }
 

@@ -6,9 +6,19 @@ import { EngineContainer } from '../../src/core/engine/engine-client';
 import { rawDocker } from './raw-docker';
 
 /** Runs a command in a running container and returns its output (TTY containers: one stream). */
-export async function execIn(container: Docker.Container | EngineContainer, cmd: string[], user?: string): Promise<{ output: string; exitCode: number }> {
+export async function execIn(
+  container: Docker.Container | EngineContainer,
+  cmd: string[],
+  user?: string,
+): Promise<{ output: string; exitCode: number }> {
   const engineContainer = container instanceof EngineContainer ? container : new EngineContainer(container);
-  const exec = await engineContainer.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, ...(user ? { User: user } : {}) });
+  const exec = await engineContainer.exec({
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    ...(user ? { User: user } : {}),
+  });
   const { stream, stdout, stderr } = await exec.startDemuxed({ stdin: false });
   let output = '';
   for (const out of [stdout, stderr]) out.on('data', (chunk: Buffer) => (output += chunk.toString()));

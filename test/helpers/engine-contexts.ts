@@ -34,8 +34,24 @@ export function useEngineContexts(): EngineContexts {
     config = await mkdtemp(join(tmpdir(), 'claude-bottle-docker-config-'));
     home = await mkdtemp(join(tmpdir(), 'claude-bottle-home-'));
     const { tls, ssh } = engine;
-    execFileSync('docker', ['--config', config, 'context', 'create', TCP_CONTEXT, '--docker', `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`], { stdio: 'ignore' });
-    execFileSync('docker', ['--config', config, 'context', 'create', SSH_CONTEXT, '--docker', `host=ssh://${ssh.user}@${ssh.host}:${ssh.port}`], { stdio: 'ignore' });
+    execFileSync(
+      'docker',
+      [
+        '--config',
+        config,
+        'context',
+        'create',
+        TCP_CONTEXT,
+        '--docker',
+        `host=${engine.tcpHost},ca=${tls.ca},cert=${tls.cert},key=${tls.key}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'docker',
+      ['--config', config, 'context', 'create', SSH_CONTEXT, '--docker', `host=ssh://${ssh.user}@${ssh.host}:${ssh.port}`],
+      { stdio: 'ignore' },
+    );
     await mkdir(join(home, '.ssh'), { mode: 0o700 });
     await copyFile(ssh.privateKey, join(home, '.ssh', 'id_ed25519'));
     await writeFile(join(home, '.ssh', 'known_hosts'), `${ssh.knownHostsLine}\n`);

@@ -53,8 +53,7 @@ export async function runCapabilityBlock(
   shell: 'busybox' | 'debian' = 'busybox',
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // 'debian': dash with the host's GNU tools and mawk, as in the Debian-based claude agent image.
-  const [program, prefix, path] =
-    shell === 'busybox' ? ['/bin/busybox', ['sh'], busyboxOnlyPath()] : ['/bin/dash', [], '/usr/bin:/bin'];
+  const [program, prefix, path] = shell === 'busybox' ? ['/bin/busybox', ['sh'], busyboxOnlyPath()] : ['/bin/dash', [], '/usr/bin:/bin'];
   try {
     const { stdout, stderr } = await run(program, [...prefix, CAPABILITY_BLOCK, ...args], {
       env: { PATH: path, CLAUDE_BOTTLE_INBOX: inbox },

@@ -65,15 +65,61 @@ function ensureTls(): void {
   if (existsSync(join(dir, 'key.pem'))) return;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   run('openssl', ['genrsa', '-out', 'ca-key.pem', '2048'], dir);
-  run('openssl', ['req', '-new', '-x509', '-days', '3650', '-key', 'ca-key.pem', '-sha256', '-subj', '/CN=claude-bottle test CA', '-out', 'ca.pem'], dir);
+  run(
+    'openssl',
+    ['req', '-new', '-x509', '-days', '3650', '-key', 'ca-key.pem', '-sha256', '-subj', '/CN=claude-bottle test CA', '-out', 'ca.pem'],
+    dir,
+  );
   writeFileSync(join(dir, 'server.cnf'), 'subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n');
   writeFileSync(join(dir, 'client.cnf'), 'extendedKeyUsage = clientAuth\n');
   run('openssl', ['genrsa', '-out', 'server-key.pem', '2048'], dir);
   run('openssl', ['req', '-subj', '/CN=127.0.0.1', '-sha256', '-new', '-key', 'server-key.pem', '-out', 'server.csr'], dir);
-  run('openssl', ['x509', '-req', '-days', '3650', '-sha256', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-extfile', 'server.cnf'], dir);
+  run(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-days',
+      '3650',
+      '-sha256',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'server-cert.pem',
+      '-extfile',
+      'server.cnf',
+    ],
+    dir,
+  );
   run('openssl', ['genrsa', '-out', 'client-key.pem', '2048'], dir);
   run('openssl', ['req', '-subj', '/CN=claude-bottle test client', '-new', '-key', 'client-key.pem', '-out', 'client.csr'], dir);
-  run('openssl', ['x509', '-req', '-days', '3650', '-sha256', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-extfile', 'client.cnf'], dir);
+  run(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-days',
+      '3650',
+      '-sha256',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      'cert.pem',
+      '-extfile',
+      'client.cnf',
+    ],
+    dir,
+  );
   // The names `docker context create --docker ca=,cert=,key=` and DOCKER_CERT_PATH expect.
   run('cp', ['client-key.pem', 'key.pem'], dir);
 }
@@ -126,14 +172,27 @@ export async function startSecondEngine(): Promise<void> {
     spawn(
       'dockerd',
       [
-        '--data-root', join(ROOT, 'data'),
-        '--exec-root', join(RUN, 'exec'),
-        '--pidfile', SECOND_ENGINE.pidfile,
-        '-H', `unix://${SECOND_ENGINE.socket}`,
-        '-H', `tcp://127.0.0.1:${SECOND_ENGINE.tcpPort}`,
-        '--tlsverify', '--tlscacert', join(tls, 'ca.pem'), '--tlscert', join(tls, 'server-cert.pem'), '--tlskey', join(tls, 'server-key.pem'),
-        '--bridge', SECOND_ENGINE.bridge,
-        '--iptables=false', '--ip-masq=false',
+        '--data-root',
+        join(ROOT, 'data'),
+        '--exec-root',
+        join(RUN, 'exec'),
+        '--pidfile',
+        SECOND_ENGINE.pidfile,
+        '-H',
+        `unix://${SECOND_ENGINE.socket}`,
+        '-H',
+        `tcp://127.0.0.1:${SECOND_ENGINE.tcpPort}`,
+        '--tlsverify',
+        '--tlscacert',
+        join(tls, 'ca.pem'),
+        '--tlscert',
+        join(tls, 'server-cert.pem'),
+        '--tlskey',
+        join(tls, 'server-key.pem'),
+        '--bridge',
+        SECOND_ENGINE.bridge,
+        '--iptables=false',
+        '--ip-masq=false',
       ],
       { detached: true, stdio: ['ignore', log, log] },
     ).unref();
@@ -154,9 +213,14 @@ export async function startTestSshd(): Promise<SecondEngine['ssh']> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   if (!existsSync(join(dir, 'host_ed25519_key'))) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519_key')]);
-  if (!existsSync(join(dir, 'client_ed25519'))) run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'claude-bottle-test', '-f', join(dir, 'client_ed25519')]);
+  if (!existsSync(join(dir, 'client_ed25519')))
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'claude-bottle-test', '-f', join(dir, 'client_ed25519')]);
   const clientKey = readFileSync(join(dir, 'client_ed25519.pub'), 'utf8').trim();
-  writeFileSync(join(dir, 'authorized_keys'), `command="DOCKER_HOST=unix://${SECOND_ENGINE.socket} docker system dial-stdio",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding ${clientKey}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'authorized_keys'),
+    `command="DOCKER_HOST=unix://${SECOND_ENGINE.socket} docker system dial-stdio",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding ${clientKey}\n`,
+    { mode: 0o600 },
+  );
   writeFileSync(
     join(dir, 'sshd_config'),
     [

@@ -39,10 +39,7 @@ export async function writeTestAgent(options: TestAgentOptions = {}): Promise<st
   await mkdir(dir, { recursive: true });
   const script = options.script ?? TRANSCRIPT_AGENT_SCRIPT;
   await writeFile(join(dir, 'agent.sh'), `${script}\n`, { mode: 0o755 });
-  await writeFile(
-    join(dir, 'Dockerfile'),
-    `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n${options.dockerfileExtra ?? ''}`,
-  );
+  await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n${options.dockerfileExtra ?? ''}`);
   await writeFile(
     join(dir, 'agent.json'),
     JSON.stringify({

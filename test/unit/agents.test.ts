@@ -21,7 +21,14 @@ describe('agents', () => {
   it('ships a claude agent with the defaults filled in', async () => {
     const agent = await loadAgent('claude');
     expect(agent.source).toBe('builtin');
-    expect(agent.config).toMatchObject({ command: ['claude'], resumeCommand: ['claude', '--continue'], user: 'node', transcriptDir: '/home/node/.claude', env: [], workdir: '/workspace' });
+    expect(agent.config).toMatchObject({
+      command: ['claude'],
+      resumeCommand: ['claude', '--continue'],
+      user: 'node',
+      transcriptDir: '/home/node/.claude',
+      env: [],
+      workdir: '/workspace',
+    });
     // Signing in once, autonomous mode, the operator's setup (issue 11).
     expect(agent.config).toMatchObject({
       secretFiles: ['.credentials.json'],
@@ -35,7 +42,16 @@ describe('agents', () => {
 
   it('applies defaults: resumeCommand = command, workdir /workspace, no user, no transcript, no env', async () => {
     await agentAt(join(claudeBottleRoot(), 'agents', 'mini'), { command: ['sh'] });
-    expect((await loadAgent('mini')).config).toEqual({ description: '', command: ['sh'], resumeCommand: ['sh'], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS });
+    expect((await loadAgent('mini')).config).toEqual({
+      description: '',
+      command: ['sh'],
+      resumeCommand: ['sh'],
+      workdir: '/workspace',
+      user: null,
+      transcriptDir: null,
+      env: [],
+      ...DEFAULT_AGENT_OPTIONS,
+    });
   });
 
   it('resolves a plain name in the user folder, then the shipped agents: never the project', async () => {
@@ -46,7 +62,11 @@ describe('agents', () => {
     expect((await loadAgent('claude', project)).config.command).toEqual(['u']);
     // The project's own agent is only ever `project:NAME`, listed apart and untrusted.
     const projectAgent = await loadAgent('project:claude', project);
-    expect(projectAgent).toMatchObject({ name: 'project:claude', source: 'project', origin: join(project, '.claude-bottle', 'agents', 'claude') });
+    expect(projectAgent).toMatchObject({
+      name: 'project:claude',
+      source: 'project',
+      origin: join(project, '.claude-bottle', 'agents', 'claude'),
+    });
     // Read from a private copy of the folder, never from the folder the repository can change.
     expect(dirname(projectAgent.dir)).toBe(agentCopiesDir());
     const listed = await listAgents(project);
@@ -72,13 +92,42 @@ describe('agents', () => {
     ['a relative transcriptDir', { command: ['x'], transcriptDir: 'rel' }, /field "transcriptDir": must be an absolute path/],
     ['a bad env name', { command: ['x'], env: ['A=B'] }, /field "env.0"/],
     ['an unknown key', { command: ['x'], privileged: true }, /privileged/],
-    ['a secret file given as a path', { command: ['x'], transcriptDir: '/c', secretFiles: ['../etc/shadow'] }, /field "secretFiles.0": must be a plain file name/],
-    ['a secret file given as an absolute path', { command: ['x'], transcriptDir: '/c', secretFiles: ['/etc/shadow'] }, /field "secretFiles.0": must be a plain file name/],
+    [
+      'a secret file given as a path',
+      { command: ['x'], transcriptDir: '/c', secretFiles: ['../etc/shadow'] },
+      /field "secretFiles.0": must be a plain file name/,
+    ],
+    [
+      'a secret file given as an absolute path',
+      { command: ['x'], transcriptDir: '/c', secretFiles: ['/etc/shadow'] },
+      /field "secretFiles.0": must be a plain file name/,
+    ],
     ['a secret file in a sub-folder', { command: ['x'], transcriptDir: '/c', secretFiles: ['a/b.json'] }, /field "secretFiles.0"/],
-    ['secret files without a config folder', { command: ['x'], secretFiles: ['.credentials.json'] }, /field "secretFiles": needs transcriptDir/],
-    ['a host setup outside the home folder', { command: ['x'], transcriptDir: '/c', hostConfig: { from: '/etc', copy: ['passwd'] } }, /field "hostConfig.from": must be a folder under the home folder/],
-    ['a host setup climbing out of the home folder', { command: ['x'], transcriptDir: '/c', hostConfig: { from: '~/../root', copy: ['x'] } }, /field "hostConfig.from": must not contain "\.\."/],
-    ['a host setup that copies the login', { command: ['x'], transcriptDir: '/c', secretFiles: ['.credentials.json'], hostConfig: { from: '~/.claude', copy: ['.credentials.json'] } }, /field "hostConfig": must not copy the secret file \.credentials\.json/],
+    [
+      'secret files without a config folder',
+      { command: ['x'], secretFiles: ['.credentials.json'] },
+      /field "secretFiles": needs transcriptDir/,
+    ],
+    [
+      'a host setup outside the home folder',
+      { command: ['x'], transcriptDir: '/c', hostConfig: { from: '/etc', copy: ['passwd'] } },
+      /field "hostConfig.from": must be a folder under the home folder/,
+    ],
+    [
+      'a host setup climbing out of the home folder',
+      { command: ['x'], transcriptDir: '/c', hostConfig: { from: '~/../root', copy: ['x'] } },
+      /field "hostConfig.from": must not contain "\.\."/,
+    ],
+    [
+      'a host setup that copies the login',
+      {
+        command: ['x'],
+        transcriptDir: '/c',
+        secretFiles: ['.credentials.json'],
+        hostConfig: { from: '~/.claude', copy: ['.credentials.json'] },
+      },
+      /field "hostConfig": must not copy the secret file \.credentials\.json/,
+    ],
     ['a credential set that is a path', { command: ['x'], credentialSet: '../claude' }, /field "credentialSet"/],
     ['an empty autonomous argument', { command: ['x'], autonomousArgs: [''] }, /field "autonomousArgs.0"/],
   ])('refuses %s with the file and field named', async (_name, json, message) => {
@@ -110,7 +159,16 @@ describe('container spec', () => {
     const options = containerCreateOptions({
       identity: 'dev-abcde',
       agentName: 'dev',
-      agent: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: 'node', transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS },
+      agent: {
+        description: '',
+        command: ['x'],
+        resumeCommand: ['x'],
+        workdir: '/workspace',
+        user: 'node',
+        transcriptDir: null,
+        env: [],
+        ...DEFAULT_AGENT_OPTIONS,
+      },
       image: 'img',
       imagePath: '/usr/bin:/bin',
       command: ['x'],
@@ -130,7 +188,13 @@ describe('container spec', () => {
       'claude-bottle.managed': 'true',
       'claude-bottle.instance': readFileSync(join(home(), 'instance-id'), 'utf8').trim(),
     });
-    expect(options.HostConfig).toMatchObject({ Privileged: false, CapDrop: ['ALL'], CapAdd: [], SecurityOpt: ['no-new-privileges:true'], AutoRemove: false });
+    expect(options.HostConfig).toMatchObject({
+      Privileged: false,
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges:true'],
+      AutoRemove: false,
+    });
     expect(options.HostConfig?.PidsLimit).toBeGreaterThan(0);
     expect(options.HostConfig?.Memory).toBeGreaterThan(0);
     expect(options.HostConfig?.NanoCpus).toBe(1_500_000_000);
@@ -145,7 +209,12 @@ describe('container spec', () => {
     expect(mounts[0]?.Source).toBe('/home/me/project');
     expect(JSON.stringify(mounts)).not.toContain('docker.sock');
     expect(options.HostConfig?.Binds).toBeUndefined();
-    expect(options.Env).toEqual(['CLAUDE_BOTTLE_IDENTITY=dev-abcde', 'PATH=/usr/bin:/bin:/opt/claude-bottle/bin', 'HOME=/home/node', 'ANTHROPIC_API_KEY=sk-test']);
+    expect(options.Env).toEqual([
+      'CLAUDE_BOTTLE_IDENTITY=dev-abcde',
+      'PATH=/usr/bin:/bin:/opt/claude-bottle/bin',
+      'HOME=/home/node',
+      'ANTHROPIC_API_KEY=sk-test',
+    ]);
     expect(options).toMatchObject({ Tty: true, OpenStdin: true, User: '1000:1000', WorkingDir: '/workspace' });
   });
 

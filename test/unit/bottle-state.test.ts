@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEngineRecord } from '../../src/core/state/bottle-engine';
 import { bottleIdentity } from '../../src/core/state/bottle-identity';
-import {
-  CorruptBottleError,
-  readMetadata,
-  readMetadataResult,
-  writeMetadata,
-  type BottleMetadata,
-} from '../../src/core/state/metadata';
+import { CorruptBottleError, readMetadata, readMetadataResult, writeMetadata, type BottleMetadata } from '../../src/core/state/metadata';
 import { readPerBottleDockerfile, writePerBottleDockerfile } from '../../src/core/state/per-bottle-dockerfile';
 import { listStateEntries, listStateIdentities, listStateRoot } from '../../src/core/state/state-listing';
 import { bottlePaths, perBottleImageTag, stateDir } from '../../src/core/state/state-paths';
@@ -173,9 +167,7 @@ describe('metadata', () => {
       'dev-a4f8c',
       '{\n  "identity": "dev-a4f8c",\n  "agent_name": "dev",\n  "cwd": "/proj/\\u00dc",\n  "copy_cwd": true,\n  "started_at": "2026-05-25T12:00:00.123456+00:00"\n}',
     );
-    expect(await readMetadata('dev-a4f8c')).toEqual(
-      meta({ cwd: '/proj/Ü', started_at: '2026-05-25T12:00:00.123456+00:00' }),
-    );
+    expect(await readMetadata('dev-a4f8c')).toEqual(meta({ cwd: '/proj/Ü', started_at: '2026-05-25T12:00:00.123456+00:00' }));
   });
 
   it('reads unknown extra keys but never writes them back', async () => {

@@ -24,17 +24,28 @@ async function start(files: Record<string, string>): Promise<Baseline> {
 }
 
 /** What `claude-bottle apply` does, on a snapshot folder as the agent's side. */
-async function apply(baseline: Baseline, record: AppliedRecord, options: { dryRun?: boolean; sidecars?: boolean } = {}): ReturnType<typeof runApply> {
+async function apply(
+  baseline: Baseline,
+  record: AppliedRecord,
+  options: { dryRun?: boolean; sidecars?: boolean } = {},
+): ReturnType<typeof runApply> {
   const reader = new FolderReader('snapshot', dirs.snapshot, undefined);
   const { changes } = await compareWith(baseline, reader, record);
   const steps = await planApply({ identity: ID, baseline, changes, applied: record, sidecars: options.sidecars ?? true });
-  if (options.dryRun === true) return steps.map((step) => ({ path: step.path, action: step.action, detail: step.detail, sidecar: step.sidecar }));
+  if (options.dryRun === true)
+    return steps.map((step) => ({ path: step.path, action: step.action, detail: step.detail, sidecar: step.sidecar }));
   return runApply({ root: dirs.project, steps, reader, record, blobs: new BlobStore(changesPaths(ID).blobs), progress: () => undefined });
 }
 
 describe('apply: a three-way decision per file', () => {
   it('writes what only the agent changed, keeps what the operator changed too, and a second apply changes nothing', async () => {
-    const baseline = await start({ 'a.txt': 'a\n', 'both.txt': 'base\n', 'gone.txt': 'x\n', 'kept-by-you.txt': 'y\n', 'dir/deep.txt': 'd\n' });
+    const baseline = await start({
+      'a.txt': 'a\n',
+      'both.txt': 'base\n',
+      'gone.txt': 'x\n',
+      'kept-by-you.txt': 'y\n',
+      'dir/deep.txt': 'd\n',
+    });
     await writeTree(dirs.snapshot, { 'a.txt': 'agent a\n', 'both.txt': 'agent version\n', 'new/file.txt': 'new\n' });
     await rm(join(dirs.snapshot, 'gone.txt'));
     await rm(join(dirs.snapshot, 'kept-by-you.txt'));
@@ -46,12 +57,26 @@ describe('apply: a three-way decision per file', () => {
     const record = emptyAppliedRecord();
     const dry = await apply(baseline, record, { dryRun: true });
     expect(dry.map((o) => [o.path, o.action])).toEqual(
-      expect.arrayContaining([['a.txt', 'write'], ['both.txt', 'conflict'], ['gone.txt', 'delete'], ['kept-by-you.txt', 'conflict'], ['dir/deep.txt', 'delete'], ['new/file.txt', 'write']]),
+      expect.arrayContaining([
+        ['a.txt', 'write'],
+        ['both.txt', 'conflict'],
+        ['gone.txt', 'delete'],
+        ['kept-by-you.txt', 'conflict'],
+        ['dir/deep.txt', 'delete'],
+        ['new/file.txt', 'write'],
+      ]),
     );
     expect(await readFile(join(dirs.project, 'a.txt'), 'utf8')).toBe('a\n');
 
     const outcomes = await apply(baseline, record);
-    expect(Object.fromEntries(outcomes.map((o) => [o.path, o.action]))).toEqual({ 'a.txt': 'write', 'both.txt': 'conflict', 'dir/deep.txt': 'delete', 'gone.txt': 'delete', 'kept-by-you.txt': 'conflict', 'new/file.txt': 'write' });
+    expect(Object.fromEntries(outcomes.map((o) => [o.path, o.action]))).toEqual({
+      'a.txt': 'write',
+      'both.txt': 'conflict',
+      'dir/deep.txt': 'delete',
+      'gone.txt': 'delete',
+      'kept-by-you.txt': 'conflict',
+      'new/file.txt': 'write',
+    });
     expect(await readFile(join(dirs.project, 'both.txt'), 'utf8')).toBe('operator version\n');
     expect(await readFile(join(dirs.project, `both.txt.bottle-${ID}`), 'utf8')).toBe('agent version\n');
     expect(await readFile(join(dirs.project, 'kept-by-you.txt'), 'utf8')).toBe('operator keeps this\n');
@@ -107,7 +132,7 @@ describe('apply: a three-way decision per file', () => {
   });
 
   it('a folder where the agent wrote a file is a conflict, not a loss', async () => {
-    const baseline = await start({ 'thing': 'file\n' });
+    const baseline = await start({ thing: 'file\n' });
     await writeFile(join(dirs.snapshot, 'thing'), 'agent\n');
     await rm(join(dirs.project, 'thing'));
     await mkdir(join(dirs.project, 'thing'));

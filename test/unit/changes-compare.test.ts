@@ -24,7 +24,15 @@ async function age(root: string, paths: string[]): Promise<void> {
 
 describe('comparing a workspace with its baseline', () => {
   it('copy mode: lists exactly what the agent added, modified, deleted, renamed, chmodded, linked and wrote as binary', async () => {
-    const files = { 'keep.txt': 'same\n', 'edit.txt': 'one\ntwo\nthree\n', 'gone.txt': 'bye\n', 'move.txt': 'moving\n', 'run.sh': 'echo hi\n', 'ignored/x': 'x', '.dockerignore': 'ignored\n' };
+    const files = {
+      'keep.txt': 'same\n',
+      'edit.txt': 'one\ntwo\nthree\n',
+      'gone.txt': 'bye\n',
+      'move.txt': 'moving\n',
+      'run.sh': 'echo hi\n',
+      'ignored/x': 'x',
+      '.dockerignore': 'ignored\n',
+    };
     await writeTree(dirs.project, files);
     await age(dirs.project, Object.keys(files));
     const baseline = await takeBaseline(ID, dirs.project, true);
@@ -107,7 +115,10 @@ describe('comparing a workspace with its baseline', () => {
     await writeTree(dirs.project, { 'untracked.txt': 'new\n', 'build/out.o': 'artifact' });
     const baseline = await takeBaseline(ID, dirs.project, true);
     expect(baseline.git?.head).toMatch(/^[0-9a-f]{40}$/);
-    expect(baseline.entries['tracked.txt']).toMatchObject({ oid: (await git(dirs.project, 'rev-parse', 'HEAD:tracked.txt')).trim(), kept: false });
+    expect(baseline.entries['tracked.txt']).toMatchObject({
+      oid: (await git(dirs.project, 'rev-parse', 'HEAD:tracked.txt')).trim(),
+      kept: false,
+    });
     expect(baseline.entries['dirty.txt']).toMatchObject({ kept: true });
     expect(baseline.entries['untracked.txt']).toMatchObject({ kept: true });
   });

@@ -6,7 +6,16 @@ import type { Baseline } from '../../src/core/changes/baseline-types';
 import { FolderReader } from '../../src/core/changes/folder-reader';
 import { exportChanges, type ExportTarget } from '../../src/core/changes/git-export';
 import type { ExportResult } from '../../src/shared/changes';
-import { compareWith, copyTree, git, tempDir, TEST_IDENTITY, treeContents, useChangesFolders, writeTree } from '../helpers/changes-fixtures';
+import {
+  compareWith,
+  copyTree,
+  git,
+  tempDir,
+  TEST_IDENTITY,
+  treeContents,
+  useChangesFolders,
+  writeTree,
+} from '../helpers/changes-fixtures';
 
 const ID = TEST_IDENTITY;
 const dirs = useChangesFolders();
@@ -26,12 +35,30 @@ async function gitProject(): Promise<Baseline> {
 async function exportFrom(baseline: Baseline, target: ExportTarget): Promise<ExportResult> {
   const reader = new FolderReader('snapshot', dirs.snapshot, undefined);
   const { changes, listing, base } = await compareWith(baseline, reader);
-  return exportChanges({ identity: ID, baseline, reader, listing, changes, base, agentGitDir: async () => join(dirs.snapshot, '.git'), progress: () => undefined }, target);
+  return exportChanges(
+    {
+      identity: ID,
+      baseline,
+      reader,
+      listing,
+      changes,
+      base,
+      agentGitDir: async () => join(dirs.snapshot, '.git'),
+      progress: () => undefined,
+    },
+    target,
+  );
 }
 
 /** HEAD, branch list, index and status: everything an export must leave as it was. */
 async function checkout(): Promise<string[]> {
-  return Promise.all([git(dirs.project, 'rev-parse', 'HEAD'), git(dirs.project, 'symbolic-ref', 'HEAD'), git(dirs.project, 'ls-files', '-s'), git(dirs.project, 'status', '--porcelain=v1', '--untracked-files=all'), readFile(join(dirs.project, 'b.txt'), 'utf8')]);
+  return Promise.all([
+    git(dirs.project, 'rev-parse', 'HEAD'),
+    git(dirs.project, 'symbolic-ref', 'HEAD'),
+    git(dirs.project, 'ls-files', '-s'),
+    git(dirs.project, 'status', '--porcelain=v1', '--untracked-files=all'),
+    readFile(join(dirs.project, 'b.txt'), 'utf8'),
+  ]);
 }
 
 describe('export: the agent’s work as a git branch or a patch', () => {
@@ -49,7 +76,11 @@ describe('export: the agent’s work as a git branch or a patch', () => {
     const result = await exportFrom(baseline, { branch: 'agent-work' });
     expect(result).toMatchObject({ branch: 'agent-work', commits: 3, uncommitted: true, base: baseline.git?.head });
     expect(await checkout()).toEqual(before);
-    expect((await git(dirs.project, 'log', '--format=%s', `${baseline.git?.head ?? ''}..agent-work`)).trim().split('\n')).toEqual([`Uncommitted changes from bottle ${ID}`, 'agent 2', 'agent 1']);
+    expect((await git(dirs.project, 'log', '--format=%s', `${baseline.git?.head ?? ''}..agent-work`)).trim().split('\n')).toEqual([
+      `Uncommitted changes from bottle ${ID}`,
+      'agent 2',
+      'agent 1',
+    ]);
     expect(await git(dirs.project, 'show', 'agent-work:a.txt')).toBe('a, agent uncommitted\n');
     expect(await git(dirs.project, 'show', 'agent-work:d.txt')).toBe('uncommitted new file\n');
     // Ignored files stay out, and so does the operator's own uncommitted edit the agent never touched.

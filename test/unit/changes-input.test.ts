@@ -26,7 +26,14 @@ describe('what arrives from a bottle is checked before it names anything on the 
   });
 
   it('parses the in-bottle listing, and refuses it whole when a line does not parse', () => {
-    const listing = ['4096 1700000000 1700000001 41ed 10 /workspace', '6 1700000000 1700000001 81a4 11 /workspace/a file.txt', '8 1700000002 1700000003 a1ff 12 /workspace/link', '4096 1700000000 1700000001 41ed 13 /workspace/dir', '0 1700000000 1700000001 11b6 14 /workspace/fifo', ''].join('\n');
+    const listing = [
+      '4096 1700000000 1700000001 41ed 10 /workspace',
+      '6 1700000000 1700000001 81a4 11 /workspace/a file.txt',
+      '8 1700000002 1700000003 a1ff 12 /workspace/link',
+      '4096 1700000000 1700000001 41ed 13 /workspace/dir',
+      '0 1700000000 1700000001 11b6 14 /workspace/fifo',
+      '',
+    ].join('\n');
     expect(parseProbeListing(listing)).toEqual([
       { path: 'a file.txt', kind: 'file', size: 6, mtimeMs: 1700000000000, ctimeMs: 1700000001000, mode: 0o644, ino: 11 },
       { path: 'link', kind: 'symlink', size: 8, mtimeMs: 1700000002000, ctimeMs: 1700000003000, mode: 0o777, ino: 12 },

@@ -52,7 +52,9 @@ describe('repositories inside a mount-mode project folder', () => {
       ['x', 'added-gitlink'],
       ['z', 'new-repository'],
     ]);
-    expect(findings.find((finding) => finding.path === 'x')?.message).toBe('x: the agent added a git repository as a submodule; your `git status` would run what its config says — inspect it (or remove it) before running git in this folder');
+    expect(findings.find((finding) => finding.path === 'x')?.message).toBe(
+      'x: the agent added a git repository as a submodule; your `git status` would run what its config says — inspect it (or remove it) before running git in this folder',
+    );
     expect(findings.find((finding) => finding.path === 'z')?.message).toMatch(/^z: the agent made a git repository here \(z\/\.git\)/);
 
     // The same folder in copy mode is the operator's own: nothing to report.

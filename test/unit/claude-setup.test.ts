@@ -43,7 +43,11 @@ describe('the launch command', () => {
     expect(launchCommand(claude, { autonomous: false }, false, none)).toEqual(['claude']);
     expect(launchCommand(claude, { autonomous: true }, false, none)).toEqual(['claude', '--dangerously-skip-permissions']);
     expect(launchCommand(claude, { autonomous: true }, true, none)).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
-    expect(launchCommand(claude, { autonomous: false }, true, { files: [], env: [{ name: 'ANTHROPIC_API_KEY', value: 'k' }] })).toEqual([SECRETS_WRAPPER, 'claude', '--continue']);
+    expect(launchCommand(claude, { autonomous: false }, true, { files: [], env: [{ name: 'ANTHROPIC_API_KEY', value: 'k' }] })).toEqual([
+      SECRETS_WRAPPER,
+      'claude',
+      '--continue',
+    ]);
     expect(() => launchCommand(agent(), { autonomous: true }, false, none)).toThrow(/has no autonomous mode/);
   });
 
@@ -63,14 +67,26 @@ describe('with-bottle-secrets (the in-bottle wrapper)', () => {
     await writeFile(join(dir, 'CLAUDE_CODE_OAUTH_TOKEN'), 'tok');
     await writeFile(join(dir, 'BAD-NAME'), 'x');
     await writeFile(join(dir, '1LEADING'), 'x');
-    const { stdout } = await run('/bin/busybox', ['sh', join(bottleToolDir(), 'bin', 'with-bottle-secrets'), 'sh', '-c', 'printf "[%s][%s]" "$ANTHROPIC_API_KEY" "$CLAUDE_CODE_OAUTH_TOKEN"; env | grep -c -e BAD -e LEADING'], {
-      env: { PATH: busyboxOnlyPath(), CLAUDE_BOTTLE_SECRETS: dir },
-    }).catch((error: { stdout: string }) => error);
+    const { stdout } = await run(
+      '/bin/busybox',
+      [
+        'sh',
+        join(bottleToolDir(), 'bin', 'with-bottle-secrets'),
+        'sh',
+        '-c',
+        'printf "[%s][%s]" "$ANTHROPIC_API_KEY" "$CLAUDE_CODE_OAUTH_TOKEN"; env | grep -c -e BAD -e LEADING',
+      ],
+      {
+        env: { PATH: busyboxOnlyPath(), CLAUDE_BOTTLE_SECRETS: dir },
+      },
+    ).catch((error: { stdout: string }) => error);
     expect(stdout).toBe('[sk-ant-with $pecial "chars"\n][tok]0\n');
   });
 
   it('runs the command unchanged when there is no secrets folder', async () => {
-    const { stdout } = await run('/bin/busybox', ['sh', join(bottleToolDir(), 'bin', 'with-bottle-secrets'), 'echo', 'plain'], { env: { PATH: busyboxOnlyPath(), CLAUDE_BOTTLE_SECRETS: join(root(), 'none') } });
+    const { stdout } = await run('/bin/busybox', ['sh', join(bottleToolDir(), 'bin', 'with-bottle-secrets'), 'echo', 'plain'], {
+      env: { PATH: busyboxOnlyPath(), CLAUDE_BOTTLE_SECRETS: join(root(), 'none') },
+    });
     expect(stdout).toBe('plain\n');
   });
 });
@@ -120,7 +136,9 @@ describe("the operator's setup from their home", () => {
     expect(appendHostFile(Buffer.from('own\n'), 'CLAUDE.md', '.claude', Buffer.from('host')).toString()).toBe(
       "own\n\n# The operator's own CLAUDE.md (copied from ~/.claude/CLAUDE.md on their machine)\n\nhost",
     );
-    expect(appendHostFile(null, 'CLAUDE.md', '.claude', Buffer.from('host')).toString()).toMatch(/^# The operator's own CLAUDE\.md .*\n\nhost$/);
+    expect(appendHostFile(null, 'CLAUDE.md', '.claude', Buffer.from('host')).toString()).toMatch(
+      /^# The operator's own CLAUDE\.md .*\n\nhost$/,
+    );
   });
 
   it('is on by default, off with "copyHostConfig": false', async () => {
@@ -135,7 +153,9 @@ describe("the operator's setup from their home", () => {
 
 describe('an agent that exits in its first minute', () => {
   it('keeps the last readable lines: escapes, redraws and secrets gone', () => {
-    const output = '\x1b[2J\x1b[1;32mWelcome\x1b[0m\r\nloading 10%\rloading 100%\n\x1b]0;title\x07\nAPI key sk-ant-api03-abcdef used\n\n' + Array.from({ length: 20 }, (_, n) => `line ${n}`).join('\n');
+    const output =
+      '\x1b[2J\x1b[1;32mWelcome\x1b[0m\r\nloading 10%\rloading 100%\n\x1b]0;title\x07\nAPI key sk-ant-api03-abcdef used\n\n' +
+      Array.from({ length: 20 }, (_, n) => `line ${n}`).join('\n');
     const lines = cleanOutputTail(output, 30);
     expect(lines.slice(0, 3)).toEqual(['Welcome', 'loading 100%', 'API key sk-ant-[redacted] used']);
     expect(cleanOutputTail(output)).toHaveLength(12);
@@ -146,7 +166,12 @@ describe('an agent that exits in its first minute', () => {
     [1, false, ['Invalid API key · Please run /login'], 'the login or key was refused'],
     [1, false, ['Not logged in · Please run /login'], 'not signed in'],
     [1, false, ['Error: getaddrinfo EAI_AGAIN api.anthropic.com'], 'no network: the API cannot be reached'],
-    [1, false, ['--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons'], 'it refuses to run autonomously as root'],
+    [
+      1,
+      false,
+      ['--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons'],
+      'it refuses to run autonomously as root',
+    ],
     [127, false, ['sh: claude: not found'], "the agent's command was not found in the image"],
     [137, true, [], 'out of memory (killed by the memory limit)'],
     [0, false, ['bye'], 'the agent finished right away'],
@@ -177,18 +202,32 @@ describe('an agent that exits in its first minute', () => {
       inspect: async () => {
         inspections += 1;
         return {
-          State: { Status: 'exited', Running: false, ExitCode: exitCode, OOMKilled: false, StartedAt: new Date(startedAt).toISOString(), FinishedAt: new Date(startedAt + ranMs).toISOString() },
+          State: {
+            Status: 'exited',
+            Running: false,
+            ExitCode: exitCode,
+            OOMKilled: false,
+            StartedAt: new Date(startedAt).toISOString(),
+            FinishedAt: new Date(startedAt + ranMs).toISOString(),
+          },
           Config: { Tty: true },
         };
       },
       logs: async () => Buffer.from('starting\nTerminated\n'),
     };
-    const ctx = { docker: { getContainer: () => container }, activity: { isBusy: () => false }, caches: new BottleCaches() } as unknown as CoreDeps;
+    const ctx = {
+      docker: { getContainer: () => container },
+      activity: { isBusy: () => false },
+      caches: new BottleCaches(),
+    } as unknown as CoreDeps;
     return { ctx, inspections: () => inspections };
   }
 
   it('is not what a stop or kill from outside did (the engine going down): nothing recorded, inspected once', async () => {
-    for (const [code, id] of [[143, 'c143-signal'], [137, 'c137-signal']] as const) {
+    for (const [code, id] of [
+      [143, 'c143-signal'],
+      [137, 'c137-signal'],
+    ] as const) {
       const identity = `scripted-sig${code}`;
       await mkdir(stateDir(identity), { recursive: true });
       const { ctx, inspections } = exitedContainer(code, 150);

@@ -7,7 +7,16 @@ import { useTempHome } from '../helpers/temp-home';
 
 useTempHome();
 
-const decision = { at: '2026-11-25T00:00:00Z', decision: 'rejected' as const, requestId: 'req-1-a', reason: 'r', diff: '', imageId: null, message: null, by: 'me' };
+const decision = {
+  at: '2026-11-25T00:00:00Z',
+  decision: 'rejected' as const,
+  requestId: 'req-1-a',
+  reason: 'r',
+  diff: '',
+  imageId: null,
+  message: null,
+  by: 'me',
+};
 
 /*
  * What a core remembers of its bottles is its own: a removed bottle leaves nothing behind in it,

@@ -36,8 +36,9 @@ function coreImportGraph(): Graph {
   const files = new Set(sourceFiles(CORE));
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    const imported = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles
-      .filter(({ fileName }) => fileName.startsWith('.'))
+    const imported = ts
+      .preProcessFile(readFileSync(file, 'utf8'), true, true)
+      .importedFiles.filter(({ fileName }) => fileName.startsWith('.'))
       .map(({ fileName }) => resolveImport(file, fileName, files))
       .filter((target): target is string => target !== null)
       .map((target) => relative(CORE, target));
@@ -80,9 +81,26 @@ function layerOf(file: string): string {
 
 describe('layers of src/core', () => {
   it('the cycle finder finds a cycle it is shown, and none where there is none', () => {
-    expect(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'c', 'a']);
     expect(findCycle(new Map([['x', ['x']]]))).toEqual(['x', 'x']);
-    expect(findCycle(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]]))).toBeNull();
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b', 'c']],
+          ['b', ['c']],
+          ['c', []],
+        ]),
+      ),
+    ).toBeNull();
   });
 
   it('no file of the core imports, through any chain, a file that imports it', () => {

@@ -45,7 +45,11 @@ describe('notices', () => {
     let now = 1_000_000;
     const shown: AppEvent[] = [];
     const log = createCoreLog(logFilePath());
-    const notices = new Notices(log, (event) => shown.push(event), () => now);
+    const notices = new Notices(
+      log,
+      (event) => shown.push(event),
+      () => now,
+    );
     notices.failure('Could not refresh bottle dev-abcde', new Error('engine went away\nstack'));
     notices.failure('Could not refresh bottle dev-abcde', new Error('engine went away'));
     expect(shown).toEqual([{ type: 'notice', level: 'error', message: 'Could not refresh bottle dev-abcde: engine went away' }]);
@@ -65,7 +69,9 @@ describe('activity tracker (progress and the in-process lock)', () => {
   it('refuses overlapping work, keeps a failure until the next run or a dismissal, and switches phase under one hold', async () => {
     const tracker = new ActivityTracker();
     const seen: (string | null)[] = [];
-    tracker.subscribe((_identity, activity) => seen.push(activity === null ? null : `${activity.kind}${activity.error === null ? '' : `!${activity.error}`}`));
+    tracker.subscribe((_identity, activity) =>
+      seen.push(activity === null ? null : `${activity.kind}${activity.error === null ? '' : `!${activity.error}`}`),
+    );
     let release = (): void => undefined;
     const running = tracker.run('dev-abcde', 'approving', () => new Promise<void>((resolve) => (release = resolve)));
     await expect(tracker.run('dev-abcde', 'stopping', async () => undefined)).rejects.toBeInstanceOf(ActivityConflictError);
@@ -73,7 +79,9 @@ describe('activity tracker (progress and the in-process lock)', () => {
     await expect(tracker.run('dev-abcde', 'removing', async () => undefined)).rejects.toThrow(/busy \(resuming\)/);
     release();
     await running;
-    await expect(tracker.run('dev-abcde', 'resuming', async () => Promise.reject(new Error('image build failed: disk full\ndetail')))).rejects.toThrow();
+    await expect(
+      tracker.run('dev-abcde', 'resuming', async () => Promise.reject(new Error('image build failed: disk full\ndetail'))),
+    ).rejects.toThrow();
     expect(tracker.get('dev-abcde')?.error).toBe('image build failed: disk full');
     expect(tracker.isBusy('dev-abcde')).toBe(false);
     tracker.dismiss('dev-abcde');
@@ -86,7 +94,21 @@ describe('agent definitions', () => {
   it('hash their build context once, however many steps ask', async () => {
     const dir = home();
     await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
-    const agent = agentDefinition({ name: 'a', dir, source: 'user', config: { description: '', command: ['x'], resumeCommand: ['x'], workdir: '/workspace', user: null, transcriptDir: null, env: [], ...DEFAULT_AGENT_OPTIONS } });
+    const agent = agentDefinition({
+      name: 'a',
+      dir,
+      source: 'user',
+      config: {
+        description: '',
+        command: ['x'],
+        resumeCommand: ['x'],
+        workdir: '/workspace',
+        user: null,
+        transcriptDir: null,
+        env: [],
+        ...DEFAULT_AGENT_OPTIONS,
+      },
+    });
     const first = agent.contextHash();
     expect(agent.contextHash()).toBe(first);
     expect(await first).toMatch(/^[0-9a-f]{64}$/);

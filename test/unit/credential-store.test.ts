@@ -15,7 +15,9 @@ import { credentialsRoot } from '../../src/core/state/state-paths';
 const home = useTempHome();
 
 function login(token: string, expiresAt: number | null): Buffer {
-  return Buffer.from(JSON.stringify({ claudeAiOauth: { accessToken: token, ...(expiresAt === null ? {} : { expiresAt }), subscriptionType: 'max' } }));
+  return Buffer.from(
+    JSON.stringify({ claudeAiOauth: { accessToken: token, ...(expiresAt === null ? {} : { expiresAt }), subscriptionType: 'max' } }),
+  );
 }
 
 const config = (overrides: Partial<AgentConfig> = {}): AgentConfig => ({
@@ -50,7 +52,9 @@ describe('which login is newer', () => {
 
 describe('the credential store', () => {
   it('lives in <root>/credentials, 0700 folders and 0600 files, and keeps the newest login', async () => {
-    expect(await offerSecretFile('claude', '.credentials.json', { content: login('first', 2000), mtimeMs: 5000 }, fromBottle)).toBe('stored');
+    expect(await offerSecretFile('claude', '.credentials.json', { content: login('first', 2000), mtimeMs: 5000 }, fromBottle)).toBe(
+      'stored',
+    );
     expect(credentialsRoot()).toBe(join(home(), 'credentials'));
     expect((await stat(credentialsRoot())).mode & 0o777).toBe(0o700);
     expect((await stat(join(credentialsRoot(), 'claude'))).mode & 0o777).toBe(0o700);
@@ -60,9 +64,13 @@ describe('the credential store', () => {
     expect((await readStoredFile('claude', '.credentials.json'))?.mtimeMs).toBe(5000);
 
     expect(await offerSecretFile('claude', '.credentials.json', { content: login('first', 2000), mtimeMs: 7000 }, fromBottle)).toBe('same');
-    expect(await offerSecretFile('claude', '.credentials.json', { content: login('older', 1000), mtimeMs: 9000 }, fromBottle)).toBe('older');
+    expect(await offerSecretFile('claude', '.credentials.json', { content: login('older', 1000), mtimeMs: 9000 }, fromBottle)).toBe(
+      'older',
+    );
     expect(await offerSecretFile('claude', '.credentials.json', { content: Buffer.alloc(0), mtimeMs: 9000 }, fromBottle)).toBe('empty');
-    expect(await offerSecretFile('claude', '.credentials.json', { content: login('refreshed', 3000), mtimeMs: 6000 }, fromBottle)).toBe('stored');
+    expect(await offerSecretFile('claude', '.credentials.json', { content: login('refreshed', 3000), mtimeMs: 6000 }, fromBottle)).toBe(
+      'stored',
+    );
     expect((await readStoredFile('claude', '.credentials.json'))?.content.toString()).toContain('refreshed');
   });
 
@@ -76,7 +84,9 @@ describe('the credential store', () => {
     await markSignedInAgain('claude', 'old');
     expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'old', createdMs: before })).toBe('stored');
     await forgetSet('claude');
-    expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'new', createdMs: Date.now() + 1000 })).toBe('stored');
+    expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'new', createdMs: Date.now() + 1000 })).toBe(
+      'stored',
+    );
   });
 
   it('refuses names that are paths and sets that are not plain names', async () => {
@@ -86,10 +96,24 @@ describe('the credential store', () => {
 
   it('says how a set is signed in: a key, then a token, then the subscription; environment values too', async () => {
     expect(describeSignIn(await credentialStatus('claude', {}))).toBe('not signed in');
-    await offerSecretFile('claude', '.credentials.json', { content: login('a', Date.parse('2030-01-01T00:00:00Z')), mtimeMs: 1000 }, fromBottle);
+    await offerSecretFile(
+      'claude',
+      '.credentials.json',
+      { content: login('a', Date.parse('2030-01-01T00:00:00Z')), mtimeMs: 1000 },
+      fromBottle,
+    );
     const subscription = await credentialStatus('claude', {});
     expect(describeSignIn(subscription)).toBe('subscription (max)');
-    expect(subscription.entries).toEqual([{ method: 'subscription', name: '.credentials.json', source: 'store', updatedAt: new Date(1000).toISOString(), expiresAt: '2030-01-01T00:00:00.000Z', detail: 'max' }]);
+    expect(subscription.entries).toEqual([
+      {
+        method: 'subscription',
+        name: '.credentials.json',
+        source: 'store',
+        updatedAt: new Date(1000).toISOString(),
+        expiresAt: '2030-01-01T00:00:00.000Z',
+        detail: 'max',
+      },
+    ]);
     await storeEnv('claude', 'CLAUDE_CODE_OAUTH_TOKEN', 'tok');
     expect((await credentialStatus('claude', {})).method).toBe('token');
     const withKey = await credentialStatus('claude', { ANTHROPIC_API_KEY: 'sk-ant-x' });
@@ -106,9 +130,13 @@ describe('the credential store', () => {
 
 describe('an agent’s secrets', () => {
   it('a project agent never shares the operator’s set, whatever it declares', () => {
-    expect(credentialSetOf({ name: 'claude', source: 'builtin', project: null, config: config({ credentialSet: 'claude' }) })).toBe('claude');
+    expect(credentialSetOf({ name: 'claude', source: 'builtin', project: null, config: config({ credentialSet: 'claude' }) })).toBe(
+      'claude',
+    );
     expect(credentialSetOf({ name: 'My Agent', source: 'user', project: null, config: config() })).toBe('my-agent');
-    expect(credentialSetOf({ name: 'claude', source: 'project', project: '/repo', config: config({ credentialSet: 'claude' }) })).toMatch(/^project-claude-[0-9a-f]{16}$/);
+    expect(credentialSetOf({ name: 'claude', source: 'project', project: '/repo', config: config({ credentialSet: 'claude' }) })).toMatch(
+      /^project-claude-[0-9a-f]{16}$/,
+    );
   });
 
   it('moves secret-looking env names to files; plain ones stay environment entries', () => {
@@ -118,7 +146,12 @@ describe('an agent’s secrets', () => {
   });
 
   it('a launch gets the stored login and each variable from the launching environment, else the store', async () => {
-    const agent = { name: 'claude', source: 'builtin' as const, project: null, config: config({ secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] }) };
+    const agent = {
+      name: 'claude',
+      source: 'builtin' as const,
+      project: null,
+      config: config({ secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] }),
+    };
     expect(await launchSecrets(agent, {})).toEqual({ files: [], env: [] });
     await offerSecretFile('claude', '.credentials.json', { content: login('a', 2000), mtimeMs: 3000 }, fromBottle);
     await storeEnv('claude', 'CLAUDE_CODE_OAUTH_TOKEN', 'stored-token');

@@ -16,7 +16,10 @@ afterEach(async () => {
 async function addContext(name: string, host: string): Promise<void> {
   const dir = join(configDir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  await writeFile(
+    join(dir, 'meta.json'),
+    JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+  );
 }
 
 describe('engine discovery', () => {
@@ -48,7 +51,10 @@ describe('engine discovery', () => {
     await writeFile(join(configDir, 'config.json'), '{not json');
     expect(resolveEngineEndpoint({ DOCKER_CONFIG: configDir }).source).toBe('default');
     await writeFile(join(configDir, 'config.json'), JSON.stringify({ currentContext: 'gone' }));
-    expect(resolveEngineEndpoint({ DOCKER_CONFIG: configDir })).toMatchObject({ source: 'default', host: expect.stringMatching(/^unix:\/\//) });
+    expect(resolveEngineEndpoint({ DOCKER_CONFIG: configDir })).toMatchObject({
+      source: 'default',
+      host: expect.stringMatching(/^unix:\/\//),
+    });
   });
 
   it('maps endpoints to connection options', () => {

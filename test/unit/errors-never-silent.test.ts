@@ -43,7 +43,8 @@ describe('the helpers that say what a catch means', () => {
     await writeFile(join(root, 'a-file'), '');
     await symlink(join(root, 'loop'), join(root, 'loop'));
     expect(await isDirectory(root)).toBe(true);
-    for (const path of [join(root, 'none'), join(root, 'a-file'), join(root, 'a-file', 'below'), join(root, 'loop')]) expect(await isDirectory(path)).toBe(false);
+    for (const path of [join(root, 'none'), join(root, 'a-file'), join(root, 'a-file', 'below'), join(root, 'loop')])
+      expect(await isDirectory(path)).toBe(false);
     await expect(isDirectory(join(root, TOO_LONG))).rejects.toThrow(/^ENAMETOOLONG/);
   });
 });
@@ -57,7 +58,13 @@ describe('a real read error surfaces instead of reading as none', () => {
     await expect(historyCount(identity)).rejects.toThrow(/^ELOOP/);
     const view = await rebuildViewFields(identity);
     expect(view.historyCount).toBe(0);
-    expect(view.warnings).toEqual([{ file: 'the approval history', message: expect.stringMatching(/^could not be read: ELOOP/) as string, at: expect.any(String) as string }]);
+    expect(view.warnings).toEqual([
+      {
+        file: 'the approval history',
+        message: expect.stringMatching(/^could not be read: ELOOP/) as string,
+        at: expect.any(String) as string,
+      },
+    ]);
   });
 
   it('the agent list: a project agent whose trust record cannot be read fails the list, instead of vanishing from it', async () => {
@@ -108,10 +115,13 @@ describe('serve: a build folder that is gone is an error, not a page "not found"
     try {
       const status = (): Promise<number> =>
         new Promise((resolve, reject) => {
-          const req = httpRequest({ host: '127.0.0.1', port: server.port, path: '/', headers: { Cookie: `claude_bottle_token_${server.port}=${server.token}` } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = httpRequest(
+            { host: '127.0.0.1', port: server.port, path: '/', headers: { Cookie: `claude_bottle_token_${server.port}=${server.token}` } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end();
         });

@@ -46,7 +46,13 @@ describe('a state file the host cannot read surfaces instead of reading as missi
     await expect(listPendingRecords(identity)).rejects.toThrow(/^EISDIR/);
     const view = await rebuildViewFields(identity);
     expect(view).toMatchObject({ pendingRequest: null, pendingCount: 0 });
-    expect(view.warnings).toEqual([{ file: 'the pending requests', message: expect.stringMatching(/^could not be read: EISDIR: illegal operation on a directory/) as string, at: expect.any(String) as string }]);
+    expect(view.warnings).toEqual([
+      {
+        file: 'the pending requests',
+        message: expect.stringMatching(/^could not be read: EISDIR: illegal operation on a directory/) as string,
+        at: expect.any(String) as string,
+      },
+    ]);
   });
 
   it('the applied record: apply stops instead of forgetting what it wrote before', async () => {
@@ -92,7 +98,10 @@ describe('a state file the host cannot read surfaces instead of reading as missi
     const looping = join(stateRoot(), 'unit-loops');
     await symlink(looping, looping);
     const errors: string[] = [];
-    const watcher = createInboxWatcher(() => undefined, { rescanMs: 50, onError: (identity, error) => errors.push(`${identity}: ${errorMessage(error)}`) });
+    const watcher = createInboxWatcher(() => undefined, {
+      rescanMs: 50,
+      onError: (identity, error) => errors.push(`${identity}: ${errorMessage(error)}`),
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     watcher.close();
     expect(errors).toEqual([expect.stringMatching(/^unit-loops: ELOOP/)]);

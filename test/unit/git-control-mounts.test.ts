@@ -63,8 +63,8 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     // Made once: a second start changes nothing, and the operator's git still works.
     prepareGitControl(project, OWNER);
     expect(gitControlMounts(project)).toEqual(mounts);
-    expect((await git(project, 'status', '--porcelain'))).toBe('');
-    expect((await git(join(project, 'libs', 'a'), 'log', '--format=%s'))).toBe('start\n');
+    expect(await git(project, 'status', '--porcelain')).toBe('');
+    expect(await git(join(project, 'libs', 'a'), 'log', '--format=%s')).toBe('start\n');
   });
 
   it('an old-style submodule (its own .git folder in the work tree) is walled like the top, also when the project is a subfolder', async () => {
@@ -74,9 +74,20 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     await git(top, '-c', 'advice.addEmbeddedRepo=false', 'add', 'pkg/vendor/lib');
     await git(top, 'commit', '-qm', 'embedded');
     await rm(join(top, 'pkg', 'vendor', 'lib', '.git', 'hooks'), { recursive: true });
-    const inner = ['vendor', 'vendor/lib', 'vendor/lib/.git', 'vendor/lib/.git/config', 'vendor/lib/.git/commondir', 'vendor/lib/.git/hooks', 'vendor/lib/.git/info'];
+    const inner = [
+      'vendor',
+      'vendor/lib',
+      'vendor/lib/.git',
+      'vendor/lib/.git/config',
+      'vendor/lib/.git/commondir',
+      'vendor/lib/.git/hooks',
+      'vendor/lib/.git/info',
+    ];
     const readOnly = new Set(['vendor/lib/.git/config', 'vendor/lib/.git/commondir', 'vendor/lib/.git/hooks', 'vendor/lib/.git/info']);
-    for (const [project, prefix] of [[top, 'pkg/'], [join(top, 'pkg'), '']] as const) {
+    for (const [project, prefix] of [
+      [top, 'pkg/'],
+      [join(top, 'pkg'), ''],
+    ] as const) {
       prepareGitControl(project, OWNER);
       const mounts = gitControlMounts(project).filter((mount) => !mount.path.startsWith('.git'));
       const pinned = prefix === '' ? [] : [{ path: 'pkg', readOnly: false }];
@@ -104,7 +115,9 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     const elsewhere = await tempDir('git-elsewhere-');
     await rm(join(project, '.git', 'hooks'), { recursive: true });
     await symlink(elsewhere, join(project, '.git', 'hooks'));
-    expect(() => prepareGitControl(project, OWNER)).toThrow(/^mount mode cannot protect \.git\/hooks \(it is a symlink\); start the bottle in copy mode$/);
+    expect(() => prepareGitControl(project, OWNER)).toThrow(
+      /^mount mode cannot protect \.git\/hooks \(it is a symlink\); start the bottle in copy mode$/,
+    );
     const moved = await tempDir('git-moved-');
     await run('mv', [join(project, '.git'), join(moved, 'real.git')]);
     await symlink(join(moved, 'real.git'), join(project, '.git'));

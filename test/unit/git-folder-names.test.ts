@@ -30,7 +30,22 @@ describe('names that are git\u2019s own folder on some disk (git\u2019s is_hfs_d
     expect(gitFolderName(`sub/${name}`)).toBe(name);
   });
 
-  it.each(['.gitmodules', '.gitignore', '.gitattributes', '.github', 'git', '.gi', 'git~2', 'agit~1', '.git-rewrite', '.gitx', 'x.git', '.git~1', '.g\u200bit', '.git\u00a0'])('%j is an ordinary name', (name) => {
+  it.each([
+    '.gitmodules',
+    '.gitignore',
+    '.gitattributes',
+    '.github',
+    'git',
+    '.gi',
+    'git~2',
+    'agit~1',
+    '.git-rewrite',
+    '.gitx',
+    'x.git',
+    '.git~1',
+    '.g\u200bit',
+    '.git\u00a0',
+  ])('%j is an ordinary name', (name) => {
     expect(namesGitFolder(name)).toBe(false);
     expect(gitFolderName(`${name}/file`)).toBeNull();
   });

@@ -33,7 +33,9 @@ describe('the host disk budget of a bottle', () => {
       `its inbox went over its 4 KiB disk budget; empty it to resume (${inbox}; the budget is maxHostWriteBytes in ${settingsPath()})`,
     );
     await writeFile(join(inbox, 'b'), '');
-    expect(await hostWriteOverBudget(identity, { maxHostWriteBytes: 1024 ** 2, maxHostWriteEntries: 1 })).toMatch(/^its inbox went over its budget of 1 files; /);
+    expect(await hostWriteOverBudget(identity, { maxHostWriteBytes: 1024 ** 2, maxHostWriteEntries: 1 })).toMatch(
+      /^its inbox went over its budget of 1 files; /,
+    );
   });
 
   it('a flood of 10,000 file events costs a handful of measurements, the first at once and one after the flood', async () => {

@@ -44,7 +44,10 @@ describe('the uid an image runs its user as', () => {
     ['a line with no uid at all', 'agent\n'],
     ['a uid of 2^32 (its low 32 bits are 0)', 'agent:x:4294967296:1000::/home/agent:/bin/sh\n'],
     ['a uid past int64 below zero (clamped to -2^63, low bits 0)', 'agent:x:-99999999999999999999:1000::/home/agent:/bin/sh\n'],
-    ['an indented root line before the real one (lines are trimmed; the first match wins)', '  agent:x:0:0::/root:/bin/sh\nagent:x:1000:1000::/home/agent:/bin/sh\n'],
+    [
+      'an indented root line before the real one (lines are trimmed; the first match wins)',
+      '  agent:x:0:0::/root:/bin/sh\nagent:x:1000:1000::/home/agent:/bin/sh\n',
+    ],
     ['a CRLF passwd', 'agent:x:0:0::/root:/bin/sh\r\n'],
   ])('the agent by name is uid 0 with %s', (_what, passwd) => {
     expect(uidOf('agent', passwd)).toBe(0);

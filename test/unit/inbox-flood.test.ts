@@ -19,7 +19,10 @@ useTempHome();
  * are its scans: the real listing, counted, and the next one held on request, so that a test can
  * see whether any other scan starts while one is in progress.
  */
-const listings = vi.hoisted(() => ({ count: new Map<string, number>(), hold: null as { inbox: string; reached: () => void; released: Promise<void> } | null }));
+const listings = vi.hoisted(() => ({
+  count: new Map<string, number>(),
+  hold: null as { inbox: string; reached: () => void; released: Promise<void> } | null,
+}));
 vi.mock('../../src/core/rebuild/inbox-files', async (importOriginal) => {
   const actual = await importOriginal<typeof InboxFiles>();
   return {
@@ -59,9 +62,15 @@ async function inboxState(identity: string): Promise<{ requests: string[]; answe
   const names = await readdir(inbox);
   const answered = new Map<string, { status: string; message: string }>();
   for (const name of names.filter((entry) => entry.endsWith('.response.json'))) {
-    answered.set(name.slice(0, -'.response.json'.length), JSON.parse(await readFile(join(inbox, name), 'utf8')) as { status: string; message: string });
+    answered.set(
+      name.slice(0, -'.response.json'.length),
+      JSON.parse(await readFile(join(inbox, name), 'utf8')) as { status: string; message: string },
+    );
   }
-  return { requests: names.filter((name) => name.endsWith('.json') && !name.endsWith('.response.json')).map((name) => name.slice(0, -5)), answered };
+  return {
+    requests: names.filter((name) => name.endsWith('.json') && !name.endsWith('.response.json')).map((name) => name.slice(0, -5)),
+    answered,
+  };
 }
 
 /*
@@ -95,7 +104,10 @@ describe('an inbox flood', () => {
     const { requests, answered } = await inboxState(identity);
     expect(requests).toHaveLength(2000);
     for (const id of ids.slice(20)) {
-      expect(answered.get(id)).toMatchObject({ status: 'error', message: expect.stringMatching(/^request refused: 20 requests are already waiting for the operator \(at most 20\)/) });
+      expect(answered.get(id)).toMatchObject({
+        status: 'error',
+        message: expect.stringMatching(/^request refused: 20 requests are already waiting for the operator \(at most 20\)/),
+      });
     }
     expect(answered.size).toBe(1980);
 
@@ -103,7 +115,9 @@ describe('an inbox flood', () => {
     const view = await rebuildViewFields(identity);
     expect(view.pendingCount).toBe(20);
     expect(view.pendingRequest).toEqual({ id: 'req-00000', reason: 'need a marker', createdAt: expect.any(String), buildError: null });
-    expect(view.warnings).toEqual([expect.objectContaining({ file: 'req-00020.json', message: expect.stringMatching(/already waiting .*\(1980 requests refused\)$/) })]);
+    expect(view.warnings).toEqual([
+      expect.objectContaining({ file: 'req-00020.json', message: expect.stringMatching(/already waiting .*\(1980 requests refused\)$/) }),
+    ]);
     expect((await readHistory(identity)).map((entry) => entry.requestId)).toEqual(['req-00020']);
 
     // Settled means settled: another pass has nothing left to do.
@@ -143,12 +157,15 @@ describe('an inbox flood', () => {
     await writeFile(settingsPath(), JSON.stringify({ maxInboxBytes: '256k' }));
     // Five requests of ~60 KiB each: 300 KiB in all, over the 256 KiB cap.
     const padding = 'x'.repeat(60 * 1024);
-    for (let index = 0; index < 5; index += 1) await writeFile(join(inbox, `big-${index}.json`), requestJson(`big-${index}`, { reason: 'r', dockerfile: `FROM a\n# ${padding}\n` }));
+    for (let index = 0; index < 5; index += 1)
+      await writeFile(join(inbox, `big-${index}.json`), requestJson(`big-${index}`, { reason: 'r', dockerfile: `FROM a\n# ${padding}\n` }));
     await writeFile(join(inbox, 'junk.json'), '{nope');
     await processInbox(identity);
     expect(await listPendingRecords(identity)).toEqual([]);
     const { answered } = await inboxState(identity);
-    expect(answered.get('big-0')?.message).toMatch(/^request refused: the inbox holds 301 KiB, over its 256 KiB cap: delete old requests and responses from it/);
+    expect(answered.get('big-0')?.message).toMatch(
+      /^request refused: the inbox holds 301 KiB, over its 256 KiB cap: delete old requests and responses from it/,
+    );
     expect(answered.get('junk')?.message).toMatch(/not valid JSON/);
   });
 });

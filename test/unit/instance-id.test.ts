@@ -32,7 +32,11 @@ describe("the state root's instance id", () => {
 describe('whose container it is', () => {
   it('ours by our label; never by another label; unlabelled only with a state folder here', async () => {
     await writeFile(join(home(), 'instance-id'), `${'b'.repeat(32)}\n`);
-    const labels = (extra: Record<string, string>): Record<string, string> => ({ 'claude-bottle.managed': 'true', 'claude-bottle.identity': 'dev-abcde', ...extra });
+    const labels = (extra: Record<string, string>): Record<string, string> => ({
+      'claude-bottle.managed': 'true',
+      'claude-bottle.identity': 'dev-abcde',
+      ...extra,
+    });
     expect(isOwnContainer(labels({ 'claude-bottle.instance': 'b'.repeat(32) }))).toBe(true);
     expect(isOwnContainer(labels({ 'claude-bottle.instance': 'c'.repeat(32) }))).toBe(false);
     expect(isOwnContainer(labels({}))).toBe(false);

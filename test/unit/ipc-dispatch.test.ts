@@ -65,9 +65,15 @@ describe('IPC dispatcher', () => {
         throw new Error('boom\nstack line');
       },
     });
-    expect(await dispatch('bottle:stop', ['dev-abcde'])).toEqual({ ok: false, error: { code: 'not-found', message: 'bottle dev-abcde has no container to stop' } });
+    expect(await dispatch('bottle:stop', ['dev-abcde'])).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: 'bottle dev-abcde has no container to stop' },
+    });
     expect(await dispatch('bottle:resume', ['dev-abcde'])).toMatchObject({ ok: false, error: { code: 'engine-unavailable' } });
-    expect(await dispatch('bottle:remove', ['dev-abcde', { keepState: false }])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(await dispatch('bottle:remove', ['dev-abcde', { keepState: false }])).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-argument' },
+    });
     expect(await dispatch('bottles:list', [])).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } });
   });
 });

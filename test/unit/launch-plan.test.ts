@@ -60,7 +60,8 @@ const facts = (overrides: Partial<LaunchFacts> = {}): LaunchFacts => ({
 });
 
 const envOf = (plan: ReturnType<typeof planLaunch>): string[] => plan.create.Env ?? [];
-const mountTargets = (plan: ReturnType<typeof planLaunch>): string[] => (plan.create.HostConfig?.Mounts ?? []).map((mount) => mount.Target ?? '');
+const mountTargets = (plan: ReturnType<typeof planLaunch>): string[] =>
+  (plan.create.HostConfig?.Mounts ?? []).map((mount) => mount.Target ?? '');
 
 describe('the launch plan: copy or mount', () => {
   it('copy mode runs as the agent, binds only the supervision paths and puts the project folder in, less .dockerignore', () => {
@@ -83,7 +84,11 @@ describe('the launch plan: copy or mount', () => {
     await run('git', ['init', '-q', cwd]);
     // As the launch does before it plans: whatever git would read exists, to be mounted read-only.
     prepareGitControl(cwd, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
-    const plan = planLaunch(facts({ cwd, copyCwd: false, folderOwner: { uid: 4242, gid: 4343 }, gitControl: gitControlMounts(cwd) }), PASSWD, []);
+    const plan = planLaunch(
+      facts({ cwd, copyCwd: false, folderOwner: { uid: 4242, gid: 4343 }, gitControl: gitControlMounts(cwd) }),
+      PASSWD,
+      [],
+    );
     expect(plan.create.User).toBe('4242:4343');
     const mounts = plan.create.HostConfig?.Mounts ?? [];
     expect(mounts[0]).toEqual({ Type: 'bind', Source: cwd, Target: WORKSPACE, ReadOnly: false });
@@ -121,7 +126,9 @@ describe('the launch plan on a remote engine', () => {
       { target: RUN_MOUNT, from: null, owner: { uid: 0, gid: 0 } },
       { target: `${RUN_MOUNT}/inbox`, from: bottlePaths(IDENTITY).inbox },
     ]);
-    expect(plan.entries).toEqual([{ target: `${RUN_MOUNT}/Dockerfile`, type: 'file', content: Buffer.from('FROM scratch\n'), mode: 0o444, owner: { uid: 0, gid: 0 } }]);
+    expect(plan.entries).toEqual([
+      { target: `${RUN_MOUNT}/Dockerfile`, type: 'file', content: Buffer.from('FROM scratch\n'), mode: 0o444, owner: { uid: 0, gid: 0 } },
+    ]);
   });
 });
 
@@ -145,7 +152,11 @@ describe('the launch plan as root', () => {
   });
 
   it('gives it as root when a root-owned project folder is mounted, with HOME at the agent home', () => {
-    const plan = planLaunch(facts({ copyCwd: false, folderOwner: { uid: 0, gid: 0 }, agent: agentWith({ rootEnv: { IS_SANDBOX: '1' } }) }), PASSWD, []);
+    const plan = planLaunch(
+      facts({ copyCwd: false, folderOwner: { uid: 0, gid: 0 }, agent: agentWith({ rootEnv: { IS_SANDBOX: '1' } }) }),
+      PASSWD,
+      [],
+    );
     expect(plan.create.User).toBe('0:0');
     expect(envOf(plan)).toEqual(expect.arrayContaining(['IS_SANDBOX=1', 'HOME=/home/node']));
   });
@@ -155,7 +166,10 @@ describe('the launch plan: command and secrets', () => {
   const autonomousAgent = agentWith({ autonomousArgs: ['--dangerously-skip-permissions'] });
 
   it('appends the autonomous args when the bottle was launched autonomous, at start and resume', () => {
-    expect(planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true } }), PASSWD, []).create.Cmd).toEqual(['claude', '--dangerously-skip-permissions']);
+    expect(planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true } }), PASSWD, []).create.Cmd).toEqual([
+      'claude',
+      '--dangerously-skip-permissions',
+    ]);
     const resumed = planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true }, resume: true }), PASSWD, []);
     expect(resumed.create.Cmd).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
     expect(planLaunch(facts({ agent: autonomousAgent }), PASSWD, []).create.Cmd).toEqual(['claude']);

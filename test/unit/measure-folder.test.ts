@@ -80,7 +80,12 @@ describe('measureFolder: what a folder an agent writes takes on the host', () =>
   it('a tree deeper than a path can name is unreadable, so over: what it holds cannot be bounded', () => {
     // Made by a shell with relative paths, as an agent in a bottle can.
     const name = 'x'.repeat(100);
-    execFileSync('sh', ['-c', `cd "$1" && i=0; while [ $i -lt 60 ]; do mkdir ${name} && cd ${name}; i=$((i+1)); done; echo data > file`, 'sh', dir]);
+    execFileSync('sh', [
+      '-c',
+      `cd "$1" && i=0; while [ $i -lt 60 ]; do mkdir ${name} && cd ${name}; i=$((i+1)); done; echo data > file`,
+      'sh',
+      dir,
+    ]);
     return expect(measureFolder(dir, roomy)).resolves.toMatchObject({ over: 'unreadable' });
   });
 

@@ -45,7 +45,9 @@ export async function onlyThen(p: Promise<number>): Promise<number> {
 
 /** A real TypeScript file of `folder` (relative to the root), named for the linter. */
 function fileIn(folder: string): string {
-  const name = readdirSync(join(ROOT, folder)).find((entry) => entry.endsWith('.ts') && !entry.endsWith('.test.ts') && !entry.endsWith('.d.ts'));
+  const name = readdirSync(join(ROOT, folder)).find(
+    (entry) => entry.endsWith('.ts') && !entry.endsWith('.test.ts') && !entry.endsWith('.d.ts'),
+  );
   if (name === undefined) throw new Error(`no TypeScript file in ${folder}`);
   return join(folder, name);
 }
@@ -54,7 +56,9 @@ const eslint = new ESLint({ cwd: ROOT });
 
 async function restrictedSyntax(filePath: string, text: string): Promise<string[]> {
   const [result] = await eslint.lintText(text, { filePath: join(ROOT, filePath) });
-  return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-syntax' || message.fatal === true).map((message) => message.message);
+  return (result?.messages ?? [])
+    .filter((message) => message.ruleId === 'no-restricted-syntax' || message.fatal === true)
+    .map((message) => message.message);
 }
 
 describe('ESLint refuses a silent catch', () => {

@@ -35,7 +35,13 @@ async function repository(name: string): Promise<string> {
   await writeFile(join(agent, 'Dockerfile'), 'FROM scratch\n');
   await writeFile(
     join(agent, 'agent.json'),
-    JSON.stringify({ command: ['claude'], transcriptDir: '/home/node/.claude', credentialSet: 'claude', secretFiles: ['.credentials.json'], secretEnv: ['GITHUB_TOKEN'] }),
+    JSON.stringify({
+      command: ['claude'],
+      transcriptDir: '/home/node/.claude',
+      credentialSet: 'claude',
+      secretFiles: ['.credentials.json'],
+      secretEnv: ['GITHUB_TOKEN'],
+    }),
   );
   return repo;
 }
@@ -85,6 +91,8 @@ describe('project agents of two repositories declaring the same credential set',
     const forA = await launchSecrets(agentA, {});
     expect(forA.files.map((file) => file.content.toString())).toEqual(['{"login":"repo-a"}']);
     expect(forA.env).toEqual([{ name: 'GITHUB_TOKEN', value: 'ghp-repo-a' }]);
-    expect((await readdir(credentialsRoot())).sort()).toEqual([CLAUDE_CREDENTIAL_SET, credentialSetOf(agentA), credentialSetOf(hostile)].sort());
+    expect((await readdir(credentialsRoot())).sort()).toEqual(
+      [CLAUDE_CREDENTIAL_SET, credentialSetOf(agentA), credentialSetOf(hostile)].sort(),
+    );
   });
 });

@@ -53,7 +53,9 @@ describe('the project folder rule', () => {
 
   it('resolves symlinks first: a link to / is /', async () => {
     await symlink('/', join(base, 'innocent'));
-    await expect(checkProjectFolder(ctx, join(base, 'innocent'))).rejects.toThrow(`refusing project folder ${join(base, 'innocent')} (/): it is the root of the host's filesystem`);
+    await expect(checkProjectFolder(ctx, join(base, 'innocent'))).rejects.toThrow(
+      `refusing project folder ${join(base, 'innocent')} (/): it is the root of the host's filesystem`,
+    );
     await symlink('/etc', join(base, 'config'));
     await expect(checkProjectFolder(ctx, join(base, 'config'))).rejects.toThrow(/\(\/etc\): it is inside the system folder \/etc/);
   });
@@ -67,13 +69,19 @@ describe('the project folder rule', () => {
 
   it('refuses a folder that holds the state root, or lies inside it', async () => {
     // With the state root in the project, a mount-mode agent could write its own per-bottle Dockerfile.
-    await expect(checkProjectFolder(ctx, join(base, 'work'))).rejects.toThrow(`it contains the claude-bottle state folder ${join(base, 'work', 'root')}`);
+    await expect(checkProjectFolder(ctx, join(base, 'work'))).rejects.toThrow(
+      `it contains the claude-bottle state folder ${join(base, 'work', 'root')}`,
+    );
     await expect(checkProjectFolder(ctx, join(base, 'work', 'root'))).rejects.toThrow(/contains the claude-bottle state folder/);
-    await expect(checkProjectFolder(ctx, join(base, 'work', 'root', 'state', 'x-abcde'))).rejects.toThrow(/inside the claude-bottle state folder/);
+    await expect(checkProjectFolder(ctx, join(base, 'work', 'root', 'state', 'x-abcde'))).rejects.toThrow(
+      /inside the claude-bottle state folder/,
+    );
   });
 
   it("refuses a folder that holds the engine's socket", async () => {
-    await expect(checkProjectFolder(ctx, join(base, 'engine'))).rejects.toThrow(`refusing project folder ${join(base, 'engine')}: it contains the Docker engine's socket ${join(base, 'engine', 'docker.sock')} (root on this host)`);
+    await expect(checkProjectFolder(ctx, join(base, 'engine'))).rejects.toThrow(
+      `refusing project folder ${join(base, 'engine')}: it contains the Docker engine's socket ${join(base, 'engine', 'docker.sock')} (root on this host)`,
+    );
   });
 
   it('refuses what is missing, relative or not a folder, in one line', async () => {

@@ -24,7 +24,9 @@ async function both(path: string, maxBytes: number): Promise<SmallFileRead> {
 
 /** The answer without its cause (an errno error, whose message names the path). */
 function plain(read: SmallFileRead): unknown {
-  return read.kind === 'corrupt' ? { kind: read.kind, reason: read.reason, code: (read.cause as NodeJS.ErrnoException | undefined)?.code } : read;
+  return read.kind === 'corrupt'
+    ? { kind: read.kind, reason: read.reason, code: (read.cause as NodeJS.ErrnoException | undefined)?.code }
+    : read;
 }
 
 describe('readSmallFile: a small file of ours, read as ok / missing / corrupt', () => {

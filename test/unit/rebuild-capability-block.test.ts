@@ -45,20 +45,23 @@ describe('capability-block under busybox sh (busybox applets only)', () => {
     expect(result.stdout).toMatch(/resume/i);
   });
 
-  it.each(['busybox', 'debian'] as const)('JSON-escapes quotes, backslashes, control characters, newlines and UTF-8 exactly (%s)', async (shell) => {
-    const nasty = 'a "quoted" \\ back\\\\slash\ttab\x01\x1f %s %d $HOME `x` é ✓\r\nsecond line\n';
-    const dockerfile = join(inbox, '..', `Dockerfile-${Date.now()}`);
-    await writeFile(dockerfile, `FROM base\n${nasty}\n\n`);
-    try {
-      expect((await runCapabilityBlock(inbox, ['--reason', nasty, '--dockerfile', dockerfile], shell)).code).toBe(0);
-      const request = await onlyRequest();
-      expect(request.reason).toBe(nasty);
-      expect(request.dockerfile).toBe(`FROM base\n${nasty}\n\n`);
-      expect(Object.keys(request)).toEqual(['version', 'id', 'created_at', 'reason', 'dockerfile']);
-    } finally {
-      await rm(dockerfile, { force: true });
-    }
-  });
+  it.each(['busybox', 'debian'] as const)(
+    'JSON-escapes quotes, backslashes, control characters, newlines and UTF-8 exactly (%s)',
+    async (shell) => {
+      const nasty = 'a "quoted" \\ back\\\\slash\ttab\x01\x1f %s %d $HOME `x` é ✓\r\nsecond line\n';
+      const dockerfile = join(inbox, '..', `Dockerfile-${Date.now()}`);
+      await writeFile(dockerfile, `FROM base\n${nasty}\n\n`);
+      try {
+        expect((await runCapabilityBlock(inbox, ['--reason', nasty, '--dockerfile', dockerfile], shell)).code).toBe(0);
+        const request = await onlyRequest();
+        expect(request.reason).toBe(nasty);
+        expect(request.dockerfile).toBe(`FROM base\n${nasty}\n\n`);
+        expect(Object.keys(request)).toEqual(['version', 'id', 'created_at', 'reason', 'dockerfile']);
+      } finally {
+        await rm(dockerfile, { force: true });
+      }
+    },
+  );
 
   it('escapes --run commands with quotes and backslashes', async () => {
     // (Not at the very end: a trailing backslash, even an escaped one, continues a Dockerfile line.)

@@ -16,9 +16,14 @@ const hasScript = existsSync('/usr/bin/script');
 function onTerminal(args: string[], input: string): Promise<{ code: number; output: string }> {
   const command = [process.execPath, CLI_BIN, ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(' ');
   return new Promise((resolve) => {
-    const child = execFile('script', ['-qec', command, '/dev/null'], { env: { ...process.env, CLAUDE_BOTTLE_HOME: home() } }, (error, stdout) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: stdout.replace(/\r\n/g, '\n') });
-    });
+    const child = execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      { env: { ...process.env, CLAUDE_BOTTLE_HOME: home() } },
+      (error, stdout) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: stdout.replace(/\r\n/g, '\n') });
+      },
+    );
     child.stdin?.end(input);
   });
 }
@@ -49,7 +54,10 @@ describe('claude-bottle approve / reject (no engine needed for these paths)', ()
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`rejected req-1-a for ${identity}`);
-    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, 'req-1-a.response.json'), 'utf8')) as Record<string, unknown>;
+    const response = JSON.parse(await readFile(join(bottlePaths(identity).inbox, 'req-1-a.response.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(response).toMatchObject({ status: 'rejected', message: 'The operator rejected this request: not today' });
     expect((await readHistory(identity)).map((entry) => entry.decision)).toEqual(['rejected']);
   });

@@ -63,7 +63,13 @@ describe('reject', () => {
     });
     const history = await readHistory(identity);
     expect(history).toEqual([
-      expect.objectContaining({ decision: 'rejected', requestId: 'req-1-a', reason: 'need a marker', message: 'use the python3 that is there', imageId: null }),
+      expect.objectContaining({
+        decision: 'rejected',
+        requestId: 'req-1-a',
+        reason: 'need a marker',
+        message: 'use the python3 that is there',
+        imageId: null,
+      }),
     ]);
     expect(history[0]?.diff).toContain('+RUN echo built > /opt/marker');
     expect(await rebuildViewFields(identity)).toMatchObject({ pendingRequest: null, warnings: [], historyCount: 1 });
@@ -125,7 +131,9 @@ describe('picking the request for the CLI', () => {
     await writeRequest(identity, 'req-1-a');
     expect(await pickPendingRequest(identity, undefined)).toBe('req-1-a');
     await writeRequest(identity, 'req-2-b');
-    await expect(pickPendingRequest(identity, undefined)).rejects.toThrow(/2 pending requests \(req-1-a, req-2-b\); choose one with --request ID/);
+    await expect(pickPendingRequest(identity, undefined)).rejects.toThrow(
+      /2 pending requests \(req-1-a, req-2-b\); choose one with --request ID/,
+    );
     expect(await pickPendingRequest(identity, 'req-2-b')).toBe('req-2-b');
     await expect(pickPendingRequest(identity, 'req-9')).rejects.toThrow(/no pending request "req-9"/);
     await expect(pickPendingRequest('nobody-zzzzz', undefined)).rejects.toThrow(/no bottle nobody-zzzzz under/);
@@ -140,17 +148,20 @@ describe('approval records and recovery without Docker', () => {
     expect((await readdir(rebuildPaths(identity).dir)).filter((name) => name.startsWith('.tmp-'))).toEqual([]);
   });
 
-  it.each(['building', 'built', 'snapshotted'] as const)('rolls back an approval killed at %s: request still pending, nothing committed', async (step) => {
-    const identity = await makeStateBottle();
-    await writeRequest(identity, 'req-1-a');
-    await processInbox(identity);
-    await createApprovalRecord(approvalRecord(identity, step, deadPid()));
-    expect(await recoverInterruptedApprovals(createCoreDeps())).toEqual([]);
-    expect(await readApprovalRecord(identity)).toBeNull();
-    expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe('req-1-a');
-    expect(await readPerBottleDockerfile(identity)).toBeNull();
-    expect(await readHistory(identity)).toEqual([]);
-  });
+  it.each(['building', 'built', 'snapshotted'] as const)(
+    'rolls back an approval killed at %s: request still pending, nothing committed',
+    async (step) => {
+      const identity = await makeStateBottle();
+      await writeRequest(identity, 'req-1-a');
+      await processInbox(identity);
+      await createApprovalRecord(approvalRecord(identity, step, deadPid()));
+      expect(await recoverInterruptedApprovals(createCoreDeps())).toEqual([]);
+      expect(await readApprovalRecord(identity)).toBeNull();
+      expect((await rebuildViewFields(identity)).pendingRequest?.id).toBe('req-1-a');
+      expect(await readPerBottleDockerfile(identity)).toBeNull();
+      expect(await readHistory(identity)).toEqual([]);
+    },
+  );
 
   it('every change settles a half-done approval first: while another live process holds one, remove, stop, resume, reject and approve refuse', async () => {
     const identity = await makeStateBottle();
@@ -205,10 +216,13 @@ describe('inbox watcher', () => {
     let resolveSeen: () => void = () => undefined;
     const arrived = new Promise<void>((resolve) => (resolveSeen = resolve));
     // A long rescan period: only fs.watch can make it within the second.
-    const watcher = createInboxWatcher((changed) => {
-      seen.push(changed);
-      resolveSeen();
-    }, { rescanMs: 60_000 });
+    const watcher = createInboxWatcher(
+      (changed) => {
+        seen.push(changed);
+        resolveSeen();
+      },
+      { rescanMs: 60_000 },
+    );
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));
       await runCapabilityBlock(bottlePaths(identity).inbox, ['--reason', 'r', '--run', 'true']);
@@ -249,7 +263,16 @@ describe('rebuildViewFields', () => {
     for (const identity of identities.slice(0, 10)) {
       await mkdir(rebuildPaths(identity).pending, { recursive: true });
       await writeFile(rebuildPaths(identity).warnings, JSON.stringify([{ file: 'x.json', message: 'bad', at: 't' }]));
-      await appendJournal(identity, { at: 't', decision: 'rejected', requestId: 'r', reason: 'x', diff: '', imageId: null, message: null, by: 'me' });
+      await appendJournal(identity, {
+        at: 't',
+        decision: 'rejected',
+        requestId: 'r',
+        reason: 'x',
+        diff: '',
+        imageId: null,
+        message: null,
+        by: 'me',
+      });
     }
     const views = await mapLimited(identities, 64, rebuildViewFields);
     expect(views.filter((view) => view.historyCount === 1)).toHaveLength(10);

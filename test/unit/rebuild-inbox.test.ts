@@ -24,12 +24,16 @@ describe('proposal', () => {
     expect(composeProposedDockerfile(request, 'FROM a')).toBe('FROM a\nRUN apk add jq\nRUN echo hi\n');
     expect(composeProposedDockerfile(request, 'FROM a\n')).toBe('FROM a\nRUN apk add jq\nRUN echo hi\n');
     // An image that ends as a non-root user gets the RUN lines as root, then switches back.
-    expect(composeProposedDockerfile(request, 'FROM node\nUSER node\nWORKDIR /w\n')).toBe('FROM node\nUSER node\nWORKDIR /w\nUSER root\nRUN apk add jq\nRUN echo hi\nUSER node\n');
+    expect(composeProposedDockerfile(request, 'FROM node\nUSER node\nWORKDIR /w\n')).toBe(
+      'FROM node\nUSER node\nWORKDIR /w\nUSER root\nRUN apk add jq\nRUN echo hi\nUSER node\n',
+    );
     expect(composeProposedDockerfile(request, 'FROM a\nUSER root\n')).toBe('FROM a\nUSER root\nRUN apk add jq\nRUN echo hi\n');
   });
 
   it('takes a whole Dockerfile as is', () => {
-    expect(composeProposedDockerfile({ version: 1, id: 'r', created_at: 't', reason: 'x', dockerfile: 'FROM b\n' }, 'FROM a\n')).toBe('FROM b\n');
+    expect(composeProposedDockerfile({ version: 1, id: 'r', created_at: 't', reason: 'x', dockerfile: 'FROM b\n' }, 'FROM a\n')).toBe(
+      'FROM b\n',
+    );
   });
 
   it('gives a unified diff', () => {
@@ -53,7 +57,11 @@ describe('request schema', () => {
     ['a blank reason', { ...base, reason: '  ', run: ['x'] }, /"reason"/],
     ['a 2,001-character reason', { ...base, reason: 'r'.repeat(2001), run: ['x'] }, /2000/],
     ['a RUN with a newline', { ...base, run: ['a\nFROM evil'] }, /"run.0"/],
-    ['a RUN ending in a backslash (it would swallow the USER after it)', { ...base, run: ['echo pwned \\'] }, /"run.0": must not end with a backslash/],
+    [
+      'a RUN ending in a backslash (it would swallow the USER after it)',
+      { ...base, run: ['echo pwned \\'] },
+      /"run.0": must not end with a backslash/,
+    ],
     ['a RUN ending in a backslash and spaces', { ...base, run: ['ok', 'echo pwned \\   '] }, /"run.1": must not end with a backslash/],
     ['a RUN with a carriage return', { ...base, run: ['echo a\rUSER root'] }, /"run.0": must be one line/],
     ['a RUN with an escape sequence', { ...base, run: ['echo \u001b[2J'] }, /"run.0": must be one line/],
@@ -70,7 +78,13 @@ describe('request schema', () => {
   });
 
   it('accepts ordinary one-line commands, backslashes inside them, here-strings and shifts', () => {
-    for (const command of ['apt-get install -y jq', "printf 'a\\nb' > /x", 'grep -E "a|b" <<< "$x"', 'echo $((1<<4))', 'echo done # \\ not at the end']) {
+    for (const command of [
+      'apt-get install -y jq',
+      "printf 'a\\nb' > /x",
+      'grep -E "a|b" <<< "$x"',
+      'echo $((1<<4))',
+      'echo done # \\ not at the end',
+    ]) {
       expect(parseCapabilityRequest({ ...base, run: [command] }).ok).toBe(true);
     }
   });
@@ -89,7 +103,9 @@ describe('request schema', () => {
 describe('processInbox', () => {
   it('turns a capability-block request into a pending request with the diff', async () => {
     const identity = await makeStateBottle();
-    expect((await runCapabilityBlock(bottlePaths(identity).inbox, ['--reason', 'need a marker', '--run', 'echo built > /opt/marker'])).code).toBe(0);
+    expect(
+      (await runCapabilityBlock(bottlePaths(identity).inbox, ['--reason', 'need a marker', '--run', 'echo built > /opt/marker'])).code,
+    ).toBe(0);
     expect(await processInbox(identity)).toBe(true);
     const view = await rebuildViewFields(identity);
     expect(view.warnings).toEqual([]);
@@ -100,7 +116,11 @@ describe('processInbox', () => {
     expect(view.pendingRequest).toMatchObject({ reason: 'need a marker', buildError: null });
     expect(view.pendingRequest?.id).toMatch(/^req-/);
     const [full] = (await listPendingRecords(identity)).map(toPendingView);
-    expect(full).toMatchObject({ currentDockerfile: AGENT_DOCKERFILE, proposedDockerfile: `${AGENT_DOCKERFILE}RUN echo built > /opt/marker\n`, risks: [] });
+    expect(full).toMatchObject({
+      currentDockerfile: AGENT_DOCKERFILE,
+      proposedDockerfile: `${AGENT_DOCKERFILE}RUN echo built > /opt/marker\n`,
+      risks: [],
+    });
     expect(full?.diff).toContain('+RUN echo built > /opt/marker');
     expect(full?.proposalHash).toMatch(/^[0-9a-f]{64}$/);
     // Pending is on disk, not in memory: a second pass (or a restarted app) changes nothing.
@@ -226,7 +246,9 @@ describe('processInbox', () => {
       await writeFile(join(bottlePaths(identity).inbox, 'bad name\n.json'), requestJson('x'));
       expect(await processInbox(identity)).toBe(true);
       const view = await rebuildViewFields(identity);
-      expect(view.warnings).toEqual([expect.objectContaining({ file: 'bad name?.json', message: expect.stringMatching(/not a valid request id/) })]);
+      expect(view.warnings).toEqual([
+        expect.objectContaining({ file: 'bad name?.json', message: expect.stringMatching(/not a valid request id/) }),
+      ]);
       expect(await processInbox(identity)).toBe(false);
     });
 

@@ -61,7 +61,12 @@ class FakeContents extends EventEmitter {
 }
 
 function navigate(contents: FakeContents, eventName: string, url: string): boolean {
-  const event = { prevented: false, preventDefault(): void { this.prevented = true; } };
+  const event = {
+    prevented: false,
+    preventDefault(): void {
+      this.prevented = true;
+    },
+  };
   contents.emit(eventName, event, url);
   return event.prevented;
 }

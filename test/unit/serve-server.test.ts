@@ -37,7 +37,12 @@ function openSocket(url: string, headers: Record<string, string>): Promise<WebSo
   });
 }
 
-function call(ws: WebSocket, id: number, channel: string, args: unknown[]): Promise<{ id: number; response: { ok: boolean; data?: unknown; error?: { code: string } } }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  channel: string,
+  args: unknown[],
+): Promise<{ id: number; response: { ok: boolean; data?: unknown; error?: { code: string } } }> {
   return new Promise((resolve) => {
     const onMessage = (raw: WebSocket.RawData): void => {
       const message = JSON.parse(raw.toString()) as { id?: number };

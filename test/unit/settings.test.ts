@@ -58,7 +58,9 @@ describe('limits: settings.json, then the environment', () => {
     await writeFile(settingsPath(), JSON.stringify({ maxSnapshotBytes: '500M', maxInboxBytes: 4096, cpus: 2 }));
     expect(await readLimits({})).toMatchObject({ maxSnapshotBytes: 500 * 1024 ** 2, maxInboxBytes: 4096, cpus: 2 });
     expect((await readLimits({ CLAUDE_BOTTLE_MAX_SNAPSHOT: '64k' })).maxSnapshotBytes).toBe(65536);
-    await expect(readLimits({ CLAUDE_BOTTLE_MAX_SNAPSHOT: 'two gigs' })).rejects.toThrow(/^CLAUDE_BOTTLE_MAX_SNAPSHOT="two gigs" is not a size \(e\.g\. 500M, 2G\)$/);
+    await expect(readLimits({ CLAUDE_BOTTLE_MAX_SNAPSHOT: 'two gigs' })).rejects.toThrow(
+      /^CLAUDE_BOTTLE_MAX_SNAPSHOT="two gigs" is not a size \(e\.g\. 500M, 2G\)$/,
+    );
   });
 
   it('the writable host folders budget: its own setting, never above the snapshot cap', async () => {

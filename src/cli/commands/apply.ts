@@ -7,10 +7,17 @@ const USAGE = 'claude-bottle apply <identity> [--dry-run] [--no-sidecars] [--jso
 
 /** Copy mode: brings the agent's changes into the project folder, never over the operator's. */
 export const run: CliCommand = async (argv, owner) => {
-  const { values, positionals } = parseCommandArgs(argv, { 'dry-run': { type: 'boolean' }, 'no-sidecars': { type: 'boolean' }, json: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { 'dry-run': { type: 'boolean' }, 'no-sidecars': { type: 'boolean' }, json: { type: 'boolean' } },
+    USAGE,
+  );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
-  const result = await createCliCore(owner, values.json === true).changes.apply(identity, { dryRun: values['dry-run'] === true, sidecars: values['no-sidecars'] !== true });
+  const result = await createCliCore(owner, values.json === true).changes.apply(identity, {
+    dryRun: values['dry-run'] === true,
+    sidecars: values['no-sidecars'] !== true,
+  });
   if (values.json === true) printJson(result);
   else info(formatApply(result));
   return 0;

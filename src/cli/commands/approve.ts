@@ -12,13 +12,19 @@ const USAGE = 'claude-bottle approve <identity> [--request ID] [--resume] [--yes
  * can be shown anything, so it needs --yes.
  */
 export const run: CliCommand = async (argv, owner) => {
-  const { values, positionals } = parseCommandArgs(argv, { request: { type: 'string' }, resume: { type: 'boolean' }, yes: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { request: { type: 'string' }, resume: { type: 'boolean' }, yes: { type: 'boolean' } },
+    USAGE,
+  );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const resume = values.resume === true;
   const yes = values.yes === true;
   if (!yes && !onTerminal()) {
-    throw new UsageError(`approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${identity})`);
+    throw new UsageError(
+      `approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${identity})`,
+    );
   }
   const core = createCliCore(owner);
   let requestId = typeof values.request === 'string' ? values.request : undefined;

@@ -8,15 +8,18 @@ const USAGE = 'claude-bottle credentials [status|forget|set NAME] [--agent NAME]
 function describe(status: CredentialStatus): string {
   const lines = [`${status.set}: ${describeSignIn(status)}`];
   for (const entry of status.entries) {
-    const when = entry.source === 'environment' ? 'from this shell\'s environment' : `saved ${entry.updatedAt ?? '-'}`;
+    const when = entry.source === 'environment' ? "from this shell's environment" : `saved ${entry.updatedAt ?? '-'}`;
     const expires = entry.expiresAt === null ? '' : `, token expires ${entry.expiresAt}`;
-    lines.push(`  ${methodLabel(entry.method).padEnd(13)} ${entry.name} (${when}${expires}${entry.detail === null ? '' : `, plan ${entry.detail}`})`);
+    lines.push(
+      `  ${methodLabel(entry.method).padEnd(13)} ${entry.name} (${when}${expires}${entry.detail === null ? '' : `, plan ${entry.detail}`})`,
+    );
   }
   if (status.method === null) {
     lines.push('  Sign in once: start a bottle of the agent and log in there (Claude Code: /login); every later bottle starts signed in.');
     lines.push('  Or store a token: claude setup-token, then claude-bottle credentials set CLAUDE_CODE_OAUTH_TOKEN');
   }
-  if (status.forgottenAt !== null) lines.push(`  signed out ${status.forgottenAt}; bottles running then keep their session until they stop`);
+  if (status.forgottenAt !== null)
+    lines.push(`  signed out ${status.forgottenAt}; bottles running then keep their session until they stop`);
   lines.push(`store: ${status.storeDir}`);
   return lines.join('\n');
 }

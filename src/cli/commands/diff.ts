@@ -10,7 +10,11 @@ const USAGE = 'claude-bottle diff <identity> [--stat] [--json] [--file PATH] [--
  * and bidi characters of names and lines are shown escaped; --raw prints them as they are.
  */
 export const run: CliCommand = async (argv, owner) => {
-  const { values, positionals } = parseCommandArgs(argv, { stat: { type: 'boolean' }, json: { type: 'boolean' }, file: { type: 'string' }, raw: { type: 'boolean' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { stat: { type: 'boolean' }, json: { type: 'boolean' }, file: { type: 'string' }, raw: { type: 'boolean' } },
+    USAGE,
+  );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const raw = values.raw === true;

@@ -6,13 +6,18 @@ const USAGE = 'claude-bottle logs <identity> [--follow] [--tail N]';
 
 function parseTail(value: string | boolean | undefined): number | 'all' {
   if (value === undefined || typeof value === 'boolean' || value === 'all') return 'all';
-  if (!/^\d+$/.test(value)) throw new UsageError(`invalid --tail ${JSON.stringify(value.slice(0, 20))}: a number of lines (usage: ${USAGE})`);
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`invalid --tail ${JSON.stringify(value.slice(0, 20))}: a number of lines (usage: ${USAGE})`);
   return Number(value);
 }
 
 /** The bottle's output as the engine kept it (what its terminal showed); --follow keeps printing until it stops or Ctrl-C. */
 export const run: CliCommand = async (argv, owner) => {
-  const { values, positionals } = parseCommandArgs(argv, { follow: { type: 'boolean', short: 'f' }, tail: { type: 'string', short: 'n' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { follow: { type: 'boolean', short: 'f' }, tail: { type: 'string', short: 'n' } },
+    USAGE,
+  );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
   const identity = parseIdentity(positionals[0]);
   const stream = await createCliCore(owner).bottles.logs(identity, { tail: parseTail(values.tail), follow: values.follow === true });

@@ -9,18 +9,21 @@ const USAGE = 'claude-bottle ls [--json]';
 
 function table(views: BottleView[]): string {
   // One line per bottle, and the columns measured as printed: a cell is escaped before padding.
-  const rows = views.map((view) => [
-    view.identity,
-    view.agentName ?? '-',
-    displayStatus(view),
-    view.engine,
-    view.copyCwd === null ? '-' : `${view.copyCwd ? 'copy' : 'mount'}${view.autonomous ? ' (autonomous)' : ''}`,
-    view.startedAt?.slice(0, 19).replace('T', ' ') ?? '-',
-    view.cwd ?? '-',
-  ].map((cell) => escapeLine(cell)));
+  const rows = views.map((view) =>
+    [
+      view.identity,
+      view.agentName ?? '-',
+      displayStatus(view),
+      view.engine,
+      view.copyCwd === null ? '-' : `${view.copyCwd ? 'copy' : 'mount'}${view.autonomous ? ' (autonomous)' : ''}`,
+      view.startedAt?.slice(0, 19).replace('T', ' ') ?? '-',
+      view.cwd ?? '-',
+    ].map((cell) => escapeLine(cell)),
+  );
   const header = ['IDENTITY', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'PROJECT'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const format = (row: string[]): string => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+  const format = (row: string[]): string =>
+    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
   return [format(header), ...rows.map(format)].join('\n');
 }
 

@@ -29,7 +29,9 @@ export const run: CliCommand = async (argv, owner) => {
       onInternalError: (error) => live.notices.failure('Internal error', error),
     });
     owner.add({ dispose: () => server.close() });
-    info(`Claude Bottle is serving on 127.0.0.1 only. Open this URL; it holds the access token, valid until this server stops, so keep it to yourself:\n${server.url}`);
+    info(
+      `Claude Bottle is serving on 127.0.0.1 only. Open this URL; it holds the access token, valid until this server stops, so keep it to yourself:\n${server.url}`,
+    );
     info(`From another machine: ssh -L ${server.port}:127.0.0.1:${server.port} <this host>, then open the same URL there.`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));

@@ -33,7 +33,10 @@ function describe(detail: BottleDetail): string {
     field('own Dockerfile', detail.hasDockerfile ? 'yes (an approved capability-block)' : 'no'),
     field('state size', detail.stateBytes === null ? null : formatBytes(detail.stateBytes)),
     field('history', `${detail.historyCount} decision${detail.historyCount === 1 ? '' : 's'}`),
-    field('actions', detail.actions.map((state) => (state.enabled ? state.action : `${state.action} (${state.reason ?? 'not now'})`)).join(', ')),
+    field(
+      'actions',
+      detail.actions.map((state) => (state.enabled ? state.action : `${state.action} (${state.reason ?? 'not now'})`)).join(', '),
+    ),
   ];
   if (detail.corruptReason !== null) lines.push(field('corrupt', detail.corruptReason));
   if (detail.stopReason !== null) lines.push(field('stopped for', detail.stopReason));
@@ -46,7 +49,9 @@ function describe(detail: BottleDetail): string {
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));
   for (const request of detail.pendingRequests) {
     lines.push('', requestText(request));
-    lines.push(`approve: claude-bottle approve ${detail.identity} --request ${request.id}    reject: claude-bottle reject ${detail.identity} --request ${request.id}`);
+    lines.push(
+      `approve: claude-bottle approve ${detail.identity} --request ${request.id}    reject: claude-bottle reject ${detail.identity} --request ${request.id}`,
+    );
   }
   return lines.join('\n');
 }

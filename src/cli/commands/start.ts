@@ -9,7 +9,14 @@ const USAGE = 'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [-
 export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { cwd: { type: 'string' }, copy: { type: 'boolean' }, autonomous: { type: 'boolean' }, context: { type: 'string' }, detach: { type: 'boolean' }, json: { type: 'boolean' } },
+    {
+      cwd: { type: 'string' },
+      copy: { type: 'boolean' },
+      autonomous: { type: 'boolean' },
+      context: { type: 'string' },
+      detach: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     USAGE,
   );
   const [agent, ...extra] = positionals;
@@ -19,7 +26,19 @@ export const run: CliCommand = async (argv, owner) => {
   const core = createCliCore(owner, json);
   const cwd = resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd());
   const context = typeof values.context === 'string' ? values.context : undefined;
-  if (context !== undefined && !isContextName(context)) throw new UsageError(`invalid Docker context name ${JSON.stringify(context.slice(0, 80))}`);
-  const { identity } = await core.bottles.start({ agent, cwd, copy: values.copy === true, autonomous: values.autonomous === true, ...(context === undefined ? {} : { context }) });
-  return finishLaunch(core, identity, { json, detach: values.detach === true, done: `started ${identity}`, detached: `attach with: claude-bottle attach ${identity}` });
+  if (context !== undefined && !isContextName(context))
+    throw new UsageError(`invalid Docker context name ${JSON.stringify(context.slice(0, 80))}`);
+  const { identity } = await core.bottles.start({
+    agent,
+    cwd,
+    copy: values.copy === true,
+    autonomous: values.autonomous === true,
+    ...(context === undefined ? {} : { context }),
+  });
+  return finishLaunch(core, identity, {
+    json,
+    detach: values.detach === true,
+    done: `started ${identity}`,
+    detached: `attach with: claude-bottle attach ${identity}`,
+  });
 };

@@ -38,7 +38,10 @@ class CopyBudget {
     this.files += files;
     this.bytes += bytes;
     if (this.files > MAX_AGENT_FILES || this.bytes > MAX_AGENT_BYTES) {
-      throw new BottleError('invalid-argument', `project agent folder ${this.origin} is too large for a build context (more than ${MAX_AGENT_FILES} files or ${MAX_AGENT_BYTES / 1024 / 1024} MB)`);
+      throw new BottleError(
+        'invalid-argument',
+        `project agent folder ${this.origin} is too large for a build context (more than ${MAX_AGENT_FILES} files or ${MAX_AGENT_BYTES / 1024 / 1024} MB)`,
+      );
     }
   }
 }
@@ -84,7 +87,8 @@ async function copyFile(from: string, to: string, budget: CopyBudget, rel: strin
  * as the build context hash leaves them out.
  */
 async function copyTree(origin: string, dest: string, rel: string, depth: number, budget: CopyBudget): Promise<void> {
-  if (depth > MAX_DEPTH) throw new BottleError('invalid-argument', `project agent folder ${origin} is nested more than ${MAX_DEPTH} folders deep`);
+  if (depth > MAX_DEPTH)
+    throw new BottleError('invalid-argument', `project agent folder ${origin} is nested more than ${MAX_DEPTH} folders deep`);
   const from = rel === '' ? origin : join(origin, rel);
   const before = await lstat(from);
   if (!before.isDirectory()) throw changedWhileCopied(origin, rel);
@@ -140,7 +144,8 @@ export async function privateAgentCopy(origin: string): Promise<{ dir: string; c
   } catch (error: unknown) {
     await rm(staging, { recursive: true, force: true });
     // Gone, or turned into a link or a file, between two looks at it: the folder is moving.
-    if (VANISHED.has((error as NodeJS.ErrnoException).code ?? '')) throw changedWhileCopied(origin, (error as NodeJS.ErrnoException).path ?? '');
+    if (VANISHED.has((error as NodeJS.ErrnoException).code ?? ''))
+      throw changedWhileCopied(origin, (error as NodeJS.ErrnoException).path ?? '');
     throw error;
   }
   const dir = join(copies, contextHash);

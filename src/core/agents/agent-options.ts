@@ -34,7 +34,10 @@ export const agentOptionFields = {
   hostConfig: z
     .object({
       /** The host folder, under the operator's home: `~/...`. */
-      from: z.string().regex(/^~\/[^\0]+$/, 'must be a folder under the home folder, written ~/...').refine((path) => !path.split('/').includes('..'), 'must not contain ".."'),
+      from: z
+        .string()
+        .regex(/^~\/[^\0]+$/, 'must be a folder under the home folder, written ~/...')
+        .refine((path) => !path.split('/').includes('..'), 'must not contain ".."'),
       /** Files and folders copied as they are. */
       copy: z.array(plainName).max(32).optional(),
       /** Text files appended to the image's own copy (so the bottle's instructions stay). */
@@ -64,7 +67,9 @@ export interface AgentOptions {
 type ParsedOptions = { [K in keyof typeof agentOptionFields]?: z.output<(typeof agentOptionFields)[K]> };
 
 /** Cross-field rules, as one-line messages naming the field; null when the options hold together. */
-export function agentOptionsProblem(config: ParsedOptions & { transcriptDir?: string | undefined }): { field: string; message: string } | null {
+export function agentOptionsProblem(
+  config: ParsedOptions & { transcriptDir?: string | undefined },
+): { field: string; message: string } | null {
   if ((config.secretFiles?.length ?? 0) > 0 && config.transcriptDir === undefined) {
     return { field: 'secretFiles', message: 'needs transcriptDir (secret files live in the config folder)' };
   }
@@ -86,7 +91,8 @@ export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
     credentialSet: config.credentialSet ?? null,
     autonomousArgs: config.autonomousArgs ?? [],
     rootEnv: config.rootEnv ?? {},
-    hostConfig: host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
+    hostConfig:
+      host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
   };
 }
 

@@ -78,7 +78,10 @@ export async function requireTrustedAgent(agent: TrustSubject, cwd: string): Pro
   if (trust === 'changed') {
     throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.origin} changed since you trusted it; ${how}`);
   }
-  throw new BottleError('forbidden', `project agent ${agent.name} at ${agent.origin} is not trusted (a repository is untrusted input); ${how}`);
+  throw new BottleError(
+    'forbidden',
+    `project agent ${agent.name} at ${agent.origin} is not trusted (a repository is untrusted input); ${how}`,
+  );
 }
 
 /**
@@ -86,7 +89,8 @@ export async function requireTrustedAgent(agent: TrustSubject, cwd: string): Pro
  * operator was shown: if the folder changed since, nothing is recorded.
  */
 export async function trustAgent(agent: TrustSubject, expectedHash: string | null, by: string): Promise<void> {
-  if (agent.source !== 'project') throw new BottleError('invalid-argument', `${agent.name} is not a project agent; only project agents need trust`);
+  if (agent.source !== 'project')
+    throw new BottleError('invalid-argument', `${agent.name} is not a project agent; only project agents need trust`);
   const contextHash = await agent.contextHash();
   if (expectedHash !== null && expectedHash !== contextHash) {
     throw new BottleError('conflict', `project agent ${agent.name} changed while you reviewed it; review it again`);

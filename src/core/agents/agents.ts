@@ -13,7 +13,6 @@ import { builtinAgentsDir } from '../base/resources';
 import { userAgentsDir } from '../state/state-paths';
 import { agentOptionFields, agentOptionsFrom, agentOptionsProblem, type AgentOptions } from './agent-options';
 
-
 const commandSchema = z.array(z.string().min(1)).min(1, 'must name a program');
 const agentConfigSchema = z
   .object({
@@ -21,8 +20,17 @@ const agentConfigSchema = z
     command: commandSchema,
     resumeCommand: commandSchema.optional(),
     workdir: z.string().startsWith('/', 'must be an absolute path').optional(),
-    user: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'must be a user name or uid[:gid]').optional(),
-    transcriptDir: z.string().startsWith('/', 'must be an absolute path').refine((p) => p !== '/', 'must not be /').optional(),
+    user: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'must be a user name or uid[:gid]')
+      .optional(),
+    transcriptDir: z
+      .string()
+      .startsWith('/', 'must be an absolute path')
+      .refine((p) => p !== '/', 'must not be /')
+      .optional(),
     env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
     ...agentOptionFields,
   })
@@ -176,7 +184,8 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
   }
   const folder = projectAgentFolder(name);
   if (folder !== null) {
-    if (cwd === undefined || cwd === '') throw new BottleError('invalid-argument', `agent ${name} is a project agent: it needs the project folder`);
+    if (cwd === undefined || cwd === '')
+      throw new BottleError('invalid-argument', `agent ${name} is a project agent: it needs the project folder`);
     const agentDir = join(projectAgentsDir(cwd), folder);
     if (!(await isDirectory(agentDir))) throw new BottleError('not-found', `unknown agent "${name}" (no folder ${agentDir})`);
     return loadProjectAgentCopy(name, agentDir, cwd);
@@ -188,7 +197,9 @@ export async function loadAgent(name: string, cwd?: string): Promise<AgentDefini
     if (await isDirectory(agentDir)) return loadFrom(name, agentDir, source);
   }
   const inProject = cwd !== undefined && cwd !== '' && (await isDirectory(join(projectAgentsDir(cwd), name)));
-  const hint = inProject ? `; the project has its own agent of that name: start it as ${PROJECT_AGENT_PREFIX}${name} once you trust it` : '';
+  const hint = inProject
+    ? `; the project has its own agent of that name: start it as ${PROJECT_AGENT_PREFIX}${name} once you trust it`
+    : '';
   throw new BottleError('not-found', `unknown agent "${name}" (looked in ${searched.join(', ')})${hint}`);
 }
 
@@ -209,7 +220,13 @@ async function listProjectAgents(cwd: string): Promise<AgentSummary[]> {
       continue;
     }
     // Our own trust record, outside the catch: one the host cannot read is an error, never "untrusted".
-    agents.push({ name: agent.name, description: agent.config.description, source: 'project', autonomous: agent.config.autonomousArgs.length > 0, trust: await agentTrust(agent) });
+    agents.push({
+      name: agent.name,
+      description: agent.config.description,
+      source: 'project',
+      autonomous: agent.config.autonomousArgs.length > 0,
+      trust: await agentTrust(agent),
+    });
   }
   return agents;
 }
@@ -227,7 +244,12 @@ export async function listAgents(cwd?: string): Promise<AgentSummary[]> {
       if (seen.has(name) || !AGENT_NAME_PATTERN.test(name)) continue;
       try {
         const agent = await loadAgent(name);
-        seen.set(name, { name, description: agent.config.description, source: agent.source, autonomous: agent.config.autonomousArgs.length > 0 });
+        seen.set(name, {
+          name,
+          description: agent.config.description,
+          source: agent.source,
+          autonomous: agent.config.autonomousArgs.length > 0,
+        });
       } catch (error: unknown) {
         // A broken definition (a BottleError naming the file and field) must not hide the others;
         // starting it reports the error. Anything else is no broken definition: the listing fails.

@@ -12,7 +12,8 @@ const MAX_LISTED_FILES = 200;
 
 /** A `project:NAME` agent of the given project folder; anything else is refused. */
 export async function loadProjectAgent(name: string, cwd: string): Promise<AgentDefinition> {
-  if (projectAgentFolder(name) === null) throw new BottleError('invalid-argument', `${JSON.stringify(name.slice(0, 80))} is not a project agent (expected project:NAME)`);
+  if (projectAgentFolder(name) === null)
+    throw new BottleError('invalid-argument', `${JSON.stringify(name.slice(0, 80))} is not a project agent (expected project:NAME)`);
   return loadAgent(name, cwd);
 }
 
@@ -55,7 +56,17 @@ export async function reviewProjectAgent(name: string, cwd: string): Promise<Pro
     agentTrust(agent),
     realpath(agent.origin),
   ]);
-  return { name: agent.name, dir, trust, contextHash, agentJson: asRead(agentJson), dockerfile, env: agent.config.env, otherFiles: files, risks: dockerfileRiskNotes(dockerfile) };
+  return {
+    name: agent.name,
+    dir,
+    trust,
+    contextHash,
+    agentJson: asRead(agentJson),
+    dockerfile,
+    env: agent.config.env,
+    otherFiles: files,
+    risks: dockerfileRiskNotes(dockerfile),
+  };
 }
 
 /** Trusts a project agent as the operator saw it (`contextHash` from its review). */

@@ -38,7 +38,10 @@ export function createCoreLog(path: string, rotateBytes = LOG_ROTATE_BYTES): Cor
   const append = async (line: string): Promise<void> => {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // No log yet: nothing to rotate. Any other failure is the write's, said once below.
-    const size = await orIfMissing(stat(path).then((info) => info.size), 0);
+    const size = await orIfMissing(
+      stat(path).then((info) => info.size),
+      0,
+    );
     if (size + line.length > rotateBytes && size > 0) await rename(path, `${path}.1`);
     await appendFile(path, line, { mode: 0o600 });
   };
@@ -46,10 +49,12 @@ export function createCoreLog(path: string, rotateBytes = LOG_ROTATE_BYTES): Cor
     path,
     write(level, message) {
       const line = `${new Date().toISOString()} ${level.toUpperCase()} ${redactSecrets(message).replace(/[\r\n]+/g, ' ')}\n`;
-      queue = queue.then(() => append(line)).catch((error: unknown) => {
-        // Said once on stderr: repeating it for every line would bury what the operator needs.
-        if (failures++ === 0) process.stderr.write(`claude-bottle: cannot write the log ${path}: ${String(error)}\n`);
-      });
+      queue = queue
+        .then(() => append(line))
+        .catch((error: unknown) => {
+          // Said once on stderr: repeating it for every line would bury what the operator needs.
+          if (failures++ === 0) process.stderr.write(`claude-bottle: cannot write the log ${path}: ${String(error)}\n`);
+        });
     },
     flush: () => queue,
   };

@@ -57,7 +57,6 @@ function routeEvent(line: string, handlers: BottleChangeHandlers): void {
   else if (event?.Action === 'create' || event?.Action === 'destroy') handlers.onOtherInstance?.();
 }
 
-
 /**
  * One engine's event subscription, filtered by our label. When the engine goes away (error, end or
  * close of the event stream, or a missed heartbeat) it reports the engine unavailable and reconnects
@@ -139,7 +138,10 @@ class EngineEventWatch {
   private listen(stream: Readable): void {
     this.events = stream;
     this.attempt = 0;
-    stream.on('data', lineSplitter((line) => routeEvent(line, this.handlers)));
+    stream.on(
+      'data',
+      lineSplitter((line) => routeEvent(line, this.handlers)),
+    );
     const lost = (why: string) => (): void => this.scheduleReconnect(`Docker engine connection lost (${why})`);
     stream.on('error', (error: unknown) => this.scheduleReconnect(`Docker engine connection lost: ${errorMessage(error)}`));
     stream.on('end', lost('end'));

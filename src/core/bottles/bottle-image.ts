@@ -22,7 +22,11 @@ export async function agentImageTag(agent: AgentDefinition): Promise<string> {
 export async function ensureAgentImage(ctx: CoreDeps, agent: AgentDefinition, onProgress?: BuildProgressListener): Promise<string> {
   const tag = await agentImageTag(agent);
   if (await imageExists(ctx.docker, tag)) return tag;
-  await buildImage(ctx.docker, { contextDir: agent.dir, dockerfile: null, tag, labels: { [LABEL_CONTEXT_HASH]: tag.split(':')[1] ?? '' } }, onProgress);
+  await buildImage(
+    ctx.docker,
+    { contextDir: agent.dir, dockerfile: null, tag, labels: { [LABEL_CONTEXT_HASH]: tag.split(':')[1] ?? '' } },
+    onProgress,
+  );
   return tag;
 }
 

@@ -6,7 +6,14 @@ import { loadAgent } from '../agents/agents';
 import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
-import { discardExtracted, extractFolder, SnapshotBudget, SnapshotTooLargeError, swapIntoPlace, type ExtractedFolder } from '../engine/container-archive';
+import {
+  discardExtracted,
+  extractFolder,
+  SnapshotBudget,
+  SnapshotTooLargeError,
+  swapIntoPlace,
+  type ExtractedFolder,
+} from '../engine/container-archive';
 import { engineInfo } from '../engine/docker-client';
 import { engineFacts } from '../engine/engine-facts';
 import { ALREADY_DONE, ifContainerExists } from '../engine/if-engine-object-exists';
@@ -39,7 +46,10 @@ import { hostWriteOverBudget } from './host-disk-budget';
 
 /** A remote engine cannot see this machine's folders: a bottle there works on a copy (the rule the start panel shows). */
 function requireReachableProject(ctx: CoreDeps, copy: boolean): void {
-  const refusal = launchModeRefusal({ name: ctx.engine.name, local: ctx.engine.local, host: ctx.connection.endpoint.host }, copy ? 'copy' : 'mount');
+  const refusal = launchModeRefusal(
+    { name: ctx.engine.name, local: ctx.engine.local, host: ctx.connection.endpoint.host },
+    copy ? 'copy' : 'mount',
+  );
   if (refusal === null) return;
   throw new BottleError('unsupported', `${refusal}: start it with --copy (copy mode), and bring the work home from the bottle`);
 }

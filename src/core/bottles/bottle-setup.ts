@@ -38,10 +38,17 @@ export function rootEnvFor(agent: AgentDefinition, runUid: number): string[] {
 
 /** The login files into the config folder and each secret variable as a file, all 0600 and the agent's. */
 export function secretEntries(secrets: LaunchSecrets): ArchiveEntry[] {
-  const entries: ArchiveEntry[] = secrets.files.map((file) => ({ target: file.target, type: 'file', content: file.content, mode: 0o600, mtime: new Date(file.mtimeMs) }));
+  const entries: ArchiveEntry[] = secrets.files.map((file) => ({
+    target: file.target,
+    type: 'file',
+    content: file.content,
+    mode: 0o600,
+    mtime: new Date(file.mtimeMs),
+  }));
   if (secrets.env.length > 0) {
     entries.push({ target: SECRETS_DIR, type: 'directory', mode: 0o700 });
-    for (const { name, value } of secrets.env) entries.push({ target: `${SECRETS_DIR}/${name}`, type: 'file', content: Buffer.from(value), mode: 0o600 });
+    for (const { name, value } of secrets.env)
+      entries.push({ target: `${SECRETS_DIR}/${name}`, type: 'file', content: Buffer.from(value), mode: 0o600 });
   }
   return entries;
 }
@@ -64,7 +71,12 @@ export async function hostConfigEntries(
   const at = (path: string): string => posix.join(configDir, path);
   const entries: ArchiveEntry[] = [
     ...copy.dirs.map((dir): ArchiveEntry => ({ target: at(dir), type: 'directory', mode: 0o755 })),
-    ...copy.files.map((file): ArchiveEntry => ({ target: at(file.path), type: 'file', content: file.content, mode: file.executable ? 0o755 : 0o644 })),
+    ...copy.files.map((file): ArchiveEntry => ({
+      target: at(file.path),
+      type: 'file',
+      content: file.content,
+      mode: file.executable ? 0o755 : 0o644,
+    })),
   ];
   for (const { name, content } of copy.appends) {
     const own = await readContainerFile(container, at(name), HOST_CONFIG_LIMITS.fileBytes);

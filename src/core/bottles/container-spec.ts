@@ -50,7 +50,11 @@ export interface ContainerLimits {
  * Mount mode: the project folder, writable, and over it its repository's control files read-only
  * (git-control-mounts.ts), so the agent can commit but not configure or hook the operator's git.
  */
-function projectMounts(cwd: string, gitControl: GitControlMount[], bind: (source: string, target: string, readOnly: boolean) => MountSettings): MountSettings[] {
+function projectMounts(
+  cwd: string,
+  gitControl: GitControlMount[],
+  bind: (source: string, target: string, readOnly: boolean) => MountSettings,
+): MountSettings[] {
   const control = gitControl.map((mount) => bind(join(cwd, ...mount.path.split('/')), `${WORKSPACE}/${mount.path}`, mount.readOnly));
   return [bind(cwd, WORKSPACE, false), ...control];
 }
@@ -63,7 +67,12 @@ function projectMounts(cwd: string, gitControl: GitControlMount[], bind: (source
 export function containerCreateOptions(plan: ContainerPlan): ContainerCreateOptions {
   const paths = bottlePaths(plan.identity);
   // Mounts rather than "src:dst" bind strings: a path with a colon in it stays a path.
-  const bind = (source: string, target: string, readOnly: boolean): MountSettings => ({ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly });
+  const bind = (source: string, target: string, readOnly: boolean): MountSettings => ({
+    Type: 'bind',
+    Source: source,
+    Target: target,
+    ReadOnly: readOnly,
+  });
   const mounts = !plan.hostMounts
     ? []
     : [

@@ -79,7 +79,16 @@ export function cleanOutputTail(text: string, count = TAIL_LINES): string[] {
     .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
     .replace(/\x1b./g, '')
     .split('\n')
-    .map((line) => (line.split('\r').filter((part) => part.trim() !== '').pop() ?? '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd())
+    .map((line) =>
+      (
+        line
+          .split('\r')
+          .filter((part) => part.trim() !== '')
+          .pop() ?? ''
+      )
+        .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
+        .trimEnd(),
+    )
     .filter((line) => line.trim() !== '');
   return lines.slice(-count).map((line) => redactSecrets(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line));
 }

@@ -4,9 +4,15 @@
  */
 const PATTERNS: [RegExp, string][] = [
   [/cannot be used with root|sudo privileges/i, 'it refuses to run autonomously as root'],
-  [/invalid api key|invalid x-api-key|authentication_error|\b401\b|unauthori[sz]ed|oauth token (has )?expired|token (is )?(expired|revoked)/i, 'the login or key was refused'],
+  [
+    /invalid api key|invalid x-api-key|authentication_error|\b401\b|unauthori[sz]ed|oauth token (has )?expired|token (is )?(expired|revoked)/i,
+    'the login or key was refused',
+  ],
   [/not logged in|please run \/login|run `?claude login|login required|no api key/i, 'not signed in'],
-  [/ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONNREFUSED|ETIMEDOUT|ECONNRESET|network is unreachable|unable to connect|no network|connection error/i, 'no network: the API cannot be reached'],
+  [
+    /ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONNREFUSED|ETIMEDOUT|ECONNRESET|network is unreachable|unable to connect|no network|connection error/i,
+    'no network: the API cannot be reached',
+  ],
   [/permission denied|EACCES|read-only file system|EROFS/i, 'a file or folder it needs is not writable'],
 ];
 

@@ -208,7 +208,8 @@ function planControl(projectDir: string): ControlPlan {
 export function gitControlMounts(projectDir: string): GitControlMount[] {
   const plan = planControl(projectDir);
   const missing = plan.missing[0];
-  if (missing !== undefined) throw new BottleError('conflict', `${missing.path} vanished from the project folder while the bottle was set up; start it again`);
+  if (missing !== undefined)
+    throw new BottleError('conflict', `${missing.path} vanished from the project folder while the bottle was set up; start it again`);
   return plan.mounts;
 }
 

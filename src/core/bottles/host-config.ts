@@ -12,7 +12,14 @@ import { ifExists, LINK_IS_MISSING } from '../fs/if-exists';
  */
 
 /** Never copied, whatever an agent.json lists: logins, history, other projects' conversations. */
-const NEVER_COPIED: ReadonlySet<string> = new Set(['.credentials.json', 'credentials.json', 'history.jsonl', 'projects', 'todos', '.claude.json']);
+const NEVER_COPIED: ReadonlySet<string> = new Set([
+  '.credentials.json',
+  'credentials.json',
+  'history.jsonl',
+  'projects',
+  'todos',
+  '.claude.json',
+]);
 export const HOST_CONFIG_LIMITS = { fileBytes: 1024 * 1024, totalBytes: 16 * 1024 * 1024, files: 2000, depth: 12 };
 
 export interface HostConfigFile {
@@ -71,7 +78,9 @@ async function readCapped(walk: Walk, path: string, size: number): Promise<Buffe
     return null;
   }
   if (walk.totalBytes + size > HOST_CONFIG_LIMITS.totalBytes || walk.result.files.length >= HOST_CONFIG_LIMITS.files) {
-    walk.result.skipped.push(`${shown(walk, path)}: over the copy limit (${HOST_CONFIG_LIMITS.totalBytes / 1024 / 1024} MiB, ${HOST_CONFIG_LIMITS.files} files)`);
+    walk.result.skipped.push(
+      `${shown(walk, path)}: over the copy limit (${HOST_CONFIG_LIMITS.totalBytes / 1024 / 1024} MiB, ${HOST_CONFIG_LIMITS.files} files)`,
+    );
     return null;
   }
   walk.totalBytes += size;
@@ -96,7 +105,9 @@ async function copyEntry(walk: Walk, path: string, target: string, depth: number
   }
   const realDir = await realpath(real);
   if (depth >= HOST_CONFIG_LIMITS.depth || walk.visited.has(realDir)) {
-    walk.result.skipped.push(`${shown(walk, path)}: ${depth >= HOST_CONFIG_LIMITS.depth ? 'nested too deep' : 'a folder seen already (a link loop)'}`);
+    walk.result.skipped.push(
+      `${shown(walk, path)}: ${depth >= HOST_CONFIG_LIMITS.depth ? 'nested too deep' : 'a folder seen already (a link loop)'}`,
+    );
     return 0;
   }
   walk.visited.add(realDir);

@@ -18,19 +18,28 @@ export function hostWriteFolders(identity: string): { name: string; path: string
 }
 
 /** Why the bottle's writable host folders are over their budget now; null when they are within it. */
-export async function hostWriteOverBudget(identity: string, limits: Pick<BottleLimits, 'maxHostWriteBytes' | 'maxHostWriteEntries'>): Promise<string | null> {
+export async function hostWriteOverBudget(
+  identity: string,
+  limits: Pick<BottleLimits, 'maxHostWriteBytes' | 'maxHostWriteEntries'>,
+): Promise<string | null> {
   let bytes = 0;
   let entries = 0;
   for (const folder of hostWriteFolders(identity)) {
     // One budget for all of them: the agent cannot spread its writes to get more.
-    const measured = await measureFolder(folder.path, { maxBytes: limits.maxHostWriteBytes - bytes, maxEntries: limits.maxHostWriteEntries - entries });
+    const measured = await measureFolder(folder.path, {
+      maxBytes: limits.maxHostWriteBytes - bytes,
+      maxEntries: limits.maxHostWriteEntries - entries,
+    });
     bytes += measured.bytes;
     entries += measured.entries;
     // The card shows the first words: what happened and what to do; where and which setting follow.
     const then = `empty it to resume (${folder.path};`;
-    if (measured.over === 'bytes') return `its ${folder.name} went over its ${formatBytes(limits.maxHostWriteBytes)} disk budget; ${then} the budget is maxHostWriteBytes in ${settingsPath()})`;
-    if (measured.over === 'entries') return `its ${folder.name} went over its budget of ${limits.maxHostWriteEntries} files; ${then} the budget is maxHostWriteEntries in ${settingsPath()})`;
-    if (measured.over === 'unreadable') return `its ${folder.name} holds something this host cannot read, so its size cannot be bounded; empty it to resume (${folder.path})`;
+    if (measured.over === 'bytes')
+      return `its ${folder.name} went over its ${formatBytes(limits.maxHostWriteBytes)} disk budget; ${then} the budget is maxHostWriteBytes in ${settingsPath()})`;
+    if (measured.over === 'entries')
+      return `its ${folder.name} went over its budget of ${limits.maxHostWriteEntries} files; ${then} the budget is maxHostWriteEntries in ${settingsPath()})`;
+    if (measured.over === 'unreadable')
+      return `its ${folder.name} holds something this host cannot read, so its size cannot be bounded; empty it to resume (${folder.path})`;
   }
   return null;
 }

@@ -22,11 +22,14 @@ const shownUser = (user: string): string => JSON.stringify(user === '' ? 'root (
 export async function imageUserRule(ctx: CoreDeps, bottle: LoadedBottle, dockerfile: string, agentImage: string): Promise<ImageUserRule> {
   const info = await ctx.docker.getImage(agentImage).inspect();
   const imageUser = info.Config.User ?? '';
-  const passwd = (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
+  const passwd =
+    (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
   // The agent runs as its agent.json user, else as its image's.
   const agentIsRoot = resolveExecUser(bottle.agent.config.user ?? imageUser, passwd)?.uid === 0;
   const user = finalUser(dockerfile);
-  return user !== null ? { user, from: 'its last USER line', agentIsRoot } : { user: imageUser, from: "the agent image's user", agentIsRoot };
+  return user !== null
+    ? { user, from: 'its last USER line', agentIsRoot }
+    : { user: imageUser, from: "the agent image's user", agentIsRoot };
 }
 
 /**
@@ -37,7 +40,13 @@ export async function imageUserRule(ctx: CoreDeps, bottle: LoadedBottle, dockerf
  * image runs it as root: `USER 00`, or a RUN line that gives the agent's user uid 0 in passwd, is
  * root under another name. Throws a BuildFailedError, so the request shows why and nothing changes.
  */
-export async function checkImageUser(ctx: CoreDeps, bottle: LoadedBottle, candidate: string, rule: ImageUserRule, onProgress?: BuildProgressListener): Promise<void> {
+export async function checkImageUser(
+  ctx: CoreDeps,
+  bottle: LoadedBottle,
+  candidate: string,
+  rule: ImageUserRule,
+  onProgress?: BuildProgressListener,
+): Promise<void> {
   const info = await ctx.docker.getImage(candidate).inspect();
   const actual = info.Config.User ?? '';
   if (actual !== rule.user) {
@@ -52,13 +61,17 @@ export async function checkImageUser(ctx: CoreDeps, bottle: LoadedBottle, candid
   try {
     // An image id already read (a cached build gives the same id again) is not read twice. A launch's
     // read keeps no entries for a passwd that is not a file, and no entries resolve no name: refused.
-    passwd = (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
+    passwd =
+      (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
   } catch (error: unknown) {
     throw new BuildFailedError(`cannot tell which uid the built image runs the agent as: ${errorMessage(error)}; nothing was changed`, []);
   }
   const resolved = resolveExecUser(runUser, passwd);
   if (resolved === null) {
-    throw new BuildFailedError(`the built image has no user ${shownUser(runUser)} in its /etc/passwd (or a uid out of range), so the agent could not run in it; nothing was changed`, []);
+    throw new BuildFailedError(
+      `the built image has no user ${shownUser(runUser)} in its /etc/passwd (or a uid out of range), so the agent could not run in it; nothing was changed`,
+      [],
+    );
   }
   if (resolved.uid === 0 && !rule.agentIsRoot) {
     throw new BuildFailedError(

@@ -27,7 +27,8 @@ import { bottleToolDir } from '../base/resources';
 /** The image chosen (and built if needed) for this launch, and what it says of itself. */
 async function launchImage(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<ImageFacts> {
   const { identity } = bottle;
-  const progress = (update: { step: number | null; totalSteps: number | null; line: string }): void => ctx.activity.progress(identity, update);
+  const progress = (update: { step: number | null; totalSteps: number | null; line: string }): void =>
+    ctx.activity.progress(identity, update);
   ctx.activity.progress(identity, { line: resume ? 'Preparing image for resume' : 'Preparing image' });
   const ref = await imageForLaunch(ctx, bottle, progress);
   const info = await ctx.docker.getImage(ref).inspect();
@@ -89,9 +90,24 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   const options = readBottleOptions(identity);
   await recoverTranscript(bottle, resume);
   const secrets = await launchSecrets(agent);
-  const known = { identity, agent, cwd: metadata.cwd, copyCwd: metadata.copy_cwd, folderOwner, resume, options, image, secrets, hostEnv: process.env };
+  const known = {
+    identity,
+    agent,
+    cwd: metadata.cwd,
+    copyCwd: metadata.copy_cwd,
+    folderOwner,
+    resume,
+    options,
+    image,
+    secrets,
+    hostEnv: process.env,
+  };
   commandOf(known);
-  const [dockerfile, cachedPasswd, limits] = await Promise.all([prepareRunFolder(bottle), cachedImagePasswd(imageCacheDir(), image.id), containerLimits(ctx)]);
+  const [dockerfile, cachedPasswd, limits] = await Promise.all([
+    prepareRunFolder(bottle),
+    cachedImagePasswd(imageCacheDir(), image.id),
+    containerLimits(ctx),
+  ]);
   const hostMounts = ctx.engine.local;
   // Whatever git would read if the agent created it must exist before it is mounted read-only.
   if (hostMounts && folderOwner !== null) prepareGitControl(metadata.cwd, folderOwner);

@@ -17,11 +17,18 @@ export type LogOpener = (identity: string, options: { tail: number | 'all'; foll
 const FLUSH_BYTES = 256 * 1024;
 
 /** A bottle's output: the tail, then (following) what it writes next; a clear error when it has no container. */
-export async function openBottleLogs(ctx: CoreDeps, identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
+export async function openBottleLogs(
+  ctx: CoreDeps,
+  identity: string,
+  options: { tail: number | 'all'; follow: boolean },
+): Promise<Readable> {
   const { docker } = depsForBottle(ctx, identity);
   const info = await findBottleContainer(docker, identity);
   if (info === null) {
-    throw new BottleError('not-found', `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`);
+    throw new BottleError(
+      'not-found',
+      `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`,
+    );
   }
   return containerLogStream(docker, info.Id, options);
 }

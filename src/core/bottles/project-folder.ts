@@ -17,8 +17,17 @@ async function resolved(path: string): Promise<string> {
 function knownSocketPaths(ctx: CoreDeps): string[] {
   const home = homedir();
   const uid = process.getuid?.();
-  const sockets = ['/var/run/docker.sock', '/run/docker.sock', join(home, '.docker', 'run', 'docker.sock'), join(home, '.docker', 'desktop', 'docker.sock')];
-  sockets.push(join(home, '.colima', 'default', 'docker.sock'), join(home, '.rd', 'docker.sock'), join(home, '.orbstack', 'run', 'docker.sock'));
+  const sockets = [
+    '/var/run/docker.sock',
+    '/run/docker.sock',
+    join(home, '.docker', 'run', 'docker.sock'),
+    join(home, '.docker', 'desktop', 'docker.sock'),
+  ];
+  sockets.push(
+    join(home, '.colima', 'default', 'docker.sock'),
+    join(home, '.rd', 'docker.sock'),
+    join(home, '.orbstack', 'run', 'docker.sock'),
+  );
   if (process.env.XDG_RUNTIME_DIR) sockets.push(join(process.env.XDG_RUNTIME_DIR, 'docker.sock'));
   if (uid !== undefined) sockets.push(`/run/user/${uid}/docker.sock`);
   const host = ctx.connection.endpoint.host;
@@ -48,7 +57,10 @@ async function folderProblem(ctx: CoreDeps, real: string): Promise<string | null
   // anything). Every failure is meant: a start or resume asks the engine for the same facts again
   // (launch-facts) and fails there, so no bottle starts on a skipped check; an agent's review or
   // trust, the other callers, starts nothing.
-  const dataRoot = await engineFacts(ctx.docker).then((facts) => facts.dockerRootDir, (_error: unknown) => null);
+  const dataRoot = await engineFacts(ctx.docker).then(
+    (facts) => facts.dockerRootDir,
+    (_error: unknown) => null,
+  );
   if (dataRoot !== null && isAbsolute(dataRoot)) {
     const realRoot = await resolved(dataRoot);
     if (isSameOrInside(realRoot, real) || isSameOrInside(real, realRoot)) return `it overlaps the Docker engine's data folder ${realRoot}`;

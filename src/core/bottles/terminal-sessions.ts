@@ -12,14 +12,31 @@ import { TerminalFeeds } from './terminal-feeds';
 export type TerminalSink = (event: AppEvent) => void;
 
 type Session =
-  | { kind: 'agent'; identity: string; to: TerminalSink; container: EngineContainer; feed: { write(data: string): void }; detach: () => void }
-  | { kind: 'shell'; identity: string; to: TerminalSink; container: EngineContainer; user: string; marker: string; exec: EngineExec; stream: Duplex };
+  | {
+      kind: 'agent';
+      identity: string;
+      to: TerminalSink;
+      container: EngineContainer;
+      feed: { write(data: string): void };
+      detach: () => void;
+    }
+  | {
+      kind: 'shell';
+      identity: string;
+      to: TerminalSink;
+      container: EngineContainer;
+      user: string;
+      marker: string;
+      exec: EngineExec;
+      stream: Duplex;
+    };
 
 const SHELL_MARKER = 'CLAUDE_BOTTLE_SHELL';
 /** How long closing a shell waits for the engine to take the hang-up. */
 const HANG_UP_WAIT_MS = 5000;
 /** HUP to every process whose environment holds the marker ($1): the shell and what runs in it. */
-const HANG_UP_SCRIPT = 'for p in /proc/[0-9]*; do tr "\\0" "\\n" < "$p/environ" 2>/dev/null | grep -qxF "$1" && kill -HUP "${p#/proc/}" 2>/dev/null; done; true';
+const HANG_UP_SCRIPT =
+  'for p in /proc/[0-9]*; do tr "\\0" "\\n" < "$p/environ" 2>/dev/null | grep -qxF "$1" && kill -HUP "${p#/proc/}" 2>/dev/null; done; true';
 
 /** A bottle's TTY handed to a front end that does its own terminal plumbing (the CLI's attach). */
 export interface RawAttachment {
@@ -69,7 +86,8 @@ export class TerminalSessions {
   private async runningContainer(identity: string, what: string): Promise<EngineContainer> {
     const { docker } = depsForBottle(this.ctx, identity);
     const info = await findBottleContainer(docker, identity);
-    if (info === null || info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
+    if (info === null || info.State !== 'running')
+      throw new BottleError('conflict', `bottle ${identity} is not running; resume it to open ${what}`);
     return docker.getContainer(info.Id);
   }
 
@@ -148,7 +166,10 @@ export class TerminalSessions {
    * engine leaves an exec running when its connection closes.
    */
   private async hangUp(session: Extract<Session, { kind: 'shell' }>): Promise<void> {
-    const kill = await session.container.exec({ Cmd: ['sh', '-c', HANG_UP_SCRIPT, 'sh', session.marker], ...(session.user !== '' ? { User: session.user } : {}) });
+    const kill = await session.container.exec({
+      Cmd: ['sh', '-c', HANG_UP_SCRIPT, 'sh', session.marker],
+      ...(session.user !== '' ? { User: session.user } : {}),
+    });
     // Its (empty) answer is read to its end (startDetached): left unread, it would hold an engine
     // connection open, and a serve process being stopped would never exit.
     await kill.startDetached(HANG_UP_WAIT_MS);

@@ -10,7 +10,8 @@ import { checkHostAncestors, gitFolderName, gitFolderRefusal } from './relative-
 export const MAX_APPLY_FILE_BYTES = 1024 * 1024 * 1024;
 
 /** The agent's version of one path, as apply will leave it. */
-export type AgentVersion = { kind: 'absent' } | { kind: 'file'; oid: string | null; mode: number; size: number } | { kind: 'symlink'; target: string };
+export type AgentVersion =
+  { kind: 'absent' } | { kind: 'file'; oid: string | null; mode: number; size: number } | { kind: 'symlink'; target: string };
 
 export interface PlannedStep {
   path: string;
@@ -48,7 +49,13 @@ export function versionOf(agent: AgentVersion): AppliedVersion {
 async function sameAsAgent(host: HostVersion, agent: AgentVersion): Promise<boolean> {
   if (agent.kind === 'absent') return host.kind === 'absent';
   if (agent.kind === 'symlink') return host.kind === 'symlink' && host.target === agent.target;
-  return host.kind === 'file' && agent.oid !== null && (host.mode & 0o777) === (agent.mode & 0o777) && host.size === agent.size && (await host.oid()) === agent.oid;
+  return (
+    host.kind === 'file' &&
+    agent.oid !== null &&
+    (host.mode & 0o777) === (agent.mode & 0o777) &&
+    host.size === agent.size &&
+    (await host.oid()) === agent.oid
+  );
 }
 
 /** The agent's version as the comparison just read it (apply copies it again when it writes). */
@@ -115,13 +122,15 @@ export async function planApply(options: PlanOptions): Promise<PlannedStep[]> {
       return step;
     } else {
       step.action = 'conflict';
-      step.detail = agent.kind === 'absent' ? 'the agent deleted it and you changed it: your file stays' : 'you changed it too: your file stays';
+      step.detail =
+        agent.kind === 'absent' ? 'the agent deleted it and you changed it: your file stays' : 'you changed it too: your file stays';
     }
     if (options.sidecars && agent.kind === 'file') {
       const sidecar = sidecarName(path, identity);
       const there = await hostVersion(root, sidecar);
       const ours = applied.files[sidecar];
-      if (there.kind === 'absent' || (ours !== undefined && (await hostMatchesApplied(there, ours))) || (await sameAsAgent(there, agent))) step.sidecar = sidecar;
+      if (there.kind === 'absent' || (ours !== undefined && (await hostMatchesApplied(there, ours))) || (await sameAsAgent(there, agent)))
+        step.sidecar = sidecar;
       else step.detail = `${step.detail ?? ''}; ${sidecar} exists and is not ours, so the agent's version was not written`;
     } else if (agent.kind === 'symlink') {
       step.detail = `${step.detail ?? ''} (the agent's version is a symlink to ${agent.target})`;
@@ -130,4 +139,3 @@ export async function planApply(options: PlanOptions): Promise<PlannedStep[]> {
   });
   return steps;
 }
-

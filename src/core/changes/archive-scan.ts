@@ -9,7 +9,10 @@ import type { AgentEntry } from './workspace-reader';
  * inside it (it exited, or its image has no `find`/`stat`). Reads every byte, like `docker cp`;
  * the entries' content is read again, file by file, only where it changed.
  */
-export async function scanContainerWorkspace(container: EngineContainer, ignore: ((path: string) => boolean) | undefined): Promise<Map<string, AgentEntry>> {
+export async function scanContainerWorkspace(
+  container: EngineContainer,
+  ignore: ((path: string) => boolean) | undefined,
+): Promise<Map<string, AgentEntry>> {
   const archive = await container.getArchive('/workspace');
   const entries = new Map<string, AgentEntry>();
   const tar = extract();

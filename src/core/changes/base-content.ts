@@ -42,7 +42,13 @@ export class BaseContent {
   private async hostUnchanged(path: string, entry: BaselineEntry): Promise<boolean> {
     if (this.hostRoot === null || entry.kind !== 'file') return false;
     const info = await ifExists(lstat(hostPathOf(this.hostRoot, path)));
-    return info !== null && info.isFile() && info.size === entry.size && info.mtimeMs === entry.mtimeMs && (info.mode & 0o777) === (entry.mode & 0o777);
+    return (
+      info !== null &&
+      info.isFile() &&
+      info.size === entry.size &&
+      info.mtimeMs === entry.mtimeMs &&
+      (info.mode & 0o777) === (entry.mode & 0o777)
+    );
   }
 
   /**
@@ -79,7 +85,10 @@ export class BaseContent {
     if (this.baseline.git === null) return;
     const wanted = paths
       .map((path) => this.entry(path))
-      .filter((entry): entry is BaselineEntry => entry !== undefined && entry.kind === 'file' && !entry.kept && entry.oid !== null && entry.size <= maxBytes)
+      .filter(
+        (entry): entry is BaselineEntry =>
+          entry !== undefined && entry.kind === 'file' && !entry.kept && entry.oid !== null && entry.size <= maxBytes,
+      )
       .map((entry) => entry.oid as string)
       .filter((oid) => !this.gitBlobs.has(oid));
     if (wanted.length === 0) return;

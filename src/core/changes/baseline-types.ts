@@ -53,8 +53,14 @@ const entrySchema = z.object({
   mtimeMs: z.number(),
   ctimeMs: z.number(),
   ino: z.number(),
-  oid: z.string().regex(/^[0-9a-f]{40,64}$/).nullable(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  oid: z
+    .string()
+    .regex(/^[0-9a-f]{40,64}$/)
+    .nullable(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   target: z.string().nullable(),
   racy: z.boolean(),
   kept: z.boolean(),

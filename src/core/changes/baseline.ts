@@ -126,8 +126,15 @@ export async function takeBaseline(identity: string, cwd: string, copy: boolean)
     }
   });
   // Mount mode: the repositories inside the folder, to tell later which ones the agent added or rewrote.
-  const gitlinks = repo === null ? {} : Object.fromEntries([...repo.index].filter(([, indexed]) => indexed.mode === '160000').map(([path, indexed]) => [path, indexed.oid]));
-  const nested = copy ? {} : { gitlinks, nestedGit: await describeNestedGit(cwd, [...walk.gitEntries, ...Object.keys(gitlinks).map((path) => `${path}/.git`)]) };
+  const gitlinks =
+    repo === null
+      ? {}
+      : Object.fromEntries(
+          [...repo.index].filter(([, indexed]) => indexed.mode === '160000').map(([path, indexed]) => [path, indexed.oid]),
+        );
+  const nested = copy
+    ? {}
+    : { gitlinks, nestedGit: await describeNestedGit(cwd, [...walk.gitEntries, ...Object.keys(gitlinks).map((path) => `${path}/.git`)]) };
   return {
     version: 1,
     identity,
@@ -165,7 +172,8 @@ export async function readBaseline(identity: string): Promise<Baseline | Baselin
   const path = changesPaths(identity).baseline;
   const info = await ifExists(stat(path));
   if (info === null) return null;
-  if (!info.isFile() || info.size > MAX_BASELINE_FILE_BYTES) return { version: 1, identity, unavailable: 'the baseline file is not readable' };
+  if (!info.isFile() || info.size > MAX_BASELINE_FILE_BYTES)
+    return { version: 1, identity, unavailable: 'the baseline file is not readable' };
   // Read apart from the parse: a file the host cannot read is an error for the caller, never
   // "corrupt"; text that is not JSON (undefined) is refused by the schema as corrupt.
   const parsed = baselineFileSchema.safeParse(parseJson(await readFile(path, 'utf8')));

@@ -31,7 +31,11 @@ export async function loadComparable(identity: string, known?: Baseline): Promis
   if (metadata === null) throw new BottleError('not-found', `no bottle ${identity}`);
   if (known !== undefined) return { metadata, baseline: known };
   const baseline = await readBaseline(identity);
-  if (baseline === null) throw new BottleError('not-found', `bottle ${identity} has no baseline (it was started before claude-bottle recorded one, or by another tool), so its changes cannot be told`);
+  if (baseline === null)
+    throw new BottleError(
+      'not-found',
+      `bottle ${identity} has no baseline (it was started before claude-bottle recorded one, or by another tool), so its changes cannot be told`,
+    );
   if ('unavailable' in baseline) throw new BottleError('unsupported', `bottle ${identity}: ${baseline.unavailable}`);
   return { metadata, baseline };
 }
@@ -136,8 +140,18 @@ export class BottleChanges {
     if (located.reader instanceof ContainerReader && located.reader.fallbackReason !== null) {
       notes.push(`listed from the container's whole archive (slower): ${located.reader.fallbackReason}`);
     }
-    if (bottle.baseline.mode === 'mount') notes.push('mount mode: the agent writes the project folder itself; these are its changes since the bottle started');
-    const set = changeSetOf({ identity: this.identity, baseline: bottle.baseline, source: located.reader.source, files, revision: this.revision, notes, warnings, applied });
+    if (bottle.baseline.mode === 'mount')
+      notes.push('mount mode: the agent writes the project folder itself; these are its changes since the bottle started');
+    const set = changeSetOf({
+      identity: this.identity,
+      baseline: bottle.baseline,
+      source: located.reader.source,
+      files,
+      revision: this.revision,
+      notes,
+      warnings,
+      applied,
+    });
     this.last = { set, bottle, located, listing, base, applied };
     return this.last;
   }

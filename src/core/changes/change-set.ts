@@ -22,7 +22,21 @@ export function fingerprintOf(files: FileChange[], warnings: string[]): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify(warnings));
   for (const file of files) {
-    hash.update(JSON.stringify([file.path, file.oldPath, file.status, file.mode, file.size, file.linkTarget, file.insertions, file.deletions, file.diff?.length ?? -1, file.applied, file.note]));
+    hash.update(
+      JSON.stringify([
+        file.path,
+        file.oldPath,
+        file.status,
+        file.mode,
+        file.size,
+        file.linkTarget,
+        file.insertions,
+        file.deletions,
+        file.diff?.length ?? -1,
+        file.applied,
+        file.note,
+      ]),
+    );
   }
   return hash.digest('hex');
 }

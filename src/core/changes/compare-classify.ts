@@ -36,7 +36,13 @@ async function splitRead(baseline: Baseline, base: BaseContent, sides: SideMap):
 }
 
 /** Renames: a deleted path's content (same kind and object id) under an added path. */
-async function matchRenames(baseline: Baseline, base: BaseContent, sides: SideMap, deleted: string[], added: string[]): Promise<Map<string, string>> {
+async function matchRenames(
+  baseline: Baseline,
+  base: BaseContent,
+  sides: SideMap,
+  deleted: string[],
+  added: string[],
+): Promise<Map<string, string>> {
   const deletedByOid = new Map<string, string[]>();
   for (const path of deleted) {
     const oid = await base.oid(path);

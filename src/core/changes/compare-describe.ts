@@ -59,7 +59,8 @@ function describeContent(change: FileChange, base: BaseText | null, side: AgentS
     change.note = 'the start-of-run content is no longer available (the project file changed and no copy was kept)';
   }
   if ((baseEntry?.kind ?? 'file') === 'symlink' || (side?.kind ?? 'file') === 'symlink') {
-    if (change.oldKind !== null && change.kind !== null && change.oldKind !== change.kind) change.note = `was a ${change.oldKind}, now a ${change.kind}`;
+    if (change.oldKind !== null && change.kind !== null && change.oldKind !== change.kind)
+      change.note = `was a ${change.oldKind}, now a ${change.kind}`;
     return;
   }
   if (!oldIsText || !newIsText || (base !== null && looksBinary(base.data))) {
@@ -67,13 +68,24 @@ function describeContent(change: FileChange, base: BaseText | null, side: AgentS
     change.note ??= 'binary file';
     return;
   }
-  if ((base !== null && !base.complete) || (side !== null && !side.complete) || (baseEntry?.size ?? 0) > INLINE_DIFF_MAX_BYTES || (side?.size ?? 0) > INLINE_DIFF_MAX_BYTES) {
+  if (
+    (base !== null && !base.complete) ||
+    (side !== null && !side.complete) ||
+    (baseEntry?.size ?? 0) > INLINE_DIFF_MAX_BYTES ||
+    (side?.size ?? 0) > INLINE_DIFF_MAX_BYTES
+  ) {
     change.truncated = true;
     change.note ??= 'large file: open it to see the whole diff';
     return;
   }
   if (baseEntry !== undefined && base === null) return;
-  const result = unifiedDiff(baseEntry === undefined ? null : (change.oldPath ?? change.path), side === null ? null : change.path, base?.data.toString('utf8') ?? null, side?.data.toString('utf8') ?? null, INLINE_DIFF_MAX_LINES);
+  const result = unifiedDiff(
+    baseEntry === undefined ? null : (change.oldPath ?? change.path),
+    side === null ? null : change.path,
+    base?.data.toString('utf8') ?? null,
+    side?.data.toString('utf8') ?? null,
+    INLINE_DIFF_MAX_LINES,
+  );
   change.diff = result.gaveUp ? null : result.diff;
   change.insertions = result.insertions;
   change.deletions = result.deletions;
@@ -157,7 +169,13 @@ export class ChangeDescriber {
   }
 
   /** The diff of a change; returns the side it was taken from. */
-  private async describeText(change: FileChange, path: string, basePath: string | null, side: AgentSide | null, baseEntry: BaselineEntry | undefined): Promise<AgentSide | null> {
+  private async describeText(
+    change: FileChange,
+    path: string,
+    basePath: string | null,
+    side: AgentSide | null,
+    baseEntry: BaselineEntry | undefined,
+  ): Promise<AgentSide | null> {
     let current = side;
     if (trimmedText(current)) current = (await readWholeSide(this.input.reader, path)) ?? current;
     if (trimmedText(current)) {

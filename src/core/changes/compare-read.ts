@@ -40,7 +40,13 @@ function keepPlan(entries: AgentEntry[]): number[] {
 }
 
 /** Reads the selected entries in one go, into `sides` and the cache; forgets the rest of the cache. */
-export async function readSides(toRead: AgentEntry[], listing: AgentListing, reader: WorkspaceReader, cache: CompareCache, sides: SideMap): Promise<void> {
+export async function readSides(
+  toRead: AgentEntry[],
+  listing: AgentListing,
+  reader: WorkspaceReader,
+  cache: CompareCache,
+  sides: SideMap,
+): Promise<void> {
   const racySecond = Math.floor(listing.takenAtMs / 1000);
   const keeps = keepPlan(toRead);
   const requests = toRead.map((entry, index) => ({ path: entry.path, keep: keeps[index] ?? SNIFF_BYTES }));

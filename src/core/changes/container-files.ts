@@ -21,7 +21,15 @@ export async function readArchiveEntry(header: Header, stream: AsyncIterable<unk
   const mode = (header.mode ?? 0) & 0o7777;
   if (header.type === 'symlink') {
     const target = header.linkname ?? '';
-    return { kind: 'symlink', size: Buffer.byteLength(target), mode, digest: linkDigest(target), data: Buffer.alloc(0), complete: true, target };
+    return {
+      kind: 'symlink',
+      size: Buffer.byteLength(target),
+      mode,
+      digest: linkDigest(target),
+      data: Buffer.alloc(0),
+      complete: true,
+      target,
+    };
   }
   if (header.type !== 'file') return null;
   const size = header.size ?? 0;

@@ -6,7 +6,15 @@ import { readContainerFile } from './container-files';
 import { readFromBottle, TarUnavailableError } from './container-tar';
 import { isGitInternal } from './relative-path';
 import { ProbeSession, type ProbeEntry } from './workspace-probe';
-import { sameStat, type AgentContent, type AgentEntry, type AgentListing, type CopyRequest, type ReadRequest, type WorkspaceReader } from './workspace-reader';
+import {
+  sameStat,
+  type AgentContent,
+  type AgentEntry,
+  type AgentListing,
+  type CopyRequest,
+  type ReadRequest,
+  type WorkspaceReader,
+} from './workspace-reader';
 
 function dirKey(item: ProbeEntry): string {
   return `${item.mtimeMs}:${item.ctimeMs}:${item.mode}:${item.ino}`;
@@ -114,7 +122,15 @@ export class ContainerReader implements WorkspaceReader {
         continue;
       }
       const before = previous.entries.get(item.path);
-      if (before === undefined || before.size !== item.size || before.mtimeMs !== item.mtimeMs || before.ctimeMs !== item.ctimeMs || before.mode !== item.mode || before.ino !== item.ino) return this.list();
+      if (
+        before === undefined ||
+        before.size !== item.size ||
+        before.mtimeMs !== item.mtimeMs ||
+        before.ctimeMs !== item.ctimeMs ||
+        before.mode !== item.mode ||
+        before.ino !== item.ino
+      )
+        return this.list();
     }
     this.confirmedAtMs = startedAt;
     return null;
@@ -187,7 +203,16 @@ export class ContainerReader implements WorkspaceReader {
     const entries = new Map<string, AgentEntry>();
     for (const item of probed) {
       if (item.kind === 'dir' || isGitInternal(item.path) || ignoredWithin(item.path, this.options.ignore)) continue;
-      entries.set(item.path, { path: item.path, kind: item.kind, size: item.size, mode: item.mode, mtimeMs: item.mtimeMs, ctimeMs: item.ctimeMs, ino: item.ino, target: null });
+      entries.set(item.path, {
+        path: item.path,
+        kind: item.kind,
+        size: item.size,
+        mode: item.mode,
+        mtimeMs: item.mtimeMs,
+        ctimeMs: item.ctimeMs,
+        ino: item.ino,
+        target: null,
+      });
     }
     return entries;
   }

@@ -21,7 +21,12 @@ type Wanted = Map<string, EntryWant>;
 /** One `tar -c` in the running bottle for a batch of paths; entries are checked against what was asked. */
 async function tarBatch(container: EngineContainer, wanted: Wanted, results: Map<string, AgentContent | null>): Promise<void> {
   const paths = [...wanted.keys()];
-  const exec = await container.exec({ Cmd: ['tar', '-c', '-f', '-', '-C', '/workspace', '--', ...paths], AttachStdout: true, AttachStderr: true, Tty: false });
+  const exec = await container.exec({
+    Cmd: ['tar', '-c', '-f', '-', '-C', '/workspace', '--', ...paths],
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
   const { stdout: out, stderr: err } = await exec.startDemuxed({ stdin: false });
   let errors = '';
   err.setEncoding('utf8').on('data', (chunk: string) => {
@@ -50,7 +55,11 @@ async function tarBatch(container: EngineContainer, wanted: Wanted, results: Map
   });
   await pipeline(out, tar);
   const { ExitCode } = await exec.inspect();
-  if (ExitCode === 126 || ExitCode === 127 || (results.size === 0 && /not found|no such file or directory: tar|executable file/i.test(errors))) {
+  if (
+    ExitCode === 126 ||
+    ExitCode === 127 ||
+    (results.size === 0 && /not found|no such file or directory: tar|executable file/i.test(errors))
+  ) {
     throw new TarUnavailableError(`no usable tar in the bottle (${errors.trim().split('\n').pop() ?? `exit ${String(ExitCode)}`})`);
   }
 }
@@ -62,10 +71,15 @@ async function tarBatch(container: EngineContainer, wanted: Wanted, results: Map
  * as they arrive, at most `keep` bytes kept, or written whole to the copy's `dest`. Paths missing
  * from the stream come back absent from the map (gone, or something tar cannot carry).
  */
-export async function readFromBottle(container: EngineContainer, requests: { path: string; keep: number; copy: CopyRequest | null }[]): Promise<Map<string, AgentContent | null>> {
+export async function readFromBottle(
+  container: EngineContainer,
+  requests: { path: string; keep: number; copy: CopyRequest | null }[],
+): Promise<Map<string, AgentContent | null>> {
   const results = new Map<string, AgentContent | null>();
   for (let at = 0; at < requests.length; at += BATCH) {
-    const wanted: Wanted = new Map(requests.slice(at, at + BATCH).map((request) => [request.path, { keep: request.keep, copy: request.copy }]));
+    const wanted: Wanted = new Map(
+      requests.slice(at, at + BATCH).map((request) => [request.path, { keep: request.keep, copy: request.copy }]),
+    );
     await tarBatch(container, wanted, results);
   }
   return results;

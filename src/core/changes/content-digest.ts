@@ -97,7 +97,12 @@ async function openedPath(fd: number, path: string): Promise<string> {
  * writes can swap one in at any time) is refused. Null when the source is not a regular file (any
  * more).
  */
-export async function readHostFile(path: string, keepBytes: number, copyTo?: { dest: string; mode: number }, within?: string): Promise<HostFileRead | null> {
+export async function readHostFile(
+  path: string,
+  keepBytes: number,
+  copyTo?: { dest: string; mode: number },
+  within?: string,
+): Promise<HostFileRead | null> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

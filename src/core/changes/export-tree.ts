@@ -56,7 +56,8 @@ export async function commitUncommitted(input: UncommittedInput): Promise<string
       // The agent's own commits go into the operator's repository whole: one that holds such a
       // path is refused, not trimmed.
       const gitName = gitFolderName(path);
-      if (gitName !== null) throw new BottleError('forbidden', `the bottle's commits hold ${path}: ${gitFolderRefusal(gitName)}; export refuses them`);
+      if (gitName !== null)
+        throw new BottleError('forbidden', `the bottle's commits hold ${path}: ${gitFolderRefusal(gitName)}; export refuses them`);
       touched.add(path);
     }
   }
@@ -77,7 +78,11 @@ export async function commitUncommitted(input: UncommittedInput): Promise<string
   else await shadow.run(['read-tree', input.agentHead]);
   const tracked = new Set(splitZ((await shadow.run(['ls-files', '-z'])).stdout));
   const untracked = paths.filter((path) => !tracked.has(path) && input.listing.entries.has(path));
-  const ignored = new Set(untracked.length === 0 ? [] : splitZ((await shadow.run(['check-ignore', '-z', '--stdin'], { input: `${untracked.join('\0')}\0`, okCodes: [1] })).stdout));
+  const ignored = new Set(
+    untracked.length === 0
+      ? []
+      : splitZ((await shadow.run(['check-ignore', '-z', '--stdin'], { input: `${untracked.join('\0')}\0`, okCodes: [1] })).stdout),
+  );
   const included = paths.filter((path) => !ignored.has(path));
   await shadow.run(['update-index', '--add', '--remove', '-z', '--stdin'], { input: `${included.join('\0')}\0` });
   const tree = await shadow.text(['write-tree']);
@@ -94,7 +99,13 @@ export async function commitUncommitted(input: UncommittedInput): Promise<string
  * agent touched, so a patch can say "modified" rather than "created". Throws when some start-of-run
  * content is no longer anywhere.
  */
-export async function commitBaselineContent(shadow: ShadowRepo, base: BaseContent, changes: FileChange[], workTree: string, identity: string): Promise<string> {
+export async function commitBaselineContent(
+  shadow: ShadowRepo,
+  base: BaseContent,
+  changes: FileChange[],
+  workTree: string,
+  identity: string,
+): Promise<string> {
   const paths = new Set<string>();
   for (const change of changes) {
     if (change.status !== 'added') paths.add(change.oldPath ?? change.path);
@@ -109,7 +120,11 @@ export async function commitBaselineContent(shadow: ShadowRepo, base: BaseConten
       await symlink(entry.target ?? '', dest);
     } else {
       const content = await base.read(path, FULL_FILE_MAX_BYTES);
-      if (content === null || !content.complete) throw new BottleError('conflict', `cannot write a patch: the start-of-run content of ${path} is no longer available (the project file changed)`);
+      if (content === null || !content.complete)
+        throw new BottleError(
+          'conflict',
+          `cannot write a patch: the start-of-run content of ${path} is no longer available (the project file changed)`,
+        );
       await writeFile(dest, content.data, { mode: entry.mode & 0o777 });
     }
     present.push(path);
@@ -118,6 +133,11 @@ export async function commitBaselineContent(shadow: ShadowRepo, base: BaseConten
   await shadow.run(['read-tree', '--empty'], { env });
   if (present.length > 0) await shadow.run(['update-index', '--add', '-z', '--stdin'], { env, input: `${present.join('\0')}\0` });
   const tree = await shadow.text(['write-tree'], { env });
-  const who = { GIT_AUTHOR_NAME: `claude-bottle ${identity}`, GIT_AUTHOR_EMAIL: `${identity}@claude-bottle.invalid`, GIT_COMMITTER_NAME: `claude-bottle ${identity}`, GIT_COMMITTER_EMAIL: `${identity}@claude-bottle.invalid` };
+  const who = {
+    GIT_AUTHOR_NAME: `claude-bottle ${identity}`,
+    GIT_AUTHOR_EMAIL: `${identity}@claude-bottle.invalid`,
+    GIT_COMMITTER_NAME: `claude-bottle ${identity}`,
+    GIT_COMMITTER_EMAIL: `${identity}@claude-bottle.invalid`,
+  };
   return shadow.text(['commit-tree', tree], { input: 'Start-of-run content\n', env: { ...env, ...who } });
 }

@@ -5,7 +5,16 @@ import { linkDigest, readHostFile } from './content-digest';
 import { walkFolder } from './host-walk';
 import { hostPathOf } from './relative-path';
 import { mapLimited } from '../state/state-listing';
-import { MAX_COMPARE_BYTES, sameStat, type AgentContent, type AgentEntry, type AgentListing, type CopyRequest, type ReadRequest, type WorkspaceReader } from './workspace-reader';
+import {
+  MAX_COMPARE_BYTES,
+  sameStat,
+  type AgentContent,
+  type AgentEntry,
+  type AgentListing,
+  type CopyRequest,
+  type ReadRequest,
+  type WorkspaceReader,
+} from './workspace-reader';
 
 /**
  * What hides an entry of the agent's folder from us, as its absence does: a folder on the way the
@@ -56,10 +65,27 @@ export class FolderReader implements WorkspaceReader {
       // EINVAL: swapped for something that is not a link since the lstat.
       const target = await ifExists(readlink(full), ['EINVAL', ...AGENT_HIDDEN]);
       if (target === null) return null;
-      return { kind: 'symlink', size: info.size, mode: info.mode & 0o7777, digest: linkDigest(target), data: Buffer.alloc(0), complete: true, target };
+      return {
+        kind: 'symlink',
+        size: info.size,
+        mode: info.mode & 0o7777,
+        digest: linkDigest(target),
+        data: Buffer.alloc(0),
+        complete: true,
+        target,
+      };
     }
     if (!info.isFile()) return null;
-    if (info.size > MAX_COMPARE_BYTES) return { kind: 'file', size: info.size, mode: info.mode & 0o7777, digest: null, data: Buffer.alloc(0), complete: false, target: null };
+    if (info.size > MAX_COMPARE_BYTES)
+      return {
+        kind: 'file',
+        size: info.size,
+        mode: info.mode & 0o7777,
+        digest: null,
+        data: Buffer.alloc(0),
+        complete: false,
+        target: null,
+      };
     const read = await readHostFile(full, keepBytes, undefined, await this.within());
     if (read === null) return null;
     return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null };
@@ -74,7 +100,15 @@ export class FolderReader implements WorkspaceReader {
     const results = await mapLimited(requests, 8, async ({ path, dest, mode }) => {
       const read = await readHostFile(hostPathOf(this.root, path), 0, { dest, mode }, await this.within());
       if (read === null) return this.read(path, 0);
-      return { kind: 'file', size: read.size, mode: read.mode, digest: read.digest, data: read.data, complete: read.complete, target: null } satisfies AgentContent;
+      return {
+        kind: 'file',
+        size: read.size,
+        mode: read.mode,
+        digest: read.digest,
+        data: read.data,
+        complete: read.complete,
+        target: null,
+      } satisfies AgentContent;
     });
     return new Map(requests.map((request, index) => [request.path, results[index] ?? null]));
   }

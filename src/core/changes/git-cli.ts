@@ -67,7 +67,10 @@ const GIT_TIMEOUT_MS = 10 * 60 * 1000;
 const GIT_SYNC_TIMEOUT_MS = 15 * 1000;
 
 function timedOut(args: string[], ms: number): BottleError {
-  return new BottleError('internal', `git ${args[0] ?? ''} did not finish within ${ms / 1000} s (a repository file that never answers, such as a FIFO, or a repository too large); nothing was changed`);
+  return new BottleError(
+    'internal',
+    `git ${args[0] ?? ''} did not finish within ${ms / 1000} s (a repository file that never answers, such as a FIFO, or a repository too large); nothing was changed`,
+  );
 }
 
 function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -81,7 +84,14 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
     const child = execFile(
       'git',
       [...SAFE_CONFIG_ARGS, ...args],
-      { cwd: options.cwd, env: gitEnv(options.env), encoding: 'buffer', maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      {
+        cwd: options.cwd,
+        env: gitEnv(options.env),
+        encoding: 'buffer',
+        maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
+        timeout: GIT_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         if (error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -113,7 +123,14 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
  */
 export function runGitSync(args: string[], cwd: string): Buffer | null {
   try {
-    return execFileSync('git', [...SAFE_CONFIG_ARGS, ...args], { cwd, env: gitEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'], timeout: GIT_SYNC_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    return execFileSync('git', [...SAFE_CONFIG_ARGS, ...args], {
+      cwd,
+      env: gitEnv(),
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: GIT_SYNC_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
   } catch (error: unknown) {
     // Killed at the time limit: an answer was never given, which is not "nothing to say" (a wall
     // built on it would have a hole), so the caller refuses rather than goes on without it.
@@ -141,5 +158,8 @@ export async function gitText(args: string[], options: GitOptions = {}): Promise
 
 /** The parts of git's NUL-separated (`-z`) output. */
 export function splitZ(buffer: Buffer): string[] {
-  return buffer.toString('utf8').split('\0').filter((part) => part.length > 0);
+  return buffer
+    .toString('utf8')
+    .split('\0')
+    .filter((part) => part.length > 0);
 }

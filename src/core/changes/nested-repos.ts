@@ -32,7 +32,9 @@ const MAX_CONTROL_BYTES = 1024 * 1024;
 
 /** Text of a small file of a `.git`, or a marker saying what stands there instead. */
 async function controlText(path: string): Promise<string> {
-  return readRegularFile(path, MAX_CONTROL_BYTES).catch((error: unknown) => `<${(error as NodeJS.ErrnoException).code ?? (error as Error).message}>`);
+  return readRegularFile(path, MAX_CONTROL_BYTES).catch(
+    (error: unknown) => `<${(error as NodeJS.ErrnoException).code ?? (error as Error).message}>`,
+  );
 }
 
 /** What git reads of one nested `.git`: a pointer file's text, or a folder's config, commondir and hooks. */
@@ -128,7 +130,12 @@ export class NestedRepoCheck {
       if (before === oid) continue;
       reported.add(path);
       if (before === undefined) findings.push({ path, kind: 'added-gitlink', message: addedGitlinkMessage(path) });
-      else findings.push({ path, kind: 'changed-gitlink', message: `${path}: the agent changed the commit this submodule records (${before.slice(0, 12)} → ${oid.slice(0, 12)}); check it before you update submodules` });
+      else
+        findings.push({
+          path,
+          kind: 'changed-gitlink',
+          message: `${path}: the agent changed the commit this submodule records (${before.slice(0, 12)} → ${oid.slice(0, 12)}); check it before you update submodules`,
+        });
     }
     // A `.git` git would recurse into: every one the walk saw, and one under each gitlink (even in an ignored folder).
     const candidates = new Set(gitEntries);
@@ -146,8 +153,12 @@ export class NestedRepoCheck {
           ? `${path}: the agent put a git repository where a submodule is registered (${gitPath}); your \`git status\` would run what its config says — inspect it (or remove it) before running git in this folder`
           : `${path}: the agent made a git repository here (${gitPath}); git runs what its config says there — inspect it (or remove it) before running git in it or adding it as a submodule`;
         findings.push({ path, kind: 'new-repository', message });
-      } else if ((old.kind !== record.kind || old.ino !== record.ino || old.digest !== record.digest)) {
-        findings.push({ path, kind: 'changed-repository', message: `${path}: the agent replaced or rewrote ${gitPath} (its pointer, config or hooks); inspect it before running git in this folder` });
+      } else if (old.kind !== record.kind || old.ino !== record.ino || old.digest !== record.digest) {
+        findings.push({
+          path,
+          kind: 'changed-repository',
+          message: `${path}: the agent replaced or rewrote ${gitPath} (its pointer, config or hooks); inspect it before running git in this folder`,
+        });
       }
     }
     return findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -86,7 +86,8 @@ export async function checkHostAncestors(root: string, path: string): Promise<st
     current = current === '' ? segment : `${current}/${segment}`;
     const info = await ifExists(lstat(hostPathOf(root, current)));
     if (info === null) return current;
-    if (info.isSymbolicLink()) throw new BottleError('forbidden', `${current} is a symlink in the project folder; nothing is written through it`);
+    if (info.isSymbolicLink())
+      throw new BottleError('forbidden', `${current} is a symlink in the project folder; nothing is written through it`);
     if (!info.isDirectory()) throw new BottleError('conflict', `${current} is a file in the project folder, not a folder`);
   }
   return null;

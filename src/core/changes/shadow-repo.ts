@@ -26,10 +26,11 @@ const REF_NAME = /^refs\/[A-Za-z0-9._/-]+$/;
  */
 export async function resolveHead(gitDir: string): Promise<string | null> {
   const head = (await readSmall(join(gitDir, 'HEAD'), MAX_REF_FILE_BYTES))?.trim();
-  if (head === undefined) throw new BottleError('corrupt', 'the bottle\'s repository has no readable HEAD');
+  if (head === undefined) throw new BottleError('corrupt', "the bottle's repository has no readable HEAD");
   if (OID.test(head)) return head;
   const ref = /^ref: (.+)$/.exec(head)?.[1];
-  if (ref === undefined || !REF_NAME.test(ref) || ref.split('/').includes('..')) throw new BottleError('corrupt', 'the bottle\'s repository has an invalid HEAD');
+  if (ref === undefined || !REF_NAME.test(ref) || ref.split('/').includes('..'))
+    throw new BottleError('corrupt', "the bottle's repository has an invalid HEAD");
   const loose = (await readSmall(join(gitDir, ...ref.split('/')), MAX_REF_FILE_BYTES))?.trim();
   if (loose !== undefined && OID.test(loose)) return loose;
   const packed = await readSmall(join(gitDir, 'packed-refs'), MAX_PACKED_REFS_BYTES);
@@ -86,7 +87,10 @@ export class ShadowRepo {
   }
 
   private options(extra: GitOptions = {}): GitOptions {
-    return { ...extra, env: { GIT_DIR: this.gitDir, GIT_WORK_TREE: this.workTree, GIT_INDEX_FILE: this.index, GIT_CONFIG_NOSYSTEM: '1', ...extra.env } };
+    return {
+      ...extra,
+      env: { GIT_DIR: this.gitDir, GIT_WORK_TREE: this.workTree, GIT_INDEX_FILE: this.index, GIT_CONFIG_NOSYSTEM: '1', ...extra.env },
+    };
   }
 
   text(args: string[], extra?: GitOptions): Promise<string> {
@@ -110,12 +114,17 @@ export async function checkOwnObjects(gitDir: string): Promise<void> {
   for (const name of ['alternates', 'http-alternates']) {
     // Present, or unreadable (a refusal then, with its own error): never passed as "none".
     if ((await ifExists(stat(join(gitDir, 'objects', 'info', name)))) !== null) {
-      throw new BottleError('forbidden', `the bottle's repository borrows objects from elsewhere (objects/info/${name}); export refuses it`);
+      throw new BottleError(
+        'forbidden',
+        `the bottle's repository borrows objects from elsewhere (objects/info/${name}); export refuses it`,
+      );
     }
   }
   const objects = await ifExists(lstat(join(gitDir, 'objects')));
-  if (objects !== null && !objects.isDirectory()) throw new BottleError('forbidden', "the bottle's repository has no objects folder of its own; export refuses it");
+  if (objects !== null && !objects.isDirectory())
+    throw new BottleError('forbidden', "the bottle's repository has no objects folder of its own; export refuses it");
   const walk = await walkFolder(join(gitDir, 'objects'));
   const link = [...walk.entries.values()].find((entry) => entry.kind === 'symlink');
-  if (link !== undefined) throw new BottleError('forbidden', `the bottle's repository holds a symlink (objects/${link.path}); export refuses it`);
+  if (link !== undefined)
+    throw new BottleError('forbidden', `the bottle's repository holds a symlink (objects/${link.path}); export refuses it`);
 }

@@ -17,11 +17,25 @@ const DIFF_TIMEOUT_MS = 5_000;
  * A unified diff of two texts (null for a side that does not exist), with line counts. Lines
  * beyond `maxLines` are dropped and the result marked truncated; the counts stay whole.
  */
-export function unifiedDiff(oldPath: string | null, newPath: string | null, oldText: string | null, newText: string | null, maxLines = Number.POSITIVE_INFINITY): TextDiff {
-  const patch = structuredPatch(oldPath === null ? '/dev/null' : `a/${oldPath}`, newPath === null ? '/dev/null' : `b/${newPath}`, oldText ?? '', newText ?? '', undefined, undefined, {
-    context: 3,
-    timeout: DIFF_TIMEOUT_MS,
-  });
+export function unifiedDiff(
+  oldPath: string | null,
+  newPath: string | null,
+  oldText: string | null,
+  newText: string | null,
+  maxLines = Number.POSITIVE_INFINITY,
+): TextDiff {
+  const patch = structuredPatch(
+    oldPath === null ? '/dev/null' : `a/${oldPath}`,
+    newPath === null ? '/dev/null' : `b/${newPath}`,
+    oldText ?? '',
+    newText ?? '',
+    undefined,
+    undefined,
+    {
+      context: 3,
+      timeout: DIFF_TIMEOUT_MS,
+    },
+  );
   if (patch === undefined) return { diff: '', insertions: 0, deletions: 0, truncated: true, gaveUp: true };
   const out = [`--- ${patch.oldFileName}`, `+++ ${patch.newFileName}`];
   let insertions = 0;

@@ -34,7 +34,10 @@ async function copyAgentGitDir(container: EngineContainer, dest: string): Promis
     extracted = await extractFolder(container, `${WORKSPACE}/.git`, dest, budget, { exclude: AGENT_GIT_CONTROL });
   } catch (error: unknown) {
     if (!(error instanceof SnapshotTooLargeError)) throw error;
-    throw new BottleError('limit-exceeded', `the bottle's .git is larger than the ${formatBytes(budget.limit)} snapshot cap (${snapshotCapHint()}); nothing was exported`);
+    throw new BottleError(
+      'limit-exceeded',
+      `the bottle's .git is larger than the ${formatBytes(budget.limit)} snapshot cap (${snapshotCapHint()}); nothing was exported`,
+    );
   }
   if (extracted === null) return null;
   await swapIntoPlace(extracted);
@@ -55,7 +58,8 @@ export interface LocatedWorkspace {
 export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, baseline: Baseline): Promise<LocatedWorkspace> {
   const ignore = dockerignoreMatcher(baseline.dockerignore);
   if (!metadata.copy_cwd) {
-    if (!(await isDirectory(metadata.cwd))) throw new BottleError('not-found', `the project folder ${metadata.cwd} of ${metadata.identity} is gone`);
+    if (!(await isDirectory(metadata.cwd)))
+      throw new BottleError('not-found', `the project folder ${metadata.cwd} of ${metadata.identity} is gone`);
     return {
       reader: new FolderReader('folder', metadata.cwd, ignore),
       agentGitDir: async () => ((await isDirectory(join(metadata.cwd, '.git'))) ? join(metadata.cwd, '.git') : null),
@@ -69,12 +73,19 @@ export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, b
     const inspected = await container.inspect();
     const running = inspected.State.Running && !inspected.State.Paused;
     return {
-      reader: new ContainerReader({ container, running, startedAtMs: Date.parse(inspected.State.StartedAt), ignore, prunedDirs: baseline.prunedDirs }),
+      reader: new ContainerReader({
+        container,
+        running,
+        startedAtMs: Date.parse(inspected.State.StartedAt),
+        ignore,
+        prunedDirs: baseline.prunedDirs,
+      }),
       agentGitDir: (tempDir) => copyAgentGitDir(container, join(tempDir, 'bottle-git')),
     };
   }
   const snapshot = bottlePaths(metadata.identity).workspace;
-  if (!(await isDirectory(snapshot))) throw new BottleError('not-found', `bottle ${metadata.identity} has no container and no saved workspace to compare`);
+  if (!(await isDirectory(snapshot)))
+    throw new BottleError('not-found', `bottle ${metadata.identity} has no container and no saved workspace to compare`);
   return {
     reader: new FolderReader('snapshot', snapshot, ignore),
     agentGitDir: async () => ((await isDirectory(join(snapshot, '.git'))) ? join(snapshot, '.git') : null),

@@ -130,7 +130,8 @@ export class ProbeSession {
     err.setEncoding('utf8').on('data', (chunk: string) => {
       session.errors = (session.errors + chunk).slice(-4000);
     });
-    const ended = (): void => session.fail(new ProbeError(session.errors.trim().split('\n').pop() || 'the listing inside the bottle ended'));
+    const ended = (): void =>
+      session.fail(new ProbeError(session.errors.trim().split('\n').pop() || 'the listing inside the bottle ended'));
     stream.on('end', ended);
     stream.on('close', ended);
     stream.on('error', (error: Error) => session.fail(new ProbeError(error.message)));
@@ -197,7 +198,8 @@ export class ProbeSession {
     this.buffer = this.buffer.slice(end + 1);
     const waiter = this.waiting;
     this.waiting = null;
-    if (status !== '0') waiter?.reject(new ProbeError(this.errors.trim().split('\n').pop() || `find inside the bottle exited with ${status}`));
+    if (status !== '0')
+      waiter?.reject(new ProbeError(this.errors.trim().split('\n').pop() || `find inside the bottle exited with ${status}`));
     else waiter?.resolve({ text, marked: marked === '1' });
   }
 

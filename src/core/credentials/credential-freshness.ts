@@ -28,7 +28,8 @@ function loginObject(content: Buffer): Record<string, unknown> | null {
   if (json === null) return null;
   if (typeof json.expiresAt === 'number') return json;
   for (const value of Object.values(json)) {
-    if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>).expiresAt === 'number') return value as Record<string, unknown>;
+    if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>).expiresAt === 'number')
+      return value as Record<string, unknown>;
   }
   return json;
 }

@@ -51,7 +51,12 @@ export async function moveSnapshotSecretsToStore(snapshotDir: string, agent: Cre
     if (info === null) continue;
     if (info.isFile() && info.size <= MAX_SECRET_BYTES) {
       // Created "before" any sign-out it predates: a login the operator signed out of stays out.
-      await offerSecretFile(target.set, target.name, { content: await readFile(path), mtimeMs: info.mtimeMs }, { containerId: '', createdMs: info.mtimeMs });
+      await offerSecretFile(
+        target.set,
+        target.name,
+        { content: await readFile(path), mtimeMs: info.mtimeMs },
+        { containerId: '', createdMs: info.mtimeMs },
+      );
     }
     await rm(path, { recursive: true, force: true });
   }

@@ -30,15 +30,30 @@ export async function credentialStatus(set: string, hostEnv: NodeJS.ProcessEnv =
   for (const name of await storedFileNames(set)) {
     const file = await readStoredFile(set, name);
     if (file === null) continue;
-    entries.push({ method: METHODS[name] ?? 'other', name, source: 'store', updatedAt: iso(file.mtimeMs), expiresAt: iso(expiresAtOf(file.content)), detail: planOf(file.content) });
+    entries.push({
+      method: METHODS[name] ?? 'other',
+      name,
+      source: 'store',
+      updatedAt: iso(file.mtimeMs),
+      expiresAt: iso(expiresAtOf(file.content)),
+      detail: planOf(file.content),
+    });
   }
   for (const name of await storedEnvNames(set)) {
     const info = await ifExists(stat(join(credentialsRoot(), set, 'env', name)));
-    entries.push({ method: METHODS[name] ?? 'other', name, source: 'store', updatedAt: iso(info?.mtimeMs ?? null), expiresAt: null, detail: null });
+    entries.push({
+      method: METHODS[name] ?? 'other',
+      name,
+      source: 'store',
+      updatedAt: iso(info?.mtimeMs ?? null),
+      expiresAt: null,
+      detail: null,
+    });
   }
   for (const name of HOST_ENV_NAMES) {
     const value = hostEnv[name];
-    if (value !== undefined && value !== '') entries.push({ method: METHODS[name] ?? 'other', name, source: 'environment', updatedAt: null, expiresAt: null, detail: null });
+    if (value !== undefined && value !== '')
+      entries.push({ method: METHODS[name] ?? 'other', name, source: 'environment', updatedAt: null, expiresAt: null, detail: null });
   }
   const method = PRECEDENCE.find((candidate) => entries.some((entry) => entry.method === candidate)) ?? null;
   const signedOut = await readSignedOut(set);

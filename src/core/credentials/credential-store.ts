@@ -123,7 +123,8 @@ export type OfferResult = 'stored' | 'same' | 'older' | 'signed-out' | 'empty';
 export async function offerSecretFile(set: string, name: string, version: CredentialVersion, source: LoginSource): Promise<OfferResult> {
   if (version.content.length === 0) return 'empty';
   const signedOut = await readSignedOut(set);
-  if (signedOut !== null && source.createdMs <= Date.parse(signedOut.at) && !signedOut.pushed.includes(source.containerId)) return 'signed-out';
+  if (signedOut !== null && source.createdMs <= Date.parse(signedOut.at) && !signedOut.pushed.includes(source.containerId))
+    return 'signed-out';
   const current = await readStoredFile(set, name);
   if (current !== null && current.content.equals(version.content)) return 'same';
   if (current !== null && !isNewer(version, current)) return 'older';
@@ -135,7 +136,11 @@ export async function offerSecretFile(set: string, name: string, version: Creden
 export async function markSignedInAgain(set: string, containerId: string): Promise<void> {
   const signedOut = await readSignedOut(set);
   if (signedOut === null || signedOut.pushed.includes(containerId)) return;
-  await writeFileAtomic(signedOutPath(set), `${JSON.stringify({ ...signedOut, pushed: [...signedOut.pushed, containerId].slice(-500) })}\n`, 0o600);
+  await writeFileAtomic(
+    signedOutPath(set),
+    `${JSON.stringify({ ...signedOut, pushed: [...signedOut.pushed, containerId].slice(-500) })}\n`,
+    0o600,
+  );
 }
 
 /** Sign out: every stored login and value of the set is deleted, and the moment recorded. */

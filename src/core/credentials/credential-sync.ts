@@ -79,7 +79,10 @@ export class CredentialSync {
   start(): void {
     if (this.timer !== null) return;
     // A pass that fails (the store unreadable) is reported; the next tick tries again.
-    this.timer = setInterval(() => void this.tick().catch((error: unknown) => this.hooks.failure('Could not check the stored logins', error)), SYNC_INTERVAL_MS);
+    this.timer = setInterval(
+      () => void this.tick().catch((error: unknown) => this.hooks.failure('Could not check the stored logins', error)),
+      SYNC_INTERVAL_MS,
+    );
     // The loop alone must not keep a process (serve, a test) alive.
     this.timer.unref();
   }
@@ -113,7 +116,8 @@ export class CredentialSync {
     for (const ctx of this.engines()) {
       try {
         // Another instance's bottles share the engine, never this store's logins.
-        for (const info of await listBottleContainers(ctx.docker)) if (info.State === 'running' && isOwnContainer(info.Labels)) containers.push({ ctx, info });
+        for (const info of await listBottleContainers(ctx.docker))
+          if (info.State === 'running' && isOwnContainer(info.Labels)) containers.push({ ctx, info });
         listed = true;
       } catch (error: unknown) {
         // The engine is away: the engine status already says so; the next tick tries again.
@@ -162,7 +166,8 @@ export class CredentialSync {
         // An orphan, a corrupt bottle, an agent gone or changed (each a BottleError the bottle's own
         // card shows), or the container gone (404): it has no login we can place. Anything else is
         // said once: the login of that bottle is then not kept in sync.
-        if (!(error instanceof BottleError) && !isEngineNotFound(error)) this.hooks.failure(`Could not sync the login of ${identity}`, error);
+        if (!(error instanceof BottleError) && !isEngineNotFound(error))
+          this.hooks.failure(`Could not sync the login of ${identity}`, error);
         tracked = null;
       }
     }
@@ -187,14 +192,21 @@ export class CredentialSync {
     }
     // Newest wins the other way too: a newer stored login replaces this bottle's older copy.
     const stored = await readStoredFile(target.set, target.name);
-    if (stored === null || (seen.version !== null && (stored.content.equals(seen.version.content) || !isNewer(stored, seen.version)))) return;
+    if (stored === null || (seen.version !== null && (stored.content.equals(seen.version.content) || !isNewer(stored, seen.version))))
+      return;
     if (stat !== null && !stat.isFile) return;
     await this.putLogin(container, tracked, target, stored, stat === null);
     seen.version = stored;
     await markSignedInAgain(target.set, container.id);
   }
 
-  private async putLogin(container: EngineContainer, tracked: Tracked, target: PickupTarget, login: CredentialVersion, absent: boolean): Promise<void> {
+  private async putLogin(
+    container: EngineContainer,
+    tracked: Tracked,
+    target: PickupTarget,
+    login: CredentialVersion,
+    absent: boolean,
+  ): Promise<void> {
     tracked.owner ??= await this.runOwner(container);
     const entries: ArchiveEntry[] = [];
     // A config folder the agent has not made yet would otherwise be created by the engine as root.
@@ -207,7 +219,8 @@ export class CredentialSync {
   /** The uid:gid the agent runs as, from the container's User and its image's passwd. */
   private async runOwner(container: EngineContainer): Promise<{ uid: number; gid: number }> {
     const info = await container.inspect();
-    const passwd = (await cachedImagePasswd(imageCacheDir(), info.Image)) ?? (await readAndCacheImagePasswd(imageCacheDir(), info.Image, container));
+    const passwd =
+      (await cachedImagePasswd(imageCacheDir(), info.Image)) ?? (await readAndCacheImagePasswd(imageCacheDir(), info.Image, container));
     const { uid, gid } = resolveUser(info.Config.User || null, passwd);
     return { uid, gid };
   }

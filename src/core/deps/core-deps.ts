@@ -30,7 +30,15 @@ export interface CoreDeps {
 export function createCoreDeps(connection: DockerConnection = connectDocker()): CoreDeps {
   const engines = new EngineRegistry(process.env, connection);
   const engine = engines.current();
-  return { engine, connection, docker: connection.docker, engines, activity: new ActivityTracker(), caches: new BottleCaches(), loadBottle };
+  return {
+    engine,
+    connection,
+    docker: connection.docker,
+    engines,
+    activity: new ActivityTracker(),
+    caches: new BottleCaches(),
+    loadBottle,
+  };
 }
 
 /** The same dependencies, working on another engine. */

@@ -62,7 +62,12 @@ function containerRelative(target: string): string {
  * operator has on the host. Symlinks are copied as links, never followed out of the folder;
  * sockets, FIFOs and devices are skipped.
  */
-export async function putFolders(container: EngineContainer, sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[] = []): Promise<void> {
+export async function putFolders(
+  container: EngineContainer,
+  sources: ArchiveSource[],
+  owner: ArchiveOwner,
+  entries: ArchiveEntry[] = [],
+): Promise<void> {
   const owned = (header: Header, name: string, by: ArchiveOwner = owner, readOnly = false): Header => {
     const mode = readOnly && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
     return { ...header, name, mode, uid: by.uid, gid: by.gid, uname: '', gname: '' };
@@ -72,7 +77,8 @@ export async function putFolders(container: EngineContainer, sources: ArchiveSou
   for (const source of sources) {
     const prefix = containerRelative(source.target);
     if (prefix === '') continue;
-    if (source.from === null) tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`, source.owner, source.readOnly));
+    if (source.from === null)
+      tar.entry(owned({ name: '', type: 'directory', mode: 0o755 } as Header, `${prefix}/`, source.owner, source.readOnly));
     else copies.push({ prefix, from: source.from, source });
   }
   // tar-fs appends each folder to the same pack and calls `finish` when done: chain them.
@@ -184,7 +190,9 @@ export async function extractFolder(
       validateSymlinks: false,
       // Entries past the budget are skipped unwritten while the stream is torn down.
       ignore: (name: string, header?: Header) =>
-        (header !== undefined && ((overBudget && header.type !== 'file') || (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'))) ||
+        (header !== undefined &&
+          ((overBudget && header.type !== 'file') ||
+            (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'))) ||
         (excluded.size > 0 && isExcluded(relative(temp, name), excluded)),
       // Counted before anything of the entry is written; the archive's entries start with the
       // folder's own name: strip it.
@@ -193,7 +201,10 @@ export async function extractFolder(
           budget.used += (header.size ?? 0) + ENTRY_COST;
           overBudget = budget.used > budget.limit;
         }
-        const rest = header.name === top || header.name === `${top}/` ? '.' : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
+        const rest =
+          header.name === top || header.name === `${top}/`
+            ? '.'
+            : header.name.replace(new RegExp(`^${top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '');
         return { ...header, name: rest };
       },
       // A file past the budget gets a stream that fails at once: the extraction stops there (its

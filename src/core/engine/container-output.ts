@@ -27,7 +27,10 @@ export async function containerLogStream(docker: EngineClient, containerId: stri
   } catch (error: unknown) {
     // The container went between the two calls: close whichever stream did open.
     // A stream that never opened has nothing to close (its error is the one thrown above, or the same).
-    raw.then((opened) => opened.destroy(), (_error: unknown) => undefined);
+    raw.then(
+      (opened) => opened.destroy(),
+      (_error: unknown) => undefined,
+    );
     throw error;
   }
   if (isTty) return stream;

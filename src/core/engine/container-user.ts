@@ -56,7 +56,13 @@ export function parsePasswd(text: string): PasswdEntry[] {
     if (line === '') continue;
     const fields = line.split(':');
     const uidField = goAtoi(fields[2] ?? '').value;
-    entries.push({ name: fields[0] ?? '', uidField, uid: low32(uidField), gid: low32(goAtoi(fields[3] ?? '').value), home: fields[5] ?? '' });
+    entries.push({
+      name: fields[0] ?? '',
+      uidField,
+      uid: low32(uidField),
+      gid: low32(goAtoi(fields[3] ?? '').value),
+      home: fields[5] ?? '',
+    });
   }
   return entries;
 }
@@ -99,7 +105,9 @@ const MAX_FREE_UID = 2n ** 31n - 1n;
 export function resolveExecUser(user: string | null, passwd: PasswdEntry[]): ResolvedUser | null {
   const [userArg = '', groupArg] = (user ?? '').split(':');
   const numeric = goAtoi(userArg);
-  const entry = passwd.find((candidate) => (userArg === '' ? candidate.uidField === 0n : numeric.ok ? candidate.uidField === numeric.value : candidate.name === userArg));
+  const entry = passwd.find((candidate) =>
+    userArg === '' ? candidate.uidField === 0n : numeric.ok ? candidate.uidField === numeric.value : candidate.name === userArg,
+  );
   let uid: number;
   if (entry !== undefined) uid = entry.uid;
   else if (userArg === '') uid = 0;

@@ -20,7 +20,9 @@ function tlsMaterial(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv): { ca: Bu
   try {
     return { ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
   } catch (error: unknown) {
-    throw new Error(`cannot read the TLS material of Docker endpoint ${endpoint.host} in ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(
+      `cannot read the TLS material of Docker endpoint ${endpoint.host} in ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 
@@ -33,12 +35,18 @@ export function connectEndpoint(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv
   if (options.protocol === 'ssh') {
     const agent = sshDockerAgent({ host: options.host ?? '', port: options.port ?? 22, username: options.username || 'root' });
     // Requests go to the engine through the agent's dial-stdio channels; host and port are nominal.
-    return { docker: new EngineClient(new Docker({ protocol: 'http', host: 'docker-over-ssh', port: 80, agent } as Docker.DockerOptions)), endpoint, close: () => agent.destroy() };
+    return {
+      docker: new EngineClient(new Docker({ protocol: 'http', host: 'docker-over-ssh', port: 80, agent } as Docker.DockerOptions)),
+      endpoint,
+      close: () => agent.destroy(),
+    };
   }
   const tls = tlsMaterial(endpoint, env);
   if (tls !== null) {
     const agent = endpoint.skipTlsVerify === true ? new HttpsAgent({ rejectUnauthorized: false, keepAlive: true }) : undefined;
-    const docker = new EngineClient(new Docker({ ...options, protocol: 'https', ...tls, ...(agent === undefined ? {} : { agent }) } as Docker.DockerOptions));
+    const docker = new EngineClient(
+      new Docker({ ...options, protocol: 'https', ...tls, ...(agent === undefined ? {} : { agent }) } as Docker.DockerOptions),
+    );
     return { docker, endpoint, close: () => agent?.destroy() };
   }
   return { docker: new EngineClient(new Docker(options as Docker.DockerOptions)), endpoint, close: () => undefined };
@@ -62,7 +70,19 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-const CONNECTION_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EACCES', 'ECONNABORTED', ...SSH_ERROR_CODES]);
+const CONNECTION_CODES: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EACCES',
+  'ECONNABORTED',
+  ...SSH_ERROR_CODES,
+]);
 
 /** True for errors that mean "no engine answered" rather than "the engine said no". */
 export function isConnectionError(error: unknown): boolean {
@@ -70,7 +90,12 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
   // ssh2 and TLS failures that never reached the engine.
   const level = (error as { level?: unknown } | null)?.level;
-  return level === 'client-socket' || level === 'client-timeout' || (typeof code === 'string' && code.startsWith('ERR_TLS')) || (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO/.test(code));
+  return (
+    level === 'client-socket' ||
+    level === 'client-timeout' ||
+    (typeof code === 'string' && code.startsWith('ERR_TLS')) ||
+    (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO/.test(code))
+  );
 }
 
 export interface EngineInfo {

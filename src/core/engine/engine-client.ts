@@ -3,7 +3,14 @@ import type Docker from 'dockerode';
 import { demuxOutput, EngineContainer, EngineImage, type ContainerCreateOptions, type ContainerInfo } from './engine-container';
 import { responseStream, tarStream, type TarSource } from './engine-streams';
 
-export type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo, ExecCreateOptions, ImageInspectInfo, MountSettings } from './engine-container';
+export type {
+  ContainerCreateOptions,
+  ContainerInfo,
+  ContainerInspectInfo,
+  ExecCreateOptions,
+  ImageInspectInfo,
+  MountSettings,
+} from './engine-container';
 export { EngineContainer, EngineExec, EngineImage, type ExecStreams, type TerminalSize } from './engine-container';
 export type { TarSource } from './engine-streams';
 

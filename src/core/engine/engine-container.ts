@@ -63,7 +63,8 @@ export class EngineExec {
    */
   async startDetached(waitMs: number): Promise<void> {
     const answer = (await this.exec.start({ Detach: true })) as unknown;
-    if (answer instanceof Readable) await finished(answer.resume(), { signal: AbortSignal.timeout(waitMs) }).catch((_error: unknown) => answer.destroy());
+    if (answer instanceof Readable)
+      await finished(answer.resume(), { signal: AbortSignal.timeout(waitMs) }).catch((_error: unknown) => answer.destroy());
   }
 
   inspect(): Promise<ExecInspectInfo> {

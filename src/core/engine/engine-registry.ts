@@ -30,7 +30,8 @@ export class EngineRegistry {
   ) {
     const endpoint = current?.endpoint ?? resolveEngineEndpoint(env);
     this.currentName = endpoint.contextName ?? DEFAULT_CONTEXT;
-    if (current !== undefined) this.engines.set(this.currentName, { name: this.currentName, connection: current, local: isLocalEndpoint(current.endpoint) });
+    if (current !== undefined)
+      this.engines.set(this.currentName, { name: this.currentName, connection: current, local: isLocalEndpoint(current.endpoint) });
   }
 
   current(): Engine {
@@ -44,7 +45,10 @@ export class EngineRegistry {
     const endpoint: EngineEndpoint | null = contextEndpoint(name, this.env);
     if (endpoint === null) {
       const names = [DEFAULT_CONTEXT, ...listDockerContexts(this.env).map((context) => context.name)];
-      throw new BottleError('not-found', `unknown Docker context "${name.slice(0, 80)}" (known: ${names.join(', ')}; see \`docker context ls\`)`);
+      throw new BottleError(
+        'not-found',
+        `unknown Docker context "${name.slice(0, 80)}" (known: ${names.join(', ')}; see \`docker context ls\`)`,
+      );
     }
     const engine: Engine = { name, connection: connectEndpoint(endpoint, this.env), local: isLocalEndpoint(endpoint) };
     this.engines.set(name, engine);
@@ -64,7 +68,9 @@ export class EngineRegistry {
     return names.flatMap((name) => {
       const endpoint = this.engines.get(name)?.connection.endpoint ?? contextEndpoint(name, this.env);
       if (endpoint === null) return [];
-      const description = contexts.find((context) => context.name === name)?.description ?? (name === DEFAULT_CONTEXT ? 'DOCKER_HOST or the default socket' : '');
+      const description =
+        contexts.find((context) => context.name === name)?.description ??
+        (name === DEFAULT_CONTEXT ? 'DOCKER_HOST or the default socket' : '');
       return [{ name, host: endpoint.host, description, current: name === this.currentName, local: isLocalEndpoint(endpoint) }];
     });
   }

@@ -49,7 +49,12 @@ export async function readAndCacheImagePasswd(cacheDir: string, imageId: string,
  */
 export async function readImagePasswdStrictly(docker: EngineClient, cacheDir: string, imageId: string): Promise<PasswdEntry[] | null> {
   // A command is given only so that an image without one can be created; it is never started.
-  const container = await docker.createContainer({ Image: imageId, Cmd: ['/claude-bottle-never-started'], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+  const container = await docker.createContainer({
+    Image: imageId,
+    Cmd: ['/claude-bottle-never-started'],
+    NetworkDisabled: true,
+    HostConfig: { NetworkMode: 'none' },
+  });
   try {
     const passwd = await readContainerPasswdStrictly(container);
     if (passwd !== null) await cachePasswd(cacheDir, imageId, passwd);

@@ -120,7 +120,12 @@ class SshDockerAgent extends Agent {
       (client) =>
         client.exec('docker system dial-stdio', (error, channel) => {
           if (error) {
-            done(new SshError('ESSHCHANNEL', `ssh ${describeTarget(this.target)}: cannot run docker system dial-stdio there (${error.message})`));
+            done(
+              new SshError(
+                'ESSHCHANNEL',
+                `ssh ${describeTarget(this.target)}: cannot run docker system dial-stdio there (${error.message})`,
+              ),
+            );
             return;
           }
           // http.Agent treats what it gets as a socket; a channel has none of these knobs.
@@ -187,10 +192,20 @@ class SshDockerAgent extends Agent {
         this.client = null;
         const where = describeTarget(target);
         if (hostKeyRefused) {
-          reject(new SshError('ESSHHOSTKEY', `ssh ${where}: its host key is not in ${join(sshDir(), 'known_hosts')}; connect once with \`ssh -p ${target.port} ${target.username}@${target.host}\` to check and accept it`));
+          reject(
+            new SshError(
+              'ESSHHOSTKEY',
+              `ssh ${where}: its host key is not in ${join(sshDir(), 'known_hosts')}; connect once with \`ssh -p ${target.port} ${target.username}@${target.host}\` to check and accept it`,
+            ),
+          );
         } else if (error.level === 'client-authentication') {
           const tried = [...(auth.some((method) => method.type === 'agent') ? ['ssh-agent'] : []), ...keys.map((key) => key.path)];
-          reject(new SshError('ESSHAUTH', `ssh ${where} refused every key tried (${tried.length > 0 ? tried.join(', ') : `none: no agent, no key in ${sshDir()}`}); add yours to its authorized_keys`));
+          reject(
+            new SshError(
+              'ESSHAUTH',
+              `ssh ${where} refused every key tried (${tried.length > 0 ? tried.join(', ') : `none: no agent, no key in ${sshDir()}`}); add yours to its authorized_keys`,
+            ),
+          );
         } else {
           reject(error);
         }

@@ -104,6 +104,16 @@ export function isHeldByLiveProcess(record: ApprovalRecord): boolean {
   }
 }
 
-export function newApprovalRecord(fields: Omit<ApprovalRecord, 'version' | 'step' | 'pid' | 'host' | 'startedAt' | 'imageId'>): ApprovalRecord {
-  return { version: 1, step: 'building', pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), imageId: null, ...fields };
+export function newApprovalRecord(
+  fields: Omit<ApprovalRecord, 'version' | 'step' | 'pid' | 'host' | 'startedAt' | 'imageId'>,
+): ApprovalRecord {
+  return {
+    version: 1,
+    step: 'building',
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    imageId: null,
+    ...fields,
+  };
 }

@@ -41,6 +41,11 @@ export async function commitApproval(identity: string, record: ApprovalRecord): 
 async function refreshOtherProposals(identity: string, current: string): Promise<void> {
   for (const pending of await listPendingRecords(identity)) {
     const proposed = composeProposedDockerfile(pending.request, current);
-    await writePendingRecord(identity, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff: dockerfileDiff(current, proposed) });
+    await writePendingRecord(identity, {
+      ...pending,
+      currentDockerfile: current,
+      proposedDockerfile: proposed,
+      diff: dockerfileDiff(current, proposed),
+    });
   }
 }

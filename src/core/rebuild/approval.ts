@@ -110,7 +110,10 @@ export async function approveNow(
   const proposed = composeProposedDockerfile(pending.request, current);
   // What is built is what the operator reviewed, byte for byte: a proposal that changed since is refused.
   if (options.proposalHash !== undefined && options.proposalHash !== proposalHash(proposed)) {
-    throw new BottleError('conflict', `request ${requestId} of ${identity} changed since you reviewed it (another approval changed its Dockerfile); review it again`);
+    throw new BottleError(
+      'conflict',
+      `request ${requestId} of ${identity} changed since you reviewed it (another approval changed its Dockerfile); review it again`,
+    );
   }
   const diff = dockerfileDiff(current, proposed);
   const record: ApprovalRecord = newApprovalRecord({
@@ -128,7 +131,13 @@ export async function approveNow(
   // arriving meanwhile in this same process must not "recover" it from under us.
   markApprovingHere(identity, true);
   try {
-    return await runApproval(ctx, bottle, record, { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff }, options.onCommitted ?? (async () => undefined));
+    return await runApproval(
+      ctx,
+      bottle,
+      record,
+      { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff },
+      options.onCommitted ?? (async () => undefined),
+    );
   } finally {
     markApprovingHere(identity, false);
   }
@@ -238,4 +247,3 @@ export async function rejectNow(identity: string, options: { requestId: string; 
   });
   await removePendingRecord(identity, options.requestId);
 }
-

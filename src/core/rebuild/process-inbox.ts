@@ -158,9 +158,13 @@ async function processInboxNow(identity: string): Promise<boolean> {
       }
     }
     // No safe name to answer under: the warning alone records that it was seen.
-    for (const name of unsafe) newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
+    for (const name of unsafe)
+      newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
     if (candidates.length > 0) {
-      await settleCandidates(new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox), newWarnings), candidates);
+      await settleCandidates(
+        new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox), newWarnings),
+        candidates,
+      );
       changed = true;
     }
   }
@@ -216,7 +220,14 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
     try {
       const current = await scan.currentDockerfile();
       const proposed = composeProposedDockerfile(request, current);
-      const record = { request, receivedAt: new Date().toISOString(), currentDockerfile: current, proposedDockerfile: proposed, diff: dockerfileDiff(current, proposed), buildError: null };
+      const record = {
+        request,
+        receivedAt: new Date().toISOString(),
+        currentDockerfile: current,
+        proposedDockerfile: proposed,
+        diff: dockerfileDiff(current, proposed),
+        buildError: null,
+      };
       scan.pendingCount += 1;
       return () => writePendingRecord(identity, record);
     } catch (error: unknown) {
@@ -232,9 +243,17 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
 
 async function answerError(scan: Scan, stem: string, name: string, message: string): Promise<void> {
   try {
-    await writeInboxResponse(rebuildPaths(scan.identity).inbox, { version: 1, id: stem, status: 'error', message: `request refused: ${message}` }, { durable: false });
+    await writeInboxResponse(
+      rebuildPaths(scan.identity).inbox,
+      { version: 1, id: stem, status: 'error', message: `request refused: ${message}` },
+      { durable: false },
+    );
   } catch (error: unknown) {
     // The warning and journal entry still record it; an unwritable inbox must not stop the scan.
-    scan.newWarnings.push({ file: shownName(name), message: `could not answer in the inbox: ${errorMessage(error)}`, at: new Date().toISOString() });
+    scan.newWarnings.push({
+      file: shownName(name),
+      message: `could not answer in the inbox: ${errorMessage(error)}`,
+      at: new Date().toISOString(),
+    });
   }
 }

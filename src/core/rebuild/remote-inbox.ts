@@ -176,7 +176,13 @@ async function deliverAnswers(container: EngineContainer, inboxDir: string, remo
   // Each answer is a file of root's the agent can read (0444, as the local inbox's 0644 answer
   // reads to it) but not rewrite: the operator's word reaches the agent as the operator wrote it.
   const entries = await Promise.all(
-    answers.map(async (name): Promise<ArchiveEntry> => ({ target: `${CONTAINER_INBOX}/${name}`, type: 'file', content: await readFile(join(inboxDir, name)), mode: 0o444, owner: ROOT_OWNER })),
+    answers.map(async (name): Promise<ArchiveEntry> => ({
+      target: `${CONTAINER_INBOX}/${name}`,
+      type: 'file',
+      content: await readFile(join(inboxDir, name)),
+      mode: 0o444,
+      owner: ROOT_OWNER,
+    })),
   );
   await putFolders(container, [], ROOT_OWNER, entries);
 }
@@ -205,7 +211,8 @@ export function syncRemoteInbox(ctx: CoreDeps, identity: string, options: { forc
     await deliverAnswers(container, inboxDir, remote);
     // Read after delivering: our own answers moved the folder's mtime.
     const after = await inboxStamp(container);
-    if (after !== null) stamps.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
+    if (after !== null)
+      stamps.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
     return changed;
   });
 }

@@ -56,5 +56,10 @@ export async function rebuildViewFields(identity: string, counts: JournalCounts 
       : Promise.resolve([]),
   ]);
   const first = pending[0];
-  return { pendingRequest: first === undefined ? null : toPendingSummary(first), pendingCount: pending.length, warnings: [...warnings, ...problems], historyCount: count };
+  return {
+    pendingRequest: first === undefined ? null : toPendingSummary(first),
+    pendingCount: pending.length,
+    warnings: [...warnings, ...problems],
+    historyCount: count,
+  };
 }

@@ -154,7 +154,8 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     exitCode,
     autonomous: entry.hasOptions && listedAutonomous(identity),
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
-    earlyExit: status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
+    earlyExit:
+      status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
 }
 
@@ -190,7 +191,8 @@ export async function listBottles(ctx: CoreDeps): Promise<BottleListing> {
 /** Other instances' containers over engines; one reached through two contexts is counted once. */
 function sumOtherInstances(engines: Pick<ListedEngine, 'ctx' | 'containers'>[]): number {
   const byEndpoint = new Map<string, number>();
-  for (const { ctx, containers } of engines) if (ctx !== null && containers !== null) byEndpoint.set(ctx.connection.endpoint.host, containers.otherInstances);
+  for (const { ctx, containers } of engines)
+    if (ctx !== null && containers !== null) byEndpoint.set(ctx.connection.endpoint.host, containers.otherInstances);
   let total = 0;
   for (const count of byEndpoint.values()) total += count;
   return total;

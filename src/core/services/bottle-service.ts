@@ -1,5 +1,13 @@
 import type { BottleInspect } from '../../shared/bottle-inspect';
-import type { ActivityKind, BottleDetail, BottleListing, BottleView, JournalEntry, PendingRequestView, StartBottleRequest } from '../../shared/bottle-view';
+import type {
+  ActivityKind,
+  BottleDetail,
+  BottleListing,
+  BottleView,
+  JournalEntry,
+  PendingRequestView,
+  StartBottleRequest,
+} from '../../shared/bottle-view';
 import { actionState, allowedActions, displayStatus } from '../../shared/allowed-actions';
 import type { BulkRequest, BulkResult } from '../../shared/bottle-requests';
 import { parseIdentity } from '../../shared/identity';
@@ -10,7 +18,17 @@ import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
 import { bottleView, listBottles } from './bottle-list';
-import { approveNow, listPendingRecords, pickPendingRequest, processInbox, readHistory, readPendingRecord, rejectNow, settleInterruptedApproval, toPendingView } from '../rebuild';
+import {
+  approveNow,
+  listPendingRecords,
+  pickPendingRequest,
+  processInbox,
+  readHistory,
+  readPendingRecord,
+  rejectNow,
+  settleInterruptedApproval,
+  toPendingView,
+} from '../rebuild';
 import { listStateIdentities, mapLimited } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
@@ -156,7 +174,8 @@ export class BottleService {
         const view = await this.view(identity);
         if (view === null) return { identity, outcome: 'skipped', message: await this.missingReason(identity, request.action) };
         const state = actionState(view, request.action);
-        if (state === null) return { identity, outcome: 'skipped', message: `cannot ${request.action} a bottle that is ${displayStatus(view)}` };
+        if (state === null)
+          return { identity, outcome: 'skipped', message: `cannot ${request.action} a bottle that is ${displayStatus(view)}` };
         if (!state.enabled) return { identity, outcome: 'skipped', message: state.reason };
         if (request.action === 'stop') await this.stop(identity);
         else await this.remove(identity, { keepState: request.keepState });
@@ -210,12 +229,18 @@ export class BottleService {
    * Approves one request (the named one, or the bottle's only pending one). With `resume` the
    * bottle is resumed under the same lock, so nothing can act on it between the two.
    */
-  async approve(identity: string, options: { requestId?: string | undefined; resume: boolean; proposalHash?: string | undefined }): Promise<ApproveResult> {
+  async approve(
+    identity: string,
+    options: { requestId?: string | undefined; resume: boolean; proposalHash?: string | undefined },
+  ): Promise<ApproveResult> {
     return this.locked(identity, 'approving', async (ctx) => {
       const requestId = await pickPendingRequest(identity, options.requestId);
       const bottle = await ctx.loadBottle(identity);
       // A remote bottle's answer is put into its container before the container goes.
-      const { imageId } = await approveNow(ctx, bottle, requestId, { proposalHash: options.proposalHash, onCommitted: () => this.deliver(ctx, identity) });
+      const { imageId } = await approveNow(ctx, bottle, requestId, {
+        proposalHash: options.proposalHash,
+        onCommitted: () => this.deliver(ctx, identity),
+      });
       if (!options.resume) return { requestId, imageId, resumed: false };
       ctx.activity.switchTo(identity, 'resuming');
       try {

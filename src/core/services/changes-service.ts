@@ -134,7 +134,8 @@ export class ChangesService {
       const basePath = change?.oldPath ?? path;
       const agent = change?.status === 'deleted' ? null : await comparison.located.reader.read(path, FULL_FILE_MAX_BYTES);
       const base = change?.status === 'added' ? null : await comparison.base.read(basePath, FULL_FILE_MAX_BYTES);
-      if (agent === null && base === null) throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
+      if (agent === null && base === null)
+        throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
       const size = agent?.size ?? base?.data.length ?? 0;
       const binary = (agent !== null && agent.kind === 'file' && looksBinary(agent.data)) || (base !== null && looksBinary(base.data));
       const truncated = (agent !== null && !agent.complete) || (base !== null && !base.complete);
@@ -143,7 +144,13 @@ export class ChangesService {
       else if (binary) detail.note = 'binary file';
       else if (truncated) detail.note = `larger than ${FULL_FILE_MAX_BYTES / 1024 / 1024} MiB: not shown`;
       else if (view === 'content') detail.text = (agent?.data ?? base?.data ?? Buffer.alloc(0)).toString('utf8');
-      else detail.text = unifiedDiff(change?.status === 'added' ? null : basePath, agent === null ? null : path, base?.data.toString('utf8') ?? null, agent?.data.toString('utf8') ?? null).diff;
+      else
+        detail.text = unifiedDiff(
+          change?.status === 'added' ? null : basePath,
+          agent === null ? null : path,
+          base?.data.toString('utf8') ?? null,
+          agent?.data.toString('utf8') ?? null,
+        ).diff;
       return detail;
     } finally {
       await this.release(identity);
@@ -158,21 +165,42 @@ export class ChangesService {
     const work = async (): Promise<ApplyResult> => {
       const comparison = await this.fresh(identity);
       const { baseline, metadata } = comparison.bottle;
-      if (!metadata.copy_cwd) throw new BottleError('unsupported', `bottle ${identity} works on the project folder itself (mount mode): there is nothing to apply`);
+      if (!metadata.copy_cwd)
+        throw new BottleError(
+          'unsupported',
+          `bottle ${identity} works on the project folder itself (mount mode): there is nothing to apply`,
+        );
       if (!(await isDirectory(baseline.cwd))) throw new BottleError('not-found', `the project folder ${baseline.cwd} is gone`);
       const reader = comparison.located.reader;
       const progress = (line: string): void => this.ctx.activity.progress(identity, { line });
       progress('Comparing with the project folder');
-      const steps = await planApply({ identity, baseline, changes: comparison.set.files, applied: comparison.applied, sidecars: options.sidecars });
+      const steps = await planApply({
+        identity,
+        baseline,
+        changes: comparison.set.files,
+        applied: comparison.applied,
+        sidecars: options.sidecars,
+      });
       if (options.dryRun) {
         const outcomes = steps.map((step) => ({ path: step.path, action: step.action, detail: step.detail, sidecar: step.sidecar }));
         return summarizeApply(identity, baseline.cwd, true, outcomes);
       }
       const record = comparison.applied;
-      const outcomes = await runApply({ root: baseline.cwd, steps, reader, record, blobs: new BlobStore(changesPaths(identity).blobs), progress });
+      const outcomes = await runApply({
+        root: baseline.cwd,
+        steps,
+        reader,
+        record,
+        blobs: new BlobStore(changesPaths(identity).blobs),
+        progress,
+      });
       const result = summarizeApply(identity, baseline.cwd, false, outcomes);
       const at = new Date().toISOString();
-      await writeAppliedRecord(identity, { ...record, at, last: { at, written: result.counts.written + result.counts.deleted, conflicts: result.counts.conflicts } });
+      await writeAppliedRecord(identity, {
+        ...record,
+        at,
+        last: { at, written: result.counts.written + result.counts.deleted, conflicts: result.counts.conflicts },
+      });
       this.bottles.get(identity)?.markApplied();
       this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
       return result;
@@ -183,7 +211,8 @@ export class ChangesService {
 
   /** The agent's work as a new git branch in the project's repository, or as a patch file. */
   async export(identity: string, target: ExportTarget): Promise<ExportResult> {
-    if ((target.branch === undefined) === (target.patchFile === undefined)) throw new BottleError('invalid-argument', 'export needs exactly one of a branch name or a patch file');
+    if ((target.branch === undefined) === (target.patchFile === undefined))
+      throw new BottleError('invalid-argument', 'export needs exactly one of a branch name or a patch file');
     return this.hooks.locked(identity, 'exporting', async () => {
       const comparison = await this.fresh(identity);
       return exportChanges(
@@ -226,7 +255,8 @@ export class ChangesService {
         .then(
           (comparison) => {
             watch.lastError = null;
-            if (comparison.set.revision !== before) this.hooks.emit({ type: 'changes-updated', identity, revision: comparison.set.revision });
+            if (comparison.set.revision !== before)
+              this.hooks.emit({ type: 'changes-updated', identity, revision: comparison.set.revision });
           },
           (error: unknown) => {
             // The view asks again on this event and shows the error it gets; said once per error.

@@ -82,7 +82,11 @@ describe('a client session', () => {
     const broadcast: AppEvent = { type: 'notice', level: 'info', message: 'hello' };
     const sample = { identity: 'a-aaaaa', at: 1, cpuPercent: 1, memoryBytes: 1, memoryLimitBytes: null };
     const other = { ...sample, identity: 'b-bbbbb' };
-    for (const event of [broadcast, { type: 'stats', samples: [sample, other] }, { type: 'changes-updated', identity: 'a-aaaaa', revision: 2 }] as AppEvent[]) {
+    for (const event of [
+      broadcast,
+      { type: 'stats', samples: [sample, other] },
+      { type: 'changes-updated', identity: 'a-aaaaa', revision: 2 },
+    ] as AppEvent[]) {
       a.deliver(event);
       b.deliver(event);
     }

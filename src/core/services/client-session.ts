@@ -19,7 +19,14 @@ export interface SessionParts {
 }
 
 /** Events that belong to what one client opened; every other event is for every client. */
-const OWNED_EVENTS: ReadonlySet<AppEvent['type']> = new Set(['terminal-data', 'terminal-exit', 'log-data', 'log-end', 'stats', 'changes-updated']);
+const OWNED_EVENTS: ReadonlySet<AppEvent['type']> = new Set([
+  'terminal-data',
+  'terminal-exit',
+  'log-data',
+  'log-end',
+  'stats',
+  'changes-updated',
+]);
 
 /**
  * One client of the core (the desktop window's page, a browser tab): it owns the terminals,
@@ -69,7 +76,10 @@ export class ClientSession implements Disposable {
   async openTerminal(kind: 'agent' | 'shell', identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
     this.assertOpen();
     const to = this.ownSink((event) => event.type === 'terminal-exit' && this.forget(this.terminals, event.sessionId));
-    const opened = kind === 'agent' ? await this.parts.terminals.open(identity, cols, rows, to) : await this.parts.terminals.openShell(identity, cols, rows, to);
+    const opened =
+      kind === 'agent'
+        ? await this.parts.terminals.open(identity, cols, rows, to)
+        : await this.parts.terminals.openShell(identity, cols, rows, to);
     this.hold(this.terminals, opened.sessionId, () => this.parts.terminals.close(opened.sessionId));
     return opened;
   }

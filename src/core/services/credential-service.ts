@@ -32,11 +32,14 @@ export class CredentialService {
   /** Stores a secret variable (e.g. the token `claude setup-token` prints) for the agent's bottles. */
   async setSecret(name: string, value: string, agent?: string): Promise<CredentialStatus> {
     const set = await this.setOf(agent);
-    const allowed = agent === undefined ? ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] : secretEnvNames((await loadAgent(agent)).config);
-    if (!allowed.includes(name)) throw new BottleError('invalid-argument', `${name} is not a secret this agent reads (one of: ${allowed.join(', ') || 'none'})`);
+    const allowed =
+      agent === undefined ? ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] : secretEnvNames((await loadAgent(agent)).config);
+    if (!allowed.includes(name))
+      throw new BottleError('invalid-argument', `${name} is not a secret this agent reads (one of: ${allowed.join(', ') || 'none'})`);
     const trimmed = value.trim();
     if (trimmed === '') throw new BottleError('invalid-argument', `no value for ${name}`);
-    if (Buffer.byteLength(trimmed) > MAX_SECRET_BYTES || /\s/.test(trimmed)) throw new BottleError('invalid-argument', `that does not look like a ${name} (spaces, or too long)`);
+    if (Buffer.byteLength(trimmed) > MAX_SECRET_BYTES || /\s/.test(trimmed))
+      throw new BottleError('invalid-argument', `that does not look like a ${name} (spaces, or too long)`);
     await storeEnv(set, name, trimmed);
     return this.announce(set);
   }

@@ -73,6 +73,13 @@ export async function probeEngine(ctx: CoreDeps, name: string): Promise<EngineSt
     const info = await engineInfo(engine.connection, 5000);
     return { name, state: 'connected', version: info.version, endpoint: endpoint.host, endpointSource: endpoint.source, message: null };
   } catch (error: unknown) {
-    return { name, state: 'unavailable', version: null, endpoint: endpoint.host, endpointSource: endpoint.source, message: errorMessage(error) };
+    return {
+      name,
+      state: 'unavailable',
+      version: null,
+      endpoint: endpoint.host,
+      endpointSource: endpoint.source,
+      message: errorMessage(error),
+    };
   }
 }

@@ -7,13 +7,21 @@ import type { CoreDeps } from '../deps/core-deps';
 import { LiveViews } from './live-views';
 import type { Notices } from '../base/notices';
 
-function setup(initial: BottleView[]): { views: LiveViews; events: AppEvent[]; disk: Map<string, BottleView>; engine: { up: boolean }; lists: { count: number } } {
+function setup(initial: BottleView[]): {
+  views: LiveViews;
+  events: AppEvent[];
+  disk: Map<string, BottleView>;
+  engine: { up: boolean };
+  lists: { count: number };
+} {
   const disk = new Map(initial.map((view) => [view.identity, view]));
   const engine = { up: true };
   const lists = { count: 0 };
   const events: AppEvent[] = [];
   const ctx = { activity: new ActivityTracker() } as unknown as CoreDeps;
-  const notices = { failure: (what: string, error: unknown) => events.push({ type: 'notice', level: 'error', message: `${what}: ${String(error)}` }) } as unknown as Notices;
+  const notices = {
+    failure: (what: string, error: unknown) => events.push({ type: 'notice', level: 'error', message: `${what}: ${String(error)}` }),
+  } as unknown as Notices;
   const views = new LiveViews(
     ctx,
     {

@@ -80,16 +80,19 @@ export class StatsSampler {
       if (!soon) return;
       clearTimeout(this.timer);
     }
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.sampling = true;
-      this.round()
-        .catch((error: unknown) => this.onError(error))
-        .finally(() => {
-          this.sampling = false;
-          this.schedule();
-        });
-    }, soon ? 0 : this.intervalMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.sampling = true;
+        this.round()
+          .catch((error: unknown) => this.onError(error))
+          .finally(() => {
+            this.sampling = false;
+            this.schedule();
+          });
+      },
+      soon ? 0 : this.intervalMs,
+    );
     this.timer.unref();
   }
 
@@ -135,9 +138,16 @@ export class StatsSampler {
     }
     const counters = cpuCounters(raw);
     const before = this.counters.get(identity);
-    const cpu = counters !== null && before !== undefined && before.containerId === containerId ? cpuPercent(before.counters, counters) : null;
+    const cpu =
+      counters !== null && before !== undefined && before.containerId === containerId ? cpuPercent(before.counters, counters) : null;
     if (counters !== null) this.counters.set(identity, { containerId, counters });
-    const sample: StatsSample = { identity, at: Date.now(), cpuPercent: cpu, memoryBytes: memoryInUse(raw), memoryLimitBytes: memoryLimit(raw) };
+    const sample: StatsSample = {
+      identity,
+      at: Date.now(),
+      cpuPercent: cpu,
+      memoryBytes: memoryInUse(raw),
+      memoryLimitBytes: memoryLimit(raw),
+    };
     const line = this.history.get(identity) ?? [];
     line.push(sample);
     if (line.length > STATS_HISTORY_LENGTH) line.splice(0, line.length - STATS_HISTORY_LENGTH);

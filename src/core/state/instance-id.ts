@@ -49,7 +49,11 @@ function readInstanceId(path: string): string | null {
   if (read.kind === 'corrupt' && read.cause !== undefined) throw read.cause;
   const id = read.kind === 'ok' ? read.text.trim() : '';
   // Replacing it would disown every bottle this root made: the operator decides (remove the file).
-  if (!INSTANCE_ID.test(id)) throw new BottleError('corrupt', `${path} does not hold an instance id (32 hex digits); remove it to mint a new one (this root's running bottles would then look like another instance's)`);
+  if (!INSTANCE_ID.test(id))
+    throw new BottleError(
+      'corrupt',
+      `${path} does not hold an instance id (32 hex digits); remove it to mint a new one (this root's running bottles would then look like another instance's)`,
+    );
   return id;
 }
 

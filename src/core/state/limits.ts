@@ -4,7 +4,17 @@ import { readSettings, type Settings } from './settings';
 import { settingsPath } from './state-paths';
 
 /** What bounds one bottle's use of the host (DESIGN.md §3): settings.json, then the environment. */
-export type BottleLimits = Pick<Settings, 'maxSnapshotBytes' | 'maxInboxBytes' | 'maxHostWriteBytes' | 'maxHostWriteEntries' | 'maxPendingRequests' | 'cpus' | 'logMaxSize' | 'logMaxFiles'>;
+export type BottleLimits = Pick<
+  Settings,
+  | 'maxSnapshotBytes'
+  | 'maxInboxBytes'
+  | 'maxHostWriteBytes'
+  | 'maxHostWriteEntries'
+  | 'maxPendingRequests'
+  | 'cpus'
+  | 'logMaxSize'
+  | 'logMaxFiles'
+>;
 
 export const MAX_SNAPSHOT_ENV = 'CLAUDE_BOTTLE_MAX_SNAPSHOT';
 
@@ -15,7 +25,11 @@ export async function readLimits(env: NodeJS.ProcessEnv = process.env): Promise<
   let maxSnapshotBytes = settings.maxSnapshotBytes;
   if (fromEnv !== undefined && fromEnv !== '') {
     const parsed = parseByteSize(fromEnv);
-    if (parsed === null) throw new BottleError('invalid-argument', `${MAX_SNAPSHOT_ENV}=${JSON.stringify(fromEnv.slice(0, 40))} is not a size (e.g. 500M, 2G)`);
+    if (parsed === null)
+      throw new BottleError(
+        'invalid-argument',
+        `${MAX_SNAPSHOT_ENV}=${JSON.stringify(fromEnv.slice(0, 40))} is not a size (e.g. 500M, 2G)`,
+      );
     maxSnapshotBytes = parsed;
   }
   const { maxInboxBytes, maxHostWriteEntries, maxPendingRequests, cpus, logMaxSize, logMaxFiles } = settings;

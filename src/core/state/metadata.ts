@@ -13,10 +13,7 @@ export interface BottleMetadata {
   started_at: string;
 }
 
-export type MetadataReadResult =
-  | { status: 'ok'; metadata: BottleMetadata }
-  | { status: 'missing' }
-  | { status: 'corrupt'; reason: string };
+export type MetadataReadResult = { status: 'ok'; metadata: BottleMetadata } | { status: 'missing' } | { status: 'corrupt'; reason: string };
 
 export class CorruptBottleError extends Error {
   constructor(

@@ -40,7 +40,10 @@ const settingsSchema = z
     /** CPUs per bottle; null: all of the engine's CPUs but one (at least one). */
     cpus: z.number().positive().max(1024).nullable().optional(),
     /** Container log rotation (json-file driver): size of one file, and how many are kept. */
-    logMaxSize: z.string().regex(/^[1-9]\d*[kmg]?$/, 'must be a size such as 10m').optional(),
+    logMaxSize: z
+      .string()
+      .regex(/^[1-9]\d*[kmg]?$/, 'must be a size such as 10m')
+      .optional(),
     logMaxFiles: z.number().int().min(1).max(100).optional(),
     /**
      * Copy the operator's own agent setup (for Claude Code: ~/.claude's CLAUDE.md, settings.json,
@@ -77,7 +80,10 @@ export async function readSettings(): Promise<Settings> {
     text = await readRegularFile(path, MAX_SETTINGS_BYTES);
   } catch (error: unknown) {
     if (isMissing(error)) return { ...DEFAULT_SETTINGS };
-    throw new BottleError('invalid-argument', `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new BottleError(
+      'invalid-argument',
+      `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const json = parseJson(text);
   if (json === undefined) throw new BottleError('invalid-argument', `${path}: not valid JSON`);

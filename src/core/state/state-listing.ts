@@ -22,8 +22,7 @@ interface StateEntryFacts {
   engine: string | null;
 }
 
-export type StateEntry = StateEntryFacts &
-  ({ status: 'ok'; metadata: BottleMetadata } | { status: 'corrupt'; reason: string });
+export type StateEntry = StateEntryFacts & ({ status: 'ok'; metadata: BottleMetadata } | { status: 'corrupt'; reason: string });
 
 /** Yield to the event loop this often, so listing thousands of bottles never stalls the app. */
 const YIELD_EVERY = 256;
@@ -64,7 +63,15 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     if (isMissing(error)) return null;
     // A bottle folder the host cannot list (permissions, I/O) stays in the list as damaged,
     // saying why, instead of vanishing from it.
-    const facts: StateEntryFacts = { identity, hasDockerfile: false, readyToResume: false, hasRebuildState: false, hasOptions: false, hasStopReason: false, engine: null };
+    const facts: StateEntryFacts = {
+      identity,
+      hasDockerfile: false,
+      readyToResume: false,
+      hasRebuildState: false,
+      hasOptions: false,
+      hasStopReason: false,
+      engine: null,
+    };
     return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
   }
   const byName = new Map(dirents.map((dirent) => [dirent.name, dirent]));
@@ -106,7 +113,9 @@ export async function listStateRoot(): Promise<StateRootEntry[]> {
     if (isMissing(error)) return [];
     throw error;
   }
-  return dirents.filter((dirent) => isValidIdentity(dirent.name)).map((dirent) => ({ identity: dirent.name, isFolder: dirent.isDirectory() }));
+  return dirents
+    .filter((dirent) => isValidIdentity(dirent.name))
+    .map((dirent) => ({ identity: dirent.name, isFolder: dirent.isDirectory() }));
 }
 
 /** The identities of every entry of `<root>/state` named as one (see listStateRoot). */

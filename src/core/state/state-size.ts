@@ -14,7 +14,11 @@ import { BOTTLE_FILES, bottlePaths, CHANGES_BLOBS } from './state-paths';
  * files) is walked each time.
  */
 
-const CACHED_FOLDERS: ReadonlySet<string> = new Set([BOTTLE_FILES.transcript, BOTTLE_FILES.workspace, join(BOTTLE_FILES.changes, CHANGES_BLOBS)]);
+const CACHED_FOLDERS: ReadonlySet<string> = new Set([
+  BOTTLE_FILES.transcript,
+  BOTTLE_FILES.workspace,
+  join(BOTTLE_FILES.changes, CHANGES_BLOBS),
+]);
 
 /** One core's state-folder sizes (`CoreDeps.caches`): forgotten with the bottle, dropped with the core. */
 export class StateSizes implements BottleCache {

@@ -1,12 +1,5 @@
 import { WEBSOCKET_PATH, type ServerMessage, type WireRequest } from '../../../shared/browser-wire';
-import {
-  IpcError,
-  type AppEvent,
-  type ClaudeBottleApi,
-  type IpcArgs,
-  type IpcChannel,
-  type IpcResult,
-} from '../../../shared/ipc-contract';
+import { IpcError, type AppEvent, type ClaudeBottleApi, type IpcArgs, type IpcChannel, type IpcResult } from '../../../shared/ipc-contract';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 

@@ -16,7 +16,11 @@ type Busy = 'approve' | 'approve-resume' | 'reject' | null;
  * both Dockerfiles and the risk notes of the one request it shows (again when a new build error
  * or another approval changes it).
  */
-function useFullRequest(identity: string, requestId: string | null, buildError: string | null): { request: PendingRequestView | null; error: string | null } {
+function useFullRequest(
+  identity: string,
+  requestId: string | null,
+  buildError: string | null,
+): { request: PendingRequestView | null; error: string | null } {
   const [state, setState] = useState<{ request: PendingRequestView | null; error: string | null }>({ request: null, error: null });
   useEffect(() => {
     if (requestId === null) return;
@@ -46,8 +50,18 @@ export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   if (bottle === undefined || summary === null) {
     return <p className="panel-empty">No request is waiting for {identity}.</p>;
   }
-  if (error !== null) return <p className="panel-empty is-error" role="alert">Could not read the request: {error}</p>;
-  if (request === null) return <p className="panel-empty" role="status">Reading the request…</p>;
+  if (error !== null)
+    return (
+      <p className="panel-empty is-error" role="alert">
+        Could not read the request: {error}
+      </p>
+    );
+  if (request === null)
+    return (
+      <p className="panel-empty" role="status">
+        Reading the request…
+      </p>
+    );
 
   const approve = async (resume: boolean): Promise<void> => {
     setBusy(resume ? 'approve-resume' : 'approve');
@@ -62,7 +76,9 @@ export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   };
   const reject = async (): Promise<void> => {
     setBusy('reject');
-    const ok = await runAction(`Reject for ${identity}`, () => invoke('bottle:reject', identity, { requestId: request.id, message: message.trim() }));
+    const ok = await runAction(`Reject for ${identity}`, () =>
+      invoke('bottle:reject', identity, { requestId: request.id, message: message.trim() }),
+    );
     setBusy(null);
     if (ok) {
       notify('info', `Rejected the request from ${identity}`);

@@ -19,25 +19,50 @@ const earlyExit = { reason: 'the agent exited before it started working', second
 /** One bottle per state, each also carrying what a lower-ranked state would show, so the rank is tested. */
 const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: string }> = {
   failed: {
-    view: testView({ activity: { kind: 'approving', step: null, totalSteps: null, logTail: [], error: 'build broke' }, pendingRequest: pending, pendingCount: 1 }),
+    view: testView({
+      activity: { kind: 'approving', step: null, totalSteps: null, logTail: [], error: 'build broke' },
+      pendingRequest: pending,
+      pendingCount: 1,
+    }),
     card: 'Approving: building the new image failed',
     row: 'Approving: building the new image failed',
   },
   activity: {
-    view: testView({ activity: { kind: 'approving', step: null, totalSteps: null, logTail: ['step 1'], error: null }, pendingRequest: pending, pendingCount: 1 }),
+    view: testView({
+      activity: { kind: 'approving', step: null, totalSteps: null, logTail: ['step 1'], error: null },
+      pendingRequest: pending,
+      pendingCount: 1,
+    }),
     card: 'Approving: building the new image',
     row: 'Approving: building the new image…',
   },
   stopped: {
-    view: testView({ status: 'exited', stopReason: 'its inbox went over its 10 MiB disk budget', pendingRequest: pending, pendingCount: 1 }),
+    view: testView({
+      status: 'exited',
+      stopReason: 'its inbox went over its 10 MiB disk budget',
+      pendingRequest: pending,
+      pendingCount: 1,
+    }),
     card: 'Stopped by claude-bottle',
     row: 'over disk budget',
   },
-  pending: { view: testView({ pendingRequest: pending, pendingCount: 1, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }), card: 'Approval needed', row: 'Approval needed' },
-  corrupt: { view: testView({ status: 'corrupt', containerId: null, corruptReason: 'bad json' }), card: 'Corrupt state', row: 'corrupt state' },
+  pending: {
+    view: testView({ pendingRequest: pending, pendingCount: 1, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }),
+    card: 'Approval needed',
+    row: 'Approval needed',
+  },
+  corrupt: {
+    view: testView({ status: 'corrupt', containerId: null, corruptReason: 'bad json' }),
+    card: 'Corrupt state',
+    row: 'corrupt state',
+  },
   orphan: { view: testView({ status: 'orphan' }), card: 'Orphan container', row: 'orphan container' },
   ready: { view: testView({ status: 'ready-to-resume', containerId: null }), card: 'Rebuilt', row: 'rebuilt' },
-  'early-exit': { view: testView({ status: 'exited', exitCode: 1, earlyExit, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }), card: 'Exited on start', row: 'exited on start' },
+  'early-exit': {
+    view: testView({ status: 'exited', exitCode: 1, earlyExit, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }),
+    card: 'Exited on start',
+    row: 'exited on start',
+  },
   warning: { view: testView({ warnings: [{ file: 'x.json', message: 'bad', at: '' }] }), card: 'Bad request', row: 'bad request' },
   hint: { view: testView(), card: 'The agent is running', row: '' },
 };
@@ -49,7 +74,10 @@ function namedStates(markup: string): string[] {
 
 /** The text of the markup, tags dropped (entities left as React writes them). */
 function text(markup: string): string {
-  return markup.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return markup
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function renderCard(view: BottleView): string {

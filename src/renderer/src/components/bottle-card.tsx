@@ -37,13 +37,22 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
   if (bottle === undefined) return null;
   const mode = bottle.copyCwd === null ? '—' : bottle.copyCwd ? 'copied' : 'mounted';
   return (
-    <article className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${attentionState(bottle) === 'early-exit' ? 'has-early-exit' : ''}`} aria-label={`Bottle ${identity}`} data-testid="bottle-card" data-identity={identity}>
+    <article
+      className={`card card-${bottle.status} ${engineDown ? 'is-stale' : ''} ${attentionState(bottle) === 'early-exit' ? 'has-early-exit' : ''}`}
+      aria-label={`Bottle ${identity}`}
+      data-testid="bottle-card"
+      data-identity={identity}
+    >
       <div className="card-head">
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
         {bottle.autonomous ? (
-          <span className="badge-autonomous" title="Launched autonomous: the agent runs without asking before each command" data-testid="autonomous-badge">
+          <span
+            className="badge-autonomous"
+            title="Launched autonomous: the agent runs without asking before each command"
+            data-testid="autonomous-badge"
+          >
             autonomous
           </span>
         ) : null}
@@ -53,7 +62,10 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
           </span>
         ) : null}
         {bottle.warnings.length > 0 && attentionState(bottle) !== 'warning' ? (
-          <span className="badge-warning" title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}>
+          <span
+            className="badge-warning"
+            title={escapeControl(bottle.warnings.map((warning) => `${warning.file}: ${warning.message}`).join('\n'))}
+          >
             {bottle.warnings.length === 1 ? '1 bad request' : `${bottle.warnings.length} bad requests`}
           </span>
         ) : null}
@@ -63,12 +75,20 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
       <dl className="card-facts">
         <Fact label="Folder" value={bottle.cwd === null || bottle.cwd === '' ? '—' : shortPath(bottle.cwd)} title={bottle.cwd ?? ''} />
         <Fact label="Mode" value={mode} />
-        <Fact label="Container" value={bottle.containerId === null ? '—' : shortId(bottle.containerId)} title={bottle.containerId ?? 'no container'} />
+        <Fact
+          label="Container"
+          value={bottle.containerId === null ? '—' : shortId(bottle.containerId)}
+          title={bottle.containerId ?? 'no container'}
+        />
         <Fact label="Image" value={bottle.image ?? '—'} />
         <Fact
           label="State"
           value={bottle.stateBytes === null ? '—' : formatBytes(bottle.stateBytes)}
-          title={bottle.stateBytes === null ? 'Size of the state folder: measured when the bottle is shown or changes' : `${bottle.stateBytes} bytes in the state folder (snapshots, inbox, journal)`}
+          title={
+            bottle.stateBytes === null
+              ? 'Size of the state folder: measured when the bottle is shown or changes'
+              : `${bottle.stateBytes} bytes in the state folder (snapshots, inbox, journal)`
+          }
         />
       </dl>
       <CardStatusArea bottle={bottle} />

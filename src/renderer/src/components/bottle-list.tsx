@@ -45,7 +45,9 @@ function EmptyState({ filtered }: { filtered: boolean }): JSX.Element {
   return (
     <div className="empty-state" data-testid="empty-state">
       <p className="empty-title">No bottles yet</p>
-      <p>Drop a project folder on this window, pick an agent and press Start. Bottles started with the claude-bottle CLI show up here too.</p>
+      <p>
+        Drop a project folder on this window, pick an agent and press Start. Bottles started with the claude-bottle CLI show up here too.
+      </p>
     </div>
   );
 }
@@ -65,12 +67,18 @@ function useArrangement(): ReturnType<typeof arrangeBottles> & { plain: boolean 
   const order = useBottlesStore((state) => state.order);
   const sort = useListPrefsStore((state) => state.sort);
   const group = useListPrefsStore((state) => state.group);
-  const filter = useDeferredValue(useUiStore((state) => state.filter).trim().toLowerCase());
+  const filter = useDeferredValue(
+    useUiStore((state) => state.filter)
+      .trim()
+      .toLowerCase(),
+  );
   const plain = filter === '' && sort === 'age' && !group;
   const byIdentity = useBottlesStore((state) => (plain ? null : state.byIdentity));
   return useMemo(
     () => ({
-      ...(byIdentity === null ? { items: order.map((identity) => ({ kind: 'bottle' as const, identity })), identities: order } : arrangeBottles(order, byIdentity, { filter, sort, group })),
+      ...(byIdentity === null
+        ? { items: order.map((identity) => ({ kind: 'bottle' as const, identity })), identities: order }
+        : arrangeBottles(order, byIdentity, { filter, sort, group })),
       plain,
     }),
     [order, byIdentity, filter, sort, group, plain],
@@ -100,7 +108,9 @@ export function BottleList(): JSX.Element {
 
   const offsets = useMemo(() => {
     const card = (narrow ? CARD_HEIGHT_NARROW : CARD_HEIGHT) + CARD_GAP;
-    return stackOffsets(items.length, (index) => (items[index]?.kind === 'group' ? GROUP_HEIGHT[view] : view === 'rows' ? ROW_HEIGHT : card));
+    return stackOffsets(items.length, (index) =>
+      items[index]?.kind === 'group' ? GROUP_HEIGHT[view] : view === 'rows' ? ROW_HEIGHT : card,
+    );
   }, [items, view, narrow]);
 
   // The core samples the bottles on screen (those of them that run: one that starts later is
@@ -118,7 +128,10 @@ export function BottleList(): JSX.Element {
   );
   useEffect(() => () => statsWatch.drop('list'), []);
 
-  const revealIndex = useMemo(() => (focused === null ? null : items.findIndex((item) => item.kind === 'bottle' && item.identity === focused)), [focused, items]);
+  const revealIndex = useMemo(
+    () => (focused === null ? null : items.findIndex((item) => item.kind === 'bottle' && item.identity === focused)),
+    [focused, items],
+  );
 
   if (loadError !== null && !loaded) {
     return (
@@ -141,17 +154,28 @@ export function BottleList(): JSX.Element {
     const isSelected = selected.has(item.identity);
     if (view === 'rows') return <BottleRow identity={item.identity} focused={isFocused} selected={isSelected} />;
     return (
-      <div className={`card-slot ${isFocused ? 'is-focused' : ''} ${isSelected ? 'is-selected' : ''}`} onClick={() => useSelectionStore.getState().focus(item.identity)}>
+      <div
+        className={`card-slot ${isFocused ? 'is-focused' : ''} ${isSelected ? 'is-selected' : ''}`}
+        onClick={() => useSelectionStore.getState().focus(item.identity)}
+      >
         <BottleCard identity={item.identity} />
       </div>
     );
   };
   const allSelected = identities.length > 0 && identities.every((identity) => selected.has(identity));
   return (
-    <div className={`bottle-list list-${view}`} data-testid="bottle-list" role={view === 'rows' ? 'grid' : undefined} aria-label="Bottles" aria-rowcount={view === 'rows' ? identities.length : undefined}>
+    <div
+      className={`bottle-list list-${view}`}
+      data-testid="bottle-list"
+      role={view === 'rows' ? 'grid' : undefined}
+      aria-label="Bottles"
+      aria-rowcount={view === 'rows' ? identities.length : undefined}
+    >
       <div className="list-sticky">
         <BulkBar />
-        {view === 'rows' ? <RowsHeader allSelected={allSelected} onToggleAll={() => useSelectionStore.getState().toggleAll(identities)} /> : null}
+        {view === 'rows' ? (
+          <RowsHeader allSelected={allSelected} onToggleAll={() => useSelectionStore.getState().toggleAll(identities)} />
+        ) : null}
       </div>
       <VirtualList
         offsets={offsets}
@@ -196,7 +220,9 @@ export function ListToolbar(): JSX.Element {
   const filter = useUiStore((state) => state.filter);
   const setFilter = useUiStore((state) => state.setFilter);
   const total = useBottlesStore((state) => state.partial?.total ?? state.order.length);
-  const waiting = useBottlesStore((state) => Object.values(state.byIdentity).filter((bottle: BottleView) => bottle.pendingRequest !== null).length);
+  const waiting = useBottlesStore(
+    (state) => Object.values(state.byIdentity).filter((bottle: BottleView) => bottle.pendingRequest !== null).length,
+  );
   const othersNote = otherInstancesNote(useBottlesStore((state) => state.otherInstances));
   const sort = useListPrefsStore((state) => state.sort);
   const setSort = useListPrefsStore((state) => state.setSort);
@@ -230,7 +256,12 @@ export function ListToolbar(): JSX.Element {
           />
           <label className="list-sort">
             <span className="visually-hidden">Sort by</span>
-            <select value={sort} onChange={(event) => setSort(event.target.value as ListSort)} aria-label="Sort bottles" data-testid="sort-select">
+            <select
+              value={sort}
+              onChange={(event) => setSort(event.target.value as ListSort)}
+              aria-label="Sort bottles"
+              data-testid="sort-select"
+            >
               {SORTS.map((option) => (
                 <option key={option.value} value={option.value}>
                   {option.label}
@@ -243,7 +274,13 @@ export function ListToolbar(): JSX.Element {
             By folder
           </label>
           <ViewSwitch />
-          <button type="button" className="button button-small button-quiet keys-button" onClick={openKeyboardHelp} aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)">
+          <button
+            type="button"
+            className="button button-small button-quiet keys-button"
+            onClick={openKeyboardHelp}
+            aria-label="Keyboard shortcuts (?)"
+            title="Keyboard shortcuts (?)"
+          >
             ?
           </button>
         </div>

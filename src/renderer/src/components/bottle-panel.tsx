@@ -16,12 +16,20 @@ import { StatusPill } from './status-pill';
 // xterm.js is most of the bundle: loaded when a terminal tab first shows.
 const TerminalView = lazy(() => import('./terminal-view'));
 
-const TAB_LABELS: Record<BottleTab, string> = { terminal: 'Terminal', shell: 'Shell', logs: 'Logs', changes: 'Changes', history: 'History', inspect: 'Inspect' };
+const TAB_LABELS: Record<BottleTab, string> = {
+  terminal: 'Terminal',
+  shell: 'Shell',
+  logs: 'Logs',
+  changes: 'Changes',
+  history: 'History',
+  inspect: 'Inspect',
+};
 /** The tabs are these actions already (and the resume command is on the card); the header keeps the ones that change the bottle. */
 const SHOWN_AS_TABS: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'history', 'changes', 'copy-resume-command']);
 
 function unavailable(tab: BottleTab, bottle: BottleView): string | null {
-  if ((tab === 'terminal' || tab === 'shell') && actionState(bottle, 'open-terminal') === null) return 'The bottle is not running: resume it to open a terminal.';
+  if ((tab === 'terminal' || tab === 'shell') && actionState(bottle, 'open-terminal') === null)
+    return 'The bottle is not running: resume it to open a terminal.';
   if (tab === 'changes' && actionState(bottle, 'changes') === null) return 'This bottle has no project folder to compare with.';
   return null;
 }
@@ -35,7 +43,11 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
       return (
         <Suspense fallback={<p className="panel-empty">Loading the terminal…</p>}>
           {/* A new container (resumed) is a new TTY: the key starts a fresh session on it. */}
-          <TerminalView key={`${tab}:${bottle.containerId ?? ''}`} identity={bottle.identity} kind={tab === 'terminal' ? 'agent' : 'shell'} />
+          <TerminalView
+            key={`${tab}:${bottle.containerId ?? ''}`}
+            identity={bottle.identity}
+            kind={tab === 'terminal' ? 'agent' : 'shell'}
+          />
         </Suspense>
       );
     case 'logs':
@@ -84,7 +96,12 @@ export default function BottlePanel(): JSX.Element | null {
   if (identity === null) return null;
   return (
     // The test id is the one the dock had when it held only the terminal.
-    <section className={`terminal-panel bottle-panel ${maximized ? 'is-maximized' : ''}`} aria-label={`Bottle ${identity}`} data-testid="terminal-panel" data-identity={identity}>
+    <section
+      className={`terminal-panel bottle-panel ${maximized ? 'is-maximized' : ''}`}
+      aria-label={`Bottle ${identity}`}
+      data-testid="terminal-panel"
+      data-identity={identity}
+    >
       <header className="bottle-panel-head">
         <div className="bottle-panel-bar">
           <div className="bottle-panel-title">
@@ -94,7 +111,13 @@ export default function BottlePanel(): JSX.Element | null {
           </div>
           <div className="bottle-panel-actions">
             {bottle === undefined ? null : <CardActions bottle={bottle} engineDown={engineDown} exclude={SHOWN_AS_TABS} />}
-            <button type="button" className="button button-small button-quiet" onClick={toggleMaximized} aria-pressed={maximized} data-testid="maximize">
+            <button
+              type="button"
+              className="button button-small button-quiet"
+              onClick={toggleMaximized}
+              aria-pressed={maximized}
+              data-testid="maximize"
+            >
               {maximized ? 'Restore' : 'Maximize'}
             </button>
             <button type="button" className="button button-small button-quiet" onClick={close}>

@@ -21,7 +21,13 @@ export function RowsHeader({ allSelected, onToggleAll }: { allSelected: boolean;
   return (
     <div className="rows-header" role="row">
       <span role="columnheader" className="row-select">
-        <input type="checkbox" checked={allSelected} onChange={onToggleAll} aria-label="Select every bottle shown" data-testid="select-all" />
+        <input
+          type="checkbox"
+          checked={allSelected}
+          onChange={onToggleAll}
+          aria-label="Select every bottle shown"
+          data-testid="select-all"
+        />
       </span>
       <span role="columnheader">Status</span>
       <span role="columnheader">Bottle</span>
@@ -56,7 +62,12 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
       );
     case 'stopped':
       return (
-        <span className="row-note is-error" title={escapeControl(bottle.stopReason ?? '')} data-testid="row-stop-reason" data-attention={kind}>
+        <span
+          className="row-note is-error"
+          title={escapeControl(bottle.stopReason ?? '')}
+          data-testid="row-stop-reason"
+          data-attention={kind}
+        >
           over disk budget
         </span>
       );
@@ -87,7 +98,11 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
       );
     case 'warning':
       return (
-        <span className="row-note is-warning" title={escapeControl(bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n'))} data-attention={kind}>
+        <span
+          className="row-note is-warning"
+          title={escapeControl(bottle.warnings.map((w) => `${w.file}: ${w.message}`).join('\n'))}
+          data-attention={kind}
+        >
           bad request
         </span>
       );
@@ -110,7 +125,15 @@ function quietTitle(bottle: BottleView, kind: keyof typeof ROW_NOTES): string {
  * One bottle in the compact view: a click focuses it (what the keyboard acts on), a double click,
  * its name or Enter opens it. Selects only its own record, so an event re-renders one row.
  */
-export const BottleRow = memo(function BottleRow({ identity, focused, selected }: { identity: string; focused: boolean; selected: boolean }): JSX.Element | null {
+export const BottleRow = memo(function BottleRow({
+  identity,
+  focused,
+  selected,
+}: {
+  identity: string;
+  focused: boolean;
+  selected: boolean;
+}): JSX.Element | null {
   const bottle = useBottle(identity);
   const engineDown = useEngineStore((state) => state.status?.state === 'unavailable');
   if (bottle === undefined) return null;
@@ -142,15 +165,25 @@ export const BottleRow = memo(function BottleRow({ identity, focused, selected }
           {identity}
         </button>
       </span>
-      <span role="gridcell" className="row-text">{bottle.agentName ?? '—'}</span>
+      <span role="gridcell" className="row-text">
+        {bottle.agentName ?? '—'}
+      </span>
       <span role="gridcell" className="row-text row-mono" title={bottle.cwd ?? ''}>
         {bottle.cwd === null || bottle.cwd === '' ? '—' : shortPath(bottle.cwd)}
       </span>
-      <span role="gridcell" className="row-text" title={bottle.engine === 'default' ? 'The default Docker engine' : `Docker context ${bottle.engine}`}>
+      <span
+        role="gridcell"
+        className="row-text"
+        title={bottle.engine === 'default' ? 'The default Docker engine' : `Docker context ${bottle.engine}`}
+      >
         {bottle.engine}
       </span>
-      <span role="gridcell" className="row-text row-muted">{bottle.startedAt !== null ? <StartedAt iso={bottle.startedAt} /> : '—'}</span>
-      <span role="gridcell">{bottle.status === 'running' ? <BottleStats identity={identity} layout="row" /> : <span className="row-muted">—</span>}</span>
+      <span role="gridcell" className="row-text row-muted">
+        {bottle.startedAt !== null ? <StartedAt iso={bottle.startedAt} /> : '—'}
+      </span>
+      <span role="gridcell">
+        {bottle.status === 'running' ? <BottleStats identity={identity} layout="row" /> : <span className="row-muted">—</span>}
+      </span>
       <span role="gridcell" className="row-attention">
         <RowAttention bottle={bottle} />
       </span>

@@ -12,7 +12,10 @@ import { useModalDialog } from './use-modal-dialog';
 import { DialogActions, KeepStateCheckbox } from './dialog-actions';
 
 type BulkAction = BulkRequest['action'];
-const VERBS: Record<BulkAction, { verb: string; done: string }> = { stop: { verb: 'Stop', done: 'Stopped' }, remove: { verb: 'Remove', done: 'Removed' } };
+const VERBS: Record<BulkAction, { verb: string; done: string }> = {
+  stop: { verb: 'Stop', done: 'Stopped' },
+  remove: { verb: 'Remove', done: 'Removed' },
+};
 
 const useBulkConfirm = create<{ action: BulkAction | null; ask(action: BulkAction | null): void }>()((set) => ({
   action: null,
@@ -36,7 +39,10 @@ function summarize(action: BulkAction, results: BulkResult[]): { level: 'info' |
   const others = results.filter((result) => result.outcome !== 'done');
   const head = `${VERBS[action].done} ${done} of ${plural(results.length)}`;
   if (others.length === 0) return { level: 'info', message: `${VERBS[action].done} ${plural(done)}` };
-  const why = others.slice(0, 3).map((result) => `${result.identity}: ${result.message ?? result.outcome}`).join('; ');
+  const why = others
+    .slice(0, 3)
+    .map((result) => `${result.identity}: ${result.message ?? result.outcome}`)
+    .join('; ');
   return { level: 'warning', message: `${head}. ${why}${others.length > 3 ? `; and ${others.length - 3} more` : ''}` };
 }
 
@@ -49,10 +55,21 @@ export function BulkBar(): JSX.Element | null {
   return (
     <div className="bulk-bar" role="toolbar" aria-label="Selected bottles" data-testid="bulk-bar">
       <span className="bulk-count">{plural(stop.selected.length)} selected</span>
-      <button type="button" className="button button-small" disabled={stop.allowed.length === 0} onClick={() => ask('stop')} title={stop.allowed.length === 0 ? 'None of them runs' : undefined}>
+      <button
+        type="button"
+        className="button button-small"
+        disabled={stop.allowed.length === 0}
+        onClick={() => ask('stop')}
+        title={stop.allowed.length === 0 ? 'None of them runs' : undefined}
+      >
         Stop…
       </button>
-      <button type="button" className="button button-small button-quiet-danger" disabled={remove.allowed.length === 0} onClick={() => ask('remove')}>
+      <button
+        type="button"
+        className="button button-small button-quiet-danger"
+        disabled={remove.allowed.length === 0}
+        onClick={() => ask('remove')}
+      >
         Remove…
       </button>
       <span className="bulk-spacer" />
@@ -107,8 +124,14 @@ export function ConfirmBulk(): JSX.Element {
         {allowed.slice(0, 6).join(', ')}
         {allowed.length > 6 ? `, and ${allowed.length - 6} more` : ''}
       </p>
-      {skipped > 0 ? <p className="bulk-skipped">{plural(skipped)} of the selection cannot {action} now and will be left as they are.</p> : null}
-      {action === 'remove' ? <KeepStateCheckbox checked={keepState} onChange={setKeepState} label="Keep each state folder (transcript, Dockerfile, history)" /> : null}
+      {skipped > 0 ? (
+        <p className="bulk-skipped">
+          {plural(skipped)} of the selection cannot {action} now and will be left as they are.
+        </p>
+      ) : null}
+      {action === 'remove' ? (
+        <KeepStateCheckbox checked={keepState} onChange={setKeepState} label="Keep each state folder (transcript, Dockerfile, history)" />
+      ) : null}
       <DialogActions
         onDismiss={() => ask(null)}
         confirm={{

@@ -20,8 +20,17 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
   'open-logs': { label: () => 'Logs', className: '', run: (id) => useBottlePanelStore.getState().open(id, 'logs') },
   stop: { label: () => 'Stop', className: '', run: (id) => void stopBottle(id) },
   resume: { label: () => 'Resume', className: 'button-primary', run: (id) => void resumeBottle(id) },
-  history: { label: (bottle) => `History (${bottle.historyCount})`, className: 'button-quiet', run: (id) => useUiStore.getState().openPanel('history', id) },
-  changes: { label: () => 'Changes', className: 'button-quiet', run: (id) => useBottlePanelStore.getState().open(id, 'changes'), title: () => 'What the agent changed: diffs, apply, export as a branch' },
+  history: {
+    label: (bottle) => `History (${bottle.historyCount})`,
+    className: 'button-quiet',
+    run: (id) => useUiStore.getState().openPanel('history', id),
+  },
+  changes: {
+    label: () => 'Changes',
+    className: 'button-quiet',
+    run: (id) => useBottlePanelStore.getState().open(id, 'changes'),
+    title: () => 'What the agent changed: diffs, apply, export as a branch',
+  },
   'copy-resume-command': {
     label: () => 'Copy resume command',
     className: 'button-quiet',
@@ -53,17 +62,29 @@ function ActionButton({ bottle, state }: { bottle: BottleView; state: ActionStat
 }
 
 /** The buttons the bottle's state allows (shared/allowed-actions decides), disabled with a reason while they must wait. */
-export function CardActions({ bottle, engineDown, exclude }: { bottle: BottleView; engineDown: boolean; exclude?: ReadonlySet<BottleAction> }): JSX.Element {
+export function CardActions({
+  bottle,
+  engineDown,
+  exclude,
+}: {
+  bottle: BottleView;
+  engineDown: boolean;
+  exclude?: ReadonlySet<BottleAction>;
+}): JSX.Element {
   const states = allowedActions(bottle, { engineAvailable: !engineDown }).filter((state) => exclude?.has(state.action) !== true);
   return (
     <div className="card-actions">
-      {states.filter((state) => !TRAILING.has(state.action)).map((state) => (
-        <ActionButton key={state.action} bottle={bottle} state={state} />
-      ))}
+      {states
+        .filter((state) => !TRAILING.has(state.action))
+        .map((state) => (
+          <ActionButton key={state.action} bottle={bottle} state={state} />
+        ))}
       <span className="card-actions-spacer" />
-      {states.filter((state) => TRAILING.has(state.action)).map((state) => (
-        <ActionButton key={state.action} bottle={bottle} state={state} />
-      ))}
+      {states
+        .filter((state) => TRAILING.has(state.action))
+        .map((state) => (
+          <ActionButton key={state.action} bottle={bottle} state={state} />
+        ))}
     </div>
   );
 }

@@ -42,26 +42,53 @@ function ApplySummary({ result }: { result: ApplyResult }): JSX.Element {
       ? `Nothing to apply: ${result.project} already has every change.`
       : `Applied: ${counts.written} written, ${counts.deleted} deleted in ${result.project}.`;
   return (
-    <div className={`apply-summary ${counts.conflicts > 0 ? 'has-conflicts' : ''}`} role="status" data-testid={result.dryRun ? 'apply-plan' : 'apply-summary'}>
+    <div
+      className={`apply-summary ${counts.conflicts > 0 ? 'has-conflicts' : ''}`}
+      role="status"
+      data-testid={result.dryRun ? 'apply-plan' : 'apply-summary'}
+    >
       <p className="apply-headline">{headline}</p>
       <p className="muted">
         {counts.conflicts} conflict{counts.conflicts === 1 ? '' : 's'} · {counts.unchanged} already there · {counts.skipped} skipped
       </p>
-      <OutcomeList title="Conflicts: your version stays" outcomes={result.outcomes.filter((outcome) => outcome.action === 'conflict')} dry={result.dryRun} />
+      <OutcomeList
+        title="Conflicts: your version stays"
+        outcomes={result.outcomes.filter((outcome) => outcome.action === 'conflict')}
+        dry={result.dryRun}
+      />
       <OutcomeList title="Skipped" outcomes={result.outcomes.filter((outcome) => outcome.action === 'skipped')} dry={result.dryRun} />
     </div>
   );
 }
 
 /** Apply (copy mode, with a dry run shown first) and Export as a branch (git projects). */
-export function ChangesActions({ identity, set, bottle }: { identity: string; set: ChangeSet; bottle: BottleView | undefined }): JSX.Element {
+export function ChangesActions({
+  identity,
+  set,
+  bottle,
+}: {
+  identity: string;
+  set: ChangeSet;
+  bottle: BottleView | undefined;
+}): JSX.Element {
   const view = useChangesView(identity);
   const { planApply, confirmApply, cancelApply, setBranch, exportBranch } = useChangesStore.getState();
   const busyElsewhere = bottle !== undefined && isBusy(bottle);
   const applyBlocked =
-    set.mode !== 'copy' ? 'The agent works on the project folder itself: there is nothing to apply' : set.files.length === 0 ? 'No changes to apply' : busyElsewhere ? `Busy: ${bottle?.activity?.kind ?? 'working'}` : null;
+    set.mode !== 'copy'
+      ? 'The agent works on the project folder itself: there is nothing to apply'
+      : set.files.length === 0
+        ? 'No changes to apply'
+        : busyElsewhere
+          ? `Busy: ${bottle?.activity?.kind ?? 'working'}`
+          : null;
   const branchProblem = view.branch === '' ? null : branchNameProblem(view.branch);
-  const exportBlocked = set.baseline.kind !== 'git' ? 'The project was not a git repository when the bottle started' : busyElsewhere ? `Busy: ${bottle?.activity?.kind ?? 'working'}` : null;
+  const exportBlocked =
+    set.baseline.kind !== 'git'
+      ? 'The project was not a git repository when the bottle started'
+      : busyElsewhere
+        ? `Busy: ${bottle?.activity?.kind ?? 'working'}`
+        : null;
   return (
     <section className="changes-actions" aria-label="Bring the changes home">
       <div className="changes-action-row">
@@ -96,7 +123,13 @@ export function ChangesActions({ identity, set, bottle }: { identity: string; se
               data-testid="branch-input"
             />
           </label>
-          <button type="submit" className="button" disabled={exportBlocked !== null || view.busy !== null || view.branch === '' || branchProblem !== null} title={exportBlocked ?? undefined} data-testid="export-button">
+          <button
+            type="submit"
+            className="button"
+            disabled={exportBlocked !== null || view.busy !== null || view.branch === '' || branchProblem !== null}
+            title={exportBlocked ?? undefined}
+            data-testid="export-button"
+          >
             {view.busy === 'exporting' ? 'Exporting…' : 'Export branch'}
           </button>
         </form>
@@ -115,7 +148,14 @@ export function ChangesActions({ identity, set, bottle }: { identity: string; se
         <div className="apply-confirm">
           <ApplySummary result={view.plan} />
           <div className="apply-confirm-actions">
-            <button type="button" className="button button-primary" disabled={view.busy !== null} onClick={() => void confirmApply(identity)} autoFocus data-testid="apply-confirm">
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={view.busy !== null}
+              onClick={() => void confirmApply(identity)}
+              autoFocus
+              data-testid="apply-confirm"
+            >
               {view.busy === 'applying' ? 'Applying…' : 'Apply'}
             </button>
             <button type="button" className="button" disabled={view.busy !== null} onClick={() => cancelApply(identity)}>
@@ -127,7 +167,8 @@ export function ChangesActions({ identity, set, bottle }: { identity: string; se
       {view.applyResult !== null ? <ApplySummary result={view.applyResult} /> : null}
       {view.exportResult !== null ? (
         <p className="export-result" role="status" data-testid="export-result">
-          Created branch <code>{view.exportResult.branch}</code> at <code>{view.exportResult.tip?.slice(0, 12)}</code>: {view.exportResult.commits} commit
+          Created branch <code>{view.exportResult.branch}</code> at <code>{view.exportResult.tip?.slice(0, 12)}</code>:{' '}
+          {view.exportResult.commits} commit
           {view.exportResult.commits === 1 ? '' : 's'}
           {view.exportResult.base !== null ? ` on top of ${view.exportResult.base.slice(0, 12)}` : ''}
           {view.exportResult.uncommitted ? ', the last holding what the agent left uncommitted' : ''}. Your checkout is untouched.

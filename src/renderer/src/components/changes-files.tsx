@@ -65,7 +65,10 @@ export function ChangesFileList({ identity, files }: { identity: string; files: 
           <span className={`change-badge change-${file.status}`} title={STATUS[file.status].label} aria-label={STATUS[file.status].label}>
             {STATUS[file.status].letter}
           </span>
-          <span className="changes-file-path" title={file.oldPath === null ? escapeLine(file.path) : `${escapeLine(file.oldPath)} → ${escapeLine(file.path)}`}>
+          <span
+            className="changes-file-path"
+            title={file.oldPath === null ? escapeLine(file.path) : `${escapeLine(file.oldPath)} → ${escapeLine(file.path)}`}
+          >
             {file.oldPath !== null ? <span className="muted">{escapeLine(file.oldPath)} → </span> : null}
             {escapeLine(file.path)}
           </span>
@@ -95,13 +98,16 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
         <span className="muted">
           {STATUS[file.status].label}
           {file.oldPath !== null ? ` from ${escapeLine(file.oldPath)}` : ''}
-          {file.mode !== null && file.oldMode !== null && file.mode !== file.oldMode ? ` · mode ${octal(file.oldMode)} → ${octal(file.mode)}` : ''}
+          {file.mode !== null && file.oldMode !== null && file.mode !== file.oldMode
+            ? ` · mode ${octal(file.oldMode)} → ${octal(file.mode)}`
+            : ''}
           {file.size !== null ? ` · ${file.size.toLocaleString()} bytes` : ''}
         </span>
       </header>
       {file.kind === 'symlink' || file.oldKind === 'symlink' ? (
         <p className="changes-note">
-          Symlink: {file.oldLinkTarget === null ? '(none)' : escapeLine(file.oldLinkTarget)} → {file.linkTarget === null ? '(none)' : escapeLine(file.linkTarget)}
+          Symlink: {file.oldLinkTarget === null ? '(none)' : escapeLine(file.oldLinkTarget)} →{' '}
+          {file.linkTarget === null ? '(none)' : escapeLine(file.linkTarget)}
         </p>
       ) : null}
       {(whole?.note ?? file.note) !== null ? (
@@ -111,7 +117,12 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
       ) : null}
       {diff !== null && diff !== '' ? <DiffView diff={diff} label={`Diff of ${escapeLine(file.path)}`} /> : null}
       {file.truncated && whole === undefined ? (
-        <button type="button" className="button button-small" disabled={view.loadingWhole === file.path} onClick={() => void loadWhole(identity, file.path)}>
+        <button
+          type="button"
+          className="button button-small"
+          disabled={view.loadingWhole === file.path}
+          onClick={() => void loadWhole(identity, file.path)}
+        >
           {view.loadingWhole === file.path ? 'Loading…' : 'Show the whole diff'}
         </button>
       ) : null}

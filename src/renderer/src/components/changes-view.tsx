@@ -16,7 +16,10 @@ const SOURCES: Record<ChangeSet['source'], string> = {
 
 function Summary({ set }: { set: ChangeSet }): JSX.Element {
   const t = set.totals;
-  const since = set.baseline.kind === 'git' && set.baseline.head !== null ? `commit ${set.baseline.head.slice(0, 12)}${set.baseline.branch !== null ? ` (${set.baseline.branch})` : ''}` : 'the start';
+  const since =
+    set.baseline.kind === 'git' && set.baseline.head !== null
+      ? `commit ${set.baseline.head.slice(0, 12)}${set.baseline.branch !== null ? ` (${set.baseline.branch})` : ''}`
+      : 'the start';
   const counts = [
     [t.added, 'added', 'added'],
     [t.modified, 'modified', 'modified'],

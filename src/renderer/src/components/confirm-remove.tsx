@@ -31,8 +31,13 @@ export function ConfirmRemove(): JSX.Element {
           ? 'This deletes what is left of the bottle (its container and state folder), so the list is clean again.'
           : 'The container is stopped and removed. Without its state folder, the bottle and its transcript are gone for good.'}
       </p>
-      {!broken ? <KeepStateCheckbox checked={keepState} onChange={setKeepState} label="Keep the state folder (transcript, Dockerfile, history)" /> : null}
-      <DialogActions onDismiss={() => askRemove(null)} confirm={{ label: 'Remove', busyLabel: 'Removing…', tone: 'danger', busy, onConfirm: confirm }} />
+      {!broken ? (
+        <KeepStateCheckbox checked={keepState} onChange={setKeepState} label="Keep the state folder (transcript, Dockerfile, history)" />
+      ) : null}
+      <DialogActions
+        onDismiss={() => askRemove(null)}
+        confirm={{ label: 'Remove', busyLabel: 'Removing…', tone: 'danger', busy, onConfirm: confirm }}
+      />
     </dialog>
   );
 }

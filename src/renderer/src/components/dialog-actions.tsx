@@ -16,7 +16,15 @@ interface ConfirmButton {
  * open never confirms by accident, and the action's button (when there is one), which says what
  * it is doing while it runs.
  */
-export function DialogActions({ dismissLabel = 'Cancel', onDismiss, confirm }: { dismissLabel?: string; onDismiss: () => void; confirm: ConfirmButton | null }): JSX.Element {
+export function DialogActions({
+  dismissLabel = 'Cancel',
+  onDismiss,
+  confirm,
+}: {
+  dismissLabel?: string;
+  onDismiss: () => void;
+  confirm: ConfirmButton | null;
+}): JSX.Element {
   return (
     <div className="confirm-actions">
       <button type="button" className="button" onClick={onDismiss} autoFocus>
@@ -38,7 +46,15 @@ export function DialogActions({ dismissLabel = 'Cancel', onDismiss, confirm }: {
 }
 
 /** Whether a removal keeps the state folder: what it holds is named, since unticked loses it for good. */
-export function KeepStateCheckbox({ checked, onChange, label }: { checked: boolean; onChange: (keep: boolean) => void; label: string }): JSX.Element {
+export function KeepStateCheckbox({
+  checked,
+  onChange,
+  label,
+}: {
+  checked: boolean;
+  onChange: (keep: boolean) => void;
+  label: string;
+}): JSX.Element {
   return (
     <label className="checkbox">
       <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />

@@ -16,16 +16,28 @@ export const DiffView = memo(function DiffView({ diff, label = 'Dockerfile chang
       {lines.map((line, index) =>
         line.kind === 'hunk' ? (
           <div key={index} className="diff-line diff-hunk" role="row">
-            <span className="diff-text" role="cell">{escapeControl(line.text)}</span>
+            <span className="diff-text" role="cell">
+              {escapeControl(line.text)}
+            </span>
           </div>
         ) : (
           <div key={index} className={`diff-line diff-${line.kind}`} role="row" data-kind={line.kind}>
-            <span className="diff-num" role="cell">{line.oldNumber ?? ''}</span>
-            <span className="diff-num" role="cell">{line.newNumber ?? ''}</span>
-            <span className="diff-sign" role="cell" aria-label={line.kind === 'context' ? undefined : line.kind === 'add' ? 'added' : 'removed'}>
+            <span className="diff-num" role="cell">
+              {line.oldNumber ?? ''}
+            </span>
+            <span className="diff-num" role="cell">
+              {line.newNumber ?? ''}
+            </span>
+            <span
+              className="diff-sign"
+              role="cell"
+              aria-label={line.kind === 'context' ? undefined : line.kind === 'add' ? 'added' : 'removed'}
+            >
               {SIGNS[line.kind]}
             </span>
-            <span className="diff-text" role="cell">{escapeControl(line.text)}</span>
+            <span className="diff-text" role="cell">
+              {escapeControl(line.text)}
+            </span>
           </div>
         ),
       )}

@@ -8,8 +8,10 @@ export function EngineBanner(): JSX.Element | null {
   if (link === 'disconnected') {
     return (
       <div className="banner banner-warn" role="alert" data-testid="link-banner">
-        <strong>Lost the connection to <code>claude-bottle serve</code>.</strong> Reconnecting… If the server stopped, start it
-        again and open the new URL it prints.
+        <strong>
+          Lost the connection to <code>claude-bottle serve</code>.
+        </strong>{' '}
+        Reconnecting… If the server stopped, start it again and open the new URL it prints.
       </div>
     );
   }
@@ -21,8 +23,8 @@ export function EngineBanner(): JSX.Element | null {
         {status.message ?? 'Start Docker Desktop, or on Linux run sudo systemctl start docker (or sudo dockerd).'}
       </div>
       <div className="banner-help">
-        Looked at <code>{status.endpoint}</code> ({status.endpointSource}). The bottles below come from the state folder; starting,
-        stopping and terminals come back on their own as soon as Docker answers.
+        Looked at <code>{status.endpoint}</code> ({status.endpointSource}). The bottles below come from the state folder; starting, stopping
+        and terminals come back on their own as soon as Docker answers.
       </div>
     </div>
   );

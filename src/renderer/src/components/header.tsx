@@ -34,7 +34,11 @@ function OfflineEnginesChip(): JSX.Element | null {
   const offline = offlineEngines({ statuses, status });
   if (offline.length === 0) return null;
   return (
-    <span className="chip chip-bad" title={offline.map((name) => `${name}: ${statuses[name]?.message ?? 'not answering'}`).join('\n')} data-testid="offline-engines-chip">
+    <span
+      className="chip chip-bad"
+      title={offline.map((name) => `${name}: ${statuses[name]?.message ?? 'not answering'}`).join('\n')}
+      data-testid="offline-engines-chip"
+    >
       <span className="dot" aria-hidden="true" />
       {offline.length === 1 ? `Engine ${offline[0]} offline` : `${offline.length} engines offline`}
     </span>

@@ -47,7 +47,12 @@ export function InspectView({ identity, containerId }: { identity: string; conta
   }, [identity, readFor]);
   const { inspect, error } = answer?.for === readFor ? answer : { inspect: null, error: null };
 
-  if (error !== null) return <p className="panel-empty is-error">Could not inspect {identity}: {error}</p>;
+  if (error !== null)
+    return (
+      <p className="panel-empty is-error">
+        Could not inspect {identity}: {error}
+      </p>
+    );
   if (inspect === null) return <p className="panel-empty">Reading…</p>;
   const { container } = inspect;
   return (
@@ -56,23 +61,33 @@ export function InspectView({ identity, containerId }: { identity: string; conta
         <h3>Container</h3>
         <dl className="inspect-grid">
           <Row label="Engine">
-            <code>{inspect.engine.context ?? inspect.engine.endpoint}</code> <span className="muted">({inspect.engine.context === null ? inspect.engine.source : inspect.engine.endpoint})</span>
+            <code>{inspect.engine.context ?? inspect.engine.endpoint}</code>{' '}
+            <span className="muted">({inspect.engine.context === null ? inspect.engine.source : inspect.engine.endpoint})</span>
           </Row>
           {container === null ? (
             <Row label="Container">none now: the bottle’s state is kept in its folder, and Resume starts a new one</Row>
           ) : (
             <>
               <Row label="Container">
-                <code title={container.id}>{container.name}</code> <span className="muted">({shortId(container.id)}, {container.state})</span>
+                <code title={container.id}>{container.name}</code>{' '}
+                <span className="muted">
+                  ({shortId(container.id)}, {container.state})
+                </span>
               </Row>
               <Row label="Image">
-                <code>{inspect.image}</code> {inspect.imageId === null ? null : <span className="muted" title={inspect.imageId}>({shortId(inspect.imageId)})</span>}
+                <code>{inspect.image}</code>{' '}
+                {inspect.imageId === null ? null : (
+                  <span className="muted" title={inspect.imageId}>
+                    ({shortId(inspect.imageId)})
+                  </span>
+                )}
               </Row>
               <Row label="Runs as">
                 <code data-testid="inspect-user">{container.user ?? 'the image’s user'}</code>
                 {container.workdir === null ? null : (
                   <>
-                    {' '}in <code>{container.workdir}</code>
+                    {' '}
+                    in <code>{container.workdir}</code>
                   </>
                 )}
               </Row>
@@ -127,8 +142,19 @@ export function InspectView({ identity, containerId }: { identity: string; conta
         </dl>
       </section>
       <section>
-        <h3>Dockerfile {inspect.dockerfile === null ? null : <span className="muted">({inspect.dockerfile.source === 'bottle' ? 'the bottle’s own, from an approved request' : 'its agent’s'})</span>}</h3>
-        {inspect.dockerfile === null ? <p className="panel-empty is-error">{inspect.dockerfileError}</p> : <pre className="inspect-dockerfile">{inspect.dockerfile.text}</pre>}
+        <h3>
+          Dockerfile{' '}
+          {inspect.dockerfile === null ? null : (
+            <span className="muted">
+              ({inspect.dockerfile.source === 'bottle' ? 'the bottle’s own, from an approved request' : 'its agent’s'})
+            </span>
+          )}
+        </h3>
+        {inspect.dockerfile === null ? (
+          <p className="panel-empty is-error">{inspect.dockerfileError}</p>
+        ) : (
+          <pre className="inspect-dockerfile">{inspect.dockerfile.text}</pre>
+        )}
       </section>
     </div>
   );

@@ -15,7 +15,13 @@ export function KeyboardHelp(): JSX.Element {
   const set = useKeysHelp((state) => state.set);
   const dialogRef = useModalDialog(open);
   return (
-    <dialog ref={dialogRef} className="confirm keys-help" onClose={() => set(false)} data-testid="keyboard-help" aria-labelledby="keys-help-title">
+    <dialog
+      ref={dialogRef}
+      className="confirm keys-help"
+      onClose={() => set(false)}
+      data-testid="keyboard-help"
+      aria-labelledby="keys-help-title"
+    >
       <h2 id="keys-help-title">Keyboard</h2>
       <table>
         <tbody>

@@ -31,7 +31,7 @@ describe('the start panel asks the launch-mode rule the core enforces', () => {
     expect(renderToStaticMarkup(createElement(ModeRefusedNote, { modes: launchModesFor(local) }))).toBe('');
   });
 
-  it('on a remote engine: mount shows disabled with the core\'s reason, copy checked, and the panel says why', () => {
+  it("on a remote engine: mount shows disabled with the core's reason, copy checked, and the panel says why", () => {
     const reason = launchModeRefusal(remote, 'mount') ?? '';
     const markup = renderToStaticMarkup(createElement(ModeChoice, { modes: launchModesFor(remote), copy: false, onChoose: noop }));
     expect(radio(markup, 'Mounted')).toContain('disabled');

@@ -7,21 +7,31 @@ import { launchModeUsed, type LaunchModeState } from '../../../shared/launch-mod
  * `modes` null: the engine is not known yet, and both stay open (the core decides).
  */
 
-export function ModeChoice({ modes, copy, onChoose }: { modes: readonly LaunchModeState[] | null; copy: boolean; onChoose: (copy: boolean) => void }): JSX.Element {
+export function ModeChoice({
+  modes,
+  copy,
+  onChoose,
+}: {
+  modes: readonly LaunchModeState[] | null;
+  copy: boolean;
+  onChoose: (copy: boolean) => void;
+}): JSX.Element {
   const mountRefused = modes?.find((state) => state.mode === 'mount')?.reason ?? null;
   const used = launchModeUsed(modes, copy);
   return (
     <div className="field">
-      <span className="field-label" id="mode-label">Project folder is</span>
+      <span className="field-label" id="mode-label">
+        Project folder is
+      </span>
       <div className="segmented" role="radiogroup" aria-labelledby="mode-label">
-      <label title={mountRefused ?? 'The bottle works on your folder directly (bind mount)'}>
-        <input type="radio" name="mode" checked={used === 'mount'} disabled={mountRefused !== null} onChange={() => onChoose(false)} />
-        <span>Mounted</span>
-      </label>
-      <label title="The bottle works on its own copy; your folder is not touched">
-        <input type="radio" name="mode" checked={used === 'copy'} onChange={() => onChoose(true)} />
-        <span>Copied</span>
-      </label>
+        <label title={mountRefused ?? 'The bottle works on your folder directly (bind mount)'}>
+          <input type="radio" name="mode" checked={used === 'mount'} disabled={mountRefused !== null} onChange={() => onChoose(false)} />
+          <span>Mounted</span>
+        </label>
+        <label title="The bottle works on its own copy; your folder is not touched">
+          <input type="radio" name="mode" checked={used === 'copy'} onChange={() => onChoose(true)} />
+          <span>Copied</span>
+        </label>
       </div>
     </div>
   );

@@ -8,7 +8,8 @@ import { ModeChoice, ModeRefusedNote } from './launch-mode-choice';
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
 
 function AgentOption({ agent }: { agent: AgentSummary }): JSX.Element {
-  const note = agent.source === 'project' ? ` (${TRUST_LABELS[agent.trust ?? 'untrusted']})` : agent.source === 'builtin' ? '' : ` (${agent.source})`;
+  const note =
+    agent.source === 'project' ? ` (${TRUST_LABELS[agent.trust ?? 'untrusted']})` : agent.source === 'builtin' ? '' : ` (${agent.source})`;
   return (
     <option value={agent.name} title={agent.description}>
       {agent.name}
@@ -64,12 +65,22 @@ function EngineSelect(): JSX.Element | null {
   return (
     <label className="field field-engine">
       <span className="field-label">Engine</span>
-      <select value={context ?? current ?? ''} onChange={(event) => setContext(event.target.value === current ? null : event.target.value)} data-testid="engine-select">
+      <select
+        value={context ?? current ?? ''}
+        onChange={(event) => setContext(event.target.value === current ? null : event.target.value)}
+        data-testid="engine-select"
+      >
         {engines.map((engine) => {
           const offline = statuses[engine.name]?.state === 'unavailable';
-          const notes = [engine.current ? 'current' : null, engine.local ? null : 'remote', offline ? 'offline' : null].filter(Boolean).join(', ');
+          const notes = [engine.current ? 'current' : null, engine.local ? null : 'remote', offline ? 'offline' : null]
+            .filter(Boolean)
+            .join(', ');
           return (
-            <option key={engine.name} value={engine.name} title={`${engine.host}${engine.description === '' ? '' : ` — ${engine.description}`}`}>
+            <option
+              key={engine.name}
+              value={engine.name}
+              title={`${engine.host}${engine.description === '' ? '' : ` — ${engine.description}`}`}
+            >
               {engine.name}
               {notes === '' ? '' : ` (${notes})`}
             </option>
@@ -124,7 +135,9 @@ function AutonomousToggle(): JSX.Element {
     : 'This agent has no autonomous mode (agent.json "autonomousArgs").';
   return (
     <div className="field">
-      <span className="field-label" id="autonomous-label">Permissions</span>
+      <span className="field-label" id="autonomous-label">
+        Permissions
+      </span>
       <label className={`toggle ${on ? 'is-on' : ''} ${supported ? '' : 'is-disabled'}`} title={title}>
         <input
           type="checkbox"
@@ -155,7 +168,9 @@ export function LaunchPanel(): JSX.Element {
   return (
     <form className="launch" onSubmit={onSubmit} aria-label="Start a bottle">
       <div className="launch-hint">
-        <span className="launch-icon" aria-hidden="true">⤓</span>
+        <span className="launch-icon" aria-hidden="true">
+          ⤓
+        </span>
         <span>
           <strong>Drop a project folder anywhere in this window</strong>
           {electron ? ', or choose one.' : ', or type its path (browser mode cannot read dropped paths).'}

@@ -11,7 +11,21 @@ const TAILS = [1_000, 10_000, 100_000] as const;
 type StreamState = { kind: 'opening' } | { kind: 'open' } | { kind: 'ended'; reason: string | null } | { kind: 'failed'; message: string };
 
 /** The lines in the scroll box that show now, and only those in the DOM. */
-function LogScroller({ lines, version, needle, current, follow, onUserScroll }: { lines: LogLines; version: number; needle: string; current: number | null; follow: boolean; onUserScroll: (atEnd: boolean) => void }): JSX.Element {
+function LogScroller({
+  lines,
+  version,
+  needle,
+  current,
+  follow,
+  onUserScroll,
+}: {
+  lines: LogLines;
+  version: number;
+  needle: string;
+  current: number | null;
+  follow: boolean;
+  onUserScroll: (atEnd: boolean) => void;
+}): JSX.Element {
   const boxRef = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 400 });
   const count = lines.length;
@@ -47,7 +61,11 @@ function LogScroller({ lines, version, needle, current, follow, onUserScroll }: 
   for (let index = range.start; index < range.end; index += 1) {
     const text = lines.line(index);
     rows.push(
-      <div key={index} className={`log-line ${index === current ? 'is-current' : ''}`} style={{ transform: `translateY(${index * LINE_HEIGHT}px)` }}>
+      <div
+        key={index}
+        className={`log-line ${index === current ? 'is-current' : ''}`}
+        style={{ transform: `translateY(${index * LINE_HEIGHT}px)` }}
+      >
         {needle === '' ? text : splitMatches(text, needle).map((part, at) => (part.match ? <mark key={at}>{part.text}</mark> : part.text))}
         {text === '' ? ' ' : null}
       </div>,
@@ -135,7 +153,11 @@ export function LogsView({ identity, containerId }: { identity: string; containe
   };
 
   if (containerId === null) {
-    return <p className="panel-empty" data-testid="logs-none">No container, so no logs: stopping a bottle saves its state and removes its container. Resume it to see new output.</p>;
+    return (
+      <p className="panel-empty" data-testid="logs-none">
+        No container, so no logs: stopping a bottle saves its state and removes its container. Resume it to see new output.
+      </p>
+    );
   }
   const download = (): void => {
     const url = URL.createObjectURL(new Blob([`${lines.all().join('\n')}\n`], { type: 'text/plain' }));
@@ -146,7 +168,13 @@ export function LogsView({ identity, containerId }: { identity: string; containe
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
   const status =
-    stream.kind === 'opening' ? 'Reading…' : stream.kind === 'failed' ? stream.message : stream.kind === 'ended' ? (stream.reason ?? (follow ? 'The container stopped; the log ends here.' : `Last ${lines.length.toLocaleString()} lines`)) : `Following · ${lines.length.toLocaleString()} lines`;
+    stream.kind === 'opening'
+      ? 'Reading…'
+      : stream.kind === 'failed'
+        ? stream.message
+        : stream.kind === 'ended'
+          ? (stream.reason ?? (follow ? 'The container stopped; the log ends here.' : `Last ${lines.length.toLocaleString()} lines`))
+          : `Following · ${lines.length.toLocaleString()} lines`;
   return (
     <div className="logs-view" data-testid="logs-view">
       <div className="logs-toolbar">
@@ -177,23 +205,53 @@ export function LogsView({ identity, containerId }: { identity: string; containe
           data-testid="logs-search"
         />
         <span className="logs-matches" data-testid="logs-matches" aria-live="polite">
-          {needle === '' ? '' : matches.length === 0 ? 'no match' : `${current === null ? '' : `${matches.indexOf(current) + 1} of `}${matches.length} ${matches.length === 1 ? 'line' : 'lines'}`}
+          {needle === ''
+            ? ''
+            : matches.length === 0
+              ? 'no match'
+              : `${current === null ? '' : `${matches.indexOf(current) + 1} of `}${matches.length} ${matches.length === 1 ? 'line' : 'lines'}`}
         </span>
-        <button type="button" className="button button-small button-quiet" onClick={() => step(-1)} disabled={matches.length === 0} aria-label="Previous match">
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => step(-1)}
+          disabled={matches.length === 0}
+          aria-label="Previous match"
+        >
           ↑
         </button>
-        <button type="button" className="button button-small button-quiet" onClick={() => step(1)} disabled={matches.length === 0} aria-label="Next match">
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => step(1)}
+          disabled={matches.length === 0}
+          aria-label="Next match"
+        >
           ↓
         </button>
         <span className="bulk-spacer" />
-        <button type="button" className="button button-small button-quiet" onClick={() => void copyText(lines.all().join('\n'), `Copied ${lines.length.toLocaleString()} lines`)}>
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => void copyText(lines.all().join('\n'), `Copied ${lines.length.toLocaleString()} lines`)}
+        >
           Copy
         </button>
-        <button type="button" className="button button-small button-quiet" onClick={download} title="Saves the lines shown; claude-bottle logs gives the whole log">
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={download}
+          title="Saves the lines shown; claude-bottle logs gives the whole log"
+        >
           Download
         </button>
       </div>
-      <p className={`logs-status ${stream.kind === 'failed' ? 'is-error' : ''}`} role="status" data-testid="logs-status" data-state={stream.kind}>
+      <p
+        className={`logs-status ${stream.kind === 'failed' ? 'is-error' : ''}`}
+        role="status"
+        data-testid="logs-status"
+        data-state={stream.kind}
+      >
         {status}
         {follow && !pinned ? (
           <button type="button" className="button button-small button-quiet" onClick={() => setPinned(true)}>
@@ -201,7 +259,14 @@ export function LogsView({ identity, containerId }: { identity: string; containe
           </button>
         ) : null}
       </p>
-      <LogScroller lines={lines} version={version} needle={needle} current={current} follow={follow && pinned} onUserScroll={(atEnd) => setPinned(atEnd)} />
+      <LogScroller
+        lines={lines}
+        version={version}
+        needle={needle}
+        current={current}
+        follow={follow && pinned}
+        onUserScroll={(atEnd) => setPinned(atEnd)}
+      />
     </div>
   );
 }

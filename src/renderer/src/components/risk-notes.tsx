@@ -11,7 +11,9 @@ export function RiskNotes({ risks }: { risks: RiskNote[] }): JSX.Element {
     return (
       <section className="risk-notes is-empty" data-testid="risk-notes">
         <h3>Worth a second look</h3>
-        <p className="muted">Nothing flagged: no download piped to a shell, new package source, setuid bit, root user or custom registry.</p>
+        <p className="muted">
+          Nothing flagged: no download piped to a shell, new package source, setuid bit, root user or custom registry.
+        </p>
       </section>
     );
   }

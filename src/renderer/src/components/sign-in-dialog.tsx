@@ -32,7 +32,12 @@ export function SignInChip(): JSX.Element {
 
 function EntryRow({ entry }: { entry: CredentialEntry }): JSX.Element {
   const now = useUiStore((state) => state.now);
-  const where = entry.source === 'environment' ? 'set in the environment the app was started from' : entry.updatedAt === null ? 'saved' : `saved ${relativeTime(entry.updatedAt, now)}`;
+  const where =
+    entry.source === 'environment'
+      ? 'set in the environment the app was started from'
+      : entry.updatedAt === null
+        ? 'saved'
+        : `saved ${relativeTime(entry.updatedAt, now)}`;
   return (
     <li title={entry.updatedAt === null ? undefined : exactTime(entry.updatedAt)}>
       <strong>{methodLabel(entry.method)}</strong>
@@ -94,7 +99,13 @@ export function SignInDialog(): JSX.Element {
   };
 
   return (
-    <dialog ref={dialogRef} className="confirm sign-in" onClose={() => openDialog(false)} aria-labelledby="sign-in-title" data-testid="sign-in-dialog">
+    <dialog
+      ref={dialogRef}
+      className="confirm sign-in"
+      onClose={() => openDialog(false)}
+      aria-labelledby="sign-in-title"
+      data-testid="sign-in-dialog"
+    >
       <h2 id="sign-in-title">Claude: {status === null ? 'checking…' : describeSignIn(status)}</h2>
       {status !== null && status.entries.length > 0 ? (
         <ul className="sign-in-entries">
@@ -105,8 +116,8 @@ export function SignInDialog(): JSX.Element {
       ) : null}
       {stored.length > 0 ? (
         <p>
-          Every new, resumed or rebuilt bottle starts signed in with this. Signing out deletes it from{' '}
-          <code>{status?.storeDir}</code>; bottles running now keep their session until they stop.
+          Every new, resumed or rebuilt bottle starts signed in with this. Signing out deletes it from <code>{status?.storeDir}</code>;
+          bottles running now keep their session until they stop.
         </p>
       ) : (
         <>
@@ -117,7 +128,9 @@ export function SignInDialog(): JSX.Element {
           <TokenForm />
         </>
       )}
-      {fromEnvironment.length > 0 ? <p className="muted">Values set in the app’s environment are passed to bottles too; Sign out cannot remove them.</p> : null}
+      {fromEnvironment.length > 0 ? (
+        <p className="muted">Values set in the app’s environment are passed to bottles too; Sign out cannot remove them.</p>
+      ) : null}
       {error !== null ? (
         <p className="sign-in-error" role="alert">
           {error}
@@ -126,7 +139,11 @@ export function SignInDialog(): JSX.Element {
       <DialogActions
         dismissLabel="Close"
         onDismiss={() => openDialog(false)}
-        confirm={stored.length > 0 ? { label: 'Sign out', busyLabel: 'Signing out…', tone: 'danger', busy, onConfirm: onSignOut, testId: 'sign-out' } : null}
+        confirm={
+          stored.length > 0
+            ? { label: 'Sign out', busyLabel: 'Signing out…', tone: 'danger', busy, onConfirm: onSignOut, testId: 'sign-out' }
+            : null
+        }
       />
     </dialog>
   );

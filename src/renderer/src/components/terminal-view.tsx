@@ -127,11 +127,25 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     };
   }, [identity, kind, generation]);
 
-  const status = state === 'opening' ? labels.opening : state === 'attached' ? (kind === 'agent' ? 'Attached' : 'Shell') : state === 'ended' ? labels.ended : `Could not open: ${error ?? ''}`;
+  const status =
+    state === 'opening'
+      ? labels.opening
+      : state === 'attached'
+        ? kind === 'agent'
+          ? 'Attached'
+          : 'Shell'
+        : state === 'ended'
+          ? labels.ended
+          : `Could not open: ${error ?? ''}`;
   return (
     <div className="terminal-tab">
       <div className="terminal-toolbar">
-        <p className={`terminal-state ${state === 'failed' ? 'is-error' : ''}`} role="status" data-testid={`${labels.testId}-state`} data-state={state}>
+        <p
+          className={`terminal-state ${state === 'failed' ? 'is-error' : ''}`}
+          role="status"
+          data-testid={`${labels.testId}-state`}
+          data-state={state}
+        >
           {status}
         </p>
         {kind === 'shell' && (state === 'ended' || state === 'failed') ? (
@@ -140,10 +154,18 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
           </button>
         ) : null}
         <span className="terminal-hint">Copy Ctrl+Shift+C · Paste Ctrl+Shift+V</span>
-        <button type="button" className="button button-small button-quiet" onClick={() => terminalRef.current !== null && void copySelection(terminalRef.current)}>
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => terminalRef.current !== null && void copySelection(terminalRef.current)}
+        >
           Copy
         </button>
-        <button type="button" className="button button-small button-quiet" onClick={() => terminalRef.current !== null && void pasteInto(terminalRef.current)}>
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => terminalRef.current !== null && void pasteInto(terminalRef.current)}
+        >
           Paste
         </button>
       </div>

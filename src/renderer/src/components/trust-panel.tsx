@@ -33,8 +33,18 @@ export function TrustPanel({ agent, cwd }: { agent: string; cwd: string }): JSX.
     };
   }, [agent, cwd]);
 
-  if (error !== null) return <p className="panel-empty is-error" role="alert">Could not read {agent}: {error}</p>;
-  if (review === null) return <p className="panel-empty" role="status">Reading {agent}…</p>;
+  if (error !== null)
+    return (
+      <p className="panel-empty is-error" role="alert">
+        Could not read {agent}: {error}
+      </p>
+    );
+  if (review === null)
+    return (
+      <p className="panel-empty" role="status">
+        Reading {agent}…
+      </p>
+    );
 
   const trust = async (): Promise<void> => {
     setBusy(true);
@@ -55,22 +65,37 @@ export function TrustPanel({ agent, cwd }: { agent: string; cwd: string }): JSX.
     <div className="approval trust" data-testid="trust-panel">
       <section className="trust-warning" role="note">
         <p>
-          <strong>{agent}</strong> comes from the project folder (<code>{escapeControl(review.dir)}</code>), and a repository is untrusted input.
-          Its Dockerfile runs as root while the image builds, and the agent receives{' '}
-          {review.env.length === 0 ? 'no host variables' : <>these host variables: {review.env.map((name) => <code key={name}>{name}</code>)}</>}.
+          <strong>{agent}</strong> comes from the project folder (<code>{escapeControl(review.dir)}</code>), and a repository is untrusted
+          input. Its Dockerfile runs as root while the image builds, and the agent receives{' '}
+          {review.env.length === 0 ? (
+            'no host variables'
+          ) : (
+            <>
+              these host variables:{' '}
+              {review.env.map((name) => (
+                <code key={name}>{name}</code>
+              ))}
+            </>
+          )}
+          .
         </p>
         <p className="muted">
-          Status: <span data-testid="trust-state">{TRUST_WORDS[review.trust]}</span>. Trust is pinned to these files: if anything in the folder changes, you are asked again.
+          Status: <span data-testid="trust-state">{TRUST_WORDS[review.trust]}</span>. Trust is pinned to these files: if anything in the
+          folder changes, you are asked again.
         </p>
       </section>
       <RiskNotes risks={review.risks} />
       <section>
         <h3>agent.json</h3>
-        <pre className="file-view" data-testid="trust-agent-json">{escapeControl(review.agentJson)}</pre>
+        <pre className="file-view" data-testid="trust-agent-json">
+          {escapeControl(review.agentJson)}
+        </pre>
       </section>
       <section>
         <h3>Dockerfile</h3>
-        <pre className="file-view" data-testid="trust-dockerfile">{escapeControl(review.dockerfile)}</pre>
+        <pre className="file-view" data-testid="trust-dockerfile">
+          {escapeControl(review.dockerfile)}
+        </pre>
       </section>
       {review.otherFiles.length > 0 ? (
         <section>
@@ -85,7 +110,13 @@ export function TrustPanel({ agent, cwd }: { agent: string; cwd: string }): JSX.
         </section>
       ) : null}
       <div className="approval-actions">
-        <button type="button" className="button button-primary" disabled={busy || review.trust === 'trusted'} onClick={() => void trust()} data-testid="trust-button">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={busy || review.trust === 'trusted'}
+          onClick={() => void trust()}
+          data-testid="trust-button"
+        >
           {review.trust === 'trusted' ? 'Trusted' : busy ? 'Trusting…' : `Trust ${agent}`}
         </button>
         <button type="button" className="button" onClick={closePanel}>

@@ -33,41 +33,41 @@ function belongsElsewhere(event: KeyboardEvent): boolean {
 export function useListKeyboard(identities: readonly string[]): void {
   // One listener for the hook's life; each key reads the identities of the latest render.
   const onKey = useEffectEvent((event: KeyboardEvent): void => {
-      if (belongsElsewhere(event)) return;
-      const selection = useSelectionStore.getState();
-      const { byIdentity } = useBottlesStore.getState();
-      const effect = listKey(event.key, {
-        identities,
-        focused: selection.focused,
-        hasSelection: selection.selected.size > 0,
-        isWaiting: (identity) => byIdentity[identity]?.pendingRequest != null,
-      });
-      if (effect.type === 'none') return;
-      event.preventDefault();
-      switch (effect.type) {
-        case 'focus':
-          selection.focus(effect.identity);
-          return;
-        case 'open':
-          openBottle(byIdentity[effect.identity], effect.identity);
-          return;
-        case 'filter':
-          document.querySelector<HTMLInputElement>('[data-testid="filter-input"]')?.focus();
-          return;
-        case 'approve':
-          selection.focus(effect.identity);
-          useUiStore.getState().openPanel('approval', effect.identity);
-          return;
-        case 'toggle-select':
-          selection.toggle(effect.identity);
-          return;
-        case 'clear-selection':
-          selection.clear();
-          return;
-        case 'help':
-          openKeyboardHelp();
-          return;
-      }
+    if (belongsElsewhere(event)) return;
+    const selection = useSelectionStore.getState();
+    const { byIdentity } = useBottlesStore.getState();
+    const effect = listKey(event.key, {
+      identities,
+      focused: selection.focused,
+      hasSelection: selection.selected.size > 0,
+      isWaiting: (identity) => byIdentity[identity]?.pendingRequest != null,
+    });
+    if (effect.type === 'none') return;
+    event.preventDefault();
+    switch (effect.type) {
+      case 'focus':
+        selection.focus(effect.identity);
+        return;
+      case 'open':
+        openBottle(byIdentity[effect.identity], effect.identity);
+        return;
+      case 'filter':
+        document.querySelector<HTMLInputElement>('[data-testid="filter-input"]')?.focus();
+        return;
+      case 'approve':
+        selection.focus(effect.identity);
+        useUiStore.getState().openPanel('approval', effect.identity);
+        return;
+      case 'toggle-select':
+        selection.toggle(effect.identity);
+        return;
+      case 'clear-selection':
+        selection.clear();
+        return;
+      case 'help':
+        openKeyboardHelp();
+        return;
+    }
   });
   useEffect(() => {
     const listener = (event: KeyboardEvent): void => onKey(event);

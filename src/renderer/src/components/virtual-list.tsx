@@ -28,11 +28,22 @@ function viewportOver(element: HTMLElement): { top: number; height: number } {
  * A list over the page's own scroll that renders only the items in view: each item sits at its
  * precomputed offset, so 5,000 bottles render as many elements as 50.
  */
-export function VirtualList({ offsets, renderItem, keyOf, onVisible, revealIndex = null, obstructions, className, testId }: VirtualListProps): JSX.Element {
+export function VirtualList({
+  offsets,
+  renderItem,
+  keyOf,
+  onVisible,
+  revealIndex = null,
+  obstructions,
+  className,
+  testId,
+}: VirtualListProps): JSX.Element {
   const count = offsets.length - 1;
   const windowed = count > RENDER_ALL_UP_TO;
   const containerRef = useRef<HTMLDivElement>(null);
-  const [range, setRange] = useState<ItemRange>(() => (windowed ? visibleRange(offsets, 0, window.innerHeight, OVERSCAN) : { start: 0, end: count }));
+  const [range, setRange] = useState<ItemRange>(() =>
+    windowed ? visibleRange(offsets, 0, window.innerHeight, OVERSCAN) : { start: 0, end: count },
+  );
 
   const measure = useCallback((): void => {
     const element = containerRef.current;
@@ -92,7 +103,13 @@ export function VirtualList({ offsets, renderItem, keyOf, onVisible, revealIndex
     );
   }
   return (
-    <div ref={containerRef} className={`virtual-list ${className ?? ''}`} style={{ height: offsets[count] }} data-testid={testId} data-count={count}>
+    <div
+      ref={containerRef}
+      className={`virtual-list ${className ?? ''}`}
+      style={{ height: offsets[count] }}
+      data-testid={testId}
+      data-count={count}
+    >
       {items}
     </div>
   );

@@ -35,7 +35,8 @@ export async function copyText(text: string, done = `Copied: ${text}`): Promise<
     useUiStore.getState().notify('info', done);
   } catch {
     // Clipboard access needs a secure context or focus; show a short text so it can be copied by hand.
-    const message = text.length <= 200 ? `Copy this by hand: ${text}` : 'The browser refused the clipboard: select the text and copy it by hand.';
+    const message =
+      text.length <= 200 ? `Copy this by hand: ${text}` : 'The browser refused the clipboard: select the text and copy it by hand.';
     useUiStore.getState().notify('warning', message);
   }
 }

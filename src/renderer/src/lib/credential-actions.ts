@@ -27,7 +27,9 @@ export async function signOut(): Promise<boolean> {
 export async function storeSecret(name: SecretName, value: string): Promise<boolean> {
   try {
     useCredentialsStore.getState().setStatus(await invoke('credentials:set', { name, value }));
-    useUiStore.getState().notify('info', `Saved ${name === 'ANTHROPIC_API_KEY' ? 'the API key' : 'the token'}: new bottles start signed in.`);
+    useUiStore
+      .getState()
+      .notify('info', `Saved ${name === 'ANTHROPIC_API_KEY' ? 'the API key' : 'the token'}: new bottles start signed in.`);
     return true;
   } catch (error: unknown) {
     useCredentialsStore.getState().setError(messageOf(error));

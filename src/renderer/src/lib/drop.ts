@@ -1,9 +1,6 @@
 /** What a drop on the window held, decided while the event is live (entries vanish afterwards). */
 export type DropResult =
-  | { kind: 'folder'; path: string }
-  | { kind: 'no-path'; name: string }
-  | { kind: 'file'; name: string }
-  | { kind: 'nothing' };
+  { kind: 'folder'; path: string } | { kind: 'no-path'; name: string } | { kind: 'file'; name: string } | { kind: 'nothing' };
 
 export function readDrop(dataTransfer: DataTransfer, getPathForFile: (file: File) => string | null): DropResult {
   const item = Array.from(dataTransfer.items).find((candidate) => candidate.kind === 'file');

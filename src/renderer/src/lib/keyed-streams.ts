@@ -109,7 +109,12 @@ export interface StreamHandlers extends StreamListener {
  * Listens to the stream an open call answers with, until the returned stop is called, which also
  * closes it. A caller that stopped before the answer came never listens: the stream is closed.
  */
-export function followStream(streams: KeyedStreams, opening: Promise<string>, close: (id: string) => Promise<unknown>, handlers: StreamHandlers): () => void {
+export function followStream(
+  streams: KeyedStreams,
+  opening: Promise<string>,
+  close: (id: string) => Promise<unknown>,
+  handlers: StreamHandlers,
+): () => void {
   let id: string | null = null;
   let stopped = false;
   let unlisten = (): void => undefined;

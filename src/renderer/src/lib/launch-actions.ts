@@ -83,7 +83,13 @@ export async function startBottle(): Promise<void> {
   try {
     const autonomous = store.autonomous && selected?.autonomous === true;
     const context = store.context === null ? {} : { context: store.context };
-    const { identity } = await invoke('bottle:start', { agent: store.agent, cwd, copy: launchModeUsed(launchModesOn(useEngineStore.getState().engines, store.context), store.copy) === 'copy', autonomous, ...context });
+    const { identity } = await invoke('bottle:start', {
+      agent: store.agent,
+      cwd,
+      copy: launchModeUsed(launchModesOn(useEngineStore.getState().engines, store.context), store.copy) === 'copy',
+      autonomous,
+      ...context,
+    });
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
@@ -100,4 +106,3 @@ export function launchModesOn(engines: readonly EngineSummary[], context: string
   const engine = engines.find((candidate) => (context === null ? candidate.current : candidate.name === context));
   return engine === undefined ? null : launchModesFor(engine);
 }
-

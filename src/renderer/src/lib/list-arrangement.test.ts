@@ -3,7 +3,17 @@ import type { BottleView, PendingRequestView } from '../../../shared/bottle-view
 import { testView } from '../../../../test/helpers/test-views';
 import { arrangeBottles } from './list-arrangement';
 
-const pending = { id: 'r', reason: 'jq', createdAt: '', diff: '', currentDockerfile: '', proposedDockerfile: '', buildError: null, proposalHash: '', risks: [] } satisfies PendingRequestView;
+const pending = {
+  id: 'r',
+  reason: 'jq',
+  createdAt: '',
+  diff: '',
+  currentDockerfile: '',
+  proposedDockerfile: '',
+  buildError: null,
+  proposalHash: '',
+  risks: [],
+} satisfies PendingRequestView;
 const views = [
   testView({ identity: 'a-00001', status: 'running', cwd: '/src/web' }),
   testView({ identity: 'b-00002', status: 'exited', cwd: '/src/api', agentName: 'codex' }),
@@ -19,8 +29,20 @@ const bottles = (arrangement: ReturnType<typeof arrangeBottles>): string[] => ar
 describe('arranging the list', () => {
   it('sorts by age, status (what needs the operator first) or project, newest first within', () => {
     expect(bottles(arrangeBottles(order, byIdentity, { filter: '', sort: 'age', group: false }))).toEqual(order);
-    expect(bottles(arrangeBottles(order, byIdentity, { filter: '', sort: 'status', group: false }))).toEqual(['c-00003', 'a-00001', 'b-00002', 'e-00005', 'd-00004']);
-    expect(bottles(arrangeBottles(order, byIdentity, { filter: '', sort: 'project', group: false }))).toEqual(['d-00004', 'b-00002', 'c-00003', 'a-00001', 'e-00005']);
+    expect(bottles(arrangeBottles(order, byIdentity, { filter: '', sort: 'status', group: false }))).toEqual([
+      'c-00003',
+      'a-00001',
+      'b-00002',
+      'e-00005',
+      'd-00004',
+    ]);
+    expect(bottles(arrangeBottles(order, byIdentity, { filter: '', sort: 'project', group: false }))).toEqual([
+      'd-00004',
+      'b-00002',
+      'c-00003',
+      'a-00001',
+      'e-00005',
+    ]);
   });
 
   it('filters on identity, agent, folder and status', () => {

@@ -4,8 +4,7 @@ import { shortPath } from './format';
 export type ListSort = 'age' | 'status' | 'project';
 
 export type ListItem =
-  | { kind: 'group'; key: string; label: string; title: string; count: number; waiting: number }
-  | { kind: 'bottle'; identity: string };
+  { kind: 'group'; key: string; label: string; title: string; count: number; waiting: number } | { kind: 'bottle'; identity: string };
 
 export interface Arrangement {
   items: ListItem[];
@@ -42,7 +41,9 @@ function projectKey(view: BottleView): string {
 export function matchesFilter(view: BottleView | undefined, needle: string): boolean {
   if (view === undefined) return false;
   if (needle === '') return true;
-  return [view.identity, view.agentName, view.cwd, view.status, view.image, view.containerId].some((value) => value !== null && value.toLowerCase().includes(needle));
+  return [view.identity, view.agentName, view.cwd, view.status, view.image, view.containerId].some(
+    (value) => value !== null && value.toLowerCase().includes(needle),
+  );
 }
 
 /**
@@ -50,12 +51,19 @@ export function matchesFilter(view: BottleView | undefined, needle: string): boo
  * within ties) and optionally grouped by project folder, each group in the order its first bottle
  * comes. `order` is newest first already, so sorts are stable over it.
  */
-export function arrangeBottles(order: readonly string[], byIdentity: Readonly<Record<string, BottleView>>, options: { filter: string; sort: ListSort; group: boolean }): Arrangement {
+export function arrangeBottles(
+  order: readonly string[],
+  byIdentity: Readonly<Record<string, BottleView>>,
+  options: { filter: string; sort: ListSort; group: boolean },
+): Arrangement {
   const needle = options.filter.trim().toLowerCase();
   let identities = needle === '' ? [...order] : order.filter((identity) => matchesFilter(byIdentity[identity], needle));
   if (options.sort !== 'age') {
     const position = new Map(identities.map((identity, index) => [identity, index]));
-    const key = options.sort === 'status' ? (identity: string) => statusRank(byIdentity[identity] as BottleView) : (identity: string) => projectKey(byIdentity[identity] as BottleView);
+    const key =
+      options.sort === 'status'
+        ? (identity: string) => statusRank(byIdentity[identity] as BottleView)
+        : (identity: string) => projectKey(byIdentity[identity] as BottleView);
     const keys = new Map(identities.map((identity) => [identity, key(identity)]));
     identities.sort((a, b) => {
       const ka = keys.get(a) as string | number;

@@ -2,7 +2,8 @@
 export const MAX_LOG_LINES = 100_000;
 
 // CSI sequences (colours, cursor moves), OSC sequences (titles, links), and lone escapes.
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f]/g;
+const ANSI =
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f]/g;
 
 /** A terminal line as a person reads it: escape codes gone, and after a carriage return only what overwrote it. */
 export function readableLine(raw: string): string {

@@ -11,7 +11,12 @@ describe('windowing math', () => {
     expect(indexAt(rows, 39.9)).toBe(0);
     expect(indexAt(rows, 40)).toBe(1);
     expect(indexAt(rows, 1e9)).toBe(4999);
-    expect(indexAt(stackOffsets(0, () => 40), 10)).toBe(0);
+    expect(
+      indexAt(
+        stackOffsets(0, () => 40),
+        10,
+      ),
+    ).toBe(0);
   });
 
   it('renders what the viewport shows plus overscan, however long the list', () => {
@@ -22,10 +27,22 @@ describe('windowing math', () => {
     expect(visibleRange(rows, 250_000, 800, 5)).toEqual({ start: 4995, end: 5000 });
     expect(visibleRange(rows, -2000, 800, 5)).toEqual({ start: 0, end: 5 });
     // The same number of items at 1,000 and at 5,000: first render does not grow with the list.
-    const small = visibleRange(stackOffsets(1000, () => 40), 0, 800, 5);
+    const small = visibleRange(
+      stackOffsets(1000, () => 40),
+      0,
+      800,
+      5,
+    );
     const large = visibleRange(rows, 0, 800, 5);
     expect(small.end - small.start).toBe(large.end - large.start);
-    expect(visibleRange(stackOffsets(0, () => 40), 0, 800, 5)).toEqual({ start: 0, end: 0 });
+    expect(
+      visibleRange(
+        stackOffsets(0, () => 40),
+        0,
+        800,
+        5,
+      ),
+    ).toEqual({ start: 0, end: 0 });
   });
 
   it('scrolls just enough to reveal an item, and not at all when it shows', () => {

@@ -37,7 +37,19 @@ interface ChangesState {
 }
 
 function emptyView(): BottleChangesView {
-  return { set: null, error: null, selected: null, whole: {}, loadingWhole: null, plan: null, applyResult: null, busy: null, branch: '', exportResult: null, actionError: null };
+  return {
+    set: null,
+    error: null,
+    selected: null,
+    whole: {},
+    loadingWhole: null,
+    plan: null,
+    applyResult: null,
+    busy: null,
+    branch: '',
+    exportResult: null,
+    actionError: null,
+  };
 }
 
 /** The core stops pushing a minute after the last ask: a view renews well before. */
@@ -66,7 +78,10 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
           const changes = await invoke('changes:watch', identity);
           if (!leases.has(identity)) return;
           const current = view(identity);
-          const selected = current.selected !== null && changes.files.some((file) => file.path === current.selected) ? current.selected : (changes.files[0]?.path ?? null);
+          const selected =
+            current.selected !== null && changes.files.some((file) => file.path === current.selected)
+              ? current.selected
+              : (changes.files[0]?.path ?? null);
           const whole = current.set?.revision === changes.revision ? current.whole : {};
           patch(identity, { set: changes, error: null, selected, whole });
         } catch (error: unknown) {
@@ -82,7 +97,10 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
     byIdentity: {},
     open: (identity) => {
       if (leases.has(identity)) return;
-      leases.set(identity, window.setInterval(() => void fetchChanges(identity), LEASE_RENEW_MS));
+      leases.set(
+        identity,
+        window.setInterval(() => void fetchChanges(identity), LEASE_RENEW_MS),
+      );
       patch(identity, { error: null });
       void fetchChanges(identity);
     },
@@ -124,7 +142,11 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
     confirmApply: async (identity) => {
       patch(identity, { busy: 'applying', actionError: null });
       try {
-        patch(identity, { applyResult: await invoke('changes:apply', identity, { dryRun: false, sidecars: true }), plan: null, busy: null });
+        patch(identity, {
+          applyResult: await invoke('changes:apply', identity, { dryRun: false, sidecars: true }),
+          plan: null,
+          busy: null,
+        });
       } catch (error: unknown) {
         patch(identity, { busy: null, actionError: `Apply failed: ${messageOf(error)}` });
       }

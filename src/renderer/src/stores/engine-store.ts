@@ -37,7 +37,8 @@ export const useEngineStore = create<EngineState>()((set) => ({
   setEngines: (engines) =>
     set((state) => {
       const statuses = { ...state.statuses };
-      for (const engine of engines) if (engine.status !== null && statuses[engine.name] === undefined) statuses[engine.name] = engine.status;
+      for (const engine of engines)
+        if (engine.status !== null && statuses[engine.name] === undefined) statuses[engine.name] = engine.status;
       return { engines, statuses };
     }),
   setLink: (link) => set({ link }),
