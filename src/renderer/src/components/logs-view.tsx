@@ -91,23 +91,17 @@ function LogScroller({
   );
 }
 
-/**
- * A bottle's output as the engine kept it: the last lines (the engine seeks to the tail, so a huge
- * log opens as fast as a small one), then what it writes next while following. Search marks and
- * steps through matches; Copy and Download take the lines shown. At most 100,000 lines are kept.
- */
-export function LogsView({ identity, containerId }: { identity: string; containerId: string | null }): JSX.Element {
-  const [tail, setTail] = useState<number>(TAILS[0]);
-  const [follow, setFollow] = useState(true);
-  const [pinned, setPinned] = useState(true);
+/** Streams a container's log into a line buffer: `version` moves whenever the lines do. */
+function useLogStream(
+  identity: string,
+  containerId: string | null,
+  tail: number,
+  follow: boolean,
+): { lines: LogLines; version: number; stream: StreamState } {
   // The stream's state is tagged with the stream it belongs to: a new one (another bottle,
   // container, tail or follow) reads as opening until its own first word.
   const streamFor = `${identity}\0${containerId ?? ''}\0${tail}\0${String(follow)}`;
   const [tagged, setTagged] = useState<{ for: string; state: StreamState } | null>(null);
-  const stream: StreamState = tagged?.for === streamFor ? tagged.state : { kind: 'opening' };
-  const [search, setSearch] = useState('');
-  // The chosen match, with the search it was chosen in: a new search starts with none.
-  const [chosen, setChosen] = useState<{ needle: string; line: number } | null>(null);
   const [version, bump] = useReducer((value: number) => value + 1, 0);
   const lines = useMemo(() => new LogLines(), []);
 
@@ -137,7 +131,24 @@ export function LogsView({ identity, containerId }: { identity: string; containe
       if (frame !== 0) window.cancelAnimationFrame(frame);
     };
   }, [identity, containerId, tail, follow, lines, streamFor]);
+  return { lines, version, stream: tagged?.for === streamFor ? tagged.state : { kind: 'opening' } };
+}
 
+interface LogSearch {
+  search: string;
+  setSearch: (text: string) => void;
+  needle: string;
+  matches: number[];
+  /** The chosen match's line, or null. */
+  current: number | null;
+  step: (by: 1 | -1) => void;
+}
+
+/** Search over the lines: the matches follow new output; stepping unpins the view from the end. */
+function useLogSearch(lines: LogLines, version: number, unpin: () => void): LogSearch {
+  const [search, setSearch] = useState('');
+  // The chosen match, with the search it was chosen in: a new search starts with none.
+  const [chosen, setChosen] = useState<{ needle: string; line: number } | null>(null);
   const needle = useDeferredValue(search.trim());
   // `lines` is mutable and `version` is its revision: the matches follow new output.
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -147,10 +158,87 @@ export function LogsView({ identity, containerId }: { identity: string; containe
     if (matches.length === 0) return;
     const at = current === null ? -1 : matches.indexOf(current);
     const next = at === -1 ? (by === 1 ? 0 : matches.length - 1) : (at + by + matches.length) % matches.length;
-    setPinned(false);
+    unpin();
     const line = matches[next];
     setChosen(line === undefined ? null : { needle, line });
   };
+  return { search, setSearch, needle, matches, current, step };
+}
+
+function matchesLabel({ needle, matches, current }: LogSearch): string {
+  if (needle === '') return '';
+  if (matches.length === 0) return 'no match';
+  return `${current === null ? '' : `${matches.indexOf(current) + 1} of `}${matches.length} ${matches.length === 1 ? 'line' : 'lines'}`;
+}
+
+function SearchControls({ search }: { search: LogSearch }): JSX.Element {
+  return (
+    <>
+      <input
+        type="search"
+        className="logs-search"
+        placeholder="Search the log"
+        aria-label="Search the log"
+        value={search.search}
+        onChange={(event) => search.setSearch(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') search.step(event.shiftKey ? -1 : 1);
+        }}
+        data-testid="logs-search"
+      />
+      <span className="logs-matches" data-testid="logs-matches" aria-live="polite">
+        {matchesLabel(search)}
+      </span>
+      <button
+        type="button"
+        className="button button-small button-quiet"
+        onClick={() => search.step(-1)}
+        disabled={search.matches.length === 0}
+        aria-label="Previous match"
+      >
+        ↑
+      </button>
+      <button
+        type="button"
+        className="button button-small button-quiet"
+        onClick={() => search.step(1)}
+        disabled={search.matches.length === 0}
+        aria-label="Next match"
+      >
+        ↓
+      </button>
+    </>
+  );
+}
+
+function downloadLines(lines: LogLines, identity: string): void {
+  const url = URL.createObjectURL(new Blob([`${lines.all().join('\n')}\n`], { type: 'text/plain' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `${identity}.log`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function streamStatus(stream: StreamState, follow: boolean, count: number): string {
+  if (stream.kind === 'opening') return 'Reading…';
+  if (stream.kind === 'failed') return stream.message;
+  if (stream.kind === 'ended')
+    return stream.reason ?? (follow ? 'The container stopped; the log ends here.' : `Last ${count.toLocaleString()} lines`);
+  return `Following · ${count.toLocaleString()} lines`;
+}
+
+/**
+ * A bottle's output as the engine kept it: the last lines (the engine seeks to the tail, so a huge
+ * log opens as fast as a small one), then what it writes next while following. Search marks and
+ * steps through matches; Copy and Download take the lines shown. At most 100,000 lines are kept.
+ */
+export function LogsView({ identity, containerId }: { identity: string; containerId: string | null }): JSX.Element {
+  const [tail, setTail] = useState<number>(TAILS[0]);
+  const [follow, setFollow] = useState(true);
+  const [pinned, setPinned] = useState(true);
+  const { lines, version, stream } = useLogStream(identity, containerId, tail, follow);
+  const search = useLogSearch(lines, version, () => setPinned(false));
 
   if (containerId === null) {
     return (
@@ -159,22 +247,6 @@ export function LogsView({ identity, containerId }: { identity: string; containe
       </p>
     );
   }
-  const download = (): void => {
-    const url = URL.createObjectURL(new Blob([`${lines.all().join('\n')}\n`], { type: 'text/plain' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `${identity}.log`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  };
-  const status =
-    stream.kind === 'opening'
-      ? 'Reading…'
-      : stream.kind === 'failed'
-        ? stream.message
-        : stream.kind === 'ended'
-          ? (stream.reason ?? (follow ? 'The container stopped; the log ends here.' : `Last ${lines.length.toLocaleString()} lines`))
-          : `Following · ${lines.length.toLocaleString()} lines`;
   return (
     <div className="logs-view" data-testid="logs-view">
       <div className="logs-toolbar">
@@ -192,43 +264,7 @@ export function LogsView({ identity, containerId }: { identity: string; containe
             ))}
           </select>
         </label>
-        <input
-          type="search"
-          className="logs-search"
-          placeholder="Search the log"
-          aria-label="Search the log"
-          value={search}
-          onChange={(event) => setSearch(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter') step(event.shiftKey ? -1 : 1);
-          }}
-          data-testid="logs-search"
-        />
-        <span className="logs-matches" data-testid="logs-matches" aria-live="polite">
-          {needle === ''
-            ? ''
-            : matches.length === 0
-              ? 'no match'
-              : `${current === null ? '' : `${matches.indexOf(current) + 1} of `}${matches.length} ${matches.length === 1 ? 'line' : 'lines'}`}
-        </span>
-        <button
-          type="button"
-          className="button button-small button-quiet"
-          onClick={() => step(-1)}
-          disabled={matches.length === 0}
-          aria-label="Previous match"
-        >
-          ↑
-        </button>
-        <button
-          type="button"
-          className="button button-small button-quiet"
-          onClick={() => step(1)}
-          disabled={matches.length === 0}
-          aria-label="Next match"
-        >
-          ↓
-        </button>
+        <SearchControls search={search} />
         <span className="bulk-spacer" />
         <button
           type="button"
@@ -240,7 +276,7 @@ export function LogsView({ identity, containerId }: { identity: string; containe
         <button
           type="button"
           className="button button-small button-quiet"
-          onClick={download}
+          onClick={() => downloadLines(lines, identity)}
           title="Saves the lines shown; claude-bottle logs gives the whole log"
         >
           Download
@@ -252,7 +288,7 @@ export function LogsView({ identity, containerId }: { identity: string; containe
         data-testid="logs-status"
         data-state={stream.kind}
       >
-        {status}
+        {streamStatus(stream, follow, lines.length)}
         {follow && !pinned ? (
           <button type="button" className="button button-small button-quiet" onClick={() => setPinned(true)}>
             Jump to the end
@@ -262,8 +298,8 @@ export function LogsView({ identity, containerId }: { identity: string; containe
       <LogScroller
         lines={lines}
         version={version}
-        needle={needle}
-        current={current}
+        needle={search.needle}
+        current={search.current}
         follow={follow && pinned}
         onUserScroll={(atEnd) => setPinned(atEnd)}
       />
