@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgent } from '../../src/core/agents/agents';
+import { bottleNetworkPolicy } from '../../src/core/bottles/bottle-network-policy';
 import {
   addBottleNetworkRule,
   DEFAULT_BOTTLE_NETWORK,
@@ -196,5 +197,35 @@ describe("a bottle's network.json", () => {
     execFileSync('mkfifo', [file()]);
     await expect(readBottleNetwork(ID)).rejects.toThrow(`${ID}: network.json is not a regular file`);
     await expect(setBottleNetworkMode(ID, 'locked')).rejects.toThrow(/not a regular file/);
+  });
+});
+
+describe("a bottle's whole policy", () => {
+  it('joins its network.json, the operator settings for all bottles and for its agent, and its agent definition', async () => {
+    await agentAt('tool', { command: ['sh'], network: { allow: ['api.tool.example:443', 'telemetry.tool.example:443'] } });
+    await writeFile(
+      settingsPath(),
+      JSON.stringify({
+        network: {
+          deny: ['telemetry.tool.example:443'],
+          agents: { tool: { allow: ['registry.npmjs.org:443'] }, other: { allow: ['x.example:443'] } },
+        },
+      }),
+    );
+    await mkdir(stateDir(ID), { recursive: true });
+    await writeBottleNetwork(ID, { mode: 'locked', allow: ['10.0.0.5:8080'], deny: [] });
+    const agent = await loadAgent('tool');
+    const metadata = { identity: ID, agent_name: 'tool', cwd: home(), copy_cwd: false, started_at: '' };
+    const policy = await bottleNetworkPolicy({ identity: ID, metadata, agent });
+    expect(policy.mode).toBe('locked');
+    const decide = (host: string, port = 443): string => {
+      const decision = decideNetwork({ mode: policy.mode, rules: policy.rules, target: { host, port } });
+      return `${decision.verdict} ${decision.rule?.scope ?? decision.by}`;
+    };
+    expect(decide('api.tool.example')).toBe('allow definition');
+    expect(decide('telemetry.tool.example')).toBe('deny operator');
+    expect(decide('registry.npmjs.org')).toBe('allow agent');
+    expect(decide('x.example')).toBe('deny mode');
+    expect(decide('10.0.0.5', 8080)).toBe('allow bottle');
   });
 });
