@@ -24,6 +24,9 @@ export type AddressRange =
   | 'broadcast'
   | 'reserved';
 
+/** Ranges no rule can open: nothing a bottle may reach is ever there. */
+export const NEVER_DIALLED: ReadonlySet<AddressRange> = new Set<AddressRange>(['metadata', 'unspecified', 'multicast', 'broadcast']);
+
 export interface IpAddress {
   family: AddressFamily;
   /** Canonical text: dotted decimal, or RFC 5952 IPv6 (an IPv4-mapped IPv6 becomes its IPv4). */

@@ -13,7 +13,7 @@
  * Names are matched without regard to case and to one trailing dot; a name with non-ASCII letters
  * is stored as its punycode (xn--) form. A bare `*` is refused: the bottle's `open` mode says that.
  */
-import { looksLikeIpLiteral, parseIpLiteral, type IpAddress } from './network-address';
+import { looksLikeIpLiteral, NEVER_DIALLED, parseIpLiteral, type IpAddress } from './network-address';
 
 /** A destination's host, read once: a lower-case ASCII name without its trailing dot, or an address. */
 export type HostTarget = { kind: 'name'; name: string } | { kind: 'ip'; address: IpAddress };
@@ -105,8 +105,6 @@ function normaliseName(name: string): string {
   return text.endsWith('.') && !text.endsWith('..') ? text.slice(0, -1) : text;
 }
 
-const NEVER_OPENED: ReadonlySet<string> = new Set(['metadata', 'unspecified', 'multicast', 'broadcast']);
-
 function parsePatternHost(host: string): Parsed<PatternHost> {
   if (host === '*' || host === '*.') return { ok: false, error: 'a bare * would allow every host: run the bottle in open mode instead' };
   if (host.includes('/')) return { ok: false, error: 'names a range: a rule names one address or host' };
@@ -126,7 +124,7 @@ function parsePatternHost(host: string): Parsed<PatternHost> {
   const address = parseIpLiteral(inner);
   if (address !== null) {
     if (address.text !== inner) return { ok: false, error: `write the address as ${address.text}` };
-    if (NEVER_OPENED.has(address.range))
+    if (NEVER_DIALLED.has(address.range))
       return { ok: false, error: `${address.text} is a ${address.range} address, which no rule can open` };
     return { ok: true, value: { kind: 'ip', address } };
   }

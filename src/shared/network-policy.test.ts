@@ -202,6 +202,18 @@ describe('mayDial: the address a name resolved to (DNS rebinding)', () => {
     if (!result.ok) expect(result.error).toMatch(reason);
   });
 
+  it('a name that passes still has its addresses checked: localhost and internal names reach nothing', () => {
+    const resolved: [string, string][] = [
+      ['localhost', '127.0.0.1'],
+      ['metadata.google.internal', '169.254.169.254'],
+      ['rebind.example.com', '10.213.0.3'],
+    ];
+    for (const [host, address] of resolved) {
+      expect(decideNetwork({ mode: 'open', rules: [], target: { host, port: 80 } }).verdict).toBe('allow');
+      expect(mayDial(address, 80, []).ok).toBe(false);
+    }
+  });
+
   it('an agent definition that names an address cannot open a private one by DNS', () => {
     expect(mayDial('10.0.0.5', 443, rules({ definition: { allow: ['intranet.example.com:443'] } })).ok).toBe(false);
   });
@@ -211,5 +223,7 @@ describe('the refusal names how to allow', () => {
   it('with the canonical destination', () => {
     expect(allowCommand('dev-a4f8c', { host: 'Example.com.', port: 443 })).toBe('claude-bottle allow dev-a4f8c example.com:443');
     expect(allowCommand('dev-a4f8c', { host: '::1', port: 22 })).toBe('claude-bottle allow dev-a4f8c [::1]:22');
+    expect(allowCommand('dev-a4f8c', { host: 'example.com\u001b[2J', port: 443 })).toBeNull();
+    expect(allowCommand('dev-a4f8c', { host: 'example.com', port: 0 })).toBeNull();
   });
 });

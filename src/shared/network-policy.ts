@@ -19,7 +19,7 @@
  * After a name is allowed, every address it resolves to goes through `mayDial` before it is dialled
  * (a name that resolves to a private address is DNS rebinding unless a rule names that address).
  */
-import { parseIpLiteral, type AddressRange, type IpAddress } from './network-address';
+import { NEVER_DIALLED, parseIpLiteral, type IpAddress } from './network-address';
 import {
   parseHostPattern,
   parseTargetHost,
@@ -65,8 +65,6 @@ export interface NetworkRule {
 
 /** At most this many rules in one list (one scope, one effect): far above any real allowlist. */
 export const MAX_RULES_PER_LIST = 500;
-
-const NEVER_OPENED: ReadonlySet<AddressRange> = new Set(['metadata', 'unspecified', 'multicast', 'broadcast']);
 
 /** Why this rule cannot be written in this scope, or null: an agent definition only allows, and only public destinations. */
 export function ruleProblem(scope: RuleScope, effect: RuleEffect, pattern: HostPattern): string | null {
@@ -200,7 +198,7 @@ export function decideNetwork(input: PolicyInput): NetworkDecision {
   const host = parsed.value;
   const shown = targetText(host, target.port);
   const address = host.kind === 'ip' ? host.address : null;
-  if (address !== null && NEVER_OPENED.has(address.range))
+  if (address !== null && NEVER_DIALLED.has(address.range))
     return decided('deny', 'guard', `${shown} is a ${address.range} address, never dialled`);
   const restricted = address !== null && address.range !== 'public';
   if (!restricted) {
@@ -227,7 +225,7 @@ export function mayDial(address: string, port: number, rules: readonly NetworkRu
   const target: HostTarget = { kind: 'ip', address: ip };
   const shown = targetText(target, port);
   if (!isPort(port)) return { ok: false, error: `port ${String(port).slice(0, 20)} is not 1-65535` };
-  if (NEVER_OPENED.has(ip.range)) return { ok: false, error: `${shown} is a ${ip.range} address, never dialled` };
+  if (NEVER_DIALLED.has(ip.range)) return { ok: false, error: `${shown} is a ${ip.range} address, never dialled` };
   const restricted = ip.range !== 'public';
   const rule = nearestRule(rules, target, port, restricted ? OPERATOR_SCOPES : RULE_SCOPES);
   if (rule?.effect === 'deny') return { ok: false, error: ruleReason(rule) };
@@ -235,11 +233,14 @@ export function mayDial(address: string, port: number, rules: readonly NetworkRu
   return { ok: true, value: ip };
 }
 
-/** The command that allows a destination for one bottle: named in every refusal the agent reads. */
-export function allowCommand(identity: string, target: NetworkTarget): string {
+/**
+ * The command that allows a destination for one bottle, named in every refusal the agent reads;
+ * null for a destination no rule can name (a malformed host or port).
+ */
+export function allowCommand(identity: string, target: NetworkTarget): string | null {
   const parsed = parseTargetHost(target.host);
-  const shown = parsed.ok ? targetText(parsed.value, target.port) : `${target.host}:${target.port}`;
-  return `claude-bottle allow ${identity} ${shown}`;
+  if (!parsed.ok || !isPort(target.port)) return null;
+  return `claude-bottle allow ${identity} ${targetText(parsed.value, target.port)}`;
 }
 
 /** How the bottle's client reached the gateway: a plain HTTP request, or a CONNECT tunnel (HTTPS, ssh, any TCP). */
