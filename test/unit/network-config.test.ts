@@ -104,7 +104,7 @@ describe('settings.json network', () => {
     ],
     ['an IP range', { deny: ['10.0.0.0/8:22'] }, /field "network\.deny": rule 1: .*names a range/],
     ['an unknown key', { block: [] }, /field "network": Unrecognized key: "block"/],
-    ['a bad agent name', { agents: { '../x': { allow: [] } } }, /field "network\.agents/],
+    ['a bad agent name', { agents: { '../x': { allow: [] } } }, /field "network\.agents": "\.\.\/x" is not an agent name/],
     [
       'a bad per-agent rule',
       { agents: { claude: { allow: ['0x7f.1:80'] } } },

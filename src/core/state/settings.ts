@@ -36,8 +36,16 @@ const networkSettings = z
     allow: networkRuleListSchema('operator', 'allow').optional(),
     deny: networkRuleListSchema('operator', 'deny').optional(),
     agents: z
-      .record(z.string().refine(isAgentName, 'must be an agent name (NAME or project:NAME)'), agentRules)
-      .refine((agents) => Object.keys(agents).length <= MAX_NETWORK_AGENTS, `must name at most ${MAX_NETWORK_AGENTS} agents`)
+      .record(z.string(), agentRules)
+      .superRefine((agents, context) => {
+        const names = Object.keys(agents);
+        if (names.length > MAX_NETWORK_AGENTS)
+          context.addIssue({ code: 'custom', message: `must name at most ${MAX_NETWORK_AGENTS} agents` });
+        const bad = names.find((name) => !isAgentName(name));
+        // The name shown quoted and cut short: the message stays one line whatever the key holds.
+        if (bad !== undefined)
+          context.addIssue({ code: 'custom', message: `${JSON.stringify(bad.slice(0, 80))} is not an agent name (NAME or project:NAME)` });
+      })
       .optional(),
   })
   .strict()
