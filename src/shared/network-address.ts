@@ -68,6 +68,17 @@ function ipv4Text(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
+/**
+ * True for an IPv4 address written in any form but plain dotted decimal (`127.1`, `0x7f.1`,
+ * `0177.0.0.1`, `2130706433`): resolvers disagree on some of these (octal above all), so such a
+ * destination is refused rather than dialled as one parser read it. A trailing dot is allowed.
+ */
+export function isAlternateIpv4Form(host: string): boolean {
+  const text = host.endsWith('.') ? host.slice(0, -1) : host;
+  const value = parseIpv4Number(text);
+  return value !== null && text !== ipv4Text(value);
+}
+
 /** The eight 16-bit groups of an IPv6 address (an embedded dotted IPv4 tail allowed), or null. */
 export function parseIpv6Groups(text: string): number[] | null {
   if (text.length < 2 || text.length > 45 || !/^[0-9a-f:.]+$/i.test(text)) return null;

@@ -49,7 +49,11 @@ describe('hostile destinations are refused in every mode, whatever the definitio
   const everything = rules({ definition: { allow: ['*.example.com:*', 'example.com:*'] } });
   it.each([
     ['127.0.0.1', 3128, /loopback address: only an operator's rule/],
-    ['0x7f.1', 80, /127\.0\.0\.1:80 is a loopback/],
+    ['0x7f.1', 80, /^0x7f\.1 is 127\.0\.0\.1 \(a loopback address\) written another way: only 127\.0\.0\.1 is dialled$/],
+    ['134744072', 443, /is 8\.8\.8\.8 \(a public address\) written another way/],
+    ['010.8.8.8', 443, /is 8\.8\.8\.8 .* written another way/],
+    ['8.8.8.010', 443, /is 8\.8\.8\.8 .* written another way/],
+    ['127.1', 80, /written another way/],
     ['2130706433', 80, /loopback/],
     ['0177.0.0.1', 22, /loopback/],
     ['[::1]', 80, /\[::1\]:80 is a loopback/],
@@ -128,7 +132,12 @@ describe('rules by scope', () => {
   it('only an operator rule naming the exact address opens an address outside public space', () => {
     const exact = rules({ bottle: { allow: ['10.0.0.5:8080', '127.0.0.1:18111'] } });
     expect(decideNetwork({ mode: 'locked', rules: exact, target: { host: '10.0.0.5', port: 8080 } }).verdict).toBe('allow');
-    expect(decideNetwork({ mode: 'locked', rules: exact, target: { host: '167772165', port: 8080 } }).verdict).toBe('allow');
+    // The same address written another way is refused, even where its plain form is allowed.
+    expect(decideNetwork({ mode: 'locked', rules: exact, target: { host: '167772165', port: 8080 } })).toMatchObject({
+      verdict: 'deny',
+      by: 'guard',
+    });
+    expect(decideNetwork({ mode: 'locked', rules: exact, target: { host: '10.0.0.5.', port: 8080 } }).verdict).toBe('allow');
     expect(decideNetwork({ mode: 'locked', rules: exact, target: { host: '127.0.0.1', port: 18111 } }).verdict).toBe('allow');
     expect(decideNetwork({ mode: 'open', rules: exact, target: { host: '10.0.0.5', port: 8081 } })).toMatchObject({
       verdict: 'deny',
@@ -196,6 +205,8 @@ describe('mayDial: the address a name resolved to (DNS rebinding)', () => {
     ['203.0.113.9', 443, false, /denied by rule 203\.0\.113\.9:443/],
     ['172.18.0.1', 443, false, /private/],
     ['not-an-address', 443, false, /is not an IP address/],
+    ['0x7f.1', 443, false, /"0x7f\.1" is not an IP address in plain form/],
+    ['134744072', 443, false, /not an IP address in plain form/],
   ])('%s:%i may be dialled: %s', (address, port, ok, reason) => {
     const result = mayDial(address, port, operator);
     expect(result.ok).toBe(ok);

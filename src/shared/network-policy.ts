@@ -5,8 +5,9 @@
  * the page shows its records.
  *
  * How a destination is decided, first match wins:
- *  1. A host that is no name or address, a port out of range, or an address no rule can open
- *     (cloud metadata, unspecified, multicast, broadcast): denied (`guard`).
+ *  1. A host that is no name or address, a port out of range, an address no rule can open
+ *     (cloud metadata, unspecified, multicast, broadcast), or an IPv4 address in any form but
+ *     dotted decimal (`0x7f.1`, `2130706433`: resolvers disagree on some): denied (`guard`).
  *  2. A one-shot allow the operator gave for exactly this host and port: allowed (`operator`).
  *  3. The rules, nearest scope first: this bottle's, then the operator's for its agent, then the
  *     operator's for all bottles, then the agent definition's. The first scope with a matching rule
@@ -19,7 +20,7 @@
  * After a name is allowed, every address it resolves to goes through `mayDial` before it is dialled
  * (a name that resolves to a private address is DNS rebinding unless a rule names that address).
  */
-import { NEVER_DIALLED, parseIpLiteral, type IpAddress } from './network-address';
+import { isAlternateIpv4Form, NEVER_DIALLED, parseIpLiteral, type IpAddress } from './network-address';
 import {
   parseHostPattern,
   parseTargetHost,
@@ -200,6 +201,12 @@ export function decideNetwork(input: PolicyInput): NetworkDecision {
   const address = host.kind === 'ip' ? host.address : null;
   if (address !== null && NEVER_DIALLED.has(address.range))
     return decided('deny', 'guard', `${shown} is a ${address.range} address, never dialled`);
+  if (address !== null && isAlternateIpv4Form(target.host))
+    return decided(
+      'deny',
+      'guard',
+      `${target.host} is ${address.text} (a ${address.range} address) written another way: only ${address.text} is dialled`,
+    );
   const restricted = address !== null && address.range !== 'public';
   if (!restricted) {
     const once = input.once?.find((allow) => sameTarget(allow, host, target.port));
@@ -221,7 +228,8 @@ export function decideNetwork(input: PolicyInput): NetworkDecision {
  */
 export function mayDial(address: string, port: number, rules: readonly NetworkRule[]): Parsed<IpAddress> {
   const ip = parseIpLiteral(address);
-  if (ip === null) return { ok: false, error: `${JSON.stringify(address.slice(0, 80))} is not an IP address` };
+  if (ip === null || isAlternateIpv4Form(address))
+    return { ok: false, error: `${JSON.stringify(address.slice(0, 80))} is not an IP address in plain form` };
   const target: HostTarget = { kind: 'ip', address: ip };
   const shown = targetText(target, port);
   if (!isPort(port)) return { ok: false, error: `port ${String(port).slice(0, 20)} is not 1-65535` };
