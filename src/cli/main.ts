@@ -3,8 +3,9 @@ import { fail, info, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--context NAME] [--detach] [--json]
+  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME] [--detach] [--json]
                                                            start a new bottle (--autonomous: no permission prompts;
+                                                           --net: its network mode, ask by default;
                                                            --context: on that Docker context)
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles

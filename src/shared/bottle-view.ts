@@ -4,6 +4,7 @@
  */
 import type { ActionState } from './allowed-actions';
 import type { RiskNote } from './dockerfile-risks';
+import type { NetworkMode } from './network-policy';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -138,6 +139,8 @@ export interface StartBottleRequest {
   autonomous?: boolean;
   /** The Docker context to start it on; absent: the current engine (as the docker CLI picks it). */
   context?: string;
+  /** Its network mode (issue 19), kept in its network.json; absent: `ask`. */
+  net?: NetworkMode;
 }
 
 /** An engine the operator can start bottles on: the default one or a Docker context. */

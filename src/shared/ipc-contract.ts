@@ -61,7 +61,7 @@ export const ipcChannels = {
   'engine:status': { args: ({ z }) => z.tuple([]), result: returns<EngineStatus>() },
   'engines:list': { args: ({ z }) => z.tuple([]), result: returns<EngineSummary[]>() },
   'bottle:start': {
-    args: ({ z, agentName, absolutePath, contextName }) =>
+    args: ({ z, agentName, absolutePath, contextName, networkMode }) =>
       z.tuple([
         z
           .object({
@@ -70,6 +70,7 @@ export const ipcChannels = {
             copy: z.boolean(),
             autonomous: z.boolean().optional(),
             context: contextName.optional(),
+            net: networkMode.optional(),
           })
           .strict(),
       ]),

@@ -14,6 +14,7 @@ import {
   MAX_REJECT_MESSAGE_CHARS,
   projectAgentFolder,
 } from './rules';
+import { NETWORK_MODES, parseRuleList, type RuleEffect, type RuleScope } from './network-policy';
 
 export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
 export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
@@ -43,3 +44,18 @@ export const workspacePathSchema = z
   .min(1)
   .max(MAX_PATH_CHARS)
   .refine((path) => !path.includes('\0'), 'invalid path');
+
+export const networkModeSchema = z.enum(NETWORK_MODES);
+
+/**
+ * A list of network rules (host patterns, network-policy.ts) for one scope and effect: each checked,
+ * the first bad one named in a one-line message, each stored in its canonical text.
+ */
+export function networkRuleListSchema(scope: RuleScope, effect: RuleEffect): z.ZodType<string[], string[]> {
+  return z.array(z.string()).transform((texts, context) => {
+    const parsed = parseRuleList(texts, scope, effect);
+    if (parsed.ok) return parsed.value.map((rule) => rule.pattern.text);
+    context.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  });
+}

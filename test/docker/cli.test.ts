@@ -22,11 +22,14 @@ async function stateFolders(): Promise<string[]> {
 
 describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
   it('start --detach --json, ls --json, stop, resume --detach', async () => {
-    const started = await runCli(['start', 'scripted', '--cwd', project, '--detach', '--json']);
+    const started = await runCli(['start', 'scripted', '--cwd', project, '--net', 'locked', '--detach', '--json']);
     expect(started.stderr).not.toContain('claude-bottle:');
     expect(started.code).toBe(0);
     const view = JSON.parse(started.stdout) as BottleView;
     expect(view).toMatchObject({ agentName: 'scripted', cwd: project, copyCwd: false, status: 'running' });
+    // The network mode chosen at launch, in the bottle's own network.json (issue 19).
+    const networkFile = async (): Promise<unknown> => JSON.parse(await readFile(bottlePaths(view.identity).network, 'utf8'));
+    expect(await networkFile()).toEqual({ version: 1, mode: 'locked', allow: [], deny: [] });
 
     expect((await runCli(['ls', '--json'])).code).toBe(0);
     const views = await listMine();
@@ -46,6 +49,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
       const { output } = await execIn(await bottleContainer(view.identity), ['cat', `${TEST_TRANSCRIPT_DIR}/log.txt`]);
       expect(output).toMatch(/run 1 .*mode=start[\s\S]*run 2 .*mode=resume/);
     });
+    expect(await networkFile()).toEqual({ version: 1, mode: 'locked', allow: [], deny: [] });
 
     const removed = await runCli(['rm', view.identity]);
     expect(removed.code).toBe(0);
@@ -159,6 +163,8 @@ describe('claude-bottle CLI bad input: one line, non-zero exit, nothing written'
     expectRefused(['start', 'scripted', '--cwd', join(project, 'missing'), '--detach'], /project folder does not exist/));
   it('unknown identity', () => expectRefused(['resume', 'scripted-zzzzz'], /no state for bottle scripted-zzzzz under /));
   it('invalid identity', () => expectRefused(['stop', '../etc'], /invalid bottle identity/));
+  it('unknown network mode', () =>
+    expectRefused(['start', 'scripted', '--cwd', project, '--net', 'wide', '--detach'], /--net "wide": expected one of ask, locked, open/));
   it('unknown command and flags', async () => {
     await expectRefused(['frobnicate'], /unknown command/);
     await expectRefused(['ls', '--bogus'], /Unknown option '--bogus'/);

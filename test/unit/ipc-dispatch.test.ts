@@ -24,7 +24,12 @@ describe('IPC dispatcher', () => {
     expect(await dispatch('bottles:list', [])).toEqual({ ok: true, data: [] });
     expect(await dispatch('bottle:stop', ['dev-abcde'])).toEqual({ ok: true, data: null });
     expect(await dispatch('bottle:start', [{ agent: 'claude', cwd: '/home/me/project', copy: true }])).toEqual({ ok: true, data: null });
-    expect(calls).toEqual(['bottle:stop ["dev-abcde"]', 'bottle:start [{"agent":"claude","cwd":"/home/me/project","copy":true}]']);
+    expect(await dispatch('bottle:start', [{ agent: 'claude', cwd: '/p', copy: false, net: 'locked' }])).toEqual({ ok: true, data: null });
+    expect(calls).toEqual([
+      'bottle:stop ["dev-abcde"]',
+      'bottle:start [{"agent":"claude","cwd":"/home/me/project","copy":true}]',
+      'bottle:start [{"agent":"claude","cwd":"/p","copy":false,"net":"locked"}]',
+    ]);
   });
 
   it.each([
@@ -37,6 +42,7 @@ describe('IPC dispatcher', () => {
     ['relative cwd', 'bottle:start', [{ agent: 'claude', cwd: 'project', copy: false }], /absolute path/],
     ['unknown key', 'bottle:start', [{ agent: 'claude', cwd: '/p', copy: false, privileged: true }], /bottle:start/],
     ['agent name with a slash', 'bottle:start', [{ agent: '../x', cwd: '/p', copy: false }], /invalid agent name/],
+    ['unknown network mode', 'bottle:start', [{ agent: 'claude', cwd: '/p', copy: false, net: 'wide' }], /bottle:start.*net/],
     ['request id with ../', 'bottle:approve', ['dev-abcde', { requestId: '../../x', resume: true }], /invalid request id/],
     ['non-array arguments', 'bottles:list', 'nope', /bottles:list/],
     ['oversized terminal', 'terminal:resize', ['t-1', 5000, 10], /terminal:resize/],

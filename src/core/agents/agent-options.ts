@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { networkRuleListSchema } from '../../shared/validation';
 
 /**
  * The agent.json keys for running a real agent the way an operator uses it: the secret files it
@@ -45,6 +46,15 @@ export const agentOptionFields = {
     })
     .strict()
     .optional(),
+  /**
+   * What the agent needs on the network (issue 19): host patterns with ports (network-policy.ts)
+   * its bottles reach without asking, unless the operator's rules say otherwise. Public
+   * destinations only; the operator's rules in settings.json can add the rest.
+   */
+  network: z
+    .object({ allow: networkRuleListSchema('definition', 'allow').optional() })
+    .strict()
+    .optional(),
 };
 
 export interface HostConfigSpec {
@@ -62,6 +72,8 @@ export interface AgentOptions {
   autonomousArgs: string[];
   rootEnv: Record<string, string>;
   hostConfig: HostConfigSpec | null;
+  /** agent.json `network.allow`, each in its canonical text. */
+  networkAllow: string[];
 }
 
 type ParsedOptions = { [K in keyof typeof agentOptionFields]?: z.output<(typeof agentOptionFields)[K]> };
@@ -93,6 +105,7 @@ export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
     rootEnv: config.rootEnv ?? {},
     hostConfig:
       host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
+    networkAllow: config.network?.allow ?? [],
   };
 }
 

@@ -23,6 +23,8 @@ import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { writeEngineRecord } from '../state/bottle-engine';
 import { bottleIdentity } from '../state/bottle-identity';
 import { writeBottleOptions } from '../state/bottle-options';
+import { writeBottleNetwork } from '../state/bottle-network';
+import { DEFAULT_NETWORK_MODE, isNetworkMode, NETWORK_MODES } from '../../shared/network-policy';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
 import { formatBytes } from '../../shared/format-bytes';
 import { launchModeRefusal } from '../../shared/launch-modes';
@@ -76,6 +78,9 @@ export async function createBottleState(ctx: CoreDeps, request: StartBottleReque
   if (autonomous && agent.config.autonomousArgs.length === 0) {
     throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
   }
+  const net = request.net ?? DEFAULT_NETWORK_MODE;
+  // The IPC and the CLI check it already; a request from anywhere else is checked here, before anything is written.
+  if (!isNetworkMode(net)) throw new BottleError('invalid-argument', `network mode must be one of ${NETWORK_MODES.join(', ')}`);
   await engine;
   const identity = bottleIdentity(agent.name);
   // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
@@ -84,6 +89,8 @@ export async function createBottleState(ctx: CoreDeps, request: StartBottleReque
   if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
   await writeMetadata(metadata);
   await writeBottleOptions(identity, { autonomous });
+  // Always written, so the mode chosen now is the one every resume and rebuild finds (issue 19).
+  await writeBottleNetwork(identity, { mode: net, allow: [], deny: [] });
   faultPoint('start-after-metadata');
   return { identity, metadata, agent };
 }

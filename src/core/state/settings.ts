@@ -5,6 +5,9 @@ import { BottleError } from '../base/bottle-error';
 import { parseByteSize } from './byte-size';
 import { settingsPath } from './state-paths';
 import { parseJson } from '../base/parse-json';
+import { isAgentName } from '../../shared/rules';
+import { networkRuleListSchema } from '../../shared/validation';
+import type { ScopedRuleTexts } from '../../shared/network-policy';
 
 /** A size as a number of bytes or a text like "2G" / "500M". */
 const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, context) => {
@@ -15,6 +18,60 @@ const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v
   }
   return bytes;
 });
+
+/** Agents the operator may name in settings.json `network.agents`: far above any real list. */
+const MAX_NETWORK_AGENTS = 200;
+
+const agentRules = z
+  .object({ allow: networkRuleListSchema('agent', 'allow').optional(), deny: networkRuleListSchema('agent', 'deny').optional() })
+  .strict();
+
+/**
+ * The operator's network rules (issue 19): `allow`/`deny` for every bottle, and `agents.<name>`
+ * for the bottles of one agent (a plain name, or project:NAME). Host patterns as in
+ * src/shared/network-patterns.ts, each kept in its canonical text.
+ */
+const networkSettings = z
+  .object({
+    allow: networkRuleListSchema('operator', 'allow').optional(),
+    deny: networkRuleListSchema('operator', 'deny').optional(),
+    agents: z
+      .record(z.string(), agentRules)
+      .superRefine((agents, context) => {
+        const names = Object.keys(agents);
+        if (names.length > MAX_NETWORK_AGENTS)
+          context.addIssue({ code: 'custom', message: `must name at most ${MAX_NETWORK_AGENTS} agents` });
+        const bad = names.find((name) => !isAgentName(name));
+        // The name shown quoted and cut short: the message stays one line whatever the key holds.
+        if (bad !== undefined)
+          context.addIssue({ code: 'custom', message: `${JSON.stringify(bad.slice(0, 80))} is not an agent name (NAME or project:NAME)` });
+      })
+      .optional(),
+  })
+  .strict()
+  .transform((network): NetworkSettings => ({
+    allow: network.allow ?? [],
+    deny: network.deny ?? [],
+    agents: Object.fromEntries(
+      Object.entries(network.agents ?? {}).map(([name, rules]) => [name, { allow: rules.allow ?? [], deny: rules.deny ?? [] }]),
+    ),
+  }));
+
+export interface NetworkRuleTexts {
+  allow: string[];
+  deny: string[];
+}
+
+export interface NetworkSettings extends NetworkRuleTexts {
+  agents: Record<string, NetworkRuleTexts>;
+}
+
+/** The operator's rules that apply to the bottles of one agent: its own, and those for all bottles. */
+export function operatorNetworkRules(network: NetworkSettings, agentName: string): ScopedRuleTexts {
+  // An own property only: an agent named like an Object prototype key must find nothing.
+  const forAgent = Object.hasOwn(network.agents, agentName) ? network.agents[agentName] : undefined;
+  return { operator: { allow: network.allow, deny: network.deny }, agent: forAgent ?? { allow: [], deny: [] } };
+}
 
 /**
  * The operator's defaults, `<root>/settings.json` (DESIGN.md §2): every key optional, every value
@@ -50,6 +107,8 @@ const settingsSchema = z
      * agents/, commands/, skills/) into a new bottle of an agent that declares hostConfig.
      */
     copyHostConfig: z.boolean().optional(),
+    /** Network rules for all bottles and per agent (issue 19). */
+    network: networkSettings.optional(),
   })
   .strict();
 
@@ -68,6 +127,7 @@ export const DEFAULT_SETTINGS: Settings = {
   logMaxSize: '10m',
   logMaxFiles: 3,
   copyHostConfig: true,
+  network: { allow: [], deny: [], agents: {} },
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;

@@ -86,6 +86,8 @@ export const BOTTLE_FILES = {
   engine: 'engine.json',
   /** How the operator launched it (autonomous), written only when not the default. */
   options: 'bottle-options.json',
+  /** Its network mode and the operator's rules for it alone (bottle-network.ts, issue 19). */
+  network: 'network.json',
   /** Torn down on purpose with its state saved (stop or approve). */
   readyMarker: 'ready-to-resume.json',
   /** Why we stopped it ourselves (over its disk budget). */

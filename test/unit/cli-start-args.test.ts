@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parseStartArgs } from '../../src/cli/commands/start';
+
+describe('claude-bottle start: its arguments', () => {
+  it('--net chooses the network mode; absent, the core uses ask', () => {
+    expect(parseStartArgs(['claude', '--net', 'locked'], '/home/me/p')).toEqual({
+      request: { agent: 'claude', cwd: '/home/me/p', copy: false, autonomous: false, net: 'locked' },
+      json: false,
+      detach: false,
+    });
+    expect(parseStartArgs(['claude', '--net=open', '--copy', '--detach', '--json'], '/p').request).toMatchObject({
+      net: 'open',
+      copy: true,
+    });
+    expect(parseStartArgs(['claude', '--net', 'ask'], '/p').request.net).toBe('ask');
+    expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('net');
+  });
+
+  it.each([
+    [['claude', '--net', 'wide'], /^--net "wide": expected one of ask, locked, open$/],
+    [['claude', '--net', 'ASK'], /--net "ASK"/],
+    [['claude', '--net', ''], /--net "": expected one of/],
+    [['claude', '--net'], /argument missing/],
+    [['claude', '--net', 'open\u001b[2J'], /--net "open\\u001b\[2J"/],
+  ])('%j is refused with one line', (argv, message) => {
+    expect(() => parseStartArgs(argv, '/p')).toThrow(message);
+  });
+});
