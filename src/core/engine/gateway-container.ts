@@ -1,0 +1,158 @@
+import { BottleError } from '../base/bottle-error';
+import { instanceId } from '../state/instance-id';
+import { LABEL_IDENTITY, LABEL_INSTANCE, LABEL_MANAGED } from './bottle-containers';
+import { bottleNetworkFromInfo, type BottleNetwork } from './bottle-networks';
+import type { ContainerCreateOptions, ContainerInspectInfo, EngineClient, EngineContainer } from './engine-client';
+import { engineStatus, ifContainerExists } from './if-engine-object-exists';
+import { GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
+
+/*
+ * One gateway container per engine and state root (issue 19): on an egress bridge of ours, and on
+ * every bottle network of this root at the fixed address `.2`. It is the bottles' one door out, so
+ * it runs with nothing it does not need: no capabilities, no new privileges, no forwarding between
+ * its interfaces (a bottle must not route through it, only speak to its proxy), bounded memory and
+ * processes. It restarts with the engine: bottles lose their way out while it is down.
+ *
+ * It carries no `claude-bottle.managed` label: that label means "a bottle", and the listing, the
+ * events and the stats take every container with it for one.
+ */
+
+/** Where the gateway's proxy listens on every bottle network. */
+export const GATEWAY_PORT = 3128;
+const GATEWAY_LIMITS = { memoryBytes: 512 * 1024 ** 2, pids: 256 };
+
+export function gatewayContainerName(instance: string = instanceId()): string {
+  return `claude-bottle-gateway-${instance}`;
+}
+
+export function egressNetworkName(instance: string = instanceId()): string {
+  return `claude-bottle-egress-${instance}`;
+}
+
+function gatewayLabels(): Record<string, string> {
+  return { [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() };
+}
+
+function gatewayCreateOptions(image: string): ContainerCreateOptions {
+  return {
+    name: gatewayContainerName(),
+    Image: image,
+    User: GATEWAY_USER,
+    Labels: gatewayLabels(),
+    HostConfig: {
+      NetworkMode: egressNetworkName(),
+      Privileged: false,
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges:true'],
+      // The engine turns forwarding on in a container's namespace; the gateway must only proxy.
+      Sysctls: { 'net.ipv4.ip_forward': '0' },
+      ReadonlyRootfs: true,
+      Memory: GATEWAY_LIMITS.memoryBytes,
+      PidsLimit: GATEWAY_LIMITS.pids,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      Init: true,
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+  };
+}
+
+/** The egress bridge: a normal bridge of ours, where the gateway (and only it) reaches out. */
+async function ensureEgressNetwork(docker: EngineClient): Promise<void> {
+  const name = egressNetworkName();
+  const info = await ifContainerExists(docker.getNetwork(name).inspect());
+  if (info !== null && info.Name === name) {
+    if (info.Labels?.[LABEL_INSTANCE] !== instanceId()) throw new BottleError('forbidden', `network ${name} was not made by this claude-bottle instance: not used`);
+    return;
+  }
+  try {
+    await docker.createNetwork({
+      Name: name,
+      CheckDuplicate: true,
+      Driver: 'bridge',
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() },
+      // Nothing else belongs on it: containers on it must not speak to each other.
+      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    });
+  } catch (error: unknown) {
+    // 409: another launch made it meanwhile; it is used as it is.
+    if (engineStatus(error) !== 409) throw error;
+  }
+}
+
+async function inspectGateway(docker: EngineClient): Promise<ContainerInspectInfo | null> {
+  const info = await ifContainerExists(docker.getContainer(gatewayContainerName()).inspect());
+  if (info !== null && info.Config.Labels?.[LABEL_INSTANCE] !== instanceId())
+    throw new BottleError('forbidden', `container ${gatewayContainerName()} was not made by this claude-bottle instance: not used`);
+  return info;
+}
+
+/** Every bottle network this root made: the gateway joins them all again when it is made anew. */
+async function ownBottleNetworks(docker: EngineClient): Promise<string[]> {
+  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instanceId()}`, LABEL_IDENTITY] } });
+  return networks.filter((network) => network.Internal).map((network) => network.Name);
+}
+
+/**
+ * The gateway container, running the given image: created (on the egress bridge) when there is
+ * none, made anew when it runs another image (an updated program), started when stopped. It joins
+ * every bottle network of this root it is not on yet (a new one: all of them), each at its `.2`,
+ * so running bottles keep their way out across a gateway update.
+ */
+export async function ensureGateway(docker: EngineClient, image: string): Promise<EngineContainer> {
+  await ensureEgressNetwork(docker);
+  const wanted = (await docker.getImage(image).inspect()).Id;
+  let info = await inspectGateway(docker);
+  if (info !== null && info.Image !== wanted) {
+    await ifContainerExists(docker.getContainer(info.Id).remove({ force: true }));
+    info = null;
+  }
+  if (info === null) {
+    try {
+      await docker.createContainer(gatewayCreateOptions(image));
+    } catch (error: unknown) {
+      // 409: another launch created it meanwhile; that one is used.
+      if (engineStatus(error) !== 409) throw error;
+    }
+    info = await inspectGateway(docker);
+    if (info === null) throw new BottleError('internal', `container ${gatewayContainerName()} vanished right after its creation`);
+  }
+  const container = docker.getContainer(info.Id);
+  if (!info.State.Running) await ifContainerExists(container.start(), [304]);
+  const joined = Object.keys(info.NetworkSettings.Networks);
+  for (const name of await ownBottleNetworks(docker)) if (!joined.includes(name)) await joinAtGatewayAddress(docker, name);
+  return container;
+}
+
+/** Joins the gateway to one bottle network of ours at its `.2`, read from the network's subnet. */
+async function joinAtGatewayAddress(docker: EngineClient, name: string): Promise<void> {
+  const network = bottleNetworkFromInfo(await docker.getNetwork(name).inspect());
+  if (network !== null) await docker.getNetwork(network.id).connect(gatewayContainerName(), { ipv4Address: network.gatewayIp });
+}
+
+/**
+ * Puts the gateway on a bottle's network at the network's gateway address (`.2`); a no-op when it
+ * is there already at that address, and moved there when it sits at another.
+ */
+export async function connectGateway(docker: EngineClient, network: BottleNetwork): Promise<void> {
+  const info = await inspectGateway(docker);
+  if (info === null) throw new BottleError('not-found', `container ${gatewayContainerName()} does not exist: start the gateway first`);
+  const endpoint = info.NetworkSettings.Networks[network.name];
+  if (endpoint !== undefined && endpoint.IPAddress === network.gatewayIp) return;
+  const engineNetwork = docker.getNetwork(network.id);
+  if (endpoint !== undefined) await engineNetwork.disconnect(info.Id, { force: true });
+  await engineNetwork.connect(info.Id, { ipv4Address: network.gatewayIp });
+}
+
+/** Removes the gateway container of this root (tests; an operator's reset); false when there is none. */
+export async function removeGateway(docker: EngineClient): Promise<boolean> {
+  const info = await inspectGateway(docker);
+  if (info === null) return false;
+  await ifContainerExists(docker.getContainer(info.Id).remove({ force: true }));
+  return true;
+}
+
+/** Whether a container is this root's gateway: bottle networks take it off before they go. */
+export function isOwnGateway(labels: Record<string, string> | undefined): boolean {
+  return labels?.[LABEL_GATEWAY] === 'true' && labels[LABEL_INSTANCE] === instanceId();
+}
