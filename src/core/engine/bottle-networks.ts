@@ -129,16 +129,19 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
 
 /**
  * Removes the bottle's network when this state root made it: the containers still on it are taken
- * off first when they are ours (the gateway), and a network another instance made is left alone.
- * Returns whether one was removed.
+ * off first when this root made them too (the gateway), and a network another instance made is left
+ * alone. Returns whether one was removed.
  */
-export async function removeBottleNetwork(docker: EngineClient, identity: string, isOurs: (containerId: string) => Promise<boolean>): Promise<boolean> {
+export async function removeBottleNetwork(docker: EngineClient, identity: string): Promise<boolean> {
   const name = bottleNetworkName(identity);
   const info = await ifContainerExists(docker.getNetwork(name).inspect());
-  if (info === null || info.Name !== name || info.Labels?.[LABEL_INSTANCE] !== instanceId()) return false;
+  const instance = instanceId();
+  if (info === null || info.Name !== name || info.Labels?.[LABEL_INSTANCE] !== instance) return false;
   const network = docker.getNetwork(info.Id);
-  for (const id of Object.keys(info.Containers ?? {}))
-    if (await isOurs(id)) await ifContainerExists(network.disconnect(id, { force: true }));
+  for (const id of Object.keys(info.Containers ?? {})) {
+    const container = await ifContainerExists(docker.getContainer(id).inspect());
+    if (container?.Config.Labels?.[LABEL_INSTANCE] === instance) await ifContainerExists(network.disconnect(id, { force: true }));
+  }
   // A container of someone else's still on it: the engine refuses (403, active endpoints), and says so.
   await ifContainerExists(network.remove());
   return true;

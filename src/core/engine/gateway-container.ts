@@ -152,7 +152,3 @@ export async function removeGateway(docker: EngineClient): Promise<boolean> {
   return true;
 }
 
-/** Whether a container is this root's gateway: bottle networks take it off before they go. */
-export function isOwnGateway(labels: Record<string, string> | undefined): boolean {
-  return labels?.[LABEL_GATEWAY] === 'true' && labels[LABEL_INSTANCE] === instanceId();
-}

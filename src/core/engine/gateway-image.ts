@@ -12,8 +12,6 @@ import { buildImage, imageExists, type BuildProgressListener } from './image-bui
  * by what went into it, so an unchanged program on an unchanged base is built once.
  */
 
-/** The product's base; settings.json `gatewayBaseImage` names another (tests: a local node image). */
-export const DEFAULT_GATEWAY_BASE_IMAGE = 'node:22-slim';
 /** Where the program sits in the image. */
 export const GATEWAY_PROGRAM = '/opt/claude-bottle/gateway.cjs';
 /** `nobody`: the program needs no user of its own, and no file of the image is its to write. */
@@ -31,7 +29,7 @@ export function gatewayProgramPath(env: NodeJS.ProcessEnv = process.env): string
 }
 
 export interface GatewayImageSource {
-  /** The image the gateway image starts FROM: it must have `node` on its PATH. */
+  /** The image the gateway image starts FROM (settings.json `gatewayBaseImage`): it must have `node` on its PATH. */
   baseImage: string;
   /** The bundled program on this machine. */
   programPath: string;
