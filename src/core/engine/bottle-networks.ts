@@ -5,6 +5,7 @@ import { instanceId } from '../state/instance-id';
 import { LABEL_IDENTITY, LABEL_INSTANCE, LABEL_MANAGED } from './bottle-containers';
 import type { EngineClient, NetworkCreateOptions, NetworkInspectInfo } from './engine-client';
 import { engineStatus, ifContainerExists } from './if-engine-object-exists';
+import { networksNamed, settleNamedNetwork } from './named-networks';
 import { BOTTLE_SUBNET_PREFIX, cidrText, freeSubnets, hostAddress, parseCidr, type Cidr } from './network-subnets';
 
 /*
@@ -69,17 +70,20 @@ function subnetsOf(networks: NetworkInspectInfo[]): Cidr[] {
   return networks.flatMap((network) => (network.IPAM?.Config ?? []).flatMap((config) => parseCidr(config.Subnet ?? '') ?? []));
 }
 
-/** The network as it is on the engine, checked to be ours and fenced as we make them; null when there is none. */
+/**
+ * The bottle's network as it is on the engine, checked to be ours and fenced as we make them; null
+ * when there is none. Of twins a race made, the oldest is the one (named-networks.ts).
+ */
 async function existingNetwork(docker: EngineClient, identity: string): Promise<BottleNetwork | null> {
   const name = bottleNetworkName(identity);
-  const info = await ifContainerExists(docker.getNetwork(name).inspect());
-  // The engine also answers a name with an id prefix; only the exact name is the bottle's.
-  if (info === null || info.Name !== name) return null;
-  if (info.Labels?.[LABEL_INSTANCE] !== instanceId())
-    throw new BottleError('forbidden', `network ${name} belongs to another claude-bottle instance on this engine (or to no one): not used`);
+  const { ours: info, others } = await settleNamedNetwork(docker, name, instanceId());
+  if (info === null) {
+    if (others) throw new BottleError('forbidden', `network ${name} belongs to another claude-bottle instance on this engine (or to no one): not used`);
+    return null;
+  }
   const network = bottleNetworkFromInfo(info);
   if (!info.Internal || info.Options?.['com.docker.network.bridge.inhibit_ipv4'] !== 'true' || network === null)
-    throw new BottleError('corrupt', `network ${name} is not an isolated /29 network as claude-bottle makes them: remove it (docker network rm ${name})`);
+    throw new BottleError('corrupt', `network ${name} is not an isolated /29 network as claude-bottle makes them: remove it (docker network rm ${info.Id})`);
   return network;
 }
 
@@ -133,16 +137,18 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
  * alone. Returns whether one was removed.
  */
 export async function removeBottleNetwork(docker: EngineClient, identity: string): Promise<boolean> {
-  const name = bottleNetworkName(identity);
-  const info = await ifContainerExists(docker.getNetwork(name).inspect());
   const instance = instanceId();
-  if (info === null || info.Name !== name || info.Labels?.[LABEL_INSTANCE] !== instance) return false;
-  const network = docker.getNetwork(info.Id);
-  for (const id of Object.keys(info.Containers ?? {})) {
-    const container = await ifContainerExists(docker.getContainer(id).inspect());
-    if (container?.Config.Labels?.[LABEL_INSTANCE] === instance) await ifContainerExists(network.disconnect(id, { force: true }));
+  const ours = (await networksNamed(docker, bottleNetworkName(identity))).filter((network) => network.Labels?.[LABEL_INSTANCE] === instance);
+  for (const listed of ours) {
+    const network = docker.getNetwork(listed.Id);
+    // The listing leaves `Containers` empty: the network's own inspect says who is on it.
+    const info = await ifContainerExists(network.inspect());
+    for (const id of Object.keys(info?.Containers ?? {})) {
+      const container = await ifContainerExists(docker.getContainer(id).inspect());
+      if (container?.Config.Labels?.[LABEL_INSTANCE] === instance) await ifContainerExists(network.disconnect(id, { force: true }));
+    }
+    // A container of someone else's still on it: the engine refuses (403, active endpoints), and says so.
+    await ifContainerExists(network.remove());
   }
-  // A container of someone else's still on it: the engine refuses (403, active endpoints), and says so.
-  await ifContainerExists(network.remove());
-  return true;
+  return ours.length > 0;
 }

@@ -5,6 +5,7 @@ import { bottleNetworkFromInfo, type BottleNetwork } from './bottle-networks';
 import type { ContainerCreateOptions, ContainerInspectInfo, EngineClient, EngineContainer } from './engine-client';
 import { engineStatus, ifContainerExists } from './if-engine-object-exists';
 import { GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
+import { settleNamedNetwork } from './named-networks';
 
 /*
  * One gateway container per engine and state root (issue 19): on an egress bridge of ours, and on
@@ -33,14 +34,15 @@ function gatewayLabels(): Record<string, string> {
   return { [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() };
 }
 
-function gatewayCreateOptions(image: string): ContainerCreateOptions {
+function gatewayCreateOptions(image: string, egressNetworkId: string): ContainerCreateOptions {
   return {
     name: gatewayContainerName(),
     Image: image,
     User: GATEWAY_USER,
     Labels: gatewayLabels(),
     HostConfig: {
-      NetworkMode: egressNetworkName(),
+      // By id: the name may (briefly) stand for twins a race made (named-networks.ts).
+      NetworkMode: egressNetworkId,
       Privileged: false,
       CapDrop: ['ALL'],
       CapAdd: [],
@@ -58,13 +60,11 @@ function gatewayCreateOptions(image: string): ContainerCreateOptions {
 }
 
 /** The egress bridge: a normal bridge of ours, where the gateway (and only it) reaches out. */
-async function ensureEgressNetwork(docker: EngineClient): Promise<void> {
+async function ensureEgressNetwork(docker: EngineClient): Promise<string> {
   const name = egressNetworkName();
-  const info = await ifContainerExists(docker.getNetwork(name).inspect());
-  if (info !== null && info.Name === name) {
-    if (info.Labels?.[LABEL_INSTANCE] !== instanceId()) throw new BottleError('forbidden', `network ${name} was not made by this claude-bottle instance: not used`);
-    return;
-  }
+  const { ours, others } = await settleNamedNetwork(docker, name, instanceId());
+  if (ours !== null) return ours.Id;
+  if (others) throw new BottleError('forbidden', `network ${name} was not made by this claude-bottle instance: not used`);
   try {
     await docker.createNetwork({
       Name: name,
@@ -78,6 +78,10 @@ async function ensureEgressNetwork(docker: EngineClient): Promise<void> {
     // 409: another launch made it meanwhile; it is used as it is.
     if (engineStatus(error) !== 409) throw error;
   }
+  // Read back rather than taken from the creation: a launch racing this one may have made a twin.
+  const settled = await settleNamedNetwork(docker, name, instanceId());
+  if (settled.ours === null) throw new BottleError('internal', `network ${name} vanished right after its creation`);
+  return settled.ours.Id;
 }
 
 async function inspectGateway(docker: EngineClient): Promise<ContainerInspectInfo | null> {
@@ -88,9 +92,9 @@ async function inspectGateway(docker: EngineClient): Promise<ContainerInspectInf
 }
 
 /** Every bottle network this root made: the gateway joins them all again when it is made anew. */
-async function ownBottleNetworks(docker: EngineClient): Promise<string[]> {
+async function ownBottleNetworks(docker: EngineClient): Promise<BottleNetwork[]> {
   const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instanceId()}`, LABEL_IDENTITY] } });
-  return networks.filter((network) => network.Internal).map((network) => network.Name);
+  return networks.filter((network) => network.Internal).flatMap((network) => bottleNetworkFromInfo(network) ?? []);
 }
 
 /**
@@ -100,7 +104,7 @@ async function ownBottleNetworks(docker: EngineClient): Promise<string[]> {
  * so running bottles keep their way out across a gateway update.
  */
 export async function ensureGateway(docker: EngineClient, image: string): Promise<EngineContainer> {
-  await ensureEgressNetwork(docker);
+  const egress = await ensureEgressNetwork(docker);
   const wanted = (await docker.getImage(image).inspect()).Id;
   let info = await inspectGateway(docker);
   if (info !== null && info.Image !== wanted) {
@@ -109,7 +113,7 @@ export async function ensureGateway(docker: EngineClient, image: string): Promis
   }
   if (info === null) {
     try {
-      await docker.createContainer(gatewayCreateOptions(image));
+      await docker.createContainer(gatewayCreateOptions(image, egress));
     } catch (error: unknown) {
       // 409: another launch created it meanwhile; that one is used.
       if (engineStatus(error) !== 409) throw error;
@@ -119,15 +123,10 @@ export async function ensureGateway(docker: EngineClient, image: string): Promis
   }
   const container = docker.getContainer(info.Id);
   if (!info.State.Running) await ifContainerExists(container.start(), [304]);
-  const joined = Object.keys(info.NetworkSettings.Networks);
-  for (const name of await ownBottleNetworks(docker)) if (!joined.includes(name)) await joinAtGatewayAddress(docker, name);
+  const joined = Object.values(info.NetworkSettings.Networks).map((endpoint) => endpoint.NetworkID);
+  for (const network of await ownBottleNetworks(docker))
+    if (!joined.includes(network.id)) await docker.getNetwork(network.id).connect(info.Id, { ipv4Address: network.gatewayIp });
   return container;
-}
-
-/** Joins the gateway to one bottle network of ours at its `.2`, read from the network's subnet. */
-async function joinAtGatewayAddress(docker: EngineClient, name: string): Promise<void> {
-  const network = bottleNetworkFromInfo(await docker.getNetwork(name).inspect());
-  if (network !== null) await docker.getNetwork(network.id).connect(gatewayContainerName(), { ipv4Address: network.gatewayIp });
 }
 
 /**
