@@ -90,7 +90,8 @@ async function listenOnHost(): Promise<number> {
 
 /** The host's own addresses a container could try: docker0's, our egress bridge's, and its main interface's. */
 async function hostAddresses(): Promise<Record<string, string>> {
-  const gatewayOf = async (network: string): Promise<string> => (await docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Gateway ?? '';
+  const gatewayOf = async (network: string): Promise<string> =>
+    (await docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Gateway ?? '';
   const main = Object.entries(networkInterfaces())
     .filter(([name]) => !/^(docker|br-|veth|lo)/.test(name))
     .flatMap(([, addresses]) => addresses ?? [])
@@ -140,9 +141,15 @@ describe.skipIf(skipWithoutDocker)('one door out: a bottle on its own network (i
     });
     expect(gateway.HostConfig.Memory).toBeGreaterThan(0);
     expect(gateway.HostConfig.PidsLimit).toBeGreaterThan(0);
-    expect(Object.keys(gateway.NetworkSettings.Networks).sort()).toEqual([bottleNetworkName(a), bottleNetworkName(b), egressNetworkName()].sort());
+    expect(Object.keys(gateway.NetworkSettings.Networks).sort()).toEqual(
+      [bottleNetworkName(a), bottleNetworkName(b), egressNetworkName()].sort(),
+    );
     expect(gateway.NetworkSettings.Networks[bottleNetworkName(a)]?.IPAddress).toBe(gatewayIp);
-    expect((await execIn(docker.getContainer(gateway.Id), ['node', '-p', "require('fs').readFileSync('/proc/sys/net/ipv4/ip_forward','utf8')"])).output.trim()).toBe('0');
+    expect(
+      (
+        await execIn(docker.getContainer(gateway.Id), ['node', '-p', "require('fs').readFileSync('/proc/sys/net/ipv4/ip_forward','utf8')"])
+      ).output.trim(),
+    ).toBe('0');
 
     // The one door: the gateway's :3128.
     expect(await probe(bottleA, gatewayIp, 3128)).toContain(GATEWAY_STAND_IN_BANNER);

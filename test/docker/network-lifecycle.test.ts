@@ -44,7 +44,8 @@ afterEach(async () => {
   for (const name of handMade.splice(0)) await docker.getNetwork(name).remove();
 });
 
-const subnetOf = async (name: string): Promise<Cidr> => parseCidr((await docker.getNetwork(name).inspect()).IPAM?.Config?.[0]?.Subnet ?? '') as Cidr;
+const subnetOf = async (name: string): Promise<Cidr> =>
+  parseCidr((await docker.getNetwork(name).inspect()).IPAM?.Config?.[0]?.Subnet ?? '') as Cidr;
 
 async function startGateway(): Promise<void> {
   await ensureGateway(engine, await ensureGatewayImage(engine, { baseImage: TEST_NODE_BASE_IMAGE, programPath: gatewayProgramPath() }));

@@ -4,7 +4,11 @@ import { JsonLineReader } from '../../src/core/engine/gateway-control';
 function reader(max = 64): { messages: unknown[]; bad: string[]; push: (chunk: string) => boolean } {
   const messages: unknown[] = [];
   const bad: string[] = [];
-  const lines = new JsonLineReader(max, (message) => messages.push(message), (reason) => bad.push(reason));
+  const lines = new JsonLineReader(
+    max,
+    (message) => messages.push(message),
+    (reason) => bad.push(reason),
+  );
   return { messages, bad, push: (chunk) => lines.push(chunk) };
 }
 

@@ -215,9 +215,15 @@ describe('the launch plan: the bottle on its own network (issue 19, settings.jso
   });
 
   it('on: only its network at the fixed address, IPv6 off, the proxy by address, and no proxy variable of the agent survives', () => {
-    const plan = planLaunch(facts({ route, hostEnv: { HTTPS_PROXY: 'http://evil:1' }, agent: agentWith({ env: ['HTTPS_PROXY'] }) }), PASSWD, []);
+    const plan = planLaunch(
+      facts({ route, hostEnv: { HTTPS_PROXY: 'http://evil:1' }, agent: agentWith({ env: ['HTTPS_PROXY'] }) }),
+      PASSWD,
+      [],
+    );
     expect(plan.create.HostConfig?.NetworkMode).toBe('claude-bottle-net-x');
-    expect(plan.create.NetworkingConfig).toEqual({ EndpointsConfig: { 'claude-bottle-net-x': { IPAMConfig: { IPv4Address: '10.213.4.11' } } } });
+    expect(plan.create.NetworkingConfig).toEqual({
+      EndpointsConfig: { 'claude-bottle-net-x': { IPAMConfig: { IPv4Address: '10.213.4.11' } } },
+    });
     expect(plan.create.HostConfig?.Sysctls).toEqual({ 'net.ipv6.conf.all.disable_ipv6': '1' });
     const proxyEnv = envOf(plan).filter((entry) => /proxy/i.test(entry));
     expect(proxyEnv.sort()).toEqual(

@@ -15,8 +15,10 @@ export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<Gat
   const settings = await readSettings();
   if (!settings.gatewayNetwork) return null;
   ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
-  const image = await ensureGatewayImage(ctx.docker, { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() }, (update) =>
-    ctx.activity.progress(identity, update),
+  const image = await ensureGatewayImage(
+    ctx.docker,
+    { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() },
+    (update) => ctx.activity.progress(identity, update),
   );
   await ensureGateway(ctx.docker, image);
   const network = await ensureBottleNetwork(ctx.docker, identity);

@@ -78,11 +78,22 @@ function projectMounts(
  */
 const PROXY_NAMES: ReadonlySet<string> = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy']);
 
-function routeSettings(route: GatewayRoute): { env: string[]; host: ContainerCreateOptions['HostConfig']; networking: ContainerCreateOptions['NetworkingConfig'] } {
+function routeSettings(route: GatewayRoute): {
+  env: string[];
+  host: ContainerCreateOptions['HostConfig'];
+  networking: ContainerCreateOptions['NetworkingConfig'];
+} {
   const proxy = `http://${route.gatewayIp}:${GATEWAY_PORT}`;
   const noProxy = 'localhost,127.0.0.1';
   return {
-    env: [`HTTP_PROXY=${proxy}`, `HTTPS_PROXY=${proxy}`, `http_proxy=${proxy}`, `https_proxy=${proxy}`, `NO_PROXY=${noProxy}`, `no_proxy=${noProxy}`],
+    env: [
+      `HTTP_PROXY=${proxy}`,
+      `HTTPS_PROXY=${proxy}`,
+      `http_proxy=${proxy}`,
+      `https_proxy=${proxy}`,
+      `NO_PROXY=${noProxy}`,
+      `no_proxy=${noProxy}`,
+    ],
     host: { NetworkMode: route.network, Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' } },
     networking: { EndpointsConfig: { [route.network]: { IPAMConfig: { IPv4Address: route.bottleIp } } } },
   };

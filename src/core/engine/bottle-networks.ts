@@ -56,7 +56,13 @@ function networkLabels(identity: string): Record<string, string> {
 }
 
 function bottleNetworkOf(info: NetworkInspectInfo, subnet: Cidr): BottleNetwork {
-  return { name: info.Name, id: info.Id, subnet: cidrText(subnet), gatewayIp: hostAddress(subnet, GATEWAY_HOST), bottleIp: hostAddress(subnet, BOTTLE_HOST) };
+  return {
+    name: info.Name,
+    id: info.Id,
+    subnet: cidrText(subnet),
+    gatewayIp: hostAddress(subnet, GATEWAY_HOST),
+    bottleIp: hostAddress(subnet, BOTTLE_HOST),
+  };
 }
 
 /** A bottle network's addresses from what the engine says of it; null when it has no IPv4 /29. */
@@ -78,12 +84,19 @@ async function existingNetwork(docker: EngineClient, identity: string): Promise<
   const name = bottleNetworkName(identity);
   const { ours: info, others } = await settleNamedNetwork(docker, name, instanceId());
   if (info === null) {
-    if (others) throw new BottleError('forbidden', `network ${name} belongs to another claude-bottle instance on this engine (or to no one): not used`);
+    if (others)
+      throw new BottleError(
+        'forbidden',
+        `network ${name} belongs to another claude-bottle instance on this engine (or to no one): not used`,
+      );
     return null;
   }
   const network = bottleNetworkFromInfo(info);
   if (!info.Internal || info.Options?.['com.docker.network.bridge.inhibit_ipv4'] !== 'true' || network === null)
-    throw new BottleError('corrupt', `network ${name} is not an isolated /29 network as claude-bottle makes them: remove it (docker network rm ${info.Id})`);
+    throw new BottleError(
+      'corrupt',
+      `network ${name} is not an isolated /29 network as claude-bottle makes them: remove it (docker network rm ${info.Id})`,
+    );
   return network;
 }
 
@@ -120,7 +133,8 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
     const existing = await existingNetwork(docker, identity);
     if (existing !== null) return existing;
     const subnet = freeSubnets(subnetsOf(await docker.listNetworks()), seedOf(identity) + attempt)[0];
-    if (subnet === undefined) throw new BottleError('limit-exceeded', 'no free /29 left in 10.213.0.0/16 for a bottle network: remove bottles you no longer need');
+    if (subnet === undefined)
+      throw new BottleError('limit-exceeded', 'no free /29 left in 10.213.0.0/16 for a bottle network: remove bottles you no longer need');
     try {
       await docker.createNetwork(createOptions(identity, subnet));
     } catch (error: unknown) {
@@ -128,7 +142,10 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
       if (engineStatus(error) !== 409 && !isPoolOverlap(error)) throw error;
     }
   }
-  throw new BottleError('conflict', `could not create network ${bottleNetworkName(identity)}: its subnet was taken ${CREATE_ATTEMPTS} times in a row`);
+  throw new BottleError(
+    'conflict',
+    `could not create network ${bottleNetworkName(identity)}: its subnet was taken ${CREATE_ATTEMPTS} times in a row`,
+  );
 }
 
 /**
@@ -138,7 +155,9 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
  */
 export async function removeBottleNetwork(docker: EngineClient, identity: string): Promise<boolean> {
   const instance = instanceId();
-  const ours = (await networksNamed(docker, bottleNetworkName(identity))).filter((network) => network.Labels?.[LABEL_INSTANCE] === instance);
+  const ours = (await networksNamed(docker, bottleNetworkName(identity))).filter(
+    (network) => network.Labels?.[LABEL_INSTANCE] === instance,
+  );
   for (const listed of ours) {
     const network = docker.getNetwork(listed.Id);
     // The listing leaves `Containers` empty: the network's own inspect says who is on it.

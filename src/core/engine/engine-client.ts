@@ -14,7 +14,13 @@ export type {
 } from './engine-container';
 export { EngineContainer, EngineExec, EngineImage, type ExecStreams, type TerminalSize } from './engine-container';
 export type { TarSource } from './engine-streams';
-export { EngineNetwork, type NetworkCreateOptions, type NetworkEndpoint, type NetworkFilters, type NetworkInspectInfo } from './engine-network';
+export {
+  EngineNetwork,
+  type NetworkCreateOptions,
+  type NetworkEndpoint,
+  type NetworkFilters,
+  type NetworkInspectInfo,
+} from './engine-network';
 
 /** Which containers a listing is about, in the engine's filter names (`label`, `status`). */
 export type ContainerFilters = Record<string, string[]>;

@@ -150,4 +150,3 @@ export async function removeGateway(docker: EngineClient): Promise<boolean> {
   await ifContainerExists(docker.getContainer(info.Id).remove({ force: true }));
   return true;
 }
-

@@ -76,7 +76,11 @@ export class GatewayControl {
   ) {}
 
   /** Starts the control command in the gateway container and reads its stdout as JSON lines. */
-  static async open(container: EngineContainer, handlers: GatewayControlHandlers, command: readonly string[] = GATEWAY_CONTROL_COMMAND): Promise<GatewayControl> {
+  static async open(
+    container: EngineContainer,
+    handlers: GatewayControlHandlers,
+    command: readonly string[] = GATEWAY_CONTROL_COMMAND,
+  ): Promise<GatewayControl> {
     const exec = await container.exec({ Cmd: [...command], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
     const { stream, stdout, stderr } = await exec.startDemuxed({ stdin: true });
     const control = new GatewayControl(stream, handlers);

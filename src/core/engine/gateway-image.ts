@@ -48,12 +48,17 @@ function dockerfileFor(baseImage: string): string {
 
 /** A base image name as Docker takes it in FROM: no spaces, no line breaks, nothing that starts an option. */
 function checkedBase(baseImage: string): string {
-  if (!/^[a-z0-9][a-zA-Z0-9._\-/:@]*$/.test(baseImage)) throw new Error(`not an image name for the gateway's base: ${JSON.stringify(baseImage)}`);
+  if (!/^[a-z0-9][a-zA-Z0-9._\-/:@]*$/.test(baseImage))
+    throw new Error(`not an image name for the gateway's base: ${JSON.stringify(baseImage)}`);
   return baseImage;
 }
 
 /** The gateway image for this base and program: built when the engine does not have it yet; returns its tag. */
-export async function ensureGatewayImage(docker: EngineClient, source: GatewayImageSource, onProgress?: BuildProgressListener): Promise<string> {
+export async function ensureGatewayImage(
+  docker: EngineClient,
+  source: GatewayImageSource,
+  onProgress?: BuildProgressListener,
+): Promise<string> {
   const program = await readFile(source.programPath);
   const dockerfile = dockerfileFor(checkedBase(source.baseImage));
   const hash = createHash('sha256').update(dockerfile).update(program).digest('hex').slice(0, 16);
