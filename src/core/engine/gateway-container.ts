@@ -142,11 +142,3 @@ export async function connectGateway(docker: EngineClient, network: BottleNetwor
   if (endpoint !== undefined) await engineNetwork.disconnect(info.Id, { force: true });
   await engineNetwork.connect(info.Id, { ipv4Address: network.gatewayIp });
 }
-
-/** Removes the gateway container of this root (tests; an operator's reset); false when there is none. */
-export async function removeGateway(docker: EngineClient): Promise<boolean> {
-  const info = await inspectGateway(docker);
-  if (info === null) return false;
-  await ifContainerExists(docker.getContainer(info.Id).remove({ force: true }));
-  return true;
-}
