@@ -66,6 +66,16 @@ describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their l
     expect((await docker.getContainer(gatewayContainerName()).inspect()).State.Running).toBe(true);
   }, 180_000);
 
+  it('two bottles launched at once both get their network with the gateway on it', async () => {
+    const ctx = createCoreDeps();
+    const started = await Promise.all([0, 1].map(() => service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true })));
+    const gateway = await docker.getContainer(gatewayContainerName()).inspect();
+    for (const { identity } of started) {
+      const subnet = await subnetOf(bottleNetworkName(identity));
+      expect(gateway.NetworkSettings.Networks[bottleNetworkName(identity)]?.IPAddress).toBe(hostAddress(subnet, 2));
+    }
+  }, 180_000);
+
   it('concurrent bottles get distinct /29s that overlap no network of the engine; one bottle racing itself gets one network', async () => {
     // Half of our range taken by someone else's network: every subnet must come from the other half.
     handMade.push('claude-bottle-test-squatter');

@@ -124,9 +124,22 @@ export async function ensureGateway(docker: EngineClient, image: string): Promis
   const container = docker.getContainer(info.Id);
   if (!info.State.Running) await ifContainerExists(container.start(), [304]);
   const joined = Object.values(info.NetworkSettings.Networks).map((endpoint) => endpoint.NetworkID);
-  for (const network of await ownBottleNetworks(docker))
-    if (!joined.includes(network.id)) await docker.getNetwork(network.id).connect(info.Id, { ipv4Address: network.gatewayIp });
+  for (const network of await ownBottleNetworks(docker)) if (!joined.includes(network.id)) await joinNetwork(docker, info.Id, network);
   return container;
+}
+
+/**
+ * Joins the gateway to a bottle network at its `.2`. Two launches at once may both find it missing
+ * (each ensureGateway joins every network of ours, and each launch its own): the engine refuses the
+ * second join, which is then fine when the gateway is there at the right address.
+ */
+async function joinNetwork(docker: EngineClient, gatewayId: string, network: BottleNetwork): Promise<void> {
+  try {
+    await docker.getNetwork(network.id).connect(gatewayId, { ipv4Address: network.gatewayIp });
+  } catch (error: unknown) {
+    const endpoint = (await docker.getContainer(gatewayId).inspect()).NetworkSettings.Networks[network.name];
+    if (endpoint?.NetworkID !== network.id || endpoint.IPAddress !== network.gatewayIp) throw error;
+  }
 }
 
 /**
@@ -138,7 +151,6 @@ export async function connectGateway(docker: EngineClient, network: BottleNetwor
   if (info === null) throw new BottleError('not-found', `container ${gatewayContainerName()} does not exist: start the gateway first`);
   const endpoint = info.NetworkSettings.Networks[network.name];
   if (endpoint !== undefined && endpoint.IPAddress === network.gatewayIp) return;
-  const engineNetwork = docker.getNetwork(network.id);
-  if (endpoint !== undefined) await engineNetwork.disconnect(info.Id, { force: true });
-  await engineNetwork.connect(info.Id, { ipv4Address: network.gatewayIp });
+  if (endpoint !== undefined) await docker.getNetwork(network.id).disconnect(info.Id, { force: true });
+  await joinNetwork(docker, info.Id, network);
 }
