@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type Docker from 'dockerode';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -99,6 +99,18 @@ async function hostAddresses(): Promise<Record<string, string>> {
   return { docker0: await gatewayOf('bridge'), egress: await gatewayOf(egressNetworkName()), main: main?.address ?? '' };
 }
 
+/** What this host (the test) reads from ip:port: it reaches every bridge. */
+async function bannerFromHost(ip: string, port: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    let text = '';
+    const socket = connect(port, ip);
+    socket.setTimeout(3000, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('error', (error: Error) => (text += error.message));
+    socket.on('close', () => resolve(text));
+  });
+}
+
 /** What a node one-liner in the gateway container gets from ip:port (the gateway has no shell). */
 async function probeFromGateway(ip: string, port: number): Promise<string> {
   const script = `const s=require('net').connect(${port},'${ip}',()=>s.write('GET / HTTP/1.0\\r\\n\\r\\n'));s.setTimeout(3000,()=>{console.log('timeout');s.destroy()});s.on('data',d=>process.stdout.write(d));s.on('error',e=>console.log(e.code))`;
@@ -163,6 +175,18 @@ describe.skipIf(skipWithoutDocker)('one door out: a bottle on its own network (i
       expect(await probe(outside.container, address, port), `outside → host ${which}`).toContain('host listener');
       const fromBottle = await probe(bottleA, address, port);
       expect(fromBottle, `bottle → host ${which} ${address}`).not.toContain('host listener');
+      expect(fromBottle).not.toContain('exit=0');
+    }
+
+    // The gateway's other addresses: on the egress bridge (this host reaches it) and on bottle B's
+    // network (bottle B reaches it); bottle A reaches neither.
+    const egressIp = gateway.NetworkSettings.Networks[egressNetworkName()]?.IPAddress ?? '';
+    const gatewayOnB = gateway.NetworkSettings.Networks[bottleNetworkName(b)]?.IPAddress ?? '';
+    expect(await bannerFromHost(egressIp, 3128)).toContain(GATEWAY_STAND_IN_BANNER);
+    expect(await probe(bottleB, gatewayOnB, 3128)).toContain(GATEWAY_STAND_IN_BANNER);
+    for (const address of [egressIp, gatewayOnB]) {
+      const fromBottle = await probe(bottleA, address, 3128);
+      expect(fromBottle, `bottle A → gateway at ${address}`).not.toContain(GATEWAY_STAND_IN_BANNER);
       expect(fromBottle).not.toContain('exit=0');
     }
 
