@@ -68,7 +68,12 @@ describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their l
 
   it('two bottles launched at once both get their network with the gateway on it', async () => {
     const ctx = createCoreDeps();
-    const started = await Promise.all([0, 1].map(() => service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true })));
+    // allSettled: a launch that failed must not leave the other one running past the cleanup.
+    const outcomes = await Promise.allSettled([0, 1].map(() => service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true })));
+    const started = outcomes.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
     const gateway = await docker.getContainer(gatewayContainerName()).inspect();
     for (const { identity } of started) {
       const subnet = await subnetOf(bottleNetworkName(identity));
