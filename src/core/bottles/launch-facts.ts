@@ -13,6 +13,7 @@ import { readBottleOptions } from '../state/bottle-options';
 import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
+import { prepareRoute } from './bottle-route';
 import type { ContainerLimits } from './container-spec';
 import { gitControlMounts, prepareGitControl } from './git-control-mounts';
 import { commandOf, type ImageFacts, type LaunchFacts } from './launch-plan';
@@ -108,11 +109,12 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
     cachedImagePasswd(imageCacheDir(), image.id),
     containerLimits(ctx),
   ]);
+  const route = await prepareRoute(ctx, identity);
   const hostMounts = ctx.engine.local;
   // Whatever git would read if the agent created it must exist before it is mounted read-only.
   if (hostMounts && folderOwner !== null) prepareGitControl(metadata.cwd, folderOwner);
   // Read once: every container this launch creates gets the same walls (no git run per create).
   const gitControl = hostMounts && !metadata.copy_cwd ? gitControlMounts(metadata.cwd) : [];
   const workspace = await workspaceFacts(bottle, resume);
-  return { ...known, cachedPasswd, limits, hostMounts, gitControl, toolDir: bottleToolDir(), dockerfile, ...workspace };
+  return { ...known, cachedPasswd, limits, route, hostMounts, gitControl, toolDir: bottleToolDir(), dockerfile, ...workspace };
 }

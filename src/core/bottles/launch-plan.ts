@@ -6,7 +6,7 @@ import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/contai
 import type { BottleOptions } from '../state/bottle-options';
 import { bottlePaths } from '../state/state-paths';
 import { launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
-import { containerCreateOptions, passthroughEnv, type ContainerLimits } from './container-spec';
+import { containerCreateOptions, passthroughEnv, type ContainerLimits, type GatewayRoute } from './container-spec';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import type { GitControlMount } from './git-control-mounts';
 
@@ -59,6 +59,8 @@ export interface LaunchFacts {
   snapshots: { transcript: boolean; workspace: boolean };
   /** Copy mode, no workspace snapshot: what the project's .dockerignore leaves out of the copy. */
   workspaceIgnore?: (relativePath: string) => boolean;
+  /** The bottle's own network and gateway (settings.json `gatewayNetwork`); null: the default network. */
+  route: GatewayRoute | null;
 }
 
 /** What the container is told about its user beyond `User`: HOME, and rootEnv as uid 0. */
@@ -145,6 +147,7 @@ export function createOptionsFor(facts: LaunchFacts, user: ContainerUser): Conta
     passthroughEnv: passthroughEnv(plainEnvNames(facts.agent.config), facts.hostEnv),
     limits: facts.limits,
     extraEnv: user.extraEnv,
+    route: facts.route,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { PassThrough, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { demuxOutput, EngineContainer, EngineImage, type ContainerCreateOptions, type ContainerInfo } from './engine-container';
+import { EngineNetwork, type NetworkCreateOptions, type NetworkFilters, type NetworkInspectInfo } from './engine-network';
 import { responseStream, tarStream, type TarSource } from './engine-streams';
 
 export type {
@@ -13,6 +14,13 @@ export type {
 } from './engine-container';
 export { EngineContainer, EngineExec, EngineImage, type ExecStreams, type TerminalSize } from './engine-container';
 export type { TarSource } from './engine-streams';
+export {
+  EngineNetwork,
+  type NetworkCreateOptions,
+  type NetworkEndpoint,
+  type NetworkFilters,
+  type NetworkInspectInfo,
+} from './engine-network';
 
 /** Which containers a listing is about, in the engine's filter names (`label`, `status`). */
 export type ContainerFilters = Record<string, string[]>;
@@ -77,6 +85,20 @@ export class EngineClient {
 
   async createContainer(options: ContainerCreateOptions): Promise<EngineContainer> {
     return new EngineContainer(await this.docker.createContainer(options));
+  }
+
+  getNetwork(idOrName: string): EngineNetwork {
+    return new EngineNetwork(this.docker.getNetwork(idOrName));
+  }
+
+  /** The engine's networks (every field but `Containers`, which the list leaves empty). */
+  listNetworks(options: { filters?: NetworkFilters } = {}): Promise<NetworkInspectInfo[]> {
+    return this.docker.listNetworks(options.filters === undefined ? {} : { filters: options.filters });
+  }
+
+  /** Creates a network; rejects with the engine's answer (409 when the name is taken, 403/400 when its pool overlaps). */
+  async createNetwork(options: NetworkCreateOptions): Promise<EngineNetwork> {
+    return new EngineNetwork(await this.docker.createNetwork(options));
   }
 
   info(): Promise<EngineInfoAnswer> {

@@ -81,6 +81,16 @@ const settingsSchema = z
   .object({
     /** Reserved so the file can say which format it is written in. */
     version: z.literal(1).optional(),
+    /**
+     * Issue 19, off until the gateway program is integrated: each bottle on its own isolated
+     * network, whose only way out is the gateway container's proxy.
+     */
+    gatewayNetwork: z.boolean().optional(),
+    /** The image the gateway image is built FROM: it must have `node` on its PATH. */
+    gatewayBaseImage: z
+      .string()
+      .regex(/^[a-z0-9][a-zA-Z0-9._\-/:@]*$/, 'must be an image name such as node:22-slim')
+      .optional(),
     /** Cap on a bottle's saved snapshot (transcript + workspace); CLAUDE_BOTTLE_MAX_SNAPSHOT wins. */
     maxSnapshotBytes: byteSize.optional(),
     /** Cap on everything in a bottle's inbox folder: past it new requests are refused. */
@@ -116,6 +126,8 @@ export type Settings = Required<z.infer<typeof settingsSchema>>;
 
 export const DEFAULT_SETTINGS: Settings = {
   version: 1,
+  gatewayNetwork: false,
+  gatewayBaseImage: 'node:22-slim',
   maxSnapshotBytes: 2 * 1024 ** 3,
   maxInboxBytes: 1024 ** 2,
   // Far above what requests and answers take (the inbox refuses requests past maxInboxBytes), far

@@ -1,0 +1,42 @@
+import { settled } from '../base/settled';
+import { ensureBottleNetwork } from '../engine/bottle-networks';
+import type { EngineClient } from '../engine/engine-client';
+import { connectGateway, ensureGateway } from '../engine/gateway-container';
+import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
+import type { CoreDeps } from '../deps/core-deps';
+import { readSettings } from '../state/settings';
+import type { GatewayRoute } from './container-spec';
+
+/**
+ * One preparation at a time per engine client. Launches at once would otherwise race to create the
+ * gateway's egress bridge and to join the gateway to networks: Docker lets two creations share a
+ * name, and while twins exist it refuses to join the gateway anywhere (its networks are looked up by
+ * name, "ambiguous"). Kept at module level: the engine's, not a launch's.
+ */
+const queues = new WeakMap<EngineClient, Promise<void>>();
+
+function oneAtATime<T>(docker: EngineClient, step: () => Promise<T>): Promise<T> {
+  const result = (queues.get(docker) ?? Promise.resolve()).then(step);
+  queues.set(docker, settled(result)); // the next preparation waits for this one, whatever its outcome
+  return result;
+}
+
+/**
+ * The bottle's one way out, made ready before its container is created (issue 19): the gateway
+ * image built when missing, the gateway container running, the bottle's own network there, and the
+ * gateway on it at `.2`. Null while settings.json leaves `gatewayNetwork` off (the default until the
+ * gateway program is integrated): the bottle then gets the engine's default network as before.
+ */
+export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<GatewayRoute | null> {
+  const settings = await readSettings();
+  if (!settings.gatewayNetwork) return null;
+  ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
+  return oneAtATime(ctx.docker, async () => {
+    const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
+    const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
+    await ensureGateway(ctx.docker, image);
+    const network = await ensureBottleNetwork(ctx.docker, identity);
+    await connectGateway(ctx.docker, network);
+    return { network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp };
+  });
+}

@@ -1,0 +1,156 @@
+import { BottleError } from '../base/bottle-error';
+import { instanceId } from '../state/instance-id';
+import { LABEL_IDENTITY, LABEL_INSTANCE, LABEL_MANAGED } from './bottle-containers';
+import { bottleNetworkFromInfo, type BottleNetwork } from './bottle-networks';
+import type { ContainerCreateOptions, ContainerInspectInfo, EngineClient, EngineContainer } from './engine-client';
+import { engineStatus, ifContainerExists } from './if-engine-object-exists';
+import { GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
+import { settleNamedNetwork } from './named-networks';
+
+/*
+ * One gateway container per engine and state root (issue 19): on an egress bridge of ours, and on
+ * every bottle network of this root at the fixed address `.2`. It is the bottles' one door out, so
+ * it runs with nothing it does not need: no capabilities, no new privileges, no forwarding between
+ * its interfaces (a bottle must not route through it, only speak to its proxy), bounded memory and
+ * processes. It restarts with the engine: bottles lose their way out while it is down.
+ *
+ * It carries no `claude-bottle.managed` label: that label means "a bottle", and the listing, the
+ * events and the stats take every container with it for one.
+ */
+
+/** Where the gateway's proxy listens on every bottle network. */
+export const GATEWAY_PORT = 3128;
+const GATEWAY_LIMITS = { memoryBytes: 512 * 1024 ** 2, pids: 256 };
+
+export function gatewayContainerName(instance: string = instanceId()): string {
+  return `claude-bottle-gateway-${instance}`;
+}
+
+export function egressNetworkName(instance: string = instanceId()): string {
+  return `claude-bottle-egress-${instance}`;
+}
+
+function gatewayLabels(): Record<string, string> {
+  return { [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() };
+}
+
+function gatewayCreateOptions(image: string, egressNetworkId: string): ContainerCreateOptions {
+  return {
+    name: gatewayContainerName(),
+    Image: image,
+    User: GATEWAY_USER,
+    Labels: gatewayLabels(),
+    HostConfig: {
+      // By id: the name may (briefly) stand for twins a race made (named-networks.ts).
+      NetworkMode: egressNetworkId,
+      Privileged: false,
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges:true'],
+      // The engine turns forwarding on in a container's namespace; the gateway must only proxy.
+      Sysctls: { 'net.ipv4.ip_forward': '0' },
+      ReadonlyRootfs: true,
+      Memory: GATEWAY_LIMITS.memoryBytes,
+      PidsLimit: GATEWAY_LIMITS.pids,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+      Init: true,
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+  };
+}
+
+/** The egress bridge: a normal bridge of ours, where the gateway (and only it) reaches out. */
+async function ensureEgressNetwork(docker: EngineClient): Promise<string> {
+  const name = egressNetworkName();
+  const { ours, others } = await settleNamedNetwork(docker, name, instanceId());
+  if (ours !== null) return ours.Id;
+  if (others) throw new BottleError('forbidden', `network ${name} was not made by this claude-bottle instance: not used`);
+  try {
+    await docker.createNetwork({
+      Name: name,
+      CheckDuplicate: true,
+      Driver: 'bridge',
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() },
+      // Nothing else belongs on it: containers on it must not speak to each other.
+      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    });
+  } catch (error: unknown) {
+    // 409: another launch made it meanwhile; it is used as it is.
+    if (engineStatus(error) !== 409) throw error;
+  }
+  // Read back rather than taken from the creation: a launch racing this one may have made a twin.
+  const settled = await settleNamedNetwork(docker, name, instanceId());
+  if (settled.ours === null) throw new BottleError('internal', `network ${name} vanished right after its creation`);
+  return settled.ours.Id;
+}
+
+async function inspectGateway(docker: EngineClient): Promise<ContainerInspectInfo | null> {
+  const info = await ifContainerExists(docker.getContainer(gatewayContainerName()).inspect());
+  if (info !== null && info.Config.Labels?.[LABEL_INSTANCE] !== instanceId())
+    throw new BottleError('forbidden', `container ${gatewayContainerName()} was not made by this claude-bottle instance: not used`);
+  return info;
+}
+
+/** Every bottle network this root made: the gateway joins them all again when it is made anew. */
+async function ownBottleNetworks(docker: EngineClient): Promise<BottleNetwork[]> {
+  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instanceId()}`, LABEL_IDENTITY] } });
+  return networks.filter((network) => network.Internal).flatMap((network) => bottleNetworkFromInfo(network) ?? []);
+}
+
+/**
+ * The gateway container, running the given image: created (on the egress bridge) when there is
+ * none, made anew when it runs another image (an updated program), started when stopped. It joins
+ * every bottle network of this root it is not on yet (a new one: all of them), each at its `.2`,
+ * so running bottles keep their way out across a gateway update.
+ */
+export async function ensureGateway(docker: EngineClient, image: string): Promise<EngineContainer> {
+  const egress = await ensureEgressNetwork(docker);
+  const wanted = (await docker.getImage(image).inspect()).Id;
+  let info = await inspectGateway(docker);
+  if (info !== null && info.Image !== wanted) {
+    await ifContainerExists(docker.getContainer(info.Id).remove({ force: true }));
+    info = null;
+  }
+  if (info === null) {
+    try {
+      await docker.createContainer(gatewayCreateOptions(image, egress));
+    } catch (error: unknown) {
+      // 409: another launch created it meanwhile; that one is used.
+      if (engineStatus(error) !== 409) throw error;
+    }
+    info = await inspectGateway(docker);
+    if (info === null) throw new BottleError('internal', `container ${gatewayContainerName()} vanished right after its creation`);
+  }
+  const container = docker.getContainer(info.Id);
+  if (!info.State.Running) await ifContainerExists(container.start(), [304]);
+  const joined = Object.values(info.NetworkSettings.Networks).map((endpoint) => endpoint.NetworkID);
+  for (const network of await ownBottleNetworks(docker)) if (!joined.includes(network.id)) await joinNetwork(docker, info.Id, network);
+  return container;
+}
+
+/**
+ * Joins the gateway to a bottle network at its `.2`. Two launches at once may both find it missing
+ * (each ensureGateway joins every network of ours, and each launch its own): the engine refuses the
+ * second join, which is then fine when the gateway is there at the right address.
+ */
+async function joinNetwork(docker: EngineClient, gatewayId: string, network: BottleNetwork): Promise<void> {
+  try {
+    await docker.getNetwork(network.id).connect(gatewayId, { ipv4Address: network.gatewayIp });
+  } catch (error: unknown) {
+    const endpoint = (await docker.getContainer(gatewayId).inspect()).NetworkSettings.Networks[network.name];
+    if (endpoint?.NetworkID !== network.id || endpoint.IPAddress !== network.gatewayIp) throw error;
+  }
+}
+
+/**
+ * Puts the gateway on a bottle's network at the network's gateway address (`.2`); a no-op when it
+ * is there already at that address, and moved there when it sits at another.
+ */
+export async function connectGateway(docker: EngineClient, network: BottleNetwork): Promise<void> {
+  const info = await inspectGateway(docker);
+  if (info === null) throw new BottleError('not-found', `container ${gatewayContainerName()} does not exist: start the gateway first`);
+  const endpoint = info.NetworkSettings.Networks[network.name];
+  if (endpoint !== undefined && endpoint.IPAddress === network.gatewayIp) return;
+  if (endpoint !== undefined) await docker.getNetwork(network.id).disconnect(info.Id, { force: true });
+  await joinNetwork(docker, info.Id, network);
+}
