@@ -29,8 +29,8 @@ const SPECIAL_V4: Array<[string, number, string]> = [
 ];
 /** IPv6 special ranges; the forms that embed an IPv4 address (mapped, compatible, NAT64, 6to4) are refused outright. */
 const SPECIAL_V6: Array<[string, number, string]> = [
-  ['::', 96, 'IPv4-compatible or unspecified'],
   ['::1', 128, 'loopback'],
+  ['::', 96, 'IPv4-compatible or unspecified'],
   ['::ffff:0:0', 96, 'IPv4-mapped'],
   ['64:ff9b::', 96, 'NAT64'],
   ['64:ff9b:1::', 48, 'NAT64 local'],
@@ -44,10 +44,8 @@ const SPECIAL_V6: Array<[string, number, string]> = [
   ['ff00::', 8, 'multicast'],
 ];
 
-const specialRanges: Array<{ list: net.BlockList; label: string }> = [
-  ...SPECIAL_V4.map(([address, prefix, label]) => ({ list: subnet(address, prefix, 'ipv4'), label })),
-  ...SPECIAL_V6.map(([address, prefix, label]) => ({ list: subnet(address, prefix, 'ipv6'), label })),
-];
+const specialV4 = SPECIAL_V4.map(([address, prefix, label]) => ({ list: subnet(address, prefix, 'ipv4'), label }));
+const specialV6 = SPECIAL_V6.map(([address, prefix, label]) => ({ list: subnet(address, prefix, 'ipv6'), label }));
 
 function subnet(address: string, prefix: number, family: 'ipv4' | 'ipv6'): net.BlockList {
   const list = new net.BlockList();
@@ -62,7 +60,11 @@ export function specialRange(address: string): string | null {
   const type = family === 4 ? 'ipv4' : 'ipv6';
   // A zone index (fe80::1%eth0) names an interface of the gateway itself: never a public target.
   if (address.includes('%')) return 'scoped (zone) address';
-  for (const range of specialRanges) if (range.list.check(address, type)) return range.label;
+  // BlockList matches an IPv4 address against IPv6 rules as its mapped form (so ::ffff:0:0/96 would
+  // catch every IPv4 address), and an IPv4-mapped IPv6 address against IPv4 rules: so IPv4 addresses
+  // meet the IPv4 ranges only, IPv6 ones the IPv4 ranges (naming the range a mapped address is in) then the IPv6 ones.
+  const ranges = type === 'ipv4' ? specialV4 : [...specialV4, ...specialV6];
+  for (const range of ranges) if (range.list.check(address, type)) return range.label;
   return null;
 }
 
@@ -74,6 +76,8 @@ export function specialRange(address: string): string | null {
 export function canonicalHost(host: string): string | null {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (bare === '' || bare.length > 255) return null;
+  // Only host characters: the URL parser would otherwise read `evil.example/path` or `user@host` as a host.
+  if (!net.isIPv6(bare) && /[^\p{L}\p{N}._-]/u.test(bare)) return null;
   const forUrl = net.isIPv6(bare) ? `[${bare}]` : bare;
   let hostname: string;
   try {
@@ -84,7 +88,7 @@ export function canonicalHost(host: string): string | null {
   }
   if (hostname.startsWith('[')) hostname = hostname.slice(1, -1);
   if (hostname.endsWith('.')) hostname = hostname.slice(0, -1);
-  if (hostname === '' || hostname.includes('/') || hostname.includes('@')) return null;
+  if (hostname === '') return null;
   return hostname;
 }
 
@@ -114,7 +118,11 @@ export async function resolveAndCheck(host: string, mayDialSpecial: (address: st
   for (const { address } of addresses) {
     const range = specialRange(address);
     if (range !== null && !mayDialSpecial(address)) {
-      return { ok: false, reason: `${host} resolves to ${address}, a ${range} address, which no rule names exactly`, address };
+      return {
+        ok: false,
+        reason: `${host === address ? host : `${host} resolves to ${address}`} (${range}), which no rule names exactly`,
+        address,
+      };
     }
   }
   const first = addresses[0]!;

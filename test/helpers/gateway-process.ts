@@ -85,7 +85,11 @@ export class GatewayProcess {
       const check = (): void => void look();
       const timer = setTimeout(() => {
         this.listeners = this.listeners.filter((listener) => listener !== check);
-        reject(new Error(`no matching gateway message in ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}; stderr ${this.stderr}`));
+        reject(
+          new Error(
+            `no matching gateway message in ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}; stderr ${this.stderr}`,
+          ),
+        );
       }, timeoutMs);
       if (!look()) this.listeners.push(check);
     });
@@ -119,7 +123,23 @@ export async function startOutside(): Promise<Outside> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cb-outside-'));
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      `${dir}/key.pem`,
+      '-out',
+      `${dir}/cert.pem`,
+    ],
     { stdio: 'ignore' },
   );
   const key = readFileSync(`${dir}/key.pem`, 'utf8');
@@ -173,10 +193,22 @@ export interface ProxyAnswer {
 }
 
 /** A plain-HTTP proxy request from a bottle's source address. */
-export function proxyGet(gatewayPort: number, url: string, options: { from?: string; headers?: Record<string, string> } = {}): Promise<ProxyAnswer> {
+export function proxyGet(
+  gatewayPort: number,
+  url: string,
+  options: { from?: string; headers?: Record<string, string> } = {},
+): Promise<ProxyAnswer> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port: gatewayPort, path: url, method: 'GET', localAddress: options.from ?? '127.0.0.1', headers: { host: new URL(url).host, ...options.headers }, agent: false },
+      {
+        host: '127.0.0.1',
+        port: gatewayPort,
+        path: url,
+        method: 'GET',
+        localAddress: options.from ?? '127.0.0.1',
+        headers: { host: new URL(url).host, ...options.headers },
+        agent: false,
+      },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
@@ -201,7 +233,8 @@ export interface Tunnel {
 /** Opens a CONNECT from a bottle's source address; the socket is the tunnel once the status is 200. */
 export function proxyConnect(gatewayPort: number, target: string, options: { from?: string; hostHeader?: string | null } = {}): Tunnel {
   const socket = net.connect({ host: '127.0.0.1', port: gatewayPort, localAddress: options.from ?? '127.0.0.1' });
-  const hostHeader = options.hostHeader === undefined ? `Host: ${target}\r\n` : options.hostHeader === null ? '' : `Host: ${options.hostHeader}\r\n`;
+  const hostHeader =
+    options.hostHeader === undefined ? `Host: ${target}\r\n` : options.hostHeader === null ? '' : `Host: ${options.hostHeader}\r\n`;
   socket.write(`CONNECT ${target} HTTP/1.1\r\n${hostHeader}\r\n`);
   let head = '';
   let settleStatus: (code: number) => void = () => undefined;

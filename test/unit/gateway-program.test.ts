@@ -62,8 +62,18 @@ describe('allowed connections', () => {
     const payload = Buffer.alloc(300_000, 7);
     expect((await echoThrough(echo.socket, payload)).equals(payload)).toBe(true);
     echo.socket.end();
-    const end = await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.port === outside.echoPort);
-    expect(end).toMatchObject({ identity: 'bottle-a', host: '127.0.0.1', protocol: 'connect', decision: 'allow', by: 'rule', bytesUp: 300_000, bytesDown: 300_000 });
+    const end = await gateway.next(
+      (message) => message.type === 'connection' && message.event === 'end' && message.port === outside.echoPort,
+    );
+    expect(end).toMatchObject({
+      identity: 'bottle-a',
+      host: '127.0.0.1',
+      protocol: 'connect',
+      decision: 'allow',
+      by: 'rule',
+      bytesUp: 300_000,
+      bytesDown: 300_000,
+    });
     expect(gateway.all('connection').filter((message) => message.event === 'start')).toHaveLength(3);
   });
 });
@@ -80,10 +90,13 @@ describe('ask mode', () => {
     gateway.send({ type: 'decide', id: pending.id, verdict: 'allow', scope: 'once' });
     // The exact-IP rule for the echo port is absent, so the checked address is refused after the allow...
     expect(await tunnel.status).toBe(403);
-    expect(await tunnel.rest).toContain('127.0.0.1, a loopback address, which no rule names exactly');
+    expect(await tunnel.rest).toContain('127.0.0.1 (loopback), which no rule names exactly');
 
     // ...and with it present, the held connection itself goes through on the operator's Allow.
-    gateway.send({ type: 'rules', rules: [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow', identity: 'other' }, ...exactRules()] });
+    gateway.send({
+      type: 'rules',
+      rules: [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow', identity: 'other' }, ...exactRules()],
+    });
     const second = proxyConnect(gateway.port, `localhost:${outside.echoPort}`);
     const secondPending = await gateway.next((message) => message.type === 'pending' && message.host === 'localhost');
     expect(await staysSilent(second.socket, 300)).toBe(true);
@@ -91,7 +104,9 @@ describe('ask mode', () => {
     expect(await second.status).toBe(200);
     expect((await echoThrough(second.socket, Buffer.from('same socket'))).toString()).toBe('same socket');
     await gateway.next((message) => message.type === 'settled' && message.id === secondPending.id && message.outcome === 'allow');
-    const start = await gateway.next((message) => message.type === 'connection' && message.event === 'start' && message.host === 'localhost');
+    const start = await gateway.next(
+      (message) => message.type === 'connection' && message.event === 'start' && message.host === 'localhost',
+    );
     expect(start).toMatchObject({ by: 'operator', address: '127.0.0.1' });
     second.socket.destroy();
   });
@@ -134,7 +149,10 @@ describe('ask mode', () => {
     await startWith('ask');
     const held = proxyGet(gateway.port, `http://localhost:${outside.httpPort}/later`);
     await gateway.next((message) => message.type === 'pending');
-    gateway.send({ type: 'rules', rules: [...exactRules(), { host: 'localhost', port: outside.httpPort, action: 'allow', identity: 'bottle-a' }] });
+    gateway.send({
+      type: 'rules',
+      rules: [...exactRules(), { host: 'localhost', port: outside.httpPort, action: 'allow', identity: 'bottle-a' }],
+    });
     expect((await held).status).toBe(200);
     await gateway.next((message) => message.type === 'settled' && message.outcome === 'allow');
   });
@@ -154,7 +172,10 @@ describe('modes from the bottles table', () => {
     gateway.send({ type: 'ping' });
     await gateway.next((message) => message.type === 'pong');
     expect((await proxyGet(gateway.port, `http://localhost:${outside.httpPort}/x`)).status).toBe(200);
-    expect(await gateway.next((message) => message.type === 'connection' && message.event === 'start')).toMatchObject({ by: 'mode', host: 'localhost' });
+    expect(await gateway.next((message) => message.type === 'connection' && message.event === 'start')).toMatchObject({
+      by: 'mode',
+      host: 'localhost',
+    });
   });
 
   it('refuses a source address that is not in the table', async () => {
