@@ -15,6 +15,7 @@ import type { GatewayPolicy } from './gateway-policy';
 import { HeldConnections, type HoldResult } from './held-connections';
 import { hostHeaderMismatch } from './host-header';
 import { noPoolAgent, refusalBody, refusalError } from './refusal';
+import { watchHeldSocket } from './watch-held-socket';
 
 export interface GatewayOptions {
   host: string;
@@ -154,7 +155,10 @@ export class Gateway {
     if (verdict.verdict === 'ask') {
       const full = this.held.refusal(bottle.identity);
       if (full !== null) return refuse(429, 'limit', full, bottle.identity, null);
+      // A plain-HTTP request's socket is still read by the HTTP parser; a CONNECT's must be watched.
+      const stopWatching = opts.isHttp ? (): void => undefined : watchHeldSocket(opts.request.socket);
       const result: HoldResult = await this.held.hold({ identity: bottle.identity, ...target }, opts.request.socket);
+      stopWatching();
       if (result.outcome !== 'allow') return refuse(403, result.by, result.reason, bottle.identity);
       decided = result;
     }

@@ -58,12 +58,13 @@ export class HeldConnections {
   }
 
   /**
-   * Holds one connection until it is settled. `closed` is the client's socket: when it goes, the
-   * hold ends (and its pending request, if no other client waits on it).
+   * Holds one connection until it is settled. `closed` is the client's socket: when it ends or
+   * closes, the hold ends (and its pending request, if no other client waits on it). The HTTP server
+   * keeps sockets half-open, so a client's FIN shows as 'end' alone.
    */
   hold(
     key: { identity: string; host: string; port: number; protocol: GatewayProtocol },
-    closed: { once(event: 'close', listener: () => void): unknown; off(event: 'close', listener: () => void): unknown },
+    closed: { once(event: 'close' | 'end', listener: () => void): unknown; off(event: 'close' | 'end', listener: () => void): unknown },
   ): Promise<HoldResult> {
     let request = [...this.pending.values()].find(
       (candidate) => candidate.identity === key.identity && candidate.host === key.host && candidate.port === key.port,
@@ -79,6 +80,7 @@ export class HeldConnections {
       const finish = (result: HoldResult): void => {
         clearTimeout(timer);
         closed.off('close', onClose);
+        closed.off('end', onClose);
         joined.waiters.delete(finish);
         this.count(key.identity, -1);
         resolve(result);
@@ -96,6 +98,7 @@ export class HeldConnections {
         if (joined.waiters.size === 0) this.settle(joined.id, 'abandoned');
       };
       closed.once('close', onClose);
+      closed.once('end', onClose);
       joined.waiters.add(finish);
     });
   }

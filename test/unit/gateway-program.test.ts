@@ -4,6 +4,7 @@
  * The outside is on 127.0.0.1, a loopback (special) address, so it is reached only through rules that
  * name it exactly, as the policy requires for every private target.
  */
+import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   echoThrough,
@@ -99,10 +100,12 @@ describe('ask mode', () => {
     });
     const second = proxyConnect(gateway.port, `localhost:${outside.echoPort}`);
     const secondPending = await gateway.next((message) => message.type === 'pending' && message.host === 'localhost');
+    // A client may send its first bytes (a TLS ClientHello) before the tunnel is up: they are kept, in order.
+    second.socket.write('early bytes, ');
     expect(await staysSilent(second.socket, 300)).toBe(true);
     gateway.send({ type: 'decide', id: secondPending.id, verdict: 'allow', scope: 'once' });
     expect(await second.status).toBe(200);
-    expect((await echoThrough(second.socket, Buffer.from('same socket'))).toString()).toBe('same socket');
+    expect((await echoThrough(second.socket, Buffer.from('same socket'))).toString()).toBe('early bytes, same socket');
     await gateway.next((message) => message.type === 'settled' && message.id === secondPending.id && message.outcome === 'allow');
     const start = await gateway.next(
       (message) => message.type === 'connection' && message.event === 'start' && message.host === 'localhost',
@@ -133,6 +136,29 @@ describe('ask mode', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(await tunnel.rest).toContain('no answer from the operator within 2 s');
     await gateway.next((message) => message.type === 'settled' && message.outcome === 'timeout');
+  });
+
+  it('frees the place of a held client that hangs up (CONNECT and plain HTTP alike)', async () => {
+    await startWith('ask', [], ['--max-held-per-bottle', '1']);
+    const tunnel = proxyConnect(gateway.port, `gone.example:443`);
+    const pending = await gateway.next((message) => message.type === 'pending');
+    tunnel.socket.destroy();
+    await gateway.next((message) => message.type === 'settled' && message.id === pending.id && message.outcome === 'abandoned');
+    const request = http.request({
+      host: '127.0.0.1',
+      port: gateway.port,
+      path: 'http://gone.example/',
+      headers: { host: 'gone.example' },
+    });
+    request.on('error', () => undefined);
+    request.end();
+    const httpPending = await gateway.next((message) => message.type === 'pending' && message.protocol === 'http');
+    request.destroy();
+    await gateway.next((message) => message.type === 'settled' && message.id === httpPending.id && message.outcome === 'abandoned');
+    // The cap of one held connection is free again.
+    const third = proxyConnect(gateway.port, `again.example:443`);
+    await gateway.next((message) => message.type === 'pending' && message.host === 'again.example');
+    third.socket.destroy();
   });
 
   it('an answer scoped to the bottle lets the next connection through without asking', async () => {
