@@ -257,15 +257,15 @@ export function proxyConnect(gatewayPort: number, target: string, options: { fro
   return { socket, status, rest };
 }
 
-/** Sends bytes through an open tunnel to the echo server and waits until they all came back. */
-export function echoThrough(socket: net.Socket, payload: Buffer): Promise<Buffer> {
+/** Sends bytes through an open tunnel to the echo server and waits until `expected` bytes (default: as many) came back. */
+export function echoThrough(socket: net.Socket, payload: Buffer, expected = payload.length): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let got = 0;
     const onData = (chunk: Buffer): void => {
       parts.push(chunk);
       got += chunk.length;
-      if (got >= payload.length) {
+      if (got >= expected) {
         socket.off('data', onData);
         resolve(Buffer.concat(parts));
       }

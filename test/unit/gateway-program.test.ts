@@ -105,7 +105,9 @@ describe('ask mode', () => {
     expect(await staysSilent(second.socket, 300)).toBe(true);
     gateway.send({ type: 'decide', id: secondPending.id, verdict: 'allow', scope: 'once' });
     expect(await second.status).toBe(200);
-    expect((await echoThrough(second.socket, Buffer.from('same socket'))).toString()).toBe('early bytes, same socket');
+    expect((await echoThrough(second.socket, Buffer.from('same socket'), 'early bytes, same socket'.length)).toString()).toBe(
+      'early bytes, same socket',
+    );
     await gateway.next((message) => message.type === 'settled' && message.id === secondPending.id && message.outcome === 'allow');
     const start = await gateway.next(
       (message) => message.type === 'connection' && message.event === 'start' && message.host === 'localhost',
