@@ -1,7 +1,8 @@
 /**
  * The gateway program, bundled into one CommonJS file (scripts/build-gateway.mjs) and run by node in
  * the gateway container. Options: --port N (3128), --host ADDRESS (0.0.0.0), --hold-ms N (60000),
- * --max-held-per-bottle N (200), --max-held-total N (1000), --max-header-bytes N (16384).
+ * --max-held-per-bottle N (200), --max-held-total N (1000), --max-header-bytes N (16384),
+ * --max-sockets-per-bottle N (1024: open sockets from one source address, whatever they carry).
  * The control protocol is documented in control-protocol.ts. When the control stream ends the
  * proxy keeps serving on its last tables (held connections time out), so the bottles keep their
  * network while no app is attached.
@@ -17,6 +18,7 @@ const NUMERIC_FLAGS: Record<string, keyof Omit<GatewayOptions, 'host'>> = {
   '--max-held-per-bottle': 'maxHeldPerBottle',
   '--max-held-total': 'maxHeldTotal',
   '--max-header-bytes': 'maxHeaderBytes',
+  '--max-sockets-per-bottle': 'maxSocketsPerBottle',
 };
 
 export function parseGatewayArgs(args: readonly string[]): GatewayOptions {

@@ -188,6 +188,30 @@ describe('floods and oversized input', () => {
   });
 });
 
+describe('open sockets', () => {
+  it('caps the sockets one bottle holds open, answering the excess with a 429, and leaves other bottles alone', async () => {
+    const bottles = [
+      { ip: '127.0.0.1', identity: 'bottle-a', mode: 'open' },
+      { ip: '127.0.0.2', identity: 'bottle-b', mode: 'open' },
+    ];
+    await startWith(bottles, [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow' }], ['--max-sockets-per-bottle', '50']);
+    const tunnels = Array.from({ length: 50 }, () => proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`));
+    expect(new Set(await Promise.all(tunnels.map((tunnel) => tunnel.status)))).toEqual(new Set([200]));
+    const over = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`);
+    expect(await over.status).toBe(429);
+    expect(await over.rest).toContain('already has 50 connections open');
+    const otherBottle = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`, { from: '127.0.0.2' });
+    expect(await otherBottle.status).toBe(200);
+    otherBottle.socket.destroy();
+    // Closing tunnels frees places again.
+    tunnels[0]!.socket.destroy();
+    await gateway.next((message) => message.type === 'connection' && message.event === 'end');
+    const again = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`);
+    expect(await again.status).toBe(200);
+    for (const tunnel of [...tunnels, again]) tunnel.socket.destroy();
+  });
+});
+
 describe('the control channel', () => {
   it('answers bad lines with one error each and changes nothing', async () => {
     await startWith([openBottle], [{ host: '127.0.0.1', port: outside.httpPort, action: 'allow' }]);
