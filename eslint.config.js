@@ -96,6 +96,7 @@ const SILENT_CATCH_FILES = [
   'src/serve/**',
   'src/main/**',
   'src/cli/**',
+  'src/gateway/**',
   'src/ipc/**',
   'src/preload/**',
 ];
@@ -160,6 +161,8 @@ export default tseslint.config(
   boundary(['src/ipc/**'], forbid(['main', 'serve', 'cli', 'renderer', 'preload'], [ELECTRON])),
   boundary(['src/serve/**'], forbid(['main', 'cli', 'renderer', 'preload'], [ELECTRON])),
   boundary(['src/cli/**'], forbid(['main', 'renderer', 'preload'], [ELECTRON])),
+  // The network gateway runs alone in its container: the contract and Node modules, nothing of the app.
+  boundary(['src/gateway/**'], forbid(['core', 'main', 'serve', 'cli', 'renderer', 'ipc', 'preload'], [ELECTRON])),
   boundary(['src/main/**'], forbid(['serve', 'cli', 'renderer', 'preload'])),
   boundary(['src/preload/**'], forbid(['core', 'main', 'serve', 'cli', 'renderer', 'ipc'], [NODE])),
   // The page: the contract only.

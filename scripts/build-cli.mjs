@@ -4,6 +4,7 @@
 // `npm install` (prepare) and in `npm run build`.
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { buildGateway } from './build-gateway.mjs';
 
 /**
  * dockerode loads ssh2 (for ssh:// engines) and gRPC (for BuildKit sessions) eagerly, and ssh2
@@ -55,3 +56,6 @@ await build({
   plugins: [deferHeavyRequires],
   logLevel: 'warning',
 });
+
+// The network gateway's program (issue 19), for the gateway container's image.
+await buildGateway();

@@ -1,0 +1,118 @@
+/**
+ * The gateway's control channel: JSON, one message per line, on the program's stdin (in) and stdout
+ * (out); stderr carries the program's own log. The core keeps one `docker exec -i` stream open to
+ * it, which works the same over every kind of engine (unix socket, ssh, tcp+TLS, Docker Desktop)
+ * with no published port. Every line in is size-capped and validated; a bad line gets an `error`
+ * line out and changes nothing.
+ *
+ * In (core -> gateway):
+ *   {"type":"bottles","bottles":[{"ip":"172.30.0.3","identity":"b-1","mode":"ask","agent":"claude"}]}
+ *       the whole table of bottles by source IP (replaces the last one). A connection from an IP
+ *       not in it is refused. Held connections are decided again against the new table.
+ *   {"type":"rules","rules":[{"host":"api.example.com","port":443,"action":"allow","identity":"b-1"}]}
+ *       the whole rule table (replaces the last one, and the rules `decide` added): `host` is an exact
+ *       name, `*.suffix` (subdomains only) or an exact IP; `port` a number or "*"; no `identity` and no
+ *       `agent` = every bottle. Held connections are decided again against the new rules.
+ *   {"type":"decide","id":"p-3","verdict":"allow"|"deny","scope":"once"|"bottle"|"agent"}
+ *       answers a pending request: its held connections proceed or get the 403. Scope `bottle` or
+ *       `agent` also adds that rule here at once (the core then pushes it in its next `rules`).
+ *   {"type":"ping","nonce":"…"}                 -> {"type":"pong","nonce":"…"}
+ *
+ * Out (gateway -> core):
+ *   {"type":"ready","port":3128,"version":1}    once, when the proxy listens
+ *   {"type":"pending","id":"p-3","identity":"b-1","host":"example.com","port":443,"protocol":"connect","time":"…"}
+ *       a connection is held waiting for the operator (further ones to the same host:port from the
+ *       same bottle join it).
+ *   {"type":"settled","id":"p-3","outcome":"allow"|"deny"|"timeout"|"abandoned","time":"…"}
+ *       the pending request is gone (decided, timed out, or every held client hung up).
+ *   {"type":"connection","event":"start"|"refused"|"end", …ConnectionRecord}
+ *       the log: every attempt, its decision and who made it, and bytes each way on close.
+ *   {"type":"error","message":"…"}               a bad control line, or something the gateway could not do.
+ */
+import { z } from 'zod';
+
+export const CONTROL_PROTOCOL_VERSION = 1;
+/** Longest line accepted in: a bottles or rules table of a few thousand entries fits easily. */
+export const MAX_CONTROL_LINE_BYTES = 1024 * 1024;
+const MAX_TABLE_ENTRIES = 10_000;
+
+export const BOTTLE_MODES = ['ask', 'locked', 'open'] as const;
+export type BottleMode = (typeof BOTTLE_MODES)[number];
+
+const identity = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'identity: letters, digits, dot, dash, underscore');
+const ipv4 = z
+  .string()
+  .refine((text) => /^(\d{1,3})(\.\d{1,3}){3}$/.test(text) && text.split('.').every((part) => Number(part) <= 255), 'not an IPv4 address');
+const hostPattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^(\*\.)?[A-Za-z0-9.:_-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'host: a name, *.suffix or an IP');
+
+export const bottleEntrySchema = z.strictObject({
+  ip: ipv4,
+  identity,
+  mode: z.enum(BOTTLE_MODES),
+  agent: identity.optional(),
+});
+export type BottleEntry = z.infer<typeof bottleEntrySchema>;
+
+export const ruleSchema = z.strictObject({
+  host: hostPattern,
+  port: z.union([z.number().int().min(1).max(65535), z.literal('*')]),
+  action: z.enum(['allow', 'deny']),
+  identity: identity.optional(),
+  agent: identity.optional(),
+});
+export type GatewayRule = z.infer<typeof ruleSchema>;
+
+export const controlInSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('bottles'), bottles: z.array(bottleEntrySchema).max(MAX_TABLE_ENTRIES) }),
+  z.strictObject({ type: z.literal('rules'), rules: z.array(ruleSchema).max(MAX_TABLE_ENTRIES) }),
+  z.strictObject({
+    type: z.literal('decide'),
+    id: z.string().min(1).max(64),
+    verdict: z.enum(['allow', 'deny']),
+    scope: z.enum(['once', 'bottle', 'agent']),
+  }),
+  z.strictObject({ type: z.literal('ping'), nonce: z.string().max(128).optional() }),
+]);
+export type ControlIn = z.infer<typeof controlInSchema>;
+
+/** How a connection reached the gateway: a plain-HTTP proxy request, or a CONNECT tunnel (TLS or any TCP). */
+export type GatewayProtocol = 'http' | 'connect';
+/** Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, or the address check. */
+export type DecidedBy = 'rule' | 'mode' | 'operator' | 'timeout' | 'limit' | 'check' | 'client';
+
+export interface ConnectionRecord {
+  event: 'start' | 'refused' | 'end';
+  /** The client socket's number (one keep-alive socket may carry several plain-HTTP requests). */
+  connection: number;
+  identity: string | null;
+  source: string;
+  host: string;
+  port: number;
+  protocol: GatewayProtocol;
+  decision: 'allow' | 'deny';
+  by: DecidedBy;
+  /** One line: why it was refused, or the rule that allowed it. */
+  reason: string | null;
+  /** The address actually dialled (after the check), on `start`. */
+  address?: string;
+  /** Bytes the bottle sent out and received, on `end`. */
+  bytesUp?: number;
+  bytesDown?: number;
+  time: string;
+}
+
+export type ControlOut =
+  | { type: 'ready'; port: number; version: number }
+  | { type: 'pending'; id: string; identity: string; host: string; port: number; protocol: GatewayProtocol; time: string }
+  | { type: 'settled'; id: string; outcome: 'allow' | 'deny' | 'timeout' | 'abandoned'; time: string }
+  | ({ type: 'connection' } & ConnectionRecord)
+  | { type: 'pong'; nonce?: string }
+  | { type: 'error'; message: string };

@@ -1,0 +1,197 @@
+/**
+ * The gateway: a proxy-chain server every bottle's HTTP_PROXY/HTTPS_PROXY points at. Each new
+ * request (plain HTTP, or CONNECT for TLS and any TCP port) is taken through, in order: the bottle
+ * it comes from (by source IP; unknown sources are refused), the Host header against the target,
+ * the policy (allow, deny, or ask: held for the operator), and only then the name lookup and the
+ * address check, dialling the checked address. Names are resolved only for what the policy let
+ * through, so a refused bottle cannot smuggle data out in DNS queries either.
+ */
+import type http from 'node:http';
+import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
+import { canonicalHost, pinnedLookup, resolveAndCheck } from './address-check';
+import type { ControlChannel } from './control-channel';
+import type { BottleEntry, ConnectionRecord, DecidedBy, GatewayProtocol } from './control-protocol';
+import type { GatewayPolicy } from './gateway-policy';
+import { HeldConnections, type HoldResult } from './held-connections';
+import { hostHeaderMismatch } from './host-header';
+import { noPoolAgent, refusalBody, refusalError } from './refusal';
+import { limitSocketsPerSource } from './socket-limit';
+import { watchHeldSocket } from './watch-held-socket';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  holdMs: number;
+  maxHeldPerBottle: number;
+  maxHeldTotal: number;
+  maxHeaderBytes: number;
+  maxSocketsPerBottle: number;
+}
+
+export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
+  host: '0.0.0.0',
+  port: 3128,
+  holdMs: 60_000,
+  maxHeldPerBottle: 200,
+  maxHeldTotal: 1000,
+  maxHeaderBytes: 16 * 1024,
+  maxSocketsPerBottle: 1024,
+};
+
+/** What an open client socket has carried, for its `end` record. */
+interface OpenConnection {
+  record: Omit<ConnectionRecord, 'event' | 'time'>;
+}
+
+/** The source address as the bottles table spells it (an IPv4 client of a dual-stack socket arrives mapped). */
+function sourceAddress(socket: { remoteAddress?: string | undefined }): string {
+  const address = socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+export class Gateway {
+  private bottles = new Map<string, BottleEntry>();
+  private readonly open = new Map<number, OpenConnection>();
+  readonly held: HeldConnections;
+  readonly server: Server;
+
+  constructor(
+    options: GatewayOptions,
+    private readonly policy: GatewayPolicy,
+    private readonly control: ControlChannel,
+    private readonly log: (line: string) => void,
+  ) {
+    this.held = new HeldConnections(
+      { holdMs: options.holdMs, maxPerBottle: options.maxHeldPerBottle, maxTotal: options.maxHeldTotal },
+      {
+        onPending: (request) =>
+          control.send({
+            type: 'pending',
+            id: request.id,
+            identity: request.identity,
+            host: request.host,
+            port: request.port,
+            protocol: request.protocol,
+            time: request.since.toISOString(),
+          }),
+        onSettled: (request, outcome) => control.send({ type: 'settled', id: request.id, outcome, time: new Date().toISOString() }),
+      },
+    );
+    this.server = new Server({ host: options.host, port: options.port, prepareRequestFunction: (opts) => this.prepare(opts) });
+    // Read by Node's HTTP parser for each new socket: larger request heads are refused with 431/400.
+    (this.server.server as http.Server & { maxHeaderSize?: number }).maxHeaderSize = options.maxHeaderBytes;
+    this.server.server.headersTimeout = 20_000;
+    limitSocketsPerSource(this.server.server, options.maxSocketsPerBottle, log);
+    this.server.server.on('clientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
+      this.log(`refused ${sourceAddress(socket)}: bad request (${error.code ?? error.message})`);
+    });
+    this.server.on('connectionClosed', ({ connectionId, stats }: { connectionId: number; stats?: ConnectionStats }) =>
+      this.closed(connectionId, stats),
+    );
+  }
+
+  async listen(): Promise<number> {
+    await this.server.listen();
+    return this.server.port;
+  }
+
+  /** Replaces the bottles table; held connections are decided again (a bottle gone or turned locked/open settles them). */
+  setBottles(entries: readonly BottleEntry[]): void {
+    this.bottles = new Map(entries.map((entry) => [entry.ip, entry]));
+    this.redecide();
+  }
+
+  /** Decides every held request again, after the rules or the bottles table changed. */
+  redecide(): void {
+    for (const request of this.held.list()) {
+      const bottle = [...this.bottles.values()].find((entry) => entry.identity === request.identity);
+      if (bottle === undefined) {
+        this.held.answer(request.id, { outcome: 'deny', by: 'mode', reason: 'the bottle is no longer served by this gateway' });
+        continue;
+      }
+      const verdict = this.policy.decide(bottle, request);
+      if (verdict.verdict !== 'ask') this.held.answer(request.id, { outcome: verdict.verdict, by: verdict.by, reason: verdict.reason });
+    }
+  }
+
+  /** The operator's answer to a pending request; null when there is no such request (already settled). */
+  answer(id: string, verdict: 'allow' | 'deny'): { identity: string; host: string; port: number } | null {
+    return this.held.answer(id, {
+      outcome: verdict,
+      by: 'operator',
+      reason: verdict === 'allow' ? 'allowed by the operator' : 'denied by the operator',
+    });
+  }
+
+  bottleByIdentity(identity: string): BottleEntry | undefined {
+    return [...this.bottles.values()].find((entry) => entry.identity === identity);
+  }
+
+  private async prepare(opts: PrepareRequestFunctionOpts): Promise<PrepareRequestFunctionResult> {
+    const protocol: GatewayProtocol = opts.isHttp ? 'http' : 'connect';
+    const source = sourceAddress(opts.request.socket);
+    const base = { connection: opts.connectionId, identity: null as string | null, source, host: opts.hostname, port: opts.port, protocol };
+    /** `allowAs`: the host a rule would have to name (null when no rule can help: a malformed request). */
+    const refuse = (
+      status: 400 | 403 | 429,
+      by: DecidedBy,
+      reason: string,
+      identity: string | null,
+      allowAs: string | null = base.host,
+    ): never => {
+      this.record({ ...base, identity, event: 'refused', decision: 'deny', by, reason });
+      throw refusalError(status, refusalBody(identity, base.host, base.port, reason, allowAs));
+    };
+
+    const bottle = this.bottles.get(source);
+    if (bottle === undefined) return refuse(403, 'check', `the source ${source} is not a bottle this gateway serves`, null);
+    base.identity = bottle.identity;
+    const host = canonicalHost(opts.hostname);
+    if (host === null) return refuse(400, 'check', 'the target is not a host name or IP address', bottle.identity, null);
+    base.host = host;
+    const mismatch = hostHeaderMismatch(opts.request, host, opts.port, opts.isHttp);
+    if (mismatch !== null) return refuse(400, 'check', mismatch, bottle.identity, null);
+
+    const target = { host, port: opts.port, protocol };
+    const verdict = this.policy.decide(bottle, target);
+    let decided: { by: DecidedBy; reason: string } = verdict;
+    if (verdict.verdict === 'deny') return refuse(403, verdict.by, verdict.reason, bottle.identity);
+    if (verdict.verdict === 'ask') {
+      const full = this.held.refusal(bottle.identity);
+      if (full !== null) return refuse(429, 'limit', full, bottle.identity, null);
+      // A plain-HTTP request's socket is still read by the HTTP parser; a CONNECT's must be watched.
+      const stopWatching = opts.isHttp ? (): void => undefined : watchHeldSocket(opts.request.socket);
+      const result: HoldResult = await this.held.hold({ identity: bottle.identity, ...target }, opts.request.socket);
+      stopWatching();
+      if (result.outcome !== 'allow') return refuse(403, result.by, result.reason, bottle.identity);
+      decided = result;
+    }
+
+    // Resolve and check only now: the bottle may be gone from the table while it was held.
+    const current = this.bottles.get(source);
+    if (current === undefined) return refuse(403, 'check', 'the bottle left this gateway while the connection was held', bottle.identity);
+    const checked = await resolveAndCheck(host, (address) => this.policy.mayDialSpecial(current, address, opts.port));
+    if (!checked.ok) return refuse(403, 'check', checked.reason, bottle.identity, checked.address);
+    const started = { ...base, decision: 'allow' as const, by: decided.by, reason: decided.reason, address: checked.target.address };
+    this.record({ ...started, event: 'start' });
+    this.open.set(opts.connectionId, { record: started });
+    return { dnsLookup: pinnedLookup(checked.target), httpAgent: noPoolAgent };
+  }
+
+  private closed(connectionId: number, stats: ConnectionStats | undefined): void {
+    const connection = this.open.get(connectionId);
+    if (connection === undefined) return;
+    this.open.delete(connectionId);
+    // The target side's counts are what actually went out and came in; a dial that failed has none.
+    const bytesUp = stats?.trgTxBytes ?? 0;
+    const bytesDown = stats?.trgRxBytes ?? 0;
+    this.record({ ...connection.record, event: 'end', bytesUp, bytesDown });
+  }
+
+  private record(record: Omit<ConnectionRecord, 'time'>): void {
+    const full: ConnectionRecord = { ...record, time: new Date().toISOString() };
+    if (record.event === 'refused')
+      this.log(`refused ${record.identity ?? record.source} -> ${record.host}:${record.port}: ${record.reason ?? ''}`);
+    this.control.send({ type: 'connection', ...full });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The gateway program, bundled into one CommonJS file (scripts/build-gateway.mjs) and run by node in
+ * the gateway container. Options: --port N (3128), --host ADDRESS (0.0.0.0), --hold-ms N (60000),
+ * --max-held-per-bottle N (200), --max-held-total N (1000), --max-header-bytes N (16384),
+ * --max-sockets-per-bottle N (1024: open sockets from one source address, whatever they carry).
+ * The control protocol is documented in control-protocol.ts. When the control stream ends the
+ * proxy keeps serving on its last tables (held connections time out), so the bottles keep their
+ * network while no app is attached.
+ */
+import { createControlWriter, readControlLines } from './control-channel';
+import { CONTROL_PROTOCOL_VERSION, type ControlIn } from './control-protocol';
+import { DEFAULT_GATEWAY_OPTIONS, Gateway, type GatewayOptions } from './gateway-server';
+import { TableGatewayPolicy } from './gateway-policy';
+
+const NUMERIC_FLAGS: Record<string, keyof Omit<GatewayOptions, 'host'>> = {
+  '--port': 'port',
+  '--hold-ms': 'holdMs',
+  '--max-held-per-bottle': 'maxHeldPerBottle',
+  '--max-held-total': 'maxHeldTotal',
+  '--max-header-bytes': 'maxHeaderBytes',
+  '--max-sockets-per-bottle': 'maxSocketsPerBottle',
+};
+
+export function parseGatewayArgs(args: readonly string[]): GatewayOptions {
+  const options = { ...DEFAULT_GATEWAY_OPTIONS };
+  for (let index = 0; index < args.length; index += 2) {
+    const flag = args[index] ?? '';
+    const value = args[index + 1];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--host') {
+      options.host = value;
+      continue;
+    }
+    const key = NUMERIC_FLAGS[flag];
+    if (key === undefined) throw new Error(`unknown option ${flag}`);
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 0 || number > 10_000_000) throw new Error(`${flag} takes a whole number, not "${value}"`);
+    options[key] = number;
+  }
+  return options;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} gateway: ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseGatewayArgs(process.argv.slice(2));
+  const control = createControlWriter(process.stdout);
+  const policy = new TableGatewayPolicy();
+  const gateway = new Gateway(options, policy, control, log);
+
+  const handle = (message: ControlIn): void => {
+    switch (message.type) {
+      case 'bottles':
+        gateway.setBottles(message.bottles);
+        return;
+      case 'rules':
+        policy.setRules(message.rules);
+        gateway.redecide();
+        return;
+      case 'ping':
+        control.send(message.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: message.nonce });
+        return;
+      case 'decide': {
+        const request = gateway.answer(message.id, message.verdict);
+        if (request === null) {
+          control.send({ type: 'error', message: `no pending request ${message.id} (already settled?)` });
+          return;
+        }
+        if (message.scope === 'once') return;
+        const bottle = gateway.bottleByIdentity(request.identity);
+        const scope =
+          message.scope === 'bottle'
+            ? { identity: request.identity }
+            : bottle?.agent !== undefined
+              ? { agent: bottle.agent }
+              : { identity: request.identity };
+        policy.addRule({ host: request.host, port: request.port, action: message.verdict, ...scope });
+        gateway.redecide();
+        return;
+      }
+    }
+  };
+  readControlLines(process.stdin, handle, (message) => {
+    log(message);
+    control.send({ type: 'error', message });
+  });
+  process.stdin.on('end', () => log('control stream ended: serving on the last tables'));
+
+  const port = await gateway.listen();
+  log(`listening on ${options.host}:${port}`);
+  control.send({ type: 'ready', port, version: CONTROL_PROTOCOL_VERSION });
+}
+
+main().catch((error: unknown) => {
+  log(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
