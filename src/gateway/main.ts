@@ -3,11 +3,16 @@
  * the gateway container. Options: --port N (3128), --host ADDRESS (0.0.0.0), --hold-ms N (60000),
  * --max-held-per-bottle N (200), --max-held-total N (1000), --max-header-bytes N (16384),
  * --max-sockets-per-bottle N (1024: open sockets from one source address, whatever they carry).
- * The control protocol is documented in control-protocol.ts. When the control stream ends the
+ * --control-socket PATH also serves the control protocol on a Unix socket in the container, one
+ * stream per connection (each gets `ready`, and every event); `--control PATH` (run by `docker exec
+ * -i` in the gateway container: the core's way in over any engine API) relays its stdin and stdout
+ * to that socket and does nothing else. The control protocol is documented in control-protocol.ts. When the control stream ends the
  * proxy keeps serving on its last tables (held connections time out), so the bottles keep their
  * network while no app is attached.
  */
-import { createControlWriter, readControlLines } from './control-channel';
+import { rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { createControlWriter, readControlLines, type ControlChannel } from './control-channel';
 import { CONTROL_PROTOCOL_VERSION, type ControlIn } from './control-protocol';
 import { DEFAULT_GATEWAY_OPTIONS, Gateway, type GatewayOptions } from './gateway-server';
 import { TableGatewayPolicy } from './gateway-policy';
@@ -44,9 +49,41 @@ function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} gateway: ${line}\n`);
 }
 
+/** Takes `flag PATH` out of the arguments; the path, or null when the flag is not there. */
+function takePathFlag(args: string[], flag: string): string | null {
+  const at = args.indexOf(flag);
+  if (at === -1) return null;
+  const path = args[at + 1];
+  if (path === undefined || !path.startsWith('/')) throw new Error(`${flag} needs an absolute path`);
+  args.splice(at, 2);
+  return path;
+}
+
+/** The relay a control exec runs: stdin to the gateway's control socket, its answers to stdout. */
+function relayControl(path: string): void {
+  const socket = connect(path);
+  socket.on('error', (error: Error) => {
+    log(`control socket ${path}: ${error.message}`);
+    process.exit(1);
+  });
+  socket.on('close', () => process.exit(0));
+  process.stdin.pipe(socket);
+  socket.pipe(process.stdout);
+}
+
 async function main(): Promise<void> {
-  const options = parseGatewayArgs(process.argv.slice(2));
-  const control = createControlWriter(process.stdout);
+  const args = process.argv.slice(2);
+  const relayTo = takePathFlag(args, '--control');
+  if (relayTo !== null) return relayControl(relayTo);
+  const socketPath = takePathFlag(args, '--control-socket');
+  const options = parseGatewayArgs(args);
+  // Every control stream (stdin/stdout, and each socket connection) gets every event.
+  const outputs = new Set<ControlChannel>([createControlWriter(process.stdout)]);
+  const control: ControlChannel = {
+    send: (message) => {
+      for (const output of outputs) output.send(message);
+    },
+  };
   const policy = new TableGatewayPolicy();
   const gateway = new Gateway(options, policy, control, log);
 
@@ -91,6 +128,19 @@ async function main(): Promise<void> {
   const port = await gateway.listen();
   log(`listening on ${options.host}:${port}`);
   control.send({ type: 'ready', port, version: CONTROL_PROTOCOL_VERSION });
+  if (socketPath !== null) {
+    // A socket left by a previous run of the container (its tmpfs is new each start, but be sure).
+    rmSync(socketPath, { force: true });
+    const server = createServer((socket) => {
+      const output = createControlWriter(socket);
+      outputs.add(output);
+      socket.on('close', () => outputs.delete(output));
+      readControlLines(socket, handle, (message) => output.send({ type: 'error', message }));
+      output.send({ type: 'ready', port, version: CONTROL_PROTOCOL_VERSION });
+    });
+    server.on('error', (error: Error) => log(`control socket ${socketPath}: ${error.message}`));
+    server.listen(socketPath, () => log(`control socket on ${socketPath}`));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,7 @@ import { LABEL_IDENTITY, LABEL_INSTANCE, LABEL_MANAGED } from './bottle-containe
 import { bottleNetworkFromInfo, type BottleNetwork } from './bottle-networks';
 import type { ContainerCreateOptions, ContainerInspectInfo, EngineClient, EngineContainer } from './engine-client';
 import { engineStatus, ifContainerExists } from './if-engine-object-exists';
-import { GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
+import { GATEWAY_RUN_DIR, GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
 import { settleNamedNetwork } from './named-networks';
 
 /*
@@ -50,6 +50,8 @@ function gatewayCreateOptions(image: string, egressNetworkId: string): Container
       // The engine turns forwarding on in a container's namespace; the gateway must only proxy.
       Sysctls: { 'net.ipv4.ip_forward': '0' },
       ReadonlyRootfs: true,
+      // The control socket's folder: the one place the program writes, its own user's alone.
+      Tmpfs: { [GATEWAY_RUN_DIR]: 'rw,noexec,nosuid,nodev,size=1m,mode=0700,uid=65534,gid=65534' },
       Memory: GATEWAY_LIMITS.memoryBytes,
       PidsLimit: GATEWAY_LIMITS.pids,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { parseJson } from '../base/parse-json';
 import type { EngineContainer } from './engine-client';
-import { GATEWAY_PROGRAM } from './gateway-image';
+import { GATEWAY_CONTROL_SOCKET, GATEWAY_PROGRAM } from './gateway-image';
 
 /*
  * The gateway's control stream: ONE `docker exec -i` in the gateway container whose stdin and
@@ -12,10 +12,10 @@ import { GATEWAY_PROGRAM } from './gateway-image';
  */
 
 /**
- * The command the stream runs. A PLACEHOLDER until the gateway program (src/gateway) settles how
- * its control side is started; the one place to change it.
+ * The command the stream runs: the gateway program's relay, which joins the running proxy's control
+ * socket (the proxy is the container's main process; a second one could not take its port).
  */
-export const GATEWAY_CONTROL_COMMAND: readonly string[] = ['node', GATEWAY_PROGRAM, '--control'];
+export const GATEWAY_CONTROL_COMMAND: readonly string[] = ['node', GATEWAY_PROGRAM, '--control', GATEWAY_CONTROL_SOCKET];
 /** The longest line read from the gateway; a longer one closes the stream. */
 export const MAX_CONTROL_LINE_BYTES = 1024 * 1024;
 /** What is kept of the program's stderr, to say why the stream ended. */

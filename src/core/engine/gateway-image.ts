@@ -14,18 +14,21 @@ import { buildImage, imageExists, type BuildProgressListener } from './image-bui
 
 /** Where the program sits in the image. */
 export const GATEWAY_PROGRAM = '/opt/claude-bottle/gateway.cjs';
+/** The gateway's control socket, on a tmpfs of the container's own (its root is read-only). */
+export const GATEWAY_RUN_DIR = '/run/claude-bottle';
+export const GATEWAY_CONTROL_SOCKET = `${GATEWAY_RUN_DIR}/control.sock`;
 /** `nobody`: the program needs no user of its own, and no file of the image is its to write. */
 export const GATEWAY_USER = '65534:65534';
 export const LABEL_GATEWAY = 'claude-bottle.gateway';
 const IMAGE_REPO = 'claude-bottle-gateway';
 
 /**
- * The bundled gateway program on this machine. A PLACEHOLDER path until the gateway program's
- * bundle (src/gateway, issue 19) is built into the app: CLAUDE_BOTTLE_GATEWAY_PROGRAM names another.
+ * The bundled gateway program on this machine: what `npm run build` writes (scripts/build-gateway.mjs)
+ * beside the app's resources folder; CLAUDE_BOTTLE_GATEWAY_PROGRAM names another (tests use a stand-in).
  */
 export function gatewayProgramPath(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.CLAUDE_BOTTLE_GATEWAY_PROGRAM;
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(resourcesDir(), 'gateway', 'gateway.cjs');
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(resourcesDir(), '..', 'out', 'gateway', 'gateway.cjs');
 }
 
 export interface GatewayImageSource {
@@ -41,7 +44,7 @@ function dockerfileFor(baseImage: string): string {
     `FROM ${baseImage}`,
     `COPY gateway.cjs ${GATEWAY_PROGRAM}`,
     `USER ${GATEWAY_USER}`,
-    `CMD ${JSON.stringify(['node', GATEWAY_PROGRAM])}`,
+    `CMD ${JSON.stringify(['node', GATEWAY_PROGRAM, '--control-socket', GATEWAY_CONTROL_SOCKET])}`,
     '',
   ].join('\n');
 }
