@@ -87,8 +87,7 @@ function coreLayerPatterns(layer) {
  * helper: "not there" (src/core/fs/if-exists.ts), an engine's 404 (src/core/engine/
  * if-engine-object-exists.ts), text that is not JSON (src/core/base/parse-json.ts), a queue waiting
  * for the step before it (src/core/base/settled.ts). So a catch without a binding, or a rejection
- * handler that takes no error, is refused: in the whole core and the front ends' Node side (the
- * page's few catches each tell the operator, or say why in a comment).
+ * handler that takes no error, is refused: in the whole core, the front ends and the page.
  */
 const SILENT_CATCH_FILES = [
   ...CORE_LAYERS.map((layer) => `src/core/${layer}/**`),
@@ -99,6 +98,7 @@ const SILENT_CATCH_FILES = [
   'src/gateway/**',
   'src/ipc/**',
   'src/preload/**',
+  'src/renderer/**',
 ];
 const SILENT_CATCH =
   'a silent catch: write catch (error: unknown), then rethrow, report (notices, core log), or say in a comment what it swallows and why; for "not there" use src/core/fs/if-exists.ts (see eslint.config.js)';

@@ -80,7 +80,7 @@ async function loadBottles(): Promise<void> {
       useBottlesStore.getState().showFirst(bottles, total);
       useBottlesStore.getState().setOtherInstances(otherInstances);
       await afterPaint();
-    } catch {
+    } catch (error: unknown) {
       // The whole list's answer says what went wrong.
     }
   }

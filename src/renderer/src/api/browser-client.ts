@@ -42,7 +42,7 @@ export function createBrowserClient(url: string): BrowserClient {
     let message: ServerMessage;
     try {
       message = JSON.parse(raw) as ServerMessage;
-    } catch {
+    } catch (error: unknown) {
       // Not a message of ours (the server only sends JSON): nothing in it to answer or show.
       console.warn('claude-bottle: ignored a message that is not JSON from the server');
       return;

@@ -17,7 +17,7 @@ async function askOnce(): Promise<void> {
   try {
     if (localStorage.getItem(ASKED_KEY) !== null) return;
     localStorage.setItem(ASKED_KEY, new Date().toISOString());
-  } catch {
+  } catch (error: unknown) {
     // No storage (private mode): asking again next session is the lesser evil.
   }
   await Notification.requestPermission();
@@ -57,7 +57,7 @@ export function AttentionSignals(): null {
       // What waits at load is on screen already: no notification, but it is the moment to ask.
       seen.current = new Set(keys);
       // A browser that refuses to ask leaves the title count and the cards to say what waits.
-      if (keys.length > 0) void askOnce().catch(() => undefined);
+      if (keys.length > 0) void askOnce().catch((_error: unknown) => undefined);
       return;
     }
     const fresh = newRequests(seen.current, keys);
@@ -65,7 +65,8 @@ export function AttentionSignals(): null {
     if (fresh.length === 0) return;
     askOnce().then(
       () => announce(fresh),
-      () => undefined,
+      // A browser that refuses to ask: the title count and the cards still say what waits.
+      (_error: unknown) => undefined,
     );
   }, [waiting, loaded]);
 

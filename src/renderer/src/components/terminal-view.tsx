@@ -24,7 +24,7 @@ async function copySelection(terminal: Terminal): Promise<void> {
   if (text === '') return;
   try {
     await navigator.clipboard.writeText(text);
-  } catch {
+  } catch (error: unknown) {
     useUiStore.getState().notify('warning', 'The browser refused the clipboard: select the text and use your terminal’s copy instead.');
   }
 }
@@ -34,7 +34,7 @@ async function pasteInto(terminal: Terminal): Promise<void> {
   terminal.focus();
   try {
     terminal.paste(await navigator.clipboard.readText());
-  } catch {
+  } catch (error: unknown) {
     useUiStore.getState().notify('warning', 'The browser refused to read the clipboard: paste with Ctrl+V (or ⌘V) in the terminal.');
   }
 }
@@ -94,7 +94,7 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     });
     const resize = terminal.onResize(({ cols, rows }) => {
       // A resize racing the end of the session is harmless: the session's end is shown on its own.
-      if (sessionId !== null) void invoke('terminal:resize', sessionId, cols, rows).catch(() => undefined);
+      if (sessionId !== null) void invoke('terminal:resize', sessionId, cols, rows).catch((_error: unknown) => undefined);
     });
     const observer = new ResizeObserver(() => fit.fit());
     observer.observe(host);

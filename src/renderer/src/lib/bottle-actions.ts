@@ -33,7 +33,7 @@ export async function copyText(text: string, done = `Copied: ${text}`): Promise<
   try {
     await navigator.clipboard.writeText(text);
     useUiStore.getState().notify('info', done);
-  } catch {
+  } catch (error: unknown) {
     // Clipboard access needs a secure context or focus; show a short text so it can be copied by hand.
     const message =
       text.length <= 200 ? `Copy this by hand: ${text}` : 'The browser refused the clipboard: select the text and copy it by hand.';

@@ -121,7 +121,7 @@ export function followStream(
   const closeQuietly = (streamId: string): void => {
     streams.drop(streamId);
     // Already closed on the other side (it ended, the link dropped): nothing left to close.
-    void close(streamId).catch(() => undefined);
+    void close(streamId).catch((_error: unknown) => undefined);
   };
   opening.then(
     (streamId) => {

@@ -114,7 +114,7 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
         delete byIdentity[identity];
         return { byIdentity };
       });
-      invoke('changes:unwatch', identity).catch(() => undefined); // the core's lease lapses on its own anyway
+      invoke('changes:unwatch', identity).catch((_error: unknown) => undefined); // the core's lease lapses on its own anyway
     },
     updated: (identity, revision) => {
       if (!leases.has(identity)) return;

@@ -29,7 +29,7 @@ export function readListPrefs(storage: Pick<Storage, 'getItem'> | undefined): Li
       sort: value.sort === 'status' || value.sort === 'project' || value.sort === 'age' ? value.sort : DEFAULTS.sort,
       group: typeof value.group === 'boolean' ? value.group : DEFAULTS.group,
     };
-  } catch {
+  } catch (error: unknown) {
     // Storage disabled or a value from another version: the defaults are a fine start.
     return DEFAULTS;
   }
@@ -38,7 +38,7 @@ export function readListPrefs(storage: Pick<Storage, 'getItem'> | undefined): Li
 function save(prefs: ListPrefs): void {
   try {
     globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(prefs));
-  } catch {
+  } catch (error: unknown) {
     // Storage full or disabled (private mode): the choice holds for this session only.
   }
 }
