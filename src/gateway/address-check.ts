@@ -34,7 +34,8 @@ export async function resolveAndCheck(host: string, mayDial: (address: string) =
   let first: IpAddress | null = null;
   for (const address of addresses) {
     const checked = mayDial(address);
-    if (!checked.ok) return { ok: false, reason: host === address ? checked.error : `${host} resolves to ${address}: ${checked.error}`, address };
+    if (!checked.ok)
+      return { ok: false, reason: host === address ? checked.error : `${host} resolves to ${address}: ${checked.error}`, address };
     first ??= checked.value;
   }
   if (first === null) return { ok: false, reason: `${host} does not resolve`, address: null };

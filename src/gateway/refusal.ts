@@ -20,7 +20,12 @@ function shownTarget(target: NetworkTarget): string {
  * (`allowAs` is what the rule must name: the target, or the exact address it resolved to; null when
  * no rule can help). The command is the shared module's, as every front end names it.
  */
-export function refusalBody(identity: string | null, target: NetworkTarget, reason: string, allowAs: NetworkTarget | null = target): string {
+export function refusalBody(
+  identity: string | null,
+  target: NetworkTarget,
+  reason: string,
+  allowAs: NetworkTarget | null = target,
+): string {
   const command = identity === null || allowAs === null ? null : allowCommand(identity, allowAs);
   const how = command === null ? '' : ` The operator can allow it with: ${command}`;
   return `claude-bottle gateway: ${shownTarget(target)} is not allowed for this bottle (${reason}).${how}\n`;

@@ -5,17 +5,8 @@
  * reaches the outside server.
  */
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GatewayProcess,
-  gatewayBundle,
-  proxyConnect,
-  proxyGet,
-  removeGatewayBundle,
-  startOutside,
-  type Outside,
-  type Tunnel,
-} from '../helpers/gateway-process';
+import { describe, expect, it } from 'vitest';
+import { GatewayProcess, proxyConnect, proxyGet, type Outside, useGatewayTestbed, type Tunnel } from '../helpers/gateway-process';
 
 let outside: Outside;
 let gateway: GatewayProcess;
@@ -35,17 +26,10 @@ function allowOutside(port: number, identities = ['bottle-a']): unknown[] {
   return identities.map((identity) => ({ identity, rules: [{ scope: 'operator', effect: 'allow', pattern: `127.0.0.1:${port}` }] }));
 }
 
-beforeAll(async () => {
-  gatewayBundle();
-  outside = await startOutside();
-});
-afterEach(async () => {
-  await gateway.stop();
-});
-afterAll(async () => {
-  await outside.close();
-  removeGatewayBundle();
-});
+useGatewayTestbed(
+  (started) => (outside = started),
+  () => gateway,
+);
 
 describe('Host header', () => {
   it('refuses a plain-HTTP request whose Host differs from the URL, or that carries two', async () => {
@@ -212,7 +196,8 @@ describe('open sockets', () => {
     otherBottle.socket.destroy();
     // Closing tunnels frees places again.
     tunnels[0]!.socket.destroy();
-    await gateway.next((message) => message.type === 'connection' && message.event === 'end');
+    // The end of A's tunnel, not of B's (closed just before, and on the record too).
+    await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.source === '127.0.0.1');
     const again = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`);
     expect(await again.status).toBe(200);
     for (const tunnel of [...tunnels, again]) tunnel.socket.destroy();
@@ -233,7 +218,9 @@ describe('the control channel', () => {
       rules: [{ identity: 'bottle-a', rules: [{ scope: 'definition', effect: 'allow', pattern: `127.0.0.1:${outside.httpPort}` }] }],
     });
     gateway.send({ type: 'decide', id: 'p-404', verdict: 'allow', scope: 'once' });
-    gateway.send(`{"type":"rules","rules":[${'{"identity":"b","rules":[{"scope":"operator","effect":"allow","pattern":"a.example:1"}]},'.repeat(15_000)}]}`);
+    gateway.send(
+      `{"type":"rules","rules":[${'{"identity":"b","rules":[{"scope":"operator","effect":"allow","pattern":"a.example:1"}]},'.repeat(15_000)}]}`,
+    );
     gateway.send({ type: 'ping', nonce: 'after' });
     await gateway.next((message) => message.type === 'pong' && message.nonce === 'after', 10_000, before);
     const errors = gateway.messages.slice(before).filter((message) => message.type === 'error');

@@ -5,18 +5,16 @@
  * name it exactly, as the policy requires for every private target.
  */
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   echoThrough,
   GatewayProcess,
-  gatewayBundle,
   httpsGetThrough,
   proxyConnect,
   proxyGet,
-  removeGatewayBundle,
-  startOutside,
   staysSilent,
   type Outside,
+  useGatewayTestbed,
 } from '../helpers/gateway-process';
 
 let outside: Outside;
@@ -35,17 +33,10 @@ async function startWith(mode: 'ask' | 'locked' | 'open', rules: unknown[] = exa
   await gateway.next((message) => message.type === 'pong' && message.nonce === 'tables-in');
 }
 
-beforeAll(async () => {
-  gatewayBundle();
-  outside = await startOutside();
-});
-afterEach(async () => {
-  await gateway.stop();
-});
-afterAll(async () => {
-  await outside.close();
-  removeGatewayBundle();
-});
+useGatewayTestbed(
+  (started) => (outside = started),
+  () => gateway,
+);
 
 describe('allowed connections', () => {
   it('passes plain HTTP, HTTPS through CONNECT and a raw TCP echo, and logs bytes each way', async () => {
@@ -184,7 +175,9 @@ describe('ask mode', () => {
     await gateway.next((message) => message.type === 'pending');
     gateway.send({
       type: 'rules',
-      rules: [{ identity: 'bottle-a', rules: [...exactRules(), { scope: 'bottle', effect: 'allow', pattern: `localhost:${outside.httpPort}` }] }],
+      rules: [
+        { identity: 'bottle-a', rules: [...exactRules(), { scope: 'bottle', effect: 'allow', pattern: `localhost:${outside.httpPort}` }] },
+      ],
     });
     expect((await held).status).toBe(200);
     await gateway.next((message) => message.type === 'settled' && message.outcome === 'allow');

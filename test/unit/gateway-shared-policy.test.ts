@@ -4,16 +4,8 @@
  * that no mode and no rule lifts (cloud metadata); exact-address rules, and only the operator's,
  * opening a private target; an answer for the agent reaching every bottle of that agent.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GatewayProcess,
-  gatewayBundle,
-  proxyConnect,
-  proxyGet,
-  removeGatewayBundle,
-  startOutside,
-  type Outside,
-} from '../helpers/gateway-process';
+import { describe, expect, it } from 'vitest';
+import { GatewayProcess, proxyConnect, proxyGet, type Outside, useGatewayTestbed } from '../helpers/gateway-process';
 
 let outside: Outside;
 let gateway: GatewayProcess;
@@ -38,23 +30,19 @@ async function startWith(bottles: unknown[], table: unknown[]): Promise<void> {
   await push({ type: 'rules', rules: table });
 }
 
-beforeAll(async () => {
-  gatewayBundle();
-  outside = await startOutside();
-});
-afterEach(async () => {
-  await gateway.stop();
-});
-afterAll(async () => {
-  await outside.close();
-  removeGatewayBundle();
-});
+useGatewayTestbed(
+  (started) => (outside = started),
+  () => gateway,
+);
 
 describe('the shared policy in the gateway program', () => {
   it("lets the operator's deny beat what the agent definition allows, and the bottle's own allow beat both", async () => {
     const web = `localhost:${outside.httpPort}`;
     const dial: Rule = ['operator', 'allow', `127.0.0.1:${outside.httpPort}`];
-    await startWith([{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'locked', agent: 'claude' }], [rules('bottle-a', [['definition', 'allow', web], dial])]);
+    await startWith(
+      [{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'locked', agent: 'claude' }],
+      [rules('bottle-a', [['definition', 'allow', web], dial])],
+    );
     const allowed = await proxyGet(gateway.port, `http://${web}/declared`);
     expect(allowed.status).toBe(200);
 
@@ -74,7 +62,10 @@ describe('the shared policy in the gateway program', () => {
   });
 
   it('matches a *. pattern below its name only: the rest is refused by the locked mode before any lookup', async () => {
-    await startWith([{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'locked' }], [rules('bottle-a', [['definition', 'allow', '*.bottle.test:443']])]);
+    await startWith(
+      [{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'locked' }],
+      [rules('bottle-a', [['definition', 'allow', '*.bottle.test:443']])],
+    );
     // Allowed by the pattern, so the gateway looks the name up (nothing resolves *.test here): refused by the check.
     const below = proxyConnect(gateway.port, 'API.Bottle.Test.:443');
     expect(await below.status).toBe(403);
@@ -119,7 +110,9 @@ describe('the shared policy in the gateway program', () => {
     await startWith([{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'open' }], []);
     const closed = await proxyGet(gateway.port, target);
     expect(closed.status).toBe(403);
-    expect(closed.body).toContain(`127.0.0.1:${outside.httpPort} is a loopback address: only an operator's rule naming it exactly opens it`);
+    expect(closed.body).toContain(
+      `127.0.0.1:${outside.httpPort} is a loopback address: only an operator's rule naming it exactly opens it`,
+    );
     expect(closed.body).toContain(`claude-bottle allow bottle-a 127.0.0.1:${outside.httpPort}`);
 
     gateway.send({ type: 'rules', rules: [rules('bottle-a', [['definition', 'allow', `127.0.0.1:${outside.httpPort}`]])] });
@@ -147,7 +140,7 @@ describe('the shared policy in the gateway program', () => {
     name.socket.destroy();
   });
 
-  it("keeps an answer for the agent as a rule of every bottle of that agent, and of no other", async () => {
+  it('keeps an answer for the agent as a rule of every bottle of that agent, and of no other', async () => {
     const bottles = [
       { ip: '127.0.0.1', identity: 'bottle-a', mode: 'ask', agent: 'claude' },
       { ip: '127.0.0.2', identity: 'bottle-b', mode: 'ask', agent: 'claude' },
