@@ -106,7 +106,10 @@ export type ControlIn = z.infer<typeof controlInSchema>;
 
 /** How a connection reached the gateway: a plain-HTTP proxy request, or a CONNECT tunnel (TLS or any TCP). */
 export type GatewayProtocol = 'http' | 'connect';
-/** Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, or the address check. */
+/**
+ * Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, or a check (the
+ * shared policy's guard on hostile or restricted destinations, the address check, a malformed request).
+ */
 export type DecidedBy = 'rule' | 'mode' | 'operator' | 'timeout' | 'limit' | 'check' | 'client';
 
 export interface ConnectionRecord {
