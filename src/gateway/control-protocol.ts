@@ -9,13 +9,17 @@
  *   {"type":"bottles","bottles":[{"ip":"172.30.0.3","identity":"b-1","mode":"ask","agent":"claude"}]}
  *       the whole table of bottles by source IP (replaces the last one). A connection from an IP
  *       not in it is refused. Held connections are decided again against the new table.
- *   {"type":"rules","rules":[{"host":"api.example.com","port":443,"action":"allow","identity":"b-1"}]}
- *       the whole rule table (replaces the last one, and the rules `decide` added): `host` is an exact
- *       name, `*.suffix` (subdomains only) or an exact IP; `port` a number or "*"; no `identity` and no
- *       `agent` = every bottle. Held connections are decided again against the new rules.
+ *   {"type":"rules","rules":[{"identity":"b-1","rules":[{"scope":"operator","effect":"allow","pattern":"api.example.com:443"}]}]}
+ *       every bottle's rules, already collected from all scopes (bottle, agent, operator,
+ *       definition) as pattern texts (src/shared/network-patterns.ts); replaces the last table and
+ *       the rules `decide` added. A bottle with no entry has no rules (its mode decides). Every
+ *       pattern is parsed and checked for its scope here: one bad pattern refuses the whole line.
+ *       The gateway decides with the shared policy (decideNetwork, then mayDial for every address
+ *       a name resolves to). Held connections are decided again against the new rules.
  *   {"type":"decide","id":"p-3","verdict":"allow"|"deny","scope":"once"|"bottle"|"agent"}
- *       answers a pending request: its held connections proceed or get the 403. Scope `bottle` or
- *       `agent` also adds that rule here at once (the core then pushes it in its next `rules`).
+ *       answers a pending request: its held connections proceed or get the 403. Scope `bottle` (that
+ *       bottle) or `agent` (every bottle of its agent) also adds the rule `host:port` here at once,
+ *       in that scope (the core then pushes it in its next `rules`).
  *   {"type":"ping","nonce":"…"}                 -> {"type":"pong","nonce":"…"}
  *
  * Out (gateway -> core):
@@ -30,14 +34,20 @@
  *   {"type":"error","message":"…"}               a bad control line, or something the gateway could not do.
  */
 import { z } from 'zod';
+import {
+  MAX_PATTERN_CHARS,
+  MAX_RULES_PER_LIST,
+  NETWORK_MODES,
+  parseHostPattern,
+  RULE_SCOPES,
+  ruleProblem,
+  type NetworkRule,
+} from '../shared/network-policy';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 /** Longest line accepted in: a bottles or rules table of a few thousand entries fits easily. */
 export const MAX_CONTROL_LINE_BYTES = 1024 * 1024;
 const MAX_TABLE_ENTRIES = 10_000;
-
-export const BOTTLE_MODES = ['ask', 'locked', 'open'] as const;
-export type BottleMode = (typeof BOTTLE_MODES)[number];
 
 const identity = z
   .string()
@@ -47,32 +57,43 @@ const identity = z
 const ipv4 = z
   .string()
   .refine((text) => /^(\d{1,3})(\.\d{1,3}){3}$/.test(text) && text.split('.').every((part) => Number(part) <= 255), 'not an IPv4 address');
-const hostPattern = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^(\*\.)?[A-Za-z0-9.:_-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'host: a name, *.suffix or an IP');
+/** A bottle's rules: every scope's lists together, each list capped as the state files cap it. */
+const MAX_RULES_PER_BOTTLE = RULE_SCOPES.length * 2 * MAX_RULES_PER_LIST;
 
 export const bottleEntrySchema = z.strictObject({
   ip: ipv4,
   identity,
-  mode: z.enum(BOTTLE_MODES),
+  mode: z.enum(NETWORK_MODES),
   agent: identity.optional(),
 });
 export type BottleEntry = z.infer<typeof bottleEntrySchema>;
 
-export const ruleSchema = z.strictObject({
-  host: hostPattern,
-  port: z.union([z.number().int().min(1).max(65535), z.literal('*')]),
-  action: z.enum(['allow', 'deny']),
-  identity: identity.optional(),
-  agent: identity.optional(),
+/** One rule as the core sends it, parsed into the shared form (a pattern no scope may hold is refused). */
+export const ruleSchema = z
+  .strictObject({
+    scope: z.enum(RULE_SCOPES),
+    effect: z.enum(['allow', 'deny']),
+    pattern: z.string().max(MAX_PATTERN_CHARS),
+  })
+  .transform((rule, context): NetworkRule => {
+    const parsed = parseHostPattern(rule.pattern);
+    const problem = parsed.ok ? ruleProblem(rule.scope, rule.effect, parsed.value) : parsed.error;
+    if (!parsed.ok || problem !== null) {
+      context.addIssue({ code: 'custom', message: problem ?? 'invalid pattern', path: ['pattern'] });
+      return z.NEVER;
+    }
+    return { scope: rule.scope, effect: rule.effect, pattern: parsed.value };
+  });
+
+export const bottleRulesSchema = z.strictObject({
+  identity,
+  rules: z.array(ruleSchema).max(MAX_RULES_PER_BOTTLE),
 });
-export type GatewayRule = z.infer<typeof ruleSchema>;
+export type BottleRules = z.infer<typeof bottleRulesSchema>;
 
 export const controlInSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bottles'), bottles: z.array(bottleEntrySchema).max(MAX_TABLE_ENTRIES) }),
-  z.strictObject({ type: z.literal('rules'), rules: z.array(ruleSchema).max(MAX_TABLE_ENTRIES) }),
+  z.strictObject({ type: z.literal('rules'), rules: z.array(bottleRulesSchema).max(MAX_TABLE_ENTRIES) }),
   z.strictObject({
     type: z.literal('decide'),
     id: z.string().min(1).max(64),
@@ -85,7 +106,10 @@ export type ControlIn = z.infer<typeof controlInSchema>;
 
 /** How a connection reached the gateway: a plain-HTTP proxy request, or a CONNECT tunnel (TLS or any TCP). */
 export type GatewayProtocol = 'http' | 'connect';
-/** Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, or the address check. */
+/**
+ * Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, or a check (the
+ * shared policy's guard on hostile or restricted destinations, the address check, a malformed request).
+ */
 export type DecidedBy = 'rule' | 'mode' | 'operator' | 'timeout' | 'limit' | 'check' | 'client';
 
 export interface ConnectionRecord {

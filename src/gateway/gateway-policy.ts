@@ -1,89 +1,70 @@
 /**
- * What the gateway asks of a policy, and the simple table-driven one it runs with: rules pushed over
- * the control channel, matched on host and port, scoped to a bottle, an agent or every bottle. The
- * full policy (src/shared/network-policy.ts) can stand behind the same interface.
+ * The gateway's policy: each bottle's rules as the core pushed them (every scope already collected,
+ * in the shared NetworkRule form), plus the answers the operator gave since, and the decisions,
+ * which are the shared module's (src/shared/network-policy.ts: decideNetwork for the target,
+ * mayDial for every address it resolves to). Nothing here decides on its own: one home per rule.
  */
-import { canonicalHost } from './address-check';
-import type { BottleEntry, GatewayProtocol, GatewayRule } from './control-protocol';
+import {
+  decideNetwork,
+  mayDial,
+  parseHostPattern,
+  type DecidedBy as PolicyDecidedBy,
+  type IpAddress,
+  type NetworkDecision,
+  type NetworkRule,
+  type NetworkTarget,
+  type Parsed,
+  type RuleEffect,
+} from '../shared/network-policy';
+import type { BottleEntry, BottleRules, DecidedBy } from './control-protocol';
 
-export interface GatewayTarget {
-  /** Canonical host (see canonicalHost): lower case, no brackets, IPv4 in dotted form. */
-  host: string;
-  port: number;
-  protocol: GatewayProtocol;
+/** The shared policy's `guard` (a hostile or restricted destination) is the gateway log's `check`. */
+export function gatewayDecidedBy(by: PolicyDecidedBy): DecidedBy {
+  return by === 'guard' ? 'check' : by;
 }
 
-export interface PolicyVerdict {
-  verdict: 'allow' | 'deny' | 'ask';
-  by: 'rule' | 'mode';
-  /** The rule or mode that decided, in words, for the log. */
-  reason: string;
-}
+export class GatewayPolicy {
+  private rules = new Map<string, NetworkRule[]>();
 
-export interface GatewayPolicy {
-  /** The verdict for a new connection, taken before the name is resolved (no DNS for what is refused). */
-  decide(source: BottleEntry, target: GatewayTarget): PolicyVerdict;
-  /** Whether a resolved private/loopback/link-local address may be dialled: only if an allow rule names it exactly. */
-  mayDialSpecial(source: BottleEntry, address: string, port: number): boolean;
-}
-
-function ruleApplies(rule: GatewayRule, source: BottleEntry): boolean {
-  if (rule.identity !== undefined && rule.identity !== source.identity) return false;
-  if (rule.agent !== undefined && rule.agent !== source.agent) return false;
-  return true;
-}
-
-function portMatches(rule: GatewayRule, port: number): boolean {
-  return rule.port === '*' || rule.port === port;
-}
-
-/** `*.example.com` matches a subdomain of example.com (never example.com itself, never evil-example.com). */
-export function hostMatches(pattern: string, host: string): boolean {
-  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
-  return pattern === host;
-}
-
-/** A rule's host in the form targets are compared in (`*.` kept); a host no parser accepts matches nothing. */
-function canonicalPattern(host: string): string {
-  if (host.startsWith('*.')) {
-    const suffix = canonicalHost(host.slice(2));
-    return suffix === null ? '\0' : `*.${suffix}`;
-  }
-  return canonicalHost(host) ?? '\0';
-}
-
-/** Most specific first: a bottle's rule beats an agent's, which beats an all-bottles rule; deny beats allow at one level. */
-function rank(rule: GatewayRule): number {
-  const scope = rule.identity !== undefined ? 0 : rule.agent !== undefined ? 2 : 4;
-  return scope + (rule.action === 'deny' ? 0 : 1);
-}
-
-export class TableGatewayPolicy implements GatewayPolicy {
-  private rules: GatewayRule[] = [];
-
-  /** Replaces every rule (those the operator's answers added included: the core's table is the whole truth). */
-  setRules(rules: readonly GatewayRule[]): void {
-    this.rules = rules.map((rule) => ({ ...rule, host: canonicalPattern(rule.host) })).sort((a, b) => rank(a) - rank(b));
+  /** Replaces every bottle's rules (those the operator's answers added too: the core's table is the whole truth). */
+  setRules(table: readonly BottleRules[]): void {
+    this.rules = new Map(table.map((entry) => [entry.identity, [...entry.rules]]));
   }
 
-  /** Adds one rule at once, ahead of the core's next push (an answer scoped to the bottle or the agent). */
-  addRule(rule: GatewayRule): void {
-    this.setRules([...this.rules, rule]);
+  /**
+   * Adds the operator's answer at once, ahead of the core's next push: `bottle` for that bottle,
+   * `agent` for every bottle of its agent (that bottle alone when its agent is not known). The host
+   * is a held request's, so always a name or public address the pattern syntax takes.
+   */
+  addAnswer(
+    bottle: BottleEntry,
+    bottles: Iterable<BottleEntry>,
+    scope: 'bottle' | 'agent',
+    effect: RuleEffect,
+    target: NetworkTarget,
+  ): Parsed<NetworkRule> {
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    const pattern = parseHostPattern(`${host}:${target.port}`);
+    if (!pattern.ok) return pattern;
+    const rule: NetworkRule = { scope, effect, pattern: pattern.value };
+    const sameAgent = (entry: BottleEntry): boolean => bottle.agent !== undefined && entry.agent === bottle.agent;
+    const identities = new Set([bottle.identity]);
+    if (scope === 'agent') for (const entry of bottles) if (sameAgent(entry)) identities.add(entry.identity);
+    for (const identity of identities) this.rules.set(identity, [...this.rulesOf(identity), rule]);
+    return { ok: true, value: rule };
   }
 
-  decide(source: BottleEntry, target: GatewayTarget): PolicyVerdict {
-    const rule = this.rules.find(
-      (candidate) => ruleApplies(candidate, source) && portMatches(candidate, target.port) && hostMatches(candidate.host, target.host),
-    );
-    if (rule !== undefined) return { verdict: rule.action, by: 'rule', reason: `rule ${rule.action} ${rule.host}:${rule.port}` };
-    if (source.mode === 'open') return { verdict: 'allow', by: 'mode', reason: 'mode open' };
-    if (source.mode === 'locked') return { verdict: 'deny', by: 'mode', reason: 'mode locked: no rule allows it' };
-    return { verdict: 'ask', by: 'mode', reason: 'mode ask: no rule for it' };
+  /** The decision for a new (or held) connection, before any name is resolved. */
+  decide(bottle: BottleEntry, target: NetworkTarget): NetworkDecision {
+    return decideNetwork({ mode: bottle.mode, rules: this.rulesOf(bottle.identity), target });
   }
 
-  mayDialSpecial(source: BottleEntry, address: string, port: number): boolean {
-    const exact = canonicalHost(address);
-    const rule = this.rules.find((candidate) => ruleApplies(candidate, source) && portMatches(candidate, port) && candidate.host === exact);
-    return rule?.action === 'allow';
+  /** Whether this address (a name's, or the IP literal asked for) may be dialled on this port. */
+  mayDial(bottle: BottleEntry, address: string, port: number): Parsed<IpAddress> {
+    return mayDial(address, port, this.rulesOf(bottle.identity));
+  }
+
+  private rulesOf(identity: string): readonly NetworkRule[] {
+    return this.rules.get(identity) ?? [];
   }
 }

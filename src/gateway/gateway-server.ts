@@ -2,16 +2,17 @@
  * The gateway: a proxy-chain server every bottle's HTTP_PROXY/HTTPS_PROXY points at. Each new
  * request (plain HTTP, or CONNECT for TLS and any TCP port) is taken through, in order: the bottle
  * it comes from (by source IP; unknown sources are refused), the Host header against the target,
- * the policy (allow, deny, or ask: held for the operator), and only then the name lookup and the
- * address check, dialling the checked address. Names are resolved only for what the policy let
+ * the shared policy's decideNetwork (allow, deny, or ask: held for the operator), and only then
+ * the name lookup and the shared mayDial for every address, dialling the checked address. Names are resolved only for what the policy let
  * through, so a refused bottle cannot smuggle data out in DNS queries either.
  */
 import type http from 'node:http';
 import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
-import { canonicalHost, pinnedLookup, resolveAndCheck } from './address-check';
+import { parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
+import { pinnedLookup, resolveAndCheck } from './address-check';
 import type { ControlChannel } from './control-channel';
 import type { BottleEntry, ConnectionRecord, DecidedBy, GatewayProtocol } from './control-protocol';
-import type { GatewayPolicy } from './gateway-policy';
+import { gatewayDecidedBy, type GatewayPolicy } from './gateway-policy';
 import { HeldConnections, type HoldResult } from './held-connections';
 import { hostHeaderMismatch } from './host-header';
 import { noPoolAgent, refusalBody, refusalError } from './refusal';
@@ -47,6 +48,11 @@ interface OpenConnection {
 function sourceAddress(socket: { remoteAddress?: string | undefined }): string {
   const address = socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** A parsed target's host as the log, the pending request and the resolver take it: the name, or the canonical address. */
+function hostText(target: HostTarget): string {
+  return target.kind === 'name' ? target.name : target.address.text;
 }
 
 export class Gateway {
@@ -109,8 +115,9 @@ export class Gateway {
         this.held.answer(request.id, { outcome: 'deny', by: 'mode', reason: 'the bottle is no longer served by this gateway' });
         continue;
       }
-      const verdict = this.policy.decide(bottle, request);
-      if (verdict.verdict !== 'ask') this.held.answer(request.id, { outcome: verdict.verdict, by: verdict.by, reason: verdict.reason });
+      const decision = this.policy.decide(bottle, request);
+      if (decision.verdict !== 'ask')
+        this.held.answer(request.id, { outcome: decision.verdict, by: gatewayDecidedBy(decision.by), reason: decision.reason });
     }
   }
 
@@ -127,41 +134,46 @@ export class Gateway {
     return [...this.bottles.values()].find((entry) => entry.identity === identity);
   }
 
+  bottleEntries(): Iterable<BottleEntry> {
+    return this.bottles.values();
+  }
+
   private async prepare(opts: PrepareRequestFunctionOpts): Promise<PrepareRequestFunctionResult> {
     const protocol: GatewayProtocol = opts.isHttp ? 'http' : 'connect';
     const source = sourceAddress(opts.request.socket);
     const base = { connection: opts.connectionId, identity: null as string | null, source, host: opts.hostname, port: opts.port, protocol };
-    /** `allowAs`: the host a rule would have to name (null when no rule can help: a malformed request). */
+    /** `allowAs`: what a rule would have to name (null when no rule can help: a malformed request, a name that does not resolve). */
     const refuse = (
       status: 400 | 403 | 429,
       by: DecidedBy,
       reason: string,
       identity: string | null,
-      allowAs: string | null = base.host,
+      allowAs: NetworkTarget | null = { host: base.host, port: base.port },
     ): never => {
       this.record({ ...base, identity, event: 'refused', decision: 'deny', by, reason });
-      throw refusalError(status, refusalBody(identity, base.host, base.port, reason, allowAs));
+      throw refusalError(status, refusalBody(identity, { host: base.host, port: base.port }, reason, allowAs));
     };
 
     const bottle = this.bottles.get(source);
     if (bottle === undefined) return refuse(403, 'check', `the source ${source} is not a bottle this gateway serves`, null);
     base.identity = bottle.identity;
-    const host = canonicalHost(opts.hostname);
-    if (host === null) return refuse(400, 'check', 'the target is not a host name or IP address', bottle.identity, null);
-    base.host = host;
-    const mismatch = hostHeaderMismatch(opts.request, host, opts.port, opts.isHttp);
+    const parsed = parseTargetHost(opts.hostname);
+    if (!parsed.ok) return refuse(400, 'check', parsed.error, bottle.identity, null);
+    base.host = hostText(parsed.value);
+    const mismatch = hostHeaderMismatch(opts.request, parsed.value, opts.port, opts.isHttp);
     if (mismatch !== null) return refuse(400, 'check', mismatch, bottle.identity, null);
 
-    const target = { host, port: opts.port, protocol };
-    const verdict = this.policy.decide(bottle, target);
-    let decided: { by: DecidedBy; reason: string } = verdict;
-    if (verdict.verdict === 'deny') return refuse(403, verdict.by, verdict.reason, bottle.identity);
-    if (verdict.verdict === 'ask') {
+    // Decided on the target as sent, so the shared guard sees an IPv4 address written another way.
+    const decision = this.policy.decide(bottle, { host: opts.hostname, port: opts.port });
+    let decided: { by: DecidedBy; reason: string } = { by: gatewayDecidedBy(decision.by), reason: decision.reason };
+    if (decision.verdict === 'deny') return refuse(403, decided.by, decided.reason, bottle.identity);
+    if (decision.verdict === 'ask') {
       const full = this.held.refusal(bottle.identity);
       if (full !== null) return refuse(429, 'limit', full, bottle.identity, null);
       // A plain-HTTP request's socket is still read by the HTTP parser; a CONNECT's must be watched.
       const stopWatching = opts.isHttp ? (): void => undefined : watchHeldSocket(opts.request.socket);
-      const result: HoldResult = await this.held.hold({ identity: bottle.identity, ...target }, opts.request.socket);
+      const target = { identity: bottle.identity, host: base.host, port: opts.port, protocol };
+      const result: HoldResult = await this.held.hold(target, opts.request.socket);
       stopWatching();
       if (result.outcome !== 'allow') return refuse(403, result.by, result.reason, bottle.identity);
       decided = result;
@@ -170,8 +182,11 @@ export class Gateway {
     // Resolve and check only now: the bottle may be gone from the table while it was held.
     const current = this.bottles.get(source);
     if (current === undefined) return refuse(403, 'check', 'the bottle left this gateway while the connection was held', bottle.identity);
-    const checked = await resolveAndCheck(host, (address) => this.policy.mayDialSpecial(current, address, opts.port));
-    if (!checked.ok) return refuse(403, 'check', checked.reason, bottle.identity, checked.address);
+    const checked = await resolveAndCheck(base.host, (address) => this.policy.mayDial(current, address, opts.port));
+    if (!checked.ok) {
+      const allowAs = checked.address === null ? null : { host: checked.address, port: opts.port };
+      return refuse(403, 'check', checked.reason, bottle.identity, allowAs);
+    }
     const started = { ...base, decision: 'allow' as const, by: decided.by, reason: decided.reason, address: checked.target.address };
     this.record({ ...started, event: 'start' });
     this.open.set(opts.connectionId, { record: started });

@@ -4,14 +4,14 @@
  * the operator's answer, a re-decision after new tables, the timeout, or its client hanging up.
  * The number held is capped per bottle and in total, so a thousand CONNECTs cost a bounded amount.
  */
-import type { GatewayProtocol } from './control-protocol';
+import type { DecidedBy, GatewayProtocol } from './control-protocol';
 
 export type HoldOutcome = 'allow' | 'deny' | 'timeout' | 'abandoned';
 
 export interface HoldResult {
   outcome: HoldOutcome;
   /** For allow/deny: who answered (`operator`, or `rule`/`mode` when new tables decided it). */
-  by: 'operator' | 'rule' | 'mode' | 'timeout' | 'client';
+  by: DecidedBy;
   reason: string;
 }
 

@@ -15,7 +15,7 @@ import { connect, createServer } from 'node:net';
 import { createControlWriter, readControlLines, type ControlChannel } from './control-channel';
 import { CONTROL_PROTOCOL_VERSION, type ControlIn } from './control-protocol';
 import { DEFAULT_GATEWAY_OPTIONS, Gateway, type GatewayOptions } from './gateway-server';
-import { TableGatewayPolicy } from './gateway-policy';
+import { GatewayPolicy } from './gateway-policy';
 
 const NUMERIC_FLAGS: Record<string, keyof Omit<GatewayOptions, 'host'>> = {
   '--port': 'port',
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       for (const output of outputs) output.send(message);
     },
   };
-  const policy = new TableGatewayPolicy();
+  const policy = new GatewayPolicy();
   const gateway = new Gateway(options, policy, control, log);
 
   const handle = (message: ControlIn): void => {
@@ -107,13 +107,9 @@ async function main(): Promise<void> {
         }
         if (message.scope === 'once') return;
         const bottle = gateway.bottleByIdentity(request.identity);
-        const scope =
-          message.scope === 'bottle'
-            ? { identity: request.identity }
-            : bottle?.agent !== undefined
-              ? { agent: bottle.agent }
-              : { identity: request.identity };
-        policy.addRule({ host: request.host, port: request.port, action: message.verdict, ...scope });
+        if (bottle === undefined) return;
+        const added = policy.addAnswer(bottle, gateway.bottleEntries(), message.scope, message.verdict, request);
+        if (!added.ok) control.send({ type: 'error', message: `answer to ${message.id} not kept as a rule: ${added.error}` });
         gateway.redecide();
         return;
       }

@@ -5,23 +5,30 @@
  */
 import http from 'node:http';
 import { RequestError } from 'proxy-chain';
+import { allowCommand, parseTargetHost, targetText, type NetworkTarget } from '../shared/network-policy';
 
 export const REFUSAL_HEADER = 'X-Claude-Bottle';
 
-function hostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+/** The destination as the body names it: canonical when it parses, else as sent (quoted, cut short). */
+function shownTarget(target: NetworkTarget): string {
+  const parsed = parseTargetHost(target.host);
+  return parsed.ok ? targetText(parsed.value, target.port) : `${JSON.stringify(target.host.slice(0, 100))}:${target.port}`;
 }
 
 /**
  * The body: what was refused and why, and, when a rule could allow it, the command that adds one
- * (`allowAs` is the host the rule must name: the target, or the exact address it resolved to).
+ * (`allowAs` is what the rule must name: the target, or the exact address it resolved to; null when
+ * no rule can help). The command is the shared module's, as every front end names it.
  */
-export function refusalBody(identity: string | null, host: string, port: number, reason: string, allowAs: string | null = host): string {
-  const how =
-    identity === null || allowAs === null
-      ? ''
-      : ` The operator can allow it with: claude-bottle allow ${identity} ${hostPort(allowAs, port)}`;
-  return `claude-bottle gateway: ${hostPort(host, port)} is not allowed for this bottle (${reason}).${how}\n`;
+export function refusalBody(
+  identity: string | null,
+  target: NetworkTarget,
+  reason: string,
+  allowAs: NetworkTarget | null = target,
+): string {
+  const command = identity === null || allowAs === null ? null : allowCommand(identity, allowAs);
+  const how = command === null ? '' : ` The operator can allow it with: ${command}`;
+  return `claude-bottle gateway: ${shownTarget(target)} is not allowed for this bottle (${reason}).${how}\n`;
 }
 
 export function refusalError(status: 400 | 403 | 429, body: string): RequestError {

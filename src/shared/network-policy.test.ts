@@ -236,5 +236,7 @@ describe('the refusal names how to allow', () => {
     expect(allowCommand('dev-a4f8c', { host: '::1', port: 22 })).toBe('claude-bottle allow dev-a4f8c [::1]:22');
     expect(allowCommand('dev-a4f8c', { host: 'example.com\u001b[2J', port: 443 })).toBeNull();
     expect(allowCommand('dev-a4f8c', { host: 'example.com', port: 0 })).toBeNull();
+    expect(allowCommand('dev-a4f8c', { host: '169.254.169.254', port: 80 })).toBeNull();
+    expect(allowCommand('dev-a4f8c', { host: '224.0.0.1', port: 80 })).toBeNull();
   });
 });

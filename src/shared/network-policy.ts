@@ -243,11 +243,13 @@ export function mayDial(address: string, port: number, rules: readonly NetworkRu
 
 /**
  * The command that allows a destination for one bottle, named in every refusal the agent reads;
- * null for a destination no rule can name (a malformed host or port).
+ * null for a destination no rule can name (a malformed host or port, an address never dialled).
  */
 export function allowCommand(identity: string, target: NetworkTarget): string | null {
   const parsed = parseTargetHost(target.host);
   if (!parsed.ok || !isPort(target.port)) return null;
+  // No rule can name cloud metadata, multicast and the like: a command that could only fail would mislead.
+  if (parsed.value.kind === 'ip' && NEVER_DIALLED.has(parsed.value.address.range)) return null;
   return `claude-bottle allow ${identity} ${targetText(parsed.value, target.port)}`;
 }
 

@@ -86,7 +86,9 @@ describe.skipIf(skipWithoutDocker)('the gateway program in its container (issue 
       expect(await fetchInBottle(identity, `http://${hostIp}:${port}/`)).not.toContain('hello from the outside');
 
       control.send({ type: 'bottles', bottles: [{ ip: bottleIp, identity, mode: 'locked' }] });
-      control.send({ type: 'rules', rules: [{ host: hostIp, port, action: 'allow', identity }] });
+      // Rules as the core sends them: per bottle, every scope collected, pattern texts (the host's address is
+      // private, so only an operator's exact-address rule, here the bottle's own, opens it).
+      control.send({ type: 'rules', rules: [{ identity, rules: [{ scope: 'bottle', effect: 'allow', pattern: `${hostIp}:${port}` }] }] });
       await eventually(async () => expect(await fetchInBottle(identity, `http://${hostIp}:${port}/`)).toContain('hello from the outside'));
 
       // Locked: another port of the same host is refused at once, with the way to allow it.

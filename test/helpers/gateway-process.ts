@@ -12,6 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export type GatewayMessage = Record<string, unknown> & { type: string };
 
@@ -106,6 +107,26 @@ export class GatewayProcess {
     this.child.kill('SIGTERM');
     await exited;
   }
+}
+
+/**
+ * A test file's hooks: the bundle built and the outside started once (handed to `started`), the
+ * gateway a test started (`current`) stopped after it, and both removed at the end.
+ */
+export function useGatewayTestbed(started: (outside: Outside) => void, current: () => GatewayProcess | undefined): void {
+  let outside: Outside | undefined;
+  beforeAll(async () => {
+    gatewayBundle();
+    outside = await startOutside();
+    started(outside);
+  });
+  afterEach(async () => {
+    await current()?.stop();
+  });
+  afterAll(async () => {
+    await outside?.close();
+    removeGatewayBundle();
+  });
 }
 
 export interface Outside {

@@ -5,17 +5,8 @@
  * reaches the outside server.
  */
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GatewayProcess,
-  gatewayBundle,
-  proxyConnect,
-  proxyGet,
-  removeGatewayBundle,
-  startOutside,
-  type Outside,
-  type Tunnel,
-} from '../helpers/gateway-process';
+import { describe, expect, it } from 'vitest';
+import { GatewayProcess, proxyConnect, proxyGet, type Outside, useGatewayTestbed, type Tunnel } from '../helpers/gateway-process';
 
 let outside: Outside;
 let gateway: GatewayProcess;
@@ -30,25 +21,23 @@ async function startWith(bottles: unknown[], rules: unknown[], args: string[] = 
 
 const openBottle = { ip: '127.0.0.1', identity: 'bottle-a', mode: 'open' };
 
-beforeAll(async () => {
-  gatewayBundle();
-  outside = await startOutside();
-});
-afterEach(async () => {
-  await gateway.stop();
-});
-afterAll(async () => {
-  await outside.close();
-  removeGatewayBundle();
-});
+/** The operator's exact-address rule for one port of the loopback outside, for these bottles. */
+function allowOutside(port: number, identities = ['bottle-a']): unknown[] {
+  return identities.map((identity) => ({ identity, rules: [{ scope: 'operator', effect: 'allow', pattern: `127.0.0.1:${port}` }] }));
+}
+
+useGatewayTestbed(
+  (started) => (outside = started),
+  () => gateway,
+);
 
 describe('Host header', () => {
   it('refuses a plain-HTTP request whose Host differs from the URL, or that carries two', async () => {
-    await startWith([openBottle], [{ host: '127.0.0.1', port: outside.httpPort, action: 'allow' }]);
+    await startWith([openBottle], allowOutside(outside.httpPort));
     const url = `http://127.0.0.1:${outside.httpPort}/vhost`;
     const other = await proxyGet(gateway.port, url, { headers: { host: 'internal.example' } });
     expect(other.status).toBe(400);
-    expect(other.body).toContain('the Host header "internal.example" differs from the target 127.0.0.1');
+    expect(other.body).toContain(`the Host header "internal.example" differs from the target 127.0.0.1:${outside.httpPort}`);
     const otherPort = await proxyGet(gateway.port, url, { headers: { host: `127.0.0.1:${outside.httpPort + 1}` } });
     expect(otherPort.status).toBe(400);
     expect(outside.httpRequests.filter((line) => line.endsWith(' /vhost'))).toEqual([]);
@@ -56,7 +45,7 @@ describe('Host header', () => {
   });
 
   it('refuses a CONNECT whose Host names another host', async () => {
-    await startWith([openBottle], [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow' }]);
+    await startWith([openBottle], allowOutside(outside.echoPort));
     const tunnel = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`, { hostHeader: 'evil.example:443' });
     expect(await tunnel.status).toBe(400);
     expect(await tunnel.rest).toContain('differs from the target');
@@ -81,28 +70,30 @@ describe('private, loopback and link-local targets', () => {
   it('refuses them even in open mode, in every spelling, unless a rule names the exact address', async () => {
     await startWith([openBottle], []);
     const port = outside.echoPort;
+    const loopback = `127.0.0.1:${port} is a loopback address: only an operator's rule naming it exactly opens it`;
     const cases: Array<[string, string]> = [
-      [`127.0.0.1:${port}`, '(loopback)'],
-      [`localhost:${port}`, 'localhost resolves to 127.0.0.1 (loopback)'],
-      [`2130706433:${port}`, '(loopback)'],
-      [`0x7f.1:${port}`, '(loopback)'],
-      [`0177.0.0.1:${port}`, '(loopback)'],
-      [`[::1]:${port}`, '(loopback)'],
-      [`[::ffff:127.0.0.1]:${port}`, '::ffff:7f00:1 (loopback)'],
-      [`[::ffff:7f00:1]:${port}`, '(loopback)'],
-      [`[::127.0.0.1]:${port}`, 'IPv4-compatible'],
-      [`[64:ff9b::7f00:1]:${port}`, 'NAT64'],
-      [`[::ffff:8.8.8.8]:443`, 'IPv4-mapped'],
-      [`[2002:7f00:1::1]:${port}`, '6to4'],
-      [`[fe80::1]:${port}`, 'link-local'],
-      [`[fd00:ec2::254]:80`, 'unique-local'],
-      [`169.254.169.254:80`, 'link-local (cloud metadata)'],
-      [`100.100.100.200:80`, 'carrier-grade NAT'],
-      [`10.0.0.1:22`, '(private)'],
-      [`192.168.1.1:80`, '(private)'],
-      [`172.17.0.1:2375`, '(private)'],
-      [`0.0.0.0:${port}`, 'this-network'],
-      [`224.0.0.1:80`, 'multicast'],
+      [`127.0.0.1:${port}`, loopback],
+      [`localhost:${port}`, `localhost resolves to 127.0.0.1: ${loopback}`],
+      [`2130706433:${port}`, '2130706433 is 127.0.0.1 (a loopback address) written another way: only 127.0.0.1 is dialled'],
+      [`0x7f.1:${port}`, 'written another way'],
+      [`0177.0.0.1:${port}`, 'written another way'],
+      [`[::1]:${port}`, `[::1]:${port} is a loopback address`],
+      [`[::ffff:127.0.0.1]:${port}`, loopback],
+      [`[::ffff:7f00:1]:${port}`, loopback],
+      [`[::127.0.0.1]:${port}`, 'is a reserved address'],
+      [`[64:ff9b::7f00:1]:${port}`, 'is a loopback address'],
+      [`[::ffff:10.0.0.1]:443`, '10.0.0.1:443 is a private address'],
+      [`[2002:7f00:1::1]:${port}`, 'is a loopback address'],
+      [`[fe80::1]:${port}`, 'is a link-local address'],
+      [`[fd00:ec2::254]:80`, '[fd00:ec2::254]:80 is a metadata address, never dialled'],
+      [`169.254.169.254:80`, '169.254.169.254:80 is a metadata address, never dialled'],
+      [`100.100.100.200:80`, 'is a metadata address, never dialled'],
+      [`100.64.0.1:80`, 'is a cgnat address'],
+      [`10.0.0.1:22`, 'is a private address'],
+      [`192.168.1.1:80`, 'is a private address'],
+      [`172.17.0.1:2375`, 'is a private address'],
+      [`0.0.0.0:${port}`, 'is a unspecified address, never dialled'],
+      [`224.0.0.1:80`, 'is a multicast address, never dialled'],
     ];
     for (const [target, reason] of cases) {
       const answer = await tryConnect(target);
@@ -115,12 +106,12 @@ describe('private, loopback and link-local targets', () => {
   });
 
   it('dials a private address only when a rule names that exact address and port', async () => {
-    await startWith([openBottle], [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow', identity: 'bottle-a' }]);
+    await startWith([openBottle], allowOutside(outside.echoPort));
     expect((await tryConnect(`127.0.0.1:${outside.echoPort}`)).status).toBe(200);
     expect((await tryConnect(`localhost:${outside.echoPort}`)).status).toBe(200);
     // The same address on another port, or the rule for another bottle: refused.
     expect((await tryConnect(`127.0.0.1:${outside.httpPort}`)).status).toBe(403);
-    gateway.send({ type: 'rules', rules: [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow', identity: 'bottle-b' }] });
+    gateway.send({ type: 'rules', rules: allowOutside(outside.echoPort, ['bottle-b']) });
     gateway.send({ type: 'ping' });
     await gateway.next((message) => message.type === 'pong');
     const other = await tryConnect(`127.0.0.1:${outside.echoPort}`);
@@ -131,7 +122,7 @@ describe('private, loopback and link-local targets', () => {
 
 describe('floods and oversized input', () => {
   it('refuses request heads over the size cap before they reach the policy', async () => {
-    await startWith([openBottle], [{ host: '127.0.0.1', port: outside.httpPort, action: 'allow' }], ['--max-header-bytes', '8192']);
+    await startWith([openBottle], allowOutside(outside.httpPort), ['--max-header-bytes', '8192']);
     const socket = net.connect({ host: '127.0.0.1', port: gateway.port });
     socket.write(
       `GET http://127.0.0.1:${outside.httpPort}/huge HTTP/1.1\r\nHost: 127.0.0.1:${outside.httpPort}\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`,
@@ -194,7 +185,7 @@ describe('open sockets', () => {
       { ip: '127.0.0.1', identity: 'bottle-a', mode: 'open' },
       { ip: '127.0.0.2', identity: 'bottle-b', mode: 'open' },
     ];
-    await startWith(bottles, [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow' }], ['--max-sockets-per-bottle', '50']);
+    await startWith(bottles, allowOutside(outside.echoPort, ['bottle-a', 'bottle-b']), ['--max-sockets-per-bottle', '50']);
     const tunnels = Array.from({ length: 50 }, () => proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`));
     expect(new Set(await Promise.all(tunnels.map((tunnel) => tunnel.status)))).toEqual(new Set([200]));
     const over = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`);
@@ -205,7 +196,8 @@ describe('open sockets', () => {
     otherBottle.socket.destroy();
     // Closing tunnels frees places again.
     tunnels[0]!.socket.destroy();
-    await gateway.next((message) => message.type === 'connection' && message.event === 'end');
+    // The end of A's tunnel, not of B's (closed just before, and on the record too).
+    await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.source === '127.0.0.1');
     const again = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`);
     expect(await again.status).toBe(200);
     for (const tunnel of [...tunnels, again]) tunnel.socket.destroy();
@@ -214,14 +206,21 @@ describe('open sockets', () => {
 
 describe('the control channel', () => {
   it('answers bad lines with one error each and changes nothing', async () => {
-    await startWith([openBottle], [{ host: '127.0.0.1', port: outside.httpPort, action: 'allow' }]);
+    await startWith([openBottle], allowOutside(outside.httpPort));
     const before = gateway.messages.length;
     gateway.send('not json');
     gateway.send({ type: 'bottles', bottles: [{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'wide-open' }] });
     gateway.send({ type: 'bottles', bottles: [{ ip: '127.0.0.1; rm -rf /', identity: 'bottle-a', mode: 'open' }] });
     gateway.send({ type: 'rules', rules: [], extra: true });
+    gateway.send({ type: 'rules', rules: [{ identity: 'bottle-a', rules: [{ scope: 'operator', effect: 'allow', pattern: '*' }] }] });
+    gateway.send({
+      type: 'rules',
+      rules: [{ identity: 'bottle-a', rules: [{ scope: 'definition', effect: 'allow', pattern: `127.0.0.1:${outside.httpPort}` }] }],
+    });
     gateway.send({ type: 'decide', id: 'p-404', verdict: 'allow', scope: 'once' });
-    gateway.send(`{"type":"rules","rules":[${'{"host":"a.example","port":1,"action":"allow"},'.repeat(30_000)}]}`);
+    gateway.send(
+      `{"type":"rules","rules":[${'{"identity":"b","rules":[{"scope":"operator","effect":"allow","pattern":"a.example:1"}]},'.repeat(15_000)}]}`,
+    );
     gateway.send({ type: 'ping', nonce: 'after' });
     await gateway.next((message) => message.type === 'pong' && message.nonce === 'after', 10_000, before);
     const errors = gateway.messages.slice(before).filter((message) => message.type === 'error');
@@ -230,6 +229,8 @@ describe('the control channel', () => {
       expect.stringContaining('bottles.0.mode'),
       expect.stringContaining('bottles.0.ip'),
       expect.stringContaining('control line refused'),
+      expect.stringMatching(/rules\.0\.rules\.0\.pattern: .*a bare \* would allow every host/),
+      expect.stringMatching(/rules\.0\.rules\.0\.pattern: .*an agent definition cannot open a loopback address/),
       'no pending request p-404 (already settled?)',
       expect.stringContaining('longer than 1048576 bytes'),
     ]);

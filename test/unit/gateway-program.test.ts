@@ -5,47 +5,38 @@
  * name it exactly, as the policy requires for every private target.
  */
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   echoThrough,
   GatewayProcess,
-  gatewayBundle,
   httpsGetThrough,
   proxyConnect,
   proxyGet,
-  removeGatewayBundle,
-  startOutside,
   staysSilent,
   type Outside,
+  useGatewayTestbed,
 } from '../helpers/gateway-process';
 
 let outside: Outside;
 let gateway: GatewayProcess;
 
-/** The outside's three ports, allowed by exact IP (for every bottle): "the allowlist". */
-function exactRules(): unknown[] {
-  return [outside.httpPort, outside.httpsPort, outside.echoPort].map((port) => ({ host: '127.0.0.1', port, action: 'allow' }));
+/** The outside's three ports, allowed by exact IP (the operator's rules for all bottles): "the allowlist". */
+function exactRules(ports = [outside.httpPort, outside.httpsPort, outside.echoPort]): unknown[] {
+  return ports.map((port) => ({ scope: 'operator', effect: 'allow', pattern: `127.0.0.1:${port}` }));
 }
 
 async function startWith(mode: 'ask' | 'locked' | 'open', rules: unknown[] = exactRules(), args: string[] = []): Promise<void> {
   gateway = await GatewayProcess.start(['--hold-ms', '1500', ...args]);
   gateway.send({ type: 'bottles', bottles: [{ ip: '127.0.0.1', identity: 'bottle-a', mode, agent: 'claude' }] });
-  gateway.send({ type: 'rules', rules });
+  gateway.send({ type: 'rules', rules: [{ identity: 'bottle-a', rules }] });
   gateway.send({ type: 'ping', nonce: 'tables-in' });
   await gateway.next((message) => message.type === 'pong' && message.nonce === 'tables-in');
 }
 
-beforeAll(async () => {
-  gatewayBundle();
-  outside = await startOutside();
-});
-afterEach(async () => {
-  await gateway.stop();
-});
-afterAll(async () => {
-  await outside.close();
-  removeGatewayBundle();
-});
+useGatewayTestbed(
+  (started) => (outside = started),
+  () => gateway,
+);
 
 describe('allowed connections', () => {
   it('passes plain HTTP, HTTPS through CONNECT and a raw TCP echo, and logs bytes each way', async () => {
@@ -82,24 +73,29 @@ describe('allowed connections', () => {
 describe('ask mode', () => {
   it('holds an unknown target, shows it pending, and Allow lets the SAME connection through', async () => {
     await startWith('ask', []);
-    const tunnel = proxyConnect(gateway.port, `127.0.0.1:${outside.echoPort}`);
+    const tunnel = proxyConnect(gateway.port, `LocalHost.:${outside.echoPort}`);
     const pending = await gateway.next((message) => message.type === 'pending');
-    expect(pending).toMatchObject({ identity: 'bottle-a', host: '127.0.0.1', port: outside.echoPort, protocol: 'connect' });
+    expect(pending).toMatchObject({ identity: 'bottle-a', host: 'localhost', port: outside.echoPort, protocol: 'connect' });
     expect(await staysSilent(tunnel.socket, 300)).toBe(true);
     // Allowing the host is the operator's answer; dialling a loopback address still needs the exact-IP rule.
-    gateway.send({ type: 'rules', rules: exactRules().filter((rule) => (rule as { port: number }).port !== outside.echoPort) });
+    gateway.send({ type: 'rules', rules: [{ identity: 'bottle-a', rules: exactRules([outside.httpPort, outside.httpsPort]) }] });
     gateway.send({ type: 'decide', id: pending.id, verdict: 'allow', scope: 'once' });
     // The exact-IP rule for the echo port is absent, so the checked address is refused after the allow...
     expect(await tunnel.status).toBe(403);
-    expect(await tunnel.rest).toContain('127.0.0.1 (loopback), which no rule names exactly');
+    expect(await tunnel.rest).toContain(
+      `localhost resolves to 127.0.0.1: 127.0.0.1:${outside.echoPort} is a loopback address: only an operator's rule naming it exactly opens it`,
+    );
 
     // ...and with it present, the held connection itself goes through on the operator's Allow.
     gateway.send({
       type: 'rules',
-      rules: [{ host: '127.0.0.1', port: outside.echoPort, action: 'allow', identity: 'other' }, ...exactRules()],
+      rules: [
+        { identity: 'other', rules: exactRules([outside.echoPort]) },
+        { identity: 'bottle-a', rules: exactRules() },
+      ],
     });
     const second = proxyConnect(gateway.port, `localhost:${outside.echoPort}`);
-    const secondPending = await gateway.next((message) => message.type === 'pending' && message.host === 'localhost');
+    const secondPending = await gateway.next((message) => message.type === 'pending' && message.id !== pending.id);
     // A client may send its first bytes (a TLS ClientHello) before the tunnel is up: they are kept, in order.
     second.socket.write('early bytes, ');
     expect(await staysSilent(second.socket, 300)).toBe(true);
@@ -179,7 +175,9 @@ describe('ask mode', () => {
     await gateway.next((message) => message.type === 'pending');
     gateway.send({
       type: 'rules',
-      rules: [...exactRules(), { host: 'localhost', port: outside.httpPort, action: 'allow', identity: 'bottle-a' }],
+      rules: [
+        { identity: 'bottle-a', rules: [...exactRules(), { scope: 'bottle', effect: 'allow', pattern: `localhost:${outside.httpPort}` }] },
+      ],
     });
     expect((await held).status).toBe(200);
     await gateway.next((message) => message.type === 'settled' && message.outcome === 'allow');
@@ -192,7 +190,7 @@ describe('modes from the bottles table', () => {
     const started = Date.now();
     const refused = await proxyGet(gateway.port, `http://localhost:${outside.httpPort}/x`);
     expect(refused.status).toBe(403);
-    expect(refused.body).toContain('mode locked');
+    expect(refused.body).toContain(`localhost:${outside.httpPort} is not on the bottle's allowlist and the bottle is locked`);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(gateway.all('pending')).toHaveLength(0);
 
