@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 import { agentDefinition, type AgentConfig } from '../../src/core/agents/agents';
 import { launchCommand, rootEnvFor, SECRETS_WRAPPER } from '../../src/core/bottles/bottle-setup';
-import { cleanOutputTail, earlyExitOf, endedByOutsideSignal } from '../../src/core/bottles/early-exit';
+import { cleanOutputTail, earlyExitOf, endedByOutsideSignal, ranForMs } from '../../src/core/bottles/early-exit';
 import { exitReason } from '../../src/core/bottles/exit-reason';
 import { appendHostFile, collectHostConfig } from '../../src/core/bottles/host-config';
 import { bottleToolDir } from '../../src/core/base/resources';
@@ -152,6 +152,17 @@ describe("the operator's setup from their home", () => {
 });
 
 describe('an agent that exits in its first minute', () => {
+  it("reads a fast exit noted before its start (the engine's clock race, seen on Docker 20.10) as a run of no time, not an unknown one", () => {
+    // Times an engine gave for `docker run … /bin/false`: FinishedAt a millisecond before StartedAt.
+    expect(ranForMs('2026-12-03T13:09:17.243237248Z', '2026-12-03T13:09:17.242232358Z')).toBe(0);
+    expect(ranForMs('2026-12-03T13:09:17.243Z', '2026-12-03T13:09:20.743Z')).toBe(3500);
+    // Not set (Go's zero time), not a time, or far out of order: unknown.
+    expect(ranForMs('2026-12-03T13:09:17.243Z', '0001-01-01T00:00:00Z')).toBeNull();
+    expect(ranForMs('0001-01-01T00:00:00Z', '2026-12-03T13:09:17.243Z')).toBeNull();
+    expect(ranForMs('soon', '2026-12-03T13:09:17.243Z')).toBeNull();
+    expect(ranForMs('2026-12-03T13:09:19.243Z', '2026-12-03T13:09:17.243Z')).toBeNull();
+  });
+
   it('keeps the last readable lines: escapes, redraws and secrets gone', () => {
     const output =
       '\x1b[2J\x1b[1;32mWelcome\x1b[0m\r\nloading 10%\rloading 100%\n\x1b]0;title\x07\nAPI key sk-ant-api03-abcdef used\n\n' +

@@ -101,13 +101,34 @@ export function endedByOutsideSignal(exitCode: number | null, oomKilled: boolean
   return !oomKilled && exitCode !== null && OUTSIDE_SIGNAL_EXIT_CODES.has(exitCode);
 }
 
+/** A start or exit time the engine has not set: Go's zero time (`0001-01-01T00:00:00Z`). */
+const UNSET_TIME_MS = Date.parse('1970-01-02T00:00:00Z');
+/** How far FinishedAt may lie before StartedAt and still be one fast exit (see ranForMs). */
+const CLOCK_RACE_MS = 1000;
+
+/**
+ * How long a container ran, from the engine's StartedAt and FinishedAt; null when that cannot be
+ * told. Docker notes the exit of a process that ends at once before it notes its start: on this
+ * engine about one fast exit in four has FinishedAt a millisecond or two BEFORE StartedAt. That is
+ * a run of no time at all, not an unknown one (read as unknown, the agent's early exit was recorded
+ * as "not early" for good, and the card never said why it exited).
+ */
+export function ranForMs(startedAt: string, finishedAt: string): number | null {
+  const started = Date.parse(startedAt);
+  const finished = Date.parse(finishedAt);
+  if (!Number.isFinite(started) || !Number.isFinite(finished) || started < UNSET_TIME_MS || finished < UNSET_TIME_MS) return null;
+  const ran = finished - started;
+  if (ran < -CLOCK_RACE_MS) return null;
+  return Math.max(0, ran);
+}
+
 async function readEarlyExit(ctx: CoreDeps, containerId: string): Promise<EarlyExitView | null | 'signal' | 'not-exited'> {
   const container = ctx.docker.getContainer(containerId);
   const info = await container.inspect();
   if (info.State.Running || info.State.Status !== 'exited') return 'not-exited';
   if (endedByOutsideSignal(info.State.ExitCode ?? null, info.State.OOMKilled === true)) return 'signal';
-  const ranMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
-  if (!Number.isFinite(ranMs) || ranMs < 0 || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
+  const ranMs = ranForMs(info.State.StartedAt, info.State.FinishedAt);
+  if (ranMs === null || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
   const raw = await container.logs({ tail: 100 });
   const text = (info.Config.Tty ? raw : demultiplex(raw)).toString('utf8');
   const lines = cleanOutputTail(text);
