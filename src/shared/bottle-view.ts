@@ -5,6 +5,7 @@
 import type { ActionState } from './allowed-actions';
 import type { RiskNote } from './dockerfile-risks';
 import type { NetworkMode } from './network-policy';
+import type { NetworkPendingView } from './network-view';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -110,6 +111,10 @@ export interface BottleView {
    * operator's words; null when it did not. Cleared when the bottle is resumed.
    */
   stopReason: string | null;
+  /** Connections its gateway holds for the operator's answer (issue 19), oldest first. */
+  networkPending: NetworkPendingView[];
+  /** Its network mode (network.json); null where it cannot be read (no state folder, a bad file). */
+  networkMode: NetworkMode | null;
 }
 
 /**
