@@ -37,7 +37,7 @@ describe('which attention state wins', () => {
   });
 
   it('counts a held network connection as needing the operator, like a Dockerfile request', () => {
-    const held = { id: 'p-1', host: 'example.com', port: 443, protocol: 'connect' as const, time: '' };
+    const held = { id: 'p-1', identity: 'dev-abcde', host: 'example.com', port: 443, protocol: 'connect' as const, at: '' };
     expect(attentionState(testView({ networkPending: [held], warnings: [warning] }))).toBe('pending');
     expect(attentionState(testView({ networkPending: [held], status: 'ready-to-resume' }))).toBe('pending');
     // Work in progress and a stop of ours still come first, as for a Dockerfile request.

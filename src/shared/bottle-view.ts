@@ -4,8 +4,7 @@
  */
 import type { ActionState } from './allowed-actions';
 import type { RiskNote } from './dockerfile-risks';
-import type { NetworkMode } from './network-policy';
-import type { NetworkPendingView } from './network-view';
+import type { NetworkMode, NetworkRequest } from './network-policy';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -112,7 +111,7 @@ export interface BottleView {
    */
   stopReason: string | null;
   /** Connections its gateway holds for the operator's answer (issue 19), oldest first. */
-  networkPending: NetworkPendingView[];
+  networkPending: NetworkRequest[];
   /** Its network mode (network.json); null where it cannot be read (no state folder, a bad file). */
   networkMode: NetworkMode | null;
 }

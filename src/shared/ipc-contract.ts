@@ -24,7 +24,8 @@ import type {
 import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
-import { MAX_NETWORK_LOG_LINES, NETWORK_ANSWERS, type NetworkLogEntry } from './network-view';
+import { NETWORK_ANSWERS } from './network-policy';
+import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from './network-view';
 import type { SchemaKit } from './ipc-schemas';
 import { MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 

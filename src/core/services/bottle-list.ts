@@ -16,8 +16,7 @@ import { readStopReason } from '../state/stop-reason';
 import { readBottleNetwork } from '../state/bottle-network';
 import { readNetworkPending } from '../state/network-pending';
 import type { InboxWarning } from '../../shared/bottle-view';
-import type { NetworkMode } from '../../shared/network-policy';
-import type { NetworkPendingView } from '../../shared/network-view';
+import type { NetworkMode, NetworkRequest } from '../../shared/network-policy';
 import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
@@ -175,7 +174,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
  * The network part of a view (issue 19): its mode and the connections its gateway holds. A file
  * the host cannot read shows on the card as a warning, as a bad request does, and as no mode.
  */
-async function networkViewFields(identity: string): Promise<{ mode: NetworkMode | null; pending: NetworkPendingView[]; problem: InboxWarning | null }> {
+async function networkViewFields(identity: string): Promise<{ mode: NetworkMode | null; pending: NetworkRequest[]; problem: InboxWarning | null }> {
   const [mode, pending] = await Promise.allSettled([readBottleNetwork(identity), readNetworkPending(identity)]);
   const failed = [mode, pending].find((result) => result.status === 'rejected');
   return {

@@ -1,4 +1,5 @@
-import type { NetworkLogEntry, NetworkPendingView } from '../../shared/network-view';
+import type { NetworkRequest } from '../../shared/network-policy';
+import type { NetworkLogEntry } from '../../shared/network-view';
 import { errorMessage } from '../base/bottle-error';
 import type { EngineClient } from '../engine/engine-client';
 import { findRunningGateway } from '../engine/gateway-container';
@@ -27,7 +28,7 @@ export interface EngineGatewayHooks {
   /** The bottles on this engine's gateway, read afresh: what the tables are built from. */
   bottles(): Promise<GatewayBottle[]>;
   /** A bottle's held requests changed (the full list, oldest first). */
-  pendingChanged(identity: string, pending: NetworkPendingView[]): void;
+  pendingChanged(identity: string, pending: NetworkRequest[]): void;
   /** A connection ended or was refused. */
   connection(identity: string, entry: NetworkLogEntry): void;
   warn(message: string): void;
@@ -35,7 +36,7 @@ export interface EngineGatewayHooks {
 
 interface Held {
   identity: string;
-  view: NetworkPendingView;
+  view: NetworkRequest;
 }
 
 export class EngineGateway {
@@ -55,7 +56,7 @@ export class EngineGateway {
   ) {}
 
   /** The held requests of one bottle, oldest first. */
-  pendingOf(identity: string): NetworkPendingView[] {
+  pendingOf(identity: string): NetworkRequest[] {
     return [...this.held.values()].filter((held) => held.identity === identity).map((held) => held.view);
   }
 
@@ -189,7 +190,7 @@ export class EngineGateway {
       this.hooks.warn(`network gateway: ${identity} holds too many requests; ${host}:${port} is left to time out`);
       return;
     }
-    this.held.set(id, { identity, view: { id, host, port, protocol, time } });
+    this.held.set(id, { identity, view: { id, identity, host, port, protocol, at: time } });
     this.hooks.pendingChanged(identity, this.pendingOf(identity));
   }
 

@@ -1,5 +1,5 @@
-import type { NetworkAnswer, NetworkLogEntry, NetworkPendingView } from '../../shared/network-view';
-import type { RuleEffect } from '../../shared/network-policy';
+import type { NetworkAnswer, NetworkRequest, RuleEffect } from '../../shared/network-policy';
+import type { NetworkLogEntry } from '../../shared/network-view';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { bottleNetworkPolicy } from '../bottles/bottle-network-policy';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
@@ -76,7 +76,7 @@ export class GatewayService {
   }
 
   /** A bottle's held requests: this core's own when it is live, else what the live core last wrote. */
-  async pending(identity: string): Promise<NetworkPendingView[]> {
+  async pending(identity: string): Promise<NetworkRequest[]> {
     if (this.live) return this.gatewayOf(depsForBottle(this.deps, identity).engine.name).pendingOf(identity);
     return readNetworkPending(identity);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { NetworkPendingView } from '../../shared/network-view';
+import type { NetworkRequest } from '../../shared/network-policy';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFile } from '../fs/read-small-file';
@@ -21,25 +21,26 @@ const MAX_FILE_BYTES = 256 * 1024;
 
 const pendingSchema = z.object({
   id: z.string().min(1).max(64),
+  identity: z.string().min(1).max(128),
   host: z.string().min(1).max(300),
   port: z.number().int().min(1).max(65535),
   protocol: z.enum(['http', 'connect']),
-  time: z.string().max(40),
+  at: z.string().max(40),
 });
 const fileSchema = z.object({ version: z.literal(1), requests: z.array(pendingSchema).max(MAX_NETWORK_PENDING) });
 
 /** Writes the bottle's held requests (none: an empty list, so a stale one never lingers). */
-export async function writeNetworkPending(identity: string, requests: readonly NetworkPendingView[]): Promise<void> {
+export async function writeNetworkPending(identity: string, requests: readonly NetworkRequest[]): Promise<void> {
   const kept = requests.slice(-MAX_NETWORK_PENDING);
   await writeFileAtomic(bottlePaths(identity).networkPending, `${JSON.stringify({ version: 1, requests: kept })}\n`);
 }
 
 /** The held requests still within the gateway's hold, oldest first; none when there is no file or it is not ours. */
-export async function readNetworkPending(identity: string, now: number = Date.now()): Promise<NetworkPendingView[]> {
+export async function readNetworkPending(identity: string, now: number = Date.now()): Promise<NetworkRequest[]> {
   const read = await readSmallFile(bottlePaths(identity).networkPending, MAX_FILE_BYTES);
   if (read.kind === 'missing') return [];
   if (read.kind === 'corrupt') throw new Error(`${bottlePaths(identity).networkPending} ${read.reason}`);
   const parsed = fileSchema.safeParse(parseJson(read.text));
   if (!parsed.success) throw new Error(`${bottlePaths(identity).networkPending} is not a list of held requests`);
-  return parsed.data.requests.filter((request) => now - Date.parse(request.time) < STALE_MS);
+  return parsed.data.requests.filter((request) => request.identity === identity && now - Date.parse(request.at) < STALE_MS);
 }

@@ -47,6 +47,11 @@ function objectAt(parent: Record<string, unknown>, key: string): Record<string, 
   return value as Record<string, unknown>;
 }
 
+function canonical(rule: string): string {
+  const parsed = parseHostPattern(rule);
+  return parsed.ok ? parsed.value.text : rule;
+}
+
 function listAt(parent: Record<string, unknown>, key: string): string[] {
   const value = Object.hasOwn(parent, key) ? parent[key] : undefined;
   return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
@@ -67,8 +72,10 @@ export function addAgentNetworkRule(agent: string, effect: RuleEffect, pattern: 
     const agents = objectAt(network, 'agents');
     const own = objectAt(agents, agent);
     const other = effect === 'allow' ? 'deny' : 'allow';
-    const updatedOwn: Record<string, unknown> = { ...own, [effect]: [...listAt(own, effect).filter((rule) => rule !== text), text] };
-    if (Object.hasOwn(own, other)) updatedOwn[other] = listAt(own, other).filter((rule) => rule !== text);
+    // Compared in canonical text: the operator may have written `Example.com:443` by hand.
+    const without = (list: string[]): string[] => list.filter((rule) => canonical(rule) !== text);
+    const updatedOwn: Record<string, unknown> = { ...own, [effect]: [...without(listAt(own, effect)), text] };
+    if (Object.hasOwn(own, other)) updatedOwn[other] = without(listAt(own, other));
     const updated = { ...raw, network: { ...network, agents: { ...agents, [agent]: updatedOwn } } };
     // Checked before the write: a list past its cap would otherwise make every later read refuse the file.
     checkSettings(updated);
