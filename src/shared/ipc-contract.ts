@@ -171,8 +171,7 @@ export const ipcChannels = {
    * once, for this bottle (network.json), for every bottle of its agent (settings.json), or refuse it.
    */
   'network:answer': {
-    args: ({ z, identity, requestId }) =>
-      z.tuple([z.object({ identity, requestId, answer: z.enum(NETWORK_ANSWERS) }).strict()]),
+    args: ({ z, identity, requestId }) => z.tuple([z.object({ identity, requestId, answer: z.enum(NETWORK_ANSWERS) }).strict()]),
     result: returns<null>(),
   },
   /** The newest `limit` records of the bottle's connection log, oldest first. */

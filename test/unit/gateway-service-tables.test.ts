@@ -31,7 +31,7 @@ describe('the tables the core pushes to the gateway', () => {
     });
   });
 
-  it('keeps one bottle per address: a second claim on an address cannot take over the first bottle\'s connections', () => {
+  it("keeps one bottle per address: a second claim on an address cannot take over the first bottle's connections", () => {
     const impostor: GatewayBottle = { ...two, ip: one.ip, policy: { ...two.policy, mode: 'open' } };
     expect(bottlesMessage([one, impostor]).bottles).toEqual([{ ip: '10.213.0.3', identity: 'claude-aaaaa', mode: 'ask', agent: 'claude' }]);
   });

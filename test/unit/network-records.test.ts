@@ -62,7 +62,14 @@ describe("a bottle's held requests on disk", () => {
   it('reads back what the live core wrote, leaving out what the gateway has long timed out', async () => {
     await mkdir(bottlePaths(ID).dir, { recursive: true });
     const now = Date.now();
-    const fresh = { id: 'p-2', identity: ID, host: 'example.com', port: 443, protocol: 'connect' as const, at: new Date(now - 1000).toISOString() };
+    const fresh = {
+      id: 'p-2',
+      identity: ID,
+      host: 'example.com',
+      port: 443,
+      protocol: 'connect' as const,
+      at: new Date(now - 1000).toISOString(),
+    };
     const stale = { ...fresh, id: 'p-1', at: new Date(now - 60 * 60 * 1000).toISOString() };
     await writeNetworkPending(ID, [stale, fresh]);
     expect(await readNetworkPending(ID, now)).toEqual([fresh]);

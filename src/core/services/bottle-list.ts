@@ -174,7 +174,9 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
  * The network part of a view (issue 19): its mode and the connections its gateway holds. A file
  * the host cannot read shows on the card as a warning, as a bad request does, and as no mode.
  */
-async function networkViewFields(identity: string): Promise<{ mode: NetworkMode | null; pending: NetworkRequest[]; problem: InboxWarning | null }> {
+async function networkViewFields(
+  identity: string,
+): Promise<{ mode: NetworkMode | null; pending: NetworkRequest[]; problem: InboxWarning | null }> {
   const [mode, pending] = await Promise.allSettled([readBottleNetwork(identity), readNetworkPending(identity)]);
   const failed = [mode, pending].find((result) => result.status === 'rejected');
   return {

@@ -78,21 +78,28 @@ export class EngineGateway {
     return true;
   }
 
-  /** Answers a held request and waits until the gateway says it is settled (or that it has no such request). */
-  async decide(id: string, verdict: 'allow' | 'deny', scope: 'once' | 'bottle' | 'agent'): Promise<void> {
+  /**
+   * Answers a held request and waits until the gateway says it is settled: true then, false when
+   * the gateway holds no such request (settled meanwhile: answered elsewhere, timed out, abandoned).
+   */
+  async decide(id: string, verdict: 'allow' | 'deny', scope: 'once' | 'bottle' | 'agent'): Promise<boolean> {
     const control = await this.connect();
     if (control === null) throw new Error('the network gateway is not running');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`the gateway did not settle ${id} within ${ANSWER_TIMEOUT_MS / 1000} s`)), ANSWER_TIMEOUT_MS);
-      const listener = (message: GatewayMessage): void => {
-        if (message.type === 'settled' && message.id === id) finish(null);
-        else if (message.type === 'error' && message.message.includes(id)) finish(new Error(message.message));
-      };
-      const finish = (error: Error | null): void => {
+    return new Promise<boolean>((resolve, reject) => {
+      const finish = (outcome: boolean | Error): void => {
         clearTimeout(timer);
         this.listeners.delete(listener);
-        if (error === null) resolve();
-        else reject(error);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`the gateway did not settle ${id} within ${ANSWER_TIMEOUT_MS / 1000} s`)),
+        ANSWER_TIMEOUT_MS,
+      );
+      const listener = (message: GatewayMessage): void => {
+        if (message.type === 'settled' && message.id === id) finish(true);
+        // The gateway's one answer for an id it does not hold (src/gateway/main.ts).
+        else if (message.type === 'error' && message.message.startsWith(`no pending request ${id} `)) finish(false);
       };
       this.listeners.add(listener);
       if (!control.send({ type: 'decide', id, verdict, scope })) finish(new Error('the gateway control stream closed'));
@@ -180,7 +187,18 @@ export class EngineGateway {
     else if (message.type === 'settled') this.unhold(message.id);
     else if (message.type === 'connection' && message.event !== 'start' && message.identity !== null) {
       const { identity, event, host, port, protocol, decision, by, reason, time } = message;
-      this.hooks.connection(identity, { time, event, host, port, protocol, decision, by, reason, bytesUp: message.bytesUp ?? 0, bytesDown: message.bytesDown ?? 0 });
+      this.hooks.connection(identity, {
+        time,
+        event,
+        host,
+        port,
+        protocol,
+        decision,
+        by,
+        reason,
+        bytesUp: message.bytesUp ?? 0,
+        bytesDown: message.bytesDown ?? 0,
+      });
     } else if (message.type === 'error') this.hooks.warn(`network gateway: ${message.message}`);
   }
 

@@ -42,7 +42,8 @@ export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
 /** The message checked; null for a type this core does not read; a one-line reason for a bad one. */
 export function readGatewayMessage(message: unknown): { ok: true; value: GatewayMessage | null } | { ok: false; reason: string } {
   const type = (message as { type?: unknown } | null)?.type;
-  if (!['pending', 'settled', 'connection', 'ready', 'error'].includes(typeof type === 'string' ? type : '')) return { ok: true, value: null };
+  if (!['pending', 'settled', 'connection', 'ready', 'error'].includes(typeof type === 'string' ? type : ''))
+    return { ok: true, value: null };
   const parsed = gatewayMessageSchema.safeParse(message);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];

@@ -1,4 +1,11 @@
-import type { NetworkAnswer, NetworkRequest, RuleEffect } from '../../shared/network-policy';
+import {
+  parseHostPattern,
+  parseTargetHost,
+  patternMatches,
+  type NetworkAnswer,
+  type NetworkRequest,
+  type RuleEffect,
+} from '../../shared/network-policy';
 import type { NetworkLogEntry } from '../../shared/network-view';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { bottleNetworkPolicy } from '../bottles/bottle-network-policy';
@@ -54,7 +61,7 @@ export class GatewayService {
       return;
     }
     if (this.scheduled.has(engine) || this.closed) return;
-    const timer = setTimeout(() => this.pushScheduled(engine), PUSH_DELAY_MS);
+    const timer = setTimeout(() => void this.pushScheduled(engine), PUSH_DELAY_MS);
     timer.unref();
     this.scheduled.set(engine, timer);
   }
@@ -77,7 +84,7 @@ export class GatewayService {
 
   /** A bottle's held requests: this core's own when it is live, else what the live core last wrote. */
   async pending(identity: string): Promise<NetworkRequest[]> {
-    if (this.live) return this.gatewayOf(depsForBottle(this.deps, identity).engine.name).pendingOf(identity);
+    if (this.live) return this.engineOf(identity).pendingOf(identity);
     return readNetworkPending(identity);
   }
 
@@ -93,22 +100,41 @@ export class GatewayService {
   async answer(identity: string, requestId: string, answer: NetworkAnswer): Promise<void> {
     const held = (await this.pending(identity)).find((request) => request.id === requestId);
     if (held === undefined) throw new BottleError('not-found', `${identity} has no held network request ${requestId}`);
-    const engine = this.gatewayOf(depsForBottle(this.deps, identity).engine.name);
-    const pattern = answerPattern(held.host, held.port);
-    if (answer === 'bottle') await addBottleNetworkRule(identity, 'allow', pattern);
-    if (answer === 'agent') await addAgentNetworkRule((await this.deps.loadBottle(identity)).agent.name, 'allow', pattern);
-    await engine.decide(requestId, answer === 'deny' ? 'deny' : 'allow', answer === 'deny' ? 'once' : answer);
-    if (answer === 'bottle' || answer === 'agent') await engine.push();
+    if (answer === 'bottle' || answer === 'agent') {
+      await this.addRule(identity, 'allow', answerPattern(held.host, held.port), answer === 'agent');
+      return;
+    }
+    const settledHere = await this.engineOf(identity).decide(requestId, answer === 'deny' ? 'deny' : 'allow', 'once');
+    if (!settledHere)
+      throw new BottleError('not-found', `${identity}: request ${requestId} is no longer held (answered, timed out or abandoned)`);
   }
 
   /**
-   * A rule for a bottle (or for every bottle of its agent) from the CLI's `allow`/`deny`: kept, then
-   * pushed, so the gateway lets through (or refuses) any connection it holds that the rule matches.
+   * A rule for a bottle, or for every bottle of its agent (an answer, or the CLI's `allow`/`deny`):
+   * kept first, then every held request of the bottle it matches is answered by it, then the
+   * tables are pushed. Returns the held requests it answered.
    */
-  async addRule(identity: string, effect: RuleEffect, pattern: string, forAgent: boolean): Promise<void> {
-    if (forAgent) await addAgentNetworkRule((await this.deps.loadBottle(identity)).agent.name, effect, pattern);
-    else await addBottleNetworkRule(identity, effect, pattern);
+  async addRule(identity: string, effect: RuleEffect, pattern: string, forAgent: boolean): Promise<NetworkRequest[]> {
+    const parsed = parseHostPattern(pattern);
+    if (!parsed.ok) throw new BottleError('invalid-argument', parsed.error);
+    if (forAgent) await addAgentNetworkRule((await this.deps.loadBottle(identity)).agent.name, effect, parsed.value.text);
+    else await addBottleNetworkRule(identity, effect, parsed.value.text);
+    const matched = (await this.pending(identity)).filter((held) => {
+      const target = parseTargetHost(held.host);
+      return target.ok && patternMatches(parsed.value, target.value, held.port);
+    });
+    const answered: NetworkRequest[] = [];
+    if (matched.length > 0 && (await readSettings()).gatewayNetwork) {
+      const engine = this.engineOf(identity);
+      const scope = effect === 'deny' ? 'once' : forAgent ? 'agent' : 'bottle';
+      for (const held of matched) if (await engine.decide(held.id, effect, scope)) answered.push(held);
+    }
     await this.sync(depsForBottle(this.deps, identity).engine.name);
+    return answered;
+  }
+
+  private engineOf(identity: string): EngineGateway {
+    return this.gatewayOf(depsForBottle(this.deps, identity).engine.name);
   }
 
   /** Pushes what changed and is not pushed yet (a CLI command's launch must reach the gateway before it exits), then closes every stream. */
@@ -157,7 +183,8 @@ export class GatewayService {
           return { ip: network.bottleIp, agent: bottle.agent.name, policy: await bottleNetworkPolicy(bottle) };
         } catch (error: unknown) {
           // Its connections are refused (an address not in the table), which is what an unreadable policy must mean.
-          if (!(error instanceof BottleError && error.code === 'not-found')) this.hooks.warn(`network gateway: ${identity} left out: ${errorMessage(error)}`);
+          if (!(error instanceof BottleError && error.code === 'not-found'))
+            this.hooks.warn(`network gateway: ${identity} left out: ${errorMessage(error)}`);
           return null;
         }
       }),

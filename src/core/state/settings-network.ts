@@ -62,7 +62,8 @@ function listAt(parent: Record<string, unknown>, key: string): string[] {
  * so the latest answer about a destination is the one kept. One change at a time in this process.
  */
 export function addAgentNetworkRule(agent: string, effect: RuleEffect, pattern: string): Promise<void> {
-  if (!isAgentName(agent)) return Promise.reject(new BottleError('invalid-argument', `${JSON.stringify(agent.slice(0, 80))} is not an agent name`));
+  if (!isAgentName(agent))
+    return Promise.reject(new BottleError('invalid-argument', `${JSON.stringify(agent.slice(0, 80))} is not an agent name`));
   const parsed = parseHostPattern(pattern);
   if (!parsed.ok) return Promise.reject(new BottleError('invalid-argument', parsed.error));
   const text = parsed.value.text;
