@@ -16,7 +16,7 @@ import { readStopReason } from '../state/stop-reason';
 import { readBottleNetwork } from '../state/bottle-network';
 import { readNetworkPending } from '../state/network-pending';
 import type { InboxWarning } from '../../shared/bottle-view';
-import type { NetworkMode, NetworkRequest } from '../../shared/network-policy';
+import { DEFAULT_NETWORK_MODE, type NetworkMode, type NetworkRequest } from '../../shared/network-policy';
 import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
@@ -148,7 +148,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
   if (container !== undefined) ({ status, exitCode } = containerStatus(container));
   else if (engine.containers === null) status = 'engine-offline';
   else status = entry.readyToResume ? 'ready-to-resume' : 'missing-container';
-  const network = await networkViewFields(identity);
+  const network = await networkViewFields(entry);
   const preparing = activity !== null && activity.error === null && (activity.kind === 'starting' || activity.kind === 'building');
   if (preparing && container === undefined) status = 'building';
   const view: BottleView = {
@@ -171,16 +171,20 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
 }
 
 /**
- * The network part of a view (issue 19): its mode and the connections its gateway holds. A file
- * the host cannot read shows on the card as a warning, as a bad request does, and as no mode.
+ * The network part of a view (issue 19): its mode and the connections its gateway holds, each read
+ * only when its file is there (a listing reads every bottle). A file the host cannot read shows on
+ * the card as a warning, as a bad request does, and as no mode.
  */
 async function networkViewFields(
-  identity: string,
+  entry: StateEntry,
 ): Promise<{ mode: NetworkMode | null; pending: NetworkRequest[]; problem: InboxWarning | null }> {
-  const [mode, pending] = await Promise.allSettled([readBottleNetwork(identity), readNetworkPending(identity)]);
+  const [mode, pending] = await Promise.allSettled([
+    entry.hasNetwork ? readBottleNetwork(entry.identity).then((network) => network.mode) : Promise.resolve(DEFAULT_NETWORK_MODE),
+    entry.hasNetworkPending ? readNetworkPending(entry.identity) : Promise.resolve([]),
+  ]);
   const failed = [mode, pending].find((result) => result.status === 'rejected');
   return {
-    mode: mode.status === 'fulfilled' ? mode.value.mode : null,
+    mode: mode.status === 'fulfilled' ? mode.value : null,
     pending: pending.status === 'fulfilled' ? pending.value : [],
     problem: failed === undefined ? null : { file: 'network', message: errorMessage(failed.reason), at: new Date().toISOString() },
   };
