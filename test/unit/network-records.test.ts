@@ -76,6 +76,11 @@ describe("a bottle's held requests on disk", () => {
     await writeNetworkPending(ID, []);
     expect(await readNetworkPending(ID, now)).toEqual([]);
   });
+
+  it('gives a removed bottle no folder back', async () => {
+    await writeNetworkPending('gone-zzzzz', []);
+    await expect(stat(bottlePaths('gone-zzzzz').dir)).rejects.toThrow(/ENOENT/);
+  });
 });
 
 describe('an "allow for this agent" answer in settings.json', () => {

@@ -47,6 +47,12 @@ function describe(detail: BottleDetail): string {
     for (const line of earlyExit.lines) lines.push(`${''.padEnd(14)}| ${line}`);
   }
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));
+  if (detail.networkMode !== null) lines.push(field('network', detail.networkMode));
+  for (const held of detail.networkPending)
+    lines.push(
+      field('wants to reach', `${held.host}:${held.port} (${held.protocol}, held since ${held.at})`),
+      `${''.padEnd(14)}allow: claude-bottle allow ${detail.identity} ${held.host}:${held.port} [--once]    deny: claude-bottle deny ${detail.identity} ${held.host}:${held.port} --once`,
+    );
   for (const request of detail.pendingRequests) {
     lines.push('', requestText(request));
     lines.push(

@@ -1,7 +1,9 @@
+import { lstat } from 'node:fs/promises';
 import { z } from 'zod';
 import type { NetworkRequest } from '../../shared/network-policy';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { ifExists } from '../fs/if-exists';
 import { readSmallFile } from '../fs/read-small-file';
 import { bottlePaths } from './state-paths';
 
@@ -29,8 +31,12 @@ const pendingSchema = z.object({
 });
 const fileSchema = z.object({ version: z.literal(1), requests: z.array(pendingSchema).max(MAX_NETWORK_PENDING) });
 
-/** Writes the bottle's held requests (none: an empty list, so a stale one never lingers). */
+/**
+ * Writes the bottle's held requests (none: an empty list, so a stale one never lingers). A bottle
+ * removed meanwhile gets no folder back for it: nothing is written then.
+ */
 export async function writeNetworkPending(identity: string, requests: readonly NetworkRequest[]): Promise<void> {
+  if ((await ifExists(lstat(bottlePaths(identity).dir)))?.isDirectory() !== true) return;
   const kept = requests.slice(-MAX_NETWORK_PENDING);
   await writeFileAtomic(bottlePaths(identity).networkPending, `${JSON.stringify({ version: 1, requests: kept })}\n`);
 }
