@@ -124,6 +124,10 @@ describe.skipIf(skipWithoutDocker)("the core's gateway service (issue 19)", () =
     const net = await runCli(['net', identity, '--json']);
     expect(net.code).toBe(0);
     expect((JSON.parse(net.stdout) as NetworkRequest[]).map((request) => request.port)).toEqual([port]);
+    const listed = await runCli(['net', identity]);
+    expect(listed.stdout).toContain(`${PUBLIC_HOST}:${port} (http, held since`);
+    expect(listed.stdout).toContain(`allow: claude-bottle allow ${identity} ${PUBLIC_HOST}:${port}`);
+    expect((await runCli(['show', identity])).stdout).toMatch(new RegExp(`held request: +${PUBLIC_HOST.replaceAll('.', '\\.')}:${port}`));
     const allowed = await runCli(['allow', identity, `${PUBLIC_HOST}:${port}`, '--yes']);
     expect(allowed.stderr).toBe('');
     expect(allowed.code).toBe(0);

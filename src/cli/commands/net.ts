@@ -1,16 +1,11 @@
 import { parseIdentity } from '../../shared/identity';
-import type { NetworkRequest } from '../../shared/network-policy';
+import { heldRequestLines } from '../network-output';
 import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from '../../shared/network-view';
 import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle net <identity> [--log] [--limit N] [--json]';
 const DEFAULT_LOG_LINES = 100;
-
-function heldLine(identity: string, request: NetworkRequest): string {
-  const target = `${request.host}:${request.port}`;
-  return `${request.id.padEnd(8)} ${request.at}  wants to reach ${target} (${request.protocol})\n         allow: claude-bottle allow ${identity} ${target} [--once|--agent]    deny: claude-bottle deny ${identity} ${target} --once`;
-}
 
 function logLine(entry: NetworkLogEntry): string {
   const bytes = entry.event === 'end' ? `  ${entry.bytesUp}↑ ${entry.bytesDown}↓` : '';
@@ -40,6 +35,11 @@ export const run: CliCommand = async (argv, owner) => {
   }
   const held = await core.network.pending(identity);
   if (json) printJson(held);
-  else info(held.length === 0 ? `${identity} has no held network requests` : held.map((request) => heldLine(identity, request)).join('\n'));
+  else
+    info(
+      held.length === 0
+        ? `${identity} has no held network requests`
+        : held.map((request) => `${request.id.padEnd(8)} ${heldRequestLines(identity, request).join(`\n${''.padEnd(9)}`)}`).join('\n'),
+    );
   return 0;
 };

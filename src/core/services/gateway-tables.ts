@@ -1,4 +1,5 @@
-import type { NetworkMode } from '../../shared/network-policy';
+import { parseTargetHost, targetText, type NetworkMode } from '../../shared/network-policy';
+import { BottleError } from '../base/bottle-error';
 import type { BottleNetworkPolicy } from '../bottles/bottle-network-policy';
 
 /*
@@ -48,7 +49,9 @@ export function rulesMessage(bottles: readonly GatewayBottle[]): RulesMessage {
   };
 }
 
-/** The rule an answer for a destination adds: the exact host and port the gateway held. */
+/** The rule an answer for a destination adds: exactly the host and port that were held, in canonical text. */
 export function answerPattern(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  const target = parseTargetHost(host);
+  if (!target.ok) throw new BottleError('invalid-argument', target.error);
+  return targetText(target.value, port);
 }
