@@ -141,10 +141,15 @@ describe.skipIf(skipWithoutDocker)("the core's gateway service (issue 19)", () =
   }, 240_000);
 
   it('allow without a terminal needs --yes, and changes nothing without it', async () => {
-    const live = createCore({ deps: createCoreDeps() });
-    core = live;
-    const refused = await runCli(['allow', 'scripted-aaaaa', 'example.com:443']);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('--yes');
+    const before = await readFile(settingsPath(), 'utf8');
+    for (const args of [
+      ['allow', 'scripted-aaaaa', 'example.com:443'],
+      ['allow', 'scripted-aaaaa', 'example.com:443', '--agent'],
+    ]) {
+      const refused = await runCli(args);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('allow needs --yes when not run from a terminal');
+    }
+    expect(await readFile(settingsPath(), 'utf8')).toBe(before);
   });
 });

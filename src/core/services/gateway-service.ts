@@ -15,6 +15,7 @@ import { addBottleNetworkRule } from '../state/bottle-network';
 import { appendNetworkLog, readNetworkLog } from '../state/network-log';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
 import { readSettings } from '../state/settings';
+import { settled } from '../base/settled';
 import { addAgentNetworkRule } from '../state/settings-network';
 import { EngineGateway } from './engine-gateway';
 import { answerPattern, type GatewayBottle } from './gateway-tables';
@@ -42,6 +43,8 @@ const PUSH_DELAY_MS = 200;
 export class GatewayService {
   private readonly engines = new Map<string, EngineGateway>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  /** Each bottle's record writes, one after the other (its held requests, its log). */
+  private readonly writes = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -143,6 +146,8 @@ export class GatewayService {
     this.closed = true;
     for (const gateway of this.engines.values()) gateway.close();
     this.engines.clear();
+    // Nothing of this core writes into a state folder after its close.
+    await Promise.all([...this.writes.values()].map((write) => settled(write)));
   }
 
   private gatewayOf(engineName: string): EngineGateway {
@@ -153,7 +158,9 @@ export class GatewayService {
         deps.docker,
         {
           bottles: () => this.bottlesOn(deps),
-          pendingChanged: (identity, pending) => this.record(identity, () => writeNetworkPending(identity, pending), true),
+          // Written one at a time per bottle, each write taking the list as it is then: the last change always lands last.
+          pendingChanged: (identity) =>
+            this.record(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? []), true),
           connection: (identity, entry) => this.record(identity, () => appendNetworkLog(identity, entry), false),
           warn: this.hooks.warn,
         },
@@ -166,7 +173,13 @@ export class GatewayService {
 
   /** Writes into a bottle's folder; a bottle removed meanwhile (no folder) is not written for. */
   private record(identity: string, write: () => Promise<void>, changed: boolean): void {
-    write().then(
+    const key = `${identity}\0${changed ? 'pending' : 'log'}`;
+    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(write);
+    this.writes.set(key, next);
+    void settled(next).then(() => {
+      if (this.writes.get(key) === next) this.writes.delete(key);
+    });
+    next.then(
       () => {
         if (changed) this.hooks.changed(identity);
       },
