@@ -12,6 +12,10 @@ const USAGE = `usage: claude-bottle <command> [options]
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff
   approve <identity> [--request ID] [--resume] [--yes]     show a capability-block request, then approve it
   reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
+  net <identity> [--log] [--limit N] [--json]              network requests the gateway holds for you; --log: its connections
+  allow <identity> HOST[:PORT] [--agent] [--once] [--yes]  let the bottle reach HOST:PORT (--agent: every bottle of its agent;
+                                                           --once: only the held request, nothing kept)
+  deny <identity> HOST[:PORT] [--agent] [--once]           refuse it (--once: only the held request)
   stop <identity>                                          save state and remove the container
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
@@ -32,6 +36,9 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   show: () => import('./commands/show'),
   approve: () => import('./commands/approve'),
   reject: () => import('./commands/reject'),
+  net: () => import('./commands/net'),
+  allow: () => import('./commands/allow'),
+  deny: () => import('./commands/deny'),
   stop: () => import('./commands/stop'),
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),

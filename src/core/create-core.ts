@@ -20,6 +20,7 @@ import { LiveViews, type LiveViewSources } from './services/live-views';
 import { errorMessage } from './base/bottle-error';
 import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
+import { GatewayService } from './services/gateway-service';
 import { logFilePath, stateRoot } from './state/state-paths';
 import { StateRootWatch, watchBottleFolders } from './state/state-root-watch';
 
@@ -44,6 +45,8 @@ export interface Core {
   /** What agents changed: diff, apply, export, and the Changes view's live refresh. */
   changes: ChangesService;
   agents: AgentService;
+  /** The bottles' network gateway (issue 19): held requests, answers, rules, the connection log. */
+  network: GatewayService;
   engine: {
     /** The current engine's status (where new bottles go). */
     status(): Promise<EngineStatus>;
@@ -89,6 +92,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const bottleChanged = (identity: string): void => {
     live?.views.refresh(identity);
     changes.bottleChanged(identity);
+    network.bottleChanged(identity);
   };
   const bottles = new BottleService(deps, {
     changed: bottleChanged,
@@ -102,6 +106,14 @@ export function createCore(options: CoreOptions = {}): Core {
   const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
   const agents = new AgentService(deps);
+  const network = new GatewayService(
+    deps,
+    {
+      changed: (identity) => live?.views.refresh(identity),
+      warn: (message) => notices.log.write('warning', message),
+    },
+    options.live === true,
+  );
   // What the core owns, released newest first by close: the clients and what they opened, the
   // live parts (everything that feeds events), the services they fed, then the engines and the log.
   const owned = new DisposableStore();
@@ -115,6 +127,8 @@ export function createCore(options: CoreOptions = {}): Core {
     }),
   );
   owned.add(toDisposable(() => changes.close()));
+  // Before the engines close: a change not pushed yet is pushed on the way out.
+  owned.add(toDisposable(() => network.close()));
   owned.add(toDisposable(() => stats.close()));
   owned.add(toDisposable(() => logs.closeAll()));
   owned.add(toDisposable(() => terminals.closeAll()));
@@ -123,6 +137,8 @@ export function createCore(options: CoreOptions = {}): Core {
     const started = startLive({ deps, bottles, credentials, feeds, notices, emit, bottleChanged });
     live = started;
     owned.add(toDisposable(() => started.close()));
+    // The stream opened from the start, so requests held before any change show at once.
+    network.sync().catch((error: unknown) => notices.log.write('warning', `network gateway: ${errorMessage(error)}`));
   }
 
   return {
@@ -131,6 +147,7 @@ export function createCore(options: CoreOptions = {}): Core {
     credentials,
     changes,
     agents,
+    network,
     engine: engineStatus(deps, () => live?.watchers ?? null),
     terminals,
     logs,

@@ -63,5 +63,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
     'changes:apply': (identity, options) => changes.apply(identity, options),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
+    'network:answer': async ({ identity, requestId, answer }) => (await core.network.answer(identity, requestId, answer), null),
+    'network:log': ({ identity, limit }) => core.network.log(identity, limit),
   };
 }

@@ -36,6 +36,15 @@ describe('which attention state wins', () => {
     expect(attentionState(testView())).toBe('hint');
   });
 
+  it('counts a held network connection as needing the operator, like a Dockerfile request', () => {
+    const held = { id: 'p-1', identity: 'dev-abcde', host: 'example.com', port: 443, protocol: 'connect' as const, at: '' };
+    expect(attentionState(testView({ networkPending: [held], warnings: [warning] }))).toBe('pending');
+    expect(attentionState(testView({ networkPending: [held], status: 'ready-to-resume' }))).toBe('pending');
+    // Work in progress and a stop of ours still come first, as for a Dockerfile request.
+    expect(attentionState(testView({ networkPending: [held], activity: working('resuming') }))).toBe('activity');
+    expect(attentionState(testView({ networkPending: [held], status: 'exited', stopReason: 'over budget' }))).toBe('stopped');
+  });
+
   it('names each activity, and shows one it does not know as it is', () => {
     expect(activityLabel('approving')).toBe('Approving: building the new image');
     expect(activityLabel('building')).toBe('Building image');

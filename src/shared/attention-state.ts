@@ -45,7 +45,8 @@ export function activityLabel(kind: string): string {
 export function attentionState(view: BottleView): AttentionState {
   if (view.activity !== null) return view.activity.error !== null ? 'failed' : 'activity';
   if (view.stopReason !== null) return 'stopped';
-  if (view.pendingRequest !== null) return 'pending';
+  // A held network connection needs the operator as a Dockerfile request does (issue 19).
+  if (view.pendingRequest !== null || view.networkPending.length > 0) return 'pending';
   if (view.status === 'corrupt') return 'corrupt';
   if (view.status === 'orphan') return 'orphan';
   if (view.status === 'ready-to-resume') return 'ready';

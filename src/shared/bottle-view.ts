@@ -4,7 +4,7 @@
  */
 import type { ActionState } from './allowed-actions';
 import type { RiskNote } from './dockerfile-risks';
-import type { NetworkMode } from './network-policy';
+import type { NetworkMode, NetworkRequest } from './network-policy';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -110,6 +110,10 @@ export interface BottleView {
    * operator's words; null when it did not. Cleared when the bottle is resumed.
    */
   stopReason: string | null;
+  /** Connections its gateway holds for the operator's answer (issue 19), oldest first. */
+  networkPending: NetworkRequest[];
+  /** Its network mode (network.json); null where it cannot be read (no state folder, a bad file). */
+  networkMode: NetworkMode | null;
 }
 
 /**

@@ -24,6 +24,8 @@ import type {
 import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
+import { NETWORK_ANSWERS } from './network-policy';
+import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from './network-view';
 import type { SchemaKit } from './ipc-schemas';
 import { MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 
@@ -163,6 +165,19 @@ export const ipcChannels = {
   'changes:export': {
     args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]),
     result: returns<ExportResult>(),
+  },
+  /**
+   * The operator's answer to a connection the bottle's gateway holds (issue 19): let it through
+   * once, for this bottle (network.json), for every bottle of its agent (settings.json), or refuse it.
+   */
+  'network:answer': {
+    args: ({ z, identity, requestId }) => z.tuple([z.object({ identity, requestId, answer: z.enum(NETWORK_ANSWERS) }).strict()]),
+    result: returns<null>(),
+  },
+  /** The newest `limit` records of the bottle's connection log, oldest first. */
+  'network:log': {
+    args: ({ z, identity }) => z.tuple([z.object({ identity, limit: z.number().int().min(1).max(MAX_NETWORK_LOG_LINES) }).strict()]),
+    result: returns<NetworkLogEntry[]>(),
   },
 } satisfies Record<string, ChannelEntry>;
 

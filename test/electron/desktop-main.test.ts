@@ -281,6 +281,18 @@ describe('the Electron main process, built, with a stand-in electron module', ()
       });
       await call('changes:unwatch', [identity]);
 
+      // Network (issue 19): no connection on record yet; an answer names a request the gateway holds.
+      expect(await call('network:log', [{ identity, limit: 10 }])).toEqual([]);
+      exercised.add('network:answer');
+      expect(await app.invoke('network:answer', [{ identity, requestId: 'p-1', answer: 'once' }])).toMatchObject({
+        ok: false,
+        error: { code: 'not-found' },
+      });
+      expect(await app.invoke('network:answer', [{ identity, requestId: 'p-1', answer: 'forever' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
+
       await call('bottle:stop', [identity]);
       await pushedView(app, identity, (view) => view.status === 'ready-to-resume');
       await call('bottle:resume', [identity]);

@@ -4,6 +4,7 @@ import { escapeLine } from '../../shared/escape-text';
 import { formatBytes } from '../../shared/format-bytes';
 import { earlyExitTiming } from '../../shared/early-exit-text';
 import { parseIdentity } from '../../shared/identity';
+import { heldRequestLines } from '../network-output';
 import { launchModeRefusal } from '../../shared/launch-modes';
 import { createCliCore } from '../cli-context';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
@@ -47,6 +48,9 @@ function describe(detail: BottleDetail): string {
     for (const line of earlyExit.lines) lines.push(`${''.padEnd(14)}| ${line}`);
   }
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));
+  if (detail.networkMode !== null) lines.push(field('network', detail.networkMode));
+  for (const held of detail.networkPending)
+    lines.push(field('held request', heldRequestLines(detail.identity, held).join(`\n${''.padEnd(14)}`)));
   for (const request of detail.pendingRequests) {
     lines.push('', requestText(request));
     lines.push(

@@ -93,10 +93,25 @@ async function inspectGateway(docker: EngineClient): Promise<ContainerInspectInf
   return info;
 }
 
+/** The running gateway container of this root, when there is one (the core's control stream opens to it). */
+export async function findRunningGateway(docker: EngineClient): Promise<EngineContainer | null> {
+  const info = await inspectGateway(docker);
+  return info?.State.Running === true ? docker.getContainer(info.Id) : null;
+}
+
+/** Each bottle network of this root: the identity its label names, and its addresses. */
+export async function bottleNetworksOfRoot(docker: EngineClient): Promise<{ identity: string; network: BottleNetwork }[]> {
+  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instanceId()}`, LABEL_IDENTITY] } });
+  return networks.flatMap((info) => {
+    const network = info.Internal ? bottleNetworkFromInfo(info) : null;
+    const identity = info.Labels?.[LABEL_IDENTITY];
+    return network === null || identity === undefined ? [] : [{ identity, network }];
+  });
+}
+
 /** Every bottle network this root made: the gateway joins them all again when it is made anew. */
 async function ownBottleNetworks(docker: EngineClient): Promise<BottleNetwork[]> {
-  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instanceId()}`, LABEL_IDENTITY] } });
-  return networks.filter((network) => network.Internal).flatMap((network) => bottleNetworkFromInfo(network) ?? []);
+  return (await bottleNetworksOfRoot(docker)).map((entry) => entry.network);
 }
 
 /**

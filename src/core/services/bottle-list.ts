@@ -13,6 +13,11 @@ import { readBottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { readStopReason } from '../state/stop-reason';
+import { readBottleNetwork } from '../state/bottle-network';
+import { readNetworkPending } from '../state/network-pending';
+import type { InboxWarning } from '../../shared/bottle-view';
+import { DEFAULT_NETWORK_MODE, type NetworkMode, type NetworkRequest } from '../../shared/network-policy';
+import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
 
@@ -132,6 +137,8 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     autonomous: false,
     earlyExit: null,
     stopReason: null,
+    networkPending: [],
+    networkMode: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -141,11 +148,14 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
   if (container !== undefined) ({ status, exitCode } = containerStatus(container));
   else if (engine.containers === null) status = 'engine-offline';
   else status = entry.readyToResume ? 'ready-to-resume' : 'missing-container';
+  const network = await networkViewFields(entry);
   const preparing = activity !== null && activity.error === null && (activity.kind === 'starting' || activity.kind === 'building');
   if (preparing && container === undefined) status = 'building';
-  return {
+  const view: BottleView = {
     ...base,
     ...(entry.hasRebuildState ? await rebuildViewFields(identity, ctx.caches.of(JournalCounts)) : {}),
+    networkPending: network.pending,
+    networkMode: network.mode,
     agentName: meta.agent_name,
     cwd: meta.cwd,
     copyCwd: meta.copy_cwd,
@@ -156,6 +166,27 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit:
       status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
+  };
+  return network.problem === null ? view : { ...view, warnings: [...view.warnings, network.problem] };
+}
+
+/**
+ * The network part of a view (issue 19): its mode and the connections its gateway holds, each read
+ * only when its file is there (a listing reads every bottle). A file the host cannot read shows on
+ * the card as a warning, as a bad request does, and as no mode.
+ */
+async function networkViewFields(
+  entry: StateEntry,
+): Promise<{ mode: NetworkMode | null; pending: NetworkRequest[]; problem: InboxWarning | null }> {
+  const [mode, pending] = await Promise.allSettled([
+    entry.hasNetwork ? readBottleNetwork(entry.identity).then((network) => network.mode) : Promise.resolve(DEFAULT_NETWORK_MODE),
+    entry.hasNetworkPending ? readNetworkPending(entry.identity) : Promise.resolve([]),
+  ]);
+  const failed = [mode, pending].find((result) => result.status === 'rejected');
+  return {
+    mode: mode.status === 'fulfilled' ? mode.value : null,
+    pending: pending.status === 'fulfilled' ? pending.value : [],
+    problem: failed === undefined ? null : { file: 'network', message: errorMessage(failed.reason), at: new Date().toISOString() },
   };
 }
 

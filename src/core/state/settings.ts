@@ -159,6 +159,11 @@ export async function readSettings(): Promise<Settings> {
   }
   const json = parseJson(text);
   if (json === undefined) throw new BottleError('invalid-argument', `${path}: not valid JSON`);
+  return checkSettings(json, path);
+}
+
+/** Settings JSON checked as readSettings checks the file; throws a one-line error naming the field. */
+export function checkSettings(json: unknown, path: string = settingsPath()): Settings {
   const parsed = settingsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -18,6 +18,9 @@ interface StateEntryFacts {
   hasOptions: boolean;
   /** We stopped it ourselves and recorded why (stop-reason.json), so the reason is read for it. */
   hasStopReason: boolean;
+  /** Has network.json (its network mode and rules) and network-pending.json (held requests), so they are read for it. */
+  hasNetwork: boolean;
+  hasNetworkPending: boolean;
   /** The Docker context it records (engine.json); null: the default engine. */
   engine: string | null;
 }
@@ -70,6 +73,8 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       hasRebuildState: false,
       hasOptions: false,
       hasStopReason: false,
+      hasNetwork: false,
+      hasNetworkPending: false,
       engine: null,
     };
     return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
@@ -85,6 +90,8 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     hasRebuildState: byName.has(BOTTLE_FILES.rebuild) || byName.has(BOTTLE_FILES.journal),
     hasOptions: byName.has(BOTTLE_FILES.options),
     hasStopReason: byName.has(BOTTLE_FILES.stopReason),
+    hasNetwork: byName.has(BOTTLE_FILES.network),
+    hasNetworkPending: byName.has(BOTTLE_FILES.networkPending),
     engine: engine.status === 'ok' ? engine.context : null,
   };
   if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };

@@ -88,6 +88,10 @@ export const BOTTLE_FILES = {
   options: 'bottle-options.json',
   /** Its network mode and the operator's rules for it alone (bottle-network.ts, issue 19). */
   network: 'network.json',
+  /** Every connection it made through the gateway, one JSON line each (network-log.ts), rotated to `.1`. */
+  networkLog: 'network-log.jsonl',
+  /** The connections the gateway holds for the operator, as the live core last heard (network-pending.ts). */
+  networkPending: 'network-pending.json',
   /** Torn down on purpose with its state saved (stop or approve). */
   readyMarker: 'ready-to-resume.json',
   /** Why we stopped it ourselves (over its disk budget). */

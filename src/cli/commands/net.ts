@@ -1,0 +1,45 @@
+import { parseIdentity } from '../../shared/identity';
+import { heldRequestLines } from '../network-output';
+import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from '../../shared/network-view';
+import { createCliCore } from '../cli-context';
+import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
+
+const USAGE = 'claude-bottle net <identity> [--log] [--limit N] [--json]';
+const DEFAULT_LOG_LINES = 100;
+
+function logLine(entry: NetworkLogEntry): string {
+  const bytes = entry.event === 'end' ? `  ${entry.bytesUp}↑ ${entry.bytesDown}↓` : '';
+  const why = entry.reason === null ? '' : `  (${entry.reason})`;
+  return `${entry.time}  ${entry.decision.padEnd(5)} by ${entry.by.padEnd(8)} ${entry.protocol.padEnd(7)} ${entry.host}:${entry.port}${bytes}${why}`;
+}
+
+/** A bottle's held network requests (what waits for the operator), or with --log its connection log. */
+export const run: CliCommand = async (argv, owner) => {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { log: { type: 'boolean' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    USAGE,
+  );
+  if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
+  const identity = parseIdentity(positionals[0]);
+  const json = values.json === true;
+  const limit = values.limit === undefined ? DEFAULT_LOG_LINES : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_NETWORK_LOG_LINES)
+    throw new UsageError(`--limit must be a whole number from 1 to ${MAX_NETWORK_LOG_LINES}`);
+  const core = createCliCore(owner, json);
+  if (values.log === true) {
+    const entries = await core.network.log(identity, limit);
+    if (json) printJson(entries);
+    else info(entries.length === 0 ? `no connections on record for ${identity}` : entries.map(logLine).join('\n'));
+    return 0;
+  }
+  const held = await core.network.pending(identity);
+  if (json) printJson(held);
+  else
+    info(
+      held.length === 0
+        ? `${identity} has no held network requests`
+        : held.map((request) => `${request.id.padEnd(8)} ${heldRequestLines(identity, request).join(`\n${''.padEnd(9)}`)}`).join('\n'),
+    );
+  return 0;
+};

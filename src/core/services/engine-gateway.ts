@@ -1,0 +1,221 @@
+import type { NetworkRequest } from '../../shared/network-policy';
+import type { NetworkLogEntry } from '../../shared/network-view';
+import { errorMessage } from '../base/bottle-error';
+import type { EngineClient } from '../engine/engine-client';
+import { findRunningGateway } from '../engine/gateway-container';
+import { GatewayControl } from '../engine/gateway-control';
+import { MAX_NETWORK_PENDING } from '../state/network-pending';
+import { readGatewayMessage, type GatewayMessage } from './gateway-messages';
+import { bottlesMessage, rulesMessage, type GatewayBottle } from './gateway-tables';
+
+/*
+ * One engine's gateway as the core sees it (issue 19): the control stream to its gateway container,
+ * the tables pushed on it, and the requests it holds for the operator. A keeping stream (a live
+ * core's) is reopened with backoff when it ends and is the one that records: held requests and
+ * the connection log. A CLI's stream is opened for one answer and records nothing, so a live core
+ * running beside it does not see every connection twice.
+ */
+
+/** Waits for the gateway's `ready` (it joins the control socket first), and for an answer's `settled`. */
+const READY_TIMEOUT_MS = 15_000;
+const ANSWER_TIMEOUT_MS = 15_000;
+const BACKOFF_FIRST_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+/** Held requests remembered for all bottles of one engine (the gateway caps its own at 1000). */
+const MAX_PENDING_TOTAL = 1000;
+
+export interface EngineGatewayHooks {
+  /** The bottles on this engine's gateway, read afresh: what the tables are built from. */
+  bottles(): Promise<GatewayBottle[]>;
+  /** A bottle's held requests changed (the full list, oldest first). */
+  pendingChanged(identity: string, pending: NetworkRequest[]): void;
+  /** A connection ended or was refused. */
+  connection(identity: string, entry: NetworkLogEntry): void;
+  warn(message: string): void;
+}
+
+interface Held {
+  identity: string;
+  view: NetworkRequest;
+}
+
+export class EngineGateway {
+  private control: GatewayControl | null = null;
+  private opening: Promise<GatewayControl | null> | null = null;
+  private readonly held = new Map<string, Held>();
+  private readonly listeners = new Set<(message: GatewayMessage) => void>();
+  private retry: NodeJS.Timeout | null = null;
+  private backoffMs = BACKOFF_FIRST_MS;
+  private closed = false;
+
+  constructor(
+    private readonly docker: EngineClient,
+    private readonly hooks: EngineGatewayHooks,
+    /** A live core's: kept open (reopened when it ends), and recording. */
+    private readonly keep: boolean,
+  ) {}
+
+  /** The held requests of one bottle, oldest first. */
+  pendingOf(identity: string): NetworkRequest[] {
+    return [...this.held.values()].filter((held) => held.identity === identity).map((held) => held.view);
+  }
+
+  /** Who a held request belongs to; undefined when this core does not know it. */
+  ownerOf(requestId: string): string | undefined {
+    return this.held.get(requestId)?.identity;
+  }
+
+  /** Opens the stream when the gateway runs, and pushes both tables; false when there is no gateway to push to. */
+  async push(): Promise<boolean> {
+    const control = await this.connect();
+    if (control === null) return false;
+    const bottles = await this.hooks.bottles();
+    control.send(bottlesMessage(bottles));
+    control.send(rulesMessage(bottles));
+    // A bottle no longer on the gateway (removed) is forgotten: the gateway refuses what it held.
+    const present = new Set(bottles.map((bottle) => bottle.policy.identity));
+    for (const [id, held] of this.held) if (!present.has(held.identity)) this.held.delete(id);
+    return true;
+  }
+
+  /**
+   * Answers a held request and waits until the gateway says it is settled: true then, false when
+   * the gateway holds no such request (settled meanwhile: answered elsewhere, timed out, abandoned).
+   */
+  async decide(id: string, verdict: 'allow' | 'deny', scope: 'once' | 'bottle' | 'agent'): Promise<boolean> {
+    const control = await this.connect();
+    if (control === null) throw new Error('the network gateway is not running');
+    return new Promise<boolean>((resolve, reject) => {
+      const finish = (outcome: boolean | Error): void => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`the gateway did not settle ${id} within ${ANSWER_TIMEOUT_MS / 1000} s`)),
+        ANSWER_TIMEOUT_MS,
+      );
+      const listener = (message: GatewayMessage): void => {
+        if (message.type === 'settled' && message.id === id) finish(true);
+        // The gateway's one answer for an id it does not hold (src/gateway/main.ts).
+        else if (message.type === 'error' && message.message.startsWith(`no pending request ${id} `)) finish(false);
+      };
+      this.listeners.add(listener);
+      if (!control.send({ type: 'decide', id, verdict, scope })) finish(new Error('the gateway control stream closed'));
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.control?.close();
+  }
+
+  private connect(): Promise<GatewayControl | null> {
+    if (this.control?.open === true) return Promise.resolve(this.control);
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<GatewayControl | null> {
+    if (this.closed) return null;
+    const container = await findRunningGateway(this.docker);
+    if (container === null) return null;
+    let ready: (outcome: string | null) => void = () => undefined;
+    const isReady = new Promise<string | null>((resolve) => (ready = resolve));
+    const control = await GatewayControl.open(container, {
+      message: (message) => {
+        if ((message as { type?: unknown } | null)?.type === 'ready') ready(null);
+        this.receive(message);
+      },
+      badLine: (reason) => this.hooks.warn(`network gateway: ${reason}`),
+      closed: (reason) => {
+        ready(reason);
+        this.ended(control, reason);
+      },
+    });
+    const timer = setTimeout(() => ready(`no answer within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+    const failure = await isReady;
+    clearTimeout(timer);
+    if (failure !== null) {
+      control.close();
+      throw new Error(`the network gateway's control stream did not open: ${failure}`);
+    }
+    this.control = control;
+    this.backoffMs = BACKOFF_FIRST_MS;
+    return control;
+  }
+
+  private ended(control: GatewayControl, reason: string): void {
+    if (this.control !== control) return; // one that never became ready: its opener reports it
+    this.control = null;
+    // What it held is the gateway's to time out now: this core will not hear how it ends.
+    const identities = new Set([...this.held.values()].map((held) => held.identity));
+    this.held.clear();
+    for (const identity of identities) this.hooks.pendingChanged(identity, []);
+    if (this.keep && !this.closed) {
+      this.hooks.warn(`network gateway control stream ended (${reason}): reconnecting`);
+      this.reopenLater();
+    }
+  }
+
+  /** Reopens after the current backoff, doubling it on each failure; a gateway that is gone waits for the next launch. */
+  private reopenLater(): void {
+    if (this.retry !== null || this.closed) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.push().catch((error: unknown) => {
+        this.hooks.warn(`network gateway: could not reconnect: ${errorMessage(error)}`);
+        this.reopenLater();
+      });
+    }, this.backoffMs);
+    this.retry.unref();
+    this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+  }
+
+  private receive(raw: unknown): void {
+    const read = readGatewayMessage(raw);
+    if (!read.ok) return this.hooks.warn(read.reason);
+    const message = read.value;
+    if (message === null) return;
+    for (const listener of [...this.listeners]) listener(message);
+    if (!this.keep) return;
+    if (message.type === 'pending') this.hold(message);
+    else if (message.type === 'settled') this.unhold(message.id);
+    else if (message.type === 'connection' && message.event !== 'start' && message.identity !== null) {
+      const { identity, event, host, port, protocol, decision, by, reason, time } = message;
+      this.hooks.connection(identity, {
+        time,
+        event,
+        host,
+        port,
+        protocol,
+        decision,
+        by,
+        reason,
+        bytesUp: message.bytesUp ?? 0,
+        bytesDown: message.bytesDown ?? 0,
+      });
+    } else if (message.type === 'error') this.hooks.warn(`network gateway: ${message.message}`);
+  }
+
+  private hold(message: Extract<GatewayMessage, { type: 'pending' }>): void {
+    const { id, identity, host, port, protocol, time } = message;
+    if (this.held.size >= MAX_PENDING_TOTAL || this.pendingOf(identity).length >= MAX_NETWORK_PENDING) {
+      this.hooks.warn(`network gateway: ${identity} holds too many requests; ${host}:${port} is left to time out`);
+      return;
+    }
+    this.held.set(id, { identity, view: { id, identity, host, port, protocol, at: time } });
+    this.hooks.pendingChanged(identity, this.pendingOf(identity));
+  }
+
+  private unhold(id: string): void {
+    const held = this.held.get(id);
+    if (held === undefined) return;
+    this.held.delete(id);
+    this.hooks.pendingChanged(held.identity, this.pendingOf(held.identity));
+  }
+}

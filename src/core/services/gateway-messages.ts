@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/*
+ * What the gateway says on its control stream (src/gateway/control-protocol.ts), checked before the
+ * core believes any of it: the gateway faces the bottles, and a message that is not in this shape
+ * is reported and dropped. Unknown types (a newer gateway's) are ignored.
+ */
+
+const text = (max: number): z.ZodString => z.string().min(1).max(max);
+const protocol = z.enum(['http', 'connect']);
+
+const pending = z.object({
+  type: z.literal('pending'),
+  id: text(64),
+  identity: text(128),
+  host: text(300),
+  port: z.number().int().min(1).max(65535),
+  protocol,
+  time: text(40),
+});
+const settledMessage = z.object({ type: z.literal('settled'), id: text(64), outcome: text(20) });
+const connection = z.object({
+  type: z.literal('connection'),
+  event: z.enum(['start', 'refused', 'end']),
+  identity: text(128).nullable(),
+  host: z.string().max(300),
+  port: z.number().int().min(0).max(65535),
+  protocol,
+  decision: z.enum(['allow', 'deny']),
+  by: text(20),
+  reason: z.string().max(1000).nullable(),
+  bytesUp: z.number().int().min(0).optional(),
+  bytesDown: z.number().int().min(0).optional(),
+  time: text(40),
+});
+const ready = z.object({ type: z.literal('ready') });
+const error = z.object({ type: z.literal('error'), message: z.string().max(2000) });
+
+export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, ready, error]);
+export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
+
+/** The message checked; null for a type this core does not read; a one-line reason for a bad one. */
+export function readGatewayMessage(message: unknown): { ok: true; value: GatewayMessage | null } | { ok: false; reason: string } {
+  const type = (message as { type?: unknown } | null)?.type;
+  if (!['pending', 'settled', 'connection', 'ready', 'error'].includes(typeof type === 'string' ? type : ''))
+    return { ok: true, value: null };
+  const parsed = gatewayMessageSchema.safeParse(message);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, reason: `gateway ${String(type)} message: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}` };
+}

@@ -1,0 +1,207 @@
+import {
+  parseHostPattern,
+  parseTargetHost,
+  patternMatches,
+  type NetworkAnswer,
+  type NetworkRequest,
+  type RuleEffect,
+} from '../../shared/network-policy';
+import type { NetworkLogEntry } from '../../shared/network-view';
+import { BottleError, errorMessage } from '../base/bottle-error';
+import { bottleNetworkPolicy } from '../bottles/bottle-network-policy';
+import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
+import { bottleNetworksOfRoot } from '../engine/gateway-container';
+import { addBottleNetworkRule } from '../state/bottle-network';
+import { appendNetworkLog, readNetworkLog } from '../state/network-log';
+import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
+import { readSettings } from '../state/settings';
+import { settled } from '../base/settled';
+import { addAgentNetworkRule } from '../state/settings-network';
+import { EngineGateway } from './engine-gateway';
+import { answerPattern, type GatewayBottle } from './gateway-tables';
+
+/*
+ * The core's side of the bottles' one door out (issue 19): per engine, one control stream to its
+ * gateway, the tables pushed after every change (a launch, a resume, a removal, an answer, a rule
+ * added), the requests it holds for the operator, and every connection on the record in the
+ * bottle's own folder. Only while settings.json turns `gatewayNetwork` on: otherwise bottles have
+ * the engine's network and there is no gateway to speak to.
+ *
+ * A live core (the app, `serve`) keeps each stream open and records; the CLI's core opens one for
+ * the answer it gives and records nothing (the live core, if one runs, hears the same events).
+ */
+
+export interface GatewayServiceHooks {
+  /** A bottle's held requests changed: its view is read again. */
+  changed(identity: string): void;
+  warn(message: string): void;
+}
+
+/** Waits after a change before the push, so a burst of changes (a launch's steps) pushes once. */
+const PUSH_DELAY_MS = 200;
+
+export class GatewayService {
+  private readonly engines = new Map<string, EngineGateway>();
+  private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  /** Each bottle's record writes, one after the other (its held requests, its log). */
+  private readonly writes = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly hooks: GatewayServiceHooks,
+    private readonly live: boolean,
+  ) {}
+
+  /** After any change to a bottle (started, resumed, removed, its rules): its engine's tables are pushed again. */
+  bottleChanged(identity: string): void {
+    let engine: string;
+    try {
+      engine = depsForBottle(this.deps, identity).engine.name;
+    } catch (error: unknown) {
+      // A bottle whose engine record is damaged: its view says so; it is on no gateway we can name.
+      this.hooks.warn(`network gateway: ${identity}: ${errorMessage(error)}`);
+      return;
+    }
+    if (this.scheduled.has(engine) || this.closed) return;
+    const timer = setTimeout(() => void this.pushScheduled(engine), PUSH_DELAY_MS);
+    timer.unref();
+    this.scheduled.set(engine, timer);
+  }
+
+  private pushScheduled(engine: string): Promise<void> {
+    const timer = this.scheduled.get(engine);
+    if (timer !== undefined) clearTimeout(timer);
+    this.scheduled.delete(engine);
+    return this.sync(engine).then(
+      () => undefined,
+      (error: unknown) => this.hooks.warn(`network gateway of ${engine}: ${errorMessage(error)}`),
+    );
+  }
+
+  /** Pushes an engine's tables now (the current engine when not named); false when it has no gateway (or it is off). */
+  async sync(engineName: string = this.deps.engines.currentName): Promise<boolean> {
+    if (this.closed || !(await readSettings()).gatewayNetwork) return false;
+    return this.gatewayOf(engineName).push();
+  }
+
+  /** A bottle's held requests: this core's own when it is live, else what the live core last wrote. */
+  async pending(identity: string): Promise<NetworkRequest[]> {
+    if (this.live) return this.engineOf(identity).pendingOf(identity);
+    return readNetworkPending(identity);
+  }
+
+  /** The newest `limit` records of a bottle's connection log, oldest first. */
+  log(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+    return readNetworkLog(identity, limit);
+  }
+
+  /**
+   * The operator's answer to a held request. `bottle` and `agent` are kept (network.json, settings.json)
+   * before the held connections go on, so what was allowed stays allowed; `deny` refuses this request only.
+   */
+  async answer(identity: string, requestId: string, answer: NetworkAnswer): Promise<void> {
+    const held = (await this.pending(identity)).find((request) => request.id === requestId);
+    if (held === undefined) throw new BottleError('not-found', `${identity} has no held network request ${requestId}`);
+    if (answer === 'bottle' || answer === 'agent') {
+      await this.addRule(identity, 'allow', answerPattern(held.host, held.port), answer === 'agent');
+      return;
+    }
+    const settledHere = await this.engineOf(identity).decide(requestId, answer === 'deny' ? 'deny' : 'allow', 'once');
+    if (!settledHere)
+      throw new BottleError('not-found', `${identity}: request ${requestId} is no longer held (answered, timed out or abandoned)`);
+  }
+
+  /**
+   * A rule for a bottle, or for every bottle of its agent (an answer, or the CLI's `allow`/`deny`):
+   * kept first, then every held request of the bottle it matches is answered by it, then the
+   * tables are pushed. Returns the held requests it answered.
+   */
+  async addRule(identity: string, effect: RuleEffect, pattern: string, forAgent: boolean): Promise<NetworkRequest[]> {
+    const parsed = parseHostPattern(pattern);
+    if (!parsed.ok) throw new BottleError('invalid-argument', parsed.error);
+    if (forAgent) await addAgentNetworkRule((await this.deps.loadBottle(identity)).agent.name, effect, parsed.value.text);
+    else await addBottleNetworkRule(identity, effect, parsed.value.text);
+    const matched = (await this.pending(identity)).filter((held) => {
+      const target = parseTargetHost(held.host);
+      return target.ok && patternMatches(parsed.value, target.value, held.port);
+    });
+    const answered: NetworkRequest[] = [];
+    if (matched.length > 0 && (await readSettings()).gatewayNetwork) {
+      const engine = this.engineOf(identity);
+      const scope = effect === 'deny' ? 'once' : forAgent ? 'agent' : 'bottle';
+      for (const held of matched) if (await engine.decide(held.id, effect, scope)) answered.push(held);
+    }
+    await this.sync(depsForBottle(this.deps, identity).engine.name);
+    return answered;
+  }
+
+  private engineOf(identity: string): EngineGateway {
+    return this.gatewayOf(depsForBottle(this.deps, identity).engine.name);
+  }
+
+  /** Pushes what changed and is not pushed yet (a CLI command's launch must reach the gateway before it exits), then closes every stream. */
+  async close(): Promise<void> {
+    await Promise.all([...this.scheduled.keys()].map((engine) => this.pushScheduled(engine)));
+    this.closed = true;
+    for (const gateway of this.engines.values()) gateway.close();
+    this.engines.clear();
+    // Nothing of this core writes into a state folder after its close.
+    await Promise.all([...this.writes.values()].map((write) => settled(write)));
+  }
+
+  private gatewayOf(engineName: string): EngineGateway {
+    let gateway = this.engines.get(engineName);
+    if (gateway === undefined) {
+      const deps = onEngine(this.deps, this.deps.engines.get(engineName));
+      gateway = new EngineGateway(
+        deps.docker,
+        {
+          bottles: () => this.bottlesOn(deps),
+          // Written one at a time per bottle, each write taking the list as it is then: the last change always lands last.
+          pendingChanged: (identity) =>
+            this.record(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? []), true),
+          connection: (identity, entry) => this.record(identity, () => appendNetworkLog(identity, entry), false),
+          warn: this.hooks.warn,
+        },
+        this.live,
+      );
+      this.engines.set(engineName, gateway);
+    }
+    return gateway;
+  }
+
+  /** Writes into a bottle's folder; a bottle removed meanwhile (no folder) is not written for. */
+  private record(identity: string, write: () => Promise<void>, changed: boolean): void {
+    const key = `${identity}\0${changed ? 'pending' : 'log'}`;
+    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(write);
+    this.writes.set(key, next);
+    void settled(next).then(() => {
+      if (this.writes.get(key) === next) this.writes.delete(key);
+    });
+    next.then(
+      () => {
+        if (changed) this.hooks.changed(identity);
+      },
+      (error: unknown) => this.hooks.warn(`network record of ${identity}: ${errorMessage(error)}`),
+    );
+  }
+
+  /** The bottles of this root on the engine's gateway, each with its policy; one that cannot be read is left out (and said). */
+  private async bottlesOn(deps: CoreDeps): Promise<GatewayBottle[]> {
+    const found = await Promise.all(
+      (await bottleNetworksOfRoot(deps.docker)).map(async ({ identity, network }): Promise<GatewayBottle | null> => {
+        try {
+          const bottle = await deps.loadBottle(identity);
+          return { ip: network.bottleIp, agent: bottle.agent.name, policy: await bottleNetworkPolicy(bottle) };
+        } catch (error: unknown) {
+          // Its connections are refused (an address not in the table), which is what an unreadable policy must mean.
+          if (!(error instanceof BottleError && error.code === 'not-found'))
+            this.hooks.warn(`network gateway: ${identity} left out: ${errorMessage(error)}`);
+          return null;
+        }
+      }),
+    );
+    return found.filter((bottle): bottle is GatewayBottle => bottle !== null);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * A bottle's connection log as the core writes it (issue 19): the gateway's own `connection`
+ * records (src/gateway/control-protocol.ts), kept as the gateway said them, one JSON line each.
+ * (Held requests and the operator's answers are NetworkRequest and NetworkAnswer in network-policy.ts.)
+ */
+
+/** One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused. */
+export interface NetworkLogEntry {
+  time: string;
+  event: 'end' | 'refused';
+  host: string;
+  port: number;
+  protocol: 'http' | 'connect';
+  decision: 'allow' | 'deny';
+  /** Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, the address check, the client. */
+  by: string;
+  /** One line: why it was refused, or the rule that allowed it. */
+  reason: string | null;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+/** The most log lines one `network:log` call returns. */
+export const MAX_NETWORK_LOG_LINES = 5000;
