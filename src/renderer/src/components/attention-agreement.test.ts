@@ -90,6 +90,19 @@ function renderRowAttention(view: BottleView): string {
 }
 
 describe('the card and the row agree on the attention state', () => {
+  it('a held network request alone: both name the network, the card says where it wants to go and answers it', () => {
+    const view = testView({
+      networkPending: [{ id: 'p-1', identity: 'alpha-12345', host: 'example.com', port: 443, protocol: 'connect', at: '' }],
+    });
+    expect(attentionState(view)).toBe('pending');
+    const cardMarkup = renderCard(view);
+    const cell = renderRowAttention(view);
+    expect(namedStates(cardMarkup)).toEqual(['pending']);
+    expect(namedStates(cell)).toEqual(['pending']);
+    expect(text(cardMarkup)).toContain('Network example.com:443 Allow Always Deny');
+    expect(text(cell)).toBe('Network request');
+  });
+
   it('has a bottle for every state', () => {
     expect(Object.keys(BOTTLES).sort()).toEqual([...ATTENTION_STATES].sort());
   });

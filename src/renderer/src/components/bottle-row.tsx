@@ -13,6 +13,7 @@ import { shortPath } from '../lib/format';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
 import { StatusPill } from './status-pill';
+import { networkAsk, networkLabel } from './network-request-area';
 
 export const ROW_HEIGHT = 40;
 
@@ -71,7 +72,15 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
           over disk budget
         </span>
       );
-    case 'pending':
+    case 'pending': {
+      // A held connection alone (no Dockerfile request): named as the card names it; the card answers it.
+      const network = bottle.pendingRequest === null ? bottle.networkPending[0] : undefined;
+      if (network !== undefined)
+        return (
+          <span className="badge-pending" title={networkAsk(network)} data-testid="network-badge" data-attention={kind}>
+            {networkLabel(bottle.networkPending.length)}
+          </span>
+        );
       return (
         <button
           type="button"
@@ -87,6 +96,7 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
           Approval needed
         </button>
       );
+    }
     case 'corrupt':
     case 'orphan':
     case 'ready':

@@ -6,6 +6,7 @@ import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { resumeLine } from '../../../shared/resume-line';
 import { dismissError } from '../lib/bottle-actions';
 import { EarlyExitArea } from './early-exit-area';
+import { NetworkRequestArea } from './network-request-area';
 import { useUiStore } from '../stores/ui-store';
 
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
@@ -103,6 +104,8 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       </div>
     );
   }
+  // A held connection (and no Dockerfile request): the gateway waits for the operator's word.
+  if (kind === 'pending' && bottle.networkPending.length > 0) return <NetworkRequestArea bottle={bottle} />;
   if (kind === 'corrupt') {
     return (
       <div className="status-area problem" data-testid="corrupt-reason" data-attention="corrupt">
