@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { bottleNetworkName } from '../../src/core/engine/bottle-networks';
 import { EngineContainer } from '../../src/core/engine/engine-client';
 import { egressNetworkName, gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { GatewayControl } from '../../src/core/engine/gateway-control';
+import { addBottleNetworkRule, setBottleNetworkMode } from '../../src/core/state/bottle-network';
 import { settingsPath } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
@@ -13,7 +15,6 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { removeTestNetworksAfterEach } from '../helpers/network-cleanup';
 import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../helpers/node-base-image';
 import { rawDocker } from '../helpers/raw-docker';
-import { service } from '../helpers/test-service';
 
 /*
  * Issue 19's pieces joined on the real engine: the REAL gateway program (out/gateway/gateway.cjs,
@@ -61,9 +62,9 @@ async function rawThroughProxy(identity: string, proxy: string, target: string):
 }
 
 describe.skipIf(skipWithoutDocker)('the gateway program in its container (issue 19)', () => {
-  it('the core drives the real gateway over an exec stream; an allowed server answers the bottle, anything else is refused with a readable reason', async () => {
-    const ctx = createCoreDeps();
-    const identity = (await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true })).identity;
+  it('the core drives the real gateway over an exec stream from network.json; an allowed server answers the bottle, anything else is refused with a readable reason', async () => {
+    const core = createCore({ deps: createCoreDeps() });
+    const identity = (await core.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true })).identity;
     const bottleIp =
       (await (await bottleContainer(identity)).inspect()).NetworkSettings.Networks[bottleNetworkName(identity)]?.IPAddress ?? '';
     const gateway = await docker.getContainer(gatewayContainerName()).inspect();
@@ -82,13 +83,14 @@ describe.skipIf(skipWithoutDocker)('the gateway program in its container (issue 
     try {
       await eventually(async () => expect(messages.some((message) => message.type === 'ready')).toBe(true));
 
-      // Before the core names the bottle, its source address is nobody's: refused.
+      // Not allowed yet: the host's address is private, and no rule names it.
       expect(await fetchInBottle(identity, `http://${hostIp}:${port}/`)).not.toContain('hello from the outside');
 
-      control.send({ type: 'bottles', bottles: [{ ip: bottleIp, identity, mode: 'locked' }] });
-      // Rules as the core sends them: per bottle, every scope collected, pattern texts (the host's address is
-      // private, so only an operator's exact-address rule, here the bottle's own, opens it).
-      control.send({ type: 'rules', rules: [{ identity, rules: [{ scope: 'bottle', effect: 'allow', pattern: `${hostIp}:${port}` }] }] });
+      // The operator's exact-address rule for this bottle, and the locked mode, in its network.json;
+      // the core's gateway service pushes the bottle's table and rules from there.
+      await setBottleNetworkMode(identity, 'locked');
+      await addBottleNetworkRule(identity, 'allow', `${hostIp}:${port}`);
+      core.network.bottleChanged(identity);
       await eventually(async () => expect(await fetchInBottle(identity, `http://${hostIp}:${port}/`)).toContain('hello from the outside'));
 
       // Locked: another port of the same host is refused at once, with the way to allow it.
@@ -105,6 +107,7 @@ describe.skipIf(skipWithoutDocker)('the gateway program in its container (issue 
       });
     } finally {
       control.close();
+      await core.close();
     }
     // The stream closed, the gateway keeps serving the bottle on its last tables.
     expect(await fetchInBottle(identity, `http://${hostIp}:${port}/`)).toContain('hello from the outside');
