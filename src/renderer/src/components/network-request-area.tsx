@@ -26,6 +26,13 @@ function answer(identity: string, request: NetworkRequest, how: NetworkAnswer): 
   );
 }
 
+/** The card's answers, in the order an operator reads them. */
+const ANSWERS: ReadonlyArray<{ answer: NetworkAnswer; label: string; tone: string; title: string }> = [
+  { answer: 'once', label: 'Allow', tone: 'button-primary', title: 'Let this connection through, once' },
+  { answer: 'bottle', label: 'Always', tone: '', title: 'Allow it now, and from now on for this bottle (kept in its network.json)' },
+  { answer: 'deny', label: 'Deny', tone: 'button-quiet', title: 'Refuse it: the agent is told why' },
+];
+
 /**
  * A bottle whose agent waits on a held connection (the gateway's `ask` mode): the oldest one, and
  * the answers that release or refuse it without restarting anything.
@@ -42,25 +49,17 @@ export function NetworkRequestArea({ bottle }: { bottle: BottleView }): JSX.Elem
       <span className="attention-text" title={`${networkAsk(request)} (${request.protocol})`}>
         {networkTarget(request)}
       </span>
-      <button
-        type="button"
-        className="button button-primary button-small"
-        title="Let this connection through, once"
-        onClick={() => void answer(bottle.identity, request, 'once')}
-      >
-        Allow
-      </button>
-      <button
-        type="button"
-        className="button button-small"
-        title="Allow it now, and from now on for this bottle (kept in its network.json)"
-        onClick={() => void answer(bottle.identity, request, 'bottle')}
-      >
-        Always
-      </button>
-      <button type="button" className="button button-small button-quiet" onClick={() => void answer(bottle.identity, request, 'deny')}>
-        Deny
-      </button>
+      {ANSWERS.map(({ answer: how, label, tone, title }) => (
+        <button
+          key={how}
+          type="button"
+          className={`button button-small ${tone}`}
+          title={title}
+          onClick={() => void answer(bottle.identity, request, how)}
+        >
+          {label}
+        </button>
+      ))}
     </div>
   );
 }
