@@ -6,9 +6,10 @@ import { pipeline } from 'node:stream/promises';
 import { extract as extractDir, pack as packDir, type ExtractOptions, type PackOptions } from 'tar-fs';
 import { pack as createPack, type Header } from 'tar-stream';
 import { TEMP_PREFIX } from '../fs/atomic-write';
-import { ifExists, orIfMissing } from '../fs/if-exists';
+import { BottleError } from '../base/bottle-error';
+import { errorCode, ifExists, orIfMissing } from '../fs/if-exists';
 import { openArchive } from './container-files';
-import type { EngineContainer } from './engine-client';
+import type { EngineContainer, TarSource } from './engine-client';
 
 /** One folder to put into a container, owned by the agent's uid:gid there. */
 export interface ArchiveSource {
@@ -68,6 +69,31 @@ export async function putFolders(
   owner: ArchiveOwner,
   entries: ArchiveEntry[] = [],
 ): Promise<void> {
+  // A file that goes away between its folder's listing and its read (a build tool's temp file, a
+  // rename in progress) fails the archive with ENOENT: the copy is made again, from the start,
+  // and only a folder that keeps changing under it fails the launch, saying so in one line.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await container.putArchive(packFolders(sources, owner, entries), '/');
+      return;
+    } catch (error: unknown) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      if (attempt >= PUT_FOLDER_ATTEMPTS) {
+        const path = (error as { path?: unknown }).path;
+        throw new BottleError(
+          'conflict',
+          `the folder changed while it was read: ${typeof path === 'string' ? path : 'a file'} went away during the copy, ${PUT_FOLDER_ATTEMPTS} times; start again once it is still`,
+        );
+      }
+    }
+  }
+}
+
+/** How often a copy whose files go away under it is made again before the launch gives up. */
+const PUT_FOLDER_ATTEMPTS = 3;
+
+/** The one archive of putFolders: the folders (through tar-fs) and the extra entries, in a pack. */
+function packFolders(sources: ArchiveSource[], owner: ArchiveOwner, entries: ArchiveEntry[]): TarSource {
   const owned = (header: Header, name: string, by: ArchiveOwner = owner, readOnly = false): Header => {
     const mode = readOnly && header.mode !== undefined ? header.mode & ~0o222 : header.mode;
     return { ...header, name, mode, uid: by.uid, gid: by.gid, uname: '', gname: '' };
@@ -111,7 +137,7 @@ export async function putFolders(
     } as unknown as PackOptions);
   };
   packFrom(0);
-  await container.putArchive(tar, '/');
+  return tar;
 }
 
 /** True when the path (relative, host separators) is an excluded name or inside one. */
