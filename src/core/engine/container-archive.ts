@@ -70,23 +70,35 @@ export async function putFolders(
   entries: ArchiveEntry[] = [],
 ): Promise<void> {
   // A file that goes away between its folder's listing and its read (a build tool's temp file, a
-  // rename in progress) fails the archive with ENOENT: the copy is made again, from the start,
-  // and only a folder that keeps changing under it fails the launch, saying so in one line.
+  // rename in progress) fails the archive with ENOENT, and one that shrinks or grows while it is
+  // read fails it with tar-stream's "Size mismatch": the copy is made again, from the start, and
+  // only a folder that keeps changing under it fails the launch, saying so in one line.
   for (let attempt = 1; ; attempt += 1) {
     try {
       await container.putArchive(packFolders(sources, owner, entries), '/');
       return;
     } catch (error: unknown) {
-      if (errorCode(error) !== 'ENOENT') throw error;
+      const change = changeDuringCopy(error);
+      if (change === null) throw error;
       if (attempt >= PUT_FOLDER_ATTEMPTS) {
-        const path = (error as { path?: unknown }).path;
         throw new BottleError(
           'conflict',
-          `the folder changed while it was read: ${typeof path === 'string' ? path : 'a file'} went away during the copy, ${PUT_FOLDER_ATTEMPTS} times; start again once it is still`,
+          `the folder changed while it was read: ${change} during the copy, ${PUT_FOLDER_ATTEMPTS} times; start again once it is still`,
         );
       }
     }
   }
+}
+
+/** What changed under a copy, when `error` says a file went away or changed size; null for any other failure. */
+function changeDuringCopy(error: unknown): string | null {
+  if (errorCode(error) === 'ENOENT') {
+    const path = (error as { path?: unknown }).path;
+    return `${typeof path === 'string' ? path : 'a file'} went away`;
+  }
+  // tar-stream's own words when an entry's bytes differ from the size its header promised.
+  if (error instanceof Error && error.message === 'Size mismatch') return 'a file changed size';
+  return null;
 }
 
 /** How often a copy whose files go away under it is made again before the launch gives up. */
