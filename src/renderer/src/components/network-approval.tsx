@@ -54,7 +54,7 @@ function HeldRequest({
   const engineAvailable = useEngineAvailable();
   const allowed = new Map(networkAnswers(bottle, request, { engineAvailable }).map((state) => [state.answer, state]));
   return (
-    <li className="network-held" data-testid="network-held" data-first={first ? 'true' : undefined}>
+    <li className="network-held" data-testid="network-held" data-first={first ? 'true' : undefined} data-request-id={request.id}>
       <p className="network-ask">
         {networkAsk(request)}{' '}
         <span className="muted">

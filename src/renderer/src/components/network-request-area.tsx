@@ -40,7 +40,7 @@ export function NetworkRequestArea({ bottle }: { bottle: BottleView }): JSX.Elem
   if (request === undefined) return null;
   const allowed = new Map(networkAnswers(bottle, request, { engineAvailable }).map((state) => [state.answer, state]));
   return (
-    <div className="status-area attention" data-testid="network-request" data-attention="pending">
+    <div className="status-area attention" data-testid="network-request" data-attention="pending" data-request-id={request.id}>
       {/* Short, so the destination keeps its room on the card's one line. */}
       <span className="attention-label" title={networkLabel(bottle.networkPending.length)}>
         {bottle.networkPending.length > 1 ? `Network (${bottle.networkPending.length})` : 'Network'}
