@@ -169,4 +169,11 @@ test('a held connection is allowed from the card, the next one denied from the a
   await expect(card(page, identity).getByTestId('network-request')).toHaveCount(0);
   await expect(page).toHaveTitle(/^Claude Bottle$/);
   await shots(page, 'net-03-answered');
+
+  // The `?` help lists the panel's keys, from the same table the buttons are made from.
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('approval-keys')).toContainText('Shift+A');
+  await shots(page, 'net-04-keyboard-help');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('keyboard-help')).toBeHidden();
 });

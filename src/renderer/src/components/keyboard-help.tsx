@@ -45,7 +45,7 @@ export function KeyboardHelp(): JSX.Element {
                 <kbd>{keyName(entry.key)}</kbd>
               </th>
               <td>
-                {entry.label}: {entry.title.charAt(0).toLowerCase()}
+                {entry.label} — {entry.title.charAt(0).toLowerCase()}
                 {entry.title.slice(1)}
               </td>
             </tr>
