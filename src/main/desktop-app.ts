@@ -64,9 +64,9 @@ export async function runDesktopApp(): Promise<void> {
   let badge = -1;
   const unsubscribe = core.subscribe((event) => {
     notifications.handle(event);
-    // The dock / taskbar badge counts the bottles waiting for a decision.
-    if (notifications.size !== badge) {
-      badge = notifications.size;
+    // The dock / taskbar badge counts the requests waiting for a decision, as the window title does.
+    if (notifications.waiting !== badge) {
+      badge = notifications.waiting;
       app.setBadgeCount(badge);
     }
   });

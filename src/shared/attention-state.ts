@@ -37,6 +37,11 @@ export function activityLabel(kind: string): string {
   return (ACTIVITY_LABELS as Record<string, string | undefined>)[kind] ?? kind;
 }
 
+/** Whether the bottle waits on the operator: a Dockerfile request, or a held network connection (issue 19). */
+export function waitsForOperator(view: Pick<BottleView, 'pendingRequest' | 'networkPending'>): boolean {
+  return view.pendingRequest !== null || view.networkPending.length > 0;
+}
+
 /**
  * The state that wins. Work in progress (or its failure) comes first: while an approval builds,
  * the bottle is "Approving", not still "Approval needed". A stop claude-bottle made itself comes
@@ -45,8 +50,7 @@ export function activityLabel(kind: string): string {
 export function attentionState(view: BottleView): AttentionState {
   if (view.activity !== null) return view.activity.error !== null ? 'failed' : 'activity';
   if (view.stopReason !== null) return 'stopped';
-  // A held network connection needs the operator as a Dockerfile request does (issue 19).
-  if (view.pendingRequest !== null || view.networkPending.length > 0) return 'pending';
+  if (waitsForOperator(view)) return 'pending';
   if (view.status === 'corrupt') return 'corrupt';
   if (view.status === 'orphan') return 'orphan';
   if (view.status === 'ready-to-resume') return 'ready';

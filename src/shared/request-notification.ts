@@ -5,6 +5,7 @@
  * what it is, and cut short so a notification stays a notification. Pure.
  */
 import { escapeLine } from './escape-text';
+import type { NetworkRequest } from './network-policy';
 
 /** The most characters of the reason a notification shows; the approval panel shows it all. */
 export const NOTIFICATION_BODY_CHARS = 200;
@@ -18,4 +19,28 @@ export function requestNotification(identity: string, request: { reason: string 
   // Cut by code points after escaping: never half an escape's surrogate pair, never raw text.
   const body = Array.from(escapeLine(request.reason)).slice(0, NOTIFICATION_BODY_CHARS).join('');
   return { title: `${escapeLine(identity)} needs approval`, body };
+}
+
+/** Where a held connection wants to go: "example.com:443", escaped to one line (the host is the agent's text). */
+export function networkTarget(request: Pick<NetworkRequest, 'host' | 'port'>): string {
+  return `${escapeLine(request.host)}:${request.port}`;
+}
+
+/** What a held connection asks, in words: "wants to reach example.com:443". */
+export function networkAsk(request: Pick<NetworkRequest, 'host' | 'port'>): string {
+  return `wants to reach ${networkTarget(request)}`;
+}
+
+/**
+ * One notification for the held connections a bottle opened at once ("dev-abcde wants to reach
+ * example.com:443", "… and 3 more"): an agent that opens a hundred connections raises one
+ * notification, not a hundred. `held` is oldest first and not empty.
+ */
+export function networkNotification(identity: string, held: readonly Pick<NetworkRequest, 'host' | 'port'>[]): RequestNotification {
+  const first = held[0] ?? { host: '?', port: 0 };
+  const more = held.length > 1 ? ` and ${held.length - 1} more` : '';
+  const title = Array.from(`${escapeLine(identity)} ${networkAsk(first)}${more}`)
+    .slice(0, NOTIFICATION_BODY_CHARS)
+    .join('');
+  return { title, body: 'Held until you answer: allow once, for this bottle, for this agent, or deny.' };
 }

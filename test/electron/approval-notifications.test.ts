@@ -1,15 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { BottleView, PendingRequestView } from '../../src/shared/bottle-view';
+import type { NetworkRequest } from '../../src/shared/network-policy';
 
 // The module under test imports `electron`: it gets the stand-in, never the real package.
 vi.mock('electron', () => import('./stand-in/electron.mjs'));
 const { ApprovalNotifications } = await import('../../src/main/approval-notifications');
 const record = (globalThis as unknown as { electronStandIn: { notifications: { options: { title: string } }[] } }).electronStandIn;
 
-function changed(identity: string, requestId: string | null): AppEvent {
+function changed(identity: string, requestId: string | null, networkPending: NetworkRequest[] = []): AppEvent {
   const pendingRequest = requestId === null ? null : ({ id: requestId, reason: `reason ${requestId}` } as PendingRequestView);
-  return { type: 'bottle-changed', bottle: { identity, pendingRequest } as BottleView };
+  return { type: 'bottle-changed', bottle: { identity, pendingRequest, networkPending } as BottleView };
+}
+
+function held(id: string, host: string): NetworkRequest {
+  return { id, identity: 'net-aaaaa', host, port: 443, protocol: 'connect', at: `2026-12-03T10:00:00.${id.padStart(3, '0')}Z` };
 }
 
 describe('desktop notifications for waiting requests', () => {
@@ -34,5 +39,31 @@ describe('desktop notifications for waiting requests', () => {
     expect(record.notifications).toHaveLength(1002);
     (record.notifications[0] as unknown as { emit(name: string): void }).emit('click');
     expect(clicked).toEqual(['dev-aaaaa']);
+  });
+
+  it('announces held network connections ("wants to reach HOST:PORT"), one notification per burst, and the badge counts each', () => {
+    record.notifications.length = 0;
+    const notifications = new ApprovalNotifications(() => undefined);
+    notifications.handle(changed('net-aaaaa', null, [held('1', 'example.com')]));
+    notifications.handle(changed('net-aaaaa', null, [held('1', 'example.com')]));
+    expect(record.notifications.map((n) => n.options.title)).toEqual(['net-aaaaa wants to reach example.com:443']);
+    expect(notifications.waiting).toBe(1);
+    // A hundred at once: one notification, all counted.
+    const burst = [held('1', 'example.com'), ...Array.from({ length: 100 }, (_, i) => held(String(i + 2), `h${i}.example.com`))];
+    notifications.handle(changed('net-aaaaa', 'req-1', burst));
+    expect(record.notifications.map((n) => n.options.title)).toEqual([
+      'net-aaaaa wants to reach example.com:443',
+      'net-aaaaa needs approval',
+      'net-aaaaa wants to reach h0.example.com:443 and 99 more',
+    ]);
+    expect(notifications.waiting).toBe(102);
+    notifications.handle(changed('dev-bbbbb', 'req-2'));
+    expect(notifications.waiting).toBe(103);
+    // Answered, or the bottle gone: not counted, forgotten.
+    notifications.handle(changed('net-aaaaa', null));
+    expect(notifications.waiting).toBe(1);
+    notifications.handle({ type: 'bottle-removed', identity: 'dev-bbbbb' });
+    expect(notifications.waiting).toBe(0);
+    expect(notifications.size).toBe(0);
   });
 });

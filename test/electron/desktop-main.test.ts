@@ -160,7 +160,7 @@ describe('the Electron main process, built, with a stand-in electron module', ()
       await eventually(async () =>
         expect((await app.state()).notifications.map((n) => n.body)).toEqual(['need a marker file', 'second try']),
       );
-      // The dock / taskbar badge counts the bottles waiting.
+      // The dock / taskbar badge counts the requests waiting (one here).
       expect((await app.state()).badgeCount).toBe(1);
       // Clicking it brings the window forward and tells the page to open that bottle's approval panel.
       const before = (await app.state()).focusCalls;

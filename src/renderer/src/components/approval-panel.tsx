@@ -1,5 +1,6 @@
 import { useEffect, useState, type JSX } from 'react';
-import type { PendingRequestView } from '../../../shared/bottle-view';
+import { waitsForOperator } from '../../../shared/attention-state';
+import type { BottleView, PendingRequestSummary, PendingRequestView } from '../../../shared/bottle-view';
 import { escapeControl } from '../../../shared/escape-text';
 import { invoke, messageOf } from '../api/api';
 import { runAction } from '../lib/bottle-actions';
@@ -7,6 +8,7 @@ import { exactTime, relativeTime } from '../lib/format';
 import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
 import { DiffView } from './diff-view';
+import { NetworkApproval } from './network-approval';
 import { RiskNotes } from './risk-notes';
 
 type Busy = 'approve' | 'approve-resume' | 'reject' | null;
@@ -36,20 +38,33 @@ function useFullRequest(
   return state.request?.id === requestId || state.error !== null ? state : { request: null, error: null };
 }
 
-/** The operator's decision on one capability-block request: reason, risk notes, diff, approve / reject. */
+/**
+ * What a bottle waits on the operator for: its held network connections (issue 19), then its
+ * Dockerfile request. Each part answers on its own; the panel closes when nothing waits any more.
+ */
 export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   const bottle = useBottle(identity);
+  if (bottle === undefined || !waitsForOperator(bottle)) {
+    return <p className="panel-empty">No request is waiting for {identity}.</p>;
+  }
+  return (
+    <div className="approval" data-testid="approval-panel">
+      <NetworkApproval bottle={bottle} />
+      {bottle.pendingRequest !== null ? <DockerfileApproval bottle={bottle} summary={bottle.pendingRequest} /> : null}
+    </div>
+  );
+}
+
+/** The operator's decision on one capability-block request: reason, risk notes, diff, approve / reject. */
+function DockerfileApproval({ bottle, summary }: { bottle: BottleView; summary: PendingRequestSummary }): JSX.Element {
+  const identity = bottle.identity;
   const now = useUiStore((state) => state.now);
   const closePanel = useUiStore((state) => state.closePanel);
   const notify = useUiStore((state) => state.notify);
   const [busy, setBusy] = useState<Busy>(null);
   const [message, setMessage] = useState('');
-  const summary = bottle?.pendingRequest ?? null;
-  const { request, error } = useFullRequest(identity, summary?.id ?? null, summary?.buildError ?? null);
+  const { request, error } = useFullRequest(identity, summary.id, summary.buildError);
 
-  if (bottle === undefined || summary === null) {
-    return <p className="panel-empty">No request is waiting for {identity}.</p>;
-  }
   if (error !== null)
     return (
       <p className="panel-empty is-error" role="alert">
@@ -71,7 +86,7 @@ export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
     setBusy(null);
     if (ok) {
       notify('info', resume ? `Approved; ${identity} is resuming with the new image` : `Approved; ${identity} is ready to resume`);
-      closePanel();
+      if (bottle.networkPending.length === 0) closePanel();
     }
   };
   const reject = async (): Promise<void> => {
@@ -82,13 +97,13 @@ export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
     setBusy(null);
     if (ok) {
       notify('info', `Rejected the request from ${identity}`);
-      closePanel();
+      if (bottle.networkPending.length === 0) closePanel();
     }
   };
   const activity = bottle.activity;
 
   return (
-    <div className="approval" data-testid="approval-panel">
+    <div className="approval-dockerfile" data-testid="dockerfile-approval">
       <section className="approval-reason">
         <h3>Reason</h3>
         <p data-testid="approval-reason">{escapeControl(request.reason)}</p>

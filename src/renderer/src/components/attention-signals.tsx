@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { requestNotification } from '../../../shared/request-notification';
-import { attentionTitle, newRequests, waitingRequests } from '../lib/attention';
+import { announcements, waitingRequests, type WaitingRequest } from '../../../shared/waiting-requests';
+import { attentionTitle, newRequests } from '../lib/attention';
 import { useBottlesStore } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
 
@@ -23,14 +23,12 @@ async function askOnce(): Promise<void> {
   await Notification.requestPermission();
 }
 
-function announce(keys: readonly string[]): void {
+function announce(fresh: readonly WaitingRequest[]): void {
   if (!webNotifications() || Notification.permission !== 'granted') return;
   const { byIdentity } = useBottlesStore.getState();
-  for (const key of keys) {
-    const identity = key.split(' ')[0] ?? '';
-    // The agent's reason, escaped as the desktop app's notification escapes it (one function).
-    const { title, body } = requestNotification(identity, byIdentity[identity]?.pendingRequest ?? { reason: '' });
-    const notification = new Notification(title, { body, tag: key });
+  // Worded and grouped as the desktop app's notifications are (one function for both).
+  for (const { identity, tag, title, body } of announcements(fresh, (id) => byIdentity[id]?.pendingRequest?.reason ?? '')) {
+    const notification = new Notification(title, { body, tag });
     notification.onclick = () => {
       window.focus();
       useUiStore.getState().openPanel('approval', identity);
@@ -40,12 +38,18 @@ function announce(keys: readonly string[]): void {
 }
 
 /**
- * Tells the operator a decision is waiting wherever they look: the number waiting in the window
- * title (both modes; the desktop app also badges its dock icon), and in browser mode a system
- * notification per new request, after asking once.
+ * Tells the operator a decision is waiting wherever they look: the number of waiting requests
+ * (Dockerfile requests and held network connections) in the window title (both modes; the desktop
+ * app also badges its dock icon), and in browser mode a system notification per new request,
+ * after asking once.
  */
 export function AttentionSignals(): null {
-  const waiting = useBottlesStore((state) => waitingRequests(Object.values(state.byIdentity)).join('\n'));
+  // Keys only, as one string: a bottle's unrelated change (its stats) re-renders nothing.
+  const waiting = useBottlesStore((state) =>
+    waitingRequests(Object.values(state.byIdentity))
+      .map((request) => request.key)
+      .join('\n'),
+  );
   const loaded = useBottlesStore((state) => state.loaded);
   const seen = useRef<Set<string> | null>(null);
 
@@ -60,7 +64,7 @@ export function AttentionSignals(): null {
       if (keys.length > 0) void askOnce().catch((_error: unknown) => undefined);
       return;
     }
-    const fresh = newRequests(seen.current, keys);
+    const fresh = newRequests(seen.current, waitingRequests(Object.values(useBottlesStore.getState().byIdentity)));
     seen.current = new Set(keys);
     if (fresh.length === 0) return;
     askOnce().then(

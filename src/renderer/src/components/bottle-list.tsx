@@ -1,4 +1,5 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
+import { waitsForOperator } from '../../../shared/attention-state';
 import type { BottleView } from '../../../shared/bottle-view';
 import { otherInstancesNote } from '../../../shared/other-instances';
 import { arrangeBottles, type ListItem, type ListSort } from '../lib/list-arrangement';
@@ -221,7 +222,7 @@ export function ListToolbar(): JSX.Element {
   const setFilter = useUiStore((state) => state.setFilter);
   const total = useBottlesStore((state) => state.partial?.total ?? state.order.length);
   const waiting = useBottlesStore(
-    (state) => Object.values(state.byIdentity).filter((bottle: BottleView) => bottle.pendingRequest !== null).length,
+    (state) => Object.values(state.byIdentity).filter((bottle: BottleView) => waitsForOperator(bottle)).length,
   );
   const othersNote = otherInstancesNote(useBottlesStore((state) => state.otherInstances));
   const sort = useListPrefsStore((state) => state.sort);

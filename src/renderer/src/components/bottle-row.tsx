@@ -73,27 +73,21 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
         </span>
       );
     case 'pending': {
-      // A held connection alone (no Dockerfile request): named as the card names it; the card answers it.
+      // A held connection alone (no Dockerfile request): named as the card names it; the approval panel answers it.
       const network = bottle.pendingRequest === null ? bottle.networkPending[0] : undefined;
-      if (network !== undefined)
-        return (
-          <span className="badge-pending" title={networkAsk(network)} data-testid="network-badge" data-attention={kind}>
-            {networkLabel(bottle.networkPending.length)}
-          </span>
-        );
       return (
         <button
           type="button"
           className="badge-pending"
-          title={escapeControl(bottle.pendingRequest?.reason ?? '')}
+          title={network !== undefined ? networkAsk(network) : escapeControl(bottle.pendingRequest?.reason ?? '')}
           onClick={(event) => {
             event.stopPropagation();
             useUiStore.getState().openPanel('approval', identity);
           }}
-          data-testid="pending-badge"
+          data-testid={network !== undefined ? 'network-badge' : 'pending-badge'}
           data-attention={kind}
         >
-          Approval needed
+          {network !== undefined ? networkLabel(bottle.networkPending.length) : 'Approval needed'}
         </button>
       );
     }

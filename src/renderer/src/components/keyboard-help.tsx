@@ -1,6 +1,7 @@
 import type { JSX } from 'react';
 import { create } from 'zustand';
 import { LIST_KEYS } from '../lib/list-keys';
+import { keyName, NETWORK_ANSWER_TABLE } from '../lib/network-answers';
 import { useModalDialog } from './use-modal-dialog';
 
 const useKeysHelp = create<{ open: boolean; set(open: boolean): void }>()((set) => ({ open: false, set: (open) => set({ open }) }));
@@ -31,6 +32,22 @@ export function KeyboardHelp(): JSX.Element {
                 <kbd>{entry.keys}</kbd>
               </th>
               <td>{entry.does}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>In the approval panel, on a held network request</h3>
+      <table data-testid="approval-keys">
+        <tbody>
+          {NETWORK_ANSWER_TABLE.map((entry) => (
+            <tr key={entry.answer}>
+              <th scope="row">
+                <kbd>{keyName(entry.key)}</kbd>
+              </th>
+              <td>
+                {entry.label} — {entry.title.charAt(0).toLowerCase()}
+                {entry.title.slice(1)}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,47 +1,46 @@
 import type { JSX } from 'react';
 import type { BottleView } from '../../../shared/bottle-view';
-import { escapeLine } from '../../../shared/escape-text';
+import { networkAnswers } from '../../../shared/network-answers';
 import type { NetworkAnswer, NetworkRequest } from '../../../shared/network-policy';
+import { networkAsk, networkTarget } from '../../../shared/request-notification';
 import { invoke } from '../api/api';
 import { runAction } from '../lib/bottle-actions';
+import { NETWORK_ANSWER_TABLE } from '../lib/network-answers';
+import { useEngineStore } from '../stores/engine-store';
+import { useUiStore } from '../stores/ui-store';
 
-/** Where a held connection wants to go: "example.com:443", escaped to one line. */
-export function networkTarget(request: NetworkRequest): string {
-  return `${escapeLine(request.host)}:${request.port}`;
-}
-
-/** What a held connection asks, in words: "wants to reach example.com:443". */
-export function networkAsk(request: NetworkRequest): string {
-  return `wants to reach ${networkTarget(request)}`;
-}
+// Made in src/shared for every surface (notifications too); kept importable from here.
+export { networkAsk, networkTarget };
 
 /** The label of a bottle's held network requests, on its card and its row alike. */
 export function networkLabel(count: number): string {
   return count > 1 ? `${count} network requests` : 'Network request';
 }
 
-function answer(identity: string, request: NetworkRequest, how: NetworkAnswer): Promise<boolean> {
-  return runAction(`Answer ${identity}'s request for ${request.host}:${request.port}`, () =>
+/** Sends the operator's answer; resolves true when the gateway took it (a failure is shown as a notice). */
+export function answerNetworkRequest(identity: string, request: NetworkRequest, how: NetworkAnswer): Promise<boolean> {
+  return runAction(`Answer ${identity}'s request for ${networkTarget(request)}`, () =>
     invoke('network:answer', { identity, requestId: request.id, answer: how }),
   );
 }
 
-/** The card's answers, in the order an operator reads them. */
-const ANSWERS: ReadonlyArray<{ answer: NetworkAnswer; label: string; tone: string; title: string }> = [
-  { answer: 'once', label: 'Allow', tone: 'button-primary', title: 'Let this connection through, once' },
-  { answer: 'bottle', label: 'Always', tone: '', title: 'Allow it now, and from now on for this bottle (kept in its network.json)' },
-  { answer: 'deny', label: 'Deny', tone: 'button-quiet', title: 'Refuse it: the agent is told why' },
-];
+/** Whether the engine answers: every network answer goes to the gateway, which runs there. */
+export function useEngineAvailable(): boolean {
+  return useEngineStore((state) => state.status?.state !== 'unavailable');
+}
 
 /**
- * A bottle whose agent waits on a held connection (the gateway's `ask` mode): the oldest one, and
- * the answers that release or refuse it without restarting anything.
+ * A bottle whose agent waits on a held connection (the gateway's `ask` mode): the oldest one, the
+ * answers that fit on the card's line, and More for the approval panel (every held request, every answer).
  */
 export function NetworkRequestArea({ bottle }: { bottle: BottleView }): JSX.Element | null {
+  const engineAvailable = useEngineAvailable();
+  const openPanel = useUiStore((state) => state.openPanel);
   const request = bottle.networkPending[0];
   if (request === undefined) return null;
+  const allowed = new Map(networkAnswers(bottle, request, { engineAvailable }).map((state) => [state.answer, state]));
   return (
-    <div className="status-area attention" data-testid="network-request" data-attention="pending">
+    <div className="status-area attention" data-testid="network-request" data-attention="pending" data-request-id={request.id}>
       {/* Short, so the destination keeps its room on the card's one line. */}
       <span className="attention-label" title={networkLabel(bottle.networkPending.length)}>
         {bottle.networkPending.length > 1 ? `Network (${bottle.networkPending.length})` : 'Network'}
@@ -49,17 +48,30 @@ export function NetworkRequestArea({ bottle }: { bottle: BottleView }): JSX.Elem
       <span className="attention-text" title={`${networkAsk(request)} (${request.protocol})`}>
         {networkTarget(request)}
       </span>
-      {ANSWERS.map(({ answer: how, label, tone, title }) => (
-        <button
-          key={how}
-          type="button"
-          className={`button button-small ${tone}`}
-          title={title}
-          onClick={() => void answer(bottle.identity, request, how)}
-        >
-          {label}
-        </button>
-      ))}
+      {NETWORK_ANSWER_TABLE.map(({ answer: how, short, tone, title }) => {
+        const state = allowed.get(how);
+        if (short === null || state === undefined) return null;
+        return (
+          <button
+            key={how}
+            type="button"
+            className={`button button-small ${tone}`}
+            title={state.reason ?? title}
+            disabled={!state.enabled}
+            onClick={() => void answerNetworkRequest(bottle.identity, request, how)}
+          >
+            {short}
+          </button>
+        );
+      })}
+      <button
+        type="button"
+        className="button button-small button-quiet"
+        title="Every held request and every answer (allow for this agent too), with keys"
+        onClick={() => openPanel('approval', bottle.identity)}
+      >
+        More
+      </button>
     </div>
   );
 }

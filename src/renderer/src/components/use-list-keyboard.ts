@@ -1,4 +1,5 @@
 import { useEffect, useEffectEvent } from 'react';
+import { waitsForOperator } from '../../../shared/attention-state';
 import { useBottlesStore } from '../stores/bottles-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
@@ -40,7 +41,10 @@ export function useListKeyboard(identities: readonly string[]): void {
       identities,
       focused: selection.focused,
       hasSelection: selection.selected.size > 0,
-      isWaiting: (identity) => byIdentity[identity]?.pendingRequest != null,
+      isWaiting: (identity) => {
+        const bottle = byIdentity[identity];
+        return bottle !== undefined && waitsForOperator(bottle);
+      },
     });
     if (effect.type === 'none') return;
     event.preventDefault();

@@ -1,3 +1,4 @@
+import { waitsForOperator } from '../../../shared/attention-state';
 import type { BottleStatus, BottleView } from '../../../shared/bottle-view';
 import { shortPath } from './format';
 
@@ -84,7 +85,10 @@ export function arrangeBottles(
   const items: ListItem[] = [];
   identities = [];
   for (const [folder, members] of groups) {
-    const waiting = members.filter((identity) => byIdentity[identity]?.pendingRequest != null).length;
+    const waiting = members.filter((identity) => {
+      const bottle = byIdentity[identity];
+      return bottle !== undefined && waitsForOperator(bottle);
+    }).length;
     const label = folder === NO_FOLDER ? folder : shortPath(folder);
     items.push({ kind: 'group', key: folder, label, title: folder, count: members.length, waiting });
     for (const identity of members) items.push({ kind: 'bottle', identity });
