@@ -150,6 +150,17 @@ export async function createNetStand(project: string): Promise<NetStand> {
   }
 }
 
+/**
+ * CPU seconds the gateway container has used so far (the engine's one-shot stats): a transfer's cost
+ * to the gateway, steadier than its wall time on a busy machine.
+ */
+export async function gatewayCpuSeconds(): Promise<number> {
+  const stats = (await rawDocker()
+    .getContainer(gatewayContainerName())
+    .stats({ stream: false, 'one-shot': true } as never)) as unknown as { cpu_stats: { cpu_usage: { total_usage: number } } };
+  return stats.cpu_stats.cpu_usage.total_usage / 1e9;
+}
+
 /** The gateway container's memory (MiB) and CPU (% of one core) as `docker stats` sees them now. */
 export async function gatewayStats(): Promise<{ memoryMiB: number; cpuPercent: number }> {
   const out = await docker(['stats', '--no-stream', '--format', '{{.MemUsage}}|{{.CPUPerc}}', gatewayContainerName()]);
