@@ -16,6 +16,7 @@ import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figu
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigures } from './figures/ui-figures';
 import { logsOpenFigures, statsCostFigure } from './figures/cockpit-figures';
 import { contextStartFigure, twoEngineListFigure } from './figures/engine-figures';
+import { netFigures } from './figures/net-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/core/state/state-listing';
 
@@ -78,6 +79,7 @@ try {
   await step('logs', () => logsOpenFigures(env));
   await step('stats', () => statsCostFigure(env));
   await step('engines', async () => [await contextStartFigure(env), await twoEngineListFigure(env)]);
+  await step('net', () => netFigures(env.project));
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);
