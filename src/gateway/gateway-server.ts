@@ -8,7 +8,7 @@
  */
 import type http from 'node:http';
 import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
-import { parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
+import { MAX_HOST_CHARS, parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
 import { pinnedLookup, resolveAndCheck } from './address-check';
 import type { ControlChannel } from './control-channel';
 import type { BottleEntry, ConnectionRecord, DecidedBy, GatewayProtocol } from './control-protocol';
@@ -48,6 +48,15 @@ interface OpenConnection {
 function sourceAddress(socket: { remoteAddress?: string | undefined }): string {
   const address = socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The target as the bottle sent it, for the record of a refusal decided before it parsed: cut to a
+ * host's longest length, since the core refuses a record with a longer host (and the attempt would
+ * then be missing from the bottle's log: an agent could keep its probes off the record).
+ */
+function sentHost(hostname: string): string {
+  return hostname.length > MAX_HOST_CHARS ? `${hostname.slice(0, MAX_HOST_CHARS - 1)}…` : hostname;
 }
 
 /** A parsed target's host as the log, the pending request and the resolver take it: the name, or the canonical address. */
@@ -141,7 +150,14 @@ export class Gateway {
   private async prepare(opts: PrepareRequestFunctionOpts): Promise<PrepareRequestFunctionResult> {
     const protocol: GatewayProtocol = opts.isHttp ? 'http' : 'connect';
     const source = sourceAddress(opts.request.socket);
-    const base = { connection: opts.connectionId, identity: null as string | null, source, host: opts.hostname, port: opts.port, protocol };
+    const base = {
+      connection: opts.connectionId,
+      identity: null as string | null,
+      source,
+      host: sentHost(opts.hostname),
+      port: opts.port,
+      protocol,
+    };
     /** `allowAs`: what a rule would have to name (null when no rule can help: a malformed request, a name that does not resolve). */
     const refuse = (
       status: 400 | 403 | 429,
