@@ -116,6 +116,23 @@ describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19
     }, 20_000);
   }, 240_000);
 
+  it("a Host header carrying terminal controls is refused, and its text reaches the bottle's log escaped", async () => {
+    const port = await serveOutside();
+    const { identity, gatewayIp } = await openBottle();
+    const target = `${PUBLIC_HOST}:${port}`;
+    // C1 CSI sequences (clear the screen, turn red): HTTP lets such bytes through in a header value.
+    const hostile = '\u009b2J\u009b31mapi.example';
+    const answer = await rawFromBottle(identity, gatewayIp, `GET http://${target}/esc HTTP/1.1\r\nHost: ${hostile}\r\n\r\n`);
+    expect(status(answer)).toBe(400);
+    expect(seen).toEqual([]);
+    await eventually(async () => {
+      const refused = (await readNetworkLog(identity, 100)).find((entry) => entry.event === 'refused' && entry.port === port);
+      expect(refused?.reason).toContain('the Host header');
+      expect(refused?.reason).toContain('\\x9b2J');
+      expect(refused?.reason).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    }, 20_000);
+  }, 240_000);
+
   it('holds against header tricks, other spellings of addresses, the gateway itself, the host, another bottle, smuggling and floods', async () => {
     const port = await serveOutside();
     const { identity, gatewayIp } = await openBottle();
