@@ -193,11 +193,19 @@ describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19
     await execIn(otherContainer, ['httpd', '-p', '8080', '-h', '/tmp']);
     const otherInfo = await otherContainer.inspect();
     const otherIp = otherInfo.NetworkSettings.Networks[bottleNetworkName(other)]?.IPAddress ?? '';
-    for (const place of [`${otherIp}:8080`, `${otherInfo.Name.replace(/^\//, '')}:8080`]) {
+    const gatewayOnOther = (await docker.getContainer(gatewayContainerName()).inspect()).NetworkSettings.Networks[bottleNetworkName(other)]
+      ?.IPAddress;
+    // The positive control: the other bottle's server answers on its own network (busybox httpd: 404 Not Found).
+    const local = await execIn(otherContainer, ['sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${otherIp} 8080`]);
+    expect(local.output).toContain('Not Found');
+    const otherName = otherInfo.Name.replace(/^\//, '');
+    for (const place of [`${otherIp}:8080`, `${otherName}:8080`, `${gatewayOnOther ?? ''}:3128`]) {
       const answer = await raw(`CONNECT ${place} HTTP/1.1\r\n\r\nGET / HTTP/1.0\r\n\r\n`, 1);
       expect(status(answer), place).toBe(403);
-      expect(answer, place).not.toContain('HTTP/1.0 200');
+      expect(answer, place).not.toContain('Not Found');
     }
+    // The name is known to the gateway's resolver: it is the address check that refuses it.
+    expect(await raw(`CONNECT ${otherName}:8080 HTTP/1.1\r\n\r\n`)).toContain(`${otherName} resolves to ${otherIp}`);
 
     // Smuggling: Content-Length with Transfer-Encoding, and two Transfer-Encodings.
     const smuggled = `GET http://${target}/smuggled HTTP/1.1\r\nHost: ${target}\r\n\r\n`;
