@@ -16,7 +16,7 @@ import { gatewayDecidedBy, type GatewayPolicy } from './gateway-policy';
 import { HeldConnections, type HoldResult } from './held-connections';
 import { hostHeaderMismatch } from './host-header';
 import { noPoolAgent, refusalBody, refusalError } from './refusal';
-import { limitSocketsPerSource } from './socket-limit';
+import { limitSockets } from './socket-limit';
 import { watchHeldSocket } from './watch-held-socket';
 
 export interface GatewayOptions {
@@ -27,6 +27,7 @@ export interface GatewayOptions {
   maxHeldTotal: number;
   maxHeaderBytes: number;
   maxSocketsPerBottle: number;
+  maxSocketsTotal: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -37,6 +38,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxHeldTotal: 1000,
   maxHeaderBytes: 16 * 1024,
   maxSocketsPerBottle: 1024,
+  maxSocketsTotal: 3000,
 };
 
 /** What an open client socket has carried, for its `end` record. */
@@ -96,7 +98,7 @@ export class Gateway {
     // Read by Node's HTTP parser for each new socket: larger request heads are refused with 431/400.
     (this.server.server as http.Server & { maxHeaderSize?: number }).maxHeaderSize = options.maxHeaderBytes;
     this.server.server.headersTimeout = 20_000;
-    limitSocketsPerSource(this.server.server, options.maxSocketsPerBottle, log);
+    limitSockets(this.server.server, { perSource: options.maxSocketsPerBottle, total: options.maxSocketsTotal }, log);
     this.server.server.on('clientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
       this.log(`refused ${sourceAddress(socket)}: bad request (${error.code ?? error.message})`);
     });
