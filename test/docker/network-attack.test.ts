@@ -10,6 +10,7 @@ import { setBottleNetworkMode } from '../../src/core/state/bottle-network';
 import { instanceId } from '../../src/core/state/instance-id';
 import { readNetworkLog } from '../../src/core/state/network-log';
 import { settingsPath } from '../../src/core/state/state-paths';
+import type { NetworkRequest } from '../../src/shared/network-policy';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
@@ -68,12 +69,12 @@ async function serveOutside(): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-/** A live core and one bottle, open, on the gateway; the gateway's address on the bottle's network. */
-async function openBottle(): Promise<{ identity: string; gatewayIp: string }> {
+/** A live core and one bottle, open (or as asked), on the gateway; the gateway's address on the bottle's network. */
+async function openBottle(mode: 'open' | 'ask' = 'open'): Promise<{ identity: string; gatewayIp: string }> {
   const live = createCore({ deps: createCoreDeps(), live: true });
   core = live;
   const identity = (await live.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true })).identity;
-  await setBottleNetworkMode(identity, 'open');
+  await setBottleNetworkMode(identity, mode);
   live.network.bottleChanged(identity);
   await live.network.sync();
   const gateway = await docker.getContainer(gatewayContainerName()).inspect();
@@ -132,6 +133,38 @@ describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19
       expect(refused?.reason).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
     }, 20_000);
   }, 240_000);
+
+  it('a flood of held connections is capped with a reason, and the core still hears and answers the gateway', async () => {
+    const port = await serveOutside();
+    const { identity } = await openBottle('ask');
+    const live = core as Core;
+    const url = `http://${PUBLIC_HOST}:${port}/held`;
+    // 250 clients at once (busybox wget through the bottle's HTTP_PROXY): the gateway holds 200 per bottle.
+    const flood = execIn(await bottleContainer(identity), [
+      'sh',
+      '-c',
+      `for i in $(seq 250); do (wget -q -O - '${url}' 2>&1 | head -c 40; echo) >> /tmp/flood.out & done; wait; echo done`,
+    ]);
+    const held = await eventually(async () => {
+      const pending = (await live.bottles.view(identity))?.networkPending ?? [];
+      expect(pending.map((request) => `${request.host}:${request.port}`)).toEqual([`${PUBLIC_HOST}:${port}`]);
+      return pending[0] as NetworkRequest;
+    }, 30_000);
+    await eventually(async () => {
+      const log = await readNetworkLog(identity, 500);
+      expect(log.filter((entry) => entry.event === 'refused' && entry.by === 'limit')).toHaveLength(50);
+    }, 60_000);
+    expect(seen).toEqual([]);
+    await live.network.answer(identity, held.id, 'once');
+    expect((await flood).output).toContain('done');
+    expect(seen).toHaveLength(200);
+    const answers = (await execIn(await bottleContainer(identity), ['cat', '/tmp/flood.out'])).output;
+    expect(answers.split('hello from the outside').length - 1).toBe(200);
+    await eventually(async () => {
+      const log = await readNetworkLog(identity, 500);
+      expect(log.filter((entry) => entry.event === 'end' && entry.decision === 'allow' && entry.by === 'operator')).toHaveLength(200);
+    }, 30_000);
+  }, 300_000);
 
   it('holds against header tricks, other spellings of addresses, the gateway itself, the host, another bottle, smuggling and floods', async () => {
     const port = await serveOutside();
