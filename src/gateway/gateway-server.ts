@@ -8,7 +8,7 @@
  */
 import type http from 'node:http';
 import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
-import { parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
+import { MAX_HOST_CHARS, parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
 import { pinnedLookup, resolveAndCheck } from './address-check';
 import type { ControlChannel } from './control-channel';
 import type { BottleEntry, ConnectionRecord, DecidedBy, GatewayProtocol } from './control-protocol';
@@ -16,7 +16,7 @@ import { gatewayDecidedBy, type GatewayPolicy } from './gateway-policy';
 import { HeldConnections, type HoldResult } from './held-connections';
 import { hostHeaderMismatch } from './host-header';
 import { noPoolAgent, refusalBody, refusalError } from './refusal';
-import { limitSocketsPerSource } from './socket-limit';
+import { limitSockets } from './socket-limit';
 import { watchHeldSocket } from './watch-held-socket';
 
 export interface GatewayOptions {
@@ -27,6 +27,7 @@ export interface GatewayOptions {
   maxHeldTotal: number;
   maxHeaderBytes: number;
   maxSocketsPerBottle: number;
+  maxSocketsTotal: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -37,6 +38,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxHeldTotal: 1000,
   maxHeaderBytes: 16 * 1024,
   maxSocketsPerBottle: 1024,
+  maxSocketsTotal: 3000,
 };
 
 /** What an open client socket has carried, for its `end` record. */
@@ -48,6 +50,15 @@ interface OpenConnection {
 function sourceAddress(socket: { remoteAddress?: string | undefined }): string {
   const address = socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The target as the bottle sent it, for the record of a refusal decided before it parsed: cut to a
+ * host's longest length, since the core refuses a record with a longer host (and the attempt would
+ * then be missing from the bottle's log: an agent could keep its probes off the record).
+ */
+function sentHost(hostname: string): string {
+  return hostname.length > MAX_HOST_CHARS ? `${hostname.slice(0, MAX_HOST_CHARS - 1)}…` : hostname;
 }
 
 /** A parsed target's host as the log, the pending request and the resolver take it: the name, or the canonical address. */
@@ -87,7 +98,7 @@ export class Gateway {
     // Read by Node's HTTP parser for each new socket: larger request heads are refused with 431/400.
     (this.server.server as http.Server & { maxHeaderSize?: number }).maxHeaderSize = options.maxHeaderBytes;
     this.server.server.headersTimeout = 20_000;
-    limitSocketsPerSource(this.server.server, options.maxSocketsPerBottle, log);
+    limitSockets(this.server.server, { perSource: options.maxSocketsPerBottle, total: options.maxSocketsTotal }, log);
     this.server.server.on('clientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
       this.log(`refused ${sourceAddress(socket)}: bad request (${error.code ?? error.message})`);
     });
@@ -141,7 +152,14 @@ export class Gateway {
   private async prepare(opts: PrepareRequestFunctionOpts): Promise<PrepareRequestFunctionResult> {
     const protocol: GatewayProtocol = opts.isHttp ? 'http' : 'connect';
     const source = sourceAddress(opts.request.socket);
-    const base = { connection: opts.connectionId, identity: null as string | null, source, host: opts.hostname, port: opts.port, protocol };
+    const base = {
+      connection: opts.connectionId,
+      identity: null as string | null,
+      source,
+      host: sentHost(opts.hostname),
+      port: opts.port,
+      protocol,
+    };
     /** `allowAs`: what a rule would have to name (null when no rule can help: a malformed request, a name that does not resolve). */
     const refuse = (
       status: 400 | 403 | 429,

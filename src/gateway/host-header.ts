@@ -5,6 +5,7 @@
  * `Example.COM.` and `example.com` are one host, as they are to the policy.
  */
 import type http from 'node:http';
+import { escapeLine } from '../shared/escape-text';
 import { parseTargetHost, targetText, type HostTarget } from '../shared/network-policy';
 
 /** Null when the Host header agrees with the target (or is absent); otherwise the one-line reason. */
@@ -16,7 +17,9 @@ export function hostHeaderMismatch(request: http.IncomingMessage, target: HostTa
   if (count > 1) return 'the request has more than one Host header';
   const header = request.headers.host;
   if (header === undefined) return null;
-  const shown = `the Host header "${header.slice(0, 100)}"`;
+  // The header's bytes are the bottle's (Node reads them as latin1, C1 controls and all), and this
+  // reason lands in the connection log, which an operator may read in a terminal: shown escaped.
+  const shown = `the Host header "${escapeLine(header.slice(0, 100))}"`;
   // host[:port], IPv6 in brackets; a CONNECT's Host may leave the port out, a plain request's means 80.
   const split = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/.exec(header);
   const host = split === null ? null : parseTargetHost(split[1] ?? '');

@@ -2,7 +2,8 @@
  * The gateway program, bundled into one CommonJS file (scripts/build-gateway.mjs) and run by node in
  * the gateway container. Options: --port N (3128), --host ADDRESS (0.0.0.0), --hold-ms N (60000),
  * --max-held-per-bottle N (200), --max-held-total N (1000), --max-header-bytes N (16384),
- * --max-sockets-per-bottle N (1024: open sockets from one source address, whatever they carry).
+ * --max-sockets-per-bottle N (1024: open sockets from one source address, whatever they carry),
+ * --max-sockets-total N (3000: open sockets from every source together; sized to the container's memory).
  * --control-socket PATH also serves the control protocol on a Unix socket in the container, one
  * stream per connection (each gets `ready`, and every event); `--control PATH` (run by `docker exec
  * -i` in the gateway container: the core's way in over any engine API) relays its stdin and stdout
@@ -24,6 +25,7 @@ const NUMERIC_FLAGS: Record<string, keyof Omit<GatewayOptions, 'host'>> = {
   '--max-held-total': 'maxHeldTotal',
   '--max-header-bytes': 'maxHeaderBytes',
   '--max-sockets-per-bottle': 'maxSocketsPerBottle',
+  '--max-sockets-total': 'maxSocketsTotal',
 };
 
 export function parseGatewayArgs(args: readonly string[]): GatewayOptions {

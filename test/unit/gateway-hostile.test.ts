@@ -204,6 +204,29 @@ describe('open sockets', () => {
   });
 });
 
+describe('open sockets of every bottle together', () => {
+  it('caps them in total, so bottles at their own caps cannot together exhaust the gateway, and frees places as they close', async () => {
+    const bottles = ['127.0.0.1', '127.0.0.2', '127.0.0.3'].map((ip, index) => ({ ip, identity: `bottle-${index}`, mode: 'open' }));
+    const rules = allowOutside(outside.echoPort, ['bottle-0', 'bottle-1', 'bottle-2']);
+    await startWith(bottles, rules, ['--max-sockets-per-bottle', '4', '--max-sockets-total', '6']);
+    const target = `127.0.0.1:${outside.echoPort}`;
+    const fromA = Array.from({ length: 4 }, () => proxyConnect(gateway.port, target));
+    const fromB = Array.from({ length: 2 }, () => proxyConnect(gateway.port, target, { from: '127.0.0.2' }));
+    expect(new Set(await Promise.all([...fromA, ...fromB].map((tunnel) => tunnel.status)))).toEqual(new Set([200]));
+    // B is under its own cap, C has nothing open: the total refuses both, with the reason.
+    for (const from of ['127.0.0.2', '127.0.0.3']) {
+      const over = proxyConnect(gateway.port, target, { from });
+      expect(await over.status, from).toBe(429);
+      expect(await over.rest).toContain('the gateway already has 6 connections open from all bottles');
+    }
+    fromA[0]!.socket.destroy();
+    await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.source === '127.0.0.1');
+    const again = proxyConnect(gateway.port, target, { from: '127.0.0.3' });
+    expect(await again.status).toBe(200);
+    for (const tunnel of [...fromA, ...fromB, again]) tunnel.socket.destroy();
+  });
+});
+
 describe('the control channel', () => {
   it('answers bad lines with one error each and changes nothing', async () => {
     await startWith([openBottle], allowOutside(outside.httpPort));
