@@ -98,6 +98,10 @@ export class Gateway {
     // Read by Node's HTTP parser for each new socket: larger request heads are refused with 431/400.
     (this.server.server as http.Server & { maxHeaderSize?: number }).maxHeaderSize = options.maxHeaderBytes;
     this.server.server.headersTimeout = 20_000;
+    // A client that half-closes after its request (HTTP/1.0 style, `nc`) still reads the answer:
+    // Node's default aborts the request on the client's FIN, which lost a held request's 403 or its
+    // allowed response. The net server under it is already half-open.
+    (this.server.server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     limitSockets(this.server.server, { perSource: options.maxSocketsPerBottle, total: options.maxSocketsTotal }, log);
     this.server.server.on('clientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
       this.log(`refused ${sourceAddress(socket)}: bad request (${error.code ?? error.message})`);
@@ -191,7 +195,7 @@ export class Gateway {
       // A plain-HTTP request's socket is still read by the HTTP parser; a CONNECT's must be watched.
       const stopWatching = opts.isHttp ? (): void => undefined : watchHeldSocket(opts.request.socket);
       const target = { identity: bottle.identity, host: base.host, port: opts.port, protocol };
-      const result: HoldResult = await this.held.hold(target, opts.request.socket);
+      const result: HoldResult = await this.held.hold(target, opts.request.socket, !opts.isHttp);
       stopWatching();
       if (result.outcome !== 'allow') return refuse(403, result.by, result.reason, bottle.identity);
       decided = result;

@@ -58,13 +58,15 @@ export class HeldConnections {
   }
 
   /**
-   * Holds one connection until it is settled. `closed` is the client's socket: when it ends or
-   * closes, the hold ends (and its pending request, if no other client waits on it). The HTTP server
-   * keeps sockets half-open, so a client's FIN shows as 'end' alone.
+   * Holds one connection until it is settled. `closed` is the client's socket: when it closes, or
+   * (with `endIsHangUp`) ends, the hold ends (and its pending request, if no other client waits on
+   * it). A held CONNECT's FIN means its client is gone; a plain-HTTP client may half-close once its
+   * request is sent (HTTP/1.0 clients, `nc`) and still wait for the answer, so only 'close' counts.
    */
   hold(
     key: { identity: string; host: string; port: number; protocol: GatewayProtocol },
     closed: { once(event: 'close' | 'end', listener: () => void): unknown; off(event: 'close' | 'end', listener: () => void): unknown },
+    endIsHangUp: boolean,
   ): Promise<HoldResult> {
     let request = [...this.pending.values()].find(
       (candidate) => candidate.identity === key.identity && candidate.host === key.host && candidate.port === key.port,
@@ -98,7 +100,7 @@ export class HeldConnections {
         if (joined.waiters.size === 0) this.settle(joined.id, 'abandoned');
       };
       closed.once('close', onClose);
-      closed.once('end', onClose);
+      if (endIsHangUp) closed.once('end', onClose);
       joined.waiters.add(finish);
     });
   }

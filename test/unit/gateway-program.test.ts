@@ -5,6 +5,7 @@
  * name it exactly, as the policy requires for every private target.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   echoThrough,
@@ -151,12 +152,36 @@ describe('ask mode', () => {
     request.on('error', () => undefined);
     request.end();
     const httpPending = await gateway.next((message) => message.type === 'pending' && message.protocol === 'http');
-    request.destroy();
+    // A plain-HTTP client's FIN alone may be a half-close that still waits for the answer (the next
+    // test); a reset is a client gone.
+    request.socket?.resetAndDestroy();
     await gateway.next((message) => message.type === 'settled' && message.id === httpPending.id && message.outcome === 'abandoned');
     // The cap of one held connection is free again.
     const third = proxyConnect(gateway.port, `again.example:443`);
     await gateway.next((message) => message.type === 'pending' && message.host === 'again.example');
     third.socket.destroy();
+  });
+
+  it('a plain-HTTP client that half-closes after its request (HTTP/1.0 style, nc) still gets the answer', async () => {
+    await startWith('ask');
+    const halfClosed = (path: string): { answer: Promise<string> } => {
+      const socket = net.connect({ host: '127.0.0.1', port: gateway.port });
+      socket.write(`GET http://localhost:${outside.httpPort}${path} HTTP/1.0\r\nHost: localhost:${outside.httpPort}\r\n\r\n`);
+      socket.end();
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      return { answer: new Promise((resolve) => socket.once('close', () => resolve(text))) };
+    };
+    const allowed = halfClosed('/half-allowed');
+    const first = await gateway.next((message) => message.type === 'pending');
+    gateway.send({ type: 'decide', id: first.id, verdict: 'allow', scope: 'once' });
+    expect(await allowed.answer).toMatch(/^HTTP\/1\.1 200[^]*hello from outside GET \/half-allowed/);
+
+    const denied = halfClosed('/half-denied');
+    const second = await gateway.next((message) => message.type === 'pending' && message.id !== first.id);
+    gateway.send({ type: 'decide', id: second.id, verdict: 'deny', scope: 'once' });
+    expect(await denied.answer).toMatch(/^HTTP\/1\.1 403[^]*is not allowed for this bottle \(denied by the operator\)/);
+    expect(outside.httpRequests).not.toContain(`localhost:${outside.httpPort} /half-denied`);
   });
 
   it('an answer scoped to the bottle lets the next connection through without asking', async () => {
