@@ -12,9 +12,11 @@ import { bottleNetworkPolicy } from '../bottles/bottle-network-policy';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { bottleNetworksOfRoot } from '../engine/gateway-container';
 import { addBottleNetworkRule } from '../state/bottle-network';
+import { readMetadata } from '../state/metadata';
 import { appendNetworkLog, readNetworkLog } from '../state/network-log';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
 import { readSettings } from '../state/settings';
+import { stateRoot } from '../state/state-paths';
 import { settled } from '../base/settled';
 import { addAgentNetworkRule } from '../state/settings-network';
 import { EngineGateway } from './engine-gateway';
@@ -93,14 +95,15 @@ export class GatewayService {
     return readNetworkPending(identity);
   }
 
-  /** The newest `limit` records of a bottle's connection log, oldest first. */
-  log(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+  /** The newest `limit` records of a bottle's connection log, oldest first; a bottle with no state is not found (not an empty log). */
+  async log(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+    if ((await readMetadata(identity)) === null) throw new BottleError('not-found', `no state for bottle ${identity} under ${stateRoot()}`);
     return readNetworkLog(identity, limit);
   }
 
   /** The log as the Network tab opens it: its newest records, and whether the gateway is on to add more. */
   async logView(identity: string, limit: number): Promise<NetworkLogView> {
-    const [entries, settings] = await Promise.all([readNetworkLog(identity, limit), readSettings()]);
+    const [entries, settings] = await Promise.all([this.log(identity, limit), readSettings()]);
     return { entries, gatewayOn: settings.gatewayNetwork };
   }
 
