@@ -69,7 +69,10 @@ async function exportWithLog(baseline: Baseline, target: ExportTarget): Promise<
 
 function jsonLines(text: string): unknown[] {
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
 }
 
 describe('the connection log exported with the bottle', () => {

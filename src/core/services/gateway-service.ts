@@ -173,7 +173,12 @@ export class GatewayService {
           pendingChanged: (identity) =>
             this.record(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? []), true),
           connection: (identity, entry) =>
-            this.record(identity, () => appendNetworkLog(identity, entry), false, () => this.hooks.logged(identity, entry)),
+            this.record(
+              identity,
+              () => appendNetworkLog(identity, entry),
+              false,
+              () => this.hooks.logged(identity, entry),
+            ),
           warn: this.hooks.warn,
         },
         this.live,

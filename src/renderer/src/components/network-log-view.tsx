@@ -169,11 +169,16 @@ export function NetworkLogView({ identity }: { identity: string }): JSX.Element 
   const counts: Record<NetworkDecisionFilter, number> = { all: log.entries.length, allow: log.entries.length - refused, deny: refused };
   const filtered = shown.length !== log.entries.length;
 
+  const total = `${filtered ? `${shown.length.toLocaleString()} of ` : ''}${log.entries.length.toLocaleString()} connection${log.entries.length === 1 ? '' : 's'}`;
   let status: string;
   if (log.loading) status = 'Reading the connection log…';
   else if (log.error !== null) status = log.error;
-  else if (log.gatewayOn === false && log.entries.length > 0) status = 'The network gateway is off: these are past connections; nothing new is recorded.';
-  else status = `${filtered ? `${shown.length.toLocaleString()} of ` : ''}${log.entries.length.toLocaleString()} connections · live`;
+  else if (log.gatewayOn === false)
+    status =
+      log.entries.length === 0
+        ? 'Nothing recorded: the network gateway is off.'
+        : `${total} from before: the network gateway is off, nothing new is recorded.`;
+  else status = `${total} · new ones appear as they end`;
 
   return (
     <div className="logs-view net-view" data-testid="network-view">

@@ -50,7 +50,12 @@ export const useNetworkLogStore = create<NetworkLogState>()((set, get) => {
     try {
       const view = await invoke('network:log', { identity, limit: MAX_NETWORK_LOG_LINES });
       if (!watchers.has(identity)) return;
-      patch(identity, { entries: merged(view.entries, arrivedDuringRead.get(identity) ?? []), gatewayOn: view.gatewayOn, loading: false, error: null });
+      patch(identity, {
+        entries: merged(view.entries, arrivedDuringRead.get(identity) ?? []),
+        gatewayOn: view.gatewayOn,
+        loading: false,
+        error: null,
+      });
     } catch (error: unknown) {
       if (watchers.has(identity)) patch(identity, { loading: false, error: messageOf(error) });
     } finally {
