@@ -26,30 +26,31 @@ function Row({ entry, index, selected }: { entry: NetworkLogEntry; index: number
     <div
       id={`net-row-${index}`}
       role="row"
+      aria-rowindex={index + 1}
       aria-selected={selected}
       className={`net-row ${selected ? 'is-current' : ''} ${refused ? 'is-refused' : ''}`}
       style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
       data-testid="net-row"
     >
-      <span role="cell" className="net-time" title={exactTime(entry.time)}>
+      <span role="gridcell" className="net-time" title={exactTime(entry.time)}>
         {clockTime(entry.time)}
       </span>
-      <span role="cell" className="net-dest" title={networkDestination(entry)}>
+      <span role="gridcell" className="net-dest" title={networkDestination(entry)}>
         {networkDestination(entry)}
       </span>
-      <span role="cell" className="net-proto">
+      <span role="gridcell" className="net-proto">
         {entry.protocol === 'connect' ? 'CONNECT' : 'HTTP'}
       </span>
-      <span role="cell" className="net-bytes" title={`${entry.bytesUp} bytes sent, ${entry.bytesDown} bytes received`}>
+      <span role="gridcell" className="net-bytes" title={`${entry.bytesUp} bytes sent, ${entry.bytesDown} bytes received`}>
         {entry.event === 'end' ? `↑ ${formatBytes(entry.bytesUp)}  ↓ ${formatBytes(entry.bytesDown)}` : '—'}
       </span>
-      <span role="cell" className={`net-decision ${refused ? 'is-deny' : 'is-allow'}`}>
+      <span role="gridcell" className={`net-decision ${refused ? 'is-deny' : 'is-allow'}`}>
         {refused ? 'refused' : 'allowed'}
       </span>
-      <span role="cell" className="net-by">
+      <span role="gridcell" className="net-by">
         {entry.by}
       </span>
-      <span role="cell" className="net-reason" title={entry.reason ?? undefined}>
+      <span role="gridcell" className="net-reason" title={entry.reason ?? undefined}>
         {entry.reason ?? ''}
       </span>
     </div>
@@ -192,13 +193,12 @@ export function NetworkLogView({ identity }: { identity: string }): JSX.Element 
           onChange={(event) => setText(event.target.value)}
           data-testid="net-filter"
         />
-        <div className="net-chips" role="radiogroup" aria-label="Decision">
+        <div className="net-chips" role="group" aria-label="Decision">
           {NETWORK_DECISION_FILTERS.map((name) => (
             <button
               key={name}
               type="button"
-              role="radio"
-              aria-checked={decision === name}
+              aria-pressed={decision === name}
               className={`net-chip ${decision === name ? 'is-active' : ''}`}
               onClick={() => setDecision(name)}
               data-testid={`net-chip-${name}`}
