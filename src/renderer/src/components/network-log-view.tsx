@@ -226,7 +226,8 @@ export function NetworkLogView({ identity }: { identity: string }): JSX.Element 
             <span>By</span>
             <span>Reason</span>
           </div>
-          <NetworkRows entries={shown} label={`Connections of ${identity}`} />
+          {/* Another filter is another list: the selection and the scroll start again, at the newest. */}
+          <NetworkRows key={`${decision}\0${text}`} entries={shown} label={`Connections of ${identity}`} />
         </>
       )}
     </div>
