@@ -29,8 +29,8 @@ import { rawDocker } from '../helpers/raw-docker';
 const env = useBottleTestEnv();
 removeTestNetworksAfterEach();
 const docker = rawDocker();
-const PUBLIC_SUBNET = '11.213.79.0/29';
-const PUBLIC_HOST = '11.213.79.1';
+const PUBLIC_SUBNET = '11.213.141.0/29';
+const PUBLIC_HOST = '11.213.141.1';
 let outside: Server | null = null;
 let core: Core | null = null;
 
