@@ -59,6 +59,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${escapeJsonText(JSON.stringify(value, null, 2))}\n`);
 }
 
+/** JSON Lines on stdout: one compact JSON document a line, each as printJson makes it safe; none for an empty list. */
+export function printJsonLines(values: readonly unknown[]): void {
+  process.stdout.write(values.map((value) => `${escapeJsonText(JSON.stringify(value))}\n`).join(''));
+}
+
 /** Human output goes to stderr when --json owns stdout, so stdout stays one JSON document. */
 export function info(message: string, json = false): void {
   writeText(`${message}\n`, { stderr: json });

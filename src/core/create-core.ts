@@ -110,6 +110,7 @@ export function createCore(options: CoreOptions = {}): Core {
     deps,
     {
       changed: (identity) => live?.views.refresh(identity),
+      logged: (identity, entry) => emit({ type: 'network-log', identity, entry }),
       warn: (message) => notices.log.write('warning', message),
     },
     options.live === true,

@@ -64,6 +64,6 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:apply': (identity, options) => changes.apply(identity, options),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
     'network:answer': async ({ identity, requestId, answer }) => (await core.network.answer(identity, requestId, answer), null),
-    'network:log': ({ identity, limit }) => core.network.log(identity, limit),
+    'network:log': ({ identity, limit }) => core.network.logView(identity, limit),
   };
 }

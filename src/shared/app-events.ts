@@ -5,6 +5,7 @@
 import type { StatsSample } from './bottle-stats';
 import type { BottleActivity, BottleView, EngineStatus } from './bottle-view';
 import type { CredentialStatus } from './credentials-view';
+import type { NetworkLogEntry } from './network-view';
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
 
@@ -27,4 +28,6 @@ export type AppEvent =
   /** A watched bottle's changes moved (revision -1: something happened, ask again). */
   | { type: 'changes-updated'; identity: string; revision: number }
   /** How many bottles of other instances (other state roots) on the engines are left out of the list. */
-  | { type: 'other-instances'; count: number };
+  | { type: 'other-instances'; count: number }
+  /** A connection of the bottle ended or was refused, and is on its log now (the Network tab appends it). */
+  | { type: 'network-log'; identity: string; entry: NetworkLogEntry };

@@ -131,6 +131,8 @@ export interface ExportResult {
   /** Commits on top of the base: the agent's own, plus one for its uncommitted changes. */
   commits: number;
   uncommitted: boolean;
+  /** Where the bottle's connection log went (JSON Lines): the file beside the patch, or the notes ref on the branch's tip; null: none on record. */
+  networkLog: string | null;
   notes: string[];
 }
 

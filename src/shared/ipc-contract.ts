@@ -25,7 +25,7 @@ import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
-import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from './network-view';
+import { MAX_NETWORK_LOG_LINES, type NetworkLogView } from './network-view';
 import type { SchemaKit } from './ipc-schemas';
 import { MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
 
@@ -174,10 +174,10 @@ export const ipcChannels = {
     args: ({ z, identity, requestId }) => z.tuple([z.object({ identity, requestId, answer: z.enum(NETWORK_ANSWERS) }).strict()]),
     result: returns<null>(),
   },
-  /** The newest `limit` records of the bottle's connection log, oldest first. */
+  /** The newest `limit` records of the bottle's connection log, oldest first, and whether the gateway records any (new ones come as `network-log` events). */
   'network:log': {
     args: ({ z, identity }) => z.tuple([z.object({ identity, limit: z.number().int().min(1).max(MAX_NETWORK_LOG_LINES) }).strict()]),
-    result: returns<NetworkLogEntry[]>(),
+    result: returns<NetworkLogView>(),
   },
 } satisfies Record<string, ChannelEntry>;
 

@@ -22,3 +22,10 @@ export interface NetworkLogEntry {
 
 /** The most log lines one `network:log` call returns. */
 export const MAX_NETWORK_LOG_LINES = 5000;
+
+/** What the Network tab reads first (`network:log`): the newest records, and whether the gateway is on to add more. */
+export interface NetworkLogView {
+  entries: NetworkLogEntry[];
+  /** settings.json `gatewayNetwork`: off, bottles have the engine's network and nothing is recorded. */
+  gatewayOn: boolean;
+}

@@ -34,6 +34,12 @@ export const run: CliCommand = async (argv, owner) => {
       `created branch ${result.branch} at ${result.tip?.slice(0, 12) ?? '?'}: ${what}; your checkout, index and working tree are untouched`,
     );
   if (result.patchFile !== null) info(`wrote ${result.patchFile}: ${what}; apply it with: git apply ${result.patchFile}`);
+  if (result.networkLog !== null)
+    info(
+      result.branch !== null
+        ? `the bottle's connection log (JSON Lines) is a note on it: git notes --ref=${result.networkLog.replace(/^refs\/notes\//, '')} show ${result.branch}`
+        : `wrote ${result.networkLog}: the bottle's connection log (JSON Lines)`,
+    );
   for (const note of result.notes) info(`note: ${note}`);
   return 0;
 };

@@ -1,19 +1,23 @@
 import { parseIdentity } from '../../shared/identity';
 import { heldRequestLines } from '../network-output';
+import { formatBytes } from '../../shared/format-bytes';
+import { networkDestination } from '../../shared/network-log-filter';
 import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from '../../shared/network-view';
 import { createCliCore } from '../cli-context';
-import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
+import { info, parseCommandArgs, printJson, printJsonLines, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle net <identity> [--log] [--limit N] [--json]';
 const DEFAULT_LOG_LINES = 100;
 
+/** One record a line, as the Network tab shows it: when, the decision and who made it, where, bytes each way, the reason. */
 function logLine(entry: NetworkLogEntry): string {
-  const bytes = entry.event === 'end' ? `  ${entry.bytesUp}↑ ${entry.bytesDown}↓` : '';
+  const bytes = entry.event === 'end' ? `  ↑ ${formatBytes(entry.bytesUp)}  ↓ ${formatBytes(entry.bytesDown)}` : '';
   const why = entry.reason === null ? '' : `  (${entry.reason})`;
-  return `${entry.time}  ${entry.decision.padEnd(5)} by ${entry.by.padEnd(8)} ${entry.protocol.padEnd(7)} ${entry.host}:${entry.port}${bytes}${why}`;
+  const decided = `${entry.decision === 'deny' ? 'refused' : 'allowed'} by ${entry.by}`;
+  return `${entry.time}  ${decided.padEnd(20)} ${entry.protocol.padEnd(7)} ${networkDestination(entry)}${bytes}${why}`;
 }
 
-/** A bottle's held network requests (what waits for the operator), or with --log its connection log. */
+/** A bottle's held network requests (what waits for the operator), or with --log its connection log (--json: one record a line). */
 export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(
     argv,
@@ -29,7 +33,8 @@ export const run: CliCommand = async (argv, owner) => {
   const core = createCliCore(owner, json);
   if (values.log === true) {
     const entries = await core.network.log(identity, limit);
-    if (json) printJson(entries);
+    // JSON Lines, as the log file itself: `--json | jq` and a script reading the file see the same records.
+    if (json) printJsonLines(entries);
     else info(entries.length === 0 ? `no connections on record for ${identity}` : entries.map(logLine).join('\n'));
     return 0;
   }

@@ -8,6 +8,7 @@ import { BottleError } from '../base/bottle-error';
 import type { Baseline } from './baseline-types';
 import type { BaseContent } from './base-content';
 import { commitBaselineContent, commitUncommitted } from './export-tree';
+import { attachNetworkLogNote, checkNetworkLogTarget, NETWORK_LOG_NOTES_REF, writeNetworkLogBesidePatch } from './export-network-log';
 import { gitText, runGit } from './git-cli';
 import { isRepositoryTop } from './git-repo';
 import { addedGitlinksBetween, NestedRepoCheck } from './nested-repos';
@@ -34,6 +35,8 @@ export interface ExportInput {
    */
   agentGitDir(tempDir: string): Promise<string | null>;
   progress(line: string): void;
+  /** The bottle's connection log as JSON Lines, exported with the work; absent or empty: none on record. */
+  networkLog?: string;
 }
 
 /** `git check-ref-format --branch`: the branch name git itself would accept. */
@@ -74,6 +77,8 @@ export async function checkExportTarget(baseline: Baseline, target: ExportTarget
 export async function exportChanges(input: ExportInput, target: ExportTarget): Promise<ExportResult> {
   const { baseline, identity } = input;
   const { branch } = await checkExportTarget(baseline, target);
+  const networkLog = input.networkLog ?? '';
+  await checkNetworkLogTarget(target.patchFile, networkLog);
   // A repository the agent registered as a submodule is never handed over (see nested-repos.ts).
   const added = (await new NestedRepoCheck().findings(baseline, input.listing.gitEntries ?? [])).find(
     (finding) => finding.kind === 'added-gitlink',
@@ -143,6 +148,7 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
       base: baseline.git === null ? null : baseHead,
       commits,
       uncommitted: uncommitted !== null,
+      networkLog: null,
       notes,
     };
     if (target.patchFile !== undefined) {
@@ -150,6 +156,7 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
       const from = baseHead ?? (await shadow.text(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' }));
       const diff = await shadow.run(['diff', '--binary', '--full-index', '--no-color', '--no-ext-diff', '--no-textconv', from, tip]);
       await writeFileAtomic(target.patchFile, diff.stdout, 0o644);
+      if (networkLog !== '') result.networkLog = await writeNetworkLogBesidePatch(target.patchFile, networkLog);
     }
     if (branch !== null) {
       input.progress(`Creating branch ${branch}`);
@@ -172,6 +179,11 @@ export async function exportChanges(input: ExportInput, target: ExportTarget): P
       );
       const zero = '0'.repeat(tip.length);
       await runGit(['update-ref', '-m', `claude-bottle export ${identity}`, `refs/heads/${branch}`, tip, zero], { cwd });
+      if (networkLog !== '') {
+        const failed = await attachNetworkLogNote(cwd, tip, networkLog, temp);
+        if (failed === null) result.networkLog = NETWORK_LOG_NOTES_REF;
+        else notes.push(failed);
+      }
     }
     return result;
   } finally {

@@ -16,6 +16,7 @@ import { unifiedDiff } from '../changes/text-diff';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { isDirectory } from '../fs/is-directory';
+import { networkLogJsonLines } from '../state/network-log';
 
 /** A view keeps watching for this long after it last asked; it asks again well before. */
 const WATCH_LEASE_MS = 60_000;
@@ -225,6 +226,7 @@ export class ChangesService {
           base: comparison.base,
           agentGitDir: (temp) => comparison.located.agentGitDir(temp),
           progress: (line) => this.ctx.activity.progress(identity, { line }),
+          networkLog: await networkLogJsonLines(identity),
         },
         target,
       );

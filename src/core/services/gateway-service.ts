@@ -6,15 +6,17 @@ import {
   type NetworkRequest,
   type RuleEffect,
 } from '../../shared/network-policy';
-import type { NetworkLogEntry } from '../../shared/network-view';
+import type { NetworkLogEntry, NetworkLogView } from '../../shared/network-view';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { bottleNetworkPolicy } from '../bottles/bottle-network-policy';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { bottleNetworksOfRoot } from '../engine/gateway-container';
 import { addBottleNetworkRule } from '../state/bottle-network';
+import { readMetadata } from '../state/metadata';
 import { appendNetworkLog, readNetworkLog } from '../state/network-log';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
 import { readSettings } from '../state/settings';
+import { stateRoot } from '../state/state-paths';
 import { settled } from '../base/settled';
 import { addAgentNetworkRule } from '../state/settings-network';
 import { EngineGateway } from './engine-gateway';
@@ -34,6 +36,8 @@ import { answerPattern, type GatewayBottle } from './gateway-tables';
 export interface GatewayServiceHooks {
   /** A bottle's held requests changed: its view is read again. */
   changed(identity: string): void;
+  /** A connection is on the bottle's log now (written, so a reader of the file finds it too). */
+  logged(identity: string, entry: NetworkLogEntry): void;
   warn(message: string): void;
 }
 
@@ -91,9 +95,16 @@ export class GatewayService {
     return readNetworkPending(identity);
   }
 
-  /** The newest `limit` records of a bottle's connection log, oldest first. */
-  log(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+  /** The newest `limit` records of a bottle's connection log, oldest first; a bottle with no state is not found (not an empty log). */
+  async log(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+    if ((await readMetadata(identity)) === null) throw new BottleError('not-found', `no state for bottle ${identity} under ${stateRoot()}`);
     return readNetworkLog(identity, limit);
+  }
+
+  /** The log as the Network tab opens it: its newest records, and whether the gateway is on to add more. */
+  async logView(identity: string, limit: number): Promise<NetworkLogView> {
+    const [entries, settings] = await Promise.all([this.log(identity, limit), readSettings()]);
+    return { entries, gatewayOn: settings.gatewayNetwork };
   }
 
   /**
@@ -161,7 +172,13 @@ export class GatewayService {
           // Written one at a time per bottle, each write taking the list as it is then: the last change always lands last.
           pendingChanged: (identity) =>
             this.record(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? []), true),
-          connection: (identity, entry) => this.record(identity, () => appendNetworkLog(identity, entry), false),
+          connection: (identity, entry) =>
+            this.record(
+              identity,
+              () => appendNetworkLog(identity, entry),
+              false,
+              () => this.hooks.logged(identity, entry),
+            ),
           warn: this.hooks.warn,
         },
         this.live,
@@ -171,8 +188,8 @@ export class GatewayService {
     return gateway;
   }
 
-  /** Writes into a bottle's folder; a bottle removed meanwhile (no folder) is not written for. */
-  private record(identity: string, write: () => Promise<void>, changed: boolean): void {
+  /** Writes into a bottle's folder; a bottle removed meanwhile (no folder) is not written for. `written` runs after a write that landed. */
+  private record(identity: string, write: () => Promise<void>, changed: boolean, written: () => void = () => undefined): void {
     const key = `${identity}\0${changed ? 'pending' : 'log'}`;
     const next = settled(this.writes.get(key) ?? Promise.resolve()).then(write);
     this.writes.set(key, next);
@@ -182,6 +199,7 @@ export class GatewayService {
     next.then(
       () => {
         if (changed) this.hooks.changed(identity);
+        written();
       },
       (error: unknown) => this.hooks.warn(`network record of ${identity}: ${errorMessage(error)}`),
     );

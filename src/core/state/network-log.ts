@@ -68,9 +68,19 @@ async function readLines(path: string): Promise<NetworkLogEntry[]> {
   });
 }
 
-/** The newest `limit` records, oldest first (the rotated file's, then the current one's). */
-export async function readNetworkLog(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+/** Every record on disk, oldest first (the rotated file's, then the current one's). */
+async function readAll(identity: string): Promise<NetworkLogEntry[]> {
   const path = logPath(identity);
   const [older, newer] = await Promise.all([readLines(`${path}.1`), readLines(path)]);
-  return [...older, ...newer].slice(-limit);
+  return [...older, ...newer];
+}
+
+/** The newest `limit` records, oldest first. */
+export async function readNetworkLog(identity: string, limit: number): Promise<NetworkLogEntry[]> {
+  return (await readAll(identity)).slice(-limit);
+}
+
+/** The whole log as JSON Lines, one record a line, oldest first ('' when none): what an export carries. Lines that are not records are left out. */
+export async function networkLogJsonLines(identity: string): Promise<string> {
+  return (await readAll(identity)).map((entry) => `${JSON.stringify(entry)}\n`).join('');
 }

@@ -5,6 +5,7 @@ import { useChangesStore } from '../stores/changes-store';
 import { useCredentialsStore } from '../stores/credentials-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
+import { useNetworkLogStore } from '../stores/network-log-store';
 import { logStreams, terminalStreams } from '../lib/keyed-streams';
 import { statsWatch } from '../lib/stats-watch';
 import { useStatsStore } from '../stores/stats-store';
@@ -57,6 +58,9 @@ function applyEvent(event: AppEvent): void {
       return;
     case 'other-instances':
       useBottlesStore.getState().setOtherInstances(event.count);
+      return;
+    case 'network-log':
+      useNetworkLogStore.getState().appended(event.identity, event.entry);
       return;
   }
 }
@@ -140,6 +144,7 @@ export function startAppBridge(client: BrowserClient | null): () => void {
         wasDown = false;
         void loadAll();
         statsWatch.reconnected();
+        useNetworkLogStore.getState().reread();
       }
     });
   }

@@ -11,6 +11,7 @@ import { ChangesView } from './changes-view';
 import { HistoryPanel } from './history-panel';
 import { InspectView } from './inspect-view';
 import { LogsView } from './logs-view';
+import { NetworkLogView } from './network-log-view';
 import { StatusPill } from './status-pill';
 
 // xterm.js is most of the bundle: loaded when a terminal tab first shows.
@@ -20,6 +21,7 @@ const TAB_LABELS: Record<BottleTab, string> = {
   terminal: 'Terminal',
   shell: 'Shell',
   logs: 'Logs',
+  network: 'Network',
   changes: 'Changes',
   history: 'History',
   inspect: 'Inspect',
@@ -52,6 +54,8 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
       );
     case 'logs':
       return <LogsView key={bottle.containerId ?? 'none'} identity={bottle.identity} containerId={bottle.containerId} />;
+    case 'network':
+      return <NetworkLogView key={bottle.identity} identity={bottle.identity} />;
     case 'changes':
       return (
         <div className="panel-scroll">
@@ -75,7 +79,7 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
 
 /**
  * One bottle in full, docked under the list (or maximized): its terminal (with what the agent said
- * before), a separate shell, its logs, its changes, its rebuild history and how it is built.
+ * before), a separate shell, its logs, its connections, its changes, its rebuild history and how it is built.
  * Esc inside a terminal goes to the program, so the panel closes with its button (or Esc elsewhere).
  */
 export default function BottlePanel(): JSX.Element | null {

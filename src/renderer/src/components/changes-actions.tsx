@@ -172,6 +172,12 @@ export function ChangesActions({
           {view.exportResult.commits === 1 ? '' : 's'}
           {view.exportResult.base !== null ? ` on top of ${view.exportResult.base.slice(0, 12)}` : ''}
           {view.exportResult.uncommitted ? ', the last holding what the agent left uncommitted' : ''}. Your checkout is untouched.
+          {view.exportResult.networkLog !== null ? (
+            <>
+              {' '}
+              Its connection log is a note on it: <code>git notes --ref=claude-bottle-network show {view.exportResult.branch}</code>
+            </>
+          ) : null}
         </p>
       ) : null}
     </section>

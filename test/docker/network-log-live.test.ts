@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../src/core/create-core';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
+import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
+import { instanceId } from '../../src/core/state/instance-id';
+import { settingsPath } from '../../src/core/state/state-paths';
+import type { AppEvent } from '../../src/shared/app-events';
+import type { NetworkLogEntry } from '../../src/shared/network-view';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { removeTestNetworksAfterEach } from '../helpers/network-cleanup';
+import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../helpers/node-base-image';
+import { rawDocker } from '../helpers/raw-docker';
+
+/*
+ * The Network tab's data source, live (issue 19): a connection a bottle makes through the REAL
+ * gateway reaches a client session of a live core (what the desktop window and a browser tab get)
+ * as a `network-log` event once it is on the bottle's log, with no read of the file; and the
+ * tab's first read (`network:log`, logView) holds the same records. A refused one (the cloud
+ * metadata address) arrives the same way, with its reason.
+ *
+ * The "outside" is an HTTP server of this test on the host, given a PUBLIC address on a bridge of
+ * this test's own (as network-gateway-service.test.ts does; another subnet, so both can run at once).
+ */
+
+const env = useBottleTestEnv();
+removeTestNetworksAfterEach();
+const docker = rawDocker();
+const PUBLIC_SUBNET = '11.213.141.0/29';
+const PUBLIC_HOST = '11.213.141.1';
+let outside: Server | null = null;
+let core: Core | null = null;
+
+beforeAll(async () => {
+  await ensureTestNodeBaseImage(docker);
+}, 120_000);
+
+beforeEach(async () => {
+  await writeFile(settingsPath(), JSON.stringify({ gatewayNetwork: true, gatewayBaseImage: TEST_NODE_BASE_IMAGE }));
+});
+
+afterEach(async () => {
+  await core?.close();
+  core = null;
+  outside?.close();
+  outside = null;
+});
+
+async function serveOutside(): Promise<number> {
+  const server = createServer((_request, response) => response.end('hello from the outside\n'));
+  outside = server;
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+async function publicHostAddress(): Promise<void> {
+  await docker.createNetwork({
+    Name: `claude-bottle-test-public-nettab-${instanceId()}`,
+    Driver: 'bridge',
+    IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
+    Labels: { [LABEL_INSTANCE]: instanceId() },
+  });
+}
+
+async function fetchInBottle(identity: string, url: string): Promise<string> {
+  return (await execIn(await bottleContainer(identity), ['sh', '-c', `wget -q -O - '${url}' 2>&1; echo "exit=$?"`])).output;
+}
+
+describe.skipIf(skipWithoutDocker)('the Network tab, live (issue 19)', () => {
+  it("a connection through the real gateway reaches a client session as it is logged, and the tab's first read holds the same record", async () => {
+    const port = await serveOutside();
+    await publicHostAddress();
+    const live = createCore({ deps: createCoreDeps(), live: true });
+    core = live;
+    const pushed: { identity: string; entry: NetworkLogEntry }[] = [];
+    live.openSession((event: AppEvent) => {
+      if (event.type === 'network-log') pushed.push({ identity: event.identity, entry: event.entry });
+    });
+    const identity = (await live.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true, net: 'open' })).identity;
+    expect((await live.network.logView(identity, 100)).entries).toEqual([]);
+    // The tables reach the gateway 200 ms after a change; pushed now, the first connection is the bottle's, not an unknown address's.
+    expect(await live.network.sync()).toBe(true);
+
+    // Open mode: it passes, and is on the record with its bytes once it ends.
+    expect(await fetchInBottle(identity, `http://${PUBLIC_HOST}:${port}/`)).toContain('hello from the outside');
+    const allowed = await eventually(async () => {
+      const found = pushed.find((event) => event.entry.host === PUBLIC_HOST && event.entry.port === port);
+      expect(found).toBeDefined();
+      return found as { identity: string; entry: NetworkLogEntry };
+    }, 30_000);
+    expect(allowed.identity).toBe(identity);
+    expect(allowed.entry).toMatchObject({ event: 'end', protocol: 'http', decision: 'allow', by: 'mode' });
+    expect(allowed.entry.bytesDown).toBeGreaterThan(0);
+    expect(allowed.entry.bytesUp).toBeGreaterThan(0);
+
+    // Never dialled, whatever the mode: refused, and pushed with its reason.
+    expect(await fetchInBottle(identity, 'http://169.254.169.254/latest/meta-data/')).not.toContain('hello');
+    const refused = await eventually(async () => {
+      const found = pushed.find((event) => event.entry.host === '169.254.169.254');
+      expect(found).toBeDefined();
+      return found as { identity: string; entry: NetworkLogEntry };
+    }, 30_000);
+    expect(refused.entry).toMatchObject({ event: 'refused', decision: 'deny' });
+    expect(refused.entry.reason).toMatch(/169\.254\.169\.254/);
+
+    // The tab's first read is the file: the same records, in the order they were pushed.
+    const read = await live.network.logView(identity, 100);
+    expect(read.gatewayOn).toBe(true);
+    expect(read.entries).toEqual(pushed.filter((event) => event.identity === identity).map((event) => event.entry));
+  }, 240_000);
+});
