@@ -2,6 +2,7 @@ import { afterEach } from 'vitest';
 import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { instanceId } from '../../src/core/state/instance-id';
+import type Docker from 'dockerode';
 import { rawDocker } from './raw-docker';
 
 /**
@@ -9,10 +10,11 @@ import { rawDocker } from './raw-docker';
  * container, the containers on its networks that it made, then the networks (bottle networks and
  * the egress bridge) labelled with its instance id. Another root's are never listed, so never
  * touched. Register after useBottleTestEnv(): it runs first then, while the root still exists.
+ * `engine` names another engine than the default (the second test engine, for remote bottles).
  */
-export function removeTestNetworksAfterEach(): void {
+export function removeTestNetworksAfterEach(engine: () => Docker = rawDocker): void {
   afterEach(async () => {
-    const docker = rawDocker();
+    const docker = engine();
     const instance = instanceId();
     await docker
       .getContainer(gatewayContainerName(instance))
