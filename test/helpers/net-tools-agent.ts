@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { TEST_NODE_BASE_IMAGE } from './node-base-image';
+import { writeTestAgent } from './test-agents';
+
+/*
+ * A test agent whose image has node and a real OpenSSH client (no registry here: node comes from
+ * the node test base, ssh and the libraries `ldd` lists for it from this host), plus the
+ * `/etc/ssh/ssh_config` Debian ships, which includes /etc/ssh/ssh_config.d/*.conf first. What a
+ * bottle needs for ssh through its gateway, as a Debian-based agent image has it. Runs where the
+ * engine is Linux on this machine's architecture, as the test engines are.
+ */
+
+const SSH = '/usr/bin/ssh';
+const DEBIAN_SSH_CONFIG = 'Include /etc/ssh/ssh_config.d/*.conf\n\nHost *\n    SendEnv LANG LC_*\n    HashKnownHosts yes\n';
+
+function libraries(binary: string): string[] {
+  return execFileSync('ldd', [binary], { encoding: 'utf8' })
+    .split('\n')
+    .flatMap((line) => {
+      const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+      return match?.[1] === undefined ? [] : [match[1]];
+    });
+}
+
+/** Writes the agent `name` (it idles); its image needs the node test base on the engine it builds on. */
+export async function writeNetToolsAgent(name: string): Promise<void> {
+  const dir = await writeTestAgent({
+    name,
+    script: 'exec sleep 3600',
+    dockerfileExtra: [
+      `COPY --from=${TEST_NODE_BASE_IMAGE} /usr/bin/node /usr/bin/node`,
+      `COPY --from=${TEST_NODE_BASE_IMAGE} /lib /lib`,
+      `COPY --from=${TEST_NODE_BASE_IMAGE} /lib64 /lib64`,
+      'COPY rootfs/ /',
+      '',
+    ].join('\n'),
+  });
+  const rootfs = join(dir, 'rootfs');
+  for (const path of [SSH, ...libraries(SSH)]) {
+    await mkdir(join(rootfs, dirname(path)), { recursive: true });
+    await copyFile(realpathSync(path), join(rootfs, path));
+  }
+  await mkdir(join(rootfs, 'etc', 'ssh'), { recursive: true });
+  await writeFile(join(rootfs, 'etc', 'ssh', 'ssh_config'), DEBIAN_SSH_CONFIG);
+}
