@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { realpathSync } from 'node:fs';
-import { TEST_NODE_BASE_IMAGE } from './node-base-image';
+import { sharedLibraries, TEST_NODE_BASE_IMAGE } from './node-base-image';
 import { writeTestAgent } from './test-agents';
 
 /*
@@ -15,15 +14,6 @@ import { writeTestAgent } from './test-agents';
 
 const SSH = '/usr/bin/ssh';
 const DEBIAN_SSH_CONFIG = 'Include /etc/ssh/ssh_config.d/*.conf\n\nHost *\n    SendEnv LANG LC_*\n    HashKnownHosts yes\n';
-
-function libraries(binary: string): string[] {
-  return execFileSync('ldd', [binary], { encoding: 'utf8' })
-    .split('\n')
-    .flatMap((line) => {
-      const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
-      return match?.[1] === undefined ? [] : [match[1]];
-    });
-}
 
 /** Writes the agent `name` (it idles); its image needs the node test base on the engine it builds on. */
 export async function writeNetToolsAgent(name: string): Promise<void> {
@@ -39,7 +29,7 @@ export async function writeNetToolsAgent(name: string): Promise<void> {
     ].join('\n'),
   });
   const rootfs = join(dir, 'rootfs');
-  for (const path of [SSH, ...libraries(SSH)]) {
+  for (const path of [SSH, ...sharedLibraries(SSH)]) {
     await mkdir(join(rootfs, dirname(path)), { recursive: true });
     await copyFile(realpathSync(path), join(rootfs, path));
   }
