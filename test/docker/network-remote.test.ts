@@ -163,7 +163,7 @@ describe.skipIf(skip)(`the gateway on a remote engine (issue 19)${cannot === nul
     const bottle = await onSecond(identity);
     await acceptWithinSecondEngineBridge(bottleNetworkName(identity));
     const asAgent = async (script: string): Promise<{ output: string; exitCode: number }> => execIn(bottle, ['sh', '-c', script], 'agent');
-    const ssh = `ssh -v -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=20 -p ${OUTSIDE_PORTS.ssh} agent@${outside.publicIp} true 2>&1`;
+    const ssh = `timeout 60 ssh -v -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=20 -p ${OUTSIDE_PORTS.ssh} agent@${outside.publicIp} true 2>&1`;
     const echo = `printf 'echo through the gateway\\n' | ${CONNECT_COMMAND} ${outside.publicIp} ${OUTSIDE_PORTS.echo} 2>&1; echo "exit=$?"`;
 
     // Locked, no rule: ssh runs the ProxyCommand from the system config, and the gateway refuses with its reason.
@@ -198,5 +198,32 @@ describe.skipIf(skip)(`the gateway on a remote engine (issue 19)${cannot === nul
         ).toBe(true);
       }
     }, 20_000);
+  }, 300_000);
+
+  it('in an image with bash and no node, the ProxyCommand tunnels with bash: refused with the reason, then ssh reaches the allowed host', async () => {
+    const outside = await startOutsideContainer(secondEngineDocker(), OUTSIDE_SUBNET);
+    await writeNetToolsAgent('nettools-bash', 'bash');
+    const live = createCore({ live: true });
+    core = live;
+    const { identity } = await live.bottles.start({
+      agent: 'nettools-bash',
+      cwd: env.project(),
+      copy: true,
+      context: TCP_CONTEXT,
+      net: 'locked',
+    });
+    const bottle = await onSecond(identity);
+    await acceptWithinSecondEngineBridge(bottleNetworkName(identity));
+    const asAgent = async (script: string): Promise<string> => (await execIn(bottle, ['sh', '-c', script], 'agent')).output;
+    expect(await asAgent('command -v node; command -v bash')).toBe('/usr/bin/bash\n');
+    const ssh = `timeout 60 ssh -v -o BatchMode=yes -o StrictHostKeyChecking=no -o ConnectTimeout=20 -p ${OUTSIDE_PORTS.ssh} agent@${outside.publicIp} true 2>&1`;
+
+    const refused = await asAgent(ssh);
+    expect(refused).toContain(
+      `claude-bottle-connect: claude-bottle gateway: ${outside.publicIp}:${OUTSIDE_PORTS.ssh} is not allowed for this bottle`,
+    );
+    expect(refused).not.toContain('remote software version');
+    await live.network.addRule(identity, 'allow', `${outside.publicIp}:${OUTSIDE_PORTS.ssh}`, false);
+    expect(await asAgent(ssh)).toContain('remote software version OpenSSH_9.2');
   }, 300_000);
 });
