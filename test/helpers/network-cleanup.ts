@@ -26,8 +26,9 @@ export async function removeInstanceNetworks(docker: Docker, instance: string): 
 
 /**
  * This test's root's issue-19 engine objects, removed after each test. Register after
- * useBottleTestEnv(): it runs first then, while the root still exists.
+ * useBottleTestEnv(): it runs first then, while the root still exists. `engine` names another
+ * engine than the default (the second test engine, for remote bottles).
  */
-export function removeTestNetworksAfterEach(): void {
-  afterEach(async () => removeInstanceNetworks(rawDocker(), instanceId()));
+export function removeTestNetworksAfterEach(engine: () => Docker = rawDocker): void {
+  afterEach(async () => removeInstanceNetworks(engine(), instanceId()));
 }

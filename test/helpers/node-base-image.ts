@@ -17,9 +17,9 @@ const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
 /** The tag names the node version: a host with another node gets another image. */
 export const TEST_NODE_BASE_IMAGE = `claude-bottle-test-node-base:${process.version}`;
 
-/** The absolute paths of the shared libraries node loads (the dynamic loader included). */
-function nodeLibraries(): string[] {
-  const lines = execFileSync('ldd', [NODE], { encoding: 'utf8' }).split('\n');
+/** The absolute paths of the shared libraries a binary of this host loads (the dynamic loader included). */
+export function sharedLibraries(binary: string): string[] {
+  const lines = execFileSync('ldd', [binary], { encoding: 'utf8' }).split('\n');
   return lines.flatMap((line) => {
     const match = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
     return match?.[1] === undefined ? [] : [match[1]];
@@ -42,7 +42,7 @@ function rootfsTar(): NodeJS.ReadableStream {
   dir('tmp', 0o1777);
   file('/usr/bin/node', readFileSync(realpathSync(NODE)), 0o755);
   // Each library at the path the loader asks for, with the content of what that path leads to.
-  for (const library of nodeLibraries()) file(library, readFileSync(realpathSync(library)), 0o755);
+  for (const library of sharedLibraries(NODE)) file(library, readFileSync(realpathSync(library)), 0o755);
   file('/etc/passwd', PASSWD, 0o644);
   file('/etc/group', GROUP, 0o644);
   tar.finalize();

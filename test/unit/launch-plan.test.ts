@@ -9,6 +9,7 @@ import { launchSecrets } from '../../src/core/credentials/agent-secrets';
 import { parsePasswd } from '../../src/core/engine/container-user';
 import { LABEL_IDENTITY, LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { SECRETS_DIR, SECRETS_WRAPPER } from '../../src/core/bottles/bottle-setup';
+import { SSH_CONFIG_TARGET } from '../../src/core/bottles/bottle-ssh-config';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../../src/core/engine/bottle-mounts';
 import { gitControlMounts, prepareGitControl } from '../../src/core/bottles/git-control-mounts';
 import { containerUser, planLaunch, type LaunchFacts } from '../../src/core/bottles/launch-plan';
@@ -238,5 +239,17 @@ describe('the launch plan: the bottle on its own network (issue 19, settings.jso
     );
     // The hardening stays as it is without the route.
     expect(plan.create.HostConfig?.CapDrop).toEqual(['ALL']);
+  });
+
+  it("on: ssh is told to go through the gateway (a root-owned, read-only ssh_config.d file), on local and remote engines; off: nothing of ssh's is touched", () => {
+    for (const hostMounts of [true, false]) {
+      const entry = planLaunch(facts({ route, hostMounts }), PASSWD, []).entries.find((item) => item.target === SSH_CONFIG_TARGET);
+      expect(entry).toMatchObject({ type: 'file', mode: 0o444, owner: { uid: 0, gid: 0 } });
+      expect(entry?.content?.toString()).toContain(`Host *\n    ProxyCommand ${TOOL_MOUNT}/bin/claude-bottle-connect %h %p\n`);
+    }
+    expect(planLaunch(facts(), PASSWD, []).entries.filter((item) => item.target.startsWith('/etc/ssh'))).toEqual([]);
+    // The operator's own setup is put in after it: a file of theirs at that path is theirs.
+    const own = { target: SSH_CONFIG_TARGET, type: 'file' as const, content: Buffer.from('# mine\n'), mode: 0o644 };
+    expect(planLaunch(facts({ route }), PASSWD, [own]).entries.at(-1)).toBe(own);
   });
 });

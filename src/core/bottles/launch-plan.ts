@@ -6,6 +6,7 @@ import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/contai
 import type { BottleOptions } from '../state/bottle-options';
 import { bottlePaths } from '../state/state-paths';
 import { launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
+import { sshConfigEntries } from './bottle-ssh-config';
 import { containerCreateOptions, passthroughEnv, type ContainerLimits, type GatewayRoute } from './container-spec';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import type { GitControlMount } from './git-control-mounts';
@@ -196,7 +197,8 @@ export function planLaunch(facts: LaunchFacts, passwd: PasswdEntry[], hostConfig
   // uid; then they are handed over (created empty) so it can write them.
   const handOver = run.uid !== owner.uid;
   const supervision = remoteSupervision(facts);
-  const entries = [...supervision.entries, ...hostConfig];
+  // The operator's setup last: what they put at the ssh config's path is theirs to keep.
+  const entries = [...supervision.entries, ...sshConfigEntries(facts.route), ...hostConfig];
   const secrets = secretEntries(facts.secrets);
   const home = handOver && owner.home !== '/' && owner.home !== '' ? [{ target: owner.home, from: null }] : [];
   return {

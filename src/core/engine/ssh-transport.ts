@@ -99,13 +99,41 @@ function describeTarget(target: SshTarget): string {
 }
 
 /**
- * One ssh connection per engine, kept open and shared: every HTTP connection to the engine is a
- * `docker system dial-stdio` channel on it (what the docker CLI runs on the remote host), so a
- * request costs a channel, not a new ssh handshake. Reconnects on the next request after a drop.
+ * Connections per engine at most. sshd allows a few sessions per connection (MaxSessions, 10 by
+ * default), and a live core holds some of its channels for good: the engine's event stream, the
+ * network gateway's control stream, every attached exec. A channel the first connection cannot take
+ * goes to the next, opened when needed.
+ */
+const MAX_CONNECTIONS = 8;
+
+/** The server refused to open a channel on this connection (sshd at MaxSessions says "open failed"); another may take it. */
+function isChannelRefused(error: unknown): boolean {
+  return typeof (error as { reason?: unknown } | null)?.reason === 'number';
+}
+
+/** A `docker system dial-stdio` channel on a connection. */
+function dialStdio(client: Client): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    client.exec('docker system dial-stdio', (error, channel) => {
+      if (error) return reject(error);
+      // http.Agent treats what it gets as a socket; a channel has none of these knobs.
+      const stream = channel as unknown as Duplex & Record<string, unknown>;
+      for (const method of ['setKeepAlive', 'setNoDelay', 'setTimeout', 'ref', 'unref']) stream[method] = () => stream;
+      resolve(stream);
+    });
+  });
+}
+
+/**
+ * ssh connections to one engine, kept open and shared: every HTTP connection to the engine is a
+ * `docker system dial-stdio` channel on one of them (what the docker CLI runs on the remote host),
+ * so a request costs a channel, not a new ssh handshake. A connection that drops leaves the pool;
+ * the next request opens another.
  */
 class SshDockerAgent extends Agent {
-  private client: Client | null = null;
-  private ready: Promise<Client> | null = null;
+  /** Open or opening connections, oldest first. */
+  private connections: Promise<Client>[] = [];
+  private readonly clients = new Set<Client>();
 
   constructor(
     private readonly target: SshTarget,
@@ -115,27 +143,36 @@ class SshDockerAgent extends Agent {
   }
 
   override createConnection(_options: unknown, callback?: (error: Error | null, stream: Duplex) => void): Duplex | undefined {
-    const done = (error: Error | null, stream?: Duplex): void => callback?.(error, stream as Duplex);
-    this.connected().then(
-      (client) =>
-        client.exec('docker system dial-stdio', (error, channel) => {
-          if (error) {
-            done(
-              new SshError(
-                'ESSHCHANNEL',
-                `ssh ${describeTarget(this.target)}: cannot run docker system dial-stdio there (${error.message})`,
-              ),
-            );
-            return;
-          }
-          // http.Agent treats what it gets as a socket; a channel has none of these knobs.
-          const stream = channel as unknown as Duplex & Record<string, unknown>;
-          for (const method of ['setKeepAlive', 'setNoDelay', 'setTimeout', 'ref', 'unref']) stream[method] = () => stream;
-          done(null, stream);
-        }),
-      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    this.openChannel(0).then(
+      (stream) => callback?.(null, stream),
+      (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as unknown as Duplex),
     );
     return undefined;
+  }
+
+  /** A channel on the index-th connection, or on a later one when that one takes no more. */
+  private async openChannel(index: number): Promise<Duplex> {
+    const client = await (this.connections[index] ?? this.addConnection());
+    try {
+      return await dialStdio(client);
+    } catch (error: unknown) {
+      if (isChannelRefused(error) && index + 1 < MAX_CONNECTIONS) return this.openChannel(index + 1);
+      throw new SshError(
+        'ESSHCHANNEL',
+        `ssh ${describeTarget(this.target)}: cannot run docker system dial-stdio there (${errorMessage(error)})`,
+      );
+    }
+  }
+
+  private addConnection(): Promise<Client> {
+    const connection = this.connect();
+    this.connections.push(connection);
+    const forget = (): void => {
+      this.connections = this.connections.filter((item) => item !== connection);
+    };
+    // A connection that fails or closes leaves the pool (its failure is the caller's to report).
+    connection.then((client) => client.once('close', forget), forget);
+    return connection;
   }
 
   /** Keep-alive sockets here are channels: nothing to tune, always reusable. */
@@ -149,14 +186,9 @@ class SshDockerAgent extends Agent {
 
   override destroy(): void {
     super.destroy();
-    this.client?.end();
-    this.client = null;
-    this.ready = null;
-  }
-
-  private connected(): Promise<Client> {
-    this.ready ??= this.connect();
-    return this.ready;
+    for (const client of this.clients) client.end();
+    this.clients.clear();
+    this.connections = [];
   }
 
   private async connect(): Promise<Client> {
@@ -188,8 +220,7 @@ class SshDockerAgent extends Agent {
     const ready = new Promise<Client>((resolve, reject) => {
       client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => {
-        this.ready = null;
-        this.client = null;
+        this.clients.delete(client);
         const where = describeTarget(target);
         if (hostKeyRefused) {
           reject(
@@ -210,14 +241,9 @@ class SshDockerAgent extends Agent {
           reject(error);
         }
       });
-      client.on('close', () => {
-        if (this.client === client) {
-          this.client = null;
-          this.ready = null;
-        }
-      });
+      client.on('close', () => this.clients.delete(client));
     });
-    this.client = client;
+    this.clients.add(client);
     client.connect(config);
     return ready;
   }
