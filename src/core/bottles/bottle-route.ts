@@ -1,7 +1,7 @@
 import { settled } from '../base/settled';
 import { ensureBottleNetwork } from '../engine/bottle-networks';
 import type { EngineClient } from '../engine/engine-client';
-import { connectGateway, ensureGateway } from '../engine/gateway-container';
+import { connectGateway, ensureGateway, removeGatewayWhenIdle } from '../engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
 import type { CoreDeps } from '../deps/core-deps';
 import { readSettings } from '../state/settings';
@@ -24,8 +24,8 @@ function oneAtATime<T>(docker: EngineClient, step: () => Promise<T>): Promise<T>
 /**
  * The bottle's one way out, made ready before its container is created (issue 19): the gateway
  * image built when missing, the gateway container running, the bottle's own network there, and the
- * gateway on it at `.2`. Null while settings.json leaves `gatewayNetwork` off (the default until the
- * gateway program is integrated): the bottle then gets the engine's default network as before.
+ * gateway on it at `.2`. Null when settings.json turns `gatewayNetwork` off (it is on by default):
+ * the bottle then gets the engine's default network.
  */
 export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<GatewayRoute | null> {
   const settings = await readSettings();
@@ -34,9 +34,20 @@ export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<Gat
   return oneAtATime(ctx.docker, async () => {
     const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
     const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
-    await ensureGateway(ctx.docker, image);
+    // The bottle's network first: from then on a removal in another process (removeGatewayWhenIdle)
+    // sees a bottle of this root here and leaves the gateway alone.
     const network = await ensureBottleNetwork(ctx.docker, identity);
+    await ensureGateway(ctx.docker, image);
     await connectGateway(ctx.docker, network);
     return { network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp };
   });
+}
+
+/**
+ * After a bottle's removal: the gateway and its egress bridge go when that was this root's last
+ * bottle on the engine. In the same queue as the launches, so a launch of this core never finds the
+ * gateway it just made removed under it.
+ */
+export function retireRouteWhenIdle(ctx: CoreDeps): Promise<boolean> {
+  return oneAtATime(ctx.docker, () => removeGatewayWhenIdle(ctx.docker));
 }
