@@ -7,6 +7,7 @@ import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
 import { removeBottleNetwork } from '../engine/bottle-networks';
+import { retireRouteWhenIdle } from './bottle-route';
 import {
   discardExtracted,
   extractFolder,
@@ -261,7 +262,11 @@ export async function removeNow(ctx: CoreDeps, identity: string, options: { keep
     await container.remove({ force: true });
   }
   // Its own network (issue 19) goes with it; a bottle stopped with its state keeps it for the resume.
-  if (!options.keepState) await removeBottleNetwork(ctx.docker, identity);
+  // The last bottle of this root on the engine takes the gateway and its egress bridge along.
+  if (!options.keepState) {
+    await removeBottleNetwork(ctx.docker, identity);
+    await retireRouteWhenIdle(ctx);
+  }
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
   if (options.keepState) return { image: 'kept' };
   return { image: await removeRebuiltImage(ctx, identity) };
