@@ -14,7 +14,7 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli, type CliResult } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
 import { writeTestSettings } from '../helpers/test-settings';
-import { removeTestInstanceObjects } from '../helpers/network-cleanup';
+import { removeTestInstanceObjects } from '../helpers/instance-cleanup';
 import { service } from '../helpers/test-service';
 
 /*

@@ -8,7 +8,7 @@ import { egressNetworkName, gatewayContainerName } from '../../src/core/engine/g
 import { instanceId } from '../../src/core/state/instance-id';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { removeTestInstanceObjects } from '../helpers/network-cleanup';
+import { removeTestInstanceObjects } from '../helpers/instance-cleanup';
 import { rawDocker } from '../helpers/raw-docker';
 import { runCli } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';

@@ -2,7 +2,7 @@ import { afterEach } from 'vitest';
 import { connectDocker } from '../../src/core/engine/docker-client';
 import { LABEL_IDENTITY, listBottleContainers } from '../../src/core/engine/bottle-containers';
 import { listStateEntries } from '../../src/core/state/state-listing';
-import { removeTestInstanceObjects } from './network-cleanup';
+import { removeTestInstanceObjects } from './instance-cleanup';
 
 /**
  * Removes the containers of the bottles this test created (by the identities in its temporary
