@@ -63,6 +63,18 @@ export class GatewayService {
       this.hooks.warn(`network gateway: ${identity}: ${errorMessage(error)}`);
       return;
     }
+    this.schedule(engine);
+  }
+
+  /**
+   * settings.json changed (by hand, or by another core): its rules are every bottle's, so every
+   * engine this core speaks to, and the current one, gets its tables pushed again. No restart.
+   */
+  settingsChanged(): void {
+    for (const engine of new Set([this.deps.engines.currentName, ...this.engines.keys()])) this.schedule(engine);
+  }
+
+  private schedule(engine: string): void {
     if (this.scheduled.has(engine) || this.closed) return;
     const timer = setTimeout(() => void this.pushScheduled(engine), PUSH_DELAY_MS);
     timer.unref();
