@@ -52,8 +52,10 @@ async function startGateway(): Promise<void> {
 }
 
 describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their lifetime (issue 19)', () => {
-  it('removing a bottle removes its network and keeps the gateway; stopping keeps the network for the resume', async () => {
+  it('removing a bottle removes its network and keeps the gateway for the others; stopping keeps the network for the resume', async () => {
     const ctx = createCoreDeps();
+    // Another bottle stays: the last one's removal takes the gateway along (network-gateway-retire.test.ts).
+    await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true });
     const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true });
     const name = bottleNetworkName(identity);
     const subnet = await subnetOf(name);
