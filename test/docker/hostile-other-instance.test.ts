@@ -67,7 +67,7 @@ function asB(args: string[]): Promise<CliResult> {
 /** Starts a running bottle under root B with its own CLI, as another operator would. */
 async function startInB(): Promise<string> {
   const started = await asB(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
-  expect(started.code).toBe(0);
+  expect(started.code, started.stderr).toBe(0);
   const identity = (JSON.parse(started.stdout) as BottleView).identity;
   otherIdentities.push(identity);
   return identity;

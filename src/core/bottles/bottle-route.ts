@@ -4,6 +4,7 @@ import type { EngineClient } from '../engine/engine-client';
 import { connectGateway, ensureGateway, removeGatewayWhenIdle } from '../engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
 import type { CoreDeps } from '../deps/core-deps';
+import { withRootLock } from '../state/root-lock';
 import { readSettings } from '../state/settings';
 import type { GatewayRoute } from './container-spec';
 
@@ -15,8 +16,9 @@ import type { GatewayRoute } from './container-spec';
  */
 const queues = new WeakMap<EngineClient, Promise<void>>();
 
+/** One at a time in this process (per engine client), and across this root's processes (gateway.lock). */
 function oneAtATime<T>(docker: EngineClient, step: () => Promise<T>): Promise<T> {
-  const result = (queues.get(docker) ?? Promise.resolve()).then(step);
+  const result = (queues.get(docker) ?? Promise.resolve()).then(() => withRootLock('gateway', step));
   queues.set(docker, settled(result)); // the next preparation waits for this one, whatever its outcome
   return result;
 }
@@ -31,9 +33,10 @@ export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<Gat
   const settings = await readSettings();
   if (!settings.gatewayNetwork) return null;
   ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
+  // Built outside the lock: a first build may pull the base for minutes, and two builds of one tag are harmless.
+  const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
+  const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
   return oneAtATime(ctx.docker, async () => {
-    const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
-    const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
     // The bottle's network first: from then on a removal in another process (removeGatewayWhenIdle)
     // sees a bottle of this root here and leaves the gateway alone.
     const network = await ensureBottleNetwork(ctx.docker, identity);
