@@ -14,6 +14,7 @@ import { bottleNetworksOfRoot } from '../engine/gateway-container';
 import { addBottleNetworkRule } from '../state/bottle-network';
 import { appendNetworkLog, readNetworkLog } from '../state/network-log';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
+import { tryHoldRootLock, type RootLockHold } from '../state/root-lock';
 import { readSettings } from '../state/settings';
 import { settled } from '../base/settled';
 import { addAgentNetworkRule } from '../state/settings-network';
@@ -29,6 +30,10 @@ import { answerPattern, type GatewayBottle } from './gateway-tables';
  *
  * A live core (the app, `serve`) keeps each stream open and records; the CLI's core opens one for
  * the answer it gives and records nothing (the live core, if one runs, hears the same events).
+ * When the app and `serve` both run on one root, both hear every connection: only the one holding
+ * `<root>/network-recorder.lock` writes the records, so each connection is on the record once. The
+ * file, not a rule such as "the app records", because either may run alone, start or stop at any
+ * time: the first live core takes it, and the other takes it over once that one's process is gone.
  */
 
 export interface GatewayServiceHooks {
@@ -46,6 +51,8 @@ export class GatewayService {
   /** Each bottle's record writes, one after the other (its held requests, its log). */
   private readonly writes = new Map<string, Promise<void>>();
   private closed = false;
+  /** This core's hold of the recorder lock, once it has it (live cores only). */
+  private recorder: RootLockHold | null = null;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -160,6 +167,8 @@ export class GatewayService {
     this.engines.clear();
     // Nothing of this core writes into a state folder after its close.
     await Promise.all([...this.writes.values()].map((write) => settled(write)));
+    await this.recorder?.release();
+    this.recorder = null;
   }
 
   private gatewayOf(engineName: string): EngineGateway {
@@ -183,10 +192,20 @@ export class GatewayService {
     return gateway;
   }
 
+  /** Whether this core writes the records: it holds the recorder lock, or takes it now that no other live core holds it. */
+  private async isRecorder(): Promise<boolean> {
+    if (this.recorder !== null) return true;
+    if (!this.live || this.closed) return false;
+    this.recorder = await tryHoldRootLock('network-recorder');
+    return this.recorder !== null;
+  }
+
   /** Writes into a bottle's folder; a bottle removed meanwhile (no folder) is not written for. */
   private record(identity: string, write: () => Promise<void>, changed: boolean): void {
     const key = `${identity}\0${changed ? 'pending' : 'log'}`;
-    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(write);
+    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(async () => {
+      if (await this.isRecorder()) await write();
+    });
     this.writes.set(key, next);
     void settled(next).then(() => {
       if (this.writes.get(key) === next) this.writes.delete(key);

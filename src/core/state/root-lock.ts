@@ -63,3 +63,19 @@ export async function withRootLock<T>(name: string, work: () => Promise<T>): Pro
     await unlink(path).catch((error: unknown) => ifGone(error, undefined));
   }
 }
+
+export interface RootLockHold {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes `<root>/<name>.lock` and keeps it until released, when no running process holds it; null
+ * when one does (asked again later, it is taken once that process has ended). For a role one
+ * process of the root plays at a time, however many run.
+ */
+export async function tryHoldRootLock(name: string): Promise<RootLockHold | null> {
+  await mkdir(claudeBottleRoot(), { recursive: true, mode: 0o700 });
+  const path = join(claudeBottleRoot(), `${name}.lock`);
+  if (!(await tryTake(path))) return null;
+  return { release: () => unlink(path).catch((error: unknown) => ifGone(error, undefined)) };
+}
