@@ -6,10 +6,13 @@ import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { instanceId } from '../../src/core/state/instance-id';
 import { readNetworkLog } from '../../src/core/state/network-log';
+import { readNetworkPending } from '../../src/core/state/network-pending';
+import type { BottleView } from '../../src/shared/bottle-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { rawDocker } from '../helpers/raw-docker';
+import { runCli } from '../helpers/run-cli';
 import { writeTestSettings } from '../helpers/test-settings';
 
 /*
@@ -75,5 +78,37 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
     await eventually(async () => expect(await ends()).toBe(2));
     await sleep(1500);
     expect(await ends()).toBe(2);
+  }, 120_000);
+
+  it('a request held while only the CLI ran is recorded by the live core that starts later', async () => {
+    const port = await serveOutside();
+    await docker.createNetwork({
+      Name: `claude-bottle-test-public-${instanceId()}`,
+      Driver: 'bridge',
+      IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
+      Labels: { [LABEL_INSTANCE]: instanceId() },
+    });
+    // No live core: the CLI starts the bottle, and nothing listens when its request is held.
+    const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const { identity } = JSON.parse(started.stdout) as BottleView;
+    const container = await bottleContainer(identity);
+    const held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
+    await sleep(2000);
+    expect(await readNetworkPending(identity)).toEqual([]);
+
+    // The app starts: it hears what the gateway holds, shows it and keeps it on the record.
+    const app = createCore({ deps: createCoreDeps(), live: true });
+    cores.push(app);
+    await eventually(async () => expect((await app.bottles.view(identity))?.networkPending).toHaveLength(1), 30_000);
+    const [request] = await eventually(async () => {
+      const recorded = await readNetworkPending(identity);
+      expect(recorded).toHaveLength(1);
+      return recorded;
+    });
+    expect(request).toMatchObject({ identity, host: PUBLIC_HOST, port, protocol: 'http' });
+    // And it is the same held connection: allowed now, it goes through.
+    await app.network.answer(identity, request?.id ?? '', 'once');
+    expect((await held).output).toContain('hello from the outside');
   }, 120_000);
 });
