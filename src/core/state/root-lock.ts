@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { BottleError } from '../base/bottle-error';
@@ -15,6 +15,8 @@ import { claudeBottleRoot } from './state-paths';
 
 const POLL_MS = 50;
 const WAIT_MS = 120_000;
+/** A lock file still without its owner's pid after this long was left by a writer that died. */
+const UNWRITTEN_MS = 5000;
 
 function alive(pid: number): boolean {
   try {
@@ -42,8 +44,13 @@ async function tryTake(path: string): Promise<boolean> {
     if (errorCode(error) !== 'EEXIST') throw error;
   }
   const owner = Number((await readFile(path, 'utf8').catch((error: unknown) => ifGone(error, ''))).trim());
-  // A file still being written (empty) is a live owner's; a dead owner's is taken over.
-  if (Number.isInteger(owner) && owner > 0 && !alive(owner)) await unlink(path).catch((error: unknown) => ifGone(error, undefined));
+  const named = Number.isInteger(owner) && owner > 0;
+  // A dead owner's is taken over. One without a pid is being written, unless it has been for
+  // seconds: its writer died between creating and writing it.
+  const stale = named
+    ? !alive(owner)
+    : Date.now() - ((await stat(path).catch((error: unknown) => ifGone(error, null)))?.mtimeMs ?? Date.now()) > UNWRITTEN_MS;
+  if (stale) await unlink(path).catch((error: unknown) => ifGone(error, undefined));
   return false;
 }
 
