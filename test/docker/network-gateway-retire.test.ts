@@ -14,12 +14,15 @@ import { runCli } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
 import { writeTestSettings } from '../helpers/test-settings';
 import { service } from '../helpers/test-service';
+import { rebuildTranscriptOf, startAndAwaitRequest } from '../helpers/rebuild-agent';
+import { eventually } from '../helpers/docker-exec';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 
 /*
  * Issue 19, the gateway's lifetime on the real engine: it is on by default, so every launch makes a
  * gateway container, an egress bridge and the bottle's own network. None of them may outlive the
  * bottles: the last bottle of this root removed takes the gateway and its bridge along, a launch
- * that failed leaves nothing once its bottle is removed, and another root's gateway on the same
+ * that failed leaves nothing once its bottle is removed, a rebuild makes no second network, and another root's gateway on the same
  * engine is never touched.
  */
 
@@ -89,6 +92,18 @@ describe.skipIf(skipWithoutDocker)('the gateway goes with the last bottle (issue
 
     const removed = await runCli(['rm', bottle?.identity ?? '']);
     expect(removed.code, removed.stderr).toBe(0);
+    expect(await ownObjects()).toEqual({ gateway: false, egress: false, networks: [] });
+  });
+
+  it('a rebuild keeps the one network of its bottle (no second one), and the removal takes it and the gateway', async () => {
+    const ctx = createCoreDeps();
+    const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: env.project(), copy: true });
+    const before = await ownObjects();
+    expect(before.networks).toHaveLength(2);
+    await service(ctx).approve(identity, { requestId: pending.id, resume: true });
+    await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain('run 2 marker: built'));
+    expect(await ownObjects()).toEqual(before);
+    await service(ctx).remove(identity, { keepState: false });
     expect(await ownObjects()).toEqual({ gateway: false, egress: false, networks: [] });
   });
 
