@@ -8,7 +8,10 @@ import { containerCreateOptions, type ContainerLimits } from '../src/core/bottle
 import { bottleCpus } from '../src/core/state/limits';
 import { DEFAULT_SETTINGS } from '../src/core/state/settings';
 import { bottleToolDir } from '../src/core/base/resources';
+import { ensureTestNodeBaseImage } from '../test/helpers/node-base-image';
+import { rawDocker } from '../test/helpers/raw-docker';
 import { writeTestAgent } from '../test/helpers/test-agents';
+import { writeTestSettings } from '../test/helpers/test-settings';
 
 export interface BenchEnv {
   home: string;
@@ -18,7 +21,10 @@ export interface BenchEnv {
   core: Core;
 }
 
-/** A fresh CLAUDE_BOTTLE_HOME (inherited by every CLI child) with the scripted test agent. */
+/**
+ * A fresh CLAUDE_BOTTLE_HOME (inherited by every CLI child) with the scripted test agent and the
+ * test settings: the gateway on, as it is by default, built FROM the local node base (no registry).
+ */
 export async function createBenchEnv(): Promise<BenchEnv> {
   const home = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-'));
   const project = await mkdtemp(join(tmpdir(), 'claude-bottle-bench-project-'));
@@ -27,6 +33,8 @@ export async function createBenchEnv(): Promise<BenchEnv> {
   // separately, since the agent's home must then be handed over to uid 0 first.
   if (process.getuid?.() === 0) await chown(project, 1000, 1000);
   process.env.CLAUDE_BOTTLE_HOME = home;
+  await ensureTestNodeBaseImage(rawDocker());
+  await writeTestSettings();
   await writeTestAgent();
   const ctx = createCoreDeps();
   return { home, project, ctx, core: createCore({ deps: ctx }) };

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { TEST_BASE_IMAGE, writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
@@ -8,6 +7,7 @@ import { containerId, containerState, docker, removeAgentImages, removeBottles }
 import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -16,7 +16,7 @@ let serve: ServeProcess;
 const started: string[] = [];
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-'));
+  home = await createE2eHome('claude-bottle-e2e-');
   await writeE2eAgent(home);
   serve = await startServe(home);
 });
@@ -26,7 +26,7 @@ test.afterAll(async () => {
   await removeBottles(started);
   await removeAgentImages('slow-build');
   await rm(projectsDir(home), { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 test('start by dropping a folder, approve & resume, terminal shows the resumed agent', async ({ page }) => {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
@@ -10,6 +9,7 @@ import { removeAgentImages, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 const run = promisify(execFile);
 const AGENT = 'changes-agent';
@@ -37,7 +37,7 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-changes-'));
+  home = await createE2eHome('claude-bottle-e2e-changes-');
   const dir = join(home, 'agents', AGENT);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
@@ -53,7 +53,7 @@ test.afterAll(async () => {
   await serve?.stop();
   await removeBottles(started);
   await removeAgentImages(AGENT);
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
   await rm(projectsDir(home), { recursive: true, force: true });
 });
 

@@ -8,6 +8,7 @@ import { containerId, docker, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,7 +18,7 @@ let serve: ServeProcess;
 const started: string[] = [];
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-claude-'));
+  home = await createE2eHome('claude-bottle-e2e-claude-');
   // The operator's home, where ~/.claude is read: never the real one.
   hostHome = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-host-'));
   await mkdir(join(hostHome, '.claude'), { recursive: true });
@@ -29,7 +30,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await serve?.stop();
   await removeBottles(started);
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
   await rm(projectsDir(home), { recursive: true, force: true });
   await rm(hostHome, { recursive: true, force: true });
 });

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { E2E_AGENT, TEST_BASE_IMAGE, writeE2eAgent } from './helpers/agents';
@@ -9,6 +8,7 @@ import { bottlePanel, row, shellText, shootBoth, showRows, tabTo } from './helpe
 import { containerState, removeAgentImages, removeBottles } from './helpers/docker';
 import { makeProject } from './helpers/flows';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -48,7 +48,7 @@ async function openPage(page: Page, rows = true): Promise<void> {
 }
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-cockpit-'));
+  home = await createE2eHome('claude-bottle-e2e-cockpit-');
   await writeE2eAgent(home);
   await writeTickerAgent();
   serve = await startServe(home);
@@ -60,7 +60,7 @@ test.afterAll(async () => {
   await serve?.stop();
   await removeBottles(started);
   await removeAgentImages(TICKER);
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 test('stats appear for a running bottle; Logs follow and search; the rows view is remembered', async ({ page }) => {

@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { row, showRows } from './helpers/cockpit-page';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 /*
  * A bottle stopped over its disk budget, as its card shows it. The stop itself is replayed on a
@@ -17,7 +17,7 @@ let home = '';
 let serve: ServeProcess;
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-budget-'));
+  home = await createE2eHome('claude-bottle-e2e-budget-');
   const dir = join(home, 'state', IDENTITY);
   await mkdir(join(dir, 'inbox'), { recursive: true });
   await writeFile(
@@ -38,7 +38,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await serve?.stop();
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 test('a bottle stopped over its disk budget says why on its card', async ({ page }) => {

@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { writeE2eAgent } from './helpers/agents';
@@ -9,6 +8,7 @@ import { startEngineProxy, type EngineProxy } from './helpers/engine-proxy';
 import { makeProject, projectsDir, startFromUi } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 let home = '';
 let serve: ServeProcess;
@@ -16,7 +16,7 @@ let proxy: EngineProxy;
 const started: string[] = [];
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-engine-'));
+  home = await createE2eHome('claude-bottle-e2e-engine-');
   await writeE2eAgent(home);
   proxy = await startEngineProxy(join(home, 'engine.sock'));
   serve = await startServe(home, { DOCKER_HOST: proxy.host });
@@ -27,7 +27,7 @@ test.afterAll(async () => {
   await proxy?.down();
   await removeBottles(started);
   await rm(projectsDir(home), { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 test('Docker stops mid-session: banner, the list stays; Docker back: cards live again', async ({ page }) => {

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
 import { writeE2eAgent } from './helpers/agents';
 import { removeBottles } from './helpers/docker';
 import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 const REPO = join(import.meta.dirname, '..');
 
@@ -42,7 +42,7 @@ test.describe('desktop app (Electron)', () => {
   const started: string[] = [];
 
   test.beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'claude-bottle-electron-e2e-'));
+    home = await createE2eHome('claude-bottle-electron-e2e-');
     await writeE2eAgent(home);
   });
 
@@ -50,7 +50,7 @@ test.describe('desktop app (Electron)', () => {
     await app?.close();
     await removeBottles(started);
     await rm(projectsDir(home), { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
+    await removeE2eHome(home);
   });
 
   test('start, approve & resume, terminal — through the desktop window', async () => {

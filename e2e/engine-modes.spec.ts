@@ -7,6 +7,7 @@ import { cannotRunSecondEngineReason, ensureSecondEngine } from '../test/helpers
 import { writeE2eAgent } from './helpers/agents';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 /*
  * The start panel on a remote engine: Mounted is refused by the rule the core enforces, and the
@@ -23,7 +24,7 @@ test.skip(cannot !== null && process.env.CI !== 'true', `needs a second dockerd:
 
 test.beforeAll(async () => {
   const engine = await ensureSecondEngine();
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-engine-modes-'));
+  home = await createE2eHome('claude-bottle-e2e-engine-modes-');
   dockerConfig = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-docker-config-'));
   const { tls } = engine;
   execFileSync(
@@ -47,7 +48,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await serve?.stop();
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
   await rm(dockerConfig, { recursive: true, force: true });
 });
 

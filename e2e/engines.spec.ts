@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ensureTestBaseImage } from '../test/helpers/busybox-image';
+import { ensureTestNodeBaseImage } from '../test/helpers/node-base-image';
 import {
   cannotRunSecondEngineReason,
   ensureSecondEngine,
@@ -16,6 +17,7 @@ import { card, expectStatus } from './helpers/app-page';
 import { makeProject } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 const cannot = cannotRunSecondEngineReason();
 let home = '';
@@ -27,7 +29,8 @@ test.skip(cannot !== null && process.env.CI !== 'true', `needs a second dockerd:
 test.beforeAll(async () => {
   const engine = await ensureSecondEngine();
   await ensureTestBaseImage(secondEngineDocker());
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-engines-'));
+  await ensureTestNodeBaseImage(secondEngineDocker());
+  home = await createE2eHome('claude-bottle-e2e-engines-');
   dockerConfig = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-docker-config-'));
   const { tls } = engine;
   execFileSync(
@@ -56,7 +59,7 @@ test.afterAll(async () => {
   for (const info of await docker.listContainers({ all: true, filters: { label: ['claude-bottle.managed=true'] } })) {
     if (info.Names.some((name) => name.includes('e2e-agent'))) await docker.getContainer(info.Id).remove({ force: true });
   }
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
   await rm(dockerConfig, { recursive: true, force: true });
 });
 

@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { row, shootBoth, showRows } from './helpers/cockpit-page';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 const COUNT = 500;
 const identityOf = (index: number): string => `load-${index.toString(36).padStart(5, '0')}`;
@@ -21,7 +21,7 @@ async function onlyOurs(page: Page, items = COUNT): Promise<void> {
 
 /** 500 bottles straight from the state folder (no containers): what the list must stay smooth with. */
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-many-'));
+  home = await createE2eHome('claude-bottle-e2e-many-');
   const base = Date.parse('2026-11-20T08:00:00Z');
   for (let index = 0; index < COUNT; index += 1) {
     const identity = identityOf(index);
@@ -41,7 +41,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await serve?.stop();
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 test(`${COUNT} bottles as cards: windowed, newest first, every one reachable, the filter narrows them`, async ({ page }) => {

@@ -1,22 +1,22 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type WebSocketRoute } from '@playwright/test';
 import { card } from './helpers/app-page';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 let home = '';
 let serve: ServeProcess;
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-reconnect-'));
+  home = await createE2eHome('claude-bottle-e2e-reconnect-');
   serve = await startServe(home);
 });
 
 test.afterAll(async () => {
   await serve?.stop();
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 async function writeBottle(identity: string): Promise<void> {

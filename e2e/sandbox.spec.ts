@@ -1,5 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { E2E_AGENT, writeE2eAgent } from './helpers/agents';
@@ -8,6 +7,7 @@ import { removeAgentImages, removeBottles } from './helpers/docker';
 import { makeProject, projectsDir } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 /*
  * Issue 10 in the UI: a project's own agent goes through the Trust step before it can run, a
@@ -23,7 +23,7 @@ let project = '';
 let identity = '';
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-sandbox-'));
+  home = await createE2eHome('claude-bottle-e2e-sandbox-');
   await writeE2eAgent(home);
   project = await makeProject(home, 'cloned-repo', null);
   // The repository ships its own agent: the e2e agent, pointing npm at a registry of its own.
@@ -39,7 +39,7 @@ test.afterAll(async () => {
   await removeBottles(identity === '' ? [] : [identity]);
   await removeAgentImages('project-local');
   await rm(projectsDir(home), { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 async function both(page: Page, name: string): Promise<void> {

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { connectDocker, engineInfo } from '../src/core/engine/docker-client';
 import { ensureTestBaseImage } from './helpers/busybox-image';
+import { ensureTestNodeBaseImage } from './helpers/node-base-image';
 import { rawDocker } from './helpers/raw-docker';
 import { cannotRunSecondEngineReason, ensureSecondEngine, secondEngineDocker } from './helpers/second-engine';
 
 /**
- * Builds the busybox base image once per run, on the default engine and on the second test engine
- * (started here when it is not running). Under CI a missing engine fails the run outright: the
+ * Builds the busybox base image and the gateway's node base (every test root's settings.json names
+ * it: test-settings.ts) once per run, on the default engine and on the second test engine (started
+ * here when it is not running). Under CI a missing engine fails the run outright: the
  * Docker tests must run there, never skip.
  */
 export default async function globalSetup(): Promise<void> {
@@ -21,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   await ensureTestBaseImage(rawDocker());
+  await ensureTestNodeBaseImage(rawDocker());
   const cannot = cannotRunSecondEngineReason();
   if (cannot !== null) {
     if (process.env.CI === 'true') throw new Error(`the multi-engine tests need a second dockerd here: ${cannot}`);
@@ -29,4 +32,5 @@ export default async function globalSetup(): Promise<void> {
   }
   await ensureSecondEngine();
   await ensureTestBaseImage(secondEngineDocker());
+  await ensureTestNodeBaseImage(secondEngineDocker());
 }

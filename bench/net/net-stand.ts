@@ -9,7 +9,7 @@ import { gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { instanceId } from '../../src/core/state/instance-id';
 import { settingsPath } from '../../src/core/state/state-paths';
 import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../../test/helpers/node-base-image';
-import { removeInstanceNetworks } from '../../test/helpers/network-cleanup';
+import { removeInstanceObjects } from '../../test/helpers/instance-cleanup';
 import { rawDocker } from '../../test/helpers/raw-docker';
 import { ROOT, docker } from '../bench-lib';
 
@@ -60,7 +60,7 @@ export async function createNetStand(project: string): Promise<NetStand> {
     else await writeFile(settingsPath(), settings);
     await docker(['rm', '-f', names.outside]).catch(() => undefined);
     for (const network of [names.outside, names.direct]) await docker(['network', 'rm', network]).catch(() => undefined);
-    await removeInstanceNetworks(rawDocker(), instanceId());
+    await removeInstanceObjects(rawDocker(), instanceId());
     await rm(certs, { recursive: true, force: true });
   };
   try {

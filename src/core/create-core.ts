@@ -21,8 +21,8 @@ import { errorMessage } from './base/bottle-error';
 import { Notices } from './base/notices';
 import { StatsSampler } from './services/stats-sampler';
 import { GatewayService } from './services/gateway-service';
-import { logFilePath, stateRoot } from './state/state-paths';
-import { StateRootWatch, watchBottleFolders } from './state/state-root-watch';
+import { logFilePath, settingsPath, stateRoot } from './state/state-paths';
+import { StateRootWatch, watchBottleFolders, watchSettingsFile } from './state/state-root-watch';
 
 export interface CoreOptions {
   /** The core's dependencies (the engines, the activity tracker, the caches); created when not given. */
@@ -140,6 +140,17 @@ export function createCore(options: CoreOptions = {}): Core {
     owned.add(toDisposable(() => started.close()));
     // The stream opened from the start, so requests held before any change show at once.
     network.sync().catch((error: unknown) => notices.log.write('warning', `network gateway: ${errorMessage(error)}`));
+    // A rule added to settings.json by hand or by another core reaches the gateways at once.
+    owned.add(
+      watchSettingsFile(
+        () => network.settingsChanged(),
+        (error) =>
+          notices.log.write(
+            'warning',
+            `cannot watch ${settingsPath()} (rules added there apply at the next change): ${errorMessage(error)}`,
+          ),
+      ),
+    );
   }
 
   return {

@@ -5,6 +5,7 @@
  * a chatty bottle grow the gateway's memory without bound.
  */
 import type { Readable, Writable } from 'node:stream';
+import { lineSplitter } from '../shared/line-splitter';
 import { controlInSchema, MAX_CONTROL_LINE_BYTES, type ControlIn, type ControlOut } from './control-protocol';
 
 const MAX_QUEUED_OUT_BYTES = 8 * 1024 * 1024;
@@ -56,35 +57,15 @@ export function createControlWriter(output: Writable): ControlChannel {
  * discarded up to its end (with one error), so a flood cannot grow the buffer.
  */
 export function readControlLines(input: Readable, onMessage: (message: ControlIn) => void, onError: (message: string) => void): void {
-  let buffered = '';
-  let discarding = false;
-  input.setEncoding('utf8');
-  input.on('data', (chunk: string) => {
-    let rest = chunk;
-    for (;;) {
-      const newline = rest.indexOf('\n');
-      if (newline === -1) {
-        if (!discarding) buffered += rest;
-        if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
-          onError(`control line longer than ${MAX_CONTROL_LINE_BYTES} bytes: discarded`);
-          buffered = '';
-          discarding = true;
-        }
-        return;
-      }
-      const line = discarding ? '' : buffered + rest.slice(0, newline);
-      const wasDiscarding = discarding;
-      buffered = '';
-      discarding = false;
-      rest = rest.slice(newline + 1);
-      if (wasDiscarding || line.trim() === '') continue;
-      if (Buffer.byteLength(line) > MAX_CONTROL_LINE_BYTES) {
-        onError(`control line longer than ${MAX_CONTROL_LINE_BYTES} bytes: discarded`);
-        continue;
-      }
+  const split = lineSplitter({
+    maxLineBytes: MAX_CONTROL_LINE_BYTES,
+    onLine: (line) => {
       const parsed = parseControlLine(line);
       if ('error' in parsed) onError(parsed.error);
       else onMessage(parsed.message);
-    }
+    },
+    onTooLong: () => onError(`control line longer than ${MAX_CONTROL_LINE_BYTES} bytes: discarded`),
   });
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => split(chunk));
 }

@@ -23,7 +23,8 @@
  *   {"type":"ping","nonce":"…"}                 -> {"type":"pong","nonce":"…"}
  *
  * Out (gateway -> core):
- *   {"type":"ready","port":3128,"version":1}    once, when the proxy listens
+ *   {"type":"ready","port":3128,"version":1}    once, when the proxy listens (on a control socket
+ *       stream: when it opens, followed by a `pending` for every request held at that moment)
  *   {"type":"pending","id":"p-3","identity":"b-1","host":"example.com","port":443,"protocol":"connect","time":"…"}
  *       a connection is held waiting for the operator (further ones to the same host:port from the
  *       same bottle join it).

@@ -11,9 +11,9 @@ import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type Pre
 import { MAX_HOST_CHARS, parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
 import { pinnedLookup, resolveAndCheck } from './address-check';
 import type { ControlChannel } from './control-channel';
-import type { BottleEntry, ConnectionRecord, DecidedBy, GatewayProtocol } from './control-protocol';
+import type { BottleEntry, ConnectionRecord, ControlOut, DecidedBy, GatewayProtocol } from './control-protocol';
 import { gatewayDecidedBy, type GatewayPolicy } from './gateway-policy';
-import { HeldConnections, type HoldResult } from './held-connections';
+import { HeldConnections, type HoldResult, type PendingRequest } from './held-connections';
 import { hostHeaderMismatch } from './host-header';
 import { noPoolAgent, refusalBody, refusalError } from './refusal';
 import { limitSockets } from './socket-limit';
@@ -61,6 +61,19 @@ function sentHost(hostname: string): string {
   return hostname.length > MAX_HOST_CHARS ? `${hostname.slice(0, MAX_HOST_CHARS - 1)}…` : hostname;
 }
 
+/** The control line that says a request is held for the operator. */
+function pendingMessage(request: PendingRequest): ControlOut {
+  return {
+    type: 'pending',
+    id: request.id,
+    identity: request.identity,
+    host: request.host,
+    port: request.port,
+    protocol: request.protocol,
+    time: request.since.toISOString(),
+  };
+}
+
 /** A parsed target's host as the log, the pending request and the resolver take it: the name, or the canonical address. */
 function hostText(target: HostTarget): string {
   return target.kind === 'name' ? target.name : target.address.text;
@@ -81,16 +94,7 @@ export class Gateway {
     this.held = new HeldConnections(
       { holdMs: options.holdMs, maxPerBottle: options.maxHeldPerBottle, maxTotal: options.maxHeldTotal },
       {
-        onPending: (request) =>
-          control.send({
-            type: 'pending',
-            id: request.id,
-            identity: request.identity,
-            host: request.host,
-            port: request.port,
-            protocol: request.protocol,
-            time: request.since.toISOString(),
-          }),
+        onPending: (request) => control.send(pendingMessage(request)),
         onSettled: (request, outcome) => control.send({ type: 'settled', id: request.id, outcome, time: new Date().toISOString() }),
       },
     );
@@ -109,6 +113,11 @@ export class Gateway {
     this.server.on('connectionClosed', ({ connectionId, stats }: { connectionId: number; stats?: ConnectionStats }) =>
       this.closed(connectionId, stats),
     );
+  }
+
+  /** A `pending` line for every request held now: what a control stream opened later has not heard. */
+  pendingMessages(): ControlOut[] {
+    return this.held.list().map(pendingMessage);
   }
 
   async listen(): Promise<number> {

@@ -135,6 +135,9 @@ async function main(): Promise<void> {
       socket.on('close', () => outputs.delete(output));
       readControlLines(socket, handle, (message) => output.send({ type: 'error', message }));
       output.send({ type: 'ready', port, version: CONTROL_PROTOCOL_VERSION });
+      // What is held now was told to the streams open then: a core that connects later (the app
+      // started after a CLI-only while, a reconnect) learns of it here and records it.
+      for (const pending of gateway.pendingMessages()) output.send(pending);
     });
     server.on('error', (error: Error) => log(`control socket ${socketPath}: ${error.message}`));
     server.listen(socketPath, () => log(`control socket on ${socketPath}`));

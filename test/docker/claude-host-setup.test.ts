@@ -2,7 +2,7 @@ import { chown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
-import { claudeBottleRoot, settingsPath } from '../../src/core/state/state-paths';
+import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import {
   execAsAgent,
@@ -18,6 +18,7 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
 import { useTempHostHome } from '../helpers/temp-home';
 import { service } from '../helpers/test-service';
+import { writeTestSettings } from '../helpers/test-settings';
 
 const env = useBottleTestEnv();
 const hostHome = useTempHostHome();
@@ -112,7 +113,7 @@ describe.skipIf(skipWithoutDocker)("the operator's Claude setup, copied into a n
 
   it('is off with "copyHostConfig": false in settings.json; the bottle keeps its own memory', async () => {
     const ctx = createCoreDeps();
-    await writeFile(settingsPath(), '{"copyHostConfig": false}\n');
+    await writeTestSettings({ copyHostConfig: false });
     const { identity } = await service(ctx).start({ agent: 'claude', cwd: env.project(), copy: true });
     await eventually(async () => expect(await inBottle(identity, `cat ${STAND_IN_LOG}`)).toContain('CLAUDE run'));
     expect(await inBottle(identity, `ls -A ${STAND_IN_CONFIG_DIR} | tr '\\n' ' '`)).toBe('CLAUDE.md stand-in.log ');

@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
@@ -13,6 +13,7 @@ import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 import { service } from '../helpers/test-service';
+import { writeTestSettings } from '../helpers/test-settings';
 
 /*
  * Hole 5 of issue 17: the inbox is bind-mounted read-write from state/<id>/inbox, so whatever the
@@ -89,7 +90,7 @@ async function showJson(identity: string): Promise<BottleDetail> {
 describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk through its inbox', () => {
   it('100 MB into the inbox under a running app: stopped near its 10 MiB budget, snapshots saved, the reason shown, resume only once there is room', async () => {
     await writeTestAgent({ script: floodingAgent(FLOOD_100_MB) });
-    await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M' }));
+    await writeTestSettings({ maxHostWriteBytes: '10M' });
     const ctx = createCoreDeps();
     core = createCore({ deps: ctx, live: true });
     const bottles = core.bottles;
@@ -156,7 +157,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     // Nested folders raise no event on the inbox itself: only a measurement finds them.
     const nested = `mkdir -p ${INBOX}/a/b/c; i=0; while [ $i -lt 30 ]; do dd if=/dev/zero of=${INBOX}/a/b/c/junk-$i bs=1M count=1 2>/dev/null; i=$((i + 1)); done; echo all > ${INBOX}/flood-finished`;
     await writeTestAgent({ script: floodingAgent(nested) });
-    await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M' }));
+    await writeTestSettings({ maxHostWriteBytes: '10M' });
     const bottles = service();
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: false });
     await ranOnce(identity);
@@ -165,10 +166,10 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     const firstTranscript = await readFile(join(paths.transcript, 'log.txt'), 'utf8');
 
     // The resume is started without the budget in force: only the agent runs now, no app.
-    await writeFile(settingsPath(), JSON.stringify({}));
+    await writeTestSettings();
     await bottles.resume(identity);
     await eventually(async () => expect(await readdir(paths.inbox)).toContain('flood-finished'), 30_000);
-    await writeFile(settingsPath(), JSON.stringify({ maxHostWriteBytes: '10M' }));
+    await writeTestSettings({ maxHostWriteBytes: '10M' });
 
     const listed = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleDetail[];
     const view = listed.find((bottle) => bottle.identity === identity);
@@ -182,7 +183,7 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
     // xargs: a few processes for thousands of files, as fast as an agent can make them.
     const empties = `cd ${INBOX} && seq 1 20000 | sed 's/^/e-/' | xargs touch; echo all > ${INBOX}/flood-finished`;
     await writeTestAgent({ script: floodingAgent(empties) });
-    await writeFile(settingsPath(), JSON.stringify({ maxHostWriteEntries: 1000 }));
+    await writeTestSettings({ maxHostWriteEntries: 1000 });
     core = createCore({ deps: createCoreDeps(), live: true });
     const bottles = core.bottles;
     const { identity } = await bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });

@@ -13,6 +13,8 @@ import { eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli, type CliResult } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
+import { writeTestSettings } from '../helpers/test-settings';
+import { removeTestInstanceObjects } from '../helpers/instance-cleanup';
 import { service } from '../helpers/test-service';
 
 /*
@@ -35,6 +37,7 @@ let rootB = '';
 beforeEach(async () => {
   rootB = await mkdtemp(join(tmpdir(), 'claude-bottle-other-root-'));
   await writeTestAgent({ agentsDir: join(rootB, 'agents') });
+  await writeTestSettings({}, join(rootB, 'settings.json'));
 });
 afterEach(async () => {
   for (const name of handMade.splice(0))
@@ -52,6 +55,8 @@ afterEach(async () => {
       .getImage(image)
       .remove({ force: true })
       .catch(() => undefined);
+  // B's gateway and networks too (issue 19: on by default), by B's own instance id.
+  await removeTestInstanceObjects(rootB);
   await rm(rootB, { recursive: true, force: true });
 });
 
@@ -62,7 +67,7 @@ function asB(args: string[]): Promise<CliResult> {
 /** Starts a running bottle under root B with its own CLI, as another operator would. */
 async function startInB(): Promise<string> {
   const started = await asB(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
-  expect(started.code).toBe(0);
+  expect(started.code, started.stderr).toBe(0);
   const identity = (JSON.parse(started.stdout) as BottleView).identity;
   otherIdentities.push(identity);
   return identity;

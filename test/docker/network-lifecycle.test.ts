@@ -52,8 +52,10 @@ async function startGateway(): Promise<void> {
 }
 
 describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their lifetime (issue 19)', () => {
-  it('removing a bottle removes its network and keeps the gateway; stopping keeps the network for the resume', async () => {
+  it('removing a bottle removes its network and keeps the gateway for the others; stopping keeps the network for the resume', async () => {
     const ctx = createCoreDeps();
+    // Another bottle stays: the last one's removal takes the gateway along (network-gateway-retire.test.ts).
+    await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true });
     const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: true });
     const name = bottleNetworkName(identity);
     const subnet = await subnetOf(name);
@@ -83,13 +85,20 @@ describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their l
 
   it('concurrent bottles get distinct /29s that overlap no network of the engine; one bottle racing itself gets one network', async () => {
     // Half of our range taken by someone else's network: every subnet must come from the other half.
+    // Of the two halves, one no bottle network holds now: with the gateway on by default, other
+    // roots' bottles on this engine (another test run, the operator's own) may sit in either.
+    const taken = (await docker.listNetworks()).flatMap((network) =>
+      (network.IPAM?.Config ?? []).flatMap((c) => parseCidr(c.Subnet ?? '') ?? []),
+    );
+    const half = ['10.213.0.0/17', '10.213.128.0/17'].find((text) => taken.every((subnet) => !overlaps(subnet, parseCidr(text) as Cidr)));
+    if (half === undefined) throw new Error('both halves of 10.213.0.0/16 hold networks already: no room for the squatter');
     handMade.push('claude-bottle-test-squatter');
-    await docker.createNetwork({ Name: 'claude-bottle-test-squatter', IPAM: { Config: [{ Subnet: '10.213.0.0/17' }] } });
+    await docker.createNetwork({ Name: 'claude-bottle-test-squatter', IPAM: { Config: [{ Subnet: half }] } });
     const identities = ['net-race-a1', 'net-race-b2', 'net-race-c3', 'net-race-d4', 'net-race-e5', 'net-race-a1'];
     const networks = await Promise.all(identities.map((identity) => ensureBottleNetwork(engine, identity)));
     expect(networks[5]).toEqual(networks[0]);
     const subnets = networks.slice(0, 5).map((network) => parseCidr(network.subnet) as Cidr);
-    const squatter = parseCidr('10.213.0.0/17') as Cidr;
+    const squatter = parseCidr(half) as Cidr;
     for (const [i, subnet] of subnets.entries()) {
       expect(overlaps(subnet, squatter), networks[i]?.subnet).toBe(false);
       for (const other of subnets.slice(i + 1)) expect(overlaps(subnet, other)).toBe(false);

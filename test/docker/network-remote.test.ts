@@ -35,7 +35,7 @@ const OUTSIDE_SUBNET = '11.219.19.0/29';
 
 const env = useBottleTestEnv();
 useEngineContexts();
-removeTestNetworksAfterEach(secondEngineDocker);
+removeTestNetworksAfterEach();
 removeBridgeRulesAfterEach();
 let core: Core | null = null;
 

@@ -78,7 +78,9 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: false });
     let loads = 0;
     ctx.loadBottle = async (id) => {
-      loads += 1;
+      // The gateway's tables (issue 19: on by default) read every bottle of the engine after each
+      // change, on a timer of their own: not the approval's reads, which this counts.
+      if (new Error().stack?.includes('GatewayService.') !== true) loads += 1;
       return loadBottle(id);
     };
     const bottles = service(ctx);

@@ -2,10 +2,12 @@ import { afterEach } from 'vitest';
 import { connectDocker } from '../../src/core/engine/docker-client';
 import { LABEL_IDENTITY, listBottleContainers } from '../../src/core/engine/bottle-containers';
 import { listStateEntries } from '../../src/core/state/state-listing';
+import { removeTestInstanceObjects } from './instance-cleanup';
 
 /**
  * Removes the containers of the bottles this test created (by the identities in its temporary
- * state folder), never anyone else's. Register after useTempHome() so it runs before the folder goes.
+ * state folder), then its gateway and networks (by its instance id, on every test engine), never
+ * anyone else's. Register after useTempHome() so it runs before the folder goes.
  */
 export function removeTestBottlesAfterEach(extraIdentities: () => string[] = () => []): void {
   afterEach(async () => {
@@ -22,5 +24,6 @@ export function removeTestBottlesAfterEach(extraIdentities: () => string[] = () 
             .catch(() => undefined),
         ),
     );
+    await removeTestInstanceObjects();
   });
 }

@@ -5,6 +5,7 @@ import { listOwnBottles } from './run-cli';
 import { useTempHome } from './temp-home';
 import { useTempProject } from './temp-project';
 import { writeTestAgent } from './test-agents';
+import { writeTestSettings } from './test-settings';
 
 export interface BottleTestEnv {
   home(): string;
@@ -15,7 +16,8 @@ export interface BottleTestEnv {
 
 /**
  * What a Docker test of bottles needs: a temporary CLAUDE_BOTTLE_HOME with the scripted test
- * agent, an empty project folder, and its containers removed afterwards (before the folders).
+ * agent and the test settings (the gateway built on the local node base), an empty project folder,
+ * and its containers, gateway and networks removed afterwards (before the folders).
  */
 export function useBottleTestEnv(extraIdentities: () => string[] = () => []): BottleTestEnv {
   const home = useTempHome();
@@ -23,6 +25,7 @@ export function useBottleTestEnv(extraIdentities: () => string[] = () => []): Bo
   // Registered last so it runs first: containers go before the folders they write into.
   removeTestBottlesAfterEach(extraIdentities);
   beforeEach(async () => {
+    await writeTestSettings();
     await writeTestAgent();
   });
   return { home, project, listMine: () => listOwnBottles(home()) };

@@ -35,10 +35,10 @@ describe('settings.json', () => {
     await expect(readSettings()).rejects.toThrow(message);
   });
 
-  it('the gateway network is off by default, and its base image is node:22-slim', async () => {
-    expect(await readSettings()).toMatchObject({ gatewayNetwork: false, gatewayBaseImage: 'node:22-slim' });
-    await writeFile(settingsPath(), '{"gatewayNetwork": true, "gatewayBaseImage": "registry.example/node@sha256:abc"}');
-    expect(await readSettings()).toMatchObject({ gatewayNetwork: true, gatewayBaseImage: 'registry.example/node@sha256:abc' });
+  it('the gateway network is on by default, and its base image is node:22-slim; false turns it off', async () => {
+    expect(await readSettings()).toMatchObject({ gatewayNetwork: true, gatewayBaseImage: 'node:22-slim' });
+    await writeFile(settingsPath(), '{"gatewayNetwork": false, "gatewayBaseImage": "registry.example/node@sha256:abc"}');
+    expect(await readSettings()).toMatchObject({ gatewayNetwork: false, gatewayBaseImage: 'registry.example/node@sha256:abc' });
   });
 
   it('never follows a symlink', async () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { EngineStatus } from '../../shared/bottle-view';
 import { isValidIdentity } from '../../shared/identity';
+import { lineSplitter } from '../../shared/line-splitter';
 import type { CoreDeps } from '../deps/core-deps';
 import { errorMessage } from '../base/bottle-error';
 import { parseJson } from '../base/parse-json';
@@ -29,21 +30,8 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
  * go on showing a state that is no longer true.
  */
 const HEARTBEAT_MS = 2000;
-
-/** Feeds each whole line of a newline-delimited stream to `onLine`, holding a partial line until its end arrives. */
-function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let buffered = '';
-  return (chunk) => {
-    buffered += chunk.toString('utf8');
-    let newline = buffered.indexOf('\n');
-    while (newline >= 0) {
-      const line = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      newline = buffered.indexOf('\n');
-      if (line !== '') onLine(line);
-    }
-  };
-}
+/** Far above any event of a container (its labels included). */
+const MAX_EVENT_LINE_BYTES = 1024 * 1024;
 
 /** One line of the engine's event stream: a change to one of our bottles, or another instance's bottle coming or going. */
 function routeEvent(line: string, handlers: BottleChangeHandlers): void {
@@ -140,7 +128,13 @@ class EngineEventWatch {
     this.attempt = 0;
     stream.on(
       'data',
-      lineSplitter((line) => routeEvent(line, this.handlers)),
+      lineSplitter({
+        maxLineBytes: MAX_EVENT_LINE_BYTES,
+        onLine: (line) => routeEvent(line, this.handlers),
+        // No event of a container is near this long: a line past it is no event of ours, and the
+        // resync after any reconnect reads the engine's state whole anyway.
+        onTooLong: () => this.handlers.onResync(),
+      }),
     );
     const lost = (why: string) => (): void => this.scheduleReconnect(`Docker engine connection lost (${why})`);
     stream.on('error', (error: unknown) => this.scheduleReconnect(`Docker engine connection lost: ${errorMessage(error)}`));

@@ -7,6 +7,7 @@ import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
 import { removeBottleNetwork } from '../engine/bottle-networks';
+import { retireRouteWhenIdle } from './bottle-route';
 import {
   discardExtracted,
   extractFolder,
@@ -263,6 +264,9 @@ export async function removeNow(ctx: CoreDeps, identity: string, options: { keep
   // Its own network (issue 19) goes with it; a bottle stopped with its state keeps it for the resume.
   if (!options.keepState) await removeBottleNetwork(ctx.docker, identity);
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
+  // The last bottle of this root on the engine takes the gateway and its egress bridge along (after
+  // the bottle itself is gone: a failure here must not leave half a bottle behind).
+  if (!options.keepState) await retireRouteWhenIdle(ctx);
   if (options.keepState) return { image: 'kept' };
   return { image: await removeRebuiltImage(ctx, identity) };
 }

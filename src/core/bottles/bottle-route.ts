@@ -1,9 +1,10 @@
 import { settled } from '../base/settled';
 import { ensureBottleNetwork } from '../engine/bottle-networks';
 import type { EngineClient } from '../engine/engine-client';
-import { connectGateway, ensureGateway } from '../engine/gateway-container';
+import { connectGateway, ensureGateway, removeGatewayWhenIdle } from '../engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
 import type { CoreDeps } from '../deps/core-deps';
+import { withRootLock } from '../state/root-lock';
 import { readSettings } from '../state/settings';
 import type { GatewayRoute } from './container-spec';
 
@@ -15,8 +16,9 @@ import type { GatewayRoute } from './container-spec';
  */
 const queues = new WeakMap<EngineClient, Promise<void>>();
 
+/** One at a time in this process (per engine client), and across this root's processes (gateway.lock). */
 function oneAtATime<T>(docker: EngineClient, step: () => Promise<T>): Promise<T> {
-  const result = (queues.get(docker) ?? Promise.resolve()).then(step);
+  const result = (queues.get(docker) ?? Promise.resolve()).then(() => withRootLock('gateway', step));
   queues.set(docker, settled(result)); // the next preparation waits for this one, whatever its outcome
   return result;
 }
@@ -24,19 +26,31 @@ function oneAtATime<T>(docker: EngineClient, step: () => Promise<T>): Promise<T>
 /**
  * The bottle's one way out, made ready before its container is created (issue 19): the gateway
  * image built when missing, the gateway container running, the bottle's own network there, and the
- * gateway on it at `.2`. Null while settings.json leaves `gatewayNetwork` off (the default until the
- * gateway program is integrated): the bottle then gets the engine's default network as before.
+ * gateway on it at `.2`. Null when settings.json turns `gatewayNetwork` off (it is on by default):
+ * the bottle then gets the engine's default network.
  */
 export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<GatewayRoute | null> {
   const settings = await readSettings();
   if (!settings.gatewayNetwork) return null;
   ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
+  // Built outside the lock: a first build may pull the base for minutes, and two builds of one tag are harmless.
+  const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
+  const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
   return oneAtATime(ctx.docker, async () => {
-    const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
-    const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
-    await ensureGateway(ctx.docker, image);
+    // The bottle's network first: from then on a removal in another process (removeGatewayWhenIdle)
+    // sees a bottle of this root here and leaves the gateway alone.
     const network = await ensureBottleNetwork(ctx.docker, identity);
+    await ensureGateway(ctx.docker, image);
     await connectGateway(ctx.docker, network);
     return { network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp };
   });
+}
+
+/**
+ * After a bottle's removal: the gateway and its egress bridge go when that was this root's last
+ * bottle on the engine. In the same queue as the launches, so a launch of this core never finds the
+ * gateway it just made removed under it.
+ */
+export function retireRouteWhenIdle(ctx: CoreDeps): Promise<boolean> {
+  return oneAtATime(ctx.docker, () => removeGatewayWhenIdle(ctx.docker));
 }

@@ -3,7 +3,7 @@ import { instanceId } from '../state/instance-id';
 import { LABEL_IDENTITY, LABEL_INSTANCE, LABEL_MANAGED } from './bottle-containers';
 import { bottleNetworkFromInfo, type BottleNetwork } from './bottle-networks';
 import type { ContainerCreateOptions, ContainerInspectInfo, EngineClient, EngineContainer } from './engine-client';
-import { engineStatus, ifContainerExists } from './if-engine-object-exists';
+import { ALREADY_DONE, engineStatus, ifContainerExists } from './if-engine-object-exists';
 import { GATEWAY_RUN_DIR, GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
 import { settleNamedNetwork } from './named-networks';
 
@@ -170,4 +170,25 @@ export async function connectGateway(docker: EngineClient, network: BottleNetwor
   if (endpoint !== undefined && endpoint.IPAddress === network.gatewayIp) return;
   if (endpoint !== undefined) await docker.getNetwork(network.id).disconnect(info.Id, { force: true });
   await joinNetwork(docker, info.Id, network);
+}
+
+/**
+ * Removes this root's gateway container and its egress bridge once no bottle of this root is left
+ * on the engine: no bottle network (a stopped bottle keeps its own for the resume) and no bottle
+ * container. A door out for nobody is only an open port and a bridge on the operator's engine; the
+ * next launch makes them again. Returns whether the gateway went. Another instance's are never
+ * touched: both are looked up by this root's own names and labels.
+ */
+export async function removeGatewayWhenIdle(docker: EngineClient): Promise<boolean> {
+  if ((await bottleNetworksOfRoot(docker)).length > 0) return false;
+  const bottles = await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${instanceId()}`] },
+  });
+  if (bottles.length > 0) return false;
+  const info = await inspectGateway(docker);
+  if (info !== null) await ifContainerExists(docker.getContainer(info.Id).remove({ force: true }), ALREADY_DONE);
+  const { ours } = await settleNamedNetwork(docker, egressNetworkName(), instanceId());
+  if (ours !== null) await ifContainerExists(docker.getNetwork(ours.Id).remove());
+  return info !== null || ours !== null;
 }

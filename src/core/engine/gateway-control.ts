@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { parseJson } from '../base/parse-json';
+import { lineSplitter } from '../../shared/line-splitter';
 import type { EngineContainer } from './engine-client';
 import { GATEWAY_CONTROL_SOCKET, GATEWAY_PROGRAM } from './gateway-image';
 
@@ -23,36 +24,36 @@ const STDERR_TAIL_CHARS = 4000;
 
 /** Splits text into lines and parses each as JSON; a line past the cap is refused. */
 export class JsonLineReader {
-  private pending = '';
+  private stopped = false;
+  private readonly split: (chunk: string) => void;
 
   constructor(
     private readonly maxLineBytes: number,
-    private readonly onMessage: (message: unknown) => void,
+    onMessage: (message: unknown) => void,
     private readonly onBadLine: (reason: string) => void,
-  ) {}
+  ) {
+    this.split = lineSplitter({
+      maxLineBytes,
+      onLine: (line) => {
+        if (this.stopped) return;
+        const message = parseJson(line);
+        if (message === undefined) onBadLine(`not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+        else onMessage(message);
+      },
+      onTooLong: () => this.tooLong(),
+    });
+  }
 
   /** Reads a chunk; returns false once a line was too long (nothing more is read then). */
   push(chunk: string): boolean {
-    const lines = (this.pending + chunk).split('\n');
-    this.pending = lines.pop() ?? '';
-    for (const line of lines) if (!this.line(line)) return false;
-    if (Buffer.byteLength(this.pending) > this.maxLineBytes) return this.tooLong();
-    return true;
+    if (!this.stopped) this.split(chunk);
+    return !this.stopped;
   }
 
-  private line(line: string): boolean {
-    if (Buffer.byteLength(line) > this.maxLineBytes) return this.tooLong();
-    if (line.trim() === '') return true;
-    const message = parseJson(line);
-    if (message === undefined) this.onBadLine(`not JSON: ${JSON.stringify(line.slice(0, 80))}`);
-    else this.onMessage(message);
-    return true;
-  }
-
-  private tooLong(): false {
-    this.pending = '';
+  private tooLong(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.onBadLine(`a line longer than ${this.maxLineBytes} bytes`);
-    return false;
   }
 }
 

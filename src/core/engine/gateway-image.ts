@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BottleError } from '../base/bottle-error';
 import { resourcesDir } from '../base/resources';
+import { isMissing } from '../fs/if-exists';
 import type { EngineClient } from './engine-client';
 import { buildImage, imageExists, type BuildProgressListener } from './image-build';
 
@@ -22,13 +26,24 @@ export const GATEWAY_USER = '65534:65534';
 export const LABEL_GATEWAY = 'claude-bottle.gateway';
 const IMAGE_REPO = 'claude-bottle-gateway';
 
+/** Where `npm run build` writes the program (scripts/build-gateway.mjs), from the checkout's or the app's top folder. */
+const GATEWAY_BUNDLE = join('out', 'gateway', 'gateway.cjs');
+
 /**
- * The bundled gateway program on this machine: what `npm run build` writes (scripts/build-gateway.mjs)
- * beside the app's resources folder; CLAUDE_BOTTLE_GATEWAY_PROGRAM names another (tests use a stand-in).
+ * The bundled gateway program on this machine: beside the app's resources folder (the packaged app
+ * ships both as extraResources), else in the build output above this module (a checkout whose
+ * resources folder CLAUDE_BOTTLE_RESOURCES moved elsewhere: the program did not move with it).
+ * CLAUDE_BOTTLE_GATEWAY_PROGRAM names another (tests use a stand-in).
  */
 export function gatewayProgramPath(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.CLAUDE_BOTTLE_GATEWAY_PROGRAM;
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(resourcesDir(), '..', 'out', 'gateway', 'gateway.cjs');
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const besideResources = join(resourcesDir(), '..', GATEWAY_BUNDLE);
+  if (existsSync(besideResources)) return besideResources;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir))
+    if (existsSync(join(dir, GATEWAY_BUNDLE))) return join(dir, GATEWAY_BUNDLE);
+  // Read where the app would ship it: the launch fails there with the path it looked at.
+  return besideResources;
 }
 
 export interface GatewayImageSource {
@@ -62,7 +77,13 @@ export async function ensureGatewayImage(
   source: GatewayImageSource,
   onProgress?: BuildProgressListener,
 ): Promise<string> {
-  const program = await readFile(source.programPath);
+  const program = await readFile(source.programPath).catch((error: unknown) => {
+    if (!isMissing(error)) throw error;
+    throw new BottleError(
+      'not-found',
+      `the network gateway's program is missing (${source.programPath}): build it with \`npm run build:cli\``,
+    );
+  });
   const dockerfile = dockerfileFor(checkedBase(source.baseImage));
   const hash = createHash('sha256').update(dockerfile).update(program).digest('hex').slice(0, 16);
   const tag = `${IMAGE_REPO}:${hash}`;

@@ -15,6 +15,7 @@ import { addBottleNetworkRule } from '../state/bottle-network';
 import { readMetadata } from '../state/metadata';
 import { appendNetworkLog, readNetworkLog } from '../state/network-log';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
+import { tryHoldRootLock, type RootLockHold } from '../state/root-lock';
 import { readSettings } from '../state/settings';
 import { stateRoot } from '../state/state-paths';
 import { settled } from '../base/settled';
@@ -31,6 +32,10 @@ import { answerPattern, type GatewayBottle } from './gateway-tables';
  *
  * A live core (the app, `serve`) keeps each stream open and records; the CLI's core opens one for
  * the answer it gives and records nothing (the live core, if one runs, hears the same events).
+ * When the app and `serve` both run on one root, both hear every connection: only the one holding
+ * `<root>/network-recorder.lock` writes the records, so each connection is on the record once. The
+ * file, not a rule such as "the app records", because either may run alone, start or stop at any
+ * time: the first live core takes it, and the other takes it over once that one's process is gone.
  */
 
 export interface GatewayServiceHooks {
@@ -50,6 +55,8 @@ export class GatewayService {
   /** Each bottle's record writes, one after the other (its held requests, its log). */
   private readonly writes = new Map<string, Promise<void>>();
   private closed = false;
+  /** This core's hold of the recorder lock, once it has it (live cores only). */
+  private recorder: RootLockHold | null = null;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -67,6 +74,18 @@ export class GatewayService {
       this.hooks.warn(`network gateway: ${identity}: ${errorMessage(error)}`);
       return;
     }
+    this.schedule(engine);
+  }
+
+  /**
+   * settings.json changed (by hand, or by another core): its rules are every bottle's, so every
+   * engine this core speaks to, and the current one, gets its tables pushed again. No restart.
+   */
+  settingsChanged(): void {
+    for (const engine of new Set([this.deps.engines.currentName, ...this.engines.keys()])) this.schedule(engine);
+  }
+
+  private schedule(engine: string): void {
     if (this.scheduled.has(engine) || this.closed) return;
     const timer = setTimeout(() => void this.pushScheduled(engine), PUSH_DELAY_MS);
     timer.unref();
@@ -159,6 +178,8 @@ export class GatewayService {
     this.engines.clear();
     // Nothing of this core writes into a state folder after its close.
     await Promise.all([...this.writes.values()].map((write) => settled(write)));
+    await this.recorder?.release();
+    this.recorder = null;
   }
 
   private gatewayOf(engineName: string): EngineGateway {
@@ -188,10 +209,25 @@ export class GatewayService {
     return gateway;
   }
 
-  /** Writes into a bottle's folder; a bottle removed meanwhile (no folder) is not written for. `written` runs after a write that landed. */
+  /** Whether this core writes the records: it holds the recorder lock, or takes it now that no other live core holds it. */
+  private async isRecorder(): Promise<boolean> {
+    if (this.recorder !== null) return true;
+    if (!this.live || this.closed) return false;
+    this.recorder = await tryHoldRootLock('network-recorder');
+    return this.recorder !== null;
+  }
+
+  /**
+   * Writes into a bottle's folder, when this core is the recorder; a bottle removed meanwhile (no
+   * folder) is not written for. `written` runs after the write landed, or, in a core that does not
+   * record, in its turn all the same: the recorder writes the same connection, and this core's
+   * windows are told of it as well.
+   */
   private record(identity: string, write: () => Promise<void>, changed: boolean, written: () => void = () => undefined): void {
     const key = `${identity}\0${changed ? 'pending' : 'log'}`;
-    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(write);
+    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(async () => {
+      if (await this.isRecorder()) await write();
+    });
     this.writes.set(key, next);
     void settled(next).then(() => {
       if (this.writes.get(key) === next) this.writes.delete(key);

@@ -82,8 +82,9 @@ const settingsSchema = z
     /** Reserved so the file can say which format it is written in. */
     version: z.literal(1).optional(),
     /**
-     * Issue 19, off until the gateway program is integrated: each bottle on its own isolated
-     * network, whose only way out is the gateway container's proxy.
+     * Issue 19, on by default: each bottle on its own isolated network, whose only way out is the
+     * gateway container's proxy. `false` gives bottles the engine's default network again, for an
+     * operator whose engine cannot build or run the gateway (and who accepts an open door).
      */
     gatewayNetwork: z.boolean().optional(),
     /** The image the gateway image is built FROM: it must have `node` on its PATH. */
@@ -126,7 +127,7 @@ export type Settings = Required<z.infer<typeof settingsSchema>>;
 
 export const DEFAULT_SETTINGS: Settings = {
   version: 1,
-  gatewayNetwork: false,
+  gatewayNetwork: true,
   gatewayBaseImage: 'node:22-slim',
   maxSnapshotBytes: 2 * 1024 ** 3,
   maxInboxBytes: 1024 ** 2,

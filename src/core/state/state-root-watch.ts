@@ -2,16 +2,17 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isValidIdentity } from '../../shared/identity';
 import { toDisposable, type Disposable } from '../base/disposable';
-import { stateRoot } from './state-paths';
+import { claudeBottleRoot, stateRoot } from './state-paths';
 
-/** Told the name of the entry of `<root>/state` that changed; null when fs.watch gives none. */
+/** Told the name of the entry of the watched folder that changed; null when fs.watch gives none. */
 export type StateRootListener = (name: string | null) => void;
 
 const RETRY_MS = 1000;
 const SETTLE_AFTER_CREATE_MS = 1000;
 
 /**
- * The one fs.watch of `<root>/state`, shared by everyone who watches it (the bottle list's
+ * The one fs.watch of `<root>/state` (or of another folder of ours: the root itself, for
+ * settings.json), shared by everyone who watches it (the bottle list's
  * folder events, the inbox watcher): opened with the first subscriber, closed with the last, and
  * owned by whoever made it (the live core), whose close releases it. The root is created first
  * (0700) so a fresh install is watched from the start; a watch that cannot be made or that fails
@@ -25,7 +26,11 @@ export class StateRootWatch implements Disposable {
   private failing = false;
   private disposed = false;
 
-  constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly onError: (error: unknown) => void = () => undefined,
+    /** The folder watched, read at each (re)open: CLAUDE_BOTTLE_HOME may differ per test. */
+    private readonly folder: () => string = stateRoot,
+  ) {}
 
   /** Listens until the returned disposable is released. */
   subscribe(listener: StateRootListener): Disposable {
@@ -63,7 +68,7 @@ export class StateRootWatch implements Disposable {
 
   private async openWatch(): Promise<void> {
     try {
-      const root = stateRoot();
+      const root = this.folder();
       await mkdir(root, { recursive: true, mode: 0o700 });
       // Everyone may have left while mkdir was pending: a watch made now would outlive them.
       if (!this.wanted()) return;
@@ -124,5 +129,24 @@ export function watchBottleFolders(root: StateRootWatch, onBottleChanged: (ident
     void subscription.dispose();
     for (const timer of settling) clearTimeout(timer);
     settling.clear();
+  });
+}
+
+const SETTINGS_FILE = 'settings.json';
+
+/**
+ * `<root>/settings.json` written (by hand, by another core, by the CLI): told after each change.
+ * The root folder is watched, not the file: an editor or an atomic write replaces the file, which
+ * a watch of the file itself would lose with the old inode.
+ */
+export function watchSettingsFile(onChanged: () => void, onError: (error: unknown) => void): Disposable {
+  const rootWatch = new StateRootWatch(onError, claudeBottleRoot);
+  const subscription = rootWatch.subscribe((name) => {
+    // No name (some platforms): it may have been the settings, so they are read again.
+    if (name === null || name === SETTINGS_FILE) onChanged();
+  });
+  return toDisposable(() => {
+    void subscription.dispose();
+    rootWatch.dispose();
   });
 }

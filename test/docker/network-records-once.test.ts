@@ -1,0 +1,114 @@
+import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../src/core/create-core';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
+import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
+import { instanceId } from '../../src/core/state/instance-id';
+import { readNetworkLog } from '../../src/core/state/network-log';
+import { readNetworkPending } from '../../src/core/state/network-pending';
+import type { BottleView } from '../../src/shared/bottle-view';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { rawDocker } from '../helpers/raw-docker';
+import { runCli } from '../helpers/run-cli';
+import { writeTestSettings } from '../helpers/test-settings';
+
+/*
+ * Issue 19: the app and `serve` both running on one state root both keep a stream to the gateway
+ * and hear every connection; each connection must still be on the bottle's record once, not once
+ * per live core. Two live cores here stand for the two (the lock that decides is per process id,
+ * and these share one, which the lock treats like two processes: held by a running one). The
+ * outside is an HTTP server of this test on a public address of the host (a bridge of its own).
+ */
+
+const env = useBottleTestEnv();
+const docker = rawDocker();
+const PUBLIC_SUBNET = '11.213.94.0/29';
+const PUBLIC_HOST = '11.213.94.1';
+let outside: Server | null = null;
+const cores: Core[] = [];
+
+afterEach(async () => {
+  for (const core of cores.splice(0)) await core.close();
+  outside?.close();
+  outside = null;
+});
+
+async function serveOutside(): Promise<number> {
+  const server = createServer((_request, response) => response.end('hello from the outside\n'));
+  outside = server;
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+describe.skipIf(skipWithoutDocker)('the connection record with two live cores (issue 19)', () => {
+  it('holds each connection once while the app and serve both run; the other takes over when the recorder closes', async () => {
+    const port = await serveOutside();
+    await docker.createNetwork({
+      Name: `claude-bottle-test-public-${instanceId()}`,
+      Driver: 'bridge',
+      IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
+      Labels: { [LABEL_INSTANCE]: instanceId() },
+    });
+    await writeTestSettings({ network: { allow: [`${PUBLIC_HOST}:${port}`] } });
+    const app = createCore({ deps: createCoreDeps(), live: true });
+    cores.push(app);
+    const identity = (await app.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true })).identity;
+    const serve = createCore({ deps: createCoreDeps(), live: true });
+    cores.push(serve);
+    // Both streams open (each live core opens its own at start and after the launch's push).
+    await sleep(2000);
+    const container = await bottleContainer(identity);
+    const fetch = async (): Promise<string> =>
+      (await execIn(container, ['sh', '-c', `timeout 10 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`])).output;
+    const ends = async (): Promise<number> =>
+      (await readNetworkLog(identity, 100)).filter((entry) => entry.event === 'end' && entry.port === port).length;
+
+    expect(await fetch()).toContain('hello from the outside');
+    await eventually(async () => expect(await ends()).toBeGreaterThan(0));
+    await sleep(1500); // a second record, if one came, would be in by now
+    expect(await ends()).toBe(1);
+
+    // The recorder goes (the app quits): serve records from then on, still once.
+    await app.close();
+    cores.splice(cores.indexOf(app), 1);
+    expect(await fetch()).toContain('hello from the outside');
+    await eventually(async () => expect(await ends()).toBe(2));
+    await sleep(1500);
+    expect(await ends()).toBe(2);
+  }, 120_000);
+
+  it('a request held while only the CLI ran is recorded by the live core that starts later', async () => {
+    const port = await serveOutside();
+    await docker.createNetwork({
+      Name: `claude-bottle-test-public-${instanceId()}`,
+      Driver: 'bridge',
+      IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
+      Labels: { [LABEL_INSTANCE]: instanceId() },
+    });
+    // No live core: the CLI starts the bottle, and nothing listens when its request is held.
+    const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const { identity } = JSON.parse(started.stdout) as BottleView;
+    const container = await bottleContainer(identity);
+    const held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
+    await sleep(2000);
+    expect(await readNetworkPending(identity)).toEqual([]);
+
+    // The app starts: it hears what the gateway holds, shows it and keeps it on the record.
+    const app = createCore({ deps: createCoreDeps(), live: true });
+    cores.push(app);
+    await eventually(async () => expect((await app.bottles.view(identity))?.networkPending).toHaveLength(1), 30_000);
+    const [request] = await eventually(async () => {
+      const recorded = await readNetworkPending(identity);
+      expect(recorded).toHaveLength(1);
+      return recorded;
+    });
+    expect(request).toMatchObject({ identity, host: PUBLIC_HOST, port, protocol: 'http' });
+    // And it is the same held connection: allowed now, it goes through.
+    await app.network.answer(identity, request?.id ?? '', 'once');
+    expect((await held).output).toContain('hello from the outside');
+  }, 120_000);
+});
