@@ -76,6 +76,7 @@ export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolea
   try {
     const progress = (line: string): void => ctx.activity.progress(identity, { line });
     const hostConfig = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
+    if (facts.route !== null) await ctx.gateways.ready(identity);
     await runPlan(container, identity, planLaunch(facts, passwd, hostConfig));
     return container;
   } catch (error: unknown) {

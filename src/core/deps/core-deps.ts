@@ -25,6 +25,13 @@ export interface CoreDeps {
   caches: BottleCaches;
   /** Reads a bottle's metadata and agent once per operation (see LoadedBottle). */
   loadBottle(identity: string): Promise<LoadedBottle>;
+  /**
+   * The bottles' gateways (issue 19): `ready` resolves once the gateway of the bottle's engine has
+   * its tables with this bottle in them. A launch awaits it before the container starts: until then
+   * the gateway does not know the bottle's address, and refuses its first connections. A no-op until
+   * the core sets its gateway service here.
+   */
+  gateways: { ready(identity: string): Promise<void> };
 }
 
 export function createCoreDeps(connection: DockerConnection = connectDocker()): CoreDeps {
@@ -38,6 +45,7 @@ export function createCoreDeps(connection: DockerConnection = connectDocker()): 
     activity: new ActivityTracker(),
     caches: new BottleCaches(),
     loadBottle,
+    gateways: { ready: async (): Promise<void> => undefined },
   };
 }
 

@@ -47,6 +47,7 @@ export class EngineGateway {
   private retry: NodeJS.Timeout | null = null;
   private backoffMs = BACKOFF_FIRST_MS;
   private closed = false;
+  private nextNonce = 1;
 
   constructor(
     private readonly docker: EngineClient,
@@ -66,7 +67,7 @@ export class EngineGateway {
   }
 
   /** Opens the stream when the gateway runs, and pushes both tables; false when there is no gateway to push to. */
-  async push(): Promise<boolean> {
+  async push(options: { applied?: boolean } = {}): Promise<boolean> {
     const control = await this.connect();
     if (control === null) return false;
     const bottles = await this.hooks.bottles();
@@ -75,7 +76,30 @@ export class EngineGateway {
     // A bottle no longer on the gateway (removed) is forgotten: the gateway refuses what it held.
     const present = new Set(bottles.map((bottle) => bottle.policy.identity));
     for (const [id, held] of this.held) if (!present.has(held.identity)) this.held.delete(id);
+    if (options.applied === true) await this.roundTrip(control);
     return true;
+  }
+
+  /** Resolves once the gateway has read everything sent before: it answers a ping after the lines ahead of it. */
+  private roundTrip(control: { send(message: object): boolean }): Promise<void> {
+    const nonce = `applied-${this.nextNonce++}`;
+    return new Promise<void>((resolve, reject) => {
+      const finish = (outcome: Error | null): void => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        if (outcome === null) resolve();
+        else reject(outcome);
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`the gateway did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`)),
+        ANSWER_TIMEOUT_MS,
+      );
+      const listener = (message: GatewayMessage): void => {
+        if (message.type === 'pong' && message.nonce === nonce) finish(null);
+      };
+      this.listeners.add(listener);
+      if (!control.send({ type: 'ping', nonce })) finish(new Error('the gateway control stream closed'));
+    });
   }
 
   /**

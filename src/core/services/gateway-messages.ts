@@ -35,14 +35,15 @@ const connection = z.object({
 });
 const ready = z.object({ type: z.literal('ready') });
 const error = z.object({ type: z.literal('error'), message: z.string().max(2000) });
+const pong = z.object({ type: z.literal('pong'), nonce: z.string().max(128).optional() });
 
-export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, ready, error]);
+export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, ready, error, pong]);
 export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
 
 /** The message checked; null for a type this core does not read; a one-line reason for a bad one. */
 export function readGatewayMessage(message: unknown): { ok: true; value: GatewayMessage | null } | { ok: false; reason: string } {
   const type = (message as { type?: unknown } | null)?.type;
-  if (!['pending', 'settled', 'connection', 'ready', 'error'].includes(typeof type === 'string' ? type : ''))
+  if (!['pending', 'settled', 'connection', 'ready', 'error', 'pong'].includes(typeof type === 'string' ? type : ''))
     return { ok: true, value: null };
   const parsed = gatewayMessageSchema.safeParse(message);
   if (parsed.success) return { ok: true, value: parsed.data };

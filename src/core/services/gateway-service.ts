@@ -103,9 +103,27 @@ export class GatewayService {
   }
 
   /** Pushes an engine's tables now (the current engine when not named); false when it has no gateway (or it is off). */
-  async sync(engineName: string = this.deps.engines.currentName): Promise<boolean> {
+  async sync(engineName: string = this.deps.engines.currentName, options: { applied?: boolean } = {}): Promise<boolean> {
     if (this.closed || !(await readSettings()).gatewayNetwork) return false;
-    return this.gatewayOf(engineName).push();
+    return this.gatewayOf(engineName).push(options);
+  }
+
+  /**
+   * Pushes the tables of a bottle's engine now, with the bottle in them: a launch calls it before the
+   * container starts, so its first connection is not refused (the scheduled push comes 200 ms after a
+   * change, and never in a CLI that exits first). A gateway that cannot be reached fails the launch:
+   * a bottle it does not know has no way out at all.
+   */
+  async bottleReady(identity: string): Promise<void> {
+    const engine = depsForBottle(this.deps, identity).engine.name;
+    try {
+      await this.sync(engine, { applied: true });
+    } catch (error: unknown) {
+      throw new BottleError(
+        'engine-unavailable',
+        `the network gateway of ${engine} did not take ${identity}'s rules: ${errorMessage(error)}`,
+      );
+    }
   }
 
   /** A bottle's held requests: this core's own when it is live, else what the live core last wrote. */
