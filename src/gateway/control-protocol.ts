@@ -44,6 +44,7 @@ import {
   ruleProblem,
   type NetworkRule,
 } from '../shared/network-policy';
+import type { ConnectionDecider, ConnectionFacts, ConnectionProtocol } from '../shared/network-view';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 /** Longest line accepted in: a bottles or rules table of a few thousand entries fits easily. */
@@ -105,33 +106,22 @@ export const controlInSchema = z.discriminatedUnion('type', [
 ]);
 export type ControlIn = z.infer<typeof controlInSchema>;
 
-/** How a connection reached the gateway: a plain-HTTP proxy request, or a CONNECT tunnel (TLS or any TCP). */
-export type GatewayProtocol = 'http' | 'connect';
-/**
- * Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, or a check (the
- * shared policy's guard on hostile or restricted destinations, the address check, a malformed request).
- */
-export type DecidedBy = 'rule' | 'mode' | 'operator' | 'timeout' | 'limit' | 'check' | 'client';
+/** The shared names (src/shared/network-view.ts), as this program has always called them. */
+export type GatewayProtocol = ConnectionProtocol;
+export type DecidedBy = ConnectionDecider;
 
-export interface ConnectionRecord {
+/** A connection's record on the control stream: the shared facts, and what only the gateway knows. */
+export interface ConnectionRecord extends ConnectionFacts {
   event: 'start' | 'refused' | 'end';
   /** The client socket's number (one keep-alive socket may carry several plain-HTTP requests). */
   connection: number;
   identity: string | null;
   source: string;
-  host: string;
-  port: number;
-  protocol: GatewayProtocol;
-  decision: 'allow' | 'deny';
-  by: DecidedBy;
-  /** One line: why it was refused, or the rule that allowed it. */
-  reason: string | null;
   /** The address actually dialled (after the check), on `start`. */
   address?: string;
   /** Bytes the bottle sent out and received, on `end`. */
   bytesUp?: number;
   bytesDown?: number;
-  time: string;
 }
 
 export type ControlOut =

@@ -4,18 +4,32 @@
  * (Held requests and the operator's answers are NetworkRequest and NetworkAnswer in network-policy.ts.)
  */
 
-/** One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused. */
-export interface NetworkLogEntry {
+/** How a connection reached the gateway: a plain-HTTP proxy request, or a CONNECT tunnel (TLS or any TCP). */
+export type ConnectionProtocol = 'http' | 'connect';
+
+/**
+ * Who decided a connection: a rule, the bottle's mode, the operator, the hold's timeout, a limit, a
+ * check (the shared policy's guard on hostile or restricted destinations, the address check, a
+ * malformed request), or the client (it hung up while held).
+ */
+export const CONNECTION_DECIDERS = ['rule', 'mode', 'operator', 'timeout', 'limit', 'check', 'client'] as const;
+export type ConnectionDecider = (typeof CONNECTION_DECIDERS)[number];
+
+/** What every record of one connection says, the gateway's on its control stream and the log's line alike. */
+export interface ConnectionFacts {
   time: string;
-  event: 'end' | 'refused';
   host: string;
   port: number;
-  protocol: 'http' | 'connect';
+  protocol: ConnectionProtocol;
   decision: 'allow' | 'deny';
-  /** Who decided: a rule, the bottle's mode, the operator, the hold's timeout, a limit, the address check, the client. */
-  by: string;
+  by: ConnectionDecider;
   /** One line: why it was refused, or the rule that allowed it. */
   reason: string | null;
+}
+
+/** One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused. */
+export interface NetworkLogEntry extends ConnectionFacts {
+  event: 'end' | 'refused';
   bytesUp: number;
   bytesDown: number;
 }

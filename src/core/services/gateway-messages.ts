@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONNECTION_DECIDERS } from '../../shared/network-view';
 
 /*
  * What the gateway says on its control stream (src/gateway/control-protocol.ts), checked before the
@@ -27,7 +28,7 @@ const connection = z.object({
   port: z.number().int().min(0).max(65535),
   protocol,
   decision: z.enum(['allow', 'deny']),
-  by: text(20),
+  by: z.enum(CONNECTION_DECIDERS),
   reason: z.string().max(1000).nullable(),
   bytesUp: z.number().int().min(0).optional(),
   bytesDown: z.number().int().min(0).optional(),
