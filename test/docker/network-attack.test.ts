@@ -1,21 +1,17 @@
-import { createServer, type Server } from 'node:http';
-import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
-import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { bottleNetworkName } from '../../src/core/engine/bottle-networks';
 import { egressNetworkName, gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { setBottleNetworkMode } from '../../src/core/state/bottle-network';
-import { instanceId } from '../../src/core/state/instance-id';
 import { readNetworkLog } from '../../src/core/state/network-log';
-import { settingsPath } from '../../src/core/state/state-paths';
 import type { NetworkRequest } from '../../src/shared/network-policy';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { usePublicOutside } from '../helpers/public-outside';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { removeTestNetworksAfterEach } from '../helpers/network-cleanup';
-import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../helpers/node-base-image';
+import { ensureTestNodeBaseImage } from '../helpers/node-base-image';
 import { rawDocker } from '../helpers/raw-docker';
 
 /*
@@ -30,44 +26,19 @@ import { rawDocker } from '../helpers/raw-docker';
 const env = useBottleTestEnv();
 removeTestNetworksAfterEach();
 const docker = rawDocker();
-const PUBLIC_SUBNET = '11.213.78.0/29';
-const PUBLIC_HOST = '11.213.78.1';
-let outside: Server | null = null;
-const seen: string[] = [];
+const outside = usePublicOutside(78);
+const PUBLIC_HOST = outside.host;
+const seen = outside.seen;
 let core: Core | null = null;
 
 beforeAll(async () => {
   await ensureTestNodeBaseImage(docker);
 }, 120_000);
 
-beforeEach(async () => {
-  await writeFile(settingsPath(), JSON.stringify({ gatewayNetwork: true, gatewayBaseImage: TEST_NODE_BASE_IMAGE }));
-});
-
 afterEach(async () => {
   await core?.close();
   core = null;
-  outside?.close();
-  outside = null;
-  seen.length = 0;
 });
-
-/** The outside: answers every request and notes its Host and path. */
-async function serveOutside(): Promise<number> {
-  const server = createServer((request, response) => {
-    seen.push(`${request.headers.host ?? ''} ${request.url ?? ''}`);
-    response.end('hello from the outside\n');
-  });
-  outside = server;
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  await docker.createNetwork({
-    Name: `claude-bottle-test-attack-${instanceId()}`,
-    Driver: 'bridge',
-    IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
-    Labels: { [LABEL_INSTANCE]: instanceId() },
-  });
-  return (server.address() as { port: number }).port;
-}
 
 /** A live core and one bottle, open (or as asked), on the gateway; the gateway's address on the bottle's network. */
 async function openBottle(mode: 'open' | 'ask' = 'open'): Promise<{ identity: string; gatewayIp: string }> {
@@ -98,7 +69,7 @@ function status(answer: string): number {
 
 describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19)', () => {
   it('a target too long to be a host is refused and still on the record, beside the other refusals', async () => {
-    await serveOutside();
+    await outside.serve();
     const { identity, gatewayIp } = await openBottle();
     const long = `${'a'.repeat(400)}.example`;
     const answer = await rawFromBottle(identity, gatewayIp, `CONNECT ${long}:443 HTTP/1.1\r\nHost: ${long}:443\r\n\r\n`);
@@ -118,7 +89,7 @@ describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19
   }, 240_000);
 
   it("a Host header carrying terminal controls is refused, and its text reaches the bottle's log escaped", async () => {
-    const port = await serveOutside();
+    const port = await outside.serve();
     const { identity, gatewayIp } = await openBottle();
     const target = `${PUBLIC_HOST}:${port}`;
     // C1 CSI sequences (clear the screen, turn red): HTTP lets such bytes through in a header value.
@@ -135,7 +106,7 @@ describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19
   }, 240_000);
 
   it('a flood of held connections is capped with a reason, and the core still hears and answers the gateway', async () => {
-    const port = await serveOutside();
+    const port = await outside.serve();
     const { identity } = await openBottle('ask');
     const live = core as Core;
     const url = `http://${PUBLIC_HOST}:${port}/held`;
@@ -167,7 +138,7 @@ describe.skipIf(skipWithoutDocker)('the gateway attacked from a bottle (issue 19
   }, 300_000);
 
   it('holds against header tricks, other spellings of addresses, the gateway itself, the host, another bottle, smuggling and floods', async () => {
-    const port = await serveOutside();
+    const port = await outside.serve();
     const { identity, gatewayIp } = await openBottle();
     const target = `${PUBLIC_HOST}:${port}`;
     const raw = (request: string, holdSeconds = 0): Promise<string> => rawFromBottle(identity, gatewayIp, request, holdSeconds);

@@ -1,18 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import { readFile, writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
-import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
-import { instanceId } from '../../src/core/state/instance-id';
 import { readNetworkLog } from '../../src/core/state/network-log';
 import { bottlePaths, settingsPath } from '../../src/core/state/state-paths';
 import type { NetworkRequest } from '../../src/shared/network-policy';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { usePublicOutside } from '../helpers/public-outside';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { removeTestNetworksAfterEach } from '../helpers/network-cleanup';
-import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../helpers/node-base-image';
+import { ensureTestNodeBaseImage } from '../helpers/node-base-image';
 import { rawDocker } from '../helpers/raw-docker';
 import { runCli } from '../helpers/run-cli';
 
@@ -33,42 +31,18 @@ import { runCli } from '../helpers/run-cli';
 const env = useBottleTestEnv();
 removeTestNetworksAfterEach();
 const docker = rawDocker();
-const PUBLIC_SUBNET = '11.213.77.0/29';
-const PUBLIC_HOST = '11.213.77.1';
-let outside: Server | null = null;
+const outside = usePublicOutside(77);
+const PUBLIC_HOST = outside.host;
 let core: Core | null = null;
 
 beforeAll(async () => {
   await ensureTestNodeBaseImage(docker);
 }, 120_000);
 
-beforeEach(async () => {
-  await writeFile(settingsPath(), JSON.stringify({ gatewayNetwork: true, gatewayBaseImage: TEST_NODE_BASE_IMAGE }));
-});
-
 afterEach(async () => {
   await core?.close();
   core = null;
-  outside?.close();
-  outside = null;
 });
-
-async function serveOutside(): Promise<number> {
-  const server = createServer((_request, response) => response.end('hello from the outside\n'));
-  outside = server;
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return (server.address() as { port: number }).port;
-}
-
-/** A bridge of this test's own (labelled with its instance: removed after it) that gives the host a public address. */
-async function publicHostAddress(): Promise<void> {
-  await docker.createNetwork({
-    Name: `claude-bottle-test-public-${instanceId()}`,
-    Driver: 'bridge',
-    IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
-    Labels: { [LABEL_INSTANCE]: instanceId() },
-  });
-}
 
 /** busybox wget in the bottle through its proxy; resolves when the connection ends, however it ends. */
 async function fetchInBottle(identity: string, url: string): Promise<string> {
@@ -86,8 +60,7 @@ async function heldInView(live: Core, identity: string, port: number): Promise<N
 
 describe.skipIf(skipWithoutDocker)("the core's gateway service (issue 19)", () => {
   it('a held request shows in the view, an answer lets the same connection through or refuses it, the CLI allows, and the log keeps every connection', async () => {
-    const port = await serveOutside();
-    await publicHostAddress();
+    const port = await outside.serve();
     const live = createCore({ deps: createCoreDeps(), live: true });
     core = live;
     const identity = (await live.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true })).identity;

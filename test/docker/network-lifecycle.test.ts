@@ -136,8 +136,8 @@ describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their l
       ['node', GATEWAY_PROGRAM, '--control'],
     );
     await eventually(async () => expect(messages).toEqual([{ type: 'ready' }]));
-    expect(control.send({ type: 'ping', n: 1 })).toBe(true);
-    await eventually(async () => expect(messages).toContainEqual({ type: 'echo', message: { type: 'ping', n: 1 } }));
+    expect(control.send({ type: 'hello', n: 1 })).toBe(true);
+    await eventually(async () => expect(messages).toContainEqual({ type: 'echo', message: { type: 'hello', n: 1 } }));
     control.send({ type: 'flood' });
     await eventually(async () => expect(closed).toBe('the gateway sent a line past the cap'));
     expect(bad).toEqual(['a line longer than 1048576 bytes']);

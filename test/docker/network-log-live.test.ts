@@ -1,19 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
-import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
-import { instanceId } from '../../src/core/state/instance-id';
-import { settingsPath } from '../../src/core/state/state-paths';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { NetworkLogEntry } from '../../src/shared/network-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { usePublicOutside } from '../helpers/public-outside';
 import { writeTestAgent } from '../helpers/test-agents';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { removeTestNetworksAfterEach } from '../helpers/network-cleanup';
-import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../helpers/node-base-image';
+import { ensureTestNodeBaseImage } from '../helpers/node-base-image';
 import { rawDocker } from '../helpers/raw-docker';
 
 /*
@@ -30,41 +26,18 @@ import { rawDocker } from '../helpers/raw-docker';
 const env = useBottleTestEnv();
 removeTestNetworksAfterEach();
 const docker = rawDocker();
-const PUBLIC_SUBNET = '11.213.141.0/29';
-const PUBLIC_HOST = '11.213.141.1';
-let outside: Server | null = null;
+const outside = usePublicOutside(141);
+const PUBLIC_HOST = outside.host;
 let core: Core | null = null;
 
 beforeAll(async () => {
   await ensureTestNodeBaseImage(docker);
 }, 120_000);
 
-beforeEach(async () => {
-  await writeFile(settingsPath(), JSON.stringify({ gatewayNetwork: true, gatewayBaseImage: TEST_NODE_BASE_IMAGE }));
-});
-
 afterEach(async () => {
   await core?.close();
   core = null;
-  outside?.close();
-  outside = null;
 });
-
-async function serveOutside(): Promise<number> {
-  const server = createServer((_request, response) => response.end('hello from the outside\n'));
-  outside = server;
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return (server.address() as { port: number }).port;
-}
-
-async function publicHostAddress(): Promise<void> {
-  await docker.createNetwork({
-    Name: `claude-bottle-test-public-nettab-${instanceId()}`,
-    Driver: 'bridge',
-    IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
-    Labels: { [LABEL_INSTANCE]: instanceId() },
-  });
-}
 
 async function fetchInBottle(identity: string, url: string): Promise<string> {
   return (await execIn(await bottleContainer(identity), ['sh', '-c', `wget -q -O - '${url}' 2>&1; echo "exit=$?"`])).output;
@@ -72,8 +45,7 @@ async function fetchInBottle(identity: string, url: string): Promise<string> {
 
 describe.skipIf(skipWithoutDocker)('the Network tab, live (issue 19)', () => {
   it("a connection through the real gateway reaches a client session as it is logged, and the tab's first read holds the same record", async () => {
-    const port = await serveOutside();
-    await publicHostAddress();
+    const port = await outside.serve();
     const live = createCore({ deps: createCoreDeps(), live: true });
     core = live;
     const pushed: { identity: string; entry: NetworkLogEntry }[] = [];
@@ -112,8 +84,7 @@ describe.skipIf(skipWithoutDocker)('the Network tab, live (issue 19)', () => {
   }, 240_000);
 
   it("an agent's very first connection, made as its container starts, goes through: the launch waits until the gateway knows the bottle (a CLI's core, no live one)", async () => {
-    const port = await serveOutside();
-    await publicHostAddress();
+    const port = await outside.serve();
     // The scheduled push comes 200 ms after a change, after the container started: too late for this agent.
     await writeTestAgent({
       name: 'first-fetch',

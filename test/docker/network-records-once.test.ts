@@ -1,17 +1,14 @@
-import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
-import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
-import { instanceId } from '../../src/core/state/instance-id';
 import { readNetworkLog } from '../../src/core/state/network-log';
 import { readNetworkPending } from '../../src/core/state/network-pending';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { usePublicOutside } from '../helpers/public-outside';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { rawDocker } from '../helpers/raw-docker';
 import { runCli } from '../helpers/run-cli';
 import { writeTestSettings } from '../helpers/test-settings';
 
@@ -24,34 +21,17 @@ import { writeTestSettings } from '../helpers/test-settings';
  */
 
 const env = useBottleTestEnv();
-const docker = rawDocker();
-const PUBLIC_SUBNET = '11.213.94.0/29';
-const PUBLIC_HOST = '11.213.94.1';
-let outside: Server | null = null;
+const outside = usePublicOutside(94);
+const PUBLIC_HOST = outside.host;
 const cores: Core[] = [];
 
 afterEach(async () => {
   for (const core of cores.splice(0)) await core.close();
-  outside?.close();
-  outside = null;
 });
-
-async function serveOutside(): Promise<number> {
-  const server = createServer((_request, response) => response.end('hello from the outside\n'));
-  outside = server;
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return (server.address() as { port: number }).port;
-}
 
 describe.skipIf(skipWithoutDocker)('the connection record with two live cores (issue 19)', () => {
   it('holds each connection once while the app and serve both run; the other takes over when the recorder closes', async () => {
-    const port = await serveOutside();
-    await docker.createNetwork({
-      Name: `claude-bottle-test-public-${instanceId()}`,
-      Driver: 'bridge',
-      IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
-      Labels: { [LABEL_INSTANCE]: instanceId() },
-    });
+    const port = await outside.serve();
     await writeTestSettings({ network: { allow: [`${PUBLIC_HOST}:${port}`] } });
     const app = createCore({ deps: createCoreDeps(), live: true });
     cores.push(app);
@@ -81,13 +61,7 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
   }, 120_000);
 
   it('a request held while only the CLI ran is recorded by the live core that starts later', async () => {
-    const port = await serveOutside();
-    await docker.createNetwork({
-      Name: `claude-bottle-test-public-${instanceId()}`,
-      Driver: 'bridge',
-      IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
-      Labels: { [LABEL_INSTANCE]: instanceId() },
-    });
+    const port = await outside.serve();
     // No live core: the CLI starts the bottle, and nothing listens when its request is held.
     const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
     expect(started.code, started.stderr).toBe(0);

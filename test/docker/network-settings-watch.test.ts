@@ -1,14 +1,11 @@
-import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
-import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
-import { instanceId } from '../../src/core/state/instance-id';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { usePublicOutside } from '../helpers/public-outside';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { rawDocker } from '../helpers/raw-docker';
 import { writeTestSettings } from '../helpers/test-settings';
 
 /*
@@ -20,37 +17,20 @@ import { writeTestSettings } from '../helpers/test-settings';
  */
 
 const env = useBottleTestEnv();
-const docker = rawDocker();
-const PUBLIC_SUBNET = '11.213.93.0/29';
-const PUBLIC_HOST = '11.213.93.1';
+const outside = usePublicOutside(93);
+const PUBLIC_HOST = outside.host;
 /** Far longer than the core's push delay (200 ms) and an fs event's way. */
 const QUIET_MS = 2000;
-let outside: Server | null = null;
 let core: Core | null = null;
 
 afterEach(async () => {
   await core?.close();
   core = null;
-  outside?.close();
-  outside = null;
 });
-
-async function serveOutside(): Promise<number> {
-  const server = createServer((_request, response) => response.end('hello from the outside\n'));
-  outside = server;
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  return (server.address() as { port: number }).port;
-}
 
 describe.skipIf(skipWithoutDocker)('settings.json is watched (issue 19)', () => {
   it('a rule added to settings.json by hand lets the bottle through without a restart of anything', async () => {
-    const port = await serveOutside();
-    await docker.createNetwork({
-      Name: `claude-bottle-test-public-${instanceId()}`,
-      Driver: 'bridge',
-      IPAM: { Driver: 'default', Config: [{ Subnet: PUBLIC_SUBNET, Gateway: PUBLIC_HOST }] },
-      Labels: { [LABEL_INSTANCE]: instanceId() },
-    });
+    const port = await outside.serve();
     const live = createCore({ deps: createCoreDeps(), live: true });
     core = live;
     const identity = (await live.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true })).identity;

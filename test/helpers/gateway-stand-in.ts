@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * network tests only: they are about who can reach what, not about the proxy. Run plain, it listens
  * on :3128 and answers every connection with a banner; with `--control` it speaks JSON lines on
  * stdin/stdout: `ready` first, then an echo of each message (a `flood` message gets a 2 MiB line, to
- * try the reader's cap).
+ * try the reader's cap), and a `pong` for a `ping` as the real one answers (a launch waits for it).
  */
 export const GATEWAY_STAND_IN_BANNER = 'claude-bottle gateway stand-in';
 
@@ -19,6 +19,7 @@ if (process.argv.includes('--control')) {
   lines.on('line', (line) => {
     const message = JSON.parse(line);
     if (message.type === 'flood') process.stdout.write('x'.repeat(2 * 1024 * 1024) + '\\n');
+    else if (message.type === 'ping') send({ type: 'pong', nonce: message.nonce });
     else send({ type: 'echo', message });
   });
   lines.on('close', () => process.exit(0));
