@@ -133,10 +133,14 @@ async function main(): Promise<void> {
       }
     }
   };
-  readControlLines(process.stdin, (message) => handle(message, stdout), (message) => {
-    log(message);
-    control.send({ type: 'error', message });
-  });
+  readControlLines(
+    process.stdin,
+    (message) => handle(message, stdout),
+    (message) => {
+      log(message);
+      control.send({ type: 'error', message });
+    },
+  );
   process.stdin.on('end', () => log('control stream ended: serving on the last tables'));
 
   const port = await gateway.listen();
@@ -149,7 +153,11 @@ async function main(): Promise<void> {
       const output = createControlWriter(socket);
       outputs.add(output);
       socket.on('close', () => outputs.delete(output));
-      readControlLines(socket, (message) => handle(message, output), (message) => output.send({ type: 'error', message }));
+      readControlLines(
+        socket,
+        (message) => handle(message, output),
+        (message) => output.send({ type: 'error', message }),
+      );
       output.send({ type: 'ready', port, version: CONTROL_PROTOCOL_VERSION });
       // What is held now was told to the streams open then: a core that connects later (the app
       // started after a CLI-only while, a reconnect) learns of it here and records it.

@@ -4,10 +4,14 @@
  * (Held requests and the operator's answers are NetworkRequest and NetworkAnswer in network-policy.ts.)
  */
 
-/** One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused. */
+/**
+ * One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused,
+ * or (`lost`) a note that the gateway dropped records of this bottle while no app or serve recorded
+ * them (its backlog was full): `reason` says how many.
+ */
 export interface NetworkLogEntry {
   time: string;
-  event: 'end' | 'refused';
+  event: 'end' | 'refused' | 'lost';
   host: string;
   port: number;
   protocol: 'http' | 'connect';
