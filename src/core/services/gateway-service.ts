@@ -38,6 +38,9 @@ import { RecordSequence } from './network-record-sequence';
  * `<root>/network-recorder.lock` writes the records, so each connection is on the record once. The
  * file, not a rule such as "the app records", because either may run alone, start or stop at any
  * time: the first live core takes it, and the other takes it over once that one's process is gone.
+ * What ends while no live core listens is not lost: the gateway numbers and keeps the records
+ * until the recorder acknowledges them, and the recorder asks for what follows its cursor
+ * (network-record-sequence.ts, network-cursor.ts) on every stream it opens.
  */
 
 export interface GatewayServiceHooks {
