@@ -21,6 +21,8 @@ export interface BacklogLimits {
 export const DEFAULT_BACKLOG_LIMITS: BacklogLimits = { maxRecords: 5000, maxBytes: 2 * 1024 * 1024 };
 /** Runs of dropped records remembered; past it the oldest runs are folded into per-bottle totals. */
 const MAX_LOST_RUNS = 10_000;
+/** Bottles named in one replay header's `dropped` (1,000 identities of 128 characters fit a control line easily). */
+export const MAX_DROPPED_BOTTLES = 1000;
 
 export type SequencedRecord = Extract<ControlOut, { type: 'connection' }> & { epoch: string; seq: number };
 
@@ -97,7 +99,11 @@ export class ConnectionBacklog {
       epoch: this.epoch,
       from: records[0]?.message.seq ?? this.nextSeq,
       through: this.nextSeq - 1,
-      dropped: [...lost].map(([identity, n]) => ({ identity, count: n })),
+      // The header is one control line, capped by the core: the bottles that lost most, if ever more than fit.
+      dropped: [...lost]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, MAX_DROPPED_BOTTLES)
+        .map(([identity, n]) => ({ identity, count: n })),
     };
     return [header, ...records.map((kept) => kept.message)];
   }

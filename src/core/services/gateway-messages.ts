@@ -45,7 +45,7 @@ const backlog = z.object({
   epoch,
   from: sequence,
   through: sequence,
-  dropped: z.array(z.object({ identity: text(128), count: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) })).max(10_000),
+  dropped: z.array(z.object({ identity: text(128), count: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) })).max(1000),
 });
 const ready = z.object({ type: z.literal('ready') });
 const error = z.object({ type: z.literal('error'), message: z.string().max(2000) });
