@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +8,7 @@ import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { instanceId } from '../../src/core/state/instance-id';
 import { readNetworkLog } from '../../src/core/state/network-log';
-import { networkCursorsPath, settingsPath } from '../../src/core/state/state-paths';
+import { bottlePaths, logFilePath, networkCursorsPath, settingsPath } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
@@ -81,8 +82,12 @@ describe.skipIf(skipWithoutDocker)('connections made while no live core records 
     // Only a CLI's core: it starts the bottle (and the gateway) and exits; nothing reads the stream.
     const cli = createCore({ deps: createCoreDeps() });
     const identity = (await cli.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true, net: 'open' })).identity;
-    await cli.close();
+    // Another bottle connects too, and is removed before any live core runs: its records stay in the gateway.
+    const gone = (await cli.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true, net: 'open' })).identity;
     const url = `http://${PUBLIC_HOST}:${port}/`;
+    expect(await fetchInBottle(gone, `${url}gone`)).toContain('hello from the outside');
+    await cli.bottles.remove(gone, { keepState: false });
+    await cli.close();
     expect(await fetchInBottle(identity, `${url}unrecorded`)).toContain('hello from the outside');
     expect(await fetchInBottle(identity, 'http://169.254.169.254/latest/meta-data/')).not.toContain('hello');
     const allowed = `end ${PUBLIC_HOST}:${port}`;
@@ -95,6 +100,9 @@ describe.skipIf(skipWithoutDocker)('connections made while no live core records 
     const live = createCore({ deps: createCoreDeps(), live: true });
     core = live;
     await eventually(async () => expect(await logged(identity)).toEqual([allowed, refused]), 30_000);
+    // The removed bottle's record is passed over: no folder comes back for it, and nothing to warn about.
+    expect(existsSync(bottlePaths(gone).dir)).toBe(false);
+    expect(existsSync(logFilePath()) ? await readFile(logFilePath(), 'utf8') : '').not.toContain(gone);
     const first = (await readNetworkLog(identity, 100))[0];
     expect(first).toMatchObject({ protocol: 'http', decision: 'allow', by: 'mode' });
     expect(first?.bytesDown).toBeGreaterThan(0);
@@ -104,7 +112,7 @@ describe.skipIf(skipWithoutDocker)('connections made while no live core records 
     // Its cursor says how far it wrote (and the gateway was told: it keeps nothing of these now).
     await eventually(async () => {
       const cursors = JSON.parse(await readFile(networkCursorsPath(), 'utf8')) as { engines: Record<string, { seq: number }> };
-      expect(Object.values(cursors.engines).map((position) => position.seq)).toEqual([3]);
+      expect(Object.values(cursors.engines).map((position) => position.seq)).toEqual([4]);
     });
     await live.close();
 

@@ -46,7 +46,7 @@ function record(on: GatewayProcess, warnings: string[], skip: (message: GatewayM
     isRecorder: () => Promise.resolve(true),
     readCursor: () => readNetworkCursor('default'),
     writeCursor: (position) => writeNetworkCursor('default', position),
-    write: (identity, entry) => appendNetworkLog(identity, entry),
+    write: (identity, entry) => appendNetworkLog(identity, entry).then(() => true),
     logged: () => undefined,
     replay: (position) => {
       on.send({ type: 'replay', epoch: position?.epoch ?? null, after: position?.seq ?? 0 });

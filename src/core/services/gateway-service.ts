@@ -18,8 +18,9 @@ import { readNetworkCursor, writeNetworkCursor } from '../state/network-cursor';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
 import { tryHoldRootLock, type RootLockHold } from '../state/root-lock';
 import { readSettings } from '../state/settings';
-import { stateRoot } from '../state/state-paths';
+import { bottlePaths, stateRoot } from '../state/state-paths';
 import { settled } from '../base/settled';
+import { isDirectory } from '../fs/is-directory';
 import { addAgentNetworkRule } from '../state/settings-network';
 import { EngineGateway } from './engine-gateway';
 import { answerPattern, type GatewayBottle } from './gateway-tables';
@@ -234,7 +235,12 @@ export class GatewayService {
         isRecorder: () => this.isRecorder(),
         readCursor: () => readNetworkCursor(engineName),
         writeCursor: (position) => writeNetworkCursor(engineName, position),
-        write: (identity, entry) => appendNetworkLog(identity, entry),
+        // A replay may carry the records of a bottle removed since: it gets no folder back for them.
+        write: async (identity, entry) => {
+          if (!(await isDirectory(bottlePaths(identity).dir))) return false;
+          await appendNetworkLog(identity, entry);
+          return true;
+        },
         logged: (identity, entry) => this.hooks.logged(identity, entry),
         replay: (position) => opened.replay(position),
         ack: (position) => opened.ack(position),

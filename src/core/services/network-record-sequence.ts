@@ -22,8 +22,8 @@ export interface RecordSequenceDeps {
   isRecorder(): Promise<boolean>;
   readCursor(): Promise<RecordPosition | null>;
   writeCursor(position: RecordPosition): Promise<void>;
-  /** Appends one entry to a bottle's log. */
-  write(identity: string, entry: NetworkLogEntry): Promise<void>;
+  /** Appends one entry to a bottle's log; false when the bottle is gone (removed meanwhile): nothing is written. */
+  write(identity: string, entry: NetworkLogEntry): Promise<boolean>;
   /** An entry is on the record (or, in a core that does not record, heard): windows are told. */
   logged(identity: string, entry: NetworkLogEntry): void;
   /** Asks the gateway for what follows `position`; false when no stream is open. */
@@ -147,8 +147,7 @@ export class RecordSequence {
 
   private async append(identity: string, entry: NetworkLogEntry): Promise<void> {
     try {
-      await this.deps.write(identity, entry);
-      this.deps.logged(identity, entry);
+      if (await this.deps.write(identity, entry)) this.deps.logged(identity, entry);
     } catch (error: unknown) {
       // The sequence goes on: one bottle's unwritable log (or its removal) must not stop the others'.
       this.deps.warn(`network record of ${identity}: ${errorMessage(error)}`);
