@@ -21,6 +21,15 @@
  *       bottle) or `agent` (every bottle of its agent) also adds the rule `host:port` here at once,
  *       in that scope (the core then pushes it in its next `rules`).
  *   {"type":"ping","nonce":"…"}                 -> {"type":"pong","nonce":"…"}
+ *   {"type":"replay","epoch":"9f…"|null,"after":41}
+ *       the recorder core asks, on the stream it just opened, for the records it has not written:
+ *       it wrote everything through sequence `after` of `epoch` (null: it has no cursor for this
+ *       gateway). Answered on that stream alone: a `backlog` header, then every kept record after
+ *       `after` (every kept record when `epoch` is not this gateway's: it restarted), in order; the
+ *       live records follow. Only the recorder asks: other streams just get the live records.
+ *   {"type":"ack","epoch":"9f…","seq":57}
+ *       the recorder wrote everything through `seq` (and its cursor after it): the gateway lets
+ *       those go. Another epoch's ack is ignored.
  *
  * Out (gateway -> core):
  *   {"type":"ready","port":3128,"version":1}    once, when the proxy listens (on a control socket
@@ -30,8 +39,16 @@
  *       same bottle join it).
  *   {"type":"settled","id":"p-3","outcome":"allow"|"deny"|"timeout"|"abandoned","time":"…"}
  *       the pending request is gone (decided, timed out, or every held client hung up).
- *   {"type":"connection","event":"start"|"refused"|"end", …ConnectionRecord}
- *       the log: every attempt, its decision and who made it, and bytes each way on close.
+ *   {"type":"connection","event":"start"|"refused"|"end", …ConnectionRecord, "epoch":"9f…","seq":42}
+ *       the log: every attempt, its decision and who made it, and bytes each way on close. Each
+ *       `refused` or `end` of a known bottle (what the core writes) carries this gateway process's
+ *       `epoch` (random per start) and the next `seq` (1, 2, …), and is kept (connection-backlog.ts:
+ *       5,000 records or 2 MiB, oldest dropped) until acknowledged, so what ends while no live core
+ *       reads is written when one comes. `start` records carry neither: they are live notices.
+ *   {"type":"backlog","epoch":"9f…","from":42,"through":57,"dropped":[{"identity":"b-1","count":3}]}
+ *       the answer to `replay`, before the records it replays: they are `from` to `through` (none
+ *       when `from` > `through`); `dropped` says, per bottle, how many records after the core's
+ *       `after` were dropped by the bound (the core writes one line saying so in that bottle's log).
  *   {"type":"error","message":"…"}               a bad control line, or something the gateway could not do.
  */
 import { z } from 'zod';
@@ -59,6 +76,9 @@ const identity = z
 const ipv4 = z
   .string()
   .refine((text) => /^(\d{1,3})(\.\d{1,3}){3}$/.test(text) && text.split('.').every((part) => Number(part) <= 255), 'not an IPv4 address');
+/** A gateway process's epoch (connection-backlog.ts makes 16 hex digits; a core sends back what it read). */
+const epoch = z.string().regex(/^[0-9a-f]{1,64}$/, 'epoch: hex digits');
+const sequence = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** A bottle's rules: every scope's lists together, each list capped as the state files cap it. */
 const MAX_RULES_PER_BOTTLE = RULE_SCOPES.length * 2 * MAX_RULES_PER_LIST;
 
@@ -103,6 +123,8 @@ export const controlInSchema = z.discriminatedUnion('type', [
     scope: z.enum(['once', 'bottle', 'agent']),
   }),
   z.strictObject({ type: z.literal('ping'), nonce: z.string().max(128).optional() }),
+  z.strictObject({ type: z.literal('replay'), epoch: epoch.nullable(), after: sequence }),
+  z.strictObject({ type: z.literal('ack'), epoch, seq: sequence }),
 ]);
 export type ControlIn = z.infer<typeof controlInSchema>;
 
@@ -128,6 +150,7 @@ export type ControlOut =
   | { type: 'ready'; port: number; version: number }
   | { type: 'pending'; id: string; identity: string; host: string; port: number; protocol: GatewayProtocol; time: string }
   | { type: 'settled'; id: string; outcome: 'allow' | 'deny' | 'timeout' | 'abandoned'; time: string }
-  | ({ type: 'connection' } & ConnectionRecord)
+  | ({ type: 'connection'; epoch?: string; seq?: number } & ConnectionRecord)
+  | { type: 'backlog'; epoch: string; from: number; through: number; dropped: Array<{ identity: string; count: number }> }
   | { type: 'pong'; nonce?: string }
   | { type: 'error'; message: string };

@@ -10,6 +10,7 @@ import type http from 'node:http';
 import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
 import { MAX_HOST_CHARS, parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
 import { pinnedLookup, resolveAndCheck } from './address-check';
+import { DEFAULT_BACKLOG_LIMITS } from './connection-backlog';
 import type { ControlChannel } from './control-channel';
 import type { BottleEntry, ConnectionRecord, ControlOut, DecidedBy, GatewayProtocol } from './control-protocol';
 import { gatewayDecidedBy, type GatewayPolicy } from './gateway-policy';
@@ -28,6 +29,9 @@ export interface GatewayOptions {
   maxHeaderBytes: number;
   maxSocketsPerBottle: number;
   maxSocketsTotal: number;
+  /** The connection backlog's bounds (main.ts keeps it; connection-backlog.ts). */
+  backlogRecords: number;
+  backlogBytes: number;
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -39,6 +43,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   maxHeaderBytes: 16 * 1024,
   maxSocketsPerBottle: 1024,
   maxSocketsTotal: 3000,
+  backlogRecords: DEFAULT_BACKLOG_LIMITS.maxRecords,
+  backlogBytes: DEFAULT_BACKLOG_LIMITS.maxBytes,
 };
 
 /** What an open client socket has carried, for its `end` record. */

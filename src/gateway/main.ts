@@ -3,7 +3,9 @@
  * the gateway container. Options: --port N (3128), --host ADDRESS (0.0.0.0), --hold-ms N (60000),
  * --max-held-per-bottle N (200), --max-held-total N (1000), --max-header-bytes N (16384),
  * --max-sockets-per-bottle N (1024: open sockets from one source address, whatever they carry),
- * --max-sockets-total N (3000: open sockets from every source together; sized to the container's memory).
+ * --max-sockets-total N (3000: open sockets from every source together; sized to the container's memory),
+ * --backlog-records N (5000), --backlog-bytes N (2 MiB): the records kept until the recorder core
+ * acknowledges them (connection-backlog.ts), oldest dropped past either.
  * --control-socket PATH also serves the control protocol on a Unix socket in the container, one
  * stream per connection (each gets `ready`, and every event); `--control PATH` (run by `docker exec
  * -i` in the gateway container: the core's way in over any engine API) relays its stdin and stdout
@@ -13,6 +15,7 @@
  */
 import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { ConnectionBacklog, isRecordable } from './connection-backlog';
 import { createControlWriter, readControlLines, type ControlChannel } from './control-channel';
 import { CONTROL_PROTOCOL_VERSION, type ControlIn } from './control-protocol';
 import { DEFAULT_GATEWAY_OPTIONS, Gateway, type GatewayOptions } from './gateway-server';
@@ -26,6 +29,8 @@ const NUMERIC_FLAGS: Record<string, keyof Omit<GatewayOptions, 'host'>> = {
   '--max-header-bytes': 'maxHeaderBytes',
   '--max-sockets-per-bottle': 'maxSocketsPerBottle',
   '--max-sockets-total': 'maxSocketsTotal',
+  '--backlog-records': 'backlogRecords',
+  '--backlog-bytes': 'backlogBytes',
 };
 
 export function parseGatewayArgs(args: readonly string[]): GatewayOptions {
@@ -79,18 +84,29 @@ async function main(): Promise<void> {
   if (relayTo !== null) return relayControl(relayTo);
   const socketPath = takePathFlag(args, '--control-socket');
   const options = parseGatewayArgs(args);
-  // Every control stream (stdin/stdout, and each socket connection) gets every event.
-  const outputs = new Set<ControlChannel>([createControlWriter(process.stdout)]);
+  // Every control stream (stdin/stdout, and each socket connection) gets every event; a record
+  // the core writes is numbered and kept until the recorder acknowledges it.
+  const stdout = createControlWriter(process.stdout);
+  const outputs = new Set<ControlChannel>([stdout]);
+  const backlog = new ConnectionBacklog({ maxRecords: options.backlogRecords, maxBytes: options.backlogBytes });
   const control: ControlChannel = {
     send: (message) => {
-      for (const output of outputs) output.send(message);
+      const sent = message.type === 'connection' && isRecordable(message) ? backlog.add(message) : message;
+      for (const output of outputs) output.send(sent);
     },
   };
   const policy = new GatewayPolicy();
   const gateway = new Gateway(options, policy, control, log);
 
-  const handle = (message: ControlIn): void => {
+  /** One control line of one stream; `reply` is that stream's own output (a replay goes to it alone). */
+  const handle = (message: ControlIn, reply: ControlChannel): void => {
     switch (message.type) {
+      case 'replay':
+        for (const out of backlog.replay(message.epoch, message.after)) reply.send(out);
+        return;
+      case 'ack':
+        backlog.ack(message.epoch, message.seq);
+        return;
       case 'bottles':
         gateway.setBottles(message.bottles);
         return;
@@ -117,10 +133,14 @@ async function main(): Promise<void> {
       }
     }
   };
-  readControlLines(process.stdin, handle, (message) => {
-    log(message);
-    control.send({ type: 'error', message });
-  });
+  readControlLines(
+    process.stdin,
+    (message) => handle(message, stdout),
+    (message) => {
+      log(message);
+      control.send({ type: 'error', message });
+    },
+  );
   process.stdin.on('end', () => log('control stream ended: serving on the last tables'));
 
   const port = await gateway.listen();
@@ -133,7 +153,11 @@ async function main(): Promise<void> {
       const output = createControlWriter(socket);
       outputs.add(output);
       socket.on('close', () => outputs.delete(output));
-      readControlLines(socket, handle, (message) => output.send({ type: 'error', message }));
+      readControlLines(
+        socket,
+        (message) => handle(message, output),
+        (message) => output.send({ type: 'error', message }),
+      );
       output.send({ type: 'ready', port, version: CONTROL_PROTOCOL_VERSION });
       // What is held now was told to the streams open then: a core that connects later (the app
       // started after a CLI-only while, a reconnect) learns of it here and records it.

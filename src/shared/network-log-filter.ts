@@ -17,6 +17,8 @@ export interface NetworkLogFilter {
 
 /** `host:port` as the tab shows it (an IPv6 literal in brackets, so its colons are not the port's). */
 export function networkDestination(entry: Pick<NetworkLogEntry, 'host' | 'port'>): string {
+  // A `lost` line (records the gateway dropped) names no destination.
+  if (entry.host === '') return '—';
   return `${entry.host.includes(':') ? `[${entry.host}]` : entry.host}:${entry.port}`;
 }
 

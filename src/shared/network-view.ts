@@ -27,9 +27,13 @@ export interface ConnectionFacts {
   reason: string | null;
 }
 
-/** One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused. */
+/**
+ * One line of a bottle's connection log (network-log.jsonl): a connection that ended or was refused,
+ * or (`lost`) a note that the gateway dropped records of this bottle while no app or serve recorded
+ * them (its backlog was full): `reason` says how many.
+ */
 export interface NetworkLogEntry extends ConnectionFacts {
-  event: 'end' | 'refused';
+  event: 'end' | 'refused' | 'lost';
   bytesUp: number;
   bytesDown: number;
 }

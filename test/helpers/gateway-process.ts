@@ -96,6 +96,14 @@ export class GatewayProcess {
     });
   }
 
+  /** Calls `listener` with every message from now on, in order. */
+  onMessage(listener: (message: GatewayMessage) => void): void {
+    let seen = this.messages.length;
+    this.listeners.push(() => {
+      while (seen < this.messages.length) listener(this.messages[seen++] as GatewayMessage);
+    });
+  }
+
   /** Messages of one type sent so far. */
   all(type: string): GatewayMessage[] {
     return this.messages.filter((message) => message.type === type);

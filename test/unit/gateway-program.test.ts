@@ -4,9 +4,12 @@
  * The outside is on 127.0.0.1, a loopback (special) address, so it is reached only through rules that
  * name it exactly, as the policy requires for every private target.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   echoThrough,
   GatewayProcess,
@@ -14,6 +17,7 @@ import {
   proxyConnect,
   proxyGet,
   staysSilent,
+  type GatewayMessage,
   type Outside,
   useGatewayTestbed,
 } from '../helpers/gateway-process';
@@ -236,5 +240,144 @@ describe('modes from the bottles table', () => {
     expect(refused.body).toContain('the source 127.0.0.3 is not a bottle this gateway serves');
     expect(refused.body).not.toContain('claude-bottle allow');
     expect(outside.httpRequests).not.toContain(`127.0.0.1:${outside.httpPort} /x`);
+  });
+});
+
+/** A control socket stream as a core's relay opens it: lines out parsed, lines in written. */
+async function openControlSocket(
+  socketPath: string,
+): Promise<{
+  messages: GatewayMessage[];
+  send(message: unknown): void;
+  until(match: (message: GatewayMessage) => boolean): Promise<void>;
+  close(): void;
+}> {
+  const socket = net.connect(socketPath);
+  const messages: GatewayMessage[] = [];
+  let buffered = '';
+  let waiting: Array<() => void> = [];
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) messages.push(JSON.parse(line) as GatewayMessage);
+    for (const wake of waiting) wake();
+  });
+  const until = (match: (message: GatewayMessage) => boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`control socket: no match; got ${JSON.stringify(messages.slice(-5))}`)), 10_000);
+      const check = (): void => {
+        if (!messages.some(match)) return;
+        clearTimeout(timer);
+        waiting = waiting.filter((wake) => wake !== check);
+        resolve();
+      };
+      waiting.push(check);
+      check();
+    });
+  await until((message) => message.type === 'ready');
+  return { messages, send: (message) => socket.write(`${JSON.stringify(message)}\n`), until, close: () => socket.destroy() };
+}
+
+describe('connection backlog (records kept until the recorder core acknowledges them)', () => {
+  let dir: string;
+  const refusedFrom = async (count: number, tag: string): Promise<void> => {
+    for (let index = 0; index < count; index++)
+      expect((await proxyGet(gateway.port, `http://localhost:${outside.httpPort}/${tag}-${index}`)).status).toBe(403);
+  };
+  /** The replay a stream that opens now gets: the header, then the records (its answer ends at `through`). */
+  const replayOn = async (
+    socketPath: string,
+    epoch: string | null,
+    after: number,
+  ): Promise<{ header: GatewayMessage; records: GatewayMessage[]; stream: Awaited<ReturnType<typeof openControlSocket>> }> => {
+    const stream = await openControlSocket(socketPath);
+    const before = stream.messages.length;
+    stream.send({ type: 'replay', epoch, after });
+    await stream.until((message) => message.type === 'backlog');
+    const header = stream.messages.find((message) => message.type === 'backlog') as GatewayMessage;
+    const through = header.through as number;
+    if ((header.from as number) <= through) await stream.until((message) => message.type === 'connection' && message.seq === through);
+    const records = stream.messages.slice(before).filter((message) => message.type === 'connection');
+    return { header, records, stream };
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cb-backlog-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replays to a stream that opens later what ended while none read, in order, and an ack lets them go', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    await startWith('locked', exactRules(), ['--control-socket', socketPath]);
+    await refusedFrom(3, 'unread');
+    const live = gateway.all('connection').filter((message) => message.event === 'refused');
+    expect(live.map((message) => message.seq)).toEqual([1, 2, 3]);
+    const epoch = live[0]?.epoch as string;
+    expect(epoch).toMatch(/^[0-9a-f]{16}$/);
+
+    // A core with no cursor (null epoch) gets all three, in order, after a header that says so.
+    const first = await replayOn(socketPath, null, 0);
+    expect(first.header).toMatchObject({ epoch, from: 1, through: 3, dropped: [] });
+    expect(first.records.map((message) => [message.seq, message.host, message.event])).toEqual([
+      [1, 'localhost', 'refused'],
+      [2, 'localhost', 'refused'],
+      [3, 'localhost', 'refused'],
+    ]);
+    expect(first.records.map((message) => message.reason)).toEqual(live.map((message) => message.reason));
+    // A live record after the replay follows it on the same stream, with the next number.
+    await refusedFrom(1, 'after-replay');
+    await first.stream.until((message) => message.type === 'connection' && message.seq === 4);
+
+    // The core wrote through 2 and says so: a stream that asks from 0 gets only what is not acknowledged.
+    first.stream.send({ type: 'ack', epoch, seq: 2 });
+    // Another epoch's ack (a core still on a restarted gateway's numbers) lets nothing go.
+    first.stream.send({ type: 'ack', epoch: 'abcdef0123456789', seq: 4 });
+    const second = await replayOn(socketPath, epoch, 0);
+    expect(second.header).toMatchObject({ from: 3, through: 4, dropped: [] });
+    expect(second.records.map((message) => message.seq)).toEqual([3, 4]);
+    // A core whose cursor names another epoch (the gateway restarted since) gets everything kept.
+    const third = await replayOn(socketPath, 'abcdef0123456789', 3);
+    expect(third.records.map((message) => message.seq)).toEqual([3, 4]);
+    // One at its cursor gets nothing but the header.
+    const fourth = await replayOn(socketPath, epoch, 4);
+    expect(fourth.header).toMatchObject({ from: 5, through: 4 });
+    expect(fourth.records).toEqual([]);
+    for (const replay of [first, second, third, fourth]) replay.stream.close();
+    // `start` records are live notices: never numbered.
+    expect(gateway.all('connection').filter((message) => message.event === 'start' && 'seq' in message)).toEqual([]);
+  });
+
+  it('past its bound drops the oldest and tells the replay how many of which bottle were lost', async () => {
+    const socketPath = path.join(dir, 'control.sock');
+    await startWith('locked', exactRules(), ['--control-socket', socketPath, '--backlog-records', '3']);
+    await refusedFrom(5, 'bounded');
+    const replay = await replayOn(socketPath, null, 0);
+    expect(replay.header).toMatchObject({ from: 3, through: 5, dropped: [{ identity: 'bottle-a', count: 2 }] });
+    expect(replay.records.map((message) => message.seq)).toEqual([3, 4, 5]);
+    // A core that wrote through 1 lost only number 2.
+    const epoch = replay.header.epoch as string;
+    const after = await replayOn(socketPath, epoch, 1);
+    expect(after.header).toMatchObject({ dropped: [{ identity: 'bottle-a', count: 1 }] });
+    // Once acknowledged past them, the loss is no one's to report again.
+    after.stream.send({ type: 'ack', epoch, seq: 5 });
+    const acked = await replayOn(socketPath, epoch, 0);
+    expect(acked.header).toMatchObject({ from: 6, through: 5, dropped: [] });
+    for (const stream of [replay.stream, after.stream, acked.stream]) stream.close();
+  });
+
+  it('bounds the backlog by bytes as well, and refuses a malformed replay or ack', async () => {
+    await startWith('locked', exactRules(), ['--backlog-bytes', '1000']);
+    await refusedFrom(6, 'bytes');
+    gateway.send({ type: 'replay', epoch: null, after: 0 });
+    const header = await gateway.next((message) => message.type === 'backlog');
+    // Each record is a few hundred bytes: at most a handful fit in 1000.
+    expect(header.from as number).toBeGreaterThan(2);
+    expect(header.through).toBe(6);
+    expect(header.dropped).toEqual([{ identity: 'bottle-a', count: (header.from as number) - 1 }]);
+    gateway.send({ type: 'ack', epoch: '../../etc', seq: 1 });
+    await gateway.next((message) => message.type === 'error' && String(message.message).includes('epoch'));
+    gateway.send({ type: 'replay', epoch: null, after: -1 });
+    await gateway.next((message) => message.type === 'error' && String(message.message).includes('after'));
   });
 });

@@ -97,6 +97,26 @@ describe('claude-bottle net --log', () => {
     ).toEqual([RECORDS[2]]);
   });
 
+  it("a `lost` line (records the gateway's backlog dropped while no app or serve recorded) says how many, with no destination", async () => {
+    await seed([
+      {
+        time: '2026-12-03T14:02:00.000Z',
+        event: 'lost',
+        host: '',
+        port: 0,
+        protocol: 'connect',
+        decision: 'deny',
+        by: 'limit',
+        reason: "3 connection records lost: the gateway's backlog was full while no app or serve was recording",
+        bytesUp: 0,
+        bytesDown: 0,
+      },
+    ]);
+    expect((await cli('net', ID, '--log')).stdout).toBe(
+      "2026-12-03T14:02:00.000Z  lost                 3 connection records lost: the gateway's backlog was full while no app or serve was recording\n",
+    );
+  });
+
   it('an empty log: a sentence, or nothing at all with --json', async () => {
     await seed([]);
     expect((await cli('net', ID, '--log')).stdout).toBe(`no connections on record for ${ID}\n`);

@@ -11,6 +11,7 @@ const DEFAULT_LOG_LINES = 100;
 
 /** One record a line, as the Network tab shows it: when, the decision and who made it, where, bytes each way, the reason. */
 function logLine(entry: NetworkLogEntry): string {
+  if (entry.event === 'lost') return `${entry.time}  ${'lost'.padEnd(20)} ${entry.reason ?? ''}`;
   const bytes = entry.event === 'end' ? `  ↑ ${formatBytes(entry.bytesUp)}  ↓ ${formatBytes(entry.bytesDown)}` : '';
   const why = entry.reason === null ? '' : `  (${entry.reason})`;
   const decided = `${entry.decision === 'deny' ? 'refused' : 'allowed'} by ${entry.by}`;

@@ -4,6 +4,7 @@ import { errorMessage } from '../base/bottle-error';
 import type { EngineClient } from '../engine/engine-client';
 import { findRunningGateway } from '../engine/gateway-container';
 import { GatewayControl } from '../engine/gateway-control';
+import type { RecordPosition } from '../state/network-cursor';
 import { MAX_NETWORK_PENDING } from '../state/network-pending';
 import { readGatewayMessage, type GatewayMessage } from './gateway-messages';
 import { bottlesMessage, rulesMessage, type GatewayBottle } from './gateway-tables';
@@ -29,10 +30,16 @@ export interface EngineGatewayHooks {
   bottles(): Promise<GatewayBottle[]>;
   /** A bottle's held requests changed (the full list, oldest first). */
   pendingChanged(identity: string, pending: NetworkRequest[]): void;
-  /** A connection ended or was refused. */
-  connection(identity: string, entry: NetworkLogEntry): void;
+  /** A connection ended or was refused; `at` is its number in the gateway's sequence (null: an unnumbered record). */
+  connection(identity: string, entry: NetworkLogEntry, at: RecordPosition | null): void;
+  /** The header of a replay this core asked for (`replay`): the records it names follow. */
+  backlog(header: BacklogHeader): void;
+  /** A keeping stream is open (ready) or ended: the recorder asks for what it missed on each new one. */
+  stream(open: boolean): void;
   warn(message: string): void;
 }
+
+export type BacklogHeader = Extract<GatewayMessage, { type: 'backlog' }>;
 
 interface Held {
   identity: string;
@@ -130,6 +137,17 @@ export class EngineGateway {
     });
   }
 
+  /** Asks the open stream for the records after `position` (null: all it keeps); false when no stream is open. */
+  replay(position: RecordPosition | null): boolean {
+    if (this.control?.open !== true) return false;
+    return this.control.send({ type: 'replay', epoch: position?.epoch ?? null, after: position?.seq ?? 0 });
+  }
+
+  /** Tells the gateway everything through `position` is on the record (it lets those go). */
+  ack(position: RecordPosition): void {
+    if (this.control?.open === true) this.control.send({ type: 'ack', epoch: position.epoch, seq: position.seq });
+  }
+
   close(): void {
     this.closed = true;
     if (this.retry !== null) clearTimeout(this.retry);
@@ -170,6 +188,7 @@ export class EngineGateway {
     }
     this.control = control;
     this.backoffMs = BACKOFF_FIRST_MS;
+    if (this.keep) this.hooks.stream(true);
     return control;
   }
 
@@ -180,6 +199,7 @@ export class EngineGateway {
     const identities = new Set([...this.held.values()].map((held) => held.identity));
     this.held.clear();
     for (const identity of identities) this.hooks.pendingChanged(identity, []);
+    if (this.keep) this.hooks.stream(false);
     if (this.keep && !this.closed) {
       this.hooks.warn(`network gateway control stream ended (${reason}): reconnecting`);
       this.reopenLater();
@@ -210,20 +230,26 @@ export class EngineGateway {
     if (message.type === 'pending') this.hold(message);
     else if (message.type === 'settled') this.unhold(message.id);
     else if (message.type === 'connection' && message.event !== 'start' && message.identity !== null) {
-      const { identity, event, host, port, protocol, decision, by, reason, time } = message;
-      this.hooks.connection(identity, {
-        time,
-        event,
-        host,
-        port,
-        protocol,
-        decision,
-        by,
-        reason,
-        bytesUp: message.bytesUp ?? 0,
-        bytesDown: message.bytesDown ?? 0,
-      });
-    } else if (message.type === 'error') this.hooks.warn(`network gateway: ${message.message}`);
+      const { identity, event, host, port, protocol, decision, by, reason, time, epoch, seq } = message;
+      const at = epoch !== undefined && seq !== undefined ? { epoch, seq } : null;
+      this.hooks.connection(
+        identity,
+        {
+          time,
+          event,
+          host,
+          port,
+          protocol,
+          decision,
+          by,
+          reason,
+          bytesUp: message.bytesUp ?? 0,
+          bytesDown: message.bytesDown ?? 0,
+        },
+        at,
+      );
+    } else if (message.type === 'backlog') this.hooks.backlog(message);
+    else if (message.type === 'error') this.hooks.warn(`network gateway: ${message.message}`);
   }
 
   private hold(message: Extract<GatewayMessage, { type: 'pending' }>): void {

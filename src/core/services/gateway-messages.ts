@@ -9,6 +9,9 @@ import { CONNECTION_DECIDERS } from '../../shared/network-view';
 
 const text = (max: number): z.ZodString => z.string().min(1).max(max);
 const protocol = z.enum(['http', 'connect']);
+/** A gateway process's epoch and a record's number in it (src/gateway/connection-backlog.ts). */
+const epoch = z.string().regex(/^[0-9a-f]{1,64}$/);
+const sequence = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const pending = z.object({
   type: z.literal('pending'),
@@ -33,18 +36,29 @@ const connection = z.object({
   bytesUp: z.number().int().min(0).optional(),
   bytesDown: z.number().int().min(0).optional(),
   time: text(40),
+  // Both or neither: a numbered record, or a live notice (a `start`, or an older gateway's).
+  epoch: epoch.optional(),
+  seq: sequence.optional(),
+});
+/** The answer to a replay: where it starts, and per bottle the records the gateway's bound dropped. */
+const backlog = z.object({
+  type: z.literal('backlog'),
+  epoch,
+  from: sequence,
+  through: sequence,
+  dropped: z.array(z.object({ identity: text(128), count: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) })).max(1000),
 });
 const ready = z.object({ type: z.literal('ready') });
 const error = z.object({ type: z.literal('error'), message: z.string().max(2000) });
 const pong = z.object({ type: z.literal('pong'), nonce: z.string().max(128).optional() });
 
-export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, ready, error, pong]);
+export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, backlog, ready, error, pong]);
 export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
 
 /** The message checked; null for a type this core does not read; a one-line reason for a bad one. */
 export function readGatewayMessage(message: unknown): { ok: true; value: GatewayMessage | null } | { ok: false; reason: string } {
   const type = (message as { type?: unknown } | null)?.type;
-  if (!['pending', 'settled', 'connection', 'ready', 'error', 'pong'].includes(typeof type === 'string' ? type : ''))
+  if (!['pending', 'settled', 'connection', 'backlog', 'ready', 'error', 'pong'].includes(typeof type === 'string' ? type : ''))
     return { ok: true, value: null };
   const parsed = gatewayMessageSchema.safeParse(message);
   if (parsed.success) return { ok: true, value: parsed.data };

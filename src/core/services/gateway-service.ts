@@ -14,14 +14,17 @@ import { bottleNetworksOfRoot } from '../engine/gateway-container';
 import { addBottleNetworkRule } from '../state/bottle-network';
 import { readMetadata } from '../state/metadata';
 import { appendNetworkLog, readNetworkLog } from '../state/network-log';
+import { readNetworkCursor, writeNetworkCursor } from '../state/network-cursor';
 import { readNetworkPending, writeNetworkPending } from '../state/network-pending';
 import { tryHoldRootLock, type RootLockHold } from '../state/root-lock';
 import { readSettings } from '../state/settings';
-import { stateRoot } from '../state/state-paths';
+import { bottlePaths, stateRoot } from '../state/state-paths';
 import { settled } from '../base/settled';
+import { isDirectory } from '../fs/is-directory';
 import { addAgentNetworkRule } from '../state/settings-network';
 import { EngineGateway } from './engine-gateway';
 import { answerPattern, type GatewayBottle } from './gateway-tables';
+import { RecordSequence } from './network-record-sequence';
 
 /*
  * The core's side of the bottles' one door out (issue 19): per engine, one control stream to its
@@ -36,6 +39,9 @@ import { answerPattern, type GatewayBottle } from './gateway-tables';
  * `<root>/network-recorder.lock` writes the records, so each connection is on the record once. The
  * file, not a rule such as "the app records", because either may run alone, start or stop at any
  * time: the first live core takes it, and the other takes it over once that one's process is gone.
+ * What ends while no live core listens is not lost: the gateway numbers and keeps the records
+ * until the recorder acknowledges them, and the recorder asks for what follows its cursor
+ * (network-record-sequence.ts, network-cursor.ts) on every stream it opens.
  */
 
 export interface GatewayServiceHooks {
@@ -51,8 +57,10 @@ const PUSH_DELAY_MS = 200;
 
 export class GatewayService {
   private readonly engines = new Map<string, EngineGateway>();
+  /** Per engine, its connection records on their way to the logs, in the gateway's order (network-record-sequence.ts). */
+  private readonly sequences = new Map<string, RecordSequence>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
-  /** Each bottle's record writes, one after the other (its held requests, its log). */
+  /** Each bottle's held-request writes, one after the other. */
   private readonly writes = new Map<string, Promise<void>>();
   private closed = false;
   /** This core's hold of the recorder lock, once it has it (live cores only). */
@@ -191,11 +199,15 @@ export class GatewayService {
   /** Pushes what changed and is not pushed yet (a CLI command's launch must reach the gateway before it exits), then closes every stream. */
   async close(): Promise<void> {
     await Promise.all([...this.scheduled.keys()].map((engine) => this.pushScheduled(engine)));
+    // What was written is acknowledged before the streams close, so the gateway keeps only the rest.
+    await Promise.all([...this.sequences.values()].map((sequence) => sequence.flush()));
     this.closed = true;
     for (const gateway of this.engines.values()) gateway.close();
     this.engines.clear();
     // Nothing of this core writes into a state folder after its close.
     await Promise.all([...this.writes.values()].map((write) => settled(write)));
+    await Promise.all([...this.sequences.values()].map((sequence) => sequence.flush()));
+    this.sequences.clear();
     await this.recorder?.release();
     this.recorder = null;
   }
@@ -210,19 +222,32 @@ export class GatewayService {
           bottles: () => this.bottlesOn(deps),
           // Written one at a time per bottle, each write taking the list as it is then: the last change always lands last.
           pendingChanged: (identity) =>
-            this.record(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? []), true),
-          connection: (identity, entry) =>
-            this.record(
-              identity,
-              () => appendNetworkLog(identity, entry),
-              false,
-              () => this.hooks.logged(identity, entry),
-            ),
+            this.recordPending(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? [])),
+          connection: (identity, entry, at) => sequence.received(identity, entry, at),
+          backlog: (header) => sequence.backlog(header),
+          stream: (open) => sequence.stream(open),
           warn: this.hooks.warn,
         },
         this.live,
       );
+      const opened = gateway;
+      const sequence = new RecordSequence({
+        isRecorder: () => this.isRecorder(),
+        readCursor: () => readNetworkCursor(engineName),
+        writeCursor: (position) => writeNetworkCursor(engineName, position),
+        // A replay may carry the records of a bottle removed since: it gets no folder back for them.
+        write: async (identity, entry) => {
+          if (!(await isDirectory(bottlePaths(identity).dir))) return false;
+          await appendNetworkLog(identity, entry);
+          return true;
+        },
+        logged: (identity, entry) => this.hooks.logged(identity, entry),
+        replay: (position) => opened.replay(position),
+        ack: (position) => opened.ack(position),
+        warn: this.hooks.warn,
+      });
       this.engines.set(engineName, gateway);
+      this.sequences.set(engineName, sequence);
     }
     return gateway;
   }
@@ -236,25 +261,20 @@ export class GatewayService {
   }
 
   /**
-   * Writes into a bottle's folder, when this core is the recorder; a bottle removed meanwhile (no
-   * folder) is not written for. `written` runs after the write landed, or, in a core that does not
-   * record, in its turn all the same: the recorder writes the same connection, and this core's
-   * windows are told of it as well.
+   * Writes a bottle's held requests, when this core is the recorder, one write at a time per bottle;
+   * a bottle removed meanwhile (no folder) is not written for. Its views are told either way: the
+   * recorder writes the same list.
    */
-  private record(identity: string, write: () => Promise<void>, changed: boolean, written: () => void = () => undefined): void {
-    const key = `${identity}\0${changed ? 'pending' : 'log'}`;
-    const next = settled(this.writes.get(key) ?? Promise.resolve()).then(async () => {
+  private recordPending(identity: string, write: () => Promise<void>): void {
+    const next = settled(this.writes.get(identity) ?? Promise.resolve()).then(async () => {
       if (await this.isRecorder()) await write();
     });
-    this.writes.set(key, next);
+    this.writes.set(identity, next);
     void settled(next).then(() => {
-      if (this.writes.get(key) === next) this.writes.delete(key);
+      if (this.writes.get(identity) === next) this.writes.delete(identity);
     });
     next.then(
-      () => {
-        if (changed) this.hooks.changed(identity);
-        written();
-      },
+      () => this.hooks.changed(identity),
       (error: unknown) => this.hooks.warn(`network record of ${identity}: ${errorMessage(error)}`),
     );
   }

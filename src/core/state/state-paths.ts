@@ -14,6 +14,7 @@ import { parseIdentity } from '../../shared/identity';
  *   <root>/trust/project-agents/ trust given to project agents (agent-trust.ts)
  *   <root>/cache/                facts about images; cache/agent-copies/ (agent-copy.ts)
  *   <root>/logs/claude-bottle.log, <root>/settings.json, <root>/instance-id
+ *   <root>/network-cursors.json  per engine, the last gateway record written (network-cursor.ts)
  */
 
 /** `$CLAUDE_BOTTLE_HOME` if set, else `~/.claude-bottle` (shared with the Python CLI). */
@@ -44,6 +45,11 @@ export function agentCopiesDir(): string {
 /** The operator's defaults (settings.ts). */
 export function settingsPath(): string {
   return join(claudeBottleRoot(), 'settings.json');
+}
+
+/** Per engine, how far the recorder core wrote its gateway's numbered connection records (network-cursor.ts). */
+export function networkCursorsPath(): string {
+  return join(claudeBottleRoot(), 'network-cursors.json');
 }
 
 /** Which containers on an engine this state root made (instance-id.ts, DESIGN.md §3). */
