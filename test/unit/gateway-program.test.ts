@@ -244,9 +244,7 @@ describe('modes from the bottles table', () => {
 });
 
 /** A control socket stream as a core's relay opens it: lines out parsed, lines in written. */
-async function openControlSocket(
-  socketPath: string,
-): Promise<{
+async function openControlSocket(socketPath: string): Promise<{
   messages: GatewayMessage[];
   send(message: unknown): void;
   until(match: (message: GatewayMessage) => boolean): Promise<void>;
