@@ -1,9 +1,8 @@
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
 import { BottleError } from '../base/bottle-error';
 import { errorCode } from '../fs/if-exists';
-import { claudeBottleRoot } from './state-paths';
+import { claudeBottleRoot, rootLockPath } from './state-paths';
 
 /*
  * A lock shared by every process of one state root (the app, `serve`, each CLI command): a file
@@ -57,7 +56,7 @@ async function tryTake(path: string): Promise<boolean> {
 /** Runs `work` while holding `<root>/<name>.lock`; waits for another process that holds it. */
 export async function withRootLock<T>(name: string, work: () => Promise<T>): Promise<T> {
   await mkdir(claudeBottleRoot(), { recursive: true, mode: 0o700 });
-  const path = join(claudeBottleRoot(), `${name}.lock`);
+  const path = rootLockPath(name);
   const deadline = Date.now() + WAIT_MS;
   while (!(await tryTake(path))) {
     if (Date.now() > deadline)
@@ -82,7 +81,7 @@ export interface RootLockHold {
  */
 export async function tryHoldRootLock(name: string): Promise<RootLockHold | null> {
   await mkdir(claudeBottleRoot(), { recursive: true, mode: 0o700 });
-  const path = join(claudeBottleRoot(), `${name}.lock`);
+  const path = rootLockPath(name);
   if (!(await tryTake(path))) return null;
   return { release: () => unlink(path).catch((error: unknown) => ifGone(error, undefined)) };
 }

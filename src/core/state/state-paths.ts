@@ -53,6 +53,11 @@ export function networkCursorsPath(): string {
 }
 
 /** Which containers on an engine this state root made (instance-id.ts, DESIGN.md §3). */
+/** `<root>/<name>.lock`: a lock one process holds across the root (root-lock.ts), e.g. `gateway`, `network-recorder`. */
+export function rootLockPath(name: string): string {
+  return join(claudeBottleRoot(), `${name}.lock`);
+}
+
 export function instanceIdPath(): string {
   return join(claudeBottleRoot(), 'instance-id');
 }
