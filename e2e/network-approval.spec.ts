@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../test/helpers/node-base-image';
@@ -8,7 +7,8 @@ import { TEST_BASE_IMAGE } from './helpers/agents';
 import { card, expectStatus } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
-import { removeGatewayOf, startOutside, type OutsideServer } from './helpers/outside-server';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
+import { startOutside, type OutsideServer } from './helpers/outside-server';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
@@ -73,11 +73,10 @@ const started: string[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-net-'));
+  // The gateway on (the default), built FROM the test node base (no registry here).
+  home = await createE2eHome('claude-bottle-e2e-net-');
   await writeNetAgent(home);
   await ensureTestNodeBaseImage(rawDocker());
-  // The gateway on, built FROM the test node base (no registry here).
-  await writeFile(join(home, 'settings.json'), JSON.stringify({ gatewayNetwork: true, gatewayBaseImage: TEST_NODE_BASE_IMAGE }));
   outside = await startOutside(TEST_NODE_BASE_IMAGE, TAG, SUBNET, PUBLIC_HOST);
   serve = await startServe(home);
 });
@@ -85,11 +84,10 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await serve?.stop();
   await removeBottles(started);
-  await removeGatewayOf(home);
   await outside?.stop();
   await removeAgentImages(AGENT);
   await rm(projectsDir(home), { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 async function readOr(path: string): Promise<string> {

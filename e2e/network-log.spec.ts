@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { NetworkLogEntry } from '../src/shared/network-view';
+import { writeTestSettings } from '../test/helpers/test-settings';
 import { bottlePanel, row, shootBoth, showRows } from './helpers/cockpit-page';
+import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
 /*
@@ -57,7 +58,10 @@ async function seedBottle(identity: string, log: NetworkLogEntry[]): Promise<voi
 }
 
 test.beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'claude-bottle-e2e-nettab-'));
+  home = await createE2eHome('claude-bottle-e2e-nettab-');
+  // The gateway is on by default; this root turns it off to see what the tab says then (the seeded
+  // records are from before). Records arriving live are network-log-live.test.ts's.
+  await writeTestSettings({ gatewayNetwork: false }, join(home, 'settings.json'));
   await seedBottle(
     WITH_LOG,
     Array.from({ length: RECORDS }, (_unused, index) => record(index)),
@@ -68,7 +72,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await serve?.stop();
-  await rm(home, { recursive: true, force: true });
+  await removeE2eHome(home);
 });
 
 async function openNetworkTab(page: Page, identity: string): Promise<void> {

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { expect } from '@playwright/test';
 import { docker } from './docker';
 
@@ -60,16 +58,4 @@ export async function startOutside(image: string, tag: string, subnet: string, h
       await docker('network', 'rm', network).catch(() => '');
     },
   };
-}
-
-/** Removes the gateway, bottle networks and egress bridge a state root made (labelled with its instance id). */
-export async function removeGatewayOf(home: string): Promise<void> {
-  const instance = (await readFile(join(home, 'instance-id'), 'utf8').catch(() => '')).trim();
-  if (instance === '') return;
-  const label = `claude-bottle.instance=${instance}`;
-  const containers = await docker('ps', '-aq', '--filter', `label=${label}`).catch(() => '');
-  for (const id of containers.split('\n').filter(Boolean)) await docker('rm', '-f', id).catch(() => '');
-  await docker('rm', '-f', `claude-bottle-gateway-${instance}`).catch(() => '');
-  const networks = await docker('network', 'ls', '-q', '--filter', `label=${label}`).catch(() => '');
-  for (const id of networks.split('\n').filter(Boolean)) await docker('network', 'rm', id).catch(() => '');
 }
