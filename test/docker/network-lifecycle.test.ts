@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { connectDocker } from '../../src/core/engine/docker-client';
-import { bottleNetworkName, ensureBottleNetwork, removeBottleNetwork } from '../../src/core/engine/bottle-networks';
+import { bottleNetworkName, ensureBottleNetwork, removeBottleNetwork, subnetSeed } from '../../src/core/engine/bottle-networks';
 import { GatewayControl } from '../../src/core/engine/gateway-control';
 import { connectGateway, ensureGateway, gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath, GATEWAY_PROGRAM } from '../../src/core/engine/gateway-image';
-import { hostAddress, overlaps, parseCidr, type Cidr } from '../../src/core/engine/network-subnets';
+import { cidrText, freeSubnets, hostAddress, overlaps, parseCidr, type Cidr } from '../../src/core/engine/network-subnets';
 import { instanceId } from '../../src/core/state/instance-id';
 import { settingsPath } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -84,23 +84,26 @@ describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their l
   }, 180_000);
 
   it('concurrent bottles get distinct /29s that overlap no network of the engine; one bottle racing itself gets one network', async () => {
-    // Half of our range taken by someone else's network: every subnet must come from the other half.
-    // Of the two halves, one no bottle network holds now: with the gateway on by default, other
-    // roots' bottles on this engine (another test run, the operator's own) may sit in either.
+    // Someone else's networks on the very /29 each of these bottles would try first: every subnet
+    // must come from elsewhere. Other test files' bottle networks come and go in the range meanwhile,
+    // so the squatters take only those /29s, each free now.
+    const identities = ['net-race-a1', 'net-race-b2', 'net-race-c3', 'net-race-d4', 'net-race-e5', 'net-race-a1'];
     const taken = (await docker.listNetworks()).flatMap((network) =>
       (network.IPAM?.Config ?? []).flatMap((c) => parseCidr(c.Subnet ?? '') ?? []),
     );
-    const half = ['10.213.0.0/17', '10.213.128.0/17'].find((text) => taken.every((subnet) => !overlaps(subnet, parseCidr(text) as Cidr)));
-    if (half === undefined) throw new Error('both halves of 10.213.0.0/16 hold networks already: no room for the squatter');
-    handMade.push('claude-bottle-test-squatter');
-    await docker.createNetwork({ Name: 'claude-bottle-test-squatter', IPAM: { Config: [{ Subnet: half }] } });
-    const identities = ['net-race-a1', 'net-race-b2', 'net-race-c3', 'net-race-d4', 'net-race-e5', 'net-race-a1'];
+    const squatters: Cidr[] = [];
+    for (const identity of new Set(identities)) {
+      const first = freeSubnets([...taken, ...squatters], subnetSeed(identity))[0] as Cidr;
+      const name = `claude-bottle-test-squatter-${squatters.length}`;
+      handMade.push(name);
+      await docker.createNetwork({ Name: name, IPAM: { Config: [{ Subnet: cidrText(first) }] } });
+      squatters.push(first);
+    }
     const networks = await Promise.all(identities.map((identity) => ensureBottleNetwork(engine, identity)));
     expect(networks[5]).toEqual(networks[0]);
     const subnets = networks.slice(0, 5).map((network) => parseCidr(network.subnet) as Cidr);
-    const squatter = parseCidr(half) as Cidr;
     for (const [i, subnet] of subnets.entries()) {
-      expect(overlaps(subnet, squatter), networks[i]?.subnet).toBe(false);
+      for (const squatter of squatters) expect(overlaps(subnet, squatter), networks[i]?.subnet).toBe(false);
       for (const other of subnets.slice(i + 1)) expect(overlaps(subnet, other)).toBe(false);
     }
     for (const [i, network] of networks.entries()) {

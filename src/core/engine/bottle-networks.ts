@@ -114,7 +114,8 @@ function createOptions(identity: string, subnet: Cidr): NetworkCreateOptions {
 }
 
 /** Where a bottle starts looking for a free /29: its identity hashed, so concurrent launches start apart. */
-function seedOf(identity: string): number {
+/** Where in the range a bottle's subnet search starts (freeSubnets' seed): its identity's hash, so launches start apart. */
+export function subnetSeed(identity: string): number {
   return createHash('sha256').update(identity).digest().readUInt32BE(0);
 }
 
@@ -132,7 +133,7 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
     const existing = await existingNetwork(docker, identity);
     if (existing !== null) return existing;
-    const subnet = freeSubnets(subnetsOf(await docker.listNetworks()), seedOf(identity) + attempt)[0];
+    const subnet = freeSubnets(subnetsOf(await docker.listNetworks()), subnetSeed(identity) + attempt)[0];
     if (subnet === undefined)
       throw new BottleError('limit-exceeded', 'no free /29 left in 10.213.0.0/16 for a bottle network: remove bottles you no longer need');
     try {
