@@ -41,11 +41,11 @@ afterEach(async () => {
   await rm(rootB, { recursive: true, force: true });
 });
 
-/** What this root has on the engine: its gateway container, its egress bridge, and every network labelled with its instance. */
+/** What this root has on the engine: its gateway container, its egress bridge, and every network labelled with its instance (sorted: the engine lists them in no fixed order). */
 async function ownObjects(): Promise<{ gateway: boolean; egress: boolean; networks: string[] }> {
   const instance = instanceId();
   const gateway = (await docker.listContainers({ all: true, filters: { name: [gatewayContainerName(instance)] } })).length > 0;
-  const networks = (await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instance}`] } })).map((network) => network.Name);
+  const networks = (await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instance}`] } })).map((network) => network.Name).sort();
   return { gateway, egress: networks.includes(egressNetworkName(instance)), networks };
 }
 
