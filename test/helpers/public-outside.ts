@@ -21,6 +21,21 @@ export interface PublicOutside {
   serve(): Promise<number>;
 }
 
+/**
+ * The test's bridge whose gateway address, `11.213.<block>.1`, the host then has: a server of the test
+ * listening on every address answers there. Labelled with the instance, so its cleanup removes it.
+ */
+export async function createPublicBridge(block: number): Promise<string> {
+  const host = `11.213.${block}.1`;
+  await rawDocker().createNetwork({
+    Name: `claude-bottle-test-public-${block}-${instanceId()}`,
+    Driver: 'bridge',
+    IPAM: { Driver: 'default', Config: [{ Subnet: `11.213.${block}.0/29`, Gateway: host }] },
+    Labels: { [LABEL_INSTANCE]: instanceId() },
+  });
+  return host;
+}
+
 /** One outside per test, closed after each (the bridge goes with the test's instance cleanup). */
 export function usePublicOutside(block: number): PublicOutside {
   const host = `11.213.${block}.1`;
@@ -41,12 +56,7 @@ export function usePublicOutside(block: number): PublicOutside {
       });
       server = started;
       await new Promise<void>((resolve) => started.listen(0, '0.0.0.0', resolve));
-      await rawDocker().createNetwork({
-        Name: `claude-bottle-test-public-${block}-${instanceId()}`,
-        Driver: 'bridge',
-        IPAM: { Driver: 'default', Config: [{ Subnet: `11.213.${block}.0/29`, Gateway: host }] },
-        Labels: { [LABEL_INSTANCE]: instanceId() },
-      });
+      await createPublicBridge(block);
       return (started.address() as { port: number }).port;
     },
   };
