@@ -25,7 +25,6 @@ const SHAPES: Record<string, Shape> = {
 const MIN_KEY_CHARS = 40;
 const MAX_KEY_CHARS = 300;
 const KEY_CHARS = /^[A-Za-z0-9_-]+$/;
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 
 /** Why `value` cannot be stored as `name` (one line), or null when it looks like one. */

@@ -39,7 +39,6 @@ export type TokenAnswer = { kind: 'ok'; tokens: RefreshedTokens } | { kind: 'ref
 function oneLine(text: string, secrets: string[]): string {
   let line = text;
   for (const secret of secrets) if (secret !== '') line = line.split(secret).join('[redacted]');
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   line = line.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
