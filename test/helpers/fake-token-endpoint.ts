@@ -1,10 +1,10 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
-import forge from 'node-forge';
 import { afterEach } from 'vitest';
 import { writeTestSettings } from './test-settings';
+import { throwawayTls } from './throwaway-tls';
 
 /*
  * Claude's sign-in service for the home refresh tests (issue 20): an HTTPS server of the test on the
@@ -38,46 +38,6 @@ export interface FakeTokenEndpoint {
   accessToken(n: number): string;
 }
 
-function makeCertificates(): { caPem: string; certPem: string; keyPem: string } {
-  const keyPair = (): forge.pki.rsa.KeyPair => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    return {
-      privateKey: forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-      publicKey: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
-    };
-  };
-  const certificate = (
-    subject: string,
-    keys: forge.pki.rsa.KeyPair,
-    issuer: forge.pki.Certificate | null,
-    signer: forge.pki.PrivateKey,
-  ): forge.pki.Certificate => {
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = keys.publicKey;
-    cert.serialNumber = `01${randomBytes(8).toString('hex')}`;
-    cert.validity.notBefore = new Date(Date.now() - 60_000);
-    cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-    cert.setSubject([{ name: 'commonName', value: subject }]);
-    cert.setIssuer((issuer ?? cert).subject.attributes);
-    cert.setExtensions(
-      issuer === null
-        ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }]
-        : [{ name: 'basicConstraints', cA: false }, { name: 'subjectAltName', altNames: [{ type: 2, value: subject }] }],
-    );
-    cert.sign(signer, forge.md.sha256.create());
-    return cert;
-  };
-  const caKeys = keyPair();
-  const ca = certificate('refresh test CA', caKeys, null, caKeys.privateKey);
-  const leafKeys = keyPair();
-  const leaf = certificate('platform.claude.com', leafKeys, ca, caKeys.privateKey);
-  return {
-    caPem: forge.pki.certificateToPem(ca),
-    certPem: forge.pki.certificateToPem(leaf),
-    keyPem: forge.pki.privateKeyToPem(leafKeys.privateKey),
-  };
-}
-
 /** One fake service per test, closed after each; `folder` holds its CA file. */
 export function useFakeTokenEndpoint(folder: () => string): FakeTokenEndpoint {
   let server: Server | null = null;
@@ -90,7 +50,7 @@ export function useFakeTokenEndpoint(folder: () => string): FakeTokenEndpoint {
     accessToken: (n) => `sk-ant-oat01-refreshed-access-${n}`,
     failWith: null,
     async start(): Promise<{ caFile: string; port: number }> {
-      const { caPem, certPem, keyPem } = makeCertificates();
+      const { caPem, certPem, keyPem } = throwawayTls('platform.claude.com');
       const caFile = join(folder(), 'token-endpoint-ca.pem');
       await writeFile(caFile, caPem);
       const started = createServer({ cert: certPem, key: keyPem }, (request, response) => {
