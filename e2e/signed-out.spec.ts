@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { writeClaudeStandIn } from '../test/helpers/claude-stand-in';
 import { writeTestSettings } from '../test/helpers/test-settings';
 import { card } from './helpers/app-page';
@@ -10,7 +10,7 @@ import { removeBottles } from './helpers/docker';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 import { startRevokingTokenService } from './helpers/fake-token-service';
 import { projectsDir } from './helpers/flows';
-import { screenshot } from './helpers/screens';
+import { screenshotBothThemes } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 
 /*
@@ -61,14 +61,6 @@ test.afterAll(async () => {
   await rm(hostHome, { recursive: true, force: true });
 });
 
-async function bothThemes(page: Page, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await screenshot(page, `${name}-light`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await screenshot(page, `${name}-dark`);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
 test('a refused refresh shows signed out, with the reason, in the header and on the cards of its bottles', async ({ page }) => {
   await page.goto(serve.url);
   const chip = page.getByTestId('sign-in-chip');
@@ -101,13 +93,13 @@ test('a refused refresh shows signed out, with the reason, in the header and on 
   await expect(mark).toHaveText('signed out');
   await expect(mark).toHaveAttribute('title', new RegExp(`^Signed out: ${REASON}\\.`));
   await expect(card(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
-  await bothThemes(page, 'signed-out-01-header-and-card');
+  await screenshotBothThemes(page, 'signed-out-01-header-and-card');
 
   await chip.click();
   const dialog = page.getByTestId('sign-in-dialog');
   await expect(dialog).toContainText(`Claude: signed out: ${REASON}`);
   await expect(dialog.getByTestId('signed-out-reason')).toContainText('refused this login when it was refreshed');
-  await bothThemes(page, 'signed-out-02-dialog');
+  await screenshotBothThemes(page, 'signed-out-02-dialog');
   // Nothing of the login reaches the page.
   expect(await page.content()).not.toContain('e2e-refresh-token-revoked');
 });
