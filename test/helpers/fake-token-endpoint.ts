@@ -30,6 +30,8 @@ export interface FakeTokenEndpoint {
   delayMs: number;
   /** Whether to send a rotated refresh token (the service does); false: only an access token. */
   rotate: boolean;
+  /** The scopes each answer grants. */
+  scope: string;
   /** A status every request gets (e.g. 503), before anything else; null: answers as the service. */
   failWith: number | null;
   /** Starts the server and points settings.json at it (its port, the CA's PEM file). */
@@ -49,6 +51,7 @@ export function useFakeTokenEndpoint(folder: () => string): FakeTokenEndpoint {
     rotate: true,
     accessToken: (n) => `sk-ant-oat01-refreshed-access-${n}`,
     failWith: null,
+    scope: 'user:inference user:profile',
     async start(): Promise<{ caFile: string; port: number }> {
       const { caPem, certPem, keyPem } = throwawayTls('platform.claude.com');
       const caFile = join(folder(), 'token-endpoint-ca.pem');
@@ -90,7 +93,8 @@ export function useFakeTokenEndpoint(folder: () => string): FakeTokenEndpoint {
             access_token: endpoint.accessToken(issued),
             expires_in: 28_800,
             ...(endpoint.rotate ? { refresh_token: rotated } : {}),
-            scope: 'user:inference user:profile',
+            scope: endpoint.scope,
+            refresh_token_expires_in: 30 * 86_400,
           });
         });
       });
@@ -110,6 +114,7 @@ export function useFakeTokenEndpoint(folder: () => string): FakeTokenEndpoint {
     endpoint.delayMs = 0;
     endpoint.rotate = true;
     endpoint.failWith = null;
+    endpoint.scope = 'user:inference user:profile';
   });
   return endpoint;
 }

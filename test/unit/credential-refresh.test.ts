@@ -41,6 +41,7 @@ interface StoredOauth {
   scopes: string[];
   subscriptionType: string;
   rateLimitTier: string;
+  refreshTokenExpiresAt?: number;
 }
 
 async function storedLogin(set = 'claude'): Promise<{ claudeAiOauth: StoredOauth; someOtherKey: unknown }> {
@@ -64,7 +65,12 @@ describe('the home refresh of a subscription login', () => {
     expect(sent?.servername).toBe('platform.claude.com');
     expect(sent?.host).toBe('platform.claude.com');
     expect(sent?.path).toBe('/v1/oauth/token');
-    expect(sent?.body).toEqual({ grant_type: 'refresh_token', refresh_token: ORIGINAL_REFRESH, client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e' });
+    expect(sent?.body).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: ORIGINAL_REFRESH,
+      client_id: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
+      scope: 'user:inference',
+    });
 
     const { claudeAiOauth: oauth, someOtherKey } = await storedLogin();
     expect(oauth.accessToken).toBe(service.accessToken(1));
@@ -73,6 +79,7 @@ describe('the home refresh of a subscription login', () => {
     expect(oauth.expiresAt).toBeGreaterThanOrEqual(before + 28_800_000);
     expect(oauth.expiresAt).toBeLessThanOrEqual(Date.now() + 28_800_000);
     expect(oauth.scopes).toEqual(['user:inference', 'user:profile']);
+    expect(oauth.refreshTokenExpiresAt).toBeGreaterThanOrEqual(before + 30 * 86_400_000);
     expect([oauth.subscriptionType, oauth.rateLimitTier, someOtherKey]).toEqual(['max', 'default_claude_max_20x', { kept: true }]);
     // Atomic and private: no temp file left, mode 0600.
     expect(await readdir(join(credentialsRoot(), 'claude', 'files'))).toEqual(['.credentials.json']);
@@ -194,9 +201,12 @@ describe('the home refresh of a subscription login', () => {
     expect((await credentialStatus('claude', {})).signedOut).toBeNull();
     expect(await readdir(join(credentialsRoot(), 'claude'))).not.toContain('refresh-failed.json');
     expect((await readStoredFile('claude', '.credentials.json'))?.content.equals(original?.content ?? Buffer.alloc(0))).toBe(true);
-    // Back: the same login is refreshed.
+    // Back, with an answer whose scopes would make the file no subscription login for Claude Code:
+    // the new tokens are saved (the old refresh token is spent), the login's own scopes kept.
     service.failWith = null;
+    service.scope = 'user:profile';
     expect((await refreshIfDue('claude')).result).toBe('refreshed');
+    expect((await storedLogin()).claudeAiOauth).toMatchObject({ accessToken: service.accessToken(1), scopes: ['user:inference'] });
   });
 
   it("the live core's loop refreshes on its own and tells the front ends", async () => {

@@ -29,6 +29,7 @@ interface SubscriptionLogin {
   oauth: Record<string, unknown>;
   refreshToken: string;
   expiresAt: number;
+  scopes: string[] | null;
 }
 
 function asObject(value: unknown): Record<string, unknown> | null {
@@ -48,7 +49,8 @@ function subscriptionLogin(content: Buffer): SubscriptionLogin | null {
   const { refreshToken, expiresAt } = oauth;
   if (typeof refreshToken !== 'string' || refreshToken === '' || refreshToken.includes(PLACEHOLDER_MARK)) return null;
   if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return null;
-  return { file, oauth, refreshToken, expiresAt };
+  const scopes = Array.isArray(oauth.scopes) ? oauth.scopes.filter((scope): scope is string => typeof scope === 'string') : null;
+  return { file, oauth, refreshToken, expiresAt, scopes };
 }
 
 /** The login with its new tokens: the same refresh token when the service did not rotate it. */
@@ -59,7 +61,8 @@ function refreshedLogin(login: SubscriptionLogin, tokens: RefreshedTokens, now: 
     refreshToken: tokens.refreshToken ?? login.refreshToken,
     expiresAt: now + tokens.expiresInSeconds * 1000,
   };
-  if (tokens.scope !== null) oauth.scopes = tokens.scope.split(' ').filter((scope) => scope !== '');
+  if (tokens.scopes !== null) oauth.scopes = tokens.scopes;
+  if (tokens.refreshExpiresInSeconds !== null) oauth.refreshTokenExpiresAt = now + tokens.refreshExpiresInSeconds * 1000;
   return Buffer.from(JSON.stringify({ ...login.file, claudeAiOauth: oauth }));
 }
 
@@ -103,7 +106,7 @@ export async function refreshIfDue(set: string): Promise<RefreshOutcome> {
     const verdict = await verdictFor(set, Date.now());
     if (verdict.result !== 'due') return outcome(verdict.result, verdict.result === 'signed-out' ? verdict.reason : null);
     const { login } = verdict;
-    const answer = await exchangeRefreshToken(login.refreshToken);
+    const answer = await exchangeRefreshToken(login.refreshToken, login.scopes);
     if (answer.kind === 'failed') return outcome('failed', answer.reason);
     if (answer.kind === 'refused') {
       await recordRefreshFailure(set, login.refreshToken, answer.reason);

@@ -13,6 +13,10 @@ const TOKEN_PORT = 443;
 const TOKEN_PATH = '/v1/oauth/token';
 /** Claude Code's public OAuth client (not a secret: it is in every copy of the program). */
 export const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
+/** What Claude Code asks for when a login names no scopes of its own (2.1.332). */
+const DEFAULT_SCOPES = ['user:profile', 'user:inference', 'user:sessions:claude_code', 'user:mcp_servers', 'user:file_upload', 'user:plugins'];
+/** Without it, Claude Code does not take the file as a subscription login at all. */
+const INFERENCE_SCOPE = 'user:inference';
 
 /** A slow service must not hold the set's lock (and every other refresher) for long. */
 const TIMEOUT_MS = 30_000;
@@ -24,8 +28,10 @@ export interface RefreshedTokens {
   /** The rotated refresh token; null when the service kept the old one. */
   refreshToken: string | null;
   expiresInSeconds: number;
-  /** Space-separated scopes granted, when the answer says. */
-  scope: string | null;
+  /** The scopes granted, when the answer says (and they include user:inference). */
+  scopes: string[] | null;
+  /** How long the refresh token lasts, when the answer says. */
+  refreshExpiresInSeconds: number | null;
 }
 
 /**
@@ -63,28 +69,41 @@ function tokensOf(body: string): RefreshedTokens | null {
   const refresh = fieldOf(json, 'refresh_token');
   const expiresIn = fieldOf(json, 'expires_in');
   const scope = fieldOf(json, 'scope');
+  const refreshExpiresIn = fieldOf(json, 'refresh_token_expires_in');
   if (typeof access !== 'string' || access === '' || /\s/.test(access)) return null;
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) return null;
+  const granted = typeof scope === 'string' ? scope.split(' ').filter((entry) => entry !== '') : null;
+  // The tokens are kept whatever the scopes say (the old refresh token is spent), but scopes
+  // without this one would make the file no subscription login for Claude Code: the old ones stay.
+  const scopes = granted !== null && granted.includes(INFERENCE_SCOPE) ? granted : null;
   return {
     accessToken: access,
     refreshToken: typeof refresh === 'string' && refresh !== '' && !/\s/.test(refresh) ? refresh : null,
     expiresInSeconds: expiresIn,
-    scope: typeof scope === 'string' ? scope : null,
+    scopes,
+    refreshExpiresInSeconds:
+      typeof refreshExpiresIn === 'number' && Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? refreshExpiresIn : null,
   };
 }
 
 /**
- * Spends `refreshToken` once: the answer, never thrown. Sent to platform.claude.com, or where
- * settings.json `credentialUpstreams` points that host (SNI and certificate name stay the host's).
+ * Spends `refreshToken` once, asking for the login's own `scopes` (never more than it was
+ * granted): the answer, never thrown. Sent to platform.claude.com, or where settings.json
+ * `credentialUpstreams` points that host (SNI and certificate name stay the host's).
  */
-export async function exchangeRefreshToken(refreshToken: string): Promise<TokenAnswer> {
+export async function exchangeRefreshToken(refreshToken: string, scopes: string[] | null): Promise<TokenAnswer> {
   let upstream;
   try {
     upstream = await credentialUpstreamFor(`${TOKEN_HOST}:${TOKEN_PORT}`);
   } catch (error: unknown) {
     return { kind: 'failed', reason: oneLine(error instanceof Error ? error.message : String(error), [refreshToken]) };
   }
-  const body = JSON.stringify({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLAUDE_CODE_CLIENT_ID });
+  const body = JSON.stringify({
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: CLAUDE_CODE_CLIENT_ID,
+    scope: (scopes !== null && scopes.length > 0 ? scopes : DEFAULT_SCOPES).join(' '),
+  });
   const secrets = [refreshToken];
   return new Promise<TokenAnswer>((resolve) => {
     const sent = request(
