@@ -224,4 +224,20 @@ describe('the home refresh of a subscription login', () => {
       loop.close();
     }
   });
+
+  it("a refusal another process met reaches the live core's front ends", async () => {
+    await service.start();
+    await storeLogin(ORIGINAL_REFRESH, FIVE_MINUTES); // revoked: the service does not take it
+    const cli = await runCli(['start', 'no-such-agent-here', '--detach', '--json']);
+    expect(cli.stderr).toContain('claude: signed out: invalid_grant: Refresh token not found or invalid');
+    expect(service.requests).toHaveLength(1);
+    const changed: string[] = [];
+    const loop = startHomeRefresh({ round: refreshAllDue, changed: (set) => changed.push(set), warn: () => undefined }, 100);
+    try {
+      await expect.poll(() => changed, { timeout: 10_000 }).toEqual(['claude']);
+      expect(service.requests).toHaveLength(1); // never sent again
+    } finally {
+      loop.close();
+    }
+  });
 });

@@ -31,7 +31,8 @@ export function startHomeRefresh(hooks: HomeRefreshHooks, intervalMs = HOME_REFR
     const out = result === 'signed-out' || result === 'refused';
     const was = signedOut.get(set);
     signedOut.set(set, out);
-    if (result === 'refreshed' || result === 'refused' || (was !== undefined && was !== out)) hooks.changed(set);
+    // A set first seen signed out is told too: another process (a CLI start) may have found it so.
+    if (result === 'refreshed' || result === 'refused' || (was ?? false) !== out) hooks.changed(set);
     if (result === 'refused') hooks.warn(`the sign-in of ${set} was refused at its refresh (sign in again): ${outcome.reason ?? ''}`);
     if (result !== 'failed') {
       lastFailure.delete(set);
