@@ -6,7 +6,7 @@ import { testToken, writeClaudeStandIn } from '../test/helpers/claude-stand-in';
 import { card } from './helpers/app-page';
 import { containerId, docker, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
-import { screenshot } from './helpers/screens';
+import { screenshotBothThemes } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
@@ -34,14 +34,6 @@ test.afterAll(async () => {
   await rm(projectsDir(home), { recursive: true, force: true });
   await rm(hostHome, { recursive: true, force: true });
 });
-
-async function bothThemes(page: Page, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await screenshot(page, `${name}-light`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await screenshot(page, `${name}-dark`);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 async function project(name: string, failOnStart: string | null): Promise<string> {
   const dir = join(projectsDir(home), name);
@@ -80,12 +72,12 @@ test('the header shows how Claude is signed in; a login in a bottle signs the ap
   await page.goto(serve.url);
   const chip = page.getByTestId('sign-in-chip');
   await expect(chip).toHaveText('Claude: not signed in', { timeout: 20_000 });
-  await bothThemes(page, 'claude-01-header-not-signed-in');
+  await screenshotBothThemes(page, 'claude-01-header-not-signed-in');
   await chip.click();
   const dialog = page.getByTestId('sign-in-dialog');
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('Sign in once');
-  await bothThemes(page, 'claude-02-sign-in-dialog');
+  await screenshotBothThemes(page, 'claude-02-sign-in-dialog');
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 
@@ -99,11 +91,11 @@ test('the header shows how Claude is signed in; a login in a bottle signs the ap
   const id = await containerId(identity);
   await docker('exec', '-u', 'agent', id, 'claude', 'login', 'alice', testToken('e2e'), String(Date.now() + 8 * 3600_000));
   await expect(chip).toHaveText('Claude: subscription (max)', { timeout: 30_000 });
-  await bothThemes(page, 'claude-03-header-signed-in-autonomous-badge');
+  await screenshotBothThemes(page, 'claude-03-header-signed-in-autonomous-badge');
 
   await chip.click();
   await expect(dialog).toContainText('.credentials.json');
-  await bothThemes(page, 'claude-04-signed-in-dialog');
+  await screenshotBothThemes(page, 'claude-04-signed-in-dialog');
   await dialog.getByTestId('sign-out').click();
   await expect(dialog).toBeHidden();
   await expect(chip).toHaveText('Claude: not signed in');
@@ -117,5 +109,5 @@ test('an agent that exits on start shows why, and its last lines, on the card', 
   await expect(area.getByTestId('early-exit-reason')).toContainText('the login or key was refused');
   await expect(area.getByTestId('early-exit-output')).toContainText('Invalid API key · Please run /login');
   await expect(card(page, identity).getByTestId('autonomous-badge')).toHaveCount(0);
-  await bothThemes(page, 'claude-05-exited-on-start');
+  await screenshotBothThemes(page, 'claude-05-exited-on-start');
 });

@@ -36,3 +36,17 @@ export async function finishLaunch(core: Core, identity: string, output: LaunchO
   info(`\n${sessionEndedLine(identity)}`);
   return 0;
 }
+
+/**
+ * Before start and resume launch: each subscription login that runs out soon is refreshed here, at
+ * home (issue 20), so the bottle's gateway signs with a fresh one. A refusal or an unreachable
+ * service is said and the launch goes on (the agent then shows it is signed out).
+ */
+export async function refreshLoginsBeforeLaunch(core: Core, json: boolean): Promise<void> {
+  for (const outcome of await core.credentials.refreshDue()) {
+    if (outcome.result === 'refused' || outcome.result === 'signed-out')
+      info(`${outcome.set}: signed out${outcome.reason === null ? '' : `: ${outcome.reason}`} (see claude-bottle credentials status)`, json);
+    else if (outcome.result === 'failed')
+      info(`${outcome.set}: could not refresh the sign-in (tried again at the next start): ${outcome.reason ?? ''}`, json);
+  }
+}

@@ -7,6 +7,8 @@ import { TerminalSessions } from './bottles/terminal-sessions';
 import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
+import { refreshAllDue } from './credentials/credential-refresh';
+import { startHomeRefresh } from './credentials/home-refresh-loop';
 import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
@@ -140,6 +142,15 @@ export function createCore(options: CoreOptions = {}): Core {
     const started = startLive({ deps, bottles, credentials, feeds, notices, emit, bottleChanged });
     live = started;
     owned.add(toDisposable(() => started.close()));
+    // Subscription logins are refreshed here, at home, before they run out (issue 20).
+    const homeRefresh = startHomeRefresh({
+      round: refreshAllDue,
+      changed: (set) => {
+        credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+      },
+      warn: (message) => notices.log.write('warning', message),
+    });
+    owned.add(toDisposable(() => homeRefresh.close()));
     // The stream opened from the start, so requests held before any change show at once.
     network.sync().catch((error: unknown) => notices.log.write('warning', `network gateway: ${errorMessage(error)}`));
     // A rule added to settings.json by hand or by another core reaches the gateways at once.

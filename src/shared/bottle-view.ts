@@ -114,6 +114,8 @@ export interface BottleView {
   networkPending: NetworkRequest[];
   /** Its network mode (network.json); null where it cannot be read (no state folder, a bad file). */
   networkMode: NetworkMode | null;
+  /** The credential set its agent signs in with (issue 20: the card shows when it is signed out); null: unknown. */
+  credentialSet: string | null;
 }
 
 /**

@@ -29,6 +29,18 @@ export interface CredentialStatus {
   storeDir: string;
   /** When the operator last signed out, if ever. */
   forgottenAt: string | null;
+  /**
+   * The login the agent uses can no longer be refreshed (the sign-in service refused it at a home
+   * refresh): bottles of this set are signed out until the operator signs in again. null: not so.
+   */
+  signedOut: SignedOutState | null;
+}
+
+export interface SignedOutState {
+  /** When the refusal was seen. */
+  at: string;
+  /** One line, the service's words (e.g. "invalid_grant: Refresh token has been revoked"). */
+  reason: string;
 }
 
 const METHOD_LABELS: Record<SignInMethod, string> = {
@@ -38,9 +50,10 @@ const METHOD_LABELS: Record<SignInMethod, string> = {
   other: 'saved login',
 };
 
-/** "subscription (max)", "API key", "not signed in": one phrase for the header and the CLI. */
+/** "subscription (max)", "API key", "not signed in", "signed out: <reason>": one phrase for the header and the CLI. */
 export function describeSignIn(status: CredentialStatus): string {
   if (status.method === null) return 'not signed in';
+  if (status.signedOut !== null) return `signed out: ${status.signedOut.reason}`;
   const first = status.entries.find((entry) => entry.method === status.method);
   const label = METHOD_LABELS[status.method];
   return first?.detail ? `${label} (${first.detail})` : label;

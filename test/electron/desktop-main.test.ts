@@ -308,7 +308,7 @@ describe('the Electron main process, built, with a stand-in electron module', ()
 
       // Signing in: the header's status, a pasted token (its value never comes back), Sign out.
       expect(await call<CredentialStatus>('credentials:status', [])).toMatchObject({ set: 'claude', method: null });
-      const token = `sk-ant-oat01-desktop-${Math.random().toString(36).slice(2)}`;
+      const token = `sk-ant-oat01-desktop-${Math.random().toString(36).slice(2).padEnd(40, '0')}`;
       const saved = await call<CredentialStatus>('credentials:set', [{ name: 'CLAUDE_CODE_OAUTH_TOKEN', value: token }]);
       expect(saved.method).toBe('token');
       expect(JSON.stringify(saved)).not.toContain(token);

@@ -97,7 +97,10 @@ export function md5(value: string): string {
   return createHash('md5').update(value).digest('hex');
 }
 
-/** A token-like string unique to one test, so a grep for it finds only what the test wrote. */
+/**
+ * A token-like string unique to one test, so a grep for it finds only what the test wrote; as long
+ * as a real one at least, so `credentials set` takes it (credential-kinds.ts).
+ */
 export function testToken(label: string): string {
-  return `sk-ant-oat01-${label}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  return `sk-ant-oat01-${label}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`.padEnd(64, '0');
 }

@@ -26,6 +26,7 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     stopReason: null,
     networkPending: [],
     networkMode: 'ask',
+    credentialSet: 'claude',
     ...overrides,
   };
 }

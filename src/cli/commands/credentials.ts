@@ -18,6 +18,8 @@ function describe(status: CredentialStatus): string {
     lines.push('  Sign in once: start a bottle of the agent and log in there (Claude Code: /login); every later bottle starts signed in.');
     lines.push('  Or store a token: claude setup-token, then claude-bottle credentials set CLAUDE_CODE_OAUTH_TOKEN');
   }
+  if (status.signedOut !== null)
+    lines.push(`  the sign-in service refused this login at its refresh (${status.signedOut.at}): sign in again`);
   if (status.forgottenAt !== null)
     lines.push(`  signed out ${status.forgottenAt}; bottles running then keep their session until they stop`);
   lines.push(`store: ${status.storeDir}`);

@@ -1,7 +1,7 @@
 import { parseIdentity } from '../../shared/identity';
 import { createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
-import { finishLaunch } from '../launch-output';
+import { finishLaunch, refreshLoginsBeforeLaunch } from '../launch-output';
 
 const USAGE = 'claude-bottle resume <identity> [--detach] [--json]';
 
@@ -12,6 +12,7 @@ export const run: CliCommand = async (argv, owner) => {
   const json = values.json === true;
   if (json && values.detach !== true) throw new UsageError('--json needs --detach: an attached session prints to this terminal');
   const core = createCliCore(owner, json);
+  await refreshLoginsBeforeLaunch(core, json);
   await core.bottles.resume(identity);
   return finishLaunch(core, identity, { json, detach: values.detach === true, done: `resumed ${identity}` });
 };

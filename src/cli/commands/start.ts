@@ -4,7 +4,7 @@ import type { StartBottleRequest } from '../../shared/bottle-view';
 import { isContextName } from '../../shared/rules';
 import { createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
-import { finishLaunch } from '../launch-output';
+import { finishLaunch, refreshLoginsBeforeLaunch } from '../launch-output';
 
 const USAGE =
   'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME] [--detach] [--json]';
@@ -54,6 +54,7 @@ export function parseStartArgs(argv: string[], cwdNow: string): StartArgs {
 export const run: CliCommand = async (argv, owner) => {
   const { request, json, detach } = parseStartArgs(argv, process.cwd());
   const core = createCliCore(owner, json);
+  await refreshLoginsBeforeLaunch(core, json);
   const { identity } = await core.bottles.start(request);
   return finishLaunch(core, identity, {
     json,

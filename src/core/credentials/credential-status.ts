@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CredentialEntry, CredentialStatus, SignInMethod } from '../../shared/credentials-view';
+import type { CredentialEntry, CredentialStatus, SignedOutState, SignInMethod } from '../../shared/credentials-view';
 import { ifExists } from '../fs/if-exists';
 import { expiresAtOf, planOf } from './credential-freshness';
 import { readSignedOut, readStoredFile, storedEnvNames, storedFileNames } from './credential-store';
+import { refreshTokenOf, SUBSCRIPTION_LOGIN_FILE } from './credential-refresh';
+import { loginDigest, readRefreshFailure } from './refresh-failure';
 import { credentialsRoot } from '../state/state-paths';
 
 /** What each known secret is, in the operator's words (Claude Code's; anything else is "other"). */
@@ -56,6 +58,26 @@ export async function credentialStatus(set: string, hostEnv: NodeJS.ProcessEnv =
       entries.push({ method: METHODS[name] ?? 'other', name, source: 'environment', updatedAt: null, expiresAt: null, detail: null });
   }
   const method = PRECEDENCE.find((candidate) => entries.some((entry) => entry.method === candidate)) ?? null;
-  const signedOut = await readSignedOut(set);
-  return { set, method, entries, storeDir: credentialsRoot(), forgottenAt: signedOut?.at ?? null };
+  const forgotten = await readSignedOut(set);
+  return {
+    set,
+    method,
+    entries,
+    storeDir: credentialsRoot(),
+    forgottenAt: forgotten?.at ?? null,
+    signedOut: method === 'subscription' ? await refusedLogin(set) : null,
+  };
+}
+
+/**
+ * The stored subscription login's refusal at a home refresh, if the login stored now is the one
+ * refused (a later sign-in replaces it and so ends it). Only when it is the login the agent uses:
+ * with a key or token beside it, the bottles still work.
+ */
+async function refusedLogin(set: string): Promise<SignedOutState | null> {
+  const failure = await readRefreshFailure(set);
+  if (failure === null) return null;
+  const file = await readStoredFile(set, SUBSCRIPTION_LOGIN_FILE);
+  const refreshToken = file === null ? null : refreshTokenOf(file.content);
+  return refreshToken !== null && loginDigest(refreshToken) === failure.login ? { at: failure.at, reason: failure.reason } : null;
 }

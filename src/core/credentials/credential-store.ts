@@ -65,7 +65,7 @@ export async function storedFileNames(set: string): Promise<string[]> {
   return (await orIfMissing(readdir(join(setDir(set), 'files')), [] as string[])).filter(isPlainName).sort();
 }
 
-async function writeStoredFile(set: string, name: string, version: CredentialVersion): Promise<void> {
+export async function writeStoredFile(set: string, name: string, version: CredentialVersion): Promise<void> {
   const dir = await ensureSetDir(set, 'files');
   await writeFileAtomic(join(dir, checkedName(name)), version.content, 0o600, { mtime: new Date(wholeSeconds(version.mtimeMs)) });
 }

@@ -20,6 +20,7 @@ import { DEFAULT_NETWORK_MODE, type NetworkMode, type NetworkRequest } from '../
 import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
+import { bottleCredentialSet } from '../credentials/bottle-credential-set';
 
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
 const LIST_TIMEOUT_MS = 5000;
@@ -139,6 +140,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     stopReason: null,
     networkPending: [],
     networkMode: null,
+    credentialSet: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -157,6 +159,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     networkPending: network.pending,
     networkMode: network.mode,
     agentName: meta.agent_name,
+    credentialSet: await bottleCredentialSet(meta.agent_name, meta.cwd),
     cwd: meta.cwd,
     copyCwd: meta.copy_cwd,
     startedAt: meta.started_at,

@@ -1,8 +1,10 @@
 import type { CredentialStatus } from '../../shared/credentials-view';
 import { loadAgent } from '../agents/agents';
 import { CLAUDE_CREDENTIAL_SET, credentialSetOf, secretEnvNames } from '../credentials/agent-secrets';
+import { refreshAllDue, type RefreshOutcome } from '../credentials/credential-refresh';
 import { credentialStatus } from '../credentials/credential-status';
-import { forgetSet, MAX_SECRET_BYTES, storeEnv } from '../credentials/credential-store';
+import { secretValueProblem } from '../credentials/credential-kinds';
+import { forgetSet, storeEnv } from '../credentials/credential-store';
 import { BottleError } from '../base/bottle-error';
 
 export interface CredentialServiceHooks {
@@ -36,12 +38,22 @@ export class CredentialService {
       agent === undefined ? ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] : secretEnvNames((await loadAgent(agent)).config);
     if (!allowed.includes(name))
       throw new BottleError('invalid-argument', `${name} is not a secret this agent reads (one of: ${allowed.join(', ') || 'none'})`);
+    // Pasting adds a newline or spaces around the value; inside it, they mean it is no value.
     const trimmed = value.trim();
-    if (trimmed === '') throw new BottleError('invalid-argument', `no value for ${name}`);
-    if (Buffer.byteLength(trimmed) > MAX_SECRET_BYTES || /\s/.test(trimmed))
-      throw new BottleError('invalid-argument', `that does not look like a ${name} (spaces, or too long)`);
+    const problem = secretValueProblem(name, trimmed);
+    if (problem !== null) throw new BottleError('invalid-argument', `${problem}; not stored`);
     await storeEnv(set, name, trimmed);
     return this.announce(set);
+  }
+
+  /**
+   * Refreshes every subscription login of the store that runs out soon (the live core's timer, and
+   * each CLI start and resume before it launches); tells the front ends of each one that changed.
+   */
+  async refreshDue(): Promise<RefreshOutcome[]> {
+    const outcomes = await refreshAllDue();
+    for (const outcome of outcomes) if (outcome.result === 'refreshed' || outcome.result === 'refused') await this.announce(outcome.set);
+    return outcomes;
   }
 
   /** Tells the front ends a set changed (the live core's sync calls this too). */

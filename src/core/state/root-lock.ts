@@ -56,7 +56,14 @@ async function tryTake(path: string): Promise<boolean> {
 /** Runs `work` while holding `<root>/<name>.lock`; waits for another process that holds it. */
 export async function withRootLock<T>(name: string, work: () => Promise<T>): Promise<T> {
   await mkdir(claudeBottleRoot(), { recursive: true, mode: 0o700 });
-  const path = rootLockPath(name);
+  return withLockFile(rootLockPath(name), work);
+}
+
+/**
+ * Runs `work` while holding the lock file `path` (same rules as the root's locks; its folder must
+ * exist, on this host). For a lock that belongs beside what it guards, e.g. a credential set's.
+ */
+export async function withLockFile<T>(path: string, work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   while (!(await tryTake(path))) {
     if (Date.now() > deadline)

@@ -120,6 +120,12 @@ const settingsSchema = z
     copyHostConfig: z.boolean().optional(),
     /** Network rules for all bottles and per agent (issue 19). */
     network: networkSettings.optional(),
+    /**
+     * Issue 20: where requests for a credential host go instead of its DNS answer, and the CA to
+     * trust there (`{"platform.claude.com:443": {"address": "ip:port", "caFile": "/abs/ca.pem"}}`).
+     * Each entry is checked where it is used (credential-upstream.ts).
+     */
+    credentialUpstreams: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -141,6 +147,7 @@ export const DEFAULT_SETTINGS: Settings = {
   logMaxFiles: 3,
   copyHostConfig: true,
   network: { allow: [], deny: [], agents: {} },
+  credentialUpstreams: {},
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;

@@ -1,5 +1,6 @@
 import { memo, type JSX } from 'react';
 import { useBottle } from '../stores/bottles-store';
+import { useSignedOut } from '../stores/credentials-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useUiStore } from '../stores/ui-store';
 import { attentionState } from '../../../shared/attention-state';
@@ -26,6 +27,21 @@ function Fact({ label, value, title }: { label: string; value: string; title?: s
       <dt>{label}</dt>
       <dd title={title ?? value}>{value}</dd>
     </div>
+  );
+}
+
+/** The agent's credential set can no longer sign in (issue 20): why, in the tooltip. */
+function SignedOutMark({ credentialSet }: { credentialSet: string | null }): JSX.Element | null {
+  const signedOut = useSignedOut(credentialSet);
+  if (signedOut === null) return null;
+  return (
+    <span
+      className="badge-signed-out"
+      title={`Signed out: ${escapeControl(signedOut.reason)}. Sign in again; bottles then use the new login.`}
+      data-testid="signed-out-mark"
+    >
+      signed out
+    </span>
   );
 }
 
@@ -56,6 +72,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
             autonomous
           </span>
         ) : null}
+        <SignedOutMark credentialSet={bottle.credentialSet} />
         {bottle.engine !== 'default' ? (
           <span className="card-engine" title={`Docker context ${bottle.engine}`} data-testid="card-engine">
             on {bottle.engine}

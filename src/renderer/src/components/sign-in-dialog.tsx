@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type JSX } from 'react';
 import { describeSignIn, methodLabel, type CredentialEntry } from '../../../shared/credentials-view';
+import { escapeControl } from '../../../shared/escape-text';
 import type { SecretName } from '../../../shared/ipc-contract';
 import { signOut, storeSecret } from '../lib/credential-actions';
 import { exactTime, relativeTime } from '../lib/format';
@@ -13,19 +14,21 @@ export function SignInChip(): JSX.Element {
   const status = useCredentialsStore((state) => state.status);
   const error = useCredentialsStore((state) => state.error);
   const openDialog = useCredentialsStore((state) => state.openDialog);
-  const signedIn = status !== null && status.method !== null;
+  const signedIn = status !== null && status.method !== null && status.signedOut === null;
   const tone = status === null ? 'chip-muted' : signedIn ? 'chip-ok' : 'chip-warn';
+  // The reason is long (the service's words): the chip says signed out, its tooltip and dialog say why.
+  const signedOut = status?.signedOut ?? null;
   return (
     <button
       type="button"
       className={`chip chip-button ${tone}`}
       onClick={() => openDialog(true)}
-      title={error ?? 'How bottles sign in to Claude'}
+      title={error ?? (signedOut !== null ? `Signed out: ${escapeControl(signedOut.reason)}` : 'How bottles sign in to Claude')}
       aria-haspopup="dialog"
       data-testid="sign-in-chip"
     >
       <span className="dot" aria-hidden="true" />
-      {status === null ? 'Claude: …' : `Claude: ${describeSignIn(status)}`}
+      {status === null ? 'Claude: …' : signedOut !== null ? 'Claude: signed out' : `Claude: ${describeSignIn(status)}`}
     </button>
   );
 }
@@ -88,6 +91,7 @@ export function SignInDialog(): JSX.Element {
   const status = useCredentialsStore((state) => state.status);
   const error = useCredentialsStore((state) => state.error);
   const dialogRef = useModalDialog(open);
+  const now = useUiStore((state) => state.now);
   const [busy, setBusy] = useState(false);
 
   const stored = status?.entries.filter((entry) => entry.source === 'store') ?? [];
@@ -107,6 +111,15 @@ export function SignInDialog(): JSX.Element {
       data-testid="sign-in-dialog"
     >
       <h2 id="sign-in-title">Claude: {status === null ? 'checking…' : describeSignIn(status)}</h2>
+      {status?.signedOut ? (
+        <p className="sign-in-error" role="alert" data-testid="signed-out-reason">
+          The sign-in service refused this login when it was refreshed{' '}
+          <time dateTime={status.signedOut.at} title={exactTime(status.signedOut.at)}>
+            {relativeTime(status.signedOut.at, now)}
+          </time>
+          : bottles that use it are signed out until you sign in again.
+        </p>
+      ) : null}
       {status !== null && status.entries.length > 0 ? (
         <ul className="sign-in-entries">
           {status.entries.map((entry) => (
@@ -114,7 +127,7 @@ export function SignInDialog(): JSX.Element {
           ))}
         </ul>
       ) : null}
-      {stored.length > 0 ? (
+      {stored.length > 0 && status?.signedOut === null ? (
         <p>
           Every new, resumed or rebuilt bottle starts signed in with this. Signing out deletes it from <code>{status?.storeDir}</code>;
           bottles running now keep their session until they stop.
