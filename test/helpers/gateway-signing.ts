@@ -49,6 +49,12 @@ export async function startRecordingServer(certificate: Issued): Promise<Recordi
       Readable.from(chunks(total)).pipe(response);
     });
   });
+  // An upgrade ("echo"): recorded like a request, answered 101, then every byte sent back.
+  server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket) => {
+    seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, bodyBytes: 0, connection: socket.remotePort ?? 0 });
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
   return {
     port,
@@ -76,8 +82,12 @@ export interface Answer {
 export interface TunnelClient {
   /** One request on the kept-alive TLS connection; `body` is streamed when given. */
   request(method: string, path: string, headers?: Record<string, string>, body?: Iterable<Buffer>): Promise<Answer>;
+  /** An upgrade to the "echo" protocol with these headers; resolves with what came back for `payload`. */
+  upgrade(path: string, headers: Record<string, string>, payload: Buffer): Promise<Buffer>;
   /** How many TLS connections the client opened (1 while keep-alive holds). */
   connections(): number;
+  /** The application protocol agreed in the handshake (false: none). */
+  alpn: string | false;
   close(): void;
 }
 
@@ -88,12 +98,17 @@ export interface TunnelClient {
 export async function openTunnelClient(
   gatewayPort: number,
   target: string,
-  options: { from: string; ca: string | undefined; servername: string },
+  options: { from: string; ca: string | undefined; servername: string; alpn?: string[] },
 ): Promise<TunnelClient> {
   const tunnel = proxyConnect(gatewayPort, target, { from: options.from });
   const status = await tunnel.status;
   if (status !== 200) throw new Error(`CONNECT ${target} answered ${status}: ${await tunnel.rest}`);
-  const secure = tls.connect({ socket: tunnel.socket, servername: options.servername, ...(options.ca === undefined ? {} : { ca: options.ca }) });
+  const secure = tls.connect({
+    socket: tunnel.socket,
+    servername: options.servername,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.alpn === undefined ? {} : { ALPNProtocols: options.alpn }),
+  });
   await new Promise<void>((resolve, reject) => {
     secure.once('secureConnect', resolve);
     secure.once('error', reject);
@@ -124,7 +139,25 @@ export async function openTunnelClient(
         if (body === undefined) request.end();
         else Readable.from(body).pipe(request);
       }),
+    upgrade: (path, headers, payload) =>
+      new Promise((resolve, reject) => {
+        const request = http.request({ agent, path, headers: { host: target, connection: 'upgrade', upgrade: 'echo', ...headers } });
+        request.on('upgrade', (_response: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+          const parts = [head];
+          let got = head.length;
+          socket.on('data', (chunk: Buffer) => {
+            parts.push(chunk);
+            got += chunk.length;
+            if (got >= payload.length) resolve(Buffer.concat(parts));
+          });
+          socket.write(payload);
+        });
+        request.on('response', (response: http.IncomingMessage) => reject(new Error(`not upgraded: ${response.statusCode ?? 0}`)));
+        request.on('error', reject);
+        request.end();
+      }),
     connections: () => opened,
+    alpn: secure.alpnProtocol,
     close: () => {
       agent.destroy();
       secure.destroy();

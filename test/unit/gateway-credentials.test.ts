@@ -181,6 +181,25 @@ describe('signing requests to an injection host', () => {
     expectNoSecretOut();
   });
 
+  it('agrees HTTP/1.1 only (ALPN) and signs an upgrade, then relays its bytes', async () => {
+    await startGateway();
+    const only2 = openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST, alpn: ['h2'] });
+    await expect(only2).rejects.toThrow(/application protocol/);
+    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+      alpn: ['h2', 'http/1.1'],
+    });
+    expect(client.alpn).toBe('http/1.1');
+    const before = api.seen.length;
+    const payload = Buffer.alloc(200_000, 5);
+    expect((await client.upgrade('/socket', { authorization: `Bearer ${PLACEHOLDER}` }, payload)).equals(payload)).toBe(true);
+    client.close();
+    expect(api.seen.slice(before)).toMatchObject([{ url: '/socket', headers: { authorization: `Bearer ${VALUE}`, upgrade: 'echo' } }]);
+    expectNoSecretOut();
+  });
+
   it('streams a large body each way without holding it, and counts its bytes', async () => {
     await startGateway();
     const size = 128 * 1024 * 1024;
