@@ -9,7 +9,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { proxyConnect } from './gateway-process';
+import { proxyConnect } from './gateway-child';
 import type { Issued } from './throwaway-ca';
 
 export interface SeenRequest {
@@ -86,8 +86,8 @@ export interface TunnelClient {
   upgrade(path: string, headers: Record<string, string>, payload: Buffer): Promise<Buffer>;
   /** How many TLS connections the client opened (1 while keep-alive holds). */
   connections(): number;
-  /** The application protocol agreed in the handshake (false: none). */
-  alpn: string | false;
+  /** The application protocol agreed in the handshake (false or null: none). */
+  alpn: string | false | null;
   close(): void;
 }
 
