@@ -249,6 +249,13 @@ describe('the credentials line', () => {
       expect(error.message, what).toMatch(/^control line refused: /);
       expect(String(error.message), what).not.toContain('\n');
     }
+    // A line that is not JSON at all: its reason quotes none of the text (it could be a value).
+    const from = gateway.messages.length;
+    const secretPart = VALUE.slice('sk-ant-oat01-'.length);
+    gateway.send(`${secretPart}, "sets": []}`);
+    const notJson = await gateway.next((message) => message.type === 'error', 5000, from);
+    expect(notJson.message).toMatch(/^control line is not JSON: /);
+    expect(gateway.stderr + JSON.stringify(notJson)).not.toContain(secretPart.slice(0, 6));
     await settled('after-bad');
     // The first table still signs.
     const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
