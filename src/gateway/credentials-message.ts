@@ -81,7 +81,12 @@ export const injectionSchema = z.strictObject({
   header: headerName,
   // At least 16 characters, so a placeholder cannot be a fragment of ordinary header text.
   placeholder: headerText(16, 256, 'placeholder'),
-  value: headerText(1, MAX_VALUE_CHARS, 'value'),
+  // A value may hold inner spaces (a header value can), never a control character or line break.
+  value: z
+    .string()
+    .min(1)
+    .max(MAX_VALUE_CHARS)
+    .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, 'value: printable ASCII, no control characters, no space at either end'),
 });
 export type Injection = z.infer<typeof injectionSchema>;
 
