@@ -223,6 +223,36 @@ describe('signing requests to an injection host', () => {
   }, 60_000);
 });
 
+describe('the policy decides first', () => {
+  it('refuses an injection host no rule allows, and signs one the operator allows while it is held', async () => {
+    gateway = await GatewayProcess.start(['--hold-ms', '5000']);
+    gateway.send({
+      type: 'bottles',
+      bottles: [
+        { ip: '127.0.0.1', identity: 'bottle-a', mode: 'ask', credentialSet: 'claude' },
+        { ip: '127.0.0.2', identity: 'bottle-l', mode: 'locked', credentialSet: 'claude' },
+      ],
+    });
+    gateway.send(credentialsTable());
+    await settled('no-rules');
+    const before = api.seen.length;
+    // Locked, no rule: refused like any other host, never terminated.
+    await expect(openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.2', ca: installationCa.cert, servername: HOST })).rejects.toThrow(
+      'answered 403',
+    );
+    // Ask: held until the operator answers, then the same connection is signed.
+    const opening = openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
+    const pending = await gateway.next((message) => message.type === 'pending' && message.host === HOST);
+    gateway.send({ type: 'decide', id: pending.id, verdict: 'allow', scope: 'once' });
+    const client = await opening;
+    expect((await client.request('GET', '/after-ask', signedHeaders)).status).toBe(200);
+    client.close();
+    expect(api.seen.slice(before)).toMatchObject([{ url: '/after-ask', headers: { authorization: `Bearer ${VALUE}` } }]);
+    expect(gateway.all('connection').find((message) => message.event === 'start')).toMatchObject({ by: 'operator', injected: true });
+    expectNoSecretOut();
+  });
+});
+
 describe('the credentials line', () => {
   it('refuses a bad table with a one-line reason and keeps the last one', async () => {
     await startGateway();
