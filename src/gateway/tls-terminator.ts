@@ -72,6 +72,8 @@ export class TlsTerminator {
       forwardRequest(session, request, response, log);
     });
     this.parser.headersTimeout = 20_000;
+    // A large upload may take longer than Node's default 5 minutes for a whole request: only its head is timed.
+    this.parser.requestTimeout = 0;
     // A client's connection stays open between its requests about as long as a tunnel's would.
     this.parser.keepAliveTimeout = 60_000;
     this.parser.on('upgrade', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
