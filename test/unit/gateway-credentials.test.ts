@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunks, openTunnelClient, startRecordingServer, type RecordingServer } from '../helpers/gateway-signing';
+import { chunks, openTunnelClient, startRecordingServer, type RecordingServer, type TunnelClient } from '../helpers/gateway-signing';
 import { GatewayProcess, useGatewayTestbed } from '../helpers/gateway-process';
 import { makeTestCa, type TestCa } from '../helpers/throwaway-ca';
 
@@ -157,6 +157,12 @@ describe('signing requests to an injection host', () => {
     expect((await otherSet.request('GET', '/from-c', fromC)).status).toBe(200);
     expect((await otherSet.request('GET', '/from-c-own', { authorization: `Bearer ${OTHER_PLACEHOLDER}` })).status).toBe(200);
     otherSet.close();
+    // B's tunnel was relayed to the override address: its bytes are counted, and it is not marked signed.
+    const endB = await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-b');
+    expect(endB).toMatchObject({ host: HOST, address: '127.0.0.1' });
+    expect(endB.injected).toBeUndefined();
+    expect(endB.bytesUp as number).toBeGreaterThan(0);
+    expect(endB.bytesDown as number).toBeGreaterThan(0);
     const seen = api.seen.slice(before);
     expect(seen.map((request) => [request.url, request.headers.authorization, request.headers['x-api-key']])).toEqual([
       ['/from-b', `Bearer ${PLACEHOLDER}`, KEY_PLACEHOLDER],
@@ -249,6 +255,42 @@ describe('the policy decides first', () => {
     client.close();
     expect(api.seen.slice(before)).toMatchObject([{ url: '/after-ask', headers: { authorization: `Bearer ${VALUE}` } }]);
     expect(gateway.all('connection').find((message) => message.event === 'start')).toMatchObject({ by: 'operator', injected: true });
+    expectNoSecretOut();
+  });
+});
+
+describe('the real host (no upstreams entry)', () => {
+  it("dials the name's checked address and trusts Node's root CAs only", async () => {
+    // "localhost" signed for set claude, with no override: its DNS answer, checked by the policy, then TLS against the roots.
+    const leaf = installationCa.sign(['localhost']);
+    gateway = await GatewayProcess.start();
+    gateway.send({ type: 'bottles', bottles: [{ ip: '127.0.0.1', identity: 'bottle-a', mode: 'locked', credentialSet: 'claude' }] });
+    const allow = (patterns: string[]): unknown => ({
+      type: 'rules',
+      rules: [{ identity: 'bottle-a', rules: patterns.map((pattern) => ({ scope: 'operator', effect: 'allow', pattern })) }],
+    });
+    gateway.send(allow([`localhost:${other.port}`]));
+    gateway.send({
+      type: 'credentials',
+      sets: [{ set: 'claude', injections: [{ host: 'localhost', port: other.port, header: 'authorization', placeholder: PLACEHOLDER, value: VALUE }] }],
+      certificates: [{ host: 'localhost', cert: leaf.cert, key: leaf.key }],
+      upstreams: [],
+    });
+    await settled('real-host');
+    const open = (): Promise<TunnelClient> =>
+      openTunnelClient(gateway.port, `localhost:${other.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: 'localhost' });
+    // The name resolves to a loopback address no rule names exactly: refused before any dial.
+    await expect(open()).rejects.toThrow('answered 403');
+    gateway.send(allow([`localhost:${other.port}`, `127.0.0.1:${other.port}`]));
+    await settled('address-allowed');
+    const before = other.seen.length;
+    const client = await open();
+    const answer = await client.request('GET', '/real', signedHeaders);
+    client.close();
+    // Dialled, but the server's private CA is not among Node's roots: nothing was sent to it.
+    expect(answer.status).toBe(502);
+    expect(answer.body).toMatch(/could not be reached \(.*certificate/i);
+    expect(other.seen.slice(before)).toEqual([]);
     expectNoSecretOut();
   });
 });
