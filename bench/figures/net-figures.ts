@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { median, type Figure } from '../bench-lib';
 import { createNetStand, gatewayCpuSeconds, gatewayStats, OUTSIDE_HOST, type NetStand } from '../net/net-stand';
+import { signedLatencyFigures } from '../net/signed-latency';
 
 const MB = 100;
 const BYTES = MB * 1_000_000;
@@ -146,9 +147,13 @@ async function heldFigures(stand: NetStand): Promise<Figure[]> {
   ];
 }
 
-/** `npm run bench net`: the gateway's throughput, added latency and held-connection cost (issue 19). */
+/**
+ * `npm run bench net`: the gateway's throughput, added latency and held-connection cost (issue 19),
+ * then what signing a request adds (issue 20; on loopback, after the containers are gone).
+ */
 export async function netFigures(project: string): Promise<Figure[]> {
   const stand = await createNetStand(project);
+  let figures: Figure[];
   try {
     const http = await throughput(stand, (path) => [
       'download',
@@ -162,7 +167,7 @@ export async function netFigures(project: string): Promise<Figure[]> {
       path === 'gateway' ? stand.proxy : '-',
       'tls',
     ]);
-    return [
+    figures = [
       throughputFigure('over plain HTTP (proxied request)', http),
       throughputFigure('over HTTPS (CONNECT tunnel)', tunnel),
       await ttfbFigure(stand),
@@ -171,4 +176,5 @@ export async function netFigures(project: string): Promise<Figure[]> {
   } finally {
     await stand.close();
   }
+  return [...figures, ...(await signedLatencyFigures())];
 }

@@ -20,7 +20,8 @@ export function parseControlLine(line: string): { message: ControlIn } | { error
   try {
     json = JSON.parse(line);
   } catch (error: unknown) {
-    return { error: `control line is not JSON: ${(error as Error).message}` };
+    // V8 quotes a piece of the text it could not read: never echoed, since a credentials line holds values.
+    return { error: `control line is not JSON: ${(error as Error).message.replace(/"[^"]*"(\.\.\.)?/g, '…')}` };
   }
   const parsed = controlInSchema.safeParse(json);
   if (!parsed.success) {

@@ -6,9 +6,11 @@
  * line out and changes nothing.
  *
  * In (core -> gateway):
- *   {"type":"bottles","bottles":[{"ip":"172.30.0.3","identity":"b-1","mode":"ask","agent":"claude"}]}
+ *   {"type":"bottles","bottles":[{"ip":"172.30.0.3","identity":"b-1","mode":"ask","agent":"claude","credentialSet":"claude"}]}
  *       the whole table of bottles by source IP (replaces the last one). A connection from an IP
  *       not in it is refused. Held connections are decided again against the new table.
+ *       `credentialSet` (optional): the set of the `credentials` table whose injections this
+ *       bottle's requests get; without it, none.
  *   {"type":"rules","rules":[{"identity":"b-1","rules":[{"scope":"operator","effect":"allow","pattern":"api.example.com:443"}]}]}
  *       every bottle's rules, already collected from all scopes (bottle, agent, operator,
  *       definition) as pattern texts (src/shared/network-patterns.ts); replaces the last table and
@@ -16,6 +18,19 @@
  *       pattern is parsed and checked for its scope here: one bad pattern refuses the whole line.
  *       The gateway decides with the shared policy (decideNetwork, then mayDial for every address
  *       a name resolves to). Held connections are decided again against the new rules.
+ *   {"type":"credentials","sets":[{"set":"claude","injections":[{"host":"api.anthropic.com","port":443,
+ *       "header":"authorization","placeholder":"sk-ant-oat01-claude-bottle-placeholder-…","value":"sk-ant-oat01-…"}]}],
+ *       "certificates":[{"host":"api.anthropic.com","cert":"-----BEGIN CERTIFICATE-----…","key":"-----BEGIN PRIVATE KEY-----…"}],
+ *       "upstreams":[{"host":"api.anthropic.com","port":443,"address":"11.213.9.1","addressPort":8443,"ca":"-----BEGIN CERTIFICATE-----…"|null}]}
+ *       the whole credentials table (replaces the last one; credentials-message.ts checks it). An
+ *       allowed CONNECT from a bottle whose `credentialSet` has an injection for that exact
+ *       host:port is terminated here with that host's certificate (none: refused, 403); in every
+ *       HTTP request inside, each header an injection names gets every occurrence of its
+ *       placeholder replaced by its value (the table current at that request), and the request goes
+ *       on over TLS to the host (SNI = host, Node's root CAs) or to its `upstreams` address (SNI =
+ *       host, verified against `ca`, no DNS). An `upstreams` entry also redirects plain tunnels to
+ *       that host:port. Every other CONNECT is a tunnel, so a placeholder leaves as itself. Values
+ *       never appear in the log, error lines or records.
  *   {"type":"decide","id":"p-3","verdict":"allow"|"deny","scope":"once"|"bottle"|"agent"}
  *       answers a pending request: its held connections proceed or get the 403. Scope `bottle` (that
  *       bottle) or `agent` (every bottle of its agent) also adds the rule `host:port` here at once,
@@ -40,7 +55,9 @@
  *   {"type":"settled","id":"p-3","outcome":"allow"|"deny"|"timeout"|"abandoned","time":"…"}
  *       the pending request is gone (decided, timed out, or every held client hung up).
  *   {"type":"connection","event":"start"|"refused"|"end", …ConnectionRecord, "epoch":"9f…","seq":42}
- *       the log: every attempt, its decision and who made it, and bytes each way on close. Each
+ *       the log: every attempt, its decision and who made it, and bytes each way on close
+ *       (`"injected":true` on the start and end of a connection whose requests the gateway signed;
+ *       its bytes are those sent to and received from the upstream). Each
  *       `refused` or `end` of a known bottle (what the core writes) carries this gateway process's
  *       `epoch` (random per start) and the next `seq` (1, 2, …), and is kept (connection-backlog.ts:
  *       5,000 records or 2 MiB, oldest dropped) until acknowledged, so what ends while no live core
@@ -61,6 +78,7 @@ import {
   ruleProblem,
   type NetworkRule,
 } from '../shared/network-policy';
+import { credentialSetSchema, credentialsMessageSchema } from './credentials-message';
 import type { ConnectionDecider, ConnectionFacts, ConnectionProtocol } from '../shared/network-view';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -87,6 +105,7 @@ export const bottleEntrySchema = z.strictObject({
   identity,
   mode: z.enum(NETWORK_MODES),
   agent: identity.optional(),
+  credentialSet: credentialSetSchema.optional(),
 });
 export type BottleEntry = z.infer<typeof bottleEntrySchema>;
 
@@ -116,6 +135,7 @@ export type BottleRules = z.infer<typeof bottleRulesSchema>;
 export const controlInSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bottles'), bottles: z.array(bottleEntrySchema).max(MAX_TABLE_ENTRIES) }),
   z.strictObject({ type: z.literal('rules'), rules: z.array(bottleRulesSchema).max(MAX_TABLE_ENTRIES) }),
+  credentialsMessageSchema,
   z.strictObject({
     type: z.literal('decide'),
     id: z.string().min(1).max(64),
@@ -144,6 +164,8 @@ export interface ConnectionRecord extends ConnectionFacts {
   /** Bytes the bottle sent out and received, on `end`. */
   bytesUp?: number;
   bytesDown?: number;
+  /** On `start` and `end` of a connection the gateway terminated to sign its requests (issue 20). */
+  injected?: true;
 }
 
 export type ControlOut =

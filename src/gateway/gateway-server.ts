@@ -7,17 +7,21 @@
  * through, so a refused bottle cannot smuggle data out in DNS queries either.
  */
 import type http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
 import { Server, type ConnectionStats, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
 import { MAX_HOST_CHARS, parseTargetHost, type HostTarget, type NetworkTarget } from '../shared/network-policy';
-import { pinnedLookup, resolveAndCheck } from './address-check';
+import { pinnedLookup, resolveAndCheck, type AddressCheck } from './address-check';
 import { DEFAULT_BACKLOG_LIMITS } from './connection-backlog';
 import type { ControlChannel } from './control-channel';
 import type { BottleEntry, ConnectionRecord, ControlOut, DecidedBy, GatewayProtocol } from './control-protocol';
+import { CredentialTable } from './credential-table';
 import { gatewayDecidedBy, type GatewayPolicy } from './gateway-policy';
 import { HeldConnections, type HoldResult, type PendingRequest } from './held-connections';
 import { hostHeaderMismatch } from './host-header';
 import { noPoolAgent, refusalBody, refusalError } from './refusal';
 import { limitSockets } from './socket-limit';
+import { socketBytes, TlsTerminator } from './tls-terminator';
 import { watchHeldSocket } from './watch-held-socket';
 
 export interface GatewayOptions {
@@ -50,6 +54,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
 /** What an open client socket has carried, for its `end` record. */
 interface OpenConnection {
   record: Omit<ConnectionRecord, 'event' | 'time'>;
+  /** A connection ended here (signed, or relayed to an override): the upstream sockets whose bytes it carried. */
+  upstreamSockets?: Set<net.Socket>;
 }
 
 /** The source address as the bottles table spells it (an IPv4 client of a dual-stack socket arrives mapped). */
@@ -89,6 +95,9 @@ export class Gateway {
   private bottles = new Map<string, BottleEntry>();
   private readonly open = new Map<number, OpenConnection>();
   readonly held: HeldConnections;
+  /** The `credentials` table (issue 20): which CONNECTs are terminated here to sign their requests. */
+  readonly credentials = new CredentialTable();
+  private readonly terminator: TlsTerminator;
   readonly server: Server;
 
   constructor(
@@ -104,6 +113,7 @@ export class Gateway {
         onSettled: (request, outcome) => control.send({ type: 'settled', id: request.id, outcome, time: new Date().toISOString() }),
       },
     );
+    this.terminator = new TlsTerminator(options.maxHeaderBytes, log);
     this.server = new Server({ host: options.host, port: options.port, prepareRequestFunction: (opts) => this.prepare(opts) });
     // Read by Node's HTTP parser for each new socket: larger request heads are refused with 431/400.
     (this.server.server as http.Server & { maxHeaderSize?: number }).maxHeaderSize = options.maxHeaderBytes;
@@ -219,15 +229,53 @@ export class Gateway {
     // Resolve and check only now: the bottle may be gone from the table while it was held.
     const current = this.bottles.get(source);
     if (current === undefined) return refuse(403, 'check', 'the bottle left this gateway while the connection was held', bottle.identity);
-    const checked = await resolveAndCheck(base.host, (address) => this.policy.mayDial(current, address, opts.port));
+    // A CONNECT to a host:port this bottle's set signs for is terminated here; plain HTTP never is (it would carry the value in clear).
+    const plan = opts.isHttp ? null : this.credentials.plan(current.credentialSet, base.host, opts.port);
+    if (plan !== null && !plan.ok) return refuse(403, 'check', plan.reason, bottle.identity, null);
+    const override = opts.isHttp ? null : this.credentials.upstream(base.host, opts.port);
+    // The operator's `credentialUpstreams` names the address itself: no DNS, and it is not the bottle's to check.
+    const checked: AddressCheck =
+      override === null
+        ? await resolveAndCheck(base.host, (address) => this.policy.mayDial(current, address, opts.port))
+        : { ok: true, target: override.target };
     if (!checked.ok) {
       const allowAs = checked.address === null ? null : { host: checked.address, port: opts.port };
       return refuse(403, 'check', checked.reason, bottle.identity, allowAs);
     }
-    const started = { ...base, decision: 'allow' as const, by: decided.by, reason: decided.reason, address: checked.target.address };
+    const started = {
+      ...base,
+      decision: 'allow' as const,
+      by: decided.by,
+      reason: decided.reason,
+      address: checked.target.address,
+      ...(plan === null ? {} : { injected: true as const }),
+    };
     this.record({ ...started, event: 'start' });
-    this.open.set(opts.connectionId, { record: started });
-    return { dnsLookup: pinnedLookup(checked.target), httpAgent: noPoolAgent };
+    if (plan === null && override === null) {
+      this.open.set(opts.connectionId, { record: started });
+      return { dnsLookup: pinnedLookup(checked.target), httpAgent: noPoolAgent };
+    }
+    const sockets = new Set<net.Socket>();
+    this.open.set(opts.connectionId, { record: started, upstreamSockets: sockets });
+    const dial = { target: checked.target, port: override?.port ?? opts.port, ca: override?.ca ?? null };
+    if (plan === null) return { customConnectServer: this.terminator.relay(bottle.identity, base.host, dial, sockets) };
+    const { host } = base;
+    const set = current.credentialSet;
+    return {
+      customConnectServer: this.terminator.terminate(
+        {
+          identity: bottle.identity,
+          set,
+          host,
+          port: opts.port,
+          dial,
+          agent: new https.Agent({ keepAlive: true }),
+          sockets,
+          injections: () => this.credentials.injections(set, host, opts.port),
+        },
+        plan.context,
+      ),
+    };
   }
 
   private closed(connectionId: number, stats: ConnectionStats | undefined): void {
@@ -235,8 +283,10 @@ export class Gateway {
     if (connection === undefined) return;
     this.open.delete(connectionId);
     // The target side's counts are what actually went out and came in; a dial that failed has none.
-    const bytesUp = stats?.trgTxBytes ?? 0;
-    const bytesDown = stats?.trgRxBytes ?? 0;
+    // A connection ended here has no target socket in proxy-chain: its upstream sockets are counted instead.
+    const upstream = connection.upstreamSockets === undefined ? null : socketBytes(connection.upstreamSockets);
+    const bytesUp = upstream?.up ?? stats?.trgTxBytes ?? 0;
+    const bytesDown = upstream?.down ?? stats?.trgRxBytes ?? 0;
     this.record({ ...connection.record, event: 'end', bytesUp, bytesDown });
   }
 

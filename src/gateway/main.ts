@@ -114,6 +114,14 @@ async function main(): Promise<void> {
         policy.setRules(message.rules);
         gateway.redecide();
         return;
+      case 'credentials': {
+        const problem = gateway.credentials.replace(message);
+        if (problem !== null) {
+          log(problem);
+          control.send({ type: 'error', message: problem });
+        }
+        return;
+      }
       case 'ping':
         control.send(message.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: message.nonce });
         return;

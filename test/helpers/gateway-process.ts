@@ -1,10 +1,11 @@
 /**
  * The gateway program as the tests drive it: the real bundle (built from the sources into a temp
- * folder), run by node as a child process, its control channel on stdio; and the "outside" it
+ * folder), run by node as a child process, its control channel on stdio (gateway-child.ts); the
+ * test file's hooks; and the "outside" it
  * dials: an HTTP server, an HTTPS server with a throwaway certificate (openssl), a TCP echo, all on
  * loopback. A bottle is a loopback source address (127.0.0.1, 127.0.0.2, …) in the bottles table.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -13,109 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type GatewayProcess, gatewayBundle, removeGatewayBundle } from './gateway-child';
 
-export type GatewayMessage = Record<string, unknown> & { type: string };
-
-let bundle: string | null = null;
-let bundleDir: string | null = null;
-
-/** Builds src/gateway into one CJS file once per test file, as `npm run build` does. */
-export function gatewayBundle(): string {
-  if (bundle !== null) return bundle;
-  bundleDir = mkdtempSync(path.join(tmpdir(), 'cb-gateway-'));
-  bundle = path.join(bundleDir, 'gateway.cjs');
-  execFileSync(process.execPath, ['scripts/build-gateway.mjs', bundle], { stdio: 'inherit' });
-  return bundle;
-}
-
-export function removeGatewayBundle(): void {
-  if (bundleDir !== null) rmSync(bundleDir, { recursive: true, force: true });
-  bundle = null;
-  bundleDir = null;
-}
-
-export class GatewayProcess {
-  readonly messages: GatewayMessage[] = [];
-  stderr = '';
-  private listeners: Array<() => void> = [];
-
-  private constructor(
-    readonly child: ChildProcessWithoutNullStreams,
-    public port = 0,
-  ) {
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) !== -1) {
-        this.messages.push(JSON.parse(buffered.slice(0, newline)) as GatewayMessage);
-        buffered = buffered.slice(newline + 1);
-        for (const listener of [...this.listeners]) listener();
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      this.stderr += chunk;
-    });
-  }
-
-  static async start(args: string[] = []): Promise<GatewayProcess> {
-    const child = spawn(process.execPath, [gatewayBundle(), '--host', '127.0.0.1', '--port', '0', ...args], { stdio: 'pipe' });
-    const gateway = new GatewayProcess(child);
-    const ready = await gateway.next((message) => message.type === 'ready');
-    gateway.port = ready.port as number;
-    return gateway;
-  }
-
-  send(message: unknown): void {
-    this.child.stdin.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
-  }
-
-  /** The first message (already received or still to come) that matches, after `from` messages. */
-  next(match: (message: GatewayMessage) => boolean, timeoutMs = 10_000, from = 0): Promise<GatewayMessage> {
-    return new Promise((resolve, reject) => {
-      const look = (): boolean => {
-        const found = this.messages.slice(from).find(match);
-        if (found === undefined) return false;
-        clearTimeout(timer);
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        resolve(found);
-        return true;
-      };
-      const check = (): void => void look();
-      const timer = setTimeout(() => {
-        this.listeners = this.listeners.filter((listener) => listener !== check);
-        reject(
-          new Error(
-            `no matching gateway message in ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}; stderr ${this.stderr}`,
-          ),
-        );
-      }, timeoutMs);
-      if (!look()) this.listeners.push(check);
-    });
-  }
-
-  /** Calls `listener` with every message from now on, in order. */
-  onMessage(listener: (message: GatewayMessage) => void): void {
-    let seen = this.messages.length;
-    this.listeners.push(() => {
-      while (seen < this.messages.length) listener(this.messages[seen++] as GatewayMessage);
-    });
-  }
-
-  /** Messages of one type sent so far. */
-  all(type: string): GatewayMessage[] {
-    return this.messages.filter((message) => message.type === type);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
-  }
-}
+export { GatewayProcess, gatewayBundle, proxyConnect, removeGatewayBundle, type GatewayMessage, type Tunnel } from './gateway-child';
 
 /**
  * A test file's hooks: the bundle built and the outside started once (handed to `started`), the
@@ -249,41 +150,6 @@ export function proxyGet(
     request.on('error', reject);
     request.end();
   });
-}
-
-export interface Tunnel {
-  socket: net.Socket;
-  /** The status line's code, or null while no answer came. */
-  status: Promise<number>;
-  /** Everything after the status line and headers, until the gateway closes (for a refusal's body). */
-  rest: Promise<string>;
-}
-
-/** Opens a CONNECT from a bottle's source address; the socket is the tunnel once the status is 200. */
-export function proxyConnect(gatewayPort: number, target: string, options: { from?: string; hostHeader?: string | null } = {}): Tunnel {
-  const socket = net.connect({ host: '127.0.0.1', port: gatewayPort, localAddress: options.from ?? '127.0.0.1' });
-  const hostHeader =
-    options.hostHeader === undefined ? `Host: ${target}\r\n` : options.hostHeader === null ? '' : `Host: ${options.hostHeader}\r\n`;
-  socket.write(`CONNECT ${target} HTTP/1.1\r\n${hostHeader}\r\n`);
-  let head = '';
-  let settleStatus: (code: number) => void = () => undefined;
-  const status = new Promise<number>((resolve) => (settleStatus = resolve));
-  let after = '';
-  const rest = new Promise<string>((resolve) => socket.once('close', () => resolve(after)));
-  const onData = (chunk: Buffer): void => {
-    head += chunk.toString('latin1');
-    const end = head.indexOf('\r\n\r\n');
-    if (end === -1) return;
-    socket.off('data', onData);
-    settleStatus(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0));
-    const extra = head.slice(end + 4);
-    if (extra !== '') after += extra;
-    socket.on('data', (more: Buffer) => (after += more.toString('utf8')));
-  };
-  socket.on('data', onData);
-  socket.on('error', () => settleStatus(-1));
-  socket.once('close', () => settleStatus(-1));
-  return { socket, status, rest };
 }
 
 /** Sends bytes through an open tunnel to the echo server and waits until `expected` bytes (default: as many) came back. */
