@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
-import { throwawayTls } from '../../test/helpers/throwaway-tls';
+import { throwawayTls } from '../../test/helpers/throwaway-ca';
 
 /**
  * Claude's sign-in service as a spec needs it (issue 20): an HTTPS server on loopback for

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createPublicBridge } from './public-outside';
-import { makeTestCa } from './test-tls';
+import { makeTestCa } from './throwaway-ca';
 
 /*
  * The Anthropic service as issue 20's tests see it: an API host and an OAuth token endpoint, served
@@ -75,7 +75,7 @@ export function useFakeAnthropic(block: number): FakeAnthropic {
     }),
     async start(): Promise<void> {
       const ca = makeTestCa('fake Anthropic CA');
-      const leaf = ca.issue([API_HOST, TOKEN_HOST, address]);
+      const leaf = ca.sign([API_HOST, TOKEN_HOST], [address]);
       dir = await mkdtemp(join(tmpdir(), 'claude-bottle-fake-anthropic-'));
       fake.caFile = join(dir, 'ca.pem');
       await writeFile(fake.caFile, ca.cert);

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { writeTestSettings } from './test-settings';
-import { throwawayTls } from './throwaway-tls';
+import { throwawayTls } from './throwaway-ca';
 
 /*
  * Claude's sign-in service for the home refresh tests (issue 20): an HTTPS server of the test on the
