@@ -46,6 +46,22 @@ export interface RawAttachment {
   stateAfter(): Promise<'running' | 'exited'>;
 }
 
+/** A container's TTY as a RawAttachment (a bottle's, or the sign-in flow's); no `detachKeys`: only the container's end ends it. */
+export async function rawAttachment(container: EngineContainer, detachKeys?: string): Promise<RawAttachment> {
+  const stream = await container.attach(detachKeys === undefined ? {} : { detachKeys });
+  return {
+    stream,
+    resize: async (cols, rows) => {
+      await container.resize({ w: cols, h: rows });
+    },
+    stateAfter: async () => {
+      // Removed meanwhile, or the engine gone: either way it is not running any more.
+      const after = await container.inspect().catch((_error: unknown) => null);
+      return after?.State.Running === true ? 'running' : 'exited';
+    },
+  };
+}
+
 /**
  * Terminals for the UI, output pushed as `terminal-data` events, input and resizes back through
  * the contract. An agent terminal shows the bottle's shared TTY feed: first the ring of what it
@@ -68,19 +84,7 @@ export class TerminalSessions {
     const info = await findBottleContainer(docker, identity);
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
     if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
-    const container = docker.getContainer(info.Id);
-    const stream = await container.attach({ detachKeys });
-    return {
-      stream,
-      resize: async (cols, rows) => {
-        await container.resize({ w: cols, h: rows });
-      },
-      stateAfter: async () => {
-        // Removed meanwhile, or the engine gone: either way it is not running any more.
-        const after = await container.inspect().catch((_error: unknown) => null);
-        return after?.State.Running === true ? 'running' : 'exited';
-      },
-    };
+    return rawAttachment(docker.getContainer(info.Id), detachKeys);
   }
 
   private async runningContainer(identity: string, what: string): Promise<EngineContainer> {
