@@ -19,6 +19,7 @@ import { usePublicOutside } from '../helpers/public-outside';
 import { rawDocker } from '../helpers/raw-docker';
 import { CLI_BIN, runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
+import { writeTestSettings } from '../helpers/test-settings';
 
 /*
  * The sign-in flow (issue 20) on the real engine, through the real CLI: `credentials login` runs a
@@ -77,7 +78,8 @@ async function writeSignerAgent(allowed: string, other: string, options: { exitC
     `d=${TEST_TRANSCRIPT_DIR}`,
     `sleep ${options.sleep ?? 0}`,
     `wget -q -O - "http://${allowed}/sign-in"`,
-    `if wget -q -T 10 -O - "http://${other}/elsewhere"; then echo REACHED-ELSEWHERE; exit 5; fi`,
+    `if refused=$(wget -O - "http://${other}/elsewhere" 2>&1); then echo REACHED-ELSEWHERE; exit 5; fi`,
+    'echo "elsewhere: $refused"',
     `printf '%s' '${LOGIN}' > "$d/.credentials.json"`,
     `echo "signed in by the stand-in as $(id -u)"`,
     `exit ${options.exitCode ?? 0}`,
@@ -136,6 +138,9 @@ describe.skipIf(skipWithoutDocker)('credentials login: the sign-in flow (issue 2
     const port = await outside.serve();
     const otherPort = await serveElsewhere();
     await writeSignerAgent(`${outside.host}:${port}`, `${outside.host}:${otherPort}`);
+    // The operator's rules for every bottle and for this agent open the other host: not for the sign-in.
+    const other = `${outside.host}:${otherPort}`;
+    await writeTestSettings({ network: { allow: [other], agents: { [AGENT]: { allow: [other] } } } });
     await storeOldLogin();
 
     const result = await runCli(['credentials', 'login', '--agent', AGENT]);
@@ -145,6 +150,8 @@ describe.skipIf(skipWithoutDocker)('credentials login: the sign-in flow (issue 2
     expect(result.stdout).toContain('hello from the outside');
     expect(result.stdout).toContain('signed in by the stand-in as 1000');
     expect(result.stdout).not.toContain('REACHED-ELSEWHERE');
+    // Refused by the gateway (locked to the sign-in hosts), not by a server that is not there.
+    expect(result.stdout).toContain('wget: server returned error: HTTP/1.1 403 Forbidden');
     expect(result.stdout).toContain('signed in claude');
     expect(outside.seen).toEqual([`${outside.host}:${port} /sign-in`]);
     expect(elsewhereSeen).toEqual([]);
