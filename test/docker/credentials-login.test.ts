@@ -37,7 +37,12 @@ const docker = rawDocker();
 const outside = usePublicOutside(163);
 const AGENT = 'signer';
 const LOGIN = JSON.stringify({
-  claudeAiOauth: { accessToken: 'sk-ant-oat01-signed-in', refreshToken: 'sk-ant-ort01-signed-in', expiresAt: 1_900_000_000_000, scopes: ['user:inference'] },
+  claudeAiOauth: {
+    accessToken: 'sk-ant-oat01-signed-in',
+    refreshToken: 'sk-ant-ort01-signed-in',
+    expiresAt: 1_900_000_000_000,
+    scopes: ['user:inference'],
+  },
 });
 const OLD_LOGIN = JSON.stringify({
   claudeAiOauth: { accessToken: 'sk-ant-oat01-old', refreshToken: 'sk-ant-ort01-old', expiresAt: 1_800_000_000_000 },
@@ -112,7 +117,9 @@ async function storeOldLogin(): Promise<void> {
   await mkdir(join(set, 'files'), { recursive: true, mode: 0o700 });
   await writeFile(join(set, 'files', '.credentials.json'), OLD_LOGIN, { mode: 0o600 });
   await writeFile(join(set, 'signed-out.json'), JSON.stringify({ at: new Date().toISOString(), pushed: [] }), { mode: 0o600 });
-  await writeFile(join(set, 'refresh-failed.json'), JSON.stringify({ at: new Date().toISOString(), reason: 'invalid_grant' }), { mode: 0o600 });
+  await writeFile(join(set, 'refresh-failed.json'), JSON.stringify({ at: new Date().toISOString(), reason: 'invalid_grant' }), {
+    mode: 0o600,
+  });
 }
 
 async function storedLogin(): Promise<string | null> {
@@ -179,7 +186,9 @@ describe.skipIf(skipWithoutDocker)('credentials login: the sign-in flow (issue 2
     const result = await runCli(['credentials', 'login', '--agent', AGENT]);
     expect(result.code).toBe(1);
     // One line of error, after the image build's progress.
-    expect(result.stderr.trim().split('\n').at(-1)).toBe('claude-bottle: the sign-in command exited with code 3; the stored login is unchanged');
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(
+      'claude-bottle: the sign-in command exited with code 3; the stored login is unchanged',
+    );
     expect(result.stderr.match(/claude-bottle:/g)).toHaveLength(1);
     expect(await storedLogin()).toBe(OLD_LOGIN);
     expect(await flowObjects()).toEqual({ containers: 0, networks: 0 });

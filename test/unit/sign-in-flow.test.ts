@@ -14,7 +14,10 @@ async function agentWith(json: Record<string, unknown>): Promise<void> {
   const dir = join(claudeBottleRoot(), 'agents', 'signer');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\n');
-  await writeFile(join(dir, 'agent.json'), JSON.stringify({ command: ['x'], transcriptDir: '/home/a/.x', secretFiles: ['.credentials.json'], ...json }));
+  await writeFile(
+    join(dir, 'agent.json'),
+    JSON.stringify({ command: ['x'], transcriptDir: '/home/a/.x', secretFiles: ['.credentials.json'], ...json }),
+  );
 }
 
 describe('agent.json signIn (issue 20)', () => {

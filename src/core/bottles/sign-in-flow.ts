@@ -94,14 +94,19 @@ function createOptions(
 }
 
 /** The login files the command wrote, each checked; a one-line refusal when there is none or one is no login. */
-async function collectLogin(container: EngineContainer, agent: AgentDefinition, configDir: string): Promise<{ name: string; content: Buffer }[]> {
+async function collectLogin(
+  container: EngineContainer,
+  agent: AgentDefinition,
+  configDir: string,
+): Promise<{ name: string; content: Buffer }[]> {
   const files: { name: string; content: Buffer }[] = [];
   for (const name of agent.config.secretFiles) {
     const path = posix.join(configDir, name);
     const file = await readContainerFile(container, path, MAX_SECRET_BYTES);
     if (file === null) continue;
     const problem = loginProblem(name, file.content);
-    if (problem !== null) throw new BottleError('invalid-argument', `the sign-in wrote no usable login: ${problem}; the stored login is unchanged`);
+    if (problem !== null)
+      throw new BottleError('invalid-argument', `the sign-in wrote no usable login: ${problem}; the stored login is unchanged`);
     files.push({ name, content: file.content });
   }
   if (files.length === 0)
@@ -159,7 +164,9 @@ export async function runSignIn(ctx: CoreDeps, options: SignInOptions): Promise<
     const route = await prepareRoute(ctx, identity, signInLabels(identity, agent.name, spec.hosts));
     if (route === null) throw new BottleError('unsupported', 'the network gateway was turned off meanwhile: not signed in');
     const info = await ctx.docker.getImage(ref).inspect();
-    const container = await ctx.docker.createContainer(createOptions(identity, agent, spec, { ref, info }, route, await containerLimits(ctx)));
+    const container = await ctx.docker.createContainer(
+      createOptions(identity, agent, spec, { ref, info }, route, await containerLimits(ctx)),
+    );
     const passwd = await readAndCacheImagePasswd(imageCacheDir(), info.Id, container);
     const owner = resolveUser(agent.config.user ?? (info.Config.User || null), passwd);
     // The config folder, empty and the agent's: nothing of the operator's, no earlier login.
