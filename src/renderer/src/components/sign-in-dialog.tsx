@@ -92,8 +92,8 @@ function SignInTerminal({ onDone }: { onDone: () => void }): JSX.Element {
   return (
     <div className="sign-in-flow" data-testid="sign-in-flow">
       <p>
-        Open the link it shows in your browser, sign in there, then paste the code it gives you here. The container reaches only
-        Claude’s sign-in hosts; the login it makes goes to the credential store, and the container is removed.
+        Open the link it shows in your browser, sign in there, then paste the code it gives you here. The container reaches only Claude’s
+        sign-in hosts; the login it makes goes to the credential store, and the container is removed.
       </p>
       <div className="sign-in-terminal">
         <Suspense fallback={<p className="panel-empty">Loading the terminal…</p>}>
@@ -151,20 +151,28 @@ export function SignInDialog(): JSX.Element {
           bottles running now keep their session until they stop.
         </p>
       ) : (
-        <>
-          <p>
-            Sign in once, and every later bottle starts signed in. Or paste a token from <code>claude setup-token</code>, or an API key:
-          </p>
-          <TokenForm />
-        </>
+        <p>Sign in once, and every later bottle starts signed in.</p>
       )}
       {signingIn && open ? (
         <SignInTerminal onDone={() => setSigningIn(false)} />
       ) : (
-        <button type="button" className="button button-primary" onClick={() => setSigningIn(true)} data-testid="sign-in-start">
+        <button
+          type="button"
+          className="button button-primary sign-in-start"
+          onClick={() => setSigningIn(true)}
+          data-testid="sign-in-start"
+        >
           {stored.length > 0 ? 'Sign in again…' : 'Sign in with Claude…'}
         </button>
       )}
+      {stored.length === 0 && !signingIn ? (
+        <>
+          <p>
+            Or paste a token from <code>claude setup-token</code>, or an API key:
+          </p>
+          <TokenForm />
+        </>
+      ) : null}
       {fromEnvironment.length > 0 ? (
         <p className="muted">Values set in the app’s environment are passed to bottles too; Sign out cannot remove them.</p>
       ) : null}
