@@ -226,4 +226,22 @@ describe.skipIf(skipWithoutDocker)('credentials login: the sign-in flow (issue 2
     expect(await storedLogin()).toBe(OLD_LOGIN);
     expect(await flowObjects()).toEqual({ containers: 0, networks: 0 });
   }, 300_000);
+
+  it("a bottle's removal also removes what a killed sign-in left, so the gateway goes with the last bottle", async () => {
+    const port = await outside.serve();
+    await writeSignerAgent(`${outside.host}:${port}`, `${outside.host}:${port + 1}`, { sleep: 60 });
+    const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const identity = (JSON.parse(started.stdout) as { identity: string }).identity;
+
+    const { child, exited } = await loginInBackground();
+    child.kill('SIGKILL');
+    await exited;
+    expect(await flowObjects()).toEqual({ containers: 1, networks: 1 });
+
+    const removed = await runCli(['rm', identity]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await flowObjects()).toEqual({ containers: 0, networks: 0 });
+    await expect(docker.getContainer(gatewayContainerName()).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  }, 300_000);
 });
