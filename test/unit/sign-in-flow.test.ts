@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadAgent } from '../../src/core/agents/agents';
+import { BottleError } from '../../src/core/base/bottle-error';
+import type { TerminalFeeds } from '../../src/core/bottles/terminal-feeds';
+import { TerminalSessions } from '../../src/core/bottles/terminal-sessions';
+import type { CoreDeps } from '../../src/core/deps/core-deps';
+import type { AppEvent } from '../../src/shared/app-events';
 import { isLeftover, LABEL_SIGN_IN_OWNER, signInGatewayPolicy, signInLabels } from '../../src/core/bottles/sign-in-labels';
 import { loginProblem } from '../../src/core/credentials/sign-in-login';
 import { decideNetwork } from '../../src/shared/network-policy';
@@ -86,5 +92,76 @@ describe('the login a sign-in wrote', () => {
     expect(loginProblem('.credentials.json', Buffer.from('not json'))).toMatch(/no Claude login/);
     expect(loginProblem('.credentials.json', Buffer.alloc(0))).toMatch(/is empty/);
     expect(loginProblem('token.json', Buffer.from('anything'))).toBeNull();
+  });
+});
+
+describe('a flow on a terminal (the UI side of the sign-in)', () => {
+  const sessions = (events: AppEvent[]): TerminalSessions =>
+    new TerminalSessions({} as CoreDeps, (event) => events.push(event), {} as TerminalFeeds);
+
+  it('fails to open with the flow’s own error when it fails before its TTY is attached', async () => {
+    const terminals = sessions([]);
+    await expect(
+      terminals.openFlow(
+        async () => {
+          throw new BottleError('unsupported', 'signing in needs the network gateway');
+        },
+        80,
+        24,
+      ),
+    ).rejects.toThrow('signing in needs the network gateway');
+    expect(terminals.size).toBe(0);
+  });
+
+  it('shows the TTY, takes input, shows the outcome last, then ends; closing it cancels the flow', async () => {
+    const events: AppEvent[] = [];
+    const terminals = sessions(events);
+    const tty = new PassThrough();
+    const typed: string[] = [];
+    let cancelled = false;
+    const { sessionId } = await terminals.openFlow(
+      async (terminal, signal) => {
+        signal.addEventListener('abort', () => {
+          cancelled = true;
+          tty.end();
+        });
+        const attached = terminal({ stream: tty, resize: async () => undefined, stateAfter: async () => 'exited' });
+        tty.write('Paste code here > ');
+        await attached;
+        return cancelled ? 'cancelled' : 'Signed in';
+      },
+      80,
+      24,
+    );
+    tty.on('data', (chunk: Buffer) => typed.push(chunk.toString()));
+    await terminals.input(sessionId, 'code\r');
+    expect(typed.join('')).toContain('code');
+    await terminals.close(sessionId);
+    expect(cancelled).toBe(true);
+    expect(events.filter((event) => event.type === 'terminal-data').map((event) => (event as { data: string }).data)).toContain(
+      'Paste code here > ',
+    );
+    expect(terminals.size).toBe(0);
+  });
+
+  it('when the flow ends on its own, its last line is the outcome, then the terminal ends', async () => {
+    const events: AppEvent[] = [];
+    const terminals = sessions(events);
+    const tty = new PassThrough();
+    const { sessionId } = await terminals.openFlow(
+      async (terminal) => {
+        const attached = terminal({ stream: tty, resize: async () => undefined, stateAfter: async () => 'exited' });
+        tty.end('Login successful.\r\n');
+        await attached;
+        return 'Signed in: subscription (max). New bottles start signed in.';
+      },
+      80,
+      24,
+    );
+    await vi.waitFor(() => expect(events.at(-1)).toEqual({ type: 'terminal-exit', sessionId }));
+    expect(events.slice(-3, -1)).toEqual([
+      { type: 'terminal-data', sessionId, data: 'Login successful.\r\n' },
+      { type: 'terminal-data', sessionId, data: '\r\nSigned in: subscription (max). New bottles start signed in.\r\n' },
+    ]);
   });
 });

@@ -36,6 +36,8 @@ type Session =
       attachment: RawAttachment;
       /** Closing the terminal cancels the flow (the sign-in: its container is killed, nothing stored). */
       abort: AbortController;
+      /** Settles once the flow has (its container and network removed). */
+      settled: () => Promise<void>;
     };
 
 /**
@@ -190,8 +192,9 @@ export class TerminalSessions {
     const opened = new Promise<void>((resolve) => {
       attached = resolve;
     });
+    let finished: Promise<void> = Promise.resolve();
     const terminal = async (attachment: RawAttachment): Promise<void> => {
-      this.sessions.set(sessionId, { kind: 'flow', to, attachment, abort });
+      this.sessions.set(sessionId, { kind: 'flow', to, attachment, abort, settled: () => finished });
       const decoder = new StringDecoder('utf8');
       attachment.stream.on('data', (chunk: Buffer) => {
         const data = decoder.write(chunk);
@@ -209,7 +212,7 @@ export class TerminalSessions {
       (line) => line,
       (error: unknown) => errorMessage(error),
     );
-    const finished = outcome.then((line) => {
+    finished = outcome.then((line) => {
       if (this.sessions.has(sessionId)) to({ type: 'terminal-data', sessionId, data: `\r\n${line}\r\n` });
       this.ended(sessionId);
     });
@@ -266,7 +269,9 @@ export class TerminalSessions {
       return;
     }
     if (session.kind === 'flow') {
+      // Cancelled, and waited for: a core closing after this leaves no flow's container behind.
       session.abort.abort();
+      await session.settled();
       return;
     }
     // The shell may have exited on its own already, or the bottle stopped: nothing left to hang up.
