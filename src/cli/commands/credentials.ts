@@ -67,6 +67,8 @@ export const run: CliCommand = async (argv, owner) => {
     status = await credentials.forget(agent);
     info(`signed out of ${status.set}: new bottles start signed out (bottles running now keep their session until they stop)`, json);
   } else if (action === 'login' && rest.length === 0) {
+    // The sign-in's terminal owns stdout: no JSON document could be told apart from it.
+    if (json) throw new UsageError('credentials login is interactive: it takes no --json (credentials status --json says the outcome)');
     status = await signIn(core, agent, json);
     info(`signed in ${status.set}: new bottles start signed in`, json);
   } else if (action === 'set' && rest.length === 1) {
