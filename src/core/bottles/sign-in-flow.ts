@@ -171,7 +171,8 @@ export async function runSignIn(ctx: CoreDeps, options: SignInOptions): Promise<
     const owner = resolveUser(agent.config.user ?? (info.Config.User || null), passwd);
     // The config folder, empty and the agent's: nothing of the operator's, no earlier login.
     await putFolders(container, [{ target: spec.configDir, from: null }], { uid: owner.uid, gid: owner.gid });
-    await ctx.gateways.ready(identity);
+    // By engine, not identity: the flow has no state folder to say its engine (it runs on the current one).
+    await ctx.gateways.readyOn(ctx.engine.name);
     const code = await runAttached(container, options);
     if (code !== 0) throw new BottleError('conflict', `the sign-in command exited with code ${code}; the stored login is unchanged`);
     const files = await collectLogin(container, agent, spec.configDir);

@@ -124,14 +124,15 @@ export class GatewayService {
    * a bottle it does not know has no way out at all.
    */
   async bottleReady(identity: string): Promise<void> {
-    const engine = depsForBottle(this.deps, identity).engine.name;
+    await this.engineReady(depsForBottle(this.deps, identity).engine.name, identity);
+  }
+
+  /** bottleReady for what is on an engine's gateway without being a bottle (the sign-in flow's container). */
+  async engineReady(engine: string, what = 'the sign-in'): Promise<void> {
     try {
       await this.sync(engine, { applied: true });
     } catch (error: unknown) {
-      throw new BottleError(
-        'engine-unavailable',
-        `the network gateway of ${engine} did not take ${identity}'s rules: ${errorMessage(error)}`,
-      );
+      throw new BottleError('engine-unavailable', `the network gateway of ${engine} did not take ${what}'s rules: ${errorMessage(error)}`);
     }
   }
 
