@@ -21,7 +21,9 @@ const USAGE = `usage: claude-bottle <command> [options]
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
   logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)
   trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
-  credentials [status|forget|set NAME] [--agent A] [--json] how Claude is signed in; sign out; store a token
+  credentials [status|login|forget|set NAME] [--agent A] [--json]
+                                                           how Claude is signed in; sign in (in a short-lived
+                                                           container); sign out; store a token
   diff <identity> [--stat] [--json] [--file PATH] [--raw]  what the agent changed since its bottle started
                                                            (--raw: control characters unescaped)
   apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder

@@ -1,5 +1,6 @@
 import type { Core } from '../core/create-core';
 import { errorMessage } from '../core/base/bottle-error';
+import type { RawAttachment } from '../core/bottles/terminal-sessions';
 
 /**
  * Attaches this terminal to the bottle's TTY until the agent exits or the operator detaches
@@ -7,6 +8,15 @@ import { errorMessage } from '../core/base/bottle-error';
  */
 export async function attachTerminal(core: Core, identity: string): Promise<'running' | 'exited'> {
   const attachment = await core.terminals.attachRaw(identity, 'ctrl-p,ctrl-q');
+  await pipeTerminal(core, identity, attachment);
+  return attachment.stateAfter();
+}
+
+/**
+ * This terminal on a container's TTY (a bottle's, or the sign-in flow's), raw when it is one,
+ * following its size, until the attachment's stream ends; the terminal is put back as it was.
+ */
+export async function pipeTerminal(core: Core, name: string, attachment: RawAttachment): Promise<void> {
   const { stream } = attachment;
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
@@ -14,13 +24,13 @@ export async function attachTerminal(core: Core, identity: string): Promise<'run
     if (!process.stdout.columns || !process.stdout.rows) return;
     attachment.resize(process.stdout.columns, process.stdout.rows).catch((error: unknown) => {
       // The agent may have exited between the resize event and the call; the session end says so.
-      core.notices.log.write('warning', `resize of ${identity} failed: ${errorMessage(error)}`);
+      core.notices.log.write('warning', `resize of ${name} failed: ${errorMessage(error)}`);
     });
   };
   if (raw) stdin.setRawMode(true);
   stdin.resume();
   stdin.pipe(stream);
-  stream.pipe(process.stdout);
+  stream.pipe(process.stdout, { end: false });
   process.stdout.on('resize', resize);
   resize();
   // Nudge the agent to redraw its screen for the newly attached terminal.
@@ -31,8 +41,8 @@ export async function attachTerminal(core: Core, identity: string): Promise<'run
     stream.on('error', () => resolve());
   });
   process.stdout.off('resize', resize);
+  stream.unpipe(process.stdout);
   stdin.unpipe(stream);
   if (raw) stdin.setRawMode(false);
   stdin.pause();
-  return attachment.stateAfter();
 }

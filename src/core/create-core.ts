@@ -3,7 +3,8 @@ import type { EngineStatus, EngineSummary } from '../shared/bottle-view';
 import { countOtherInstances } from './services/bottle-list';
 import { LogStreams } from './bottles/log-streams';
 import { TerminalFeeds } from './bottles/terminal-feeds';
-import { TerminalSessions } from './bottles/terminal-sessions';
+import { TerminalSessions, type TerminalFlow } from './bottles/terminal-sessions';
+import { describeSignIn } from '../shared/credentials-view';
 import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals } from './rebuild';
 import { CredentialSync } from './credentials/credential-sync';
@@ -106,8 +107,10 @@ export function createCore(options: CoreOptions = {}): Core {
   const terminals = new TerminalSessions(deps, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
   const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
-  const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
+  const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) }, deps);
   const agents = new AgentService(deps);
+  const signIn: TerminalFlow = async (terminal, signal) =>
+    `Signed in: ${describeSignIn(await credentials.signIn({ terminal, signal }))}. New bottles start signed in.`;
   const network = new GatewayService(
     deps,
     {
@@ -118,7 +121,7 @@ export function createCore(options: CoreOptions = {}): Core {
     options.live === true,
   );
   // A launch waits for its bottle to be in its gateway's tables (see CoreDeps.gateways).
-  deps.gateways = { ready: (identity) => network.bottleReady(identity) };
+  deps.gateways = { ready: (identity) => network.bottleReady(identity), readyOn: (engine) => network.engineReady(engine) };
   // What the core owns, released newest first by close: the clients and what they opened, the
   // live parts (everything that feeds events), the services they fed, then the engines and the log.
   const owned = new DisposableStore();
@@ -183,7 +186,7 @@ export function createCore(options: CoreOptions = {}): Core {
       return () => listeners.delete(listener);
     },
     openSession(send) {
-      const session = new ClientSession({ terminals, logs, stats, changes }, send, (closed) => {
+      const session = new ClientSession({ terminals, logs, stats, changes, signIn }, send, (closed) => {
         sessions.delete(closed);
         owned.delete(closed);
       });

@@ -58,6 +58,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'credentials:status': () => credentials.status(),
     'credentials:forget': () => credentials.forget(),
     'credentials:set': ({ name, value }) => credentials.setSecret(name, value),
+    'credentials:login': ({ cols, rows }) => session.openSignIn(cols, rows),
     'changes:watch': (identity) => session.watchChanges(identity),
     'changes:unwatch': async (identity) => (await session.unwatchChanges(identity), null),
     'changes:file': (identity, { path, view }) => changes.file(identity, path, view),

@@ -149,6 +149,15 @@ export const ipcChannels = {
     args: ({ z }) => z.tuple([z.object({ name: z.enum(SECRET_NAMES), value: z.string().min(1).max(MAX_SECRET_VALUE_CHARS) }).strict()]),
     result: returns<CredentialStatus>(),
   },
+  /**
+   * The sign-in flow (issue 20) on a terminal of this client, its output as `terminal-data` of the
+   * session it returns, input and resizes through terminal:*; terminal:close cancels it. Its last
+   * line says how it ended; a login it made arrives as a `credentials` event.
+   */
+  'credentials:login': {
+    args: ({ z, terminalSize }) => z.tuple([z.object({ cols: terminalSize, rows: terminalSize }).strict()]),
+    result: returns<{ sessionId: string }>(),
+  },
   /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
   'changes:watch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<ChangeSet>() },
   'changes:unwatch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },

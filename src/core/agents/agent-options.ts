@@ -55,6 +55,18 @@ export const agentOptionFields = {
     .object({ allow: networkRuleListSchema('definition', 'allow').optional() })
     .strict()
     .optional(),
+  /**
+   * How the operator signs the agent in (issue 20, `credentials login`): the command run in a
+   * short-lived container of the agent's image, and the only hosts it may reach (public, with
+   * ports). What it writes among secretFiles moves to the credential store.
+   */
+  signIn: z
+    .object({
+      command: z.array(z.string().min(1)).min(1, 'must name a program').max(32),
+      hosts: networkRuleListSchema('definition', 'allow').refine((hosts) => hosts.length > 0, 'must name at least one host'),
+    })
+    .strict()
+    .optional(),
 };
 
 export interface HostConfigSpec {
@@ -74,6 +86,13 @@ export interface AgentOptions {
   hostConfig: HostConfigSpec | null;
   /** agent.json `network.allow`, each in its canonical text. */
   networkAllow: string[];
+  /** agent.json `signIn`, its hosts in canonical text; null: the agent has no sign-in flow. */
+  signIn: SignInSpec | null;
+}
+
+export interface SignInSpec {
+  command: string[];
+  hosts: string[];
 }
 
 type ParsedOptions = { [K in keyof typeof agentOptionFields]?: z.output<(typeof agentOptionFields)[K]> };
@@ -92,6 +111,8 @@ export function agentOptionsProblem(
   const copied = [...(config.hostConfig?.copy ?? []), ...(config.hostConfig?.append ?? [])];
   const leak = copied.find((name) => secrets.has(name));
   if (leak !== undefined) return { field: 'hostConfig', message: `must not copy the secret file ${leak}` };
+  if (config.signIn !== undefined && (config.secretFiles?.length ?? 0) === 0)
+    return { field: 'signIn', message: 'needs secretFiles (the login files a sign-in writes)' };
   return null;
 }
 
@@ -106,6 +127,7 @@ export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
     hostConfig:
       host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
     networkAllow: config.network?.allow ?? [],
+    signIn: config.signIn === undefined ? null : { command: config.signIn.command, hosts: config.signIn.hosts },
   };
 }
 

@@ -7,6 +7,7 @@ import { pickUpSecretFiles } from '../credentials/credential-pickup';
 import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
 import { removeBottleNetwork } from '../engine/bottle-networks';
+import { removeSignInLeftovers } from './sign-in-leftovers';
 import { retireRouteWhenIdle } from './bottle-route';
 import {
   discardExtracted,
@@ -265,8 +266,12 @@ export async function removeNow(ctx: CoreDeps, identity: string, options: { keep
   if (!options.keepState) await removeBottleNetwork(ctx.docker, identity);
   if (hasState) await rm(paths.dir, { recursive: true, force: true });
   // The last bottle of this root on the engine takes the gateway and its egress bridge along (after
-  // the bottle itself is gone: a failure here must not leave half a bottle behind).
-  if (!options.keepState) await retireRouteWhenIdle(ctx);
+  // the bottle itself is gone: a failure here must not leave half a bottle behind); what a crashed
+  // sign-in left (sign-in-leftovers.ts) would keep them, so it goes first.
+  if (!options.keepState) {
+    await removeSignInLeftovers(ctx.docker);
+    await retireRouteWhenIdle(ctx);
+  }
   if (options.keepState) return { image: 'kept' };
   return { image: await removeRebuiltImage(ctx, identity) };
 }

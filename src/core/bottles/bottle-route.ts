@@ -27,9 +27,13 @@ function oneAtATime<T>(docker: EngineClient, step: () => Promise<T>): Promise<T>
  * The bottle's one way out, made ready before its container is created (issue 19): the gateway
  * image built when missing, the gateway container running, the bottle's own network there, and the
  * gateway on it at `.2`. Null when settings.json turns `gatewayNetwork` off (it is on by default):
- * the bottle then gets the engine's default network.
+ * the bottle then gets the engine's default network. `networkLabels`: see ensureBottleNetwork.
  */
-export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<GatewayRoute | null> {
+export async function prepareRoute(
+  ctx: CoreDeps,
+  identity: string,
+  networkLabels: Readonly<Record<string, string>> = {},
+): Promise<GatewayRoute | null> {
   const settings = await readSettings();
   if (!settings.gatewayNetwork) return null;
   ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
@@ -39,7 +43,7 @@ export async function prepareRoute(ctx: CoreDeps, identity: string): Promise<Gat
   return oneAtATime(ctx.docker, async () => {
     // The bottle's network first: from then on a removal in another process (removeGatewayWhenIdle)
     // sees a bottle of this root here and leaves the gateway alone.
-    const network = await ensureBottleNetwork(ctx.docker, identity);
+    const network = await ensureBottleNetwork(ctx.docker, identity, networkLabels);
     await ensureGateway(ctx.docker, image);
     await connectGateway(ctx.docker, network);
     return { network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp };

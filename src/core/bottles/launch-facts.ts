@@ -38,7 +38,7 @@ async function launchImage(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean)
 }
 
 /** CPU and log limits for a launch: settings.json, and the engine's own CPU count. */
-async function containerLimits(ctx: CoreDeps): Promise<ContainerLimits> {
+export async function containerLimits(ctx: CoreDeps): Promise<ContainerLimits> {
   const [limits, facts] = await Promise.all([readLimits(), engineFacts(ctx.docker)]);
   return { cpus: bottleCpus(limits, facts.cpus), logMaxSize: limits.logMaxSize, logMaxFiles: limits.logMaxFiles };
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
-import { BottleError } from '../base/bottle-error';
+import { BottleError, errorMessage } from '../base/bottle-error';
 import type { EngineContainer, EngineExec } from '../engine/engine-client';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { TerminalFeeds } from './terminal-feeds';
@@ -29,7 +29,22 @@ type Session =
       marker: string;
       exec: EngineExec;
       stream: Duplex;
+    }
+  | {
+      kind: 'flow';
+      to: TerminalSink;
+      attachment: RawAttachment;
+      /** Closing the terminal cancels the flow (the sign-in: its container is killed, nothing stored). */
+      abort: AbortController;
+      /** Settles once the flow has (its container and network removed). */
+      settled: () => Promise<void>;
     };
+
+/**
+ * A flow that runs a container on a terminal of the UI (the sign-in, sign-in-flow.ts): it hands
+ * its TTY to `terminal` once attached, and settles with the line the terminal shows last.
+ */
+export type TerminalFlow = (terminal: (attachment: RawAttachment) => Promise<void>, signal: AbortSignal) => Promise<string>;
 
 const SHELL_MARKER = 'CLAUDE_BOTTLE_SHELL';
 /** How long closing a shell waits for the engine to take the hang-up. */
@@ -44,6 +59,22 @@ export interface RawAttachment {
   resize(cols: number, rows: number): Promise<void>;
   /** After the stream ends: whether the bottle still runs (detached) or its agent exited. */
   stateAfter(): Promise<'running' | 'exited'>;
+}
+
+/** A container's TTY as a RawAttachment (a bottle's, or the sign-in flow's); no `detachKeys`: only the container's end ends it. */
+export async function rawAttachment(container: EngineContainer, detachKeys?: string): Promise<RawAttachment> {
+  const stream = await container.attach(detachKeys === undefined ? {} : { detachKeys });
+  return {
+    stream,
+    resize: async (cols, rows) => {
+      await container.resize({ w: cols, h: rows });
+    },
+    stateAfter: async () => {
+      // Removed meanwhile, or the engine gone: either way it is not running any more.
+      const after = await container.inspect().catch((_error: unknown) => null);
+      return after?.State.Running === true ? 'running' : 'exited';
+    },
+  };
 }
 
 /**
@@ -68,19 +99,7 @@ export class TerminalSessions {
     const info = await findBottleContainer(docker, identity);
     if (info === null) throw new BottleError('not-found', `bottle ${identity} has no container; resume it first`);
     if (info.State !== 'running') throw new BottleError('conflict', `bottle ${identity} is not running (${info.State}); resume it first`);
-    const container = docker.getContainer(info.Id);
-    const stream = await container.attach({ detachKeys });
-    return {
-      stream,
-      resize: async (cols, rows) => {
-        await container.resize({ w: cols, h: rows });
-      },
-      stateAfter: async () => {
-        // Removed meanwhile, or the engine gone: either way it is not running any more.
-        const after = await container.inspect().catch((_error: unknown) => null);
-        return after?.State.Running === true ? 'running' : 'exited';
-      },
-    };
+    return rawAttachment(docker.getContainer(info.Id), detachKeys);
   }
 
   private async runningContainer(identity: string, what: string): Promise<EngineContainer> {
@@ -162,6 +181,51 @@ export class TerminalSessions {
   }
 
   /**
+   * A terminal on a flow's container (the sign-in). Resolves once its TTY is attached, or rejects
+   * with the flow's error when it fails before (an image build). Its output goes to `to`; when the
+   * flow settles, the terminal shows its outcome in one line, then ends. Closing it cancels the flow.
+   */
+  async openFlow(flow: TerminalFlow, cols: number, rows: number, to: TerminalSink = this.emit): Promise<{ sessionId: string }> {
+    const sessionId = this.newSessionId();
+    const abort = new AbortController();
+    let attached: (() => void) | null = null;
+    const opened = new Promise<void>((resolve) => {
+      attached = resolve;
+    });
+    let finished: Promise<void> = Promise.resolve();
+    const terminal = async (attachment: RawAttachment): Promise<void> => {
+      this.sessions.set(sessionId, { kind: 'flow', to, attachment, abort, settled: () => finished });
+      const decoder = new StringDecoder('utf8');
+      attachment.stream.on('data', (chunk: Buffer) => {
+        const data = decoder.write(chunk);
+        if (data !== '') to({ type: 'terminal-data', sessionId, data });
+      });
+      attached?.();
+      await this.resize(sessionId, cols, rows);
+      await new Promise<void>((resolve) => {
+        attachment.stream.on('end', resolve);
+        attachment.stream.on('close', resolve);
+        attachment.stream.on('error', () => resolve());
+      });
+    };
+    const outcome = flow(terminal, abort.signal).then(
+      (line) => line,
+      (error: unknown) => errorMessage(error),
+    );
+    finished = outcome.then((line) => {
+      if (this.sessions.has(sessionId)) to({ type: 'terminal-data', sessionId, data: `\r\n${line}\r\n` });
+      this.ended(sessionId);
+    });
+    // Failed before its TTY was attached: the open fails with the flow's own error.
+    const first = await Promise.race([opened.then(() => null), outcome.then((line) => line)]);
+    if (first !== null && !this.sessions.has(sessionId)) {
+      await finished;
+      throw new BottleError('conflict', first);
+    }
+    return { sessionId };
+  }
+
+  /**
    * Hangs up a shell and everything started from it, from a second exec as the same user: the
    * engine leaves an exec running when its connection closes.
    */
@@ -184,6 +248,7 @@ export class TerminalSessions {
   async input(sessionId: string, data: string): Promise<void> {
     const session = this.session(sessionId);
     if (session.kind === 'agent') session.feed.write(data);
+    else if (session.kind === 'flow') session.attachment.stream.write(data);
     else session.stream.write(data);
   }
 
@@ -191,6 +256,7 @@ export class TerminalSessions {
     const session = this.session(sessionId);
     // A resize racing the end of the process is harmless: the session's end says what happened.
     if (session.kind === 'agent') await session.container.resize({ h: rows, w: cols }).catch((_error: unknown) => undefined);
+    else if (session.kind === 'flow') await session.attachment.resize(cols, rows).catch((_error: unknown) => undefined);
     else await session.exec.resize({ h: rows, w: cols }).catch((_error: unknown) => undefined);
   }
 
@@ -200,6 +266,12 @@ export class TerminalSessions {
     this.sessions.delete(sessionId);
     if (session.kind === 'agent') {
       session.detach();
+      return;
+    }
+    if (session.kind === 'flow') {
+      // Cancelled, and waited for: a core closing after this leaves no flow's container behind.
+      session.abort.abort();
+      await session.settled();
       return;
     }
     // The shell may have exited on its own already, or the bottle stopped: nothing left to hang up.

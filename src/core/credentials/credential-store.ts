@@ -169,3 +169,14 @@ export async function setFingerprint(set: string): Promise<string> {
   parts.push(`signed-out:${signedOut?.mtimeMs ?? -1}`);
   return parts.sort().join('|');
 }
+
+/**
+ * The sign-in flow's login (issue 20, `credentials login`): the operator's deliberate sign-in, so it
+ * replaces what is stored whatever either says of its age, and ends a sign-out and a refresh that
+ * had failed (the files first: a crash between leaves the old marks on a new login, never the reverse).
+ */
+export async function storeSignIn(set: string, files: readonly { name: string; content: Buffer }[]): Promise<void> {
+  for (const file of files) await writeStoredFile(set, file.name, { content: file.content, mtimeMs: Date.now() });
+  await rm(signedOutPath(set), { force: true });
+  await rm(join(setDir(set), 'refresh-failed.json'), { force: true });
+}

@@ -31,7 +31,11 @@ export interface CoreDeps {
    * the gateway does not know the bottle's address, and refuses its first connections. A no-op until
    * the core sets its gateway service here.
    */
-  gateways: { ready(identity: string): Promise<void> };
+  gateways: {
+    ready(identity: string): Promise<void>;
+    /** The same for a container that is no bottle (the sign-in flow's), on the named engine. */
+    readyOn(engine: string): Promise<void>;
+  };
 }
 
 export function createCoreDeps(connection: DockerConnection = connectDocker()): CoreDeps {
@@ -45,7 +49,7 @@ export function createCoreDeps(connection: DockerConnection = connectDocker()): 
     activity: new ActivityTracker(),
     caches: new BottleCaches(),
     loadBottle,
-    gateways: { ready: async (): Promise<void> => undefined },
+    gateways: { ready: async (): Promise<void> => undefined, readyOn: async (): Promise<void> => undefined },
   };
 }
 

@@ -100,7 +100,7 @@ async function existingNetwork(docker: EngineClient, identity: string): Promise<
   return network;
 }
 
-function createOptions(identity: string, subnet: Cidr): NetworkCreateOptions {
+function createOptions(identity: string, subnet: Cidr, extraLabels: Readonly<Record<string, string>>): NetworkCreateOptions {
   return {
     Name: bottleNetworkName(identity),
     CheckDuplicate: true,
@@ -109,7 +109,7 @@ function createOptions(identity: string, subnet: Cidr): NetworkCreateOptions {
     EnableIPv6: false,
     IPAM: { Driver: 'default', Config: [{ Subnet: cidrText(subnet) }] },
     Options: { ...BRIDGE_OPTIONS },
-    Labels: networkLabels(identity),
+    Labels: { ...extraLabels, ...networkLabels(identity) },
   };
 }
 
@@ -128,8 +128,13 @@ function isPoolOverlap(error: unknown): boolean {
  * The bottle's network: the one this state root made already, else a new one on a /29 that
  * overlaps no network of the engine. A launch racing another for the same subnet (the engine says
  * the pool overlaps) takes the next free one; one racing for the same name uses the one that won.
+ * `extraLabels` go on a network made now (the sign-in flow's say what it is, sign-in-labels.ts).
  */
-export async function ensureBottleNetwork(docker: EngineClient, identity: string): Promise<BottleNetwork> {
+export async function ensureBottleNetwork(
+  docker: EngineClient,
+  identity: string,
+  extraLabels: Readonly<Record<string, string>> = {},
+): Promise<BottleNetwork> {
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
     const existing = await existingNetwork(docker, identity);
     if (existing !== null) return existing;
@@ -137,7 +142,7 @@ export async function ensureBottleNetwork(docker: EngineClient, identity: string
     if (subnet === undefined)
       throw new BottleError('limit-exceeded', 'no free /29 left in 10.213.0.0/16 for a bottle network: remove bottles you no longer need');
     try {
-      await docker.createNetwork(createOptions(identity, subnet));
+      await docker.createNetwork(createOptions(identity, subnet, extraLabels));
     } catch (error: unknown) {
       // 409: made meanwhile under the same name (read above on the next turn); an overlap: taken meanwhile.
       if (engineStatus(error) !== 409 && !isPoolOverlap(error)) throw error;

@@ -111,6 +111,12 @@ export class EngineContainer {
     await this.container.resize(size);
   }
 
+  /** Waits until it has exited (at once when it has); resolves with its exit code. */
+  async wait(): Promise<number> {
+    const result = (await this.container.wait()) as { StatusCode?: unknown };
+    return typeof result.StatusCode === 'number' ? result.StatusCode : -1;
+  }
+
   /** Its TTY (every bottle has one): stdin, stdout and stderr on one hijacked connection. */
   async attach(options: { detachKeys?: string } = {}): Promise<Duplex> {
     const detach = options.detachKeys === undefined ? {} : { detachKeys: options.detachKeys };

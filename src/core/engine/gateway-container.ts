@@ -99,13 +99,15 @@ export async function findRunningGateway(docker: EngineClient): Promise<EngineCo
   return info?.State.Running === true ? docker.getContainer(info.Id) : null;
 }
 
-/** Each bottle network of this root: the identity its label names, and its addresses. */
-export async function bottleNetworksOfRoot(docker: EngineClient): Promise<{ identity: string; network: BottleNetwork }[]> {
+/** Each bottle network of this root: the identity its label names, its addresses, and all its labels. */
+export async function bottleNetworksOfRoot(
+  docker: EngineClient,
+): Promise<{ identity: string; network: BottleNetwork; labels: Record<string, string> }[]> {
   const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instanceId()}`, LABEL_IDENTITY] } });
   return networks.flatMap((info) => {
     const network = info.Internal ? bottleNetworkFromInfo(info) : null;
     const identity = info.Labels?.[LABEL_IDENTITY];
-    return network === null || identity === undefined ? [] : [{ identity, network }];
+    return network === null || identity === undefined ? [] : [{ identity, network, labels: info.Labels ?? {} }];
   });
 }
 

@@ -19,6 +19,11 @@ function recordingParts(): { parts: SessionParts; calls: unknown[][]; sinks: Map
         if (to !== undefined) sinks.set(sessionId, to);
         return { sessionId };
       },
+      openFlow: async (_flow, _cols, _rows, to) => {
+        const sessionId = `t-${next++}`;
+        if (to !== undefined) sinks.set(sessionId, to);
+        return { sessionId };
+      },
       input: async (...args) => void calls.push(['terminal:input', ...args]),
       resize: async (...args) => void calls.push(['terminal:resize', ...args]),
       close: async (sessionId) => void calls.push(['terminal:close', sessionId]),
@@ -36,6 +41,7 @@ function recordingParts(): { parts: SessionParts; calls: unknown[][]; sinks: Map
       watch: (request) => ({ subscriptionId: request.subscriptionId ?? 's-1', history: [] }),
       unwatch: (subscriptionId) => void calls.push(['stats:unwatch', subscriptionId]),
     },
+    signIn: async () => 'signed in',
     changes: {
       watch: async (identity, holder) => (calls.push(['changes:watch', identity, holder]), { identity } as never),
       unwatch: async (identity, holder) => void calls.push(['changes:unwatch', identity, holder]),

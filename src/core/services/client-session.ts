@@ -6,13 +6,15 @@ import type { ChangeSet } from '../../shared/changes';
 import { BottleError } from '../base/bottle-error';
 import { DisposableStore, toDisposable, type Disposable } from '../base/disposable';
 import type { LogStreams } from '../bottles/log-streams';
-import type { TerminalSessions } from '../bottles/terminal-sessions';
+import type { TerminalFlow, TerminalSessions } from '../bottles/terminal-sessions';
 import type { ChangesService } from './changes-service';
 import type { StatsSampler } from './stats-sampler';
 
 /** The core's parts a client opens things in. */
 export interface SessionParts {
-  terminals: Pick<TerminalSessions, 'open' | 'openShell' | 'input' | 'resize' | 'close'>;
+  terminals: Pick<TerminalSessions, 'open' | 'openShell' | 'openFlow' | 'input' | 'resize' | 'close'>;
+  /** The sign-in flow, run on a terminal of the client that asks for it. */
+  signIn: TerminalFlow;
   logs: Pick<LogStreams, 'open' | 'close'>;
   stats: Pick<StatsSampler, 'watch' | 'unwatch'>;
   changes: Pick<ChangesService, 'watch' | 'unwatch'>;
@@ -80,6 +82,15 @@ export class ClientSession implements Disposable {
       kind === 'agent'
         ? await this.parts.terminals.open(identity, cols, rows, to)
         : await this.parts.terminals.openShell(identity, cols, rows, to);
+    this.hold(this.terminals, opened.sessionId, () => this.parts.terminals.close(opened.sessionId));
+    return opened;
+  }
+
+  /** The sign-in flow on a terminal of this client (the header's Sign in); closing the terminal cancels it. */
+  async openSignIn(cols: number, rows: number): Promise<{ sessionId: string }> {
+    this.assertOpen();
+    const to = this.ownSink((event) => event.type === 'terminal-exit' && this.forget(this.terminals, event.sessionId));
+    const opened = await this.parts.terminals.openFlow(this.parts.signIn, cols, rows, to);
     this.hold(this.terminals, opened.sessionId, () => this.parts.terminals.close(opened.sessionId));
     return opened;
   }

@@ -6,6 +6,8 @@ import { credentialStatus } from '../credentials/credential-status';
 import { secretValueProblem } from '../credentials/credential-kinds';
 import { forgetSet, storeEnv } from '../credentials/credential-store';
 import { BottleError } from '../base/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import { runSignIn, type SignInOptions } from '../bottles/sign-in-flow';
 
 export interface CredentialServiceHooks {
   /** A set's status changed (a sign-out, a stored value, a login picked up from a bottle). */
@@ -18,7 +20,20 @@ export interface CredentialServiceHooks {
  * is the default; `agent` names another agent's set.
  */
 export class CredentialService {
-  constructor(private readonly hooks: CredentialServiceHooks) {}
+  /** `deps`: the engines the sign-in flow runs its container on (the current one). */
+  constructor(
+    private readonly hooks: CredentialServiceHooks,
+    private readonly deps: CoreDeps,
+  ) {}
+
+  /**
+   * The sign-in flow (sign-in-flow.ts): the agent's signIn command in a short-lived container on
+   * the current engine, its TTY on the front end's terminal; its login replaces the stored one.
+   */
+  async signIn(options: SignInOptions): Promise<CredentialStatus> {
+    const result = await runSignIn(this.deps, options);
+    return this.announce(result.set);
+  }
 
   async status(agent?: string): Promise<CredentialStatus> {
     return credentialStatus(await this.setOf(agent));

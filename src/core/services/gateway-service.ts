@@ -22,6 +22,7 @@ import { bottlePaths, stateRoot } from '../state/state-paths';
 import { settled } from '../base/settled';
 import { isDirectory } from '../fs/is-directory';
 import { addAgentNetworkRule } from '../state/settings-network';
+import { signInGatewayPolicy } from '../bottles/sign-in-labels';
 import { EngineGateway } from './engine-gateway';
 import { answerPattern, type GatewayBottle } from './gateway-tables';
 import { RecordSequence } from './network-record-sequence';
@@ -123,14 +124,15 @@ export class GatewayService {
    * a bottle it does not know has no way out at all.
    */
   async bottleReady(identity: string): Promise<void> {
-    const engine = depsForBottle(this.deps, identity).engine.name;
+    await this.engineReady(depsForBottle(this.deps, identity).engine.name, identity);
+  }
+
+  /** bottleReady for what is on an engine's gateway without being a bottle (the sign-in flow's container). */
+  async engineReady(engine: string, what = 'the sign-in'): Promise<void> {
     try {
       await this.sync(engine, { applied: true });
     } catch (error: unknown) {
-      throw new BottleError(
-        'engine-unavailable',
-        `the network gateway of ${engine} did not take ${identity}'s rules: ${errorMessage(error)}`,
-      );
+      throw new BottleError('engine-unavailable', `the network gateway of ${engine} did not take ${what}'s rules: ${errorMessage(error)}`);
     }
   }
 
@@ -282,7 +284,10 @@ export class GatewayService {
   /** The bottles of this root on the engine's gateway, each with its policy; one that cannot be read is left out (and said). */
   private async bottlesOn(deps: CoreDeps): Promise<GatewayBottle[]> {
     const found = await Promise.all(
-      (await bottleNetworksOfRoot(deps.docker)).map(async ({ identity, network }): Promise<GatewayBottle | null> => {
+      (await bottleNetworksOfRoot(deps.docker)).map(async ({ identity, network, labels }): Promise<GatewayBottle | null> => {
+        // The sign-in flow's network is no bottle: its labels say its agent and its only hosts.
+        const signIn = signInGatewayPolicy(identity, labels);
+        if (signIn !== null) return { ip: network.bottleIp, ...signIn };
         try {
           const bottle = await deps.loadBottle(identity);
           return { ip: network.bottleIp, agent: bottle.agent.name, policy: await bottleNetworkPolicy(bottle) };

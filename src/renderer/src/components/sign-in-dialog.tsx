@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type JSX } from 'react';
+import { lazy, Suspense, useState, type FormEvent, type JSX } from 'react';
 import { describeSignIn, methodLabel, type CredentialEntry } from '../../../shared/credentials-view';
 import { escapeControl } from '../../../shared/escape-text';
 import type { SecretName } from '../../../shared/ipc-contract';
@@ -8,6 +8,8 @@ import { useCredentialsStore } from '../stores/credentials-store';
 import { useUiStore } from '../stores/ui-store';
 import { useModalDialog } from './use-modal-dialog';
 import { DialogActions } from './dialog-actions';
+
+const TerminalView = lazy(() => import('./terminal-view'));
 
 /** The header's sign-in chip: how Claude is signed in, at a glance; it opens the dialog. */
 export function SignInChip(): JSX.Element {
@@ -84,7 +86,31 @@ function TokenForm(): JSX.Element {
   );
 }
 
-/** Sign-in details, Sign out, and a way in when there is none: a native modal, Esc closes it. */
+/**
+ * The sign-in flow (issue 20) on a terminal in the dialog: `claude auth login` in a short-lived
+ * container that reaches only Claude's sign-in hosts. Unmounting it (Cancel, closing the dialog)
+ * closes the terminal, which cancels the flow and removes its container.
+ */
+function SignInTerminal({ onDone }: { onDone: () => void }): JSX.Element {
+  return (
+    <div className="sign-in-flow" data-testid="sign-in-flow">
+      <p>
+        Open the link it shows in your browser, sign in there, then paste the code it gives you here. The container reaches only Claude’s
+        sign-in hosts; the login it makes goes to the credential store, and the container is removed.
+      </p>
+      <div className="sign-in-terminal">
+        <Suspense fallback={<p className="panel-empty">Loading the terminal…</p>}>
+          <TerminalView identity="" kind="sign-in" />
+        </Suspense>
+      </div>
+      <button type="button" className="button button-small" onClick={onDone} data-testid="sign-in-flow-close">
+        Cancel or close the sign-in
+      </button>
+    </div>
+  );
+}
+
+/** Sign-in details, Sign in, Sign out, and other ways in: a native modal, Esc closes it (and cancels a sign-in). */
 export function SignInDialog(): JSX.Element {
   const open = useCredentialsStore((state) => state.dialogOpen);
   const openDialog = useCredentialsStore((state) => state.openDialog);
@@ -93,6 +119,11 @@ export function SignInDialog(): JSX.Element {
   const dialogRef = useModalDialog(open);
   const now = useUiStore((state) => state.now);
   const [busy, setBusy] = useState(false);
+  const [signingIn, setSigningIn] = useState(false);
+  const close = (): void => {
+    setSigningIn(false);
+    openDialog(false);
+  };
 
   const stored = status?.entries.filter((entry) => entry.source === 'store') ?? [];
   const fromEnvironment = status?.entries.filter((entry) => entry.source === 'environment') ?? [];
@@ -105,8 +136,8 @@ export function SignInDialog(): JSX.Element {
   return (
     <dialog
       ref={dialogRef}
-      className="confirm sign-in"
-      onClose={() => openDialog(false)}
+      className={`confirm sign-in ${signingIn ? 'is-signing-in' : ''}`}
+      onClose={close}
       aria-labelledby="sign-in-title"
       data-testid="sign-in-dialog"
     >
@@ -133,14 +164,28 @@ export function SignInDialog(): JSX.Element {
           bottles running now keep their session until they stop.
         </p>
       ) : (
+        <p>Sign in once, and every later bottle starts signed in.</p>
+      )}
+      {signingIn && open ? (
+        <SignInTerminal onDone={() => setSigningIn(false)} />
+      ) : (
+        <button
+          type="button"
+          className="button button-primary sign-in-start"
+          onClick={() => setSigningIn(true)}
+          data-testid="sign-in-start"
+        >
+          {stored.length > 0 ? 'Sign in again…' : 'Sign in with Claude…'}
+        </button>
+      )}
+      {stored.length === 0 && !signingIn ? (
         <>
           <p>
-            Sign in once: start a <strong>claude</strong> bottle and log in there (<code>/login</code>). The login is picked up within
-            seconds, and every later bottle starts signed in. Or paste a token from <code>claude setup-token</code>, or an API key:
+            Or paste a token from <code>claude setup-token</code>, or an API key:
           </p>
           <TokenForm />
         </>
-      )}
+      ) : null}
       {fromEnvironment.length > 0 ? (
         <p className="muted">Values set in the app’s environment are passed to bottles too; Sign out cannot remove them.</p>
       ) : null}
@@ -151,7 +196,7 @@ export function SignInDialog(): JSX.Element {
       ) : null}
       <DialogActions
         dismissLabel="Close"
-        onDismiss={() => openDialog(false)}
+        onDismiss={close}
         confirm={
           stored.length > 0
             ? { label: 'Sign out', busyLabel: 'Signing out…', tone: 'danger', busy, onConfirm: onSignOut, testId: 'sign-out' }

@@ -7,12 +7,24 @@ import { followStream, terminalStreams } from '../lib/keyed-streams';
 import { useUiStore } from '../stores/ui-store';
 
 type SessionState = 'opening' | 'attached' | 'ended' | 'failed';
-export type TerminalKind = 'agent' | 'shell';
+export type TerminalKind = 'agent' | 'shell' | 'sign-in';
 
-const LABELS: Record<TerminalKind, { testId: string; opening: string; ended: string }> = {
-  agent: { testId: 'terminal', opening: 'Attaching…', ended: 'The session ended' },
-  shell: { testId: 'shell', opening: 'Opening a shell…', ended: 'The shell exited' },
+const LABELS: Record<TerminalKind, { testId: string; opening: string; attached: string; ended: string }> = {
+  agent: { testId: 'terminal', opening: 'Attaching…', attached: 'Attached', ended: 'The session ended' },
+  shell: { testId: 'shell', opening: 'Opening a shell…', attached: 'Shell', ended: 'The shell exited' },
+  'sign-in': {
+    testId: 'sign-in-terminal',
+    opening: 'Preparing the sign-in container (a first sign-in builds the agent’s image)…',
+    attached: 'Signing in',
+    ended: 'The sign-in ended',
+  },
 };
+
+/** Opens the session: the bottle's agent TTY, a shell in it, or the sign-in flow's container (no bottle). */
+function openSession(kind: TerminalKind, identity: string, cols: number, rows: number): Promise<{ sessionId: string }> {
+  if (kind === 'sign-in') return invoke('credentials:login', { cols, rows });
+  return kind === 'agent' ? invoke('terminal:open', { identity, cols, rows }) : invoke('shell:open', { identity, cols, rows });
+}
 
 function readThemeColours(element: HTMLElement): { background: string; foreground: string } {
   const style = getComputedStyle(element);
@@ -41,7 +53,8 @@ async function pasteInto(terminal: Terminal): Promise<void> {
 
 /**
  * xterm.js on a bottle: the agent's own TTY (which opens with what it printed before), or a separate
- * shell. Input, resizes and output go through terminal:* and shell:open. Ctrl+Shift+C / Ctrl+Shift+V
+ * shell; or on the sign-in flow's container (`identity` unused: the flow has none). Input, resizes
+ * and output go through terminal:* and shell:open or credentials:login. Ctrl+Shift+C / Ctrl+Shift+V
  * (and the buttons) copy and paste; a plain Ctrl+C goes to the program, as in any terminal.
  */
 export default function TerminalView({ identity, kind }: { identity: string; kind: TerminalKind }): JSX.Element {
@@ -99,8 +112,7 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     const observer = new ResizeObserver(() => fit.fit());
     observer.observe(host);
 
-    const size = { identity, cols: terminal.cols, rows: terminal.rows };
-    const opening = (kind === 'agent' ? invoke('terminal:open', size) : invoke('shell:open', size)).then((result) => result.sessionId);
+    const opening = openSession(kind, identity, terminal.cols, terminal.rows).then((result) => result.sessionId);
     const stop = followStream(terminalStreams, opening, (id) => invoke('terminal:close', id), {
       opened: (id) => {
         sessionId = id;
@@ -131,9 +143,7 @@ export default function TerminalView({ identity, kind }: { identity: string; kin
     state === 'opening'
       ? labels.opening
       : state === 'attached'
-        ? kind === 'agent'
-          ? 'Attached'
-          : 'Shell'
+        ? labels.attached
         : state === 'ended'
           ? labels.ended
           : `Could not open: ${error ?? ''}`;
