@@ -31,6 +31,20 @@
  *       host, verified against `ca`, no DNS). An `upstreams` entry also redirects plain tunnels to
  *       that host:port. Every other CONNECT is a tunnel, so a placeholder leaves as itself. Values
  *       never appear in the log, error lines or records.
+ *       A set may also carry `"tokenEndpoint":{"host":"platform.claude.com","port":443,
+ *       "path":"/v1/oauth/token","refreshPlaceholder":"sk-ant-ort01-…","accessPlaceholder":"sk-ant-oat01-…"}`:
+ *       where its bottles refresh their login. A CONNECT from a bottle of the set to that
+ *       host:port is terminated like an injection host's (its certificate needed, same refusal
+ *       without). Inside, a `POST` to exactly `path` whose body (read up to 64 KiB; a larger one
+ *       is sent on as is, streamed) is JSON with `grant_type:"refresh_token"` and `refresh_token`
+ *       equal to `refreshPlaceholder` is answered by the gateway and never sent on: 200,
+ *       `content-type: application/json`, `{"token_type":"Bearer","access_token":accessPlaceholder,
+ *       "refresh_token":refreshPlaceholder,"expires_in":31536000,"scope":<the request's scope
+ *       string, or "user:inference">}`, and a `refresh-wanted` line goes out (the real service
+ *       would refuse the placeholder, and Claude Code would wipe the bottle's login). Every other
+ *       request there (another path, grant or refresh token) goes on unchanged, its body re-sent,
+ *       with the set's injections for that host:port if any. The connection's records say
+ *       `"injected":true`.
  *   {"type":"decide","id":"p-3","verdict":"allow"|"deny","scope":"once"|"bottle"|"agent"}
  *       answers a pending request: its held connections proceed or get the 403. Scope `bottle` (that
  *       bottle) or `agent` (every bottle of its agent) also adds the rule `host:port` here at once,
@@ -66,6 +80,11 @@
  *       the answer to `replay`, before the records it replays: they are `from` to `through` (none
  *       when `from` > `through`); `dropped` says, per bottle, how many records after the core's
  *       `after` were dropped by the bound (the core writes one line saying so in that bottle's log).
+ *   {"type":"refresh-wanted","set":"claude","identity":"b-1"}
+ *       a bottle of the set (`identity`: the one that asked) sent its placeholder refresh to the
+ *       set's `tokenEndpoint` and the gateway answered it: the core should refresh the set's real
+ *       login now (the bottle's request to the API was most likely refused). At most one per set
+ *       per 10 s.
  *   {"type":"error","message":"…"}               a bad control line, or something the gateway could not do.
  */
 import { z } from 'zod';
@@ -174,5 +193,6 @@ export type ControlOut =
   | { type: 'settled'; id: string; outcome: 'allow' | 'deny' | 'timeout' | 'abandoned'; time: string }
   | ({ type: 'connection'; epoch?: string; seq?: number } & ConnectionRecord)
   | { type: 'backlog'; epoch: string; from: number; through: number; dropped: Array<{ identity: string; count: number }> }
+  | { type: 'refresh-wanted'; set: string; identity: string }
   | { type: 'pong'; nonce?: string }
   | { type: 'error'; message: string };

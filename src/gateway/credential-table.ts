@@ -8,7 +8,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { parseIpLiteral } from '../shared/network-policy';
 import type { PinnedTarget } from './address-check';
-import type { CredentialsMessage, Injection } from './credentials-message';
+import type { CredentialsMessage, Injection, TokenEndpoint } from './credentials-message';
 
 /** Where a host:port's connections go instead of its DNS answer (the operator's `credentialUpstreams`). */
 export interface UpstreamOverride {
@@ -28,13 +28,17 @@ function key(host: string, port: number): string {
 interface Built {
   /** set -> "host:port" -> that set's injections there. */
   injections: Map<string, Map<string, Injection[]>>;
+  /** set -> where its bottles refresh their login (answered here when they send the placeholder). */
+  tokenEndpoints: Map<string, TokenEndpoint>;
   contexts: Map<string, SecureContext>;
   upstreams: Map<string, UpstreamOverride>;
 }
 
 function build(message: CredentialsMessage): Built {
   const injections = new Map<string, Map<string, Injection[]>>();
-  for (const { set, injections: list } of message.sets) {
+  const tokenEndpoints = new Map<string, TokenEndpoint>();
+  for (const { set, injections: list, tokenEndpoint } of message.sets) {
+    if (tokenEndpoint !== undefined) tokenEndpoints.set(set, tokenEndpoint);
     const byTarget = new Map<string, Injection[]>();
     for (const injection of list) {
       const at = key(injection.host, injection.port);
@@ -54,11 +58,11 @@ function build(message: CredentialsMessage): Built {
       ca: entry.ca,
     });
   }
-  return { injections, contexts, upstreams };
+  return { injections, tokenEndpoints, contexts, upstreams };
 }
 
 export class CredentialTable {
-  private table: Built = { injections: new Map(), contexts: new Map(), upstreams: new Map() };
+  private table: Built = { injections: new Map(), tokenEndpoints: new Map(), contexts: new Map(), upstreams: new Map() };
 
   /** Replaces the table; a one-line reason (and the old table kept) when it cannot be used. */
   replace(message: CredentialsMessage): string | null {
@@ -77,9 +81,19 @@ export class CredentialTable {
     return this.table.injections.get(set)?.get(key(host, port)) ?? [];
   }
 
-  /** null: a plain tunnel (no set, or no injection for this host:port); else the certificate to terminate with. */
+  /** The token endpoint of a bottle of `set` at host:port, or null (requests there are only signed, if at all). */
+  tokenEndpoint(set: string | undefined, host: string, port: number): TokenEndpoint | null {
+    if (set === undefined) return null;
+    const endpoint = this.table.tokenEndpoints.get(set);
+    return endpoint !== undefined && endpoint.host === host && endpoint.port === port ? endpoint : null;
+  }
+
+  /**
+   * null: a plain tunnel (no set, or neither an injection nor the set's token endpoint at this
+   * host:port); else the certificate to terminate with.
+   */
   plan(set: string | undefined, host: string, port: number): InjectionPlan | null {
-    if (this.injections(set, host, port).length === 0) return null;
+    if (this.injections(set, host, port).length === 0 && this.tokenEndpoint(set, host, port) === null) return null;
     const context = this.table.contexts.get(host);
     if (context === undefined) return { ok: false, reason: `no certificate for ${host}: the gateway cannot sign this request` };
     return { ok: true, context };

@@ -2,7 +2,8 @@
  * The `credentials` control message (issue 20), checked before anything of it is used: which
  * placeholder the gateway replaces by which value in which header, for the bottles of which set
  * and on requests to which host:port; the certificate it terminates TLS with for each such host;
- * and where it sends requests for a host:port instead of the name's DNS answer. Everything is
+ * and where it sends requests for a host:port instead of the name's DNS answer; and where a set's
+ * bottles refresh their login (answered here with the placeholders). Everything is
  * size-capped; PEM texts must parse as what they claim to be (a certificate that is for its host
  * and matches its key); hosts are canonical names as the rules spell them. One bad part refuses
  * the whole line, so the gateway keeps its last table.
@@ -133,6 +134,25 @@ export const upstreamEntrySchema = z
   });
 export type UpstreamEntry = z.infer<typeof upstreamEntrySchema>;
 
+/**
+ * Where a set's bottles refresh their login (platform.claude.com's token URL for Claude): the
+ * gateway answers a refresh there that carries the set's refresh placeholder itself, with the
+ * placeholders (token-endpoint.ts), since the real service would refuse the placeholder and the
+ * bottle's agent would then wipe its login. The path is matched exactly (a request target, no
+ * spaces); the placeholders are the bottle's login file's.
+ */
+export const tokenEndpointSchema = z.strictObject({
+  host: canonicalName,
+  port,
+  path: z
+    .string()
+    .max(256)
+    .regex(/^\/[\x21-\x7e]*$/, 'path: starts with /, printable ASCII without spaces'),
+  refreshPlaceholder: headerText(16, 256, 'refreshPlaceholder'),
+  accessPlaceholder: headerText(16, 256, 'accessPlaceholder'),
+});
+export type TokenEndpoint = z.infer<typeof tokenEndpointSchema>;
+
 /** Refuses a list in which two entries share a key: which one the gateway would use would be a guess. */
 function unique<T>(what: string, key: (entry: T) => string): (entries: readonly T[], context: z.RefinementCtx) => void {
   return (entries: readonly T[], context: z.RefinementCtx): void => {
@@ -148,7 +168,7 @@ function unique<T>(what: string, key: (entry: T) => string): (entries: readonly 
 export const credentialsMessageSchema = z.strictObject({
   type: z.literal('credentials'),
   sets: z
-    .array(z.strictObject({ set: setName, injections: z.array(injectionSchema).max(MAX_ENTRIES) }))
+    .array(z.strictObject({ set: setName, injections: z.array(injectionSchema).max(MAX_ENTRIES), tokenEndpoint: tokenEndpointSchema.optional() }))
     .max(MAX_SETS)
     .superRefine(unique('set', (entry) => entry.set)),
   certificates: z

@@ -51,6 +51,9 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   backlogBytes: DEFAULT_BACKLOG_LIMITS.maxBytes,
 };
 
+/** The shortest time between two `refresh-wanted` lines for one set. */
+const REFRESH_WANTED_GAP_MS = 10_000;
+
 /** What an open client socket has carried, for its `end` record. */
 interface OpenConnection {
   record: Omit<ConnectionRecord, 'event' | 'time'>;
@@ -98,6 +101,8 @@ export class Gateway {
   /** The `credentials` table (issue 20): which CONNECTs are terminated here to sign their requests. */
   readonly credentials = new CredentialTable();
   private readonly terminator: TlsTerminator;
+  /** When each set's last `refresh-wanted` went out. */
+  private readonly refreshWantedAt = new Map<string, number>();
   readonly server: Server;
 
   constructor(
@@ -272,10 +277,26 @@ export class Gateway {
           agent: new https.Agent({ keepAlive: true }),
           sockets,
           injections: () => this.credentials.injections(set, host, opts.port),
+          tokenEndpoint: () => this.credentials.tokenEndpoint(set, host, opts.port),
+          refreshAnswered: () => this.refreshWanted(set, bottle.identity),
         },
         plan.context,
       ),
     };
+  }
+
+  /**
+   * Asks the core to refresh a set's real login after a bottle's placeholder refresh was answered
+   * here: once per set per REFRESH_WANTED_GAP_MS, since a bottle retrying (or several bottles of
+   * one set at once) needs one refresh at home, not one each.
+   */
+  private refreshWanted(set: string | undefined, identity: string): void {
+    if (set === undefined) return;
+    const now = Date.now();
+    const last = this.refreshWantedAt.get(set);
+    if (last !== undefined && now - last < REFRESH_WANTED_GAP_MS) return;
+    this.refreshWantedAt.set(set, now);
+    this.control.send({ type: 'refresh-wanted', set, identity });
   }
 
   private closed(connectionId: number, stats: ConnectionStats | undefined): void {

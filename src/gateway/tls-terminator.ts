@@ -4,8 +4,8 @@
  * (proxy-chain custom_connect.js: `server.emit('connection', socket)`). Here that socket gets TLS
  * with the host's certificate (a leaf of the installation's CA, which only bottles trust), ALPN
  * offering http/1.1 alone (the requests are re-sent one by one, so HTTP/2 is never agreed), and then
- * one shared HTTP/1.1 parser (keep-alive, bodies streamed) hands each request to upstream-dial.ts
- * with the session it arrived on. An `upstreams` override for a plain tunnel also ends here: a relay
+ * one shared HTTP/1.1 parser (keep-alive, bodies streamed) hands each request to token-endpoint.ts
+ * (a placeholder refresh is answered there) and upstream-dial.ts with the session it arrived on. An `upstreams` override for a plain tunnel also ends here: a relay
  * to the override's address, the bytes untouched.
  */
 import http from 'node:http';
@@ -13,8 +13,9 @@ import type https from 'node:https';
 import net from 'node:net';
 import tls, { type SecureContext } from 'node:tls';
 import type { PinnedTarget } from './address-check';
-import { forwardRequest, forwardUpgrade, oneLine } from './upstream-dial';
-import type { Injection } from './credentials-message';
+import { forwardUpgrade, oneLine } from './upstream-dial';
+import type { Injection, TokenEndpoint } from './credentials-message';
+import { serveSignedRequest } from './token-endpoint';
 
 /** One terminated CONNECT: who asked, for where, where it is dialled, and the upstream sockets it used. */
 export interface SignedSession {
@@ -29,6 +30,10 @@ export interface SignedSession {
   sockets: Set<net.Socket>;
   /** The injections for this session's requests now (the current table's, looked up per request). */
   injections(): readonly Injection[];
+  /** The set's token endpoint if it is this host:port now (its placeholder refresh is answered here), else null. */
+  tokenEndpoint(): TokenEndpoint | null;
+  /** A placeholder refresh was answered here: the core is asked to refresh the set's real login. */
+  refreshAnswered(): void;
 }
 
 /** Bytes a session's (or a relay's) upstream sockets sent and received. */
@@ -69,7 +74,7 @@ export class TlsTerminator {
     this.parser = http.createServer({ maxHeaderSize: maxHeaderBytes }, (request, response) => {
       const session = this.sessions.get(request.socket);
       if (session === undefined) return void response.destroy();
-      forwardRequest(session, request, response, log);
+      serveSignedRequest(session, request, response, log);
     });
     this.parser.headersTimeout = 20_000;
     // A large upload may take longer than Node's default 5 minutes for a whole request: only its head is timed.

@@ -77,12 +77,16 @@ function badGatewayBody(session: SignedSession, reason: string): string {
   return `claude-bottle gateway: ${session.host}:${session.port} could not be reached (${reason}).\n`;
 }
 
-/** Sends one request of a signed connection on and streams its answer back. */
+/**
+ * Sends one request of a signed connection on and streams its answer back. `read`: the start of its
+ * body, already read from the request (token-endpoint.ts looked at it), sent first; the rest follows.
+ */
 export function forwardRequest(
   session: SignedSession,
   request: http.IncomingMessage,
   response: http.ServerResponse,
   log: (line: string) => void,
+  read: readonly Buffer[] = [],
 ): void {
   const headers = endToEnd(injectHeaders(request.rawHeaders, session.injections()));
   const upstream = https.request({ ...upstreamOptions(session, request, headers), agent: session.agent });
@@ -103,7 +107,9 @@ export function forwardRequest(
   response.on('close', () => {
     if (!response.writableFinished) upstream.destroy();
   });
-  request.pipe(upstream);
+  for (const chunk of read) upstream.write(chunk);
+  if (request.readableEnded) upstream.end();
+  else request.pipe(upstream);
 }
 
 /** The head of a response as written on a raw socket (an upgrade's 101, or its refusal). */

@@ -92,6 +92,12 @@ export class GatewayProcess {
     });
   }
 
+  /** Waits until the gateway has handled every line sent so far (it answers in order). */
+  async settled(nonce: string): Promise<void> {
+    this.send({ type: 'ping', nonce });
+    await this.next((message) => message.type === 'pong' && message.nonce === nonce);
+  }
+
   /** Calls `listener` with every message from now on, in order. */
   onMessage(listener: (message: GatewayMessage) => void): void {
     let seen = this.messages.length;

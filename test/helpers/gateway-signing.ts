@@ -4,6 +4,7 @@
  * carried it), and a bottle's HTTPS client inside a CONNECT tunnel of the gateway that checks the
  * certificate it is shown against a given CA and keeps its connection alive between requests.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
@@ -17,6 +18,8 @@ export interface SeenRequest {
   url: string;
   headers: http.IncomingHttpHeaders;
   bodyBytes: number;
+  /** The body's SHA-256 (hex): what arrived, byte for byte, without keeping it. */
+  bodySha256: string;
   /** The upstream connection's client port: equal for requests on one kept-alive connection. */
   connection: number;
 }
@@ -32,13 +35,18 @@ export async function startRecordingServer(certificate: Issued): Promise<Recordi
   const seen: SeenRequest[] = [];
   const server = https.createServer({ cert: certificate.cert, key: certificate.key }, (request, response) => {
     let bodyBytes = 0;
-    request.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+    const hash = createHash('sha256');
+    request.on('data', (chunk: Buffer) => {
+      bodyBytes += chunk.length;
+      hash.update(chunk);
+    });
     request.on('end', () => {
       const entry = {
         method: request.method ?? '',
         url: request.url ?? '',
         headers: request.headers,
         bodyBytes,
+        bodySha256: hash.digest('hex'),
         connection: request.socket.remotePort ?? 0,
       };
       seen.push(entry);
@@ -51,7 +59,14 @@ export async function startRecordingServer(certificate: Issued): Promise<Recordi
   });
   // An upgrade ("echo"): recorded like a request, answered 101, then every byte sent back.
   server.on('upgrade', (request: http.IncomingMessage, socket: net.Socket) => {
-    seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, bodyBytes: 0, connection: socket.remotePort ?? 0 });
+    seen.push({
+      method: request.method ?? '',
+      url: request.url ?? '',
+      headers: request.headers,
+      bodyBytes: 0,
+      bodySha256: createHash('sha256').digest('hex'),
+      connection: socket.remotePort ?? 0,
+    });
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');
     socket.pipe(socket);
   });

@@ -79,13 +79,7 @@ async function startGateway(table: Record<string, unknown> | null = credentialsT
   const rules = [`${HOST}:${api.port}`, `127.0.0.1:${other.port}`].map((pattern) => ({ scope: 'operator', effect: 'allow', pattern }));
   gateway.send({ type: 'rules', rules: ['bottle-a', 'bottle-b', 'bottle-c'].map((identity) => ({ identity, rules })) });
   if (table !== null) gateway.send(table);
-  await settled('tables-in');
-}
-
-/** Waits until the gateway has handled every line sent so far (it answers in order). */
-async function settled(nonce: string): Promise<void> {
-  gateway.send({ type: 'ping', nonce });
-  await gateway.next((message) => message.type === 'pong' && message.nonce === nonce);
+  await gateway.settled('tables-in');
 }
 
 const signedHeaders = { authorization: `Bearer ${PLACEHOLDER}`, 'x-api-key': KEY_PLACEHOLDER, 'x-note': PLACEHOLDER };
@@ -240,7 +234,7 @@ describe('the policy decides first', () => {
       ],
     });
     gateway.send(credentialsTable());
-    await settled('no-rules');
+    await gateway.settled('no-rules');
     const before = api.seen.length;
     // Locked, no rule: refused like any other host, never terminated.
     await expect(openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.2', ca: installationCa.cert, servername: HOST })).rejects.toThrow(
@@ -276,13 +270,13 @@ describe('the real host (no upstreams entry)', () => {
       certificates: [{ host: 'localhost', cert: leaf.cert, key: leaf.key }],
       upstreams: [],
     });
-    await settled('real-host');
+    await gateway.settled('real-host');
     const open = (): Promise<TunnelClient> =>
       openTunnelClient(gateway.port, `localhost:${other.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: 'localhost' });
     // The name resolves to a loopback address no rule names exactly: refused before any dial.
     await expect(open()).rejects.toThrow('answered 403');
     gateway.send(allow([`localhost:${other.port}`, `127.0.0.1:${other.port}`]));
-    await settled('address-allowed');
+    await gateway.settled('address-allowed');
     const before = other.seen.length;
     const client = await open();
     const answer = await client.request('GET', '/real', signedHeaders);
@@ -328,14 +322,14 @@ describe('the credentials line', () => {
     const notJson = await gateway.next((message) => message.type === 'error', 5000, from);
     expect(notJson.message).toMatch(/^control line is not JSON: /);
     expect(gateway.stderr + JSON.stringify(notJson)).not.toContain(secretPart.slice(0, 6));
-    await settled('after-bad');
+    await gateway.settled('after-bad');
     // The first table still signs.
     const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
     const answer = JSON.parse((await client.request('GET', '/still', signedHeaders)).body) as { headers: Record<string, string> };
     expect(answer.headers.authorization).toBe(`Bearer ${VALUE}`);
     // A good new table (a refreshed token) applies at the next request of the same connection.
     gateway.send(credentialsTable({ value: 'sk-ant-oat01-REFRESHED-value-1' }));
-    await settled('refreshed');
+    await gateway.settled('refreshed');
     const refreshed = JSON.parse((await client.request('GET', '/refreshed', signedHeaders)).body) as { headers: Record<string, string> };
     expect(refreshed.headers.authorization).toBe('Bearer sk-ant-oat01-REFRESHED-value-1');
     client.close();
