@@ -39,7 +39,8 @@ const canonicalName = z
     const parsed = parseTargetHost(text);
     if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.error });
     else if (parsed.value.kind !== 'name') context.addIssue({ code: 'custom', message: `host ${text} must be a name, not an address` });
-    else if (parsed.value.name !== text) context.addIssue({ code: 'custom', message: `host ${text} is not canonical (${parsed.value.name})` });
+    else if (parsed.value.name !== text)
+      context.addIssue({ code: 'custom', message: `host ${text} is not canonical (${parsed.value.name})` });
   });
 const port = z.number().int().min(1).max(65535);
 
@@ -168,7 +169,13 @@ function unique<T>(what: string, key: (entry: T) => string): (entries: readonly 
 export const credentialsMessageSchema = z.strictObject({
   type: z.literal('credentials'),
   sets: z
-    .array(z.strictObject({ set: setName, injections: z.array(injectionSchema).max(MAX_ENTRIES), tokenEndpoint: tokenEndpointSchema.optional() }))
+    .array(
+      z.strictObject({
+        set: setName,
+        injections: z.array(injectionSchema).max(MAX_ENTRIES),
+        tokenEndpoint: tokenEndpointSchema.optional(),
+      }),
+    )
     .max(MAX_SETS)
     .superRefine(unique('set', (entry) => entry.set)),
   certificates: z

@@ -120,7 +120,13 @@ function responseHead(status: number, message: string, rawHeaders: readonly stri
 }
 
 /** An upgrade (a websocket) on a signed connection: its request signed like any other, then bytes both ways. */
-export function forwardUpgrade(session: SignedSession, request: http.IncomingMessage, client: net.Socket, head: Buffer, log: (line: string) => void): void {
+export function forwardUpgrade(
+  session: SignedSession,
+  request: http.IncomingMessage,
+  client: net.Socket,
+  head: Buffer,
+  log: (line: string) => void,
+): void {
   const headers = endToEnd(injectHeaders(request.rawHeaders, session.injections()), new Set(['connection', 'upgrade']));
   // Its own socket: an upgraded connection is never given back to the session's pool.
   const upstream = https.request({ ...upstreamOptions(session, request, headers), agent: false });
@@ -136,7 +142,9 @@ export function forwardUpgrade(session: SignedSession, request: http.IncomingMes
   });
   upstream.on('response', (answer: http.IncomingMessage) => {
     // Not upgraded: the answer goes back as it came, and the connection ends with it.
-    client.write(responseHead(answer.statusCode ?? 502, answer.statusMessage ?? '', [...endToEnd(answer.rawHeaders), 'Connection', 'close']));
+    client.write(
+      responseHead(answer.statusCode ?? 502, answer.statusMessage ?? '', [...endToEnd(answer.rawHeaders), 'Connection', 'close']),
+    );
     answer.pipe(client);
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {

@@ -119,7 +119,6 @@ export class GatewayProcess {
   }
 }
 
-
 export interface Tunnel {
   socket: net.Socket;
   /** The status line's code, or null while no answer came. */

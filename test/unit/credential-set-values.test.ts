@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { secretValueProblem } from '../../src/core/credentials/credential-kinds';
 import { readStoredEnv } from '../../src/core/credentials/credential-store';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { CredentialService } from '../../src/core/services/credential-service';
 import { credentialsRoot } from '../../src/core/state/state-paths';
 import { runCli } from '../helpers/run-cli';
@@ -45,7 +46,7 @@ describe('`credentials set` refuses a value that does not look like its kind', (
 
   it('the service stores nothing it refuses, and stores a good value trimmed', async () => {
     const announced: string[] = [];
-    const credentials = new CredentialService({ changed: (status) => announced.push(status.method ?? 'none') });
+    const credentials = new CredentialService({ changed: (status) => announced.push(status.method ?? 'none') }, createCoreDeps());
     await expect(credentials.setSecret('ANTHROPIC_API_KEY', 'my password')).rejects.toThrow(
       'that does not look like a ANTHROPIC_API_KEY: it contains spaces or control characters; not stored',
     );
