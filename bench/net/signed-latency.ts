@@ -68,7 +68,9 @@ export async function signedLatencyFigures(): Promise<Figure[]> {
       sets: [
         {
           set: 'bench',
-          injections: [{ host: HOST, port: api.port, header: 'authorization', placeholder: PLACEHOLDER, value: 'sk-ant-oat01-bench-value' }],
+          injections: [
+            { host: HOST, port: api.port, header: 'authorization', placeholder: PLACEHOLDER, value: 'sk-ant-oat01-bench-value' },
+          ],
         },
       ],
       certificates: [{ host: HOST, cert: leaf.cert, key: leaf.key }],

@@ -45,7 +45,10 @@ export async function finishLaunch(core: Core, identity: string, output: LaunchO
 export async function refreshLoginsBeforeLaunch(core: Core, json: boolean): Promise<void> {
   for (const outcome of await core.credentials.refreshDue()) {
     if (outcome.result === 'refused' || outcome.result === 'signed-out')
-      info(`${outcome.set}: signed out${outcome.reason === null ? '' : `: ${outcome.reason}`} (see claude-bottle credentials status)`, json);
+      info(
+        `${outcome.set}: signed out${outcome.reason === null ? '' : `: ${outcome.reason}`} (see claude-bottle credentials status)`,
+        json,
+      );
     else if (outcome.result === 'failed')
       info(`${outcome.set}: could not refresh the sign-in (tried again at the next start): ${outcome.reason ?? ''}`, json);
   }

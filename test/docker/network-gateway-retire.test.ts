@@ -45,7 +45,9 @@ afterEach(async () => {
 async function ownObjects(): Promise<{ gateway: boolean; egress: boolean; networks: string[] }> {
   const instance = instanceId();
   const gateway = (await docker.listContainers({ all: true, filters: { name: [gatewayContainerName(instance)] } })).length > 0;
-  const networks = (await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instance}`] } })).map((network) => network.Name).sort();
+  const networks = (await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${instance}`] } }))
+    .map((network) => network.Name)
+    .sort();
   return { gateway, egress: networks.includes(egressNetworkName(instance)), networks };
 }
 

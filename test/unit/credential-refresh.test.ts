@@ -154,7 +154,11 @@ describe('the home refresh of a subscription login', () => {
     expect(record).not.toContain(ORIGINAL_ACCESS);
     // The login itself is left as it was (the operator may want to look), and never sent again.
     expect((await storedLogin()).claudeAiOauth.refreshToken).toBe(ORIGINAL_REFRESH);
-    expect(await refreshIfDue('claude')).toEqual({ set: 'claude', result: 'signed-out', reason: 'invalid_grant: Refresh token not found or invalid' });
+    expect(await refreshIfDue('claude')).toEqual({
+      set: 'claude',
+      result: 'signed-out',
+      reason: 'invalid_grant: Refresh token not found or invalid',
+    });
     expect(service.requests).toHaveLength(1);
 
     const status = await credentialStatus('claude', {});
@@ -164,7 +168,9 @@ describe('the home refresh of a subscription login', () => {
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('claude: signed out: invalid_grant: Refresh token not found or invalid');
     const json = await runCli(['credentials', 'status', '--json']);
-    expect((JSON.parse(json.stdout) as { signedOut: unknown }).signedOut).toMatchObject({ reason: 'invalid_grant: Refresh token not found or invalid' });
+    expect((JSON.parse(json.stdout) as { signedOut: unknown }).signedOut).toMatchObject({
+      reason: 'invalid_grant: Refresh token not found or invalid',
+    });
     expect(json.stdout + cli.stdout).not.toContain(ORIGINAL_REFRESH);
 
     // A new login (a sign-in) replaces it: signed in again, and it is refreshed as usual.
@@ -215,7 +221,10 @@ describe('the home refresh of a subscription login', () => {
     await storeLogin(ORIGINAL_REFRESH, FIVE_MINUTES);
     const changed: string[] = [];
     const warnings: string[] = [];
-    const loop = startHomeRefresh({ round: refreshAllDue, changed: (set) => changed.push(set), warn: (message) => warnings.push(message) }, 100);
+    const loop = startHomeRefresh(
+      { round: refreshAllDue, changed: (set) => changed.push(set), warn: (message) => warnings.push(message) },
+      100,
+    );
     try {
       await expect.poll(() => changed, { timeout: 10_000 }).toEqual(['claude']);
       expect((await storedLogin()).claudeAiOauth.accessToken).toBe(service.accessToken(1));

@@ -59,7 +59,12 @@ describe('`credentials set` refuses a value that does not look like its kind', (
 
   it('the CLI says why in one line, exits non-zero, and keeps what was stored', async () => {
     expect((await runCli(['credentials', 'set', 'CLAUDE_CODE_OAUTH_TOKEN'], {}, 60_000, `${TOKEN}\n`)).code).toBe(0);
-    const refused = await runCli(['credentials', 'set', 'CLAUDE_CODE_OAUTH_TOKEN'], {}, 60_000, 'sk-ant-oat01-claude-bottle-placeholder-0123456789abcdef\n');
+    const refused = await runCli(
+      ['credentials', 'set', 'CLAUDE_CODE_OAUTH_TOKEN'],
+      {},
+      60_000,
+      'sk-ant-oat01-claude-bottle-placeholder-0123456789abcdef\n',
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/^claude-bottle: that is a claude-bottle placeholder .*; not stored$/m);

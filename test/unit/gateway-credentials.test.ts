@@ -58,7 +58,10 @@ function credentialsTable(overrides: { value?: string; certificates?: unknown[];
           { host: HOST, port: api.port, header: 'x-api-key', placeholder: KEY_PLACEHOLDER, value: KEY_VALUE },
         ],
       },
-      { set: 'other', injections: [{ host: HOST, port: api.port, header: 'authorization', placeholder: OTHER_PLACEHOLDER, value: OTHER_VALUE }] },
+      {
+        set: 'other',
+        injections: [{ host: HOST, port: api.port, header: 'authorization', placeholder: OTHER_PLACEHOLDER, value: OTHER_VALUE }],
+      },
     ],
     certificates: overrides.certificates ?? [{ host: HOST, cert: leaf.cert, key: leaf.key }],
     upstreams: [{ host: HOST, port: api.port, address: '127.0.0.1', addressPort: api.port, ca: overrides.ca ?? upstreamCa.cert }],
@@ -99,7 +102,11 @@ describe('signing requests to an injection host', () => {
   it('replaces the placeholder in the named headers only, on every request of a kept-alive connection, and marks the records', async () => {
     await startGateway();
     const before = api.seen.length;
-    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
+    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+    });
     for (let round = 0; round < 3; round += 1) {
       const answer = await client.request('GET', `/v1/messages?round=${round}`, signedHeaders);
       expect(answer.status).toBe(200);
@@ -116,7 +123,9 @@ describe('signing requests to an injection host', () => {
     // One client connection, one upstream connection kept alive under it.
     expect(client.connections()).toBe(1);
     expect(new Set(seen.map((request) => request.connection)).size).toBe(1);
-    const end = await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-a');
+    const end = await gateway.next(
+      (message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-a',
+    );
     const start = gateway.all('connection').find((message) => message.event === 'start' && message.identity === 'bottle-a');
     expect(start).toMatchObject({ host: HOST, port: api.port, protocol: 'connect', decision: 'allow', injected: true });
     expect(end).toMatchObject({ host: HOST, port: api.port, injected: true });
@@ -129,7 +138,11 @@ describe('signing requests to an injection host', () => {
     await startGateway();
     const before = other.seen.length;
     // The tunnel reaches the other server itself: the client checks ITS certificate, not a gateway leaf.
-    const client = await openTunnelClient(gateway.port, `127.0.0.1:${other.port}`, { from: '127.0.0.1', ca: upstreamCa.cert, servername: 'localhost' });
+    const client = await openTunnelClient(gateway.port, `127.0.0.1:${other.port}`, {
+      from: '127.0.0.1',
+      ca: upstreamCa.cert,
+      servername: 'localhost',
+    });
     expect((await client.request('GET', '/elsewhere', signedHeaders)).status).toBe(200);
     client.close();
     expect(other.seen.slice(before)).toMatchObject([{ headers: { authorization: `Bearer ${PLACEHOLDER}`, 'x-api-key': KEY_PLACEHOLDER } }]);
@@ -146,13 +159,19 @@ describe('signing requests to an injection host', () => {
     expect((await plain.request('GET', '/from-b', signedHeaders)).status).toBe(200);
     plain.close();
     // Bottle C: set "other" signs this host with its own placeholder only; claude's placeholders stay.
-    const otherSet = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.3', ca: installationCa.cert, servername: HOST });
+    const otherSet = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.3',
+      ca: installationCa.cert,
+      servername: HOST,
+    });
     const fromC = { authorization: `Bearer ${PLACEHOLDER}`, 'x-api-key': KEY_PLACEHOLDER };
     expect((await otherSet.request('GET', '/from-c', fromC)).status).toBe(200);
     expect((await otherSet.request('GET', '/from-c-own', { authorization: `Bearer ${OTHER_PLACEHOLDER}` })).status).toBe(200);
     otherSet.close();
     // B's tunnel was relayed to the override address: its bytes are counted, and it is not marked signed.
-    const endB = await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-b');
+    const endB = await gateway.next(
+      (message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-b',
+    );
     expect(endB).toMatchObject({ host: HOST, address: '127.0.0.1' });
     expect(endB.injected).toBeUndefined();
     expect(endB.bytesUp as number).toBeGreaterThan(0);
@@ -169,13 +188,17 @@ describe('signing requests to an injection host', () => {
   it("shows the host's leaf, which a client trusts only with the installation CA", async () => {
     await startGateway();
     // Node's root CAs alone, and the upstream's CA: neither signed the gateway's leaf.
-    await expect(openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: undefined, servername: HOST })).rejects.toThrow(
-      /certificate/i,
-    );
+    await expect(
+      openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: undefined, servername: HOST }),
+    ).rejects.toThrow(/certificate/i);
     await expect(
       openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: upstreamCa.cert, servername: HOST }),
     ).rejects.toThrow(/certificate/i);
-    const trusted = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
+    const trusted = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+    });
     expect((await trusted.request('GET', '/trusted', signedHeaders)).status).toBe(200);
     trusted.close();
     expectNoSecretOut();
@@ -183,7 +206,12 @@ describe('signing requests to an injection host', () => {
 
   it('agrees HTTP/1.1 only (ALPN) and signs an upgrade, then relays its bytes', async () => {
     await startGateway();
-    const only2 = openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST, alpn: ['h2'] });
+    const only2 = openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+      alpn: ['h2'],
+    });
     await expect(only2).rejects.toThrow(/application protocol/);
     const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
       from: '127.0.0.1',
@@ -203,7 +231,11 @@ describe('signing requests to an injection host', () => {
   it('streams a large body each way without holding it, and counts its bytes', async () => {
     await startGateway();
     const size = 128 * 1024 * 1024;
-    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
+    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+    });
     // Warm: the first signed request has made every buffer a request needs.
     expect((await client.request('GET', '/warm', signedHeaders)).status).toBe(200);
     const peakBefore = peakMemoryKiB();
@@ -213,7 +245,9 @@ describe('signing requests to an injection host', () => {
     const down = await client.request('GET', `/big?${size}`, signedHeaders);
     expect(down.bytes).toBe(size);
     client.close();
-    const end = await gateway.next((message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-a');
+    const end = await gateway.next(
+      (message) => message.type === 'connection' && message.event === 'end' && message.identity === 'bottle-a',
+    );
     expect(end.bytesUp as number).toBeGreaterThanOrEqual(size);
     expect(end.bytesDown as number).toBeGreaterThanOrEqual(size);
     // Streamed, not buffered: the gateway's peak memory grew by far less than the 128 MiB that passed each way (a buffered body would need all of it).
@@ -237,9 +271,9 @@ describe('the policy decides first', () => {
     await gateway.settled('no-rules');
     const before = api.seen.length;
     // Locked, no rule: refused like any other host, never terminated.
-    await expect(openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.2', ca: installationCa.cert, servername: HOST })).rejects.toThrow(
-      'answered 403',
-    );
+    await expect(
+      openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.2', ca: installationCa.cert, servername: HOST }),
+    ).rejects.toThrow('answered 403');
     // Ask: held until the operator answers, then the same connection is signed.
     const opening = openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
     const pending = await gateway.next((message) => message.type === 'pending' && message.host === HOST);
@@ -266,7 +300,12 @@ describe('the real host (no upstreams entry)', () => {
     gateway.send(allow([`localhost:${other.port}`]));
     gateway.send({
       type: 'credentials',
-      sets: [{ set: 'claude', injections: [{ host: 'localhost', port: other.port, header: 'authorization', placeholder: PLACEHOLDER, value: VALUE }] }],
+      sets: [
+        {
+          set: 'claude',
+          injections: [{ host: 'localhost', port: other.port, header: 'authorization', placeholder: PLACEHOLDER, value: VALUE }],
+        },
+      ],
       certificates: [{ host: 'localhost', cert: leaf.cert, key: leaf.key }],
       upstreams: [],
     });
@@ -292,7 +331,10 @@ describe('the real host (no upstreams entry)', () => {
 describe('the credentials line', () => {
   it('refuses a bad table with a one-line reason and keeps the last one', async () => {
     await startGateway();
-    const good = credentialsTable() as { sets: Array<{ injections: Array<Record<string, unknown>> }>; certificates: Array<Record<string, unknown>> };
+    const good = credentialsTable() as {
+      sets: Array<{ injections: Array<Record<string, unknown>> }>;
+      certificates: Array<Record<string, unknown>>;
+    };
     const [set] = good.sets;
     const [injection] = set?.injections ?? [];
     const [certificate] = good.certificates;
@@ -306,7 +348,10 @@ describe('the credentials line', () => {
       ['leaf of another host', { ...good, certificates: [{ ...certificate, cert: installationCa.sign(['elsewhere.test']).cert }] }],
       ['key of another leaf', { ...good, certificates: [{ ...certificate, key: installationCa.sign([HOST]).key }] }],
       ['ca not PEM', { ...good, upstreams: [{ host: HOST, port: api.port, address: '127.0.0.1', addressPort: api.port, ca: 'x' }] }],
-      ['address not canonical', { ...good, upstreams: [{ host: HOST, port: api.port, address: '127.000.0.1', addressPort: api.port, ca: null }] }],
+      [
+        'address not canonical',
+        { ...good, upstreams: [{ host: HOST, port: api.port, address: '127.000.0.1', addressPort: api.port, ca: null }] },
+      ],
     ];
     for (const [what, table] of bad) {
       const from = gateway.messages.length;
@@ -324,7 +369,11 @@ describe('the credentials line', () => {
     expect(gateway.stderr + JSON.stringify(notJson)).not.toContain(secretPart.slice(0, 6));
     await gateway.settled('after-bad');
     // The first table still signs.
-    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
+    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+    });
     const answer = JSON.parse((await client.request('GET', '/still', signedHeaders)).body) as { headers: Record<string, string> };
     expect(answer.headers.authorization).toBe(`Bearer ${VALUE}`);
     // A good new table (a refreshed token) applies at the next request of the same connection.
@@ -338,9 +387,9 @@ describe('the credentials line', () => {
 
   it('refuses a CONNECT to an injection host it has no certificate for, with the reason', async () => {
     await startGateway(credentialsTable({ certificates: [] }));
-    await expect(openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST })).rejects.toThrow(
-      `CONNECT ${HOST}:${api.port} answered 403`,
-    );
+    await expect(
+      openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST }),
+    ).rejects.toThrow(`CONNECT ${HOST}:${api.port} answered 403`);
     const refused = await gateway.next((message) => message.type === 'connection' && message.event === 'refused');
     expect(refused.reason).toBe(`no certificate for ${HOST}: the gateway cannot sign this request`);
   });
@@ -348,11 +397,17 @@ describe('the credentials line', () => {
   it('answers 502 with a one-line reason when the upstream is not trusted, and logs no header', async () => {
     // The upstreams entry trusts the installation CA, which did not sign the fake API's certificate.
     await startGateway(credentialsTable({ ca: installationCa.cert }));
-    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1', ca: installationCa.cert, servername: HOST });
+    const client = await openTunnelClient(gateway.port, `${HOST}:${api.port}`, {
+      from: '127.0.0.1',
+      ca: installationCa.cert,
+      servername: HOST,
+    });
     const answer = await client.request('GET', '/untrusted', signedHeaders);
     client.close();
     expect(answer.status).toBe(502);
-    expect(answer.body).toMatch(new RegExp(`^claude-bottle gateway: ${HOST}:${api.port} could not be reached \\(.*certificate.*\\)\\.\\n$`, 'i'));
+    expect(answer.body).toMatch(
+      new RegExp(`^claude-bottle gateway: ${HOST}:${api.port} could not be reached \\(.*certificate.*\\)\\.\\n$`, 'i'),
+    );
     expect(gateway.stderr).toMatch(/signed request bottle-a -> api\.signed\.test:\d+ failed upstream: .*certificate/i);
     expect(gateway.stderr).not.toContain(PLACEHOLDER);
     expectNoSecretOut();

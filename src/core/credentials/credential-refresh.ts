@@ -79,10 +79,7 @@ export interface RefreshOutcome {
   reason: string | null;
 }
 
-type Verdict =
-  | { result: 'none' | 'not-due' }
-  | { result: 'signed-out'; reason: string }
-  | { result: 'due'; login: SubscriptionLogin };
+type Verdict = { result: 'none' | 'not-due' } | { result: 'signed-out'; reason: string } | { result: 'due'; login: SubscriptionLogin };
 
 /** What to do about the set's login now; a refusal recorded for an older login is dropped. */
 async function verdictFor(set: string, now: number): Promise<Verdict> {

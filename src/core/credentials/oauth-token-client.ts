@@ -14,7 +14,14 @@ const TOKEN_PATH = '/v1/oauth/token';
 /** Claude Code's public OAuth client (not a secret: it is in every copy of the program). */
 export const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 /** What Claude Code asks for when a login names no scopes of its own (2.1.332). */
-const DEFAULT_SCOPES = ['user:profile', 'user:inference', 'user:sessions:claude_code', 'user:mcp_servers', 'user:file_upload', 'user:plugins'];
+const DEFAULT_SCOPES = [
+  'user:profile',
+  'user:inference',
+  'user:sessions:claude_code',
+  'user:mcp_servers',
+  'user:file_upload',
+  'user:plugins',
+];
 /** Without it, Claude Code does not take the file as a subscription login at all. */
 const INFERENCE_SCOPE = 'user:inference';
 
@@ -39,7 +46,8 @@ export interface RefreshedTokens {
  * spent); signing in again is the only way back. `failed`: anything else (no network, a timeout,
  * a 5xx, an answer that makes no sense): try again later, the login may still be good.
  */
-export type TokenAnswer = { kind: 'ok'; tokens: RefreshedTokens } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string };
+export type TokenAnswer =
+  { kind: 'ok'; tokens: RefreshedTokens } | { kind: 'refused'; reason: string } | { kind: 'failed'; reason: string };
 
 /** Text from the service or a socket as one short printable line, with no secret of ours in it. */
 function oneLine(text: string, secrets: string[]): string {
@@ -146,7 +154,9 @@ export async function exchangeRefreshToken(refreshToken: string, scopes: string[
             resolve({ kind: 'failed', reason: `the sign-in service answered ${status}` });
           } else {
             const tokens = tokensOf(text);
-            resolve(tokens === null ? { kind: 'failed', reason: 'the sign-in service answered without a usable token' } : { kind: 'ok', tokens });
+            resolve(
+              tokens === null ? { kind: 'failed', reason: 'the sign-in service answered without a usable token' } : { kind: 'ok', tokens },
+            );
           }
         });
       },
