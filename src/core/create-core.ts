@@ -6,7 +6,7 @@ import { TerminalFeeds } from './bottles/terminal-feeds';
 import { TerminalSessions } from './bottles/terminal-sessions';
 import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals } from './rebuild';
-import { CredentialSync } from './credentials/credential-sync';
+import { CredentialStoreWatch } from './credentials/credential-store-watch';
 import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
@@ -137,7 +137,7 @@ export function createCore(options: CoreOptions = {}): Core {
   owned.add(toDisposable(() => terminals.closeAll()));
   owned.add(toDisposable(() => bottles.hostDisk.close()));
   if (options.live === true) {
-    const started = startLive({ deps, bottles, credentials, feeds, notices, emit, bottleChanged });
+    const started = startLive({ deps, bottles, credentials, network, feeds, notices, emit, bottleChanged });
     live = started;
     owned.add(toDisposable(() => started.close()));
     // The stream opened from the start, so requests held before any change show at once.
@@ -220,6 +220,7 @@ interface LiveParts {
   deps: CoreDeps;
   bottles: BottleService;
   credentials: CredentialService;
+  network: GatewayService;
   feeds: TerminalFeeds;
   notices: Notices;
   emit: (event: AppEvent) => void;
@@ -265,23 +266,23 @@ function engineWatchers(parts: LiveParts, views: LiveViews): EngineWatchers {
   });
 }
 
-/** Logins made or refreshed inside running bottles reach the store, and every other bottle. */
-function credentialSync(parts: LiveParts, watchers: EngineWatchers): CredentialSync {
-  const { credentials, notices } = parts;
-  return new CredentialSync(
-    parts.deps,
-    {
-      changed: (set) => {
-        credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
-      },
-      failure: (what, error) => notices.failure(what, error),
+/**
+ * A change in the credential store (made by this host only: `credentials set`, a sign-in, the home
+ * refresh, a migration) reaches the front ends and every gateway's credentials table.
+ */
+function credentialStoreWatch(parts: LiveParts): CredentialStoreWatch {
+  const { credentials, network, notices } = parts;
+  return new CredentialStoreWatch({
+    changed: (set) => {
+      credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+      network.credentialsChanged();
     },
-    () => watchers.engineDeps(),
-  );
+    failure: (what, error) => notices.failure(what, error),
+  });
 }
 
 /**
- * What a live core runs: built first, then started in this order (the sign-in loop, the engine
+ * What a live core runs: built first, then started in this order (the credential store's watch, the engine
  * event streams, the state root's one watch, the remote inbox poll, the inbox watcher, the
  * activity subscription, the one-off recovery of interrupted approvals); `close` releases each,
  * event sources before their views. The terminal feeds it starts belong to the terminals, closed
@@ -302,8 +303,8 @@ function startLive(parts: LiveParts): LiveCore {
     notices,
   );
   const watchers = engineWatchers(parts, views);
-  const sync = credentialSync(parts, watchers);
-  sync.start();
+  const store = credentialStoreWatch(parts);
+  store.start();
   watchers.watch(deps.engines.currentName);
   // One watch of the state root, for the bottle folders coming and going and for the inbox watcher.
   const root = new StateRootWatch((error) =>
@@ -330,7 +331,7 @@ function startLive(parts: LiveParts): LiveCore {
       inboxes.close();
       root.dispose();
       views.close();
-      sync.close();
+      store.close();
       stopActivity();
     },
   };

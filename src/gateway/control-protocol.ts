@@ -87,6 +87,8 @@ export const bottleEntrySchema = z.strictObject({
   identity,
   mode: z.enum(NETWORK_MODES),
   agent: identity.optional(),
+  /** Issue 20: the credential set whose injections this bottle's requests get (accepted; the gateway part acts on it). */
+  credentialSet: identity.optional(),
 });
 export type BottleEntry = z.infer<typeof bottleEntrySchema>;
 
@@ -125,6 +127,8 @@ export const controlInSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ping'), nonce: z.string().max(128).optional() }),
   z.strictObject({ type: z.literal('replay'), epoch: epoch.nullable(), after: sequence }),
   z.strictObject({ type: z.literal('ack'), epoch, seq: sequence }),
+  // Issue 20: the credentials table (sets, certificates, upstreams); accepted here, acted on by the gateway part.
+  z.object({ type: z.literal('credentials'), sets: z.array(z.unknown()), certificates: z.array(z.unknown()), upstreams: z.array(z.unknown()) }),
 ]);
 export type ControlIn = z.infer<typeof controlInSchema>;
 

@@ -114,6 +114,9 @@ async function main(): Promise<void> {
         policy.setRules(message.rules);
         gateway.redecide();
         return;
+      case 'credentials':
+        // Issue 20's TLS termination and injection are the gateway part's; until then, a plain tunnel.
+        return;
       case 'ping':
         control.send(message.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: message.nonce });
         return;

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentConfig, AgentDefinition } from '../agents/agents';
-import { readStoredEnv, readStoredFile } from './credential-store';
 import type { CredentialVersion } from './credential-freshness';
 
 /** The set the shipped Claude Code agent signs in to; what the header shows. */
@@ -49,27 +47,4 @@ export interface SecretFileForLaunch extends CredentialVersion {
 export interface LaunchSecrets {
   files: SecretFileForLaunch[];
   env: { name: string; value: string }[];
-}
-
-/**
- * What a launch injects: the stored login files into the config folder, and each secret variable
- * from this process's environment (set when the operator launched) or else from the store.
- */
-export async function launchSecrets(agent: CredentialHolder, hostEnv: NodeJS.ProcessEnv = process.env): Promise<LaunchSecrets> {
-  const set = credentialSetOf(agent);
-  const { transcriptDir } = agent.config;
-  const files: SecretFileForLaunch[] = [];
-  if (transcriptDir !== null) {
-    for (const name of agent.config.secretFiles) {
-      const stored = await readStoredFile(set, name);
-      if (stored !== null) files.push({ ...stored, target: posix.join(transcriptDir, name) });
-    }
-  }
-  const env: LaunchSecrets['env'] = [];
-  for (const name of secretEnvNames(agent.config)) {
-    const fromHost = hostEnv[name];
-    const value = fromHost !== undefined && fromHost !== '' ? fromHost : await readStoredEnv(set, name);
-    if (value !== null && value !== '') env.push({ name, value });
-  }
-  return { files, env };
 }

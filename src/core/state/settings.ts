@@ -8,6 +8,7 @@ import { parseJson } from '../base/parse-json';
 import { isAgentName } from '../../shared/rules';
 import { networkRuleListSchema } from '../../shared/validation';
 import type { ScopedRuleTexts } from '../../shared/network-policy';
+import { credentialUpstreamsSchema } from './settings-credentials';
 
 /** A size as a number of bytes or a text like "2G" / "500M". */
 const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, context) => {
@@ -120,6 +121,8 @@ const settingsSchema = z
     copyHostConfig: z.boolean().optional(),
     /** Network rules for all bottles and per agent (issue 19). */
     network: networkSettings.optional(),
+    /** Where requests the gateway signs for a host:port go instead of its DNS answer (settings-credentials.ts, issue 20). */
+    credentialUpstreams: credentialUpstreamsSchema.optional(),
   })
   .strict();
 
@@ -141,6 +144,7 @@ export const DEFAULT_SETTINGS: Settings = {
   logMaxFiles: 3,
   copyHostConfig: true,
   network: { allow: [], deny: [], agents: {} },
+  credentialUpstreams: {},
 };
 
 const MAX_SETTINGS_BYTES = 64 * 1024;
