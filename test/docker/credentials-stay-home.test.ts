@@ -11,7 +11,16 @@ import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
 import { gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { claudeBottleRoot, credentialsRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { execAsAgent, loginFileIn, loginInside, md5, STAND_IN_CONFIG_DIR, STAND_IN_LOG, testToken, writeClaudeStandIn } from '../helpers/claude-stand-in';
+import {
+  execAsAgent,
+  loginFileIn,
+  loginInside,
+  md5,
+  STAND_IN_CONFIG_DIR,
+  STAND_IN_LOG,
+  testToken,
+  writeClaudeStandIn,
+} from '../helpers/claude-stand-in';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { GATEWAY_STAND_IN_RECORD, writeGatewayStandIn } from '../helpers/gateway-stand-in';
@@ -59,7 +68,13 @@ interface Login {
 
 /** A subscription login as `credentials login` leaves it in the store. */
 async function storeLogin(accessToken: string): Promise<Login> {
-  const login = { accessToken, refreshToken: `${accessToken}-refresh`, expiresAt: Date.now() + 3600_000, scopes: ['user:inference'], subscriptionType: 'max' };
+  const login = {
+    accessToken,
+    refreshToken: `${accessToken}-refresh`,
+    expiresAt: Date.now() + 3600_000,
+    scopes: ['user:inference'],
+    subscriptionType: 'max',
+  };
   const dir = join(credentialsRoot(), 'claude', 'files');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, '.credentials.json'), `${JSON.stringify({ claudeAiOauth: login })}\n`, { mode: 0o600 });
@@ -172,7 +187,13 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
     expect(bottles.bottles.find((entry) => entry.identity === identity)?.credentialSet).toBe('claude');
     const table = await lastCredentials();
     const injections = table.sets.find((entry) => entry.set === 'claude')?.injections ?? [];
-    expect(injections).toContainEqual({ host: HOST, port: 443, header: 'authorization', placeholder: inBottle.accessToken, value: login.accessToken });
+    expect(injections).toContainEqual({
+      host: HOST,
+      port: 443,
+      header: 'authorization',
+      placeholder: inBottle.accessToken,
+      value: login.accessToken,
+    });
     expect(injections.find((entry) => entry.header === 'x-api-key')?.value).toBe(apiKey);
     expect(md5(injections.find((entry) => entry.header === 'x-api-key')?.placeholder ?? '')).toBe(keyPlaceholder);
     // Never the refresh token: refreshing is done at home.
@@ -219,7 +240,11 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
       await loginInside(await bottleContainer(b), 'mallory', evil, YEAR_2286_MS);
       await new Promise((resolve) => setTimeout(resolve, 5000));
       const creds = `${STAND_IN_CONFIG_DIR}/.credentials.json`;
-      const future = await execAsAgent(await bottleContainer(b), ['sh', '-c', `printf 'not json %s' ${evil} > ${creds} && touch -t 228601010000 ${creds} && stat -c %Y ${creds}`]);
+      const future = await execAsAgent(await bottleContainer(b), [
+        'sh',
+        '-c',
+        `printf 'not json %s' ${evil} > ${creds} && touch -t 228601010000 ${creds} && stat -c %Y ${creds}`,
+      ]);
       expect(future.exitCode, future.output).toBe(0);
       expect(Number(future.output.trim()) * 1000).toBeGreaterThan(YEAR_2286_MS - 400 * 86_400_000);
       await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -271,7 +296,10 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
     const later = testToken('later');
     await loginInside(await bottleContainer(x), 'later', later, YEAR_2286_MS);
     await service(ctx).stop(x);
-    await writeFile(join(snapshot, '.credentials.json'), JSON.stringify({ claudeAiOauth: { ...legacyLogin, accessToken: later, expiresAt: YEAR_2286_MS } }));
+    await writeFile(
+      join(snapshot, '.credentials.json'),
+      JSON.stringify({ claudeAiOauth: { ...legacyLogin, accessToken: later, expiresAt: YEAR_2286_MS } }),
+    );
     await service(ctx).resume(x);
     expect(await storedLoginText()).toBe(migrated);
     expect(await grepOutsideStore(env.home(), later)).toBe('');
