@@ -128,7 +128,12 @@ export const controlInSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('replay'), epoch: epoch.nullable(), after: sequence }),
   z.strictObject({ type: z.literal('ack'), epoch, seq: sequence }),
   // Issue 20: the credentials table (sets, certificates, upstreams); accepted here, acted on by the gateway part.
-  z.object({ type: z.literal('credentials'), sets: z.array(z.unknown()), certificates: z.array(z.unknown()), upstreams: z.array(z.unknown()) }),
+  z.object({
+    type: z.literal('credentials'),
+    sets: z.array(z.unknown()),
+    certificates: z.array(z.unknown()),
+    upstreams: z.array(z.unknown()),
+  }),
 ]);
 export type ControlIn = z.infer<typeof controlInSchema>;
 

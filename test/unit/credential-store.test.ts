@@ -156,10 +156,15 @@ describe('an agent’s secrets', () => {
     expect(await launchSecrets(agent, { gatewayOn: true, hostEnv: {} })).toEqual({ files: [], env: [] });
     await offerSecretFile('claude', '.credentials.json', { content: login('a', 2000), mtimeMs: 3000 }, fromBottle);
     await storeEnv('claude', 'CLAUDE_CODE_OAUTH_TOKEN', 'stored-token');
-    const secrets = await launchSecrets(agent, { gatewayOn: true, hostEnv: { CLAUDE_CODE_OAUTH_TOKEN: 'shell-token', ANTHROPIC_API_KEY: '' } });
+    const secrets = await launchSecrets(agent, {
+      gatewayOn: true,
+      hostEnv: { CLAUDE_CODE_OAUTH_TOKEN: 'shell-token', ANTHROPIC_API_KEY: '' },
+    });
     expect(secrets.files).toMatchObject([{ target: '/home/node/.claude/.credentials.json', mtimeMs: 3000 }]);
     expect(secrets.env).toEqual([{ name: 'CLAUDE_CODE_OAUTH_TOKEN', value: 'shell-token' }]);
-    expect((await launchSecrets(agent, { gatewayOn: true, hostEnv: {} })).env).toEqual([{ name: 'CLAUDE_CODE_OAUTH_TOKEN', value: 'stored-token' }]);
+    expect((await launchSecrets(agent, { gatewayOn: true, hostEnv: {} })).env).toEqual([
+      { name: 'CLAUDE_CODE_OAUTH_TOKEN', value: 'stored-token' },
+    ]);
   });
 
   it('a login an older version left in a snapshot moves to the store and out of the state folder', async () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { parseTargetHost } from '../../shared/network-patterns';
+import { credentialHostText, parseCredentialHost, type CredentialHost } from '../../shared/credential-host';
+
+export type { CredentialHost };
 
 /*
  * agent.json `credentials` (issue 20): which of the agent's secrets the gateway signs requests
@@ -17,30 +19,7 @@ import { parseTargetHost } from '../../shared/network-patterns';
 /** Login files whose format we know: Claude Code's OAuth login (credential-placeholders.ts). */
 export const KNOWN_LOGIN_FILES: readonly string[] = ['.credentials.json'];
 
-/** A destination the gateway signs for: one host name and one port, never a pattern. */
-export interface CredentialHost {
-  host: string;
-  port: number;
-}
-
 const MAX_HOSTS = 16;
-
-/** `host:port` read as one exact destination (a lower-case name, a port); a one-line reason otherwise. */
-export function parseCredentialHost(text: string): { ok: true; value: CredentialHost } | { ok: false; error: string } {
-  const match = /^([^:[\]]+):(\d{1,5})$/.exec(text);
-  const port = match === null ? NaN : Number(match[2]);
-  if (match === null || !(port >= 1 && port <= 65535))
-    return { ok: false, error: `${JSON.stringify(text.slice(0, 80))} is not HOST:PORT (a host name and a port)` };
-  const host = parseTargetHost(match[1] ?? '');
-  if (!host.ok) return host;
-  if (host.value.kind !== 'name') return { ok: false, error: `${JSON.stringify(text.slice(0, 80))}: name a host, not an address` };
-  return { ok: true, value: { host: host.value.name, port } };
-}
-
-/** `host:port` in the form parseCredentialHost reads and the table carries. */
-export function credentialHostText(host: CredentialHost): string {
-  return `${host.host}:${host.port}`;
-}
 
 const hostText = z.string().transform((text, context) => {
   const parsed = parseCredentialHost(text);

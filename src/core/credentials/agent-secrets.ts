@@ -29,7 +29,7 @@ export function credentialSetOf(agent: CredentialHolder): string {
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL|PRIVATE_KEY)/i;
 
 /** Variables whose values are secrets: declared `secretEnv`, and `env` names that look like one. */
-export function secretEnvNames(config: AgentConfig): string[] {
+export function secretEnvNames(config: Pick<AgentConfig, 'secretEnv' | 'env'>): string[] {
   return [...new Set([...config.secretEnv, ...config.env.filter((name) => SECRET_NAME.test(name))])];
 }
 

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { declarationFor, type CredentialHost } from '../agents/agent-credentials';
+import { declarationFor } from '../agents/agent-credentials';
+import type { CredentialHost } from '../../shared/credential-host';
 import { credentialSetOf, secretEnvNames, type CredentialHolder, type LaunchSecrets } from './agent-secrets';
 import { envPlaceholderKind, placeholderFor, placeholderLoginFile, readOauthLogin } from './credential-placeholders';
 import { readStoredEnv, readStoredFile } from './credential-store';
@@ -58,7 +59,13 @@ function placed(
       mtimeMs,
       injection: { hosts: declaration.hosts.map(hostOf), header: declaration.header, placeholder: real.placeholder, value: real.value },
     };
-  return { secret, place: declaration === undefined && place === 'gateway' ? 'bottle' : place, inBottle: real.inBottle, mtimeMs, injection: null };
+  return {
+    secret,
+    place: declaration === undefined && place === 'gateway' ? 'bottle' : place,
+    inBottle: real.inBottle,
+    mtimeMs,
+    injection: null,
+  };
 }
 
 function hostOf(text: string): CredentialHost {

@@ -89,7 +89,10 @@ export class CredentialStoreWatch {
     } catch (error: unknown) {
       // No store yet (made by the first `credentials set`): the rescan sees it, and watches it then.
       this.watcher = null;
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM')
+      if (
+        (error as NodeJS.ErrnoException).code !== 'ENOENT' &&
+        (error as NodeJS.ErrnoException).code !== 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM'
+      )
         this.hooks.failure('Could not watch the credential store (checked every 2 s instead)', error);
     }
   }

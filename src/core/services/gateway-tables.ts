@@ -40,7 +40,13 @@ export function bottlesMessage(bottles: readonly GatewayBottle[]): BottlesMessag
     if (seen.has(bottle.ip)) continue;
     seen.add(bottle.ip);
     const { identity, mode } = bottle.policy;
-    entries.push({ ip: bottle.ip, identity, mode, agent: bottle.agent, ...(bottle.credentialSet === null ? {} : { credentialSet: bottle.credentialSet }) });
+    entries.push({
+      ip: bottle.ip,
+      identity,
+      mode,
+      agent: bottle.agent,
+      ...(bottle.credentialSet === null ? {} : { credentialSet: bottle.credentialSet }),
+    });
   }
   return { type: 'bottles', bottles: entries };
 }
@@ -114,5 +120,7 @@ export function credentialsMessage(
 
 /** The hosts the gateway needs a certificate for: every host an injection of these bottles names. */
 export function injectionHosts(bottles: readonly GatewayBottle[]): string[] {
-  return [...new Set(bottles.flatMap((bottle) => bottle.injections.flatMap((injection) => injection.hosts.map(({ host }) => host))))].sort();
+  return [
+    ...new Set(bottles.flatMap((bottle) => bottle.injections.flatMap((injection) => injection.hosts.map(({ host }) => host)))),
+  ].sort();
 }

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { parseCredentialHost } from '../agents/agent-credentials';
+import { parseCredentialHost } from '../../shared/credential-host';
 import { BottleError } from '../base/bottle-error';
 import { readRegularFile } from '../fs/read-regular-file';
 import { settingsPath } from './state-paths';
@@ -61,10 +61,16 @@ export async function readCredentialUpstreams(settings: CredentialUpstreamSettin
         ca = await readRegularFile(entry.caFile, MAX_CA_BYTES);
       } catch (error: unknown) {
         const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        throw new BottleError('invalid-argument', `${settingsPath()}: credentialUpstreams.${key}.caFile: cannot read ${entry.caFile} (${reason})`);
+        throw new BottleError(
+          'invalid-argument',
+          `${settingsPath()}: credentialUpstreams.${key}.caFile: cannot read ${entry.caFile} (${reason})`,
+        );
       }
       if (!ca.includes('-----BEGIN CERTIFICATE-----'))
-        throw new BottleError('invalid-argument', `${settingsPath()}: credentialUpstreams.${key}.caFile: ${entry.caFile} holds no PEM certificate`);
+        throw new BottleError(
+          'invalid-argument',
+          `${settingsPath()}: credentialUpstreams.${key}.caFile: ${entry.caFile} holds no PEM certificate`,
+        );
     }
     upstreams.push({ host: target.value.host, port: target.value.port, address, addressPort: Number(port), ca });
   }
