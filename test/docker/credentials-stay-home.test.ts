@@ -211,10 +211,13 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
 
     // A new key stored while a live core runs: pushed to the gateway, the bottle not restarted.
     const startedAt = (await container.inspect()).State.StartedAt;
+    const pushedBefore = (await pushedLines()).length;
     const core = createCore({ deps: createCoreDeps(), live: true });
     try {
+      // The live core's own push at its start first, so the one checked below is the store change's.
+      await eventually(async () => expect((await pushedLines()).length).toBeGreaterThan(pushedBefore), 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
       const rotated = `sk-ant-api03-${testToken('rotated').slice(13)}`;
-      await new Promise((resolve) => setTimeout(resolve, 500));
       await storeEnv('claude', 'ANTHROPIC_API_KEY', rotated);
       await eventually(async () => {
         const latest = await lastCredentials();

@@ -8,7 +8,7 @@ import { launchSecrets } from '../../src/core/credentials/credential-plan';
 import { expiresAtOf, isNewer, planOf } from '../../src/core/credentials/credential-freshness';
 import { moveSnapshotSecretsToStore } from '../../src/core/credentials/credential-pickup';
 import { credentialStatus } from '../../src/core/credentials/credential-status';
-import { forgetSet, markSignedInAgain, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
+import { forgetSet, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
 import { describeSignIn } from '../../src/shared/credentials-view';
 import { useTempHome } from '../helpers/temp-home';
 import { credentialsRoot } from '../../src/core/state/state-paths';
@@ -82,8 +82,6 @@ describe('the credential store', () => {
     expect(await readStoredFile('claude', '.credentials.json')).toBeNull();
     const refresh = { content: login('b', 9000), mtimeMs: Date.now() };
     expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'old', createdMs: before })).toBe('signed-out');
-    await markSignedInAgain('claude', 'old');
-    expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'old', createdMs: before })).toBe('stored');
     await forgetSet('claude');
     expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'new', createdMs: Date.now() + 1000 })).toBe(
       'stored',

@@ -33,7 +33,6 @@ function digest(text: string): string {
 
 export class CredentialStoreWatch {
   private readonly fingerprints = new Map<string, string>();
-  private baselined = false;
   private timer: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
   private watcher: FSWatcher | null = null;
@@ -100,14 +99,13 @@ export class CredentialStoreWatch {
   private async pass(): Promise<void> {
     if (this.watcher === null && this.timer !== null) this.watchRoot();
     const sets = (await orIfMissing(readdir(credentialsRoot()), [] as string[])).filter((name) => CREDENTIAL_SET_PATTERN.test(name));
-    const first = !this.baselined;
-    this.baselined = true;
     for (const set of new Set([...sets, ...this.fingerprints.keys()])) {
       const fingerprint = digest(await setFingerprint(set));
       const previous = this.fingerprints.get(set);
       this.fingerprints.set(set, fingerprint);
-      // The store as found at start is the baseline; a set made later is a change.
-      if (!first && previous !== fingerprint) this.hooks.changed(set);
+      // The first look counts every set as changed: a write between the core's start and that
+      // look is then never taken for the baseline (it costs one push and one status at start).
+      if (previous !== fingerprint) this.hooks.changed(set);
     }
   }
 }
