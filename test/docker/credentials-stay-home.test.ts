@@ -276,7 +276,7 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
     }
   }, 240_000);
 
-  it('a login an older version left (snapshot or old container) moves to the store once at resume; the bottle gets the placeholder; later changes are never taken', async () => {
+  it('a login an older version left (snapshot, old container, old running bottle) moves to the store once, at resume or at its stop; the bottle gets the placeholder; later changes are never taken', async () => {
     const ctx = createCoreDeps();
     const x = await startClaude(ctx);
     await service(ctx).stop(x);
@@ -316,5 +316,18 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
     await service(ctx).resume(y);
     expect(await storedLoginText()).toContain(inContainer);
     expect((await bottleLogin(y)).accessToken).toMatch(/claude-bottle-placeholder-/);
+
+    // An old bottle still running when the new version stops it: moved once, at that stop; never again.
+    const z = await startClaude(ctx);
+    const running = testToken('running');
+    await loginInside(await bottleContainer(z), 'old', running, YEAR_2286_MS + 1);
+    await rm(join(env.home(), 'state', z, 'credentials-migrated.json'));
+    await service(ctx).stop(z);
+    expect(await storedLoginText()).toContain(running);
+    const afterZ = await storedLoginText();
+    await service(ctx).resume(z);
+    await loginInside(await bottleContainer(z), 'later', testToken('z-later'), YEAR_2286_MS + 2);
+    await service(ctx).stop(z);
+    expect(await storedLoginText()).toBe(afterZ);
   }, 240_000);
 });

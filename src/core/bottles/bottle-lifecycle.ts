@@ -207,6 +207,9 @@ export async function retireBottle(ctx: CoreDeps, identity: string, reason: Tear
     await ifContainerExists(container.stop({ t: 10 }), ALREADY_DONE);
   }
   const bottle = loaded ?? (await ctx.loadBottle(identity));
+  // A container an older version launched (every launch since records the bottle as migrated) may
+  // hold the real login: it moves to the store once, as at a resume, before the container goes.
+  await migrateContainerLogin(identity, container, bottle.agent);
   await saveSnapshotsFrom(ctx, container, bottle);
   await markReadyToResume(identity, reason);
   await container.remove({ force: true });
