@@ -109,6 +109,16 @@ test('the header shows how Claude is signed in; a login stored at home signs the
   await dialog.getByTestId('sign-out').click();
   await expect(dialog).toBeHidden();
   await expect(chip).toHaveText('Claude: not signed in');
+
+  // Inspect names where each secret goes (issue 20): the declared ones are signed by the gateway.
+  await card(page, identity).getByRole('button', { name: 'Logs' }).click();
+  const panel = page.getByTestId('terminal-panel');
+  await panel.getByTestId('tab-inspect').click();
+  const secrets = panel.getByTestId('inspect-secrets');
+  await expect(secrets).toContainText('.credentials.json signed by the gateway for api.anthropic.com:443', { timeout: 20_000 });
+  await expect(secrets).toContainText('ANTHROPIC_API_KEY signed by the gateway for api.anthropic.com:443');
+  await secrets.scrollIntoViewIfNeeded();
+  await screenshot(page, 'claude-05-inspect-secrets-light');
 });
 
 test('an agent that exits on start shows why, and its last lines, on the card', async ({ page }) => {
