@@ -104,7 +104,13 @@ export function createCore(options: CoreOptions = {}): Core {
   const terminals = new TerminalSessions(deps, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
   const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
-  const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) });
+  const credentials = new CredentialService({
+    changed: (status) => {
+      emit({ type: 'credentials', status });
+      // A value stored by this core (`credentials set`, even from a CLI with no live core running) reaches the gateways' tables.
+      network.credentialsChanged();
+    },
+  });
   const agents = new AgentService(deps);
   const network = new GatewayService(
     deps,

@@ -26,6 +26,7 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { GATEWAY_STAND_IN_RECORD, writeGatewayStandIn } from '../helpers/gateway-stand-in';
 import { ensureTestNodeBaseImage } from '../helpers/node-base-image';
 import { rawDocker } from '../helpers/raw-docker';
+import { runCli } from '../helpers/run-cli';
 import { useTempHostHome } from '../helpers/temp-home';
 import { service } from '../helpers/test-service';
 
@@ -227,6 +228,13 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
     } finally {
       await core.close();
     }
+    // With no live core at all: `credentials set` pushes the new table itself.
+    const fromCli = `sk-ant-api03-${testToken('cli').slice(13)}`;
+    const set = await runCli(['credentials', 'set', 'ANTHROPIC_API_KEY'], {}, 60_000, `${fromCli}\n`);
+    expect(set.code, set.stderr).toBe(0);
+    const pushed = await lastCredentials();
+    expect(pushed.sets[0]?.injections.find((entry) => entry.header === 'x-api-key')?.value).toBe(fromCli);
+    expect((await container.inspect()).State.StartedAt).toBe(startedAt);
   }, 180_000);
 
   it('THE ATTACK REPLAYED: a bottle that writes a login "valid until 2286" or a non-JSON file from the future changes nothing for the store or other bottles', async () => {
