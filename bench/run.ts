@@ -72,7 +72,7 @@ try {
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
   await step('inbox-flood', () => inboxFloodFigures());
-  await step('sign-in', () => signInSyncFigure(env));
+  await step('sign-in', () => signInSyncFigure());
   await step('changes', () => changesFigures(env));
   await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
   await step('ui-scale', () => uiScaleFigures(env));

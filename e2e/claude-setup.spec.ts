@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { testToken, writeClaudeStandIn } from '../test/helpers/claude-stand-in';
+import { testToken, writeClaudeStandIn, writeLoginFile } from '../test/helpers/claude-stand-in';
 import { card } from './helpers/app-page';
-import { containerId, docker, removeBottles } from './helpers/docker';
+import { removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshotBothThemes } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -68,7 +68,7 @@ async function start(page: Page, folder: string, autonomous: boolean): Promise<s
   return identity;
 }
 
-test('the header shows how Claude is signed in; a login in a bottle signs the app in; Sign out', async ({ page }) => {
+test('the header shows how Claude is signed in; a login stored at home signs the app in; Sign out', async ({ page }) => {
   await page.goto(serve.url);
   const chip = page.getByTestId('sign-in-chip');
   await expect(chip).toHaveText('Claude: not signed in', { timeout: 20_000 });
@@ -87,9 +87,11 @@ test('the header shows how Claude is signed in; a login in a bottle signs the ap
   await expect(card(page, identity).getByTestId('autonomous-badge')).toBeVisible({ timeout: 60_000 });
   await expect(card(page, identity).getByTestId('status-pill')).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
 
-  // The operator logs in inside the bottle: within seconds the app knows, pushed, not polled by the page.
-  const id = await containerId(identity);
-  await docker('exec', '-u', 'agent', id, 'claude', 'login', 'alice', testToken('e2e'), String(Date.now() + 8 * 3600_000));
+  // A login reaches the credential store at home (issue 20: never from a bottle; here written as
+  // the sign-in flow leaves it): within seconds the app knows, pushed, not polled by the page.
+  const files = join(home, 'credentials', 'claude', 'files');
+  await mkdir(files, { recursive: true, mode: 0o700 });
+  await writeLoginFile(files, 'alice', testToken('e2e'), Date.now() + 8 * 3600_000);
   await expect(chip).toHaveText('Claude: subscription (max)', { timeout: 30_000 });
   await screenshotBothThemes(page, 'claude-03-header-signed-in-autonomous-badge');
 
@@ -99,6 +101,16 @@ test('the header shows how Claude is signed in; a login in a bottle signs the ap
   await dialog.getByTestId('sign-out').click();
   await expect(dialog).toBeHidden();
   await expect(chip).toHaveText('Claude: not signed in');
+
+  // Inspect names where each secret goes (issue 20): the declared ones are signed by the gateway.
+  await card(page, identity).getByRole('button', { name: 'Logs' }).click();
+  const panel = page.getByTestId('terminal-panel');
+  await panel.getByTestId('tab-inspect').click();
+  const secrets = panel.getByTestId('inspect-secrets');
+  await expect(secrets).toContainText('.credentials.json signed by the gateway for api.anthropic.com:443', { timeout: 20_000 });
+  await expect(secrets).toContainText('ANTHROPIC_API_KEY signed by the gateway for api.anthropic.com:443');
+  await secrets.scrollIntoViewIfNeeded();
+  await screenshot(page, 'claude-05-inspect-secrets-light');
 });
 
 test('an agent that exits on start shows why, and its last lines, on the card', async ({ page }) => {

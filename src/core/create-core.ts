@@ -7,9 +7,9 @@ import { TerminalSessions, type TerminalFlow } from './bottles/terminal-sessions
 import { describeSignIn } from '../shared/credentials-view';
 import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals } from './rebuild';
-import { CredentialSync } from './credentials/credential-sync';
 import { refreshAllDue } from './credentials/credential-refresh';
 import { startHomeRefresh } from './credentials/home-refresh-loop';
+import { CredentialStoreWatch } from './credentials/credential-store-watch';
 import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
@@ -107,7 +107,16 @@ export function createCore(options: CoreOptions = {}): Core {
   const terminals = new TerminalSessions(deps, emit, feeds);
   const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
   const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
-  const credentials = new CredentialService({ changed: (status) => emit({ type: 'credentials', status }) }, deps);
+  const credentials = new CredentialService(
+    {
+      changed: (status) => {
+        emit({ type: 'credentials', status });
+        // A value stored by this core (`credentials set`, even from a CLI with no live core running) reaches the gateways' tables.
+        network.credentialsChanged();
+      },
+    },
+    deps,
+  );
   const agents = new AgentService(deps);
   const signIn: TerminalFlow = async (terminal, signal) =>
     `Signed in: ${describeSignIn(await credentials.signIn({ terminal, signal }))}. New bottles start signed in.`;
@@ -142,7 +151,7 @@ export function createCore(options: CoreOptions = {}): Core {
   owned.add(toDisposable(() => terminals.closeAll()));
   owned.add(toDisposable(() => bottles.hostDisk.close()));
   if (options.live === true) {
-    const started = startLive({ deps, bottles, credentials, feeds, notices, emit, bottleChanged });
+    const started = startLive({ deps, bottles, credentials, network, feeds, notices, emit, bottleChanged });
     live = started;
     owned.add(toDisposable(() => started.close()));
     // Subscription logins are refreshed here, at home, before they run out (issue 20).
@@ -234,6 +243,7 @@ interface LiveParts {
   deps: CoreDeps;
   bottles: BottleService;
   credentials: CredentialService;
+  network: GatewayService;
   feeds: TerminalFeeds;
   notices: Notices;
   emit: (event: AppEvent) => void;
@@ -279,23 +289,23 @@ function engineWatchers(parts: LiveParts, views: LiveViews): EngineWatchers {
   });
 }
 
-/** Logins made or refreshed inside running bottles reach the store, and every other bottle. */
-function credentialSync(parts: LiveParts, watchers: EngineWatchers): CredentialSync {
-  const { credentials, notices } = parts;
-  return new CredentialSync(
-    parts.deps,
-    {
-      changed: (set) => {
-        credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
-      },
-      failure: (what, error) => notices.failure(what, error),
+/**
+ * A change in the credential store (made by this host only: `credentials set`, a sign-in, the home
+ * refresh, a migration) reaches the front ends and every gateway's credentials table.
+ */
+function credentialStoreWatch(parts: LiveParts): CredentialStoreWatch {
+  const { credentials, network, notices } = parts;
+  return new CredentialStoreWatch({
+    changed: (set) => {
+      credentials.announce(set).catch((error: unknown) => notices.failure('Could not read the sign-in state', error));
+      network.credentialsChanged();
     },
-    () => watchers.engineDeps(),
-  );
+    failure: (what, error) => notices.failure(what, error),
+  });
 }
 
 /**
- * What a live core runs: built first, then started in this order (the sign-in loop, the engine
+ * What a live core runs: built first, then started in this order (the credential store's watch, the engine
  * event streams, the state root's one watch, the remote inbox poll, the inbox watcher, the
  * activity subscription, the one-off recovery of interrupted approvals); `close` releases each,
  * event sources before their views. The terminal feeds it starts belong to the terminals, closed
@@ -316,8 +326,8 @@ function startLive(parts: LiveParts): LiveCore {
     notices,
   );
   const watchers = engineWatchers(parts, views);
-  const sync = credentialSync(parts, watchers);
-  sync.start();
+  const store = credentialStoreWatch(parts);
+  store.start();
   watchers.watch(deps.engines.currentName);
   // One watch of the state root, for the bottle folders coming and going and for the inbox watcher.
   const root = new StateRootWatch((error) =>
@@ -344,7 +354,7 @@ function startLive(parts: LiveParts): LiveCore {
       inboxes.close();
       root.dispose();
       views.close();
-      sync.close();
+      store.close();
       stopActivity();
     },
   };

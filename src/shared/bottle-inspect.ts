@@ -1,3 +1,5 @@
+import type { SecretPlacement } from './secret-placement';
+
 /**
  * What the bottle view's Inspect tab shows: how the bottle is built and run, read from the engine
  * and the state folder by the core. Pure types.
@@ -44,4 +46,6 @@ export interface BottleInspect {
   stateFolder: string;
   /** Size of the state folder in bytes, when it has been measured; null otherwise. */
   stateBytes: number | null;
+  /** Each secret its agent reads and where it goes (issue 20); empty when the agent cannot be loaded. */
+  secrets: SecretPlacement[];
 }

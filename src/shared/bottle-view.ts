@@ -3,6 +3,7 @@
  * Pure types: imported by main, preload, renderer and the CLI.
  */
 import type { ActionState } from './allowed-actions';
+import type { SecretPlacement } from './secret-placement';
 import type { RiskNote } from './dockerfile-risks';
 import type { NetworkMode, NetworkRequest } from './network-policy';
 
@@ -190,6 +191,8 @@ export interface ProjectAgentReview {
   dockerfile: string;
   /** Host variables the agent would receive (names only). */
   env: string[];
+  /** Each secret it reads and where it goes (issue 20): signed by the gateway for its hosts, or held in the bottle. */
+  secrets: SecretPlacement[];
   /** Everything else in the folder the build can COPY, with sizes (at most 200 listed). */
   otherFiles: { path: string; bytes: number }[];
   risks: RiskNote[];

@@ -1,11 +1,11 @@
-import { chown, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { processInbox } from '../../src/core/rebuild';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
-import { bottlePaths, claudeBottleRoot } from '../../src/core/state/state-paths';
+import { bottlePaths, claudeBottleRoot, credentialsRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { execAsAgent, loginInside, STAND_IN_LOG, testToken, writeClaudeStandIn } from '../helpers/claude-stand-in';
+import { execAsAgent, loginFileIn, STAND_IN_LOG, testToken, writeClaudeStandIn, writeLoginFile } from '../helpers/claude-stand-in';
 import { bottleContainer, eventually } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
@@ -99,23 +99,31 @@ describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code 
   });
 
   it.skipIf(!isRoot)(
-    'as uid 1234 (mounted folder): kept across stop, resume, and a rebuild (approve & resume), signed in throughout',
+    'as uid 1234 (mounted folder): kept across stop, resume, and a rebuild (approve & resume), holding the signed-in placeholder throughout',
     async () => {
       const ctx = createCoreDeps();
       await chown(env.project(), 1234, 1234);
+      // Signed in at home (issue 20): every launch puts the login's placeholder into the bottle.
+      const token = testToken('rebuild');
+      await mkdir(join(credentialsRoot(), 'claude', 'files'), { recursive: true });
+      await writeLoginFile(join(credentialsRoot(), 'claude', 'files'), 'frank', token);
+      const signedIn = async (): Promise<void> => {
+        const login = await loginFileIn(await bottleContainer(identity));
+        expect(login).toContain('sk-ant-oat01-claude-bottle-placeholder-');
+        expect(login).not.toContain(token);
+      };
       const identity = await startIn(ctx, env.project(), false, true);
       await eventually(async () =>
         expect(await logOf(identity)).toContain('args=[--dangerously-skip-permissions] uid=1234 autonomous=yes sandbox=none'),
       );
-      await loginInside(await bottleContainer(identity), 'frank', testToken('rebuild'), Date.now() + 3600_000);
+      await signedIn();
 
       await service(ctx).stop(identity);
       await service(ctx).resume(identity);
       await eventually(async () =>
-        expect(await logOf(identity)).toContain(
-          'args=[--continue --dangerously-skip-permissions] uid=1234 autonomous=yes sandbox=none account=frank',
-        ),
+        expect(await logOf(identity)).toContain('args=[--continue --dangerously-skip-permissions] uid=1234 autonomous=yes sandbox=none'),
       );
+      await signedIn();
 
       const requestId = await askForRebuild(identity);
       await service(ctx).approve(identity, { requestId, resume: true });
@@ -124,8 +132,9 @@ describe.skipIf(skipWithoutDocker)('autonomous mode with a stand-in Claude Code 
       await eventually(async () => {
         const runs = (await logOf(identity)).split('\n').filter((line) => line.startsWith('CLAUDE run'));
         expect(runs).toHaveLength(3);
-        expect(runs[2]).toContain('args=[--continue --dangerously-skip-permissions] uid=1234 autonomous=yes sandbox=none account=frank');
+        expect(runs[2]).toContain('args=[--continue --dangerously-skip-permissions] uid=1234 autonomous=yes sandbox=none');
       });
+      await signedIn();
       expect((await service(ctx).view(identity))?.autonomous).toBe(true);
       expect((await runCli(['show', identity])).stdout).toMatch(/autonomous: +yes/);
       // Start, stop, resume, build and resume again: a longer budget on a busy shared engine.

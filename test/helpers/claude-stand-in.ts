@@ -27,7 +27,16 @@ export interface StandInOptions {
   name?: string;
   /** Leave out rootEnv, so autonomous as root is refused (as Claude Code does without IS_SANDBOX). */
   withoutRootEnv?: boolean;
+  /** Leave out agent.json `credentials`: every secret then stays in the bottle (as before issue 20). */
+  undeclared?: boolean;
 }
+
+/** The shipped agent's `credentials` for the secrets the stand-in reads. */
+export const STAND_IN_CREDENTIALS = [
+  { file: '.credentials.json', hosts: ['api.anthropic.com:443'], header: 'authorization' },
+  { env: 'CLAUDE_CODE_OAUTH_TOKEN', hosts: ['api.anthropic.com:443'], header: 'authorization' },
+  { env: 'ANTHROPIC_API_KEY', hosts: ['api.anthropic.com:443'], header: 'x-api-key' },
+];
 
 /** The stand-in agent folder under `agentsDir/<name>` (default `claude`), declared like the shipped one. */
 export async function writeClaudeStandIn(agentsDir: string, options: StandInOptions = {}): Promise<string> {
@@ -59,6 +68,8 @@ export async function writeClaudeStandIn(agentsDir: string, options: StandInOpti
       secretFiles: ['.credentials.json'],
       secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'],
       credentialSet: 'claude',
+      // Declared as the shipped agent declares them (issue 20): the gateway signs with each.
+      ...(options.undeclared === true ? {} : { credentials: STAND_IN_CREDENTIALS }),
       autonomousArgs: ['--dangerously-skip-permissions'],
       ...(options.withoutRootEnv === true ? {} : { rootEnv: { IS_SANDBOX: '1' } }),
       hostConfig: { from: '~/.claude', copy: ['settings.json', 'agents', 'commands', 'skills'], append: ['CLAUDE.md'] },

@@ -32,7 +32,13 @@ describe('agents', () => {
     // Signing in once, autonomous mode, the operator's setup (issue 11).
     expect(agent.config).toMatchObject({
       secretFiles: ['.credentials.json'],
-      secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'],
+      secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY'],
+      credentials: [
+        { file: '.credentials.json', hosts: ['api.anthropic.com:443'], header: 'authorization' },
+        { env: 'CLAUDE_CODE_OAUTH_TOKEN', hosts: ['api.anthropic.com:443'], header: 'authorization' },
+        { env: 'ANTHROPIC_AUTH_TOKEN', hosts: ['api.anthropic.com:443'], header: 'authorization' },
+        { env: 'ANTHROPIC_API_KEY', hosts: ['api.anthropic.com:443'], header: 'x-api-key' },
+      ],
       credentialSet: 'claude',
       autonomousArgs: ['--dangerously-skip-permissions'],
       rootEnv: { IS_SANDBOX: '1' },

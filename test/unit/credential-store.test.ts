@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 import type { AgentConfig } from '../../src/core/agents/agents';
-import { credentialSetOf, launchSecrets, plainEnvNames, secretEnvNames } from '../../src/core/credentials/agent-secrets';
+import { credentialSetOf, plainEnvNames, secretEnvNames } from '../../src/core/credentials/agent-secrets';
+import { launchSecrets } from '../../src/core/credentials/credential-plan';
 import { expiresAtOf, isNewer, planOf } from '../../src/core/credentials/credential-freshness';
 import { moveSnapshotSecretsToStore } from '../../src/core/credentials/credential-pickup';
 import { credentialStatus } from '../../src/core/credentials/credential-status';
-import { forgetSet, markSignedInAgain, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
+import { forgetSet, offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
 import { describeSignIn } from '../../src/shared/credentials-view';
 import { useTempHome } from '../helpers/temp-home';
 import { credentialsRoot } from '../../src/core/state/state-paths';
@@ -81,8 +82,6 @@ describe('the credential store', () => {
     expect(await readStoredFile('claude', '.credentials.json')).toBeNull();
     const refresh = { content: login('b', 9000), mtimeMs: Date.now() };
     expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'old', createdMs: before })).toBe('signed-out');
-    await markSignedInAgain('claude', 'old');
-    expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'old', createdMs: before })).toBe('stored');
     await forgetSet('claude');
     expect(await offerSecretFile('claude', '.credentials.json', refresh, { containerId: 'new', createdMs: Date.now() + 1000 })).toBe(
       'stored',
@@ -152,13 +151,18 @@ describe('an agent’s secrets', () => {
       project: null,
       config: config({ secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY'] }),
     };
-    expect(await launchSecrets(agent, {})).toEqual({ files: [], env: [] });
+    expect(await launchSecrets(agent, { gatewayOn: true, hostEnv: {} })).toEqual({ files: [], env: [] });
     await offerSecretFile('claude', '.credentials.json', { content: login('a', 2000), mtimeMs: 3000 }, fromBottle);
     await storeEnv('claude', 'CLAUDE_CODE_OAUTH_TOKEN', 'stored-token');
-    const secrets = await launchSecrets(agent, { CLAUDE_CODE_OAUTH_TOKEN: 'shell-token', ANTHROPIC_API_KEY: '' });
+    const secrets = await launchSecrets(agent, {
+      gatewayOn: true,
+      hostEnv: { CLAUDE_CODE_OAUTH_TOKEN: 'shell-token', ANTHROPIC_API_KEY: '' },
+    });
     expect(secrets.files).toMatchObject([{ target: '/home/node/.claude/.credentials.json', mtimeMs: 3000 }]);
     expect(secrets.env).toEqual([{ name: 'CLAUDE_CODE_OAUTH_TOKEN', value: 'shell-token' }]);
-    expect((await launchSecrets(agent, {})).env).toEqual([{ name: 'CLAUDE_CODE_OAUTH_TOKEN', value: 'stored-token' }]);
+    expect((await launchSecrets(agent, { gatewayOn: true, hostEnv: {} })).env).toEqual([
+      { name: 'CLAUDE_CODE_OAUTH_TOKEN', value: 'stored-token' },
+    ]);
   });
 
   it('a login an older version left in a snapshot moves to the store and out of the state folder', async () => {

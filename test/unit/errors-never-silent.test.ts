@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listAgents } from '../../src/core/agents/agents';
 import { trustProjectAgent, reviewProjectAgent } from '../../src/core/agents/project-agent-review';
+import { currentSecretPlacements } from '../../src/core/credentials/secret-placements';
 import { parseJson } from '../../src/core/base/parse-json';
 import { settled } from '../../src/core/base/settled';
 import { collectHostConfig } from '../../src/core/bottles/host-config';
@@ -74,7 +75,7 @@ describe('a real read error surfaces instead of reading as none', () => {
     await writeFile(join(agentDir, 'Dockerfile'), 'FROM base\n');
     // A broken project agent (the repository's) is still passed over: it must not hide the others.
     await mkdir(join(project(), '.claude-bottle', 'agents', 'broken'), { recursive: true });
-    const review = await reviewProjectAgent('project:claude', project());
+    const review = await reviewProjectAgent('project:claude', project(), currentSecretPlacements);
     await trustProjectAgent('project:claude', project(), review.contextHash, 'tester');
     const listed = (await listAgents(project())).filter((agent) => agent.source === 'project');
     expect(listed).toEqual([expect.objectContaining({ name: 'project:claude', trust: 'trusted' })]);

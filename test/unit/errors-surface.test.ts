@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { agentTrust } from '../../src/core/agents/agent-trust';
 import { loadAgent } from '../../src/core/agents/agents';
 import { trustProjectAgent, reviewProjectAgent } from '../../src/core/agents/project-agent-review';
+import { currentSecretPlacements } from '../../src/core/credentials/secret-placements';
 import { readAppliedRecord } from '../../src/core/changes/applied-record';
 import { setFingerprint } from '../../src/core/credentials/credential-store';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
@@ -74,7 +75,7 @@ describe('a state file the host cannot read surfaces instead of reading as missi
     await mkdir(agentDir, { recursive: true });
     await writeFile(join(agentDir, 'agent.json'), JSON.stringify({ command: ['sh'] }));
     await writeFile(join(agentDir, 'Dockerfile'), 'FROM base\n');
-    const review = await reviewProjectAgent('project:claude', project());
+    const review = await reviewProjectAgent('project:claude', project(), currentSecretPlacements);
     await trustProjectAgent('project:claude', project(), review.contextHash, 'tester');
     const agent = await loadAgent('project:claude', project());
     expect(await agentTrust(agent)).toBe('trusted');

@@ -17,8 +17,16 @@ const one: GatewayBottle = {
     operator: { allow: [], deny: ['*.evil.example'] },
     definition: { allow: ['api.anthropic.com:443'] },
   }),
+  credentialSet: null,
+  injections: [],
 };
-const two: GatewayBottle = { ip: '10.213.0.11', agent: 'project:dev', policy: policy('dev-bbbbb', 'locked', {}) };
+const two: GatewayBottle = {
+  ip: '10.213.0.11',
+  agent: 'project:dev',
+  policy: policy('dev-bbbbb', 'locked', {}),
+  credentialSet: null,
+  injections: [],
+};
 
 describe('the tables the core pushes to the gateway', () => {
   it('names each bottle by its address, with its mode and agent', () => {

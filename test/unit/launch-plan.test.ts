@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AGENT_OPTIONS } from '../../src/core/agents/agent-options';
 import { agentDefinition, type AgentConfig, type AgentDefinition } from '../../src/core/agents/agents';
-import { launchSecrets } from '../../src/core/credentials/agent-secrets';
+import { launchSecrets } from '../../src/core/credentials/credential-plan';
 import { parsePasswd } from '../../src/core/engine/container-user';
 import { LABEL_IDENTITY, LABEL_INSTANCE } from '../../src/core/engine/bottle-containers';
 import { SECRETS_DIR, SECRETS_WRAPPER } from '../../src/core/bottles/bottle-setup';
@@ -48,6 +48,7 @@ const facts = (overrides: Partial<LaunchFacts> = {}): LaunchFacts => ({
   resume: false,
   options: { autonomous: false },
   image: { ref: 'claude-bottle-agent-claude:abc', id: 'sha256:abc', path: '/usr/bin:/bin', user: 'node' },
+  gatewayCa: null,
   cachedPasswd: PASSWD,
   secrets: { files: [], env: [] },
   hostEnv: {},
@@ -181,7 +182,7 @@ describe('the launch plan: command and secrets', () => {
   it('passes plain names as variables and secret-looking ones only as files read by the wrapper', async () => {
     const agent = agentWith({ env: ['PLAIN_SETTING', 'GH_TOKEN', 'UNSET_ONE'] });
     const hostEnv = { PLAIN_SETTING: 'plain', GH_TOKEN: 'ghp_secret' };
-    const secrets = await launchSecrets(agent, hostEnv);
+    const secrets = await launchSecrets(agent, { gatewayOn: true, hostEnv: hostEnv });
     const plan = planLaunch(facts({ agent, hostEnv, secrets }), PASSWD, []);
     expect(envOf(plan)).toContain('PLAIN_SETTING=plain');
     expect(envOf(plan).join('\n')).not.toContain('ghp_secret');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadAgent, type AgentDefinition } from '../../src/core/agents/agents';
-import { CLAUDE_CREDENTIAL_SET, credentialSetOf, launchSecrets } from '../../src/core/credentials/agent-secrets';
+import { CLAUDE_CREDENTIAL_SET, credentialSetOf } from '../../src/core/credentials/agent-secrets';
+import { launchSecrets } from '../../src/core/credentials/credential-plan';
 import { moveSnapshotSecretsToStore } from '../../src/core/credentials/credential-pickup';
 import { offerSecretFile, readStoredFile, storeEnv } from '../../src/core/credentials/credential-store';
 import { useTempHome } from '../helpers/temp-home';
@@ -78,7 +79,7 @@ describe('project agents of two repositories declaring the same credential set',
     await storeEnv(credentialSetOf(agentA), 'GITHUB_TOKEN', 'ghp-repo-a');
 
     // What a launch of the hostile agent would be handed: nothing of either.
-    expect(await launchSecrets(hostile, {})).toEqual({ files: [], env: [] });
+    expect(await launchSecrets(hostile, { gatewayOn: true, hostEnv: {} })).toEqual({ files: [], env: [] });
 
     // Its bottle leaves a (newer) login behind: it is picked up into its own set only.
     const snapshot = join(home(), 'state', 'project-claude-abcde', 'transcript');
@@ -88,7 +89,7 @@ describe('project agents of two repositories declaring the same credential set',
     expect(await storedLogin(hostile)).toBe('{"login":"planted"}');
     expect(await storedLogin(agentA)).toBe('{"login":"repo-a"}');
     expect((await readStoredFile(CLAUDE_CREDENTIAL_SET, '.credentials.json'))?.content.toString()).toBe('{"login":"operator"}');
-    const forA = await launchSecrets(agentA, {});
+    const forA = await launchSecrets(agentA, { gatewayOn: true, hostEnv: {} });
     expect(forA.files.map((file) => file.content.toString())).toEqual(['{"login":"repo-a"}']);
     expect(forA.env).toEqual([{ name: 'GITHUB_TOKEN', value: 'ghp-repo-a' }]);
     expect((await readdir(credentialsRoot())).sort()).toEqual(

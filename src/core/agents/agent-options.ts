@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { networkRuleListSchema } from '../../shared/validation';
+import { credentialDeclarationsSchema, declarationsProblem, type CredentialDeclaration } from './agent-credentials';
 
 /**
  * The agent.json keys for running a real agent the way an operator uses it: the secret files it
@@ -27,6 +28,8 @@ export const agentOptionFields = {
   secretEnv: z.array(envName).max(32).optional(),
   /** Which credential store folder the agent shares (default: its own name); agents of one set sign in once. */
   credentialSet: z.string().regex(CREDENTIAL_SET_PATTERN, 'must be lower-case letters, digits and -').optional(),
+  /** Which secrets the gateway signs requests with, for which hosts and header (agent-credentials.ts). */
+  credentials: credentialDeclarationsSchema.optional(),
   /** Appended to command and resumeCommand when the operator launches the bottle autonomous. */
   autonomousArgs: z.array(z.string().min(1)).max(16).optional(),
   /** Variables set only when the agent runs as uid 0 (a root-owned project folder in mount mode). */
@@ -81,6 +84,8 @@ export interface AgentOptions {
   secretEnv: string[];
   /** Null: the agent's own name decides (see credentialSetOf). */
   credentialSet: string | null;
+  /** agent.json `credentials`: the secrets the gateway injects; the others stay in the bottle. */
+  credentials: CredentialDeclaration[];
   autonomousArgs: string[];
   rootEnv: Record<string, string>;
   hostConfig: HostConfigSpec | null;
@@ -113,7 +118,7 @@ export function agentOptionsProblem(
   if (leak !== undefined) return { field: 'hostConfig', message: `must not copy the secret file ${leak}` };
   if (config.signIn !== undefined && (config.secretFiles?.length ?? 0) === 0)
     return { field: 'signIn', message: 'needs secretFiles (the login files a sign-in writes)' };
-  return null;
+  return declarationsProblem(config.credentials ?? [], config.secretFiles ?? [], config.secretEnv ?? []);
 }
 
 export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
@@ -122,6 +127,7 @@ export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
     secretFiles: config.secretFiles ?? [],
     secretEnv: config.secretEnv ?? [],
     credentialSet: config.credentialSet ?? null,
+    credentials: config.credentials ?? [],
     autonomousArgs: config.autonomousArgs ?? [],
     rootEnv: config.rootEnv ?? {},
     hostConfig:

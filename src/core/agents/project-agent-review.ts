@@ -1,12 +1,13 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectAgentReview } from '../../shared/bottle-view';
+import type { SecretPlacement } from '../../shared/secret-placement';
 import { dockerfileRiskNotes } from '../../shared/dockerfile-risks';
 import { projectAgentFolder } from '../../shared/rules';
 import { readRegularFile } from '../fs/read-regular-file';
 import { BottleError } from '../base/bottle-error';
 import { agentTrust, trustAgent } from './agent-trust';
-import { loadAgent, type AgentDefinition } from './agents';
+import { loadAgent, type AgentConfig, type AgentDefinition } from './agents';
 
 const MAX_LISTED_FILES = 200;
 
@@ -46,7 +47,12 @@ function asRead(text: string): string {
  * What the operator reads before trusting a project agent: both files in full, the rest listed,
  * all from the one private copy whose hash the review carries (what is shown is what is trusted).
  */
-export async function reviewProjectAgent(name: string, cwd: string): Promise<ProjectAgentReview> {
+export async function reviewProjectAgent(
+  name: string,
+  cwd: string,
+  /** Where each of its secrets would go (credentials/secret-placements.ts, a layer above this one). */
+  secretsOf: (config: AgentConfig) => Promise<SecretPlacement[]>,
+): Promise<ProjectAgentReview> {
   const agent = await loadProjectAgent(name, cwd);
   const [agentJson, dockerfile, files, contextHash, trust, dir] = await Promise.all([
     readRegularFile(join(agent.dir, 'agent.json'), 64 * 1024),
@@ -64,6 +70,7 @@ export async function reviewProjectAgent(name: string, cwd: string): Promise<Pro
     agentJson: asRead(agentJson),
     dockerfile,
     env: agent.config.env,
+    secrets: await secretsOf(agent.config),
     otherFiles: files,
     risks: dockerfileRiskNotes(dockerfile),
   };

@@ -5,9 +5,11 @@ import { findBottleContainer } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { StateSizes } from '../state/state-size';
-import { errorMessage } from '../base/bottle-error';
+import { BottleError, errorMessage } from '../base/bottle-error';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
+import { currentSecretPlacements } from '../credentials/secret-placements';
+import type { SecretPlacement } from '../../shared/secret-placement';
 
 async function dockerfileOf(ctx: CoreDeps, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
   try {
@@ -17,6 +19,17 @@ async function dockerfileOf(ctx: CoreDeps, identity: string): Promise<Pick<Bottl
     return { dockerfile: { source: 'agent', text: await readFile(join(agent.dir, 'Dockerfile'), 'utf8') }, dockerfileError: null };
   } catch (error: unknown) {
     return { dockerfile: null, dockerfileError: errorMessage(error) };
+  }
+}
+
+/** Where its agent's secrets go; none when the agent cannot be loaded (the Dockerfile's error says why). */
+async function secretsOf(ctx: CoreDeps, identity: string): Promise<SecretPlacement[]> {
+  try {
+    const { agent } = await ctx.loadBottle(identity);
+    return await currentSecretPlacements(agent.config);
+  } catch (error: unknown) {
+    if (error instanceof BottleError) return [];
+    throw error;
   }
 }
 
@@ -38,6 +51,7 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
     engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
     stateFolder: stateDir(identity),
     stateBytes: await all.caches.of(StateSizes).measure(identity),
+    secrets: await secretsOf(ctx, identity),
   };
   let info;
   try {

@@ -3,7 +3,7 @@ import { ifExists } from '../fs/if-exists';
 import type { StartBottleRequest } from '../../shared/bottle-view';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { loadAgent } from '../agents/agents';
-import { pickUpSecretFiles } from '../credentials/credential-pickup';
+import { migrateContainerLogin } from '../credentials/credential-migration';
 import type { EngineContainer } from '../engine/engine-client';
 import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
 import { removeBottleNetwork } from '../engine/bottle-networks';
@@ -134,6 +134,8 @@ export async function resumeLoaded(ctx: CoreDeps, bottle: LoadedBottle): Promise
       throw new BottleError('conflict', `bottle ${identity} is already running`);
     }
     const container = ctx.docker.getContainer(existing.Id);
+    // A bottle from before issue 20 may hold a real login: it moves to the store once, now.
+    await migrateContainerLogin(identity, container, bottle.agent);
     await saveSnapshotsFrom(ctx, container, bottle);
     await container.remove({ force: true });
   }
@@ -148,12 +150,11 @@ export async function resumeLoaded(ctx: CoreDeps, bottle: LoadedBottle): Promise
  * Saves the transcript and, in copy mode, /workspace from the container (running or exited) into
  * the state folder. Both are copied out in full first and put in place only then, so a save that
  * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
- * The agent's login files go to the credential store (newest wins), never into the snapshot.
+ * The agent's login files (placeholders) stay out of the snapshot; nothing of them goes to the store.
  */
 export async function saveSnapshotsFrom(ctx: CoreDeps, container: EngineContainer, bottle: LoadedBottle): Promise<void> {
   const paths = bottlePaths(bottle.identity);
   const { transcriptDir, secretFiles } = bottle.agent.config;
-  if (secretFiles.length > 0) await pickUpSecretFiles(container, bottle.agent);
   // One budget for transcript and workspace together: the cap is on what the bottle keeps on disk.
   const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
   const extracted: ExtractedFolder[] = [];
@@ -207,6 +208,9 @@ export async function retireBottle(ctx: CoreDeps, identity: string, reason: Tear
     await ifContainerExists(container.stop({ t: 10 }), ALREADY_DONE);
   }
   const bottle = loaded ?? (await ctx.loadBottle(identity));
+  // A container an older version launched (every launch since records the bottle as migrated) may
+  // hold the real login: it moves to the store once, as at a resume, before the container goes.
+  await migrateContainerLogin(identity, container, bottle.agent);
   await saveSnapshotsFrom(ctx, container, bottle);
   await markReadyToResume(identity, reason);
   await container.remove({ force: true });
@@ -226,20 +230,6 @@ export async function stopNow(ctx: CoreDeps, identity: string): Promise<void> {
   await retireBottle(ctx, identity, 'stopped');
 }
 
-/** A remove must not fail for a bottle whose agent cannot be loaded any more: then there is nothing to pick up. */
-async function pickUpBeforeRemoval(ctx: CoreDeps, identity: string, container: EngineContainer): Promise<void> {
-  let bottle: LoadedBottle;
-  try {
-    bottle = await ctx.loadBottle(identity);
-  } catch (error: unknown) {
-    // Corrupt or unreadable metadata, an agent gone or changed (each a BottleError): it cannot say
-    // where a login would be. Anything else is no such answer, and the remove stops on it.
-    if (error instanceof BottleError) return;
-    throw error;
-  }
-  await pickUpSecretFiles(container, bottle.agent);
-}
-
 /**
  * Removes the container and, unless keepState, the bottle's state folder and its rebuilt image.
  * Only what this state root made: another instance's container is refused, never touched.
@@ -257,10 +247,8 @@ export async function removeNow(ctx: CoreDeps, identity: string, options: { keep
     return { image: 'kept' };
   }
   if (info !== null) {
-    const container = ctx.docker.getContainer(info.Id);
-    // The bottle's work goes, but a login made or refreshed in it is the operator's: keep it.
-    if (hasState) await pickUpBeforeRemoval(ctx, identity, container);
-    await container.remove({ force: true });
+    // Nothing is taken from it (issue 20): a bottle holds placeholders, and what it wrote is not trusted.
+    await ctx.docker.getContainer(info.Id).remove({ force: true });
   }
   // Its own network (issue 19) goes with it; a bottle stopped with its state keeps it for the resume.
   if (!options.keepState) await removeBottleNetwork(ctx.docker, identity);

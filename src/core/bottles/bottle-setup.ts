@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { AgentDefinition } from '../agents/agents';
 import type { LaunchSecrets } from '../credentials/agent-secrets';
 import type { EngineContainer } from '../engine/engine-client';
-import type { ArchiveEntry } from '../engine/container-archive';
+import { ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile } from '../engine/container-files';
 import { BottleError } from '../base/bottle-error';
 import type { BottleOptions } from '../state/bottle-options';
@@ -29,6 +29,28 @@ export function launchCommand(agent: AgentDefinition, options: BottleOptions, re
   }
   const command = options.autonomous ? [...base, ...agent.config.autonomousArgs] : base;
   return secrets.env.length > 0 ? [SECRETS_WRAPPER, ...command] : command;
+}
+
+/** Where the bottle finds the installation CA the gateway's certificates for signed hosts come from. */
+export const GATEWAY_CA_DIR = '/etc/claude-bottle';
+export const GATEWAY_CA_PATH = `${GATEWAY_CA_DIR}/gateway-ca.pem`;
+
+/** The CA certificate (never its key; it is no secret), root's and readable by all. */
+export function gatewayCaEntries(caPem: string | null): ArchiveEntry[] {
+  if (caPem === null) return [];
+  return [
+    { target: GATEWAY_CA_DIR, type: 'directory', mode: 0o755, owner: ROOT_OWNER },
+    { target: GATEWAY_CA_PATH, type: 'file', content: Buffer.from(caPem), mode: 0o644, owner: ROOT_OWNER },
+  ];
+}
+
+/**
+ * Node (Claude Code) trusts the CA in addition to its own roots. NODE_EXTRA_CA_CERTS only: SSL_CERT_FILE
+ * would replace the system's roots with ours for every other tool, and the gateway terminates TLS
+ * only for the signed hosts; everything else keeps its real certificate.
+ */
+export function gatewayCaEnv(caPem: string | null): string[] {
+  return caPem === null ? [] : [`NODE_EXTRA_CA_CERTS=${GATEWAY_CA_PATH}`];
 }
 
 /** `rootEnv` as NAME=value entries when the agent runs as uid 0 (a root-owned mounted folder). */

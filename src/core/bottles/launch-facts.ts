@@ -1,8 +1,9 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { requireTrustedAgent } from '../agents/agent-trust';
 import { projectIgnore } from '../changes/baseline';
-import { launchSecrets } from '../credentials/agent-secrets';
-import { moveSnapshotSecretsToStore } from '../credentials/credential-pickup';
+import { launchSecrets } from '../credentials/credential-plan';
+import { markCredentialsMigrated, migrateSnapshotLogin } from '../credentials/credential-migration';
+import { installationCa } from '../credentials/gateway-ca';
 import { recoverSnapshotSwap, type ArchiveOwner } from '../engine/container-archive';
 import { engineFacts } from '../engine/engine-facts';
 import { cachedImagePasswd } from '../engine/image-users';
@@ -50,12 +51,18 @@ async function folderOwnerOf(bottle: LoadedBottle): Promise<ArchiveOwner | null>
   return { uid, gid };
 }
 
-/** The config folder's snapshot made whole; a login an older version saved into it moves to the store first, so it goes in. */
+/**
+ * The config folder's snapshot made whole; a login an older version saved into it moves to the
+ * store first (once: credential-migration.ts), so the launch signs with it. From here on the
+ * bottle is recorded as migrated: nothing of it is read into the store again.
+ */
 async function recoverTranscript(bottle: LoadedBottle, resume: boolean): Promise<void> {
-  if (bottle.agent.config.transcriptDir === null) return;
-  const { transcript } = bottlePaths(bottle.identity);
-  await recoverSnapshotSwap(transcript);
-  if (resume && (await isDirectory(transcript))) await moveSnapshotSecretsToStore(transcript, bottle.agent);
+  if (bottle.agent.config.transcriptDir !== null) {
+    const { transcript } = bottlePaths(bottle.identity);
+    await recoverSnapshotSwap(transcript);
+    if (resume && (await isDirectory(transcript))) await migrateSnapshotLogin(bottle.identity, transcript, bottle.agent);
+  }
+  await markCredentialsMigrated(bottle.identity);
 }
 
 /** The bottle's inbox made, and its Dockerfile written where the bottle reads it; returns that Dockerfile. */
@@ -90,7 +97,13 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   const folderOwner = await folderOwnerOf(bottle);
   const options = readBottleOptions(identity);
   await recoverTranscript(bottle, resume);
-  const secrets = await launchSecrets(agent);
+  // Said before anything else is prepared: an autonomous launch of an agent without it is refused.
+  commandOf({ agent, options, resume, secrets: { files: [], env: [] } });
+  const route = await prepareRoute(ctx, identity);
+  // With the gateway on, the bottle gets placeholders and trusts the installation's CA; off, there
+  // is nothing to sign with, and the secrets go in as they are (credential-plan.ts).
+  const secrets = await launchSecrets(agent, { gatewayOn: route !== null, hostEnv: process.env });
+  const gatewayCa = route === null ? null : (await installationCa()).certPem;
   const known = {
     identity,
     agent,
@@ -101,15 +114,14 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
     options,
     image,
     secrets,
+    gatewayCa,
     hostEnv: process.env,
   };
-  commandOf(known);
   const [dockerfile, cachedPasswd, limits] = await Promise.all([
     prepareRunFolder(bottle),
     cachedImagePasswd(imageCacheDir(), image.id),
     containerLimits(ctx),
   ]);
-  const route = await prepareRoute(ctx, identity);
   const hostMounts = ctx.engine.local;
   // Whatever git would read if the agent created it must exist before it is mounted read-only.
   if (hostMounts && folderOwner !== null) prepareGitControl(metadata.cwd, folderOwner);

@@ -5,7 +5,7 @@ import { ROOT_OWNER, type ArchiveEntry, type ArchiveOwner, type ArchiveSource } 
 import { resolveExecUser, resolveUser, type PasswdEntry } from '../engine/container-user';
 import type { BottleOptions } from '../state/bottle-options';
 import { bottlePaths } from '../state/state-paths';
-import { launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
+import { gatewayCaEntries, gatewayCaEnv, launchCommand, rootEnvFor, secretEntries } from './bottle-setup';
 import { sshConfigEntries } from './bottle-ssh-config';
 import { containerCreateOptions, passthroughEnv, type ContainerLimits, type GatewayRoute } from './container-spec';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
@@ -45,6 +45,8 @@ export interface LaunchFacts {
   /** The image's passwd when already known (cached by image id); null until a container is read. */
   cachedPasswd: PasswdEntry[] | null;
   secrets: LaunchSecrets;
+  /** The installation CA's certificate (PEM) the bottle trusts for the hosts its gateway signs for; null with the gateway off. */
+  gatewayCa: string | null;
   /** The host environment the agent's plain passthrough names are read from. */
   hostEnv: NodeJS.ProcessEnv;
   limits: ContainerLimits;
@@ -147,7 +149,7 @@ export function createOptionsFor(facts: LaunchFacts, user: ContainerUser): Conta
     // Secret-looking names travel as files (facts.secrets), never in `Env`.
     passthroughEnv: passthroughEnv(plainEnvNames(facts.agent.config), facts.hostEnv),
     limits: facts.limits,
-    extraEnv: user.extraEnv,
+    extraEnv: [...user.extraEnv, ...gatewayCaEnv(facts.gatewayCa)],
     route: facts.route,
   });
 }
@@ -198,7 +200,7 @@ export function planLaunch(facts: LaunchFacts, passwd: PasswdEntry[], hostConfig
   const handOver = run.uid !== owner.uid;
   const supervision = remoteSupervision(facts);
   // The operator's setup last: what they put at the ssh config's path is theirs to keep.
-  const entries = [...supervision.entries, ...sshConfigEntries(facts.route), ...hostConfig];
+  const entries = [...supervision.entries, ...gatewayCaEntries(facts.gatewayCa), ...sshConfigEntries(facts.route), ...hostConfig];
   const secrets = secretEntries(facts.secrets);
   const home = handOver && owner.home !== '/' && owner.home !== '' ? [{ target: owner.home, from: null }] : [];
   return {

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { posix } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentConfig, AgentDefinition } from '../agents/agents';
-import { readStoredEnv, readStoredFile } from './credential-store';
 import type { CredentialVersion } from './credential-freshness';
 
 /** The set the shipped Claude Code agent signs in to; what the header shows. */
@@ -31,7 +29,7 @@ export function credentialSetOf(agent: CredentialHolder): string {
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|CREDENTIAL|PRIVATE_KEY)/i;
 
 /** Variables whose values are secrets: declared `secretEnv`, and `env` names that look like one. */
-export function secretEnvNames(config: AgentConfig): string[] {
+export function secretEnvNames(config: Pick<AgentConfig, 'secretEnv' | 'env'>): string[] {
   return [...new Set([...config.secretEnv, ...config.env.filter((name) => SECRET_NAME.test(name))])];
 }
 
@@ -49,27 +47,4 @@ export interface SecretFileForLaunch extends CredentialVersion {
 export interface LaunchSecrets {
   files: SecretFileForLaunch[];
   env: { name: string; value: string }[];
-}
-
-/**
- * What a launch injects: the stored login files into the config folder, and each secret variable
- * from this process's environment (set when the operator launched) or else from the store.
- */
-export async function launchSecrets(agent: CredentialHolder, hostEnv: NodeJS.ProcessEnv = process.env): Promise<LaunchSecrets> {
-  const set = credentialSetOf(agent);
-  const { transcriptDir } = agent.config;
-  const files: SecretFileForLaunch[] = [];
-  if (transcriptDir !== null) {
-    for (const name of agent.config.secretFiles) {
-      const stored = await readStoredFile(set, name);
-      if (stored !== null) files.push({ ...stored, target: posix.join(transcriptDir, name) });
-    }
-  }
-  const env: LaunchSecrets['env'] = [];
-  for (const name of secretEnvNames(agent.config)) {
-    const fromHost = hostEnv[name];
-    const value = fromHost !== undefined && fromHost !== '' ? fromHost : await readStoredEnv(set, name);
-    if (value !== null && value !== '') env.push({ name, value });
-  }
-  return { files, env };
 }

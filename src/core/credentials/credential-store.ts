@@ -85,9 +85,10 @@ export async function storeEnv(set: string, name: string, value: string): Promis
 }
 
 /**
- * After "Sign out": containers that existed then may still hold the old login (Claude Code keeps
- * it in memory and refreshes it). Their copies are never taken back into the store, so signing out
- * stays signed out; the exceptions are containers the store itself signed in again afterwards.
+ * After "Sign out": an old bottle migrated afterwards (credential-migration.ts) may still hold the
+ * login that was signed out of; a copy from a container created before the sign-out is never taken
+ * into the store, so signing out stays signed out. (`pushed`: containers an older version signed
+ * in again afterwards; kept so such a file still reads.)
  */
 export interface SignedOut {
   at: string;
@@ -117,8 +118,9 @@ export interface LoginSource {
 export type OfferResult = 'stored' | 'same' | 'older' | 'signed-out' | 'empty';
 
 /**
- * A login file seen in a bottle: it replaces the stored one when it is newer (newest wins), unless
- * it comes from a container that was running when the operator signed out.
+ * A login file an older version left in a bottle, at that bottle's one-time migration: it replaces
+ * the stored one when it is newer (newest wins), unless it comes from a container that was running
+ * when the operator signed out. Nothing else offers a file from a bottle (issue 20).
  */
 export async function offerSecretFile(set: string, name: string, version: CredentialVersion, source: LoginSource): Promise<OfferResult> {
   if (version.content.length === 0) return 'empty';
@@ -132,17 +134,6 @@ export async function offerSecretFile(set: string, name: string, version: Creden
   return 'stored';
 }
 
-/** The live core put the store's login into a container: its later refreshes count again. */
-export async function markSignedInAgain(set: string, containerId: string): Promise<void> {
-  const signedOut = await readSignedOut(set);
-  if (signedOut === null || signedOut.pushed.includes(containerId)) return;
-  await writeFileAtomic(
-    signedOutPath(set),
-    `${JSON.stringify({ ...signedOut, pushed: [...signedOut.pushed, containerId].slice(-500) })}\n`,
-    0o600,
-  );
-}
-
 /** Sign out: every stored login and value of the set is deleted, and the moment recorded. */
 export async function forgetSet(set: string): Promise<void> {
   const dir = await ensureSetDir(set, null);
@@ -153,7 +144,7 @@ export async function forgetSet(set: string): Promise<void> {
 
 /**
  * A cheap fingerprint of everything in a set (names, sizes, times): the live core compares it to
- * notice a change made by another process (a CLI stop, `credentials forget`).
+ * notice a change made by any process (`credentials set`, a sign-in, a refresh, `credentials forget`).
  */
 export async function setFingerprint(set: string): Promise<string> {
   const dir = setDir(set);

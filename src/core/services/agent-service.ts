@@ -2,6 +2,7 @@ import type { AgentSummary, ProjectAgentReview } from '../../shared/bottle-view'
 import { listAgents } from '../agents/agents';
 import { reviewProjectAgent, trustProjectAgent } from '../agents/project-agent-review';
 import { checkProjectFolder } from '../bottles/project-folder';
+import { currentSecretPlacements } from '../credentials/secret-placements';
 import { operatorName } from '../rebuild/approval';
 import type { CoreDeps } from '../deps/core-deps';
 
@@ -18,7 +19,7 @@ export class AgentService {
 
   /** A project agent's files for the operator to read; the project folder gets the start rule. */
   async review(name: string, cwd: string): Promise<ProjectAgentReview> {
-    return reviewProjectAgent(name, await checkProjectFolder(this.ctx, cwd));
+    return reviewProjectAgent(name, await checkProjectFolder(this.ctx, cwd), currentSecretPlacements);
   }
 
   /** Trusts a project agent as reviewed: refused when its folder changed since (`contextHash`). */

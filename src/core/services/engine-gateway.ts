@@ -7,7 +7,7 @@ import { GatewayControl } from '../engine/gateway-control';
 import type { RecordPosition } from '../state/network-cursor';
 import { MAX_NETWORK_PENDING } from '../state/network-pending';
 import { readGatewayMessage, type GatewayMessage } from './gateway-messages';
-import { bottlesMessage, rulesMessage, type GatewayBottle } from './gateway-tables';
+import { bottlesMessage, rulesMessage, type CredentialsMessage, type GatewayBottle } from './gateway-tables';
 
 /*
  * One engine's gateway as the core sees it (issue 19): the control stream to its gateway container,
@@ -28,6 +28,8 @@ const MAX_PENDING_TOTAL = 1000;
 export interface EngineGatewayHooks {
   /** The bottles on this engine's gateway, read afresh: what the tables are built from. */
   bottles(): Promise<GatewayBottle[]>;
+  /** The credentials table for those bottles (issue 20): their sets' injections, certificates, upstreams. */
+  credentials(bottles: readonly GatewayBottle[]): Promise<CredentialsMessage>;
   /** A bottle's held requests changed (the full list, oldest first). */
   pendingChanged(identity: string, pending: NetworkRequest[]): void;
   /** A connection ended or was refused; `at` is its number in the gateway's sequence (null: an unnumbered record). */
@@ -73,11 +75,13 @@ export class EngineGateway {
     return this.held.get(requestId)?.identity;
   }
 
-  /** Opens the stream when the gateway runs, and pushes both tables; false when there is no gateway to push to. */
+  /** Opens the stream when the gateway runs, and pushes the tables; false when there is no gateway to push to. */
   async push(options: { applied?: boolean } = {}): Promise<boolean> {
     const control = await this.connect();
     if (control === null) return false;
     const bottles = await this.hooks.bottles();
+    // The credentials first: a bottle the next table names with its set finds that set's injections there.
+    control.send(await this.hooks.credentials(bottles));
     control.send(bottlesMessage(bottles));
     control.send(rulesMessage(bottles));
     // A bottle no longer on the gateway (removed) is forgotten: the gateway refuses what it held.

@@ -24,7 +24,11 @@ import { isDirectory } from '../fs/is-directory';
 import { addAgentNetworkRule } from '../state/settings-network';
 import { signInGatewayPolicy } from '../bottles/sign-in-labels';
 import { EngineGateway } from './engine-gateway';
-import { answerPattern, type GatewayBottle } from './gateway-tables';
+import { answerPattern, credentialsMessage, injectionHosts, type CredentialsMessage, type GatewayBottle } from './gateway-tables';
+import { credentialSetOf } from '../credentials/agent-secrets';
+import { storedInjections } from '../credentials/credential-plan';
+import { LeafCertificates } from '../credentials/gateway-ca';
+import { readCredentialUpstreams } from '../state/settings-credentials';
 import { RecordSequence } from './network-record-sequence';
 
 /*
@@ -66,6 +70,8 @@ export class GatewayService {
   private closed = false;
   /** This core's hold of the recorder lock, once it has it (live cores only). */
   private recorder: RootLockHold | null = null;
+  /** The certificates the gateways present for the hosts they sign requests for. */
+  private readonly leafs = new LeafCertificates();
 
   constructor(
     private readonly deps: CoreDeps,
@@ -92,6 +98,14 @@ export class GatewayService {
    */
   settingsChanged(): void {
     for (const engine of new Set([this.deps.engines.currentName, ...this.engines.keys()])) this.schedule(engine);
+  }
+
+  /**
+   * The credential store changed (`credentials set`, a sign-in, a home refresh, a migration): every
+   * gateway gets the new credentials table. No bottle restarts: they hold only placeholders.
+   */
+  credentialsChanged(): void {
+    this.settingsChanged();
   }
 
   private schedule(engine: string): void {
@@ -222,6 +236,7 @@ export class GatewayService {
         deps.docker,
         {
           bottles: () => this.bottlesOn(deps),
+          credentials: (bottles) => this.credentialsFor(bottles),
           // Written one at a time per bottle, each write taking the list as it is then: the last change always lands last.
           pendingChanged: (identity) =>
             this.recordPending(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? [])),
@@ -287,10 +302,17 @@ export class GatewayService {
       (await bottleNetworksOfRoot(deps.docker)).map(async ({ identity, network, labels }): Promise<GatewayBottle | null> => {
         // The sign-in flow's network is no bottle: its labels say its agent and its only hosts.
         const signIn = signInGatewayPolicy(identity, labels);
-        if (signIn !== null) return { ip: network.bottleIp, ...signIn };
+        if (signIn !== null) return { ip: network.bottleIp, ...signIn, credentialSet: null, injections: [] };
         try {
           const bottle = await deps.loadBottle(identity);
-          return { ip: network.bottleIp, agent: bottle.agent.name, policy: await bottleNetworkPolicy(bottle) };
+          const signs = bottle.agent.config.credentials.length > 0;
+          return {
+            ip: network.bottleIp,
+            agent: bottle.agent.name,
+            policy: await bottleNetworkPolicy(bottle),
+            credentialSet: signs ? credentialSetOf(bottle.agent) : null,
+            injections: signs ? await storedInjections(bottle.agent) : [],
+          };
         } catch (error: unknown) {
           // Its connections are refused (an address not in the table), which is what an unreadable policy must mean.
           if (!(error instanceof BottleError && error.code === 'not-found'))
@@ -300,5 +322,15 @@ export class GatewayService {
       }),
     );
     return found.filter((bottle): bottle is GatewayBottle => bottle !== null);
+  }
+
+  /**
+   * The credentials table for these bottles: their sets' injections, a certificate for each host
+   * they name (made here; the CA's key stays on this host) and the operator's upstreams.
+   */
+  private async credentialsFor(bottles: readonly GatewayBottle[]): Promise<CredentialsMessage> {
+    const certificates = await Promise.all(injectionHosts(bottles).map((host) => this.leafs.forHost(host)));
+    const upstreams = await readCredentialUpstreams((await readSettings()).credentialUpstreams);
+    return credentialsMessage(bottles, certificates, upstreams);
   }
 }

@@ -1,9 +1,11 @@
 import { parseTargetHost, targetText, type NetworkMode } from '../../shared/network-policy';
 import { BottleError } from '../base/bottle-error';
 import type { BottleNetworkPolicy } from '../bottles/bottle-network-policy';
+import type { Injection } from '../credentials/credential-plan';
+import type { CredentialUpstream } from '../state/settings-credentials';
 
 /*
- * The two tables the core pushes to an engine's gateway (issue 19; the messages are documented in
+ * The tables the core pushes to an engine's gateway (issue 19; the messages are documented in
  * src/gateway/control-protocol.ts): which bottle each source address is, and every bottle's rules,
  * already collected from all scopes (network.json, settings.json, agent.json). Each push replaces
  * the last whole, so they are built from the truth each time, never patched. Pure.
@@ -14,11 +16,15 @@ export interface GatewayBottle {
   ip: string;
   agent: string;
   policy: BottleNetworkPolicy;
+  /** The credential set whose injections its requests get (issue 20); null: none (its agent declares none). */
+  credentialSet: string | null;
+  /** That set's injections as the store has them now (empty without a set). */
+  injections: Injection[];
 }
 
 export interface BottlesMessage {
   type: 'bottles';
-  bottles: { ip: string; identity: string; mode: NetworkMode; agent: string }[];
+  bottles: { ip: string; identity: string; mode: NetworkMode; agent: string; credentialSet?: string }[];
 }
 
 export interface RulesMessage {
@@ -33,7 +39,14 @@ export function bottlesMessage(bottles: readonly GatewayBottle[]): BottlesMessag
   for (const bottle of bottles) {
     if (seen.has(bottle.ip)) continue;
     seen.add(bottle.ip);
-    entries.push({ ip: bottle.ip, identity: bottle.policy.identity, mode: bottle.policy.mode, agent: bottle.agent });
+    const { identity, mode } = bottle.policy;
+    entries.push({
+      ip: bottle.ip,
+      identity,
+      mode,
+      agent: bottle.agent,
+      ...(bottle.credentialSet === null ? {} : { credentialSet: bottle.credentialSet }),
+    });
   }
   return { type: 'bottles', bottles: entries };
 }
@@ -54,4 +67,60 @@ export function answerPattern(host: string, port: number): string {
   const target = parseTargetHost(host);
   if (!target.ok) throw new BottleError('invalid-argument', target.error);
   return targetText(target.value, port);
+}
+
+/** A certificate the gateway presents for a host it signs requests for (a leaf of the installation CA; its key, never the CA's). */
+export interface HostCertificate {
+  host: string;
+  cert: string;
+  key: string;
+}
+
+export interface CredentialsMessage {
+  type: 'credentials';
+  sets: { set: string; injections: { host: string; port: number; header: string; placeholder: string; value: string }[] }[];
+  certificates: HostCertificate[];
+  upstreams: { host: string; port: number; address: string; addressPort: number; ca: string | null }[];
+}
+
+/**
+ * The credentials table: per set of the bottles on this gateway (and only those), each injection
+ * per host:port. Two secrets of one set with one placeholder on one host and header (Claude Code's
+ * token variable and its login file share the OAuth kind) keep the first: the bottles' variables
+ * come first, as Claude Code prefers them. The upstreams are the operator's, whole.
+ */
+export function credentialsMessage(
+  bottles: readonly GatewayBottle[],
+  certificates: readonly HostCertificate[],
+  upstreams: readonly CredentialUpstream[],
+): CredentialsMessage {
+  const sets = new Map<string, CredentialsMessage['sets'][number]>();
+  for (const bottle of bottles) {
+    if (bottle.credentialSet === null) continue;
+    let entry = sets.get(bottle.credentialSet);
+    if (entry === undefined) {
+      entry = { set: bottle.credentialSet, injections: [] };
+      sets.set(bottle.credentialSet, entry);
+    }
+    for (const injection of bottle.injections)
+      for (const { host, port } of injection.hosts) {
+        const same = (known: { host: string; port: number; header: string; placeholder: string }): boolean =>
+          known.host === host && known.port === port && known.header === injection.header && known.placeholder === injection.placeholder;
+        if (!entry.injections.some(same))
+          entry.injections.push({ host, port, header: injection.header, placeholder: injection.placeholder, value: injection.value });
+      }
+  }
+  return {
+    type: 'credentials',
+    sets: [...sets.values()],
+    certificates: certificates.map(({ host, cert, key }) => ({ host, cert, key })),
+    upstreams: upstreams.map(({ host, port, address, addressPort, ca }) => ({ host, port, address, addressPort, ca })),
+  };
+}
+
+/** The hosts the gateway needs a certificate for: every host an injection of these bottles names. */
+export function injectionHosts(bottles: readonly GatewayBottle[]): string[] {
+  return [
+    ...new Set(bottles.flatMap((bottle) => bottle.injections.flatMap((injection) => injection.hosts.map(({ host }) => host)))),
+  ].sort();
 }

@@ -8,6 +8,7 @@ import { parseJson } from '../base/parse-json';
 import { isAgentName } from '../../shared/rules';
 import { networkRuleListSchema } from '../../shared/validation';
 import type { ScopedRuleTexts } from '../../shared/network-policy';
+import { credentialUpstreamsSchema } from './settings-credentials';
 
 /** A size as a number of bytes or a text like "2G" / "500M". */
 const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, context) => {
@@ -120,12 +121,8 @@ const settingsSchema = z
     copyHostConfig: z.boolean().optional(),
     /** Network rules for all bottles and per agent (issue 19). */
     network: networkSettings.optional(),
-    /**
-     * Issue 20: where requests for a credential host go instead of its DNS answer, and the CA to
-     * trust there (`{"platform.claude.com:443": {"address": "ip:port", "caFile": "/abs/ca.pem"}}`).
-     * Each entry is checked where it is used (credential-upstream.ts).
-     */
-    credentialUpstreams: z.record(z.string(), z.unknown()).optional(),
+    /** Where requests the gateway signs for a host:port go instead of its DNS answer (settings-credentials.ts, issue 20). */
+    credentialUpstreams: credentialUpstreamsSchema.optional(),
   })
   .strict();
 

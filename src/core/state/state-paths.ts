@@ -103,6 +103,8 @@ export const BOTTLE_FILES = {
   networkLog: 'network-log.jsonl',
   /** The connections the gateway holds for the operator, as the live core last heard (network-pending.ts). */
   networkPending: 'network-pending.json',
+  /** Its login files were moved to the credential store once (credential-migration.ts, issue 20); never read from it again. */
+  credentialsMigrated: 'credentials-migrated.json',
   /** Torn down on purpose with its state saved (stop or approve). */
   readyMarker: 'ready-to-resume.json',
   /** Why we stopped it ourselves (over its disk budget). */

@@ -3,6 +3,7 @@ import type { BottleInspect } from '../../../shared/bottle-inspect';
 import { invoke, messageOf } from '../api/api';
 import { formatBytes } from '../../../shared/format-bytes';
 import { exactTime, shortId } from '../lib/format';
+import { SecretPlacements } from './secret-placements';
 
 function Row({ label, children }: { label: string; children: ReactNode }): JSX.Element {
   return (
@@ -132,6 +133,10 @@ export function InspectView({ identity, containerId }: { identity: string; conta
           </table>
         </section>
       )}
+      <section>
+        <h3>Secrets</h3>
+        <SecretPlacements secrets={inspect.secrets} testId="inspect-secrets" />
+      </section>
       <section>
         <h3>State folder</h3>
         <dl className="inspect-grid">

@@ -1,3 +1,4 @@
+import { SecretPlacements } from './secret-placements';
 import { useEffect, useState, type JSX } from 'react';
 import type { ProjectAgentReview } from '../../../shared/bottle-view';
 import { escapeControl, escapeLine } from '../../../shared/escape-text';
@@ -85,6 +86,10 @@ export function TrustPanel({ agent, cwd }: { agent: string; cwd: string }): JSX.
         </p>
       </section>
       <RiskNotes risks={review.risks} />
+      <section>
+        <h3>Secrets</h3>
+        <SecretPlacements secrets={review.secrets} testId="trust-secrets" />
+      </section>
       <section>
         <h3>agent.json</h3>
         <pre className="file-view" data-testid="trust-agent-json">
