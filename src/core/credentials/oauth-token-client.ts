@@ -102,7 +102,7 @@ function tokensOf(body: string): RefreshedTokens | null {
 export async function exchangeRefreshToken(refreshToken: string, scopes: string[] | null): Promise<TokenAnswer> {
   let upstream;
   try {
-    upstream = await credentialUpstreamFor(`${TOKEN_HOST}:${TOKEN_PORT}`);
+    upstream = await credentialUpstreamFor(TOKEN_HOST, TOKEN_PORT);
   } catch (error: unknown) {
     return { kind: 'failed', reason: oneLine(error instanceof Error ? error.message : String(error), [refreshToken]) };
   }
