@@ -7,7 +7,7 @@ import { TerminalSessions, type TerminalFlow } from './bottles/terminal-sessions
 import { describeSignIn } from '../shared/credentials-view';
 import { isConnectionError } from './engine/docker-client';
 import { createInboxWatcher, recoverInterruptedApprovals } from './rebuild';
-import { refreshAllDue } from './credentials/credential-refresh';
+import { refreshAllDue, refreshIfDue } from './credentials/credential-refresh';
 import { startHomeRefresh } from './credentials/home-refresh-loop';
 import { CredentialStoreWatch } from './credentials/credential-store-watch';
 import { AgentService } from './services/agent-service';
@@ -125,6 +125,14 @@ export function createCore(options: CoreOptions = {}): Core {
     {
       changed: (identity) => live?.views.refresh(identity),
       logged: (identity, entry) => emit({ type: 'network-log', identity, entry }),
+      refreshWanted: (set) => {
+        // The gateway kept the bottle signed in with placeholders; the real login is refreshed here.
+        refreshIfDue(set, { force: true })
+          .then(async (outcome) => {
+            if (outcome.result === 'refreshed' || outcome.result === 'refused') await credentials.announce(set);
+          })
+          .catch((error: unknown) => notices.failure(`Could not refresh the sign-in of ${set}`, error));
+      },
       warn: (message) => notices.log.write('warning', message),
     },
     options.live === true,

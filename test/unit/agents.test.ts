@@ -34,7 +34,7 @@ describe('agents', () => {
       secretFiles: ['.credentials.json'],
       secretEnv: ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_API_KEY'],
       credentials: [
-        { file: '.credentials.json', hosts: ['api.anthropic.com:443'], header: 'authorization' },
+        { file: '.credentials.json', hosts: ['api.anthropic.com:443', 'mcp-proxy.anthropic.com:443'], header: 'authorization' },
         { env: 'CLAUDE_CODE_OAUTH_TOKEN', hosts: ['api.anthropic.com:443'], header: 'authorization' },
         { env: 'ANTHROPIC_AUTH_TOKEN', hosts: ['api.anthropic.com:443'], header: 'authorization' },
         { env: 'ANTHROPIC_API_KEY', hosts: ['api.anthropic.com:443'], header: 'x-api-key' },

@@ -22,6 +22,12 @@ import { clearRefreshFailure, credentialSetDir, loginDigest, readRefreshFailure,
 export const SUBSCRIPTION_LOGIN_FILE = '.credentials.json';
 /** Refreshed when less than this remains: access tokens last hours, so a round a minute is plenty. */
 export const REFRESH_MARGIN_MS = 10 * 60_000;
+/**
+ * A refresh a bottle asked for (its request was refused upstream, and the gateway answered its own
+ * refresh with placeholders) is made at once, unless the stored login is younger than this: a
+ * hostile bottle asking again and again must not spend token after token.
+ */
+export const FORCED_REFRESH_MIN_AGE_MS = 5 * 60_000;
 
 interface SubscriptionLogin {
   /** The whole file: every other field is written back as it was. */
@@ -82,25 +88,31 @@ export interface RefreshOutcome {
 type Verdict = { result: 'none' | 'not-due' } | { result: 'signed-out'; reason: string } | { result: 'due'; login: SubscriptionLogin };
 
 /** What to do about the set's login now; a refusal recorded for an older login is dropped. */
-async function verdictFor(set: string, now: number): Promise<Verdict> {
+async function verdictFor(set: string, now: number, force: boolean): Promise<Verdict> {
   const stored = await readStoredFile(set, SUBSCRIPTION_LOGIN_FILE);
   const login = stored === null ? null : subscriptionLogin(stored.content);
   if (login === null) return { result: 'none' };
   const failure = await readRefreshFailure(set);
   if (failure !== null && failure.login === loginDigest(login.refreshToken)) return { result: 'signed-out', reason: failure.reason };
   if (failure !== null) await clearRefreshFailure(set);
-  return login.expiresAt - now < REFRESH_MARGIN_MS ? { result: 'due', login } : { result: 'not-due' };
+  const due = login.expiresAt - now < REFRESH_MARGIN_MS || (force && now - (stored?.mtimeMs ?? now) >= FORCED_REFRESH_MIN_AGE_MS);
+  return due ? { result: 'due', login } : { result: 'not-due' };
 }
 
-/** Refreshes the set's subscription login when it runs out within the margin; never throws for the service's answers. */
-export async function refreshIfDue(set: string): Promise<RefreshOutcome> {
+/**
+ * Refreshes the set's subscription login when it runs out within the margin, or (`force`: a bottle's
+ * token was refused upstream) when it is older than FORCED_REFRESH_MIN_AGE_MS; never throws for the
+ * service's answers.
+ */
+export async function refreshIfDue(set: string, options: { force?: boolean } = {}): Promise<RefreshOutcome> {
+  const force = options.force === true;
   const outcome = (result: RefreshResult, reason: string | null = null): RefreshOutcome => ({ set, result, reason });
   // Unlocked first: most rounds find nothing to do, and need not queue behind another process.
-  const first = await verdictFor(set, Date.now());
+  const first = await verdictFor(set, Date.now(), force);
   if (first.result !== 'due') return outcome(first.result, first.result === 'signed-out' ? first.reason : null);
   return withLockFile(join(credentialSetDir(set), 'refresh.lock'), async () => {
     // Read again under the lock: another process may have spent the token meanwhile.
-    const verdict = await verdictFor(set, Date.now());
+    const verdict = await verdictFor(set, Date.now(), force);
     if (verdict.result !== 'due') return outcome(verdict.result, verdict.result === 'signed-out' ? verdict.reason : null);
     const { login } = verdict;
     const answer = await exchangeRefreshToken(login.refreshToken, login.scopes);

@@ -9,8 +9,8 @@ import { credentialUpstreamFor } from './credential-upstream';
  */
 
 export const TOKEN_HOST = 'platform.claude.com';
-const TOKEN_PORT = 443;
-const TOKEN_PATH = '/v1/oauth/token';
+export const TOKEN_PORT = 443;
+export const TOKEN_PATH = '/v1/oauth/token';
 /** Claude Code's public OAuth client (not a secret: it is in every copy of the program). */
 export const CLAUDE_CODE_CLIENT_ID = '9d1c250a-e61b-44d9-88ed-5944d1962f5e';
 /** What Claude Code asks for when a login names no scopes of its own (2.1.332). */

@@ -38,6 +38,8 @@ export interface EngineGatewayHooks {
   backlog(header: BacklogHeader): void;
   /** A keeping stream is open (ready) or ended: the recorder asks for what it missed on each new one. */
   stream(open: boolean): void;
+  /** A bottle asked to refresh its placeholder login (the gateway answered it locally): the real one is refreshed at home. */
+  refreshWanted(set: string): void;
   warn(message: string): void;
 }
 
@@ -254,6 +256,7 @@ export class EngineGateway {
       );
     } else if (message.type === 'backlog') this.hooks.backlog(message);
     else if (message.type === 'error') this.hooks.warn(`network gateway: ${message.message}`);
+    else if (message.type === 'refresh-wanted') this.hooks.refreshWanted(message.set);
   }
 
   private hold(message: Extract<GatewayMessage, { type: 'pending' }>): void {

@@ -51,14 +51,16 @@ const backlog = z.object({
 const ready = z.object({ type: z.literal('ready') });
 const error = z.object({ type: z.literal('error'), message: z.string().max(2000) });
 const pong = z.object({ type: z.literal('pong'), nonce: z.string().max(128).optional() });
+/** A bottle of `set` asked to refresh its placeholder login (the gateway answered it): refresh the real one at home. */
+const refreshWanted = z.object({ type: z.literal('refresh-wanted'), set: text(64), identity: text(128) });
 
-export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, backlog, ready, error, pong]);
+export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, backlog, ready, error, pong, refreshWanted]);
 export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
 
 /** The message checked; null for a type this core does not read; a one-line reason for a bad one. */
 export function readGatewayMessage(message: unknown): { ok: true; value: GatewayMessage | null } | { ok: false; reason: string } {
   const type = (message as { type?: unknown } | null)?.type;
-  if (!['pending', 'settled', 'connection', 'backlog', 'ready', 'error', 'pong'].includes(typeof type === 'string' ? type : ''))
+  if (!['pending', 'settled', 'connection', 'backlog', 'ready', 'error', 'pong', 'refresh-wanted'].includes(typeof type === 'string' ? type : ''))
     return { ok: true, value: null };
   const parsed = gatewayMessageSchema.safeParse(message);
   if (parsed.success) return { ok: true, value: parsed.data };

@@ -54,6 +54,8 @@ export interface GatewayServiceHooks {
   changed(identity: string): void;
   /** A connection is on the bottle's log now (written, so a reader of the file finds it too). */
   logged(identity: string, entry: NetworkLogEntry): void;
+  /** A bottle of `set` met a refused token and asked for a refresh, which the gateway answered with placeholders (issue 20). */
+  refreshWanted(set: string): void;
   warn(message: string): void;
 }
 
@@ -243,6 +245,7 @@ export class GatewayService {
           connection: (identity, entry, at) => sequence.received(identity, entry, at),
           backlog: (header) => sequence.backlog(header),
           stream: (open) => sequence.stream(open),
+          refreshWanted: (set) => this.hooks.refreshWanted(set),
           warn: this.hooks.warn,
         },
         this.live,

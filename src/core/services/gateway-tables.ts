@@ -2,6 +2,8 @@ import { parseTargetHost, targetText, type NetworkMode } from '../../shared/netw
 import { BottleError } from '../base/bottle-error';
 import type { BottleNetworkPolicy } from '../bottles/bottle-network-policy';
 import type { Injection } from '../credentials/credential-plan';
+import { placeholderFor } from '../credentials/credential-placeholders';
+import { TOKEN_HOST, TOKEN_PATH, TOKEN_PORT } from '../credentials/oauth-token-client';
 import type { CredentialUpstream } from '../state/settings-credentials';
 
 /*
@@ -76,9 +78,26 @@ export interface HostCertificate {
   key: string;
 }
 
+/**
+ * Where Claude Code refreshes a login: the gateway answers a bottle's refresh with the set's
+ * placeholders there, never sending it on (a refused placeholder refresh makes Claude Code wipe the
+ * bottle's login), and tells the core, which refreshes the real login at home.
+ */
+export interface TokenEndpoint {
+  host: string;
+  port: number;
+  path: string;
+  refreshPlaceholder: string;
+  accessPlaceholder: string;
+}
+
 export interface CredentialsMessage {
   type: 'credentials';
-  sets: { set: string; injections: { host: string; port: number; header: string; placeholder: string; value: string }[] }[];
+  sets: {
+    set: string;
+    injections: { host: string; port: number; header: string; placeholder: string; value: string }[];
+    tokenEndpoint?: TokenEndpoint;
+  }[];
   certificates: HostCertificate[];
   upstreams: { host: string; port: number; address: string; addressPort: number; ca: string | null }[];
 }
@@ -110,6 +129,10 @@ export function credentialsMessage(
           entry.injections.push({ host, port, header: injection.header, placeholder: injection.placeholder, value: injection.value });
       }
   }
+  for (const entry of sets.values()) {
+    const endpoint = tokenEndpointOf(entry.set, entry.injections);
+    if (endpoint !== null) entry.tokenEndpoint = endpoint;
+  }
   return {
     type: 'credentials',
     sets: [...sets.values()],
@@ -118,9 +141,18 @@ export function credentialsMessage(
   };
 }
 
-/** The hosts the gateway needs a certificate for: every host an injection of these bottles names. */
+/** A set that signs with an OAuth placeholder (a subscription login, or a token variable) gets Claude's token endpoint answered. */
+function tokenEndpointOf(set: string, injections: readonly { placeholder: string }[]): TokenEndpoint | null {
+  const accessPlaceholder = placeholderFor(set, 'oauth');
+  if (!injections.some((injection) => injection.placeholder === accessPlaceholder)) return null;
+  return { host: TOKEN_HOST, port: TOKEN_PORT, path: TOKEN_PATH, refreshPlaceholder: placeholderFor(set, 'refresh'), accessPlaceholder };
+}
+
+/** The hosts the gateway needs a certificate for: every host an injection of these bottles names, and the token endpoint's. */
 export function injectionHosts(bottles: readonly GatewayBottle[]): string[] {
-  return [
-    ...new Set(bottles.flatMap((bottle) => bottle.injections.flatMap((injection) => injection.hosts.map(({ host }) => host)))),
-  ].sort();
+  const hosts = bottles.flatMap((bottle) => [
+    ...bottle.injections.flatMap((injection) => injection.hosts.map(({ host }) => host)),
+    ...(bottle.credentialSet !== null && tokenEndpointOf(bottle.credentialSet, bottle.injections) !== null ? [TOKEN_HOST] : []),
+  ]);
+  return [...new Set(hosts)].sort();
 }
