@@ -110,7 +110,7 @@ test('the header shows how Claude is signed in; a login stored at home signs the
   await expect(secrets).toContainText('.credentials.json signed by the gateway for api.anthropic.com:443', { timeout: 20_000 });
   await expect(secrets).toContainText('ANTHROPIC_API_KEY signed by the gateway for api.anthropic.com:443');
   await secrets.scrollIntoViewIfNeeded();
-  await screenshot(page, 'claude-05-inspect-secrets-light');
+  await screenshotBothThemes(page, 'claude-05-inspect-secrets');
 });
 
 test('an agent that exits on start shows why, and its last lines, on the card', async ({ page }) => {
@@ -121,5 +121,5 @@ test('an agent that exits on start shows why, and its last lines, on the card', 
   await expect(area.getByTestId('early-exit-reason')).toContainText('the login or key was refused');
   await expect(area.getByTestId('early-exit-output')).toContainText('Invalid API key · Please run /login');
   await expect(card(page, identity).getByTestId('autonomous-badge')).toHaveCount(0);
-  await screenshotBothThemes(page, 'claude-05-exited-on-start');
+  await screenshotBothThemes(page, 'claude-06-exited-on-start');
 });
