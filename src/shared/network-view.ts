@@ -36,6 +36,8 @@ export interface NetworkLogEntry extends ConnectionFacts {
   event: 'end' | 'refused' | 'lost';
   bytesUp: number;
   bytesDown: number;
+  /** The gateway ended this connection's TLS and signed its requests with a stored credential (issue 20). */
+  signed?: boolean;
 }
 
 /** The most log lines one `network:log` call returns. */

@@ -133,6 +133,18 @@ describe.skipIf(skipWithoutDocker)('credentials stay home, through the real gate
       expect(status.stdout.includes(secret), 'credentials status').toBe(false);
       expect(log.stdout.includes(secret), 'the network log').toBe(false);
     }
+
+    // Signed out: the running bottle's next request is no longer signed (its placeholder leaves as it is).
+    expect((await runCli(['credentials', 'forget'])).code).toBe(0);
+    await eventually(
+      async () => {
+        // A plain tunnel now (to the upstream override: the fake's own certificate, which only --insecure takes).
+        expect(await requestFrom(identity, `https://${API_HOST}/v1/messages`, 'oauth', true)).toMatch(/^200 /);
+        expect(fake.seen.at(-1)?.authorization).toMatch(/^Bearer sk-ant-oat01-claude-bottle-placeholder-/);
+      },
+      20_000,
+      500,
+    );
   });
 
   it('refreshes an expiring login at home and saves the rotated refresh token; the running bottle is signed with the new token, unrestarted', async () => {
@@ -155,6 +167,11 @@ describe.skipIf(skipWithoutDocker)('credentials stay home, through the real gate
         500,
       );
       expect((await bottleContainer(identity)).id).toBe(started);
+      // The recorder's log marks the signed connections, and only those.
+      await eventually(async () => {
+        const entries = await core.network.log(identity, 100);
+        expect(entries.some((entry) => entry.host === API_HOST && entry.signed === true)).toBe(true);
+      });
     } finally {
       await core.close();
     }

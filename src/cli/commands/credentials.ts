@@ -22,8 +22,7 @@ function describe(status: CredentialStatus): string {
   }
   if (status.signedOut !== null)
     lines.push(`  the sign-in service refused this login at its refresh (${status.signedOut.at}): sign in again`);
-  if (status.forgottenAt !== null)
-    lines.push(`  signed out ${status.forgottenAt}; bottles running then keep their session until they stop`);
+  if (status.forgottenAt !== null) lines.push(`  signed out ${status.forgottenAt}`);
   lines.push(`store: ${status.storeDir}`);
   return lines.join('\n');
 }
@@ -67,7 +66,7 @@ export const run: CliCommand = async (argv, owner) => {
     status = await credentials.status(agent);
   } else if (action === 'forget' && rest.length === 0) {
     status = await credentials.forget(agent);
-    info(`signed out of ${status.set}: new bottles start signed out (bottles running now keep their session until they stop)`, json);
+    info(`signed out of ${status.set}: the gateway no longer signs any bottle's requests with it`, json);
   } else if (action === 'login' && rest.length === 0) {
     // The sign-in's terminal owns stdout: no JSON document could be told apart from it.
     if (json) throw new UsageError('credentials login is interactive: it takes no --json (credentials status --json says the outcome)');

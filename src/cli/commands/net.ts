@@ -15,7 +15,8 @@ function logLine(entry: NetworkLogEntry): string {
   const bytes = entry.event === 'end' ? `  ↑ ${formatBytes(entry.bytesUp)}  ↓ ${formatBytes(entry.bytesDown)}` : '';
   const why = entry.reason === null ? '' : `  (${entry.reason})`;
   const decided = `${entry.decision === 'deny' ? 'refused' : 'allowed'} by ${entry.by}`;
-  return `${entry.time}  ${decided.padEnd(20)} ${entry.protocol.padEnd(7)} ${networkDestination(entry)}${bytes}${why}`;
+  const protocol = entry.signed === true ? 'signed' : entry.protocol;
+  return `${entry.time}  ${decided.padEnd(20)} ${protocol.padEnd(7)} ${networkDestination(entry)}${bytes}${why}`;
 }
 
 /** A bottle's held network requests (what waits for the operator), or with --log its connection log (--json: one record a line). */

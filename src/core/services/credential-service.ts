@@ -39,7 +39,7 @@ export class CredentialService {
     return credentialStatus(await this.setOf(agent));
   }
 
-  /** Sign out: new bottles start signed out; bottles running now keep their session until they stop. */
+  /** Sign out: the stored values go, and with the next table push the gateways sign nothing with them (running bottles too). */
   async forget(agent?: string): Promise<CredentialStatus> {
     const set = await this.setOf(agent);
     await forgetSet(set);

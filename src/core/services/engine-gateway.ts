@@ -251,6 +251,7 @@ export class EngineGateway {
           reason,
           bytesUp: message.bytesUp ?? 0,
           bytesDown: message.bytesDown ?? 0,
+          ...(message.injected === true ? { signed: true } : {}),
         },
         at,
       );

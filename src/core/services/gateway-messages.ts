@@ -35,6 +35,8 @@ const connection = z.object({
   reason: z.string().max(1000).nullable(),
   bytesUp: z.number().int().min(0).optional(),
   bytesDown: z.number().int().min(0).optional(),
+  /** The gateway signed this connection's requests (issue 20). */
+  injected: z.boolean().optional(),
   time: text(40),
   // Both or neither: a numbered record, or a live notice (a `start`, or an older gateway's).
   epoch: epoch.optional(),
@@ -54,13 +56,26 @@ const pong = z.object({ type: z.literal('pong'), nonce: z.string().max(128).opti
 /** A bottle of `set` asked to refresh its placeholder login (the gateway answered it): refresh the real one at home. */
 const refreshWanted = z.object({ type: z.literal('refresh-wanted'), set: text(64), identity: text(128) });
 
-export const gatewayMessageSchema = z.discriminatedUnion('type', [pending, settledMessage, connection, backlog, ready, error, pong, refreshWanted]);
+export const gatewayMessageSchema = z.discriminatedUnion('type', [
+  pending,
+  settledMessage,
+  connection,
+  backlog,
+  ready,
+  error,
+  pong,
+  refreshWanted,
+]);
 export type GatewayMessage = z.infer<typeof gatewayMessageSchema>;
 
 /** The message checked; null for a type this core does not read; a one-line reason for a bad one. */
 export function readGatewayMessage(message: unknown): { ok: true; value: GatewayMessage | null } | { ok: false; reason: string } {
   const type = (message as { type?: unknown } | null)?.type;
-  if (!['pending', 'settled', 'connection', 'backlog', 'ready', 'error', 'pong', 'refresh-wanted'].includes(typeof type === 'string' ? type : ''))
+  if (
+    !['pending', 'settled', 'connection', 'backlog', 'ready', 'error', 'pong', 'refresh-wanted'].includes(
+      typeof type === 'string' ? type : '',
+    )
+  )
     return { ok: true, value: null };
   const parsed = gatewayMessageSchema.safeParse(message);
   if (parsed.success) return { ok: true, value: parsed.data };

@@ -38,8 +38,12 @@ function Row({ entry, index, selected }: { entry: NetworkLogEntry; index: number
       <span role="gridcell" className="net-dest" title={networkDestination(entry)}>
         {networkDestination(entry)}
       </span>
-      <span role="gridcell" className="net-proto">
-        {entry.protocol === 'connect' ? 'CONNECT' : 'HTTP'}
+      <span
+        role="gridcell"
+        className="net-proto"
+        title={entry.signed === true ? 'The gateway signed this connection’s requests with a stored credential' : undefined}
+      >
+        {entry.signed === true ? <span className="net-signed">SIGNED</span> : entry.protocol === 'connect' ? 'CONNECT' : 'HTTP'}
       </span>
       <span role="gridcell" className="net-bytes" title={`${entry.bytesUp} bytes sent, ${entry.bytesDown} bytes received`}>
         {entry.event === 'end' ? `↑ ${formatBytes(entry.bytesUp)}  ↓ ${formatBytes(entry.bytesDown)}` : '—'}

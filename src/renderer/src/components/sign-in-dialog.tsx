@@ -161,7 +161,7 @@ export function SignInDialog(): JSX.Element {
       {stored.length > 0 && status?.signedOut === null ? (
         <p>
           Every new, resumed or rebuilt bottle starts signed in with this. Signing out deletes it from <code>{status?.storeDir}</code>;
-          bottles running now keep their session until they stop.
+          bottles running now are signed out at once (the gateway stops signing their requests).
         </p>
       ) : (
         <p>Sign in once, and every later bottle starts signed in.</p>
