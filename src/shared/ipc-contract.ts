@@ -142,7 +142,7 @@ export const ipcChannels = {
   'bottle:request': { args: ({ z, identity, requestId }) => z.tuple([identity, requestId]), result: returns<PendingRequestView>() },
   /** How Claude is signed in (the shipped agent's credential set). */
   'credentials:status': { args: ({ z }) => z.tuple([]), result: returns<CredentialStatus>() },
-  /** Sign out: new bottles start signed out. */
+  /** Sign out: the stored login goes, and the gateways stop signing with it (running bottles too). */
   'credentials:forget': { args: ({ z }) => z.tuple([]), result: returns<CredentialStatus>() },
   /** Store a token (`claude setup-token`) or API key for new bottles; the value never comes back. */
   'credentials:set': {

@@ -15,7 +15,7 @@ export async function loadCredentials(): Promise<void> {
 export async function signOut(): Promise<boolean> {
   try {
     useCredentialsStore.getState().setStatus(await invoke('credentials:forget'));
-    useUiStore.getState().notify('info', 'Signed out of Claude: new bottles start signed out.');
+    useUiStore.getState().notify('info', 'Signed out of Claude: no bottle’s requests are signed with that login any more.');
     return true;
   } catch (error: unknown) {
     useCredentialsStore.getState().setError(`Could not sign out: ${messageOf(error)}`);
