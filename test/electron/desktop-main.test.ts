@@ -281,6 +281,14 @@ describe('the Electron main process, built, with a stand-in electron module', ()
       });
       await call('changes:unwatch', [identity]);
 
+      // The sign-in flow (issue 20) runs a container of its own (test/docker/credentials-login.test.ts,
+      // e2e/sign-in-flow.spec.ts); here its channel refuses a terminal size the contract does not allow.
+      exercised.add('credentials:login');
+      expect(await app.invoke('credentials:login', [{ cols: 0, rows: 24 }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
+
       // Network (issue 19): no connection on record yet; an answer names a request the gateway holds.
       expect(await call('network:log', [{ identity, limit: 10 }])).toEqual({ entries: [], gatewayOn: expect.any(Boolean) as boolean });
       exercised.add('network:answer');
