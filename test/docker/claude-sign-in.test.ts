@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { inspectBottle } from '../../src/core/bottles/bottle-inspect';
 import { placeholderFor } from '../../src/core/credentials/credential-placeholders';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { claudeBottleRoot } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { execAsAgent, md5, STAND_IN_LOG, testToken, writeClaudeStandIn } from '../helpers/claude-stand-in';
@@ -53,6 +55,11 @@ describe.skipIf(skipWithoutDocker)('secrets of a stand-in Claude Code on a real 
     expect(inspected.Config.Cmd).toEqual(['/opt/claude-bottle/bin/with-bottle-secrets', 'claude']);
     expect(await grepOutsideStore(env.home(), oauth)).toBe('');
     expect(await grepOutsideStore(env.home(), apiKey)).toBe('');
+    // Inspect says which: the stored token is signed, the shell's key held in this bottle.
+    const secrets = (await inspectBottle(createCoreDeps(), identity)).secrets;
+    expect(secrets.find((secret) => secret.name === 'ANTHROPIC_API_KEY')?.place).toBe('bottle-from-environment');
+    expect(secrets.find((secret) => secret.name === 'CLAUDE_CODE_OAUTH_TOKEN')?.place).toBe('gateway');
+    expect(inspected.Config.Labels['claude-bottle.secrets-from-environment']).toBe('ANTHROPIC_API_KEY');
     // The key was only in the launching shell: it is not stored.
     expect(
       await readFile(join(claudeBottleRoot(), 'credentials', 'claude', 'env', 'ANTHROPIC_API_KEY'), 'utf8').catch(() => null),

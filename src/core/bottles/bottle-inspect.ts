@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BottleInspect, InspectMount } from '../../shared/bottle-inspect';
-import { findBottleContainer } from '../engine/bottle-containers';
+import { findBottleContainer, LABEL_SECRETS_FROM_ENVIRONMENT } from '../engine/bottle-containers';
 import { isConnectionError } from '../engine/docker-client';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { StateSizes } from '../state/state-size';
@@ -63,6 +63,11 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
   }
   if (info === null) return base;
   const inspected = await ctx.docker.getContainer(info.Id).inspect();
+  // What this container's launch held from the launching shell, which the declarations alone cannot say.
+  const fromShell = new Set((inspected.Config.Labels?.[LABEL_SECRETS_FROM_ENVIRONMENT] ?? '').split(',').filter(Boolean));
+  const secrets = base.secrets.map((secret): SecretPlacement =>
+    secret.kind === 'env' && fromShell.has(secret.name) ? { ...secret, place: 'bottle-from-environment', hosts: [] } : secret,
+  );
   const host = inspected.HostConfig;
   const mounts: InspectMount[] = (inspected.Mounts ?? []).map((mount) => ({
     type: mount.Type ?? 'bind',
@@ -72,6 +77,7 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
   }));
   return {
     ...base,
+    secrets,
     image: inspected.Config.Image,
     imageId: inspected.Image,
     container: {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AgentConfig } from '../agents/agents';
 import type { ContainerCreateOptions, MountSettings } from '../engine/engine-client';
-import { bottleLabels } from '../engine/bottle-containers';
+import { bottleLabels, LABEL_SECRETS_FROM_ENVIRONMENT } from '../engine/bottle-containers';
 import { RUN_MOUNT, TOOL_MOUNT, WORKSPACE } from '../engine/bottle-mounts';
 import { GATEWAY_PORT } from '../engine/gateway-container';
 import { bottlePaths, containerName } from '../state/state-paths';
@@ -38,6 +38,8 @@ export interface ContainerPlan {
   limits: ContainerLimits;
   /** NAME=value pairs the launch adds (an agent's rootEnv when it runs as uid 0); never secrets. */
   extraEnv?: string[];
+  /** Declared secret variables held in the bottle because the launching shell passed them: names, for Inspect. */
+  secretsFromEnvironment?: string[];
   /** The bottle's own network and its gateway (settings.json `gatewayNetwork`); null: the engine's default network. */
   route?: GatewayRoute | null;
 }
@@ -138,7 +140,10 @@ export function containerCreateOptions(plan: ContainerPlan): ContainerCreateOpti
     WorkingDir: plan.agent.workdir,
     // The route's proxy variables win over any the agent passes through: they are its only way out.
     Env: route === null ? env : [...env.filter((entry) => !PROXY_NAMES.has(entry.split('=')[0] ?? '')), ...route.env],
-    Labels: bottleLabels(plan.identity, plan.agentName),
+    Labels: {
+      ...bottleLabels(plan.identity, plan.agentName),
+      ...(plan.secretsFromEnvironment?.length ? { [LABEL_SECRETS_FROM_ENVIRONMENT]: plan.secretsFromEnvironment.join(',') } : {}),
+    },
     Tty: true,
     OpenStdin: true,
     StdinOnce: false,

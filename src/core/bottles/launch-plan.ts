@@ -150,6 +150,7 @@ export function createOptionsFor(facts: LaunchFacts, user: ContainerUser): Conta
     passthroughEnv: passthroughEnv(plainEnvNames(facts.agent.config), facts.hostEnv),
     limits: facts.limits,
     extraEnv: [...user.extraEnv, ...gatewayCaEnv(facts.gatewayCa)],
+    secretsFromEnvironment: facts.secrets.fromEnvironment ?? [],
     route: facts.route,
   });
 }

@@ -47,4 +47,6 @@ export interface SecretFileForLaunch extends CredentialVersion {
 export interface LaunchSecrets {
   files: SecretFileForLaunch[];
   env: { name: string; value: string }[];
+  /** Declared variables held in the bottle because the launching shell passed them (names only): Inspect says so. */
+  fromEnvironment?: string[];
 }

@@ -4,6 +4,7 @@ import type { CredentialHost } from '../../shared/credential-host';
 import { credentialSetOf, secretEnvNames, type CredentialHolder, type LaunchSecrets } from './agent-secrets';
 import { envPlaceholderKind, placeholderFor, placeholderLoginFile, readOauthLogin } from './credential-placeholders';
 import { readStoredEnv, readStoredFile } from './credential-store';
+import type { SecretPlace } from '../../shared/secret-placement';
 
 /*
  * Where each of an agent's secrets goes (issue 20): signed by the gateway (the bottle gets a
@@ -15,7 +16,6 @@ import { readStoredEnv, readStoredFile } from './credential-store';
  * gateway off (`gatewayNetwork: false`: there is nothing to sign with).
  */
 
-export type SecretPlace = 'gateway' | 'bottle' | 'bottle-gateway-off' | 'bottle-from-environment';
 
 /** One injection the gateway makes for a set: in `header`, on each of `hosts`, the placeholder becomes the value. */
 export interface Injection {
@@ -124,10 +124,12 @@ export async function launchSecrets(agent: CredentialHolder, options: PlanOption
   const plan = await credentialPlan(agent, options);
   const { transcriptDir } = agent.config;
   const secrets: LaunchSecrets = { files: [], env: [] };
+  const fromEnvironment: string[] = [];
   for (const entry of plan) {
+    if ('env' in entry.secret && entry.place === 'bottle-from-environment') fromEnvironment.push(entry.secret.env);
     if ('env' in entry.secret) secrets.env.push({ name: entry.secret.env, value: entry.inBottle.toString('utf8') });
     else if (transcriptDir !== null)
       secrets.files.push({ target: posix.join(transcriptDir, entry.secret.file), content: entry.inBottle, mtimeMs: entry.mtimeMs ?? 0 });
   }
-  return secrets;
+  return fromEnvironment.length === 0 ? secrets : { ...secrets, fromEnvironment };
 }

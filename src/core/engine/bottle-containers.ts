@@ -10,6 +10,8 @@ export const LABEL_AGENT = 'claude-bottle.agent';
 export const LABEL_MANAGED = 'claude-bottle.managed';
 /** The state root that made the container (its instance id, see state/instance-id.ts). */
 export const LABEL_INSTANCE = 'claude-bottle.instance';
+/** Names (never values) of declared secret variables this container holds because the launching shell passed them (issue 20). */
+export const LABEL_SECRETS_FROM_ENVIRONMENT = 'claude-bottle.secrets-from-environment';
 
 /**
  * The labels of every container we make (a bottle, or any helper container beside it): the
