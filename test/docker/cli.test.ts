@@ -57,6 +57,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     expect((JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[]).map((v) => v.identity)).not.toContain(view.identity);
   });
 
+  // Ten CLI processes at once on a 2-core machine, beside the suite's other files: the default minute is too tight.
   it('10 concurrent starts of one agent on one folder give 10 distinct running bottles', async () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () => runCli(['start', 'scripted', '--cwd', project, '--detach', '--json'])),
@@ -72,7 +73,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
         .map((v) => v.identity)
         .sort(),
     ).toEqual([...identities].sort());
-  });
+  }, 180_000);
 
   it('lists and resumes a state folder written by hand in the Python CLI format', async () => {
     const identity = 'scripted-py4ab';
