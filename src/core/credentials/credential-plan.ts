@@ -16,7 +16,6 @@ import type { SecretPlace } from '../../shared/secret-placement';
  * gateway off (`gatewayNetwork: false`: there is nothing to sign with).
  */
 
-
 /** One injection the gateway makes for a set: in `header`, on each of `hosts`, the placeholder becomes the value. */
 export interface Injection {
   hosts: CredentialHost[];
