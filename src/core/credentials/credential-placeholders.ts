@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseJson } from '../base/parse-json';
+import { readClaudeLoginFile } from './claude-login-file';
 
 /*
  * What a bottle holds instead of a real credential (issue 20): a string shaped like the kind, so
@@ -43,9 +43,8 @@ export interface OauthLogin {
 
 /** Claude Code's `.credentials.json` read; null when it holds no OAuth login (then nothing can be signed with it). */
 export function readOauthLogin(content: Buffer): OauthLogin | null {
-  const json = parseJson(content.toString('utf8')) as { claudeAiOauth?: Record<string, unknown> } | null | undefined;
-  const oauth = json?.claudeAiOauth;
-  if (oauth === null || typeof oauth !== 'object' || Array.isArray(oauth)) return null;
+  const oauth = readClaudeLoginFile(content)?.oauth;
+  if (oauth === undefined) return null;
   const { accessToken } = oauth;
   if (typeof accessToken !== 'string' || accessToken === '' || isPlaceholder(accessToken)) return null;
   return { accessToken, scopes: oauth.scopes, subscriptionType: oauth.subscriptionType };

@@ -2,10 +2,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CREDENTIAL_SET_PATTERN } from '../agents/agent-options';
 import { errorMessage } from '../base/bottle-error';
-import { parseJson } from '../base/parse-json';
 import { orIfMissing } from '../fs/if-exists';
 import { credentialsRoot } from '../state/state-paths';
 import { withLockFile } from '../state/root-lock';
+import { readClaudeLoginFile } from './claude-login-file';
 import { PLACEHOLDER_MARK } from './credential-kinds';
 import { readStoredFile, writeStoredFile } from './credential-store';
 import { exchangeRefreshToken, type RefreshedTokens } from './oauth-token-client';
@@ -38,10 +38,6 @@ interface SubscriptionLogin {
   scopes: string[] | null;
 }
 
-function asObject(value: unknown): Record<string, unknown> | null {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
-
 /** The login's refresh token, if it is a subscription login with one. */
 export function refreshTokenOf(content: Buffer): string | null {
   return subscriptionLogin(content)?.refreshToken ?? null;
@@ -49,9 +45,9 @@ export function refreshTokenOf(content: Buffer): string | null {
 
 /** The refreshable login in the file; null for anything else (no refresh token, or one of our placeholders). */
 function subscriptionLogin(content: Buffer): SubscriptionLogin | null {
-  const file = asObject(parseJson(content.toString('utf8')));
-  const oauth = asObject(file?.claudeAiOauth);
-  if (file === null || oauth === null) return null;
+  const read = readClaudeLoginFile(content);
+  if (read === null) return null;
+  const { file, oauth } = read;
   const { refreshToken, expiresAt } = oauth;
   if (typeof refreshToken !== 'string' || refreshToken === '' || refreshToken.includes(PLACEHOLDER_MARK)) return null;
   if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return null;

@@ -1,4 +1,4 @@
-import { parseJson } from '../base/parse-json';
+import { readClaudeLoginFile } from './claude-login-file';
 
 /**
  * Whether a file the sign-in command wrote is a login worth storing; null when it is, else why not
@@ -9,10 +9,9 @@ import { parseJson } from '../base/parse-json';
 export function loginProblem(name: string, content: Buffer): string | null {
   if (content.length === 0) return `${name} is empty`;
   if (name !== '.credentials.json') return null;
-  const json = parseJson(content.toString('utf8')) as { claudeAiOauth?: unknown } | null | undefined;
-  const login = json !== null && typeof json === 'object' ? json.claudeAiOauth : undefined;
-  if (login === null || typeof login !== 'object') return `${name} holds no Claude login (no "claudeAiOauth" object)`;
-  const { accessToken, refreshToken, expiresAt } = login as Record<string, unknown>;
+  const login = readClaudeLoginFile(content)?.oauth;
+  if (login === undefined) return `${name} holds no Claude login (no "claudeAiOauth" object)`;
+  const { accessToken, refreshToken, expiresAt } = login;
   if (typeof accessToken !== 'string' || accessToken === '') return `${name} holds no access token`;
   if (typeof refreshToken !== 'string' || refreshToken === '') return `${name} holds no refresh token`;
   if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return `${name} does not say when its token expires`;
