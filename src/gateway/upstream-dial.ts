@@ -48,7 +48,48 @@ function endToEnd(rawHeaders: readonly string[], keep: ReadonlySet<string> = new
   return out;
 }
 
-function upstreamOptions(session: SignedSession, request: http.IncomingMessage, headers: string[]): https.RequestOptions {
+/** Methods a signed connection never carries on: TRACE would echo the signed headers back, CONNECT would open a tunnel past them. */
+const REFUSED_METHODS = new Set(['TRACE', 'CONNECT']);
+
+/** The host (and port, when not 443) the session was opened for: the only Host a signed request goes with. */
+function sessionAuthority(session: SignedSession): string {
+  return session.port === 443 ? session.host : `${session.host}:${session.port}`;
+}
+
+/**
+ * Where a signed request goes on the session's host: its origin-form path, or why it is refused.
+ * An absolute-form target must name the session's own host and port (an origin server routes by
+ * it, so a signed request could otherwise reach another tenant of a shared front).
+ */
+function signedPath(session: SignedSession, request: http.IncomingMessage): { path: string } | { problem: string } {
+  const method = request.method ?? 'GET';
+  if (REFUSED_METHODS.has(method)) return { problem: `${method} is not sent on a connection the gateway signs` };
+  const target = request.url ?? '/';
+  if (target.startsWith('/')) return { path: target };
+  if (!URL.canParse(target)) return { problem: 'the request target is neither a path nor a URL' };
+  const url = new URL(target);
+  const port = url.port === '' ? (url.protocol === 'http:' ? 80 : 443) : Number(url.port);
+  if (url.hostname.toLowerCase() !== session.host || port !== session.port)
+    return { problem: `the request names ${url.host}, not ${sessionAuthority(session)}, the host this connection was opened for` };
+  return { path: `${url.pathname}${url.search}` };
+}
+
+/**
+ * The headers a signed request goes on with: placeholders replaced, hop-by-hop ones dropped, the
+ * session's own Host, and the body's framing kept. A body that came chunked is sent chunked: without
+ * the header, Node sends a GET's body unframed, and the upstream would read it as a next request
+ * (one the bottle wrote, with the following signed request as its body).
+ */
+function signedHeaders(session: SignedSession, request: http.IncomingMessage, keep?: ReadonlySet<string>): string[] {
+  const passed = endToEnd(injectHeaders(request.rawHeaders, session.injections()), keep);
+  const headers: string[] = ['Host', sessionAuthority(session)];
+  for (let index = 0; index + 1 < passed.length; index += 2)
+    if ((passed[index] ?? '').toLowerCase() !== 'host') headers.push(passed[index] ?? '', passed[index + 1] ?? '');
+  if (request.headers['transfer-encoding'] !== undefined) headers.push('Transfer-Encoding', 'chunked');
+  return headers;
+}
+
+function upstreamOptions(session: SignedSession, request: http.IncomingMessage, path: string, headers: string[]): https.RequestOptions {
   return {
     host: session.host,
     port: session.dial.port,
@@ -57,9 +98,9 @@ function upstreamOptions(session: SignedSession, request: http.IncomingMessage, 
     lookup: pinnedLookup(session.dial.target),
     ...(session.dial.ca === null ? {} : { ca: session.dial.ca }),
     method: request.method ?? 'GET',
-    path: request.url ?? '/',
+    path,
     headers,
-    // The client's own Host header goes on as sent.
+    // signedHeaders gives the Host: the session's, whatever the client wrote.
     setHost: false,
   };
 }
@@ -88,8 +129,19 @@ export function forwardRequest(
   log: (line: string) => void,
   read: readonly Buffer[] = [],
 ): void {
-  const headers = endToEnd(injectHeaders(request.rawHeaders, session.injections()));
-  const upstream = https.request({ ...upstreamOptions(session, request, headers), agent: session.agent });
+  const target = signedPath(session, request);
+  if ('problem' in target) {
+    log(`signed request ${session.identity} -> ${session.host}:${session.port} refused: ${target.problem}`);
+    response.writeHead(400, {
+      'content-type': 'text/plain; charset=utf-8',
+      [REFUSAL_HEADER]: 'signed-request-refused',
+      connection: 'close',
+    });
+    response.end(`claude-bottle gateway: ${target.problem}.\n`);
+    return;
+  }
+  const headers = signedHeaders(session, request);
+  const upstream = https.request({ ...upstreamOptions(session, request, target.path, headers), agent: session.agent });
   upstream.on('socket', (socket: net.Socket) => session.sockets.add(socket));
   upstream.on('response', (answer: http.IncomingMessage) => {
     response.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.rawHeaders));
@@ -127,9 +179,16 @@ export function forwardUpgrade(
   head: Buffer,
   log: (line: string) => void,
 ): void {
-  const headers = endToEnd(injectHeaders(request.rawHeaders, session.injections()), new Set(['connection', 'upgrade']));
+  const target = signedPath(session, request);
+  if ('problem' in target) {
+    log(`signed request ${session.identity} -> ${session.host}:${session.port} refused: ${target.problem}`);
+    const body = `claude-bottle gateway: ${target.problem}.\n`;
+    client.end(`${responseHead(400, 'Bad Request', ['Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close'])}${body}`);
+    return;
+  }
+  const headers = signedHeaders(session, request, new Set(['connection', 'upgrade']));
   // Its own socket: an upgraded connection is never given back to the session's pool.
-  const upstream = https.request({ ...upstreamOptions(session, request, headers), agent: false });
+  const upstream = https.request({ ...upstreamOptions(session, request, target.path, headers), agent: false });
   upstream.on('socket', (socket: net.Socket) => session.sockets.add(socket));
   upstream.on('upgrade', (answer: http.IncomingMessage, socket: net.Socket, upstreamHead: Buffer) => {
     client.write(responseHead(answer.statusCode ?? 101, answer.statusMessage ?? 'Switching Protocols', answer.rawHeaders));

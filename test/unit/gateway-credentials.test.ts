@@ -6,10 +6,12 @@
  * `upstreams` entry names (its own throwaway CA). Everything else stays a tunnel and the placeholder
  * leaves as itself. The value never shows in the gateway's log or records.
  */
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chunks, openTunnelClient, startRecordingServer, type RecordingServer, type TunnelClient } from '../helpers/gateway-signing';
-import { GatewayProcess, useGatewayTestbed } from '../helpers/gateway-process';
+import { GatewayProcess, proxyConnect, useGatewayTestbed } from '../helpers/gateway-process';
 import { makeTestCa, type TestCa } from '../helpers/throwaway-ca';
 
 const HOST = 'api.signed.test';
@@ -255,6 +257,54 @@ describe('signing requests to an injection host', () => {
     expect(grownKiB).toBeLessThan(size / 1024 / 2);
     expectNoSecretOut();
   }, 60_000);
+});
+
+/** Bottle A's signed connection written byte by byte, as a hostile agent would; `answers()` is all that came back. */
+async function rawSignedConnection(): Promise<{ write(text: string): void; answers(): string }> {
+  const tunnel = proxyConnect(gateway.port, `${HOST}:${api.port}`, { from: '127.0.0.1' });
+  expect(await tunnel.status).toBe(200);
+  const secure = tls.connect({ socket: tunnel.socket, servername: HOST, ca: installationCa.cert });
+  await once(secure, 'secureConnect');
+  let answers = '';
+  secure.on('data', (chunk: Buffer) => (answers += chunk.toString('latin1')));
+  return { write: (text) => secure.write(text), answers: () => answers };
+}
+
+describe('a signed request is framed and addressed by the gateway, not by the bottle (attack replay)', () => {
+  it("keeps a GET's chunked body its body: a request smuggled in it never carries the next request's signed header upstream", async () => {
+    await startGateway();
+    const before = api.seen.length;
+    const connection = await rawSignedConnection();
+    const smuggled = `POST /echo HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 119\r\n\r\n`;
+    connection.write(
+      `GET /a HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\n\r\n${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`,
+    );
+    await vi.waitFor(() => expect(api.seen.length).toBe(before + 1));
+    connection.write(`GET /b HTTP/1.1\r\nHost: ${HOST}\r\nAuthorization: Bearer ${PLACEHOLDER}\r\n\r\n`);
+    await vi.waitFor(() => expect(api.seen.length).toBe(before + 2));
+    const [first, second] = api.seen.slice(before);
+    expect(first).toMatchObject({ method: 'GET', url: '/a', bodyBytes: smuggled.length });
+    expect(second).toMatchObject({ method: 'GET', url: '/b', bodyBytes: 0 });
+    expect(second?.headers.authorization).toBe(`Bearer ${VALUE}`);
+    expect(api.seen.some((request) => request.url === '/echo')).toBe(false);
+    expectNoSecretOut();
+  });
+
+  it("sends the session's own Host, and refuses another host's absolute-form target and TRACE before anything goes upstream", async () => {
+    await startGateway();
+    const before = api.seen.length;
+    const connection = await rawSignedConnection();
+    connection.write(`GET /c HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer ${PLACEHOLDER}\r\n\r\n`);
+    await vi.waitFor(() => expect(api.seen.length).toBe(before + 1));
+    expect(api.seen.at(-1)?.headers.host).toBe(`${HOST}:${api.port}`);
+    connection.write(`GET http://evil.example/x HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer ${PLACEHOLDER}\r\n\r\n`);
+    await vi.waitFor(() => expect(connection.answers()).toMatch(/HTTP\/1\.1 400 [^]*evil\.example/));
+    const trace = await rawSignedConnection();
+    trace.write(`TRACE / HTTP/1.1\r\nHost: ${HOST}\r\nAuthorization: Bearer ${PLACEHOLDER}\r\n\r\n`);
+    await vi.waitFor(() => expect(trace.answers()).toMatch(/HTTP\/1\.1 400 [^]*TRACE is not sent/));
+    expect(api.seen.length).toBe(before + 1);
+    expectNoSecretOut();
+  });
 });
 
 describe('the policy decides first', () => {
