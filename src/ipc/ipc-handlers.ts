@@ -66,5 +66,10 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
     'network:answer': async ({ identity, requestId, answer }) => (await core.network.answer(identity, requestId, answer), null),
     'network:log': ({ identity, limit }) => core.network.logView(identity, limit),
+    'permission:answer': async ({ identity, requestId, answer, message }) => (
+      await bottles.answerPermission(identity, requestId, answer, message ?? ''),
+      null
+    ),
+    'bottle:send': async (identity, text) => (await bottles.send(identity, text), null),
   };
 }

@@ -6,6 +6,7 @@ import type { ActionState } from './allowed-actions';
 import type { SecretPlacement } from './secret-placement';
 import type { RiskNote } from './dockerfile-risks';
 import type { NetworkMode, NetworkRequest } from './network-policy';
+import type { AgentStatusView, PermissionQuestion } from './agent-reports';
 
 export const BOTTLE_STATUSES = [
   'building',
@@ -117,6 +118,14 @@ export interface BottleView {
   networkMode: NetworkMode | null;
   /** The credential set its agent signs in with (issue 20: the card shows when it is signed out); null: unknown. */
   credentialSet: string | null;
+  /** The operator's name for it (`start --name`); null: none given. */
+  name: string | null;
+  /** The task it was started with (`start --prompt`), as given; null: none. */
+  task: string | null;
+  /** The agent's latest report of what it does (issue 21); null: it never reported. */
+  agentStatus: AgentStatusView | null;
+  /** Permission questions its agent waits on, oldest first (issue 21). */
+  permissionPending: PermissionQuestion[];
 }
 
 /**
@@ -148,6 +157,10 @@ export interface StartBottleRequest {
   context?: string;
   /** Its network mode (issue 19), kept in its network.json; absent: `ask`. */
   net?: NetworkMode;
+  /** The operator's name for the bottle (unique among this root's bottles, not an identity). */
+  name?: string;
+  /** The agent's first instruction, passed the way its agent.json `promptArgs` declares. */
+  prompt?: string;
 }
 
 /** An engine the operator can start bottles on: the default one or a Docker context. */
@@ -211,7 +224,8 @@ export interface EngineStatus {
 
 export interface JournalEntry {
   at: string;
-  decision: 'approved' | 'rejected' | 'build-failed' | 'invalid-request';
+  /** allowed, denied, withdrawn: a permission question (issue 21; withdrawn: answered in the terminal, or the agent stopped asking). */
+  decision: 'approved' | 'rejected' | 'build-failed' | 'invalid-request' | 'allowed' | 'denied' | 'withdrawn';
   requestId: string;
   reason: string;
   diff: string;

@@ -25,6 +25,7 @@ import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
+import { PERMISSION_ANSWERS } from './agent-reports';
 import { MAX_NETWORK_LOG_LINES, type NetworkLogView } from './network-view';
 import type { SchemaKit } from './ipc-schemas';
 import { MAX_FIRST_SCREEN, MAX_LOG_TAIL_LINES, MAX_SECRET_VALUE_CHARS, MAX_TERMINAL_INPUT_CHARS } from './rules';
@@ -63,7 +64,7 @@ export const ipcChannels = {
   'engine:status': { args: ({ z }) => z.tuple([]), result: returns<EngineStatus>() },
   'engines:list': { args: ({ z }) => z.tuple([]), result: returns<EngineSummary[]>() },
   'bottle:start': {
-    args: ({ z, agentName, absolutePath, contextName, networkMode }) =>
+    args: ({ z, agentName, absolutePath, contextName, networkMode, bottleName, taskText }) =>
       z.tuple([
         z
           .object({
@@ -73,6 +74,8 @@ export const ipcChannels = {
             autonomous: z.boolean().optional(),
             context: contextName.optional(),
             net: networkMode.optional(),
+            name: bottleName.optional(),
+            prompt: taskText.optional(),
           })
           .strict(),
       ]),
@@ -183,6 +186,17 @@ export const ipcChannels = {
     args: ({ z, identity, requestId }) => z.tuple([z.object({ identity, requestId, answer: z.enum(NETWORK_ANSWERS) }).strict()]),
     result: returns<null>(),
   },
+  /**
+   * The operator's answer to a permission question the bottle's agent waits on (issue 21): allow
+   * once, allow and do not ask again for this kind, or deny with a message the agent reads.
+   */
+  'permission:answer': {
+    args: ({ z, identity, requestId, rejectMessage }) =>
+      z.tuple([z.object({ identity, requestId, answer: z.enum(PERMISSION_ANSWERS), message: rejectMessage.optional() }).strict()]),
+    result: returns<null>(),
+  },
+  /** Types a message to the bottle's agent, as if typed in its terminal, and presses Enter (the Reply box). */
+  'bottle:send': { args: ({ z, identity, taskText }) => z.tuple([identity, taskText]), result: returns<null>() },
   /** The newest `limit` records of the bottle's connection log, oldest first, and whether the gateway records any (new ones come as `network-log` events). */
   'network:log': {
     args: ({ z, identity }) => z.tuple([z.object({ identity, limit: z.number().int().min(1).max(MAX_NETWORK_LOG_LINES) }).strict()]),

@@ -3,6 +3,7 @@
  * the renderer uses without pulling in zod): the IPC schemas and the core check with these.
  */
 import { z } from 'zod';
+import { BOTTLE_NAME_PATTERN, MAX_TASK_CHARS, TASK_TEXT_PATTERN } from './agent-reports';
 import { IDENTITY_MAX_LENGTH, IDENTITY_PATTERN } from './identity';
 import {
   branchNameProblem,
@@ -26,6 +27,14 @@ export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-25
 export const contextNameSchema = z.string().refine(isContextName, 'invalid Docker context name');
 export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');
 export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
+export const bottleNameSchema = z
+  .string()
+  .regex(BOTTLE_NAME_PATTERN, 'a bottle name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const taskTextSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_TASK_CHARS, `must be at most ${MAX_TASK_CHARS} characters`)
+  .regex(TASK_TEXT_PATTERN, 'must not hold control characters other than newline and tab');
 export const sessionIdSchema = z
   .string()
   .min(1)

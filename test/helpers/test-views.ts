@@ -27,6 +27,10 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     networkPending: [],
     networkMode: 'ask',
     credentialSet: 'claude',
+    name: null,
+    task: null,
+    agentStatus: null,
+    permissionPending: [],
     ...overrides,
   };
 }

@@ -141,6 +141,10 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     networkPending: [],
     networkMode: null,
     credentialSet: null,
+    name: null,
+    task: null,
+    agentStatus: null,
+    permissionPending: [],
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };

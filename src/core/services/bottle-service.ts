@@ -1,3 +1,4 @@
+import type { PermissionAnswer } from '../../shared/agent-reports';
 import type { BottleInspect } from '../../shared/bottle-inspect';
 import type {
   ActivityKind,
@@ -266,6 +267,18 @@ export class BottleService {
   }
 
   /** Every pending request of the bottle in full, oldest first, its inbox settled first. */
+  /** Answers a permission question the bottle's agent waits on (issue 21). Built by the agent-reports work. */
+  async answerPermission(identity: string, requestId: string, answer: PermissionAnswer, message: string): Promise<void> {
+    void [identity, requestId, answer, message];
+    throw new BottleError('internal', 'answering permission questions is not built yet');
+  }
+
+  /** Types text into the bottle's agent terminal and presses Enter (issue 21). Built by the send work. */
+  async send(identity: string, text: string): Promise<void> {
+    void [identity, text];
+    throw new BottleError('internal', 'sending to an agent is not built yet');
+  }
+
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
     await this.settleInbox(parseIdentity(identity));
     return (await listPendingRecords(identity)).map(toPendingView);
