@@ -21,3 +21,11 @@ export function createCliCore(owner: DisposableStore, json = false): Core {
   owner.add({ dispose: stopProgress });
   return core;
 }
+
+/**
+ * The bottle a command's `<id>` argument names: a full identity, a unique prefix or suffix of one,
+ * or a bottle's name (bottle-ref.ts); every command taking one resolves it here.
+ */
+export function bottleArg(core: Core, ref: string | undefined): Promise<string> {
+  return core.bottles.resolve(ref ?? '');
+}

@@ -3,10 +3,11 @@ import { fail, info, UsageError, type CliCommand } from './cli-io';
 
 const USAGE = `usage: claude-bottle <command> [options]
 
-  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME] [--detach] [--json]
-                                                           start a new bottle (--autonomous: no permission prompts;
+  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME]
+        [--name NAME] [--prompt TEXT] [--detach] [--json]  start a new bottle (--autonomous: no permission prompts;
                                                            --net: its network mode, ask by default;
-                                                           --context: on that Docker context)
+                                                           --context: on that Docker context; --name: what ls shows
+                                                           and <identity> takes; --prompt: the agent's first task)
   resume <identity> [--detach] [--json]                    continue a bottle with its transcript
   ls [--json]                                              list bottles
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff
@@ -19,6 +20,7 @@ const USAGE = `usage: claude-bottle <command> [options]
   stop <identity>                                          save state and remove the container
   rm <identity> [--keep-state]                             remove a bottle
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
+  send <identity> TEXT                                     type TEXT into the agent's terminal and press Enter
   logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)
   trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
   credentials [status|login|forget|set NAME] [--agent A] [--json]
@@ -28,7 +30,9 @@ const USAGE = `usage: claude-bottle <command> [options]
                                                            (--raw: control characters unescaped)
   apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder
   export <identity> (--branch NAME | --patch FILE)         the agent's work as a git branch or a patch
-  serve [--port N]                                         browser mode on 127.0.0.1`;
+  serve [--port N]                                         browser mode on 127.0.0.1
+
+<identity>: the bottle's full identity, a unique prefix or suffix of one, or its --name.`;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
 const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
@@ -44,6 +48,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   stop: () => import('./commands/stop'),
   rm: () => import('./commands/rm'),
   attach: () => import('./commands/attach'),
+  send: () => import('./commands/send'),
   logs: () => import('./commands/logs'),
   diff: () => import('./commands/diff'),
   apply: () => import('./commands/apply'),

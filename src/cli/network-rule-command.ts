@@ -1,6 +1,5 @@
-import { parseIdentity } from '../shared/identity';
 import { parseHostPattern, parseTargetHost, patternMatches, type RuleEffect } from '../shared/network-policy';
-import { createCliCore } from './cli-context';
+import { bottleArg, createCliCore } from './cli-context';
 import { confirm, info, onTerminal, parseCommandArgs, UsageError, type CliCommand } from './cli-io';
 
 /*
@@ -25,7 +24,6 @@ export function networkRuleCommand(effect: RuleEffect): CliCommand {
       USAGE,
     );
     if (positionals.length !== 2) throw new UsageError(`expected an identity and HOST[:PORT] (usage: ${USAGE})`);
-    const identity = parseIdentity(positionals[0]);
     const pattern = parseHostPattern(positionals[1] ?? '');
     if (!pattern.ok) throw new UsageError(pattern.error);
     const once = values.once === true;
@@ -34,9 +32,10 @@ export function networkRuleCommand(effect: RuleEffect): CliCommand {
     const yes = values.yes === true;
     if (effect === 'allow' && !yes && !onTerminal())
       throw new UsageError(
-        `allow needs --yes when not run from a terminal: it cannot ask you first (held requests: claude-bottle net ${identity})`,
+        `allow needs --yes when not run from a terminal: it cannot ask you first (held requests: claude-bottle net ${positionals[0] ?? ''})`,
       );
     const core = createCliCore(owner);
+    const identity = await bottleArg(core, positionals[0]);
     const text = pattern.value.text;
     const held = (await core.network.pending(identity)).filter((request) => {
       const target = parseTargetHost(request.host);

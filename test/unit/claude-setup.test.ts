@@ -40,15 +40,15 @@ describe('the launch command', () => {
   it('appends autonomousArgs only when chosen, to command and resumeCommand, and wraps it when secrets travel as files', () => {
     const claude = agent({ autonomousArgs: ['--dangerously-skip-permissions'] });
     const none = { files: [], env: [] };
-    expect(launchCommand(claude, { autonomous: false }, false, none)).toEqual(['claude']);
-    expect(launchCommand(claude, { autonomous: true }, false, none)).toEqual(['claude', '--dangerously-skip-permissions']);
-    expect(launchCommand(claude, { autonomous: true }, true, none)).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
-    expect(launchCommand(claude, { autonomous: false }, true, { files: [], env: [{ name: 'ANTHROPIC_API_KEY', value: 'k' }] })).toEqual([
+    expect(launchCommand(claude, { autonomous: false, name: null, task: null }, false, none)).toEqual(['claude']);
+    expect(launchCommand(claude, { autonomous: true, name: null, task: null }, false, none)).toEqual(['claude', '--dangerously-skip-permissions']);
+    expect(launchCommand(claude, { autonomous: true, name: null, task: null }, true, none)).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
+    expect(launchCommand(claude, { autonomous: false, name: null, task: null }, true, { files: [], env: [{ name: 'ANTHROPIC_API_KEY', value: 'k' }] })).toEqual([
       SECRETS_WRAPPER,
       'claude',
       '--continue',
     ]);
-    expect(() => launchCommand(agent(), { autonomous: true }, false, none)).toThrow(/has no autonomous mode/);
+    expect(() => launchCommand(agent(), { autonomous: true, name: null, task: null }, false, none)).toThrow(/has no autonomous mode/);
   });
 
   it('sets rootEnv only for uid 0', () => {

@@ -46,7 +46,7 @@ const facts = (overrides: Partial<LaunchFacts> = {}): LaunchFacts => ({
   copyCwd: true,
   folderOwner: null,
   resume: false,
-  options: { autonomous: false },
+  options: { autonomous: false, name: null, task: null },
   image: { ref: 'claude-bottle-agent-claude:abc', id: 'sha256:abc', path: '/usr/bin:/bin', user: 'node' },
   gatewayCa: null,
   cachedPasswd: PASSWD,
@@ -169,14 +169,14 @@ describe('the launch plan: command and secrets', () => {
   const autonomousAgent = agentWith({ autonomousArgs: ['--dangerously-skip-permissions'] });
 
   it('appends the autonomous args when the bottle was launched autonomous, at start and resume', () => {
-    expect(planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true } }), PASSWD, []).create.Cmd).toEqual([
+    expect(planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true, name: null, task: null } }), PASSWD, []).create.Cmd).toEqual([
       'claude',
       '--dangerously-skip-permissions',
     ]);
-    const resumed = planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true }, resume: true }), PASSWD, []);
+    const resumed = planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true, name: null, task: null }, resume: true }), PASSWD, []);
     expect(resumed.create.Cmd).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
     expect(planLaunch(facts({ agent: autonomousAgent }), PASSWD, []).create.Cmd).toEqual(['claude']);
-    expect(() => planLaunch(facts({ options: { autonomous: true } }), PASSWD, [])).toThrow(/has no autonomous mode/);
+    expect(() => planLaunch(facts({ options: { autonomous: true, name: null, task: null } }), PASSWD, [])).toThrow(/has no autonomous mode/);
   });
 
   it('passes plain names as variables and secret-looking ones only as files read by the wrapper', async () => {

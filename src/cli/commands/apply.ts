@@ -1,5 +1,4 @@
-import { parseIdentity } from '../../shared/identity';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { formatApply } from '../changes-output';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
@@ -13,8 +12,9 @@ export const run: CliCommand = async (argv, owner) => {
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
-  const result = await createCliCore(owner, values.json === true).changes.apply(identity, {
+  const core = createCliCore(owner, values.json === true);
+  const identity = await bottleArg(core, positionals[0]);
+  const result = await core.changes.apply(identity, {
     dryRun: values['dry-run'] === true,
     sidecars: values['no-sidecars'] !== true,
   });

@@ -1,6 +1,5 @@
-import { parseIdentity } from '../../shared/identity';
 import { resumeLine } from '../../shared/resume-line';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { confirm, info, onTerminal, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { requestText } from '../review-output';
 
@@ -18,15 +17,15 @@ export const run: CliCommand = async (argv, owner) => {
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
   const resume = values.resume === true;
   const yes = values.yes === true;
   if (!yes && !onTerminal()) {
     throw new UsageError(
-      `approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${identity})`,
+      `approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${positionals[0] ?? ''})`,
     );
   }
   const core = createCliCore(owner);
+  const identity = await bottleArg(core, positionals[0]);
   let requestId = typeof values.request === 'string' ? values.request : undefined;
   let proposalHash: string | undefined;
   if (!yes) {

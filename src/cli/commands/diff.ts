@@ -1,5 +1,4 @@
-import { parseIdentity } from '../../shared/identity';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { formatChangeSet, formatStat } from '../changes-output';
 import { parseCommandArgs, printJson, UsageError, writeText, type CliCommand } from '../cli-io';
 
@@ -16,10 +15,10 @@ export const run: CliCommand = async (argv, owner) => {
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
   const raw = values.raw === true;
   if (raw && values.json === true) throw new UsageError(`--raw and --json do not go together: JSON is never raw (usage: ${USAGE})`);
   const core = createCliCore(owner, values.json === true);
+  const identity = await bottleArg(core, positionals[0]);
   if (typeof values.file === 'string') {
     const detail = await core.changes.file(identity, values.file, 'diff');
     if (values.json === true) printJson(detail);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { parseIdentity } from '../../shared/identity';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle export <identity> (--branch NAME | --patch FILE) [--json]';
@@ -17,9 +16,10 @@ export const run: CliCommand = async (argv, owner) => {
   const patch = typeof values.patch === 'string' ? values.patch : undefined;
   if ((branch === undefined) === (patch === undefined))
     throw new UsageError(`give exactly one of --branch NAME or --patch FILE (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
   const json = values.json === true;
-  const result = await createCliCore(owner, json).changes.export(identity, {
+  const core = createCliCore(owner, json);
+  const identity = await bottleArg(core, positionals[0]);
+  const result = await core.changes.export(identity, {
     branch,
     patchFile: patch === undefined ? undefined : resolve(patch),
   });

@@ -1,5 +1,4 @@
-import { parseIdentity } from '../../shared/identity';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle logs <identity> [--follow] [--tail N]';
@@ -19,8 +18,9 @@ export const run: CliCommand = async (argv, owner) => {
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
-  const stream = await createCliCore(owner).bottles.logs(identity, { tail: parseTail(values.tail), follow: values.follow === true });
+  const core = createCliCore(owner);
+  const identity = await bottleArg(core, positionals[0]);
+  const stream = await core.bottles.logs(identity, { tail: parseTail(values.tail), follow: values.follow === true });
   const stop = (): void => {
     stream.destroy();
   };

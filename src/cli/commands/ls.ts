@@ -12,6 +12,7 @@ function table(views: BottleView[]): string {
   const rows = views.map((view) =>
     [
       view.identity,
+      view.name ?? '-',
       view.agentName ?? '-',
       displayStatus(view),
       view.engine,
@@ -20,7 +21,7 @@ function table(views: BottleView[]): string {
       view.cwd ?? '-',
     ].map((cell) => escapeLine(cell)),
   );
-  const header = ['IDENTITY', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'PROJECT'];
+  const header = ['IDENTITY', 'NAME', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'PROJECT'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]): string =>
     row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');

@@ -1,9 +1,8 @@
-import { parseIdentity } from '../../shared/identity';
 import { heldRequestLines } from '../network-output';
 import { formatBytes } from '../../shared/format-bytes';
 import { networkDestination } from '../../shared/network-log-filter';
 import { MAX_NETWORK_LOG_LINES, type NetworkLogEntry } from '../../shared/network-view';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { info, parseCommandArgs, printJson, printJsonLines, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle net <identity> [--log] [--limit N] [--json]';
@@ -27,12 +26,12 @@ export const run: CliCommand = async (argv, owner) => {
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
   const json = values.json === true;
   const limit = values.limit === undefined ? DEFAULT_LOG_LINES : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_NETWORK_LOG_LINES)
     throw new UsageError(`--limit must be a whole number from 1 to ${MAX_NETWORK_LOG_LINES}`);
   const core = createCliCore(owner, json);
+  const identity = await bottleArg(core, positionals[0]);
   if (values.log === true) {
     const entries = await core.network.log(identity, limit);
     // JSON Lines, as the log file itself: `--json | jq` and a script reading the file see the same records.

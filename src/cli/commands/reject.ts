@@ -1,5 +1,4 @@
-import { parseIdentity } from '../../shared/identity';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle reject <identity> [--request ID] [--message TEXT]';
@@ -7,10 +6,11 @@ const USAGE = 'claude-bottle reject <identity> [--request ID] [--message TEXT]';
 export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { request: { type: 'string' }, message: { type: 'string' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
+  const core = createCliCore(owner);
+  const identity = await bottleArg(core, positionals[0]);
   const requestId = typeof values.request === 'string' ? values.request : undefined;
   const message = typeof values.message === 'string' ? values.message : '';
-  const result = await createCliCore(owner).bottles.reject(identity, { requestId, message });
+  const result = await core.bottles.reject(identity, { requestId, message });
   info(`rejected ${result.requestId} for ${identity}; the agent finds the answer in its inbox`);
   return 0;
 };

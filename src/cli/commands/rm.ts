@@ -1,5 +1,4 @@
-import { parseIdentity } from '../../shared/identity';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { perBottleImageTag } from '../../core/state/state-paths';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
@@ -8,9 +7,10 @@ const USAGE = 'claude-bottle rm <identity> [--keep-state]';
 export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { 'keep-state': { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const identity = parseIdentity(positionals[0]);
+  const core = createCliCore(owner);
+  const identity = await bottleArg(core, positionals[0]);
   const keepState = values['keep-state'] === true;
-  const { image } = await createCliCore(owner).bottles.remove(identity, { keepState });
+  const { image } = await core.bottles.remove(identity, { keepState });
   if (keepState) info(`removed the container of ${identity}; its state is kept`);
   else if (image === 'in-use') info(`removed ${identity}; its image ${perBottleImageTag(identity)} is kept: a container still uses it`);
   else info(`removed ${identity}`);

@@ -3,10 +3,9 @@ import type { BottleDetail } from '../../shared/bottle-view';
 import { escapeLine } from '../../shared/escape-text';
 import { formatBytes } from '../../shared/format-bytes';
 import { earlyExitTiming } from '../../shared/early-exit-text';
-import { parseIdentity } from '../../shared/identity';
 import { heldRequestLines } from '../network-output';
 import { launchModeRefusal } from '../../shared/launch-modes';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { info, parseCommandArgs, printJson, UsageError, type CliCommand } from '../cli-io';
 import { requestText } from '../review-output';
 
@@ -22,6 +21,8 @@ function describe(detail: BottleDetail): string {
   const engine = `${detail.engine} (${detail.engineEndpoint.host}${mountAllowed ? '' : ', remote: copy mode only'})`;
   const lines = [
     field('identity', detail.identity),
+    field('name', detail.name),
+    field('task', detail.task),
     field('status', displayStatus(detail)),
     field('agent', detail.agentName),
     field('project', detail.cwd),
@@ -64,7 +65,8 @@ function describe(detail: BottleDetail): string {
 export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
-  const detail = await createCliCore(owner, values.json === true).bottles.show(parseIdentity(positionals[0]));
+  const core = createCliCore(owner, values.json === true);
+  const detail = await core.bottles.show(await bottleArg(core, positionals[0]));
   if (values.json === true) printJson({ ...detail, displayStatus: displayStatus(detail) });
   else info(describe(detail));
   return 0;

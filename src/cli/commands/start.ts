@@ -7,7 +7,7 @@ import { parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 import { finishLaunch, refreshLoginsBeforeLaunch } from '../launch-output';
 
 const USAGE =
-  'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME] [--detach] [--json]';
+  'claude-bottle start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME] [--name NAME] [--prompt TEXT] [--detach] [--json]';
 
 export interface StartArgs {
   request: StartBottleRequest;
@@ -25,6 +25,8 @@ export function parseStartArgs(argv: string[], cwdNow: string): StartArgs {
       autonomous: { type: 'boolean' },
       net: { type: 'string' },
       context: { type: 'string' },
+      name: { type: 'string' },
+      prompt: { type: 'string' },
       detach: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -47,6 +49,9 @@ export function parseStartArgs(argv: string[], cwdNow: string): StartArgs {
     autonomous: values.autonomous === true,
     ...(context === undefined ? {} : { context }),
     ...(net === undefined ? {} : { net }),
+    // Checked by the core (bottle-names.ts, agent-input.ts), where every front end's request is.
+    ...(typeof values.name === 'string' ? { name: values.name } : {}),
+    ...(typeof values.prompt === 'string' ? { prompt: values.prompt } : {}),
   };
   return { request, json, detach: values.detach === true };
 }

@@ -16,6 +16,9 @@ export function isPlainName(name: string): boolean {
   return name.length <= 128 && PLAIN_NAME_PATTERN.test(name) && name !== '.' && name !== '..';
 }
 
+/** Where promptArgs put the task. */
+export const PROMPT_PLACEHOLDER = '{prompt}';
+
 const plainName = z.string().refine(isPlainName, 'must be a plain file name (no folders, no "..", not absolute)');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** Credential sets name folders under <root>/credentials. */
@@ -32,6 +35,16 @@ export const agentOptionFields = {
   credentials: credentialDeclarationsSchema.optional(),
   /** Appended to command and resumeCommand when the operator launches the bottle autonomous. */
   autonomousArgs: z.array(z.string().min(1)).max(16).optional(),
+  /**
+   * How the agent takes a first instruction (`start --prompt`): appended to command, after
+   * autonomousArgs, at a bottle's first start only, each `{prompt}` replaced by the task. An agent
+   * without it refuses a task.
+   */
+  promptArgs: z
+    .array(z.string().min(1))
+    .max(16)
+    .refine((args) => args.some((arg) => arg.includes(PROMPT_PLACEHOLDER)), `must hold ${PROMPT_PLACEHOLDER} where the task goes`)
+    .optional(),
   /** Variables set only when the agent runs as uid 0 (a root-owned project folder in mount mode). */
   rootEnv: z.record(envName, z.string().max(1024)).optional(),
   /** The operator's own setup, copied (never mounted) into the config folder at a bottle's first start. */
@@ -87,6 +100,8 @@ export interface AgentOptions {
   /** agent.json `credentials`: the secrets the gateway injects; the others stay in the bottle. */
   credentials: CredentialDeclaration[];
   autonomousArgs: string[];
+  /** agent.json `promptArgs`; empty: the agent takes no task at start. */
+  promptArgs: string[];
   rootEnv: Record<string, string>;
   hostConfig: HostConfigSpec | null;
   /** agent.json `network.allow`, each in its canonical text. */
@@ -129,12 +144,18 @@ export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
     credentialSet: config.credentialSet ?? null,
     credentials: config.credentials ?? [],
     autonomousArgs: config.autonomousArgs ?? [],
+    promptArgs: config.promptArgs ?? [],
     rootEnv: config.rootEnv ?? {},
     hostConfig:
       host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
     networkAllow: config.network?.allow ?? [],
     signIn: config.signIn === undefined ? null : { command: config.signIn.command, hosts: config.signIn.hosts },
   };
+}
+
+/** The agent's promptArgs with the task in place of each `{prompt}` (split and joined: a `$` in the task stays as typed). */
+export function promptArgsFor(options: Pick<AgentOptions, 'promptArgs'>, task: string): string[] {
+  return options.promptArgs.map((arg) => arg.split(PROMPT_PLACEHOLDER).join(task));
 }
 
 /** An agent.json that says none of this: what AgentConfig holds then. */

@@ -26,6 +26,9 @@ import { DEFAULT_CONTEXT } from '../engine/docker-contexts';
 import { writeEngineRecord } from '../state/bottle-engine';
 import { bottleIdentity } from '../state/bottle-identity';
 import { writeBottleOptions } from '../state/bottle-options';
+import { claimBottleName, requireBottleName } from '../state/bottle-names';
+import { requireTaskable } from './bottle-setup';
+import { requireTaskText } from './agent-input';
 import { writeBottleNetwork } from '../state/bottle-network';
 import { DEFAULT_NETWORK_MODE, isNetworkMode, NETWORK_MODES } from '../../shared/network-policy';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
@@ -81,6 +84,9 @@ export async function createBottleState(ctx: CoreDeps, request: StartBottleReque
   if (autonomous && agent.config.autonomousArgs.length === 0) {
     throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
   }
+  const name = request.name === undefined ? null : requireBottleName(request.name);
+  const task = request.prompt === undefined ? null : requireTaskText(request.prompt, 'task');
+  if (task !== null) requireTaskable(agent);
   const net = request.net ?? DEFAULT_NETWORK_MODE;
   // The IPC and the CLI check it already; a request from anywhere else is checked here, before anything is written.
   if (!isNetworkMode(net)) throw new BottleError('invalid-argument', `network mode must be one of ${NETWORK_MODES.join(', ')}`);
@@ -88,10 +94,14 @@ export async function createBottleState(ctx: CoreDeps, request: StartBottleReque
   const identity = bottleIdentity(agent.name);
   // A project agent is recorded as `project:NAME`: a plain string the Python CLI reads as is.
   const metadata = { identity, agent_name: agent.name, cwd, copy_cwd: request.copy, started_at: isoNow() };
-  // The engine first: a bottle whose metadata exists without it would be looked for on the default one.
-  if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
-  await writeMetadata(metadata);
-  await writeBottleOptions(identity, { autonomous });
+  const record = async (): Promise<void> => {
+    // The engine first: a bottle whose metadata exists without it would be looked for on the default one.
+    if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
+    await writeMetadata(metadata);
+    await writeBottleOptions(identity, { autonomous, name, task });
+  };
+  // A name is checked and recorded in one hold of the names' lock: two starts cannot both take it.
+  await (name === null ? record() : claimBottleName(name, record));
   // Always written, so the mode chosen now is the one every resume and rebuild finds (issue 19).
   await writeBottleNetwork(identity, { mode: net, allow: [], deny: [] });
   faultPoint('start-after-metadata');

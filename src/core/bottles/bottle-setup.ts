@@ -5,6 +5,7 @@ import type { EngineContainer } from '../engine/engine-client';
 import { ROOT_OWNER, type ArchiveEntry } from '../engine/container-archive';
 import { readContainerFile } from '../engine/container-files';
 import { BottleError } from '../base/bottle-error';
+import { promptArgsFor } from '../agents/agent-options';
 import type { BottleOptions } from '../state/bottle-options';
 import { readSettings } from '../state/settings';
 import { TOOL_MOUNT } from '../engine/bottle-mounts';
@@ -21,14 +22,27 @@ export const SECRETS_DIR = '/run/claude-bottle/secrets';
 /** Exports every variable in SECRETS_DIR, then execs the agent's command. */
 export const SECRETS_WRAPPER = `${TOOL_MOUNT}/bin/with-bottle-secrets`;
 
-/** The command a launch runs: the agent's (resume) command, its autonomousArgs when chosen, wrapped when secrets travel as files. */
+/**
+ * The command a launch runs: the agent's (resume) command, its autonomousArgs when chosen, at the
+ * first start the task through its promptArgs (a resume continues the conversation: the task was
+ * given once), wrapped when secrets travel as files.
+ */
 export function launchCommand(agent: AgentDefinition, options: BottleOptions, resume: boolean, secrets: LaunchSecrets): string[] {
   const base = resume ? agent.config.resumeCommand : agent.config.command;
   if (options.autonomous && agent.config.autonomousArgs.length === 0) {
     throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
   }
+  const task = resume ? null : options.task;
+  if (task !== null) requireTaskable(agent);
   const command = options.autonomous ? [...base, ...agent.config.autonomousArgs] : base;
-  return secrets.env.length > 0 ? [SECRETS_WRAPPER, ...command] : command;
+  const withTask = task === null ? command : [...command, ...promptArgsFor(agent.config, task)];
+  return secrets.env.length > 0 ? [SECRETS_WRAPPER, ...withTask] : withTask;
+}
+
+/** Refuses a task for an agent that does not declare how it takes one. */
+export function requireTaskable(agent: AgentDefinition): void {
+  if (agent.config.promptArgs.length === 0)
+    throw new BottleError('invalid-argument', `agent "${agent.name}" takes no task at start (agent.json "promptArgs")`);
 }
 
 /** Where the bottle finds the installation CA the gateway's certificates for signed hosts come from. */

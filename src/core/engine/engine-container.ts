@@ -123,6 +123,14 @@ export class EngineContainer {
     return hijackedStream(await this.container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, ...detach }));
   }
 
+  /**
+   * Its TTY's input only (what `send` types): nothing comes back on the connection, so ending the
+   * input ends it cleanly, and the container's stdin stays open for its other terminals (StdinOnce false).
+   */
+  async attachInput(): Promise<Duplex> {
+    return hijackedStream(await this.container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true }));
+  }
+
   async exec(options: ExecCreateOptions): Promise<EngineExec> {
     return new EngineExec(await this.container.exec(options));
   }

@@ -9,7 +9,7 @@ import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { JournalCounts } from '../rebuild/journal';
 import { rebuildViewFields } from '../rebuild/view-fields';
-import { readBottleOptions } from '../state/bottle-options';
+import { DEFAULT_BOTTLE_OPTIONS, readBottleOptions, type BottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
 import { readStopReason } from '../state/stop-reason';
@@ -101,15 +101,17 @@ function containerStatus(info: ContainerInfo): { status: BottleStatus; exitCode:
 }
 
 /**
- * The listing shows a bottle whose options the host cannot read as not autonomous rather than
- * failing every bottle's listing; its resume (launch-facts) reads them again and reports the error.
+ * The listing shows a bottle whose options the host cannot read as not autonomous, unnamed and
+ * without a task rather than failing every bottle's listing; its resume (launch-facts) reads them
+ * again and reports the error. Read only when the bottle has the file.
  */
-function listedAutonomous(identity: string): boolean {
+function listedOptions(entry: StateEntry): BottleOptions {
+  if (!entry.hasOptions) return DEFAULT_BOTTLE_OPTIONS;
   try {
-    return readBottleOptions(identity).autonomous;
+    return readBottleOptions(entry.identity);
   } catch (error: unknown) {
     // Every failure (unreadable, damaged): reported where it decides something, the resume. See above.
-    return false;
+    return DEFAULT_BOTTLE_OPTIONS;
   }
 }
 
@@ -169,12 +171,17 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     startedAt: meta.started_at,
     status,
     exitCode,
-    autonomous: entry.hasOptions && listedAutonomous(identity),
+    ...launchOptionFields(listedOptions(entry)),
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit:
       status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
   return network.problem === null ? view : { ...view, warnings: [...view.warnings, network.problem] };
+}
+
+/** What the operator chose at start, as a view carries it. */
+function launchOptionFields(options: BottleOptions): Pick<BottleView, 'autonomous' | 'name' | 'task'> {
+  return { autonomous: options.autonomous, name: options.name, task: options.task };
 }
 
 /**

@@ -36,7 +36,9 @@ import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { isConnectionError } from '../engine/docker-client';
-import { bottleContainers, otherInstanceError } from '../engine/bottle-containers';
+import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
+import { typeIntoAgent } from '../bottles/agent-input';
+import { resolveBottleRef } from './bottle-ref';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
@@ -273,10 +275,14 @@ export class BottleService {
     throw new BottleError('internal', 'answering permission questions is not built yet');
   }
 
-  /** Types text into the bottle's agent terminal and presses Enter (issue 21). Built by the send work. */
+  /** Types text into the bottle's agent terminal and presses Enter (issue 21); refused when it is not running. */
   async send(identity: string, text: string): Promise<void> {
-    void [identity, text];
-    throw new BottleError('internal', 'sending to an agent is not built yet');
+    await typeIntoAgent(this.engineFor(parseIdentity(identity)), identity, text);
+  }
+
+  /** The one bottle `ref` names (identity, unique prefix or suffix, or name): see bottle-ref.ts. */
+  async resolve(ref: string): Promise<string> {
+    return resolveBottleRef(ref, async (identity) => (await findBottleContainer(this.engineFor(identity).docker, identity)) !== null);
   }
 
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
