@@ -30,6 +30,8 @@ export interface TestAgentOptions {
   user?: string | null;
   dockerfileExtra?: string;
   env?: string[];
+  /** More agent.json keys (e.g. promptArgs), as given. */
+  extraConfig?: Record<string, unknown>;
 }
 
 /** Writes an agent folder under `<CLAUDE_BOTTLE_HOME>/agents/<name>` built on the busybox base. */
@@ -50,6 +52,7 @@ export async function writeTestAgent(options: TestAgentOptions = {}): Promise<st
       ...(options.user === null ? {} : { user: options.user ?? 'agent' }),
       transcriptDir: TEST_TRANSCRIPT_DIR,
       env: options.env ?? [],
+      ...options.extraConfig,
     }),
   );
   return dir;

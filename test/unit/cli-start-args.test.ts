@@ -16,6 +16,17 @@ describe('claude-bottle start: its arguments', () => {
     expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('net');
   });
 
+  it('--name and --prompt go to the core as given (it checks them); absent, the request has neither', () => {
+    expect(parseStartArgs(['claude', '--name', 'web', '--prompt', 'fix the tests\nthen push'], '/p').request).toMatchObject({
+      name: 'web',
+      prompt: 'fix the tests\nthen push',
+    });
+    // A task starting with "-" is taken in the --prompt=TEXT form (parseArgs reads `--prompt -x` as a missing value).
+    expect(parseStartArgs(['claude', '--prompt=-n run it'], '/p').request.prompt).toBe('-n run it');
+    expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('name');
+    expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('prompt');
+  });
+
   it.each([
     [['claude', '--net', 'wide'], /^--net "wide": expected one of ask, locked, open$/],
     [['claude', '--net', 'ASK'], /--net "ASK"/],
