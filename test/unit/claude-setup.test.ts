@@ -41,13 +41,21 @@ describe('the launch command', () => {
     const claude = agent({ autonomousArgs: ['--dangerously-skip-permissions'] });
     const none = { files: [], env: [] };
     expect(launchCommand(claude, { autonomous: false, name: null, task: null }, false, none)).toEqual(['claude']);
-    expect(launchCommand(claude, { autonomous: true, name: null, task: null }, false, none)).toEqual(['claude', '--dangerously-skip-permissions']);
-    expect(launchCommand(claude, { autonomous: true, name: null, task: null }, true, none)).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
-    expect(launchCommand(claude, { autonomous: false, name: null, task: null }, true, { files: [], env: [{ name: 'ANTHROPIC_API_KEY', value: 'k' }] })).toEqual([
-      SECRETS_WRAPPER,
+    expect(launchCommand(claude, { autonomous: true, name: null, task: null }, false, none)).toEqual([
+      'claude',
+      '--dangerously-skip-permissions',
+    ]);
+    expect(launchCommand(claude, { autonomous: true, name: null, task: null }, true, none)).toEqual([
       'claude',
       '--continue',
+      '--dangerously-skip-permissions',
     ]);
+    expect(
+      launchCommand(claude, { autonomous: false, name: null, task: null }, true, {
+        files: [],
+        env: [{ name: 'ANTHROPIC_API_KEY', value: 'k' }],
+      }),
+    ).toEqual([SECRETS_WRAPPER, 'claude', '--continue']);
     expect(() => launchCommand(agent(), { autonomous: true, name: null, task: null }, false, none)).toThrow(/has no autonomous mode/);
   });
 

@@ -169,14 +169,19 @@ describe('the launch plan: command and secrets', () => {
   const autonomousAgent = agentWith({ autonomousArgs: ['--dangerously-skip-permissions'] });
 
   it('appends the autonomous args when the bottle was launched autonomous, at start and resume', () => {
-    expect(planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true, name: null, task: null } }), PASSWD, []).create.Cmd).toEqual([
-      'claude',
-      '--dangerously-skip-permissions',
-    ]);
-    const resumed = planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true, name: null, task: null }, resume: true }), PASSWD, []);
+    expect(
+      planLaunch(facts({ agent: autonomousAgent, options: { autonomous: true, name: null, task: null } }), PASSWD, []).create.Cmd,
+    ).toEqual(['claude', '--dangerously-skip-permissions']);
+    const resumed = planLaunch(
+      facts({ agent: autonomousAgent, options: { autonomous: true, name: null, task: null }, resume: true }),
+      PASSWD,
+      [],
+    );
     expect(resumed.create.Cmd).toEqual(['claude', '--continue', '--dangerously-skip-permissions']);
     expect(planLaunch(facts({ agent: autonomousAgent }), PASSWD, []).create.Cmd).toEqual(['claude']);
-    expect(() => planLaunch(facts({ options: { autonomous: true, name: null, task: null } }), PASSWD, [])).toThrow(/has no autonomous mode/);
+    expect(() => planLaunch(facts({ options: { autonomous: true, name: null, task: null } }), PASSWD, [])).toThrow(
+      /has no autonomous mode/,
+    );
   });
 
   it('passes plain names as variables and secret-looking ones only as files read by the wrapper', async () => {

@@ -55,7 +55,10 @@ function ambiguousError(ref: string, candidates: string[]): BottleError {
  */
 export async function resolveBottleRef(ref: string, hasContainer: (identity: string) => Promise<boolean>): Promise<string> {
   if (!isRefShaped(ref))
-    throw new BottleError('invalid-argument', `invalid bottle ${JSON.stringify(ref.slice(0, 80))}: expected an identity, a part of one, or a name`);
+    throw new BottleError(
+      'invalid-argument',
+      `invalid bottle ${JSON.stringify(ref.slice(0, 80))}: expected an identity, a part of one, or a name`,
+    );
   if (isValidIdentity(ref) && (await isDirectory(bottlePaths(ref).dir))) return ref;
   const match = matchBottleRef(ref, await listBottleNames());
   if (match.kind === 'one') return match.identity;
