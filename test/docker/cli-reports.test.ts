@@ -88,6 +88,18 @@ describe.skipIf(skipWithoutDocker)('claude-bottle start --name --prompt, send, a
     expect((await listMine())[0]).toMatchObject({ name: 'web', task });
   }, 180_000);
 
+  it('two starts given one name at once: one bottle gets it, the other is refused and leaves nothing', async () => {
+    const results = await Promise.all(
+      [0, 1].map(() => runCli(['start', 'scripted', '--name', 'twin', '--cwd', project, '--net', 'locked', '--detach', '--json'])),
+    );
+    expect(results.map((result) => result.code).sort()).toEqual([0, 1]);
+    const won = JSON.parse(results.find((result) => result.code === 0)?.stdout ?? '') as BottleView;
+    expect(results.find((result) => result.code !== 0)?.stderr.trim()).toBe(
+      `claude-bottle: the name "twin" is taken by bottle ${won.identity}`,
+    );
+    expect(await stateFolders()).toEqual([won.identity]);
+  }, 120_000);
+
   it('an agent without promptArgs refuses --prompt in one line, and a bad name or task is refused: nothing is created', async () => {
     for (const [args, message] of [
       [['scripted', '--prompt', 'fix it'], 'claude-bottle: agent "scripted" takes no task at start (agent.json "promptArgs")'],
