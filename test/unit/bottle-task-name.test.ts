@@ -74,7 +74,14 @@ describe('promptArgs: the task at the first start', () => {
 
   it('the shipped claude agent declares how it takes its first instruction', async () => {
     const claude = await loadAgent('claude');
-    expect(claude.config.promptArgs.some((arg) => arg.includes('{prompt}'))).toBe(true);
+    // Claude Code's positional prompt, after `--`: a task starting with "-" is not read as an option.
+    expect(claude.config.promptArgs).toEqual(['--', '{prompt}']);
+    expect(launchCommand(claude, options('- [ ] fix it', true), false, none)).toEqual([
+      'claude',
+      '--dangerously-skip-permissions',
+      '--',
+      '- [ ] fix it',
+    ]);
   });
 
   it.each([
