@@ -12,10 +12,13 @@ import { findBottleContainer } from '../engine/bottle-containers';
 
 /**
  * The Enter comes this long after the text, in a write of its own: a terminal program reads text
- * and Enter arriving together as a paste (Claude Code then keeps the newline in its input instead
- * of submitting it).
+ * and Enter arriving together as a paste, and Claude Code keeps an Enter that arrives while it
+ * still takes in a paste (100 ms after its last chunk, longer while it renders a long one) as a
+ * newline in its input instead of submitting it.
  */
-const ENTER_DELAY_MS = 300;
+function enterDelayMs(text: string): number {
+  return text.includes('\n') || text.length > 500 ? 1500 : 400;
+}
 /** How long the engine gets to take the input and close the connection before it is cut. */
 const CLOSE_WAIT_MS = 5000;
 
@@ -61,7 +64,7 @@ export async function typeIntoAgent(ctx: CoreDeps, identity: string, text: strin
   const stream = await ctx.docker.getContainer(info.Id).attachInput();
   try {
     await write(stream, text);
-    await sleep(ENTER_DELAY_MS);
+    await sleep(enterDelayMs(text));
     await write(stream, '\r');
     stream.end();
     await closed(stream, CLOSE_WAIT_MS);
