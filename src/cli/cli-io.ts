@@ -28,7 +28,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error: unknown) {
-    throw new UsageError(`${errorMessage(error)} (usage: ${usage})`);
+    // node:util's message runs over lines (an option value starting with "-" is told how to give it): kept, on one line.
+    const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : errorMessage(error);
+    throw new UsageError(`${message} (usage: ${usage})`);
   }
 }
 

@@ -23,6 +23,9 @@ describe('claude-bottle start: its arguments', () => {
     });
     // A task starting with "-" is taken in the --prompt=TEXT form (parseArgs reads `--prompt -x` as a missing value).
     expect(parseStartArgs(['claude', '--prompt=-n run it'], '/p').request.prompt).toBe('-n run it');
+    expect(() => parseStartArgs(['claude', '--prompt', '-n run it'], '/p')).toThrow(
+      /^Option '--prompt' argument is ambiguous\. .* use '--prompt=-XYZ'\. \(usage: /,
+    );
     expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('name');
     expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('prompt');
   });
