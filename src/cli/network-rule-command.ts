@@ -24,6 +24,8 @@ export function networkRuleCommand(effect: RuleEffect): CliCommand {
       USAGE,
     );
     if (positionals.length !== 2) throw new UsageError(`expected an identity and HOST[:PORT] (usage: ${USAGE})`);
+    const core = createCliCore(owner);
+    const identity = await bottleArg(core, positionals[0]);
     const pattern = parseHostPattern(positionals[1] ?? '');
     if (!pattern.ok) throw new UsageError(pattern.error);
     const once = values.once === true;
@@ -32,10 +34,8 @@ export function networkRuleCommand(effect: RuleEffect): CliCommand {
     const yes = values.yes === true;
     if (effect === 'allow' && !yes && !onTerminal())
       throw new UsageError(
-        `allow needs --yes when not run from a terminal: it cannot ask you first (held requests: claude-bottle net ${positionals[0] ?? ''})`,
+        `allow needs --yes when not run from a terminal: it cannot ask you first (held requests: claude-bottle net ${identity})`,
       );
-    const core = createCliCore(owner);
-    const identity = await bottleArg(core, positionals[0]);
     const text = pattern.value.text;
     const held = (await core.network.pending(identity)).filter((request) => {
       const target = parseTargetHost(request.host);

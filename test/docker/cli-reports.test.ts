@@ -164,10 +164,12 @@ describe.skipIf(skipWithoutDocker)('claude-bottle start --name --prompt, send, a
     expect(ambiguous.stderr.trim()).toBe(`claude-bottle: "scripted" matches 2 bottles: ${pair.join(', ')}`);
     const unknown = await runCli(['stop', 'nothere']);
     expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr.trim()).toBe('claude-bottle: no bottle nothere');
+    expect(unknown.stderr.trim()).toMatch(/^claude-bottle: no bottle nothere \(no container, no state under [^\n]+\)$/);
     const hostile = await runCli(['logs', '../state']);
     expect(hostile.code).not.toBe(0);
-    expect(hostile.stderr).toContain('invalid bottle "../state"');
+    expect(hostile.stderr.trim()).toBe(
+      'claude-bottle: invalid bottle identity "../state": expected an identity, a unique part of one, or a bottle name',
+    );
 
     const logs = await runCli(['logs', b.identity.slice(-5)]);
     expect(logs.code, logs.stderr).toBe(0);

@@ -38,7 +38,8 @@ describe('a bottle reference: identity, unique prefix or suffix, name', () => {
     expect(await resolveBottleRef('web', noContainer)).toBe('dev-fghij');
     expect(await resolveBottleRef('ghij', noContainer)).toBe('dev-fghij');
     await expect(resolveBottleRef('dev-', noContainer)).rejects.toThrow(/^"dev-" matches 3 bottles: dev-abcde, dev-fghij, dev-klmno$/);
-    await expect(resolveBottleRef('nothere', noContainer)).rejects.toThrow(/^no bottle nothere$/);
+    await expect(resolveBottleRef('nothere', noContainer)).rejects.toThrow(/^no bottle nothere \(no container, no state under .*\)$/);
+    await expect(resolveBottleRef('Web.2', noContainer)).rejects.toThrow(/^no bottle Web\.2 /);
   });
 
   it('a full identity with a folder costs no listing and no engine call; one without is taken only when its container exists', async () => {
@@ -51,7 +52,9 @@ describe('a bottle reference: identity, unique prefix or suffix, name', () => {
     expect(await resolveBottleRef('dev-abcde', orphan)).toBe('dev-abcde');
     expect(asked).toEqual([]);
     expect(await resolveBottleRef('orphan-aaaaa', orphan)).toBe('orphan-aaaaa');
-    await expect(resolveBottleRef('gone-bbbbb', orphan)).rejects.toThrow(/^no bottle gone-bbbbb$/);
+    await expect(resolveBottleRef('gone-bbbbb', orphan)).rejects.toThrow(/^no bottle gone-bbbbb /);
+    // A name is never looked for on the engine: only an identity has a container.
+    await expect(resolveBottleRef('Web.2', orphan)).rejects.toThrow(/^no bottle Web\.2 /);
     expect(asked).toEqual(['orphan-aaaaa', 'gone-bbbbb']);
   });
 
@@ -66,7 +69,7 @@ describe('a bottle reference: identity, unique prefix or suffix, name', () => {
     'refuses the hostile reference %j before reading anything',
     async (ref) => {
       await expect(resolveBottleRef(ref, async () => true)).rejects.toThrow(
-        /^invalid bottle ".*": expected an identity, a part of one, or a name$/,
+        /^invalid bottle identity ".*": expected an identity, a unique part of one, or a bottle name$/,
       );
     },
   );
@@ -75,6 +78,8 @@ describe('a bottle reference: identity, unique prefix or suffix, name', () => {
     await mkdir(join(home(), 'elsewhere', 'link-aaaaa'), { recursive: true });
     await mkdir(stateRoot(), { recursive: true });
     await symlink(join(home(), 'elsewhere', 'link-aaaaa'), join(stateRoot(), 'link-aaaaa'));
-    await expect(resolveBottleRef('link', async () => false)).rejects.toThrow(/^no bottle link$/);
+    await expect(resolveBottleRef('link', async () => false)).rejects.toThrow(/^no bottle link /);
+    await mkdir(bottlePaths('link-bbbbb').dir, { recursive: true });
+    expect(await resolveBottleRef('link', async () => false)).toBe('link-bbbbb');
   });
 });

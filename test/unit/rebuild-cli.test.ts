@@ -34,7 +34,7 @@ describe('claude-bottle approve / reject (no engine needed for these paths)', ()
   it.each([
     [['approve'], /expected one identity/],
     [['approve', 'Bad!'], /invalid bottle identity/],
-    [['approve', 'ghost-zzzzz', '--yes'], /no bottle ghost-zzzzz under/],
+    [['approve', 'ghost-zzzzz', '--yes'], /no bottle ghost-zzzzz \(no container, no state under /],
     [['reject', 'unit-abcde', '--bogus'], /Unknown option '--bogus'/],
     [['approve', 'unit-abcde', '--yes'], /bottle unit-abcde has no pending request$/m],
     [['reject', 'unit-abcde', '--request', 'nope'], /has no pending request "nope"/],

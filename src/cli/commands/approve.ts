@@ -17,15 +17,15 @@ export const run: CliCommand = async (argv, owner) => {
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
+  const core = createCliCore(owner);
+  const identity = await bottleArg(core, positionals[0]);
   const resume = values.resume === true;
   const yes = values.yes === true;
   if (!yes && !onTerminal()) {
     throw new UsageError(
-      `approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${positionals[0] ?? ''})`,
+      `approve needs --yes when not run from a terminal: it cannot show you the request first (read it with: claude-bottle show ${identity})`,
     );
   }
-  const core = createCliCore(owner);
-  const identity = await bottleArg(core, positionals[0]);
   let requestId = typeof values.request === 'string' ? values.request : undefined;
   let proposalHash: string | undefined;
   if (!yes) {

@@ -1,9 +1,8 @@
 import { BOTTLE_NAME_PATTERN } from '../../shared/agent-reports';
-import { escapeLine } from '../../shared/escape-text';
 import { isValidIdentity } from '../../shared/identity';
 import { BottleError } from '../base/bottle-error';
 import { listBottleNames, type NamedBottle } from '../state/bottle-names';
-import { bottlePaths } from '../state/state-paths';
+import { bottlePaths, stateRoot } from '../state/state-paths';
 import { isDirectory } from '../fs/is-directory';
 
 /*
@@ -49,20 +48,21 @@ function ambiguousError(ref: string, candidates: string[]): BottleError {
 }
 
 /**
- * The identity `ref` names, or a one-line error: ambiguous (listing the candidates), or
- * `no bottle <ref>`. A full identity with a state folder costs one stat, no listing; one with
- * none is still taken when `hasContainer` finds its container (an orphan, which `rm` removes).
+ * The identity `ref` names, or a one-line error: ambiguous (listing the candidates), none, or not
+ * shaped like a reference. A full identity with a state folder costs one stat, no listing and no
+ * engine call. One without a folder is still taken when `hasContainer` finds its container (an
+ * orphan, which `rm` removes); only that path asks the engine.
  */
 export async function resolveBottleRef(ref: string, hasContainer: (identity: string) => Promise<boolean>): Promise<string> {
   if (!isRefShaped(ref))
     throw new BottleError(
       'invalid-argument',
-      `invalid bottle ${JSON.stringify(ref.slice(0, 80))}: expected an identity, a part of one, or a name`,
+      `invalid bottle identity ${JSON.stringify(ref.slice(0, 80))}: expected an identity, a unique part of one, or a bottle name`,
     );
   if (isValidIdentity(ref) && (await isDirectory(bottlePaths(ref).dir))) return ref;
   const match = matchBottleRef(ref, await listBottleNames());
   if (match.kind === 'one') return match.identity;
   if (match.kind === 'ambiguous') throw ambiguousError(ref, match.candidates);
   if (isValidIdentity(ref) && (await hasContainer(ref))) return ref;
-  throw new BottleError('not-found', `no bottle ${escapeLine(ref)}`);
+  throw new BottleError('not-found', `no bottle ${ref} (no container, no state under ${stateRoot()})`);
 }

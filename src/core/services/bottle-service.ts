@@ -36,7 +36,7 @@ import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { isConnectionError } from '../engine/docker-client';
-import { bottleContainers, findBottleContainer, otherInstanceError } from '../engine/bottle-containers';
+import { bottleContainers, otherInstanceError } from '../engine/bottle-containers';
 import { typeIntoAgent } from '../bottles/agent-input';
 import { resolveBottleRef } from './bottle-ref';
 import { BottleError, errorMessage } from '../base/bottle-error';
@@ -282,7 +282,17 @@ export class BottleService {
 
   /** The one bottle `ref` names (identity, unique prefix or suffix, or name): see bottle-ref.ts. */
   async resolve(ref: string): Promise<string> {
-    return resolveBottleRef(ref, async (identity) => (await findBottleContainer(this.engineFor(identity).docker, identity)) !== null);
+    return resolveBottleRef(ref, async (identity) => {
+      try {
+        // Another instance's container too: the command refuses it, saying whose it is.
+        const { ours, other } = await bottleContainers(this.engineFor(identity).docker, identity);
+        return ours !== null || other !== null;
+      } catch (error: unknown) {
+        // The engine is away: the reference goes on as given, and the command says so as it always has.
+        if (isConnectionError(error)) return true;
+        throw error;
+      }
+    });
   }
 
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
