@@ -162,7 +162,7 @@ describe('claude-bottle CLI bad input: one line, non-zero exit, nothing written'
   });
   it('missing cwd', () =>
     expectRefused(['start', 'scripted', '--cwd', join(project, 'missing'), '--detach'], /project folder does not exist/));
-  it('unknown identity', () => expectRefused(['resume', 'scripted-zzzzz'], /no state for bottle scripted-zzzzz under /));
+  it('unknown identity', () => expectRefused(['resume', 'scripted-zzzzz'], /no bottle scripted-zzzzz \(no container, no state under /));
   it('invalid identity', () => expectRefused(['stop', '../etc'], /invalid bottle identity/));
   it('unknown network mode', () =>
     expectRefused(['start', 'scripted', '--cwd', project, '--net', 'wide', '--detach'], /--net "wide": expected one of ask, locked, open/));

@@ -128,7 +128,7 @@ describe('claude-bottle net --log', () => {
     const unknown = await cli('net', 'ghost-zzzzz', '--log', '--json');
     expect(unknown.code).not.toBe(0);
     expect(unknown.stdout).toBe('');
-    expect(unknown.stderr).toMatch(/^claude-bottle: no state for bottle ghost-zzzzz under .*\n$/);
+    expect(unknown.stderr).toMatch(/^claude-bottle: no bottle ghost-zzzzz \(no container, no state under .*\)\n$/);
     const limit = await cli('net', ID, '--log', '--limit', '0');
     expect(limit.stderr).toMatch(/--limit must be a whole number from 1 to 5000/);
   });
