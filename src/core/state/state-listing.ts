@@ -14,7 +14,7 @@ interface StateEntryFacts {
   readyToResume: boolean;
   /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
   hasRebuildState: boolean;
-  /** Has launch options of its own (autonomous), so they are read for it. */
+  /** Has launch options of its own (autonomous, a name, a task), so they are read for it. */
   hasOptions: boolean;
   /** We stopped it ourselves and recorded why (stop-reason.json), so the reason is read for it. */
   hasStopReason: boolean;

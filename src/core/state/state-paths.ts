@@ -95,7 +95,7 @@ export const BOTTLE_FILES = {
   journal: 'journal.jsonl',
   /** Which engine the bottle lives on; none: the default engine. */
   engine: 'engine.json',
-  /** How the operator launched it (autonomous), written only when not the default. */
+  /** How the operator launched it (autonomous, its name, its task), written only when not the default. */
   options: 'bottle-options.json',
   /** Its network mode and the operator's rules for it alone (bottle-network.ts, issue 19). */
   network: 'network.json',
