@@ -31,7 +31,7 @@ export async function writeReportAgent(name: string): Promise<void> {
     '  gate g-withdraw; ask perm-3-cc "make deploy"; gate g-delete; rm -f "$inbox/perm-3-cc.json"; echo withdrew >> "$log"',
     // About fifty reports a second for three seconds, then the last one: waiting, with a message.
     '  gate g-flood; i=0; end=$(( $(date +%s) + 3 ))',
-    '  while [ "$(date +%s)" -lt "$end" ]; do for k in 1 2 3 4 5; do i=$((i + 1)); status working "step $i"; done; sleep 0.1; done',
+    '  while [ "$(date +%s)" -lt "$end" ]; do for k in 1 2 3 4 5 6; do i=$((i + 1)); status working "step $i"; done; sleep 0.1; done',
     '  status waiting "" "all done"; echo "flood $i" >> "$log"',
     '  gate g-bad',
     '  printf \'{"version":1,"state":"dancing","at":"x"}\' > "$inbox/.tmp-status-bad"; mv -f "$inbox/.tmp-status-bad" "$inbox/.agent-status"',
