@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
 import { readHistory } from '../../src/core/rebuild/journal';
-import { readAgentStatusRecord, statusReadCount } from '../../src/core/reports/agent-status';
+import { readAgentStatusRecord, statusReadCount } from '../../src/core/rebuild/agent-status';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';

@@ -37,7 +37,6 @@ import { bottlePaths, stateRoot } from '../state/state-paths';
 import { WORKSPACE } from '../engine/bottle-mounts';
 import { faultPoint } from './fault-point';
 import { launch } from './launch';
-import { withdrawAllPermissions } from '../reports/permission-withdraw';
 import { removeRebuiltImage, type RemoveOutcome } from './rebuilt-image';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { checkProjectFolder } from './project-folder';
@@ -194,14 +193,12 @@ export async function saveBottleSnapshots(ctx: CoreDeps, bottle: LoadedBottle): 
  * mode, /workspace) from it, marks the bottle ready to resume, then removes the container. With
  * no container there is nothing to save and only the mark is written. Stop, remove --keep-state
  * and the last step of an approval all end a bottle this way. Without a loaded bottle it is loaded
- * here: metadata or an agent that cannot be loaded throws before anything is removed. The
- * permission questions its agent was asking are dropped (journaled withdrawn): nobody waits on them.
+ * here: metadata or an agent that cannot be loaded throws before anything is removed.
  */
 export async function retireBottle(ctx: CoreDeps, identity: string, reason: TeardownReason, loaded?: LoadedBottle): Promise<void> {
   const info = await findBottleContainer(ctx.docker, identity);
   if (info === null) {
     await markReadyToResume(identity, reason);
-    await withdrawAllPermissions(identity);
     return;
   }
   const container = ctx.docker.getContainer(info.Id);
@@ -217,8 +214,6 @@ export async function retireBottle(ctx: CoreDeps, identity: string, reason: Tear
   await saveSnapshotsFrom(ctx, container, bottle);
   await markReadyToResume(identity, reason);
   await container.remove({ force: true });
-  // No agent is left to wait for an answer: its permission questions go (journaled withdrawn).
-  await withdrawAllPermissions(identity);
 }
 
 /** Stop: the transcript (and workspace in copy mode) are saved before the container goes. */

@@ -16,8 +16,8 @@ import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
 import { isSafeName } from './request-schema';
 import { MAX_PENDING_PERMISSIONS } from '../../shared/agent-reports';
-import { permissionIds, toQuestion, writePermissionRecord } from '../reports/permission-store';
-import { withdrawPermissions } from '../reports/permission-withdraw';
+import { permissionIds, toQuestion, writePermissionRecord } from './permission-store';
+import { withdrawPermissions } from './permission-withdraw';
 
 /** Names shown in warnings are the agent's: printable ASCII only, bounded. */
 function shownName(name: string): string {

@@ -6,7 +6,7 @@ import type { InboxWarning } from '../../shared/bottle-view';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists } from '../fs/if-exists';
-import { readHostileJson } from '../rebuild/inbox-files';
+import { readHostileJson } from './inbox-files';
 import { bottlePaths } from '../state/state-paths';
 import { parseAgentStatusReport } from './report-schemas';
 
