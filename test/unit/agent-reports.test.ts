@@ -9,10 +9,16 @@ import { listPendingRecords } from '../../src/core/rebuild/rebuild-store';
 import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
 import { readAgentStatusRecord, statusReadCount } from '../../src/core/rebuild/agent-status';
 import { answerPermissionNow } from '../../src/core/rebuild/permission-answer';
-import { claimPermissionRecord, permissionIds, releaseClaim } from '../../src/core/rebuild/permission-store';
+import {
+  claimPermissionRecord,
+  permissionIds,
+  recoverStaleClaims,
+  releaseClaim,
+  STALE_CLAIM_MS,
+} from '../../src/core/rebuild/permission-store';
 import { parseAgentStatusReport, parsePermissionRequest } from '../../src/core/rebuild/report-schemas';
 import { ingestAgentStatus, STATUS_READ_INTERVAL_MS } from '../../src/core/rebuild/status-throttle';
-import { bottlePaths } from '../../src/core/state/state-paths';
+import { bottlePaths, rebuildPaths } from '../../src/core/state/state-paths';
 import { makeStateBottle } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 
@@ -121,6 +127,22 @@ describe('permission questions in the inbox', () => {
     await releaseClaim(identity, 'perm-1-aa');
     await processInbox(identity);
     expect(await permissionIds(identity)).toEqual([]);
+  });
+
+  it('puts back a question a killed process claimed and never answered; releases one it answered', async () => {
+    const identity = await makeStateBottle('crash-abcde');
+    for (const id of ['perm-1-aa', 'perm-2-bb']) await writeInboxFile(identity, `${id}.json`, JSON.stringify({ ...question, id }));
+    await processInbox(identity);
+    await claimPermissionRecord(identity, 'perm-1-aa');
+    await claimPermissionRecord(identity, 'perm-2-bb');
+    await writeFile(join(bottlePaths(identity).inbox, 'perm-2-bb.response.json'), '{}');
+    // A fresh claim is an answer under way: left alone.
+    expect(await recoverStaleClaims(identity, ['perm-1-aa', 'perm-2-bb'], new Set(['perm-2-bb']))).toEqual([]);
+    const later = Date.now() + STALE_CLAIM_MS + 1000;
+    expect(await recoverStaleClaims(identity, ['perm-1-aa', 'perm-2-bb'], new Set(['perm-2-bb']), later)).toEqual(['perm-1-aa']);
+    expect(await permissionIds(identity)).toEqual(['perm-1-aa']);
+    expect(await readdir(rebuildPaths(identity).permissions)).toEqual(['perm-1-aa.json']);
+    expect((await rebuildViewFields(identity)).permissionPending.map((q) => q.id)).toEqual(['perm-1-aa']);
   });
 
   it(`answers questions past ${MAX_PENDING_PERMISSIONS} waiting with an error, and keeps the Dockerfile cap apart`, async () => {

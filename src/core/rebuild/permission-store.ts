@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { PermissionQuestion } from '../../shared/agent-reports';
@@ -128,6 +128,33 @@ export async function releaseClaim(identity: string, id: string): Promise<void> 
 /** Puts a claimed question back (its answer could not be written): the operator can answer again. */
 export async function restoreClaim(identity: string, id: string): Promise<void> {
   await ifExists(rename(recordFile(identity, id, CLAIMED_SUFFIX), recordFile(identity, id)));
+}
+
+/** A claim older than this was left by a process that died while answering (an answer takes milliseconds). */
+export const STALE_CLAIM_MS = 60_000;
+
+/**
+ * Settles claims a killed process left: answered (its response is in the inbox) → released, the
+ * question is done; not answered → put back, so the operator can answer the agent that still
+ * waits. Rename sets a file's ctime, so the ctime is when it was claimed. Returns the ids restored.
+ */
+export async function recoverStaleClaims(
+  identity: string,
+  claimed: readonly string[],
+  answered: ReadonlySet<string>,
+  now = Date.now(),
+): Promise<string[]> {
+  const restored: string[] = [];
+  for (const id of claimed) {
+    const info = await ifExists(stat(recordFile(identity, id, CLAIMED_SUFFIX)));
+    if (info === null || now - info.ctimeMs < STALE_CLAIM_MS) continue;
+    if (answered.has(id)) await releaseClaim(identity, id);
+    else {
+      await restoreClaim(identity, id);
+      restored.push(id);
+    }
+  }
+  return restored;
 }
 
 export async function removePermissionRecord(identity: string, id: string): Promise<void> {

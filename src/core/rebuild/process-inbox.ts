@@ -16,7 +16,7 @@ import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
 import { isSafeName } from './request-schema';
 import { MAX_PENDING_PERMISSIONS } from '../../shared/agent-reports';
-import { permissionFolder, toQuestion, writePermissionRecord } from './permission-store';
+import { permissionFolder, recoverStaleClaims, toQuestion, writePermissionRecord } from './permission-store';
 import { withdrawPermissions } from './permission-withdraw';
 
 /** Names shown in warnings are the agent's: printable ASCII only, bounded. */
@@ -160,7 +160,10 @@ async function processInboxNow(identity: string): Promise<boolean> {
     await withdrawPermissions(identity, withdrawn, 'the agent withdrew the question (answered in its terminal, or it stopped waiting)');
     changed = true;
   }
-  const heldIds = new Set(held.filter((id) => stems.has(id)));
+  // A process killed while answering left its claim: the question comes back (or is done, if answered).
+  const restored = claimed.length === 0 ? [] : await recoverStaleClaims(identity, claimed, answered);
+  const heldIds = new Set([...held, ...restored].filter((id) => stems.has(id)));
+  if (restored.length > 0) changed = true;
   // Being answered or dropped this moment: its request file is still there, but it is no new question.
   const busy = new Set([...heldIds, ...claimed]);
 
