@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { orIfMissing } from '../fs/if-exists';
 import type { InboxWarning, JournalEntry } from '../../shared/bottle-view';
 import { formatBytes } from '../../shared/format-bytes';
 import { parseIdentity } from '../../shared/identity';
@@ -13,6 +15,9 @@ import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
 import { isSafeName } from './request-schema';
+import { MAX_PENDING_PERMISSIONS } from '../../shared/agent-reports';
+import { permissionFolder, recoverStaleClaims, toQuestion, writePermissionRecord } from './permission-store';
+import { withdrawPermissions } from './permission-withdraw';
 
 /** Names shown in warnings are the agent's: printable ASCII only, bounded. */
 function shownName(name: string): string {
@@ -82,6 +87,7 @@ class Scan {
     readonly identity: string,
     readonly limits: BottleLimits,
     public pendingCount: number,
+    public permissionCount: number,
     readonly inboxBytes: number,
     readonly newWarnings: InboxWarning[],
   ) {}
@@ -91,10 +97,15 @@ class Scan {
     return this.current;
   }
 
-  /** Why no further request can be taken in now, or null. */
-  capProblem(): string | null {
+  /** Why no further request (of this kind) can be taken in now, or null. */
+  capProblem(kind: 'capability' | 'permission'): string | null {
     if (this.inboxBytes > this.limits.maxInboxBytes) {
       return `the inbox holds ${formatBytes(this.inboxBytes)}, over its ${formatBytes(this.limits.maxInboxBytes)} cap: delete old requests and responses from it, then ask again`;
+    }
+    if (kind === 'permission') {
+      return this.permissionCount >= MAX_PENDING_PERMISSIONS
+        ? `denied: too many waiting (${this.permissionCount} permission questions already wait for the operator, at most ${MAX_PENDING_PERMISSIONS})`
+        : null;
     }
     if (this.pendingCount >= this.limits.maxPendingRequests) {
       return `${this.pendingCount} requests are already waiting for the operator (at most ${this.limits.maxPendingRequests}): wait for their answers, then ask again`;
@@ -130,16 +141,37 @@ const CHUNK = 32;
 async function processInboxNow(identity: string): Promise<boolean> {
   const paths = rebuildPaths(identity);
   const { requests: names, answered } = await readInboxNames(paths.inbox);
-  const warnings = await readWarnings(identity);
-  // The common case on every listing: nothing new, nothing to forget. One readdir, one read.
-  if (names.length === 0 && warnings.length === 0) return false;
+  // One listing of our rebuild folder says whether there are warnings or questions to read: most
+  // bottles have neither, and every listing settles every inbox.
+  const ours = await orIfMissing(readdir(paths.dir), [] as string[]);
+  const [warnings, { held, claimed }] = await Promise.all([
+    ours.includes('warnings.json') ? readWarnings(identity) : Promise.resolve([]),
+    ours.includes('permissions') ? permissionFolder(identity) : Promise.resolve({ held: [], claimed: [] }),
+  ]);
+  // The common case on every listing: nothing new, nothing to forget. Two readdirs.
+  if (names.length === 0 && warnings.length === 0 && held.length === 0) return false;
+  let changed = false;
+
+  // A permission question whose request file the agent deleted: it stopped waiting (answered in
+  // its terminal, timed out, killed), so the question leaves every view.
+  const stems = new Set(names.map(requestStem));
+  const withdrawn = held.filter((id) => !stems.has(id));
+  if (withdrawn.length > 0) {
+    await withdrawPermissions(identity, withdrawn, 'the agent withdrew the question (answered in its terminal, or it stopped waiting)');
+    changed = true;
+  }
+  // A process killed while answering left its claim: the question comes back (or is done, if answered).
+  const restored = claimed.length === 0 ? [] : await recoverStaleClaims(identity, claimed, answered);
+  const heldIds = new Set([...held, ...restored].filter((id) => stems.has(id)));
+  if (restored.length > 0) changed = true;
+  // Being answered or dropped this moment: its request file is still there, but it is no new question.
+  const busy = new Set([...heldIds, ...claimed]);
 
   // A warning goes away once its file is gone from the inbox.
   const present = new Set(names.map(shownName));
   const kept = warnings.filter((warning) => present.has(warning.file));
   const warned = new Set(kept.map((warning) => warning.file));
-  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)));
-  let changed = false;
+  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)) && !busy.has(requestStem(name)));
   const newWarnings: InboxWarning[] = [];
 
   if (fresh.length > 0) {
@@ -162,7 +194,7 @@ async function processInboxNow(identity: string): Promise<boolean> {
       newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
     if (candidates.length > 0) {
       await settleCandidates(
-        new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox), newWarnings),
+        new Scan(identity, await readLimits(), pending.length, heldIds.size, await inboxBytes(paths.inbox), newWarnings),
         candidates,
       );
       changed = true;
@@ -211,10 +243,16 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
   if (!result.ok) problem = result.message;
   else if (result.request.id !== stem) problem = 'the request id does not match its file name';
   if (problem === null && result.ok) {
-    const cap = scan.capProblem();
+    const cap = scan.capProblem(result.kind);
     if (cap !== null) {
       scan.noteCapped(cap, name);
       return () => answerError(scan, stem, name, cap);
+    }
+    if (result.kind === 'permission') {
+      // A question the agent waits on: held for the operator's answer, never a Dockerfile proposal.
+      const record = { question: toQuestion(result.request), receivedAt: new Date().toISOString() };
+      scan.permissionCount += 1;
+      return () => writePermissionRecord(identity, record);
     }
     const request = result.request;
     try {

@@ -9,6 +9,7 @@ import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { JournalCounts } from '../rebuild/journal';
 import { rebuildViewFields } from '../rebuild/view-fields';
+import { agentViewFields } from '../rebuild/agent-view-fields';
 import { DEFAULT_BOTTLE_OPTIONS, readBottleOptions, type BottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
@@ -159,9 +160,12 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
   const network = await networkViewFields(entry);
   const preparing = activity !== null && activity.error === null && (activity.kind === 'starting' || activity.kind === 'building');
   if (preparing && container === undefined) status = 'building';
+  const rebuild = entry.hasRebuildState ? await rebuildViewFields(identity, ctx.caches.of(JournalCounts)) : null;
+  const reports = await agentViewFields(entry, status, rebuild);
   const view: BottleView = {
     ...base,
-    ...(entry.hasRebuildState ? await rebuildViewFields(identity, ctx.caches.of(JournalCounts)) : {}),
+    ...rebuild,
+    ...reports.fields,
     networkPending: network.pending,
     networkMode: network.mode,
     agentName: meta.agent_name,
@@ -176,7 +180,8 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     earlyExit:
       status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
-  return network.problem === null ? view : { ...view, warnings: [...view.warnings, network.problem] };
+  const problems = [network.problem, ...reports.problems].filter((problem): problem is InboxWarning => problem !== null);
+  return problems.length === 0 ? view : { ...view, warnings: [...view.warnings, ...problems] };
 }
 
 /** What the operator chose at start, as a view carries it. */

@@ -42,6 +42,9 @@ import { resolveBottleRef } from './bottle-ref';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
+import { ingestAgentStatus } from '../rebuild/status-throttle';
+import { answerPermissionNow } from '../rebuild/permission-answer';
+import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 
 export interface ApproveResult {
   requestId: string;
@@ -214,12 +217,32 @@ export class BottleService {
   }
 
   async stop(identity: string): Promise<void> {
-    await this.locked(identity, 'stopping', (ctx) => stopNow(ctx, identity));
+    await this.locked(identity, 'stopping', async (ctx) => {
+      await stopNow(ctx, identity);
+      await this.dropQuestions(identity);
+    });
+  }
+
+  /**
+   * The bottle's container is gone (stopped, retired by an approval, removed with its state kept):
+   * no agent waits on its permission questions any more, so they go, journaled withdrawn. A failure
+   * here does not undo the stop: it is said, and the next read of the bottle drops them.
+   */
+  private async dropQuestions(identity: string): Promise<void> {
+    try {
+      await withdrawAllPermissions(identity);
+    } catch (error: unknown) {
+      this.hooks.notices.failure(`Could not drop the permission questions of ${identity}`, error);
+    }
   }
 
   /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
   async remove(identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
-    const outcome = await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
+    const outcome = await this.locked(identity, 'removing', async (ctx) => {
+      const removed = await removeNow(ctx, identity, options);
+      if (options.keepState) await this.dropQuestions(identity);
+      return removed;
+    });
     if (!options.keepState) {
       // The bottle is gone: nothing this core remembered of it stays.
       this.hostDisk.forget(identity);
@@ -244,6 +267,8 @@ export class BottleService {
         proposalHash: options.proposalHash,
         onCommitted: () => this.deliver(ctx, identity),
       });
+      // The approval retired the container: its agent asks nothing any more.
+      await this.dropQuestions(identity);
       if (!options.resume) return { requestId, imageId, resumed: false };
       ctx.activity.switchTo(identity, 'resuming');
       try {
@@ -268,11 +293,22 @@ export class BottleService {
     });
   }
 
-  /** Every pending request of the bottle in full, oldest first, its inbox settled first. */
-  /** Answers a permission question the bottle's agent waits on (issue 21). Built by the agent-reports work. */
+  /**
+   * Answers a permission question the bottle's agent waits on (issue 21): allow once, always (the
+   * agent is told to remember it), or deny with the operator's message. The view is read first, so
+   * a question the agent withdrew, or one of a stopped bottle, is gone before it could be answered.
+   * Not under the bottle's lock: answering never waits for a rebuild, and the question is claimed
+   * on its own (two answers at once: one wins, the other is told).
+   */
   async answerPermission(identity: string, requestId: string, answer: PermissionAnswer, message: string): Promise<void> {
-    void [identity, requestId, answer, message];
-    throw new BottleError('internal', 'answering permission questions is not built yet');
+    const ctx = this.engineFor(parseIdentity(identity));
+    await this.view(identity);
+    try {
+      await answerPermissionNow(identity, requestId, answer, message);
+      await this.deliver(ctx, identity);
+    } finally {
+      this.hooks.changed(identity);
+    }
   }
 
   /** Types text into the bottle's agent terminal and presses Enter (issue 21); refused when it is not running. */
@@ -295,6 +331,7 @@ export class BottleService {
     });
   }
 
+  /** Every pending request of the bottle in full, oldest first, its inbox settled first. */
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
     await this.settleInbox(parseIdentity(identity));
     return (await listPendingRecords(identity)).map(toPendingView);
@@ -339,10 +376,13 @@ export class BottleService {
     if (ctx.engine.local) {
       // The budget first: an inbox flooded with files is stopped before it is read for requests.
       await this.hostDisk.settle(identity);
-      return processInbox(identity);
+      const [requests, status] = await Promise.all([processInbox(identity), ingestAgentStatus(identity)]);
+      return requests || status;
     }
     try {
-      return await syncRemoteInbox(ctx, identity);
+      const requests = await syncRemoteInbox(ctx, identity);
+      // The sync brought the container's status file home beside its requests.
+      return (await ingestAgentStatus(identity)) || requests;
     } catch (error: unknown) {
       // The engine is away: what the state folder already holds is still true; its bottles show offline.
       if (isConnectionError(error)) return processInbox(identity);
@@ -364,7 +404,10 @@ export class BottleService {
     if (!(await haltOverBudget(ctx, identity, reason))) return;
     this.hooks.notices.log.write('warning', `stopping ${identity}: ${reason}`);
     try {
-      await this.locked(identity, 'stopping', (locked) => retireBottle(locked, identity, 'stopped'));
+      await this.locked(identity, 'stopping', async (locked) => {
+        await retireBottle(locked, identity, 'stopped');
+        await this.dropQuestions(identity);
+      });
     } catch (error: unknown) {
       // Busy with other work (logged by locked): it is killed, and an approval retires it anyway.
       if (error instanceof ActivityConflictError) return;
