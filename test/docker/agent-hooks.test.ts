@@ -74,7 +74,8 @@ describe.skipIf(skipWithoutDocker)('Claude Code hooks in a real bottle (the stan
   it("reports each step, brings its permission questions to the inbox and takes the answers; the operator's hooks run too, ours are added once across a resume", async () => {
     await writeOperatorSettings(JSON.stringify(OPERATOR_SETTINGS));
     await scriptSession(env.project(), {
-      permissions: ['npm test', 'rm -rf build'],
+      permissions: ['npm test', 'rm -rf build', 'git push'],
+      answerInTerminal: ['git push'],
       lastMessage: 'All 12 tests pass; build kept.',
       lastMessageInPayload: false,
     });
@@ -97,17 +98,25 @@ describe.skipIf(skipWithoutDocker)('Claude Code hooks in a real bottle (the stan
     expect(second.request).toMatchObject({ tool: 'Bash', detail: 'rm -rf build' });
     await answer(inbox, second.id, { status: 'rejected', message: 'Keep the build folder' });
 
+    // Answered in Claude Code's own dialog instead: the question leaves the inbox unanswered.
+    const third = await nextQuestion(inbox, [first.id, second.id]);
+    expect(third.request).toMatchObject({ tool: 'Bash', detail: 'git push' });
+    await eventually(async () => expect(await inboxNames(inbox)).not.toContain(`${third.id}.json`), 30_000);
+    expect(await inboxNames(inbox)).not.toContain(`${third.id}.response.json`);
+
     await eventually(async () => expect(await inBottle(identity, `cat ${HOOKS_STAND_IN_LOG}`)).toContain('idle'), 30_000);
     const log = await inBottle(identity, `cat ${HOOKS_STAND_IN_LOG}`);
     expect(log).toContain('permission npm test: allow remember [{"type":"addRules","rules":[{"toolName":"Bash","ruleContent":"npm test"}]');
     expect(log).toContain('ran npm test');
     expect(log).toContain('permission rm -rf build: deny Keep the build folder');
     expect(log).not.toContain('ran rm -rf build');
+    expect(log).toContain('permission git push: allow in the terminal\nfired PostToolUse (1 hooks)\nran git push');
+    expect(log).toContain("hooks after the terminal's answer: []");
     // The turn's end: waiting for the operator, with the last message (read from the transcript here).
     expect(await agentStatus(inbox)).toMatchObject({ version: 1, state: 'waiting', message: 'All 12 tests pass; build kept.' });
     expect(await inboxNames(inbox)).toEqual(['.agent-status']);
     // The operator's own hook ran before each Bash call, beside ours.
-    expect(await inBottle(identity, `cat ${STAND_IN_CONFIG_DIR}/operator-hook.log`)).toBe('operator-saw-a-tool\noperator-saw-a-tool\n');
+    expect(await inBottle(identity, `cat ${STAND_IN_CONFIG_DIR}/operator-hook.log`)).toBe('operator-saw-a-tool\n'.repeat(3));
     const settings = await settingsIn(identity);
     expect(settings.model).toBe('opus');
     expect(settings.hooks.PreToolUse?.[0]).toEqual(OPERATOR_SETTINGS.hooks.PreToolUse[0]);

@@ -18,6 +18,8 @@ export const HOOKS_STAND_IN_LOG = `${STAND_IN_CONFIG_DIR}/hooks-stand-in.log`;
 /** The stand-in session the project folder scripts (see claude-hooks-stand-in.mjs). */
 export interface StandInSession {
   permissions?: string[];
+  /** Of those, the ones answered in Claude Code's own dialog while the hook still waits. */
+  answerInTerminal?: string[];
   lastMessage?: string;
   lastMessageInPayload?: boolean;
 }

@@ -28,7 +28,9 @@ export const CLAUDE_HOOK_EVENTS = [
   'PreToolUse',
   'PermissionRequest',
   'PostToolUse',
+  'PostToolUseFailure',
   'Notification',
+  'Interrupt',
   'Stop',
   'SessionEnd',
 ] as const;
