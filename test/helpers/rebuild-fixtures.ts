@@ -52,10 +52,20 @@ export async function runCapabilityBlock(
   args: string[],
   shell: 'busybox' | 'debian' = 'busybox',
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runBottleTool(CAPABILITY_BLOCK, inbox, args, shell);
+}
+
+/** Runs one of the in-bottle tools (resources/bottle/bin) against an inbox folder, under busybox sh or dash. */
+export async function runBottleTool(
+  script: string,
+  inbox: string,
+  args: string[],
+  shell: 'busybox' | 'debian' = 'busybox',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   // 'debian': dash with the host's GNU tools and mawk, as in the Debian-based claude agent image.
   const [program, prefix, path] = shell === 'busybox' ? ['/bin/busybox', ['sh'], busyboxOnlyPath()] : ['/bin/dash', [], '/usr/bin:/bin'];
   try {
-    const { stdout, stderr } = await run(program, [...prefix, CAPABILITY_BLOCK, ...args], {
+    const { stdout, stderr } = await run(program, [...prefix, script, ...args], {
       env: { PATH: path, CLAUDE_BOTTLE_INBOX: inbox },
     });
     return { code: 0, stdout, stderr };

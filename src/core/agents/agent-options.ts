@@ -9,6 +9,10 @@ import { credentialDeclarationsSchema, declarationsProblem, type CredentialDecla
  * Kept apart from the core keys in agents.ts; AgentConfig carries them with their defaults.
  */
 
+/** The hook sets an agent.json may ask for (`reportHooks`). */
+export const REPORT_HOOK_KINDS = ['claude-code'] as const;
+export type ReportHookKind = (typeof REPORT_HOOK_KINDS)[number];
+
 /** One plain name inside a folder: never a path, never `.` or `..`. */
 export const PLAIN_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 
@@ -83,6 +87,12 @@ export const agentOptionFields = {
     })
     .strict()
     .optional(),
+  /**
+   * Which hooks report the agent's status and permission questions to the operator (issue 21):
+   * `claude-code` registers /opt/claude-bottle/bin/claude-bottle-hook in the bottle's Claude Code
+   * settings.json (report-hooks.ts), beside the operator's own hooks.
+   */
+  reportHooks: z.enum(REPORT_HOOK_KINDS).optional(),
 };
 
 export interface HostConfigSpec {
@@ -108,6 +118,8 @@ export interface AgentOptions {
   networkAllow: string[];
   /** agent.json `signIn`, its hosts in canonical text; null: the agent has no sign-in flow. */
   signIn: SignInSpec | null;
+  /** agent.json `reportHooks`; null: the agent reports through bottle-report itself, or not at all. */
+  reportHooks: ReportHookKind | null;
 }
 
 export interface SignInSpec {
@@ -131,6 +143,8 @@ export function agentOptionsProblem(
   const copied = [...(config.hostConfig?.copy ?? []), ...(config.hostConfig?.append ?? [])];
   const leak = copied.find((name) => secrets.has(name));
   if (leak !== undefined) return { field: 'hostConfig', message: `must not copy the secret file ${leak}` };
+  if (config.reportHooks !== undefined && config.transcriptDir === undefined)
+    return { field: 'reportHooks', message: 'needs transcriptDir (the hooks go into the settings in the config folder)' };
   if (config.signIn !== undefined && (config.secretFiles?.length ?? 0) === 0)
     return { field: 'signIn', message: 'needs secretFiles (the login files a sign-in writes)' };
   return declarationsProblem(config.credentials ?? [], config.secretFiles ?? [], config.secretEnv ?? []);
@@ -150,6 +164,7 @@ export function agentOptionsFrom(config: ParsedOptions): AgentOptions {
       host === undefined ? null : { from: host.from.slice(2).replace(/\/+$/, ''), copy: host.copy ?? [], append: host.append ?? [] },
     networkAllow: config.network?.allow ?? [],
     signIn: config.signIn === undefined ? null : { command: config.signIn.command, hosts: config.signIn.hosts },
+    reportHooks: config.reportHooks ?? null,
   };
 }
 

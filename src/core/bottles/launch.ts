@@ -9,6 +9,7 @@ import { clearReadyToResume } from '../state/lifecycle-marker';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { hostConfigEntries } from './bottle-setup';
 import { gatherLaunchFacts } from './launch-facts';
+import { withReportHooks } from './report-hook-entries';
 import { containerUser, createOptionsFor, planLaunch, type LaunchFacts, type LaunchPlan } from './launch-plan';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 
@@ -75,7 +76,9 @@ export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolea
   const { container, passwd } = await createContainer(ctx, facts);
   try {
     const progress = (line: string): void => ctx.activity.progress(identity, { line });
-    const hostConfig = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
+    const copied = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
+    // At every launch: a resume of a bottle from before the hooks gets them too; one that has them, nothing.
+    const hostConfig = await withReportHooks(container, facts, copied, progress);
     if (facts.route !== null) await ctx.gateways.ready(identity);
     await runPlan(container, identity, planLaunch(facts, passwd, hostConfig));
     return container;
