@@ -14,6 +14,7 @@ import { snapshotFigure } from './figures/snapshot-figure';
 import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigures } from './figures/ui-figures';
+import { permissionCardFigure } from './figures/permission-figure';
 import { logsOpenFigures, statsCostFigure } from './figures/cockpit-figures';
 import { contextStartFigure, twoEngineListFigure } from './figures/engine-figures';
 import { netFigures } from './figures/net-figures';
@@ -74,7 +75,10 @@ try {
   await step('inbox-flood', () => inboxFloodFigures());
   await step('sign-in', () => signInSyncFigure());
   await step('changes', () => changesFigures(env));
-  await step('ui', async () => [await cardLatencyFigure(env), ...(await manyBottlesFigures(env))]);
+  await step('ui', async () => {
+    const kill = await cardLatencyFigure(env);
+    return [kill, await permissionCardFigure(env, kill.ours), ...(await manyBottlesFigures(env))];
+  });
   await step('ui-scale', () => uiScaleFigures(env));
   await step('logs', () => logsOpenFigures(env));
   await step('stats', () => statsCostFigure(env));
