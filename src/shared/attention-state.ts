@@ -3,6 +3,7 @@
  * row in the compact list, and the card's badges for what the area leaves out. Most urgent first;
  * each view words the state its own way, but none ranks them differently. Pure.
  */
+import { agentWaits } from './agent-status-line';
 import type { ActivityKind, BottleView } from './bottle-view';
 
 export const ATTENTION_STATES = [
@@ -10,6 +11,7 @@ export const ATTENTION_STATES = [
   'activity',
   'stopped',
   'pending',
+  'waiting',
   'corrupt',
   'orphan',
   'ready',
@@ -37,20 +39,26 @@ export function activityLabel(kind: string): string {
   return (ACTIVITY_LABELS as Record<string, string | undefined>)[kind] ?? kind;
 }
 
-/** Whether the bottle waits on the operator: a Dockerfile request, or a held network connection (issue 19). */
-export function waitsForOperator(view: Pick<BottleView, 'pendingRequest' | 'networkPending'>): boolean {
-  return view.pendingRequest !== null || view.networkPending.length > 0;
+/**
+ * Whether the bottle has a request waiting on the operator's answer: a Dockerfile request, a held
+ * network connection (issue 19), or a permission question its agent asks (issue 21).
+ */
+export function waitsForOperator(view: Pick<BottleView, 'pendingRequest' | 'networkPending' | 'permissionPending'>): boolean {
+  return view.pendingRequest !== null || view.networkPending.length > 0 || view.permissionPending.length > 0;
 }
 
 /**
  * The state that wins. Work in progress (or its failure) comes first: while an approval builds,
  * the bottle is "Approving", not still "Approval needed". A stop claude-bottle made itself comes
  * before anything the agent may still be asking, since the agent cannot go on until it is resolved.
+ * A request to answer comes before an agent that only waits for its next instruction.
  */
 export function attentionState(view: BottleView): AttentionState {
   if (view.activity !== null) return view.activity.error !== null ? 'failed' : 'activity';
   if (view.stopReason !== null) return 'stopped';
   if (waitsForOperator(view)) return 'pending';
+  // The agent said it waits for the operator (its turn finished, or a question in its terminal).
+  if (agentWaits(view)) return 'waiting';
   if (view.status === 'corrupt') return 'corrupt';
   if (view.status === 'orphan') return 'orphan';
   if (view.status === 'ready-to-resume') return 'ready';

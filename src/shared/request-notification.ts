@@ -4,6 +4,7 @@
  * text: it is escaped as on every other surface, so an escape sequence or a bidi override reads as
  * what it is, and cut short so a notification stays a notification. Pure.
  */
+import type { PermissionQuestion } from './agent-reports';
 import { escapeLine } from './escape-text';
 import type { NetworkRequest } from './network-policy';
 
@@ -43,4 +44,20 @@ export function networkNotification(identity: string, held: readonly Pick<Networ
     .slice(0, NOTIFICATION_BODY_CHARS)
     .join('');
   return { title, body: 'Held until you answer: allow once, for this bottle, for this agent, or deny.' };
+}
+
+/**
+ * A permission question its agent asks (issue 21): "dev-abcde asks to run Bash: npm test", the
+ * agent's reason (where it gave one) as the body. Tool, subject and reason are the agent's text.
+ */
+export function permissionNotification(
+  identity: string,
+  question: Pick<PermissionQuestion, 'tool' | 'detail' | 'reason'>,
+): RequestNotification {
+  const subject = question.detail === null || question.detail === '' ? '' : `: ${question.detail}`;
+  const cut = (text: string): string => Array.from(escapeLine(text)).slice(0, NOTIFICATION_BODY_CHARS).join('');
+  return {
+    title: cut(`${identity} asks to run ${question.tool}${subject}`),
+    body: question.reason === null ? 'Allow once, always for this kind, or deny with a message.' : cut(question.reason),
+  };
 }

@@ -51,6 +51,14 @@ const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: str
     card: 'Approval needed',
     row: 'Approval needed',
   },
+  waiting: {
+    view: testView({
+      agentStatus: { state: 'waiting', tool: null, detail: null, lastMessage: 'done: 3 tests pass', at: '', since: '' },
+      warnings: [{ file: 'x.json', message: 'bad', at: '' }],
+    }),
+    card: 'waiting for you done: 3 tests pass',
+    row: 'waiting for you',
+  },
   corrupt: {
     view: testView({ status: 'corrupt', containerId: null, corruptReason: 'bad json' }),
     card: 'Corrupt state',

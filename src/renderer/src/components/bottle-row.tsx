@@ -1,5 +1,6 @@
 import { memo, type JSX } from 'react';
 import { activityLabel, attentionState } from '../../../shared/attention-state';
+import { agentLastMessage, agentStatusLine } from '../../../shared/agent-status-line';
 import type { BottleView } from '../../../shared/bottle-view';
 import { earlyExitTiming } from '../../../shared/early-exit-text';
 import { escapeControl } from '../../../shared/escape-text';
@@ -91,6 +92,12 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
         </button>
       );
     }
+    case 'waiting':
+      return (
+        <span className="row-note" title={agentLastMessage(bottle, 2000) ?? ''} data-attention={kind}>
+          {agentStatusLine(bottle) ?? 'waiting for you'}
+        </span>
+      );
     case 'corrupt':
     case 'orphan':
     case 'ready':

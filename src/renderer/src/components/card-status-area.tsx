@@ -1,6 +1,7 @@
 import type { JSX } from 'react';
 import { actionState } from '../../../shared/allowed-actions';
 import { activityLabel, attentionState } from '../../../shared/attention-state';
+import { agentLastMessage, agentStatusLine } from '../../../shared/agent-status-line';
 import type { BottleView } from '../../../shared/bottle-view';
 import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { resumeLine } from '../../../shared/resume-line';
@@ -106,6 +107,15 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   }
   // A held connection (and no Dockerfile request): the gateway waits for the operator's word.
   if (kind === 'pending' && bottle.networkPending.length > 0) return <NetworkRequestArea bottle={bottle} />;
+  if (kind === 'waiting') {
+    const last = agentLastMessage(bottle);
+    return (
+      <div className="status-area attention" data-testid="agent-waiting" data-attention="waiting">
+        <span className="attention-label">{agentStatusLine(bottle) ?? 'waiting for you'}</span>
+        {last === null ? null : <span className="attention-text">{last}</span>}
+      </div>
+    );
+  }
   if (kind === 'corrupt') {
     return (
       <div className="status-area problem" data-testid="corrupt-reason" data-attention="corrupt">

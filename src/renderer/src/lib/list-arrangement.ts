@@ -1,3 +1,4 @@
+import { agentWaits } from '../../../shared/agent-status-line';
 import { waitsForOperator } from '../../../shared/attention-state';
 import type { BottleStatus, BottleView } from '../../../shared/bottle-view';
 import { shortPath } from './format';
@@ -27,8 +28,10 @@ const STATUS_RANK: Record<BottleStatus, number> = {
   corrupt: 8,
 };
 
+/** Needs me first: a request to answer (the card's "pending"), then an agent waiting for its next word. */
 function statusRank(view: BottleView): number {
-  if (view.pendingRequest !== null) return 0;
+  if (waitsForOperator(view)) return 0;
+  if (agentWaits(view)) return 0.5;
   if (view.activity?.error != null) return 1;
   return STATUS_RANK[view.status];
 }
