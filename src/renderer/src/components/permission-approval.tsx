@@ -26,7 +26,12 @@ function Question({
   const [message, setMessage] = useState('');
   const messageId = `deny-message-${question.id}`;
   return (
-    <li className="permission-question" data-testid="permission-question" data-first={first ? 'true' : undefined} data-request-id={question.id}>
+    <li
+      className="permission-question"
+      data-testid="permission-question"
+      data-first={first ? 'true' : undefined}
+      data-request-id={question.id}
+    >
       <p className="permission-ask">
         <span className="permission-tool" data-testid="permission-tool">
           {escapeLine(question.tool)}

@@ -1,5 +1,13 @@
 import type { JSX } from 'react';
+import { currentAgentStatus } from '../../../shared/agent-status-line';
+import type { BottleView } from '../../../shared/bottle-view';
 import { useReplyDraft, useReplyStore } from '../stores/reply-store';
+
+/** Whether the Reply box shows: the agent runs and said it waits for its next word (waiting, or its turn finished). */
+export function canReply(bottle: Pick<BottleView, 'status' | 'agentStatus' | 'permissionPending'>): boolean {
+  const state = currentAgentStatus(bottle)?.state;
+  return bottle.status === 'running' && (state === 'waiting' || state === 'finished');
+}
 
 /**
  * The Reply box of a bottle whose agent waits for the operator: one line (Shift+Enter adds one),

@@ -14,7 +14,15 @@ describe('the start panel checks Name and Task as bottle:start does', () => {
     expect(bottleNameProblem('')).toBeNull();
   });
 
-  const tasks = ['Fix the login bug', 'line one\nline two\twith a tab', 'bell \u0007', 'escape \u001b[2J', 'csi \u009b', 'x'.repeat(MAX_TASK_CHARS), 'x'.repeat(MAX_TASK_CHARS + 1)];
+  const tasks = [
+    'Fix the login bug',
+    'line one\nline two\twith a tab',
+    'bell \u0007',
+    'escape \u001b[2J',
+    'csi \u009b',
+    'x'.repeat(MAX_TASK_CHARS),
+    'x'.repeat(MAX_TASK_CHARS + 1),
+  ];
   for (const task of tasks) {
     it(`task of ${task.length} chars: the panel and the schema agree`, () => {
       expect(taskTextProblem(task) === null).toBe(taskTextSchema.safeParse(task).success);
