@@ -55,8 +55,9 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   setCopy: (copy) => set({ copy }),
   setAutonomous: (autonomous) => set({ autonomous }),
   setContext: (context) => set({ context }),
-  setName: (name) => set({ name }),
-  setTask: (task) => set({ task }),
+  // An edit answers the last "fix the name or the task" message: it goes, the field says the rest.
+  setName: (name) => set({ name, message: null }),
+  setTask: (task) => set({ task, message: null }),
   setStarting: (starting) => set({ starting }),
   setMessage: (message) => set({ message }),
 }));
