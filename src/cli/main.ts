@@ -12,6 +12,9 @@ const USAGE = `usage: claude-bottle <command> [options]
   show <identity> [--json]                                 one bottle: status, engine, pending request and diff
   approve <identity> [--request ID] [--resume] [--yes]     show a capability-block request, then approve it
   reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
+  answer <identity> <request> allow|always|deny [--message TEXT]
+                                                           answer the agent's permission question (always: do not
+                                                           ask again for this kind; deny: the message goes to it)
   net <identity> [--log] [--limit N] [--json]              network requests the gateway holds for you; --log: its connections
   allow <identity> HOST[:PORT] [--agent] [--once] [--yes]  let the bottle reach HOST:PORT (--agent: every bottle of its agent;
                                                            --once: only the held request, nothing kept)
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   show: () => import('./commands/show'),
   approve: () => import('./commands/approve'),
   reject: () => import('./commands/reject'),
+  answer: () => import('./commands/answer'),
   net: () => import('./commands/net'),
   allow: () => import('./commands/allow'),
   deny: () => import('./commands/deny'),

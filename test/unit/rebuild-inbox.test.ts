@@ -146,7 +146,13 @@ describe('processInbox', () => {
     await writeFile(join(inbox, '.tmp-req-1.json'), 'partial');
     await writeFile(join(inbox, 'notes.txt'), 'hello');
     expect(await processInbox(identity)).toBe(false);
-    expect(await rebuildViewFields(identity)).toEqual({ pendingRequest: null, pendingCount: 0, warnings: [], historyCount: 0 });
+    expect(await rebuildViewFields(identity)).toEqual({
+      pendingRequest: null,
+      pendingCount: 0,
+      warnings: [],
+      historyCount: 0,
+      permissionPending: [],
+    });
   });
 
   describe('treats the inbox as hostile', () => {

@@ -1,3 +1,4 @@
+import { agentStatusLine } from '../../shared/agent-status-line';
 import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleView } from '../../shared/bottle-view';
 import { otherInstancesNote } from '../../shared/other-instances';
@@ -17,10 +18,11 @@ function table(views: BottleView[]): string {
       view.engine,
       view.copyCwd === null ? '-' : `${view.copyCwd ? 'copy' : 'mount'}${view.autonomous ? ' (autonomous)' : ''}`,
       view.startedAt?.slice(0, 19).replace('T', ' ') ?? '-',
+      agentStatusLine(view) ?? '-',
       view.cwd ?? '-',
     ].map((cell) => escapeLine(cell)),
   );
-  const header = ['IDENTITY', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'PROJECT'];
+  const header = ['IDENTITY', 'AGENT', 'STATUS', 'ENGINE', 'MODE', 'STARTED', 'ACTIVITY', 'PROJECT'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]): string =>
     row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
@@ -36,7 +38,8 @@ export const run: CliCommand = async (argv, owner) => {
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
   // A read may stop a bottle over its disk budget: its progress must not mix with the JSON.
   const { bottles: views, otherInstances } = await createCliCore(owner, values.json === true).bottles.listing();
-  if (values.json === true) printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view) })));
+  if (values.json === true)
+    printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view), agentStatusLine: agentStatusLine(view) })));
   else info(views.length === 0 ? 'no bottles' : table(views));
   // On stderr: stdout stays the table, or one JSON array of this instance's bottles.
   const note = otherInstancesNote(otherInstances);

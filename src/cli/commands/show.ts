@@ -1,3 +1,5 @@
+import { MAX_REPORT_MESSAGE_CHARS } from '../../shared/agent-reports';
+import { agentLastMessage, agentStatusLine, permissionAsk } from '../../shared/agent-status-line';
 import { displayStatus } from '../../shared/allowed-actions';
 import type { BottleDetail } from '../../shared/bottle-view';
 import { escapeLine } from '../../shared/escape-text';
@@ -48,6 +50,7 @@ function describe(detail: BottleDetail): string {
     for (const line of earlyExit.lines) lines.push(`${''.padEnd(14)}| ${line}`);
   }
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));
+  lines.push(...agentLines(detail));
   if (detail.networkMode !== null) lines.push(field('network', detail.networkMode));
   for (const held of detail.networkPending)
     lines.push(field('held request', heldRequestLines(detail.identity, held).join(`\n${''.padEnd(14)}`)));
@@ -58,6 +61,23 @@ function describe(detail: BottleDetail): string {
     );
   }
   return lines.join('\n');
+}
+
+/** What the agent reported (issue 21) and each permission question it waits on, with how to answer it. */
+function agentLines(detail: BottleDetail): string[] {
+  const lines: string[] = [];
+  const status = agentStatusLine(detail);
+  if (status !== null) lines.push(field('agent status', `${status} (since ${detail.agentStatus?.since ?? '?'})`));
+  const last = agentLastMessage(detail, MAX_REPORT_MESSAGE_CHARS);
+  if (last !== null) lines.push(field('last message', last));
+  const indent = ''.padEnd(14);
+  for (const question of detail.permissionPending) {
+    lines.push(field('permission', `${question.id}: ${permissionAsk(question)}`));
+    if (question.reason !== null) lines.push(`${indent}reason: ${escapeLine(question.reason)}`);
+    if (question.input !== null) lines.push(`${indent}input: ${escapeLine(question.input)}`);
+    lines.push(`${indent}answer: claude-bottle answer ${detail.identity} ${question.id} allow|always|deny [--message TEXT]`);
+  }
+  return lines;
 }
 
 /** One bottle in full, its inbox settled first: status, engine, every pending request with its diff. */

@@ -5,7 +5,7 @@ import { parseJson } from '../base/parse-json';
 import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, isMissing, orIfMissing } from '../fs/if-exists';
 import { readAtMost } from '../fs/read-small-file';
-import { MAX_REQUEST_BYTES, parseCapabilityRequest, type CapabilityRequest, type InboxResponse } from './request-schema';
+import { MAX_REQUEST_BYTES, parseInboxRequest, type InboxRequestParseResult, type InboxResponse } from './request-schema';
 
 const REQUEST_SUFFIX = '.json';
 const RESPONSE_SUFFIX = '.response.json';
@@ -76,7 +76,7 @@ export function requestStem(fileName: string): string {
   return fileName.slice(0, -REQUEST_SUFFIX.length);
 }
 
-export type InboxReadResult = { ok: true; request: CapabilityRequest } | { ok: false; message: string };
+export type InboxReadResult = InboxRequestParseResult;
 
 function describeType(info: { isSymbolicLink(): boolean; isFIFO(): boolean; isDirectory(): boolean; isSocket(): boolean }): string {
   if (info.isSymbolicLink()) return 'a symbolic link';
@@ -87,54 +87,66 @@ function describeType(info: { isSymbolicLink(): boolean; isFIFO(): boolean; isDi
 }
 
 /**
- * Reads one request file as hostile input. The type is checked with lstat BEFORE any open, so a
- * FIFO or device is never opened (it could block or have side effects) and a symlink is never
- * followed; O_NOFOLLOW|O_NONBLOCK and an inode comparison close the race with a swap in between.
- * Never reads more than the size cap, and never echoes file content in its messages.
+ * Reads one file the agent wrote as hostile input, parsed as JSON; `noun` names it in messages
+ * ("the request", "the status file"). The type is checked with lstat BEFORE any open, so a FIFO or
+ * device is never opened (it could block or have side effects) and a symlink is never followed;
+ * O_NOFOLLOW|O_NONBLOCK and an inode comparison close the race with a swap in between. Never reads
+ * more than `maxBytes`, and never echoes file content in its messages.
  */
-export async function readRequestFile(path: string): Promise<InboxReadResult> {
+export async function readHostileJson(
+  path: string,
+  options: { maxBytes: number; noun: string },
+): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  const { maxBytes, noun } = options;
+  const tooLarge = { ok: false as const, message: `${noun} is larger than ${maxBytes} bytes` };
   let info;
   try {
     info = await lstat(path);
   } catch (error: unknown) {
-    return { ok: false, message: `the request file cannot be inspected (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    return { ok: false, message: `${noun} cannot be inspected (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
   }
-  if (!info.isFile()) return { ok: false, message: `the request is ${describeType(info)}, not a regular file` };
-  if (info.size > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
+  if (!info.isFile()) return { ok: false, message: `${noun} is ${describeType(info)}, not a regular file` };
+  if (info.size > maxBytes) return tooLarge;
   let bytes: Buffer;
   try {
     const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       const opened = await handle.stat();
       if (!opened.isFile() || opened.ino !== info.ino || opened.dev !== info.dev) {
-        return { ok: false, message: 'the request file was replaced while it was read' };
+        return { ok: false, message: `${noun} was replaced while it was read` };
       }
-      if (opened.size > MAX_REQUEST_BYTES) return { ok: false, message: `the request is larger than ${MAX_REQUEST_BYTES} bytes` };
-      // One byte more than the file had when opened tells a file that grew meanwhile (a request
-      // is written by rename, never appended to) from one that did not.
+      if (opened.size > maxBytes) return tooLarge;
+      // One byte more than the file had when opened tells a file that grew meanwhile (these files
+      // are written by rename, never appended to) from one that did not.
       const read = await readAtMost(handle, opened.size + 1);
-      if (read.length > opened.size) return { ok: false, message: 'the request file grew while it was read' };
+      if (read.length > opened.size) return { ok: false, message: `${noun} grew while it was read` };
       bytes = read;
     } finally {
       await handle.close();
     }
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return { ok: false, message: 'the request is a symbolic link, not a regular file' };
-    return { ok: false, message: `the request file cannot be read (${code ?? 'error'})` };
+    if (code === 'ELOOP') return { ok: false, message: `${noun} is a symbolic link, not a regular file` };
+    return { ok: false, message: `${noun} cannot be read (${code ?? 'error'})` };
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error: unknown) {
-    // A fatal decoder fails only on bytes that are not UTF-8: said to the agent, as a bad request.
-    if (error instanceof TypeError) return { ok: false, message: 'the request is not valid UTF-8' };
+    // A fatal decoder fails only on bytes that are not UTF-8: said to the agent, as bad input.
+    if (error instanceof TypeError) return { ok: false, message: `${noun} is not valid UTF-8` };
     throw error;
   }
   // JSON text never parses to undefined: undefined is text that is not JSON.
-  const parsed = parseJson(text);
-  if (parsed === undefined) return { ok: false, message: 'the request is not valid JSON' };
-  return parseCapabilityRequest(parsed);
+  const value = parseJson(text);
+  if (value === undefined) return { ok: false, message: `${noun} is not valid JSON` };
+  return { ok: true, value };
+}
+
+/** Reads one request file (a Dockerfile request or a permission question) as hostile input, and validates it. */
+export async function readRequestFile(path: string): Promise<InboxReadResult> {
+  const read = await readHostileJson(path, { maxBytes: MAX_REQUEST_BYTES, noun: 'the request' });
+  return read.ok ? parseInboxRequest(read.value) : read;
 }
 
 /**

@@ -6,6 +6,7 @@ import { listStateIdentities } from '../state/state-listing';
 import { bottlePaths } from '../state/state-paths';
 import { StateRootWatch } from '../state/state-root-watch';
 import { processInbox } from './process-inbox';
+import { ingestAgentStatus } from '../reports/status-throttle';
 
 /** Yield to the event loop this often while rescanning thousands of bottles. */
 const RESCAN_YIELD_EVERY = 256;
@@ -70,9 +71,18 @@ class InboxWatch implements InboxWatcher {
     this.watchers.clear();
   }
 
+  /**
+   * Every event in the inbox, whichever file it was about (the agent's hidden status file too):
+   * its requests settled, and its status report taken in (at most MAX_REPORTS_PER_SECOND a second).
+   */
   private handle(identity: string): void {
     if (this.closed) return;
-    processInbox(identity).then(
+    this.report(identity, processInbox(identity));
+    this.report(identity, ingestAgentStatus(identity));
+  }
+
+  private report(identity: string, work: Promise<boolean>): void {
+    work.then(
       (changed) => {
         if (changed && !this.closed) this.onChange(identity);
       },

@@ -9,7 +9,7 @@ import { bottlePaths } from '../state/state-paths';
 
 const journalEntrySchema = z.object({
   at: z.string(),
-  decision: z.enum(['approved', 'rejected', 'build-failed', 'invalid-request']),
+  decision: z.enum(['approved', 'rejected', 'build-failed', 'invalid-request', 'allowed', 'denied', 'withdrawn']),
   requestId: z.string(),
   reason: z.string(),
   diff: z.string(),

@@ -13,6 +13,9 @@ import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
 import { isSafeName } from './request-schema';
+import { MAX_PENDING_PERMISSIONS } from '../../shared/agent-reports';
+import { permissionIds, toQuestion, writePermissionRecord } from '../reports/permission-store';
+import { withdrawPermissions } from '../reports/permission-withdraw';
 
 /** Names shown in warnings are the agent's: printable ASCII only, bounded. */
 function shownName(name: string): string {
@@ -82,6 +85,7 @@ class Scan {
     readonly identity: string,
     readonly limits: BottleLimits,
     public pendingCount: number,
+    public permissionCount: number,
     readonly inboxBytes: number,
     readonly newWarnings: InboxWarning[],
   ) {}
@@ -91,10 +95,15 @@ class Scan {
     return this.current;
   }
 
-  /** Why no further request can be taken in now, or null. */
-  capProblem(): string | null {
+  /** Why no further request (of this kind) can be taken in now, or null. */
+  capProblem(kind: 'capability' | 'permission'): string | null {
     if (this.inboxBytes > this.limits.maxInboxBytes) {
       return `the inbox holds ${formatBytes(this.inboxBytes)}, over its ${formatBytes(this.limits.maxInboxBytes)} cap: delete old requests and responses from it, then ask again`;
+    }
+    if (kind === 'permission') {
+      return this.permissionCount >= MAX_PENDING_PERMISSIONS
+        ? `denied: too many waiting (${this.permissionCount} permission questions already wait for the operator, at most ${MAX_PENDING_PERMISSIONS})`
+        : null;
     }
     if (this.pendingCount >= this.limits.maxPendingRequests) {
       return `${this.pendingCount} requests are already waiting for the operator (at most ${this.limits.maxPendingRequests}): wait for their answers, then ask again`;
@@ -130,16 +139,26 @@ const CHUNK = 32;
 async function processInboxNow(identity: string): Promise<boolean> {
   const paths = rebuildPaths(identity);
   const { requests: names, answered } = await readInboxNames(paths.inbox);
-  const warnings = await readWarnings(identity);
-  // The common case on every listing: nothing new, nothing to forget. One readdir, one read.
-  if (names.length === 0 && warnings.length === 0) return false;
+  const [warnings, held] = await Promise.all([readWarnings(identity), permissionIds(identity)]);
+  // The common case on every listing: nothing new, nothing to forget. Two readdirs, one read.
+  if (names.length === 0 && warnings.length === 0 && held.length === 0) return false;
+  let changed = false;
+
+  // A permission question whose request file the agent deleted: it stopped waiting (answered in
+  // its terminal, timed out, killed), so the question leaves every view.
+  const stems = new Set(names.map(requestStem));
+  const withdrawn = held.filter((id) => !stems.has(id));
+  if (withdrawn.length > 0) {
+    await withdrawPermissions(identity, withdrawn, 'the agent withdrew the question (answered in its terminal, or it stopped waiting)');
+    changed = true;
+  }
+  const heldIds = new Set(held.filter((id) => stems.has(id)));
 
   // A warning goes away once its file is gone from the inbox.
   const present = new Set(names.map(shownName));
   const kept = warnings.filter((warning) => present.has(warning.file));
   const warned = new Set(kept.map((warning) => warning.file));
-  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)));
-  let changed = false;
+  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)) && !heldIds.has(requestStem(name)));
   const newWarnings: InboxWarning[] = [];
 
   if (fresh.length > 0) {
@@ -162,7 +181,7 @@ async function processInboxNow(identity: string): Promise<boolean> {
       newWarnings.push({ file: shownName(name), message: 'the file name is not a valid request id', at: new Date().toISOString() });
     if (candidates.length > 0) {
       await settleCandidates(
-        new Scan(identity, await readLimits(), pending.length, await inboxBytes(paths.inbox), newWarnings),
+        new Scan(identity, await readLimits(), pending.length, heldIds.size, await inboxBytes(paths.inbox), newWarnings),
         candidates,
       );
       changed = true;
@@ -211,10 +230,16 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
   if (!result.ok) problem = result.message;
   else if (result.request.id !== stem) problem = 'the request id does not match its file name';
   if (problem === null && result.ok) {
-    const cap = scan.capProblem();
+    const cap = scan.capProblem(result.kind);
     if (cap !== null) {
       scan.noteCapped(cap, name);
       return () => answerError(scan, stem, name, cap);
+    }
+    if (result.kind === 'permission') {
+      // A question the agent waits on: held for the operator's answer, never a Dockerfile proposal.
+      const record = { question: toQuestion(result.request), receivedAt: new Date().toISOString() };
+      scan.permissionCount += 1;
+      return () => writePermissionRecord(identity, record);
     }
     const request = result.request;
     try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSafeName } from '../../shared/rules';
+import { parsePermissionRequest, type PermissionRequest } from '../reports/report-schemas';
 
 export { isSafeName } from '../../shared/rules';
 
@@ -68,10 +69,31 @@ export function parseCapabilityRequest(value: unknown): RequestParseResult {
   return { ok: false, message: `invalid request${field === '' ? '' : ` field "${field}"`}: ${issue?.message ?? 'invalid'}` };
 }
 
-/** What the host writes back as `<id>.response.json`. */
+/** Any request file of the inbox: a Dockerfile request, or a permission question (issue 21). */
+export type InboxRequest = { kind: 'capability'; request: CapabilityRequest } | { kind: 'permission'; request: PermissionRequest };
+
+export type InboxRequestParseResult = ({ ok: true } & InboxRequest) | { ok: false; message: string };
+
+/**
+ * Validates any inbox request, dispatched by its `kind`: `"permission"` is a permission question,
+ * none is a Dockerfile request, anything else is refused (a newer agent's kind this host does not know).
+ */
+export function parseInboxRequest(value: unknown): InboxRequestParseResult {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'kind' in value) {
+    const kind: unknown = (value as { kind: unknown }).kind;
+    if (kind !== 'permission') return { ok: false, message: 'invalid request field "kind": must be "permission" or absent' };
+    const result = parsePermissionRequest(value);
+    return result.ok ? { ok: true, kind: 'permission', request: result.value } : result;
+  }
+  const result = parseCapabilityRequest(value);
+  return result.ok ? { ok: true, kind: 'capability', request: result.request } : result;
+}
+
+/** What the host writes back as `<id>.response.json`; `remember` only for a permission allowed "always". */
 export interface InboxResponse {
   version: 1;
   id: string;
   status: 'approved' | 'rejected' | 'error';
   message: string;
+  remember?: true;
 }

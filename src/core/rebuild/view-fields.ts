@@ -5,12 +5,16 @@ import { orIfMissing } from '../fs/if-exists';
 import { historyCount, JournalCounts } from './journal';
 import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, toPendingSummary, type PendingRecord } from './rebuild-store';
+import type { PermissionQuestion } from '../../shared/agent-reports';
+import { listPermissionRecords, type PermissionRecord } from '../reports/permission-store';
 
 export interface RebuildViewFields {
   pendingRequest: PendingRequestSummary | null;
   pendingCount: number;
   warnings: InboxWarning[];
   historyCount: number;
+  /** Every permission question held, oldest first, whatever the container's state (the caller decides what shows). */
+  permissionPending: PermissionQuestion[];
 }
 
 /**
@@ -41,7 +45,7 @@ export async function rebuildViewFields(identity: string, counts: JournalCounts 
       return 0;
     }),
   ]);
-  const [pending, warnings] = await Promise.all([
+  const [pending, warnings, permissions] = await Promise.all([
     names.includes('pending')
       ? listPendingRecords(identity).catch((error: unknown) => {
           problems.push(unreadable('the pending requests', error));
@@ -54,6 +58,12 @@ export async function rebuildViewFields(identity: string, counts: JournalCounts 
           return [] as InboxWarning[];
         })
       : Promise.resolve([]),
+    names.includes('permissions')
+      ? listPermissionRecords(identity).catch((error: unknown) => {
+          problems.push(unreadable('the permission questions', error));
+          return [] as PermissionRecord[];
+        })
+      : Promise.resolve([]),
   ]);
   const first = pending[0];
   return {
@@ -61,5 +71,6 @@ export async function rebuildViewFields(identity: string, counts: JournalCounts 
     pendingCount: pending.length,
     warnings: [...warnings, ...problems],
     historyCount: count,
+    permissionPending: permissions.map((record) => record.question),
   };
 }

@@ -40,6 +40,8 @@ import { bottleContainers, otherInstanceError } from '../engine/bottle-container
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
+import { ingestAgentStatus } from '../reports/status-throttle';
+import { answerPermissionNow } from '../reports/permission-answer';
 
 export interface ApproveResult {
   requestId: string;
@@ -266,11 +268,22 @@ export class BottleService {
     });
   }
 
-  /** Every pending request of the bottle in full, oldest first, its inbox settled first. */
-  /** Answers a permission question the bottle's agent waits on (issue 21). Built by the agent-reports work. */
+  /**
+   * Answers a permission question the bottle's agent waits on (issue 21): allow once, always (the
+   * agent is told to remember it), or deny with the operator's message. The view is read first, so
+   * a question the agent withdrew, or one of a stopped bottle, is gone before it could be answered.
+   * Not under the bottle's lock: answering never waits for a rebuild, and the question is claimed
+   * on its own (two answers at once: one wins, the other is told).
+   */
   async answerPermission(identity: string, requestId: string, answer: PermissionAnswer, message: string): Promise<void> {
-    void [identity, requestId, answer, message];
-    throw new BottleError('internal', 'answering permission questions is not built yet');
+    const ctx = this.engineFor(parseIdentity(identity));
+    await this.view(identity);
+    try {
+      await answerPermissionNow(identity, requestId, answer, message);
+      await this.deliver(ctx, identity);
+    } finally {
+      this.hooks.changed(identity);
+    }
   }
 
   /** Types text into the bottle's agent terminal and presses Enter (issue 21). Built by the send work. */
@@ -279,6 +292,7 @@ export class BottleService {
     throw new BottleError('internal', 'sending to an agent is not built yet');
   }
 
+  /** Every pending request of the bottle in full, oldest first, its inbox settled first. */
   async pendingRequests(identity: string): Promise<PendingRequestView[]> {
     await this.settleInbox(parseIdentity(identity));
     return (await listPendingRecords(identity)).map(toPendingView);
@@ -323,10 +337,13 @@ export class BottleService {
     if (ctx.engine.local) {
       // The budget first: an inbox flooded with files is stopped before it is read for requests.
       await this.hostDisk.settle(identity);
-      return processInbox(identity);
+      const [requests, status] = await Promise.all([processInbox(identity), ingestAgentStatus(identity)]);
+      return requests || status;
     }
     try {
-      return await syncRemoteInbox(ctx, identity);
+      const requests = await syncRemoteInbox(ctx, identity);
+      // The sync brought the container's status file home beside its requests.
+      return (await ingestAgentStatus(identity)) || requests;
     } catch (error: unknown) {
       // The engine is away: what the state folder already holds is still true; its bottles show offline.
       if (isConnectionError(error)) return processInbox(identity);

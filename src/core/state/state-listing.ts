@@ -21,6 +21,8 @@ interface StateEntryFacts {
   /** Has network.json (its network mode and rules) and network-pending.json (held requests), so they are read for it. */
   hasNetwork: boolean;
   hasNetworkPending: boolean;
+  /** Has agent-status.json (the host's copy of its agent's latest report, issue 21), so it is read for it. */
+  hasAgentStatus: boolean;
   /** The Docker context it records (engine.json); null: the default engine. */
   engine: string | null;
 }
@@ -75,6 +77,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       hasStopReason: false,
       hasNetwork: false,
       hasNetworkPending: false,
+      hasAgentStatus: false,
       engine: null,
     };
     return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
@@ -92,6 +95,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     hasStopReason: byName.has(BOTTLE_FILES.stopReason),
     hasNetwork: byName.has(BOTTLE_FILES.network),
     hasNetworkPending: byName.has(BOTTLE_FILES.networkPending),
+    hasAgentStatus: byName.has(BOTTLE_FILES.agentStatus),
     engine: engine.status === 'ok' ? engine.context : null,
   };
   if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };

@@ -111,6 +111,8 @@ export const BOTTLE_FILES = {
   stopReason: 'stop-reason.json',
   /** What its container said when it exited within its first minute. */
   earlyExit: 'early-exit.json',
+  /** The host's copy of the agent's latest status report (agent-status.ts, issue 21). */
+  agentStatus: 'agent-status.json',
   /** The rebuild loop's own files (rebuildPaths). */
   rebuild: 'rebuild',
   /** The Changes view's own files (changesPaths). */
@@ -146,6 +148,8 @@ export interface RebuildPaths {
   dir: string;
   /** One `<request id>.json` per request awaiting the operator; survives restarts. */
   pending: string;
+  /** One `<question id>.json` per permission question the agent waits on (permission-store.ts, issue 21). */
+  permissions: string;
   /** Bad inbox files shown on the card. */
   warnings: string;
   /** The approval in progress, step by step, for crash recovery. */
@@ -160,6 +164,7 @@ export function rebuildPaths(identity: string): RebuildPaths {
   return {
     dir,
     pending: join(dir, 'pending'),
+    permissions: join(dir, 'permissions'),
     warnings: join(dir, 'warnings.json'),
     approval: join(dir, 'approval.json'),
     inbox: paths.inbox,

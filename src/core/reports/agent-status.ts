@@ -1,0 +1,104 @@
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AGENT_STATES, MAX_STATUS_FILE_BYTES, type AgentStatusView } from '../../shared/agent-reports';
+import type { InboxWarning } from '../../shared/bottle-view';
+import { parseJson } from '../base/parse-json';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { ifExists } from '../fs/if-exists';
+import { readHostileJson } from '../rebuild/inbox-files';
+import { bottlePaths } from '../state/state-paths';
+import { parseAgentStatusReport } from './report-schemas';
+
+/**
+ * The agent's status file in its inbox (issue 21): hidden, so never taken for a request, and
+ * replaced by rename on every report. The host reads it (as hostile input) into its own copy,
+ * `<state>/<id>/agent-status.json`, which every view reads.
+ */
+export const STATUS_FILE_NAME = '.agent-status';
+
+/** The host's copy: the last good status, and the warning for a bad file written after it. */
+export interface AgentStatusRecord {
+  status: AgentStatusView | null;
+  warning: InboxWarning | null;
+}
+
+const warningSchema = z.object({ file: z.string(), message: z.string(), at: z.string() });
+const recordSchema = z.object({
+  status: z
+    .object({
+      state: z.enum(AGENT_STATES),
+      tool: z.string().nullable(),
+      detail: z.string().nullable(),
+      lastMessage: z.string().nullable(),
+      at: z.string(),
+      since: z.string(),
+    })
+    .nullable(),
+  warning: warningSchema.nullable(),
+});
+
+/** The host's copy; null when there is none or it is damaged (only we write it, atomically). An unreadable one throws. */
+export async function readAgentStatusRecord(identity: string): Promise<AgentStatusRecord | null> {
+  const text = await ifExists(readFile(bottlePaths(identity).agentStatus, 'utf8'));
+  if (text === null) return null;
+  const parsed = recordSchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : null;
+}
+
+async function writeRecord(identity: string, record: AgentStatusRecord): Promise<void> {
+  await writeFileAtomic(bottlePaths(identity).agentStatus, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** What the status file was when last read, per bottle: a file not replaced since is not read again. */
+const lastSeen = new Map<string, string>();
+
+/** How many times the host read each bottle's status file, in this process: the throttle's count (tests read it). */
+const reads = new Map<string, number>();
+
+export function statusReadCount(identity: string): number {
+  return reads.get(identity) ?? 0;
+}
+
+/** Forgets a removed bottle's file stamp and count. */
+export function forgetStatusFile(identity: string): void {
+  lastSeen.delete(identity);
+  reads.delete(identity);
+}
+
+/**
+ * Reads the status file once, now: a good one becomes the host's copy (`since` carried over while
+ * the state stays the same, the last message kept until a report brings another); a bad one
+ * leaves the last good status as it is and puts one warning on the card. Returns whether what the
+ * bottle shows changed. No file, or the same file as last time: nothing to do (one lstat).
+ */
+export async function readStatusFileNow(identity: string): Promise<boolean> {
+  const path = join(bottlePaths(identity).inbox, STATUS_FILE_NAME);
+  const info = await ifExists(lstat(path));
+  if (info === null) return false;
+  const stamp = `${info.ino}:${info.size}:${info.mtimeMs}:${info.mode}`;
+  if (lastSeen.get(identity) === stamp) return false;
+  lastSeen.set(identity, stamp);
+  reads.set(identity, statusReadCount(identity) + 1);
+  const read = await readHostileJson(path, { maxBytes: MAX_STATUS_FILE_BYTES, noun: 'the status file' });
+  const report = read.ok ? parseAgentStatusReport(read.value) : read;
+  const previous = await readAgentStatusRecord(identity);
+  const at = new Date().toISOString();
+  if (!report.ok) {
+    if (previous?.warning?.message === report.message) return false;
+    await writeRecord(identity, { status: previous?.status ?? null, warning: { file: STATUS_FILE_NAME, message: report.message, at } });
+    return true;
+  }
+  const last = previous?.status ?? null;
+  const { state, tool, detail, message } = report.value;
+  const status: AgentStatusView = {
+    state,
+    tool: tool ?? null,
+    detail: detail ?? null,
+    lastMessage: message ?? last?.lastMessage ?? null,
+    at,
+    since: last !== null && last.state === state ? last.since : at,
+  };
+  await writeRecord(identity, { status, warning: null });
+  return true;
+}
