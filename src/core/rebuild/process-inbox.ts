@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { orIfMissing } from '../fs/if-exists';
 import type { InboxWarning, JournalEntry } from '../../shared/bottle-view';
 import { formatBytes } from '../../shared/format-bytes';
 import { parseIdentity } from '../../shared/identity';
@@ -139,8 +141,14 @@ const CHUNK = 32;
 async function processInboxNow(identity: string): Promise<boolean> {
   const paths = rebuildPaths(identity);
   const { requests: names, answered } = await readInboxNames(paths.inbox);
-  const [warnings, held] = await Promise.all([readWarnings(identity), permissionIds(identity)]);
-  // The common case on every listing: nothing new, nothing to forget. Two readdirs, one read.
+  // One listing of our rebuild folder says whether there are warnings or questions to read: most
+  // bottles have neither, and every listing settles every inbox.
+  const ours = await orIfMissing(readdir(paths.dir), [] as string[]);
+  const [warnings, held] = await Promise.all([
+    ours.includes('warnings.json') ? readWarnings(identity) : Promise.resolve([]),
+    ours.includes('permissions') ? permissionIds(identity) : Promise.resolve([]),
+  ]);
+  // The common case on every listing: nothing new, nothing to forget. Two readdirs.
   if (names.length === 0 && warnings.length === 0 && held.length === 0) return false;
   let changed = false;
 

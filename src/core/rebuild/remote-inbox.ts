@@ -15,6 +15,8 @@ import { answeredStem, isRequestName, requestFileName } from './inbox-files';
 import { processInbox } from './process-inbox';
 import { rebuildPaths } from '../state/state-paths';
 import { MAX_REQUEST_BYTES } from './request-schema';
+import { MAX_STATUS_FILE_BYTES } from '../../shared/agent-reports';
+import { STATUS_FILE_NAME } from '../reports/agent-status';
 
 /*
  * A bottle on a remote engine has its inbox inside its container: nothing of this machine is
@@ -35,6 +37,8 @@ interface RemoteInbox {
   requests: Map<string, Buffer | null>;
   /** Stems answered inside the container. */
   answered: Set<string>;
+  /** The agent's status file (issue 21), at most a byte over its cap; null: none, or not a regular file. */
+  status: Buffer | null;
 }
 
 /**
@@ -94,7 +98,7 @@ async function inboxStamp(container: EngineContainer): Promise<string | null> {
 async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox | null> {
   const archive = await openArchive(container, CONTAINER_INBOX);
   if (archive === null) return null;
-  const inbox: RemoteInbox = { requests: new Map(), answered: new Set() };
+  const inbox: RemoteInbox = { requests: new Map(), answered: new Set(), status: null };
   let files = 0;
   let bytes = 0;
   const tar = extract();
@@ -110,8 +114,11 @@ async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox 
       inbox.answered.add(stem);
       return done();
     }
-    if (!isRequestName(name)) return done();
-    files += 1;
+    // The status file comes home too (read into the host's copy as for a local bottle); a link or
+    // anything else under its name is left where it is, as the local reader would refuse it.
+    const isStatus = name === STATUS_FILE_NAME && header.type === 'file';
+    if (!isRequestName(name) && !isStatus) return done();
+    if (!isStatus) files += 1;
     if (header.type === 'symlink') {
       inbox.requests.set(name, null);
       return done();
@@ -119,10 +126,11 @@ async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox 
     if (header.type !== 'file') return done();
     const chunks: Buffer[] = [];
     let kept = 0;
+    // One byte over the cap is enough for validation to say the file is too large.
+    const cap = (isStatus ? MAX_STATUS_FILE_BYTES : MAX_REQUEST_BYTES) + 1;
     stream.on('data', (chunk: unknown) => {
       if (!Buffer.isBuffer(chunk)) return;
-      // One byte over the cap is enough for validation to say the request is too large.
-      const room = Math.min(MAX_REQUEST_BYTES + 1 - kept, MAX_BYTES_PER_PASS - bytes);
+      const room = Math.min(cap - kept, MAX_BYTES_PER_PASS - bytes);
       if (room <= 0) return;
       const part = chunk.subarray(0, room);
       chunks.push(part);
@@ -130,7 +138,8 @@ async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox 
       bytes += part.length;
     });
     stream.once('end', () => {
-      inbox.requests.set(name, Buffer.concat(chunks));
+      if (isStatus) inbox.status = Buffer.concat(chunks);
+      else inbox.requests.set(name, Buffer.concat(chunks));
       next();
     });
   });
@@ -164,6 +173,16 @@ async function mirrorRequests(inboxDir: string, remote: RemoteInbox): Promise<vo
     await rm(path, { recursive: true, force: true });
     await writeFileAtomic(path, content, 0o600);
   }
+}
+
+/** The container's status file, copied into the state inbox when it differs (the host reads it from there). */
+async function mirrorStatus(inboxDir: string, remote: RemoteInbox): Promise<void> {
+  if (remote.status === null) return;
+  const path = join(inboxDir, STATUS_FILE_NAME);
+  const existing = await ifExists(lstat(path));
+  if (existing?.isFile() === true && existing.size === remote.status.length && (await readFile(path)).equals(remote.status)) return;
+  await rm(path, { recursive: true, force: true });
+  await writeFileAtomic(path, remote.status, 0o600);
 }
 
 /** Answers written in the state inbox for requests still waiting in the container go in. */
@@ -207,6 +226,7 @@ export function syncRemoteInbox(ctx: CoreDeps, identity: string, options: { forc
     if (remote === null) return processInbox(identity);
     const inboxDir = rebuildPaths(identity).inbox;
     await mirrorRequests(inboxDir, remote);
+    await mirrorStatus(inboxDir, remote);
     const changed = await processInbox(identity);
     await deliverAnswers(container, inboxDir, remote);
     // Read after delivering: our own answers moved the folder's mtime.
