@@ -124,15 +124,15 @@ test('a working agent, its permission questions allowed and denied, one withdraw
   await expect(question.getByTestId('permission-input')).toBeHidden();
   await question.getByText('Input', { exact: true }).click();
   await expect(question.getByTestId('permission-input')).toContainText('"command": "npm install left-pad"');
-  for (const label of ['Allow', 'Allow & don’t ask again', 'Deny'])
-    await expect(question.getByRole('button', { name: new RegExp(`^${label}`) })).toBeVisible();
+  for (const name of ['Allow 1', 'Allow & don’t ask again 2', 'Deny 3'])
+    await expect(question.getByRole('button', { name, exact: true })).toBeVisible();
   await shootBoth(page, 'agent-02-permission-panel');
   await page.getByTestId('side-panel').getByRole('button', { name: /Close/ }).focus();
   await page.keyboard.press('1');
   await expect.poll(() => answerOf(project, 1), { timeout: 30_000 }).toMatchObject({ status: 'approved' });
   expect(await answerOf(project, 1)).not.toHaveProperty('remember');
   await expect(page.getByTestId('side-panel')).toBeHidden({ timeout: 15_000 });
-  await expect(page).toHaveTitle(/^Claude Bottle$/);
+  await expect(page).toHaveTitle(/^Claude Bottle$/, { timeout: 15_000 });
 
   // 3. The next question, opened with the list's `a` key, denied with a message (Enter in its field).
   await expect(line.getByTestId('agent-state')).toHaveText('working: Edit src/login.ts', { timeout: 30_000 });
@@ -163,8 +163,8 @@ test('a working agent, its permission questions allowed and denied, one withdraw
   // 5. Its turn finished: waiting for you, its last message, the Reply box; the reply reaches its terminal.
   await expect(line).toHaveAttribute('data-state', 'waiting', { timeout: 30_000 });
   await expect(line.getByTestId('agent-message')).toHaveText('All 12 tests pass. Shall I open a pull request for the login fix?');
-  const waiting = theCard.getByTestId('agent-waiting');
-  await expect(waiting).toContainText('waiting for you');
+  await expect(line.getByTestId('agent-state')).toHaveText('waiting for you');
+  await expect(theCard.getByTestId('agent-waiting')).toContainText('Reply');
   await expect(page).toHaveTitle(/^Claude Bottle$/);
   const input = theCard.getByTestId('reply-input');
   await input.fill('Yes, open it as a draft');
@@ -190,7 +190,8 @@ test('a mix of states: the rows view says what each card says', async ({ page })
   const wait = identities.waiting ?? '';
   const done = identities.finished ?? '';
   await expect(card(page, ask).getByTestId('permission-ask')).toHaveText('WebFetch https://docs.example.com/api', { timeout: 120_000 });
-  await expect(card(page, wait).getByTestId('agent-waiting')).toContainText('waiting for you', { timeout: 60_000 });
+  await expect(card(page, wait).getByTestId('agent-state')).toHaveText('waiting for you', { timeout: 60_000 });
+  await expect(card(page, wait).getByTestId('agent-waiting').getByTestId('reply-box')).toBeVisible();
   await expect(card(page, wait).getByTestId('agent-message')).toContainText('a race in the session cache');
   await expect(card(page, done).getByTestId('agent-state')).toHaveText('finished', { timeout: 60_000 });
   await expect(card(page, done).getByTestId('reply-box')).toBeVisible();

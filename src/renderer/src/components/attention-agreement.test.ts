@@ -71,8 +71,8 @@ const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: str
       agentStatus: { state: 'waiting', tool: null, detail: null, lastMessage: 'done: 3 tests pass', at: '', since: '' },
       warnings: [{ file: 'x.json', message: 'bad', at: '' }],
     }),
-    // The last message is on the card's agent line; the area offers the Reply box.
-    card: 'waiting for you Reply to the agent of dev-abcde',
+    // The agent line says it and the last message; the area offers the Reply box.
+    card: 'waiting for you done: 3 tests pass Reply Reply to the agent of dev-abcde',
     row: 'waiting for you',
   },
   corrupt: {
@@ -104,8 +104,11 @@ function text(markup: string): string {
     .trim();
 }
 
+/** The card's agent line and its status area: where the card says what needs the operator. */
 function renderCard(view: BottleView): string {
-  return renderToStaticMarkup(createElement(CardStatusArea, { bottle: view }));
+  return (
+    renderToStaticMarkup(createElement(AgentLine, { bottle: view })) + renderToStaticMarkup(createElement(CardStatusArea, { bottle: view }))
+  );
 }
 
 /** The row's attention cell, as the row renders it for this bottle. */
@@ -137,7 +140,7 @@ describe('the card and the row agree on the attention state', () => {
     const cell = renderRowAttention(view);
     expect(namedStates(cardMarkup)).toEqual(['pending']);
     expect(namedStates(cell)).toEqual(['pending']);
-    expect(text(cardMarkup)).toBe('Permission Bash npm test Allow Deny More');
+    expect(text(cardMarkup)).toBe('needs permission: Bash npm test Permission Bash npm test Allow Deny More');
     expect(text(cell)).toBe('Needs permission');
     expect(cell).toContain('data-testid="permission-badge"');
   });
@@ -157,7 +160,7 @@ describe('the card and the row agree on the attention state', () => {
   it('an agent that asks in its terminal (no question held here): waiting on both, no Reply box', () => {
     const view = testView({ agentStatus: agentStatus({ state: 'permission', tool: 'Edit', detail: 'src/a.ts' }) });
     expect(attentionState(view)).toBe('waiting');
-    expect(text(renderCard(view))).toBe('needs permission: Edit src/a.ts Answer it in its terminal.');
+    expect(text(renderCard(view))).toBe('needs permission: Edit src/a.ts needs permission: Edit src/a.ts Answer it in its terminal.');
     expect(text(renderRowAttention(view))).toBe('needs permission: Edit src/a.ts');
   });
 
@@ -165,7 +168,7 @@ describe('the card and the row agree on the attention state', () => {
     const view = testView({ agentStatus: agentStatus({ state: 'finished', lastMessage: 'all done' }) });
     expect(attentionState(view)).toBe('hint');
     expect(namedStates(renderCard(view))).toEqual(['hint']);
-    expect(text(renderCard(view))).toBe('finished Reply to the agent of dev-abcde Send');
+    expect(text(renderCard(view))).toBe('finished all done Reply Reply to the agent of dev-abcde Send');
     expect(namedStates(renderRowAttention(view))).toEqual([]);
     expect(text(renderRowAttention(view))).toBe('finished');
   });
@@ -175,7 +178,7 @@ describe('the card and the row agree on the attention state', () => {
     expect(attentionState(view)).toBe('hint');
     expect(renderCard(view)).not.toContain('reply-box');
     expect(text(renderRowAttention(view))).toBe('working: Bash npm test');
-    expect(text(renderToStaticMarkup(createElement(AgentLine, { bottle: view })))).toBe('working: Bash npm test');
+    expect(text(renderCard(view))).toContain('working: Bash npm test');
   });
 
   it('an agent waiting longer than LONG_WAIT_MS: the card and the row both mark it', () => {
@@ -183,7 +186,7 @@ describe('the card and the row agree on the attention state', () => {
     const now = useUiStore.getInitialState().now;
     const since = new Date(now - 7 * 60_000 - 5_000).toISOString();
     const view = testView({ agentStatus: agentStatus({ state: 'waiting', lastMessage: 'PR?', since, at: since }) });
-    expect(text(renderCard(view))).toContain('waiting for you waiting 7 min');
+    expect(text(renderCard(view))).toContain('waiting for you waiting 7 min PR? Reply Reply to the agent');
     expect(text(renderRowAttention(view))).toBe('waiting for you waiting 7 min');
     const recent = new Date(now - 60_000).toISOString();
     const fresh = testView({ agentStatus: agentStatus({ state: 'waiting', lastMessage: 'PR?', since: recent, at: recent }) });
@@ -197,7 +200,7 @@ describe('the card and the row agree on the attention state', () => {
       permissionPending: [{ ...question, detail: hostile }],
       agentStatus: agentStatus({ state: 'waiting', lastMessage: `done${hostile}` }),
     });
-    for (const markup of [renderCard(view), renderRowAttention(view), renderToStaticMarkup(createElement(AgentLine, { bottle: view }))]) {
+    for (const markup of [renderCard(view), renderRowAttention(view)]) {
       // Not even in a tooltip: an escape or an override never reaches the page as itself.
       expect(markup).not.toMatch(/[\u001b\u202e]/);
       expect(text(markup)).not.toContain('\n');

@@ -7,7 +7,6 @@ import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { resumeLine } from '../../../shared/resume-line';
 import { dismissError } from '../lib/bottle-actions';
 import { firstWaitingKind } from '../lib/first-waiting';
-import { LongWaitMark } from './agent-line';
 import { EarlyExitArea } from './early-exit-area';
 import { NetworkRequestArea } from './network-request-area';
 import { PermissionRequestArea } from './permission-request-area';
@@ -116,12 +115,12 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   // A permission question its agent asks (issue 21): answered here, or in full in the approval panel.
   if (waiting === 'permission') return <PermissionRequestArea bottle={bottle} />;
   if (kind === 'waiting') {
-    // Its last message is on the agent line just above; here is what the operator can do: reply.
+    // The agent line just above says "waiting for you" and its last message; here is what the operator can do.
+    const reply = canReply(bottle);
     return (
       <div className="status-area attention" data-testid="agent-waiting" data-attention="waiting">
-        <span className="attention-label">{agentStatusLine(bottle) ?? 'waiting for you'}</span>
-        <LongWaitMark bottle={bottle} />
-        {canReply(bottle) ? <ReplyBox identity={bottle.identity} /> : <span className="attention-text">Answer it in its terminal.</span>}
+        <span className="attention-label">{reply ? 'Reply' : (agentStatusLine(bottle) ?? 'waiting for you')}</span>
+        {reply ? <ReplyBox identity={bottle.identity} /> : <span className="attention-text">Answer it in its terminal.</span>}
       </div>
     );
   }
@@ -158,7 +157,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   if (canReply(bottle)) {
     return (
       <div className="status-area quiet" data-testid="status-hint" data-attention="hint">
-        <span className="attention-label">{agentStatusLine(bottle) ?? 'finished'}</span>
+        <span className="attention-label">Reply</span>
         <ReplyBox identity={bottle.identity} />
       </div>
     );
