@@ -25,6 +25,8 @@ let home = '';
 let serve: ServeProcess;
 const started: string[] = [];
 const TASK_AGENT = 'report-agent-task';
+/** The bottle the long test leaves waiting for a reply, for the Reply test. */
+let waitingBottle: { identity: string; project: string } | null = null;
 
 async function readOr(path: string): Promise<string> {
   return readFile(path, 'utf8').catch(() => '');
@@ -93,7 +95,7 @@ test('the start panel checks the name and the task beside their fields', async (
   await shootBoth(page, 'agent-00-start-panel');
 });
 
-test('a working agent, its permission questions allowed and denied, one withdrawn, a finished turn replied to', async ({ page }) => {
+test('a working agent, its permission questions allowed and denied, one withdrawn, then waiting for a reply', async ({ page }) => {
   test.setTimeout(300_000);
   const project = await planProject('login', 'full');
   const identity = await startDetached(home, REPORT_AGENT, project);
@@ -169,16 +171,18 @@ test('a working agent, its permission questions allowed and denied, one withdraw
   const input = theCard.getByTestId('reply-input');
   await input.fill('Yes, open it as a draft');
   await shootBoth(page, 'agent-03-waiting-reply');
-  await input.press('Enter');
-  await expect(theCard.getByTestId('reply-sent')).toBeVisible({ timeout: 15_000 });
-  await expect(input).toHaveValue('');
-  await expect.poll(() => readOr(join(project, 'reply.txt')), { timeout: 30_000 }).toBe('Yes, open it as a draft\n');
-  await expect(line.getByTestId('agent-state')).toHaveText('working: gh pr create', { timeout: 30_000 });
+  waitingBottle = { identity, project };
 });
 
 test('a mix of states: the rows view says what each card says', async ({ page }) => {
   test.setTimeout(300_000);
-  const plans = { ask: 'needs permission', waiting: 'waiting for you', finished: 'finished' } as const;
+  const plans = {
+    ask: 'needs permission',
+    waiting: 'waiting for you',
+    finished: 'finished',
+    working: 'working',
+    exited: 'exited',
+  } as const;
   const identities: Partial<Record<keyof typeof plans, string>> = {};
   for (const plan of Object.keys(plans) as (keyof typeof plans)[]) {
     const identity = await startDetached(home, REPORT_AGENT, await planProject(`mix-${plan}`, plan));
@@ -195,6 +199,13 @@ test('a mix of states: the rows view says what each card says', async ({ page })
   await expect(card(page, wait).getByTestId('agent-message')).toContainText('a race in the session cache');
   await expect(card(page, done).getByTestId('agent-state')).toHaveText('finished', { timeout: 60_000 });
   await expect(card(page, done).getByTestId('reply-box')).toBeVisible();
+  const busy = identities.working ?? '';
+  const gone = identities.exited ?? '';
+  await expect(card(page, busy).getByTestId('agent-state')).toHaveText('working: Bash npm run build', { timeout: 60_000 });
+  await expectStatus(page, gone, 'exited', 60_000);
+  await expect(card(page, gone).getByTestId('agent-state')).toHaveText('exited: the context window is full');
+  await expect(card(page, gone).getByTestId('reply-box')).toHaveCount(0);
+  await expect(card(page, gone).locator('[data-attention]')).toHaveAttribute('data-attention', 'early-exit');
   await expect(page).toHaveTitle(/^\(1\) approval waiting/);
   await shootBoth(page, 'agent-04-cards-mixed');
 
@@ -204,11 +215,33 @@ test('a mix of states: the rows view says what each card says', async ({ page })
   await expect(row(page, wait).locator('[data-attention]')).toHaveAttribute('data-attention', 'waiting');
   await expect(row(page, wait).locator('.row-attention')).toHaveText('waiting for you');
   await expect(row(page, done).getByTestId('row-agent-status')).toHaveText('finished');
+  await expect(row(page, busy).getByTestId('row-agent-status')).toHaveText('working: Bash npm run build');
+  // It exited within its first minute: both name that first (the shared rule), the card's line says why.
+  await expect(row(page, gone).locator('[data-attention]')).toHaveAttribute('data-attention', 'early-exit');
   // "Needs me first": the question, then the waiting agent, before the rest.
   await page.getByTestId('sort-select').selectOption('status');
   const order = await page.getByTestId('bottle-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-identity')));
   expect(order.slice(0, 2)).toEqual([ask, wait]);
   await shootBoth(page, 'agent-05-rows-mixed');
+});
+
+test("the Reply box types a line into the waiting agent's terminal, then clears and says Sent", async ({ page }) => {
+  test.setTimeout(120_000);
+  const { identity, project } = waitingBottle ?? { identity: '', project: '' };
+  await openPage(page);
+  const theCard = card(page, identity);
+  const input = theCard.getByTestId('reply-input');
+  await expect(theCard.getByTestId('agent-state')).toHaveText('waiting for you', { timeout: 30_000 });
+  // Shift+Enter is a new line in the box, not a send; Enter sends.
+  await input.fill('Yes, open it');
+  await input.press('Shift+Enter');
+  await expect(input).toHaveValue('Yes, open it\n');
+  await input.fill('Yes, open it as a draft');
+  await input.press('Enter');
+  await expect(theCard.getByTestId('reply-sent')).toBeVisible({ timeout: 15_000 });
+  await expect(input).toHaveValue('');
+  await expect.poll(() => readOr(join(project, 'reply.txt')), { timeout: 30_000 }).toBe('Yes, open it as a draft\n');
+  await expect(theCard.getByTestId('agent-state')).toHaveText('working: gh pr create', { timeout: 30_000 });
 });
 
 test('a task given in the start panel reaches the agent as its first instruction; the name shows beside the identity', async ({ page }) => {

@@ -62,6 +62,7 @@ if [ "$1" = start ]; then
     ask) report working Bash "make"; ask 1 WebFetch "https://docs.example.com/api" '{\"url\":\"https://docs.example.com/api\"}' "Read the API reference" ;;
     waiting) report waiting "" "" "Done: the flaky test was a race in the session cache. Anything else?"; reply ;;
     finished) report finished "" "" "Refactored the settings loader; all checks green." ;;
+    exited) report exited "" "the context window is full" ""; exit 0 ;;
     *) report working Bash "npm run build" ;;
   esac
 fi
