@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
 import { readHistory } from '../../src/core/rebuild/journal';
-import { readAgentStatusRecord, statusReadCount } from '../../src/core/reports/agent-status';
+import { readAgentStatusRecord, statusReadCount } from '../../src/core/rebuild/agent-status';
 import type { BottleView } from '../../src/shared/bottle-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
@@ -25,7 +25,7 @@ async function questionsOf(identity: string): Promise<string[]> {
 }
 
 describe.skipIf(skipWithoutDocker)("an agent's reports and permission questions on a real engine", () => {
-  it('asks, is answered, withdraws, floods its status, writes bad files, and loses its questions when stopped', async () => {
+  it('asks, is answered, withdraws, floods its status, writes bad files, and loses its questions when its container exits', async () => {
     const ctx = createCoreDeps();
     const project = env.project();
     const open = (gate: string): Promise<void> => writeFile(join(project, gate), '');
@@ -133,16 +133,30 @@ describe.skipIf(skipWithoutDocker)("an agent's reports and permission questions 
     expect(bad.permissionPending).toEqual([]);
     expect(((await service(ctx).view(identity)) as BottleView).warnings).toHaveLength(2);
 
-    // Stopped: the question it was asking is dropped and journaled withdrawn.
+    // Its container exits (the agent crashed, or was killed): nobody waits for the answer, so the
+    // question is dropped and journaled withdrawn, and can no longer be answered.
     await open('g-last');
     await eventually(async () => expect(await questionsOf(identity)).toEqual(['perm-4-dd']));
-    await service(ctx).stop(identity);
-    const stopped = (await service(ctx).view(identity)) as BottleView;
-    expect(stopped.status).not.toBe('running');
-    expect(stopped.permissionPending).toEqual([]);
+    await (await bottleContainer(identity)).kill();
+    const exited = await eventually(async () => {
+      const seen = (await service(ctx).view(identity)) as BottleView;
+      expect(seen.status).toBe('exited');
+      return seen;
+    });
+    expect(exited.permissionPending).toEqual([]);
     expect((await readHistory(identity)).at(-1)).toMatchObject({ requestId: 'perm-4-dd', decision: 'withdrawn' });
     await expect(service(ctx).answerPermission(identity, 'perm-4-dd', 'allow', '')).rejects.toThrow(
       /was withdrawn: the container is not running/,
     );
   }, 180_000);
+
+  it('stop drops the questions its agent was asking, journaled withdrawn, before any read of the view', async () => {
+    const ctx = createCoreDeps();
+    await writeReportAgent('reporter');
+    const { identity } = await service(ctx).start({ agent: 'reporter', cwd: env.project(), copy: false });
+    await eventually(async () => expect(await questionsOf(identity)).toEqual(['perm-1-aa']));
+    await service(ctx).stop(identity);
+    expect((await readHistory(identity)).map((entry) => `${entry.requestId} ${entry.decision}`)).toEqual(['perm-1-aa withdrawn']);
+    expect(((await service(ctx).view(identity)) as BottleView).permissionPending).toEqual([]);
+  }, 120_000);
 });

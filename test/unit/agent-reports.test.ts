@@ -7,10 +7,11 @@ import { readHistory } from '../../src/core/rebuild/journal';
 import { parseInboxRequest } from '../../src/core/rebuild/request-schema';
 import { listPendingRecords } from '../../src/core/rebuild/rebuild-store';
 import { rebuildViewFields } from '../../src/core/rebuild/view-fields';
-import { readAgentStatusRecord, statusReadCount } from '../../src/core/reports/agent-status';
-import { answerPermissionNow } from '../../src/core/reports/permission-answer';
-import { parseAgentStatusReport, parsePermissionRequest } from '../../src/core/reports/report-schemas';
-import { ingestAgentStatus, STATUS_READ_INTERVAL_MS } from '../../src/core/reports/status-throttle';
+import { readAgentStatusRecord, statusReadCount } from '../../src/core/rebuild/agent-status';
+import { answerPermissionNow } from '../../src/core/rebuild/permission-answer';
+import { claimPermissionRecord, permissionIds, releaseClaim } from '../../src/core/rebuild/permission-store';
+import { parseAgentStatusReport, parsePermissionRequest } from '../../src/core/rebuild/report-schemas';
+import { ingestAgentStatus, STATUS_READ_INTERVAL_MS } from '../../src/core/rebuild/status-throttle';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { makeStateBottle } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
@@ -106,6 +107,20 @@ describe('permission questions in the inbox', () => {
       'perm-1-aa denied',
       'perm-2-bb withdrawn',
     ]);
+  });
+
+  it('never takes a question being answered (claimed, its response not yet written) for a new one', async () => {
+    const identity = await makeStateBottle('race-abcde');
+    await writeInboxFile(identity, 'perm-1-aa.json', JSON.stringify(question));
+    await processInbox(identity);
+    expect(await claimPermissionRecord(identity, 'perm-1-aa')).not.toBeNull();
+    // A scan in the window between the claim and the response (a status write's event, say).
+    await processInbox(identity);
+    expect(await permissionIds(identity)).toEqual([]);
+    await writeFile(join(bottlePaths(identity).inbox, 'perm-1-aa.response.json'), '{}');
+    await releaseClaim(identity, 'perm-1-aa');
+    await processInbox(identity);
+    expect(await permissionIds(identity)).toEqual([]);
   });
 
   it(`answers questions past ${MAX_PENDING_PERMISSIONS} waiting with an error, and keeps the Dockerfile cap apart`, async () => {

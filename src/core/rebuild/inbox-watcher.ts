@@ -6,7 +6,7 @@ import { listStateIdentities } from '../state/state-listing';
 import { bottlePaths } from '../state/state-paths';
 import { StateRootWatch } from '../state/state-root-watch';
 import { processInbox } from './process-inbox';
-import { ingestAgentStatus } from '../reports/status-throttle';
+import { ingestAgentStatus } from './status-throttle';
 
 /** Yield to the event loop this often while rescanning thousands of bottles. */
 const RESCAN_YIELD_EVERY = 256;

@@ -16,8 +16,8 @@ import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, writePendingRecord, writeWarnings } from './rebuild-store';
 import { isSafeName } from './request-schema';
 import { MAX_PENDING_PERMISSIONS } from '../../shared/agent-reports';
-import { permissionIds, toQuestion, writePermissionRecord } from '../reports/permission-store';
-import { withdrawPermissions } from '../reports/permission-withdraw';
+import { permissionFolder, toQuestion, writePermissionRecord } from './permission-store';
+import { withdrawPermissions } from './permission-withdraw';
 
 /** Names shown in warnings are the agent's: printable ASCII only, bounded. */
 function shownName(name: string): string {
@@ -144,9 +144,9 @@ async function processInboxNow(identity: string): Promise<boolean> {
   // One listing of our rebuild folder says whether there are warnings or questions to read: most
   // bottles have neither, and every listing settles every inbox.
   const ours = await orIfMissing(readdir(paths.dir), [] as string[]);
-  const [warnings, held] = await Promise.all([
+  const [warnings, { held, claimed }] = await Promise.all([
     ours.includes('warnings.json') ? readWarnings(identity) : Promise.resolve([]),
-    ours.includes('permissions') ? permissionIds(identity) : Promise.resolve([]),
+    ours.includes('permissions') ? permissionFolder(identity) : Promise.resolve({ held: [], claimed: [] }),
   ]);
   // The common case on every listing: nothing new, nothing to forget. Two readdirs.
   if (names.length === 0 && warnings.length === 0 && held.length === 0) return false;
@@ -161,12 +161,14 @@ async function processInboxNow(identity: string): Promise<boolean> {
     changed = true;
   }
   const heldIds = new Set(held.filter((id) => stems.has(id)));
+  // Being answered or dropped this moment: its request file is still there, but it is no new question.
+  const busy = new Set([...heldIds, ...claimed]);
 
   // A warning goes away once its file is gone from the inbox.
   const present = new Set(names.map(shownName));
   const kept = warnings.filter((warning) => present.has(warning.file));
   const warned = new Set(kept.map((warning) => warning.file));
-  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)) && !heldIds.has(requestStem(name)));
+  const fresh = names.filter((name) => !warned.has(shownName(name)) && !answered.has(requestStem(name)) && !busy.has(requestStem(name)));
   const newWarnings: InboxWarning[] = [];
 
   if (fresh.length > 0) {

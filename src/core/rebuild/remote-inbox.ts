@@ -16,7 +16,7 @@ import { processInbox } from './process-inbox';
 import { rebuildPaths } from '../state/state-paths';
 import { MAX_REQUEST_BYTES } from './request-schema';
 import { MAX_STATUS_FILE_BYTES } from '../../shared/agent-reports';
-import { STATUS_FILE_NAME } from '../reports/agent-status';
+import { STATUS_FILE_NAME } from './agent-status';
 
 /*
  * A bottle on a remote engine has its inbox inside its container: nothing of this machine is

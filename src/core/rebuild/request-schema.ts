@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isSafeName } from '../../shared/rules';
-import { parsePermissionRequest, type PermissionRequest } from '../reports/report-schemas';
+import { parsePermissionRequest, type PermissionRequest } from './report-schemas';
 
 export { isSafeName } from '../../shared/rules';
 

@@ -6,7 +6,7 @@ import { historyCount, JournalCounts } from './journal';
 import { rebuildPaths } from '../state/state-paths';
 import { listPendingRecords, readWarnings, toPendingSummary, type PendingRecord } from './rebuild-store';
 import type { PermissionQuestion } from '../../shared/agent-reports';
-import { listPermissionRecords, type PermissionRecord } from '../reports/permission-store';
+import { listPermissionRecords, type PermissionRecord } from './permission-store';
 
 export interface RebuildViewFields {
   pendingRequest: PendingRequestSummary | null;

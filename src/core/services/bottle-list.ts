@@ -8,9 +8,8 @@ import { exitCodeFromStatus, isOwnContainer, LABEL_AGENT, LABEL_IDENTITY, listBo
 import { isConnectionError, withinTimeout } from '../engine/docker-client';
 import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { JournalCounts } from '../rebuild/journal';
-import { rebuildViewFields, type RebuildViewFields } from '../rebuild/view-fields';
-import { readAgentStatusRecord, type AgentStatusRecord } from '../reports/agent-status';
-import { withdrawAllPermissions } from '../reports/permission-withdraw';
+import { rebuildViewFields } from '../rebuild/view-fields';
+import { agentViewFields } from '../rebuild/agent-view-fields';
 import { readBottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
@@ -181,54 +180,6 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
   };
   const problems = [network.problem, ...reports.problems].filter((problem): problem is InboxWarning => problem !== null);
   return problems.length === 0 ? view : { ...view, warnings: [...view.warnings, ...problems] };
-}
-
-/** Container states in which no agent runs to wait for an answer (engine-offline: not known, so kept). */
-const NO_AGENT: ReadonlySet<BottleStatus> = new Set(['exited', 'ready-to-resume', 'missing-container']);
-
-/**
- * The agent's part of a view (issue 21): its latest report, read only when the host's copy is
- * there, and its permission questions, shown only while its container runs. A bottle seen stopped
- * drops its questions (journaled `withdrawn`): nobody waits for their answers. A copy the host
- * cannot read, or a bad status file, shows on the card as a warning.
- */
-async function agentViewFields(
-  entry: StateEntry,
-  status: BottleStatus,
-  rebuild: RebuildViewFields | null,
-): Promise<{
-  fields: Pick<BottleView, 'agentStatus' | 'permissionPending' | 'historyCount'> | Record<string, never>;
-  problems: InboxWarning[];
-}> {
-  const problems: InboxWarning[] = [];
-  const at = new Date().toISOString();
-  let record: AgentStatusRecord | null = null;
-  if (entry.hasAgentStatus) {
-    try {
-      record = await readAgentStatusRecord(entry.identity);
-    } catch (error: unknown) {
-      problems.push({ file: 'agent-status.json', message: `could not be read: ${errorMessage(error)}`, at });
-    }
-  }
-  if (record?.warning != null) problems.push(record.warning);
-  const held = rebuild?.permissionPending ?? [];
-  let dropped = 0;
-  if (held.length > 0 && NO_AGENT.has(status)) {
-    try {
-      dropped = await withdrawAllPermissions(entry.identity);
-    } catch (error: unknown) {
-      problems.push({ file: 'permission questions', message: `could not be dropped: ${errorMessage(error)}`, at });
-    }
-  }
-  if (record === null && held.length === 0) return { fields: {}, problems };
-  return {
-    fields: {
-      agentStatus: record?.status ?? null,
-      permissionPending: status === 'running' ? held : [],
-      historyCount: (rebuild?.historyCount ?? 0) + dropped,
-    },
-    problems,
-  };
 }
 
 /**

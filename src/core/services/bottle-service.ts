@@ -40,8 +40,9 @@ import { bottleContainers, otherInstanceError } from '../engine/bottle-container
 import { BottleError, errorMessage } from '../base/bottle-error';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
-import { ingestAgentStatus } from '../reports/status-throttle';
-import { answerPermissionNow } from '../reports/permission-answer';
+import { ingestAgentStatus } from '../rebuild/status-throttle';
+import { answerPermissionNow } from '../rebuild/permission-answer';
+import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 
 export interface ApproveResult {
   requestId: string;
@@ -214,12 +215,32 @@ export class BottleService {
   }
 
   async stop(identity: string): Promise<void> {
-    await this.locked(identity, 'stopping', (ctx) => stopNow(ctx, identity));
+    await this.locked(identity, 'stopping', async (ctx) => {
+      await stopNow(ctx, identity);
+      await this.dropQuestions(identity);
+    });
+  }
+
+  /**
+   * The bottle's container is gone (stopped, retired by an approval, removed with its state kept):
+   * no agent waits on its permission questions any more, so they go, journaled withdrawn. A failure
+   * here does not undo the stop: it is said, and the next read of the bottle drops them.
+   */
+  private async dropQuestions(identity: string): Promise<void> {
+    try {
+      await withdrawAllPermissions(identity);
+    } catch (error: unknown) {
+      this.hooks.notices.failure(`Could not drop the permission questions of ${identity}`, error);
+    }
   }
 
   /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
   async remove(identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
-    const outcome = await this.locked(identity, 'removing', (ctx) => removeNow(ctx, identity, options));
+    const outcome = await this.locked(identity, 'removing', async (ctx) => {
+      const removed = await removeNow(ctx, identity, options);
+      if (options.keepState) await this.dropQuestions(identity);
+      return removed;
+    });
     if (!options.keepState) {
       // The bottle is gone: nothing this core remembered of it stays.
       this.hostDisk.forget(identity);
@@ -244,6 +265,8 @@ export class BottleService {
         proposalHash: options.proposalHash,
         onCommitted: () => this.deliver(ctx, identity),
       });
+      // The approval retired the container: its agent asks nothing any more.
+      await this.dropQuestions(identity);
       if (!options.resume) return { requestId, imageId, resumed: false };
       ctx.activity.switchTo(identity, 'resuming');
       try {
@@ -365,7 +388,10 @@ export class BottleService {
     if (!(await haltOverBudget(ctx, identity, reason))) return;
     this.hooks.notices.log.write('warning', `stopping ${identity}: ${reason}`);
     try {
-      await this.locked(identity, 'stopping', (locked) => retireBottle(locked, identity, 'stopped'));
+      await this.locked(identity, 'stopping', async (locked) => {
+        await retireBottle(locked, identity, 'stopped');
+        await this.dropQuestions(identity);
+      });
     } catch (error: unknown) {
       // Busy with other work (logged by locked): it is killed, and an approval retires it anyway.
       if (error instanceof ActivityConflictError) return;

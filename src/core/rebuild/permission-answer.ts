@@ -1,10 +1,10 @@
 import type { PermissionAnswer } from '../../shared/agent-reports';
 import { MAX_REJECT_MESSAGE_CHARS } from '../../shared/rules';
 import { BottleError } from '../base/bottle-error';
-import { operatorName } from '../rebuild/approval';
-import { writeInboxResponse } from '../rebuild/inbox-files';
-import { appendJournal, readHistory } from '../rebuild/journal';
-import type { InboxResponse } from '../rebuild/request-schema';
+import { operatorName } from './approval';
+import { writeInboxResponse } from './inbox-files';
+import { appendJournal, readHistory } from './journal';
+import type { InboxResponse } from './request-schema';
 import { rebuildPaths } from '../state/state-paths';
 import { isSafeName } from '../../shared/rules';
 import { claimPermissionRecord, permissionEntry, releaseClaim, restoreClaim } from './permission-store';

@@ -58,13 +58,31 @@ export async function writePermissionRecord(identity: string, record: Permission
   await writeFileAtomic(recordFile(identity, record.question.id), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-/** The ids of the questions held (one readdir; none when the folder is missing). */
-export async function permissionIds(identity: string): Promise<string[]> {
+/** The folder's names with `suffix`, as ids (one readdir; none when the folder is missing). */
+async function idsWith(identity: string, suffixes: readonly string[]): Promise<Record<string, string[]>> {
   const names = await orIfMissing(readdir(rebuildPaths(identity).permissions), [] as string[]);
-  return names
-    .filter((name) => name.endsWith(RECORD_SUFFIX) && !name.startsWith(TEMP_PREFIX))
-    .map((name) => name.slice(0, -RECORD_SUFFIX.length))
-    .filter(isSafeName);
+  const found: Record<string, string[]> = Object.fromEntries(suffixes.map((suffix) => [suffix, [] as string[]]));
+  for (const name of names) {
+    if (name.startsWith(TEMP_PREFIX)) continue;
+    const suffix = suffixes.find((candidate) => name.endsWith(candidate));
+    const id = suffix === undefined ? '' : name.slice(0, -suffix.length);
+    if (suffix !== undefined && isSafeName(id)) found[suffix]?.push(id);
+  }
+  return found;
+}
+
+/** The ids of the questions held. */
+export async function permissionIds(identity: string): Promise<string[]> {
+  return (await idsWith(identity, [RECORD_SUFFIX]))[RECORD_SUFFIX] ?? [];
+}
+
+/**
+ * The questions held, and those being answered or dropped right now (claimed): an inbox scan must
+ * take neither for a new question, though the agent's request file is still there.
+ */
+export async function permissionFolder(identity: string): Promise<{ held: string[]; claimed: string[] }> {
+  const found = await idsWith(identity, [RECORD_SUFFIX, CLAIMED_SUFFIX]);
+  return { held: found[RECORD_SUFFIX] ?? [], claimed: found[CLAIMED_SUFFIX] ?? [] };
 }
 
 /** A record, or null when it is gone or damaged (only we write it, atomically: damage is someone else's). */

@@ -1,6 +1,6 @@
 import { MAX_REPORTS_PER_SECOND } from '../../shared/agent-reports';
 import { settled } from '../base/settled';
-import { readStatusFileNow } from './agent-status';
+import { hasStatusFile, readStatusFileNow } from './agent-status';
 
 /** The least time between two reads of one bottle's status file. */
 export const STATUS_READ_INTERVAL_MS = Math.ceil(1000 / MAX_REPORTS_PER_SECOND);
@@ -55,6 +55,8 @@ function forgetWhenIdle(identity: string, gate: Gate): void {
  */
 export function ingestAgentStatus(identity: string): Promise<boolean> {
   let gate = gates.get(identity);
+  // Most bottles never report: no gate, timer or read for them.
+  if (gate === undefined && !hasStatusFile(identity)) return Promise.resolve(false);
   if (gate === undefined) {
     gate = { lastStart: 0, running: null, trailing: null };
     gates.set(identity, gate);

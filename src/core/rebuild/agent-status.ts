@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -5,8 +6,8 @@ import { AGENT_STATES, MAX_STATUS_FILE_BYTES, type AgentStatusView } from '../..
 import type { InboxWarning } from '../../shared/bottle-view';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
-import { ifExists } from '../fs/if-exists';
-import { readHostileJson } from '../rebuild/inbox-files';
+import { ifExists, isMissing } from '../fs/if-exists';
+import { readHostileJson } from './inbox-files';
 import { bottlePaths } from '../state/state-paths';
 import { parseAgentStatusReport } from './report-schemas';
 
@@ -48,6 +49,20 @@ export async function readAgentStatusRecord(identity: string): Promise<AgentStat
 
 async function writeRecord(identity: string, record: AgentStatusRecord): Promise<void> {
   await writeFileAtomic(bottlePaths(identity).agentStatus, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/**
+ * Whether the bottle's inbox holds a status file (or something under its name). Synchronous on
+ * purpose: every listing asks it of every bottle, most never report, and one lstat costs less than
+ * a promise. Anything but "not there" says yes, for the read to report it.
+ */
+export function hasStatusFile(identity: string): boolean {
+  try {
+    return lstatSync(join(bottlePaths(identity).inbox, STATUS_FILE_NAME), { throwIfNoEntry: false }) !== undefined;
+  } catch (error: unknown) {
+    // Meant whatever the error: the read that follows reports it (a folder in the inbox's place, permissions).
+    return !isMissing(error);
+  }
 }
 
 /** What the status file was when last read, per bottle: a file not replaced since is not read again. */

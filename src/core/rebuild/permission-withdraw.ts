@@ -1,4 +1,4 @@
-import { appendJournal } from '../rebuild/journal';
+import { appendJournal } from './journal';
 import { claimPermissionRecord, permissionIds, permissionEntry, releaseClaim } from './permission-store';
 
 /** Who drops a question nobody answered: the host itself, as it journals a bad request. */
