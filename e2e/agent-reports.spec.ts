@@ -241,7 +241,7 @@ test("the Reply box types a line into the waiting agent's terminal, then clears 
   await expect(theCard.getByTestId('reply-sent')).toBeVisible({ timeout: 15_000 });
   await expect(input).toHaveValue('');
   await expect.poll(() => readOr(join(project, 'reply.txt')), { timeout: 30_000 }).toBe('Yes, open it as a draft\n');
-  await expect(theCard.getByTestId('agent-state')).toHaveText('working: gh pr create', { timeout: 30_000 });
+  await expect(theCard.getByTestId('agent-state')).toHaveText('working: Bash gh pr create', { timeout: 30_000 });
 });
 
 test('a task given in the start panel reaches the agent as its first instruction; the name shows beside the identity', async ({ page }) => {
@@ -262,4 +262,6 @@ test('a task given in the start panel reaches the agent as its first instruction
   await expect(page.getByTestId('name-input')).toHaveValue('');
   await expect(page.getByTestId('task-input')).toHaveValue('');
   await expect.poll(() => readOr(join(project, 'task.txt')), { timeout: 60_000 }).toBe('Fix the login test\nthen run it');
+  await expect(theCard.getByTestId('agent-state')).toHaveText('working: Bash npm run build', { timeout: 30_000 });
+  await shootBoth(page, 'agent-06-named-card');
 });

@@ -47,7 +47,8 @@ export function AgentLine({ bottle }: { bottle: BottleView }): JSX.Element {
         </span>
       ) : task !== null ? (
         <span className="agent-message agent-task" title={escapeControl(task)} data-testid="agent-task">
-          Task: {escapeLine(task)}
+          {/* One line: the operator's own line breaks read as spaces here (the tooltip keeps them). */}
+          Task: {escapeLine(task.replace(/\s+/g, ' '))}
         </span>
       ) : bottle.status === 'running' && bottle.agentStatus === null ? (
         <span className="agent-message">No report from the agent yet.</span>
