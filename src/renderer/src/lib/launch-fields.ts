@@ -7,7 +7,7 @@ import { BOTTLE_NAME_PATTERN, MAX_TASK_CHARS, TASK_TEXT_PATTERN } from '../../..
  */
 export function bottleNameProblem(name: string): string | null {
   if (name === '' || BOTTLE_NAME_PATTERN.test(name)) return null;
-  return 'A name is 1–64 letters, digits, “.”, “_” or “-”, starting with a letter or digit.';
+  return '1–64 letters, digits, . _ or -, starting with a letter or digit.';
 }
 
 /** The same rule for the task and for a reply typed to the agent (both reach its terminal). */
