@@ -1,5 +1,6 @@
 import { useEffect, useState, type JSX } from 'react';
 import { waitsForOperator } from '../../../shared/attention-state';
+import { bottleWaitingRequests } from '../../../shared/waiting-requests';
 import type { BottleView, PendingRequestSummary, PendingRequestView } from '../../../shared/bottle-view';
 import { escapeControl } from '../../../shared/escape-text';
 import { invoke, messageOf } from '../api/api';
@@ -9,6 +10,7 @@ import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
 import { DiffView } from './diff-view';
 import { NetworkApproval } from './network-approval';
+import { PermissionApproval } from './permission-approval';
 import { RiskNotes } from './risk-notes';
 
 type Busy = 'approve' | 'approve-resume' | 'reject' | null;
@@ -39,16 +41,24 @@ function useFullRequest(
 }
 
 /**
- * What a bottle waits on the operator for: its held network connections (issue 19), then its
- * Dockerfile request. Each part answers on its own; the panel closes when nothing waits any more.
+ * What a bottle waits on the operator for: its agent's permission questions (issue 21), its held
+ * network connections (issue 19), then its Dockerfile request. Each part answers on its own; the
+ * panel closes when the last waiting request is answered here, and says nothing waits when one
+ * went away by itself (a question answered in the agent's terminal).
  */
 export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   const bottle = useBottle(identity);
+  const closePanel = useUiStore((state) => state.closePanel);
   if (bottle === undefined || !waitsForOperator(bottle)) {
     return <p className="panel-empty">No request is waiting for {identity}.</p>;
   }
+  // Counted by the rule the title and the notifications count with.
+  const closeIfLast = (): void => {
+    if (bottleWaitingRequests(bottle).length <= 1) closePanel();
+  };
   return (
     <div className="approval" data-testid="approval-panel">
+      <PermissionApproval bottle={bottle} onAnswered={closeIfLast} />
       <NetworkApproval bottle={bottle} />
       {bottle.pendingRequest !== null ? <DockerfileApproval bottle={bottle} summary={bottle.pendingRequest} /> : null}
     </div>

@@ -2,8 +2,11 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ATTENTION_STATES, attentionState, type AttentionState } from '../../../shared/attention-state';
+import type { AgentStatusView, PermissionQuestion } from '../../../shared/agent-reports';
 import type { BottleView, PendingRequestSummary } from '../../../shared/bottle-view';
 import { testView } from '../../../../test/helpers/test-views';
+import { useUiStore } from '../stores/ui-store';
+import { AgentLine } from './agent-line';
 import { RowAttention } from './bottle-row';
 import { CardStatusArea } from './card-status-area';
 
@@ -14,6 +17,18 @@ import { CardStatusArea } from './card-status-area';
  */
 
 const pending: PendingRequestSummary = { id: 'req-1', reason: 'needs jq', createdAt: '', buildError: null };
+const question: PermissionQuestion = {
+  id: 'perm-1-ab',
+  tool: 'Bash',
+  detail: 'npm test',
+  input: '{"command":"npm test"}',
+  reason: 'run the tests',
+  createdAt: '2026-11-26T10:00:00Z',
+};
+const network = { id: 'p-1', identity: 'dev-abcde', host: 'example.com', port: 443, protocol: 'connect' as const, at: '' };
+function agentStatus(overrides: Partial<AgentStatusView>): AgentStatusView {
+  return { state: 'working', tool: null, detail: null, lastMessage: null, at: '', since: '', ...overrides };
+}
 const earlyExit = { reason: 'the agent exited before it started working', seconds: 2, exitCode: 1, lines: ['boom'] };
 
 /** One bottle per state, each also carrying what a lower-ranked state would show, so the rank is tested. */
@@ -56,7 +71,8 @@ const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: str
       agentStatus: { state: 'waiting', tool: null, detail: null, lastMessage: 'done: 3 tests pass', at: '', since: '' },
       warnings: [{ file: 'x.json', message: 'bad', at: '' }],
     }),
-    card: 'waiting for you done: 3 tests pass',
+    // The agent line says it and the last message; the area offers the Reply box.
+    card: 'waiting for you done: 3 tests pass Reply Reply to the agent of dev-abcde',
     row: 'waiting for you',
   },
   corrupt: {
@@ -88,8 +104,11 @@ function text(markup: string): string {
     .trim();
 }
 
+/** The card's agent line and its status area: where the card says what needs the operator. */
 function renderCard(view: BottleView): string {
-  return renderToStaticMarkup(createElement(CardStatusArea, { bottle: view }));
+  return (
+    renderToStaticMarkup(createElement(AgentLine, { bottle: view })) + renderToStaticMarkup(createElement(CardStatusArea, { bottle: view }))
+  );
 }
 
 /** The row's attention cell, as the row renders it for this bottle. */
@@ -109,6 +128,84 @@ describe('the card and the row agree on the attention state', () => {
     expect(namedStates(cell)).toEqual(['pending']);
     expect(text(cardMarkup)).toContain('Network example.com:443 Allow Always Deny');
     expect(text(cell)).toBe('Network request');
+  });
+
+  it('a permission question alone: both name it, the card says what is asked and answers it', () => {
+    const view = testView({
+      permissionPending: [question],
+      agentStatus: agentStatus({ state: 'permission', tool: 'Bash', detail: 'npm test' }),
+    });
+    expect(attentionState(view)).toBe('pending');
+    const cardMarkup = renderCard(view);
+    const cell = renderRowAttention(view);
+    expect(namedStates(cardMarkup)).toEqual(['pending']);
+    expect(namedStates(cell)).toEqual(['pending']);
+    expect(text(cardMarkup)).toBe('needs permission: Bash npm test Permission Bash npm test Allow Deny More');
+    expect(text(cell)).toBe('Needs permission');
+    expect(cell).toContain('data-testid="permission-badge"');
+  });
+
+  it('several kinds waiting: the card and the row name the first in the shared order (Dockerfile, network, permission)', () => {
+    const both = testView({ permissionPending: [question, { ...question, id: 'perm-2-cd' }], networkPending: [network] });
+    expect(text(renderCard(both))).toContain('Network example.com:443');
+    expect(text(renderRowAttention(both))).toBe('Network request');
+    const all = testView({ permissionPending: [question], networkPending: [network], pendingRequest: pending, pendingCount: 1 });
+    expect(text(renderCard(all))).toContain('Approval needed needs jq');
+    expect(text(renderRowAttention(all))).toBe('Approval needed');
+    const two = testView({ permissionPending: [question, { ...question, id: 'perm-2-cd' }] });
+    expect(text(renderCard(two))).toContain('Permission (2) Bash npm test');
+    expect(text(renderRowAttention(two))).toBe('2 permission questions');
+  });
+
+  it('an agent that asks in its terminal (no question held here): waiting on both, no Reply box', () => {
+    const view = testView({ agentStatus: agentStatus({ state: 'permission', tool: 'Edit', detail: 'src/a.ts' }) });
+    expect(attentionState(view)).toBe('waiting');
+    expect(text(renderCard(view))).toBe('needs permission: Edit src/a.ts needs permission: Edit src/a.ts Answer it in its terminal.');
+    expect(text(renderRowAttention(view))).toBe('needs permission: Edit src/a.ts');
+  });
+
+  it('a finished turn: no attention state on either, the card offers the Reply box, the row says finished quietly', () => {
+    const view = testView({ agentStatus: agentStatus({ state: 'finished', lastMessage: 'all done' }) });
+    expect(attentionState(view)).toBe('hint');
+    expect(namedStates(renderCard(view))).toEqual(['hint']);
+    expect(text(renderCard(view))).toBe('finished all done Reply Reply to the agent of dev-abcde Send');
+    expect(namedStates(renderRowAttention(view))).toEqual([]);
+    expect(text(renderRowAttention(view))).toBe('finished');
+  });
+
+  it('a working agent: the row says on what, quietly; the card line too; no Reply box', () => {
+    const view = testView({ agentStatus: agentStatus({ state: 'working', tool: 'Bash', detail: 'npm test' }) });
+    expect(attentionState(view)).toBe('hint');
+    expect(renderCard(view)).not.toContain('reply-box');
+    expect(text(renderRowAttention(view))).toBe('working: Bash npm test');
+    expect(text(renderCard(view))).toContain('working: Bash npm test');
+  });
+
+  it('an agent waiting longer than LONG_WAIT_MS: the card and the row both mark it', () => {
+    // Static rendering reads the store's first state (its server snapshot): the clock is that `now`.
+    const now = useUiStore.getInitialState().now;
+    const since = new Date(now - 7 * 60_000 - 5_000).toISOString();
+    const view = testView({ agentStatus: agentStatus({ state: 'waiting', lastMessage: 'PR?', since, at: since }) });
+    expect(text(renderCard(view))).toContain('waiting for you waiting 7 min PR? Reply Reply to the agent');
+    expect(text(renderRowAttention(view))).toBe('waiting for you waiting 7 min');
+    const recent = new Date(now - 60_000).toISOString();
+    const fresh = testView({ agentStatus: agentStatus({ state: 'waiting', lastMessage: 'PR?', since: recent, at: recent }) });
+    expect(renderCard(fresh)).not.toContain('long-wait');
+    expect(text(renderRowAttention(fresh))).toBe('waiting for you');
+  });
+
+  it("an agent's hostile text is escaped to one line on the card line, the card area and the row", () => {
+    const hostile = 'npm test\u001b[2J\u202e\nrm -rf /';
+    const view = testView({
+      permissionPending: [{ ...question, detail: hostile }],
+      agentStatus: agentStatus({ state: 'waiting', lastMessage: `done${hostile}` }),
+    });
+    for (const markup of [renderCard(view), renderRowAttention(view)]) {
+      // Not even in a tooltip: an escape or an override never reaches the page as itself.
+      expect(markup).not.toMatch(/[\u001b\u202e]/);
+      expect(text(markup)).not.toContain('\n');
+    }
+    expect(text(renderCard(view))).toContain('npm test\\x1b[2J\\u202e\\nrm -rf /');
   });
 
   it('has a bottle for every state', () => {

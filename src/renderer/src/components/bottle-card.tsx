@@ -7,6 +7,7 @@ import { attentionState } from '../../../shared/attention-state';
 import { escapeControl } from '../../../shared/escape-text';
 import { formatBytes } from '../../../shared/format-bytes';
 import { exactTime, relativeTime, shortId, shortPath } from '../lib/format';
+import { AgentLine } from './agent-line';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
 import { CardStatusArea } from './card-status-area';
@@ -62,6 +63,11 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
       <div className="card-head">
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
         <h3 className="card-identity">{identity}</h3>
+        {bottle.name !== null ? (
+          <span className="card-name" title={`Name: ${escapeControl(bottle.name)}`} data-testid="card-name">
+            {escapeControl(bottle.name)}
+          </span>
+        ) : null}
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
         {bottle.autonomous ? (
           <span
@@ -108,6 +114,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
           }
         />
       </dl>
+      <AgentLine bottle={bottle} />
       <CardStatusArea bottle={bottle} />
       <CardActions bottle={bottle} engineDown={engineDown} />
     </article>

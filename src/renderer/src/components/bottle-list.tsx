@@ -24,8 +24,8 @@ function obstructions(): { top: number; bottom: number } {
 }
 
 /** Heights the stack is laid out with (the CSS gives cards and rows exactly these). */
-const CARD_HEIGHT = 174;
-const CARD_HEIGHT_NARROW = 236;
+const CARD_HEIGHT = 200;
+const CARD_HEIGHT_NARROW = 262;
 const CARD_GAP = 10;
 const GROUP_HEIGHT = { rows: 34, cards: 40 } as const;
 const NARROW = '(max-width: 760px)';

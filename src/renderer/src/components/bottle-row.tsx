@@ -1,6 +1,6 @@
 import { memo, type JSX } from 'react';
 import { activityLabel, attentionState } from '../../../shared/attention-state';
-import { agentLastMessage, agentStatusLine } from '../../../shared/agent-status-line';
+import { agentLastMessage, agentStatusLine, permissionAsk } from '../../../shared/agent-status-line';
 import type { BottleView } from '../../../shared/bottle-view';
 import { earlyExitTiming } from '../../../shared/early-exit-text';
 import { escapeControl } from '../../../shared/escape-text';
@@ -10,11 +10,14 @@ import { useEngineStore } from '../stores/engine-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
 import { openBottle } from '../lib/bottle-panel-actions';
+import { firstWaitingKind } from '../lib/first-waiting';
 import { shortPath } from '../lib/format';
+import { LongWaitMark } from './agent-line';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
 import { StatusPill } from './status-pill';
 import { networkAsk, networkLabel } from './network-request-area';
+import { permissionLabel } from './permission-request-area';
 
 export const ROW_HEIGHT = 40;
 
@@ -74,28 +77,29 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
         </span>
       );
     case 'pending': {
-      // A held connection alone (no Dockerfile request): named as the card names it; the approval panel answers it.
-      const network = bottle.pendingRequest === null ? bottle.networkPending[0] : undefined;
+      // The first waiting request in the shared order, named as the card names it; the approval panel answers it.
+      const { label, title, testId } = pendingBadge(bottle);
       return (
         <button
           type="button"
           className="badge-pending"
-          title={network !== undefined ? networkAsk(network) : escapeControl(bottle.pendingRequest?.reason ?? '')}
+          title={title}
           onClick={(event) => {
             event.stopPropagation();
             useUiStore.getState().openPanel('approval', identity);
           }}
-          data-testid={network !== undefined ? 'network-badge' : 'pending-badge'}
+          data-testid={testId}
           data-attention={kind}
         >
-          {network !== undefined ? networkLabel(bottle.networkPending.length) : 'Approval needed'}
+          {label}
         </button>
       );
     }
     case 'waiting':
       return (
-        <span className="row-note" title={agentLastMessage(bottle, 2000) ?? ''} data-attention={kind}>
+        <span className="row-note row-agent" title={agentLastMessage(bottle, 2000) ?? ''} data-attention={kind}>
           {agentStatusLine(bottle) ?? 'waiting for you'}
+          <LongWaitMark bottle={bottle} />
         </span>
       );
     case 'corrupt':
@@ -117,8 +121,37 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
           bad request
         </span>
       );
-    case 'hint':
-      return null;
+    case 'hint': {
+      // Nothing asks for the operator; what the agent reports (working on…, finished) is said quietly.
+      const line = agentStatusLine(bottle);
+      return line === null ? null : (
+        <span className="row-note row-muted" title={agentLastMessage(bottle, 2000) ?? line} data-testid="row-agent-status">
+          {line}
+        </span>
+      );
+    }
+  }
+}
+
+/** The row's badge for the first waiting request: its words, its tooltip and its test id. */
+function pendingBadge(bottle: BottleView): { label: string; title: string; testId: string } {
+  const network = bottle.networkPending[0];
+  const question = bottle.permissionPending[0];
+  switch (firstWaitingKind(bottle)) {
+    case 'network':
+      return {
+        label: networkLabel(bottle.networkPending.length),
+        title: network === undefined ? '' : networkAsk(network),
+        testId: 'network-badge',
+      };
+    case 'permission':
+      return {
+        label: permissionLabel(bottle.permissionPending.length),
+        title: question === undefined ? '' : permissionAsk(question),
+        testId: 'permission-badge',
+      };
+    default:
+      return { label: 'Approval needed', title: escapeControl(bottle.pendingRequest?.reason ?? ''), testId: 'pending-badge' };
   }
 }
 
@@ -175,6 +208,11 @@ export const BottleRow = memo(function BottleRow({
         <button type="button" className="row-open" onClick={open} title={`Open ${identity}`}>
           {identity}
         </button>
+        {bottle.name !== null ? (
+          <span className="row-name" title={`Name: ${escapeControl(bottle.name)}`} data-testid="row-name">
+            {escapeControl(bottle.name)}
+          </span>
+        ) : null}
       </span>
       <span role="gridcell" className="row-text">
         {bottle.agentName ?? '—'}

@@ -1,13 +1,16 @@
 import type { JSX } from 'react';
 import { actionState } from '../../../shared/allowed-actions';
 import { activityLabel, attentionState } from '../../../shared/attention-state';
-import { agentLastMessage, agentStatusLine } from '../../../shared/agent-status-line';
+import { agentStatusLine } from '../../../shared/agent-status-line';
 import type { BottleView } from '../../../shared/bottle-view';
 import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { resumeLine } from '../../../shared/resume-line';
 import { dismissError } from '../lib/bottle-actions';
+import { firstWaitingKind } from '../lib/first-waiting';
 import { EarlyExitArea } from './early-exit-area';
 import { NetworkRequestArea } from './network-request-area';
+import { PermissionRequestArea } from './permission-request-area';
+import { canReply, ReplyBox } from './reply-box';
 import { useUiStore } from '../stores/ui-store';
 
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
@@ -86,7 +89,9 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
       </div>
     );
   }
-  if (kind === 'pending' && bottle.pendingRequest !== null) {
+  // Of several waiting requests, the first in the shared order: the row's badge names the same.
+  const waiting = kind === 'pending' ? firstWaitingKind(bottle) : null;
+  if (waiting === 'dockerfile' && bottle.pendingRequest !== null) {
     const approve = actionState(bottle, 'approve');
     return (
       <div className="status-area attention" data-testid="pending-request" data-attention="pending">
@@ -106,13 +111,16 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
     );
   }
   // A held connection (and no Dockerfile request): the gateway waits for the operator's word.
-  if (kind === 'pending' && bottle.networkPending.length > 0) return <NetworkRequestArea bottle={bottle} />;
+  if (waiting === 'network') return <NetworkRequestArea bottle={bottle} />;
+  // A permission question its agent asks (issue 21): answered here, or in full in the approval panel.
+  if (waiting === 'permission') return <PermissionRequestArea bottle={bottle} />;
   if (kind === 'waiting') {
-    const last = agentLastMessage(bottle);
+    // The agent line just above says "waiting for you" and its last message; here is what the operator can do.
+    const reply = canReply(bottle);
     return (
       <div className="status-area attention" data-testid="agent-waiting" data-attention="waiting">
-        <span className="attention-label">{agentStatusLine(bottle) ?? 'waiting for you'}</span>
-        {last === null ? null : <span className="attention-text">{last}</span>}
+        <span className="attention-label">{reply ? 'Reply' : (agentStatusLine(bottle) ?? 'waiting for you')}</span>
+        {reply ? <ReplyBox identity={bottle.identity} /> : <span className="attention-text">Answer it in its terminal.</span>}
       </div>
     );
   }
@@ -142,6 +150,15 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
         <span className="attention-text" title={escapeControl(`${warning.file}: ${warning.message}`)}>
           {escapeLine(`${warning.file}: ${warning.message}`)}
         </span>
+      </div>
+    );
+  }
+  // A finished turn is no request, yet the agent takes the next instruction: the Reply box.
+  if (canReply(bottle)) {
+    return (
+      <div className="status-area quiet" data-testid="status-hint" data-attention="hint">
+        <span className="attention-label">Reply</span>
+        <ReplyBox identity={bottle.identity} />
       </div>
     );
   }

@@ -2,6 +2,7 @@ import type { JSX } from 'react';
 import { create } from 'zustand';
 import { LIST_KEYS } from '../lib/list-keys';
 import { keyName, NETWORK_ANSWER_TABLE } from '../lib/network-answers';
+import { PERMISSION_ANSWER_TABLE } from '../lib/permission-answers';
 import { useModalDialog } from './use-modal-dialog';
 
 const useKeysHelp = create<{ open: boolean; set(open: boolean): void }>()((set) => ({ open: false, set: (open) => set({ open }) }));
@@ -40,6 +41,22 @@ export function KeyboardHelp(): JSX.Element {
       <table data-testid="approval-keys">
         <tbody>
           {NETWORK_ANSWER_TABLE.map((entry) => (
+            <tr key={entry.answer}>
+              <th scope="row">
+                <kbd>{keyName(entry.key)}</kbd>
+              </th>
+              <td>
+                {entry.label} — {entry.title.charAt(0).toLowerCase()}
+                {entry.title.slice(1)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>In the approval panel, on an agent&apos;s permission question</h3>
+      <table data-testid="permission-keys">
+        <tbody>
+          {PERMISSION_ANSWER_TABLE.map((entry) => (
             <tr key={entry.answer}>
               <th scope="row">
                 <kbd>{keyName(entry.key)}</kbd>

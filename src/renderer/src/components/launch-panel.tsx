@@ -4,6 +4,7 @@ import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { chooseFolder, launchModesOn, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
 import { ModeChoice, ModeRefusedNote } from './launch-mode-choice';
+import { LaunchTaskFields } from './launch-task-fields';
 
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
 
@@ -204,6 +205,7 @@ export function LaunchPanel(): JSX.Element {
           {starting ? 'Starting…' : 'Start bottle'}
         </button>
       </div>
+      <LaunchTaskFields />
       <ModeNote />
       <TrustHint />
       <p className={`launch-message ${message?.level === 'error' ? 'is-error' : ''}`} role="status" data-testid="launch-message">

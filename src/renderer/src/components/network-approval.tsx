@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useState, type JSX } from 'react';
+import { useState, type JSX } from 'react';
 import type { BottleView } from '../../../shared/bottle-view';
 import { networkAnswers } from '../../../shared/network-answers';
 import type { NetworkAnswer, NetworkRequest } from '../../../shared/network-policy';
@@ -7,35 +7,10 @@ import { exactTime, relativeTime } from '../lib/format';
 import { answerForKey, keyName, NETWORK_ANSWER_TABLE } from '../lib/network-answers';
 import { useUiStore } from '../stores/ui-store';
 import { answerNetworkRequest, useEngineAvailable } from './network-request-area';
+import { useApprovalKeys } from './use-approval-keys';
 
 /** The most held requests listed with their own buttons; the rest wait their turn (the keys answer the oldest). */
 const SHOWN = 20;
-/** Where a key is the field's own: the reject message, any other field. */
-const TYPING = 'textarea, select, input, [contenteditable="true"]';
-
-/**
- * The approval panel's keys (o, b, Shift+A, d: see NETWORK_ANSWER_TABLE) answer the oldest held
- * request, while focus is in the panel and not in a text field. Only in the panel: a key pressed
- * over the list must never allow or deny anything.
- */
-function usePanelKeys(onAnswer: (how: NetworkAnswer) => void): void {
-  const onKey = useEffectEvent((event: KeyboardEvent): void => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || event.repeat) return;
-    if (document.querySelector('dialog[open]') !== null) return;
-    const target = event.target as HTMLElement | null;
-    if (target === null || typeof target.closest !== 'function') return;
-    if (target.closest('.side-panel-approval') === null || target.closest(TYPING) !== null) return;
-    const how = answerForKey(event.key);
-    if (how === null) return;
-    event.preventDefault();
-    onAnswer(how);
-  });
-  useEffect(() => {
-    const listener = (event: KeyboardEvent): void => onKey(event);
-    window.addEventListener('keydown', listener);
-    return () => window.removeEventListener('keydown', listener);
-  }, []);
-}
 
 function HeldRequest({
   bottle,
@@ -106,9 +81,13 @@ export function NetworkApproval({ bottle }: { bottle: BottleView }): JSX.Element
     setBusy(false);
     if (ok && bottle.pendingRequest === null && held.length === 1) closePanel();
   };
-  usePanelKeys((how) => {
+  // o, b, Shift+A, d (NETWORK_ANSWER_TABLE) answer the oldest held request.
+  useApprovalKeys((key) => {
+    const how = answerForKey(key);
     const oldest = held[0];
-    if (oldest !== undefined) void answer(oldest, how);
+    if (how === null || oldest === undefined) return false;
+    void answer(oldest, how);
+    return true;
   });
 
   if (held.length === 0) return null;

@@ -37,3 +37,12 @@ export function shortId(id: string): string {
 export function formatPercent(percent: number): string {
   return `${percent >= 10 ? Math.round(percent) : percent.toFixed(1)}%`;
 }
+
+/** How long something has lasted, in the largest whole unit: "7 min", "2 h", "3 d" (under a minute: "1 min"). */
+export function duration(ms: number): string {
+  const minutes = Math.max(1, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}

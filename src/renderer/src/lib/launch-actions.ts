@@ -7,6 +7,7 @@ import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { useUiStore } from '../stores/ui-store';
 import type { DropResult } from './drop';
+import { bottleNameProblem, launchExtras, taskTextProblem } from './launch-fields';
 
 /** A folder was picked (drop, dialog or typed): agents can come from the project, so re-list them. */
 export function selectFolder(path: string): void {
@@ -78,6 +79,11 @@ export async function startBottle(): Promise<void> {
     reviewSelectedAgent();
     return;
   }
+  // The fields show their own problem; the start waits until they are right.
+  if (bottleNameProblem(store.name.trim()) !== null || taskTextProblem(store.task) !== null) {
+    store.setMessage({ level: 'error', text: 'Fix the name or the task first (see beside the field).' });
+    return;
+  }
   store.setStarting(true);
   store.setMessage(null);
   try {
@@ -89,7 +95,11 @@ export async function startBottle(): Promise<void> {
       copy: launchModeUsed(launchModesOn(useEngineStore.getState().engines, store.context), store.copy) === 'copy',
       autonomous,
       ...context,
+      ...launchExtras(store.name, store.task),
     });
+    // A name and a task belong to the bottle just started: the next start begins blank.
+    store.setName('');
+    store.setTask('');
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });

@@ -18,7 +18,7 @@ const views = [
   testView({ identity: 'a-00001', status: 'running', cwd: '/src/web' }),
   testView({ identity: 'b-00002', status: 'exited', cwd: '/src/api', agentName: 'codex' }),
   testView({ identity: 'c-00003', status: 'running', cwd: '/src/api', pendingRequest: pending }),
-  testView({ identity: 'd-00004', status: 'corrupt', cwd: null }),
+  testView({ identity: 'd-00004', status: 'corrupt', cwd: null, name: 'Login-Fix' }),
   testView({ identity: 'e-00005', status: 'ready-to-resume', cwd: '/src/web' }),
 ];
 // Newest first, as the bottles store keeps it.
@@ -45,7 +45,8 @@ describe('arranging the list', () => {
     ]);
   });
 
-  it('filters on identity, agent, folder and status', () => {
+  it('filters on identity, name, agent, folder and status', () => {
+    expect(bottles(arrangeBottles(order, byIdentity, { filter: 'login-fix', sort: 'age', group: false }))).toEqual(['d-00004']);
     expect(bottles(arrangeBottles(order, byIdentity, { filter: ' CODEX ', sort: 'age', group: false }))).toEqual(['b-00002']);
     expect(bottles(arrangeBottles(order, byIdentity, { filter: '/src/web', sort: 'age', group: false }))).toEqual(['a-00001', 'e-00005']);
     expect(arrangeBottles(order, byIdentity, { filter: 'nothing', sort: 'age', group: true }).items).toEqual([]);

@@ -45,7 +45,8 @@ function projectKey(view: BottleView): string {
 export function matchesFilter(view: BottleView | undefined, needle: string): boolean {
   if (view === undefined) return false;
   if (needle === '') return true;
-  return [view.identity, view.agentName, view.cwd, view.status, view.image, view.containerId].some(
+  // The operator's name for a bottle (issue 21) finds it as its identity does.
+  return [view.identity, view.name, view.agentName, view.cwd, view.status, view.image, view.containerId].some(
     (value) => value !== null && value.toLowerCase().includes(needle),
   );
 }

@@ -11,6 +11,10 @@ interface LaunchState {
   autonomous: boolean;
   /** The Docker context to start on; null: the current engine. */
   context: string | null;
+  /** The operator's name for the next bottle (optional; `bottle:start` name). */
+  name: string;
+  /** The agent's first instruction (optional; `bottle:start` prompt). */
+  task: string;
   starting: boolean;
   /** A message about the last drop or start (a file instead of a folder, a start error). */
   message: { level: 'info' | 'error'; text: string } | null;
@@ -21,6 +25,8 @@ interface LaunchState {
   setCopy(copy: boolean): void;
   setAutonomous(autonomous: boolean): void;
   setContext(context: string | null): void;
+  setName(name: string): void;
+  setTask(task: string): void;
   setStarting(starting: boolean): void;
   setMessage(message: LaunchState['message']): void;
 }
@@ -33,6 +39,8 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   copy: false,
   autonomous: false,
   context: null,
+  name: '',
+  task: '',
   starting: false,
   message: null,
   setAgents: (agents) => {
@@ -47,6 +55,9 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
   setCopy: (copy) => set({ copy }),
   setAutonomous: (autonomous) => set({ autonomous }),
   setContext: (context) => set({ context }),
+  // An edit answers the last "fix the name or the task" message: it goes, the field says the rest.
+  setName: (name) => set({ name, message: null }),
+  setTask: (task) => set({ task, message: null }),
   setStarting: (starting) => set({ starting }),
   setMessage: (message) => set({ message }),
 }));
