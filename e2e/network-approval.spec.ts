@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../test/helpers/node-base-image';
 import { rawDocker } from '../test/helpers/raw-docker';
-import { TEST_BASE_IMAGE } from './helpers/agents';
+import { writeScriptAgent } from './helpers/agents';
 import { card, expectStatus } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
@@ -50,20 +50,7 @@ exec sh -i
 `;
 
 async function writeNetAgent(home: string): Promise<void> {
-  const dir = join(home, 'agents', AGENT);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
-  await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
-  await writeFile(
-    join(dir, 'agent.json'),
-    JSON.stringify({
-      description: 'e2e agent that reaches the outside',
-      command: ['sh', '/usr/bin/agent.sh', 'start'],
-      resumeCommand: ['sh', '/usr/bin/agent.sh', 'resume'],
-      workdir: '/workspace',
-      user: 'agent',
-    }),
-  );
+  await writeScriptAgent(home, AGENT, SCRIPT, 'e2e agent that reaches the outside');
 }
 
 let home = '';

@@ -23,23 +23,37 @@ fi
 exec sh -i
 `;
 
-/** Writes the agent folder under <home>/agents/<name>, built on the local busybox image. */
-export async function writeE2eAgent(home: string, name = E2E_AGENT): Promise<void> {
+/**
+ * Writes a shell agent under <home>/agents/<name>, built on the local busybox image: `script` runs
+ * as `sh /usr/bin/agent.sh start|resume` as the image's `agent` user; `extra` adds agent.json keys.
+ */
+export async function writeScriptAgent(
+  home: string,
+  name: string,
+  script: string,
+  description: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const dir = join(home, 'agents', name);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
+  await writeFile(join(dir, 'agent.sh'), script, { mode: 0o755 });
   await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
   await writeFile(
     join(dir, 'agent.json'),
     JSON.stringify({
-      description: 'e2e shell agent',
+      description,
       command: ['sh', '/usr/bin/agent.sh', 'start'],
       resumeCommand: ['sh', '/usr/bin/agent.sh', 'resume'],
       workdir: '/workspace',
       user: 'agent',
-      transcriptDir: TRANSCRIPT_DIR,
+      ...extra,
     }),
   );
+}
+
+/** Writes the agent folder under <home>/agents/<name>, built on the local busybox image. */
+export async function writeE2eAgent(home: string, name = E2E_AGENT): Promise<void> {
+  await writeScriptAgent(home, name, SCRIPT, 'e2e shell agent', { transcriptDir: TRANSCRIPT_DIR });
 }
 
 /**

@@ -1,6 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { TEST_BASE_IMAGE } from './agents';
+import { writeScriptAgent } from './agents';
 
 export const REPORT_AGENT = 'report-agent';
 
@@ -71,19 +69,5 @@ exec sh -i
 
 /** Writes the agent under <home>/agents/<name>, built on the local busybox image. */
 export async function writeReportAgent(home: string, name = REPORT_AGENT, extra: Record<string, unknown> = {}): Promise<void> {
-  const dir = join(home, 'agents', name);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
-  await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
-  await writeFile(
-    join(dir, 'agent.json'),
-    JSON.stringify({
-      description: 'e2e agent that reports its status and asks permission through the inbox',
-      command: ['sh', '/usr/bin/agent.sh', 'start'],
-      resumeCommand: ['sh', '/usr/bin/agent.sh', 'resume'],
-      workdir: '/workspace',
-      user: 'agent',
-      ...extra,
-    }),
-  );
+  await writeScriptAgent(home, name, SCRIPT, 'e2e agent that reports its status and asks permission through the inbox', extra);
 }
