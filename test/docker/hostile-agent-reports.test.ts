@@ -4,6 +4,8 @@ import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { createInboxWatcher } from '../../src/core/rebuild/inbox-watcher';
 import { readHistory } from '../../src/core/rebuild/journal';
 import { bottlePaths } from '../../src/core/state/state-paths';
+import { MAX_PENDING_PERMISSIONS } from '../../src/shared/agent-reports';
+import type { BottleView } from '../../src/shared/bottle-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
@@ -50,5 +52,62 @@ describe.skipIf(skipWithoutDocker)('a hostile agent against the inbox of issue 2
       expect(entry.message).toMatch(/^invalid request: unknown field "A{40}…"$/);
     }
     expect((await stat(bottlePaths(identity).journal)).size).toBeLessThan(history.length * 1024);
+  }, 120_000);
+
+  it('links, FIFOs, __proto__, deep nesting, a planted answer and a question flood change nothing they should not', async () => {
+    const ctx = createCoreDeps();
+    await writeTestAgent({ name: 'idle', script: 'exec sleep 3600' });
+    const { identity } = await service(ctx).start({ agent: 'idle', cwd: env.project(), copy: false });
+    const container = await bottleContainer(identity);
+    const sh = async (command: string): Promise<void> => {
+      const { output, exitCode } = await execIn(container, ['sh', '-c', `cd /run/claude-bottle/inbox && ${command}`]);
+      expect(exitCode, output).toBe(0);
+    };
+    const view = async (): Promise<BottleView> => (await service(ctx).view(identity)) as BottleView;
+    const statusWarning = async (): Promise<string | undefined> =>
+      (await view()).warnings.find((warning) => warning.file === '.agent-status')?.message;
+    const good = '{"version":1,"state":"working","tool":"Bash","detail":"ok","at":"x"}';
+
+    // A symlink to a good report elsewhere in the bottle: never followed.
+    await sh(`printf '%s' '${good}' > /tmp/s && ln -s /tmp/s .agent-status`);
+    await eventually(async () => expect(await statusWarning()).toBe('the status file is a symbolic link, not a regular file'));
+    // A FIFO nobody writes: never opened, so no read blocks on it.
+    await sh('rm .agent-status && mkfifo .agent-status');
+    await eventually(async () => expect(await statusWarning()).toBe('the status file is a FIFO, not a regular file'));
+    // __proto__ among the fields: refused as unknown, nothing polluted.
+    await sh(`rm .agent-status && printf '%s' '{"version":1,"state":"working","at":"x","__proto__":{"polluted":1}}' > .agent-status`);
+    await eventually(async () => expect(await statusWarning()).toBe('invalid status: unknown field "__proto__"'));
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+    // Nesting four thousand deep, at the size cap: refused by type, the host unharmed.
+    await sh(
+      `rm .agent-status && { printf '{"version":1,"state":"working","at":"x","detail":'; i=0; while [ $i -lt 4000 ]; do printf '['; i=$((i+1)); done; i=0; while [ $i -lt 4000 ]; do printf ']'; i=$((i+1)); done; printf '}'; } > .agent-status`,
+    );
+    await eventually(async () => expect(await statusWarning()).toMatch(/^invalid status field "detail": /));
+    expect((await view()).agentStatus).toBeNull();
+    await sh(`printf '%s' '${good}' > .t && mv -f .t .agent-status`);
+    await eventually(async () => expect((await view()).agentStatus).toMatchObject({ state: 'working', detail: 'ok' }));
+
+    // An answer planted before its question: the host never takes the question in (the agent only
+    // answered itself), and journals nothing in the operator's name.
+    const question = (id: string): string =>
+      `{"version":1,"id":"${id}","created_at":"x","kind":"permission","tool":"Bash","detail":"rm -rf /"}`;
+    await sh(`printf '%s' '{"version":1,"id":"perm-0-x","status":"approved","message":""}' > perm-0-x.response.json`);
+    await sh(`printf '%s' '${question('perm-0-x')}' > .t && mv .t perm-0-x.json`);
+    // A flood past the cap: twenty held, the rest answered "too many waiting".
+    const count = MAX_PENDING_PERMISSIONS + 5;
+    await sh(
+      `i=1; while [ $i -le ${count} ]; do printf '%s' "$(echo '${question('perm-1-ID')}' | sed "s/ID/$i/")" > .t && mv .t perm-1-$i.json; i=$((i+1)); done`,
+    );
+    const flooded = await eventually(async () => {
+      const seen = await view();
+      expect(seen.permissionPending).toHaveLength(MAX_PENDING_PERMISSIONS);
+      return seen;
+    });
+    expect(flooded.permissionPending.map((each) => each.id)).not.toContain('perm-0-x');
+    const refused = await execIn(container, ['sh', '-c', 'cat /run/claude-bottle/inbox/perm-1-*.response.json']);
+    expect(refused.output.match(/too many waiting/g)).toHaveLength(5);
+    const history = await readHistory(identity);
+    expect(history.filter((entry) => entry.requestId === 'perm-0-x')).toEqual([]);
+    expect(history.every((entry) => entry.by === 'claude-bottle')).toBe(true);
   }, 120_000);
 });
