@@ -9,7 +9,7 @@ import type { BottleView } from '../../src/shared/bottle-view';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
-import { writeTestAgent } from '../helpers/test-agents';
+import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 import { service } from '../helpers/test-service';
 
 const env = useBottleTestEnv();
@@ -110,4 +110,31 @@ describe.skipIf(skipWithoutDocker)('a hostile agent against the inbox of issue 2
     expect(history.filter((entry) => entry.requestId === 'perm-0-x')).toEqual([]);
     expect(history.every((entry) => entry.by === 'claude-bottle')).toBe(true);
   }, 120_000);
+
+  it('a settings.json nested 100,000 deep in its config folder leaves the bottle resumable, the file as it was, without our hooks', async () => {
+    const ctx = createCoreDeps();
+    // The agent writes its own Claude Code settings (200 KB, under the 1 MiB cap): a stop saves
+    // them, and the resume merges our hooks into them.
+    const script = [
+      `mkdir -p ${TEST_TRANSCRIPT_DIR}`,
+      `s=${TEST_TRANSCRIPT_DIR}/settings.json`,
+      'if [ "$1" = start ]; then',
+      "  { printf '{\"x\":'; i=0; while [ $i -lt 100000 ]; do printf '['; i=$((i+1)); done;",
+      '    i=0; while [ $i -lt 100000 ]; do printf \']\'; i=$((i+1)); done; printf \'}\'; } > "$s.tmp" && mv "$s.tmp" "$s"',
+      '  touch /tmp/written',
+      'fi',
+      'echo "run $1" >> /tmp/runs',
+      'exec sleep 3600',
+    ].join('\n');
+    await writeTestAgent({ name: 'nester', script, extraConfig: { reportHooks: 'claude-code' } });
+    const { identity } = await service(ctx).start({ agent: 'nester', cwd: env.project(), copy: false });
+    await eventually(async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/written'])).exitCode).toBe(0), 60_000);
+    await service(ctx).stop(identity);
+    await service(ctx).resume(identity);
+    await eventually(async () =>
+      expect((await execIn(await bottleContainer(identity), ['cat', '/tmp/runs'])).output).toContain('run resume'),
+    );
+    const kept = await execIn(await bottleContainer(identity), ['sh', '-c', `wc -c < ${TEST_TRANSCRIPT_DIR}/settings.json`]);
+    expect(Number(kept.output.trim())).toBe(200_006);
+  }, 180_000);
 });
