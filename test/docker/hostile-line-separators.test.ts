@@ -34,8 +34,8 @@ beforeAll(async () => {
   if (!skipWithoutDocker) await ensureTestNodeBaseImage(rawDocker());
 });
 
-describe.skipIf(skipWithoutDocker)('claude-bottle-hook and line separators a repository put in a path or a command', () => {
-  it('the status report and the permission question reach the host as one line, and the host takes them', async () => {
+describe.skipIf(skipWithoutDocker)('line separators and C1 controls a repository put in a path or a command', () => {
+  it('claude-bottle-hook: the status report and the permission question reach the host as one line, and the host takes them', async () => {
     const edit = run('PreToolUse', { tool_name: 'Edit', tool_input: { file_path: FILE }, tool_use_id: 't1' });
     const pre = await runInBottle(inbox(), edit, TEST_NODE_BASE_IMAGE);
     expect(pre.exitCode, pre.output).toBe(0);
@@ -63,5 +63,19 @@ describe.skipIf(skipWithoutDocker)('claude-bottle-hook and line separators a rep
     await writeFile(join(inbox(), '.answer'), JSON.stringify({ version: 1, id, status: 'rejected', message: 'no' }));
     await rename(join(inbox(), '.answer'), join(inbox(), `${id}.response.json`));
     expect((await asking.done).exitCode).toBe(0);
+  });
+
+  it('bottle-report refuses them in a one-line field, with C1 controls, as the host would, writing nothing', async () => {
+    const tool = ['/opt/claude-bottle/bin/bottle-report', 'status', 'working', '--tool', 'Bash', '--detail'];
+    for (const detail of ['npm test\u2028rm -rf ~', 'a\u2029b', 'a\u0085b', 'a\u009db']) {
+      const refused = await runInBottle(inbox(), [...tool, detail]);
+      expect(refused, JSON.stringify(detail)).toMatchObject({ exitCode: 2, output: expect.stringContaining('--detail must be one line') });
+      expect(await inboxNames(inbox())).toEqual([]);
+    }
+    // Text that is no control keeps going: accents, the euro sign, a no-break space.
+    const kept = await runInBottle(inbox(), [...tool, 'café \u20ac\u00a0x']);
+    expect(kept, kept.output).toMatchObject({ exitCode: 0 });
+    const read = await readHostileJson(join(inbox(), '.agent-status'), { maxBytes: MAX_STATUS_FILE_BYTES, noun: 'the status file' });
+    expect(read.ok ? parseAgentStatusReport(read.value) : read).toMatchObject({ ok: true, value: { detail: 'café \u20ac\u00a0x' } });
   });
 });
