@@ -6,6 +6,7 @@ import { readHistory } from '../../src/core/rebuild/journal';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { MAX_PENDING_PERMISSIONS } from '../../src/shared/agent-reports';
 import type { BottleView } from '../../src/shared/bottle-view';
+import { announcements, bottleWaitingRequests } from '../../src/shared/waiting-requests';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
@@ -104,6 +105,16 @@ describe.skipIf(skipWithoutDocker)('a hostile agent against the inbox of issue 2
       return seen;
     });
     expect(flooded.permissionPending.map((each) => each.id)).not.toContain('perm-0-x');
+    // Twenty questions at once raise one notification on the desktop and in the browser, not twenty.
+    const notes = announcements(bottleWaitingRequests(flooded), () => '');
+    expect(notes).toEqual([
+      {
+        identity,
+        tag: `${identity} perm:perm-1-1`,
+        title: `${identity} asks to run Bash: rm -rf / and ${MAX_PENDING_PERMISSIONS - 1} more`,
+        body: 'Allow once, always for this kind, or deny with a message.',
+      },
+    ]);
     const refused = await execIn(container, ['sh', '-c', 'cat /run/claude-bottle/inbox/perm-1-*.response.json']);
     expect(refused.output.match(/too many waiting/g)).toHaveLength(5);
     const history = await readHistory(identity);
