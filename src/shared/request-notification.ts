@@ -47,17 +47,23 @@ export function networkNotification(identity: string, held: readonly Pick<Networ
 }
 
 /**
- * A permission question its agent asks (issue 21): "dev-abcde asks to run Bash: npm test", the
- * agent's reason (where it gave one) as the body. Tool, subject and reason are the agent's text.
+ * The permission questions its agent asked at once (issue 21): "dev-abcde asks to run Bash: npm
+ * test", "… and 19 more", the agent's reason (where it gave one) as the body of a lone question.
+ * One notification, however many: an agent asking twenty at once raises one, as connections do.
+ * Tool, subject and reason are the agent's text. `questions` is oldest first and not empty.
  */
 export function permissionNotification(
   identity: string,
-  question: Pick<PermissionQuestion, 'tool' | 'detail' | 'reason'>,
+  questions: readonly Pick<PermissionQuestion, 'tool' | 'detail' | 'reason'>[],
 ): RequestNotification {
+  const question = questions[0] ?? { tool: '?', detail: null, reason: null };
   const subject = question.detail === null || question.detail === '' ? '' : `: ${question.detail}`;
+  const more = questions.length > 1 ? ` and ${questions.length - 1} more` : '';
   const cut = (text: string): string => Array.from(escapeLine(text)).slice(0, NOTIFICATION_BODY_CHARS).join('');
   return {
-    title: cut(`${identity} asks to run ${question.tool}${subject}`),
-    body: question.reason === null ? 'Allow once, always for this kind, or deny with a message.' : cut(question.reason),
+    // The count after the cut: a long subject never hides how many wait.
+    title: `${cut(`${identity} asks to run ${question.tool}${subject}`)}${more}`,
+    body:
+      question.reason === null || questions.length > 1 ? 'Allow once, always for this kind, or deny with a message.' : cut(question.reason),
   };
 }

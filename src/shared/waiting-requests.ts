@@ -51,17 +51,20 @@ export interface Announcement extends RequestNotification {
 }
 
 /**
- * The notifications for requests that just started waiting: one per Dockerfile request and per
- * permission question, and one per bottle for all its new held connections together (so a flood of
- * connections is one notification).
+ * The notifications for requests that just started waiting: one per Dockerfile request, and one per
+ * bottle for all its new permission questions together and one for all its new held connections
+ * (so a flood of either is one notification, not twenty or a hundred).
  */
 export function announcements(fresh: readonly WaitingRequest[], reasonOf: (identity: string) => string): Announcement[] {
   const result: Announcement[] = [];
   const held = new Map<string, { tag: string; requests: NetworkRequest[] }>();
+  const asked = new Map<string, { tag: string; questions: PermissionQuestion[] }>();
   for (const waiting of fresh) {
     const question = waiting.permission ?? null;
     if (question !== null) {
-      result.push({ identity: waiting.identity, tag: waiting.key, ...permissionNotification(waiting.identity, question) });
+      const group = asked.get(waiting.identity) ?? { tag: waiting.key, questions: [] };
+      group.questions.push(question);
+      asked.set(waiting.identity, group);
       continue;
     }
     if (waiting.network === null) {
@@ -76,6 +79,7 @@ export function announcements(fresh: readonly WaitingRequest[], reasonOf: (ident
     group.requests.push(waiting.network);
     held.set(waiting.identity, group);
   }
+  for (const [identity, group] of asked) result.push({ identity, tag: group.tag, ...permissionNotification(identity, group.questions) });
   for (const [identity, group] of held) {
     const oldestFirst = group.requests.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     result.push({ identity, tag: group.tag, ...networkNotification(identity, oldestFirst) });

@@ -52,4 +52,13 @@ describe("the report hooks merged into Claude Code's settings", () => {
       if (result.kind === 'left-alone') expect(result.warning).toMatch(/^~\/\.claude\/settings\.json .*: left as it is/);
     }
   });
+
+  it('leaves settings nested too deeply to write back as they are, with a warning, rather than throwing', () => {
+    const deep = `{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const result = mergeReportHooks(Buffer.from(deep), "the bottle's settings.json");
+    expect(result).toMatchObject({
+      kind: 'left-alone',
+      warning: expect.stringMatching(/is nested too deeply to add hooks to: left as it is/),
+    });
+  });
 });

@@ -83,7 +83,16 @@ export function mergeReportHooks(existing: Buffer | null, shown: string): HookMe
     added.push(event);
   }
   if (added.length === 0) return { kind: 'unchanged' };
-  return { kind: 'merged', content: Buffer.from(`${JSON.stringify({ ...settings, hooks: merged }, null, 2)}\n`), added };
+  let text: string;
+  try {
+    text = JSON.stringify({ ...settings, hooks: merged }, null, 2);
+  } catch (error: unknown) {
+    // JSON.parse takes any depth, JSON.stringify recurses: a resumed bottle's own settings.json
+    // nested 100,000 deep (200 KB) overflowed the stack and made the bottle impossible to resume.
+    if (error instanceof RangeError) return leftAlone('is nested too deeply to add hooks to');
+    throw error;
+  }
+  return { kind: 'merged', content: Buffer.from(`${text}\n`), added };
 }
 
 /** Where Claude Code reads the user settings in a bottle: its config folder (CLAUDE_CONFIG_DIR). */

@@ -8,6 +8,7 @@ import {
   TASK_TEXT_PATTERN,
 } from '../../shared/agent-reports';
 import { isSafeName } from '../../shared/rules';
+import { schemaIssueMessage } from './schema-issue';
 
 /*
  * What an agent reports from inside its bottle (issue 21, wire contract in DESIGN.md): its status
@@ -66,9 +67,7 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): ParseRes
     return { ok: false, message: `the ${what} must be a JSON object` };
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') ?? '';
-  return { ok: false, message: `invalid ${what}${field === '' ? '' : ` field "${field}"`}: ${issue?.message ?? 'invalid'}` };
+  return { ok: false, message: schemaIssueMessage(result.error, what) };
 }
 
 /** Validates the agent's status file (already read within MAX_STATUS_FILE_BYTES and parsed). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSafeName } from '../../shared/rules';
 import { parsePermissionRequest, type PermissionRequest } from './report-schemas';
+import { schemaIssueMessage } from './schema-issue';
 
 export { isSafeName } from '../../shared/rules';
 
@@ -64,9 +65,7 @@ export function parseCapabilityRequest(value: unknown): RequestParseResult {
   if (hasDockerfile === hasRun) return { ok: false, message: 'the request needs exactly one of "dockerfile" or "run"' };
   const result = (hasDockerfile ? dockerfileRequestSchema : runRequestSchema).safeParse(value);
   if (result.success) return { ok: true, request: result.data };
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') ?? '';
-  return { ok: false, message: `invalid request${field === '' ? '' : ` field "${field}"`}: ${issue?.message ?? 'invalid'}` };
+  return { ok: false, message: schemaIssueMessage(result.error, 'request') };
 }
 
 /** Any request file of the inbox: a Dockerfile request, or a permission question (issue 21). */
