@@ -173,10 +173,18 @@ export function permissionEntry(
     at: new Date().toISOString(),
     decision,
     requestId: question.id,
-    reason: question.reason ?? subject,
+    // The record names the question; its full text was the agent's, and the agent writes as many
+    // questions as it likes: the journal keeps a bounded line of each.
+    reason: cutForJournal(question.reason ?? subject),
     diff: '',
     imageId: null,
     message,
     by,
   };
+}
+
+/** What the journal keeps of an agent's text: its first JOURNAL_TEXT_CHARS characters. */
+const JOURNAL_TEXT_CHARS = 200;
+function cutForJournal(text: string): string {
+  return text.length > JOURNAL_TEXT_CHARS ? `${text.slice(0, JOURNAL_TEXT_CHARS)}…` : text;
 }

@@ -18,6 +18,7 @@ import { isSafeName } from './request-schema';
 import { MAX_PENDING_PERMISSIONS } from '../../shared/agent-reports';
 import { permissionFolder, recoverStaleClaims, toQuestion, writePermissionRecord } from './permission-store';
 import { withdrawPermissions } from './permission-withdraw';
+import { noteQuestionTaken, questionRateProblem } from './question-intake';
 
 /** Names shown in warnings are the agent's: printable ASCII only, bounded. */
 function shownName(name: string): string {
@@ -105,7 +106,7 @@ class Scan {
     if (kind === 'permission') {
       return this.permissionCount >= MAX_PENDING_PERMISSIONS
         ? `denied: too many waiting (${this.permissionCount} permission questions already wait for the operator, at most ${MAX_PENDING_PERMISSIONS})`
-        : null;
+        : questionRateProblem(this.identity);
     }
     if (this.pendingCount >= this.limits.maxPendingRequests) {
       return `${this.pendingCount} requests are already waiting for the operator (at most ${this.limits.maxPendingRequests}): wait for their answers, then ask again`;
@@ -252,6 +253,7 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
       // A question the agent waits on: held for the operator's answer, never a Dockerfile proposal.
       const record = { question: toQuestion(result.request), receivedAt: new Date().toISOString() };
       scan.permissionCount += 1;
+      noteQuestionTaken(identity);
       return () => writePermissionRecord(identity, record);
     }
     const request = result.request;
