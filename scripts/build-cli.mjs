@@ -46,7 +46,12 @@ await build({
   // CommonJS, so bin/claude-bottle.mjs can run it through vm.Script with a V8 code cache
   // (Node 20 has no compile cache for ES modules; parsing the bundle cold costs ~35 ms).
   format: 'cjs',
-  define: { 'import.meta.url': '__cbImportMetaUrl', 'import.meta.dirname': '__dirname' },
+  define: {
+    'import.meta.url': '__cbImportMetaUrl',
+    'import.meta.dirname': '__dirname',
+    // `claude-bottle --version`: the package's version, fixed when the CLI is built.
+    __CLAUDE_BOTTLE_VERSION__: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version),
+  },
   inject: ['scripts/cli-import-meta.cjs'],
   target: 'node20',
   // Optional native add-ons that their packages load inside try/catch.
