@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeStateBottle } from '../helpers/rebuild-fixtures';
-import { runCli, type CliResult } from '../helpers/run-cli';
+import { CLI_BIN, runCli, type CliResult } from '../helpers/run-cli';
 import { useTempHome } from '../helpers/temp-home';
 
 // Issue 22 (12): what a newcomer meets first at the command line. The real bin, its bundle built by the global setup.
@@ -115,5 +117,33 @@ describe('claude-bottle show', () => {
     expect(fields.map((line) => line.replace(/:.*/, ''))).toContain('own Dockerfile');
     for (const line of fields) expect(line, line).toMatch(/^[a-z][a-zA-Z ]*: +\S/);
     expect(new Set(fields.map((line) => line.search(/(?<=: +)\S/))).size).toBe(1);
+  });
+});
+
+describe('claude-bottle serve before the browser app is built', () => {
+  it('names the one command that builds it, runnable from any folder', async () => {
+    // A clone with the CLI built and the renderer not: the bin and its bundle copied, nothing else.
+    const clone = await mkdtemp(join(tmpdir(), 'claude-bottle-clone-'));
+    try {
+      await mkdir(join(clone, 'bin'));
+      await mkdir(join(clone, 'out', 'cli'), { recursive: true });
+      await copyFile(CLI_BIN, join(clone, 'bin', 'claude-bottle.mjs'));
+      await copyFile(join(CLI_BIN, '..', '..', 'out', 'cli', 'claude-bottle.cjs'), join(clone, 'out', 'cli', 'claude-bottle.cjs'));
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(clone, 'bin', 'claude-bottle.mjs'), 'serve', '--port', '0'],
+          { cwd: tmpdir(), env: { ...process.env, CLAUDE_BOTTLE_HOME: home() }, timeout: 30_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+        );
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `claude-bottle: the browser app is not built (no ${join(clone, 'out', 'renderer', 'index.html')}); build it with: npm --prefix ${clone} run build\n`,
+      );
+    } finally {
+      await rm(clone, { recursive: true, force: true });
+    }
   });
 });
