@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeStateBottle } from '../helpers/rebuild-fixtures';
+import { makeStateBottle, writeRequest } from '../helpers/rebuild-fixtures';
 import { CLI_BIN, runCli, type CliResult } from '../helpers/run-cli';
 import { useTempHome } from '../helpers/temp-home';
 
@@ -117,6 +117,17 @@ describe('claude-bottle show', () => {
     expect(fields.map((line) => line.replace(/:.*/, ''))).toContain('own Dockerfile');
     for (const line of fields) expect(line, line).toMatch(/^[a-z][a-zA-Z ]*: +\S/);
     expect(new Set(fields.map((line) => line.search(/(?<=: +)\S/))).size).toBe(1);
+  });
+
+  it('sets a pending request apart, its approve and reject commands each on a line in that column', async () => {
+    const identity = await makeStateBottle();
+    await writeRequest(identity, 'req-1-a');
+    const result = await cli(['show', identity], DOWN_ENGINE);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\n\npending request req-1-a /);
+    expect(result.stdout).toContain(
+      `+RUN echo built > /opt/marker\n\napprove:         claude-bottle approve ${identity} --request req-1-a\nreject:          claude-bottle reject ${identity} --request req-1-a\n`,
+    );
   });
 });
 

@@ -59,10 +59,10 @@ function describe(detail: BottleDetail): string {
   if (detail.networkMode !== null) lines.push(field('network', detail.networkMode));
   for (const held of detail.networkPending) lines.push(field('held request', heldRequestLines(detail.identity, held).join(`\n${INDENT}`)));
   for (const request of detail.pendingRequests) {
-    lines.push('', requestText(request));
-    lines.push(
-      `approve: claude-bottle approve ${detail.identity} --request ${request.id}    reject: claude-bottle reject ${detail.identity} --request ${request.id}`,
-    );
+    // A blank line before and after the diff, and each command on its own line, in the fields' column.
+    lines.push('', requestText(request), '');
+    lines.push(field('approve', `claude-bottle approve ${detail.identity} --request ${request.id}`));
+    lines.push(field('reject', `claude-bottle reject ${detail.identity} --request ${request.id}`));
   }
   return lines.join('\n');
 }
