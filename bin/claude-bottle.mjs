@@ -17,7 +17,11 @@ let source;
 try {
   source = readFileSync(bundle, 'utf8');
 } catch {
-  process.stderr.write('claude-bottle: the CLI is not built yet; run `npm run build:cli` in the project folder\n');
+  // Named with the folder: this runs from anywhere (npm link, npx in a clone), not only from the project.
+  const project = dirname(dirname(fileURLToPath(import.meta.url)));
+  process.stderr.write(
+    `claude-bottle: the CLI is not built yet (no ${bundle}); run npm install in ${project} (npm run build:cli rebuilds it)\n`,
+  );
   process.exit(1);
 }
 let cachedData;

@@ -3,8 +3,23 @@
 // cost ~300 ms per invocation; the single bundle starts in well under 100 ms. Runs on
 // `npm install` (prepare) and in `npm run build`.
 import { readFile } from 'node:fs/promises';
-import { build } from 'esbuild';
-import { buildGateway } from './build-gateway.mjs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Without the project's dependencies there is nothing to build with. That happens when npm runs
+// this as `prepare` while installing the clone's folder itself, as `npx claude-bottle` does in a
+// clone that has no node_modules yet: npm hides this script's output and exits 1 with no word.
+// Then the step is skipped and the launcher says what to run instead (bin/claude-bottle.mjs).
+try {
+  createRequire(import.meta.url).resolve('esbuild');
+} catch {
+  const project = dirname(dirname(fileURLToPath(import.meta.url)));
+  process.stderr.write(`claude-bottle: the project's dependencies are not installed; run npm install in ${project} to build the CLI\n`);
+  process.exit(process.env.npm_lifecycle_event === 'prepare' ? 0 : 1);
+}
+const { build } = await import('esbuild');
+const { buildGateway } = await import('./build-gateway.mjs');
 
 /**
  * dockerode loads ssh2 (for ssh:// engines) and gRPC (for BuildKit sessions) eagerly, and ssh2
@@ -46,7 +61,12 @@ await build({
   // CommonJS, so bin/claude-bottle.mjs can run it through vm.Script with a V8 code cache
   // (Node 20 has no compile cache for ES modules; parsing the bundle cold costs ~35 ms).
   format: 'cjs',
-  define: { 'import.meta.url': '__cbImportMetaUrl', 'import.meta.dirname': '__dirname' },
+  define: {
+    'import.meta.url': '__cbImportMetaUrl',
+    'import.meta.dirname': '__dirname',
+    // `claude-bottle --version`: the package's version, fixed when the CLI is built.
+    __CLAUDE_BOTTLE_VERSION__: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version),
+  },
   inject: ['scripts/cli-import-meta.cjs'],
   target: 'node20',
   // Optional native add-ons that their packages load inside try/catch.

@@ -28,10 +28,26 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error: unknown) {
-    // node:util's message runs over lines (an option value starting with "-" is told how to give it): kept, on one line.
-    const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : errorMessage(error);
-    throw new UsageError(`${message} (usage: ${usage})`);
+    throw new UsageError(`${parseErrorText(error)} (usage: ${usage})`);
   }
+}
+
+/**
+ * parseArgs' own messages run over lines and explain its syntax ("place it at the end of the
+ * command after '--'"); the operator gets what was wrong, in our words, on one line.
+ */
+function parseErrorText(error: unknown): string {
+  const message = errorMessage(error);
+  const option = /'(-{1,2}[^'\s]*)/.exec(message)?.[1]?.slice(0, 40) ?? '';
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${escapeControl(option)}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = escapeControl(option);
+    if (/does not take/.test(message)) return `${name} takes no value`;
+    if (/ambiguous/.test(message)) return `${name} needs a value (one starting with "-" is given as ${name}=VALUE)`;
+    return `${name} needs a value`;
+  }
+  return message.replace(/\s*\n\s*/g, ' ');
 }
 
 /*

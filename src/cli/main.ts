@@ -1,41 +1,61 @@
 import { DisposableStore } from '../core/base/disposable';
 import { fail, info, UsageError, type CliCommand } from './cli-io';
+import { helpText } from './help-text';
 
-const USAGE = `usage: claude-bottle <command> [options]
+/**
+ * The help: each command's synopsis and what it does. Printed as two columns measured from the
+ * table (helpText), so a synopsis added or lengthened cannot push one description out of line.
+ */
+const HELP: readonly (readonly [synopsis: string, description: string])[] = [
+  [
+    'start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME] [--name NAME] [--prompt TEXT] [--detach] [--json]',
+    "start a new bottle (--autonomous: no permission prompts; --net: its network mode, ask by default; --context: on that Docker context; --name: what ls shows and <identity> takes; --prompt: the agent's first task)",
+  ],
+  ['resume <identity> [--detach] [--json]', 'continue a bottle with its transcript'],
+  ['ls [--json]', 'list bottles'],
+  ['show <identity> [--json]', 'one bottle: status, engine, pending request and diff'],
+  ['approve <identity> [--request ID] [--resume] [--yes]', 'show a capability-block request, then approve it'],
+  ['reject <identity> [--request ID] [--message TEXT]', 'reject a capability-block request'],
+  [
+    'answer <identity> <request> allow|always|deny [--message TEXT]',
+    "answer the agent's permission question (always: do not ask again for this kind; deny: the message goes to it)",
+  ],
+  ['net <identity> [--log] [--limit N] [--json]', 'network requests the gateway holds for you; --log: its connections'],
+  [
+    'allow <identity> HOST[:PORT] [--agent] [--once] [--yes]',
+    'let the bottle reach HOST:PORT (--agent: every bottle of its agent; --once: only the held request, nothing kept)',
+  ],
+  ['deny <identity> HOST[:PORT] [--agent] [--once]', 'refuse it (--once: only the held request)'],
+  ['stop <identity>', 'save state and remove the container'],
+  ['rm <identity> [--keep-state]', 'remove a bottle'],
+  ['attach <identity>', 'attach this terminal (detach: Ctrl-P Ctrl-Q)'],
+  ['send <identity> TEXT', "type TEXT into the agent's terminal and press Enter"],
+  ['logs <identity> [--follow] [--tail N]', "the bottle's output (what its terminal showed)"],
+  ['trust project:<agent> [--cwd DIR] [--yes]', "show a project's own agent, then trust it"],
+  [
+    'credentials [status|login|forget|set NAME] [--agent A] [--json]',
+    'how Claude is signed in; sign in (in a short-lived container); sign out; store a token',
+  ],
+  [
+    'diff <identity> [--stat] [--json] [--file PATH] [--raw]',
+    'what the agent changed since its bottle started (--raw: control characters unescaped)',
+  ],
+  ['apply <identity> [--dry-run] [--no-sidecars] [--json]', 'copy mode: bring those changes into the project folder'],
+  ['export <identity> (--branch NAME | --patch FILE)', "the agent's work as a git branch or a patch"],
+  ['serve [--port N]', 'browser mode on 127.0.0.1'],
+  ['--version, -V', 'print the version'],
+];
 
-  start <agent|project:agent> [--cwd DIR] [--copy] [--autonomous] [--net ask|locked|open] [--context NAME]
-        [--name NAME] [--prompt TEXT] [--detach] [--json]  start a new bottle (--autonomous: no permission prompts;
-                                                           --net: its network mode, ask by default;
-                                                           --context: on that Docker context; --name: what ls shows
-                                                           and <identity> takes; --prompt: the agent's first task)
-  resume <identity> [--detach] [--json]                    continue a bottle with its transcript
-  ls [--json]                                              list bottles
-  show <identity> [--json]                                 one bottle: status, engine, pending request and diff
-  approve <identity> [--request ID] [--resume] [--yes]     show a capability-block request, then approve it
-  reject <identity> [--request ID] [--message TEXT]        reject a capability-block request
-  answer <identity> <request> allow|always|deny [--message TEXT]
-                                                           answer the agent's permission question (always: do not
-                                                           ask again for this kind; deny: the message goes to it)
-  net <identity> [--log] [--limit N] [--json]              network requests the gateway holds for you; --log: its connections
-  allow <identity> HOST[:PORT] [--agent] [--once] [--yes]  let the bottle reach HOST:PORT (--agent: every bottle of its agent;
-                                                           --once: only the held request, nothing kept)
-  deny <identity> HOST[:PORT] [--agent] [--once]           refuse it (--once: only the held request)
-  stop <identity>                                          save state and remove the container
-  rm <identity> [--keep-state]                             remove a bottle
-  attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
-  send <identity> TEXT                                     type TEXT into the agent's terminal and press Enter
-  logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)
-  trust project:<agent> [--cwd DIR] [--yes]                show a project's own agent, then trust it
-  credentials [status|login|forget|set NAME] [--agent A] [--json]
-                                                           how Claude is signed in; sign in (in a short-lived
-                                                           container); sign out; store a token
-  diff <identity> [--stat] [--json] [--file PATH] [--raw]  what the agent changed since its bottle started
-                                                           (--raw: control characters unescaped)
-  apply <identity> [--dry-run] [--no-sidecars] [--json]    copy mode: bring those changes into the project folder
-  export <identity> (--branch NAME | --patch FILE)         the agent's work as a git branch or a patch
-  serve [--port N]                                         browser mode on 127.0.0.1
+const USAGE = [
+  'usage: claude-bottle <command> [options]',
+  '',
+  helpText(HELP),
+  '',
+  "<identity>: the bottle's full identity, a unique prefix or suffix of one, or its --name.",
+].join('\n');
 
-<identity>: the bottle's full identity, a unique prefix or suffix of one, or its --name.`;
+/** Set by scripts/build-cli.mjs from package.json. */
+declare const __CLAUDE_BOTTLE_VERSION__: string;
 
 // Commands load lazily so `ls` does not pay for the web server and `serve` not for the CLI table.
 const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
@@ -67,6 +87,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     info(USAGE);
     return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    info(`claude-bottle ${__CLAUDE_BOTTLE_VERSION__}`);
+    return 0;
   }
   const load = COMMANDS[name];
   if (load === undefined) throw new UsageError(`unknown command "${name.slice(0, 40)}"; run claude-bottle --help`);

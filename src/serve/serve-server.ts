@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WEBSOCKET_PATH } from '../shared/browser-wire';
@@ -64,6 +64,19 @@ const SERVE_HANDLERS: FrontEndHandlers = {
 };
 
 /**
+ * The one command that builds the browser app, runnable from any folder: serve is often started
+ * from a project folder, not from the clone the build belongs in (out/renderer's parent's parent).
+ */
+function notBuilt(rendererDir: string): BottleError {
+  const clone = dirname(dirname(rendererDir));
+  const quoted = /^[\w@%+=:,./-]+$/.test(clone) ? clone : `'${clone.replace(/'/g, `'\\''`)}'`;
+  return new BottleError(
+    'not-found',
+    `the browser app is not built (no ${join(rendererDir, 'index.html')}); build it with: npm --prefix ${quoted} run build`,
+  );
+}
+
+/**
  * `claude-bottle serve`: the built renderer over HTTP and the IPC contract over a WebSocket, on
  * loopback only, every request guarded by a random token (URL query once, then an HttpOnly cookie).
  */
@@ -72,9 +85,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeServ
   if (!LOOPBACK_BIND.has(host)) throw new BottleError('invalid-argument', `serve binds to loopback only, not ${host}`);
   const token = newToken();
   const rendererDir = options.rendererDir ?? defaultRendererDir();
-  if (!existsSync(join(rendererDir, 'index.html'))) {
-    throw new BottleError('not-found', `the app is not built (no ${join(rendererDir, 'index.html')}); run npm run build first`);
-  }
+  if (!existsSync(join(rendererDir, 'index.html'))) throw notBuilt(rendererDir);
   const internalError = (error: unknown): void => {
     process.stderr.write(`claude-bottle serve: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
     options.onInternalError?.(error);

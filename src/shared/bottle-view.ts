@@ -135,6 +135,8 @@ export interface BottleView {
 export interface BottleListing {
   bottles: BottleView[];
   otherInstances: number;
+  /** Engines that did not answer: their bottles are listed from the state folder alone. Said by a fresh listing only. */
+  unreachableEngines?: string[];
 }
 
 /** `claude-bottle show`: the view plus the engine, every pending request in full, and the actions. */

@@ -168,7 +168,7 @@ describe('claude-bottle CLI bad input: one line, non-zero exit, nothing written'
     expectRefused(['start', 'scripted', '--cwd', project, '--net', 'wide', '--detach'], /--net "wide": expected one of ask, locked, open/));
   it('unknown command and flags', async () => {
     await expectRefused(['frobnicate'], /unknown command/);
-    await expectRefused(['ls', '--bogus'], /Unknown option '--bogus'/);
+    await expectRefused(['ls', '--bogus'], /unknown option --bogus \(usage: claude-bottle ls/);
   });
   it('Docker socket absent', () =>
     expectRefused(

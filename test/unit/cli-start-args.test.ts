@@ -24,7 +24,7 @@ describe('claude-bottle start: its arguments', () => {
     // A task starting with "-" is taken in the --prompt=TEXT form (parseArgs reads `--prompt -x` as a missing value).
     expect(parseStartArgs(['claude', '--prompt=-n run it'], '/p').request.prompt).toBe('-n run it');
     expect(() => parseStartArgs(['claude', '--prompt', '-n run it'], '/p')).toThrow(
-      /^Option '--prompt' argument is ambiguous\. .* use '--prompt=-XYZ'\. \(usage: /,
+      /^--prompt needs a value \(one starting with "-" is given as --prompt=VALUE\) \(usage: /,
     );
     expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('name');
     expect(parseStartArgs(['claude'], '/p').request).not.toHaveProperty('prompt');
@@ -34,7 +34,7 @@ describe('claude-bottle start: its arguments', () => {
     [['claude', '--net', 'wide'], /^--net "wide": expected one of ask, locked, open$/],
     [['claude', '--net', 'ASK'], /--net "ASK"/],
     [['claude', '--net', ''], /--net "": expected one of/],
-    [['claude', '--net'], /argument missing/],
+    [['claude', '--net'], /^--net needs a value \(usage: /],
     [['claude', '--net', 'open\u001b[2J'], /--net "open\\u001b\[2J"/],
   ])('%j is refused with one line', (argv, message) => {
     expect(() => parseStartArgs(argv, '/p')).toThrow(message);

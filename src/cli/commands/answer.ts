@@ -1,7 +1,6 @@
 import { PERMISSION_ANSWERS, type PermissionAnswer } from '../../shared/agent-reports';
-import { parseIdentity } from '../../shared/identity';
 import { MAX_REJECT_MESSAGE_CHARS } from '../../shared/rules';
-import { createCliCore } from '../cli-context';
+import { bottleArg, createCliCore } from '../cli-context';
 import { info, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
 
 const USAGE = 'claude-bottle answer <identity> <request> allow|always|deny [--message TEXT]';
@@ -17,11 +16,13 @@ export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { message: { type: 'string' } }, USAGE);
   if (positionals.length !== 3) throw new UsageError(`expected an identity, a request and an answer (usage: ${USAGE})`);
   const [rawIdentity, requestId, answer] = positionals as [string, string, string];
-  const identity = parseIdentity(rawIdentity);
   if (!isAnswer(answer)) throw new UsageError(`the answer must be allow, always or deny, not ${JSON.stringify(answer.slice(0, 40))}`);
   const message = typeof values.message === 'string' ? values.message : '';
   if (message.length > MAX_REJECT_MESSAGE_CHARS) throw new UsageError(`--message is longer than ${MAX_REJECT_MESSAGE_CHARS} characters`);
-  await createCliCore(owner).bottles.answerPermission(identity, requestId, answer, message);
+  const core = createCliCore(owner);
+  // Resolved as every command's <identity> is: a bottle that is not there is named as such, not as a missing question.
+  const identity = await bottleArg(core, rawIdentity);
+  await core.bottles.answerPermission(identity, requestId, answer, message);
   info(`${ANSWERED[answer]} ${requestId} for ${identity}; the agent finds the answer in its inbox`);
   return 0;
 };

@@ -1,7 +1,7 @@
 import { resumeLine } from '../../shared/resume-line';
 import { bottleArg, createCliCore } from '../cli-context';
-import { confirm, info, onTerminal, parseCommandArgs, UsageError, type CliCommand } from '../cli-io';
-import { requestText } from '../review-output';
+import { confirm, info, onTerminal, parseCommandArgs, UsageError, writeText, type CliCommand } from '../cli-io';
+import { requestText, stdoutWantsColour } from '../review-output';
 
 const USAGE = 'claude-bottle approve <identity> [--request ID] [--resume] [--yes]';
 
@@ -30,10 +30,13 @@ export const run: CliCommand = async (argv, owner) => {
   let proposalHash: string | undefined;
   if (!yes) {
     const request = await core.bottles.request(identity, requestId);
-    info(requestText(request));
+    // requestText escapes every piece it was given, so its colours are the only escapes written as they are.
+    const colour = stdoutWantsColour();
+    writeText(`${requestText(request, colour)}\n`, { raw: colour });
     if (!(await confirm(`\nApprove ${request.id} and rebuild ${identity}${resume ? ', then resume it' : ''}? [y/N] `))) {
-      info('not approved; nothing changed');
-      return 1;
+      // Declining is an answer, not a failure: the request stays pending, to approve or reject later.
+      info(`not approved; nothing changed (the request stays pending: claude-bottle reject ${identity} to refuse it)`);
+      return 0;
     }
     requestId = request.id;
     proposalHash = request.proposalHash;

@@ -38,11 +38,14 @@ export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
   if (positionals.length > 0) throw new UsageError(`ls takes no arguments (usage: ${USAGE})`);
   // A read may stop a bottle over its disk budget: its progress must not mix with the JSON.
-  const { bottles: views, otherInstances } = await createCliCore(owner, values.json === true).bottles.listing();
+  const { bottles: views, otherInstances, unreachableEngines = [] } = await createCliCore(owner, values.json === true).bottles.listing();
   if (values.json === true)
     printJson(views.map((view) => ({ ...view, displayStatus: displayStatus(view), agentStatusLine: agentStatusLine(view) })));
   else info(views.length === 0 ? 'no bottles' : table(views));
   // On stderr: stdout stays the table, or one JSON array of this instance's bottles.
+  // An engine that is down lists nothing of its own: saying so keeps "no bottles" from reading as the truth.
+  for (const engine of unreachableEngines)
+    info(`claude-bottle: engine ${escapeLine(engine)} is not reachable; its bottles are listed from the state folder only`, true);
   const note = otherInstancesNote(otherInstances);
   if (note !== null) info(note, true);
   return 0;

@@ -13,8 +13,12 @@ import { requestText } from '../review-output';
 
 const USAGE = 'claude-bottle show <identity> [--json]';
 
+/** Where every value starts: past the longest label ("own Dockerfile:") and a space. */
+const VALUE_COLUMN = 17;
+const INDENT = ''.padEnd(VALUE_COLUMN);
+
 function field(label: string, value: string | number | boolean | null): string {
-  return `${`${label}:`.padEnd(14)}${value === null || value === '' ? '-' : escapeLine(String(value))}`;
+  return `${`${label}:`.padEnd(VALUE_COLUMN)}${value === null || value === '' ? '-' : escapeLine(String(value))}`;
 }
 
 function describe(detail: BottleDetail): string {
@@ -48,18 +52,17 @@ function describe(detail: BottleDetail): string {
   if (detail.earlyExit !== null) {
     const { earlyExit } = detail;
     lines.push(field('exited early', `${earlyExit.reason} (${earlyExitTiming(earlyExit)})`));
-    for (const line of earlyExit.lines) lines.push(`${''.padEnd(14)}| ${line}`);
+    for (const line of earlyExit.lines) lines.push(`${INDENT}| ${line}`);
   }
   for (const warning of detail.warnings) lines.push(field('bad request', `${warning.file}: ${warning.message}`));
   lines.push(...agentLines(detail));
   if (detail.networkMode !== null) lines.push(field('network', detail.networkMode));
-  for (const held of detail.networkPending)
-    lines.push(field('held request', heldRequestLines(detail.identity, held).join(`\n${''.padEnd(14)}`)));
+  for (const held of detail.networkPending) lines.push(field('held request', heldRequestLines(detail.identity, held).join(`\n${INDENT}`)));
   for (const request of detail.pendingRequests) {
-    lines.push('', requestText(request));
-    lines.push(
-      `approve: claude-bottle approve ${detail.identity} --request ${request.id}    reject: claude-bottle reject ${detail.identity} --request ${request.id}`,
-    );
+    // A blank line before and after the diff, and each command on its own line, in the fields' column.
+    lines.push('', requestText(request), '');
+    lines.push(field('approve', `claude-bottle approve ${detail.identity} --request ${request.id}`));
+    lines.push(field('reject', `claude-bottle reject ${detail.identity} --request ${request.id}`));
   }
   return lines.join('\n');
 }
@@ -71,12 +74,11 @@ function agentLines(detail: BottleDetail): string[] {
   if (status !== null) lines.push(field('agent status', `${status} (since ${detail.agentStatus?.since ?? '?'})`));
   const last = agentLastMessage(detail, MAX_REPORT_MESSAGE_CHARS);
   if (last !== null) lines.push(field('last message', last));
-  const indent = ''.padEnd(14);
   for (const question of detail.permissionPending) {
     lines.push(field('permission', `${question.id}: ${permissionAsk(question)}`));
-    if (question.reason !== null) lines.push(`${indent}reason: ${escapeLine(question.reason)}`);
-    if (question.input !== null) lines.push(`${indent}input: ${escapeLine(question.input)}`);
-    lines.push(`${indent}answer: claude-bottle answer ${detail.identity} ${question.id} allow|always|deny [--message TEXT]`);
+    if (question.reason !== null) lines.push(`${INDENT}reason: ${escapeLine(question.reason)}`);
+    if (question.input !== null) lines.push(`${INDENT}input: ${escapeLine(question.input)}`);
+    lines.push(`${INDENT}answer: claude-bottle answer ${detail.identity} ${question.id} allow|always|deny [--message TEXT]`);
   }
   return lines;
 }

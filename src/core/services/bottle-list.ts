@@ -235,7 +235,12 @@ export async function listBottles(ctx: CoreDeps): Promise<BottleListing> {
       views.push(await viewOf(ctx, null, identity, engine));
     }
   }
-  return { bottles: newestFirst(views), otherInstances: sumOtherInstances([...perEngine.values()]) };
+  const engines = [...perEngine.values()];
+  return {
+    bottles: newestFirst(views),
+    otherInstances: sumOtherInstances(engines),
+    unreachableEngines: engines.filter((engine) => engine.containers === null).map((engine) => engine.name),
+  };
 }
 
 /** Other instances' containers over engines; one reached through two contexts is counted once. */
