@@ -102,6 +102,7 @@ test('review a change side by side and unified, open folded context, comment on 
   const folded = code.locator('.cm-merge-b .cm-collapsedLines');
   await expect(folded).toHaveCount(1);
   await expect(code.locator('.cm-merge-b .cm-line', { hasText: 'value_15 = 15' })).toHaveCount(0);
+  await code.scrollIntoViewIfNeeded();
   await screenshotBothThemes(page, '24-changes-side-by-side');
   await folded.click();
   await expect(code.locator('.cm-merge-b .cm-line', { hasText: 'value_15 = 15' })).toHaveCount(1);
@@ -124,6 +125,7 @@ test('review a change side by side and unified, open folded context, comment on 
   await expect(view.getByTestId('review-comment-text')).toHaveValue('');
   const id = await containerId(identity);
   await expect.poll(() => docker('exec', id, 'cat', '/tmp/comments.txt').catch(() => ''), { timeout: 30_000 }).toBe(expected);
+  await view.getByTestId('review-comment').scrollIntoViewIfNeeded();
   await screenshotBothThemes(page, '26-changes-comment-sent');
 
   // A comment on the whole file: the line emptied.
