@@ -97,8 +97,9 @@ test('open Changes, read a diff, Apply and see the summary, export a branch', as
   await page.keyboard.press('Home');
   await page.keyboard.press('ArrowDown');
   await expect(diff.locator('h3')).toHaveText('edit.txt');
-  await expect(diff.locator('.diff-line[data-kind="add"] .diff-text')).toHaveText(['2', 'four']);
-  await expect(diff.locator('.diff-line[data-kind="remove"] .diff-text')).toHaveText(['two']);
+  // The merge view: the start's version left, the agent's right.
+  await expect(diff.locator('.cm-merge-a .cm-content')).toContainText('two', { timeout: 30_000 });
+  await expect(diff.locator('.cm-merge-b .cm-changedLine')).toHaveText(['2', 'four']);
   await screenshot(page, '20-changes-diff-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, '20-changes-diff-dark');

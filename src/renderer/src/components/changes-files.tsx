@@ -1,7 +1,7 @@
 import { useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
 import type { ChangeStatus, FileChange } from '../../../shared/changes';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
-import { DiffView } from './diff-view';
+import { FileReview } from './file-review';
 import { escapeLine } from '../../../shared/escape-text';
 
 const STATUS: Record<ChangeStatus, { letter: string; label: string }> = {
@@ -115,7 +115,7 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
           {whole?.note ?? file.note}
         </p>
       ) : null}
-      {diff !== null && diff !== '' ? <DiffView diff={diff} label={`Diff of ${escapeLine(file.path)}`} /> : null}
+      <FileReview identity={identity} file={file} diff={diff} />
       {file.truncated && whole === undefined ? (
         <button
           type="button"
