@@ -14,7 +14,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
   ['resume <identity> [--detach] [--json]', 'continue a bottle with its transcript'],
   ['ls [--json]', 'list bottles'],
   ['show <identity> [--json]', 'one bottle: status, engine, pending request and diff'],
-  ['approve <identity> [--request ID] [--resume] [--yes]', 'show a capability-block request, then approve it'],
+  [
+    'approve <identity> [--request ID] [--dockerfile FILE] [--resume] [--yes]',
+    'show a capability-block request, then approve it (FILE: your edit of it)',
+  ],
   ['reject <identity> [--request ID] [--message TEXT]', 'reject a capability-block request'],
   [
     'answer <identity> <request> allow|always|deny [--message TEXT]',

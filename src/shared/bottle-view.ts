@@ -234,4 +234,6 @@ export interface JournalEntry {
   imageId: string | null;
   message: string | null;
   by: string;
+  /** Approved with edits: the agent's proposed Dockerfile, the operator's approved one, and the diff between them. */
+  edit?: { proposed: string; approved: string; diff: string };
 }

@@ -87,10 +87,16 @@ export const ipcChannels = {
     result: returns<null>(),
   },
   'bottle:resume': { args: ({ z, identity }) => z.tuple([identity]), result: returns<{ identity: string }>() },
-  /** `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since. */
+  /**
+   * `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since.
+   * `dockerfile`: the operator's edit of that proposal (Approve with edits), built instead of it.
+   */
   'bottle:approve': {
-    args: ({ z, identity, requestId, sha256 }) =>
-      z.tuple([identity, z.object({ requestId, resume: z.boolean(), proposalHash: sha256.optional() }).strict()]),
+    args: ({ z, identity, requestId, sha256, editedDockerfile }) =>
+      z.tuple([
+        identity,
+        z.object({ requestId, resume: z.boolean(), proposalHash: sha256.optional(), dockerfile: editedDockerfile.optional() }).strict(),
+      ]),
     result: returns<{ imageId: string }>(),
   },
   'bottle:reject': {

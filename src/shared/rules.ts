@@ -54,6 +54,18 @@ export function isAbsolutePath(path: string): boolean {
 }
 
 export const MAX_REJECT_MESSAGE_CHARS = 2000;
+/** An operator-edited Dockerfile (Approve with edits): the same cap as an agent's whole request. */
+export const MAX_EDITED_DOCKERFILE_BYTES = 64 * 1024;
+
+/** Why an edited Dockerfile cannot be built, or null when it can (empty, too large, NUL). */
+export function editedDockerfileProblem(text: string): string | null {
+  if (text.trim() === '') return 'the edited Dockerfile is empty';
+  if (new TextEncoder().encode(text).length > MAX_EDITED_DOCKERFILE_BYTES) {
+    return `the edited Dockerfile is larger than ${MAX_EDITED_DOCKERFILE_BYTES} bytes`;
+  }
+  if (text.includes('\u0000')) return 'the edited Dockerfile contains a NUL character';
+  return null;
+}
 export const MAX_TERMINAL_INPUT_CHARS = 64 * 1024;
 
 /** Log lines a window may ask for at once: the tail of a huge log, never all of it. */

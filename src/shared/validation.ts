@@ -13,6 +13,7 @@ import {
   isSafeName,
   MAX_PATH_CHARS,
   MAX_REJECT_MESSAGE_CHARS,
+  editedDockerfileProblem,
   projectAgentFolder,
 } from './rules';
 import { NETWORK_MODES, parseRuleList, type RuleEffect, type RuleScope } from './network-policy';
@@ -27,6 +28,10 @@ export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-25
 export const contextNameSchema = z.string().refine(isContextName, 'invalid Docker context name');
 export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');
 export const rejectMessageSchema = z.string().max(MAX_REJECT_MESSAGE_CHARS);
+export const editedDockerfileSchema = z.string().superRefine((text, check) => {
+  const problem = editedDockerfileProblem(text);
+  if (problem !== null) check.addIssue({ code: 'custom', message: problem });
+});
 export const bottleNameSchema = z
   .string()
   .regex(BOTTLE_NAME_PATTERN, 'a bottle name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');

@@ -19,6 +19,13 @@ describe('the IPC contract table', () => {
   it('validates each channel with the schema its own entry describes', () => {
     expect(ipcArgSchemas['bottle:approve'].safeParse(['dev-abcde', { requestId: 'r-1', resume: true }]).success).toBe(true);
     expect(ipcArgSchemas['bottle:approve'].safeParse(['dev-abcde', { requestId: 'r-1', resume: true, extra: 1 }]).success).toBe(false);
+    // Approve with edits: the operator's Dockerfile is bounded and holds no NUL.
+    const edited = (dockerfile: string): boolean =>
+      ipcArgSchemas['bottle:approve'].safeParse(['dev-abcde', { requestId: 'r-1', resume: false, dockerfile }]).success;
+    expect(edited('FROM a\nRUN true\n')).toBe(true);
+    expect(edited('FROM a\nRUN true\u0000\n')).toBe(false);
+    expect(edited(`FROM a\n${'#'.repeat(64 * 1024)}\n`)).toBe(false);
+    expect(edited('  \n')).toBe(false);
     expect(ipcArgSchemas['credentials:set'].safeParse([{ name: 'ANTHROPIC_API_KEY', value: 'k' }]).success).toBe(true);
     expect(ipcArgSchemas['credentials:set'].safeParse([{ name: 'PATH', value: 'k' }]).success).toBe(false);
     expect(ipcArgSchemas['shell:open'].safeParse([{ identity: 'dev-abcde', cols: 80, rows: 24 }]).success).toBe(true);
@@ -26,7 +33,10 @@ describe('the IPC contract table', () => {
   });
 
   it('derives argument and result types from the table', () => {
-    type Approve = [identity: string, options: { requestId: string; resume: boolean; proposalHash?: string | undefined }];
+    type Approve = [
+      identity: string,
+      options: { requestId: string; resume: boolean; proposalHash?: string | undefined; dockerfile?: string | undefined },
+    ];
     expectTypeOf<IpcArgs<'bottle:approve'>>().toEqualTypeOf<Approve>();
     expectTypeOf<IpcArgs<'bottles:list'>>().toEqualTypeOf<[]>();
     expectTypeOf<IpcResult<'bottle:stop'>>().toEqualTypeOf<null>();

@@ -26,9 +26,11 @@ const approvalRecordSchema = z.object({
   startedAt: z.string(),
   imageId: z.string().nullable(),
   reason: z.string(),
+  /** What is built and committed: the agent's proposal, or the operator's edit of it (then in `edit`). */
   proposedDockerfile: z.string(),
   diff: z.string(),
   by: z.string(),
+  edit: z.object({ proposed: z.string(), approved: z.string(), diff: z.string() }).optional(),
 });
 
 export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;

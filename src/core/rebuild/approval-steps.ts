@@ -1,6 +1,7 @@
 import { writePerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import type { ApprovalRecord } from './approval-record';
 import { writeInboxResponse } from './inbox-files';
+import { approvedMessage, journalEdit } from './edited-approval';
 import { appendJournal, readHistory } from './journal';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from '../state/state-paths';
@@ -23,15 +24,14 @@ export async function commitApproval(identity: string, record: ApprovalRecord): 
       imageId: record.imageId,
       message: null,
       by: record.by,
+      ...journalEdit(record.edit),
     });
   }
   await writeInboxResponse(rebuildPaths(identity).inbox, {
     version: 1,
     id: record.requestId,
     status: 'approved',
-    message:
-      'Approved. The bottle is being rebuilt from the new Dockerfile: this container will be stopped and replaced ' +
-      'by a new one with the same identity, transcript and workspace. Your conversation continues after the resume.',
+    message: approvedMessage(record.edit),
   });
   await removePendingRecord(identity, record.requestId);
   await refreshOtherProposals(identity, record.proposedDockerfile);

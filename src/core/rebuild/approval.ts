@@ -19,6 +19,7 @@ import {
 } from './approval-record';
 import { faultPoint } from '../bottles/fault-point';
 import { commitApproval } from './approval-steps';
+import { operatorEdit } from './edited-approval';
 import { writeInboxResponse } from './inbox-files';
 import { appendJournal } from './journal';
 import { composeProposedDockerfile, dockerfileDiff, proposalHash } from './proposal';
@@ -95,7 +96,7 @@ export async function approveNow(
   ctx: CoreDeps,
   bottle: LoadedBottle,
   requestId: string,
-  options: { proposalHash?: string | undefined; onCommitted?: () => Promise<void> } = {},
+  options: { proposalHash?: string | undefined; dockerfile?: string | undefined; onCommitted?: () => Promise<void> } = {},
 ): Promise<{ imageId: string }> {
   const { identity } = bottle;
   checkRequestId(requestId);
@@ -115,14 +116,19 @@ export async function approveNow(
       `request ${requestId} of ${identity} changed since you reviewed it (another approval changed its Dockerfile); review it again`,
     );
   }
-  const diff = dockerfileDiff(current, proposed);
+  // Approve with edits: the operator's text is built instead, held to the same checks (the image-user
+  // check runs on whatever is built), and the agent and the journal are told what changed.
+  const edit = operatorEdit(proposed, options.dockerfile);
+  const built = edit?.approved ?? proposed;
+  const diff = dockerfileDiff(current, built);
   const record: ApprovalRecord = newApprovalRecord({
     identity,
     requestId,
     reason: pending.request.reason,
-    proposedDockerfile: proposed,
+    proposedDockerfile: built,
     diff,
     by: operatorName(),
+    ...(edit === null ? {} : { edit }),
   });
   if (!(await createApprovalRecord(record))) {
     throw new BottleError('conflict', `bottle ${identity} is being approved by another process`);
@@ -135,7 +141,7 @@ export async function approveNow(
       ctx,
       bottle,
       record,
-      { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff },
+      { ...pending, currentDockerfile: current, proposedDockerfile: proposed, diff: dockerfileDiff(current, proposed) },
       options.onCommitted ?? (async () => undefined),
     );
   } finally {
@@ -154,7 +160,7 @@ async function runApproval(
   const { identity, requestId, proposedDockerfile: proposed } = created;
   let record = created;
   try {
-    ctx.activity.progress(identity, { line: `Building the proposed image for ${requestId}` });
+    ctx.activity.progress(identity, { line: `Building the ${created.edit === undefined ? 'proposed' : 'edited'} image for ${requestId}` });
     // The snapshot runs while the image builds: neither touches what the bottle runs from, and a
     // fresher snapshot is harmless if the build fails. No container means it was stopped, and
     // stopping saved the snapshots already.

@@ -16,6 +16,7 @@ const journalEntrySchema = z.object({
   imageId: z.string().nullable(),
   message: z.string().nullable(),
   by: z.string(),
+  edit: z.object({ proposed: z.string(), approved: z.string(), diff: z.string() }).optional(),
 });
 
 /**

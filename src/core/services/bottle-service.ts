@@ -257,7 +257,7 @@ export class BottleService {
    */
   async approve(
     identity: string,
-    options: { requestId?: string | undefined; resume: boolean; proposalHash?: string | undefined },
+    options: { requestId?: string | undefined; resume: boolean; proposalHash?: string | undefined; dockerfile?: string | undefined },
   ): Promise<ApproveResult> {
     return this.locked(identity, 'approving', async (ctx) => {
       const requestId = await pickPendingRequest(identity, options.requestId);
@@ -265,6 +265,7 @@ export class BottleService {
       // A remote bottle's answer is put into its container before the container goes.
       const { imageId } = await approveNow(ctx, bottle, requestId, {
         proposalHash: options.proposalHash,
+        dockerfile: options.dockerfile,
         onCommitted: () => this.deliver(ctx, identity),
       });
       // The approval retired the container: its agent asks nothing any more.

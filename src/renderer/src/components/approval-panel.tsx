@@ -8,7 +8,9 @@ import { runAction } from '../lib/bottle-actions';
 import { exactTime, relativeTime } from '../lib/format';
 import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
+import { riskFlags } from '../lib/risk-flags';
 import { DiffView } from './diff-view';
+import { DockerfileEdit } from './dockerfile-edit';
 import { NetworkApproval } from './network-approval';
 import { PermissionApproval } from './permission-approval';
 import { RiskNotes } from './risk-notes';
@@ -73,6 +75,7 @@ function DockerfileApproval({ bottle, summary }: { bottle: BottleView; summary: 
   const notify = useUiStore((state) => state.notify);
   const [busy, setBusy] = useState<Busy>(null);
   const [message, setMessage] = useState('');
+  const [editing, setEditing] = useState(false);
   const { request, error } = useFullRequest(identity, summary.id, summary.buildError);
 
   if (error !== null)
@@ -88,14 +91,17 @@ function DockerfileApproval({ bottle, summary }: { bottle: BottleView; summary: 
       </p>
     );
 
-  const approve = async (resume: boolean): Promise<void> => {
+  const approve = async (resume: boolean, dockerfile?: string): Promise<void> => {
     setBusy(resume ? 'approve-resume' : 'approve');
-    // With the hash of what is shown here: if the proposal changed meanwhile, the core refuses.
-    const options = { requestId: request.id, resume, proposalHash: request.proposalHash };
+    // With the hash of what is shown here: if the proposal changed meanwhile, the core refuses (an
+    // edit too: it was made to that proposal).
+    const edited = dockerfile !== undefined && dockerfile !== request.proposedDockerfile ? { dockerfile } : {};
+    const options = { requestId: request.id, resume, proposalHash: request.proposalHash, ...edited };
     const ok = await runAction(`Approve for ${identity}`, () => invoke('bottle:approve', identity, options));
     setBusy(null);
     if (ok) {
-      notify('info', resume ? `Approved; ${identity} is resuming with the new image` : `Approved; ${identity} is ready to resume`);
+      const how = 'dockerfile' in edited ? 'Approved with your edits' : 'Approved';
+      notify('info', resume ? `${how}; ${identity} is resuming with the new image` : `${how}; ${identity} is ready to resume`);
       if (bottle.networkPending.length === 0) closePanel();
     }
   };
@@ -128,11 +134,15 @@ function DockerfileApproval({ bottle, summary }: { bottle: BottleView; summary: 
           <pre>{escapeControl(request.buildError)}</pre>
         </section>
       ) : null}
-      <RiskNotes risks={request.risks} />
-      <section>
-        <h3>Dockerfile changes</h3>
-        <DiffView diff={request.diff} />
-      </section>
+      {editing ? null : (
+        <>
+          <RiskNotes risks={request.risks} />
+          <section>
+            <h3>Dockerfile changes</h3>
+            <DiffView diff={request.diff} flags={riskFlags(request.risks)} />
+          </section>
+        </>
+      )}
       {activity !== null ? (
         <p className="approval-progress" role="status">
           {activity.kind}
@@ -140,14 +150,32 @@ function DockerfileApproval({ bottle, summary }: { bottle: BottleView; summary: 
           {activity.logTail.length > 0 ? `: ${activity.logTail[activity.logTail.length - 1]}` : ''}
         </p>
       ) : null}
-      <div className="approval-actions">
-        <button type="button" className="button button-primary" disabled={busy !== null} onClick={() => void approve(true)}>
-          {busy === 'approve-resume' ? 'Approving…' : 'Approve & resume'}
-        </button>
-        <button type="button" className="button" disabled={busy !== null} onClick={() => void approve(false)}>
-          {busy === 'approve' ? 'Approving…' : 'Approve'}
-        </button>
-      </div>
+      {editing ? (
+        <DockerfileEdit
+          request={request}
+          busy={busy}
+          onApprove={(resume, dockerfile) => void approve(resume, dockerfile)}
+          onCancel={() => setEditing(false)}
+        />
+      ) : (
+        <>
+          <p className="muted approval-explain" data-testid="approve-explain">
+            Both build the new image and replace the container; <strong>Approve</strong> then leaves the bottle stopped, ready to resume,
+            and <strong>Approve &amp; resume</strong> starts it again at once.
+          </p>
+          <div className="approval-actions">
+            <button type="button" className="button button-primary" disabled={busy !== null} onClick={() => void approve(true)}>
+              {busy === 'approve-resume' ? 'Approving…' : 'Approve & resume'}
+            </button>
+            <button type="button" className="button" disabled={busy !== null} onClick={() => void approve(false)}>
+              {busy === 'approve' ? 'Approving…' : 'Approve'}
+            </button>
+            <button type="button" className="button button-quiet" disabled={busy !== null} onClick={() => setEditing(true)}>
+              Approve with edits…
+            </button>
+          </div>
+        </>
+      )}
       <section className="approval-reject">
         <label htmlFor="reject-message">
           <h3>Reject with a message to the agent</h3>

@@ -38,6 +38,12 @@ export function HistoryPanel({ identity }: { identity: string }): JSX.Element {
           </div>
           <p>{escapeControl(entry.reason)}</p>
           {entry.message !== null && entry.message !== '' ? <p className="muted">Message: {escapeControl(entry.message)}</p> : null}
+          {entry.edit !== undefined ? (
+            <details data-testid="history-edit">
+              <summary>Approved with edits: the agent&apos;s proposal → what was built</summary>
+              <DiffView diff={entry.edit.diff} label="The operator's edits" />
+            </details>
+          ) : null}
           {entry.diff !== '' ? (
             <details>
               <summary>Dockerfile diff</summary>
