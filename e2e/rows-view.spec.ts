@@ -56,12 +56,16 @@ test('rows: one click opens, the checkbox and the icons do not, the crashed row 
   await shootBoth(page, 'rows-view-actions');
 
   // Selecting is not opening.
-  await row(page, crashed).getByRole('checkbox', { name: `Select ${crashed}` }).click();
+  await row(page, crashed)
+    .getByRole('checkbox', { name: `Select ${crashed}` })
+    .click();
   await expect(row(page, crashed)).toHaveClass(/is-selected/);
   await expect(bottlePanel(page)).toBeHidden();
 
   // An icon acts and does not open: Remove asks first, and the bottle view stays closed.
-  await row(page, crashed).getByRole('button', { name: `Remove ${crashed}` }).click();
+  await row(page, crashed)
+    .getByRole('button', { name: `Remove ${crashed}` })
+    .click();
   await expect(page.getByTestId('confirm-remove')).toBeVisible();
   await expect(bottlePanel(page)).toBeHidden();
   await page.keyboard.press('Escape');
@@ -73,7 +77,9 @@ test('rows: one click opens, the checkbox and the icons do not, the crashed row 
   await shootBoth(page, 'rows-view-opened');
 
   // The icons are reachable by keyboard: Tab onto one and Enter presses it.
-  await row(page, running).getByRole('button', { name: `Open terminal ${running}` }).focus();
+  await row(page, running)
+    .getByRole('button', { name: `Open terminal ${running}` })
+    .focus();
   await page.keyboard.press('Enter');
   await expect(bottlePanel(page)).toHaveAttribute('data-identity', running);
 });
@@ -93,4 +99,24 @@ test('the start panel remembers the last agent and mode across a reload, never a
   await page.reload();
   await expect(page.getByTestId('agent-select')).toHaveValue(E2E_AGENT, { timeout: 30_000 });
   await expect(page.getByRole('radio', { name: 'Mounted' })).toBeChecked();
+});
+
+test('the start panel folds to a bar while a bottle view is docked, and unfolds on demand', async ({ page }) => {
+  await page.goto(serve.url);
+  await expectStatus(page, running, 'running', 90_000);
+  await expect(page.getByTestId('folder-input')).toBeVisible();
+  await showRows(page);
+  await row(page, running).locator('.row-text').first().click();
+  await expect(bottlePanel(page)).toHaveAttribute('data-identity', running);
+  // Docked: the form folds away, the list keeps its rows in view.
+  await expect(page.getByTestId('folder-input')).toBeHidden();
+  await expect(row(page, running)).toBeInViewport();
+  await shootBoth(page, 'rows-view-folded');
+  // Keyboard: the bar is a button; Enter unfolds the whole form.
+  await page.getByTestId('launch-unfold').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('folder-input')).toBeVisible();
+  await bottlePanel(page).getByRole('button', { name: 'Close' }).click();
+  await expect(bottlePanel(page)).toBeHidden();
+  await expect(page.getByTestId('folder-input')).toBeVisible();
 });

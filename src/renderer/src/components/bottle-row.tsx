@@ -110,8 +110,13 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
     case 'early-exit':
       // Why it exited, in the words the card's early-exit area uses: the reason is the cell.
       return (
-        <span className="row-note is-error" title={quietTitle(bottle, kind)} data-testid="row-exit-reason" data-attention={kind}>
-          {ROW_NOTES[kind]}: {escapeControl(bottle.earlyExit?.reason ?? '')}
+        <span
+          className="row-note is-error"
+          title={`Exited on start: ${quietTitle(bottle, kind)}`}
+          data-testid="row-exit-reason"
+          data-attention={kind}
+        >
+          {escapeControl(bottle.earlyExit?.reason ?? ROW_NOTES[kind])}
         </span>
       );
     case 'corrupt':
