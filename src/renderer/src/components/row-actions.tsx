@@ -30,13 +30,13 @@ export function RowActions({ bottle, engineDown }: { bottle: BottleView; engineD
       {states.map((state) => {
         const spec = ICONS[state.action];
         if (spec === undefined) return null;
-        const label = `${spec.label} ${bottle.identity}`;
         return (
           <button
             key={state.action}
             type="button"
             className={`row-icon ${spec.danger === true ? 'is-danger' : ''}`}
-            aria-label={label}
+            // The row names the bottle; the label stays the action's word, as the card's button says it.
+            aria-label={spec.label}
             title={state.reason === null ? spec.label : `${spec.label}: ${state.reason}`}
             disabled={!state.enabled}
             data-action={state.action}
