@@ -85,7 +85,8 @@ const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: str
   'early-exit': {
     view: testView({ status: 'exited', exitCode: 1, earlyExit, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }),
     card: 'Exited on start',
-    row: 'exited on start',
+    // The row's cell is the reason itself: the status pill beside it already says "Exited".
+    row: 'the agent exited before it started working',
   },
   warning: { view: testView({ warnings: [{ file: 'x.json', message: 'bad', at: '' }] }), card: 'Bad request', row: 'bad request' },
   hint: { view: testView(), card: 'The agent is running', row: '' },

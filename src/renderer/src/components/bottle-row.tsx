@@ -1,4 +1,5 @@
 import { memo, type JSX } from 'react';
+import { displayStatus } from '../../../shared/allowed-actions';
 import { activityLabel, attentionState } from '../../../shared/attention-state';
 import { agentLastMessage, agentStatusLine, permissionAsk } from '../../../shared/agent-status-line';
 import type { BottleView } from '../../../shared/bottle-view';
@@ -13,6 +14,7 @@ import { openBottle } from '../lib/bottle-panel-actions';
 import { firstWaitingKind } from '../lib/first-waiting';
 import { shortPath } from '../lib/format';
 import { LongWaitMark } from './agent-line';
+import { RowActions } from './row-actions';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
 import { StatusPill } from './status-pill';
@@ -42,6 +44,9 @@ export function RowsHeader({ allSelected, onToggleAll }: { allSelected: boolean;
       <span role="columnheader">Started</span>
       <span role="columnheader">CPU · memory</span>
       <span role="columnheader">Attention</span>
+      <span role="columnheader" className="row-actions-cell">
+        Actions
+      </span>
     </div>
   );
 }
@@ -102,10 +107,21 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
           <LongWaitMark bottle={bottle} />
         </span>
       );
+    case 'early-exit':
+      // Why it exited, in the words the card's early-exit area uses: the reason is the cell.
+      return (
+        <span
+          className="row-note is-error"
+          title={`Exited on start: ${quietTitle(bottle, kind)}`}
+          data-testid="row-exit-reason"
+          data-attention={kind}
+        >
+          {escapeControl(bottle.earlyExit?.reason ?? ROW_NOTES[kind])}
+        </span>
+      );
     case 'corrupt':
     case 'orphan':
     case 'ready':
-    case 'early-exit':
       return (
         <span className={`row-note ${kind === 'ready' ? '' : 'is-error'}`} title={quietTitle(bottle, kind)} data-attention={kind}>
           {ROW_NOTES[kind]}
@@ -122,6 +138,14 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
         </span>
       );
     case 'hint': {
+      // A container that failed later than its first minute: its exit code is the why the row has.
+      if (bottle.status === 'exited' && bottle.exitCode !== null && bottle.exitCode !== 0) {
+        return (
+          <span className="row-note is-error" title={displayStatus(bottle)} data-testid="row-exit-reason" data-attention={kind}>
+            failed: exit code {bottle.exitCode}
+          </span>
+        );
+      }
       // Nothing asks for the operator; what the agent reports (working on…, finished) is said quietly.
       const line = agentStatusLine(bottle);
       return line === null ? null : (
@@ -166,8 +190,9 @@ function quietTitle(bottle: BottleView, kind: keyof typeof ROW_NOTES): string {
 }
 
 /**
- * One bottle in the compact view: a click focuses it (what the keyboard acts on), a double click,
- * its name or Enter opens it. Selects only its own record, so an event re-renders one row.
+ * One bottle in the compact view: a click opens it (as Docker Desktop's list does) and focuses it
+ * (what the keyboard acts on); its checkbox, badge and action icons act without opening it.
+ * Selects only its own record, so an event re-renders one row.
  */
 export const BottleRow = memo(function BottleRow({
   identity,
@@ -189,10 +214,13 @@ export const BottleRow = memo(function BottleRow({
       className={`row row-${bottle.status} ${focused ? 'is-focused' : ''} ${selected ? 'is-selected' : ''}`}
       data-testid="bottle-row"
       data-identity={identity}
-      onClick={() => useSelectionStore.getState().focus(identity)}
-      onDoubleClick={open}
+      onClick={() => {
+        useSelectionStore.getState().focus(identity);
+        open();
+      }}
     >
-      <span role="gridcell" className="row-select">
+      {/* A click beside the box selects nothing and opens nothing: selecting never opens. */}
+      <span role="gridcell" className="row-select" onClick={(event) => event.stopPropagation()}>
         <input
           type="checkbox"
           checked={selected}
@@ -205,7 +233,17 @@ export const BottleRow = memo(function BottleRow({
         <StatusPill status={bottle.status} exitCode={bottle.exitCode} stale={engineDown} />
       </span>
       <span role="gridcell" className="row-identity">
-        <button type="button" className="row-open" onClick={open} title={`Open ${identity}`}>
+        <button
+          type="button"
+          className="row-open"
+          onClick={(event) => {
+            // The row's click opens it: stopping here keeps one open per click.
+            event.stopPropagation();
+            useSelectionStore.getState().focus(identity);
+            open();
+          }}
+          title={`Open ${identity}`}
+        >
           {identity}
         </button>
         {bottle.name !== null ? (
@@ -235,6 +273,9 @@ export const BottleRow = memo(function BottleRow({
       </span>
       <span role="gridcell" className="row-attention">
         <RowAttention bottle={bottle} />
+      </span>
+      <span role="gridcell" className="row-actions-cell">
+        <RowActions bottle={bottle} engineDown={engineDown} />
       </span>
     </div>
   );

@@ -1,5 +1,6 @@
-import type { FormEvent, JSX } from 'react';
+import { useState, type FormEvent, type JSX } from 'react';
 import type { AgentSummary } from '../../../shared/bottle-view';
+import { useBottlePanelStore } from '../stores/bottle-panel-store';
 import { useEngineStore } from '../stores/engine-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { chooseFolder, launchModesOn, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
@@ -154,7 +155,36 @@ function AutonomousToggle(): JSX.Element {
   );
 }
 
+/**
+ * While a bottle view is docked under the list, the start panel folds into one bar, so the list
+ * keeps its height; the bar (a button: Enter or a click) unfolds it until the view closes.
+ */
 export function LaunchPanel(): JSX.Element {
+  const docked = useBottlePanelStore((state) => state.identity !== null);
+  const [expanded, setExpanded] = useState(false);
+  const folder = useLaunchStore((state) => state.folder);
+  const message = useLaunchStore((state) => state.message);
+  // Adjusted while rendering (React's pattern for state that follows a prop), not in an effect:
+  // closing the view folds it again next time; a dropped folder, or what the drop said, unfolds it.
+  const [seen, setSeen] = useState({ docked, folder, message });
+  if (seen.docked !== docked || seen.folder !== folder || seen.message !== message) {
+    setSeen({ docked, folder, message });
+    setExpanded(seen.docked === docked);
+  }
+  if (docked && !expanded) {
+    return (
+      <div className="launch launch-folded" data-testid="launch-folded">
+        <button type="button" className="launch-unfold" aria-expanded={false} onClick={() => setExpanded(true)} data-testid="launch-unfold">
+          <span aria-hidden="true">▸</span> Start a bottle
+        </button>
+        <span className="launch-folded-hint">Drop a project folder anywhere in this window, or unfold to choose one.</span>
+      </div>
+    );
+  }
+  return <LaunchForm />;
+}
+
+function LaunchForm(): JSX.Element {
   const folder = useLaunchStore((state) => state.folder);
   const starting = useLaunchStore((state) => state.starting);
   const message = useLaunchStore((state) => state.message);

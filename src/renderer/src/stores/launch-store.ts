@@ -31,12 +31,44 @@ interface LaunchState {
   setMessage(message: LaunchState['message']): void;
 }
 
+const STORAGE_KEY = 'claude-bottle.launch';
+
+/** The last agent and mode the operator started with (autonomous is never remembered: it starts off). */
+export interface LaunchPrefs {
+  agent: string;
+  copy: boolean;
+}
+
+/** The remembered choice, from this browser's storage; anything unreadable falls back to none. */
+export function readLaunchPrefs(storage: Pick<Storage, 'getItem'> | undefined): LaunchPrefs {
+  try {
+    const raw = storage?.getItem(STORAGE_KEY);
+    if (raw == null) return { agent: '', copy: false };
+    const value = JSON.parse(raw) as Partial<Record<keyof LaunchPrefs, unknown>>;
+    return { agent: typeof value.agent === 'string' ? value.agent : '', copy: value.copy === true };
+  } catch (error: unknown) {
+    // Storage disabled or a value from another version: no remembered choice.
+    return { agent: '', copy: false };
+  }
+}
+
+function saveLaunchPrefs(prefs: LaunchPrefs): void {
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(prefs));
+  } catch (error: unknown) {
+    // Storage full or disabled (private mode): the choice holds for this session only.
+  }
+}
+
+const remembered = readLaunchPrefs(globalThis.localStorage);
+
 export const useLaunchStore = create<LaunchState>()((set, get) => ({
   agents: [],
   agentsError: null,
-  agent: '',
+  // The remembered agent shows once the list has it (setAgents keeps it when it is still there).
+  agent: remembered.agent,
   folder: '',
-  copy: false,
+  copy: remembered.copy,
   autonomous: false,
   context: null,
   name: '',
@@ -50,9 +82,15 @@ export const useLaunchStore = create<LaunchState>()((set, get) => ({
     set({ agents, agentsError: null, agent: keep ? current : (preferred?.name ?? '') });
   },
   setAgentsError: (message) => set({ agentsError: message }),
-  setAgent: (agent) => set({ agent }),
+  setAgent: (agent) => {
+    set({ agent });
+    saveLaunchPrefs({ agent, copy: get().copy });
+  },
   setFolder: (folder) => set({ folder }),
-  setCopy: (copy) => set({ copy }),
+  setCopy: (copy) => {
+    set({ copy });
+    saveLaunchPrefs({ agent: get().agent, copy });
+  },
   setAutonomous: (autonomous) => set({ autonomous }),
   setContext: (context) => set({ context }),
   // An edit answers the last "fix the name or the task" message: it goes, the field says the rest.
