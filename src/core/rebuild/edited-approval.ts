@@ -21,7 +21,11 @@ export function operatorEdit(proposed: string, edited: string | undefined): Appr
   const problem = editedDockerfileProblem(edited);
   if (problem !== null) throw new BottleError('invalid-argument', problem);
   if (edited === proposed) return null;
-  return { proposed, approved: edited, diff: createTwoFilesPatch('Dockerfile', 'Dockerfile', proposed, edited, 'proposed', 'approved', { context: 3 }) };
+  return {
+    proposed,
+    approved: edited,
+    diff: createTwoFilesPatch('Dockerfile', 'Dockerfile', proposed, edited, 'proposed', 'approved', { context: 3 }),
+  };
 }
 
 const APPROVED =

@@ -44,8 +44,6 @@ export const DiffView = memo(function DiffView({
   );
 });
 
-
-
 function DiffRow({ line, flag }: { line: DiffLine; flag: string | undefined }): JSX.Element {
   return (
     <div
