@@ -133,6 +133,9 @@ test('stop, resume from the card, then remove with confirmation', async ({ page 
   await card(page, identity).getByRole('button', { name: 'Stop' }).click();
   await expect(card(page, identity).getByTestId('status-pill')).not.toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await expect(card(page, identity).getByRole('button', { name: 'Resume', exact: true })).toBeEnabled({ timeout: 60_000 });
+  // A plain stop rebuilt nothing: the card says it was stopped, never "Rebuilt".
+  await expect(card(page, identity).getByTestId('ready-to-resume')).toContainText('Stopped');
+  await expect(card(page, identity)).not.toContainText('Rebuilt');
   await screenshot(page, '13-stopped');
   await card(page, identity).getByRole('button', { name: 'Resume', exact: true }).click();
   await expectStatus(page, identity, 'running', 90_000);

@@ -112,6 +112,11 @@ export interface BottleView {
    * operator's words; null when it did not. Cleared when the bottle is resumed.
    */
   stopReason: string | null;
+  /**
+   * Why a bottle in 'ready-to-resume' has no container: the operator stopped it, or an approval
+   * rebuilt its image. Only the second is "Rebuilt"; null in every other status.
+   */
+  readyReason: 'stopped' | 'approved' | null;
   /** Connections its gateway holds for the operator's answer (issue 19), oldest first. */
   networkPending: NetworkRequest[];
   /** Its network mode (network.json); null where it cannot be read (no state folder, a bad file). */

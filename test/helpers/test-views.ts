@@ -24,6 +24,7 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     autonomous: false,
     earlyExit: null,
     stopReason: null,
+    readyReason: null,
     networkPending: [],
     networkMode: 'ask',
     credentialSet: 'claude',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { bottlePaths } from './state-paths';
@@ -11,4 +12,21 @@ export async function markReadyToResume(identity: string, reason: TeardownReason
 
 export async function clearReadyToResume(identity: string): Promise<void> {
   await rm(bottlePaths(identity).readyMarker, { force: true });
+}
+
+/**
+ * Why the bottle was torn down, from its marker. A marker that cannot be read or names no known
+ * reason counts as 'stopped': only a marker that says so is shown as "Rebuilt". Sync, like the rest
+ * of the folder scan, and read only for bottles that have the marker.
+ */
+export function readTeardownReasonSync(identity: string): TeardownReason {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(bottlePaths(identity).readyMarker, 'utf8'));
+    const reason = typeof parsed === 'object' && parsed !== null ? (parsed as { reason?: unknown }).reason : undefined;
+    return reason === 'approved' ? 'approved' : 'stopped';
+  } catch (error: unknown) {
+    // Gone meanwhile or damaged: the bottle is still ready to resume, only not known to be rebuilt.
+    if (error instanceof Error) return 'stopped';
+    throw error;
+  }
 }

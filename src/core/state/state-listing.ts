@@ -5,6 +5,7 @@ import { errorMessage } from '../base/bottle-error';
 import { isMissing } from '../fs/if-exists';
 import { readEngineRecord } from './bottle-engine';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
+import { readTeardownReasonSync, type TeardownReason } from './lifecycle-marker';
 import { BOTTLE_FILES, bottlePaths, stateRoot } from './state-paths';
 
 interface StateEntryFacts {
@@ -12,6 +13,8 @@ interface StateEntryFacts {
   hasDockerfile: boolean;
   /** Torn down on purpose with its state saved (stop or approve). */
   readyToResume: boolean;
+  /** Which of the two, from the marker; null without one. */
+  readyReason: TeardownReason | null;
   /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
   hasRebuildState: boolean;
   /** Has launch options of its own (autonomous, a name, a task), so they are read for it. */
@@ -72,6 +75,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       identity,
       hasDockerfile: false,
       readyToResume: false,
+      readyReason: null,
       hasRebuildState: false,
       hasOptions: false,
       hasStopReason: false,
@@ -90,6 +94,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     identity,
     hasDockerfile: byName.get(BOTTLE_FILES.dockerfile)?.isFile() === true,
     readyToResume: byName.has(BOTTLE_FILES.readyMarker),
+    readyReason: byName.has(BOTTLE_FILES.readyMarker) ? readTeardownReasonSync(identity) : null,
     hasRebuildState: byName.has(BOTTLE_FILES.rebuild) || byName.has(BOTTLE_FILES.journal),
     hasOptions: byName.has(BOTTLE_FILES.options),
     hasStopReason: byName.has(BOTTLE_FILES.stopReason),
