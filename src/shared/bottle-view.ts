@@ -88,6 +88,11 @@ export interface BottleView {
   cwd: string | null;
   copyCwd: boolean | null;
   startedAt: string | null;
+  /**
+   * When the bottle was created (its first start); the list is ordered by it, so a resume or a
+   * rebuild does not move the bottle. A bottle from before it was recorded has its startedAt here.
+   */
+  createdAt: string | null;
   status: BottleStatus;
   exitCode: number | null;
   containerId: string | null;

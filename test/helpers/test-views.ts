@@ -25,6 +25,7 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     earlyExit: null,
     stopReason: null,
     readyReason: null,
+    createdAt: null,
     networkPending: [],
     networkMode: 'ask',
     credentialSet: 'claude',

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { readSmallFileSync } from '../fs/read-small-file';
 import { bottlePaths } from './state-paths';
 
 /** Why a bottle has no container on purpose: it was torn down with its state saved. */
@@ -20,13 +21,8 @@ export async function clearReadyToResume(identity: string): Promise<void> {
  * of the folder scan, and read only for bottles that have the marker.
  */
 export function readTeardownReasonSync(identity: string): TeardownReason {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(bottlePaths(identity).readyMarker, 'utf8'));
-    const reason = typeof parsed === 'object' && parsed !== null ? (parsed as { reason?: unknown }).reason : undefined;
-    return reason === 'approved' ? 'approved' : 'stopped';
-  } catch (error: unknown) {
-    // Gone meanwhile or damaged: the bottle is still ready to resume, only not known to be rebuilt.
-    if (error instanceof Error) return 'stopped';
-    throw error;
-  }
+  const read = readSmallFileSync(bottlePaths(identity).readyMarker, 1024);
+  const parsed = read.kind === 'ok' ? parseJson(read.text) : undefined;
+  const reason = typeof parsed === 'object' && parsed !== null ? (parsed as { reason?: unknown }).reason : undefined;
+  return reason === 'approved' ? 'approved' : 'stopped';
 }

@@ -5,6 +5,7 @@ import { errorMessage } from '../base/bottle-error';
 import { isMissing } from '../fs/if-exists';
 import { readEngineRecord } from './bottle-engine';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
+import { readCreatedAtSync } from './created-at';
 import { readTeardownReasonSync, type TeardownReason } from './lifecycle-marker';
 import { BOTTLE_FILES, bottlePaths, stateRoot } from './state-paths';
 
@@ -15,6 +16,8 @@ interface StateEntryFacts {
   readyToResume: boolean;
   /** Which of the two, from the marker; null without one. */
   readyReason: TeardownReason | null;
+  /** When it was created (created.json); null for a bottle from before that file, or a bad one. */
+  createdAt: string | null;
   /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
   hasRebuildState: boolean;
   /** Has launch options of its own (autonomous, a name, a task), so they are read for it. */
@@ -76,6 +79,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       hasDockerfile: false,
       readyToResume: false,
       readyReason: null,
+      createdAt: null,
       hasRebuildState: false,
       hasOptions: false,
       hasStopReason: false,
@@ -95,6 +99,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     hasDockerfile: byName.get(BOTTLE_FILES.dockerfile)?.isFile() === true,
     readyToResume: byName.has(BOTTLE_FILES.readyMarker),
     readyReason: byName.has(BOTTLE_FILES.readyMarker) ? readTeardownReasonSync(identity) : null,
+    createdAt: byName.has(BOTTLE_FILES.created) ? readCreatedAtSync(identity) : null,
     hasRebuildState: byName.has(BOTTLE_FILES.rebuild) || byName.has(BOTTLE_FILES.journal),
     hasOptions: byName.has(BOTTLE_FILES.options),
     hasStopReason: byName.has(BOTTLE_FILES.stopReason),
