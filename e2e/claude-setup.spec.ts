@@ -131,6 +131,11 @@ test('an agent that exits on start shows why, and its last lines, on the card', 
     }),
   );
   expect(boxes.length).toBeGreaterThan(1);
+  // Its last lines are in view inside the card, above its buttons (not clipped into a thin row).
+  const output = await area.getByTestId('early-exit-output').boundingBox();
+  const status = await area.boundingBox();
+  expect(output?.height ?? 0).toBeGreaterThan(30);
+  expect((output?.y ?? 0) + (output?.height ?? 0)).toBeLessThanOrEqual((status?.y ?? 0) + (status?.height ?? 0) + 1);
   const sorted = [...boxes].sort((a, b) => a.top - b.top);
   for (let index = 1; index < sorted.length; index += 1) expect(sorted[index]?.top).toBeGreaterThanOrEqual(sorted[index - 1]?.bottom ?? 0);
   for (const name of ['Logs', 'Resume', 'Remove']) {

@@ -27,7 +27,7 @@ function obstructions(): { top: number; bottom: number } {
 const CARD_HEIGHT = 200;
 const CARD_HEIGHT_NARROW = 262;
 /** What a card of an agent that exited on start has more, for its last lines (claude-setup.css). */
-const EARLY_EXIT_EXTRA = 80;
+const EARLY_EXIT_EXTRA = 90;
 const CARD_GAP = 10;
 const GROUP_HEIGHT = { rows: 34, cards: 40 } as const;
 const NARROW = '(max-width: 760px)';
