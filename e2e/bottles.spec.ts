@@ -5,7 +5,7 @@ import { TEST_BASE_IMAGE, writeE2eAgent, writeSlowBuildAgent } from './helpers/a
 import { card, dropFile, expectStatus, terminalText } from './helpers/app-page';
 import { containerId, containerState, docker, removeAgentImages, removeBottles } from './helpers/docker';
 import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
-import { screenshot } from './helpers/screens';
+import { screenshot, screenshotBothThemes } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
@@ -113,7 +113,13 @@ test('Approve without resume: ready to resume, then Resume from the card (copy m
   await expect(card(page, identity).getByTestId('pending-request')).toContainText('needs the tool after all', { timeout: 30_000 });
   await card(page, identity).getByRole('button', { name: 'Review' }).click();
   await page.getByTestId('approval-panel').getByRole('button', { name: 'Approve', exact: true }).click();
+  // While it builds, the panel shows the build, never "No request is waiting"; then a notice says how it ended.
+  await expect(page.getByTestId('approval-progress')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/No request is waiting/)).toHaveCount(0);
+  await screenshotBothThemes(page, '12-approval-building');
+  await expect(page.getByTestId('notice').filter({ hasText: `Approved; ${identity} is ready to resume` })).toBeVisible({ timeout: 120_000 });
   await expectStatus(page, identity, 'ready-to-resume', 120_000);
+  await expect(card(page, identity).getByTestId('ready-to-resume')).toContainText('Rebuilt');
   await expect(card(page, identity).getByTestId('ready-to-resume')).toContainText(`claude-bottle resume ${identity}`);
   await expect(card(page, identity).locator('.badge-warning')).toHaveText('1 bad request');
   await screenshot(page, '12-ready-to-resume');
@@ -133,6 +139,9 @@ test('stop, resume from the card, then remove with confirmation', async ({ page 
   await card(page, identity).getByRole('button', { name: 'Stop' }).click();
   await expect(card(page, identity).getByTestId('status-pill')).not.toHaveAttribute('data-status', 'running', { timeout: 60_000 });
   await expect(card(page, identity).getByRole('button', { name: 'Resume', exact: true })).toBeEnabled({ timeout: 60_000 });
+  // A plain stop rebuilt nothing: the card says it was stopped, never "Rebuilt".
+  await expect(card(page, identity).getByTestId('ready-to-resume')).toContainText('Stopped');
+  await expect(card(page, identity)).not.toContainText('Rebuilt');
   await screenshot(page, '13-stopped');
   await card(page, identity).getByRole('button', { name: 'Resume', exact: true }).click();
   await expectStatus(page, identity, 'running', 90_000);

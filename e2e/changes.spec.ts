@@ -123,7 +123,10 @@ test('open Changes, read a diff, Apply and see the summary, export a branch', as
   await screenshot(page, '22-changes-applied-dark');
   await page.emulateMedia({ colorScheme: 'light' });
 
-  // Export as a branch: a name git refuses says why before anything is sent.
+  // Export as a branch: the name is already filled in (not a placeholder) and the button is ready.
+  await expect(view.getByTestId('branch-input')).toHaveValue(`bottle/${identity}`);
+  await expect(view.getByTestId('export-button')).toBeEnabled();
+  // A name git refuses says why before anything is sent.
   await view.getByTestId('branch-input').fill('bad..name');
   await expect(view.getByText(/Branch name: no \.\./)).toBeVisible();
   await expect(view.getByTestId('export-button')).toBeDisabled();

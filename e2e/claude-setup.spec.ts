@@ -122,4 +122,28 @@ test('an agent that exits on start shows why, and its last lines, on the card', 
   await expect(area.getByTestId('early-exit-output')).toContainText('Invalid API key · Please run /login');
   await expect(card(page, identity).getByTestId('autonomous-badge')).toHaveCount(0);
   await screenshotBothThemes(page, 'claude-06-exited-on-start');
+  // The taller card has a slot of its own height: no card lies over another, and its buttons take
+  // the click (before, the next card covered Logs / Resume / Remove, and a click landed on it).
+  const boxes = await page.getByTestId('bottle-card').evaluateAll((all) =>
+    all.map((element) => {
+      const box = element.getBoundingClientRect();
+      return { top: box.top, bottom: box.bottom };
+    }),
+  );
+  expect(boxes.length).toBeGreaterThan(1);
+  // Its last lines are in view inside the card, above its buttons (not clipped into a thin row).
+  const output = await area.getByTestId('early-exit-output').boundingBox();
+  const status = await area.boundingBox();
+  expect(output?.height ?? 0).toBeGreaterThan(30);
+  expect((output?.y ?? 0) + (output?.height ?? 0)).toBeLessThanOrEqual((status?.y ?? 0) + (status?.height ?? 0) + 1);
+  const sorted = [...boxes].sort((a, b) => a.top - b.top);
+  for (let index = 1; index < sorted.length; index += 1) expect(sorted[index]?.top).toBeGreaterThanOrEqual(sorted[index - 1]?.bottom ?? 0);
+  for (const name of ['Logs', 'Resume', 'Remove']) {
+    await card(page, identity).getByRole('button', { name, exact: true }).click({ trial: true, timeout: 5_000 });
+  }
+  await card(page, identity).getByRole('button', { name: 'Logs', exact: true }).click({ timeout: 5_000 });
+  await expect(page.getByTestId('terminal-panel')).toBeVisible();
+  await page.reload();
+  await expect(card(page, identity).getByTestId('early-exit')).toBeVisible({ timeout: 30_000 });
+  await card(page, identity).getByRole('button', { name: 'Resume', exact: true }).click({ trial: true, timeout: 5_000 });
 });

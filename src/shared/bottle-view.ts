@@ -88,6 +88,11 @@ export interface BottleView {
   cwd: string | null;
   copyCwd: boolean | null;
   startedAt: string | null;
+  /**
+   * When the bottle was created (its first start); the list is ordered by it, so a resume or a
+   * rebuild does not move the bottle. A bottle from before it was recorded has its startedAt here.
+   */
+  createdAt: string | null;
   status: BottleStatus;
   exitCode: number | null;
   containerId: string | null;
@@ -112,6 +117,11 @@ export interface BottleView {
    * operator's words; null when it did not. Cleared when the bottle is resumed.
    */
   stopReason: string | null;
+  /**
+   * Why a bottle in 'ready-to-resume' has no container: the operator stopped it, or an approval
+   * rebuilt its image. Only the second is "Rebuilt"; null in every other status.
+   */
+  readyReason: 'stopped' | 'approved' | null;
   /** Connections its gateway holds for the operator's answer (issue 19), oldest first. */
   networkPending: NetworkRequest[];
   /** Its network mode (network.json); null where it cannot be read (no state folder, a bad file). */

@@ -37,4 +37,13 @@ describe('newest first', () => {
     expect(order(items)).toEqual(['b-1', 'a-1']);
     expect(items.map((item) => item.identity)).toEqual(['a-1', 'b-1']);
   });
+
+  it('orders by creation, so a bottle resumed (started again) later keeps its place', () => {
+    const older = { identity: 'old-1', createdAt: '2026-11-26T09:00:00Z', startedAt: '2026-11-26T12:00:00Z' };
+    const newer = { identity: 'new-1', createdAt: '2026-11-26T10:00:00Z', startedAt: '2026-11-26T10:00:00Z' };
+    expect(newestFirst([older, newer]).map((item) => item.identity)).toEqual(['new-1', 'old-1']);
+    // Without a creation time (a bottle from before it was recorded), its start time stands in.
+    const legacy = { identity: 'leg-1', createdAt: null, startedAt: '2026-11-26T11:00:00Z' };
+    expect(newestFirst([older, newer, legacy]).map((item) => item.identity)).toEqual(['leg-1', 'new-1', 'old-1']);
+  });
 });

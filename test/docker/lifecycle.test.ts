@@ -65,6 +65,28 @@ describe.skipIf(skipWithoutDocker)('bottle lifecycle on a real engine', () => {
     expect(after.output).toContain('agent-output-2.txt');
   });
 
+  it('a stopped bottle is "stopped", not rebuilt, and a resume keeps its place in the newest-first list', async () => {
+    const ctx = createCoreDeps();
+    const bottles = service(ctx);
+    const older = (await bottles.start({ agent: 'scripted', cwd: project, copy: false })).identity;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const newer = (await bottles.start({ agent: 'scripted', cwd: project, copy: false })).identity;
+    const mine = async (): Promise<string[]> =>
+      (await bottles.list()).map((view) => view.identity).filter((identity) => identity === older || identity === newer);
+    expect(await mine()).toEqual([newer, older]);
+
+    await bottles.stop(older);
+    const stopped = (await bottles.list()).find((view) => view.identity === older);
+    expect(stopped).toMatchObject({ status: 'ready-to-resume', readyReason: 'stopped' });
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await bottles.resume(older);
+    // Resumed last, but created first: it stays below the newer bottle.
+    expect(await mine()).toEqual([newer, older]);
+    const resumed = (await bottles.list()).find((view) => view.identity === older);
+    expect(resumed?.createdAt).not.toBe(resumed?.startedAt);
+  });
+
   it('refuses to resume from a project agent the bottle rewrote, until it is what the operator trusted', async () => {
     const ctx = createCoreDeps();
     const core = createCore({ deps: ctx });

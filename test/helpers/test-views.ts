@@ -24,6 +24,8 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     autonomous: false,
     earlyExit: null,
     stopReason: null,
+    readyReason: null,
+    createdAt: null,
     networkPending: [],
     networkMode: 'ask',
     credentialSet: 'claude',

@@ -31,6 +31,7 @@ import { requireTaskable } from './bottle-setup';
 import { requireTaskText } from './agent-input';
 import { writeBottleNetwork } from '../state/bottle-network';
 import { DEFAULT_NETWORK_MODE, isNetworkMode, NETWORK_MODES } from '../../shared/network-policy';
+import { writeCreatedAt } from '../state/created-at';
 import { markReadyToResume, type TeardownReason } from '../state/lifecycle-marker';
 import { formatBytes } from '../../shared/format-bytes';
 import { launchModeRefusal } from '../../shared/launch-modes';
@@ -98,6 +99,7 @@ export async function createBottleState(ctx: CoreDeps, request: StartBottleReque
     // The engine first: a bottle whose metadata exists without it would be looked for on the default one.
     if (ctx.engine.name !== DEFAULT_CONTEXT) await writeEngineRecord(identity, ctx.engine.name);
     await writeMetadata(metadata);
+    await writeCreatedAt(identity, metadata.started_at);
     await writeBottleOptions(identity, { autonomous, name, task });
   };
   // A name is checked and recorded in one hold of the names' lock: two starts cannot both take it.

@@ -5,6 +5,8 @@ import { errorMessage } from '../base/bottle-error';
 import { isMissing } from '../fs/if-exists';
 import { readEngineRecord } from './bottle-engine';
 import { readMetadataFileSync, type BottleMetadata, type MetadataReadResult } from './metadata';
+import { readCreatedAtSync } from './created-at';
+import { readTeardownReasonSync, type TeardownReason } from './lifecycle-marker';
 import { BOTTLE_FILES, bottlePaths, stateRoot } from './state-paths';
 
 interface StateEntryFacts {
@@ -12,6 +14,10 @@ interface StateEntryFacts {
   hasDockerfile: boolean;
   /** Torn down on purpose with its state saved (stop or approve). */
   readyToResume: boolean;
+  /** Which of the two, from the marker; null without one. */
+  readyReason: TeardownReason | null;
+  /** When it was created (created.json); null for a bottle from before that file, or a bad one. */
+  createdAt: string | null;
   /** Has a journal or rebuild folder, so the rebuild loop has something to show for it. */
   hasRebuildState: boolean;
   /** Has launch options of its own (autonomous, a name, a task), so they are read for it. */
@@ -72,6 +78,8 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       identity,
       hasDockerfile: false,
       readyToResume: false,
+      readyReason: null,
+      createdAt: null,
       hasRebuildState: false,
       hasOptions: false,
       hasStopReason: false,
@@ -90,6 +98,8 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     identity,
     hasDockerfile: byName.get(BOTTLE_FILES.dockerfile)?.isFile() === true,
     readyToResume: byName.has(BOTTLE_FILES.readyMarker),
+    readyReason: byName.has(BOTTLE_FILES.readyMarker) ? readTeardownReasonSync(identity) : null,
+    createdAt: byName.has(BOTTLE_FILES.created) ? readCreatedAtSync(identity) : null,
     hasRebuildState: byName.has(BOTTLE_FILES.rebuild) || byName.has(BOTTLE_FILES.journal),
     hasOptions: byName.has(BOTTLE_FILES.options),
     hasStopReason: byName.has(BOTTLE_FILES.stopReason),

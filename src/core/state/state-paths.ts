@@ -105,6 +105,8 @@ export const BOTTLE_FILES = {
   networkPending: 'network-pending.json',
   /** Its login files were moved to the credential store once (credential-migration.ts, issue 20); never read from it again. */
   credentialsMigrated: 'credentials-migrated.json',
+  /** When it was created (created-at.ts): the list's order, which a resume does not change. */
+  created: 'created.json',
   /** Torn down on purpose with its state saved (stop or approve). */
   readyMarker: 'ready-to-resume.json',
   /** Why we stopped it ourselves (over its disk budget). */

@@ -9,6 +9,7 @@ import { exactTime, relativeTime } from '../lib/format';
 import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
 import { riskFlags } from '../lib/risk-flags';
+import { ApprovalProgress } from './approval-progress';
 import { DiffView } from './diff-view';
 import { DockerfileEdit } from './dockerfile-edit';
 import { NetworkApproval } from './network-approval';
@@ -51,6 +52,10 @@ function useFullRequest(
 export function ApprovalPanel({ identity }: { identity: string }): JSX.Element {
   const bottle = useBottle(identity);
   const closePanel = useUiStore((state) => state.closePanel);
+  // An approval building (or a start) while nothing else waits: its progress, not "nothing waiting".
+  if (bottle !== undefined && !waitsForOperator(bottle) && bottle.activity !== null && bottle.activity.error === null) {
+    return <ApprovalProgress activity={bottle.activity} />;
+  }
   if (bottle === undefined || !waitsForOperator(bottle)) {
     return <p className="panel-empty">No request is waiting for {identity}.</p>;
   }

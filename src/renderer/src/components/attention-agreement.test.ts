@@ -81,7 +81,7 @@ const BOTTLES: Record<AttentionState, { view: BottleView; card: string; row: str
     row: 'corrupt state',
   },
   orphan: { view: testView({ status: 'orphan' }), card: 'Orphan container', row: 'orphan container' },
-  ready: { view: testView({ status: 'ready-to-resume', containerId: null }), card: 'Rebuilt', row: 'rebuilt' },
+  ready: { view: testView({ status: 'ready-to-resume', containerId: null, readyReason: 'approved' }), card: 'Rebuilt', row: 'rebuilt' },
   'early-exit': {
     view: testView({ status: 'exited', exitCode: 1, earlyExit, warnings: [{ file: 'x.json', message: 'bad', at: '' }] }),
     card: 'Exited on start',
@@ -226,4 +226,11 @@ describe('the card and the row agree on the attention state', () => {
       expect(text(cell)).toBe(row);
     });
   }
+
+  it('a bottle the operator stopped is "Stopped", not "Rebuilt", on the card and the row', () => {
+    const view = testView({ status: 'ready-to-resume', containerId: null, readyReason: 'stopped' });
+    expect(text(renderCard(view))).toContain('Stopped');
+    expect(text(renderCard(view))).not.toContain('Rebuilt');
+    expect(text(renderRowAttention(view))).toBe('stopped');
+  });
 });

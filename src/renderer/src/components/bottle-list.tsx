@@ -1,5 +1,5 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useState, type JSX } from 'react';
-import { waitsForOperator } from '../../../shared/attention-state';
+import { attentionState, waitsForOperator } from '../../../shared/attention-state';
 import type { BottleView } from '../../../shared/bottle-view';
 import { otherInstancesNote } from '../../../shared/other-instances';
 import { arrangeBottles, type ListItem, type ListSort } from '../lib/list-arrangement';
@@ -26,6 +26,8 @@ function obstructions(): { top: number; bottom: number } {
 /** Heights the stack is laid out with (the CSS gives cards and rows exactly these). */
 const CARD_HEIGHT = 200;
 const CARD_HEIGHT_NARROW = 262;
+/** What a card of an agent that exited on start has more, for its last lines (claude-setup.css). */
+const EARLY_EXIT_EXTRA = 90;
 const CARD_GAP = 10;
 const GROUP_HEIGHT = { rows: 34, cards: 40 } as const;
 const NARROW = '(max-width: 760px)';
@@ -39,6 +41,22 @@ function useNarrow(): boolean {
     return () => query.removeEventListener('change', onChange);
   }, []);
   return narrow;
+}
+
+/**
+ * The bottles whose card is taller (an agent that exited on start), as one key: the selector runs on
+ * every update, but the list re-lays out only when the set itself changes.
+ */
+function useTallCards(): ReadonlySet<string> {
+  const key = useBottlesStore((state) => {
+    const tall: string[] = [];
+    for (const view of Object.values(state.byIdentity)) {
+      // The cheap test first: the shared rule runs only for the few bottles that exited early.
+      if (view.earlyExit !== null && attentionState(view) === 'early-exit') tall.push(view.identity);
+    }
+    return tall.sort().join(' ');
+  });
+  return useMemo(() => new Set(key === '' ? [] : key.split(' ')), [key]);
 }
 
 function EmptyState({ filtered }: { filtered: boolean }): JSX.Element {
@@ -107,12 +125,16 @@ export function BottleList(): JSX.Element {
     [],
   );
 
+  const tall = useTallCards();
   const offsets = useMemo(() => {
     const card = (narrow ? CARD_HEIGHT_NARROW : CARD_HEIGHT) + CARD_GAP;
-    return stackOffsets(items.length, (index) =>
-      items[index]?.kind === 'group' ? GROUP_HEIGHT[view] : view === 'rows' ? ROW_HEIGHT : card,
-    );
-  }, [items, view, narrow]);
+    return stackOffsets(items.length, (index) => {
+      const item = items[index];
+      if (item?.kind === 'group') return GROUP_HEIGHT[view];
+      if (view === 'rows') return ROW_HEIGHT;
+      return item !== undefined && tall.has(item.identity) ? card + EARLY_EXIT_EXTRA : card;
+    });
+  }, [items, view, narrow, tall]);
 
   // The core samples the bottles on screen (those of them that run: one that starts later is
   // picked up by the next round, with no scroll needed).

@@ -124,7 +124,7 @@ export function RowAttention({ bottle }: { bottle: BottleView }): JSX.Element | 
     case 'ready':
       return (
         <span className={`row-note ${kind === 'ready' ? '' : 'is-error'}`} title={quietTitle(bottle, kind)} data-attention={kind}>
-          {ROW_NOTES[kind]}
+          {kind === 'ready' ? readyWord(bottle).toLowerCase() : ROW_NOTES[kind]}
         </span>
       );
     case 'warning':
@@ -182,10 +182,15 @@ function pendingBadge(bottle: BottleView): { label: string; title: string; testI
 /** The states the row had no word for before: the same states the card's status area names. */
 const ROW_NOTES = { corrupt: 'corrupt state', orphan: 'orphan container', ready: 'rebuilt', 'early-exit': 'exited on start' } as const;
 
+/** Only a bottle an approval rebuilt is "Rebuilt"; one the operator stopped says so. */
+function readyWord(bottle: BottleView): string {
+  return bottle.readyReason === 'approved' ? 'Rebuilt' : 'Stopped';
+}
+
 function quietTitle(bottle: BottleView, kind: keyof typeof ROW_NOTES): string {
   if (kind === 'corrupt') return bottle.corruptReason ?? 'metadata.json cannot be read';
   if (kind === 'orphan') return 'Its state folder is gone, so it cannot be resumed';
-  if (kind === 'ready') return `Rebuilt: resume here, or from a terminal: ${resumeLine(bottle.identity)}`;
+  if (kind === 'ready') return `${readyWord(bottle)}: resume here, or from a terminal: ${resumeLine(bottle.identity)}`;
   return bottle.earlyExit === null ? '' : `${bottle.earlyExit.reason} (${earlyExitTiming(bottle.earlyExit)})`;
 }
 

@@ -82,7 +82,7 @@ export function CardStatusArea({ bottle }: { bottle: BottleView }): JSX.Element 
   if (kind === 'ready') {
     return (
       <div className="status-area ready" data-testid="ready-to-resume" data-attention="ready">
-        <span className="attention-label">Rebuilt</span>
+        <span className="attention-label">{bottle.readyReason === 'approved' ? 'Rebuilt' : 'Stopped'}</span>
         <span className="attention-text">
           Resume here, or from a terminal: <code>{resumeLine(bottle.identity)}</code>
         </span>
@@ -180,7 +180,9 @@ function quietHint(bottle: BottleView): string {
     case 'exited':
       return `The container exited${bottle.exitCode !== null ? ` with code ${bottle.exitCode}` : ''}. Resume continues with the saved transcript.`;
     case 'ready-to-resume':
-      return 'Rebuilt and ready. Resume continues with the saved transcript and the new image.';
+      return bottle.readyReason === 'approved'
+        ? 'Rebuilt and ready. Resume continues with the saved transcript and the new image.'
+        : 'Stopped, with its state saved. Resume continues with the saved transcript.';
     case 'missing-container':
       return 'No container right now. Resume starts one from the saved state.';
     case 'engine-offline':

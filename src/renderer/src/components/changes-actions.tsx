@@ -114,7 +114,6 @@ export function ChangesActions({
             <input
               type="text"
               value={view.branch}
-              placeholder={`bottle/${identity}`}
               spellCheck={false}
               disabled={exportBlocked !== null}
               aria-invalid={branchProblem !== null}

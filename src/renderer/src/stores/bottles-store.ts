@@ -50,8 +50,8 @@ export const useBottlesStore = create<BottlesState>()((set) => ({
     set((state) => {
       const previous = state.byIdentity[bottle.identity];
       const byIdentity = { ...state.byIdentity, [bottle.identity]: bottle };
-      // Only a new bottle or a new start time moves cards; other changes keep the order array stable.
-      const moved = previous === undefined || previous.startedAt !== bottle.startedAt;
+      // Only a new bottle or a new creation time moves cards; other changes keep the order array stable.
+      const moved = previous === undefined || previous.createdAt !== bottle.createdAt || previous.startedAt !== bottle.startedAt;
       return { byIdentity, order: moved ? sortOrder(byIdentity) : state.order };
     }),
   remove: (identity) =>

@@ -36,7 +36,15 @@ interface ChangesState {
   exportBranch(identity: string): Promise<void>;
 }
 
-function emptyView(): BottleChangesView {
+/**
+ * The branch Export offers before the operator types anything: a real name, not a placeholder, so the
+ * button is ready as soon as the panel opens (the operator may still change it).
+ */
+export function defaultBranchName(identity: string): string {
+  return `bottle/${identity}`;
+}
+
+function emptyView(identity: string): BottleChangesView {
   return {
     set: null,
     error: null,
@@ -46,7 +54,7 @@ function emptyView(): BottleChangesView {
     plan: null,
     applyResult: null,
     busy: null,
-    branch: '',
+    branch: defaultBranchName(identity),
     exportResult: null,
     actionError: null,
   };
@@ -59,8 +67,8 @@ const inFlight = new Map<string, { again: boolean }>();
 
 export const useChangesStore = create<ChangesState>()((set, get) => {
   const patch = (identity: string, change: Partial<BottleChangesView>): void =>
-    set((state) => ({ byIdentity: { ...state.byIdentity, [identity]: { ...(state.byIdentity[identity] ?? emptyView()), ...change } } }));
-  const view = (identity: string): BottleChangesView => get().byIdentity[identity] ?? emptyView();
+    set((state) => ({ byIdentity: { ...state.byIdentity, [identity]: { ...(state.byIdentity[identity] ?? emptyView(identity)), ...change } } }));
+  const view = (identity: string): BottleChangesView => get().byIdentity[identity] ?? emptyView(identity);
 
   /** Asks the core for the changes (and to keep watching); one request at a time per bottle. */
   const fetchChanges = async (identity: string): Promise<void> => {
@@ -164,8 +172,19 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
   };
 });
 
-const EMPTY = emptyView();
+// One stable empty view per identity, so a component reading a bottle with no entry yet does not see a
+// new object on every render.
+const EMPTY = new Map<string, BottleChangesView>();
+
+function emptyFor(identity: string): BottleChangesView {
+  let empty = EMPTY.get(identity);
+  if (empty === undefined) {
+    empty = emptyView(identity);
+    EMPTY.set(identity, empty);
+  }
+  return empty;
+}
 
 export function useChangesView(identity: string): BottleChangesView {
-  return useChangesStore((state) => state.byIdentity[identity]) ?? EMPTY;
+  return useChangesStore((state) => state.byIdentity[identity]) ?? emptyFor(identity);
 }
