@@ -21,7 +21,7 @@ const USAGE = `usage: claude-bottle <command> [options]
                                                            --once: only the held request, nothing kept)
   deny <identity> HOST[:PORT] [--agent] [--once]           refuse it (--once: only the held request)
   stop <identity>                                          save state and remove the container
-  rm <identity> [--keep-state]                             remove a bottle
+  rm <identity> [--keep-state] [--force]                   remove a bottle (--force: even with work not applied)
   attach <identity>                                        attach this terminal (detach: Ctrl-P Ctrl-Q)
   send <identity> TEXT                                     type TEXT into the agent's terminal and press Enter
   logs <identity> [--follow] [--tail N]                    the bottle's output (what its terminal showed)

@@ -40,6 +40,7 @@ import { bottleContainers, otherInstanceError } from '../engine/bottle-container
 import { typeIntoAgent } from '../bottles/agent-input';
 import { resolveBottleRef } from './bottle-ref';
 import { BottleError, errorMessage } from '../base/bottle-error';
+import { describeUnapplied, type UnappliedWork } from '../../shared/changes';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
 import { ingestAgentStatus } from '../rebuild/status-throttle';
@@ -58,6 +59,8 @@ export interface BottleServiceHooks {
   notices: Notices;
   /** A live core's kept views (see LiveViews.kept): null when it has none to offer. */
   keptViews?: () => Promise<BottleListing | null>;
+  /** Copy mode: the agent's work a remove would lose (ChangesService.unapplied); null: none. */
+  unapplied?: (identity: string) => Promise<UnappliedWork | null>;
 }
 
 /** Bottles a bulk action works on at once: each holds its own lock, and stop saves state. */
@@ -237,8 +240,9 @@ export class BottleService {
   }
 
   /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
-  async remove(identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
+  async remove(identity: string, options: { keepState: boolean; force?: boolean }): Promise<RemoveOutcome> {
     const outcome = await this.locked(identity, 'removing', async (ctx) => {
+      if (!options.keepState && options.force !== true) await this.refuseUnapplied(identity);
       const removed = await removeNow(ctx, identity, options);
       if (options.keepState) await this.dropQuestions(identity);
       return removed;
@@ -249,6 +253,28 @@ export class BottleService {
       this.ctx.caches.forget(identity);
     }
     return outcome;
+  }
+
+  /**
+   * A copy-mode bottle's work lives only in it until applied or exported: removing it with its
+   * state would lose that work silently, so without `force` the remove is refused, naming it.
+   */
+  private async refuseUnapplied(identity: string): Promise<void> {
+    if (this.hooks.unapplied === undefined) return;
+    let work: UnappliedWork | null;
+    try {
+      work = await this.hooks.unapplied(identity);
+    } catch (error: unknown) {
+      // A bottle whose changes cannot be read (its state corrupt, an orphan container) has
+      // nothing apply could bring back either: refusing would only leave it stuck in the list.
+      this.hooks.notices.log.write('warning', `could not read the unapplied work of ${identity} before removing it: ${errorMessage(error)}`);
+      return;
+    }
+    if (work === null) return;
+    throw new BottleError(
+      'conflict',
+      `${identity} has ${describeUnapplied(work)}: apply or export it first, or remove it with force to lose it`,
+    );
   }
 
   /**
