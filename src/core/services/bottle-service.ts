@@ -240,7 +240,7 @@ export class BottleService {
   }
 
   /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
-  async remove(identity: string, options: { keepState: boolean; force?: boolean }): Promise<RemoveOutcome> {
+  async remove(identity: string, options: { keepState: boolean; force?: boolean | undefined }): Promise<RemoveOutcome> {
     const outcome = await this.locked(identity, 'removing', async (ctx) => {
       if (!options.keepState && options.force !== true) await this.refuseUnapplied(identity);
       const removed = await removeNow(ctx, identity, options);
