@@ -40,6 +40,7 @@ import { bottleContainers, otherInstanceError } from '../engine/bottle-container
 import { typeIntoAgent } from '../bottles/agent-input';
 import { resolveBottleRef } from './bottle-ref';
 import { BottleError, errorMessage } from '../base/bottle-error';
+import { BuildFailedError } from '../engine/image-build';
 import { describeUnapplied, type UnappliedWork } from '../../shared/changes';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
@@ -206,8 +207,26 @@ export class BottleService {
     const engine = request.context === undefined ? this.ctx.engines.current() : this.ctx.engines.get(request.context);
     const ctx = onEngine(this.ctx, engine);
     const bottle = await createBottleState(ctx, request);
-    await this.locked(bottle.identity, 'starting', () => launchNew(ctx, bottle), { settle: false });
+    try {
+      await this.locked(bottle.identity, 'starting', () => launchNew(ctx, bottle), { settle: false });
+    } catch (error: unknown) {
+      // Its image could not be built: the bottle never had a container nor did any work, and a
+      // state folder left behind would show as a bottle to resume that can only fail the same way.
+      if (error instanceof BuildFailedError) await this.discardUnbuilt(ctx, bottle.identity);
+      throw error;
+    }
     return { identity: bottle.identity };
+  }
+
+  /** Removes what a start whose image failed to build made; a failure here is logged, the build's error is the one to report. */
+  private async discardUnbuilt(ctx: CoreDeps, identity: string): Promise<void> {
+    try {
+      await removeNow(ctx, identity, { keepState: false });
+      this.hostDisk.forget(identity);
+      this.ctx.caches.forget(identity);
+    } catch (error: unknown) {
+      this.hooks.notices.log.write('warning', `could not remove ${identity} after its image failed to build: ${errorMessage(error)}`);
+    }
   }
 
   async resume(identity: string): Promise<{ identity: string }> {
