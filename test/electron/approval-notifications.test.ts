@@ -2,15 +2,25 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { BottleView, PendingRequestView } from '../../src/shared/bottle-view';
 import type { NetworkRequest } from '../../src/shared/network-policy';
+import type { PermissionQuestion } from '../../src/shared/agent-reports';
 
 // The module under test imports `electron`: it gets the stand-in, never the real package.
 vi.mock('electron', () => import('./stand-in/electron.mjs'));
 const { ApprovalNotifications } = await import('../../src/main/approval-notifications');
 const record = (globalThis as unknown as { electronStandIn: { notifications: { options: { title: string } }[] } }).electronStandIn;
 
-function changed(identity: string, requestId: string | null, networkPending: NetworkRequest[] = []): AppEvent {
+function changed(
+  identity: string,
+  requestId: string | null,
+  networkPending: NetworkRequest[] = [],
+  permissionPending: PermissionQuestion[] = [],
+): AppEvent {
   const pendingRequest = requestId === null ? null : ({ id: requestId, reason: `reason ${requestId}` } as PendingRequestView);
-  return { type: 'bottle-changed', bottle: { identity, pendingRequest, networkPending } as BottleView };
+  return { type: 'bottle-changed', bottle: { identity, pendingRequest, networkPending, permissionPending } as BottleView };
+}
+
+function question(id: string, detail: string): PermissionQuestion {
+  return { id, tool: 'Bash', detail, input: null, reason: `needed for ${detail}`, createdAt: '2026-12-03T10:00:00Z' };
 }
 
 function held(id: string, host: string): NetworkRequest {
@@ -63,6 +73,25 @@ describe('desktop notifications for waiting requests', () => {
     notifications.handle(changed('net-aaaaa', null));
     expect(notifications.waiting).toBe(1);
     notifications.handle({ type: 'bottle-removed', identity: 'dev-bbbbb' });
+    expect(notifications.waiting).toBe(0);
+    expect(notifications.size).toBe(0);
+  });
+
+  it('announces an agent\'s permission questions ("asks to run Bash: …"), one notification per burst, and the badge counts each', () => {
+    record.notifications.length = 0;
+    const notifications = new ApprovalNotifications(() => undefined);
+    notifications.handle(changed('ask-aaaaa', null, [], [question('perm-1-00', 'npm test')]));
+    notifications.handle(changed('ask-aaaaa', null, [], [question('perm-1-00', 'npm test')]));
+    expect(record.notifications.map((n) => n.options.title)).toEqual(['ask-aaaaa asks to run Bash: npm test']);
+    const burst = [question('perm-1-00', 'npm test'), question('perm-2-00', 'rm -rf build'), question('perm-3-00', 'git push')];
+    notifications.handle(changed('ask-aaaaa', null, [], burst));
+    expect(record.notifications.map((n) => n.options.title)).toEqual([
+      'ask-aaaaa asks to run Bash: npm test',
+      'ask-aaaaa asks to run Bash: rm -rf build and 1 more',
+    ]);
+    expect(notifications.waiting).toBe(3);
+    // Answered or withdrawn: not counted, forgotten.
+    notifications.handle(changed('ask-aaaaa', null));
     expect(notifications.waiting).toBe(0);
     expect(notifications.size).toBe(0);
   });

@@ -303,6 +303,30 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         error: { code: 'invalid-argument' },
       });
 
+      // Issue 21: a message typed into the agent's terminal (the Reply box), and a permission
+      // question's answer, which names a question the agent asked.
+      await call('bottle:send', [identity, 'sent-through-the-desktop']);
+      const sent = await call<{ streamId: string }>('logs:open', [{ identity, tail: 100, follow: false }]);
+      await eventually(async () =>
+        expect((await app.events()).some((event) => event.type === 'log-end' && event.streamId === sent.streamId)).toBe(true),
+      );
+      expect(
+        (await app.events())
+          .filter((event) => event.type === 'log-data' && event.streamId === sent.streamId)
+          .map((event) => (event as { data: string }).data)
+          .join(''),
+      ).toContain('sent-through-the-desktop');
+      expect(await app.invoke('bottle:send', [identity, 'bell\u0007'])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+      exercised.add('permission:answer');
+      expect(await app.invoke('permission:answer', [{ identity, requestId: 'perm-1-00', answer: 'allow' }])).toMatchObject({
+        ok: false,
+        error: { code: 'not-found' },
+      });
+      expect(await app.invoke('permission:answer', [{ identity, requestId: 'perm-1-00', answer: 'maybe' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
+
       await call('bottle:stop', [identity]);
       await pushedView(app, identity, (view) => view.status === 'ready-to-resume');
       await call('bottle:resume', [identity]);
