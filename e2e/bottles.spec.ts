@@ -117,7 +117,9 @@ test('Approve without resume: ready to resume, then Resume from the card (copy m
   await expect(page.getByTestId('approval-progress')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText(/No request is waiting/)).toHaveCount(0);
   await screenshotBothThemes(page, '12-approval-building');
-  await expect(page.getByTestId('notice').filter({ hasText: `Approved; ${identity} is ready to resume` })).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('notice').filter({ hasText: `Approved; ${identity} is ready to resume` })).toBeVisible({
+    timeout: 120_000,
+  });
   await expectStatus(page, identity, 'ready-to-resume', 120_000);
   await expect(card(page, identity).getByTestId('ready-to-resume')).toContainText('Rebuilt');
   await expect(card(page, identity).getByTestId('ready-to-resume')).toContainText(`claude-bottle resume ${identity}`);

@@ -99,7 +99,7 @@ describe.skipIf(skip)(`bottles on more than one engine${cannot === null ? '' : `
     const listed = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
     expect(listed.find((view) => view.identity === local.identity)).toMatchObject({ engine: 'default', status: 'running' });
     expect(listed.find((view) => view.identity === remote.identity)).toMatchObject({ engine: TCP_CONTEXT, status: 'running' });
-    expect((await runCli(['ls'])).stdout).toMatch(new RegExp(`${remote.identity}\\s+scripted\\s+running\\s+${TCP_CONTEXT}\\s+copy`));
+    expect((await runCli(['ls'])).stdout).toMatch(new RegExp(`${remote.identity}\\s+-\\s+scripted\\s+running\\s+${TCP_CONTEXT}\\s+copy`));
 
     const refused = await runCli(['start', 'scripted', '--cwd', project, '--context', TCP_CONTEXT, '--detach']);
     expect(refused.code).toBe(1);

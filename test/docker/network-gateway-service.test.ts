@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
@@ -121,6 +121,8 @@ describe.skipIf(skipWithoutDocker)("the core's gateway service (issue 19)", () =
 
   it('allow without a terminal needs --yes, and changes nothing without it', async () => {
     const before = await readFile(settingsPath(), 'utf8');
+    // The bottle must exist for the CLI to get as far as asking for --yes (an unknown one is "no bottle").
+    await mkdir(bottlePaths('scripted-aaaaa').dir, { recursive: true });
     for (const args of [
       ['allow', 'scripted-aaaaa', 'example.com:443'],
       ['allow', 'scripted-aaaaa', 'example.com:443', '--agent'],

@@ -67,7 +67,9 @@ const inFlight = new Map<string, { again: boolean }>();
 
 export const useChangesStore = create<ChangesState>()((set, get) => {
   const patch = (identity: string, change: Partial<BottleChangesView>): void =>
-    set((state) => ({ byIdentity: { ...state.byIdentity, [identity]: { ...(state.byIdentity[identity] ?? emptyView(identity)), ...change } } }));
+    set((state) => ({
+      byIdentity: { ...state.byIdentity, [identity]: { ...(state.byIdentity[identity] ?? emptyView(identity)), ...change } },
+    }));
   const view = (identity: string): BottleChangesView => get().byIdentity[identity] ?? emptyView(identity);
 
   /** Asks the core for the changes (and to keep watching); one request at a time per bottle. */
