@@ -12,6 +12,26 @@ export interface InspectMount {
   readOnly: boolean;
 }
 
+/** A network the container is attached to, and what it is to the bottle. */
+export interface InspectNetwork {
+  name: string;
+  /** `gateway`: the bottle's own network, whose only other member is our gateway (issue 19);
+   * `engine-default`: the engine's bridge, with the host's reach; `other`: anything else. */
+  role: 'gateway' | 'engine-default' | 'other';
+  ipAddress: string | null;
+}
+
+/** Who the container runs as, resolved to a uid as the engine resolves it. */
+export interface InspectRunAs {
+  /** Docker `User`, the create's or else the image's; '' is the image default, root. */
+  user: string;
+  /** null when the image's users could not be read (the reason is in `uidError`). */
+  uid: number | null;
+  uidError: string | null;
+  /** Set when uid is 0: what that means and what to do, in one or two sentences. */
+  rootWarning: string | null;
+}
+
 export interface BottleInspect {
   identity: string;
   /** The image the container runs (tag), and its id; null without a container. */
@@ -31,7 +51,14 @@ export interface BottleInspect {
     user: string | null;
     workdir: string | null;
     command: string[];
+    runAs: InspectRunAs;
+    /** The names of its environment variables, never their values (passed-through ones may be secrets). */
+    envNames: string[];
   } | null;
+  /** The networks the container is attached to; empty without a container. */
+  networks: InspectNetwork[];
+  /** The engine's own inspect JSON, pretty-printed, every `Env` value replaced by `…`; null without a container. */
+  engineJson: string | null;
   mounts: InspectMount[];
   limits: {
     memoryBytes: number | null;

@@ -10,6 +10,8 @@ import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { stateDir } from '../state/state-paths';
 import { currentSecretPlacements } from '../credentials/secret-placements';
 import type { SecretPlacement } from '../../shared/secret-placement';
+import { readMetadataResult } from '../state/metadata';
+import { envNamesOf, networksOf, redactedEngineJson, runAsOf } from './inspect-runtime';
 
 async function dockerfileOf(ctx: CoreDeps, identity: string): Promise<Pick<BottleInspect, 'dockerfile' | 'dockerfileError'>> {
   try {
@@ -35,7 +37,8 @@ async function secretsOf(ctx: CoreDeps, identity: string): Promise<SecretPlaceme
 
 /**
  * How a bottle is built and run, for the Inspect tab: its Dockerfile, and from the engine its
- * image, user, mounts and limits. Never its environment: passed-through secrets live there.
+ * image, user (uid 0 warned of), mounts, limits, networks and raw JSON. Of its environment only
+ * the names: passed-through values may be secrets, so none leaves the core (inspect-runtime.ts).
  */
 export async function inspectBottle(all: CoreDeps, identity: string): Promise<BottleInspect> {
   const ctx = depsForBottle(all, identity);
@@ -46,6 +49,8 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
     imageId: null,
     ...(await dockerfileOf(ctx, identity)),
     container: null,
+    networks: [],
+    engineJson: null,
     mounts: [],
     limits: null,
     engine: { endpoint: endpoint.host, source: endpoint.source, context: endpoint.contextName ?? null },
@@ -75,6 +80,8 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
     target: mount.Destination,
     readOnly: mount.RW === false,
   }));
+  const metadata = await readMetadataResult(identity);
+  const mountMode = metadata.status === 'ok' && !metadata.metadata.copy_cwd;
   return {
     ...base,
     secrets,
@@ -89,7 +96,11 @@ export async function inspectBottle(all: CoreDeps, identity: string): Promise<Bo
       user: inspected.Config.User === '' ? null : inspected.Config.User,
       workdir: inspected.Config.WorkingDir === '' ? null : inspected.Config.WorkingDir,
       command: [...(inspected.Config.Entrypoint ?? []), ...(inspected.Config.Cmd ?? [])],
+      runAs: await runAsOf(ctx.docker, inspected, mountMode),
+      envNames: envNamesOf(inspected.Config.Env),
     },
+    networks: networksOf(identity, inspected),
+    engineJson: redactedEngineJson(inspected),
     mounts,
     limits: {
       memoryBytes: host.Memory ? host.Memory : null,

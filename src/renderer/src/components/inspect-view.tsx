@@ -4,6 +4,7 @@ import { invoke, messageOf } from '../api/api';
 import { formatBytes } from '../../../shared/format-bytes';
 import { exactTime, shortId } from '../lib/format';
 import { SecretPlacements } from './secret-placements';
+import { EnvNames, Networks, RawJson, RootWarning, RunAsUid } from './inspect-runtime';
 
 function Row({ label, children }: { label: string; children: ReactNode }): JSX.Element {
   return (
@@ -58,6 +59,7 @@ export function InspectView({ identity, containerId }: { identity: string; conta
   const { container } = inspect;
   return (
     <div className="inspect" data-testid="inspect-view">
+      {container === null ? null : <RootWarning runAs={container.runAs} />}
       <section>
         <h3>Container</h3>
         <dl className="inspect-grid">
@@ -84,7 +86,7 @@ export function InspectView({ identity, containerId }: { identity: string; conta
                 )}
               </Row>
               <Row label="Runs as">
-                <code data-testid="inspect-user">{container.user ?? 'the image’s user'}</code>
+                <code data-testid="inspect-user">{container.user ?? 'the image’s user'}</code> <RunAsUid runAs={container.runAs} />
                 {container.workdir === null ? null : (
                   <>
                     {' '}
@@ -133,6 +135,18 @@ export function InspectView({ identity, containerId }: { identity: string; conta
           </table>
         </section>
       )}
+      {inspect.networks.length === 0 ? null : (
+        <section>
+          <h3>Networks</h3>
+          <Networks networks={inspect.networks} />
+        </section>
+      )}
+      {container === null ? null : (
+        <section>
+          <h3>Environment</h3>
+          <EnvNames names={container.envNames} />
+        </section>
+      )}
       <section>
         <h3>Secrets</h3>
         <SecretPlacements secrets={inspect.secrets} testId="inspect-secrets" />
@@ -161,6 +175,11 @@ export function InspectView({ identity, containerId }: { identity: string; conta
           <pre className="inspect-dockerfile">{inspect.dockerfile.text}</pre>
         )}
       </section>
+      {inspect.engineJson === null ? null : (
+        <section>
+          <RawJson json={inspect.engineJson} />
+        </section>
+      )}
     </div>
   );
 }
