@@ -15,6 +15,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
   ['ls [--json]', 'list bottles'],
   ['show <identity> [--json]', 'one bottle: status, engine, pending request and diff'],
   [
+    'inspect <identity> [--raw] [--json]',
+    'how its container runs: user (root warned of), env names, networks; --raw: engine JSON, env values cut',
+  ],
+  [
     'approve <identity> [--request ID] [--dockerfile FILE] [--resume] [--yes]',
     'show a capability-block request, then approve it (FILE: your edit of it)',
   ],
@@ -66,6 +70,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   resume: () => import('./commands/resume'),
   ls: () => import('./commands/ls'),
   show: () => import('./commands/show'),
+  inspect: () => import('./commands/inspect'),
   approve: () => import('./commands/approve'),
   reject: () => import('./commands/reject'),
   answer: () => import('./commands/answer'),

@@ -3,6 +3,7 @@ import { bottleNetworkName } from '../../src/core/engine/bottle-networks';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
+import { runCli } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
 import { service } from '../helpers/test-service';
 
@@ -51,14 +52,32 @@ describe.skipIf(skipWithoutDocker)('Inspect of a running bottle', () => {
     expect(inspected.engineJson).toContain('"DATABASE_URL=…"');
     expect(inspected.engineJson).toContain(bottleNetworkName(identity));
     // The engine itself holds the value: it is Inspect that keeps it from the payload.
-    const raw = await (await bottleContainer(identity)).inspect();
-    expect(raw.Config.Env).toContain(`DATABASE_URL=${PLAIN_VALUE}`);
+    const engine = await (await bottleContainer(identity)).inspect();
+    expect(engine.Config.Env).toContain(`DATABASE_URL=${PLAIN_VALUE}`);
     expect((JSON.parse(inspected.engineJson ?? '{}') as { Id: string }).Id).toBe(container?.id);
     const payload = JSON.stringify(inspected);
     expect(payload).not.toContain(PLAIN_VALUE);
     expect(payload).not.toContain('hunter2');
     expect(payload).not.toContain(SECRET_VALUE);
     expect(payload).not.toMatch(/DATABASE_URL=(?!…)/);
+
+    // The CLI says the same, in each of its outputs, and holds no value either.
+    const [text, raw, json] = await Promise.all([
+      runCli(['inspect', identity]),
+      runCli(['inspect', identity, '--raw']),
+      runCli(['inspect', identity, '--json']),
+    ]);
+    expect(text.stdout).toMatch(/^runs as:\s+agent \(uid 1000\)$/m);
+    expect(text.stdout).not.toMatch(/^warning:/m);
+    expect(text.stdout).toMatch(/^environment:\s+.*DATABASE_URL.*\(names only, never values\)$/m);
+    expect(text.stdout).toContain(`network:      ${bottleNetworkName(identity)} (gateway network, `);
+    expect(raw.stdout).toContain('"DATABASE_URL=…"');
+    expect((JSON.parse(json.stdout) as { container: { envNames: string[] } }).container.envNames).toContain('DATABASE_URL');
+    for (const result of [text, raw, json]) {
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain('hunter2');
+      expect(result.stdout + result.stderr).not.toContain(SECRET_VALUE);
+    }
   });
 
   it('as root by the image default: uid 0, with what it means and what to do', async () => {
@@ -70,6 +89,10 @@ describe.skipIf(skipWithoutDocker)('Inspect of a running bottle', () => {
     expect(container?.runAs.rootWarning).toMatch(/agent\.json "user", or a USER line/);
     expect(container?.envNames).toContain('DATABASE_URL');
     expect(engineJson).not.toContain(PLAIN_VALUE);
+    const text = await runCli(['inspect', identity]);
+    expect(text.stdout).toMatch(/^runs as:\s+the image's user \(uid 0, root\)$/m);
+    expect(text.stdout).toMatch(/^warning:\s+The agent runs as root \(uid 0\)/m);
+    expect(text.stdout).not.toContain('hunter2');
   });
 
   it('as root under another name: a user the image’s passwd gives uid 0 is warned of', async () => {
