@@ -6,7 +6,7 @@ export function RootWarning({ runAs }: { runAs: InspectRunAs }): JSX.Element | n
   if (runAs.rootWarning === null) return null;
   return (
     <div className="inspect-warning" role="alert" data-testid="inspect-root-warning">
-      <strong>Runs as root.</strong> {runAs.rootWarning}
+      <strong>Warning.</strong> {runAs.rootWarning}
     </div>
   );
 }

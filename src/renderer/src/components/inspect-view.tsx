@@ -102,6 +102,18 @@ export function InspectView({ identity, containerId }: { identity: string; conta
           )}
         </dl>
       </section>
+      {inspect.networks.length === 0 ? null : (
+        <section>
+          <h3>Networks</h3>
+          <Networks networks={inspect.networks} />
+        </section>
+      )}
+      {container === null ? null : (
+        <section>
+          <h3>Environment</h3>
+          <EnvNames names={container.envNames} />
+        </section>
+      )}
       {inspect.limits === null ? null : (
         <section>
           <h3>Limits</h3>
@@ -133,18 +145,6 @@ export function InspectView({ identity, containerId }: { identity: string; conta
               ))}
             </tbody>
           </table>
-        </section>
-      )}
-      {inspect.networks.length === 0 ? null : (
-        <section>
-          <h3>Networks</h3>
-          <Networks networks={inspect.networks} />
-        </section>
-      )}
-      {container === null ? null : (
-        <section>
-          <h3>Environment</h3>
-          <EnvNames names={container.envNames} />
         </section>
       )}
       <section>
