@@ -26,6 +26,11 @@ describe('an unknown or malformed flag', () => {
   it.each([
     [['ls', '--bogus'], 'claude-bottle: unknown option --bogus (usage: claude-bottle ls [--json])'],
     [['show', 'x', '-z'], 'claude-bottle: unknown option -z (usage: claude-bottle show <identity> [--json])'],
+    [['inspect', 'x', '--env'], 'claude-bottle: unknown option --env (usage: claude-bottle inspect <identity> [--raw] [--json])'],
+    [
+      ['inspect', 'x', '--raw', '--json'],
+      'claude-bottle: --raw and --json are two outputs: give one (usage: claude-bottle inspect <identity> [--raw] [--json])',
+    ],
     [['ls', '--json=yes'], 'claude-bottle: --json takes no value (usage: claude-bottle ls [--json])'],
     [['serve', '--port'], 'claude-bottle: --port needs a value (usage: claude-bottle serve [--port N])'],
     [
@@ -61,6 +66,7 @@ describe('claude-bottle --help', () => {
 describe('an identity that names no bottle', () => {
   it.each([
     ['show'],
+    ['inspect'],
     ['resume', '--detach'],
     ['approve', '--yes'],
     ['reject'],
