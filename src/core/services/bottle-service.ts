@@ -30,8 +30,9 @@ import {
   settleInterruptedApproval,
   toPendingView,
 } from '../rebuild';
-import { listStateIdentities, mapLimited } from '../state/state-listing';
-import { stateRoot } from '../state/state-paths';
+import { bottleFolderNames, listStateIdentities, mapLimited } from '../state/state-listing';
+import { EngineContainerIndex } from './engine-container-index';
+import { BOTTLE_FILES, stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
@@ -372,16 +373,30 @@ export class BottleService {
     return this.settleOn(this.engineFor(identity), identity);
   }
 
-  /** settleInbox with the dependencies on the bottle's engine already known. */
-  private async settleOn(ctx: CoreDeps, identity: string): Promise<boolean> {
+  /**
+   * settleInbox with the dependencies on the bottle's engine already known. A pass over every
+   * bottle passes what it knows already: `folder`, the names in the bottle's folder (a step whose
+   * folder is not there has nothing to read: a missing inbox measures zero and holds no request,
+   * and with no rebuild folder either there is no warning or question to forget), and `containers`,
+   * its engines' containers listed once.
+   */
+  private async settleOn(
+    ctx: CoreDeps,
+    identity: string,
+    known: { folder: ReadonlySet<string> | null; containers: EngineContainerIndex } | null = null,
+  ): Promise<boolean> {
     if (ctx.engine.local) {
+      const has = (name: string): boolean => known?.folder?.has(name) ?? true;
       // The budget first: an inbox flooded with files is stopped before it is read for requests.
-      await this.hostDisk.settle(identity);
-      const [requests, status] = await Promise.all([processInbox(identity), ingestAgentStatus(identity)]);
+      if (has(BOTTLE_FILES.inbox)) await this.hostDisk.settle(identity);
+      const [requests, status] = await Promise.all([
+        has(BOTTLE_FILES.inbox) || has(BOTTLE_FILES.rebuild) ? processInbox(identity) : false,
+        ingestAgentStatus(identity),
+      ]);
       return requests || status;
     }
     try {
-      const requests = await syncRemoteInbox(ctx, identity);
+      const requests = await syncRemoteInbox(ctx, identity, known === null ? {} : { listed: () => known.containers.ours(ctx, identity) });
       // The sync brought the container's status file home beside its requests.
       return (await ingestAgentStatus(identity)) || requests;
     } catch (error: unknown) {
@@ -423,9 +438,11 @@ export class BottleService {
 
   /** Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest. */
   async settleAllInboxes(): Promise<void> {
+    const containers = new EngineContainerIndex();
     await mapLimited(await listStateIdentities(), 32, async (identity) => {
       try {
-        if (await this.settleInbox(identity)) this.hooks.changed(identity);
+        const known = { folder: bottleFolderNames(identity), containers };
+        if (await this.settleOn(this.engineFor(identity), identity, known)) this.hooks.changed(identity);
       } catch (error: unknown) {
         this.hooks.notices.failure(`Could not read the inbox of ${identity}`, error);
       }

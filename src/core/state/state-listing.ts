@@ -113,6 +113,21 @@ export function scanBottleFolder(identity: string): StateEntry | null {
   return { ...facts, status: 'ok', metadata: result.metadata };
 }
 
+/**
+ * The names in a bottle's folder, from one synchronous listing: what settling every inbox reads to
+ * pass over the steps that have nothing to read (no inbox, no rebuild folder) without a failed
+ * system call and its error per bottle. Null when the folder cannot be listed, so the caller does
+ * every step and reports what fails, as without this.
+ */
+export function bottleFolderNames(identity: string): ReadonlySet<string> | null {
+  try {
+    return new Set(readdirSync(bottlePaths(identity).dir));
+  } catch (error: unknown) {
+    // Every failure is meant: see above (the steps themselves say why).
+    return null;
+  }
+}
+
 /** One entry of `<root>/state` whose name is an identity. */
 export interface StateRootEntry {
   identity: string;
