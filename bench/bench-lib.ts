@@ -53,14 +53,14 @@ export const docker = (args: string[]): Promise<string> => run('docker', args);
 
 /**
  * Alternates ours and the docker reference for `rounds` rounds (A/B, B/A, …) after one warm-up
- * of each, and returns both medians in seconds.
+ * of each, and returns both medians (p50) and 95th percentiles in seconds.
  */
 export async function abMedians(
   rounds: number,
   ours: () => Promise<void>,
   reference: () => Promise<void>,
   between: () => Promise<void> = async () => undefined,
-): Promise<{ ours: number; docker: number }> {
+): Promise<{ ours: number; docker: number; oursP95: number; dockerP95: number }> {
   await ours();
   await between();
   await reference();
@@ -75,5 +75,5 @@ export async function abMedians(
       await between();
     }
   }
-  return { ours: median(a), docker: median(b) };
+  return { ours: median(a), docker: median(b), oursP95: percentile(a, 95), dockerP95: percentile(b, 95) };
 }

@@ -110,6 +110,7 @@ export async function twoEngineListFigure(env: BenchEnv): Promise<Figure> {
       ratio,
       target: 'ratio ≤ 1.5 (engines listed in parallel)',
       pass: ratio <= 1.5,
+      note: `p95 ${(result.oursP95 * 1000).toFixed(0)} ms (one engine ${(result.dockerP95 * 1000).toFixed(0)} ms)`,
     };
   } finally {
     await removeBenchContainers(env.ctx.docker, new Set([...one, ...local]));

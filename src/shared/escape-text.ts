@@ -6,9 +6,18 @@
  * `\x1b` or `\u202e`, with this one function. Pure.
  */
 
-/** C0 and C1 controls, DEL, bidi controls, zero-width and invisible formatting, line separators. */
-const UNSAFE =
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+/** DEL, C1 controls, bidi controls, zero-width and invisible formatting, line separators (as regular-expression escapes). */
+const UNSAFE_ABOVE_C0 = String.raw`\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb`;
+/** Tag characters (invisible), as surrogate pairs. */
+const TAGS = String.raw`\udb40[\udc00-\udc7f]`;
+/** C0 controls and everything above. */
+const UNSAFE = new RegExp(String.raw`[\u0000-\u001f${UNSAFE_ABOVE_C0}]|${TAGS}`, 'g');
+/**
+ * The same without C0 controls, for JSON text: JSON.stringify escapes those itself, and every line
+ * feed of its indentation would otherwise be a match (a listing of thousands of bottles has tens of
+ * thousands) that is put back unchanged.
+ */
+const UNSAFE_IN_JSON = new RegExp(`[${UNSAFE_ABOVE_C0}]|${TAGS}`, 'g');
 
 function escapeOne(char: string): string {
   if (char === '\n') return '\\n';
@@ -40,11 +49,10 @@ export function escapeLine(text: string): string {
  * as a `\uXXXX` escape: any JSON reader gets the very same value, and a terminal shows it inert.
  * JSON.stringify escapes C0 controls already, but leaves DEL, the C1 controls (U+009B is a CSI to
  * some terminals), bidi overrides and invisible characters as they are. Outside strings JSON text
- * holds only ASCII, so a C0 match there is the indentation's own line feed, kept.
+ * holds only ASCII, so a C0 character there is the indentation's own line feed, kept.
  */
 export function escapeJsonText(json: string): string {
-  return json.replace(UNSAFE, (match) => {
-    if (match.charCodeAt(0) < 0x20) return match;
+  return json.replace(UNSAFE_IN_JSON, (match) => {
     // One escape per UTF-16 unit: a tag character (a surrogate pair) becomes two, as JSON spells it.
     let escaped = '';
     for (let index = 0; index < match.length; index += 1) escaped += `\\u${match.charCodeAt(index).toString(16).padStart(4, '0')}`;

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { extract, type Header } from 'tar-stream';
-import type { EngineContainer } from '../engine/engine-client';
+import type { ContainerInfo, EngineContainer } from '../engine/engine-client';
 import { RUN_MOUNT } from '../engine/bottle-mounts';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { openArchive, statContainerPath } from '../engine/container-files';
@@ -209,11 +209,17 @@ async function deliverAnswers(container: EngineContainer, inboxDir: string, remo
 /**
  * One pass over a remote bottle's inbox: skipped (one HEAD request) when the container's inbox did
  * not change since the last pass, unless `force`. Returns whether what the bottle shows changed.
- * `ctx` works on the bottle's engine.
+ * `ctx` works on the bottle's engine. `listed`: its container (or null: none) as a listing of the
+ * engine found it during this pass over every bottle, so the pass asks the engine once, not once
+ * per bottle; without it the container is looked up here.
  */
-export function syncRemoteInbox(ctx: CoreDeps, identity: string, options: { force?: boolean } = {}): Promise<boolean> {
+export function syncRemoteInbox(
+  ctx: CoreDeps,
+  identity: string,
+  options: { force?: boolean; listed?: () => Promise<ContainerInfo | null> } = {},
+): Promise<boolean> {
   return serialized(identity, async () => {
-    const info = await findBottleContainer(ctx.docker, identity);
+    const info = await (options.listed?.() ?? findBottleContainer(ctx.docker, identity));
     if (info === null) return processInbox(identity);
     const container = ctx.docker.getContainer(info.Id);
     const stamp = await inboxStamp(container);

@@ -217,10 +217,11 @@ async function networkViewFields(
  * Every bottle: the state folder joined with its container (by label) on the engine it records, in
  * one view. Engines are listed in parallel: one that is away marks only its bottles offline.
  * Containers this state root made but has no state folder for are listed as orphans, never
- * dropped; another instance's are only counted (DESIGN.md §3).
+ * dropped; another instance's are only counted (DESIGN.md §3). `scanned`: the state folder as just
+ * read (settling every inbox reads it), else it is read here.
  */
-export async function listBottles(ctx: CoreDeps): Promise<BottleListing> {
-  const entries = await listStateEntries();
+export async function listBottles(ctx: CoreDeps, scanned?: StateEntry[]): Promise<BottleListing> {
+  const entries = scanned ?? (await listStateEntries());
   const engineOf = (entry: StateEntry): string => entry.engine ?? DEFAULT_CONTEXT;
   // The current engine (orphans there are worth showing) and every engine a bottle is on.
   const names = new Set([ctx.engines.currentName, ...entries.map(engineOf)]);

@@ -30,7 +30,8 @@ import {
   settleInterruptedApproval,
   toPendingView,
 } from '../rebuild';
-import { listStateIdentities, mapLimited } from '../state/state-listing';
+import { listStateRoot, mapLimited, scanBottleFolder, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
+import { EngineContainerIndex } from './engine-container-index';
 import { stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
@@ -92,9 +93,14 @@ export class BottleService {
     );
   }
 
-  /** The dependencies for one bottle, on the engine it records (and whether its inbox is read remotely). */
-  private engineFor(identity: string): CoreDeps {
-    const ctx = depsForBottle(this.ctx, identity);
+  /**
+   * The dependencies for one bottle, on the engine it records (and whether its inbox is read
+   * remotely). `scanned`: its folder as just read, which says the engine already; a damaged one is
+   * read again here, to fail as ever.
+   */
+  private engineFor(identity: string, scanned: StateEntry | null = null): CoreDeps {
+    const ctx =
+      scanned?.status === 'ok' ? onEngine(this.ctx, this.ctx.engines.forBottle(scanned.engine)) : depsForBottle(this.ctx, identity);
     if (ctx.engine.local) this.remote.delete(identity);
     else this.remote.add(identity);
     return ctx;
@@ -131,8 +137,7 @@ export class BottleService {
 
   /** Every bottle read now from the state folder and the engine, with every inbox settled first. */
   async listFresh(): Promise<BottleListing> {
-    await this.settleAllInboxes();
-    return listBottles(this.ctx);
+    return listBottles(this.ctx, await this.settleAllInboxes());
   }
 
   /** One bottle's view with its inbox settled; null when it has neither state nor container. */
@@ -372,16 +377,31 @@ export class BottleService {
     return this.settleOn(this.engineFor(identity), identity);
   }
 
-  /** settleInbox with the dependencies on the bottle's engine already known. */
-  private async settleOn(ctx: CoreDeps, identity: string): Promise<boolean> {
+  /**
+   * settleInbox with the dependencies on the bottle's engine already known. A pass over every
+   * bottle passes what it knows already: `folder`, which of its folders are there (a step whose
+   * folder is not there has nothing to read: a missing inbox measures zero and holds no request
+   * and no status file, and with no rebuild folder either there is no warning or question to
+   * forget), and `containers`, its engines' containers listed once.
+   */
+  private async settleOn(
+    ctx: CoreDeps,
+    identity: string,
+    known: { folder: { inbox: boolean; rebuild: boolean } | null; containers: EngineContainerIndex } | null = null,
+  ): Promise<boolean> {
     if (ctx.engine.local) {
+      const inbox = known?.folder?.inbox ?? true;
       // The budget first: an inbox flooded with files is stopped before it is read for requests.
-      await this.hostDisk.settle(identity);
-      const [requests, status] = await Promise.all([processInbox(identity), ingestAgentStatus(identity)]);
+      if (inbox) await this.hostDisk.settle(identity);
+      const [requests, status] = await Promise.all([
+        inbox || (known?.folder?.rebuild ?? true) ? processInbox(identity) : false,
+        // The status file is in the inbox.
+        inbox ? ingestAgentStatus(identity) : false,
+      ]);
       return requests || status;
     }
     try {
-      const requests = await syncRemoteInbox(ctx, identity);
+      const requests = await syncRemoteInbox(ctx, identity, known === null ? {} : { listed: () => known.containers.ours(ctx, identity) });
       // The sync brought the container's status file home beside its requests.
       return (await ingestAgentStatus(identity)) || requests;
     } catch (error: unknown) {
@@ -421,15 +441,34 @@ export class BottleService {
     return [...this.remote];
   }
 
-  /** Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest. */
-  async settleAllInboxes(): Promise<void> {
-    await mapLimited(await listStateIdentities(), 32, async (identity) => {
+  /**
+   * Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest.
+   * Returns every bottle's state entry as it is once settled: each folder is read once before its
+   * settling (which steps have something to read) and read again only when the settling could have
+   * written to it (it has an inbox or a rebuild folder, is remote, failed, or changed something).
+   */
+  async settleAllInboxes(): Promise<StateEntry[]> {
+    const containers = new EngineContainerIndex();
+    let settled = 0;
+    const entries = await mapLimited(await listStateRoot(), 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
+      const before = isFolder ? scanBottleFolder(identity) : null;
+      let untouched = false;
       try {
-        if (await this.settleInbox(identity)) this.hooks.changed(identity);
+        const ctx = this.engineFor(identity, before);
+        const folder = before === null ? null : { inbox: before.hasInbox, rebuild: before.hasRebuildFolder };
+        const changed = await this.settleOn(ctx, identity, { folder, containers });
+        if (changed) this.hooks.changed(identity);
+        untouched = ctx.engine.local && folder !== null && !folder.inbox && !folder.rebuild && !changed;
       } catch (error: unknown) {
         this.hooks.notices.failure(`Could not read the inbox of ${identity}`, error);
       }
+      // Most bottles settle without any real read: the app's event loop still gets its turns.
+      settled += 1;
+      if (settled % YIELD_EVERY === 0) await yieldToEventLoop();
+      if (!isFolder) return null;
+      return untouched ? before : scanBottleFolder(identity);
     });
+    return entries.filter((entry): entry is StateEntry => entry !== null);
   }
 
   /**

@@ -31,12 +31,20 @@ interface StateEntryFacts {
   hasAgentStatus: boolean;
   /** The Docker context it records (engine.json); null: the default engine. */
   engine: string | null;
+  /** Has an inbox folder and a rebuild folder: settling its inbox has something to read. */
+  hasInbox: boolean;
+  hasRebuildFolder: boolean;
 }
 
 export type StateEntry = StateEntryFacts & ({ status: 'ok'; metadata: BottleMetadata } | { status: 'corrupt'; reason: string });
 
 /** Yield to the event loop this often, so listing thousands of bottles never stalls the app. */
-const YIELD_EVERY = 256;
+export const YIELD_EVERY = 256;
+
+/** Lets the event loop run (timers, I/O) in a long pass of synchronous reads. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -87,6 +95,9 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       hasNetworkPending: false,
       hasAgentStatus: false,
       engine: null,
+      // Unknown: whoever settles it reads everything and reports what fails.
+      hasInbox: true,
+      hasRebuildFolder: true,
     };
     return { ...facts, status: 'corrupt', reason: `its folder cannot be read: ${errorMessage(error)}` };
   }
@@ -107,6 +118,8 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     hasNetworkPending: byName.has(BOTTLE_FILES.networkPending),
     hasAgentStatus: byName.has(BOTTLE_FILES.agentStatus),
     engine: engine.status === 'ok' ? engine.context : null,
+    hasInbox: byName.has(BOTTLE_FILES.inbox),
+    hasRebuildFolder: byName.has(BOTTLE_FILES.rebuild),
   };
   if (result.status === 'corrupt') return { ...facts, status: 'corrupt', reason: result.reason };
   if (engine.status === 'corrupt') return { ...facts, status: 'corrupt', reason: engine.reason };
@@ -157,7 +170,7 @@ export async function listStateEntries(): Promise<StateEntry[]> {
     const entry = scanBottleFolder(identity);
     if (entry !== null) entries.push(entry);
     scanned += 1;
-    if (scanned % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (scanned % YIELD_EVERY === 0) await yieldToEventLoop();
   }
   return entries;
 }
