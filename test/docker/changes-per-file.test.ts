@@ -137,9 +137,16 @@ describe.skipIf(skipWithoutDocker)('per-file Apply and Discard of a copy-mode bo
       );
       expect(await inBottle(identity, 'cat other.txt/x')).toBe('inside\n');
 
+      // Not a repository, and the operator edited other.txt since: its start is kept nowhere, so it is refused.
+      await writeFile(join(project, 'other.txt'), 'the operator’s own edit\n');
+      await expect(core.changes.discard(identity, 'other.txt')).rejects.toThrow(
+        'the start-of-run content of other.txt is no longer kept: nothing was discarded',
+      );
+      expect(await inBottle(identity, 'cat other.txt/x')).toBe('inside\n');
+
       // Stopped, the workspace cannot be changed: one line, nothing done.
       await core.bottles.stop(identity);
-      await expect(core.changes.discard(identity, 'other.txt')).rejects.toThrow(
+      await expect(core.changes.discard(identity, 'other.txt/x')).rejects.toThrow(
         `bottle ${identity} is not running: start it to discard a change in its workspace`,
       );
     } finally {
