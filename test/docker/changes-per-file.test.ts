@@ -153,4 +153,24 @@ describe.skipIf(skipWithoutDocker)('per-file Apply and Discard of a copy-mode bo
       await core.close();
     }
   });
+
+  it('a watch let go while a look runs leaves no listing exec in the bottle', { timeout: 180_000 }, async () => {
+    const core = createCore();
+    try {
+      const { identity } = await core.bottles.start({ agent: 'worker', cwd: project, copy: true });
+      await workerDone(identity);
+      const probes = async (): Promise<number> =>
+        (await inBottle(identity, 'ps -o args')).split('\n').filter((line) => line.includes('claude-bottle-probe')).length;
+      await core.changes.watch(identity, 'view');
+      expect(await probes()).toBe(1);
+      // The bottle goes stale (a restart would), a look begins, and the view lets go before it ends.
+      core.changes.bottleChanged(identity);
+      const look = core.changes.refresh(identity);
+      await core.changes.unwatch(identity, 'view');
+      await look;
+      await eventually(async () => expect(await probes()).toBe(0), 10_000);
+    } finally {
+      await core.close();
+    }
+  });
 });
