@@ -225,7 +225,9 @@ export class ChangesService {
    * Copy mode: one changed file of the running bottle goes back to its start-of-run version (see
    * discardChange); the project folder is untouched.
    */
-  async discard(identity: string, path: string): Promise<DiscardResult> {
+  async discard(identity: string, rawPath: string): Promise<DiscardResult> {
+    // A bad path is refused before the bottle is locked: it never shows as a failed activity.
+    const path = parseRelativePath(rawPath);
     return this.hooks.locked(identity, 'discarding', async () => {
       const result = await discardChange(this.ctx, identity, await this.fresh(identity), path);
       this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
