@@ -1,17 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { TEST_BASE_IMAGE } from './helpers/agents';
-import { card, expectStatus, newestIdentity } from './helpers/app-page';
-import { removeAgentImages, removeBottles } from './helpers/docker';
-import { projectsDir } from './helpers/flows';
+import { commitAll, operatorGit, openChanges, useChangesSuite } from './helpers/changes-suite';
 import { screenshot } from './helpers/screens';
-import { startServe, type ServeProcess } from './helpers/serve-process';
-import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
-const run = promisify(execFile);
 const AGENT = 'changes-agent';
 
 /** An agent that changes the project as soon as it starts: an edit, a new file, a deletion, a binary, a large file. */
@@ -24,61 +16,17 @@ i=0; while [ $i -lt 16000 ]; do echo "line $i of a large generated file"; i=$((i
 exec sh -i
 `;
 
-test.describe.configure({ mode: 'serial' });
-
-let home = '';
-let serve: ServeProcess;
-const started: string[] = [];
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (
-    await run('git', ['-c', 'user.name=Operator', '-c', 'user.email=op@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd })
-  ).stdout;
-}
-
-test.beforeAll(async () => {
-  home = await createE2eHome('claude-bottle-e2e-changes-');
-  const dir = join(home, 'agents', AGENT);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'agent.sh'), SCRIPT, { mode: 0o755 });
-  await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nCOPY agent.sh /usr/bin/agent.sh\n`);
-  await writeFile(
-    join(dir, 'agent.json'),
-    JSON.stringify({ description: 'changes the project', command: ['sh', '/usr/bin/agent.sh'], workdir: '/workspace', user: 'agent' }),
-  );
-  serve = await startServe(home);
-});
-
-test.afterAll(async () => {
-  await serve?.stop();
-  await removeBottles(started);
-  await removeAgentImages(AGENT);
-  await removeE2eHome(home);
-  await rm(projectsDir(home), { recursive: true, force: true });
-});
+const suite = useChangesSuite(AGENT, 'changes the project', SCRIPT);
 
 test('open Changes, read a diff, Apply and see the summary, export a branch', async ({ page }) => {
-  const project = join(projectsDir(home), 'changes');
-  await mkdir(project, { recursive: true });
+  const project = await suite.project('changes');
   await writeFile(join(project, 'edit.txt'), 'one\ntwo\nthree\n');
   await writeFile(join(project, 'gone.txt'), 'to be deleted\n');
   await writeFile(join(project, 'README.md'), '# changes\n');
-  await git(project, 'init', '-q');
-  await git(project, 'add', '.');
-  await git(project, 'commit', '-qm', 'start');
+  await commitAll(project);
+  const identity = await suite.startCopied(page, project);
 
-  await page.goto(serve.url);
-  await page.getByTestId('folder-input').fill(project);
-  await page.getByTestId('agent-select').selectOption(AGENT);
-  await page.getByRole('radio', { name: 'Copied' }).check();
-  await page.getByTestId('start-button').click();
-  await expect.poll(async () => (await newestIdentity(page)).startsWith(`${AGENT}-`), { timeout: 90_000 }).toBe(true);
-  const identity = await newestIdentity(page);
-  started.push(identity);
-  await expectStatus(page, identity, 'running', 90_000);
-
-  await card(page, identity).getByRole('button', { name: 'Changes' }).click();
-  const view = page.getByTestId('changes-view');
+  const view = await openChanges(page, identity);
   const files = view.getByTestId('changes-files');
   await expect(files.getByRole('option')).toHaveCount(5, { timeout: 60_000 });
   await expect(files.getByRole('option')).toHaveText([/big\.txt/, /edit\.txt/, /gone\.txt/, /logo\.bin.*binary/, /new\.txt/]);
@@ -133,7 +81,7 @@ test('open Changes, read a diff, Apply and see the summary, export a branch', as
   await view.getByTestId('branch-input').fill(`bottle/${identity}`);
   await view.getByTestId('export-button').click();
   await expect(view.getByTestId('export-result')).toContainText(`Created branch bottle/${identity}`, { timeout: 60_000 });
-  expect((await git(project, 'log', '--format=%s', `bottle/${identity}`)).split('\n')[0]).toBe(
+  expect((await operatorGit(project, 'log', '--format=%s', `bottle/${identity}`)).split('\n')[0]).toBe(
     `Uncommitted changes from bottle ${identity}`,
   );
   await screenshot(page, '23-changes-exported');

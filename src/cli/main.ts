@@ -47,7 +47,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'diff <identity> [--stat] [--json] [--file PATH] [--raw]',
     'what the agent changed since its bottle started (--raw: control characters unescaped)',
   ],
-  ['apply <identity> [--dry-run] [--no-sidecars] [--json]', 'copy mode: bring those changes into the project folder'],
+  [
+    'apply <identity> [<path>...] [--dry-run] [--no-sidecars] [--json]',
+    'copy mode: bring those changes (or those files) into the project folder',
+  ],
   ['export <identity> (--branch NAME | --patch FILE)', "the agent's work as a git branch or a patch"],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],

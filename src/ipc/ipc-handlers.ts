@@ -63,6 +63,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:unwatch': async (identity) => (await session.unwatchChanges(identity), null),
     'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
     'changes:apply': (identity, options) => changes.apply(identity, options),
+    'changes:discard': (identity, { path }) => changes.discard(identity, path),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
     'network:answer': async ({ identity, requestId, answer }) => (await core.network.answer(identity, requestId, answer), null),
     'network:log': ({ identity, limit }) => core.network.logView(identity, limit),

@@ -31,6 +31,7 @@ const ACTIVITY_LABELS: Record<ActivityKind, string> = {
   removing: 'Removing',
   rejecting: 'Rejecting',
   applying: 'Applying changes',
+  discarding: 'Discarding a change',
   exporting: 'Exporting changes',
 };
 

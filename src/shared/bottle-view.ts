@@ -54,7 +54,7 @@ export interface InboxWarning {
 }
 
 export type ActivityKind =
-  'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting' | 'applying' | 'exporting';
+  'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting' | 'applying' | 'discarding' | 'exporting';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {

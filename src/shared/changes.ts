@@ -143,6 +143,9 @@ export const INLINE_DIFF_MAX_BYTES = 512 * 1024;
 /** On demand (`changes:file`), text up to this size is returned whole. */
 export const FULL_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
+/** How many paths one per-file apply may name. */
+export const MAX_SELECTED_PATHS = 1000;
+
 /** The name written beside a conflicting file for the agent's version. */
 export function sidecarName(path: string, identity: string): string {
   return `${path}.bottle-${identity}`;
@@ -150,4 +153,15 @@ export function sidecarName(path: string, identity: string): string {
 
 export function emptyTotals(): ChangeTotals {
   return { added: 0, modified: 0, deleted: 0, renamed: 0, modeChanged: 0, insertions: 0, deletions: 0 };
+}
+
+/** What a per-file Discard did in the bottle's workspace (copy mode). */
+export interface DiscardResult {
+  identity: string;
+  /** The change discarded (its current path). */
+  path: string;
+  /** Paths put back to their start-of-run content. */
+  restored: string[];
+  /** Paths the agent added, removed again. */
+  removed: string[];
 }

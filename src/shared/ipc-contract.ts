@@ -21,7 +21,7 @@ import type {
   PendingRequestView,
   ProjectAgentReview,
 } from './bottle-view';
-import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from './changes';
+import { MAX_SELECTED_PATHS, type ApplyResult, type ChangeSet, type DiscardResult, type ExportResult, type FileDetail } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -176,9 +176,21 @@ export const ipcChannels = {
       z.tuple([identity, z.object({ path: workspacePath, view: z.enum(['diff', 'content']) }).strict()]),
     result: returns<FileDetail>(),
   },
+  /** Apply to the project folder: every change, or (per-file Apply) only those at `paths`. */
   'changes:apply': {
-    args: ({ z, identity }) => z.tuple([identity, z.object({ dryRun: z.boolean(), sidecars: z.boolean() }).strict()]),
+    args: ({ z, identity, workspacePath }) =>
+      z.tuple([
+        identity,
+        z
+          .object({ dryRun: z.boolean(), sidecars: z.boolean(), paths: z.array(workspacePath).min(1).max(MAX_SELECTED_PATHS).optional() })
+          .strict(),
+      ]),
     result: returns<ApplyResult>(),
+  },
+  /** One file of the running bottle's workspace back to its start-of-run version (copy mode). */
+  'changes:discard': {
+    args: ({ z, identity, workspacePath }) => z.tuple([identity, z.object({ path: workspacePath }).strict()]),
+    result: returns<DiscardResult>(),
   },
   'changes:export': {
     args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]),

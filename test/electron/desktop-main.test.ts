@@ -266,6 +266,15 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         ok: false,
         error: { code: 'unsupported' },
       });
+      exercised.add('changes:discard');
+      expect(await app.invoke('changes:discard', [identity, { path: 'agent-file-2.txt' }])).toMatchObject({
+        ok: false,
+        error: { code: 'unsupported', message: expect.stringContaining('mount mode') },
+      });
+      expect(await app.invoke('changes:discard', [identity, { path: '../outside' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
       exercised.add('changes:export');
       expect(await app.invoke('changes:export', [identity, { branch: 'agent-work' }])).toMatchObject({
         ok: false,

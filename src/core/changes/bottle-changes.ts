@@ -97,7 +97,19 @@ export class BottleChanges {
     return result;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes the reader (and the exec it keeps open) once the computation under way is done: closed
+   * under a running one, the reader would open a new exec for it that nobody ever closes (a serve
+   * process then never exits).
+   */
+  close(): Promise<void> {
+    const run = (): Promise<void> => this.closeNow();
+    const result = this.queue.then(run, run);
+    this.queue = settled(result);
+    return result;
+  }
+
+  private async closeNow(): Promise<void> {
     await this.located?.reader.close();
     this.located = null;
     this.listing = null;
@@ -107,7 +119,7 @@ export class BottleChanges {
     const bottle = await loadComparable(this.identity, this.baseline ?? undefined);
     this.baseline = bottle.baseline;
     if (this.located === null || this.sourceStale) {
-      await this.close();
+      await this.closeNow();
       this.sourceStale = false;
       this.located = await locateWorkspace(this.ctx, bottle.metadata, bottle.baseline);
     }

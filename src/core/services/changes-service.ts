@@ -1,5 +1,12 @@
 import type { AppEvent } from '../../shared/app-events';
-import { FULL_FILE_MAX_BYTES, type ApplyResult, type ChangeSet, type ExportResult, type FileDetail } from '../../shared/changes';
+import {
+  FULL_FILE_MAX_BYTES,
+  type ApplyResult,
+  type ChangeSet,
+  type DiscardResult,
+  type ExportResult,
+  type FileDetail,
+} from '../../shared/changes';
 import type { ActivityKind } from '../../shared/bottle-view';
 import { parseIdentity } from '../../shared/identity';
 import { writeAppliedRecord } from '../changes/applied-record';
@@ -7,6 +14,8 @@ import { planApply } from '../changes/apply-plan';
 import { runApply } from '../changes/apply-run';
 import { BlobStore } from '../changes/blob-store';
 import { BottleChanges, type Comparison } from '../changes/bottle-changes';
+import { selectChanges } from '../changes/change-select';
+import { discardChange } from '../changes/discard-change';
 import { changesPaths } from '../state/state-paths';
 import { looksBinary } from '../changes/content-digest';
 import { exportChanges, type ExportTarget } from '../changes/git-export';
@@ -160,9 +169,10 @@ export class ChangesService {
 
   /**
    * Copy mode: brings the agent's changes into the project folder, file by file, never over a
-   * change of the operator's (see planApply). A dry run only plans.
+   * change of the operator's (see planApply). A dry run only plans. `paths` limits it to those
+   * changes (per-file Apply), under exactly the same rules.
    */
-  async apply(identity: string, options: { dryRun: boolean; sidecars: boolean }): Promise<ApplyResult> {
+  async apply(identity: string, options: { dryRun: boolean; sidecars: boolean; paths?: readonly string[] }): Promise<ApplyResult> {
     const work = async (): Promise<ApplyResult> => {
       const comparison = await this.fresh(identity);
       const { baseline, metadata } = comparison.bottle;
@@ -173,12 +183,13 @@ export class ChangesService {
         );
       if (!(await isDirectory(baseline.cwd))) throw new BottleError('not-found', `the project folder ${baseline.cwd} is gone`);
       const reader = comparison.located.reader;
+      const changes = options.paths === undefined ? comparison.set.files : selectChanges(identity, comparison.set.files, options.paths);
       const progress = (line: string): void => this.ctx.activity.progress(identity, { line });
       progress('Comparing with the project folder');
       const steps = await planApply({
         identity,
         baseline,
-        changes: comparison.set.files,
+        changes,
         applied: comparison.applied,
         sidecars: options.sidecars,
       });
@@ -208,6 +219,20 @@ export class ChangesService {
     };
     if (options.dryRun) return work();
     return this.hooks.locked(identity, 'applying', work);
+  }
+
+  /**
+   * Copy mode: one changed file of the running bottle goes back to its start-of-run version (see
+   * discardChange); the project folder is untouched.
+   */
+  async discard(identity: string, rawPath: string): Promise<DiscardResult> {
+    // A bad path is refused before the bottle is locked: it never shows as a failed activity.
+    const path = parseRelativePath(rawPath);
+    return this.hooks.locked(identity, 'discarding', async () => {
+      const result = await discardChange(this.ctx, identity, await this.fresh(identity), path);
+      this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
+      return result;
+    });
   }
 
   /** The agent's work as a new git branch in the project's repository, or as a patch file. */

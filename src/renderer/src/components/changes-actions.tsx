@@ -164,6 +164,13 @@ export function ChangesActions({
         </div>
       ) : null}
       {view.applyResult !== null ? <ApplySummary result={view.applyResult} /> : null}
+      {view.discardResult !== null ? (
+        <p className="apply-summary" role="status" data-testid="discard-result">
+          Discarded in the bottle: <code>{escapeLine(view.discardResult.path)}</code>
+          {view.discardResult.restored.length > 0 ? ` — back as it started: ${view.discardResult.restored.map(escapeLine).join(', ')}` : ''}
+          {view.discardResult.removed.length > 0 ? ` — removed: ${view.discardResult.removed.map(escapeLine).join(', ')}` : ''}
+        </p>
+      ) : null}
       {view.exportResult !== null ? (
         <p className="export-result" role="status" data-testid="export-result">
           Created branch <code>{view.exportResult.branch}</code> at <code>{view.exportResult.tip?.slice(0, 12)}</code>:{' '}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type JSX, type KeyboardEvent } from 'react';
-import type { ChangeStatus, FileChange } from '../../../shared/changes';
+import type { ChangeSet, ChangeStatus, FileChange } from '../../../shared/changes';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
+import { ChangesFileActions } from './changes-file-actions';
 import { FileReview } from './file-review';
 import { escapeLine } from '../../../shared/escape-text';
 
@@ -86,7 +87,7 @@ export function ChangesFileList({ identity, files }: { identity: string; files: 
 }
 
 /** One file's change: what kind, its mode and link, and its diff (the whole one on demand). */
-export function ChangesFileDiff({ identity, file }: { identity: string; file: FileChange }): JSX.Element {
+export function ChangesFileDiff({ identity, set, file }: { identity: string; set: ChangeSet; file: FileChange }): JSX.Element {
   const view = useChangesView(identity);
   const loadWhole = useChangesStore((state) => state.loadWhole);
   const whole = view.whole[file.path];
@@ -103,6 +104,7 @@ export function ChangesFileDiff({ identity, file }: { identity: string; file: Fi
             : ''}
           {file.size !== null ? ` · ${file.size.toLocaleString()} bytes` : ''}
         </span>
+        <ChangesFileActions identity={identity} set={set} file={file} />
       </header>
       {file.kind === 'symlink' || file.oldKind === 'symlink' ? (
         <p className="changes-note">

@@ -106,7 +106,7 @@ export function ChangesView({ identity }: { identity: string }): JSX.Element {
       ) : (
         <div className="changes-body">
           <ChangesFileList identity={identity} files={set.files} />
-          {file !== null ? <ChangesFileDiff identity={identity} file={file} /> : null}
+          {file !== null ? <ChangesFileDiff identity={identity} set={set} file={file} /> : null}
         </div>
       )}
     </div>

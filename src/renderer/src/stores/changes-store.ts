@@ -1,8 +1,8 @@
 import { create } from 'zustand';
-import type { ApplyResult, ChangeSet, ExportResult, FileDetail } from '../../../shared/changes';
+import type { ApplyResult, ChangeSet, DiscardResult, ExportResult, FileDetail } from '../../../shared/changes';
 import { invoke, messageOf } from '../api/api';
 
-export type ChangesBusy = 'planning' | 'applying' | 'exporting' | null;
+export type ChangesBusy = 'planning' | 'applying' | 'applying-file' | 'discarding' | 'exporting' | null;
 
 /** One bottle's Changes view: what the core last pushed, and where the operator is in it. */
 export interface BottleChangesView {
@@ -19,6 +19,9 @@ export interface BottleChangesView {
   branch: string;
   exportResult: ExportResult | null;
   actionError: string | null;
+  /** The file whose Discard waits on the operator's confirmation. */
+  confirmDiscard: string | null;
+  discardResult: DiscardResult | null;
 }
 
 interface ChangesState {
@@ -32,6 +35,10 @@ interface ChangesState {
   planApply(identity: string): Promise<void>;
   confirmApply(identity: string): Promise<void>;
   cancelApply(identity: string): void;
+  /** Per-file Apply: the same rules as the whole apply, for one change. */
+  applyFile(identity: string, path: string): Promise<void>;
+  askDiscard(identity: string, path: string | null): void;
+  discardFile(identity: string, path: string): Promise<void>;
   setBranch(identity: string, branch: string): void;
   exportBranch(identity: string): Promise<void>;
 }
@@ -57,6 +64,8 @@ function emptyView(identity: string): BottleChangesView {
     branch: defaultBranchName(identity),
     exportResult: null,
     actionError: null,
+    confirmDiscard: null,
+    discardResult: null,
   };
 }
 
@@ -162,6 +171,26 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
       }
     },
     cancelApply: (identity) => patch(identity, { plan: null }),
+    applyFile: async (identity, path) => {
+      patch(identity, { busy: 'applying-file', actionError: null, applyResult: null, plan: null, discardResult: null });
+      try {
+        patch(identity, {
+          applyResult: await invoke('changes:apply', identity, { dryRun: false, sidecars: true, paths: [path] }),
+          busy: null,
+        });
+      } catch (error: unknown) {
+        patch(identity, { busy: null, actionError: `Apply of ${path} failed: ${messageOf(error)}` });
+      }
+    },
+    askDiscard: (identity, path) => patch(identity, { confirmDiscard: path, discardResult: null, actionError: null }),
+    discardFile: async (identity, path) => {
+      patch(identity, { busy: 'discarding', actionError: null, applyResult: null, discardResult: null });
+      try {
+        patch(identity, { discardResult: await invoke('changes:discard', identity, { path }), confirmDiscard: null, busy: null });
+      } catch (error: unknown) {
+        patch(identity, { busy: null, confirmDiscard: null, actionError: `Discard of ${path} failed: ${messageOf(error)}` });
+      }
+    },
     setBranch: (identity, branch) => patch(identity, { branch, exportResult: null }),
     exportBranch: async (identity) => {
       patch(identity, { busy: 'exporting', actionError: null, exportResult: null });
