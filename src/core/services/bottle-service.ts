@@ -45,6 +45,7 @@ import type { Notices } from '../base/notices';
 import { ingestAgentStatus } from '../rebuild/status-throttle';
 import { answerPermissionNow } from '../rebuild/permission-answer';
 import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
+import type { ContainerFacts } from '../bottles/container-event';
 
 export interface ApproveResult {
   requestId: string;
@@ -135,11 +136,14 @@ export class BottleService {
     return listBottles(this.ctx);
   }
 
-  /** One bottle's view with its inbox settled; null when it has neither state nor container. */
-  async view(identity: string): Promise<BottleView | null> {
+  /**
+   * One bottle's view with its inbox settled; null when it has neither state nor container.
+   * `container`: its container as an engine event just told it, so the engine is not asked again.
+   */
+  async view(identity: string, container?: ContainerFacts): Promise<BottleView | null> {
     const ctx = this.engineFor(parseIdentity(identity));
     await this.settleOn(ctx, identity);
-    return bottleView(ctx, identity);
+    return bottleView(ctx, identity, container);
   }
 
   /** Everything `show` prints: the view, the engine, every pending request in full, the actions. */
