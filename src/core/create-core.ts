@@ -106,7 +106,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const changes = new ChangesService(deps, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(deps, emit, feeds);
-  const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
+  const logs = new LogStreams((identity, logOptions, shown) => bottles.logs(identity, logOptions, shown), emit);
   const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService(
     {

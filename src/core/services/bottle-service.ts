@@ -167,10 +167,11 @@ export class BottleService {
 
   /**
    * The container's output as the engine kept it: the last `tail` lines, then with `follow` what
-   * it writes until it stops. Streamed; only the tail is read from a huge log.
+   * it writes until it stops. Streamed; only the tail is read from a huge log. `shown`: the
+   * container a window shows, read without a lookup when it is this bottle's (openBottleLogs).
    */
-  async logs(identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
-    return openBottleLogs(this.ctx, parseIdentity(identity), options);
+  async logs(identity: string, options: { tail: number | 'all'; follow: boolean }, shown?: string): Promise<Readable> {
+    return openBottleLogs(this.ctx, parseIdentity(identity), options, shown);
   }
 
   /**
