@@ -107,8 +107,9 @@ export async function rssMegabytes(pid: number): Promise<number> {
 }
 
 interface PageLoad {
-  /** To the first screen. */
+  /** To the first screen (median; p95 beside it). */
   seconds: number;
+  p95: number;
   /** To the whole list. */
   wholeSeconds: number;
   rssMb: number;
@@ -148,6 +149,7 @@ async function measurePageLoads(env: BenchEnv, counts: number[], rounds: number,
     return await Promise.all(
       serves.map(async (entry) => ({
         seconds: median(entry.first),
+        p95: percentile(entry.first, 95),
         wholeSeconds: median(entry.whole),
         rssMb: await rssMegabytes(entry.serve.pid),
       })),
@@ -208,7 +210,7 @@ export async function uiScaleFigures(env: BenchEnv): Promise<Figure[]> {
       ratio: null,
       target: `≤ ${FIRST_RENDER_GROWTH}× the 1,000 time, ≤ ${FIRST_RENDER_LIMIT_S * 1000} ms`,
       pass: growth <= FIRST_RENDER_GROWTH && large.seconds <= FIRST_RENDER_LIMIT_S,
-      note: `1,000: ${ms(small.seconds)}; ${growth.toFixed(2)}×; whole list ${ms(small.wholeSeconds)} → ${ms(large.wholeSeconds)}`,
+      note: `p95 ${ms(large.p95)}; 1,000: ${ms(small.seconds)} (p95 ${ms(small.p95)}); ${growth.toFixed(2)}×; whole list ${ms(small.wholeSeconds)} → ${ms(large.wholeSeconds)}`,
     });
   }
   figures.push({

@@ -26,6 +26,7 @@ import { StatsSampler } from './services/stats-sampler';
 import { GatewayService } from './services/gateway-service';
 import { logFilePath, settingsPath, stateRoot } from './state/state-paths';
 import { StateRootWatch, watchBottleFolders, watchSettingsFile } from './state/state-root-watch';
+import type { ContainerEvent, ContainerFacts } from './bottles/container-event';
 
 export interface CoreOptions {
   /** The core's dependencies (the engines, the activity tracker, the caches); created when not given. */
@@ -92,8 +93,8 @@ export function createCore(options: CoreOptions = {}): Core {
   // change marks its Changes stale), and a live core's views read bottles: these hooks are resolved
   // when called, and none is called before the core is built.
   let live: LiveCore | null = null;
-  const bottleChanged = (identity: string): void => {
-    live?.views.refresh(identity);
+  const bottleChanged = (identity: string, event?: ContainerEvent): void => {
+    live?.views.refresh(identity, event);
     changes.bottleChanged(identity);
     network.bottleChanged(identity);
   };
@@ -105,7 +106,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const changes = new ChangesService(deps, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
   const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(deps, emit, feeds);
-  const logs = new LogStreams((identity, logOptions) => bottles.logs(identity, logOptions), emit);
+  const logs = new LogStreams((identity, logOptions, shown) => bottles.logs(identity, logOptions, shown), emit);
   const stats = new StatsSampler(deps, emit, (error) => notices.log.write('warning', `stats sampling failed: ${errorMessage(error)}`));
   const credentials = new CredentialService(
     {
@@ -255,14 +256,14 @@ interface LiveParts {
   feeds: TerminalFeeds;
   notices: Notices;
   emit: (event: AppEvent) => void;
-  bottleChanged: (identity: string) => void;
+  bottleChanged: (identity: string, event?: ContainerEvent) => void;
 }
 
 /** The views' reads: every engine a listed bottle lives on gets its own event stream. */
 function liveSources(bottles: BottleService, watchers: () => EngineWatchers): LiveViewSources {
   return {
-    view: async (identity: string) => {
-      const view = await bottles.view(identity);
+    view: async (identity: string, container?: ContainerFacts) => {
+      const view = await bottles.view(identity, container);
       if (view !== null) watchers().watch(view.engine);
       return view;
     },

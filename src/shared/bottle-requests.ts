@@ -8,6 +8,8 @@ export interface LogsOpenRequest {
   identity: string;
   tail: number;
   follow: boolean;
+  /** The container the window shows: read without looking the bottle's container up, once the engine confirms it is this bottle's. */
+  containerId?: string;
 }
 
 /** One action on several bottles, each through the same service call (and lock) as on its own. */

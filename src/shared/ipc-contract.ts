@@ -126,8 +126,17 @@ export const ipcChannels = {
   'bottle:inspect': { args: ({ z, identity }) => z.tuple([identity]), result: returns<BottleInspect>() },
   'shell:open': { args: ({ z, terminalOpenRequest }) => z.tuple([terminalOpenRequest]), result: returns<{ sessionId: string }>() },
   'logs:open': {
-    args: ({ z, identity }) =>
-      z.tuple([z.object({ identity, tail: z.number().int().min(0).max(MAX_LOG_TAIL_LINES), follow: z.boolean() }).strict()]),
+    args: ({ z, identity, containerId }) =>
+      z.tuple([
+        z
+          .object({
+            identity,
+            tail: z.number().int().min(0).max(MAX_LOG_TAIL_LINES),
+            follow: z.boolean(),
+            containerId: containerId.optional(),
+          })
+          .strict(),
+      ]),
     result: returns<{ streamId: string }>(),
   },
   'logs:close': { args: ({ z, streamId }) => z.tuple([streamId]), result: returns<null>() },

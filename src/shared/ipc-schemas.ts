@@ -13,6 +13,7 @@ import { MAX_BOTTLES_PER_CALL } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
+  containerIdSchema,
   contextNameSchema,
   branchNameSchema,
   bottleNameSchema,
@@ -39,6 +40,7 @@ const schemaKit = {
   agentName: agentNameSchema,
   branchName: branchNameSchema,
   bottleName: bottleNameSchema,
+  containerId: containerIdSchema,
   contextName: contextNameSchema,
   editedDockerfile: editedDockerfileSchema,
   identity: identitySchema,

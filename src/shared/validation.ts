@@ -24,6 +24,8 @@ export const agentNameSchema = z.string().refine(isAgentName, 'invalid agent nam
 export const projectAgentNameSchema = z
   .string()
   .refine((value) => projectAgentFolder(value) !== null, 'invalid project agent name (expected project:NAME)');
+/** A container's full id, as the engine names it. */
+export const containerIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a container id (64 hex digits)');
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex');
 export const contextNameSchema = z.string().refine(isContextName, 'invalid Docker context name');
 export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');

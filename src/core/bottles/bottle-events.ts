@@ -7,10 +7,11 @@ import { errorMessage } from '../base/bottle-error';
 import { parseJson } from '../base/parse-json';
 import { isOwnContainer, LABEL_IDENTITY, LABEL_MANAGED } from '../engine/bottle-containers';
 import { engineInfo } from '../engine/docker-client';
+import type { ContainerEvent } from './container-event';
 
 export interface BottleChangeHandlers {
-  /** One bottle may have changed: recompute its view. */
-  onBottleChanged(identity: string): void;
+  /** One bottle may have changed: recompute its view (the event says how its container changed). */
+  onBottleChanged(identity: string, event?: ContainerEvent): void;
   /** Events may have been missed (engine came back, watcher restarted): recompute every view. */
   onResync(): void;
   onEngineStatus(status: EngineStatus): void;
@@ -36,13 +37,17 @@ const MAX_EVENT_LINE_BYTES = 1024 * 1024;
 /** One line of the engine's event stream: a change to one of our bottles, or another instance's bottle coming or going. */
 function routeEvent(line: string, handlers: BottleChangeHandlers): void {
   // A torn line from a dying connection is no JSON (undefined): the resync after reconnect covers it.
-  const event = parseJson(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } } | null | undefined;
+  const event = parseJson(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } } | null | undefined;
   // An event carries the container's labels: another instance's bottles are not ours to show.
   const labels = event?.Actor?.Attributes;
   const identity = labels?.[LABEL_IDENTITY];
   if (identity === undefined || !isValidIdentity(identity)) return;
-  if (isOwnContainer(labels)) handlers.onBottleChanged(identity);
-  else if (event?.Action === 'create' || event?.Action === 'destroy') handlers.onOtherInstance?.();
+  if (isOwnContainer(labels)) {
+    const id = event?.Actor?.ID;
+    const action = event?.Action;
+    // What the event says of the container spares the view a read from the engine (container-event.ts).
+    handlers.onBottleChanged(identity, id === undefined || action === undefined ? undefined : { id, action, attributes: labels ?? {} });
+  } else if (event?.Action === 'create' || event?.Action === 'destroy') handlers.onOtherInstance?.();
 }
 
 /**

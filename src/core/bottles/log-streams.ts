@@ -3,12 +3,13 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { AppEvent } from '../../shared/app-events';
 import type { LogsOpenRequest } from '../../shared/bottle-requests';
-import { findBottleContainer } from '../engine/bottle-containers';
+import { findBottleContainer, isOwnContainer, LABEL_IDENTITY } from '../engine/bottle-containers';
+import { isEngineNotFound } from '../engine/if-engine-object-exists';
 import { containerLogStream } from '../engine/container-output';
 import { depsForBottle, type CoreDeps } from '../deps/core-deps';
 import { BottleError, errorMessage } from '../base/bottle-error';
 
-export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }) => Promise<Readable>;
+export type LogOpener = (identity: string, options: { tail: number | 'all'; follow: boolean }, shown?: string) => Promise<Readable>;
 
 /**
  * Output is pushed in batches: what arrived in one turn of the event loop becomes one event (a
@@ -16,13 +17,32 @@ export type LogOpener = (identity: string, options: { tail: number | 'all'; foll
  */
 const FLUSH_BYTES = 256 * 1024;
 
-/** A bottle's output: the tail, then (following) what it writes next; a clear error when it has no container. */
+/**
+ * A bottle's output: the tail, then (following) what it writes next; a clear error when it has no
+ * container. `shown`: the container the window shows, read at once when the engine confirms it is
+ * this bottle's (its labels, this state root's); looking the bottle's container up lists every
+ * container on the engine, which costs more than reading the tail. Any other container (a stale
+ * window's, a mistaken id) is left unread, and the bottle's container is looked up as without one.
+ */
 export async function openBottleLogs(
   ctx: CoreDeps,
   identity: string,
   options: { tail: number | 'all'; follow: boolean },
+  shown?: string,
 ): Promise<Readable> {
   const { docker } = depsForBottle(ctx, identity);
+  if (shown !== undefined) {
+    const isThisBottles = (labels: Record<string, string> | null | undefined): boolean =>
+      labels?.[LABEL_IDENTITY] === identity && isOwnContainer(labels);
+    try {
+      const stream = await containerLogStream(docker, shown, options, (inspected) => isThisBottles(inspected.Config.Labels));
+      if (stream !== null) return stream;
+    } catch (error: unknown) {
+      // Gone since the window showed it (removed, replaced by an approval): the lookup below says
+      // whether the bottle has another. Anything else (the engine away) fails as the lookup would.
+      if (!isEngineNotFound(error)) throw error;
+    }
+  }
   const info = await findBottleContainer(docker, identity);
   if (info === null) {
     throw new BottleError(
@@ -53,7 +73,7 @@ export class LogStreams {
 
   /** `to` receives this stream's data and end: the opening client's sink (by default, every listener). */
   async open(request: LogsOpenRequest, to: (event: AppEvent) => void = this.emit): Promise<{ streamId: string }> {
-    const stream = await this.openLog(request.identity, { tail: request.tail, follow: request.follow });
+    const stream = await this.openLog(request.identity, { tail: request.tail, follow: request.follow }, request.containerId);
     const streamId = `l-${randomBytes(8).toString('hex')}`;
     this.streams.set(streamId, stream);
     const decoder = new StringDecoder('utf8');

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { EngineClient } from './engine-client';
+import type { ContainerInspectInfo } from './engine-container';
 
 export interface ContainerLogOptions {
   /** The last N lines, or everything the engine kept. */
@@ -13,17 +14,27 @@ export interface ContainerLogOptions {
  * and nothing here holds more than a chunk. TTY containers (every bottle) write one raw stream;
  * others are demultiplexed. The stream ends when the log does (or, following, when the container stops).
  */
-export async function containerLogStream(docker: EngineClient, containerId: string, options: ContainerLogOptions): Promise<Readable> {
+export async function containerLogStream(docker: EngineClient, containerId: string, options: ContainerLogOptions): Promise<Readable>;
+/** As above, when `accept` takes the inspected container; null (nothing left open) when it does not. */
+export async function containerLogStream(
+  docker: EngineClient,
+  containerId: string,
+  options: ContainerLogOptions,
+  accept: (info: ContainerInspectInfo) => boolean,
+): Promise<Readable | null>;
+export async function containerLogStream(
+  docker: EngineClient,
+  containerId: string,
+  options: ContainerLogOptions,
+  accept: (info: ContainerInspectInfo) => boolean = () => true,
+): Promise<Readable | null> {
   // The log request does not wait for the inspect: one round trip to the engine, not two.
-  const tty = docker
-    .getContainer(containerId)
-    .inspect()
-    .then((info) => info.Config.Tty);
+  const inspected = docker.getContainer(containerId).inspect();
   const raw = docker.rawLogs(containerId, options);
-  let isTty: boolean;
+  let info: ContainerInspectInfo;
   let stream: Readable;
   try {
-    [isTty, stream] = await Promise.all([tty, raw]);
+    [info, stream] = await Promise.all([inspected, raw]);
   } catch (error: unknown) {
     // The container went between the two calls: close whichever stream did open.
     // A stream that never opened has nothing to close (its error is the one thrown above, or the same).
@@ -33,7 +44,11 @@ export async function containerLogStream(docker: EngineClient, containerId: stri
     );
     throw error;
   }
-  if (isTty) return stream;
+  if (!accept(info)) {
+    stream.destroy();
+    return null;
+  }
+  if (info.Config.Tty) return stream;
   const out = new PassThrough();
   docker.demux(stream, out, out);
   stream.on('error', (error: Error) => out.destroy(error));

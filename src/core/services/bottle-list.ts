@@ -22,6 +22,7 @@ import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
 import { bottleCredentialSet } from '../credentials/bottle-credential-set';
+import type { ContainerFacts } from '../bottles/container-event';
 
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
 const LIST_TIMEOUT_MS = 5000;
@@ -64,8 +65,8 @@ interface ListedEngine {
   /** Null for a context that left the Docker CLI's store. */
   ctx: CoreDeps | null;
   containers: EngineContainers | null;
-  /** The container already read for a single bottle's view. */
-  container?: ContainerInfo;
+  /** The container already read (or told by an engine event) for a single bottle's view. */
+  container?: ContainerFacts;
 }
 
 /** Each engine's containers, listed in parallel; an unknown context or a silent engine maps to null. */
@@ -88,7 +89,7 @@ async function containersPerEngine(ctx: CoreDeps, names: Set<string>): Promise<M
   return new Map(results);
 }
 
-function containerStatus(info: ContainerInfo): { status: BottleStatus; exitCode: number | null } {
+function containerStatus(info: ContainerFacts): { status: BottleStatus; exitCode: number | null } {
   switch (info.State) {
     case 'created':
       return { status: 'starting', exitCode: null };
@@ -281,12 +282,16 @@ async function liveState(ctx: CoreDeps, info: ContainerInfo): Promise<ContainerI
   }
 }
 
-/** One bottle's view, or null when it has neither a state folder nor a container. `ctx` is on its engine. */
-export async function bottleView(ctx: CoreDeps, identity: string): Promise<BottleView | null> {
-  const containers = await containersByIdentity(ctx, identity);
+/**
+ * One bottle's view, or null when it has neither a state folder nor a container. `ctx` is on its
+ * engine. `known`: its container as an engine event just told it (neither listed nor inspected).
+ */
+export async function bottleView(ctx: CoreDeps, identity: string, known?: ContainerFacts): Promise<BottleView | null> {
+  // With the container known, the listing is never consulted (viewOf reads it only when there is no container).
+  const containers = known === undefined ? await containersByIdentity(ctx, identity) : null;
   const entry = scanBottleFolder(identity);
   const listed = containers?.ours.get(identity);
-  const container = listed === undefined ? undefined : await liveState(ctx, listed);
+  const container = known ?? (listed === undefined ? undefined : await liveState(ctx, listed));
   if (entry === null && container === undefined) return null;
   const engine: ListedEngine = { name: ctx.engine.name, ctx, containers, ...(container === undefined ? {} : { container }) };
   const view = await viewOf(ctx, entry, identity, engine);

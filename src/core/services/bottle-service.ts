@@ -46,6 +46,7 @@ import type { Notices } from '../base/notices';
 import { ingestAgentStatus } from '../rebuild/status-throttle';
 import { answerPermissionNow } from '../rebuild/permission-answer';
 import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
+import type { ContainerFacts } from '../bottles/container-event';
 
 export interface ApproveResult {
   requestId: string;
@@ -140,11 +141,14 @@ export class BottleService {
     return listBottles(this.ctx, await this.settleAllInboxes());
   }
 
-  /** One bottle's view with its inbox settled; null when it has neither state nor container. */
-  async view(identity: string): Promise<BottleView | null> {
+  /**
+   * One bottle's view with its inbox settled; null when it has neither state nor container.
+   * `container`: its container as an engine event just told it, so the engine is not asked again.
+   */
+  async view(identity: string, container?: ContainerFacts): Promise<BottleView | null> {
     const ctx = this.engineFor(parseIdentity(identity));
     await this.settleOn(ctx, identity);
-    return bottleView(ctx, identity);
+    return bottleView(ctx, identity, container);
   }
 
   /** Everything `show` prints: the view, the engine, every pending request in full, the actions. */
@@ -168,10 +172,11 @@ export class BottleService {
 
   /**
    * The container's output as the engine kept it: the last `tail` lines, then with `follow` what
-   * it writes until it stops. Streamed; only the tail is read from a huge log.
+   * it writes until it stops. Streamed; only the tail is read from a huge log. `shown`: the
+   * container a window shows, read without a lookup when it is this bottle's (openBottleLogs).
    */
-  async logs(identity: string, options: { tail: number | 'all'; follow: boolean }): Promise<Readable> {
-    return openBottleLogs(this.ctx, parseIdentity(identity), options);
+  async logs(identity: string, options: { tail: number | 'all'; follow: boolean }, shown?: string): Promise<Readable> {
+    return openBottleLogs(this.ctx, parseIdentity(identity), options, shown);
   }
 
   /**

@@ -13,10 +13,13 @@ function setup(initial: BottleView[]): {
   disk: Map<string, BottleView>;
   engine: { up: boolean };
   lists: { count: number };
+  /** The container state each single-bottle read was given (undefined: read from the engine). */
+  asked: (string | undefined)[];
 } {
   const disk = new Map(initial.map((view) => [view.identity, view]));
   const engine = { up: true };
   const lists = { count: 0 };
+  const asked: (string | undefined)[] = [];
   const events: AppEvent[] = [];
   const ctx = { activity: new ActivityTracker() } as unknown as CoreDeps;
   const notices = {
@@ -25,7 +28,10 @@ function setup(initial: BottleView[]): {
   const views = new LiveViews(
     ctx,
     {
-      view: async (identity) => disk.get(identity) ?? null,
+      view: async (identity, container) => {
+        asked.push(container?.State);
+        return disk.get(identity) ?? null;
+      },
       list: async () => {
         lists.count += 1;
         return { bottles: [...disk.values()], otherInstances: 0 };
@@ -36,7 +42,7 @@ function setup(initial: BottleView[]): {
     (event) => events.push(event),
     notices,
   );
-  return { views, events, disk, engine, lists };
+  return { views, events, disk, engine, lists, asked };
 }
 
 describe('live views kept for windows', () => {
@@ -88,6 +94,31 @@ describe('live views kept for windows', () => {
     expect(first?.bottles.map((view) => view.identity)).toEqual(['one-aaaaa']);
     expect(second?.bottles.length).toBe(1);
     expect(lists.count).toBe(1);
+    views.close();
+  });
+});
+
+describe('live views refreshed by engine events', () => {
+  it('reads a bottle with the container an engine event told, and from the engine for anything else', async () => {
+    const bottle = testView({ identity: 'ev-aaaaa', status: 'running' });
+    const id = bottle.containerId as string;
+    const { views, disk, events, asked } = setup([bottle]);
+    await views.resync();
+    const read = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
+    disk.set('ev-aaaaa', { ...bottle, status: 'exited', exitCode: 137 });
+    // kill, then die, before the read: one read, with the state the die set.
+    views.refresh('ev-aaaaa', { id, action: 'kill', attributes: { signal: '9' } });
+    views.refresh('ev-aaaaa', { id, action: 'die', attributes: { exitCode: '137' } });
+    await read();
+    expect(events.at(-1)).toMatchObject({ type: 'bottle-changed', bottle: { status: 'exited', exitCode: 137 } });
+    // A state-folder change reads the container from the engine.
+    views.refresh('ev-aaaaa');
+    await read();
+    // So does an event together with another change.
+    views.refresh('ev-aaaaa', { id, action: 'start', attributes: {} });
+    views.refresh('ev-aaaaa');
+    await read();
+    expect(asked).toEqual(['exited', undefined, undefined]);
     views.close();
   });
 });

@@ -4,6 +4,7 @@ import { newestFirst } from '../../shared/newest-first';
 import type { CoreDeps } from '../deps/core-deps';
 import type { Notices } from '../base/notices';
 import { settled } from '../base/settled';
+import { containerAfterEvent, mergeContainerEvents, type ContainerEvent, type ContainerFacts } from '../bottles/container-event';
 
 /** Coalesces bursts of events (a docker stop emits kill, die, stop) into one view refresh. */
 const REFRESH_DEBOUNCE_MS = 25;
@@ -18,7 +19,8 @@ const REVALIDATE_DELAY_MS = 1000;
 const REVALIDATE_EVERY_MS = 10_000;
 
 export interface LiveViewSources {
-  view(identity: string): Promise<BottleView | null>;
+  /** One bottle read afresh; its container taken as `container` says when given (from an engine event). */
+  view(identity: string, container?: ContainerFacts): Promise<BottleView | null>;
   /** A fresh read of every bottle, every inbox settled first. */
   list(): Promise<BottleListing>;
   /** How many bottles of other instances the engines hold (the list leaves them out). */
@@ -48,6 +50,8 @@ export class LiveViews {
   private readonly dirty = new Set<string>();
   // When each bottle last had an event: a resync must not overwrite what a refresh since read.
   private readonly lastEvent = new Map<string, number>();
+  // Per bottle: the engine events since its last read, merged ('full': its container must be read).
+  private readonly engineEvents = new Map<string, ContainerEvent | 'full'>();
   private tick = 0;
   private closed = false;
   private complete = false;
@@ -65,8 +69,13 @@ export class LiveViews {
     private readonly notices: Notices,
   ) {}
 
-  refresh(identity: string): void {
+  /**
+   * `event`: what the engine said happened to the bottle's container, when that is what changed;
+   * a refresh for anything else reads the container from the engine.
+   */
+  refresh(identity: string, event?: ContainerEvent): void {
     if (this.closed) return;
+    this.engineEvents.set(identity, mergeContainerEvents(this.engineEvents.get(identity), event ?? 'full'));
     this.tick += 1;
     this.lastEvent.set(identity, this.tick);
     if (this.pending.has(identity)) return;
@@ -79,8 +88,11 @@ export class LiveViews {
       setTimeout(() => {
         this.pending.delete(identity);
         this.running.add(identity);
+        const event = this.engineEvents.get(identity);
+        this.engineEvents.delete(identity);
+        const container = event === undefined || event === 'full' ? null : containerAfterEvent(event, this.views.get(identity));
         this.sources
-          .view(identity)
+          .view(identity, container ?? undefined)
           .then(
             (view) => this.publish(identity, view),
             (error: unknown) => this.notices.failure(`Could not refresh bottle ${identity}`, error),
@@ -168,6 +180,7 @@ export class LiveViews {
     if (this.recounting !== null) clearTimeout(this.recounting);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
+    this.engineEvents.clear();
     if (this.revalidation !== null && !(this.revalidation instanceof Promise)) clearTimeout(this.revalidation);
   }
 

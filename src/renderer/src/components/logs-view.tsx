@@ -116,7 +116,8 @@ function useLogStream(
     // The previous stream's lines go at the next frame.
     lines.clear();
     redraw();
-    const opening = invoke('logs:open', { identity, tail, follow }).then((result) => result.streamId);
+    // The container shown: the core reads it at once rather than looking the bottle's container up.
+    const opening = invoke('logs:open', { identity, tail, follow, containerId }).then((result) => result.streamId);
     const stop = followStream(logStreams, opening, (streamId) => invoke('logs:close', streamId), {
       opened: () => setStream({ kind: 'open' }),
       data: (text) => {
