@@ -79,7 +79,7 @@ export async function changesFigures(env: BenchEnv): Promise<Figure[]> {
     }
     await env.core.changes.unwatch(identity);
     const refresh = median(refreshes);
-    await env.core.bottles.remove(identity, { keepState: false });
+    await env.core.bottles.remove(identity, { keepState: false, force: true });
     const ratio = diff.ours / diff.docker;
     return [
       {

@@ -68,7 +68,7 @@ export async function permissionCardFigure(env: BenchEnv, killToCardP95: number)
   } finally {
     await browser.close();
     await serve.stop();
-    await cli(['rm', view.identity]).catch((error: unknown) =>
+    await cli(['rm', view.identity, '--force']).catch((error: unknown) =>
       process.stderr.write(`bench: could not remove ${view.identity}: ${String(error)}\n`),
     );
   }

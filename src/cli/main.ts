@@ -34,7 +34,7 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
   ],
   ['deny <identity> HOST[:PORT] [--agent] [--once]', 'refuse it (--once: only the held request)'],
   ['stop <identity>', 'save state and remove the container'],
-  ['rm <identity> [--keep-state]', 'remove a bottle'],
+  ['rm <identity> [--keep-state] [--force]', 'remove a bottle (--force: even with copy-mode work not yet applied)'],
   ['attach <identity>', 'attach this terminal (detach: Ctrl-P Ctrl-Q)'],
   ['send <identity> TEXT', "type TEXT into the agent's terminal and press Enter"],
   ['logs <identity> [--follow] [--tail N]', "the bottle's output (what its terminal showed)"],

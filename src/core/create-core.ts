@@ -14,6 +14,7 @@ import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
+import type { UnappliedWork } from '../shared/changes';
 import { ClientSession } from './services/client-session';
 import { DisposableStore, toDisposable } from './base/disposable';
 import { CredentialService } from './services/credential-service';
@@ -102,8 +103,12 @@ export function createCore(options: CoreOptions = {}): Core {
     changed: bottleChanged,
     notices,
     keptViews: async () => (live === null ? null : live.views.kept()),
+    unapplied: (identity): Promise<UnappliedWork | null> => changes.unapplied(identity),
   });
-  const changes = new ChangesService(deps, { emit, locked: (identity, kind, work) => bottles.withLock(identity, kind, work) });
+  const changes: ChangesService = new ChangesService(deps, {
+    emit,
+    locked: (identity, kind, work) => bottles.withLock(identity, kind, work),
+  });
   const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(deps, emit, feeds);
   const logs = new LogStreams((identity, logOptions, shown) => bottles.logs(identity, logOptions, shown), emit);

@@ -62,6 +62,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:watch': (identity) => session.watchChanges(identity),
     'changes:unwatch': async (identity) => (await session.unwatchChanges(identity), null),
     'changes:file': (identity, { path, view }) => changes.file(identity, path, view),
+    'changes:unapplied': (identity) => changes.unapplied(identity),
     'changes:apply': (identity, options) => changes.apply(identity, options),
     'changes:discard': (identity, { path }) => changes.discard(identity, path),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),

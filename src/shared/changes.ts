@@ -136,6 +136,27 @@ export interface ExportResult {
   notes: string[];
 }
 
+/** Copy mode: what applying now would still bring into the project folder, and what conflicts (lost if the bottle is removed). */
+export interface UnappliedWork {
+  /** Files applying would write, delete or re-mode. */
+  pending: string[];
+  /** Files the operator changed too: applying leaves them for a merge by hand. */
+  conflicts: string[];
+}
+
+function someFiles(paths: string[], what: string): string {
+  const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? `, +${paths.length - 3} more` : '');
+  return `${paths.length} ${paths.length === 1 ? 'file' : 'files'} ${what} (${shown})`;
+}
+
+/** One phrase naming the work a remove would lose: "1 file changed and not applied (a.txt), 1 file in conflict (b.txt)". */
+export function describeUnapplied(work: UnappliedWork): string {
+  const parts: string[] = [];
+  if (work.pending.length > 0) parts.push(someFiles(work.pending, 'changed and not applied'));
+  if (work.conflicts.length > 0) parts.push(someFiles(work.conflicts, 'in conflict'));
+  return parts.join(', ');
+}
+
 /** A diff longer than this many lines is cut short in a change set; the whole one is on demand. */
 export const INLINE_DIFF_MAX_LINES = 1500;
 /** Files larger than this are compared and applied, but not diffed line by line inline. */

@@ -21,7 +21,15 @@ import type {
   PendingRequestView,
   ProjectAgentReview,
 } from './bottle-view';
-import { MAX_SELECTED_PATHS, type ApplyResult, type ChangeSet, type DiscardResult, type ExportResult, type FileDetail } from './changes';
+import {
+  MAX_SELECTED_PATHS,
+  type ApplyResult,
+  type ChangeSet,
+  type DiscardResult,
+  type ExportResult,
+  type FileDetail,
+  type UnappliedWork,
+} from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -83,7 +91,8 @@ export const ipcChannels = {
   },
   'bottle:stop': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
   'bottle:remove': {
-    args: ({ z, identity }) => z.tuple([identity, z.object({ keepState: z.boolean() }).strict()]),
+    /** `force`: remove even a copy-mode bottle whose work is not yet applied (refused otherwise). */
+    args: ({ z, identity }) => z.tuple([identity, z.object({ keepState: z.boolean(), force: z.boolean().optional() }).strict()]),
     result: returns<null>(),
   },
   'bottle:resume': { args: ({ z, identity }) => z.tuple([identity]), result: returns<{ identity: string }>() },
@@ -185,6 +194,8 @@ export const ipcChannels = {
       z.tuple([identity, z.object({ path: workspacePath, view: z.enum(['diff', 'content']) }).strict()]),
     result: returns<FileDetail>(),
   },
+  /** Copy mode: the work a remove would lose (not yet applied, or in conflict); null: none. */
+  'changes:unapplied': { args: ({ z, identity }) => z.tuple([identity]), result: returns<UnappliedWork | null>() },
   /** Apply to the project folder: every change, or (per-file Apply) only those at `paths`. */
   'changes:apply': {
     args: ({ z, identity, workspacePath }) =>

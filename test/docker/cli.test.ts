@@ -51,7 +51,7 @@ describe.skipIf(skipWithoutDocker)('claude-bottle CLI on a real engine', () => {
     });
     expect(await networkFile()).toEqual({ version: 1, mode: 'locked', allow: [], deny: [] });
 
-    const removed = await runCli(['rm', view.identity]);
+    const removed = await runCli(['rm', view.identity, '--force']);
     expect(removed.code).toBe(0);
     expect(await stateFolders()).toEqual([]);
     expect((JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[]).map((v) => v.identity)).not.toContain(view.identity);

@@ -239,7 +239,7 @@ describe.skipIf(skipWithoutDocker)('credentials login: the sign-in flow (issue 2
     await exited;
     expect(await flowObjects()).toEqual({ containers: 1, networks: 1 });
 
-    const removed = await runCli(['rm', identity]);
+    const removed = await runCli(['rm', identity, '--force']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(await flowObjects()).toEqual({ containers: 0, networks: 0 });
     await expect(docker.getContainer(gatewayContainerName()).inspect()).rejects.toMatchObject({ statusCode: 404 });

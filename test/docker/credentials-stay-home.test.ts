@@ -276,7 +276,7 @@ describe.skipIf(skipWithoutDocker)('credentials stay home (issue 20): the launch
       expect(await storedLoginText()).toBe(storedBefore);
       await service(ctx).resume(b);
       await loginInside(await bottleContainer(b), 'mallory', evil, YEAR_2286_MS);
-      await service(ctx).remove(b, { keepState: false });
+      await service(ctx).remove(b, { keepState: false, force: true });
       expect(await storedLoginText()).toBe(storedBefore);
       expect(JSON.stringify(await lastCredentials())).not.toContain(evil);
     } finally {

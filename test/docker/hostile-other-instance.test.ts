@@ -184,7 +184,7 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
     await rm(join(env.home(), 'state', identity), { recursive: true, force: true });
     const listed = JSON.parse((await runCli(['ls', '--json'])).stdout) as BottleView[];
     expect(listed.find((view) => view.identity === identity)).toMatchObject({ status: 'orphan' });
-    const removed = await runCli(['rm', identity]);
+    const removed = await runCli(['rm', identity, '--force']);
     expect(removed).toMatchObject({ code: 0, stdout: `removed ${identity}\n` });
     expect((await docker.listContainers({ all: true, filters: { name: [`claude-bottle-${identity}`] } })).length).toBe(0);
   });
@@ -217,7 +217,7 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
 
     const gone = await startA();
     const goneImage = await build(gone);
-    expect(await runCli(['rm', gone])).toMatchObject({ code: 0 });
+    expect(await runCli(['rm', gone, '--force'])).toMatchObject({ code: 0 });
     expect(await exists(goneImage)).toBe(false);
 
     const kept = await startA();
@@ -239,7 +239,7 @@ describe.skipIf(skipWithoutDocker)("another instance's bottles on the same engin
         Labels: { 'claude-bottle.managed': 'true', 'claude-bottle.identity': 'other-zzzzz', 'claude-bottle.instance': 'f'.repeat(32) },
       })
       .then((container) => container.start());
-    const removed = await runCli(['rm', shared]);
+    const removed = await runCli(['rm', shared, '--force']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toBe(`removed ${shared}; its image ${sharedImage} is kept: a container still uses it\n`);
     expect(await exists(sharedImage)).toBe(true);

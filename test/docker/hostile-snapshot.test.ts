@@ -67,6 +67,6 @@ describe.skipIf(skipWithoutDocker)('a bottle trying to fill the host disk throug
 
     // Under a cap that fits, the same save goes through.
     process.env.CLAUDE_BOTTLE_MAX_SNAPSHOT = '3G';
-    await bottles.remove(identity, { keepState: false });
+    await bottles.remove(identity, { keepState: false, force: true });
   });
 });

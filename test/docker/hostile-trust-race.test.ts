@@ -117,7 +117,7 @@ describe.skipIf(skipWithoutDocker)('a project agent folder swapped while bottles
         if (inspected.Config.Image !== trustedTag) violations.push(`start ${start}: runs image ${inspected.Config.Image}`);
         if (built !== 'trusted') violations.push(`start ${start}: its image was built from the ${built} Dockerfile`);
         ran += 1;
-        await core.bottles.remove(identity, { keepState: false });
+        await core.bottles.remove(identity, { keepState: false, force: true });
       }
       process.stdout.write(
         `[trust race] ${ran} of ${STARTS} starts ran, ${violations.length} findings of untrusted content, ${refusals.length} refused\n`,

@@ -86,7 +86,7 @@ describe.skipIf(skipWithoutDocker)('connections made while no live core records 
     const gone = (await cli.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true, net: 'open' })).identity;
     const url = `http://${PUBLIC_HOST}:${port}/`;
     expect(await fetchInBottle(gone, `${url}gone`)).toContain('hello from the outside');
-    await cli.bottles.remove(gone, { keepState: false });
+    await cli.bottles.remove(gone, { keepState: false, force: true });
     await cli.close();
     expect(await fetchInBottle(identity, `${url}unrecorded`)).toContain('hello from the outside');
     expect(await fetchInBottle(identity, 'http://169.254.169.254/latest/meta-data/')).not.toContain('hello');

@@ -68,14 +68,14 @@ describe.skipIf(skipWithoutDocker)('the gateway goes with the last bottle (issue
     expect((await ownObjects()).networks).toHaveLength(3);
 
     const bottles = service();
-    await bottles.remove(first, { keepState: false });
+    await bottles.remove(first, { keepState: false, force: true });
     expect(await ownObjects()).toMatchObject({ gateway: true, egress: true });
     // Stopped, the second keeps its network for the resume, and the gateway stays for it.
     await bottles.stop(second);
     expect(await ownObjects()).toMatchObject({ gateway: true, egress: true });
     expect((await ownObjects()).networks).toHaveLength(2);
 
-    await bottles.remove(second, { keepState: false });
+    await bottles.remove(second, { keepState: false, force: true });
     expect(await ownObjects()).toEqual({ gateway: false, egress: false, networks: [] });
 
     // The next launch makes them again.
@@ -92,7 +92,7 @@ describe.skipIf(skipWithoutDocker)('the gateway goes with the last bottle (issue
     expect(bottle).toBeDefined();
     expect((await ownObjects()).networks.length).toBeGreaterThan(0);
 
-    const removed = await runCli(['rm', bottle?.identity ?? '']);
+    const removed = await runCli(['rm', bottle?.identity ?? '', '--force']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(await ownObjects()).toEqual({ gateway: false, egress: false, networks: [] });
   });
@@ -105,7 +105,7 @@ describe.skipIf(skipWithoutDocker)('the gateway goes with the last bottle (issue
     await service(ctx).approve(identity, { requestId: pending.id, resume: true });
     await eventually(async () => expect(await rebuildTranscriptOf(identity)).toContain('run 2 marker: built'));
     expect(await ownObjects()).toEqual(before);
-    await service(ctx).remove(identity, { keepState: false });
+    await service(ctx).remove(identity, { keepState: false, force: true });
     expect(await ownObjects()).toEqual({ gateway: false, egress: false, networks: [] });
   });
 
@@ -115,7 +115,7 @@ describe.skipIf(skipWithoutDocker)('the gateway goes with the last bottle (issue
     const otherGateway = docker.getContainer(gatewayContainerName((await readFile(join(rootB, 'instance-id'), 'utf8')).trim()));
     expect((await otherGateway.inspect()).State.Running).toBe(true);
 
-    await service().remove(mine, { keepState: false });
+    await service().remove(mine, { keepState: false, force: true });
     expect(await ownObjects()).toEqual({ gateway: false, egress: false, networks: [] });
     const listed = JSON.parse((await runCli(['ls', '--json'], { CLAUDE_BOTTLE_HOME: rootB })).stdout) as BottleView[];
     expect(listed.find((view) => view.identity === other)?.status).toBe('running');

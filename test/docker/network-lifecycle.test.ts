@@ -63,7 +63,7 @@ describe.skipIf(skipWithoutDocker)('bottle networks and the gateway over their l
     expect(await subnetOf(name)).toEqual(subnet);
     await service(ctx).resume(identity);
     expect(await subnetOf(name)).toEqual(subnet);
-    await service(ctx).remove(identity, { keepState: false });
+    await service(ctx).remove(identity, { keepState: false, force: true });
     expect(await docker.listNetworks({ filters: { name: [name] } })).toEqual([]);
     expect((await docker.getContainer(gatewayContainerName()).inspect()).State.Running).toBe(true);
   }, 180_000);

@@ -261,6 +261,8 @@ describe('the Electron main process, built, with a stand-in electron module', ()
       );
       const detail = await call<FileDetail>('changes:file', [identity, { path: 'agent-file-2.txt', view: 'diff' }]);
       expect(detail.text).toContain('+and more');
+      // A mount-mode bottle's work is already in the project folder: a remove loses none.
+      expect(await call<null>('changes:unapplied', [identity])).toBeNull();
       exercised.add('changes:apply');
       expect(await app.invoke('changes:apply', [identity, { dryRun: true, sidecars: true }])).toMatchObject({
         ok: false,

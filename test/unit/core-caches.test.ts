@@ -35,7 +35,7 @@ describe("a core's caches", () => {
       for (const identity of [gone, kept]) expect(caches.holding(identity).sort()).toEqual(['JournalCounts', 'StateSizes']);
       expect(caches.of(StateSizes).known(gone)).toBeGreaterThan(0);
 
-      await core.bottles.remove(gone, { keepState: false });
+      await core.bottles.remove(gone, { keepState: false, force: true });
       expect(caches.holding(gone)).toEqual([]);
       expect(caches.of(StateSizes).known(gone)).toBeNull();
       expect(caches.holding(kept).sort()).toEqual(['JournalCounts', 'StateSizes']);

@@ -170,7 +170,7 @@ describe('approval records and recovery without Docker', () => {
     await createApprovalRecord(approvalRecord(identity, 'built', process.ppid));
     const bottles = service();
     const changes = [
-      () => bottles.remove(identity, { keepState: false }),
+      () => bottles.remove(identity, { keepState: false, force: true }),
       () => bottles.stop(identity),
       () => bottles.resume(identity),
       () => bottles.reject(identity, { requestId: 'req-1-a', message: '' }),

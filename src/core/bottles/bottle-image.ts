@@ -10,6 +10,7 @@ import { perBottleImageTag } from '../state/state-paths';
 import { checkImageUser, imageUserRule } from './image-user-check';
 import { loadBottle, type LoadedBottle } from '../deps/loaded-bottle';
 import { ifImageExists } from '../engine/if-engine-object-exists';
+import { explainBaseImageFailure } from './base-image-failure';
 
 const LABEL_CONTEXT_HASH = 'claude-bottle.context-hash';
 
@@ -22,11 +23,15 @@ export async function agentImageTag(agent: AgentDefinition): Promise<string> {
 export async function ensureAgentImage(ctx: CoreDeps, agent: AgentDefinition, onProgress?: BuildProgressListener): Promise<string> {
   const tag = await agentImageTag(agent);
   if (await imageExists(ctx.docker, tag)) return tag;
-  await buildImage(
-    ctx.docker,
-    { contextDir: agent.dir, dockerfile: null, tag, labels: { [LABEL_CONTEXT_HASH]: tag.split(':')[1] ?? '' } },
-    onProgress,
-  );
+  try {
+    await buildImage(
+      ctx.docker,
+      { contextDir: agent.dir, dockerfile: null, tag, labels: { [LABEL_CONTEXT_HASH]: tag.split(':')[1] ?? '' } },
+      onProgress,
+    );
+  } catch (error: unknown) {
+    throw explainBaseImageFailure(error, agent.name, await readFile(join(agent.dir, 'Dockerfile'), 'utf8'));
+  }
   return tag;
 }
 

@@ -41,6 +41,8 @@ import { bottleContainers, otherInstanceError } from '../engine/bottle-container
 import { typeIntoAgent } from '../bottles/agent-input';
 import { resolveBottleRef } from './bottle-ref';
 import { BottleError, errorMessage } from '../base/bottle-error';
+import { BuildFailedError } from '../engine/image-build';
+import { describeUnapplied, type UnappliedWork } from '../../shared/changes';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
 import { ingestAgentStatus } from '../rebuild/status-throttle';
@@ -60,6 +62,8 @@ export interface BottleServiceHooks {
   notices: Notices;
   /** A live core's kept views (see LiveViews.kept): null when it has none to offer. */
   keptViews?: () => Promise<BottleListing | null>;
+  /** Copy mode: the agent's work a remove would lose (ChangesService.unapplied); null: none. */
+  unapplied?: (identity: string) => Promise<UnappliedWork | null>;
 }
 
 /** Bottles a bulk action works on at once: each holds its own lock, and stop saves state. */
@@ -213,8 +217,26 @@ export class BottleService {
     const engine = request.context === undefined ? this.ctx.engines.current() : this.ctx.engines.get(request.context);
     const ctx = onEngine(this.ctx, engine);
     const bottle = await createBottleState(ctx, request);
-    await this.locked(bottle.identity, 'starting', () => launchNew(ctx, bottle), { settle: false });
+    try {
+      await this.locked(bottle.identity, 'starting', () => launchNew(ctx, bottle), { settle: false });
+    } catch (error: unknown) {
+      // Its image could not be built: the bottle never had a container nor did any work, and a
+      // state folder left behind would show as a bottle to resume that can only fail the same way.
+      if (error instanceof BuildFailedError) await this.discardUnbuilt(ctx, bottle.identity);
+      throw error;
+    }
     return { identity: bottle.identity };
+  }
+
+  /** Removes what a start whose image failed to build made; a failure here is logged, the build's error is the one to report. */
+  private async discardUnbuilt(ctx: CoreDeps, identity: string): Promise<void> {
+    try {
+      await removeNow(ctx, identity, { keepState: false });
+      this.hostDisk.forget(identity);
+      this.ctx.caches.forget(identity);
+    } catch (error: unknown) {
+      this.hooks.notices.log.write('warning', `could not remove ${identity} after its image failed to build: ${errorMessage(error)}`);
+    }
   }
 
   async resume(identity: string): Promise<{ identity: string }> {
@@ -247,8 +269,9 @@ export class BottleService {
   }
 
   /** Removes a bottle of this instance (another instance's is refused); says what became of its rebuilt image. */
-  async remove(identity: string, options: { keepState: boolean }): Promise<RemoveOutcome> {
+  async remove(identity: string, options: { keepState: boolean; force?: boolean | undefined }): Promise<RemoveOutcome> {
     const outcome = await this.locked(identity, 'removing', async (ctx) => {
+      if (!options.keepState && options.force !== true) await this.refuseUnapplied(identity);
       const removed = await removeNow(ctx, identity, options);
       if (options.keepState) await this.dropQuestions(identity);
       return removed;
@@ -259,6 +282,31 @@ export class BottleService {
       this.ctx.caches.forget(identity);
     }
     return outcome;
+  }
+
+  /**
+   * A copy-mode bottle's work lives only in it until applied or exported: removing it with its
+   * state would lose that work silently, so without `force` the remove is refused, naming it.
+   */
+  private async refuseUnapplied(identity: string): Promise<void> {
+    if (this.hooks.unapplied === undefined) return;
+    let work: UnappliedWork | null;
+    try {
+      work = await this.hooks.unapplied(identity);
+    } catch (error: unknown) {
+      // A bottle whose changes cannot be read (its state corrupt, an orphan container) has
+      // nothing apply could bring back either: refusing would only leave it stuck in the list.
+      this.hooks.notices.log.write(
+        'warning',
+        `could not read the unapplied work of ${identity} before removing it: ${errorMessage(error)}`,
+      );
+      return;
+    }
+    if (work === null) return;
+    throw new BottleError(
+      'conflict',
+      `${identity} has ${describeUnapplied(work)}: apply or export it first, or remove it with force to lose it`,
+    );
   }
 
   /**

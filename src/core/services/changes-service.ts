@@ -1,9 +1,11 @@
 import type { AppEvent } from '../../shared/app-events';
 import {
   FULL_FILE_MAX_BYTES,
+  type ApplyAction,
   type ApplyResult,
   type ChangeSet,
   type DiscardResult,
+  type UnappliedWork,
   type ExportResult,
   type FileDetail,
 } from '../../shared/changes';
@@ -26,6 +28,9 @@ import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { isDirectory } from '../fs/is-directory';
 import { networkLogJsonLines } from '../state/network-log';
+
+/** What applying would still do to the project folder: work a remove would lose. */
+const PENDING_ACTIONS: ReadonlySet<ApplyAction> = new Set<ApplyAction>(['write', 'delete', 'chmod', 'symlink']);
 
 /** A view keeps watching for this long after it last asked; it asks again well before. */
 const WATCH_LEASE_MS = 60_000;
@@ -233,6 +238,24 @@ export class ChangesService {
       this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
       return result;
     });
+  }
+
+  /**
+   * Copy mode: the agent's work a remove would lose (what applying now would still write, and
+   * what conflicts); null when there is none to lose — a mount-mode bottle (its work is already in
+   * the project folder), or a project folder that is gone (nothing could be applied to it).
+   */
+  async unapplied(identity: string): Promise<UnappliedWork | null> {
+    const comparison = await this.fresh(identity);
+    const { baseline, metadata } = comparison.bottle;
+    if (!metadata.copy_cwd || !(await isDirectory(baseline.cwd))) return null;
+    const steps = await planApply({ identity, baseline, changes: comparison.set.files, applied: comparison.applied, sidecars: false });
+    const work: UnappliedWork = { pending: [], conflicts: [] };
+    for (const step of steps) {
+      if (step.action === 'conflict') work.conflicts.push(step.path);
+      else if (PENDING_ACTIONS.has(step.action)) work.pending.push(step.path);
+    }
+    return work.pending.length + work.conflicts.length === 0 ? null : work;
   }
 
   /** The agent's work as a new git branch in the project's repository, or as a patch file. */

@@ -20,8 +20,9 @@ export function resumeBottle(identity: string): Promise<boolean> {
   return runAction(`Resume ${identity}`, () => invoke('bottle:resume', identity));
 }
 
-export function removeBottle(identity: string, keepState: boolean): Promise<boolean> {
-  return runAction(`Remove ${identity}`, () => invoke('bottle:remove', identity, { keepState }));
+/** `force`: the operator saw the work not yet applied and removes it anyway (the core refuses otherwise). */
+export function removeBottle(identity: string, keepState: boolean, force = false): Promise<boolean> {
+  return runAction(`Remove ${identity}`, () => invoke('bottle:remove', identity, { keepState, force }));
 }
 
 export function dismissError(identity: string): Promise<boolean> {
