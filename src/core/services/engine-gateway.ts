@@ -93,6 +93,11 @@ export class EngineGateway {
     return true;
   }
 
+  /** Opens the control stream ahead of a push (false when the gateway is not running); a push reuses it. */
+  async openEarly(): Promise<boolean> {
+    return (await this.connect()) !== null;
+  }
+
   /** Resolves once the gateway has read everything sent before: it answers a ping after the lines ahead of it. */
   private roundTrip(control: { send(message: object): boolean }): Promise<void> {
     const nonce = `applied-${this.nextNonce++}`;
