@@ -56,13 +56,16 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
   ['--version, -V', 'print the version'],
 ];
 
-const USAGE = [
-  'usage: claude-bottle <command> [options]',
-  '',
-  helpText(HELP),
-  '',
-  "<identity>: the bottle's full identity, a unique prefix or suffix of one, or its --name.",
-].join('\n');
+/** The usage text, laid out only when it is printed: every other command's start-up skips the work. */
+function usage(): string {
+  return [
+    'usage: claude-bottle <command> [options]',
+    '',
+    helpText(HELP),
+    '',
+    "<identity>: the bottle's full identity, a unique prefix or suffix of one, or its --name.",
+  ].join('\n');
+}
 
 /** Set by scripts/build-cli.mjs from package.json. */
 declare const __CLAUDE_BOTTLE_VERSION__: string;
@@ -96,7 +99,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    info(USAGE);
+    info(usage());
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-V') {

@@ -144,7 +144,11 @@ export function createCore(options: CoreOptions = {}): Core {
     options.live === true,
   );
   // A launch waits for its bottle to be in its gateway's tables (see CoreDeps.gateways).
-  deps.gateways = { ready: (identity) => network.bottleReady(identity), readyOn: (engine) => network.engineReady(engine) };
+  deps.gateways = {
+    ready: (identity) => network.bottleReady(identity),
+    readyOn: (engine) => network.engineReady(engine),
+    open: (engine) => network.open(engine),
+  };
   // What the core owns, released newest first by close: the clients and what they opened, the
   // live parts (everything that feeds events), the services they fed, then the engines and the log.
   const owned = new DisposableStore();

@@ -3,7 +3,7 @@ import { readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { gitControlMounts, prepareGitControl } from '../../src/core/bottles/git-control-mounts';
+import { gitControlMounts, prepareGitControl, prepareGitControlMounts } from '../../src/core/bottles/git-control-mounts';
 import { git, tempDir } from '../helpers/changes-fixtures';
 
 const run = promisify(execFile);
@@ -65,6 +65,18 @@ describe('the read-only mounts over a mount-mode repository’s control files', 
     expect(gitControlMounts(project)).toEqual(mounts);
     expect(await git(project, 'status', '--porcelain')).toBe('');
     expect(await git(join(project, 'libs', 'a'), 'log', '--format=%s')).toBe('start\n');
+  });
+
+  it('a launch makes what is missing and gets the same mounts in one call, also when nothing is missing', async () => {
+    const project = await repository();
+    await rm(join(project, '.git', 'hooks'), { recursive: true });
+    const made = prepareGitControlMounts(project, OWNER);
+    expect(await readdir(join(project, '.git', 'hooks'))).toEqual([]);
+    expect(made).toEqual(gitControlMounts(project));
+    expect(prepareGitControlMounts(project, OWNER)).toEqual(made);
+    const plain = await tempDir('git-control-plain-');
+    expect(prepareGitControlMounts(plain, OWNER)).toEqual([{ path: '.git', readOnly: true }]);
+    expect(prepareGitControlMounts(plain, OWNER)).toEqual([{ path: '.git', readOnly: true }]);
   });
 
   it('an old-style submodule (its own .git folder in the work tree) is walled like the top, also when the project is a subfolder', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrText, freeSubnets, hostAddress, overlaps, parseCidr, type Cidr } from '../../src/core/engine/network-subnets';
+import { cidrText, firstFreeSubnet, freeSubnets, hostAddress, overlaps, parseCidr, type Cidr } from '../../src/core/engine/network-subnets';
 
 const cidr = (text: string): Cidr => {
   const parsed = parseCidr(text);
@@ -37,5 +37,12 @@ describe('bottle network subnets (issue 19)', () => {
   it('finds nothing when a wider network covers the whole range', () => {
     expect(freeSubnets([cidr('10.0.0.0/8')], 5)).toEqual([]);
     expect(freeSubnets([cidr('10.213.0.0/17')], 0)[0]).toEqual(cidr('10.213.128.0/29'));
+    expect(firstFreeSubnet([cidr('10.0.0.0/8')], 5)).toBeUndefined();
+  });
+
+  it("a launch's first choice is the first of the full list, found without listing the rest", () => {
+    const taken = [cidr('10.213.0.16/28'), cidr('172.17.0.0/16'), cidr('10.213.0.0/17')];
+    for (const seed of [0, 1, 3, 4095, 8191, 8192 + 3, 123456789])
+      expect(firstFreeSubnet(taken, seed)).toEqual(freeSubnets(taken, seed)[0]);
   });
 });

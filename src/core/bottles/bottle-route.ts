@@ -45,6 +45,9 @@ export async function prepareRoute(
     // sees a bottle of this root here and leaves the gateway alone.
     const network = await ensureBottleNetwork(ctx.docker, identity, networkLabels);
     await ensureGateway(ctx.docker, image);
+    // The gateway is the one the launch keeps: its control stream opens while it joins the network
+    // and the container is made, instead of after (the launch's `ready` waits for it).
+    ctx.gateways.open(ctx.engine.name);
     await connectGateway(ctx.docker, network);
     return { network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp };
   });

@@ -219,7 +219,23 @@ export function gitControlMounts(projectDir: string): GitControlMount[] {
  * them: so every control path exists and can be mounted read-only. Nothing that exists is changed.
  */
 export function prepareGitControl(projectDir: string, owner: { uid: number; gid: number }): void {
-  for (const missing of planControl(projectDir).missing) {
+  createMissing(projectDir, planControl(projectDir), owner);
+}
+
+/**
+ * prepareGitControl, then gitControlMounts, reading the folder (and running git) once when nothing
+ * was missing: that one reading is then the check gitControlMounts would make. Whatever had to be
+ * made is read again, so a bottle is still never started with a hole in the wall.
+ */
+export function prepareGitControlMounts(projectDir: string, owner: { uid: number; gid: number }): GitControlMount[] {
+  const plan = planControl(projectDir);
+  if (plan.missing.length === 0) return plan.mounts;
+  createMissing(projectDir, plan, owner);
+  return gitControlMounts(projectDir);
+}
+
+function createMissing(projectDir: string, plan: ControlPlan, owner: { uid: number; gid: number }): void {
+  for (const missing of plan.missing) {
     const path = join(projectDir, ...missing.path.split('/'));
     try {
       if (missing.kind === 'dir') mkdirSync(path, { mode: 0o755 });

@@ -16,7 +16,7 @@ import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
 import { prepareRoute } from './bottle-route';
 import type { ContainerLimits } from './container-spec';
-import { gitControlMounts, prepareGitControl } from './git-control-mounts';
+import { prepareGitControlMounts } from './git-control-mounts';
 import { commandOf, type ImageFacts, type LaunchFacts } from './launch-plan';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { bottleToolDir } from '../base/resources';
@@ -124,9 +124,8 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   ]);
   const hostMounts = ctx.engine.local;
   // Whatever git would read if the agent created it must exist before it is mounted read-only.
-  if (hostMounts && folderOwner !== null) prepareGitControl(metadata.cwd, folderOwner);
   // Read once: every container this launch creates gets the same walls (no git run per create).
-  const gitControl = hostMounts && !metadata.copy_cwd ? gitControlMounts(metadata.cwd) : [];
+  const gitControl = hostMounts && folderOwner !== null ? prepareGitControlMounts(metadata.cwd, folderOwner) : [];
   const workspace = await workspaceFacts(bottle, resume);
   return { ...known, cachedPasswd, limits, route, hostMounts, gitControl, toolDir: bottleToolDir(), dockerfile, ...workspace };
 }

@@ -52,7 +52,7 @@ async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ con
   }
 }
 
-/** Runs a plan's steps on its created container: inbox, baseline, files in, then the start. */
+/** Runs a plan's steps on its created container: inbox, baseline, files in (everything before the start). */
 async function runPlan(container: EngineContainer, identity: string, plan: LaunchPlan): Promise<void> {
   if (plan.handOverInbox) await handOverInbox(bottlePaths(identity).inbox, plan.run);
   // What the agent starts from, taken just before it gets the folder.
@@ -60,7 +60,17 @@ async function runPlan(container: EngineContainer, identity: string, plan: Launc
   const entries = [...plan.entries, ...plan.secrets];
   if (plan.sources.length > 0 || entries.length > 0) await putFolders(container, plan.sources, plan.run, entries);
   await clearReadyToResume(identity);
-  await container.start();
+}
+
+/**
+ * Waits for both the gateway's readiness and the container's preparation. The gateway's failure
+ * is the one reported when both fail: it is the error a launch gave when the two ran one after the
+ * other (the gateway first), and it says why the bottle would have had no way out.
+ */
+async function bothDone(gatewayReady: Promise<void>, prepared: Promise<void>): Promise<void> {
+  const [gateway, preparation] = await Promise.allSettled([gatewayReady, prepared]);
+  if (gateway.status === 'rejected') throw gateway.reason;
+  if (preparation.status === 'rejected') throw preparation.reason;
 }
 
 /**
@@ -73,14 +83,32 @@ async function runPlan(container: EngineContainer, identity: string, plan: Launc
 export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<EngineContainer> {
   const { identity } = bottle;
   const facts = await gatherLaunchFacts(ctx, bottle, resume);
-  const { container, passwd } = await createContainer(ctx, facts);
+  // The gateway takes the bottle's rules while its container is made and filled: that push opens a
+  // control stream (an exec starting a program in the gateway), the slowest step of a launch, and it
+  // reads only the bottle's network and state, which exist now. Only the start waits for it.
+  const gatewayReady = facts.route === null ? Promise.resolve() : ctx.gateways.ready(identity);
+  // Observed below, whichever step ends first; this only keeps an early failure from being unhandled meanwhile.
+  gatewayReady.catch((_error: unknown) => undefined);
+  let container: EngineContainer;
+  let passwd: PasswdEntry[];
   try {
-    const progress = (line: string): void => ctx.activity.progress(identity, { line });
-    const copied = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
-    // At every launch: a resume of a bottle from before the hooks gets them too; one that has them, nothing.
-    const hostConfig = await withReportHooks(container, facts, copied, progress);
-    if (facts.route !== null) await ctx.gateways.ready(identity);
-    await runPlan(container, identity, planLaunch(facts, passwd, hostConfig));
+    ({ container, passwd } = await createContainer(ctx, facts));
+  } catch (error: unknown) {
+    // Nothing is left running behind a failed launch. The creation's error is the one to report:
+    // before the two overlapped, a launch whose container could not be made never asked the gateway.
+    await gatewayReady.catch((_ignored: unknown) => undefined);
+    throw error;
+  }
+  try {
+    const prepare = async (): Promise<void> => {
+      const progress = (line: string): void => ctx.activity.progress(identity, { line });
+      const copied = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
+      // At every launch: a resume of a bottle from before the hooks gets them too; one that has them, nothing.
+      const hostConfig = await withReportHooks(container, facts, copied, progress);
+      await runPlan(container, identity, planLaunch(facts, passwd, hostConfig));
+    };
+    await bothDone(gatewayReady, prepare());
+    await container.start();
     return container;
   } catch (error: unknown) {
     await removeUnstarted(container);

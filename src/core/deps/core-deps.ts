@@ -35,6 +35,12 @@ export interface CoreDeps {
     ready(identity: string): Promise<void>;
     /** The same for a container that is no bottle (the sign-in flow's), on the named engine. */
     readyOn(engine: string): Promise<void>;
+    /**
+     * Starts opening the named engine's gateway control stream, so the `ready` that follows finds it
+     * open: its exec starts a program in the gateway, the slowest step of a launch. Never fails: a
+     * stream that does not open is opened again, and its failure reported, by that `ready`.
+     */
+    open(engine: string): void;
   };
 }
 
@@ -49,7 +55,11 @@ export function createCoreDeps(connection: DockerConnection = connectDocker()): 
     activity: new ActivityTracker(),
     caches: new BottleCaches(),
     loadBottle,
-    gateways: { ready: async (): Promise<void> => undefined, readyOn: async (): Promise<void> => undefined },
+    gateways: {
+      ready: async (): Promise<void> => undefined,
+      readyOn: async (): Promise<void> => undefined,
+      open: (): void => undefined,
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { LABEL_IDENTITY, LABEL_INSTANCE, LABEL_MANAGED } from './bottle-containe
 import type { EngineClient, NetworkCreateOptions, NetworkInspectInfo } from './engine-client';
 import { engineStatus, ifContainerExists } from './if-engine-object-exists';
 import { networksNamed, settleNamedNetwork } from './named-networks';
-import { BOTTLE_SUBNET_PREFIX, cidrText, freeSubnets, hostAddress, parseCidr, type Cidr } from './network-subnets';
+import { BOTTLE_SUBNET_PREFIX, cidrText, firstFreeSubnet, hostAddress, parseCidr, type Cidr } from './network-subnets';
 
 /*
  * Each bottle's own network (issue 19): internal, and with no address of the host on its bridge
@@ -114,7 +114,7 @@ function createOptions(identity: string, subnet: Cidr, extraLabels: Readonly<Rec
 }
 
 /** Where a bottle starts looking for a free /29: its identity hashed, so concurrent launches start apart. */
-/** Where in the range a bottle's subnet search starts (freeSubnets' seed): its identity's hash, so launches start apart. */
+/** Where in the range a bottle's subnet search starts (firstFreeSubnet's seed): its identity's hash, so launches start apart. */
 export function subnetSeed(identity: string): number {
   return createHash('sha256').update(identity).digest().readUInt32BE(0);
 }
@@ -138,7 +138,7 @@ export async function ensureBottleNetwork(
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
     const existing = await existingNetwork(docker, identity);
     if (existing !== null) return existing;
-    const subnet = freeSubnets(subnetsOf(await docker.listNetworks()), subnetSeed(identity) + attempt)[0];
+    const subnet = firstFreeSubnet(subnetsOf(await docker.listNetworks()), subnetSeed(identity) + attempt);
     if (subnet === undefined)
       throw new BottleError('limit-exceeded', 'no free /29 left in 10.213.0.0/16 for a bottle network: remove bottles you no longer need');
     try {

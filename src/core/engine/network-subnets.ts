@@ -58,15 +58,24 @@ export function hostAddress(subnet: Cidr, n: number): string {
  * The /29s of the range in the order a bottle tries them: from a slot its identity hashes to, then
  * onwards (wrapping), skipping every one that overlaps a subnet in `taken`. Starting apart makes two
  * launches racing for a subnet unlikely to want the same one; the engine refuses the loser anyway
- * (pool overlap), which then takes the next.
+ * (pool overlap), which then takes the next. Lazy: a launch wants only the first of 8,192.
  */
-export function freeSubnets(taken: Cidr[], seed: number, range: Cidr = parseCidr(BOTTLE_SUBNET_RANGE) as Cidr): Cidr[] {
+export function* freeSubnetsInOrder(taken: Cidr[], seed: number, range: Cidr = parseCidr(BOTTLE_SUBNET_RANGE) as Cidr): Generator<Cidr> {
   const slots = size(range) / 2 ** (32 - BOTTLE_SUBNET_PREFIX);
   const start = Math.abs(Math.trunc(seed)) % slots;
-  const free: Cidr[] = [];
   for (let i = 0; i < slots; i++) {
     const candidate = { base: range.base + ((start + i) % slots) * 2 ** (32 - BOTTLE_SUBNET_PREFIX), prefix: BOTTLE_SUBNET_PREFIX };
-    if (!taken.some((subnet) => overlaps(subnet, candidate))) free.push(candidate);
+    if (!taken.some((subnet) => overlaps(subnet, candidate))) yield candidate;
   }
-  return free;
+}
+
+/** Every free /29, in freeSubnetsInOrder's order. */
+export function freeSubnets(taken: Cidr[], seed: number, range?: Cidr): Cidr[] {
+  return [...freeSubnetsInOrder(taken, seed, range)];
+}
+
+/** The /29 a bottle tries first (freeSubnetsInOrder); undefined when the range is full. */
+export function firstFreeSubnet(taken: Cidr[], seed: number): Cidr | undefined {
+  for (const subnet of freeSubnetsInOrder(taken, seed)) return subnet;
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { errorMessage } from '../base/bottle-error';
 import type { EngineClient } from '../engine/engine-client';
 import { findRunningGateway } from '../engine/gateway-container';
 import { GatewayControl } from '../engine/gateway-control';
+import { GATEWAY_CONTROL_SOCKET } from '../engine/gateway-image';
 import type { RecordPosition } from '../state/network-cursor';
 import { MAX_NETWORK_PENDING } from '../state/network-pending';
 import { readGatewayMessage, type GatewayMessage } from './gateway-messages';
@@ -22,6 +23,12 @@ const READY_TIMEOUT_MS = 15_000;
 const ANSWER_TIMEOUT_MS = 15_000;
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
+/**
+ * A gateway container that has just started may not listen on its control socket yet (its relay
+ * then says ENOENT): the stream is opened again this often, this far apart, before that counts.
+ */
+const STARTING_ATTEMPTS = 20;
+const STARTING_RETRY_MS = 100;
 /** Held requests remembered for all bottles of one engine (the gateway caps its own at 1000). */
 const MAX_PENDING_TOTAL = 1000;
 
@@ -91,6 +98,11 @@ export class EngineGateway {
     for (const [id, held] of this.held) if (!present.has(held.identity)) this.held.delete(id);
     if (options.applied === true) await this.roundTrip(control);
     return true;
+  }
+
+  /** Opens the control stream ahead of a push (false when the gateway is not running); a push reuses it. */
+  async openEarly(): Promise<boolean> {
+    return (await this.connect()) !== null;
   }
 
   /** Resolves once the gateway has read everything sent before: it answers a ping after the lines ahead of it. */
@@ -169,6 +181,17 @@ export class EngineGateway {
   }
 
   private async open(): Promise<GatewayControl | null> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.openOnce();
+      } catch (error: unknown) {
+        if (attempt >= STARTING_ATTEMPTS || !stillStarting(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, STARTING_RETRY_MS));
+      }
+    }
+  }
+
+  private async openOnce(): Promise<GatewayControl | null> {
     if (this.closed) return null;
     const container = await findRunningGateway(this.docker);
     if (container === null) return null;
@@ -276,4 +299,9 @@ export class EngineGateway {
     this.held.delete(id);
     this.hooks.pendingChanged(held.identity, this.pendingOf(held.identity));
   }
+}
+
+/** The relay's word when the gateway's proxy has not made its control socket yet (src/gateway/main.ts). */
+function stillStarting(error: unknown): boolean {
+  return errorMessage(error).includes(`control socket ${GATEWAY_CONTROL_SOCKET}: connect ENOENT`);
 }

@@ -152,6 +152,15 @@ export class GatewayService {
     }
   }
 
+  /** See CoreDeps.gateways.open: the engine's control stream opened ahead of a launch's `ready`. */
+  open(engine: string): void {
+    if (this.closed) return;
+    // Not an error of its own: the launch's `ready` opens the stream again and says why it failed.
+    this.gatewayOf(engine)
+      .openEarly()
+      .catch((_error: unknown) => undefined);
+  }
+
   /** A bottle's held requests: this core's own when it is live, else what the live core last wrote. */
   async pending(identity: string): Promise<NetworkRequest[]> {
     if (this.live) return this.engineOf(identity).pendingOf(identity);
