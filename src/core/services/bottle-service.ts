@@ -13,7 +13,8 @@ import { actionState, allowedActions, displayStatus } from '../../shared/allowed
 import type { BulkRequest, BulkResult } from '../../shared/bottle-requests';
 import { parseIdentity } from '../../shared/identity';
 import { createBottleState, checkResumable, launchNew, removeNow, resumeLoaded, retireBottle, stopNow } from '../bottles/bottle-lifecycle';
-import { haltOverBudget, HostDiskGuard } from '../bottles/host-disk-budget';
+import { haltOverBudget, type HostDiskGuard } from '../bottles/host-disk-budget';
+import { BottleInboxes } from './bottle-inboxes';
 import type { RemoveOutcome } from '../bottles/rebuilt-image';
 import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
@@ -23,19 +24,16 @@ import {
   approveNow,
   listPendingRecords,
   pickPendingRequest,
-  processInbox,
   readHistory,
   readPendingRecord,
   rejectNow,
   settleInterruptedApproval,
   toPendingView,
 } from '../rebuild';
-import { listStateRoot, mapLimited, scanBottleFolder, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
-import { EngineContainerIndex } from './engine-container-index';
+import { mapLimited, type StateEntry } from '../state/state-listing';
 import { stateRoot } from '../state/state-paths';
 import { isLocalEndpoint } from '../engine/engine-endpoint';
-import { syncRemoteInbox } from '../rebuild/remote-inbox';
-import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
+import { onEngine, type CoreDeps } from '../deps/core-deps';
 import { isConnectionError } from '../engine/docker-client';
 import { bottleContainers, otherInstanceError } from '../engine/bottle-containers';
 import { typeIntoAgent } from '../bottles/agent-input';
@@ -45,7 +43,6 @@ import { BuildFailedError } from '../engine/image-build';
 import { describeUnapplied, type UnappliedWork } from '../../shared/changes';
 import { ActivityConflictError } from '../base/activity-tracker';
 import type { Notices } from '../base/notices';
-import { ingestAgentStatus } from '../rebuild/status-throttle';
 import { answerPermissionNow } from '../rebuild/permission-answer';
 import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 import type { ContainerFacts } from '../bottles/container-event';
@@ -79,42 +76,17 @@ const BULK_CONCURRENCY = 4;
  * - A bottle is loaded once per operation and passed along (see LoadedBottle).
  */
 export class BottleService {
-  /** Bottles seen on a remote engine: their inboxes are read through the engine's API. */
-  private readonly remote = new Set<string>();
-  /**
-   * Keeps every local bottle's writable host folders (its inbox) within their disk budget: every
-   * read measures them (so `ls`/`show` act on a budget passed while no app ran), and a live core's
-   * inbox watcher reports their changes to it.
-   */
+  /** Which engine each bottle is on, and the settling of its inbox (see BottleInboxes). */
+  private readonly inboxes: BottleInboxes;
+  /** Keeps every local bottle's inbox within its disk budget (see BottleInboxes.hostDisk). */
   readonly hostDisk: HostDiskGuard;
 
   constructor(
     private readonly ctx: CoreDeps,
     private readonly hooks: BottleServiceHooks,
   ) {
-    this.hostDisk = new HostDiskGuard(
-      (identity, reason) => this.stopOverBudget(identity, reason),
-      (identity, error) => this.hooks.notices.failure(`Could not keep ${identity} within its disk budget`, error),
-    );
-  }
-
-  /**
-   * The dependencies for one bottle, on the engine it records (and whether its inbox is read
-   * remotely). `scanned`: its folder as just read, which says the engine already; a damaged one is
-   * read again here, to fail as ever.
-   */
-  private engineFor(identity: string, scanned: StateEntry | null = null): CoreDeps {
-    const ctx =
-      scanned?.status === 'ok' ? onEngine(this.ctx, this.ctx.engines.forBottle(scanned.engine)) : depsForBottle(this.ctx, identity);
-    if (ctx.engine.local) this.remote.delete(identity);
-    else this.remote.add(identity);
-    return ctx;
-  }
-
-  /** Puts answers written in a remote bottle's state inbox into its container (a local one shares it). */
-  private async deliver(ctx: CoreDeps, identity: string): Promise<void> {
-    if (ctx.engine.local) return;
-    await syncRemoteInbox(ctx, identity, { force: true });
+    this.inboxes = new BottleInboxes(ctx, hooks, (identity, reason) => this.stopOverBudget(identity, reason));
+    this.hostDisk = this.inboxes.hostDisk;
   }
 
   /**
@@ -150,8 +122,8 @@ export class BottleService {
    * `container`: its container as an engine event just told it, so the engine is not asked again.
    */
   async view(identity: string, container?: ContainerFacts): Promise<BottleView | null> {
-    const ctx = this.engineFor(parseIdentity(identity));
-    await this.settleOn(ctx, identity);
+    const ctx = this.inboxes.engineFor(parseIdentity(identity));
+    await this.inboxes.settleOn(ctx, identity);
     return bottleView(ctx, identity, container);
   }
 
@@ -159,7 +131,7 @@ export class BottleService {
   async show(identity: string): Promise<BottleDetail> {
     const view = await this.view(identity);
     if (view === null) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
-    const { endpoint } = this.engineFor(identity).connection;
+    const { endpoint } = this.inboxes.engineFor(identity).connection;
     const pending = await listPendingRecords(identity);
     return {
       ...view,
@@ -208,7 +180,7 @@ export class BottleService {
 
   /** Why a bulk action found no bottle of ours: another instance's container has the name, or nothing has. */
   private async missingReason(identity: string, action: BulkRequest['action']): Promise<string> {
-    const { other } = await bottleContainers(this.engineFor(identity).docker, identity);
+    const { other } = await bottleContainers(this.inboxes.engineFor(identity).docker, identity);
     return other === null ? 'no such bottle' : otherInstanceError(identity, action === 'stop' ? 'stopped' : 'removed').message;
   }
 
@@ -324,7 +296,7 @@ export class BottleService {
       const { imageId } = await approveNow(ctx, bottle, requestId, {
         proposalHash: options.proposalHash,
         dockerfile: options.dockerfile,
-        onCommitted: () => this.deliver(ctx, identity),
+        onCommitted: () => this.inboxes.deliver(ctx, identity),
       });
       // The approval retired the container: its agent asks nothing any more.
       await this.dropQuestions(identity);
@@ -347,7 +319,7 @@ export class BottleService {
     return this.locked(identity, 'rejecting', async (ctx) => {
       const requestId = await pickPendingRequest(identity, options.requestId);
       await rejectNow(identity, { requestId, message: options.message });
-      await this.deliver(ctx, identity);
+      await this.inboxes.deliver(ctx, identity);
       return { requestId };
     });
   }
@@ -360,11 +332,11 @@ export class BottleService {
    * on its own (two answers at once: one wins, the other is told).
    */
   async answerPermission(identity: string, requestId: string, answer: PermissionAnswer, message: string): Promise<void> {
-    const ctx = this.engineFor(parseIdentity(identity));
+    const ctx = this.inboxes.engineFor(parseIdentity(identity));
     await this.view(identity);
     try {
       await answerPermissionNow(identity, requestId, answer, message);
-      await this.deliver(ctx, identity);
+      await this.inboxes.deliver(ctx, identity);
     } finally {
       this.hooks.changed(identity);
     }
@@ -372,7 +344,7 @@ export class BottleService {
 
   /** Types text into the bottle's agent terminal and presses Enter (issue 21); refused when it is not running. */
   async send(identity: string, text: string): Promise<void> {
-    await typeIntoAgent(this.engineFor(parseIdentity(identity)), identity, text);
+    await typeIntoAgent(this.inboxes.engineFor(parseIdentity(identity)), identity, text);
   }
 
   /** The one bottle `ref` names (identity, unique prefix or suffix, or name): see bottle-ref.ts. */
@@ -380,7 +352,7 @@ export class BottleService {
     return resolveBottleRef(ref, async (identity) => {
       try {
         // Another instance's container too: the command refuses it, saying whose it is.
-        const { ours, other } = await bottleContainers(this.engineFor(identity).docker, identity);
+        const { ours, other } = await bottleContainers(this.inboxes.engineFor(identity).docker, identity);
         return ours !== null || other !== null;
       } catch (error: unknown) {
         // The engine is away: the reference goes on as given, and the command says so as it always has.
@@ -427,41 +399,17 @@ export class BottleService {
    * Returns whether anything the bottle shows changed. The live watcher calls this too.
    */
   async settleInbox(identity: string): Promise<boolean> {
-    return this.settleOn(this.engineFor(identity), identity);
+    return this.inboxes.settle(identity);
   }
 
-  /**
-   * settleInbox with the dependencies on the bottle's engine already known. A pass over every
-   * bottle passes what it knows already: `folder`, which of its folders are there (a step whose
-   * folder is not there has nothing to read: a missing inbox measures zero and holds no request
-   * and no status file, and with no rebuild folder either there is no warning or question to
-   * forget), and `containers`, its engines' containers listed once.
-   */
-  private async settleOn(
-    ctx: CoreDeps,
-    identity: string,
-    known: { folder: { inbox: boolean; rebuild: boolean } | null; containers: EngineContainerIndex } | null = null,
-  ): Promise<boolean> {
-    if (ctx.engine.local) {
-      const inbox = known?.folder?.inbox ?? true;
-      // The budget first: an inbox flooded with files is stopped before it is read for requests.
-      if (inbox) await this.hostDisk.settle(identity);
-      const [requests, status] = await Promise.all([
-        inbox || (known?.folder?.rebuild ?? true) ? processInbox(identity) : false,
-        // The status file is in the inbox.
-        inbox ? ingestAgentStatus(identity) : false,
-      ]);
-      return requests || status;
-    }
-    try {
-      const requests = await syncRemoteInbox(ctx, identity, known === null ? {} : { listed: () => known.containers.ours(ctx, identity) });
-      // The sync brought the container's status file home beside its requests.
-      return (await ingestAgentStatus(identity)) || requests;
-    } catch (error: unknown) {
-      // The engine is away: what the state folder already holds is still true; its bottles show offline.
-      if (isConnectionError(error)) return processInbox(identity);
-      throw error;
-    }
+  /** Bottles whose inbox lives in a container on a remote engine (the live core polls these). */
+  remoteIdentities(): string[] {
+    return this.inboxes.remoteIdentities();
+  }
+
+  /** Settles every bottle's inbox and returns every bottle's state entry (BottleInboxes.settleAllInboxes). */
+  async settleAllInboxes(): Promise<StateEntry[]> {
+    return this.inboxes.settleAllInboxes();
   }
 
   /**
@@ -473,7 +421,7 @@ export class BottleService {
    * container, on the engine's disk: nothing of it is on this host to budget.
    */
   private async stopOverBudget(identity: string, reason: string): Promise<void> {
-    const ctx = this.engineFor(identity);
+    const ctx = this.inboxes.engineFor(identity);
     if (!ctx.engine.local) return;
     if (!(await haltOverBudget(ctx, identity, reason))) return;
     this.hooks.notices.log.write('warning', `stopping ${identity}: ${reason}`);
@@ -487,41 +435,6 @@ export class BottleService {
       if (error instanceof ActivityConflictError) return;
       throw error;
     }
-  }
-
-  /** Bottles whose inbox lives in a container on a remote engine (the live core polls these). */
-  remoteIdentities(): string[] {
-    return [...this.remote];
-  }
-
-  /**
-   * Settles every bottle's inbox; one bottle's failure is reported and does not stop the rest.
-   * Returns every bottle's state entry as it is once settled: each folder is read once before its
-   * settling (which steps have something to read) and read again only when the settling could have
-   * written to it (it has an inbox or a rebuild folder, is remote, failed, or changed something).
-   */
-  async settleAllInboxes(): Promise<StateEntry[]> {
-    const containers = new EngineContainerIndex();
-    let settled = 0;
-    const entries = await mapLimited(await listStateRoot(), 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
-      const before = isFolder ? scanBottleFolder(identity) : null;
-      let untouched = false;
-      try {
-        const ctx = this.engineFor(identity, before);
-        const folder = before === null ? null : { inbox: before.hasInbox, rebuild: before.hasRebuildFolder };
-        const changed = await this.settleOn(ctx, identity, { folder, containers });
-        if (changed) this.hooks.changed(identity);
-        untouched = ctx.engine.local && folder !== null && !folder.inbox && !folder.rebuild && !changed;
-      } catch (error: unknown) {
-        this.hooks.notices.failure(`Could not read the inbox of ${identity}`, error);
-      }
-      // Most bottles settle without any real read: the app's event loop still gets its turns.
-      settled += 1;
-      if (settled % YIELD_EVERY === 0) await yieldToEventLoop();
-      if (!isFolder) return null;
-      return untouched ? before : scanBottleFolder(identity);
-    });
-    return entries.filter((entry): entry is StateEntry => entry !== null);
   }
 
   /**
@@ -538,7 +451,7 @@ export class BottleService {
     parseIdentity(identity);
     try {
       return await this.ctx.activity.run(identity, kind, async () => {
-        const ctx = this.engineFor(identity);
+        const ctx = this.inboxes.engineFor(identity);
         if (options.settle) await settleInterruptedApproval(ctx, identity);
         return work(ctx);
       });
