@@ -52,17 +52,13 @@ async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ con
   }
 }
 
-/**
- * Runs a plan's steps on its created container: inbox, baseline, files in, then the start, which
- * waits for `ready` (the gateway knowing the bottle) too.
- */
-async function runPlan(container: EngineContainer, identity: string, plan: LaunchPlan, ready: Promise<void>): Promise<void> {
+/** Runs a plan's steps on its created container: inbox, baseline, files in, then the start. */
+async function runPlan(container: EngineContainer, identity: string, plan: LaunchPlan): Promise<void> {
   if (plan.handOverInbox) await handOverInbox(bottlePaths(identity).inbox, plan.run);
   // What the agent starts from, taken just before it gets the folder.
   if (plan.baseline !== null) await recordBaseline(plan.baseline.identity, plan.baseline.cwd, plan.baseline.copy);
   const entries = [...plan.entries, ...plan.secrets];
   if (plan.sources.length > 0 || entries.length > 0) await putFolders(container, plan.sources, plan.run, entries);
-  await ready;
   await clearReadyToResume(identity);
   await container.start();
 }
@@ -78,17 +74,13 @@ export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolea
   const { identity } = bottle;
   const facts = await gatherLaunchFacts(ctx, bottle, resume);
   const { container, passwd } = await createContainer(ctx, facts);
-  // The gateway learns the bottle (it exists now) while its files go in: only the start waits for
-  // it. Awaited in runPlan; the catch only keeps a rejection unobserved, when an earlier step fails
-  // first, from being unhandled (that step's error is the one reported).
-  const ready = facts.route === null ? Promise.resolve() : ctx.gateways.ready(identity);
-  ready.catch((_error: unknown) => undefined);
   try {
     const progress = (line: string): void => ctx.activity.progress(identity, { line });
     const copied = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
     // At every launch: a resume of a bottle from before the hooks gets them too; one that has them, nothing.
     const hostConfig = await withReportHooks(container, facts, copied, progress);
-    await runPlan(container, identity, planLaunch(facts, passwd, hostConfig), ready);
+    if (facts.route !== null) await ctx.gateways.ready(identity);
+    await runPlan(container, identity, planLaunch(facts, passwd, hostConfig));
     return container;
   } catch (error: unknown) {
     await removeUnstarted(container);
