@@ -27,6 +27,20 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/**
+ * A step that also keeps its own durations (seconds) in `into`, for the p50 and p95 a figure
+ * prints beside its medians. abMedians runs each step once untimed first: callers drop that one.
+ */
+export function recorded(work: () => Promise<void>, into: number[]): () => Promise<void> {
+  return async () => void into.push((await timed(work)).seconds);
+}
+
+/** "ours p50 … p95 …, docker p50 … p95 …" of recorded samples (the warm-up, the first, left out). */
+export function spreadNote(ours: number[], docker: number[], show: (seconds: number) => string): string {
+  const spread = (values: number[]): string => `p50 ${show(median(values))} p95 ${show(percentile(values, 95))}`;
+  return `ours ${spread(ours.slice(1))}, docker ${spread(docker.slice(1))} (${ours.length - 1} rounds)`;
+}
+
 export async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const start = process.hrtime.bigint();
   const value = await work();

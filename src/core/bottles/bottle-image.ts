@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
 import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
+import type { ImageInspectInfo } from '../engine/engine-client';
 import type { CoreDeps } from '../deps/core-deps';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
 import { perBottleImageTag } from '../state/state-paths';
@@ -78,17 +79,24 @@ export async function buildBottleImage(
 }
 
 /**
- * The image a (re)launch uses: the per-bottle image when the bottle has its own Dockerfile —
- * rebuilt if the tag is missing or was built from another Dockerfile — else the agent's image.
+ * The image a (re)launch uses, and what the engine says of it: the per-bottle image when the bottle
+ * has its own Dockerfile — rebuilt if the tag is missing or was built from another Dockerfile —
+ * else the agent's image. A per-bottle image found current is not inspected a second time.
  */
-export async function imageForLaunch(ctx: CoreDeps, bottle: LoadedBottle, onProgress?: BuildProgressListener): Promise<string> {
+export async function imageForLaunch(
+  ctx: CoreDeps,
+  bottle: LoadedBottle,
+  onProgress?: BuildProgressListener,
+): Promise<{ ref: string; info: ImageInspectInfo }> {
   const dockerfile = await readPerBottleDockerfile(bottle.identity);
-  if (dockerfile === null) return ensureAgentImage(ctx, bottle.agent, onProgress);
-  const tag = perBottleImageTag(bottle.identity);
-  const wanted = await perBottleHash(bottle.agent, dockerfile);
-  const current = (await ifImageExists(ctx.docker.getImage(tag).inspect()))?.Config.Labels?.[LABEL_CONTEXT_HASH] ?? null;
-  if (current !== wanted) await buildBottleImage(ctx, bottle, dockerfile, onProgress);
-  return tag;
+  const ref = dockerfile === null ? await ensureAgentImage(ctx, bottle.agent, onProgress) : perBottleImageTag(bottle.identity);
+  if (dockerfile !== null) {
+    const wanted = await perBottleHash(bottle.agent, dockerfile);
+    const found = await ifImageExists(ctx.docker.getImage(ref).inspect());
+    if (found !== null && found.Config.Labels?.[LABEL_CONTEXT_HASH] === wanted) return { ref, info: found };
+    await buildBottleImage(ctx, bottle, dockerfile, onProgress);
+  }
+  return { ref, info: await ctx.docker.getImage(ref).inspect() };
 }
 
 /** The Dockerfile a bottle runs from, loading its agent (one request's proposal, say). */

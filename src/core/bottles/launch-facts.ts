@@ -32,8 +32,7 @@ async function launchImage(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean)
   const progress = (update: { step: number | null; totalSteps: number | null; line: string }): void =>
     ctx.activity.progress(identity, update);
   ctx.activity.progress(identity, { line: resume ? 'Preparing image for resume' : 'Preparing image' });
-  const ref = await imageForLaunch(ctx, bottle, progress);
-  const info = await ctx.docker.getImage(ref).inspect();
+  const { ref, info } = await imageForLaunch(ctx, bottle, progress);
   const path = info.Config.Env?.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? null;
   return { ref, id: info.Id, path, user: info.Config.User || null };
 }
