@@ -55,7 +55,10 @@ describe.skipIf(skipWithoutDocker)('a Logs tab reads the container its window sh
       return list.call(this, options);
     });
     expect(await logOf(app, mine.identity, mineId)).toContain('hello from the agent');
-    expect(listings).toEqual([]);
+    // Only this bottle's lookups count: the live core lists for other reasons meanwhile (the other
+    // bottle's terminal sends engine events, each refreshing that bottle's view).
+    const lookups = listings.filter((filters) => filters.includes(mine.identity) && !filters.includes(other.identity));
+    expect(lookups, lookups.join('\n')).toEqual([]);
 
     // Another bottle's container named under this bottle: this bottle's log, never the other's.
     const asOther = await logOf(app, mine.identity, otherId);
