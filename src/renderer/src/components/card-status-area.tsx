@@ -7,6 +7,7 @@ import { escapeControl, escapeLine } from '../../../shared/escape-text';
 import { resumeLine } from '../../../shared/resume-line';
 import { dismissError } from '../lib/bottle-actions';
 import { firstWaitingKind } from '../lib/first-waiting';
+import { ActivityProgressBar, activitySteps } from './activity-progress';
 import { EarlyExitArea } from './early-exit-area';
 import { NetworkRequestArea } from './network-request-area';
 import { PermissionRequestArea } from './permission-request-area';
@@ -16,8 +17,7 @@ import { useUiStore } from '../stores/ui-store';
 function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
   const activity = bottle.activity;
   if (activity === null) return null;
-  const hasSteps = activity.step !== null && activity.totalSteps !== null && activity.totalSteps > 0;
-  const percent = hasSteps ? Math.round(((activity.step ?? 0) / (activity.totalSteps ?? 1)) * 100) : null;
+  const { hasSteps, percent } = activitySteps(activity);
   if (activity.error !== null) {
     return (
       <div className="status-area problem" data-testid="activity-error" data-attention="failed" role="alert">
@@ -42,15 +42,7 @@ function ActivityView({ bottle }: { bottle: BottleView }): JSX.Element | null {
             step {activity.step}/{activity.totalSteps}
           </span>
         ) : null}
-        <span
-          className={`progress ${percent === null ? 'is-indeterminate' : ''}`}
-          role="progressbar"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={percent ?? undefined}
-        >
-          <span style={{ width: `${percent ?? 30}%` }} />
-        </span>
+        <ActivityProgressBar percent={percent} />
       </div>
       <pre className="log-tail" title={escapeControl(activity.logTail.join('\n'))}>
         {escapeLine(activity.logTail[activity.logTail.length - 1] ?? '')}
