@@ -7,7 +7,7 @@ import { invoke } from '../api/api';
 import { runAction } from '../lib/bottle-actions';
 import { NETWORK_ANSWER_TABLE } from '../lib/network-answers';
 import { useEngineStore } from '../stores/engine-store';
-import { useUiStore } from '../stores/ui-store';
+import { RequestAreaShell } from './request-area-shell';
 
 // Made in src/shared for every surface (notifications too); kept importable from here.
 export { networkAsk, networkTarget };
@@ -35,19 +35,21 @@ export function useEngineAvailable(): boolean {
  */
 export function NetworkRequestArea({ bottle }: { bottle: BottleView }): JSX.Element | null {
   const engineAvailable = useEngineAvailable();
-  const openPanel = useUiStore((state) => state.openPanel);
   const request = bottle.networkPending[0];
   if (request === undefined) return null;
   const allowed = new Map(networkAnswers(bottle, request, { engineAvailable }).map((state) => [state.answer, state]));
+  const count = bottle.networkPending.length;
   return (
-    <div className="status-area attention" data-testid="network-request" data-attention="pending" data-request-id={request.id}>
-      {/* Short, so the destination keeps its room on the card's one line. */}
-      <span className="attention-label" title={networkLabel(bottle.networkPending.length)}>
-        {bottle.networkPending.length > 1 ? `Network (${bottle.networkPending.length})` : 'Network'}
-      </span>
-      <span className="attention-text" title={`${networkAsk(request)} (${request.protocol})`}>
-        {networkTarget(request)}
-      </span>
+    <RequestAreaShell
+      identity={bottle.identity}
+      testId="network-request"
+      requestId={request.id}
+      label={count > 1 ? `Network (${count})` : 'Network'}
+      labelTitle={networkLabel(count)}
+      subject={networkTarget(request)}
+      subjectTitle={`${networkAsk(request)} (${request.protocol})`}
+      moreTitle="Every held request and every answer (allow for this agent too), with keys"
+    >
       {NETWORK_ANSWER_TABLE.map(({ answer: how, short, tone, title }) => {
         const state = allowed.get(how);
         if (short === null || state === undefined) return null;
@@ -64,14 +66,6 @@ export function NetworkRequestArea({ bottle }: { bottle: BottleView }): JSX.Elem
           </button>
         );
       })}
-      <button
-        type="button"
-        className="button button-small button-quiet"
-        title="Every held request and every answer (allow for this agent too), with keys"
-        onClick={() => openPanel('approval', bottle.identity)}
-      >
-        More
-      </button>
-    </div>
+    </RequestAreaShell>
   );
 }

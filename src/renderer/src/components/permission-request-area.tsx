@@ -3,7 +3,7 @@ import { permissionAsk } from '../../../shared/agent-status-line';
 import type { BottleView } from '../../../shared/bottle-view';
 import { escapeControl } from '../../../shared/escape-text';
 import { answerPermission, PERMISSION_ANSWER_TABLE } from '../lib/permission-answers';
-import { useUiStore } from '../stores/ui-store';
+import { RequestAreaShell } from './request-area-shell';
 
 /** The label of a bottle's permission questions, on its card and its row alike. */
 export function permissionLabel(count: number): string {
@@ -16,22 +16,21 @@ export function permissionLabel(count: number): string {
  * reason, the whole input, "don't ask again", a message with Deny, the keys).
  */
 export function PermissionRequestArea({ bottle }: { bottle: BottleView }): JSX.Element | null {
-  const openPanel = useUiStore((state) => state.openPanel);
   const question = bottle.permissionPending[0];
   if (question === undefined) return null;
   const count = bottle.permissionPending.length;
   return (
-    <div className="status-area attention" data-testid="permission-request" data-attention="pending" data-request-id={question.id}>
-      <span className="attention-label" title={permissionLabel(count)}>
-        {count > 1 ? `Permission (${count})` : 'Permission'}
-      </span>
-      <span
-        className="attention-text"
-        title={escapeControl(question.reason === null ? question.tool : `${question.tool}: ${question.reason}`)}
-        data-testid="permission-ask"
-      >
-        {permissionAsk(question)}
-      </span>
+    <RequestAreaShell
+      identity={bottle.identity}
+      testId="permission-request"
+      requestId={question.id}
+      label={count > 1 ? `Permission (${count})` : 'Permission'}
+      labelTitle={permissionLabel(count)}
+      subject={permissionAsk(question)}
+      subjectTitle={escapeControl(question.reason === null ? question.tool : `${question.tool}: ${question.reason}`)}
+      subjectTestId="permission-ask"
+      moreTitle="The reason, the whole input, allow without asking again, deny with a message, with keys"
+    >
       {PERMISSION_ANSWER_TABLE.map(({ answer: how, short, tone, title }) =>
         short === null ? null : (
           <button
@@ -45,14 +44,6 @@ export function PermissionRequestArea({ bottle }: { bottle: BottleView }): JSX.E
           </button>
         ),
       )}
-      <button
-        type="button"
-        className="button button-small button-quiet"
-        title="The reason, the whole input, allow without asking again, deny with a message, with keys"
-        onClick={() => openPanel('approval', bottle.identity)}
-      >
-        More
-      </button>
-    </div>
+    </RequestAreaShell>
   );
 }
