@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
+import { gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { readNetworkLog } from '../../src/core/state/network-log';
 import { readNetworkPending } from '../../src/core/state/network-pending';
 import type { BottleView } from '../../src/shared/bottle-view';
@@ -9,6 +10,7 @@ import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { usePublicOutside } from '../helpers/public-outside';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
+import { rawDocker } from '../helpers/raw-docker';
 import { runCli } from '../helpers/run-cli';
 import { writeTestSettings } from '../helpers/test-settings';
 
@@ -58,6 +60,60 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
     await eventually(async () => expect(await ends()).toBe(2));
     await sleep(1500);
     expect(await ends()).toBe(2);
+  }, 120_000);
+
+  it('a request held after the live core synced (the bottle started by the CLI) shows in its view and on the record', async () => {
+    const port = await outside.serve();
+    const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const { identity } = JSON.parse(started.stdout) as BottleView;
+    const container = await bottleContainer(identity);
+
+    // The app starts and has pushed its tables on an open stream before the bottle asks for anything.
+    const app = createCore({ deps: createCoreDeps(), live: true });
+    cores.push(app);
+    expect(await app.network.sync()).toBe(true);
+    await eventually(async () => expect((await app.bottles.view(identity))?.status).toBe('running'));
+
+    const held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
+    await eventually(async () => expect((await app.bottles.view(identity))?.networkPending).toHaveLength(1), 30_000);
+    const [request] = await readNetworkPending(identity);
+    expect(request).toMatchObject({ identity, host: PUBLIC_HOST, port, protocol: 'http' });
+    await app.network.answer(identity, request?.id ?? '', 'once');
+    expect((await held).output).toContain('hello from the outside');
+  }, 120_000);
+
+  it('a live core whose first stream could not open opens it again, and hears a request held after', async () => {
+    const port = await outside.serve();
+    const started = await runCli(['start', 'scripted', '--cwd', env.project(), '--copy', '--detach', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const { identity } = JSON.parse(started.stdout) as BottleView;
+    const container = await bottleContainer(identity);
+
+    // The gateway does not answer while the app starts (an engine too busy to run the stream's exec
+    // within its time stands for the same). The bottle's request waits in the frozen proxy's backlog,
+    // asked before the app starts, so no event of the bottle's container comes after to push again.
+    const gateway = rawDocker().getContainer(gatewayContainerName());
+    await gateway.pause();
+    let app: Core;
+    let held: ReturnType<typeof execIn>;
+    try {
+      held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
+      // Its exec's events are over before the app subscribes to the engine's (top runs no exec).
+      await eventually(async () => expect(JSON.stringify((await container.top()).Processes)).toContain('wget -q'));
+      app = createCore({ deps: createCoreDeps(), live: true });
+      cores.push(app);
+      await expect(app.network.sync()).rejects.toThrow(/paused/);
+    } finally {
+      await gateway.unpause();
+    }
+
+    // The proxy reads the request now and holds it: the app hears it once its stream opens again.
+    await eventually(async () => expect((await app.bottles.view(identity))?.networkPending).toHaveLength(1), 30_000);
+    const [request] = await readNetworkPending(identity);
+    expect(request).toMatchObject({ identity, host: PUBLIC_HOST, port, protocol: 'http' });
+    await app.network.answer(identity, request?.id ?? '', 'once');
+    expect((await held).output).toContain('hello from the outside');
   }, 120_000);
 
   it('a request held while only the CLI ran is recorded by the live core that starts later', async () => {
