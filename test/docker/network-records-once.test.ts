@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/core/create-core';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
+import { connectDocker } from '../../src/core/engine/docker-client';
+import { GatewayControl } from '../../src/core/engine/gateway-control';
 import { gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { readNetworkLog } from '../../src/core/state/network-log';
 import { readNetworkPending } from '../../src/core/state/network-pending';
@@ -124,7 +126,8 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
     const { identity } = JSON.parse(started.stdout) as BottleView;
     const container = await bottleContainer(identity);
     const held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
-    await sleep(2000);
+    // Held before the app starts: the gateway's own word (a stream of the test's, not a core's), not a pause.
+    await gatewayHolds(identity);
     expect(await readNetworkPending(identity)).toEqual([]);
 
     // The app starts: it hears what the gateway holds, shows it and keeps it on the record.
@@ -142,3 +145,18 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
     expect((await held).output).toContain('hello from the outside');
   }, 120_000);
 });
+
+/** Resolves once the gateway says it holds a request of `identity` (a stream it opens tells what is held, then what comes). */
+async function gatewayHolds(identity: string): Promise<void> {
+  const messages: unknown[] = [];
+  const control = await GatewayControl.open(connectDocker().docker.getContainer(gatewayContainerName()), {
+    message: (message) => messages.push(message),
+    badLine: () => undefined,
+    closed: () => undefined,
+  });
+  try {
+    await eventually(async () => expect(messages).toContainEqual(expect.objectContaining({ type: 'pending', identity })), 30_000);
+  } finally {
+    control.close();
+  }
+}
