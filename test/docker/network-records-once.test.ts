@@ -94,18 +94,30 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
 
     // The gateway does not answer while the app starts (an engine too busy to run the stream's exec
     // within its time stands for the same). The bottle's request waits in the frozen proxy's backlog,
-    // asked before the app starts, so no event of the bottle's container comes after to push again.
+    // asked before the app starts, so its exec's events come before the app listens to the engine.
     const gateway = rawDocker().getContainer(gatewayContainerName());
     await gateway.pause();
+    const failedPushes: number[] = [];
+    const log = {
+      path: '/dev/null',
+      write: (_level: string, message: string): void => {
+        if (message.startsWith('network gateway of ')) failedPushes.push(Date.now());
+      },
+      flush: async (): Promise<void> => undefined,
+    };
     let app: Core;
     let held: ReturnType<typeof execIn>;
     try {
       held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
-      // Its exec's events are over before the app subscribes to the engine's (top runs no exec).
       await eventually(async () => expect(JSON.stringify((await container.top()).Processes)).toContain('wget -q'));
-      app = createCore({ deps: createCoreDeps(), live: true });
+      const attached = await watchAttach(container.id);
+      app = createCore({ deps: createCoreDeps(), live: true, log });
       cores.push(app);
       await expect(app.network.sync()).rejects.toThrow(/paused/);
+      // The app attaches to the running bottle's terminal: the push that event schedules fails too
+      // (200 ms after it). After that nothing of the bottle changes: only a retry can open the stream.
+      const attachedAt = await attached.at;
+      await eventually(async () => expect(failedPushes.some((at) => at >= attachedAt + 200)).toBe(true));
     } finally {
       await gateway.unpause();
     }
@@ -159,4 +171,16 @@ async function gatewayHolds(identity: string): Promise<void> {
   } finally {
     control.close();
   }
+}
+
+/** Listens (from when it resolves) for the engine to say something attached to the container (the app's terminal feed); `at` is when. */
+async function watchAttach(containerId: string): Promise<{ at: Promise<number> }> {
+  const events = await rawDocker().getEvents({ filters: { container: [containerId], event: ['attach'] } });
+  const at = new Promise<number>((resolve) =>
+    events.once('data', () => {
+      resolve(Date.now());
+      (events as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    }),
+  );
+  return { at };
 }
