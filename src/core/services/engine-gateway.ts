@@ -95,7 +95,14 @@ export class EngineGateway {
     control.send(rulesMessage(bottles));
     // A bottle no longer on the gateway (removed) is forgotten: the gateway refuses what it held.
     const present = new Set(bottles.map((bottle) => bottle.policy.identity));
-    for (const [id, held] of this.held) if (!present.has(held.identity)) this.held.delete(id);
+    const forgotten = new Set<string>();
+    for (const [id, held] of this.held)
+      if (!present.has(held.identity)) {
+        this.held.delete(id);
+        forgotten.add(held.identity);
+      }
+    // Its record and views follow, or they would show a request no one can answer any more.
+    for (const identity of forgotten) this.hooks.pendingChanged(identity, []);
     if (options.applied === true) await this.roundTrip(control);
     return true;
   }
@@ -174,9 +181,17 @@ export class EngineGateway {
 
   private connect(): Promise<GatewayControl | null> {
     if (this.control?.open === true) return Promise.resolve(this.control);
-    this.opening ??= this.open().finally(() => {
-      this.opening = null;
-    });
+    this.opening ??= this.open()
+      .catch((error: unknown) => {
+        // A keeping stream that could not open (the engine too slow to run its exec, the gateway
+        // paused or not answering) is tried again like one that ended: else a request the gateway
+        // holds later reaches this core only if some change of a bottle happens to push again.
+        if (this.keep) this.reopenLater();
+        throw error;
+      })
+      .finally(() => {
+        this.opening = null;
+      });
     return this.opening;
   }
 
@@ -235,7 +250,7 @@ export class EngineGateway {
     }
   }
 
-  /** Reopens after the current backoff, doubling it on each failure; a gateway that is gone waits for the next launch. */
+  /** Reopens after the current backoff, doubling it on each failure (the push opens it); a gateway that is gone waits for the next launch. */
   private reopenLater(): void {
     if (this.retry !== null || this.closed) return;
     this.retry = setTimeout(() => {
