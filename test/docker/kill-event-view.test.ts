@@ -45,10 +45,15 @@ describe.skipIf(skipWithoutDocker)('a card follows engine events without asking 
     await eventually(async () => expect(latest()).toMatchObject({ status: 'exited', exitCode: 137 }), 10_000, 20);
     await container.start();
     await eventually(async () => expect(latest()).toMatchObject({ status: 'running', exitCode: null }), 10_000, 20);
-    // The exited and running views were read with the container the events told, not listed and
-    // inspected (a state-folder change meanwhile may still read the engine, rightly).
-    expect(reads).toContainEqual({ handed: 'exited', status: 'exited' });
-    expect(reads).toContainEqual({ handed: 'running', status: 'running' });
+    // The views were read with the container the events told, not listed and inspected. A
+    // state-folder change landing with an event rightly makes that one read ask the engine (under
+    // a loaded suite it did for the kill), so at least one of the two must come from its event;
+    // which action gives which state is the unit test's (container-event.test.ts).
+    expect(reads.filter((read) => read.handed !== null && read.handed === read.status).length, JSON.stringify(reads)).toBeGreaterThan(0);
+    expect(
+      reads.every((read) => read.handed === null || read.handed === read.status),
+      JSON.stringify(reads),
+    ).toBe(true);
     // What the view reads from the state folder still comes with it.
     expect(latest()).toMatchObject({ agentName: 'scripted', containerId: (await container.inspect()).Id });
   });
