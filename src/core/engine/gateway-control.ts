@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { parseJson } from '../base/parse-json';
 import { lineSplitter } from '../../shared/line-splitter';
-import { withinTimeout } from './docker-client';
 import type { EngineContainer } from './engine-client';
 import { GATEWAY_CONTROL_SOCKET, GATEWAY_PROGRAM } from './gateway-image';
 
@@ -22,12 +21,6 @@ export const GATEWAY_CONTROL_COMMAND: readonly string[] = ['node', GATEWAY_PROGR
 export const MAX_CONTROL_LINE_BYTES = 1024 * 1024;
 /** What is kept of the program's stderr, to say why the stream ended. */
 const STDERR_TAIL_CHARS = 4000;
-/**
- * How long the engine may take to create and start the control exec. Without a limit an engine
- * that never answers (seen at load 40) holds every push of a live core on one open that neither
- * fails nor succeeds, so the core's retry after a failed open never runs.
- */
-const OPEN_TIMEOUT_MS = 30_000;
 
 /** Splits text into lines and parses each as JSON; a line past the cap is refused. */
 export class JsonLineReader {
@@ -88,25 +81,9 @@ export class GatewayControl {
     container: EngineContainer,
     handlers: GatewayControlHandlers,
     command: readonly string[] = GATEWAY_CONTROL_COMMAND,
-    openTimeoutMs = OPEN_TIMEOUT_MS,
   ): Promise<GatewayControl> {
-    const starting = (async () => {
-      const exec = await container.exec({ Cmd: [...command], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
-      return exec.startDemuxed({ stdin: true });
-    })();
-    let started: Awaited<typeof starting>;
-    try {
-      started = await withinTimeout(starting, openTimeoutMs);
-    } catch (error: unknown) {
-      // Given up on: a stream that opens after all is closed at once, so no second reader lingers;
-      // a late failure has nobody left to tell (the caller already has this error).
-      starting.then(
-        (late) => late.stream.destroy(),
-        (lateError: unknown) => lateError,
-      );
-      throw error;
-    }
-    const { stream, stdout, stderr } = started;
+    const exec = await container.exec({ Cmd: [...command], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+    const { stream, stdout, stderr } = await exec.startDemuxed({ stdin: true });
     const control = new GatewayControl(stream, handlers);
     const reader = new JsonLineReader(MAX_CONTROL_LINE_BYTES, handlers.message, (reason: string) => handlers.badLine(reason));
     stdout.setEncoding('utf8').on('data', (chunk: string) => {
