@@ -108,7 +108,8 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
     let app: Core;
     let held: ReturnType<typeof execIn>;
     try {
-      held = execIn(container, ['sh', '-c', `timeout 50 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
+      // Long enough to outlast the pause and the app's longest backoff.
+      held = execIn(container, ['sh', '-c', `timeout 150 wget -q -O - 'http://${PUBLIC_HOST}:${port}/' 2>&1`]);
       await eventually(async () => expect(JSON.stringify((await container.top()).Processes)).toContain('wget -q'));
       const attached = await watchAttach(container.id);
       app = createCore({ deps: createCoreDeps(), live: true, log });
@@ -122,13 +123,14 @@ describe.skipIf(skipWithoutDocker)('the connection record with two live cores (i
       await gateway.unpause();
     }
 
-    // The proxy reads the request now and holds it: the app hears it once its stream opens again.
-    await eventually(async () => expect((await app.bottles.view(identity))?.networkPending).toHaveLength(1), 30_000);
+    // The proxy reads the request now and holds it: the app hears it once its stream opens again,
+    // at its next retry: up to 30 s away (the backoff doubles while the pause lasts, up to 30 s).
+    await eventually(async () => expect((await app.bottles.view(identity))?.networkPending).toHaveLength(1), 70_000);
     const [request] = await readNetworkPending(identity);
     expect(request).toMatchObject({ identity, host: PUBLIC_HOST, port, protocol: 'http' });
     await app.network.answer(identity, request?.id ?? '', 'once');
     expect((await held).output).toContain('hello from the outside');
-  }, 120_000);
+  }, 180_000);
 
   it('a request held while only the CLI ran is recorded by the live core that starts later', async () => {
     const port = await outside.serve();
