@@ -282,7 +282,8 @@ function liveSources(bottles: BottleService, watchers: () => EngineWatchers): Li
       return listing;
     },
     otherInstances: () => countOtherInstances(watchers().engineDeps()),
-    engineConnected: () => watchers().allConnected(),
+    engineConnected: (engine?: string) =>
+      engine === undefined ? watchers().allConnected() : watchers().status(engine)?.state === 'connected',
   };
 }
 

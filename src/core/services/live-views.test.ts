@@ -15,11 +15,14 @@ function setup(initial: BottleView[]): {
   lists: { count: number };
   /** The container state each single-bottle read was given (undefined: read from the engine). */
   asked: (string | undefined)[];
+  /** While set, single-bottle reads wait for it (a read still running when something else happens). */
+  hold: { until: Promise<void> | null };
 } {
   const disk = new Map(initial.map((view) => [view.identity, view]));
   const engine = { up: true };
   const lists = { count: 0 };
   const asked: (string | undefined)[] = [];
+  const hold: { until: Promise<void> | null } = { until: null };
   const events: AppEvent[] = [];
   const ctx = { activity: new ActivityTracker() } as unknown as CoreDeps;
   const notices = {
@@ -30,6 +33,7 @@ function setup(initial: BottleView[]): {
     {
       view: async (identity, container) => {
         asked.push(container?.State);
+        if (hold.until !== null) await hold.until;
         return disk.get(identity) ?? null;
       },
       list: async () => {
@@ -42,7 +46,7 @@ function setup(initial: BottleView[]): {
     (event) => events.push(event),
     notices,
   );
-  return { views, events, disk, engine, lists, asked };
+  return { views, events, disk, engine, lists, asked, hold };
 }
 
 describe('live views kept for windows', () => {
@@ -119,6 +123,31 @@ describe('live views refreshed by engine events', () => {
     views.refresh('ev-aaaaa');
     await read();
     expect(asked).toEqual(['exited', undefined, undefined]);
+    views.close();
+  });
+
+  it('publishes no view from an event once the engine is lost: the resync after the loss shows the bottle offline', async () => {
+    const bottle = testView({ identity: 'gone-aaaaa', status: 'running' });
+    const id = bottle.containerId as string;
+    const { views, disk, events, engine, asked, hold } = setup([bottle]);
+    await views.resync();
+    const read = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
+    // A shutting-down engine kills its containers (the kill keeps "running") and then goes away
+    // while that event's read still runs; the resync its loss starts finishes first.
+    let release = (): void => undefined;
+    hold.until = new Promise((resolve) => (release = resolve));
+    views.refresh('gone-aaaaa', { id, action: 'kill', attributes: { signal: '15' } });
+    await read();
+    expect(asked).toEqual(['running']);
+    engine.up = false;
+    disk.set('gone-aaaaa', { ...bottle, status: 'engine-offline', containerId: null });
+    hold.until = null;
+    await views.resync();
+    expect(events.at(-1)).toMatchObject({ type: 'bottle-changed', bottle: { status: 'engine-offline' } });
+    disk.set('gone-aaaaa', bottle);
+    release();
+    await read();
+    expect(events.at(-1)).toMatchObject({ type: 'bottle-changed', bottle: { status: 'engine-offline' } });
     views.close();
   });
 });

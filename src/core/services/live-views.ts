@@ -25,8 +25,11 @@ export interface LiveViewSources {
   list(): Promise<BottleListing>;
   /** How many bottles of other instances the engines hold (the list leaves them out). */
   otherInstances(): Promise<number>;
-  /** False while the engine does not answer: kept views would show container states from before. */
-  engineConnected(): boolean;
+  /**
+   * False while the engine does not answer: kept views would show container states from before.
+   * With a name, that one engine only; without, every engine watched.
+   */
+  engineConnected(engine?: string): boolean;
 }
 
 /**
@@ -90,11 +93,17 @@ export class LiveViews {
         this.running.add(identity);
         const event = this.engineEvents.get(identity);
         this.engineEvents.delete(identity);
-        const container = event === undefined || event === 'full' ? null : containerAfterEvent(event, this.views.get(identity));
+        const container = this.eventFacts(identity, event);
         this.sources
           .view(identity, container ?? undefined)
           .then(
-            (view) => this.publish(identity, view),
+            (view) => {
+              // The engine went away while this read ran: what its event told is no longer known,
+              // and the resync its loss started shows the bottle offline; a view from the event
+              // (a shutdown's kill keeps "running") published after it would stay for good.
+              if (container !== null && view !== null && !this.sources.engineConnected(view.engine)) return;
+              this.publish(identity, view);
+            },
             (error: unknown) => this.notices.failure(`Could not refresh bottle ${identity}`, error),
           )
           .finally(() => {
@@ -103,6 +112,17 @@ export class LiveViews {
           });
       }, REFRESH_DEBOUNCE_MS),
     );
+  }
+
+  /**
+   * The container as the bottle's engine events leave it, or null when the engine must be read:
+   * no event, one only the engine can explain, or an engine that no longer answers (its events up
+   * to the loss do not say what state the bottle is in now).
+   */
+  private eventFacts(identity: string, event: ContainerEvent | 'full' | undefined): ContainerFacts | null {
+    const kept = this.views.get(identity);
+    if (event === undefined || event === 'full' || kept === undefined || !this.sources.engineConnected(kept.engine)) return null;
+    return containerAfterEvent(event, kept);
   }
 
   /** Re-reads every bottle (the engine came back, a watcher restarted, a window reconnected). */
