@@ -33,11 +33,16 @@ function headline(set: ChangeSet): string {
     t.modeChanged > 0 ? `${t.modeChanged} mode changed` : null,
   ].filter((part): part is string => part !== null);
   const since =
-    set.baseline.kind === 'git' && set.baseline.head !== null
-      ? `commit ${set.baseline.head.slice(0, 12)}`
-      : `the start (${set.baseline.takenAt})`;
-  if (set.files.length === 0) return `${set.identity}: no changes since ${since}`;
-  return `${set.identity}: ${set.files.length} file${set.files.length === 1 ? '' : 's'} changed since ${since} (${parts.join(', ')}; +${t.insertions} −${t.deletions}), read from the ${set.source}`;
+    set.since === 'apply'
+      ? set.lastApply === null
+        ? 'the start (no apply yet)'
+        : `the last apply (${set.lastApply.at})`
+      : set.baseline.kind === 'git' && set.baseline.head !== null
+        ? `commit ${set.baseline.head.slice(0, 12)}`
+        : `the start (${set.baseline.takenAt})`;
+  const what = set.since === 'apply' ? 'new' : 'changed';
+  if (set.files.length === 0) return `${set.identity}: ${set.since === 'apply' ? 'nothing new' : 'no changes'} since ${since}`;
+  return `${set.identity}: ${set.files.length} file${set.files.length === 1 ? '' : 's'} ${what} since ${since} (${parts.join(', ')}; +${t.insertions} −${t.deletions}), read from the ${set.source}`;
 }
 
 function describeFile(file: FileChange, show: Shown): string[] {

@@ -44,8 +44,8 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'how Claude is signed in; sign in (in a short-lived container); sign out; store a token',
   ],
   [
-    'diff <identity> [--stat] [--json] [--file PATH] [--raw]',
-    'what the agent changed since its bottle started (--raw: control characters unescaped)',
+    'diff <identity> [--since-apply] [--stat] [--json] [--file PATH] [--raw]',
+    'what the agent changed since its bottle started (--since-apply: only what is new since the last apply; --raw: control characters unescaped)',
   ],
   [
     'apply <identity> [<path>...] [--dry-run] [--no-sidecars] [--json]',

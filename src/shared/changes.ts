@@ -61,8 +61,18 @@ export interface ChangeTotals {
   deletions: number;
 }
 
+/**
+ * Which changes a set holds: every change since the bottle started, or (copy mode) only those new
+ * since the last apply: content other than what apply wrote there, diffed against that version.
+ */
+export const CHANGE_SINCE = ['start', 'apply'] as const;
+export type ChangeSince = (typeof CHANGE_SINCE)[number];
+
 export interface ChangeSet {
   identity: string;
+  since: ChangeSince;
+  /** How many files each choice lists (the same before any apply). */
+  sinceCounts: Record<ChangeSince, number>;
   mode: 'copy' | 'mount';
   source: ChangeSource;
   baseline: BaselineSummary;

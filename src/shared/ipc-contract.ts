@@ -22,6 +22,7 @@ import type {
   ProjectAgentReview,
 } from './bottle-view';
 import {
+  CHANGE_SINCE,
   MAX_SELECTED_PATHS,
   type ApplyResult,
   type ChangeSet,
@@ -185,13 +186,22 @@ export const ipcChannels = {
     args: ({ z, terminalSize }) => z.tuple([z.object({ cols: terminalSize, rows: terminalSize }).strict()]),
     result: returns<{ sessionId: string }>(),
   },
-  /** The bottle's changes now; keeps `changes-updated` events coming for a minute (call again to go on). */
-  'changes:watch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<ChangeSet>() },
+  /**
+   * The bottle's changes now (since the start, or only those new since the last apply); keeps
+   * `changes-updated` events coming for a minute (call again to go on).
+   */
+  'changes:watch': {
+    args: ({ z, identity }) => z.tuple([identity, z.object({ since: z.enum(CHANGE_SINCE) }).strict()]),
+    result: returns<ChangeSet>(),
+  },
   'changes:unwatch': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
-  /** One file whole: its full diff, or its full content on the agent's side. */
+  /** One file whole: its full diff (against the start, or what the last apply wrote), or its full content on the agent's side. */
   'changes:file': {
     args: ({ z, identity, workspacePath }) =>
-      z.tuple([identity, z.object({ path: workspacePath, view: z.enum(['diff', 'content']) }).strict()]),
+      z.tuple([
+        identity,
+        z.object({ path: workspacePath, view: z.enum(['diff', 'content']), since: z.enum(CHANGE_SINCE).optional() }).strict(),
+      ]),
     result: returns<FileDetail>(),
   },
   /** Copy mode: the work a remove would lose (not yet applied, or in conflict); null: none. */

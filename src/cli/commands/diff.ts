@@ -2,16 +2,23 @@ import { bottleArg, createCliCore } from '../cli-context';
 import { formatChangeSet, formatStat } from '../changes-output';
 import { parseCommandArgs, printJson, UsageError, writeText, type CliCommand } from '../cli-io';
 
-const USAGE = 'claude-bottle diff <identity> [--stat] [--json] [--file PATH] [--raw]';
+const USAGE = 'claude-bottle diff <identity> [--since-apply] [--stat] [--json] [--file PATH] [--raw]';
 
 /**
- * What the agent changed since its bottle started: every file, with its diff (or --stat). Control
- * and bidi characters of names and lines are shown escaped; --raw prints them as they are.
+ * What the agent changed since its bottle started: every file, with its diff (or --stat); with
+ * --since-apply only what is new since the last apply, diffed against what that apply wrote.
+ * Control and bidi characters of names and lines are shown escaped; --raw prints them as they are.
  */
 export const run: CliCommand = async (argv, owner) => {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { stat: { type: 'boolean' }, json: { type: 'boolean' }, file: { type: 'string' }, raw: { type: 'boolean' } },
+    {
+      'since-apply': { type: 'boolean' },
+      stat: { type: 'boolean' },
+      json: { type: 'boolean' },
+      file: { type: 'string' },
+      raw: { type: 'boolean' },
+    },
     USAGE,
   );
   if (positionals.length !== 1) throw new UsageError(`expected one identity (usage: ${USAGE})`);
@@ -19,13 +26,14 @@ export const run: CliCommand = async (argv, owner) => {
   if (raw && values.json === true) throw new UsageError(`--raw and --json do not go together: JSON is never raw (usage: ${USAGE})`);
   const core = createCliCore(owner, values.json === true);
   const identity = await bottleArg(core, positionals[0]);
+  const since = values['since-apply'] === true ? 'apply' : 'start';
   if (typeof values.file === 'string') {
-    const detail = await core.changes.file(identity, values.file, 'diff');
+    const detail = await core.changes.file(identity, values.file, 'diff', since);
     if (values.json === true) printJson(detail);
     else writeText(detail.text ?? `${detail.path}: ${detail.note ?? 'no text to show'}\n`, { raw });
     return 0;
   }
-  const set = await core.changes.diff(identity);
+  const set = await core.changes.diff(identity, since);
   if (values.json === true) printJson(set);
   else writeText(`${values.stat === true ? formatStat(set, raw) : formatChangeSet(set, raw)}\n`, { raw });
   return 0;

@@ -6,7 +6,11 @@ import { ifExists } from '../fs/if-exists';
 import { changesPaths } from '../state/state-paths';
 
 /** What apply last wrote (or removed) at one path of the project folder. */
-export type AppliedVersion = { kind: 'absent' } | { kind: 'file'; oid: string; mode: number } | { kind: 'symlink'; target: string };
+export type AppliedVersion =
+  | { kind: 'absent' }
+  /** `sha256`: the blob store keeps a copy of what apply wrote (small files; absent in older records). */
+  | { kind: 'file'; oid: string; mode: number; sha256?: string }
+  | { kind: 'symlink'; target: string };
 
 export interface AppliedRecord {
   version: 1;
@@ -20,7 +24,15 @@ export interface AppliedRecord {
 
 const versionSchema = z.union([
   z.object({ kind: z.literal('absent') }),
-  z.object({ kind: z.literal('file'), oid: z.string(), mode: z.number() }),
+  z.object({
+    kind: z.literal('file'),
+    oid: z.string(),
+    mode: z.number(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
   z.object({ kind: z.literal('symlink'), target: z.string() }),
 ]);
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FULL_FILE_MAX_BYTES, type ApplyOutcome } from '../../shared/changes';
+import { FULL_FILE_MAX_BYTES, INLINE_DIFF_MAX_BYTES, type ApplyOutcome } from '../../shared/changes';
 import { ifExists } from '../fs/if-exists';
 import type { AppliedRecord } from './applied-record';
 import type { BlobStore } from './blob-store';
@@ -48,6 +48,18 @@ async function keepOriginal(options: RunOptions, step: PlannedStep): Promise<voi
   if (read === null || !read.complete) return;
   await options.blobs.put(read.digest.sha256, read.data);
   options.record.originals[step.path] = { oid: read.digest.oid, sha256: read.digest.sha256 };
+}
+
+/**
+ * A copy of what apply just wrote, in the blob store: "new since last apply" diffs against it even
+ * after the operator edits or commits over the file. Only files small enough to diff inline; for
+ * larger ones the project folder (while unchanged) or git stand in. Returns its blob name.
+ */
+async function keepApplied(options: RunOptions, path: string, oid: string): Promise<string | undefined> {
+  const read = await readHostFile(hostPathOf(options.root, path), INLINE_DIFF_MAX_BYTES);
+  if (read === null || !read.complete || read.digest.oid !== oid) return undefined;
+  await options.blobs.put(read.digest.sha256, read.data);
+  return read.digest.sha256;
 }
 
 /** Removes folders a deletion left empty, up to (never including) the project folder. */
@@ -121,7 +133,8 @@ export async function runApply(options: RunOptions): Promise<ApplyOutcome[]> {
         }
         await rename(temp, hostPathOf(root, to));
         temps.delete(step);
-        record.files[to] = { kind: 'file', oid: copy.digest.oid, mode: agent.mode };
+        const sha256 = step.action === 'write' ? await keepApplied(options, to, copy.digest.oid) : undefined;
+        record.files[to] = { kind: 'file', oid: copy.digest.oid, mode: agent.mode, ...(sha256 === undefined ? {} : { sha256 }) };
         if (step.action === 'conflict') outcome.sidecar = to;
         options.progress(`${step.action === 'write' ? 'wrote' : 'beside a conflict:'} ${to}`);
       } else if (step.action === 'chmod' || step.action === 'symlink' || step.action === 'delete') {

@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ifExists } from '../fs/if-exists';
-import type { AppliedRecord } from './applied-record';
+import type { AppliedRecord, AppliedVersion } from './applied-record';
 import type { Baseline, BaselineEntry } from './baseline-types';
 import type { BlobStore } from './blob-store';
 import { readHostFile } from './content-digest';
@@ -115,6 +115,31 @@ export class BaseContent {
     if (this.hostRoot !== null && (await this.hostUnchanged(path, entry))) {
       const read = await readHostFile(hostPathOf(this.hostRoot, path), maxBytes);
       if (read !== null && (entry.oid === null || read.digest.oid === entry.oid)) return { data: read.data, complete: read.complete };
+    }
+    return null;
+  }
+
+  /**
+   * Up to `maxBytes` of what an apply wrote at a path (the left side of "new since last apply"):
+   * the copy apply kept, the project folder's file while it still holds that version, or git's
+   * object for it (the operator committed it). Null when it is nowhere any more.
+   */
+  async readApplied(path: string, version: AppliedVersion, maxBytes: number): Promise<BaseText | null> {
+    if (version.kind === 'absent') return null;
+    if (version.kind === 'symlink') return { data: Buffer.from(version.target), complete: true };
+    const limit = (data: Buffer): BaseText => ({ data: data.subarray(0, maxBytes), complete: data.length <= maxBytes });
+    if (version.sha256 !== undefined) {
+      const kept = await this.blobs.get(version.sha256, Number.MAX_SAFE_INTEGER);
+      if (kept !== null) return limit(kept);
+    }
+    if (this.hostRoot !== null) {
+      const info = await ifExists(lstat(hostPathOf(this.hostRoot, path)));
+      const read = info?.isFile() === true ? await readHostFile(hostPathOf(this.hostRoot, path), maxBytes) : null;
+      if (read !== null && read.digest.oid === version.oid) return { data: read.data, complete: read.complete };
+    }
+    if (this.baseline.git !== null) {
+      const fetched = (await this.readGitBlobs([version.oid])).get(version.oid);
+      if (fetched !== undefined) return limit(fetched);
     }
     return null;
   }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { ifExists } from '../fs/if-exists';
-import type { ChangeSet } from '../../shared/changes';
+import type { ChangeSet, ChangeSince } from '../../shared/changes';
 import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { settled } from '../base/settled';
@@ -16,6 +16,7 @@ import { compareWorkspace } from './change-compare';
 import { CompareCache } from './compare-cache';
 import { ContainerReader } from './container-reader';
 import { NestedRepoCheck } from './nested-repos';
+import { SinceApply } from './since-apply';
 import { locateWorkspace, type LocatedWorkspace } from './workspace-locator';
 import type { AgentListing } from './workspace-reader';
 
@@ -57,6 +58,7 @@ export interface Comparison {
 export class BottleChanges {
   private readonly cache = new CompareCache();
   private readonly nested = new NestedRepoCheck();
+  private readonly sinceApply = new SinceApply();
   private located: LocatedWorkspace | null = null;
   private listing: AgentListing | null = null;
   private sourceStale = false;
@@ -88,10 +90,16 @@ export class BottleChanges {
 
   /**
    * The changes now. `quick` first asks the reader whether anything changed since the last
-   * listing (one cheap look) and returns the last result when nothing did.
+   * listing (one cheap look) and returns the last result when nothing did. `since: 'apply'` gives
+   * the set of changes new since the last apply (see SinceApply); the rest is the same.
    */
-  compute(quick: boolean): Promise<Comparison> {
-    const run = (): Promise<Comparison> => this.computeNow(quick, true);
+  compute(quick: boolean, since: ChangeSince = 'start'): Promise<Comparison> {
+    const run = async (): Promise<Comparison> => {
+      const comparison = await this.computeNow(quick, true);
+      if (since === 'start') return comparison;
+      const { set, applied, located, base } = comparison;
+      return { ...comparison, set: await this.sinceApply.setOf(set, applied, located.reader, base) };
+    };
     const result = this.queue.then(run, run);
     this.queue = settled(result); // one computation at a time; the next waits for this one whatever its outcome
     return result;

@@ -56,6 +56,8 @@ export function changeSetOf(parts: ChangeSetParts): ChangeSet {
   const { baseline } = parts;
   return {
     identity: parts.identity,
+    since: 'start',
+    sinceCounts: { start: parts.files.length, apply: parts.files.filter((file) => !file.applied).length },
     mode: baseline.mode,
     source: parts.source,
     baseline: {

@@ -13,7 +13,7 @@ import type { WorkspaceReader } from './workspace-reader';
 const CHANGE_SET_DIFF_BUDGET = 8 * 1024 * 1024;
 const NOT_LOADED = 'diff not loaded (many changes): open the file to see it';
 
-function draft(path: string, status: ChangeStatus): FileChange {
+export function draft(path: string, status: ChangeStatus): FileChange {
   return {
     path,
     oldPath: null,
@@ -51,12 +51,23 @@ interface Described {
   side: AgentSide | null;
 }
 
-/** Fills in the diff of a text change, or says why there is none. */
-function describeContent(change: FileChange, base: BaseText | null, side: AgentSide | null, baseEntry: BaselineEntry | undefined): void {
+const START_MISSING = 'the start-of-run content is no longer available (the project file changed and no copy was kept)';
+
+/**
+ * Fills in the diff of a text change, or says why there is none. `baseEntry` is the left side's
+ * entry (the start of run, or what the last apply wrote); `missing` says why its content is gone.
+ */
+export function describeContent(
+  change: FileChange,
+  base: BaseText | null,
+  side: AgentSide | null,
+  baseEntry: BaselineEntry | undefined,
+  missing = START_MISSING,
+): void {
   const oldIsText = baseEntry === undefined || (baseEntry.kind === 'file' && base !== null && !looksBinary(base.data));
   const newIsText = side === null || (side.kind === 'file' && !side.binary);
   if (baseEntry !== undefined && base === null && baseEntry.kind === 'file') {
-    change.note = 'the start-of-run content is no longer available (the project file changed and no copy was kept)';
+    change.note = missing;
   }
   if ((baseEntry?.kind ?? 'file') === 'symlink' || (side?.kind ?? 'file') === 'symlink') {
     if (change.oldKind !== null && change.kind !== null && change.oldKind !== change.kind)

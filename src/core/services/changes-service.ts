@@ -4,6 +4,7 @@ import {
   type ApplyAction,
   type ApplyResult,
   type ChangeSet,
+  type ChangeSince,
   type DiscardResult,
   type UnappliedWork,
   type ExportResult,
@@ -16,6 +17,7 @@ import { planApply } from '../changes/apply-plan';
 import { runApply } from '../changes/apply-run';
 import { BlobStore } from '../changes/blob-store';
 import { BottleChanges, type Comparison } from '../changes/bottle-changes';
+import { leftSideOf } from '../changes/since-apply';
 import { selectChanges } from '../changes/change-select';
 import { discardChange } from '../changes/discard-change';
 import { changesPaths } from '../state/state-paths';
@@ -83,17 +85,17 @@ export class ChangesService {
     await tracker?.close();
   }
 
-  private async fresh(identity: string): Promise<Comparison> {
+  private async fresh(identity: string, since: ChangeSince = 'start'): Promise<Comparison> {
     try {
-      return await this.tracker(identity).compute(false);
+      return await this.tracker(identity).compute(false, since);
     } finally {
       await this.release(identity);
     }
   }
 
-  /** Every change since the bottle's baseline, read now (`claude-bottle diff`). */
-  async diff(identity: string): Promise<ChangeSet> {
-    return (await this.fresh(identity)).set;
+  /** Every change since the bottle's baseline (or only those new since the last apply), read now (`claude-bottle diff`). */
+  async diff(identity: string, since: ChangeSince = 'start'): Promise<ChangeSet> {
+    return (await this.fresh(identity, since)).set;
   }
 
   /** How many bottles are watched (for tests and diagnostics). */
@@ -106,13 +108,13 @@ export class ChangesService {
    * a view calls it again to keep watching. Cheap when nothing changed. Each holder (a client
    * session) holds its own lease: one letting go never stops another's updates.
    */
-  async watch(identity: string, holder = 'default'): Promise<ChangeSet> {
+  async watch(identity: string, holder = 'default', since: ChangeSince = 'start'): Promise<ChangeSet> {
     parseIdentity(identity);
     const watch = this.watches.get(identity) ?? { holders: new Map<string, number>(), timer: null, lastError: null };
     watch.holders.set(holder, Date.now() + WATCH_LEASE_MS);
     this.watches.set(identity, watch);
     if (watch.timer === null) this.schedule(identity, watch);
-    return (await this.tracker(identity).compute(true)).set;
+    return (await this.tracker(identity).compute(true, since)).set;
   }
 
   /** One refresh of a watched bottle (what the poll runs): the last result if nothing changed. */
@@ -135,8 +137,11 @@ export class ChangesService {
     this.bottles.get(identity)?.markSourceStale();
   }
 
-  /** One file in full: its whole diff against the start, or its whole current content. */
-  async file(identity: string, rawPath: string, view: 'diff' | 'content'): Promise<FileDetail> {
+  /**
+   * One file in full: its whole diff against the start (or, `since: 'apply'`, against what the
+   * last apply wrote there when the file is new since), or its whole current content.
+   */
+  async file(identity: string, rawPath: string, view: 'diff' | 'content', since: ChangeSince = 'start'): Promise<FileDetail> {
     const path = parseRelativePath(rawPath);
     const tracker = this.tracker(identity);
     const comparison = await tracker.compute(true);
@@ -146,9 +151,8 @@ export class ChangesService {
         throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
       }
       const change = comparison.set.files.find((file) => file.path === path);
-      const basePath = change?.oldPath ?? path;
       const agent = change?.status === 'deleted' ? null : await comparison.located.reader.read(path, FULL_FILE_MAX_BYTES);
-      const base = change?.status === 'added' ? null : await comparison.base.read(basePath, FULL_FILE_MAX_BYTES);
+      const { basePath, base, missing } = await leftSideOf(comparison, change, path, since, FULL_FILE_MAX_BYTES);
       if (agent === null && base === null)
         throw new BottleError('not-found', `${path} is not in the workspace of ${identity} nor in its baseline`);
       const size = agent?.size ?? base?.data.length ?? 0;
@@ -158,10 +162,11 @@ export class ChangesService {
       if (agent?.kind === 'symlink') detail.note = `a symlink to ${agent.target ?? ''}`;
       else if (binary) detail.note = 'binary file';
       else if (truncated) detail.note = `larger than ${FULL_FILE_MAX_BYTES / 1024 / 1024} MiB: not shown`;
+      else if (missing !== null && view === 'diff') detail.note = missing;
       else if (view === 'content') detail.text = (agent?.data ?? base?.data ?? Buffer.alloc(0)).toString('utf8');
       else
         detail.text = unifiedDiff(
-          change?.status === 'added' ? null : basePath,
+          basePath,
           agent === null ? null : path,
           base?.data.toString('utf8') ?? null,
           agent?.data.toString('utf8') ?? null,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppEvent } from '../../shared/app-events';
 import type { LogsOpenRequest } from '../../shared/bottle-requests';
 import type { StatsSample, StatsWatchRequest } from '../../shared/bottle-stats';
-import type { ChangeSet } from '../../shared/changes';
+import type { ChangeSet, ChangeSince } from '../../shared/changes';
 import { BottleError } from '../base/bottle-error';
 import { DisposableStore, toDisposable, type Disposable } from '../base/disposable';
 import type { LogStreams } from '../bottles/log-streams';
@@ -137,10 +137,10 @@ export class ClientSession implements Disposable {
   }
 
   /** This client's hold on a bottle's Changes: other clients' watches of it are untouched. */
-  async watchChanges(identity: string): Promise<ChangeSet> {
+  async watchChanges(identity: string, since: ChangeSince = 'start'): Promise<ChangeSet> {
     this.assertOpen();
     if (!this.changes.has(identity)) this.hold(this.changes, identity, () => this.parts.changes.unwatch(identity, this.id));
-    return this.parts.changes.watch(identity, this.id);
+    return this.parts.changes.watch(identity, this.id, since);
   }
 
   async unwatchChanges(identity: string): Promise<void> {
