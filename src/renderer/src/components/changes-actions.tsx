@@ -77,7 +77,7 @@ export function ChangesActions({
   const applyBlocked =
     set.mode !== 'copy'
       ? 'The agent works on the project folder itself: there is nothing to apply'
-      : set.files.length === 0
+      : set.sinceCounts.start === 0
         ? 'No changes to apply'
         : busyElsewhere
           ? `Busy: ${bottle?.activity?.kind ?? 'working'}`

@@ -6,6 +6,7 @@ import { useBottle } from '../stores/bottles-store';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
 import { ChangesActions } from './changes-actions';
 import { ChangesFileDiff, ChangesFileList } from './changes-files';
+import { ChangesSince, lastApplyTime } from './changes-since';
 
 const SOURCES: Record<ChangeSet['source'], string> = {
   container: 'the running bottle',
@@ -14,12 +15,15 @@ const SOURCES: Record<ChangeSet['source'], string> = {
   folder: 'the project folder',
 };
 
-function Summary({ set }: { set: ChangeSet }): JSX.Element {
+function Summary({ identity, set }: { identity: string; set: ChangeSet }): JSX.Element {
   const t = set.totals;
-  const since =
-    set.baseline.kind === 'git' && set.baseline.head !== null
+  const sinceApply = set.since === 'apply' && set.lastApply !== null;
+  const since = sinceApply
+    ? `the last apply at ${lastApplyTime(set)}`
+    : set.baseline.kind === 'git' && set.baseline.head !== null
       ? `commit ${set.baseline.head.slice(0, 12)}${set.baseline.branch !== null ? ` (${set.baseline.branch})` : ''}`
       : 'the start';
+  const sinceTitle = sinceApply ? exactTime(set.lastApply?.at ?? '') : exactTime(set.baseline.takenAt);
   const counts = [
     [t.added, 'added', 'added'],
     [t.modified, 'modified', 'modified'],
@@ -29,11 +33,12 @@ function Summary({ set }: { set: ChangeSet }): JSX.Element {
   ] as const;
   return (
     <header className="changes-summary" data-testid="changes-summary">
+      <ChangesSince identity={identity} set={set} />
       <p>
         <strong>
-          {set.files.length} file{set.files.length === 1 ? '' : 's'} changed
+          {set.files.length} file{set.files.length === 1 ? '' : 's'} {sinceApply ? 'new' : 'changed'}
         </strong>{' '}
-        since <span title={exactTime(set.baseline.takenAt)}>{since}</span>, read from {SOURCES[set.source]}.
+        since <span title={sinceTitle}>{since}</span>, read from {SOURCES[set.source]}.
       </p>
       <div className="changes-counts">
         {counts
@@ -66,6 +71,22 @@ function Summary({ set }: { set: ChangeSet }): JSX.Element {
   );
 }
 
+/** No changes: none at all, or (new since last apply) none since it, with the way back to all of them. */
+function EmptyChanges({ identity, set }: { identity: string; set: ChangeSet }): JSX.Element {
+  const setSince = useChangesStore((state) => state.setSince);
+  if (set.since !== 'apply' || set.lastApply === null) return <p className="panel-empty">The agent has not changed anything yet.</p>;
+  return (
+    <div className="panel-empty" data-testid="changes-none-since-apply">
+      <p>Nothing new since the last apply at {lastApplyTime(set)}.</p>
+      {set.sinceCounts.start > 0 ? (
+        <button type="button" className="button button-small" onClick={() => setSince(identity, 'start')}>
+          Show all {set.sinceCounts.start} change{set.sinceCounts.start === 1 ? '' : 's'} since start
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 /**
  * Everything one bottle's agent changed, live: a summary, Apply and Export, the changed files and
  * the selected file's diff. Self-contained: give it an identity; it watches while it is shown.
@@ -94,7 +115,7 @@ export function ChangesView({ identity }: { identity: string }): JSX.Element {
   const file = set.files.find((candidate) => candidate.path === view.selected) ?? null;
   return (
     <div className="changes" data-testid="changes-view">
-      <Summary set={set} />
+      <Summary identity={identity} set={set} />
       {view.error !== null ? (
         <p className="changes-error" role="alert">
           The last refresh failed: {view.error}
@@ -102,7 +123,7 @@ export function ChangesView({ identity }: { identity: string }): JSX.Element {
       ) : null}
       <ChangesActions identity={identity} set={set} bottle={bottle} />
       {set.files.length === 0 ? (
-        <p className="panel-empty">The agent has not changed anything yet.</p>
+        <EmptyChanges identity={identity} set={set} />
       ) : (
         <div className="changes-body">
           <ChangesFileList identity={identity} files={set.files} />

@@ -20,6 +20,8 @@ function changeSet(): ChangeSet {
     notes: [],
     warnings: [],
     lastApply: null,
+    since: 'start',
+    sinceCounts: { start: 0, apply: 0 },
   };
 }
 
@@ -72,5 +74,22 @@ describe('changes store', () => {
     useChangesStore.getState().updated(ID, 3);
     await settle();
     expect(calls.at(-1)?.channel).toBe('changes:unwatch');
+  });
+
+  it('asks for the chosen side, and remembers the choice per bottle when the view closes and opens again', async () => {
+    useChangesStore.getState().open(ID);
+    await settle();
+    useChangesStore.getState().setSince(ID, 'apply');
+    await settle();
+    expect(calls.filter((call) => call.channel === 'changes:watch').map((call) => call.args)).toEqual([
+      [ID, { since: 'start' }],
+      [ID, { since: 'apply' }],
+    ]);
+    useChangesStore.getState().close(ID);
+    useChangesStore.getState().open(ID);
+    await settle();
+    expect(calls.at(-1)).toEqual({ channel: 'changes:watch', args: [ID, { since: 'apply' }] });
+    expect(useChangesStore.getState().since['dev-other']).toBeUndefined();
+    useChangesStore.getState().setSince(ID, 'start');
   });
 });

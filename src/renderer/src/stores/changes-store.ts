@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ApplyResult, ChangeSet, DiscardResult, ExportResult, FileDetail } from '../../../shared/changes';
+import type { ApplyResult, ChangeSet, ChangeSince, DiscardResult, ExportResult, FileDetail } from '../../../shared/changes';
 import { invoke, messageOf } from '../api/api';
 
 export type ChangesBusy = 'planning' | 'applying' | 'applying-file' | 'discarding' | 'exporting' | null;
@@ -26,6 +26,9 @@ export interface BottleChangesView {
 
 interface ChangesState {
   byIdentity: Record<string, BottleChangesView>;
+  /** Since the start, or new since the last apply: per bottle, for the session (kept when the view closes). */
+  since: Record<string, ChangeSince>;
+  setSince(identity: string, since: ChangeSince): void;
   open(identity: string): void;
   close(identity: string): void;
   /** A `changes-updated` event: re-read unless this revision is already shown. */
@@ -94,14 +97,14 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
       do {
         token.again = false;
         try {
-          const changes = await invoke('changes:watch', identity);
+          const changes = await invoke('changes:watch', identity, { since: get().since[identity] ?? 'start' });
           if (!leases.has(identity)) return;
           const current = view(identity);
           const selected =
             current.selected !== null && changes.files.some((file) => file.path === current.selected)
               ? current.selected
               : (changes.files[0]?.path ?? null);
-          const whole = current.set?.revision === changes.revision ? current.whole : {};
+          const whole = current.set?.revision === changes.revision && current.set.since === changes.since ? current.whole : {};
           patch(identity, { set: changes, error: null, selected, whole });
         } catch (error: unknown) {
           if (leases.has(identity)) patch(identity, { error: messageOf(error) });
@@ -114,6 +117,12 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
 
   return {
     byIdentity: {},
+    since: {},
+    setSince: (identity, since) => {
+      if ((get().since[identity] ?? 'start') === since) return;
+      set((state) => ({ since: { ...state.since, [identity]: since } }));
+      if (leases.has(identity)) void fetchChanges(identity);
+    },
     open: (identity) => {
       if (leases.has(identity)) return;
       leases.set(
@@ -130,6 +139,7 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
       leases.delete(identity);
       set((state) => {
         const byIdentity = { ...state.byIdentity };
+        // The since choice stays: the view opens again as the operator left it.
         delete byIdentity[identity];
         return { byIdentity };
       });
@@ -144,7 +154,7 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
     loadWhole: async (identity, path) => {
       patch(identity, { loadingWhole: path, actionError: null });
       try {
-        const detail = await invoke('changes:file', identity, { path, view: 'diff' });
+        const detail = await invoke('changes:file', identity, { path, view: 'diff', since: view(identity).set?.since ?? 'start' });
         patch(identity, { whole: { ...view(identity).whole, [path]: detail }, loadingWhole: null });
       } catch (error: unknown) {
         patch(identity, { loadingWhole: null, actionError: `Could not load ${path}: ${messageOf(error)}` });
