@@ -30,6 +30,17 @@ describe('the IPC contract table', () => {
     expect(ipcArgSchemas['credentials:set'].safeParse([{ name: 'PATH', value: 'k' }]).success).toBe(false);
     expect(ipcArgSchemas['shell:open'].safeParse([{ identity: 'dev-abcde', cols: 80, rows: 24 }]).success).toBe(true);
     expect(ipcArgSchemas['shell:open'].safeParse([{ identity: 'dev-abcde', cols: 0, rows: 24 }]).success).toBe(false);
+    // The Changes tab's choice: since the start or new since the last apply, nothing else.
+    const watch = (...args: unknown[]): boolean => ipcArgSchemas['changes:watch'].safeParse(args).success;
+    expect(watch('dev-abcde', { since: 'start' })).toBe(true);
+    expect(watch('dev-abcde', { since: 'apply' })).toBe(true);
+    expect(watch('dev-abcde', { since: 'yesterday' })).toBe(false);
+    expect(watch('dev-abcde', { since: 'apply', extra: 1 })).toBe(false);
+    expect(watch('dev-abcde')).toBe(false);
+    const file = (options: unknown): boolean => ipcArgSchemas['changes:file'].safeParse(['dev-abcde', options]).success;
+    expect(file({ path: 'a.txt', view: 'diff', since: 'apply' })).toBe(true);
+    expect(file({ path: 'a.txt', view: 'diff' })).toBe(true);
+    expect(file({ path: 'a.txt', view: 'diff', since: 'later' })).toBe(false);
   });
 
   it('derives argument and result types from the table', () => {
