@@ -110,4 +110,16 @@ describe.skipIf(skipWithoutDocker)('"new since last apply" of a copy-mode bottle
       ).toEqual(['a.txt', 'c.txt']);
     },
   );
+
+  it('a mount-mode bottle has no apply: --since-apply is refused in one line', { timeout: 120_000 }, async () => {
+    const start = await runCli(['start', 'since-worker', '--cwd', project, '--detach', '--json']);
+    expect(start.code).toBe(0);
+    const { identity } = JSON.parse(start.stdout) as { identity: string };
+    const refused = await runCli(['diff', identity, '--since-apply']);
+    expect(refused).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `claude-bottle: bottle ${identity} works on the project folder itself (mount mode): there is no apply to be new since\n`,
+    });
+  });
 });

@@ -97,6 +97,11 @@ export class BottleChanges {
     const run = async (): Promise<Comparison> => {
       const comparison = await this.computeNow(quick, true);
       if (since === 'start') return comparison;
+      if (comparison.bottle.baseline.mode === 'mount')
+        throw new BottleError(
+          'unsupported',
+          `bottle ${this.identity} works on the project folder itself (mount mode): there is no apply to be new since`,
+        );
       const { set, applied, located, base } = comparison;
       return { ...comparison, set: await this.sinceApply.setOf(set, applied, located.reader, base) };
     };
