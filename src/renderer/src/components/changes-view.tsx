@@ -6,6 +6,7 @@ import { useBottle } from '../stores/bottles-store';
 import { useChangesStore, useChangesView } from '../stores/changes-store';
 import { ChangesActions } from './changes-actions';
 import { ChangesFileDiff, ChangesFileList } from './changes-files';
+import { MergeDialog } from './merge-dialog';
 
 const SOURCES: Record<ChangeSet['source'], string> = {
   container: 'the running bottle',
@@ -109,6 +110,7 @@ export function ChangesView({ identity }: { identity: string }): JSX.Element {
           {file !== null ? <ChangesFileDiff identity={identity} set={set} file={file} /> : null}
         </div>
       )}
+      <MergeDialog identity={identity} />
     </div>
   );
 }
