@@ -6,6 +6,7 @@ import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { git, writeTree } from '../helpers/changes-fixtures';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
+import { runCli } from '../helpers/run-cli';
 import { writeTestAgent } from '../helpers/test-agents';
 
 const env = useBottleTestEnv();
@@ -147,4 +148,40 @@ describe.skipIf(skipWithoutDocker)('resolving a conflict in the merge view, on a
       }
     },
   );
+
+  it('claude-bottle resolve prints the merge, saves a FILE as the result or one side whole', { timeout: 240_000 }, async () => {
+    const started = await runCli(['start', 'merger', '--cwd', project, '--copy', '--detach', '--json']);
+    expect(started.code).toBe(0);
+    const { identity } = JSON.parse(started.stdout) as { identity: string };
+    const container = await bottleContainer(identity);
+    await eventually(async () => expect((await execIn(container, ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
+    const notInConflict = await runCli(['resolve', identity, 'notes.txt']);
+    expect(notInConflict).toMatchObject({ code: 1, stderr: 'claude-bottle: notes.txt is not in conflict: there is nothing to resolve\n' });
+
+    await writeFile(join(project, 'notes.txt'), 'one by you\ntwo\nthree\nfour by you\nfive\nsix\nseven\n');
+    const printed = await runCli(['resolve', identity, 'notes.txt']);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toBe(
+      'one by you\ntwo\nthree\n<<<<<<< yours (project folder)\nfour by you\n=======\nfour by the agent\n>>>>>>> agent\nfive\nSIX by the agent\nseven\n',
+    );
+    const edited = join(env.home(), 'merged.txt');
+    await writeFile(edited, 'one by you\ntwo\nthree\nfour by both\nfive\nSIX by the agent\nseven\n');
+    const missing = await runCli(['resolve', identity, 'notes.txt', '--take', join(env.home(), 'nope.txt')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^claude-bottle: cannot read .*nope\.txt: ENOENT/);
+    const saved = await runCli(['resolve', identity, 'notes.txt', '--take', edited]);
+    expect(saved).toMatchObject({ code: 0, stdout: `resolved notes.txt: ${edited} is in the project folder\n` });
+    expect(await readFile(join(project, 'notes.txt'), 'utf8')).toBe(
+      'one by you\ntwo\nthree\nfour by both\nfive\nSIX by the agent\nseven\n',
+    );
+
+    await writeFile(join(project, 'logo.bin'), Buffer.from('your\0bytes'));
+    const binary = await runCli(['resolve', identity, 'logo.bin']);
+    expect(binary.stdout).toBe('logo.bin: your version is binary: take one side whole (--take host or --take agent)\n');
+    const kept = await runCli(['resolve', identity, 'logo.bin', '--take', 'host', '--json']);
+    expect(JSON.parse(kept.stdout)).toMatchObject({ path: 'logo.bin', take: 'host', wrote: false });
+    expect(await readFile(join(project, 'logo.bin'))).toEqual(Buffer.from('your\0bytes'));
+    const diff = await runCli(['diff', identity, '--json']);
+    expect((JSON.parse(diff.stdout) as { files: { path: string; conflict: boolean }[] }).files.filter((file) => file.conflict)).toEqual([]);
+  });
 });
