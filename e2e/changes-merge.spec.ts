@@ -10,9 +10,10 @@ const START = 'one\ntwo\nthree\nfour\nfive\nsix\nseven\n';
 const AGENTS = 'one\ntwo\nthree\nfour by the agent\nfive\nSIX by the agent\nseven\n';
 const MINE = 'one by you\ntwo\nthree\nfour by you\nfive\nsix\nseven\n';
 
-/** Edits lines four and six of notes.txt; then idles. */
+/** Edits lines four and six of notes.txt, rewrites a binary file; then idles. */
 const SCRIPT = `cd /workspace
 printf '${AGENTS.replaceAll('\n', '\\n')}' > notes.txt
+printf 'agent\\000bytes' > logo.bin
 exec sh -i
 `;
 
@@ -21,6 +22,7 @@ const suite = useChangesSuite(AGENT, 'edits notes.txt', SCRIPT);
 test('a conflict opens as a three-way merge; the edited result is saved, a file changed meanwhile is refused', async ({ page }) => {
   const project = await suite.project('merge');
   await writeFile(join(project, 'notes.txt'), START);
+  await writeFile(join(project, 'logo.bin'), Buffer.from('start\0bytes'));
   // A repository: the start of the file the operator edits is still in git, for the merge's base.
   await commitAll(project);
   const identity = await suite.startCopied(page, project);
@@ -29,6 +31,8 @@ test('a conflict opens as a three-way merge; the edited result is saved, a file 
   const diff = view.getByTestId('changes-diff');
   const row = files.getByRole('option', { name: /notes\.txt/ });
   await expect(row).toBeVisible({ timeout: 60_000 });
+  await row.click();
+  await expect(diff.locator('h3')).toHaveText('notes.txt');
   await expect(diff.getByTestId('resolve-file')).toHaveCount(0);
 
   // The operator edits the same file: before any apply, the view calls it a conflict and offers Resolve.
@@ -37,13 +41,15 @@ test('a conflict opens as a three-way merge; the edited result is saved, a file 
   await expect(diff.getByTestId('resolve-file')).toBeVisible();
 
   // Apply: the operator's file stays, the agent's goes beside it; the summary offers Resolve too.
+  await writeFile(join(project, 'logo.bin'), Buffer.from('your\0bytes'));
+  await expect(files.getByRole('option', { name: /logo\.bin/ })).toContainText('conflict', { timeout: 30_000 });
   await view.getByTestId('apply-button').click();
   await view.getByTestId('apply-confirm').click();
   const summary = view.getByTestId('apply-summary');
-  await expect(summary).toContainText('1 conflict', { timeout: 60_000 });
+  await expect(summary).toContainText('2 conflicts', { timeout: 60_000 });
   const sidecar = join(project, `notes.txt.bottle-${identity}`);
   expect(await readFile(sidecar, 'utf8')).toBe(AGENTS);
-  await summary.getByTestId('resolve-outcome').click();
+  await summary.locator('li', { hasText: 'notes.txt' }).getByTestId('resolve-outcome').click();
 
   const dialog = page.getByTestId('merge-dialog');
   await expect(dialog).toBeVisible();
@@ -94,6 +100,16 @@ test('a conflict opens as a three-way merge; the edited result is saved, a file 
   await expect(row).toContainText('applied', { timeout: 30_000 });
   await expect(row).not.toContainText('conflict');
   await expect(diff.getByTestId('resolve-file')).toHaveCount(0);
+  await expect(summary.locator('li', { hasText: 'notes.txt' })).toContainText('resolved');
+
+  // A binary file: no line merge, said so; Take agent replaces the project file with the agent's bytes.
+  await summary.locator('li', { hasText: 'logo.bin' }).getByTestId('resolve-outcome').click();
+  await expect(dialog.getByTestId('merge-note')).toHaveText('your version is binary: take one side whole');
+  await expect(dialog.getByTestId('merge-result')).toHaveCount(0);
+  await screenshotBothThemes(page, '44-changes-merge-binary');
+  await dialog.getByTestId('merge-take-agent').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  await expect(view.getByTestId('resolve-result')).toContainText('Resolved logo.bin: the agent’s version is in the project folder');
+  expect(await readFile(join(project, 'logo.bin'))).toEqual(Buffer.from('agent\0bytes'));
   await expect(summary.getByTestId('resolve-outcome')).toHaveCount(0);
-  await expect(summary).toContainText('resolved');
 });
