@@ -14,6 +14,7 @@ const MINE = 'one by you\ntwo\nthree\nfour by you\nfive\nsix\nseven\n';
 const SCRIPT = `cd /workspace
 printf '${AGENTS.replaceAll('\n', '\\n')}' > notes.txt
 printf 'agent\\000bytes' > logo.bin
+printf 'a\\r\\nb\\r\\nc by the agent\\r\\n' > win.txt
 exec sh -i
 `;
 
@@ -23,6 +24,7 @@ test('a conflict opens as a three-way merge; the edited result is saved, a file 
   const project = await suite.project('merge');
   await writeFile(join(project, 'notes.txt'), START);
   await writeFile(join(project, 'logo.bin'), Buffer.from('start\0bytes'));
+  await writeFile(join(project, 'win.txt'), 'a\r\nb\r\nc\r\n');
   // A repository: the start of the file the operator edits is still in git, for the merge's base.
   await commitAll(project);
   const identity = await suite.startCopied(page, project);
@@ -42,11 +44,12 @@ test('a conflict opens as a three-way merge; the edited result is saved, a file 
 
   // Apply: the operator's file stays, the agent's goes beside it; the summary offers Resolve too.
   await writeFile(join(project, 'logo.bin'), Buffer.from('your\0bytes'));
+  await writeFile(join(project, 'win.txt'), 'a by you\r\nb\r\nc\r\n');
   await expect(files.getByRole('option', { name: /logo\.bin/ })).toContainText('conflict', { timeout: 30_000 });
   await view.getByTestId('apply-button').click();
   await view.getByTestId('apply-confirm').click();
   const summary = view.getByTestId('apply-summary');
-  await expect(summary).toContainText('2 conflicts', { timeout: 60_000 });
+  await expect(summary).toContainText('3 conflicts', { timeout: 60_000 });
   const sidecar = join(project, `notes.txt.bottle-${identity}`);
   expect(await readFile(sidecar, 'utf8')).toBe(AGENTS);
   await summary.locator('li', { hasText: 'notes.txt' }).getByTestId('resolve-outcome').click();
@@ -111,5 +114,16 @@ test('a conflict opens as a three-way merge; the edited result is saved, a file 
   await expect(dialog).toBeHidden({ timeout: 30_000 });
   await expect(view.getByTestId('resolve-result')).toContainText('Resolved logo.bin: the agent’s version is in the project folder');
   expect(await readFile(join(project, 'logo.bin'))).toEqual(Buffer.from('agent\0bytes'));
+  await expect(summary.getByTestId('resolve-outcome')).toHaveCount(1);
+
+  // CRLF line ends survive the editor: both changes merge cleanly, saved byte for byte.
+  const win = files.getByRole('option', { name: /win\.txt/ });
+  await expect(win).toContainText('conflict', { timeout: 30_000 });
+  await win.click();
+  await diff.getByTestId('resolve-file').click();
+  await expect(dialog.getByTestId('merge-summary')).toContainText('The changes did not overlap: the result holds both.');
+  await dialog.getByTestId('merge-save').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  expect(await readFile(join(project, 'win.txt'), 'utf8')).toBe('a by you\r\nb\r\nc by the agent\r\n');
   await expect(summary.getByTestId('resolve-outcome')).toHaveCount(0);
 });

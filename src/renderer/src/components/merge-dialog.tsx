@@ -83,7 +83,13 @@ export function MergeDialog({ identity }: { identity: string }): JSX.Element {
   const stillMarked = result !== null && MARKER.test(result);
   const name = path === null ? '' : escapeLine(path);
   return (
-    <dialog ref={dialogRef} className="confirm merge-dialog" onClose={() => openMerge(identity, null)} data-testid="merge-dialog">
+    <dialog
+      ref={dialogRef}
+      className="confirm merge-dialog"
+      aria-label={`Resolve ${name}`}
+      onClose={() => openMerge(identity, null)}
+      data-testid="merge-dialog"
+    >
       <h2>Resolve {name}</h2>
       {loaded.kind === 'loading' ? <p role="status">Reading the three versions…</p> : null}
       {loaded.kind === 'failed' ? (

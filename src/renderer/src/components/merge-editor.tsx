@@ -33,8 +33,19 @@ const markerHighlight = ViewPlugin.fromClass(
   { decorations: (plugin) => plugin.decorations },
 );
 
+/**
+ * Lines split at "\n" only: a "\r" stays in the text (shown as a placeholder), so what Save writes
+ * has exactly the line ends it was given (CodeMirror would otherwise turn every CRLF into LF).
+ */
 function common(path: string): Extension[] {
-  return [lineNumbers(), highlightSpecialChars(), syntaxHighlighting(classHighlighter), EditorView.lineWrapping, ...languageFor(path)];
+  return [
+    EditorState.lineSeparator.of('\n'),
+    lineNumbers(),
+    highlightSpecialChars(),
+    syntaxHighlighting(classHighlighter),
+    EditorView.lineWrapping,
+    ...languageFor(path),
+  ];
 }
 
 /** One read-only version; against the start, its changes are marked and the start's lines shown removed. */
