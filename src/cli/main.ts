@@ -51,6 +51,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'apply <identity> [<path>...] [--dry-run] [--no-sidecars] [--json]',
     'copy mode: bring those changes (or those files) into the project folder',
   ],
+  [
+    'resolve <identity> <path> [--take host|agent|FILE]',
+    'copy mode: a file in conflict; prints the three-way merge, or saves one side or FILE as the result',
+  ],
   ['export <identity> (--branch NAME | --patch FILE)', "the agent's work as a git branch or a patch"],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
@@ -90,6 +94,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   logs: () => import('./commands/logs'),
   diff: () => import('./commands/diff'),
   apply: () => import('./commands/apply'),
+  resolve: () => import('./commands/resolve'),
   export: () => import('./commands/export'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),

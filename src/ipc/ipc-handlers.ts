@@ -65,6 +65,8 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:unapplied': (identity) => changes.unapplied(identity),
     'changes:apply': (identity, options) => changes.apply(identity, options),
     'changes:discard': (identity, { path }) => changes.discard(identity, path),
+    'changes:merge': (identity, { path }) => changes.mergeVersions(identity, path),
+    'changes:resolve': (identity, request) => changes.resolve(identity, request),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
     'network:answer': async ({ identity, requestId, answer }) => (await core.network.answer(identity, requestId, answer), null),
     'network:log': ({ identity, limit }) => core.network.logView(identity, limit),

@@ -38,8 +38,13 @@ export interface FileChange {
   truncated: boolean;
   /** Why the diff is missing or partial, for a person. */
   note: string | null;
-  /** The host folder already holds exactly this version (an earlier apply wrote it). */
+  /** The host folder already holds exactly this version (an earlier apply wrote it, or the operator resolved it). */
   applied: boolean;
+  /**
+   * Copy mode: the project folder's file changed too since the start (or since apply last wrote
+   * it), so applying would leave it as a conflict: the operator resolves it in the merge view.
+   */
+  conflict: boolean;
 }
 
 export interface BaselineSummary {
@@ -195,4 +200,67 @@ export interface DiscardResult {
   restored: string[];
   /** Paths the agent added, removed again. */
   removed: string[];
+}
+
+/** A side of a merge larger than this is not merged line by line: Take yours / Take the agent's only. */
+export const MERGE_TEXT_MAX_BYTES = 256 * 1024;
+/** The longest merge result the view may save (it travels whole over IPC and the browser-mode socket). */
+export const MERGE_RESULT_MAX_CHARS = 320 * 1024;
+
+/** One version of a file in a merge: its kind, and its text when it is text small enough to merge. */
+export interface MergeSide {
+  kind: 'file' | 'absent' | 'symlink' | 'other';
+  /** Null when absent, not a file, binary or larger than MERGE_TEXT_MAX_BYTES. */
+  text: string | null;
+  size: number;
+  /** Git's blob id of its content (files), the token a save names to say which version it merged. */
+  oid: string | null;
+  binary: boolean;
+}
+
+/** The three versions of a file in conflict (copy mode), and a merge of them to start from. */
+export interface MergeVersions {
+  identity: string;
+  path: string;
+  /** The start-of-run version. */
+  base: MergeSide;
+  /** The project folder's version now: the operator's. */
+  host: MergeSide;
+  /** The agent's version in its workspace. */
+  agent: MergeSide;
+  /** A line-based three-way merge with conflict markers; null when not all three are text (then take one side). */
+  merged: string | null;
+  /** How many places of `merged` hold conflict markers. */
+  conflicts: number;
+  /** Why there is no line merge, for a person; null when there is one. */
+  note: string | null;
+  /** Our copy of the agent's version beside the file (an earlier apply's), which a save removes. */
+  sidecar: string | null;
+}
+
+/** What the merge view saves: one side whole, or the edited result. */
+export type MergeTake = 'host' | 'agent' | 'result';
+
+export interface ResolveRequest {
+  path: string;
+  take: MergeTake;
+  /** The edited result (take 'result' only). */
+  text?: string;
+  /** The project folder's version the merge was made from: a save over any other is refused. */
+  hostOid: string;
+  /** The agent's version the merge was made from. */
+  agentOid: string;
+}
+
+/** What a save of the merge view did in the project folder. */
+export interface ResolveResult {
+  identity: string;
+  path: string;
+  take: MergeTake;
+  /** The project file was rewritten (false when the operator kept their own version). */
+  wrote: boolean;
+  /** The sidecar removed, if one of ours was there. */
+  sidecarRemoved: string | null;
+  /** Something the operator should know (a sidecar left because it is not ours). */
+  note: string | null;
 }

@@ -29,7 +29,10 @@ import {
   type DiscardResult,
   type ExportResult,
   type FileDetail,
+  type MergeVersions,
+  type ResolveResult,
   type UnappliedWork,
+  MERGE_RESULT_MAX_CHARS,
 } from './changes';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
@@ -221,6 +224,31 @@ export const ipcChannels = {
   'changes:discard': {
     args: ({ z, identity, workspacePath }) => z.tuple([identity, z.object({ path: workspacePath }).strict()]),
     result: returns<DiscardResult>(),
+  },
+  /** The three versions of a file in conflict and a line merge of them, for the merge view (copy mode). */
+  'changes:merge': {
+    args: ({ z, identity, workspacePath }) => z.tuple([identity, z.object({ path: workspacePath }).strict()]),
+    result: returns<MergeVersions>(),
+  },
+  /**
+   * Saves the merge view's resolution to the project folder: the operator's version, the agent's, or
+   * the edited result; `hostOid`/`agentOid` name the versions it was made from (another is refused).
+   */
+  'changes:resolve': {
+    args: ({ z, identity, workspacePath, blobId }) =>
+      z.tuple([
+        identity,
+        z
+          .object({
+            path: workspacePath,
+            take: z.enum(['host', 'agent', 'result']),
+            text: z.string().max(MERGE_RESULT_MAX_CHARS).optional(),
+            hostOid: blobId,
+            agentOid: blobId,
+          })
+          .strict(),
+      ]),
+    result: returns<ResolveResult>(),
   },
   'changes:export': {
     args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]),

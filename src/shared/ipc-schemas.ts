@@ -8,11 +8,13 @@ import { z } from 'zod';
 import type { BulkRequest, LogsOpenRequest } from './bottle-requests';
 import type { StatsWatchRequest } from './bottle-stats';
 import type { StartBottleRequest } from './bottle-view';
+import type { ResolveRequest } from './changes';
 import { IPC_CHANNEL_NAMES, ipcChannels, type IpcArgs, type IpcChannel } from './ipc-contract';
 import { MAX_BOTTLES_PER_CALL } from './rules';
 import {
   absolutePathSchema,
   agentNameSchema,
+  blobIdSchema,
   containerIdSchema,
   contextNameSchema,
   branchNameSchema,
@@ -37,6 +39,7 @@ export { identitySchema } from './validation';
 const schemaKit = {
   z,
   absolutePath: absolutePathSchema,
+  blobId: blobIdSchema,
   agentName: agentNameSchema,
   branchName: branchNameSchema,
   bottleName: bottleNameSchema,
@@ -64,6 +67,7 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 /** The channels whose argument is a request type the core declares: each schema must parse exactly it. */
 interface CoreRequests {
   'bottle:start': [StartBottleRequest];
+  'changes:resolve': [string, ResolveRequest];
   'bottles:bulk': [BulkRequest];
   'logs:open': [LogsOpenRequest];
   'stats:watch': [StatsWatchRequest];

@@ -26,6 +26,8 @@ export const projectAgentNameSchema = z
   .refine((value) => projectAgentFolder(value) !== null, 'invalid project agent name (expected project:NAME)');
 /** A container's full id, as the engine names it. */
 export const containerIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a container id (64 hex digits)');
+/** Git's id of a blob (SHA-1, or SHA-256 in a SHA-256 repository), as the merge view names a version. */
+export const blobIdSchema = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'must be a git blob id');
 export const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex');
 export const contextNameSchema = z.string().refine(isContextName, 'invalid Docker context name');
 export const absolutePathSchema = z.string().refine(isAbsolutePath, 'must be an absolute path');

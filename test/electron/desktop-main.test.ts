@@ -277,6 +277,15 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         ok: false,
         error: { code: 'invalid-argument' },
       });
+      exercised.add('changes:merge');
+      expect(await app.invoke('changes:merge', [identity, { path: 'agent-file-2.txt' }])).toMatchObject({
+        ok: false,
+        error: { code: 'unsupported', message: expect.stringContaining('mount mode') },
+      });
+      exercised.add('changes:resolve');
+      expect(
+        await app.invoke('changes:resolve', [identity, { path: 'agent-file-2.txt', take: 'host', hostOid: 'nope', agentOid: 'nope' }]),
+      ).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringContaining('git blob id') } });
       exercised.add('changes:export');
       expect(await app.invoke('changes:export', [identity, { branch: 'agent-work' }])).toMatchObject({
         ok: false,

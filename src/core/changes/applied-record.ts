@@ -20,6 +20,17 @@ export interface AppliedRecord {
   /** Start-of-run content apply saved before replacing it (path → its blob names). */
   originals: Record<string, { oid: string; sha256: string }>;
   last: { at: string; written: number; conflicts: number } | null;
+  /**
+   * Conflicts the operator resolved in the merge view (path → the agent's version they merged, by
+   * its blob id, and what they saved): that agent version is done; a newer one conflicts again.
+   */
+  resolved?: Record<string, ResolvedVersion>;
+}
+
+export interface ResolvedVersion {
+  agent: string;
+  host: string;
+  at: string;
 }
 
 const versionSchema = z.union([
@@ -42,7 +53,13 @@ const recordSchema = z.object({
   files: z.record(z.string(), versionSchema),
   originals: z.record(z.string(), z.object({ oid: z.string(), sha256: z.string() })),
   last: z.object({ at: z.string(), written: z.number(), conflicts: z.number() }).nullable(),
+  resolved: z.record(z.string(), z.object({ agent: z.string(), host: z.string(), at: z.string() })).optional(),
 });
+
+/** The operator resolved exactly this agent version of `path` (see AppliedRecord.resolved). */
+export function isResolved(record: AppliedRecord, path: string, agentOid: string | null): boolean {
+  return agentOid !== null && record.resolved?.[path]?.agent === agentOid;
+}
 
 export function emptyAppliedRecord(): AppliedRecord {
   return { version: 1, at: null, files: {}, originals: {}, last: null };

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { sidecarName, type ApplyAction, type FileChange } from '../../shared/changes';
 import { mapLimited } from '../state/state-listing';
-import type { AppliedRecord, AppliedVersion } from './applied-record';
+import { isResolved, type AppliedRecord, type AppliedVersion } from './applied-record';
 import type { Baseline } from './baseline-types';
 import { hostMatchesApplied, hostMatchesBaseline, hostStamp, hostVersion, type HostVersion } from './host-state';
 import { checkHostAncestors, gitFolderName, gitFolderRefusal } from './relative-path';
@@ -99,6 +99,12 @@ export async function planApply(options: PlanOptions): Promise<PlannedStep[]> {
     const host = await hostVersion(root, path);
     if (await sameAsAgent(host, agent)) {
       step.action = 'unchanged';
+      return step;
+    }
+    // The operator merged this very version of the agent's by hand: whatever the file holds now is theirs.
+    if (agent.kind === 'file' && isResolved(applied, path, agent.oid)) {
+      step.action = 'unchanged';
+      step.detail = 'you resolved it in the merge view';
       return step;
     }
     if (agent.kind === 'file' && agent.size > MAX_APPLY_FILE_BYTES) {

@@ -12,6 +12,8 @@ import type { Baseline } from './baseline-types';
 import { BlobStore } from './blob-store';
 import { changesPaths } from '../state/state-paths';
 import { changeSetOf, fingerprintOf } from './change-set';
+import { hostStampsOf, markConflicts } from './conflict-marks';
+import { isDirectory } from '../fs/is-directory';
 import { compareWorkspace } from './change-compare';
 import { CompareCache } from './compare-cache';
 import { ContainerReader } from './container-reader';
@@ -67,6 +69,7 @@ export class BottleChanges {
   private last: Comparison | null = null;
   private baseline: Baseline | null = null;
   private appliedStamp = 0;
+  private hostStamps = '';
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -128,6 +131,12 @@ export class BottleChanges {
     this.listing = null;
   }
 
+  /** The project folder a copy-mode bottle applies to, while it is there; null otherwise. */
+  private async hostRootOf(bottle: ComparableBottle): Promise<string | null> {
+    if (!bottle.metadata.copy_cwd || bottle.baseline.mode !== 'copy') return null;
+    return (await isDirectory(bottle.baseline.cwd)) ? bottle.baseline.cwd : null;
+  }
+
   private async computeNow(quick: boolean, retry: boolean): Promise<Comparison> {
     const bottle = await loadComparable(this.identity, this.baseline ?? undefined);
     this.baseline = bottle.baseline;
@@ -148,13 +157,21 @@ export class BottleChanges {
     }
     // What apply wrote decides which files count as applied: a newer record means a new look.
     const appliedStamp = (await ifExists(stat(changesPaths(this.identity).applied)))?.mtimeMs ?? 0;
-    if (listing === null && this.last !== null && appliedStamp === this.appliedStamp) return this.last;
+    // Copy mode: the operator editing a changed file in the project folder makes (or ends) a conflict.
+    const hostRoot = await this.hostRootOf(bottle);
+    const hostStamps = hostRoot !== null && this.last !== null ? await hostStampsOf(hostRoot, this.last.set.files) : '';
+    if (listing === null && this.last !== null && appliedStamp === this.appliedStamp && hostStamps === this.hostStamps) return this.last;
     this.appliedStamp = appliedStamp;
     listing ??= this.listing ?? (await located.reader.list());
     this.listing = listing;
     const applied = await readAppliedRecord(this.identity);
     const base = new BaseContent(bottle.baseline, new BlobStore(changesPaths(this.identity).blobs), applied);
     const files = await compareWorkspace({ baseline: bottle.baseline, listing, reader: located.reader, base, applied, cache: this.cache });
+    if (hostRoot !== null) {
+      // Stamped before the conflicts are looked for: an edit in between is seen at the next look.
+      this.hostStamps = await hostStampsOf(hostRoot, files);
+      await markConflicts(this.identity, bottle.baseline, files, applied);
+    }
     const warnings = (await this.nested.findings(bottle.baseline, listing.gitEntries ?? [])).map((finding) => finding.message);
     const fingerprint = fingerprintOf(files, warnings);
     if (fingerprint !== this.fingerprint) {

@@ -34,6 +34,7 @@ export function fingerprintOf(files: FileChange[], warnings: string[]): string {
         file.deletions,
         file.diff?.length ?? -1,
         file.applied,
+        file.conflict,
         file.note,
       ]),
     );

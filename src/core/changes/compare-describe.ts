@@ -1,5 +1,5 @@
 import { INLINE_DIFF_MAX_BYTES, INLINE_DIFF_MAX_LINES, type ChangeStatus, type FileChange } from '../../shared/changes';
-import type { AppliedRecord, AppliedVersion } from './applied-record';
+import { isResolved, type AppliedRecord, type AppliedVersion } from './applied-record';
 import type { BaseContent, BaseText } from './base-content';
 import type { Baseline, BaselineEntry } from './baseline-types';
 import type { AgentSide, CompareCache, SideMap } from './compare-cache';
@@ -35,6 +35,7 @@ export function draft(path: string, status: ChangeStatus): FileChange {
     truncated: false,
     note: null,
     applied: false,
+    conflict: false,
   };
 }
 
@@ -158,7 +159,9 @@ export class ChangeDescriber {
     this.spendBudget(change);
     const gitName = gitFolderName(path) ?? (oldPath === null ? null : gitFolderName(oldPath));
     if (gitName !== null) change.note = gitFolderRefusal(gitName);
-    change.applied = matchesApplied(applied.files[path], side) && (oldPath === null || matchesApplied(applied.files[oldPath], null));
+    change.applied =
+      (matchesApplied(applied.files[path], side) && (oldPath === null || matchesApplied(applied.files[oldPath], null))) ||
+      (oldPath === null && side?.kind === 'file' && isResolved(applied, path, side.oid));
     return change;
   }
 

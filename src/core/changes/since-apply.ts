@@ -49,6 +49,8 @@ async function describeSinceApply(
   change.size = file.size;
   change.oid = file.oid;
   change.linkTarget = file.linkTarget;
+  // Whether applying it now conflicts with the project folder does not depend on which side is shown.
+  change.conflict = file.conflict;
   change.oldKind = version.kind === 'absent' ? null : version.kind;
   change.oldMode = version.kind === 'file' ? version.mode & 0o777 : null;
   change.oldOid = version.kind === 'file' ? version.oid : null;

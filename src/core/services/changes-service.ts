@@ -9,6 +9,9 @@ import {
   type UnappliedWork,
   type ExportResult,
   type FileDetail,
+  type MergeVersions,
+  type ResolveRequest,
+  type ResolveResult,
 } from '../../shared/changes';
 import type { ActivityKind } from '../../shared/bottle-view';
 import { parseIdentity } from '../../shared/identity';
@@ -20,6 +23,8 @@ import { BottleChanges, type Comparison } from '../changes/bottle-changes';
 import { leftSideOf } from '../changes/since-apply';
 import { selectChanges } from '../changes/change-select';
 import { discardChange } from '../changes/discard-change';
+import { resolveConflict } from '../changes/merge-resolve';
+import { readMergeVersions } from '../changes/merge-versions';
 import { changesPaths } from '../state/state-paths';
 import { looksBinary } from '../changes/content-digest';
 import { exportChanges, type ExportTarget } from '../changes/git-export';
@@ -240,6 +245,39 @@ export class ChangesService {
     const path = parseRelativePath(rawPath);
     return this.hooks.locked(identity, 'discarding', async () => {
       const result = await discardChange(this.ctx, identity, await this.fresh(identity), path);
+      this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
+      return result;
+    });
+  }
+
+  /** A full look (the whole listing, not the last one), for `work`; a reader nobody watches is closed after it. */
+  private async withFreshLook<T>(identity: string, work: (comparison: Comparison) => Promise<T>): Promise<T> {
+    const tracker = this.tracker(identity);
+    try {
+      return await work(await tracker.compute(false));
+    } finally {
+      await this.release(identity);
+    }
+  }
+
+  /**
+   * Copy mode: the three versions of a file in conflict (start, project folder, agent) and a line
+   * merge of them to start from: what the merge view shows.
+   */
+  async mergeVersions(identity: string, rawPath: string): Promise<MergeVersions> {
+    const path = parseRelativePath(rawPath);
+    return this.withFreshLook(identity, (comparison) => readMergeVersions(identity, comparison, path));
+  }
+
+  /**
+   * Copy mode: saves the operator's resolution of one conflict in the project folder (see
+   * resolveConflict); refused, with nothing written, when either side moved since it was read.
+   */
+  async resolve(identity: string, request: ResolveRequest): Promise<ResolveResult> {
+    const path = parseRelativePath(request.path);
+    return this.hooks.locked(identity, 'applying', async () => {
+      const result = await this.withFreshLook(identity, (comparison) => resolveConflict(identity, comparison, { ...request, path }));
+      this.bottles.get(identity)?.markApplied();
       this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
       return result;
     });

@@ -8,7 +8,34 @@ import { useChangesStore, useChangesView } from '../stores/changes-store';
 
 const LIST_LIMIT = 12;
 
-function OutcomeList({ title, outcomes, dry }: { title: string; outcomes: ApplyOutcome[]; dry: boolean }): JSX.Element | null {
+/** Opens the merge view on a conflict that is still one; says so of one resolved since. */
+function ResolveButton({ identity, set, path }: { identity: string; set: ChangeSet; path: string }): JSX.Element | null {
+  const change = set.files.find((file) => file.path === path);
+  if (change === undefined) return null;
+  if (!change.conflict) return change.applied ? <span className="tag tag-ok">resolved</span> : null;
+  return (
+    <button
+      type="button"
+      className="button button-small"
+      onClick={() => useChangesStore.getState().openMerge(identity, path)}
+      data-testid="resolve-outcome"
+    >
+      Resolve…
+    </button>
+  );
+}
+
+function OutcomeList({
+  title,
+  outcomes,
+  dry,
+  resolve,
+}: {
+  title: string;
+  outcomes: ApplyOutcome[];
+  dry: boolean;
+  resolve?: (path: string) => JSX.Element | null;
+}): JSX.Element | null {
   if (outcomes.length === 0) return null;
   return (
     <div className="apply-list">
@@ -23,7 +50,8 @@ function OutcomeList({ title, outcomes, dry }: { title: string; outcomes: ApplyO
                 {'; the agent’s version '}
                 {dry ? 'would go' : 'is'} in <code>{escapeLine(outcome.sidecar)}</code>
               </>
-            ) : null}
+            ) : null}{' '}
+            {resolve?.(outcome.path) ?? null}
           </li>
         ))}
         {outcomes.length > LIST_LIMIT ? <li className="muted">… and {outcomes.length - LIST_LIMIT} more</li> : null}
@@ -33,7 +61,7 @@ function OutcomeList({ title, outcomes, dry }: { title: string; outcomes: ApplyO
 }
 
 /** The one-screen summary of an apply, or of the plan a dry run made. */
-function ApplySummary({ result }: { result: ApplyResult }): JSX.Element {
+function ApplySummary({ result, identity, set }: { result: ApplyResult; identity: string; set: ChangeSet }): JSX.Element {
   const { counts } = result;
   const changing = counts.written + counts.deleted;
   const headline = result.dryRun
@@ -55,6 +83,7 @@ function ApplySummary({ result }: { result: ApplyResult }): JSX.Element {
         title="Conflicts: your version stays"
         outcomes={result.outcomes.filter((outcome) => outcome.action === 'conflict')}
         dry={result.dryRun}
+        resolve={(path) => <ResolveButton identity={identity} set={set} path={path} />}
       />
       <OutcomeList title="Skipped" outcomes={result.outcomes.filter((outcome) => outcome.action === 'skipped')} dry={result.dryRun} />
     </div>
@@ -145,7 +174,7 @@ export function ChangesActions({
       ) : null}
       {view.plan !== null ? (
         <div className="apply-confirm">
-          <ApplySummary result={view.plan} />
+          <ApplySummary result={view.plan} identity={identity} set={set} />
           <div className="apply-confirm-actions">
             <button
               type="button"
@@ -163,7 +192,19 @@ export function ChangesActions({
           </div>
         </div>
       ) : null}
-      {view.applyResult !== null ? <ApplySummary result={view.applyResult} /> : null}
+      {view.applyResult !== null ? <ApplySummary result={view.applyResult} identity={identity} set={set} /> : null}
+      {view.resolveResult !== null ? (
+        <p className="apply-summary" role="status" data-testid="resolve-result">
+          Resolved <code>{escapeLine(view.resolveResult.path)}</code>:{' '}
+          {view.resolveResult.take === 'host'
+            ? 'your version stays'
+            : view.resolveResult.take === 'agent'
+              ? 'the agent’s version is in the project folder'
+              : 'the merge result is in the project folder'}
+          {view.resolveResult.sidecarRemoved !== null ? `; ${escapeLine(view.resolveResult.sidecarRemoved)} removed` : ''}
+          {view.resolveResult.note !== null ? ` (${view.resolveResult.note})` : ''}.
+        </p>
+      ) : null}
       {view.discardResult !== null ? (
         <p className="apply-summary" role="status" data-testid="discard-result">
           Discarded in the bottle: <code>{escapeLine(view.discardResult.path)}</code>

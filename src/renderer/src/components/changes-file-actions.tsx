@@ -12,7 +12,7 @@ import { useChangesStore, useChangesView } from '../stores/changes-store';
 export function ChangesFileActions({ identity, set, file }: { identity: string; set: ChangeSet; file: FileChange }): JSX.Element | null {
   const view = useChangesView(identity);
   const bottle = useBottle(identity);
-  const { applyFile, askDiscard, discardFile } = useChangesStore.getState();
+  const { applyFile, askDiscard, discardFile, openMerge } = useChangesStore.getState();
   if (set.mode !== 'copy') return null;
   const busy = view.busy !== null || (bottle !== undefined && isBusy(bottle));
   const applyBlocked = file.applied ? 'The project folder already holds this version' : null;
@@ -21,6 +21,18 @@ export function ChangesFileActions({ identity, set, file }: { identity: string; 
   const confirming = view.confirmDiscard === file.path;
   return (
     <div className="file-actions" role="group" aria-label={`Actions on ${name}`}>
+      {file.conflict ? (
+        <button
+          type="button"
+          className="button button-small button-primary"
+          disabled={busy}
+          title={`You changed ${name} too: merge your version and the agent’s`}
+          onClick={() => openMerge(identity, file.path)}
+          data-testid="resolve-file"
+        >
+          Resolve…
+        </button>
+      ) : null}
       <button
         type="button"
         className="button button-small"

@@ -75,6 +75,11 @@ export function ChangesFileList({ identity, files }: { identity: string; files: 
           </span>
           <span className="changes-file-tags">
             {file.applied ? <span className="tag tag-ok">applied</span> : null}
+            {file.conflict ? (
+              <span className="tag tag-warn" title="You changed this file in the project folder too: resolve it">
+                conflict
+              </span>
+            ) : null}
             {file.binary ? <span className="tag">binary</span> : null}
             {file.kind === 'symlink' ? <span className="tag">symlink</span> : null}
             {file.insertions > 0 ? <span className="diff-count-add">+{file.insertions}</span> : null}

@@ -7,6 +7,7 @@ import { useChangesStore, useChangesView } from '../stores/changes-store';
 import { ChangesActions } from './changes-actions';
 import { ChangesFileDiff, ChangesFileList } from './changes-files';
 import { ChangesSince, lastApplyTime } from './changes-since';
+import { MergeDialog } from './merge-dialog';
 
 const SOURCES: Record<ChangeSet['source'], string> = {
   container: 'the running bottle',
@@ -130,6 +131,7 @@ export function ChangesView({ identity }: { identity: string }): JSX.Element {
           {file !== null ? <ChangesFileDiff identity={identity} set={set} file={file} /> : null}
         </div>
       )}
+      <MergeDialog identity={identity} />
     </div>
   );
 }

@@ -1,28 +1,12 @@
 import { useEffect, useRef, type JSX } from 'react';
-import { css } from '@codemirror/lang-css';
-import { javascript } from '@codemirror/lang-javascript';
-import { json } from '@codemirror/lang-json';
-import { markdown } from '@codemirror/lang-markdown';
-import { python } from '@codemirror/lang-python';
 import { syntaxHighlighting } from '@codemirror/language';
 import { MergeView, unifiedMergeView } from '@codemirror/merge';
 import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView, highlightSpecialChars, lineNumbers } from '@codemirror/view';
 import { classHighlighter } from '@lezer/highlight';
+import { languageFor } from '../lib/code-language';
 
 export type DiffLayout = 'split' | 'unified';
-
-/** The language a path is coloured as, by its extension; none for the rest. */
-function languageFor(path: string): Extension[] {
-  const extension = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase() ?? '';
-  if (['js', 'mjs', 'cjs', 'jsx'].includes(extension)) return [javascript({ jsx: true })];
-  if (['ts', 'mts', 'cts', 'tsx'].includes(extension)) return [javascript({ typescript: true, jsx: extension === 'tsx' })];
-  if (extension === 'py') return [python()];
-  if (extension === 'json') return [json()];
-  if (['css', 'scss', 'less'].includes(extension)) return [css()];
-  if (['md', 'markdown'].includes(extension)) return [markdown()];
-  return [];
-}
 
 /** Unchanged stretches longer than this fold away (three lines kept each side); a click opens them. */
 const COLLAPSE = { margin: 3, minSize: 4 } as const;

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ApplyResult, ChangeSet, ChangeSince, DiscardResult, ExportResult, FileDetail } from '../../../shared/changes';
+import type { ApplyResult, ChangeSet, ChangeSince, DiscardResult, ExportResult, FileDetail, ResolveResult } from '../../../shared/changes';
 import { invoke, messageOf } from '../api/api';
 
 export type ChangesBusy = 'planning' | 'applying' | 'applying-file' | 'discarding' | 'exporting' | null;
@@ -22,6 +22,9 @@ export interface BottleChangesView {
   /** The file whose Discard waits on the operator's confirmation. */
   confirmDiscard: string | null;
   discardResult: DiscardResult | null;
+  /** The conflicting file open in the merge view. */
+  merging: string | null;
+  resolveResult: ResolveResult | null;
 }
 
 interface ChangesState {
@@ -42,6 +45,10 @@ interface ChangesState {
   applyFile(identity: string, path: string): Promise<void>;
   askDiscard(identity: string, path: string | null): void;
   discardFile(identity: string, path: string): Promise<void>;
+  /** Opens the merge view on a conflicting file (null closes it). */
+  openMerge(identity: string, path: string | null): void;
+  /** The merge view saved: it closes and says what it did. */
+  resolvedMerge(identity: string, result: ResolveResult): void;
   setBranch(identity: string, branch: string): void;
   exportBranch(identity: string): Promise<void>;
 }
@@ -69,6 +76,8 @@ function emptyView(identity: string): BottleChangesView {
     actionError: null,
     confirmDiscard: null,
     discardResult: null,
+    merging: null,
+    resolveResult: null,
   };
 }
 
@@ -200,6 +209,13 @@ export const useChangesStore = create<ChangesState>()((set, get) => {
       } catch (error: unknown) {
         patch(identity, { busy: null, confirmDiscard: null, actionError: `Discard of ${path} failed: ${messageOf(error)}` });
       }
+    },
+    // Closing (null) keeps what the last save said: the dialog closes itself after a save, too.
+    openMerge: (identity, path) =>
+      patch(identity, path === null ? { merging: null } : { merging: path, resolveResult: null, actionError: null }),
+    resolvedMerge: (identity, result) => {
+      patch(identity, { merging: null, resolveResult: result });
+      void fetchChanges(identity);
     },
     setBranch: (identity, branch) => patch(identity, { branch, exportResult: null }),
     exportBranch: async (identity) => {
