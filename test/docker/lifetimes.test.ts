@@ -164,8 +164,8 @@ describe.skipIf(skipWithoutDocker)('lifetimes: each client owns what it opens', 
     const a = await Tab.open();
     const b = await Tab.open();
     const identity = await runningBottle(a);
-    await a.call('changes:watch', identity);
-    await b.call('changes:watch', identity);
+    await a.call('changes:watch', identity, { since: 'start' });
+    await b.call('changes:watch', identity, { since: 'start' });
     await b.call('changes:unwatch', identity);
     expect(core.changes.size).toBe(1);
     await writeFile(join(env.project(), 'written-after-unwatch.txt'), 'a change tab A should hear of\n');
@@ -191,7 +191,7 @@ describe.skipIf(skipWithoutDocker)('lifetimes: each client owns what it opens', 
       const shell = await tab.call<{ sessionId: string }>('shell:open', { identity, cols: 80, rows: 24 });
       const log = await tab.call<{ streamId: string }>('logs:open', { identity, tail: 50, follow: true });
       await tab.call('stats:watch', { subscriptionId: null, identities: [identity] });
-      await tab.call('changes:watch', identity);
+      await tab.call('changes:watch', identity, { since: 'start' });
       await tab.call('terminal:input', terminal.sessionId, `echo round-${index}\n`);
       await eventually(async () => expect(tab.output('terminal-data', terminal.sessionId)).toContain(`round-${index}`));
       await eventually(async () => expect(tab.output('log-data', log.streamId)).toContain('hello from the agent'));

@@ -243,7 +243,7 @@ describe('the Electron main process, built, with a stand-in electron module', ()
 
       // Changes: the agent's files since the start, watched live, one file whole; in mount mode
       // apply has nothing to do and a folder outside git has no branch to export to.
-      const changes = await call<ChangeSet>('changes:watch', [identity]);
+      const changes = await call<ChangeSet>('changes:watch', [identity, { since: 'start' }]);
       expect(changes).toMatchObject({ identity, mode: 'mount', source: 'folder' });
       expect(changes.files.map((file) => [file.status, file.path])).toEqual([
         ['added', 'agent-file-1.txt'],
