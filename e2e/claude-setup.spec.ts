@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { testToken, writeClaudeStandIn, writeLoginFile } from '../test/helpers/claude-stand-in';
-import { card } from './helpers/app-page';
+import { card, openStartPanel } from './helpers/app-page';
 import { removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshotBothThemes } from './helpers/screens';
@@ -48,6 +48,7 @@ async function start(page: Page, folder: string, autonomous: boolean): Promise<s
   const identities = (): Promise<string[]> =>
     page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
   const before = new Set(await identities());
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(folder);
   await page.getByTestId('agent-select').selectOption('claude');
   await page.getByRole('radio', { name: 'Copied' }).check();
