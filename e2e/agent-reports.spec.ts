@@ -265,6 +265,9 @@ test('a task given in the start panel reaches the agent as its first instruction
   const theCard = page.locator('[data-testid="bottle-card"]', { has: page.getByTestId('card-name').filter({ hasText: 'task-demo' }) });
   await expect(theCard).toHaveCount(1, { timeout: 120_000 });
   started.push((await theCard.getAttribute('data-identity')) ?? '');
+  // Started: the panel folds to its bar; opened again, the name and the task are blank for the next start.
+  await expect(page.getByTestId('launch-unfold')).toBeVisible({ timeout: 60_000 });
+  await openStartPanel(page);
   await expect(page.getByTestId('name-input')).toHaveValue('');
   await expect(page.getByTestId('task-input')).toHaveValue('');
   await expect.poll(() => readOr(join(project, 'task.txt')), { timeout: 60_000 }).toBe('Fix the login test\nthen run it');

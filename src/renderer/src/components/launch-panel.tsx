@@ -165,7 +165,8 @@ export function LaunchPanel(): JSX.Element {
   const docked = useBottlePanelStore((state) => state.identity !== null);
   const folded = useLaunchFoldStore((state) => state.folded);
   const openWhileDocked = useLaunchFoldStore((state) => state.openWhileDocked);
-  if (showsFolded({ hasBottles, docked, folded, openWhileDocked })) return <LaunchFoldedBar />;
+  const starting = useLaunchStore((state) => state.starting);
+  if (showsFolded({ hasBottles, docked, folded, openWhileDocked, starting })) return <LaunchFoldedBar />;
   return <LaunchForm canFold={hasBottles} />;
 }
 

@@ -110,6 +110,8 @@ export async function startBottle(): Promise<void> {
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
+    // A failed start keeps the form open with its error (the first bottle's card may have come and gone).
+    useLaunchFoldStore.getState().unfold(null);
   } finally {
     store.setStarting(false);
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readLaunchFolded, showsFolded } from './launch-fold-store';
 
 const storage = (value: string | null): Pick<Storage, 'getItem'> => ({ getItem: () => value });
-const shown = { hasBottles: true, docked: false, folded: true, openWhileDocked: false };
+const shown = { hasBottles: true, docked: false, folded: true, openWhileDocked: false, starting: false };
 
 describe('the start panel fold', () => {
   it('remembers open; anything else (nothing yet, a foreign value, no storage) reads as folded', () => {
@@ -18,6 +18,11 @@ describe('the start panel fold', () => {
     expect(showsFolded({ ...shown, hasBottles: false, docked: true })).toBe(false);
     expect(showsFolded(shown)).toBe(true);
     expect(showsFolded({ ...shown, folded: false })).toBe(false);
+  });
+
+  it('stays open while a start is under way (its first card does not fold it before the start answers)', () => {
+    expect(showsFolded({ ...shown, starting: true })).toBe(false);
+    expect(showsFolded({ ...shown, starting: true, docked: true, folded: false })).toBe(false);
   });
 
   it('folds while a view is docked even when kept open, until opened again during that docking', () => {

@@ -56,9 +56,18 @@ export const useLaunchFoldStore = create<LaunchFoldState>()((set) => ({
   focused: () => set({ focus: null }),
 }));
 
-/** What the panel shows: the whole form, or the one-line bar. */
-export function showsFolded(state: { hasBottles: boolean; docked: boolean; folded: boolean; openWhileDocked: boolean }): boolean {
-  if (!state.hasBottles) return false;
+/**
+ * What the panel shows: the whole form, or the one-line bar. A start under way keeps the form (its
+ * first card must not fold it before the start has answered: a failure is said in the form).
+ */
+export function showsFolded(state: {
+  hasBottles: boolean;
+  docked: boolean;
+  folded: boolean;
+  openWhileDocked: boolean;
+  starting: boolean;
+}): boolean {
+  if (!state.hasBottles || state.starting) return false;
   return state.folded || (state.docked && !state.openWhileDocked);
 }
 
