@@ -47,6 +47,8 @@ async function project(name: string, failOnStart: string | null): Promise<string
 async function start(page: Page, folder: string, autonomous: boolean): Promise<string> {
   const identities = (): Promise<string[]> =>
     page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
+  // The cards already there are counted once the list is in (taken earlier, an old card read as the new one).
+  await expect(page.getByTestId('empty-state').or(page.getByTestId('bottle-card').first())).toBeVisible({ timeout: 30_000 });
   const before = new Set(await identities());
   await openStartPanel(page);
   await page.getByTestId('folder-input').fill(folder);
