@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { card, expectStatus } from './helpers/app-page';
+import { card, expectStatus, openStartPanel } from './helpers/app-page';
 import { startDetached } from './helpers/cli';
 import { row, shootBoth, showRows } from './helpers/cockpit-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
@@ -82,6 +82,7 @@ test('the start panel checks the name and the task beside their fields', async (
   await task.fill('clear the screen \u001b[2J');
   await expect(page.locator('#launch-task-problem')).toContainText('no control characters');
   // Start is refused while they are wrong: nothing is started.
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(await makeProject(home, 'refused', null));
   await page.getByTestId('start-button').click();
   await expect(page.getByTestId('launch-message')).toContainText('Fix the name or the task first');
@@ -254,6 +255,7 @@ test('a task given in the start panel reaches the agent as its first instruction
   await writeReportAgent(home, TASK_AGENT, { promptArgs: ['{prompt}'] });
   const project = await planProject('with-task', 'working');
   await openPage(page);
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(project);
   await page.getByTestId('agent-select').selectOption(TASK_AGENT);
   await page.getByRole('radio', { name: 'Mounted' }).check();
@@ -263,6 +265,9 @@ test('a task given in the start panel reaches the agent as its first instruction
   const theCard = page.locator('[data-testid="bottle-card"]', { has: page.getByTestId('card-name').filter({ hasText: 'task-demo' }) });
   await expect(theCard).toHaveCount(1, { timeout: 120_000 });
   started.push((await theCard.getAttribute('data-identity')) ?? '');
+  // Started: the panel folds to its bar; opened again, the name and the task are blank for the next start.
+  await expect(page.getByTestId('launch-unfold')).toBeVisible({ timeout: 60_000 });
+  await openStartPanel(page);
   await expect(page.getByTestId('name-input')).toHaveValue('');
   await expect(page.getByTestId('task-input')).toHaveValue('');
   await expect.poll(() => readOr(join(project, 'task.txt')), { timeout: 60_000 }).toBe('Fix the login test\nthen run it');

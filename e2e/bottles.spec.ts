@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { TEST_BASE_IMAGE, writeE2eAgent, writeSlowBuildAgent } from './helpers/agents';
-import { card, dropFile, expectStatus, terminalText } from './helpers/app-page';
+import { card, dropFile, expectStatus, terminalText, openStartPanel } from './helpers/app-page';
 import { containerId, containerState, docker, removeAgentImages, removeBottles } from './helpers/docker';
 import { approveAndResume, makeProject, projectsDir, shooter, startFromUi } from './helpers/flows';
 import { screenshot, screenshotBothThemes } from './helpers/screens';
@@ -163,6 +163,7 @@ test('stop, resume from the card, then remove with confirmation', async ({ page 
 test('build progress shows on the card while the image builds', async ({ page }) => {
   await writeSlowBuildAgent(home);
   await page.goto(serve.url);
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(await makeProject(home, 'slow', null));
   await page.getByTestId('agent-select').selectOption('slow-build');
   await page.getByTestId('start-button').click();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { testToken, writeClaudeStandIn, writeLoginFile } from '../test/helpers/claude-stand-in';
-import { card } from './helpers/app-page';
+import { card, openStartPanel } from './helpers/app-page';
 import { removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshotBothThemes } from './helpers/screens';
@@ -47,7 +47,10 @@ async function project(name: string, failOnStart: string | null): Promise<string
 async function start(page: Page, folder: string, autonomous: boolean): Promise<string> {
   const identities = (): Promise<string[]> =>
     page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
+  // The cards already there are counted once the list is in (taken earlier, an old card read as the new one).
+  await expect(page.getByTestId('empty-state').or(page.getByTestId('bottle-card').first())).toBeVisible({ timeout: 30_000 });
   const before = new Set(await identities());
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(folder);
   await page.getByTestId('agent-select').selectOption('claude');
   await page.getByRole('radio', { name: 'Copied' }).check();

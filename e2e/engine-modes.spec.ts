@@ -8,6 +8,7 @@ import { writeE2eAgent } from './helpers/agents';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
+import { openStartPanel } from './helpers/app-page';
 
 /*
  * The start panel on a remote engine: Mounted is refused by the rule the core enforces, and the
@@ -54,6 +55,7 @@ test.afterAll(async () => {
 
 test('a remote engine shows Mounted disabled and says why; the local one offers both', async ({ page }) => {
   await page.goto(serve?.url ?? '');
+  await openStartPanel(page);
   const picker = page.getByTestId('engine-select');
   await expect(picker).toBeVisible({ timeout: 20_000 });
   await expect(page.getByRole('radio', { name: 'Mounted' })).toBeEnabled();

@@ -13,7 +13,7 @@ import {
   stopSecondEngine,
 } from '../test/helpers/second-engine';
 import { writeE2eAgent } from './helpers/agents';
-import { card, expectStatus } from './helpers/app-page';
+import { card, expectStatus, openStartPanel } from './helpers/app-page';
 import { makeProject } from './helpers/flows';
 import { screenshot } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
@@ -65,6 +65,7 @@ test.afterAll(async () => {
 
 test('pick an engine: the bottle starts there in copy mode, shows it, and goes offline with it', async ({ page }) => {
   await page.goto(serve?.url ?? '');
+  await openStartPanel(page);
   const picker = page.getByTestId('engine-select');
   await expect(picker).toBeVisible({ timeout: 20_000 });
   await expect(picker.locator('option')).toHaveText(['default (current)', 'build-box (remote)']);

@@ -4,7 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { ensureTestNodeBaseImage, TEST_NODE_BASE_IMAGE } from '../test/helpers/node-base-image';
 import { rawDocker } from '../test/helpers/raw-docker';
 import { writeScriptAgent } from './helpers/agents';
-import { card, expectStatus } from './helpers/app-page';
+import { card, expectStatus, openStartPanel } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
@@ -99,6 +99,7 @@ test('a held connection is allowed from the card, the next one denied from the a
 
   await page.goto((serve as ServeProcess).url);
   await expect(page.getByTestId('engine-chip')).toContainText('Docker', { timeout: 20_000 });
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(project);
   await page.getByTestId('agent-select').selectOption(AGENT);
   await page.getByRole('radio', { name: 'Mounted' }).check();

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { writeScriptAgent } from './helpers/agents';
-import { card, expectStatus, newestIdentity } from './helpers/app-page';
+import { card, expectStatus, newestIdentity, openStartPanel } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshotBothThemes } from './helpers/screens';
@@ -41,6 +41,7 @@ test('removing a copy-mode bottle names the work not yet applied, offers Changes
   await writeFile(join(project, 'edit.txt'), 'start\n');
 
   await page.goto(serve.url);
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(project);
   await page.getByTestId('agent-select').selectOption(AGENT);
   await page.getByRole('radio', { name: 'Copied' }).check();

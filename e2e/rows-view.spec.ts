@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { expectStatus } from './helpers/app-page';
+import { expectStatus, openStartPanel } from './helpers/app-page';
 import { writeE2eAgent, writeScriptAgent, E2E_AGENT } from './helpers/agents';
 import { startDetached } from './helpers/cli';
 import { bottlePanel, row, shootBoth, showRows } from './helpers/cockpit-page';
@@ -82,10 +82,12 @@ test('rows: one click opens, the checkbox and the icons do not, the crashed row 
 
 test('the start panel remembers the last agent and mode across a reload, never autonomous', async ({ page }) => {
   await page.goto(serve.url);
+  await openStartPanel(page);
   await expect(page.getByTestId('agent-select')).toBeEnabled({ timeout: 30_000 });
   await page.getByTestId('agent-select').selectOption(CRASH_AGENT);
   await page.getByRole('radio', { name: 'Copied' }).check();
   await page.reload();
+  await openStartPanel(page);
   await expect(page.getByTestId('agent-select')).toHaveValue(CRASH_AGENT, { timeout: 30_000 });
   await expect(page.getByRole('radio', { name: 'Copied' })).toBeChecked();
   await expect(page.getByTestId('autonomous-toggle')).not.toBeChecked();
@@ -93,14 +95,17 @@ test('the start panel remembers the last agent and mode across a reload, never a
   await page.getByTestId('agent-select').selectOption(E2E_AGENT);
   await page.getByRole('radio', { name: 'Mounted' }).check();
   await page.reload();
+  await openStartPanel(page);
   await expect(page.getByTestId('agent-select')).toHaveValue(E2E_AGENT, { timeout: 30_000 });
   await expect(page.getByRole('radio', { name: 'Mounted' })).toBeChecked();
 });
 
-test('the start panel folds to a bar while a bottle view is docked, and unfolds on demand', async ({ page }) => {
+test('the start panel, kept open, folds to a bar while a bottle view is docked, and unfolds on demand', async ({ page }) => {
   await page.goto(serve.url);
   await expectStatus(page, running, 'running', 90_000);
-  await expect(page.getByTestId('folder-input')).toBeVisible();
+  // Bottles exist: it shows folded until the operator opens it (and then stays open: remembered).
+  await expect(page.getByTestId('launch-unfold')).toBeVisible();
+  await openStartPanel(page);
   await showRows(page);
   await row(page, running).locator('.row-text').first().click();
   await expect(bottlePanel(page)).toHaveAttribute('data-identity', running);

@@ -2,7 +2,7 @@ import { cp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { E2E_AGENT, writeE2eAgent } from './helpers/agents';
-import { card, expectStatus } from './helpers/app-page';
+import { card, expectStatus, openStartPanel } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
 import { makeProject, projectsDir } from './helpers/flows';
 import { screenshot } from './helpers/screens';
@@ -51,6 +51,7 @@ async function both(page: Page, name: string): Promise<void> {
 
 test('a project agent is listed apart, untrusted, and runs only after the Trust step', async ({ page }) => {
   await page.goto(serve.url);
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(project);
   await page.getByTestId('folder-input').press('Tab');
   const select = page.getByTestId('agent-select');

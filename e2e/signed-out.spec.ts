@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { writeClaudeStandIn } from '../test/helpers/claude-stand-in';
 import { writeTestSettings } from '../test/helpers/test-settings';
-import { card } from './helpers/app-page';
+import { card, openStartPanel } from './helpers/app-page';
 import { removeBottles } from './helpers/docker';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 import { startRevokingTokenService } from './helpers/fake-token-service';
@@ -73,6 +73,7 @@ test('a refused refresh shows signed out, with the reason, in the header and on 
   await writeFile(join(folder, 'README.md'), '# signed out\n');
   const identities = (): Promise<string[]> =>
     page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity') ?? ''));
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(folder);
   await page.getByTestId('agent-select').selectOption('claude');
   await page.getByRole('radio', { name: 'Copied' }).check();

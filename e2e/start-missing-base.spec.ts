@@ -7,6 +7,7 @@ import { projectsDir } from './helpers/flows';
 import { screenshotBothThemes } from './helpers/screens';
 import { startServe, type ServeProcess } from './helpers/serve-process';
 import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
+import { openStartPanel } from './helpers/app-page';
 
 const AGENT = 'baseless-agent';
 /** Not on the engine, and not pullable: a registry this machine cannot reach has no such name either. */
@@ -35,6 +36,7 @@ test('a start whose base image cannot be pulled names the image and what to do, 
   await mkdir(project, { recursive: true });
 
   await page.goto(serve.url);
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(project);
   await page.getByTestId('agent-select').selectOption(AGENT);
   await page.getByTestId('start-button').click();

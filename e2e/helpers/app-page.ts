@@ -40,3 +40,17 @@ export async function newestIdentity(page: Page): Promise<string> {
   await expect(first).toBeVisible({ timeout: 60_000 });
   return (await first.getAttribute('data-identity')) ?? '';
 }
+
+/**
+ * Unfolds the start panel if it is folded (once bottles exist it shows as one bar) and waits for
+ * its form. Retried as a whole: before the list is in, the panel can change between bar and form.
+ */
+export async function openStartPanel(page: Page): Promise<void> {
+  const folder = page.getByTestId('folder-input');
+  const bar = page.getByTestId('launch-unfold');
+  await expect(folder.or(bar)).toBeVisible({ timeout: 30_000 });
+  await expect(async () => {
+    if (await bar.isVisible()) await bar.click({ timeout: 2_000 });
+    await expect(folder).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+}

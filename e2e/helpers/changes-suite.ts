@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { TEST_BASE_IMAGE } from './agents';
-import { card, expectStatus, newestIdentity } from './app-page';
+import { card, expectStatus, newestIdentity, openStartPanel } from './app-page';
 import { removeAgentImages, removeBottles } from './docker';
 import { createE2eHome, removeE2eHome } from './e2e-home';
 import { projectsDir } from './flows';
@@ -65,6 +65,7 @@ export function useChangesSuite(agent: string, description: string, script: stri
     },
     startCopied: async (page, project) => {
       await page.goto(url());
+      await openStartPanel(page);
       await page.getByTestId('folder-input').fill(project);
       await page.getByTestId('agent-select').selectOption(agent);
       await page.getByRole('radio', { name: 'Copied' }).check();

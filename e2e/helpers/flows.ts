@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { E2E_AGENT } from './agents';
-import { card, expectStatus, newestIdentity, terminalText } from './app-page';
+import { card, expectStatus, newestIdentity, terminalText, openStartPanel } from './app-page';
 import { screenshot } from './screens';
 
 /** Where a spec's projects go: beside its state folder, never inside it (a project there is refused). */
@@ -21,6 +21,7 @@ export async function makeProject(home: string, name: string, wantsTool: string 
 
 /** Fills the launch form and presses Start; resolves with the new bottle's identity. */
 export async function startFromUi(page: Page, folder: string, copy = false): Promise<string> {
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(folder);
   await page.getByTestId('agent-select').selectOption(E2E_AGENT);
   await page.getByRole('radio', { name: copy ? 'Copied' : 'Mounted' }).check();

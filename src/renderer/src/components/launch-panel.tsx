@@ -1,10 +1,13 @@
-import { useState, type FormEvent, type JSX } from 'react';
+import { useEffect, type FormEvent, type JSX } from 'react';
 import type { AgentSummary } from '../../../shared/bottle-view';
 import { useBottlePanelStore } from '../stores/bottle-panel-store';
+import { useBottlesStore } from '../stores/bottles-store';
 import { useEngineStore } from '../stores/engine-store';
+import { showsFolded, useLaunchFoldStore } from '../stores/launch-fold-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { chooseFolder, launchModesOn, reviewSelectedAgent, startBottle, selectFolder } from '../lib/launch-actions';
 import { ModeChoice, ModeRefusedNote } from './launch-mode-choice';
+import { LaunchFoldedBar } from './launch-folded-bar';
 import { LaunchTaskFields } from './launch-task-fields';
 
 const TRUST_LABELS = { trusted: 'trusted', untrusted: 'untrusted', changed: 'changed: not trusted' } as const;
@@ -155,41 +158,31 @@ function AutonomousToggle(): JSX.Element {
   );
 }
 
-/**
- * While a bottle view is docked under the list, the start panel folds into one bar, so the list
- * keeps its height; the bar (a button: Enter or a click) unfolds it until the view closes.
- */
+/** Folded to a bar once bottles exist (and while a bottle view is docked), so the list keeps its height. */
 export function LaunchPanel(): JSX.Element {
+  // Before the list is in, the remembered choice decides: no frame of the form that then folds away.
+  const hasBottles = useBottlesStore((state) => !state.loaded || state.order.length > 0);
   const docked = useBottlePanelStore((state) => state.identity !== null);
-  const [expanded, setExpanded] = useState(false);
-  const folder = useLaunchStore((state) => state.folder);
-  const message = useLaunchStore((state) => state.message);
-  // Adjusted while rendering (React's pattern for state that follows a prop), not in an effect:
-  // closing the view folds it again next time; a dropped folder, or what the drop said, unfolds it.
-  const [seen, setSeen] = useState({ docked, folder, message });
-  if (seen.docked !== docked || seen.folder !== folder || seen.message !== message) {
-    setSeen({ docked, folder, message });
-    setExpanded(seen.docked === docked);
-  }
-  if (docked && !expanded) {
-    return (
-      <div className="launch launch-folded" data-testid="launch-folded">
-        <button type="button" className="launch-unfold" aria-expanded={false} onClick={() => setExpanded(true)} data-testid="launch-unfold">
-          <span aria-hidden="true">▸</span> Start a bottle
-        </button>
-        <span className="launch-folded-hint">Drop a project folder anywhere in this window, or unfold to choose one.</span>
-      </div>
-    );
-  }
-  return <LaunchForm />;
+  const folded = useLaunchFoldStore((state) => state.folded);
+  const openWhileDocked = useLaunchFoldStore((state) => state.openWhileDocked);
+  const starting = useLaunchStore((state) => state.starting);
+  if (showsFolded({ hasBottles, docked, folded, openWhileDocked, starting })) return <LaunchFoldedBar />;
+  return <LaunchForm canFold={hasBottles} />;
 }
 
-function LaunchForm(): JSX.Element {
+/** Esc folds the form only when nothing was typed into it: a half-filled form is not thrown away. */
+function nothingTyped(): boolean {
+  const { folder, name, task } = useLaunchStore.getState();
+  return folder.trim() === '' && name.trim() === '' && task.trim() === '';
+}
+
+function LaunchForm({ canFold }: { canFold: boolean }): JSX.Element {
   const folder = useLaunchStore((state) => state.folder);
   const starting = useLaunchStore((state) => state.starting);
   const message = useLaunchStore((state) => state.message);
   const setFolder = useLaunchStore((state) => state.setFolder);
   const electron = window.claudeBottle.mode === 'electron';
+  useRequestedFocus();
 
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
@@ -197,7 +190,17 @@ function LaunchForm(): JSX.Element {
   };
 
   return (
-    <form className="launch" onSubmit={onSubmit} aria-label="Start a bottle">
+    <form
+      className="launch"
+      onSubmit={onSubmit}
+      onKeyDown={(event) => {
+        if (event.key !== 'Escape' || !canFold || !nothingTyped()) return;
+        // Handled here: the window's Esc (close the panel on top) is not also run.
+        event.preventDefault();
+        useLaunchFoldStore.getState().fold('bar');
+      }}
+      aria-label="Start a bottle"
+    >
       <div className="launch-hint">
         <span className="launch-icon" aria-hidden="true">
           ⤓
@@ -206,6 +209,18 @@ function LaunchForm(): JSX.Element {
           <strong>Drop a project folder anywhere in this window</strong>
           {electron ? ', or choose one.' : ', or type its path (browser mode cannot read dropped paths).'}
         </span>
+        {canFold ? (
+          <button
+            type="button"
+            className="launch-fold"
+            aria-expanded={true}
+            title="Fold the start panel (Esc)"
+            onClick={() => useLaunchFoldStore.getState().fold('bar')}
+            data-testid="launch-fold"
+          >
+            <span aria-hidden="true">▾</span> Fold
+          </button>
+        ) : null}
       </div>
       <div className="launch-row">
         <label className="field field-folder">
@@ -243,4 +258,14 @@ function LaunchForm(): JSX.Element {
       </p>
     </form>
   );
+}
+
+/** Focuses the field an unfold asked for (the start key, a drop), once the form is on screen. */
+function useRequestedFocus(): void {
+  const focus = useLaunchFoldStore((state) => state.focus);
+  useEffect(() => {
+    if (focus === null || focus === 'bar') return;
+    document.getElementById(focus === 'folder' ? 'launch-folder' : 'launch-start')?.focus();
+    useLaunchFoldStore.getState().focused();
+  }, [focus]);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useEffectEvent } from 'react';
 import { waitsForOperator } from '../../../shared/attention-state';
 import { useBottlesStore } from '../stores/bottles-store';
+import { useLaunchFoldStore } from '../stores/launch-fold-store';
 import { useSelectionStore } from '../stores/selection-store';
 import { useUiStore } from '../stores/ui-store';
 import { openKeyboardHelp } from './keyboard-help';
@@ -30,7 +31,7 @@ function belongsElsewhere(event: KeyboardEvent): boolean {
   return (event.key === 'Enter' || event.key === ' ') && target.closest(PRESSABLE) !== null;
 }
 
-/** j/k, Enter, /, a, x, Esc and ? over the list (see LIST_KEYS), acting on `identities` in display order. */
+/** j/k, Enter, /, a, x, n, Esc and ? over the list (see LIST_KEYS), acting on `identities` in display order. */
 export function useListKeyboard(identities: readonly string[]): void {
   // One listener for the hook's life; each key reads the identities of the latest render.
   const onKey = useEffectEvent((event: KeyboardEvent): void => {
@@ -70,6 +71,9 @@ export function useListKeyboard(identities: readonly string[]): void {
         return;
       case 'help':
         openKeyboardHelp();
+        return;
+      case 'start':
+        useLaunchFoldStore.getState().unfold('folder');
         return;
     }
   });

@@ -4,6 +4,7 @@ import { isAbsolutePath, systemFolderProblem } from '../../../shared/rules';
 import { invoke, messageOf } from '../api/api';
 import { loadAgents } from '../api/app-bridge';
 import { useEngineStore } from '../stores/engine-store';
+import { useLaunchFoldStore } from '../stores/launch-fold-store';
 import { useLaunchStore } from '../stores/launch-store';
 import { useUiStore } from '../stores/ui-store';
 import type { DropResult } from './drop';
@@ -17,25 +18,29 @@ export function selectFolder(path: string): void {
   if (isAbsolutePath(path)) void loadAgents(path);
 }
 
+/** A drop unfolds the start panel: with the folder filled in, or with what the drop said. */
 export function applyDrop(result: DropResult): void {
   const store = useLaunchStore.getState();
+  const fold = useLaunchFoldStore.getState();
   switch (result.kind) {
     case 'folder':
       selectFolder(result.path);
-      document.getElementById('launch-start')?.focus();
+      fold.unfold('start');
       return;
     case 'file':
       store.setMessage({ level: 'error', text: `“${result.name}” is a file, not a folder. Drop the project folder itself.` });
+      fold.unfold(null);
       return;
     case 'no-path':
       store.setMessage({
         level: 'info',
         text: `The browser does not reveal where “${result.name}” is on disk. Type or paste its full path in the Project folder field.`,
       });
-      document.getElementById('launch-folder')?.focus();
+      fold.unfold('folder');
       return;
     case 'nothing':
       store.setMessage({ level: 'error', text: 'Nothing to use in that drop: drag a project folder from your file manager.' });
+      fold.unfold(null);
       return;
   }
 }
@@ -100,9 +105,13 @@ export async function startBottle(): Promise<void> {
     // A name and a task belong to the bottle just started: the next start begins blank.
     store.setName('');
     store.setTask('');
+    // Started: the panel folds back to its bar and the list has the room (a failed start stays open).
+    useLaunchFoldStore.getState().fold();
     useUiStore.getState().notify('info', `Started ${identity}`);
   } catch (error: unknown) {
     store.setMessage({ level: 'error', text: `Could not start: ${messageOf(error)}` });
+    // A failed start keeps the form open with its error (the first bottle's card may have come and gone).
+    useLaunchFoldStore.getState().unfold(null);
   } finally {
     store.setStarting(false);
   }

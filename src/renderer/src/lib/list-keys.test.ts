@@ -29,6 +29,8 @@ describe('the list keyboard', () => {
     expect(listKey('Escape', state({ hasSelection: true }))).toEqual({ type: 'clear-selection' });
     expect(listKey('Escape', state())).toEqual({ type: 'none' });
     expect(listKey('?', state())).toEqual({ type: 'help' });
+    expect(listKey('n', state())).toEqual({ type: 'start' });
+    expect(listKey('n', state({ identities: [] }))).toEqual({ type: 'start' });
     expect(listKey('q', state())).toEqual({ type: 'none' });
   });
 

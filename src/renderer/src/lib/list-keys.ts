@@ -1,3 +1,6 @@
+/** Opens the start panel (unfolding it) on the folder field; not Ctrl+N, which a browser keeps for a new window. */
+export const START_KEY = 'n';
+
 /** The list's keyboard, as the `?` help lists it. */
 export const LIST_KEYS: readonly { keys: string; does: string }[] = [
   { keys: 'j / k', does: 'Move down / up the list' },
@@ -5,6 +8,7 @@ export const LIST_KEYS: readonly { keys: string; does: string }[] = [
   { keys: '/', does: 'Filter the list' },
   { keys: 'a', does: 'Open the pending approval (this bottle’s, else the first waiting)' },
   { keys: 'x', does: 'Select or unselect the bottle, for bulk stop and remove' },
+  { keys: START_KEY, does: 'Start a bottle: open the start panel on its folder field' },
   { keys: 'Esc', does: 'Clear the selection, or close the panel on top' },
   { keys: '?', does: 'Show these keys' },
 ];
@@ -26,6 +30,7 @@ export type ListKeyEffect =
   | { type: 'toggle-select'; identity: string }
   | { type: 'clear-selection' }
   | { type: 'help' }
+  | { type: 'start' }
   | { type: 'none' };
 
 function step(state: ListKeyState, by: 1 | -1): ListKeyEffect {
@@ -61,6 +66,8 @@ export function listKey(key: string, state: ListKeyState): ListKeyEffect {
       return state.hasSelection ? { type: 'clear-selection' } : { type: 'none' };
     case '?':
       return { type: 'help' };
+    case START_KEY:
+      return { type: 'start' };
     default:
       return { type: 'none' };
   }
