@@ -52,6 +52,11 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'copy mode: bring those changes (or those files) into the project folder',
   ],
   ['export <identity> (--branch NAME | --patch FILE)', "the agent's work as a git branch or a patch"],
+  [
+    'checkpoint <identity> [--name TEXT] [--drop CHECKPOINT] [--json]',
+    'copy mode: save its workspace, transcript, Dockerfile, image and git state (a running bottle is paused only for the copy); --drop: remove one',
+  ],
+  ['checkpoints <identity> [--json]', 'its checkpoints: id, time, size, git HEAD, name; their total against the budget'],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
 ];
@@ -91,6 +96,8 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   diff: () => import('./commands/diff'),
   apply: () => import('./commands/apply'),
   export: () => import('./commands/export'),
+  checkpoint: () => import('./commands/checkpoint'),
+  checkpoints: () => import('./commands/checkpoints'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),
