@@ -228,6 +228,20 @@ describe.skipIf(skipWithoutDocker)('checkpoints of a copy-mode bottle, on a real
     expect(await agentProcess(identity)).toEqual(before);
   });
 
+  it('a stopped bottle is checkpointed from its saved snapshots, with its image', { timeout: 300_000 }, async () => {
+    const identity = await startWorker();
+    expect((await runCli(['stop', identity])).code).toBe(0);
+    const taken = await json<CheckpointView>(['checkpoint', identity, '--json']);
+    expect(taken).toMatchObject({ source: 'stopped', pausedMs: null, dockerfile: 'agent' });
+    expect(taken.saved).toEqual({ workspace: true, transcript: true, dockerfile: true });
+    expect(taken.image.reference).toMatch(/^claude-bottle-agent-worker:/);
+    expect(taken.image.id).toMatch(/^sha256:/);
+    const saved = join(bottlePaths(identity).checkpoints, taken.id);
+    expect(await treeBytes(join(saved, 'workspace'))).toEqual(await treeBytes(bottlePaths(identity).workspace));
+    expect(await treeBytes(join(saved, 'transcript'))).toEqual(await treeBytes(bottlePaths(identity).transcript));
+    expect(taken.git?.head).toBe(head);
+  });
+
   it('a mount-mode bottle is refused in one line, for now', { timeout: 300_000 }, async () => {
     const identity = await startWorker(false);
     const result = await runCli(['checkpoint', identity]);
