@@ -11,7 +11,7 @@ import { findBottleContainer } from '../engine/bottle-containers';
 import { WORKSPACE } from '../engine/bottle-mounts';
 import { extractFolder, SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
 import type { EngineContainer } from '../engine/engine-client';
-import { ifImageExists } from '../engine/if-engine-object-exists';
+import { ALREADY_DONE, ifContainerExists, ifImageExists } from '../engine/if-engine-object-exists';
 import { isDirectory } from '../fs/is-directory';
 import { ifExists } from '../fs/if-exists';
 import { readLimits } from '../state/limits';
@@ -127,7 +127,8 @@ async function copyParts(ctx: CoreDeps, bottle: LoadedBottle, staging: string, b
     parts = await copyFromContainer(container, bottle, staging, budget);
   } finally {
     if (pausedAt !== null) {
-      await container.unpause();
+      // Gone meanwhile (404), or already unpaused by someone else (409): nothing is left frozen.
+      await ifContainerExists(container.unpause(), ALREADY_DONE);
       pausedMs = Math.round(performance.now() - pausedAt);
     }
   }
