@@ -153,8 +153,9 @@ describe.skipIf(skipWithoutDocker)('checkpoints of a copy-mode bottle, on a real
       expect(taken.sizes.total).toBeGreaterThanOrEqual(taken.sizes.workspace + taken.sizes.transcript);
       // The manifest on disk is what the command printed.
       expect(JSON.parse(await readFile(join(saved, 'manifest.json'), 'utf8'))).toEqual(taken);
-      // Nothing half-made is left beside it.
+      // Nothing half-made is left beside it or in it (the archives spooled during the pause are gone).
       expect(await checkpointNames(identity)).toEqual([taken.id]);
+      expect((await readdir(saved)).sort()).toEqual(['Dockerfile', 'manifest.json', 'transcript', 'workspace']);
     },
   );
 

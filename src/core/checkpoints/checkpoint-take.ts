@@ -1,6 +1,5 @@
-import { copyFile, cp, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { CheckpointView } from '../../shared/checkpoints';
 import { formatBytes } from '../../shared/format-bytes';
 import { BottleError, errorMessage } from '../base/bottle-error';
@@ -8,15 +7,14 @@ import { agentImageTag } from '../bottles/bottle-image';
 import type { CoreDeps } from '../deps/core-deps';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { findBottleContainer } from '../engine/bottle-containers';
-import { WORKSPACE } from '../engine/bottle-mounts';
-import { extractFolder, SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
-import type { EngineContainer } from '../engine/engine-client';
-import { ALREADY_DONE, ifContainerExists, ifImageExists } from '../engine/if-engine-object-exists';
+import { SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
+import { ifImageExists } from '../engine/if-engine-object-exists';
 import { isDirectory } from '../fs/is-directory';
 import { ifExists } from '../fs/if-exists';
 import { readLimits } from '../state/limits';
 import { bottlePaths, perBottleImageTag } from '../state/state-paths';
 import { checkpointGitState } from './checkpoint-git';
+import { copyOutOfContainer } from './checkpoint-copy-out';
 import { CHECKPOINT_FILES, commitStaging, folderBytes, listCheckpoints, makeStaging, newCheckpointId } from './checkpoint-store';
 
 /** What the copy step found and saved, before sizes and git state are added. */
@@ -115,49 +113,8 @@ async function copyParts(ctx: CoreDeps, bottle: LoadedBottle, staging: string, b
   const image = { reference: inspected.Config.Image || null, id: inspected.Image || null };
   // Paused by us only when it runs: one paused by someone else stays as they left it.
   const pause = inspected.State.Running && !inspected.State.Paused;
-  let pausedAt: number | null = null;
-  let pausedMs: number | null = null;
-  if (pause) {
-    // Timed from before the pause to after the unpause: the longest the agent could have been frozen.
-    pausedAt = performance.now();
-    await container.pause();
-  }
-  let parts: { workspace: boolean; transcript: boolean };
-  try {
-    parts = await copyFromContainer(container, bottle, staging, budget);
-  } finally {
-    if (pausedAt !== null) {
-      // Gone meanwhile (404), or already unpaused by someone else (409): nothing is left frozen.
-      await ifContainerExists(container.unpause(), ALREADY_DONE);
-      pausedMs = Math.round(performance.now() - pausedAt);
-    }
-  }
-  return { source: inspected.State.Running ? 'running' : 'exited', pausedMs, image, ...parts };
-}
-
-/** The container's /workspace and transcript folder, each copied out whole before it is put in the staging folder. */
-async function copyFromContainer(
-  container: EngineContainer,
-  bottle: LoadedBottle,
-  staging: string,
-  budget: SnapshotBudget,
-): Promise<{ workspace: boolean; transcript: boolean }> {
-  const { transcriptDir, secretFiles } = bottle.agent.config;
-  let transcript = false;
-  if (transcriptDir !== null) {
-    // The agent's login files (placeholders) stay out, as in every snapshot.
-    const extracted = await extractFolder(container, transcriptDir, join(staging, CHECKPOINT_FILES.transcript), budget, {
-      exclude: secretFiles,
-    });
-    if (extracted !== null) {
-      await rename(extracted.temp, extracted.dest);
-      transcript = true;
-    }
-  }
-  const extracted = await extractFolder(container, WORKSPACE, join(staging, CHECKPOINT_FILES.workspace), budget);
-  if (extracted === null) throw new BottleError('not-found', `the container of ${bottle.identity} has no ${WORKSPACE} to checkpoint`);
-  await rename(extracted.temp, extracted.dest);
-  return { workspace: true, transcript };
+  const copied = await copyOutOfContainer(container, bottle, staging, budget, pause);
+  return { source: inspected.State.Running ? 'running' : 'exited', image, ...copied };
 }
 
 /** A bottle without a container: what its last stop or approval saved, copied as it is (symlinks as links). */
