@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -228,6 +228,27 @@ describe.skipIf(skipWithoutDocker)('checkpoints of a copy-mode bottle, on a real
     expect(await checkpointNames(identity)).toEqual([]);
     expect(await agentProcess(identity)).toEqual(before);
   });
+
+  it(
+    'a container paused by someone else stays paused; one a killed checkpoint left paused is unpaused by the next',
+    { timeout: 300_000 },
+    async () => {
+      const identity = await startWorker();
+      const before = await agentProcess(identity);
+      const container = await bottleContainer(identity);
+      await container.pause();
+      const theirs = await json<CheckpointView>(['checkpoint', identity, '--json']);
+      expect(theirs).toMatchObject({ source: 'running', pausedMs: null });
+      expect((await container.inspect()).State.Status).toBe('paused');
+
+      // A checkpoint whose process was killed mid-copy: its staging folder, and the container still paused.
+      await mkdir(join(bottlePaths(identity).checkpoints, '.tmp-checkpoint-999999999-0123456789ab', 'workspace'), { recursive: true });
+      const after = await json<CheckpointView>(['checkpoint', identity, '--json']);
+      expect(after.pausedMs).not.toBeNull();
+      expect(await agentProcess(identity)).toEqual(before);
+      expect(await checkpointNames(identity)).toEqual([theirs.id, after.id].sort());
+    },
+  );
 
   it('a stopped bottle is checkpointed from its saved snapshots, with its image', { timeout: 300_000 }, async () => {
     const identity = await startWorker();

@@ -52,7 +52,7 @@ describe('checkpoint store', () => {
     await writeCheckpoint(manifest('20261204-120000-bbbbb', '2026-12-04T12:00:00.000Z', 'later'));
     await writeCheckpoint(manifest('20261204-110000-aaaaa', '2026-12-04T11:00:00.000Z'));
     // Killed while it was taken: its staging folder holds a manifest, and it is still not listed.
-    const staging = await makeStaging(IDENTITY);
+    const { staging } = await makeStaging(IDENTITY);
     await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest('20261204-130000-ccccc', '2026-12-04T13:00:00.000Z')));
     await mkdir(join(checkpointsDir(IDENTITY), '20261204-140000-ddddd'), { recursive: true });
     await mkdir(join(checkpointsDir(IDENTITY), '20261204-150000-eeeee'), { recursive: true });
@@ -70,8 +70,11 @@ describe('checkpoint store', () => {
     const dir = checkpointsDir(IDENTITY);
     await mkdir(join(dir, '.tmp-checkpoint-999999999-0123456789ab', 'workspace'), { recursive: true });
     const mine = await makeStaging(IDENTITY);
+    // The dead process's checkpoint may have left the container paused: the next one is told.
+    expect(mine.killedMidway).toBe(true);
     const next = await makeStaging(IDENTITY);
-    expect((await readdir(dir)).sort()).toEqual([mine, next].map((path) => path.slice(dir.length + 1)).sort());
+    expect(next.killedMidway).toBe(false);
+    expect((await readdir(dir)).sort()).toEqual([mine.staging, next.staging].map((path) => path.slice(dir.length + 1)).sort());
   });
 
   it('drop removes the checkpoint whole; one that does not exist is refused', async () => {

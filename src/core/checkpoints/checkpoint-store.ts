@@ -98,14 +98,18 @@ export async function listCheckpoints(identity: string): Promise<CheckpointView[
   return views.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }
 
-/** A staging folder for a new checkpoint, named with this process's id (so a sweep knows whose it is). */
-export async function makeStaging(identity: string): Promise<string> {
+/**
+ * A staging folder for a new checkpoint, named with this process's id (so a sweep knows whose it
+ * is). `killedMidway`: a checkpoint of a process that is gone was swept, so that process may have
+ * left the container paused.
+ */
+export async function makeStaging(identity: string): Promise<{ staging: string; killedMidway: boolean }> {
   const dir = checkpointsDir(identity);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await sweepStaging(identity);
+  const killedMidway = await sweepStaging(identity);
   const staging = join(dir, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(staging, { mode: 0o700 });
-  return staging;
+  return { staging, killedMidway };
 }
 
 /** Writes the manifest into the staging folder, then renames the folder into place: it appears whole. */
@@ -114,15 +118,19 @@ export async function commitStaging(identity: string, staging: string, view: Che
   await rename(staging, checkpointDir(identity, view.id));
 }
 
-/** Removes staging folders left by a process that is gone (killed while taking a checkpoint). */
-async function sweepStaging(identity: string): Promise<void> {
+/** Removes staging folders left by a process that is gone (killed mid-checkpoint); true when one was a checkpoint's. */
+async function sweepStaging(identity: string): Promise<boolean> {
   const dir = checkpointsDir(identity);
+  let killedMidway = false;
   for (const name of await orIfMissing(readdir(dir), [] as string[])) {
     if (!name.startsWith(STAGING_PREFIX)) continue;
     const pid = Number(name.slice(STAGING_PREFIX.length).split('-')[0]);
     if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    // A drop's leftover (`drop-…`) names no process: only a checkpoint's could have paused the container.
+    if (Number.isInteger(pid) && pid > 0) killedMidway = true;
     await rm(join(dir, name), { recursive: true, force: true });
   }
+  return killedMidway;
 }
 
 function processAlive(pid: number): boolean {

@@ -8,7 +8,7 @@ import type { CoreDeps } from '../deps/core-deps';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { findBottleContainer } from '../engine/bottle-containers';
 import { SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
-import { ifImageExists } from '../engine/if-engine-object-exists';
+import { ALREADY_DONE, ifContainerExists, ifImageExists } from '../engine/if-engine-object-exists';
 import { isDirectory } from '../fs/is-directory';
 import { ifExists } from '../fs/if-exists';
 import { readLimits } from '../state/limits';
@@ -53,11 +53,11 @@ export async function takeCheckpoint(
   if (room <= 0) throw new BottleError('limit-exceeded', `no room for a checkpoint: ${budgetHint}`);
   const budget = new SnapshotBudget(Math.min(room, limits.maxSnapshotBytes));
   const id = newCheckpointId();
-  const staging = await makeStaging(identity);
+  const { staging, killedMidway } = await makeStaging(identity);
   try {
     let copied: Copied;
     try {
-      copied = await copyParts(ctx, bottle, staging, budget);
+      copied = await copyParts(ctx, bottle, staging, budget, killedMidway);
     } catch (error: unknown) {
       if (!(error instanceof SnapshotTooLargeError)) throw error;
       throw new BottleError(
@@ -105,14 +105,28 @@ export async function takeCheckpoint(
 }
 
 /** The workspace and transcript: from the container (paused while running), else from the saved snapshots. */
-async function copyParts(ctx: CoreDeps, bottle: LoadedBottle, staging: string, budget: SnapshotBudget): Promise<Copied> {
+async function copyParts(
+  ctx: CoreDeps,
+  bottle: LoadedBottle,
+  staging: string,
+  budget: SnapshotBudget,
+  killedMidway: boolean,
+): Promise<Copied> {
   const info = await findBottleContainer(ctx.docker, bottle.identity);
   if (info === null) return copySnapshots(ctx, bottle, staging, budget);
   const container = ctx.docker.getContainer(info.Id);
   const inspected = await container.inspect();
   const image = { reference: inspected.Config.Image || null, id: inspected.Image || null };
+  // A checkpoint killed while it held the container paused left it frozen: it is unpaused now,
+  // and paused again below like any running bottle.
+  let paused = inspected.State.Paused;
+  if (paused && killedMidway) {
+    ctx.activity.progress(bottle.identity, { line: 'Unpausing the container an interrupted checkpoint left paused' });
+    await ifContainerExists(container.unpause(), ALREADY_DONE);
+    paused = false;
+  }
   // Paused by us only when it runs: one paused by someone else stays as they left it.
-  const pause = inspected.State.Running && !inspected.State.Paused;
+  const pause = inspected.State.Running && !paused;
   const copied = await copyOutOfContainer(container, bottle, staging, budget, pause);
   return { source: inspected.State.Running ? 'running' : 'exited', image, ...copied };
 }
