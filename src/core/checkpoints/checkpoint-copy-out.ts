@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { BottleError } from '../base/bottle-error';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { WORKSPACE } from '../engine/bottle-mounts';
-import { extractArchive, SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
+import { extractArchive, extractFolder, SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
 import { openArchive } from '../engine/container-files';
 import type { EngineContainer } from '../engine/engine-client';
 import { ALREADY_DONE, ifContainerExists } from '../engine/if-engine-object-exists';
@@ -22,23 +22,15 @@ export interface CopiedOut {
   pausedMs: number | null;
 }
 
-/** One folder's archive spooled to a file while the container was paused, to extract after. */
-interface Spool {
-  file: string;
-  source: string;
-  dest: string;
-  exclude: string[];
-}
-
 /** Spool files stream in and out in large chunks, as the snapshot's extraction writes (container-archive.ts). */
 const SPOOL_CHUNK = 512 * 1024;
 
 /**
  * Copies a container's /workspace and transcript folder into the staging folder. A running
- * container is paused only while the two archives arrive from the engine, written to files as they
- * come (no parsing, so the agent is frozen as briefly as the bytes allow), and unpaused whatever
- * happens; they are extracted after, with the snapshot's hostile-archive rules. One paused by
- * someone else stays as they left it. Every byte counts against `budget` as it arrives.
+ * container is paused only while they are copied, and unpaused whatever happens: the transcript is
+ * extracted as it comes; the workspace's archive is written to a file as it arrives (no parsing,
+ * so the agent is frozen as briefly as the bytes allow) and extracted after the unpause, with the
+ * snapshot's hostile-archive rules. Every byte counts against `budget` as it arrives.
  */
 export async function copyOutOfContainer(
   container: EngineContainer,
@@ -48,23 +40,27 @@ export async function copyOutOfContainer(
   pause: boolean,
 ): Promise<CopiedOut> {
   const { transcriptDir, secretFiles } = bottle.agent.config;
-  const spools: Spool[] = [];
+  // The workspace's archive, spooled here while the container is paused, extracted after.
+  const spool = join(staging, `${TEMP_PREFIX}workspace.tar`);
+  let transcript = false;
   // Timed from before the pause to after the unpause: the longest the agent could have been frozen.
   const pausedAt = pause ? performance.now() : null;
   let pausedMs: number | null = null;
   if (pause) await container.pause();
   try {
     if (transcriptDir !== null) {
-      const file = join(staging, `${TEMP_PREFIX}transcript.tar`);
-      // The agent's login files (placeholders) are left out when extracted, as in every snapshot.
-      const dest = join(staging, CHECKPOINT_FILES.transcript);
-      if (await spoolArchive(container, transcriptDir, file, budget))
-        spools.push({ file, source: transcriptDir, dest, exclude: secretFiles });
+      // Extracted at once, not spooled: the agent's login files (placeholders) are never written
+      // anywhere, as in every snapshot; a transcript is small beside a workspace.
+      const extracted = await extractFolder(container, transcriptDir, join(staging, CHECKPOINT_FILES.transcript), budget, {
+        exclude: secretFiles,
+      });
+      if (extracted !== null) {
+        await rename(extracted.temp, extracted.dest);
+        transcript = true;
+      }
     }
-    const file = join(staging, `${TEMP_PREFIX}workspace.tar`);
-    if (!(await spoolArchive(container, WORKSPACE, file, budget)))
+    if (!(await spoolArchive(container, WORKSPACE, spool, budget)))
       throw new BottleError('not-found', `the container of ${bottle.identity} has no ${WORKSPACE} to checkpoint`);
-    spools.push({ file, source: WORKSPACE, dest: join(staging, CHECKPOINT_FILES.workspace), exclude: [] });
   } finally {
     if (pausedAt !== null) {
       // Gone meanwhile (404), or already unpaused by someone else (409): nothing is left frozen.
@@ -72,19 +68,16 @@ export async function copyOutOfContainer(
       pausedMs = Math.round(performance.now() - pausedAt);
     }
   }
-  for (const spool of spools) {
-    // The spool's bytes were counted already; this budget only bounds what the extraction writes.
-    const extracted = await extractArchive(
-      createReadStream(spool.file, { highWaterMark: SPOOL_CHUNK }),
-      spool.source,
-      spool.dest,
-      new SnapshotBudget(budget.limit),
-      { exclude: spool.exclude },
-    );
-    await rename(extracted.temp, extracted.dest);
-    await rm(spool.file, { force: true });
-  }
-  return { workspace: true, transcript: spools.length > 1, pausedMs };
+  // The spool's bytes were counted already; this budget only bounds what the extraction writes.
+  const extracted = await extractArchive(
+    createReadStream(spool, { highWaterMark: SPOOL_CHUNK }),
+    WORKSPACE,
+    join(staging, CHECKPOINT_FILES.workspace),
+    new SnapshotBudget(budget.limit),
+  );
+  await rename(extracted.temp, extracted.dest);
+  await rm(spool, { force: true });
+  return { workspace: true, transcript, pausedMs };
 }
 
 /**
