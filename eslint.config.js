@@ -65,11 +65,27 @@ const boundary = (files, patterns) => ({
  *                the agent, injects credentials and takes the Changes baseline, so above all three.
  *   rebuild      capability requests and their approval, which rebuilds the image and restarts the
  *                bottle: above bottles.
+ *   checkpoints  a bottle's checkpoints (issue 24): its workspace and transcript copied out of its
+ *                container, its image and its repository's state read (bottles, changes): above
+ *                both; nothing below takes a checkpoint.
  *   services     the operations the front ends call, each composing the domains (with the bottle
  *                listing, a view over all of them).
  * On top, src/core/create-core.ts wires the services; nothing in the core imports it.
  */
-export const CORE_LAYERS = ['fs', 'base', 'state', 'engine', 'agents', 'deps', 'credentials', 'changes', 'bottles', 'rebuild', 'services'];
+export const CORE_LAYERS = [
+  'fs',
+  'base',
+  'state',
+  'engine',
+  'agents',
+  'deps',
+  'credentials',
+  'changes',
+  'bottles',
+  'rebuild',
+  'checkpoints',
+  'services',
+];
 const CORE_ORDER = `${CORE_LAYERS.join(' < ')} < create-core`;
 
 /** Patterns forbidding a core layer every layer after it, and create-core. */

@@ -56,6 +56,11 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'copy mode: a file in conflict; prints the three-way merge, or saves one side or FILE as the result',
   ],
   ['export <identity> (--branch NAME | --patch FILE)', "the agent's work as a git branch or a patch"],
+  [
+    'checkpoint <identity> [--name TEXT] [--drop CHECKPOINT] [--json]',
+    'copy mode: save its workspace, transcript, Dockerfile, image and git state (a running bottle is paused only for the copy); --drop: remove one',
+  ],
+  ['checkpoints <identity> [--json]', 'its checkpoints: id, time, size, git HEAD, name; their total against the budget'],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
 ];
@@ -96,6 +101,8 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   apply: () => import('./commands/apply'),
   resolve: () => import('./commands/resolve'),
   export: () => import('./commands/export'),
+  checkpoint: () => import('./commands/checkpoint'),
+  checkpoints: () => import('./commands/checkpoints'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),

@@ -14,6 +14,7 @@ import { AgentService } from './services/agent-service';
 import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
+import { CheckpointService } from './services/checkpoint-service';
 import type { UnappliedWork } from '../shared/changes';
 import { ClientSession } from './services/client-session';
 import { DisposableStore, toDisposable } from './base/disposable';
@@ -49,6 +50,8 @@ export interface Core {
   credentials: CredentialService;
   /** What agents changed: diff, apply, export, and the Changes view's live refresh. */
   changes: ChangesService;
+  /** Checkpoints of bottles (issue 24): take, list, drop. */
+  checkpoints: CheckpointService;
   agents: AgentService;
   /** The bottles' network gateway (issue 19): held requests, answers, rules, the connection log. */
   network: GatewayService;
@@ -108,6 +111,10 @@ export function createCore(options: CoreOptions = {}): Core {
   const changes: ChangesService = new ChangesService(deps, {
     emit,
     locked: (identity, kind, work) => bottles.withLock(identity, kind, work),
+  });
+  const checkpoints = new CheckpointService({
+    locked: (identity, kind, work) => bottles.withLock(identity, kind, work),
+    warn: (message) => notices.log.write('warning', message),
   });
   const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
   const terminals = new TerminalSessions(deps, emit, feeds);
@@ -201,6 +208,7 @@ export function createCore(options: CoreOptions = {}): Core {
     bottles,
     credentials,
     changes,
+    checkpoints,
     agents,
     network,
     engine: engineStatus(deps, () => live?.watchers ?? null),

@@ -36,6 +36,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'bottle:stop': async (identity) => (await bottles.stop(identity), null),
     'bottle:remove': async (identity, options) => (await bottles.remove(identity, options), null),
     'bottle:resume': (identity) => bottles.resume(identity),
+    'bottle:checkpoint': (identity, { name }) => core.checkpoints.create(identity, { name }),
     'bottle:approve': async (identity, options) => ({ imageId: (await bottles.approve(identity, options)).imageId }),
     'bottle:reject': async (identity, options) => (await bottles.reject(identity, options), null),
     'bottle:history': (identity) => bottles.history(identity),

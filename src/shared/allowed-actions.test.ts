@@ -99,3 +99,28 @@ describe('allowed actions per bottle state', () => {
     expect(displayStatus(testView({ status: 'ready-to-resume' }))).toBe('ready-to-resume');
   });
 });
+
+describe('checkpoint (issue 24)', () => {
+  it('is offered for a copy-mode bottle that runs, exited or was stopped with its workspace saved; never in mount mode', () => {
+    for (const status of ['running', 'exited', 'ready-to-resume', 'missing-container'] as const)
+      expect(actionState(testView({ status, copyCwd: true }), 'checkpoint'), status).toEqual({
+        action: 'checkpoint',
+        enabled: true,
+        reason: null,
+      });
+    expect(actionState(testView({ status: 'running', copyCwd: false }), 'checkpoint')).toBeNull();
+    for (const status of ['corrupt', 'orphan', 'starting'] as const)
+      expect(actionState(testView({ status, copyCwd: true }), 'checkpoint')).toBeNull();
+  });
+
+  it('waits for work in progress and for Docker', () => {
+    expect(actionState(testView({ status: 'running', copyCwd: true, activity: working('approving') }), 'checkpoint')).toMatchObject({
+      enabled: false,
+      reason: 'busy: approving',
+    });
+    expect(actionState(testView({ status: 'running', copyCwd: true }), 'checkpoint', { engineAvailable: false })).toMatchObject({
+      enabled: false,
+      reason: 'Docker is not running',
+    });
+  });
+});

@@ -13,6 +13,7 @@ export const BOTTLE_ACTIONS = [
   'reject',
   'history',
   'changes',
+  'checkpoint',
   'copy-resume-command',
   'dismiss-error',
   'remove',
@@ -63,6 +64,12 @@ function relevant(view: BottleView, action: BottleAction): boolean {
     case 'changes':
       // What the agent changed: for any bottle with a project folder (a read, never waiting).
       return status !== 'corrupt' && status !== 'orphan' && view.cwd !== null && view.cwd !== '';
+    case 'checkpoint':
+      // Copy mode (issue 24): a running bottle (paused for the copy), an exited one, or one stopped with its workspace saved.
+      return (
+        view.copyCwd === true &&
+        (status === 'running' || status === 'exited' || status === 'ready-to-resume' || status === 'missing-container')
+      );
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':
@@ -73,9 +80,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
 }
 
 /** Actions that talk to Docker, and so wait while it is away. */
-const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'stop', 'resume', 'approve']);
+const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'stop', 'resume', 'approve', 'checkpoint']);
 /** Actions that change the bottle, and so wait for the work in progress to finish. */
-const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove']);
+const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove', 'checkpoint']);
 
 /** The actions that apply to this bottle now, in display order, each enabled or with why not. */
 export function allowedActions(view: BottleView, context: ActionContext = { engineAvailable: true }): ActionState[] {

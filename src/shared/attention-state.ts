@@ -33,6 +33,8 @@ const ACTIVITY_LABELS: Record<ActivityKind, string> = {
   applying: 'Applying changes',
   discarding: 'Discarding a change',
   exporting: 'Exporting changes',
+  checkpointing: 'Taking a checkpoint',
+  'dropping-checkpoint': 'Dropping a checkpoint',
 };
 
 /** The activity's name; a kind this build does not know (a newer core) shows as it is. */

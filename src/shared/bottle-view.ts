@@ -54,7 +54,18 @@ export interface InboxWarning {
 }
 
 export type ActivityKind =
-  'starting' | 'building' | 'approving' | 'resuming' | 'stopping' | 'removing' | 'rejecting' | 'applying' | 'discarding' | 'exporting';
+  | 'starting'
+  | 'building'
+  | 'approving'
+  | 'resuming'
+  | 'stopping'
+  | 'removing'
+  | 'rejecting'
+  | 'applying'
+  | 'discarding'
+  | 'exporting'
+  | 'checkpointing'
+  | 'dropping-checkpoint';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {
@@ -155,6 +166,8 @@ export interface BottleDetail extends BottleView {
   engineEndpoint: { host: string; source: string; local: boolean };
   pendingRequests: PendingRequestView[];
   actions: ActionState[];
+  /** Its checkpoints (issue 24): how many, and the bytes they hold together. */
+  checkpoints: { count: number; bytes: number };
 }
 
 /** What starting a bottle takes: which agent, on which folder, mounted or copied. */

@@ -34,6 +34,7 @@ import {
   type UnappliedWork,
   MERGE_RESULT_MAX_CHARS,
 } from './changes';
+import type { CheckpointView } from './checkpoints';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -100,6 +101,11 @@ export const ipcChannels = {
     result: returns<null>(),
   },
   'bottle:resume': { args: ({ z, identity }) => z.tuple([identity]), result: returns<{ identity: string }>() },
+  /** Takes a checkpoint of a copy-mode bottle now (issue 24): paused only while the copy is taken. */
+  'bottle:checkpoint': {
+    args: ({ z, identity, checkpointName }) => z.tuple([identity, z.object({ name: checkpointName.optional() }).strict()]),
+    result: returns<CheckpointView>(),
+  },
   /**
    * `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since.
    * `dockerfile`: the operator's edit of that proposal (Approve with edits), built instead of it.

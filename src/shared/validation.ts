@@ -17,6 +17,7 @@ import {
   projectAgentFolder,
 } from './rules';
 import { NETWORK_MODES, parseRuleList, type RuleEffect, type RuleScope } from './network-policy';
+import { checkpointNameProblem } from './checkpoints';
 
 export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
 export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
@@ -44,6 +45,11 @@ export const taskTextSchema = z
   .min(1, 'must not be empty')
   .max(MAX_TASK_CHARS, `must be at most ${MAX_TASK_CHARS} characters`)
   .regex(TASK_TEXT_PATTERN, 'must not hold control characters other than newline and tab');
+/** A checkpoint's name (issue 24): the rule shared/checkpoints.ts states, for the CLI and the core alike. */
+export const checkpointNameSchema = z.string().superRefine((name, context) => {
+  const problem = checkpointNameProblem(name);
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+});
 export const sessionIdSchema = z
   .string()
   .min(1)

@@ -50,10 +50,11 @@ describe('settings.json', () => {
 });
 
 describe('limits: settings.json, then the environment', () => {
-  it('defaults: a 2 GiB snapshot, a 1 MiB inbox, 64 MiB / 10,000 files of writable host folders, 20 pending requests, all CPUs but one, rotated logs', async () => {
+  it('defaults: a 2 GiB snapshot, a 1 MiB inbox, 10 GiB of checkpoints, 64 MiB / 10,000 files of writable host folders, 20 pending requests, all CPUs but one, rotated logs', async () => {
     expect(await readLimits({})).toEqual({
       maxSnapshotBytes: 2 * 1024 ** 3,
       maxInboxBytes: 1024 ** 2,
+      maxCheckpointBytes: 10 * 1024 ** 3,
       maxHostWriteBytes: 64 * 1024 ** 2,
       maxHostWriteEntries: 10_000,
       maxPendingRequests: 20,

@@ -40,6 +40,12 @@ function describe(detail: BottleDetail): string {
     field('image', detail.image),
     field('own Dockerfile', detail.hasDockerfile ? 'yes (an approved capability-block)' : 'no'),
     field('state size', detail.stateBytes === null ? null : formatBytes(detail.stateBytes)),
+    field(
+      'checkpoints',
+      detail.checkpoints.count === 0
+        ? 'none'
+        : `${detail.checkpoints.count} (${formatBytes(detail.checkpoints.bytes)}; claude-bottle checkpoints ${detail.identity})`,
+    ),
     field('history', `${detail.historyCount} decision${detail.historyCount === 1 ? '' : 's'}`),
     field(
       'actions',

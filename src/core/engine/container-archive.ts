@@ -226,12 +226,27 @@ export async function extractFolder(
   budget?: SnapshotBudget,
   options: { exclude?: string[] } = {},
 ): Promise<ExtractedFolder | null> {
-  const excluded = new Set((options.exclude ?? []).map((name) => posix.normalize(name).replace(/^\/+|\/+$/g, '')));
   await recoverSnapshotSwap(dest);
-  const parent = dirname(dest);
-  await mkdir(parent, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
   const archive = await openArchive(container, source);
   if (archive === null) return null;
+  return extractArchive(archive, source, dest, budget, options);
+}
+
+/**
+ * extractFolder's extraction, from an archive of `source` already opened (the engine's stream, or
+ * a copy of it spooled to a file while a container was paused): the same hostile-archive rules,
+ * into a temp folder beside `dest`.
+ */
+export async function extractArchive(
+  archive: Readable,
+  source: string,
+  dest: string,
+  budget?: SnapshotBudget,
+  options: { exclude?: string[] } = {},
+): Promise<ExtractedFolder> {
+  const excluded = new Set((options.exclude ?? []).map((name) => posix.normalize(name).replace(/^\/+|\/+$/g, '')));
+  const parent = dirname(dest);
   const temp = join(parent, `${TEMP_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
   const top = posix.basename(source.replace(/\/+$/, ''));
   let overBudget = false;

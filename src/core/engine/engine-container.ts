@@ -107,6 +107,15 @@ export class EngineContainer {
     await this.container.remove(options);
   }
 
+  /** Freezes every process in it (cgroup freezer): they keep their state and PIDs, and go on at unpause. */
+  async pause(): Promise<void> {
+    await this.container.pause();
+  }
+
+  async unpause(): Promise<void> {
+    await this.container.unpause();
+  }
+
   async resize(size: TerminalSize): Promise<void> {
     await this.container.resize(size);
   }

@@ -46,6 +46,7 @@ import type { Notices } from '../base/notices';
 import { answerPermissionNow } from '../rebuild/permission-answer';
 import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 import type { ContainerFacts } from '../bottles/container-event';
+import { listCheckpoints } from '../checkpoints/checkpoint-store';
 
 export interface ApproveResult {
   requestId: string;
@@ -133,8 +134,10 @@ export class BottleService {
     if (view === null) throw new BottleError('not-found', `no bottle ${identity} (no container, no state under ${stateRoot()})`);
     const { endpoint } = this.inboxes.engineFor(identity).connection;
     const pending = await listPendingRecords(identity);
+    const checkpoints = await listCheckpoints(identity);
     return {
       ...view,
+      checkpoints: { count: checkpoints.length, bytes: checkpoints.reduce((sum, checkpoint) => sum + checkpoint.sizes.total, 0) },
       engineEndpoint: { host: endpoint.host, source: endpoint.source, local: isLocalEndpoint(endpoint) },
       pendingRequests: pending.map(toPendingView),
       actions: allowedActions(view),
@@ -389,8 +392,8 @@ export class BottleService {
     this.hooks.changed(identity);
   }
 
-  /** Runs another service's change to a bottle under the same lock and rules (applying its changes). */
-  withLock<T>(identity: string, kind: ActivityKind, work: () => Promise<T>): Promise<T> {
+  /** Runs another service's change to a bottle under the same lock and rules (applying its changes, a checkpoint), on its engine. */
+  withLock<T>(identity: string, kind: ActivityKind, work: (ctx: CoreDeps) => Promise<T>): Promise<T> {
     return this.locked(identity, kind, work);
   }
 

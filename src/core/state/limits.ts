@@ -8,6 +8,7 @@ export type BottleLimits = Pick<
   Settings,
   | 'maxSnapshotBytes'
   | 'maxInboxBytes'
+  | 'maxCheckpointBytes'
   | 'maxHostWriteBytes'
   | 'maxHostWriteEntries'
   | 'maxPendingRequests'
@@ -32,10 +33,20 @@ export async function readLimits(env: NodeJS.ProcessEnv = process.env): Promise<
       );
     maxSnapshotBytes = parsed;
   }
-  const { maxInboxBytes, maxHostWriteEntries, maxPendingRequests, cpus, logMaxSize, logMaxFiles } = settings;
+  const { maxInboxBytes, maxCheckpointBytes, maxHostWriteEntries, maxPendingRequests, cpus, logMaxSize, logMaxFiles } = settings;
   // The snapshot cap bounds everything a bottle keeps on the host: its writable folders too.
   const maxHostWriteBytes = Math.min(settings.maxHostWriteBytes, maxSnapshotBytes);
-  return { maxSnapshotBytes, maxInboxBytes, maxHostWriteBytes, maxHostWriteEntries, maxPendingRequests, cpus, logMaxSize, logMaxFiles };
+  return {
+    maxSnapshotBytes,
+    maxInboxBytes,
+    maxCheckpointBytes,
+    maxHostWriteBytes,
+    maxHostWriteEntries,
+    maxPendingRequests,
+    cpus,
+    logMaxSize,
+    logMaxFiles,
+  };
 }
 
 /** Where the operator changes the snapshot cap, for error messages. */

@@ -97,6 +97,8 @@ const settingsSchema = z
     maxSnapshotBytes: byteSize.optional(),
     /** Cap on everything in a bottle's inbox folder: past it new requests are refused. */
     maxInboxBytes: byteSize.optional(),
+    /** Disk budget of a bottle's checkpoints together (issue 24): a checkpoint that would pass it is refused. */
+    maxCheckpointBytes: byteSize.optional(),
     /**
      * Disk budget of the host folders a bottle can write (its inbox; never the project folder in
      * mount mode): past it, or past maxHostWriteEntries entries, the bottle is stopped. The
@@ -134,6 +136,7 @@ export const DEFAULT_SETTINGS: Settings = {
   gatewayBaseImage: 'node:22-slim',
   maxSnapshotBytes: 2 * 1024 ** 3,
   maxInboxBytes: 1024 ** 2,
+  maxCheckpointBytes: 10 * 1024 ** 3,
   // Far above what requests and answers take (the inbox refuses requests past maxInboxBytes), far
   // below a disk: an agent that writes this much there is not asking for anything.
   maxHostWriteBytes: 64 * 1024 ** 2,

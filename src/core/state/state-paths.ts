@@ -119,6 +119,8 @@ export const BOTTLE_FILES = {
   rebuild: 'rebuild',
   /** The Changes view's own files (changesPaths). */
   changes: 'changes',
+  /** Its checkpoints (issue 24), one folder each, `<id>/manifest.json` inside (checkpoint-store.ts). */
+  checkpoints: 'checkpoints',
   /** What the bottle sees at /run/claude-bottle/Dockerfile: the Dockerfile it was built from. */
   runDockerfile: join('run', 'Dockerfile'),
 } as const;

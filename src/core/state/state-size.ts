@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { isCheckpointId } from '../../shared/checkpoints';
 import type { BottleCache } from '../base/bottle-caches';
 import { errorCode, ifExists } from '../fs/if-exists';
 import { BOTTLE_FILES, bottlePaths, CHANGES_BLOBS } from './state-paths';
@@ -19,6 +20,12 @@ const CACHED_FOLDERS: ReadonlySet<string> = new Set([
   BOTTLE_FILES.workspace,
   join(BOTTLE_FILES.changes, CHANGES_BLOBS),
 ]);
+
+/** `checkpoints/<id>`: a checkpoint is renamed into place whole and never changed after (checkpoint-store.ts). */
+function isCheckpointFolder(relative: string): boolean {
+  const [top, id, ...rest] = relative.split(sep);
+  return top === BOTTLE_FILES.checkpoints && id !== undefined && isCheckpointId(id) && rest.length === 0;
+}
 
 /** One core's state-folder sizes (`CoreDeps.caches`): forgotten with the bottle, dropped with the core. */
 export class StateSizes implements BottleCache {
@@ -80,7 +87,7 @@ async function walk(cachedTotals: Map<string, { key: string; bytes: number }>, p
   const info = await ifExists(lstat(path));
   if (info === null) return 0;
   if (!info.isDirectory()) return info.size;
-  const key = CACHED_FOLDERS.has(relative) ? `${info.dev}:${info.ino}:${info.mtimeMs}` : null;
+  const key = CACHED_FOLDERS.has(relative) || isCheckpointFolder(relative) ? `${info.dev}:${info.ino}:${info.mtimeMs}` : null;
   const cached = key === null ? undefined : cachedTotals.get(path);
   if (cached !== undefined && cached.key === key) return cached.bytes;
   let total = 0;

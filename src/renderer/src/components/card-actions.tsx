@@ -2,7 +2,7 @@ import type { JSX } from 'react';
 import { allowedActions, type ActionState, type BottleAction } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
 import { resumeLine } from '../../../shared/resume-line';
-import { copyText, resumeBottle, stopBottle } from '../lib/bottle-actions';
+import { checkpointBottle, copyText, resumeBottle, stopBottle } from '../lib/bottle-actions';
 import { useBottlePanelStore } from '../stores/bottle-panel-store';
 import { useUiStore } from '../stores/ui-store';
 
@@ -30,6 +30,13 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
     className: 'button-quiet',
     run: (id) => useBottlePanelStore.getState().open(id, 'changes'),
     title: () => 'What the agent changed: diffs, apply, export as a branch',
+  },
+  checkpoint: {
+    label: () => 'Checkpoint',
+    className: 'button-quiet',
+    run: (id) => void checkpointBottle(id),
+    title: (id) =>
+      `Save its workspace, transcript, Dockerfile and git state now (claude-bottle checkpoint ${id}); a running bottle is paused only for the copy`,
   },
   'copy-resume-command': {
     label: () => 'Copy resume command',

@@ -1,4 +1,5 @@
 import { invoke, messageOf } from '../api/api';
+import { formatBytes } from '../../../shared/format-bytes';
 import { useUiStore } from '../stores/ui-store';
 
 /** Runs one bottle action; failures become a notice (the card itself updates from pushed events). */
@@ -23,6 +24,15 @@ export function resumeBottle(identity: string): Promise<boolean> {
 /** `force`: the operator saw the work not yet applied and removes it anyway (the core refuses otherwise). */
 export function removeBottle(identity: string, keepState: boolean, force = false): Promise<boolean> {
   return runAction(`Remove ${identity}`, () => invoke('bottle:remove', identity, { keepState, force }));
+}
+
+/** Takes a checkpoint now (issue 24) and says what it saved; a failure becomes a notice like any action's. */
+export function checkpointBottle(identity: string): Promise<boolean> {
+  return runAction(`Checkpoint of ${identity}`, async () => {
+    const taken = await invoke('bottle:checkpoint', identity, {});
+    const paused = taken.pausedMs === null ? '' : `, paused ${taken.pausedMs} ms for the copy`;
+    useUiStore.getState().notify('info', `Checkpoint ${taken.id} of ${identity} taken (${formatBytes(taken.sizes.total)}${paused})`);
+  });
 }
 
 export function dismissError(identity: string): Promise<boolean> {
