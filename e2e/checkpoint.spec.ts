@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { CheckpointView } from '../src/shared/checkpoints';
 import { writeScriptAgent } from './helpers/agents';
-import { card, expectStatus, newestIdentity } from './helpers/app-page';
+import { card, expectStatus, newestIdentity, openStartPanel } from './helpers/app-page';
 import { removeAgentImages, removeBottles } from './helpers/docker';
 import { projectsDir } from './helpers/flows';
 import { screenshotBothThemes } from './helpers/screens';
@@ -41,6 +41,7 @@ test('the Checkpoint button of a running copy-mode bottle saves its workspace, s
   await writeFile(join(project, 'start.txt'), 'start\n');
 
   await page.goto(serve.url);
+  await openStartPanel(page);
   await page.getByTestId('folder-input').fill(project);
   await page.getByTestId('agent-select').selectOption(AGENT);
   await page.getByRole('radio', { name: 'Copied' }).check();
