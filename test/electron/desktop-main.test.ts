@@ -282,6 +282,15 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         ok: false,
         error: { code: 'unsupported', message: expect.stringContaining('mount mode') },
       });
+      exercised.add('bottle:checkpoint');
+      expect(await app.invoke('bottle:checkpoint', [identity, { name: 'before' }])).toMatchObject({
+        ok: false,
+        error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
+      });
+      expect(await app.invoke('bottle:checkpoint', [identity, { name: 'bad\u0007name' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
       exercised.add('changes:resolve');
       expect(
         await app.invoke('changes:resolve', [identity, { path: 'agent-file-2.txt', take: 'host', hostOid: 'nope', agentOid: 'nope' }]),
