@@ -72,6 +72,8 @@ export class GatewayService {
   private closed = false;
   /** This core's hold of the recorder lock, once it has it (live cores only). */
   private recorder: RootLockHold | null = null;
+  /** The one attempt to take the recorder lock under way, if any. */
+  private recorderAttempt: Promise<boolean> | null = null;
   /** The certificates the gateways present for the hosts they sign requests for. */
   private readonly leafs = new LeafCertificates();
 
@@ -235,6 +237,7 @@ export class GatewayService {
     await Promise.all([...this.writes.values()].map((write) => settled(write)));
     await Promise.all([...this.sequences.values()].map((sequence) => sequence.flush()));
     this.sequences.clear();
+    await settled(this.recorderAttempt ?? Promise.resolve(false));
     await this.recorder?.release();
     this.recorder = null;
   }
@@ -285,8 +288,20 @@ export class GatewayService {
   private async isRecorder(): Promise<boolean> {
     if (this.recorder !== null) return true;
     if (!this.live || this.closed) return false;
-    this.recorder = await tryHoldRootLock('network-recorder');
-    return this.recorder !== null;
+    // One attempt at a time: a second one at once is refused (the first holds the lock) and, had it
+    // stored its null, this core would have lost its own hold for good: no record written, and the
+    // lock held by no one who would let it go until the process ends.
+    this.recorderAttempt ??= tryHoldRootLock('network-recorder')
+      .then(async (hold) => {
+        // Closed while it was taken: let it go, or no other core could ever record.
+        if (hold !== null && this.closed) await hold.release();
+        else this.recorder ??= hold;
+        return this.recorder !== null;
+      })
+      .finally(() => {
+        this.recorderAttempt = null;
+      });
+    return this.recorderAttempt;
   }
 
   /**
