@@ -90,8 +90,19 @@ async function listenOnHost(): Promise<number> {
 
 /** The host's own addresses a container could try: docker0's, our egress bridge's, and its main interface's. */
 async function hostAddresses(): Promise<Record<string, string>> {
-  const gatewayOf = async (network: string): Promise<string> =>
-    (await docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Gateway ?? '';
+  const gatewayOf = async (network: string): Promise<string> => {
+    const info = (await docker.getNetwork(network).inspect()) as {
+      Id: string;
+      IPAM?: { Config?: { Gateway?: string }[] };
+      Options?: Record<string, string>;
+    };
+    const listed = info.IPAM?.Config?.[0]?.Gateway;
+    if (listed !== undefined && listed !== '') return listed;
+    // The default bridge an engine makes on its very first start lists no gateway in its IPAM
+    // config (moby/moby#26799; it does after a restart): the host's address on the bridge is that gateway.
+    const bridge = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`;
+    return networkInterfaces()[bridge]?.find((address) => address.family === 'IPv4')?.address ?? '';
+  };
   const main = Object.entries(networkInterfaces())
     .filter(([name]) => !/^(docker|br-|veth|lo)/.test(name))
     .flatMap(([, addresses]) => addresses ?? [])
