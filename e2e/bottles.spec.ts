@@ -147,6 +147,18 @@ test('stop, resume from the card, then remove with confirmation', async ({ page 
   await screenshot(page, '13-stopped');
   await card(page, identity).getByRole('button', { name: 'Resume', exact: true }).click();
   await expectStatus(page, identity, 'running', 90_000);
+
+  // Newest first means newest made: the older bottle, stopped and resumed (so started last), keeps
+  // its place below this one instead of jumping to the top.
+  const older = started[0] ?? '';
+  await card(page, older).getByRole('button', { name: 'Stop' }).click();
+  await expect(card(page, older).getByRole('button', { name: 'Resume', exact: true })).toBeEnabled({ timeout: 60_000 });
+  await card(page, older).getByRole('button', { name: 'Resume', exact: true }).click();
+  await expectStatus(page, older, 'running', 90_000);
+  const order = await page.getByTestId('bottle-card').evaluateAll((all) => all.map((c) => c.getAttribute('data-identity')));
+  expect(order.indexOf(identity)).toBeGreaterThanOrEqual(0);
+  expect(order.indexOf(identity)).toBeLessThan(order.indexOf(older));
+
   await card(page, identity).getByRole('button', { name: 'Remove', exact: true }).click();
   const dialog = page.getByTestId('confirm-remove');
   await expect(dialog).toBeVisible();
