@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { copyFile, cp, lstat, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CheckpointRestore, CheckpointView } from '../../shared/checkpoints';
 import { MAX_CHECKPOINT_NAME_CHARS } from '../../shared/checkpoints';
 import { BottleError, errorMessage } from '../base/bottle-error';
@@ -9,19 +8,10 @@ import type { LoadedBottle } from '../deps/loaded-bottle';
 import { bottleContainers } from '../engine/bottle-containers';
 import { recoverSnapshotSwap } from '../engine/container-archive';
 import { ifImageExists } from '../engine/if-engine-object-exists';
-import { TEMP_PREFIX } from '../fs/atomic-write';
-import { ifExists } from '../fs/if-exists';
 import { bottlePaths, perBottleImageTag } from '../state/state-paths';
 import { CHECKPOINT_FILES, checkpointDir } from './checkpoint-store';
+import { besideName, swapAll, type Part } from './swap-parts';
 import { takeCheckpoint } from './checkpoint-take';
-
-/** One part of the state folder being replaced: the new copy staged beside it (null: the part goes). */
-interface Part {
-  dest: string;
-  staged: string | null;
-  /** Where the current copy waits while the swap is under way; null when there was none. */
-  old: string | null;
-}
 
 /**
  * Makes a stopped copy-mode bottle's next resume start from the checkpoint `pick` finds (after
@@ -92,10 +82,6 @@ function beforeName(checkpoint: CheckpointView): string {
   return [...name].length <= MAX_CHECKPOINT_NAME_CHARS ? name : `before restore of ${checkpoint.id}`;
 }
 
-function besideName(dest: string, kind: string): string {
-  return join(dirname(dest), `${TEMP_PREFIX}${kind}${basename(dest)}-${randomBytes(6).toString('hex')}`);
-}
-
 /**
  * A copy of a checkpoint's folder or file beside `dest` (links stay links, modes and times kept);
  * null `from`: the part goes. Listed in `parts` before the copy starts, so a copy that fails
@@ -107,34 +93,6 @@ async function stage(parts: Part[], from: string | null, dest: string, kind: 'fo
   if (from === null || part.staged === null) return;
   if (kind === 'file') await copyFile(from, part.staged);
   else await cp(from, part.staged, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false, preserveTimestamps: true });
-}
-
-/**
- * Every current copy renamed aside (with the name recoverSnapshotSwap knows), then every staged
- * one into place; on a failure the renames are undone in reverse, so every part is as it was.
- */
-async function swapAll(parts: Part[]): Promise<void> {
-  const done: (() => Promise<void>)[] = [];
-  try {
-    for (const part of parts) {
-      if ((await ifExists(lstat(part.dest))) === null) continue;
-      const old = besideName(part.dest, 'old-');
-      await rename(part.dest, old);
-      part.old = old;
-      done.push(async () => rename(old, part.dest));
-    }
-    for (const part of parts) {
-      if (part.staged === null) continue;
-      const staged = part.staged;
-      await rename(staged, part.dest);
-      part.staged = null;
-      done.push(async () => rename(part.dest, staged).then(() => void (part.staged = staged)));
-    }
-  } catch (error: unknown) {
-    for (const undo of done.reverse()) await undo();
-    for (const part of parts) part.old = null;
-    throw error;
-  }
 }
 
 /**
