@@ -176,6 +176,16 @@ describe.skipIf(skipWithoutDocker)('restore of a copy-mode bottle to a checkpoin
       expect(await stateOf(identity)).toEqual(running);
       expect((await (await bottleContainer(identity)).inspect()).State.Status).toBe('running');
 
+      // Its agent gone, its container exited but still there: a resume would save that container's
+      // files over the restored ones, so it is refused the same way; stop then removes the container.
+      await (await bottleContainer(identity)).kill();
+      await eventually(async () => expect((await (await bottleContainer(identity)).inspect()).State.Status).toBe('exited'));
+      expectOneLineRefusal(
+        await runCli(['restore', identity, 'A']),
+        new RegExp(`is stopped but still has its container: stop it first: claude-bottle stop ${identity}$`, 'm'),
+      );
+      expect(await stateOf(identity)).toEqual(running);
+
       expect((await runCli(['stop', identity])).code).toBe(0);
       const stopped = await stateOf(identity);
       const refusals: [string[], RegExp][] = [

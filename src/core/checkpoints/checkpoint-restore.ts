@@ -39,11 +39,11 @@ export async function restoreCheckpoint(
   if (!checkpoint.saved.workspace)
     throw new BottleError('corrupt', `checkpoint ${checkpoint.id} of ${identity} holds no workspace: nothing to restore`);
   const source = checkpointDir(identity, checkpoint.id);
-  const before = await takeCheckpoint(ctx, bottle, beforeName(checkpoint), warn);
   const paths = bottlePaths(identity);
-  // A swap a killed process left half done is made whole first, so "as it was" is the real state.
+  // A swap a killed process left half done is made whole first, so what is kept is the real state.
   await recoverSnapshotSwap(paths.workspace);
   await recoverSnapshotSwap(paths.transcript);
+  const before = await takeCheckpoint(ctx, bottle, beforeName(checkpoint), warn);
   const parts: Part[] = [];
   try {
     ctx.activity.progress(identity, { line: 'Copying the checkpoint beside the saved snapshots' });
@@ -69,7 +69,12 @@ export async function restoreCheckpoint(
 /** The bottle must have no container: a resume would save the container's state over the restored one. */
 async function requireNoContainer(ctx: CoreDeps, identity: string): Promise<void> {
   const { ours, other } = await bottleContainers(ctx.docker, identity);
-  const found = ours ?? other;
+  if (ours === null && other !== null)
+    throw new BottleError(
+      'conflict',
+      `the container name of ${identity} is taken by a container another claude-bottle state root made: nothing restored`,
+    );
+  const found = ours;
   if (found === null) return;
   const state =
     found.State === 'exited' || found.State === 'created' || found.State === 'dead' ? 'stopped but still has its container' : 'running';
