@@ -1,4 +1,4 @@
-import type { CheckpointList, CheckpointView } from '../shared/checkpoints';
+import type { CheckpointList, CheckpointRestore, CheckpointView } from '../shared/checkpoints';
 import { escapeLine } from '../shared/escape-text';
 import { formatBytes } from '../shared/format-bytes';
 
@@ -38,4 +38,17 @@ export function listText(list: CheckpointList): string {
     row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
   const total = `${list.checkpoints.length} checkpoint${list.checkpoints.length === 1 ? '' : 's'}, ${formatBytes(list.totalBytes)} of a ${formatBytes(list.budgetBytes)} budget`;
   return [format(header), ...rows.map(format), total].join('\n');
+}
+
+/** What `restore` says: what the resume will start from, where the replaced state is kept, and whether the image is gone. */
+export function restoredText(result: CheckpointRestore): string {
+  const lines = [
+    `${result.identity} goes back to checkpoint ${checkpointLine(result.restored)} at its next resume (claude-bottle resume ${result.identity})`,
+    `what it replaced is kept as checkpoint ${checkpointLine(result.before)}`,
+  ];
+  if (result.image === 'gone')
+    lines.push(
+      `the checkpoint's image (${escapeLine(result.restored.image.reference ?? 'unrecorded')}) is gone from the engine: the resume builds it again from the checkpoint's Dockerfile`,
+    );
+  return lines.join('\n');
 }

@@ -61,6 +61,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'copy mode: save its workspace, transcript, Dockerfile, image and git state (a running bottle is paused only for the copy); --drop: remove one',
   ],
   ['checkpoints <identity> [--json]', 'its checkpoints: id, time, size, git HEAD, name; their total against the budget'],
+  [
+    'restore <identity> CHECKPOINT [--json]',
+    'copy mode, stopped: its next resume starts from that checkpoint (id or name): workspace, transcript, Dockerfile, image; what it replaces is kept as a checkpoint',
+  ],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
 ];
@@ -103,6 +107,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   export: () => import('./commands/export'),
   checkpoint: () => import('./commands/checkpoint'),
   checkpoints: () => import('./commands/checkpoints'),
+  restore: () => import('./commands/restore'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),

@@ -35,6 +35,7 @@ const ACTIVITY_LABELS: Record<ActivityKind, string> = {
   exporting: 'Exporting changes',
   checkpointing: 'Taking a checkpoint',
   'dropping-checkpoint': 'Dropping a checkpoint',
+  restoring: 'Going back to a checkpoint',
 };
 
 /** The activity's name; a kind this build does not know (a newer core) shows as it is. */

@@ -65,7 +65,8 @@ export type ActivityKind =
   | 'discarding'
   | 'exporting'
   | 'checkpointing'
-  | 'dropping-checkpoint';
+  | 'dropping-checkpoint'
+  | 'restoring';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {

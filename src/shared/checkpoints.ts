@@ -75,3 +75,13 @@ export interface CheckpointList {
   totalBytes: number;
   budgetBytes: number;
 }
+
+/** What `restore` did: the checkpoint the bottle goes back to, and the one that keeps what it replaced. */
+export interface CheckpointRestore {
+  identity: string;
+  restored: CheckpointView;
+  /** The state the restore replaced, kept as a checkpoint named "before restore of …". */
+  before: CheckpointView;
+  /** kept: the checkpoint's image is the one the resume runs; gone: the engine no longer has it, the resume rebuilds. */
+  image: 'kept' | 'gone';
+}

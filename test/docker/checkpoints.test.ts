@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 import { writeTestSettings } from '../helpers/test-settings';
+import { treeBytes } from '../helpers/tree-bytes';
 
 const env = useBottleTestEnv();
 const run = promisify(execFile);
@@ -57,20 +58,6 @@ async function startWorker(copy = true): Promise<string> {
   const { identity } = await json<BottleView>(['start', 'worker', '--cwd', project, ...(copy ? ['--copy'] : []), '--detach', '--json']);
   await eventually(async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
   return identity;
-}
-
-/** Every entry under `dir`: files as their bytes (base64), links as their targets, each with its mode. */
-async function treeBytes(dir: string, prefix = ''): Promise<Record<string, string>> {
-  const tree: Record<string, string> = {};
-  for (const name of (await readdir(join(dir, prefix))).sort()) {
-    const path = prefix === '' ? name : join(prefix, name);
-    const info = await lstat(join(dir, path));
-    const mode = (info.mode & 0o777).toString(8);
-    if (info.isSymbolicLink()) tree[path] = `link ${await readlink(join(dir, path))}`;
-    else if (info.isDirectory()) Object.assign(tree, { [path]: `dir ${mode}` }, await treeBytes(dir, path));
-    else tree[path] = `file ${mode} ${(await readFile(join(dir, path))).toString('base64')}`;
-  }
-  return tree;
 }
 
 /** The agent's process: its PID as it wrote it, what runs there now, and the container's own view of itself. */

@@ -1,10 +1,17 @@
 import type { ActivityKind } from '../../shared/bottle-view';
-import { checkpointNameProblem, isCheckpointId, type CheckpointList, type CheckpointView } from '../../shared/checkpoints';
+import {
+  checkpointNameProblem,
+  isCheckpointId,
+  type CheckpointList,
+  type CheckpointRestore,
+  type CheckpointView,
+} from '../../shared/checkpoints';
 import { escapeLine } from '../../shared/escape-text';
 import { parseIdentity } from '../../shared/identity';
 import { BottleError } from '../base/bottle-error';
 import type { CoreDeps } from '../deps/core-deps';
 import { dropCheckpoint, listCheckpoints } from '../checkpoints/checkpoint-store';
+import { restoreCheckpoint } from '../checkpoints/checkpoint-restore';
 import { takeCheckpoint } from '../checkpoints/checkpoint-take';
 import { readLimits } from '../state/limits';
 import { readMetadataResult } from '../state/metadata';
@@ -18,7 +25,7 @@ export interface CheckpointServiceHooks {
 }
 
 /**
- * Checkpoints of a bottle (issue 24): take one, list them, drop one. Every rule is here, for the
+ * Checkpoints of a bottle (issue 24): take one, list them, drop one, go back to one. Every rule is here, for the
  * CLI and the app alike: the name, the id, the bottle's lock, the budget (checkpoint-take.ts).
  */
 export class CheckpointService {
@@ -53,6 +60,23 @@ export class CheckpointService {
       await dropCheckpoint(identity, checkpoint.id);
       return checkpoint;
     });
+  }
+
+  /**
+   * Makes the stopped bottle's next resume start from the checkpoint `ref` names (id or unique
+   * name): its workspace, transcript, Dockerfile and image. What it replaces is kept as a
+   * checkpoint first (checkpoint-restore.ts).
+   */
+  async restore(identity: string, ref: string): Promise<CheckpointRestore> {
+    await requireBottle(identity);
+    return this.hooks.locked(identity, 'restoring', async (ctx) =>
+      restoreCheckpoint(
+        ctx,
+        await ctx.loadBottle(identity),
+        async () => pickCheckpoint(identity, await listCheckpoints(identity), ref),
+        (message) => this.hooks.warn(message),
+      ),
+    );
   }
 }
 

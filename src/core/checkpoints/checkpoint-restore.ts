@@ -1,0 +1,126 @@
+import { copyFile, cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CheckpointRestore, CheckpointView } from '../../shared/checkpoints';
+import { MAX_CHECKPOINT_NAME_CHARS } from '../../shared/checkpoints';
+import { BottleError, errorMessage } from '../base/bottle-error';
+import type { CoreDeps } from '../deps/core-deps';
+import type { LoadedBottle } from '../deps/loaded-bottle';
+import { bottleContainers } from '../engine/bottle-containers';
+import { recoverSnapshotSwap } from '../engine/container-archive';
+import { ifImageExists } from '../engine/if-engine-object-exists';
+import { bottlePaths, perBottleImageTag } from '../state/state-paths';
+import { CHECKPOINT_FILES, checkpointDir } from './checkpoint-store';
+import { besideName, swapAll, type Part } from './swap-parts';
+import { takeCheckpoint } from './checkpoint-take';
+
+/**
+ * Makes a stopped copy-mode bottle's next resume start from the checkpoint `pick` finds (after
+ * the bottle's own refusals, so a mount-mode or running bottle hears those first): its workspace and
+ * transcript snapshots (what a resume puts into the new container), its own Dockerfile, and the
+ * image that Dockerfile built when the engine still has it. The current state is first kept as a
+ * checkpoint of its own ("before restore of …"); past the budget that refusal comes before
+ * anything changes. The new copies are staged beside the snapshots and swapped in together: a
+ * failure midway puts every part back as it was.
+ */
+export async function restoreCheckpoint(
+  ctx: CoreDeps,
+  bottle: LoadedBottle,
+  pick: () => Promise<CheckpointView>,
+  warn: (message: string) => void,
+): Promise<CheckpointRestore> {
+  const { identity } = bottle;
+  if (!bottle.metadata.copy_cwd)
+    throw new BottleError(
+      'unsupported',
+      `${identity} is a mount-mode bottle: its project folder is yours, not the bottle's; restore is for copy-mode bottles for now`,
+    );
+  await requireNoContainer(ctx, identity);
+  const checkpoint = await pick();
+  if (!checkpoint.saved.workspace)
+    throw new BottleError('corrupt', `checkpoint ${checkpoint.id} of ${identity} holds no workspace: nothing to restore`);
+  const source = checkpointDir(identity, checkpoint.id);
+  const paths = bottlePaths(identity);
+  // A swap a killed process left half done is made whole first, so what is kept is the real state.
+  await recoverSnapshotSwap(paths.workspace);
+  await recoverSnapshotSwap(paths.transcript);
+  const before = await takeCheckpoint(ctx, bottle, beforeName(checkpoint), warn);
+  const parts: Part[] = [];
+  try {
+    ctx.activity.progress(identity, { line: 'Copying the checkpoint beside the saved snapshots' });
+    await stage(parts, join(source, CHECKPOINT_FILES.workspace), paths.workspace, 'folder');
+    if (bottle.agent.config.transcriptDir !== null)
+      await stage(parts, checkpoint.saved.transcript ? join(source, CHECKPOINT_FILES.transcript) : null, paths.transcript, 'folder');
+    // The bottle's own Dockerfile comes back; a checkpoint of the agent's Dockerfile means it had none.
+    if (checkpoint.dockerfile === 'own') await stage(parts, join(source, CHECKPOINT_FILES.dockerfile), paths.dockerfile, 'file');
+    if (checkpoint.dockerfile === 'agent') await stage(parts, null, paths.dockerfile, 'file');
+    await swapAll(parts);
+  } catch (error: unknown) {
+    for (const part of parts) if (part.staged !== null) await rm(part.staged, { recursive: true, force: true });
+    throw new BottleError(
+      'internal',
+      `restore of ${identity} failed, nothing was changed (the state it had is kept as checkpoint ${before.id} too): ${errorMessage(error)}`,
+    );
+  }
+  for (const part of parts) if (part.old !== null) await rm(part.old, { recursive: true, force: true });
+  const image = await restoreImage(ctx, identity, checkpoint, warn);
+  return { identity, restored: checkpoint, before, image };
+}
+
+/** The bottle must have no container: a resume would save the container's state over the restored one. */
+async function requireNoContainer(ctx: CoreDeps, identity: string): Promise<void> {
+  const { ours, other } = await bottleContainers(ctx.docker, identity);
+  if (ours === null && other !== null)
+    throw new BottleError(
+      'conflict',
+      `the container name of ${identity} is taken by a container another claude-bottle state root made: nothing restored`,
+    );
+  const found = ours;
+  if (found === null) return;
+  const state =
+    found.State === 'exited' || found.State === 'created' || found.State === 'dead' ? 'stopped but still has its container' : 'running';
+  throw new BottleError('conflict', `${identity} is ${state}: stop it first: claude-bottle stop ${identity}`);
+}
+
+/** "before restore of <name or id>", cut to a checkpoint name's length. */
+function beforeName(checkpoint: CheckpointView): string {
+  const name = `before restore of ${checkpoint.name ?? checkpoint.id}`;
+  return [...name].length <= MAX_CHECKPOINT_NAME_CHARS ? name : `before restore of ${checkpoint.id}`;
+}
+
+/**
+ * A copy of a checkpoint's folder or file beside `dest` (links stay links, modes and times kept);
+ * null `from`: the part goes. Listed in `parts` before the copy starts, so a copy that fails
+ * halfway is removed with the rest.
+ */
+async function stage(parts: Part[], from: string | null, dest: string, kind: 'folder' | 'file'): Promise<void> {
+  const part: Part = { dest, staged: from === null ? null : besideName(dest, ''), old: null };
+  parts.push(part);
+  if (from === null || part.staged === null) return;
+  if (kind === 'file') await copyFile(from, part.staged);
+  else await cp(from, part.staged, { recursive: true, verbatimSymlinks: true, errorOnExist: true, force: false, preserveTimestamps: true });
+}
+
+/**
+ * The image the checkpoint's own Dockerfile built, named again as the bottle's image, so the
+ * resume runs it rather than a rebuild. Gone from the engine: said in one line, and the resume
+ * builds from the Dockerfile put back. An agent's image is the agent's to keep.
+ */
+async function restoreImage(
+  ctx: CoreDeps,
+  identity: string,
+  checkpoint: CheckpointView,
+  warn: (message: string) => void,
+): Promise<CheckpointRestore['image']> {
+  const { id, reference } = checkpoint.image;
+  const found = id === null ? null : await ifImageExists(ctx.docker.getImage(id).inspect());
+  if (found === null) {
+    warn(
+      `the image of checkpoint ${checkpoint.id} (${reference ?? 'unrecorded'}${id === null ? '' : `, ${id.slice(0, 19)}`}) is gone from the engine: the resume of ${identity} builds it again from the checkpoint's Dockerfile`,
+    );
+    return 'gone';
+  }
+  if (checkpoint.dockerfile !== 'own') return 'kept';
+  const [repo, tag] = perBottleImageTag(identity).split(':') as [string, string];
+  await ctx.docker.getImage(found.Id).tag({ repo, tag });
+  return 'kept';
+}
