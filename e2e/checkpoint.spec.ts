@@ -1,14 +1,10 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { CheckpointView } from '../src/shared/checkpoints';
-import { writeScriptAgent } from './helpers/agents';
-import { card, expectStatus, newestIdentity, openStartPanel } from './helpers/app-page';
-import { removeAgentImages, removeBottles } from './helpers/docker';
-import { projectsDir } from './helpers/flows';
+import { card, expectStatus } from './helpers/app-page';
+import { useChangesSuite } from './helpers/changes-suite';
 import { screenshotBothThemes } from './helpers/screens';
-import { startServe, type ServeProcess } from './helpers/serve-process';
-import { createE2eHome, removeE2eHome } from './helpers/e2e-home';
 
 const AGENT = 'checkpoint-agent';
 /** An agent that writes a file as soon as it starts, then stays at a prompt. */
@@ -17,39 +13,12 @@ echo 'written by the agent' > agent.txt
 exec sh -i
 `;
 
-let home = '';
-let serve: ServeProcess;
-const started: string[] = [];
-
-test.beforeAll(async () => {
-  home = await createE2eHome('claude-bottle-e2e-checkpoint-');
-  await writeScriptAgent(home, AGENT, SCRIPT, 'writes a file');
-  serve = await startServe(home);
-});
-
-test.afterAll(async () => {
-  await serve?.stop();
-  await removeBottles(started);
-  await removeAgentImages(AGENT);
-  await removeE2eHome(home);
-  await rm(projectsDir(home), { recursive: true, force: true });
-});
+const suite = useChangesSuite(AGENT, 'writes a file', SCRIPT);
 
 test('the Checkpoint button of a running copy-mode bottle saves its workspace, says so, and the bottle runs on', async ({ page }) => {
-  const project = join(projectsDir(home), 'checkpointed');
-  await mkdir(project, { recursive: true });
+  const project = await suite.project('checkpointed');
   await writeFile(join(project, 'start.txt'), 'start\n');
-
-  await page.goto(serve.url);
-  await openStartPanel(page);
-  await page.getByTestId('folder-input').fill(project);
-  await page.getByTestId('agent-select').selectOption(AGENT);
-  await page.getByRole('radio', { name: 'Copied' }).check();
-  await page.getByTestId('start-button').click();
-  await expect.poll(async () => (await newestIdentity(page)).startsWith(`${AGENT}-`), { timeout: 90_000 }).toBe(true);
-  const identity = await newestIdentity(page);
-  started.push(identity);
-  await expectStatus(page, identity, 'running', 90_000);
+  const identity = await suite.startCopied(page, project);
 
   const button = card(page, identity).getByRole('button', { name: 'Checkpoint', exact: true });
   await expect(button).toBeEnabled();
@@ -61,7 +30,7 @@ test('the Checkpoint button of a running copy-mode bottle saves its workspace, s
   await screenshotBothThemes(page, 'checkpoint-taken');
 
   // On disk: one whole checkpoint, holding what the agent wrote; the bottle still runs.
-  const dir = join(home, 'state', identity, 'checkpoints');
+  const dir = join(suite.home(), 'state', identity, 'checkpoints');
   const names = await readdir(dir);
   expect(names).toHaveLength(1);
   const manifest = JSON.parse(await readFile(join(dir, names[0] ?? '', 'manifest.json'), 'utf8')) as CheckpointView;

@@ -7,7 +7,7 @@ import type { BottleDetail, BottleView } from '../../src/shared/bottle-view';
 import type { CheckpointList, CheckpointView } from '../../src/shared/checkpoints';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { tempDir, writeTree } from '../helpers/changes-fixtures';
+import { git, tempDir, writeTree } from '../helpers/changes-fixtures';
 import { bottleContainer, copyFolderOut, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
@@ -40,10 +40,10 @@ let head = '';
 beforeEach(async () => {
   project = env.project();
   await writeTree(project, { 'tracked.txt': 'start\n', 'keep.txt': 'same\n' });
-  await run('git', ['init', '-q', '-b', 'main'], { cwd: project });
-  await run('git', ['add', '.'], { cwd: project });
-  await run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'start'], { cwd: project });
-  head = (await run('git', ['rev-parse', 'HEAD'], { cwd: project })).stdout.trim();
+  await git(project, 'init', '-q');
+  await git(project, 'add', '.');
+  await git(project, 'commit', '-q', '-m', 'start');
+  head = (await git(project, 'rev-parse', 'HEAD')).trim();
   await writeTestAgent({ name: 'worker', script: WORKER_SCRIPT });
 });
 

@@ -11,7 +11,7 @@ import { ifImageExists } from '../engine/if-engine-object-exists';
 import { bottlePaths, perBottleImageTag } from '../state/state-paths';
 import { CHECKPOINT_FILES, checkpointDir } from './checkpoint-store';
 import { besideName, swapAll, type Part } from './swap-parts';
-import { takeCheckpoint } from './checkpoint-take';
+import { requireCopyMode, takeCheckpoint } from './checkpoint-take';
 
 /**
  * Makes a stopped copy-mode bottle's next resume start from the checkpoint `pick` finds (after
@@ -29,11 +29,7 @@ export async function restoreCheckpoint(
   warn: (message: string) => void,
 ): Promise<CheckpointRestore> {
   const { identity } = bottle;
-  if (!bottle.metadata.copy_cwd)
-    throw new BottleError(
-      'unsupported',
-      `${identity} is a mount-mode bottle: its project folder is yours, not the bottle's; restore is for copy-mode bottles for now`,
-    );
+  requireCopyMode(bottle, 'restore is');
   await requireNoContainer(ctx, identity);
   const checkpoint = await pick();
   if (!checkpoint.saved.workspace)

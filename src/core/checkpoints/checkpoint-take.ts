@@ -26,6 +26,15 @@ interface Copied {
   transcript: boolean;
 }
 
+/** Refuses a mount-mode bottle in one line: `what` ("checkpoints are", "restore is") is for copy mode only, for now. */
+export function requireCopyMode(bottle: LoadedBottle, what: string): void {
+  if (!bottle.metadata.copy_cwd)
+    throw new BottleError(
+      'unsupported',
+      `${bottle.identity} is a mount-mode bottle: its project folder is yours, not the bottle's; ${what} for copy-mode bottles for now`,
+    );
+}
+
 /**
  * Takes a checkpoint of a copy-mode bottle: its workspace, its transcript, its Dockerfile, its
  * image and its git state, into a staging folder renamed into place whole. A running bottle is
@@ -41,11 +50,7 @@ export async function takeCheckpoint(
   warn: (message: string) => void,
 ): Promise<CheckpointView> {
   const { identity } = bottle;
-  if (!bottle.metadata.copy_cwd)
-    throw new BottleError(
-      'unsupported',
-      `${identity} is a mount-mode bottle: its project folder is yours, not the bottle's; checkpoints are for copy-mode bottles for now`,
-    );
+  requireCopyMode(bottle, 'checkpoints are');
   const limits = await readLimits();
   const used = (await listCheckpoints(identity)).reduce((sum, view) => sum + view.sizes.total, 0);
   const room = limits.maxCheckpointBytes - used;
