@@ -159,6 +159,24 @@ describe.skipIf(skipWithoutDocker)('attack: a hostile agent against checkpoint a
       expect(await exists(hooksMarker)).toBe(false);
       expect(await sha('/etc/passwd')).toBe(passwd);
       expect(await readdir(outside)).toEqual([]);
+
+      // Resumed from the restored state: the links go back into the container as links, never as the host files they name.
+      const resumed = await runCli(['resume', identity, '--detach']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const container = await bottleContainer(identity);
+      await eventually(async () => expect((await execIn(container, ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 60_000);
+      const links = await execIn(container, [
+        'sh',
+        '-c',
+        `test -L /workspace/abs-link && test -L /workspace/rel-link && test -L /workspace/sub/up && test -L ${TEST_TRANSCRIPT_DIR}/etc-link && echo links`,
+      ]);
+      expect(links.output.trim()).toBe('links');
+      expect(await exists(marker)).toBe(false);
+      expect(await exists(hooksMarker)).toBe(false);
+
+      // The control: the payload is live. Plain git opening the checkpoint's copy as itself runs the agent's program.
+      await git(join(saved, 'workspace'), 'status', '--porcelain').catch((_error: unknown) => '');
+      expect(await exists(marker)).toBe(true);
     },
   );
 
