@@ -259,10 +259,13 @@ export async function extractArchive(
       strict: false,
       validateSymlinks: false,
       // Entries past the budget are skipped unwritten while the stream is torn down.
+      // The folder itself must be one: an agent that made it a link (to /etc, say) would have the
+      // link made over the temp folder (EEXIST, failing every stop and checkpoint); it is saved empty.
       ignore: (name: string, header?: Header) =>
         (header !== undefined &&
           ((overBudget && header.type !== 'file') ||
-            (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink'))) ||
+            (header.type !== 'file' && header.type !== 'directory' && header.type !== 'symlink') ||
+            (header.type !== 'directory' && relative(temp, name) === ''))) ||
         (excluded.size > 0 && isExcluded(relative(temp, name), excluded)),
       // Counted before anything of the entry is written; the archive's entries start with the
       // folder's own name: strip it.
