@@ -47,6 +47,7 @@ import { answerPermissionNow } from '../rebuild/permission-answer';
 import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 import type { ContainerFacts } from '../bottles/container-event';
 import { listCheckpoints } from '../checkpoints/checkpoint-store';
+import { approvalBasis, checkpointAtApproval } from '../checkpoints/checkpoint-at-approval';
 
 export interface ApproveResult {
   requestId: string;
@@ -295,12 +296,17 @@ export class BottleService {
     return this.locked(identity, 'approving', async (ctx) => {
       const requestId = await pickPendingRequest(identity, options.requestId);
       const bottle = await ctx.loadBottle(identity);
+      // What the bottle runs from before the approval commits its new Dockerfile: the automatic
+      // checkpoint taken after the teardown is of the state before the rebuild.
+      const basis = await approvalBasis(ctx, bottle);
       // A remote bottle's answer is put into its container before the container goes.
       const { imageId } = await approveNow(ctx, bottle, requestId, {
         proposalHash: options.proposalHash,
         dockerfile: options.dockerfile,
         onCommitted: () => this.inboxes.deliver(ctx, identity),
       });
+      // The approval is whole: a checkpoint over its budget (or failing) skips itself in one progress line.
+      await checkpointAtApproval(ctx, bottle, requestId, basis);
       // The approval retired the container: its agent asks nothing any more.
       await this.dropQuestions(identity);
       if (!options.resume) return { requestId, imageId, resumed: false };
