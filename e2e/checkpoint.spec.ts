@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { CheckpointView } from '../src/shared/checkpoints';
 import { card, expectStatus } from './helpers/app-page';
+import { containerId, docker } from './helpers/docker';
 import { useChangesSuite } from './helpers/changes-suite';
 import { screenshotBothThemes } from './helpers/screens';
 
@@ -38,4 +39,70 @@ test('the Checkpoint button of a running copy-mode bottle saves its workspace, s
   expect(await readFile(join(dir, manifest.id, 'workspace', 'agent.txt'), 'utf8')).toBe('written by the agent\n');
   expect(await readFile(join(dir, manifest.id, 'workspace', 'start.txt'), 'utf8')).toBe('start\n');
   await expectStatus(page, identity, 'running');
+});
+
+test('the Checkpoints tab lists checkpoints; Drop and Restore ask first; a restored bottle resumes with the checkpoint’s files', async ({
+  page,
+}) => {
+  const project = await suite.project('restored');
+  const identity = await suite.startCopied(page, project);
+  const bottleCard = card(page, identity);
+  const takeOne = async (): Promise<void> => {
+    const before = await page
+      .getByTestId('notice')
+      .filter({ hasText: `of ${identity} taken` })
+      .count();
+    await bottleCard.getByRole('button', { name: 'Checkpoint', exact: true }).click();
+    await expect(page.getByTestId('notice').filter({ hasText: `of ${identity} taken` })).toHaveCount(before + 1, { timeout: 60_000 });
+  };
+  await docker('exec', await containerId(identity), 'sh', '-c', 'echo at-A > /workspace/mine.txt');
+  await takeOne();
+  await docker('exec', await containerId(identity), 'sh', '-c', 'echo after-A > /workspace/mine.txt && echo later > /workspace/later.txt');
+  await takeOne();
+
+  await bottleCard.getByRole('button', { name: 'Changes' }).click();
+  await page.getByTestId('tab-checkpoints').click();
+  const list = page.getByTestId('checkpoints');
+  const rows = list.getByTestId('checkpoint-row');
+  await expect(rows).toHaveCount(2);
+  const [newest, oldest] = [await rows.nth(0).getAttribute('data-id'), await rows.nth(1).getAttribute('data-id')];
+  expect(oldest).not.toBe(newest);
+  await expect(rows.nth(0)).toContainText('running (paused for the copy)');
+  await expect(list.getByTestId('checkpoints-total')).toContainText('2 checkpoints');
+  // Running: Restore is there but waits, and says why (allowed-actions.ts).
+  const restoreOldest = list.locator(`[data-id="${oldest}"]`).getByRole('button', { name: 'Restore' });
+  await expect(restoreOldest).toBeDisabled();
+  await expect(restoreOldest).toHaveAttribute('title', `stop it first: claude-bottle stop ${identity}`);
+  await screenshotBothThemes(page, 'checkpoints-list');
+
+  await bottleCard.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expectStatus(page, identity, 'ready-to-resume', 120_000);
+
+  // Drop the newest, after a confirm that says what goes.
+  const dialog = page.getByTestId('confirm-checkpoint');
+  await list.locator(`[data-id="${newest}"]`).getByRole('button', { name: 'Drop' }).click();
+  await expect(dialog).toContainText(`Drop checkpoint “${newest}”?`);
+  await expect(dialog).toContainText('deleted for good');
+  await dialog.getByTestId('confirm-checkpoint-action').click();
+  await expect(rows).toHaveCount(1);
+  await expect(dialog).toBeHidden();
+
+  // Restore the oldest: the confirm names what happens to the current state.
+  await expect(restoreOldest).toBeEnabled();
+  await restoreOldest.click();
+  await expect(dialog).toContainText(`Restore ${identity} to “${oldest}”?`);
+  await expect(dialog).toContainText('The current state is kept as a checkpoint');
+  await screenshotBothThemes(page, 'checkpoint-restore-confirm');
+  await dialog.getByTestId('confirm-checkpoint-action').click();
+  await expect(page.getByTestId('notice').filter({ hasText: `${identity} restored to checkpoint ${oldest}` })).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(rows).toHaveCount(2);
+  await expect(list).toContainText(`before restore of ${oldest}`);
+
+  await bottleCard.getByRole('button', { name: 'Resume', exact: true }).click();
+  await expectStatus(page, identity, 'running', 120_000);
+  const id = await containerId(identity);
+  expect(await docker('exec', id, 'cat', '/workspace/mine.txt')).toBe('at-A');
+  expect(await docker('exec', id, 'ls', '/workspace')).not.toContain('later.txt');
 });

@@ -14,6 +14,7 @@ export const BOTTLE_ACTIONS = [
   'history',
   'changes',
   'checkpoint',
+  'restore',
   'copy-resume-command',
   'dismiss-error',
   'remove',
@@ -70,6 +71,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
         view.copyCwd === true &&
         (status === 'running' || status === 'exited' || status === 'ready-to-resume' || status === 'missing-container')
       );
+    case 'restore':
+      // Copy mode: shown whenever the bottle could be stopped, allowed only once it is (see restoreBlocked).
+      return view.copyCwd === true && status !== 'corrupt' && status !== 'orphan';
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':
@@ -80,9 +84,26 @@ function relevant(view: BottleView, action: BottleAction): boolean {
 }
 
 /** Actions that talk to Docker, and so wait while it is away. */
-const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'stop', 'resume', 'approve', 'checkpoint']);
+const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set([
+  'open-terminal',
+  'open-logs',
+  'stop',
+  'resume',
+  'approve',
+  'checkpoint',
+  'restore',
+]);
 /** Actions that change the bottle, and so wait for the work in progress to finish. */
-const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove', 'checkpoint']);
+const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove', 'checkpoint', 'restore']);
+
+/**
+ * Why a restore must wait, or null: only a stopped bottle (no container) goes back to a
+ * checkpoint, since a resume would save a container's state over the restored one.
+ */
+function restoreBlocked(view: BottleView): string | null {
+  if (view.status === 'ready-to-resume' || view.status === 'missing-container') return null;
+  return `stop it first: claude-bottle stop ${view.identity}`;
+}
 
 /** The actions that apply to this bottle now, in display order, each enabled or with why not. */
 export function allowedActions(view: BottleView, context: ActionContext = { engineAvailable: true }): ActionState[] {
@@ -93,6 +114,7 @@ export function allowedActions(view: BottleView, context: ActionContext = { engi
     let reason: string | null = null;
     if (busy && WAITS_FOR_WORK.has(action)) reason = `busy: ${view.activity?.kind ?? 'working'}`;
     else if (!context.engineAvailable && NEEDS_ENGINE.has(action)) reason = 'Docker is not running';
+    else if (action === 'restore') reason = restoreBlocked(view);
     states.push({ action, enabled: reason === null, reason });
   }
   return states;

@@ -34,7 +34,7 @@ import {
   type UnappliedWork,
   MERGE_RESULT_MAX_CHARS,
 } from './changes';
-import type { CheckpointView } from './checkpoints';
+import type { CheckpointList, CheckpointRestore, CheckpointView } from './checkpoints';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -105,6 +105,18 @@ export const ipcChannels = {
   'bottle:checkpoint': {
     args: ({ z, identity, checkpointName }) => z.tuple([identity, z.object({ name: checkpointName.optional() }).strict()]),
     result: returns<CheckpointView>(),
+  },
+  /** A bottle's checkpoints, oldest first, with their total against the budget. */
+  'bottle:checkpoints': { args: ({ z, identity }) => z.tuple([identity]), result: returns<CheckpointList>() },
+  /** Drops one checkpoint (its id, or its name when only one has it); returns what was dropped. */
+  'bottle:checkpoint-drop': {
+    args: ({ z, identity, checkpointRef }) => z.tuple([identity, z.object({ checkpoint: checkpointRef }).strict()]),
+    result: returns<CheckpointView>(),
+  },
+  /** Makes a stopped copy-mode bottle's next resume start from a checkpoint; the current state is kept as one first. */
+  'bottle:restore': {
+    args: ({ z, identity, checkpointRef }) => z.tuple([identity, z.object({ checkpoint: checkpointRef }).strict()]),
+    result: returns<CheckpointRestore>(),
   },
   /**
    * `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since.

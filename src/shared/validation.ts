@@ -17,7 +17,7 @@ import {
   projectAgentFolder,
 } from './rules';
 import { NETWORK_MODES, parseRuleList, type RuleEffect, type RuleScope } from './network-policy';
-import { checkpointNameProblem } from './checkpoints';
+import { checkpointNameProblem, isCheckpointId } from './checkpoints';
 
 export const identitySchema = z.string().max(IDENTITY_MAX_LENGTH).regex(IDENTITY_PATTERN, 'invalid bottle identity');
 export const requestIdSchema = z.string().refine(isSafeName, 'invalid request id');
@@ -49,6 +49,12 @@ export const taskTextSchema = z
 export const checkpointNameSchema = z.string().superRefine((name, context) => {
   const problem = checkpointNameProblem(name);
   if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+});
+/** A checkpoint named by its id, or by its name (checked as a name is): never a path. */
+export const checkpointRefSchema = z.string().superRefine((ref, context) => {
+  if (isCheckpointId(ref)) return;
+  const problem = checkpointNameProblem(ref);
+  if (problem !== null) context.addIssue({ code: 'custom', message: `not a checkpoint id or name: ${problem}` });
 });
 export const sessionIdSchema = z
   .string()

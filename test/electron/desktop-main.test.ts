@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { AgentSummary, BottleView, JournalEntry, PendingRequestView, ProjectAgentReview } from '../../src/shared/bottle-view';
 import type { ChangeSet, FileDetail } from '../../src/shared/changes';
+import type { CheckpointList } from '../../src/shared/checkpoints';
 import type { CredentialStatus } from '../../src/shared/credentials-view';
 import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -288,6 +289,31 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
       });
       expect(await app.invoke('bottle:checkpoint', [identity, { name: 'bad\u0007name' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
+      // A mount-mode bottle has no checkpoints: the list is empty, drop finds none, restore is refused.
+      expect(await call<CheckpointList>('bottle:checkpoints', [identity])).toMatchObject({ identity, checkpoints: [], totalBytes: 0 });
+      exercised.add('bottle:checkpoint-drop');
+      expect(await app.invoke('bottle:checkpoint-drop', [identity, { checkpoint: '20260101-000000-abcde' }])).toMatchObject({
+        ok: false,
+        error: { code: 'not-found' },
+      });
+      // A name is matched against the manifests' names, never made into a path.
+      expect(await app.invoke('bottle:checkpoint-drop', [identity, { checkpoint: '../../etc' }])).toMatchObject({
+        ok: false,
+        error: { code: 'not-found' },
+      });
+      expect(await app.invoke('bottle:checkpoint-drop', [identity, { checkpoint: '' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
+      exercised.add('bottle:restore');
+      expect(await app.invoke('bottle:restore', [identity, { checkpoint: 'before' }])).toMatchObject({
+        ok: false,
+        error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
+      });
+      expect(await app.invoke('bottle:restore', [identity, { checkpoint: 'bad\u0007name' }])).toMatchObject({
         ok: false,
         error: { code: 'invalid-argument' },
       });

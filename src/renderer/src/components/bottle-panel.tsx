@@ -8,6 +8,7 @@ import { useEngineStore } from '../stores/engine-store';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
 import { ChangesView } from './changes-view';
+import { CheckpointsPanel } from './checkpoints-panel';
 import { HistoryPanel } from './history-panel';
 import { InspectView } from './inspect-view';
 import { LogsView } from './logs-view';
@@ -24,6 +25,7 @@ const TAB_LABELS: Record<BottleTab, string> = {
   network: 'Network',
   changes: 'Changes',
   history: 'History',
+  checkpoints: 'Checkpoints',
   inspect: 'Inspect',
 };
 /** The tabs are these actions already (and the resume command is on the card); the header keeps the ones that change the bottle. */
@@ -33,6 +35,8 @@ function unavailable(tab: BottleTab, bottle: BottleView): string | null {
   if ((tab === 'terminal' || tab === 'shell') && actionState(bottle, 'open-terminal') === null)
     return 'The bottle is not running: resume it to open a terminal.';
   if (tab === 'changes' && actionState(bottle, 'changes') === null) return 'This bottle has no project folder to compare with.';
+  if (tab === 'checkpoints' && bottle.copyCwd !== true)
+    return 'Checkpoints are for copy-mode bottles: a mount-mode bottle works in your project folder itself.';
   return null;
 }
 
@@ -66,6 +70,12 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
       return (
         <div className="panel-scroll">
           <HistoryPanel identity={bottle.identity} />
+        </div>
+      );
+    case 'checkpoints':
+      return (
+        <div className="panel-scroll">
+          <CheckpointsPanel key={bottle.identity} bottle={bottle} />
         </div>
       );
     case 'inspect':

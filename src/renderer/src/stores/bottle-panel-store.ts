@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export const BOTTLE_TABS = ['terminal', 'shell', 'logs', 'network', 'changes', 'history', 'inspect'] as const;
+export const BOTTLE_TABS = ['terminal', 'shell', 'logs', 'network', 'changes', 'history', 'checkpoints', 'inspect'] as const;
 export type BottleTab = (typeof BOTTLE_TABS)[number];
 
 interface BottlePanelState {
