@@ -1,9 +1,9 @@
-import { lstat, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleActivity } from '../../src/shared/bottle-view';
 import { createCoreDeps, type CoreDeps } from '../../src/core/deps/core-deps';
-import { CHECKPOINT_FILES, checkpointDir, listCheckpoints } from '../../src/core/checkpoints/checkpoint-store';
+import { CHECKPOINT_FILES, checkpointDir, folderBytes, listCheckpoints } from '../../src/core/checkpoints/checkpoint-store';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, execIn } from '../helpers/docker-exec';
@@ -34,7 +34,12 @@ describe.skipIf(skipWithoutDocker)('the automatic checkpoint of an approval', ()
   it('copy mode: the state before the rebuild is kept as "approval of <id>", hard-linked, and a later stop never changes it', async () => {
     const ctx = createCoreDeps();
     const { identity, pending } = await startAndAwaitRequest(ctx, { cwd: project, copy: true });
-    await execIn(await bottleContainer(identity), ['sh', '-c', 'echo precious > /workspace/notes.txt']);
+    // A hostile agent's links out of the workspace stay links: the checkpoint never follows one.
+    await execIn(await bottleContainer(identity), [
+      'sh',
+      '-c',
+      'echo precious > /workspace/notes.txt && ln -s /etc /workspace/escape && ln -s /etc/passwd /workspace/passwd',
+    ]);
     const oldImage = (await (await bottleContainer(identity)).inspect()).Image;
     const lines = progressLines(ctx, identity);
 
@@ -57,6 +62,10 @@ describe.skipIf(skipWithoutDocker)('the automatic checkpoint of an approval', ()
     const kept = join(dir, CHECKPOINT_FILES.workspace, 'notes.txt');
     expect(await readFile(kept, 'utf8')).toBe('precious\n');
     expect(await readFile(join(dir, CHECKPOINT_FILES.transcript, 'log.txt'), 'utf8')).toContain('run 1 mode=start line B');
+    expect((await lstat(join(dir, CHECKPOINT_FILES.workspace, 'escape'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(dir, CHECKPOINT_FILES.workspace, 'passwd'))).toBe('/etc/passwd');
+    // Its sizes are what a walk of its folder counts.
+    expect(checkpoint?.sizes.total).toBe((await folderBytes(dir)) - (await lstat(join(dir, CHECKPOINT_FILES.manifest))).size);
     // Linked, not copied: the snapshot's file and the checkpoint's are one inode.
     const snapshotFile = join(bottlePaths(identity).workspace, 'notes.txt');
     expect((await lstat(kept)).ino).toBe((await lstat(snapshotFile)).ino);

@@ -15,7 +15,7 @@ import { isDirectory } from '../fs/is-directory';
 import { readLimits } from '../state/limits';
 import { bottlePaths, perBottleImageTag } from '../state/state-paths';
 import { checkpointGitState } from './checkpoint-git';
-import { CHECKPOINT_FILES, commitStaging, folderBytes, listCheckpoints, makeStaging, newCheckpointId } from './checkpoint-store';
+import { CHECKPOINT_FILES, commitStaging, listCheckpoints, makeStaging, newCheckpointId } from './checkpoint-store';
 import { linkTree } from './link-tree';
 
 /** What the bottle ran before an approval changes it: read before the commit writes the new Dockerfile. */
@@ -101,7 +101,9 @@ export async function checkpointAtApproval(
     const workspaceDir = join(staging, CHECKPOINT_FILES.workspace);
     const linked = await linkTree(paths.workspace, workspaceDir, room);
     const transcript = await isDirectory(paths.transcript);
-    if (transcript) await linkTree(paths.transcript, join(staging, CHECKPOINT_FILES.transcript), room - linked.bytes);
+    const transcriptBytes = transcript
+      ? (await linkTree(paths.transcript, join(staging, CHECKPOINT_FILES.transcript), room - linked.bytes)).bytes
+      : 0;
     if (basis.dockerfile !== null) await writeFile(join(staging, CHECKPOINT_FILES.dockerfile), basis.dockerfile.text, { mode: 0o600 });
     const git = await checkpointGitState(workspaceDir).catch((error: unknown) => {
       // The checkpoint holds the repository whole anyway; only its summary is missing.
@@ -119,10 +121,11 @@ export async function checkpointAtApproval(
       image: basis.image,
       dockerfile: basis.dockerfile?.kind ?? null,
       saved: { workspace: true, transcript, dockerfile: basis.dockerfile !== null },
+      // Counted as the links were made (as folderBytes counts: files and links at their apparent size), not walked again.
       sizes: {
-        workspace: await folderBytes(workspaceDir),
-        transcript: await folderBytes(join(staging, CHECKPOINT_FILES.transcript)),
-        total: await folderBytes(staging),
+        workspace: linked.bytes,
+        transcript: transcriptBytes,
+        total: linked.bytes + transcriptBytes + Buffer.byteLength(basis.dockerfile?.text ?? ''),
       },
       git,
     };
