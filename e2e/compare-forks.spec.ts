@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { card, expectStatus } from './helpers/app-page';
+import { row, showRows } from './helpers/cockpit-page';
 import { claudeBottle, startDetached } from './helpers/cli';
 import { removeBottles } from './helpers/docker';
 import { openChanges, useChangesSuite } from './helpers/changes-suite';
@@ -55,6 +56,16 @@ test('cards show the family; Changes compares a fork with its parent side by sid
     .evaluateAll((cards) => cards.map((element) => element.getBoundingClientRect().height));
   expect(new Set(heights).size).toBe(1);
   await screenshotBothThemes(page, '60-family-cards');
+
+  // Rows: the same line beside the name, the row keeps its height.
+  await showRows(page);
+  const childRow = row(page, child);
+  await expect(childRow.getByTestId('family-parent')).toHaveText('fork');
+  await expect(childRow.getByTestId('family-parent')).toHaveAttribute('title', `Forked from ${parent} · ${CHECKPOINT}: click to open it`);
+  await expect(row(page, parent).getByTestId('family-forks')).toHaveText('1 fork');
+  expect((await childRow.boundingBox())?.height).toBe((await row(page, parent).boundingBox())?.height);
+  await screenshotBothThemes(page, '60-family-rows');
+  await page.getByTestId('view-cards').check();
 
   // A click on the parent opens the parent.
   await family.getByTestId('family-parent').click();

@@ -1,4 +1,4 @@
-import type { JSX } from 'react';
+import type { JSX, MouseEvent } from 'react';
 import { bottleLabel, forkCount } from '../../../shared/bottle-family';
 import type { BottleView } from '../../../shared/bottle-view';
 import { escapeControl } from '../../../shared/escape-text';
@@ -17,6 +17,38 @@ export function FamilyLine({ bottle, layout }: { bottle: BottleView; layout: 'ca
   if (bottle.forkedFrom === null && forks === 0) return null;
   const label = parent === null ? '' : escapeControl(bottleLabel(parent, parentView));
   const checkpoint = bottle.forkedFrom?.checkpoint ?? '';
+  const open = (event: MouseEvent): void => {
+    // On a row, the row's own click would open the fork instead.
+    event.stopPropagation();
+    if (parent !== null) openBottle(parentView, parent);
+  };
+  if (layout === 'row')
+    // A row's Bottle column is narrow: a badge, the whole line in its tooltip (a click opens the parent).
+    return (
+      <span className="family family-row" data-testid="family-line">
+        {parent !== null ? (
+          <button
+            type="button"
+            className="family-badge"
+            title={`Forked from ${label} · ${checkpoint}${parentView === undefined ? ` (${parent} is gone)` : ': click to open it'}`}
+            disabled={parentView === undefined}
+            onClick={open}
+            data-testid="family-parent"
+          >
+            fork
+          </button>
+        ) : null}
+        {forks > 0 ? (
+          <span
+            className="family-forks"
+            title={`${forks} bottle${forks === 1 ? ' was' : 's were'} forked from this one`}
+            data-testid="family-forks"
+          >
+            {forks} fork{forks === 1 ? '' : 's'}
+          </span>
+        ) : null}
+      </span>
+    );
   return (
     <span className={`family family-${layout}`} data-testid="family-line">
       {parent !== null ? (
@@ -27,11 +59,7 @@ export function FamilyLine({ bottle, layout }: { bottle: BottleView; layout: 'ca
             className="family-parent"
             disabled={parentView === undefined}
             title={parentView === undefined ? `${parent} is gone` : `Open ${parent}`}
-            onClick={(event) => {
-              // On a row, the row's own click would open the fork instead.
-              event.stopPropagation();
-              openBottle(parentView, parent);
-            }}
+            onClick={open}
             data-testid="family-parent"
           >
             {label}
