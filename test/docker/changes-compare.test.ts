@@ -107,6 +107,14 @@ describe.skipIf(skipWithoutDocker)('comparing two copy-mode bottles (issue 24: f
       expect(stat.stdout).toMatch(/< sub\/only-child\.txt\s+\| only in /);
       expect(stat.stdout).toContain(`${child} against ${parent}: 3 files differ`);
 
+      // An agent's file name holding a terminal escape and a line feed is printed escaped, on one line of its own.
+      await shell(parent, `touch "$(printf 'evil\\033[31mred\\nforged.txt')"`);
+      const text = await runCli(['diff', parent, '--against', child]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).not.toContain('\u001b');
+      expect(text.stdout.split('\n').filter((line) => line.includes('forged.txt'))).toHaveLength(1);
+      await shell(parent, 'rm evil*');
+
       // Stopped, the child is read from the snapshot its stop saved: the same three files.
       expect((await runCli(['stop', child])).code).toBe(0);
       const stopped = await json<BottleComparison>(['diff', parent, '--against', child, '--json']);
