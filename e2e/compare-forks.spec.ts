@@ -56,6 +56,15 @@ test('cards show the family; Changes compares a fork with its parent side by sid
     .evaluateAll((cards) => cards.map((element) => element.getBoundingClientRect().height));
   expect(new Set(heights).size).toBe(1);
   await screenshotBothThemes(page, '60-family-cards');
+  // Narrow, too: the line gives way, the card keeps the narrow layout's fixed height.
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 750, height: 720 });
+  const narrowHeights = await page
+    .getByTestId('bottle-card')
+    .evaluateAll((cards) => cards.map((element) => Math.round(element.getBoundingClientRect().height)));
+  expect(new Set(narrowHeights).size).toBe(1);
+  await screenshotBothThemes(page, '60-family-cards-narrow');
+  if (wide !== null) await page.setViewportSize(wide);
 
   // Rows: the same line beside the name, the row keeps its height.
   await showRows(page);
