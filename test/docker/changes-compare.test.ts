@@ -74,6 +74,8 @@ describe.skipIf(skipWithoutDocker)('comparing two copy-mode bottles (issue 24: f
     { timeout: 300_000 },
     async () => {
       const parent = await startCopy();
+      // The operator edits a project file between the two starts: each bottle got another version.
+      await writeFile(join(project, 'sub', 'deep.txt'), 'deep, edited before the second start\n');
       const child = await startCopy();
       await shell(
         parent,
@@ -89,6 +91,7 @@ describe.skipIf(skipWithoutDocker)('comparing two copy-mode bottles (issue 24: f
       expect(listed(result)).toEqual([
         ['only-here', 'only-parent.txt'],
         ['differs', 'shared.txt'],
+        ['differs', 'sub/deep.txt'],
         ['only-there', 'sub/only-child.txt'],
       ]);
       const shared = result.files.find((file) => file.path === 'shared.txt');
@@ -99,13 +102,13 @@ describe.skipIf(skipWithoutDocker)('comparing two copy-mode bottles (issue 24: f
         deletions: 1,
       });
       expect(shared?.diff).toContain('-TWO from parent\n+two\n three\n+four from child');
-      expect(result.totals).toEqual({ differs: 1, onlyHere: 1, onlyThere: 1, insertions: 3, deletions: 2 });
+      expect(result.totals).toEqual({ differs: 2, onlyHere: 1, onlyThere: 1, insertions: 4, deletions: 3 });
 
       const stat = await runCli(['diff', child, '--against', parent, '--stat']);
       expect(stat.code).toBe(0);
       expect(stat.stdout).toMatch(/> only-parent\.txt\s+\| only in /);
       expect(stat.stdout).toMatch(/< sub\/only-child\.txt\s+\| only in /);
-      expect(stat.stdout).toContain(`${child} against ${parent}: 3 files differ`);
+      expect(stat.stdout).toContain(`${child} against ${parent}: 4 files differ`);
 
       // An agent's file name holding a terminal escape and a line feed is printed escaped, on one line of its own.
       await shell(parent, `touch "$(printf 'evil\\033[31mred\\nforged.txt')"`);

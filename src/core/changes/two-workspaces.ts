@@ -1,6 +1,6 @@
 import { INLINE_DIFF_MAX_BYTES, INLINE_DIFF_MAX_LINES } from '../../shared/changes';
 import type { ComparedFile, CompareStatus } from '../../shared/bottle-compare';
-import type { Baseline } from './baseline-types';
+import type { Baseline, BaselineEntry } from './baseline-types';
 import { looksBinary } from './content-digest';
 import { unifiedDiff } from './text-diff';
 import type { AgentContent, AgentEntry, AgentListing, WorkspaceReader } from './workspace-reader';
@@ -18,13 +18,33 @@ export interface CompareSide {
 }
 
 /**
- * True when size and times prove both still hold the same start-of-run content: the two
- * baselines name the same blob there and neither side touched it. Saves reading every file twice.
+ * The two baselines hold the same start content at a path: the same blob named, or (a copy-mode
+ * manifest names none, to stay cheap) the same host file untouched between the two starts: equal
+ * inode, size, mode and both clocks, as git's stat check trusts them, neither taken in its racy second.
+ */
+function sameStart(a: BaselineEntry, b: BaselineEntry): boolean {
+  if (a.oid !== null && b.oid !== null) return a.oid === b.oid;
+  if (a.sha256 !== null && b.sha256 !== null) return a.sha256 === b.sha256;
+  if (a.racy || b.racy) return false;
+  return (
+    a.kind === b.kind &&
+    a.size === b.size &&
+    a.mode === b.mode &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs &&
+    a.ino === b.ino &&
+    a.target === b.target
+  );
+}
+
+/**
+ * True when both still hold the same start-of-run content: the two baselines agree there and
+ * size and times prove neither bottle touched it. Saves reading every file twice.
  */
 function provenSame(path: string, here: CompareSide, there: CompareSide, a: AgentEntry, b: AgentEntry): boolean {
   const hereBase = here.baseline.entries[path];
   const thereBase = there.baseline.entries[path];
-  if (hereBase === undefined || thereBase === undefined || hereBase.oid === null || hereBase.oid !== thereBase.oid) return false;
+  if (hereBase === undefined || thereBase === undefined || !sameStart(hereBase, thereBase)) return false;
   return here.reader.sameAsBaseline(hereBase, a) && there.reader.sameAsBaseline(thereBase, b);
 }
 
