@@ -48,6 +48,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'what the agent changed since its bottle started (--since-apply: only what is new since the last apply; --raw: control characters unescaped)',
   ],
   [
+    'diff <identity> --against <other> [--stat] [--json]',
+    'copy mode: the files that differ between two bottles of one project folder (a fork and its parent)',
+  ],
+  [
     'apply <identity> [<path>...] [--dry-run] [--no-sidecars] [--json]',
     'copy mode: bring those changes (or those files) into the project folder',
   ],

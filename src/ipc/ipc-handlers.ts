@@ -71,6 +71,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'changes:discard': (identity, { path }) => changes.discard(identity, path),
     'changes:merge': (identity, { path }) => changes.mergeVersions(identity, path),
     'changes:resolve': (identity, request) => changes.resolve(identity, request),
+    'changes:compare': (identity, { against }) => changes.compare(identity, against),
     'changes:export': (identity, { branch }) => changes.export(identity, { branch }),
     'network:answer': async ({ identity, requestId, answer }) => (await core.network.answer(identity, requestId, answer), null),
     'network:log': ({ identity, limit }) => core.network.logView(identity, limit),

@@ -148,6 +148,8 @@ export interface BottleView {
   agentStatus: AgentStatusView | null;
   /** Permission questions its agent waits on, oldest first (issue 21). */
   permissionPending: PermissionQuestion[];
+  /** A fork (issue 24): the bottle it was forked from and the checkpoint it started at; null: not a fork. */
+  forkedFrom: { parent: string; checkpoint: string } | null;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { AppEvent } from './app-events';
+import type { BottleComparison } from './bottle-compare';
 import type { BottleInspect } from './bottle-inspect';
 import type { BulkResult } from './bottle-requests';
 import type { StatsSample } from './bottle-stats';
@@ -267,6 +268,11 @@ export const ipcChannels = {
           .strict(),
       ]),
     result: returns<ResolveResult>(),
+  },
+  /** Two copy-mode bottles of one project folder, workspace against workspace (issue 24): this one left, `against` right. */
+  'changes:compare': {
+    args: ({ z, identity }) => z.tuple([identity, z.object({ against: identity }).strict()]),
+    result: returns<BottleComparison>(),
   },
   'changes:export': {
     args: ({ z, identity, branchName }) => z.tuple([identity, z.object({ branch: branchName }).strict()]),

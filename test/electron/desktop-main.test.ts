@@ -283,6 +283,15 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         ok: false,
         error: { code: 'unsupported', message: expect.stringContaining('mount mode') },
       });
+      exercised.add('changes:compare');
+      expect(await app.invoke('changes:compare', [identity, { against: identity }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument', message: expect.stringContaining('with itself') },
+      });
+      expect(await app.invoke('changes:compare', [identity, { against: '../etc' }])).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-argument' },
+      });
       exercised.add('bottle:checkpoint');
       expect(await app.invoke('bottle:checkpoint', [identity, { name: 'before' }])).toMatchObject({
         ok: false,

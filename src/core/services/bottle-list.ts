@@ -13,6 +13,7 @@ import { agentViewFields } from '../rebuild/agent-view-fields';
 import { DEFAULT_BOTTLE_OPTIONS, readBottleOptions, type BottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
+import { readForkedFrom } from '../state/forked-from';
 import { readStopReason } from '../state/stop-reason';
 import { readBottleNetwork } from '../state/bottle-network';
 import { readNetworkPending } from '../state/network-pending';
@@ -151,6 +152,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     task: null,
     agentStatus: null,
     permissionPending: [],
+    forkedFrom: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -181,12 +183,19 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     status,
     exitCode,
     ...launchOptionFields(listedOptions(entry)),
+    forkedFrom: await forkedFromField(identity),
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit:
       status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
   const problems = [network.problem, ...reports.problems].filter((problem): problem is InboxWarning => problem !== null);
   return problems.length === 0 ? view : { ...view, warnings: [...view.warnings, ...problems] };
+}
+
+/** The family line's facts (issue 24): parent and checkpoint only; when it forked is not shown. */
+async function forkedFromField(identity: string): Promise<BottleView['forkedFrom']> {
+  const record = await readForkedFrom(identity);
+  return record === null ? null : { parent: record.parent, checkpoint: record.checkpoint };
 }
 
 /** What the operator chose at start, as a view carries it. */

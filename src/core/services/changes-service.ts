@@ -1,4 +1,5 @@
 import type { AppEvent } from '../../shared/app-events';
+import type { BottleComparison } from '../../shared/bottle-compare';
 import {
   FULL_FILE_MAX_BYTES,
   type ApplyAction,
@@ -20,6 +21,7 @@ import { planApply } from '../changes/apply-plan';
 import { runApply } from '../changes/apply-run';
 import { BlobStore } from '../changes/blob-store';
 import { BottleChanges, type Comparison } from '../changes/bottle-changes';
+import { compareBottles } from '../changes/bottle-compare';
 import { leftSideOf } from '../changes/since-apply';
 import { selectChanges } from '../changes/change-select';
 import { discardChange } from '../changes/discard-change';
@@ -322,6 +324,14 @@ export class ChangesService {
         target,
       );
     });
+  }
+
+  /**
+   * Two copy-mode bottles of one project folder compared workspace to workspace (a fork and its
+   * parent or sibling): `identity` is the left side, `against` the right. Reads only.
+   */
+  async compare(identity: string, against: string): Promise<BottleComparison> {
+    return compareBottles(this.ctx, identity, against);
   }
 
   async close(): Promise<void> {

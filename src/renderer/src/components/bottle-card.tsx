@@ -11,6 +11,7 @@ import { AgentLine } from './agent-line';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
 import { CardStatusArea } from './card-status-area';
+import { FamilyLine } from './family-line';
 import { StatusPill } from './status-pill';
 
 export function StartedAt({ iso }: { iso: string }): JSX.Element {
@@ -69,6 +70,7 @@ export const BottleCard = memo(function BottleCard({ identity }: { identity: str
           </span>
         ) : null}
         <span className="card-agent">{bottle.agentName ?? 'unknown agent'}</span>
+        <FamilyLine bottle={bottle} layout="card" />
         {bottle.autonomous ? (
           <span
             className="badge-autonomous"

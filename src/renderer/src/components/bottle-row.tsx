@@ -15,6 +15,7 @@ import { firstWaitingKind } from '../lib/first-waiting';
 import { shortPath } from '../lib/format';
 import { LongWaitMark } from './agent-line';
 import { RowActions } from './row-actions';
+import { FamilyLine } from './family-line';
 import { StartedAt } from './bottle-card';
 import { BottleStats } from './bottle-stats';
 import { StatusPill } from './status-pill';
@@ -256,6 +257,7 @@ export const BottleRow = memo(function BottleRow({
             {escapeControl(bottle.name)}
           </span>
         ) : null}
+        <FamilyLine bottle={bottle} layout="row" />
       </span>
       <span role="gridcell" className="row-text">
         {bottle.agentName ?? '—'}

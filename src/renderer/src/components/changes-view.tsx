@@ -1,4 +1,4 @@
-import { useEffect, type JSX } from 'react';
+import { useEffect, useState, type JSX } from 'react';
 import type { ChangeSet } from '../../../shared/changes';
 import { escapeLine } from '../../../shared/escape-text';
 import { exactTime } from '../lib/format';
@@ -7,6 +7,8 @@ import { useChangesStore, useChangesView } from '../stores/changes-store';
 import { ChangesActions } from './changes-actions';
 import { ChangesFileDiff, ChangesFileList } from './changes-files';
 import { ChangesSince, lastApplyTime } from './changes-since';
+import { CompareView } from './compare-view';
+import { CompareWith } from './compare-with';
 import { MergeDialog } from './merge-dialog';
 
 const SOURCES: Record<ChangeSet['source'], string> = {
@@ -95,12 +97,29 @@ function EmptyChanges({ identity, set }: { identity: string; set: ChangeSet }): 
 export function ChangesView({ identity }: { identity: string }): JSX.Element {
   const bottle = useBottle(identity);
   const view = useChangesView(identity);
+  // The bottle compared with, for this bottle only: another bottle's view starts on its own changes.
+  const [comparing, setComparing] = useState<{ identity: string; against: string } | null>(null);
+  const against = comparing?.identity === identity ? comparing.against : null;
+  const picker = (
+    <CompareWith
+      identity={identity}
+      against={against}
+      onPick={(next) => setComparing(next === null ? null : { identity, against: next })}
+    />
+  );
 
   useEffect(() => {
     useChangesStore.getState().open(identity);
     return () => useChangesStore.getState().close(identity);
   }, [identity]);
 
+  if (against !== null)
+    return (
+      <div className="changes" data-testid="changes-view">
+        {picker}
+        <CompareView key={against} identity={identity} against={against} />
+      </div>
+    );
   if (view.set === null) {
     return view.error !== null ? (
       <p className="panel-empty is-error" role="alert" data-testid="changes-error">
@@ -116,6 +135,7 @@ export function ChangesView({ identity }: { identity: string }): JSX.Element {
   const file = set.files.find((candidate) => candidate.path === view.selected) ?? null;
   return (
     <div className="changes" data-testid="changes-view">
+      {picker}
       <Summary identity={identity} set={set} />
       {view.error !== null ? (
         <p className="changes-error" role="alert">
