@@ -1,17 +1,14 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, pipeline } from 'node:stream';
 import { BottleError } from '../base/bottle-error';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { WORKSPACE } from '../engine/bottle-mounts';
-import { extractArchive, extractFolder, SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
+import { discardExtracted, extractArchive, extractFolder, type ExtractedFolder, type SnapshotBudget } from '../engine/container-archive';
 import { openArchive } from '../engine/container-files';
 import type { EngineContainer } from '../engine/engine-client';
 import { ALREADY_DONE, ifContainerExists } from '../engine/if-engine-object-exists';
-import { TEMP_PREFIX } from '../fs/atomic-write';
 import { CHECKPOINT_FILES } from './checkpoint-store';
 
 /** What was copied out of a container, and how long it was paused for it. */
@@ -22,15 +19,28 @@ export interface CopiedOut {
   pausedMs: number | null;
 }
 
-/** Spool files stream in and out in large chunks, as the snapshot's extraction writes (container-archive.ts). */
-const SPOOL_CHUNK = 512 * 1024;
+/**
+ * How much of the workspace's archive may wait in memory for its extraction, so the engine sends
+ * on without waiting for the disk and the pause ends with its last byte. The read-ahead holds up
+ * to twice this (its writable and readable sides); an extraction that falls further behind slows
+ * the engine (and lengthens the pause) rather than growing the memory.
+ */
+const READ_AHEAD = 32 * 1024 * 1024;
+
+/** The two copies under way, and when the container may be unpaused. */
+interface Copies {
+  transcript: Promise<ExtractedFolder | null>;
+  workspace: Promise<ExtractedFolder | null>;
+  /** Settles (never rejects) once the transcript is copied and the engine has sent all of the workspace. */
+  sent: Promise<unknown>;
+}
 
 /**
- * Copies a container's /workspace and transcript folder into the staging folder. A running
- * container is paused only while they are copied, and unpaused whatever happens: the transcript is
- * extracted as it comes; the workspace's archive is written to a file as it arrives (no parsing,
- * so the agent is frozen as briefly as the bytes allow) and extracted after the unpause, with the
- * snapshot's hostile-archive rules. Every byte counts against `budget` as it arrives.
+ * Copies a container's /workspace and transcript folder into the staging folder, with the
+ * snapshot's hostile-archive rules; every entry counts against `budget` before it is written. A
+ * running container is paused only while the engine sends them, and unpaused whatever happens:
+ * both archives are asked for at once and extracted as they arrive; the workspace's is read ahead
+ * into memory, so the pause ends with the engine's last byte and its extraction finishes after.
  */
 export async function copyOutOfContainer(
   container: EngineContainer,
@@ -39,61 +49,61 @@ export async function copyOutOfContainer(
   budget: SnapshotBudget,
   pause: boolean,
 ): Promise<CopiedOut> {
-  const { transcriptDir, secretFiles } = bottle.agent.config;
-  // The workspace's archive, spooled here while the container is paused, extracted after.
-  const spool = join(staging, `${TEMP_PREFIX}workspace.tar`);
-  let transcript = false;
   // Timed from before the pause to after the unpause: the longest the agent could have been frozen.
   const pausedAt = pause ? performance.now() : null;
   let pausedMs: number | null = null;
   if (pause) await container.pause();
-  try {
-    if (transcriptDir !== null) {
-      // Extracted at once, not spooled: the agent's login files (placeholders) are never written
-      // anywhere, as in every snapshot; a transcript is small beside a workspace.
-      const extracted = await extractFolder(container, transcriptDir, join(staging, CHECKPOINT_FILES.transcript), budget, {
-        exclude: secretFiles,
-      });
-      if (extracted !== null) {
-        await rename(extracted.temp, extracted.dest);
-        transcript = true;
-      }
-    }
-    if (!(await spoolArchive(container, WORKSPACE, spool, budget)))
-      throw new BottleError('not-found', `the container of ${bottle.identity} has no ${WORKSPACE} to checkpoint`);
-  } finally {
-    if (pausedAt !== null) {
+  const copies = startCopies(container, bottle, staging, budget);
+  // Both settle before anything is thrown, so neither is left writing into the staging folder.
+  const settled = Promise.allSettled([copies.transcript, copies.workspace]);
+  await copies.sent;
+  let unpauseFailure: { error: unknown } | null = null;
+  if (pausedAt !== null) {
+    try {
       // Gone meanwhile (404), or already unpaused by someone else (409): nothing is left frozen.
       await ifContainerExists(container.unpause(), ALREADY_DONE);
-      pausedMs = Math.round(performance.now() - pausedAt);
+    } catch (error: unknown) {
+      unpauseFailure = { error };
     }
+    pausedMs = Math.round(performance.now() - pausedAt);
   }
-  // The spool's bytes were counted already; this budget only bounds what the extraction writes.
-  const extracted = await extractArchive(
-    createReadStream(spool, { highWaterMark: SPOOL_CHUNK }),
-    WORKSPACE,
-    join(staging, CHECKPOINT_FILES.workspace),
-    new SnapshotBudget(budget.limit),
-  );
-  await rename(extracted.temp, extracted.dest);
-  await rm(spool, { force: true });
-  return { workspace: true, transcript, pausedMs };
+  const [transcript, workspace] = await settled;
+  const kept = [transcript, workspace].flatMap((result) => (result.status === 'fulfilled' && result.value !== null ? [result.value] : []));
+  const failed = [transcript, workspace].find((result) => result.status === 'rejected');
+  if (unpauseFailure !== null || failed !== undefined || workspace.status !== 'fulfilled' || workspace.value === null) {
+    await Promise.all(kept.map(discardExtracted));
+    if (unpauseFailure !== null) throw unpauseFailure.error;
+    if (failed !== undefined) throw failed.reason;
+    throw new BottleError('not-found', `the container of ${bottle.identity} has no ${WORKSPACE} to checkpoint`);
+  }
+  if (transcript.status === 'fulfilled' && transcript.value !== null) await rename(transcript.value.temp, transcript.value.dest);
+  await rename(workspace.value.temp, workspace.value.dest);
+  return { workspace: true, transcript: transcript.status === 'fulfilled' && transcript.value !== null, pausedMs };
 }
 
-/**
- * The engine's archive of `source` written to `file` as it arrives; false when the folder does
- * not exist. Past the budget it stops at once (SnapshotTooLargeError), reading no more.
- */
-async function spoolArchive(container: EngineContainer, source: string, file: string, budget: SnapshotBudget): Promise<boolean> {
-  const archive = await openArchive(container, source);
-  if (archive === null) return false;
-  const counted = new Transform({
-    transform(chunk: Buffer, _encoding, done): void {
-      budget.used += chunk.length;
-      if (budget.used > budget.limit) done(new SnapshotTooLargeError(source));
-      else done(null, chunk);
-    },
-  });
-  await pipeline(archive, counted, createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: SPOOL_CHUNK }));
-  return true;
+/** Starts the transcript's copy (whole: it is small, and the agent's login files in it are never written anywhere) and the workspace's. */
+function startCopies(container: EngineContainer, bottle: LoadedBottle, staging: string, budget: SnapshotBudget): Copies {
+  const { transcriptDir, secretFiles } = bottle.agent.config;
+  const transcript =
+    transcriptDir === null
+      ? Promise.resolve(null)
+      : extractFolder(container, transcriptDir, join(staging, CHECKPOINT_FILES.transcript), budget, { exclude: secretFiles });
+  let received = (): void => undefined;
+  const workspaceSent = new Promise<void>((resolve) => (received = resolve));
+  const workspace = (async (): Promise<ExtractedFolder | null> => {
+    try {
+      const archive = await openArchive(container, WORKSPACE);
+      if (archive === null) return null;
+      // Closed once the engine has sent its last byte (or the copy stopped): nothing more is read from it.
+      archive.once('close', received);
+      const readAhead = new PassThrough({ highWaterMark: READ_AHEAD });
+      // Either side's failure destroys the other: the engine's reaches the extraction through
+      // readAhead, and an extraction stopped (past the budget) stops the engine's stream.
+      pipeline(archive, readAhead, () => undefined);
+      return await extractArchive(readAhead, WORKSPACE, join(staging, CHECKPOINT_FILES.workspace), budget);
+    } finally {
+      received();
+    }
+  })();
+  return { transcript, workspace, sent: Promise.allSettled([transcript, workspaceSent]) };
 }

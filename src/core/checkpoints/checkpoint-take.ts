@@ -72,16 +72,20 @@ export async function takeCheckpoint(
     }
     const dockerfile = await copyDockerfile(identity, staging);
     const workspaceDir = join(staging, CHECKPOINT_FILES.workspace);
-    let git = null;
-    try {
-      git = copied.workspace ? await checkpointGitState(workspaceDir) : null;
-    } catch (error: unknown) {
+    // The git state is read while the sizes are counted: neither changes the copy.
+    const gitState = (copied.workspace ? checkpointGitState(workspaceDir) : Promise.resolve(null)).catch((error: unknown) => {
       // The checkpoint holds the repository whole anyway; only its summary is missing.
       warn(`checkpoint of ${identity}: its git state could not be read: ${errorMessage(error)}`);
-    }
-    const workspaceBytes = await folderBytes(workspaceDir);
-    const transcriptBytes = await folderBytes(join(staging, CHECKPOINT_FILES.transcript));
-    const total = await folderBytes(staging);
+      return null;
+    });
+    const [workspaceBytes, transcriptBytes, dockerfileBytes, git] = await Promise.all([
+      folderBytes(workspaceDir),
+      folderBytes(join(staging, CHECKPOINT_FILES.transcript)),
+      folderBytes(join(staging, CHECKPOINT_FILES.dockerfile)),
+      gitState,
+    ]);
+    // All the staging folder holds until the manifest (the workspace is not walked twice).
+    const total = workspaceBytes + transcriptBytes + dockerfileBytes;
     if (total > room)
       throw new BottleError(
         'limit-exceeded',
