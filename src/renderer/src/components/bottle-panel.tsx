@@ -8,7 +8,7 @@ import { useEngineStore } from '../stores/engine-store';
 import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
 import { ChangesView } from './changes-view';
-import { HistoryPanel } from './history-panel';
+import { TimelinePanel } from './timeline-panel';
 import { InspectView } from './inspect-view';
 import { LogsView } from './logs-view';
 import { NetworkLogView } from './network-log-view';
@@ -23,7 +23,7 @@ const TAB_LABELS: Record<BottleTab, string> = {
   logs: 'Logs',
   network: 'Network',
   changes: 'Changes',
-  history: 'History',
+  history: 'Timeline',
   inspect: 'Inspect',
 };
 /** The tabs are these actions already (and the resume command is on the card); the header keeps the ones that change the bottle. */
@@ -65,7 +65,7 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
     case 'history':
       return (
         <div className="panel-scroll">
-          <HistoryPanel identity={bottle.identity} />
+          <TimelinePanel identity={bottle.identity} />
         </div>
       );
     case 'inspect':
