@@ -49,6 +49,8 @@ const boundary = (files, patterns) => ({
  *   base         what every layer uses and that knows no domain: BottleError, the activity tracker
  *                (progress and the per-bottle lock), the core log, notices, the app's resources folder.
  *   state        the state folder (paths, metadata, settings, limits, listing): files only, no engine.
+ *   timeline     a bottle's record of what happened (timeline.jsonl and the decisions journal): files
+ *                only, written by every layer above (a lifecycle, a request, a checkpoint), so low.
  *   engine       Docker: connections, the engine registry, containers, archives, images, mount points;
  *                it labels containers with this state root's instance, so it sits above state.
  *   agents       agent definitions, their copies and their trust: folders and an image hash, never a
@@ -76,6 +78,7 @@ export const CORE_LAYERS = [
   'fs',
   'base',
   'state',
+  'timeline',
   'engine',
   'agents',
   'deps',

@@ -69,6 +69,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'restore <identity> CHECKPOINT [--json]',
     'copy mode, stopped: its next resume starts from that checkpoint (id or name): workspace, transcript, Dockerfile, image; what it replaces is kept as a checkpoint',
   ],
+  [
+    'timeline <identity> [--json] [--kind K,...] [--export FILE.jsonl [--ocsf] [--force]]',
+    'everything it did, in order: starts, stops, requests and decisions, builds, checkpoints, applies, exports, agent turns; --export: as JSON Lines (--ocsf: its request decisions as OCSF events)',
+  ],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
 ];
@@ -112,6 +116,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   checkpoint: () => import('./commands/checkpoint'),
   checkpoints: () => import('./commands/checkpoints'),
   restore: () => import('./commands/restore'),
+  timeline: () => import('./commands/timeline'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),

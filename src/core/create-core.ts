@@ -111,6 +111,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const changes: ChangesService = new ChangesService(deps, {
     emit,
     locked: (identity, kind, work) => bottles.withLock(identity, kind, work),
+    warn: (message) => notices.log.write('warning', message),
   });
   const checkpoints = new CheckpointService({
     locked: (identity, kind, work) => bottles.withLock(identity, kind, work),

@@ -2,6 +2,7 @@ import type { AppEvent } from '../shared/app-events';
 import type { Core } from '../core/create-core';
 import type { ClientSession } from '../core/services/client-session';
 import type { CoreHandlers } from './dispatch';
+import { timelineJsonLines } from '../core/timeline/timeline-export';
 
 /** One client bound to the core: its handlers, and its close (which releases what it opened). */
 export interface ClientBinding {
@@ -43,6 +44,8 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'bottle:approve': async (identity, options) => ({ imageId: (await bottles.approve(identity, options)).imageId }),
     'bottle:reject': async (identity, options) => (await bottles.reject(identity, options), null),
     'bottle:history': (identity) => bottles.history(identity),
+    'bottle:timeline': (identity) => bottles.timeline(identity),
+    'bottle:timeline-export': async (identity) => timelineJsonLines(await bottles.timeline(identity)),
     'bottle:dismiss-error': async (identity) => (bottles.dismissError(identity), null),
     'terminal:open': ({ identity, cols, rows }) => session.openTerminal('agent', identity, cols, rows),
     'terminal:input': async (sessionId, data) => (await session.terminalInput(sessionId, data), null),

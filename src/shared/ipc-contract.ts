@@ -36,6 +36,8 @@ import {
   MERGE_RESULT_MAX_CHARS,
 } from './changes';
 import type { CheckpointList, CheckpointRestore, CheckpointView } from './checkpoints';
+import type { CheckpointView } from './checkpoints';
+import type { TimelineEvent } from './timeline';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -136,6 +138,10 @@ export const ipcChannels = {
     result: returns<null>(),
   },
   'bottle:history': { args: ({ z, identity }) => z.tuple([identity]), result: returns<JournalEntry[]>() },
+  /** Everything the bottle did, in order (issue 24): its timeline merged with the decisions journal. */
+  'bottle:timeline': { args: ({ z, identity }) => z.tuple([identity]), result: returns<TimelineEvent[]>() },
+  /** The same as JSON Lines, made by the core function `claude-bottle timeline --export` uses (the Export button's download). */
+  'bottle:timeline-export': { args: ({ z, identity }) => z.tuple([identity]), result: returns<string>() },
   'bottle:dismiss-error': { args: ({ z, identity }) => z.tuple([identity]), result: returns<null>() },
   'terminal:open': { args: ({ z, terminalOpenRequest }) => z.tuple([terminalOpenRequest]), result: returns<{ sessionId: string }>() },
   'terminal:input': { args: ({ z, sessionId }) => z.tuple([sessionId, z.string().max(MAX_TERMINAL_INPUT_CHARS)]), result: returns<null>() },

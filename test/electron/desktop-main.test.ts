@@ -8,6 +8,7 @@ import type { ChangeSet, FileDetail } from '../../src/shared/changes';
 import type { CheckpointList } from '../../src/shared/checkpoints';
 import type { CredentialStatus } from '../../src/shared/credentials-view';
 import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
+import type { TimelineEvent } from '../../src/shared/timeline';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
@@ -149,6 +150,17 @@ describe('the Electron main process, built, with a stand-in electron module', ()
       await call('bottle:reject', [identity, { requestId: first?.id, message: 'not this one' }]);
       await pushedView(app, identity, (view) => view.pendingRequest === null);
       expect((await call<JournalEntry[]>('bottle:history', [identity])).map((entry) => entry.decision)).toEqual(['rejected']);
+      // The timeline holds the same decision after the start and the request; its export is the same events as JSON Lines.
+      const timeline = await call<TimelineEvent[]>('bottle:timeline', [identity]);
+      expect(timeline.map((event) => event.kind)).toEqual(['start', 'request', 'decision']);
+      expect(timeline[2]).toMatchObject({ decision: 'rejected', request: { type: 'dockerfile', id: first?.id } });
+      const exported = await call<string>('bottle:timeline-export', [identity]);
+      expect(
+        exported
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as TimelineEvent),
+      ).toEqual(timeline);
 
       // A second request from the same bottle is a new one: announced again, once.
       await execIn(await bottleContainer(identity), [

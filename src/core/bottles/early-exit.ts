@@ -8,6 +8,7 @@ import { MapBottleCache } from '../base/bottle-caches';
 import { redactSecrets } from '../base/core-log';
 import { bottlePaths, stateDir } from '../state/state-paths';
 import { exitReason } from './exit-reason';
+import { noteTimeline } from '../timeline/note-timeline';
 
 /** An agent that exits within this long of its start "exited on start" (no network, no login). */
 export const EARLY_EXIT_SECONDS = 60;
@@ -169,6 +170,11 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   // Only beside an existing bottle's state (never creating a folder for an orphan container).
   if (existsSync(stateDir(identity))) {
     await writeFileAtomic(bottlePaths(identity).earlyExit, `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
+    // Once per container: the record just written answers every later look.
+    if (early !== null)
+      await noteTimeline(identity, { kind: 'exit', by: 'agent', code: early.exitCode, reason: early.reason }, (message) =>
+        process.emitWarning(message),
+      );
   }
   return early;
 }

@@ -10,6 +10,7 @@ import { ifExists, isMissing } from '../fs/if-exists';
 import { readHostileJson } from './inbox-files';
 import { bottlePaths } from '../state/state-paths';
 import { parseAgentStatusReport } from './report-schemas';
+import { isNewTurn, noteTimeline } from '../timeline';
 
 /**
  * The agent's status file in its inbox (issue 21): hidden, so never taken for a request, and
@@ -115,5 +116,27 @@ export async function readStatusFileNow(identity: string): Promise<boolean> {
     since: last !== null && last.state === state ? last.since : at,
   };
   await writeRecord(identity, { status, warning: null });
+  await noteTurn(identity, status);
   return true;
+}
+
+/**
+ * The report as a turn of the timeline: one event per change of the agent's state, at a capped rate
+ * (isNewTurn), so a chatty agent cannot flood it. Its last message only when it waits or finished.
+ */
+async function noteTurn(identity: string, status: AgentStatusView): Promise<void> {
+  if (!isNewTurn(identity, status.state)) return;
+  const ended = status.state === 'waiting' || status.state === 'finished';
+  await noteTimeline(
+    identity,
+    {
+      at: status.at,
+      kind: 'turn',
+      by: 'agent',
+      state: status.state,
+      tool: status.tool ?? undefined,
+      lastMessage: ended ? (status.lastMessage ?? undefined) : undefined,
+    },
+    (message) => process.emitWarning(message),
+  );
 }

@@ -10,6 +10,8 @@ import { settled } from '../base/settled';
 import { currentDockerfile } from '../bottles/bottle-image';
 import { readLimits, type BottleLimits } from '../state/limits';
 import { appendJournal, decidedRequestIds } from './journal';
+import { noteTimeline } from '../timeline';
+import type { TimelineInput } from '../../shared/timeline';
 import { inboxBytes, readInboxNames, readRequestFile, requestStem, writeInboxResponse, type InboxReadResult } from './inbox-files';
 import { composeProposedDockerfile, dockerfileDiff } from './proposal';
 import { rebuildPaths } from '../state/state-paths';
@@ -254,7 +256,14 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
       const record = { question: toQuestion(result.request), receivedAt: new Date().toISOString() };
       scan.permissionCount += 1;
       noteQuestionTaken(identity);
-      return () => writePermissionRecord(identity, record);
+      return async () => {
+        await writePermissionRecord(identity, record);
+        await noteRequest(identity, {
+          request: { type: 'permission', id: record.question.id },
+          tool: record.question.tool,
+          at: record.receivedAt,
+        });
+      };
     }
     const request = result.request;
     try {
@@ -269,7 +278,10 @@ async function decide(scan: Scan, stem: string, name: string, result: InboxReadR
         buildError: null,
       };
       scan.pendingCount += 1;
-      return () => writePendingRecord(identity, record);
+      return async () => {
+        await writePendingRecord(identity, record);
+        await noteRequest(identity, { request: { type: 'dockerfile', id: request.id }, reason: request.reason, at: record.receivedAt });
+      };
     } catch (error: unknown) {
       problem = `the host could not prepare the request: ${errorMessage(error)}`;
     }
@@ -296,4 +308,9 @@ async function answerError(scan: Scan, stem: string, name: string, message: stri
       at: new Date().toISOString(),
     });
   }
+}
+
+/** A request the operator now holds, on the timeline; its decision comes from the journal. */
+async function noteRequest(identity: string, event: Omit<TimelineInput, 'kind' | 'by'>): Promise<void> {
+  await noteTimeline(identity, { ...event, kind: 'request', by: 'agent' }, (message) => process.emitWarning(message));
 }

@@ -48,6 +48,9 @@ import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 import type { ContainerFacts } from '../bottles/container-event';
 import { listCheckpoints } from '../checkpoints/checkpoint-store';
 import { approvalBasis, checkpointAtApproval } from '../checkpoints/checkpoint-at-approval';
+import { noteTimeline, readTimeline } from '../timeline';
+import type { TimelineEvent, TimelineInput } from '../../shared/timeline';
+import { operatorName } from '../rebuild/approval';
 
 export interface ApproveResult {
   requestId: string;
@@ -201,6 +204,7 @@ export class BottleService {
       if (error instanceof BuildFailedError) await this.discardUnbuilt(ctx, bottle.identity);
       throw error;
     }
+    await this.note(bottle.identity, { kind: 'start', by: operatorName(), instruction: request.prompt });
     return { identity: bottle.identity };
   }
 
@@ -221,6 +225,7 @@ export class BottleService {
       await checkResumable(ctx, bottle);
       await resumeLoaded(ctx, bottle);
     });
+    await this.note(identity, { kind: 'resume', by: operatorName() });
     return { identity };
   }
 
@@ -229,6 +234,12 @@ export class BottleService {
       await stopNow(ctx, identity);
       await this.dropQuestions(identity);
     });
+    await this.note(identity, { kind: 'stop', by: operatorName(), reason: 'operator' });
+  }
+
+  /** Records an event of the bottle's timeline; a timeline that cannot be written is logged, never fails the work done. */
+  private async note(identity: string, event: TimelineInput): Promise<void> {
+    await noteTimeline(identity, event, (message) => this.hooks.notices.log.write('warning', message));
   }
 
   /**
@@ -309,6 +320,7 @@ export class BottleService {
       await checkpointAtApproval(ctx, bottle, requestId, basis);
       // The approval retired the container: its agent asks nothing any more.
       await this.dropQuestions(identity);
+      await this.note(identity, { kind: 'stop', by: operatorName(), reason: 'approval' });
       if (!options.resume) return { requestId, imageId, resumed: false };
       ctx.activity.switchTo(identity, 'resuming');
       try {
@@ -319,6 +331,7 @@ export class BottleService {
         const code = error instanceof BottleError ? error.code : 'internal';
         throw new BottleError(code, `approved ${requestId}, but resuming ${identity} failed: ${errorMessage(error)}`);
       }
+      await this.note(identity, { kind: 'resume', by: operatorName() });
       return { requestId, imageId, resumed: true };
     });
   }
@@ -354,6 +367,7 @@ export class BottleService {
   /** Types text into the bottle's agent terminal and presses Enter (issue 21); refused when it is not running. */
   async send(identity: string, text: string): Promise<void> {
     await typeIntoAgent(this.inboxes.engineFor(parseIdentity(identity)), identity, text);
+    await this.note(identity, { kind: 'turn', by: operatorName(), instruction: text });
   }
 
   /** The one bottle `ref` names (identity, unique prefix or suffix, or name): see bottle-ref.ts. */
@@ -390,6 +404,11 @@ export class BottleService {
 
   async history(identity: string): Promise<JournalEntry[]> {
     return readHistory(parseIdentity(identity));
+  }
+
+  /** Everything the bottle did, in order: its timeline merged with the decisions journal (issue 24). */
+  async timeline(identity: string): Promise<TimelineEvent[]> {
+    return readTimeline(parseIdentity(identity));
   }
 
   /** The operator read a failed operation's error: clear it from the bottle. */
@@ -438,6 +457,7 @@ export class BottleService {
       await this.locked(identity, 'stopping', async (locked) => {
         await retireBottle(locked, identity, 'stopped');
         await this.dropQuestions(identity);
+        await this.note(identity, { kind: 'stop', by: 'claude-bottle', reason: 'disk budget' });
       });
     } catch (error: unknown) {
       // Busy with other work (logged by locked): it is killed, and an approval retires it anyway.

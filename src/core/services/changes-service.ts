@@ -37,6 +37,8 @@ import type { CoreDeps } from '../deps/core-deps';
 import { BottleError } from '../base/bottle-error';
 import { isDirectory } from '../fs/is-directory';
 import { networkLogJsonLines } from '../state/network-log';
+import { noteTimeline } from '../timeline';
+import { operatorName } from '../rebuild/approval';
 
 /** What applying would still do to the project folder: work a remove would lose. */
 const PENDING_ACTIONS: ReadonlySet<ApplyAction> = new Set<ApplyAction>(['write', 'delete', 'chmod', 'symlink']);
@@ -50,6 +52,8 @@ export interface ChangesServiceHooks {
   emit(event: AppEvent): void;
   /** Runs a change under the bottle's lock (the bottle service's `locked`). */
   locked<T>(identity: string, kind: ActivityKind, work: () => Promise<T>): Promise<T>;
+  /** Something for the operator's log that does not fail the work (a timeline that could not be written). */
+  warn?(message: string): void;
 }
 
 interface Watch {
@@ -74,6 +78,12 @@ export class ChangesService {
     private readonly ctx: CoreDeps,
     private readonly hooks: ChangesServiceHooks,
   ) {}
+
+  /** A core without a log (tests) still says a timeline it could not write: on stderr. */
+  private readonly warn = (message: string): void => {
+    if (this.hooks.warn !== undefined) this.hooks.warn(message);
+    else process.emitWarning(message);
+  };
 
   private tracker(identity: string): BottleChanges {
     let tracker = this.bottles.get(parseIdentity(identity));
@@ -232,6 +242,7 @@ export class ChangesService {
       });
       this.bottles.get(identity)?.markApplied();
       this.hooks.emit({ type: 'changes-updated', identity, revision: -1 });
+      await noteTimeline(identity, { kind: 'apply', by: operatorName(), count: result.counts.written + result.counts.deleted }, this.warn);
       return result;
     };
     if (options.dryRun) return work();
@@ -309,7 +320,7 @@ export class ChangesService {
       throw new BottleError('invalid-argument', 'export needs exactly one of a branch name or a patch file');
     return this.hooks.locked(identity, 'exporting', async () => {
       const comparison = await this.fresh(identity);
-      return exportChanges(
+      const result = await exportChanges(
         {
           identity,
           baseline: comparison.bottle.baseline,
@@ -323,6 +334,9 @@ export class ChangesService {
         },
         target,
       );
+      const made = result.branch === null ? `patch ${result.patchFile ?? ''}` : `branch ${result.branch}`;
+      await noteTimeline(identity, { kind: 'export', by: operatorName(), target: made }, this.warn);
+      return result;
     });
   }
 

@@ -16,6 +16,8 @@ import { takeCheckpoint } from '../checkpoints/checkpoint-take';
 import { readLimits } from '../state/limits';
 import { readMetadataResult } from '../state/metadata';
 import { stateRoot } from '../state/state-paths';
+import { noteTimeline } from '../timeline';
+import { operatorName } from '../rebuild/approval';
 
 export interface CheckpointServiceHooks {
   /** Runs the work under the bottle's lock and rules, on its engine (BottleService.withLock). */
@@ -35,9 +37,11 @@ export class CheckpointService {
   async create(identity: string, options: { name?: string | undefined } = {}): Promise<CheckpointView> {
     const name = options.name === undefined ? null : requireCheckpointName(options.name);
     await requireBottle(identity);
-    return this.hooks.locked(identity, 'checkpointing', async (ctx) =>
+    const taken = await this.hooks.locked(identity, 'checkpointing', async (ctx) =>
       takeCheckpoint(ctx, await ctx.loadBottle(identity), name, (message) => this.hooks.warn(message)),
     );
+    await noteTimeline(identity, { kind: 'checkpoint', by: operatorName(), checkpoint: checkpointRef(taken) }, this.hooks.warn);
+    return taken;
   }
 
   /** The bottle's checkpoints, oldest first, with their total against the budget. */
@@ -69,7 +73,7 @@ export class CheckpointService {
    */
   async restore(identity: string, ref: string): Promise<CheckpointRestore> {
     await requireBottle(identity);
-    return this.hooks.locked(identity, 'restoring', async (ctx) =>
+    const restored = await this.hooks.locked(identity, 'restoring', async (ctx) =>
       restoreCheckpoint(
         ctx,
         await ctx.loadBottle(identity),
@@ -77,7 +81,16 @@ export class CheckpointService {
         (message) => this.hooks.warn(message),
       ),
     );
+    // What the restore kept of the replaced state is a checkpoint too: it shows before the restore.
+    await noteTimeline(identity, { kind: 'checkpoint', by: operatorName(), checkpoint: checkpointRef(restored.before) }, this.hooks.warn);
+    await noteTimeline(identity, { kind: 'restore', by: operatorName(), checkpoint: checkpointRef(restored.restored) }, this.hooks.warn);
+    return restored;
   }
+}
+
+/** A checkpoint as the timeline names it: id, name, size. */
+function checkpointRef(view: CheckpointView): { id: string; name: string | null; size: number } {
+  return { id: view.id, name: view.name, size: view.sizes.total };
 }
 
 /** A checkpoint name as the operator gave it, or a one-line refusal. */

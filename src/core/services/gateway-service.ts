@@ -30,6 +30,7 @@ import { storedInjections } from '../credentials/credential-plan';
 import { LeafCertificates } from '../credentials/gateway-ca';
 import { readCredentialUpstreams } from '../state/settings-credentials';
 import { RecordSequence } from './network-record-sequence';
+import { NetworkTimeline } from './network-timeline';
 
 /*
  * The core's side of the bottles' one door out (issue 19): per engine, one control stream to its
@@ -76,6 +77,8 @@ export class GatewayService {
   private recorderAttempt: Promise<boolean> | null = null;
   /** The certificates the gateways present for the hosts they sign requests for. */
   private readonly leafs = new LeafCertificates();
+  /** Held network requests and their answers on the bottles' timelines. */
+  private readonly timeline = new NetworkTimeline((message) => this.hooks.warn(message));
 
   constructor(
     private readonly deps: CoreDeps,
@@ -195,6 +198,7 @@ export class GatewayService {
     const settledHere = await this.engineOf(identity).decide(requestId, answer === 'deny' ? 'deny' : 'allow', 'once');
     if (!settledHere)
       throw new BottleError('not-found', `${identity}: request ${requestId} is no longer held (answered, timed out or abandoned)`);
+    await this.timeline.answered(identity, [held], answer !== 'deny', 'once');
   }
 
   /**
@@ -218,6 +222,7 @@ export class GatewayService {
       for (const held of matched) if (await engine.decide(held.id, effect, scope)) answered.push(held);
     }
     await this.sync(depsForBottle(this.deps, identity).engine.name);
+    await this.timeline.answered(identity, answered, effect === 'allow', `${forAgent ? "its agent's" : 'its'} rule ${parsed.value.text}`);
     return answered;
   }
 
@@ -253,7 +258,11 @@ export class GatewayService {
           credentials: (bottles) => this.credentialsFor(bottles),
           // Written one at a time per bottle, each write taking the list as it is then: the last change always lands last.
           pendingChanged: (identity) =>
-            this.recordPending(identity, () => writeNetworkPending(identity, gateway?.pendingOf(identity) ?? [])),
+            this.recordPending(identity, async () => {
+              const held = gateway?.pendingOf(identity) ?? [];
+              await writeNetworkPending(identity, held);
+              await this.timeline.held(identity, held);
+            }),
           connection: (identity, entry, at) => sequence.received(identity, entry, at),
           backlog: (header) => sequence.backlog(header),
           stream: (open) => sequence.stream(open),

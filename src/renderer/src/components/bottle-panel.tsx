@@ -9,7 +9,7 @@ import { BottleStats } from './bottle-stats';
 import { CardActions } from './card-actions';
 import { ChangesView } from './changes-view';
 import { CheckpointsPanel } from './checkpoints-panel';
-import { HistoryPanel } from './history-panel';
+import { TimelinePanel } from './timeline-panel';
 import { InspectView } from './inspect-view';
 import { LogsView } from './logs-view';
 import { NetworkLogView } from './network-log-view';
@@ -24,7 +24,7 @@ const TAB_LABELS: Record<BottleTab, string> = {
   logs: 'Logs',
   network: 'Network',
   changes: 'Changes',
-  history: 'History',
+  history: 'Timeline',
   checkpoints: 'Checkpoints',
   inspect: 'Inspect',
 };
@@ -69,7 +69,7 @@ function TabBody({ bottle, tab }: { bottle: BottleView; tab: BottleTab }): JSX.E
     case 'history':
       return (
         <div className="panel-scroll">
-          <HistoryPanel identity={bottle.identity} />
+          <TimelinePanel identity={bottle.identity} />
         </div>
       );
     case 'checkpoints':

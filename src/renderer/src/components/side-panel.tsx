@@ -1,7 +1,7 @@
 import { useEffect, useRef, type JSX } from 'react';
 import { useUiStore, type Panel } from '../stores/ui-store';
 import { ApprovalPanel } from './approval-panel';
-import { HistoryPanel } from './history-panel';
+import { TimelinePanel } from './timeline-panel';
 import { TrustPanel } from './trust-panel';
 
 const TITLES = { approval: 'Approval needed', history: 'Rebuild history', trust: 'Trust a project agent' } as const;
@@ -15,7 +15,7 @@ function body(panel: Panel): JSX.Element {
     case 'approval':
       return <ApprovalPanel key={panel.identity} identity={panel.identity} />;
     case 'history':
-      return <HistoryPanel identity={panel.identity} />;
+      return <TimelinePanel identity={panel.identity} />;
     case 'trust':
       return <TrustPanel key={`${panel.cwd}\0${panel.agent}`} agent={panel.agent} cwd={panel.cwd} />;
   }
