@@ -36,7 +36,6 @@ import {
   MERGE_RESULT_MAX_CHARS,
 } from './changes';
 import type { CheckpointList, CheckpointRestore, CheckpointView } from './checkpoints';
-import type { CheckpointView } from './checkpoints';
 import type { TimelineEvent } from './timeline';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
