@@ -65,6 +65,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'restore <identity> CHECKPOINT [--json]',
     'copy mode, stopped: its next resume starts from that checkpoint (id or name): workspace, transcript, Dockerfile, image; what it replaces is kept as a checkpoint',
   ],
+  [
+    'fork <identity> [--from CHECKPOINT] [--count N] [--name NAME] [--prompt TEXT] [--detach] [--json]',
+    'copy mode: N (1-8) new bottles from a checkpoint (or one taken now), each continuing the conversation on its own; --prompt: their first instruction',
+  ],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
 ];
@@ -108,6 +112,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   checkpoint: () => import('./commands/checkpoint'),
   checkpoints: () => import('./commands/checkpoints'),
   restore: () => import('./commands/restore'),
+  fork: () => import('./commands/fork'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),

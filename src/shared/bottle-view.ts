@@ -148,6 +148,8 @@ export interface BottleView {
   agentStatus: AgentStatusView | null;
   /** Permission questions its agent waits on, oldest first (issue 21). */
   permissionPending: PermissionQuestion[];
+  /** A fork's family (issue 24, its forked-from.json): the bottle and checkpoint it was forked from; null: no fork. */
+  forkedFrom: { parent: string; checkpoint: string } | null;
 }
 
 /**

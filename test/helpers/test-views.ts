@@ -33,6 +33,7 @@ export function testView(overrides: Partial<BottleView> = {}): BottleView {
     task: null,
     agentStatus: null,
     permissionPending: [],
+    forkedFrom: null,
     ...overrides,
   };
 }

@@ -21,6 +21,7 @@ import { DEFAULT_NETWORK_MODE, type NetworkMode, type NetworkRequest } from '../
 import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
+import { readForkedFrom, type ForkedFrom } from '../state/forked-from';
 import { bottleCredentialSet } from '../credentials/bottle-credential-set';
 import type { ContainerFacts } from '../bottles/container-event';
 
@@ -151,6 +152,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     task: null,
     agentStatus: null,
     permissionPending: [],
+    forkedFrom: null,
   };
   if (entry === null) return base;
   if (entry.status === 'corrupt') return { ...base, status: 'corrupt', corruptReason: entry.reason };
@@ -181,12 +183,18 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     status,
     exitCode,
     ...launchOptionFields(listedOptions(entry)),
+    forkedFrom: entry.hasForkedFrom ? familyOf(await readForkedFrom(identity)) : null,
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit:
       status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
   };
   const problems = [network.problem, ...reports.problems].filter((problem): problem is InboxWarning => problem !== null);
   return problems.length === 0 ? view : { ...view, warnings: [...view.warnings, ...problems] };
+}
+
+/** A fork's family as the view carries it (readForkedFrom has validated it: a bad file is null). */
+function familyOf(family: ForkedFrom | null): BottleView['forkedFrom'] {
+  return family === null ? null : { parent: family.parent, checkpoint: family.checkpoint };
 }
 
 /** What the operator chose at start, as a view carries it. */

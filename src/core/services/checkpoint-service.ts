@@ -89,13 +89,13 @@ export function requireCheckpointName(name: string): string {
 }
 
 /** The bottle must have a state folder of its own: a checkpoint is never made for a bottle we do not keep. */
-async function requireBottle(identity: string): Promise<void> {
+export async function requireBottle(identity: string): Promise<void> {
   const read = await readMetadataResult(parseIdentity(identity));
   if (read.status === 'missing') throw new BottleError('not-found', `no bottle ${identity} (no state under ${stateRoot()})`);
   if (read.status !== 'ok') throw new BottleError('corrupt', `bottle ${identity} has corrupt metadata: no checkpoints`);
 }
 
-function pickCheckpoint(identity: string, checkpoints: CheckpointView[], ref: string): CheckpointView {
+export function pickCheckpoint(identity: string, checkpoints: CheckpointView[], ref: string): CheckpointView {
   const shown = JSON.stringify(escapeLine(ref.slice(0, 60)));
   if (isCheckpointId(ref)) {
     const byId = checkpoints.find((checkpoint) => checkpoint.id === ref);
