@@ -37,6 +37,8 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'bottle:remove': async (identity, options) => (await bottles.remove(identity, options), null),
     'bottle:resume': (identity) => bottles.resume(identity),
     'bottle:checkpoint': (identity, { name }) => core.checkpoints.create(identity, { name }),
+    'bottle:checkpoints': (identity) => core.checkpoints.list(identity),
+    'bottle:fork': (identity, request) => core.forks.fork(identity, request),
     'bottle:approve': async (identity, options) => ({ imageId: (await bottles.approve(identity, options)).imageId }),
     'bottle:reject': async (identity, options) => (await bottles.reject(identity, options), null),
     'bottle:history': (identity) => bottles.history(identity),

@@ -14,6 +14,7 @@ export const BOTTLE_ACTIONS = [
   'history',
   'changes',
   'checkpoint',
+  'fork',
   'copy-resume-command',
   'dismiss-error',
   'remove',
@@ -70,6 +71,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
         view.copyCwd === true &&
         (status === 'running' || status === 'exited' || status === 'ready-to-resume' || status === 'missing-container')
       );
+    case 'fork':
+      // Copy mode (issue 24), from a checkpoint: wherever one can be taken (a mount-mode bottle has none yet).
+      return relevant(view, 'checkpoint');
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':
@@ -80,9 +84,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
 }
 
 /** Actions that talk to Docker, and so wait while it is away. */
-const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'stop', 'resume', 'approve', 'checkpoint']);
+const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set(['open-terminal', 'open-logs', 'stop', 'resume', 'approve', 'checkpoint', 'fork']);
 /** Actions that change the bottle, and so wait for the work in progress to finish. */
-const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove', 'checkpoint']);
+const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove', 'checkpoint', 'fork']);
 
 /** The actions that apply to this bottle now, in display order, each enabled or with why not. */
 export function allowedActions(view: BottleView, context: ActionContext = { engineAvailable: true }): ActionState[] {

@@ -34,7 +34,8 @@ import {
   type UnappliedWork,
   MERGE_RESULT_MAX_CHARS,
 } from './changes';
-import type { CheckpointView } from './checkpoints';
+import type { CheckpointList, CheckpointView } from './checkpoints';
+import { MAX_FORK_COUNT, type ForkResult } from './forks';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -105,6 +106,27 @@ export const ipcChannels = {
   'bottle:checkpoint': {
     args: ({ z, identity, checkpointName }) => z.tuple([identity, z.object({ name: checkpointName.optional() }).strict()]),
     result: returns<CheckpointView>(),
+  },
+  /** The bottle's checkpoints, oldest first, with their total against the budget (the Fork dialog's list). */
+  'bottle:checkpoints': { args: ({ z, identity }) => z.tuple([identity]), result: returns<CheckpointList>() },
+  /**
+   * Forks the bottle (issue 24): `count` new bottles from the checkpoint `from` names (id, or a name
+   * only one has), else from one taken now; `name` and `prompt` as a start takes them.
+   */
+  'bottle:fork': {
+    args: ({ z, identity, bottleName, taskText }) =>
+      z.tuple([
+        identity,
+        z
+          .object({
+            from: z.string().min(1).max(200).optional(),
+            count: z.number().int().min(1).max(MAX_FORK_COUNT).optional(),
+            name: bottleName.optional(),
+            prompt: taskText.optional(),
+          })
+          .strict(),
+      ]),
+    result: returns<ForkResult>(),
   },
   /**
    * `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since.
