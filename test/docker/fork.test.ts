@@ -267,7 +267,7 @@ describe.skipIf(skipWithoutDocker)('fork (issue 24)', () => {
       const failed = await runCli(['fork', parent, '--from', checkpoint.id, '--count', '2', '--detach']);
       expect(failed.code).not.toBe(0);
       expect(failed.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(failed.stderr).toMatch(/fork 1 of 2 of .* failed \(no fork was made\)/);
+      expect(failed.stderr).toMatch(/2 of 2 forks of .* failed \(no fork was made\)/);
       expect(await everything()).toEqual(before);
     },
   );

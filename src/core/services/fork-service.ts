@@ -15,8 +15,12 @@ import { readBottleNetwork, writeBottleNetwork, type BottleNetwork } from '../st
 import { listBottleNames, requireBottleName } from '../state/bottle-names';
 import { readBottleOptions } from '../state/bottle-options';
 import { readLimits } from '../state/limits';
+import { mapLimited } from '../state/state-listing';
 import { pickCheckpoint, requireBottle } from './checkpoint-service';
 import type { CheckpointView } from '../../shared/checkpoints';
+
+/** Forks made at once: their copy-in streams and network set-ups overlap; more only queue on the engine. */
+const FORKS_AT_ONCE = 3;
 
 export interface ForkServiceHooks {
   /** Runs the work under the bottle's lock and rules, on its engine (BottleService.withLock). */
@@ -59,17 +63,22 @@ export class ForkService {
     const source = await this.hooks.locked(identity, 'checkpointing', async (ctx) => this.source(ctx, identity, request.from, prompt));
     const names = given ?? (await defaultNames(source.parentName, count));
     await requireRoom(source.checkpoint, count);
-    const forks: ForkedBottle[] = [];
-    for (const name of names) {
+    // Made side by side: each holds its own lock and state, and its copy-in and its network's making
+    // overlap the others'. Each one that fails is removed whole; the ones made are kept and named.
+    const outcomes = await mapLimited(names, FORKS_AT_ONCE, async (name): Promise<ForkedBottle | { failed: unknown }> => {
       try {
-        forks.push({ identity: await this.makeOne(source, name, prompt), name });
+        return { identity: await this.makeOne(source, name, prompt), name };
       } catch (error: unknown) {
-        const made = forks.length === 0 ? 'no fork was made' : `made: ${forks.map((fork) => fork.identity).join(', ')}`;
-        const code = error instanceof BottleError ? error.code : 'internal';
-        throw new BottleError(code, `fork ${forks.length + 1} of ${count} of ${identity} failed (${made}): ${errorMessage(error)}`);
+        return { failed: error };
       }
-    }
-    return { parent: identity, checkpoint: source.checkpoint, forks };
+    });
+    const forks = outcomes.filter((outcome): outcome is ForkedBottle => !('failed' in outcome));
+    const failures = outcomes.flatMap((outcome) => ('failed' in outcome ? [outcome.failed] : []));
+    const [first] = failures;
+    if (failures.length === 0) return { parent: identity, checkpoint: source.checkpoint, forks };
+    const made = forks.length === 0 ? 'no fork was made' : `made: ${forks.map((fork) => fork.identity).join(', ')}`;
+    const code = first instanceof BottleError ? first.code : 'internal';
+    throw new BottleError(code, `${failures.length} of ${count} forks of ${identity} failed (${made}): ${errorMessage(first)}`);
   }
 
   /** The parent as every fork takes it: its checkpoint (the named one, or a new one) and its launch choices. */
