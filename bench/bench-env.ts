@@ -68,6 +68,7 @@ export function dockerRunArgs(
       description: '',
       command: [],
       resumeCommand: [],
+      forkCommand: [],
       workdir: '/workspace',
       user: null,
       transcriptDir: null,

@@ -12,6 +12,7 @@ import { signInSyncFigure } from './figures/sign-in-figure';
 import { changesFigures } from './figures/changes-figures';
 import { snapshotFigure } from './figures/snapshot-figure';
 import { checkpointFigures } from './figures/checkpoint-figure';
+import { forkFigure } from './figures/fork-figure';
 import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigures } from './figures/ui-figures';
@@ -74,6 +75,7 @@ try {
   await step('approve', async () => [await approveFigure(env), await approveFigure(env, true)]);
   await step('snapshot', () => snapshotFigure(env));
   await step('checkpoint', () => checkpointFigures(env));
+  await step('fork', () => forkFigure(env));
   await step('inbox-flood', () => inboxFloodFigures());
   await step('sign-in', () => signInSyncFigure());
   await step('changes', () => changesFigures(env));

@@ -73,6 +73,10 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
     'timeline <identity> [--json] [--kind K,...] [--export FILE.jsonl [--ocsf] [--force]]',
     'everything it did, in order: starts, stops, requests and decisions, builds, checkpoints, applies, exports, agent turns; --export: as JSON Lines (--ocsf: its request decisions as OCSF events)',
   ],
+  [
+    'fork <identity> [--from CHECKPOINT] [--count N] [--name NAME] [--prompt TEXT] [--detach] [--json]',
+    'copy mode: N (1-8) new bottles from a checkpoint (or one taken now), each continuing the conversation on its own; --prompt: their first instruction',
+  ],
   ['serve [--port N]', 'browser mode on 127.0.0.1'],
   ['--version, -V', 'print the version'],
 ];
@@ -117,6 +121,7 @@ const COMMANDS: Record<string, () => Promise<{ run: CliCommand }>> = {
   checkpoints: () => import('./commands/checkpoints'),
   restore: () => import('./commands/restore'),
   timeline: () => import('./commands/timeline'),
+  fork: () => import('./commands/fork'),
   serve: () => import('./commands/serve'),
   trust: () => import('./commands/trust'),
   credentials: () => import('./commands/credentials'),

@@ -15,6 +15,7 @@ import { createCoreDeps, type CoreDeps } from './deps/core-deps';
 import { BottleService } from './services/bottle-service';
 import { ChangesService } from './services/changes-service';
 import { CheckpointService } from './services/checkpoint-service';
+import { ForkService } from './services/fork-service';
 import type { UnappliedWork } from '../shared/changes';
 import { ClientSession } from './services/client-session';
 import { DisposableStore, toDisposable } from './base/disposable';
@@ -52,6 +53,7 @@ export interface Core {
   changes: ChangesService;
   /** Checkpoints of bottles (issue 24): take, list, drop. */
   checkpoints: CheckpointService;
+  forks: ForkService;
   agents: AgentService;
   /** The bottles' network gateway (issue 19): held requests, answers, rules, the connection log. */
   network: GatewayService;
@@ -115,6 +117,13 @@ export function createCore(options: CoreOptions = {}): Core {
   });
   const checkpoints = new CheckpointService({
     locked: (identity, kind, work) => bottles.withLock(identity, kind, work),
+    warn: (message) => notices.log.write('warning', message),
+  });
+  const forks = new ForkService({
+    locked: (identity, kind, work) => bottles.withLock(identity, kind, work),
+    discard: async (identity) => {
+      await bottles.remove(identity, { keepState: false, force: true });
+    },
     warn: (message) => notices.log.write('warning', message),
   });
   const feeds = new TerminalFeeds(deps, (identity, message) => notices.log.write('warning', `terminal feed of ${identity}: ${message}`));
@@ -210,6 +219,7 @@ export function createCore(options: CoreOptions = {}): Core {
     credentials,
     changes,
     checkpoints,
+    forks,
     agents,
     network,
     engine: engineStatus(deps, () => live?.watchers ?? null),

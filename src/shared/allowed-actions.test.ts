@@ -124,3 +124,21 @@ describe('checkpoint (issue 24)', () => {
     });
   });
 });
+
+describe('fork (issue 24)', () => {
+  it('is offered where a checkpoint can be taken, waits for work and for Docker, and never in mount mode', () => {
+    for (const status of ['running', 'exited', 'ready-to-resume', 'missing-container'] as const)
+      expect(actionState(testView({ status, copyCwd: true }), 'fork'), status).toEqual({ action: 'fork', enabled: true, reason: null });
+    expect(actionState(testView({ status: 'running', copyCwd: false }), 'fork')).toBeNull();
+    for (const status of ['corrupt', 'orphan', 'starting'] as const)
+      expect(actionState(testView({ status, copyCwd: true }), 'fork')).toBeNull();
+    expect(actionState(testView({ status: 'running', copyCwd: true, activity: working('approving') }), 'fork')).toMatchObject({
+      enabled: false,
+      reason: 'busy: approving',
+    });
+    expect(actionState(testView({ status: 'running', copyCwd: true }), 'fork', { engineAvailable: false })).toMatchObject({
+      enabled: false,
+      reason: 'Docker is not running',
+    });
+  });
+});

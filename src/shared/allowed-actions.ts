@@ -15,6 +15,7 @@ export const BOTTLE_ACTIONS = [
   'changes',
   'checkpoint',
   'restore',
+  'fork',
   'copy-resume-command',
   'dismiss-error',
   'remove',
@@ -74,6 +75,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
     case 'restore':
       // Copy mode: shown whenever the bottle could be stopped, allowed only once it is (see restoreBlocked).
       return view.copyCwd === true && status !== 'corrupt' && status !== 'orphan';
+    case 'fork':
+      // Copy mode (issue 24), from a checkpoint: wherever one can be taken (a mount-mode bottle has none yet).
+      return relevant(view, 'checkpoint');
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':
@@ -92,9 +96,19 @@ const NEEDS_ENGINE: ReadonlySet<BottleAction> = new Set([
   'approve',
   'checkpoint',
   'restore',
+  'fork',
 ]);
 /** Actions that change the bottle, and so wait for the work in progress to finish. */
-const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set(['stop', 'resume', 'approve', 'reject', 'remove', 'checkpoint', 'restore']);
+const WAITS_FOR_WORK: ReadonlySet<BottleAction> = new Set([
+  'stop',
+  'resume',
+  'approve',
+  'reject',
+  'remove',
+  'checkpoint',
+  'restore',
+  'fork',
+]);
 
 /**
  * Why a restore must wait, or null: only a stopped bottle (no container) goes back to a

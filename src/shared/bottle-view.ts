@@ -148,7 +148,7 @@ export interface BottleView {
   agentStatus: AgentStatusView | null;
   /** Permission questions its agent waits on, oldest first (issue 21). */
   permissionPending: PermissionQuestion[];
-  /** A fork (issue 24): the bottle it was forked from and the checkpoint it started at; null: not a fork. */
+  /** A fork's family (issue 24, its forked-from.json): the bottle and checkpoint it was forked from; null: no fork. */
   forkedFrom: { parent: string; checkpoint: string } | null;
 }
 

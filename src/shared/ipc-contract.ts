@@ -37,6 +37,7 @@ import {
 } from './changes';
 import type { CheckpointList, CheckpointRestore, CheckpointView } from './checkpoints';
 import type { TimelineEvent } from './timeline';
+import { MAX_FORK_COUNT, type ForkResult } from './forks';
 import type { CredentialStatus } from './credentials-view';
 import type { ErrorCode } from './errors';
 import { NETWORK_ANSWERS } from './network-policy';
@@ -119,6 +120,25 @@ export const ipcChannels = {
   'bottle:restore': {
     args: ({ z, identity, checkpointRef }) => z.tuple([identity, z.object({ checkpoint: checkpointRef }).strict()]),
     result: returns<CheckpointRestore>(),
+  },
+  /**
+   * Forks the bottle (issue 24): `count` new bottles from the checkpoint `from` names (id, or a name
+   * only one has), else from one taken now; `name` and `prompt` as a start takes them.
+   */
+  'bottle:fork': {
+    args: ({ z, identity, bottleName, taskText }) =>
+      z.tuple([
+        identity,
+        z
+          .object({
+            from: z.string().min(1).max(200).optional(),
+            count: z.number().int().min(1).max(MAX_FORK_COUNT).optional(),
+            name: bottleName.optional(),
+            prompt: taskText.optional(),
+          })
+          .strict(),
+      ]),
+    result: returns<ForkResult>(),
   },
   /**
    * `proposalHash`: the reviewed request's hash; approval is refused if the proposal changed since.

@@ -338,6 +338,16 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         ok: false,
         error: { code: 'invalid-argument' },
       });
+      exercised.add('bottle:fork');
+      expect(await app.invoke('bottle:fork', [identity, { count: 2, name: 'kid' }])).toMatchObject({
+        ok: false,
+        error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
+      });
+      for (const bad of [{ count: 9 }, { count: 0 }, { name: '-x' }, { prompt: 'bell\u0007' }, { from: '' }, { extra: true }])
+        expect(await app.invoke('bottle:fork', [identity, bad]), JSON.stringify(bad)).toMatchObject({
+          ok: false,
+          error: { code: 'invalid-argument' },
+        });
       exercised.add('changes:resolve');
       expect(
         await app.invoke('changes:resolve', [identity, { path: 'agent-file-2.txt', take: 'host', hostOid: 'nope', agentOid: 'nope' }]),

@@ -24,6 +24,7 @@ describe('agents', () => {
     expect(agent.config).toMatchObject({
       command: ['claude'],
       resumeCommand: ['claude', '--continue'],
+      forkCommand: ['claude', '--continue', '--fork-session'],
       user: 'node',
       transcriptDir: '/home/node/.claude',
       env: [],
@@ -46,18 +47,32 @@ describe('agents', () => {
     });
   });
 
-  it('applies defaults: resumeCommand = command, workdir /workspace, no user, no transcript, no env', async () => {
+  it('applies defaults: resumeCommand = command, forkCommand = resumeCommand, workdir /workspace, no user, no transcript, no env', async () => {
     await agentAt(join(claudeBottleRoot(), 'agents', 'mini'), { command: ['sh'] });
     expect((await loadAgent('mini')).config).toEqual({
       description: '',
       command: ['sh'],
       resumeCommand: ['sh'],
+      forkCommand: ['sh'],
       workdir: '/workspace',
       user: null,
       transcriptDir: null,
       env: [],
       ...DEFAULT_AGENT_OPTIONS,
     });
+  });
+
+  it('takes forkCommand, else resumeCommand, for the first launch of a fork', async () => {
+    await agentAt(join(claudeBottleRoot(), 'agents', 'resumer'), { command: ['a'], resumeCommand: ['a', '-c'] });
+    expect((await loadAgent('resumer')).config.forkCommand).toEqual(['a', '-c']);
+    await agentAt(join(claudeBottleRoot(), 'agents', 'forker'), {
+      command: ['a'],
+      resumeCommand: ['a', '-c'],
+      forkCommand: ['a', '-c', '--fork'],
+    });
+    expect((await loadAgent('forker')).config.forkCommand).toEqual(['a', '-c', '--fork']);
+    await agentAt(join(claudeBottleRoot(), 'agents', 'badfork'), { command: ['a'], forkCommand: [] });
+    await expect(loadAgent('badfork')).rejects.toThrow(/forkCommand/);
   });
 
   it('resolves a plain name in the user folder, then the shipped agents: never the project', async () => {
@@ -169,6 +184,7 @@ describe('container spec', () => {
         description: '',
         command: ['x'],
         resumeCommand: ['x'],
+        forkCommand: ['x'],
         workdir: '/workspace',
         user: 'node',
         transcriptDir: null,

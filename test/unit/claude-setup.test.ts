@@ -26,6 +26,7 @@ const config = (overrides: Partial<AgentConfig> = {}): AgentConfig => ({
   description: '',
   command: ['claude'],
   resumeCommand: ['claude', '--continue'],
+  forkCommand: ['claude', '--continue'],
   workdir: '/workspace',
   user: 'node',
   transcriptDir: '/home/node/.claude',

@@ -102,6 +102,7 @@ describe('agent definitions', () => {
         description: '',
         command: ['x'],
         resumeCommand: ['x'],
+        forkCommand: ['x'],
         workdir: '/workspace',
         user: null,
         transcriptDir: null,

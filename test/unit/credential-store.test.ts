@@ -25,6 +25,7 @@ const config = (overrides: Partial<AgentConfig> = {}): AgentConfig => ({
   description: '',
   command: ['claude'],
   resumeCommand: ['claude'],
+  forkCommand: ['claude'],
   workdir: '/workspace',
   user: null,
   transcriptDir: '/home/node/.claude',

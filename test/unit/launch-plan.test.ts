@@ -28,6 +28,7 @@ const config = (overrides: Partial<AgentConfig> = {}): AgentConfig => ({
   description: '',
   command: ['claude'],
   resumeCommand: ['claude', '--continue'],
+  forkCommand: ['claude', '--continue'],
   workdir: WORKSPACE,
   user: 'node',
   transcriptDir: '/home/node/.claude',

@@ -30,6 +30,7 @@ function describe(detail: BottleDetail): string {
     field('name', detail.name),
     field('task', detail.task),
     field('status', displayStatus(detail)),
+    ...(detail.forkedFrom === null ? [] : [field('family', `forked from ${detail.forkedFrom.parent} at ${detail.forkedFrom.checkpoint}`)]),
     field('agent', detail.agentName),
     field('project', detail.cwd),
     field('mode', detail.copyCwd === null ? null : detail.copyCwd ? 'copy' : 'mount'),

@@ -19,6 +19,7 @@ const agentConfigSchema = z
     description: z.string().max(500).optional(),
     command: commandSchema,
     resumeCommand: commandSchema.optional(),
+    forkCommand: commandSchema.optional(),
     workdir: z.string().startsWith('/', 'must be an absolute path').optional(),
     user: z
       .string()
@@ -41,6 +42,8 @@ export interface AgentConfig extends AgentOptions {
   description: string;
   command: string[];
   resumeCommand: string[];
+  /** The first launch of a fork (issue 24): continues the parent's conversation as a new one of its own. */
+  forkCommand: string[];
   workdir: string;
   /** Null: the image's own user. */
   user: string | null;
@@ -144,6 +147,7 @@ export async function readAgentConfig(dir: string, shownDir = dir): Promise<Agen
     description: config.description ?? '',
     command: config.command,
     resumeCommand: config.resumeCommand ?? config.command,
+    forkCommand: config.forkCommand ?? config.resumeCommand ?? config.command,
     workdir: config.workdir ?? '/workspace',
     user: config.user ?? null,
     transcriptDir: config.transcriptDir?.replace(/\/+$/, '') ?? null,

@@ -25,14 +25,21 @@ export const SECRETS_WRAPPER = `${TOOL_MOUNT}/bin/with-bottle-secrets`;
 /**
  * The command a launch runs: the agent's (resume) command, its autonomousArgs when chosen, at the
  * first start the task through its promptArgs (a resume continues the conversation: the task was
- * given once), wrapped when secrets travel as files.
+ * given once), wrapped when secrets travel as files. `fork`: the first launch of a fork, which
+ * continues the parent's conversation its own way (forkCommand) with the fork's own task, if any.
  */
-export function launchCommand(agent: AgentDefinition, options: BottleOptions, resume: boolean, secrets: LaunchSecrets): string[] {
-  const base = resume ? agent.config.resumeCommand : agent.config.command;
+export function launchCommand(
+  agent: AgentDefinition,
+  options: BottleOptions,
+  resume: boolean,
+  secrets: LaunchSecrets,
+  fork = false,
+): string[] {
+  const base = fork ? agent.config.forkCommand : resume ? agent.config.resumeCommand : agent.config.command;
   if (options.autonomous && agent.config.autonomousArgs.length === 0) {
     throw new BottleError('invalid-argument', `agent "${agent.name}" has no autonomous mode (agent.json "autonomousArgs")`);
   }
-  const task = resume ? null : options.task;
+  const task = resume && !fork ? null : options.task;
   if (task !== null) requireTaskable(agent);
   const command = options.autonomous ? [...base, ...agent.config.autonomousArgs] : base;
   const withTask = task === null ? command : [...command, ...promptArgsFor(agent.config, task)];

@@ -89,7 +89,7 @@ async function workspaceFacts(bottle: LoadedBottle, resume: boolean): Promise<Pi
  * variables) only while the operator trusts it as it is; an autonomous launch of an agent without
  * autonomous mode is refused before anything is prepared.
  */
-export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<LaunchFacts> {
+export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean, fork = false): Promise<LaunchFacts> {
   const { identity, metadata, agent } = bottle;
   await requireTrustedAgent(agent, metadata.cwd);
   const image = await launchImage(ctx, bottle, resume);
@@ -97,7 +97,7 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   const options = readBottleOptions(identity);
   await recoverTranscript(bottle, resume);
   // Said before anything else is prepared: an autonomous launch of an agent without it is refused.
-  commandOf({ agent, options, resume, secrets: { files: [], env: [] } });
+  commandOf({ agent, options, resume, fork, secrets: { files: [], env: [] } });
   const route = await prepareRoute(ctx, identity);
   // With the gateway on, the bottle gets placeholders and trusts the installation's CA; off, there
   // is nothing to sign with, and the secrets go in as they are (credential-plan.ts).
@@ -110,6 +110,7 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
     copyCwd: metadata.copy_cwd,
     folderOwner,
     resume,
+    fork,
     options,
     image,
     secrets,

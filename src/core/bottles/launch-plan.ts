@@ -40,6 +40,8 @@ export interface LaunchFacts {
   /** Mount mode: the project folder's owner, whom the agent runs as; null in copy mode. */
   folderOwner: ArchiveOwner | null;
   resume: boolean;
+  /** The first launch of a fork (issue 24): a resume of the checkpoint's state with the agent's forkCommand. */
+  fork?: boolean;
   options: BottleOptions;
   image: ImageFacts;
   /** The image's passwd when already known (cached by image id); null until a container is read. */
@@ -127,8 +129,8 @@ export function containerUser(facts: LaunchFacts, passwd: PasswdEntry[] | null):
 }
 
 /** The command: the agent's (resume) command, autonomous or not; throws when autonomy is asked of an agent without it. */
-export function commandOf(facts: Pick<LaunchFacts, 'agent' | 'options' | 'resume' | 'secrets'>): string[] {
-  return launchCommand(facts.agent, facts.options, facts.resume, facts.secrets);
+export function commandOf(facts: Pick<LaunchFacts, 'agent' | 'options' | 'resume' | 'secrets' | 'fork'>): string[] {
+  return launchCommand(facts.agent, facts.options, facts.resume, facts.secrets, facts.fork === true);
 }
 
 /** The container to create for this launch, given what is known of its user. */

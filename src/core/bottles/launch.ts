@@ -77,12 +77,12 @@ async function bothDone(gatewayReady: Promise<void>, prepared: Promise<void>): P
  * Creates and starts the bottle's container: image chosen (and built if needed), the bottle's own
  * folders prepared, transcript and (copy mode) workspace put in owned by the agent's user, with
  * the agent's login and secrets (and, at a first start, the operator's own setup), then started.
- * Shared by start and resume, like the Python CLI's `_launch_bottle`. The facts are gathered
+ * Shared by start, resume and a fork's first launch (a resume with `fork`), like the Python CLI's `_launch_bottle`. The facts are gathered
  * (launch-facts.ts), the plan decided from them (launch-plan.ts), and its steps run here.
  */
-export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean): Promise<EngineContainer> {
+export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean, fork = false): Promise<EngineContainer> {
   const { identity } = bottle;
-  const facts = await gatherLaunchFacts(ctx, bottle, resume);
+  const facts = await gatherLaunchFacts(ctx, bottle, resume, fork);
   // The gateway takes the bottle's rules while its container is made and filled: that push opens a
   // control stream (an exec starting a program in the gateway), the slowest step of a launch, and it
   // reads only the bottle's network and state, which exist now. Only the start waits for it.

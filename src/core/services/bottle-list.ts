@@ -13,7 +13,6 @@ import { agentViewFields } from '../rebuild/agent-view-fields';
 import { DEFAULT_BOTTLE_OPTIONS, readBottleOptions, type BottleOptions } from '../state/bottle-options';
 import { instanceId } from '../state/instance-id';
 import { listStateEntries, mapLimited, scanBottleFolder, type StateEntry } from '../state/state-listing';
-import { readForkedFrom } from '../state/forked-from';
 import { readStopReason } from '../state/stop-reason';
 import { readBottleNetwork } from '../state/bottle-network';
 import { readNetworkPending } from '../state/network-pending';
@@ -22,6 +21,7 @@ import { DEFAULT_NETWORK_MODE, type NetworkMode, type NetworkRequest } from '../
 import { errorMessage } from '../base/bottle-error';
 import { StateSizes } from '../state/state-size';
 import { earlyExitOf } from '../bottles/early-exit';
+import { readForkedFrom, type ForkedFrom } from '../state/forked-from';
 import { bottleCredentialSet } from '../credentials/bottle-credential-set';
 import type { ContainerFacts } from '../bottles/container-event';
 
@@ -183,7 +183,7 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
     status,
     exitCode,
     ...launchOptionFields(listedOptions(entry)),
-    forkedFrom: await forkedFromField(identity),
+    forkedFrom: entry.hasForkedFrom ? familyOf(await readForkedFrom(identity)) : null,
     stopReason: entry.hasStopReason ? ((await readStopReason(identity))?.reason ?? null) : null,
     earlyExit:
       status === 'exited' && container !== undefined && engine.ctx !== null ? await earlyExitOf(engine.ctx, identity, container.Id) : null,
@@ -192,10 +192,9 @@ async function viewOf(ctx: CoreDeps, entry: StateEntry | null, identity: string,
   return problems.length === 0 ? view : { ...view, warnings: [...view.warnings, ...problems] };
 }
 
-/** The family line's facts (issue 24): parent and checkpoint only; when it forked is not shown. */
-async function forkedFromField(identity: string): Promise<BottleView['forkedFrom']> {
-  const record = await readForkedFrom(identity);
-  return record === null ? null : { parent: record.parent, checkpoint: record.checkpoint };
+/** A fork's family as the view carries it (readForkedFrom has validated it: a bad file is null). */
+function familyOf(family: ForkedFrom | null): BottleView['forkedFrom'] {
+  return family === null ? null : { parent: family.parent, checkpoint: family.checkpoint };
 }
 
 /** What the operator chose at start, as a view carries it. */

@@ -89,7 +89,7 @@ export class CheckpointService {
 }
 
 /** A checkpoint as the timeline names it: id, name, size. */
-function checkpointRef(view: CheckpointView): { id: string; name: string | null; size: number } {
+export function checkpointRef(view: CheckpointView): { id: string; name: string | null; size: number } {
   return { id: view.id, name: view.name, size: view.sizes.total };
 }
 
@@ -102,13 +102,13 @@ export function requireCheckpointName(name: string): string {
 }
 
 /** The bottle must have a state folder of its own: a checkpoint is never made for a bottle we do not keep. */
-async function requireBottle(identity: string): Promise<void> {
+export async function requireBottle(identity: string): Promise<void> {
   const read = await readMetadataResult(parseIdentity(identity));
   if (read.status === 'missing') throw new BottleError('not-found', `no bottle ${identity} (no state under ${stateRoot()})`);
   if (read.status !== 'ok') throw new BottleError('corrupt', `bottle ${identity} has corrupt metadata: no checkpoints`);
 }
 
-function pickCheckpoint(identity: string, checkpoints: CheckpointView[], ref: string): CheckpointView {
+export function pickCheckpoint(identity: string, checkpoints: CheckpointView[], ref: string): CheckpointView {
   const shown = JSON.stringify(escapeLine(ref.slice(0, 60)));
   if (isCheckpointId(ref)) {
     const byId = checkpoints.find((checkpoint) => checkpoint.id === ref);

@@ -1,15 +1,19 @@
+import { link, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isValidIdentity, parseIdentity } from '../../shared/identity';
 import { isCheckpointId } from '../../shared/checkpoints';
+import { isValidIdentity, parseIdentity } from '../../shared/identity';
 import { parseJson } from '../base/parse-json';
+import { TEMP_PREFIX, writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFile } from '../fs/read-small-file';
-import { stateDir } from './state-paths';
+import { bottlePaths, stateDir } from './state-paths';
 
 /*
- * A fork's own record of where it came from (issue 24): `<state>/<identity>/forked-from.json`,
- * written by `claude-bottle fork`. It only labels the card (the family line) and offers the parent
- * to compare with; it decides nothing, so a damaged or hostile file reads as "not a fork".
+ * `forked-from.json` (issue 24): a fork's family, {"parent": identity, "checkpoint": id, "at": ISO},
+ * our own file beside metadata.json (the Python CLI never reads it). Written once, when the fork is
+ * made; a bottle that was never forked has none. It only labels the card (the family line) and
+ * offers the parent to compare with; it decides nothing, so a damaged or hostile file reads as
+ * "not a fork", never as an error.
  */
 
 export const FORKED_FROM_FILE = 'forked-from.json';
@@ -46,5 +50,21 @@ export async function readForkedFrom(identity: string): Promise<ForkedFrom | nul
     // Only labels: whatever went wrong (an invalid identity, an unreadable folder) reads as no fork.
     void error;
     return null;
+  }
+}
+
+/**
+ * Writes the family once: the whole file is written aside and linked into place, so a reader sees
+ * it whole or not at all, and a second write fails (EEXIST) instead of replacing the first.
+ */
+export async function writeForkedFrom(identity: string, family: ForkedFrom): Promise<void> {
+  const path = bottlePaths(identity).forkedFrom;
+  // A temp name: listings and watchers pass over it, and a crash leaves no half family behind.
+  const aside = join(bottlePaths(identity).dir, `${TEMP_PREFIX}forked-from-once.json`);
+  await writeFileAtomic(aside, `${JSON.stringify(family, null, 2)}\n`, 0o644);
+  try {
+    await link(aside, path);
+  } finally {
+    await rm(aside, { force: true });
   }
 }

@@ -29,6 +29,8 @@ interface StateEntryFacts {
   hasNetworkPending: boolean;
   /** Has agent-status.json (the host's copy of its agent's latest report, issue 21), so it is read for it. */
   hasAgentStatus: boolean;
+  /** Has forked-from.json (issue 24: it is a fork), so its family is read for it. */
+  hasForkedFrom: boolean;
   /** The Docker context it records (engine.json); null: the default engine. */
   engine: string | null;
   /** Has an inbox folder and a rebuild folder: settling its inbox has something to read. */
@@ -94,6 +96,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
       hasNetwork: false,
       hasNetworkPending: false,
       hasAgentStatus: false,
+      hasForkedFrom: false,
       engine: null,
       // Unknown: whoever settles it reads everything and reports what fails.
       hasInbox: true,
@@ -117,6 +120,7 @@ export function scanBottleFolder(identity: string): StateEntry | null {
     hasNetwork: byName.has(BOTTLE_FILES.network),
     hasNetworkPending: byName.has(BOTTLE_FILES.networkPending),
     hasAgentStatus: byName.has(BOTTLE_FILES.agentStatus),
+    hasForkedFrom: byName.has(BOTTLE_FILES.forkedFrom),
     engine: engine.status === 'ok' ? engine.context : null,
     hasInbox: byName.has(BOTTLE_FILES.inbox),
     hasRebuildFolder: byName.has(BOTTLE_FILES.rebuild),

@@ -121,6 +121,8 @@ export const BOTTLE_FILES = {
   changes: 'changes',
   /** Its checkpoints (issue 24), one folder each, `<id>/manifest.json` inside (checkpoint-store.ts). */
   checkpoints: 'checkpoints',
+  /** Forks only (issue 24): the parent and checkpoint it was forked from, written once (forked-from.ts). */
+  forkedFrom: 'forked-from.json',
   /** What the bottle sees at /run/claude-bottle/Dockerfile: the Dockerfile it was built from. */
   runDockerfile: join('run', 'Dockerfile'),
 } as const;

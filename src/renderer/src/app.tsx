@@ -3,6 +3,7 @@ import { AttentionSignals } from './components/attention-signals';
 import { BottleList, ListToolbar } from './components/bottle-list';
 import { ConfirmBulk } from './components/bulk-actions';
 import { ConfirmRemove } from './components/confirm-remove';
+import { ForkDialog } from './components/fork-dialog';
 import { DropOverlay } from './components/drop-overlay';
 import { EngineBanner } from './components/engine-banner';
 import { Header } from './components/header';
@@ -55,6 +56,7 @@ export function App(): JSX.Element {
         </Suspense>
       ) : null}
       <ConfirmRemove />
+      <ForkDialog />
       <ConfirmBulk />
       <KeyboardHelp />
       <SignInDialog />

@@ -38,6 +38,12 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
     title: (id) =>
       `Save its workspace, transcript, Dockerfile and git state now (claude-bottle checkpoint ${id}); a running bottle is paused only for the copy`,
   },
+  fork: {
+    label: () => 'Fork',
+    className: 'button-quiet',
+    run: (id) => useUiStore.getState().askFork(id),
+    title: (id) => `New bottles from a checkpoint, each continuing the conversation on its own (claude-bottle fork ${id})`,
+  },
   'copy-resume-command': {
     label: () => 'Copy resume command',
     className: 'button-quiet',

@@ -15,6 +15,8 @@ interface UiState {
   filter: string;
   panel: Panel | null;
   confirmRemove: string | null;
+  /** The bottle whose Fork dialog is open (issue 24); null: none. */
+  forkDialog: string | null;
   notices: Notice[];
   /** Ticks once a minute so relative times stay true without any backend polling. */
   now: number;
@@ -23,6 +25,7 @@ interface UiState {
   openTrust(agent: string, cwd: string): void;
   closePanel(): void;
   askRemove(identity: string | null): void;
+  askFork(identity: string | null): void;
   notify(level: Notice['level'], message: string): void;
   dismiss(id: number): void;
   tick(): void;
@@ -35,6 +38,7 @@ export const useUiStore = create<UiState>()((set) => ({
   filter: '',
   panel: null,
   confirmRemove: null,
+  forkDialog: null,
   notices: [],
   now: Date.now(),
   setFilter: (filter) => set({ filter }),
@@ -42,6 +46,7 @@ export const useUiStore = create<UiState>()((set) => ({
   openTrust: (agent, cwd) => set({ panel: { kind: 'trust', agent, cwd } }),
   closePanel: () => set({ panel: null }),
   askRemove: (identity) => set({ confirmRemove: identity }),
+  askFork: (identity) => set({ forkDialog: identity }),
   notify: (level, message) =>
     set((state) => ({ notices: [...state.notices, { id: nextNoticeId++, level, message }].slice(-NOTICE_LIMIT) })),
   dismiss: (id) => set((state) => ({ notices: state.notices.filter((notice) => notice.id !== id) })),
