@@ -10,6 +10,7 @@ import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
+import { writeTestSettings } from '../helpers/test-settings';
 
 const env = useBottleTestEnv();
 
@@ -152,4 +153,16 @@ describe.skipIf(skipWithoutDocker)('checkpoints of a mount-mode bottle, on a rea
       expect(await folder(outside)).toEqual(outsideBefore);
     },
   );
+
+  it('a checkpoint whose changed files pass the budget is refused whole in one line; nothing is kept', { timeout: 300_000 }, async () => {
+    await writeTestSettings({ maxCheckpointBytes: 4096 });
+    const { identity } = await json<BottleView>(['start', 'worker', '--cwd', project, '--detach', '--json']);
+    await eventually(
+      async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0),
+      60_000,
+    );
+    await writeFile(join(project, 'large.txt'), 'y'.repeat(8192));
+    expectOneLineRefusal(await runCli(['checkpoint', identity]), /nothing was kept: .*budget \(maxCheckpointBytes in settings\.json\)/);
+    expect(await readdir(bottlePaths(identity).checkpoints)).toEqual([]);
+  });
 });
