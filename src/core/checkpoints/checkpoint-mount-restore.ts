@@ -13,7 +13,7 @@ import { readHostFile } from '../changes/content-digest';
 import { checkHostAncestors, cleanRelativePath, hostPathOf, parentOf } from '../changes/relative-path';
 import { changesPaths } from '../state/state-paths';
 import { CHECKPOINT_FILES, checkpointDir } from './checkpoint-store';
-import { checkpointFiles, diffAgainstBaseline, mountBaseline } from './mount-state';
+import { checkpointFiles, diffAgainstBaseline, inProjectFolder, mountBaseline } from './mount-state';
 
 /** What one path of the project folder becomes. */
 type Target =
@@ -88,7 +88,7 @@ export async function runMountRestore(plan: MountRestorePlan, progress: (line: s
   const { root, targets } = plan;
   const paths = [...targets.keys()].sort();
   for (const path of [...paths].reverse()) {
-    if (targets.get(path)?.kind !== 'absent' || !(await realFolderPath(root, path))) continue;
+    if (targets.get(path)?.kind !== 'absent' || !(await inProjectFolder(root, path))) continue;
     const full = hostPathOf(root, path);
     const info = await ifExists(lstat(full));
     if (info === null || info.isDirectory()) continue;
@@ -103,17 +103,6 @@ export async function runMountRestore(plan: MountRestorePlan, progress: (line: s
     written += 1;
   }
   progress(`Wrote ${written} path${written === 1 ? '' : 's'} of the project folder`);
-}
-
-/** True when every folder above `path` is a real folder (or missing): a path behind a link is not in the project. */
-async function realFolderPath(root: string, path: string): Promise<boolean> {
-  try {
-    await checkHostAncestors(root, path);
-    return true;
-  } catch (error: unknown) {
-    if (error instanceof BottleError) return false;
-    throw error;
-  }
 }
 
 async function writeOne(root: string, path: string, target: Exclude<Target, { kind: 'absent' }>): Promise<void> {

@@ -8,7 +8,7 @@ import { dockerignoreMatcher, readBaseline, type Baseline } from '../changes/bas
 import { readHostFile } from '../changes/content-digest';
 import { hostMatchesBaseline, hostVersion } from '../changes/host-state';
 import { walkFolder, type WalkEntry } from '../changes/host-walk';
-import { hostPathOf } from '../changes/relative-path';
+import { checkHostAncestors, hostPathOf } from '../changes/relative-path';
 
 /** A mount-mode project folder against its baseline: what differs now, and what is gone. */
 export interface MountDiff {
@@ -72,6 +72,9 @@ export async function copyChanged(baseline: Baseline, diff: MountDiff, dest: str
       if (budget.used > budget.limit) throw new SnapshotTooLargeError(baseline.identity);
       continue;
     }
+    // A folder on the way that became a link (or a file) since the walk: the path is no longer in
+    // the project, and nothing is read through it.
+    if (!(await inProjectFolder(baseline.cwd, path))) continue;
     // A link (or a file that became one since the walk): kept as the link it is now.
     const info = await ifExists(lstat(source));
     if (info?.isSymbolicLink() === true) {
@@ -84,6 +87,17 @@ export async function copyChanged(baseline: Baseline, diff: MountDiff, dest: str
     if (info === null && baseline.entries[path] !== undefined) deleted.add(path);
   }
   return [...deleted].sort();
+}
+
+/** True when every folder above `path` is a real folder (or missing), never a link. */
+export async function inProjectFolder(root: string, path: string): Promise<boolean> {
+  try {
+    await checkHostAncestors(root, path);
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof BottleError) return false;
+    throw error;
+  }
 }
 
 /** The checkpoint's own copy of the changed paths: files and links, as the walk of any folder. */
