@@ -106,3 +106,42 @@ test('the Checkpoints tab lists checkpoints; Drop and Restore ask first; a resto
   expect(await docker('exec', id, 'cat', '/workspace/mine.txt')).toBe('at-A');
   expect(await docker('exec', id, 'ls', '/workspace')).not.toContain('later.txt');
 });
+
+test('a mount-mode bottle: Checkpoint saves the folder against its start; Restore says it writes the folder, and does', async ({
+  page,
+}) => {
+  const project = await suite.project('mounted');
+  await writeFile(join(project, 'start.txt'), 'start\n');
+  const identity = await suite.startMounted(page, project);
+  const bottleCard = card(page, identity);
+  await expect
+    .poll(async () => readFile(join(project, 'agent.txt'), 'utf8').catch(() => ''), { timeout: 60_000 })
+    .toBe('written by the agent\n');
+  await bottleCard.getByRole('button', { name: 'Checkpoint', exact: true }).click();
+  await expect(page.getByTestId('notice').filter({ hasText: `of ${identity} taken` })).toBeVisible({ timeout: 60_000 });
+  // Only what differs from the start is in it; the container was never paused.
+  const dir = join(suite.home(), 'state', identity, 'checkpoints');
+  const [id] = await readdir(dir);
+  const manifest = JSON.parse(await readFile(join(dir, id ?? '', 'manifest.json'), 'utf8')) as CheckpointView;
+  expect(manifest).toMatchObject({ mode: 'mount', pausedMs: null, deleted: [] });
+  expect(await readdir(join(dir, manifest.id, 'workspace'))).toEqual(['agent.txt']);
+
+  await docker('exec', await containerId(identity), 'sh', '-c', 'echo later > /workspace/agent.txt && rm /workspace/start.txt');
+  await bottleCard.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expectStatus(page, identity, 'ready-to-resume', 120_000);
+  await bottleCard.getByRole('button', { name: 'Changes' }).click();
+  await page.getByTestId('tab-checkpoints').click();
+  const list = page.getByTestId('checkpoints');
+  await expect(list.getByTestId('checkpoint-row')).toContainText('your project folder (against its start)');
+  await list.locator(`[data-id="${manifest.id}"]`).getByRole('button', { name: 'Restore' }).click();
+  const dialog = page.getByTestId('confirm-checkpoint');
+  await expect(dialog.getByTestId('confirm-restore-mount')).toContainText('This writes your project folder');
+  await screenshotBothThemes(page, 'checkpoint-restore-mount-confirm');
+  await dialog.getByTestId('confirm-checkpoint-action').click();
+  await expect(page.getByTestId('notice').filter({ hasText: `${identity} restored to checkpoint ${manifest.id}` })).toBeVisible({
+    timeout: 60_000,
+  });
+  expect(await readFile(join(project, 'agent.txt'), 'utf8')).toBe('written by the agent\n');
+  expect(await readFile(join(project, 'start.txt'), 'utf8')).toBe('start\n');
+  await expect(list).toContainText(`before restore of ${manifest.id}`);
+});

@@ -20,6 +20,8 @@ export interface ChangesSuite {
   project(name: string): Promise<string>;
   /** Starts the agent in copy mode on `project` from the UI, waits for it to run; its identity. */
   startCopied(page: Page, project: string): Promise<string>;
+  /** The same in mount mode: the agent works in `project` itself. */
+  startMounted(page: Page, project: string): Promise<string>;
 }
 
 /**
@@ -55,6 +57,19 @@ export function useChangesSuite(agent: string, description: string, script: stri
     if (serve === undefined) throw new Error('the serve process is not started');
     return serve.url;
   };
+  const start = async (page: Page, project: string, mode: 'Copied' | 'Mounted'): Promise<string> => {
+    await page.goto(url());
+    await openStartPanel(page);
+    await page.getByTestId('folder-input').fill(project);
+    await page.getByTestId('agent-select').selectOption(agent);
+    await page.getByRole('radio', { name: mode }).check();
+    await page.getByTestId('start-button').click();
+    await expect.poll(async () => (await newestIdentity(page)).startsWith(`${agent}-`), { timeout: 90_000 }).toBe(true);
+    const identity = await newestIdentity(page);
+    started.push(identity);
+    await expectStatus(page, identity, 'running', 90_000);
+    return identity;
+  };
   return {
     home: () => home,
     url,
@@ -63,19 +78,8 @@ export function useChangesSuite(agent: string, description: string, script: stri
       await mkdir(project, { recursive: true });
       return project;
     },
-    startCopied: async (page, project) => {
-      await page.goto(url());
-      await openStartPanel(page);
-      await page.getByTestId('folder-input').fill(project);
-      await page.getByTestId('agent-select').selectOption(agent);
-      await page.getByRole('radio', { name: 'Copied' }).check();
-      await page.getByTestId('start-button').click();
-      await expect.poll(async () => (await newestIdentity(page)).startsWith(`${agent}-`), { timeout: 90_000 }).toBe(true);
-      const identity = await newestIdentity(page);
-      started.push(identity);
-      await expectStatus(page, identity, 'running', 90_000);
-      return identity;
-    },
+    startCopied: async (page, project) => start(page, project, 'Copied'),
+    startMounted: async (page, project) => start(page, project, 'Mounted'),
   };
 }
 

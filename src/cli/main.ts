@@ -66,7 +66,7 @@ const HELP: readonly (readonly [synopsis: string, description: string])[] = [
   ],
   ['checkpoints <identity> [--json]', 'its checkpoints: id, time, size, git HEAD, name; their total against the budget'],
   [
-    'restore <identity> CHECKPOINT [--json]',
+    'restore <identity> CHECKPOINT [--yes] [--json]',
     'copy mode, stopped: its next resume starts from that checkpoint (id or name): workspace, transcript, Dockerfile, image; what it replaces is kept as a checkpoint',
   ],
   [

@@ -40,7 +40,7 @@ export function coreHandlers(core: Core, session: ClientSession): CoreHandlers {
     'bottle:checkpoint': (identity, { name }) => core.checkpoints.create(identity, { name }),
     'bottle:checkpoints': (identity) => core.checkpoints.list(identity),
     'bottle:checkpoint-drop': (identity, { checkpoint }) => core.checkpoints.drop(identity, checkpoint),
-    'bottle:restore': (identity, { checkpoint }) => core.checkpoints.restore(identity, checkpoint),
+    'bottle:restore': (identity, { checkpoint }) => core.checkpoints.restore(identity, checkpoint, { writeFolder: true }),
     'bottle:fork': (identity, request) => core.forks.fork(identity, request),
     'bottle:approve': async (identity, options) => ({ imageId: (await bottles.approve(identity, options)).imageId }),
     'bottle:reject': async (identity, options) => (await bottles.reject(identity, options), null),

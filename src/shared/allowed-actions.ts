@@ -67,17 +67,19 @@ function relevant(view: BottleView, action: BottleAction): boolean {
       // What the agent changed: for any bottle with a project folder (a read, never waiting).
       return status !== 'corrupt' && status !== 'orphan' && view.cwd !== null && view.cwd !== '';
     case 'checkpoint':
-      // Copy mode (issue 24): a running bottle (paused for the copy), an exited one, or one stopped with its workspace saved.
+      // Issue 24. Copy mode: a running bottle (paused for the copy), an exited one, or one stopped with
+      // its workspace saved. Mount mode: the project folder against its baseline, in the same states.
       return (
-        view.copyCwd === true &&
+        (view.copyCwd === true || (view.cwd !== null && view.cwd !== '')) &&
         (status === 'running' || status === 'exited' || status === 'ready-to-resume' || status === 'missing-container')
       );
     case 'restore':
-      // Copy mode: shown whenever the bottle could be stopped, allowed only once it is (see restoreBlocked).
-      return view.copyCwd === true && status !== 'corrupt' && status !== 'orphan';
+      // Shown whenever the bottle could be stopped, allowed only once it is (see restoreBlocked); mount
+      // mode too (its confirm says it writes the project folder).
+      return (view.copyCwd === true || (view.cwd !== null && view.cwd !== '')) && status !== 'corrupt' && status !== 'orphan';
     case 'fork':
-      // Copy mode (issue 24), from a checkpoint: wherever one can be taken (a mount-mode bottle has none yet).
-      return relevant(view, 'checkpoint');
+      // Copy mode (issue 24), from a checkpoint: a mount-mode bottle's checkpoint holds only what it changed, not a workspace to start from.
+      return view.copyCwd === true && relevant(view, 'checkpoint');
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':

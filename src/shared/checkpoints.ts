@@ -66,6 +66,13 @@ export interface CheckpointView {
   sizes: { workspace: number; transcript: number; total: number };
   /** Null when the workspace is not the top of a git repository of its own. */
   git: CheckpointGit | null;
+  /**
+   * Absent for a copy-mode bottle (and every checkpoint made before mount mode had them). 'mount':
+   * workspace/ holds only the project folder's paths that differed from the bottle's baseline,
+   * and `deleted` lists the baseline's paths that were gone.
+   */
+  mode?: 'mount';
+  deleted?: string[];
 }
 
 /** A bottle's checkpoints, oldest first, and what they hold together against their budget. */

@@ -228,7 +228,12 @@ describe.skipIf(skipWithoutDocker)('restore of a copy-mode bottle to a checkpoin
 
       const mount = await startWorker(false);
       expect((await runCli(['stop', mount])).code).toBe(0);
-      expectOneLineRefusal(await runCli(['restore', mount, 'A']), /mount-mode bottle.*restore is for copy-mode bottles for now/);
+      // A mount-mode bottle's restore writes the operator's folder: never without --yes (checkpoint-mount.test.ts has the rest).
+      expect((await runCli(['checkpoint', mount, '--name', 'A'])).code).toBe(0);
+      expectOneLineRefusal(
+        await runCli(['restore', mount, 'A']),
+        /mount-mode bottle: restore writes your project folder .*; run again with --yes$/m,
+      );
     },
   );
 

@@ -250,12 +250,4 @@ describe.skipIf(skipWithoutDocker)('checkpoints of a copy-mode bottle, on a real
     expect(await treeBytes(join(saved, 'transcript'))).toEqual(await treeBytes(bottlePaths(identity).transcript));
     expect(taken.git?.head).toBe(head);
   });
-
-  it('a mount-mode bottle is refused in one line, for now', { timeout: 300_000 }, async () => {
-    const identity = await startWorker(false);
-    const result = await runCli(['checkpoint', identity]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/mount-mode bottle.*checkpoints are for copy-mode bottles for now/);
-    expect(await checkpointNames(identity)).toEqual([]);
-  });
 });

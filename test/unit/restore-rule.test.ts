@@ -17,7 +17,7 @@ describe('the restore rule (allowed-actions.ts)', () => {
     expect(actionState(testView({ copyCwd: true, status: 'exited', exitCode: 0 }), 'restore')).toMatchObject(stop);
   });
 
-  it('waits for work in progress and for Docker; never shown for mount mode or a broken bottle', () => {
+  it('waits for work in progress and for Docker; shown for mount mode with a project folder; never for a broken bottle', () => {
     const stopped = { copyCwd: true, status: 'ready-to-resume', containerId: null } as const;
     const busy = testView({ ...stopped, activity: { kind: 'approving', step: null, totalSteps: null, logTail: [], error: null } });
     expect(actionState(busy, 'restore')).toMatchObject({ enabled: false, reason: 'busy: approving' });
@@ -25,7 +25,12 @@ describe('the restore rule (allowed-actions.ts)', () => {
       enabled: false,
       reason: 'Docker is not running',
     });
-    expect(actionState(testView({ ...stopped, copyCwd: false }), 'restore')).toBeNull();
+    // Mount mode (its confirm says the project folder is written): the same rule.
+    expect(actionState(testView({ ...stopped, copyCwd: false, cwd: '/home/me/project' }), 'restore')).toMatchObject({ enabled: true });
+    expect(actionState(testView({ ...stopped, copyCwd: false, cwd: '/home/me/project', status: 'running' }), 'restore')).toMatchObject({
+      enabled: false,
+    });
+    expect(actionState(testView({ ...stopped, copyCwd: false, cwd: null }), 'restore')).toBeNull();
     expect(actionState(testView({ ...stopped, status: 'corrupt' }), 'restore')).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { copyFile, cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointRestore, CheckpointView } from '../../shared/checkpoints';
 import { MAX_CHECKPOINT_NAME_CHARS } from '../../shared/checkpoints';
+import { escapeLine } from '../../shared/escape-text';
 import { BottleError, errorMessage } from '../base/bottle-error';
 import type { CoreDeps } from '../deps/core-deps';
 import type { LoadedBottle } from '../deps/loaded-bottle';
@@ -11,9 +12,14 @@ import { ifImageExists } from '../engine/if-engine-object-exists';
 import { bottlePaths, perBottleImageTag } from '../state/state-paths';
 import { CHECKPOINT_FILES, checkpointDir } from './checkpoint-store';
 import { besideName, swapAll, type Part } from './swap-parts';
-import { requireCopyMode, takeCheckpoint } from './checkpoint-take';
+import { planMountRestore, runMountRestore } from './checkpoint-mount-restore';
+import { takeCheckpoint } from './checkpoint-take';
 
 /**
+ * Mount mode (`writeFolder`: the operator said yes to writes into their project folder): the
+ * folder is made equal to baseline + checkpoint (checkpoint-mount-restore.ts), after the current
+ * state is kept as a mount-mode checkpoint holding every file the restore overwrites.
+ *
  * Makes a stopped copy-mode bottle's next resume start from the checkpoint `pick` finds (after
  * the bottle's own refusals, so a mount-mode or running bottle hears those first): its workspace and
  * transcript snapshots (what a resume puts into the new container), its own Dockerfile, and the
@@ -27,11 +33,21 @@ export async function restoreCheckpoint(
   bottle: LoadedBottle,
   pick: () => Promise<CheckpointView>,
   warn: (message: string) => void,
+  options: { writeFolder?: boolean } = {},
 ): Promise<CheckpointRestore> {
   const { identity } = bottle;
-  requireCopyMode(bottle, 'restore is');
+  const mount = !bottle.metadata.copy_cwd;
   await requireNoContainer(ctx, identity);
   const checkpoint = await pick();
+  if (!mount && checkpoint.mode === 'mount')
+    throw new BottleError('conflict', `checkpoint ${checkpoint.id} is of a mount-mode project folder: ${identity} is a copy-mode bottle`);
+  if (mount && options.writeFolder !== true)
+    throw new BottleError(
+      'invalid-argument',
+      `${identity} is a mount-mode bottle: restore writes your project folder ${escapeLine(bottle.metadata.cwd)}; run again with --yes`,
+    );
+  // Mount mode: refused here, before anything is kept or written, when a file cannot be put back.
+  const plan = mount ? await planMountRestore(bottle, checkpoint) : null;
   if (!checkpoint.saved.workspace)
     throw new BottleError('corrupt', `checkpoint ${checkpoint.id} of ${identity} holds no workspace: nothing to restore`);
   const source = checkpointDir(identity, checkpoint.id);
@@ -43,18 +59,23 @@ export async function restoreCheckpoint(
   const parts: Part[] = [];
   try {
     ctx.activity.progress(identity, { line: 'Copying the checkpoint beside the saved snapshots' });
-    await stage(parts, join(source, CHECKPOINT_FILES.workspace), paths.workspace, 'folder');
+    if (plan === null) await stage(parts, join(source, CHECKPOINT_FILES.workspace), paths.workspace, 'folder');
     if (bottle.agent.config.transcriptDir !== null)
       await stage(parts, checkpoint.saved.transcript ? join(source, CHECKPOINT_FILES.transcript) : null, paths.transcript, 'folder');
     // The bottle's own Dockerfile comes back; a checkpoint of the agent's Dockerfile means it had none.
     if (checkpoint.dockerfile === 'own') await stage(parts, join(source, CHECKPOINT_FILES.dockerfile), paths.dockerfile, 'file');
     if (checkpoint.dockerfile === 'agent') await stage(parts, null, paths.dockerfile, 'file');
+    // Mount mode: the folder is written before the swap, so a refusal midway (a link planted on
+    // the way) leaves the transcript and Dockerfile as they were.
+    if (plan !== null) await runMountRestore(plan, (line) => ctx.activity.progress(identity, { line }));
     await swapAll(parts);
   } catch (error: unknown) {
     for (const part of parts) if (part.staged !== null) await rm(part.staged, { recursive: true, force: true });
     throw new BottleError(
       'internal',
-      `restore of ${identity} failed, nothing was changed (the state it had is kept as checkpoint ${before.id} too): ${errorMessage(error)}`,
+      plan === null
+        ? `restore of ${identity} failed, nothing was changed (the state it had is kept as checkpoint ${before.id} too): ${errorMessage(error)}`
+        : `restore of ${identity} stopped: ${errorMessage(error)}; the project folder may be partly restored, and its state before is kept as checkpoint ${before.id} (restore that to go back)`,
     );
   }
   for (const part of parts) if (part.old !== null) await rm(part.old, { recursive: true, force: true });

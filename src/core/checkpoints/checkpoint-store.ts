@@ -27,7 +27,8 @@ export const CHECKPOINT_FILES = {
 } as const;
 
 const STAGING_PREFIX = `${TEMP_PREFIX}checkpoint-`;
-const MAX_MANIFEST_BYTES = 256 * 1024;
+// A mount-mode checkpoint lists its deleted paths in its manifest: room for many thousands.
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 const manifestSchema = z
   .object({
@@ -53,6 +54,8 @@ const manifestSchema = z
         statusTruncated: z.boolean(),
       })
       .nullable(),
+    mode: z.literal('mount').optional(),
+    deleted: z.array(z.string()).optional(),
   })
   .strict();
 

@@ -15,6 +15,7 @@ import { readLimits } from '../state/limits';
 import { bottlePaths, perBottleImageTag } from '../state/state-paths';
 import { checkpointGitState } from './checkpoint-git';
 import { copyOutOfContainer } from './checkpoint-copy-out';
+import { copyMountParts } from './checkpoint-mount-take';
 import { CHECKPOINT_FILES, commitStaging, folderBytes, listCheckpoints, makeStaging, newCheckpointId } from './checkpoint-store';
 
 /** What the copy step found and saved, before sizes and git state are added. */
@@ -26,17 +27,9 @@ interface Copied {
   transcript: boolean;
 }
 
-/** Refuses a mount-mode bottle in one line: `what` ("checkpoints are", "restore is") is for copy mode only, for now. */
-export function requireCopyMode(bottle: LoadedBottle, what: string): void {
-  if (!bottle.metadata.copy_cwd)
-    throw new BottleError(
-      'unsupported',
-      `${bottle.identity} is a mount-mode bottle: its project folder is yours, not the bottle's; ${what} for copy-mode bottles for now`,
-    );
-}
-
 /**
- * Takes a checkpoint of a copy-mode bottle: its workspace, its transcript, its Dockerfile, its
+ * Takes a checkpoint of a bottle. Mount mode: the project folder's state against its baseline
+ * (checkpoint-mount-take.ts), never pausing the container. Copy mode: its workspace, its transcript, its Dockerfile, its
  * image and its git state, into a staging folder renamed into place whole. A running bottle is
  * paused only while its two folders are copied out (the approval snapshot's copy-out), and
  * unpaused whatever happens; its processes keep running. A bottle with an exited container is
@@ -50,7 +43,7 @@ export async function takeCheckpoint(
   warn: (message: string) => void,
 ): Promise<CheckpointView> {
   const { identity } = bottle;
-  requireCopyMode(bottle, 'checkpoints are');
+  const mount = !bottle.metadata.copy_cwd;
   const limits = await readLimits();
   const used = (await listCheckpoints(identity)).reduce((sum, view) => sum + view.sizes.total, 0);
   const room = limits.maxCheckpointBytes - used;
@@ -61,8 +54,15 @@ export async function takeCheckpoint(
   const { staging, killedMidway } = await makeStaging(identity);
   try {
     let copied: Copied;
+    let deleted: string[] = [];
+    let gitDir: string | null = null;
     try {
-      copied = await copyParts(ctx, bottle, staging, budget, killedMidway);
+      if (mount) {
+        const parts = await copyMountParts(ctx, bottle, staging, budget);
+        copied = { ...parts, pausedMs: null, workspace: true };
+        deleted = parts.deleted;
+        gitDir = parts.cwd;
+      } else copied = await copyParts(ctx, bottle, staging, budget, killedMidway);
     } catch (error: unknown) {
       if (!(error instanceof SnapshotTooLargeError)) throw error;
       throw new BottleError(
@@ -72,8 +72,9 @@ export async function takeCheckpoint(
     }
     const dockerfile = await copyDockerfile(identity, staging);
     const workspaceDir = join(staging, CHECKPOINT_FILES.workspace);
-    // The git state is read while the sizes are counted: neither changes the copy.
-    const gitState = (copied.workspace ? checkpointGitState(workspaceDir) : Promise.resolve(null)).catch((error: unknown) => {
+    // The git state is read while the sizes are counted: neither changes the copy. Mount mode: the
+    // project folder's own repository, read as data like a copy's.
+    const gitState = (copied.workspace ? checkpointGitState(gitDir ?? workspaceDir) : Promise.resolve(null)).catch((error: unknown) => {
       // The checkpoint holds the repository whole anyway; only its summary is missing.
       warn(`checkpoint of ${identity}: its git state could not be read: ${errorMessage(error)}`);
       return null;
@@ -104,6 +105,7 @@ export async function takeCheckpoint(
       saved: { workspace: copied.workspace, transcript: copied.transcript, dockerfile: dockerfile !== null },
       sizes: { workspace: workspaceBytes, transcript: transcriptBytes, total },
       git,
+      ...(mount ? { mode: 'mount' as const, deleted } : {}),
     };
     await commitStaging(identity, staging, view);
     return view;

@@ -69,9 +69,10 @@ export class CheckpointService {
   /**
    * Makes the stopped bottle's next resume start from the checkpoint `ref` names (id or unique
    * name): its workspace, transcript, Dockerfile and image. What it replaces is kept as a
-   * checkpoint first (checkpoint-restore.ts).
+   * checkpoint first (checkpoint-restore.ts). A mount-mode bottle's restore writes the operator's
+   * project folder: only with `writeFolder` (the CLI's --yes, the app's confirm).
    */
-  async restore(identity: string, ref: string): Promise<CheckpointRestore> {
+  async restore(identity: string, ref: string, options: { writeFolder?: boolean } = {}): Promise<CheckpointRestore> {
     await requireBottle(identity);
     const restored = await this.hooks.locked(identity, 'restoring', async (ctx) =>
       restoreCheckpoint(
@@ -79,6 +80,7 @@ export class CheckpointService {
         await ctx.loadBottle(identity),
         async () => pickCheckpoint(identity, await listCheckpoints(identity), ref),
         (message) => this.hooks.warn(message),
+        options,
       ),
     );
     // What the restore kept of the replaced state is a checkpoint too: it shows before the restore.

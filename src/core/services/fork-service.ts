@@ -7,7 +7,7 @@ import { createBottleState } from '../bottles/bottle-lifecycle';
 import { requireTaskable } from '../bottles/bottle-setup';
 import { launch } from '../bottles/launch';
 import { listCheckpoints } from '../checkpoints/checkpoint-store';
-import { requireCopyMode, takeCheckpoint } from '../checkpoints/checkpoint-take';
+import { takeCheckpoint } from '../checkpoints/checkpoint-take';
 import type { CoreDeps } from '../deps/core-deps';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { populateFork } from '../forks/fork-populate';
@@ -88,7 +88,7 @@ export class ForkService {
   private async source(ctx: CoreDeps, identity: string, from: string | undefined, prompt: string | undefined): Promise<ForkSource> {
     const parent = await ctx.loadBottle(identity);
     if (prompt !== undefined) requireTaskable(parent.agent);
-    requireCopyMode(parent, 'forks are');
+    requireCopyParent(parent);
     let checkpoint: CheckpointView;
     if (from === undefined) {
       checkpoint = await takeCheckpoint(ctx, parent, null, (message) => this.hooks.warn(message));
@@ -149,6 +149,15 @@ export class ForkService {
     }
     return fork.identity;
   }
+}
+
+/** A mount-mode bottle's checkpoints hold only what it changed, not a workspace a fork could start from. */
+function requireCopyParent(bottle: LoadedBottle): void {
+  if (!bottle.metadata.copy_cwd)
+    throw new BottleError(
+      'unsupported',
+      `${bottle.identity} is a mount-mode bottle: its project folder is yours, not the bottle's; forks are for copy-mode bottles for now`,
+    );
 }
 
 /** The parent's name + "-fork-N", N the first numbers no bottle's name takes; none when the parent has no name. */

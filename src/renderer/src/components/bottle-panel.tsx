@@ -35,8 +35,7 @@ function unavailable(tab: BottleTab, bottle: BottleView): string | null {
   if ((tab === 'terminal' || tab === 'shell') && actionState(bottle, 'open-terminal') === null)
     return 'The bottle is not running: resume it to open a terminal.';
   if (tab === 'changes' && actionState(bottle, 'changes') === null) return 'This bottle has no project folder to compare with.';
-  if (tab === 'checkpoints' && bottle.copyCwd !== true)
-    return 'Checkpoints are for copy-mode bottles: a mount-mode bottle works in your project folder itself.';
+  if (tab === 'checkpoints' && actionState(bottle, 'restore') === null) return 'This bottle has no project folder to checkpoint.';
   return null;
 }
 

@@ -36,7 +36,7 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
     className: 'button-quiet',
     run: (id) => void checkpointBottle(id),
     title: (id) =>
-      `Save its workspace, transcript, Dockerfile and git state now (claude-bottle checkpoint ${id}); a running bottle is paused only for the copy`,
+      `Save its workspace (mount mode: your folder's changes since its start), transcript, Dockerfile and git state now (claude-bottle checkpoint ${id}); a running copy-mode bottle is paused only for the copy`,
   },
   fork: {
     label: () => 'Fork',

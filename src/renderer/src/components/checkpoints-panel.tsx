@@ -33,7 +33,7 @@ function GitCell({ git }: { git: CheckpointView['git'] }): JSX.Element {
 }
 
 /**
- * A copy-mode bottle's checkpoints (issue 24), newest first: name, time, size, git HEAD, where the
+ * A bottle's checkpoints (issue 24), newest first: name, time, size, git HEAD, where the
  * copy came from. Drop and Restore each ask first; Restore waits until the bottle is stopped
  * (allowed-actions.ts says so, with the reason shown on the button).
  */
@@ -108,7 +108,9 @@ export function CheckpointsPanel({ bottle }: { bottle: BottleView }): JSX.Elemen
                 <td>
                   <GitCell git={checkpoint.git} />
                 </td>
-                <td className="muted">{SOURCES[checkpoint.source]}</td>
+                <td className="muted">
+                  {checkpoint.mode === 'mount' ? 'your project folder (against its start)' : SOURCES[checkpoint.source]}
+                </td>
                 <td className="checkpoint-actions">
                   {restore === null ? null : (
                     <button

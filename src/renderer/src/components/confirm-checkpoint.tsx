@@ -44,11 +44,20 @@ export function ConfirmCheckpoint({
           <h2>
             Restore {identity} to “{label}”?
           </h2>
-          <p>
-            Its next resume starts from this checkpoint: its workspace, transcript, Dockerfile and image replace the ones the bottle has
-            now. The current state is kept as a checkpoint (“before restore of {label}”), so nothing is lost: restoring that one undoes
-            this.
-          </p>
+          {ask.checkpoint.mode === 'mount' ? (
+            <p data-testid="confirm-restore-mount">
+              This writes your project folder: it is made equal to the bottle&apos;s start plus this checkpoint (its files written, the
+              files changed since put back, the ones it had deleted removed), and its transcript and Dockerfile come back. The current state
+              is kept as a checkpoint (“before restore of {label}”) holding every file this overwrites, so nothing is lost: restoring that
+              one undoes this.
+            </p>
+          ) : (
+            <p>
+              Its next resume starts from this checkpoint: its workspace, transcript, Dockerfile and image replace the ones the bottle has
+              now. The current state is kept as a checkpoint (“before restore of {label}”), so nothing is lost: restoring that one undoes
+              this.
+            </p>
+          )}
         </>
       ) : (
         <>
