@@ -70,6 +70,8 @@ const boundary = (files, patterns) => ({
  *   checkpoints  a bottle's checkpoints (issue 24): its workspace and transcript copied out of its
  *                container, its image and its repository's state read (bottles, changes): above
  *                both; nothing below takes a checkpoint.
+ *   forks        a fork's state filled from a parent's checkpoint (its workspace, transcript,
+ *                Dockerfile, image and baseline): above checkpoints.
  *   services     the operations the front ends call, each composing the domains (with the bottle
  *                listing, a view over all of them).
  * On top, src/core/create-core.ts wires the services; nothing in the core imports it.
@@ -87,6 +89,7 @@ export const CORE_LAYERS = [
   'bottles',
   'rebuild',
   'checkpoints',
+  'forks',
   'services',
 ];
 const CORE_ORDER = `${CORE_LAYERS.join(' < ')} < create-core`;

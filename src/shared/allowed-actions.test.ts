@@ -21,20 +21,34 @@ describe('allowed actions per bottle state', () => {
       'open-logs',
       'stop',
       'changes',
+      'checkpoint',
+      'restore:off',
       'copy-resume-command',
       'remove',
     ]);
-    expect(names(testView({ status: 'exited', exitCode: 3 }))).toEqual(['open-logs', 'resume', 'changes', 'copy-resume-command', 'remove']);
+    expect(names(testView({ status: 'exited', exitCode: 3 }))).toEqual([
+      'open-logs',
+      'resume',
+      'changes',
+      'checkpoint',
+      'restore:off',
+      'copy-resume-command',
+      'remove',
+    ]);
     expect(names(testView({ status: 'ready-to-resume', historyCount: 2, containerId: null }))).toEqual([
       'resume',
       'history',
       'changes',
+      'checkpoint',
+      'restore',
       'copy-resume-command',
       'remove',
     ]);
     expect(names(testView({ status: 'missing-container', containerId: null }))).toEqual([
       'resume',
       'changes',
+      'checkpoint',
+      'restore',
       'copy-resume-command',
       'remove',
     ]);
@@ -55,6 +69,8 @@ describe('allowed actions per bottle state', () => {
       'approve',
       'reject',
       'changes',
+      'checkpoint',
+      'restore:off',
       'copy-resume-command',
       'remove',
     ]);
@@ -69,6 +85,8 @@ describe('allowed actions per bottle state', () => {
       'approve:off',
       'reject:off',
       'changes',
+      'checkpoint:off',
+      'restore:off',
       'copy-resume-command',
       'remove:off',
     ]);
@@ -80,6 +98,8 @@ describe('allowed actions per bottle state', () => {
       'approve:off',
       'reject',
       'changes',
+      'checkpoint:off',
+      'restore:off',
       'copy-resume-command',
       'remove',
     ]);
@@ -89,7 +109,16 @@ describe('allowed actions per bottle state', () => {
   it('treats a kept failure as finished work that can be dismissed', () => {
     const failed = testView({ status: 'exited', activity: working('resuming', 'image build failed: no space left') });
     expect(isBusy(failed)).toBe(false);
-    expect(names(failed)).toEqual(['open-logs', 'resume', 'changes', 'copy-resume-command', 'dismiss-error', 'remove']);
+    expect(names(failed)).toEqual([
+      'open-logs',
+      'resume',
+      'changes',
+      'checkpoint',
+      'restore:off',
+      'copy-resume-command',
+      'dismiss-error',
+      'remove',
+    ]);
     expect(actionState(testView(), 'dismiss-error')).toBeNull();
   });
 
@@ -101,14 +130,16 @@ describe('allowed actions per bottle state', () => {
 });
 
 describe('checkpoint (issue 24)', () => {
-  it('is offered for a copy-mode bottle that runs, exited or was stopped with its workspace saved; never in mount mode', () => {
+  it('is offered for a bottle that runs, exited or was stopped with its workspace saved; in mount mode only with a project folder', () => {
     for (const status of ['running', 'exited', 'ready-to-resume', 'missing-container'] as const)
       expect(actionState(testView({ status, copyCwd: true }), 'checkpoint'), status).toEqual({
         action: 'checkpoint',
         enabled: true,
         reason: null,
       });
-    expect(actionState(testView({ status: 'running', copyCwd: false }), 'checkpoint')).toBeNull();
+    // Mount mode: the project folder against its baseline (issue 24); a bottle without a folder has nothing to save.
+    expect(actionState(testView({ status: 'running', copyCwd: false }), 'checkpoint')).toMatchObject({ enabled: true });
+    expect(actionState(testView({ status: 'running', copyCwd: false, cwd: null }), 'checkpoint')).toBeNull();
     for (const status of ['corrupt', 'orphan', 'starting'] as const)
       expect(actionState(testView({ status, copyCwd: true }), 'checkpoint')).toBeNull();
   });

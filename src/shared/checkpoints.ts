@@ -92,3 +92,8 @@ export interface CheckpointRestore {
   /** kept: the checkpoint's image is the one the resume runs; gone: the engine no longer has it, the resume rebuilds. */
   image: 'kept' | 'gone';
 }
+
+/** A checkpoint as the timeline names it: its id, name and size. */
+export function checkpointRef(view: CheckpointView): { id: string; name: string | null; size: number } {
+  return { id: view.id, name: view.name, size: view.sizes.total };
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleView } from '../../src/shared/bottle-view';
 import type { TimelineEvent } from '../../src/shared/timeline';
+import type { ForkResult } from '../../src/shared/forks';
 import { processInbox, rebuildViewFields } from '../../src/core/rebuild';
 import { timelinePath } from '../../src/core/timeline';
 import { bottlePaths } from '../../src/core/state/state-paths';
@@ -89,6 +90,8 @@ describe.skipIf(skipWithoutDocker)('claude-bottle timeline (issue 24 item 4)', (
       expect(turns.map((turn) => turn.state)).toContain('waiting');
     }, 60_000);
     await cli(['checkpoint', identity, '--name', 'after approval']);
+    const forked = JSON.parse((await cli(['fork', identity, '--from', 'after approval', '--detach', '--json'])).stdout) as ForkResult;
+    expect(forked.forks).toHaveLength(1);
     await cli(['apply', identity]);
 
     const events = JSON.parse((await cli(['timeline', identity, '--json'])).stdout) as TimelineEvent[];
@@ -103,15 +106,27 @@ describe.skipIf(skipWithoutDocker)('claude-bottle timeline (issue 24 item 4)', (
       'decision approved',
       'build built',
       'stop approval',
+      'checkpoint',
       'resume',
       'checkpoint',
+      'fork',
       'apply',
     ]);
     expect(events.find((event) => event.kind === 'start')?.instruction).toBe('add a file');
     expect(events.find((event) => event.decision === 'approved')).toMatchObject({ request: { type: 'dockerfile', id: second } });
     expect(events.find((event) => event.decision === 'approved')?.diff).toContain('+RUN echo two > /opt/two');
     expect(events.find((event) => event.decision === 'rejected')).toMatchObject({ request: { id: first }, reason: 'no jq for you' });
-    expect(events.find((event) => event.kind === 'checkpoint')?.checkpoint).toMatchObject({ name: 'after approval' });
+    // The approval kept the state before its rebuild as a checkpoint of its own (checkpoint-at-approval).
+    expect(events.filter((event) => event.kind === 'checkpoint').map((event) => event.checkpoint?.name)).toEqual([
+      `approval of ${second}`,
+      'after approval',
+    ]);
+    const fork = events.find((event) => event.kind === 'fork');
+    expect(fork).toMatchObject({ identities: [forked.forks[0]?.identity], checkpoint: { name: 'after approval' } });
+    // The fork's own timeline begins where it came from.
+    const child = JSON.parse((await cli(['timeline', forked.forks[0]?.identity ?? '', '--json'])).stdout) as TimelineEvent[];
+    expect(child.map((event) => event.kind)).toContain('forked-from');
+    expect(child.find((event) => event.kind === 'forked-from')).toMatchObject({ from: identity, checkpoint: { name: 'after approval' } });
     expect(events.find((event) => event.kind === 'apply')?.count).toBe(1);
     expect(events.find((event) => event.state === 'waiting')?.lastMessage).toBe('done, key sk-ant-[redacted]');
 
@@ -122,7 +137,8 @@ describe.skipIf(skipWithoutDocker)('claude-bottle timeline (issue 24 item 4)', (
     const kindColumn = (table[0] ?? '').indexOf('KIND');
     expect(table.slice(1).map((row) => row.slice(kindColumn).split(' ')[0])).toEqual(events.map((event) => event.kind));
     const filtered = (await cli(['timeline', identity, '--kind', 'decision,checkpoint'])).stdout.trimEnd().split('\n');
-    expect(filtered).toHaveLength(4);
+    // The header, two decisions, and two checkpoints (the approval's and the named one).
+    expect(filtered).toHaveLength(5);
     const badKind = await runCli(['timeline', identity, '--kind', 'start,\u001b[31mx']);
     expect(badKind.code).not.toBe(0);
     expect(badKind.stderr).toMatch(/unknown kind/);

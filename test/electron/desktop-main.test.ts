@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../src/shared/app-events';
 import type { AgentSummary, BottleView, JournalEntry, PendingRequestView, ProjectAgentReview } from '../../src/shared/bottle-view';
 import type { ChangeSet, FileDetail } from '../../src/shared/changes';
-import type { CheckpointList } from '../../src/shared/checkpoints';
+import type { CheckpointList, CheckpointView } from '../../src/shared/checkpoints';
 import type { CredentialStatus } from '../../src/shared/credentials-view';
 import { IPC_CHANNEL_NAMES, type IpcChannel } from '../../src/shared/ipc-contract';
 import type { TimelineEvent } from '../../src/shared/timeline';
@@ -305,16 +305,21 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         error: { code: 'invalid-argument' },
       });
       exercised.add('bottle:checkpoint');
-      expect(await app.invoke('bottle:checkpoint', [identity, { name: 'before' }])).toMatchObject({
-        ok: false,
-        error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
+      // A mount-mode bottle's checkpoint: its project folder against its start (issue 24).
+      expect(await call<CheckpointView>('bottle:checkpoint', [identity, { name: 'before' }])).toMatchObject({
+        identity,
+        name: 'before',
+        mode: 'mount',
       });
       expect(await app.invoke('bottle:checkpoint', [identity, { name: 'bad\u0007name' }])).toMatchObject({
         ok: false,
         error: { code: 'invalid-argument' },
       });
-      // A mount-mode bottle has no checkpoints: the list is empty, drop finds none, restore is refused.
-      expect(await call<CheckpointList>('bottle:checkpoints', [identity])).toMatchObject({ identity, checkpoints: [], totalBytes: 0 });
+      // Listed; drop finds no other; restore waits for a stop.
+      expect(await call<CheckpointList>('bottle:checkpoints', [identity])).toMatchObject({
+        identity,
+        checkpoints: [{ name: 'before', mode: 'mount' }],
+      });
       exercised.add('bottle:checkpoint-drop');
       expect(await app.invoke('bottle:checkpoint-drop', [identity, { checkpoint: '20260101-000000-abcde' }])).toMatchObject({
         ok: false,
@@ -332,7 +337,7 @@ describe('the Electron main process, built, with a stand-in electron module', ()
       exercised.add('bottle:restore');
       expect(await app.invoke('bottle:restore', [identity, { checkpoint: 'before' }])).toMatchObject({
         ok: false,
-        error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
+        error: { code: 'conflict', message: expect.stringContaining('stop it first') },
       });
       expect(await app.invoke('bottle:restore', [identity, { checkpoint: 'bad\u0007name' }])).toMatchObject({
         ok: false,

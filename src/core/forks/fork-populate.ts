@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../fs/atomic-write';
 import { isDirectory } from '../fs/is-directory';
 import { CHECKPOINT_FILES, checkpointDir } from '../checkpoints/checkpoint-store';
 import { writeForkedFrom } from '../state/forked-from';
-import { linkTree } from './link-tree';
+import { linkTree } from '../checkpoints/link-tree';
 import { bottlePaths, changesPaths, perBottleImageTag } from '../state/state-paths';
 
 /** Copies keep links as links, modes and times: what the fork gets is what the checkpoint holds. */
@@ -30,9 +30,9 @@ export async function populateFork(ctx: CoreDeps, parent: LoadedBottle, checkpoi
   if (!checkpoint.saved.workspace || !(await isDirectory(join(source, CHECKPOINT_FILES.workspace))))
     throw new BottleError('corrupt', `checkpoint ${checkpoint.id} of ${parent.identity} holds no workspace: nothing to fork`);
   ctx.activity.progress(fork.identity, { line: `Copying checkpoint ${checkpoint.id} of ${parent.identity}` });
-  await linkTree(join(source, CHECKPOINT_FILES.workspace), paths.workspace);
+  await linkTree(join(source, CHECKPOINT_FILES.workspace), paths.workspace, Number.POSITIVE_INFINITY);
   if (fork.agent.config.transcriptDir !== null && checkpoint.saved.transcript)
-    await linkTree(join(source, CHECKPOINT_FILES.transcript), paths.transcript);
+    await linkTree(join(source, CHECKPOINT_FILES.transcript), paths.transcript, Number.POSITIVE_INFINITY);
   if (checkpoint.dockerfile === 'own') {
     await copyFile(join(source, CHECKPOINT_FILES.dockerfile), paths.dockerfile);
     await nameImage(ctx, checkpoint, fork.identity);

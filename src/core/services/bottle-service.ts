@@ -47,6 +47,7 @@ import { answerPermissionNow } from '../rebuild/permission-answer';
 import { withdrawAllPermissions } from '../rebuild/permission-withdraw';
 import type { ContainerFacts } from '../bottles/container-event';
 import { listCheckpoints } from '../checkpoints/checkpoint-store';
+import { checkpointRef } from '../../shared/checkpoints';
 import { approvalBasis, checkpointAtApproval } from '../checkpoints/checkpoint-at-approval';
 import { noteTimeline, readTimeline } from '../timeline';
 import type { TimelineEvent, TimelineInput } from '../../shared/timeline';
@@ -317,10 +318,11 @@ export class BottleService {
         onCommitted: () => this.inboxes.deliver(ctx, identity),
       });
       // The approval is whole: a checkpoint over its budget (or failing) skips itself in one progress line.
-      await checkpointAtApproval(ctx, bottle, requestId, basis);
+      const kept = await checkpointAtApproval(ctx, bottle, requestId, basis);
       // The approval retired the container: its agent asks nothing any more.
       await this.dropQuestions(identity);
       await this.note(identity, { kind: 'stop', by: operatorName(), reason: 'approval' });
+      if (kept !== null) await this.note(identity, { kind: 'checkpoint', by: operatorName(), checkpoint: checkpointRef(kept) });
       if (!options.resume) return { requestId, imageId, resumed: false };
       ctx.activity.switchTo(identity, 'resuming');
       try {

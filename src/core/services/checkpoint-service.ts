@@ -1,6 +1,7 @@
 import type { ActivityKind } from '../../shared/bottle-view';
 import {
   checkpointNameProblem,
+  checkpointRef,
   isCheckpointId,
   type CheckpointList,
   type CheckpointRestore,
@@ -91,10 +92,6 @@ export class CheckpointService {
 }
 
 /** A checkpoint as the timeline names it: id, name, size. */
-export function checkpointRef(view: CheckpointView): { id: string; name: string | null; size: number } {
-  return { id: view.id, name: view.name, size: view.sizes.total };
-}
-
 /** A checkpoint name as the operator gave it, or a one-line refusal. */
 export function requireCheckpointName(name: string): string {
   const problem = checkpointNameProblem(name);

@@ -16,10 +16,10 @@ import { listBottleNames, requireBottleName } from '../state/bottle-names';
 import { readBottleOptions } from '../state/bottle-options';
 import { readLimits } from '../state/limits';
 import { mapLimited } from '../state/state-listing';
-import { checkpointRef, pickCheckpoint, requireBottle } from './checkpoint-service';
+import { pickCheckpoint, requireBottle } from './checkpoint-service';
 import { operatorName } from '../rebuild/approval';
 import { noteTimeline, recordFork } from '../timeline';
-import type { CheckpointView } from '../../shared/checkpoints';
+import { checkpointRef, type CheckpointView } from '../../shared/checkpoints';
 
 /** Forks made at once: their copy-in streams and network set-ups overlap; more only queue on the engine. */
 const FORKS_AT_ONCE = 3;
