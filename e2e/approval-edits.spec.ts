@@ -81,7 +81,7 @@ test('the flagged line is marked in the diff; Approve with edits builds the edit
 
   // History: the approval, with the operator's edits beside the diff of what was built.
   await card(page, identity)
-    .getByRole('button', { name: /^History/ })
+    .getByRole('button', { name: /^Timeline/ })
     .click();
   const edit = page.getByTestId('history-edit');
   await edit.locator('summary').click();

@@ -53,7 +53,7 @@ test('start by dropping a folder, approve & resume, terminal shows the resumed a
 
   // The decision is in the history view.
   await card(page, identity)
-    .getByRole('button', { name: /History/ })
+    .getByRole('button', { name: /Timeline/ })
     .click();
   await expect(page.getByTestId('history')).toContainText('approved');
   await screenshot(page, '08-history');

@@ -91,4 +91,14 @@ test('the Timeline tab lists every event in order, filters by kind from the keyb
     .split('\n')
     .map((line) => JSON.parse(line) as TimelineEvent);
   expect(exported.map((event) => event.kind)).toEqual(['start', 'checkpoint', 'decision', 'decision']);
+
+  // A checkpoint event jumps to its row in the Checkpoints tab.
+  const checkpointId = exported[1]?.checkpoint?.id ?? '';
+  const details = events.nth(1).getByTestId('timeline-checkpoint');
+  // The filters above re-rendered the list: the event's details may be folded again.
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  await details.getByTestId('timeline-show-checkpoint').click();
+  await expect(page.getByTestId('tab-checkpoints')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator(`[data-testid="checkpoint-row"][data-id="${checkpointId}"]`)).toHaveAttribute('data-focused', 'true');
+  await screenshotBothThemes(page, '53-timeline-to-checkpoint');
 });

@@ -64,7 +64,12 @@ export function useChangesSuite(agent: string, description: string, script: stri
     await page.getByTestId('agent-select').selectOption(agent);
     await page.getByRole('radio', { name: mode }).check();
     await page.getByTestId('start-button').click();
-    await expect.poll(async () => (await newestIdentity(page)).startsWith(`${agent}-`), { timeout: 90_000 }).toBe(true);
+    // A new one: this spec's earlier tests left bottles of the same agent, which are newest until this one's card shows.
+    const isNew = async (): Promise<boolean> => {
+      const newest = await newestIdentity(page);
+      return newest.startsWith(`${agent}-`) && !started.includes(newest);
+    };
+    await expect.poll(isNew, { timeout: 90_000 }).toBe(true);
     const identity = await newestIdentity(page);
     started.push(identity);
     await expectStatus(page, identity, 'running', 90_000);

@@ -21,7 +21,7 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
   stop: { label: () => 'Stop', className: '', run: (id) => void stopBottle(id) },
   resume: { label: () => 'Resume', className: 'button-primary', run: (id) => void resumeBottle(id) },
   history: {
-    label: (bottle) => `History (${bottle.historyCount})`,
+    label: (bottle) => `Timeline (${bottle.historyCount})`,
     className: 'button-quiet',
     run: (id) => useUiStore.getState().openPanel('history', id),
   },

@@ -7,6 +7,7 @@ import { formatBytes } from '../../../shared/format-bytes';
 import { invoke, messageOf } from '../api/api';
 import { dropCheckpoint, restoreCheckpoint } from '../lib/checkpoint-actions';
 import { exactTime, shortId } from '../lib/format';
+import { useBottlePanelStore } from '../stores/bottle-panel-store';
 import { useEngineStore } from '../stores/engine-store';
 import { ConfirmCheckpoint, type CheckpointAsk } from './confirm-checkpoint';
 
@@ -44,6 +45,8 @@ export function CheckpointsPanel({ bottle }: { bottle: BottleView }): JSX.Elemen
   const [ask, setAsk] = useState<CheckpointAsk | null>(null);
   const [version, setVersion] = useState(0);
   const engineDown = useEngineStore((state) => state.status?.state === 'unavailable');
+  // The checkpoint the Timeline jumped to, marked in the list.
+  const focused = useBottlePanelStore((state) => state.focusedCheckpoint);
   // A checkpoint, an approval or a restore ends an activity: the list is read again then.
   const working = bottle.activity?.kind ?? null;
 
@@ -96,7 +99,13 @@ export function CheckpointsPanel({ bottle }: { bottle: BottleView }): JSX.Elemen
           </thead>
           <tbody>
             {checkpoints.map((checkpoint) => (
-              <tr key={checkpoint.id} data-testid="checkpoint-row" data-id={checkpoint.id}>
+              <tr
+                key={checkpoint.id}
+                data-testid="checkpoint-row"
+                data-id={checkpoint.id}
+                data-focused={checkpoint.id === focused ? 'true' : undefined}
+                className={checkpoint.id === focused ? 'checkpoint-focused' : undefined}
+              >
                 <td>
                   <span className="checkpoint-name">{checkpointLabel(checkpoint)}</span>
                   {checkpoint.name === null ? null : <code className="muted checkpoint-id">{checkpoint.id}</code>}

@@ -5,6 +5,7 @@ import { formatBytes } from '../../../shared/format-bytes';
 import { TIMELINE_KINDS, timelineWhat, type TimelineEvent, type TimelineKind } from '../../../shared/timeline';
 import { invoke, messageOf } from '../api/api';
 import { exactTime } from '../lib/format';
+import { useBottlePanelStore } from '../stores/bottle-panel-store';
 import { useBottle } from '../stores/bottles-store';
 import { DiffView } from './diff-view';
 
@@ -128,6 +129,8 @@ export function TimelinePanel({ identity }: { identity: string }): JSX.Element {
 }
 
 function TimelineLine({ event, journal, identity }: { event: TimelineEvent; journal: JournalEntry[]; identity: string }): JSX.Element {
+  const showCheckpoint = useBottlePanelStore((state) => state.showCheckpoint);
+  const checkpointId = event.checkpoint?.id ?? '';
   const edit =
     event.kind === 'decision' ? journal.find((entry) => entry.requestId === event.request?.id && entry.at === event.at)?.edit : undefined;
   return (
@@ -171,6 +174,9 @@ function TimelineLine({ event, journal, identity }: { event: TimelineEvent; jour
               </code>
             </dd>
           </dl>
+          <button type="button" className="button" data-testid="timeline-show-checkpoint" onClick={() => showCheckpoint(checkpointId)}>
+            Show in Checkpoints
+          </button>
         </details>
       )}
     </li>

@@ -8,7 +8,11 @@ interface BottlePanelState {
   identity: string | null;
   tab: BottleTab;
   maximized: boolean;
+  /** A checkpoint the Timeline jumped to: the Checkpoints tab marks its row. */
+  focusedCheckpoint: string | null;
   open(identity: string, tab?: BottleTab): void;
+  /** Opens the Checkpoints tab at one checkpoint (the Timeline's jump from a checkpoint event). */
+  showCheckpoint(id: string): void;
   setTab(tab: BottleTab): void;
   toggleMaximized(): void;
   close(): void;
@@ -18,7 +22,9 @@ export const useBottlePanelStore = create<BottlePanelState>()((set) => ({
   identity: null,
   tab: 'terminal',
   maximized: false,
-  open: (identity, tab = 'terminal') => set({ identity, tab }),
+  focusedCheckpoint: null,
+  open: (identity, tab = 'terminal') => set({ identity, tab, focusedCheckpoint: null }),
+  showCheckpoint: (id) => set({ tab: 'checkpoints', focusedCheckpoint: id }),
   setTab: (tab) => set({ tab }),
   toggleMaximized: () => set((state) => ({ maximized: !state.maximized })),
   close: () => set({ identity: null, maximized: false }),
