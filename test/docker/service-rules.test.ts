@@ -61,9 +61,13 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
       'approve',
       'reject',
       'changes',
+      // Mount mode has checkpoints too (issue 24): the folder against its start; restore waits for a stop.
+      'checkpoint',
+      'restore',
       'copy-resume-command',
       'remove',
     ]);
+    expect(detail.actions.find((state) => state.action === 'restore')?.enabled).toBe(false);
     expect(detail.historyCount).toBe(0);
 
     const unknown = await runCli(['show', 'nobody-zzzzz']);
