@@ -6,6 +6,8 @@ import { fail, info, parseCommandArgs, UsageError, type CliCommand } from '../cl
 const USAGE = 'claude-bottle serve [--port N]';
 /** A fixed default so an SSH tunnel command can be written once; --port 0 picks a free port. */
 const DEFAULT_PORT = 7420;
+/** How long a signalled server may take to close before it exits anyway. */
+const CLOSE_GRACE_MS = 10_000;
 
 function parsePort(value: string | boolean | undefined): number {
   if (value === undefined || typeof value === 'boolean') return DEFAULT_PORT;
@@ -38,6 +40,13 @@ export const run: CliCommand = async (argv, owner) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     info(`Received ${signal}; closing (bottles keep running).`);
+    // A signal must end the server: if closing, or a handle something left open, keeps the process
+    // alive past this, it is said in one line and the process exits (seen once in CI: a test's
+    // teardown waited 120 s on a serve that had closed). unref: a clean close exits sooner.
+    setTimeout(() => {
+      info(`Closing took over ${CLOSE_GRACE_MS / 1000} s; exiting now.`);
+      process.exit(1);
+    }, CLOSE_GRACE_MS).unref();
     return 0;
   } catch (error: unknown) {
     return fail(error);
