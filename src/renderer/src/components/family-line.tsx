@@ -38,15 +38,7 @@ export function FamilyLine({ bottle, layout }: { bottle: BottleView; layout: 'ca
             fork
           </button>
         ) : null}
-        {forks > 0 ? (
-          <span
-            className="family-forks"
-            title={`${forks} bottle${forks === 1 ? ' was' : 's were'} forked from this one`}
-            data-testid="family-forks"
-          >
-            {forks} fork{forks === 1 ? '' : 's'}
-          </span>
-        ) : null}
+        <ForkCount forks={forks} />
       </span>
     );
   return (
@@ -67,15 +59,21 @@ export function FamilyLine({ bottle, layout }: { bottle: BottleView; layout: 'ca
           · <span className="family-checkpoint">{checkpoint}</span>
         </span>
       ) : null}
-      {forks > 0 ? (
-        <span
-          className="family-forks"
-          title={`${forks} bottle${forks === 1 ? ' was' : 's were'} forked from this one`}
-          data-testid="family-forks"
-        >
-          {forks} fork{forks === 1 ? '' : 's'}
-        </span>
-      ) : null}
+      <ForkCount forks={forks} />
+    </span>
+  );
+}
+
+/** "N forks" on a parent, the same in rows and on cards; nothing when it has none. */
+function ForkCount({ forks }: { forks: number }): JSX.Element | null {
+  if (forks === 0) return null;
+  return (
+    <span
+      className="family-forks"
+      title={`${forks} bottle${forks === 1 ? ' was' : 's were'} forked from this one`}
+      data-testid="family-forks"
+    >
+      {forks} fork{forks === 1 ? '' : 's'}
     </span>
   );
 }
