@@ -1,4 +1,4 @@
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_PENDING_PERMISSIONS, MAX_STATUS_FILE_BYTES } from '../../src/shared/agent-reports';
@@ -173,6 +173,22 @@ describe('the status file throttle', () => {
     const elapsed = Date.now() - started;
     expect(statusReadCount(identity) - before).toBeLessThanOrEqual(Math.ceil(elapsed / STATUS_READ_INTERVAL_MS) + 1);
     expect((await readAgentStatusRecord(identity))?.status).toMatchObject({ state: 'waiting', lastMessage: 'done', tool: 'Bash' });
+  });
+
+  it('redacts a key the agent pasted into its message or detail before the record keeps it', async () => {
+    const identity = await makeStateBottle('leak-abcde');
+    const key = `sk-ant-api03-${'k'.repeat(40)}`;
+    await writeInboxFile(
+      identity,
+      '.agent-status',
+      JSON.stringify({ ...status, state: 'waiting', detail: `curl -H "x-api-key: ${key}"`, message: `my key is ${key}` }),
+    );
+    await ingestAgentStatus(identity);
+    expect(await readFile(bottlePaths(identity).agentStatus, 'utf8')).not.toContain(key);
+    expect((await readAgentStatusRecord(identity))?.status).toMatchObject({
+      lastMessage: 'my key is sk-ant-[redacted]',
+      detail: 'curl -H "x-api-key: sk-ant-[redacted]"',
+    });
   });
 
   it('carries `since` over while the state stays, keeps the last good status under a bad file, and warns once', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AGENT_STATES, MAX_STATUS_FILE_BYTES, type AgentStatusView } from '../../shared/agent-reports';
 import type { InboxWarning } from '../../shared/bottle-view';
+import { redactSecrets } from '../base/core-log';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { ifExists, isMissing } from '../fs/if-exists';
@@ -107,11 +108,13 @@ export async function readStatusFileNow(identity: string): Promise<boolean> {
   }
   const last = previous?.status ?? null;
   const { state, tool, detail, message } = report.value;
+  // The record feeds the card, `show` and the timeline: a key the agent pasted into its own words
+  // is redacted before it is kept, so it never reaches the state folder or a screen.
   const status: AgentStatusView = {
     state,
     tool: tool ?? null,
-    detail: detail ?? null,
-    lastMessage: message ?? last?.lastMessage ?? null,
+    detail: detail === undefined ? null : redactSecrets(detail),
+    lastMessage: message === undefined ? (last?.lastMessage ?? null) : redactSecrets(message),
     at,
     since: last !== null && last.state === state ? last.since : at,
   };
