@@ -123,13 +123,20 @@ export function ranForMs(startedAt: string, finishedAt: string): number | null {
   return Math.max(0, ran);
 }
 
-async function readEarlyExit(ctx: CoreDeps, containerId: string): Promise<EarlyExitView | null | 'signal' | 'not-exited'> {
+/** A container that exited by itself after its first minute: only its exit code is kept. */
+interface LateExit {
+  late: true;
+  exitCode: number | null;
+}
+
+async function readEarlyExit(ctx: CoreDeps, containerId: string): Promise<EarlyExitView | LateExit | null | 'signal' | 'not-exited'> {
   const container = ctx.docker.getContainer(containerId);
   const info = await container.inspect();
   if (info.State.Running || info.State.Status !== 'exited') return 'not-exited';
   if (endedByOutsideSignal(info.State.ExitCode ?? null, info.State.OOMKilled === true)) return 'signal';
   const ranMs = ranForMs(info.State.StartedAt, info.State.FinishedAt);
-  if (ranMs === null || ranMs > EARLY_EXIT_SECONDS * 1000) return null;
+  if (ranMs === null) return null;
+  if (ranMs > EARLY_EXIT_SECONDS * 1000) return { late: true, exitCode: info.State.ExitCode ?? null };
   const raw = await container.logs({ tail: 100 });
   const text = (info.Config.Tty ? raw : demultiplex(raw)).toString('utf8');
   const lines = cleanOutputTail(text);
@@ -149,9 +156,9 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   if (recorded?.containerId === containerId) return recorded.early;
   // Our own stop or approval is taking it down: that is no failure of the agent.
   if (ctx.activity.isBusy(identity)) return null;
-  let early: EarlyExitView | null | 'signal' | 'not-exited';
+  let read: EarlyExitView | LateExit | null | 'signal' | 'not-exited';
   try {
-    early = await readEarlyExit(ctx, containerId);
+    read = await readEarlyExit(ctx, containerId);
   } catch (error: unknown) {
     // Every engine failure is meant here (removed meanwhile, the engine not answering): the early
     // exit is only a hint beside the exit code, which the card shows anyway, nothing is recorded,
@@ -160,21 +167,21 @@ export async function earlyExitOf(ctx: CoreDeps, identity: string, containerId: 
   }
   // Asked about a container the engine does not call exited (yet, or any more: restarted): nothing
   // to record, or a later exit of the same container would be read as "not early" for good.
-  if (early === 'not-exited') return null;
-  if (early === 'signal') {
+  if (read === 'not-exited') return null;
+  if (read === 'signal') {
     // Stopped or killed from outside (by hand, or by the engine going down): the card shows the
     // plain exit code, and the state folder is left as it was.
     exits.noteSignal(identity, containerId);
     return null;
   }
+  const early = read !== null && 'late' in read ? null : read;
   // Only beside an existing bottle's state (never creating a folder for an orphan container).
   if (existsSync(stateDir(identity))) {
     await writeFileAtomic(bottlePaths(identity).earlyExit, `${JSON.stringify({ containerId, early } satisfies EarlyExitRecord)}\n`);
-    // Once per container: the record just written answers every later look.
-    if (early !== null)
-      await noteTimeline(identity, { kind: 'exit', by: 'agent', code: early.exitCode, reason: early.reason }, (message) =>
-        process.emitWarning(message),
-      );
+    // Once per container: the record just written answers every later look. A late exit is on the
+    // timeline too (its code only), so every exit the agent made by itself is there.
+    const event = early !== null ? { code: early.exitCode, reason: early.reason } : read !== null ? { code: read.exitCode } : null;
+    if (event !== null) await noteTimeline(identity, { kind: 'exit', by: 'agent', ...event }, (message) => process.emitWarning(message));
   }
   return early;
 }
