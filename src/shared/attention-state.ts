@@ -36,6 +36,7 @@ const ACTIVITY_LABELS: Record<ActivityKind, string> = {
   checkpointing: 'Taking a checkpoint',
   'dropping-checkpoint': 'Dropping a checkpoint',
   restoring: 'Going back to a checkpoint',
+  forking: 'Forking',
 };
 
 /** The activity's name; a kind this build does not know (a newer core) shows as it is. */

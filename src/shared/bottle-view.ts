@@ -66,7 +66,8 @@ export type ActivityKind =
   | 'exporting'
   | 'checkpointing'
   | 'dropping-checkpoint'
-  | 'restoring';
+  | 'restoring'
+  | 'forking';
 
 /** Long work in progress on one bottle (image build, approve, resume), pushed as it moves. */
 export interface BottleActivity {

@@ -62,7 +62,7 @@ export class ForkService {
     const prompt = request.prompt === undefined ? undefined : requireTaskText(request.prompt, 'task');
     await requireBottle(identity);
     await requireFreeNames(given);
-    const source = await this.hooks.locked(identity, 'checkpointing', async (ctx) => this.source(ctx, identity, request.from, prompt));
+    const source = await this.hooks.locked(identity, 'forking', async (ctx) => this.source(ctx, identity, request.from, prompt));
     const names = given ?? (await defaultNames(source.parentName, count));
     await requireRoom(source.checkpoint, count);
     // Made side by side: each holds its own lock and state, and its copy-in and its network's making
