@@ -24,8 +24,8 @@ function obstructions(): { top: number; bottom: number } {
 }
 
 /** Heights the stack is laid out with (the CSS gives cards and rows exactly these). */
-const CARD_HEIGHT = 200;
-const CARD_HEIGHT_NARROW = 262;
+const CARD_HEIGHT = 212;
+const CARD_HEIGHT_NARROW = 258;
 /** What a card of an agent that exited on start has more, for its last lines (claude-setup.css). */
 const EARLY_EXIT_EXTRA = 90;
 const CARD_GAP = 10;
