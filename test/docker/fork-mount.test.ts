@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,32 @@ describe.skipIf(skipWithoutDocker)('fork of a mount-mode bottle (issue 24): into
       const again = await json<ForkResult>(['fork', parent, '--from', 'A', '--detach', '--json']);
       expect(again.forks).toHaveLength(1);
       expect(JSON.parse(await readFile(bottlePaths(again.forks[0]?.identity ?? '?').forkedFrom, 'utf8'))).toMatchObject({ parent });
+
+      // Apply of a fork writes the folder as a copy-mode apply does: its own file is written; the
+      // file the parent changed after the checkpoint is the operator's now, a conflict left as it is.
+      const applied = await runCli(['apply', forks[0] ?? '?', '--no-sidecars']);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(await readFile(join(project, own[0] ?? '?'), 'utf8')).toMatch(/\S/);
+      expect(await readFile(join(project, 'tracked.txt'), 'utf8')).toBe('later\n');
+      expect(await readFile(join(project, 'new.txt'), 'utf8')).toBe('new\n');
     },
   );
+
+  it('a baseline file is never read through a link out of the project folder: one line, nothing made', { timeout: 300_000 }, async () => {
+    const outside = await tempDir('fork-mount-outside-');
+    await writeTree(project, { 'far/big.bin': BIG });
+    const { identity: parent } = await json<BottleView>(['start', 'worker', '--cwd', project, '--detach', '--json']);
+    await waitForAgent(parent);
+    const checkpoint = await json<CheckpointView>(['checkpoint', parent, '--json']);
+    // The folder is moved out and a link left in its place: the same bytes, but not in the project folder.
+    await rename(join(project, 'far'), join(outside, 'far'));
+    await symlink(join(outside, 'far'), join(project, 'far'));
+    const before = await everything();
+    expectOneLineRefusal(
+      await runCli(['fork', parent, '--from', checkpoint.id]),
+      /"far\/big\.bin" changed in the project folder .*: nothing forked$/m,
+    );
+    expect(await everything()).toEqual(before);
+    expect(await readdir(bottlePaths(parent).checkpoints)).toEqual([checkpoint.id]);
+  });
 });
