@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { card, expectStatus } from './helpers/app-page';
 import { useChangesSuite } from './helpers/changes-suite';
-import { removeBottles } from './helpers/docker';
+import { containerId, docker, removeBottles } from './helpers/docker';
 import { screenshotBothThemes } from './helpers/screens';
 
 const AGENT = 'fork-agent';
@@ -66,4 +66,40 @@ test('the Fork button makes two named bottles from a checkpoint picked from the 
   for (const identity of made) await expectStatus(page, identity, 'running', 90_000);
   await expectStatus(page, parent, 'running');
   await screenshotBothThemes(page, 'fork-made');
+});
+
+test('a mount-mode bottle forks too: the dialog says its forks are copies, and the fork works on its own copy of the folder', async ({
+  page,
+}) => {
+  const project = await suite.project('forked-mount');
+  await writeFile(join(project, 'start.txt'), 'start\n');
+  const parent = await suite.startMounted(page, project);
+  // The parent's agent wrote its file into the operator's folder itself.
+  await expect.poll(async () => (await readdir(project)).filter((name) => name.startsWith('by-')), { timeout: 60_000 }).toHaveLength(1);
+
+  await card(page, parent).getByRole('button', { name: 'Fork', exact: true }).click();
+  const dialog = page.getByTestId('fork-dialog');
+  await expect(dialog.getByTestId('fork-mount-note')).toContainText('its forks will be copies');
+  await screenshotBothThemes(page, 'fork-dialog-mount');
+  await dialog.getByTestId('fork-confirm').click();
+  await expect(page.getByTestId('notice').filter({ hasText: `Forked ${parent}` })).toBeVisible({ timeout: 120_000 });
+
+  const state = join(suite.home(), 'state');
+  const made: string[] = [];
+  for (const identity of await readdir(state)) {
+    const family = await readFile(join(state, identity, 'forked-from.json'), 'utf8').catch(() => null);
+    if (family !== null && (JSON.parse(family) as { parent: string }).parent === parent) made.push(identity);
+  }
+  forks.push(...made);
+  expect(made).toHaveLength(1);
+  const [fork] = made;
+  await expectStatus(page, fork ?? '?', 'running', 90_000);
+  // The fork is a copy-mode bottle: its agent's file is in its copy, never in the operator's folder.
+  const metadata = JSON.parse(await readFile(join(state, fork ?? '?', 'metadata.json'), 'utf8')) as { copy_cwd: boolean };
+  expect(metadata.copy_cwd).toBe(true);
+  const id = await containerId(fork ?? '?');
+  await expect
+    .poll(async () => docker('exec', id, 'sh', '-c', 'ls /workspace | grep -c "^by-"').catch(() => ''), { timeout: 60_000 })
+    .toBe('2');
+  expect((await readdir(project)).filter((name) => name.startsWith('by-'))).toHaveLength(1);
 });

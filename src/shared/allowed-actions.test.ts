@@ -23,6 +23,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint',
       'restore:off',
+      'fork',
       'copy-resume-command',
       'remove',
     ]);
@@ -32,6 +33,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint',
       'restore:off',
+      'fork',
       'copy-resume-command',
       'remove',
     ]);
@@ -41,6 +43,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint',
       'restore',
+      'fork',
       'copy-resume-command',
       'remove',
     ]);
@@ -49,6 +52,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint',
       'restore',
+      'fork',
       'copy-resume-command',
       'remove',
     ]);
@@ -71,6 +75,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint',
       'restore:off',
+      'fork',
       'copy-resume-command',
       'remove',
     ]);
@@ -87,6 +92,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint:off',
       'restore:off',
+      'fork:off',
       'copy-resume-command',
       'remove:off',
     ]);
@@ -100,6 +106,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint:off',
       'restore:off',
+      'fork:off',
       'copy-resume-command',
       'remove',
     ]);
@@ -115,6 +122,7 @@ describe('allowed actions per bottle state', () => {
       'changes',
       'checkpoint',
       'restore:off',
+      'fork',
       'copy-resume-command',
       'dismiss-error',
       'remove',
@@ -157,10 +165,16 @@ describe('checkpoint (issue 24)', () => {
 });
 
 describe('fork (issue 24)', () => {
-  it('is offered where a checkpoint can be taken, waits for work and for Docker, and never in mount mode', () => {
-    for (const status of ['running', 'exited', 'ready-to-resume', 'missing-container'] as const)
-      expect(actionState(testView({ status, copyCwd: true }), 'fork'), status).toEqual({ action: 'fork', enabled: true, reason: null });
-    expect(actionState(testView({ status: 'running', copyCwd: false }), 'fork')).toBeNull();
+  it('is offered where a checkpoint can be taken, in copy and mount mode (it forks into copies), and waits for work and for Docker', () => {
+    for (const copyCwd of [true, false])
+      for (const status of ['running', 'exited', 'ready-to-resume', 'missing-container'] as const)
+        expect(actionState(testView({ status, copyCwd }), 'fork'), `${status} copy=${copyCwd}`).toEqual({
+          action: 'fork',
+          enabled: true,
+          reason: null,
+        });
+    // A mount-mode bottle without a project folder has nothing to fork.
+    expect(actionState(testView({ status: 'running', copyCwd: false, cwd: '' }), 'fork')).toBeNull();
     for (const status of ['corrupt', 'orphan', 'starting'] as const)
       expect(actionState(testView({ status, copyCwd: true }), 'fork')).toBeNull();
     expect(actionState(testView({ status: 'running', copyCwd: true, activity: working('approving') }), 'fork')).toMatchObject({

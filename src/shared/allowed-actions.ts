@@ -78,8 +78,9 @@ function relevant(view: BottleView, action: BottleAction): boolean {
       // mode too (its confirm says it writes the project folder).
       return (view.copyCwd === true || (view.cwd !== null && view.cwd !== '')) && status !== 'corrupt' && status !== 'orphan';
     case 'fork':
-      // Copy mode (issue 24), from a checkpoint: a mount-mode bottle's checkpoint holds only what it changed, not a workspace to start from.
-      return view.copyCwd === true && relevant(view, 'checkpoint');
+      // Wherever a checkpoint can be taken (issue 24): a mount-mode bottle forks into copy-mode bottles
+      // whose workspace is its project folder as it was at the checkpoint.
+      return relevant(view, 'checkpoint');
     case 'copy-resume-command':
       return status !== 'corrupt' && status !== 'orphan';
     case 'dismiss-error':

@@ -61,9 +61,11 @@ describe.skipIf(skipWithoutDocker)('one core behind every front door', () => {
       'approve',
       'reject',
       'changes',
-      // Mount mode has checkpoints too (issue 24): the folder against its start; restore waits for a stop.
+      // Mount mode has checkpoints too (issue 24): the folder against its start; restore waits for a stop;
+      // fork makes copy-mode bottles of the folder as it was at a checkpoint.
       'checkpoint',
       'restore',
+      'fork',
       'copy-resume-command',
       'remove',
     ]);

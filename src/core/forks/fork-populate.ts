@@ -19,18 +19,25 @@ const COPY = { recursive: true, verbatimSymlinks: true, errorOnExist: true, forc
 
 /**
  * Fills a new fork's state folder from the parent's checkpoint, so its first launch (a resume)
- * puts the checkpoint's workspace and transcript into its container: the saved snapshots, its own
+ * puts the checkpoint's workspace (`workspace`: the checkpoint's own, or a mount-mode parent's
+ * folder as it was then, fork-from-mount.ts) and transcript into its container: the saved snapshots, its own
  * Dockerfile when the parent had one (and its image, named again as the fork's), the parent's
  * baseline (so Changes and Apply compare with the project folder as the parent started from it),
  * then its family (forked-from.json) last.
  */
-export async function populateFork(ctx: CoreDeps, parent: LoadedBottle, checkpoint: CheckpointView, fork: LoadedBottle): Promise<void> {
+export async function populateFork(
+  ctx: CoreDeps,
+  parent: LoadedBottle,
+  checkpoint: CheckpointView,
+  workspace: string,
+  fork: LoadedBottle,
+): Promise<void> {
   const source = checkpointDir(parent.identity, checkpoint.id);
   const paths = bottlePaths(fork.identity);
-  if (!checkpoint.saved.workspace || !(await isDirectory(join(source, CHECKPOINT_FILES.workspace))))
+  if (!checkpoint.saved.workspace || !(await isDirectory(workspace)))
     throw new BottleError('corrupt', `checkpoint ${checkpoint.id} of ${parent.identity} holds no workspace: nothing to fork`);
   ctx.activity.progress(fork.identity, { line: `Copying checkpoint ${checkpoint.id} of ${parent.identity}` });
-  await linkTree(join(source, CHECKPOINT_FILES.workspace), paths.workspace, Number.POSITIVE_INFINITY);
+  await linkTree(workspace, paths.workspace, Number.POSITIVE_INFINITY);
   if (fork.agent.config.transcriptDir !== null && checkpoint.saved.transcript)
     await linkTree(join(source, CHECKPOINT_FILES.transcript), paths.transcript, Number.POSITIVE_INFINITY);
   if (checkpoint.dockerfile === 'own') {

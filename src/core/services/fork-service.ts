@@ -10,6 +10,7 @@ import { listCheckpoints } from '../checkpoints/checkpoint-store';
 import { takeCheckpoint } from '../checkpoints/checkpoint-take';
 import type { CoreDeps } from '../deps/core-deps';
 import type { LoadedBottle } from '../deps/loaded-bottle';
+import { forkWorkspace } from '../forks/fork-from-mount';
 import { populateFork } from '../forks/fork-populate';
 import { readBottleNetwork, writeBottleNetwork, type BottleNetwork } from '../state/bottle-network';
 import { listBottleNames, requireBottleName } from '../state/bottle-names';
@@ -47,7 +48,9 @@ interface ForkSource {
  * Forks of a bottle (issue 24): N new bottles from one checkpoint of it (named, or taken now: a
  * running parent is paused only for the copy), each with its own identity, the parent's agent,
  * project folder and engine, in copy mode, its workspace and transcript the checkpoint's, its first
- * launch continuing the parent's conversation the agent's fork way (agent.json forkCommand).
+ * launch continuing the parent's conversation the agent's fork way (agent.json forkCommand). A
+ * mount-mode parent forks into copy mode: the workspace is its project folder as it was at the
+ * checkpoint (fork-from-mount.ts).
  * Everything the operator gave is checked before anything is made; a fork that fails midway is
  * removed whole, and the ones already made are kept and named in the error.
  */
@@ -65,15 +68,17 @@ export class ForkService {
     const source = await this.hooks.locked(identity, 'forking', async (ctx) => this.source(ctx, identity, request.from, prompt));
     const names = given ?? (await defaultNames(source.parentName, count));
     await requireRoom(source.checkpoint, count);
+    // A mount-mode checkpoint's folder is made whole once, here, before any fork: refused, nothing is made.
+    const workspace = await forkWorkspace(source.parent, source.checkpoint);
     // Made side by side: each holds its own lock and state, and its copy-in and its network's making
     // overlap the others'. Each one that fails is removed whole; the ones made are kept and named.
     const outcomes = await mapLimited(names, FORKS_AT_ONCE, async (name): Promise<ForkedBottle | { failed: unknown }> => {
       try {
-        return { identity: await this.makeOne(source, name, prompt), name };
+        return { identity: await this.makeOne(source, workspace.dir, name, prompt), name };
       } catch (error: unknown) {
         return { failed: error };
       }
-    });
+    }).finally(workspace.release);
     const forks = outcomes.filter((outcome): outcome is ForkedBottle => !('failed' in outcome));
     const failures = outcomes.flatMap((outcome) => ('failed' in outcome ? [outcome.failed] : []));
     await this.recordFamily(identity, source.checkpoint, forks);
@@ -88,7 +93,6 @@ export class ForkService {
   private async source(ctx: CoreDeps, identity: string, from: string | undefined, prompt: string | undefined): Promise<ForkSource> {
     const parent = await ctx.loadBottle(identity);
     if (prompt !== undefined) requireTaskable(parent.agent);
-    requireCopyParent(parent);
     let checkpoint: CheckpointView;
     if (from === undefined) {
       checkpoint = await takeCheckpoint(ctx, parent, null, (message) => this.hooks.warn(message));
@@ -120,8 +124,8 @@ export class ForkService {
     }
   }
 
-  /** One fork: its state (as a start makes it), filled from the checkpoint, then its first launch; removed whole on a failure. */
-  private async makeOne(source: ForkSource, name: string | null, prompt: string | undefined): Promise<string> {
+  /** One fork: its state (as a start makes it), filled from the checkpoint (its workspace from `workspace`), then its first launch; removed whole on a failure. */
+  private async makeOne(source: ForkSource, workspace: string, name: string | null, prompt: string | undefined): Promise<string> {
     const { ctx, parent, checkpoint } = source;
     const fork = await createBottleState(ctx, {
       agent: parent.metadata.agent_name,
@@ -135,7 +139,7 @@ export class ForkService {
     try {
       // The rules the operator gave the parent go with the work it does.
       await writeBottleNetwork(fork.identity, source.network);
-      await populateFork(ctx, parent, checkpoint, fork);
+      await populateFork(ctx, parent, checkpoint, workspace, fork);
       await this.hooks.locked(fork.identity, 'starting', async (locked) => {
         await launch(locked, fork, true, true);
       });
@@ -149,15 +153,6 @@ export class ForkService {
     }
     return fork.identity;
   }
-}
-
-/** A mount-mode bottle's checkpoints hold only what it changed, not a workspace a fork could start from. */
-function requireCopyParent(bottle: LoadedBottle): void {
-  if (!bottle.metadata.copy_cwd)
-    throw new BottleError(
-      'unsupported',
-      `${bottle.identity} is a mount-mode bottle: its project folder is yours, not the bottle's; forks are for copy-mode bottles for now`,
-    );
 }
 
 /** The parent's name + "-fork-N", N the first numbers no bottle's name takes; none when the parent has no name. */

@@ -42,7 +42,8 @@ const BUTTONS: Partial<Record<BottleAction, ButtonSpec>> = {
     label: () => 'Fork',
     className: 'button-quiet',
     run: (id) => useUiStore.getState().askFork(id),
-    title: (id) => `New bottles from a checkpoint, each continuing the conversation on its own (claude-bottle fork ${id})`,
+    title: (id) =>
+      `New bottles from a checkpoint, each continuing the conversation on its own; a mount-mode bottle's forks are copies of its folder (claude-bottle fork ${id})`,
   },
   'copy-resume-command': {
     label: () => 'Copy resume command',

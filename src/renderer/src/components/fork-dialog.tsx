@@ -6,6 +6,7 @@ import { MAX_FORK_COUNT } from '../../../shared/forks';
 import { invoke, messageOf } from '../api/api';
 import { runAction } from '../lib/bottle-actions';
 import { bottleNameProblem, launchExtras, taskTextProblem } from '../lib/launch-fields';
+import { useBottle } from '../stores/bottles-store';
 import { useUiStore } from '../stores/ui-store';
 import { DialogActions } from './dialog-actions';
 import { useModalDialog } from './use-modal-dialog';
@@ -44,6 +45,7 @@ function checkpointLabel(checkpoint: CheckpointView, latest: boolean): string {
 export function ForkDialog(): JSX.Element {
   const identity = useUiStore((state) => state.forkDialog);
   const askFork = useUiStore((state) => state.askFork);
+  const mounted = useBottle(identity ?? '')?.copyCwd === false;
   const [from, setFrom] = useState(NEW_CHECKPOINT);
   const [count, setCount] = useState(1);
   const [name, setName] = useState('');
@@ -79,10 +81,18 @@ export function ForkDialog(): JSX.Element {
   return (
     <dialog ref={dialogRef} className="confirm fork-dialog" onClose={() => askFork(null)} data-testid="fork-dialog">
       <h2>Fork {identity}</h2>
-      <p>
-        New bottles from a checkpoint of this one: each gets a copy of its workspace and continues its conversation on its own. This bottle
-        is only paused while a new checkpoint is copied.
-      </p>
+      {mounted ? (
+        <p data-testid="fork-mount-note">
+          This bottle works in your project folder itself; its forks will be <strong>copies</strong>: each new bottle gets its own copy of
+          the folder as it was at the checkpoint and continues the conversation on its own. Your folder is not touched; Apply brings a
+          fork&rsquo;s work back.
+        </p>
+      ) : (
+        <p>
+          New bottles from a checkpoint of this one: each gets a copy of its workspace and continues its conversation on its own. This
+          bottle is only paused while a new checkpoint is copied.
+        </p>
+      )}
       <label className="field">
         <span className="field-label">From</span>
         <select value={from} onChange={(event) => setFrom(event.target.value)} data-testid="fork-from">
