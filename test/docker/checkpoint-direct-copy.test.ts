@@ -42,6 +42,7 @@ const AGENT = [
   `mkdir -p ${TRANSCRIPT}/logs && echo turn > ${TRANSCRIPT}/logs/1.txt && echo token > ${TRANSCRIPT}/login.json`,
   `ln -s /etc ${TRANSCRIPT}/etc-link && mkfifo ${TRANSCRIPT}/fifo`,
   'ln -s /workspace /linked-workspace',
+  'mkdir -p /odd/sub && echo x > /odd/first && echo y > "/odd/sub/$(printf \'bad\\377name\')"',
   'touch /tmp/agent-done',
   'exec sleep 3600',
 ].join('\n');
@@ -147,11 +148,17 @@ describe.skipIf(skipWithoutDocker)('checkpoint: the direct copy from the host ma
     expect(await readdir(join(out, 'over'))).toEqual([]);
   });
 
-  it('leaves to the archive a folder reached through a link, and finds no folder where the container has none', async (context) => {
+  it('leaves to the archive a folder reached through a link or holding a name that is not UTF-8, and finds no folder where the container has none', async (context) => {
     if (unusable !== null) return context.skip(unusable);
     expect(await copyRootfsFolder(rootfs as string, '/linked-workspace', join(out, 'linked'))).toBe('stream');
     expect(await copyRootfsFolder(rootfs as string, '/workspace/abs-link', join(out, 'file-link'))).toBe('stream');
     expect(await copyRootfsFolder(rootfs as string, '/no/such/folder', join(out, 'none'))).toBeNull();
+    // A name that is not UTF-8 (the extraction writes it decoded): the archive's copy, the budget given back, nothing left.
+    const budget = new SnapshotBudget(1e9);
+    budget.used = 1000;
+    expect(await copyRootfsFolder(rootfs as string, '/odd', join(out, 'odd', 'copy'), budget)).toBe('stream');
+    expect(budget.used).toBe(1000);
+    expect(await readdir(join(out, 'odd'))).toEqual([]);
   });
 
   it('is not used for a folder under a mount, an engine elsewhere, or a container that is not running', async (context) => {

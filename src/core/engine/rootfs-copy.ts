@@ -8,8 +8,9 @@ import { ENTRY_COST, recoverSnapshotSwap, SnapshotTooLargeError, type ExtractedF
 
 /**
  * What copyRootfsFolder did: the folder copied (not yet in place), null when the container has no
- * such folder, or 'stream' when its path is not a plain chain of folders (a link on the way): the
- * engine's archive, which resolves links inside the container, copies that one.
+ * such folder, or 'stream' when its path is not a plain chain of folders (a link on the way: the
+ * engine's archive resolves links inside the container) or it holds a name that is not UTF-8:
+ * the engine's archive copies that one.
  */
 export type RootfsCopy = ExtractedFolder | null | 'stream';
 
@@ -26,6 +27,8 @@ interface Walk {
   keepBits: number;
   /** dev:ino of every entry with more than one name already taken (the archive's hard-link entries). */
   seen: Set<string>;
+  /** What this walk added to the budget, given back when the archive copies the folder instead. */
+  counted: number;
   files: { from: Buffer; to: Buffer; info: BigIntStats }[];
   /** Folders in the order made: their modes and times are set children first, once all is written. */
   folders: { to: Buffer; info: BigIntStats }[];
@@ -62,6 +65,7 @@ export async function copyRootfsFolder(
     excluded: new Set((options.exclude ?? []).map((name) => posix.normalize(name).replace(/^\/+|\/+$/g, ''))),
     keepBits: 0o777 & ~currentUmask(),
     seen: new Set(),
+    counted: 0,
     files: [],
     folders: [],
   };
@@ -75,7 +79,21 @@ export async function copyRootfsFolder(
     return { temp, dest };
   } catch (error: unknown) {
     await rm(temp, { recursive: true, force: true });
-    throw error;
+    if (!(error instanceof NeedsArchive)) throw error;
+    if (budget !== undefined) budget.used -= walk.counted;
+    return 'stream';
+  }
+}
+
+/**
+ * A name that is not UTF-8: the archive's extraction writes it decoded (U+FFFD for the bad bytes),
+ * and everything after (sizes, git, a restore's archive) reads names as UTF-8; the archive copies
+ * such a folder, so its checkpoint is what it always was.
+ */
+class NeedsArchive extends Error {
+  constructor() {
+    super('a name that is not UTF-8');
+    this.name = 'NeedsArchive';
   }
 }
 
@@ -107,6 +125,7 @@ function currentUmask(): number {
 function count(walk: Walk, bytes: bigint): void {
   const { budget } = walk;
   if (budget === undefined) return;
+  walk.counted += Number(bytes) + ENTRY_COST;
   budget.used += Number(bytes) + ENTRY_COST;
   if (budget.used > budget.limit) throw new SnapshotTooLargeError(walk.source);
 }
@@ -124,6 +143,7 @@ function isExcluded(walk: Walk, rel: string): boolean {
 /** Makes the tree under `to` (folders, links), counting every entry and listing the files to copy; `write` false only counts (an excluded folder). */
 async function walkFolder(walk: Walk, from: Buffer, to: Buffer, rel: string, write: boolean): Promise<void> {
   const names = (await readdir(from, { encoding: 'buffer' })).sort(Buffer.compare);
+  if (names.some((name) => !Buffer.from(name.toString('utf8')).equals(name))) throw new NeedsArchive();
   const infos = await Promise.all(names.map((name) => lstat(Buffer.concat([from, SLASH, name]), { bigint: true })));
   for (const [index, name] of names.entries()) {
     const info = infos[index] as BigIntStats;
