@@ -7,6 +7,7 @@ import type { LoadedBottle } from '../deps/loaded-bottle';
 import { WORKSPACE } from '../engine/bottle-mounts';
 import { discardExtracted, extractArchive, extractFolder, type ExtractedFolder, type SnapshotBudget } from '../engine/container-archive';
 import { openArchive } from '../engine/container-files';
+import { copyRootfsFolder } from '../engine/rootfs-copy';
 import type { EngineContainer } from '../engine/engine-client';
 import { ALREADY_DONE, ifContainerExists } from '../engine/if-engine-object-exists';
 import { CHECKPOINT_FILES } from './checkpoint-store';
@@ -41,6 +42,8 @@ interface Copies {
  * running container is paused only while the engine sends them, and unpaused whatever happens:
  * both archives are asked for at once and extracted as they arrive; the workspace's is read ahead
  * into memory, so the pause ends with the engine's last byte and its extraction finishes after.
+ * With `rootfs` (the container's root filesystem on this host, see hostRootfs; only when it is
+ * paused here), both are copied from there while it is paused, the same tree without the archive.
  */
 export async function copyOutOfContainer(
   container: EngineContainer,
@@ -48,12 +51,16 @@ export async function copyOutOfContainer(
   staging: string,
   budget: SnapshotBudget,
   pause: boolean,
+  rootfs: string | null = null,
 ): Promise<CopiedOut> {
   // Timed from before the pause to after the unpause: the longest the agent could have been frozen.
   const pausedAt = pause ? performance.now() : null;
   let pausedMs: number | null = null;
   if (pause) await container.pause();
-  const copies = startCopies(container, bottle, staging, budget);
+  const copies =
+    pause && rootfs !== null
+      ? startDirectCopies(rootfs, container, bottle, staging, budget)
+      : startCopies(container, bottle, staging, budget);
   // Both settle before anything is thrown, so neither is left writing into the staging folder.
   const settled = Promise.allSettled([copies.transcript, copies.workspace]);
   await copies.sent;
@@ -106,4 +113,28 @@ function startCopies(container: EngineContainer, bottle: LoadedBottle, staging: 
     }
   })();
   return { transcript, workspace, sent: Promise.allSettled([transcript, workspaceSent]) };
+}
+
+/**
+ * Both folders copied from the container's root filesystem on this host (copyRootfsFolder), each
+ * through the engine's archive instead when its path holds a link; the container stays paused
+ * until both are copied whole.
+ */
+function startDirectCopies(
+  rootfs: string,
+  container: EngineContainer,
+  bottle: LoadedBottle,
+  staging: string,
+  budget: SnapshotBudget,
+): Copies {
+  const { transcriptDir, secretFiles } = bottle.agent.config;
+  const copy = async (source: string, dest: string, exclude?: string[]): Promise<ExtractedFolder | null> => {
+    const options = exclude === undefined ? {} : { exclude };
+    const copied = await copyRootfsFolder(rootfs, source, dest, budget, options);
+    return copied === 'stream' ? extractFolder(container, source, dest, budget, options) : copied;
+  };
+  const transcript =
+    transcriptDir === null ? Promise.resolve(null) : copy(transcriptDir, join(staging, CHECKPOINT_FILES.transcript), secretFiles);
+  const workspace = copy(WORKSPACE, join(staging, CHECKPOINT_FILES.workspace));
+  return { transcript, workspace, sent: Promise.allSettled([transcript, workspace]) };
 }

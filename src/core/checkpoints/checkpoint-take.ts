@@ -7,6 +7,8 @@ import { agentImageTag } from '../bottles/bottle-image';
 import type { CoreDeps } from '../deps/core-deps';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 import { findBottleContainer } from '../engine/bottle-containers';
+import { WORKSPACE } from '../engine/bottle-mounts';
+import { hostRootfs } from '../engine/container-rootfs';
 import { SnapshotBudget, SnapshotTooLargeError } from '../engine/container-archive';
 import { ALREADY_DONE, ifContainerExists, ifImageExists } from '../engine/if-engine-object-exists';
 import { isDirectory } from '../fs/is-directory';
@@ -138,7 +140,10 @@ async function copyParts(
   }
   // Paused by us only when it runs: one paused by someone else stays as they left it.
   const pause = inspected.State.Running && !paused;
-  const copied = await copyOutOfContainer(container, bottle, staging, budget, pause);
+  // Read from the host only while we hold it paused: one paused by someone else may be unpaused under the copy.
+  const folders = [WORKSPACE, ...(bottle.agent.config.transcriptDir === null ? [] : [bottle.agent.config.transcriptDir])];
+  const rootfs = pause ? await hostRootfs({ docker: ctx.docker, local: ctx.engine.local, inspected, folders }) : null;
+  const copied = await copyOutOfContainer(container, bottle, staging, budget, pause, rootfs);
   return { source: inspected.State.Running ? 'running' : 'exited', image, ...copied };
 }
 

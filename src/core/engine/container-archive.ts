@@ -188,7 +188,7 @@ export class SnapshotTooLargeError extends Error {
 }
 
 /** Every archive entry costs at least a tar header: a flood of empty files is not free either. */
-const ENTRY_COST = 512;
+export const ENTRY_COST = 512;
 
 /**
  * Node's fs as tar-fs uses it, but with file writes buffered up to WRITE_BUFFER: with the default

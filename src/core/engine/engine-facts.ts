@@ -6,6 +6,11 @@ export interface EngineFacts {
   cpus: number;
   /** Where the engine keeps images and containers on its host, e.g. /var/lib/docker. */
   dockerRootDir: string | null;
+  /**
+   * The engine maps its containers' users to other host users (userns-remap) or itself runs as
+   * one (rootless): a container's files on the host are then not what it sees as its own.
+   */
+  remapsUsers: boolean;
 }
 
 // One `docker info` per engine client and process: these facts do not change while we run. Kept at
@@ -20,10 +25,18 @@ export function engineFacts(docker: EngineClient): Promise<EngineFacts> {
     facts = docker.info().then((info) => ({
       cpus: typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : 1,
       dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir !== '' ? info.DockerRootDir : null,
+      remapsUsers: remapsUsers(info.SecurityOptions),
     }));
     cache.set(docker, facts);
     // A failed answer is not kept: the caller gets the error, and the next call asks again.
     facts.catch((_error: unknown) => cache.delete(docker));
   }
   return facts;
+}
+
+/** `docker info`'s SecurityOptions (e.g. ["name=seccomp,profile=default", "name=userns"]) name a user remap. */
+function remapsUsers(options: unknown): boolean {
+  // An answer without the list says nothing either way: taken as remapped, the careful side.
+  if (!Array.isArray(options)) return true;
+  return options.some((option) => typeof option !== 'string' || /(^|,)name=(userns|rootless)(,|$)/.test(option));
 }

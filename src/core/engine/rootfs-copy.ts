@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { constants, type BigIntStats } from 'node:fs';
+import { chmod, copyFile, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
+import { TEMP_PREFIX } from '../fs/atomic-write';
+import { ifExists } from '../fs/if-exists';
+import { ENTRY_COST, recoverSnapshotSwap, SnapshotTooLargeError, type ExtractedFolder, type SnapshotBudget } from './container-archive';
+
+/**
+ * What copyRootfsFolder did: the folder copied (not yet in place), null when the container has no
+ * such folder, or 'stream' when its path is not a plain chain of folders (a link on the way: the
+ * engine's archive resolves links inside the container) or it holds a name that is not UTF-8:
+ * the engine's archive copies that one.
+ */
+export type RootfsCopy = ExtractedFolder | null | 'stream';
+
+/** Files copied at once: libuv's default thread pool holds four. */
+const COPIES_AT_ONCE = 4;
+const SLASH = Buffer.from('/');
+
+/** One walk's state: what it counts, what it has seen, and what is left to copy once the tree is made. */
+interface Walk {
+  source: string;
+  budget: SnapshotBudget | undefined;
+  excluded: Set<string>;
+  /** The process's umask, applied to every mode as the archive's extraction does. */
+  keepBits: number;
+  /** dev:ino of every entry with more than one name already taken (the archive's hard-link entries). */
+  seen: Set<string>;
+  /** What this walk added to the budget, given back when the archive copies the folder instead. */
+  counted: number;
+  files: { from: Buffer; to: Buffer; info: BigIntStats }[];
+  /** Folders in the order made: their modes and times are set children first, once all is written. */
+  folders: { to: Buffer; info: BigIntStats }[];
+}
+
+/**
+ * Copies `source` (an absolute folder in a container) from the container's root filesystem mounted
+ * on this host at `rootfs` into a temp folder beside `dest`, for a container frozen while it runs:
+ * the same tree, the same budget and the same refusals as the engine's archive through
+ * extractArchive, without the archive. Every entry is lstat'ed, never followed: links are made
+ * with their text verbatim; regular files are copied by the kernel (copy_file_range); FIFOs and
+ * devices cost their archive header and are never made; sockets, which the archive leaves out,
+ * cost nothing; a second name of a hard-linked file costs a header and is left out, as the
+ * extraction leaves out the archive's link entries (the first name in the archive's order, names
+ * sorted bytewise, is the one kept). Modes lose the umask and setuid/setgid/sticky bits; the
+ * folder itself stays 0700 as the extraction leaves it. Every entry counts (its apparent size and
+ * a header) before any data is copied; past the budget nothing is kept.
+ */
+export async function copyRootfsFolder(
+  rootfs: string,
+  source: string,
+  dest: string,
+  budget?: SnapshotBudget,
+  options: { exclude?: string[] } = {},
+): Promise<RootfsCopy> {
+  const top = await resolveFolder(rootfs, source);
+  if (top === null || top === 'stream') return top;
+  await recoverSnapshotSwap(dest);
+  await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
+  const temp = join(dirname(dest), `${TEMP_PREFIX}${basename(dest)}-${randomBytes(6).toString('hex')}`);
+  const walk: Walk = {
+    source,
+    budget,
+    excluded: new Set((options.exclude ?? []).map((name) => posix.normalize(name).replace(/^\/+|\/+$/g, ''))),
+    keepBits: 0o777 & ~currentUmask(),
+    seen: new Set(),
+    counted: 0,
+    files: [],
+    folders: [],
+  };
+  try {
+    await mkdir(temp, { mode: 0o700 });
+    // The folder's own entry, as the archive's first.
+    count(walk, 0n);
+    await walkFolder(walk, Buffer.from(top), Buffer.from(temp), '', true);
+    await copyFiles(walk);
+    for (const { to, info } of walk.folders.reverse()) await keepModeAndTimes(walk, to, info);
+    return { temp, dest };
+  } catch (error: unknown) {
+    await rm(temp, { recursive: true, force: true });
+    if (!(error instanceof NeedsArchive)) throw error;
+    if (budget !== undefined) budget.used -= walk.counted;
+    return 'stream';
+  }
+}
+
+/**
+ * A name that is not UTF-8: the archive's extraction writes it decoded (U+FFFD for the bad bytes),
+ * and everything after (sizes, git, a restore's archive) reads names as UTF-8; the archive copies
+ * such a folder, so its checkpoint is what it always was.
+ */
+class NeedsArchive extends Error {
+  constructor() {
+    super('a name that is not UTF-8');
+    this.name = 'NeedsArchive';
+  }
+}
+
+/**
+ * The host path of `source` under `rootfs`: null when a part of it is missing (the engine's 404),
+ * 'stream' when a part is a link or not a folder (the engine resolves those inside the container).
+ */
+async function resolveFolder(rootfs: string, source: string): Promise<string | 'stream' | null> {
+  let path = rootfs;
+  for (const part of posix
+    .normalize(source)
+    .split('/')
+    .filter((name) => name !== '')) {
+    if (part === '..') return 'stream';
+    path = join(path, part);
+    const info = await ifExists(lstat(path));
+    if (info === null) return null;
+    if (!info.isDirectory()) return 'stream';
+  }
+  return path;
+}
+
+/** The umask, read the way the archive's extraction (tar-fs) reads it. */
+function currentUmask(): number {
+  // process.umask() reads by setting and restoring; the extraction reads it the same way.
+  return process.umask();
+}
+
+function count(walk: Walk, bytes: bigint): void {
+  const { budget } = walk;
+  if (budget === undefined) return;
+  walk.counted += Number(bytes) + ENTRY_COST;
+  budget.used += Number(bytes) + ENTRY_COST;
+  if (budget.used > budget.limit) throw new SnapshotTooLargeError(walk.source);
+}
+
+/** True when the relative path is an excluded name or inside one. */
+function isExcluded(walk: Walk, rel: string): boolean {
+  if (walk.excluded.size === 0) return false;
+  const parts = rel.split('/');
+  for (let length = 1; length <= parts.length; length += 1) {
+    if (walk.excluded.has(parts.slice(0, length).join('/'))) return true;
+  }
+  return false;
+}
+
+/** Makes the tree under `to` (folders, links), counting every entry and listing the files to copy; `write` false only counts (an excluded folder). */
+async function walkFolder(walk: Walk, from: Buffer, to: Buffer, rel: string, write: boolean): Promise<void> {
+  const names = (await readdir(from, { encoding: 'buffer' })).sort(Buffer.compare);
+  if (names.some((name) => !Buffer.from(name.toString('utf8')).equals(name))) throw new NeedsArchive();
+  const infos = await Promise.all(names.map((name) => lstat(Buffer.concat([from, SLASH, name]), { bigint: true })));
+  for (const [index, name] of names.entries()) {
+    const info = infos[index] as BigIntStats;
+    const childFrom = Buffer.concat([from, SLASH, name]);
+    const childTo = Buffer.concat([to, SLASH, name]);
+    const childRel = rel === '' ? name.toString('utf8') : `${rel}/${name.toString('utf8')}`;
+    const keep = write && !isExcluded(walk, childRel);
+    if (info.isDirectory()) {
+      count(walk, 0n);
+      if (keep) {
+        await mkdir(childTo, { mode: 0o700 });
+        walk.folders.push({ to: childTo, info });
+      }
+      await walkFolder(walk, childFrom, childTo, childRel, keep);
+      continue;
+    }
+    // The archive leaves sockets out altogether.
+    if (info.isSocket()) continue;
+    if (info.nlink > 1n) {
+      const key = `${info.dev}:${info.ino}`;
+      if (walk.seen.has(key)) {
+        count(walk, 0n);
+        continue;
+      }
+      walk.seen.add(key);
+    }
+    if (info.isFile()) {
+      count(walk, info.size);
+      if (keep) walk.files.push({ from: childFrom, to: childTo, info });
+    } else if (info.isSymbolicLink()) {
+      count(walk, 0n);
+      if (keep) {
+        await symlink(await readlink(childFrom, { encoding: 'buffer' }), childTo);
+        await lutimes(childTo, seconds(info.atimeNs), seconds(info.mtimeNs));
+      }
+    } else count(walk, 0n); // A FIFO or a device: its header only, never made on the host.
+  }
+}
+
+/** Copies the listed files, a few at once, each with its mode and times. */
+async function copyFiles(walk: Walk): Promise<void> {
+  let next = 0;
+  let stopped = false;
+  const worker = async (): Promise<void> => {
+    for (let file = walk.files[next++]; file !== undefined && !stopped; file = walk.files[next++]) {
+      try {
+        await copyFile(file.from, file.to, constants.COPYFILE_EXCL);
+        await keepModeAndTimes(walk, file.to, file.info);
+      } catch (error: unknown) {
+        stopped = true;
+        throw error;
+      }
+    }
+  };
+  // Every worker stops before a failure is thrown, so none writes into a temp folder being removed.
+  const settled = await Promise.allSettled(Array.from({ length: COPIES_AT_ONCE }, worker));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+async function keepModeAndTimes(walk: Walk, to: Buffer, info: BigIntStats): Promise<void> {
+  await chmod(to, Number(info.mode) & walk.keepBits);
+  await utimes(to, seconds(info.atimeNs), seconds(info.mtimeNs));
+}
+
+function seconds(nanoseconds: bigint): number {
+  return Number(nanoseconds) / 1e9;
+}
