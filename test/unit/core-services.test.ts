@@ -30,6 +30,11 @@ describe('the core log', () => {
     expect((await stat(log.path)).size).toBeLessThanOrEqual(400);
     expect(await readFile(`${log.path}.1`, 'utf8')).toContain('line');
     expect(redactSecrets('token abcdefghijklmnop1234')).toBe('token [redacted]');
+    // A URL's login (a git remote's password or token), an @ in the password included; an @ after the host is no login.
+    expect(redactSecrets('clone https://alice:pa@ss@git.example.com/x.git and ssh://ghp_abc@github.com/y')).toBe(
+      'clone https://[redacted]@git.example.com/x.git and ssh://[redacted]@github.com/y',
+    );
+    expect(redactSecrets('see https://example.com/a@b, mail x@y.org')).toBe('see https://example.com/a@b, mail x@y.org');
   });
 
   it('keeps working when the log cannot be written', async () => {

@@ -7,8 +7,10 @@ import { orIfMissing } from '../fs/if-exists';
 export const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
 
 // Secrets never reach the log, even when an error message quotes one: API keys, OAuth tokens,
-// bearer headers and NAME=value pairs whose name says it is a secret.
+// bearer headers, NAME=value pairs whose name says it is a secret, and the user part of a URL
+// (`https://user:password@host`, `https://TOKEN@host`: how a git remote carries its login).
 const SECRET_PATTERNS: [RegExp, string][] = [
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]+@/gi, '$1[redacted]@'],
   [/sk-ant-[A-Za-z0-9_-]+/g, 'sk-ant-[redacted]'],
   [/\b(Bearer|token)\s+[A-Za-z0-9._~+/=-]{12,}/gi, '$1 [redacted]'],
   [/\b([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|CREDENTIAL)[A-Z0-9_]*)=\S+/g, '$1=[redacted]'],

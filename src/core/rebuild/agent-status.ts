@@ -119,15 +119,19 @@ export async function readStatusFileNow(identity: string): Promise<boolean> {
     since: last !== null && last.state === state ? last.since : at,
   };
   await writeRecord(identity, { status, warning: null });
-  await noteTurn(identity, status);
+  await noteTurn(identity, status, last);
   return true;
 }
 
 /**
  * The report as a turn of the timeline: one event per change of the agent's state, at a capped rate
  * (isNewTurn), so a chatty agent cannot flood it. Its last message only when it waits or finished.
+ * The state it changed from is the host's copy of the last report, not this process's memory: every
+ * CLI command is a core of its own that reads the same status file again, and must not add a turn
+ * each time the operator looks.
  */
-async function noteTurn(identity: string, status: AgentStatusView): Promise<void> {
+async function noteTurn(identity: string, status: AgentStatusView, last: AgentStatusView | null): Promise<void> {
+  if (last?.state === status.state) return;
   if (!isNewTurn(identity, status.state)) return;
   const ended = status.state === 'waiting' || status.state === 'finished';
   await noteTimeline(

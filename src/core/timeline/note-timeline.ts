@@ -20,8 +20,9 @@ const turns = new Map<string, { state: string; times: number[] }>();
 
 /**
  * Whether an agent report is a turn worth recording: its state changed since the last turn
- * recorded, and fewer than MAX_TURNS_PER_MINUTE were recorded in the last minute. In memory: a
- * restarted core records the first report it sees, once.
+ * recorded, and fewer than MAX_TURNS_PER_MINUTE were recorded in the last minute. In memory, per
+ * process; a report whose state is the host's copy's (agent-status.ts) is never asked about, so a
+ * fresh core (every CLI command) reading the same status file again adds no turn.
  */
 export function isNewTurn(identity: string, state: string, now: number = Date.now()): boolean {
   const last = turns.get(identity);
