@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { bottleNetworkFromInfo, bottleNetworkName } from '../../src/core/engine/bottle-networks';
-import type { EngineContainer } from '../../src/core/engine/engine-client';
+import type { EngineContainer, EngineImage } from '../../src/core/engine/engine-client';
 import type { EngineNetwork } from '../../src/core/engine/engine-network';
 import { gatewayContainerName } from '../../src/core/engine/gateway-container';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
@@ -15,7 +15,8 @@ import { service } from '../helpers/test-service';
  * ~100 ms on the engine) before it creates and fills the container: the container can be made on
  * the network meanwhile, and only its start waits for the join. Proven on the real engine by holding
  * the join until the container exists: a launch that joined first never creates it while held.
- * The gateway runs the STAND-IN program (test/helpers/gateway-stand-in.ts).
+ * And it asks the engine about the agent's image once. The gateway runs the STAND-IN program
+ * (test/helpers/gateway-stand-in.ts).
  */
 
 const env = useBottleTestEnv();
@@ -35,7 +36,7 @@ afterEach(() => {
  */
 const HOLD_LIMIT_MS = 20_000;
 
-describe.skipIf(skipWithoutDocker)('launch overlaps the gateway join with the container (issue 23)', () => {
+describe.skipIf(skipWithoutDocker)('launch round trips: the gateway join overlapped, the image asked once (issue 23)', () => {
   it("creates and fills the container while the gateway joins the bottle's network, and starts it only once joined", async () => {
     const ctx = createCoreDeps();
     const client = ctx.engines.current().connection.docker;
@@ -86,5 +87,26 @@ describe.skipIf(skipWithoutDocker)('launch overlaps the gateway join with the co
     } finally {
       clearTimeout(limit);
     }
+  }, 120_000);
+
+  it("inspects the agent's image once per start when it is there already", async () => {
+    const ctx = createCoreDeps();
+    // The first start builds the image when this engine has none yet.
+    await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    const client = ctx.engines.current().connection.docker;
+    const inspected: string[] = [];
+    const getImage = client.getImage.bind(client);
+    client.getImage = (name: string): EngineImage => {
+      const image = getImage(name);
+      const inspect = image.inspect.bind(image);
+      image.inspect = async (): ReturnType<EngineImage['inspect']> => {
+        if (name.startsWith('claude-bottle-agent-scripted:')) inspected.push(name);
+        return inspect();
+      };
+      return image;
+    };
+    const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    expect(inspected).toHaveLength(1);
+    expect((await rawDocker().getContainer(`claude-bottle-${identity}`).inspect()).Config.Image).toBe(inspected[0]);
   }, 120_000);
 });
