@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
-import { buildImage, imageExists, type BuildProgressListener } from '../engine/image-build';
+import { buildImage, type BuildProgressListener } from '../engine/image-build';
 import type { ImageInspectInfo } from '../engine/engine-client';
 import type { CoreDeps } from '../deps/core-deps';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
@@ -22,8 +22,21 @@ export async function agentImageTag(agent: AgentDefinition): Promise<string> {
 
 /** The agent's image, built from its folder only when no image with its context hash exists. */
 export async function ensureAgentImage(ctx: CoreDeps, agent: AgentDefinition, onProgress?: BuildProgressListener): Promise<string> {
+  return (await agentImage(ctx, agent, onProgress)).tag;
+}
+
+/**
+ * ensureAgentImage, with the image's inspect when it was there already (null when built now): a
+ * launch reads the image's PATH, user and id from it instead of asking the engine a second time.
+ */
+async function agentImage(
+  ctx: CoreDeps,
+  agent: AgentDefinition,
+  onProgress?: BuildProgressListener,
+): Promise<{ tag: string; found: ImageInspectInfo | null }> {
   const tag = await agentImageTag(agent);
-  if (await imageExists(ctx.docker, tag)) return tag;
+  const found = await ifImageExists(ctx.docker.getImage(tag).inspect());
+  if (found !== null) return { tag, found };
   try {
     await buildImage(
       ctx.docker,
@@ -33,7 +46,7 @@ export async function ensureAgentImage(ctx: CoreDeps, agent: AgentDefinition, on
   } catch (error: unknown) {
     throw explainBaseImageFailure(error, agent.name, await readFile(join(agent.dir, 'Dockerfile'), 'utf8'));
   }
-  return tag;
+  return { tag, found: null };
 }
 
 /** The Dockerfile a bottle runs from: its own after an approved capability-block, else the agent's. */
@@ -81,7 +94,7 @@ export async function buildBottleImage(
 /**
  * The image a (re)launch uses, and what the engine says of it: the per-bottle image when the bottle
  * has its own Dockerfile — rebuilt if the tag is missing or was built from another Dockerfile —
- * else the agent's image. A per-bottle image found current is not inspected a second time.
+ * else the agent's image. An image found there (current) is not inspected a second time.
  */
 export async function imageForLaunch(
   ctx: CoreDeps,
@@ -89,13 +102,15 @@ export async function imageForLaunch(
   onProgress?: BuildProgressListener,
 ): Promise<{ ref: string; info: ImageInspectInfo }> {
   const dockerfile = await readPerBottleDockerfile(bottle.identity);
-  const ref = dockerfile === null ? await ensureAgentImage(ctx, bottle.agent, onProgress) : perBottleImageTag(bottle.identity);
-  if (dockerfile !== null) {
-    const wanted = await perBottleHash(bottle.agent, dockerfile);
-    const found = await ifImageExists(ctx.docker.getImage(ref).inspect());
-    if (found !== null && found.Config.Labels?.[LABEL_CONTEXT_HASH] === wanted) return { ref, info: found };
-    await buildBottleImage(ctx, bottle, dockerfile, onProgress);
+  if (dockerfile === null) {
+    const { tag, found } = await agentImage(ctx, bottle.agent, onProgress);
+    return { ref: tag, info: found ?? (await ctx.docker.getImage(tag).inspect()) };
   }
+  const ref = perBottleImageTag(bottle.identity);
+  const wanted = await perBottleHash(bottle.agent, dockerfile);
+  const found = await ifImageExists(ctx.docker.getImage(ref).inspect());
+  if (found !== null && found.Config.Labels?.[LABEL_CONTEXT_HASH] === wanted) return { ref, info: found };
+  await buildBottleImage(ctx, bottle, dockerfile, onProgress);
   return { ref, info: await ctx.docker.getImage(ref).inspect() };
 }
 

@@ -1,5 +1,5 @@
 import { settled } from '../base/settled';
-import { ensureBottleNetwork } from '../engine/bottle-networks';
+import { bottleNetworkName, ensureBottleNetwork } from '../engine/bottle-networks';
 import type { EngineClient } from '../engine/engine-client';
 import { connectGateway, ensureGateway, removeGatewayWhenIdle } from '../engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
@@ -34,23 +34,58 @@ export async function prepareRoute(
   identity: string,
   networkLabels: Readonly<Record<string, string>> = {},
 ): Promise<GatewayRoute | null> {
+  const prepared = await prepareRouteEarly(ctx, identity, networkLabels);
+  if (prepared === null) return null;
+  await prepared.joined;
+  return prepared.route;
+}
+
+/** A route whose network exists; `joined` settles once the gateway is on it (see prepareRouteEarly). */
+export interface EarlyRoute {
+  route: GatewayRoute;
+  /** Rejects with the join's error; it always has a handler, so one left unawaited after a failed launch is not unhandled. */
+  joined: Promise<void>;
+}
+
+/**
+ * As prepareRoute, but answers as soon as the bottle's network exists, while the gateway is still
+ * joining it: a container can be created on the network meanwhile (its address is taken only at
+ * its start), so a launch overlaps the join (a network connect, ~100 ms) with the container's
+ * creation and filling, and waits for `joined` only before the start. The join stays in the same
+ * hold of the per-engine queue and root lock as the network's creation.
+ */
+export async function prepareRouteEarly(
+  ctx: CoreDeps,
+  identity: string,
+  networkLabels: Readonly<Record<string, string>> = {},
+): Promise<EarlyRoute | null> {
   const settings = await readSettings();
   if (!settings.gatewayNetwork) return null;
   ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
   // Built outside the lock: a first build may pull the base for minutes, and two builds of one tag are harmless.
   const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
   const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
-  return oneAtATime(ctx.docker, async () => {
-    // The bottle's network first: from then on a removal in another process (removeGatewayWhenIdle)
-    // sees a bottle of this root here and leaves the gateway alone.
-    const network = await ensureBottleNetwork(ctx.docker, identity, networkLabels);
-    await ensureGateway(ctx.docker, image);
-    // The gateway is the one the launch keeps: its control stream opens while it joins the network
-    // and the container is made, instead of after (the launch's `ready` waits for it).
-    ctx.gateways.open(ctx.engine.name);
-    await connectGateway(ctx.docker, network);
-    return { network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp };
+  let known: (route: GatewayRoute) => void = () => undefined;
+  const route = new Promise<GatewayRoute>((resolve) => {
+    known = resolve;
   });
+  const joined = oneAtATime(ctx.docker, async () => {
+    // The bottle's network and the gateway side by side; the gateway leaves the new network to the
+    // join below (it joins every other network of this root it is not on). Both within this hold:
+    // a removal in another process (removeGatewayWhenIdle, same lock) then sees a bottle of this
+    // root and leaves the gateway alone. Once the gateway runs the wanted image, the one the launch
+    // keeps, its control stream opens (the launch's `ready` waits for it): that exec starts a
+    // program in the gateway, the slowest step of a launch, so it overlaps all that follows.
+    const [network] = await Promise.all([
+      ensureBottleNetwork(ctx.docker, identity, networkLabels),
+      ensureGateway(ctx.docker, image, { leave: bottleNetworkName(identity), running: () => ctx.gateways.open(ctx.engine.name) }),
+    ]);
+    known({ network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp });
+    await connectGateway(ctx.docker, network);
+  });
+  // Observed by the caller (awaited before the start, or below when the hold fails before the network is known).
+  joined.catch((_error: unknown) => undefined);
+  return { route: await Promise.race([route, joined.then(() => route)]), joined };
 }
 
 /**

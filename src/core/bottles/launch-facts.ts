@@ -14,7 +14,7 @@ import { readBottleOptions } from '../state/bottle-options';
 import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
-import { prepareRoute } from './bottle-route';
+import { prepareRouteEarly } from './bottle-route';
 import type { ContainerLimits } from './container-spec';
 import { prepareGitControlMounts } from './git-control-mounts';
 import { commandOf, type ImageFacts, type LaunchFacts } from './launch-plan';
@@ -84,12 +84,20 @@ async function workspaceFacts(bottle: LoadedBottle, resume: boolean): Promise<Pi
   return { snapshots: { transcript, workspace }, ...(workspace ? {} : { workspaceIgnore: await projectIgnore(metadata.cwd) }) };
 }
 
+/** A launch's facts, and the gateway's join of the bottle's network (settled before the start; see prepareRouteEarly). */
+export interface GatheredFacts {
+  facts: LaunchFacts;
+  routeJoined: Promise<void>;
+}
+
 /**
  * Gathers the facts of one launch. A project agent is built and run (and given its passthrough
  * variables) only while the operator trusts it as it is; an autonomous launch of an agent without
- * autonomous mode is refused before anything is prepared.
+ * autonomous mode is refused before anything is prepared. The gateway's join of the bottle's
+ * network may still run when this returns (`routeJoined`); when gathering fails after the route,
+ * it is waited for first, so nothing of the launch runs on behind its error.
  */
-export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean, fork = false): Promise<LaunchFacts> {
+export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean, fork = false): Promise<GatheredFacts> {
   const { identity, metadata, agent } = bottle;
   await requireTrustedAgent(agent, metadata.cwd);
   const image = await launchImage(ctx, bottle, resume);
@@ -98,25 +106,31 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   await recoverTranscript(bottle, resume);
   // Said before anything else is prepared: an autonomous launch of an agent without it is refused.
   commandOf({ agent, options, resume, fork, secrets: { files: [], env: [] } });
-  const route = await prepareRoute(ctx, identity);
+  const early = await prepareRouteEarly(ctx, identity);
+  const route = early?.route ?? null;
+  const routeJoined = early?.joined ?? Promise.resolve();
+  try {
+    const facts = await factsAfterRoute(ctx, bottle, resume, { folderOwner, options, image, route, fork });
+    return { facts, routeJoined };
+  } catch (error: unknown) {
+    await routeJoined.catch((_ignored: unknown) => undefined);
+    throw error;
+  }
+}
+
+/** The rest of gatherLaunchFacts, once the route is known. */
+async function factsAfterRoute(
+  ctx: CoreDeps,
+  bottle: LoadedBottle,
+  resume: boolean,
+  known: Pick<LaunchFacts, 'folderOwner' | 'options' | 'image' | 'route' | 'fork'>,
+): Promise<LaunchFacts> {
+  const { identity, metadata, agent } = bottle;
+  const { folderOwner, image, route } = known;
   // With the gateway on, the bottle gets placeholders and trusts the installation's CA; off, there
   // is nothing to sign with, and the secrets go in as they are (credential-plan.ts).
   const secrets = await launchSecrets(agent, { gatewayOn: route !== null, hostEnv: process.env });
   const gatewayCa = route === null ? null : (await installationCa()).certPem;
-  const known = {
-    identity,
-    agent,
-    cwd: metadata.cwd,
-    copyCwd: metadata.copy_cwd,
-    folderOwner,
-    resume,
-    fork,
-    options,
-    image,
-    secrets,
-    gatewayCa,
-    hostEnv: process.env,
-  };
   const [dockerfile, cachedPasswd, limits] = await Promise.all([
     prepareRunFolder(bottle),
     cachedImagePasswd(imageCacheDir(), image.id),
@@ -127,5 +141,22 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   // Read once: every container this launch creates gets the same walls (no git run per create).
   const gitControl = hostMounts && folderOwner !== null ? prepareGitControlMounts(metadata.cwd, folderOwner) : [];
   const workspace = await workspaceFacts(bottle, resume);
-  return { ...known, cachedPasswd, limits, route, hostMounts, gitControl, toolDir: bottleToolDir(), dockerfile, ...workspace };
+  return {
+    ...known,
+    identity,
+    agent,
+    cwd: metadata.cwd,
+    copyCwd: metadata.copy_cwd,
+    resume,
+    secrets,
+    gatewayCa,
+    hostEnv: process.env,
+    cachedPasswd,
+    limits,
+    hostMounts,
+    gitControl,
+    toolDir: bottleToolDir(),
+    dockerfile,
+    ...workspace,
+  };
 }

@@ -73,6 +73,13 @@ async function bothDone(gatewayReady: Promise<void>, prepared: Promise<void>): P
   if (preparation.status === 'rejected') throw preparation.reason;
 }
 
+/** The gateway on the bottle's network and holding its rules; the join's error is the one reported when both fail. */
+async function joinedAndReady(joined: Promise<void>, ready: Promise<void>): Promise<void> {
+  const [join, rules] = await Promise.allSettled([joined, ready]);
+  if (join.status === 'rejected') throw join.reason;
+  if (rules.status === 'rejected') throw rules.reason;
+}
+
 /**
  * Creates and starts the bottle's container: image chosen (and built if needed), the bottle's own
  * folders prepared, transcript and (copy mode) workspace put in owned by the agent's user, with
@@ -82,11 +89,13 @@ async function bothDone(gatewayReady: Promise<void>, prepared: Promise<void>): P
  */
 export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean, fork = false): Promise<EngineContainer> {
   const { identity } = bottle;
-  const facts = await gatherLaunchFacts(ctx, bottle, resume, fork);
+  const { facts, routeJoined } = await gatherLaunchFacts(ctx, bottle, resume, fork);
   // The gateway takes the bottle's rules while its container is made and filled: that push opens a
   // control stream (an exec starting a program in the gateway), the slowest step of a launch, and it
-  // reads only the bottle's network and state, which exist now. Only the start waits for it.
-  const gatewayReady = facts.route === null ? Promise.resolve() : ctx.gateways.ready(identity);
+  // reads only the bottle's network and state, which exist now. The gateway's join of the bottle's
+  // network runs meanwhile too (its error first, as when it came before the creation). Only the
+  // start waits for both.
+  const gatewayReady = facts.route === null ? routeJoined : joinedAndReady(routeJoined, ctx.gateways.ready(identity));
   // Observed below, whichever step ends first; this only keeps an early failure from being unhandled meanwhile.
   gatewayReady.catch((_error: unknown) => undefined);
   let container: EngineContainer;

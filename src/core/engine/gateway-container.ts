@@ -120,9 +120,16 @@ async function ownBottleNetworks(docker: EngineClient): Promise<BottleNetwork[]>
  * The gateway container, running the given image: created (on the egress bridge) when there is
  * none, made anew when it runs another image (an updated program), started when stopped. It joins
  * every bottle network of this root it is not on yet (a new one: all of them), each at its `.2`,
- * so running bottles keep their way out across a gateway update.
+ * so running bottles keep their way out across a gateway update. `leave`: the name of a network
+ * it does not join here (a launch's new one, joined by connectGateway while the container is made);
+ * `running`: called once the gateway runs the wanted image, before the joins (a launch opens its
+ * control stream then).
  */
-export async function ensureGateway(docker: EngineClient, image: string): Promise<EngineContainer> {
+export async function ensureGateway(
+  docker: EngineClient,
+  image: string,
+  options: { leave?: string; running?: () => void } = {},
+): Promise<EngineContainer> {
   const egress = await ensureEgressNetwork(docker);
   const wanted = (await docker.getImage(image).inspect()).Id;
   let info = await inspectGateway(docker);
@@ -142,8 +149,10 @@ export async function ensureGateway(docker: EngineClient, image: string): Promis
   }
   const container = docker.getContainer(info.Id);
   if (!info.State.Running) await ifContainerExists(container.start(), [304]);
+  options.running?.();
   const joined = Object.values(info.NetworkSettings.Networks).map((endpoint) => endpoint.NetworkID);
-  for (const network of await ownBottleNetworks(docker)) if (!joined.includes(network.id)) await joinNetwork(docker, info.Id, network);
+  for (const network of await ownBottleNetworks(docker))
+    if (!joined.includes(network.id) && network.name !== options.leave) await joinNetwork(docker, info.Id, network);
   return container;
 }
 

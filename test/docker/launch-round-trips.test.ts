@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
+import { bottleNetworkFromInfo, bottleNetworkName } from '../../src/core/engine/bottle-networks';
+import type { EngineContainer, EngineImage } from '../../src/core/engine/engine-client';
+import type { EngineNetwork } from '../../src/core/engine/engine-network';
+import { gatewayContainerName } from '../../src/core/engine/gateway-container';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { writeGatewayStandIn } from '../helpers/gateway-stand-in';
+import { rawDocker } from '../helpers/raw-docker';
+import { service } from '../helpers/test-service';
+
+/*
+ * Issue 23: a launch does not wait for the gateway to join the bottle's network (a network connect,
+ * ~100 ms on the engine) before it creates and fills the container: the container can be made on
+ * the network meanwhile, and only its start waits for the join. Proven on the real engine by holding
+ * the join until the container exists: a launch that joined first never creates it while held.
+ * And it asks the engine about the agent's image once. The gateway runs the STAND-IN program
+ * (test/helpers/gateway-stand-in.ts).
+ */
+
+const env = useBottleTestEnv();
+
+beforeEach(async () => {
+  process.env.CLAUDE_BOTTLE_GATEWAY_PROGRAM = await writeGatewayStandIn(env.home());
+});
+
+afterEach(() => {
+  delete process.env.CLAUDE_BOTTLE_GATEWAY_PROGRAM;
+});
+
+/**
+ * Holds every network join until the bottle's container is created. A launch that joins before it
+ * creates would wait forever; after HOLD_LIMIT_MS the join goes on so such a launch ends, and the
+ * order it recorded fails the test instead of a hang (the order is the assertion, not a time).
+ */
+const HOLD_LIMIT_MS = 20_000;
+
+describe.skipIf(skipWithoutDocker)('launch round trips: the gateway join overlapped, the image asked once (issue 23)', () => {
+  it("creates and fills the container while the gateway joins the bottle's network, and starts it only once joined", async () => {
+    const ctx = createCoreDeps();
+    const client = ctx.engines.current().connection.docker;
+    const order: string[] = [];
+    let created: () => void = () => undefined;
+    const containerCreated = new Promise<void>((resolve) => {
+      created = resolve;
+    });
+    let limit: NodeJS.Timeout | undefined;
+    const held = Promise.race([containerCreated, new Promise<void>((resolve) => (limit = setTimeout(resolve, HOLD_LIMIT_MS)))]);
+
+    const createContainer = client.createContainer.bind(client);
+    client.createContainer = async (options): Promise<EngineContainer> => {
+      const container = await createContainer(options);
+      if (options.name?.startsWith('claude-bottle-scripted-') !== true) return container;
+      // Made again when the image's users were not known yet (launch.ts): the first one counts.
+      if (!order.includes('created')) order.push('created');
+      created();
+      const start = container.start.bind(container);
+      container.start = async (): Promise<void> => {
+        order.push('started');
+        await start();
+      };
+      return container;
+    };
+    const getNetwork = client.getNetwork.bind(client);
+    client.getNetwork = (id: string): EngineNetwork => {
+      const network = getNetwork(id);
+      const connect = network.connect.bind(network);
+      network.connect = async (...args: Parameters<EngineNetwork['connect']>): Promise<void> => {
+        order.push('join asked');
+        await held;
+        await connect(...args);
+        order.push('joined');
+      };
+      return network;
+    };
+
+    try {
+      const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+      expect(order).toEqual(['join asked', 'created', 'joined', 'started']);
+      // The join itself is as before: the gateway on the bottle's network at its `.2`, the bottle running.
+      const network = bottleNetworkFromInfo(await client.getNetwork(bottleNetworkName(identity)).inspect());
+      const gateway = await rawDocker().getContainer(gatewayContainerName()).inspect();
+      expect(gateway.NetworkSettings.Networks[bottleNetworkName(identity)]?.IPAddress).toBe(network?.gatewayIp);
+      const bottle = await rawDocker().getContainer(`claude-bottle-${identity}`).inspect();
+      expect(bottle.State.Running).toBe(true);
+    } finally {
+      clearTimeout(limit);
+    }
+  }, 120_000);
+
+  it("inspects the agent's image once per start when it is there already", async () => {
+    const ctx = createCoreDeps();
+    // The first start builds the image when this engine has none yet.
+    await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    const client = ctx.engines.current().connection.docker;
+    const inspected: string[] = [];
+    const getImage = client.getImage.bind(client);
+    client.getImage = (name: string): EngineImage => {
+      const image = getImage(name);
+      const inspect = image.inspect.bind(image);
+      image.inspect = async (): ReturnType<EngineImage['inspect']> => {
+        if (name.startsWith('claude-bottle-agent-scripted:')) inspected.push(name);
+        return inspect();
+      };
+      return image;
+    };
+    const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    expect(inspected).toHaveLength(1);
+    expect((await rawDocker().getContainer(`claude-bottle-${identity}`).inspect()).Config.Image).toBe(inspected[0]);
+  }, 120_000);
+});
