@@ -1,6 +1,7 @@
 import { HostDiskGuard } from '../bottles/host-disk-budget';
 import { processInbox } from '../rebuild';
-import { listStateRoot, mapLimited, scanBottleFolder, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
+import { listStateRoot, mapLimited, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
+import { StateScanCache } from '../state/state-scan-cache';
 import { EngineContainerIndex } from './engine-container-index';
 import { syncRemoteInbox } from '../rebuild/remote-inbox';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
@@ -109,12 +110,14 @@ export class BottleInboxes {
    * Returns every bottle's state entry as it is once settled: each folder is read once before its
    * settling (which steps have something to read) and read again only when the settling could have
    * written to it (it has an inbox or a rebuild folder, is remote, failed, or changed something).
+   * A folder unchanged since the last pass (its stamp, see StateScanCache) is not read again.
    */
   async settleAllInboxes(): Promise<StateEntry[]> {
     const containers = new EngineContainerIndex();
+    const scans = new StateScanCache();
     let settled = 0;
     const entries = await mapLimited(await listStateRoot(), 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
-      const before = isFolder ? scanBottleFolder(identity) : null;
+      const before = isFolder ? scans.scan(identity) : null;
       let untouched = false;
       try {
         const ctx = this.engineFor(identity, before);
@@ -129,8 +132,14 @@ export class BottleInboxes {
       settled += 1;
       if (settled % YIELD_EVERY === 0) await yieldToEventLoop();
       if (!isFolder) return null;
-      return untouched ? before : scanBottleFolder(identity);
+      return untouched ? before : scans.scan(identity);
     });
+    try {
+      await scans.save();
+    } catch (error: unknown) {
+      // The listing is whole without it: the next one only reads every folder again.
+      this.hooks.notices.failure('Could not keep the folder scans for the next listing', error);
+    }
     return entries.filter((entry): entry is StateEntry => entry !== null);
   }
 }
