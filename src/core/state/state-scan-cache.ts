@@ -1,8 +1,9 @@
 import { lstatSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { parseJson } from '../base/parse-json';
 import { writeFileAtomic } from '../fs/atomic-write';
 import { readSmallFileSync } from '../fs/read-small-file';
-import { bottlePaths, stateRoot, stateScanCachePath } from './state-paths';
+import { BOTTLE_FILES, stateRoot, stateScanCachePath } from './state-paths';
 import { scanBottleFolder, type StateEntry } from './state-listing';
 
 /*
@@ -32,14 +33,18 @@ interface CachedScan {
   entry: StateEntry;
 }
 
-/** The stamp of a bottle folder, or null when it cannot be taken (gone, unreadable): then it is scanned. */
-function stampOf(identity: string): { stamp: string; changedMs: number } | null {
-  const paths = bottlePaths(identity);
+/**
+ * The stamp of a bottle folder, or null when it cannot be taken (gone, unreadable): then it is
+ * scanned. `root`: the state root, joined here rather than through bottlePaths (which validates the
+ * identity again and reads the environment for every path): the identity is one listStateRoot gave.
+ */
+function stampOf(root: string, identity: string): { stamp: string; changedMs: number } | null {
+  const dir = join(root, identity);
   let folder: Stats | undefined;
   let metadata: Stats | undefined;
   try {
-    folder = lstatSync(paths.dir, { throwIfNoEntry: false });
-    metadata = lstatSync(paths.metadata, { throwIfNoEntry: false });
+    folder = lstatSync(dir, { throwIfNoEntry: false });
+    metadata = lstatSync(join(dir, BOTTLE_FILES.metadata), { throwIfNoEntry: false });
   } catch (error: unknown) {
     // Unreadable (EACCES, ENOTDIR, EIO): the scan reads it and reports what it finds. See above.
     return null;
@@ -66,13 +71,13 @@ function isCachedScan(identity: string, value: unknown): value is CachedScan {
   );
 }
 
-function loadEntries(): Map<string, CachedScan> {
+function loadEntries(root: string): Map<string, CachedScan> {
   const entries = new Map<string, CachedScan>();
   const read = readSmallFileSync(stateScanCachePath(), MAX_CACHE_BYTES);
   // Missing (first listing) or unreadable: everything is scanned, and the file written anew.
   if (read.kind !== 'ok') return entries;
   const parsed = parseJson(read.text) as { version?: unknown; root?: unknown; scans?: unknown } | null;
-  if (typeof parsed !== 'object' || parsed === null || parsed.version !== VERSION || parsed.root !== stateRoot()) return entries;
+  if (typeof parsed !== 'object' || parsed === null || parsed.version !== VERSION || parsed.root !== root) return entries;
   const scans = parsed.scans;
   if (typeof scans !== 'object' || scans === null) return entries;
   for (const [identity, value] of Object.entries(scans)) if (isCachedScan(identity, value)) entries.set(identity, value);
@@ -87,15 +92,16 @@ export class StateScanCache {
   private readonly kept: Map<string, CachedScan>;
   private readonly now = new Map<string, CachedScan>();
   private changed = false;
+  private readonly root = stateRoot();
 
   /** `startedMs`: when this pass started (a test passes a later time to keep folders it just made). */
   constructor(private readonly startedMs = Date.now()) {
-    this.kept = loadEntries();
+    this.kept = loadEntries(this.root);
   }
 
   /** The folder's entry as scanBottleFolder gives it. */
   scan(identity: string): StateEntry | null {
-    const stamp = stampOf(identity);
+    const stamp = stampOf(this.root, identity);
     // A pass may scan a folder twice (before and after settling its inbox).
     const kept = this.now.get(identity) ?? this.kept.get(identity);
     if (stamp !== null && kept !== undefined && kept.stamp === stamp.stamp) {
@@ -116,7 +122,7 @@ export class StateScanCache {
     if (!this.changed && this.now.size === this.kept.size) return;
     const scans = Object.fromEntries(this.now);
     // Not durable: a cache lost in a crash (empty or missing) is only scanned again.
-    await writeFileAtomic(stateScanCachePath(), JSON.stringify({ version: VERSION, root: stateRoot(), scans }), 0o600, {
+    await writeFileAtomic(stateScanCachePath(), JSON.stringify({ version: VERSION, root: this.root, scans }), 0o600, {
       durable: false,
     });
   }
