@@ -3,7 +3,8 @@ import { processInbox } from '../rebuild';
 import { listStateRoot, mapLimited, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
 import { StateScanCache } from '../state/state-scan-cache';
 import { EngineContainerIndex } from './engine-container-index';
-import { syncRemoteInbox } from '../rebuild/remote-inbox';
+import { RemoteInboxStamps, syncRemoteInbox } from '../rebuild/remote-inbox';
+import { keepStamps, loadKeptStamps } from '../rebuild/remote-inbox-stamp-file';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { isConnectionError } from '../engine/docker-client';
 import { ingestAgentStatus } from '../rebuild/status-throttle';
@@ -110,13 +111,17 @@ export class BottleInboxes {
    * Returns every bottle's state entry as it is once settled: each folder is read once before its
    * settling (which steps have something to read) and read again only when the settling could have
    * written to it (it has an inbox or a rebuild folder, is remote, failed, or changed something).
-   * A folder unchanged since the last pass (its stamp, see StateScanCache) is not read again.
+   * A folder unchanged since the last pass (its stamp, see StateScanCache) is not read again, nor
+   * is a remote inbox the last pass (of any process) saw unchanged (remote-inbox-stamp-file.ts).
    */
   async settleAllInboxes(): Promise<StateEntry[]> {
     const containers = new EngineContainerIndex();
     const scans = new StateScanCache();
+    const remoteStamps = this.ctx.caches.of(RemoteInboxStamps);
+    const keptStamps = loadKeptStamps(remoteStamps);
+    const listed = await listStateRoot();
     let settled = 0;
-    const entries = await mapLimited(await listStateRoot(), 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
+    const entries = await mapLimited(listed, 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
       const before = isFolder ? scans.scan(identity) : null;
       let untouched = false;
       try {
@@ -136,9 +141,10 @@ export class BottleInboxes {
     });
     try {
       await scans.save();
+      await keepStamps(remoteStamps, new Set(listed.map((entry) => entry.identity)), keptStamps);
     } catch (error: unknown) {
-      // The listing is whole without it: the next one only reads every folder again.
-      this.hooks.notices.failure('Could not keep the folder scans for the next listing', error);
+      // The listing is whole without them: the next one only reads every folder and remote inbox again.
+      this.hooks.notices.failure('Could not keep the folder scans and inbox stamps for the next listing', error);
     }
     return entries.filter((entry): entry is StateEntry => entry !== null);
   }
