@@ -46,7 +46,7 @@ interface RemoteInbox {
  * mtime to the second: a file added in the same second as a read leaves it unchanged, so an
  * unchanged stamp is trusted only once a second read, a second or more after the first, saw it too.
  */
-interface Seen {
+export interface Seen {
   stamp: string;
   readAt: number;
   confirmed: boolean;
@@ -60,6 +60,11 @@ export class RemoteInboxStamps extends MapBottleCache<Seen> {
 
   set(identity: string, seen: Seen): void {
     this.entries.set(identity, seen);
+  }
+
+  /** Every entry, for keeping them across processes (remote-inbox-stamp-file.ts). */
+  all(): [string, Seen][] {
+    return [...this.entries];
   }
 }
 
@@ -89,10 +94,13 @@ function plainName(entryName: string): string | null {
   return name === '' || name === '.' || name === '..' || name.includes('\0') || name.startsWith(TEMP_PREFIX) ? null : name;
 }
 
-/** The inbox folder's modification time, from a HEAD request (no content moves). */
+/**
+ * The inbox folder's modification time, from a HEAD request (no content moves), with the container's
+ * id: a stamp kept across processes must not pass for a new container's inbox.
+ */
 async function inboxStamp(container: EngineContainer): Promise<string | null> {
   const stat = await statContainerPath(container, CONTAINER_INBOX);
-  return stat === null ? null : `${stat.mtime}/${stat.size}`;
+  return stat === null ? null : `${container.id}/${stat.mtime}/${stat.size}`;
 }
 
 async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox | null> {

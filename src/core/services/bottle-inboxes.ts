@@ -1,8 +1,10 @@
 import { HostDiskGuard } from '../bottles/host-disk-budget';
 import { processInbox } from '../rebuild';
-import { listStateRoot, mapLimited, scanBottleFolder, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
+import { listStateRoot, mapLimited, yieldToEventLoop, YIELD_EVERY, type StateEntry } from '../state/state-listing';
+import { StateScanCache } from '../state/state-scan-cache';
 import { EngineContainerIndex } from './engine-container-index';
-import { syncRemoteInbox } from '../rebuild/remote-inbox';
+import { RemoteInboxStamps, syncRemoteInbox } from '../rebuild/remote-inbox';
+import { keepStamps, loadKeptStamps } from '../rebuild/remote-inbox-stamp-file';
 import { depsForBottle, onEngine, type CoreDeps } from '../deps/core-deps';
 import { isConnectionError } from '../engine/docker-client';
 import { ingestAgentStatus } from '../rebuild/status-throttle';
@@ -109,12 +111,18 @@ export class BottleInboxes {
    * Returns every bottle's state entry as it is once settled: each folder is read once before its
    * settling (which steps have something to read) and read again only when the settling could have
    * written to it (it has an inbox or a rebuild folder, is remote, failed, or changed something).
+   * A folder unchanged since the last pass (its stamp, see StateScanCache) is not read again, nor
+   * is a remote inbox the last pass (of any process) saw unchanged (remote-inbox-stamp-file.ts).
    */
   async settleAllInboxes(): Promise<StateEntry[]> {
     const containers = new EngineContainerIndex();
+    const scans = new StateScanCache();
+    const remoteStamps = this.ctx.caches.of(RemoteInboxStamps);
+    const keptStamps = loadKeptStamps(remoteStamps);
+    const listed = await listStateRoot();
     let settled = 0;
-    const entries = await mapLimited(await listStateRoot(), 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
-      const before = isFolder ? scanBottleFolder(identity) : null;
+    const entries = await mapLimited(listed, 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
+      const before = isFolder ? scans.scan(identity) : null;
       let untouched = false;
       try {
         const ctx = this.engineFor(identity, before);
@@ -129,8 +137,15 @@ export class BottleInboxes {
       settled += 1;
       if (settled % YIELD_EVERY === 0) await yieldToEventLoop();
       if (!isFolder) return null;
-      return untouched ? before : scanBottleFolder(identity);
+      return untouched ? before : scans.scan(identity);
     });
+    try {
+      await scans.save();
+      await keepStamps(remoteStamps, new Set(listed.map((entry) => entry.identity)), keptStamps);
+    } catch (error: unknown) {
+      // The listing is whole without them: the next one only reads every folder and remote inbox again.
+      this.hooks.notices.failure('Could not keep the folder scans and inbox stamps for the next listing', error);
+    }
     return entries.filter((entry): entry is StateEntry => entry !== null);
   }
 }

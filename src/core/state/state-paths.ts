@@ -12,7 +12,9 @@ import { parseIdentity } from '../../shared/identity';
  *   <root>/credentials/          agents' secret files (credential-store.ts owns what is inside)
  *   <root>/agents/               the operator's own agents
  *   <root>/trust/project-agents/ trust given to project agents (agent-trust.ts)
- *   <root>/cache/                facts about images; cache/agent-copies/ (agent-copy.ts)
+ *   <root>/cache/                facts about images; cache/agent-copies/ (agent-copy.ts);
+ *                                cache/state-scan.json, the last listing's folder scans (state-scan-cache.ts);
+ *                                cache/remote-inbox-stamps.json, remote inboxes as last read (remote-inbox-stamp-file.ts)
  *   <root>/logs/claude-bottle.log, <root>/settings.json, <root>/instance-id
  *   <root>/network-cursors.json  per engine, the last gateway record written (network-cursor.ts)
  */
@@ -35,6 +37,16 @@ export function logFilePath(): string {
 /** Caches of facts about images (content-addressed, so never stale). */
 export function imageCacheDir(): string {
   return join(claudeBottleRoot(), 'cache');
+}
+
+/** The last listing's scans of the bottle folders, each with the stamp it holds for (state-scan-cache.ts). */
+export function stateScanCachePath(): string {
+  return join(imageCacheDir(), 'state-scan.json');
+}
+
+/** What the last pass saw of each remote bottle's container inbox (remote-inbox-stamp-file.ts). */
+export function remoteInboxStampsPath(): string {
+  return join(imageCacheDir(), 'remote-inbox-stamps.json');
 }
 
 /** Private copies of project agents, built from (agent-copy.ts). */
