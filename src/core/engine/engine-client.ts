@@ -35,6 +35,8 @@ export interface EventFilters {
 export interface EngineInfoAnswer {
   NCPU?: unknown;
   DockerRootDir?: unknown;
+  Driver?: unknown;
+  SecurityOptions?: unknown;
 }
 
 /** What `docker version` says that we read. */

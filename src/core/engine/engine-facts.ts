@@ -6,6 +6,10 @@ export interface EngineFacts {
   cpus: number;
   /** Where the engine keeps images and containers on its host, e.g. /var/lib/docker. */
   dockerRootDir: string | null;
+  /** Its storage driver (`overlay2`…); null when it does not say. */
+  storageDriver: string | null;
+  /** Its containers' uids are not this machine's (user-namespace remapping, or a rootless engine). */
+  remappedUsers: boolean;
 }
 
 // One `docker info` per engine client and process: these facts do not change while we run. Kept at
@@ -20,6 +24,11 @@ export function engineFacts(docker: EngineClient): Promise<EngineFacts> {
     facts = docker.info().then((info) => ({
       cpus: typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : 1,
       dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir !== '' ? info.DockerRootDir : null,
+      storageDriver: typeof info.Driver === 'string' && info.Driver !== '' ? info.Driver : null,
+      // `name=userns` / `name=rootless` among its security options (docker info's own words).
+      remappedUsers:
+        !Array.isArray(info.SecurityOptions) ||
+        info.SecurityOptions.some((option) => typeof option === 'string' && /name=(userns|rootless)\b/.test(option)),
     }));
     cache.set(docker, facts);
     // A failed answer is not kept: the caller gets the error, and the next call asks again.
