@@ -10,6 +10,8 @@ export interface EngineFacts {
   storageDriver: string | null;
   /** Its containers' uids are not this machine's (user-namespace remapping, or a rootless engine). */
   remappedUsers: boolean;
+  /** It labels its containers' files (SELinux): a file written from outside would not carry the container's label. */
+  labelsFiles: boolean;
 }
 
 // One `docker info` per engine client and process: these facts do not change while we run. Kept at
@@ -29,6 +31,7 @@ export function engineFacts(docker: EngineClient): Promise<EngineFacts> {
       remappedUsers:
         !Array.isArray(info.SecurityOptions) ||
         info.SecurityOptions.some((option) => typeof option === 'string' && /name=(userns|rootless)\b/.test(option)),
+      labelsFiles: !Array.isArray(info.SecurityOptions) || info.SecurityOptions.some((option) => option === 'name=selinux'),
     }));
     cache.set(docker, facts);
     // A failed answer is not kept: the caller gets the error, and the next call asks again.

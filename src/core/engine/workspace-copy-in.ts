@@ -20,7 +20,8 @@ export interface CopyInEngine {
 /**
  * putFolders, with a copy-mode workspace written straight into the created container's writable
  * layer when the engine keeps it here: a local overlay2 engine whose uids are ours (no user
- * namespace, not rootless), and this process root (the layer is root's). The engine's API copy of
+ * namespace, not rootless) and that labels no files (no SELinux), and this process root (the
+ * layer is root's). The engine's API copy of
  * 200 MB (a tar streamed from Node and unpacked by the engine) took about 2 s; a copy_file_range of
  * the same files a fraction of that. Anything else, and any failure of the direct copy (which
  * removes what it wrote), copies through the API as before. `onFallback` hears why a direct copy
@@ -71,7 +72,7 @@ function overlapsWorkspace(sources: ArchiveSource[], entries: ArchiveEntry[]): b
 async function writableLayer(engine: CopyInEngine, container: EngineContainer): Promise<string | null> {
   if (!engine.local || process.getuid?.() !== 0) return null;
   const facts = await engineFacts(engine.client);
-  if (facts.storageDriver !== 'overlay2' || facts.remappedUsers) return null;
+  if (facts.storageDriver !== 'overlay2' || facts.remappedUsers || facts.labelsFiles) return null;
   const { GraphDriver: driver } = await container.inspect();
   const upper: unknown = driver.Name === 'overlay2' ? (driver.Data as Record<string, unknown>).UpperDir : undefined;
   if (typeof upper !== 'string' || !isAbsolute(upper)) return null;
