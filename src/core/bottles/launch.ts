@@ -1,7 +1,8 @@
 import { chmod, chown } from 'node:fs/promises';
 import { recordBaseline } from '../changes/baseline';
 import type { EngineContainer } from '../engine/engine-client';
-import { putFolders, type ArchiveOwner } from '../engine/container-archive';
+import type { ArchiveOwner } from '../engine/container-archive';
+import { putFoldersWithWorkspace } from '../engine/workspace-copy-in';
 import type { PasswdEntry } from '../engine/container-user';
 import { readAndCacheImagePasswd } from '../engine/image-users';
 import type { CoreDeps } from '../deps/core-deps';
@@ -53,12 +54,15 @@ async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ con
 }
 
 /** Runs a plan's steps on its created container: inbox, baseline, files in (everything before the start). */
-async function runPlan(container: EngineContainer, identity: string, plan: LaunchPlan): Promise<void> {
+async function runPlan(ctx: CoreDeps, container: EngineContainer, identity: string, plan: LaunchPlan): Promise<void> {
   if (plan.handOverInbox) await handOverInbox(bottlePaths(identity).inbox, plan.run);
   // What the agent starts from, taken just before it gets the folder.
   if (plan.baseline !== null) await recordBaseline(plan.baseline.identity, plan.baseline.cwd, plan.baseline.copy);
   const entries = [...plan.entries, ...plan.secrets];
-  if (plan.sources.length > 0 || entries.length > 0) await putFolders(container, plan.sources, plan.run, entries);
+  if (plan.sources.length > 0 || entries.length > 0)
+    await putFoldersWithWorkspace({ client: ctx.docker, local: ctx.engine.local }, container, plan.sources, plan.run, entries, (line) =>
+      ctx.activity.progress(identity, { line }),
+    );
   await clearReadyToResume(identity);
 }
 
@@ -114,7 +118,7 @@ export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolea
       const copied = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
       // At every launch: a resume of a bottle from before the hooks gets them too; one that has them, nothing.
       const hostConfig = await withReportHooks(container, facts, copied, progress);
-      await runPlan(container, identity, planLaunch(facts, passwd, hostConfig));
+      await runPlan(ctx, container, identity, planLaunch(facts, passwd, hostConfig));
     };
     await bothDone(gatewayReady, prepare());
     await container.start();

@@ -37,7 +37,7 @@ export async function hostRootfs(question: RootfsQuestion): Promise<string | nul
   const mounted = [...(inspected.Mounts ?? []).map((mount) => mount.Destination), ...Object.keys(inspected.HostConfig.Tmpfs ?? {})];
   if (folders.some((folder) => mounted.some((target) => overlaps(folder, target)))) return null;
   try {
-    if ((await engineFacts(docker)).remapsUsers) return null;
+    if ((await engineFacts(docker)).remappedUsers) return null;
     await access(merged, constants.R_OK | constants.X_OK);
     if ((await statfs(merged)).type !== OVERLAYFS_MAGIC) return null;
   } catch (error: unknown) {

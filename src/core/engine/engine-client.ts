@@ -35,6 +35,7 @@ export interface EventFilters {
 export interface EngineInfoAnswer {
   NCPU?: unknown;
   DockerRootDir?: unknown;
+  Driver?: unknown;
   SecurityOptions?: unknown;
 }
 

@@ -6,11 +6,15 @@ export interface EngineFacts {
   cpus: number;
   /** Where the engine keeps images and containers on its host, e.g. /var/lib/docker. */
   dockerRootDir: string | null;
+  /** Its storage driver (`overlay2`…); null when it does not say. */
+  storageDriver: string | null;
   /**
    * The engine maps its containers' users to other host users (userns-remap) or itself runs as
    * one (rootless): a container's files on the host are then not what it sees as its own.
    */
-  remapsUsers: boolean;
+  remappedUsers: boolean;
+  /** It labels its containers' files (SELinux): a file written from outside would not carry the container's label. */
+  labelsFiles: boolean;
 }
 
 // One `docker info` per engine client and process: these facts do not change while we run. Kept at
@@ -25,7 +29,9 @@ export function engineFacts(docker: EngineClient): Promise<EngineFacts> {
     facts = docker.info().then((info) => ({
       cpus: typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : 1,
       dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir !== '' ? info.DockerRootDir : null,
-      remapsUsers: remapsUsers(info.SecurityOptions),
+      storageDriver: typeof info.Driver === 'string' && info.Driver !== '' ? info.Driver : null,
+      remappedUsers: remapsUsers(info.SecurityOptions),
+      labelsFiles: !Array.isArray(info.SecurityOptions) || info.SecurityOptions.some((option) => option === 'name=selinux'),
     }));
     cache.set(docker, facts);
     // A failed answer is not kept: the caller gets the error, and the next call asks again.
