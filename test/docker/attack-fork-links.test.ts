@@ -8,8 +8,9 @@ import type { ForkResult } from '../../src/shared/forks';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { git, tempDir, writeTree } from '../helpers/changes-fixtures';
-import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
+import { bottleContainer, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
+import { cliJson as json, waitForAgent } from '../helpers/fork-fixtures';
 import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
@@ -53,16 +54,6 @@ function script(marker: string): string {
     'touch /tmp/agent-done',
     'exec sleep 3600',
   ].join('\n');
-}
-
-async function json<T>(args: string[]): Promise<T> {
-  const result = await runCli(args);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
-
-async function waitForAgent(identity: string): Promise<void> {
-  await eventually(async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 60_000);
 }
 
 /** Every entry under `root`, links not followed: files as their content's hash and mode, links and others by kind. */

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleDetail, BottleView } from '../../src/shared/bottle-view';
 import type { CheckpointView } from '../../src/shared/checkpoints';
@@ -9,12 +7,12 @@ import type { ForkResult } from '../../src/shared/forks';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { git, tempDir, treeContents, writeTree } from '../helpers/changes-fixtures';
-import { bottleContainer, copyFolderOut, eventually, execIn } from '../helpers/docker-exec';
+import { bottleContainer, execIn } from '../helpers/docker-exec';
+import { cliJson as json, everythingIn, waitForAgent, workspaceOf } from '../helpers/fork-fixtures';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
-const run = promisify(execFile);
 const env = useBottleTestEnv();
 
 /**
@@ -63,33 +61,6 @@ beforeEach(async () => {
     extraConfig: { forkCommand: ['sh', '/usr/bin/agent.sh', 'fork'] },
   });
 });
-
-async function json<T>(args: string[]): Promise<T> {
-  const result = await runCli(args);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
-
-async function waitForAgent(identity: string): Promise<void> {
-  await eventually(async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 60_000);
-}
-
-async function workspaceOf(identity: string): Promise<Record<string, string>> {
-  const dest = join(await tempDir('fork-mount-ws-'), 'workspace');
-  expect(await copyFolderOut(await bottleContainer(identity), '/workspace', dest)).toBe(true);
-  return treeContents(dest);
-}
-
-/** Every bottle folder and every container of this root: what "nothing made" is checked against. */
-async function everything(): Promise<{ folders: string[]; containers: string[] }> {
-  const folders = (await readdir(join(env.home(), 'state')).catch(() => [] as string[])).sort();
-  const { stdout } = await run('docker', ['ps', '-a', '--format', '{{.Names}}']);
-  const containers = stdout
-    .split('\n')
-    .filter((name) => folders.some((folder) => name.includes(folder)))
-    .sort();
-  return { folders, containers };
-}
 
 function expectOneLineRefusal(result: { code: number; stdout: string; stderr: string }, message: RegExp): void {
   expect(result.code).toBe(1);
@@ -148,12 +119,12 @@ describe.skipIf(skipWithoutDocker)('fork of a mount-mode bottle (issue 24): into
       expect(await readdir(bottlePaths(parent).checkpoints)).toEqual([checkpoint.id]);
 
       // The large file, unchanged at the checkpoint, changes (then goes): its start-of-run content is nowhere.
-      const before = await everything();
+      const before = await everythingIn(env.home());
       await writeFile(join(project, 'big.bin'), 'changed\n');
       expectOneLineRefusal(await runCli(['fork', parent, '--from', 'A']), /"big\.bin" changed in the project folder .*: nothing forked$/m);
       await rm(join(project, 'big.bin'));
       expectOneLineRefusal(await runCli(['fork', parent, '--from', 'A', '--count', '2']), /"big\.bin" .*: nothing forked$/m);
-      expect(await everything()).toEqual(before);
+      expect(await everythingIn(env.home())).toEqual(before);
       expect(await readdir(bottlePaths(parent).checkpoints)).toEqual([checkpoint.id]);
 
       // Back as it was: the fork goes through again.
@@ -181,12 +152,12 @@ describe.skipIf(skipWithoutDocker)('fork of a mount-mode bottle (issue 24): into
     // The folder is moved out and a link left in its place: the same bytes, but not in the project folder.
     await rename(join(project, 'far'), join(outside, 'far'));
     await symlink(join(outside, 'far'), join(project, 'far'));
-    const before = await everything();
+    const before = await everythingIn(env.home());
     expectOneLineRefusal(
       await runCli(['fork', parent, '--from', checkpoint.id]),
       /"far\/big\.bin" changed in the project folder .*: nothing forked$/m,
     );
-    expect(await everything()).toEqual(before);
+    expect(await everythingIn(env.home())).toEqual(before);
     expect(await readdir(bottlePaths(parent).checkpoints)).toEqual([checkpoint.id]);
   });
 });

@@ -1,20 +1,18 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleDetail, BottleView } from '../../src/shared/bottle-view';
 import type { CheckpointView } from '../../src/shared/checkpoints';
 import type { ForkResult } from '../../src/shared/forks';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { git, tempDir, treeContents, writeTree } from '../helpers/changes-fixtures';
-import { bottleContainer, copyFolderOut, eventually, execIn } from '../helpers/docker-exec';
+import { git, treeContents, writeTree } from '../helpers/changes-fixtures';
+import { bottleContainer, execIn } from '../helpers/docker-exec';
+import { everythingIn, waitForAgent, workspaceOf } from '../helpers/fork-fixtures';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
 import { TEST_TRANSCRIPT_DIR, writeTestAgent } from '../helpers/test-agents';
 
-const run = promisify(execFile);
 const env = useBottleTestEnv();
 
 /**
@@ -63,29 +61,8 @@ async function json<T>(args: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T;
 }
 
-async function waitForAgent(identity: string): Promise<void> {
-  await eventually(async () => expect((await execIn(await bottleContainer(identity), ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
-}
-
 async function inBottle(identity: string, path: string): Promise<string> {
   return (await execIn(await bottleContainer(identity), ['cat', path])).output;
-}
-
-async function workspaceOf(identity: string): Promise<Record<string, string>> {
-  const dest = join(await tempDir('fork-ws-'), 'workspace');
-  expect(await copyFolderOut(await bottleContainer(identity), '/workspace', dest)).toBe(true);
-  return treeContents(dest);
-}
-
-/** Every bottle folder and every container of this root: what "nothing created" is checked against. */
-async function everything(): Promise<{ folders: string[]; containers: string[] }> {
-  const folders = (await readdir(join(env.home(), 'state')).catch(() => [] as string[])).sort();
-  const { stdout } = await run('docker', ['ps', '-a', '--format', '{{.Names}}']);
-  const containers = stdout
-    .split('\n')
-    .filter((name) => folders.some((folder) => name.includes(folder)))
-    .sort();
-  return { folders, containers };
 }
 
 describe.skipIf(skipWithoutDocker)('fork (issue 24)', () => {
@@ -225,7 +202,7 @@ describe.skipIf(skipWithoutDocker)('fork (issue 24)', () => {
     ]);
     await waitForAgent(parent);
     const checkpoint = await json<CheckpointView>(['checkpoint', parent, '--json']);
-    const before = await everything();
+    const before = await everythingIn(env.home());
     const checkpointsBefore = await readdir(bottlePaths(parent).checkpoints);
     const cases: [string[], RegExp][] = [
       [['fork', 'nosuch-bottle'], /no bottle|no such|nosuch/],
@@ -249,7 +226,7 @@ describe.skipIf(skipWithoutDocker)('fork (issue 24)', () => {
     expect(over.code).not.toBe(0);
     expect(over.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(over.stderr).toMatch(/snapshot cap/);
-    expect(await everything()).toEqual(before);
+    expect(await everythingIn(env.home())).toEqual(before);
     expect(await readdir(bottlePaths(parent).checkpoints)).toEqual(checkpointsBefore);
   });
 
@@ -260,7 +237,7 @@ describe.skipIf(skipWithoutDocker)('fork (issue 24)', () => {
       const { identity: parent } = await json<BottleView>(['start', 'worker', '--cwd', project, '--copy', '--detach', '--json']);
       await waitForAgent(parent);
       const checkpoint = await json<CheckpointView>(['checkpoint', parent, '--json']);
-      const before = await everything();
+      const before = await everythingIn(env.home());
       // The agent changed since: its image must be built again for the fork, and that build fails.
       const agentDir = join(env.home(), 'agents', 'worker');
       await writeFile(join(agentDir, 'Dockerfile'), `${await readFile(join(agentDir, 'Dockerfile'), 'utf8')}RUN false\n`);
@@ -268,7 +245,7 @@ describe.skipIf(skipWithoutDocker)('fork (issue 24)', () => {
       expect(failed.code).not.toBe(0);
       expect(failed.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(failed.stderr).toMatch(/2 of 2 forks of .* failed \(no fork was made\)/);
-      expect(await everything()).toEqual(before);
+      expect(await everythingIn(env.home())).toEqual(before);
     },
   );
 });
