@@ -96,8 +96,9 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
         docker: reference,
         unit: 's',
         ratio: open / reference,
-        target: '≤ 300 ms',
-        pass: open <= 0.3,
+        // Issue 23's goal: within 1.5× docker logs --tail of the same container.
+        target: 'ratio ≤ 1.5',
+        pass: open / reference <= 1.5,
         note: `p95 ${(percentile(opens, 95) * 1000).toFixed(0)} ms (docker ${(percentile(dockerTimes, 95) * 1000).toFixed(0)} ms); log file ${logBytes === null ? '?' : (logBytes / 1024 / 1024).toFixed(0)} MB on disk; docker = docker logs --tail ${LOG_TAIL}`,
       },
       {
