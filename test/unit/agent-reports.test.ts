@@ -19,6 +19,7 @@ import {
 import { parseAgentStatusReport, parsePermissionRequest } from '../../src/core/rebuild/report-schemas';
 import { ingestAgentStatus, STATUS_READ_INTERVAL_MS } from '../../src/core/rebuild/status-throttle';
 import { bottlePaths, rebuildPaths } from '../../src/core/state/state-paths';
+import { readTimelineFile } from '../../src/core/timeline/timeline';
 import { makeStateBottle } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 
@@ -189,6 +190,20 @@ describe('the status file throttle', () => {
       lastMessage: 'my key is sk-ant-[redacted]',
       detail: 'curl -H "x-api-key: sk-ant-[redacted]"',
     });
+  });
+
+  it('keeps a turn for each end with new words, and none for the same report read again', async () => {
+    const identity = await makeStateBottle('turns-abcde');
+    const report = async (message: string): Promise<void> => {
+      await writeInboxFile(identity, '.agent-status', JSON.stringify({ ...status, state: 'waiting', message }));
+      await new Promise((resolve) => setTimeout(resolve, STATUS_READ_INTERVAL_MS));
+      await ingestAgentStatus(identity);
+    };
+    await report('first answer');
+    await report('second answer');
+    await report('second answer');
+    const turns = (await readTimelineFile(identity)).filter((event) => event.kind === 'turn');
+    expect(turns.map((event) => event.lastMessage)).toEqual(['first answer', 'second answer']);
   });
 
   it('carries `since` over while the state stays, keeps the last good status under a bad file, and warns once', async () => {

@@ -131,9 +131,11 @@ export async function readStatusFileNow(identity: string): Promise<boolean> {
  * each time the operator looks.
  */
 async function noteTurn(identity: string, status: AgentStatusView, last: AgentStatusView | null): Promise<void> {
-  if (last?.state === status.state) return;
-  if (!isNewTurn(identity, status.state)) return;
   const ended = status.state === 'waiting' || status.state === 'finished';
+  // Waiting again with other words is the end of another turn (its working report may have been
+  // passed over by the throttle); the same words are the same report read again.
+  if (last?.state === status.state && (!ended || last.lastMessage === status.lastMessage)) return;
+  if (!isNewTurn(identity, ended ? `${status.state}\0${status.lastMessage ?? ''}` : status.state)) return;
   await noteTimeline(
     identity,
     {
