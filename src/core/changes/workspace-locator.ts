@@ -87,7 +87,7 @@ export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, b
   if (!(await isDirectory(snapshot)))
     throw new BottleError('not-found', `bottle ${metadata.identity} has no container and no saved workspace to compare`);
   return {
-    reader: new FolderReader('snapshot', snapshot, ignore),
+    reader: new FolderReader('snapshot', snapshot, ignore, { identity: metadata.identity, baseline }),
     agentGitDir: async () => ((await isDirectory(join(snapshot, '.git'))) ? join(snapshot, '.git') : null),
   };
 }
