@@ -1,4 +1,4 @@
-import { readFile, realpath, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, readFile, realpath, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BottleView } from '../../src/shared/bottle-view';
@@ -9,7 +9,7 @@ import { walkFolder } from '../../src/core/changes/host-walk';
 import { verifySnapshot } from '../../src/core/changes/snapshot-proof';
 import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
-import { writeTree } from '../helpers/changes-fixtures';
+import { tempDir, writeTree } from '../helpers/changes-fixtures';
 import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { runCli } from '../helpers/run-cli';
@@ -108,8 +108,13 @@ describe.skipIf(skipWithoutDocker)('an edit hidden by keeping size and modificat
         'sub/deep.txt',
       ]);
 
-      // Resumed, the files come back from the snapshot before the start: still shown.
+      // Resumed, the files come back from the snapshot before the start: still shown. The snapshot
+      // file given a new time is replaced, never changed in place: a checkpoint's hard link keeps its own.
+      const linked = join(await tempDir('hidden-edit-link-'), 'config.txt');
+      await link(join(snapshot, 'config.txt'), linked);
+      const linkedBefore = await stat(linked);
       expect((await runCli(['resume', identity, '--detach'])).code).toBe(0);
+      expect((await stat(linked)).mtimeMs).toBe(linkedBefore.mtimeMs);
       await agentUp(identity);
       expect(await changedPaths(identity)).toEqual({ source: 'container', paths: HIDDEN });
       const content = await execIn(await bottleContainer(identity), ['cat', '/workspace/config.txt']);
