@@ -63,6 +63,16 @@ function utcSecond(date: Date): string {
 
 const HIDDEN = ['modified config.txt', 'modified limits.txt'];
 
+/** Same size, other content, the old time put back: by a reference file, and by a date in the baseline's second. */
+const HIDE_EDITS = [
+  'cd /workspace',
+  'cp -p config.txt /tmp/ref',
+  "printf 'evil=1\\n' > config.txt",
+  'touch -r /tmp/ref config.txt',
+  "printf 'max=99\\n' > limits.txt",
+  `TZ=UTC touch -d '${utcSecond(PAST)}' limits.txt`,
+].join(' && ');
+
 describe.skipIf(skipWithoutDocker)('an edit hidden by keeping size and modification time, on a real engine', () => {
   it(
     'diff shows it running, stopped and resumed; apply writes it; a second look at the snapshot reads no content',
@@ -70,16 +80,7 @@ describe.skipIf(skipWithoutDocker)('an edit hidden by keeping size and modificat
     async () => {
       const { identity } = await json<BottleView>(['start', 'idler', '--cwd', project, '--copy', '--detach', '--json']);
       await agentUp(identity);
-      // Same size, other content, the old time put back: by a reference file, and by a date in the baseline's second.
-      const edit = [
-        'cd /workspace',
-        'cp -p config.txt /tmp/ref',
-        "printf 'evil=1\\n' > config.txt",
-        'touch -r /tmp/ref config.txt',
-        "printf 'max=99\\n' > limits.txt",
-        `TZ=UTC touch -d '${utcSecond(PAST)}' limits.txt`,
-      ].join(' && ');
-      expect((await execIn(await bottleContainer(identity), ['sh', '-c', edit])).exitCode).toBe(0);
+      expect((await execIn(await bottleContainer(identity), ['sh', '-c', HIDE_EDITS])).exitCode).toBe(0);
       expect(await changedPaths(identity)).toEqual({ source: 'container', paths: HIDDEN });
 
       expect((await runCli(['stop', identity])).code).toBe(0);
@@ -129,4 +130,11 @@ describe.skipIf(skipWithoutDocker)('an edit hidden by keeping size and modificat
       expect(await readFile(join(project, 'limits.txt'), 'utf8')).toBe('max=99\n');
     },
   );
+
+  it('an exited bottle, listed from its archive (no ctime there), shows it too', { timeout: 180_000 }, async () => {
+    await writeTestAgent({ name: 'hider', script: `${HIDE_EDITS}\nexit 0` });
+    const { identity } = await json<BottleView>(['start', 'hider', '--cwd', project, '--copy', '--detach', '--json']);
+    await eventually(async () => expect((await (await bottleContainer(identity)).inspect()).State.Running).toBe(false), 60_000);
+    expect(await changedPaths(identity)).toEqual({ source: 'container-archive', paths: HIDDEN });
+  });
 });

@@ -79,6 +79,7 @@ export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, b
         startedAtMs: Date.parse(inspected.State.StartedAt),
         ignore,
         prunedDirs: baseline.prunedDirs,
+        owner: { identity: metadata.identity, baseline },
       }),
       agentGitDir: (tempDir) => copyAgentGitDir(container, join(tempDir, 'bottle-git')),
     };
