@@ -1,5 +1,6 @@
 import { chmod, chown } from 'node:fs/promises';
 import { recordBaseline } from '../changes/baseline';
+import { unforgeSnapshot } from '../changes/snapshot-unforge';
 import type { EngineContainer } from '../engine/engine-client';
 import type { ArchiveOwner } from '../engine/container-archive';
 import { putFoldersWithWorkspace } from '../engine/workspace-copy-in';
@@ -118,6 +119,8 @@ export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolea
       const copied = resume ? [] : await hostConfigEntries(container, facts.agent, progress);
       // At every launch: a resume of a bottle from before the hooks gets them too; one that has them, nothing.
       const hostConfig = await withReportHooks(container, facts, copied, progress);
+      // A resume gives back the snapshot: an edit whose time the agent set back must not pass for unchanged.
+      if (facts.snapshots.workspace) await unforgeSnapshot(identity);
       await runPlan(ctx, container, identity, planLaunch(facts, passwd, hostConfig));
     };
     await bothDone(gatewayReady, prepare());

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
 import type { EngineContainer } from '../engine/engine-client';
+import { DigestSink } from './content-digest';
 import { cleanRelativePath, isGitInternal } from './relative-path';
 import type { AgentEntry } from './workspace-reader';
 
@@ -12,17 +13,36 @@ import type { AgentEntry } from './workspace-reader';
 export async function scanContainerWorkspace(
   container: EngineContainer,
   ignore: ((path: string) => boolean) | undefined,
+  oids?: Map<string, string>,
 ): Promise<Map<string, AgentEntry>> {
   const archive = await container.getArchive('/workspace');
   const entries = new Map<string, AgentEntry>();
   const tar = extract();
   tar.on('entry', (header: Header, stream, next) => {
-    stream.on('end', () => next());
-    stream.resume();
     const name = header.name.replace(/\/$/, '');
-    if (!name.startsWith('workspace/')) return;
-    const path = cleanRelativePath(name.slice('workspace/'.length));
-    if (path === null || isGitInternal(path) || ignoredWithin(path, ignore)) return;
+    const path = name.startsWith('workspace/') ? cleanRelativePath(name.slice('workspace/'.length)) : null;
+    const listed = path !== null && !isGitInternal(path) && !ignoredWithin(path, ignore);
+    // Every byte streams by anyway: each file's blob id is taken on the way (no ctime in a tar to
+    // tell an edit whose old size and time were put back; its content does).
+    const sink = oids !== undefined && listed && header.type === 'file' ? new DigestSink(header.size ?? 0, 0) : null;
+    if (sink !== null)
+      stream.on('data', (chunk: unknown) => {
+        // Always a Buffer from tar-stream; anything else leaves the sink short, so no blob id.
+        if (Buffer.isBuffer(chunk)) sink.write(chunk);
+      });
+    stream.on('end', () => {
+      if (sink !== null && path !== null) {
+        try {
+          oids?.set(path, sink.finish().digest.oid);
+        } catch (error: unknown) {
+          // A short entry: no blob id, so the file is read on its own like any that may differ.
+          void error;
+        }
+      }
+      next();
+    });
+    stream.resume();
+    if (path === null || !listed) return;
     if (header.type !== 'file' && header.type !== 'symlink') return;
     entries.set(path, {
       path,

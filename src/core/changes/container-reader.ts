@@ -1,5 +1,9 @@
 import type { EngineContainer } from '../engine/engine-client';
-import type { BaselineEntry } from './baseline-types';
+import { readAppliedRecord } from './applied-record';
+import { BaseContent } from './base-content';
+import type { Baseline, BaselineEntry } from './baseline-types';
+import { BlobStore } from './blob-store';
+import { changesPaths } from '../state/state-paths';
 import { ignoredWithin, scanContainerWorkspace } from './archive-scan';
 import { mapLimited } from '../state/state-listing';
 import { readContainerFile } from './container-files';
@@ -33,6 +37,8 @@ export interface ContainerReaderOptions {
   startedAtMs: number;
   ignore: ((path: string) => boolean) | undefined;
   prunedDirs: string[];
+  /** Whose baseline an archive listing's same-stat files are proven against, by content. */
+  owner?: { identity: string; baseline: Baseline };
 }
 
 /**
@@ -52,6 +58,8 @@ export class ContainerReader implements WorkspaceReader {
   private nextMarker = 1;
   /** When the last look that found the workspace as listed began (a full listing or a cheap look). */
   private confirmedAtMs = 0;
+  /** The last archive listing's same-stat entries proven by their content. */
+  private archiveTrusted = new Set<string>();
   source: 'container' | 'container-archive';
 
   constructor(private readonly options: ContainerReaderOptions) {
@@ -82,7 +90,36 @@ export class ContainerReader implements WorkspaceReader {
       }
     }
     this.source = 'container-archive';
-    return { entries: await scanContainerWorkspace(this.options.container, this.options.ignore), takenAtMs };
+    const oids = new Map<string, string>();
+    const entries = await scanContainerWorkspace(this.options.container, this.options.ignore, oids);
+    this.archiveTrusted = await this.proveByContent(entries, oids);
+    return { entries, takenAtMs };
+  }
+
+  /**
+   * The archive's entries whose size and time match the baseline and whose content does too (or
+   * whose start-of-run content is nowhere to compare with: the stat decides, as before).
+   */
+  private async proveByContent(entries: Map<string, AgentEntry>, oids: Map<string, string>): Promise<Set<string>> {
+    const trusted = new Set<string>();
+    const owner = this.options.owner;
+    if (owner === undefined) return trusted;
+    const base = new BaseContent(
+      owner.baseline,
+      new BlobStore(changesPaths(owner.identity).blobs),
+      await readAppliedRecord(owner.identity),
+    );
+    for (const entry of entries.values()) {
+      const start = owner.baseline.entries[entry.path];
+      if (start === undefined || !sameStat(start, entry, 1000)) continue;
+      if (entry.kind === 'symlink') {
+        if (entry.target === start.target) trusted.add(entry.path);
+        continue;
+      }
+      const startOid = await base.oid(entry.path).catch((_error: unknown) => null);
+      if (startOid === null || oids.get(entry.path) === startOid) trusted.add(entry.path);
+    }
+    return trusted;
   }
 
   async refresh(previous: AgentListing): Promise<AgentListing | null> {
@@ -138,6 +175,8 @@ export class ContainerReader implements WorkspaceReader {
 
   sameAsBaseline(base: BaselineEntry, entry: AgentEntry): boolean {
     if (!sameStat(base, entry, 1000)) return false;
+    // Listed from the archive: no ctime; only what its content proved (see proveByContent).
+    if (entry.ctimeMs === null && this.options.owner !== undefined) return this.archiveTrusted.has(entry.path);
     // A file rewritten with its old size and time still gets a new ctime: only files the bottle was
     // given before it started (ctime no later than that second) are proven unchanged.
     return entry.ctimeMs === null || entry.ctimeMs <= Math.floor(this.options.startedAtMs / 1000) * 1000;

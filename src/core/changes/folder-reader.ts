@@ -1,9 +1,10 @@
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { ifExists } from '../fs/if-exists';
-import type { BaselineEntry } from './baseline-types';
+import type { Baseline, BaselineEntry } from './baseline-types';
 import { linkDigest, readHostFile } from './content-digest';
 import { walkFolder } from './host-walk';
 import { hostPathOf } from './relative-path';
+import { verifySnapshot } from './snapshot-proof';
 import { mapLimited } from '../state/state-listing';
 import {
   MAX_COMPARE_BYTES,
@@ -22,18 +23,28 @@ import {
  */
 const AGENT_HIDDEN: readonly string[] = ['EACCES', 'ELOOP'];
 
+/** A snapshot's bottle: whose baseline its same-stat files are proven against (snapshot-proof.ts). */
+export interface SnapshotOwner {
+  identity: string;
+  baseline: Baseline;
+}
+
 /**
  * The agent's side read from a folder on the host: the project folder itself (mount mode, where
  * the host's own clocks tell every touch: ctime and inode too), or the snapshot saved when the
- * bottle stopped (copy mode; its times come from a tar, in whole seconds).
+ * bottle stopped (copy mode; its times come from a tar, in whole seconds, and the agent may have
+ * set them back: a file is proven unchanged there by its content, see verifySnapshot).
  */
 export class FolderReader implements WorkspaceReader {
   private realRoot: string | null = null;
+  /** Snapshot: the same-stat entries of the last listing proven to hold their start-of-run content. */
+  private trusted = new Set<string>();
 
   constructor(
     readonly source: 'folder' | 'snapshot',
     private readonly root: string,
     private readonly ignore: ((path: string) => boolean) | undefined,
+    private readonly owner?: SnapshotOwner,
   ) {}
 
   async list(): Promise<AgentListing> {
@@ -41,6 +52,10 @@ export class FolderReader implements WorkspaceReader {
     const walk = await walkFolder(this.root, this.ignore);
     const entries = new Map<string, AgentEntry>();
     for (const item of walk.entries.values()) entries.set(item.path, { ...item });
+    if (this.source === 'snapshot' && this.owner !== undefined) {
+      const { identity, baseline } = this.owner;
+      this.trusted = (await verifySnapshot(identity, baseline, this.root, await this.within(), entries.values())).trusted;
+    }
     return { entries, takenAtMs, gitEntries: walk.gitEntries };
   }
 
@@ -53,7 +68,8 @@ export class FolderReader implements WorkspaceReader {
   }
 
   sameAsBaseline(base: BaselineEntry, entry: AgentEntry): boolean {
-    if (this.source === 'snapshot') return sameStat(base, entry, 1000);
+    // A snapshot's entry not proven by its content (no owner given) is read: size and time can be forged.
+    if (this.source === 'snapshot') return sameStat(base, entry, 1000) && this.trusted.has(entry.path);
     return sameStat(base, entry, 1) && base.ctimeMs === entry.ctimeMs && base.ino === entry.ino;
   }
 

@@ -79,6 +79,7 @@ export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, b
         startedAtMs: Date.parse(inspected.State.StartedAt),
         ignore,
         prunedDirs: baseline.prunedDirs,
+        owner: { identity: metadata.identity, baseline },
       }),
       agentGitDir: (tempDir) => copyAgentGitDir(container, join(tempDir, 'bottle-git')),
     };
@@ -87,7 +88,7 @@ export async function locateWorkspace(ctx: CoreDeps, metadata: BottleMetadata, b
   if (!(await isDirectory(snapshot)))
     throw new BottleError('not-found', `bottle ${metadata.identity} has no container and no saved workspace to compare`);
   return {
-    reader: new FolderReader('snapshot', snapshot, ignore),
+    reader: new FolderReader('snapshot', snapshot, ignore, { identity: metadata.identity, baseline }),
     agentGitDir: async () => ((await isDirectory(join(snapshot, '.git'))) ? join(snapshot, '.git') : null),
   };
 }

@@ -135,6 +135,8 @@ export const BOTTLE_FILES = {
   checkpoints: 'checkpoints',
   /** Forks only (issue 24): the parent and checkpoint it was forked from, written once (forked-from.ts). */
   forkedFrom: 'forked-from.json',
+  /** Which files of the workspace snapshot are proven to hold their start-of-run content (snapshot-proof.ts). */
+  workspaceProof: 'workspace-proof.json',
   /** What the bottle sees at /run/claude-bottle/Dockerfile: the Dockerfile it was built from. */
   runDockerfile: join('run', 'Dockerfile'),
 } as const;
