@@ -344,9 +344,10 @@ describe('the Electron main process, built, with a stand-in electron module', ()
         error: { code: 'invalid-argument' },
       });
       exercised.add('bottle:fork');
-      expect(await app.invoke('bottle:fork', [identity, { count: 2, name: 'kid' }])).toMatchObject({
+      // A mount-mode bottle forks too (into copies); from a checkpoint it does not have, nothing is made.
+      expect(await app.invoke('bottle:fork', [identity, { from: 'no-such-checkpoint', count: 2, name: 'kid' }])).toMatchObject({
         ok: false,
-        error: { code: 'unsupported', message: expect.stringContaining('mount-mode bottle') },
+        error: { code: 'not-found', message: expect.stringContaining('has no checkpoint "no-such-checkpoint"') },
       });
       for (const bad of [{ count: 9 }, { count: 0 }, { name: '-x' }, { prompt: 'bell\u0007' }, { from: '' }, { extra: true }])
         expect(await app.invoke('bottle:fork', [identity, bad]), JSON.stringify(bad)).toMatchObject({
