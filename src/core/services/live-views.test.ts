@@ -126,6 +126,27 @@ describe('live views refreshed by engine events', () => {
     views.close();
   });
 
+  it('keeps an event that arrives while another read of the bottle runs: the next read is handed its container', async () => {
+    const bottle = testView({ identity: 'busy-aaaaa', status: 'running' });
+    const id = bottle.containerId as string;
+    const { views, disk, events, asked, hold } = setup([bottle]);
+    await views.resync();
+    const read = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
+    // A state-folder change starts a read from the engine; the kill's die arrives while it runs.
+    let release = (): void => undefined;
+    hold.until = new Promise((resolve) => (release = resolve));
+    views.refresh('busy-aaaaa');
+    await read();
+    disk.set('busy-aaaaa', { ...bottle, status: 'exited', exitCode: 137 });
+    views.refresh('busy-aaaaa', { id, action: 'die', attributes: { exitCode: '137' } });
+    hold.until = null;
+    release();
+    await read();
+    expect(asked).toEqual([undefined, 'exited']);
+    expect(events.at(-1)).toMatchObject({ type: 'bottle-changed', bottle: { status: 'exited', exitCode: 137 } });
+    views.close();
+  });
+
   it('publishes no view from an event once the engine is lost: the resync after the loss shows the bottle offline', async () => {
     const bottle = testView({ identity: 'gone-aaaaa', status: 'running' });
     const id = bottle.containerId as string;

@@ -81,7 +81,12 @@ export class LiveViews {
     this.engineEvents.set(identity, mergeContainerEvents(this.engineEvents.get(identity), event ?? 'full'));
     this.tick += 1;
     this.lastEvent.set(identity, this.tick);
-    if (this.pending.has(identity)) return;
+    this.schedule(identity);
+  }
+
+  /** Reads the bottle's view soon, from what `engineEvents` holds for it then (one read at a time per bottle). */
+  private schedule(identity: string): void {
+    if (this.closed || this.pending.has(identity)) return;
     if (this.running.has(identity)) {
       this.dirty.add(identity);
       return;
@@ -108,7 +113,9 @@ export class LiveViews {
           )
           .finally(() => {
             this.running.delete(identity);
-            if (this.dirty.delete(identity)) this.refresh(identity);
+            // What arrived meanwhile is in engineEvents already: an event that came during a read
+            // stays an event (a full read only when a refresh meanwhile asked for one).
+            if (this.dirty.delete(identity)) this.schedule(identity);
           });
       }, REFRESH_DEBOUNCE_MS),
     );
