@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
 import { chmod, copyFile, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
+import { eachLimited } from '../base/each-limited';
 import { TEMP_PREFIX } from '../fs/atomic-write';
 import { ifExists } from '../fs/if-exists';
 import { ENTRY_COST, recoverSnapshotSwap, SnapshotTooLargeError, type ExtractedFolder, type SnapshotBudget } from './container-archive';
@@ -185,23 +186,11 @@ async function walkFolder(walk: Walk, from: Buffer, to: Buffer, rel: string, wri
 
 /** Copies the listed files, a few at once, each with its mode and times. */
 async function copyFiles(walk: Walk): Promise<void> {
-  let next = 0;
-  let stopped = false;
-  const worker = async (): Promise<void> => {
-    for (let file = walk.files[next++]; file !== undefined && !stopped; file = walk.files[next++]) {
-      try {
-        await copyFile(file.from, file.to, constants.COPYFILE_EXCL);
-        await keepModeAndTimes(walk, file.to, file.info);
-      } catch (error: unknown) {
-        stopped = true;
-        throw error;
-      }
-    }
-  };
   // Every worker stops before a failure is thrown, so none writes into a temp folder being removed.
-  const settled = await Promise.allSettled(Array.from({ length: COPIES_AT_ONCE }, worker));
-  const failed = settled.find((result) => result.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
+  await eachLimited(walk.files, COPIES_AT_ONCE, async (file) => {
+    await copyFile(file.from, file.to, constants.COPYFILE_EXCL);
+    await keepModeAndTimes(walk, file.to, file.info);
+  });
 }
 
 async function keepModeAndTimes(walk: Walk, to: Buffer, info: BigIntStats): Promise<void> {

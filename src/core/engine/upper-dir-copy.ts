@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, chmod, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eachLimited } from '../base/each-limited';
 import type { ArchiveOwner } from './container-archive';
 
 /** What one folder source copies, as putFolders' archive would put it. */
@@ -121,26 +122,4 @@ async function requireEmptyFolder(path: string): Promise<void> {
     return;
   }
   if (!info.isDirectory() || (await readdir(path)).length > 0) throw new Error(`${path} is already there and not an empty folder`);
-}
-
-/** Runs `work` on every item, at most `limit` at a time; the first failure is thrown once all have stopped. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let stopped = false;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !stopped) {
-      const item = items[next] as T;
-      next += 1;
-      try {
-        await work(item);
-      } catch (error: unknown) {
-        // The others stop at their next item: the copy is thrown away anyway.
-        stopped = true;
-        throw error;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
 }
