@@ -22,6 +22,7 @@ import { contextStartFigure, twoEngineListFigure } from './figures/engine-figure
 import { netFigures } from './figures/net-figures';
 import { removeBenchContainers } from './fixtures';
 import { listStateEntries } from '../src/core/state/state-listing';
+import { removeTestInstanceObjects } from '../test/helpers/instance-cleanup';
 
 function format(value: number | null, unit: string): string {
   if (value === null) return '-';
@@ -91,6 +92,9 @@ try {
 } finally {
   const mine = new Set((await listStateEntries()).map((e) => e.identity));
   await removeBenchContainers(docker, mine);
+  // The bottles' own networks and the instance's gateway and egress bridge: without this every run
+  // left a network per bottle behind, and each one left on the engine slows every later start.
+  await removeTestInstanceObjects(env.home);
 }
 printTable(figures);
 await writeFile(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), figures }, null, 2)}\n`);

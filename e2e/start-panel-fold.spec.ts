@@ -67,7 +67,9 @@ test('first run open; folded once a bottle exists; click, n and Esc; remembered 
 
   // Typing a path and pressing Start still starts a bottle; then the panel folds to its bar.
   started.push(await startFromUi(page, await makeProject(home, 'fold-first', null)));
-  await expect(bar(page)).toBeVisible();
+  // The card shows as soon as the start begins; the panel folds when the start has ended, which on
+  // a loaded machine takes longer than expect's default 5 s.
+  await expect(bar(page)).toBeVisible({ timeout: 60_000 });
   await expect(folderInput(page)).toHaveCount(0);
   await expect(bar(page)).toHaveAttribute('title', 'Start a bottle (n)');
   await shootBoth(page, 'start-panel-folded');
