@@ -105,6 +105,44 @@ test('stats appear for a running bottle; Logs follow and search; the rows view i
   await panel.getByTestId('maximize').click();
 });
 
+test('the Logs tab asks for its lines when pressed; the click shows that stream; a press alone closes it', async ({ page }) => {
+  const identity = started[0] ?? '';
+  const sent: string[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framesent', (frame) => {
+      if (typeof frame.payload === 'string') sent.push(frame.payload);
+    }),
+  );
+  const requests = (channel: string): { args: unknown[] }[] =>
+    sent.map((text) => JSON.parse(text) as { channel: string; args: unknown[] }).filter((message) => message.channel === channel);
+  await openPage(page);
+  await row(page, identity).getByRole('button', { name: identity }).click();
+  const panel = bottlePanel(page);
+  const press = (): Promise<void> =>
+    panel.getByTestId('tab-logs').dispatchEvent('pointerdown', { button: 0, isPrimary: true, pointerType: 'mouse' });
+  // Pressed, not yet clicked: the tail is on its way while the Terminal still shows.
+  await press();
+  await expect.poll(() => requests('logs:open').length).toBe(1);
+  expect(requests('logs:open')[0]?.args[0]).toMatchObject({ identity, tail: 1000, follow: true });
+  await expect(panel.getByTestId('tab-terminal')).toHaveAttribute('aria-selected', 'true');
+  // The click shows that stream's lines, following: no second request.
+  await panel.getByTestId('tab-logs').click();
+  const logs = panel.getByTestId('log-lines');
+  await expect(logs).toContainText(/tick \d+/, { timeout: 20_000 });
+  await expect(panel.getByTestId('logs-status')).toHaveAttribute('data-state', 'open');
+  const count = async (): Promise<number> => Number(await logs.getAttribute('data-count'));
+  const before = await count();
+  await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(before);
+  expect(requests('logs:open')).toHaveLength(1);
+  // Leaving the tab closes its stream; a press that never becomes the tab has its own closed unread.
+  await panel.getByTestId('tab-terminal').click();
+  await expect.poll(() => requests('logs:close').length).toBe(1);
+  await press();
+  await expect.poll(() => requests('logs:open').length).toBe(2);
+  await expect.poll(() => requests('logs:close').length, { timeout: 15_000 }).toBe(2);
+  await expect(panel.getByTestId('tab-terminal')).toHaveAttribute('aria-selected', 'true');
+});
+
 test('a reopened terminal, and a second window, show what the agent printed before', async ({ page, context }) => {
   const identity = started[0] ?? '';
   await openPage(page);

@@ -12,7 +12,7 @@ import { launchBrowser, rssMegabytes } from './ui-figures';
 
 const LOG_MB = 50;
 const LOG_TAIL = 1000;
-const ROUNDS = 5;
+const ROUNDS = 10;
 const STATS_BOTTLES = 20;
 const STATS_WINDOW_S = 30;
 
@@ -25,6 +25,33 @@ async function rowsPage(page: Page, url: string, count: number): Promise<void> {
     timeout: 60_000,
   });
 }
+
+/**
+ * Times a Logs tab open inside the page, from the press (pointerdown: the product acts from there)
+ * to the frame after the one that first holds the tail: Playwright's click() (actionability
+ * checks, CDP round trips) and its polling added ~90 ms of its own to every open, more than the
+ * product's own time. A plain string: the bench's compiled helpers must not reach the page.
+ */
+const OPEN_TIMER = `
+  window.__logsOpen = { from: null, shown: null, wanted: 0 };
+  document.addEventListener('pointerdown', function (event) {
+    if (event.target instanceof Element && event.target.closest('[data-testid="tab-logs"]')) window.__logsOpen.from = performance.now();
+  }, true);
+  new MutationObserver(function () {
+    var open = window.__logsOpen;
+    if (open.from === null || open.shown !== null || open.painting) return;
+    var lines = document.querySelector('[data-testid="log-lines"]');
+    if (lines === null || Number(lines.getAttribute('data-count')) < open.wanted) return;
+    open.painting = true;
+    // The next frame, and the task after it: the lines are on screen by then, whichever frame
+    // they were committed in (this may count one frame more than the product took, never less).
+    requestAnimationFrame(function () {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { open.shown = performance.now(); };
+      channel.port2.postMessage(null);
+    });
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-count'] });
+`;
 
 /** A bottle whose container printed `megabytes` of output (base64 lines, as a chatty agent's log), then idles. */
 async function chattyBottle(env: BenchEnv, home: string): Promise<{ identity: string; containerId: string }> {
@@ -63,21 +90,30 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
+    await page.addInitScript(OPEN_TIMER);
     await rowsPage(page, serve.url, 1);
     const rssBefore = await rssMegabytes(serve.pid);
     const opens: number[] = [];
+    // The same opens as Playwright saw them (click() to the lines found), for the note.
+    const driven: number[] = [];
     for (let round = 0; round <= ROUNDS; round += 1) {
       await page.getByRole('button', { name: identity, exact: true }).click();
       await page.getByTestId('tab-terminal').waitFor();
+      await page.evaluate(`window.__logsOpen = { from: null, shown: null, wanted: ${LOG_TAIL} }`);
       const { seconds } = await timed(async () => {
         await page.getByTestId('tab-logs').click();
+        // A function, not a string: the page's CSP refuses to evaluate strings.
         await page.waitForFunction(
-          (tail) => Number(document.querySelector('[data-testid="log-lines"]')?.getAttribute('data-count')) >= tail,
-          LOG_TAIL,
-          { polling: 'raf', timeout: 30_000 },
+          () => (window as unknown as { __logsOpen: { shown: number | null } }).__logsOpen.shown !== null,
+          undefined,
+          {
+            timeout: 30_000,
+          },
         );
       });
-      if (round > 0) opens.push(seconds);
+      const inPage = Number(await page.evaluate('window.__logsOpen.shown - window.__logsOpen.from')) / 1000;
+      if (round > 0) opens.push(inPage);
+      if (round > 0) driven.push(seconds);
       await page.getByTestId('terminal-panel').getByRole('button', { name: 'Close' }).click();
     }
     const rssAfter = await rssMegabytes(serve.pid);
@@ -91,7 +127,7 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
     const growth = Math.max(0, rssAfter - rssBefore);
     return [
       {
-        figure: `${LOG_MB} MB log: Logs tab → last ${LOG_TAIL.toLocaleString()} lines shown (median of ${ROUNDS})`,
+        figure: `${LOG_MB} MB log: Logs tab pressed → last ${LOG_TAIL.toLocaleString()} lines painted (median of ${ROUNDS})`,
         ours: open,
         docker: reference,
         unit: 's',
@@ -99,7 +135,7 @@ export async function logsOpenFigures(env: BenchEnv): Promise<Figure[]> {
         // Issue 23's goal: within 1.5× docker logs --tail of the same container.
         target: 'ratio ≤ 1.5',
         pass: open / reference <= 1.5,
-        note: `p95 ${(percentile(opens, 95) * 1000).toFixed(0)} ms (docker ${(percentile(dockerTimes, 95) * 1000).toFixed(0)} ms); log file ${logBytes === null ? '?' : (logBytes / 1024 / 1024).toFixed(0)} MB on disk; docker = docker logs --tail ${LOG_TAIL}`,
+        note: `p95 ${(percentile(opens, 95) * 1000).toFixed(0)} ms (docker ${(percentile(dockerTimes, 95) * 1000).toFixed(0)} ms); timed in the page from the press to the frame after the lines (Playwright's click() to the lines found: ${(median(driven) * 1000).toFixed(0)} ms); log file ${logBytes === null ? '?' : (logBytes / 1024 / 1024).toFixed(0)} MB on disk; docker = docker logs --tail ${LOG_TAIL}`,
       },
       {
         figure: `${LOG_MB} MB log: serving RSS growth over ${ROUNDS + 1} opens`,

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, type JSX } from 'react';
 import { actionState, type BottleAction } from '../../../shared/allowed-actions';
 import type { BottleView } from '../../../shared/bottle-view';
+import { prefetchLogs } from '../lib/log-prefetch';
 import { statsWatch } from '../lib/stats-watch';
 import { BOTTLE_TABS, useBottlePanelStore, type BottleTab } from '../stores/bottle-panel-store';
 import { useBottle } from '../stores/bottles-store';
@@ -147,6 +148,12 @@ export default function BottlePanel(): JSX.Element | null {
               aria-selected={tab === name}
               className={`bottle-tab ${tab === name ? 'is-active' : ''}`}
               onClick={() => setTab(name)}
+              // The Logs tab's request leaves when it is pressed: the engine answers meanwhile.
+              onPointerDown={
+                name === 'logs' && tab !== 'logs' && bottle?.containerId != null && unavailable(name, bottle) === null
+                  ? (event) => event.button === 0 && prefetchLogs(bottle.identity, bottle.containerId as string)
+                  : undefined
+              }
               data-testid={`tab-${name}`}
             >
               {TAB_LABELS[name]}

@@ -1,12 +1,13 @@
 import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type JSX } from 'react';
+import { flushSync } from 'react-dom';
 import { invoke, messageOf } from '../api/api';
 import { copyText } from '../lib/bottle-actions';
-import { followStream, logStreams } from '../lib/keyed-streams';
+import { followStream, logStreams, type StreamHandlers } from '../lib/keyed-streams';
 import { LogLines, matchingLines, splitMatches } from '../lib/log-lines';
+import { followPrefetchedLogs, LOG_TAILS, logStreamKey } from '../lib/log-prefetch';
 import { stackOffsets, visibleRange } from '../lib/windowing';
 
 const LINE_HEIGHT = 18;
-const TAILS = [1_000, 10_000, 100_000] as const;
 
 type StreamState = { kind: 'opening' } | { kind: 'open' } | { kind: 'ended'; reason: string | null } | { kind: 'failed'; message: string };
 
@@ -108,17 +109,20 @@ function useLogStream(
   useEffect(() => {
     if (containerId === null) return;
     let frame = 0;
-    // Many chunks in one frame redraw once.
+    // Many chunks in one frame redraw once, in that frame: rendered inside the animation frame
+    // (not in a task after it), the lines are painted by this frame rather than the next.
     const redraw = (): void => {
-      if (frame === 0) frame = window.requestAnimationFrame(() => ((frame = 0), bump()));
+      if (frame === 0)
+        frame = window.requestAnimationFrame(() => {
+          frame = 0;
+          flushSync(bump);
+        });
     };
     const setStream = (state: StreamState): void => setTagged({ for: streamFor, state });
     // The previous stream's lines go at the next frame.
     lines.clear();
     redraw();
-    // The container shown: the core reads it at once rather than looking the bottle's container up.
-    const opening = invoke('logs:open', { identity, tail, follow, containerId }).then((result) => result.streamId);
-    const stop = followStream(logStreams, opening, (streamId) => invoke('logs:close', streamId), {
+    const handlers: StreamHandlers = {
       opened: () => setStream({ kind: 'open' }),
       data: (text) => {
         lines.append(text);
@@ -126,7 +130,17 @@ function useLogStream(
       },
       end: (reason) => setStream({ kind: 'ended', reason }),
       failed: (error) => setStream({ kind: 'failed', message: messageOf(error) }),
-    });
+    };
+    // Opened already when the tab was pressed (log-prefetch.ts), or opened now. The container
+    // shown: the core reads it at once rather than looking the bottle's container up.
+    const stop =
+      followPrefetchedLogs(logStreamKey(identity, containerId, tail, follow), handlers) ??
+      followStream(
+        logStreams,
+        invoke('logs:open', { identity, tail, follow, containerId }).then((result) => result.streamId),
+        (streamId) => invoke('logs:close', streamId),
+        handlers,
+      );
     return () => {
       stop();
       if (frame !== 0) window.cancelAnimationFrame(frame);
@@ -235,7 +249,7 @@ function streamStatus(stream: StreamState, follow: boolean, count: number): stri
  * steps through matches; Copy and Download take the lines shown. At most 100,000 lines are kept.
  */
 export function LogsView({ identity, containerId }: { identity: string; containerId: string | null }): JSX.Element {
-  const [tail, setTail] = useState<number>(TAILS[0]);
+  const [tail, setTail] = useState<number>(LOG_TAILS[0]);
   const [follow, setFollow] = useState(true);
   const [pinned, setPinned] = useState(true);
   const { lines, version, stream } = useLogStream(identity, containerId, tail, follow);
@@ -258,7 +272,7 @@ export function LogsView({ identity, containerId }: { identity: string; containe
         <label className="logs-tail">
           Last
           <select value={tail} onChange={(event) => setTail(Number(event.target.value))} aria-label="Lines to show" data-testid="logs-tail">
-            {TAILS.map((value) => (
+            {LOG_TAILS.map((value) => (
               <option key={value} value={value}>
                 {value.toLocaleString()} lines
               </option>
