@@ -76,7 +76,14 @@ export async function copyBeforeStop(ctx: CoreDeps, container: EngineContainer, 
     upperDir,
     since: BigInt(Date.now()) * 1_000_000n - CLOCK_MARGIN_NS,
   };
-  await container.pause();
+  try {
+    await container.pause();
+  } catch (error: unknown) {
+    // Exited, paused or removed since the inspect, or the engine would not: the stop that follows
+    // meets the same state (and reports an engine that is away); the archive copies what is there.
+    void error;
+    return null;
+  }
   let copied = true;
   try {
     // One after the other: each folder's share of the budget is what it added.
