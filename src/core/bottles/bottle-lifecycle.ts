@@ -47,6 +47,7 @@ import { checkProjectFolder } from './project-folder';
 import { isDirectory } from '../fs/is-directory';
 import { clearStopReason } from '../state/stop-reason';
 import { hostWriteOverBudget } from './host-disk-budget';
+import { copyBeforeStop, discardEarly, keptAfterStop, type EarlyCopy } from './teardown-snapshot';
 
 /*
  * The bottle lifecycle's steps. None of them takes the bottle's lock or settles a half-done
@@ -163,26 +164,39 @@ export async function resumeLoaded(ctx: CoreDeps, bottle: LoadedBottle): Promise
  * the state folder. Both are copied out in full first and put in place only then, so a save that
  * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
  * The agent's login files (placeholders) stay out of the snapshot; nothing of them goes to the store.
+ * `early`: what the teardown copied before the stop (teardown-snapshot.ts); a folder it holds
+ * unchanged since is taken from there, any other is copied through the archive now.
  */
-export async function saveSnapshotsFrom(ctx: CoreDeps, container: EngineContainer, bottle: LoadedBottle): Promise<void> {
+export async function saveSnapshotsFrom(
+  ctx: CoreDeps,
+  container: EngineContainer,
+  bottle: LoadedBottle,
+  early: EarlyCopy | null = null,
+): Promise<void> {
   const paths = bottlePaths(bottle.identity);
   const { transcriptDir, secretFiles } = bottle.agent.config;
   // One budget for transcript and workspace together: the cap is on what the bottle keeps on disk.
-  const budget = new SnapshotBudget((await readLimits()).maxSnapshotBytes);
+  const budget = early?.budget ?? new SnapshotBudget((await readLimits()).maxSnapshotBytes);
   const extracted: ExtractedFolder[] = [];
+  let kept = new Map<string, ExtractedFolder | null>();
   try {
+    if (early !== null) kept = await keptAfterStop(early);
+    const copy = async (source: string, dest: string, options: { exclude?: string[] } = {}): Promise<void> => {
+      const folder = kept.has(source) ? (kept.get(source) ?? null) : await extractFolder(container, source, dest, budget, options);
+      if (folder !== null) extracted.push(folder);
+    };
     if (transcriptDir !== null) {
       ctx.activity.progress(bottle.identity, { line: 'Saving transcript' });
-      const transcript = await extractFolder(container, transcriptDir, paths.transcript, budget, { exclude: secretFiles });
-      if (transcript !== null) extracted.push(transcript);
+      await copy(transcriptDir, paths.transcript, { exclude: secretFiles });
     }
     if (bottle.metadata.copy_cwd) {
       ctx.activity.progress(bottle.identity, { line: 'Saving workspace' });
-      const workspace = await extractFolder(container, WORKSPACE, paths.workspace, budget);
-      if (workspace !== null) extracted.push(workspace);
+      await copy(WORKSPACE, paths.workspace);
     }
   } catch (error: unknown) {
     for (const folder of extracted) await discardExtracted(folder);
+    for (const folder of kept.values()) await discardExtracted(folder);
+    await discardEarly(early);
     if (!(error instanceof SnapshotTooLargeError)) throw error;
     throw new BottleError(
       'limit-exceeded',
@@ -214,18 +228,34 @@ export async function retireBottle(ctx: CoreDeps, identity: string, reason: Tear
     return;
   }
   const container = ctx.docker.getContainer(info.Id);
-  if (info.State === 'running' || info.State === 'paused' || info.State === 'restarting') {
-    // Exited or removed meanwhile (304, 404) or already stopping (409): the save below reads what
-    // is there. Any other failure (the engine away) stops the teardown here, with its own error.
-    await ifContainerExists(container.stop({ t: 10 }), ALREADY_DONE);
-  }
   const bottle = loaded ?? (await ctx.loadBottle(identity));
-  // A container an older version launched (every launch since records the bottle as migrated) may
-  // hold the real login: it moves to the store once, as at a resume, before the container goes.
-  await migrateContainerLogin(identity, container, bottle.agent);
-  await saveSnapshotsFrom(ctx, container, bottle);
+  await stopAndSave(ctx, container, bottle, info.State === 'running' || info.State === 'paused' || info.State === 'restarting');
   await markReadyToResume(identity, reason);
   await container.remove({ force: true });
+}
+
+/**
+ * The teardown's snapshot: stops the container (when `running`) and saves its transcript (and, in
+ * copy mode, /workspace) as it is once stopped. On a local overlay2 engine the folders are copied
+ * directly while it is paused just before the stop, and kept when nothing changed in them after
+ * (teardown-snapshot.ts); otherwise, and for any folder that changed, through the engine's archive.
+ */
+export async function stopAndSave(ctx: CoreDeps, container: EngineContainer, bottle: LoadedBottle, running: boolean): Promise<void> {
+  const early = running ? await copyBeforeStop(ctx, container, bottle) : null;
+  try {
+    if (running) {
+      // Exited or removed meanwhile (304, 404) or already stopping (409): the save below reads what
+      // is there. Any other failure (the engine away) stops the teardown here, with its own error.
+      await ifContainerExists(container.stop({ t: 10 }), ALREADY_DONE);
+    }
+    // A container an older version launched (every launch since records the bottle as migrated) may
+    // hold the real login: it moves to the store once, as at a resume, before the container goes.
+    await migrateContainerLogin(bottle.identity, container, bottle.agent);
+  } catch (error: unknown) {
+    await discardEarly(early);
+    throw error;
+  }
+  await saveSnapshotsFrom(ctx, container, bottle, early);
 }
 
 /** Stop: the transcript (and workspace in copy mode) are saved before the container goes. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
-import { chmod, copyFile, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { eachLimited } from '../base/each-limited';
 import { TEMP_PREFIX } from '../fs/atomic-write';
@@ -30,6 +30,10 @@ interface Walk {
   seen: Set<string>;
   /** What this walk added to the budget, given back when the archive copies the folder instead. */
   counted: number;
+  /** Each copied file's source is flushed to disk after its copy (see copyRootfsFolder's `settle`). */
+  settle: boolean;
+  /** Seconds: every file and folder's access time, as the extraction sets it (its start). */
+  now: number;
   files: { from: Buffer; to: Buffer; info: BigIntStats }[];
   /** Folders in the order made: their modes and times are set children first, once all is written. */
   folders: { to: Buffer; info: BigIntStats }[];
@@ -46,14 +50,19 @@ interface Walk {
  * extraction leaves out the archive's link entries (the first name in the archive's order, names
  * sorted bytewise, is the one kept). Modes lose the umask and setuid/setgid/sticky bits; the
  * folder itself stays 0700 as the extraction leaves it. Every entry counts (its apparent size and
- * a header) before any data is copied; past the budget nothing is kept.
+ * a header) before any data is copied; past the budget nothing is kept. Files and folders get
+ * their mtime in whole seconds (the engine's archive carries no more) and the copy's start as
+ * their access time, as the extraction gives them. With `settle`, every copied file is flushed to
+ * disk in the container too (fsync, while it is still paused): its pages are then clean and
+ * write-protected, so a write through a shared mapping after the unpause moves the file's ctime,
+ * which the teardown's check after the stop relies on (teardown-snapshot.ts).
  */
 export async function copyRootfsFolder(
   rootfs: string,
   source: string,
   dest: string,
   budget?: SnapshotBudget,
-  options: { exclude?: string[] } = {},
+  options: { exclude?: string[]; settle?: boolean } = {},
 ): Promise<RootfsCopy> {
   const top = await resolveFolder(rootfs, source);
   if (top === null || top === 'stream') return top;
@@ -67,6 +76,8 @@ export async function copyRootfsFolder(
     keepBits: 0o777 & ~currentUmask(),
     seen: new Set(),
     counted: 0,
+    settle: options.settle === true,
+    now: Math.floor(Date.now() / 1000),
     files: [],
     folders: [],
   };
@@ -190,12 +201,29 @@ async function copyFiles(walk: Walk): Promise<void> {
   await eachLimited(walk.files, COPIES_AT_ONCE, async (file) => {
     await copyFile(file.from, file.to, constants.COPYFILE_EXCL);
     await keepModeAndTimes(walk, file.to, file.info);
+    if (walk.settle) await flush(file.from);
   });
 }
 
 async function keepModeAndTimes(walk: Walk, to: Buffer, info: BigIntStats): Promise<void> {
   await chmod(to, Number(info.mode) & walk.keepBits);
-  await utimes(to, seconds(info.atimeNs), seconds(info.mtimeNs));
+  await utimes(to, walk.now, wholeSeconds(info.mtimeNs));
+}
+
+/** Writes a file's dirty pages back; opened read-only, without following a link (it was lstat'ed a file). */
+async function flush(path: Buffer): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Floor, in bigint: a float of nanoseconds since 1970 is too coarse to floor right at x.999999999. */
+function wholeSeconds(nanoseconds: bigint): number {
+  const whole = nanoseconds / 1_000_000_000n;
+  return Number(nanoseconds < 0n && whole * 1_000_000_000n !== nanoseconds ? whole - 1n : whole);
 }
 
 function seconds(nanoseconds: bigint): number {

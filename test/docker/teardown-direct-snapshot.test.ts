@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadAgent } from '../../src/core/agents/agents';
+import { saveSnapshotsFrom, stopAndSave } from '../../src/core/bottles/bottle-lifecycle';
+import { copyBeforeStop, keptAfterStop } from '../../src/core/bottles/teardown-snapshot';
+import { createCoreDeps } from '../../src/core/deps/core-deps';
+import type { LoadedBottle } from '../../src/core/deps/loaded-bottle';
+import { EngineClient } from '../../src/core/engine/engine-client';
+import { bottleIdentity } from '../../src/core/state/bottle-identity';
+import { bottlePaths } from '../../src/core/state/state-paths';
+import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
+import { useBottleTestEnv } from '../helpers/bottle-test-env';
+import { skipWithoutDocker } from '../helpers/docker-available';
+import { eventually, execIn } from '../helpers/docker-exec';
+import { rawDocker } from '../helpers/raw-docker';
+import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
+
+/*
+ * A stop on a local overlay2 engine copies the transcript and workspace straight from the paused
+ * container's root filesystem before it stops it (teardown-snapshot.ts), instead of the engine's
+ * archive after the stop. The snapshot must still be the one the archive of the stopped container
+ * gives: the same tree on a workspace an agent shaped to hurt, and whatever the agent writes
+ * between the unpause and its end (its SIGTERM handler), even an edit of the same size whose
+ * mtime it set back.
+ */
+
+const SHAPE = [
+  'mkdir -p /workspace/sub/deep /workspace/empty /workspace/locked && cd /workspace',
+  'ln -s /etc/passwd abs-link',
+  'ln -s ../../../../../../../../tmp rel-link',
+  'ln -s ../../.. sub/up',
+  'ln /etc/passwd hard-passwd',
+  'echo inside > inner.txt && ln inner.txt inner-hard',
+  'mkfifo fifo sub/fifo',
+  'mknod null-dev c 1 3',
+  "printf 'x' > \"$(printf 'new\\nline\\033]0;title\\007\\033[31mred\\342\\200\\256txt')\"",
+  'echo secret-ish > sub/deep/private && chmod 600 sub/deep/private',
+  'echo run > sub/setuid && chmod 4755 sub/setuid',
+  "echo before > edited && touch -d '2001-02-03 04:05:06' edited",
+  'echo locked > locked/f && chmod 555 locked',
+  'dd if=/dev/urandom of=big.bin bs=1024 count=3072 2>/dev/null',
+  `mkdir -p ${TEST_TRANSCRIPT_DIR}/logs && echo turn > ${TEST_TRANSCRIPT_DIR}/logs/1.txt && echo token > ${TEST_TRANSCRIPT_DIR}/login.json`,
+  `ln -s /etc ${TEST_TRANSCRIPT_DIR}/etc-link && mkfifo ${TEST_TRANSCRIPT_DIR}/fifo`,
+  'touch /tmp/agent-done',
+];
+
+/** Sleeps until stopped; with `onTerm`, runs it first (an agent flushing its work as it is stopped). */
+function agentScript(onTerm: string | null): string {
+  const trap = onTerm === null ? [] : [`trap '${onTerm}; exit 0' TERM`];
+  return [...SHAPE, ...trap, 'while true; do sleep 0.2; done'].join('\n');
+}
+
+/** Every entry under `root`: kind, mode, content hash, link text, and a file's mtime to the millisecond. */
+async function tree(root: string, prefix = ''): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const name of (await readdir(join(root, prefix))).sort()) {
+    const rel = prefix === '' ? name : `${prefix}/${name}`;
+    const path = join(root, rel);
+    const info = await lstat(path);
+    const mode = (info.mode & 0o7777).toString(8);
+    if (info.isSymbolicLink()) found[rel] = `link ${await readlink(path)}`;
+    else if (info.isDirectory()) Object.assign(found, { [rel]: `dir ${mode}` }, await tree(root, rel));
+    else if (info.isFile()) {
+      const hash = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
+      found[rel] = `file ${mode} ${hash} ${info.mtimeMs} nlink ${info.nlink}`;
+    } else found[rel] = 'other';
+  }
+  return found;
+}
+
+const env = useBottleTestEnv();
+const made: Docker.Container[] = [];
+afterEach(async () => {
+  for (const container of made.splice(0)) await container.remove({ force: true });
+});
+
+async function runningAgent(onTerm: string | null): Promise<Docker.Container> {
+  const container = await rawDocker().createContainer({
+    Image: TEST_BASE_IMAGE,
+    Cmd: ['sh', '-c', agentScript(onTerm)],
+    Labels: { 'claude-bottle.test': 'teardown-direct-snapshot' },
+    HostConfig: { Init: true },
+  });
+  made.push(container);
+  await container.start();
+  await eventually(async () => expect((await execIn(container, ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
+  // Older than the teardown's clock margin, as an agent's files are at most stops: the direct copy is kept.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return container;
+}
+
+async function copyModeBottle(): Promise<LoadedBottle> {
+  const identity = bottleIdentity('scripted');
+  // With a login file, as a real agent has one: it stays out of the snapshot on both paths.
+  const agent = await loadAgent('scripted');
+  return {
+    identity,
+    metadata: { identity, agent_name: 'scripted', cwd: env.project(), copy_cwd: true, started_at: new Date().toISOString() },
+    agent: { ...agent, config: { ...agent.config, secretFiles: ['login.json'] } },
+  };
+}
+
+describe.skipIf(skipWithoutDocker)('teardown: the snapshot copied before the stop is the stopped container’s', () => {
+  it('copies both folders directly and keeps the same trees, mtimes and all, as the archive of the stopped container', async (context) => {
+    const ctx = createCoreDeps();
+    const raw = await runningAgent(null);
+    const container = new EngineClient(rawDocker()).getContainer(raw.id);
+    const [direct, streamed] = [await copyModeBottle(), await copyModeBottle()];
+    const early = await copyBeforeStop(ctx, container, direct);
+    if (early === null) return context.skip('the engine is not overlay2 on this host: the teardown uses the archive');
+    expect([...early.folders.keys()].sort()).toEqual(['/workspace', TEST_TRANSCRIPT_DIR].sort());
+    await raw.stop({ t: 10 });
+    expect([...(await keptAfterStop(early)).keys()].sort()).toEqual(['/workspace', TEST_TRANSCRIPT_DIR].sort());
+    const budget = early.budget.used;
+    await saveSnapshotsFrom(ctx, container, direct, early);
+    await saveSnapshotsFrom(ctx, container, streamed);
+    const [a, b] = [bottlePaths(direct.identity), bottlePaths(streamed.identity)];
+    const workspace = await tree(a.workspace);
+    expect(workspace).toEqual(await tree(b.workspace));
+    expect(await tree(a.transcript)).toEqual(await tree(b.transcript));
+    // Counted as the archive counts it: the stream's own save of the same two folders under the same cap.
+    expect(budget).toBeGreaterThan(3 * 1024 * 1024);
+    expect(workspace['abs-link']).toBe('link /etc/passwd');
+    expect(workspace['sub/up']).toBe('link ../../..');
+    expect(Object.values(workspace).filter((entry) => entry === 'other')).toEqual([]);
+    expect(workspace['sub/setuid']).toMatch(/^file 755 /);
+    expect(workspace['edited']).toMatch(/ 981173106000 nlink 1$/);
+    expect(Object.keys(await tree(a.transcript)).sort()).toEqual(['etc-link', 'logs', 'logs/1.txt']);
+  });
+
+  it('takes what the agent writes once unpaused, to its stop, from the stopped container: new files, and a same-size edit with its mtime set back', async (context) => {
+    const ctx = createCoreDeps();
+    const onTerm = 'echo late > /workspace/late.txt; echo change > /workspace/edited; touch -d \"2001-02-03 04:05:06\" /workspace/edited';
+    const raw = await runningAgent(onTerm);
+    const container = new EngineClient(rawDocker()).getContainer(raw.id);
+    const bottle = await copyModeBottle();
+    const probe = await copyBeforeStop(ctx, container, await copyModeBottle());
+    if (probe === null) return context.skip('the engine is not overlay2 on this host: the teardown uses the archive');
+    // The probe's copy, made while the agent had not written yet, is what a check that did not look would keep.
+    expect(await readFile(join(probe.folders.get('/workspace')?.copy?.temp ?? '', 'edited'), 'utf8')).toBe('before\n');
+    await stopAndSave(ctx, container, bottle, true);
+    expect((await raw.inspect()).State.Running).toBe(false);
+    const paths = bottlePaths(bottle.identity);
+    expect(await readFile(join(paths.workspace, 'late.txt'), 'utf8')).toBe('late\n');
+    expect(await readFile(join(paths.workspace, 'edited'), 'utf8')).toBe('change\n');
+    expect((await lstat(join(paths.workspace, 'edited'))).mtimeMs).toBe(981173106000);
+    // The transcript, untouched after the pause, is there as well.
+    expect(await readFile(join(paths.transcript, 'logs', '1.txt'), 'utf8')).toBe('turn\n');
+    expect(await readdir(paths.dir)).not.toContain(expect.stringMatching(/^\.tmp-/));
+  });
+});
