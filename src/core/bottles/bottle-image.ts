@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { slugifyAgentName } from '../../shared/identity';
 import type { AgentDefinition } from '../agents/agents';
-import { buildImage, type BuildProgressListener } from '../engine/image-build';
+import { buildImage, buildImageInspected, type BuildProgressListener } from '../engine/image-build';
 import type { ImageInspectInfo } from '../engine/engine-client';
 import type { CoreDeps } from '../deps/core-deps';
 import { readPerBottleDockerfile } from '../state/per-bottle-dockerfile';
@@ -73,13 +73,15 @@ export async function buildBottleImage(
   onProgress?: BuildProgressListener,
 ): Promise<string> {
   const labels = { [LABEL_CONTEXT_HASH]: await perBottleHash(bottle.agent, dockerfile) };
-  const rule = await imageUserRule(ctx, bottle, dockerfile, await ensureAgentImage(ctx, bottle.agent, onProgress));
+  // Each image is read once: the agent's (found when it was there already) and the candidate's.
+  const agent = await agentImage(ctx, bottle.agent, onProgress);
+  const rule = await imageUserRule(ctx, bottle, dockerfile, agent.found ?? agent.tag);
   const tag = perBottleImageTag(bottle.identity);
   const candidate = tag.replace(/:latest$/, ':candidate');
-  const imageId = await buildImage(ctx.docker, { contextDir: bottle.agent.dir, dockerfile, tag: candidate, labels }, onProgress);
+  const built = await buildImageInspected(ctx.docker, { contextDir: bottle.agent.dir, dockerfile, tag: candidate, labels }, onProgress);
   const image = ctx.docker.getImage(candidate);
   try {
-    await checkImageUser(ctx, bottle, candidate, rule, onProgress);
+    await checkImageUser(ctx, bottle, built.info, rule, onProgress);
     const [repo, latest] = tag.split(':') as [string, string];
     await image.tag({ repo, tag: latest });
   } finally {
@@ -88,7 +90,7 @@ export async function buildBottleImage(
     // the next build's candidate replaces, and the build's own outcome is what the caller must hear.
     await image.remove({ noprune: false }).catch((_error: unknown) => undefined);
   }
-  return imageId;
+  return built.id;
 }
 
 /**

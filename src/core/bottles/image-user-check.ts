@@ -4,6 +4,7 @@ import { errorMessage } from '../base/bottle-error';
 import { BuildFailedError, type BuildProgressListener } from '../engine/image-build';
 import { cachedImagePasswd, readImagePasswdStrictly } from '../engine/image-users';
 import type { CoreDeps } from '../deps/core-deps';
+import type { ImageInspectInfo } from '../engine/engine-client';
 import { imageCacheDir } from '../state/state-paths';
 import type { LoadedBottle } from '../deps/loaded-bottle';
 
@@ -18,9 +19,14 @@ export interface ImageUserRule {
 
 const shownUser = (user: string): string => JSON.stringify(user === '' ? 'root (no USER)' : user);
 
-/** The rule for a bottle's next image, given the agent's own image (built). */
-export async function imageUserRule(ctx: CoreDeps, bottle: LoadedBottle, dockerfile: string, agentImage: string): Promise<ImageUserRule> {
-  const info = await ctx.docker.getImage(agentImage).inspect();
+/** The rule for a bottle's next image, given the agent's own image (built): its tag, or its inspect when read already. */
+export async function imageUserRule(
+  ctx: CoreDeps,
+  bottle: LoadedBottle,
+  dockerfile: string,
+  agentImage: string | ImageInspectInfo,
+): Promise<ImageUserRule> {
+  const info = typeof agentImage === 'string' ? await ctx.docker.getImage(agentImage).inspect() : agentImage;
   const imageUser = info.Config.User ?? '';
   const passwd =
     (await cachedImagePasswd(imageCacheDir(), info.Id)) ?? (await readImagePasswdStrictly(ctx.docker, imageCacheDir(), info.Id)) ?? [];
@@ -43,11 +49,11 @@ export async function imageUserRule(ctx: CoreDeps, bottle: LoadedBottle, dockerf
 export async function checkImageUser(
   ctx: CoreDeps,
   bottle: LoadedBottle,
-  candidate: string,
+  /** The built candidate as the engine described it right after the build (read once). */
+  info: ImageInspectInfo,
   rule: ImageUserRule,
   onProgress?: BuildProgressListener,
 ): Promise<void> {
-  const info = await ctx.docker.getImage(candidate).inspect();
   const actual = info.Config.User ?? '';
   if (actual !== rule.user) {
     throw new BuildFailedError(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pack as packDir } from 'tar-fs';
 import type { Pack } from 'tar-stream';
 import { BottleError } from '../base/bottle-error';
-import type { BuildMessage, EngineClient, TarSource } from './engine-client';
+import type { BuildMessage, EngineClient, ImageInspectInfo, TarSource } from './engine-client';
 import { ifImageExists } from './if-engine-object-exists';
 
 export interface BuildProgress {
@@ -77,15 +77,27 @@ export class BuildFailedError extends BottleError {
   }
 }
 
+interface BuildImageOptions {
+  contextDir: string;
+  dockerfile: string | null;
+  tag: string;
+  labels?: Record<string, string>;
+}
+
 /**
  * Builds an image from a context folder (optionally with a replacement Dockerfile), streaming
  * "Step n/m" progress. Resolves with the image id; a failed build rejects with BuildFailedError.
  */
-export async function buildImage(
+export async function buildImage(docker: EngineClient, options: BuildImageOptions, onProgress?: BuildProgressListener): Promise<string> {
+  return (await buildImageInspected(docker, options, onProgress)).id;
+}
+
+/** buildImage, with the engine's inspect of the built tag, for a caller that reads the image next. */
+export async function buildImageInspected(
   docker: EngineClient,
-  options: { contextDir: string; dockerfile: string | null; tag: string; labels?: Record<string, string> },
+  options: BuildImageOptions,
   onProgress: BuildProgressListener = () => undefined,
-): Promise<string> {
+): Promise<{ id: string; info: ImageInspectInfo }> {
   const stream = await docker.buildImage(contextTar(options.contextDir, options.dockerfile), {
     t: options.tag,
     dockerfile: options.dockerfile === null ? 'Dockerfile' : INJECTED_DOCKERFILE,
@@ -130,8 +142,8 @@ export async function buildImage(
     failure ??= (error as Error).message;
   });
   if (failure !== null) throw new BuildFailedError(String(failure).split('\n')[0] ?? 'unknown error', tail);
-  const inspected = await docker.getImage(options.tag).inspect();
-  return imageId ?? inspected.Id;
+  const info = await docker.getImage(options.tag).inspect();
+  return { id: imageId ?? info.Id, info };
 }
 
 /** True when an image with this tag exists. */

@@ -52,6 +52,7 @@ import { approvalBasis, checkpointAtApproval } from '../checkpoints/checkpoint-a
 import { noteTimeline, readTimeline } from '../timeline';
 import type { TimelineEvent, TimelineInput } from '../../shared/timeline';
 import { operatorName } from '../rebuild/approval';
+import { warmEngineFacts } from '../rebuild/resume-warmup';
 
 export interface ApproveResult {
   requestId: string;
@@ -311,6 +312,9 @@ export class BottleService {
       // What the bottle runs from before the approval commits its new Dockerfile: the automatic
       // checkpoint taken after the teardown is of the state before the rebuild.
       const basis = await approvalBasis(ctx, bottle);
+      // The resume's one engine-wide read (`docker info`, kept per process) is asked while the image
+      // builds, not after the teardown; its failure is heard where the resume asks for it again.
+      if (options.resume) warmEngineFacts(ctx);
       // A remote bottle's answer is put into its container before the container goes.
       const { imageId } = await approveNow(ctx, bottle, requestId, {
         proposalHash: options.proposalHash,
