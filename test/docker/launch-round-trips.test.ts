@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import { bottleNetworkFromInfo, bottleNetworkName } from '../../src/core/engine/bottle-networks';
 import type { EngineContainer, EngineImage } from '../../src/core/engine/engine-client';
 import type { EngineNetwork } from '../../src/core/engine/engine-network';
 import { gatewayContainerName } from '../../src/core/engine/gateway-container';
+import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { writeGatewayStandIn } from '../helpers/gateway-stand-in';
@@ -15,7 +18,8 @@ import { service } from '../helpers/test-service';
  * ~100 ms on the engine) before it creates and fills the container: the container can be made on
  * the network meanwhile, and only its start waits for the join. Proven on the real engine by holding
  * the join until the container exists: a launch that joined first never creates it while held.
- * And it asks the engine about the agent's image once. The gateway runs the STAND-IN program
+ * And it asks the engine about the agent's image once, and reads what it needs from this machine
+ * (secrets, the CA, the bottle's Dockerfile, the git walls) while the engine makes the network. The gateway runs the STAND-IN program
  * (test/helpers/gateway-stand-in.ts).
  */
 
@@ -108,5 +112,32 @@ describe.skipIf(skipWithoutDocker)('launch round trips: the gateway join overlap
     const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
     expect(inspected).toHaveLength(1);
     expect((await rawDocker().getContainer(`claude-bottle-${identity}`).inspect()).Config.Image).toBe(inspected[0]);
+  }, 120_000);
+
+  it("reads the launch's facts from this machine while the engine makes the bottle's network", async () => {
+    const ctx = createCoreDeps();
+    const client = ctx.engines.current().connection.docker;
+    const order: string[] = [];
+    const createNetwork = client.createNetwork.bind(client);
+    client.createNetwork = async (options): Promise<EngineNetwork> => {
+      const identity = options.Name.startsWith('claude-bottle-net-') ? options.Name.slice('claude-bottle-net-'.length) : null;
+      if (identity !== null) {
+        order.push('network asked');
+        // The bottle's Dockerfile is the last fact written (prepareRunFolder): a launch that reads
+        // its facts only once the network exists never writes it while the creation is held. The
+        // hold ends at HOLD_LIMIT_MS so such a launch ends, and the order fails the test, not a hang.
+        const dockerfile = bottlePaths(identity).runDockerfile;
+        for (let waited = 0; waited < HOLD_LIMIT_MS && !existsSync(dockerfile); waited += 20) await sleep(20);
+        order.push(existsSync(dockerfile) ? 'facts read' : 'facts not read while held');
+      }
+      const made = await createNetwork(options);
+      if (identity !== null) order.push('network made');
+      return made;
+    };
+    const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    expect(order).toEqual(['network asked', 'facts read', 'network made']);
+    const bottle = await rawDocker().getContainer(`claude-bottle-${identity}`).inspect();
+    expect(bottle.State.Running).toBe(true);
+    expect(Object.keys(bottle.NetworkSettings.Networks)).toEqual([bottleNetworkName(identity)]);
   }, 120_000);
 });
