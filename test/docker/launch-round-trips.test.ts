@@ -1,4 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
@@ -10,7 +13,9 @@ import { bottlePaths } from '../../src/core/state/state-paths';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { writeGatewayStandIn } from '../helpers/gateway-stand-in';
+import { execIn } from '../helpers/docker-exec';
 import { rawDocker } from '../helpers/raw-docker';
+import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
 import { service } from '../helpers/test-service';
 
 /*
@@ -19,7 +24,9 @@ import { service } from '../helpers/test-service';
  * the network meanwhile, and only its start waits for the join. Proven on the real engine by holding
  * the join until the container exists: a launch that joined first never creates it while held.
  * And it asks the engine about the agent's image once, and reads what it needs from this machine
- * (secrets, the CA, the bottle's Dockerfile, the git walls) while the engine makes the network. The gateway runs the STAND-IN program
+ * (secrets, the CA, the bottle's Dockerfile, the git walls) while the engine makes the network. A
+ * resume's transcript goes straight into the container's layer on a local engine, not through the
+ * engine's archive API. The gateway runs the STAND-IN program
  * (test/helpers/gateway-stand-in.ts).
  */
 
@@ -140,4 +147,43 @@ describe.skipIf(skipWithoutDocker)('launch round trips: the gateway join overlap
     expect(bottle.State.Running).toBe(true);
     expect(Object.keys(bottle.NetworkSettings.Networks)).toEqual([bottleNetworkName(identity)]);
   }, 120_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "puts a resume's transcript into the container's layer, not through the engine's archive API (skipped unless root: the layer is root's)",
+    async () => {
+      const ctx = createCoreDeps();
+      const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+      await service(ctx).stop(identity);
+      const blob = randomBytes(2 * 1024 * 1024);
+      await writeFile(`${bottlePaths(identity).transcript}/blob`, blob);
+      const client = ctx.engines.current().connection.docker;
+      let sent = 0;
+      const createContainer = client.createContainer.bind(client);
+      client.createContainer = async (options): Promise<EngineContainer> => {
+        const container = await createContainer(options);
+        const putArchive = container.putArchive.bind(container);
+        container.putArchive = async (tar, path): Promise<void> => {
+          const counted = new Transform({
+            transform(chunk: Buffer, _encoding, done): void {
+              sent += chunk.length;
+              done(null, chunk);
+            },
+          });
+          await putArchive((tar as Readable).pipe(counted), path);
+        };
+        return container;
+      };
+      await service(ctx).resume(identity);
+      // The login files, the CA and the hooks still go through the API: a few KB, never the 2 MB transcript.
+      expect(sent).toBeLessThan(blob.length);
+      const bottle = rawDocker().getContainer(`claude-bottle-${identity}`);
+      const { output } = await execIn(
+        bottle,
+        ['sh', '-c', `md5sum < ${TEST_TRANSCRIPT_DIR}/blob | cut -c1-32; stat -c %u ${TEST_TRANSCRIPT_DIR}/blob`],
+        '0',
+      );
+      expect(output.trim().split('\n')).toEqual([createHash('md5').update(blob).digest('hex'), expect.stringMatching(/^\d+$/)]);
+    },
+    120_000,
+  );
 });
