@@ -186,4 +186,39 @@ describe.skipIf(skipWithoutDocker)('launch round trips: the gateway join overlap
     },
     120_000,
   );
+
+  it("lists the engine's networks once per network creation attempt, and the join asks nothing more of the gateway", async () => {
+    const ctx = createCoreDeps();
+    // The first start makes the gateway; the second is the one counted, as every later start.
+    await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    const client = ctx.engines.current().connection.docker;
+    const asked: string[] = [];
+    const listNetworks = client.listNetworks.bind(client);
+    client.listNetworks = async (options): ReturnType<typeof client.listNetworks> => {
+      asked.push(`list ${JSON.stringify(options ?? {})}`);
+      return listNetworks(options);
+    };
+    const getContainer = client.getContainer.bind(client);
+    client.getContainer = (id: string): EngineContainer => {
+      const container = getContainer(id);
+      if (id !== gatewayContainerName()) return container;
+      const inspect = container.inspect.bind(container);
+      container.inspect = async (): ReturnType<EngineContainer['inspect']> => {
+        asked.push('inspect gateway');
+        return inspect();
+      };
+      return container;
+    };
+    const { identity } = await service(ctx).start({ agent: 'scripted', cwd: env.project(), copy: false });
+    const name = bottleNetworkName(identity);
+    // The bottle's network: one whole listing before its creation (its name and the subnets taken),
+    // one to read it back; the egress bridge's and the gateway's own look at its networks; the
+    // gateway inspected by ensureGateway and by the opening of its control stream (engine-gateway.ts),
+    // not again by the join, which uses ensureGateway's answer.
+    expect(asked.filter((entry) => entry === 'list {}')).toHaveLength(2);
+    expect(asked.filter((entry) => entry.includes(name))).toEqual([]);
+    expect(asked.filter((entry) => entry === 'inspect gateway')).toHaveLength(2);
+    const bottle = await rawDocker().getContainer(`claude-bottle-${identity}`).inspect();
+    expect(bottle.State.Running).toBe(true);
+  }, 120_000);
 });

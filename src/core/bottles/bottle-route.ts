@@ -1,6 +1,6 @@
 import { settled } from '../base/settled';
 import { bottleNetworkName, ensureBottleNetwork } from '../engine/bottle-networks';
-import type { EngineClient } from '../engine/engine-client';
+import type { ContainerInspectInfo, EngineClient } from '../engine/engine-client';
 import { connectGateway, ensureGateway, removeGatewayWhenIdle } from '../engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
 import type { CoreDeps } from '../deps/core-deps';
@@ -84,12 +84,18 @@ export async function beginRoute(
       // root and leaves the gateway alone. Once the gateway runs the wanted image, the one the launch
       // keeps, its control stream opens (the launch's `ready` waits for it): that exec starts a
       // program in the gateway, the slowest step of a launch, so it overlaps all that follows.
+      let gateway: ContainerInspectInfo | undefined;
+      const running = (info: ContainerInspectInfo): void => {
+        gateway = info;
+        ctx.gateways.open(ctx.engine.name);
+      };
       const [created] = await Promise.all([
         ensureBottleNetwork(ctx.docker, identity, networkLabels),
-        ensureGateway(ctx.docker, image, { leave: bottleNetworkName(identity), running: () => ctx.gateways.open(ctx.engine.name) }),
+        ensureGateway(ctx.docker, image, { leave: bottleNetworkName(identity), running }),
       ]);
       known({ network: created.name, bottleIp: created.bottleIp, gatewayIp: created.gatewayIp });
-      await connectGateway(ctx.docker, created);
+      // What ensureGateway read of the gateway: no second inspect between the network and the join.
+      await connectGateway(ctx.docker, created, gateway);
     });
   })();
   // Observed by the caller (awaited before the start, or after a failure elsewhere in the launch).
