@@ -1,6 +1,6 @@
 import { settled } from '../base/settled';
 import { bottleNetworkName, ensureBottleNetwork } from '../engine/bottle-networks';
-import type { EngineClient } from '../engine/engine-client';
+import type { ContainerInspectInfo, EngineClient } from '../engine/engine-client';
 import { connectGateway, ensureGateway, removeGatewayWhenIdle } from '../engine/gateway-container';
 import { ensureGatewayImage, gatewayProgramPath } from '../engine/gateway-image';
 import type { CoreDeps } from '../deps/core-deps';
@@ -47,6 +47,64 @@ export interface EarlyRoute {
   joined: Promise<void>;
 }
 
+/** A route under way (see beginRoute): both promises always have a handler, so either may be left unawaited after a failure. */
+export interface PendingRoute {
+  /** Settles once the bottle's network exists (or with the first failure before that). */
+  route: Promise<GatewayRoute>;
+  /** Settles once the gateway is on that network; rejects with the first failure of the whole preparation. */
+  joined: Promise<void>;
+}
+
+/**
+ * As prepareRouteEarly, but answers as soon as settings.json is read, with the route still under
+ * way: a launch gathers what it needs from this machine (secrets, the CA, the Dockerfile, the git
+ * walls) while the engine makes the bottle's network (~80 ms), instead of after it. Null when the
+ * gateway is off.
+ */
+export async function beginRoute(
+  ctx: CoreDeps,
+  identity: string,
+  networkLabels: Readonly<Record<string, string>> = {},
+): Promise<PendingRoute | null> {
+  const settings = await readSettings();
+  if (!settings.gatewayNetwork) return null;
+  ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
+  let known: (route: GatewayRoute) => void = () => undefined;
+  const network = new Promise<GatewayRoute>((resolve) => {
+    known = resolve;
+  });
+  const joined = (async (): Promise<void> => {
+    // Built outside the lock: a first build may pull the base for minutes, and two builds of one tag are harmless.
+    const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
+    const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
+    await oneAtATime(ctx.docker, async () => {
+      // The bottle's network and the gateway side by side; the gateway leaves the new network to the
+      // join below (it joins every other network of this root it is not on). Both within this hold:
+      // a removal in another process (removeGatewayWhenIdle, same lock) then sees a bottle of this
+      // root and leaves the gateway alone. Once the gateway runs the wanted image, the one the launch
+      // keeps, its control stream opens (the launch's `ready` waits for it): that exec starts a
+      // program in the gateway, the slowest step of a launch, so it overlaps all that follows.
+      let gateway: ContainerInspectInfo | undefined;
+      const running = (info: ContainerInspectInfo): void => {
+        gateway = info;
+        ctx.gateways.open(ctx.engine.name);
+      };
+      const [created] = await Promise.all([
+        ensureBottleNetwork(ctx.docker, identity, networkLabels),
+        ensureGateway(ctx.docker, image, { leave: bottleNetworkName(identity), running }),
+      ]);
+      known({ network: created.name, bottleIp: created.bottleIp, gatewayIp: created.gatewayIp });
+      // What ensureGateway read of the gateway: no second inspect between the network and the join.
+      await connectGateway(ctx.docker, created, gateway);
+    });
+  })();
+  // Observed by the caller (awaited before the start, or after a failure elsewhere in the launch).
+  joined.catch((_error: unknown) => undefined);
+  const route = Promise.race([network, joined.then(() => network)]);
+  route.catch((_error: unknown) => undefined);
+  return { route, joined };
+}
+
 /**
  * As prepareRoute, but answers as soon as the bottle's network exists, while the gateway is still
  * joining it: a container can be created on the network meanwhile (its address is taken only at
@@ -59,33 +117,9 @@ export async function prepareRouteEarly(
   identity: string,
   networkLabels: Readonly<Record<string, string>> = {},
 ): Promise<EarlyRoute | null> {
-  const settings = await readSettings();
-  if (!settings.gatewayNetwork) return null;
-  ctx.activity.progress(identity, { line: 'Preparing the network gateway' });
-  // Built outside the lock: a first build may pull the base for minutes, and two builds of one tag are harmless.
-  const source = { baseImage: settings.gatewayBaseImage, programPath: gatewayProgramPath() };
-  const image = await ensureGatewayImage(ctx.docker, source, (update) => ctx.activity.progress(identity, update));
-  let known: (route: GatewayRoute) => void = () => undefined;
-  const route = new Promise<GatewayRoute>((resolve) => {
-    known = resolve;
-  });
-  const joined = oneAtATime(ctx.docker, async () => {
-    // The bottle's network and the gateway side by side; the gateway leaves the new network to the
-    // join below (it joins every other network of this root it is not on). Both within this hold:
-    // a removal in another process (removeGatewayWhenIdle, same lock) then sees a bottle of this
-    // root and leaves the gateway alone. Once the gateway runs the wanted image, the one the launch
-    // keeps, its control stream opens (the launch's `ready` waits for it): that exec starts a
-    // program in the gateway, the slowest step of a launch, so it overlaps all that follows.
-    const [network] = await Promise.all([
-      ensureBottleNetwork(ctx.docker, identity, networkLabels),
-      ensureGateway(ctx.docker, image, { leave: bottleNetworkName(identity), running: () => ctx.gateways.open(ctx.engine.name) }),
-    ]);
-    known({ network: network.name, bottleIp: network.bottleIp, gatewayIp: network.gatewayIp });
-    await connectGateway(ctx.docker, network);
-  });
-  // Observed by the caller (awaited before the start, or below when the hold fails before the network is known).
-  joined.catch((_error: unknown) => undefined);
-  return { route: await Promise.race([route, joined.then(() => route)]), joined };
+  const pending = await beginRoute(ctx, identity, networkLabels);
+  if (pending === null) return null;
+  return { route: await pending.route, joined: pending.joined };
 }
 
 /**

@@ -14,7 +14,7 @@ import { readBottleOptions } from '../state/bottle-options';
 import { bottleCpus, readLimits } from '../state/limits';
 import { bottlePaths, imageCacheDir } from '../state/state-paths';
 import { currentDockerfileFor, imageForLaunch } from './bottle-image';
-import { prepareRouteEarly } from './bottle-route';
+import { beginRoute } from './bottle-route';
 import type { ContainerLimits } from './container-spec';
 import { prepareGitControlMounts } from './git-control-mounts';
 import { commandOf, type ImageFacts, type LaunchFacts } from './launch-plan';
@@ -84,7 +84,7 @@ async function workspaceFacts(bottle: LoadedBottle, resume: boolean): Promise<Pi
   return { snapshots: { transcript, workspace }, ...(workspace ? {} : { workspaceIgnore: await projectIgnore(metadata.cwd) }) };
 }
 
-/** A launch's facts, and the gateway's join of the bottle's network (settled before the start; see prepareRouteEarly). */
+/** A launch's facts, and the gateway's join of the bottle's network (settled before the start; see beginRoute). */
 export interface GatheredFacts {
   facts: LaunchFacts;
   routeJoined: Promise<void>;
@@ -93,9 +93,11 @@ export interface GatheredFacts {
 /**
  * Gathers the facts of one launch. A project agent is built and run (and given its passthrough
  * variables) only while the operator trusts it as it is; an autonomous launch of an agent without
- * autonomous mode is refused before anything is prepared. The gateway's join of the bottle's
- * network may still run when this returns (`routeJoined`); when gathering fails after the route,
- * it is waited for first, so nothing of the launch runs on behind its error.
+ * autonomous mode is refused before anything is prepared. The engine makes the bottle's network
+ * while the rest is read from this machine; the route's failure is the one reported when both
+ * fail (it was the earlier step). The gateway's join of the bottle's network may still run when
+ * this returns (`routeJoined`); when gathering fails, it is waited for first, so nothing of the
+ * launch runs on behind its error.
  */
 export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, resume: boolean, fork = false): Promise<GatheredFacts> {
   const { identity, metadata, agent } = bottle;
@@ -106,31 +108,31 @@ export async function gatherLaunchFacts(ctx: CoreDeps, bottle: LoadedBottle, res
   await recoverTranscript(bottle, resume);
   // Said before anything else is prepared: an autonomous launch of an agent without it is refused.
   commandOf({ agent, options, resume, fork, secrets: { files: [], env: [] } });
-  const early = await prepareRouteEarly(ctx, identity);
-  const route = early?.route ?? null;
-  const routeJoined = early?.joined ?? Promise.resolve();
-  try {
-    const facts = await factsAfterRoute(ctx, bottle, resume, { folderOwner, options, image, route, fork });
-    return { facts, routeJoined };
-  } catch (error: unknown) {
-    await routeJoined.catch((_ignored: unknown) => undefined);
-    throw error;
-  }
+  const pending = await beginRoute(ctx, identity);
+  const routeJoined = pending?.joined ?? Promise.resolve();
+  const [route, rest] = await Promise.allSettled([
+    pending?.route ?? Promise.resolve(null),
+    factsBesideRoute(ctx, bottle, resume, { folderOwner, options, image, fork }, pending !== null),
+  ]);
+  if (route.status === 'fulfilled' && rest.status === 'fulfilled') return { facts: { ...rest.value, route: route.value }, routeJoined };
+  await routeJoined.catch((_ignored: unknown) => undefined);
+  throw route.status === 'rejected' ? route.reason : (rest as PromiseRejectedResult).reason;
 }
 
-/** The rest of gatherLaunchFacts, once the route is known. */
-async function factsAfterRoute(
+/** The rest of gatherLaunchFacts, read while the route is made: all but the route itself, which only its being on decides here. */
+async function factsBesideRoute(
   ctx: CoreDeps,
   bottle: LoadedBottle,
   resume: boolean,
-  known: Pick<LaunchFacts, 'folderOwner' | 'options' | 'image' | 'route' | 'fork'>,
-): Promise<LaunchFacts> {
+  known: Pick<LaunchFacts, 'folderOwner' | 'options' | 'image' | 'fork'>,
+  gatewayOn: boolean,
+): Promise<Omit<LaunchFacts, 'route'>> {
   const { identity, metadata, agent } = bottle;
-  const { folderOwner, image, route } = known;
+  const { folderOwner, image } = known;
   // With the gateway on, the bottle gets placeholders and trusts the installation's CA; off, there
   // is nothing to sign with, and the secrets go in as they are (credential-plan.ts).
-  const secrets = await launchSecrets(agent, { gatewayOn: route !== null, hostEnv: process.env });
-  const gatewayCa = route === null ? null : (await installationCa()).certPem;
+  const secrets = await launchSecrets(agent, { gatewayOn, hostEnv: process.env });
+  const gatewayCa = gatewayOn ? (await installationCa()).certPem : null;
   const [dockerfile, cachedPasswd, limits] = await Promise.all([
     prepareRunFolder(bottle),
     cachedImagePasswd(imageCacheDir(), image.id),

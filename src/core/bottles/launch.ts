@@ -55,14 +55,27 @@ async function createContainer(ctx: CoreDeps, facts: LaunchFacts): Promise<{ con
 }
 
 /** Runs a plan's steps on its created container: inbox, baseline, files in (everything before the start). */
-async function runPlan(ctx: CoreDeps, container: EngineContainer, identity: string, plan: LaunchPlan): Promise<void> {
+async function runPlan(
+  ctx: CoreDeps,
+  container: EngineContainer,
+  identity: string,
+  plan: LaunchPlan,
+  transcriptDir: string | null,
+): Promise<void> {
   if (plan.handOverInbox) await handOverInbox(bottlePaths(identity).inbox, plan.run);
   // What the agent starts from, taken just before it gets the folder.
   if (plan.baseline !== null) await recordBaseline(plan.baseline.identity, plan.baseline.cwd, plan.baseline.copy);
   const entries = [...plan.entries, ...plan.secrets];
   if (plan.sources.length > 0 || entries.length > 0)
-    await putFoldersWithWorkspace({ client: ctx.docker, local: ctx.engine.local }, container, plan.sources, plan.run, entries, (line) =>
-      ctx.activity.progress(identity, { line }),
+    await putFoldersWithWorkspace(
+      { client: ctx.docker, local: ctx.engine.local },
+      container,
+      plan.sources,
+      plan.run,
+      entries,
+      (line) => ctx.activity.progress(identity, { line }),
+      // A resume's transcript goes straight into the layer too when the engine keeps it here.
+      transcriptDir,
     );
   await clearReadyToResume(identity);
 }
@@ -121,7 +134,7 @@ export async function launch(ctx: CoreDeps, bottle: LoadedBottle, resume: boolea
       const hostConfig = await withReportHooks(container, facts, copied, progress);
       // A resume gives back the snapshot: an edit whose time the agent set back must not pass for unchanged.
       if (facts.snapshots.workspace) await unforgeSnapshot(identity);
-      await runPlan(ctx, container, identity, planLaunch(facts, passwd, hostConfig));
+      await runPlan(ctx, container, identity, planLaunch(facts, passwd, hostConfig), facts.agent.config.transcriptDir);
     };
     await bothDone(gatewayReady, prepare());
     await container.start();

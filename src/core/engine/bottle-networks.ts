@@ -78,11 +78,12 @@ function subnetsOf(networks: NetworkInspectInfo[]): Cidr[] {
 
 /**
  * The bottle's network as it is on the engine, checked to be ours and fenced as we make them; null
- * when there is none. Of twins a race made, the oldest is the one (named-networks.ts).
+ * when there is none. Of twins a race made, the oldest is the one (named-networks.ts). `listed`: the
+ * engine's whole listing, just read.
  */
-async function existingNetwork(docker: EngineClient, identity: string): Promise<BottleNetwork | null> {
+async function existingNetwork(docker: EngineClient, identity: string, listed: NetworkInspectInfo[]): Promise<BottleNetwork | null> {
   const name = bottleNetworkName(identity);
-  const { ours: info, others } = await settleNamedNetwork(docker, name, instanceId());
+  const { ours: info, others } = await settleNamedNetwork(docker, name, instanceId(), listed);
   if (info === null) {
     if (others)
       throw new BottleError(
@@ -136,9 +137,11 @@ export async function ensureBottleNetwork(
   extraLabels: Readonly<Record<string, string>> = {},
 ): Promise<BottleNetwork> {
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-    const existing = await existingNetwork(docker, identity);
+    // One listing per attempt: the network by its name, and the subnets taken (one round trip, not two).
+    const listed = await docker.listNetworks();
+    const existing = await existingNetwork(docker, identity, listed);
     if (existing !== null) return existing;
-    const subnet = firstFreeSubnet(subnetsOf(await docker.listNetworks()), subnetSeed(identity) + attempt);
+    const subnet = firstFreeSubnet(subnetsOf(listed), subnetSeed(identity) + attempt);
     if (subnet === undefined)
       throw new BottleError('limit-exceeded', 'no free /29 left in 10.213.0.0/16 for a bottle network: remove bottles you no longer need');
     try {

@@ -123,12 +123,12 @@ async function ownBottleNetworks(docker: EngineClient): Promise<BottleNetwork[]>
  * so running bottles keep their way out across a gateway update. `leave`: the name of a network
  * it does not join here (a launch's new one, joined by connectGateway while the container is made);
  * `running`: called once the gateway runs the wanted image, before the joins (a launch opens its
- * control stream then).
+ * control stream then), with what the engine said of it (connectGateway need not ask again).
  */
 export async function ensureGateway(
   docker: EngineClient,
   image: string,
-  options: { leave?: string; running?: () => void } = {},
+  options: { leave?: string; running?: (gateway: ContainerInspectInfo) => void } = {},
 ): Promise<EngineContainer> {
   const egress = await ensureEgressNetwork(docker);
   const wanted = (await docker.getImage(image).inspect()).Id;
@@ -149,7 +149,7 @@ export async function ensureGateway(
   }
   const container = docker.getContainer(info.Id);
   if (!info.State.Running) await ifContainerExists(container.start(), [304]);
-  options.running?.();
+  options.running?.(info);
   const joined = Object.values(info.NetworkSettings.Networks).map((endpoint) => endpoint.NetworkID);
   for (const network of await ownBottleNetworks(docker))
     if (!joined.includes(network.id) && network.name !== options.leave) await joinNetwork(docker, info.Id, network);
@@ -172,10 +172,11 @@ async function joinNetwork(docker: EngineClient, gatewayId: string, network: Bot
 
 /**
  * Puts the gateway on a bottle's network at the network's gateway address (`.2`); a no-op when it
- * is there already at that address, and moved there when it sits at another.
+ * is there already at that address, and moved there when it sits at another. `gateway`: what
+ * ensureGateway read of it in the same hold of the gateway lock (nothing else moves it meanwhile).
  */
-export async function connectGateway(docker: EngineClient, network: BottleNetwork): Promise<void> {
-  const info = await inspectGateway(docker);
+export async function connectGateway(docker: EngineClient, network: BottleNetwork, gateway?: ContainerInspectInfo): Promise<void> {
+  const info = gateway ?? (await inspectGateway(docker));
   if (info === null) throw new BottleError('not-found', `container ${gatewayContainerName()} does not exist: start the gateway first`);
   const endpoint = info.NetworkSettings.Networks[network.name];
   if (endpoint !== undefined && endpoint.IPAddress === network.gatewayIp) return;

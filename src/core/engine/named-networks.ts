@@ -9,11 +9,14 @@ import { ifContainerExists } from './if-engine-object-exists';
  * looked up by it, and of twins the oldest is the one.
  */
 
-/** The networks with exactly this name, oldest first (ties by id, so every process picks the same). */
-export async function networksNamed(docker: EngineClient, name: string): Promise<NetworkInspectInfo[]> {
+/**
+ * The networks with exactly this name, oldest first (ties by id, so every process picks the same).
+ * `listed`: the engine's whole listing, when the caller has just read it (no request then).
+ */
+export async function networksNamed(docker: EngineClient, name: string, listed?: NetworkInspectInfo[]): Promise<NetworkInspectInfo[]> {
   // The `name` filter matches substrings: the exact name is picked out here.
-  const listed = (await docker.listNetworks({ filters: { name: [name] } })).filter((network) => network.Name === name);
-  return listed.sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id));
+  const named = (listed ?? (await docker.listNetworks({ filters: { name: [name] } }))).filter((network) => network.Name === name);
+  return named.sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id));
 }
 
 export interface NamedNetwork {
@@ -27,9 +30,15 @@ export interface NamedNetwork {
  * The network of this name this instance made. The younger twins a race made are removed (they are
  * still empty: every racer settles on the same oldest one before it joins anything to it); a
  * twin something joined meanwhile is left, and the engine's refusal ignored, since the oldest works.
+ * `listed`: as networksNamed's.
  */
-export async function settleNamedNetwork(docker: EngineClient, name: string, instance: string): Promise<NamedNetwork> {
-  const named = await networksNamed(docker, name);
+export async function settleNamedNetwork(
+  docker: EngineClient,
+  name: string,
+  instance: string,
+  listed?: NetworkInspectInfo[],
+): Promise<NamedNetwork> {
+  const named = await networksNamed(docker, name, listed);
   const [ours, ...twins] = named.filter((network) => network.Labels?.[LABEL_INSTANCE] === instance);
   for (const twin of twins)
     await docker
