@@ -15,6 +15,7 @@ import { checkpointFigures } from './figures/checkpoint-figure';
 import { forkFigure } from './figures/fork-figure';
 import { inboxFloodFigures } from './figures/inbox-flood-figure';
 import { resumeFigure, startFigure, warmCoreFigures } from './figures/start-figures';
+import { sameWorkStartFigure } from './figures/same-work-start-figure';
 import { cardLatencyFigure, manyBottlesFigures, uiScaleFigures } from './figures/ui-figures';
 import { permissionCardFigure } from './figures/permission-figure';
 import { logsOpenFigures, statsCostFigure } from './figures/cockpit-figures';
@@ -64,7 +65,7 @@ const step = async (name: string, work: () => Promise<Figure | Figure[]>): Promi
   figures.push(...(Array.isArray(result) ? result : [result]));
 };
 try {
-  await step('start', async () => [await startFigure(env), await startFigure(env, true)]);
+  await step('start', async () => [await startFigure(env), await startFigure(env, true), await sameWorkStartFigure(env)]);
   await step('resume', () => resumeFigure(env));
   await step('warm', () => warmCoreFigures(env));
   await step('list', async () => {

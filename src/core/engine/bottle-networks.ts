@@ -28,7 +28,7 @@ const CREATE_ATTEMPTS = 12;
  * Docker ≥ 28 calls the same thing `gateway_mode_ipv4/ipv6=isolated`, which older engines accept
  * and ignore, so both are passed.
  */
-const BRIDGE_OPTIONS: Readonly<Record<string, string>> = {
+export const BRIDGE_OPTIONS: Readonly<Record<string, string>> = {
   'com.docker.network.bridge.inhibit_ipv4': 'true',
   'com.docker.network.bridge.gateway_mode_ipv4': 'isolated',
   'com.docker.network.bridge.gateway_mode_ipv6': 'isolated',
@@ -114,7 +114,6 @@ function createOptions(identity: string, subnet: Cidr, extraLabels: Readonly<Rec
   };
 }
 
-/** Where a bottle starts looking for a free /29: its identity hashed, so concurrent launches start apart. */
 /** Where in the range a bottle's subnet search starts (firstFreeSubnet's seed): its identity's hash, so launches start apart. */
 export function subnetSeed(identity: string): number {
   return createHash('sha256').update(identity).digest().readUInt32BE(0);
