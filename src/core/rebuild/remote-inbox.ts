@@ -151,8 +151,24 @@ async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox 
       next();
     });
   });
+  // Done once the tar is read and the engine's answer is over too: the connection goes back to the
+  // pool only at the answer's end, and the pass's next request would otherwise open another.
   await new Promise<void>((resolve, reject) => {
-    tar.once('finish', resolve);
+    let tarDone = false;
+    let answerDone = false;
+    const check = (): void => {
+      if (tarDone && answerDone) resolve();
+    };
+    tar.once('finish', () => {
+      tarDone = true;
+      check();
+    });
+    const over = (): void => {
+      answerDone = true;
+      check();
+    };
+    archive.once('end', over);
+    archive.once('close', over);
     tar.once('error', reject);
     archive.once('error', reject);
     archive.pipe(tar);
@@ -219,25 +235,29 @@ async function deliverAnswers(container: EngineContainer, inboxDir: string, remo
  * not change since the last pass, unless `force`. Returns whether what the bottle shows changed.
  * `ctx` works on the bottle's engine. `listed`: its container (or null: none) as a listing of the
  * engine found it during this pass over every bottle, so the pass asks the engine once, not once
- * per bottle; without it the container is looked up here.
+ * per bottle; without it the container is looked up here. `settleHere`: how the state folder is
+ * settled when the container brings nothing home (no container, no inbox there): processInbox, unless
+ * the caller knows the folder has nothing for it.
  */
 export function syncRemoteInbox(
   ctx: CoreDeps,
   identity: string,
-  options: { force?: boolean; listed?: () => Promise<ContainerInfo | null> } = {},
+  options: { force?: boolean; listed?: () => Promise<ContainerInfo | null>; settleHere?: () => Promise<boolean> } = {},
 ): Promise<boolean> {
+  // With nothing to bring home, the state folder is settled as it is.
+  const settleHere = options.settleHere ?? ((): Promise<boolean> => processInbox(identity));
   return serialized(identity, async () => {
     const info = await (options.listed?.() ?? findBottleContainer(ctx.docker, identity));
-    if (info === null) return processInbox(identity);
+    if (info === null) return settleHere();
     const container = ctx.docker.getContainer(info.Id);
     const stamp = await inboxStamp(container);
-    if (stamp === null) return processInbox(identity);
+    if (stamp === null) return settleHere();
     const stamps = ctx.caches.of(RemoteInboxStamps);
     const seen = stamps.get(identity);
     const now = Date.now();
     if (options.force !== true && seen?.stamp === stamp && (seen.confirmed || now - seen.readAt < CONFIRM_AFTER_MS)) return false;
     const remote = await readRemoteInbox(container);
-    if (remote === null) return processInbox(identity);
+    if (remote === null) return settleHere();
     const inboxDir = rebuildPaths(identity).inbox;
     await mirrorRequests(inboxDir, remote);
     await mirrorStatus(inboxDir, remote);
