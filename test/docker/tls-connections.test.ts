@@ -8,7 +8,8 @@ import { LABEL_AGENT, LABEL_IDENTITY, LABEL_MANAGED } from '../../src/core/engin
 import { connectEndpoint } from '../../src/core/engine/docker-client';
 import { statContainerPath } from '../../src/core/engine/container-files';
 import { contextEndpoint } from '../../src/core/engine/engine-endpoint';
-import { CONTAINER_INBOX } from '../../src/core/rebuild/remote-inbox';
+import { CONTAINER_INBOX, syncRemoteInbox } from '../../src/core/rebuild/remote-inbox';
+import { createCoreDeps, onEngine } from '../../src/core/deps/core-deps';
 import { REQUESTS_PER_ENGINE } from '../../src/core/services/engine-container-index';
 import { stateRoot } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
@@ -85,6 +86,26 @@ describe.skipIf(skip)(`connections to a tcp+TLS engine${cannot === null ? '' : `
       expect(connections).toBe(1);
     } finally {
       connection.close();
+    }
+  }, 60_000);
+
+  it('a full read of a remote inbox with nothing to answer asks for its stamp once, not again after the read', async () => {
+    const identity = 'sync-0000a';
+    const dir = join(stateRoot(), identity);
+    await mkdir(join(dir, 'inbox'), { recursive: true, mode: 0o700 });
+    const id = await remoteContainer(identity);
+    const deps = createCoreDeps();
+    try {
+      const ctx = onEngine(deps, deps.engines.get(TCP_CONTEXT));
+      const container = ctx.docker.getContainer(id);
+      while ((await statContainerPath(container, CONTAINER_INBOX)) === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      requests = [];
+      await syncRemoteInbox(ctx, identity, { force: true });
+      const archive = `/containers/${id}/archive`;
+      // Before: HEAD, GET, HEAD again (a second stamp, though nothing was put in).
+      expect(requests.filter((request) => request.endsWith(archive))).toEqual([`HEAD ${archive}`, `GET ${archive}`]);
+    } finally {
+      deps.engines.close();
     }
   }, 60_000);
 

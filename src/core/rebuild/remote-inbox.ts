@@ -209,13 +209,13 @@ async function mirrorStatus(inboxDir: string, remote: RemoteInbox): Promise<void
   await writeFileAtomic(path, remote.status, 0o600);
 }
 
-/** Answers written in the state inbox for requests still waiting in the container go in. */
-async function deliverAnswers(container: EngineContainer, inboxDir: string, remote: RemoteInbox): Promise<void> {
+/** Answers written in the state inbox for requests still waiting in the container go in; whether any did. */
+async function deliverAnswers(container: EngineContainer, inboxDir: string, remote: RemoteInbox): Promise<boolean> {
   const answers = (await orIfMissing(readdir(inboxDir), [] as string[])).filter((name) => {
     const stem = answeredStem(name);
     return stem !== null && remote.requests.has(requestFileName(stem)) && !remote.answered.has(stem);
   });
-  if (answers.length === 0) return;
+  if (answers.length === 0) return false;
   // Each answer is a file of root's the agent can read (0444, as the local inbox's 0644 answer
   // reads to it) but not rewrite: the operator's word reaches the agent as the operator wrote it.
   const entries = await Promise.all(
@@ -228,6 +228,7 @@ async function deliverAnswers(container: EngineContainer, inboxDir: string, remo
     })),
   );
   await putFolders(container, [], ROOT_OWNER, entries);
+  return true;
 }
 
 /**
@@ -262,9 +263,10 @@ export function syncRemoteInbox(
     await mirrorRequests(inboxDir, remote);
     await mirrorStatus(inboxDir, remote);
     const changed = await processInbox(identity);
-    await deliverAnswers(container, inboxDir, remote);
-    // Read after delivering: our own answers moved the folder's mtime.
-    const after = await inboxStamp(container);
+    // Read again after delivering: our own answers moved the folder's mtime. With nothing delivered
+    // the stamp taken before the read stands (one request less), and it is the safer one: a request
+    // written while the inbox was read moved the folder after it, so the next pass reads it.
+    const after = (await deliverAnswers(container, inboxDir, remote)) ? await inboxStamp(container) : stamp;
     if (after !== null)
       stamps.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
     return changed;
