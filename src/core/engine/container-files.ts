@@ -32,14 +32,20 @@ export async function openArchive(container: EngineContainer, path: string): Pro
  * Null when the path does not exist.
  */
 export async function statContainerPath(container: EngineContainer, path: string): Promise<ContainerPathStat | null> {
-  let response: { headers?: Record<string, string | string[] | undefined>; resume?: () => void };
+  let response: Awaited<ReturnType<EngineContainer['infoArchive']>>;
   try {
     response = await container.infoArchive(path);
   } catch (error: unknown) {
     if (isEngineNotFound(error)) return null;
     throw error;
   }
-  response.resume?.();
+  // Its end hands the connection back to the pool: a request made before that opens another.
+  if (response.resume !== undefined && response.once !== undefined && response.readableEnded === false)
+    await new Promise<void>((resolve) => {
+      response.once?.('end', resolve);
+      response.once?.('close', resolve);
+      response.resume?.();
+    });
   const header = response.headers?.['x-docker-container-path-stat'];
   if (typeof header !== 'string') return null;
   const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: number; mode?: number; mtime?: string };

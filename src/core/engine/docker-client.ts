@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import { EngineClient } from './engine-client';
+import { KeptAliveHttpsAgent } from './kept-alive-agent';
 import { modemOptionsFor, resolveEngineEndpoint, type EngineEndpoint } from './engine-endpoint';
 import { SSH_ERROR_CODES, sshDockerAgent } from './ssh-transport';
 
@@ -45,17 +44,10 @@ export function connectEndpoint(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv
   }
   const tls = tlsMaterial(endpoint, env);
   if (tls !== null) {
-    // One secure context and kept-alive connections for every request (issue 23): without them each
-    // request parsed the CA, certificate and key again and shook hands anew, which cost `ls` about
-    // 2 ms of CPU per bottle on a TLS engine (180 ms of createSecureContext for 100 bottles).
-    const agent = new HttpsAgent({
-      keepAlive: true,
+    const agent = new KeptAliveHttpsAgent({
       secureContext: createSecureContext(tls),
       ...(endpoint.skipTlsVerify === true ? { rejectUnauthorized: false } : {}),
     });
-    // docker-modem inspects every request's options in full (showHidden, no depth limit) for a debug
-    // line nobody reads: an agent holding live sockets made that seconds of CPU per listing.
-    Object.defineProperty(agent, inspect.custom, { value: () => 'HttpsAgent' });
     const docker = new EngineClient(new Docker({ ...options, protocol: 'https', ...tls, agent } as Docker.DockerOptions));
     return { docker, endpoint, close: () => agent.destroy() };
   }

@@ -161,14 +161,22 @@ export class EngineContainer {
   }
 
   /** What the engine says of a path (HEAD on the archive): its response, whose headers carry the stat. */
-  async infoArchive(path: string): Promise<{ headers?: Record<string, string | string[] | undefined>; resume?: () => void }> {
-    return (await this.container.infoArchive({ path })) as { headers?: Record<string, string | string[] | undefined>; resume?: () => void };
+  async infoArchive(path: string): Promise<ArchiveInfoResponse> {
+    return (await this.container.infoArchive({ path })) as ArchiveInfoResponse;
   }
 
   /** Unpacks a tar into it at `path` (created or stopped containers too). */
   async putArchive(tar: TarSource, path: string): Promise<void> {
     await this.container.putArchive(tarStream(tar), { path });
   }
+}
+
+/** The engine's answer to a HEAD on the archive (an IncomingMessage over http; its headers carry the stat). */
+export interface ArchiveInfoResponse {
+  headers?: Record<string, string | string[] | undefined>;
+  resume?: () => void;
+  once?: (event: 'end' | 'close', listener: () => void) => void;
+  readableEnded?: boolean;
 }
 
 /** One image of the engine, by name or id. */

@@ -151,8 +151,24 @@ async function readRemoteInbox(container: EngineContainer): Promise<RemoteInbox 
       next();
     });
   });
+  // Done once the tar is read and the engine's answer is over too: the connection goes back to the
+  // pool only at the answer's end, and the pass's next request would otherwise open another.
   await new Promise<void>((resolve, reject) => {
-    tar.once('finish', resolve);
+    let tarDone = false;
+    let answerDone = false;
+    const check = (): void => {
+      if (tarDone && answerDone) resolve();
+    };
+    tar.once('finish', () => {
+      tarDone = true;
+      check();
+    });
+    const over = (): void => {
+      answerDone = true;
+      check();
+    };
+    archive.once('end', over);
+    archive.once('close', over);
     tar.once('error', reject);
     archive.once('error', reject);
     archive.pipe(tar);
@@ -193,13 +209,13 @@ async function mirrorStatus(inboxDir: string, remote: RemoteInbox): Promise<void
   await writeFileAtomic(path, remote.status, 0o600);
 }
 
-/** Answers written in the state inbox for requests still waiting in the container go in. */
-async function deliverAnswers(container: EngineContainer, inboxDir: string, remote: RemoteInbox): Promise<void> {
+/** Answers written in the state inbox for requests still waiting in the container go in; whether any did. */
+async function deliverAnswers(container: EngineContainer, inboxDir: string, remote: RemoteInbox): Promise<boolean> {
   const answers = (await orIfMissing(readdir(inboxDir), [] as string[])).filter((name) => {
     const stem = answeredStem(name);
     return stem !== null && remote.requests.has(requestFileName(stem)) && !remote.answered.has(stem);
   });
-  if (answers.length === 0) return;
+  if (answers.length === 0) return false;
   // Each answer is a file of root's the agent can read (0444, as the local inbox's 0644 answer
   // reads to it) but not rewrite: the operator's word reaches the agent as the operator wrote it.
   const entries = await Promise.all(
@@ -212,6 +228,7 @@ async function deliverAnswers(container: EngineContainer, inboxDir: string, remo
     })),
   );
   await putFolders(container, [], ROOT_OWNER, entries);
+  return true;
 }
 
 /**
@@ -219,32 +236,37 @@ async function deliverAnswers(container: EngineContainer, inboxDir: string, remo
  * not change since the last pass, unless `force`. Returns whether what the bottle shows changed.
  * `ctx` works on the bottle's engine. `listed`: its container (or null: none) as a listing of the
  * engine found it during this pass over every bottle, so the pass asks the engine once, not once
- * per bottle; without it the container is looked up here.
+ * per bottle; without it the container is looked up here. `settleHere`: how the state folder is
+ * settled when the container brings nothing home (no container, no inbox there): processInbox, unless
+ * the caller knows the folder has nothing for it.
  */
 export function syncRemoteInbox(
   ctx: CoreDeps,
   identity: string,
-  options: { force?: boolean; listed?: () => Promise<ContainerInfo | null> } = {},
+  options: { force?: boolean; listed?: () => Promise<ContainerInfo | null>; settleHere?: () => Promise<boolean> } = {},
 ): Promise<boolean> {
+  // With nothing to bring home, the state folder is settled as it is.
+  const settleHere = options.settleHere ?? ((): Promise<boolean> => processInbox(identity));
   return serialized(identity, async () => {
     const info = await (options.listed?.() ?? findBottleContainer(ctx.docker, identity));
-    if (info === null) return processInbox(identity);
+    if (info === null) return settleHere();
     const container = ctx.docker.getContainer(info.Id);
     const stamp = await inboxStamp(container);
-    if (stamp === null) return processInbox(identity);
+    if (stamp === null) return settleHere();
     const stamps = ctx.caches.of(RemoteInboxStamps);
     const seen = stamps.get(identity);
     const now = Date.now();
     if (options.force !== true && seen?.stamp === stamp && (seen.confirmed || now - seen.readAt < CONFIRM_AFTER_MS)) return false;
     const remote = await readRemoteInbox(container);
-    if (remote === null) return processInbox(identity);
+    if (remote === null) return settleHere();
     const inboxDir = rebuildPaths(identity).inbox;
     await mirrorRequests(inboxDir, remote);
     await mirrorStatus(inboxDir, remote);
     const changed = await processInbox(identity);
-    await deliverAnswers(container, inboxDir, remote);
-    // Read after delivering: our own answers moved the folder's mtime.
-    const after = await inboxStamp(container);
+    // Read again after delivering: our own answers moved the folder's mtime. With nothing delivered
+    // the stamp taken before the read stands (one request less), and it is the safer one: a request
+    // written while the inbox was read moved the folder after it, so the next pass reads it.
+    const after = (await deliverAnswers(container, inboxDir, remote)) ? await inboxStamp(container) : stamp;
     if (after !== null)
       stamps.set(identity, { stamp: after, readAt: now, confirmed: seen?.stamp === after && now - seen.readAt >= CONFIRM_AFTER_MS });
     return changed;

@@ -85,13 +85,20 @@ export class BottleInboxes {
       ]);
       return requests || status;
     }
+    // As for a local bottle: a state folder with neither an inbox nor a rebuild folder has nothing to process.
+    const settleHere = (): Promise<boolean> =>
+      known?.folder?.inbox === false && !known.folder.rebuild ? Promise.resolve(false) : processInbox(identity);
     try {
-      const requests = await syncRemoteInbox(ctx, identity, known === null ? {} : { listed: () => known.containers.ours(ctx, identity) });
+      const requests = await (known === null
+        ? syncRemoteInbox(ctx, identity)
+        : known.containers.onEngine(ctx, () =>
+            syncRemoteInbox(ctx, identity, { listed: () => known.containers.ours(ctx, identity), settleHere }),
+          ));
       // The sync brought the container's status file home beside its requests.
       return (await ingestAgentStatus(identity)) || requests;
     } catch (error: unknown) {
       // The engine is away: what the state folder already holds is still true; its bottles show offline.
-      if (isConnectionError(error)) return processInbox(identity);
+      if (isConnectionError(error)) return settleHere();
       throw error;
     }
   }
@@ -113,9 +120,9 @@ export class BottleInboxes {
    * written to it (it has an inbox or a rebuild folder, is remote, failed, or changed something).
    * A folder unchanged since the last pass (its stamp, see StateScanCache) is not read again, nor
    * is a remote inbox the last pass (of any process) saw unchanged (remote-inbox-stamp-file.ts).
+   * `containers`: the engines' listings of the pass, for a listing that follows it to reuse.
    */
-  async settleAllInboxes(): Promise<StateEntry[]> {
-    const containers = new EngineContainerIndex();
+  async settleAllInboxes(containers = new EngineContainerIndex()): Promise<StateEntry[]> {
     const scans = new StateScanCache();
     const remoteStamps = this.ctx.caches.of(RemoteInboxStamps);
     const keptStamps = loadKeptStamps(remoteStamps);

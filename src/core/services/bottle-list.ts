@@ -24,6 +24,7 @@ import { earlyExitOf } from '../bottles/early-exit';
 import { readForkedFrom, type ForkedFrom } from '../state/forked-from';
 import { bottleCredentialSet } from '../credentials/bottle-credential-set';
 import type { ContainerFacts } from '../bottles/container-event';
+import type { EngineContainerIndex } from './engine-container-index';
 
 /** An engine that does not answer a listing in this long is shown offline, not waited for. */
 const LIST_TIMEOUT_MS = 5000;
@@ -35,10 +36,14 @@ interface EngineContainers {
 }
 
 /** Containers by identity on one engine; null when it is unavailable (the state folder still lists). */
-async function containersByIdentity(ctx: CoreDeps, identity?: string): Promise<EngineContainers | null> {
+async function containersByIdentity(
+  ctx: CoreDeps,
+  identity?: string,
+  listed: ContainerInfo[] | null = null,
+): Promise<EngineContainers | null> {
   let containers: ContainerInfo[];
   try {
-    containers = await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
+    containers = listed ?? (await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS));
   } catch (error: unknown) {
     if (isConnectionError(error)) return null;
     throw error;
@@ -70,8 +75,15 @@ interface ListedEngine {
   container?: ContainerFacts;
 }
 
-/** Each engine's containers, listed in parallel; an unknown context or a silent engine maps to null. */
-async function containersPerEngine(ctx: CoreDeps, names: Set<string>): Promise<Map<string, ListedEngine>> {
+/**
+ * Each engine's containers, listed in parallel; an unknown context or a silent engine maps to null.
+ * An engine the inbox pass just listed (`pass`) is not asked again.
+ */
+async function containersPerEngine(
+  ctx: CoreDeps,
+  names: Set<string>,
+  pass: EngineContainerIndex | null,
+): Promise<Map<string, ListedEngine>> {
   const results = await Promise.all(
     [...names].map(async (name): Promise<[string, ListedEngine]> => {
       let engine;
@@ -84,7 +96,8 @@ async function containersPerEngine(ctx: CoreDeps, names: Set<string>): Promise<M
         return [name, { name, ctx: null, containers: null }];
       }
       const onIt = onEngine(ctx, engine);
-      return [name, { name, ctx: onIt, containers: await containersByIdentity(onIt) }];
+      const listed = pass === null ? null : await pass.listed(name);
+      return [name, { name, ctx: onIt, containers: await containersByIdentity(onIt, undefined, listed) }];
     }),
   );
   return new Map(results);
@@ -229,12 +242,12 @@ async function networkViewFields(
  * dropped; another instance's are only counted (DESIGN.md §3). `scanned`: the state folder as just
  * read (settling every inbox reads it), else it is read here.
  */
-export async function listBottles(ctx: CoreDeps, scanned?: StateEntry[]): Promise<BottleListing> {
+export async function listBottles(ctx: CoreDeps, scanned?: StateEntry[], pass: EngineContainerIndex | null = null): Promise<BottleListing> {
   const entries = scanned ?? (await listStateEntries());
   const engineOf = (entry: StateEntry): string => entry.engine ?? DEFAULT_CONTEXT;
   // The current engine (orphans there are worth showing) and every engine a bottle is on.
   const names = new Set([ctx.engines.currentName, ...entries.map(engineOf)]);
-  const perEngine = await containersPerEngine(ctx, names);
+  const perEngine = await containersPerEngine(ctx, names, pass);
   const seen = new Set<string>();
   const views = await mapLimited(entries, 64, (entry) => {
     seen.add(entry.identity);

@@ -20,6 +20,7 @@ import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
 import { bottleView, listBottles } from './bottle-list';
+import { EngineContainerIndex } from './engine-container-index';
 import {
   approveNow,
   listPendingRecords,
@@ -121,7 +122,8 @@ export class BottleService {
 
   /** Every bottle read now from the state folder and the engine, with every inbox settled first. */
   async listFresh(): Promise<BottleListing> {
-    return listBottles(this.ctx, await this.settleAllInboxes());
+    const containers = new EngineContainerIndex();
+    return listBottles(this.ctx, await this.inboxes.settleAllInboxes(containers), containers);
   }
 
   /**
