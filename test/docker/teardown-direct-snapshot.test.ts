@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { skipWithoutDocker } from '../helpers/docker-available';
 import { eventually, execIn } from '../helpers/docker-exec';
 import { rawDocker } from '../helpers/raw-docker';
 import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
+import { entryTree } from '../helpers/entry-tree';
 
 /*
  * A stop on a local overlay2 engine copies the transcript and workspace straight from the paused
@@ -51,26 +51,6 @@ const SHAPE = [
 function agentScript(onTerm: string | null): string {
   const trap = onTerm === null ? [] : [`trap '${onTerm}; exit 0' TERM`];
   return [...SHAPE, ...trap, 'while true; do sleep 0.2; done'].join('\n');
-}
-
-/** Every entry under `root`: kind, mode, content hash, link text, and a file's mtime to the millisecond. */
-async function tree(root: string, prefix = ''): Promise<Record<string, string>> {
-  const found: Record<string, string> = {};
-  for (const name of (await readdir(join(root, prefix))).sort()) {
-    const rel = prefix === '' ? name : `${prefix}/${name}`;
-    const path = join(root, rel);
-    const info = await lstat(path);
-    const mode = (info.mode & 0o7777).toString(8);
-    if (info.isSymbolicLink()) found[rel] = `link ${await readlink(path)}`;
-    else if (info.isDirectory()) Object.assign(found, { [rel]: `dir ${mode}` }, await tree(root, rel));
-    else if (info.isFile()) {
-      const hash = createHash('sha256')
-        .update(await readFile(path))
-        .digest('hex');
-      found[rel] = `file ${mode} ${hash} ${info.mtimeMs} nlink ${info.nlink}`;
-    } else found[rel] = 'other';
-  }
-  return found;
 }
 
 const env = useBottleTestEnv();
@@ -120,9 +100,9 @@ describe.skipIf(skipWithoutDocker)('teardown: the snapshot copied before the sto
     await saveSnapshotsFrom(ctx, container, direct, early);
     await saveSnapshotsFrom(ctx, container, streamed);
     const [a, b] = [bottlePaths(direct.identity), bottlePaths(streamed.identity)];
-    const workspace = await tree(a.workspace);
-    expect(workspace).toEqual(await tree(b.workspace));
-    expect(await tree(a.transcript)).toEqual(await tree(b.transcript));
+    const workspace = await entryTree(a.workspace);
+    expect(workspace).toEqual(await entryTree(b.workspace));
+    expect(await entryTree(a.transcript)).toEqual(await entryTree(b.transcript));
     // Counted as the archive counts it: the stream's own save of the same two folders under the same cap.
     expect(budget).toBeGreaterThan(3 * 1024 * 1024);
     expect(workspace['abs-link']).toBe('link /etc/passwd');
@@ -130,7 +110,7 @@ describe.skipIf(skipWithoutDocker)('teardown: the snapshot copied before the sto
     expect(Object.values(workspace).filter((entry) => entry === 'other')).toEqual([]);
     expect(workspace['sub/setuid']).toMatch(/^file 755 /);
     expect(workspace['edited']).toMatch(/ 981173106000 nlink 1$/);
-    expect(Object.keys(await tree(a.transcript)).sort()).toEqual(['etc-link', 'logs', 'logs/1.txt']);
+    expect(Object.keys(await entryTree(a.transcript)).sort()).toEqual(['etc-link', 'logs', 'logs/1.txt']);
   });
 
   it('takes what the agent writes once unpaused, to its stop, from the stopped container: new files, and a same-size edit with its mtime set back', async (context) => {
