@@ -136,7 +136,8 @@ export async function warmCoreFigures(env: BenchEnv): Promise<Figure[]> {
   ];
 }
 
-const REFERENCE_SUBNET = '10.254.254.0/29';
+/** The same-work reference's networks: a /29 a round in 10.254.254.0/24, outside the bottles' 10.213.0.0/16. */
+const REFERENCE_SUBNET_PREFIX = '10.254.254';
 
 /**
  * `start --detach` against the plain docker CLI doing the same engine work a bottle's start does
@@ -150,7 +151,9 @@ export async function sameWorkStartFigure(env: BenchEnv): Promise<Figure> {
   const image = warm.image as string;
   const made = new Set<string>([warm.identity]);
   const gateway = gatewayContainerName();
-  let network: string | null = null;
+  // Each round's network stays until the end, like our bottles' own: removing one (and the
+  // gateway's endpoint on it) between rounds left the engine busy into the next round's start.
+  const networks: string[] = [];
   const result = await abMedians(
     ROUNDS,
     async () => {
@@ -159,19 +162,20 @@ export async function sameWorkStartFigure(env: BenchEnv): Promise<Figure> {
     },
     async () => {
       const suffix = randomBytes(3).toString('hex');
-      network = `claude-bottle-bench-net-${suffix}`;
+      const network = `claude-bottle-bench-net-${suffix}`;
+      const subnet = `${REFERENCE_SUBNET_PREFIX}.${networks.length * 8}/29`;
+      networks.push(network);
       const options = Object.entries(BRIDGE_OPTIONS).flatMap(([key, value]) => ['-o', `${key}=${value}`]);
-      await docker(['network', 'create', '--internal', '--subnet', REFERENCE_SUBNET, ...options, network]);
+      await docker(['network', 'create', '--internal', '--subnet', subnet, ...options, network]);
       const [verb, ...rest] = dockerRunArgs(warm.identity, image, env.project, `claude-bottle-bench-ref-${suffix}`);
       await Promise.all([docker(['network', 'connect', network, gateway]), docker([verb as string, '--network', network, ...rest])]);
     },
-    async () => {
-      await removeBenchContainers(env.ctx.docker, made);
-      if (network === null) return;
+    async () => removeBenchContainers(env.ctx.docker, made),
+  ).finally(async () => {
+    for (const network of networks) {
       await docker(['network', 'disconnect', '--force', network, gateway]);
       await docker(['network', 'rm', network]);
-      network = null;
-    },
-  );
+    }
+  });
   return ratioFigure('start --detach vs docker doing the same engine work (network create, gateway connect ‖ run -d on it)', result, 1.3);
 }

@@ -9,8 +9,8 @@ import { readAppliedRecord } from './applied-record';
 import { BaseContent } from './base-content';
 import type { Baseline } from './baseline-types';
 import { BlobStore } from './blob-store';
-import { readHostFile } from './content-digest';
 import { hostPathOf } from './relative-path';
+import { snapshotFileOid } from './snapshot-file-oid';
 import { sameStat, type AgentEntry } from './workspace-reader';
 
 /** A proof file larger than this is not read (recomputed), and no more proofs than this are written. */
@@ -33,7 +33,10 @@ export interface SnapshotVerdicts {
   trusted: Set<string>;
   /** Same size and time as the baseline, other content: an edit whose time was set back to hide it. */
   forged: string[];
-  /** How many snapshot files were read to prove them (none when every proof was already written). */
+  /**
+   * How many snapshot files were read to prove them: none when every proof was already written, or
+   * when this process read the same files through another link (a sibling fork's).
+   */
   hashed: number;
 }
 
@@ -92,12 +95,12 @@ export async function verifySnapshot(
       verdicts.trusted.add(entry.path);
       return;
     }
-    verdicts.hashed += 1;
-    const read = await readHostFile(hostPathOf(root, entry.path), 0, undefined, realRoot);
-    if (read !== null && read.digest.oid === startOid) {
+    const { oid, read } = await snapshotFileOid(hostPathOf(root, entry.path), realRoot);
+    if (read) verdicts.hashed += 1;
+    if (oid === startOid) {
       proven.set(entry.path, key);
       verdicts.trusted.add(entry.path);
-    } else if (read !== null) verdicts.forged.push(entry.path);
+    } else if (oid !== null) verdicts.forged.push(entry.path);
   });
   verdicts.forged.sort();
   const unchanged = proven.size === before.size && [...proven].every(([name, key]) => before.get(name) === key);

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import type { EngineContainer } from './engine-client';
 import { isEngineNotFound } from './if-engine-object-exists';
@@ -39,14 +40,16 @@ export async function statContainerPath(container: EngineContainer, path: string
     if (isEngineNotFound(error)) return null;
     throw error;
   }
+  const { headers } = response;
   // Its end hands the connection back to the pool: a request made before that opens another.
-  if (response.resume !== undefined && response.once !== undefined && response.readableEnded === false)
-    await new Promise<void>((resolve) => {
-      response.once?.('end', resolve);
-      response.once?.('close', resolve);
-      response.resume?.();
-    });
-  const header = response.headers?.['x-docker-container-path-stat'];
+  // finished() also settles for an answer that ended, closed or failed before this line: waiting
+  // for its events instead would wait for ever on one that closed already.
+  if (response instanceof Readable) {
+    response.resume();
+    // A body that breaks off costs only the kept connection: the stat is in the headers, read below.
+    await finished(response).catch((_error: unknown) => undefined);
+  } else response.resume?.();
+  const header = headers?.['x-docker-container-path-stat'];
   if (typeof header !== 'string') return null;
   const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size?: number; mode?: number; mtime?: string };
   return {

@@ -175,8 +175,6 @@ export class EngineContainer {
 export interface ArchiveInfoResponse {
   headers?: Record<string, string | string[] | undefined>;
   resume?: () => void;
-  once?: (event: 'end' | 'close', listener: () => void) => void;
-  readableEnded?: boolean;
 }
 
 /** One image of the engine, by name or id. */
