@@ -14,7 +14,9 @@ function useTempFolderIn(variable: string, prefix: string): () => string {
   afterEach(async () => {
     if (previous === undefined) delete process.env[variable];
     else process.env[variable] = previous;
-    await rm(folder, { recursive: true, force: true });
+    // Retried: an in-process core's background writer (a stream's last write, a cache) may add a
+    // file while the folder is removed (ENOTEMPTY), as CI saw once.
+    await rm(folder, { recursive: true, force: true, maxRetries: 5 });
   });
   return () => folder;
 }
