@@ -34,17 +34,11 @@ export async function prepareRoute(
   identity: string,
   networkLabels: Readonly<Record<string, string>> = {},
 ): Promise<GatewayRoute | null> {
-  const prepared = await prepareRouteEarly(ctx, identity, networkLabels);
-  if (prepared === null) return null;
-  await prepared.joined;
-  return prepared.route;
-}
-
-/** A route whose network exists; `joined` settles once the gateway is on it (see prepareRouteEarly). */
-export interface EarlyRoute {
-  route: GatewayRoute;
-  /** Rejects with the join's error; it always has a handler, so one left unawaited after a failed launch is not unhandled. */
-  joined: Promise<void>;
+  const pending = await beginRoute(ctx, identity, networkLabels);
+  if (pending === null) return null;
+  // The join's failure is the first failure of the whole preparation, the route's among them.
+  await pending.joined;
+  return pending.route;
 }
 
 /** A route under way (see beginRoute): both promises always have a handler, so either may be left unawaited after a failure. */
@@ -56,10 +50,14 @@ export interface PendingRoute {
 }
 
 /**
- * As prepareRouteEarly, but answers as soon as settings.json is read, with the route still under
- * way: a launch gathers what it needs from this machine (secrets, the CA, the Dockerfile, the git
- * walls) while the engine makes the bottle's network (~80 ms), instead of after it. Null when the
- * gateway is off.
+ * As prepareRoute, but answers as soon as settings.json is read, with the route still under way:
+ * `route` once the bottle's network exists, `joined` once the gateway is on it. A container can be
+ * created on the network before the join ends (its address is taken only at its start), so a
+ * launch overlaps the join (a network connect, ~100 ms) with the container's creation and filling,
+ * and waits for `joined` only before the start; the join stays in the same hold of the per-engine
+ * queue and root lock as the network's creation. Meanwhile a launch gathers what it needs from
+ * this machine (secrets, the CA, the Dockerfile, the git walls) while the engine makes the bottle's
+ * network (~80 ms), instead of after it. Null when the gateway is off.
  */
 export async function beginRoute(
   ctx: CoreDeps,
@@ -103,23 +101,6 @@ export async function beginRoute(
   const route = Promise.race([network, joined.then(() => network)]);
   route.catch((_error: unknown) => undefined);
   return { route, joined };
-}
-
-/**
- * As prepareRoute, but answers as soon as the bottle's network exists, while the gateway is still
- * joining it: a container can be created on the network meanwhile (its address is taken only at
- * its start), so a launch overlaps the join (a network connect, ~100 ms) with the container's
- * creation and filling, and waits for `joined` only before the start. The join stays in the same
- * hold of the per-engine queue and root lock as the network's creation.
- */
-export async function prepareRouteEarly(
-  ctx: CoreDeps,
-  identity: string,
-  networkLabels: Readonly<Record<string, string>> = {},
-): Promise<EarlyRoute | null> {
-  const pending = await beginRoute(ctx, identity, networkLabels);
-  if (pending === null) return null;
-  return { route: await pending.route, joined: pending.joined };
 }
 
 /**
