@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { E2E_AGENT, TEST_BASE_IMAGE, writeE2eAgent } from './helpers/agents';
 import { terminalText } from './helpers/app-page';
 import { startDetached } from './helpers/cli';
@@ -39,6 +39,16 @@ async function start(agent: string, project: string, copy = false): Promise<stri
   const identity = await startDetached(home, agent, project, copy);
   started.push(identity);
   return identity;
+}
+
+/** The Logs tab shows the ticker's lines, its stream open, and at least `more` lines come in after. */
+async function expectLogsFollowing(panel: Locator, more: number): Promise<void> {
+  const logs = panel.getByTestId('log-lines');
+  await expect(logs).toContainText(/tick \d+/, { timeout: 20_000 });
+  await expect(panel.getByTestId('logs-status')).toHaveAttribute('data-state', 'open');
+  const count = async (): Promise<number> => Number(await logs.getAttribute('data-count'));
+  const before = await count();
+  await expect.poll(count, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + more);
 }
 
 async function openPage(page: Page, rows = true): Promise<void> {
@@ -81,13 +91,8 @@ test('stats appear for a running bottle; Logs follow and search; the rows view i
   await row(page, identity).getByRole('button', { name: identity }).click();
   const panel = bottlePanel(page);
   await panel.getByTestId('tab-logs').click();
-  const logs = panel.getByTestId('log-lines');
-  await expect(logs).toContainText(/tick \d+/, { timeout: 20_000 });
-  await expect(panel.getByTestId('logs-status')).toHaveAttribute('data-state', 'open');
   // Following: new ticks keep arriving while the tab is open (only the lines on screen are in the page).
-  const count = async (): Promise<number> => Number(await logs.getAttribute('data-count'));
-  const before = await count();
-  await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(before + 2);
+  await expectLogsFollowing(panel, 3);
   // Search finds the first line, scrolled out of view by the ticks since, and brings it back.
   const search = panel.getByTestId('logs-search');
   await search.fill('ticker started');
@@ -127,12 +132,7 @@ test('the Logs tab asks for its lines when pressed; the click shows that stream;
   await expect(panel.getByTestId('tab-terminal')).toHaveAttribute('aria-selected', 'true');
   // The click shows that stream's lines, following: no second request.
   await panel.getByTestId('tab-logs').click();
-  const logs = panel.getByTestId('log-lines');
-  await expect(logs).toContainText(/tick \d+/, { timeout: 20_000 });
-  await expect(panel.getByTestId('logs-status')).toHaveAttribute('data-state', 'open');
-  const count = async (): Promise<number> => Number(await logs.getAttribute('data-count'));
-  const before = await count();
-  await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(before);
+  await expectLogsFollowing(panel, 1);
   expect(requests('logs:open')).toHaveLength(1);
   // Leaving the tab closes its stream; a press that never becomes the tab has its own closed unread.
   await panel.getByTestId('tab-terminal').click();
