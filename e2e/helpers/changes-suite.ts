@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test, type Locator, type Page } from '@playwright/test';
@@ -63,11 +64,15 @@ export function useChangesSuite(agent: string, description: string, script: stri
     await page.getByTestId('folder-input').fill(project);
     await page.getByTestId('agent-select').selectOption(agent);
     await page.getByRole('radio', { name: mode }).check();
+    // A new one: this spec's earlier tests left bottles of the same agent (forks among them, which
+    // this helper did not start), newest until this one's card shows. Every bottle made before the
+    // click has its state folder already.
+    const state = join(home, 'state');
+    const before = new Set(existsSync(state) ? await readdir(state) : []);
     await page.getByTestId('start-button').click();
-    // A new one: this spec's earlier tests left bottles of the same agent, which are newest until this one's card shows.
     const isNew = async (): Promise<boolean> => {
       const newest = await newestIdentity(page);
-      return newest.startsWith(`${agent}-`) && !started.includes(newest);
+      return newest.startsWith(`${agent}-`) && !before.has(newest);
     };
     await expect.poll(isNew, { timeout: 90_000 }).toBe(true);
     const identity = await newestIdentity(page);
