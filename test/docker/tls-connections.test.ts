@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { join } from 'node:path';
@@ -11,11 +12,12 @@ import { contextEndpoint } from '../../src/core/engine/engine-endpoint';
 import { CONTAINER_INBOX, syncRemoteInbox } from '../../src/core/rebuild/remote-inbox';
 import { createCoreDeps, onEngine } from '../../src/core/deps/core-deps';
 import { REQUESTS_PER_ENGINE } from '../../src/core/services/engine-container-index';
-import { stateRoot } from '../../src/core/state/state-paths';
+import { bottlePaths, stateRoot } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { skipWithoutDocker } from '../helpers/docker-available';
 import { TCP_CONTEXT, useEngineContexts } from '../helpers/engine-contexts';
 import { cannotRunSecondEngineReason, secondEngineDocker } from '../helpers/second-engine';
+import { makeStateBottle, requestJson } from '../helpers/rebuild-fixtures';
 import { useTempHome } from '../helpers/temp-home';
 
 /*
@@ -34,6 +36,9 @@ let connections = 0;
 let requests: string[] = [];
 const originalConnect = tls.connect;
 const originalRequest = https.request;
+const originalHttpRequest = http.request;
+/** Both engines' requests in the order they were made: `local …` (the unix socket), `remote …` (tcp+TLS). */
+let ordered: string[] = [];
 
 beforeEach(() => {
   connections = 0;
@@ -46,15 +51,39 @@ beforeEach(() => {
   https.request = ((...args: Parameters<typeof https.request>) => {
     const options = args[0] as { method?: string; path?: string };
     requests.push(`${options.method ?? 'GET'} ${String(options.path).split('?')[0]}`);
+    ordered.push(`remote ${requests.at(-1) ?? ''}`);
     return originalRequest(...args);
   }) as typeof https.request;
+  ordered = [];
+  http.request = ((...args: Parameters<typeof http.request>) => {
+    const options = args[0] as { method?: string; path?: string };
+    ordered.push(`local ${options.method ?? 'GET'} ${String(options.path).split('?')[0]}`);
+    return originalHttpRequest(...args);
+  }) as typeof http.request;
 });
 
 afterEach(async () => {
   tls.connect = originalConnect;
   https.request = originalRequest;
+  http.request = originalHttpRequest;
   for (const id of made.splice(0)) await secondEngineDocker().getContainer(id).remove({ force: true });
 });
+
+/** `count` bottles with state folders recording the tcp+TLS engine, each with a running container there. */
+async function remoteBottles(prefix: string, count: number): Promise<string[]> {
+  const identities = Array.from({ length: count }, (_, index) => `${prefix}-${index.toString(36).padStart(5, '0')}`);
+  for (const identity of identities) {
+    const dir = join(stateRoot(), identity);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(
+      join(dir, 'metadata.json'),
+      JSON.stringify({ identity, agent_name: 'scripted', cwd: '/tmp', copy_cwd: true, started_at: '2026-01-01T00:00:00+00:00' }),
+    );
+    await writeFile(join(dir, 'engine.json'), JSON.stringify({ version: 1, context: TCP_CONTEXT }));
+    await remoteContainer(identity);
+  }
+  return identities;
+}
 
 /** A running container on the second engine whose inbox folder exists, labelled as `identity`'s bottle. */
 async function remoteContainer(identity: string): Promise<string> {
@@ -110,17 +139,7 @@ describe.skipIf(skip)(`connections to a tcp+TLS engine${cannot === null ? '' : `
   }, 60_000);
 
   it('a listing of many remote bottles lists their engine once and opens a few connections, not one per bottle', async () => {
-    const identities = Array.from({ length: 12 }, (_, index) => `tlsls-${index.toString(36).padStart(5, '0')}`);
-    for (const identity of identities) {
-      const dir = join(stateRoot(), identity);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(
-        join(dir, 'metadata.json'),
-        JSON.stringify({ identity, agent_name: 'scripted', cwd: '/tmp', copy_cwd: true, started_at: '2026-01-01T00:00:00+00:00' }),
-      );
-      await writeFile(join(dir, 'engine.json'), JSON.stringify({ version: 1, context: TCP_CONTEXT }));
-      await remoteContainer(identity);
-    }
+    const identities = await remoteBottles('tlsls', 12);
     const core = createCore();
     try {
       connections = 0;
@@ -132,6 +151,33 @@ describe.skipIf(skip)(`connections to a tcp+TLS engine${cannot === null ? '' : `
       // Before: listed twice (the inbox pass, then the listing), over one connection per bottle.
       expect(requests.filter((request) => request === 'GET /containers/json')).toHaveLength(1);
       expect(connections).toBeLessThanOrEqual(REQUESTS_PER_ENGINE);
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
+
+  it('a listing lists the local engine while the remote inboxes are read, once; again only after the pass changed a bottle there', async () => {
+    await remoteBottles('ahead', 4);
+    const local = bottlePaths(await makeStateBottle('local-abcde'));
+    const core = createCore();
+    try {
+      ordered = [];
+      await core.bottles.listFresh();
+      const localListings = (): number[] => ordered.flatMap((request, index) => (request === 'local GET /containers/json' ? [index] : []));
+      const firstRemoteStat = ordered.findIndex((request) => request.startsWith('remote HEAD '));
+      expect(firstRemoteStat).toBeGreaterThan(-1);
+      // Before: the local engine was listed once the last remote inbox was read.
+      expect(localListings()).toHaveLength(1);
+      expect(localListings()[0]).toBeLessThan(firstRemoteStat);
+
+      // A request the local bottle's agent wrote: the pass settles it, which may change what the
+      // engine holds, so the listing taken before the pass is not the one shown.
+      await writeFile(join(local.inbox, 'req-1-a.json'), requestJson('req-1-a'));
+      ordered = [];
+      const { bottles } = await core.bottles.listFresh();
+      expect(bottles.find((view) => view.identity === 'local-abcde')).toMatchObject({ pendingCount: 1 });
+      expect(localListings()).toHaveLength(2);
+      expect(localListings()[1]).toBeGreaterThan(ordered.findLastIndex((request) => request.startsWith('remote HEAD ')));
     } finally {
       await core.close();
     }

@@ -31,6 +31,8 @@ export class BottleInboxes {
    * inbox watcher reports their changes to it.
    */
   readonly hostDisk: HostDiskGuard;
+  /** Bottles stopped over their budget so far: a pass that stopped one does not reuse a listing taken before. */
+  private budgetStops = 0;
 
   constructor(
     private readonly ctx: CoreDeps,
@@ -38,7 +40,11 @@ export class BottleInboxes {
     /** A bottle whose host folders went over their budget: stop it (BottleService.stopOverBudget). */
     overBudget: (identity: string, reason: string) => Promise<void>,
   ) {
-    this.hostDisk = new HostDiskGuard(overBudget, (identity, error) =>
+    const stop = (identity: string, reason: string): Promise<void> => {
+      this.budgetStops += 1;
+      return overBudget(identity, reason);
+    };
+    this.hostDisk = new HostDiskGuard(stop, (identity, error) =>
       this.hooks.notices.failure(`Could not keep ${identity} within its disk budget`, error),
     );
   }
@@ -127,6 +133,9 @@ export class BottleInboxes {
     const remoteStamps = this.ctx.caches.of(RemoteInboxStamps);
     const keptStamps = loadKeptStamps(remoteStamps);
     const listed = await listStateRoot();
+    // What the pass changed: a listing taken before it may not show that, so it is taken again after.
+    const stopsBefore = this.budgetStops;
+    const changedOn = new Set<string>();
     let settled = 0;
     const entries = await mapLimited(listed, 32, async ({ identity, isFolder }): Promise<StateEntry | null> => {
       const before = isFolder ? scans.scan(identity) : null;
@@ -135,7 +144,10 @@ export class BottleInboxes {
         const ctx = this.engineFor(identity, before);
         const folder = before === null ? null : { inbox: before.hasInbox, rebuild: before.hasRebuildFolder };
         const changed = await this.settleOn(ctx, identity, { folder, containers });
-        if (changed) this.hooks.changed(identity);
+        if (changed) {
+          this.hooks.changed(identity);
+          changedOn.add(ctx.engine.name);
+        }
         untouched = ctx.engine.local && folder !== null && !folder.inbox && !folder.rebuild && !changed;
       } catch (error: unknown) {
         this.hooks.notices.failure(`Could not read the inbox of ${identity}`, error);
@@ -146,6 +158,8 @@ export class BottleInboxes {
       if (!isFolder) return null;
       return untouched ? before : scans.scan(identity);
     });
+    if (this.budgetStops !== stopsBefore) containers.forgetAll();
+    for (const name of changedOn) containers.forget(name);
     try {
       await scans.save();
       await keepStamps(remoteStamps, new Set(listed.map((entry) => entry.identity)), keptStamps);

@@ -39,11 +39,11 @@ interface EngineContainers {
 async function containersByIdentity(
   ctx: CoreDeps,
   identity?: string,
-  listed: ContainerInfo[] | null = null,
+  listed: () => Promise<ContainerInfo[] | null> = async () => null,
 ): Promise<EngineContainers | null> {
   let containers: ContainerInfo[];
   try {
-    containers = listed ?? (await withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS));
+    containers = (await listed()) ?? (await listContainers(ctx, identity));
   } catch (error: unknown) {
     if (isConnectionError(error)) return null;
     throw error;
@@ -63,6 +63,27 @@ async function containersByIdentity(
     if (known === undefined || info.Created > known.Created) ours.set(id, info);
   }
   return { ours, otherInstances };
+}
+
+/** The engine's bottle containers (one bottle's, with `identity`), within LIST_TIMEOUT_MS. */
+function listContainers(ctx: CoreDeps, identity?: string): Promise<ContainerInfo[]> {
+  return withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
+}
+
+/**
+ * Starts the listing of the current engine's containers before the pass over every inbox (`pass`),
+ * for listBottles to take once the pass ends: the engine answers while the state folder is read.
+ */
+export function listCurrentEngineAhead(ctx: CoreDeps, pass: EngineContainerIndex): void {
+  let engine;
+  try {
+    engine = ctx.engines.get(ctx.engines.currentName);
+  } catch (error: unknown) {
+    // A current context that cannot be used: listBottles reports it as ever (its bottles offline).
+    return;
+  }
+  const onIt = onEngine(ctx, engine);
+  pass.listAhead(onIt, () => listContainers(onIt));
 }
 
 /** One engine as a listing sees it: its name, the dependencies on it, and its containers (null: away). */
@@ -96,7 +117,7 @@ async function containersPerEngine(
         return [name, { name, ctx: null, containers: null }];
       }
       const onIt = onEngine(ctx, engine);
-      const listed = pass === null ? null : await pass.listed(name);
+      const listed = async (): Promise<ContainerInfo[] | null> => (pass === null ? null : pass.listed(name));
       return [name, { name, ctx: onIt, containers: await containersByIdentity(onIt, undefined, listed) }];
     }),
   );

@@ -19,7 +19,7 @@ import type { RemoveOutcome } from '../bottles/rebuilt-image';
 import type { Readable } from 'node:stream';
 import { inspectBottle } from '../bottles/bottle-inspect';
 import { openBottleLogs } from '../bottles/log-streams';
-import { bottleView, listBottles } from './bottle-list';
+import { bottleView, listBottles, listCurrentEngineAhead } from './bottle-list';
 import { EngineContainerIndex } from './engine-container-index';
 import {
   approveNow,
@@ -123,6 +123,7 @@ export class BottleService {
   /** Every bottle read now from the state folder and the engine, with every inbox settled first. */
   async listFresh(): Promise<BottleListing> {
     const containers = new EngineContainerIndex();
+    listCurrentEngineAhead(this.ctx, containers);
     return listBottles(this.ctx, await this.inboxes.settleAllInboxes(containers), containers);
   }
 

@@ -23,6 +23,38 @@ export class EngineContainerIndex {
   private readonly listings = new Map<string, Promise<ContainerInfo[]>>();
   private readonly byIdentity = new Map<string, Promise<Map<string, ContainerInfo>>>();
   private readonly limiters = new Map<string, Limiter>();
+  /** Engines listed before the pass began (listAhead): their listing's failure is the listing's own. */
+  private readonly ahead = new Set<string>();
+
+  /**
+   * Lists the engine `ctx` works on now, while the pass settles the inboxes, for the listing that
+   * follows (and the pass's own remote reads there): the engine works while the state folder is
+   * read, instead of after it. `list`: the listing as the caller bounds it (its timeout).
+   */
+  listAhead(ctx: CoreDeps, list: () => Promise<ContainerInfo[]>): void {
+    const name = ctx.engine.name;
+    if (this.listings.has(name)) return;
+    const listing = list();
+    // Observed by listed(), which hands a failure to the listing that follows; never left unhandled meanwhile.
+    listing.catch((_error: unknown) => undefined);
+    this.listings.set(name, listing);
+    this.ahead.add(name);
+  }
+
+  /**
+   * The pass changed something of a bottle on engine `name` (or stopped one): a listing taken before
+   * that may be stale, so the listing that follows asks the engine again.
+   */
+  forget(name: string): void {
+    this.listings.delete(name);
+    this.byIdentity.delete(name);
+    this.ahead.delete(name);
+  }
+
+  /** Forgets every engine's listing (see forget). */
+  forgetAll(): void {
+    for (const name of [...this.listings.keys()]) this.forget(name);
+  }
 
   /** `work` (requests to the engine `ctx` works on) once fewer than REQUESTS_PER_ENGINE of this pass run there. */
   onEngine<T>(ctx: CoreDeps, work: () => Promise<T>): Promise<T> {
@@ -48,10 +80,14 @@ export class EngineContainerIndex {
    * The engine's bottle containers as this pass listed them, or null when it did not list them or
    * its listing failed (the caller lists again, and fails as ever). The remote inboxes' settling
    * changes no container, so the listing that follows the pass reads the engine once, not twice.
+   * A listing taken ahead (listAhead) was the following listing's own request: its failure is
+   * thrown, for the caller to judge as it judges its own (an engine that did not answer within the
+   * caller's bound is not waited for twice).
    */
   async listed(name: string): Promise<ContainerInfo[] | null> {
     const listing = this.listings.get(name);
     if (listing === undefined) return null;
+    if (this.ahead.has(name)) return listing;
     try {
       return await listing;
     } catch (error: unknown) {
