@@ -70,20 +70,26 @@ function listContainers(ctx: CoreDeps, identity?: string): Promise<ContainerInfo
   return withinTimeout(listBottleContainers(ctx.docker, identity), LIST_TIMEOUT_MS);
 }
 
+/** The dependencies on the engine of context `name`; null when nothing reaches an engine by that name. */
+function depsOnEngine(ctx: CoreDeps, name: string): CoreDeps | null {
+  try {
+    return onEngine(ctx, ctx.engines.get(name));
+  } catch (error: unknown) {
+    // Every failure of the lookup is meant: a context deleted from the Docker CLI's store, or one
+    // whose endpoint cannot be used, leaves nothing that reaches the engine by that name. Its
+    // bottles show offline (the listing's own report of it) until it is back.
+    return null;
+  }
+}
+
 /**
  * Starts the listing of the current engine's containers before the pass over every inbox (`pass`),
  * for listBottles to take once the pass ends: the engine answers while the state folder is read.
+ * A current context that cannot be used is left to listBottles, which reports it as ever.
  */
 export function listCurrentEngineAhead(ctx: CoreDeps, pass: EngineContainerIndex): void {
-  let engine;
-  try {
-    engine = ctx.engines.get(ctx.engines.currentName);
-  } catch (error: unknown) {
-    // A current context that cannot be used: listBottles reports it as ever (its bottles offline).
-    return;
-  }
-  const onIt = onEngine(ctx, engine);
-  pass.listAhead(onIt, () => listContainers(onIt));
+  const onIt = depsOnEngine(ctx, ctx.engines.currentName);
+  if (onIt !== null) pass.listAhead(onIt, () => listContainers(onIt));
 }
 
 /** One engine as a listing sees it: its name, the dependencies on it, and its containers (null: away). */
@@ -107,16 +113,8 @@ async function containersPerEngine(
 ): Promise<Map<string, ListedEngine>> {
   const results = await Promise.all(
     [...names].map(async (name): Promise<[string, ListedEngine]> => {
-      let engine;
-      try {
-        engine = ctx.engines.get(name);
-      } catch (error: unknown) {
-        // Every failure of the lookup is meant: a context deleted from the Docker CLI's store, or one
-        // whose endpoint cannot be used, leaves nothing that reaches the engine by that name. Its
-        // bottles show offline (the listing's own report of it) until it is back.
-        return [name, { name, ctx: null, containers: null }];
-      }
-      const onIt = onEngine(ctx, engine);
+      const onIt = depsOnEngine(ctx, name);
+      if (onIt === null) return [name, { name, ctx: null, containers: null }];
       const listed = async (): Promise<ContainerInfo[] | null> => (pass === null ? null : pass.listed(name));
       return [name, { name, ctx: onIt, containers: await containersByIdentity(onIt, undefined, listed) }];
     }),
