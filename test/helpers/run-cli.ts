@@ -22,7 +22,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
       { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, signal: error?.signal ?? null, stdout, stderr });
+        const signal = error?.signal ?? null;
+        // Said in stderr, which tests print when a code is not the one expected: a hang is not an error exit.
+        const killed =
+          signal === null ? '' : `[run-cli: killed by ${signal}${error?.killed === true ? `, still running after ${timeoutMs} ms` : ''}]\n`;
+        resolve({ code, signal, stdout, stderr: stderr + killed });
       },
     );
     if (input !== undefined) child.stdin?.end(input);

@@ -60,6 +60,8 @@ interface Held {
 export class EngineGateway {
   private control: GatewayControl | null = null;
   private opening: Promise<GatewayControl | null> | null = null;
+  /** The stream being opened, until its `ready` (or its failure). */
+  private unready: GatewayControl | null = null;
   private readonly held = new Map<string, Held>();
   private readonly listeners = new Set<(message: GatewayMessage) => void>();
   private retry: NodeJS.Timeout | null = null;
@@ -177,6 +179,8 @@ export class EngineGateway {
     this.closed = true;
     if (this.retry !== null) clearTimeout(this.retry);
     this.control?.close();
+    // One still waiting for its `ready` ends now (its opener then fails), rather than up to READY_TIMEOUT_MS later.
+    this.unready?.close();
   }
 
   private connect(): Promise<GatewayControl | null> {
@@ -224,12 +228,17 @@ export class EngineGateway {
       },
     });
     const timer = setTimeout(() => ready(`no answer within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+    this.unready = control;
+    // Closed while the exec started: nothing would ever close this stream, and its socket keeps a CLI from exiting.
+    if (this.closed) control.close();
     const failure = await isReady;
     clearTimeout(timer);
+    this.unready = null;
     if (failure !== null) {
       control.close();
       throw new Error(`the network gateway's control stream did not open: ${failure}`);
     }
+    if (this.closed) return null; // closed just as its `ready` came: that close has ended it
     this.control = control;
     this.backoffMs = BACKOFF_FIRST_MS;
     if (this.keep) this.hooks.stream(true);

@@ -68,6 +68,8 @@ export class GatewayService {
   /** Per engine, its connection records on their way to the logs, in the gateway's order (network-record-sequence.ts). */
   private readonly sequences = new Map<string, RecordSequence>();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  /** The pushes under way (see sync). */
+  private readonly underWay = new Set<Promise<boolean>>();
   /** Each bottle's held-request writes, one after the other. */
   private readonly writes = new Map<string, Promise<void>>();
   private closed = false;
@@ -133,8 +135,19 @@ export class GatewayService {
   }
 
   /** Pushes an engine's tables now (the current engine when not named); false when it has no gateway (or it is off). */
-  async sync(engineName: string = this.deps.engines.currentName, options: { applied?: boolean } = {}): Promise<boolean> {
-    if (this.closed || !(await readSettings()).gatewayNetwork) return false;
+  sync(engineName: string = this.deps.engines.currentName, options: { applied?: boolean } = {}): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    const pushed = this.pushNow(engineName, options);
+    // close() waits for it: a push its timer started just before (or a launch's) reaches the gateway, and its stream is closed after.
+    this.underWay.add(pushed);
+    void settled(pushed).then(() => this.underWay.delete(pushed));
+    return pushed;
+  }
+
+  private async pushNow(engineName: string, options: { applied?: boolean }): Promise<boolean> {
+    const settings = await readSettings();
+    // Closed while settings.json was read: a gateway made now would open a stream no one closes (and a CLI would never exit).
+    if (this.closed || !settings.gatewayNetwork) return false;
     return this.gatewayOf(engineName).push(options);
   }
 
@@ -233,6 +246,7 @@ export class GatewayService {
   /** Pushes what changed and is not pushed yet (a CLI command's launch must reach the gateway before it exits), then closes every stream. */
   async close(): Promise<void> {
     await Promise.all([...this.scheduled.keys()].map((engine) => this.pushScheduled(engine)));
+    await Promise.all([...this.underWay].map((push) => settled(push)));
     // What was written is acknowledged before the streams close, so the gateway keeps only the rest.
     await Promise.all([...this.sequences.values()].map((sequence) => sequence.flush()));
     this.closed = true;
