@@ -43,6 +43,8 @@ const AGENT = [
   `ln -s /etc ${TRANSCRIPT}/etc-link && mkfifo ${TRANSCRIPT}/fifo`,
   'ln -s /workspace /linked-workspace',
   'mkdir -p /odd/sub && echo x > /odd/first && echo y > "/odd/sub/$(printf \'bad\\377name\')"',
+  // 200 names of one file, across several batches of lstats: the first name (bytewise) is the one kept.
+  'mkdir -p /flood/inner && echo once > /flood/inner/a-first && i=0; while [ $i -lt 200 ]; do ln /flood/inner/a-first /flood/inner/link-$i; i=$((i+1)); done',
   'touch /tmp/agent-done',
   'exec sleep 3600',
 ].join('\n');
@@ -126,6 +128,24 @@ describe.skipIf(skipWithoutDocker)('checkpoint: the direct copy from the host ma
       SnapshotTooLargeError,
     );
     expect(await readdir(join(out, 'over'))).toEqual([]);
+  });
+
+  it('leaves to the archive a folder of more names than it may hold (the archive streams it, same budget); under that, it copies what the archive does', async (context) => {
+    if (unusable !== null) return context.skip(unusable);
+    const budget = new SnapshotBudget(1e9);
+    budget.used = 1000;
+    // The cap counts the names read in every folder together: 1 + 201 here.
+    expect(await copyRootfsFolder(rootfs as string, '/flood', join(out, 'flood-over', 'copy'), budget, { maxEntries: 201 })).toBe('stream');
+    expect(budget.used).toBe(1000);
+    expect(await readdir(join(out, 'flood-over'))).toEqual([]);
+
+    const [direct, streamed] = [new SnapshotBudget(1e9), new SnapshotBudget(1e9)];
+    const a = copied(await copyRootfsFolder(rootfs as string, '/flood', join(out, 'flood-a', 'copy'), direct, { maxEntries: 202 }));
+    const b = await extractFolder(engineContainer as EngineContainer, '/flood', join(out, 'flood-b', 'copy'), streamed);
+    const tree = await entryTree(a.temp);
+    expect(tree).toEqual(await entryTree((b as ExtractedFolder).temp));
+    expect(direct.used).toBe(streamed.used);
+    expect(Object.keys(tree).sort()).toEqual(['inner', 'inner/a-first']);
   });
 
   it('leaves to the archive a folder reached through a link or holding a name that is not UTF-8, and finds no folder where the container has none', async (context) => {

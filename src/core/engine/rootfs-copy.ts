@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
-import { chmod, copyFile, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, lstat, lutimes, mkdir, open, opendir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { eachLimited } from '../base/each-limited';
 import { TEMP_PREFIX } from '../fs/atomic-write';
@@ -17,6 +17,15 @@ export type RootfsCopy = ExtractedFolder | null | 'stream';
 
 /** Files copied at once: libuv's default thread pool holds four. */
 const COPIES_AT_ONCE = 4;
+/**
+ * Names a walk reads, all folders together, before it leaves the folder to the engine's archive:
+ * the walk keeps every name it has read (and each file's stat until it is copied), and a folder of
+ * millions of names (hard links cost an agent no disk) must not fill this process's memory while
+ * the container is paused. The archive streams such a tree, counting the same budget.
+ */
+const MAX_DIRECT_ENTRIES = 250_000;
+/** Entries lstat'ed at once, in order. */
+const LSTATS_AT_ONCE = 64;
 const SLASH = Buffer.from('/');
 
 /** One walk's state: what it counts, what it has seen, and what is left to copy once the tree is made. */
@@ -30,6 +39,9 @@ interface Walk {
   seen: Set<string>;
   /** What this walk added to the budget, given back when the archive copies the folder instead. */
   counted: number;
+  /** Names read so far, and how many the walk may read (MAX_DIRECT_ENTRIES unless a test says less). */
+  names: number;
+  maxNames: number;
   /** Each copied file's source is flushed to disk after its copy (see copyRootfsFolder's `settle`). */
   settle: boolean;
   /** Seconds: every file and folder's access time, as the extraction sets it (its start). */
@@ -62,7 +74,7 @@ export async function copyRootfsFolder(
   source: string,
   dest: string,
   budget?: SnapshotBudget,
-  options: { exclude?: string[]; settle?: boolean } = {},
+  options: { exclude?: string[]; settle?: boolean; maxEntries?: number } = {},
 ): Promise<RootfsCopy> {
   const top = await resolveFolder(rootfs, source);
   if (top === null || top === 'stream') return top;
@@ -76,6 +88,8 @@ export async function copyRootfsFolder(
     keepBits: 0o777 & ~currentUmask(),
     seen: new Set(),
     counted: 0,
+    names: 0,
+    maxNames: options.maxEntries ?? MAX_DIRECT_ENTRIES,
     settle: options.settle === true,
     now: Math.floor(Date.now() / 1000),
     files: [],
@@ -103,8 +117,8 @@ export async function copyRootfsFolder(
  * such a folder, so its checkpoint is what it always was.
  */
 class NeedsArchive extends Error {
-  constructor() {
-    super('a name that is not UTF-8');
+  constructor(why: string) {
+    super(why);
     this.name = 'NeedsArchive';
   }
 }
@@ -154,11 +168,15 @@ function isExcluded(walk: Walk, rel: string): boolean {
 
 /** Makes the tree under `to` (folders, links), counting every entry and listing the files to copy; `write` false only counts (an excluded folder). */
 async function walkFolder(walk: Walk, from: Buffer, to: Buffer, rel: string, write: boolean): Promise<void> {
-  const names = (await readdir(from, { encoding: 'buffer' })).sort(Buffer.compare);
-  if (names.some((name) => !Buffer.from(name.toString('utf8')).equals(name))) throw new NeedsArchive();
-  const infos = await Promise.all(names.map((name) => lstat(Buffer.concat([from, SLASH, name]), { bigint: true })));
+  const names = (await readNames(walk, from)).sort(Buffer.compare);
+  let infos: BigIntStats[] = [];
   for (const [index, name] of names.entries()) {
-    const info = infos[index] as BigIntStats;
+    // A few lstats at once, ahead of the entries taken in order: never one per name of a huge folder at once.
+    if (index % LSTATS_AT_ONCE === 0)
+      infos = await Promise.all(
+        names.slice(index, index + LSTATS_AT_ONCE).map((next) => lstat(Buffer.concat([from, SLASH, next]), { bigint: true })),
+      );
+    const info = infos[index % LSTATS_AT_ONCE] as BigIntStats;
     const childFrom = Buffer.concat([from, SLASH, name]);
     const childTo = Buffer.concat([to, SLASH, name]);
     const childRel = rel === '' ? name.toString('utf8') : `${rel}/${name.toString('utf8')}`;
@@ -193,6 +211,21 @@ async function walkFolder(walk: Walk, from: Buffer, to: Buffer, rel: string, wri
       }
     } else count(walk, 0n); // A FIFO or a device: its header only, never made on the host.
   }
+}
+
+/** A folder's names as they are read, counted against the walk's cap; one that is not UTF-8, or one past the cap, leaves the folder to the archive. */
+async function readNames(walk: Walk, from: Buffer): Promise<Buffer[]> {
+  const names: Buffer[] = [];
+  // Node reads the names undecoded with encoding 'buffer' (as readdir does); its types leave that encoding out.
+  const folder = await opendir(from, { encoding: 'buffer' as BufferEncoding, bufferSize: 128 });
+  for await (const entry of folder) {
+    const name = entry.name as unknown as Buffer;
+    if (!Buffer.from(name.toString('utf8')).equals(name)) throw new NeedsArchive('a name that is not UTF-8');
+    walk.names += 1;
+    if (walk.names > walk.maxNames) throw new NeedsArchive(`more than ${walk.maxNames} entries`);
+    names.push(name);
+  }
+  return names;
 }
 
 /** Copies the listed files, a few at once, each with its mode and times. */
