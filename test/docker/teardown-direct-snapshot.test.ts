@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadAgent } from '../../src/core/agents/agents';
-import { saveSnapshotsFrom, stopAndSave } from '../../src/core/bottles/bottle-lifecycle';
+import { saveBottleSnapshots, saveSnapshotsFrom, stopAndSave } from '../../src/core/bottles/bottle-lifecycle';
+import { createCore } from '../../src/core/create-core';
+import { loadBottle } from '../../src/core/deps/loaded-bottle';
 import { copyBeforeStop, keptAfterStop } from '../../src/core/bottles/teardown-snapshot';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import type { LoadedBottle } from '../../src/core/deps/loaded-bottle';
@@ -13,7 +15,7 @@ import { bottlePaths } from '../../src/core/state/state-paths';
 import { TEST_BASE_IMAGE } from '../helpers/busybox-image';
 import { useBottleTestEnv } from '../helpers/bottle-test-env';
 import { skipWithoutDocker } from '../helpers/docker-available';
-import { eventually, execIn } from '../helpers/docker-exec';
+import { bottleContainer, eventually, execIn } from '../helpers/docker-exec';
 import { rawDocker } from '../helpers/raw-docker';
 import { TEST_TRANSCRIPT_DIR } from '../helpers/test-agents';
 import { entryTree } from '../helpers/entry-tree';
@@ -132,5 +134,45 @@ describe.skipIf(skipWithoutDocker)('teardown: the snapshot copied before the sto
     // The transcript, untouched after the pause, is there as well.
     expect(await readFile(join(paths.transcript, 'logs', '1.txt'), 'utf8')).toBe('turn\n');
     expect(await readdir(paths.dir)).not.toContain(expect.stringMatching(/^\.tmp-/));
+  });
+});
+
+describe.skipIf(skipWithoutDocker)("an approval's first snapshot, of a container that goes on running", () => {
+  it('is copied while the container is paused (the engine says paused, unpaused, nothing else), and leaves the container running', async (context) => {
+    const core = createCore();
+    try {
+      const { identity } = await core.bottles.start({ agent: 'scripted', cwd: env.project(), copy: true });
+      const raw = await bottleContainer(identity);
+      await execIn(raw, ['sh', '-c', 'mkdir -p /workspace/sub && echo kept > /workspace/sub/kept.txt']);
+      const fromNs = BigInt(Date.now()) * 1_000_000n;
+      const from = Math.floor(Date.now() / 1000) - 1;
+      const bottle = await loadBottle(identity);
+      expect(await saveBottleSnapshots(core.deps, bottle)).toBe(true);
+      const until = Math.ceil(Date.now() / 1000) + 1;
+      // The engine's own account of the container meanwhile: paused and unpaused once, never stopped.
+      const events = await rawDocker().getEvents({ since: from, until, filters: { container: [raw.id] } });
+      const actions = (
+        await new Promise<string>((resolve) => {
+          let text = '';
+          events.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          events.on('end', () => resolve(text));
+        })
+      )
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { Action: string; timeNano: number })
+        // From the call on (the engine's clock is this host's); an exec's events are this test's own.
+        .filter((event) => BigInt(event.timeNano) >= fromNs && !event.Action.startsWith('exec_'))
+        .map((event) => event.Action);
+      const driver = (await raw.inspect()).GraphDriver.Name;
+      if (driver !== 'overlay2') return context.skip(`the engine stores with ${driver}, not overlay2: the snapshot uses the archive`);
+      expect(actions).toEqual(['pause', 'unpause']);
+      expect((await raw.inspect()).State.Status).toBe('running');
+      const paths = bottlePaths(identity);
+      expect(await readFile(join(paths.workspace, 'sub', 'kept.txt'), 'utf8')).toBe('kept\n');
+      expect(await readdir(paths.dir)).not.toContain(expect.stringMatching(/^\.tmp-/));
+    } finally {
+      await core.close();
+    }
   });
 });

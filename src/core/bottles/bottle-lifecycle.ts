@@ -47,7 +47,7 @@ import { checkProjectFolder } from './project-folder';
 import { isDirectory } from '../fs/is-directory';
 import { clearStopReason } from '../state/stop-reason';
 import { hostWriteOverBudget } from './host-disk-budget';
-import { copyBeforeStop, discardEarly, keptAfterStop, type EarlyCopy } from './teardown-snapshot';
+import { copyBeforeStop, discardEarly, keptAfterStop, keptAsPaused, type EarlyCopy } from './teardown-snapshot';
 
 /*
  * The bottle lifecycle's steps. None of them takes the bottle's lock or settles a half-done
@@ -165,13 +165,15 @@ export async function resumeLoaded(ctx: CoreDeps, bottle: LoadedBottle): Promise
  * fails (over the snapshot cap, say) replaces nothing: the old snapshots and the container stay.
  * The agent's login files (placeholders) stay out of the snapshot; nothing of them goes to the store.
  * `early`: what the teardown copied before the stop (teardown-snapshot.ts); a folder it holds
- * unchanged since is taken from there, any other is copied through the archive now.
+ * unchanged since is taken from there, any other is copied through the archive now. `as-paused`:
+ * a snapshot of a container that goes on running takes every folder copied as the pause found it.
  */
 export async function saveSnapshotsFrom(
   ctx: CoreDeps,
   container: EngineContainer,
   bottle: LoadedBottle,
   early: EarlyCopy | null = null,
+  earlyIs: 'before-stop' | 'as-paused' = 'before-stop',
 ): Promise<void> {
   const paths = bottlePaths(bottle.identity);
   const { transcriptDir, secretFiles } = bottle.agent.config;
@@ -180,7 +182,7 @@ export async function saveSnapshotsFrom(
   const extracted: ExtractedFolder[] = [];
   let kept = new Map<string, ExtractedFolder | null>();
   try {
-    if (early !== null) kept = await keptAfterStop(early);
+    if (early !== null) kept = earlyIs === 'as-paused' ? keptAsPaused(early) : await keptAfterStop(early);
     const copy = async (source: string, dest: string, options: { exclude?: string[] } = {}): Promise<void> => {
       const folder = kept.has(source) ? (kept.get(source) ?? null) : await extractFolder(container, source, dest, budget, options);
       if (folder !== null) extracted.push(folder);
@@ -206,11 +208,19 @@ export async function saveSnapshotsFrom(
   for (const folder of extracted) await swapIntoPlace(folder);
 }
 
-/** The snapshots of a bottle's current container; false when it has none (nothing to save). */
+/**
+ * The snapshots of a bottle's current container, which goes on running (an approval's first
+ * snapshot, taken while the image builds); false when it has none (nothing to save). A running
+ * container on a local overlay2 engine is copied while paused, as it is at that moment
+ * (teardown-snapshot.ts), rather than through the archive while it writes: a 10 MB transcript took
+ * the archive ~130 ms, longer than a cached build, so the approval waited for it.
+ */
 export async function saveBottleSnapshots(ctx: CoreDeps, bottle: LoadedBottle): Promise<boolean> {
   const info = await findBottleContainer(ctx.docker, bottle.identity);
   if (info === null) return false;
-  await saveSnapshotsFrom(ctx, ctx.docker.getContainer(info.Id), bottle);
+  const container = ctx.docker.getContainer(info.Id);
+  const paused = info.State === 'running' ? await copyBeforeStop(ctx, container, bottle) : null;
+  await saveSnapshotsFrom(ctx, container, bottle, paused, 'as-paused');
   return true;
 }
 

@@ -51,7 +51,7 @@ const CLOCK_MARGIN_NS = 1_000_000_000n;
 
 /**
  * Copies the folders a teardown saves out of a running container while it is paused, before the
- * stop. Null when this is not possible here (an engine elsewhere, not overlay2, a folder under a
+ * stop (or, for an approval's first snapshot, as the snapshot of that moment). Null when this is not possible here (an engine elsewhere, not overlay2, a folder under a
  * mount, a container not plainly running) or the copy failed (over the cap, say): the teardown
  * then saves through the archive after the stop, and reports that one's failure.
  */
@@ -124,6 +124,11 @@ export async function keptAfterStop(early: EarlyCopy): Promise<Map<string, Extra
     early.budget.used -= folder.counted;
   }
   return kept;
+}
+
+/** Every copy made while the container was paused: the snapshot of a container that is not being stopped is the one of that moment. */
+export function keptAsPaused(early: EarlyCopy): Map<string, ExtractedFolder | null> {
+  return new Map([...early.folders].map(([source, folder]) => [source, folder.copy]));
 }
 
 /** Drops every copy made before the stop. */
