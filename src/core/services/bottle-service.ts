@@ -53,7 +53,7 @@ import { approvalBasis, checkpointAtApproval } from '../checkpoints/checkpoint-a
 import { noteTimeline, readTimeline } from '../timeline';
 import type { TimelineEvent, TimelineInput } from '../../shared/timeline';
 import { operatorName } from '../rebuild/approval';
-import { warmEngineFacts } from '../rebuild/resume-warmup';
+import { warmResume } from '../rebuild/resume-warmup';
 
 export interface ApproveResult {
   requestId: string;
@@ -226,6 +226,7 @@ export class BottleService {
 
   async resume(identity: string): Promise<{ identity: string }> {
     await this.locked(identity, 'resuming', async (ctx) => {
+      warmResume(ctx);
       const bottle = await ctx.loadBottle(identity);
       await checkResumable(ctx, bottle);
       await resumeLoaded(ctx, bottle);
@@ -315,9 +316,8 @@ export class BottleService {
       // What the bottle runs from before the approval commits its new Dockerfile: the automatic
       // checkpoint taken after the teardown is of the state before the rebuild.
       const basis = await approvalBasis(ctx, bottle);
-      // The resume's one engine-wide read (`docker info`, kept per process) is asked while the image
-      // builds, not after the teardown; its failure is heard where the resume asks for it again.
-      if (options.resume) warmEngineFacts(ctx);
+      // What the resume waits for from the engine is asked while the image builds, not after the teardown.
+      if (options.resume) warmResume(ctx);
       // A remote bottle's answer is put into its container before the container goes.
       const { imageId } = await approveNow(ctx, bottle, requestId, {
         proposalHash: options.proposalHash,
