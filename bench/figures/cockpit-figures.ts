@@ -34,7 +34,7 @@ async function rowsPage(page: Page, url: string, count: number): Promise<void> {
  * animation callbacks and its paint. Lines committed inside a frame's callbacks (the product
  * renders in requestAnimationFrame) are painted by that frame; lines committed in a task, by the
  * next one. A loop of this page's own animation callbacks, registered before the product's, says
- * which: until the issue-23 run of stop 32 the timer always waited for the next frame, one frame
+ * which: before, the timer always waited for the next frame, one frame
  * (~16 ms) more than the product took whenever it rendered inside a frame. The observer looks only
  * at the nodes a mutation touched: a whole-document query per mutation cost the page ~12 ms of its
  * main thread per open. A plain string: the bench's compiled helpers must not reach the page.

@@ -12,7 +12,7 @@ import { rawDocker } from '../helpers/raw-docker';
  * the push its last change scheduled is under way) closes that stream too. Each open stream is one
  * relay process in the gateway (`--control <socket>`, run by docker exec), and its hijacked socket
  * keeps the opener's process alive: a stream left open after close is a CLI that never exits
- * (stop 31's CI: one of 50 concurrent starts hung until its 300 s timeout, its work done).
+ * (the last submission's CI: one of 50 concurrent starts hung until its 300 s timeout, its work done).
  */
 
 const env = useBottleTestEnv();
