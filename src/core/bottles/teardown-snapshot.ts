@@ -51,9 +51,10 @@ const CLOCK_MARGIN_NS = 1_000_000_000n;
 
 /**
  * Copies the folders a teardown saves out of a running container while it is paused, before the
- * stop (or, for an approval's first snapshot, as the snapshot of that moment). Null when this is not possible here (an engine elsewhere, not overlay2, a folder under a
- * mount, a container not plainly running) or the copy failed (over the cap, say): the teardown
- * then saves through the archive after the stop, and reports that one's failure.
+ * stop (or, for an approval's first snapshot, as the snapshot of that moment). Null when this is
+ * not possible here (an engine elsewhere, not overlay2, a folder under a mount, a container not
+ * plainly running) or the copy failed (over the cap, say): the teardown then saves through the
+ * archive after the stop, and reports that one's failure.
  */
 export async function copyBeforeStop(ctx: CoreDeps, container: EngineContainer, bottle: LoadedBottle): Promise<EarlyCopy | null> {
   const paths = bottlePaths(bottle.identity);
