@@ -1,4 +1,5 @@
 import { lstat, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,25 @@ describe('copyWalkedFile', () => {
     await rename(join(root, 'rootfs', 'workspace', 'sub'), join(root, 'rootfs', 'workspace', 'moved'));
     await symlink(join(root, 'host'), join(root, 'rootfs', 'workspace', 'sub'));
     await expect(copyWalkedFile(from, path('out'), walked, false)).rejects.toThrow(NeedsArchive);
+    expect(existsSync(join(root, 'out'))).toBe(false);
+  });
+
+  it("opens nothing put in the file's place: a FIFO swapped in is not opened (a writer waiting on it stays waiting)", async () => {
+    const from = path('rootfs', 'workspace', 'sub', 'shadow');
+    const walked = await lstat(from, { bigint: true });
+    await rm(from);
+    execFileSync('mkfifo', [from.toString()]);
+    // A writer blocks in its open until a reader opens the FIFO: opening it to read would let it go.
+    const writer = spawn('sh', ['-c', `echo x > '${from.toString()}'`], { stdio: 'ignore' });
+    try {
+      // The writer in its open by now (a shell starts in a few ms).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(copyWalkedFile(from, path('out'), walked, false)).rejects.toThrow(NeedsArchive);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(writer.exitCode).toBeNull();
+    } finally {
+      writer.kill('SIGKILL');
+    }
     expect(existsSync(join(root, 'out'))).toBe(false);
   });
 

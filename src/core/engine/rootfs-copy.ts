@@ -29,6 +29,8 @@ const MAX_DIRECT_ENTRIES = 250_000;
 const LSTATS_AT_ONCE = 64;
 const SLASH = Buffer.from('/');
 const fsyncAsync = promisify(fsync);
+/** Linux's O_PATH (Node does not export it): a descriptor that names a file without opening it. */
+const O_PATH = 0o10000000;
 
 /** One walk's state: what it counts, what it has seen, and what is left to copy once the tree is made. */
 interface Walk {
@@ -241,29 +243,37 @@ async function copyFiles(walk: Walk): Promise<void> {
 }
 
 /**
- * Copies a file the walk lstat'ed, read through a handle opened without following a link and
- * checked to be that same file (device, inode, size), never through its path again: this runs as
- * root on the host, and were the container running again meanwhile (unpaused by another process),
- * its agent could have put a link in the file's place, or in a folder's on the way, to a file of
- * the host. A file that is not the one walked leaves the folder to the archive, which reads it in
- * the container. With `settle`, the copied file's pages are written back (see copyRootfsFolder).
+ * Copies a file the walk lstat'ed, read through a descriptor checked to be that same file
+ * (device, inode, size), never through its path again: this runs as root on the host, and were
+ * the container running again meanwhile (unpaused by another process), its agent could have put a
+ * link in the file's place, or in a folder's on the way, to a file of the host. The path is opened
+ * O_PATH first: that opens nothing (a device's driver is not called, a FIFO not waited on) and
+ * follows no final link; only the checked file is then opened to be read, through /proc/self/fd.
+ * A file that is not the one walked leaves the folder to the archive, which reads it in the
+ * container. With `settle`, the copied file's pages are written back (see copyRootfsFolder).
  */
 export async function copyWalkedFile(from: Buffer, to: Buffer, walked: BigIntStats, settle: boolean): Promise<void> {
   // Opened, checked and closed on this thread: these take microseconds, while the thread pool's
   // four threads are busy with the copies, and each asynchronous call queued behind them cost
-  // ~150 us a file (200 files: +35 ms of the container's pause). O_NONBLOCK: a FIFO put there is
-  // not waited on; O_NOCTTY: a terminal put there is not taken.
-  let fd: number;
+  // ~150 us a file (200 files: +35 ms of the container's pause).
+  let found: number;
   try {
-    fd = openSync(from, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    found = openSync(from, O_PATH | constants.O_NOFOLLOW);
   } catch (error: unknown) {
     // ELOOP: a link now where the file was.
     throw errorCode(error) === 'ELOOP' ? new NeedsArchive('a file replaced by a link during the copy') : error;
   }
+  let fd: number;
   try {
-    const found = fstatSync(fd, { bigint: true });
-    if (!found.isFile() || found.dev !== walked.dev || found.ino !== walked.ino || found.size !== walked.size)
+    const now = fstatSync(found, { bigint: true });
+    if (!now.isFile() || now.dev !== walked.dev || now.ino !== walked.ino || now.size !== walked.size)
       throw new NeedsArchive('a file changed during the copy');
+    // A regular file, the walked one: opening it for reading has no side effect.
+    fd = openSync(`/proc/self/fd/${found}`, constants.O_RDONLY | constants.O_NOCTTY);
+  } finally {
+    closeSync(found);
+  }
+  try {
     // The kernel's copy (copy_file_range) of the file this descriptor holds: /proc/self/fd names it, not its path.
     await copyFile(`/proc/self/fd/${fd}`, to, constants.COPYFILE_EXCL);
     if (settle) await fsyncAsync(fd);
