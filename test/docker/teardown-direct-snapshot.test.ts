@@ -6,7 +6,7 @@ import { loadAgent } from '../../src/core/agents/agents';
 import { saveBottleSnapshots, saveSnapshotsFrom, stopAndSave } from '../../src/core/bottles/bottle-lifecycle';
 import { createCore } from '../../src/core/create-core';
 import { loadBottle } from '../../src/core/deps/loaded-bottle';
-import { copyBeforeStop, keptAfterStop } from '../../src/core/bottles/teardown-snapshot';
+import { copyBeforeStop, discardEarly, keptAfterStop } from '../../src/core/bottles/teardown-snapshot';
 import { createCoreDeps } from '../../src/core/deps/core-deps';
 import type { LoadedBottle } from '../../src/core/deps/loaded-bottle';
 import { EngineClient } from '../../src/core/engine/engine-client';
@@ -61,7 +61,7 @@ afterEach(async () => {
   for (const container of made.splice(0)) await container.remove({ force: true });
 });
 
-async function runningAgent(onTerm: string | null): Promise<Docker.Container> {
+async function runningAgent(onTerm: string | null, settleMs = 1500): Promise<Docker.Container> {
   const container = await rawDocker().createContainer({
     Image: TEST_BASE_IMAGE,
     Cmd: ['sh', '-c', agentScript(onTerm)],
@@ -72,7 +72,7 @@ async function runningAgent(onTerm: string | null): Promise<Docker.Container> {
   await container.start();
   await eventually(async () => expect((await execIn(container, ['ls', '/tmp/agent-done'])).exitCode).toBe(0), 30_000);
   // Older than the teardown's clock margin, as an agent's files are at most stops: the direct copy is kept.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   return container;
 }
 
@@ -113,6 +113,22 @@ describe.skipIf(skipWithoutDocker)('teardown: the snapshot copied before the sto
     expect(workspace['sub/setuid']).toMatch(/^file 755 /);
     expect(workspace['edited']).toMatch(/ 981173106000 nlink 1$/);
     expect(Object.keys(await entryTree(a.transcript)).sort()).toEqual(['etc-link', 'logs', 'logs/1.txt']);
+  });
+
+  it('keeps the direct copy of a transcript the agent wrote 300 ms before the pause (its layer stamps finer than seconds)', async (context) => {
+    const ctx = createCoreDeps();
+    const raw = await runningAgent(null, 0);
+    await execIn(raw, ['sh', '-c', `echo turn-2 > ${TEST_TRANSCRIPT_DIR}/logs/2.txt`]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const container = new EngineClient(rawDocker()).getContainer(raw.id);
+    const early = await copyBeforeStop(ctx, container, await copyModeBottle());
+    if (early === null) return context.skip('the engine is not overlay2 on this host: the teardown uses the archive');
+    await raw.stop({ t: 10 });
+    // Written after the pause it would be dropped (the next test); 300 ms before it, it is not.
+    const kept = await keptAfterStop(early);
+    expect([...kept.keys()].sort()).toEqual(['/workspace', TEST_TRANSCRIPT_DIR].sort());
+    expect(await readFile(join(kept.get(TEST_TRANSCRIPT_DIR)?.temp ?? '', 'logs', '2.txt'), 'utf8')).toBe('turn-2\n');
+    await discardEarly(early);
   });
 
   it('takes what the agent writes once unpaused, to its stop, from the stopped container: new files, and a same-size edit with its mtime set back', async (context) => {
