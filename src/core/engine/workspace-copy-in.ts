@@ -5,6 +5,7 @@ import { WORKSPACE } from './bottle-mounts';
 import { putFolders, type ArchiveEntry, type ArchiveOwner, type ArchiveSource } from './container-archive';
 import type { EngineClient, EngineContainer } from './engine-client';
 import { engineFacts } from './engine-facts';
+import { writeEntriesIntoLayer } from './layer-entries';
 import { lowerDirsOf, makeLayerParents } from './layer-parents';
 import { copyTreeInto } from './upper-dir-copy';
 
@@ -26,8 +27,10 @@ export interface CopyInEngine {
  * 200 MB (a tar streamed from Node and unpacked by the engine) took about 2 s; a copy_file_range of
  * the same files a fraction of that. `alsoDirect`: one more folder target that goes the same way
  * (a resume's transcript, issue 23: 10 MB through the API cost ~150–400 ms of a ~900 ms resume),
- * its parents made in the layer as the image has them (layer-parents.ts). Anything else, and any
- * failure of a direct copy (which removes what it wrote), copies through the API as before.
+ * its parents made in the layer as the image has them (layer-parents.ts). Once every folder with
+ * content is in, the empty folders and the entries follow the same way (layer-entries.ts), so a
+ * local launch makes no archive round trip at all. Anything else, and any failure of a direct copy
+ * (which removes what it wrote), copies through the API as before.
  * `onFallback` hears why a direct copy that was tried did not happen (never for an engine where it
  * is not tried).
  */
@@ -58,7 +61,7 @@ export async function putFoldersWithWorkspace(
     // Entries inside it (the agent's login files) land after it either way: only another source inside it changes the order.
     ...(extra === undefined || sources.some((source) => source !== extra && inside(source.target, extra.target)) ? [] : [extra]),
   ];
-  const layer = candidates.length === 0 ? null : await writableLayer(engine, container);
+  const layer = await writableLayer(engine, container);
   if (layer === null) {
     await putFolders(container, sources, owner, entries);
     return 'api';
@@ -66,8 +69,39 @@ export async function putFoldersWithWorkspace(
   const direct = new Set<ArchiveSource>();
   for (const source of candidates) if (await copyDirect(layer, source, owner, onFallback)) direct.add(source);
   const others = sources.filter((source) => !direct.has(source));
-  if (others.length > 0 || entries.length > 0) await putFolders(container, others, owner, entries);
-  return direct.size > 0 ? 'direct' : 'api';
+  // With every folder's content in, what is left (empty folders, then the entries) goes in the same way.
+  const rest = others.every((source) => source.from === null)
+    ? await entriesDirect(layer, [...others.map(emptyFolder), ...entries], owner, onFallback)
+    : null;
+  if (rest === null) await putFolders(container, others, owner, entries);
+  else if (rest.length > 0) await putFolders(container, [], owner, rest);
+  return direct.size > 0 || (rest !== null && rest.length < others.length + entries.length) ? 'direct' : 'api';
+}
+
+/** A source that makes an empty folder, as the archive's entry for it (putFolders packs it so). */
+function emptyFolder(source: ArchiveSource): ArchiveEntry {
+  return {
+    target: source.target,
+    type: 'directory',
+    mode: source.readOnly === true ? 0o555 : 0o755,
+    ...(source.owner ? { owner: source.owner } : {}),
+  };
+}
+
+/** The entries written into the layer; what is left for the API (all of them when writing failed). */
+async function entriesDirect(
+  layer: WritableLayer,
+  entries: ArchiveEntry[],
+  owner: ArchiveOwner,
+  onFallback: (reason: string) => void,
+): Promise<ArchiveEntry[]> {
+  if (entries.length === 0 || layer.lowers === null) return entries;
+  try {
+    return await writeEntriesIntoLayer({ upper: layer.upper, lowers: layer.lowers }, entries, owner);
+  } catch (error: unknown) {
+    onFallback(`putting the bottle's files in through the engine instead: ${errorMessage(error)}`);
+    return entries;
+  }
 }
 
 /** One folder source written into the layer; false (and nothing of it left there) when it goes through the API instead. */
