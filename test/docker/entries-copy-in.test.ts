@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../src/core/engine/docker-client';
 import { putFolders, ROOT_OWNER, type ArchiveEntry, type ArchiveSource } from '../../src/core/engine/container-archive';
@@ -27,13 +32,14 @@ afterAll(async () => {
   for (const container of made) await container.remove({ force: true });
 });
 
-async function created(client: EngineClient): Promise<EngineContainer> {
+async function created(client: EngineClient, image = TEST_BASE_IMAGE, volumes: Record<string, object> = {}): Promise<EngineContainer> {
   const container = await client.createContainer({
     name: `claude-bottle-test-entries-in-${randomBytes(4).toString('hex')}`,
-    Image: TEST_BASE_IMAGE,
+    Image: image,
     Cmd: ['sleep', '600'],
     User: '1000:1000',
     Labels: { 'claude-bottle.test': 'entries-copy-in' },
+    Volumes: volumes,
   });
   made.push(container);
   return container;
@@ -64,7 +70,7 @@ const entries: ArchiveEntry[] = [
 ];
 
 /** Every path the launch touched, as root sees it in the started container; `fresh`: folders made now (their time is the copy's). */
-async function listing(container: EngineContainer, fresh: string[]): Promise<string[]> {
+async function listing(container: EngineContainer, fresh: string[], extra: string[] = []): Promise<string[]> {
   await container.start();
   const paths = ['/etc', '/etc/claude-bottle', '/etc/claude-bottle/gateway-ca.pem', '/etc/group', '/etc/ssh', '/etc/ssh/ssh_config.d'];
   const more = [
@@ -74,14 +80,27 @@ async function listing(container: EngineContainer, fresh: string[]): Promise<str
     '/home/agent/.config',
     '/home/agent/.config/login.json',
   ];
-  const script = `for p in ${[...paths, ...more].join(' ')}; do stat -c "%n|%F|%a|%u:%g|%s|%Y" "$p" | tr -d "\\n"
+  const script = `for p in ${[...paths, ...more, ...extra].join(' ')}; do stat -c "%n|%F|%a|%u:%g|%s|%Y" "$p" 2>/dev/null | tr -d "\\n"
     if [ -f "$p" ]; then printf " %s" "$(cat "$p")"; fi; echo; done`;
   const { output, exitCode } = await execIn(container, ['sh', '-c', script], '0');
   expect(exitCode).toBe(0);
   return output
     .trim()
     .split('\n')
+    .filter((line) => line !== '')
     .map((line) => (fresh.some((path) => line.startsWith(`${path}|`)) ? line.replace(/\|\d+$/, '|now') : line));
+}
+
+/** An image whose /opt/x/cfg (the agent's, 777) a later layer hides: /opt/x deleted and made again (an opaque folder). */
+async function buildOpaqueImage(tag: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'claude-bottle-test-opaque-'));
+  try {
+    const steps = ['mkdir -p /opt/x/cfg && chown 1000:1000 /opt/x/cfg && chmod 777 /opt/x/cfg', 'rm -rf /opt/x && mkdir /opt/x'];
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\n${steps.map((step) => `RUN ${step}\n`).join('')}`);
+    await promisify(execFile)('docker', ['build', '-q', '--label', 'claude-bottle.test=entries-copy-in', '-t', tag, dir]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** What the engine says happened to the container since `from` (seconds): an archive put is "extract-to-dir". */
@@ -149,6 +168,56 @@ describe.skipIf(skip)(
       expect(clean(await listing(direct, fresh))).toEqual(clean(await listing(api, fresh)));
       expect((await execIn(direct, ['cat', '/tmp'], '0')).output).toBe('not a folder\n');
       expect(await engineActions(direct, from)).toContain('extract-to-dir');
+    });
+
+    it('puts through the API what goes under a volume (the engine writes it into the volume, which the layer does not show)', async () => {
+      const { docker } = connectDocker();
+      const login: ArchiveEntry = {
+        target: '/home/agent/.cfg/login.json',
+        type: 'file',
+        content: Buffer.from('{}'),
+        mode: 0o600,
+        mtime: PAST,
+      };
+      const volumeSources: ArchiveSource[] = [{ target: '/home/agent/.cfg', from: null, owner: AGENT }];
+      const direct = await created(docker, TEST_BASE_IMAGE, { '/home/agent/.cfg': {} });
+      expect(await putFoldersWithWorkspace({ client: docker, local: true }, direct, volumeSources, AGENT, [login])).toBe('api');
+      const api = await created(docker, TEST_BASE_IMAGE, { '/home/agent/.cfg': {} });
+      await putFolders(api, volumeSources, AGENT, [login]);
+      const fresh = ['/home', '/home/agent', '/home/agent/.cfg'];
+      const extra = ['/home/agent/.cfg/login.json'];
+      const viaLayer = await listing(direct, fresh, extra);
+      expect(viaLayer).toEqual(await listing(api, fresh, extra));
+      expect(viaLayer).toContain('/home/agent/.cfg/login.json|regular file|600|1000:1000|2|1577934245 {}');
+    });
+
+    it('leaves to the API a parent the image may hide (a folder deleted and made again in a later layer)', async () => {
+      const { docker } = connectDocker();
+      const image = 'claude-bottle-test-entries-opaque:latest';
+      const ca: ArchiveEntry = {
+        target: '/opt/x/cfg/ca.pem',
+        type: 'file',
+        content: Buffer.from('CA\n'),
+        mode: 0o644,
+        owner: ROOT_OWNER,
+        mtime: PAST,
+      };
+      await buildOpaqueImage(image);
+      try {
+        const direct = await created(docker, image);
+        expect(await putFoldersWithWorkspace({ client: docker, local: true }, direct, [], AGENT, [ca])).toBe('api');
+        const api = await created(docker, image);
+        await putFolders(api, [], AGENT, [ca]);
+        const fresh = ['/opt/x/cfg'];
+        const extra = ['/opt/x', '/opt/x/cfg', '/opt/x/cfg/ca.pem'];
+        const viaLayer = await listing(direct, fresh, extra);
+        expect(viaLayer).toEqual(await listing(api, fresh, extra));
+        // The engine made the folder root's: the hidden one of the earlier layer (the agent's, 777) is not what the agent gets.
+        expect(viaLayer).toContain('/opt/x/cfg|directory|755|0:0|4096|now');
+      } finally {
+        for (const container of made.splice(0)) await container.remove({ force: true });
+        await rawDocker().getImage(image).remove({ force: true });
+      }
     });
   },
 );

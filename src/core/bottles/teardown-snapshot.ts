@@ -160,23 +160,12 @@ export function clockSteppedBack(early: Pick<EarlyCopy, 'pausedAt' | 'pausedMono
 }
 
 /**
- * Whether the newest ctime found in the layer is one from after the pause, or too close before it to
- * tell (see CLOCK_MARGIN_NS). `fine`: some ctime there has a fraction of a second, so the layer's
- * filesystem stamps finer than whole seconds.
+ * Whether a ctime in the layer is from after the pause, or too close before it to tell (see
+ * CLOCK_MARGIN_NS). A stamp of a whole second may come from a filesystem that keeps no finer ones
+ * (or from an inode that lost them): it is held to the second's margin.
  */
-export function changedAfterPause(newest: bigint, fine: boolean, pausedAt: bigint): boolean {
-  return newest >= pausedAt - (fine ? CLOCK_MARGIN_NS : WHOLE_SECOND_MARGIN_NS);
-}
-
-/** What a walk of the layer found: the newest ctime, and whether any had a fraction of a second. */
-interface LayerStamps {
-  newest: bigint;
-  fine: boolean;
-}
-
-function note(stamps: LayerStamps, ctimeNs: bigint): void {
-  if (ctimeNs > stamps.newest) stamps.newest = ctimeNs;
-  if (ctimeNs % 1_000_000_000n !== 0n) stamps.fine = true;
+export function changedAfterPause(ctimeNs: bigint, pausedAt: bigint): boolean {
+  return ctimeNs >= pausedAt - (ctimeNs % 1_000_000_000n === 0n ? WHOLE_SECOND_MARGIN_NS : CLOCK_MARGIN_NS);
 }
 
 /**
@@ -192,31 +181,23 @@ async function unchangedSince(upperDir: string, folder: string, pausedAt: bigint
     .filter((name) => name !== '');
   let path = upperDir;
   const root = await ifExists(lstat(path, { bigint: true }));
-  if (root === null || !root.isDirectory()) return false;
-  const stamps: LayerStamps = { newest: 0n, fine: false };
-  note(stamps, root.ctimeNs);
-  const walked = async (): Promise<boolean> => {
-    for (const part of parts) {
-      path = join(path, part);
-      const info = await ifExists(lstat(path, { bigint: true }));
-      if (info === null) return true;
-      note(stamps, info.ctimeNs);
-      if (!info.isDirectory()) return true;
-    }
-    return subtreeWalked(path, stamps, pausedAt);
-  };
-  // A walk stops at the first ctime past every margin: that one changed whatever the layer's stamps.
-  return (await walked()) && !changedAfterPause(stamps.newest, stamps.fine, pausedAt);
+  if (root === null || !root.isDirectory() || changedAfterPause(root.ctimeNs, pausedAt)) return false;
+  for (const part of parts) {
+    path = join(path, part);
+    const info = await ifExists(lstat(path, { bigint: true }));
+    if (info === null) return true;
+    if (changedAfterPause(info.ctimeNs, pausedAt)) return false;
+    if (!info.isDirectory()) return true;
+  }
+  return subtreeUnchanged(path, pausedAt);
 }
 
-/** Notes every ctime under `folder`; false at the first one past the finer margin (changed either way). */
-async function subtreeWalked(folder: string, stamps: LayerStamps, pausedAt: bigint): Promise<boolean> {
+async function subtreeUnchanged(folder: string, pausedAt: bigint): Promise<boolean> {
   for (const name of await readdir(folder)) {
     const path = join(folder, name);
     const info = await lstat(path, { bigint: true });
-    note(stamps, info.ctimeNs);
-    if (changedAfterPause(info.ctimeNs, true, pausedAt)) return false;
-    if (info.isDirectory() && !(await subtreeWalked(path, stamps, pausedAt))) return false;
+    if (changedAfterPause(info.ctimeNs, pausedAt)) return false;
+    if (info.isDirectory() && !(await subtreeUnchanged(path, pausedAt))) return false;
   }
   return true;
 }

@@ -33,8 +33,7 @@ export async function hostRootfs(question: RootfsQuestion): Promise<string | nul
   const driver = inspected.GraphDriver as { Name?: unknown; Data?: Record<string, unknown> | null } | undefined;
   const merged = driver?.Data?.MergedDir;
   if (driver?.Name !== 'overlay2' || typeof merged !== 'string' || !isAbsolute(merged)) return null;
-  // Volumes and binds are listed in Mounts; --tmpfs ones only in HostConfig.Tmpfs.
-  const mounted = [...(inspected.Mounts ?? []).map((mount) => mount.Destination), ...Object.keys(inspected.HostConfig.Tmpfs ?? {})];
+  const mounted = mountPoints(inspected);
   if (folders.some((folder) => mounted.some((target) => overlaps(folder, target)))) return null;
   try {
     if ((await engineFacts(docker)).remappedUsers) return null;
@@ -48,8 +47,14 @@ export async function hostRootfs(question: RootfsQuestion): Promise<string | nul
   return merged;
 }
 
+/** Where the container's volumes, binds and tmpfs mounts go: none of it is in its root filesystem's layers. */
+export function mountPoints(inspected: Pick<ContainerInspectInfo, 'Mounts' | 'HostConfig'>): string[] {
+  // Volumes and binds are listed in Mounts; --tmpfs ones only in HostConfig.Tmpfs.
+  return [...(inspected.Mounts ?? []).map((mount) => mount.Destination), ...Object.keys(inspected.HostConfig.Tmpfs ?? {})];
+}
+
 /** True when one of the two container paths is the other or inside it. */
-function overlaps(a: string, b: string): boolean {
+export function overlaps(a: string, b: string): boolean {
   const [x, y] = [posix.normalize(`${a}/`), posix.normalize(`${b}/`)];
   return x.startsWith(y) || y.startsWith(x);
 }

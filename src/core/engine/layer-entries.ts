@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
-import { chmod, lchown, lstat, lutimes, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, lchown, lutimes, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
-import type { Stats } from 'node:fs';
 import type { ArchiveEntry, ArchiveOwner } from './container-archive';
+import { overlaps } from './container-rootfs';
+import { imageEntry, lstatOrNull, makeLayerParents } from './layer-parents';
 
 /*
  * The small files a launch puts in (the gateway's CA, the ssh config, the login placeholders, the
@@ -12,74 +13,32 @@ import type { ArchiveEntry, ArchiveOwner } from './container-archive';
  * layer's file hides it). The archive's round trip (the engine mounts the container's filesystem to
  * unpack it) cost 55-70 ms of every local start and resume. The container is created, not started:
  * nothing but this process writes its layer meanwhile. Anything this does not know how to do the
- * engine's way (a link or a file where a folder goes, a folder where a file goes) is left, with
- * every entry after it, to the API.
+ * engine's way (a link or a file where a folder goes, a folder where a file goes, a path under a
+ * mount, an image folder that may be opaque) is left, with every entry after it, to the API.
  */
 
-/** A created container's writable layer on this machine, and the image's layers under it (topmost first). */
+/** A created container's writable layer on this machine, the image's layers under it (topmost first), and its mount points. */
 export interface LayerDirs {
   upper: string;
   lowers: string[];
+  /** Where volumes, binds and tmpfs mounts go in the container: what is written there goes into them, not the layer. */
+  mounts: string[];
 }
 
-/** An entry's parent folders, the engine's way: the image's when it has them, else root's 0755. */
-const MADE_PARENT = { uid: 0, gid: 0, mode: 0o755 };
-
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (error: unknown) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
-}
-
-/** What the image holds at `path`: the topmost layer's entry (null: none, or a whiteout: deleted). */
-async function inImage(lowers: string[], path: string): Promise<Stats | null> {
-  for (const lower of lowers) {
-    const info = await lstatOrNull(join(lower, path));
-    if (info === null) continue;
-    // A whiteout (a 0/0 character device): the image deleted it.
-    return info.isCharacterDevice() && info.rdev === 0 ? null : info;
-  }
-  return null;
-}
-
-/**
- * Makes the parents of `relative` in the layer that it lacks: as the image has them (a copy-up),
- * or root's 0755 where the image has none. False when a parent is anything but a folder, in the
- * layer or the image.
- */
-async function layerParents(layer: LayerDirs, relative: string, made: string[]): Promise<boolean> {
+/** Whether every parent of `relative` the layer holds is a plain folder (the first one it lacks ends the walk). */
+async function plainLayerParents(upper: string, relative: string): Promise<boolean> {
   const parts = relative.split('/');
   for (let index = 1; index < parts.length; index++) {
-    const parent = parts.slice(0, index).join('/');
-    const path = join(layer.upper, parent);
-    const here = await lstatOrNull(path);
-    if (here !== null) {
-      if (!here.isDirectory()) return false;
-      continue;
-    }
-    const image = await inImage(layer.lowers, parent);
-    if (image !== null && !image.isDirectory()) return false;
-    const folder = image === null ? MADE_PARENT : { uid: image.uid, gid: image.gid, mode: image.mode & 0o7777 };
-    await mkdir(path, { mode: 0o700 });
-    made.push(path);
-    await lchown(path, folder.uid, folder.gid);
-    // After the chown, which clears setuid and setgid bits.
-    await chmod(path, folder.mode);
-    if (image !== null) await lutimes(path, image.atime, image.mtime);
+    const info = await lstatOrNull(join(upper, ...parts.slice(0, index)));
+    if (info === null) return true;
+    if (!info.isDirectory()) return false;
   }
   return true;
 }
 
-/** layerParents, with the parents it made removed again when it returns false. */
-async function withParents(layer: LayerDirs, relative: string): Promise<boolean> {
-  const made: string[] = [];
-  if (await layerParents(layer, relative, made)) return true;
-  for (const folder of made.reverse()) await rm(folder, { recursive: true, force: true });
-  return false;
+/** The archive's time: whole seconds, as a tar header carries it. */
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
 async function writeFileEntry(path: string, entry: ArchiveEntry, owner: ArchiveOwner, mtime: Date): Promise<void> {
@@ -105,25 +64,35 @@ async function writeEntry(layer: LayerDirs, entry: ArchiveEntry, owner: ArchiveO
   if (!isAbsolute(entry.target)) return false;
   const relative = posix.normalize(entry.target).replace(/^\/+/, '').replace(/\/+$/, '');
   if (relative === '' || relative.split('/').includes('..')) return false;
+  // Under a mount (or holding one) the engine's extraction writes into the mount: only the API does that.
+  if (layer.mounts.some((mount) => overlaps(`/${relative}`, mount))) return false;
+  // The parents first, so that nothing below is looked up through a link of the layer's.
+  if (!(await plainLayerParents(layer.upper, relative))) return false;
   const path = join(layer.upper, relative);
   const here = await lstatOrNull(path);
-  const image = here === null ? await inImage(layer.lowers, relative) : null;
+  const image = here === null ? await imageEntry(layer.lowers, relative) : null;
+  if (image?.kind === 'unknown') return false;
+  const imageInfo = image?.kind === 'entry' ? image.info : null;
+  const folder = entry.type === 'directory';
+  // A folder where something else is, or a file where a folder or anything of the layer's is: the API's.
+  if (
+    folder
+      ? (here !== null && !here.isDirectory()) || (imageInfo !== null && !imageInfo.isDirectory())
+      : here !== null || imageInfo?.isDirectory() === true
+  )
+    return false;
+  if (!(await makeLayerParents(layer.upper, layer.lowers, `/${relative}`, true))) return false;
   const by = entry.owner ?? owner;
-  const mtime = entry.mtime ?? new Date();
-  if (entry.type === 'directory') {
-    if ((here !== null && !here.isDirectory()) || (image !== null && !image.isDirectory())) return false;
-    if (!(await withParents(layer, relative))) return false;
-    // The engine keeps a folder that is there and gives it the entry's owner, mode and time.
-    if (here === null) await mkdir(path, { mode: 0o700 });
-    await lchown(path, by.uid, by.gid);
-    await chmod(path, entry.mode & 0o7777);
-    folders.set(path, mtime);
+  const mtime = wholeSeconds(entry.mtime ?? new Date());
+  if (!folder) {
+    await writeFileEntry(path, entry, by, mtime);
     return true;
   }
-  // A file where a folder is (in the layer or the image), or anything already in the layer: the API's.
-  if (here !== null || (image !== null && image.isDirectory())) return false;
-  if (!(await withParents(layer, relative))) return false;
-  await writeFileEntry(path, entry, by, mtime);
+  // The engine keeps a folder that is there and gives it the entry's owner, mode and time.
+  if (here === null) await mkdir(path, { mode: 0o700 });
+  await lchown(path, by.uid, by.gid);
+  await chmod(path, entry.mode & 0o7777);
+  folders.set(path, mtime);
   return true;
 }
 

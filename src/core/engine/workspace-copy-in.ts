@@ -4,6 +4,7 @@ import { errorMessage } from '../base/bottle-error';
 import { WORKSPACE } from './bottle-mounts';
 import { putFolders, type ArchiveEntry, type ArchiveOwner, type ArchiveSource } from './container-archive';
 import type { EngineClient, EngineContainer } from './engine-client';
+import { mountPoints, overlaps } from './container-rootfs';
 import { engineFacts } from './engine-facts';
 import { writeEntriesIntoLayer } from './layer-entries';
 import { lowerDirsOf, makeLayerParents } from './layer-parents';
@@ -97,7 +98,7 @@ async function entriesDirect(
 ): Promise<ArchiveEntry[]> {
   if (entries.length === 0 || layer.lowers === null) return entries;
   try {
-    return await writeEntriesIntoLayer({ upper: layer.upper, lowers: layer.lowers }, entries, owner);
+    return await writeEntriesIntoLayer({ upper: layer.upper, lowers: layer.lowers, mounts: layer.mounts }, entries, owner);
   } catch (error: unknown) {
     onFallback(`putting the bottle's files in through the engine instead: ${errorMessage(error)}`);
     return entries;
@@ -113,6 +114,8 @@ async function copyDirect(
 ): Promise<boolean> {
   if (source.from === null) return false;
   const target = posix.normalize(source.target);
+  // Under a mount (or holding one) the engine's extraction writes into the mount, which the layer does not show.
+  if (layer.mounts.some((mount) => overlaps(target, mount))) return false;
   try {
     // A folder at the root (/workspace) has no parents to make; a deeper one needs the image's layers.
     if (posix.dirname(target) !== '/' && (layer.lowers === null || !(await makeLayerParents(layer.upper, layer.lowers, target))))
@@ -141,6 +144,8 @@ function overlapsWorkspace(sources: ArchiveSource[], entries: ArchiveEntry[]): b
 interface WritableLayer {
   upper: string;
   lowers: string[] | null;
+  /** Where volumes, binds and tmpfs mounts go in the container. */
+  mounts: string[];
 }
 
 /**
@@ -152,11 +157,12 @@ async function writableLayer(engine: CopyInEngine, container: EngineContainer): 
   if (!engine.local || process.getuid?.() !== 0) return null;
   const facts = await engineFacts(engine.client);
   if (facts.storageDriver !== 'overlay2' || facts.remappedUsers || facts.labelsFiles) return null;
-  const { GraphDriver: driver } = await container.inspect();
+  const inspected = await container.inspect();
+  const driver = inspected.GraphDriver;
   const data = driver.Data as Record<string, unknown>;
   const upper: unknown = driver.Name === 'overlay2' ? data.UpperDir : undefined;
   if (typeof upper !== 'string' || !isAbsolute(upper)) return null;
   // Not there, or not readable: not this machine's layer, and the API copy is the way.
   const info = await lstat(upper).catch((_error: unknown) => null);
-  return info?.isDirectory() === true ? { upper, lowers: lowerDirsOf(data) } : null;
+  return info?.isDirectory() === true ? { upper, lowers: lowerDirsOf(data), mounts: mountPoints(inspected) } : null;
 }
