@@ -30,12 +30,14 @@ export async function openBottleLogs(
   options: { tail: number | 'all'; follow: boolean },
   shown?: string,
 ): Promise<Readable> {
-  const { docker } = depsForBottle(ctx, identity);
+  const onEngine = depsForBottle(ctx, identity);
+  const { docker } = onEngine;
+  const logOptions = { ...options, onHost: onEngine.engine.local };
   if (shown !== undefined) {
     const isThisBottles = (labels: Record<string, string> | null | undefined): boolean =>
       labels?.[LABEL_IDENTITY] === identity && isOwnContainer(labels);
     try {
-      const stream = await containerLogStream(docker, shown, options, (inspected) => isThisBottles(inspected.Config.Labels));
+      const stream = await containerLogStream(docker, shown, logOptions, (inspected) => isThisBottles(inspected.Config.Labels));
       if (stream !== null) return stream;
     } catch (error: unknown) {
       // Gone since the window showed it (removed, replaced by an approval): the lookup below says
@@ -50,7 +52,7 @@ export async function openBottleLogs(
       `bottle ${identity} has no container, so no logs: stopping a bottle saves its state and removes the container`,
     );
   }
-  return containerLogStream(docker, info.Id, options);
+  return containerLogStream(docker, info.Id, logOptions);
 }
 
 /**
