@@ -88,6 +88,13 @@ describe.skipIf(skip)(
       });
     }
 
+    it('fails with the engine’s not-found, and leaves nothing unhandled, for a container that is gone', async () => {
+      const { docker } = connectDocker();
+      await expect(containerLogStream(docker, 'f'.repeat(64), { tail: 10, follow: true, onHost: true })).rejects.toThrow(
+        /no such container/i,
+      );
+    });
+
     it('leaves the tail to the engine when asked for the engine’s way (a remote engine)', async () => {
       const { docker } = connectDocker();
       const container = made[0] as Docker.Container;

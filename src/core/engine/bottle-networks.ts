@@ -72,7 +72,8 @@ export function bottleNetworkFromInfo(info: NetworkInspectInfo): BottleNetwork |
 }
 
 /** Every IPv4 subnet the engine's networks hold (their IPAM config); IPv6 ones cannot overlap ours. */
-function subnetsOf(networks: NetworkInspectInfo[]): Cidr[] {
+/** Every IPv4 subnet the listed networks hold. */
+export function subnetsOf(networks: NetworkInspectInfo[]): Cidr[] {
   return networks.flatMap((network) => (network.IPAM?.Config ?? []).flatMap((config) => parseCidr(config.Subnet ?? '') ?? []));
 }
 

@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { EngineClient } from './engine-client';
 import type { ContainerInspectInfo } from './engine-container';
-import { readJsonLogTail } from './json-log-tail';
+import { readJsonLogTail, type LogEntry } from './json-log-tail';
 import { PREVIEW_CONTEXT, previewThenEngine } from './log-tail-preview';
 
 export interface ContainerLogOptions {
@@ -37,7 +37,10 @@ export async function containerLogStream(
 ): Promise<Readable | null> {
   // The log request does not wait for the inspect: one round trip to the engine, not two.
   const inspected = docker.getContainer(containerId).inspect();
+  const requestedAt = Date.now();
   const raw = docker.rawLogs(containerId, options);
+  // Its failure is met where it is awaited (or in the stream it feeds): not while the inspect is.
+  raw.catch((_error: unknown) => undefined);
   // A stream that never opened has nothing to close (its error is thrown, or is the inspect's).
   const closeRaw = (): void =>
     void raw.then(
@@ -64,17 +67,22 @@ export async function containerLogStream(
   raw.then(
     (stream) => {
       const text = asText(docker, stream, info.Config.Tty);
+      // Closed before the engine answered (the tab closed at once): the engine's stream goes too.
+      if (engine.destroyed) return void text.destroy();
       text.on('error', (error: Error) => engine.destroy(error));
+      text.on('close', () => {
+        if (!engine.writableEnded) engine.end();
+      });
       engine.on('close', () => text.destroy());
       text.pipe(engine);
     },
     (error: unknown) => engine.destroy(error instanceof Error ? error : new Error(String(error))),
   );
-  return previewThenEngine(preview, shown, engine);
+  return previewThenEngine(preview, shown, engine, requestedAt);
 }
 
 /** The log's last entries from the engine's json-file, when this host has it and it holds them; null otherwise. */
-async function fileTail(info: ContainerInspectInfo, lines: number): Promise<string[] | null> {
+async function fileTail(info: ContainerInspectInfo, lines: number): Promise<LogEntry[] | null> {
   const { LogPath: path } = info;
   if (info.HostConfig.LogConfig?.Type !== 'json-file' || typeof path !== 'string' || !isAbsolute(path)) return null;
   try {

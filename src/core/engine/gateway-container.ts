@@ -6,6 +6,7 @@ import type { ContainerCreateOptions, ContainerInspectInfo, EngineClient, Engine
 import { ALREADY_DONE, engineStatus, ifContainerExists } from './if-engine-object-exists';
 import { GATEWAY_RUN_DIR, GATEWAY_USER, LABEL_GATEWAY } from './gateway-image';
 import { settleNamedNetwork } from './named-networks';
+import { createOnOwnSubnet, isPoolsExhausted } from './egress-subnet';
 
 /*
  * One gateway container per engine and state root (issue 19): on an egress bridge of ours, and on
@@ -67,18 +68,21 @@ async function ensureEgressNetwork(docker: EngineClient): Promise<string> {
   const { ours, others } = await settleNamedNetwork(docker, name, instanceId());
   if (ours !== null) return ours.Id;
   if (others) throw new BottleError('forbidden', `network ${name} was not made by this claude-bottle instance: not used`);
+  const options = {
+    Name: name,
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    Labels: { [LABEL_MANAGED]: 'true', [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() },
+    // Nothing else belongs on it: containers on it must not speak to each other.
+    Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+  };
   try {
-    await docker.createNetwork({
-      Name: name,
-      CheckDuplicate: true,
-      Driver: 'bridge',
-      Labels: { [LABEL_MANAGED]: 'true', [LABEL_GATEWAY]: 'true', [LABEL_INSTANCE]: instanceId() },
-      // Nothing else belongs on it: containers on it must not speak to each other.
-      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
-    });
+    await docker.createNetwork(options);
   } catch (error: unknown) {
+    // The engine's address pools are all in use: a /24 of ours instead (egress-subnet.ts).
+    if (isPoolsExhausted(error)) await createOnOwnSubnet(docker, options, instanceId());
     // 409: another launch made it meanwhile; it is used as it is.
-    if (engineStatus(error) !== 409) throw error;
+    else if (engineStatus(error) !== 409) throw error;
   }
   // Read back rather than taken from the creation: a launch racing this one may have made a twin.
   const settled = await settleNamedNetwork(docker, name, instanceId());

@@ -60,11 +60,16 @@ export function hostAddress(subnet: Cidr, n: number): string {
  * launches racing for a subnet unlikely to want the same one; the engine refuses the loser anyway
  * (pool overlap), which then takes the next. Lazy: a launch wants only the first of 8,192.
  */
-export function* freeSubnetsInOrder(taken: Cidr[], seed: number, range: Cidr = parseCidr(BOTTLE_SUBNET_RANGE) as Cidr): Generator<Cidr> {
-  const slots = size(range) / 2 ** (32 - BOTTLE_SUBNET_PREFIX);
+export function* freeSubnetsInOrder(
+  taken: Cidr[],
+  seed: number,
+  range: Cidr = parseCidr(BOTTLE_SUBNET_RANGE) as Cidr,
+  prefix: number = BOTTLE_SUBNET_PREFIX,
+): Generator<Cidr> {
+  const slots = size(range) / 2 ** (32 - prefix);
   const start = Math.abs(Math.trunc(seed)) % slots;
   for (let i = 0; i < slots; i++) {
-    const candidate = { base: range.base + ((start + i) % slots) * 2 ** (32 - BOTTLE_SUBNET_PREFIX), prefix: BOTTLE_SUBNET_PREFIX };
+    const candidate = { base: range.base + ((start + i) % slots) * 2 ** (32 - prefix), prefix };
     if (!taken.some((subnet) => overlaps(subnet, candidate))) yield candidate;
   }
 }
