@@ -26,6 +26,8 @@ import { ROOT, docker } from '../bench-lib';
 /** A subnet of public space no other test uses; its `.1` is on the host while the bridge exists. */
 const OUTSIDE_SUBNET = '11.213.79.0/29';
 export const OUTSIDE_HOST = '11.213.79.1';
+/** The direct path's plain bridge, routed to the outside as any bridge is. */
+const DIRECT_SUBNET = '11.213.80.0/29';
 const LABEL = 'claude-bottle.bench';
 const CLIENT = join(ROOT, 'bench', 'net', 'net-client.cjs');
 const SERVER = join(ROOT, 'bench', 'net', 'net-server.cjs');
@@ -88,7 +90,8 @@ export async function createNetStand(project: string): Promise<NetStand> {
     await chmod(certs, 0o755);
     for (const file of ['key.pem', 'cert.pem']) await chmod(join(certs, file), 0o644);
     await docker(['network', 'create', '--subnet', OUTSIDE_SUBNET, '--gateway', OUTSIDE_HOST, '--label', `${LABEL}=true`, names.outside]);
-    await docker(['network', 'create', '--label', `${LABEL}=true`, names.direct]);
+    // Its own subnet: a host with ~30 bridges has no default pool left for it.
+    await docker(['network', 'create', '--subnet', DIRECT_SUBNET, '--label', `${LABEL}=true`, names.direct]);
     await docker([
       'run',
       '-d',

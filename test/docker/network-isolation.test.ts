@@ -62,10 +62,19 @@ async function probe(container: Docker.Container, ip: string, port: number): Pro
   return (await execIn(container, ['sh', '-c', script])).output;
 }
 
+/** The outside's bridge: a /29 no other test uses. */
+const OUTSIDE_SUBNET = '11.213.66.0/29';
+
 /** An "outside" server: busybox httpd on :8080 in a container on a normal bridge of its own. */
 async function startOutside(): Promise<{ container: Docker.Container; ip: string; name: string }> {
   const name = `claude-bottle-test-outside-${instanceId().slice(0, 12)}`;
-  await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { 'claude-bottle-test.outside': 'true' } });
+  // A subnet of its own: a host with ~30 bridges has no default pool left for it.
+  await docker.createNetwork({
+    Name: name,
+    Driver: 'bridge',
+    IPAM: { Driver: 'default', Config: [{ Subnet: OUTSIDE_SUBNET }] },
+    Labels: { 'claude-bottle-test.outside': 'true' },
+  });
   outsideObjects.networks.push(name);
   const container = await docker.createContainer({
     name,
