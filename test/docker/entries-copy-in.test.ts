@@ -69,7 +69,7 @@ const entries: ArchiveEntry[] = [
   { target: '/home/agent/.config/login.json', type: 'file', content: Buffer.from('{"token":"placeholder"}'), mode: 0o600, mtime: PAST },
 ];
 
-/** Every path the launch touched, as root sees it in the started container; `fresh`: folders made now (their time is the copy's). */
+/** Every path the launch touched, as root sees it in the started container; `fresh`: folders whose time is the moment of the copy or of the container's creation (/etc: the engine writes its hosts files in). */
 async function listing(container: EngineContainer, fresh: string[], extra: string[] = []): Promise<string[]> {
   await container.start();
   const paths = ['/etc', '/etc/claude-bottle', '/etc/claude-bottle/gateway-ca.pem', '/etc/group', '/etc/ssh', '/etc/ssh/ssh_config.d'];
@@ -101,6 +101,11 @@ async function buildOpaqueImage(tag: string): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Past the next whole second: the two ways' "now" times then always differ, so a listing that compares one shows it. */
+async function nextSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 50));
 }
 
 /** What the engine says happened to the container since `from` (seconds): an archive put is "extract-to-dir". */
@@ -136,10 +141,11 @@ describe.skipIf(skip)(
       );
       expect(fallbacks).toEqual([]);
       expect(way).toBe('direct');
+      await nextSecond();
       const api = await created(docker);
       await putFolders(api, sources, AGENT, entries);
-      // /etc and /home move as the entries land in them; the ssh folders and /home/agent have no time of their own in the archive.
-      const fresh = ['/etc', '/etc/ssh', '/etc/ssh/ssh_config.d', '/home', '/home/agent'];
+      // /etc and /home move as the entries land in them; the folders made as parents have no time of their own in the archive.
+      const fresh = ['/etc', '/etc/ssh', '/etc/ssh/ssh_config.d', '/home', '/home/agent', '/home/agent/.config'];
       const [viaLayer, viaApi] = [await listing(direct, fresh), await listing(api, fresh)];
       expect(viaLayer).toEqual(viaApi);
       expect(viaLayer).toContain('/etc/group|regular file|444|0:0|9|1577934245 replaced');
@@ -161,6 +167,7 @@ describe.skipIf(skip)(
       const from = Math.floor(Date.now() / 1000) - 1;
       const direct = await created(docker);
       expect(await putFoldersWithWorkspace({ client: docker, local: true }, direct, [], AGENT, odd)).toBe('direct');
+      await nextSecond();
       const api = await created(docker);
       await putFolders(api, [], AGENT, odd);
       const fresh = ['/etc', '/etc/claude-bottle', '/home', '/home/agent', '/home/agent/.config'];
@@ -182,9 +189,10 @@ describe.skipIf(skip)(
       const volumeSources: ArchiveSource[] = [{ target: '/home/agent/.cfg', from: null, owner: AGENT }];
       const direct = await created(docker, TEST_BASE_IMAGE, { '/home/agent/.cfg': {} });
       expect(await putFoldersWithWorkspace({ client: docker, local: true }, direct, volumeSources, AGENT, [login])).toBe('api');
+      await nextSecond();
       const api = await created(docker, TEST_BASE_IMAGE, { '/home/agent/.cfg': {} });
       await putFolders(api, volumeSources, AGENT, [login]);
-      const fresh = ['/home', '/home/agent', '/home/agent/.cfg'];
+      const fresh = ['/etc', '/home', '/home/agent', '/home/agent/.cfg'];
       const extra = ['/home/agent/.cfg/login.json'];
       const viaLayer = await listing(direct, fresh, extra);
       expect(viaLayer).toEqual(await listing(api, fresh, extra));
@@ -206,9 +214,10 @@ describe.skipIf(skip)(
       try {
         const direct = await created(docker, image);
         expect(await putFoldersWithWorkspace({ client: docker, local: true }, direct, [], AGENT, [ca])).toBe('api');
+        await nextSecond();
         const api = await created(docker, image);
         await putFolders(api, [], AGENT, [ca]);
-        const fresh = ['/opt/x/cfg'];
+        const fresh = ['/etc', '/opt/x', '/opt/x/cfg'];
         const extra = ['/opt/x', '/opt/x/cfg', '/opt/x/cfg/ca.pem'];
         const viaLayer = await listing(direct, fresh, extra);
         expect(viaLayer).toEqual(await listing(api, fresh, extra));
