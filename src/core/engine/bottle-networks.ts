@@ -121,7 +121,7 @@ export function subnetSeed(identity: string): number {
 }
 
 /** The engine refused the subnet because another network holds (part of) it: 403 "Pool overlaps". */
-function isPoolOverlap(error: unknown): boolean {
+export function isPoolOverlap(error: unknown): boolean {
   return engineStatus(error) === 403 || /overlaps/i.test((error as Error | null)?.message ?? '');
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { BottleError, errorMessage } from '../base/bottle-error';
-import { subnetSeed, subnetsOf } from './bottle-networks';
+import { isPoolOverlap, subnetSeed, subnetsOf } from './bottle-networks';
 import type { EngineClient, NetworkCreateOptions } from './engine-client';
 import { engineStatus } from './if-engine-object-exists';
 import { cidrText, freeSubnetsInOrder, parseCidr, type Cidr } from './network-subnets';
@@ -66,7 +66,7 @@ export async function createOnOwnSubnet(docker: EngineClient, options: NetworkCr
       return;
     } catch (error: unknown) {
       if (engineStatus(error) === 409) return;
-      if (!(engineStatus(error) === 403 || /overlaps/i.test(errorMessage(error)))) throw error;
+      if (!isPoolOverlap(error)) throw error;
     }
   }
   throw new BottleError(

@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { chmod, lchown, lutimes, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, lchown, lstat, lutimes, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import type { ArchiveEntry, ArchiveOwner } from './container-archive';
 import { overlaps } from './container-rootfs';
-import { imageEntry, lstatOrNull, makeLayerParents } from './layer-parents';
+import { imageEntry, makeLayerParents } from './layer-parents';
+import { ifExists } from '../fs/if-exists';
 
 /*
  * The small files a launch puts in (the gateway's CA, the ssh config, the login placeholders, the
@@ -29,7 +30,7 @@ export interface LayerDirs {
 async function plainLayerParents(upper: string, relative: string): Promise<boolean> {
   const parts = relative.split('/');
   for (let index = 1; index < parts.length; index++) {
-    const info = await lstatOrNull(join(upper, ...parts.slice(0, index)));
+    const info = await ifExists(lstat(join(upper, ...parts.slice(0, index))));
     if (info === null) return true;
     if (!info.isDirectory()) return false;
   }
@@ -69,7 +70,7 @@ async function writeEntry(layer: LayerDirs, entry: ArchiveEntry, owner: ArchiveO
   // The parents first, so that nothing below is looked up through a link of the layer's.
   if (!(await plainLayerParents(layer.upper, relative))) return false;
   const path = join(layer.upper, relative);
-  const here = await lstatOrNull(path);
+  const here = await ifExists(lstat(path));
   const image = here === null ? await imageEntry(layer.lowers, relative) : null;
   if (image?.kind === 'unknown') return false;
   const imageInfo = image?.kind === 'entry' ? image.info : null;

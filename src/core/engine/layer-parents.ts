@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
+import { ifExists } from '../fs/if-exists';
 
 /*
  * A file or folder written straight into a created container's writable layer (the agent's
@@ -22,17 +23,6 @@ export function lowerDirsOf(data: Record<string, unknown>): string[] | null {
 
 /** What the image shows at a path: nothing (never there, or deleted), its entry, or something this cannot judge. */
 export type ImageEntry = { kind: 'absent' } | { kind: 'entry'; info: Stats } | { kind: 'unknown' };
-
-/** lstat, or null when nothing is there (or a parent is not a folder). */
-export async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (error: unknown) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
-}
 
 /** The layer the engine puts over a container's image (overlay2 names it `<id>-init`): its folders are made plainly, never opaque. */
 function isInitLayer(dir: string): boolean {
@@ -59,7 +49,7 @@ export async function imageEntry(lowers: string[], relative: string): Promise<Im
     const path = parts.slice(0, index + 1).join('/');
     let found: { info: Stats; layer: number } | null = null;
     for (let layer = 0; layer < lowers.length && found === null; layer++) {
-      const info = await lstatOrNull(join(lowers[layer] as string, path));
+      const info = await ifExists(lstat(join(lowers[layer] as string, path)));
       if (info !== null) found = { info, layer };
     }
     if (found === null || isWhiteout(found.info)) return { kind: 'absent' };
@@ -96,7 +86,7 @@ export async function makeLayerParents(upper: string, lowers: string[], target: 
     for (let index = 1; index < parts.length; index++) {
       const parent = parts.slice(0, index).join('/');
       const path = join(upper, parent);
-      const inLayer = await lstatOrNull(path);
+      const inLayer = await ifExists(lstat(path));
       if (inLayer !== null) {
         if (inLayer.isDirectory()) continue;
         await undo();
